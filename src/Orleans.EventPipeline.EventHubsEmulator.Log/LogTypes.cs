@@ -1,0 +1,47 @@
+namespace Orleans.EventPipeline.EventHubsEmulator.Log;
+
+/// <summary>What one append made durable.</summary>
+public readonly record struct AppendResult(long FirstSequenceNumber, long LastSequenceNumber, long LastOffset, DateTimeOffset EnqueuedTime);
+
+/// <summary>Committed state of a partition; sequence numbers and offsets are -1 while the log is empty.</summary>
+public readonly record struct PartitionLogInfo(
+    long BeginSequenceNumber,
+    long LastSequenceNumber,
+    long LastOffset,
+    DateTimeOffset LastEnqueuedTime,
+    bool IsEmpty);
+
+/// <summary>A committed record read back from the log. <see cref="Payload"/> is owned by the record.</summary>
+public sealed record LogRecord(long SequenceNumber, long Offset, DateTimeOffset EnqueuedTime, ReadOnlyMemory<byte> Payload);
+
+/// <summary>Kinds of start positions, mirroring Event Hubs' EventPosition.</summary>
+public enum LogPositionKind
+{
+    Earliest,
+    Latest,
+    Offset,
+    SequenceNumber,
+    EnqueuedTime,
+}
+
+/// <summary>A start position. <see cref="Value"/> is an offset, a sequence number or Unix milliseconds.</summary>
+public readonly record struct LogPosition(LogPositionKind Kind, long Value, bool Inclusive)
+{
+    public static LogPosition Earliest => new(LogPositionKind.Earliest, 0, true);
+
+    /// <summary>The next record written after the position is resolved.</summary>
+    public static LogPosition Latest => new(LogPositionKind.Latest, 0, false);
+
+    public static LogPosition FromOffset(long offset, bool inclusive) => new(LogPositionKind.Offset, offset, inclusive);
+
+    public static LogPosition FromSequenceNumber(long sequenceNumber, bool inclusive) => new(LogPositionKind.SequenceNumber, sequenceNumber, inclusive);
+
+    /// <summary>Event Hubs treats enqueued-time positions as exclusive: records enqueued strictly after the time.</summary>
+    public static LogPosition FromEnqueuedTime(DateTimeOffset time) => new(LogPositionKind.EnqueuedTime, time.ToUnixTimeMilliseconds(), false);
+}
+
+/// <summary>A record failed its checksum or framing check; the log never serves it as valid data.</summary>
+public sealed class LogCorruptionException(string message) : IOException(message);
+
+/// <summary>The log hit an I/O error and refuses writes until it is reopened.</summary>
+public sealed class PartitionLogFailedException(string message, Exception? innerException) : IOException(message, innerException);
