@@ -1,0 +1,22 @@
+using Orleans.Storage;
+
+namespace Orleans.EventPipeline.Persistence.Sqlite;
+
+/// <summary>Settings of one SQLite grain storage provider.</summary>
+public sealed class SqliteGrainStorageOptions : IStorageProviderSerializerOptions
+{
+    /// <summary>Path of the database file; its directory is created at start.</summary>
+    public string DatabasePath { get; set; } = "";
+
+    /// <summary>
+    /// How long a writer waits for SQLite's file lock before failing, in seconds. Writes take
+    /// well under 10 ms; 30 s only matters when the disk stalls.
+    /// </summary>
+    public int BusyTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Silo lifecycle stage at which the schema is created.</summary>
+    public int InitStage { get; set; } = ServiceLifecycleStage.ApplicationServices;
+
+    /// <inheritdoc />
+    public IGrainStorageSerializer GrainStorageSerializer { get; set; } = default!;
+}

@@ -1,0 +1,40 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Orleans.EventPipeline.Silo.Health;
+
+/// <summary><c>/healthz</c> (the process answers) and <c>/readyz</c> (silo active, storage reachable).</summary>
+public static class HealthEndpoints
+{
+    private const string ReadyTag = "ready";
+
+    internal static IServiceCollection AddPipelineHealthChecks(this IServiceCollection services)
+    {
+        services.AddHealthChecks()
+            .AddCheck<SiloActiveHealthCheck>("silo", tags: [ReadyTag])
+            .AddCheck<GrainStorageHealthCheck>("grain-storage", tags: [ReadyTag]);
+        return services;
+    }
+
+    public static WebApplication MapPipelineHealth(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = static _ => false, ResponseWriter = WriteJsonAsync });
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = static check => check.Tags.Contains(ReadyTag), ResponseWriter = WriteJsonAsync });
+        return app;
+    }
+
+    private static Task WriteJsonAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        var body = new
+        {
+            status = report.Status.ToString(),
+            checks = report.Entries.ToDictionary(
+                static entry => entry.Key,
+                static entry => new { status = entry.Value.Status.ToString(), description = entry.Value.Description }),
+        };
+        return context.Response.WriteAsync(JsonSerializer.Serialize(body));
+    }
+}

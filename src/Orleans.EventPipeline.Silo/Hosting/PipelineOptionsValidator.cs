@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Options;
+
+namespace Orleans.EventPipeline.Silo.Hosting;
+
+/// <summary>Collects every wrong setting at start, each with the fix.</summary>
+internal sealed class PipelineOptionsValidator : IValidateOptions<PipelineOptions>
+{
+    public ValidateOptionsResult Validate(string? name, PipelineOptions options)
+    {
+        var failures = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.DataDirectory))
+        {
+            failures.Add("Pipeline:DataDirectory is empty: set it to a writable directory, e.g. --Pipeline:DataDirectory=./.data.");
+        }
+        else if (File.Exists(options.DataDirectory))
+        {
+            failures.Add($"Pipeline:DataDirectory '{options.DataDirectory}' is a file: point it at a directory (it is created when missing).");
+        }
+
+        CheckId(failures, "ClusterId", options.ClusterId);
+        CheckId(failures, "ServiceId", options.ServiceId);
+        CheckPort(failures, "SiloPort", options.SiloPort);
+        CheckPort(failures, "GatewayPort", options.GatewayPort);
+        if (options.SiloPort == options.GatewayPort)
+        {
+            failures.Add($"Pipeline:SiloPort and Pipeline:GatewayPort are both {options.SiloPort}: give them different ports.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void CheckPort(List<string> failures, string key, int port)
+    {
+        if (port is < 1 or > 65535)
+        {
+            failures.Add($"Pipeline:{key} is {port}: set it to a TCP port between 1 and 65535 (environment variable Pipeline__{key}).");
+        }
+    }
+
+    private static void CheckId(List<string> failures, string key, string value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            failures.Add($"Pipeline:{key} is empty: set a name such as 'eventpipeline'.");
+        }
+    }
+}
