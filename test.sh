@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs every test from a fresh clone: restores, builds the whole solution (the silo host and the
+# emulator host included, which the process tests start), installs test dependencies, runs all
+# test projects, and prints one summary line.
+set -euo pipefail
+cd "$(dirname "$0")"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 MSBUILDDISABLENODEREUSE=1
+
+dotnet restore Orleans.EventPipeline.sln
+dotnet build Orleans.EventPipeline.sln --no-restore
+
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+status=0
+dotnet test Orleans.EventPipeline.sln --no-build --logger "console;verbosity=normal" 2>&1 | tee "$log" || status=$?
+
+# dotnet test prints one "Failed: F, Passed: P, Skipped: S" line per test assembly; add them up.
+grep -E '(Passed|Failed)!? +- +Failed: +[0-9]+, Passed: +[0-9]+, Skipped: +[0-9]+' "$log" \
+  | sed -E 's/.*Failed: +([0-9]+), Passed: +([0-9]+), Skipped: +([0-9]+).*/\1 \2 \3/' \
+  | awk '{ f += $1; p += $2; s += $3 } END { printf "Tests: %d passed, %d failed, %d skipped\n", p, f, s }'
+exit "$status"

@@ -1,0 +1,25 @@
+namespace Orleans.EventPipeline.Tests.Hosting;
+
+public sealed class BadConfigurationTests
+{
+    // EX_CONFIG from sysexits.h, what the host returns for a refused configuration.
+    private const int ConfigurationExitCode = 78;
+
+    [Theory]
+    [InlineData("--Pipeline:SiloPort=70000", "Pipeline:SiloPort is 70000")]
+    [InlineData("--Pipeline:GatewayPort=not-a-port", "'not-a-port' at 'Pipeline:GatewayPort'")]
+    [InlineData("--Pipeline:SiloPrt=11111", "'SiloPrt'")]
+    [InlineData("--Pipeline:ServiceId= ", "Pipeline:ServiceId is empty")]
+    public async Task Start_BadSetting_ExitsNonZeroNamingTheSetting(string argument, string expected)
+    {
+        using var data = new TempDirectory();
+        await using var silo = SiloProcess.Start(data.Path, argument);
+
+        var exitCode = await silo.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(ConfigurationExitCode, exitCode);
+        Assert.Contains("configuration is invalid", silo.Output, StringComparison.Ordinal);
+        Assert.Contains(expected, silo.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", silo.Output, StringComparison.Ordinal);
+    }
+}

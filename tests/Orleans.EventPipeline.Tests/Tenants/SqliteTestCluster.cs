@@ -1,0 +1,21 @@
+using Orleans.EventPipeline.Persistence.Sqlite.Hosting;
+using Orleans.TestingHost;
+
+namespace Orleans.EventPipeline.Tests.Tenants;
+
+/// <summary>An in-process Orleans cluster whose tenant store is a SQLite file in <paramref name="dataDirectory"/>.</summary>
+internal static class SqliteTestCluster
+{
+    public static async Task<InProcessTestCluster> StartAsync(string dataDirectory, string serviceId)
+    {
+        var builder = new InProcessTestClusterBuilder(1);
+        // Grain state is keyed by ServiceId: fixing it lets a restarted cluster read what the first wrote.
+        builder.Options.ServiceId = serviceId;
+        builder.ConfigureSilo((_, silo) => silo.AddSqliteGrainStorage(
+            PipelineStorage.Tenants,
+            options => options.DatabasePath = Path.Combine(dataDirectory, "grains.db")));
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return cluster;
+    }
+}
