@@ -1,0 +1,107 @@
+using System.Buffers;
+using Orleans.EventPipeline.EventHubsEmulator.Log.Format;
+using Orleans.EventPipeline.EventHubsEmulator.Log.Segments;
+
+namespace Orleans.EventPipeline.EventHubsEmulator.Log.Commit;
+
+/// <summary>
+/// Records queued for the next group commit, already encoded exactly as they go to disk in one
+/// pooled buffer, so the commit is a single write. Appenders fill it under the writer's lock.
+/// </summary>
+internal sealed class CommitBatch
+{
+    /// <summary>1 MiB: one batch of 1,000 one-KiB events fits without growing.</summary>
+    private const int InitialBufferBytes = 1024 * 1024;
+
+    private byte[] _buffer = [];
+    private int _length;
+
+    public List<CommitWaiter> Waiters { get; } = [];
+
+    /// <summary>Sparse index points falling inside this batch.</summary>
+    public List<IndexEntry> IndexEntries { get; } = [];
+
+    public int RecordCount { get; private set; }
+
+    public long FirstSequenceNumber { get; private set; }
+
+    public long FirstOffset { get; private set; }
+
+    public long FirstEnqueuedTimeMs { get; private set; }
+
+    public long LastSequenceNumber { get; private set; }
+
+    public long LastOffset { get; private set; }
+
+    public long LastEnqueuedTimeMs { get; private set; }
+
+    public int Length => _length;
+
+    public ReadOnlySpan<byte> Data => _buffer.AsSpan(0, _length);
+
+    public void Append(long sequenceNumber, long offset, long enqueuedTimeMs, ReadOnlySpan<byte> payload)
+    {
+        var recordLength = RecordHeader.Size + payload.Length;
+        EnsureCapacity(recordLength);
+        RecordHeader.Write(_buffer.AsSpan(_length, recordLength), sequenceNumber, offset, enqueuedTimeMs, payload);
+        _length += recordLength;
+        if (RecordCount == 0)
+        {
+            FirstSequenceNumber = sequenceNumber;
+            FirstOffset = offset;
+            FirstEnqueuedTimeMs = enqueuedTimeMs;
+        }
+
+        LastSequenceNumber = sequenceNumber;
+        LastOffset = offset;
+        LastEnqueuedTimeMs = enqueuedTimeMs;
+        RecordCount++;
+    }
+
+    /// <summary>Hands the encoded bytes over (to the tail cache) and leaves the batch without a buffer.</summary>
+    public byte[] DetachBuffer()
+    {
+        var buffer = _buffer;
+        _buffer = [];
+        return buffer;
+    }
+
+    /// <summary>Empties the batch for reuse; returns its buffer to the pool unless it was detached.</summary>
+    public void Reset()
+    {
+        if (_buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
+        }
+
+        _length = 0;
+        RecordCount = 0;
+        Waiters.Clear();
+        IndexEntries.Clear();
+    }
+
+    private void EnsureCapacity(int extra)
+    {
+        var needed = (long)_length + extra;
+        if (needed <= _buffer.Length)
+        {
+            return;
+        }
+
+        if (needed > Array.MaxLength)
+        {
+            throw new InvalidOperationException(
+                $"The pending group commit would exceed {Array.MaxLength} bytes; the disk is not keeping up. Retry the append after earlier ones complete.");
+        }
+
+        var grown = ArrayPool<byte>.Shared.Rent((int)Math.Min(Array.MaxLength, Math.Max(InitialBufferBytes, needed * 2)));
+        if (_buffer.Length > 0)
+        {
+            _buffer.AsSpan(0, _length).CopyTo(grown);
+            ArrayPool<byte>.Shared.Return(_buffer);
+        }
+
+        _buffer = grown;
+    }
+}

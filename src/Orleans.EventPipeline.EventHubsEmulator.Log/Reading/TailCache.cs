@@ -1,0 +1,98 @@
+using System.Buffers;
+using Orleans.EventPipeline.EventHubsEmulator.Log.Format;
+
+namespace Orleans.EventPipeline.EventHubsEmulator.Log.Reading;
+
+/// <summary>
+/// The most recently committed group-commit buffers (16 MiB by default, about 16,000 one-KiB
+/// events), kept so tailing consumers read from memory instead of disk. Chunks are contiguous
+/// in sequence number; the oldest go back to the pool first. Records here were checksummed when
+/// encoded and never left memory, so they are served without re-verification.
+/// </summary>
+internal sealed class TailCache(long capacityBytes) : IDisposable
+{
+    private readonly Lock _sync = new();
+    private readonly Queue<Chunk> _chunks = new();
+    private long _bytes;
+
+    public void Add(byte[] buffer, int length, long firstSequenceNumber, long lastSequenceNumber)
+    {
+        lock (_sync)
+        {
+            _chunks.Enqueue(new Chunk(buffer, length, firstSequenceNumber, lastSequenceNumber));
+            _bytes += length;
+            while (_bytes > capacityBytes && _chunks.Count > 0)
+            {
+                var evicted = _chunks.Dequeue();
+                _bytes -= evicted.Length;
+                ArrayPool<byte>.Shared.Return(evicted.Buffer);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Copies up to <paramref name="maxRecords"/> records from <paramref name="fromSequenceNumber"/>
+    /// (below <paramref name="endSequenceNumber"/>); -1 when the cache does not reach back that far.
+    /// </summary>
+    public int TryRead(long fromSequenceNumber, long endSequenceNumber, int maxRecords, IList<LogRecord> destination)
+    {
+        lock (_sync)
+        {
+            if (_chunks.Count == 0 || fromSequenceNumber < _chunks.Peek().FirstSequenceNumber)
+            {
+                return -1;
+            }
+
+            var count = 0;
+            foreach (var chunk in _chunks)
+            {
+                if (chunk.LastSequenceNumber < fromSequenceNumber)
+                {
+                    continue;
+                }
+
+                var data = chunk.Buffer.AsSpan(0, chunk.Length);
+                var position = 0;
+                while (position < data.Length && count < maxRecords)
+                {
+                    RecordHeader.TryRead(data[position..], out var header);
+                    if (header.SequenceNumber >= endSequenceNumber)
+                    {
+                        return count;
+                    }
+
+                    if (header.SequenceNumber >= fromSequenceNumber)
+                    {
+                        var payload = data.Slice(position + RecordHeader.Size, header.PayloadLength).ToArray();
+                        destination.Add(new LogRecord(header.SequenceNumber, header.Offset, DateTimeOffset.FromUnixTimeMilliseconds(header.EnqueuedTimeMs), payload));
+                        count++;
+                    }
+
+                    position += header.RecordLength;
+                }
+
+                if (count == maxRecords)
+                {
+                    break;
+                }
+            }
+
+            return count;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_sync)
+        {
+            while (_chunks.Count > 0)
+            {
+                ArrayPool<byte>.Shared.Return(_chunks.Dequeue().Buffer);
+            }
+
+            _bytes = 0;
+        }
+    }
+
+    private readonly record struct Chunk(byte[] Buffer, int Length, long FirstSequenceNumber, long LastSequenceNumber);
+}
