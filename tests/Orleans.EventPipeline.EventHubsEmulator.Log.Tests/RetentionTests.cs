@@ -1,0 +1,134 @@
+using Microsoft.Extensions.Time.Testing;
+using Orleans.EventPipeline.EventHubsEmulator.Log.Tests.Support;
+
+namespace Orleans.EventPipeline.EventHubsEmulator.Log.Tests;
+
+public sealed class RetentionTests
+{
+    private const int PayloadBytes = 900;
+
+    [Fact]
+    public async Task ApplyRetentionAsync_OverRetentionBytes_DeletesOldestWholeSegmentsAndAdvancesBegin()
+    {
+        using var directory = new TempDirectory();
+        var options = LogTesting.SmallSegments();
+        options.RetentionBytes = 3 * 4096;
+        await using var log = await PartitionLog.OpenAsync(directory.Path, options);
+        for (var i = 0; i < 40; i++)
+        {
+            await log.AppendAsync(Payloads.One(i, PayloadBytes));
+        }
+
+        var segmentsBefore = log.SegmentCount;
+        var deleted = await log.ApplyRetentionAsync();
+
+        Assert.True(deleted > 0);
+        Assert.Equal(segmentsBefore - deleted, log.SegmentCount);
+        Assert.Equal(log.SegmentCount, directory.SegmentFiles().Length);
+        Assert.True(directory.SegmentFiles().Sum(f => new FileInfo(f).Length) <= options.RetentionBytes);
+        var begin = log.Info.BeginSequenceNumber;
+        Assert.True(begin > 0);
+        Assert.Equal(begin, log.Resolve(LogPosition.Earliest));
+        Assert.Equal(begin, log.Resolve(LogPosition.FromSequenceNumber(0, inclusive: true)));
+        LogTesting.AssertRecords(await LogTesting.ReadAllAsync(log), begin, 40 - (int)begin, PayloadBytes);
+        var firstFile = Path.GetFileName(directory.SegmentFiles()[0]);
+        Assert.StartsWith(begin.ToString("D20", System.Globalization.CultureInfo.InvariantCulture), firstFile, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ApplyRetentionAsync_TinyRetentionBytes_NeverDeletesTheActiveSegment()
+    {
+        using var directory = new TempDirectory();
+        var options = LogTesting.SmallSegments();
+        options.RetentionBytes = 1;
+        await using var log = await PartitionLog.OpenAsync(directory.Path, options);
+        for (var i = 0; i < 20; i++)
+        {
+            await log.AppendAsync(Payloads.One(i, PayloadBytes));
+        }
+
+        await log.ApplyRetentionAsync();
+
+        Assert.Equal(1, log.SegmentCount);
+        Assert.Equal(19, log.Info.LastSequenceNumber);
+        Assert.False(log.Info.IsEmpty);
+        var next = await log.AppendAsync(Payloads.One(20, PayloadBytes));
+        Assert.Equal(20, next.FirstSequenceNumber);
+    }
+
+    [Fact]
+    public async Task ApplyRetentionAsync_SegmentsOlderThanRetentionAge_DeletesOnlyThose()
+    {
+        using var directory = new TempDirectory();
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var options = LogTesting.SmallSegments();
+        options.TimeProvider = clock;
+        options.RetentionAge = TimeSpan.FromHours(1);
+        await using var log = await PartitionLog.OpenAsync(directory.Path, options);
+        for (var i = 0; i < 20; i++)
+        {
+            await log.AppendAsync(Payloads.One(i, PayloadBytes));
+        }
+
+        clock.Advance(TimeSpan.FromMinutes(90));
+        var recent = await log.AppendAsync(Payloads.Batch(20, 10, PayloadBytes));
+        var segmentsBefore = log.SegmentCount;
+
+        var deleted = await log.ApplyRetentionAsync();
+
+        Assert.True(deleted > 0);
+        Assert.Equal(segmentsBefore - deleted, log.SegmentCount);
+        var records = await LogTesting.ReadAllAsync(log);
+        Assert.All(records.Where(r => r.SequenceNumber < 20), r => Assert.True(r.EnqueuedTime < recent.EnqueuedTime));
+        Assert.Equal(29, records[^1].SequenceNumber);
+        Assert.Equal(0, await log.ApplyRetentionAsync());
+    }
+
+    [Fact]
+    public async Task RetentionTimer_IntervalElapses_DeletesExpiredSegments()
+    {
+        using var directory = new TempDirectory();
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var options = LogTesting.SmallSegments();
+        options.TimeProvider = clock;
+        options.RetentionAge = TimeSpan.FromMinutes(30);
+        options.RetentionCheckInterval = TimeSpan.FromMinutes(1);
+        await using var log = await PartitionLog.OpenAsync(directory.Path, options);
+        for (var i = 0; i < 20; i++)
+        {
+            await log.AppendAsync(Payloads.One(i, PayloadBytes));
+        }
+
+        var segmentsBefore = log.SegmentCount;
+        clock.Advance(TimeSpan.FromMinutes(31));
+
+        Assert.Equal(1, log.SegmentCount);
+        Assert.True(segmentsBefore > 1);
+        Assert.Equal(log.SegmentCount, directory.SegmentFiles().Length);
+    }
+
+    [Fact]
+    public async Task OpenAsync_AfterRetention_KeepsBeginAndContinuesSequenceNumbers()
+    {
+        using var directory = new TempDirectory();
+        var options = LogTesting.SmallSegments();
+        options.RetentionBytes = 2 * 4096;
+        long begin;
+        await using (var log = await PartitionLog.OpenAsync(directory.Path, options))
+        {
+            for (var i = 0; i < 30; i++)
+            {
+                await log.AppendAsync(Payloads.One(i, PayloadBytes));
+            }
+
+            await log.ApplyRetentionAsync();
+            begin = log.Info.BeginSequenceNumber;
+        }
+
+        await using var reopened = await PartitionLog.OpenAsync(directory.Path, options);
+
+        Assert.Equal(begin, reopened.Info.BeginSequenceNumber);
+        Assert.Equal(30, (await reopened.AppendAsync(Payloads.One(30, PayloadBytes))).FirstSequenceNumber);
+        LogTesting.AssertRecords(await LogTesting.ReadAllAsync(reopened), begin, 31 - (int)begin, PayloadBytes);
+    }
+}
