@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.EventPipeline.EventHubsEmulator.Log.Commit;
@@ -39,8 +40,11 @@ public sealed partial class PartitionLog : IPartitionLog
         _logger = logger;
         _directoryLock = directoryLock;
         _segments = segments;
-        _cache = new TailCache(options.TailCacheBytes);
-        _writer = new GroupCommitWriter(segments, _cache, options, logger, directory, committed, nextOffset);
+        // A pool of the log's own: commit buffers (about 1 MiB each) cycle between the pending
+        // batch and the tail cache, and the shared pool keeps too few arrays that large to recycle them.
+        var buffers = ArrayPool<byte>.Create(maxArrayLength: 1024 * 1024 * 1024, maxArraysPerBucket: 16);
+        _cache = new TailCache(options.TailCacheBytes, buffers);
+        _writer = new GroupCommitWriter(segments, _cache, buffers, options, logger, directory, committed, nextOffset);
         _retention = new RetentionEnforcer(segments, options, logger);
         _writer.Start();
         if (options.RetentionCheckInterval != Timeout.InfiniteTimeSpan)
@@ -124,7 +128,7 @@ public sealed partial class PartitionLog : IPartitionLog
             ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
             try
             {
-                return PositionResolver.Resolve(position, _segments.Snapshot, _writer.Committed);
+                return PositionResolver.Resolve(position, _segments.Snapshot, _writer.Committed, _options.IndexIntervalBytes);
             }
             catch (ObjectDisposedException) when (Volatile.Read(ref _disposed) == 0)
             {

@@ -8,7 +8,7 @@ namespace Orleans.EventPipeline.EventHubsEmulator.Log.Commit;
 /// Records queued for the next group commit, already encoded exactly as they go to disk in one
 /// pooled buffer, so the commit is a single write. Appenders fill it under the writer's lock.
 /// </summary>
-internal sealed class CommitBatch
+internal sealed class CommitBatch(ArrayPool<byte> pool)
 {
     /// <summary>1 MiB: one batch of 1,000 one-KiB events fits without growing.</summary>
     private const int InitialBufferBytes = 1024 * 1024;
@@ -39,10 +39,37 @@ internal sealed class CommitBatch
 
     public ReadOnlySpan<byte> Data => _buffer.AsSpan(0, _length);
 
+    /// <summary>Makes room for <paramref name="bytes"/> more encoded bytes, so a whole append grows the buffer at most once.</summary>
+    public void Reserve(long bytes)
+    {
+        var needed = _length + bytes;
+        if (needed <= _buffer.Length)
+        {
+            return;
+        }
+
+        if (needed > Array.MaxLength)
+        {
+            throw new InvalidOperationException(
+                $"The pending group commit would exceed {Array.MaxLength} bytes; the disk is not keeping up. Retry the append after earlier ones complete.");
+        }
+
+        // Double on growth so a backlog of many appends copies each byte a bounded number of times.
+        var size = _buffer.Length == 0 ? Math.Max(InitialBufferBytes, needed) : Math.Max(needed, 2L * _buffer.Length);
+        var grown = pool.Rent((int)Math.Min(Array.MaxLength, size));
+        if (_buffer.Length > 0)
+        {
+            _buffer.AsSpan(0, _length).CopyTo(grown);
+            pool.Return(_buffer);
+        }
+
+        _buffer = grown;
+    }
+
     public void Append(long sequenceNumber, long offset, long enqueuedTimeMs, ReadOnlySpan<byte> payload)
     {
         var recordLength = RecordHeader.Size + payload.Length;
-        EnsureCapacity(recordLength);
+        Reserve(recordLength);
         RecordHeader.Write(_buffer.AsSpan(_length, recordLength), sequenceNumber, offset, enqueuedTimeMs, payload);
         _length += recordLength;
         if (RecordCount == 0)
@@ -71,7 +98,7 @@ internal sealed class CommitBatch
     {
         if (_buffer.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
+            pool.Return(_buffer);
             _buffer = [];
         }
 
@@ -79,29 +106,5 @@ internal sealed class CommitBatch
         RecordCount = 0;
         Waiters.Clear();
         IndexEntries.Clear();
-    }
-
-    private void EnsureCapacity(int extra)
-    {
-        var needed = (long)_length + extra;
-        if (needed <= _buffer.Length)
-        {
-            return;
-        }
-
-        if (needed > Array.MaxLength)
-        {
-            throw new InvalidOperationException(
-                $"The pending group commit would exceed {Array.MaxLength} bytes; the disk is not keeping up. Retry the append after earlier ones complete.");
-        }
-
-        var grown = ArrayPool<byte>.Shared.Rent((int)Math.Min(Array.MaxLength, Math.Max(InitialBufferBytes, needed * 2)));
-        if (_buffer.Length > 0)
-        {
-            _buffer.AsSpan(0, _length).CopyTo(grown);
-            ArrayPool<byte>.Shared.Return(_buffer);
-        }
-
-        _buffer = grown;
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
@@ -25,8 +26,9 @@ internal sealed class GroupCommitWriter
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
 
-    private CommitBatch _pending = new();
-    private CommitBatch? _spare = new();
+    private readonly ArrayPool<byte> _pool;
+    private CommitBatch _pending;
+    private CommitBatch? _spare;
     private long _nextSequenceNumber;
     private long _nextOffset;
     private long _lastEnqueuedTimeMs;
@@ -40,8 +42,11 @@ internal sealed class GroupCommitWriter
     private long _commitCount;
     private long _committedRecordCount;
 
-    public GroupCommitWriter(SegmentSet segments, TailCache cache, PartitionLogOptions options, ILogger logger, string directory, CommittedState recovered, long nextOffset)
+    public GroupCommitWriter(SegmentSet segments, TailCache cache, ArrayPool<byte> pool, PartitionLogOptions options, ILogger logger, string directory, CommittedState recovered, long nextOffset)
     {
+        _pool = pool;
+        _pending = new CommitBatch(pool);
+        _spare = new CommitBatch(pool);
         _segments = segments;
         _cache = cache;
         _options = options;
@@ -68,6 +73,12 @@ internal sealed class GroupCommitWriter
 
     public ValueTask<AppendResult> AppendAsync(IReadOnlyList<ReadOnlyMemory<byte>> payloads, CancellationToken cancellationToken)
     {
+        var encodedBytes = 0L;
+        for (var i = 0; i < payloads.Count; i++)
+        {
+            encodedBytes += Format.RecordHeader.Size + payloads[i].Length;
+        }
+
         var completion = new TaskCompletionSource<AppendResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_gate)
         {
@@ -85,6 +96,7 @@ internal sealed class GroupCommitWriter
             var time = Math.Max(_options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds(), _lastEnqueuedTimeMs);
             _lastEnqueuedTimeMs = time;
             var batch = _pending;
+            batch.Reserve(encodedBytes);
             var first = _nextSequenceNumber;
             for (var i = 0; i < payloads.Count; i++)
             {
@@ -156,7 +168,7 @@ internal sealed class GroupCommitWriter
                 return false;
             }
 
-            _pending = _spare ?? new CommitBatch();
+            _pending = _spare ?? new CommitBatch(_pool);
             _spare = null;
             return true;
         }

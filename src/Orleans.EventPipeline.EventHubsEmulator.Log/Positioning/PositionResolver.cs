@@ -12,7 +12,7 @@ namespace Orleans.EventPipeline.EventHubsEmulator.Log.Positioning;
 /// </summary>
 internal static class PositionResolver
 {
-    public static long Resolve(LogPosition position, Segment[] segments, CommittedState committed)
+    public static long Resolve(LogPosition position, Segment[] segments, CommittedState committed, int indexIntervalBytes)
     {
         var next = committed.NextSequenceNumber;
         var begin = BeginSequenceNumber(segments, committed);
@@ -21,8 +21,8 @@ internal static class PositionResolver
             LogPositionKind.Earliest => begin,
             LogPositionKind.Latest => next,
             LogPositionKind.SequenceNumber => Math.Clamp(position.Inclusive ? position.Value : SaturatingIncrement(position.Value), begin, next),
-            LogPositionKind.Offset => ByOffset(position.Inclusive ? position.Value : SaturatingIncrement(position.Value), segments, committed, begin),
-            LogPositionKind.EnqueuedTime => ByEnqueuedTime(position.Value, segments, committed, begin),
+            LogPositionKind.Offset => ByOffset(position.Inclusive ? position.Value : SaturatingIncrement(position.Value), segments, committed, begin, indexIntervalBytes),
+            LogPositionKind.EnqueuedTime => ByEnqueuedTime(position.Value, segments, committed, begin, indexIntervalBytes),
             _ => throw new ArgumentOutOfRangeException(nameof(position), position.Kind, "Unknown position kind."),
         };
     }
@@ -44,7 +44,7 @@ internal static class PositionResolver
     private static long SaturatingIncrement(long value) => value == long.MaxValue ? value : value + 1;
 
     /// <summary>The first record whose offset is &gt;= <paramref name="minimumOffset"/>.</summary>
-    private static long ByOffset(long minimumOffset, Segment[] segments, CommittedState committed, long begin)
+    private static long ByOffset(long minimumOffset, Segment[] segments, CommittedState committed, long begin, int indexIntervalBytes)
     {
         if (begin >= committed.NextSequenceNumber || minimumOffset > committed.LastOffset)
         {
@@ -58,11 +58,11 @@ internal static class PositionResolver
 
         var index = SegmentSet.FindByOffset(segments, minimumOffset);
 
-        return ScanSegments(segments, index, committed, segments[index].Index.FloorByOffset(minimumOffset), r => r.Offset >= minimumOffset);
+        return ScanSegments(segments, index, committed, indexIntervalBytes, segments[index].Index.FloorByOffset(minimumOffset), r => r.Offset >= minimumOffset);
     }
 
     /// <summary>The first record enqueued strictly after <paramref name="timeMs"/>, as Event Hubs does.</summary>
-    private static long ByEnqueuedTime(long timeMs, Segment[] segments, CommittedState committed, long begin)
+    private static long ByEnqueuedTime(long timeMs, Segment[] segments, CommittedState committed, long begin, int indexIntervalBytes)
     {
         if (begin >= committed.NextSequenceNumber || timeMs >= committed.LastEnqueuedTimeMs)
         {
@@ -90,13 +90,15 @@ internal static class PositionResolver
             return begin;
         }
 
-        return ScanSegments(segments, found, committed, segments[found].Index.FloorByEnqueuedTime(timeMs), r => r.EnqueuedTimeMs > timeMs);
+        return ScanSegments(segments, found, committed, indexIntervalBytes, segments[found].Index.FloorByEnqueuedTime(timeMs), r => r.EnqueuedTimeMs > timeMs);
     }
 
-    private static long ScanSegments(Segment[] segments, int index, CommittedState committed, IndexEntry start, Func<Format.RecordHeader, bool> matches)
+    private static long ScanSegments(Segment[] segments, int index, CommittedState committed, int indexIntervalBytes, IndexEntry start, Func<Format.RecordHeader, bool> matches)
     {
         var segment = segments[index];
-        using (var cursor = new RecordCursor(segment, start, segment.Length))
+        // The answer lies within one index interval of the entry, so reading 2 intervals ahead
+        // usually finds it in a single read.
+        using (var cursor = new RecordCursor(segment, start, segment.Length, 2 * indexIntervalBytes))
         {
             while (cursor.MoveNext())
             {

@@ -5,13 +5,14 @@ namespace Orleans.EventPipeline.EventHubsEmulator.Log.Reading;
 
 /// <summary>
 /// A pooled buffer holding one contiguous range of a segment file. Sequential readers load a
-/// 256 KiB window at a time (about 250 one-KiB records per read syscall) and parse records out of it.
+/// 256 KiB window at a time (about 250 one-KiB records per read syscall) and parse records out of it;
+/// position lookups, which scan one index interval, read ahead less.
 /// </summary>
-internal sealed class FileWindow(ISegmentFile file) : IDisposable
+internal sealed class FileWindow(ISegmentFile file, int readAheadBytes = FileWindow.DefaultReadAheadBytes) : IDisposable
 {
-    public const int DefaultSize = 256 * 1024;
+    public const int DefaultReadAheadBytes = 256 * 1024;
 
-    private byte[] _buffer = ArrayPool<byte>.Shared.Rent(DefaultSize);
+    private byte[] _buffer = ArrayPool<byte>.Shared.Rent(readAheadBytes);
     private long _start;
     private int _length;
 

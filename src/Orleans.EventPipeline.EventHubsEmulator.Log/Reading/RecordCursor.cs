@@ -8,9 +8,9 @@ namespace Orleans.EventPipeline.EventHubsEmulator.Log.Reading;
 /// checksum of each; anything that fails throws <see cref="LogCorruptionException"/> naming the
 /// file and byte position, so a damaged record is never returned as data.
 /// </summary>
-internal sealed class RecordCursor(Segment segment, IndexEntry start, long endPosition) : IDisposable
+internal sealed class RecordCursor(Segment segment, IndexEntry start, long endPosition, int readAheadBytes = FileWindow.DefaultReadAheadBytes) : IDisposable
 {
-    private readonly FileWindow _window = new(segment.File);
+    private readonly FileWindow _window = new(segment.File, readAheadBytes);
     private long _position = start.Offset - segment.BaseOffset;
     private long _expectedSequenceNumber = start.SequenceNumber;
     private long _payloadPosition;

@@ -9,7 +9,7 @@ namespace Orleans.EventPipeline.EventHubsEmulator.Log.Reading;
 /// in sequence number; the oldest go back to the pool first. Records here were checksummed when
 /// encoded and never left memory, so they are served without re-verification.
 /// </summary>
-internal sealed class TailCache(long capacityBytes) : IDisposable
+internal sealed class TailCache(long capacityBytes, ArrayPool<byte> pool) : IDisposable
 {
     private readonly Lock _sync = new();
     private readonly Queue<Chunk> _chunks = new();
@@ -25,7 +25,7 @@ internal sealed class TailCache(long capacityBytes) : IDisposable
             {
                 var evicted = _chunks.Dequeue();
                 _bytes -= evicted.Length;
-                ArrayPool<byte>.Shared.Return(evicted.Buffer);
+                pool.Return(evicted.Buffer);
             }
         }
     }
@@ -87,7 +87,7 @@ internal sealed class TailCache(long capacityBytes) : IDisposable
         {
             while (_chunks.Count > 0)
             {
-                ArrayPool<byte>.Shared.Return(_chunks.Dequeue().Buffer);
+                pool.Return(_chunks.Dequeue().Buffer);
             }
 
             _bytes = 0;
