@@ -19,6 +19,7 @@ public sealed class GroupCommitTests
         Assert.False(first.IsCompleted, "An append must not complete before its fsync finishes.");
         Assert.All(queued, t => Assert.False(t.IsCompleted));
         Assert.Equal(-1, log.Info.LastSequenceNumber);
+        Assert.Equal(0, await log.ReadAsync(0, 100, new List<LogRecord>()));
 
         files.ReleaseFlushes();
         await Task.WhenAll(queued.Append(first)).WaitAsync(LogTesting.Timeout);

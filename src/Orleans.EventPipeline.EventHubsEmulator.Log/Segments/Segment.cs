@@ -48,9 +48,6 @@ internal sealed class Segment : IDisposable
 
     public bool IsEmpty => LastSequenceNumber < BaseSequenceNumber;
 
-    /// <summary>Set once retention removed the segment, so a reader that lost the race can retry.</summary>
-    public bool IsDeleted { get; private set; }
-
     /// <summary>Publishes a committed extent; the length goes last because readers key on it.</summary>
     public void Advance(long lastSequenceNumber, long lastOffset, long lastEnqueuedTimeMs, long length)
     {
@@ -59,8 +56,6 @@ internal sealed class Segment : IDisposable
         Volatile.Write(ref _lastEnqueuedTimeMs, lastEnqueuedTimeMs);
         Volatile.Write(ref _length, length);
     }
-
-    public void MarkDeleted() => IsDeleted = true;
 
     public void Dispose() => File.Dispose();
 }

@@ -107,7 +107,6 @@ internal sealed class SegmentSet : IDisposable
             _segments = _segments[1..];
         }
 
-        segment.MarkDeleted();
         segment.Dispose();
         File.Delete(segment.Path);
         File.Delete(segment.IndexPath);
