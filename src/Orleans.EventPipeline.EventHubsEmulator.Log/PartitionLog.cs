@@ -21,6 +21,9 @@ namespace Orleans.EventPipeline.EventHubsEmulator.Log;
 /// </remarks>
 public sealed partial class PartitionLog : IPartitionLog
 {
+    /// <summary>The <see cref="System.Diagnostics.Metrics.Meter"/> the logs report commits and retention on.</summary>
+    public const string MeterName = Diagnostics.PartitionLogInstruments.MeterName;
+
     private const string LockFileName = "partition.lock";
 
     private readonly PartitionLogOptions _options;
@@ -45,7 +48,7 @@ public sealed partial class PartitionLog : IPartitionLog
         var buffers = ArrayPool<byte>.Create(maxArrayLength: 1024 * 1024 * 1024, maxArraysPerBucket: 16);
         _cache = new TailCache(options.TailCacheBytes, buffers);
         _writer = new GroupCommitWriter(segments, _cache, buffers, options, logger, directory, committed, nextOffset);
-        _retention = new RetentionEnforcer(segments, options, logger);
+        _retention = new RetentionEnforcer(segments, options, logger, Path.GetFileName(directory));
         _writer.Start();
         if (options.RetentionCheckInterval != Timeout.InfiniteTimeSpan)
         {

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using Orleans.EventPipeline.EventHubsEmulator.Log.Diagnostics;
 using Orleans.EventPipeline.EventHubsEmulator.Log.Reading;
 using Orleans.EventPipeline.EventHubsEmulator.Log.Segments;
 
@@ -23,6 +24,7 @@ internal sealed class GroupCommitWriter
     private readonly PartitionLogOptions _options;
     private readonly ILogger _logger;
     private readonly string _directory;
+    private readonly string _partition;
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
 
@@ -52,6 +54,7 @@ internal sealed class GroupCommitWriter
         _options = options;
         _logger = logger;
         _directory = directory;
+        _partition = Path.GetFileName(directory);
         _committed = recovered;
         _nextSequenceNumber = recovered.NextSequenceNumber;
         _nextOffset = nextOffset;
@@ -178,6 +181,7 @@ internal sealed class GroupCommitWriter
     {
         var segment = _segments.Active;
         long position = segment.Length;
+        var started = Stopwatch.GetTimestamp();
         try
         {
             if (position >= _options.SegmentBytes && !segment.IsEmpty)
@@ -196,6 +200,23 @@ internal sealed class GroupCommitWriter
             return false;
         }
 
+        try
+        {
+            PartitionLogInstruments.RecordCommit(_partition, batch.RecordCount, batch.Length, started);
+            Publish(segment, position, batch);
+            return true;
+        }
+        catch (Exception exception)
+        {
+            // Publishing is in-memory only; failing here is a bug, but the log must still stop
+            // rather than leave appenders waiting forever.
+            Fail(segment, position, batch, exception);
+            return false;
+        }
+    }
+
+    private void Publish(Segment segment, long position, CommitBatch batch)
+    {
         if (segment.IsEmpty)
         {
             segment.Index.Add(new IndexEntry(batch.FirstSequenceNumber, batch.FirstOffset, batch.FirstEnqueuedTimeMs));
@@ -227,7 +248,6 @@ internal sealed class GroupCommitWriter
         }
 
         Interlocked.Exchange(ref _commitSignal, NewSignal()).TrySetResult();
-        return true;
     }
 
     private void Fail(Segment segment, long position, CommitBatch batch, Exception exception)

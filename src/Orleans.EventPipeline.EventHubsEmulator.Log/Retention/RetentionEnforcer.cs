@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Orleans.EventPipeline.EventHubsEmulator.Log.Diagnostics;
 using Orleans.EventPipeline.EventHubsEmulator.Log.Segments;
 
 namespace Orleans.EventPipeline.EventHubsEmulator.Log.Retention;
@@ -9,7 +10,7 @@ namespace Orleans.EventPipeline.EventHubsEmulator.Log.Retention;
 /// <see cref="PartitionLogOptions.RetentionAge"/>. The active segment is never deleted, so a
 /// partition keeps at least its newest segment (up to SegmentBytes) whatever the limits.
 /// </summary>
-internal sealed class RetentionEnforcer(SegmentSet segments, PartitionLogOptions options, ILogger logger)
+internal sealed class RetentionEnforcer(SegmentSet segments, PartitionLogOptions options, ILogger logger, string partition)
 {
     private readonly Lock _sync = new();
     private bool _closed;
@@ -47,6 +48,7 @@ internal sealed class RetentionEnforcer(SegmentSet segments, PartitionLogOptions
 
                 totalBytes -= segment.Length;
                 deleted++;
+                PartitionLogInstruments.RecordSegmentDeleted(partition);
                 PartitionLog.LogSegmentDeleted(logger, segment.Path, segment.LastSequenceNumber, overSize ? "size" : "age");
             }
 
