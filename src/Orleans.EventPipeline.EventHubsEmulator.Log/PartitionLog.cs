@@ -91,7 +91,7 @@ public sealed partial class PartitionLog : IPartitionLog
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         options ??= new PartitionLogOptions();
         options.ThrowIfInvalid();
-        return Task.Run(() => Open(Path.GetFullPath(directory), options, (ILogger?)logger ?? NullLogger.Instance, cancellationToken), cancellationToken);
+        return Task.Run(() => Open(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)), options, (ILogger?)logger ?? NullLogger.Instance, cancellationToken), cancellationToken);
     }
 
     /// <summary>
