@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Orleans.EventPipeline.EventHubsEmulator.Log.Diagnostics;
+using Orleans.EventPipeline.EventHubsEmulator.Log.Format;
 using Orleans.EventPipeline.EventHubsEmulator.Log.Reading;
 using Orleans.EventPipeline.EventHubsEmulator.Log.Segments;
 
@@ -79,7 +80,7 @@ internal sealed class GroupCommitWriter
         var encodedBytes = 0L;
         for (var i = 0; i < payloads.Count; i++)
         {
-            encodedBytes += Format.RecordHeader.Size + payloads[i].Length;
+            encodedBytes += RecordHeader.Size + payloads[i].Length;
         }
 
         var completion = new TaskCompletionSource<AppendResult>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -113,7 +114,7 @@ internal sealed class GroupCommitWriter
                 }
 
                 _nextSequenceNumber++;
-                _nextOffset += Format.RecordHeader.Size + payload.Length;
+                _nextOffset += RecordHeader.Size + payload.Length;
             }
 
             batch.Waiters.Add(new CommitWaiter(completion, new AppendResult(first, _nextSequenceNumber - 1, batch.LastOffset, DateTimeOffset.FromUnixTimeMilliseconds(time))));

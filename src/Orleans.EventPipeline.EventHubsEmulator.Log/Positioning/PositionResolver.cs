@@ -1,4 +1,5 @@
 using Orleans.EventPipeline.EventHubsEmulator.Log.Commit;
+using Orleans.EventPipeline.EventHubsEmulator.Log.Format;
 using Orleans.EventPipeline.EventHubsEmulator.Log.Reading;
 using Orleans.EventPipeline.EventHubsEmulator.Log.Segments;
 
@@ -93,7 +94,7 @@ internal static class PositionResolver
         return ScanSegments(segments, found, committed, indexIntervalBytes, segments[found].Index.FloorByEnqueuedTime(timeMs), r => r.EnqueuedTimeMs > timeMs);
     }
 
-    private static long ScanSegments(Segment[] segments, int index, CommittedState committed, int indexIntervalBytes, IndexEntry start, Func<Format.RecordHeader, bool> matches)
+    private static long ScanSegments(Segment[] segments, int index, CommittedState committed, int indexIntervalBytes, IndexEntry start, Func<RecordHeader, bool> matches)
     {
         var segment = segments[index];
         // The answer lies within one index interval of the entry, so reading 2 intervals ahead
