@@ -13,7 +13,13 @@ public sealed class FileSegmentFileFactory : ISegmentFileFactory
     {
         // Share read/write/delete so tools can inspect a live log and retention can unlink a
         // segment that a reader still has open; the directory lock keeps out a second writer.
+        var created = !File.Exists(path);
         var handle = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        if (created)
+        {
+            DirectorySync.Flush(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        }
+
         return new FileSegmentFile(handle, path);
     }
 }

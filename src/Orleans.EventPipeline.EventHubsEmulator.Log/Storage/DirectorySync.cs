@@ -1,0 +1,49 @@
+using System.Runtime.InteropServices;
+
+namespace Orleans.EventPipeline.EventHubsEmulator.Log.Storage;
+
+/// <summary>
+/// fsync of a directory, so a newly created segment file's name survives a power loss: fsync of
+/// the file makes its data durable, but POSIX only promises the directory entry after the
+/// directory itself is synced. Windows journals NTFS metadata, so there it is a no-op.
+/// </summary>
+internal static partial class DirectorySync
+{
+    private const int ReadOnly = 0;
+    private const int Directory = 0x10000; // O_DIRECTORY on Linux x64/arm64
+
+    public static void Flush(string directory)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var descriptor = Open(directory, ReadOnly | (OperatingSystem.IsLinux() ? Directory : 0));
+        if (descriptor < 0)
+        {
+            throw new IOException($"Could not open directory '{directory}' to sync it (errno {Marshal.GetLastPInvokeError()}).");
+        }
+
+        try
+        {
+            if (Sync(descriptor) != 0)
+            {
+                throw new IOException($"fsync of directory '{directory}' failed (errno {Marshal.GetLastPInvokeError()}).");
+            }
+        }
+        finally
+        {
+            _ = Close(descriptor);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int Sync(int descriptor);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int Close(int descriptor);
+}
