@@ -1,7 +1,7 @@
 namespace Orleans.EventPipeline.Tenants;
 
 /// <summary>
-/// One tenant's persisted profile, keyed by tenant id (lower-case letters, digits and '-').
+/// One tenant's persisted profile and API keys, keyed by tenant id (see <see cref="TenantId"/>).
 /// </summary>
 public interface ITenantGrain : IGrainWithStringKey
 {
@@ -10,4 +10,10 @@ public interface ITenantGrain : IGrainWithStringKey
 
     /// <summary>Creates or updates the tenant and returns the stored profile with its new version.</summary>
     Task<TenantProfile> ConfigureAsync(TenantSettings settings);
+
+    /// <summary>Creates an API key; its secret is returned once and only its hash is kept.</summary>
+    Task<IssuedApiKey> IssueApiKeyAsync(string name);
+
+    /// <summary>Revokes a key by id; false when the tenant has no such key.</summary>
+    Task<bool> RevokeApiKeyAsync(string keyId);
 }

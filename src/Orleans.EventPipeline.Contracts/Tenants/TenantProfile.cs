@@ -1,6 +1,6 @@
 namespace Orleans.EventPipeline.Tenants;
 
-/// <summary>A tenant as stored: its settings plus bookkeeping.</summary>
+/// <summary>A tenant as stored: its settings plus bookkeeping. Keys appear by id and name only.</summary>
 /// <param name="Version">Increases by one on every successful configure; 0 before the first.</param>
 [GenerateSerializer, Immutable]
 public sealed record TenantProfile(
@@ -9,4 +9,21 @@ public sealed record TenantProfile(
     [property: Id(2)] TenantSettings? Settings,
     [property: Id(3)] long Version,
     [property: Id(4)] DateTimeOffset? CreatedAt,
-    [property: Id(5)] DateTimeOffset? UpdatedAt);
+    [property: Id(5)] DateTimeOffset? UpdatedAt)
+{
+    [Id(6)] public IReadOnlyList<ApiKeyInfo> ApiKeys { get; init; } = [];
+}
+
+/// <summary>A tenant's API key without its secret.</summary>
+[GenerateSerializer, Immutable]
+public sealed record ApiKeyInfo(
+    [property: Id(0)] string KeyId,
+    [property: Id(1)] string Name,
+    [property: Id(2)] DateTimeOffset CreatedAt,
+    [property: Id(3)] bool Revoked);
+
+/// <summary>A newly created key: <see cref="Secret"/> is shown once and never stored.</summary>
+[GenerateSerializer, Immutable]
+public sealed record IssuedApiKey(
+    [property: Id(0)] string KeyId,
+    [property: Id(1)] string Secret);

@@ -1,7 +1,39 @@
 namespace Orleans.EventPipeline.Tenants;
 
 /// <summary>What an administrator sets on a tenant.</summary>
+/// <param name="ShardCount">Stream keys the tenant's events are spread over (1 to 64); more shards use more Event Hubs partitions.</param>
 [GenerateSerializer, Immutable]
 public sealed record TenantSettings(
     [property: Id(0)] string DisplayName,
-    [property: Id(1)] bool Enabled);
+    [property: Id(1)] bool Enabled)
+{
+    [Id(2)] public TenantLimits Limits { get; init; } = TenantLimits.Default;
+
+    [Id(3)] public int ShardCount { get; init; } = 1;
+
+    /// <summary>How long an Idempotency-Key is remembered; 24 h unless set.</summary>
+    [Id(4)] public TimeSpan IdempotencyWindow { get; init; } = TimeSpan.FromHours(24);
+
+    /// <summary>Every problem with these settings, each saying how to fix it; empty when valid.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        if (string.IsNullOrWhiteSpace(DisplayName))
+        {
+            problems.Add("displayName is empty: give the tenant a name people recognise.");
+        }
+
+        if (ShardCount is < 1 or > 64)
+        {
+            problems.Add($"shardCount is {ShardCount}: use 1 to 64.");
+        }
+
+        if (IdempotencyWindow < TimeSpan.FromMinutes(1) || IdempotencyWindow > TimeSpan.FromDays(7))
+        {
+            problems.Add($"idempotencyWindow is {IdempotencyWindow}: use between 00:01:00 and 7.00:00:00.");
+        }
+
+        problems.AddRange(Limits.Validate());
+        return problems;
+    }
+}

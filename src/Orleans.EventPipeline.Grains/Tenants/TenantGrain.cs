@@ -1,9 +1,10 @@
-using Orleans.Runtime;
+using Orleans.EventPipeline.Ingest;
 using Orleans.EventPipeline.Tenants;
+using Orleans.Runtime;
 
 namespace Orleans.EventPipeline.Grains.Tenants;
 
-/// <summary>Holds one tenant's profile in the <see cref="PipelineStorage.Tenants"/> store.</summary>
+/// <summary>Holds one tenant's profile and API keys in the <see cref="PipelineStorage.Tenants"/> store.</summary>
 public sealed class TenantGrain(
     [PersistentState("tenant", PipelineStorage.Tenants)] IPersistentState<TenantState> state,
     TimeProvider timeProvider) : Grain, ITenantGrain
@@ -13,9 +14,10 @@ public sealed class TenantGrain(
     public async Task<TenantProfile> ConfigureAsync(TenantSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        if (string.IsNullOrWhiteSpace(settings.DisplayName))
+        var problems = settings.Validate();
+        if (problems.Count > 0)
         {
-            throw new ArgumentException("A tenant needs a display name.", nameof(settings));
+            throw new ArgumentException(string.Join(" ", problems), nameof(settings));
         }
 
         var now = timeProvider.GetUtcNow();
@@ -24,7 +26,46 @@ public sealed class TenantGrain(
         state.State.UpdatedAt = now;
         state.State.Version++;
         await state.WriteStateAsync();
+        await GrainFactory.GetGrain<ITenantIngestGrain>(this.GetPrimaryKeyString()).RefreshSettingsAsync();
         return ToProfile();
+    }
+
+    public async Task<IssuedApiKey> IssueApiKeyAsync(string name)
+    {
+        if (!state.RecordExists)
+        {
+            throw new InvalidOperationException($"Tenant '{this.GetPrimaryKeyString()}' does not exist: configure it before issuing keys.");
+        }
+
+        var secret = ApiKeySecret.Create();
+        var key = new StoredApiKey
+        {
+            KeyId = ApiKeySecret.NewKeyId(),
+            Name = string.IsNullOrWhiteSpace(name) ? "default" : name,
+            SecretHash = ApiKeySecret.Hash(secret),
+            CreatedAt = timeProvider.GetUtcNow(),
+        };
+
+        // Register the lookup first: a key that is listed but not resolvable would be a dead key,
+        // while a resolvable key missing from the list is repaired by the write below.
+        await GrainFactory.GetGrain<IApiKeyGrain>(key.SecretHash).RegisterAsync(this.GetPrimaryKeyString(), key.KeyId);
+        state.State.ApiKeys.Add(key);
+        await state.WriteStateAsync();
+        return new IssuedApiKey(key.KeyId, secret);
+    }
+
+    public async Task<bool> RevokeApiKeyAsync(string keyId)
+    {
+        var key = state.State.ApiKeys.Find(k => k.KeyId == keyId);
+        if (key is null)
+        {
+            return false;
+        }
+
+        await GrainFactory.GetGrain<IApiKeyGrain>(key.SecretHash).RevokeAsync();
+        key.Revoked = true;
+        await state.WriteStateAsync();
+        return true;
     }
 
     private TenantProfile ToProfile() => new(
@@ -33,5 +74,8 @@ public sealed class TenantGrain(
         state.State.Settings,
         state.State.Version,
         state.State.CreatedAt,
-        state.State.UpdatedAt);
+        state.State.UpdatedAt)
+    {
+        ApiKeys = state.State.ApiKeys.ConvertAll(static k => new ApiKeyInfo(k.KeyId, k.Name, k.CreatedAt, k.Revoked)),
+    };
 }

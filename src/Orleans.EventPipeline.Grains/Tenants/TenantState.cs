@@ -13,4 +13,21 @@ public sealed class TenantState
     [Id(2)] public DateTimeOffset? CreatedAt { get; set; }
 
     [Id(3)] public DateTimeOffset? UpdatedAt { get; set; }
+
+    [Id(4)] public List<StoredApiKey> ApiKeys { get; set; } = [];
+}
+
+/// <summary>An API key as kept: the SHA-256 of its secret, never the secret.</summary>
+[GenerateSerializer]
+public sealed class StoredApiKey
+{
+    [Id(0)] public string KeyId { get; set; } = "";
+
+    [Id(1)] public string Name { get; set; } = "";
+
+    [Id(2)] public string SecretHash { get; set; } = "";
+
+    [Id(3)] public DateTimeOffset CreatedAt { get; set; }
+
+    [Id(4)] public bool Revoked { get; set; }
 }

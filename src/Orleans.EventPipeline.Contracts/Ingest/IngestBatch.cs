@@ -1,0 +1,27 @@
+using Orleans.EventPipeline.Streams;
+
+namespace Orleans.EventPipeline.Ingest;
+
+/// <summary>
+/// One client request after the gateway framed it: the accepted events as length-prefixed bytes
+/// (<see cref="EventFrames"/>) and the rejected ones with their reasons. Passed by reference inside
+/// a silo, never copied per event.
+/// </summary>
+/// <param name="RequestBytes">Decompressed size of the request body, charged to the tenant's byte rate.</param>
+[GenerateSerializer, Immutable]
+public sealed record IngestBatch(
+    [property: Id(0)] EventKind Kind,
+    [property: Id(1)] int Count,
+    [property: Id(2)] ReadOnlyMemory<byte> Frames,
+    [property: Id(3)] IReadOnlyList<DeadLetter> Rejected,
+    [property: Id(4)] long RequestBytes)
+{
+    /// <summary>
+    /// Set by the idempotency grain so that a retried request gets the same batch (and event) ids;
+    /// null for a request without Idempotency-Key, which gets a fresh time-ordered id.
+    /// </summary>
+    [Id(5)] public Guid? BatchId { get; init; }
+
+    /// <summary>Total events in the request, accepted or not.</summary>
+    public int TotalEvents => Count + Rejected.Count;
+}

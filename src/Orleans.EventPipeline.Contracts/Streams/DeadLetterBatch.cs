@@ -1,0 +1,18 @@
+namespace Orleans.EventPipeline.Streams;
+
+/// <summary>One event the pipeline could not process, kept with its raw bytes and the reason.</summary>
+/// <param name="Index">Position of the event in the client's request.</param>
+[GenerateSerializer, Immutable]
+public sealed record DeadLetter(
+    [property: Id(0)] int Index,
+    [property: Id(1)] string Reason,
+    [property: Id(2)] ReadOnlyMemory<byte> Raw);
+
+/// <summary>Dead letters of one ingest request on the tenant's dead-letter stream.</summary>
+[GenerateSerializer, Immutable]
+public sealed record DeadLetterBatch(
+    [property: Id(0)] string TenantId,
+    [property: Id(1)] Guid BatchId,
+    [property: Id(2)] DateTimeOffset IngestTime,
+    [property: Id(3)] string Stage,
+    [property: Id(4)] IReadOnlyList<DeadLetter> Letters);

@@ -1,0 +1,18 @@
+namespace Orleans.EventPipeline.Streams;
+
+/// <summary>
+/// The stream provider and namespaces of the pipeline: public API. A user's grain with
+/// <c>[ImplicitStreamSubscription(PipelineStreams.Raw)]</c> receives every tenant's raw batches,
+/// one activation per stream key (see <see cref="StreamKeys"/>).
+/// </summary>
+public static class PipelineStreams
+{
+    /// <summary>Name of the Orleans stream provider backed by Event Hubs.</summary>
+    public const string ProviderName = "events";
+
+    /// <summary>Accepted raw events, as <see cref="RawEventBatch"/> items.</summary>
+    public const string Raw = "tenant-raw";
+
+    /// <summary>Events the gateway could not accept, as <see cref="DeadLetterBatch"/> items.</summary>
+    public const string DeadLetter = "tenant-deadletter";
+}

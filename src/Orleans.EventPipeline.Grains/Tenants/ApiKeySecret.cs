@@ -1,0 +1,21 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Orleans.EventPipeline.Grains.Tenants;
+
+/// <summary>Makes API key secrets and the hash they are looked up by.</summary>
+public static class ApiKeySecret
+{
+    /// <summary>Secrets start with this so leaked keys are easy to grep for in logs and repositories.</summary>
+    public const string Prefix = "ept_";
+
+    /// <summary>32 random bytes (256 bits), base64url: not guessable, not worth brute-forcing a hash of.</summary>
+    public static string Create() => Prefix + Base64Url(RandomNumberGenerator.GetBytes(32));
+
+    /// <summary>Hex SHA-256 of the secret: the key of its <see cref="EventPipeline.Tenants.IApiKeyGrain"/>.</summary>
+    public static string Hash(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
+
+    public static string NewKeyId() => "key_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}

@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+
+namespace Orleans.EventPipeline.LoadGenerator;
+
+/// <summary>Posts batches to <c>/v1/events</c> and records what the gateway acknowledged.</summary>
+internal sealed class GatewayLoad(HttpClient http, IReadOnlyList<string> tenantKeys, byte[][] bodies, int batchEvents)
+{
+    /// <summary>Closed loop: each connection posts its next batch as soon as the last is answered.</summary>
+    public async Task<LatencyRecorder> RunPeakAsync(int connections, TimeSpan duration)
+    {
+        var recorder = new LatencyRecorder();
+        var stop = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        await Task.WhenAll(Enumerable.Range(0, connections).Select(worker => Task.Run(async () =>
+        {
+            for (var n = 0; Stopwatch.GetTimestamp() < stop; n++)
+            {
+                await PostAsync(worker, n, recorder);
+            }
+        })));
+        return recorder;
+    }
+
+    /// <summary>
+    /// Open loop at a fixed rate: batch k is due at start + k/rate whatever happened before, so a
+    /// slow answer cannot hide latency by slowing the sender (no coordinated omission).
+    /// </summary>
+    public async Task<LatencyRecorder> RunPacedAsync(double eventsPerSecond, int connections, TimeSpan duration)
+    {
+        var recorder = new LatencyRecorder();
+        var batchesPerSecond = eventsPerSecond / batchEvents;
+        var total = (int)(batchesPerSecond * duration.TotalSeconds);
+        var start = Stopwatch.GetTimestamp();
+        var next = -1;
+        await Task.WhenAll(Enumerable.Range(0, connections).Select(worker => Task.Run(async () =>
+        {
+            int k;
+            while ((k = Interlocked.Increment(ref next)) < total)
+            {
+                var due = start + (long)(k / batchesPerSecond * Stopwatch.Frequency);
+                var wait = due - Stopwatch.GetTimestamp();
+                if (wait > 0)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency));
+                }
+
+                await PostAsync(worker, k, recorder, due);
+            }
+        })));
+        return recorder;
+    }
+
+    private async Task PostAsync(int worker, int n, LatencyRecorder recorder, long? due = null)
+    {
+        var body = bodies[(worker + n) % bodies.Length];
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/events") { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", tenantKeys[(worker + n) % tenantKeys.Count]);
+        var started = due ?? Stopwatch.GetTimestamp();
+        int status;
+        try
+        {
+            using var response = await http.SendAsync(request);
+            status = (int)response.StatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            status = 0;
+        }
+
+        recorder.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, status, batchEvents, body.Length);
+    }
+}

@@ -1,0 +1,65 @@
+using System.Globalization;
+
+namespace Orleans.EventPipeline.LoadGenerator;
+
+/// <summary>Command-line settings of one load run.</summary>
+internal sealed class LoadOptions
+{
+    /// <summary>Gateway base URL; empty starts a silo (local mode, fresh data directory) for the run.</summary>
+    public string Url { get; private set; } = "";
+
+    /// <summary>Path of Orleans.EventPipeline.Silo.dll to start when no URL is given.</summary>
+    public string SiloPath { get; private set; } = "";
+
+    public string AdminKey { get; private set; } = "load-admin-key-0123456789";
+
+    /// <summary>Connection string of the event hub behind the gateway, for the raw SDK baseline.</summary>
+    public string EventHubsConnectionString { get; private set; } = "";
+
+    public int Connections { get; private set; } = 8;
+
+    public int Tenants { get; private set; } = 4;
+
+    public int BatchEvents { get; private set; } = 1000;
+
+    public int EventBytes { get; private set; } = 500;
+
+    public TimeSpan Duration { get; private set; } = TimeSpan.FromSeconds(20);
+
+    public TimeSpan Warmup { get; private set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Skip the half-rate latency phase.</summary>
+    public bool PeakOnly { get; private set; }
+
+    public static LoadOptions Parse(string[] args)
+    {
+        var options = new LoadOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+            int NextInt() => int.Parse(Next(), CultureInfo.InvariantCulture);
+            switch (args[i])
+            {
+                case "--url": options.Url = Next(); break;
+                case "--silo": options.SiloPath = Next(); break;
+                case "--admin-key": options.AdminKey = Next(); break;
+                case "--eventhubs": options.EventHubsConnectionString = Next(); break;
+                case "--connections": options.Connections = NextInt(); break;
+                case "--tenants": options.Tenants = NextInt(); break;
+                case "--batch": options.BatchEvents = NextInt(); break;
+                case "--event-bytes": options.EventBytes = NextInt(); break;
+                case "--duration": options.Duration = TimeSpan.FromSeconds(NextInt()); break;
+                case "--warmup": options.Warmup = TimeSpan.FromSeconds(NextInt()); break;
+                case "--peak-only": options.PeakOnly = true; break;
+                default: throw new ArgumentException($"Unknown option {args[i]}. Options: --url --silo --admin-key --eventhubs --connections --tenants --batch --event-bytes --duration --warmup --peak-only");
+            }
+        }
+
+        if (options.Connections < 1 || options.Tenants < 1 || options.BatchEvents < 1 || options.EventBytes < 32)
+        {
+            throw new ArgumentException("--connections, --tenants and --batch must be at least 1, --event-bytes at least 32.");
+        }
+
+        return options;
+    }
+}

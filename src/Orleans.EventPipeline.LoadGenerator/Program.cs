@@ -1,0 +1,66 @@
+using System.Globalization;
+using Orleans.EventPipeline.LoadGenerator;
+
+// Load run: peak ACKed throughput through the gateway, ACK latency at half that rate, and in the
+// same run the raw SDK baseline against the same event hub. Prints a Markdown report.
+var options = LoadOptions.Parse(args);
+await using var silo = options.Url.Length == 0
+    ? await SiloLauncher.StartAsync(options.SiloPath.Length > 0 ? options.SiloPath : DefaultSiloPath(), options.AdminKey)
+    : null;
+var url = silo?.Url ?? new Uri(options.Url);
+var eventHubs = silo?.EventHubsConnectionString ?? options.EventHubsConnectionString;
+
+using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = options.Connections, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
+{
+    BaseAddress = url,
+    Timeout = TimeSpan.FromSeconds(60),
+};
+var keys = await TenantSetup.CreateAsync(http, options.AdminKey, options.Tenants);
+var bodies = BatchBodies.Create(options.BatchEvents, options.EventBytes);
+var load = new GatewayLoad(http, keys, bodies, options.BatchEvents);
+
+Console.WriteLine($"warm-up {options.Warmup.TotalSeconds} s ...");
+await load.RunPeakAsync(options.Connections, options.Warmup);
+var peak = await load.RunPeakAsync(options.Connections, options.Duration);
+var peakRate = peak.Events / options.Duration.TotalSeconds;
+LatencyRecorder? paced = null;
+if (!options.PeakOnly)
+{
+    paced = await load.RunPacedAsync(peakRate / 2, options.Connections * 2, options.Duration);
+}
+
+LatencyRecorder? baseline = null;
+if (eventHubs.Length > 0)
+{
+    await SdkBaseline.RunAsync(eventHubs, bodies, options.BatchEvents, options.Connections, options.Warmup);
+    baseline = await SdkBaseline.RunAsync(eventHubs, bodies, options.BatchEvents, options.Connections, options.Duration);
+}
+
+Console.WriteLine();
+Console.WriteLine($"connections {options.Connections}, tenants {options.Tenants}, batch {options.BatchEvents} events x ~{options.EventBytes} B, {options.Duration.TotalSeconds} s per phase, {Environment.ProcessorCount} cores");
+Console.WriteLine();
+Console.WriteLine("| phase | ACKed events/s | MB/s | p50 ms | p99 ms | p99.9 ms | errors |");
+Console.WriteLine("|---|---:|---:|---:|---:|---:|---|");
+Row("gateway, peak (closed loop)", peak, options.Duration);
+if (paced is not null)
+{
+    Row($"gateway, paced at {peakRate / 2:N0} events/s", paced, options.Duration);
+}
+
+if (baseline is not null)
+{
+    Row("raw SDK EventHubProducerClient (baseline)", baseline, options.Duration);
+    var baselineRate = baseline.Events / options.Duration.TotalSeconds;
+    Console.WriteLine();
+    Console.WriteLine($"gateway peak / raw SDK baseline = {peakRate / baselineRate:P0}");
+}
+
+static void Row(string name, LatencyRecorder r, TimeSpan duration)
+{
+    var statuses = string.Join(" ", r.Statuses.OrderBy(static s => s.Key).Select(static s => $"{s.Key}:{s.Value}"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"| {name} | {r.Events / duration.TotalSeconds:N0} | {r.Bytes / duration.TotalSeconds / 1e6:N1} | {r.Percentile(50):N1} | {r.Percentile(99):N1} | {r.Percentile(99.9):N1} | {r.Errors} ({statuses}) |"));
+}
+
+static string DefaultSiloPath() =>
+    Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "Orleans.EventPipeline.Silo", "bin", "Release", "net10.0", "Orleans.EventPipeline.Silo.dll"));

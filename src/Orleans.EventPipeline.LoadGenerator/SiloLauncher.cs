@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Orleans.EventPipeline.LoadGenerator;
+
+/// <summary>Starts the silo in local mode on free loopback ports with a fresh data directory, for a self-contained run.</summary>
+internal sealed class SiloLauncher : IAsyncDisposable
+{
+    private const string EventHubsKey = "bG9hZC1nZW5lcmF0b3ItZXZlbnRodWJzLWtleQ==";
+    private readonly Process _process;
+    private readonly string _dataDirectory;
+
+    private SiloLauncher(Process process, string dataDirectory, Uri url, string eventHubs)
+    {
+        _process = process;
+        _dataDirectory = dataDirectory;
+        Url = url;
+        EventHubsConnectionString = eventHubs;
+    }
+
+    public Uri Url { get; }
+
+    public string EventHubsConnectionString { get; }
+
+    public static async Task<SiloLauncher> StartAsync(string siloPath, string adminKey)
+    {
+        var ports = FreePorts(4);
+        var data = Path.Combine(Path.GetTempPath(), "eventpipeline-load", Guid.NewGuid().ToString("N"));
+        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(siloPath))!, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[]
+        {
+            Path.GetFullPath(siloPath), $"--Urls=http://127.0.0.1:{ports[0]}", $"--Pipeline:DataDirectory={data}",
+            $"--Pipeline:SiloPort={ports[1]}", $"--Pipeline:GatewayPort={ports[2]}", $"--Pipeline:Local:EventHubsPort={ports[3]}",
+            $"--Pipeline:Local:EventHubsSharedAccessKey={EventHubsKey}", $"--Pipeline:AdminApiKey={adminKey}",
+            "--Logging:LogLevel:Default=Warning",
+        })
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        var process = Process.Start(info)!;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var url = new Uri($"http://127.0.0.1:{ports[0]}");
+        var launcher = new SiloLauncher(process, data, url, $"Endpoint=sb://127.0.0.1:{ports[3]};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey={EventHubsKey};UseDevelopmentEmulator=true;EntityPath=events");
+        using var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (DateTime.UtcNow < deadline && !process.HasExited)
+        {
+            try
+            {
+                using var ready = await http.GetAsync(new Uri("/readyz", UriKind.Relative));
+                if (ready.IsSuccessStatusCode)
+                {
+                    return launcher;
+                }
+            }
+            catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
+            {
+                // Still starting.
+            }
+
+            await Task.Delay(200);
+        }
+
+        await launcher.DisposeAsync();
+        throw new InvalidOperationException("The silo did not become ready within 90 s.");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+        try
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Left for the OS temp cleaner.
+        }
+    }
+
+    private static int[] FreePorts(int count)
+    {
+        var listeners = Enumerable.Range(0, count).Select(static _ => new TcpListener(IPAddress.Loopback, 0)).ToList();
+        listeners.ForEach(static l => l.Start());
+        var ports = listeners.Select(static l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
+        listeners.ForEach(static l => l.Stop());
+        return ports;
+    }
+}

@@ -1,0 +1,28 @@
+namespace Orleans.EventPipeline.Streaming.EventHubs;
+
+/// <summary>
+/// Names of the application properties on the pipeline's Event Hubs messages (docs/STREAM-FORMAT.md).
+/// Consumers outside Orleans read a message by these properties and its body alone.
+/// </summary>
+public static class StreamMessageFormat
+{
+    /// <summary>Property naming the body's format; one of the <c>*Format</c> values below.</summary>
+    public const string FormatProperty = "ep-format";
+
+    /// <summary>Body: length-prefixed raw events (4-byte little-endian length, then the bytes).</summary>
+    public const string RawFormat = "eventpipeline.raw.v1";
+
+    /// <summary>Body: UTF-8 JSON lines, one dead letter each: index, reason, raw (base64).</summary>
+    public const string DeadLetterFormat = "eventpipeline.deadletter.v1";
+
+    public const string TenantProperty = "ep-tenant";
+    public const string BatchProperty = "ep-batch";
+    public const string IngestTimeProperty = "ep-ingest-time-ms";
+    public const string KindProperty = "ep-kind";
+    public const string FirstIndexProperty = "ep-first-index";
+    public const string CountProperty = "ep-count";
+    public const string StageProperty = "ep-stage";
+
+    /// <summary>Orleans' own property: the stream namespace the message belongs to.</summary>
+    public const string StreamNamespaceProperty = "StreamNamespace";
+}
