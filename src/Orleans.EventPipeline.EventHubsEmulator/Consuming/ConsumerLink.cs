@@ -1,0 +1,149 @@
+using Microsoft.Azure.Amqp;
+using Microsoft.Extensions.Logging;
+using Orleans.EventPipeline.EventHubsEmulator.Errors;
+using Orleans.EventPipeline.EventHubsEmulator.Hubs;
+using Orleans.EventPipeline.EventHubsEmulator.Log;
+
+namespace Orleans.EventPipeline.EventHubsEmulator.Consuming;
+
+/// <summary>
+/// Serves one receiver link: reads committed records from the partition log as far as the
+/// client's credit allows, waits on the log when it has caught up, and sends every event
+/// pre-settled (the SDK attaches with snd-settle-mode settled and never settles).
+/// </summary>
+internal sealed partial class ConsumerLink : IDisposable
+{
+    // One read returns at most this many records, bounding the records held between reads; the
+    // SDK's default prefetch is 300, so one read usually fills its whole window.
+    private const int MaxRecordsPerRead = 300;
+
+    private readonly SendingAmqpLink _link;
+    private readonly PartitionEntity _partition;
+    private readonly ReceiverOwnership _ownership;
+    private readonly string _entityPath;
+    private readonly bool _includeRuntimeMetrics;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _closed = new();
+    private readonly SemaphoreSlim _creditArrived = new(0, 1);
+    private long _nextSequenceNumber;
+
+    public ConsumerLink(SendingAmqpLink link, PartitionEntity partition, ReceiverOwnership ownership, string entityPath, bool includeRuntimeMetrics, TimeProvider timeProvider, ILogger logger)
+    {
+        _link = link;
+        _partition = partition;
+        _ownership = ownership;
+        _entityPath = entityPath;
+        _includeRuntimeMetrics = includeRuntimeMetrics;
+        _timeProvider = timeProvider;
+        _logger = logger;
+    }
+
+    /// <summary>Resolves the start position and begins serving once the link is open.</summary>
+    public void Start(LogPosition position)
+    {
+        _nextSequenceNumber = _partition.Log.Resolve(position);
+        _link.RegisterCreditListener(OnCredit);
+        _link.SafeAddClosed(OnLinkClosed);
+        _link.Opened += (_, _) => _ = PumpAsync();
+        LogReceiverAttached(_logger, _entityPath, position.Kind, _nextSequenceNumber);
+    }
+
+    /// <summary>Detaches the link with <paramref name="error"/> (owner-level takeover, corruption).</summary>
+    public void Close(AmqpException error) => _link.SafeClose(error);
+
+    /// <summary>Called by the pump when it ends; the link is closed by then, so no more signals matter.</summary>
+    public void Dispose()
+    {
+        _closed.Dispose();
+        _creditArrived.Dispose();
+    }
+
+    private void OnCredit(uint credit, bool drain, ArraySegment<byte> transactionId)
+    {
+        try
+        {
+            if (_creditArrived.CurrentCount == 0)
+            {
+                _creditArrived.Release();
+            }
+        }
+        catch (Exception exception) when (exception is SemaphoreFullException or ObjectDisposedException)
+        {
+            // Another flow frame signalled first (one pending signal wakes the pump), or the link has closed.
+        }
+    }
+
+    private void OnLinkClosed(object? sender, EventArgs e)
+    {
+        _ownership.Release(this);
+        try
+        {
+            _closed.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The pump already ended (it failed and closed the link itself).
+        }
+    }
+
+    private async Task PumpAsync()
+    {
+        CancellationToken cancellationToken = _closed.Token;
+        var records = new List<LogRecord>(MaxRecordsPerRead);
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                uint credit = _link.LinkCredit;
+                if (credit == 0)
+                {
+                    await _creditArrived.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                records.Clear();
+                int read = await _partition.Log.ReadAsync(_nextSequenceNumber, (int)Math.Min(credit, MaxRecordsPerRead), records, cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    await _partition.Log.WaitForRecordAsync(_nextSequenceNumber, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                PartitionLogInfo? metrics = _includeRuntimeMetrics ? _partition.Log.Info : null;
+                DateTimeOffset now = _timeProvider.GetUtcNow();
+                foreach (LogRecord record in records)
+                {
+                    Send(record, metrics, now);
+                    _nextSequenceNumber = record.SequenceNumber + 1;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The link closed: the client detached, the connection dropped or the server stopped.
+        }
+        catch (LogCorruptionException exception)
+        {
+            LogCorruptRecord(_logger, exception, _entityPath, _nextSequenceNumber);
+            _link.SafeClose(EmulatorErrors.Corruption(_partition.Path, exception.Message));
+        }
+        catch (Exception exception)
+        {
+            LogPumpFailed(_logger, exception, _entityPath);
+            _link.SafeClose(EmulatorErrors.Internal(_partition.Path, exception.Message));
+        }
+        finally
+        {
+            Dispose();
+        }
+    }
+
+    private void Send(LogRecord record, PartitionLogInfo? metrics, DateTimeOffset now)
+    {
+        byte[] encoded = DeliveryEncoder.Encode(record, metrics, now);
+        var stream = new BufferListStream([new ArraySegment<byte>(encoded)]);
+        AmqpMessage message = AmqpMessage.CreateAmqpStreamMessage(stream, payloadInitialized: true);
+        _link.SendMessageNoWait(message, new ArraySegment<byte>(BitConverter.GetBytes(record.SequenceNumber)), AmqpConstants.NullBinary);
+    }
+}

@@ -1,0 +1,219 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Azure.Amqp;
+using Microsoft.Azure.Amqp.Framing;
+using Microsoft.Azure.Amqp.Sasl;
+using Microsoft.Azure.Amqp.Transport;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Orleans.EventPipeline.EventHubsEmulator.Amqp;
+using Orleans.EventPipeline.EventHubsEmulator.Cbs;
+using Orleans.EventPipeline.EventHubsEmulator.Hubs;
+using Orleans.EventPipeline.EventHubsEmulator.Management;
+
+namespace Orleans.EventPipeline.EventHubsEmulator.Hosting;
+
+/// <summary>
+/// An Event Hubs-compatible AMQP endpoint over durable partition logs. Runs in-process: construct,
+/// <see cref="StartAsync"/>, hand <see cref="ConnectionString"/> to any Event Hubs client, and
+/// <see cref="DisposeAsync"/> when done.
+/// </summary>
+public sealed partial class EventHubsEmulatorServer : IAsyncDisposable
+{
+    // The SDK opens connections with a 60 s idle timeout and expects heartbeats at half of it;
+    // azure-amqp sends those. Ours asks the client to show life at least every 120 s.
+    private const uint IdleTimeoutMilliseconds = 120_000;
+
+    // 256 KiB frames carry a 1 MiB batch in 4 frames; the client may negotiate smaller.
+    private const uint MaxFrameSize = 256 * 1024;
+
+    private static readonly TimeSpan OpenTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly EmulatorOptions _options;
+    private readonly IPartitionLogOpener _logOpener;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<AmqpConnection, byte> _connections = new();
+    private readonly SemaphoreSlim _lifecycle = new(1, 1);
+    private HubRegistry? _hubs;
+    private AmqpTransportListener? _listener;
+    private AmqpSettings? _amqpSettings;
+    private IPEndPoint? _endpoint;
+
+    public EventHubsEmulatorServer(EmulatorOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
+        : this(options, loggerFactory ?? NullLoggerFactory.Instance, timeProvider ?? TimeProvider.System, logOpener: null)
+    {
+    }
+
+    internal EventHubsEmulatorServer(EmulatorOptions options, ILoggerFactory loggerFactory, TimeProvider timeProvider, IPartitionLogOpener? logOpener)
+    {
+        _options = options;
+        _loggerFactory = loggerFactory;
+        _timeProvider = timeProvider;
+        _logger = loggerFactory.CreateLogger<EventHubsEmulatorServer>();
+        _logOpener = logOpener ?? new FilePartitionLogOpener(options, timeProvider, loggerFactory);
+    }
+
+    /// <summary>The address the server listens on; with <see cref="EmulatorOptions.Port"/> 0 this names the port picked.</summary>
+    public IPEndPoint Endpoint => _endpoint ?? throw new InvalidOperationException("The emulator has not been started; call StartAsync first.");
+
+    /// <summary>
+    /// A connection string for the Azure SDK (<c>UseDevelopmentEmulator=true</c>: plain TCP, no TLS),
+    /// signed with the first configured key, with <c>EntityPath</c> when <paramref name="hub"/> is given.
+    /// </summary>
+    public string ConnectionString(string? hub = null)
+    {
+        (string keyName, string key) = _options.SharedAccessKeys.First();
+        string host = Endpoint.Address.Equals(IPAddress.Any) ? "127.0.0.1" : Endpoint.Address.ToString();
+        string entityPath = hub is null ? string.Empty : $"EntityPath={hub};";
+        return $"Endpoint=sb://{host}:{Endpoint.Port};SharedAccessKeyName={keyName};SharedAccessKey={key};UseDevelopmentEmulator=true;{entityPath}";
+    }
+
+    /// <summary>Validates the options, opens (and recovers) every partition log, then starts listening.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        ValidateOptionsResult validation = new EmulatorOptionsValidator().Validate(null, _options);
+        if (validation.Failed)
+        {
+            throw new OptionsValidationException(EmulatorOptions.SectionName, typeof(EmulatorOptions), validation.Failures);
+        }
+
+        await _lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_listener is not null)
+            {
+                return;
+            }
+
+            _hubs = await HubRegistry.OpenAsync(_options, _logOpener, cancellationToken).ConfigureAwait(false);
+            var keys = new Dictionary<string, string>(_options.SharedAccessKeys, StringComparer.Ordinal);
+            var linkFactory = new EmulatorLinkFactory(
+                _hubs,
+                new CbsNode(new SasTokenValidator(keys, _timeProvider), _loggerFactory.CreateLogger<CbsNode>()),
+                new ManagementNode(_hubs),
+                _options,
+                _timeProvider,
+                _loggerFactory);
+
+            IPAddress address = IPAddress.Parse(_options.ListenAddress);
+            int port = _options.Port == 0 ? PickFreePort(address) : _options.Port;
+            var transport = new TcpTransportSettings { Host = address.ToString(), Port = port };
+            _amqpSettings = CreateAmqpSettings(linkFactory);
+            _listener = new AmqpTransportListener([transport.CreateListener()], _amqpSettings);
+            _listener.Listen(OnAcceptTransport);
+            _endpoint = new IPEndPoint(address, port);
+            LogStarted(_logger, _endpoint, _options.Hubs.Count, _options.DataDirectory);
+        }
+        catch
+        {
+            await StopCoreAsync().ConfigureAwait(false);
+            throw;
+        }
+        finally
+        {
+            _lifecycle.Release();
+        }
+    }
+
+    /// <summary>Stops listening, closes every client connection and then the logs. Safe to call more than once.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        await _lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await StopCoreAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _lifecycle.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        _lifecycle.Dispose();
+    }
+
+    private async Task StopCoreAsync()
+    {
+        _listener?.Close();
+        _listener = null;
+        foreach (AmqpConnection connection in _connections.Keys)
+        {
+            connection.SafeClose();
+        }
+
+        _connections.Clear();
+        if (_hubs is not null)
+        {
+            // Appends in flight finish (and are fsync'd) before the logs close.
+            await _hubs.DisposeAsync().ConfigureAwait(false);
+            _hubs = null;
+            LogStopped(_logger);
+        }
+    }
+
+    private static AmqpSettings CreateAmqpSettings(EmulatorLinkFactory linkFactory)
+    {
+        var settings = new AmqpSettings { RuntimeProvider = linkFactory };
+
+        // The SDK offers only MSSBCBS over SASL: "authenticate later on $cbs".
+        var sasl = new SaslTransportProvider();
+        sasl.Versions.Add(new AmqpVersion(1, 0, 0));
+        sasl.AddHandler(new SaslAnonymousHandler("MSSBCBS"));
+        settings.TransportProviders.Add(sasl);
+
+        var amqp = new AmqpTransportProvider();
+        amqp.Versions.Add(new AmqpVersion(1, 0, 0));
+        settings.TransportProviders.Add(amqp);
+        return settings;
+    }
+
+    private void OnAcceptTransport(TransportListener listener, TransportAsyncCallbackArgs args)
+    {
+        if (args.Exception is not null)
+        {
+            LogAcceptFailed(_logger, args.Exception);
+            return;
+        }
+
+        _ = OpenConnectionAsync(args);
+    }
+
+    private async Task OpenConnectionAsync(TransportAsyncCallbackArgs args)
+    {
+        AmqpConnection? connection = null;
+        try
+        {
+            var settings = new AmqpConnectionSettings
+            {
+                ContainerId = "orleans-eventpipeline-emulator",
+                MaxFrameSize = MaxFrameSize,
+                IdleTimeOut = IdleTimeoutMilliseconds,
+            };
+            connection = new AmqpConnection(args.Transport, (ProtocolHeader)args.UserToken, false, _amqpSettings!, settings);
+            _connections.TryAdd(connection, 0);
+            connection.SafeAddClosed((sender, args) => _connections.TryRemove((AmqpConnection)sender!, out _));
+            await connection.OpenAsync(OpenTimeout).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            // A client that vanished or spoke garbage during the handshake affects only itself.
+            LogConnectionFailed(_logger, exception);
+            connection?.SafeClose(exception);
+        }
+    }
+
+    /// <summary>Asks the OS for a free port by binding port 0, then releases it for the AMQP listener.</summary>
+    private static int PickFreePort(IPAddress address)
+    {
+        using var probe = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        probe.Bind(new IPEndPoint(address, 0));
+        return ((IPEndPoint)probe.LocalEndPoint!).Port;
+    }
+}

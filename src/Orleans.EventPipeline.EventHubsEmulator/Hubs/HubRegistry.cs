@@ -1,0 +1,64 @@
+using Orleans.EventPipeline.EventHubsEmulator.Hosting;
+using Orleans.EventPipeline.EventHubsEmulator.Log;
+
+namespace Orleans.EventPipeline.EventHubsEmulator.Hubs;
+
+/// <summary>Every configured hub with its open partition logs, laid out as <c>{dataDir}/{hub}/{partition}/</c>.</summary>
+internal sealed class HubRegistry : IAsyncDisposable
+{
+    public const string DefaultConsumerGroup = "$Default";
+
+    private readonly Dictionary<string, EventHubEntity> _hubs;
+
+    private HubRegistry(Dictionary<string, EventHubEntity> hubs) => _hubs = hubs;
+
+    public static async Task<HubRegistry> OpenAsync(EmulatorOptions options, IPartitionLogOpener opener, CancellationToken cancellationToken)
+    {
+        var hubs = new Dictionary<string, EventHubEntity>(StringComparer.OrdinalIgnoreCase);
+        var opened = new List<IPartitionLog>();
+        try
+        {
+            foreach ((string name, EventHubDefinition definition) in options.Hubs)
+            {
+                string hubDirectory = Path.Combine(Path.GetFullPath(options.DataDirectory), name);
+                Directory.CreateDirectory(hubDirectory);
+                var partitions = new PartitionEntity[definition.PartitionCount];
+                for (int i = 0; i < partitions.Length; i++)
+                {
+                    string id = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    IPartitionLog log = await opener.OpenAsync(Path.Combine(hubDirectory, id), cancellationToken).ConfigureAwait(false);
+                    opened.Add(log);
+                    partitions[i] = new PartitionEntity(name, id, log);
+                }
+
+                var groups = new HashSet<string>(definition.ConsumerGroups, StringComparer.OrdinalIgnoreCase) { DefaultConsumerGroup };
+                hubs[name] = new EventHubEntity(name, new DateTimeOffset(Directory.GetCreationTimeUtc(hubDirectory), TimeSpan.Zero), partitions, groups);
+            }
+
+            return new HubRegistry(hubs);
+        }
+        catch
+        {
+            // Logs opened before the failure hold file handles; release them before reporting it.
+            foreach (IPartitionLog log in opened)
+            {
+                await log.DisposeAsync().ConfigureAwait(false);
+            }
+
+            throw;
+        }
+    }
+
+    public bool TryGetHub(string name, out EventHubEntity hub) => _hubs.TryGetValue(name, out hub!);
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (EventHubEntity hub in _hubs.Values)
+        {
+            foreach (PartitionEntity partition in hub.Partitions)
+            {
+                await partition.Log.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using Orleans.EventPipeline.EventHubsEmulator.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Orleans.EventPipeline.EventHubsEmulator.Tests.TestSupport;
+
+/// <summary>One in-process emulator on a free loopback port with its own data folder, for one test.</summary>
+internal sealed class TestEmulator : IAsyncDisposable
+{
+    public const string Hub = "events";
+    public const string KeyName = "RootManageSharedAccessKey";
+    public const string Key = "dGVzdC1rZXktZm9yLXRoZS1lbXVsYXRvci10ZXN0cw==";
+
+    private readonly TemporaryDirectory? _ownedDirectory;
+
+    private TestEmulator(EventHubsEmulatorServer server, EmulatorOptions options, TemporaryDirectory? ownedDirectory)
+    {
+        Server = server;
+        Options = options;
+        _ownedDirectory = ownedDirectory;
+    }
+
+    public EventHubsEmulatorServer Server { get; }
+
+    public EmulatorOptions Options { get; }
+
+    public string ConnectionString => Server.ConnectionString(Hub);
+
+    public static EmulatorOptions CreateOptions(string dataDirectory, int partitionCount = 4) => new()
+    {
+        Port = 0,
+        DataDirectory = dataDirectory,
+        Hubs = { [Hub] = new EventHubDefinition { PartitionCount = partitionCount, ConsumerGroups = ["other"] } },
+        SharedAccessKeys = { [KeyName] = Key },
+    };
+
+    public static async Task<TestEmulator> StartAsync(int partitionCount = 4, string? dataDirectory = null)
+    {
+        TemporaryDirectory? owned = dataDirectory is null ? new TemporaryDirectory() : null;
+        EmulatorOptions options = CreateOptions(dataDirectory ?? owned!.Path, partitionCount);
+        var server = new EventHubsEmulatorServer(options, NullLoggerFactory.Instance);
+        await server.StartAsync();
+        return new TestEmulator(server, options, owned);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Server.DisposeAsync();
+        _ownedDirectory?.Dispose();
+    }
+}
