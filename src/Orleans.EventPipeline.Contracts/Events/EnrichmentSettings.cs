@@ -1,0 +1,48 @@
+namespace Orleans.EventPipeline.Events;
+
+/// <summary>A tenant's enrichment: static fields, then lookup tables, then GeoIP.</summary>
+[GenerateSerializer, Immutable]
+public sealed record EnrichmentSettings
+{
+    /// <summary>Attributes added to every event, e.g. <c>env = prod</c>; an event's own field wins.</summary>
+    [Id(0)] public IReadOnlyDictionary<string, string> StaticFields { get; init; } = new Dictionary<string, string>();
+
+    [Id(1)] public IReadOnlyList<LookupTableSettings> LookupTables { get; init; } = [];
+
+    /// <summary>Null turns GeoIP off.</summary>
+    [Id(2)] public GeoIpSettings? GeoIp { get; init; }
+
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        foreach (var key in (StaticFields ?? new Dictionary<string, string>()).Keys.Where(string.IsNullOrWhiteSpace))
+        {
+            errors.Add($"Enrichment.StaticFields has a blank name \"{key}\": name each static attribute.");
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var tables = LookupTables ?? [];
+        for (var i = 0; i < tables.Count; i++)
+        {
+            var path = $"Enrichment.LookupTables[{i}]";
+            if (tables[i] is null)
+            {
+                errors.Add($"{path} is null: remove it or give a LookupTableSettings.");
+                continue;
+            }
+
+            errors.AddRange(tables[i].Validate(path));
+            if (!string.IsNullOrWhiteSpace(tables[i].Name) && !names.Add(tables[i].Name))
+            {
+                errors.Add($"{path}.Name \"{tables[i].Name}\" is used twice: give each table its own name.");
+            }
+        }
+
+        if (GeoIp is not null)
+        {
+            errors.AddRange(GeoIp.Validate("Enrichment.GeoIp"));
+        }
+
+        return errors;
+    }
+}

@@ -1,0 +1,28 @@
+namespace Orleans.EventPipeline.Events;
+
+/// <summary>All of a tenant's processing settings; the defaults parse, enrich nothing and order within 5 s.</summary>
+[GenerateSerializer, Immutable]
+public sealed record ProcessingSettings
+{
+    [Id(0)] public NormalizationSettings Normalization { get; init; } = new();
+
+    [Id(1)] public EnrichmentSettings Enrichment { get; init; } = new();
+
+    [Id(2)] public OrderingSettings Ordering { get; init; } = new();
+
+    /// <summary>Every problem, each saying how to fix it; empty when the settings are usable.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (Normalization is null) { errors.Add("Normalization is null: omit it for the defaults or give a NormalizationSettings."); }
+        else { errors.AddRange(Normalization.Validate()); }
+
+        if (Enrichment is null) { errors.Add("Enrichment is null: omit it for no enrichment or give an EnrichmentSettings."); }
+        else { errors.AddRange(Enrichment.Validate()); }
+
+        if (Ordering is null) { errors.Add("Ordering is null: omit it for the defaults or give an OrderingSettings."); }
+        else { errors.AddRange(Ordering.Validate()); }
+
+        return errors;
+    }
+}
