@@ -91,10 +91,11 @@ public sealed partial class EventHubsEmulatorServer : IAsyncDisposable
 
             _hubs = await HubRegistry.OpenAsync(_options, _logOpener, cancellationToken).ConfigureAwait(false);
             var keys = new Dictionary<string, string>(_options.SharedAccessKeys, StringComparer.Ordinal);
+            var validator = new SasTokenValidator(keys, _timeProvider);
             var linkFactory = new EmulatorLinkFactory(
                 _hubs,
-                new CbsNode(new SasTokenValidator(keys, _timeProvider), _loggerFactory.CreateLogger<CbsNode>()),
-                new ManagementNode(_hubs),
+                new CbsNode(validator, _loggerFactory.CreateLogger<CbsNode>()),
+                new ManagementNode(_hubs, validator),
                 _options,
                 _timeProvider,
                 _loggerFactory);

@@ -2,6 +2,7 @@ using Microsoft.Azure.Amqp;
 using Microsoft.Azure.Amqp.Encoding;
 using Microsoft.Azure.Amqp.Framing;
 using Orleans.EventPipeline.EventHubsEmulator.Amqp;
+using Orleans.EventPipeline.EventHubsEmulator.Cbs;
 using Orleans.EventPipeline.EventHubsEmulator.Hubs;
 using Orleans.EventPipeline.EventHubsEmulator.Log;
 
@@ -11,8 +12,9 @@ namespace Orleans.EventPipeline.EventHubsEmulator.Management;
 /// The <c>$management</c> node: READ of a hub (<c>com.microsoft:eventhub</c>) or a partition
 /// (<c>com.microsoft:partition</c>). The SDK casts every value, so each one has the exact AMQP
 /// type it expects: partition ids as an array (not a list), offsets as strings, times as timestamps.
+/// Requests do not go through <c>$cbs</c>; each carries its token in the <c>security_token</c> property.
 /// </summary>
-internal sealed class ManagementNode(HubRegistry hubs) : RequestResponseNode
+internal sealed class ManagementNode(HubRegistry hubs, SasTokenValidator validator) : RequestResponseNode
 {
     public const string Address = "$management";
 
@@ -22,6 +24,12 @@ internal sealed class ManagementNode(HubRegistry hubs) : RequestResponseNode
         string? operation = properties?["operation"] as string;
         string? type = properties?["type"] as string;
         string hubName = properties?["name"] as string ?? string.Empty;
+
+        string? tokenFailure = validator.Validate(properties?["security_token"] as string);
+        if (tokenFailure is not null)
+        {
+            return Respond(401, tokenFailure, AmqpErrorCode.UnauthorizedAccess);
+        }
 
         if (operation != "READ")
         {
