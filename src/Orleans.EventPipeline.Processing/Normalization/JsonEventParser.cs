@@ -1,0 +1,194 @@
+using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+using System.Text;
+using System.Text.Json;
+using Orleans.EventPipeline.Events;
+
+namespace Orleans.EventPipeline.Processing.Normalization;
+
+/// <summary>
+/// One JSON object per event, read once with <see cref="Utf8JsonReader"/>. Nested objects are flattened
+/// into dotted names (<c>{"user":{"id":7}}</c> → <c>user.id</c>); arrays are kept as their JSON text;
+/// nulls are dropped. The <see cref="JsonFieldMapping"/> picks the timestamp, severity, body, host and
+/// app fields; every other field becomes an attribute.
+/// </summary>
+public sealed class JsonEventParser(JsonFieldMapping mapping) : IEventParser
+{
+    // Deeper objects than 32 levels are not log events; the limit also bounds the recursion.
+    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 32, CommentHandling = JsonCommentHandling.Skip };
+
+    private readonly JsonFieldMapping _mapping = mapping ?? throw new ArgumentNullException(nameof(mapping));
+
+    public bool TryParse(
+        ReadOnlySpan<byte> utf8,
+        in EventContext context,
+        [NotNullWhen(true)] out NormalizedEvent? normalized,
+        [NotNullWhen(false)] out string? failure)
+    {
+        normalized = null;
+        var fields = new Fields { Attributes = new Dictionary<string, AttributeValue>(16, StringComparer.Ordinal) };
+        try
+        {
+            var reader = new Utf8JsonReader(utf8, ReaderOptions);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                failure = "JSON: the event is not a JSON object; send one {...} object per event.";
+                return false;
+            }
+
+            if (!ReadObject(ref reader, utf8, null, ref fields, out failure))
+            {
+                return false;
+            }
+
+            if (reader.Read())
+            {
+                failure = "JSON: more than one value in the event; send exactly one object per event (one per line in NDJSON).";
+                return false;
+            }
+        }
+        catch (JsonException e)
+        {
+            failure = $"JSON: not valid JSON at line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}: {e.Message}";
+            return false;
+        }
+
+        normalized = EventFactory.Create(context, fields.Timestamp, fields.SeverityNumber, fields.SeverityText, fields.Body ?? string.Empty,
+            fields.Attributes, EventFactory.Resource(fields.Host, fields.App), SourceFormat.Json);
+        return true;
+    }
+
+    private bool ReadObject(ref Utf8JsonReader reader, ReadOnlySpan<byte> utf8, string? prefix, ref Fields fields, [NotNullWhen(false)] out string? failure)
+    {
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var name = reader.GetString()!;
+            var path = prefix is null ? name : string.Concat(prefix, ".", name);
+            reader.Read();
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.StartObject:
+                    if (!ReadObject(ref reader, utf8, path, ref fields, out failure))
+                    {
+                        return false;
+                    }
+
+                    break;
+                case JsonTokenType.StartArray:
+                    var start = (int)reader.TokenStartIndex;
+                    reader.Skip();
+                    fields.Attributes[path] = Encoding.UTF8.GetString(utf8[start..(int)reader.BytesConsumed]);
+                    break;
+                case JsonTokenType.Null:
+                    break;
+                default:
+                    if (!Assign(ref reader, path, ref fields, out failure))
+                    {
+                        return false;
+                    }
+
+                    break;
+            }
+        }
+
+        failure = null;
+        return true;
+    }
+
+    private bool Assign(ref Utf8JsonReader reader, string path, ref Fields fields, [NotNullWhen(false)] out string? failure)
+    {
+        failure = null;
+        if (path == _mapping.Timestamp)
+        {
+            return TryTimestamp(ref reader, path, ref fields, out failure);
+        }
+
+        if (path == _mapping.Severity)
+        {
+            if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var number))
+            {
+                fields.SeverityNumber = number is >= 1 and <= 24 ? number : Severity.Unspecified;
+                fields.SeverityText = null;
+            }
+            else
+            {
+                // Level names are short ASCII words: an escaped or non-string level maps to Unspecified.
+                fields.SeverityNumber = reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped && !reader.HasValueSequence
+                    ? Severity.FromText(reader.ValueSpan)
+                    : Severity.Unspecified;
+                fields.SeverityText = ScalarText(ref reader);
+            }
+
+            return true;
+        }
+
+        if (path == _mapping.Body) { fields.Body = ScalarText(ref reader); return true; }
+        if (path == _mapping.Host) { fields.Host = ScalarText(ref reader); return true; }
+        if (path == _mapping.App) { fields.App = ScalarText(ref reader); return true; }
+
+        fields.Attributes[path] = reader.TokenType switch
+        {
+            JsonTokenType.String => reader.GetString()!,
+            JsonTokenType.True => true,
+            JsonTokenType.False => false,
+            _ when reader.TryGetInt64(out var integer) => integer,
+            _ => reader.GetDouble(),
+        };
+        return true;
+    }
+
+    private static bool TryTimestamp(ref Utf8JsonReader reader, string path, ref Fields fields, [NotNullWhen(false)] out string? failure)
+    {
+        failure = null;
+        DateTimeOffset time;
+        if (reader.TokenType == JsonTokenType.Number)
+        {
+            if (reader.TryGetDouble(out var number) && Timestamps.TryFromUnix(number, out time))
+            {
+                fields.Timestamp = time;
+                return true;
+            }
+        }
+        else if (reader.TokenType == JsonTokenType.String)
+        {
+            var parsed = false;
+            if (!reader.ValueIsEscaped && !reader.HasValueSequence)
+            {
+                parsed = Timestamps.TryParseAny(reader.ValueSpan, out time);
+            }
+            else
+            {
+                var text = Encoding.UTF8.GetBytes(reader.GetString()!);
+                parsed = Timestamps.TryParseAny(text, out time);
+            }
+
+            if (parsed)
+            {
+                fields.Timestamp = time;
+                return true;
+            }
+        }
+
+        failure = $"JSON: the timestamp field \"{path}\" holds {ScalarText(ref reader)}, which is neither RFC 3339 text (2024-05-01T12:00:00Z) nor unix seconds or milliseconds; fix the value or map Json.Timestamp to another field.";
+        return false;
+    }
+
+    private static string ScalarText(ref Utf8JsonReader reader) => reader.TokenType switch
+    {
+        JsonTokenType.String => reader.GetString()!,
+        JsonTokenType.True => "true",
+        JsonTokenType.False => "false",
+        _ => Encoding.UTF8.GetString(reader.HasValueSequence ? reader.ValueSequence.ToArray() : reader.ValueSpan),
+    };
+
+    private struct Fields
+    {
+        public Dictionary<string, AttributeValue> Attributes;
+        public DateTimeOffset? Timestamp;
+        public int SeverityNumber;
+        public string? SeverityText;
+        public string? Body;
+        public string? Host;
+        public string? App;
+    }
+}

@@ -1,0 +1,61 @@
+using Orleans.EventPipeline.Events;
+
+namespace Orleans.EventPipeline.Processing.Normalization;
+
+/// <summary>The fields of a syslog header, RFC 5424 or RFC 3164, ahead of the message.</summary>
+internal struct SyslogHeader
+{
+    public int Facility;
+    public int Severity;
+    public DateTimeOffset? Timestamp;
+    public string? Host;
+    public string? App;
+    public string? ProcessId;
+    public string? MessageId;
+
+    /// <summary>Reads <c>&lt;PRI&gt;</c>: 1-3 digits, 0-191 (facility × 8 + severity).</summary>
+    public static bool TryReadPriority(ReadOnlySpan<byte> line, out int priority, out int consumed)
+    {
+        priority = 0;
+        consumed = 0;
+        if (line.Length < 3 || line[0] != '<')
+        {
+            return false;
+        }
+
+        var close = line[..Math.Min(line.Length, 5)].IndexOf((byte)'>');
+        if (close < 2 || !Timestamps.TryDigits(line[1..close], out priority) || priority > 191)
+        {
+            return false;
+        }
+
+        consumed = close + 1;
+        return true;
+    }
+
+    /// <summary>The next token up to a space (the space consumed), or to the end.</summary>
+    public static ReadOnlySpan<byte> NextToken(ref ReadOnlySpan<byte> rest)
+    {
+        var space = rest.IndexOf((byte)' ');
+        ReadOnlySpan<byte> token;
+        if (space < 0)
+        {
+            token = rest;
+            rest = [];
+        }
+        else
+        {
+            token = rest[..space];
+            rest = rest[(space + 1)..];
+        }
+
+        return token;
+    }
+
+    public readonly void AddTo(Dictionary<string, AttributeValue> attributes)
+    {
+        attributes[AttributeNames.SyslogFacility] = (long)Facility;
+        if (ProcessId is not null) { attributes[AttributeNames.SyslogProcessId] = ProcessId; }
+        if (MessageId is not null) { attributes[AttributeNames.SyslogMessageId] = MessageId; }
+    }
+}

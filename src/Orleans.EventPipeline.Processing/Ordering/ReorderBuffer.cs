@@ -1,0 +1,117 @@
+using Orleans.EventPipeline.Events;
+
+namespace Orleans.EventPipeline.Processing.Ordering;
+
+/// <summary>
+/// Reorders one stream key's events by <see cref="NormalizedEvent.EffectiveTime"/> (the event's time,
+/// else its observed time). An event is held until the newest event time seen is more than the
+/// lateness window past it, then released in time order (ties in arrival order). An event older than
+/// the watermark (the latest time already released) cannot be put in place any more: it is released
+/// at once with <see cref="NormalizedEvent.Late"/> set, never dropped. At most
+/// <see cref="OrderingSettings.MaxBufferedEvents"/> are held; past that the oldest are released early.
+/// Not thread-safe: one buffer per grain activation.
+/// </summary>
+public sealed class ReorderBuffer
+{
+    private readonly PriorityQueue<NormalizedEvent, (long Ticks, long Arrival)> _queue = new();
+    private readonly TimeProvider _time;
+    private readonly long _windowTicks;
+    private readonly int _maxBuffered;
+    private long _arrivals;
+    private long _maxSeenTicks = long.MinValue;
+    private long _watermarkTicks = long.MinValue;
+    private DateTimeOffset _lastAdded;
+
+    /// <exception cref="ArgumentException">The settings are invalid; the message lists each fix.</exception>
+    public ReorderBuffer(OrderingSettings settings, TimeProvider timeProvider)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var errors = settings.Validate();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException("Invalid ordering settings: " + string.Join(" ", errors), nameof(settings));
+        }
+
+        _time = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
+        _windowTicks = settings.LatenessWindow.Ticks;
+        _maxBuffered = settings.MaxBufferedEvents;
+        LatenessWindow = settings.LatenessWindow;
+    }
+
+    public TimeSpan LatenessWindow { get; }
+
+    /// <summary>Events held.</summary>
+    public int Count => _queue.Count;
+
+    /// <summary>The latest event time released; later arrivals before it are late. Null until the first release.</summary>
+    public DateTimeOffset? Watermark => _watermarkTicks == long.MinValue ? null : new DateTimeOffset(_watermarkTicks, TimeSpan.Zero);
+
+    /// <summary>Adds an event and appends every event it makes due to <paramref name="released"/>, in order.</summary>
+    public void Add(NormalizedEvent normalized, ICollection<NormalizedEvent> released)
+    {
+        ArgumentNullException.ThrowIfNull(normalized);
+        ArgumentNullException.ThrowIfNull(released);
+        _lastAdded = _time.GetUtcNow();
+        var ticks = normalized.EffectiveTime.UtcTicks;
+        if (ticks < _watermarkTicks)
+        {
+            released.Add(normalized.Late ? normalized : normalized with { Late = true });
+            return;
+        }
+
+        _queue.Enqueue(normalized, (ticks, _arrivals++));
+        _maxSeenTicks = Math.Max(_maxSeenTicks, ticks);
+
+        // Saturating: a window longer than the time since year 1 releases nothing rather than wrapping.
+        var due = _maxSeenTicks - Math.Min(_windowTicks, _maxSeenTicks);
+        while (_queue.TryPeek(out _, out var key) && key.Ticks <= due)
+        {
+            Release(released);
+        }
+
+        while (_queue.Count > _maxBuffered)
+        {
+            Release(released);
+        }
+    }
+
+    /// <summary>Adds events in arrival order; see <see cref="Add"/>.</summary>
+    public void AddRange(IEnumerable<NormalizedEvent> events, ICollection<NormalizedEvent> released)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        foreach (var normalized in events)
+        {
+            Add(normalized, released);
+        }
+    }
+
+    /// <summary>
+    /// When nothing has arrived for a whole lateness window, no held event can be overtaken in time any
+    /// more: releases them all. Call it from a timer every <see cref="LatenessWindow"/>; a stream that
+    /// goes quiet then still delivers its last events within about two windows.
+    /// </summary>
+    public void ReleaseIdle(ICollection<NormalizedEvent> released)
+    {
+        if (_queue.Count > 0 && _time.GetUtcNow() - _lastAdded >= LatenessWindow)
+        {
+            Flush(released);
+        }
+    }
+
+    /// <summary>Releases every held event in order (deactivation, shutdown).</summary>
+    public void Flush(ICollection<NormalizedEvent> released)
+    {
+        ArgumentNullException.ThrowIfNull(released);
+        while (_queue.Count > 0)
+        {
+            Release(released);
+        }
+    }
+
+    private void Release(ICollection<NormalizedEvent> released)
+    {
+        var next = _queue.Dequeue();
+        _watermarkTicks = Math.Max(_watermarkTicks, next.EffectiveTime.UtcTicks);
+        released.Add(next);
+    }
+}
