@@ -1,0 +1,91 @@
+using System.Runtime.CompilerServices;
+using Orleans.EventPipeline.Events;
+
+namespace Orleans.EventPipeline.Processing.Archive;
+
+/// <summary>Finds and reads a tenant's archive objects by event time.</summary>
+public static class ArchiveCatalog
+{
+    // An object sits in the hour of its first event and holds events up to its flush age (at most an
+    // hour) later: listing starts one hour before the range so such an object is not missed.
+    private static readonly TimeSpan Spill = TimeSpan.FromHours(1);
+
+    // 31 days of hourly folders is 744 listings; past that a caller should narrow the range.
+    private static readonly TimeSpan MaxRange = TimeSpan.FromDays(31);
+
+    /// <summary>
+    /// The tenant's objects that may hold events with a time in [<paramref name="from"/>, <paramref name="to"/>),
+    /// ordered by hour, stream key and sequence.
+    /// </summary>
+    public static async IAsyncEnumerable<ArchiveObjectName> ListAsync(
+        IArchiveStore store,
+        string tenantId,
+        DateTimeOffset from,
+        DateTimeOffset to,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentException.ThrowIfNullOrWhiteSpace(tenantId);
+        if (to <= from)
+        {
+            yield break;
+        }
+
+        if (to - from > MaxRange)
+        {
+            throw new ArgumentOutOfRangeException(nameof(to), $"The range {from:O} to {to:O} is longer than {MaxRange.TotalDays} days: list it in parts.");
+        }
+
+        for (var hour = ArchiveObjectName.TruncateToHour(from - Spill); hour < to; hour = hour.AddHours(1))
+        {
+            var names = new List<ArchiveObjectName>();
+            await foreach (var name in store.ListAsync(ArchiveObjectName.FolderOf(tenantId, hour), cancellationToken))
+            {
+                if (ArchiveObjectName.TryParse(name, out var parsed) && parsed.TenantId == tenantId)
+                {
+                    names.Add(parsed);
+                }
+            }
+
+            names.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
+            foreach (var name in names)
+            {
+                yield return name;
+            }
+        }
+    }
+
+    /// <summary>Reads one object's events; empty when it does not exist.</summary>
+    public static async Task<IReadOnlyList<NormalizedEvent>> ReadAsync(IArchiveStore store, ArchiveObjectName name, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var stream = await store.OpenReadAsync(name.Name, cancellationToken);
+        if (stream is null)
+        {
+            return [];
+        }
+
+        await using (stream)
+        {
+            return await ArchiveFormat.DecodeAsync(stream, cancellationToken);
+        }
+    }
+
+    /// <summary>Every archived event of the tenant with a time in [<paramref name="from"/>, <paramref name="to"/>), in archive order.</summary>
+    public static async Task<IReadOnlyList<NormalizedEvent>> ReadRangeAsync(IArchiveStore store, string tenantId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        var events = new List<NormalizedEvent>();
+        await foreach (var name in ListAsync(store, tenantId, from, to, cancellationToken))
+        {
+            foreach (var normalized in await ReadAsync(store, name, cancellationToken))
+            {
+                if (normalized.EffectiveTime >= from && normalized.EffectiveTime < to)
+                {
+                    events.Add(normalized);
+                }
+            }
+        }
+
+        return events;
+    }
+}

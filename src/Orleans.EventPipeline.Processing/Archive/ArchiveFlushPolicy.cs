@@ -1,0 +1,41 @@
+namespace Orleans.EventPipeline.Processing.Archive;
+
+/// <summary>When an archive buffer must be written out: whichever of size, count or age comes first.</summary>
+public sealed record ArchiveFlushPolicy
+{
+    /// <summary>
+    /// Uncompressed NDJSON bytes. 16 MiB compresses to 2-3 MB of zstd for typical logs: large enough for
+    /// cheap storage listing and reads, small enough to rebuild quickly on replay.
+    /// </summary>
+    public long MaxBytes { get; init; } = 16 * 1024 * 1024;
+
+    /// <summary>Events per object; 100,000 is 2 s of a 50,000 events/s tenant.</summary>
+    public int MaxEvents { get; init; } = 100_000;
+
+    /// <summary>How long the oldest buffered batch may wait: the archive's lag for a quiet tenant.</summary>
+    public TimeSpan MaxAge { get; init; } = TimeSpan.FromSeconds(60);
+
+    public bool IsDue(long bytes, int events, TimeSpan age) =>
+        events > 0 && (bytes >= MaxBytes || events >= MaxEvents || age >= MaxAge);
+
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (MaxBytes < 1024)
+        {
+            errors.Add($"Archive.MaxBytes {MaxBytes} is below 1024: use a few MiB (default 16 MiB) so objects are not tiny.");
+        }
+
+        if (MaxEvents < 1)
+        {
+            errors.Add($"Archive.MaxEvents {MaxEvents} must be at least 1 (default 100000).");
+        }
+
+        if (MaxAge <= TimeSpan.Zero || MaxAge > TimeSpan.FromHours(1))
+        {
+            errors.Add($"Archive.MaxAge {MaxAge} is out of range: use more than 0 and at most 1 hour (default 60 s).");
+        }
+
+        return errors;
+    }
+}

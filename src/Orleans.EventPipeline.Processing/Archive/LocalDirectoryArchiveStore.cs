@@ -1,0 +1,106 @@
+using System.Runtime.CompilerServices;
+
+namespace Orleans.EventPipeline.Processing.Archive;
+
+/// <summary>
+/// Archive objects as files under a root directory (local mode). A write goes to a temporary file in the
+/// target folder, is fsync'd, then renamed over the name: rename within a folder is atomic on POSIX and
+/// NTFS, so readers and listings see the old object or the whole new one, never a part.
+/// </summary>
+public sealed class LocalDirectoryArchiveStore : IArchiveStore
+{
+    private const string TemporarySuffix = ".tmp";
+
+    private readonly string _root;
+
+    public LocalDirectoryArchiveStore(string rootDirectory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(rootDirectory);
+        _root = Path.GetFullPath(rootDirectory);
+    }
+
+    public string RootDirectory => _root;
+
+    public async Task WriteAsync(string name, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    {
+        var path = PathOf(name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temporary = $"{path}.{Guid.NewGuid():N}{TemporarySuffix}";
+        try
+        {
+            await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
+            {
+                await file.WriteAsync(content, cancellationToken);
+                file.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+    }
+
+    public async IAsyncEnumerable<string> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        var slash = prefix.LastIndexOf('/');
+        var folder = slash < 0 ? string.Empty : prefix[..(slash + 1)];
+        var directory = PathOf(folder.Length == 0 ? "." : folder.TrimEnd('/'));
+        if (!Directory.Exists(directory))
+        {
+            yield break;
+        }
+
+        foreach (var file in Directory.EnumerateFiles(directory, "*", new EnumerationOptions { RecurseSubdirectories = true }))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (file.EndsWith(TemporarySuffix, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var name = Path.GetRelativePath(_root, file).Replace(Path.DirectorySeparatorChar, '/');
+            if (name.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                yield return name;
+            }
+        }
+
+        await Task.CompletedTask;
+    }
+
+    public Task<Stream?> OpenReadAsync(string name, CancellationToken cancellationToken)
+    {
+        var path = PathOf(name);
+        try
+        {
+            return Task.FromResult<Stream?>(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 64 * 1024, FileOptions.Asynchronous));
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return Task.FromResult<Stream?>(null);
+        }
+    }
+
+    public Task DeleteAsync(string name, CancellationToken cancellationToken)
+    {
+        File.Delete(PathOf(name));
+        return Task.CompletedTask;
+    }
+
+    // Names come from tenants' ids and stream keys: refuse anything that would leave the root.
+    private string PathOf(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        var path = Path.GetFullPath(Path.Combine(_root, name));
+        if (!path.StartsWith(_root + Path.DirectorySeparatorChar, StringComparison.Ordinal) && path != _root)
+        {
+            throw new ArgumentException($"Archive object name \"{name}\" points outside the archive root {_root}.", nameof(name));
+        }
+
+        return path;
+    }
+}
