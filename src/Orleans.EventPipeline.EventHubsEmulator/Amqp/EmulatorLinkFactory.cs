@@ -154,8 +154,14 @@ internal sealed partial class EmulatorLinkFactory : IRuntimeProvider
         ReceiverOwnership ownership = partition.OwnershipFor(consumerGroup);
         string entityPath = $"{partition.HubName}/ConsumerGroups/{consumerGroup}/Partitions/{partition.Id}";
         var consumer = new ConsumerLink(link, partition, ownership, entityPath, metrics, _timeProvider, _loggerFactory.CreateLogger<ConsumerLink>());
+        long first = partition.Log.Resolve(position);
+        if (partition.IsCorruptRecord(first, out string corruption))
+        {
+            throw EmulatorErrors.Corruption(partition.Path, corruption);
+        }
+
         ownership.Admit(consumer, epoch);
-        consumer.Start(position);
+        consumer.Start(first);
     }
 
     private (EventHubEntity Hub, PartitionEntity? Partition, EntityAddress Entity) Resolve(string? address)

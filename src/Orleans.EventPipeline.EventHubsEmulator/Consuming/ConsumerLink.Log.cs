@@ -1,12 +1,11 @@
 using Microsoft.Extensions.Logging;
-using Orleans.EventPipeline.EventHubsEmulator.Log;
 
 namespace Orleans.EventPipeline.EventHubsEmulator.Consuming;
 
 internal sealed partial class ConsumerLink
 {
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Receiver attached to {Entity} from {PositionKind}, first sequence number {SequenceNumber}")]
-    private static partial void LogReceiverAttached(ILogger logger, string entity, LogPositionKind positionKind, long sequenceNumber);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Receiver attached to {Entity} from sequence number {SequenceNumber}")]
+    private static partial void LogReceiverAttached(ILogger logger, string entity, long sequenceNumber);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Corrupt record in {Entity} at sequence number {SequenceNumber}; the receiver was detached and the record was not served")]
     private static partial void LogCorruptRecord(ILogger logger, Exception exception, string entity, long sequenceNumber);

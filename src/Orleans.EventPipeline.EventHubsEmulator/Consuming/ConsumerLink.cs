@@ -39,14 +39,14 @@ internal sealed partial class ConsumerLink : IDisposable
         _logger = logger;
     }
 
-    /// <summary>Resolves the start position and begins serving once the link is open.</summary>
-    public void Start(LogPosition position)
+    /// <summary>Begins serving from <paramref name="firstSequenceNumber"/> once the link is open.</summary>
+    public void Start(long firstSequenceNumber)
     {
-        _nextSequenceNumber = _partition.Log.Resolve(position);
+        _nextSequenceNumber = firstSequenceNumber;
         _link.RegisterCreditListener(OnCredit);
         _link.SafeAddClosed(OnLinkClosed);
         _link.Opened += (_, _) => _ = PumpAsync();
-        LogReceiverAttached(_logger, _entityPath, position.Kind, _nextSequenceNumber);
+        LogReceiverAttached(_logger, _entityPath, _nextSequenceNumber);
     }
 
     /// <summary>Detaches the link with <paramref name="error"/> (owner-level takeover, corruption).</summary>
@@ -103,7 +103,7 @@ internal sealed partial class ConsumerLink : IDisposable
                 }
 
                 records.Clear();
-                int read = await _partition.Log.ReadAsync(_nextSequenceNumber, (int)Math.Min(credit, MaxRecordsPerRead), records, cancellationToken).ConfigureAwait(false);
+                int read = await ReadAsync(records, (int)Math.Min(credit, MaxRecordsPerRead), cancellationToken).ConfigureAwait(false);
                 if (read == 0)
                 {
                     await _partition.Log.WaitForRecordAsync(_nextSequenceNumber, cancellationToken).ConfigureAwait(false);
@@ -126,6 +126,7 @@ internal sealed partial class ConsumerLink : IDisposable
         catch (LogCorruptionException exception)
         {
             LogCorruptRecord(_logger, exception, _entityPath, _nextSequenceNumber);
+            _partition.ReportCorruptRecord(_nextSequenceNumber, exception.Message);
             _link.SafeClose(EmulatorErrors.Corruption(_partition.Path, exception.Message));
         }
         catch (Exception exception)
@@ -136,6 +137,24 @@ internal sealed partial class ConsumerLink : IDisposable
         finally
         {
             Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Reads the next records. When a batch hits a corrupt record, the records before it are still
+    /// served: the read is repeated one record at a time until the corrupt one throws on its own,
+    /// so <see cref="_nextSequenceNumber"/> then names exactly the record that cannot be served.
+    /// </summary>
+    private async ValueTask<int> ReadAsync(List<LogRecord> records, int maxRecords, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _partition.Log.ReadAsync(_nextSequenceNumber, maxRecords, records, cancellationToken).ConfigureAwait(false);
+        }
+        catch (LogCorruptionException) when (maxRecords > 1)
+        {
+            records.Clear();
+            return await _partition.Log.ReadAsync(_nextSequenceNumber, 1, records, cancellationToken).ConfigureAwait(false);
         }
     }
 

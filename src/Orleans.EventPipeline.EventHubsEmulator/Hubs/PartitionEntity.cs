@@ -8,6 +8,7 @@ namespace Orleans.EventPipeline.EventHubsEmulator.Hubs;
 internal sealed class PartitionEntity(string hubName, string id, IPartitionLog log)
 {
     private readonly ConcurrentDictionary<string, ReceiverOwnership> _ownership = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<long, string> _corruptRecords = new();
 
     public string HubName { get; } = hubName;
 
@@ -17,6 +18,15 @@ internal sealed class PartitionEntity(string hubName, string id, IPartitionLog l
 
     /// <summary>The entity path the SDK names in errors, e.g. <c>events/Partitions/0</c>.</summary>
     public string Path => $"{HubName}/Partitions/{Id}";
+
+    /// <summary>
+    /// Remembers a record the log refused to serve. The SDK silently re-attaches after a link is
+    /// detached, resuming at that very record, so the re-attach is refused with the error instead:
+    /// that is the only way the consumer's caller gets to see it.
+    /// </summary>
+    public void ReportCorruptRecord(long sequenceNumber, string message) => _corruptRecords.TryAdd(sequenceNumber, message);
+
+    public bool IsCorruptRecord(long sequenceNumber, out string message) => _corruptRecords.TryGetValue(sequenceNumber, out message!);
 
     public ReceiverOwnership OwnershipFor(string consumerGroup) =>
         _ownership.GetOrAdd(consumerGroup, static (group, self) => new ReceiverOwnership($"{self.HubName}/ConsumerGroups/{group}/Partitions/{self.Id}"), this);
