@@ -1,0 +1,62 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Orleans.EventPipeline.Events;
+using Orleans.EventPipeline.Processing.Archive;
+using Orleans.EventPipeline.Processing.Tests.Support;
+
+namespace Orleans.EventPipeline.Processing.Tests.Archive;
+
+public sealed class ArchiveCatalogTests : IDisposable
+{
+    private readonly TempDirectory _directory = new();
+    private readonly LocalDirectoryArchiveStore _store;
+
+    public ArchiveCatalogTests() => _store = new LocalDirectoryArchiveStore(_directory.Path);
+
+    [Fact]
+    public async Task ListAsync_TimeRange_ReturnsThatTenantsObjectsOfThoseHoursInOrder()
+    {
+        // Objects at 09:00, 10:00, 11:00, 12:00 and 14:00 for tenant-a, and one at 11:00 for tenant-b.
+        long sequence = 0;
+        foreach (var hour in new[] { 9, 10, 11, 12, 14 })
+        {
+            await ArchiveAsync("tenant-a", hour, sequence++);
+        }
+
+        await ArchiveAsync("tenant-b", 11, 0);
+        var day = new DateTimeOffset(2024, 5, 1, 0, 0, 0, TimeSpan.Zero);
+
+        var names = new List<ArchiveObjectName>();
+        await foreach (var name in ArchiveCatalog.ListAsync(_store, "tenant-a", day.AddHours(11).AddMinutes(30), day.AddHours(13), CancellationToken.None))
+        {
+            names.Add(name);
+        }
+
+        // 10:00 is listed too: an object holds up to an hour of events after its folder's hour.
+        Assert.Equal([10, 11, 12], names.Select(static n => n.Hour.Hour));
+        Assert.All(names, static n => Assert.Equal("tenant-a", n.TenantId));
+    }
+
+    [Fact]
+    public async Task ReadRangeAsync_TimeRange_ReturnsOnlyEventsInside()
+    {
+        await ArchiveAsync("tenant-a", 11, 0);
+        await ArchiveAsync("tenant-a", 12, 1);
+        var day = new DateTimeOffset(2024, 5, 1, 0, 0, 0, TimeSpan.Zero);
+
+        var events = await ArchiveCatalog.ReadRangeAsync(_store, "tenant-a", day.AddHours(11).AddMinutes(30), day.AddHours(13), CancellationToken.None);
+
+        Assert.Equal(["h11-45", "h12-15", "h12-45"], events.Select(static e => e.EventId));
+    }
+
+    public void Dispose() => _directory.Dispose();
+
+    // One object per hour holding events at :15 and :45.
+    private async Task ArchiveAsync(string tenant, int hour, long sequence)
+    {
+        var start = new DateTimeOffset(2024, 5, 1, hour, 0, 0, TimeSpan.Zero);
+        using var writer = new ArchiveWriter(_store, tenant, tenant, new ArchiveFlushPolicy(), new FakeTimeProvider(start), NullLogger.Instance);
+        writer.Add([TestEvents.At(start.AddMinutes(15), $"h{hour}-15", tenant), TestEvents.At(start.AddMinutes(45), $"h{hour}-45", tenant)], sequence);
+        await writer.FlushAsync(CancellationToken.None);
+    }
+}

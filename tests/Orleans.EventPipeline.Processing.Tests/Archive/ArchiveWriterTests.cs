@@ -1,0 +1,156 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Orleans.EventPipeline.Events;
+using Orleans.EventPipeline.Processing.Archive;
+using Orleans.EventPipeline.Processing.Tests.Support;
+
+namespace Orleans.EventPipeline.Processing.Tests.Archive;
+
+public sealed class ArchiveWriterTests : IDisposable
+{
+    private readonly TempDirectory _directory = new();
+    private readonly FakeTimeProvider _time = new(TestEvents.Ingest);
+    private readonly LocalDirectoryArchiveStore _store;
+
+    public ArchiveWriterTests() => _store = new LocalDirectoryArchiveStore(_directory.Path);
+
+    [Fact]
+    public void IsFlushDue_Age_BecomesDueAtMaxAge()
+    {
+        using var writer = Writer(new ArchiveFlushPolicy { MaxAge = TimeSpan.FromSeconds(30) });
+        Assert.Null(writer.FlushDueIn);
+
+        writer.Add([TestEvents.At(0)], 1);
+        _time.Advance(TimeSpan.FromSeconds(29));
+        Assert.False(writer.IsFlushDue);
+        Assert.Equal(TimeSpan.FromSeconds(1), writer.FlushDueIn);
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(writer.IsFlushDue);
+    }
+
+    [Fact]
+    public void IsFlushDue_SizeOrCount_BecomesDueWithoutTime()
+    {
+        using var bySize = Writer(new ArchiveFlushPolicy { MaxBytes = 1024 });
+        using var byCount = Writer(new ArchiveFlushPolicy { MaxEvents = 3 });
+
+        for (var i = 0; !bySize.IsFlushDue; i++)
+        {
+            bySize.Add([TestEvents.At(i)], i);
+        }
+
+        byCount.Add([TestEvents.At(0), TestEvents.At(1)], 0);
+        Assert.False(byCount.IsFlushDue);
+        byCount.Add([TestEvents.At(2)], 1);
+
+        Assert.True(bySize.BufferedBytes >= 1024);
+        Assert.True(byCount.IsFlushDue);
+    }
+
+    [Fact]
+    public async Task Add_ReplayedBatches_AreSkippedOnceArchived()
+    {
+        using var writer = Writer();
+        writer.Add([TestEvents.At(0)], 5);
+        await writer.FlushAsync(CancellationToken.None);
+
+        Assert.False(writer.Add([TestEvents.At(0)], 5));
+        Assert.False(writer.Add([TestEvents.At(0)], 4));
+        Assert.True(writer.Add([TestEvents.At(1)], 6));
+        Assert.False(writer.Add([TestEvents.At(1)], 6));
+        Assert.Equal(5, writer.ArchivedThrough);
+    }
+
+    [Fact]
+    public async Task FlushAsync_ReplayOfSameBatchesAfterCrash_RewritesTheSameObject()
+    {
+        using (var beforeCrash = Writer())
+        {
+            beforeCrash.Add([TestEvents.At(0), TestEvents.At(1)], 100);
+            beforeCrash.Add([TestEvents.At(2)], 101);
+            await beforeCrash.FlushAsync(CancellationToken.None);
+        }
+
+        using var afterRestart = Writer();
+        afterRestart.Add([TestEvents.At(0), TestEvents.At(1)], 100);
+        afterRestart.Add([TestEvents.At(2)], 101);
+        await afterRestart.FlushAsync(CancellationToken.None);
+
+        var archived = await ArchiveCatalog.ReadRangeAsync(_store, "tenant-a", TestEvents.Ingest, TestEvents.Ingest.AddHours(1), CancellationToken.None);
+        Assert.Single(await Names());
+        Assert.Equal(["e0", "e1", "e2"], archived.Select(static e => e.EventId));
+    }
+
+    [Fact]
+    public async Task FlushAsync_ReplayCutEarlierByAge_HoldsUntilTheOriginalObjectsEnd()
+    {
+        using (var beforeCrash = Writer())
+        {
+            beforeCrash.Add([TestEvents.At(0)], 100);
+            beforeCrash.Add([TestEvents.At(1)], 101);
+            beforeCrash.Add([TestEvents.At(2)], 102);
+            await beforeCrash.FlushAsync(CancellationToken.None);
+        }
+
+        // The restart replays from the checkpoint before 100; its age cut would fall after 101.
+        using var afterRestart = Writer();
+        afterRestart.Add([TestEvents.At(0)], 100);
+        afterRestart.Add([TestEvents.At(1)], 101);
+        Assert.Null(await afterRestart.FlushAsync(CancellationToken.None));
+
+        afterRestart.Add([TestEvents.At(2)], 102);
+        afterRestart.Add([TestEvents.At(3)], 103);
+        var rewritten = await afterRestart.FlushAsync(CancellationToken.None);
+        afterRestart.Add([TestEvents.At(4)], 104);
+        await afterRestart.FlushAsync(CancellationToken.None);
+
+        var archived = await ArchiveCatalog.ReadRangeAsync(_store, "tenant-a", TestEvents.Ingest, TestEvents.Ingest.AddHours(1), CancellationToken.None);
+        Assert.Equal(103, rewritten?.LastSequence);
+        Assert.Equal(["e0", "e1", "e2", "e3", "e4"], archived.Select(static e => e.EventId));
+        Assert.Equal(2, (await Names()).Count);
+    }
+
+    [Fact]
+    public async Task FlushAsync_StoreFails_KeepsTheBufferForTheNextTry()
+    {
+        using var writer = new ArchiveWriter(new FailingStore(_store) { FailWrites = true }, "tenant-a", "tenant-a", new ArchiveFlushPolicy(), _time, NullLogger.Instance);
+        writer.Add([TestEvents.At(0)], 1);
+
+        await Assert.ThrowsAsync<IOException>(() => writer.FlushAsync(CancellationToken.None));
+
+        Assert.Equal(1, writer.BufferedEvents);
+        Assert.Equal(1, writer.BufferedFrom);
+        Assert.Equal(-1, writer.ArchivedThrough);
+    }
+
+    public void Dispose() => _directory.Dispose();
+
+    private ArchiveWriter Writer(ArchiveFlushPolicy? policy = null) =>
+        new(_store, "tenant-a", "tenant-a", policy ?? new ArchiveFlushPolicy(), _time, NullLogger.Instance);
+
+    private async Task<List<string>> Names()
+    {
+        var names = new List<string>();
+        await foreach (var name in _store.ListAsync("tenant-a/", CancellationToken.None))
+        {
+            names.Add(name);
+        }
+
+        return names;
+    }
+
+    private sealed class FailingStore(IArchiveStore inner) : IArchiveStore
+    {
+        public bool FailWrites { get; init; }
+
+        public Task WriteAsync(string name, ReadOnlyMemory<byte> content, CancellationToken cancellationToken) =>
+            FailWrites ? throw new IOException("disk full") : inner.WriteAsync(name, content, cancellationToken);
+
+        public IAsyncEnumerable<string> ListAsync(string prefix, CancellationToken cancellationToken) => inner.ListAsync(prefix, cancellationToken);
+
+        public Task<Stream?> OpenReadAsync(string name, CancellationToken cancellationToken) => inner.OpenReadAsync(name, cancellationToken);
+
+        public Task DeleteAsync(string name, CancellationToken cancellationToken) => inner.DeleteAsync(name, cancellationToken);
+    }
+}

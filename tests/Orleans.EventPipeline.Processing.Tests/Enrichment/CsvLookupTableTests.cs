@@ -1,0 +1,82 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Orleans.EventPipeline.Events;
+using Orleans.EventPipeline.Processing.Enrichment;
+using Orleans.EventPipeline.Processing.Tests.Support;
+
+namespace Orleans.EventPipeline.Processing.Tests.Enrichment;
+
+public sealed class CsvLookupTableTests
+{
+    private const string Assets = "host,owner,tier,notes\r\nweb-1,\"Platform, Web\",1,\"said \"\"hi\"\"\"\ndb-2,Data,0,\"two\nlines\"\n\n";
+
+    [Fact]
+    public void TryEnrich_InlineTableWithQuotedFields_AddsPrefixedColumns()
+    {
+        var enricher = Create(new LookupTableSettings { Name = "assets", Content = Assets, MatchField = "host.name", KeyColumn = "host" });
+
+        Assert.True(enricher.TryEnrich(WithHost("web-1"), out var web, out _));
+        Assert.True(enricher.TryEnrich(WithHost("db-2"), out var db, out _));
+
+        Assert.Equal("Platform, Web", web.Attributes["lookup.assets.owner"].Text);
+        Assert.Equal("1", web.Attributes["lookup.assets.tier"].Text);
+        Assert.Equal("said \"hi\"", web.Attributes["lookup.assets.notes"].Text);
+        Assert.False(web.Attributes.ContainsKey("lookup.assets.host"));
+        Assert.Equal("two\nlines", db.Attributes["lookup.assets.notes"].Text);
+    }
+
+    [Fact]
+    public void TryEnrich_TableFromFileOnAttribute_MatchesAttributeWithCustomPrefix()
+    {
+        using var directory = new TempDirectory();
+        File.WriteAllText(directory.File("users.csv"), "user,department\nann,finance\n");
+        var enricher = Create(new LookupTableSettings { Name = "users", Path = directory.File("users.csv"), MatchField = "suser", KeyColumn = "user", Prefix = "user." });
+        var e = TestEvents.At(0) with { Attributes = new Dictionary<string, AttributeValue> { ["suser"] = "ann" } };
+
+        Assert.True(enricher.TryEnrich(e, out var enriched, out _));
+
+        Assert.Equal("finance", enriched.Attributes["user.department"].Text);
+    }
+
+    [Fact]
+    public void TryEnrich_UnknownKeyOrMissingField_LeavesEventUnchanged()
+    {
+        var enricher = Create(new LookupTableSettings { Name = "assets", Content = Assets, MatchField = "host.name", KeyColumn = "host" });
+
+        Assert.True(enricher.TryEnrich(WithHost("unknown"), out var unknown, out _));
+        Assert.True(enricher.TryEnrich(TestEvents.At(0), out var noHost, out _));
+
+        Assert.Empty(unknown.Attributes);
+        Assert.Empty(noHost.Attributes);
+    }
+
+    [Theory]
+    [InlineData("owner,tier\nx,1\n", "no column \"host\"")]
+    [InlineData("host,owner\n\"web-1,open\n", "never closed")]
+    [InlineData("", "empty")]
+    public void TryCreate_BadTable_FailsWithReason(string content, string expected)
+    {
+        var settings = new EnrichmentSettings { LookupTables = [new LookupTableSettings { Name = "assets", Content = content, MatchField = "host.name", KeyColumn = "host" }] };
+
+        Assert.False(Enricher.TryCreate(settings, NullLogger.Instance, out _, out var failure));
+
+        Assert.Contains(expected, failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TryCreate_MissingFile_FailsNamingThePath()
+    {
+        var settings = new EnrichmentSettings { LookupTables = [new LookupTableSettings { Name = "assets", Path = "/nonexistent/assets.csv", MatchField = "host.name", KeyColumn = "host" }] };
+
+        Assert.False(Enricher.TryCreate(settings, NullLogger.Instance, out _, out var failure));
+
+        Assert.Contains("/nonexistent/assets.csv", failure, StringComparison.Ordinal);
+    }
+
+    private static Enricher Create(LookupTableSettings table)
+    {
+        Assert.True(Enricher.TryCreate(new EnrichmentSettings { LookupTables = [table] }, NullLogger.Instance, out var enricher, out var failure), failure);
+        return enricher;
+    }
+
+    private static NormalizedEvent WithHost(string host) => TestEvents.At(0) with { Resource = new Dictionary<string, string> { ["host.name"] = host } };
+}

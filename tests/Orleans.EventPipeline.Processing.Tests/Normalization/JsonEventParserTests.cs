@@ -1,0 +1,87 @@
+using Orleans.EventPipeline.Events;
+using Orleans.EventPipeline.Processing.Normalization;
+using Orleans.EventPipeline.Processing.Tests.Support;
+
+namespace Orleans.EventPipeline.Processing.Tests.Normalization;
+
+public sealed class JsonEventParserTests
+{
+    private static readonly JsonEventParser Default = new(new JsonFieldMapping());
+
+    [Fact]
+    public void TryParse_DefaultMapping_FillsSchemaAndKeepsOtherFieldsAsAttributes()
+    {
+        var e = TestEvents.Parse(Default, """{"timestamp":"2024-05-01T11:59:58.123+02:00","level":"WARN","message":"disk 91% full","host":"web-1","app":"nginx","disk":"/dev/sda1","used":91,"ratio":0.91,"mounted":true,"tags":["a","b"],"gone":null}""");
+
+        Assert.Equal(new DateTimeOffset(2024, 5, 1, 9, 59, 58, 123, TimeSpan.Zero), e.Timestamp!.Value.ToUniversalTime());
+        Assert.Equal(Severity.Warn, e.SeverityNumber);
+        Assert.Equal("WARN", e.SeverityText);
+        Assert.Equal("disk 91% full", e.Body);
+        Assert.Equal("web-1", e.Resource[ResourceNames.Host]);
+        Assert.Equal("nginx", e.Resource[ResourceNames.Service]);
+        Assert.Equal("/dev/sda1", e.Attributes["disk"].Text);
+        Assert.Equal(91, e.Attributes["used"].IntValue);
+        Assert.Equal(0.91, e.Attributes["ratio"].DoubleValue);
+        Assert.Equal(AttributeKind.Bool, e.Attributes["mounted"].Kind);
+        Assert.Equal("""["a","b"]""", e.Attributes["tags"].Text);
+        Assert.False(e.Attributes.ContainsKey("gone"));
+        Assert.False(e.Attributes.ContainsKey("message"));
+        Assert.Equal(SourceFormat.Json, e.Format);
+        Assert.Equal(TestEvents.Ingest, e.ObservedTime);
+    }
+
+    [Fact]
+    public void TryParse_NestedObjectsAndDottedMapping_FlattensAndMaps()
+    {
+        var parser = new JsonEventParser(new JsonFieldMapping { Timestamp = "@timestamp", Severity = "log.level", Body = "msg", Host = "host.hostname", App = null });
+
+        var e = TestEvents.Parse(parser, """{"@timestamp":"2024-05-01T12:00:00Z","log":{"level":"error","logger":"auth"},"msg":"login failed","host":{"hostname":"db-2","ip":"10.0.0.5"},"user":{"name":"ann","geo":{"city":"Oslo"}}}""");
+
+        Assert.Equal(Severity.Error, e.SeverityNumber);
+        Assert.Equal("login failed", e.Body);
+        Assert.Equal("db-2", e.Resource[ResourceNames.Host]);
+        Assert.Equal("auth", e.Attributes["log.logger"].Text);
+        Assert.Equal("10.0.0.5", e.Attributes["host.ip"].Text);
+        Assert.Equal("Oslo", e.Attributes["user.geo.city"].Text);
+    }
+
+    [Theory]
+    [InlineData("1714564800", 0)]
+    [InlineData("1714564800123", 123)]
+    [InlineData("1714564800.5", 500)]
+    [InlineData("\"1714564800\"", 0)]
+    [InlineData("\"2024-05-01 12:00:00\"", 0)]
+    [InlineData("\"2024-05-01T12:00:00.000000012Z\"", 0)]
+    public void TryParse_UnixAndTextTimestamps_AreRead(string value, int milliseconds)
+    {
+        var e = TestEvents.Parse(Default, $$"""{"timestamp":{{value}},"message":"m"}""");
+
+        Assert.Equal(new DateTimeOffset(2024, 5, 1, 12, 0, 0, milliseconds, TimeSpan.Zero), e.Timestamp);
+    }
+
+    [Fact]
+    public void TryParse_NoTimestampField_LeavesTimestampNull()
+    {
+        var e = TestEvents.Parse(Default, """{"message":"m"}""");
+
+        Assert.Null(e.Timestamp);
+        Assert.Equal(TestEvents.Ingest, e.EffectiveTime);
+    }
+
+    [Fact]
+    public void TryParse_NumericSeverity_IsTakenAsOpenTelemetryNumber()
+    {
+        Assert.Equal(21, TestEvents.Parse(Default, """{"level":21}""").SeverityNumber);
+    }
+
+    [Theory]
+    [InlineData("not json at all", "not valid JSON")]
+    [InlineData("{\"message\":\"cut", "not valid JSON")]
+    [InlineData("[1,2,3]", "not a JSON object")]
+    [InlineData("{\"a\":1} {\"b\":2}", "not valid JSON")]
+    [InlineData("{\"timestamp\":\"yesterday\"}", "timestamp field \"timestamp\"")]
+    public void TryParse_Garbage_FailsWithReason(string line, string expected)
+    {
+        Assert.Contains(expected, TestEvents.Fail(Default, line), StringComparison.Ordinal);
+    }
+}

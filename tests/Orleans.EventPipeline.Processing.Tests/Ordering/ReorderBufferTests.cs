@@ -1,0 +1,118 @@
+using Microsoft.Extensions.Time.Testing;
+using Orleans.EventPipeline.Events;
+using Orleans.EventPipeline.Processing.Ordering;
+using Orleans.EventPipeline.Processing.Tests.Support;
+
+namespace Orleans.EventPipeline.Processing.Tests.Ordering;
+
+public sealed class ReorderBufferTests
+{
+    private readonly FakeTimeProvider _time = new(TestEvents.Ingest);
+
+    [Fact]
+    public void Add_ShuffledWithinWindow_ReleasesInEventTimeOrder()
+    {
+        var buffer = new ReorderBuffer(new OrderingSettings { LatenessWindow = TimeSpan.FromSeconds(5) }, _time);
+        var random = new Random(7);
+
+        // Seconds 0-199 shuffled within blocks of 4: no event arrives more than 3 s after a later one,
+        // inside the 5 s window.
+        var arrival = new List<NormalizedEvent>();
+        for (var block = 0; block < 50; block++)
+        {
+            var seconds = Enumerable.Range(block * 4, 4).ToArray();
+            random.Shuffle(seconds);
+            arrival.AddRange(seconds.Select(static s => TestEvents.At(s)));
+        }
+
+        var released = new List<NormalizedEvent>();
+        buffer.AddRange(arrival, released);
+        buffer.Flush(released);
+
+        Assert.NotEqual(arrival.Select(static e => e.EventId), released.Select(static e => e.EventId));
+        Assert.Equal(Enumerable.Range(0, 200).Select(static s => $"e{s}"), released.Select(static e => e.EventId));
+        Assert.DoesNotContain(released, static e => e.Late);
+    }
+
+    [Fact]
+    public void Add_EventsWithinWindow_AreHeldUntilNewerTimeArrives()
+    {
+        var buffer = new ReorderBuffer(new OrderingSettings { LatenessWindow = TimeSpan.FromSeconds(5) }, _time);
+        var released = new List<NormalizedEvent>();
+
+        buffer.Add(TestEvents.At(10), released);
+        buffer.Add(TestEvents.At(8), released);
+        buffer.Add(TestEvents.At(12), released);
+        Assert.Empty(released);
+
+        buffer.Add(TestEvents.At(15), released);
+        Assert.Equal(["e8", "e10"], released.Select(static e => e.EventId));
+        Assert.Equal(TestEvents.Ingest.AddSeconds(10), buffer.Watermark);
+        Assert.Equal(2, buffer.Count);
+    }
+
+    [Fact]
+    public void Add_BehindWatermark_IsReleasedAtOnceFlaggedLate()
+    {
+        var buffer = new ReorderBuffer(new OrderingSettings { LatenessWindow = TimeSpan.FromSeconds(5) }, _time);
+        var released = new List<NormalizedEvent>();
+        buffer.AddRange([TestEvents.At(10), TestEvents.At(20)], released);
+
+        buffer.Add(TestEvents.At(3), released);
+        buffer.Add(TestEvents.At(10, "e10-again"), released);
+
+        Assert.Equal(["e10", "e3", "e10-again"], released.Select(static e => e.EventId));
+        Assert.True(released[1].Late);
+        Assert.False(released[2].Late);
+    }
+
+    [Fact]
+    public void Add_Flood_NeverHoldsMoreThanTheBound()
+    {
+        var buffer = new ReorderBuffer(new OrderingSettings { LatenessWindow = TimeSpan.FromHours(1), MaxBufferedEvents = 1_000 }, _time);
+        var released = new List<NormalizedEvent>();
+        var maxHeld = 0;
+
+        for (var i = 0; i < 50_000; i++)
+        {
+            buffer.Add(TestEvents.At(TestEvents.Ingest.AddMilliseconds(i), $"e{i}"), released);
+            maxHeld = Math.Max(maxHeld, buffer.Count);
+        }
+
+        buffer.Flush(released);
+
+        Assert.Equal(1_000, maxHeld);
+        Assert.Equal(50_000, released.Count);
+        Assert.Equal(released.OrderBy(static e => e.EffectiveTime).Select(static e => e.EventId), released.Select(static e => e.EventId));
+    }
+
+    [Fact]
+    public void Add_NoTimestamp_OrdersByObservedTime()
+    {
+        var buffer = new ReorderBuffer(new OrderingSettings { LatenessWindow = TimeSpan.FromSeconds(1) }, _time);
+        var released = new List<NormalizedEvent>();
+
+        buffer.Add(TestEvents.At(null, "late-ingest", observed: TestEvents.Ingest.AddSeconds(3)), released);
+        buffer.Add(TestEvents.At(null, "early-ingest", observed: TestEvents.Ingest.AddSeconds(1)), released);
+        buffer.Flush(released);
+
+        Assert.Equal(["early-ingest", "late-ingest"], released.Select(static e => e.EventId));
+    }
+
+    [Fact]
+    public void ReleaseIdle_QuietForAWindow_ReleasesEverything()
+    {
+        var buffer = new ReorderBuffer(new OrderingSettings { LatenessWindow = TimeSpan.FromSeconds(5) }, _time);
+        var released = new List<NormalizedEvent>();
+        buffer.AddRange([TestEvents.At(2), TestEvents.At(1)], released);
+
+        _time.Advance(TimeSpan.FromSeconds(4));
+        buffer.ReleaseIdle(released);
+        Assert.Empty(released);
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        buffer.ReleaseIdle(released);
+        Assert.Equal(["e1", "e2"], released.Select(static e => e.EventId));
+        Assert.Equal(0, buffer.Count);
+    }
+}
