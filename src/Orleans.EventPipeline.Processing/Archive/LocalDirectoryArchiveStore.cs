@@ -6,6 +6,10 @@ namespace Orleans.EventPipeline.Processing.Archive;
 /// Archive objects as files under a root directory (local mode). A write goes to a temporary file in the
 /// target folder, is fsync'd, then renamed over the name: rename within a folder is atomic on POSIX and
 /// NTFS, so readers and listings see the old object or the whole new one, never a part.
+/// The folder itself is not fsync'd (.NET cannot open a directory for flushing): on ext4 and xfs the
+/// rename is in the journal's running transaction, which the next fsync of any file on the volume
+/// (e.g. the consumer's checkpoint store) commits first, so the object is durable before a checkpoint
+/// that depends on it.
 /// </summary>
 public sealed class LocalDirectoryArchiveStore : IArchiveStore
 {
