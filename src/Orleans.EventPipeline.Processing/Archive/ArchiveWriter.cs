@@ -79,6 +79,7 @@ public sealed partial class ArchiveWriter : IDisposable
     /// Buffers one ordered batch at stream sequence <paramref name="sequence"/>. Returns false, buffering
     /// nothing, for a batch already archived or buffered (a replay); sequences must otherwise increase.
     /// </summary>
+    /// <exception cref="ArgumentException">An event belongs to another tenant.</exception>
     public bool Add(IReadOnlyList<NormalizedEvent> events, long sequence)
     {
         ArgumentNullException.ThrowIfNull(events);
@@ -86,6 +87,15 @@ public sealed partial class ArchiveWriter : IDisposable
         if (sequence <= ArchivedThrough || sequence <= _lastSequence || events.Count == 0)
         {
             return false;
+        }
+
+        // Tenant isolation is a product promise: refuse the whole batch rather than archive a foreign event.
+        foreach (var normalized in events)
+        {
+            if (!string.Equals(normalized.TenantId, TenantId, StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"Event {normalized.EventId} belongs to tenant \"{normalized.TenantId}\", not to this writer's tenant \"{TenantId}\".", nameof(events));
+            }
         }
 
         if (_events == 0)

@@ -124,6 +124,16 @@ public sealed class ArchiveWriterTests : IDisposable
         Assert.Equal(-1, writer.ArchivedThrough);
     }
 
+    [Fact]
+    public void Add_AnotherTenantsEvent_IsRefusedWholeBatch()
+    {
+        using var writer = Writer();
+
+        Assert.Throws<ArgumentException>(() => writer.Add([TestEvents.At(0), TestEvents.At(TestEvents.Ingest, "x", tenant: "tenant-b")], 1));
+
+        Assert.Equal(0, writer.BufferedEvents);
+    }
+
     public void Dispose() => _directory.Dispose();
 
     private ArchiveWriter Writer(ArchiveFlushPolicy? policy = null) =>
