@@ -1,0 +1,14 @@
+namespace Orleans.EventPipeline.Benchmarks;
+
+/// <summary>One load shape: events of <paramref name="EventBytes"/> sent in batches of <paramref name="BatchSize"/> by <paramref name="Producers"/> concurrent producers.</summary>
+internal sealed record Scenario(int BatchSize, int Producers, int EventBytes, TimeSpan Duration)
+{
+    public long BatchBytes => (long)BatchSize * EventBytes;
+}
+
+internal sealed record ScenarioResult(string Kind, Scenario Scenario, long Batches, TimeSpan Elapsed, double P50Milliseconds, double P99Milliseconds)
+{
+    public double EventsPerSecond => Batches * Scenario.BatchSize / Elapsed.TotalSeconds;
+
+    public double MegabytesPerSecond => Batches * Scenario.BatchBytes / Elapsed.TotalSeconds / (1024 * 1024);
+}
