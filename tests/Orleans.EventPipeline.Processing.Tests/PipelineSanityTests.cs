@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.EventPipeline.Events;
@@ -45,7 +43,7 @@ public sealed class PipelineSanityTests
                     ? "{not json"
                     : $$"""{"timestamp":"{{TestEvents.Ingest.AddSeconds(second):O}}","level":"info","message":"event {{n}}","n":{{n}}}""";
             }).ToArray();
-            var normalized = normalizer.Normalize(Batch(lines, b * 500));
+            var normalized = normalizer.Normalize(RawBatches.Create("tenant-a", Guid.NewGuid(), EventKind.Json, b * 500, lines));
             dead += normalized.DeadLetters.Count;
             var enriched = enricher.Enrich(normalized.Events);
             var released = new List<NormalizedEvent>();
@@ -69,20 +67,5 @@ public sealed class PipelineSanityTests
         Assert.Equal(archived.OrderBy(static e => e.EffectiveTime).Select(static e => e.EventId), archived.Select(static e => e.EventId));
         Assert.All(archived, static e => Assert.Equal("test", e.Attributes["env"].Text));
         Assert.DoesNotContain(archived, static e => e.Late);
-    }
-
-    private static RawEventBatch Batch(string[] lines, int firstIndex)
-    {
-        var frames = new MemoryStream();
-        Span<byte> prefix = stackalloc byte[EventFrames.PrefixBytes];
-        foreach (var line in lines)
-        {
-            var bytes = Encoding.UTF8.GetBytes(line);
-            BinaryPrimitives.WriteInt32LittleEndian(prefix, bytes.Length);
-            frames.Write(prefix);
-            frames.Write(bytes);
-        }
-
-        return new RawEventBatch("tenant-a", Guid.NewGuid(), TestEvents.Ingest, EventKind.Json, firstIndex, lines.Length, frames.ToArray());
     }
 }

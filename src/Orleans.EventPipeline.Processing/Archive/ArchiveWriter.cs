@@ -149,6 +149,7 @@ public sealed partial class ArchiveWriter : IDisposable
         var compressed = ArchiveFormat.Compress(_buffer.WrittenSpan);
         await _store.WriteAsync(name.Name, compressed, cancellationToken);
         LogFlushed(_logger, name.Name, _events, _buffer.WrittenCount, compressed.Length);
+        ProcessingInstruments.RecordArchived(TenantId, compressed.Length);
         await DeleteSupersededAsync(name, cancellationToken);
 
         ArchivedThrough = _lastSequence;

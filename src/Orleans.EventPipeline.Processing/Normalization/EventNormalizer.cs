@@ -72,6 +72,7 @@ public sealed class EventNormalizer
             position++;
         }
 
+        ProcessingInstruments.RecordParsed(batch.TenantId, events.Count, deadLetters?.Count ?? 0);
         return new NormalizationResult(events, deadLetters ?? (IReadOnlyList<DeadLetter>)[]);
     }
 

@@ -55,6 +55,7 @@ public sealed class ReorderBuffer
         var ticks = normalized.EffectiveTime.UtcTicks;
         if (ticks < _watermarkTicks)
         {
+            ProcessingInstruments.RecordLate(normalized.TenantId);
             released.Add(normalized.Late ? normalized : normalized with { Late = true });
             return;
         }

@@ -1,7 +1,7 @@
-using System.Buffers.Binary;
 using System.Text;
 using Orleans.EventPipeline.Events;
 using Orleans.EventPipeline.Processing.Normalization;
+using Orleans.EventPipeline.Processing.Tests.Support;
 using Orleans.EventPipeline.Streams;
 
 namespace Orleans.EventPipeline.Processing.Tests.Normalization;
@@ -14,7 +14,7 @@ public sealed class EventNormalizerTests
     public void Normalize_BatchWithGarbage_ParsesTheRestAndDeadLettersTheBadOneWithRawBytes()
     {
         var normalizer = new EventNormalizer(new NormalizationSettings());
-        var batch = Batch(EventKind.Json, 10, """{"message":"one"}""", "{broken", """{"message":"three"}""");
+        var batch = RawBatches.Create("tenant-a", BatchId, EventKind.Json, 10, """{"message":"one"}""", "{broken", """{"message":"three"}""");
 
         var result = normalizer.Normalize(batch);
 
@@ -35,7 +35,7 @@ public sealed class EventNormalizerTests
             TextFormat = TextFormat.Auto,
             Sources = new Dictionary<string, SourceSettings> { ["firewall"] = new() { TextFormat = TextFormat.Cef } },
         });
-        var batch = Batch(EventKind.Text, 0, "plain line");
+        var batch = RawBatches.Create("tenant-a", BatchId, EventKind.Text, 0, "plain line");
 
         Assert.Single(normalizer.Normalize(batch).Events);
         Assert.Contains("CEF", Assert.Single(normalizer.Normalize(batch, "firewall").DeadLetters).Reason, StringComparison.Ordinal);
@@ -48,7 +48,7 @@ public sealed class EventNormalizerTests
         {
             Sources = new Dictionary<string, SourceSettings> { ["app"] = new() { Json = new JsonFieldMapping { Body = "msg" } } },
         });
-        var batch = Batch(EventKind.Json, 0, """{"msg":"hello","message":"other"}""");
+        var batch = RawBatches.Create("tenant-a", BatchId, EventKind.Json, 0, """{"msg":"hello","message":"other"}""");
 
         Assert.Equal("other", Assert.Single(normalizer.Normalize(batch).Events).Body);
         Assert.Equal("hello", Assert.Single(normalizer.Normalize(batch, "app").Events).Body);
@@ -62,20 +62,5 @@ public sealed class EventNormalizerTests
         var error = Assert.Throws<ArgumentException>(() => new EventNormalizer(settings));
 
         Assert.Contains("Normalization.Json.Body is blank", error.Message, StringComparison.Ordinal);
-    }
-
-    private static RawEventBatch Batch(EventKind kind, int firstIndex, params string[] events)
-    {
-        var frames = new MemoryStream();
-        Span<byte> prefix = stackalloc byte[EventFrames.PrefixBytes];
-        foreach (var e in events)
-        {
-            var bytes = Encoding.UTF8.GetBytes(e);
-            BinaryPrimitives.WriteInt32LittleEndian(prefix, bytes.Length);
-            frames.Write(prefix);
-            frames.Write(bytes);
-        }
-
-        return new RawEventBatch("tenant-a", BatchId, new DateTimeOffset(2024, 5, 1, 12, 0, 0, TimeSpan.Zero), kind, firstIndex, events.Length, frames.ToArray());
     }
 }

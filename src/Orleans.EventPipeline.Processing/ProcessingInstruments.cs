@@ -1,0 +1,39 @@
+using System.Diagnostics.Metrics;
+
+namespace Orleans.EventPipeline.Processing;
+
+/// <summary>
+/// The processing stages' metrics, on the meter <see cref="MeterName"/>. Each is tagged with the tenant:
+/// bounded by the number of tenants, which the tenant grain caps.
+/// </summary>
+public static class ProcessingInstruments
+{
+    public const string MeterName = "Orleans.EventPipeline.Processing";
+
+    private static readonly Meter Meter = new(MeterName);
+
+    private static readonly Counter<long> Parsed = Meter.CreateCounter<long>("eventpipeline.events.parsed", "{event}", "Raw events parsed into the normalized schema.");
+    private static readonly Counter<long> ParseFailed = Meter.CreateCounter<long>("eventpipeline.events.parse_failed", "{event}", "Raw events that failed to parse and were dead-lettered.");
+    private static readonly Counter<long> Late = Meter.CreateCounter<long>("eventpipeline.events.late", "{event}", "Events released behind the ordering watermark, flagged late.");
+    private static readonly Counter<long> ArchiveObjects = Meter.CreateCounter<long>("eventpipeline.archive.objects", "{object}", "Archive objects written.");
+    private static readonly Counter<long> ArchiveBytes = Meter.CreateCounter<long>("eventpipeline.archive.bytes", "By", "Compressed bytes written to the archive.");
+
+    internal static void RecordParsed(string tenantId, int parsed, int failed)
+    {
+        var tenant = new KeyValuePair<string, object?>("tenant", tenantId);
+        Parsed.Add(parsed, tenant);
+        if (failed > 0)
+        {
+            ParseFailed.Add(failed, tenant);
+        }
+    }
+
+    internal static void RecordLate(string tenantId) => Late.Add(1, new KeyValuePair<string, object?>("tenant", tenantId));
+
+    internal static void RecordArchived(string tenantId, int compressedBytes)
+    {
+        var tenant = new KeyValuePair<string, object?>("tenant", tenantId);
+        ArchiveObjects.Add(1, tenant);
+        ArchiveBytes.Add(compressedBytes, tenant);
+    }
+}
