@@ -34,16 +34,18 @@ internal sealed partial class EmulatorLinkFactory : IRuntimeProvider
 
     private readonly HubRegistry _hubs;
     private readonly CbsNode _cbs;
+    private readonly ConnectionAuthorizations _authorizations;
     private readonly ManagementNode _management;
     private readonly EmulatorOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
 
-    public EmulatorLinkFactory(HubRegistry hubs, CbsNode cbs, ManagementNode management, EmulatorOptions options, TimeProvider timeProvider, ILoggerFactory loggerFactory)
+    public EmulatorLinkFactory(HubRegistry hubs, CbsNode cbs, ConnectionAuthorizations authorizations, ManagementNode management, EmulatorOptions options, TimeProvider timeProvider, ILoggerFactory loggerFactory)
     {
         _hubs = hubs;
         _cbs = cbs;
+        _authorizations = authorizations;
         _management = management;
         _options = options;
         _timeProvider = timeProvider;
@@ -66,6 +68,11 @@ internal sealed partial class EmulatorLinkFactory : IRuntimeProvider
         }
 
         (EventHubEntity hub, PartitionEntity? partition, EntityAddress entity) = Resolve(address);
+        if (!_authorizations.IsAuthorized(session.Connection, hub.Name))
+        {
+            throw new AmqpException(AmqpErrorCode.UnauthorizedAccess, $"No valid token for '{hub.Name}' was put on $cbs on this connection; send a put-token request before attaching.");
+        }
+
         if (clientSends)
         {
             if (entity.ConsumerGroup is not null)

@@ -49,14 +49,14 @@ internal abstract class RequestResponseNode
                 return;
             }
 
-            AmqpMessage response = Handle(request);
+            AmqpMessage response = Handle(requests.Session.Connection, request);
             response.Properties.CorrelationId = request.Properties!.MessageId;
             responses.SendMessageNoWait(response, new ArraySegment<byte>(Guid.NewGuid().ToByteArray()), AmqpConstants.NullBinary);
         }
     }
 
     /// <summary>Builds the response to one request; never throws for bad input (it answers with an error status).</summary>
-    protected abstract AmqpMessage Handle(AmqpMessage request);
+    protected abstract AmqpMessage Handle(AmqpConnection connection, AmqpMessage request);
 
     protected static AmqpMessage Respond(int statusCode, string description, AmqpSymbol errorCondition = default, AmqpMessage? response = null)
     {

@@ -7,13 +7,14 @@ namespace Orleans.EventPipeline.EventHubsEmulator.Cbs;
 
 /// <summary>
 /// The <c>$cbs</c> node: answers put-token requests with 202, or 401 when the shared access
-/// signature does not verify against the configured keys.
+/// signature does not verify against the configured keys. An accepted token authorizes the
+/// connection for the hub named in its audience.
 /// </summary>
-internal sealed partial class CbsNode(SasTokenValidator validator, ILogger logger) : RequestResponseNode
+internal sealed partial class CbsNode(SasTokenValidator validator, ConnectionAuthorizations authorizations, ILogger logger) : RequestResponseNode
 {
     public const string Address = "$cbs";
 
-    protected override AmqpMessage Handle(AmqpMessage request)
+    protected override AmqpMessage Handle(AmqpConnection connection, AmqpMessage request)
     {
         PropertiesMap? properties = request.ApplicationProperties?.Map;
         string? operation = properties?["operation"] as string;
@@ -36,6 +37,7 @@ internal sealed partial class CbsNode(SasTokenValidator validator, ILogger logge
             return Respond(401, failure, AmqpErrorCode.UnauthorizedAccess);
         }
 
+        authorizations.Grant(connection, audience);
         return Respond(202, "Accepted");
     }
 

@@ -92,9 +92,11 @@ public sealed partial class EventHubsEmulatorServer : IAsyncDisposable
             _hubs = await HubRegistry.OpenAsync(_options, _logOpener, cancellationToken).ConfigureAwait(false);
             var keys = new Dictionary<string, string>(_options.SharedAccessKeys, StringComparer.Ordinal);
             var validator = new SasTokenValidator(keys, _timeProvider);
+            var authorizations = new ConnectionAuthorizations();
             var linkFactory = new EmulatorLinkFactory(
                 _hubs,
-                new CbsNode(validator, _loggerFactory.CreateLogger<CbsNode>()),
+                new CbsNode(validator, authorizations, _loggerFactory.CreateLogger<CbsNode>()),
+                authorizations,
                 new ManagementNode(_hubs, validator),
                 _options,
                 _timeProvider,

@@ -18,7 +18,7 @@ internal sealed class ManagementNode(HubRegistry hubs, SasTokenValidator validat
 {
     public const string Address = "$management";
 
-    protected override AmqpMessage Handle(AmqpMessage request)
+    protected override AmqpMessage Handle(AmqpConnection connection, AmqpMessage request)
     {
         PropertiesMap? properties = request.ApplicationProperties?.Map;
         string? operation = properties?["operation"] as string;

@@ -36,7 +36,17 @@ internal sealed partial class PublisherLink
 
     private string EntityPath => _partition?.Path ?? _hub.Name;
 
-    public void Start() => _link.RegisterMessageListener(OnMessage);
+    /// <summary>
+    /// Once the attach (advertising the limit) has gone out, the transfer-level limit the AMQP
+    /// library enforces is raised to 4x: a transfer between 1x and 4x then gets a Rejected outcome
+    /// with amqp:link:message-size-exceeded and the link lives on; beyond 4x (memory held per
+    /// transfer stays bounded) the library detaches the link with that same condition.
+    /// </summary>
+    public void Start()
+    {
+        _link.Opened += (_, _) => _link.Settings.MaxMessageSize = (ulong)_maxMessageSize * 4;
+        _link.RegisterMessageListener(OnMessage);
+    }
 
     private void OnMessage(AmqpMessage message)
     {
