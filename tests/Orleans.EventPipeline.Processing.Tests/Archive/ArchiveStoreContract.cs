@@ -58,11 +58,11 @@ public abstract class ArchiveStoreContract
     }
 
     [Fact]
-    public async Task ArchiveWriter_ThroughStore_RoundTripsEventsByTimeRange()
+    public async Task ArchiveWriter_ShardStreamKeyThroughStore_RoundTripsEventsByTimeRange()
     {
         var store = await CreateStoreAsync();
         var time = new FakeTimeProvider(TestEvents.Ingest);
-        using var writer = new ArchiveWriter(store, "tenant-a", "tenant-a", new ArchiveFlushPolicy(), time, NullLogger.Instance);
+        using var writer = new ArchiveWriter(store, "tenant-a", "tenant-a#1", new ArchiveFlushPolicy(), time, NullLogger.Instance);
         NormalizedEvent[] events = [TestEvents.At(1), TestEvents.At(2), TestEvents.At(3)];
         writer.Add(events[..2], 10);
         writer.Add(events[2..], 11);
@@ -70,7 +70,7 @@ public abstract class ArchiveStoreContract
         var written = await writer.FlushAsync(CancellationToken.None);
         var back = await ArchiveCatalog.ReadRangeAsync(store, "tenant-a", TestEvents.Ingest, TestEvents.Ingest.AddHours(1), CancellationToken.None);
 
-        Assert.Equal("tenant-a/2024/05/01/12/tenant-a-00000000000000000010-00000000000000000011.ndjson.zst", written?.Name);
+        Assert.Equal("tenant-a/2024/05/01/12/tenant-a#1-00000000000000000010-00000000000000000011.ndjson.zst", written?.Name);
         Assert.Equal(events.Select(static e => e.EventId), back.Select(static e => e.EventId));
     }
 
