@@ -160,8 +160,7 @@ internal sealed partial class ConsumerLink : IDisposable
 
     private void Send(LogRecord record, PartitionLogInfo? metrics, DateTimeOffset now)
     {
-        byte[] encoded = DeliveryEncoder.Encode(record, metrics, now);
-        var stream = new BufferListStream([new ArraySegment<byte>(encoded)]);
+        var stream = new BufferListStream([DeliveryEncoder.Encode(record, metrics, now)]);
         AmqpMessage message = AmqpMessage.CreateAmqpStreamMessage(stream, payloadInitialized: true);
         _link.SendMessageNoWait(message, new ArraySegment<byte>(BitConverter.GetBytes(record.SequenceNumber)), AmqpConstants.NullBinary);
     }

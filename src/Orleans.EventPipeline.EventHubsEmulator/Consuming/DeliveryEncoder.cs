@@ -25,7 +25,8 @@ internal static class DeliveryEncoder
     // (2 + at most 31 bytes) and 7 values (at most 2 + 20 decimal digits).
     private const int MaxAddedBytes = (2 * 12) + (7 * 33) + (7 * 22);
 
-    public static byte[] Encode(LogRecord record, PartitionLogInfo? metrics, DateTimeOffset now)
+    /// <summary>The delivery bytes: the start of the returned segment's array, sized for the worst case and not trimmed.</summary>
+    public static ArraySegment<byte> Encode(LogRecord record, PartitionLogInfo? metrics, DateTimeOffset now)
     {
         MessageSections sections = MessageSections.Parse(record.Payload.Span);
         byte[] output = new byte[record.Payload.Length + MaxAddedBytes];
@@ -63,7 +64,7 @@ internal static class DeliveryEncoder
         writer.EndMap(annotationsStart, publisherPairs + 3);
 
         writer.Write(sections.Rest);
-        return writer.Position == output.Length ? output : output.AsSpan(0, writer.Position).ToArray();
+        return new ArraySegment<byte>(output, 0, writer.Position);
     }
 
     private ref struct SpanWriter(Span<byte> buffer)

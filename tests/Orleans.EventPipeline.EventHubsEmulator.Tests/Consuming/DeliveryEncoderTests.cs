@@ -19,9 +19,9 @@ public sealed class DeliveryEncoderTests
         var record = new LogRecord(7, 4096, enqueued, stored);
         var metrics = new PartitionLogInfo(0, 9, 8192, enqueued, false);
 
-        byte[] delivered = DeliveryEncoder.Encode(record, metrics, enqueued);
+        ArraySegment<byte> delivered = DeliveryEncoder.Encode(record, metrics, enqueued);
 
-        AmqpMessage decoded = AmqpMessage.CreateAmqpStreamMessage(new BufferListStream([new ArraySegment<byte>(delivered)]));
+        AmqpMessage decoded = AmqpMessage.CreateAmqpStreamMessage(new BufferListStream([delivered]));
         decoded.Deserialize(SectionFlag.All);
         Assert.Equal("key-1", decoded.MessageAnnotations.Map["x-opt-partition-key"]);
         Assert.Equal(7L, decoded.MessageAnnotations.Map["x-opt-sequence-number"]);
