@@ -5,11 +5,9 @@ namespace Orleans.EventPipeline.Processing.Archive;
 /// <summary>
 /// Archive objects as files under a root directory (local mode). A write goes to a temporary file in the
 /// target folder, is fsync'd, then renamed over the name: rename within a folder is atomic on POSIX and
-/// NTFS, so readers and listings see the old object or the whole new one, never a part.
-/// The folder itself is not fsync'd (.NET cannot open a directory for flushing): on ext4 and xfs the
-/// rename is in the journal's running transaction, which the next fsync of any file on the volume
-/// (e.g. the consumer's checkpoint store) commits first, so the object is durable before a checkpoint
-/// that depends on it.
+/// NTFS, so readers and listings see the old object or the whole new one, never a part. The folder is
+/// fsync'd after the rename (and the folders above it when the hour's folder is new), so the name is
+/// durable when the write returns, before the consumer checkpoints past the object.
 /// </summary>
 public sealed class LocalDirectoryArchiveStore : IArchiveStore
 {
@@ -28,7 +26,9 @@ public sealed class LocalDirectoryArchiveStore : IArchiveStore
     public async Task WriteAsync(string name, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
         var path = PathOf(name);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var folder = Path.GetDirectoryName(path)!;
+        var newFolder = !Directory.Exists(folder);
+        Directory.CreateDirectory(folder);
         var temporary = $"{path}.{Guid.NewGuid():N}{TemporarySuffix}";
         try
         {
@@ -39,6 +39,15 @@ public sealed class LocalDirectoryArchiveStore : IArchiveStore
             }
 
             File.Move(temporary, path, overwrite: true);
+            DirectorySync.Flush(folder);
+            if (newFolder)
+            {
+                // At most once an hour per tenant: the new tenant/yyyy/MM/dd/HH folders' own entries.
+                for (var parent = Path.GetDirectoryName(folder); parent is not null && parent.Length >= _root.Length; parent = Path.GetDirectoryName(parent))
+                {
+                    DirectorySync.Flush(parent);
+                }
+            }
         }
         catch
         {
