@@ -6,6 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 MSBUILDDISABLENODEREUSE=1
 
+# Azurite (Azure Storage emulator) for the azure-mode tests, at the version the lock file pins.
+npm ci --prefix infra/test-deps --no-audit --no-fund --loglevel=error
+
 dotnet restore Orleans.EventPipeline.sln
 dotnet build Orleans.EventPipeline.sln --no-restore
 

@@ -1,5 +1,3 @@
-using Orleans.Dashboard;
-using Orleans.EventPipeline.Silo.Health;
 using Orleans.EventPipeline.Silo.Hosting;
 
 try
@@ -8,8 +6,7 @@ try
     builder.AddPipelineSilo();
 
     var app = builder.Build();
-    app.MapPipelineHealth();
-    app.MapOrleansDashboard(routePrefix: "/dashboard");
+    app.MapPipeline();
     await app.RunAsync();
     return 0;
 }

@@ -1,3 +1,5 @@
+using Orleans.EventPipeline.Tenants;
+
 namespace Orleans.EventPipeline.Ingest;
 
 /// <summary>
@@ -9,6 +11,6 @@ public interface ITenantIngestGrain : IGrainWithStringKey
 {
     Task<IngestResult> IngestAsync(IngestBatch batch);
 
-    /// <summary>Applies changed tenant settings without waiting for a reactivation.</summary>
-    Task RefreshSettingsAsync();
+    /// <summary>Applies settings the tenant grain just stored, without waiting for a reactivation.</summary>
+    Task ApplySettingsAsync(TenantSettings settings);
 }

@@ -6,6 +6,11 @@ namespace Orleans.EventPipeline.Tenants;
 public interface ITenantGrain : IGrainWithStringKey
 {
     /// <summary>The stored profile; <see cref="TenantProfile.Exists"/> is false for a tenant never configured.</summary>
+    /// <remarks>
+    /// Interleaves: it only reads, and the tenant's ingest grain calls it while activating, which can
+    /// happen inside this grain's own <see cref="ConfigureAsync"/> call to that ingest grain.
+    /// </remarks>
+    [Concurrency.AlwaysInterleave]
     Task<TenantProfile> GetProfileAsync();
 
     /// <summary>Creates or updates the tenant and returns the stored profile with its new version.</summary>

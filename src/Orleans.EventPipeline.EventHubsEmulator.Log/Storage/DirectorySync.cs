@@ -9,8 +9,9 @@ namespace Orleans.EventPipeline.EventHubsEmulator.Log.Storage;
 /// </summary>
 internal static partial class DirectorySync
 {
+    // O_RDONLY. O_DIRECTORY is left out on purpose: its value differs by CPU (0x10000 on x64,
+    // 0x4000 on arm64) and a directory opens read-only without it.
     private const int ReadOnly = 0;
-    private const int Directory = 0x10000; // O_DIRECTORY on Linux x64/arm64
 
     public static void Flush(string directory)
     {
@@ -19,7 +20,7 @@ internal static partial class DirectorySync
             return;
         }
 
-        var descriptor = Open(directory, ReadOnly | (OperatingSystem.IsLinux() ? Directory : 0));
+        var descriptor = Open(directory, ReadOnly);
         if (descriptor < 0)
         {
             throw new IOException($"Could not open directory '{directory}' to sync it (errno {Marshal.GetLastPInvokeError()}).");

@@ -30,17 +30,25 @@ public sealed partial class TenantIngestGrain(
 
     private string TenantIdValue => this.GetPrimaryKeyString();
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken) => RefreshSettingsAsync();
-
-    public async Task RefreshSettingsAsync()
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var profile = await GrainFactory.GetGrain<ITenantGrain>(TenantIdValue).GetProfileAsync();
-        _settings = profile.Exists ? profile.Settings : null;
-        if (_settings is null)
+        if (profile is { Exists: true, Settings: { } settings })
         {
-            return;
+            Apply(settings);
         }
+    }
 
+    public Task ApplySettingsAsync(TenantSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        Apply(settings);
+        return Task.CompletedTask;
+    }
+
+    private void Apply(TenantSettings settings)
+    {
+        _settings = settings;
         var now = timeProvider.GetTimestamp();
         _events = new TokenBucket(_settings.Limits.EventsPerSecond, _settings.Limits.BurstSeconds, now);
         _bytes = new TokenBucket(_settings.Limits.BytesPerSecond, _settings.Limits.BurstSeconds, now);

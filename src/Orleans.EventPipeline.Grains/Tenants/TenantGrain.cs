@@ -26,7 +26,7 @@ public sealed class TenantGrain(
         state.State.UpdatedAt = now;
         state.State.Version++;
         await state.WriteStateAsync();
-        await GrainFactory.GetGrain<ITenantIngestGrain>(this.GetPrimaryKeyString()).RefreshSettingsAsync();
+        await GrainFactory.GetGrain<ITenantIngestGrain>(this.GetPrimaryKeyString()).ApplySettingsAsync(settings);
         return ToProfile();
     }
 

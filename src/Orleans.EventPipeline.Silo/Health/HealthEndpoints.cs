@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Orleans.EventPipeline.Silo.Hosting;
 
 namespace Orleans.EventPipeline.Silo.Health;
 
@@ -9,11 +10,16 @@ public static class HealthEndpoints
 {
     private const string ReadyTag = "ready";
 
-    internal static IServiceCollection AddPipelineHealthChecks(this IServiceCollection services)
+    internal static IServiceCollection AddPipelineHealthChecks(this IServiceCollection services, PipelineMode mode)
     {
-        services.AddHealthChecks()
+        var checks = services.AddHealthChecks()
             .AddCheck<SiloActiveHealthCheck>("silo", tags: [ReadyTag])
             .AddCheck<GrainStorageHealthCheck>("grain-storage", tags: [ReadyTag]);
+        if (mode == PipelineMode.Local)
+        {
+            checks.AddCheck<EmbeddedEventHubsHealthCheck>("event-hubs", tags: [ReadyTag]);
+        }
+
         return services;
     }
 

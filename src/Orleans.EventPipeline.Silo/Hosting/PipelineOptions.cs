@@ -5,6 +5,24 @@ public sealed class PipelineOptions
 {
     public const string SectionName = "Pipeline";
 
+    /// <summary>Where state and the durable stream live: embedded on this machine, or in Azure.</summary>
+    public PipelineMode Mode { get; set; } = PipelineMode.Local;
+
+    /// <summary>Address other silos reach this one at; loopback for a single node.</summary>
+    public string AdvertisedAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>Event hub the tenant streams are written to.</summary>
+    public string EventHubName { get; set; } = "events";
+
+    /// <summary>Consumer group the silos read the event hub with.</summary>
+    public string ConsumerGroup { get; set; } = "$Default";
+
+    /// <summary>Settings of local mode (embedded Event Hubs emulator, SQLite).</summary>
+    public LocalModeOptions Local { get; set; } = new();
+
+    /// <summary>Settings of azure mode (Event Hubs, Azure Table storage).</summary>
+    public AzureModeOptions Azure { get; set; } = new();
+
     /// <summary>Directory for everything kept on disk in local mode (grain state, stream log).</summary>
     public string DataDirectory { get; set; } = ".data";
 
@@ -19,4 +37,10 @@ public sealed class PipelineOptions
 
     /// <summary>TCP port Orleans clients (tools, tests) connect to.</summary>
     public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>Bearer key of the admin API (tenants and keys); empty turns the admin API off.</summary>
+    public string AdminApiKey { get; set; } = "";
+
+    /// <summary>Limits of the ingest API.</summary>
+    public Gateway.GatewayOptions Gateway { get; set; } = new();
 }

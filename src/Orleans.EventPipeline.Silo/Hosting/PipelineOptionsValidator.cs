@@ -26,6 +26,35 @@ internal sealed class PipelineOptionsValidator : IValidateOptions<PipelineOption
             failures.Add($"Pipeline:SiloPort and Pipeline:GatewayPort are both {options.SiloPort}: give them different ports.");
         }
 
+        if (options.AdminApiKey.Length is > 0 and < 16)
+        {
+            failures.Add("Pipeline:AdminApiKey is shorter than 16 characters: use a long random value, or leave it empty to turn the admin API off.");
+        }
+
+        failures.AddRange(options.Gateway.Validate());
+        if (!System.Net.IPAddress.TryParse(options.AdvertisedAddress, out _))
+        {
+            failures.Add($"Pipeline:AdvertisedAddress '{options.AdvertisedAddress}' is not an IP address: use the address other silos reach this one at, e.g. 127.0.0.1 on one machine or the pod IP.");
+        }
+
+        CheckId(failures, "EventHubName", options.EventHubName);
+        CheckId(failures, "ConsumerGroup", options.ConsumerGroup);
+        if (options.Mode == PipelineMode.Local)
+        {
+            if (options.Local.EventHubsPort is < 0 or > 65535)
+            {
+                failures.Add($"Pipeline:Local:EventHubsPort is {options.Local.EventHubsPort}: use a TCP port between 1 and 65535, or 0 for any free port.");
+            }
+
+            if (options.Local.PartitionCount is < 1 or > 32)
+            {
+                failures.Add($"Pipeline:Local:PartitionCount is {options.Local.PartitionCount}: use 1 to 32 partitions.");
+            }
+        }
+        else
+        {
+            failures.AddRange(options.Azure.Validate());
+        }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

@@ -1,16 +1,17 @@
-using Orleans.Dashboard;
 using Microsoft.Extensions.Options;
-using Orleans.Configuration;
-using Orleans.EventPipeline.Persistence.Sqlite.Hosting;
+using Orleans.Dashboard;
+using Orleans.EventPipeline.Grains.Ingest;
+using Orleans.EventPipeline.Silo.Admin;
+using Orleans.EventPipeline.Silo.Gateway;
 using Orleans.EventPipeline.Silo.Health;
 
 namespace Orleans.EventPipeline.Silo.Hosting;
 
-/// <summary>Composes the pipeline's silo: options, clustering, storage, dashboard, health.</summary>
+/// <summary>Composes the pipeline's process: options, the silo in its mode, gateway, dashboard, health.</summary>
 public static class PipelineSiloExtensions
 {
     /// <summary>
-    /// Adds the Orleans silo in local mode. Settings are bound and validated here, before anything
+    /// Adds the Orleans silo and the gateway. Settings are bound and validated here, before anything
     /// starts, so a wrong value stops the process with a message instead of a half-started silo.
     /// </summary>
     public static WebApplicationBuilder AddPipelineSilo(this WebApplicationBuilder builder)
@@ -26,23 +27,57 @@ public static class PipelineSiloExtensions
 
         builder.Services.AddOptions<PipelineOptions>().Bind(section).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<PipelineOptions>, PipelineOptionsValidator>();
+        builder.Services.AddOptions<GatewayOptions>().Bind(section.GetSection("Gateway"));
+        builder.Services.AddOptions<IngestOptions>();
         builder.Services.AddSingleton(TimeProvider.System);
 
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
-        Directory.CreateDirectory(dataDirectory);
+        var embeddedEventHubs = "";
+        if (options.Mode == PipelineMode.Local)
+        {
+            Directory.CreateDirectory(dataDirectory);
+            embeddedEventHubs = builder.AddEmbeddedEventHubs(options, dataDirectory);
+        }
 
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: options.ServiceId, clusterId: options.ClusterId);
-            silo.AddSqliteGrainStorage(PipelineStorage.Tenants, sqlite => sqlite.DatabasePath = Path.Combine(dataDirectory, "grains.db"));
+            if (options.Mode == PipelineMode.Local)
+            {
+                silo.UseLocalMode(options, dataDirectory, embeddedEventHubs);
+            }
+            else
+            {
+                silo.UseAzureMode(options);
+            }
+
             silo.AddDashboard();
         });
 
-        // Orleans stops its silo gracefully (deactivating grains, leaving the cluster) within this
-        // budget on SIGTERM; 30 s covers a full stream checkpoint flush.
+        builder.AddGateway();
+        // Orleans stops its silo gracefully (deactivating grains, leaving the cluster, checkpointing
+        // the stream receivers) within this budget on SIGTERM.
         builder.Services.Configure<HostOptions>(static host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
-        builder.Services.AddPipelineHealthChecks();
+        builder.Services.AddPipelineHealthChecks(options.Mode);
         return builder;
+    }
+
+    /// <summary>Maps every HTTP feature: ingest, tenant admin, health, dashboard.</summary>
+    public static WebApplication MapPipeline(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapIngest();
+        app.MapTenantAdmin();
+        app.MapPipelineHealth();
+        app.MapOrleansDashboard(routePrefix: "/dashboard");
+        return app;
+    }
+
+    private static void AddGateway(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddProblemDetails();
+        // Bounded: one entry per distinct key seen in the cache period.
+        builder.Services.AddMemoryCache(static cache => cache.SizeLimit = 100_000);
+        builder.Services.AddSingleton<ApiKeyResolver>();
     }
 
     // A misspelt key or a value of the wrong type is refused rather than silently defaulted.

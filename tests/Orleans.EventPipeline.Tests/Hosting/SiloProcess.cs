@@ -12,16 +12,30 @@ internal sealed class SiloProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
-    private SiloProcess(Process process, int httpPort, int gatewayPort)
+    private SiloProcess(Process process, int[] ports)
     {
         _process = process;
-        BaseAddress = new Uri($"http://127.0.0.1:{httpPort}");
-        GatewayPort = gatewayPort;
+        BaseAddress = new Uri($"http://127.0.0.1:{ports[0]}");
+        GatewayPort = ports[2];
+        EventHubsPort = ports[3];
     }
+
+    /// <summary>Admin key every test silo is started with.</summary>
+    public const string AdminKey = "test-admin-key-0123456789";
+
+    /// <summary>SAS key of the embedded emulator in local mode, so tests can read the stream.</summary>
+    public const string EventHubsKey = "dGVzdC1ldmVudGh1YnMta2V5LTAxMjM0NTY3ODk=";
 
     public Uri BaseAddress { get; }
 
     public int GatewayPort { get; }
+
+    /// <summary>Port of the embedded Event Hubs emulator (local mode).</summary>
+    public int EventHubsPort { get; }
+
+    /// <summary>Connection string of the embedded emulator, for the real SDK.</summary>
+    public string EventHubsConnectionString =>
+        $"Endpoint=sb://127.0.0.1:{EventHubsPort};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey={EventHubsKey};UseDevelopmentEmulator=true;EntityPath=events";
 
     public bool HasExited => _process.HasExited;
 
@@ -39,7 +53,7 @@ internal sealed class SiloProcess : IAsyncDisposable
 
     public static SiloProcess Start(string dataDirectory, params string[] extraArguments)
     {
-        var ports = FreeLoopbackPorts(3);
+        var ports = FreeLoopbackPorts(4);
         var silo = typeof(SiloProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .Single(static attribute => attribute.Key == "SiloAssemblyPath").Value!;
         var info = new ProcessStartInfo("dotnet")
@@ -54,6 +68,9 @@ internal sealed class SiloProcess : IAsyncDisposable
         info.ArgumentList.Add($"--Pipeline:DataDirectory={dataDirectory}");
         info.ArgumentList.Add($"--Pipeline:SiloPort={ports[1]}");
         info.ArgumentList.Add($"--Pipeline:GatewayPort={ports[2]}");
+        info.ArgumentList.Add($"--Pipeline:Local:EventHubsPort={ports[3]}");
+        info.ArgumentList.Add($"--Pipeline:Local:EventHubsSharedAccessKey={EventHubsKey}");
+        info.ArgumentList.Add($"--Pipeline:AdminApiKey={AdminKey}");
         foreach (var argument in extraArguments)
         {
             info.ArgumentList.Add(argument);
@@ -61,7 +78,7 @@ internal sealed class SiloProcess : IAsyncDisposable
 
         info.Environment["Logging__Console__FormatterName"] = "simple";
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var started = new SiloProcess(process, ports[0], ports[2]);
+        var started = new SiloProcess(process, ports);
         process.OutputDataReceived += (_, e) => started.Append(e.Data);
         process.ErrorDataReceived += (_, e) => started.Append(e.Data);
         process.Start();

@@ -11,9 +11,14 @@ internal static class SqliteTestCluster
         var builder = new InProcessTestClusterBuilder(1);
         // Grain state is keyed by ServiceId: fixing it lets a restarted cluster read what the first wrote.
         builder.Options.ServiceId = serviceId;
-        builder.ConfigureSilo((_, silo) => silo.AddSqliteGrainStorage(
-            PipelineStorage.Tenants,
-            options => options.DatabasePath = Path.Combine(dataDirectory, "grains.db")));
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddSqliteGrainStorage(PipelineStorage.Tenants, options => options.DatabasePath = Path.Combine(dataDirectory, "grains.db"));
+            // The tenant grain hands settings to the ingest grain, which opens the tenant's streams;
+            // these tests do not produce, so in-memory streams stand in for Event Hubs.
+            silo.AddMemoryStreams(Streams.PipelineStreams.ProviderName);
+            silo.AddMemoryGrainStorage("PubSubStore");
+        });
         var cluster = builder.Build();
         await cluster.DeployAsync();
         return cluster;

@@ -1,0 +1,127 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Options;
+using Orleans.EventPipeline.Silo.Hosting;
+using Orleans.EventPipeline.Tenants;
+
+namespace Orleans.EventPipeline.Silo.Admin;
+
+/// <summary>
+/// <c>/admin/v1/tenants</c>: create and change tenants, issue and revoke their API keys. Every call
+/// needs <c>Authorization: Bearer {Pipeline:AdminApiKey}</c>; with no admin key configured the API is off.
+/// </summary>
+public static class TenantAdminEndpoints
+{
+    public static IEndpointRouteBuilder MapTenantAdmin(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/admin/v1/tenants").AddEndpointFilter(RequireAdminKey);
+        group.MapGet("/{tenantId}", GetAsync);
+        group.MapPut("/{tenantId}", PutAsync);
+        group.MapPost("/{tenantId}/keys", IssueKeyAsync);
+        group.MapDelete("/{tenantId}/keys/{keyId}", RevokeKeyAsync);
+        return endpoints;
+    }
+
+    private static async Task<IResult> GetAsync(string tenantId, IGrainFactory grains)
+    {
+        if (!TenantId.IsValid(tenantId))
+        {
+            return BadTenantId(tenantId);
+        }
+
+        var profile = await grains.GetGrain<ITenantGrain>(tenantId).GetProfileAsync();
+        return profile.Exists ? Results.Ok(profile) : Results.Problem(statusCode: 404, detail: $"Tenant '{tenantId}' does not exist.");
+    }
+
+    private static async Task<IResult> PutAsync(string tenantId, TenantSettingsRequest request, IGrainFactory grains)
+    {
+        if (!TenantId.IsValid(tenantId))
+        {
+            return BadTenantId(tenantId);
+        }
+
+        var settings = request.ToSettings();
+        var problems = settings.Validate();
+        if (problems.Count > 0)
+        {
+            return Results.Problem(statusCode: 400, title: "invalid_settings", detail: string.Join(" ", problems));
+        }
+
+        return Results.Ok(await grains.GetGrain<ITenantGrain>(tenantId).ConfigureAsync(settings));
+    }
+
+    private static async Task<IResult> IssueKeyAsync(string tenantId, IssueKeyRequest? request, IGrainFactory grains)
+    {
+        if (!TenantId.IsValid(tenantId))
+        {
+            return BadTenantId(tenantId);
+        }
+
+        var tenant = grains.GetGrain<ITenantGrain>(tenantId);
+        if (!(await tenant.GetProfileAsync()).Exists)
+        {
+            return Results.Problem(statusCode: 404, detail: $"Tenant '{tenantId}' does not exist: PUT its settings first.");
+        }
+
+        var key = await tenant.IssueApiKeyAsync(request?.Name ?? "default");
+        return Results.Created($"/admin/v1/tenants/{tenantId}/keys/{key.KeyId}", new { keyId = key.KeyId, apiKey = key.Secret });
+    }
+
+    private static async Task<IResult> RevokeKeyAsync(string tenantId, string keyId, IGrainFactory grains)
+    {
+        if (!TenantId.IsValid(tenantId))
+        {
+            return BadTenantId(tenantId);
+        }
+
+        return await grains.GetGrain<ITenantGrain>(tenantId).RevokeApiKeyAsync(keyId)
+            ? Results.NoContent()
+            : Results.Problem(statusCode: 404, detail: $"Tenant '{tenantId}' has no key '{keyId}'.");
+    }
+
+    private static IResult BadTenantId(string tenantId) => Results.Problem(
+        statusCode: 400,
+        title: "invalid_tenant_id",
+        detail: $"'{tenantId}' is not a tenant id: use 1 to 63 lower-case letters, digits and '-', starting with a letter or digit.");
+
+    private static async ValueTask<object?> RequireAdminKey(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var configured = context.HttpContext.RequestServices.GetRequiredService<IOptions<PipelineOptions>>().Value.AdminApiKey;
+        if (string.IsNullOrEmpty(configured))
+        {
+            return Results.Problem(statusCode: 403, title: "admin_disabled", detail: "The admin API is off: set Pipeline:AdminApiKey to enable it.");
+        }
+
+        var presented = context.HttpContext.Request.Headers.Authorization.ToString();
+        var expected = "Bearer " + configured;
+        if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(expected)))
+        {
+            return Results.Problem(statusCode: 401, title: "unauthorized", detail: "Send 'Authorization: Bearer <Pipeline:AdminApiKey>'.");
+        }
+
+        return await next(context);
+    }
+}
+
+/// <summary>Body of <c>PUT /admin/v1/tenants/{id}</c>; omitted fields take the defaults.</summary>
+public sealed record TenantSettingsRequest(
+    string DisplayName,
+    bool Enabled = true,
+    TenantLimits? Limits = null,
+    int? ShardCount = null,
+    TimeSpan? IdempotencyWindow = null)
+{
+    public TenantSettings ToSettings()
+    {
+        var defaults = new TenantSettings(DisplayName ?? "", Enabled);
+        return defaults with
+        {
+            Limits = Limits ?? defaults.Limits,
+            ShardCount = ShardCount ?? defaults.ShardCount,
+            IdempotencyWindow = IdempotencyWindow ?? defaults.IdempotencyWindow,
+        };
+    }
+}
+
+/// <summary>Body of <c>POST /admin/v1/tenants/{id}/keys</c>.</summary>
+public sealed record IssueKeyRequest(string? Name);

@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+using Orleans.EventPipeline.Grains.Tenants;
+using Orleans.EventPipeline.Tenants;
+
+namespace Orleans.EventPipeline.Silo.Gateway;
+
+/// <summary>
+/// Resolves a bearer key to its tenant through the key's grain, caching answers so that a busy
+/// client costs one grain call per cache period, not one per request. Unknown keys are cached for
+/// a shorter time so a client with a wrong key cannot flood the key grains.
+/// </summary>
+public sealed class ApiKeyResolver(IGrainFactory grains, IMemoryCache cache, IOptions<GatewayOptions> options)
+{
+    private static readonly TimeSpan UnknownKeyCacheDuration = TimeSpan.FromSeconds(5);
+
+    /// <summary>The tenant id, or null for a missing, unknown or revoked key.</summary>
+    public async ValueTask<string?> ResolveAsync(string? authorization)
+    {
+        const string Scheme = "Bearer ";
+        if (authorization is null || !authorization.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var secret = authorization[Scheme.Length..].Trim();
+        if (secret.Length is 0 or > 256)
+        {
+            return null;
+        }
+
+        var hash = ApiKeySecret.Hash(secret);
+        if (cache.TryGetValue(hash, out string? cached))
+        {
+            return cached is "" ? null : cached;
+        }
+
+        var tenant = await grains.GetGrain<IApiKeyGrain>(hash).ResolveTenantAsync();
+        var duration = tenant is null ? UnknownKeyCacheDuration : options.Value.ApiKeyCacheDuration;
+        if (duration > TimeSpan.Zero && options.Value.ApiKeyCacheDuration > TimeSpan.Zero)
+        {
+            cache.Set(hash, tenant ?? "", new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = duration, Size = 1 });
+        }
+
+        return tenant;
+    }
+}

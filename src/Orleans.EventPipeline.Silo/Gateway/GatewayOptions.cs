@@ -1,0 +1,59 @@
+namespace Orleans.EventPipeline.Silo.Gateway;
+
+/// <summary>Limits of the ingest API, bound from <c>Pipeline:Gateway</c>.</summary>
+public sealed class GatewayOptions
+{
+    public const string SectionName = "Pipeline:Gateway";
+
+    /// <summary>Largest request body on the wire (compressed), in bytes: 10 MiB.</summary>
+    public long MaxBodyBytes { get; set; } = 10 * 1024 * 1024;
+
+    /// <summary>
+    /// Largest body after decompression, in bytes: 32 MiB. Bounds memory per request and stops
+    /// zip bombs (gzip reaches 1000:1) before they are inflated.
+    /// </summary>
+    public long MaxDecompressedBytes { get; set; } = 32 * 1024 * 1024;
+
+    /// <summary>Largest single event, in bytes: 256 KiB. Must stay under the 1 MB Event Hubs message.</summary>
+    public int MaxEventBytes { get; set; } = 256 * 1024;
+
+    /// <summary>How long a resolved API key is trusted before asking its grain again: a revoked key stops working within this.</summary>
+    public TimeSpan ApiKeyCacheDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Longest wait for the durable write before answering 503, in seconds.</summary>
+    public TimeSpan DurableWriteTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Every wrong limit, each with the fix.</summary>
+    public IEnumerable<string> Validate()
+    {
+        if (MaxBodyBytes < 1024)
+        {
+            yield return $"{SectionName}:MaxBodyBytes is {MaxBodyBytes}: use at least 1024 bytes.";
+        }
+
+        if (MaxDecompressedBytes < MaxBodyBytes)
+        {
+            yield return $"{SectionName}:MaxDecompressedBytes ({MaxDecompressedBytes}) is below MaxBodyBytes ({MaxBodyBytes}): raise it, an uncompressed body of MaxBodyBytes must fit.";
+        }
+
+        if (MaxDecompressedBytes > int.MaxValue / 2)
+        {
+            yield return $"{SectionName}:MaxDecompressedBytes is {MaxDecompressedBytes}: use at most {int.MaxValue / 2} (1 GiB).";
+        }
+
+        if (MaxEventBytes is < 64 or > 990_000)
+        {
+            yield return $"{SectionName}:MaxEventBytes is {MaxEventBytes}: use 64 to 990000, an event must fit one Event Hubs message.";
+        }
+
+        if (ApiKeyCacheDuration < TimeSpan.Zero || ApiKeyCacheDuration > TimeSpan.FromHours(1))
+        {
+            yield return $"{SectionName}:ApiKeyCacheDuration is {ApiKeyCacheDuration}: use 00:00:00 to 01:00:00.";
+        }
+
+        if (DurableWriteTimeout < TimeSpan.FromSeconds(1))
+        {
+            yield return $"{SectionName}:DurableWriteTimeout is {DurableWriteTimeout}: use at least 00:00:01.";
+        }
+    }
+}

@@ -1,0 +1,126 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+using Orleans.EventPipeline.Ingest;
+using Orleans.EventPipeline.Silo.Gateway.Body;
+using Orleans.EventPipeline.Silo.Gateway.Framing;
+
+namespace Orleans.EventPipeline.Silo.Gateway;
+
+/// <summary>
+/// <c>POST /v1/events</c>: authenticate, read and frame the body within limits, hand the batch to
+/// the tenant's ingest grain in one call, and answer 200 only when that call reports the batch
+/// durable in the stream.
+/// </summary>
+public static partial class IngestEndpoint
+{
+    private const int MaxIdempotencyKeyLength = 128;
+
+    public static IEndpointRouteBuilder MapIngest(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapPost("/v1/events", HandleAsync).DisableAntiforgery();
+        return endpoints;
+    }
+
+    private static async Task<IResult> HandleAsync(
+        HttpContext context,
+        ApiKeyResolver keys,
+        IGrainFactory grains,
+        IOptions<GatewayOptions> options,
+        ILoggerFactory loggers)
+    {
+        var limits = options.Value;
+        var tenantId = await keys.ResolveAsync(context.Request.Headers.Authorization.ToString());
+        if (tenantId is null)
+        {
+            // Same answer for a missing, unknown or revoked key: nothing tells a caller which tenants exist.
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+            return Problem(StatusCodes.Status401Unauthorized, "unauthorized", "A valid tenant API key is required: send 'Authorization: Bearer <key>'.");
+        }
+
+        var framing = EventFramer.FramingFor(context.Request.ContentType);
+        if (framing is null)
+        {
+            return Problem(
+                StatusCodes.Status415UnsupportedMediaType,
+                "unsupported_media_type",
+                $"Content-Type '{context.Request.ContentType}' is not supported; use application/x-ndjson, application/json (an array) or text/plain, in UTF-8.");
+        }
+
+        var idempotencyKey = context.Request.Headers["Idempotency-Key"].ToString();
+        if (idempotencyKey.Length > MaxIdempotencyKeyLength || idempotencyKey.Any(static c => c is < '!' or > '~'))
+        {
+            return Problem(
+                StatusCodes.Status400BadRequest,
+                "bad_idempotency_key",
+                $"Idempotency-Key must be 1 to {MaxIdempotencyKeyLength} printable ASCII characters without spaces.");
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
+        {
+            // Our own limit answers with a JSON 413; Kestrel's would cut the connection first.
+            bodySize.MaxRequestBodySize = null;
+        }
+
+        try
+        {
+            using var body = await RequestBodyReader.ReadAsync(context.Request, limits, context.RequestAborted);
+            using var events = EventFramer.Frame(framing.Value, body.Span, limits.MaxEventBytes);
+            if (events.Total == 0)
+            {
+                return Problem(StatusCodes.Status400BadRequest, "empty_batch", "The body holds no events.");
+            }
+
+            var batch = new IngestBatch(events.Kind, events.Count, events.Frames, events.Rejected, body.Length);
+            var result = await IngestAsync(grains, tenantId, idempotencyKey, batch, limits.DurableWriteTimeout);
+            return ToResult(context, result);
+        }
+        catch (IngestProblemException problem)
+        {
+            return Problem(problem.StatusCode, problem.Code, problem.Message);
+        }
+        catch (Exception exception) when (exception is TimeoutException or OrleansException)
+        {
+            LogNotDurable(loggers.CreateLogger(typeof(IngestEndpoint)), exception, tenantId);
+            context.Response.Headers.RetryAfter = "5";
+            return Problem(StatusCodes.Status503ServiceUnavailable, "stream_unavailable", "The batch could not be confirmed durable; nothing was acknowledged. Retry later.");
+        }
+    }
+
+    private static Task<IngestResult> IngestAsync(IGrainFactory grains, string tenantId, string idempotencyKey, IngestBatch batch, TimeSpan timeout)
+    {
+        var call = idempotencyKey.Length == 0
+            ? grains.GetGrain<ITenantIngestGrain>(tenantId).IngestAsync(batch)
+            : grains.GetGrain<IIdempotentIngestGrain>($"{tenantId}/{idempotencyKey}").IngestOnceAsync(batch);
+        return call.WaitAsync(timeout);
+    }
+
+    private static IResult ToResult(HttpContext context, IngestResult result)
+    {
+        switch (result.Outcome)
+        {
+            case IngestOutcome.Stored:
+                return Results.Ok(IngestResponse.From(result));
+            case IngestOutcome.RateLimited:
+                SetRetryAfter(context, result.RetryAfter);
+                return Problem(StatusCodes.Status429TooManyRequests, "rate_limited", result.Detail!);
+            case IngestOutcome.TenantDisabled:
+                return Problem(StatusCodes.Status403Forbidden, "tenant_disabled", result.Detail!);
+            default:
+                SetRetryAfter(context, result.RetryAfter);
+                return Problem(StatusCodes.Status503ServiceUnavailable, "stream_unavailable", result.Detail!);
+        }
+    }
+
+    private static void SetRetryAfter(HttpContext context, TimeSpan? retryAfter)
+    {
+        var seconds = Math.Max(1, (int)Math.Ceiling((retryAfter ?? TimeSpan.FromSeconds(1)).TotalSeconds));
+        context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+    }
+
+    private static IResult Problem(int status, string code, string detail) =>
+        Results.Problem(detail: detail, statusCode: status, title: code, extensions: new Dictionary<string, object?> { ["error"] = code });
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Batch for tenant {TenantId} not confirmed durable; answered 503")]
+    private static partial void LogNotDurable(ILogger logger, Exception exception, string tenantId);
+}

@@ -1,0 +1,67 @@
+using System.Security.Cryptography;
+using Orleans.EventPipeline.EventHubsEmulator.Hosting;
+using Orleans.EventPipeline.Persistence.Sqlite.Hosting;
+using Orleans.EventPipeline.Streaming.Hosting;
+
+namespace Orleans.EventPipeline.Silo.Hosting;
+
+/// <summary>
+/// Local mode: everything in this process and under the data directory. The Event Hubs emulator is
+/// registered before the silo so it listens before the stream provider's first connection (a silo
+/// that cannot reach its event hub aborts after ~12 s).
+/// </summary>
+internal static class LocalMode
+{
+    private static int FreeLoopbackPort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    public const string KeyName = "RootManageSharedAccessKey";
+
+    /// <summary>
+    /// Adds the emulator and returns the connection string the silo reaches it with. Orleans reads
+    /// its stream options while the host resolves services, before any hosted service has started,
+    /// so the port is fixed here (a free one is chosen now when the setting is 0).
+    /// </summary>
+    public static string AddEmbeddedEventHubs(this WebApplicationBuilder builder, PipelineOptions options, string dataDirectory)
+    {
+        var port = options.Local.EventHubsPort != 0 ? options.Local.EventHubsPort : FreeLoopbackPort();
+        // Unless configured, the emulator and the silo share a key made at each start: no fixed
+        // secret ships with the product.
+        var key = options.Local.EventHubsSharedAccessKey.Length > 0
+            ? options.Local.EventHubsSharedAccessKey
+            : Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        builder.Services.AddEventHubsEmulator(new ConfigurationBuilder().Build(), emulator =>
+        {
+            emulator.ListenAddress = "127.0.0.1";
+            emulator.Port = port;
+            emulator.DataDirectory = Path.Combine(dataDirectory, "eventhubs");
+            emulator.SharedAccessKeys[KeyName] = key;
+            // A week of events stays replayable for subscribers that were down.
+            emulator.RetentionPeriod = TimeSpan.FromDays(7);
+            emulator.Hubs[options.EventHubName] = new EventHubDefinition
+            {
+                PartitionCount = options.Local.PartitionCount,
+                ConsumerGroups = [options.ConsumerGroup],
+            };
+        });
+        return $"Endpoint=sb://127.0.0.1:{port};SharedAccessKeyName={KeyName};SharedAccessKey={key};UseDevelopmentEmulator=true";
+    }
+
+    public static void UseLocalMode(this ISiloBuilder silo, PipelineOptions options, string dataDirectory, string eventHubsConnectionString)
+    {
+        var database = Path.Combine(dataDirectory, "grains.db");
+        silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: options.ServiceId, clusterId: options.ClusterId);
+        silo.AddSqliteGrainStorage(PipelineStorage.Tenants, sqlite => sqlite.DatabasePath = database);
+        // Stream subscriptions and partition checkpoints (the grain checkpointer's default store).
+        silo.AddSqliteGrainStorage("PubSubStore", sqlite => sqlite.DatabasePath = database);
+        silo.AddPipelineStreams(
+            (eventHub, _) => eventHub.ConfigureEventHubConnection(eventHubsConnectionString, options.EventHubName, options.ConsumerGroup),
+            static configurator => configurator.UseGrainCheckpointer());
+    }
+}

@@ -1,0 +1,127 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Orleans.EventPipeline.EventHubsEmulator.Hosting;
+using Orleans.EventPipeline.Tests.Hosting;
+using Orleans.EventPipeline.Tests.Support;
+
+namespace Orleans.EventPipeline.Tests.Ingest;
+
+/// <summary>
+/// Azure mode for real: Azure Table storage (Azurite) for clustering, grain state and checkpoints,
+/// and Event Hubs (the emulator, as a separate server the test can stop) for the stream.
+/// </summary>
+public sealed class AzureModeTests
+{
+    private const string Key = "YXp1cmUtbW9kZS10ZXN0LWtleS0wMTIzNDU2Nzg5";
+
+    [Fact]
+    public async Task Ingest_AzureMode_EventsLandAndTenantsSurviveRestart()
+    {
+        using var data = new TempDirectory();
+        await using var azurite = await AzuriteProcess.StartAsync(Path.Combine(data.Path, "azurite"));
+        await using var eventHubs = await StartEventHubsAsync(Path.Combine(data.Path, "eventhubs"), port: 0);
+        string apiKey;
+        await using (var first = StartSilo(data.Path, azurite, eventHubs))
+        {
+            await first.WaitForReadyAsync(TimeSpan.FromSeconds(90));
+            using var api = new PipelineApi(first.BaseAddress);
+            apiKey = await api.CreateTenantAsync("azure-tenant");
+            using var response = await api.PostAsync(apiKey, Encoding.UTF8.GetBytes("{\"cloud\":1}\n{\"cloud\":2}"), "application/x-ndjson");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(0, await first.TerminateAsync(TimeSpan.FromSeconds(45)));
+        }
+
+        await using var second = StartSilo(data.Path, azurite, eventHubs);
+        await second.WaitForReadyAsync(TimeSpan.FromSeconds(90));
+        using var again = new PipelineApi(second.BaseAddress);
+        using var afterRestart = await again.PostAsync(apiKey, Encoding.UTF8.GetBytes("{\"cloud\":3}"), "application/x-ndjson");
+        var (events, _) = await StreamReadback.ReadAllAsync(eventHubs.ConnectionString("events"));
+
+        Assert.Equal(HttpStatusCode.OK, afterRestart.StatusCode);
+        Assert.Equal(["{\"cloud\":1}", "{\"cloud\":2}", "{\"cloud\":3}"], events.Where(static e => e.Tenant == "azure-tenant").Select(static e => Encoding.UTF8.GetString(e.Bytes)).Order());
+    }
+
+    [Fact]
+    public async Task Ingest_EventHubsDown_Answers503NeverOk_AndEveryAcknowledgedBatchIsStored()
+    {
+        using var data = new TempDirectory();
+        var eventHubsData = Path.Combine(data.Path, "eventhubs");
+        await using var azurite = await AzuriteProcess.StartAsync(Path.Combine(data.Path, "azurite"));
+        var port = FreePort();
+        var eventHubs = await StartEventHubsAsync(eventHubsData, port);
+        await using var silo = StartSilo(data.Path, azurite, eventHubs);
+        await silo.WaitForReadyAsync(TimeSpan.FromSeconds(90));
+        using var api = new PipelineApi(silo.BaseAddress);
+        var apiKey = await api.CreateTenantAsync("durable");
+        var acknowledged = new List<string>();
+
+        acknowledged.Add(await PostAsync(api, apiKey, 0, HttpStatusCode.OK));
+        await eventHubs.DisposeAsync();
+        for (var i = 1; i <= 2; i++)
+        {
+            await PostAsync(api, apiKey, i, HttpStatusCode.ServiceUnavailable);
+        }
+
+        await using var restarted = await StartEventHubsAsync(eventHubsData, port);
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        HttpStatusCode status;
+        do
+        {
+            using var response = await api.PostAsync(apiKey, Encoding.UTF8.GetBytes("{\"after\":\"recovery\"}"), "application/x-ndjson");
+            status = response.StatusCode;
+            Assert.Contains(status, new[] { HttpStatusCode.OK, HttpStatusCode.ServiceUnavailable });
+            if (status == HttpStatusCode.OK)
+            {
+                acknowledged.Add((await ContentTypeIngestTests.ReadJsonAsync(response)).GetProperty("batchId").GetString()!);
+            }
+        }
+        while (status != HttpStatusCode.OK && DateTime.UtcNow < deadline);
+
+        var (events, _) = await StreamReadback.ReadAllAsync(restarted.ConnectionString("events"));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.All(acknowledged, batch => Assert.Contains(events, e => e.BatchId == batch));
+    }
+
+    private static async Task<string> PostAsync(PipelineApi api, string apiKey, int n, HttpStatusCode expected)
+    {
+        using var response = await api.PostAsync(apiKey, Encoding.UTF8.GetBytes($"{{\"n\":{n}}}"), "application/x-ndjson");
+        var body = await ContentTypeIngestTests.ReadJsonAsync(response);
+        Assert.Equal(expected, response.StatusCode);
+        if (expected == HttpStatusCode.ServiceUnavailable)
+        {
+            Assert.NotNull(response.Headers.RetryAfter);
+            Assert.Contains("durable", body.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            return "";
+        }
+
+        return body.GetProperty("batchId").GetString()!;
+    }
+
+    private static SiloProcess StartSilo(string dataDirectory, AzuriteProcess azurite, EventHubsEmulatorServer eventHubs) => SiloProcess.Start(
+        Path.Combine(dataDirectory, "silo"),
+        "--Pipeline:Mode=Azure",
+        $"--Pipeline:Azure:StorageConnectionString={azurite.ConnectionString}",
+        $"--Pipeline:Azure:EventHubsConnectionString={eventHubs.ConnectionString()}",
+        "--Pipeline:Gateway:DurableWriteTimeout=00:00:20");
+
+    private static async Task<EventHubsEmulatorServer> StartEventHubsAsync(string dataDirectory, int port)
+    {
+        var options = new EmulatorOptions { Port = port, DataDirectory = dataDirectory };
+        options.Hubs["events"] = new EventHubDefinition { PartitionCount = 2 };
+        options.SharedAccessKeys["RootManageSharedAccessKey"] = Key;
+        var server = new EventHubsEmulatorServer(options);
+        await server.StartAsync();
+        return server;
+    }
+
+    private static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+}

@@ -1,0 +1,150 @@
+using System.Net;
+using System.Text;
+using Orleans.EventPipeline.Tests.Support;
+
+namespace Orleans.EventPipeline.Tests.Ingest;
+
+/// <summary>Every whole-request error answers its status with a JSON body that names the problem.</summary>
+public sealed class IngestErrorTests(LocalPipelineFixture pipeline) : IClassFixture<LocalPipelineFixture>
+{
+    private static readonly byte[] OneEvent = "{\"a\":1}"u8.ToArray();
+
+    [Fact]
+    public async Task Post_NoKey_Is401()
+    {
+        using var response = await pipeline.Api.PostAsync(null, OneEvent, "application/x-ndjson");
+
+        await AssertProblemAsync(response, HttpStatusCode.Unauthorized, "unauthorized", "API key");
+        Assert.Equal("Bearer", response.Headers.WwwAuthenticate.ToString());
+    }
+
+    [Fact]
+    public async Task Post_UnknownKeyAndRevokedKey_GetTheSame401()
+    {
+        var key = await pipeline.Api.CreateTenantAsync("revoked");
+        using var ok = await pipeline.Api.PostAsync(key, OneEvent, "application/x-ndjson");
+        await pipeline.Api.RevokeAllKeysAsync("revoked");
+
+        using var unknown = await pipeline.Api.PostAsync("ept_not-a-real-key", OneEvent, "application/x-ndjson");
+        using var revoked = await pipeline.Api.PostAsync(key, OneEvent, "application/x-ndjson");
+
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        var unknownBody = await AssertProblemAsync(unknown, HttpStatusCode.Unauthorized, "unauthorized", "API key");
+        var revokedBody = await AssertProblemAsync(revoked, HttpStatusCode.Unauthorized, "unauthorized", "API key");
+        Assert.Equal(unknownBody.GetProperty("detail").GetString(), revokedBody.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task Post_DisabledTenant_Is403()
+    {
+        var key = await pipeline.Api.CreateTenantAsync("disabled");
+        using var disable = await pipeline.Api.PutTenantAsync("disabled", new { displayName = "disabled", enabled = false });
+
+        using var response = await pipeline.Api.PostAsync(key, OneEvent, "application/x-ndjson");
+
+        Assert.Equal(HttpStatusCode.OK, disable.StatusCode);
+        await AssertProblemAsync(response, HttpStatusCode.Forbidden, "tenant_disabled", "disabled");
+    }
+
+    [Fact]
+    public async Task Post_ContentLengthOverLimit_Is413BeforeReading()
+    {
+        var key = await pipeline.Api.CreateTenantAsync("toolarge");
+        var body = Encoding.UTF8.GetBytes(string.Join("\n", Enumerable.Repeat("{\"pad\":\"" + new string('x', 1000) + "\"}", 300)));
+
+        using var response = await pipeline.Api.PostAsync(key, body, "application/x-ndjson");
+
+        Assert.True(body.Length > LocalPipelineFixture.MaxBodyBytes);
+        await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, "payload_too_large", $"limit is {LocalPipelineFixture.MaxBodyBytes} bytes");
+    }
+
+    [Fact]
+    public async Task Post_ChunkedBodyOverLimit_Is413WhileStreaming()
+    {
+        var key = await pipeline.Api.CreateTenantAsync("toolarge-chunked");
+        var body = new byte[LocalPipelineFixture.MaxBodyBytes * 2];
+        Array.Fill(body, (byte)'x');
+        using var content = new StreamContent(new NonSeekableStream(body));
+
+        using var response = await pipeline.Api.PostAsync(key, content, "text/plain");
+
+        await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, "payload_too_large", "on the wire");
+    }
+
+    [Fact]
+    public async Task Post_ZipBomb_Is413AtTheDecompressedLimit()
+    {
+        var key = await pipeline.Api.CreateTenantAsync("zipbomb");
+        var inflated = new byte[LocalPipelineFixture.MaxDecompressedBytes * 8];
+        Array.Fill(inflated, (byte)'\n');
+        var bomb = ContentTypeIngestTests.Compress(inflated, "gzip");
+
+        using var response = await pipeline.Api.PostAsync(key, bomb, "text/plain", "gzip");
+
+        Assert.True(bomb.Length < LocalPipelineFixture.MaxBodyBytes, "the compressed body itself is within the wire limit");
+        await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, "payload_too_large", "decompressed body exceeds");
+    }
+
+    [Fact]
+    public async Task Post_SingleEventOverLimit_Is413NamingTheEvent()
+    {
+        var key = await pipeline.Api.CreateTenantAsync("bigevent");
+        var body = Encoding.UTF8.GetBytes("{\"small\":1}\n{\"pad\":\"" + new string('x', LocalPipelineFixture.MaxEventBytes) + "\"}");
+
+        using var response = await pipeline.Api.PostAsync(key, body, "application/x-ndjson");
+
+        await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, "payload_too_large", "Event 1 is");
+    }
+
+    [Theory]
+    [InlineData("application/xml", null, "Content-Type 'application/xml'")]
+    [InlineData("text/plain; charset=latin1", null, "UTF-8")]
+    [InlineData("application/x-ndjson", "br", "Content-Encoding 'br'")]
+    public async Task Post_UnsupportedTypeOrEncoding_Is415(string contentType, string? encoding, string expected)
+    {
+        var key = await pipeline.Api.CreateTenantAsync("unsupported");
+
+        using var response = await pipeline.Api.PostAsync(key, OneEvent, contentType, encoding);
+
+        await AssertProblemAsync(response, HttpStatusCode.UnsupportedMediaType, "unsupported_media_type", expected);
+    }
+
+    [Theory]
+    [InlineData("application/json", "{\"not\":\"an array\"}", null, "must be a JSON array")]
+    [InlineData("application/json", "[{\"a\":1}, {\"b\":", null, "not a readable JSON array")]
+    [InlineData("application/x-ndjson", "not gzip at all", "gzip", "not valid gzip")]
+    [InlineData("application/x-ndjson", "\n\n  \n", null, "no events")]
+    public async Task Post_UnreadableBody_Is400(string contentType, string body, string? encoding, string expected)
+    {
+        var key = await pipeline.Api.CreateTenantAsync("unreadable");
+
+        using var response = await pipeline.Api.PostAsync(key, Encoding.UTF8.GetBytes(body), contentType, encoding);
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest, null, expected);
+        Assert.NotNull(problem.GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task Post_IdempotencyKeyWithSpaces_Is400()
+    {
+        var key = await pipeline.Api.CreateTenantAsync("badkey");
+
+        using var response = await pipeline.Api.PostAsync(key, OneEvent, "application/x-ndjson", idempotencyKey: "has spaces in it");
+
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "bad_idempotency_key", "printable ASCII");
+    }
+
+    internal static async Task<System.Text.Json.JsonElement> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string? code, string detailContains)
+    {
+        var body = await ContentTypeIngestTests.ReadJsonAsync(response);
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        if (code is not null)
+        {
+            Assert.Equal(code, body.GetProperty("error").GetString());
+        }
+
+        Assert.Contains(detailContains, body.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        return body;
+    }
+}

@@ -1,0 +1,44 @@
+using Orleans.EventPipeline.Tests.Hosting;
+
+namespace Orleans.EventPipeline.Tests.Support;
+
+/// <summary>
+/// One real silo process in local mode (embedded emulator, SQLite) shared by a test class, started
+/// with small gateway limits so the 413 paths are cheap to reach, and no API key caching so a
+/// revoked key fails at once.
+/// </summary>
+public sealed class LocalPipelineFixture : IAsyncLifetime, IDisposable
+{
+    private readonly TempDirectory _data = new();
+
+    internal SiloProcess Silo { get; private set; } = null!;
+
+    internal PipelineApi Api { get; private set; } = null!;
+
+    public const int MaxBodyBytes = 256 * 1024;
+    public const int MaxDecompressedBytes = 1024 * 1024;
+    public const int MaxEventBytes = 16 * 1024;
+
+    public async Task InitializeAsync()
+    {
+        Silo = SiloProcess.Start(
+            _data.Path,
+            $"--Pipeline:Gateway:MaxBodyBytes={MaxBodyBytes}",
+            $"--Pipeline:Gateway:MaxDecompressedBytes={MaxDecompressedBytes}",
+            $"--Pipeline:Gateway:MaxEventBytes={MaxEventBytes}",
+            "--Pipeline:Gateway:ApiKeyCacheDuration=00:00:00");
+        await Silo.WaitForReadyAsync(TimeSpan.FromSeconds(90));
+        Api = new PipelineApi(Silo.BaseAddress);
+    }
+
+    public async Task DisposeAsync()
+    {
+        Api?.Dispose();
+        if (Silo is not null)
+        {
+            await Silo.DisposeAsync();
+        }
+    }
+
+    public void Dispose() => _data.Dispose();
+}
