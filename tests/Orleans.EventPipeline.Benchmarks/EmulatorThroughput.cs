@@ -50,6 +50,7 @@ internal static class EmulatorThroughput
             var recorders = Enumerable.Range(0, scenario.Producers).Select(static _ => new LatencyRecorder()).ToArray();
             long batches = 0;
             using var stop = new CancellationTokenSource(scenario.Duration);
+            TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var clock = Stopwatch.StartNew();
             await Task.WhenAll(producers.Select((producer, p) => Task.Run(async () =>
             {
@@ -63,6 +64,7 @@ internal static class EmulatorThroughput
                 }
             })));
             clock.Stop();
+            TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
 
             foreach (EventHubProducerClient producer in producers)
             {
@@ -70,7 +72,7 @@ internal static class EmulatorThroughput
             }
 
             (double p50, double p99) = LatencyRecorder.Percentiles(recorders);
-            return new ScenarioResult("emulator via SDK", scenario, batches, clock.Elapsed, p50, p99);
+            return new ScenarioResult("emulator via SDK", scenario, batches, clock.Elapsed, p50, p99, cpu);
         }
         finally
         {

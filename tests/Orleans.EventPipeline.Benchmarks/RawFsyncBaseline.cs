@@ -16,6 +16,7 @@ internal static class RawFsyncBaseline
         var recorders = Enumerable.Range(0, scenario.Producers).Select(static _ => new LatencyRecorder()).ToArray();
         long batches = 0;
         using var stop = new CancellationTokenSource(scenario.Duration);
+        TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, scenario.Producers).Select(p => Task.Run(() =>
         {
@@ -35,7 +36,8 @@ internal static class RawFsyncBaseline
             File.Delete(path);
         })));
         clock.Stop();
+        TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
         (double p50, double p99) = LatencyRecorder.Percentiles(recorders);
-        return new ScenarioResult("raw write+fsync", scenario, batches, clock.Elapsed, p50, p99);
+        return new ScenarioResult("raw write+fsync", scenario, batches, clock.Elapsed, p50, p99, cpu);
     }
 }

@@ -6,8 +6,11 @@ internal sealed record Scenario(int BatchSize, int Producers, int EventBytes, Ti
     public long BatchBytes => (long)BatchSize * EventBytes;
 }
 
-internal sealed record ScenarioResult(string Kind, Scenario Scenario, long Batches, TimeSpan Elapsed, double P50Milliseconds, double P99Milliseconds)
+internal sealed record ScenarioResult(string Kind, Scenario Scenario, long Batches, TimeSpan Elapsed, double P50Milliseconds, double P99Milliseconds, TimeSpan ProcessorTime)
 {
+    /// <summary>Average cores busy in this process during the timed part (client and server share it).</summary>
+    public double CoresBusy => ProcessorTime / Elapsed;
+
     public double EventsPerSecond => Batches * Scenario.BatchSize / Elapsed.TotalSeconds;
 
     public double MegabytesPerSecond => Batches * Scenario.BatchBytes / Elapsed.TotalSeconds / (1024 * 1024);

@@ -191,7 +191,4 @@ internal sealed partial class EmulatorLinkFactory : IRuntimeProvider
     private static string? AddressOf(AmqpLinkSettings settings, bool clientSends) => clientSends
         ? (settings.Target as Target)?.Address?.ToString()
         : (settings.Source as Source)?.Address?.ToString();
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Producer attached to {Address}")]
-    private static partial void LogProducerAttached(ILogger logger, string address);
 }

@@ -40,7 +40,4 @@ internal sealed partial class CbsNode(SasTokenValidator validator, ConnectionAut
         authorizations.Grant(connection, audience);
         return Respond(202, "Accepted");
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a token for {Audience}: {Reason}")]
-    private static partial void LogTokenRefused(ILogger logger, string audience, string reason);
 }

@@ -117,6 +117,13 @@ internal sealed partial class ConsumerLink : IDisposable
                     Send(record, metrics, now);
                     _nextSequenceNumber = record.SequenceNumber + 1;
                 }
+
+                if (_link.LinkCredit >= credit)
+                {
+                    // The sends were queued, not transmitted (the session window is full): wait for
+                    // the client's next flow instead of reading further ahead into memory.
+                    await _creditArrived.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

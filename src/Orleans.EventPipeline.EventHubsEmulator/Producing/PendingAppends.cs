@@ -137,7 +137,4 @@ internal sealed partial class PendingAppends(EventHubEntity hub, PartitionEntity
     }
 
     private readonly record struct Staged(AmqpMessage Message, byte[] Buffer, PartitionEntity Partition, int FirstEvent, int EventCount);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Appending to {Entity} failed; the transfers were rejected")]
-    private static partial void LogAppendFailed(ILogger logger, Exception exception, string entity);
 }

@@ -1,0 +1,9 @@
+using Microsoft.Extensions.Logging;
+
+namespace Orleans.EventPipeline.EventHubsEmulator.Producing;
+
+internal sealed partial class PendingAppends
+{
+    [LoggerMessage(Level = LogLevel.Error, Message = "Appending to {Entity} failed; the transfers were rejected")]
+    private static partial void LogAppendFailed(ILogger logger, Exception exception, string entity);
+}
