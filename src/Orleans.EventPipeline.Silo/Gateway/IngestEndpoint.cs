@@ -79,6 +79,11 @@ public static partial class IngestEndpoint
         {
             return Problem(problem.StatusCode, problem.Code, problem.Message);
         }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away mid-body: nothing was handed to the grain, nobody to answer.
+            return Results.Empty;
+        }
         catch (Exception exception) when (exception is TimeoutException or OrleansException)
         {
             LogNotDurable(loggers.CreateLogger(typeof(IngestEndpoint)), exception, tenantId);
