@@ -6,9 +6,11 @@ using Orleans.EventPipeline.Events;
 namespace Orleans.EventPipeline.Processing.Archive;
 
 /// <summary>
-/// Buffers one stream key's ordered batches as NDJSON and writes them to the archive as one object per
-/// flush, named by the first and last batch sequence numbers (<see cref="ArchiveObjectName"/>). Batches
-/// are never split, so every object starts and ends on a batch boundary.
+/// Buffers one stream key's batches as NDJSON and writes them to the archive as one object per flush,
+/// named by the first and last batch sequence numbers (<see cref="ArchiveObjectName"/>). Batches are
+/// never split, so every object starts and ends on a batch boundary. The lines of one object are written
+/// in <see cref="NormalizedEvent.EffectiveTime"/> order (ties in arrival order), so the batches may come
+/// in arrival order: the same batches always give the same bytes.
 /// <para>
 /// Exactly once across crashes, when the consumer checkpoints only what <see cref="FlushAsync"/> made
 /// durable: batches at or below <see cref="ArchivedThrough"/> are skipped (seed it with
@@ -28,6 +30,8 @@ public sealed partial class ArchiveWriter : IDisposable
     private readonly ILogger _logger;
     private readonly ArrayBufferWriter<byte> _buffer = new(64 * 1024);
     private readonly Utf8JsonWriter _json;
+    private readonly List<Line> _lines = [];
+    private readonly ArrayBufferWriter<byte> _sorted = new(64 * 1024);
     private int _events;
     private long _firstSequence = -1;
     private long _lastSequence = -1;
@@ -108,7 +112,9 @@ public sealed partial class ArchiveWriter : IDisposable
 
         foreach (var normalized in events)
         {
+            var start = _buffer.WrittenCount;
             ArchiveFormat.WriteLine(normalized, _buffer, _json);
+            _lines.Add(new Line(normalized.EffectiveTime.UtcTicks, _lines.Count, start, _buffer.WrittenCount - start));
         }
 
         _events += events.Count;
@@ -146,7 +152,7 @@ public sealed partial class ArchiveWriter : IDisposable
         }
 
         var name = new ArchiveObjectName(TenantId, hour, StreamKey, _firstSequence, _lastSequence);
-        var compressed = ArchiveFormat.Compress(_buffer.WrittenSpan);
+        var compressed = ArchiveFormat.Compress(InEventTimeOrder());
         await _store.WriteAsync(name.Name, compressed, cancellationToken);
         LogFlushed(_logger, name.Name, _events, _buffer.WrittenCount, compressed.Length);
         ProcessingInstruments.RecordArchived(TenantId, compressed.Length);
@@ -154,12 +160,37 @@ public sealed partial class ArchiveWriter : IDisposable
 
         ArchivedThrough = _lastSequence;
         _buffer.Clear();
+        _lines.Clear();
         _events = 0;
         _firstSequence = -1;
         return name;
     }
 
     public void Dispose() => _json.Dispose();
+
+    /// <summary>The buffered lines by event time, ties in arrival order; the buffer itself when already in order.</summary>
+    private ReadOnlySpan<byte> InEventTimeOrder()
+    {
+        var ordered = true;
+        for (var i = 1; i < _lines.Count && ordered; i++)
+        {
+            ordered = _lines[i - 1].Ticks <= _lines[i].Ticks;
+        }
+
+        if (ordered)
+        {
+            return _buffer.WrittenSpan;
+        }
+
+        _lines.Sort(static (a, b) => a.Ticks != b.Ticks ? a.Ticks.CompareTo(b.Ticks) : a.Arrival.CompareTo(b.Arrival));
+        _sorted.ResetWrittenCount();
+        foreach (var line in _lines)
+        {
+            _sorted.Write(_buffer.WrittenSpan.Slice(line.Start, line.Length));
+        }
+
+        return _sorted.WrittenSpan;
+    }
 
     /// <summary>The last sequence of an object already archived from this buffer's first sequence, else -1.</summary>
     private async Task<long> FindExistingLastAsync(DateTimeOffset hour, CancellationToken cancellationToken)
@@ -189,4 +220,6 @@ public sealed partial class ArchiveWriter : IDisposable
             }
         }
     }
+
+    private readonly record struct Line(long Ticks, int Arrival, int Start, int Length);
 }
