@@ -1,9 +1,11 @@
 namespace Orleans.EventPipeline.Events;
 
 /// <summary>
-/// Stream namespaces of the processed events, on the <c>PipelineStreams.ProviderName</c> provider and
-/// keyed like the raw stream (one stream per tenant shard). A user's grain with
-/// <c>[ImplicitStreamSubscription(EventStreams.Ordered)]</c> receives every tenant's ordered events.
+/// Stream namespaces of the processed events. <see cref="Normalized"/> and <see cref="Ordered"/> are on the
+/// in-cluster <c>PipelineStreams.DerivedProviderName</c> provider and keyed like the raw stream (one stream
+/// per tenant shard); <see cref="Alerts"/> is on the durable <c>PipelineStreams.ProviderName</c> provider,
+/// keyed by tenant id. A user's grain with <c>[ImplicitStreamSubscription(EventStreams.Ordered)]</c>
+/// receives every tenant's ordered events (docs/EXTENDING.md).
 /// </summary>
 public static class EventStreams
 {
@@ -13,6 +15,6 @@ public static class EventStreams
     /// <summary>Events in event-time order, late ones flagged, as <see cref="NormalizedEventBatch"/> items.</summary>
     public const string Ordered = "tenant-ordered";
 
-    /// <summary>Alerts raised by detection grains, as <see cref="NormalizedEventBatch"/> items.</summary>
+    /// <summary>Alerts raised by detection grains, as <see cref="Alert"/> items.</summary>
     public const string Alerts = "tenant-alerts";
 }

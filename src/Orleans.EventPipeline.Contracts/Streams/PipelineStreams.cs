@@ -10,6 +10,13 @@ public static class PipelineStreams
     /// <summary>Name of the Orleans stream provider backed by Event Hubs.</summary>
     public const string ProviderName = "events";
 
+    /// <summary>
+    /// Name of the in-cluster (memory, not durable) stream provider of the derived streams
+    /// (<c>EventStreams.Normalized</c>, <c>EventStreams.Ordered</c>). A subscriber that must survive a
+    /// crash without gaps subscribes to <see cref="Raw"/> on <see cref="ProviderName"/> instead.
+    /// </summary>
+    public const string DerivedProviderName = "derived";
+
     /// <summary>Accepted raw events, as <see cref="RawEventBatch"/> items.</summary>
     public const string Raw = "tenant-raw";
 

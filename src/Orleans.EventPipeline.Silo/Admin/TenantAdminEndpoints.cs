@@ -109,7 +109,8 @@ public sealed record TenantSettingsRequest(
     bool Enabled = true,
     TenantLimits? Limits = null,
     int? ShardCount = null,
-    TimeSpan? IdempotencyWindow = null)
+    TimeSpan? IdempotencyWindow = null,
+    Events.ProcessingSettings? Processing = null)
 {
     public TenantSettings ToSettings()
     {
@@ -119,6 +120,7 @@ public sealed record TenantSettingsRequest(
             Limits = Limits ?? defaults.Limits,
             ShardCount = ShardCount ?? defaults.ShardCount,
             IdempotencyWindow = IdempotencyWindow ?? defaults.IdempotencyWindow,
+            Processing = Processing ?? defaults.Processing,
         };
     }
 }

@@ -43,4 +43,13 @@ public sealed class PipelineOptions
 
     /// <summary>Limits of the ingest API.</summary>
     public Gateway.GatewayOptions Gateway { get; set; } = new();
+
+    /// <summary>Where the archive is written and when its objects are cut.</summary>
+    public ProcessingArchiveOptions Archive { get; set; } = new();
+
+    /// <summary>Settings of the processing grains (settings refresh, dead-letter retention).</summary>
+    public ProcessingStageOptions Processing { get; set; } = new();
+
+    /// <summary>Paths of users' grain assemblies (.dll) the silo loads at start (docs/EXTENDING.md).</summary>
+    public string[] GrainAssemblies { get; set; } = [];
 }

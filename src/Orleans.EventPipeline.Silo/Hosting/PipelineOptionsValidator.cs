@@ -32,6 +32,9 @@ internal sealed class PipelineOptionsValidator : IValidateOptions<PipelineOption
         }
 
         failures.AddRange(options.Gateway.Validate());
+        failures.AddRange(options.Archive.Validate(options.Mode, options.Azure));
+        failures.AddRange(options.Processing.Validate());
+        failures.AddRange(ProcessingGrainAssemblies.Validate(options.GrainAssemblies));
         if (!System.Net.IPAddress.TryParse(options.AdvertisedAddress, out _))
         {
             failures.Add($"Pipeline:AdvertisedAddress '{options.AdvertisedAddress}' is not an IP address: use the address other silos reach this one at, e.g. 127.0.0.1 on one machine or the pod IP.");

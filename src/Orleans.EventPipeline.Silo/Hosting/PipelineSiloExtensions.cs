@@ -54,6 +54,7 @@ public static class PipelineSiloExtensions
         });
 
         builder.AddGateway();
+        builder.AddPipelineProcessing(options, dataDirectory);
         // Orleans stops its silo gracefully (deactivating grains, leaving the cluster, checkpointing
         // the stream receivers) within this budget on SIGTERM.
         builder.Services.Configure<HostOptions>(static host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
@@ -67,6 +68,7 @@ public static class PipelineSiloExtensions
         ArgumentNullException.ThrowIfNull(app);
         app.MapIngest();
         app.MapTenantAdmin();
+        app.MapProcessingAdmin();
         app.MapPipelineHealth();
         app.MapOrleansDashboard(routePrefix: "/dashboard");
         return app;

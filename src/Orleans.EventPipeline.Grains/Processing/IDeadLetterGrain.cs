@@ -1,0 +1,39 @@
+namespace Orleans.EventPipeline.Grains.Processing;
+
+/// <summary>A tenant's dead letters: counted from its dead-letter stream, the newest kept for listing and replay.</summary>
+public interface IDeadLetterGrain : IGrainWithStringKey
+{
+    /// <summary>Counts per stage and up to <paramref name="recent"/> of the newest kept letters.</summary>
+    Task<DeadLetterSummary> GetSummaryAsync(int recent);
+
+    /// <summary>
+    /// Runs the kept <c>normalize</c> and <c>enrich</c> dead letters through the tenant's current settings:
+    /// the ones that now pass are archived (once, even if a crash repeats the replay) and published on the
+    /// normalized stream, and no longer kept; the others stay, with their new reason.
+    /// </summary>
+    Task<DeadLetterReplayResult> ReplayAsync();
+}
+
+/// <summary>A tenant's dead-letter counts and newest letters.</summary>
+/// <param name="Counts">Dead letters received per stage (<c>ingest</c>, <c>normalize</c>, <c>enrich</c>) since the tenant's first.</param>
+/// <param name="Retained">Letters kept for replay.</param>
+/// <param name="Dropped">Letters counted but no longer kept (past the retention bound).</param>
+/// <param name="Replayed">Letters that passed a replay.</param>
+[GenerateSerializer, Immutable]
+public sealed record DeadLetterSummary(
+    [property: Id(0)] string TenantId,
+    [property: Id(1)] long Total,
+    [property: Id(2)] IReadOnlyDictionary<string, long> Counts,
+    [property: Id(3)] int Retained,
+    [property: Id(4)] long Dropped,
+    [property: Id(5)] long Replayed,
+    [property: Id(6)] IReadOnlyList<RetainedDeadLetter> Recent);
+
+/// <summary>Outcome of one replay.</summary>
+/// <param name="ArchiveObject">The archive object the replayed events were written to; null when none passed.</param>
+[GenerateSerializer, Immutable]
+public sealed record DeadLetterReplayResult(
+    [property: Id(0)] int Replayed,
+    [property: Id(1)] int StillFailing,
+    [property: Id(2)] int NotReplayable,
+    [property: Id(3)] string? ArchiveObject);

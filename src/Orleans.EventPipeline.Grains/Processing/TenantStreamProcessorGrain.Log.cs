@@ -1,0 +1,21 @@
+using Microsoft.Extensions.Logging;
+
+namespace Orleans.EventPipeline.Grains.Processing;
+
+public sealed partial class TenantStreamProcessorGrain
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "Processor {StreamKey} active, archived through raw sequence {ArchivedThrough}")]
+    private static partial void LogActivated(ILogger logger, string streamKey, long archivedThrough);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Processor {StreamKey} uses settings version {Version}; enrichment unavailable: {EnrichmentFailure}")]
+    private static partial void LogSettingsApplied(ILogger logger, string streamKey, long version, string? enrichmentFailure);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Archived {ObjectName} through raw sequence {Sequence}")]
+    private static partial void LogArchived(ILogger logger, string objectName, long sequence);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Processor {StreamKey} could not write its archive buffer; it is kept and retried")]
+    private static partial void LogFlushFailed(ILogger logger, Exception exception, string streamKey);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Stream {StreamKey} delivered batch {BatchId} of tenant {TenantId}; it was dropped from processing, the stream key decides the tenant")]
+    private static partial void LogForeignBatch(ILogger logger, string streamKey, string tenantId, Guid batchId);
+}

@@ -1,0 +1,54 @@
+using System.Reflection;
+using System.Runtime.Loader;
+using Orleans.Serialization;
+
+namespace Orleans.EventPipeline.Silo.Hosting;
+
+/// <summary>
+/// Users' grain assemblies named in <c>Pipeline:GrainAssemblies</c>. Orleans finds grains, interfaces and
+/// serializers through the type manifest its source generator puts in each assembly; handing the loaded
+/// assembly to the serializer builder registers that manifest, which is all an assembly not referenced
+/// at build time needs.
+/// </summary>
+internal static class ProcessingGrainAssemblies
+{
+    /// <summary>Every path that is not an existing .dll, each with the fix.</summary>
+    public static IEnumerable<string> Validate(IReadOnlyList<string> paths)
+    {
+        for (var i = 0; i < paths.Count; i++)
+        {
+            var path = paths[i];
+            if (string.IsNullOrWhiteSpace(path) || !File.Exists(path))
+            {
+                yield return $"Pipeline:GrainAssemblies:{i} '{path}' does not exist: give the path of a built grain assembly (.dll), e.g. bin/Release/net10.0/MyGrains.dll.";
+            }
+            else if (!path.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
+            {
+                yield return $"Pipeline:GrainAssemblies:{i} '{path}' is not a .dll: give the assembly, not its project or folder.";
+            }
+        }
+    }
+
+    /// <summary>
+    /// Loads each assembly into the default context, so it shares the Contracts and Orleans assemblies
+    /// the silo already has, and registers its grains and serializers.
+    /// </summary>
+    public static IReadOnlyList<Assembly> Add(IServiceCollection services, IReadOnlyList<string> paths)
+    {
+        var loaded = new List<Assembly>(paths.Count);
+        foreach (var path in paths)
+        {
+            var fullPath = Path.GetFullPath(path);
+            // The assembly's own dependencies (its .deps.json) resolve from its folder; shared ones
+            // (Orleans, Contracts) are already loaded and win.
+            var resolver = new AssemblyDependencyResolver(fullPath);
+            AssemblyLoadContext.Default.Resolving += (context, name) =>
+                resolver.ResolveAssemblyToPath(name) is { } dependency ? context.LoadFromAssemblyPath(dependency) : null;
+            var assembly = AssemblyLoadContext.Default.LoadFromAssemblyPath(fullPath);
+            services.AddSerializer(serializer => serializer.AddAssembly(assembly));
+            loaded.Add(assembly);
+        }
+
+        return loaded;
+    }
+}
