@@ -64,15 +64,26 @@ public static partial class IngestEndpoint
 
         try
         {
-            using var body = await RequestBodyReader.ReadAsync(context.Request, limits, context.RequestAborted);
-            using var events = EventFramer.Frame(framing.Value, body.Span, limits.MaxEventBytes);
+            FramedEvents events;
+            int bodyLength;
+            using (var body = await RequestBodyReader.ReadAsync(context.Request, limits, context.RequestAborted))
+            {
+                events = EventFramer.Frame(framing.Value, body.Span, limits.MaxEventBytes);
+                bodyLength = body.Length;
+            }
+
             if (events.Total == 0)
             {
+                events.Dispose();
                 return Problem(StatusCodes.Status400BadRequest, "empty_batch", "The body holds no events.");
             }
 
-            var batch = new IngestBatch(events.Kind, events.Count, events.Frames, events.Rejected, body.Length);
+            var batch = new IngestBatch(events.Kind, events.Count, events.Frames, events.Rejected, bodyLength);
             var result = await IngestAsync(grains, tenantId, idempotencyKey, batch, limits.DurableWriteTimeout);
+            // The grain answered, so nothing reads the frames any more: back to the pool. On a
+            // timeout or a failed call the grain (or a message still being serialized) may hold
+            // them, so they are left to the garbage collector instead of being reused under it.
+            events.Dispose();
             return ToResult(context, result);
         }
         catch (IngestProblemException problem)
