@@ -5,7 +5,9 @@ using Orleans.EventPipeline.EventHubsEmulator.Hosting;
 
 // Configuration: appsettings.json, then environment variables (EventHubsEmulator__Port=5673),
 // then the command line (--EventHubsEmulator:Port=5673). The Generic Host stops gracefully on SIGTERM and Ctrl+C.
-HostApplicationBuilder builder = Host.CreateApplicationBuilder(args);
+// appsettings.json sits next to the executable; relative paths in it (DataDirectory) still resolve
+// against the working directory, so `dotnet run --project ...` from the repository root works.
+HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Services.AddEventHubsEmulator(builder.Configuration.GetSection(EmulatorOptions.SectionName));
 
 using IHost host = builder.Build();

@@ -8,15 +8,22 @@ namespace Orleans.EventPipeline.Benchmarks;
 
 /// <summary>
 /// Sends batches through the real SDK (<see cref="EventHubProducerClient"/>, one client and AMQP
-/// connection per producer) to an in-process emulator whose partition logs fsync every commit.
+/// connection per producer) to an emulator whose partition logs fsync every commit: in-process by
+/// default, or an already running one (the standalone host) so client and server do not share a
+/// process, a heap and its garbage collections.
 /// </summary>
 internal static class EmulatorThroughput
 {
     private const string Hub = "bench";
     private const int Partitions = 4;
 
-    public static async Task<ScenarioResult> RunAsync(Scenario scenario, string directory)
+    public static async Task<ScenarioResult> RunAsync(Scenario scenario, string directory, string? externalConnectionString)
     {
+        if (externalConnectionString is not null)
+        {
+            return await SendLoadAsync(scenario, externalConnectionString, "emulator (own process) via SDK");
+        }
+
         string dataDirectory = Path.Combine(directory, Guid.NewGuid().ToString("N"));
         var options = new EmulatorOptions
         {
@@ -34,46 +41,7 @@ internal static class EmulatorThroughput
         await server.StartAsync();
         try
         {
-            var producers = new EventHubProducerClient[scenario.Producers];
-            for (int p = 0; p < producers.Length; p++)
-            {
-                producers[p] = new EventHubProducerClient(server.ConnectionString(Hub));
-                await producers[p].GetPartitionIdsAsync();
-            }
-
-            byte[] body = new byte[scenario.EventBytes];
-            Random.Shared.NextBytes(body);
-            EventData[] events = [.. Enumerable.Range(0, scenario.BatchSize).Select(_ => new EventData(body))];
-
-            // One untimed send per producer opens its link, so the timed part measures steady state.
-            await Task.WhenAll(producers.Select((producer, p) => producer.SendAsync(events, SendOptions(p))));
-
-            var recorders = Enumerable.Range(0, scenario.Producers).Select(static _ => new LatencyRecorder()).ToArray();
-            long batches = 0;
-            using var stop = new CancellationTokenSource(scenario.Duration);
-            TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-            var clock = Stopwatch.StartNew();
-            await Task.WhenAll(producers.Select((producer, p) => Task.Run(async () =>
-            {
-                SendEventOptions send = SendOptions(p);
-                while (!stop.IsCancellationRequested)
-                {
-                    long start = Stopwatch.GetTimestamp();
-                    await producer.SendAsync(events, send);
-                    recorders[p].Record(start);
-                    Interlocked.Increment(ref batches);
-                }
-            })));
-            clock.Stop();
-            TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
-
-            foreach (EventHubProducerClient producer in producers)
-            {
-                await producer.DisposeAsync();
-            }
-
-            (double p50, double p99) = LatencyRecorder.Percentiles(recorders);
-            return new ScenarioResult("emulator via SDK", scenario, batches, clock.Elapsed, p50, p99, cpu);
+            return await SendLoadAsync(scenario, server.ConnectionString(Hub), "emulator (in-process) via SDK");
         }
         finally
         {
@@ -82,6 +50,51 @@ internal static class EmulatorThroughput
         }
     }
 
-    private static SendEventOptions SendOptions(int producer) =>
-        new() { PartitionId = (producer % Partitions).ToString(System.Globalization.CultureInfo.InvariantCulture) };
+    private static async Task<ScenarioResult> SendLoadAsync(Scenario scenario, string connectionString, string kind)
+    {
+        var producers = new EventHubProducerClient[scenario.Producers];
+        for (int p = 0; p < producers.Length; p++)
+        {
+            producers[p] = new EventHubProducerClient(connectionString);
+        }
+
+        string[] partitionIds = await producers[0].GetPartitionIdsAsync();
+        SendEventOptions SendOptions(int producer) => new() { PartitionId = partitionIds[producer % partitionIds.Length] };
+
+        byte[] body = new byte[scenario.EventBytes];
+        Random.Shared.NextBytes(body);
+        EventData[] events = [.. Enumerable.Range(0, scenario.BatchSize).Select(_ => new EventData(body))];
+
+        // One untimed send per producer opens its link, so the timed part measures steady state.
+        await Task.WhenAll(producers.Select((producer, p) => producer.SendAsync(events, SendOptions(p))));
+
+        var recorders = Enumerable.Range(0, scenario.Producers).Select(static _ => new LatencyRecorder()).ToArray();
+        long batches = 0;
+        using var stop = new CancellationTokenSource(scenario.Duration);
+        TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        TimeSpan pauseBefore = GC.GetTotalPauseDuration();
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(producers.Select((producer, p) => Task.Run(async () =>
+        {
+            SendEventOptions send = SendOptions(p);
+            while (!stop.IsCancellationRequested)
+            {
+                long start = Stopwatch.GetTimestamp();
+                await producer.SendAsync(events, send);
+                recorders[p].Record(start);
+                Interlocked.Increment(ref batches);
+            }
+        })));
+        clock.Stop();
+        TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+        TimeSpan gcPause = GC.GetTotalPauseDuration() - pauseBefore;
+
+        foreach (EventHubProducerClient producer in producers)
+        {
+            await producer.DisposeAsync();
+        }
+
+        (double p50, double p99) = LatencyRecorder.Percentiles(recorders);
+        return new ScenarioResult(kind, scenario, batches, clock.Elapsed, p50, p99, cpu, gcPause);
+    }
 }

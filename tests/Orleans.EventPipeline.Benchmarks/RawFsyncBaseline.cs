@@ -17,6 +17,7 @@ internal static class RawFsyncBaseline
         long batches = 0;
         using var stop = new CancellationTokenSource(scenario.Duration);
         TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        TimeSpan pauseBefore = GC.GetTotalPauseDuration();
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, scenario.Producers).Select(p => Task.Run(() =>
         {
@@ -37,7 +38,8 @@ internal static class RawFsyncBaseline
         })));
         clock.Stop();
         TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+        TimeSpan gcPause = GC.GetTotalPauseDuration() - pauseBefore;
         (double p50, double p99) = LatencyRecorder.Percentiles(recorders);
-        return new ScenarioResult("raw write+fsync", scenario, batches, clock.Elapsed, p50, p99, cpu);
+        return new ScenarioResult("raw write+fsync", scenario, batches, clock.Elapsed, p50, p99, cpu, gcPause);
     }
 }

@@ -20,6 +20,7 @@ internal sealed partial class PublisherLink
     private readonly PartitionEntity? _partition;
     private readonly long _maxMessageSize;
     private readonly ILogger _logger;
+    private readonly PendingAppends _pending;
     private readonly Lock _lock = new();
     private List<AmqpMessage> _queued = [];
     private List<AmqpMessage> _spare = [];
@@ -32,6 +33,7 @@ internal sealed partial class PublisherLink
         _partition = partition;
         _maxMessageSize = maxMessageSize;
         _logger = logger;
+        _pending = new PendingAppends(hub, partition);
     }
 
     private string EntityPath => _partition?.Path ?? _hub.Name;
@@ -64,9 +66,9 @@ internal sealed partial class PublisherLink
         _ = DrainAsync();
     }
 
+    /// <summary>Runs while transfers are queued; at most one per link (<see cref="_draining"/>), so it owns <see cref="_pending"/>.</summary>
     private async Task DrainAsync()
     {
-        var pending = new PendingAppends(_hub, _partition);
         while (true)
         {
             List<AmqpMessage> batch;
@@ -87,10 +89,10 @@ internal sealed partial class PublisherLink
             {
                 foreach (AmqpMessage message in batch)
                 {
-                    Stage(message, pending);
+                    Stage(message, _pending);
                 }
 
-                await pending.AppendAllAsync(_link, EntityPath, _logger).ConfigureAwait(false);
+                await _pending.AppendAllAsync(_link, EntityPath, _logger).ConfigureAwait(false);
             }
             catch (Exception exception)
             {
@@ -99,7 +101,7 @@ internal sealed partial class PublisherLink
             }
             finally
             {
-                pending.Reset();
+                _pending.Reset();
                 foreach (AmqpMessage message in batch)
                 {
                     message.Dispose();
