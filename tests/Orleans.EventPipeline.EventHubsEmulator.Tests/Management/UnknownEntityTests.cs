@@ -45,4 +45,22 @@ public sealed class UnknownEntityTests
         await producer.SendAsync([new EventData("still-serving")], new SendEventOptions { PartitionId = "0" });
         Assert.Single(await EventReading.ReadAsync(emulator.ConnectionString, "0", EventPosition.Earliest, 1));
     }
+
+    [Fact]
+    public async Task ReceiveBatchAsync_UnknownConsumerGroup_ResourceNotFoundWhileConfiguredGroupReads()
+    {
+        await using TestEmulator emulator = await TestEmulator.StartAsync();
+        await using (var producer = new EventHubProducerClient(emulator.ConnectionString))
+        {
+            await producer.SendAsync([new EventData("grouped")], new SendEventOptions { PartitionId = "0" });
+        }
+
+        await using (var missing = new PartitionReceiver("no-such-group", "0", EventPosition.Earliest, emulator.ConnectionString))
+        {
+            EventHubsException error = await Assert.ThrowsAsync<EventHubsException>(() => missing.ReceiveBatchAsync(1, TimeSpan.FromMilliseconds(100)));
+            Assert.Equal(EventHubsException.FailureReason.ResourceNotFound, error.Reason);
+        }
+
+        Assert.Single(await EventReading.ReadAsync(emulator.ConnectionString, "0", EventPosition.Earliest, 1, consumerGroup: "other"));
+    }
 }
