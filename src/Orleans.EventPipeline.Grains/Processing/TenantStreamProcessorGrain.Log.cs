@@ -16,6 +16,9 @@ public sealed partial class TenantStreamProcessorGrain
     [LoggerMessage(Level = LogLevel.Warning, Message = "Processor {StreamKey} could not write its archive buffer; it is kept and retried")]
     private static partial void LogFlushFailed(ILogger logger, Exception exception, string streamKey);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Processor {StreamKey} could not refresh its settings or write its archive buffer; retried on the next tick")]
+    private static partial void LogTimerFailed(ILogger logger, Exception exception, string streamKey);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "Stream {StreamKey} delivered batch {BatchId} of tenant {TenantId}; it was dropped from processing, the stream key decides the tenant")]
     private static partial void LogForeignBatch(ILogger logger, string streamKey, string tenantId, Guid batchId);
 }

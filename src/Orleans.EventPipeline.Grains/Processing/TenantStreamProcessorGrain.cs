@@ -86,10 +86,10 @@ public sealed partial class TenantStreamProcessorGrain(
             return;
         }
 
-        _lastDelivered = sequence;
         if (!string.Equals(batch.TenantId, Tenant, StringComparison.Ordinal))
         {
             // Never archive or forward a foreign tenant's events; the stream key decides the tenant.
+            _lastDelivered = sequence;
             LogForeignBatch(logger, StreamKey, batch.TenantId, batch.BatchId);
             return;
         }
@@ -103,17 +103,19 @@ public sealed partial class TenantStreamProcessorGrain(
             await state.WriteStateAsync();
         }
 
-        if (output.Events.Count == 0)
+        if (output.Events.Count > 0)
         {
-            return;
+            // False for a batch already buffered or archived: a redelivery is archived once.
+            if (_writer!.Add(output.Events, sequence) && _writer.IsFlushDue)
+            {
+                await TryFlushArchiveAsync();
+            }
+
+            await _normalized!.OnNextAsync(new NormalizedEventBatch(Tenant, StreamKey, output.Events));
         }
 
-        if (_writer!.Add(output.Events, sequence) && _writer.IsFlushDue)
-        {
-            await FlushArchiveAsync(CancellationToken.None);
-        }
-
-        await _normalized!.OnNextAsync(new NormalizedEventBatch(Tenant, StreamKey, output.Events));
+        // Only now: should the publish above throw, the agent delivers the batch again and it is published then.
+        _lastDelivered = sequence;
     }
 
     private async Task SendDeadLettersAsync(RawEventBatch batch, string stage, IReadOnlyList<DeadLetter> letters)
@@ -143,7 +145,20 @@ public sealed partial class TenantStreamProcessorGrain(
         }
         catch (Exception exception)
         {
-            // The buffer is kept; the next tick (FlushCheckInterval later) tries again.
+            // The buffer and the old settings are kept; the next tick (FlushCheckInterval later) tries again.
+            LogTimerFailed(logger, exception, StreamKey);
+        }
+    }
+
+    /// <summary>A failed write keeps the buffer for the timer's next try rather than failing the delivery.</summary>
+    private async Task TryFlushArchiveAsync()
+    {
+        try
+        {
+            await FlushArchiveAsync(CancellationToken.None);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
             LogFlushFailed(logger, exception, StreamKey);
         }
     }

@@ -7,7 +7,8 @@ namespace Orleans.EventPipeline.Tests.Processing;
 /// <summary>
 /// The real silo process set up for the processing tests: archive objects cut after 2 s (checked every
 /// 200 ms) so tests see them quickly, settings re-read every second, the sample detection assembly
-/// loaded through <c>Pipeline:GrainAssemblies</c> with a threshold of 3 failed logins.
+/// loaded through <c>Pipeline:GrainAssemblies</c> with a threshold of 3 failed logins, processing
+/// grains logging at Information.
 /// </summary>
 internal static class ProcessingSilo
 {
@@ -24,7 +25,9 @@ internal static class ProcessingSilo
             "--Pipeline:Archive:FlushCheckInterval=00:00:00.200",
             "--Pipeline:Processing:SettingsRefreshInterval=00:00:01",
             $"--Pipeline:GrainAssemblies:0={DetectionAssemblyPath}",
-            $"--Detection:FailedLogins:Threshold={DetectionThreshold}");
+            $"--Detection:FailedLogins:Threshold={DetectionThreshold}",
+            // The silo logs "Orleans*" at Warning by default; the crash test reads the processors' resume line.
+            "--Logging:LogLevel:Orleans.EventPipeline.Grains.Processing=Information");
         try
         {
             await silo.WaitForReadyAsync(TimeSpan.FromSeconds(90));

@@ -1,0 +1,28 @@
+using Orleans.EventPipeline.Tests.Hosting;
+
+namespace Orleans.EventPipeline.Tests.Processing;
+
+public sealed class ProcessingConfigurationTests
+{
+    // EX_CONFIG from sysexits.h, what the host returns for a refused configuration.
+    private const int ConfigurationExitCode = 78;
+
+    [Theory]
+    [InlineData("--Pipeline:Archive:MaxAge=00:05:00", "Pipeline:Archive:MaxAge 00:05:00 is longer than 00:02:00")]
+    [InlineData("--Pipeline:Archive:MaxEvents=0", "Archive.MaxEvents 0 must be at least 1")]
+    [InlineData("--Pipeline:Archive:FlushCheckInterval=00:00:00", "Pipeline:Archive:FlushCheckInterval 00:00:00 must be above 0")]
+    [InlineData("--Pipeline:Processing:RetainedDeadLetters=-1", "Pipeline:Processing:RetainedDeadLetters -1 is out of range")]
+    [InlineData("--Pipeline:GrainAssemblies:0=/no/such/Grains.dll", "Pipeline:GrainAssemblies:0 '/no/such/Grains.dll' does not exist")]
+    [InlineData("--Pipeline:Archive:Containr=x", "'Containr'")]
+    public async Task Start_BadProcessingSetting_ExitsWithConfigurationErrorNamingIt(string argument, string expected)
+    {
+        using var data = new TempDirectory();
+        await using var silo = SiloProcess.Start(data.Path, argument);
+
+        var exitCode = await silo.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(ConfigurationExitCode, exitCode);
+        Assert.Contains(expected, silo.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", silo.Output, StringComparison.Ordinal);
+    }
+}
