@@ -42,6 +42,7 @@ public sealed partial class EventHubsEmulatorServer : IAsyncDisposable
     private AmqpTransportListener? _listener;
     private AmqpSettings? _amqpSettings;
     private IPEndPoint? _endpoint;
+    private int _disposed;
 
     public EventHubsEmulatorServer(EmulatorOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
         : this(options, loggerFactory ?? NullLoggerFactory.Instance, timeProvider ?? TimeProvider.System, logOpener: null)
@@ -138,6 +139,12 @@ public sealed partial class EventHubsEmulatorServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // The host stops the server and then the container disposes it: both must be harmless twice.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await StopAsync().ConfigureAwait(false);
         _lifecycle.Dispose();
     }
