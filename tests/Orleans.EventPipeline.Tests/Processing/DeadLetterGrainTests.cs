@@ -1,0 +1,109 @@
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.EventPipeline.Grains.Processing;
+using Orleans.EventPipeline.Processing.Archive;
+using Orleans.EventPipeline.Streams;
+using Orleans.Runtime;
+using Orleans.TestingHost;
+
+namespace Orleans.EventPipeline.Tests.Processing;
+
+/// <summary>
+/// <see cref="DeadLetterGrain"/> in an in-process cluster: memory streams stand in for Event Hubs, the
+/// archive is a temporary directory, and at most 3 letters are kept.
+/// </summary>
+public sealed class DeadLetterGrainTests : IAsyncLifetime, IDisposable
+{
+    private const int Retained = 3;
+    private const string Stage = "normalize";
+    private readonly TempDirectory _archive = new();
+    private InProcessTestCluster _cluster = null!;
+
+    public async Task InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(1);
+        var root = _archive.Path;
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddMemoryGrainStorage(PipelineStorage.Tenants);
+            silo.AddMemoryGrainStorage("PubSubStore");
+            silo.AddMemoryStreams(PipelineStreams.ProviderName);
+            silo.AddMemoryStreams(PipelineStreams.DerivedProviderName);
+            silo.Services.AddSingleton<IArchiveStore>(new LocalDirectoryArchiveStore(root));
+            silo.Services.Configure<ProcessingGrainOptions>(static options => options.RetainedDeadLetters = Retained);
+        });
+        builder.ConfigureClient(static client => client.AddMemoryStreams(PipelineStreams.ProviderName));
+        _cluster = builder.Build();
+        await _cluster.DeployAsync();
+    }
+
+    [Fact]
+    public async Task DeadLetterStream_MoreLettersThanKept_AllCountedNewestKept()
+    {
+        await SendAsync("count", 5);
+        var grain = _cluster.Client.GetGrain<IDeadLetterGrain>("count");
+
+        var summary = await WaitForTotalAsync(grain, 5);
+
+        Assert.Equal(5, summary.Counts[Stage]);
+        Assert.Equal(Retained, summary.Retained);
+        Assert.Equal(2, summary.Dropped);
+        Assert.Equal(["line 4", "line 3", "line 2"], summary.Recent.Select(static l => Encoding.UTF8.GetString(l.Raw)));
+    }
+
+    [Fact]
+    public async Task ReplayAsync_TwiceAfterLettersPass_ArchivesThemOnceAndKeepsNone()
+    {
+        await SendAsync("replay", 2);
+        var grain = _cluster.Client.GetGrain<IDeadLetterGrain>("replay");
+        await WaitForTotalAsync(grain, 2);
+
+        // The tenant has no settings: the defaults read any non-blank line as plain text.
+        var first = await grain.ReplayAsync();
+        var second = await grain.ReplayAsync();
+        var store = new LocalDirectoryArchiveStore(_archive.Path);
+        var names = new List<string>();
+        await foreach (var name in store.ListAsync("replay/", CancellationToken.None))
+        {
+            names.Add(name);
+        }
+
+        Assert.Equal(2, first.Replayed);
+        Assert.Equal(0, second.Replayed);
+        Assert.Null(second.ArchiveObject);
+        var archived = Assert.Single(names);
+        Assert.Equal(first.ArchiveObject, archived);
+        Assert.Contains("/replay~replay-00000000000000000000-", archived, StringComparison.Ordinal);
+        Assert.Equal(0, (await grain.GetSummaryAsync(10)).Retained);
+    }
+
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+
+    public void Dispose() => _archive.Dispose();
+
+    private async Task SendAsync(string tenant, int letters)
+    {
+        var stream = _cluster.Client.GetStreamProvider(PipelineStreams.ProviderName)
+            .GetStream<DeadLetterBatch>(StreamId.Create(PipelineStreams.DeadLetter, tenant));
+        for (var i = 0; i < letters; i++)
+        {
+            var letter = new DeadLetter(i, "CEF: not CEF", Encoding.UTF8.GetBytes($"line {i}"));
+            await stream.OnNextAsync(new DeadLetterBatch(tenant, Guid.CreateVersion7(), DateTimeOffset.UtcNow, Stage, [letter]));
+        }
+    }
+
+    private static async Task<DeadLetterSummary> WaitForTotalAsync(IDeadLetterGrain grain, long total)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var summary = await grain.GetSummaryAsync(10);
+            if (summary.Total >= total || DateTime.UtcNow > deadline)
+            {
+                return summary;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(50));
+        }
+    }
+}
