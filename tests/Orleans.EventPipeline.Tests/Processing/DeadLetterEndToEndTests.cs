@@ -60,4 +60,19 @@ public sealed class DeadLetterEndToEndTests(ProcessingPipelineFixture pipeline)
         Assert.Contains($"/{tenant}~replay-", archived.Name, StringComparison.Ordinal);
         Assert.Equal(["team-a", "team-b"], archived.Events.OrderBy(static e => e.Body, StringComparer.Ordinal).Select(static e => e.Attributes["lookup.assets.owner"].Text));
     }
+
+    [Fact]
+    public async Task Post_MalformedJsonLine_RejectedByGatewayAndCountedUnderIngest()
+    {
+        const string tenant = "dl-ingest";
+        var key = await pipeline.Api.CreateTenantAsync(tenant);
+
+        using var response = await pipeline.Api.PostAsync(key, Encoding.UTF8.GetBytes("{\"ok\":1}\n{\"broken\":\n"), "application/x-ndjson");
+        var summary = await AdminCalls.WaitForAsync(
+            pipeline.Silo.BaseAddress, $"/admin/v1/tenants/{tenant}/deadletters", static json => json.GetProperty("total").GetInt64() >= 1, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(1, summary.GetProperty("counts").GetProperty("ingest").GetInt64());
+        Assert.Equal("ingest", Assert.Single(summary.GetProperty("recent").EnumerateArray()).GetProperty("stage").GetString());
+    }
 }

@@ -1,0 +1,84 @@
+using System.Buffers.Binary;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.EventPipeline.Grains.Processing;
+using Orleans.EventPipeline.Processing.Archive;
+using Orleans.EventPipeline.Streams;
+using Orleans.Runtime;
+using Orleans.TestingHost;
+
+namespace Orleans.EventPipeline.Tests.Processing;
+
+/// <summary>
+/// <see cref="TenantStreamProcessorGrain"/> in an in-process cluster: memory streams stand in for Event
+/// Hubs, the archive is a temporary directory, and objects are cut only when the test flushes.
+/// </summary>
+public sealed class TenantStreamProcessorGrainTests : IAsyncLifetime, IDisposable
+{
+    private readonly TempDirectory _archive = new();
+    private InProcessTestCluster _cluster = null!;
+
+    public async Task InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(1);
+        var root = _archive.Path;
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddMemoryGrainStorage(PipelineStorage.Tenants);
+            silo.AddMemoryGrainStorage("PubSubStore");
+            silo.AddMemoryStreams(PipelineStreams.ProviderName);
+            silo.AddMemoryStreams(PipelineStreams.DerivedProviderName);
+            silo.Services.AddSingleton<IArchiveStore>(new LocalDirectoryArchiveStore(root));
+        });
+        builder.ConfigureClient(static client => client.AddMemoryStreams(PipelineStreams.ProviderName));
+        _cluster = builder.Build();
+        await _cluster.DeployAsync();
+    }
+
+    [Fact]
+    public async Task RawStream_BatchNamingAnotherTenant_NeverArchivedUnderThisKey()
+    {
+        var raw = _cluster.Client.GetStreamProvider(PipelineStreams.ProviderName)
+            .GetStream<RawEventBatch>(StreamId.Create(PipelineStreams.Raw, "owner"));
+        var processor = _cluster.Client.GetGrain<ITenantStreamProcessorGrain>("owner");
+
+        await raw.OnNextAsync(Batch("intruder", "{\"message\":\"foreign\"}"));
+        await raw.OnNextAsync(Batch("owner", "{\"message\":\"mine\"}"));
+        var archived = await WaitForArchiveAsync(processor);
+
+        var single = Assert.Single(archived);
+        Assert.Equal("mine", single.Body);
+        Assert.Equal("owner", single.TenantId);
+        Assert.False(Directory.Exists(Path.Combine(_archive.Path, "intruder")));
+    }
+
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+
+    public void Dispose() => _archive.Dispose();
+
+    private async Task<IReadOnlyList<Events.NormalizedEvent>> WaitForArchiveAsync(ITenantStreamProcessorGrain processor)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            // Flushing writes whatever the processor has buffered so far; the batches arrive asynchronously.
+            await processor.FlushAsync();
+            var objects = await ArchiveFiles.ReadAsync(_archive.Path, "owner");
+            if (objects.Count > 0 || DateTime.UtcNow > deadline)
+            {
+                return objects.SelectMany(static o => o.Events).ToList();
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(50));
+        }
+    }
+
+    private static RawEventBatch Batch(string tenant, string json)
+    {
+        var bytes = Encoding.UTF8.GetBytes(json);
+        var frames = new byte[EventFrames.PrefixBytes + bytes.Length];
+        BinaryPrimitives.WriteInt32LittleEndian(frames, bytes.Length);
+        bytes.CopyTo(frames, EventFrames.PrefixBytes);
+        return new RawEventBatch(tenant, Guid.CreateVersion7(), DateTimeOffset.UtcNow, EventKind.Json, 0, 1, frames);
+    }
+}
