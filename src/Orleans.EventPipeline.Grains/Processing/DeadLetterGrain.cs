@@ -104,7 +104,7 @@ public sealed partial class DeadLetterGrain(
         {
             await this.GetStreamProvider(PipelineStreams.DerivedProviderName)
                 .GetStream<NormalizedEventBatch>(StreamId.Create(EventStreams.Normalized, StreamKeys.ForShard(Tenant, 0)))
-                .OnNextAsync(new NormalizedEventBatch(Tenant, StreamKeys.ForShard(Tenant, 0), passed));
+                .PublishAsync(Tenant, StreamKeys.ForShard(Tenant, 0), passed);
         }
 
         LogReplayed(logger, Tenant, passed.Count, stillFailing, notReplayable);

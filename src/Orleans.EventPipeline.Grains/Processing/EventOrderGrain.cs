@@ -83,7 +83,7 @@ public sealed partial class EventOrderGrain(TimeProvider timeProvider, ILogger<E
     {
         if (released.Count > 0)
         {
-            await _ordered!.OnNextAsync(new NormalizedEventBatch(Tenant, StreamKey, released));
+            await _ordered!.PublishAsync(Tenant, StreamKey, released);
         }
     }
 

@@ -111,7 +111,7 @@ public sealed partial class TenantStreamProcessorGrain(
                 await TryFlushArchiveAsync();
             }
 
-            await _normalized!.OnNextAsync(new NormalizedEventBatch(Tenant, StreamKey, output.Events));
+            await _normalized!.PublishAsync(Tenant, StreamKey, output.Events);
         }
 
         // Only now: should the publish above throw, the agent delivers the batch again and it is published then.

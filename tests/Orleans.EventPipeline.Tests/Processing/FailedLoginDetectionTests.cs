@@ -29,4 +29,23 @@ public sealed class FailedLoginDetectionTests(ProcessingPipelineFixture pipeline
         Assert.Equal(start, alert.FirstEventTime);
         Assert.Equal(start.AddSeconds(20), alert.LastEventTime);
     }
+
+    [Fact]
+    public async Task Post_FailedLoginsAfterAMegabyteOfEvents_AlertStillRaised()
+    {
+        const string tenant = "detect-big";
+        var key = await pipeline.Api.CreateTenantAsync(tenant, new { displayName = tenant, processing = new { ordering = new { latenessWindow = "00:00:01" } } });
+        var start = new DateTimeOffset(2024, 5, 1, 10, 0, 0, TimeSpan.Zero);
+        var padding = new string('p', 200);
+        // ~1 MB of events: normalized and serialized this is several times what one memory-stream message holds.
+        var lines = Enumerable.Range(0, 3500).Select(i => $$"""{"timestamp":"{{start.AddMilliseconds(i):O}}","message":"{{padding}}","n":{{i}}}""")
+            .Concat(Enumerable.Range(0, ProcessingSilo.DetectionThreshold).Select(i =>
+                $$$"""{"timestamp":"{{{start.AddSeconds(10 + i):O}}}","message":"login","event":{"action":"login","outcome":"failure"},"user":{"name":"zed"}}"""));
+
+        using var response = await pipeline.Api.PostAsync(key, Encoding.UTF8.GetBytes(string.Join('\n', lines)), "application/x-ndjson");
+        var alerts = await AlertReadback.WaitForAsync(pipeline.Silo.EventHubsConnectionString, tenant, 1, TimeSpan.FromSeconds(60));
+
+        response.EnsureSuccessStatusCode();
+        Assert.Equal("zed", Assert.Single(alerts).Subject);
+    }
 }

@@ -1,0 +1,78 @@
+using Orleans.EventPipeline.Events;
+using Orleans.Streams;
+
+namespace Orleans.EventPipeline.Grains.Processing;
+
+/// <summary>
+/// Publishes events to a derived stream in parts that fit one stream message. Orleans' memory streams
+/// refuse a message over 1 MiB (their cache's block size): a 1 MB raw batch of 1,000 JSON events is
+/// about 2.7 MB once normalized and serialized, and a flushed reorder buffer holds up to 100,000 events.
+/// </summary>
+public static class NormalizedBatchPublisher
+{
+    /// <summary>
+    /// Estimated bytes per part, 256 KiB: a quarter of the 1 MiB limit, so the part still fits when the
+    /// estimate below is off by the per-value overhead of the serializer.
+    /// </summary>
+    public const int MaxPartBytes = 256 * 1024;
+
+    public static async Task PublishAsync(this IAsyncStream<NormalizedEventBatch> stream, string tenantId, string streamKey, IReadOnlyList<NormalizedEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        foreach (var part in Split(events, MaxPartBytes))
+        {
+            await stream.OnNextAsync(new NormalizedEventBatch(tenantId, streamKey, part));
+        }
+    }
+
+    /// <summary>Consecutive parts of <paramref name="events"/>, each estimated at most <paramref name="maxBytes"/> (or one event).</summary>
+    public static IEnumerable<IReadOnlyList<NormalizedEvent>> Split(IReadOnlyList<NormalizedEvent> events, int maxBytes)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        if (events.Count == 0)
+        {
+            yield break;
+        }
+
+        var start = 0;
+        long bytes = 0;
+        for (var i = 0; i < events.Count; i++)
+        {
+            var size = EstimatedBytes(events[i]);
+            if (i > start && bytes + size > maxBytes)
+            {
+                yield return Slice(events, start, i);
+                start = i;
+                bytes = 0;
+            }
+
+            bytes += size;
+        }
+
+        yield return Slice(events, start, events.Count);
+    }
+
+    /// <summary>UTF-8 is at most 3 bytes per UTF-16 char; each field costs a few bytes of tags besides.</summary>
+    public static long EstimatedBytes(NormalizedEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        long chars = e.TenantId.Length + e.EventId.Length + e.Body.Length + (e.SeverityText?.Length ?? 0);
+        long fields = 12;
+        foreach (var (name, value) in e.Attributes)
+        {
+            chars += name.Length + (value.Text?.Length ?? 0);
+            fields += 2;
+        }
+
+        foreach (var (name, value) in e.Resource)
+        {
+            chars += name.Length + value.Length;
+            fields += 2;
+        }
+
+        return (chars * 3) + (fields * 10);
+    }
+
+    private static IReadOnlyList<NormalizedEvent> Slice(IReadOnlyList<NormalizedEvent> events, int start, int end) =>
+        start == 0 && end == events.Count ? events : events.Skip(start).Take(end - start).ToArray();
+}
