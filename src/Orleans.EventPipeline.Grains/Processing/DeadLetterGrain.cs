@@ -107,6 +107,7 @@ public sealed partial class DeadLetterGrain(
                 .PublishAsync(Tenant, StreamKeys.ForShard(Tenant, 0), passed);
         }
 
+        ProcessingGrainInstruments.RecordReplayed(Tenant, passed.Count);
         LogReplayed(logger, Tenant, passed.Count, stillFailing, notReplayable);
         return new DeadLetterReplayResult(passed.Count, stillFailing, notReplayable, objectName);
     }
@@ -142,6 +143,7 @@ public sealed partial class DeadLetterGrain(
         Trim(s);
         s.CountedThrough = Math.Max(s.CountedThrough, sequence);
         await state.WriteStateAsync();
+        ProcessingGrainInstruments.RecordDeadLetters(Tenant, batch.Stage, batch.Letters.Count);
     }
 
     private void Trim(DeadLetterState s)

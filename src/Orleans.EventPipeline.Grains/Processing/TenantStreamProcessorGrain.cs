@@ -30,6 +30,7 @@ public sealed partial class TenantStreamProcessorGrain(
     private IAsyncStream<NormalizedEventBatch>? _normalized;
     private IAsyncStream<DeadLetterBatch>? _deadLetters;
     private long _lastDelivered = -1;
+    private DateTimeOffset? _oldestBufferedIngest;
     private DateTimeOffset _settingsReadAt;
 
     private string StreamKey => this.GetPrimaryKeyString();
@@ -106,9 +107,13 @@ public sealed partial class TenantStreamProcessorGrain(
         if (output.Events.Count > 0)
         {
             // False for a batch already buffered or archived: a redelivery is archived once.
-            if (_writer!.Add(output.Events, sequence) && _writer.IsFlushDue)
+            if (_writer!.Add(output.Events, sequence))
             {
-                await TryFlushArchiveAsync();
+                _oldestBufferedIngest ??= batch.IngestTime;
+                if (_writer.IsFlushDue)
+                {
+                    await TryFlushArchiveAsync();
+                }
             }
 
             await _normalized!.PublishAsync(Tenant, StreamKey, output.Events);
@@ -173,6 +178,11 @@ public sealed partial class TenantStreamProcessorGrain(
         // Only after the object is durable: a crash before this write replays and rewrites the same object.
         state.State.ArchivedThrough = _writer.ArchivedThrough;
         await state.WriteStateAsync(cancellationToken);
+        if (_oldestBufferedIngest is { } oldest)
+        {
+            ProcessingGrainInstruments.RecordArchiveLag(Tenant, timeProvider.GetUtcNow() - oldest);
+            _oldestBufferedIngest = null;
+        }
         LogArchived(logger, written.Name, written.LastSequence);
     }
 

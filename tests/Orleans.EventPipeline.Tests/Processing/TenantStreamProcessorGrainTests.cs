@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.EventPipeline.Grains.Processing;
@@ -44,7 +46,7 @@ public sealed class TenantStreamProcessorGrainTests : IAsyncLifetime, IDisposabl
 
         await raw.OnNextAsync(Batch("intruder", "{\"message\":\"foreign\"}"));
         await raw.OnNextAsync(Batch("owner", "{\"message\":\"mine\"}"));
-        var archived = await WaitForArchiveAsync(processor);
+        var archived = await WaitForArchiveAsync(processor, "owner");
 
         var single = Assert.Single(archived);
         Assert.Equal("mine", single.Body);
@@ -52,18 +54,51 @@ public sealed class TenantStreamProcessorGrainTests : IAsyncLifetime, IDisposabl
         Assert.False(Directory.Exists(Path.Combine(_archive.Path, "intruder")));
     }
 
+    [Fact]
+    public async Task FlushAsync_ArchivedBatch_RecordsArchiveLagForTheTenant()
+    {
+        var lags = new ConcurrentBag<double>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = static (instrument, l) =>
+        {
+            if (instrument.Meter.Name == ProcessingGrainInstruments.MeterName && instrument.Name == "eventpipeline.archive.lag")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<double>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag is { Key: "tenant", Value: "lagged" })
+                {
+                    lags.Add(value);
+                }
+            }
+        });
+        listener.Start();
+        var ingested = DateTimeOffset.UtcNow.AddSeconds(-30);
+
+        await _cluster.Client.GetStreamProvider(PipelineStreams.ProviderName)
+            .GetStream<RawEventBatch>(StreamId.Create(PipelineStreams.Raw, "lagged"))
+            .OnNextAsync(Batch("lagged", "{\"message\":\"x\"}") with { IngestTime = ingested });
+        await WaitForArchiveAsync(_cluster.Client.GetGrain<ITenantStreamProcessorGrain>("lagged"), "lagged");
+
+        Assert.InRange(Assert.Single(lags), 30, 300);
+    }
+
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
     public void Dispose() => _archive.Dispose();
 
-    private async Task<IReadOnlyList<Events.NormalizedEvent>> WaitForArchiveAsync(ITenantStreamProcessorGrain processor)
+    private async Task<IReadOnlyList<Events.NormalizedEvent>> WaitForArchiveAsync(ITenantStreamProcessorGrain processor, string tenant)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)
         {
             // Flushing writes whatever the processor has buffered so far; the batches arrive asynchronously.
             await processor.FlushAsync();
-            var objects = await ArchiveFiles.ReadAsync(_archive.Path, "owner");
+            var objects = await ArchiveFiles.ReadAsync(_archive.Path, tenant);
             if (objects.Count > 0 || DateTime.UtcNow > deadline)
             {
                 return objects.SelectMany(static o => o.Events).ToList();
