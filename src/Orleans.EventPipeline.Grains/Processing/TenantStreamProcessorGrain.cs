@@ -61,9 +61,11 @@ public sealed partial class TenantStreamProcessorGrain(
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            // Not lost: the raw stream's checkpoint trails the archive by the cache's minimum time, so
-            // the next activation is fed these batches again.
-            LogFlushFailed(logger, exception, StreamKey);
+            // Only shutdown and rebalancing get here with a buffer (the timer below keeps an activation
+            // with unarchived events from idle collection). The raw stream's checkpoint trails by at least
+            // 5 minutes, so a silo restart within that feeds these batches again; past it they are missing
+            // from the archive: an error for the operator.
+            LogDeactivationFlushFailed(logger, exception, StreamKey, _writer?.BufferedEvents ?? 0);
         }
     }
 
@@ -140,7 +142,13 @@ public sealed partial class TenantStreamProcessorGrain(
                 await RefreshSettingsAsync();
             }
 
-            if (_writer!.IsFlushDue)
+            if (_writer!.BufferedEvents > 0)
+            {
+                // Idle collection would drop a buffer the store keeps refusing: stay active while it holds events.
+                DelayDeactivation(_options.Archive.MaxAge + _options.FlushCheckInterval);
+            }
+
+            if (_writer.IsFlushDue)
             {
                 await FlushArchiveAsync(cancellationToken);
             }
