@@ -38,19 +38,27 @@ internal static class LocalMode
             : Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         builder.Services.AddEventHubsEmulator(new ConfigurationBuilder().Build(), emulator =>
         {
-            emulator.ListenAddress = "127.0.0.1";
-            emulator.Port = port;
-            emulator.DataDirectory = Path.Combine(dataDirectory, "eventhubs");
-            emulator.SharedAccessKeys[KeyName] = key;
-            // A week of events stays replayable for subscribers that were down.
-            emulator.RetentionPeriod = TimeSpan.FromDays(7);
-            emulator.Hubs[options.EventHubName] = new EventHubDefinition
-            {
-                PartitionCount = options.Local.PartitionCount,
-                ConsumerGroups = [options.ConsumerGroup],
-            };
+            ConfigureEmulator(emulator, options, dataDirectory, port, key);
+            // Every partition's commit loop holds a pool thread during fsync; on 2 cores the pool
+            // would otherwise start with no thread left for AMQP I/O (see ThreadPoolSizing).
+            ThreadPoolSizing.EnsureThreadsForPartitions(emulator);
         });
         return $"Endpoint=sb://127.0.0.1:{port};SharedAccessKeyName={KeyName};SharedAccessKey={key};UseDevelopmentEmulator=true";
+    }
+
+    private static void ConfigureEmulator(EmulatorOptions emulator, PipelineOptions options, string dataDirectory, int port, string key)
+    {
+        emulator.ListenAddress = "127.0.0.1";
+        emulator.Port = port;
+        emulator.DataDirectory = Path.Combine(dataDirectory, "eventhubs");
+        emulator.SharedAccessKeys[KeyName] = key;
+        // A week of events stays replayable for subscribers that were down.
+        emulator.RetentionPeriod = TimeSpan.FromDays(7);
+        emulator.Hubs[options.EventHubName] = new EventHubDefinition
+        {
+            PartitionCount = options.Local.PartitionCount,
+            ConsumerGroups = [options.ConsumerGroup],
+        };
     }
 
     public static void UseLocalMode(this ISiloBuilder silo, PipelineOptions options, string dataDirectory, string eventHubsConnectionString)
