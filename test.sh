@@ -15,10 +15,11 @@ dotnet build Orleans.EventPipeline.sln --no-restore
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 status=0
-dotnet test Orleans.EventPipeline.sln --no-build --logger "console;verbosity=normal" 2>&1 | tee "$log" || status=$?
+dotnet test Orleans.EventPipeline.sln --no-build 2>&1 | tee "$log" || status=$?
 
-# dotnet test prints one "Failed: F, Passed: P, Skipped: S" line per test assembly; add them up.
-grep -E '(Passed|Failed)!? +- +Failed: +[0-9]+, Passed: +[0-9]+, Skipped: +[0-9]+' "$log" \
+# dotnet test prints one "Passed!  - Failed: F, Passed: P, Skipped: S, ..." line per test
+# assembly; add them up into one closing line.
+{ grep -E 'Failed: +[0-9]+, Passed: +[0-9]+, Skipped: +[0-9]+' "$log" || true; } \
   | sed -E 's/.*Failed: +([0-9]+), Passed: +([0-9]+), Skipped: +([0-9]+).*/\1 \2 \3/' \
   | awk '{ f += $1; p += $2; s += $3 } END { printf "Tests: %d passed, %d failed, %d skipped\n", p, f, s }'
 exit "$status"
