@@ -28,6 +28,12 @@ internal sealed class LoadOptions
 
     public TimeSpan Warmup { get; private set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Extra command-line settings for the silo this tool starts (e.g. --Pipeline:Processing:Enabled=false).</summary>
+    public List<string> SiloArguments { get; } = [];
+
+    /// <summary>End-to-end mode: post at this many events/s, then wait until the archive holds every ACKed event.</summary>
+    public int EndToEndRate { get; private set; }
+
     /// <summary>Skip the half-rate latency phase.</summary>
     public bool PeakOnly { get; private set; }
 
@@ -51,7 +57,9 @@ internal sealed class LoadOptions
                 case "--duration": options.Duration = TimeSpan.FromSeconds(NextInt()); break;
                 case "--warmup": options.Warmup = TimeSpan.FromSeconds(NextInt()); break;
                 case "--peak-only": options.PeakOnly = true; break;
-                default: throw new ArgumentException($"Unknown option {args[i]}. Options: --url --silo --admin-key --eventhubs --connections --tenants --batch --event-bytes --duration --warmup --peak-only");
+                case "--silo-arg": options.SiloArguments.Add(Next()); break;
+                case "--e2e-rate": options.EndToEndRate = NextInt(); break;
+                default: throw new ArgumentException($"Unknown option {args[i]}. Options: --url --silo --admin-key --eventhubs --connections --tenants --batch --event-bytes --duration --warmup --peak-only --silo-arg --e2e-rate");
             }
         }
 

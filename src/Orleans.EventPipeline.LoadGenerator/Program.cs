@@ -5,7 +5,7 @@ using Orleans.EventPipeline.LoadGenerator;
 // same run the raw SDK baseline against the same event hub. Prints a Markdown report.
 var options = LoadOptions.Parse(args);
 await using var silo = options.Url.Length == 0
-    ? await SiloLauncher.StartAsync(options.SiloPath.Length > 0 ? options.SiloPath : DefaultSiloPath(), options.AdminKey)
+    ? await SiloLauncher.StartAsync(options.SiloPath.Length > 0 ? options.SiloPath : DefaultSiloPath(), options.AdminKey, options.SiloArguments)
     : null;
 var url = silo?.Url ?? new Uri(options.Url);
 var eventHubs = silo?.EventHubsConnectionString ?? options.EventHubsConnectionString;
@@ -18,6 +18,12 @@ using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer
 var keys = await TenantSetup.CreateAsync(http, options.AdminKey, options.Tenants);
 var bodies = BatchBodies.Create(options.BatchEvents, options.EventBytes);
 var load = new GatewayLoad(http, keys, bodies, options.BatchEvents);
+
+if (options.EndToEndRate > 0)
+{
+    await EndToEnd.RunAsync(load, silo ?? throw new InvalidOperationException("End-to-end mode starts its own silo: leave out --url."), options);
+    return;
+}
 
 Console.WriteLine($"warm-up {options.Warmup.TotalSeconds} s ...");
 await load.RunPeakAsync(options.Connections, options.Warmup);

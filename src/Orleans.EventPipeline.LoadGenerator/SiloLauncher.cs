@@ -23,7 +23,22 @@ internal sealed class SiloLauncher : IAsyncDisposable
 
     public string EventHubsConnectionString { get; }
 
-    public static async Task<SiloLauncher> StartAsync(string siloPath, string adminKey)
+    /// <summary>Where the silo keeps its archive in local mode.</summary>
+    public string ArchiveDirectory => Path.Combine(_dataDirectory, "archive");
+
+    /// <summary>Peak resident memory of the silo process so far, in bytes (Linux VmHWM).</summary>
+    public long PeakResidentBytes() => ProcStatus("VmHWM:");
+
+    /// <summary>Resident memory of the silo process now, in bytes (Linux VmRSS).</summary>
+    public long ResidentBytes() => ProcStatus("VmRSS:");
+
+    private long ProcStatus(string field)
+    {
+        var status = File.ReadAllLines($"/proc/{_process.Id}/status").FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal));
+        return status is null ? 0 : long.Parse(status.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+    }
+
+    public static async Task<SiloLauncher> StartAsync(string siloPath, string adminKey, IEnumerable<string> extraArguments)
     {
         var ports = FreePorts(4);
         var data = Path.Combine(Path.GetTempPath(), "eventpipeline-load", Guid.NewGuid().ToString("N"));
@@ -35,6 +50,11 @@ internal sealed class SiloLauncher : IAsyncDisposable
             $"--Pipeline:Local:EventHubsSharedAccessKey={EventHubsKey}", $"--Pipeline:AdminApiKey={adminKey}",
             "--Logging:LogLevel:Default=Warning",
         })
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        foreach (var argument in extraArguments)
         {
             info.ArgumentList.Add(argument);
         }

@@ -118,7 +118,10 @@ public sealed partial class TenantStreamProcessorGrain(
                 }
             }
 
-            await _normalized!.PublishAsync(Tenant, StreamKey, output.Events);
+            if (_stages.Settings.Ordering.Enabled)
+            {
+                await _normalized!.PublishAsync(Tenant, StreamKey, output.Events);
+            }
         }
 
         // Only now: should the publish above throw, the agent delivers the batch again and it is published then.

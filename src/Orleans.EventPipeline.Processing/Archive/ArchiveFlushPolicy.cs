@@ -13,7 +13,7 @@ public sealed record ArchiveFlushPolicy
     public int MaxEvents { get; init; } = 100_000;
 
     /// <summary>How long the oldest buffered batch may wait: the archive's lag for a quiet tenant.</summary>
-    public TimeSpan MaxAge { get; init; } = TimeSpan.FromSeconds(60);
+    public TimeSpan MaxAge { get; init; } = TimeSpan.FromSeconds(10);
 
     public bool IsDue(long bytes, int events, TimeSpan age) =>
         events > 0 && (bytes >= MaxBytes || events >= MaxEvents || age >= MaxAge);
@@ -33,7 +33,7 @@ public sealed record ArchiveFlushPolicy
 
         if (MaxAge <= TimeSpan.Zero || MaxAge > TimeSpan.FromHours(1))
         {
-            errors.Add($"Archive.MaxAge {MaxAge} is out of range: use more than 0 and at most 1 hour (default 60 s).");
+            errors.Add($"Archive.MaxAge {MaxAge} is out of range: use more than 0 and at most 1 hour (default 10 s).");
         }
 
         return errors;

@@ -38,7 +38,8 @@ internal static class AzureMode
                 checkpoints.TableServiceClient = CreateTableClient(azure);
                 // Orleans' default; a crash replays at most a minute of events, which the archive dedupes.
                 checkpoints.PersistInterval = TimeSpan.FromMinutes(1);
-            })));
+            })),
+            options.Processing.Enabled);
     }
 
     public static TableServiceClient CreateTableClient(AzureModeOptions azure) =>

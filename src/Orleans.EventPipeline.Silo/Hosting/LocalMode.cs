@@ -70,6 +70,7 @@ internal static class LocalMode
         silo.AddSqliteGrainStorage("PubSubStore", sqlite => sqlite.DatabasePath = database);
         silo.AddPipelineStreams(
             (eventHub, _) => eventHub.ConfigureEventHubConnection(eventHubsConnectionString, options.EventHubName, options.ConsumerGroup),
-            static configurator => configurator.UseGrainCheckpointer());
+            static configurator => configurator.UseGrainCheckpointer(),
+            options.Processing.Enabled);
     }
 }

@@ -4,11 +4,12 @@ namespace Orleans.EventPipeline.Silo.Hosting;
 public sealed class ProcessingArchiveOptions
 {
     /// <summary>
-    /// Longest <see cref="MaxAge"/> accepted. The Event Hubs receivers checkpoint a position only once it
-    /// has been in their cache for 5 minutes (Orleans' DataMinTimeInCache); an archive buffer must be
-    /// written well before that, or a crash could restart the stream past events still in the buffer.
+    /// Longest <see cref="MaxAge"/> accepted, 20 s. The Event Hubs receivers checkpoint a position only
+    /// once it has been in their cache for 30 s (<c>PipelineStreamsExtensions.CacheMinTime</c>); an
+    /// archive buffer must be written before that, or a crash could restart the stream past events
+    /// still in the buffer.
     /// </summary>
-    public static readonly TimeSpan MaxAgeLimit = TimeSpan.FromMinutes(2);
+    public static readonly TimeSpan MaxAgeLimit = TimeSpan.FromSeconds(20);
 
     /// <summary>Local mode: the archive's root directory; empty means <c>{DataDirectory}/archive</c>.</summary>
     public string Directory { get; set; } = "";
@@ -28,8 +29,8 @@ public sealed class ProcessingArchiveOptions
     /// <summary>Events per object; 100,000 is 2 s of a 50,000 events/s tenant.</summary>
     public int MaxEvents { get; set; } = 100_000;
 
-    /// <summary>How long the oldest buffered event waits, 60 s: a quiet tenant's archive lag.</summary>
-    public TimeSpan MaxAge { get; set; } = TimeSpan.FromSeconds(60);
+    /// <summary>How long the oldest buffered event waits, 10 s: the archive lag of a quiet tenant (busy ones fill MaxEvents sooner).</summary>
+    public TimeSpan MaxAge { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How often a buffer's age is checked, 1 s.</summary>
     public TimeSpan FlushCheckInterval { get; set; } = TimeSpan.FromSeconds(1);
@@ -46,7 +47,7 @@ public sealed class ProcessingArchiveOptions
 
         if (MaxAge > MaxAgeLimit)
         {
-            yield return $"Pipeline:Archive:MaxAge {MaxAge} is longer than {MaxAgeLimit}: the stream checkpoints events after 5 minutes in cache, so a longer buffer could lose events in a crash; use at most 00:02:00.";
+            yield return $"Pipeline:Archive:MaxAge {MaxAge} is longer than {MaxAgeLimit}: the stream checkpoints events after 30 s in cache, so a longer buffer could lose events in a crash; use at most 00:00:20.";
         }
 
         if (FlushCheckInterval <= TimeSpan.Zero || FlushCheckInterval > MaxAge)

@@ -3,6 +3,14 @@ namespace Orleans.EventPipeline.Silo.Hosting;
 /// <summary>Settings of the processing grains, under <c>Pipeline:Processing</c>.</summary>
 public sealed class ProcessingStageOptions
 {
+    /// <summary>
+    /// Whether this cluster runs the processing stages (normalize, enrich, archive, dead-letter
+    /// counting) on the tenant streams. False makes an ingest-only cluster, for when consumers
+    /// outside Orleans read Event Hubs: the implicit subscriptions are not delivered to. Set it the
+    /// same on every silo, or the partitions a disabled silo owns go unprocessed.
+    /// </summary>
+    public bool Enabled { get; set; } = true;
+
     /// <summary>How often processing grains look for changed tenant settings, 10 s.</summary>
     public TimeSpan SettingsRefreshInterval { get; set; } = TimeSpan.FromSeconds(10);
 

@@ -9,7 +9,7 @@ public sealed class FailedLoginDetectionTests(ProcessingPipelineFixture pipeline
     public async Task Post_ThresholdFailedLoginsOfOneUser_SampleGrainRaisesOneAlert()
     {
         const string tenant = "detect";
-        var key = await pipeline.Api.CreateTenantAsync(tenant, new { displayName = tenant, processing = new { ordering = new { latenessWindow = "00:00:01" } } });
+        var key = await pipeline.Api.CreateTenantAsync(tenant, new { displayName = tenant, processing = new { ordering = new { enabled = true, latenessWindow = "00:00:01" } } });
         var start = new DateTimeOffset(2024, 5, 1, 9, 0, 0, TimeSpan.Zero);
         string Login(int second, string user, string outcome) =>
             $$$"""{"timestamp":"{{{start.AddSeconds(second):O}}}","message":"login","event":{"action":"login","outcome":"{{{outcome}}}"},"user":{"name":"{{{user}}}"}}""";
@@ -34,7 +34,7 @@ public sealed class FailedLoginDetectionTests(ProcessingPipelineFixture pipeline
     public async Task Post_FailedLoginsAfterAMegabyteOfEvents_AlertStillRaised()
     {
         const string tenant = "detect-big";
-        var key = await pipeline.Api.CreateTenantAsync(tenant, new { displayName = tenant, processing = new { ordering = new { latenessWindow = "00:00:01" } } });
+        var key = await pipeline.Api.CreateTenantAsync(tenant, new { displayName = tenant, processing = new { ordering = new { enabled = true, latenessWindow = "00:00:01" } } });
         var start = new DateTimeOffset(2024, 5, 1, 10, 0, 0, TimeSpan.Zero);
         var padding = new string('p', 200);
         // ~1 MB of events: normalized and serialized this is several times what one memory-stream message holds.
