@@ -28,6 +28,9 @@ internal sealed class LoadOptions
 
     public TimeSpan Warmup { get; private set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Pause between the peak and the half-rate phase, so the second starts from a drained system.</summary>
+    public TimeSpan Cooldown { get; private set; } = TimeSpan.FromSeconds(20);
+
     /// <summary>Extra command-line settings for the silo this tool starts (e.g. --Pipeline:Processing:Enabled=false).</summary>
     public List<string> SiloArguments { get; } = [];
 
@@ -56,10 +59,11 @@ internal sealed class LoadOptions
                 case "--event-bytes": options.EventBytes = NextInt(); break;
                 case "--duration": options.Duration = TimeSpan.FromSeconds(NextInt()); break;
                 case "--warmup": options.Warmup = TimeSpan.FromSeconds(NextInt()); break;
+                case "--cooldown": options.Cooldown = TimeSpan.FromSeconds(NextInt()); break;
                 case "--peak-only": options.PeakOnly = true; break;
                 case "--silo-arg": options.SiloArguments.Add(Next()); break;
                 case "--e2e-rate": options.EndToEndRate = NextInt(); break;
-                default: throw new ArgumentException($"Unknown option {args[i]}. Options: --url --silo --admin-key --eventhubs --connections --tenants --batch --event-bytes --duration --warmup --peak-only --silo-arg --e2e-rate");
+                default: throw new ArgumentException($"Unknown option {args[i]}. Options: --url --silo --admin-key --eventhubs --connections --tenants --batch --event-bytes --duration --warmup --cooldown --peak-only --silo-arg --e2e-rate");
             }
         }
 

@@ -32,6 +32,9 @@ var peakRate = peak.Events / options.Duration.TotalSeconds;
 LatencyRecorder? paced = null;
 if (!options.PeakOnly)
 {
+    // The peak phase leaves work behind (stream receivers reading back what was just written); the
+    // half-rate phase measures steady latency, so it starts once that backlog is gone.
+    await Task.Delay(options.Cooldown);
     paced = await load.RunPacedAsync(peakRate / 2, options.Connections * 2, options.Duration);
 }
 
