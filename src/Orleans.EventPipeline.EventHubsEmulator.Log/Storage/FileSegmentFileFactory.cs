@@ -1,3 +1,4 @@
+using Orleans.EventPipeline.IO;
 namespace Orleans.EventPipeline.EventHubsEmulator.Log.Storage;
 
 /// <summary>The production factory: plain files accessed with <see cref="RandomAccess"/>.</summary>

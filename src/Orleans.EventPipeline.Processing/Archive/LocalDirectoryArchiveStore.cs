@@ -1,3 +1,4 @@
+using Orleans.EventPipeline.IO;
 using System.Runtime.CompilerServices;
 
 namespace Orleans.EventPipeline.Processing.Archive;

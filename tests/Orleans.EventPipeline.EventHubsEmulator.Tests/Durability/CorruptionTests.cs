@@ -13,7 +13,7 @@ public sealed class CorruptionTests
     [Fact]
     public async Task ReceiveBatchAsync_ByteFlippedMidSegment_ConsumerGetsErrorNeverTheCorruptEvent()
     {
-        using var data = new TemporaryDirectory();
+        using var data = new TempDirectory();
         await using (TestEmulator writer = await TestEmulator.StartAsync(dataDirectory: data.Path))
         {
             await using var producer = new EventHubProducerClient(writer.ConnectionString);

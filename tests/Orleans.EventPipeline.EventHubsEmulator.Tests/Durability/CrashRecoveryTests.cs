@@ -18,7 +18,7 @@ public sealed class CrashRecoveryTests
     [Fact]
     public async Task Restart_AfterKillMidStreamAndTornTail_AcknowledgedEventsReadExactlyOnceInOrder()
     {
-        using var data = new TemporaryDirectory();
+        using var data = new TempDirectory();
         var acknowledged = new ConcurrentDictionary<int, int>();
         int totalAcknowledged = 0;
 

@@ -10,7 +10,7 @@ public sealed class RestartTests
     [Fact]
     public async Task SendAsync_AfterGracefulRestart_SequenceNumbersAndOffsetsContinue()
     {
-        using var data = new TemporaryDirectory();
+        using var data = new TempDirectory();
         await using (TestEmulator first = await TestEmulator.StartAsync(dataDirectory: data.Path))
         {
             await SendAsync(first, 0, 5);

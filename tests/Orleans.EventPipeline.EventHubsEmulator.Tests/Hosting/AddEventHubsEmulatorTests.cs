@@ -12,7 +12,7 @@ public sealed class AddEventHubsEmulatorTests
     [Fact]
     public async Task AddEventHubsEmulator_BoundFromConfiguration_HostServesTheConfiguredHub()
     {
-        using var data = new TemporaryDirectory();
+        using var data = new TempDirectory();
         HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {

@@ -10,9 +10,9 @@ internal sealed class TestEmulator : IAsyncDisposable
     public const string KeyName = "RootManageSharedAccessKey";
     public const string Key = "dGVzdC1rZXktZm9yLXRoZS1lbXVsYXRvci10ZXN0cw==";
 
-    private readonly TemporaryDirectory? _ownedDirectory;
+    private readonly TempDirectory? _ownedDirectory;
 
-    private TestEmulator(EventHubsEmulatorServer server, EmulatorOptions options, TemporaryDirectory? ownedDirectory)
+    private TestEmulator(EventHubsEmulatorServer server, EmulatorOptions options, TempDirectory? ownedDirectory)
     {
         Server = server;
         Options = options;
@@ -35,7 +35,7 @@ internal sealed class TestEmulator : IAsyncDisposable
 
     public static async Task<TestEmulator> StartAsync(int partitionCount = 4, string? dataDirectory = null)
     {
-        TemporaryDirectory? owned = dataDirectory is null ? new TemporaryDirectory() : null;
+        TempDirectory? owned = dataDirectory is null ? new TempDirectory() : null;
         EmulatorOptions options = CreateOptions(dataDirectory ?? owned!.Path, partitionCount);
         var server = new EventHubsEmulatorServer(options, NullLoggerFactory.Instance);
         await server.StartAsync();

@@ -1,7 +1,7 @@
-namespace Orleans.EventPipeline.Tests;
+namespace Orleans.EventPipeline.Testing;
 
-/// <summary>A directory under the system temp path, deleted with the test.</summary>
-public sealed class TempDirectory : IDisposable
+/// <summary>A fresh directory under the system temp path, deleted when the test ends.</summary>
+internal sealed class TempDirectory : IDisposable
 {
     public TempDirectory()
     {
@@ -10,6 +10,9 @@ public sealed class TempDirectory : IDisposable
     }
 
     public string Path { get; }
+
+    /// <summary>The full path of <paramref name="name"/> inside this directory.</summary>
+    public string File(string name) => System.IO.Path.Combine(Path, name);
 
     public void Dispose()
     {

@@ -1,11 +1,12 @@
 using System.Runtime.InteropServices;
 
-namespace Orleans.EventPipeline.EventHubsEmulator.Log.Storage;
+namespace Orleans.EventPipeline.IO;
 
 /// <summary>
-/// fsync of a directory, so a newly created segment file's name survives a power loss: fsync of
-/// the file makes its data durable, but POSIX only promises the directory entry after the
-/// directory itself is synced. Windows journals NTFS metadata, so there it is a no-op.
+/// fsync of a directory, so a new or renamed file's name survives a power loss: fsync of the file
+/// makes its data durable, but POSIX only promises the directory entry once the directory itself is
+/// synced. Windows journals NTFS metadata, so there it is a no-op. Compiled into each library that
+/// needs it (src/Shared), so none of them depends on another for it.
 /// </summary>
 internal static partial class DirectorySync
 {
