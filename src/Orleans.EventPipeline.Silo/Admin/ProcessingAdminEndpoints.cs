@@ -1,9 +1,5 @@
-using System.Security.Cryptography;
-using System.Text;
-using Microsoft.Extensions.Options;
 using Orleans.EventPipeline.Grains.Processing;
 using Orleans.EventPipeline.Processing.Archive;
-using Orleans.EventPipeline.Silo.Hosting;
 using Orleans.EventPipeline.Tenants;
 
 namespace Orleans.EventPipeline.Silo.Admin;
@@ -19,7 +15,7 @@ public static class ProcessingAdminEndpoints
 
     public static IEndpointRouteBuilder MapProcessingAdmin(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/admin/v1/tenants/{tenantId}").AddEndpointFilter(RequireAdminKey);
+        var group = endpoints.MapGroup("/admin/v1/tenants/{tenantId}").AddEndpointFilter(AdminApi.RequireAdminKey);
         group.MapGet("/archive", ListArchiveAsync);
         group.MapGet("/deadletters", GetDeadLettersAsync);
         group.MapPost("/deadletters/replay", ReplayDeadLettersAsync);
@@ -36,7 +32,7 @@ public static class ProcessingAdminEndpoints
     {
         if (!TenantId.IsValid(tenantId))
         {
-            return BadTenantId(tenantId);
+            return AdminApi.BadTenantId(tenantId);
         }
 
         var end = to ?? time.GetUtcNow();
@@ -59,7 +55,7 @@ public static class ProcessingAdminEndpoints
     {
         if (!TenantId.IsValid(tenantId))
         {
-            return BadTenantId(tenantId);
+            return AdminApi.BadTenantId(tenantId);
         }
 
         // 20 newest unless asked; at most what a tenant keeps.
@@ -70,32 +66,10 @@ public static class ProcessingAdminEndpoints
     {
         if (!TenantId.IsValid(tenantId))
         {
-            return BadTenantId(tenantId);
+            return AdminApi.BadTenantId(tenantId);
         }
 
         return Results.Ok(await grains.GetGrain<IDeadLetterGrain>(tenantId).ReplayAsync());
-    }
-
-    private static IResult BadTenantId(string tenantId) => Results.Problem(
-        statusCode: 400,
-        title: "invalid_tenant_id",
-        detail: $"'{tenantId}' is not a tenant id: use 1 to 63 lower-case letters, digits and '-', starting with a letter or digit.");
-
-    private static async ValueTask<object?> RequireAdminKey(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var configured = context.HttpContext.RequestServices.GetRequiredService<IOptions<PipelineOptions>>().Value.AdminApiKey;
-        if (string.IsNullOrEmpty(configured))
-        {
-            return Results.Problem(statusCode: 403, title: "admin_disabled", detail: "The admin API is off: set Pipeline:AdminApiKey to enable it.");
-        }
-
-        var presented = Encoding.UTF8.GetBytes(context.HttpContext.Request.Headers.Authorization.ToString());
-        if (!CryptographicOperations.FixedTimeEquals(presented, Encoding.UTF8.GetBytes("Bearer " + configured)))
-        {
-            return Results.Problem(statusCode: 401, title: "unauthorized", detail: "Send 'Authorization: Bearer <Pipeline:AdminApiKey>'.");
-        }
-
-        return await next(context);
     }
 }
 

@@ -1,7 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-using Microsoft.Extensions.Options;
-using Orleans.EventPipeline.Silo.Hosting;
 using Orleans.EventPipeline.Tenants;
 
 namespace Orleans.EventPipeline.Silo.Admin;
@@ -14,7 +10,7 @@ public static class TenantAdminEndpoints
 {
     public static IEndpointRouteBuilder MapTenantAdmin(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/admin/v1/tenants").AddEndpointFilter(RequireAdminKey);
+        var group = endpoints.MapGroup("/admin/v1/tenants").AddEndpointFilter(AdminApi.RequireAdminKey);
         group.MapGet("/{tenantId}", GetAsync);
         group.MapPut("/{tenantId}", PutAsync);
         group.MapPost("/{tenantId}/keys", IssueKeyAsync);
@@ -26,7 +22,7 @@ public static class TenantAdminEndpoints
     {
         if (!TenantId.IsValid(tenantId))
         {
-            return BadTenantId(tenantId);
+            return AdminApi.BadTenantId(tenantId);
         }
 
         var profile = await grains.GetGrain<ITenantGrain>(tenantId).GetProfileAsync();
@@ -37,7 +33,7 @@ public static class TenantAdminEndpoints
     {
         if (!TenantId.IsValid(tenantId))
         {
-            return BadTenantId(tenantId);
+            return AdminApi.BadTenantId(tenantId);
         }
 
         var settings = request.ToSettings();
@@ -54,7 +50,7 @@ public static class TenantAdminEndpoints
     {
         if (!TenantId.IsValid(tenantId))
         {
-            return BadTenantId(tenantId);
+            return AdminApi.BadTenantId(tenantId);
         }
 
         var tenant = grains.GetGrain<ITenantGrain>(tenantId);
@@ -71,35 +67,12 @@ public static class TenantAdminEndpoints
     {
         if (!TenantId.IsValid(tenantId))
         {
-            return BadTenantId(tenantId);
+            return AdminApi.BadTenantId(tenantId);
         }
 
         return await grains.GetGrain<ITenantGrain>(tenantId).RevokeApiKeyAsync(keyId)
             ? Results.NoContent()
             : Results.Problem(statusCode: 404, detail: $"Tenant '{tenantId}' has no key '{keyId}'.");
-    }
-
-    private static IResult BadTenantId(string tenantId) => Results.Problem(
-        statusCode: 400,
-        title: "invalid_tenant_id",
-        detail: $"'{tenantId}' is not a tenant id: use 1 to 63 lower-case letters, digits and '-', starting with a letter or digit.");
-
-    private static async ValueTask<object?> RequireAdminKey(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var configured = context.HttpContext.RequestServices.GetRequiredService<IOptions<PipelineOptions>>().Value.AdminApiKey;
-        if (string.IsNullOrEmpty(configured))
-        {
-            return Results.Problem(statusCode: 403, title: "admin_disabled", detail: "The admin API is off: set Pipeline:AdminApiKey to enable it.");
-        }
-
-        var presented = context.HttpContext.Request.Headers.Authorization.ToString();
-        var expected = "Bearer " + configured;
-        if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(expected)))
-        {
-            return Results.Problem(statusCode: 401, title: "unauthorized", detail: "Send 'Authorization: Bearer <Pipeline:AdminApiKey>'.");
-        }
-
-        return await next(context);
     }
 }
 

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Reflection;
 
 namespace Orleans.EventPipeline.Processing.Tests.Support;
@@ -35,7 +33,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
         }
 
         Directory.CreateDirectory(_data);
-        var ports = FreePorts(3);
+        var ports = LoopbackPorts.Free(3);
         _blobPort = ports[0];
         var info = new ProcessStartInfo("node") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in new[]
@@ -53,7 +51,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
         var started = Stopwatch.StartNew();
-        while (!await AcceptsAsync(_blobPort))
+        while (!await LoopbackPorts.AcceptsAsync(_blobPort))
         {
             if (_process.HasExited || started.Elapsed > StartTimeout)
             {
@@ -81,27 +79,4 @@ public sealed class AzuriteFixture : IAsyncLifetime
     }
 
     private static string Port(int port) => port.ToString(CultureInfo.InvariantCulture);
-
-    private static async Task<bool> AcceptsAsync(int port)
-    {
-        try
-        {
-            using var client = new TcpClient();
-            await client.ConnectAsync(IPAddress.Loopback, port);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
-
-    private static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(static _ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        listeners.ForEach(static l => l.Start());
-        var ports = listeners.Select(static l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        listeners.ForEach(static l => l.Stop());
-        return ports;
-    }
 }

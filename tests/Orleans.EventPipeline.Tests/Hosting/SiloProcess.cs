@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Reflection;
 using System.Text;
 
@@ -53,7 +51,7 @@ internal sealed class SiloProcess : IAsyncDisposable
 
     public static SiloProcess Start(string dataDirectory, params string[] extraArguments)
     {
-        var ports = FreeLoopbackPorts(4);
+        var ports = LoopbackPorts.Free(4);
         var silo = typeof(SiloProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .Single(static attribute => attribute.Key == "SiloAssemblyPath").Value!;
         var info = new ProcessStartInfo("dotnet")
@@ -168,16 +166,6 @@ internal sealed class SiloProcess : IAsyncDisposable
         }
 
         _process.Dispose();
-    }
-
-    private static int[] FreeLoopbackPorts(int count)
-    {
-        // Hold every listener until all are chosen so the kernel cannot hand out one port twice.
-        var listeners = Enumerable.Range(0, count).Select(static _ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        listeners.ForEach(static listener => listener.Start());
-        var ports = listeners.Select(static listener => ((IPEndPoint)listener.LocalEndpoint).Port).ToArray();
-        listeners.ForEach(static listener => listener.Stop());
-        return ports;
     }
 
     private void Append(string? line)

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Orleans.EventPipeline.EventHubsEmulator.Hosting;
 using Orleans.EventPipeline.Tests.Hosting;
@@ -48,7 +47,7 @@ public sealed class AzureModeTests
         using var data = new TempDirectory();
         var eventHubsData = Path.Combine(data.Path, "eventhubs");
         await using var azurite = await AzuriteProcess.StartAsync(Path.Combine(data.Path, "azurite"));
-        var port = FreePort();
+        var port = LoopbackPorts.Free(1)[0];
         var eventHubs = await StartEventHubsAsync(eventHubsData, port);
         await using var silo = StartSilo(data.Path, azurite, eventHubs);
         await silo.WaitForReadyAsync(TimeSpan.FromSeconds(90));
@@ -114,14 +113,5 @@ public sealed class AzureModeTests
         var server = new EventHubsEmulatorServer(options);
         await server.StartAsync();
         return server;
-    }
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Reflection;
 
 namespace Orleans.EventPipeline.Tests.Support;
@@ -32,7 +30,7 @@ internal sealed class AzuriteProcess : IAsyncDisposable
             throw new InvalidOperationException($"Azurite is not installed at {azurite}: run ./test.sh, or 'npm ci --prefix infra/test-deps'.");
         }
 
-        var ports = FreePorts(3);
+        var ports = LoopbackPorts.Free(3);
         var info = new ProcessStartInfo("node") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in new[]
         {
@@ -52,7 +50,7 @@ internal sealed class AzuriteProcess : IAsyncDisposable
         var deadline = DateTime.UtcNow.AddSeconds(60);
         foreach (var port in ports)
         {
-            while (!await AcceptsAsync(port))
+            while (!await LoopbackPorts.AcceptsAsync(port))
             {
                 if (process.HasExited || DateTime.UtcNow > deadline)
                 {
@@ -76,28 +74,5 @@ internal sealed class AzuriteProcess : IAsyncDisposable
         }
 
         _process.Dispose();
-    }
-
-    private static async Task<bool> AcceptsAsync(int port)
-    {
-        try
-        {
-            using var client = new TcpClient();
-            await client.ConnectAsync(IPAddress.Loopback, port);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
-
-    private static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(static _ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        listeners.ForEach(static l => l.Start());
-        var ports = listeners.Select(static l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        listeners.ForEach(static l => l.Stop());
-        return ports;
     }
 }
