@@ -26,6 +26,9 @@ public static class PipelineStreamsExtensions
     /// </summary>
     public static readonly TimeSpan CacheMaxRelativeAge = TimeSpan.FromSeconds(45);
 
+    /// <summary>Cache time of an ingest-only cluster, where no grain consumes the stream, 5 s.</summary>
+    public static readonly TimeSpan IngestOnlyCacheTime = TimeSpan.FromSeconds(5);
+
     /// <summary>
     /// Adds the <see cref="PipelineStreams.ProviderName"/> stream provider. Receivers start from the
     /// checkpoint, else from the earliest event: an acknowledged event written before a silo started
@@ -47,10 +50,11 @@ public static class PipelineStreamsExtensions
             configurator.UseDataAdapter(static (services, _) => ActivatorUtilities.CreateInstance<PipelineEventHubDataAdapter>(services));
             configurator.ConfigurePartitionReceiver(static builder => builder.Configure(static options => options.StartFromNow = false));
             configureCheckpointer(configurator);
-            configurator.ConfigureCacheEviction(static builder => builder.Configure(static eviction =>
+            configurator.ConfigureCacheEviction(builder => builder.Configure(eviction =>
             {
-                eviction.DataMinTimeInCache = CacheMinTime;
-                eviction.DataMaxAgeInCache = CacheMaxRelativeAge;
+                // Without implicit subscribers nothing reads the cache: keep seconds, not a minute.
+                eviction.DataMinTimeInCache = implicitSubscriptions ? CacheMinTime : IngestOnlyCacheTime;
+                eviction.DataMaxAgeInCache = implicitSubscriptions ? CacheMaxRelativeAge : IngestOnlyCacheTime;
             }));
             if (!implicitSubscriptions)
             {
