@@ -21,32 +21,11 @@ internal sealed class GatewayLoad(HttpClient http, IReadOnlyList<string> tenantK
         return recorder;
     }
 
-    /// <summary>
-    /// Open loop at a fixed rate: batch k is due at start + k/rate whatever happened before, so a
-    /// slow answer cannot hide latency by slowing the sender (no coordinated omission).
-    /// </summary>
+    /// <summary>Open loop at a fixed rate (see <see cref="Pacer"/>).</summary>
     public async Task<LatencyRecorder> RunPacedAsync(double eventsPerSecond, int connections, TimeSpan duration)
     {
         var recorder = new LatencyRecorder();
-        var batchesPerSecond = eventsPerSecond / batchEvents;
-        var total = (int)(batchesPerSecond * duration.TotalSeconds);
-        var start = Stopwatch.GetTimestamp();
-        var next = -1;
-        await Task.WhenAll(Enumerable.Range(0, connections).Select(worker => Task.Run(async () =>
-        {
-            int k;
-            while ((k = Interlocked.Increment(ref next)) < total)
-            {
-                var due = start + (long)(k / batchesPerSecond * Stopwatch.Frequency);
-                var wait = due - Stopwatch.GetTimestamp();
-                if (wait > 0)
-                {
-                    await Task.Delay(TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency));
-                }
-
-                await PostAsync(worker, k, recorder, due);
-            }
-        })));
+        await Pacer.RunAsync(eventsPerSecond / batchEvents, connections, duration, (worker, k, due) => PostAsync(worker, k, recorder, due));
         return recorder;
     }
 

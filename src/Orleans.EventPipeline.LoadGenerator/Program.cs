@@ -39,10 +39,16 @@ if (!options.PeakOnly)
 }
 
 LatencyRecorder? baseline = null;
+LatencyRecorder? pacedBaseline = null;
 if (eventHubs.Length > 0)
 {
     await SdkBaseline.RunAsync(eventHubs, bodies, options.BatchEvents, options.Connections, options.Warmup);
     baseline = await SdkBaseline.RunAsync(eventHubs, bodies, options.BatchEvents, options.Connections, options.Duration);
+    if (paced is not null)
+    {
+        await Task.Delay(options.Cooldown);
+        pacedBaseline = await SdkBaseline.RunPacedAsync(eventHubs, bodies, options.BatchEvents, peakRate / 2, options.Connections * 2, options.Duration);
+    }
 }
 
 Console.WriteLine();
@@ -59,6 +65,11 @@ if (paced is not null)
 if (baseline is not null)
 {
     Row("raw SDK EventHubProducerClient (baseline)", baseline, options.Duration);
+    if (pacedBaseline is not null)
+    {
+        Row($"raw SDK, paced at {peakRate / 2:N0} events/s", pacedBaseline, options.Duration);
+    }
+
     var baselineRate = baseline.Events / options.Duration.TotalSeconds;
     Console.WriteLine();
     Console.WriteLine($"gateway peak / raw SDK baseline = {peakRate / baselineRate:P0}");

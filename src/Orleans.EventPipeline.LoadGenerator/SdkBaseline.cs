@@ -13,28 +13,42 @@ internal static class SdkBaseline
     public static async Task<LatencyRecorder> RunAsync(string connectionString, byte[][] bodies, int batchEvents, int senders, TimeSpan duration)
     {
         await using var producer = new EventHubProducerClient(connectionString);
-        var partitions = await producer.GetPartitionIdsAsync();
+        var partitions = (await producer.GetPartitionIdsAsync()).Length;
         var recorder = new LatencyRecorder();
         var stop = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         await Task.WhenAll(Enumerable.Range(0, senders).Select(sender => Task.Run(async () =>
         {
             for (var n = 0; Stopwatch.GetTimestamp() < stop; n++)
             {
-                var body = bodies[(sender + n) % bodies.Length];
-                var started = Stopwatch.GetTimestamp();
-                var status = 200;
-                try
-                {
-                    await producer.SendAsync([new EventData(body)], new SendEventOptions { PartitionKey = $"tenant-{(sender + n) % partitions.Length}" });
-                }
-                catch (EventHubsException)
-                {
-                    status = 503;
-                }
-
-                recorder.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, status, batchEvents, body.Length);
+                await SendAsync(producer, partitions, bodies, batchEvents, sender + n, Stopwatch.GetTimestamp(), recorder);
             }
         })));
         return recorder;
+    }
+
+    /// <summary>The same sends at a fixed rate, latency from each send's due time, as the gateway's paced phase.</summary>
+    public static async Task<LatencyRecorder> RunPacedAsync(string connectionString, byte[][] bodies, int batchEvents, double eventsPerSecond, int senders, TimeSpan duration)
+    {
+        await using var producer = new EventHubProducerClient(connectionString);
+        var partitions = (await producer.GetPartitionIdsAsync()).Length;
+        var recorder = new LatencyRecorder();
+        await Pacer.RunAsync(eventsPerSecond / batchEvents, senders, duration, (sender, k, due) => SendAsync(producer, partitions, bodies, batchEvents, sender + k, due, recorder));
+        return recorder;
+    }
+
+    private static async Task SendAsync(EventHubProducerClient producer, int partitions, byte[][] bodies, int batchEvents, int n, long started, LatencyRecorder recorder)
+    {
+        var body = bodies[n % bodies.Length];
+        var status = 200;
+        try
+        {
+            await producer.SendAsync([new EventData(body)], new SendEventOptions { PartitionKey = $"tenant-{n % partitions}" });
+        }
+        catch (EventHubsException)
+        {
+            status = 503;
+        }
+
+        recorder.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, status, batchEvents, body.Length);
     }
 }
