@@ -60,17 +60,13 @@ public sealed class Syslog3164Parser : IEventParser
         out ReadOnlySpan<byte> message,
         [NotNullWhen(false)] out string? failure)
     {
-        header = default;
         message = default;
-        if (!SyslogHeader.TryReadPriority(line, out var priority, out var consumed))
+        if (!SyslogHeader.TryStart(line, out header, out var rest))
         {
             failure = "RFC 3164: the line does not start with <PRI> (0-191), e.g. \"<13>Oct 11 22:14:15 host app: ...\".";
             return false;
         }
 
-        header.Facility = priority / 8;
-        header.Severity = priority % 8;
-        var rest = line[consumed..];
         if (rest.Length >= BsdTimestampLength && Timestamps.TryParseBsd(rest[..BsdTimestampLength], ingestTime, out var bsd))
         {
             header.Timestamp = bsd;

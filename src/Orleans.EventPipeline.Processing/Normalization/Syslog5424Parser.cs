@@ -48,17 +48,13 @@ public sealed class Syslog5424Parser : IEventParser
         out ReadOnlySpan<byte> message,
         [NotNullWhen(false)] out string? failure)
     {
-        header = default;
         message = default;
-        if (!SyslogHeader.TryReadPriority(line, out var priority, out var consumed))
+        if (!SyslogHeader.TryStart(line, out header, out var rest))
         {
             failure = "RFC 5424: the line does not start with <PRI> (0-191), e.g. \"<34>1 ...\".";
             return false;
         }
 
-        header.Facility = priority / 8;
-        header.Severity = priority % 8;
-        var rest = line[consumed..];
         var version = SyslogHeader.NextToken(ref rest);
         if (version.IsEmpty || version.Length > 2 || !Timestamps.TryDigits(version, out var v) || v == 0)
         {

@@ -33,6 +33,25 @@ internal struct SyslogHeader
         return true;
     }
 
+    /// <summary>
+    /// Starts a header from the line's <c>&lt;PRI&gt;</c>: facility and severity set, the rest of the
+    /// line after it in <paramref name="rest"/>. False when the line has no valid PRI (0-191).
+    /// </summary>
+    public static bool TryStart(ReadOnlySpan<byte> line, out SyslogHeader header, out ReadOnlySpan<byte> rest)
+    {
+        header = default;
+        if (!TryReadPriority(line, out var priority, out var consumed))
+        {
+            rest = default;
+            return false;
+        }
+
+        header.Facility = priority / 8;
+        header.Severity = priority % 8;
+        rest = line[consumed..];
+        return true;
+    }
+
     /// <summary>The next token up to a space (the space consumed), or to the end.</summary>
     public static ReadOnlySpan<byte> NextToken(ref ReadOnlySpan<byte> rest)
     {
