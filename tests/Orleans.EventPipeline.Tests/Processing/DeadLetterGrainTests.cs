@@ -19,23 +19,8 @@ public sealed class DeadLetterGrainTests : IAsyncLifetime, IDisposable
     private readonly TempDirectory _archive = new();
     private InProcessTestCluster _cluster = null!;
 
-    public async Task InitializeAsync()
-    {
-        var builder = new InProcessTestClusterBuilder(1);
-        var root = _archive.Path;
-        builder.ConfigureSilo((_, silo) =>
-        {
-            silo.AddMemoryGrainStorage(PipelineStorage.Tenants);
-            silo.AddMemoryGrainStorage("PubSubStore");
-            silo.AddMemoryStreams(PipelineStreams.ProviderName);
-            silo.AddMemoryStreams(PipelineStreams.DerivedProviderName);
-            silo.Services.AddSingleton<IArchiveStore>(new LocalDirectoryArchiveStore(root));
-            silo.Services.Configure<ProcessingGrainOptions>(static options => options.RetainedDeadLetters = Retained);
-        });
-        builder.ConfigureClient(static client => client.AddMemoryStreams(PipelineStreams.ProviderName));
-        _cluster = builder.Build();
-        await _cluster.DeployAsync();
-    }
+    public async Task InitializeAsync() =>
+        _cluster = await ProcessingTestCluster.StartAsync(_archive.Path, static options => options.RetainedDeadLetters = Retained);
 
     [Fact]
     public async Task DeadLetterStream_MoreLettersThanKept_AllCountedNewestKept()

@@ -2,9 +2,7 @@ using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Text;
-using Microsoft.Extensions.DependencyInjection;
 using Orleans.EventPipeline.Grains.Processing;
-using Orleans.EventPipeline.Processing.Archive;
 using Orleans.EventPipeline.Streams;
 using Orleans.Runtime;
 using Orleans.TestingHost;
@@ -20,22 +18,8 @@ public sealed class TenantStreamProcessorGrainTests : IAsyncLifetime, IDisposabl
     private readonly TempDirectory _archive = new();
     private InProcessTestCluster _cluster = null!;
 
-    public async Task InitializeAsync()
-    {
-        var builder = new InProcessTestClusterBuilder(1);
-        var root = _archive.Path;
-        builder.ConfigureSilo((_, silo) =>
-        {
-            silo.AddMemoryGrainStorage(PipelineStorage.Tenants);
-            silo.AddMemoryGrainStorage("PubSubStore");
-            silo.AddMemoryStreams(PipelineStreams.ProviderName);
-            silo.AddMemoryStreams(PipelineStreams.DerivedProviderName);
-            silo.Services.AddSingleton<IArchiveStore>(new LocalDirectoryArchiveStore(root));
-        });
-        builder.ConfigureClient(static client => client.AddMemoryStreams(PipelineStreams.ProviderName));
-        _cluster = builder.Build();
-        await _cluster.DeployAsync();
-    }
+    public async Task InitializeAsync() =>
+        _cluster = await ProcessingTestCluster.StartAsync(_archive.Path);
 
     [Fact]
     public async Task RawStream_BatchNamingAnotherTenant_NeverArchivedUnderThisKey()

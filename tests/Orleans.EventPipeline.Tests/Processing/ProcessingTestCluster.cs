@@ -1,0 +1,35 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.EventPipeline.Grains.Processing;
+using Orleans.EventPipeline.Processing.Archive;
+using Orleans.EventPipeline.Streams;
+using Orleans.TestingHost;
+
+namespace Orleans.EventPipeline.Tests.Processing;
+
+/// <summary>
+/// An in-process cluster for the processing grains: memory streams stand in for Event Hubs, grain
+/// state is in memory, and the archive is <paramref name="archiveRoot"/>.
+/// </summary>
+internal static class ProcessingTestCluster
+{
+    public static async Task<InProcessTestCluster> StartAsync(string archiveRoot, Action<ProcessingGrainOptions>? configure = null)
+    {
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddMemoryGrainStorage(PipelineStorage.Tenants);
+            silo.AddMemoryGrainStorage("PubSubStore");
+            silo.AddMemoryStreams(PipelineStreams.ProviderName);
+            silo.AddMemoryStreams(PipelineStreams.DerivedProviderName);
+            silo.Services.AddSingleton<IArchiveStore>(new LocalDirectoryArchiveStore(archiveRoot));
+            if (configure is not null)
+            {
+                silo.Services.Configure(configure);
+            }
+        });
+        builder.ConfigureClient(static client => client.AddMemoryStreams(PipelineStreams.ProviderName));
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return cluster;
+    }
+}
