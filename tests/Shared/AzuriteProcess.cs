@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Reflection;
 
-namespace Orleans.EventPipeline.Tests.Support;
+namespace Orleans.EventPipeline.Testing;
 
 /// <summary>Azurite (Azure Storage's emulator, installed by ./test.sh from infra/test-deps) on free loopback ports.</summary>
 internal sealed class AzuriteProcess : IAsyncDisposable
