@@ -1,4 +1,4 @@
-using Azure.Messaging.EventHubs.Consumer;
+using Orleans.EventPipeline.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.EventPipeline.Events;
 using Orleans.Serialization;
@@ -19,33 +19,16 @@ internal static class AlertReadback
             .BuildServiceProvider();
         var serializer = services.GetRequiredService<Serializer>();
         var alerts = new List<Alert>();
-        await using var consumer = new EventHubConsumerClient(EventHubConsumerClient.DefaultConsumerGroupName, connectionString);
-        using var cancellation = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        foreach (var partition in await consumer.GetPartitionIdsAsync(cancellation.Token))
+        await StreamReadback.ForEachMessageAsync(connectionString, data =>
         {
-            var properties = await consumer.GetPartitionPropertiesAsync(partition, cancellation.Token);
-            if (properties.IsEmpty)
+            if (data.Properties.TryGetValue("StreamNamespace", out var ns) && (string)ns == EventStreams.Alerts && data.PartitionKey == tenant)
             {
-                continue;
+                var message = new EventHubMessage(
+                    StreamId.Create(EventStreams.Alerts, tenant), data.PartitionKey, data.OffsetString, data.SequenceNumber,
+                    data.EnqueuedTime.UtcDateTime, DateTime.UtcNow, data.Properties, data.EventBody.ToArray());
+                alerts.AddRange(new EventHubBatchContainer(message, serializer).GetEvents<Alert>().Select(static e => e.Item1));
             }
-
-            await foreach (var received in consumer.ReadEventsFromPartitionAsync(partition, EventPosition.Earliest, cancellation.Token))
-            {
-                var data = received.Data;
-                if (data.Properties.TryGetValue("StreamNamespace", out var ns) && (string)ns == EventStreams.Alerts && data.PartitionKey == tenant)
-                {
-                    var message = new EventHubMessage(
-                        StreamId.Create(EventStreams.Alerts, tenant), data.PartitionKey, data.OffsetString, data.SequenceNumber,
-                        data.EnqueuedTime.UtcDateTime, DateTime.UtcNow, data.Properties, data.EventBody.ToArray());
-                    alerts.AddRange(new EventHubBatchContainer(message, serializer).GetEvents<Alert>().Select(static e => e.Item1));
-                }
-
-                if (data.SequenceNumber >= properties.LastEnqueuedSequenceNumber)
-                {
-                    break;
-                }
-            }
-        }
+        });
 
         return alerts;
     }

@@ -24,6 +24,13 @@ internal static class StreamReadback
     {
         var events = new List<StoredEvent>();
         var letters = new List<StoredDeadLetter>();
+        await ForEachMessageAsync(connectionString, data => Decode(data, events, letters));
+        return (events, letters);
+    }
+
+    /// <summary>Hands every message the hub holds right now to <paramref name="visit"/>, partition by partition.</summary>
+    public static async Task ForEachMessageAsync(string connectionString, Action<Azure.Messaging.EventHubs.EventData> visit)
+    {
         await using var consumer = new EventHubConsumerClient(EventHubConsumerClient.DefaultConsumerGroupName, connectionString);
         using var cancellation = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         foreach (var partition in await consumer.GetPartitionIdsAsync(cancellation.Token))
@@ -36,15 +43,13 @@ internal static class StreamReadback
 
             await foreach (var partitionEvent in consumer.ReadEventsFromPartitionAsync(partition, EventPosition.Earliest, cancellation.Token))
             {
-                Decode(partitionEvent.Data, events, letters);
+                visit(partitionEvent.Data);
                 if (partitionEvent.Data.SequenceNumber >= properties.LastEnqueuedSequenceNumber)
                 {
                     break;
                 }
             }
         }
-
-        return (events, letters);
     }
 
     private static void Decode(Azure.Messaging.EventHubs.EventData data, List<StoredEvent> events, List<StoredDeadLetter> letters)
