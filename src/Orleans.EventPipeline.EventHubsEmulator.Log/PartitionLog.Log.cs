@@ -34,6 +34,6 @@ public sealed partial class PartitionLog
     [LoggerMessage(10, LogLevel.Warning, "Could not truncate segment {Path} back to its committed {Length} bytes after a write failure; recovery at the next open handles the tail")]
     internal static partial void LogTruncateAfterFailureFailed(ILogger logger, Exception exception, string path, long length);
 
-    [LoggerMessage(11, LogLevel.Warning, "Retention of partition log {Directory} failed; it runs again at the next interval")]
+    [LoggerMessage(11, LogLevel.Warning, "Retention of partition log {Directory} failed; it runs again after the next segment roll or retention interval")]
     internal static partial void LogRetentionFailed(ILogger logger, Exception exception, string directory);
 }

@@ -47,13 +47,16 @@ public sealed partial class PartitionLog : IPartitionLog
         // batch and the tail cache, and the shared pool keeps too few arrays that large to recycle them.
         var buffers = ArrayPool<byte>.Create(maxArrayLength: 1024 * 1024 * 1024, maxArraysPerBucket: 16);
         _cache = new TailCache(options.TailCacheBytes, buffers);
-        _writer = new GroupCommitWriter(segments, _cache, buffers, options, logger, directory, committed, nextOffset);
-        _retention = new RetentionEnforcer(segments, options, logger, Path.GetFileName(directory));
+        _retention = new RetentionEnforcer(segments, options, logger, directory);
+        var scheduledRetention = options.RetentionCheckInterval != Timeout.InfiniteTimeSpan;
+        // Retention runs after every roll as well as on its timer, so each pass has about one
+        // segment to delete instead of an interval's worth (see RetentionEnforcer).
+        _writer = new GroupCommitWriter(segments, _cache, buffers, options, logger, directory, committed, nextOffset, scheduledRetention ? _retention.Request : null);
         _writer.Start();
-        if (options.RetentionCheckInterval != Timeout.InfiniteTimeSpan)
+        if (scheduledRetention)
         {
             _retentionTimer = options.TimeProvider.CreateTimer(
-                static state => ((PartitionLog)state!).RunScheduledRetention(), this, options.RetentionCheckInterval, options.RetentionCheckInterval);
+                static state => ((RetentionEnforcer)state!).Request(), _retention, options.RetentionCheckInterval, options.RetentionCheckInterval);
         }
     }
 
@@ -257,18 +260,6 @@ public sealed partial class PartitionLog : IPartitionLog
         {
             directoryLock.Dispose();
             throw;
-        }
-    }
-
-    private void RunScheduledRetention()
-    {
-        try
-        {
-            _retention.Apply();
-        }
-        catch (Exception exception)
-        {
-            LogRetentionFailed(_logger, exception, Directory);
         }
     }
 }

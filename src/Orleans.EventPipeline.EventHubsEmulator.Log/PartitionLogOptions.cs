@@ -22,7 +22,11 @@ public sealed class PartitionLogOptions
     /// <summary>Oldest segments are deleted while the partition's files exceed this many bytes; default 10 GiB.</summary>
     public long RetentionBytes { get; set; } = 10L * 1024 * 1024 * 1024;
 
-    /// <summary>How often retention runs; default 1 minute. <see cref="Timeout.InfiniteTimeSpan"/> disables the timer (call ApplyRetentionAsync instead).</summary>
+    /// <summary>
+    /// How often retention runs on a timer, for age limits on an idle partition; default 1 minute. It also
+    /// runs after every segment roll. <see cref="Timeout.InfiniteTimeSpan"/> disables both (call
+    /// ApplyRetentionAsync instead).
+    /// </summary>
     public TimeSpan RetentionCheckInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Largest accepted payload in bytes; default 1 MiB, the Event Hubs Standard tier event size limit.</summary>

@@ -30,7 +30,7 @@ public sealed class CrashImageTests
 
         for (var image = 0; image < 5; image++)
         {
-            await WaitUntilAsync(() => Volatile.Read(ref acknowledged) >= (image + 1) * 200);
+            await LogTesting.WaitUntilAsync(() => Volatile.Read(ref acknowledged) >= (image + 1) * 200);
             var acknowledgedBeforeCopy = Volatile.Read(ref acknowledged);
             using var copy = new TempDirectory();
             CopyLogFiles(directory.Path, copy.Path);
@@ -53,16 +53,6 @@ public sealed class CrashImageTests
             using var source = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             using var target = File.Create(Path.Combine(to, Path.GetFileName(path)));
             source.CopyTo(target);
-        }
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + LogTesting.Timeout;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "Timed out waiting for appends.");
-            await Task.Delay(1);
         }
     }
 }

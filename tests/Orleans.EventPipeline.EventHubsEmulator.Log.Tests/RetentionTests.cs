@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
+using Orleans.EventPipeline.EventHubsEmulator.Log.Retention;
 using Orleans.EventPipeline.EventHubsEmulator.Log.Tests.Support;
 
 namespace Orleans.EventPipeline.EventHubsEmulator.Log.Tests;
@@ -85,7 +86,7 @@ public sealed class RetentionTests
     }
 
     [Fact]
-    public async Task RetentionTimer_IntervalElapses_DeletesExpiredSegments()
+    public async Task RetentionTimer_IntervalElapses_DeletesExpiredSegmentsOverSeveralPasses()
     {
         using var directory = new TempDirectory();
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
@@ -94,7 +95,7 @@ public sealed class RetentionTests
         options.RetentionAge = TimeSpan.FromMinutes(30);
         options.RetentionCheckInterval = TimeSpan.FromMinutes(1);
         await using var log = await PartitionLog.OpenAsync(directory.Path, options);
-        for (var i = 0; i < 20; i++)
+        for (var i = 0; i < 40; i++)
         {
             await log.AppendAsync(Payloads.One(i, PayloadBytes));
         }
@@ -102,9 +103,35 @@ public sealed class RetentionTests
         var segmentsBefore = log.SegmentCount;
         clock.Advance(TimeSpan.FromMinutes(31));
 
-        Assert.Equal(1, log.SegmentCount);
-        Assert.True(segmentsBefore > 1);
-        Assert.Equal(log.SegmentCount, directory.SegmentFiles().Length);
+        // One timer tick; a pass deletes at most MaxDeletesPerPass, so the rest needs follow-up passes.
+        Assert.True(segmentsBefore > RetentionEnforcer.MaxDeletesPerPass + 1, $"{segmentsBefore} segments");
+        await LogTesting.WaitUntilAsync(() => log.SegmentCount == 1);
+        Assert.Single(directory.SegmentFiles());
+        Assert.Equal(39, log.Info.LastSequenceNumber);
+    }
+
+    [Fact]
+    public async Task SegmentRoll_OverRetentionBytes_DeletesOldestWithoutWaitingForTheTimer()
+    {
+        using var directory = new TempDirectory();
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var options = LogTesting.SmallSegments();
+        options.TimeProvider = clock;
+        options.RetentionBytes = 3 * 4096;
+        options.RetentionCheckInterval = TimeSpan.FromHours(1);
+        await using var log = await PartitionLog.OpenAsync(directory.Path, options);
+        for (var i = 0; i < 60; i++)
+        {
+            await log.AppendAsync(Payloads.One(i, PayloadBytes));
+        }
+
+        // The fake clock never advances, so only the passes queued by the rolls can have deleted. The
+        // last pass ran at the last roll, so the active segment has grown since: only the sealed
+        // segments are bounded by RetentionBytes.
+        await LogTesting.WaitUntilAsync(() => SealedSegmentBytesOnDisk(directory) <= options.RetentionBytes);
+        var begin = log.Info.BeginSequenceNumber;
+        Assert.True(begin > 0);
+        LogTesting.AssertRecords(await LogTesting.ReadAllAsync(log), begin, 60 - (int)begin, PayloadBytes);
     }
 
     [Fact]
@@ -131,4 +158,8 @@ public sealed class RetentionTests
         Assert.Equal(30, (await reopened.AppendAsync(Payloads.One(30, PayloadBytes))).FirstSequenceNumber);
         LogTesting.AssertRecords(await LogTesting.ReadAllAsync(reopened), begin, 31 - (int)begin, PayloadBytes);
     }
+
+    /// <summary>Sizes of the segment files but the active (last) one; one deleted while being listed counts as gone.</summary>
+    private static long SealedSegmentBytesOnDisk(TempDirectory directory) =>
+        directory.SegmentFiles().SkipLast(1).Select(static path => new FileInfo(path)).Where(static file => file.Exists).Sum(static file => file.Length);
 }

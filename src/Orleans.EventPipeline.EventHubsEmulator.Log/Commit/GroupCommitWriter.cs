@@ -30,6 +30,7 @@ internal sealed class GroupCommitWriter
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
 
     private readonly ArrayPool<byte> _pool;
+    private readonly Action? _rolled;
     private CommitBatch _pending;
     private CommitBatch? _spare;
     private long _nextSequenceNumber;
@@ -45,9 +46,11 @@ internal sealed class GroupCommitWriter
     private long _commitCount;
     private long _committedRecordCount;
 
-    public GroupCommitWriter(SegmentSet segments, TailCache cache, ArrayPool<byte> pool, PartitionLogOptions options, ILogger logger, string directory, CommittedState recovered, long nextOffset)
+    /// <param name="rolled">Called on the writer loop after each segment roll; must only queue work (retention), never block.</param>
+    public GroupCommitWriter(SegmentSet segments, TailCache cache, ArrayPool<byte> pool, PartitionLogOptions options, ILogger logger, string directory, CommittedState recovered, long nextOffset, Action? rolled)
     {
         _pool = pool;
+        _rolled = rolled;
         _pending = new CommitBatch(pool);
         _spare = new CommitBatch(pool);
         _segments = segments;
@@ -183,12 +186,14 @@ internal sealed class GroupCommitWriter
         var segment = _segments.Active;
         long position = segment.Length;
         var started = Stopwatch.GetTimestamp();
+        var rolled = false;
         try
         {
             if (position >= _options.SegmentBytes && !segment.IsEmpty)
             {
                 segment = _segments.Roll(batch.FirstSequenceNumber, batch.FirstOffset);
                 position = 0;
+                rolled = true;
             }
 
             Debug.Assert(batch.FirstOffset == segment.BaseOffset + position, "Offsets are byte positions in the log.");
@@ -199,6 +204,11 @@ internal sealed class GroupCommitWriter
         {
             Fail(segment, position, batch, exception);
             return false;
+        }
+
+        if (rolled)
+        {
+            _rolled?.Invoke();
         }
 
         try

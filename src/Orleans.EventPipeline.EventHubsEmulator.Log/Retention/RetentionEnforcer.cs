@@ -10,12 +10,87 @@ namespace Orleans.EventPipeline.EventHubsEmulator.Log.Retention;
 /// <see cref="PartitionLogOptions.RetentionAge"/>. The active segment is never deleted, so a
 /// partition keeps at least its newest segment (up to SegmentBytes) whatever the limits.
 /// </summary>
-internal sealed class RetentionEnforcer(SegmentSet segments, PartitionLogOptions options, ILogger logger, string partition)
+/// <remarks>
+/// Scheduled passes (<see cref="Request"/>, after every segment roll and on the retention timer)
+/// run on the thread pool, one at a time per partition, and delete at most
+/// <see cref="MaxDeletesPerPass"/> segments before queuing the rest as a new pass. Unlinking a
+/// 64 MiB segment took 16-23 ms on the benchmark disk while it absorbed 200 MB/s of fsync'd appends;
+/// one timer pass per minute at 400 MB/s had about 80 segments per partition to delete, held four
+/// pool threads for over a second and stalled every request in the process for 1.5 s.
+/// </remarks>
+internal sealed class RetentionEnforcer(SegmentSet segments, PartitionLogOptions options, ILogger logger, string directory)
 {
-    private readonly Lock _sync = new();
-    private bool _closed;
+    /// <summary>Four deletes, about 80 ms of a pool thread at the measured unlink cost.</summary>
+    internal const int MaxDeletesPerPass = 4;
 
-    public int Apply()
+    private const int Idle = 0;
+    private const int Queued = 1;
+    private const int QueuedAgain = 2;
+
+    private readonly Lock _sync = new();
+    private readonly string _partition = Path.GetFileName(directory);
+    private bool _closed;
+    private int _state;
+
+    /// <summary>Deletes every segment retention allows now; returns how many were deleted.</summary>
+    public int Apply() => Apply(int.MaxValue);
+
+    /// <summary>
+    /// Asks for a pass on the thread pool. A request while a pass is queued or running makes that
+    /// pass run once more, so requests never pile up as waiting work items.
+    /// </summary>
+    public void Request()
+    {
+        while (true)
+        {
+            var state = Volatile.Read(ref _state);
+            if (state == QueuedAgain
+                || (state == Queued && Interlocked.CompareExchange(ref _state, QueuedAgain, Queued) == Queued))
+            {
+                return;
+            }
+
+            if (state == Idle && Interlocked.CompareExchange(ref _state, Queued, Idle) == Idle)
+            {
+                Queue();
+                return;
+            }
+        }
+    }
+
+    /// <summary>Waits for a running pass and stops later ones, so files can be closed safely.</summary>
+    public void Close()
+    {
+        lock (_sync)
+        {
+            _closed = true;
+        }
+    }
+
+    private void Queue() => ThreadPool.UnsafeQueueUserWorkItem(static enforcer => enforcer.RunPass(), this, preferLocal: false);
+
+    private void RunPass()
+    {
+        var deleted = 0;
+        try
+        {
+            deleted = Apply(MaxDeletesPerPass);
+        }
+        catch (Exception exception)
+        {
+            PartitionLog.LogRetentionFailed(logger, exception, directory);
+        }
+
+        // A full pass may have left more to delete, and a request during the pass may have more.
+        var requestedDuring = Interlocked.Exchange(ref _state, Queued) == QueuedAgain;
+        if (deleted == MaxDeletesPerPass || requestedDuring || Interlocked.CompareExchange(ref _state, Idle, Queued) != Queued)
+        {
+            Volatile.Write(ref _state, Queued);
+            Queue();
+        }
+    }
+
+    private int Apply(int maxDeletes)
     {
         lock (_sync)
         {
@@ -36,7 +111,7 @@ internal sealed class RetentionEnforcer(SegmentSet segments, PartitionLogOptions
                 ? long.MinValue
                 : nowMs - (long)options.RetentionAge.TotalMilliseconds;
             var deleted = 0;
-            for (var i = 0; i < snapshot.Length - 1; i++)
+            for (var i = 0; i < snapshot.Length - 1 && deleted < maxDeletes; i++)
             {
                 var segment = snapshot[i];
                 var overSize = totalBytes > options.RetentionBytes;
@@ -48,20 +123,11 @@ internal sealed class RetentionEnforcer(SegmentSet segments, PartitionLogOptions
 
                 totalBytes -= segment.Length;
                 deleted++;
-                PartitionLogInstruments.RecordSegmentDeleted(partition);
+                PartitionLogInstruments.RecordSegmentDeleted(_partition);
                 PartitionLog.LogSegmentDeleted(logger, segment.Path, segment.LastSequenceNumber, overSize ? "size" : "age");
             }
 
             return deleted;
-        }
-    }
-
-    /// <summary>Waits for a running pass and stops later ones, so files can be closed safely.</summary>
-    public void Close()
-    {
-        lock (_sync)
-        {
-            _closed = true;
         }
     }
 }

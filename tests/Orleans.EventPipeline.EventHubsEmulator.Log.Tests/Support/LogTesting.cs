@@ -14,6 +14,17 @@ internal static class LogTesting
         RetentionCheckInterval = System.Threading.Timeout.InfiniteTimeSpan,
     };
 
+    /// <summary>Polls <paramref name="condition"/> until it holds; fails the test after <see cref="Timeout"/>.</summary>
+    public static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + Timeout;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"The condition did not hold within {Timeout.TotalSeconds} s.");
+            await Task.Delay(1);
+        }
+    }
+
     public static async Task<List<LogRecord>> ReadAllAsync(PartitionLog log, long from = 0)
     {
         var records = new List<LogRecord>();
