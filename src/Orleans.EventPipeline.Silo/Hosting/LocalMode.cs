@@ -52,8 +52,9 @@ internal static class LocalMode
         emulator.Port = port;
         emulator.DataDirectory = Path.Combine(dataDirectory, "eventhubs");
         emulator.SharedAccessKeys[KeyName] = key;
-        // A week of events stays replayable for subscribers that were down.
-        emulator.RetentionPeriod = TimeSpan.FromDays(7);
+        emulator.RetentionPeriod = options.Local.RetentionPeriod;
+        emulator.RetentionBytesPerPartition = options.Local.RetentionBytesPerPartition;
+        emulator.SegmentBytes = LocalModeOptions.SegmentBytes;
         emulator.Hubs[options.EventHubName] = new EventHubDefinition
         {
             PartitionCount = options.Local.PartitionCount,

@@ -53,6 +53,16 @@ internal sealed class PipelineOptionsValidator : IValidateOptions<PipelineOption
             {
                 failures.Add($"Pipeline:Local:PartitionCount is {options.Local.PartitionCount}: use 1 to 32 partitions.");
             }
+
+            if (options.Local.RetentionBytesPerPartition < LocalModeOptions.SegmentBytes)
+            {
+                failures.Add($"Pipeline:Local:RetentionBytesPerPartition is {options.Local.RetentionBytesPerPartition}: keep at least one {LocalModeOptions.SegmentBytes}-byte segment per partition, e.g. 4294967296 (4 GiB).");
+            }
+
+            if (options.Local.RetentionPeriod <= TimeSpan.Zero)
+            {
+                failures.Add($"Pipeline:Local:RetentionPeriod is {options.Local.RetentionPeriod}: use a positive duration such as 7.00:00:00 (7 days).");
+            }
         }
         else
         {

@@ -10,6 +10,7 @@ public sealed class BadConfigurationTests
     [InlineData("--Pipeline:GatewayPort=not-a-port", "'not-a-port' at 'Pipeline:GatewayPort'")]
     [InlineData("--Pipeline:SiloPrt=11111", "'SiloPrt'")]
     [InlineData("--Pipeline:ServiceId= ", "Pipeline:ServiceId is empty")]
+    [InlineData("--Pipeline:Local:RetentionBytesPerPartition=1000", "Pipeline:Local:RetentionBytesPerPartition is 1000")]
     public async Task Start_BadSetting_ExitsNonZeroNamingTheSetting(string argument, string expected)
     {
         using var data = new TempDirectory();
