@@ -34,6 +34,6 @@ public sealed partial class PartitionLog
     [LoggerMessage(10, LogLevel.Warning, "Could not truncate segment {Path} back to its committed {Length} bytes after a write failure; recovery at the next open handles the tail")]
     internal static partial void LogTruncateAfterFailureFailed(ILogger logger, Exception exception, string path, long length);
 
-    [LoggerMessage(11, LogLevel.Warning, "Retention of partition log {Directory} failed; it runs again after the next segment roll or retention interval")]
+    [LoggerMessage(11, LogLevel.Warning, "Retention of partition log {Directory} failed; it runs again after the next segment roll or retention interval, and a segment file it could not delete is deleted after the log is reopened")]
     internal static partial void LogRetentionFailed(ILogger logger, Exception exception, string directory);
 }

@@ -72,6 +72,9 @@ public sealed partial class PartitionLog : IPartitionLog
     /// <summary>Segment files currently retained, the active one included.</summary>
     public int SegmentCount => _segments.Snapshot.Length;
 
+    /// <summary>No scheduled retention pass is queued or running.</summary>
+    internal bool RetentionIdle => _retention.IsIdle;
+
     public PartitionLogInfo Info
     {
         get

@@ -93,20 +93,22 @@ public sealed class RetentionTests
         var options = LogTesting.SmallSegments();
         options.TimeProvider = clock;
         options.RetentionAge = TimeSpan.FromMinutes(30);
-        options.RetentionCheckInterval = TimeSpan.FromMinutes(1);
+        // Interval = the advance below, so the timer requests exactly one pass.
+        options.RetentionCheckInterval = TimeSpan.FromMinutes(31);
         await using var log = await PartitionLog.OpenAsync(directory.Path, options);
         for (var i = 0; i < 40; i++)
         {
             await log.AppendAsync(Payloads.One(i, PayloadBytes));
         }
 
+        // The passes the rolls queued found nothing expired; let them finish before the clock moves.
+        await LogTesting.WaitUntilAsync(() => log.RetentionIdle);
         var segmentsBefore = log.SegmentCount;
         clock.Advance(TimeSpan.FromMinutes(31));
 
-        // One timer tick; a pass deletes at most MaxDeletesPerPass, so the rest needs follow-up passes.
+        // A pass deletes at most MaxDeletesPerPass, so one request reaches one segment only through follow-up passes.
         Assert.True(segmentsBefore > RetentionEnforcer.MaxDeletesPerPass + 1, $"{segmentsBefore} segments");
-        await LogTesting.WaitUntilAsync(() => log.SegmentCount == 1);
-        Assert.Single(directory.SegmentFiles());
+        await LogTesting.WaitUntilAsync(() => log.SegmentCount == 1 && directory.SegmentFiles().Length == 1);
         Assert.Equal(39, log.Info.LastSequenceNumber);
     }
 
@@ -125,10 +127,13 @@ public sealed class RetentionTests
             await log.AppendAsync(Payloads.One(i, PayloadBytes));
         }
 
-        // The fake clock never advances, so only the passes queued by the rolls can have deleted. The
-        // last pass ran at the last roll, so the active segment has grown since: only the sealed
-        // segments are bounded by RetentionBytes.
+        // The fake clock never advances, so only the passes queued by the rolls can have deleted. A
+        // pass counts the active segment too, which has grown since the last roll: only the sealed
+        // segments are sure to fit in RetentionBytes by now.
         await LogTesting.WaitUntilAsync(() => SealedSegmentBytesOnDisk(directory) <= options.RetentionBytes);
+        // A pass still queued could move the beginning while the records are read; settle it first.
+        await LogTesting.WaitUntilAsync(() => log.RetentionIdle);
+        await log.ApplyRetentionAsync();
         var begin = log.Info.BeginSequenceNumber;
         Assert.True(begin > 0);
         LogTesting.AssertRecords(await LogTesting.ReadAllAsync(log), begin, 60 - (int)begin, PayloadBytes);

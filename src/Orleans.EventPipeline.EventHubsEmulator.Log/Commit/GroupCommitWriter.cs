@@ -46,7 +46,7 @@ internal sealed class GroupCommitWriter
     private long _commitCount;
     private long _committedRecordCount;
 
-    /// <param name="rolled">Called on the writer loop after each segment roll; must only queue work (retention), never block.</param>
+    /// <param name="rolled">Called on the writer loop once the first write to a new segment is durable; must only queue work (retention), never block.</param>
     public GroupCommitWriter(SegmentSet segments, TailCache cache, ArrayPool<byte> pool, PartitionLogOptions options, ILogger logger, string directory, CommittedState recovered, long nextOffset, Action? rolled)
     {
         _pool = pool;

@@ -32,6 +32,9 @@ internal sealed class RetentionEnforcer(SegmentSet segments, PartitionLogOptions
     private bool _closed;
     private int _state;
 
+    /// <summary>No pass is queued or running.</summary>
+    public bool IsIdle => Volatile.Read(ref _state) == Idle;
+
     /// <summary>Deletes every segment retention allows now; returns how many were deleted.</summary>
     public int Apply() => Apply(int.MaxValue);
 

@@ -11,6 +11,7 @@ public sealed class BadConfigurationTests
     [InlineData("--Pipeline:SiloPrt=11111", "'SiloPrt'")]
     [InlineData("--Pipeline:ServiceId= ", "Pipeline:ServiceId is empty")]
     [InlineData("--Pipeline:Local:RetentionBytesPerPartition=1000", "Pipeline:Local:RetentionBytesPerPartition is 1000")]
+    [InlineData("--Pipeline:Local:RetentionPeriod=00:00:00", "Pipeline:Local:RetentionPeriod is 00:00:00")]
     public async Task Start_BadSetting_ExitsNonZeroNamingTheSetting(string argument, string expected)
     {
         using var data = new TempDirectory();
