@@ -15,10 +15,7 @@ public sealed class RetentionTests
         var options = LogTesting.SmallSegments();
         options.RetentionBytes = 3 * 4096;
         await using var log = await PartitionLog.OpenAsync(directory.Path, options);
-        for (var i = 0; i < 40; i++)
-        {
-            await log.AppendAsync(Payloads.One(i, PayloadBytes));
-        }
+        await AppendOneByOneAsync(log, 40);
 
         var segmentsBefore = log.SegmentCount;
         var deleted = await log.ApplyRetentionAsync();
@@ -43,10 +40,7 @@ public sealed class RetentionTests
         var options = LogTesting.SmallSegments();
         options.RetentionBytes = 1;
         await using var log = await PartitionLog.OpenAsync(directory.Path, options);
-        for (var i = 0; i < 20; i++)
-        {
-            await log.AppendAsync(Payloads.One(i, PayloadBytes));
-        }
+        await AppendOneByOneAsync(log, 20);
 
         await log.ApplyRetentionAsync();
 
@@ -61,15 +55,10 @@ public sealed class RetentionTests
     public async Task ApplyRetentionAsync_SegmentsOlderThanRetentionAge_DeletesOnlyThose()
     {
         using var directory = new TempDirectory();
-        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-        var options = LogTesting.SmallSegments();
-        options.TimeProvider = clock;
+        var (clock, options) = SmallSegmentsOnFakeClock();
         options.RetentionAge = TimeSpan.FromHours(1);
         await using var log = await PartitionLog.OpenAsync(directory.Path, options);
-        for (var i = 0; i < 20; i++)
-        {
-            await log.AppendAsync(Payloads.One(i, PayloadBytes));
-        }
+        await AppendOneByOneAsync(log, 20);
 
         clock.Advance(TimeSpan.FromMinutes(90));
         var recent = await log.AppendAsync(Payloads.Batch(20, 10, PayloadBytes));
@@ -89,17 +78,12 @@ public sealed class RetentionTests
     public async Task RetentionTimer_IntervalElapses_DeletesExpiredSegmentsOverSeveralPasses()
     {
         using var directory = new TempDirectory();
-        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-        var options = LogTesting.SmallSegments();
-        options.TimeProvider = clock;
+        var (clock, options) = SmallSegmentsOnFakeClock();
         options.RetentionAge = TimeSpan.FromMinutes(30);
         // Interval = the advance below, so the timer requests exactly one pass.
         options.RetentionCheckInterval = TimeSpan.FromMinutes(31);
         await using var log = await PartitionLog.OpenAsync(directory.Path, options);
-        for (var i = 0; i < 40; i++)
-        {
-            await log.AppendAsync(Payloads.One(i, PayloadBytes));
-        }
+        await AppendOneByOneAsync(log, 40);
 
         // The passes the rolls queued found nothing expired; let them finish before the clock moves.
         await LogTesting.WaitUntilAsync(() => log.RetentionIdle);
@@ -116,16 +100,11 @@ public sealed class RetentionTests
     public async Task SegmentRoll_OverRetentionBytes_DeletesOldestWithoutWaitingForTheTimer()
     {
         using var directory = new TempDirectory();
-        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-        var options = LogTesting.SmallSegments();
-        options.TimeProvider = clock;
+        var (clock, options) = SmallSegmentsOnFakeClock();
         options.RetentionBytes = 3 * 4096;
         options.RetentionCheckInterval = TimeSpan.FromHours(1);
         await using var log = await PartitionLog.OpenAsync(directory.Path, options);
-        for (var i = 0; i < 60; i++)
-        {
-            await log.AppendAsync(Payloads.One(i, PayloadBytes));
-        }
+        await AppendOneByOneAsync(log, 60);
 
         // The fake clock never advances, so only the passes queued by the rolls can have deleted. A
         // pass counts the active segment too, which has grown since the last roll: only the sealed
@@ -148,10 +127,7 @@ public sealed class RetentionTests
         long begin;
         await using (var log = await PartitionLog.OpenAsync(directory.Path, options))
         {
-            for (var i = 0; i < 30; i++)
-            {
-                await log.AppendAsync(Payloads.One(i, PayloadBytes));
-            }
+            await AppendOneByOneAsync(log, 30);
 
             await log.ApplyRetentionAsync();
             begin = log.Info.BeginSequenceNumber;
@@ -167,4 +143,21 @@ public sealed class RetentionTests
     /// <summary>Sizes of the segment files but the active (last) one; one deleted while being listed counts as gone.</summary>
     private static long SealedSegmentBytesOnDisk(TempDirectory directory) =>
         directory.SegmentFiles().SkipLast(1).Select(static path => new FileInfo(path)).Where(static file => file.Exists).Sum(static file => file.Length);
+
+    private static (FakeTimeProvider Clock, PartitionLogOptions Options) SmallSegmentsOnFakeClock()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var options = LogTesting.SmallSegments();
+        options.TimeProvider = clock;
+        return (clock, options);
+    }
+
+    /// <summary>Appends records 0..count-1 one call each, so every roll happens between appends.</summary>
+    private static async Task AppendOneByOneAsync(PartitionLog log, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            await log.AppendAsync(Payloads.One(i, PayloadBytes));
+        }
+    }
 }
