@@ -84,13 +84,15 @@ internal sealed class RetentionEnforcer(SegmentSet segments, PartitionLogOptions
             PartitionLog.LogRetentionFailed(logger, exception, directory);
         }
 
-        // A full pass may have left more to delete, and a request during the pass may have more.
-        var requestedDuring = Interlocked.Exchange(ref _state, Queued) == QueuedAgain;
-        if (deleted == MaxDeletesPerPass || requestedDuring || Interlocked.CompareExchange(ref _state, Idle, Queued) != Queued)
+        // Done unless a full pass may have left more to delete or a request came during the pass
+        // (QueuedAgain); then run once more.
+        if (deleted < MaxDeletesPerPass && Interlocked.CompareExchange(ref _state, Idle, Queued) == Queued)
         {
-            Volatile.Write(ref _state, Queued);
-            Queue();
+            return;
         }
+
+        Volatile.Write(ref _state, Queued);
+        Queue();
     }
 
     private int Apply(int maxDeletes)
