@@ -22,6 +22,12 @@ public sealed record IngestBatch(
     /// </summary>
     [Id(5)] public Guid? BatchId { get; init; }
 
+    /// <summary>
+    /// Set by the idempotency grain when an earlier attempt with the same key started at this time and its
+    /// outcome is unknown (<see cref="Streams.RawEventBatch.UncertainSince"/>).
+    /// </summary>
+    [Id(6)] public DateTimeOffset? UncertainSince { get; init; }
+
     /// <summary>Total events in the request, accepted or not.</summary>
     public int TotalEvents => Count + Rejected.Count;
 }

@@ -14,6 +14,19 @@ public sealed record RawEventBatch(
     [property: Id(5)] int Count,
     [property: Id(6)] ReadOnlyMemory<byte> Frames)
 {
+    /// <summary>
+    /// True when the batch id comes from an Idempotency-Key, so the same events can be stored again under
+    /// the same ids by a retry; the processor remembers such batches for deduplication.
+    /// </summary>
+    [Id(7)] public bool Keyed { get; init; }
+
+    /// <summary>
+    /// Set on a keyed batch whose earlier attempt, started at this time, may already be stored (the silo
+    /// died or the stream did not confirm before the answer was recorded): the processor drops the events
+    /// of this batch it already archived or dead-lettered.
+    /// </summary>
+    [Id(8)] public DateTimeOffset? UncertainSince { get; init; }
+
     /// <summary>The events' bytes, unchanged.</summary>
     public EventFrames Events => new(Frames);
 

@@ -12,7 +12,10 @@ public sealed record TenantSettings(
     [Id(3)] public int ShardCount { get; init; } = 1;
 
     /// <summary>How long an Idempotency-Key is remembered; 24 h unless set.</summary>
-    [Id(4)] public TimeSpan IdempotencyWindow { get; init; } = TimeSpan.FromHours(24);
+    [Id(4)] public TimeSpan IdempotencyWindow { get; init; } = DefaultIdempotencyWindow;
+
+    /// <summary>The window of a tenant that sets none.</summary>
+    public static readonly TimeSpan DefaultIdempotencyWindow = TimeSpan.FromHours(24);
 
     /// <summary>How the tenant's events are parsed, enriched and ordered; the defaults parse and enrich nothing.</summary>
     [Id(5)] public Events.ProcessingSettings Processing { get; init; } = new();

@@ -5,13 +5,20 @@ using Orleans.Runtime;
 
 namespace Orleans.EventPipeline.Grains.Ingest;
 
-/// <summary>The remembered answer to one Idempotency-Key.</summary>
+/// <summary>What one Idempotency-Key has done: the remembered answer, or an attempt whose outcome is unknown.</summary>
 [GenerateSerializer]
 public sealed class IdempotencyRecord
 {
     [Id(0)] public IngestResult? Result { get; set; }
 
     [Id(1)] public DateTimeOffset ExpiresAt { get; set; }
+
+    /// <summary>
+    /// When the first attempt without a remembered answer started; persisted before that attempt writes to
+    /// the stream, so a retry after a crash (or after a 503 whose write may have landed anyway) knows that
+    /// the batch may already be stored.
+    /// </summary>
+    [Id(2)] public DateTimeOffset? AttemptStartedAt { get; set; }
 }
 
 /// <summary>
@@ -20,10 +27,11 @@ public sealed class IdempotencyRecord
 /// answered from storage and writes nothing to the stream.
 /// </summary>
 /// <remarks>
-/// Refusals (429, 403, 503) are not remembered: a retry of those must be able to succeed. If the
-/// silo dies between the stream write and the record's write, the retry stores the batch again,
-/// with the same batch id, so consumers can drop the repeat (at-least-once, documented in
-/// docs/ARCHITECTURE.md).
+/// Refusals (429, 403, 503) are not remembered: a retry of those must be able to succeed. The start of
+/// an attempt is persisted before it writes, so if the silo dies between the stream write and the
+/// answer's record, the retry goes out with the same batch id marked
+/// <see cref="IngestBatch.UncertainSince"/>, and the processor archives each event id once
+/// (docs/ARCHITECTURE.md, exactly-once archive).
 /// </remarks>
 public sealed class IdempotentIngestGrain(
     [PersistentState("idempotency", PipelineStorage.Tenants)] IPersistentState<IdempotencyRecord> state,
@@ -32,14 +40,30 @@ public sealed class IdempotentIngestGrain(
     public async Task<IngestResult> IngestOnceAsync(IngestBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        if (state.State.Result is { } remembered && timeProvider.GetUtcNow() < state.State.ExpiresAt)
+        var now = timeProvider.GetUtcNow();
+        if (state.State.Result is { } remembered)
         {
-            return remembered with { Replayed = true };
+            if (now < state.State.ExpiresAt)
+            {
+                return remembered with { Replayed = true };
+            }
+
+            // Past the window the key starts over: a new store under the same ids is by definition not a repeat.
+            state.State.Result = null;
+            state.State.AttemptStartedAt = null;
+        }
+
+        var uncertainSince = state.State.AttemptStartedAt;
+        if (uncertainSince is null)
+        {
+            state.State.AttemptStartedAt = now;
+            await state.WriteStateAsync();
         }
 
         var key = this.GetPrimaryKeyString();
         var tenantId = key[..key.IndexOf('/', StringComparison.Ordinal)];
-        var result = await GrainFactory.GetGrain<ITenantIngestGrain>(tenantId).IngestAsync(batch with { BatchId = BatchIdFor(key) });
+        var result = await GrainFactory.GetGrain<ITenantIngestGrain>(tenantId)
+            .IngestAsync(batch with { BatchId = BatchIdFor(key), UncertainSince = uncertainSince });
         if (result.Outcome == IngestOutcome.Stored)
         {
             state.State.Result = result;

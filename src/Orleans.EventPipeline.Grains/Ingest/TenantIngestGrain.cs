@@ -85,12 +85,16 @@ public sealed partial class TenantIngestGrain(
 
         var batchId = batch.BatchId ?? Guid.CreateVersion7(timeProvider.GetUtcNow());
         var ingestTime = timeProvider.GetUtcNow();
-        var shard = _rawShards[(int)(unchecked((uint)_nextShard++) % (uint)_rawShards.Length)];
+        var shard = _rawShards[ShardOf(batch.BatchId)];
         try
         {
             foreach (var part in BatchSplitter.Split(batch.Frames, _options.MaxMessageBytes))
             {
-                await shard.OnNextAsync(new RawEventBatch(TenantIdValue, batchId, ingestTime, batch.Kind, part.FirstIndex, part.Count, part.Frames));
+                await shard.OnNextAsync(new RawEventBatch(TenantIdValue, batchId, ingestTime, batch.Kind, part.FirstIndex, part.Count, part.Frames)
+                {
+                    Keyed = batch.BatchId is not null,
+                    UncertainSince = batch.UncertainSince,
+                });
             }
 
             if (batch.Rejected.Count > 0)
@@ -121,6 +125,22 @@ public sealed partial class TenantIngestGrain(
         {
             IdempotencyWindow = settings.IdempotencyWindow,
         };
+    }
+
+    /// <summary>
+    /// Round robin for fresh batches; a keyed batch always goes to the shard its id picks, so a retry of it
+    /// reaches the same processor as the first attempt, which is where a repeat is recognised.
+    /// </summary>
+    private int ShardOf(Guid? keyedBatchId)
+    {
+        if (keyedBatchId is not { } id)
+        {
+            return (int)(unchecked((uint)_nextShard++) % (uint)_rawShards.Length);
+        }
+
+        Span<byte> bytes = stackalloc byte[16];
+        id.TryWriteBytes(bytes);
+        return (int)(System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(bytes) % (uint)_rawShards.Length);
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Tenant {TenantId} rate-limited: {Events} events, {Bytes} bytes, retry after {RetryAfter}")]

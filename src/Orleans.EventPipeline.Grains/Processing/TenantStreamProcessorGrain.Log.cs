@@ -24,4 +24,7 @@ public sealed partial class TenantStreamProcessorGrain
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Stream {StreamKey} delivered batch {BatchId} of tenant {TenantId}; it was dropped from processing, the stream key decides the tenant")]
     private static partial void LogForeignBatch(ILogger logger, string streamKey, string tenantId, Guid batchId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Processor {StreamKey} dropped events {FirstIndex}..+{Count} of keyed batch {BatchId}: a retry of events already archived or dead-lettered")]
+    private static partial void LogRepeatDropped(ILogger logger, string streamKey, Guid batchId, int firstIndex, int count);
 }

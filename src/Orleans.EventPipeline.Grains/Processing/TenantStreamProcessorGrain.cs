@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.EventPipeline.Events;
 using Orleans.EventPipeline.Processing.Archive;
+using Orleans.EventPipeline.Processing.Deduplication;
 using Orleans.EventPipeline.Streams;
 using Orleans.EventPipeline.Tenants;
 using Orleans.Runtime;
@@ -27,6 +28,8 @@ public sealed partial class TenantStreamProcessorGrain(
     private readonly ProcessingGrainOptions _options = options.Value;
     private TenantStages? _stages;
     private ArchiveWriter? _writer;
+    private KeyedBatchIndex? _keyed;
+    private TimeSpan _idempotencyWindow = TenantSettings.DefaultIdempotencyWindow;
     private IAsyncStream<NormalizedEventBatch>? _normalized;
     private IAsyncStream<DeadLetterBatch>? _deadLetters;
     private long _lastDelivered = -1;
@@ -42,6 +45,7 @@ public sealed partial class TenantStreamProcessorGrain(
         await RefreshSettingsAsync();
         _writer = new ArchiveWriter(archive, Tenant, StreamKey, _options.Archive, timeProvider, logger);
         _writer.ResumeAfter(state.State.ArchivedThrough);
+        _keyed = new KeyedBatchIndex(archive, Tenant, StreamKey, timeProvider);
 
         _normalized = this.GetStreamProvider(PipelineStreams.DerivedProviderName)
             .GetStream<NormalizedEventBatch>(StreamId.Create(EventStreams.Normalized, StreamKey));
@@ -97,7 +101,25 @@ public sealed partial class TenantStreamProcessorGrain(
             return;
         }
 
-        var output = _stages!.Process(batch);
+        var handledBefore = sequence <= state.State.ArchivedThrough && sequence <= state.State.DeadLetteredThrough;
+        var repeated = default(HandledEvents);
+        if (batch is { Keyed: true, UncertainSince: { } since } && !handledBefore)
+        {
+            // A retry whose first attempt may be stored: keep only the event ids not archived or dead-lettered yet.
+            repeated = await _keyed!.FindHandledAsync(batch.BatchId, since, CancellationToken.None);
+            if (repeated.ContainsAll(batch.FirstIndex, batch.Count))
+            {
+                LogRepeatDropped(logger, StreamKey, batch.BatchId, batch.FirstIndex, batch.Count);
+                _lastDelivered = sequence;
+                return;
+            }
+        }
+
+        var output = Without(_stages!.Process(batch), repeated);
+        if (batch.Keyed && !handledBefore)
+        {
+            _keyed!.Record(batch.BatchId, batch.FirstIndex, batch.Count);
+        }
         if ((output.NormalizeFailures.Count > 0 || output.EnrichFailures.Count > 0) && sequence > state.State.DeadLetteredThrough)
         {
             await SendDeadLettersAsync(batch, TenantStages.NormalizeStage, output.NormalizeFailures);
@@ -151,7 +173,8 @@ public sealed partial class TenantStreamProcessorGrain(
                 DelayDeactivation(_options.Archive.MaxAge + _options.FlushCheckInterval);
             }
 
-            if (_writer.IsFlushDue)
+            // A keyed batch whose events all went to the dead letters is remembered without an archive object.
+            if (_writer.IsFlushDue || (_writer.BufferedEvents == 0 && _keyed!.PendingCount > 0))
             {
                 await FlushArchiveAsync(cancellationToken);
             }
@@ -181,10 +204,23 @@ public sealed partial class TenantStreamProcessorGrain(
 
     private async Task FlushArchiveAsync(CancellationToken cancellationToken)
     {
-        if (_writer is null || await _writer.FlushAsync(cancellationToken) is not { } written)
+        if (_writer is null)
         {
             return;
         }
+
+        if (await _writer.FlushAsync(cancellationToken) is not { } written)
+        {
+            if (_writer.BufferedEvents == 0 && _keyed!.PendingCount > 0)
+            {
+                await _keyed.PersistAsync(_lastDelivered, _idempotencyWindow, cancellationToken);
+            }
+
+            return;
+        }
+
+        // The keyed batches of the object before the position that skips them after a crash.
+        await _keyed!.PersistAsync(written.LastSequence, _idempotencyWindow, cancellationToken);
 
         // Only after the object is durable: a crash before this write replays and rewrites the same object.
         state.State.ArchivedThrough = _writer.ArchivedThrough;
@@ -206,9 +242,24 @@ public sealed partial class TenantStreamProcessorGrain(
             return;
         }
 
+        _idempotencyWindow = profile.Settings?.IdempotencyWindow ?? TenantSettings.DefaultIdempotencyWindow;
         var previous = _stages;
         _stages = TenantStages.Create(profile, logger);
         previous?.Dispose();
         LogSettingsApplied(logger, StreamKey, profile.Version, _stages.EnrichmentFailure);
+    }
+
+    /// <summary>The stage output without the events a repeat of the batch already handled.</summary>
+    private static StageOutput Without(StageOutput output, HandledEvents repeated)
+    {
+        if (repeated.IsEmpty)
+        {
+            return output;
+        }
+
+        return new StageOutput(
+            output.Events.Where(e => !repeated.Contains(TenantStages.IndexOf(e.EventId))).ToArray(),
+            output.NormalizeFailures.Where(l => !repeated.Contains(l.Index)).ToArray(),
+            output.EnrichFailures.Where(l => !repeated.Contains(l.Index)).ToArray());
     }
 }

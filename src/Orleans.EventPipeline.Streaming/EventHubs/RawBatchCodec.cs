@@ -18,6 +18,16 @@ public static class RawBatchCodec
         data.Properties[StreamMessageFormat.KindProperty] = batch.Kind == EventKind.Text ? "text" : "json";
         data.Properties[StreamMessageFormat.FirstIndexProperty] = batch.FirstIndex;
         data.Properties[StreamMessageFormat.CountProperty] = batch.Count;
+        if (batch.Keyed)
+        {
+            data.Properties[StreamMessageFormat.KeyedProperty] = true;
+        }
+
+        if (batch.UncertainSince is { } since)
+        {
+            data.Properties[StreamMessageFormat.UncertainSinceProperty] = since.ToUnixTimeMilliseconds();
+        }
+
         return data;
     }
 
@@ -33,6 +43,12 @@ public static class RawBatchCodec
             kind,
             Convert.ToInt32(properties[StreamMessageFormat.FirstIndexProperty], System.Globalization.CultureInfo.InvariantCulture),
             Convert.ToInt32(properties[StreamMessageFormat.CountProperty], System.Globalization.CultureInfo.InvariantCulture),
-            body);
+            body)
+        {
+            Keyed = properties.TryGetValue(StreamMessageFormat.KeyedProperty, out var keyed) && keyed is true,
+            UncertainSince = properties.TryGetValue(StreamMessageFormat.UncertainSinceProperty, out var since)
+                ? DateTimeOffset.FromUnixTimeMilliseconds(Convert.ToInt64(since, System.Globalization.CultureInfo.InvariantCulture))
+                : null,
+        };
     }
 }

@@ -23,6 +23,12 @@ public static class StreamMessageFormat
     public const string CountProperty = "ep-count";
     public const string StageProperty = "ep-stage";
 
+    /// <summary>Present (true) on a raw batch whose id comes from an Idempotency-Key.</summary>
+    public const string KeyedProperty = "ep-keyed";
+
+    /// <summary>On a keyed retry whose earlier attempt may be stored: that attempt's start, Unix ms.</summary>
+    public const string UncertainSinceProperty = "ep-uncertain-since-ms";
+
     /// <summary>Orleans' own property: the stream namespace the message belongs to.</summary>
     public const string StreamNamespaceProperty = "StreamNamespace";
 }

@@ -1,0 +1,202 @@
+using System.Globalization;
+using System.Text;
+using Orleans.EventPipeline.Processing.Archive;
+
+namespace Orleans.EventPipeline.Processing.Deduplication;
+
+/// <summary>
+/// Where a repeated event is recognised. Remembers, for one stream key, the keyed batches (ids derived
+/// from an Idempotency-Key) whose events were archived or dead-lettered, so that a retry of such a batch
+/// whose first attempt may have been stored (<see cref="Streams.RawEventBatch.UncertainSince"/>) keeps
+/// only the events not handled before: each event id is archived once within the idempotency window,
+/// across restarts.
+/// <para>
+/// Nothing is held in memory between lookups but the entries recorded since the last
+/// <see cref="PersistAsync"/>: entries are persisted next to the archive as small text objects
+/// <c>_keyed/{tenant}/{streamKey}/{persisted-at ticks}-{through sequence}.txt</c>, one line
+/// <c>{batch} {first index} {count}</c> per batch part, written with each archive object. Only a marked
+/// retry reads them back — the objects persisted since its first attempt started — so the steady-state
+/// cost is one small write per archive flush that held keyed batches, and none for batches without a key.
+/// </para>
+/// Not thread-safe: one index per grain activation.
+/// </summary>
+public sealed class KeyedBatchIndex
+{
+    /// <summary>Root of the index objects in the archive store; tenant ids never start with '_'.</summary>
+    public const string Root = "_keyed/";
+
+    /// <summary>
+    /// Clocks of the silo that stamped the attempt and of the one that persisted the index may differ; an
+    /// index object persisted up to 5 minutes "before" the attempt started is still read.
+    /// </summary>
+    public static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
+
+    private const string Extension = ".txt";
+
+    // Entries read back for lookups, by object name; a burst of retries after a crash reads each object once.
+    private const int MaxCachedEntries = 100_000;
+
+    private readonly IArchiveStore _store;
+    private readonly TimeProvider _time;
+    private readonly string _prefix;
+    private readonly List<Entry> _pending = [];
+    private readonly Dictionary<string, Entry[]> _read = new(StringComparer.Ordinal);
+    private int _readEntries;
+    private DateTimeOffset _expiredAt = DateTimeOffset.MinValue;
+
+    public KeyedBatchIndex(IArchiveStore store, string tenantId, string streamKey, TimeProvider timeProvider)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(tenantId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(streamKey);
+        _store = store ?? throw new ArgumentNullException(nameof(store));
+        _time = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
+        _prefix = $"{Root}{tenantId}/{streamKey}/";
+    }
+
+    /// <summary>Keyed batch parts recorded and not yet persisted.</summary>
+    public int PendingCount => _pending.Count;
+
+    /// <summary>Records that the events <paramref name="firstIndex"/> .. + <paramref name="count"/> of a keyed batch were handled.</summary>
+    public void Record(Guid batchId, int firstIndex, int count) => _pending.Add(new Entry(batchId, firstIndex, count));
+
+    /// <summary>
+    /// The event indexes of <paramref name="batchId"/> handled before: recorded in this activation, or
+    /// persisted since <paramref name="since"/> (less <see cref="ClockSkew"/>).
+    /// </summary>
+    public async Task<HandledEvents> FindHandledAsync(Guid batchId, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        var ranges = new List<(int First, int Count)>();
+        Collect(_pending, batchId, ranges);
+        var from = since - ClockSkew;
+        await foreach (var name in _store.ListAsync(_prefix, cancellationToken))
+        {
+            if (!TryParseTime(name, out var persistedAt) || persistedAt < from)
+            {
+                continue;
+            }
+
+            if (!_read.TryGetValue(name, out var entries))
+            {
+                entries = await ReadAsync(name, cancellationToken);
+                if (_readEntries + entries.Length > MaxCachedEntries)
+                {
+                    _read.Clear();
+                    _readEntries = 0;
+                }
+
+                _read[name] = entries;
+                _readEntries += entries.Length;
+            }
+
+            Collect(entries, batchId, ranges);
+        }
+
+        return new HandledEvents(ranges);
+    }
+
+    /// <summary>
+    /// Makes the recorded entries durable, before the consumer's position passes the batches they describe;
+    /// then deletes index objects older than <paramref name="window"/> (at most once an hour).
+    /// </summary>
+    public async Task PersistAsync(long throughSequence, TimeSpan window, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        if (_pending.Count > 0)
+        {
+            var text = new StringBuilder(_pending.Count * 48);
+            foreach (var entry in _pending)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"{entry.BatchId:N} {entry.FirstIndex} {entry.Count}\n");
+            }
+
+            var name = string.Create(CultureInfo.InvariantCulture, $"{_prefix}{now.UtcTicks:D19}-{throughSequence:D20}{Extension}");
+            await _store.WriteAsync(name, Encoding.UTF8.GetBytes(text.ToString()), cancellationToken);
+            _pending.Clear();
+        }
+
+        if (now - _expiredAt >= TimeSpan.FromHours(1))
+        {
+            await ExpireAsync(now - window - ClockSkew, cancellationToken);
+            _expiredAt = now;
+        }
+    }
+
+    private async Task ExpireAsync(DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        var expired = new List<string>();
+        await foreach (var name in _store.ListAsync(_prefix, cancellationToken))
+        {
+            if (TryParseTime(name, out var persistedAt) && persistedAt < before)
+            {
+                expired.Add(name);
+            }
+        }
+
+        foreach (var name in expired)
+        {
+            await _store.DeleteAsync(name, cancellationToken);
+            if (_read.Remove(name, out var entries))
+            {
+                _readEntries -= entries.Length;
+            }
+        }
+    }
+
+    private static void Collect(IEnumerable<Entry> entries, Guid batchId, List<(int, int)> ranges)
+    {
+        foreach (var entry in entries)
+        {
+            if (entry.BatchId == batchId)
+            {
+                ranges.Add((entry.FirstIndex, entry.Count));
+            }
+        }
+    }
+
+    private async Task<Entry[]> ReadAsync(string name, CancellationToken cancellationToken)
+    {
+        await using var stream = await _store.OpenReadAsync(name, cancellationToken);
+        if (stream is null)
+        {
+            return [];
+        }
+
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        var entries = new List<Entry>();
+        while (await reader.ReadLineAsync(cancellationToken) is { } line)
+        {
+            var parts = line.Split(' ');
+            if (parts.Length == 3
+                && Guid.TryParseExact(parts[0], "N", out var batchId)
+                && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var first)
+                && int.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var count))
+            {
+                entries.Add(new Entry(batchId, first, count));
+            }
+        }
+
+        return [.. entries];
+    }
+
+    private bool TryParseTime(string name, out DateTimeOffset persistedAt)
+    {
+        persistedAt = default;
+        if (!name.StartsWith(_prefix, StringComparison.Ordinal) || !name.EndsWith(Extension, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var file = name.AsSpan(_prefix.Length);
+        var dash = file.IndexOf('-');
+        if (dash <= 0 || !long.TryParse(file[..dash], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
+            || ticks > DateTimeOffset.MaxValue.UtcTicks)
+        {
+            return false;
+        }
+
+        persistedAt = new DateTimeOffset(ticks, TimeSpan.Zero);
+        return true;
+    }
+
+    private readonly record struct Entry(Guid BatchId, int FirstIndex, int Count);
+}

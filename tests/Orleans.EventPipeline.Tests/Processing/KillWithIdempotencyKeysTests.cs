@@ -1,0 +1,185 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Orleans.EventPipeline.Tests.Hosting;
+using Orleans.EventPipeline.Tests.Support;
+using Xunit.Abstractions;
+
+namespace Orleans.EventPipeline.Tests.Processing;
+
+/// <summary>
+/// kill -9 under load while every batch is retried under its own Idempotency-Key until it is acknowledged:
+/// a kill between a batch's stream write and the record of its answer stores the batch twice under the same
+/// event ids, and the archive must still hold each of them once.
+/// </summary>
+public sealed class KillWithIdempotencyKeysTests(ITestOutputHelper output) : IDisposable
+{
+    private const int EventsPerPost = 25;
+    private const int PostersPerTenant = 4;
+    private const int Kills = 3;
+    private static readonly string[] Tenants = ["kill-a", "kill-b"];
+    private readonly TempDirectory _data = new();
+
+    [Fact]
+    public async Task ThreeKills_TwoTenants_EveryAcknowledgedEventArchivedOnce()
+    {
+        var silo = await ProcessingSilo.StartAsync(_data.Path);
+        var api = new PipelineApi(silo.BaseAddress);
+        var posters = new List<KeyedPoster>();
+        using var stop = new CancellationTokenSource();
+        var running = new List<Task>();
+        try
+        {
+            foreach (var tenant in Tenants)
+            {
+                var key = await api.CreateTenantAsync(tenant);
+                for (var p = 0; p < PostersPerTenant; p++)
+                {
+                    var poster = new KeyedPoster(tenant, key, $"p{p}", api);
+                    posters.Add(poster);
+                    running.Add(poster.RunAsync(stop.Token));
+                }
+            }
+
+            var repeatsDropped = 0;
+            for (var kill = 0; kill < Kills; kill++)
+            {
+                await WaitForAsync(() => posters.Sum(static p => p.AckedBatches) >= (kill + 1) * 40, TimeSpan.FromSeconds(90), "batches acknowledged before a kill");
+                await silo.KillAsync();
+                await silo.DisposeAsync();
+                silo = await ProcessingSilo.StartAsync(_data.Path);
+                var restarted = new PipelineApi(silo.BaseAddress);
+                posters.ForEach(p => p.Switch(restarted));
+                api.Dispose();
+                api = restarted;
+                repeatsDropped += CountRepeats(silo);
+            }
+
+            var afterLastKill = posters.Sum(static p => p.AckedBatches);
+            await WaitForAsync(() => posters.Sum(static p => p.AckedBatches) >= afterLastKill + 40, TimeSpan.FromSeconds(90), "batches acknowledged after the last restart");
+            await stop.CancelAsync();
+            await Task.WhenAll(running);
+
+            foreach (var tenant in Tenants)
+            {
+                var expected = posters.Where(p => p.Tenant == tenant).SelectMany(static p => p.AckedEventIds).ToHashSet(StringComparer.Ordinal);
+                var objects = await ArchiveFiles.WaitForAsync(
+                    Path.Combine(_data.Path, "archive"), tenant, events => expected.IsSubsetOf(events.Select(static e => e.EventId)), TimeSpan.FromSeconds(90));
+                var archived = objects.SelectMany(static o => o.Events).Select(static e => e.EventId).ToList();
+                var duplicates = archived.GroupBy(static id => id, StringComparer.Ordinal).Where(static g => g.Count() > 1).Select(static g => g.Key).ToList();
+                output.WriteLine($"{tenant}: {expected.Count} acknowledged, {archived.Count} archived, {duplicates.Count} archived twice");
+
+                Assert.Empty(duplicates);
+                Assert.Empty(expected.Except(archived, StringComparer.Ordinal));
+                // Nothing but acknowledged events: every batch was retried until its 200.
+                Assert.Empty(archived.Except(expected, StringComparer.Ordinal));
+            }
+
+            output.WriteLine($"retries answered while the silo was down or unsure: {posters.Sum(static p => p.Failures)}; repeat drops logged after restarts: {repeatsDropped + CountRepeats(silo)}");
+            Assert.True(posters.Sum(static p => p.Failures) > 0, "the posters never saw the silo down: the kills did not interrupt the load");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            api.Dispose();
+            await silo.DisposeAsync();
+        }
+    }
+
+    public void Dispose() => _data.Dispose();
+
+    private static int CountRepeats(SiloProcess silo) =>
+        silo.Output.Split('\n').Count(static line => line.Contains("a retry of events already archived or dead-lettered", StringComparison.Ordinal));
+
+    private static async Task WaitForAsync(Func<bool> done, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!done())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Timed out after {timeout} waiting for {what}.");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(50));
+        }
+    }
+
+    /// <summary>Posts numbered batches, each under its own Idempotency-Key and retried with it until a 200.</summary>
+    private sealed class KeyedPoster(string tenant, string apiKey, string name, PipelineApi api)
+    {
+        private readonly List<string> _acked = [];
+        private volatile PipelineApi _api = api;
+        private int _ackedBatches;
+        private int _failures;
+
+        public string Tenant => tenant;
+
+        public int AckedBatches => Volatile.Read(ref _ackedBatches);
+
+        public int Failures => Volatile.Read(ref _failures);
+
+        public IReadOnlyList<string> AckedEventIds
+        {
+            get
+            {
+                lock (_acked)
+                {
+                    return [.. _acked];
+                }
+            }
+        }
+
+        public void Switch(PipelineApi next) => _api = next;
+
+        public async Task RunAsync(CancellationToken stop)
+        {
+            for (var post = 0; !stop.IsCancellationRequested; post++)
+            {
+                var body = Encoding.UTF8.GetBytes(string.Join('\n', Enumerable.Range(0, EventsPerPost)
+                    .Select(i => $$"""{"message":"{{tenant}} {{name}} post {{post}} event {{i}}","n":{{i}}}""")));
+                var idempotencyKey = $"{name}-{post}";
+                // Once sent, a batch is retried until acknowledged, also after stop: its first attempt may be stored.
+                for (var attempt = 0; attempt < 600; attempt++)
+                {
+                    if (await TryPostAsync(body, idempotencyKey))
+                    {
+                        break;
+                    }
+
+                    Interlocked.Increment(ref _failures);
+                    await Task.Delay(TimeSpan.FromMilliseconds(100), CancellationToken.None);
+                }
+            }
+        }
+
+        private async Task<bool> TryPostAsync(byte[] body, string idempotencyKey)
+        {
+            try
+            {
+                using var response = await _api.PostAsync(apiKey, body, "application/x-ndjson", idempotencyKey: idempotencyKey);
+                if (response.StatusCode != HttpStatusCode.OK)
+                {
+                    return false;
+                }
+
+                using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(CancellationToken.None));
+                var batch = json.RootElement.GetProperty("batchId").GetString();
+                lock (_acked)
+                {
+                    for (var i = 0; i < EventsPerPost; i++)
+                    {
+                        _acked.Add($"{batch}:{i}");
+                    }
+                }
+
+                Interlocked.Increment(ref _ackedBatches);
+                return true;
+            }
+            catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or InvalidOperationException or ObjectDisposedException)
+            {
+                return false;
+            }
+        }
+    }
+}
