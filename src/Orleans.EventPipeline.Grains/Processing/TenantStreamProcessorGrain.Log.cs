@@ -16,7 +16,7 @@ public sealed partial class TenantStreamProcessorGrain
     [LoggerMessage(Level = LogLevel.Warning, Message = "Processor {StreamKey} could not write its archive buffer; it is kept and retried")]
     private static partial void LogFlushFailed(ILogger logger, Exception exception, string streamKey);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Processor {StreamKey} deactivated with {Events} events it could not archive; a restart within 5 minutes replays them, later they are missing from the archive")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Processor {StreamKey} deactivated with {Events} events it could not archive; its partition's checkpoint is held before them until this silo restarts, and the restart replays them")]
     private static partial void LogDeactivationFlushFailed(ILogger logger, Exception exception, string streamKey, int events);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Processor {StreamKey} could not refresh its settings or write its archive buffer; retried on the next tick")]

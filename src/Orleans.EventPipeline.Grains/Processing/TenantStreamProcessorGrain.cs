@@ -21,6 +21,7 @@ namespace Orleans.EventPipeline.Grains.Processing;
 public sealed partial class TenantStreamProcessorGrain(
     [PersistentState("processor", PipelineStorage.Tenants)] IPersistentState<ProcessorState> state,
     IArchiveStore archive,
+    ICheckpointHolds checkpointHolds,
     IOptions<ProcessingGrainOptions> options,
     TimeProvider timeProvider,
     ILogger<TenantStreamProcessorGrain> logger) : Grain, ITenantStreamProcessorGrain, IDisposable
@@ -33,6 +34,7 @@ public sealed partial class TenantStreamProcessorGrain(
     private IAsyncStream<NormalizedEventBatch>? _normalized;
     private IAsyncStream<DeadLetterBatch>? _deadLetters;
     private long _lastDelivered = -1;
+    private bool _holdingCheckpoint;
     private DateTimeOffset? _oldestBufferedIngest;
     private DateTimeOffset _settingsReadAt;
 
@@ -66,9 +68,8 @@ public sealed partial class TenantStreamProcessorGrain(
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
             // Only shutdown and rebalancing get here with a buffer (the timer below keeps an activation
-            // with unarchived events from idle collection). The raw stream's checkpoint trails by at least
-            // 5 minutes, so a silo restart within that feeds these batches again; past it they are missing
-            // from the archive: an error for the operator.
+            // with unarchived events from idle collection). The hold is kept: the partition's checkpoint
+            // stays before these events, and the next start of this silo's receivers replays them.
             LogDeactivationFlushFailed(logger, exception, StreamKey, _writer?.BufferedEvents ?? 0);
         }
     }
@@ -146,6 +147,13 @@ public sealed partial class TenantStreamProcessorGrain(
             }
         }
 
+        if (!_holdingCheckpoint && (_writer!.BufferedEvents > 0 || _keyed!.PendingCount > 0))
+        {
+            // The raw stream's checkpoint waits here until the buffer and the keyed index are durable.
+            checkpointHolds.Hold(StreamId.Create(PipelineStreams.Raw, StreamKey), token!, this);
+            _holdingCheckpoint = true;
+        }
+
         // Only now: should the publish above throw, the agent delivers the batch again and it is published then.
         _lastDelivered = sequence;
     }
@@ -214,6 +222,7 @@ public sealed partial class TenantStreamProcessorGrain(
             if (_writer.BufferedEvents == 0 && _keyed!.PendingCount > 0)
             {
                 await _keyed.PersistAsync(_lastDelivered, _idempotencyWindow, cancellationToken);
+                ReleaseCheckpointWhenClean();
             }
 
             return;
@@ -225,12 +234,22 @@ public sealed partial class TenantStreamProcessorGrain(
         // Only after the object is durable: a crash before this write replays and rewrites the same object.
         state.State.ArchivedThrough = _writer.ArchivedThrough;
         await state.WriteStateAsync(cancellationToken);
+        ReleaseCheckpointWhenClean();
         if (_oldestBufferedIngest is { } oldest)
         {
             ProcessingGrainInstruments.RecordArchiveLag(Tenant, timeProvider.GetUtcNow() - oldest);
             _oldestBufferedIngest = null;
         }
         LogArchived(logger, written.Name, written.LastSequence);
+    }
+
+    private void ReleaseCheckpointWhenClean()
+    {
+        if (_holdingCheckpoint && _writer!.BufferedEvents == 0 && _keyed!.PendingCount == 0)
+        {
+            checkpointHolds.Release(this);
+            _holdingCheckpoint = false;
+        }
     }
 
     private async Task RefreshSettingsAsync()

@@ -1,5 +1,6 @@
 using Orleans.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.EventPipeline.Streaming.Checkpointing;
 using Orleans.EventPipeline.Streaming.EventHubs;
 using Orleans.EventPipeline.Streams;
 using Orleans.Hosting;
@@ -61,6 +62,7 @@ public static class PipelineStreamsExtensions
                 configurator.ConfigureLifecycle(static builder => builder.Configure(static lifecycle => lifecycle.StartupState = StreamLifecycleOptions.RunState.AgentsStopped));
             }
         });
+        silo.AddCheckpointHolds(PipelineStreams.ProviderName);
         return silo;
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.EventPipeline.Grains.Processing;
 using Orleans.EventPipeline.Processing.Archive;
+using Orleans.EventPipeline.Streaming.Checkpointing;
 using Orleans.EventPipeline.Streams;
 using Orleans.TestingHost;
 
@@ -22,6 +23,8 @@ internal static class ProcessingTestCluster
             silo.AddMemoryStreams(PipelineStreams.ProviderName);
             silo.AddMemoryStreams(PipelineStreams.DerivedProviderName);
             silo.Services.AddSingleton<IArchiveStore>(new LocalDirectoryArchiveStore(archiveRoot));
+            // Memory streams have no checkpoint: the real holds service, which holds nothing for their tokens.
+            silo.Services.AddSingleton<ICheckpointHolds, CheckpointHolds>();
             if (configure is not null)
             {
                 silo.Services.Configure(configure);

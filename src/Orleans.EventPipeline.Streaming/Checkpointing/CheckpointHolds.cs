@@ -1,0 +1,73 @@
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.EventPipeline.Streams;
+using Orleans.Runtime;
+using Orleans.Streaming.EventHubs;
+using Orleans.Streams;
+
+namespace Orleans.EventPipeline.Streaming.Checkpointing;
+
+/// <summary>
+/// The holds of this silo's subscribers, by Event Hubs partition and offset, read by
+/// <see cref="HoldingCheckpointer"/>. Holds live in memory: a hold that is never released (a subscriber
+/// deactivated with events it could not write) keeps its partition's checkpoint until the silo restarts,
+/// and the restart replays those events.
+/// </summary>
+public sealed class CheckpointHolds(IServiceProvider services) : ICheckpointHolds
+{
+    private readonly Dictionary<object, Held> _holds = new(ReferenceEqualityComparer.Instance);
+    private HashRingBasedPartitionedStreamQueueMapper? _mapper;
+
+    /// <inheritdoc/>
+    public void Hold(StreamId streamId, StreamSequenceToken token, object holder)
+    {
+        ArgumentNullException.ThrowIfNull(holder);
+        // Only the Event Hubs provider checkpoints; in-memory streams (tests, derived streams) have nothing to hold.
+        if (token is not IEventHubPartitionLocation location
+            || !long.TryParse(location.EventHubOffset, NumberStyles.Integer, CultureInfo.InvariantCulture, out var offset)
+            || PartitionOf(streamId) is not { } partition)
+        {
+            return;
+        }
+
+        lock (_holds)
+        {
+            _holds.TryAdd(holder, new Held(partition, offset));
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Release(object holder)
+    {
+        lock (_holds)
+        {
+            _holds.Remove(holder);
+        }
+    }
+
+    /// <summary>The lowest offset held on <paramref name="partition"/>; null when nothing is held there.</summary>
+    public long? LowestHeld(string partition)
+    {
+        lock (_holds)
+        {
+            long? lowest = null;
+            foreach (var held in _holds.Values)
+            {
+                if (held.Partition == partition && (lowest is null || held.Offset < lowest))
+                {
+                    lowest = held.Offset;
+                }
+            }
+
+            return lowest;
+        }
+    }
+
+    private string? PartitionOf(StreamId streamId)
+    {
+        _mapper ??= services.GetKeyedService<IQueueAdapterFactory>(PipelineStreams.ProviderName)?.GetStreamQueueMapper() as HashRingBasedPartitionedStreamQueueMapper;
+        return _mapper?.QueueToPartition(_mapper.GetQueueForStream(streamId));
+    }
+
+    private readonly record struct Held(string Partition, long Offset);
+}

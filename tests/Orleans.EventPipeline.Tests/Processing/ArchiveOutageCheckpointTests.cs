@@ -1,0 +1,82 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Orleans.EventPipeline.Tests.Support;
+
+namespace Orleans.EventPipeline.Tests.Processing;
+
+/// <summary>
+/// The raw stream's checkpoint never passes events the archive has not written. On a graceful stop Orleans
+/// checkpoints each partition at what it delivered; with the archive store down, the processor's buffer
+/// cannot be written, so the checkpoint must stay before it and the next start replays it.
+/// </summary>
+public sealed class ArchiveOutageCheckpointTests : IDisposable
+{
+    private const string Tenant = "outage";
+    private const int Posts = 20;
+    private const int EventsPerPost = 10;
+    private readonly TempDirectory _data = new();
+
+    [Fact]
+    public async Task StopWhileArchiveIsDown_RestartAfterItIsBack_EveryAcknowledgedEventArchivedOnce()
+    {
+        var archiveDirectory = Path.Combine(_data.Path, "archive");
+        // A file where the tenant's archive folder goes: every write of its objects fails until it is removed.
+        Directory.CreateDirectory(archiveDirectory);
+        var blocker = Path.Combine(archiveDirectory, Tenant);
+        await File.WriteAllTextAsync(blocker, "the archive store is down");
+
+        var acked = new List<string>();
+        var silo = await ProcessingSilo.StartAsync(_data.Path);
+        try
+        {
+            using (var api = new PipelineApi(silo.BaseAddress))
+            {
+                var key = await api.CreateTenantAsync(Tenant);
+                for (var post = 0; post < Posts; post++)
+                {
+                    var body = string.Join('\n', Enumerable.Range(0, EventsPerPost).Select(i => $$"""{"message":"post {{post}} event {{i}}"}"""));
+                    using var response = await api.PostAsync(key, Encoding.UTF8.GetBytes(body), "application/x-ndjson");
+                    Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                    using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+                    var batch = json.RootElement.GetProperty("batchId").GetString();
+                    acked.AddRange(Enumerable.Range(0, EventsPerPost).Select(i => $"{batch}:{i}"));
+                }
+            }
+
+            // Delivered to the processor, which fails to write them (logged), so they sit in its buffer.
+            await WaitForOutputAsync(silo, "write its archive buffer", TimeSpan.FromSeconds(60));
+            Assert.Equal(0, await silo.TerminateAsync(TimeSpan.FromSeconds(60)));
+            await silo.DisposeAsync();
+
+            File.Delete(blocker);
+            silo = await ProcessingSilo.StartAsync(_data.Path);
+
+            var objects = await ArchiveFiles.WaitForAsync(
+                archiveDirectory, Tenant, events => acked.All(events.Select(static e => e.EventId).ToHashSet().Contains), TimeSpan.FromSeconds(60));
+            var archived = objects.SelectMany(static o => o.Events).Select(static e => e.EventId).ToList();
+            Assert.Equal(acked.Count, archived.Count);
+            Assert.Equal(acked.Order(StringComparer.Ordinal), archived.Order(StringComparer.Ordinal));
+        }
+        finally
+        {
+            await silo.DisposeAsync();
+        }
+    }
+
+    public void Dispose() => _data.Dispose();
+
+    private static async Task WaitForOutputAsync(Hosting.SiloProcess silo, string text, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!silo.Output.Contains(text, StringComparison.Ordinal))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"The silo did not log \"{text}\" within {timeout}:\n{silo.Output}");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100));
+        }
+    }
+}
