@@ -4,12 +4,11 @@ namespace Orleans.EventPipeline.Silo.Hosting;
 public sealed class ProcessingArchiveOptions
 {
     /// <summary>
-    /// Longest <see cref="MaxAge"/> accepted, 20 s. The Event Hubs receivers checkpoint a position only
-    /// once it has been in their cache for 30 s (<c>PipelineStreamsExtensions.CacheMinTime</c>); an
-    /// archive buffer must be written before that, or a crash could restart the stream past events
-    /// still in the buffer.
+    /// Longest <see cref="MaxAge"/> accepted, 10 minutes. A buffer holds its partition's checkpoint
+    /// (<c>ICheckpointHolds</c>), so a crash replays the partition from before the oldest buffered event:
+    /// the limit bounds that replay and the archive's lag, not correctness.
     /// </summary>
-    public static readonly TimeSpan MaxAgeLimit = TimeSpan.FromSeconds(20);
+    public static readonly TimeSpan MaxAgeLimit = TimeSpan.FromMinutes(10);
 
     /// <summary>Local mode: the archive's root directory; empty means <c>{DataDirectory}/archive</c>.</summary>
     public string Directory { get; set; } = "";
@@ -47,7 +46,7 @@ public sealed class ProcessingArchiveOptions
 
         if (MaxAge > MaxAgeLimit)
         {
-            yield return $"Pipeline:Archive:MaxAge {MaxAge} is longer than {MaxAgeLimit}: the stream checkpoints events after 30 s in cache, so a longer buffer could lose events in a crash; use at most 00:00:20.";
+            yield return $"Pipeline:Archive:MaxAge {MaxAge} is longer than {MaxAgeLimit}: a buffer holds its partition's checkpoint, and a crash replays the partition from its oldest event; use at most {MaxAgeLimit}.";
         }
 
         if (FlushCheckInterval <= TimeSpan.Zero || FlushCheckInterval > MaxAge)

@@ -14,8 +14,9 @@ public static class PipelineStreamsExtensions
 {
     /// <summary>
     /// How long a message stays in a receiver's cache at least, 30 s. Orleans checkpoints a partition
-    /// at the last purged message, so a stage that buffers events (the archive, up to
-    /// <c>Pipeline:Archive:MaxAge</c>, at most 20 s) must have written them before this passes.
+    /// at the last purged message (and, when a receiver stops, at what it delivered); a subscriber that
+    /// buffers what it received holds that checkpoint with <see cref="ICheckpointHolds"/> until it has
+    /// written it, however long that takes.
     /// </summary>
     public static readonly TimeSpan CacheMinTime = TimeSpan.FromSeconds(30);
 

@@ -8,7 +8,7 @@ public sealed class ProcessingConfigurationTests
     private const int ConfigurationExitCode = 78;
 
     [Theory]
-    [InlineData("--Pipeline:Archive:MaxAge=00:05:00", "Pipeline:Archive:MaxAge 00:05:00 is longer than 00:00:20")]
+    [InlineData("--Pipeline:Archive:MaxAge=00:11:00", "Pipeline:Archive:MaxAge 00:11:00 is longer than 00:10:00")]
     [InlineData("--Pipeline:Archive:MaxEvents=0", "Archive.MaxEvents 0 must be at least 1")]
     [InlineData("--Pipeline:Archive:FlushCheckInterval=00:00:00", "Pipeline:Archive:FlushCheckInterval 00:00:00 must be above 0")]
     [InlineData("--Pipeline:Processing:RetainedDeadLetters=-1", "Pipeline:Processing:RetainedDeadLetters -1 is out of range")]
