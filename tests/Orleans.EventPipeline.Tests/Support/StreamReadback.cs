@@ -7,7 +7,7 @@ namespace Orleans.EventPipeline.Tests.Support;
 internal sealed record StoredEvent(string Tenant, string BatchId, int Index, string Kind, string PartitionKey, byte[] Bytes);
 
 /// <summary>One dead letter as read back from the dead-letter messages.</summary>
-internal sealed record StoredDeadLetter(string Tenant, string BatchId, int Index, string Reason, byte[] Raw);
+internal sealed record StoredDeadLetter(string Tenant, string BatchId, int Index, string Reason, byte[] Raw, string Stage);
 
 /// <summary>
 /// Reads every pipeline message from the event hub with the real SDK consumer and decodes it
@@ -55,7 +55,12 @@ internal static class StreamReadback
     private static void Decode(Azure.Messaging.EventHubs.EventData data, List<StoredEvent> events, List<StoredDeadLetter> letters)
     {
         var properties = data.Properties;
-        var format = properties["ep-format"] as string;
+        // Messages not in the pipeline's format (written to the hub by other clients) are not events.
+        if (!properties.TryGetValue("ep-format", out var formatValue) || formatValue is not string format)
+        {
+            return;
+        }
+
         var tenant = (string)properties["ep-tenant"];
         var batch = (string)properties["ep-batch"];
         var body = data.EventBody.ToArray();
@@ -79,7 +84,7 @@ internal static class StreamReadback
             {
                 using var json = System.Text.Json.JsonDocument.Parse(line);
                 var root = json.RootElement;
-                letters.Add(new StoredDeadLetter(tenant, batch, root.GetProperty("index").GetInt32(), root.GetProperty("reason").GetString()!, root.GetProperty("raw").GetBytesFromBase64()));
+                letters.Add(new StoredDeadLetter(tenant, batch, root.GetProperty("index").GetInt32(), root.GetProperty("reason").GetString()!, root.GetProperty("raw").GetBytesFromBase64(), (string)properties["ep-stage"]));
             }
         }
     }
