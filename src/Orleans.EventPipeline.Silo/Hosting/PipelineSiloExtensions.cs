@@ -69,6 +69,7 @@ public static class PipelineSiloExtensions
         app.MapIngest();
         app.MapTenantAdmin();
         app.MapProcessingAdmin();
+        app.MapQuarantineAdmin();
         app.MapPipelineHealth();
         app.MapOrleansDashboard(routePrefix: "/dashboard");
         return app;

@@ -2,7 +2,7 @@ using Orleans.Streams;
 
 namespace Orleans.EventPipeline.Streaming.EventHubs;
 
-/// <summary>Delivers one decoded pipeline message (a raw or dead-letter batch) to stream consumers.</summary>
+/// <summary>Delivers one decoded pipeline message (a raw or dead-letter batch, or a quarantined message) to stream consumers.</summary>
 [GenerateSerializer, Immutable]
 public sealed class PipelineBatchContainer(StreamId streamId, StreamSequenceToken sequenceToken, object item) : IBatchContainer
 {

@@ -1,4 +1,7 @@
+using System.Text;
 using Azure.Messaging.EventHubs;
+using Microsoft.Extensions.Logging;
+using Orleans.EventPipeline.Streaming.Quarantine;
 using Orleans.EventPipeline.Streams;
 using Orleans.Providers.Streams.Common;
 using Orleans.Streaming.EventHubs;
@@ -10,9 +13,17 @@ namespace Orleans.EventPipeline.Streaming.EventHubs;
 /// Writes the pipeline's batches as open Event Hubs messages (docs/STREAM-FORMAT.md) instead of
 /// Orleans' internal serialization, so Stream Analytics, Capture or Kafka clients can read a tenant's
 /// events. Any other stream item type (users' own streams) keeps Orleans' default encoding.
+/// Reading, it never throws on a message: one it cannot decode (another client's, or corrupt) goes,
+/// whole, to the quarantine stream of its partition (<see cref="QuarantinedMessage"/>) and the
+/// partition moves on.
 /// </summary>
-public sealed class PipelineEventHubDataAdapter(Orleans.Serialization.Serializer serializer) : EventHubDataAdapter(serializer)
+public sealed partial class PipelineEventHubDataAdapter(Orleans.Serialization.Serializer serializer, ILogger<PipelineEventHubDataAdapter> logger)
+    : EventHubDataAdapter(serializer)
 {
+    private static readonly byte[] QuarantineNamespace = Encoding.UTF8.GetBytes(QuarantinedMessage.Namespace);
+
+    private readonly MessageInspector _inspector = new(serializer);
+
     public override EventData ToQueueMessage<T>(StreamId streamId, IEnumerable<T> events, StreamSequenceToken? token, Dictionary<string, object>? requestContext)
     {
         ArgumentNullException.ThrowIfNull(events);
@@ -31,6 +42,62 @@ public sealed class PipelineEventHubDataAdapter(Orleans.Serialization.Serializer
         return base.ToQueueMessage(streamId, items, token, requestContext);
     }
 
+    /// <summary>Where a message read from <paramref name="partition"/> is delivered: its own stream, or the partition's quarantine.</summary>
+    public override StreamPosition GetStreamPosition(string partition, EventData queueMessage)
+    {
+        ArgumentNullException.ThrowIfNull(queueMessage);
+        var token = new EventHubSequenceTokenV2(queueMessage.OffsetString, queueMessage.SequenceNumber, 0);
+        var reason = _inspector.Inspect(queueMessage, out var streamId);
+        if (reason is null)
+        {
+            return new StreamPosition(streamId, token);
+        }
+
+        LogQuarantined(logger, partition, queueMessage.SequenceNumber, queueMessage.OffsetString, queueMessage.Body.Length, reason);
+        return new StreamPosition(StreamId.Create(QuarantinedMessage.Namespace, partition), token);
+    }
+
+    /// <summary>The stream of a message with no partition known (Orleans itself asks <see cref="GetStreamPosition"/>); never throws.</summary>
+    public override StreamId GetStreamIdentity(EventData queueMessage)
+    {
+        ArgumentNullException.ThrowIfNull(queueMessage);
+        return _inspector.Inspect(queueMessage, out var streamId) is null ? streamId : StreamId.Create(QuarantinedMessage.Namespace, string.Empty);
+    }
+
+    public override CachedMessage FromQueueMessage(StreamPosition streamPosition, EventData queueMessage, DateTime dequeueTime, Func<int, ArraySegment<byte>> getSegment)
+    {
+        ArgumentNullException.ThrowIfNull(streamPosition);
+        ArgumentNullException.ThrowIfNull(queueMessage);
+        if (!IsQuarantine(streamPosition.StreamId))
+        {
+            return base.FromQueueMessage(streamPosition, queueMessage, dequeueTime, getSegment);
+        }
+
+        // Inspected again for its reason: only quarantined messages, which are rare, pay twice.
+        var reason = _inspector.Inspect(queueMessage, out _) ?? "it claims the quarantine stream";
+        return new CachedMessage
+        {
+            StreamId = streamPosition.StreamId,
+            SequenceNumber = queueMessage.SequenceNumber,
+            EventIndex = 0,
+            EnqueueTimeUtc = queueMessage.EnqueuedTime.UtcDateTime,
+            DequeueTimeUtc = dequeueTime,
+            Segment = QuarantineSegment.Encode(queueMessage, reason, getSegment),
+        };
+    }
+
+    public override IBatchContainer GetBatchContainer(ref CachedMessage cachedMessage)
+    {
+        var streamId = cachedMessage.StreamId;
+        if (IsQuarantine(streamId))
+        {
+            var quarantined = QuarantineSegment.Decode(cachedMessage, streamId.GetKeyAsString());
+            return new PipelineBatchContainer(streamId, new EventHubSequenceTokenV2(quarantined.Offset, quarantined.SequenceNumber, 0), quarantined);
+        }
+
+        return base.GetBatchContainer(ref cachedMessage);
+    }
+
     protected override IBatchContainer GetBatchContainer(EventHubMessage eventHubMessage)
     {
         ArgumentNullException.ThrowIfNull(eventHubMessage);
@@ -39,13 +106,20 @@ public sealed class PipelineEventHubDataAdapter(Orleans.Serialization.Serializer
             return base.GetBatchContainer(eventHubMessage);
         }
 
+        // GetStreamPosition decoded these same bytes with these same codecs when the message was read:
+        // a message reaching here decodes.
         var token = new EventHubSequenceTokenV2(eventHubMessage.Offset, eventHubMessage.SequenceNumber, 0);
         object item = (string)format switch
         {
             StreamMessageFormat.RawFormat => RawBatchCodec.FromMessage(eventHubMessage.Properties, eventHubMessage.Payload),
             StreamMessageFormat.DeadLetterFormat => DeadLetterCodec.FromMessage(eventHubMessage.Properties, eventHubMessage.Payload),
-            var unknown => throw new InvalidDataException($"Event Hubs message at offset {eventHubMessage.Offset} has unknown {StreamMessageFormat.FormatProperty} '{unknown}'."),
+            var unknown => throw new InvalidDataException($"Event Hubs message at offset {eventHubMessage.Offset} has unknown {StreamMessageFormat.FormatProperty} '{unknown}' but was not quarantined when read."),
         };
         return new PipelineBatchContainer(eventHubMessage.StreamId, token, item);
     }
+
+    private static bool IsQuarantine(StreamId streamId) => streamId.Namespace.Span.SequenceEqual(QuarantineNamespace);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Quarantined message {SequenceNumber} (offset {Offset}, {Bytes} bytes) of partition {Partition}: {Reason}. It is kept whole under GET /admin/v1/quarantine; the partition goes on")]
+    private static partial void LogQuarantined(ILogger logger, string partition, long sequenceNumber, string offset, int bytes, string reason);
 }

@@ -9,7 +9,10 @@ using Orleans.Streams;
 
 namespace Orleans.EventPipeline.Streaming.Hosting;
 
-/// <summary>Registers the pipeline's Event Hubs stream provider with its open message format.</summary>
+/// <summary>
+/// Registers the pipeline's Event Hubs stream provider with its open message format, its quarantine for
+/// messages it cannot decode, and delivery that is retried until the subscriber takes the message.
+/// </summary>
 public static class PipelineStreamsExtensions
 {
     /// <summary>
@@ -27,6 +30,14 @@ public static class PipelineStreamsExtensions
     /// cache near 1.1 GB at that rate.
     /// </summary>
     public static readonly TimeSpan CacheMaxRelativeAge = TimeSpan.FromSeconds(45);
+
+    /// <summary>
+    /// How long Orleans' pulling agent retries delivering one message to a subscriber before it calls the
+    /// failure handler and moves on to the next: never. Orleans' default (1 minute) skips the message
+    /// for good — a tenant's batch whose processing failed for a minute (an archive store outage) was
+    /// lost, and the checkpoint passed it. Retries back off from 1 s to 30 s (Orleans' delivery backoff).
+    /// </summary>
+    public static readonly TimeSpan MaxEventDeliveryTime = Timeout.InfiniteTimeSpan;
 
     /// <summary>
     /// Adds the <see cref="PipelineStreams.ProviderName"/> stream provider. Receivers start from the
@@ -51,6 +62,10 @@ public static class PipelineStreamsExtensions
         {
             configurator.ConfigureEventHub(builder => builder.Configure<IServiceProvider>((options, services) => configureConnection(options, services)));
             configurator.UseDataAdapter(static (services, _) => ActivatorUtilities.CreateInstance<PipelineEventHubDataAdapter>(services));
+            // Registered after AddEventHubStreams' own factory, so this one is resolved: it adds the failure handler.
+            configurator.ConfigureComponent<IQueueAdapterFactory>(PipelineEventHubAdapterFactory.Create);
+            // PostConfigure: whatever else configures the pulling agent, no message is given up on.
+            configurator.ConfigurePullingAgent(static builder => builder.PostConfigure(static agent => agent.MaxEventDeliveryTime = MaxEventDeliveryTime));
             configurator.ConfigurePartitionReceiver(static builder => builder.Configure(static options => options.StartFromNow = false));
             configureCheckpointer(configurator);
             configurator.ConfigureCacheEviction(static builder => builder.Configure(static eviction =>

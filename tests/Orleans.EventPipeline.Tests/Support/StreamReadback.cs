@@ -29,7 +29,11 @@ internal static class StreamReadback
     }
 
     /// <summary>Hands every message the hub holds right now to <paramref name="visit"/>, partition by partition.</summary>
-    public static async Task ForEachMessageAsync(string connectionString, Action<Azure.Messaging.EventHubs.EventData> visit)
+    public static Task ForEachMessageAsync(string connectionString, Action<Azure.Messaging.EventHubs.EventData> visit) =>
+        ForEachMessageAsync(connectionString, (_, data) => visit(data));
+
+    /// <summary>Hands every message the hub holds right now, with its partition id, to <paramref name="visit"/>.</summary>
+    public static async Task ForEachMessageAsync(string connectionString, Action<string, Azure.Messaging.EventHubs.EventData> visit)
     {
         await using var consumer = new EventHubConsumerClient(EventHubConsumerClient.DefaultConsumerGroupName, connectionString);
         using var cancellation = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -43,7 +47,7 @@ internal static class StreamReadback
 
             await foreach (var partitionEvent in consumer.ReadEventsFromPartitionAsync(partition, EventPosition.Earliest, cancellation.Token))
             {
-                visit(partitionEvent.Data);
+                visit(partition, partitionEvent.Data);
                 if (partitionEvent.Data.SequenceNumber >= properties.LastEnqueuedSequenceNumber)
                 {
                     break;

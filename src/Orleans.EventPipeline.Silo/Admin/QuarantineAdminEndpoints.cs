@@ -1,0 +1,52 @@
+using Orleans.EventPipeline.Grains.Quarantine;
+using Orleans.EventPipeline.Processing.Archive;
+using Orleans.EventPipeline.Streams;
+
+namespace Orleans.EventPipeline.Silo.Admin;
+
+/// <summary>
+/// The hub's quarantine under <c>/admin/v1/quarantine</c>: messages on the event hub the pipeline could not
+/// decode (another client's, or corrupt), kept whole with their position. Behind the admin key.
+/// </summary>
+public static class QuarantineAdminEndpoints
+{
+    // Each listed message is one object read from the store, body included: a page is bounded.
+    private const int DefaultLimit = 100;
+    private const int MaxLimit = 1000;
+
+    public static IEndpointRouteBuilder MapQuarantineAdmin(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/admin/v1/quarantine").AddEndpointFilter(AdminApi.RequireAdminKey);
+        group.MapGet("/", ListAsync);
+        group.MapGet("/{partition}/{sequenceNumber:long}", DownloadAsync);
+        return endpoints;
+    }
+
+    private static async Task<IResult> ListAsync(int? skip, int? limit, IArchiveStore store, CancellationToken cancellationToken)
+    {
+        if (skip < 0 || limit is < 1 or > MaxLimit)
+        {
+            return Results.Problem(statusCode: 400, title: "invalid_page", detail: $"skip must be 0 or more and limit from 1 to {MaxLimit} (default {DefaultLimit}).");
+        }
+
+        var names = await QuarantineStore.ListNamesAsync(store, cancellationToken);
+        var messages = new List<QuarantinedMessage>();
+        await foreach (var message in QuarantineStore.ReadAsync(store, names, skip ?? 0, limit ?? DefaultLimit, cancellationToken))
+        {
+            messages.Add(message);
+        }
+
+        return Results.Ok(new QuarantineListing(names.Count, skip ?? 0, messages));
+    }
+
+    private static async Task<IResult> DownloadAsync(string partition, long sequenceNumber, IArchiveStore store, CancellationToken cancellationToken)
+    {
+        var message = await QuarantineStore.ReadAsync(store, QuarantineStore.NameOf(partition, sequenceNumber), cancellationToken);
+        return message is null
+            ? Results.Problem(statusCode: 404, title: "not_quarantined", detail: $"No message {sequenceNumber} of partition '{partition}' is in the quarantine.")
+            : Results.File(message.Body.ToArray(), "application/octet-stream", $"partition-{partition}-{sequenceNumber}.bin");
+    }
+}
+
+/// <summary>Answer of <c>GET /admin/v1/quarantine</c>: how many messages are kept, and a page of them by partition and sequence number.</summary>
+public sealed record QuarantineListing(int Total, int Skip, IReadOnlyList<QuarantinedMessage> Messages);

@@ -1,0 +1,54 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using Orleans.EventPipeline.Streaming.Delivery;
+using Orleans.Statistics;
+using Orleans.Streaming.EventHubs;
+using Orleans.Streams;
+
+namespace Orleans.EventPipeline.Streaming.EventHubs;
+
+/// <summary>
+/// Orleans' Event Hubs adapter factory with the pipeline's <see cref="PipelineStreamFailureHandler"/>
+/// instead of Orleans' default, which ignores failures silently.
+/// </summary>
+public sealed class PipelineEventHubAdapterFactory(
+    string name,
+    EventHubOptions ehOptions,
+    EventHubReceiverOptions receiverOptions,
+    EventHubStreamCachePressureOptions cacheOptions,
+    StreamCacheEvictionOptions cacheEvictionOptions,
+    StreamStatisticOptions statisticOptions,
+    IEventHubDataAdapter dataAdapter,
+    IServiceProvider serviceProvider,
+    ILoggerFactory loggerFactory,
+    IEnvironmentStatisticsProvider environmentStatisticsProvider)
+    : EventHubAdapterFactory(name, ehOptions, receiverOptions, cacheOptions, cacheEvictionOptions, statisticOptions, dataAdapter, serviceProvider, loggerFactory, environmentStatisticsProvider)
+{
+    public override void Init()
+    {
+        var handler = Task.FromResult<IStreamFailureHandler>(new PipelineStreamFailureHandler(this.serviceProvider.GetRequiredService<ILogger<PipelineStreamFailureHandler>>()));
+        StreamFailureHandlerFactory = _ => handler;
+        base.Init();
+    }
+
+    /// <summary>Builds the factory from the provider's named options, as <see cref="EventHubAdapterFactory.Create"/> does.</summary>
+    public static new PipelineEventHubAdapterFactory Create(IServiceProvider services, string name)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var dataAdapter = services.GetKeyedService<IEventHubDataAdapter>(name)
+            ?? services.GetService<IEventHubDataAdapter>()
+            ?? ActivatorUtilities.CreateInstance<PipelineEventHubDataAdapter>(services);
+        var factory = ActivatorUtilities.CreateInstance<PipelineEventHubAdapterFactory>(
+            services,
+            name,
+            services.GetOptionsByName<EventHubOptions>(name),
+            services.GetOptionsByName<EventHubReceiverOptions>(name),
+            services.GetOptionsByName<EventHubStreamCachePressureOptions>(name),
+            services.GetOptionsByName<StreamCacheEvictionOptions>(name),
+            services.GetOptionsByName<StreamStatisticOptions>(name),
+            dataAdapter);
+        factory.Init();
+        return factory;
+    }
+}
