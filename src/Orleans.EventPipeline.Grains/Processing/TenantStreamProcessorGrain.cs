@@ -102,6 +102,14 @@ public sealed partial class TenantStreamProcessorGrain(
             return;
         }
 
+        if (!_holdingCheckpoint)
+        {
+            // The raw stream's checkpoint waits before this batch until it is archived or dead-lettered,
+            // also while its delivery fails and is retried.
+            checkpointHolds.Hold(StreamId.Create(PipelineStreams.Raw, StreamKey), token!, this);
+            _holdingCheckpoint = true;
+        }
+
         var handledBefore = sequence <= state.State.ArchivedThrough && sequence <= state.State.DeadLetteredThrough;
         var repeated = default(HandledEvents);
         if (batch is { Keyed: true, UncertainSince: { } since } && !handledBefore)
@@ -112,6 +120,7 @@ public sealed partial class TenantStreamProcessorGrain(
             {
                 LogRepeatDropped(logger, StreamKey, batch.BatchId, batch.FirstIndex, batch.Count);
                 _lastDelivered = sequence;
+                ReleaseCheckpointWhenClean();
                 return;
             }
         }
@@ -147,15 +156,9 @@ public sealed partial class TenantStreamProcessorGrain(
             }
         }
 
-        if (!_holdingCheckpoint && (_writer!.BufferedEvents > 0 || _keyed!.PendingCount > 0))
-        {
-            // The raw stream's checkpoint waits here until the buffer and the keyed index are durable.
-            checkpointHolds.Hold(StreamId.Create(PipelineStreams.Raw, StreamKey), token!, this);
-            _holdingCheckpoint = true;
-        }
-
         // Only now: should the publish above throw, the agent delivers the batch again and it is published then.
         _lastDelivered = sequence;
+        ReleaseCheckpointWhenClean();
     }
 
     private async Task SendDeadLettersAsync(RawEventBatch batch, string stage, IReadOnlyList<DeadLetter> letters)
