@@ -10,10 +10,14 @@ public interface IPartitionLog : IAsyncDisposable
     /// <summary>
     /// Appends <paramref name="payloads"/> as consecutive records. Completes only after the records
     /// are fsync'd; concurrent callers share one fsync (group commit). After an I/O error the task
-    /// faults and every later append faults too, until the log is reopened.
+    /// faults with <see cref="PartitionLogFailedException"/>, and so does every append until the log
+    /// has recovered on its own (see <see cref="Health"/>); nothing of a faulted append is ever stored.
     /// The caller keeps ownership of the payload buffers; the log copies them before returning.
     /// </summary>
     ValueTask<AppendResult> AppendAsync(IReadOnlyList<ReadOnlyMemory<byte>> payloads, CancellationToken cancellationToken = default);
+
+    /// <summary>Whether appends are accepted now, and if not why and since when.</summary>
+    PartitionLogHealth Health { get; }
 
     /// <summary>A snapshot of the committed (fsync'd) state.</summary>
     PartitionLogInfo Info { get; }

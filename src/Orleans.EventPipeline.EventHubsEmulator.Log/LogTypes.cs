@@ -43,5 +43,21 @@ public readonly record struct LogPosition(LogPositionKind Kind, long Value, bool
 /// <summary>A record failed its checksum or framing check; the log never serves it as valid data.</summary>
 public sealed class LogCorruptionException(string message) : IOException(message);
 
-/// <summary>The log hit an I/O error and refuses writes until it is reopened.</summary>
-public sealed class PartitionLogFailedException(string message, Exception? innerException) : IOException(message, innerException);
+/// <summary>
+/// An append was refused: a write or fsync of the log failed (a full disk, an I/O error), or the log
+/// is still recovering from one. Nothing of the refused append is acknowledged or ever served.
+/// </summary>
+public sealed class PartitionLogFailedException(string message, Exception? innerException, bool outOfSpace) : IOException(message, innerException)
+{
+    /// <summary>The file system reported no space (ENOSPC, EDQUOT): appends resume once space is freed.</summary>
+    public bool OutOfSpace { get; } = outOfSpace;
+}
+
+/// <summary>
+/// Whether the log accepts appends now. When it does not, <see cref="Reason"/> says why and
+/// <see cref="Since"/> when the failure began; the log keeps trying to recover on its own.
+/// </summary>
+public sealed record PartitionLogHealth(bool CanAppend, string? Reason, DateTimeOffset? Since, bool OutOfSpace)
+{
+    public static PartitionLogHealth Writable { get; } = new(true, null, null, false);
+}

@@ -28,12 +28,18 @@ public sealed partial class PartitionLog
     [LoggerMessage(8, LogLevel.Information, "Retention deleted segment {Path} (records up to sequence number {LastSequenceNumber}) for {Reason}")]
     internal static partial void LogSegmentDeleted(ILogger logger, string path, long lastSequenceNumber, string reason);
 
-    [LoggerMessage(9, LogLevel.Error, "Writing segment {Path} at byte {Position} failed; the partition log refuses appends until it is reopened")]
-    internal static partial void LogWriteFailed(ILogger logger, Exception exception, string path, long position);
+    [LoggerMessage(9, LogLevel.Error, "Writing segment {Path} at byte {Position} failed; the partition log refuses appends and {Recovery}")]
+    internal static partial void LogWriteFailed(ILogger logger, Exception exception, string path, long position, string recovery);
 
-    [LoggerMessage(10, LogLevel.Warning, "Could not truncate segment {Path} back to its committed {Length} bytes after a write failure; recovery at the next open handles the tail")]
+    [LoggerMessage(10, LogLevel.Warning, "Could not cut segment {Path} back to its committed {Length} bytes after a write failure; the next recovery attempt tries again")]
     internal static partial void LogTruncateAfterFailureFailed(ILogger logger, Exception exception, string path, long length);
 
     [LoggerMessage(11, LogLevel.Warning, "Retention of partition log {Directory} failed; it runs again after the next segment roll or retention interval, and a segment file it could not delete is deleted after the log is reopened")]
     internal static partial void LogRetentionFailed(ILogger logger, Exception exception, string directory);
+
+    [LoggerMessage(12, LogLevel.Debug, "Partition log {Directory} still refuses appends: a recovery attempt failed")]
+    internal static partial void LogRecoveryFailed(ILogger logger, Exception exception, string directory);
+
+    [LoggerMessage(13, LogLevel.Warning, "Partition log {Directory} recovered from the write failure of {Since:O} and accepts appends again")]
+    internal static partial void LogRecovered(ILogger logger, string directory, DateTimeOffset since);
 }

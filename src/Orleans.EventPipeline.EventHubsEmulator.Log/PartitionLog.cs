@@ -72,6 +72,12 @@ public sealed partial class PartitionLog : IPartitionLog
     /// <summary>Segment files currently retained, the active one included.</summary>
     public int SegmentCount => _segments.Snapshot.Length;
 
+    /// <summary>
+    /// Whether appends are accepted now. After a write or fsync failure it says why and since when
+    /// until a recovery attempt succeeds (every <see cref="PartitionLogOptions.FailureRetryInterval"/>).
+    /// </summary>
+    public PartitionLogHealth Health => _writer.Health;
+
     /// <summary>No scheduled retention pass is queued or running.</summary>
     internal bool RetentionIdle => _retention.IsIdle;
 

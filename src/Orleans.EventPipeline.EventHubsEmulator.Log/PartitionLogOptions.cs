@@ -41,7 +41,14 @@ public sealed class PartitionLogOptions
     /// <summary>Bytes of recently committed records kept in memory for tailing readers; default 16 MiB. 0 disables the cache.</summary>
     public long TailCacheBytes { get; set; } = 16L * 1024 * 1024;
 
-    /// <summary>Clock for enqueued times and retention; tests pass a fake one.</summary>
+    /// <summary>
+    /// After a write or fsync failed (a full disk, an I/O error), how often the log tries to recover:
+    /// cut the refused bytes, write and fsync a probe, re-verify the committed tail; default 1 second.
+    /// Appends are refused until one attempt succeeds, then accepted again without a reopen.
+    /// </summary>
+    public TimeSpan FailureRetryInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Clock for enqueued times, retention and recovery attempts; tests pass a fake one.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
     /// <summary>Opens segment files; tests pass a fault-injecting factory.</summary>
@@ -69,6 +76,11 @@ public sealed class PartitionLogOptions
         if (RetentionCheckInterval <= TimeSpan.Zero && RetentionCheckInterval != Timeout.InfiniteTimeSpan)
         {
             failures.Add($"{nameof(PartitionLogOptions)}.{nameof(RetentionCheckInterval)} is {RetentionCheckInterval}; set a positive interval such as 00:01:00, or Timeout.InfiniteTimeSpan to disable the timer.");
+        }
+
+        if (FailureRetryInterval <= TimeSpan.Zero || FailureRetryInterval > TimeSpan.FromHours(1))
+        {
+            failures.Add($"{nameof(PartitionLogOptions)}.{nameof(FailureRetryInterval)} is {FailureRetryInterval}; set a positive interval up to 01:00:00 (the default is 00:00:01).");
         }
 
         if (MaxRecordBytes is < 1 or > RecordHeader.MaxPayloadLength)

@@ -4,29 +4,40 @@ namespace Orleans.EventPipeline.EventHubsEmulator.Log.Tests;
 
 public sealed class IoFaultTests
 {
+    private static readonly PartitionLogOptions Options = new() { FailureRetryInterval = TimeSpan.FromMilliseconds(20) };
+
     [Fact]
-    public async Task AppendAsync_WriteFails_FaultsThatAppendAndEveryLaterOne()
+    public async Task AppendAsync_WriteFails_RefusesAppendsWhileFailingAndKeepsReadersWaiting()
     {
         using var directory = new TempDirectory();
         using var files = new FaultInjectingFileFactory();
-        await using (var log = await PartitionLog.OpenAsync(directory.Path, new PartitionLogOptions { FileFactory = files }))
+        await using (var log = await PartitionLog.OpenAsync(directory.Path, new PartitionLogOptions { FileFactory = files, FailureRetryInterval = Options.FailureRetryInterval }))
         {
             await log.AppendAsync(Payloads.Batch(0, 5, 100));
+            var reader = log.WaitForRecordAsync(5).AsTask();
             files.FailWrites = true;
 
             var failure = await Assert.ThrowsAsync<PartitionLogFailedException>(async () => await log.AppendAsync(Payloads.Batch(5, 5, 100)));
             Assert.IsType<IOException>(failure.InnerException);
+            Assert.False(failure.OutOfSpace);
+            Assert.False(log.Health.CanAppend);
+            Assert.Contains("Injected write fault", log.Health.Reason, StringComparison.Ordinal);
 
-            files.FailWrites = false;
+            // Recovery attempts fail while the fault lasts, and so does every append meanwhile.
+            await LogTesting.WaitUntilAsync(() => files.FaultCount >= 3);
             await Assert.ThrowsAsync<PartitionLogFailedException>(async () => await log.AppendAsync(Payloads.One(10, 100)));
             Assert.Equal(4, log.Info.LastSequenceNumber);
             LogTesting.AssertRecords(await LogTesting.ReadAllAsync(log), 0, 5, 100);
-            await Assert.ThrowsAsync<PartitionLogFailedException>(async () => await log.WaitForRecordAsync(5).AsTask().WaitAsync(LogTesting.Timeout));
+            Assert.False(reader.IsCompleted);
+
+            files.FailWrites = false;
+            await LogTesting.WaitUntilAsync(() => log.Health.CanAppend);
+            Assert.Equal(5, (await log.AppendAsync(Payloads.One(5, 100))).FirstSequenceNumber);
+            await reader.WaitAsync(LogTesting.Timeout);
         }
 
         await using var reopened = await PartitionLog.OpenAsync(directory.Path);
-        LogTesting.AssertRecords(await LogTesting.ReadAllAsync(reopened), 0, 5, 100);
-        Assert.Equal(5, (await reopened.AppendAsync(Payloads.One(5, 100))).FirstSequenceNumber);
+        LogTesting.AssertRecords(await LogTesting.ReadAllAsync(reopened), 0, 6, 100);
     }
 
     [Fact]
@@ -34,7 +45,7 @@ public sealed class IoFaultTests
     {
         using var directory = new TempDirectory();
         using var files = new FaultInjectingFileFactory();
-        await using (var log = await PartitionLog.OpenAsync(directory.Path, new PartitionLogOptions { FileFactory = files }))
+        await using (var log = await PartitionLog.OpenAsync(directory.Path, new PartitionLogOptions { FileFactory = files, FailureRetryInterval = Options.FailureRetryInterval }))
         {
             await log.AppendAsync(Payloads.Batch(0, 3, 100));
             files.FailFlushes = true;
@@ -55,6 +66,7 @@ public sealed class IoFaultTests
             LogTesting.AssertRecords(await LogTesting.ReadAllAsync(log), 0, 3, 100);
         }
 
+        // The refused records were written whole before their fsync failed: they must be gone.
         await using var reopened = await PartitionLog.OpenAsync(directory.Path);
         LogTesting.AssertRecords(await LogTesting.ReadAllAsync(reopened), 0, 3, 100);
     }

@@ -6,6 +6,7 @@ using Orleans.EventPipeline.EventHubsEmulator.Log.Diagnostics;
 using Orleans.EventPipeline.EventHubsEmulator.Log.Format;
 using Orleans.EventPipeline.EventHubsEmulator.Log.Reading;
 using Orleans.EventPipeline.EventHubsEmulator.Log.Segments;
+using Orleans.EventPipeline.EventHubsEmulator.Log.Storage;
 
 namespace Orleans.EventPipeline.EventHubsEmulator.Log.Commit;
 
@@ -14,11 +15,18 @@ namespace Orleans.EventPipeline.EventHubsEmulator.Log.Commit;
 /// wait; one writer loop swaps the pending batch out, writes it with one positional write,
 /// fsyncs once, publishes the new committed state and only then completes every waiter of the
 /// batch. While that fsync runs the next batch fills, so concurrent appends share fsyncs.
-/// After an I/O error the writer stops for good: every waiting and later append faults with the
-/// same <see cref="PartitionLogFailedException"/> and nothing unsynced is ever acknowledged.
+/// After a write or fsync error (a full disk, an I/O error) every waiting append faults with a
+/// <see cref="PartitionLogFailedException"/>, the refused bytes are cut off, and appends are refused
+/// until a recovery attempt (every <see cref="PartitionLogOptions.FailureRetryInterval"/>) proves the
+/// disk takes a write and an fsync again; then the log goes on without a reopen. Nothing unsynced is
+/// ever acknowledged, and nothing refused is ever stored: the next accepted append reuses the
+/// refused records' sequence numbers and offsets and overwrites their place.
 /// </summary>
 internal sealed class GroupCommitWriter
 {
+    /// <summary>64 KiB: sixteen 4 KiB pages, enough to show the file system allocates space again, small enough to cost nothing.</summary>
+    private const int ProbeBytes = 64 * 1024;
+
     private readonly Lock _gate = new();
     private readonly SegmentSet _segments;
     private readonly TailCache _cache;
@@ -37,7 +45,11 @@ internal sealed class GroupCommitWriter
     private long _nextOffset;
     private long _lastEnqueuedTimeMs;
     private long _nextIndexOffset;
+    private readonly TaskCompletionSource _closed = NewSignal();
     private PartitionLogFailedException? _failure;
+    private bool _recoverable;
+    private bool _refusedBytesCut = true;
+    private PartitionLogHealth _health = PartitionLogHealth.Writable;
     private bool _closing;
     private Task _loop = Task.CompletedTask;
 
@@ -63,11 +75,12 @@ internal sealed class GroupCommitWriter
         _nextSequenceNumber = recovered.NextSequenceNumber;
         _nextOffset = nextOffset;
         _lastEnqueuedTimeMs = recovered.LastEnqueuedTimeMs;
-        var active = segments.Active;
-        _nextIndexOffset = active.Index.Count == 0 ? long.MinValue : active.Index.Entries[^1].Offset + options.IndexIntervalBytes;
+        _nextIndexOffset = NextIndexOffset(segments.Active, options.IndexIntervalBytes);
     }
 
     public CommittedState Committed => Volatile.Read(ref _committed);
+
+    public PartitionLogHealth Health => Volatile.Read(ref _health);
 
     /// <summary>Completes at the next commit; faulted once the log failed or closed.</summary>
     public Task CommitSignal => Volatile.Read(ref _commitSignal).Task;
@@ -89,14 +102,14 @@ internal sealed class GroupCommitWriter
         var completion = new TaskCompletionSource<AppendResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_gate)
         {
-            if (_failure is not null)
-            {
-                return ValueTask.FromException<AppendResult>(_failure);
-            }
-
             if (_closing)
             {
                 return ValueTask.FromException<AppendResult>(new ObjectDisposedException(nameof(PartitionLog), $"Partition log '{_directory}' is closed."));
+            }
+
+            if (_failure is not null)
+            {
+                return ValueTask.FromException<AppendResult>(_failure);
             }
 
             // Enqueued times never go backwards, even if the clock does, so the index can binary-search them.
@@ -138,31 +151,54 @@ internal sealed class GroupCommitWriter
         }
 
         _wake.Writer.TryComplete();
+        _closed.TrySetResult();
         await _loop;
         Volatile.Read(ref _commitSignal).TrySetException(new ObjectDisposedException(nameof(PartitionLog), $"Partition log '{_directory}' is closed."));
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    private static long NextIndexOffset(Segment active, int indexIntervalBytes) =>
+        active.Index.Count == 0 ? long.MinValue : active.Index.Entries[^1].Offset + indexIntervalBytes;
+
     private async Task RunAsync()
     {
         while (true)
         {
+            if (Volatile.Read(ref _failure) is not null)
+            {
+                if (!_recoverable || !await WaitBeforeRecoveryAsync())
+                {
+                    CutRefusedBytesBeforeClosing();
+                    return;
+                }
+
+                TryRecover();
+                continue;
+            }
+
             var more = await _wake.Reader.WaitToReadAsync();
             _wake.Reader.TryRead(out _);
             while (TryTakePending(out var batch))
             {
                 if (!Commit(batch))
                 {
-                    return;
+                    break;
                 }
             }
 
-            if (!more)
+            if (!more && Volatile.Read(ref _failure) is null)
             {
                 return;
             }
         }
+    }
+
+    /// <summary>Waits one retry interval; false once the log is closing.</summary>
+    private async Task<bool> WaitBeforeRecoveryAsync()
+    {
+        var retry = Task.Delay(_options.FailureRetryInterval, _options.TimeProvider);
+        return await Task.WhenAny(retry, _closed.Task) == retry;
     }
 
     private bool TryTakePending(out CommitBatch batch)
@@ -202,7 +238,7 @@ internal sealed class GroupCommitWriter
         }
         catch (Exception exception)
         {
-            Fail(segment, position, batch, exception);
+            Fail(segment, position, batch, exception, recoverable: true);
             return false;
         }
 
@@ -220,8 +256,9 @@ internal sealed class GroupCommitWriter
         catch (Exception exception)
         {
             // Publishing is in-memory only; failing here is a bug, but the log must still stop
-            // rather than leave appenders waiting forever.
-            Fail(segment, position, batch, exception);
+            // rather than leave appenders waiting forever. The in-memory state may be half
+            // updated, so only a reopen (which rebuilds it from the files) is safe.
+            Fail(segment, position, batch, exception, recoverable: false);
             return false;
         }
     }
@@ -261,34 +298,161 @@ internal sealed class GroupCommitWriter
         Interlocked.Exchange(ref _commitSignal, NewSignal()).TrySetResult();
     }
 
-    private void Fail(Segment segment, long position, CommitBatch batch, Exception exception)
+    private void Fail(Segment segment, long position, CommitBatch batch, Exception exception, bool recoverable)
     {
+        var outOfSpace = StorageErrors.IsOutOfSpace(exception);
         var failure = new PartitionLogFailedException(
-            $"Partition log '{_directory}' failed to write or fsync segment file '{segment.Path}' at byte {position}; " +
-            "none of the failed batch's records were acknowledged. Appends fail until the log is reopened, which recovers the durable prefix.",
-            exception);
+            $"Partition log '{_directory}' could not write or fsync segment file '{segment.Path}' at byte {position}: {exception.Message} " +
+            (recoverable
+                ? $"Nothing of the failed append was acknowledged or stored. Appends are refused until the log recovers (it retries every {_options.FailureRetryInterval.TotalSeconds:0.###} s{(outOfSpace ? ", once disk space is freed" : string.Empty)})."
+                : "Nothing of the failed append was acknowledged. Appends are refused until the log is reopened."),
+            exception,
+            outOfSpace);
         CommitBatch pending;
         lock (_gate)
         {
             _failure = failure;
+            _recoverable = recoverable;
             pending = _pending;
+            if (recoverable)
+            {
+                // Every queued record was numbered after the refused batch; the next accepted
+                // append takes the refused batch's sequence numbers and offsets instead.
+                var active = _segments.Active;
+                _nextSequenceNumber = _committed.NextSequenceNumber;
+                _nextOffset = active.BaseOffset + active.Length;
+                _nextIndexOffset = NextIndexOffset(active, _options.IndexIntervalBytes);
+            }
         }
 
-        PartitionLog.LogWriteFailed(_logger, exception, segment.Path, position);
-        try
-        {
-            // Best effort: drop the bytes of the failed batch so a reopen does not find records
-            // whose appends were reported as failed.
-            segment.File.SetLength(segment.Length);
-        }
-        catch (Exception truncateException)
-        {
-            PartitionLog.LogTruncateAfterFailureFailed(_logger, truncateException, segment.Path, segment.Length);
-        }
+        Volatile.Write(ref _health, new PartitionLogHealth(false, failure.Message, _options.TimeProvider.GetUtcNow(), outOfSpace));
+        PartitionLog.LogWriteFailed(_logger, exception, segment.Path, position, recoverable ? "retries on its own" : "must be reopened");
 
+        // Cut the refused bytes and make the cut durable before anyone hears of the failure, so a
+        // crash now cannot bring back, as stored, records whose appends are reported as failed.
+        _refusedBytesCut = TryCutRefusedBytes(segment);
         FaultWaiters(batch, failure);
         FaultWaiters(pending, failure);
-        Volatile.Read(ref _commitSignal).TrySetException(failure);
+        lock (_gate)
+        {
+            _spare ??= batch;
+        }
+
+        if (!recoverable)
+        {
+            Volatile.Read(ref _commitSignal).TrySetException(failure);
+        }
+    }
+
+    private bool TryCutRefusedBytes(Segment segment)
+    {
+        try
+        {
+            CutToCommittedLength(segment);
+            return true;
+        }
+        catch (Exception exception)
+        {
+            PartitionLog.LogTruncateAfterFailureFailed(_logger, exception, segment.Path, segment.Length);
+            return false;
+        }
+    }
+
+    private static void CutToCommittedLength(Segment segment)
+    {
+        segment.File.SetLength(segment.Length);
+        segment.File.FlushToDisk();
+    }
+
+    /// <summary>
+    /// One recovery attempt, on the writer loop while appends are refused: cut the refused bytes,
+    /// prove the disk takes a write and an fsync again with a probe at the tail (then cut it off),
+    /// and re-read the committed tail. Only if every step succeeds are appends accepted again.
+    /// </summary>
+    /// <remarks>
+    /// A failed fsync may have left the failed bytes marked clean in the page cache though they
+    /// never reached the disk, and retrying the fsync then reports success: so the failed bytes
+    /// are never fsync'd again and trusted, they are cut and later rewritten from scratch. The
+    /// committed bytes before them were confirmed by earlier successful fsyncs. The segment keeps
+    /// its handle: positional I/O has no user-space buffer or file position to poison, and Linux
+    /// reports a writeback error once per open file, so a new handle would not learn more.
+    /// </remarks>
+    private void TryRecover()
+    {
+        var segment = _segments.Active;
+        try
+        {
+            CutToCommittedLength(segment);
+            _refusedBytesCut = true;
+            WriteProbe(segment);
+            VerifyCommittedTail(segment);
+        }
+        catch (Exception exception)
+        {
+            var health = Health;
+            Volatile.Write(ref _health, health with { Reason = $"{_failure?.Message} Last recovery attempt: {exception.Message}", OutOfSpace = health.OutOfSpace || StorageErrors.IsOutOfSpace(exception) });
+            PartitionLog.LogRecoveryFailed(_logger, exception, _directory);
+            return;
+        }
+
+        var since = Health.Since;
+        lock (_gate)
+        {
+            _failure = null;
+        }
+
+        Volatile.Write(ref _health, PartitionLogHealth.Writable);
+        PartitionLog.LogRecovered(_logger, _directory, since ?? _options.TimeProvider.GetUtcNow());
+    }
+
+    /// <summary>
+    /// Writes <see cref="ProbeBytes"/> zero bytes after the committed end, fsyncs, and cuts them
+    /// off again. A crash in between leaves zeros after the last record: a torn tail, cut at open.
+    /// </summary>
+    private void WriteProbe(Segment segment)
+    {
+        var probe = _pool.Rent(ProbeBytes);
+        try
+        {
+            Array.Clear(probe, 0, ProbeBytes);
+            segment.File.Write(probe.AsSpan(0, ProbeBytes), segment.Length);
+            segment.File.FlushToDisk();
+        }
+        finally
+        {
+            _pool.Return(probe);
+            CutToCommittedLength(segment);
+        }
+    }
+
+    /// <summary>Re-reads the records after the segment's last index entry and checks each (framing, position, checksum).</summary>
+    private static void VerifyCommittedTail(Segment segment)
+    {
+        if (segment.IsEmpty)
+        {
+            return;
+        }
+
+        using var cursor = new RecordCursor(segment, segment.Index.Entries[^1], segment.Length);
+        var last = -1L;
+        while (cursor.MoveNext())
+        {
+            last = cursor.Current.SequenceNumber;
+        }
+
+        if (last != segment.LastSequenceNumber)
+        {
+            throw new LogCorruptionException($"The committed tail of segment file '{segment.Path}' ends at sequence number {last}, not {segment.LastSequenceNumber}.");
+        }
+    }
+
+    private void CutRefusedBytesBeforeClosing()
+    {
+        if (!_refusedBytesCut)
+        {
+            // Last chance: refused bytes left at the tail would be recovered at the next open as if stored.
+            _refusedBytesCut = TryCutRefusedBytes(_segments.Active);
+        }
     }
 
     private static void FaultWaiters(CommitBatch batch, PartitionLogFailedException failure)

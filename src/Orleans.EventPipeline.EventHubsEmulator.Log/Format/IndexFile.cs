@@ -52,13 +52,22 @@ internal static class IndexFile
         BinaryPrimitives.WriteUInt64LittleEndian(span[8..], Checksum(span));
 
         var temporary = path + ".tmp";
-        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        try
         {
-            stream.Write(bytes);
-            stream.Flush(flushToDisk: true);
-        }
+            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                stream.Write(bytes);
+                stream.Flush(flushToDisk: true);
+            }
 
-        File.Move(temporary, path, overwrite: true);
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            // On a full disk a half-written temporary file would only hold on to space; the roll is retried.
+            File.Delete(temporary);
+            throw;
+        }
     }
 
     public static bool TryRead(string path, long segmentLength, out IndexFileContents contents)

@@ -37,9 +37,32 @@ internal static class EmulatorErrors
         Description = $"The message of {size} bytes is larger than the maximum allowed size of {limit} bytes (EmulatorOptions.MaxMessageSizeBytes).",
     };
 
+    public static readonly AmqpSymbol ServerBusy = "com.microsoft:server-busy";
+
     public static Microsoft.Azure.Amqp.Framing.Error StoreFailed(string entity, string detail) => new()
     {
         Condition = AmqpErrorCode.InternalError,
         Description = $"The events could not be stored in '{entity}': {detail}",
+    };
+
+    /// <summary>
+    /// The partition's disk is full. amqp:resource-limit-exceeded becomes a non-transient
+    /// EventHubsException (QuotaExceeded), so the SDK fails the send at once instead of holding the
+    /// caller through its retries; nothing was stored, and the caller may retry later.
+    /// </summary>
+    public static Microsoft.Azure.Amqp.Framing.Error StoreFull(string entity, string detail) => new()
+    {
+        Condition = AmqpErrorCode.ResourceLimitExceeded,
+        Description = $"The events could not be stored in '{entity}': its disk is full. Nothing of this transfer was stored; retry once space is freed. {detail}",
+    };
+
+    /// <summary>
+    /// The partition's log cannot write for another I/O reason and is recovering. server-busy becomes a
+    /// transient EventHubsException (ServiceBusy), which the SDK retries with backoff.
+    /// </summary>
+    public static Microsoft.Azure.Amqp.Framing.Error StoreUnavailable(string entity, string detail) => new()
+    {
+        Condition = ServerBusy,
+        Description = $"The events could not be stored in '{entity}': the partition's storage failed and is recovering. Nothing of this transfer was stored; retry later. {detail}",
     };
 }

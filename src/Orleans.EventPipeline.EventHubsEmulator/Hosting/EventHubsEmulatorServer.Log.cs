@@ -8,6 +8,9 @@ public sealed partial class EventHubsEmulatorServer
     [LoggerMessage(Level = LogLevel.Information, Message = "Event Hubs emulator listening on {Endpoint} with {HubCount} hub(s), data in {DataDirectory}")]
     private static partial void LogStarted(ILogger logger, IPEndPoint endpoint, int hubCount, string dataDirectory);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "Closing partition logs failed while the Event Hubs emulator stopped; the next start recovers them")]
+    private static partial void LogCloseFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Event Hubs emulator stopped")]
     private static partial void LogStopped(ILogger logger);
 

@@ -73,6 +73,16 @@ public sealed partial class EventHubsEmulatorServer : IAsyncDisposable
         return $"Endpoint=sb://{host}:{Endpoint.Port};SharedAccessKeyName={keyName};SharedAccessKey={key};UseDevelopmentEmulator=true;{entityPath}";
     }
 
+    /// <summary>
+    /// Every partition of every hub with whether it accepts appends now: after a write or fsync failure
+    /// (a full disk) a partition refuses them, with the reason, until its log has recovered on its own.
+    /// Empty while the server is not running.
+    /// </summary>
+    public IReadOnlyList<EmulatorPartitionHealth> PartitionHealth =>
+        Volatile.Read(ref _hubs) is { } hubs
+            ? [.. hubs.Partitions.Select(static p => new EmulatorPartitionHealth(p.HubName, p.Id, p.Log.Health))]
+            : [];
+
     /// <summary>Validates the options, opens (and recovers) every partition log, then starts listening.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
@@ -123,10 +133,18 @@ public sealed partial class EventHubsEmulatorServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops listening, closes every client connection and then the logs. Safe to call more than once.</summary>
+    /// <summary>
+    /// Stops listening, closes every client connection and then the logs. Safe to call more than once,
+    /// and it never throws: a failure to close a log is logged.
+    /// </summary>
+    /// <param name="cancellationToken">
+    /// Ignored: stopping only closes sockets and files, waiting at most for each partition's fsync in
+    /// flight, and giving up part way would leave logs open and appends unanswered. A host whose stop
+    /// timeout (30 s by default) has run out still gets a clean stop instead of an exception.
+    /// </param>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
-        await _lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _lifecycle.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
             await StopCoreAsync().ConfigureAwait(false);
@@ -151,7 +169,7 @@ public sealed partial class EventHubsEmulatorServer : IAsyncDisposable
 
     private async Task StopCoreAsync()
     {
-        _listener?.Close();
+        _listener?.SafeClose();
         _listener = null;
         foreach (AmqpConnection connection in _connections.Keys)
         {
@@ -162,8 +180,17 @@ public sealed partial class EventHubsEmulatorServer : IAsyncDisposable
         if (_hubs is not null)
         {
             // Appends in flight finish (and are fsync'd) before the logs close.
-            await _hubs.DisposeAsync().ConfigureAwait(false);
-            _hubs = null;
+            HubRegistry hubs = _hubs;
+            Volatile.Write(ref _hubs, null);
+            try
+            {
+                await hubs.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (AggregateException exception)
+            {
+                LogCloseFailed(_logger, exception);
+            }
+
             LogStopped(_logger);
         }
     }

@@ -51,14 +51,28 @@ internal sealed class HubRegistry : IAsyncDisposable
 
     public bool TryGetHub(string name, out EventHubEntity hub) => _hubs.TryGetValue(name, out hub!);
 
+    /// <summary>Every partition of every hub.</summary>
+    public IEnumerable<PartitionEntity> Partitions => _hubs.Values.SelectMany(static hub => hub.Partitions);
+
+    /// <summary>Closes every log, even when closing one fails; then throws what failed, if anything.</summary>
     public async ValueTask DisposeAsync()
     {
-        foreach (EventHubEntity hub in _hubs.Values)
+        List<Exception>? failures = null;
+        foreach (PartitionEntity partition in Partitions)
         {
-            foreach (PartitionEntity partition in hub.Partitions)
+            try
             {
                 await partition.Log.DisposeAsync().ConfigureAwait(false);
             }
+            catch (Exception exception)
+            {
+                (failures ??= []).Add(new IOException($"Closing the log of '{partition.Path}' failed: {exception.Message}", exception));
+            }
+        }
+
+        if (failures is not null)
+        {
+            throw new AggregateException(failures);
         }
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.Azure.Amqp.Framing;
 using Microsoft.Extensions.Logging;
 using Orleans.EventPipeline.EventHubsEmulator.Errors;
 using Orleans.EventPipeline.EventHubsEmulator.Hubs;
+using Orleans.EventPipeline.EventHubsEmulator.Log;
 
 namespace Orleans.EventPipeline.EventHubsEmulator.Producing;
 
@@ -85,6 +86,11 @@ internal sealed partial class PendingAppends(EventHubEntity hub, PartitionEntity
             {
                 await append.ConfigureAwait(false);
             }
+            catch (PartitionLogFailedException exception)
+            {
+                // The log reported the I/O error itself, once; this is one refusal of many while it lasts.
+                LogAppendRefused(logger, partition.Path, exception.OutOfSpace ? "its disk is full" : "its storage is recovering from an I/O error");
+            }
             catch (Exception exception)
             {
                 LogAppendFailed(logger, exception, partition.Path);
@@ -101,10 +107,18 @@ internal sealed partial class PendingAppends(EventHubEntity hub, PartitionEntity
             Task? append = FindAppend(staged.Partition);
             Outcome outcome = append is null || append.IsCompletedSuccessfully
                 ? AmqpConstants.AcceptedOutcome
-                : new Rejected { Error = EmulatorErrors.StoreFailed(entity, append.Exception?.InnerException?.Message ?? "the append was canceled") };
+                : new Rejected { Error = RefusalFor(entity, append.Exception?.InnerException) };
             link.DisposeMessage(staged.Message, outcome, settled: true, batchable: true);
         }
     }
+
+    private static Error RefusalFor(string entity, Exception? failure) => failure switch
+    {
+        PartitionLogFailedException { OutOfSpace: true } full => EmulatorErrors.StoreFull(entity, full.Message),
+        PartitionLogFailedException failed => EmulatorErrors.StoreUnavailable(entity, failed.Message),
+        null => EmulatorErrors.StoreFailed(entity, "the append was canceled"),
+        _ => EmulatorErrors.StoreFailed(entity, failure.Message),
+    };
 
     private Task? FindAppend(PartitionEntity partition)
     {

@@ -4,19 +4,27 @@ namespace Orleans.EventPipeline.EventHubsEmulator.Log.Tests.Support;
 
 /// <summary>
 /// Real segment files with switches: fail writes (after writing half the buffer, like a torn
-/// write), fail fsyncs, or hold fsyncs at a gate so a test can queue appends behind one.
+/// write), fail fsyncs, or hold fsyncs at a gate so a test can queue appends behind one. With
+/// <see cref="OutOfSpace"/> the faults are the IOException .NET throws for ENOSPC (HResult 28).
 /// </summary>
 internal sealed class FaultInjectingFileFactory : ISegmentFileFactory, IDisposable
 {
     private readonly ManualResetEventSlim _flushGate = new(initialState: true);
     private TaskCompletionSource _flushEntered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private const int NoSpaceErrno = 28;
     private int _flushCount;
+    private int _faultCount;
 
     public volatile bool FailWrites;
 
     public volatile bool FailFlushes;
 
+    public volatile bool OutOfSpace;
+
     public int FlushCount => Volatile.Read(ref _flushCount);
+
+    /// <summary>Faults injected so far (writes and fsyncs).</summary>
+    public int FaultCount => Volatile.Read(ref _faultCount);
 
     /// <summary>Completes when an fsync reaches the gate after <see cref="HoldFlushes"/>.</summary>
     public Task FlushEntered => Volatile.Read(ref _flushEntered).Task;
@@ -32,6 +40,14 @@ internal sealed class FaultInjectingFileFactory : ISegmentFileFactory, IDisposab
     public void Dispose() => _flushGate.Dispose();
 
     public ISegmentFile Open(string path) => new FaultInjectingFile(FileSegmentFileFactory.Instance.Open(path), this);
+
+    private IOException Fault(string what, string path)
+    {
+        Interlocked.Increment(ref _faultCount);
+        return OutOfSpace
+            ? new IOException($"No space left on device : '{path}' (injected {what} fault)", NoSpaceErrno)
+            : new IOException($"Injected {what} fault.");
+    }
 
     private sealed class FaultInjectingFile(ISegmentFile inner, FaultInjectingFileFactory owner) : ISegmentFile
     {
@@ -49,7 +65,7 @@ internal sealed class FaultInjectingFileFactory : ISegmentFileFactory, IDisposab
             if (owner.FailWrites)
             {
                 inner.Write(buffer[..(buffer.Length / 2)], fileOffset);
-                throw new IOException("Injected write fault.");
+                throw owner.Fault("write", Path);
             }
 
             inner.Write(buffer, fileOffset);
@@ -66,7 +82,7 @@ internal sealed class FaultInjectingFileFactory : ISegmentFileFactory, IDisposab
 
             if (owner.FailFlushes)
             {
-                throw new IOException("Injected fsync fault.");
+                throw owner.Fault("fsync", Path);
             }
 
             inner.FlushToDisk();

@@ -1,0 +1,149 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Orleans.EventPipeline.Tests.Processing;
+using Orleans.EventPipeline.Tests.Support;
+
+namespace Orleans.EventPipeline.Tests.Hosting;
+
+/// <summary>
+/// The silo's whole data directory (emulator log, grain state, archive) on a small tmpfs that the test
+/// fills: ingest answers 503 and /readyz names the partition while the disk is full, both recover
+/// on their own once space is freed, and every acknowledged event is archived exactly once.
+/// </summary>
+public sealed class DiskFullTests
+{
+    private const string Tenant = "diskfull";
+    private const int EventsPerPost = 10;
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task DiskFull_IngestAnswers503AndNotReady_SpaceFreed_RecoversWithoutRestartAndArchivesEveryAckedEventOnce()
+    {
+        using var disk = TmpfsMount.Create(megabytes: 32);
+        var posts = new Posts();
+        await using (var silo = await ProcessingSilo.StartAsync(disk.Path))
+        {
+            using var api = new PipelineApi(silo.BaseAddress);
+            using var http = new HttpClient { BaseAddress = silo.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+            var key = await api.CreateTenantAsync(Tenant);
+            for (var i = 0; i < 5; i++)
+            {
+                Assert.Equal(HttpStatusCode.OK, await posts.PostAsync(api, key));
+            }
+
+            // Full: the segments' last pages still take a few small batches; then ingest must refuse.
+            disk.Fill();
+            var refusal = await posts.PostUntilAsync(api, key, HttpStatusCode.ServiceUnavailable, disk.Fill);
+            Assert.NotNull(refusal.Headers.RetryAfter);
+            var notReady = await ReadyzUntilAsync(http, HttpStatusCode.ServiceUnavailable, disk.Fill);
+            Assert.Contains("refuses appends", notReady, StringComparison.Ordinal);
+            Assert.Contains("(disk full)", notReady, StringComparison.Ordinal);
+            Assert.Matches(@"Partition events/Partitions/\d+", notReady);
+            disk.Fill();
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, await posts.PostAsync(api, key));
+
+            disk.Free();
+            await posts.PostUntilAsync(api, key, HttpStatusCode.OK, static () => { });
+            await ReadyzUntilAsync(http, HttpStatusCode.OK, static () => { });
+            for (var i = 0; i < 5; i++)
+            {
+                Assert.Equal(HttpStatusCode.OK, await posts.PostAsync(api, key));
+            }
+
+            var archiveDirectory = Path.Combine(disk.Path, "archive");
+            var acked = posts.AckedEventIds;
+            var objects = await ArchiveFiles.WaitForAsync(
+                archiveDirectory, Tenant, events => acked.IsSubsetOf(events.Select(static e => e.EventId)), Deadline);
+            var archived = objects.SelectMany(static o => o.Events).ToList();
+            Assert.Empty(archived.GroupBy(static e => e.EventId, StringComparer.Ordinal).Where(static g => g.Count() > 1).Select(static g => g.Key));
+            // Nothing of a refused post was stored: the emulator refused it whole, and the SDK does not retry a full disk.
+            Assert.DoesNotContain(archived, e => posts.RefusedPosts.Contains(Posts.PostOf(e.Body)));
+            Assert.Equal(acked.Count, archived.Count);
+            Assert.Matches("Partition log .* recovered from the write failure", silo.Output);
+
+            Assert.Equal(0, await silo.TerminateAsync(TimeSpan.FromSeconds(45)));
+        }
+    }
+
+    /// <summary>Polls /readyz (bounded by <see cref="Deadline"/>) until it answers <paramref name="expected"/>; returns its body.</summary>
+    private static async Task<string> ReadyzUntilAsync(HttpClient http, HttpStatusCode expected, Action beforeEach)
+    {
+        var deadline = DateTime.UtcNow + Deadline;
+        while (true)
+        {
+            beforeEach();
+            using var response = await http.GetAsync(new Uri("/readyz", UriKind.Relative));
+            var body = await response.Content.ReadAsStringAsync();
+            if (response.StatusCode == expected)
+            {
+                return body;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"/readyz did not answer {(int)expected} within {Deadline}; last answer {(int)response.StatusCode}: {body}");
+            await Task.Delay(TimeSpan.FromMilliseconds(200));
+        }
+    }
+
+    /// <summary>Numbered posts of <see cref="EventsPerPost"/> events; remembers the ids of acknowledged events and the numbers of refused posts.</summary>
+    private sealed class Posts
+    {
+        private readonly HashSet<string> _acked = new(StringComparer.Ordinal);
+        private int _next;
+
+        public IReadOnlySet<string> AckedEventIds => _acked;
+
+        public HashSet<int> RefusedPosts { get; } = [];
+
+        public static int PostOf(string body) => int.Parse(body.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+
+        public async Task<HttpStatusCode> PostAsync(PipelineApi api, string key)
+        {
+            using var response = await SendAsync(api, key);
+            return response.StatusCode;
+        }
+
+        /// <summary>Posts (bounded by <see cref="Deadline"/>) until one answers <paramref name="expected"/>; returns that answer.</summary>
+        public async Task<HttpResponseMessage> PostUntilAsync(PipelineApi api, string key, HttpStatusCode expected, Action beforeEach)
+        {
+            var deadline = DateTime.UtcNow + Deadline;
+            while (true)
+            {
+                beforeEach();
+                var response = await SendAsync(api, key);
+                if (response.StatusCode == expected)
+                {
+                    return response;
+                }
+
+                response.Dispose();
+                Assert.True(DateTime.UtcNow < deadline, $"Ingest did not answer {(int)expected} within {Deadline}.");
+                await Task.Delay(TimeSpan.FromMilliseconds(200));
+            }
+        }
+
+        private async Task<HttpResponseMessage> SendAsync(PipelineApi api, string key)
+        {
+            var post = _next++;
+            var body = string.Join('\n', Enumerable.Range(0, EventsPerPost).Select(i => $$"""{"message":"post {{post}} event {{i}}","n":{{i}}}"""));
+            var response = await api.PostAsync(key, Encoding.UTF8.GetBytes(body), "application/x-ndjson");
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+                var batch = json.RootElement.GetProperty("batchId").GetString();
+                Assert.Equal(EventsPerPost, json.RootElement.GetProperty("accepted").GetInt32());
+                for (var i = 0; i < EventsPerPost; i++)
+                {
+                    _acked.Add($"{batch}:{i}");
+                }
+            }
+            else
+            {
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+                RefusedPosts.Add(post);
+            }
+
+            return response;
+        }
+    }
+}
