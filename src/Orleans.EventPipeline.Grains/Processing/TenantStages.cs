@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Orleans.EventPipeline.Events;
+using Orleans.EventPipeline.Processing;
 using Orleans.EventPipeline.Processing.Enrichment;
 using Orleans.EventPipeline.Processing.Normalization;
 using Orleans.EventPipeline.Streams;
@@ -11,15 +12,20 @@ namespace Orleans.EventPipeline.Grains.Processing;
 /// A tenant's normalize and enrich stages, built from one version of its profile. Dispose it when the
 /// settings change or the activation ends: the enricher holds the GeoIP file open.
 /// </summary>
-internal sealed class TenantStages : IDisposable
+internal sealed partial class TenantStages : IDisposable
 {
     public const string NormalizeStage = "normalize";
     public const string EnrichStage = "enrich";
 
-    private readonly Enricher? _enricher;
+    /// <summary>The stage of events the archive could not write as JSON (docs/STREAM-FORMAT.md).</summary>
+    public const string ArchiveStage = "archive";
 
-    private TenantStages(long version, ProcessingSettings settings, EventNormalizer normalizer, Enricher? enricher, string? enrichmentFailure)
+    private readonly Enricher? _enricher;
+    private readonly ILogger _logger;
+
+    private TenantStages(long version, ProcessingSettings settings, EventNormalizer normalizer, Enricher? enricher, string? enrichmentFailure, ILogger logger)
     {
+        _logger = logger;
         Version = version;
         Settings = settings;
         Normalizer = normalizer;
@@ -42,18 +48,42 @@ internal sealed class TenantStages : IDisposable
         var settings = profile.Settings?.Processing ?? new ProcessingSettings();
         var normalizer = new EventNormalizer(settings.Normalization);
         return Enricher.TryCreate(settings.Enrichment, logger, out var enricher, out var failure)
-            ? new TenantStages(profile.Version, settings, normalizer, enricher, null)
-            : new TenantStages(profile.Version, settings, normalizer, null, failure);
+            ? new TenantStages(profile.Version, settings, normalizer, enricher, null, logger)
+            : new TenantStages(profile.Version, settings, normalizer, null, failure, logger);
     }
 
-    /// <summary>Normalizes and enriches one raw batch; every event ends in exactly one of the outputs.</summary>
+    /// <summary>
+    /// Normalizes and enriches one raw batch; every event ends in exactly one of the outputs. The stages
+    /// report bad events as failures, never by throwing; should one throw anyway (a bug), the batch is
+    /// processed again event by event and only the events that throw are dead-lettered, so an
+    /// acknowledged batch is never failed or skipped whole.
+    /// </summary>
     public StageOutput Process(RawEventBatch batch)
+    {
+        try
+        {
+            return ProcessBatch(batch);
+        }
+        catch (Exception exception)
+        {
+            LogBatchFailed(_logger, exception, batch.TenantId, batch.BatchId, batch.FirstIndex);
+            return ProcessEach(batch);
+        }
+    }
+
+    private StageOutput ProcessBatch(RawEventBatch batch)
     {
         var normalized = Normalizer.Normalize(batch);
         var enriched = Enrich(normalized.Events);
-        if (enriched.Failures.Count == 0)
+        return new StageOutput(enriched.Events, normalized.DeadLetters, DeadLetters(batch, enriched.Failures));
+    }
+
+    /// <summary>Dead letters, with their raw bytes from <paramref name="batch"/>, for parsed events a later stage failed.</summary>
+    public static IReadOnlyList<DeadLetter> DeadLetters(RawEventBatch batch, IReadOnlyList<EventFailure> failures)
+    {
+        if (failures.Count == 0)
         {
-            return new StageOutput(enriched.Events, normalized.DeadLetters, []);
+            return [];
         }
 
         var frames = new List<ReadOnlyMemory<byte>>(batch.Count);
@@ -62,21 +92,76 @@ internal sealed class TenantStages : IDisposable
             frames.Add(frame);
         }
 
-        var letters = enriched.Failures.Select(failure =>
+        return failures.Select(failure =>
         {
             var index = IndexOf(failure.Event.EventId);
             return new DeadLetter(index, failure.Reason, frames[index - batch.FirstIndex].ToArray());
         }).ToArray();
-        return new StageOutput(enriched.Events, normalized.DeadLetters, letters);
     }
 
     /// <summary>Enriches parsed events; with enrichment unavailable, each fails with the reason.</summary>
     public EnrichmentResult Enrich(IReadOnlyList<NormalizedEvent> events) =>
         _enricher is not null
             ? _enricher.Enrich(events)
-            : new EnrichmentResult([], events.Select(e => new EnrichmentFailure(e, EnrichmentFailure!)).ToArray());
+            : new EnrichmentResult([], events.Select(e => new EventFailure(e, EnrichmentFailure!)).ToArray());
 
     public void Dispose() => _enricher?.Dispose();
+
+    /// <summary>The safety net: each event alone, an exception costing only the event that threw it.</summary>
+    private StageOutput ProcessEach(RawEventBatch batch)
+    {
+        var events = new List<NormalizedEvent>(batch.Count);
+        var normalizeFailures = new List<DeadLetter>();
+        var enrichFailures = new List<DeadLetter>();
+        var position = 0;
+        foreach (var raw in batch.Events)
+        {
+            var index = batch.FirstIndex + position;
+            var context = new EventContext(batch.TenantId, batch.EventId(position), batch.IngestTime);
+            position++;
+            NormalizedEvent? normalized;
+            string? failure;
+            try
+            {
+                if (!Normalizer.TryNormalize(raw.Span, batch.Kind, context, null, out normalized, out failure))
+                {
+                    normalizeFailures.Add(new DeadLetter(index, failure, raw.ToArray()));
+                    continue;
+                }
+            }
+            catch (Exception exception)
+            {
+                normalizeFailures.Add(new DeadLetter(index, Unexpected(NormalizeStage, exception), raw.ToArray()));
+                continue;
+            }
+
+            try
+            {
+                var enriched = Enrich([normalized]);
+                if (enriched.Events.Count == 1)
+                {
+                    events.Add(enriched.Events[0]);
+                }
+                else
+                {
+                    enrichFailures.Add(new DeadLetter(index, enriched.Failures[0].Reason, raw.ToArray()));
+                }
+            }
+            catch (Exception exception)
+            {
+                enrichFailures.Add(new DeadLetter(index, Unexpected(EnrichStage, exception), raw.ToArray()));
+            }
+        }
+
+        return new StageOutput(events, normalizeFailures, enrichFailures);
+    }
+
+    /// <summary>The dead-letter reason for an exception a stage should not have thrown.</summary>
+    public static string Unexpected(string stage, Exception exception) =>
+        $"The {stage} stage failed on this event with {exception.GetType().Name}: {exception.Message} No other event was affected; replay the dead letters once the cause is fixed.";
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Processing threw for batch {BatchId} of tenant {TenantId} (events from {FirstIndex}); processed it again event by event, dead-lettering only the events that throw")]
+    private static partial void LogBatchFailed(ILogger logger, Exception exception, string tenantId, Guid batchId, int firstIndex);
 
     /// <summary>The request index at the end of an event id <c>{batch}:{index}</c>.</summary>
     public static int IndexOf(string eventId) =>

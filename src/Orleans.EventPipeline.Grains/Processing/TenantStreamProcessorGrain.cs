@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.EventPipeline.Events;
+using Orleans.EventPipeline.Processing;
 using Orleans.EventPipeline.Processing.Archive;
 using Orleans.EventPipeline.Processing.Deduplication;
 using Orleans.EventPipeline.Streams;
@@ -130,21 +131,35 @@ public sealed partial class TenantStreamProcessorGrain(
         {
             _keyed!.Record(batch.BatchId, batch.FirstIndex, batch.Count);
         }
-        if ((output.NormalizeFailures.Count > 0 || output.EnrichFailures.Count > 0) && sequence > state.State.DeadLetteredThrough)
+
+        // False for a batch already buffered or archived: a redelivery is archived once. Events the archive
+        // cannot write come back in `unformattable` and are dead-lettered below with the others.
+        var unformattable = new List<EventFailure>();
+        var buffered = output.Events.Count > 0 && _writer!.Add(output.Events, sequence, unformattable);
+        if ((output.NormalizeFailures.Count > 0 || output.EnrichFailures.Count > 0 || unformattable.Count > 0) && sequence > state.State.DeadLetteredThrough)
         {
-            await SendDeadLettersAsync(batch, TenantStages.NormalizeStage, output.NormalizeFailures);
-            await SendDeadLettersAsync(batch, TenantStages.EnrichStage, output.EnrichFailures);
-            state.State.DeadLetteredThrough = sequence;
-            await state.WriteStateAsync();
+            try
+            {
+                await SendDeadLettersAsync(batch, TenantStages.NormalizeStage, output.NormalizeFailures);
+                await SendDeadLettersAsync(batch, TenantStages.EnrichStage, output.EnrichFailures);
+                await SendDeadLettersAsync(batch, TenantStages.ArchiveStage, TenantStages.DeadLetters(batch, unformattable));
+                state.State.DeadLetteredThrough = sequence;
+                await state.WriteStateAsync();
+            }
+            catch when (buffered)
+            {
+                // The redelivery must find the batch unbuffered, or its archive-stage letters are never sent.
+                _writer!.RemoveLast(sequence);
+                throw;
+            }
         }
 
         if (output.Events.Count > 0)
         {
-            // False for a batch already buffered or archived: a redelivery is archived once.
-            if (_writer!.Add(output.Events, sequence))
+            if (buffered)
             {
                 _oldestBufferedIngest ??= batch.IngestTime;
-                if (_writer.IsFlushDue)
+                if (_writer!.IsFlushDue)
                 {
                     await TryFlushArchiveAsync();
                 }

@@ -36,7 +36,10 @@ public static class ArchiveCatalog
             throw new ArgumentOutOfRangeException(nameof(to), $"The range {from:O} to {to:O} is longer than {MaxRange.TotalDays} days: list it in parts.");
         }
 
-        for (var hour = ArchiveObjectName.TruncateToHour(from - Spill); hour < to; hour = hour.AddHours(1))
+        // Clamped: events of year 1 or 9999 are archived too, and their range must not step off DateTimeOffset's.
+        var first = from.UtcTicks < DateTimeOffset.MinValue.UtcTicks + Spill.Ticks ? DateTimeOffset.MinValue : from - Spill;
+        var last = DateTimeOffset.MaxValue.UtcTicks - TimeSpan.TicksPerHour;
+        for (var hour = ArchiveObjectName.TruncateToHour(first); hour < to; hour = hour.UtcTicks > last ? DateTimeOffset.MaxValue : hour.AddHours(1))
         {
             var names = new List<ArchiveObjectName>();
             await foreach (var name in store.ListAsync(ArchiveObjectName.FolderOf(tenantId, hour), cancellationToken))

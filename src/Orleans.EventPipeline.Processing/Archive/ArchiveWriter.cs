@@ -28,16 +28,16 @@ public sealed partial class ArchiveWriter : IDisposable
     private readonly ArchiveFlushPolicy _policy;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly ArrayBufferWriter<byte> _buffer = new(64 * 1024);
+    private readonly LineBuffer _buffer = new(64 * 1024);
     private readonly Utf8JsonWriter _json;
     private readonly List<Line> _lines = [];
     private readonly ArrayBufferWriter<byte> _sorted = new(64 * 1024);
-    private int _events;
     private long _firstSequence = -1;
     private long _lastSequence = -1;
     private DateTimeOffset _firstEventTime;
     private DateTimeOffset _firstAddedAt;
     private long? _existingLast;
+    private Undo? _undo;
 
     /// <exception cref="ArgumentException">The policy is invalid; the message lists each fix.</exception>
     public ArchiveWriter(IArchiveStore store, string tenantId, string streamKey, ArchiveFlushPolicy policy, TimeProvider timeProvider, ILogger logger)
@@ -65,7 +65,7 @@ public sealed partial class ArchiveWriter : IDisposable
     public string StreamKey { get; }
 
     /// <summary>Events buffered and not yet archived.</summary>
-    public int BufferedEvents => _events;
+    public int BufferedEvents => _lines.Count;
 
     /// <summary>Uncompressed NDJSON bytes buffered.</summary>
     public long BufferedBytes => _buffer.WrittenCount;
@@ -74,7 +74,7 @@ public sealed partial class ArchiveWriter : IDisposable
     public long ArchivedThrough { get; private set; } = -1;
 
     /// <summary>The batch sequence the next object starts at, for the consumer's checkpoint; null when nothing is buffered.</summary>
-    public long? BufferedFrom => _events == 0 ? null : _firstSequence;
+    public long? BufferedFrom => _lines.Count == 0 ? null : _firstSequence;
 
     /// <summary>Marks everything up to <paramref name="sequence"/> as archived (from a checkpoint after a restart).</summary>
     public void ResumeAfter(long sequence) => ArchivedThrough = Math.Max(ArchivedThrough, sequence);
@@ -82,9 +82,13 @@ public sealed partial class ArchiveWriter : IDisposable
     /// <summary>
     /// Buffers one ordered batch at stream sequence <paramref name="sequence"/>. Returns false, buffering
     /// nothing, for a batch already archived or buffered (a replay); sequences must otherwise increase.
+    /// An event that cannot be written as JSON is left out and added to <paramref name="unformattable"/>
+    /// with the reason, for its dead letter; the other events are buffered. Without that list such an
+    /// event throws. Either way the buffer never keeps part of a line, or part of a batch after a throw.
     /// </summary>
-    /// <exception cref="ArgumentException">An event belongs to another tenant.</exception>
-    public bool Add(IReadOnlyList<NormalizedEvent> events, long sequence)
+    /// <returns>True when at least one event of the batch was buffered.</returns>
+    /// <exception cref="ArgumentException">An event belongs to another tenant, or cannot be written and <paramref name="unformattable"/> is null.</exception>
+    public bool Add(IReadOnlyList<NormalizedEvent> events, long sequence, ICollection<EventFailure>? unformattable = null)
     {
         ArgumentNullException.ThrowIfNull(events);
         ArgumentOutOfRangeException.ThrowIfNegative(sequence);
@@ -102,33 +106,84 @@ public sealed partial class ArchiveWriter : IDisposable
             }
         }
 
-        if (_events == 0)
-        {
-            _firstSequence = sequence;
-            _firstEventTime = events[0].EffectiveTime;
-            _firstAddedAt = _time.GetUtcNow();
-            _existingLast = null;
-        }
-
+        var undo = new Undo(sequence, _lastSequence, _lines.Count, _buffer.WrittenCount);
         foreach (var normalized in events)
         {
             var start = _buffer.WrittenCount;
-            ArchiveFormat.WriteLine(normalized, _buffer, _json);
+            try
+            {
+                ArchiveFormat.WriteLine(normalized, _buffer, _json);
+            }
+            catch (Exception exception)
+            {
+                // Writing one event's JSON touches nothing else: whatever it throws is about this event.
+                // A failed line may sit partly in the JSON writer and partly in the buffer: drop both.
+                _json.Reset(_buffer);
+                _buffer.Truncate(start);
+                var reason = $"Archive: the event cannot be written as JSON: {exception.Message}";
+                if (unformattable is null)
+                {
+                    Restore(undo);
+                    throw new ArgumentException($"Event {normalized.EventId}: {reason}", nameof(events), exception);
+                }
+
+                unformattable.Add(new EventFailure(normalized, reason));
+                continue;
+            }
+
+            if (_lines.Count == 0)
+            {
+                _firstSequence = sequence;
+                _firstEventTime = normalized.EffectiveTime;
+                _firstAddedAt = _time.GetUtcNow();
+                _existingLast = null;
+            }
+
             _lines.Add(new Line(normalized.EffectiveTime.UtcTicks, _lines.Count, start, _buffer.WrittenCount - start));
         }
 
-        _events += events.Count;
+        if (_lines.Count == undo.Lines)
+        {
+            return false;
+        }
+
         _lastSequence = sequence;
+        _undo = undo;
         return true;
     }
 
+    /// <summary>
+    /// Takes back the batch the last <see cref="Add"/> buffered at <paramref name="sequence"/>, when the
+    /// caller could not finish its part (send the batch's dead letters): a redelivery then adds it again.
+    /// Only possible until the next flush.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The batch at <paramref name="sequence"/> is not the last one buffered.</exception>
+    public void RemoveLast(long sequence)
+    {
+        if (_undo is not { } undo || undo.Sequence != sequence)
+        {
+            throw new InvalidOperationException($"Batch {sequence} is not the last batch buffered by {StreamKey}'s archive writer.");
+        }
+
+        Restore(undo);
+    }
+
+    private void Restore(Undo undo)
+    {
+        _buffer.Truncate(undo.Bytes);
+        _lines.RemoveRange(undo.Lines, _lines.Count - undo.Lines);
+        _lastSequence = undo.PreviousLastSequence;
+        _firstSequence = _lines.Count == 0 ? -1 : _firstSequence;
+        _undo = null;
+    }
+
     /// <summary>True when the buffer is past the policy's size, count or age: call <see cref="FlushAsync"/>.</summary>
-    public bool IsFlushDue => _policy.IsDue(_buffer.WrittenCount, _events, Age);
+    public bool IsFlushDue => _policy.IsDue(_buffer.WrittenCount, _lines.Count, Age);
 
     /// <summary>Time left before the age limit makes a flush due; null when nothing is buffered. Drives the grain's timer.</summary>
-    public TimeSpan? FlushDueIn => _events == 0 ? null : _policy.MaxAge - Age > TimeSpan.Zero ? _policy.MaxAge - Age : TimeSpan.Zero;
+    public TimeSpan? FlushDueIn => _lines.Count == 0 ? null : _policy.MaxAge - Age > TimeSpan.Zero ? _policy.MaxAge - Age : TimeSpan.Zero;
 
-    private TimeSpan Age => _events == 0 ? TimeSpan.Zero : _time.GetUtcNow() - _firstAddedAt;
+    private TimeSpan Age => _lines.Count == 0 ? TimeSpan.Zero : _time.GetUtcNow() - _firstAddedAt;
 
     /// <summary>
     /// Compresses and writes the buffer as one object, durable when this returns; then a checkpoint up to
@@ -138,7 +193,7 @@ public sealed partial class ArchiveWriter : IDisposable
     /// </summary>
     public async Task<ArchiveObjectName?> FlushAsync(CancellationToken cancellationToken)
     {
-        if (_events == 0)
+        if (_lines.Count == 0)
         {
             return null;
         }
@@ -154,15 +209,15 @@ public sealed partial class ArchiveWriter : IDisposable
         var name = new ArchiveObjectName(TenantId, hour, StreamKey, _firstSequence, _lastSequence);
         var compressed = ArchiveFormat.Compress(InEventTimeOrder());
         await _store.WriteAsync(name.Name, compressed, cancellationToken);
-        LogFlushed(_logger, name.Name, _events, _buffer.WrittenCount, compressed.Length);
+        LogFlushed(_logger, name.Name, _lines.Count, _buffer.WrittenCount, compressed.Length);
         ProcessingInstruments.RecordArchived(TenantId, compressed.Length);
         await DeleteSupersededAsync(name, cancellationToken);
 
         ArchivedThrough = _lastSequence;
         _buffer.Clear();
         _lines.Clear();
-        _events = 0;
         _firstSequence = -1;
+        _undo = null;
         return name;
     }
 
@@ -222,4 +277,7 @@ public sealed partial class ArchiveWriter : IDisposable
     }
 
     private readonly record struct Line(long Ticks, int Arrival, int Start, int Length);
+
+    /// <summary>The buffer as it was before the batch at <see cref="Sequence"/> was added.</summary>
+    private readonly record struct Undo(long Sequence, long PreviousLastSequence, int Lines, int Bytes);
 }

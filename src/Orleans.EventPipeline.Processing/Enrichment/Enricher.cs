@@ -124,7 +124,7 @@ public sealed partial class Enricher : IDisposable
         }
 
         var enriched = new List<NormalizedEvent>(events.Count);
-        List<EnrichmentFailure>? failures = null;
+        List<EventFailure>? failures = null;
         foreach (var normalized in events)
         {
             if (TryEnrich(normalized, out var result, out var failure))
@@ -133,11 +133,11 @@ public sealed partial class Enricher : IDisposable
             }
             else
             {
-                (failures ??= []).Add(new EnrichmentFailure(normalized, failure));
+                (failures ??= []).Add(new EventFailure(normalized, failure));
             }
         }
 
-        return new EnrichmentResult(enriched, failures ?? (IReadOnlyList<EnrichmentFailure>)[]);
+        return new EnrichmentResult(enriched, failures ?? (IReadOnlyList<EventFailure>)[]);
     }
 
     public void Dispose() => _geoIp?.Dispose();

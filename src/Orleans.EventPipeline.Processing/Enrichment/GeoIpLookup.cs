@@ -67,8 +67,9 @@ public sealed class GeoIpLookup : IDisposable
                 if (city.Country.IsoCode is { } iso) { attributes[field.CountryIso] = iso; }
                 if (city.Country.Name is { } country) { attributes[field.CountryName] = country; }
                 if (city.City.Name is { } cityName) { attributes[field.CityName] = cityName; }
-                if (city.Location.Latitude is { } lat) { attributes[field.Latitude] = lat; }
-                if (city.Location.Longitude is { } lon) { attributes[field.Longitude] = lon; }
+                // A NaN or infinite coordinate is no location, and JSON (the archive) has no way to write it.
+                if (city.Location.Latitude is { } lat && double.IsFinite(lat)) { attributes[field.Latitude] = lat; }
+                if (city.Location.Longitude is { } lon && double.IsFinite(lon)) { attributes[field.Longitude] = lon; }
             }
             catch (Exception e) when (e is ArgumentException or GeoIP2Exception)
             {

@@ -10,12 +10,18 @@ namespace Orleans.EventPipeline.Processing.Normalization;
 /// One JSON object per event, read once with <see cref="Utf8JsonReader"/>. Nested objects are flattened
 /// into dotted names (<c>{"user":{"id":7}}</c> → <c>user.id</c>); arrays are kept as their JSON text;
 /// nulls are dropped. The <see cref="JsonFieldMapping"/> picks the timestamp, severity, body, host and
-/// app fields; every other field becomes an attribute.
+/// app fields; every other field becomes an attribute. A number beyond the range of a double
+/// (<c>1e400</c>) is kept as its JSON text, a string attribute, rather than as infinity.
 /// </summary>
 public sealed class JsonEventParser(JsonFieldMapping mapping) : IEventParser
 {
-    // Deeper objects than 32 levels are not log events; the limit also bounds the recursion.
-    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 32, CommentHandling = JsonCommentHandling.Skip };
+    /// <summary>
+    /// Deepest nesting of objects and arrays read: deeper values are not log events, and the limit bounds
+    /// the recursion. The gateway rejects deeper events with the same limit.
+    /// </summary>
+    public const int MaxDepth = 32;
+
+    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = MaxDepth, CommentHandling = JsonCommentHandling.Skip };
 
     private readonly JsonFieldMapping _mapping = mapping ?? throw new ArgumentNullException(nameof(mapping));
 
@@ -27,9 +33,9 @@ public sealed class JsonEventParser(JsonFieldMapping mapping) : IEventParser
     {
         normalized = null;
         var fields = new Fields { Attributes = new Dictionary<string, AttributeValue>(16, StringComparer.Ordinal) };
+        var reader = new Utf8JsonReader(utf8, ReaderOptions);
         try
         {
-            var reader = new Utf8JsonReader(utf8, ReaderOptions);
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
                 failure = "JSON: the event is not a JSON object; send one {...} object per event.";
@@ -50,6 +56,14 @@ public sealed class JsonEventParser(JsonFieldMapping mapping) : IEventParser
         catch (JsonException e)
         {
             failure = $"JSON: not valid JSON at line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}: {e.Message}";
+            return false;
+        }
+        catch (InvalidOperationException e)
+        {
+            // The reader checks structure, not text: a string turns out to be invalid UTF-8, or an escaped
+            // lone surrogate ("\ud800"), only when it is read. The gateway rejects both; this guards
+            // events stored before it did.
+            failure = $"JSON: the string at byte {reader.TokenStartIndex + 1} is not valid Unicode text: {e.Message}";
             return false;
         }
 
@@ -132,7 +146,8 @@ public sealed class JsonEventParser(JsonFieldMapping mapping) : IEventParser
             JsonTokenType.True => true,
             JsonTokenType.False => false,
             _ when reader.TryGetInt64(out var integer) => integer,
-            _ => reader.GetDouble(),
+            _ when reader.TryGetDouble(out var real) && double.IsFinite(real) => real,
+            _ => ScalarText(ref reader),
         };
         return true;
     }

@@ -11,11 +11,15 @@ public static class Timestamps
     private const double MillisecondsLimit = 1e14;
     private const double MicrosecondsLimit = 1e17;
 
+    // The widest UTC offset in use (Kiribati, UTC+14) and the widest DateTimeOffset holds.
+    private static readonly TimeSpan MaxOffset = TimeSpan.FromHours(14);
+
     private static ReadOnlySpan<byte> MonthNames => "JanFebMarAprMayJunJulAugSepOctNovDec"u8;
 
     /// <summary>
     /// RFC 3339 / ISO 8601: <c>yyyy-MM-ddTHH:mm:ss[.fraction](Z|±HH:mm|±HHmm)</c>; a space may stand
-    /// for the T, and a missing offset means UTC. Fractions beyond 100 ns are truncated.
+    /// for the T, and a missing offset means UTC. Fractions beyond 100 ns are truncated. False, never an
+    /// exception, for an offset beyond ±14:00 or a time outside years 1 to 9999 once the offset is applied.
     /// </summary>
     public static bool TryParseRfc3339(ReadOnlySpan<byte> text, out DateTimeOffset value)
     {
@@ -79,6 +83,15 @@ public static class Timestamps
 
         var ticks = new DateTime(year, month, day, hour, minute, leap ? 59 : second, DateTimeKind.Unspecified).Ticks
             + (leap ? TimeSpan.TicksPerSecond - 1 : fractionTicks);
+
+        // DateTimeOffset holds offsets up to ±14:00 and UTC times from year 1 to 9999: "+14:30", or
+        // "0001-01-01T00:00:00+01:00" (UTC is in year 0), is not a time it can represent.
+        var utcTicks = ticks - offset.Ticks;
+        if (offset.Duration() > MaxOffset || utcTicks < DateTime.MinValue.Ticks || utcTicks > DateTime.MaxValue.Ticks)
+        {
+            return false;
+        }
+
         value = new DateTimeOffset(ticks, offset);
         return true;
     }
@@ -199,7 +212,7 @@ public static class Timestamps
             return false;
         }
 
-        if (hours > 14 || minutes > 59)
+        if (minutes > 59)
         {
             return false;
         }

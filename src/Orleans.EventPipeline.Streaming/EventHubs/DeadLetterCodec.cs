@@ -7,7 +7,8 @@ namespace Orleans.EventPipeline.Streaming.EventHubs;
 
 /// <summary>
 /// Writes and reads <see cref="DeadLetterBatch"/> as one Event Hubs message whose body is JSON lines
-/// (<c>{"index":3,"reason":"...","raw":"base64"}</c>): dead letters are rare, so readability wins over bytes.
+/// (<c>{"index":3,"reason":"...","raw":"base64"}</c>, plus <c>"originalSize"</c> when raw holds only the
+/// event's first bytes): dead letters are rare, so readability wins over bytes.
 /// </summary>
 public static class DeadLetterCodec
 {
@@ -23,6 +24,11 @@ public static class DeadLetterCodec
                 writer.WriteNumber("index", letter.Index);
                 writer.WriteString("reason", letter.Reason);
                 writer.WriteBase64String("raw", letter.Raw.Span);
+                if (letter.OriginalSize is { } originalSize)
+                {
+                    writer.WriteNumber("originalSize", originalSize);
+                }
+
                 writer.WriteEndObject();
                 writer.Flush();
                 writer.Reset();
@@ -58,7 +64,10 @@ public static class DeadLetterCodec
 
             using var json = JsonDocument.Parse(line);
             var root = json.RootElement;
-            letters.Add(new DeadLetter(root.GetProperty("index").GetInt32(), root.GetProperty("reason").GetString()!, root.GetProperty("raw").GetBytesFromBase64()));
+            letters.Add(new DeadLetter(root.GetProperty("index").GetInt32(), root.GetProperty("reason").GetString()!, root.GetProperty("raw").GetBytesFromBase64())
+            {
+                OriginalSize = root.TryGetProperty("originalSize", out var originalSize) ? originalSize.GetInt32() : null,
+            });
         }
 
         return new DeadLetterBatch(

@@ -13,6 +13,23 @@ public sealed class ArchiveCatalogTests : IDisposable
 
     public ArchiveCatalogTests() => _store = new LocalDirectoryArchiveStore(_directory.Path);
 
+    [Theory]
+    [InlineData("0001-01-01T00:00:00Z", "0001-01-01T00:00:00Z", "0001-01-01T01:00:00Z")]
+    [InlineData("9999-12-31T23:59:59Z", "9999-12-31T23:00:00Z", "9999-12-31T23:59:59.9999999Z")]
+    public async Task ReadRangeAsync_EventAtTheEndsOfTime_IsArchivedAndFound(string time, string from, string to)
+    {
+        static DateTimeOffset At(string text) => DateTimeOffset.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
+        using (var writer = new ArchiveWriter(_store, "tenant-a", "tenant-a", new ArchiveFlushPolicy(), TimeProvider.System, NullLogger.Instance))
+        {
+            writer.Add([TestEvents.At(At(time), "edge")], 1);
+            await writer.FlushAsync(CancellationToken.None);
+        }
+
+        var found = await ArchiveCatalog.ReadRangeAsync(_store, "tenant-a", At(from), At(to), CancellationToken.None);
+
+        Assert.Equal(At(time), Assert.Single(found).Timestamp);
+    }
+
     [Fact]
     public async Task ListAsync_TimeRange_ReturnsThatTenantsObjectsOfThoseHoursInOrder()
     {

@@ -29,6 +29,30 @@ public sealed class TimestampsTests
         Assert.False(Timestamps.TryParseRfc3339(Encoding.UTF8.GetBytes(text), out _));
     }
 
+    [Theory]
+    [InlineData("2024-01-01T00:00:00+14:30")]
+    [InlineData("2024-01-01T00:00:00-14:01")]
+    [InlineData("2024-01-01T00:00:00+9959")]
+    [InlineData("0001-01-01T00:00:00+01:00")]
+    [InlineData("9999-12-31T23:59:59-01:00")]
+    public void TryParseRfc3339_OffsetBeyond14HoursOrOutOfRangeOnceApplied_ReturnsFalseWithoutThrowing(string text)
+    {
+        Assert.False(Timestamps.TryParseRfc3339(Encoding.UTF8.GetBytes(text), out _));
+    }
+
+    [Theory]
+    [InlineData("2024-01-01T00:00:00+14:00", "2024-01-01T00:00:00.0000000+14:00")]
+    [InlineData("2024-01-01T00:00:00-14:00", "2024-01-01T00:00:00.0000000-14:00")]
+    [InlineData("0001-01-01T00:00:00Z", "0001-01-01T00:00:00.0000000+00:00")]
+    [InlineData("0001-01-01T00:00:00-01:00", "0001-01-01T00:00:00.0000000-01:00")]
+    [InlineData("9999-12-31T23:59:59.9999999Z", "9999-12-31T23:59:59.9999999+00:00")]
+    [InlineData("9999-12-31T23:59:59+01:00", "9999-12-31T23:59:59.0000000+01:00")]
+    public void TryParseRfc3339_ExtremesThatFit_Parse(string text, string expected)
+    {
+        Assert.True(Timestamps.TryParseRfc3339(Encoding.UTF8.GetBytes(text), out var value));
+        Assert.Equal(expected, value.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     [Fact]
     public void TryParseBsd_Feb29InNonLeapIngestYear_TakesPreviousLeapYear()
     {

@@ -1,4 +1,5 @@
 using System.Text;
+using Orleans.EventPipeline.Processing.Normalization;
 using Orleans.EventPipeline.Silo.Gateway;
 using Orleans.EventPipeline.Silo.Gateway.Framing;
 using Orleans.EventPipeline.Streams;
@@ -77,14 +78,83 @@ public sealed class EventFramerTests
         Assert.Equal(EventKind.Text, framed.Kind);
     }
 
-    [Fact]
-    public void Frame_EventOverLimit_Throws413()
+    [Theory]
+    [InlineData(BodyFraming.Ndjson, "{\"small\":1}\n{\"pad\":\"", "\"}\n{\"small\":2}", 20_010)]
+    [InlineData(BodyFraming.JsonArray, "[{\"small\":1},{\"pad\":\"", "\"},{\"small\":2}]", 20_010)]
+    [InlineData(BodyFraming.TextLines, "small 1\n", "\nsmall 2", 20_000)]
+    public void Frame_EventOverLimit_RejectedAloneKeepingItsFirstBytesAndSize(BodyFraming framing, string before, string after, int oversize)
     {
-        var problem = Assert.Throws<IngestProblemException>(() => EventFramer.Frame(BodyFraming.TextLines, Encoding.UTF8.GetBytes("short\n" + new string('x', 65)), 64));
+        const int limit = 8 * 1024;
+        var padding = new string('x', 20_000);
 
-        Assert.Equal(413, problem.StatusCode);
-        Assert.Contains("Event 1 is 65 bytes", problem.Message, StringComparison.Ordinal);
+        using var framed = EventFramer.Frame(framing, Encoding.UTF8.GetBytes(before + padding + after), limit);
+
+        Assert.Equal(2, framed.Count);
+        var rejected = Assert.Single(framed.Rejected);
+        Assert.Equal(1, rejected.Index);
+        Assert.Equal(oversize, rejected.OriginalSize);
+        Assert.Equal(FramedEvents.OversizeKeptBytes, rejected.Raw.Length);
+        Assert.Equal($"the event is {oversize} bytes; the limit for one event is {limit} bytes (Pipeline:Gateway:MaxEventBytes); its first {FramedEvents.OversizeKeptBytes} bytes are kept in the dead letters", rejected.Reason);
     }
+
+    public static TheoryData<BodyFraming, byte[], int> InvalidUtf8Bodies => new()
+    {
+        // {"s":"<FF>"} as the second of three events: offset 6 in the event.
+        { BodyFraming.Ndjson, [.. "{\"a\":1}\n{\"s\":\""u8, 0xFF, .. "\"}\n{\"b\":2}"u8], 6 },
+        { BodyFraming.JsonArray, [.. "[{\"a\":1},{\"s\":\""u8, 0xFF, .. "\"},{\"b\":2}]"u8], 6 },
+        // A truncated 3-byte sequence (E2 82) before a space.
+        { BodyFraming.TextLines, [.. "first\nab "u8, 0xE2, 0x82, .. " cd\nlast"u8], 3 },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidUtf8Bodies))]
+    public void Frame_EventWithInvalidUtf8_RejectedAloneNamingTheByteOffset(BodyFraming framing, byte[] body, int offset)
+    {
+        using var framed = EventFramer.Frame(framing, body, 1024);
+
+        Assert.Equal(2, framed.Count);
+        var rejected = Assert.Single(framed.Rejected);
+        Assert.Equal(1, rejected.Index);
+        Assert.Contains($"not valid UTF-8: the byte 0x{rejected.Raw.Span[offset]:X2} at byte offset {offset}", rejected.Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(BodyFraming.Ndjson, "{\"a\":1}\n{\"s\":\"x\\ud800\"}\n{\"b\":\"\\ud83d\\ude00\"}", 7)]
+    [InlineData(BodyFraming.Ndjson, "{\"a\":1}\n{\"\\udc00\":1}\n{\"b\":\"\\u00e9\"}", 2)]
+    [InlineData(BodyFraming.JsonArray, "[{\"a\":1},{\"s\":\"\\ud800\\u0041\"},{\"b\":\"\\ud83d\\ude00\"}]", 6)]
+    public void Frame_LoneSurrogateEscape_RejectedAloneAndPairsAccepted(BodyFraming framing, string body, int offset)
+    {
+        using var framed = Frame(framing, body);
+
+        Assert.Equal(2, framed.Count);
+        var rejected = Assert.Single(framed.Rejected);
+        Assert.Equal(1, rejected.Index);
+        Assert.Contains($"lone UTF-16 surrogate escape at byte offset {offset}", rejected.Reason, StringComparison.Ordinal);
+        Assert.Equal((byte)'\\', rejected.Raw.Span[offset]);
+    }
+
+    [Theory]
+    [InlineData(BodyFraming.Ndjson)]
+    [InlineData(BodyFraming.JsonArray)]
+    public void Frame_NestingBeyondTheParsersDepth_RejectedAloneAtTheParsersLimit(BodyFraming framing)
+    {
+        var deepest = Nested(JsonEventParser.MaxDepth);
+        var tooDeep = Nested(JsonEventParser.MaxDepth + 1);
+        var veryDeep = Nested(10_000);
+        var body = framing == BodyFraming.Ndjson
+            ? $"{deepest}\n{tooDeep}\n{veryDeep}\n{{\"ok\":1}}"
+            : $"[{deepest},{tooDeep},{veryDeep},{{\"ok\":1}}]";
+
+        using var framed = EventFramer.Frame(framing, Encoding.UTF8.GetBytes(body), 64 * 1024);
+
+        Assert.Equal([deepest, "{\"ok\":1}"], Events(framed));
+        Assert.Equal([1, 2], framed.Rejected.Select(static r => r.Index));
+        Assert.All(framed.Rejected, static r => Assert.Contains($"more than {JsonEventParser.MaxDepth} deep", r.Reason, StringComparison.Ordinal));
+    }
+
+    /// <summary>An object nested <paramref name="depth"/> levels deep, the innermost an array.</summary>
+    private static string Nested(int depth) =>
+        string.Concat(Enumerable.Repeat("{\"a\":", depth - 1)) + "[1]" + new string('}', depth - 1);
 
     private static FramedEvents Frame(BodyFraming framing, string body) => EventFramer.Frame(framing, Encoding.UTF8.GetBytes(body), 1024);
 

@@ -86,14 +86,32 @@ public sealed class IngestErrorTests(LocalPipelineFixture pipeline) : IClassFixt
     }
 
     [Fact]
-    public async Task Post_SingleEventOverLimit_Is413NamingTheEvent()
+    public async Task Post_SingleEventOverLimit_RejectedAloneAndKeptTruncatedWithItsSize()
     {
         var key = await pipeline.Api.CreateTenantAsync("bigevent");
-        var body = Encoding.UTF8.GetBytes("{\"small\":1}\n{\"pad\":\"" + new string('x', LocalPipelineFixture.MaxEventBytes) + "\"}");
+        var oversize = "{\"pad\":\"" + new string('x', LocalPipelineFixture.MaxEventBytes) + "\"}";
+        var body = Encoding.UTF8.GetBytes("{\"small\":1}\n" + oversize + "\n{\"small\":2}");
 
         using var response = await pipeline.Api.PostAsync(key, body, "application/x-ndjson");
+        var answer = await ContentTypeIngestTests.ReadJsonAsync(response);
+        var letters = new List<System.Text.Json.JsonElement>();
+        await StreamReadback.ForEachMessageAsync(pipeline.Silo.EventHubsConnectionString, data =>
+        {
+            if (data.Properties["ep-format"] as string == "eventpipeline.deadletter.v1" && (string)data.Properties["ep-tenant"] == "bigevent")
+            {
+                using var json = System.Text.Json.JsonDocument.Parse(data.EventBody.ToArray());
+                letters.Add(json.RootElement.Clone());
+            }
+        });
 
-        await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, "payload_too_large", "Event 1 is");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(2, answer.GetProperty("accepted").GetInt32());
+        var rejected = Assert.Single(answer.GetProperty("rejected").EnumerateArray());
+        Assert.Equal(1, rejected.GetProperty("index").GetInt32());
+        Assert.Contains($"is {oversize.Length} bytes; the limit for one event is {LocalPipelineFixture.MaxEventBytes} bytes", rejected.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        var letter = Assert.Single(letters);
+        Assert.Equal(oversize.Length, letter.GetProperty("originalSize").GetInt32());
+        Assert.Equal(Encoding.UTF8.GetBytes(oversize)[..4096], letter.GetProperty("raw").GetBytesFromBase64());
     }
 
     [Theory]

@@ -1,5 +1,9 @@
+using System.Buffers;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
+using Orleans.EventPipeline.Processing.Normalization;
 using Orleans.EventPipeline.Streams;
 
 namespace Orleans.EventPipeline.Silo.Gateway.Framing;
@@ -39,22 +43,31 @@ public static class EventFramer
         };
     }
 
+    /// <summary>
+    /// Splits <paramref name="body"/> into events and checks each: within <paramref name="maxEventBytes"/>,
+    /// valid UTF-8, and for JSON one object nested at most <see cref="JsonEventParser.MaxDepth"/> deep
+    /// whose strings are valid Unicode (no lone surrogate escape). What fails is rejected by index with
+    /// the reason; processing can then read every event accepted.
+    /// </summary>
     public static FramedEvents Frame(BodyFraming framing, ReadOnlySpan<byte> body, int maxEventBytes)
     {
         var kind = framing == BodyFraming.TextLines ? EventKind.Text : EventKind.Json;
         var events = new FramedEvents(kind, body.Length, maxEventBytes);
+
+        // One vectorized pass over the body; only a body that fails it is checked again event by event.
+        var checkUtf8 = !Utf8.IsValid(body);
         try
         {
             switch (framing)
             {
                 case BodyFraming.Ndjson:
-                    FrameLines(body, events, static line => CheckJsonObject(line));
+                    FrameLines(body, events, checkUtf8, json: true);
                     break;
                 case BodyFraming.TextLines:
-                    FrameLines(body, events, static line => System.Text.Unicode.Utf8.IsValid(line) ? null : "the line is not valid UTF-8");
+                    FrameLines(body, events, checkUtf8, json: false);
                     break;
                 default:
-                    FrameJsonArray(body, events);
+                    FrameJsonArray(body, events, checkUtf8);
                     break;
             }
 
@@ -67,9 +80,7 @@ public static class EventFramer
         }
     }
 
-    private delegate string? LineCheck(ReadOnlySpan<byte> line);
-
-    private static void FrameLines(ReadOnlySpan<byte> body, FramedEvents events, LineCheck check)
+    private static void FrameLines(ReadOnlySpan<byte> body, FramedEvents events, bool checkUtf8, bool json)
     {
         while (!body.IsEmpty)
         {
@@ -86,7 +97,13 @@ public static class EventFramer
                 continue;
             }
 
-            var problem = check(line);
+            if (!events.Fits(line.Length))
+            {
+                events.RejectOversize(line);
+                continue;
+            }
+
+            var problem = (checkUtf8 ? Utf8Problem(line) : null) ?? (json ? CheckJsonObject(line) : null);
             if (problem is null)
             {
                 events.Accept(line);
@@ -100,7 +117,8 @@ public static class EventFramer
 
     private static string? CheckJsonObject(ReadOnlySpan<byte> line)
     {
-        var reader = new Utf8JsonReader(line, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
+        // One level more than the parser reads, so Walk names a too-deep line before the reader throws.
+        var reader = new Utf8JsonReader(line, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = JsonEventParser.MaxDepth + 1 });
         try
         {
             if (!reader.Read())
@@ -113,8 +131,8 @@ public static class EventFramer
                 return $"the line is a JSON {Describe(reader.TokenType)}, not an object";
             }
 
-            reader.Skip();
-            return reader.Read() ? "the line has data after its JSON object" : null;
+            return Walk(ref reader, 0, readToEnd: false)
+                ?? (reader.Read() ? "the line has data after its JSON object" : null);
         }
         catch (JsonException exception)
         {
@@ -122,9 +140,10 @@ public static class EventFramer
         }
     }
 
-    private static void FrameJsonArray(ReadOnlySpan<byte> body, FramedEvents events)
+    private static void FrameJsonArray(ReadOnlySpan<byte> body, FramedEvents events, bool checkUtf8)
     {
-        var reader = new Utf8JsonReader(body, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
+        // No depth limit while reading: an element nested too deep is rejected alone (Walk), not the body.
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = int.MaxValue });
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
@@ -136,15 +155,32 @@ public static class EventFramer
             {
                 var start = (int)reader.TokenStartIndex;
                 var token = reader.TokenType;
-                reader.Skip();
-                var element = body[start..((int)reader.BytesConsumed)];
+                string? problem = null;
                 if (token == JsonTokenType.StartObject)
                 {
-                    events.Accept(element);
+                    problem = Walk(ref reader, start, readToEnd: true);
                 }
                 else
                 {
+                    reader.Skip();
+                }
+
+                var element = body[start..((int)reader.BytesConsumed)];
+                if (!events.Fits(element.Length))
+                {
+                    events.RejectOversize(element);
+                }
+                else if (token != JsonTokenType.StartObject)
+                {
                     events.Reject(element, $"the element is a JSON {Describe(token)}, not an object");
+                }
+                else if (((checkUtf8 ? Utf8Problem(element) : null) ?? problem) is { } reason)
+                {
+                    events.Reject(element, reason);
+                }
+                else
+                {
+                    events.Accept(element);
                 }
             }
 
@@ -158,6 +194,111 @@ public static class EventFramer
             throw IngestProblemException.BadFraming(
                 $"The body is not a readable JSON array at byte {reader.BytesConsumed}: {exception.Message} Events before that point were not stored; fix the array or send NDJSON, where one bad line does not affect the others.");
         }
+    }
+
+    /// <summary>
+    /// Reads the object the reader is on through its closing brace and returns the first thing in it the
+    /// parser cannot read: nesting deeper than <see cref="JsonEventParser.MaxDepth"/>, or a string with a
+    /// lone surrogate escape (<c>"\ud800"</c> is not Unicode text: no UTF-8 or UTF-16 string can hold it).
+    /// Without <paramref name="readToEnd"/> it stops at that problem. Offsets count from <paramref name="eventStart"/>.
+    /// </summary>
+    private static string? Walk(ref Utf8JsonReader reader, long eventStart, bool readToEnd)
+    {
+        var depth = reader.CurrentDepth;
+        string? problem = null;
+        while (reader.Read())
+        {
+            var token = reader.TokenType;
+            if (reader.CurrentDepth == depth && token is JsonTokenType.EndObject or JsonTokenType.EndArray)
+            {
+                return problem;
+            }
+
+            if (problem is not null)
+            {
+                continue;
+            }
+
+            if (token is JsonTokenType.StartObject or JsonTokenType.StartArray && reader.CurrentDepth - depth >= JsonEventParser.MaxDepth)
+            {
+                problem = $"the event nests objects and arrays more than {JsonEventParser.MaxDepth} deep (at byte offset {reader.TokenStartIndex - eventStart}); flatten it";
+            }
+            else if (token is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped && LoneSurrogateEscape(reader.ValueSpan) is var at and >= 0)
+            {
+                // TokenStartIndex is the opening quote.
+                problem = $"the event has a lone UTF-16 surrogate escape at byte offset {reader.TokenStartIndex - eventStart + 1 + at}; \\uD800-\\uDFFF are valid only as a high-low pair";
+            }
+
+            if (problem is not null && !readToEnd)
+            {
+                return problem;
+            }
+        }
+
+        return problem;
+    }
+
+    /// <summary>
+    /// Where in an escaped JSON string's raw bytes a <c>\uXXXX</c> escape is half a surrogate pair, else -1.
+    /// The reader has already checked that every escape is well formed.
+    /// </summary>
+    private static int LoneSurrogateEscape(ReadOnlySpan<byte> raw)
+    {
+        var i = 0;
+        while (true)
+        {
+            var next = raw[i..].IndexOf((byte)'\\');
+            if (next < 0)
+            {
+                return -1;
+            }
+
+            i += next;
+            if (raw[i + 1] != (byte)'u')
+            {
+                i += 2;
+                continue;
+            }
+
+            var unit = Hex4(raw.Slice(i + 2, 4));
+            if (char.IsLowSurrogate(unit))
+            {
+                return i;
+            }
+
+            if (char.IsHighSurrogate(unit))
+            {
+                if (raw.Length < i + 12 || raw[i + 6] != (byte)'\\' || raw[i + 7] != (byte)'u' || !char.IsLowSurrogate(Hex4(raw.Slice(i + 8, 4))))
+                {
+                    return i;
+                }
+
+                i += 12;
+                continue;
+            }
+
+            i += 6;
+        }
+    }
+
+    private static char Hex4(ReadOnlySpan<byte> digits) =>
+        (char)ushort.Parse(digits, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
+
+    /// <summary>Null for valid UTF-8, else the reason naming the first bad byte's offset.</summary>
+    private static string? Utf8Problem(ReadOnlySpan<byte> eventBytes)
+    {
+        if (Utf8.IsValid(eventBytes))
+        {
+            return null;
+        }
+
+        var at = Math.Max(0, eventBytes.IndexOfAnyExceptInRange((byte)0, (byte)0x7F));
+        while (Rune.DecodeFromUtf8(eventBytes[at..], out _, out var consumed) == OperationStatus.Done)
+        {
+            at += consumed;
+        }
+
+        return $"the event is not valid UTF-8: the byte 0x{eventBytes[at]:X2} at byte offset {at} does not begin or continue a UTF-8 character; send UTF-8 text";
     }
 
     private static string Describe(JsonTokenType token) => token switch

@@ -7,9 +7,17 @@ namespace Orleans.EventPipeline.Silo.Gateway.Framing;
 /// <summary>
 /// A request's events after framing: the accepted ones written once as length-prefixed frames
 /// (<see cref="EventFrames"/>, the stream's body format), the rejected ones with reason and raw bytes.
+/// An event over the size limit is rejected alone, like a malformed one; its dead letter keeps only its
+/// first <see cref="OversizeKeptBytes"/> bytes and records its size.
 /// </summary>
 public sealed class FramedEvents(EventKind kind, int bodyLength, int maxEventBytes) : IDisposable
 {
+    /// <summary>
+    /// How much of an oversize event its dead letter keeps: 4 KiB shows what the event was, and the
+    /// letter (base64, 4/3 of that) stays far below the 1 MB Event Hubs message whatever the limit.
+    /// </summary>
+    public const int OversizeKeptBytes = 4 * 1024;
+
     // Each accepted event costs its bytes plus a 4-byte prefix; one buffer sized for the body
     // plus prefixes for ~1 event per 64 bytes rarely grows.
     private readonly PooledBuffer _frames = new(bodyLength + (bodyLength / 16) + 64);
@@ -26,9 +34,18 @@ public sealed class FramedEvents(EventKind kind, int bodyLength, int maxEventByt
 
     public int Total => _index;
 
+    /// <summary>True when an event of <paramref name="length"/> bytes is within the limit.</summary>
+    public bool Fits(int length) => length <= maxEventBytes;
+
+    /// <summary>Keeps a valid event; one over the size limit is rejected instead.</summary>
     public void Accept(ReadOnlySpan<byte> eventBytes)
     {
-        CheckSize(eventBytes.Length);
+        if (!Fits(eventBytes.Length))
+        {
+            RejectOversize(eventBytes);
+            return;
+        }
+
         var destination = _frames.GetSpan(EventFrames.PrefixBytes + eventBytes.Length);
         BinaryPrimitives.WriteInt32LittleEndian(destination, eventBytes.Length);
         eventBytes.CopyTo(destination[EventFrames.PrefixBytes..]);
@@ -37,21 +54,27 @@ public sealed class FramedEvents(EventKind kind, int bodyLength, int maxEventByt
         _index++;
     }
 
-    /// <summary>Keeps a malformed event for the dead-letter stream; it does not fail the batch.</summary>
+    /// <summary>Keeps a malformed event for the dead-letter stream; it does not fail the batch. One over the size limit is rejected for its size.</summary>
     public void Reject(ReadOnlySpan<byte> eventBytes, string reason)
     {
-        CheckSize(eventBytes.Length);
+        if (!Fits(eventBytes.Length))
+        {
+            RejectOversize(eventBytes);
+            return;
+        }
+
         _rejected.Add(new DeadLetter(_index, reason, eventBytes.ToArray()));
         _index++;
     }
 
-    public void Dispose() => _frames.Dispose();
-
-    private void CheckSize(int length)
+    /// <summary>Rejects an event over the size limit, keeping its first <see cref="OversizeKeptBytes"/> bytes.</summary>
+    public void RejectOversize(ReadOnlySpan<byte> eventBytes)
     {
-        if (length > maxEventBytes)
-        {
-            throw IngestProblemException.TooLarge($"Event {_index} is {length} bytes; the limit for one event is {maxEventBytes} bytes.");
-        }
+        var kept = eventBytes[..Math.Min(eventBytes.Length, OversizeKeptBytes)];
+        var reason = $"the event is {eventBytes.Length} bytes; the limit for one event is {maxEventBytes} bytes ({GatewayOptions.SectionName}:{nameof(GatewayOptions.MaxEventBytes)}); its first {kept.Length} bytes are kept in the dead letters";
+        _rejected.Add(new DeadLetter(_index, reason, kept.ToArray()) { OriginalSize = eventBytes.Length });
+        _index++;
     }
+
+    public void Dispose() => _frames.Dispose();
 }

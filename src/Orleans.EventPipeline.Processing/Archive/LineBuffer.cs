@@ -1,0 +1,61 @@
+using System.Buffers;
+
+namespace Orleans.EventPipeline.Processing.Archive;
+
+/// <summary>
+/// A growable byte buffer that, unlike <see cref="ArrayBufferWriter{T}"/>, can be cut back to an earlier
+/// length: the archive writer drops the part of a line it could not finish, or a whole batch.
+/// </summary>
+internal sealed class LineBuffer(int initialCapacity) : IBufferWriter<byte>
+{
+    private byte[] _bytes = new byte[initialCapacity];
+
+    public int WrittenCount { get; private set; }
+
+    public ReadOnlySpan<byte> WrittenSpan => _bytes.AsSpan(0, WrittenCount);
+
+    public void Advance(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, _bytes.Length - WrittenCount);
+        WrittenCount += count;
+    }
+
+    public Memory<byte> GetMemory(int sizeHint = 0)
+    {
+        Reserve(sizeHint);
+        return _bytes.AsMemory(WrittenCount);
+    }
+
+    public Span<byte> GetSpan(int sizeHint = 0)
+    {
+        Reserve(sizeHint);
+        return _bytes.AsSpan(WrittenCount);
+    }
+
+    /// <summary>Forgets everything written after the first <paramref name="length"/> bytes.</summary>
+    public void Truncate(int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, WrittenCount);
+        WrittenCount = length;
+    }
+
+    public void Clear() => WrittenCount = 0;
+
+    private void Reserve(int sizeHint)
+    {
+        var needed = Math.Max(sizeHint, 1);
+        if (_bytes.Length - WrittenCount >= needed)
+        {
+            return;
+        }
+
+        var size = Math.Max((long)_bytes.Length * 2, (long)WrittenCount + needed);
+        Array.Resize(ref _bytes, (int)Math.Min(size, Array.MaxLength));
+        if (_bytes.Length - WrittenCount < needed)
+        {
+            throw new InvalidOperationException($"The archive buffer cannot grow past {Array.MaxLength} bytes; lower Pipeline:Archive:MaxBytes.");
+        }
+    }
+}
