@@ -75,10 +75,50 @@ internal sealed class HostileBatchGenerator(int seed, int oversizeBytes)
             12 => RandomBytes(),
             13 => Utf8($"[1,2,{{{m}}}]"),
             14 => Utf8($"{{{m},\"s\":\"\\u0000\\u001f\\\\ \\\" 😀 \\ud83d\\ude00\"}}"),
-            15 => Utf8($"{{{m},\"m\":\"again\",\"level\":{{\"x\":1}},\"message\":[1,{{}}],\"host\":null}}"),
+            // A repeated name: the last value wins (docs/EVENT-SCHEMA.md), so the marker goes last.
+            15 => Utf8($"{{\"m\":\"first\",{m},\"level\":{{\"x\":1}},\"message\":[1,{{}}],\"host\":null}}"),
             16 when _random.Next(8) == 0 => Utf8($"{{{m},\"big\":\"{new string('x', oversizeBytes)}\"}}"),
             _ => Utf8($"{{{m},\"n\":{_random.Next()},\"message\":\"user {_random.Next(100)} logged in\",\"timestamp\":\"2026-11-30T12:{_random.Next(60):D2}:00Z\",\"level\":\"info\"}}"),
         };
+    }
+
+    /// <summary>
+    /// A message another Event Hubs client could write to the hub: its properties and body. The pipeline
+    /// must quarantine it whole and deliver everything around it.
+    /// </summary>
+    public (Dictionary<string, object> Properties, byte[] Body) NextForeign(string tenant)
+    {
+        var body = RandomBytes();
+        var properties = new Dictionary<string, object>(StringComparer.Ordinal);
+        switch (_random.Next(5))
+        {
+            case 0:
+                break;
+            case 1:
+                properties["ep-format"] = "eventpipeline.raw.v1";
+                properties["ep-tenant"] = tenant;
+                properties["ep-batch"] = Guid.NewGuid().ToString("N");
+                properties["ep-ingest-time-ms"] = 0L;
+                properties["ep-kind"] = "json";
+                properties["ep-first-index"] = 0;
+                properties["ep-count"] = 3;
+                properties["StreamNamespace"] = "tenant-raw";
+                break;
+            case 2:
+                properties["ep-format"] = "eventpipeline.deadletter.v1";
+                properties["ep-tenant"] = tenant;
+                properties["StreamNamespace"] = "tenant-deadletter";
+                break;
+            case 3:
+                properties["StreamNamespace"] = "tenant-raw";
+                break;
+            default:
+                properties["ep-format"] = "someone-elses-format";
+                properties["x"] = _random.Next();
+                break;
+        }
+
+        return (properties, body);
     }
 
     private byte[] TextLine(string marker) => _random.Next(8) switch

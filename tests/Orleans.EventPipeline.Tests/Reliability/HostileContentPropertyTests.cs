@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Azure.Messaging.EventHubs;
+using Azure.Messaging.EventHubs.Producer;
 using Orleans.EventPipeline.Events;
 using Orleans.EventPipeline.Tests.Hosting;
 using Orleans.EventPipeline.Tests.Processing;
@@ -44,6 +46,8 @@ public sealed class HostileContentPropertyTests(ITestOutputHelper output) : IDis
         };
 
         var answers = new List<Answer>();
+        var foreign = new List<byte[]>();
+        await using var producer = new EventHubProducerClient(silo.EventHubsConnectionString);
         for (var t = 0; t < tenants.Length; t++)
         {
             var (tenant, settings) = tenants[t];
@@ -51,6 +55,20 @@ public sealed class HostileContentPropertyTests(ITestOutputHelper output) : IDis
             var generator = new HostileBatchGenerator(Seed + t, MaxEventBytes + 1);
             for (var b = 0; b < Batches; b++)
             {
+                if (b % 8 == 3)
+                {
+                    // Straight to the hub, on the tenant's partition, between its batches.
+                    var (properties, body) = generator.NextForeign(tenant);
+                    var message = new EventData(body) { Properties = { [StreamReadback.ForeignProperty] = true } };
+                    foreach (var (name, value) in properties)
+                    {
+                        message.Properties[name] = value;
+                    }
+
+                    await producer.SendAsync([message], new SendEventOptions { PartitionKey = tenant });
+                    foreign.Add(body);
+                }
+
                 var batch = generator.Next();
                 answers.Add(await PostAsync(api, key, tenant, batch));
                 if (batch.PostTwice && answers[^1].BatchId is not null)
@@ -115,8 +133,16 @@ public sealed class HostileContentPropertyTests(ITestOutputHelper output) : IDis
             }
         }
 
+        // Every foreign message is kept whole in the quarantine, once.
+        var quarantine = await AdminCalls.WaitForAsync(
+            silo.BaseAddress, "/admin/v1/quarantine?limit=1000", json => json.GetProperty("total").GetInt32() >= foreign.Count, TimeSpan.FromSeconds(60));
+        Assert.Equal(foreign.Count, quarantine.GetProperty("total").GetInt32());
+        Assert.Equal(
+            foreign.Select(Convert.ToBase64String).Order(StringComparer.Ordinal),
+            quarantine.GetProperty("messages").EnumerateArray().Select(static m => m.GetProperty("body").GetString()!).Order(StringComparer.Ordinal));
+
         output.WriteLine(
-            $"seed {Seed}, {answers.Count} requests, {answers.Sum(static a => a.Lines.Count)} events sent: {expected.Count} accepted " +
+            $"{foreign.Count} foreign messages quarantined; seed {Seed}, {answers.Count} requests, {answers.Sum(static a => a.Lines.Count)} events sent: {expected.Count} accepted " +
             $"({archived.Count} archived, {letters.Count(static l => l.Stage != "ingest")} dead-lettered by processing), " +
             $"{answers.Sum(static a => a.Rejected.Count)} refused by the gateway, {answers.Count(static a => a.BatchId is null)} whole requests refused");
     }

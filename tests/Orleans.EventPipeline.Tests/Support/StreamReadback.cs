@@ -15,6 +15,9 @@ internal sealed record StoredDeadLetter(string Tenant, string BatchId, int Index
 /// </summary>
 internal static class StreamReadback
 {
+    /// <summary>Property a test sets on the foreign messages it writes to the hub, so readback skips them.</summary>
+    public const string ForeignProperty = "test-foreign";
+
     /// <summary>
     /// Reads every message the hub holds right now, partition by partition up to its last enqueued
     /// sequence number. A 200 from the gateway means durable, so everything acknowledged is there:
@@ -59,8 +62,8 @@ internal static class StreamReadback
     private static void Decode(Azure.Messaging.EventHubs.EventData data, List<StoredEvent> events, List<StoredDeadLetter> letters)
     {
         var properties = data.Properties;
-        // Messages not in the pipeline's format (written to the hub by other clients) are not events.
-        if (!properties.TryGetValue("ep-format", out var formatValue) || formatValue is not string format)
+        // Messages not in the pipeline's format, or written to the hub by tests posing as other clients, are not events.
+        if (!properties.TryGetValue("ep-format", out var formatValue) || formatValue is not string format || properties.ContainsKey(ForeignProperty))
         {
             return;
         }
