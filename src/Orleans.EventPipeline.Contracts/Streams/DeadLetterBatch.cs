@@ -20,4 +20,25 @@ public sealed record DeadLetterBatch(
     [property: Id(1)] Guid BatchId,
     [property: Id(2)] DateTimeOffset IngestTime,
     [property: Id(3)] string Stage,
-    [property: Id(4)] IReadOnlyList<DeadLetter> Letters);
+    [property: Id(4)] IReadOnlyList<DeadLetter> Letters)
+{
+    /// <summary>
+    /// Where a processing stage's letters come from: the raw batch's stream key, its raw-stream sequence
+    /// number, and this message's ordinal among the letters sent for that raw batch. A processor replaying
+    /// after a crash sends the same letters with the same source again; the dead-letter grain counts each
+    /// source once. Null for letters of the gateway.
+    /// </summary>
+    [Id(5)] public DeadLetterSource? Source { get; init; }
+}
+
+/// <summary>The raw-stream position a processing stage's dead letters come from (<see cref="DeadLetterBatch.Source"/>).</summary>
+[GenerateSerializer, Immutable]
+public sealed record DeadLetterSource(
+    [property: Id(0)] string StreamKey,
+    [property: Id(1)] long Sequence,
+    [property: Id(2)] int Part)
+{
+    /// <summary>True when this source comes after <paramref name="other"/> on the same stream key.</summary>
+    public bool IsAfter(DeadLetterSource? other) =>
+        other is null || Sequence > other.Sequence || (Sequence == other.Sequence && Part > other.Part);
+}

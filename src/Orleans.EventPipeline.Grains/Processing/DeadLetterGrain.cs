@@ -134,6 +134,19 @@ public sealed partial class DeadLetterGrain(
         }
 
         var s = state.State;
+        if (batch.Source is { } source)
+        {
+            if (!source.IsAfter(s.SourceCountedThrough.GetValueOrDefault(source.StreamKey)))
+            {
+                // Sent again by a processor replaying after a crash: counted and kept the first time.
+                s.CountedThrough = Math.Max(s.CountedThrough, sequence);
+                await state.WriteStateAsync();
+                return;
+            }
+
+            s.SourceCountedThrough[source.StreamKey] = source;
+        }
+
         s.Counts[batch.Stage] = s.Counts.GetValueOrDefault(batch.Stage) + batch.Letters.Count;
         foreach (var letter in batch.Letters)
         {

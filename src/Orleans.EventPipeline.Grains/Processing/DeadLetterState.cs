@@ -1,3 +1,5 @@
+using Orleans.EventPipeline.Streams;
+
 namespace Orleans.EventPipeline.Grains.Processing;
 
 /// <summary>A tenant's dead-letter bookkeeping, persisted after every dead-letter batch.</summary>
@@ -18,4 +20,10 @@ public sealed class DeadLetterState
 
     /// <summary>Sequence of the next replay's archive object; advanced only once a replay is recorded.</summary>
     [Id(5)] public long NextReplay { get; set; }
+
+    /// <summary>
+    /// The last processing-stage source counted per stream key: a processor that replays after a crash
+    /// sends the same letters from the same source again, at a new dead-letter stream position.
+    /// </summary>
+    [Id(6)] public Dictionary<string, DeadLetterSource> SourceCountedThrough { get; set; } = new(StringComparer.Ordinal);
 }

@@ -140,9 +140,10 @@ public sealed partial class TenantStreamProcessorGrain(
         {
             try
             {
-                await SendDeadLettersAsync(batch, TenantStages.NormalizeStage, output.NormalizeFailures);
-                await SendDeadLettersAsync(batch, TenantStages.EnrichStage, output.EnrichFailures);
-                await SendDeadLettersAsync(batch, TenantStages.ArchiveStage, TenantStages.DeadLetters(batch, unformattable));
+                var part = 0;
+                part = await SendDeadLettersAsync(batch, sequence, part, TenantStages.NormalizeStage, output.NormalizeFailures);
+                part = await SendDeadLettersAsync(batch, sequence, part, TenantStages.EnrichStage, output.EnrichFailures);
+                await SendDeadLettersAsync(batch, sequence, part, TenantStages.ArchiveStage, TenantStages.DeadLetters(batch, unformattable));
                 state.State.DeadLetteredThrough = sequence;
                 await state.WriteStateAsync();
             }
@@ -176,12 +177,18 @@ public sealed partial class TenantStreamProcessorGrain(
         ReleaseCheckpointWhenClean();
     }
 
-    private async Task SendDeadLettersAsync(RawEventBatch batch, string stage, IReadOnlyList<DeadLetter> letters)
+    /// <summary>Sends a stage's letters in parts numbered from <paramref name="part"/>; returns the next part number.</summary>
+    private async Task<int> SendDeadLettersAsync(RawEventBatch batch, long sequence, int part, string stage, IReadOnlyList<DeadLetter> letters)
     {
-        foreach (var part in DeadLetterChunks.Split(letters))
+        foreach (var chunk in DeadLetterChunks.Split(letters))
         {
-            await _deadLetters!.OnNextAsync(new DeadLetterBatch(Tenant, batch.BatchId, batch.IngestTime, stage, part));
+            await _deadLetters!.OnNextAsync(new DeadLetterBatch(Tenant, batch.BatchId, batch.IngestTime, stage, chunk)
+            {
+                Source = new DeadLetterSource(StreamKey, sequence, part++),
+            });
         }
+
+        return part;
     }
 
     private async Task OnTimerAsync(CancellationToken cancellationToken)

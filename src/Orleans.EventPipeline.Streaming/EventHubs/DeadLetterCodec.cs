@@ -44,6 +44,13 @@ public static class DeadLetterCodec
         data.Properties[StreamMessageFormat.IngestTimeProperty] = batch.IngestTime.ToUnixTimeMilliseconds();
         data.Properties[StreamMessageFormat.StageProperty] = batch.Stage;
         data.Properties[StreamMessageFormat.CountProperty] = batch.Letters.Count;
+        if (batch.Source is { } source)
+        {
+            data.Properties[StreamMessageFormat.SourceStreamKeyProperty] = source.StreamKey;
+            data.Properties[StreamMessageFormat.SourceSequenceProperty] = source.Sequence;
+            data.Properties[StreamMessageFormat.SourcePartProperty] = source.Part;
+        }
+
         return data;
     }
 
@@ -75,6 +82,14 @@ public static class DeadLetterCodec
             Guid.ParseExact((string)properties[StreamMessageFormat.BatchProperty], "N"),
             DateTimeOffset.FromUnixTimeMilliseconds(Convert.ToInt64(properties[StreamMessageFormat.IngestTimeProperty], System.Globalization.CultureInfo.InvariantCulture)),
             (string)properties[StreamMessageFormat.StageProperty],
-            letters);
+            letters)
+        {
+            Source = properties.TryGetValue(StreamMessageFormat.SourceStreamKeyProperty, out var key)
+                ? new DeadLetterSource(
+                    (string)key,
+                    Convert.ToInt64(properties[StreamMessageFormat.SourceSequenceProperty], System.Globalization.CultureInfo.InvariantCulture),
+                    Convert.ToInt32(properties[StreamMessageFormat.SourcePartProperty], System.Globalization.CultureInfo.InvariantCulture))
+                : null,
+        };
     }
 }

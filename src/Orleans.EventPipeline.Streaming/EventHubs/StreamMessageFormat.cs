@@ -23,6 +23,11 @@ public static class StreamMessageFormat
     public const string CountProperty = "ep-count";
     public const string StageProperty = "ep-stage";
 
+    /// <summary>On a processing stage's dead letters: the raw batch's stream key, sequence number and this message's ordinal for it.</summary>
+    public const string SourceStreamKeyProperty = "ep-source-key";
+    public const string SourceSequenceProperty = "ep-source-seq";
+    public const string SourcePartProperty = "ep-source-part";
+
     /// <summary>Present (true) on a raw batch whose id comes from an Idempotency-Key.</summary>
     public const string KeyedProperty = "ep-keyed";
 

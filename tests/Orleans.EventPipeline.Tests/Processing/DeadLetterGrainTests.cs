@@ -62,6 +62,37 @@ public sealed class DeadLetterGrainTests : IAsyncLifetime, IDisposable
         Assert.Equal(0, (await grain.GetSummaryAsync(10)).Retained);
     }
 
+    [Fact]
+    public async Task DeadLetterStream_ProcessorResendsAfterACrash_EachSourceCountedOnce()
+    {
+        const string tenant = "resend";
+        var stream = _cluster.Client.GetStreamProvider(PipelineStreams.ProviderName)
+            .GetStream<DeadLetterBatch>(StreamId.Create(PipelineStreams.DeadLetter, tenant));
+        var batch = Guid.CreateVersion7();
+        async Task SendAsync(string streamKey, long sequence, int part, int index) =>
+            await stream.OnNextAsync(new DeadLetterBatch(tenant, batch, DateTimeOffset.UtcNow, Stage, [new DeadLetter(index, "CEF: not CEF", Encoding.UTF8.GetBytes($"line {index}"))])
+            {
+                Source = new DeadLetterSource(streamKey, sequence, part),
+            });
+
+        await SendAsync(tenant, 7, 0, 0);
+        await SendAsync(tenant, 7, 1, 1);
+        // A processor restarted before it recorded sequence 7 sends both again, then goes on.
+        await SendAsync(tenant, 7, 0, 0);
+        await SendAsync(tenant, 7, 1, 1);
+        await SendAsync(tenant, 8, 0, 2);
+        // Another stream key of the tenant has its own positions.
+        await SendAsync(tenant + "#1", 3, 0, 3);
+        var grain = _cluster.Client.GetGrain<IDeadLetterGrain>(tenant);
+
+        var summary = await WaitForTotalAsync(grain, 4);
+        // The last letter sent has been counted, so the repeats before it were seen and skipped.
+        Assert.Contains(summary.Recent, static l => Encoding.UTF8.GetString(l.Raw) == "line 3");
+
+        Assert.Equal(4, summary.Total);
+        Assert.Equal(["line 3", "line 2", "line 1"], summary.Recent.Select(static l => Encoding.UTF8.GetString(l.Raw)));
+    }
+
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
     public void Dispose() => _archive.Dispose();
