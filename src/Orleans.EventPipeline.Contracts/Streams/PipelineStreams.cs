@@ -20,6 +20,6 @@ public static class PipelineStreams
     /// <summary>Accepted raw events, as <see cref="RawEventBatch"/> items.</summary>
     public const string Raw = "tenant-raw";
 
-    /// <summary>Events the gateway could not accept, as <see cref="DeadLetterBatch"/> items.</summary>
+    /// <summary>Events the gateway refused, or a processing stage could not handle, as <see cref="DeadLetterBatch"/> items (one stream per tenant).</summary>
     public const string DeadLetter = "tenant-deadletter";
 }

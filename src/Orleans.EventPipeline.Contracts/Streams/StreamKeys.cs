@@ -2,7 +2,8 @@ namespace Orleans.EventPipeline.Streams;
 
 /// <summary>
 /// Stream keys of a tenant. Shard 0 is the tenant id itself; shard n &gt; 0 is "tenant#n". The key is
-/// also the Event Hubs partition key, so a tenant's shards land on different partitions.
+/// also the Event Hubs partition key, so a tenant's shards spread over the partitions by hash (two shards
+/// may share one).
 /// </summary>
 public static class StreamKeys
 {

@@ -73,9 +73,6 @@ public sealed partial class ArchiveWriter : IDisposable
     /// <summary>The last sequence number known to be in the archive; -1 before the first flush.</summary>
     public long ArchivedThrough { get; private set; } = -1;
 
-    /// <summary>The batch sequence the next object starts at, for the consumer's checkpoint; null when nothing is buffered.</summary>
-    public long? BufferedFrom => _lines.Count == 0 ? null : _firstSequence;
-
     /// <summary>Marks everything up to <paramref name="sequence"/> as archived (from a checkpoint after a restart).</summary>
     public void ResumeAfter(long sequence) => ArchivedThrough = Math.Max(ArchivedThrough, sequence);
 
@@ -179,9 +176,6 @@ public sealed partial class ArchiveWriter : IDisposable
 
     /// <summary>True when the buffer is past the policy's size, count or age: call <see cref="FlushAsync"/>.</summary>
     public bool IsFlushDue => _policy.IsDue(_buffer.WrittenCount, _lines.Count, Age);
-
-    /// <summary>Time left before the age limit makes a flush due; null when nothing is buffered. Drives the grain's timer.</summary>
-    public TimeSpan? FlushDueIn => _lines.Count == 0 ? null : _policy.MaxAge - Age > TimeSpan.Zero ? _policy.MaxAge - Age : TimeSpan.Zero;
 
     private TimeSpan Age => _lines.Count == 0 ? TimeSpan.Zero : _time.GetUtcNow() - _firstAddedAt;
 
