@@ -1,3 +1,4 @@
+using Orleans.EventPipeline.EventHubs;
 using System.Buffers;
 using Microsoft.Azure.Amqp;
 using Microsoft.Azure.Amqp.Framing;

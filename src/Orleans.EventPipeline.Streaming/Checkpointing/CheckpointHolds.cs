@@ -1,5 +1,5 @@
 using System.Globalization;
-using Microsoft.Extensions.DependencyInjection;
+using Orleans.EventPipeline.Streaming.EventHubs;
 using Orleans.EventPipeline.Streams;
 using Orleans.Runtime;
 using Orleans.Streaming.EventHubs;
@@ -13,10 +13,9 @@ namespace Orleans.EventPipeline.Streaming.Checkpointing;
 /// deactivated with events it could not write) keeps its partition's checkpoint until the silo restarts,
 /// and the restart replays those events.
 /// </summary>
-public sealed class CheckpointHolds(IServiceProvider services) : ICheckpointHolds
+public sealed class CheckpointHolds(HubPartitions partitions) : ICheckpointHolds
 {
     private readonly Dictionary<object, Held> _holds = new(ReferenceEqualityComparer.Instance);
-    private HashRingBasedPartitionedStreamQueueMapper? _mapper;
 
     /// <inheritdoc/>
     public void Hold(StreamId streamId, StreamSequenceToken token, object holder)
@@ -25,7 +24,7 @@ public sealed class CheckpointHolds(IServiceProvider services) : ICheckpointHold
         // Only the Event Hubs provider checkpoints; in-memory streams (tests, derived streams) have nothing to hold.
         if (token is not IEventHubPartitionLocation location
             || !long.TryParse(location.EventHubOffset, NumberStyles.Integer, CultureInfo.InvariantCulture, out var offset)
-            || PartitionOf(streamId) is not { } partition)
+            || partitions.PartitionOf(streamId.GetKeyAsString()) is not { } partition)
         {
             return;
         }
@@ -61,12 +60,6 @@ public sealed class CheckpointHolds(IServiceProvider services) : ICheckpointHold
 
             return lowest;
         }
-    }
-
-    private string? PartitionOf(StreamId streamId)
-    {
-        _mapper ??= services.GetKeyedService<IQueueAdapterFactory>(PipelineStreams.ProviderName)?.GetStreamQueueMapper() as HashRingBasedPartitionedStreamQueueMapper;
-        return _mapper?.QueueToPartition(_mapper.GetQueueForStream(streamId));
     }
 
     private readonly record struct Held(string Partition, long Offset);

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.EventPipeline.Streaming.EventHubs;
 using Orleans.EventPipeline.Streams;
 using Orleans.Hosting;
 using Orleans.Streams;
@@ -15,6 +16,7 @@ public static class CheckpointHoldsExtensions
     public static ISiloBuilder AddCheckpointHolds(this ISiloBuilder silo, string providerName)
     {
         ArgumentNullException.ThrowIfNull(silo);
+        silo.Services.AddSingleton<HubPartitions>();
         silo.Services.AddSingleton<CheckpointHolds>();
         silo.Services.AddSingleton<ICheckpointHolds>(static services => services.GetRequiredService<CheckpointHolds>());
 

@@ -17,7 +17,7 @@ namespace Orleans.EventPipeline.Streaming.EventHubs;
 /// whole, to the quarantine stream of its partition (<see cref="QuarantinedMessage"/>) and the
 /// partition moves on.
 /// </summary>
-public sealed partial class PipelineEventHubDataAdapter(Orleans.Serialization.Serializer serializer, ILogger<PipelineEventHubDataAdapter> logger)
+public sealed partial class PipelineEventHubDataAdapter(Orleans.Serialization.Serializer serializer, HubPartitions partitions, ILogger<PipelineEventHubDataAdapter> logger)
     : EventHubDataAdapter(serializer)
 {
     private static readonly byte[] QuarantineNamespace = Encoding.UTF8.GetBytes(QuarantinedMessage.Namespace);
@@ -47,7 +47,7 @@ public sealed partial class PipelineEventHubDataAdapter(Orleans.Serialization.Se
     {
         ArgumentNullException.ThrowIfNull(queueMessage);
         var token = new EventHubSequenceTokenV2(queueMessage.OffsetString, queueMessage.SequenceNumber, 0);
-        var reason = _inspector.Inspect(queueMessage, out var streamId);
+        var reason = Inspect(partition, queueMessage, out var streamId);
         if (reason is null)
         {
             return new StreamPosition(streamId, token);
@@ -55,6 +55,20 @@ public sealed partial class PipelineEventHubDataAdapter(Orleans.Serialization.Se
 
         LogQuarantined(logger, partition, queueMessage.SequenceNumber, queueMessage.OffsetString, queueMessage.Body.Length, reason);
         return new StreamPosition(StreamId.Create(QuarantinedMessage.Namespace, partition), token);
+    }
+
+    /// <summary>Why a message read from <paramref name="partition"/> cannot be delivered to its stream; null when it can.</summary>
+    private string? Inspect(string partition, EventData queueMessage, out StreamId streamId)
+    {
+        var reason = _inspector.Inspect(queueMessage, out streamId);
+        if (reason is null && queueMessage.PartitionKey is { } key && partitions.PartitionOf(key) is { } home && home != partition)
+        {
+            // Positions are per partition: the same stream key read from two partitions would compare
+            // sequence numbers of different logs. Only a client choosing the partition itself puts it here.
+            reason = $"its partition key \"{key}\" belongs to partition {home}, but it was written to partition {partition}";
+        }
+
+        return reason;
     }
 
     /// <summary>The stream of a message with no partition known (Orleans itself asks <see cref="GetStreamPosition"/>); never throws.</summary>
@@ -74,7 +88,7 @@ public sealed partial class PipelineEventHubDataAdapter(Orleans.Serialization.Se
         }
 
         // Inspected again for its reason: only quarantined messages, which are rare, pay twice.
-        var reason = _inspector.Inspect(queueMessage, out _) ?? "it claims the quarantine stream";
+        var reason = Inspect(streamPosition.StreamId.GetKeyAsString(), queueMessage, out _) ?? "it claims the quarantine stream";
         return new CachedMessage
         {
             StreamId = streamPosition.StreamId,

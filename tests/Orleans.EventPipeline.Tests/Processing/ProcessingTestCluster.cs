@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans.EventPipeline.Grains.Processing;
 using Orleans.EventPipeline.Processing.Archive;
 using Orleans.EventPipeline.Streaming.Checkpointing;
+using Orleans.EventPipeline.Streaming.EventHubs;
 using Orleans.EventPipeline.Streams;
 using Orleans.TestingHost;
 
@@ -24,6 +25,7 @@ internal static class ProcessingTestCluster
             silo.AddMemoryStreams(PipelineStreams.DerivedProviderName);
             silo.Services.AddSingleton<IArchiveStore>(new LocalDirectoryArchiveStore(archiveRoot));
             // Memory streams have no checkpoint: the real holds service, which holds nothing for their tokens.
+            silo.Services.AddSingleton<HubPartitions>();
             silo.Services.AddSingleton<ICheckpointHolds, CheckpointHolds>();
             if (configure is not null)
             {

@@ -1,12 +1,13 @@
 using System.Buffers.Binary;
 
-namespace Orleans.EventPipeline.EventHubsEmulator.Producing;
+namespace Orleans.EventPipeline.EventHubs;
 
 /// <summary>
 /// Places a partition key the way the Event Hubs service does (and the SDK's buffered producer
 /// predicts): Bob Jenkins' lookup3 "hashlittle2" over the key's UTF-8 bytes with both seeds 0,
 /// folded to 16 bits as <c>(short)(c ^ b)</c>, then <c>|h % n|</c>.
 /// The wire already carries the key as UTF-8, so routing hashes those bytes without decoding them.
+/// Shared source: the emulator routes by it, the stream provider checks and holds partitions by it.
 /// </summary>
 internal static class PartitionKeyHash
 {
