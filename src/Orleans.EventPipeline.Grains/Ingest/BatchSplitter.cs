@@ -35,30 +35,4 @@ public static class BatchSplitter
             yield return new Part(first, count, frames[start..position]);
         }
     }
-
-    /// <summary>Groups dead letters so each group's JSON (raw bytes grow by 4/3 in base64) stays under the limit.</summary>
-    public static IEnumerable<IReadOnlyList<DeadLetter>> SplitDeadLetters(IReadOnlyList<DeadLetter> letters, int maxBytes)
-    {
-        ArgumentNullException.ThrowIfNull(letters);
-        var group = new List<DeadLetter>();
-        long size = 0;
-        foreach (var letter in letters)
-        {
-            var letterSize = 64 + (letter.Reason.Length * 6) + ((letter.Raw.Length + 2) / 3 * 4);
-            if (group.Count > 0 && size + letterSize > maxBytes)
-            {
-                yield return group;
-                group = [];
-                size = 0;
-            }
-
-            group.Add(letter);
-            size += letterSize;
-        }
-
-        if (group.Count > 0)
-        {
-            yield return group;
-        }
-    }
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.EventPipeline.Ingest;
+using Orleans.EventPipeline.Grains.Streams;
 using Orleans.EventPipeline.Streams;
 using Orleans.EventPipeline.Tenants;
 using Orleans.Runtime;
@@ -99,7 +100,7 @@ public sealed partial class TenantIngestGrain(
 
             if (batch.Rejected.Count > 0)
             {
-                foreach (var letters in BatchSplitter.SplitDeadLetters(batch.Rejected, _options.MaxMessageBytes))
+                foreach (var letters in DeadLetterChunks.Split(batch.Rejected))
                 {
                     await _deadLetters!.OnNextAsync(new DeadLetterBatch(TenantIdValue, batchId, ingestTime, "ingest", letters));
                 }

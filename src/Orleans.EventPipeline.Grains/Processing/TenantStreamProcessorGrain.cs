@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.EventPipeline.Events;
 using Orleans.EventPipeline.Processing;
+using Orleans.EventPipeline.Grains.Streams;
 using Orleans.EventPipeline.Processing.Archive;
 using Orleans.EventPipeline.Processing.Deduplication;
 using Orleans.EventPipeline.Streams;

@@ -67,7 +67,8 @@ public sealed class KeyedBatchIndex
     {
         var ranges = new List<(int First, int Count)>();
         Collect(_pending, batchId, ranges);
-        var from = since - ClockSkew;
+        // The attempt's start comes off the message: any client could write year 1 there.
+        var from = since.UtcTicks - DateTimeOffset.MinValue.UtcTicks < ClockSkew.Ticks ? DateTimeOffset.MinValue : since - ClockSkew;
         await foreach (var name in _store.ListAsync(_prefix, cancellationToken))
         {
             if (!TryParseTime(name, out var persistedAt) || persistedAt < from)

@@ -63,6 +63,19 @@ public sealed class KeyedBatchIndexTests : IDisposable
     }
 
     [Fact]
+    public async Task FindHandled_AttemptStartedAtTheStartOfTime_ReadsEverythingWithoutThrowing()
+    {
+        var index = new KeyedBatchIndex(Store, "t", "t", _time);
+        var batch = Guid.NewGuid();
+        index.Record(batch, 0, 2);
+        await index.PersistAsync(1, Window, CancellationToken.None);
+
+        var handled = await new KeyedBatchIndex(Store, "t", "t", _time).FindHandledAsync(batch, DateTimeOffset.MinValue, CancellationToken.None);
+
+        Assert.True(handled.ContainsAll(0, 2));
+    }
+
+    [Fact]
     public async Task Persist_ObjectsOlderThanTheWindow_Deleted()
     {
         var index = new KeyedBatchIndex(Store, "t", "t", _time);

@@ -39,6 +39,29 @@ public sealed class HostileContentEndToEndTests(ProcessingPipelineFixture pipeli
         Assert.Equal(1, summary.GetProperty("counts").GetProperty("ingest").GetInt64());
     }
 
+    [Fact]
+    public async Task Post_TimestampOfAQuarterMegabyteOfEscapedCharacters_DeadLetteredWithABoundedReason_LaterBatchesArchived()
+    {
+        // The parser quotes the value in its reason; escaped as JSON ('<' is \u003C) that reason alone
+        // was 1.8 MB, over the 1 MB message, and the processor retried the send forever.
+        const string tenant = "hostile-long-reason";
+        var key = await pipeline.Api.CreateTenantAsync(tenant);
+        var lines = Good(10);
+        lines.Insert(5, Encoding.UTF8.GetBytes($$"""{"timestamp":"{{new string('<', 250_000)}}","message":"hostile"}"""));
+
+        using var response = await pipeline.Api.PostAsync(key, Ndjson(lines), "application/x-ndjson");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var later = await pipeline.Api.PostAsync(key, Ndjson(Good(3)), "application/x-ndjson");
+        Assert.Equal(HttpStatusCode.OK, later.StatusCode);
+        var archived = await ArchivedAsync(tenant, 13);
+        var summary = await DeadLettersAsync(tenant, 1);
+
+        Assert.Equal(13, archived.Count);
+        Assert.Equal(1, summary.GetProperty("counts").GetProperty("normalize").GetInt64());
+        var letter = Assert.Single(summary.GetProperty("recent").EnumerateArray());
+        Assert.InRange(letter.GetProperty("reason").GetString()!.Length, 1, 1_001);
+    }
+
     [Theory]
     [InlineData("hostile-ts-offset", "2024-01-01T00:00:00+14:30")]
     [InlineData("hostile-ts-min", "0001-01-01T00:00:00+01:00")]
