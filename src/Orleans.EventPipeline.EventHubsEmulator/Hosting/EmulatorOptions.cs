@@ -29,6 +29,19 @@ public sealed class EmulatorOptions
     /// <summary>Size of one log segment file in bytes. Default 64 MiB.</summary>
     public long SegmentBytes { get; set; } = 64L << 20;
 
+    /// <summary>
+    /// Time a new TCP connection has to complete the AMQP protocol header, SASL and the AMQP open;
+    /// one that has not is closed, so a client that never sends a byte cannot hold a descriptor forever.
+    /// Default 10 s: the SDK completes all three in a few round trips.
+    /// </summary>
+    public TimeSpan OpenTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Connections held at once, opened or still opening; a new one above this is closed at once.
+    /// Default 1000: a silo holds one per partition receiver plus its producers, far below this.
+    /// </summary>
+    public int MaxConnections { get; set; } = 1000;
+
     /// <summary>Largest transfer (single event or batch) a producer may send, in bytes. Default 1 MiB, the Standard tier's limit.</summary>
     public int MaxMessageSizeBytes { get; set; } = 1 << 20;
 }

@@ -13,6 +13,10 @@ public sealed class EmulatorOptionsValidator : IValidateOptions<EmulatorOptions>
     private const int MinMessageSize = 1024;
     private const int MaxMessageSize = 100 << 20;
 
+    // A connection that has not opened may stay no longer than an opened one may stay silent: the
+    // idle timeout the server asks clients for (EventHubsEmulatorServer).
+    private static readonly TimeSpan MaxOpenTimeout = TimeSpan.FromMilliseconds(EventHubsEmulatorServer.IdleTimeoutMilliseconds);
+
     public ValidateOptionsResult Validate(string? name, EmulatorOptions options)
     {
         var failures = new List<string>();
@@ -87,6 +91,16 @@ public sealed class EmulatorOptionsValidator : IValidateOptions<EmulatorOptions>
         if (options.MaxMessageSizeBytes is < MinMessageSize or > MaxMessageSize)
         {
             failures.Add($"{Section}:MaxMessageSizeBytes {options.MaxMessageSizeBytes} is out of range; use {MinMessageSize}-{MaxMessageSize} (1048576 = 1 MiB, the Standard tier).");
+        }
+
+        if (options.OpenTimeout <= TimeSpan.Zero || options.OpenTimeout > MaxOpenTimeout)
+        {
+            failures.Add($"{Section}:OpenTimeout {options.OpenTimeout} is out of range; use more than 0 and at most {MaxOpenTimeout}, e.g. 00:00:10.");
+        }
+
+        if (options.MaxConnections < 1)
+        {
+            failures.Add($"{Section}:MaxConnections {options.MaxConnections} must be at least 1, e.g. 1000.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

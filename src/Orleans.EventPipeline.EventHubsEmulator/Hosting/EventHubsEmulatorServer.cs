@@ -24,12 +24,10 @@ public sealed partial class EventHubsEmulatorServer : IAsyncDisposable
 {
     // The SDK opens connections with a 60 s idle timeout and expects heartbeats at half of it;
     // azure-amqp sends those. Ours asks the client to show life at least every 120 s.
-    private const uint IdleTimeoutMilliseconds = 120_000;
+    internal const uint IdleTimeoutMilliseconds = 120_000;
 
     // 256 KiB frames carry a 1 MiB batch in 4 frames; the client may negotiate smaller.
     private const uint MaxFrameSize = 256 * 1024;
-
-    private static readonly TimeSpan OpenTimeout = TimeSpan.FromSeconds(30);
 
     private readonly EmulatorOptions _options;
     private readonly IPartitionLogOpener _logOpener;
@@ -40,6 +38,7 @@ public sealed partial class EventHubsEmulatorServer : IAsyncDisposable
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
     private HubRegistry? _hubs;
     private AmqpTransportListener? _listener;
+    private GatedTransportListener? _gate;
     private AmqpSettings? _amqpSettings;
     private IPEndPoint? _endpoint;
     private int _disposed;
@@ -72,6 +71,9 @@ public sealed partial class EventHubsEmulatorServer : IAsyncDisposable
         string entityPath = hub is null ? string.Empty : $"EntityPath={hub};";
         return $"Endpoint=sb://{host}:{Endpoint.Port};SharedAccessKeyName={keyName};SharedAccessKey={key};UseDevelopmentEmulator=true;{entityPath}";
     }
+
+    /// <summary>TCP connections held now, opened or still in their handshake (at most <see cref="EmulatorOptions.MaxConnections"/>).</summary>
+    public int ConnectionCount => Volatile.Read(ref _gate)?.HeldConnections ?? 0;
 
     /// <summary>
     /// Every partition of every hub with whether it accepts appends now: after a write or fsync failure
@@ -117,8 +119,15 @@ public sealed partial class EventHubsEmulatorServer : IAsyncDisposable
             int port = _options.Port == 0 ? PickFreePort(address) : _options.Port;
             var transport = new TcpTransportSettings { Host = address.ToString(), Port = port };
             _amqpSettings = CreateAmqpSettings(linkFactory);
-            _listener = new AmqpTransportListener([transport.CreateListener()], _amqpSettings);
-            _listener.Listen(OnAcceptTransport);
+            var gate = new GatedTransportListener(
+                transport.CreateListener(),
+                _options.OpenTimeout,
+                _options.MaxConnections,
+                _timeProvider,
+                _loggerFactory.CreateLogger<GatedTransportListener>());
+            _gate = gate;
+            _listener = new AmqpTransportListener([gate], _amqpSettings);
+            _listener.Listen((_, accepted) => OnAcceptTransport(gate, accepted));
             _endpoint = new IPEndPoint(address, port);
             LogStarted(_logger, _endpoint, _options.Hubs.Count, _options.DataDirectory);
         }
@@ -169,8 +178,10 @@ public sealed partial class EventHubsEmulatorServer : IAsyncDisposable
 
     private async Task StopCoreAsync()
     {
+        // Closing the listener also aborts the connections still in their handshake (the gate's).
         _listener?.SafeClose();
         _listener = null;
+        _gate = null;
         foreach (AmqpConnection connection in _connections.Keys)
         {
             connection.SafeClose();
@@ -211,7 +222,7 @@ public sealed partial class EventHubsEmulatorServer : IAsyncDisposable
         return settings;
     }
 
-    private void OnAcceptTransport(TransportListener listener, TransportAsyncCallbackArgs args)
+    private void OnAcceptTransport(GatedTransportListener gate, TransportAsyncCallbackArgs args)
     {
         if (args.Exception is not null)
         {
@@ -219,10 +230,10 @@ public sealed partial class EventHubsEmulatorServer : IAsyncDisposable
             return;
         }
 
-        _ = OpenConnectionAsync(args);
+        _ = OpenConnectionAsync(args, gate);
     }
 
-    private async Task OpenConnectionAsync(TransportAsyncCallbackArgs args)
+    private async Task OpenConnectionAsync(TransportAsyncCallbackArgs args, GatedTransportListener gate)
     {
         AmqpConnection? connection = null;
         try
@@ -236,7 +247,9 @@ public sealed partial class EventHubsEmulatorServer : IAsyncDisposable
             connection = new AmqpConnection(args.Transport, (ProtocolHeader)args.UserToken, false, _amqpSettings!, settings);
             _connections.TryAdd(connection, 0);
             connection.SafeAddClosed((sender, args) => _connections.TryRemove((AmqpConnection)sender!, out _));
-            await connection.OpenAsync(OpenTimeout).ConfigureAwait(false);
+            // The gate aborts the socket once the open timeout, counted from the accept, has passed.
+            await connection.OpenAsync(_options.OpenTimeout).ConfigureAwait(false);
+            gate.ConnectionOpened(args);
         }
         catch (Exception exception)
         {

@@ -50,7 +50,10 @@ public static class PipelineSiloExtensions
                 silo.UseAzureMode(options);
             }
 
-            silo.AddDashboard();
+            if (DashboardEndpoints.IsEnabled(options))
+            {
+                silo.AddDashboard();
+            }
         });
 
         builder.AddGateway();
@@ -62,7 +65,7 @@ public static class PipelineSiloExtensions
         return builder;
     }
 
-    /// <summary>Maps every HTTP feature: ingest, tenant admin, health, dashboard.</summary>
+    /// <summary>Maps every HTTP feature: ingest, tenant admin, health, dashboard (behind the admin key).</summary>
     public static WebApplication MapPipeline(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
@@ -71,7 +74,7 @@ public static class PipelineSiloExtensions
         app.MapProcessingAdmin();
         app.MapQuarantineAdmin();
         app.MapPipelineHealth();
-        app.MapOrleansDashboard(routePrefix: "/dashboard");
+        app.MapDashboard();
         return app;
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Orleans.EventPipeline.EventHubsEmulator.Hosting;
+using Orleans.EventPipeline.EventHubsEmulator.Tests.TestSupport;
 
 namespace Orleans.EventPipeline.EventHubsEmulator.Tests.Hosting;
 
@@ -26,6 +27,22 @@ public sealed class EmulatorOptionsValidatorTests
         Assert.Contains(failures, static f => f.StartsWith("EventHubsEmulator:Hubs:bad/name:PartitionCount", StringComparison.Ordinal));
         Assert.Contains(failures, static f => f.StartsWith("EventHubsEmulator:SharedAccessKeys", StringComparison.Ordinal));
         Assert.Contains(failures, static f => f.StartsWith("EventHubsEmulator:MaxMessageSizeBytes", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(0, 1000, "EventHubsEmulator:OpenTimeout")]
+    [InlineData(121, 1000, "EventHubsEmulator:OpenTimeout")]
+    [InlineData(10, 0, "EventHubsEmulator:MaxConnections")]
+    public void Validate_ConnectionLimitsOutOfRange_ReportedWithTheSettingName(int openTimeoutSeconds, int maxConnections, string setting)
+    {
+        EmulatorOptions options = TestEmulator.CreateOptions("./data");
+        options.OpenTimeout = TimeSpan.FromSeconds(openTimeoutSeconds);
+        options.MaxConnections = maxConnections;
+
+        ValidateOptionsResult result = new EmulatorOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.StartsWith(setting, Assert.Single(result.Failures!), StringComparison.Ordinal);
     }
 
     [Fact]

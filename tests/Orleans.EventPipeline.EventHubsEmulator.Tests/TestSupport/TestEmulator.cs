@@ -1,4 +1,5 @@
 using Orleans.EventPipeline.EventHubsEmulator.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Orleans.EventPipeline.EventHubsEmulator.Tests.TestSupport;
@@ -33,11 +34,16 @@ internal sealed class TestEmulator : IAsyncDisposable
         SharedAccessKeys = { [KeyName] = Key },
     };
 
-    public static async Task<TestEmulator> StartAsync(int partitionCount = 4, string? dataDirectory = null)
+    public static async Task<TestEmulator> StartAsync(
+        int partitionCount = 4,
+        string? dataDirectory = null,
+        Action<EmulatorOptions>? configure = null,
+        ILoggerFactory? loggerFactory = null)
     {
         TempDirectory? owned = dataDirectory is null ? new TempDirectory() : null;
         EmulatorOptions options = CreateOptions(dataDirectory ?? owned!.Path, partitionCount);
-        var server = new EventHubsEmulatorServer(options, NullLoggerFactory.Instance);
+        configure?.Invoke(options);
+        var server = new EventHubsEmulatorServer(options, loggerFactory ?? NullLoggerFactory.Instance);
         await server.StartAsync();
         return new TestEmulator(server, options, owned);
     }

@@ -17,7 +17,9 @@ public sealed class HostEndpointTests
 
         using var health = await http.GetAsync(new Uri("/healthz", UriKind.Relative));
         using var ready = await http.GetAsync(new Uri("/readyz", UriKind.Relative));
-        using var dashboard = await http.GetAsync(new Uri("/dashboard/", UriKind.Relative));
+        using var dashboardRequest = new HttpRequestMessage(HttpMethod.Get, new Uri("/dashboard/", UriKind.Relative));
+        dashboardRequest.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", SiloProcess.AdminKey);
+        using var dashboard = await http.SendAsync(dashboardRequest);
         var readiness = JsonDocument.Parse(await ready.Content.ReadAsStringAsync()).RootElement;
         var page = await dashboard.Content.ReadAsStringAsync();
 
