@@ -22,6 +22,7 @@ internal sealed class HubRegistry : IAsyncDisposable
             {
                 string hubDirectory = Path.Combine(Path.GetFullPath(options.DataDirectory), name);
                 Directory.CreateDirectory(hubDirectory);
+                RefuseChangedPartitionCount(name, hubDirectory, definition.PartitionCount);
                 var partitions = new PartitionEntity[definition.PartitionCount];
                 for (int i = 0; i < partitions.Length; i++)
                 {
@@ -46,6 +47,23 @@ internal sealed class HubRegistry : IAsyncDisposable
             }
 
             throw;
+        }
+    }
+
+    /// <summary>
+    /// A partition key's partition is its hash modulo the count, and positions are per partition: with
+    /// another count, keys move to partitions whose sequence numbers their readers never saw, so a
+    /// consumer that remembers positions (the pipeline's processors) would skip or mix them.
+    /// </summary>
+    private static void RefuseChangedPartitionCount(string hub, string hubDirectory, int partitionCount)
+    {
+        var onDisk = Directory.EnumerateDirectories(hubDirectory)
+            .Count(static directory => int.TryParse(Path.GetFileName(directory), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _));
+        if (onDisk > 0 && onDisk != partitionCount)
+        {
+            throw new InvalidOperationException(
+                $"Hub '{hub}' has {onDisk} partitions in {hubDirectory}, but its PartitionCount is {partitionCount}. Partition keys would move to other partitions " +
+                $"and readers that keep positions would skip or mix their events: set PartitionCount back to {onDisk}, or start on a new data directory.");
         }
     }
 

@@ -27,6 +27,24 @@ public sealed class RestartTests
         Assert.Equal(offsets.Length, offsets.Distinct().Count());
     }
 
+    [Fact]
+    public async Task StartAsync_PartitionCountChangedOnExistingData_RefusedNamingBothCounts()
+    {
+        using var data = new TempDirectory();
+        await using (TestEmulator first = await TestEmulator.StartAsync(partitionCount: 1, dataDirectory: data.Path))
+        {
+            await SendAsync(first, 0, 3);
+        }
+
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(async () => await TestEmulator.StartAsync(partitionCount: 4, dataDirectory: data.Path));
+
+        Assert.Contains("has 1 partitions", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("PartitionCount is 4", refused.Message, StringComparison.Ordinal);
+        // The same count still opens the data, with its events.
+        await using TestEmulator again = await TestEmulator.StartAsync(partitionCount: 1, dataDirectory: data.Path);
+        Assert.Equal(3, (await EventReading.ReadAsync(again.ConnectionString, "0", EventPosition.Earliest, 3)).Count);
+    }
+
     private static async Task SendAsync(TestEmulator emulator, int first, int count)
     {
         await using var producer = new EventHubProducerClient(emulator.ConnectionString);
