@@ -6,17 +6,43 @@ namespace Orleans.EventPipeline.Testing;
 /// <summary>Free TCP ports on 127.0.0.1 for the servers a test starts, and a check that one listens.</summary>
 internal static class LoopbackPorts
 {
+    // Below Linux's ephemeral range (32768-60999 by default): the kernel never gives these to the
+    // outgoing connections the tests open by the thousand, which took a chosen port before its server
+    // bound it when the ports came from the ephemeral range.
+    private const int FirstPort = 20_000;
+    private const int EndPort = 32_000;
+
     /// <summary>
-    /// <paramref name="count"/> distinct free ports. Every listener is held until all are chosen so the
-    /// kernel cannot hand out one port twice; another process may still take one before the test binds it.
+    /// <paramref name="count"/> distinct free ports outside the ephemeral range. Every listener is held
+    /// until all are chosen so no port is chosen twice; another process may still take one before the
+    /// test binds it.
     /// </summary>
     public static int[] Free(int count)
     {
-        var listeners = Enumerable.Range(0, count).Select(static _ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        listeners.ForEach(static listener => listener.Start());
-        var ports = listeners.Select(static listener => ((IPEndPoint)listener.LocalEndpoint).Port).ToArray();
-        listeners.ForEach(static listener => listener.Stop());
-        return ports;
+        var listeners = new List<TcpListener>(count);
+        try
+        {
+            while (listeners.Count < count)
+            {
+                var listener = new TcpListener(IPAddress.Loopback, Random.Shared.Next(FirstPort, EndPort));
+                try
+                {
+                    listener.Start();
+                    listeners.Add(listener);
+                }
+                catch (SocketException)
+                {
+                    // Taken: try another.
+                    listener.Stop();
+                }
+            }
+
+            return [.. listeners.Select(static listener => ((IPEndPoint)listener.LocalEndpoint).Port)];
+        }
+        finally
+        {
+            listeners.ForEach(static listener => listener.Stop());
+        }
     }
 
     /// <summary>Whether something accepts connections on the port now.</summary>
