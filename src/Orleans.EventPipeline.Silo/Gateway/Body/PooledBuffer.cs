@@ -33,6 +33,9 @@ public sealed class PooledBuffer : IDisposable
 
     public int Length { get; private set; }
 
+    /// <summary>Bytes free at the end before the buffer must grow.</summary>
+    public int Free => _array.Length - Length;
+
     /// <summary>The length of the array taken for <paramref name="capacity"/> bytes: the pool's power of two, or exact above it.</summary>
     public static long ArrayBytesFor(int capacity) =>
         capacity <= PooledMaxBytes ? (long)BitOperations.RoundUpToPowerOf2((uint)Math.Max(capacity, MinCapacity)) : capacity;

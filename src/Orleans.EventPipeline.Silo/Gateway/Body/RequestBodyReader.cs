@@ -57,8 +57,9 @@ public static class RequestBodyReader
         {
             while (true)
             {
-                // At most one byte over the limit is read: enough to tell the body is too large.
-                var room = Math.Min(ChunkBytes, limit + 1 - buffer.Length);
+                // Free space is used up before the buffer grows (a body of its declared size never grows it);
+                // at most one byte over the limit is read: enough to tell the body is too large.
+                var room = buffer.Free > 0 ? 1 : Math.Min(ChunkBytes, limit + 1 - buffer.Length);
                 var read = await ReadChunkAsync(source, buffer.GetMemory(room), encoding, cancellationToken);
                 if (read == 0)
                 {
