@@ -37,6 +37,9 @@ internal sealed class LoadOptions
     /// <summary>End-to-end mode: post at this many events/s, then wait until the archive holds every ACKed event.</summary>
     public int EndToEndRate { get; private set; }
 
+    /// <summary>Memory mode: resident memory of the silo under --connections concurrent maximum-size requests and after.</summary>
+    public bool MemoryProbe { get; private set; }
+
     /// <summary>Skip the half-rate latency phase.</summary>
     public bool PeakOnly { get; private set; }
 
@@ -63,7 +66,8 @@ internal sealed class LoadOptions
                 case "--peak-only": options.PeakOnly = true; break;
                 case "--silo-arg": options.SiloArguments.Add(Next()); break;
                 case "--e2e-rate": options.EndToEndRate = NextInt(); break;
-                default: throw new ArgumentException($"Unknown option {args[i]}. Options: --url --silo --admin-key --eventhubs --connections --tenants --batch --event-bytes --duration --warmup --cooldown --peak-only --silo-arg --e2e-rate");
+                case "--memory-probe": options.MemoryProbe = true; break;
+                default: throw new ArgumentException($"Unknown option {args[i]}. Options: --url --silo --admin-key --eventhubs --connections --tenants --batch --event-bytes --duration --warmup --cooldown --peak-only --silo-arg --e2e-rate --memory-probe");
             }
         }
 

@@ -19,6 +19,12 @@ var keys = await TenantSetup.CreateAsync(http, options.AdminKey, options.Tenants
 var bodies = BatchBodies.Create(options.BatchEvents, options.EventBytes);
 var load = new GatewayLoad(http, keys, bodies, options.BatchEvents);
 
+if (options.MemoryProbe)
+{
+    await MemoryProbe.RunAsync(http, silo ?? throw new InvalidOperationException("The memory probe reads the resident memory of a silo it starts: leave out --url."), keys, options.Connections);
+    return;
+}
+
 if (options.EndToEndRate > 0)
 {
     await EndToEnd.RunAsync(load, silo ?? throw new InvalidOperationException("End-to-end mode starts its own silo: leave out --url."), options);

@@ -1,5 +1,7 @@
+using System.Globalization;
 using Orleans.EventPipeline.Grains.Processing;
 using Orleans.EventPipeline.Processing.Archive;
+using Orleans.EventPipeline.Silo.Gateway;
 using Orleans.EventPipeline.Tenants;
 
 namespace Orleans.EventPipeline.Silo.Admin;
@@ -24,8 +26,8 @@ public static class ProcessingAdminEndpoints
 
     private static async Task<IResult> ListArchiveAsync(
         string tenantId,
-        DateTimeOffset? from,
-        DateTimeOffset? to,
+        string? from,
+        string? to,
         IArchiveStore store,
         TimeProvider time,
         CancellationToken cancellationToken)
@@ -35,11 +37,27 @@ public static class ProcessingAdminEndpoints
             return AdminApi.BadTenantId(tenantId);
         }
 
-        var end = to ?? time.GetUtcNow();
-        var start = from ?? end - DefaultRange;
+        // Bound as text and parsed here: a time outside DateTimeOffset's range gets an answer naming the parameter.
+        if (!TryParseTime(to, time.GetUtcNow(), out var end))
+        {
+            return BadTime("to", to!);
+        }
+
+        // The default range stops at the first instant there is, instead of stepping off it.
+        var defaultStart = end.UtcTicks - DateTimeOffset.MinValue.UtcTicks < DefaultRange.Ticks ? DateTimeOffset.MinValue : end - DefaultRange;
+        if (!TryParseTime(from, defaultStart, out var start))
+        {
+            return BadTime("from", from!);
+        }
+
+        if (start > end)
+        {
+            return ApiProblem.Result(StatusCodes.Status400BadRequest, "invalid_range", $"from {start:O} is after to {end:O}: give from before to.");
+        }
+
         if (end - start > TimeSpan.FromDays(31))
         {
-            return Results.Problem(statusCode: 400, title: "range_too_long", detail: $"from {start:O} to {end:O} is longer than 31 days: list it in parts.");
+            return ApiProblem.Result(StatusCodes.Status400BadRequest, "range_too_long", $"from {start:O} to {end:O} is longer than 31 days: list it in parts.");
         }
 
         var objects = new List<ArchiveObjectInfo>();
@@ -50,6 +68,22 @@ public static class ProcessingAdminEndpoints
 
         return Results.Ok(new ArchiveListing(tenantId, start, end, objects));
     }
+
+    private static bool TryParseTime(string? value, DateTimeOffset absent, out DateTimeOffset time)
+    {
+        if (value is null)
+        {
+            time = absent;
+            return true;
+        }
+
+        return DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out time);
+    }
+
+    private static IResult BadTime(string parameter, string value) => ApiProblem.Result(
+        StatusCodes.Status400BadRequest,
+        "invalid_time",
+        $"{parameter} '{value}' is not a time: use ISO 8601 such as 2024-06-02T08:00:00Z, from {DateTimeOffset.MinValue:O} to {DateTimeOffset.MaxValue:O} in UTC.");
 
     private static async Task<IResult> GetDeadLettersAsync(string tenantId, int? recent, IGrainFactory grains)
     {

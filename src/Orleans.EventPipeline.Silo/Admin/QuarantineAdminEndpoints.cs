@@ -1,5 +1,6 @@
 using Orleans.EventPipeline.Grains.Quarantine;
 using Orleans.EventPipeline.Processing.Archive;
+using Orleans.EventPipeline.Silo.Gateway;
 using Orleans.EventPipeline.Streams;
 
 namespace Orleans.EventPipeline.Silo.Admin;
@@ -26,7 +27,7 @@ public static class QuarantineAdminEndpoints
     {
         if (skip < 0 || limit is < 1 or > MaxLimit)
         {
-            return Results.Problem(statusCode: 400, title: "invalid_page", detail: $"skip must be 0 or more and limit from 1 to {MaxLimit} (default {DefaultLimit}).");
+            return ApiProblem.Result(StatusCodes.Status400BadRequest, "invalid_page", $"skip must be 0 or more and limit from 1 to {MaxLimit} (default {DefaultLimit}).");
         }
 
         var names = await QuarantineStore.ListNamesAsync(store, cancellationToken);
@@ -43,7 +44,7 @@ public static class QuarantineAdminEndpoints
     {
         var message = await QuarantineStore.ReadAsync(store, QuarantineStore.NameOf(partition, sequenceNumber), cancellationToken);
         return message is null
-            ? Results.Problem(statusCode: 404, title: "not_quarantined", detail: $"No message {sequenceNumber} of partition '{partition}' is in the quarantine.")
+            ? ApiProblem.Result(StatusCodes.Status404NotFound, "not_quarantined", $"No message {sequenceNumber} of partition '{partition}' is in the quarantine.")
             : Results.File(message.Body.ToArray(), "application/octet-stream", $"partition-{partition}-{sequenceNumber}.bin");
     }
 }

@@ -1,3 +1,4 @@
+using Orleans.EventPipeline.Silo.Gateway;
 using Orleans.EventPipeline.Tenants;
 
 namespace Orleans.EventPipeline.Silo.Admin;
@@ -26,37 +27,50 @@ public static class TenantAdminEndpoints
         }
 
         var profile = await grains.GetGrain<ITenantGrain>(tenantId).GetProfileAsync();
-        return profile.Exists ? Results.Ok(profile) : Results.Problem(statusCode: 404, detail: $"Tenant '{tenantId}' does not exist.");
+        return profile.Exists ? Results.Ok(profile) : ApiProblem.Result(StatusCodes.Status404NotFound, "tenant_not_found", $"Tenant '{tenantId}' does not exist.");
     }
 
-    private static async Task<IResult> PutAsync(string tenantId, TenantSettingsRequest request, IGrainFactory grains)
+    private static async Task<IResult> PutAsync(string tenantId, HttpRequest http, IGrainFactory grains, CancellationToken cancellationToken)
     {
         if (!TenantId.IsValid(tenantId))
         {
             return AdminApi.BadTenantId(tenantId);
         }
 
-        var settings = request.ToSettings();
+        var (request, unreadable) = await AdminJsonBody.ReadAsync<TenantSettingsRequest>(http, optional: false, cancellationToken);
+        if (unreadable is not null)
+        {
+            return unreadable;
+        }
+
+        // Checked here, before the grain stores anything: a setting that fails is never kept.
+        var settings = request!.ToSettings();
         var problems = settings.Validate();
         if (problems.Count > 0)
         {
-            return Results.Problem(statusCode: 400, title: "invalid_settings", detail: string.Join(" ", problems));
+            return ApiProblem.Result(StatusCodes.Status400BadRequest, "invalid_settings", string.Join(" ", problems));
         }
 
         return Results.Ok(await grains.GetGrain<ITenantGrain>(tenantId).ConfigureAsync(settings));
     }
 
-    private static async Task<IResult> IssueKeyAsync(string tenantId, IssueKeyRequest? request, IGrainFactory grains)
+    private static async Task<IResult> IssueKeyAsync(string tenantId, HttpRequest http, IGrainFactory grains, CancellationToken cancellationToken)
     {
         if (!TenantId.IsValid(tenantId))
         {
             return AdminApi.BadTenantId(tenantId);
         }
 
+        var (request, unreadable) = await AdminJsonBody.ReadAsync<IssueKeyRequest>(http, optional: true, cancellationToken);
+        if (unreadable is not null)
+        {
+            return unreadable;
+        }
+
         var tenant = grains.GetGrain<ITenantGrain>(tenantId);
         if (!(await tenant.GetProfileAsync()).Exists)
         {
-            return Results.Problem(statusCode: 404, detail: $"Tenant '{tenantId}' does not exist: PUT its settings first.");
+            return ApiProblem.Result(StatusCodes.Status404NotFound, "tenant_not_found", $"Tenant '{tenantId}' does not exist: PUT its settings first.");
         }
 
         var key = await tenant.IssueApiKeyAsync(request?.Name ?? "default");
@@ -72,7 +86,7 @@ public static class TenantAdminEndpoints
 
         return await grains.GetGrain<ITenantGrain>(tenantId).RevokeApiKeyAsync(keyId)
             ? Results.NoContent()
-            : Results.Problem(statusCode: 404, detail: $"Tenant '{tenantId}' has no key '{keyId}'.");
+            : ApiProblem.Result(StatusCodes.Status404NotFound, "key_not_found", $"Tenant '{tenantId}' has no key '{keyId}'.");
     }
 }
 

@@ -17,14 +17,8 @@ public sealed class ApiKeyResolver(IGrainFactory grains, IMemoryCache cache, IOp
     /// <summary>The tenant id, or null for a missing, unknown or revoked key.</summary>
     public async ValueTask<string?> ResolveAsync(string? authorization)
     {
-        const string Scheme = "Bearer ";
-        if (authorization is null || !authorization.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase))
-        {
-            return null;
-        }
-
-        var secret = authorization[Scheme.Length..].Trim();
-        if (secret.Length is 0 or > 256)
+        var secret = BearerToken.Parse(authorization);
+        if (secret is null || secret.Length > 256)
         {
             return null;
         }

@@ -23,6 +23,17 @@ public sealed class GatewayOptions
     /// <summary>Longest wait for the durable write before answering 503, in seconds.</summary>
     public TimeSpan DurableWriteTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Bytes all ingest requests together may hold in body and frame buffers: 256 MiB. A request that
+    /// does not fit is answered 503 with Retry-After, before its body is read when its declared size
+    /// already does not fit. 256 MiB lets 12 bodies of the 10 MiB wire limit, or 3 at the 32 MiB
+    /// decompressed limit, be in flight at once: more than 2 cores frame and write concurrently.
+    /// </summary>
+    public long MaxInFlightBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>What one request at the decompressed limit holds at its peak: its body and its frames.</summary>
+    public long OneRequestPeakBytes => MaxDecompressedBytes + 1 + Framing.FramedEvents.CapacityFor((int)Math.Min(MaxDecompressedBytes, int.MaxValue / 2));
+
     /// <summary>Every wrong limit, each with the fix.</summary>
     public IEnumerable<string> Validate()
     {
@@ -44,6 +55,11 @@ public sealed class GatewayOptions
         if (MaxEventBytes is < 64 or > 990_000)
         {
             yield return $"{SectionName}:MaxEventBytes is {MaxEventBytes}: use 64 to 990000, an event must fit one Event Hubs message.";
+        }
+
+        if (MaxInFlightBytes < OneRequestPeakBytes)
+        {
+            yield return $"{SectionName}:MaxInFlightBytes is {MaxInFlightBytes}: use at least {OneRequestPeakBytes}, what one request at MaxDecompressedBytes ({MaxDecompressedBytes}) holds: its body and its frames.";
         }
 
         if (ApiKeyCacheDuration < TimeSpan.Zero || ApiKeyCacheDuration > TimeSpan.FromHours(1))

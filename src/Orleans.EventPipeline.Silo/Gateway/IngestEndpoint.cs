@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Orleans.EventPipeline.Ingest;
 using Orleans.EventPipeline.Silo.Gateway.Body;
 using Orleans.EventPipeline.Silo.Gateway.Framing;
+using Orleans.EventPipeline.Silo.Gateway.Memory;
 
 namespace Orleans.EventPipeline.Silo.Gateway;
 
@@ -27,6 +28,7 @@ public static partial class IngestEndpoint
         ApiKeyResolver keys,
         IGrainFactory grains,
         IOptions<GatewayOptions> options,
+        InFlightMemoryBudget memory,
         ILoggerFactory loggers)
     {
         var limits = options.Value;
@@ -56,6 +58,14 @@ public static partial class IngestEndpoint
                 $"Idempotency-Key must be 1 to {MaxIdempotencyKeyLength} printable ASCII characters without spaces.");
         }
 
+        // Held until the answer: the body and frame buffers of this request count against the process-wide budget.
+        using var lease = new RequestMemoryLease(memory);
+        if (!lease.TryReserve(RequestBodyReader.AdmissionBytes(context.Request, limits)))
+        {
+            // Answered before a byte of the body is read.
+            return Problem(context, lease.Exhausted());
+        }
+
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
         {
             // Our own limit answers with a JSON 413; Kestrel's would cut the connection first.
@@ -66,9 +76,9 @@ public static partial class IngestEndpoint
         {
             FramedEvents events;
             int bodyLength;
-            using (var body = await RequestBodyReader.ReadAsync(context.Request, limits, context.RequestAborted))
+            using (var body = await RequestBodyReader.ReadAsync(context.Request, limits, lease, context.RequestAborted))
             {
-                events = EventFramer.Frame(framing.Value, body.Span, limits.MaxEventBytes);
+                events = EventFramer.Frame(framing.Value, body.Span, limits.MaxEventBytes, lease);
                 bodyLength = body.Length;
             }
 
@@ -82,13 +92,14 @@ public static partial class IngestEndpoint
             var result = await IngestAsync(grains, tenantId, idempotencyKey, batch, limits.DurableWriteTimeout);
             // The grain answered, so nothing reads the frames any more: back to the pool. On a
             // timeout or a failed call the grain (or a message still being serialized) may hold
-            // them, so they are left to the garbage collector instead of being reused under it.
+            // them, so they are left to the garbage collector instead of being reused under it
+            // (and leave the in-flight budget with the answer, though the collector frees them later).
             events.Dispose();
             return ToResult(context, result);
         }
         catch (IngestProblemException problem)
         {
-            return Problem(problem.StatusCode, problem.Code, problem.Message);
+            return Problem(context, problem);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -134,8 +145,17 @@ public static partial class IngestEndpoint
         context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
     }
 
-    private static IResult Problem(int status, string code, string detail) =>
-        Results.Problem(detail: detail, statusCode: status, title: code, extensions: new Dictionary<string, object?> { ["error"] = code });
+    private static IResult Problem(HttpContext context, IngestProblemException problem)
+    {
+        if (problem.RetryAfter is { } retryAfter)
+        {
+            SetRetryAfter(context, retryAfter);
+        }
+
+        return Problem(problem.StatusCode, problem.Code, problem.Message);
+    }
+
+    private static IResult Problem(int status, string code, string detail) => ApiProblem.Result(status, code, detail);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Batch for tenant {TenantId} not confirmed durable; answered 503")]
     private static partial void LogNotDurable(ILogger logger, Exception exception, string tenantId);

@@ -3,6 +3,7 @@ using Orleans.Dashboard;
 using Orleans.EventPipeline.Grains.Ingest;
 using Orleans.EventPipeline.Silo.Admin;
 using Orleans.EventPipeline.Silo.Gateway;
+using Orleans.EventPipeline.Silo.Gateway.Memory;
 using Orleans.EventPipeline.Silo.Health;
 
 namespace Orleans.EventPipeline.Silo.Hosting;
@@ -84,6 +85,7 @@ public static class PipelineSiloExtensions
         // Bounded: one entry per distinct key seen in the cache period.
         builder.Services.AddMemoryCache(static cache => cache.SizeLimit = 100_000);
         builder.Services.AddSingleton<ApiKeyResolver>();
+        builder.Services.AddInFlightMemoryBudget();
     }
 
     // A misspelt key or a value of the wrong type is refused rather than silently defaulted.

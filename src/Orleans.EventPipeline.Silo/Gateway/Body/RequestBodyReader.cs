@@ -1,17 +1,37 @@
+using System.Buffers.Binary;
 using System.IO.Compression;
+using System.IO.Hashing;
+using Orleans.EventPipeline.Silo.Gateway.Framing;
+using Orleans.EventPipeline.Silo.Gateway.Memory;
 using ZstdSharp;
 
 namespace Orleans.EventPipeline.Silo.Gateway.Body;
 
 /// <summary>
 /// Reads a request body, decompressing as it goes, and stops at the first byte over either limit:
-/// an oversize or zip-bomb body costs at most the limit in memory, never its full size.
+/// an oversize or zip-bomb body costs at most the limit in memory, never its full size. A compressed
+/// body must be whole: one cut short or followed by other bytes is a 400, not a batch of what came out.
 /// </summary>
 public static class RequestBodyReader
 {
     private const int ChunkBytes = 64 * 1024;
 
-    public static async Task<PooledBuffer> ReadAsync(HttpRequest request, GatewayOptions options, CancellationToken cancellationToken)
+    // A gzip member ends with the CRC-32 and the length (mod 2^32) of its data, 4 bytes each (RFC 1952 §2.3).
+    private const int GzipTrailerBytes = 8;
+
+    /// <summary>
+    /// What a request is charged before its body is read: its first body buffer and the frames for a body of
+    /// its declared size. A body that inflates or grows past that is charged more as it grows.
+    /// </summary>
+    public static long AdmissionBytes(HttpRequest request, GatewayOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(options);
+        var initial = InitialCapacity(request, options);
+        return PooledBuffer.ArrayBytesFor(initial) + PooledBuffer.ArrayBytesFor(FramedEvents.CapacityFor(initial - 1));
+    }
+
+    public static async Task<PooledBuffer> ReadAsync(HttpRequest request, GatewayOptions options, RequestMemoryLease? lease, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(options);
@@ -30,16 +50,20 @@ public static class RequestBodyReader
             _ => throw IngestProblemException.Unsupported($"Content-Encoding '{encoding}' is not supported; use gzip, zstd or none."),
         };
 
+        // The buffer is taken, and charged to the request, before a byte is read.
         var limit = (int)options.MaxDecompressedBytes;
-        var buffer = new PooledBuffer((int)Math.Min(request.ContentLength ?? ChunkBytes, limit));
+        var buffer = new PooledBuffer(InitialCapacity(request, options), limit + 1, lease);
         try
         {
             while (true)
             {
-                var read = await ReadChunkAsync(source, buffer.GetMemory(ChunkBytes), encoding, cancellationToken);
+                // Free space is used up before the buffer grows (a body of its declared size never grows it);
+                // at most one byte over the limit is read: enough to tell the body is too large.
+                var room = buffer.Free > 0 ? 1 : Math.Min(ChunkBytes, limit + 1 - buffer.Length);
+                var read = await ReadChunkAsync(source, buffer.GetMemory(room), encoding, cancellationToken);
                 if (read == 0)
                 {
-                    return buffer;
+                    break;
                 }
 
                 buffer.Advance(read);
@@ -48,12 +72,55 @@ public static class RequestBodyReader
                     throw IngestProblemException.TooLarge($"The decompressed body exceeds {limit} bytes. Send smaller batches.");
                 }
             }
+
+            if (!ReferenceEquals(source, wire))
+            {
+                await EnsureWholeAsync(wire, buffer.Memory, encoding, cancellationToken);
+            }
+
+            return buffer;
         }
         catch
         {
             buffer.Dispose();
             throw;
         }
+    }
+
+    // The declared size plus one byte, so the read that finds the end needs no larger buffer.
+    private static int InitialCapacity(HttpRequest request, GatewayOptions options) =>
+        (int)Math.Min((request.ContentLength ?? ChunkBytes) + 1, options.MaxDecompressedBytes + 1);
+
+    /// <summary>
+    /// The decompressor said "end": the body must end there too. .NET's gzip reader stops silently at the end
+    /// of the input even inside a member, and ignores bytes after a member that do not start another, so the
+    /// body's last 8 bytes must be the trailer of the data that came out last: the CRC-32 and length of it.
+    /// </summary>
+    private static async Task EnsureWholeAsync(WireLimitStream wire, ReadOnlyMemory<byte> decompressed, string encoding, CancellationToken cancellationToken)
+    {
+        var probe = new byte[1];
+        if (await wire.ReadAsync(probe, cancellationToken) > 0)
+        {
+            throw IngestProblemException.BadFraming($"The body has bytes after the end of its {encoding} data: send only the compressed data.");
+        }
+
+        if (encoding is "gzip" or "x-gzip" && !EndsWithTrailerOf(wire.Tail, decompressed.Span))
+        {
+            throw IngestProblemException.BadFraming($"The {encoding} body is cut short or has bytes after its last member: its last {GzipTrailerBytes} bytes are not the trailer (CRC-32 and length) of its data. Send the whole compressed body and nothing after it.");
+        }
+    }
+
+    private static bool EndsWithTrailerOf(ReadOnlySpan<byte> tail, ReadOnlySpan<byte> decompressed)
+    {
+        if (tail.Length < GzipTrailerBytes)
+        {
+            return false;
+        }
+
+        // The decompressed limit is under 4 GiB, so the length field is the last member's exact length.
+        var crc = BinaryPrimitives.ReadUInt32LittleEndian(tail[^GzipTrailerBytes..]);
+        var length = BinaryPrimitives.ReadUInt32LittleEndian(tail[^4..]);
+        return length <= (uint)decompressed.Length && Crc32.HashToUInt32(decompressed[^(int)length..]) == crc;
     }
 
     private static async Task<int> ReadChunkAsync(Stream source, Memory<byte> destination, string encoding, CancellationToken cancellationToken)
@@ -69,6 +136,10 @@ public static class RequestBodyReader
         catch (ZstdException exception)
         {
             throw IngestProblemException.BadFraming($"The body is not valid zstd: {exception.Message}");
+        }
+        catch (EndOfStreamException) when (encoding == "zstd")
+        {
+            throw IngestProblemException.BadFraming("The zstd body is cut short: it ends inside a frame. Send the whole compressed body.");
         }
     }
 }

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
 using Orleans.EventPipeline.Processing.Normalization;
+using Orleans.EventPipeline.Silo.Gateway.Memory;
 using Orleans.EventPipeline.Streams;
 
 namespace Orleans.EventPipeline.Silo.Gateway.Framing;
@@ -24,6 +25,12 @@ public static class EventFramer
         }
 
         var parts = contentType.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 0)
+        {
+            // Only separators, e.g. "Content-Type: ;": no media type at all.
+            return null;
+        }
+
         foreach (var parameter in parts.Skip(1))
         {
             if (parameter.StartsWith("charset=", StringComparison.OrdinalIgnoreCase) &&
@@ -49,10 +56,11 @@ public static class EventFramer
     /// whose strings are valid Unicode (no lone surrogate escape). What fails is rejected by index with
     /// the reason; processing can then read every event accepted.
     /// </summary>
-    public static FramedEvents Frame(BodyFraming framing, ReadOnlySpan<byte> body, int maxEventBytes)
+    /// <param name="lease">The request's share of the in-flight memory budget the frames are charged to.</param>
+    public static FramedEvents Frame(BodyFraming framing, ReadOnlySpan<byte> body, int maxEventBytes, RequestMemoryLease? lease = null)
     {
         var kind = framing == BodyFraming.TextLines ? EventKind.Text : EventKind.Json;
-        var events = new FramedEvents(kind, body.Length, maxEventBytes);
+        var events = new FramedEvents(kind, body.Length, maxEventBytes, lease);
 
         // One vectorized pass over the body; only a body that fails it is checked again event by event.
         var checkUtf8 = !Utf8.IsValid(body);

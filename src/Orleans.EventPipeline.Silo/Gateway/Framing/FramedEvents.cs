@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Orleans.EventPipeline.Silo.Gateway.Body;
+using Orleans.EventPipeline.Silo.Gateway.Memory;
 using Orleans.EventPipeline.Streams;
 
 namespace Orleans.EventPipeline.Silo.Gateway.Framing;
@@ -10,7 +11,7 @@ namespace Orleans.EventPipeline.Silo.Gateway.Framing;
 /// An event over the size limit is rejected alone, like a malformed one; its dead letter keeps only its
 /// first <see cref="OversizeKeptBytes"/> bytes and records its size.
 /// </summary>
-public sealed class FramedEvents(EventKind kind, int bodyLength, int maxEventBytes) : IDisposable
+public sealed class FramedEvents(EventKind kind, int bodyLength, int maxEventBytes, RequestMemoryLease? lease = null) : IDisposable
 {
     /// <summary>
     /// How much of an oversize event its dead letter keeps: 4 KiB shows what the event was, and the
@@ -18,13 +19,17 @@ public sealed class FramedEvents(EventKind kind, int bodyLength, int maxEventByt
     /// </summary>
     public const int OversizeKeptBytes = 4 * 1024;
 
-    // Each accepted event costs its bytes plus a 4-byte prefix; one buffer sized for the body
-    // plus prefixes for ~1 event per 64 bytes rarely grows.
-    private readonly PooledBuffer _frames = new(bodyLength + (bodyLength / 16) + 64);
+    private readonly PooledBuffer _frames = new(CapacityFor(bodyLength), lease: lease);
     private readonly List<DeadLetter> _rejected = [];
     private int _index;
 
     public EventKind Kind { get; } = kind;
+
+    /// <summary>
+    /// The frame buffer for a body: each accepted event costs its bytes plus a 4-byte prefix, so the body
+    /// plus prefixes for ~1 event per 64 bytes rarely grows.
+    /// </summary>
+    public static int CapacityFor(int bodyLength) => bodyLength + (bodyLength / 16) + 64;
 
     public int Count { get; private set; }
 

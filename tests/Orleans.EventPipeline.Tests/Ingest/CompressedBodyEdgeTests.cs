@@ -1,0 +1,69 @@
+using System.Net;
+using System.Text;
+using Orleans.EventPipeline.Tests.Support;
+
+namespace Orleans.EventPipeline.Tests.Ingest;
+
+/// <summary>
+/// Bodies that are not whole: a 400 naming the problem and nothing stored, where they were a 500
+/// (cut zstd), a 200 for what came out (cut gzip) or a 200 ignoring the rest (gzip then garbage).
+/// </summary>
+public sealed class CompressedBodyEdgeTests(LocalPipelineFixture pipeline) : IClassFixture<LocalPipelineFixture>
+{
+    private static readonly byte[] Lines = Encoding.UTF8.GetBytes(string.Join("\n", Enumerable.Range(0, 200).Select(static i => $"{{\"seq\":{i},\"pad\":\"{i * 7919}\"}}")));
+
+    [Theory]
+    [InlineData("zstd", 10, "zstd body is cut short")]
+    [InlineData("zstd", 1, "zstd body is cut short")]
+    [InlineData("gzip", 10, "gzip body is cut short")]
+    [InlineData("gzip", 1, "gzip body is cut short")]
+    public async Task Post_CompressedBodyCutShort_Is400NamingTheEncodingAndStoresNothing(string encoding, int cut, string expected)
+    {
+        var tenant = $"cut-{encoding}-{cut}";
+        var key = await pipeline.Api.CreateTenantAsync(tenant);
+        var whole = ContentTypeIngestTests.Compress(Lines, encoding);
+
+        using var response = await pipeline.Api.PostAsync(key, whole[..^cut], "application/x-ndjson", encoding);
+
+        await IngestErrorTests.AssertProblemAsync(response, HttpStatusCode.BadRequest, "bad_framing", expected);
+        await AssertNothingStoredAsync(tenant);
+    }
+
+    [Theory]
+    [InlineData("gzip", "garbage")]
+    [InlineData("gzip", "\u001f")]
+    [InlineData("zstd", "garbage")]
+    public async Task Post_CompressedBodyWithTrailingGarbage_Is400NamingTheEncodingAndStoresNothing(string encoding, string garbage)
+    {
+        var tenant = $"trailing-{encoding}-{garbage.Length}";
+        var key = await pipeline.Api.CreateTenantAsync(tenant);
+        byte[] body = [.. ContentTypeIngestTests.Compress(Lines, encoding), .. Encoding.ASCII.GetBytes(garbage)];
+
+        using var response = await pipeline.Api.PostAsync(key, body, "application/x-ndjson", encoding);
+
+        var problem = await IngestErrorTests.AssertProblemAsync(response, HttpStatusCode.BadRequest, "bad_framing", encoding);
+        Assert.Contains("zstd" == encoding ? "not valid zstd" : "bytes after its last member", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        await AssertNothingStoredAsync(tenant);
+    }
+
+    [Fact]
+    public async Task Post_ConcatenatedGzipMembers_AreOneWholeBody()
+    {
+        var key = await pipeline.Api.CreateTenantAsync("gzip-members");
+        byte[] body = [.. ContentTypeIngestTests.Compress(Lines, "gzip"), .. ContentTypeIngestTests.Compress("\n{\"last\":1}"u8.ToArray(), "gzip")];
+        using var content = new StreamContent(new NonSeekableStream(body));
+
+        using var response = await pipeline.Api.PostAsync(key, content, "application/x-ndjson", "gzip");
+
+        var answer = await ContentTypeIngestTests.ReadJsonAsync(response);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(201, answer.GetProperty("accepted").GetInt32());
+    }
+
+    private async Task AssertNothingStoredAsync(string tenant)
+    {
+        var (events, letters) = await StreamReadback.ReadAllAsync(pipeline.Silo.EventHubsConnectionString);
+        Assert.DoesNotContain(events, e => e.Tenant == tenant);
+        Assert.DoesNotContain(letters, l => l.Tenant == tenant);
+    }
+}
