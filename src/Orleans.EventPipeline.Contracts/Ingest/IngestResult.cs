@@ -14,6 +14,9 @@ public enum IngestOutcome
 
     /// <summary>The durable stream did not confirm the write; the client must retry.</summary>
     StreamUnavailable = 3,
+
+    /// <summary>The Idempotency-Key was used before with other events; nothing was stored.</summary>
+    IdempotencyKeyReused = 4,
 }
 
 /// <summary>The answer to one ingest request; persisted for idempotent replays.</summary>

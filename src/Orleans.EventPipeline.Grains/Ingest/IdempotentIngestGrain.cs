@@ -19,6 +19,9 @@ public sealed class IdempotencyRecord
     /// the batch may already be stored.
     /// </summary>
     [Id(2)] public DateTimeOffset? AttemptStartedAt { get; set; }
+
+    /// <summary>Fingerprint of the first attempt's events (<see cref="IngestFingerprint"/>); another body under the key is refused.</summary>
+    [Id(3)] public UInt128? Fingerprint { get; set; }
 }
 
 /// <summary>
@@ -41,22 +44,33 @@ public sealed class IdempotentIngestGrain(
     {
         ArgumentNullException.ThrowIfNull(batch);
         var now = timeProvider.GetUtcNow();
-        if (state.State.Result is { } remembered)
+        var fingerprint = IngestFingerprint.Of(batch);
+        if (state.State.Result is { } remembered && now >= state.State.ExpiresAt)
         {
-            if (now < state.State.ExpiresAt)
-            {
-                return remembered with { Replayed = true };
-            }
-
             // Past the window the key starts over: a new store under the same ids is by definition not a repeat.
             state.State.Result = null;
             state.State.AttemptStartedAt = null;
+            state.State.Fingerprint = null;
+        }
+
+        if (state.State.Fingerprint is { } first && first != fingerprint)
+        {
+            // Same key, other events: their ids would be the first body's, and the archive would take them for repeats.
+            return IngestResult.Refused(
+                IngestOutcome.IdempotencyKeyReused,
+                "This Idempotency-Key was already used with a different body within the tenant's idempotency window; nothing was stored. Send new events under a new key.");
+        }
+
+        if (state.State.Result is { } answer)
+        {
+            return answer with { Replayed = true };
         }
 
         var uncertainSince = state.State.AttemptStartedAt;
         if (uncertainSince is null)
         {
             state.State.AttemptStartedAt = now;
+            state.State.Fingerprint = fingerprint;
             await state.WriteStateAsync();
         }
 

@@ -133,6 +133,8 @@ public static partial class IngestEndpoint
                 return Problem(StatusCodes.Status429TooManyRequests, "rate_limited", result.Detail!);
             case IngestOutcome.TenantDisabled:
                 return Problem(StatusCodes.Status403Forbidden, "tenant_disabled", result.Detail!);
+            case IngestOutcome.IdempotencyKeyReused:
+                return Problem(StatusCodes.Status422UnprocessableEntity, "idempotency_key_reused", result.Detail!);
             default:
                 SetRetryAfter(context, result.RetryAfter);
                 return Problem(StatusCodes.Status503ServiceUnavailable, "stream_unavailable", result.Detail!);

@@ -41,6 +41,9 @@ public sealed class IdempotencyTests
         using var again = new PipelineApi(second.BaseAddress);
         using var afterRestart = await again.PostAsync(apiKey, Batch, "application/x-ndjson", idempotencyKey: "batch-0001");
         using var otherKey = await again.PostAsync(apiKey, Batch, "application/x-ndjson", idempotencyKey: "batch-0002");
+        // The same key with other events: their ids would be batch-0001's, so they are refused, not dropped as repeats.
+        using var otherBody = await again.PostAsync(apiKey, Encoding.UTF8.GetBytes("{\"n\":9}"), "application/x-ndjson", idempotencyKey: "batch-0001");
+        var otherBodyProblem = await ContentTypeIngestTests.ReadJsonAsync(otherBody);
         var afterRestartBody = await ContentTypeIngestTests.ReadJsonAsync(afterRestart);
         var (events, _) = await StreamReadback.ReadAllAsync(second.EventHubsConnectionString);
 
@@ -48,6 +51,8 @@ public sealed class IdempotencyTests
         Assert.True(afterRestartBody.GetProperty("replayed").GetBoolean());
         Assert.Equal(firstBatchId, afterRestartBody.GetProperty("batchId").GetString());
         Assert.Equal(HttpStatusCode.OK, otherKey.StatusCode);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, otherBody.StatusCode);
+        Assert.Equal("idempotency_key_reused", otherBodyProblem.GetProperty("error").GetString());
         // Three events for batch-0001 (stored once, not three times) and three for batch-0002.
         Assert.Equal(6, events.Count);
         Assert.Equal(3, events.Count(e => e.BatchId == firstBatchId));
