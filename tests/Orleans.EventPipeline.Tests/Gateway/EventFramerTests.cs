@@ -32,6 +32,18 @@ public sealed class EventFramerTests
         Assert.Equal(EventKind.Json, framed.Kind);
     }
 
+    [Theory]
+    [InlineData(BodyFraming.Ndjson, "\uFEFF{\"a\":1}\n{\"b\":2}")]
+    [InlineData(BodyFraming.JsonArray, "\uFEFF[{\"a\":1},{\"b\":2}]")]
+    [InlineData(BodyFraming.TextLines, "\uFEFF{\"a\":1}\n{\"b\":2}")]
+    public void Frame_BodyStartsWithAByteOrderMark_TheMarkIsNotPartOfTheFirstEvent(BodyFraming framing, string body)
+    {
+        using var framed = Frame(framing, body);
+
+        Assert.Equal(["{\"a\":1}", "{\"b\":2}"], Events(framed));
+        Assert.Empty(framed.Rejected);
+    }
+
     [Fact]
     public void Frame_NdjsonWithBadLines_RejectsThemByIndexWithReasons()
     {

@@ -17,6 +17,8 @@ namespace Orleans.EventPipeline.Silo.Gateway.Framing;
 public static class EventFramer
 {
     /// <summary>The framing for a Content-Type, or null when the type is not supported.</summary>
+    private static ReadOnlySpan<byte> Utf8ByteOrderMark => [0xEF, 0xBB, 0xBF];
+
     public static BodyFraming? FramingFor(string? contentType)
     {
         if (string.IsNullOrWhiteSpace(contentType))
@@ -61,6 +63,13 @@ public static class EventFramer
     {
         var kind = framing == BodyFraming.TextLines ? EventKind.Text : EventKind.Json;
         var events = new FramedEvents(kind, body.Length, maxEventBytes, lease);
+
+        // A byte-order mark is encoding metadata that Windows tools write before UTF-8 text, not a part
+        // of the first event (JSON forbids it, RFC 8259 §8.1, but asks readers to ignore it).
+        if (body.StartsWith(Utf8ByteOrderMark))
+        {
+            body = body[Utf8ByteOrderMark.Length..];
+        }
 
         // One vectorized pass over the body; only a body that fails it is checked again event by event.
         var checkUtf8 = !Utf8.IsValid(body);
