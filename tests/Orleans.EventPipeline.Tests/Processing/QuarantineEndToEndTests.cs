@@ -106,15 +106,7 @@ public sealed class QuarantineEndToEndTests : IDisposable
         var corruptBody = new byte[4 + Marker.Length + 11];
         BinaryPrimitives.WriteInt32LittleEndian(corruptBody, 1000);
         Encoding.UTF8.GetBytes($"{Marker}corrupt-raw").CopyTo(corruptBody, 4);
-        var corruptRaw = new EventData(corruptBody);
-        corruptRaw.Properties["StreamNamespace"] = "tenant-raw";
-        corruptRaw.Properties["ep-format"] = "eventpipeline.raw.v1";
-        corruptRaw.Properties["ep-tenant"] = Tenant;
-        corruptRaw.Properties["ep-batch"] = Guid.NewGuid().ToString("N");
-        corruptRaw.Properties["ep-ingest-time-ms"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        corruptRaw.Properties["ep-kind"] = "json";
-        corruptRaw.Properties["ep-first-index"] = 0;
-        corruptRaw.Properties["ep-count"] = 1;
+        var corruptRaw = ForgedMessages.Raw(Tenant, corruptBody, 1);
         var notOrleans = new EventData(Encoding.UTF8.GetBytes($"{Marker}not-orleans-encoding"));
         notOrleans.Properties["StreamNamespace"] = "tenant-raw";
         await producer.SendAsync([corruptRaw, notOrleans], new SendEventOptions { PartitionKey = Tenant });

@@ -72,15 +72,7 @@ public sealed class WrongPartitionTests : IDisposable
         var body = new byte[4 + payload.Length];
         BinaryPrimitives.WriteInt32LittleEndian(body, payload.Length);
         payload.CopyTo(body, 4);
-        var message = new EventData(body);
-        message.Properties["StreamNamespace"] = "tenant-raw";
-        message.Properties["ep-format"] = "eventpipeline.raw.v1";
-        message.Properties["ep-tenant"] = Tenant;
-        message.Properties["ep-batch"] = Guid.NewGuid().ToString("N");
-        message.Properties["ep-ingest-time-ms"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        message.Properties["ep-kind"] = "json";
-        message.Properties["ep-first-index"] = 0;
-        message.Properties["ep-count"] = 1;
+        var message = ForgedMessages.Raw(Tenant, body, 1);
         message.GetRawAmqpMessage().MessageAnnotations["x-opt-partition-key"] = Tenant;
         return message;
     }
