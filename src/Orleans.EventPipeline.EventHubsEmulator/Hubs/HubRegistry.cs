@@ -61,7 +61,7 @@ internal sealed class HubRegistry : IAsyncDisposable
             .Count(static directory => int.TryParse(Path.GetFileName(directory), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _));
         if (onDisk > 0 && onDisk != partitionCount)
         {
-            throw new InvalidOperationException(
+            throw new EmulatorDataMismatchException(
                 $"Hub '{hub}' has {onDisk} partitions in {hubDirectory}, but its PartitionCount is {partitionCount}. Partition keys would move to other partitions " +
                 $"and readers that keep positions would skip or mix their events: set PartitionCount back to {onDisk}, or start on a new data directory.");
         }

@@ -11,7 +11,7 @@ internal static class StartupFailure
 
     public static bool IsConfigurationError(Exception exception) => exception switch
     {
-        OptionsValidationException or OrleansConfigurationException => true,
+        OptionsValidationException or OrleansConfigurationException or EventHubsEmulator.Hosting.EmulatorDataMismatchException => true,
         AggregateException aggregate => aggregate.InnerExceptions.All(IsConfigurationError),
         _ => exception.InnerException is { } inner && IsConfigurationError(inner),
     };

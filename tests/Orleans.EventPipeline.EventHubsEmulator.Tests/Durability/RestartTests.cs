@@ -36,7 +36,7 @@ public sealed class RestartTests
             await SendAsync(first, 0, 3);
         }
 
-        var refused = await Assert.ThrowsAsync<InvalidOperationException>(async () => await TestEmulator.StartAsync(partitionCount: 4, dataDirectory: data.Path));
+        var refused = await Assert.ThrowsAsync<Orleans.EventPipeline.EventHubsEmulator.Hosting.EmulatorDataMismatchException>(async () => await TestEmulator.StartAsync(partitionCount: 4, dataDirectory: data.Path));
 
         Assert.Contains("has 1 partitions", refused.Message, StringComparison.Ordinal);
         Assert.Contains("PartitionCount is 4", refused.Message, StringComparison.Ordinal);

@@ -24,4 +24,23 @@ public sealed class BadConfigurationTests
         Assert.Contains(expected, silo.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", silo.Output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Start_PartitionCountChangedOnExistingData_ExitsNamingBothCounts()
+    {
+        using var data = new TempDirectory();
+        await using (var first = SiloProcess.Start(data.Path, "--Pipeline:Local:PartitionCount=1"))
+        {
+            await first.WaitForReadyAsync(TimeSpan.FromSeconds(90));
+            Assert.Equal(0, await first.TerminateAsync(TimeSpan.FromSeconds(45)));
+        }
+
+        await using var second = SiloProcess.Start(data.Path, "--Pipeline:Local:PartitionCount=4");
+        var exitCode = await second.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(ConfigurationExitCode, exitCode);
+        Assert.Contains("has 1 partitions", second.Output, StringComparison.Ordinal);
+        Assert.Contains("configuration is invalid", second.Output, StringComparison.Ordinal);
+        Assert.Contains("PartitionCount is 4", second.Output, StringComparison.Ordinal);
+    }
 }
