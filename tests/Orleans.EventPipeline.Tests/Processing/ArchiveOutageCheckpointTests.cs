@@ -52,7 +52,7 @@ public sealed class ArchiveOutageCheckpointTests : IDisposable
             }
 
             // Delivered to the processor, which fails to write them (logged), so they sit in its buffer.
-            await WaitForOutputAsync(silo, "write its archive buffer", TimeSpan.FromSeconds(60));
+            await Poll.UntilAsync(() => silo.Output.Contains("write its archive buffer", StringComparison.Ordinal), TimeSpan.FromSeconds(60), () => "the silo did not log a failed archive write:\n" + silo.Output);
             Assert.Equal(0, await silo.TerminateAsync(TimeSpan.FromSeconds(60)));
             await silo.DisposeAsync();
 
@@ -77,18 +77,4 @@ public sealed class ArchiveOutageCheckpointTests : IDisposable
     }
 
     public void Dispose() => _data.Dispose();
-
-    private static async Task WaitForOutputAsync(Hosting.SiloProcess silo, string text, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!silo.Output.Contains(text, StringComparison.Ordinal))
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"The silo did not log \"{text}\" within {timeout}:\n{silo.Output}");
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(100));
-        }
-    }
 }

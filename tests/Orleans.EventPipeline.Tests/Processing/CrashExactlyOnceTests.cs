@@ -118,18 +118,7 @@ public sealed class CrashExactlyOnceTests : IDisposable
             }
         }
 
-        public static async Task WaitForAckedAsync(HashSet<string> acked, int count, TimeSpan timeout)
-        {
-            var deadline = DateTime.UtcNow + timeout;
-            while (Acked(acked) < count)
-            {
-                if (DateTime.UtcNow > deadline)
-                {
-                    throw new TimeoutException($"Only {Acked(acked)} events were acknowledged within {timeout}, expected {count}.");
-                }
-
-                await Task.Delay(TimeSpan.FromMilliseconds(50));
-            }
-        }
+        public static Task WaitForAckedAsync(HashSet<string> acked, int count, TimeSpan timeout) =>
+            Poll.UntilAsync(() => Acked(acked) >= count, timeout, () => $"only {Acked(acked)} events were acknowledged, expected {count}.");
     }
 }

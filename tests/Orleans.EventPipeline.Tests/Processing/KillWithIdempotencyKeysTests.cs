@@ -44,7 +44,7 @@ public sealed class KillWithIdempotencyKeysTests(ITestOutputHelper output) : IDi
             var repeatsDropped = 0;
             for (var kill = 0; kill < Kills; kill++)
             {
-                await WaitForAsync(() => posters.Sum(static p => p.AckedBatches) >= (kill + 1) * 40, TimeSpan.FromSeconds(90), "batches acknowledged before a kill");
+                await Poll.UntilAsync(() => posters.Sum(static p => p.AckedBatches) >= (kill + 1) * 40, TimeSpan.FromSeconds(90), static () => "batches acknowledged before a kill");
                 await silo.KillAsync();
                 await silo.DisposeAsync();
                 silo = await ProcessingSilo.StartAsync(_data.Path);
@@ -56,7 +56,7 @@ public sealed class KillWithIdempotencyKeysTests(ITestOutputHelper output) : IDi
             }
 
             var afterLastKill = posters.Sum(static p => p.AckedBatches);
-            await WaitForAsync(() => posters.Sum(static p => p.AckedBatches) >= afterLastKill + 40, TimeSpan.FromSeconds(90), "batches acknowledged after the last restart");
+            await Poll.UntilAsync(() => posters.Sum(static p => p.AckedBatches) >= afterLastKill + 40, TimeSpan.FromSeconds(90), static () => "batches acknowledged after the last restart");
             await stop.CancelAsync();
             await Task.WhenAll(running);
 
@@ -90,20 +90,6 @@ public sealed class KillWithIdempotencyKeysTests(ITestOutputHelper output) : IDi
 
     private static int CountRepeats(SiloProcess silo) =>
         silo.Output.Split('\n').Count(static line => line.Contains("a retry of events already archived or dead-lettered", StringComparison.Ordinal));
-
-    private static async Task WaitForAsync(Func<bool> done, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!done())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Timed out after {timeout} waiting for {what}.");
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(50));
-        }
-    }
 
     /// <summary>Posts numbered batches, each under its own Idempotency-Key and retried with it until a 200.</summary>
     private sealed class KeyedPoster(string tenant, string apiKey, string name, PipelineApi api)
