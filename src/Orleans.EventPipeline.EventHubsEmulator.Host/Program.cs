@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
 using Orleans.EventPipeline.EventHubsEmulator.Hosting;
 
 // Configuration: appsettings.json, then environment variables (EventHubsEmulator__Port=5673),
@@ -11,7 +10,6 @@ HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicati
 builder.Services.AddEventHubsEmulator(builder.Configuration.GetSection(EmulatorOptions.SectionName));
 
 using IHost host = builder.Build();
-ThreadPoolSizing.EnsureThreadsForPartitions(host.Services.GetRequiredService<IOptions<EmulatorOptions>>().Value);
 await host.StartAsync();
 
 // Scripts and the crash tests wait for this exact line on stdout and read the port from it.

@@ -36,7 +36,6 @@ internal static class EmulatorThroughput
             SegmentBytes = 256L << 20,
             RetentionBytesPerPartition = 4L << 30,
         };
-        ThreadPoolSizing.EnsureThreadsForPartitions(options);
         await using var server = new EventHubsEmulatorServer(options, NullLoggerFactory.Instance);
         await server.StartAsync();
         try
