@@ -1,6 +1,8 @@
 using Orleans.EventPipeline.EventHubsEmulator.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Orleans.EventPipeline.EventHubsEmulator.Hubs;
+using Orleans.EventPipeline.EventHubsEmulator.Log.Storage;
 
 namespace Orleans.EventPipeline.EventHubsEmulator.Tests.TestSupport;
 
@@ -38,12 +40,16 @@ internal sealed class TestEmulator : IAsyncDisposable
         int partitionCount = 4,
         string? dataDirectory = null,
         Action<EmulatorOptions>? configure = null,
-        ILoggerFactory? loggerFactory = null)
+        ILoggerFactory? loggerFactory = null,
+        ISegmentFileFactory? files = null)
     {
         TempDirectory? owned = dataDirectory is null ? new TempDirectory() : null;
         EmulatorOptions options = CreateOptions(dataDirectory ?? owned!.Path, partitionCount);
         configure?.Invoke(options);
-        var server = new EventHubsEmulatorServer(options, loggerFactory ?? NullLoggerFactory.Instance);
+        loggerFactory ??= NullLoggerFactory.Instance;
+        var server = files is null
+            ? new EventHubsEmulatorServer(options, loggerFactory)
+            : new EventHubsEmulatorServer(options, loggerFactory, TimeProvider.System, new FilePartitionLogOpener(options, TimeProvider.System, loggerFactory, files));
         await server.StartAsync();
         return new TestEmulator(server, options, owned);
     }
