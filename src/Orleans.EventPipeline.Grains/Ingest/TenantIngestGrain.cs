@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.EventPipeline.Ingest;
-using Orleans.EventPipeline.Grains.Streams;
+using Orleans.EventPipeline.Streaming.EventHubs;
 using Orleans.EventPipeline.Streams;
 using Orleans.EventPipeline.Tenants;
 using Orleans.Runtime;
@@ -89,7 +89,7 @@ public sealed partial class TenantIngestGrain(
         var shard = _rawShards[ShardOf(batch.BatchId)];
         try
         {
-            foreach (var part in BatchSplitter.Split(batch.Frames, _options.MaxMessageBytes))
+            foreach (var part in MessageChunks.Cut(batch.Frames, _options.MaxMessageBytes))
             {
                 await shard.OnNextAsync(new RawEventBatch(TenantIdValue, batchId, ingestTime, batch.Kind, part.FirstIndex, part.Count, part.Frames)
                 {
@@ -100,7 +100,7 @@ public sealed partial class TenantIngestGrain(
 
             if (batch.Rejected.Count > 0)
             {
-                foreach (var letters in DeadLetterChunks.Split(batch.Rejected))
+                foreach (var letters in DeadLetterCodec.Chunks(batch.Rejected))
                 {
                     await _deadLetters!.OnNextAsync(new DeadLetterBatch(TenantIdValue, batchId, ingestTime, "ingest", letters));
                 }

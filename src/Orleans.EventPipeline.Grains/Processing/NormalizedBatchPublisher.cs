@@ -1,4 +1,5 @@
 using Orleans.EventPipeline.Events;
+using Orleans.EventPipeline.Streams;
 using Orleans.Streams;
 
 namespace Orleans.EventPipeline.Grains.Processing;
@@ -29,27 +30,11 @@ public static class NormalizedBatchPublisher
     public static IEnumerable<IReadOnlyList<NormalizedEvent>> Split(IReadOnlyList<NormalizedEvent> events, int maxBytes)
     {
         ArgumentNullException.ThrowIfNull(events);
-        if (events.Count == 0)
+        foreach (var range in MessageChunks.Cut(events, EstimatedBytes, maxBytes))
         {
-            yield break;
+            var (offset, length) = range.GetOffsetAndLength(events.Count);
+            yield return offset == 0 && length == events.Count ? events : events.Skip(offset).Take(length).ToArray();
         }
-
-        var start = 0;
-        long bytes = 0;
-        for (var i = 0; i < events.Count; i++)
-        {
-            var size = EstimatedBytes(events[i]);
-            if (i > start && bytes + size > maxBytes)
-            {
-                yield return Slice(events, start, i);
-                start = i;
-                bytes = 0;
-            }
-
-            bytes += size;
-        }
-
-        yield return Slice(events, start, events.Count);
     }
 
     /// <summary>UTF-8 is at most 3 bytes per UTF-16 char; each field costs a few bytes of tags besides.</summary>
@@ -72,7 +57,4 @@ public static class NormalizedBatchPublisher
 
         return (chars * 3) + (fields * 10);
     }
-
-    private static IReadOnlyList<NormalizedEvent> Slice(IReadOnlyList<NormalizedEvent> events, int start, int end) =>
-        start == 0 && end == events.Count ? events : events.Skip(start).Take(end - start).ToArray();
 }

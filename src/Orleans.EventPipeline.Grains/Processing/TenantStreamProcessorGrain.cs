@@ -2,9 +2,9 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.EventPipeline.Events;
 using Orleans.EventPipeline.Processing;
-using Orleans.EventPipeline.Grains.Streams;
 using Orleans.EventPipeline.Processing.Archive;
 using Orleans.EventPipeline.Processing.Deduplication;
+using Orleans.EventPipeline.Streaming.EventHubs;
 using Orleans.EventPipeline.Streams;
 using Orleans.EventPipeline.Tenants;
 using Orleans.Runtime;
@@ -181,7 +181,7 @@ public sealed partial class TenantStreamProcessorGrain(
     /// <summary>Sends a stage's letters in parts numbered from <paramref name="part"/>; returns the next part number.</summary>
     private async Task<int> SendDeadLettersAsync(RawEventBatch batch, long sequence, int part, string stage, IReadOnlyList<DeadLetter> letters)
     {
-        foreach (var chunk in DeadLetterChunks.Split(letters))
+        foreach (var chunk in DeadLetterCodec.Chunks(letters))
         {
             await _deadLetters!.OnNextAsync(new DeadLetterBatch(Tenant, batch.BatchId, batch.IngestTime, stage, chunk)
             {

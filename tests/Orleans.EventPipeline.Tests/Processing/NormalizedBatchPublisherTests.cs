@@ -10,6 +10,9 @@ public sealed class NormalizedBatchPublisherTests
     // Orleans' memory streams refuse a serialized message over 1 MiB.
     private const int MemoryStreamMessageLimit = 1024 * 1024;
 
+    // What a message spends once on the names of the types it holds, whatever its events.
+    private const int TypeNamesBytes = 1024;
+
     [Fact]
     public void Split_EventsOverTheMemoryStreamLimit_EveryPartSerializesUnderItInOrder()
     {
@@ -34,6 +37,38 @@ public sealed class NormalizedBatchPublisherTests
 
         Assert.Same(events, part);
     }
+
+    public static TheoryData<string> Hostile => ["empty", "many-doubles", "multibyte", "huge-body", "many-tiny"];
+
+    [Theory]
+    [MemberData(nameof(Hostile))]
+    public void Split_HostileEvents_EstimateNeverBelowTheSerializedSizeAndPartsUnderTheLimit(string shape)
+    {
+        using var services = new ServiceCollection().AddSerializer(static b => b.AddAssembly(typeof(NormalizedEvent).Assembly)).BuildServiceProvider();
+        var serializer = services.GetRequiredService<Serializer>();
+        var events = HostileEvents(shape);
+        // Type names are written once per message, not per event: the estimate is per event, so the check is per message.
+        var sample = events.Take(200).ToArray();
+        var serialized = serializer.SerializeToArray(new NormalizedEventBatch("t", "t", sample)).Length;
+        var estimated = sample.Sum(NormalizedBatchPublisher.EstimatedBytes);
+        Assert.True(estimated + TypeNamesBytes >= serialized, $"{shape}: {sample.Length} events serialize to {serialized} bytes, estimated {estimated}");
+
+        var parts = NormalizedBatchPublisher.Split(events, NormalizedBatchPublisher.MaxPartBytes).ToList();
+
+        Assert.Equal(events.Select(static e => e.EventId), parts.SelectMany(static p => p).Select(static e => e.EventId));
+        Assert.All(parts, part => Assert.True(
+            part.Count == 1 || serializer.SerializeToArray(new NormalizedEventBatch("t", "t", part)).Length <= MemoryStreamMessageLimit,
+            $"{shape}: a part of {part.Count} events is over the memory stream's limit"));
+    }
+
+    private static NormalizedEvent[] HostileEvents(string shape) => shape switch
+    {
+        "empty" => [.. Enumerable.Range(0, 20_000).Select(static i => Event(i) with { Body = "", SeverityText = null, Attributes = new Dictionary<string, AttributeValue>(), Resource = new Dictionary<string, string>() })],
+        "many-doubles" => [.. Enumerable.Range(0, 200).Select(static i => Event(i) with { Attributes = Enumerable.Range(0, 500).ToDictionary(static a => ((char)('a' + (a % 26))).ToString() + a.ToString(System.Globalization.CultureInfo.InvariantCulture), static a => (AttributeValue)(a * -1.000001e300)) })],
+        "multibyte" => [.. Enumerable.Range(0, 400).Select(static i => Event(i) with { Body = string.Concat(Enumerable.Repeat("€😀", 1000)), Attributes = new Dictionary<string, AttributeValue> { ["ключ"] = string.Concat(Enumerable.Repeat("日本", 500)) } })],
+        "huge-body" => [Event(0), Event(1) with { Body = new string('x', 900_000) }, Event(2)],
+        _ => [.. Enumerable.Range(0, 50_000).Select(static i => Event(i) with { Body = "x", Attributes = new Dictionary<string, AttributeValue> { ["b"] = true, ["n"] = (long)i } })],
+    };
 
     private static NormalizedEvent Event(int i) => new(
         "t",
