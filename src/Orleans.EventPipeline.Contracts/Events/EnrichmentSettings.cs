@@ -12,6 +12,14 @@ public sealed record EnrichmentSettings
     /// <summary>Null turns GeoIP off.</summary>
     [Id(2)] public GeoIpSettings? GeoIp { get; init; }
 
+    public bool Equals(EnrichmentSettings? other) =>
+        other is not null
+        && StructuralEquality.Equal(StaticFields, other.StaticFields)
+        && StructuralEquality.Equal(LookupTables, other.LookupTables)
+        && GeoIp == other.GeoIp;
+
+    public override int GetHashCode() => HashCode.Combine(StructuralEquality.Count(StaticFields), StructuralEquality.Count(LookupTables), GeoIp);
+
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();

@@ -10,6 +10,11 @@ public sealed record GeoIpSettings
     /// <summary>Attributes holding IP addresses, e.g. <c>src</c>; each adds <c>{field}.geo.*</c>.</summary>
     [Id(1)] public IReadOnlyList<string> IpFields { get; init; } = [];
 
+    public bool Equals(GeoIpSettings? other) =>
+        other is not null && DatabasePath == other.DatabasePath && StructuralEquality.Equal(IpFields, other.IpFields);
+
+    public override int GetHashCode() => HashCode.Combine(DatabasePath, StructuralEquality.Count(IpFields));
+
     public IReadOnlyList<string> Validate(string path)
     {
         var errors = new List<string>();

@@ -13,6 +13,11 @@ public sealed record NormalizationSettings
     /// <summary>Overrides by source name (case-sensitive).</summary>
     [Id(2)] public IReadOnlyDictionary<string, SourceSettings> Sources { get; init; } = new Dictionary<string, SourceSettings>();
 
+    public bool Equals(NormalizationSettings? other) =>
+        other is not null && TextFormat == other.TextFormat && Json == other.Json && StructuralEquality.Equal(Sources, other.Sources);
+
+    public override int GetHashCode() => HashCode.Combine(TextFormat, Json, StructuralEquality.Count(Sources));
+
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();

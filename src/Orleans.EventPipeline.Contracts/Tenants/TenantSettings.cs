@@ -17,24 +17,11 @@ public sealed record TenantSettings(
     /// <summary>The window of a tenant that sets none.</summary>
     public static readonly TimeSpan DefaultIdempotencyWindow = TimeSpan.FromHours(24);
 
-    /// <summary>How the tenant's events are parsed, enriched and ordered; the defaults parse and enrich nothing.</summary>
-    [Id(5)] public Events.ProcessingSettings Processing { get; init; } = new();
-
     /// <summary>
-    /// Value equality, with <see cref="Processing"/> compared by content: its dictionaries and lists would
-    /// otherwise compare by reference, and settings read back from storage would never equal those written.
+    /// How the tenant's events are parsed, enriched and ordered; the defaults parse and enrich nothing.
+    /// Compared by content: the settings records compare their dictionaries and lists item by item.
     /// </summary>
-    public bool Equals(TenantSettings? other) =>
-        other is not null
-        && DisplayName == other.DisplayName
-        && Enabled == other.Enabled
-        && Limits == other.Limits
-        && ShardCount == other.ShardCount
-        && IdempotencyWindow == other.IdempotencyWindow
-        && System.Text.Json.JsonSerializer.Serialize(Processing) == System.Text.Json.JsonSerializer.Serialize(other.Processing);
-
-    // Processing is left out of the hash: equal settings still hash equal, and hashing it would serialize it.
-    public override int GetHashCode() => HashCode.Combine(DisplayName, Enabled, Limits, ShardCount, IdempotencyWindow);
+    [Id(5)] public Events.ProcessingSettings Processing { get; init; } = new();
 
     /// <summary>Every problem with these settings, each saying how to fix it; empty when valid.</summary>
     public IReadOnlyList<string> Validate()

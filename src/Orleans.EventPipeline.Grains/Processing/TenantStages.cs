@@ -75,11 +75,42 @@ internal sealed partial class TenantStages : IDisposable
     {
         var normalized = Normalizer.Normalize(batch);
         var enriched = Enrich(normalized.Events);
-        return new StageOutput(enriched.Events, normalized.DeadLetters, DeadLetters(batch, enriched.Failures));
+        return new StageOutput(
+            enriched.Events,
+            Surviving(normalized.Indexes, enriched.Failures),
+            normalized.DeadLetters,
+            DeadLetters(batch, normalized.Indexes, enriched.Failures));
     }
 
-    /// <summary>Dead letters, with their raw bytes from <paramref name="batch"/>, for parsed events a later stage failed.</summary>
-    public static IReadOnlyList<DeadLetter> DeadLetters(RawEventBatch batch, IReadOnlyList<EventFailure> failures)
+    /// <summary>The indexes of the events a stage kept: <paramref name="indexes"/> without the failed positions (failures come in position order).</summary>
+    private static IReadOnlyList<int> Surviving(IReadOnlyList<int> indexes, IReadOnlyList<EventFailure> failures)
+    {
+        if (failures.Count == 0)
+        {
+            return indexes;
+        }
+
+        var kept = new List<int>(indexes.Count - failures.Count);
+        var next = 0;
+        for (var position = 0; position < indexes.Count; position++)
+        {
+            if (next < failures.Count && failures[next].Position == position)
+            {
+                next++;
+                continue;
+            }
+
+            kept.Add(indexes[position]);
+        }
+
+        return kept;
+    }
+
+    /// <summary>
+    /// Dead letters, with their raw bytes from <paramref name="batch"/>, for parsed events a later stage failed;
+    /// <paramref name="indexes"/> holds the request index of each event the stage was given.
+    /// </summary>
+    public static IReadOnlyList<DeadLetter> DeadLetters(RawEventBatch batch, IReadOnlyList<int> indexes, IReadOnlyList<EventFailure> failures)
     {
         if (failures.Count == 0)
         {
@@ -94,7 +125,7 @@ internal sealed partial class TenantStages : IDisposable
 
         return failures.Select(failure =>
         {
-            var index = IndexOf(failure.Event.EventId);
+            var index = indexes[failure.Position];
             return new DeadLetter(index, failure.Reason, frames[index - batch.FirstIndex].ToArray());
         }).ToArray();
     }
@@ -103,7 +134,7 @@ internal sealed partial class TenantStages : IDisposable
     public EnrichmentResult Enrich(IReadOnlyList<NormalizedEvent> events) =>
         _enricher is not null
             ? _enricher.Enrich(events)
-            : new EnrichmentResult([], events.Select(e => new EventFailure(e, EnrichmentFailure!)).ToArray());
+            : new EnrichmentResult([], events.Select((e, position) => new EventFailure(position, e, EnrichmentFailure!)).ToArray());
 
     public void Dispose() => _enricher?.Dispose();
 
@@ -111,6 +142,7 @@ internal sealed partial class TenantStages : IDisposable
     private StageOutput ProcessEach(RawEventBatch batch)
     {
         var events = new List<NormalizedEvent>(batch.Count);
+        var indexes = new List<int>(batch.Count);
         var normalizeFailures = new List<DeadLetter>();
         var enrichFailures = new List<DeadLetter>();
         var position = 0;
@@ -141,6 +173,7 @@ internal sealed partial class TenantStages : IDisposable
                 if (enriched.Events.Count == 1)
                 {
                     events.Add(enriched.Events[0]);
+                    indexes.Add(index);
                 }
                 else
                 {
@@ -153,7 +186,7 @@ internal sealed partial class TenantStages : IDisposable
             }
         }
 
-        return new StageOutput(events, normalizeFailures, enrichFailures);
+        return new StageOutput(events, indexes, normalizeFailures, enrichFailures);
     }
 
     /// <summary>The dead-letter reason for an exception a stage should not have thrown.</summary>
@@ -162,11 +195,8 @@ internal sealed partial class TenantStages : IDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Processing threw for batch {BatchId} of tenant {TenantId} (events from {FirstIndex}); processed it again event by event, dead-lettering only the events that throw")]
     private static partial void LogBatchFailed(ILogger logger, Exception exception, string tenantId, Guid batchId, int firstIndex);
-
-    /// <summary>The request index at the end of an event id <c>{batch}:{index}</c>.</summary>
-    public static int IndexOf(string eventId) =>
-        int.Parse(eventId.AsSpan(eventId.LastIndexOf(':') + 1), System.Globalization.CultureInfo.InvariantCulture);
 }
 
 /// <summary>What the normalize and enrich stages made of one raw batch.</summary>
-internal sealed record StageOutput(IReadOnlyList<NormalizedEvent> Events, IReadOnlyList<DeadLetter> NormalizeFailures, IReadOnlyList<DeadLetter> EnrichFailures);
+/// <param name="EventIndexes">The request index of each of <paramref name="Events"/>, the number in its event id.</param>
+internal sealed record StageOutput(IReadOnlyList<NormalizedEvent> Events, IReadOnlyList<int> EventIndexes, IReadOnlyList<DeadLetter> NormalizeFailures, IReadOnlyList<DeadLetter> EnrichFailures);

@@ -144,7 +144,7 @@ public sealed partial class TenantStreamProcessorGrain(
                 var part = 0;
                 part = await SendDeadLettersAsync(batch, sequence, part, TenantStages.NormalizeStage, output.NormalizeFailures);
                 part = await SendDeadLettersAsync(batch, sequence, part, TenantStages.EnrichStage, output.EnrichFailures);
-                await SendDeadLettersAsync(batch, sequence, part, TenantStages.ArchiveStage, TenantStages.DeadLetters(batch, unformattable));
+                await SendDeadLettersAsync(batch, sequence, part, TenantStages.ArchiveStage, TenantStages.DeadLetters(batch, output.EventIndexes, unformattable));
                 state.State.DeadLetteredThrough = sequence;
                 await state.WriteStateAsync();
             }
@@ -302,8 +302,20 @@ public sealed partial class TenantStreamProcessorGrain(
             return output;
         }
 
+        var events = new List<NormalizedEvent>(output.Events.Count);
+        var indexes = new List<int>(output.Events.Count);
+        for (var i = 0; i < output.Events.Count; i++)
+        {
+            if (!repeated.Contains(output.EventIndexes[i]))
+            {
+                events.Add(output.Events[i]);
+                indexes.Add(output.EventIndexes[i]);
+            }
+        }
+
         return new StageOutput(
-            output.Events.Where(e => !repeated.Contains(TenantStages.IndexOf(e.EventId))).ToArray(),
+            events,
+            indexes,
             output.NormalizeFailures.Where(l => !repeated.Contains(l.Index)).ToArray(),
             output.EnrichFailures.Where(l => !repeated.Contains(l.Index)).ToArray());
     }

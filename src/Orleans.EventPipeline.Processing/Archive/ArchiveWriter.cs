@@ -104,8 +104,9 @@ public sealed partial class ArchiveWriter : IDisposable
         }
 
         var undo = new Undo(sequence, _lastSequence, _lines.Count, _buffer.WrittenCount);
-        foreach (var normalized in events)
+        for (var position = 0; position < events.Count; position++)
         {
+            var normalized = events[position];
             var start = _buffer.WrittenCount;
             try
             {
@@ -124,7 +125,7 @@ public sealed partial class ArchiveWriter : IDisposable
                     throw new ArgumentException($"Event {normalized.EventId}: {reason}", nameof(events), exception);
                 }
 
-                unformattable.Add(new EventFailure(normalized, reason));
+                unformattable.Add(new EventFailure(position, normalized, reason));
                 continue;
             }
 

@@ -125,15 +125,15 @@ public sealed partial class Enricher : IDisposable
 
         var enriched = new List<NormalizedEvent>(events.Count);
         List<EventFailure>? failures = null;
-        foreach (var normalized in events)
+        for (var position = 0; position < events.Count; position++)
         {
-            if (TryEnrich(normalized, out var result, out var failure))
+            if (TryEnrich(events[position], out var result, out var failure))
             {
                 enriched.Add(result);
             }
             else
             {
-                (failures ??= []).Add(new EventFailure(normalized, failure));
+                (failures ??= []).Add(new EventFailure(position, events[position], failure));
             }
         }
 

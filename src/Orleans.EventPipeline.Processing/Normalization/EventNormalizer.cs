@@ -54,6 +54,7 @@ public sealed class EventNormalizer
         ArgumentNullException.ThrowIfNull(batch);
         var parser = ParserFor(batch.Kind, source);
         var events = new List<NormalizedEvent>(batch.Count);
+        var indexes = new List<int>(batch.Count);
         List<DeadLetter>? deadLetters = null;
         var position = 0;
         foreach (var raw in batch.Events)
@@ -62,6 +63,7 @@ public sealed class EventNormalizer
             if (parser.TryParse(raw.Span, context, out var normalized, out var failure))
             {
                 events.Add(normalized);
+                indexes.Add(batch.FirstIndex + position);
             }
             else
             {
@@ -73,7 +75,7 @@ public sealed class EventNormalizer
         }
 
         ProcessingInstruments.RecordParsed(batch.TenantId, events.Count, deadLetters?.Count ?? 0);
-        return new NormalizationResult(events, deadLetters ?? (IReadOnlyList<DeadLetter>)[]);
+        return new NormalizationResult(events, indexes, deadLetters ?? (IReadOnlyList<DeadLetter>)[]);
     }
 
     /// <summary>Parses one event.</summary>

@@ -31,6 +31,7 @@ public sealed class ArchiveWriterAtomicityTests : IDisposable
 
         var failure = Assert.Single(unformattable);
         Assert.Same(first[50], failure.Event);
+        Assert.Equal(50, failure.Position);
         Assert.Contains("cannot be written as JSON", failure.Reason, StringComparison.Ordinal);
         var archived = await Archived();
         Assert.Equal(Ids(first.Where(static (_, i) => i != 50).Concat(Events("b", 10))), Ids(archived));

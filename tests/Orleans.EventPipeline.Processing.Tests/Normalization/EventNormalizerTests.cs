@@ -20,6 +20,7 @@ public sealed class EventNormalizerTests
 
         Assert.Equal(["one", "three"], result.Events.Select(static e => e.Body));
         Assert.Equal([RawEventBatch.FormatEventId(BatchId, 10), RawEventBatch.FormatEventId(BatchId, 12)], result.Events.Select(static e => e.EventId));
+        Assert.Equal([10, 12], result.Indexes);
         var dead = Assert.Single(result.DeadLetters);
         Assert.Equal(11, dead.Index);
         Assert.Equal("{broken", Encoding.UTF8.GetString(dead.Raw.Span));
