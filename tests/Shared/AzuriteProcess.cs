@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Reflection;
+using Orleans.EventPipeline.EventHubsEmulator.Hosting;
 
 namespace Orleans.EventPipeline.Testing;
 
@@ -30,7 +31,7 @@ internal sealed class AzuriteProcess : IAsyncDisposable
             throw new InvalidOperationException($"Azurite is not installed at {azurite}: run ./test.sh, or 'npm ci --prefix infra/test-deps'.");
         }
 
-        var ports = LoopbackPorts.Free(3);
+        var ports = FreeTcpPorts.Pick(3);
         var info = new ProcessStartInfo("node") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in new[]
         {
@@ -50,7 +51,7 @@ internal sealed class AzuriteProcess : IAsyncDisposable
         var deadline = DateTime.UtcNow.AddSeconds(60);
         foreach (var port in ports)
         {
-            while (!await LoopbackPorts.AcceptsAsync(port))
+            while (!await LoopbackProbe.AcceptsAsync(port))
             {
                 if (process.HasExited || DateTime.UtcNow > deadline)
                 {

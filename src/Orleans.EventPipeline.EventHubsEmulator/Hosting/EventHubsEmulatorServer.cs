@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.Azure.Amqp;
 using Microsoft.Azure.Amqp.Framing;
 using Microsoft.Azure.Amqp.Sasl;
@@ -116,7 +115,7 @@ public sealed partial class EventHubsEmulatorServer : IAsyncDisposable
                 _loggerFactory);
 
             IPAddress address = IPAddress.Parse(_options.ListenAddress);
-            int port = _options.Port == 0 ? PickFreePort(address) : _options.Port;
+            int port = _options.Port == 0 ? FreeTcpPorts.Pick(1, address)[0] : _options.Port;
             var transport = new TcpTransportSettings { Host = address.ToString(), Port = port };
             _amqpSettings = CreateAmqpSettings(linkFactory);
             var gate = new GatedTransportListener(
@@ -257,13 +256,5 @@ public sealed partial class EventHubsEmulatorServer : IAsyncDisposable
             LogConnectionFailed(_logger, exception);
             connection?.SafeClose(exception);
         }
-    }
-
-    /// <summary>Asks the OS for a free port by binding port 0, then releases it for the AMQP listener.</summary>
-    private static int PickFreePort(IPAddress address)
-    {
-        using var probe = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        probe.Bind(new IPEndPoint(address, 0));
-        return ((IPEndPoint)probe.LocalEndPoint!).Port;
     }
 }

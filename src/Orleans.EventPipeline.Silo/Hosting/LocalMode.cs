@@ -12,15 +12,6 @@ namespace Orleans.EventPipeline.Silo.Hosting;
 /// </summary>
 internal static class LocalMode
 {
-    private static int FreeLoopbackPort()
-    {
-        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
-
     public const string KeyName = "RootManageSharedAccessKey";
 
     /// <summary>
@@ -30,7 +21,7 @@ internal static class LocalMode
     /// </summary>
     public static string AddEmbeddedEventHubs(this WebApplicationBuilder builder, PipelineOptions options, string dataDirectory)
     {
-        var port = options.Local.EventHubsPort != 0 ? options.Local.EventHubsPort : FreeLoopbackPort();
+        var port = options.Local.EventHubsPort != 0 ? options.Local.EventHubsPort : FreeTcpPorts.Pick(1)[0];
         // Unless configured, the emulator and the silo share a key made at each start: no fixed
         // secret ships with the product.
         var key = options.Local.EventHubsSharedAccessKey.Length > 0

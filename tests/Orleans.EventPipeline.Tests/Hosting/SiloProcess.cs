@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Reflection;
 using System.Text;
+using Orleans.EventPipeline.EventHubsEmulator.Hosting;
 
 namespace Orleans.EventPipeline.Tests.Hosting;
 
@@ -51,7 +52,7 @@ internal sealed class SiloProcess : IAsyncDisposable
 
     public static SiloProcess Start(string dataDirectory, params string[] extraArguments)
     {
-        var ports = LoopbackPorts.Free(4);
+        var ports = FreeTcpPorts.Pick(4);
         var silo = typeof(SiloProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .Single(static attribute => attribute.Key == "SiloAssemblyPath").Value!;
         var info = new ProcessStartInfo("dotnet")

@@ -47,7 +47,7 @@ public sealed class AzureModeTests
         using var data = new TempDirectory();
         var eventHubsData = Path.Combine(data.Path, "eventhubs");
         await using var azurite = await AzuriteProcess.StartAsync(Path.Combine(data.Path, "azurite"));
-        var port = LoopbackPorts.Free(1)[0];
+        var port = FreeTcpPorts.Pick(1)[0];
         var eventHubs = await StartEventHubsAsync(eventHubsData, port);
         await using var silo = StartSilo(data.Path, azurite, eventHubs);
         await silo.WaitForReadyAsync(TimeSpan.FromSeconds(90));
