@@ -82,6 +82,7 @@ public static class PipelineSiloExtensions
     private static void AddGateway(this WebApplicationBuilder builder)
     {
         builder.Services.AddProblemDetails();
+        builder.Services.ConfigureHttpJsonOptions(ApiJson.Configure);
         // Bounded: one entry per distinct key seen in the cache period.
         builder.Services.AddMemoryCache(static cache => cache.SizeLimit = 100_000);
         builder.Services.AddSingleton<ApiKeyResolver>();
