@@ -1,4 +1,5 @@
 using System.Globalization;
+using Orleans.EventPipeline.Measurement;
 using Orleans.EventPipeline.Processing.Archive;
 
 namespace Orleans.EventPipeline.LoadGenerator;
@@ -39,13 +40,14 @@ internal sealed class ArchiveCheck(string archiveDirectory)
 
     public string LagSummary()
     {
-        var lags = _objects.Values.SelectMany(static o => o.Events).Select(static e => e.LagMs).Order().ToArray();
-        if (lags.Length == 0)
+        var lag = new LatencyRecorder();
+        foreach (var (_, lagMs) in _objects.Values.SelectMany(static o => o.Events))
         {
-            return "no events archived";
+            lag.Record(TimeSpan.FromMilliseconds(lagMs));
         }
 
-        double At(double p) => lags[Math.Min(lags.Length - 1, (int)Math.Ceiling(p / 100 * lags.Length) - 1)];
-        return string.Create(CultureInfo.InvariantCulture, $"archive lag (object written - ingest time): p50 {At(50):N0} ms, p99 {At(99):N0} ms, max {lags[^1]:N0} ms");
+        return lag.Count == 0
+            ? "no events archived"
+            : string.Create(CultureInfo.InvariantCulture, $"archive lag (object written - ingest time): p50 {lag.Milliseconds(50):N0} ms, p99 {lag.Milliseconds(99):N0} ms, max {lag.MaxMilliseconds:N0} ms");
     }
 }

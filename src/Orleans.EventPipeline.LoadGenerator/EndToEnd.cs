@@ -34,7 +34,7 @@ internal static class EndToEnd
         var drained = stopped.Elapsed;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"posted at {options.EndToEndRate:N0} events/s for {options.Duration.TotalSeconds} s over {options.Connections * 2} connections, {options.Tenants} tenants, {Environment.ProcessorCount} cores"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"ACKed {ingest.Events:N0} events ({ingest.Events / options.Duration.TotalSeconds:N0}/s), errors {ingest.Errors}, ACK p50 {ingest.Percentile(50):N1} ms, p99 {ingest.Percentile(99):N1} ms"));
+            $"ACKed {ingest.Events:N0} events ({ingest.Events / options.Duration.TotalSeconds:N0}/s), errors {ingest.Errors}, ACK p50 {ingest.Latency.Milliseconds(50):N1} ms, p99 {ingest.Latency.Milliseconds(99):N1} ms"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"archived {archive.Archived:N0} events, distinct {archive.Distinct:N0}, missing {Math.Max(0, ingest.Events - archive.Distinct):N0}, duplicates {archive.Archived - archive.Distinct:N0}; archive caught up {drained.TotalSeconds:N1} s after the load stopped"));
         Console.WriteLine(archive.LagSummary());

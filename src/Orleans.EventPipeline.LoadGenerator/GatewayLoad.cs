@@ -7,9 +7,9 @@ namespace Orleans.EventPipeline.LoadGenerator;
 internal sealed class GatewayLoad(HttpClient http, IReadOnlyList<string> tenantKeys, byte[][] bodies, int batchEvents)
 {
     /// <summary>Closed loop: each connection posts its next batch as soon as the last is answered.</summary>
-    public async Task<LatencyRecorder> RunPeakAsync(int connections, TimeSpan duration)
+    public async Task<PhaseResult> RunPeakAsync(int connections, TimeSpan duration)
     {
-        var recorder = new LatencyRecorder();
+        var recorder = new PhaseResult();
         var stop = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         await Task.WhenAll(Enumerable.Range(0, connections).Select(worker => Task.Run(async () =>
         {
@@ -22,14 +22,14 @@ internal sealed class GatewayLoad(HttpClient http, IReadOnlyList<string> tenantK
     }
 
     /// <summary>Open loop at a fixed rate (see <see cref="Pacer"/>).</summary>
-    public async Task<LatencyRecorder> RunPacedAsync(double eventsPerSecond, int connections, TimeSpan duration)
+    public async Task<PhaseResult> RunPacedAsync(double eventsPerSecond, int connections, TimeSpan duration)
     {
-        var recorder = new LatencyRecorder();
+        var recorder = new PhaseResult();
         await Pacer.RunAsync(eventsPerSecond / batchEvents, connections, duration, (worker, k, due) => PostAsync(worker, k, recorder, due));
         return recorder;
     }
 
-    private async Task PostAsync(int worker, int n, LatencyRecorder recorder, long? due = null)
+    private async Task PostAsync(int worker, int n, PhaseResult recorder, long? due = null)
     {
         var body = bodies[(worker + n) % bodies.Length];
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/events") { Content = new ByteArrayContent(body) };
@@ -47,6 +47,6 @@ internal sealed class GatewayLoad(HttpClient http, IReadOnlyList<string> tenantK
             status = 0;
         }
 
-        recorder.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, status, batchEvents, body.Length);
+        recorder.Record(Stopwatch.GetElapsedTime(started), status, batchEvents, body.Length);
     }
 }

@@ -1,81 +1,96 @@
-using System.Globalization;
+using System.CommandLine;
 
 namespace Orleans.EventPipeline.LoadGenerator;
 
-/// <summary>Command-line settings of one load run.</summary>
+/// <summary>Command-line settings of one load run, parsed by System.CommandLine (<c>--help</c> lists them).</summary>
 internal sealed class LoadOptions
 {
-    /// <summary>Gateway base URL; empty starts a silo (local mode, fresh data directory) for the run.</summary>
-    public string Url { get; private set; } = "";
+    private static readonly Option<string> UrlOption = new("--url") { Description = "Gateway base URL; left out, the tool starts a silo (local mode, fresh data directory) for the run.", DefaultValueFactory = static _ => "" };
+    private static readonly Option<string> SiloOption = new("--silo") { Description = "Path of Orleans.EventPipeline.Silo.dll to start when no --url is given (default: the Release build next to this tool).", DefaultValueFactory = static _ => "" };
+    private static readonly Option<string> AdminKeyOption = new("--admin-key") { Description = "Admin key of the gateway.", DefaultValueFactory = static _ => "load-admin-key-0123456789" };
+    private static readonly Option<string> EventHubsOption = new("--eventhubs") { Description = "Connection string of the event hub behind --url, for the raw SDK baseline.", DefaultValueFactory = static _ => "" };
+    private static readonly Option<int> ConnectionsOption = AtLeast(new("--connections") { Description = "Concurrent connections (the paced phases use twice as many).", DefaultValueFactory = static _ => 8 }, 1);
+    private static readonly Option<int> TenantsOption = AtLeast(new("--tenants") { Description = "Tenants the batches are spread over.", DefaultValueFactory = static _ => 4 }, 1);
+    private static readonly Option<int> BatchOption = AtLeast(new("--batch") { Description = "Events per request.", DefaultValueFactory = static _ => 1000 }, 1);
+    private static readonly Option<int> EventBytesOption = AtLeast(new("--event-bytes") { Description = "Approximate size of one event in bytes.", DefaultValueFactory = static _ => 500 }, 32);
+    private static readonly Option<int> DurationOption = AtLeast(new("--duration") { Description = "Seconds per measured phase.", DefaultValueFactory = static _ => 20 }, 1);
+    private static readonly Option<int> WarmupOption = AtLeast(new("--warmup") { Description = "Seconds of unmeasured load before the peak phase.", DefaultValueFactory = static _ => 5 }, 0);
+    private static readonly Option<int> CooldownOption = AtLeast(new("--cooldown") { Description = "Seconds between the peak and the half-rate phase, so the second starts from a drained system.", DefaultValueFactory = static _ => 20 }, 0);
+    private static readonly Option<bool> PeakOnlyOption = new("--peak-only") { Description = "Skip the half-rate latency phase." };
+    private static readonly Option<string[]> SiloArgOption = new("--silo-arg") { Description = "A setting for the silo this tool starts, e.g. --silo-arg --Pipeline:Processing:Enabled=false; repeat for more." };
+    private static readonly Option<int> EndToEndRateOption = AtLeast(new("--e2e-rate") { Description = "End-to-end mode: post at this many events/s, then wait until the archive holds every ACKed event." }, 0);
+    private static readonly Option<bool> MemoryProbeOption = new("--memory-probe") { Description = "Memory mode: resident memory of the silo under --connections concurrent maximum-size requests and after." };
 
-    /// <summary>Path of Orleans.EventPipeline.Silo.dll to start when no URL is given.</summary>
-    public string SiloPath { get; private set; } = "";
+    public string Url { get; private init; } = "";
 
-    public string AdminKey { get; private set; } = "load-admin-key-0123456789";
+    public string SiloPath { get; private init; } = "";
 
-    /// <summary>Connection string of the event hub behind the gateway, for the raw SDK baseline.</summary>
-    public string EventHubsConnectionString { get; private set; } = "";
+    public string AdminKey { get; private init; } = "";
 
-    public int Connections { get; private set; } = 8;
+    public string EventHubsConnectionString { get; private init; } = "";
 
-    public int Tenants { get; private set; } = 4;
+    public int Connections { get; private init; }
 
-    public int BatchEvents { get; private set; } = 1000;
+    public int Tenants { get; private init; }
 
-    public int EventBytes { get; private set; } = 500;
+    public int BatchEvents { get; private init; }
 
-    public TimeSpan Duration { get; private set; } = TimeSpan.FromSeconds(20);
+    public int EventBytes { get; private init; }
 
-    public TimeSpan Warmup { get; private set; } = TimeSpan.FromSeconds(5);
+    public TimeSpan Duration { get; private init; }
 
-    /// <summary>Pause between the peak and the half-rate phase, so the second starts from a drained system.</summary>
-    public TimeSpan Cooldown { get; private set; } = TimeSpan.FromSeconds(20);
+    public TimeSpan Warmup { get; private init; }
 
-    /// <summary>Extra command-line settings for the silo this tool starts (e.g. --Pipeline:Processing:Enabled=false).</summary>
-    public List<string> SiloArguments { get; } = [];
+    public TimeSpan Cooldown { get; private init; }
 
-    /// <summary>End-to-end mode: post at this many events/s, then wait until the archive holds every ACKed event.</summary>
-    public int EndToEndRate { get; private set; }
+    public IReadOnlyList<string> SiloArguments { get; private init; } = [];
 
-    /// <summary>Memory mode: resident memory of the silo under --connections concurrent maximum-size requests and after.</summary>
-    public bool MemoryProbe { get; private set; }
+    public int EndToEndRate { get; private init; }
 
-    /// <summary>Skip the half-rate latency phase.</summary>
-    public bool PeakOnly { get; private set; }
+    public bool MemoryProbe { get; private init; }
 
-    public static LoadOptions Parse(string[] args)
+    public bool PeakOnly { get; private init; }
+
+    /// <summary>The tool's command: every option above; <paramref name="run"/> gets them once they parsed.</summary>
+    public static RootCommand Command(Func<LoadOptions, Task> run)
     {
-        var options = new LoadOptions();
-        for (var i = 0; i < args.Length; i++)
+        var command = new RootCommand("Load run against the gateway: peak ACKed throughput, ACK latency at half that rate and the raw Event Hubs SDK baseline; or end to end to the archive (--e2e-rate), or the ingest memory probe (--memory-probe). Prints a Markdown report.")
         {
-            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
-            int NextInt() => int.Parse(Next(), CultureInfo.InvariantCulture);
-            switch (args[i])
+            UrlOption, SiloOption, AdminKeyOption, EventHubsOption, ConnectionsOption, TenantsOption, BatchOption, EventBytesOption,
+            DurationOption, WarmupOption, CooldownOption, PeakOnlyOption, SiloArgOption, EndToEndRateOption, MemoryProbeOption,
+        };
+        command.SetAction(result => run(From(result)));
+        return command;
+    }
+
+    private static LoadOptions From(ParseResult result) => new()
+    {
+        Url = result.GetRequiredValue(UrlOption),
+        SiloPath = result.GetRequiredValue(SiloOption),
+        AdminKey = result.GetRequiredValue(AdminKeyOption),
+        EventHubsConnectionString = result.GetRequiredValue(EventHubsOption),
+        Connections = result.GetValue(ConnectionsOption),
+        Tenants = result.GetValue(TenantsOption),
+        BatchEvents = result.GetValue(BatchOption),
+        EventBytes = result.GetValue(EventBytesOption),
+        Duration = TimeSpan.FromSeconds(result.GetValue(DurationOption)),
+        Warmup = TimeSpan.FromSeconds(result.GetValue(WarmupOption)),
+        Cooldown = TimeSpan.FromSeconds(result.GetValue(CooldownOption)),
+        PeakOnly = result.GetValue(PeakOnlyOption),
+        SiloArguments = result.GetValue(SiloArgOption) ?? [],
+        EndToEndRate = result.GetValue(EndToEndRateOption),
+        MemoryProbe = result.GetValue(MemoryProbeOption),
+    };
+
+    private static Option<int> AtLeast(Option<int> option, int minimum)
+    {
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < minimum)
             {
-                case "--url": options.Url = Next(); break;
-                case "--silo": options.SiloPath = Next(); break;
-                case "--admin-key": options.AdminKey = Next(); break;
-                case "--eventhubs": options.EventHubsConnectionString = Next(); break;
-                case "--connections": options.Connections = NextInt(); break;
-                case "--tenants": options.Tenants = NextInt(); break;
-                case "--batch": options.BatchEvents = NextInt(); break;
-                case "--event-bytes": options.EventBytes = NextInt(); break;
-                case "--duration": options.Duration = TimeSpan.FromSeconds(NextInt()); break;
-                case "--warmup": options.Warmup = TimeSpan.FromSeconds(NextInt()); break;
-                case "--cooldown": options.Cooldown = TimeSpan.FromSeconds(NextInt()); break;
-                case "--peak-only": options.PeakOnly = true; break;
-                case "--silo-arg": options.SiloArguments.Add(Next()); break;
-                case "--e2e-rate": options.EndToEndRate = NextInt(); break;
-                case "--memory-probe": options.MemoryProbe = true; break;
-                default: throw new ArgumentException($"Unknown option {args[i]}. Options: --url --silo --admin-key --eventhubs --connections --tenants --batch --event-bytes --duration --warmup --cooldown --peak-only --silo-arg --e2e-rate --memory-probe");
+                result.AddError($"{option.Name} must be at least {minimum}.");
             }
-        }
-
-        if (options.Connections < 1 || options.Tenants < 1 || options.BatchEvents < 1 || options.EventBytes < 32)
-        {
-            throw new ArgumentException("--connections, --tenants and --batch must be at least 1, --event-bytes at least 32.");
-        }
-
-        return options;
+        });
+        return option;
     }
 }

@@ -3,89 +3,93 @@ using Orleans.EventPipeline.LoadGenerator;
 
 // Load run: peak ACKed throughput through the gateway, ACK latency at half that rate, and in the
 // same run the raw SDK baseline against the same event hub. Prints a Markdown report.
-var options = LoadOptions.Parse(args);
-await using var silo = options.Url.Length == 0
-    ? await SiloLauncher.StartAsync(options.SiloPath.Length > 0 ? options.SiloPath : DefaultSiloPath(), options.AdminKey, options.SiloArguments)
-    : null;
-var url = silo?.Url ?? new Uri(options.Url);
-var eventHubs = silo?.EventHubsConnectionString ?? options.EventHubsConnectionString;
+return await LoadOptions.Command(RunAsync).Parse(args).InvokeAsync();
 
-using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = options.Connections, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
+static async Task RunAsync(LoadOptions options)
 {
-    BaseAddress = url,
-    Timeout = TimeSpan.FromSeconds(60),
-};
-var keys = await TenantSetup.CreateAsync(http, options.AdminKey, options.Tenants);
-var bodies = BatchBodies.Create(options.BatchEvents, options.EventBytes);
-var load = new GatewayLoad(http, keys, bodies, options.BatchEvents);
+    await using var silo = options.Url.Length == 0
+        ? await SiloLauncher.StartAsync(options.SiloPath.Length > 0 ? options.SiloPath : DefaultSiloPath(), options.AdminKey, options.SiloArguments)
+        : null;
+    var url = silo?.Url ?? new Uri(options.Url);
+    var eventHubs = silo?.EventHubsConnectionString ?? options.EventHubsConnectionString;
 
-if (options.MemoryProbe)
-{
-    await MemoryProbe.RunAsync(http, silo ?? throw new InvalidOperationException("The memory probe reads the resident memory of a silo it starts: leave out --url."), keys, options.Connections);
-    return;
-}
+    using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = options.Connections, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
+    {
+        BaseAddress = url,
+        Timeout = TimeSpan.FromSeconds(60),
+    };
+    var keys = await TenantSetup.CreateAsync(http, options.AdminKey, options.Tenants);
+    var bodies = BatchBodies.Create(options.BatchEvents, options.EventBytes);
+    var load = new GatewayLoad(http, keys, bodies, options.BatchEvents);
 
-if (options.EndToEndRate > 0)
-{
-    await EndToEnd.RunAsync(load, silo ?? throw new InvalidOperationException("End-to-end mode starts its own silo: leave out --url."), options);
-    return;
-}
+    if (options.MemoryProbe)
+    {
+        await MemoryProbe.RunAsync(http, silo ?? throw new InvalidOperationException("The memory probe reads the resident memory of a silo it starts: leave out --url."), keys, options.Connections);
+        return;
+    }
 
-Console.WriteLine($"warm-up {options.Warmup.TotalSeconds} s ...");
-await load.RunPeakAsync(options.Connections, options.Warmup);
-var peak = await load.RunPeakAsync(options.Connections, options.Duration);
-var peakRate = peak.Events / options.Duration.TotalSeconds;
-LatencyRecorder? paced = null;
-if (!options.PeakOnly)
-{
-    // The peak phase leaves work behind (stream receivers reading back what was just written); the
-    // half-rate phase measures steady latency, so it starts once that backlog is gone.
-    await Task.Delay(options.Cooldown);
-    paced = await load.RunPacedAsync(peakRate / 2, options.Connections * 2, options.Duration);
-}
+    if (options.EndToEndRate > 0)
+    {
+        await EndToEnd.RunAsync(load, silo ?? throw new InvalidOperationException("End-to-end mode starts its own silo: leave out --url."), options);
+        return;
+    }
 
-LatencyRecorder? baseline = null;
-LatencyRecorder? pacedBaseline = null;
-if (eventHubs.Length > 0)
-{
-    await SdkBaseline.RunAsync(eventHubs, bodies, options.BatchEvents, options.Connections, options.Warmup);
-    baseline = await SdkBaseline.RunAsync(eventHubs, bodies, options.BatchEvents, options.Connections, options.Duration);
+    Console.WriteLine($"warm-up {options.Warmup.TotalSeconds} s ...");
+    await load.RunPeakAsync(options.Connections, options.Warmup);
+    var peak = await load.RunPeakAsync(options.Connections, options.Duration);
+    var peakRate = peak.Events / options.Duration.TotalSeconds;
+    PhaseResult? paced = null;
+    if (!options.PeakOnly)
+    {
+        // The peak phase leaves work behind (stream receivers reading back what was just written); the
+        // half-rate phase measures steady latency, so it starts once that backlog is gone.
+        await Task.Delay(options.Cooldown);
+        paced = await load.RunPacedAsync(peakRate / 2, options.Connections * 2, options.Duration);
+    }
+
+    PhaseResult? baseline = null;
+    PhaseResult? pacedBaseline = null;
+    if (eventHubs.Length > 0)
+    {
+        await SdkBaseline.RunAsync(eventHubs, bodies, options.BatchEvents, options.Connections, options.Warmup);
+        baseline = await SdkBaseline.RunAsync(eventHubs, bodies, options.BatchEvents, options.Connections, options.Duration);
+        if (paced is not null)
+        {
+            await Task.Delay(options.Cooldown);
+            pacedBaseline = await SdkBaseline.RunPacedAsync(eventHubs, bodies, options.BatchEvents, peakRate / 2, options.Connections * 2, options.Duration);
+        }
+    }
+
+    Console.WriteLine();
+    Console.WriteLine($"connections {options.Connections}, tenants {options.Tenants}, batch {options.BatchEvents} events x ~{options.EventBytes} B, {options.Duration.TotalSeconds} s per phase, {Environment.ProcessorCount} cores");
+    Console.WriteLine();
+    Console.WriteLine("| phase | ACKed events/s | MB/s | p50 ms | p99 ms | p99.9 ms | errors |");
+    Console.WriteLine("|---|---:|---:|---:|---:|---:|---|");
+    Row("gateway, peak (closed loop)", peak, options.Duration);
     if (paced is not null)
     {
-        await Task.Delay(options.Cooldown);
-        pacedBaseline = await SdkBaseline.RunPacedAsync(eventHubs, bodies, options.BatchEvents, peakRate / 2, options.Connections * 2, options.Duration);
+        Row($"gateway, paced at {peakRate / 2:N0} events/s", paced, options.Duration);
     }
-}
 
-Console.WriteLine();
-Console.WriteLine($"connections {options.Connections}, tenants {options.Tenants}, batch {options.BatchEvents} events x ~{options.EventBytes} B, {options.Duration.TotalSeconds} s per phase, {Environment.ProcessorCount} cores");
-Console.WriteLine();
-Console.WriteLine("| phase | ACKed events/s | MB/s | p50 ms | p99 ms | p99.9 ms | errors |");
-Console.WriteLine("|---|---:|---:|---:|---:|---:|---|");
-Row("gateway, peak (closed loop)", peak, options.Duration);
-if (paced is not null)
-{
-    Row($"gateway, paced at {peakRate / 2:N0} events/s", paced, options.Duration);
-}
-
-if (baseline is not null)
-{
-    Row("raw SDK EventHubProducerClient (baseline)", baseline, options.Duration);
-    if (pacedBaseline is not null)
+    if (baseline is not null)
     {
-        Row($"raw SDK, paced at {peakRate / 2:N0} events/s", pacedBaseline, options.Duration);
-    }
+        Row("raw SDK EventHubProducerClient (baseline)", baseline, options.Duration);
+        if (pacedBaseline is not null)
+        {
+            Row($"raw SDK, paced at {peakRate / 2:N0} events/s", pacedBaseline, options.Duration);
+        }
 
-    var baselineRate = baseline.Events / options.Duration.TotalSeconds;
-    Console.WriteLine();
-    Console.WriteLine($"gateway peak / raw SDK baseline = {peakRate / baselineRate:P0}");
+        var baselineRate = baseline.Events / options.Duration.TotalSeconds;
+        Console.WriteLine();
+        Console.WriteLine($"gateway peak / raw SDK baseline = {peakRate / baselineRate:P0}");
+    }
 }
 
-static void Row(string name, LatencyRecorder r, TimeSpan duration)
+static void Row(string name, PhaseResult r, TimeSpan duration)
 {
     var statuses = string.Join(" ", r.Statuses.OrderBy(static s => s.Key).Select(static s => $"{s.Key}:{s.Value}"));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"| {name} | {r.Events / duration.TotalSeconds:N0} | {r.Bytes / duration.TotalSeconds / 1e6:N1} | {r.Percentile(50):N1} | {r.Percentile(99):N1} | {r.Percentile(99.9):N1} | {r.Errors} ({statuses}) |"));
+        $"| {name} | {r.Events / duration.TotalSeconds:N0} | {r.Bytes / duration.TotalSeconds / 1e6:N1} | {r.Latency.Milliseconds(50):N1} | {r.Latency.Milliseconds(99):N1} | {r.Latency.Milliseconds(99.9):N1} | {r.Errors} ({statuses}) |"));
 }
 
 static string DefaultSiloPath() =>

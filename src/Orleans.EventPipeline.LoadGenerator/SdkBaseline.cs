@@ -10,11 +10,11 @@ namespace Orleans.EventPipeline.LoadGenerator;
 /// </summary>
 internal static class SdkBaseline
 {
-    public static async Task<LatencyRecorder> RunAsync(string connectionString, byte[][] bodies, int batchEvents, int senders, TimeSpan duration)
+    public static async Task<PhaseResult> RunAsync(string connectionString, byte[][] bodies, int batchEvents, int senders, TimeSpan duration)
     {
         await using var producer = new EventHubProducerClient(connectionString);
         var partitions = (await producer.GetPartitionIdsAsync()).Length;
-        var recorder = new LatencyRecorder();
+        var recorder = new PhaseResult();
         var stop = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         await Task.WhenAll(Enumerable.Range(0, senders).Select(sender => Task.Run(async () =>
         {
@@ -27,16 +27,16 @@ internal static class SdkBaseline
     }
 
     /// <summary>The same sends at a fixed rate, latency from each send's due time, as the gateway's paced phase.</summary>
-    public static async Task<LatencyRecorder> RunPacedAsync(string connectionString, byte[][] bodies, int batchEvents, double eventsPerSecond, int senders, TimeSpan duration)
+    public static async Task<PhaseResult> RunPacedAsync(string connectionString, byte[][] bodies, int batchEvents, double eventsPerSecond, int senders, TimeSpan duration)
     {
         await using var producer = new EventHubProducerClient(connectionString);
         var partitions = (await producer.GetPartitionIdsAsync()).Length;
-        var recorder = new LatencyRecorder();
+        var recorder = new PhaseResult();
         await Pacer.RunAsync(eventsPerSecond / batchEvents, senders, duration, (sender, k, due) => SendAsync(producer, partitions, bodies, batchEvents, sender + k, due, recorder));
         return recorder;
     }
 
-    private static async Task SendAsync(EventHubProducerClient producer, int partitions, byte[][] bodies, int batchEvents, int n, long started, LatencyRecorder recorder)
+    private static async Task SendAsync(EventHubProducerClient producer, int partitions, byte[][] bodies, int batchEvents, int n, long started, PhaseResult recorder)
     {
         var body = bodies[n % bodies.Length];
         var status = 200;
@@ -49,6 +49,6 @@ internal static class SdkBaseline
             status = 503;
         }
 
-        recorder.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, status, batchEvents, body.Length);
+        recorder.Record(Stopwatch.GetElapsedTime(started), status, batchEvents, body.Length);
     }
 }

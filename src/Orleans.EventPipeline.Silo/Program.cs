@@ -2,7 +2,9 @@ using Orleans.EventPipeline.Silo.Hosting;
 
 try
 {
-    var builder = WebApplication.CreateBuilder(args);
+    // appsettings.json sits next to the program: started from any other directory (dotnet path/to/the.dll)
+    // the default content root, the working directory, would skip it and with it the JSON log format.
+    var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
     builder.AddPipelineSilo();
 
     var app = builder.Build();

@@ -3,6 +3,7 @@ using Azure.Messaging.EventHubs;
 using Azure.Messaging.EventHubs.Producer;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.EventPipeline.EventHubsEmulator.Hosting;
+using Orleans.EventPipeline.Measurement;
 
 namespace Orleans.EventPipeline.Benchmarks;
 
@@ -67,7 +68,7 @@ internal static class EmulatorThroughput
         // One untimed send per producer opens its link, so the timed part measures steady state.
         await Task.WhenAll(producers.Select((producer, p) => producer.SendAsync(events, SendOptions(p))));
 
-        var recorders = Enumerable.Range(0, scenario.Producers).Select(static _ => new LatencyRecorder()).ToArray();
+        var latency = new LatencyRecorder();
         long batches = 0;
         using var stop = new CancellationTokenSource(scenario.Duration);
         TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
@@ -80,7 +81,7 @@ internal static class EmulatorThroughput
             {
                 long start = Stopwatch.GetTimestamp();
                 await producer.SendAsync(events, send);
-                recorders[p].Record(start);
+                latency.Record(Stopwatch.GetElapsedTime(start));
                 Interlocked.Increment(ref batches);
             }
         })));
@@ -93,7 +94,7 @@ internal static class EmulatorThroughput
             await producer.DisposeAsync();
         }
 
-        (double p50, double p99) = LatencyRecorder.Percentiles(recorders);
+        (double p50, double p99) = (latency.Milliseconds(50), latency.Milliseconds(99));
         return new ScenarioResult(kind, scenario, batches, clock.Elapsed, p50, p99, cpu, gcPause);
     }
 }

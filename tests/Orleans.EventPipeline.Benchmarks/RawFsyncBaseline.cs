@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Orleans.EventPipeline.Measurement;
 
 namespace Orleans.EventPipeline.Benchmarks;
 
@@ -13,7 +14,7 @@ internal static class RawFsyncBaseline
         Directory.CreateDirectory(directory);
         byte[] batch = new byte[scenario.BatchBytes];
         Random.Shared.NextBytes(batch);
-        var recorders = Enumerable.Range(0, scenario.Producers).Select(static _ => new LatencyRecorder()).ToArray();
+        var latency = new LatencyRecorder();
         long batches = 0;
         using var stop = new CancellationTokenSource(scenario.Duration);
         TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
@@ -29,7 +30,7 @@ internal static class RawFsyncBaseline
                     long start = Stopwatch.GetTimestamp();
                     file.Write(batch);
                     file.Flush(flushToDisk: true);
-                    recorders[p].Record(start);
+                    latency.Record(Stopwatch.GetElapsedTime(start));
                     Interlocked.Increment(ref batches);
                 }
             }
@@ -39,7 +40,7 @@ internal static class RawFsyncBaseline
         clock.Stop();
         TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
         TimeSpan gcPause = GC.GetTotalPauseDuration() - pauseBefore;
-        (double p50, double p99) = LatencyRecorder.Percentiles(recorders);
+        (double p50, double p99) = (latency.Milliseconds(50), latency.Milliseconds(99));
         return new ScenarioResult("raw write+fsync", scenario, batches, clock.Elapsed, p50, p99, cpu, gcPause);
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using nietras.SeparatedValues;
 using Orleans.EventPipeline.Events;
 
 namespace Orleans.EventPipeline.Processing.Enrichment;
@@ -34,8 +35,8 @@ public sealed class CsvLookupTable
         List<string[]> rows;
         try
         {
-            using TextReader reader = settings.Content is not null ? new StringReader(settings.Content) : new StreamReader(settings.Path!);
-            rows = CsvReader.ReadAll(reader, out var csvFailure);
+            // File.ReadAllText drops a byte-order mark; tables are read once per load, whole.
+            rows = ReadRows(settings.Content ?? File.ReadAllText(settings.Path!), out var csvFailure);
             if (csvFailure is not null)
             {
                 failure = $"{where}: {csvFailure}";
@@ -88,6 +89,42 @@ public sealed class CsvLookupTable
         table = new CsvLookupTable(settings.Name, settings.MatchField, index);
         failure = null;
         return true;
+    }
+
+    /// <summary>
+    /// RFC 4180 rows (Sep): comma-separated, a field in double quotes may hold commas, doubled quotes and
+    /// line breaks; rows end at LF or CRLF; blank lines are skipped; rows may differ in length.
+    /// </summary>
+    private static List<string[]> ReadRows(string content, out string? failure)
+    {
+        var rows = new List<string[]>();
+        var lastRowLine = 1;
+        using (var reader = Sep.Reader(static options => options with { HasHeader = false, Unescape = true, DisableColCountCheck = true }).FromText(content))
+        {
+            foreach (var row in reader)
+            {
+                if (row.Span.Length == 0)
+                {
+                    continue;
+                }
+
+                var fields = new string[row.ColCount];
+                for (var c = 0; c < fields.Length; c++)
+                {
+                    fields[c] = row[c].ToString();
+                }
+
+                lastRowLine = rows.Count == 0 ? 1 : row.LineNumberFrom;
+                rows.Add(fields);
+            }
+        }
+
+        // Sep reads a quote that is never closed as a field running to the end of the table; only an odd
+        // number of quotes in the whole table tells it apart (every well-formed quote has its pair).
+        failure = content.AsSpan().Count('"') % 2 == 1
+            ? $"a quoted field opened on line {lastRowLine} is never closed; close it with '\"' and write a quote inside as '\"\"'."
+            : null;
+        return rows;
     }
 
     /// <summary>The columns to add for the event, or false when its match field is absent or unknown.</summary>

@@ -5,6 +5,7 @@ using Orleans.EventPipeline.Silo.Admin;
 using Orleans.EventPipeline.Silo.Gateway;
 using Orleans.EventPipeline.Silo.Gateway.Memory;
 using Orleans.EventPipeline.Silo.Health;
+using Orleans.EventPipeline.Silo.Logging;
 
 namespace Orleans.EventPipeline.Silo.Hosting;
 
@@ -31,6 +32,7 @@ public static class PipelineSiloExtensions
         builder.Services.AddOptions<GatewayOptions>().Bind(section.GetSection("Gateway"));
         builder.Services.AddOptions<IngestOptions>();
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Logging.LeaveOutFalseAlarms();
 
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
         var embeddedEventHubs = "";
@@ -82,6 +84,7 @@ public static class PipelineSiloExtensions
     private static void AddGateway(this WebApplicationBuilder builder)
     {
         builder.Services.AddProblemDetails();
+        builder.Services.ConfigureHttpJsonOptions(ApiJson.Configure);
         // Bounded: one entry per distinct key seen in the cache period.
         builder.Services.AddMemoryCache(static cache => cache.SizeLimit = 100_000);
         builder.Services.AddSingleton<ApiKeyResolver>();

@@ -10,7 +10,8 @@ namespace Orleans.EventPipeline.Streaming.EventHubs;
 
 /// <summary>
 /// Orleans' Event Hubs adapter factory with the pipeline's <see cref="PipelineStreamFailureHandler"/>
-/// instead of Orleans' default, which ignores failures silently.
+/// instead of Orleans' default, which ignores failures silently, and receivers that end a read
+/// cancelled by a stop quietly (<see cref="StopAwareReceiver"/>).
 /// </summary>
 public sealed class PipelineEventHubAdapterFactory(
     string name,
@@ -23,8 +24,13 @@ public sealed class PipelineEventHubAdapterFactory(
     IServiceProvider serviceProvider,
     ILoggerFactory loggerFactory,
     IEnvironmentStatisticsProvider environmentStatisticsProvider)
-    : EventHubAdapterFactory(name, ehOptions, receiverOptions, cacheOptions, cacheEvictionOptions, statisticOptions, dataAdapter, serviceProvider, loggerFactory, environmentStatisticsProvider)
+    : EventHubAdapterFactory(name, ehOptions, receiverOptions, cacheOptions, cacheEvictionOptions, statisticOptions, dataAdapter, serviceProvider, loggerFactory, environmentStatisticsProvider),
+    IQueueAdapter
 {
+    // Re-implements the interface member, which the base does not make virtual; the pulling agents create
+    // their receivers through IQueueAdapter (the factory is its own adapter).
+    IQueueAdapterReceiver IQueueAdapter.CreateReceiver(QueueId queueId) => new StopAwareReceiver(CreateReceiver(queueId));
+
     public override void Init()
     {
         var handler = Task.FromResult<IStreamFailureHandler>(new PipelineStreamFailureHandler(this.serviceProvider.GetRequiredService<ILogger<PipelineStreamFailureHandler>>()));

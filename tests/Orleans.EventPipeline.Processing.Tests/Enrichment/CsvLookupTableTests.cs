@@ -38,6 +38,30 @@ public sealed class CsvLookupTableTests
     }
 
     [Fact]
+    public void TryEnrich_FileWithByteOrderMarkAndCrlf_HeaderNamesTheKeyColumn()
+    {
+        using var directory = new TempDirectory();
+        File.WriteAllBytes(directory.File("assets.csv"), [.. System.Text.Encoding.UTF8.GetPreamble(), .. "host,owner\r\nweb-1,\"Platform\r\nWeb\"\r\n\r\nweb-2,\"\"\r\n"u8]);
+        var enricher = Create(new LookupTableSettings { Name = "assets", Path = directory.File("assets.csv"), MatchField = "host.name", KeyColumn = "host" });
+
+        Assert.True(enricher.TryEnrich(WithHost("web-1"), out var web1, out _));
+        Assert.True(enricher.TryEnrich(WithHost("web-2"), out var web2, out _));
+
+        Assert.Equal("Platform\r\nWeb", web1.Attributes["lookup.assets.owner"].Text);
+        Assert.Equal("", web2.Attributes["lookup.assets.owner"].Text);
+    }
+
+    [Fact]
+    public void TryCreate_QuoteNeverClosed_FailureNamesTheLineItOpensOn()
+    {
+        var settings = new EnrichmentSettings { LookupTables = [new LookupTableSettings { Name = "assets", Content = "host,owner\nweb-1,a\n\"web-2,open\nweb-3,c\n", MatchField = "host.name", KeyColumn = "host" }] };
+
+        Assert.False(Enricher.TryCreate(settings, NullLogger.Instance, out _, out var failure));
+
+        Assert.Contains("a quoted field opened on line 3 is never closed", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TryEnrich_UnknownKeyOrMissingField_LeavesEventUnchanged()
     {
         var enricher = Create(new LookupTableSettings { Name = "assets", Content = Assets, MatchField = "host.name", KeyColumn = "host" });

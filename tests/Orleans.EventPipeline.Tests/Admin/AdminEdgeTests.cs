@@ -62,6 +62,22 @@ public sealed class AdminEdgeTests(LocalPipelineFixture pipeline) : IClassFixtur
         Assert.Equal(TenantLimits.Default.EventsPerSecond, profile.GetProperty("settings").GetProperty("limits").GetProperty("eventsPerSecond").GetDouble());
     }
 
+    [Theory]
+    [InlineData("3")]
+    [InlineData("\"cef\"")]
+    [InlineData("\"Cef\"")]
+    public async Task Put_EnumAsNumberOrName_IsAnsweredAsItsName(string textFormat)
+    {
+        using var response = await PutRawAsync("enum-names", $"{{\"displayName\":\"x\",\"processing\":{{\"normalization\":{{\"textFormat\":{textFormat}}}}}}}");
+        using var read = await SendAsync(HttpMethod.Get, "/admin/v1/tenants/enum-names");
+
+        var written = await ContentTypeIngestTests.ReadJsonAsync(response);
+        var profile = await ContentTypeIngestTests.ReadJsonAsync(read);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("cef", written.GetProperty("settings").GetProperty("processing").GetProperty("normalization").GetProperty("textFormat").GetString());
+        Assert.Equal("cef", profile.GetProperty("settings").GetProperty("processing").GetProperty("normalization").GetProperty("textFormat").GetString());
+    }
+
     [Fact]
     public async Task Put_NonFiniteLimitOnNewTenant_StoresNoTenant()
     {

@@ -50,14 +50,25 @@ internal sealed class SiloProcess : IAsyncDisposable
         }
     }
 
-    public static SiloProcess Start(string dataDirectory, params string[] extraArguments)
+    /// <summary>Started from its own directory, logging plain text lines (easier to read in a failed test).</summary>
+    public static SiloProcess Start(string dataDirectory, params string[] extraArguments) =>
+        Launch(workingDirectory: null, dataDirectory, extraArguments);
+
+    /// <summary>
+    /// Started as an operator would, <c>dotnet path/to/Orleans.EventPipeline.Silo.dll</c> from
+    /// <paramref name="workingDirectory"/>, with the log format its appsettings.json sets.
+    /// </summary>
+    public static SiloProcess StartFrom(string workingDirectory, string dataDirectory, params string[] extraArguments) =>
+        Launch(workingDirectory, dataDirectory, extraArguments);
+
+    private static SiloProcess Launch(string? workingDirectory, string dataDirectory, string[] extraArguments)
     {
         var ports = FreeTcpPorts.Pick(4);
         var silo = typeof(SiloProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .Single(static attribute => attribute.Key == "SiloAssemblyPath").Value!;
         var info = new ProcessStartInfo("dotnet")
         {
-            WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(silo))!,
+            WorkingDirectory = workingDirectory ?? Path.GetDirectoryName(Path.GetFullPath(silo))!,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -75,7 +86,11 @@ internal sealed class SiloProcess : IAsyncDisposable
             info.ArgumentList.Add(argument);
         }
 
-        info.Environment["Logging__Console__FormatterName"] = "simple";
+        if (workingDirectory is null)
+        {
+            info.Environment["Logging__Console__FormatterName"] = "simple";
+        }
+
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var started = new SiloProcess(process, ports);
         process.OutputDataReceived += (_, e) => started.Append(e.Data);

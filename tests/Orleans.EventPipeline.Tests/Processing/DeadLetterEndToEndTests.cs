@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Orleans.EventPipeline.Tests.Ingest;
 
 namespace Orleans.EventPipeline.Tests.Processing;
 
@@ -72,7 +73,12 @@ public sealed class DeadLetterEndToEndTests(ProcessingPipelineFixture pipeline)
             pipeline.Silo.BaseAddress, $"/admin/v1/tenants/{tenant}/deadletters", static json => json.GetProperty("total").GetInt64() >= 1, TimeSpan.FromSeconds(60));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var answer = await ContentTypeIngestTests.ReadJsonAsync(response);
         Assert.Equal(1, summary.GetProperty("counts").GetProperty("ingest").GetInt64());
-        Assert.Equal("ingest", Assert.Single(summary.GetProperty("recent").EnumerateArray()).GetProperty("stage").GetString());
+        var letter = Assert.Single(summary.GetProperty("recent").EnumerateArray());
+        Assert.Equal("ingest", letter.GetProperty("stage").GetString());
+        // One id, one spelling: the letter's batch id is the answer's, 32 hex digits.
+        Assert.Matches("^[0-9a-f]{32}$", answer.GetProperty("batchId").GetString());
+        Assert.Equal(answer.GetProperty("batchId").GetString(), letter.GetProperty("batchId").GetString());
     }
 }

@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Logging;
+
+namespace Orleans.EventPipeline.Silo.Logging;
+
+/// <summary>
+/// Two warnings Orleans logs that are not failures. They are told apart by what they carry, not dropped
+/// by category: both categories also log real trouble, which still comes through.
+/// </summary>
+public static class FalseAlarms
+{
+    private const string ReceiverCategory = "Orleans.Streaming.EventHubs.EventHubAdapterReceiver";
+    private const string WatchdogCategory = "Orleans.Runtime.Watchdog";
+    private const string StallProperty = "TimeSinceLastTick";
+
+    /// <summary>Whether a logger of this category may log one; other loggers are not wrapped at all.</summary>
+    public static bool Watches(string category) => category is ReceiverCategory or WatchdogCategory;
+
+    public static bool IsFalseAlarm<TState>(string category, LogLevel level, TState state, Exception? exception, TimeSpan processAge)
+    {
+        if (level != LogLevel.Warning)
+        {
+            return false;
+        }
+
+        // "Failed to read from EventHub partition" with the TaskCanceledException of the read a stop
+        // cancels: one per partition on every graceful stop. The receiver rethrows it to the pulling
+        // agent, where StopAwareReceiver ends the read quietly only if the stop asked for it; a
+        // cancellation nobody asked for still comes out as the agent's error with this exception.
+        if (category == ReceiverCategory)
+        {
+            return exception is OperationCanceledException;
+        }
+
+        // "Participant check thread has not completed for 00:51:18": Orleans' Watchdog.Start starts its
+        // platform thread before it sets the participant thread's first timestamp, and when the platform
+        // thread checks first it measures from timestamp 0, the machine's boot. A stall longer than this
+        // process has run cannot be one; a real stall is shorter and is still logged.
+        return category == WatchdogCategory
+            && state is IReadOnlyList<KeyValuePair<string, object?>> properties
+            && properties.FirstOrDefault(static p => p.Key == StallProperty).Value is TimeSpan stall
+            && stall > processAge;
+    }
+}
