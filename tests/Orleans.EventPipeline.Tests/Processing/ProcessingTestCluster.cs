@@ -1,3 +1,4 @@
+using Orleans.EventPipeline.Grains.Placement;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.EventPipeline.Grains.Processing;
 using Orleans.EventPipeline.Processing.Archive;
@@ -21,6 +22,7 @@ internal static class ProcessingTestCluster
         {
             silo.AddMemoryGrainStorage(PipelineStorage.Tenants);
             silo.AddMemoryGrainStorage("PubSubStore");
+            silo.AddTenantShardPlacement();
             silo.AddMemoryStreams(PipelineStreams.ProviderName);
             silo.AddMemoryStreams(PipelineStreams.DerivedProviderName);
             silo.Services.AddSingleton<IArchiveStore>(new LocalDirectoryArchiveStore(archiveRoot));
