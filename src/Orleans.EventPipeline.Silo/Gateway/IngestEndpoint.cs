@@ -27,7 +27,7 @@ public static partial class IngestEndpoint
     private static async Task<IResult> HandleAsync(
         HttpContext context,
         ApiKeyResolver keys,
-        TenantShardCounts shards,
+        TenantShards shards,
         IGrainFactory grains,
         IOptions<GatewayOptions> options,
         InFlightMemoryBudget memory,
@@ -91,8 +91,8 @@ public static partial class IngestEndpoint
             }
 
             var batch = new IngestBatch(events.Kind, events.Count, events.Frames, events.Rejected, bodyLength);
-            var shardCount = await shards.GetAsync(tenantId);
-            var result = await IngestAsync(grains, tenantId, shardCount, idempotencyKey, batch, limits.DurableWriteTimeout);
+            var shard = await shards.PickAsync(tenantId);
+            var result = await IngestAsync(grains, tenantId, shard, idempotencyKey, batch, limits.DurableWriteTimeout);
             // The grain answered, so nothing reads the frames any more: back to the pool. On a
             // timeout or a failed call the grain (or a message still being serialized) may hold
             // them, so they are left to the garbage collector instead of being reused under it
@@ -118,14 +118,14 @@ public static partial class IngestEndpoint
     }
 
     /// <summary>
-    /// A request without a key goes to a random shard of the tenant, so a tenant's requests spread over its
-    /// shards' silos from every gateway; a keyed one to the key's grain, which picks the shard by the key.
+    /// A request without a key goes to the tenant's next shard in turn, so a tenant's requests spread over its
+    /// shards' silos; a keyed one to the key's grain, which picks the shard by the key.
     /// </summary>
-    private static Task<IngestResult> IngestAsync(IGrainFactory grains, string tenantId, int shardCount, string idempotencyKey, IngestBatch batch, TimeSpan timeout)
+    private static Task<IngestResult> IngestAsync(IGrainFactory grains, string tenantId, (int Count, int Next) shard, string idempotencyKey, IngestBatch batch, TimeSpan timeout)
     {
         var call = idempotencyKey.Length == 0
-            ? grains.GetGrain<ITenantIngestGrain>(StreamKeys.ForShard(tenantId, Random.Shared.Next(shardCount))).IngestAsync(batch)
-            : grains.GetGrain<IIdempotentIngestGrain>($"{tenantId}/{idempotencyKey}").IngestOnceAsync(batch, shardCount);
+            ? grains.GetGrain<ITenantIngestGrain>(StreamKeys.ForShard(tenantId, shard.Next)).IngestAsync(batch)
+            : grains.GetGrain<IIdempotentIngestGrain>($"{tenantId}/{idempotencyKey}").IngestOnceAsync(batch, shard.Count);
         return call.WaitAsync(timeout);
     }
 

@@ -87,7 +87,7 @@ public static class PipelineSiloExtensions
         // Bounded: one entry per distinct key seen in the cache period.
         builder.Services.AddMemoryCache(static cache => cache.SizeLimit = 100_000);
         builder.Services.AddSingleton<ApiKeyResolver>();
-        builder.Services.AddSingleton<TenantShardCounts>();
+        builder.Services.AddSingleton<TenantShards>();
         builder.Services.AddInFlightMemoryBudget();
     }
 

@@ -10,14 +10,14 @@ using Orleans.TestingHost;
 namespace Orleans.EventPipeline.Tests.Processing;
 
 /// <summary>
-/// An in-process cluster for the processing grains: memory streams stand in for Event Hubs, grain
+/// An in-process cluster (one silo unless told) for the pipeline's grains: memory streams stand in for Event Hubs, grain
 /// state is in memory, and the archive is <paramref name="archiveRoot"/>.
 /// </summary>
 internal static class ProcessingTestCluster
 {
-    public static async Task<InProcessTestCluster> StartAsync(string archiveRoot, Action<ProcessingGrainOptions>? configure = null)
+    public static async Task<InProcessTestCluster> StartAsync(string archiveRoot, Action<ProcessingGrainOptions>? configure = null, short silos = 1)
     {
-        var builder = new InProcessTestClusterBuilder(1);
+        var builder = new InProcessTestClusterBuilder(silos);
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddMemoryGrainStorage(PipelineStorage.Tenants);
