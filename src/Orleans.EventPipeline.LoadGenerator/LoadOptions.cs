@@ -20,6 +20,9 @@ internal sealed class LoadOptions
 
     public int Tenants { get; private set; } = 4;
 
+    /// <summary>shardCount of each tenant the run creates; 0 leaves the tenant default.</summary>
+    public int Shards { get; private set; }
+
     public int BatchEvents { get; private set; } = 1000;
 
     public int EventBytes { get; private set; } = 500;
@@ -58,6 +61,7 @@ internal sealed class LoadOptions
                 case "--eventhubs": options.EventHubsConnectionString = Next(); break;
                 case "--connections": options.Connections = NextInt(); break;
                 case "--tenants": options.Tenants = NextInt(); break;
+                case "--shards": options.Shards = NextInt(); break;
                 case "--batch": options.BatchEvents = NextInt(); break;
                 case "--event-bytes": options.EventBytes = NextInt(); break;
                 case "--duration": options.Duration = TimeSpan.FromSeconds(NextInt()); break;
@@ -67,7 +71,7 @@ internal sealed class LoadOptions
                 case "--silo-arg": options.SiloArguments.Add(Next()); break;
                 case "--e2e-rate": options.EndToEndRate = NextInt(); break;
                 case "--memory-probe": options.MemoryProbe = true; break;
-                default: throw new ArgumentException($"Unknown option {args[i]}. Options: --url --silo --admin-key --eventhubs --connections --tenants --batch --event-bytes --duration --warmup --cooldown --peak-only --silo-arg --e2e-rate --memory-probe");
+                default: throw new ArgumentException($"Unknown option {args[i]}. Options: --url --silo --admin-key --eventhubs --connections --tenants --shards --batch --event-bytes --duration --warmup --cooldown --peak-only --silo-arg --e2e-rate --memory-probe");
             }
         }
 
