@@ -88,13 +88,32 @@ public sealed class SpreadRateLimitTests(ITestOutputHelper output) : IAsyncLifet
         Assert.NotEqual(silos[0], silos[1]);
     }
 
+    [Fact]
+    public async Task Ingest_SecondRequestOverASmallLimit_IsRefused()
+    {
+        await _cluster.Client.GetGrain<ITenantGrain>("small").ConfigureAsync(new TenantSettings("small", Enabled: true)
+        {
+            Limits = new TenantLimits(1, 1_000_000, BurstSeconds: 1),
+        });
+        var shard = _cluster.Client.GetGrain<ITenantIngestGrain>("small");
+        var one = new IngestBatch(EventKind.Json, 1, Frames(1), [], 10);
+
+        var first = await shard.IngestAsync(one);
+        var second = await shard.IngestAsync(one);
+
+        Assert.Equal(IngestOutcome.Stored, first.Outcome);
+        Assert.Equal(IngestOutcome.RateLimited, second.Outcome);
+    }
+
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
     public void Dispose() => _archive.Dispose();
 
-    private static IngestBatch Batch()
+    private static IngestBatch Batch() => new(EventKind.Json, EventsPerRequest, Frames(EventsPerRequest), [], Frames(EventsPerRequest).Length);
+
+    private static byte[] Frames(int count)
     {
-        var events = Enumerable.Range(0, EventsPerRequest).Select(static i => Encoding.UTF8.GetBytes($"{{\"i\":{i}}}")).ToArray();
+        var events = Enumerable.Range(0, count).Select(static i => Encoding.UTF8.GetBytes($"{{\"i\":{i}}}")).ToArray();
         var frames = new byte[events.Sum(static e => e.Length + EventFrames.PrefixBytes)];
         var at = 0;
         foreach (var e in events)
@@ -104,6 +123,6 @@ public sealed class SpreadRateLimitTests(ITestOutputHelper output) : IAsyncLifet
             at += EventFrames.PrefixBytes + e.Length;
         }
 
-        return new IngestBatch(EventKind.Json, EventsPerRequest, frames, [], frames.Length);
+        return frames;
     }
 }
