@@ -11,6 +11,7 @@ internal sealed class LoadOptions
     private static readonly Option<string> EventHubsOption = new("--eventhubs") { Description = "Connection string of the event hub behind --url, for the raw SDK baseline.", DefaultValueFactory = static _ => "" };
     private static readonly Option<int> ConnectionsOption = AtLeast(new("--connections") { Description = "Concurrent connections (the paced phases use twice as many).", DefaultValueFactory = static _ => 8 }, 1);
     private static readonly Option<int> TenantsOption = AtLeast(new("--tenants") { Description = "Tenants the batches are spread over.", DefaultValueFactory = static _ => 4 }, 1);
+    private static readonly Option<int> ShardsOption = AtLeast(new("--shards") { Description = "shardCount of each tenant the run creates; 0 leaves the tenant default.", DefaultValueFactory = static _ => 0 }, 0);
     private static readonly Option<int> BatchOption = AtLeast(new("--batch") { Description = "Events per request.", DefaultValueFactory = static _ => 1000 }, 1);
     private static readonly Option<int> EventBytesOption = AtLeast(new("--event-bytes") { Description = "Approximate size of one event in bytes.", DefaultValueFactory = static _ => 500 }, 32);
     private static readonly Option<int> DurationOption = AtLeast(new("--duration") { Description = "Seconds per measured phase.", DefaultValueFactory = static _ => 20 }, 1);
@@ -32,6 +33,9 @@ internal sealed class LoadOptions
     public int Connections { get; private init; }
 
     public int Tenants { get; private init; }
+
+    /// <summary>shardCount of each tenant the run creates; 0 leaves the tenant default.</summary>
+    public int Shards { get; private init; }
 
     public int BatchEvents { get; private init; }
 
@@ -56,7 +60,7 @@ internal sealed class LoadOptions
     {
         var command = new RootCommand("Load run against the gateway: peak ACKed throughput, ACK latency at half that rate and the raw Event Hubs SDK baseline; or end to end to the archive (--e2e-rate), or the ingest memory probe (--memory-probe). Prints a Markdown report.")
         {
-            UrlOption, SiloOption, AdminKeyOption, EventHubsOption, ConnectionsOption, TenantsOption, BatchOption, EventBytesOption,
+            UrlOption, SiloOption, AdminKeyOption, EventHubsOption, ConnectionsOption, TenantsOption, ShardsOption, BatchOption, EventBytesOption,
             DurationOption, WarmupOption, CooldownOption, PeakOnlyOption, SiloArgOption, EndToEndRateOption, MemoryProbeOption,
         };
         command.SetAction(result => run(From(result)));
@@ -71,6 +75,7 @@ internal sealed class LoadOptions
         EventHubsConnectionString = result.GetRequiredValue(EventHubsOption),
         Connections = result.GetValue(ConnectionsOption),
         Tenants = result.GetValue(TenantsOption),
+        Shards = result.GetValue(ShardsOption),
         BatchEvents = result.GetValue(BatchOption),
         EventBytes = result.GetValue(EventBytesOption),
         Duration = TimeSpan.FromSeconds(result.GetValue(DurationOption)),

@@ -18,7 +18,7 @@ static async Task RunAsync(LoadOptions options)
         BaseAddress = url,
         Timeout = TimeSpan.FromSeconds(60),
     };
-    var keys = await TenantSetup.CreateAsync(http, options.AdminKey, options.Tenants);
+    var keys = await TenantSetup.CreateAsync(http, options.AdminKey, options.Tenants, options.Shards);
     var bodies = BatchBodies.Create(options.BatchEvents, options.EventBytes);
     var load = new GatewayLoad(http, keys, bodies, options.BatchEvents);
 

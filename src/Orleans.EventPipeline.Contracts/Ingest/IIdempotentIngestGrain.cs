@@ -7,5 +7,9 @@ namespace Orleans.EventPipeline.Ingest;
 /// </summary>
 public interface IIdempotentIngestGrain : IGrainWithStringKey
 {
-    Task<IngestResult> IngestOnceAsync(IngestBatch batch);
+    /// <param name="shardCount">
+    /// The tenant's shard count as the caller knows it; the first attempt picks its shard by the batch id
+    /// among this many and remembers it, so every retry goes to that shard even if the count changed.
+    /// </param>
+    Task<IngestResult> IngestOnceAsync(IngestBatch batch, int shardCount);
 }

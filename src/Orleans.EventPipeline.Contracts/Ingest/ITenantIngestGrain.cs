@@ -3,9 +3,10 @@ using Orleans.EventPipeline.Tenants;
 namespace Orleans.EventPipeline.Ingest;
 
 /// <summary>
-/// A tenant's ingest point, one activation cluster-wide per tenant id: enforces the tenant's rate,
-/// stamps the batch and produces it to the tenant's raw stream. Returns only after the stream write
-/// is durable in Event Hubs: that return is the acknowledgement the gateway passes to the client.
+/// One shard of a tenant's ingest, keyed by the shard's stream key (<see cref="Streams.StreamKeys.ForShard"/>):
+/// enforces the tenant's rate (cluster-wide, across its shards), stamps the batch and produces it to the
+/// shard's raw stream. Returns only after the stream write is durable in Event Hubs: that return is the
+/// acknowledgement the gateway passes to the client.
 /// </summary>
 public interface ITenantIngestGrain : IGrainWithStringKey
 {

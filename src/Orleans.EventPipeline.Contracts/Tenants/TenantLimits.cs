@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace Orleans.EventPipeline.Tenants;
 
 /// <summary>
-/// A tenant's ingest rate, enforced cluster-wide by its ingest grain as two token buckets.
+/// A tenant's ingest rate, enforced cluster-wide as two token buckets in its rate grain, which all its ingest shards lease from.
 /// A bucket holds <c>rate × BurstSeconds</c>, so a tenant idle for a while may send that much at once.
 /// </summary>
 /// <param name="EventsPerSecond">Sustained events per second.</param>

@@ -1,7 +1,10 @@
 namespace Orleans.EventPipeline.Tenants;
 
 /// <summary>What an administrator sets on a tenant.</summary>
-/// <param name="ShardCount">Stream keys the tenant's events are spread over (1 to 64); more shards use more Event Hubs partitions.</param>
+/// <param name="ShardCount">
+/// Stream keys the tenant's events are spread over (1 to 64). Each shard has its own ingest grain and processor
+/// (placed on different silos) and its own time order; more shards use more Event Hubs partitions and silos.
+/// </param>
 [GenerateSerializer, Immutable]
 public sealed record TenantSettings(
     [property: Id(0)] string DisplayName,

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Orleans.EventPipeline.Ingest;
+using Orleans.EventPipeline.Streams;
 using Orleans.Runtime;
 
 namespace Orleans.EventPipeline.Grains.Ingest;
@@ -22,11 +23,19 @@ public sealed class IdempotencyRecord
 
     /// <summary>Fingerprint of the first attempt's events (<see cref="IngestFingerprint"/>); another body under the key is refused.</summary>
     [Id(3)] public UInt128? Fingerprint { get; set; }
+
+    /// <summary>
+    /// The shard's stream key the first attempt went to, persisted with <see cref="AttemptStartedAt"/>: a retry
+    /// goes there too, so the processor that may already hold the batch sees it again even after the tenant's
+    /// shard count changed. Null in records written before shards were remembered.
+    /// </summary>
+    [Id(4)] public string? StreamKey { get; set; }
 }
 
 /// <summary>
-/// Serializes requests carrying one Idempotency-Key (grain key "{tenant}/{key}") and persists the
-/// first stored answer, so a retry within the window — also after deactivation or a restart — is
+/// Serializes requests carrying one Idempotency-Key (grain key "{tenant}/{key}", the same grain whichever
+/// gateway or shard the request meets), forwards them to the one shard the key's batch id picks, and
+/// persists the first stored answer, so a retry within the window — also after deactivation or a restart — is
 /// answered from storage and writes nothing to the stream.
 /// </summary>
 /// <remarks>
@@ -40,7 +49,7 @@ public sealed class IdempotentIngestGrain(
     [PersistentState("idempotency", PipelineStorage.Tenants)] IPersistentState<IdempotencyRecord> state,
     TimeProvider timeProvider) : Grain, IIdempotentIngestGrain
 {
-    public async Task<IngestResult> IngestOnceAsync(IngestBatch batch)
+    public async Task<IngestResult> IngestOnceAsync(IngestBatch batch, int shardCount)
     {
         ArgumentNullException.ThrowIfNull(batch);
         var now = timeProvider.GetUtcNow();
@@ -51,6 +60,7 @@ public sealed class IdempotentIngestGrain(
             state.State.Result = null;
             state.State.AttemptStartedAt = null;
             state.State.Fingerprint = null;
+            state.State.StreamKey = null;
         }
 
         if (state.State.Fingerprint is { } first && first != fingerprint)
@@ -66,18 +76,21 @@ public sealed class IdempotentIngestGrain(
             return answer with { Replayed = true };
         }
 
+        var key = this.GetPrimaryKeyString();
+        var tenantId = key[..key.IndexOf('/', StringComparison.Ordinal)];
+        var batchId = BatchIdFor(key);
         var uncertainSince = state.State.AttemptStartedAt;
         if (uncertainSince is null)
         {
             state.State.AttemptStartedAt = now;
             state.State.Fingerprint = fingerprint;
+            state.State.StreamKey = StreamKeys.ForShard(tenantId, StreamKeys.ShardOfKeyedBatch(batchId, shardCount));
             await state.WriteStateAsync();
         }
 
-        var key = this.GetPrimaryKeyString();
-        var tenantId = key[..key.IndexOf('/', StringComparison.Ordinal)];
-        var result = await GrainFactory.GetGrain<ITenantIngestGrain>(tenantId)
-            .IngestAsync(batch with { BatchId = BatchIdFor(key), UncertainSince = uncertainSince });
+        var streamKey = state.State.StreamKey ?? StreamKeys.ForShard(tenantId, StreamKeys.ShardOfKeyedBatch(batchId, shardCount));
+        var result = await GrainFactory.GetGrain<ITenantIngestGrain>(streamKey)
+            .IngestAsync(batch with { BatchId = batchId, UncertainSince = uncertainSince });
         if (result.Outcome == IngestOutcome.Stored)
         {
             state.State.Result = result;

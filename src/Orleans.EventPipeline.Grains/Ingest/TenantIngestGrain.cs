@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
+using Orleans.EventPipeline.Grains.Placement;
 using Orleans.EventPipeline.Ingest;
 using Orleans.EventPipeline.Streaming.EventHubs;
 using Orleans.EventPipeline.Streams;
@@ -11,11 +12,14 @@ using Orleans.Streams;
 namespace Orleans.EventPipeline.Grains.Ingest;
 
 /// <summary>
-/// Where a batch becomes durable. Reentrant so that many requests of one tenant are in flight to
-/// Event Hubs at once (their fsyncs are group-committed); the rate and shard bookkeeping runs
-/// between awaits, so it needs no lock.
+/// Where a batch becomes durable: one activation per tenant shard (keyed by its stream key, placed apart
+/// from the tenant's other shards by <see cref="TenantShardPlacement"/>), the only writer of that shard's
+/// raw stream. Reentrant so that many requests are in flight to Event Hubs at once (their fsyncs are
+/// group-committed); the rate bookkeeping runs between awaits, so it needs no lock. The tenant's rate is
+/// kept cluster-wide by <see cref="ITenantRateGrain"/>, whose tokens this shard leases in blocks.
 /// </summary>
 [Reentrant]
+[TenantShardPlacement]
 public sealed partial class TenantIngestGrain(
     TimeProvider timeProvider,
     IOptions<IngestOptions> options,
@@ -23,41 +27,34 @@ public sealed partial class TenantIngestGrain(
 {
     private readonly IngestOptions _options = options.Value;
     private TenantSettings? _settings;
-    private TokenBucket? _events;
-    private TokenBucket? _bytes;
-    private IAsyncStream<RawEventBatch>[] _rawShards = [];
-    private IAsyncStream<DeadLetterBatch>? _deadLetters;
-    private int _nextShard;
+    private ShardRateLimiter _rate = null!;
+    private IAsyncStream<RawEventBatch> _raw = null!;
+    private IAsyncStream<DeadLetterBatch> _deadLetters = null!;
 
-    private string TenantIdValue => this.GetPrimaryKeyString();
+    private string StreamKey => this.GetPrimaryKeyString();
+
+    private string TenantIdValue => StreamKeys.TenantOf(StreamKey);
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        var provider = this.GetStreamProvider(PipelineStreams.ProviderName);
+        _raw = provider.GetStream<RawEventBatch>(StreamId.Create(PipelineStreams.Raw, StreamKey));
+        _deadLetters = provider.GetStream<DeadLetterBatch>(StreamId.Create(PipelineStreams.DeadLetter, TenantIdValue));
+        _rate = new ShardRateLimiter(GrainFactory.GetGrain<ITenantRateGrain>(TenantIdValue), timeProvider);
         var profile = await GrainFactory.GetGrain<ITenantGrain>(TenantIdValue).GetProfileAsync();
         if (profile is { Exists: true, Settings: { } settings })
         {
-            Apply(settings);
+            _settings = settings;
         }
     }
 
     public Task ApplySettingsAsync(TenantSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        Apply(settings);
-        return Task.CompletedTask;
-    }
-
-    private void Apply(TenantSettings settings)
-    {
         _settings = settings;
-        var now = timeProvider.GetTimestamp();
-        _events = new TokenBucket(_settings.Limits.EventsPerSecond, _settings.Limits.BurstSeconds, now);
-        _bytes = new TokenBucket(_settings.Limits.BytesPerSecond, _settings.Limits.BurstSeconds, now);
-        var provider = this.GetStreamProvider(PipelineStreams.ProviderName);
-        _rawShards = Enumerable.Range(0, _settings.ShardCount)
-            .Select(shard => provider.GetStream<RawEventBatch>(StreamId.Create(PipelineStreams.Raw, StreamKeys.ForShard(TenantIdValue, shard))))
-            .ToArray();
-        _deadLetters = provider.GetStream<DeadLetterBatch>(StreamId.Create(PipelineStreams.DeadLetter, TenantIdValue));
+        // The tenant grain resets the rate grain's buckets in the same call: tokens leased under the old limits go.
+        _rate.Reset();
+        return Task.CompletedTask;
     }
 
     public async Task<IngestResult> IngestAsync(IngestBatch batch)
@@ -68,12 +65,22 @@ public sealed partial class TenantIngestGrain(
             return IngestResult.Refused(IngestOutcome.TenantDisabled, $"Tenant '{TenantIdValue}' is disabled.");
         }
 
-        var now = timeProvider.GetTimestamp();
-        var eventsOk = _events!.CanTake(batch.TotalEvents, now, timeProvider, out var eventsWait);
-        var bytesOk = _bytes!.CanTake(batch.RequestBytes, now, timeProvider, out var bytesWait);
-        if (!eventsOk || !bytesOk)
+        TimeSpan? refusedFor;
+        try
         {
-            var wait = eventsWait > bytesWait ? eventsWait : bytesWait;
+            refusedFor = await _rate.AdmitAsync(batch.TotalEvents, batch.RequestBytes);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            LogRateUnavailable(logger, exception, TenantIdValue);
+            return IngestResult.Refused(
+                IngestOutcome.StreamUnavailable,
+                "The tenant's rate limiter did not answer; nothing was stored. Retry later.",
+                _options.UnavailableRetryAfter);
+        }
+
+        if (refusedFor is { } wait)
+        {
             LogRateLimited(logger, TenantIdValue, batch.TotalEvents, batch.RequestBytes, wait);
             return IngestResult.Refused(
                 IngestOutcome.RateLimited,
@@ -81,17 +88,13 @@ public sealed partial class TenantIngestGrain(
                 wait);
         }
 
-        _events.Take(batch.TotalEvents);
-        _bytes.Take(batch.RequestBytes);
-
         var batchId = batch.BatchId ?? Guid.CreateVersion7(timeProvider.GetUtcNow());
         var ingestTime = timeProvider.GetUtcNow();
-        var shard = _rawShards[ShardOf(batch.BatchId)];
         try
         {
             foreach (var part in MessageChunks.Cut(batch.Frames, _options.MaxMessageBytes))
             {
-                await shard.OnNextAsync(new RawEventBatch(TenantIdValue, batchId, ingestTime, batch.Kind, part.FirstIndex, part.Count, part.Frames)
+                await _raw.OnNextAsync(new RawEventBatch(TenantIdValue, batchId, ingestTime, batch.Kind, part.FirstIndex, part.Count, part.Frames)
                 {
                     Keyed = batch.BatchId is not null,
                     UncertainSince = batch.UncertainSince,
@@ -102,7 +105,7 @@ public sealed partial class TenantIngestGrain(
             {
                 foreach (var letters in DeadLetterCodec.Chunks(batch.Rejected))
                 {
-                    await _deadLetters!.OnNextAsync(new DeadLetterBatch(TenantIdValue, batchId, ingestTime, "ingest", letters));
+                    await _deadLetters.OnNextAsync(new DeadLetterBatch(TenantIdValue, batchId, ingestTime, "ingest", letters));
                 }
             }
         }
@@ -128,24 +131,11 @@ public sealed partial class TenantIngestGrain(
         };
     }
 
-    /// <summary>
-    /// Round robin for fresh batches; a keyed batch always goes to the shard its id picks, so a retry of it
-    /// reaches the same processor as the first attempt, which is where a repeat is recognised.
-    /// </summary>
-    private int ShardOf(Guid? keyedBatchId)
-    {
-        if (keyedBatchId is not { } id)
-        {
-            return (int)(unchecked((uint)_nextShard++) % (uint)_rawShards.Length);
-        }
-
-        Span<byte> bytes = stackalloc byte[16];
-        id.TryWriteBytes(bytes);
-        return (int)(System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(bytes) % (uint)_rawShards.Length);
-    }
-
     [LoggerMessage(Level = LogLevel.Debug, Message = "Tenant {TenantId} rate-limited: {Events} events, {Bytes} bytes, retry after {RetryAfter}")]
     private static partial void LogRateLimited(ILogger logger, string tenantId, int events, long bytes, TimeSpan retryAfter);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {TenantId}'s rate grain did not answer; answered 503")]
+    private static partial void LogRateUnavailable(ILogger logger, Exception exception, string tenantId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {TenantId} batch {BatchId} was not confirmed by the stream; answered 503")]
     private static partial void LogStreamWriteFailed(ILogger logger, Exception exception, string tenantId, Guid batchId);

@@ -31,6 +31,17 @@ public sealed class TokenBucket(double ratePerSecond, double burstSeconds, long 
     /// <summary>Takes tokens after <see cref="CanTake"/> said yes for every bucket of the request.</summary>
     public void Take(double cost) => _tokens -= cost;
 
+    /// <summary>
+    /// Takes at least <paramref name="need"/> (after <see cref="CanTake"/> said yes for it) and up to
+    /// <paramref name="block"/> while tokens last: a lease handed to one ingest shard, which spends it locally.
+    /// </summary>
+    public double TakeUpTo(double need, double block)
+    {
+        var granted = Math.Max(need, Math.Min(block, _tokens));
+        _tokens -= granted;
+        return granted;
+    }
+
     private void Refill(long nowTimestamp, TimeProvider time)
     {
         var elapsed = time.GetElapsedTime(_updated, nowTimestamp).TotalSeconds;

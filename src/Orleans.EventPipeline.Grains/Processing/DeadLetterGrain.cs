@@ -13,7 +13,8 @@ namespace Orleans.EventPipeline.Grains.Processing;
 /// <summary>
 /// Counts a tenant's dead letters from its durable dead-letter stream (each stream position once, so a
 /// replay after a crash does not count twice) and keeps the newest, bounded by
-/// <see cref="ProcessingGrainOptions.RetainedDeadLetters"/> and <see cref="ProcessingGrainOptions.RetainedDeadLetterBytes"/>.
+/// <see cref="ProcessingGrainOptions.RetainedDeadLetters"/> and <see cref="ProcessingGrainOptions.RetainedDeadLetterBytes"/>,
+/// as objects of the archive store (<see cref="DeadLetterStore"/>); its state holds counters and pointers only.
 /// </summary>
 [ImplicitStreamSubscription(PipelineStreams.DeadLetter)]
 public sealed partial class DeadLetterGrain(
@@ -32,23 +33,41 @@ public sealed partial class DeadLetterGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        if (state.State.Retained.Count > 0)
+        {
+            // A record from before the letters moved out of the state: its letters become the oldest object.
+            await KeepAsync(state.State.Retained);
+            state.State.Retained = [];
+            await state.WriteStateAsync(cancellationToken);
+        }
+
         await this.GetStreamProvider(PipelineStreams.ProviderName)
             .GetStream<DeadLetterBatch>(StreamId.Create(PipelineStreams.DeadLetter, Tenant))
             .SubscribeAsync(OnBatchAsync);
     }
 
-    public Task<DeadLetterSummary> GetSummaryAsync(int recent)
+    public async Task<DeadLetterSummary> GetSummaryAsync(int recent)
     {
         var s = state.State;
-        var newest = s.Retained.Skip(Math.Max(0, s.Retained.Count - Math.Max(0, recent))).Reverse().ToArray();
-        return Task.FromResult(new DeadLetterSummary(
+        var newest = new List<RetainedDeadLetter>(Math.Clamp(recent, 0, s.KeptCount));
+        for (var i = s.Kept.Count - 1; i >= 0 && newest.Count < recent; i--)
+        {
+            var kept = s.Kept[i];
+            var letters = await DeadLetterStore.ReadAsync(archive, Tenant, kept.Number, CancellationToken.None);
+            for (var j = letters.Length - 1; j >= kept.Dropped && newest.Count < recent; j--)
+            {
+                newest.Add(letters[j]);
+            }
+        }
+
+        return new DeadLetterSummary(
             Tenant,
             s.Counts.Values.Sum(),
             new Dictionary<string, long>(s.Counts, StringComparer.Ordinal),
-            s.Retained.Count,
+            s.KeptCount,
             s.Dropped,
             s.Replayed,
-            newest));
+            newest);
     }
 
     public async Task<DeadLetterReplayResult> ReplayAsync()
@@ -57,10 +76,11 @@ public sealed partial class DeadLetterGrain(
         using var stages = TenantStages.Create(profile, logger);
         var passed = new List<NormalizedEvent>();
         var passedLetters = new HashSet<RetainedDeadLetter>(ReferenceEqualityComparer.Instance);
-        var kept = new List<RetainedDeadLetter>(state.State.Retained.Count);
+        var retained = await ReadKeptAsync();
+        var kept = new List<RetainedDeadLetter>(retained.Count);
         var stillFailing = 0;
         var notReplayable = 0;
-        foreach (var letter in state.State.Retained)
+        foreach (var letter in retained)
         {
             if (letter.Stage is not (TenantStages.NormalizeStage or TenantStages.EnrichStage))
             {
@@ -95,10 +115,25 @@ public sealed partial class DeadLetterGrain(
             objectName = await ArchiveReplayedAsync(passed);
         }
 
-        state.State.Retained = kept;
-        state.State.Replayed += passed.Count;
-        state.State.NextReplay += passed.Count > 0 ? 1 : 0;
-        await state.WriteStateAsync();
+        // The letters still kept (with their new reasons) become one new object; the old ones go once the
+        // state no longer points to them.
+        var replaced = state.State.Kept;
+        try
+        {
+            state.State.Kept = [];
+            await KeepAsync(kept);
+            state.State.Replayed += passed.Count;
+            state.State.NextReplay += passed.Count > 0 ? 1 : 0;
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            // The state in memory may point past what is saved: read it again on the next call.
+            DeactivateOnIdle();
+            throw;
+        }
+
+        await DeleteAsync(replaced);
 
         if (passed.Count > 0)
         {
@@ -134,45 +169,113 @@ public sealed partial class DeadLetterGrain(
         }
 
         var s = state.State;
-        if (batch.Source is { } source)
+        if (batch.Source is { } source && !source.IsAfter(s.SourceCountedThrough.GetValueOrDefault(source.StreamKey)))
         {
-            if (!source.IsAfter(s.SourceCountedThrough.GetValueOrDefault(source.StreamKey)))
+            // Sent again by a processor replaying after a crash: counted and kept the first time.
+            s.CountedThrough = Math.Max(s.CountedThrough, sequence);
+            await state.WriteStateAsync();
+            return;
+        }
+
+        var letters = new RetainedDeadLetter[batch.Letters.Count];
+        for (var i = 0; i < letters.Length; i++)
+        {
+            var letter = batch.Letters[i];
+            letters[i] = new RetainedDeadLetter(batch.BatchId, letter.Index, batch.IngestTime, batch.Stage, letter.Reason, letter.Raw.ToArray());
+        }
+
+        List<DeadLetterObject> emptied;
+        try
+        {
+            // The object is durable before the state points to it; a crash before the state is written
+            // redelivers this batch, which writes the same object number again.
+            await KeepAsync(letters);
+            if (batch.Source is { } counted)
             {
-                // Sent again by a processor replaying after a crash: counted and kept the first time.
-                s.CountedThrough = Math.Max(s.CountedThrough, sequence);
-                await state.WriteStateAsync();
-                return;
+                s.SourceCountedThrough[counted.StreamKey] = counted;
             }
 
-            s.SourceCountedThrough[source.StreamKey] = source;
+            s.Counts[batch.Stage] = s.Counts.GetValueOrDefault(batch.Stage) + batch.Letters.Count;
+            emptied = Trim(s);
+            s.CountedThrough = Math.Max(s.CountedThrough, sequence);
+            await state.WriteStateAsync();
         }
-
-        s.Counts[batch.Stage] = s.Counts.GetValueOrDefault(batch.Stage) + batch.Letters.Count;
-        foreach (var letter in batch.Letters)
+        catch
         {
-            s.Retained.Add(new RetainedDeadLetter(batch.BatchId, letter.Index, batch.IngestTime, batch.Stage, letter.Reason, letter.Raw.ToArray()));
+            // The batch is delivered again; the state in memory may already count it, so it is read again first.
+            DeactivateOnIdle();
+            throw;
         }
 
-        Trim(s);
-        s.CountedThrough = Math.Max(s.CountedThrough, sequence);
-        await state.WriteStateAsync();
+        await DeleteAsync(emptied);
         ProcessingGrainInstruments.RecordDeadLetters(Tenant, batch.Stage, batch.Letters.Count);
     }
 
-    private void Trim(DeadLetterState s)
+    /// <summary>Writes the letters as the next object and points the (unsaved) state to it.</summary>
+    private async Task KeepAsync(IReadOnlyList<RetainedDeadLetter> letters)
     {
-        var bytes = s.Retained.Sum(static l => (long)l.Raw.Length);
-        var drop = 0;
-        while (drop < s.Retained.Count && (s.Retained.Count - drop > _options.RetainedDeadLetters || bytes > _options.RetainedDeadLetterBytes))
+        if (letters.Count == 0)
         {
-            bytes -= s.Retained[drop].Raw.Length;
-            drop++;
+            return;
         }
 
-        if (drop > 0)
+        var s = state.State;
+        await DeadLetterStore.WriteAsync(archive, Tenant, s.NextObject, letters, CancellationToken.None);
+        s.Kept.Add(new DeadLetterObject { Number = s.NextObject, RawSizes = letters.Select(static l => l.Raw.Length).ToArray() });
+        s.NextObject++;
+    }
+
+    /// <summary>Every kept letter, oldest first.</summary>
+    private async Task<List<RetainedDeadLetter>> ReadKeptAsync()
+    {
+        var letters = new List<RetainedDeadLetter>(state.State.KeptCount);
+        foreach (var kept in state.State.Kept)
         {
-            s.Retained.RemoveRange(0, drop);
-            s.Dropped += drop;
+            letters.AddRange((await DeadLetterStore.ReadAsync(archive, Tenant, kept.Number, CancellationToken.None)).Skip(kept.Dropped));
+        }
+
+        return letters;
+    }
+
+    /// <summary>Drops the oldest letters over the bounds; returns the objects left with none.</summary>
+    private List<DeadLetterObject> Trim(DeadLetterState s)
+    {
+        var count = s.KeptCount;
+        var bytes = s.Kept.Sum(static o => o.RawSizes.Skip(o.Dropped).Sum(static size => (long)size));
+        var emptied = new List<DeadLetterObject>();
+        while (s.Kept.Count > 0 && (count > _options.RetainedDeadLetters || bytes > _options.RetainedDeadLetterBytes))
+        {
+            var oldest = s.Kept[0];
+            bytes -= oldest.RawSizes[oldest.Dropped];
+            oldest.Dropped++;
+            count--;
+            s.Dropped++;
+            if (oldest.Kept == 0)
+            {
+                s.Kept.RemoveAt(0);
+                emptied.Add(oldest);
+            }
+        }
+
+        return emptied;
+    }
+
+    /// <summary>
+    /// Deletes objects the saved state no longer points to. A failure leaves an object nothing reads (a few
+    /// hundred KB at most), logged; it never fails the letters' delivery.
+    /// </summary>
+    private async Task DeleteAsync(List<DeadLetterObject> unused)
+    {
+        foreach (var gone in unused)
+        {
+            try
+            {
+                await DeadLetterStore.DeleteAsync(archive, Tenant, gone.Number, CancellationToken.None);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                LogDeleteFailed(logger, exception, Tenant, DeadLetterStore.NameOf(Tenant, gone.Number));
+            }
         }
     }
 
@@ -185,6 +288,9 @@ public sealed partial class DeadLetterGrain(
         var trimmed = raw.TrimStart(" \t\r\n"u8);
         return !trimmed.IsEmpty && trimmed[0] == (byte)'{' ? EventKind.Json : EventKind.Text;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {TenantId}: dead letters no longer kept could not be deleted from {ObjectName}")]
+    private static partial void LogDeleteFailed(ILogger logger, Exception exception, string tenantId, string objectName);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Tenant {TenantId} dead-letter replay: {Replayed} passed, {StillFailing} still fail, {NotReplayable} ingest-stage letters kept")]
     private static partial void LogReplayed(ILogger logger, string tenantId, int replayed, int stillFailing, int notReplayable);

@@ -2,7 +2,10 @@ using Orleans.EventPipeline.Streams;
 
 namespace Orleans.EventPipeline.Grains.Processing;
 
-/// <summary>A tenant's dead-letter bookkeeping, persisted after every dead-letter batch.</summary>
+/// <summary>
+/// A tenant's dead-letter bookkeeping, persisted after every dead-letter batch: counters and pointers to the
+/// kept letters' objects, a few KB (an Azure Table entity holds at most 1 MB; the letters can weigh more).
+/// </summary>
 [GenerateSerializer]
 public sealed class DeadLetterState
 {
@@ -11,7 +14,10 @@ public sealed class DeadLetterState
 
     [Id(1)] public Dictionary<string, long> Counts { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>Oldest first.</summary>
+    /// <summary>
+    /// Letters kept in the state itself before they moved to the archive store; moved to an object on
+    /// activation. Empty in every record written since.
+    /// </summary>
     [Id(2)] public List<RetainedDeadLetter> Retained { get; set; } = [];
 
     [Id(3)] public long Dropped { get; set; }
@@ -26,4 +32,12 @@ public sealed class DeadLetterState
     /// sends the same letters from the same source again, at a new dead-letter stream position.
     /// </summary>
     [Id(6)] public Dictionary<string, DeadLetterSource> SourceCountedThrough { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The objects holding the kept letters, oldest first.</summary>
+    [Id(7)] public List<DeadLetterObject> Kept { get; set; } = [];
+
+    /// <summary>Number of the next letters object; advanced only once the state that points to it is written.</summary>
+    [Id(8)] public long NextObject { get; set; }
+
+    public int KeptCount => Kept.Sum(static o => o.Kept);
 }

@@ -1,4 +1,6 @@
+using Orleans.EventPipeline.Grains.Ingest;
 using Orleans.EventPipeline.Ingest;
+using Orleans.EventPipeline.Streams;
 using Orleans.EventPipeline.Tenants;
 using Orleans.Runtime;
 
@@ -21,12 +23,13 @@ public sealed class TenantGrain(
         }
 
         var now = timeProvider.GetUtcNow();
+        var previousShards = state.State.Settings?.ShardCount ?? 0;
         state.State.Settings = settings;
         state.State.CreatedAt ??= now;
         state.State.UpdatedAt = now;
         state.State.Version++;
         await state.WriteStateAsync();
-        await GrainFactory.GetGrain<ITenantIngestGrain>(this.GetPrimaryKeyString()).ApplySettingsAsync(settings);
+        await ApplyToIngestAsync(settings, Math.Max(previousShards, settings.ShardCount));
         return ToProfile();
     }
 
@@ -66,6 +69,22 @@ public sealed class TenantGrain(
         key.Revoked = true;
         await state.WriteStateAsync();
         return true;
+    }
+
+    /// <summary>
+    /// The rate grain and every ingest shard, also those past a lowered shard count: a gateway that still
+    /// knows the old count may send to them for up to its cache period, and they must apply the new settings.
+    /// </summary>
+    private Task ApplyToIngestAsync(TenantSettings settings, int shards)
+    {
+        var tenantId = this.GetPrimaryKeyString();
+        var calls = new List<Task>(shards + 1) { GrainFactory.GetGrain<ITenantRateGrain>(tenantId).ApplySettingsAsync(settings) };
+        for (var shard = 0; shard < shards; shard++)
+        {
+            calls.Add(GrainFactory.GetGrain<ITenantIngestGrain>(StreamKeys.ForShard(tenantId, shard)).ApplySettingsAsync(settings));
+        }
+
+        return Task.WhenAll(calls);
     }
 
     private TenantProfile ToProfile() => new(

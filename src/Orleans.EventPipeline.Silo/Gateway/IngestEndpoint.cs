@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Orleans.EventPipeline.Ingest;
+using Orleans.EventPipeline.Streams;
 using Orleans.EventPipeline.Silo.Gateway.Body;
 using Orleans.EventPipeline.Silo.Gateway.Framing;
 using Orleans.EventPipeline.Silo.Gateway.Memory;
@@ -26,6 +27,7 @@ public static partial class IngestEndpoint
     private static async Task<IResult> HandleAsync(
         HttpContext context,
         ApiKeyResolver keys,
+        TenantShards shards,
         IGrainFactory grains,
         IOptions<GatewayOptions> options,
         InFlightMemoryBudget memory,
@@ -89,7 +91,8 @@ public static partial class IngestEndpoint
             }
 
             var batch = new IngestBatch(events.Kind, events.Count, events.Frames, events.Rejected, bodyLength);
-            var result = await IngestAsync(grains, tenantId, idempotencyKey, batch, limits.DurableWriteTimeout);
+            var shard = await shards.PickAsync(tenantId);
+            var result = await IngestAsync(grains, tenantId, shard, idempotencyKey, batch, limits.DurableWriteTimeout);
             // The grain answered, so nothing reads the frames any more: back to the pool. On a
             // timeout or a failed call the grain (or a message still being serialized) may hold
             // them, so they are left to the garbage collector instead of being reused under it
@@ -114,11 +117,15 @@ public static partial class IngestEndpoint
         }
     }
 
-    private static Task<IngestResult> IngestAsync(IGrainFactory grains, string tenantId, string idempotencyKey, IngestBatch batch, TimeSpan timeout)
+    /// <summary>
+    /// A request without a key goes to the tenant's next shard in turn, so a tenant's requests spread over its
+    /// shards' silos; a keyed one to the key's grain, which picks the shard by the key.
+    /// </summary>
+    private static Task<IngestResult> IngestAsync(IGrainFactory grains, string tenantId, (int Count, int Next) shard, string idempotencyKey, IngestBatch batch, TimeSpan timeout)
     {
         var call = idempotencyKey.Length == 0
-            ? grains.GetGrain<ITenantIngestGrain>(tenantId).IngestAsync(batch)
-            : grains.GetGrain<IIdempotentIngestGrain>($"{tenantId}/{idempotencyKey}").IngestOnceAsync(batch);
+            ? grains.GetGrain<ITenantIngestGrain>(StreamKeys.ForShard(tenantId, shard.Next)).IngestAsync(batch)
+            : grains.GetGrain<IIdempotentIngestGrain>($"{tenantId}/{idempotencyKey}").IngestOnceAsync(batch, shard.Count);
         return call.WaitAsync(timeout);
     }
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Orleans.Dashboard;
 using Orleans.EventPipeline.Grains.Ingest;
+using Orleans.EventPipeline.Grains.Placement;
 using Orleans.EventPipeline.Silo.Admin;
 using Orleans.EventPipeline.Silo.Gateway;
 using Orleans.EventPipeline.Silo.Gateway.Memory;
@@ -53,6 +54,7 @@ public static class PipelineSiloExtensions
                 silo.UseAzureMode(options);
             }
 
+            silo.AddTenantShardPlacement();
             if (DashboardEndpoints.IsEnabled(options))
             {
                 silo.AddDashboard();
@@ -88,6 +90,7 @@ public static class PipelineSiloExtensions
         // Bounded: one entry per distinct key seen in the cache period.
         builder.Services.AddMemoryCache(static cache => cache.SizeLimit = 100_000);
         builder.Services.AddSingleton<ApiKeyResolver>();
+        builder.Services.AddSingleton<TenantShards>();
         builder.Services.AddInFlightMemoryBudget();
     }
 

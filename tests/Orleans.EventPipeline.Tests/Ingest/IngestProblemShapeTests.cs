@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text;
 using Orleans.EventPipeline.Tests.Support;
 
 namespace Orleans.EventPipeline.Tests.Ingest;
@@ -31,7 +32,9 @@ public sealed class IngestProblemShapeTests(LocalPipelineFixture pipeline) : ICl
             displayName = "typed-429",
             limits = new { eventsPerSecond = 1.0, bytesPerSecond = 1_000_000.0, burstSeconds = 1.0 },
         });
-        using var first = await pipeline.Api.PostAsync(key, OneEvent, "application/x-ndjson");
+        // Ten events through a full bucket of one leave it 9 events in debt: 9 s before the next passes,
+        // however slowly a busy machine carries the two requests.
+        using var first = await pipeline.Api.PostAsync(key, Encoding.UTF8.GetBytes(string.Join("\n", Enumerable.Repeat("{\"a\":1}", 10))), "application/x-ndjson");
 
         using var limited = await pipeline.Api.PostAsync(key, OneEvent, "application/x-ndjson");
 

@@ -37,6 +37,24 @@ public sealed class TokenBucketTests
     }
 
     [Fact]
+    public void TakeUpTo_LeasesABlockWhileTokensLast_AtLeastWhatIsNeeded()
+    {
+        var time = new FakeTimeProvider();
+        var bucket = new TokenBucket(ratePerSecond: 100, burstSeconds: 1, time.GetTimestamp());
+
+        Assert.True(bucket.CanTake(10, time.GetTimestamp(), time, out _));
+        var block = bucket.TakeUpTo(10, 30);
+        Assert.True(bucket.CanTake(10, time.GetTimestamp(), time, out _));
+        var rest = bucket.TakeUpTo(10, 200);
+        var refused = bucket.CanTake(1, time.GetTimestamp(), time, out var retryAfter);
+
+        Assert.Equal(30, block);
+        Assert.Equal(70, rest);
+        Assert.False(refused);
+        Assert.Equal(TimeSpan.FromSeconds(0.01), retryAfter);
+    }
+
+    [Fact]
     public void CanTake_LongIdle_RefillsOnlyToCapacity()
     {
         var time = new FakeTimeProvider();

@@ -1,3 +1,4 @@
+using Orleans.EventPipeline.Grains.Placement;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.EventPipeline.Grains.Processing;
 using Orleans.EventPipeline.Processing.Archive;
@@ -9,18 +10,19 @@ using Orleans.TestingHost;
 namespace Orleans.EventPipeline.Tests.Processing;
 
 /// <summary>
-/// An in-process cluster for the processing grains: memory streams stand in for Event Hubs, grain
+/// An in-process cluster (one silo unless told) for the pipeline's grains: memory streams stand in for Event Hubs, grain
 /// state is in memory, and the archive is <paramref name="archiveRoot"/>.
 /// </summary>
 internal static class ProcessingTestCluster
 {
-    public static async Task<InProcessTestCluster> StartAsync(string archiveRoot, Action<ProcessingGrainOptions>? configure = null)
+    public static async Task<InProcessTestCluster> StartAsync(string archiveRoot, Action<ProcessingGrainOptions>? configure = null, short silos = 1)
     {
-        var builder = new InProcessTestClusterBuilder(1);
+        var builder = new InProcessTestClusterBuilder(silos);
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddMemoryGrainStorage(PipelineStorage.Tenants);
             silo.AddMemoryGrainStorage("PubSubStore");
+            silo.AddTenantShardPlacement();
             silo.AddMemoryStreams(PipelineStreams.ProviderName);
             silo.AddMemoryStreams(PipelineStreams.DerivedProviderName);
             silo.Services.AddSingleton<IArchiveStore>(new LocalDirectoryArchiveStore(archiveRoot));

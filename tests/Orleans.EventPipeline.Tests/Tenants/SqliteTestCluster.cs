@@ -1,3 +1,4 @@
+using Orleans.EventPipeline.Grains.Placement;
 using Orleans.EventPipeline.Persistence.Sqlite.Hosting;
 using Orleans.TestingHost;
 
@@ -18,6 +19,7 @@ internal static class SqliteTestCluster
             // these tests do not produce, so in-memory streams stand in for Event Hubs.
             silo.AddMemoryStreams(Streams.PipelineStreams.ProviderName);
             silo.AddMemoryGrainStorage("PubSubStore");
+            silo.AddTenantShardPlacement();
         });
         var cluster = builder.Build();
         await cluster.DeployAsync();

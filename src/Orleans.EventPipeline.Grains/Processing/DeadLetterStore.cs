@@ -1,0 +1,50 @@
+using System.Globalization;
+using System.Text.Json;
+using Orleans.EventPipeline.Processing.Archive;
+
+namespace Orleans.EventPipeline.Grains.Processing;
+
+/// <summary>
+/// A tenant's kept dead letters as objects of the archive store, one JSON array per dead-letter batch under
+/// <c>_deadletters/{tenant}/{number, 20 digits}.json</c>; the grain's state holds only the numbers
+/// (<see cref="DeadLetterObject"/>), so it stays a few KB whatever the letters weigh (an Azure Table entity
+/// holds at most 1 MB). A tenant id cannot start with '_', so a tenant's archive listing never reaches them.
+/// </summary>
+public static class DeadLetterStore
+{
+    public const string Prefix = "_deadletters/";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static string NameOf(string tenantId, long number) =>
+        string.Create(CultureInfo.InvariantCulture, $"{Prefix}{Uri.EscapeDataString(tenantId)}/{number:D20}.json");
+
+    /// <summary>Stores the letters as object <paramref name="number"/>, replacing one of that number (a write repeated after a crash).</summary>
+    public static async Task WriteAsync(IArchiveStore store, string tenantId, long number, IReadOnlyList<RetainedDeadLetter> letters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        await store.WriteAsync(NameOf(tenantId, number), JsonSerializer.SerializeToUtf8Bytes(letters, Json), cancellationToken);
+    }
+
+    /// <summary>The letters of object <paramref name="number"/>, oldest first; empty when it is gone.</summary>
+    public static async Task<RetainedDeadLetter[]> ReadAsync(IArchiveStore store, string tenantId, long number, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var stream = await store.OpenReadAsync(NameOf(tenantId, number), cancellationToken);
+        if (stream is null)
+        {
+            return [];
+        }
+
+        await using (stream)
+        {
+            return await JsonSerializer.DeserializeAsync<RetainedDeadLetter[]>(stream, Json, cancellationToken) ?? [];
+        }
+    }
+
+    public static Task DeleteAsync(IArchiveStore store, string tenantId, long number, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        return store.DeleteAsync(NameOf(tenantId, number), cancellationToken);
+    }
+}

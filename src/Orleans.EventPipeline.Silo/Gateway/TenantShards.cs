@@ -1,0 +1,49 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using Orleans.EventPipeline.Tenants;
+
+namespace Orleans.EventPipeline.Silo.Gateway;
+
+/// <summary>
+/// Which shard of a tenant's ingest a request goes to. The tenant's shard count is read from its tenant
+/// grain and trusted for <see cref="GatewayOptions.ApiKeyCacheDuration"/> like its keys, so a busy tenant
+/// costs its tenant grain one call per gateway per period, not one per request. A gateway that still uses
+/// an old count sends to shards that exist and keep the tenant's limits: only the spread lags.
+/// </summary>
+public sealed class TenantShards(IGrainFactory grains, IOptions<GatewayOptions> options, TimeProvider timeProvider)
+{
+    // One entry per tenant whose key this gateway resolved: bounded by the tenants that exist.
+    private readonly ConcurrentDictionary<string, Known> _known = new(StringComparer.Ordinal);
+
+    /// <summary>The tenant's shard count, and the next shard in turn for a request without an Idempotency-Key.</summary>
+    public async ValueTask<(int Count, int Next)> PickAsync(string tenantId)
+    {
+        var now = timeProvider.GetTimestamp();
+        if (!_known.TryGetValue(tenantId, out var known) || now >= known.Until)
+        {
+            var profile = await grains.GetGrain<ITenantGrain>(tenantId).GetProfileAsync();
+            var until = now + (long)(options.Value.ApiKeyCacheDuration.TotalSeconds * timeProvider.TimestampFrequency);
+            var fresh = new Known(profile.Settings?.ShardCount ?? 1, until);
+            known = _known.AddOrUpdate(tenantId, fresh, (_, old) => fresh.ContinuingFrom(old));
+        }
+
+        // Round robin: a gateway alone spreads a tenant's requests evenly over its shards.
+        var next = (int)((uint)Interlocked.Increment(ref known.Turn) % (uint)known.Count);
+        return (known.Count, next);
+    }
+
+    private sealed class Known(int count, long until)
+    {
+        public int Turn;
+
+        public int Count { get; } = count;
+
+        public long Until { get; } = until;
+
+        public Known ContinuingFrom(Known old)
+        {
+            Turn = old.Turn;
+            return this;
+        }
+    }
+}
