@@ -1,3 +1,5 @@
+using Orleans.EventPipeline.Streaming.Checkpointing;
+using Orleans.EventPipeline.Streams;
 using Orleans.Streams;
 
 namespace Orleans.EventPipeline.Silo.Roles;
@@ -25,6 +27,8 @@ internal sealed partial class ProcessorQueueBalancer : QueueBalancerBase
     private readonly ClusterRoles _roles;
     private readonly TimeProvider _time;
     private readonly string _provider;
+    private readonly CheckpointHolds? _holds;
+    private Func<QueueId, string>? _partitionOf;
     private readonly Lock _lock = new();
     private List<QueueId> _allQueues = [];
     private List<QueueId> _myQueues = [];
@@ -37,6 +41,7 @@ internal sealed partial class ProcessorQueueBalancer : QueueBalancerBase
         _roles = services.GetRequiredService<ClusterRoles>();
         _time = services.GetRequiredService<TimeProvider>();
         _provider = provider;
+        _holds = provider == PipelineStreams.ProviderName ? services.GetService<CheckpointHolds>() : null;
     }
 
     /// <summary>Factory for <c>ConfigurePartitionBalancing</c>.</summary>
@@ -46,6 +51,8 @@ internal sealed partial class ProcessorQueueBalancer : QueueBalancerBase
     {
         ArgumentNullException.ThrowIfNull(queueMapper);
         _allQueues = queueMapper.GetAllQueues().OrderBy(static queue => queue.ToString(), StringComparer.Ordinal).ToList();
+        // Event Hubs queues are partitions: the processors learn which ones this silo reads (ICheckpointHolds.IsReadHere).
+        _partitionOf = queueMapper is HashRingBasedPartitionedStreamQueueMapper partitioned ? partitioned.QueueToPartition : null;
         Recompute();
         await base.Initialize(queueMapper);
         _recheck = RecheckAsync();
@@ -107,6 +114,11 @@ internal sealed partial class ProcessorQueueBalancer : QueueBalancerBase
 
             _receiverSilos = silos;
             _myQueues = mine;
+        }
+
+        if (_holds is not null && _partitionOf is not null)
+        {
+            _holds.ReadHere(mine.Select(_partitionOf));
         }
 
         LogShare(Logger, _provider, mine.Count, _allQueues.Count, mine, silos.Count, silos);
