@@ -21,6 +21,9 @@ internal sealed class ClusterRoles(
     /// <summary>Metadata key saying whether a silo runs the Event Hubs receivers: <c>true</c> or <c>false</c>.</summary>
     public const string ReceiversKey = "eventpipeline.receivers";
 
+    // The metadata values of the roles that host grains: "all" and "processor".
+    private static readonly HashSet<string> GrainHostNames = [.. Enum.GetValues<PipelineRole>().Where(HostsGrains).Select(NameOf)];
+
     /// <summary>The metadata a silo with these settings publishes.</summary>
     public static Dictionary<string, string> MetadataOf(PipelineOptions options) => new(StringComparer.Ordinal)
     {
@@ -42,7 +45,7 @@ internal sealed class ClusterRoles(
     /// </summary>
     public bool HostsGrains(SiloAddress silo) => silo.Equals(localSilo.SiloAddress)
         ? HostsGrains(options.Value.Role)
-        : metadata.GetSiloMetadata(silo).Metadata.GetValueOrDefault(RoleKey) is "all" or "processor";
+        : metadata.GetSiloMetadata(silo).Metadata.GetValueOrDefault(RoleKey) is { } role && GrainHostNames.Contains(role);
 
     /// <summary>Whether <paramref name="silo"/> runs the Event Hubs receivers.</summary>
     public bool RunsReceivers(SiloAddress silo) => silo.Equals(localSilo.SiloAddress)

@@ -22,7 +22,7 @@ internal static class PipelineRoleExtensions
     {
         silo.UseSiloMetadata(ClusterRoles.MetadataOf(options));
         var siloName = $"{ClusterRoles.NameOf(options.Role)}-{Guid.NewGuid().ToString("N")[..8]}";
-        silo.Configure<SiloOptions>(silo => silo.SiloName = siloName);
+        silo.Configure<SiloOptions>(orleans => orleans.SiloName = siloName);
         silo.Services.AddSingleton<ClusterRoles>();
         silo.Services.AddPlacementFilter<ProcessorPlacementFilterStrategy, ProcessorPlacementFilterDirector>(ServiceLifetime.Singleton);
         Assembly[] placed = [typeof(TenantGrain).Assembly, .. userGrainAssemblies];
