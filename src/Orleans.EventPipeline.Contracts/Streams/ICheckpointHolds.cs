@@ -21,4 +21,12 @@ public interface ICheckpointHolds
 
     /// <summary>Ends <paramref name="holder"/>'s hold: what it held is durable.</summary>
     void Release(object holder);
+
+    /// <summary>
+    /// Whether this silo's receivers read <paramref name="streamId"/>'s partition now (true when that is not
+    /// known, e.g. for a stream that is not on Event Hubs). Holds govern only the checkpoint of this silo's
+    /// receivers: a holder fed by another silo's receiver (its partition moved there) should write what it
+    /// buffered and deactivate, so that its next activation is next to the receiver.
+    /// </summary>
+    bool IsReadHere(StreamId streamId);
 }

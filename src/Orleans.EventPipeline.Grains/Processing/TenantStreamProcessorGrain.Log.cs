@@ -27,4 +27,7 @@ public sealed partial class TenantStreamProcessorGrain
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Processor {StreamKey} dropped events {FirstIndex}..+{Count} of keyed batch {BatchId}: a retry of events already archived or dead-lettered")]
     private static partial void LogRepeatDropped(ILogger logger, string streamKey, Guid batchId, int firstIndex, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Processor {StreamKey} deactivates: its partition is read by another silo now, where the next delivery activates it")]
+    private static partial void LogMovingToReader(ILogger logger, string streamKey);
 }

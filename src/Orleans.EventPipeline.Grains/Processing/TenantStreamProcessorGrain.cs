@@ -7,6 +7,7 @@ using Orleans.EventPipeline.Processing.Deduplication;
 using Orleans.EventPipeline.Streaming.EventHubs;
 using Orleans.EventPipeline.Streams;
 using Orleans.EventPipeline.Tenants;
+using Orleans.Placement;
 using Orleans.Runtime;
 using Orleans.Streams;
 
@@ -19,7 +20,14 @@ namespace Orleans.EventPipeline.Grains.Processing;
 /// <see cref="ProcessorState.ArchivedThrough"/> are skipped and the rest rebuild the same objects. Each
 /// batch then goes on, parsed and enriched, to <see cref="EventStreams.Normalized"/> (at least once).
 /// </summary>
+/// <remarks>
+/// Placed on the silo that activates it, which is the silo whose receiver delivers its stream's first
+/// batch: the checkpoint holds it places live in that silo's memory, and the silo's receiver checkpoints
+/// by them. A processor whose silo dies then dies with the receiver that fed it, and whichever silo
+/// reads the partition next replays from the held checkpoint.
+/// </remarks>
 [ImplicitStreamSubscription(PipelineStreams.Raw)]
+[PreferLocalPlacement]
 public sealed partial class TenantStreamProcessorGrain(
     [PersistentState("processor", PipelineStorage.Tenants)] IPersistentState<ProcessorState> state,
     IArchiveStore archive,
@@ -211,6 +219,19 @@ public sealed partial class TenantStreamProcessorGrain(
             if (_writer.IsFlushDue || (_writer.BufferedEvents == 0 && _keyed!.PendingCount > 0))
             {
                 await FlushArchiveAsync(cancellationToken);
+            }
+
+            if (!checkpointHolds.IsReadHere(StreamId.Create(PipelineStreams.Raw, StreamKey)))
+            {
+                // The partition moved to another silo's receiver, which now feeds this activation across
+                // silos while its checkpoint ignores the holds kept here. Write what is buffered and go: the
+                // next delivery activates this grain next to that receiver (PreferLocalPlacement).
+                await FlushArchiveAsync(cancellationToken);
+                if (_writer.BufferedEvents == 0 && _keyed!.PendingCount == 0)
+                {
+                    LogMovingToReader(logger, StreamKey);
+                    DeactivateOnIdle();
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

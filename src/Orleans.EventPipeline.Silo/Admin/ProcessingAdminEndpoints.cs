@@ -3,6 +3,7 @@ using Orleans.EventPipeline.Grains.Processing;
 using Orleans.EventPipeline.Processing.Archive;
 using Orleans.EventPipeline.Silo.Gateway;
 using Orleans.EventPipeline.Tenants;
+using Orleans.EventPipeline.Silo.Roles;
 
 namespace Orleans.EventPipeline.Silo.Admin;
 
@@ -19,8 +20,9 @@ public static class ProcessingAdminEndpoints
     {
         var group = endpoints.MapGroup("/admin/v1/tenants/{tenantId}").AddEndpointFilter(AdminApi.RequireAdminKey);
         group.MapGet("/archive", ListArchiveAsync);
-        group.MapGet("/deadletters", GetDeadLettersAsync);
-        group.MapPost("/deadletters/replay", ReplayDeadLettersAsync);
+        // The archive listing reads the archive store; the dead letters live in a grain.
+        group.MapGet("/deadletters", GetDeadLettersAsync).AddEndpointFilter(ProcessorAvailability.RequireProcessor);
+        group.MapPost("/deadletters/replay", ReplayDeadLettersAsync).AddEndpointFilter(ProcessorAvailability.RequireProcessor);
         return endpoints;
     }
 

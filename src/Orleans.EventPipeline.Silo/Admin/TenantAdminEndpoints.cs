@@ -1,5 +1,6 @@
 using Orleans.EventPipeline.Silo.Gateway;
 using Orleans.EventPipeline.Tenants;
+using Orleans.EventPipeline.Silo.Roles;
 
 namespace Orleans.EventPipeline.Silo.Admin;
 
@@ -11,7 +12,9 @@ public static class TenantAdminEndpoints
 {
     public static IEndpointRouteBuilder MapTenantAdmin(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/admin/v1/tenants").AddEndpointFilter(AdminApi.RequireAdminKey);
+        var group = endpoints.MapGroup("/admin/v1/tenants")
+            .AddEndpointFilter(AdminApi.RequireAdminKey)
+            .AddEndpointFilter(ProcessorAvailability.RequireProcessor);
         group.MapGet("/{tenantId}", GetAsync);
         group.MapPut("/{tenantId}", PutAsync);
         group.MapPost("/{tenantId}/keys", IssueKeyAsync);

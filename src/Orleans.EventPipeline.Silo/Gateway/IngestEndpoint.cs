@@ -6,6 +6,7 @@ using Orleans.EventPipeline.Streams;
 using Orleans.EventPipeline.Silo.Gateway.Body;
 using Orleans.EventPipeline.Silo.Gateway.Framing;
 using Orleans.EventPipeline.Silo.Gateway.Memory;
+using Orleans.EventPipeline.Silo.Roles;
 
 namespace Orleans.EventPipeline.Silo.Gateway;
 
@@ -20,7 +21,7 @@ public static partial class IngestEndpoint
 
     public static IEndpointRouteBuilder MapIngest(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPost("/v1/events", HandleAsync).DisableAntiforgery();
+        endpoints.MapPost("/v1/events", HandleAsync).DisableAntiforgery().AddEndpointFilter(ProcessorAvailability.RequireProcessor);
         return endpoints;
     }
 

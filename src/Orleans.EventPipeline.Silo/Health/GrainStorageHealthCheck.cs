@@ -1,4 +1,3 @@
-using Azure.Data.Tables;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Orleans.EventPipeline.Persistence.Sqlite;
@@ -16,7 +15,7 @@ internal sealed class GrainStorageHealthCheck(IServiceProvider services, IOption
         {
             if (options.Value.Mode == PipelineMode.Azure)
             {
-                await AzureMode.CreateTableClient(options.Value.Azure).GetPropertiesAsync(cancellationToken);
+                await services.GetRequiredService<AzureClients>().Tables.GetPropertiesAsync(cancellationToken);
                 return HealthCheckResult.Healthy("Azure Table storage reachable");
             }
 

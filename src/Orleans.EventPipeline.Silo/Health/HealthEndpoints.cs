@@ -14,7 +14,8 @@ public static class HealthEndpoints
     {
         var checks = services.AddHealthChecks()
             .AddCheck<SiloActiveHealthCheck>("silo", tags: [ReadyTag])
-            .AddCheck<GrainStorageHealthCheck>("grain-storage", tags: [ReadyTag]);
+            .AddCheck<GrainStorageHealthCheck>("grain-storage", tags: [ReadyTag])
+            .AddCheck<ProcessorsHealthCheck>("processors", tags: [ReadyTag]);
         if (mode == PipelineMode.Local)
         {
             checks.AddCheck<EmbeddedEventHubsHealthCheck>("event-hubs", tags: [ReadyTag]);

@@ -1,7 +1,6 @@
 using System.Net;
-using Azure.Data.Tables;
-using Azure.Identity;
 using Orleans.Configuration;
+using Orleans.EventPipeline.Silo.Roles;
 using Orleans.EventPipeline.Streaming.Hosting;
 
 namespace Orleans.EventPipeline.Silo.Hosting;
@@ -9,7 +8,7 @@ namespace Orleans.EventPipeline.Silo.Hosting;
 /// <summary>Azure mode: Table storage for membership, grain state and checkpoints; Azure Event Hubs for the stream.</summary>
 internal static class AzureMode
 {
-    public static void UseAzureMode(this ISiloBuilder silo, PipelineOptions options)
+    public static void UseAzureMode(this ISiloBuilder silo, PipelineOptions options, AzureClients clients)
     {
         var azure = options.Azure;
         silo.Configure<ClusterOptions>(cluster =>
@@ -18,9 +17,9 @@ internal static class AzureMode
             cluster.ServiceId = options.ServiceId;
         });
         silo.ConfigureEndpoints(IPAddress.Parse(options.AdvertisedAddress), options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: false);
-        silo.UseAzureStorageClustering(table => table.TableServiceClient = CreateTableClient(azure));
-        silo.AddAzureTableGrainStorage(PipelineStorage.Tenants, table => table.TableServiceClient = CreateTableClient(azure));
-        silo.AddAzureTableGrainStorage("PubSubStore", table => table.TableServiceClient = CreateTableClient(azure));
+        silo.UseAzureStorageClustering(table => table.TableServiceClient = clients.Tables);
+        silo.AddAzureTableGrainStorage(PipelineStorage.Tenants, table => table.TableServiceClient = clients.Tables);
+        silo.AddAzureTableGrainStorage("PubSubStore", table => table.TableServiceClient = clients.Tables);
         silo.AddPipelineStreams(
             (eventHub, _) =>
             {
@@ -30,20 +29,18 @@ internal static class AzureMode
                 }
                 else
                 {
-                    eventHub.ConfigureEventHubConnection(azure.EventHubsNamespace, options.EventHubName, options.ConsumerGroup, new DefaultAzureCredential());
+                    eventHub.ConfigureEventHubConnection(azure.EventHubsNamespace, options.EventHubName, options.ConsumerGroup, clients.Credential);
                 }
             },
-            configurator => configurator.UseAzureTableCheckpointer(builder => builder.Configure(checkpoints =>
+            streams =>
             {
-                checkpoints.TableServiceClient = CreateTableClient(azure);
-                // Orleans' default; a crash replays at most a minute of events, which the archive dedupes.
-                checkpoints.PersistInterval = TimeSpan.FromMinutes(1);
-            })),
-            options.Processing.Enabled);
+                streams.UseAzureTableCheckpointer(builder => builder.Configure(checkpoints =>
+                {
+                    checkpoints.TableServiceClient = clients.Tables;
+                    // Orleans' default; a crash replays at most a minute of events, which the archive dedupes.
+                    checkpoints.PersistInterval = TimeSpan.FromMinutes(1);
+                }));
+                streams.UseReceiverRole(options);
+            });
     }
-
-    public static TableServiceClient CreateTableClient(AzureModeOptions azure) =>
-        azure.StorageConnectionString.Length > 0
-            ? new TableServiceClient(azure.StorageConnectionString)
-            : new TableServiceClient(new Uri(azure.TableServiceUri), new DefaultAzureCredential());
 }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Orleans.EventPipeline.EventHubsEmulator.Hosting;
 using Orleans.EventPipeline.Persistence.Sqlite.Hosting;
+using Orleans.EventPipeline.Silo.Roles;
 using Orleans.EventPipeline.Streaming.Hosting;
 
 namespace Orleans.EventPipeline.Silo.Hosting;
@@ -56,7 +57,10 @@ internal static class LocalMode
         silo.AddSqliteGrainStorage("PubSubStore", sqlite => sqlite.DatabasePath = database);
         silo.AddPipelineStreams(
             (eventHub, _) => eventHub.ConfigureEventHubConnection(eventHubsConnectionString, options.EventHubName, options.ConsumerGroup),
-            static configurator => configurator.UseGrainCheckpointer(),
-            options.Processing.Enabled);
+            streams =>
+            {
+                streams.UseGrainCheckpointer();
+                streams.UseReceiverRole(options);
+            });
     }
 }

@@ -1,3 +1,5 @@
+using Orleans.EventPipeline.Silo.Roles;
+
 namespace Orleans.EventPipeline.Silo.Hosting;
 
 /// <summary>Settings of one pipeline process, bound from the <c>Pipeline</c> configuration section.</summary>
@@ -7,6 +9,9 @@ public sealed class PipelineOptions
 
     /// <summary>Where state and the durable stream live: embedded on this machine, or in Azure.</summary>
     public PipelineMode Mode { get; set; } = PipelineMode.Local;
+
+    /// <summary>What this silo does in the cluster: everything, the HTTP API only, or the tenant grains and receivers.</summary>
+    public PipelineRole Role { get; set; } = PipelineRole.All;
 
     /// <summary>Address other silos reach this one at; loopback for a single node.</summary>
     public string AdvertisedAddress { get; set; } = "127.0.0.1";

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Orleans.EventPipeline.Silo.Roles;
 
 namespace Orleans.EventPipeline.Silo.Hosting;
 
@@ -15,6 +16,17 @@ internal sealed class PipelineOptionsValidator : IValidateOptions<PipelineOption
         else if (File.Exists(options.DataDirectory))
         {
             failures.Add($"Pipeline:DataDirectory '{options.DataDirectory}' is a file: point it at a directory (it is created when missing).");
+        }
+
+        if (!Enum.IsDefined(options.Role))
+        {
+            failures.Add($"Pipeline:Role '{options.Role}' is not a role: {RoleValues}.");
+        }
+        else if (options.Role != PipelineRole.All && options.Mode == PipelineMode.Local)
+        {
+            // Local mode keeps the stream log and grain state inside this one process, so no other
+            // silo could share them: a cluster of roles needs the shared stores of azure mode.
+            failures.Add($"Pipeline:Role is {options.Role.ToString().ToLowerInvariant()}, but local mode runs the whole pipeline in one process (embedded emulator, SQLite): use --Pipeline:Role=all, or --Pipeline:Mode=Azure for a cluster of gateway and processor silos.");
         }
 
         CheckId(failures, "ClusterId", options.ClusterId);
@@ -70,6 +82,9 @@ internal sealed class PipelineOptionsValidator : IValidateOptions<PipelineOption
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
+
+    /// <summary>The allowed values of <c>Pipeline:Role</c>, for the messages that refuse another.</summary>
+    public static readonly string RoleValues = "use all (the default: one process does everything), gateway (HTTP API only) or processor (tenant grains and stream receivers; HTTP health only)";
 
     private static void CheckPort(List<string> failures, string key, int port)
     {

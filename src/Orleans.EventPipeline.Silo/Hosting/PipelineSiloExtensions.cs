@@ -7,6 +7,7 @@ using Orleans.EventPipeline.Silo.Gateway;
 using Orleans.EventPipeline.Silo.Gateway.Memory;
 using Orleans.EventPipeline.Silo.Health;
 using Orleans.EventPipeline.Silo.Logging;
+using Orleans.EventPipeline.Silo.Roles;
 
 namespace Orleans.EventPipeline.Silo.Hosting;
 
@@ -36,6 +37,12 @@ public static class PipelineSiloExtensions
         builder.Logging.LeaveOutFalseAlarms();
 
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
+        var azureClients = options.Mode == PipelineMode.Azure ? new AzureClients(options) : null;
+        if (azureClients is not null)
+        {
+            builder.Services.AddSingleton(azureClients);
+        }
+
         var embeddedEventHubs = "";
         if (options.Mode == PipelineMode.Local)
         {
@@ -51,7 +58,7 @@ public static class PipelineSiloExtensions
             }
             else
             {
-                silo.UseAzureMode(options);
+                silo.UseAzureMode(options, azureClients!);
             }
 
             silo.AddTenantShardPlacement();
@@ -62,7 +69,8 @@ public static class PipelineSiloExtensions
         });
 
         builder.AddGateway();
-        builder.AddPipelineProcessing(options, dataDirectory);
+        var userGrainAssemblies = builder.AddPipelineProcessing(options, dataDirectory, azureClients);
+        builder.UseOrleans(silo => silo.UsePipelineRole(options, userGrainAssemblies));
         // Orleans stops its silo gracefully (deactivating grains, leaving the cluster, checkpointing
         // the stream receivers) within this budget on SIGTERM.
         builder.Services.Configure<HostOptions>(static host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
@@ -70,10 +78,19 @@ public static class PipelineSiloExtensions
         return builder;
     }
 
-    /// <summary>Maps every HTTP feature: ingest, tenant admin, health, dashboard (behind the admin key).</summary>
+    /// <summary>
+    /// Maps the HTTP features of the silo's role: health on every silo; ingest, tenant admin and the
+    /// dashboard (behind the admin key) on a gateway or an all-in-one silo. A processor answers 404 to those.
+    /// </summary>
     public static WebApplication MapPipeline(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        if (app.Services.GetRequiredService<IOptions<PipelineOptions>>().Value.Role == PipelineRole.Processor)
+        {
+            app.MapPipelineHealth();
+            return app;
+        }
+
         app.MapIngest();
         app.MapTenantAdmin();
         app.MapProcessingAdmin();
@@ -103,7 +120,12 @@ public static class PipelineSiloExtensions
         }
         catch (InvalidOperationException exception)
         {
-            throw new OptionsValidationException(Options.DefaultName, typeof(PipelineOptions), [exception.Message]);
+            // The binder names the key but not what it accepts; a role is chosen from a short list, so say it.
+            var role = section[nameof(PipelineOptions.Role)];
+            var failure = role is not null && !Enum.TryParse<PipelineRole>(role, ignoreCase: true, out _)
+                ? $"Pipeline:Role '{role}' is not a role: {PipelineOptionsValidator.RoleValues}."
+                : exception.Message;
+            throw new OptionsValidationException(Options.DefaultName, typeof(PipelineOptions), [failure]);
         }
     }
 }

@@ -1,7 +1,6 @@
-using Azure.Identity;
-using Azure.Storage.Blobs;
 using Orleans.EventPipeline.Grains.Processing;
 using Orleans.EventPipeline.Processing.Archive;
+using Orleans.EventPipeline.Silo.Roles;
 using Orleans.EventPipeline.Streams;
 
 namespace Orleans.EventPipeline.Silo.Hosting;
@@ -12,7 +11,8 @@ namespace Orleans.EventPipeline.Silo.Hosting;
 /// </summary>
 internal static class ProcessingExtensions
 {
-    public static WebApplicationBuilder AddPipelineProcessing(this WebApplicationBuilder builder, PipelineOptions options, string dataDirectory)
+    /// <summary>Adds the processing stages; returns users' grain assemblies, loaded.</summary>
+    public static IReadOnlyList<System.Reflection.Assembly> AddPipelineProcessing(this WebApplicationBuilder builder, PipelineOptions options, string dataDirectory, AzureClients? azureClients)
     {
         var archive = options.Archive;
         builder.Services.AddOptions<ProcessingGrainOptions>().Configure(grains =>
@@ -31,16 +31,13 @@ internal static class ProcessingExtensions
         }
         else
         {
-            var blobs = archive.BlobServiceUri.Length > 0
-                ? new BlobServiceClient(new Uri(archive.BlobServiceUri), new DefaultAzureCredential())
-                : new BlobServiceClient(options.Azure.StorageConnectionString);
-            builder.Services.AddSingleton<IArchiveStore>(new ProcessingBlobArchiveStore(blobs.GetBlobContainerClient(archive.Container)));
+            builder.Services.AddSingleton<IArchiveStore>(new ProcessingBlobArchiveStore(azureClients!.ArchiveBlobs.GetBlobContainerClient(archive.Container)));
         }
 
-        ProcessingGrainAssemblies.Add(builder.Services, options.GrainAssemblies);
+        var userGrainAssemblies = ProcessingGrainAssemblies.Add(builder.Services, options.GrainAssemblies);
         // In-cluster and not durable: the normalized and ordered streams are rebuilt from the durable raw
         // stream after a crash; the archive never reads them.
-        builder.UseOrleans(static silo => silo.AddMemoryStreams(PipelineStreams.DerivedProviderName));
-        return builder;
+        builder.UseOrleans(silo => silo.AddMemoryStreams(PipelineStreams.DerivedProviderName, streams => streams.UseReceiverRole(options)));
+        return userGrainAssemblies;
     }
 }

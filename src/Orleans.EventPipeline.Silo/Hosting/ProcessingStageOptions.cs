@@ -4,10 +4,9 @@ namespace Orleans.EventPipeline.Silo.Hosting;
 public sealed class ProcessingStageOptions
 {
     /// <summary>
-    /// Whether this cluster runs the processing stages (normalize, enrich, archive, dead-letter
-    /// counting) on the tenant streams. False makes an ingest-only cluster, for when consumers
-    /// outside Orleans read Event Hubs: the implicit subscriptions are not delivered to. Set it the
-    /// same on every silo, or the partitions a disabled silo owns go unprocessed.
+    /// Whether this silo runs stream receivers, and with them the processing stages (normalize, enrich,
+    /// archive, dead-letter counting) on the tenant streams. A silo with false is handed no partitions;
+    /// false on every silo makes an ingest-only cluster, for when consumers outside Orleans read Event Hubs.
     /// </summary>
     public bool Enabled { get; set; } = true;
 

@@ -16,6 +16,14 @@ namespace Orleans.EventPipeline.Streaming.Checkpointing;
 public sealed class CheckpointHolds(HubPartitions partitions) : ICheckpointHolds
 {
     private readonly Dictionary<object, Held> _holds = new(ReferenceEqualityComparer.Instance);
+    private volatile HashSet<string>? _readHere;
+
+    /// <summary>Records the partitions this silo's receivers read, as the queue balancer hands them out.</summary>
+    public void ReadHere(IEnumerable<string> partitionIds) => _readHere = new HashSet<string>(partitionIds, StringComparer.Ordinal);
+
+    /// <inheritdoc/>
+    public bool IsReadHere(StreamId streamId) =>
+        _readHere is not { } readHere || partitions.PartitionOf(streamId.GetKeyAsString()) is not { } partition || readHere.Contains(partition);
 
     /// <inheritdoc/>
     public void Hold(StreamId streamId, StreamSequenceToken token, object holder)

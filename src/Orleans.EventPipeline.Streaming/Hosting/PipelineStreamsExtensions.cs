@@ -45,19 +45,18 @@ public static class PipelineStreamsExtensions
     /// must still reach the subscribers.
     /// </summary>
     /// <param name="configureConnection">Sets the Event Hubs connection; runs when the silo starts, after services such as an in-process emulator are up.</param>
-    /// <param name="configureCheckpointer">Chooses where partition checkpoints are kept (grain storage locally, Azure Table in Azure).</param>
-    /// <param name="consume">
-    /// False makes an ingest-only silo: it produces to Event Hubs but starts no receivers, since
-    /// consumers outside Orleans read the hub. Receivers reading back what the silo just wrote cost
-    /// a third of the ingest throughput on 2 cores (peak about 500,000 vs 800,000 events/s, docs/PERFORMANCE.md).
+    /// <param name="configure">
+    /// The host's part, like the configurator of Orleans' <c>AddEventHubStreams</c>, applied after the
+    /// pipeline's own settings: where partition checkpoints are kept (grain storage locally, Azure Table
+    /// in Azure; required), and how partitions are balanced over silos and whether this silo reads any.
     /// </param>
     public static ISiloBuilder AddPipelineStreams(
         this ISiloBuilder silo,
         Action<EventHubOptions, IServiceProvider> configureConnection,
-        Action<ISiloEventHubStreamConfigurator> configureCheckpointer,
-        bool consume = true)
+        Action<ISiloEventHubStreamConfigurator> configure)
     {
         ArgumentNullException.ThrowIfNull(silo);
+        ArgumentNullException.ThrowIfNull(configure);
         silo.AddEventHubStreams(PipelineStreams.ProviderName, configurator =>
         {
             configurator.ConfigureEventHub(builder => builder.Configure<IServiceProvider>((options, services) => configureConnection(options, services)));
@@ -67,16 +66,12 @@ public static class PipelineStreamsExtensions
             // PostConfigure: whatever else configures the pulling agent, no message is given up on.
             configurator.ConfigurePullingAgent(static builder => builder.PostConfigure(static agent => agent.MaxEventDeliveryTime = MaxEventDeliveryTime));
             configurator.ConfigurePartitionReceiver(static builder => builder.Configure(static options => options.StartFromNow = false));
-            configureCheckpointer(configurator);
             configurator.ConfigureCacheEviction(static builder => builder.Configure(static eviction =>
             {
                 eviction.DataMinTimeInCache = CacheMinTime;
                 eviction.DataMaxAgeInCache = CacheMaxRelativeAge;
             }));
-            if (!consume)
-            {
-                configurator.ConfigureLifecycle(static builder => builder.Configure(static lifecycle => lifecycle.StartupState = StreamLifecycleOptions.RunState.AgentsStopped));
-            }
+            configure(configurator);
         });
         silo.AddCheckpointHolds(PipelineStreams.ProviderName);
         return silo;

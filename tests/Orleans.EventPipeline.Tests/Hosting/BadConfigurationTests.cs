@@ -12,6 +12,10 @@ public sealed class BadConfigurationTests
     [InlineData("--Pipeline:ServiceId= ", "Pipeline:ServiceId is empty")]
     [InlineData("--Pipeline:Local:RetentionBytesPerPartition=1000", "Pipeline:Local:RetentionBytesPerPartition is 1000")]
     [InlineData("--Pipeline:Local:RetentionPeriod=00:00:00", "Pipeline:Local:RetentionPeriod is 00:00:00")]
+    [InlineData("--Pipeline:Role=worker", "Pipeline:Role 'worker' is not a role: use all (the default: one process does everything), gateway (HTTP API only) or processor")]
+    [InlineData("--Pipeline:Role=7", "Pipeline:Role '7' is not a role")]
+    [InlineData("--Pipeline:Role=gateway", "Pipeline:Role is gateway, but local mode runs the whole pipeline in one process")]
+    [InlineData("--Pipeline:Role=processor", "--Pipeline:Mode=Azure for a cluster of gateway and processor silos")]
     public async Task Start_BadSetting_ExitsNonZeroNamingTheSetting(string argument, string expected)
     {
         using var data = new TempDirectory();

@@ -1,6 +1,3 @@
-using System.Net;
-using System.Text;
-using System.Text.Json;
 using Orleans.EventPipeline.Tests.Hosting;
 using Orleans.EventPipeline.Tests.Support;
 using Xunit.Abstractions;
@@ -35,7 +32,7 @@ public sealed class KillWithIdempotencyKeysTests(ITestOutputHelper output) : IDi
                 var key = await api.CreateTenantAsync(tenant);
                 for (var p = 0; p < PostersPerTenant; p++)
                 {
-                    var poster = new KeyedPoster(tenant, key, $"p{p}", api);
+                    var poster = new KeyedPoster(tenant, key, $"p{p}", api, EventsPerPost);
                     posters.Add(poster);
                     running.Add(poster.RunAsync(stop.Token));
                 }
@@ -90,82 +87,4 @@ public sealed class KillWithIdempotencyKeysTests(ITestOutputHelper output) : IDi
 
     private static int CountRepeats(SiloProcess silo) =>
         silo.Output.Split('\n').Count(static line => line.Contains("a retry of events already archived or dead-lettered", StringComparison.Ordinal));
-
-    /// <summary>Posts numbered batches, each under its own Idempotency-Key and retried with it until a 200.</summary>
-    private sealed class KeyedPoster(string tenant, string apiKey, string name, PipelineApi api)
-    {
-        private readonly List<string> _acked = [];
-        private volatile PipelineApi _api = api;
-        private int _ackedBatches;
-        private int _failures;
-
-        public string Tenant => tenant;
-
-        public int AckedBatches => Volatile.Read(ref _ackedBatches);
-
-        public int Failures => Volatile.Read(ref _failures);
-
-        public IReadOnlyList<string> AckedEventIds
-        {
-            get
-            {
-                lock (_acked)
-                {
-                    return [.. _acked];
-                }
-            }
-        }
-
-        public void Switch(PipelineApi next) => _api = next;
-
-        public async Task RunAsync(CancellationToken stop)
-        {
-            for (var post = 0; !stop.IsCancellationRequested; post++)
-            {
-                var body = Encoding.UTF8.GetBytes(string.Join('\n', Enumerable.Range(0, EventsPerPost)
-                    .Select(i => $$"""{"message":"{{tenant}} {{name}} post {{post}} event {{i}}","n":{{i}}}""")));
-                var idempotencyKey = $"{name}-{post}";
-                // Once sent, a batch is retried until acknowledged, also after stop: its first attempt may be stored.
-                for (var attempt = 0; attempt < 600; attempt++)
-                {
-                    if (await TryPostAsync(body, idempotencyKey))
-                    {
-                        break;
-                    }
-
-                    Interlocked.Increment(ref _failures);
-                    await Task.Delay(TimeSpan.FromMilliseconds(100), CancellationToken.None);
-                }
-            }
-        }
-
-        private async Task<bool> TryPostAsync(byte[] body, string idempotencyKey)
-        {
-            try
-            {
-                using var response = await _api.PostAsync(apiKey, body, "application/x-ndjson", idempotencyKey: idempotencyKey);
-                if (response.StatusCode != HttpStatusCode.OK)
-                {
-                    return false;
-                }
-
-                using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(CancellationToken.None));
-                var batch = json.RootElement.GetProperty("batchId").GetString();
-                lock (_acked)
-                {
-                    for (var i = 0; i < EventsPerPost; i++)
-                    {
-                        _acked.Add($"{batch}:{i}");
-                    }
-                }
-
-                Interlocked.Increment(ref _ackedBatches);
-                return true;
-            }
-            catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or InvalidOperationException or ObjectDisposedException)
-            {
-                return false;
-            }
-        }
-    }
 }

@@ -1,0 +1,260 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Azure.Storage.Blobs;
+using Orleans.EventPipeline.EventHubsEmulator.Hosting;
+using Orleans.EventPipeline.Processing.Archive;
+using Orleans.EventPipeline.Streams;
+using Orleans.EventPipeline.Tests.Support;
+using Orleans.Providers.Streams.Common;
+using Orleans.Runtime;
+using Xunit.Abstractions;
+
+namespace Orleans.EventPipeline.Tests.Hosting;
+
+/// <summary>
+/// A cluster of roles as separate processes in azure mode (Azurite for clustering, grain state,
+/// checkpoints and the archive; the standalone emulator as Event Hubs): one gateway silo and two
+/// processor silos.
+/// </summary>
+public sealed partial class ClusterRolesTests(ITestOutputHelper output) : IDisposable
+{
+    private const string Key = "Y2x1c3Rlci1yb2xlcy10ZXN0LWtleS0wMTIzNDU2Nzg=";
+    private const int Partitions = 4;
+    private const int EventsPerPost = 20;
+    private const int PostersPerTenant = 2;
+    private static readonly string[] Tenants = ["role-a", "role-b", "role-c", "role-d"];
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
+    private const string MovedToReader = "its partition is read by another silo now";
+    private readonly TempDirectory _data = new();
+
+    /// <summary>
+    /// One scenario, to start the processes once: the gateway alone refuses with 503; two processors join
+    /// and it recovers; then each silo is killed with SIGKILL and restarted while tenants post.
+    /// </summary>
+    [Fact]
+    public async Task GatewayAndTwoProcessors_503WithoutProcessor_EachKilledAndRestarted_EveryAcknowledgedEventArchivedOnce_NothingPlacedOnTheGateway()
+    {
+        var started = DateTimeOffset.UtcNow;
+        await using var azurite = await AzuriteProcess.StartAsync(Path.Combine(_data.Path, "azurite"));
+        await using var eventHubs = await StartEventHubsAsync(Path.Combine(_data.Path, "eventhubs"));
+        var gateway = StartSilo("gateway", azurite, eventHubs, "gateway-1");
+        SiloProcess? first = null;
+        SiloProcess? second = null;
+        var api = new PipelineApi(gateway.BaseAddress);
+        var posters = new List<KeyedPoster>();
+        using var stop = new CancellationTokenSource();
+        var running = new List<Task>();
+        try
+        {
+            await gateway.WaitForReadyAsync(StartTimeout);
+            await AssertRefusedWithoutProcessorAsync(gateway, api);
+
+            // Processors join: the gateway serves again by itself, and the partitions are split between them.
+            first = StartSilo("processor", azurite, eventHubs, "processor-1");
+            second = StartSilo("processor", azurite, eventHubs, "processor-2");
+            await Task.WhenAll(first.WaitForReadyAsync(StartTimeout), second.WaitForReadyAsync(StartTimeout));
+            await AssertServedAgainAsync(gateway, api, first);
+            await Poll.UntilAsync(() => Share(first) == 2 && Share(second) == 2, StartTimeout, () => $"partitions split 2/2, saw {Share(first)}/{Share(second)}");
+            foreach (var tenant in Tenants)
+            {
+                var key = await api.CreateTenantAsync(tenant);
+                for (var p = 0; p < PostersPerTenant; p++)
+                {
+                    var poster = new KeyedPoster(tenant, key, $"p{p}", api, EventsPerPost);
+                    posters.Add(poster);
+                    running.Add(poster.RunAsync(stop.Token));
+                }
+            }
+
+            await AcknowledgedMoreAsync(posters, "before the first kill");
+
+            // A processor dies: its partitions move to the survivor once the cluster declares it dead.
+            var clock = Stopwatch.StartNew();
+            await first.KillAsync();
+            await Poll.UntilAsync(() => Share(second) == Partitions, TimeSpan.FromSeconds(90), () => $"the survivor to read all {Partitions} partitions, it reads {Share(second)}");
+            output.WriteLine($"partitions moved to the surviving processor {clock.Elapsed.TotalSeconds:F1} s after kill -9");
+            await AcknowledgedMoreAsync(posters, "with one processor");
+
+            // It comes back (a new process, as an orchestrator restarts it): the partitions are shared again.
+            await first.DisposeAsync();
+            first = StartSilo("processor", azurite, eventHubs, "processor-1b");
+            await first.WaitForReadyAsync(StartTimeout);
+            clock.Restart();
+            await Poll.UntilAsync(() => Share(first) == 2 && Share(second) == 2, TimeSpan.FromSeconds(60), () => $"partitions split 2/2 again, saw {Share(first)}/{Share(second)}");
+            output.WriteLine($"partitions shared again {clock.Elapsed.TotalSeconds:F1} s after the restarted processor was ready");
+            await AcknowledgedMoreAsync(posters, "after the processor restarted");
+            // The survivor's processor grains of the partitions it gave back follow them to their new reader.
+            Assert.Contains(MovedToReader, second.Output, StringComparison.Ordinal);
+
+            // The gateway dies: clients retry against its replacement.
+            await AssertNothingPlacedOnGatewayAsync(gateway);
+            await gateway.KillAsync();
+            await gateway.DisposeAsync();
+            gateway = StartSilo("gateway", azurite, eventHubs, "gateway-2");
+            await gateway.WaitForReadyAsync(StartTimeout);
+            var replacement = new PipelineApi(gateway.BaseAddress);
+            posters.ForEach(p => p.Switch(replacement));
+            api.Dispose();
+            api = replacement;
+            await AcknowledgedMoreAsync(posters, "after the gateway restarted");
+            await stop.CancelAsync();
+            await Task.WhenAll(running);
+
+            var receivers = await AssertNothingPlacedOnGatewayAsync(gateway);
+            Assert.Equal([0, 2, 2], receivers.Order());
+            var store = await BlobArchiveStore.CreateAsync(new BlobContainerClient(azurite.ConnectionString, "archive"), CancellationToken.None);
+            foreach (var tenant in Tenants)
+            {
+                var expected = posters.Where(p => p.Tenant == tenant).SelectMany(static p => p.AckedEventIds).ToHashSet(StringComparer.Ordinal);
+                var archived = new List<string>();
+                await Poll.UntilAsync(
+                    () =>
+                    {
+                        archived = ReadArchive(store, tenant, started).GetAwaiter().GetResult();
+                        return expected.IsSubsetOf(archived);
+                    },
+                    TimeSpan.FromSeconds(90),
+                    () => $"{tenant}: {expected.Count - expected.Intersect(archived).Count()} of {expected.Count} acknowledged events not archived");
+                var duplicates = archived.GroupBy(static id => id, StringComparer.Ordinal).Count(static g => g.Count() > 1);
+                output.WriteLine($"{tenant}: {expected.Count} acknowledged, {archived.Count} archived, {duplicates} archived twice");
+
+                Assert.Equal(0, duplicates);
+                // Under its own tenant only, and nothing but acknowledged events: every batch was retried until its 200.
+                Assert.Empty(archived.Except(expected, StringComparer.Ordinal));
+            }
+
+            output.WriteLine($"requests answered other than 200 and retried: {posters.Sum(static p => p.Failures)}");
+            Assert.True(posters.Sum(static p => p.Failures) > 0, "no request ever failed: the kills did not interrupt the load");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            api.Dispose();
+            await gateway.DisposeAsync();
+            if (first is not null)
+            {
+                await first.DisposeAsync();
+            }
+
+            if (second is not null)
+            {
+                await second.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>No processor yet: ingest and admin answer 503 + Retry-After (never 200), readiness says why.</summary>
+    private static async Task AssertRefusedWithoutProcessorAsync(SiloProcess gateway, PipelineApi api)
+    {
+        using var http = new HttpClient { BaseAddress = gateway.BaseAddress };
+        using var ingest = await api.PostAsync("any-key", Encoding.UTF8.GetBytes("{\"n\":1}"), "application/x-ndjson");
+        using var admin = await api.PutTenantAsync("waiting", new { displayName = "waiting" });
+        var readiness = await http.GetStringAsync(new Uri("/readyz", UriKind.Relative));
+
+        foreach (var refused in new[] { ingest, admin })
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+            Assert.NotNull(refused.Headers.RetryAfter?.Delta);
+            using var problem = JsonDocument.Parse(await refused.Content.ReadAsStringAsync());
+            Assert.Equal("no_processor", problem.RootElement.GetProperty("error").GetString());
+        }
+
+        Assert.Contains("no processor silo active", readiness, StringComparison.Ordinal);
+    }
+
+    /// <summary>Once a processor is active the gateway serves again by itself; a processor serves health only.</summary>
+    private static async Task AssertServedAgainAsync(SiloProcess gateway, PipelineApi api, SiloProcess processor)
+    {
+        HttpStatusCode status = default;
+        await Poll.UntilAsync(
+            () =>
+            {
+                using var put = api.PutTenantAsync("waiting", new { displayName = "waiting" }).GetAwaiter().GetResult();
+                status = put.StatusCode;
+                Assert.True(status is HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable, $"answered {status}");
+                return status == HttpStatusCode.OK;
+            },
+            TimeSpan.FromSeconds(60),
+            () => $"the gateway to accept admin calls again, last {status}");
+        var key = await api.CreateTenantAsync("waiting");
+        using var stored = await api.PostAsync(key, Encoding.UTF8.GetBytes("{\"n\":2}"), "application/x-ndjson");
+        using var http = new HttpClient { BaseAddress = gateway.BaseAddress };
+        using var processorHttp = new HttpClient { BaseAddress = processor.BaseAddress };
+        using var ingestOnProcessor = await processorHttp.PostAsync(new Uri("/v1/events", UriKind.Relative), new StringContent("{}"));
+
+        Assert.Equal(HttpStatusCode.OK, stored.StatusCode);
+        Assert.DoesNotContain("no processor silo active", await http.GetStringAsync(new Uri("/readyz", UriKind.Relative)), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, ingestOnProcessor.StatusCode);
+    }
+
+    public void Dispose() => _data.Dispose();
+
+    /// <summary>How many of the hub's partitions the silo reads now, from the balancer's last log line about it.</summary>
+    private static int Share(SiloProcess silo) =>
+        ShareLine().Matches(silo.Output).LastOrDefault() is { } last ? int.Parse(last.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : -1;
+
+    [GeneratedRegex($"Stream provider {PipelineStreams.ProviderName}: this silo reads (\\d+) of \\d+ queues")]
+    private static partial Regex ShareLine();
+
+    /// <summary>
+    /// Asks the management grain (through the gateway silo's Orleans gateway) which grain types each silo
+    /// hosts: none of the pipeline's on the gateway, told apart by its silo name; returns every silo's
+    /// number of running Event Hubs receivers.
+    /// </summary>
+    private async Task<int[]> AssertNothingPlacedOnGatewayAsync(SiloProcess gateway)
+    {
+        await using var client = await SiloClient.ConnectAsync(gateway);
+        var management = client.Client.GetGrain<IManagementGrain>(0);
+        var hosts = await management.GetDetailedHosts(onlyActive: true);
+        var gatewaySilo = Assert.Single(hosts, static h => h.SiloName.StartsWith("gateway-", StringComparison.Ordinal)).SiloAddress;
+        var processors = hosts.Where(static h => h.SiloName.StartsWith("processor-", StringComparison.Ordinal)).Select(static h => h.SiloAddress).ToArray();
+        var onGateway = await management.GetSimpleGrainStatistics([gatewaySilo]);
+        var onProcessors = await management.GetSimpleGrainStatistics(processors);
+        output.WriteLine($"grain types on the gateway: {string.Join(", ", onGateway.Select(static s => $"{s.GrainType} ×{s.ActivationCount}"))}");
+
+        Assert.DoesNotContain(onGateway, static s => s.GrainType.Contains("EventPipeline", StringComparison.Ordinal) || s.GrainType.Contains("MemoryStreamQueue", StringComparison.Ordinal));
+        // The same question finds them where they are, so an empty answer above is not a blind one.
+        Assert.Contains(onProcessors, static s => s.GrainType.Contains("TenantStreamProcessorGrain", StringComparison.Ordinal));
+        Assert.Contains(onProcessors, static s => s.GrainType.Contains("TenantIngestGrain", StringComparison.Ordinal));
+        var receivers = await management.SendControlCommandToProvider<PersistentStreamProvider>(
+            PipelineStreams.ProviderName, (int)PersistentStreamProviderCommand.GetNumberRunningAgents);
+        return receivers.Select(static r => (int)r!).ToArray();
+    }
+
+    private static async Task AcknowledgedMoreAsync(List<KeyedPoster> posters, string phase)
+    {
+        var before = posters.Sum(static p => p.AckedBatches);
+        await Poll.UntilAsync(() => posters.Sum(static p => p.AckedBatches) >= before + 16, TimeSpan.FromSeconds(120), () => $"16 more batches acknowledged {phase}");
+    }
+
+    private static async Task<List<string>> ReadArchive(IArchiveStore store, string tenant, DateTimeOffset started)
+    {
+        var events = await ArchiveCatalog.ReadRangeAsync(store, tenant, started.AddHours(-1), DateTimeOffset.UtcNow.AddHours(1), CancellationToken.None);
+        return events.Select(static e => e.EventId).ToList();
+    }
+
+    private SiloProcess StartSilo(string role, AzuriteProcess azurite, EventHubsEmulatorServer eventHubs, string name) => SiloProcess.Start(
+        Path.Combine(_data.Path, name),
+        "--Pipeline:Mode=Azure",
+        $"--Pipeline:Role={role}",
+        "--Pipeline:AdvertisedAddress=127.0.0.1",
+        $"--Pipeline:Azure:StorageConnectionString={azurite.ConnectionString}",
+        $"--Pipeline:Azure:EventHubsConnectionString={eventHubs.ConnectionString()}",
+        "--Pipeline:Archive:MaxAge=00:00:02",
+        "--Pipeline:Archive:FlushCheckInterval=00:00:00.200",
+        "--Pipeline:Gateway:DurableWriteTimeout=00:00:20");
+
+    private static async Task<EventHubsEmulatorServer> StartEventHubsAsync(string dataDirectory)
+    {
+        var options = new EmulatorOptions { Port = 0, DataDirectory = dataDirectory };
+        options.Hubs["events"] = new EventHubDefinition { PartitionCount = Partitions };
+        options.SharedAccessKeys["RootManageSharedAccessKey"] = Key;
+        var server = new EventHubsEmulatorServer(options);
+        await server.StartAsync();
+        return server;
+    }
+}
