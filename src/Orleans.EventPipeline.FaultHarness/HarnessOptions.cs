@@ -32,6 +32,9 @@ public sealed record HarnessOptions
     /// <summary>Average pause between one fault's recovery and the next fault.</summary>
     public TimeSpan FaultInterval { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>Faults to inject even if the duration has passed (the load goes on meanwhile); 0: stop at the duration.</summary>
+    public int MinimumFaults { get; init; }
+
     /// <summary>How long every tenant may go without an ACK after a fault is lifted before the run fails.</summary>
     public TimeSpan RecoveryTimeout { get; init; } = TimeSpan.FromSeconds(120);
 
@@ -44,6 +47,6 @@ public sealed record HarnessOptions
     /// <summary>Size of the emulator's tmpfs data disk; must hold the run's events (about 200 bytes each) with room to spare.</summary>
     public int DiskMegabytes { get; init; } = 1_024;
 
-    /// <summary>Where logs and data go; a fresh temporary directory when null. Kept after the run when set, or when the run fails.</summary>
+    /// <summary>Where the processes' logs and Azurite's data go, left for reading after the run; a new directory under the temp path when null.</summary>
     public string? WorkDirectory { get; init; }
 }

@@ -16,6 +16,7 @@ var silos = new Option<int>("--silos") { Description = "Silo processes.", Defaul
 var partitions = new Option<int>("--partitions") { Description = "Event Hubs partitions.", DefaultValueFactory = _ => defaults.Partitions };
 var faults = new Option<FaultKind[]>("--faults") { Description = "Faults to choose from (default: all): " + string.Join(", ", Enum.GetNames<FaultKind>()), AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [.. defaults.Faults] };
 var interval = new Option<TimeSpan>("--fault-interval") { Description = "Average pause between a recovery and the next fault.", DefaultValueFactory = _ => defaults.FaultInterval };
+var minimum = new Option<int>("--min-faults") { Description = "Faults to inject even past the duration (the load goes on meanwhile).", DefaultValueFactory = _ => defaults.MinimumFaults };
 var recovery = new Option<TimeSpan>("--recovery-timeout") { Description = "How long every tenant may go without an ACK after a fault is lifted.", DefaultValueFactory = _ => defaults.RecoveryTimeout };
 var drain = new Option<TimeSpan>("--drain-timeout") { Description = "How long the archive may take to catch up after the load.", DefaultValueFactory = _ => defaults.DrainTimeout };
 var hostile = new Option<TimeSpan>("--hostile-pace") { Description = "Pause between rounds of bad input to each endpoint (00:00:00: none).", DefaultValueFactory = _ => defaults.HostilePace };
@@ -24,7 +25,7 @@ var work = new Option<string?>("--work-dir") { Description = "Where logs and dat
 
 var command = new RootCommand("Runs the pipeline as real processes on loopback, posts with idempotency keys while injecting seeded faults, and checks that every acknowledged event is archived exactly once.")
 {
-    seed, duration, tenants, lanes, batch, rate, badLine, silos, partitions, faults, interval, recovery, drain, hostile, disk, work,
+    seed, duration, tenants, lanes, batch, rate, badLine, silos, partitions, faults, interval, minimum, recovery, drain, hostile, disk, work,
 };
 command.SetAction(async (parse, cancellationToken) =>
 {
@@ -41,6 +42,7 @@ command.SetAction(async (parse, cancellationToken) =>
         Partitions = parse.GetValue(partitions),
         Faults = parse.GetValue(faults)!,
         FaultInterval = parse.GetValue(interval),
+        MinimumFaults = parse.GetValue(minimum),
         RecoveryTimeout = parse.GetValue(recovery),
         DrainTimeout = parse.GetValue(drain),
         HostilePace = parse.GetValue(hostile),

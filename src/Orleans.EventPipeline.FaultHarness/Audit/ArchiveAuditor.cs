@@ -11,7 +11,7 @@ namespace Orleans.EventPipeline.FaultHarness.Audit;
 /// Reads each tenant's archive with the pipeline's own reader (the Blob store and <see cref="ArchiveCatalog"/>)
 /// and its dead letters through the admin API, and compares both with the <see cref="AckLedger"/>.
 /// </summary>
-public sealed class ArchiveAuditor(IArchiveStore store, HttpClient admin, Uri silo, AckLedger ledger, DateTimeOffset runStart, TimeProvider time)
+internal sealed class ArchiveAuditor(IArchiveStore store, HttpClient admin, Uri silo, AckLedger ledger, DateTimeOffset runStart, TimeProvider time)
 {
     // The events carry no time of their own, so they are archived at their ingest time, inside the run.
     private static readonly TimeSpan Margin = TimeSpan.FromHours(1);

@@ -1,5 +1,6 @@
 using Orleans.EventPipeline.FaultHarness.Load;
 using Orleans.EventPipeline.FaultHarness.Topology;
+using Orleans.EventPipeline.Testing;
 
 namespace Orleans.EventPipeline.FaultHarness.Faults;
 
@@ -10,14 +11,15 @@ namespace Orleans.EventPipeline.FaultHarness.Faults;
 /// seed shuffles, so even a short run tries each kind. The same seed gives the same faults in the same order (their exact
 /// instants follow the load, which the machine paces).
 /// </summary>
-public sealed class FaultInjector(
+internal sealed class FaultInjector(
     Random random,
     IReadOnlyList<FaultKind> kinds,
     TimeSpan interval,
+    int minimumFaults,
     TimeSpan recoveryTimeout,
     IReadOnlyList<SiloNode> silos,
     EmulatorNode emulator,
-    DataDisk disk,
+    TmpfsMount? disk,
     LoadCounters counters,
     IReadOnlyCollection<string> tenants,
     TimeProvider time)
@@ -35,11 +37,12 @@ public sealed class FaultInjector(
             return;
         }
 
-        while (!stop.IsCancellationRequested)
+        // Past the stop, only to reach the minimum: a slow machine still tries every kind a short run asks for.
+        while (!stop.IsCancellationRequested || _faults.Count < minimumFaults)
         {
             // Between half and one and a half intervals, so faults do not beat in step with batch flushes.
             var pause = TimeSpan.FromMilliseconds(interval.TotalMilliseconds * (0.5 + random.NextDouble()));
-            if (!await DelayAsync(pause, stop))
+            if (!await DelayAsync(pause, _faults.Count < minimumFaults ? CancellationToken.None : stop))
             {
                 return;
             }
@@ -101,7 +104,7 @@ public sealed class FaultInjector(
                 await Task.Delay(outage, time);
                 return (emulator.Process.Name, time.GetElapsedTime(begin), () => Lifted(emulator.Process.Resume));
             case FaultKind.DiskFull:
-                disk.Fill();
+                disk!.Fill();
                 await Task.Delay(outage, time);
                 return ("emulator disk", time.GetElapsedTime(begin), () => Lifted(disk.Free));
             default:

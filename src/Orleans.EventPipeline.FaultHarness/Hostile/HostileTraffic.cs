@@ -12,7 +12,7 @@ namespace Orleans.EventPipeline.FaultHarness.Hostile;
 /// tallied; a 5xx other than 503 is a failure of the run. Ingest goes to a tenant of its own so the audit
 /// of the load tenants is untouched.
 /// </summary>
-public sealed class HostileTraffic(Random random, HttpClient http, Func<Uri> gateway, string adminKey, string hostileTenantKey, int emulatorPort, TimeProvider time)
+internal sealed class HostileTraffic(Random random, HttpClient http, Func<Uri> gateway, string adminKey, string hostileTenantKey, int emulatorPort, TimeProvider time)
 {
     private readonly byte[] _junk = new byte[64 * 1024];
 

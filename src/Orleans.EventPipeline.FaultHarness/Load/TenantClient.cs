@@ -12,7 +12,7 @@ namespace Orleans.EventPipeline.FaultHarness.Load;
 /// <see cref="LoadSettings.BadLineEvery"/>-th batch carries one line that is not JSON, which the gateway
 /// must reject alone and keep in the tenant's dead letters.
 /// </summary>
-public sealed class TenantClient(string tenant, string apiKey, Func<Uri> gateway, HttpClient http, LoadSettings settings, AckLedger ledger, LoadCounters counters, TimeProvider time)
+internal sealed class TenantClient(string tenant, string apiKey, Func<Uri> gateway, HttpClient http, LoadSettings settings, AckLedger ledger, LoadCounters counters, TimeProvider time)
 {
     private static readonly MediaTypeHeaderValue NdJson = new("application/x-ndjson");
 

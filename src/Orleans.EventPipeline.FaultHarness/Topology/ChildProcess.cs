@@ -8,7 +8,7 @@ namespace Orleans.EventPipeline.FaultHarness.Topology;
 /// a log file in the work directory (appended across restarts), so a failed run can be read afterwards.
 /// Faults are the kernel's signals: SIGKILL for a crash, SIGSTOP/SIGCONT for a stall.
 /// </summary>
-public sealed partial class ChildProcess : IAsyncDisposable
+internal sealed partial class ChildProcess : IAsyncDisposable
 {
     private const int SigKill = 9;
     private const int SigCont = 18;

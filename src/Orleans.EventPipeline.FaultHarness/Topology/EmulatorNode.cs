@@ -6,9 +6,9 @@ namespace Orleans.EventPipeline.FaultHarness.Topology;
 
 /// <summary>
 /// The standalone Event Hubs emulator (Orleans.EventPipeline.EventHubsEmulator.Host) as the cluster's
-/// Event Hubs, its log on <see cref="DataDisk"/> so the harness can fill that disk under it.
+/// Event Hubs, its log on a tmpfs of its own so the harness can fill that disk under it.
 /// </summary>
-public sealed class EmulatorNode : IAsyncDisposable
+internal sealed class EmulatorNode : IAsyncDisposable
 {
     public const string HubName = "events";
     private const string KeyName = "RootManageSharedAccessKey";

@@ -8,14 +8,14 @@ namespace Orleans.EventPipeline.FaultHarness.Topology;
 /// One silo process in azure mode: Azurite for clustering, grain state, checkpoints and the archive,
 /// the emulator as Event Hubs. Its ports stay the same across restarts, as a pod's would.
 /// </summary>
-public sealed class SiloNode : IAsyncDisposable
+internal sealed class SiloNode : IAsyncDisposable
 {
     /// <summary>Admin key of every silo the harness starts.</summary>
     public const string AdminKey = "fault-harness-admin-key-0123456789";
 
     private readonly HttpClient _probe;
 
-    private SiloNode(string name, RepositoryLayout layout, string workDirectory, AzuriteNode azurite, EmulatorNode emulator, IReadOnlyList<string> extraArguments)
+    private SiloNode(string name, RepositoryLayout layout, string workDirectory, string storageConnectionString, EmulatorNode emulator, IReadOnlyList<string> extraArguments)
     {
         var ports = LoopbackPorts.Free(3);
         Url = new Uri($"http://127.0.0.1:{ports[0]}");
@@ -32,7 +32,7 @@ public sealed class SiloNode : IAsyncDisposable
             "--Pipeline:Mode=Azure",
             "--Pipeline:ClusterId=fault-harness",
             "--Pipeline:ServiceId=fault-harness",
-            $"--Pipeline:Azure:StorageConnectionString={azurite.ConnectionString}",
+            $"--Pipeline:Azure:StorageConnectionString={storageConnectionString}",
             $"--Pipeline:Azure:EventHubsConnectionString={emulator.ConnectionString}",
             $"--Pipeline:AdminApiKey={AdminKey}",
             "--Logging:LogLevel:Default=Warning",
@@ -53,9 +53,9 @@ public sealed class SiloNode : IAsyncDisposable
 
     public Uri Url { get; }
 
-    public static async Task<SiloNode> StartAsync(string name, RepositoryLayout layout, string workDirectory, AzuriteNode azurite, EmulatorNode emulator, IReadOnlyList<string> extraArguments, CancellationToken cancellationToken)
+    public static async Task<SiloNode> StartAsync(string name, RepositoryLayout layout, string workDirectory, string storageConnectionString, EmulatorNode emulator, IReadOnlyList<string> extraArguments, CancellationToken cancellationToken)
     {
-        var node = new SiloNode(name, layout, workDirectory, azurite, emulator, extraArguments);
+        var node = new SiloNode(name, layout, workDirectory, storageConnectionString, emulator, extraArguments);
         await node.RestartAsync(cancellationToken);
         return node;
     }

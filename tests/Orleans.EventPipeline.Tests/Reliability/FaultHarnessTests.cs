@@ -21,6 +21,7 @@ public sealed class FaultHarnessTests(ITestOutputHelper output)
             Seed = 20261130,
             Duration = TimeSpan.FromSeconds(60),
             FaultInterval = TimeSpan.FromSeconds(3),
+            MinimumFaults = Enum.GetValues<FaultKind>().Length,
             EventsPerSecond = 1_000,
             DiskMegabytes = 256,
             WorkDirectory = work.Path,
