@@ -46,6 +46,18 @@ public sealed record TenantLimits(
         return problems;
     }
 
+    /// <summary>
+    /// These limits moved into their bounds: above the maximum (or +∞) becomes the maximum, below the minimum
+    /// the minimum, NaN the default. For settings stored before the bounds were checked, which no answer could
+    /// write back as JSON and whose token bucket overflowed.
+    /// </summary>
+    public TenantLimits Repaired() => new(
+        Repair(EventsPerSecond, MinRate, MaxEventsPerSecond, Default.EventsPerSecond),
+        Repair(BytesPerSecond, MinRate, MaxBytesPerSecond, Default.BytesPerSecond),
+        Repair(BurstSeconds, MinBurstSeconds, MaxBurstSeconds, Default.BurstSeconds));
+
+    private static double Repair(double value, double min, double max, double fallback) => double.IsNaN(value) ? fallback : Math.Clamp(value, min, max);
+
     // Written as !(in range) so that NaN, which compares false to everything, fails too.
     private static void CheckRange(List<string> problems, string name, double value, double min, double max)
     {

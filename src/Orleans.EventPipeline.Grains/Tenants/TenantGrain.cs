@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Orleans.EventPipeline.Grains.Ingest;
 using Orleans.EventPipeline.Ingest;
 using Orleans.EventPipeline.Streams;
@@ -7,10 +8,23 @@ using Orleans.Runtime;
 namespace Orleans.EventPipeline.Grains.Tenants;
 
 /// <summary>Holds one tenant's profile and API keys in the <see cref="PipelineStorage.Tenants"/> store.</summary>
-public sealed class TenantGrain(
+public sealed partial class TenantGrain(
     [PersistentState("tenant", PipelineStorage.Tenants)] IPersistentState<TenantState> state,
-    TimeProvider timeProvider) : Grain, ITenantGrain
+    TimeProvider timeProvider,
+    ILogger<TenantGrain> logger) : Grain, ITenantGrain
 {
+    /// <summary>Settings stored before their bounds were checked (e.g. 1e400 events/s) are moved into them, once, so the tenant can be read and served again.</summary>
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (state.RecordExists && state.State.Settings is { } settings && settings.Limits.Validate() is { Count: > 0 } problems)
+        {
+            var repaired = settings.Limits.Repaired();
+            LogLimitsRepaired(this.GetPrimaryKeyString(), string.Join(" ", problems), repaired);
+            state.State.Settings = settings with { Limits = repaired };
+            await state.WriteStateAsync(cancellationToken);
+        }
+    }
+
     public Task<TenantProfile> GetProfileAsync() => Task.FromResult(ToProfile());
 
     public async Task<TenantProfile> ConfigureAsync(TenantSettings settings)
@@ -97,4 +111,7 @@ public sealed class TenantGrain(
     {
         ApiKeys = state.State.ApiKeys.ConvertAll(static k => new ApiKeyInfo(k.KeyId, k.Name, k.CreatedAt, k.Revoked)),
     };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {TenantId} had stored limits out of bounds ({Problems}); they are now {Limits}")]
+    private partial void LogLimitsRepaired(string tenantId, string problems, TenantLimits limits);
 }

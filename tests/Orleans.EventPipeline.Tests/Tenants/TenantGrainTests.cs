@@ -1,4 +1,7 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.EventPipeline.Grains.Tenants;
 using Orleans.EventPipeline.Tenants;
+using Orleans.Storage;
 
 namespace Orleans.EventPipeline.Tests.Tenants;
 
@@ -63,5 +66,30 @@ public sealed class TenantGrainTests
         await Assert.ThrowsAsync<ArgumentException>(() => grain.ConfigureAsync(new TenantSettings(" ", Enabled: true)));
 
         Assert.False((await grain.GetProfileAsync()).Exists);
+    }
+
+    [Fact]
+    public async Task Activate_LimitsStoredOutOfBounds_AreRepairedAndWrittenBack()
+    {
+        // What a PUT of 1e400 or 1e-300 stored before limits were checked: no answer could write it back.
+        using var data = new TempDirectory();
+        await using var cluster = await SqliteTestCluster.StartAsync(data.Path, "tenant-repair");
+        var grain = cluster.Client.GetGrain<ITenantGrain>("legacy");
+        var storage = cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(PipelineStorage.Tenants);
+        var stored = new TenantState
+        {
+            Settings = new TenantSettings("Legacy", Enabled: true) { Limits = new TenantLimits(double.PositiveInfinity, 1e-300, double.NaN) },
+            Version = 3,
+        };
+        await storage.WriteStateAsync("tenant", grain.GetGrainId(), new GrainState<TenantState>(stored));
+
+        var profile = await grain.GetProfileAsync();
+        var reread = new GrainState<TenantState>(new TenantState());
+        await storage.ReadStateAsync("tenant", grain.GetGrainId(), reread);
+
+        Assert.Equal(new TenantLimits(TenantLimits.MaxEventsPerSecond, TenantLimits.MinRate, TenantLimits.Default.BurstSeconds), profile.Settings!.Limits);
+        Assert.Equal(profile.Settings.Limits, reread.State!.Settings!.Limits);
+        Assert.Empty(profile.Settings.Validate());
+        Assert.Equal("Legacy", reread.State.Settings.DisplayName);
     }
 }
