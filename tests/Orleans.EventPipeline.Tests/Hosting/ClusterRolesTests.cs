@@ -19,6 +19,7 @@ namespace Orleans.EventPipeline.Tests.Hosting;
 /// checkpoints and the archive; the standalone emulator as Event Hubs): one gateway silo and two
 /// processor silos.
 /// </summary>
+[Collection(HeavyProcessTests.Name)]
 public sealed partial class ClusterRolesTests(ITestOutputHelper output) : IDisposable
 {
     private const string Key = "Y2x1c3Rlci1yb2xlcy10ZXN0LWtleS0wMTIzNDU2Nzg=";

@@ -10,6 +10,7 @@ namespace Orleans.EventPipeline.Tests.Processing;
 /// checkpoints each partition at what it delivered; with the archive store down, the processor's buffer
 /// cannot be written, so the checkpoint must stay before it and the next start replays it.
 /// </summary>
+[Collection(HeavyProcessTests.Name)]
 public sealed class ArchiveOutageCheckpointTests : IDisposable
 {
     // Event Hubs places "acme" and "t2" on other partitions than Orleans' queue hash ring assigns their

@@ -6,6 +6,7 @@ using Orleans.EventPipeline.Tests.Support;
 
 namespace Orleans.EventPipeline.Tests.Processing;
 
+[Collection(HeavyProcessTests.Name)]
 public sealed class CrashExactlyOnceTests : IDisposable
 {
     private const string Tenant = "crash";

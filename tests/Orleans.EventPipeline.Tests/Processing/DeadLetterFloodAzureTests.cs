@@ -1,7 +1,5 @@
 using System.Net;
 using System.Text;
-using Orleans.EventPipeline.EventHubsEmulator.Hosting;
-using Orleans.EventPipeline.Tests.Hosting;
 using Orleans.EventPipeline.Tests.Support;
 
 namespace Orleans.EventPipeline.Tests.Processing;
@@ -10,6 +8,7 @@ namespace Orleans.EventPipeline.Tests.Processing;
 /// A tenant's dead letters in azure mode, where grain state is an Azure Table entity (at most about 1 MB):
 /// a flood of bad lines must not make the dead-letter grain's state too large to write.
 /// </summary>
+[Collection(HeavyProcessTests.Name)]
 public sealed class DeadLetterFloodAzureTests
 {
     private const string Key = "ZGVhZC1sZXR0ZXItZmxvb2Qta2V5LTAxMjM0NTY3OA==";
@@ -21,17 +20,8 @@ public sealed class DeadLetterFloodAzureTests
     public async Task Post_ThousandsOfBadLines_AzureMode_EveryLetterCountedAndListed_StateWritesSucceed()
     {
         using var data = new TempDirectory();
-        await using var azurite = await AzuriteProcess.StartAsync(Path.Combine(data.Path, "azurite"));
-        var options = new EmulatorOptions { Port = 0, DataDirectory = Path.Combine(data.Path, "eventhubs") };
-        options.Hubs["events"] = new EventHubDefinition { PartitionCount = 2 };
-        options.SharedAccessKeys["RootManageSharedAccessKey"] = Key;
-        await using var eventHubs = new EventHubsEmulatorServer(options);
-        await eventHubs.StartAsync();
-        await using var silo = SiloProcess.Start(
-            Path.Combine(data.Path, "silo"),
-            "--Pipeline:Mode=Azure",
-            $"--Pipeline:Azure:StorageConnectionString={azurite.ConnectionString}",
-            $"--Pipeline:Azure:EventHubsConnectionString={eventHubs.ConnectionString()}");
+        await using var azure = await AzureModeEnvironment.StartAsync(data.Path);
+        await using var silo = azure.StartSilo(Path.Combine(data.Path, "silo"));
         await silo.WaitForReadyAsync(TimeSpan.FromSeconds(90));
         using var api = new PipelineApi(silo.BaseAddress);
         var apiKey = await api.CreateTenantAsync(Tenant);

@@ -9,6 +9,7 @@ namespace Orleans.EventPipeline.Tests.Processing;
 /// a kill between a batch's stream write and the record of its answer stores the batch twice under the same
 /// event ids, and the archive must still hold each of them once.
 /// </summary>
+[Collection(HeavyProcessTests.Name)]
 public sealed class KillWithIdempotencyKeysTests(ITestOutputHelper output) : IDisposable
 {
     private const int EventsPerPost = 25;

@@ -1,6 +1,7 @@
 using Orleans.EventPipeline.FaultHarness;
 using Orleans.EventPipeline.FaultHarness.Faults;
 using Xunit.Abstractions;
+using Orleans.EventPipeline.Tests.Support;
 
 namespace Orleans.EventPipeline.Tests.Reliability;
 
@@ -10,6 +11,7 @@ namespace Orleans.EventPipeline.Tests.Reliability;
 /// silo and of the emulator, SIGSTOP of each, the emulator's disk filled — plus bad input to every endpoint.
 /// The 30-minute run with the same tool is in docs/RELIABILITY.md.
 /// </summary>
+[Collection(HeavyProcessTests.Name)]
 public sealed class FaultHarnessTests(ITestOutputHelper output)
 {
     [Fact]

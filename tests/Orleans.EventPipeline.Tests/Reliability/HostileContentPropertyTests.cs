@@ -20,6 +20,7 @@ namespace Orleans.EventPipeline.Tests.Reliability;
 /// The suite runs a short run; <c>EVENTPIPELINE_PROPERTY_BATCHES</c> (batches per tenant) and
 /// <c>EVENTPIPELINE_PROPERTY_SEED</c> make the long run of docs/RELIABILITY.md.
 /// </summary>
+[Collection(HeavyProcessTests.Name)]
 public sealed class HostileContentPropertyTests(ITestOutputHelper output) : IDisposable
 {
     private const int ShortRunBatches = 40;
