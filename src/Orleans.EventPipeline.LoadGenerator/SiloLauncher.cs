@@ -1,6 +1,5 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
+using Orleans.EventPipeline.EventHubsEmulator.Hosting;
 
 namespace Orleans.EventPipeline.LoadGenerator;
 
@@ -40,7 +39,7 @@ internal sealed class SiloLauncher : IAsyncDisposable
 
     public static async Task<SiloLauncher> StartAsync(string siloPath, string adminKey, IEnumerable<string> extraArguments)
     {
-        var ports = FreePorts(4);
+        var ports = FreeTcpPorts.Pick(4);
         var data = Path.Combine(Path.GetTempPath(), "eventpipeline-load", Guid.NewGuid().ToString("N"));
         var info = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(siloPath))!, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in new[]
@@ -105,14 +104,5 @@ internal sealed class SiloLauncher : IAsyncDisposable
         {
             // Left for the OS temp cleaner.
         }
-    }
-
-    private static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(static _ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        listeners.ForEach(static l => l.Start());
-        var ports = listeners.Select(static l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        listeners.ForEach(static l => l.Stop());
-        return ports;
     }
 }
