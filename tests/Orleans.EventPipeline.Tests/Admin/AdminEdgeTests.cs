@@ -130,11 +130,7 @@ public sealed class AdminEdgeTests(LocalPipelineFixture pipeline) : IClassFixtur
     [InlineData("Bearer")]
     public async Task AdminKey_SchemeInAnyCase_IsAccepted(string scheme)
     {
-        using var http = new HttpClient { BaseAddress = pipeline.Silo.BaseAddress };
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/admin/v1/tenants/anyone");
-        request.Headers.TryAddWithoutValidation("Authorization", $"{scheme} {SiloProcess.AdminKey}");
-
-        using var response = await http.SendAsync(request);
+        using var response = await GetTenantWithAuthorizationAsync($"{scheme} {SiloProcess.AdminKey}");
 
         // Past the key check: the tenant simply does not exist.
         await IngestErrorTests.AssertProblemAsync(response, HttpStatusCode.NotFound, "tenant_not_found", "does not exist");
@@ -145,11 +141,7 @@ public sealed class AdminEdgeTests(LocalPipelineFixture pipeline) : IClassFixtur
     [InlineData("Bearer x")]
     public async Task AdminKey_OtherSchemeOrKey_Is401(string prefix)
     {
-        using var http = new HttpClient { BaseAddress = pipeline.Silo.BaseAddress };
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/admin/v1/tenants/anyone");
-        request.Headers.TryAddWithoutValidation("Authorization", $"{prefix} {SiloProcess.AdminKey}");
-
-        using var response = await http.SendAsync(request);
+        using var response = await GetTenantWithAuthorizationAsync($"{prefix} {SiloProcess.AdminKey}");
 
         await IngestErrorTests.AssertProblemAsync(response, HttpStatusCode.Unauthorized, "unauthorized", "Pipeline:AdminApiKey");
     }
@@ -166,6 +158,15 @@ public sealed class AdminEdgeTests(LocalPipelineFixture pipeline) : IClassFixtur
             request.Content = new StringContent(json, Encoding.UTF8, "application/json");
         }
 
+        return await http.SendAsync(request);
+    }
+
+    /// <summary>GET of a tenant that does not exist, with <paramref name="authorization"/> as the header, unvalidated.</summary>
+    private async Task<HttpResponseMessage> GetTenantWithAuthorizationAsync(string authorization)
+    {
+        using var http = new HttpClient { BaseAddress = pipeline.Silo.BaseAddress };
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/admin/v1/tenants/anyone");
+        request.Headers.TryAddWithoutValidation("Authorization", authorization);
         return await http.SendAsync(request);
     }
 }
