@@ -21,6 +21,7 @@ internal static class AzureMode
         silo.AddAzureTableGrainStorage(PipelineStorage.Tenants, table => table.TableServiceClient = clients.Tables);
         silo.AddAzureTableGrainStorage("PubSubStore", table => table.TableServiceClient = clients.Tables);
         silo.AddPipelineStreams(
+            options.StreamCache,
             (eventHub, _) =>
             {
                 if (azure.EventHubsConnectionString.Length > 0)

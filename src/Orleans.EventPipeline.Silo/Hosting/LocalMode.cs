@@ -56,6 +56,7 @@ internal static class LocalMode
         // Stream subscriptions and partition checkpoints (the grain checkpointer's default store).
         silo.AddSqliteGrainStorage("PubSubStore", sqlite => sqlite.DatabasePath = database);
         silo.AddPipelineStreams(
+            options.StreamCache,
             (eventHub, _) => eventHub.ConfigureEventHubConnection(eventHubsConnectionString, options.EventHubName, options.ConsumerGroup),
             streams =>
             {

@@ -1,4 +1,5 @@
 using Orleans.EventPipeline.Silo.Roles;
+using Orleans.EventPipeline.Streaming.Caching;
 
 namespace Orleans.EventPipeline.Silo.Hosting;
 
@@ -51,6 +52,9 @@ public sealed class PipelineOptions
 
     /// <summary>Where the archive is written and when its objects are cut.</summary>
     public ProcessingArchiveOptions Archive { get; set; } = new();
+
+    /// <summary>How long stream receivers keep delivered messages in memory.</summary>
+    public StreamCacheOptions StreamCache { get; set; } = new();
 
     /// <summary>Settings of the processing grains (settings refresh, dead-letter retention).</summary>
     public ProcessingStageOptions Processing { get; set; } = new();

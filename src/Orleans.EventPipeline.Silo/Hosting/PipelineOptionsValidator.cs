@@ -46,6 +46,7 @@ internal sealed class PipelineOptionsValidator : IValidateOptions<PipelineOption
         failures.AddRange(options.Gateway.Validate());
         failures.AddRange(options.Archive.Validate(options.Mode, options.Azure));
         failures.AddRange(options.Processing.Validate());
+        failures.AddRange(options.StreamCache.Validate($"{PipelineOptions.SectionName}:{nameof(PipelineOptions.StreamCache)}"));
         failures.AddRange(ProcessingGrainAssemblies.Validate(options.GrainAssemblies));
         if (!System.Net.IPAddress.TryParse(options.AdvertisedAddress, out _))
         {

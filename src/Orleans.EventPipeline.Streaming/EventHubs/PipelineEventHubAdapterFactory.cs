@@ -1,7 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
+using Orleans.EventPipeline.Streaming.Caching;
 using Orleans.EventPipeline.Streaming.Delivery;
+using Orleans.Runtime;
 using Orleans.Statistics;
 using Orleans.Streaming.EventHubs;
 using Orleans.Streams;
@@ -10,8 +12,9 @@ namespace Orleans.EventPipeline.Streaming.EventHubs;
 
 /// <summary>
 /// Orleans' Event Hubs adapter factory with the pipeline's <see cref="PipelineStreamFailureHandler"/>
-/// instead of Orleans' default, which ignores failures silently, and receivers that end a read
-/// cancelled by a stop quietly (<see cref="StopAwareReceiver"/>).
+/// instead of Orleans' default, which ignores failures silently, receivers that end a read cancelled by
+/// a stop quietly (<see cref="StopAwareReceiver"/>), and receiver caches that purge no message a cursor
+/// still needs (<see cref="PurgeGuard"/>).
 /// </summary>
 public sealed class PipelineEventHubAdapterFactory(
     string name,
@@ -25,11 +28,31 @@ public sealed class PipelineEventHubAdapterFactory(
     ILoggerFactory loggerFactory,
     IEnvironmentStatisticsProvider environmentStatisticsProvider)
     : EventHubAdapterFactory(name, ehOptions, receiverOptions, cacheOptions, cacheEvictionOptions, statisticOptions, dataAdapter, serviceProvider, loggerFactory, environmentStatisticsProvider),
-    IQueueAdapter
+    IQueueAdapter,
+    IQueueAdapterCache
 {
+    private readonly StreamCacheEvictionOptions _eviction = cacheEvictionOptions;
+    private readonly StreamStatisticOptions _statistics = statisticOptions;
+
     // Re-implements the interface member, which the base does not make virtual; the pulling agents create
     // their receivers through IQueueAdapter (the factory is its own adapter).
     IQueueAdapterReceiver IQueueAdapter.CreateReceiver(QueueId queueId) => new StopAwareReceiver(CreateReceiver(queueId));
+
+    // Re-implemented like CreateReceiver: the agent reads through the cache the factory (its own adapter
+    // cache) hands out, and the purge guard must see every cursor of it.
+    IQueueCache IQueueAdapterCache.CreateQueueCache(QueueId queueId)
+    {
+        var partition = ((HashRingBasedPartitionedStreamQueueMapper)GetStreamQueueMapper()).QueueToPartition(queueId);
+        return new TrackingQueueCache(CreateQueueCache(queueId), Guards.For(partition), this.logger);
+    }
+
+    protected override IEventHubQueueCacheFactory CreateCacheFactory(EventHubStreamCachePressureOptions eventHubCacheOptions) =>
+        new GuardedQueueCacheFactory(
+            Guards, eventHubCacheOptions, _eviction, _statistics, this.dataAdapter,
+            // The hub's name is internal to Orleans' options; the metrics are tagged with the provider's.
+            new EventHubMonitorAggregationDimensions(Name), this.serviceProvider.GetRequiredService<OrleansInstruments>());
+
+    private PurgeGuards Guards => this.serviceProvider.GetRequiredService<PurgeGuards>();
 
     public override void Init()
     {

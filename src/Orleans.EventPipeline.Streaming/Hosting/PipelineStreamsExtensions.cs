@@ -1,5 +1,7 @@
 using Orleans.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Orleans.EventPipeline.Streaming.Caching;
 using Orleans.EventPipeline.Streaming.Checkpointing;
 using Orleans.EventPipeline.Streaming.EventHubs;
 using Orleans.EventPipeline.Streams;
@@ -16,22 +18,6 @@ namespace Orleans.EventPipeline.Streaming.Hosting;
 public static class PipelineStreamsExtensions
 {
     /// <summary>
-    /// How long a message stays in a receiver's cache at least, 30 s. Orleans checkpoints a partition
-    /// at the last purged message (and, when a receiver stops, at what it delivered); a subscriber that
-    /// buffers what it received holds that checkpoint with <see cref="ICheckpointHolds"/> until it has
-    /// written it, however long that takes.
-    /// </summary>
-    public static readonly TimeSpan CacheMinTime = TimeSpan.FromSeconds(30);
-
-    /// <summary>
-    /// Age, relative to the newest message, past which cached messages are purged, 45 s. Orleans'
-    /// default (30 minutes) keeps half an hour of a partition in memory: at 25 MB/s that is 45 GB and
-    /// the silo's memory grows until then (measured: +36 MB/s at 50,000 events/s). 45 s bounds the
-    /// cache near 1.1 GB at that rate.
-    /// </summary>
-    public static readonly TimeSpan CacheMaxRelativeAge = TimeSpan.FromSeconds(45);
-
-    /// <summary>
     /// How long Orleans' pulling agent retries delivering one message to a subscriber before it calls the
     /// failure handler and moves on to the next: never. Orleans' default (1 minute) skips the message
     /// for good — a tenant's batch whose processing failed for a minute (an archive store outage) was
@@ -44,6 +30,7 @@ public static class PipelineStreamsExtensions
     /// checkpoint, else from the earliest event: an acknowledged event written before a silo started
     /// must still reach the subscribers.
     /// </summary>
+    /// <param name="cache">How long receivers keep delivered messages (<c>Pipeline:StreamCache</c>).</param>
     /// <param name="configureConnection">Sets the Event Hubs connection; runs when the silo starts, after services such as an in-process emulator are up.</param>
     /// <param name="configure">
     /// The host's part, like the configurator of Orleans' <c>AddEventHubStreams</c>, applied after the
@@ -52,11 +39,14 @@ public static class PipelineStreamsExtensions
     /// </param>
     public static ISiloBuilder AddPipelineStreams(
         this ISiloBuilder silo,
+        StreamCacheOptions cache,
         Action<EventHubOptions, IServiceProvider> configureConnection,
         Action<ISiloEventHubStreamConfigurator> configure)
     {
         ArgumentNullException.ThrowIfNull(silo);
+        ArgumentNullException.ThrowIfNull(cache);
         ArgumentNullException.ThrowIfNull(configure);
+        silo.Services.AddSingleton(services => new PurgeGuards(cache, services.GetService<TimeProvider>() ?? TimeProvider.System, services.GetRequiredService<ILoggerFactory>()));
         silo.AddEventHubStreams(PipelineStreams.ProviderName, configurator =>
         {
             configurator.ConfigureEventHub(builder => builder.Configure<IServiceProvider>((options, services) => configureConnection(options, services)));
@@ -66,10 +56,10 @@ public static class PipelineStreamsExtensions
             // PostConfigure: whatever else configures the pulling agent, no message is given up on.
             configurator.ConfigurePullingAgent(static builder => builder.PostConfigure(static agent => agent.MaxEventDeliveryTime = MaxEventDeliveryTime));
             configurator.ConfigurePartitionReceiver(static builder => builder.Configure(static options => options.StartFromNow = false));
-            configurator.ConfigureCacheEviction(static builder => builder.Configure(static eviction =>
+            configurator.ConfigureCacheEviction(builder => builder.Configure(eviction =>
             {
-                eviction.DataMinTimeInCache = CacheMinTime;
-                eviction.DataMaxAgeInCache = CacheMaxRelativeAge;
+                eviction.DataMinTimeInCache = cache.MinTimeInCache;
+                eviction.DataMaxAgeInCache = cache.MaxRelativeAge;
             }));
             configure(configurator);
         });

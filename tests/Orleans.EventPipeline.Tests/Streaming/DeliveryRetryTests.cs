@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 using Orleans.EventPipeline.EventHubsEmulator.Hosting;
 using Orleans.EventPipeline.Persistence.Sqlite.Hosting;
+using Orleans.EventPipeline.Streaming.Caching;
 using Orleans.EventPipeline.Streaming.Hosting;
 using Orleans.EventPipeline.Streams;
 using Orleans.Hosting;
@@ -60,6 +61,7 @@ public sealed class DeliveryRetryTests
         {
             silo.AddSqliteGrainStorage("PubSubStore", sqlite => sqlite.DatabasePath = Path.Combine(dataDirectory, "grains.db"));
             silo.AddPipelineStreams(
+                new StreamCacheOptions(),
                 (eventHub, _) => eventHub.ConfigureEventHubConnection(emulator.ConnectionString(), "events", "$Default"),
                 static configurator => configurator.UseGrainCheckpointer());
             // A host's own settings, applied after the provider's: a short delivery limit and a fast backoff.
@@ -71,10 +73,5 @@ public sealed class DeliveryRetryTests
         var cluster = builder.Build();
         await cluster.DeployAsync();
         return cluster;
-    }
-
-    private sealed class FixedBackoff(TimeSpan delay) : IMessageDeliveryBackoffProvider
-    {
-        public TimeSpan Next(int attempt) => delay;
     }
 }

@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using Orleans.Providers.Streams.Common;
+using Orleans.Runtime;
+using Orleans.Streaming.EventHubs;
+using Orleans.Streams;
+
+namespace Orleans.EventPipeline.Streaming.Caching;
+
+/// <summary>
+/// Orleans' Event Hubs cache factory, except that each partition's cache evicts through a
+/// <see cref="GuardedEvictionStrategy"/> bound to the partition's <see cref="PurgeGuard"/>.
+/// </summary>
+internal sealed class GuardedQueueCacheFactory(
+    PurgeGuards guards,
+    EventHubStreamCachePressureOptions cacheOptions,
+    StreamCacheEvictionOptions evictionOptions,
+    StreamStatisticOptions statisticOptions,
+    IEventHubDataAdapter dataAdapter,
+    EventHubMonitorAggregationDimensions sharedDimensions,
+    OrleansInstruments instruments)
+    : EventHubQueueCacheFactory(cacheOptions, evictionOptions, statisticOptions, dataAdapter, sharedDimensions, instruments)
+{
+    /// <summary>Orleans' own read size per partition (its receiver's internal MaxMessagesPerRead).</summary>
+    private const int MaxMessagesPerRead = 1000;
+
+    protected override IEventHubQueueCache CreateCache(
+        string partition,
+        IEventHubDataAdapter dataAdatper,
+        StreamStatisticOptions statisticOptions,
+        StreamCacheEvictionOptions streamCacheEvictionOptions,
+        IStreamQueueCheckpointer<string> checkpointer,
+        ILoggerFactory loggerFactory,
+        IObjectPool<FixedSizeBuffer> bufferPool,
+        string blockPoolId,
+        TimePurgePredicate timePurge,
+        EventHubMonitorAggregationDimensions sharedDimensions)
+    {
+        var monitor = CacheMonitorFactory(new EventHubCacheMonitorDimensions(sharedDimensions, partition, blockPoolId), loggerFactory);
+        var logger = loggerFactory.CreateLogger($"{typeof(EventHubQueueCache).FullName}.{sharedDimensions.EventHubPath}.{partition}");
+        var eviction = new GuardedEvictionStrategy(guards.For(partition), logger, timePurge, monitor, statisticOptions.StatisticMonitorWriteInterval);
+        return new EventHubQueueCache(
+            partition, MaxMessagesPerRead, bufferPool, dataAdatper, eviction, checkpointer, logger, monitor,
+            statisticOptions.StatisticMonitorWriteInterval, streamCacheEvictionOptions.MetadataMinTimeInCache);
+    }
+}

@@ -1,0 +1,82 @@
+using System.Diagnostics.CodeAnalysis;
+using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
+using Orleans.Streams;
+
+namespace Orleans.EventPipeline.Streaming.Caching;
+
+/// <summary>
+/// The receiver cache Orleans' pulling agent reads one partition through, with every cursor it hands out
+/// tracked by the partition's <see cref="PurgeGuard"/>, and no reading while the guard holds the purge.
+/// </summary>
+internal sealed class TrackingQueueCache : IQueueCache
+{
+    private readonly IQueueCache _inner;
+    private readonly PurgeGuard _guard;
+    private readonly ILogger _logger;
+    private readonly int _generation;
+
+    public TrackingQueueCache(IQueueCache inner, PurgeGuard guard, ILogger logger)
+    {
+        _inner = inner;
+        _guard = guard;
+        _logger = logger;
+        _generation = guard.NewGeneration();
+    }
+
+    /// <summary>None while a cursor keeps messages older than the cache age: they wait in Event Hubs instead of memory.</summary>
+    public int GetMaxAddCount()
+    {
+        if (_guard.IsHeld)
+        {
+            // The agent asks this before each read and purges only when it reads, so a held partition
+            // would never purge again: try here whether the slow cursor has moved on.
+            _inner.TryPurgeFromCache(out _);
+        }
+
+        return _guard.IsHeld ? 0 : _inner.GetMaxAddCount();
+    }
+
+    public bool IsUnderPressure() => GetMaxAddCount() <= 0;
+
+    public void AddToCache(IList<IBatchContainer> messages) => _inner.AddToCache(messages);
+
+    public bool TryPurgeFromCache([MaybeNullWhen(false)] out IList<IBatchContainer> purgedItems) => _inner.TryPurgeFromCache(out purgedItems);
+
+    public void UpdateDeliveryProgress(StreamSequenceToken? earliestSubscriptionToken, DateTime utcNow) => _inner.UpdateDeliveryProgress(earliestSubscriptionToken, utcNow);
+
+    [Obsolete("Use TryGetCacheCursor instead.")]
+    public IQueueCacheCursor GetCacheCursor(StreamId streamId, StreamSequenceToken? token)
+    {
+        var result = TryGetCacheCursor(streamId, token);
+        return result.Kind == QueueCacheCursorResultKind.Success
+            ? result.Cursor!
+            : throw (result.CacheMiss is { } miss ? miss.ToException() : new InvalidOperationException($"Unexpected cursor result: {result.Kind}."));
+    }
+
+    public QueueCacheCursorResult<IQueueCacheCursor> TryGetCacheCursor(StreamId streamId, StreamSequenceToken? token)
+    {
+        var result = _inner.TryGetCacheCursor(streamId, token);
+        if (result.Kind != QueueCacheCursorResultKind.Success || result.Cursor is not { } cursor)
+        {
+            return result;
+        }
+
+        return QueueCacheCursorResult<IQueueCacheCursor>.FromCursor(token is null
+            ? TrackedCursor.AtNewest(_guard, _generation, _inner, streamId, cursor, _logger)
+            : TrackedCursor.At(_guard, _generation, _inner, streamId, token, cursor, _logger));
+    }
+
+    public QueueCacheCursorResult<IQueueCacheCursor> TryGetCacheCursorAtPosition(StreamId streamId, StreamSubscriptionStartPosition startPosition)
+    {
+        if (startPosition == StreamSubscriptionStartPosition.Latest)
+        {
+            return TryGetCacheCursor(streamId, null);
+        }
+
+        var result = _inner.TryGetCacheCursorAtPosition(streamId, startPosition);
+        return result.Kind == QueueCacheCursorResultKind.Success && result.Cursor is { } cursor
+            ? QueueCacheCursorResult<IQueueCacheCursor>.FromCursor(TrackedCursor.AtEarliest(_guard, _generation, _inner, streamId, cursor, _logger))
+            : result;
+    }
+}
