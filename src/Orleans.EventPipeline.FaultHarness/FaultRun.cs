@@ -39,7 +39,7 @@ public static class FaultRun
         {
             for (var i = 0; i < options.Silos; i++)
             {
-                silos.Add(await SiloNode.StartAsync($"silo{i}", layout, work, azurite.ConnectionString, emulator, [], cancellationToken));
+                silos.Add(await SiloNode.StartAsync($"silo{i}", layout, work, azurite.ConnectionString, emulator, [.. options.SiloSettings.Select(static setting => "--" + setting)], cancellationToken));
             }
 
             var report = await RunLoadAsync(options, random, silos, emulator, disk, azurite, work, runStart, time, cancellationToken);

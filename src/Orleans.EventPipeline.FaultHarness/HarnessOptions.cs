@@ -47,6 +47,12 @@ public sealed record HarnessOptions
     /// <summary>Size of the emulator's tmpfs data disk; must hold the run's events (about 200 bytes each) with room to spare.</summary>
     public int DiskMegabytes { get; init; } = 1_024;
 
+    /// <summary>
+    /// Settings every silo starts with, as <c>Key=Value</c> (e.g. <c>Pipeline:StreamCache:MaxRelativeAge=00:00:02</c>
+    /// to make subscribers fall behind the receiver cache often).
+    /// </summary>
+    public IReadOnlyList<string> SiloSettings { get; init; } = [];
+
     /// <summary>Where the processes' logs and Azurite's data go, left for reading after the run; a new directory under the temp path when null.</summary>
     public string? WorkDirectory { get; init; }
 }
