@@ -26,6 +26,9 @@ public sealed class FaultHarnessTests(ITestOutputHelper output)
             MinimumFaults = Enum.GetValues<FaultKind>().Length,
             EventsPerSecond = 1_000,
             DiskMegabytes = 256,
+            // Receiver caches far shorter than the defaults (30 s / 45 s), so that a subscriber held up by a
+            // fault falls behind the cache age and the purge guard has to keep what it has not taken.
+            SiloSettings = ["Pipeline:StreamCache:MinTimeInCache=00:00:01", "Pipeline:StreamCache:MaxRelativeAge=00:00:03"],
             WorkDirectory = work.Path,
         };
 

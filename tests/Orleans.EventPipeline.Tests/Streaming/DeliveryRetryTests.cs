@@ -1,15 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
-using Orleans.EventPipeline.EventHubsEmulator.Hosting;
-using Orleans.EventPipeline.Persistence.Sqlite.Hosting;
 using Orleans.EventPipeline.Streaming.Caching;
-using Orleans.EventPipeline.Streaming.Hosting;
 using Orleans.EventPipeline.Streams;
-using Orleans.Hosting;
-using Orleans.Internal;
 using Orleans.Runtime;
 using Orleans.Runtime.Providers;
-using Orleans.TestingHost;
 
 namespace Orleans.EventPipeline.Tests.Streaming;
 
@@ -25,21 +19,21 @@ public sealed class DeliveryRetryTests
     public const string FailingItem = "fail";
     public static readonly TimeSpan FailFor = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan ConfiguredMaxEventDeliveryTime = TimeSpan.FromSeconds(1);
-    private const string Key = "ZGVsaXZlcnktcmV0cnktdGVzdC1rZXktMDEyMzQ1Njc=";
 
     [Fact]
     public async Task SubscriberFailsLongerThanMaxEventDeliveryTime_MessageDeliveredAfterwards_NothingOvertakesIt()
     {
         using var data = new TempDirectory();
-        var options = new EmulatorOptions { Port = 0, DataDirectory = Path.Combine(data.Path, "eventhubs") };
-        options.Hubs["events"] = new EventHubDefinition { PartitionCount = 2 };
-        options.SharedAccessKeys["RootManageSharedAccessKey"] = Key;
-        await using var emulator = new EventHubsEmulatorServer(options);
-        await emulator.StartAsync();
+        await using var emulator = await PipelineStreamsCluster.StartEmulatorAsync(data.Path, partitionCount: 2);
         var run = Guid.NewGuid().ToString("N");
         string[] sent = ["before", FailingItem, "after-1", "after-2", "after-3"];
 
-        await using var cluster = await StartClusterAsync(data.Path, emulator);
+        await using var cluster = await PipelineStreamsCluster.StartAsync("delivery-retry-test", data.Path, emulator, new StreamCacheOptions(), static silo =>
+        {
+            // A host's own settings, applied after the provider's: a short delivery limit and a fast backoff.
+            silo.Services.Configure<StreamPullingAgentOptions>(PipelineStreams.ProviderName, static agent => agent.MaxEventDeliveryTime = ConfiguredMaxEventDeliveryTime);
+            silo.Services.AddKeyedSingleton<IMessageDeliveryBackoffProvider>(PipelineStreams.ProviderName, new FixedBackoff(TimeSpan.FromMilliseconds(100)));
+        });
         var stream = cluster.Client.GetStreamProvider(PipelineStreams.ProviderName).GetStream<string>(StreamId.Create(Namespace, run));
         foreach (var item in sent)
         {
@@ -51,27 +45,5 @@ public sealed class DeliveryRetryTests
         Assert.Equal(sent, received);
         // Failing for 3 s at 100 ms intervals: far more attempts than fit in the 1 s Orleans would have allowed.
         Assert.True(FlakySubscriberGrain.FailuresOf(run) > 10, $"only {FlakySubscriberGrain.FailuresOf(run)} failed deliveries");
-    }
-
-    private static async Task<InProcessTestCluster> StartClusterAsync(string dataDirectory, EventHubsEmulatorServer emulator)
-    {
-        var builder = new InProcessTestClusterBuilder(1);
-        builder.Options.ServiceId = "delivery-retry-test";
-        builder.ConfigureSilo((_, silo) =>
-        {
-            silo.AddSqliteGrainStorage("PubSubStore", sqlite => sqlite.DatabasePath = Path.Combine(dataDirectory, "grains.db"));
-            silo.AddPipelineStreams(
-                new StreamCacheOptions(),
-                (eventHub, _) => eventHub.ConfigureEventHubConnection(emulator.ConnectionString(), "events", "$Default"),
-                static configurator => configurator.UseGrainCheckpointer());
-            // A host's own settings, applied after the provider's: a short delivery limit and a fast backoff.
-            silo.Services.Configure<StreamPullingAgentOptions>(PipelineStreams.ProviderName, static agent => agent.MaxEventDeliveryTime = ConfiguredMaxEventDeliveryTime);
-            silo.Services.AddKeyedSingleton<IMessageDeliveryBackoffProvider>(PipelineStreams.ProviderName, new FixedBackoff(TimeSpan.FromMilliseconds(100)));
-        });
-        builder.ConfigureClient(client => client.AddEventHubStreams(PipelineStreams.ProviderName, configurator =>
-            configurator.ConfigureEventHub(ob => ob.Configure(o => o.ConfigureEventHubConnection(emulator.ConnectionString(), "events", "$Default")))));
-        var cluster = builder.Build();
-        await cluster.DeployAsync();
-        return cluster;
     }
 }

@@ -1,16 +1,9 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
-using Orleans.Configuration;
-using Orleans.EventPipeline.EventHubsEmulator.Hosting;
-using Orleans.EventPipeline.Persistence.Sqlite.Hosting;
 using Orleans.EventPipeline.Streaming.Caching;
-using Orleans.EventPipeline.Streaming.Hosting;
 using Orleans.EventPipeline.Streams;
-using Orleans.Hosting;
-using Orleans.Internal;
 using Orleans.Runtime;
 using Orleans.Runtime.Providers;
-using Orleans.TestingHost;
 
 namespace Orleans.EventPipeline.Tests.Streaming;
 
@@ -26,19 +19,14 @@ public sealed class SlowSubscriberCacheTests
 {
     public const string Namespace = "slow-subscriber-test";
     private static readonly StreamCacheOptions ShortCache = new() { MinTimeInCache = TimeSpan.FromMilliseconds(500), MaxRelativeAge = TimeSpan.FromSeconds(1) };
-    private const string Key = "c2xvdy1zdWJzY3JpYmVyLXRlc3Qta2V5LTAxMjM0NTY=";
     private const int SlowItems = 5;
 
     [Fact]
     public async Task SubscriberStuckLongerThanCacheAge_OtherStreamKeepsPosting_EveryMessageArrivesOnceInOrder()
     {
         using var data = new TempDirectory();
-        var options = new EmulatorOptions { Port = 0, DataDirectory = Path.Combine(data.Path, "eventhubs") };
         // One partition: both streams share its receiver and its cache.
-        options.Hubs["events"] = new EventHubDefinition { PartitionCount = 1 };
-        options.SharedAccessKeys["RootManageSharedAccessKey"] = Key;
-        await using var emulator = new EventHubsEmulatorServer(options);
-        await emulator.StartAsync();
+        await using var emulator = await PipelineStreamsCluster.StartEmulatorAsync(data.Path, partitionCount: 1);
 
         long heldPurges = 0;
         using var listener = new MeterListener();
@@ -57,7 +45,9 @@ public sealed class SlowSubscriberCacheTests
         var fastKey = run + "-fast";
         GatedSubscriberGrain.Close(slowKey);
 
-        await using var cluster = await StartClusterAsync(data.Path, emulator);
+        // Retries of the stuck deliveries every 100 ms, so the stream catches up soon after its gate opens.
+        await using var cluster = await PipelineStreamsCluster.StartAsync("slow-subscriber-test", data.Path, emulator, ShortCache, static silo =>
+            silo.Services.AddKeyedSingleton<IMessageDeliveryBackoffProvider>(PipelineStreams.ProviderName, new FixedBackoff(TimeSpan.FromMilliseconds(100))));
         var provider = cluster.Client.GetStreamProvider(PipelineStreams.ProviderName);
         var slow = provider.GetStream<string>(StreamId.Create(Namespace, slowKey));
         var fast = provider.GetStream<string>(StreamId.Create(Namespace, fastKey));
@@ -105,26 +95,5 @@ public sealed class SlowSubscriberCacheTests
         Assert.Equal(slowSent, slowReceived);
         Assert.Equal(fastSent, fastReceived);
         Assert.True(Interlocked.Read(ref heldPurges) > 0, "the purge never had to wait for the stuck stream: the test did not reach the cache age");
-    }
-
-    private static async Task<InProcessTestCluster> StartClusterAsync(string dataDirectory, EventHubsEmulatorServer emulator)
-    {
-        var builder = new InProcessTestClusterBuilder(1);
-        builder.Options.ServiceId = "slow-subscriber-test";
-        builder.ConfigureSilo((_, silo) =>
-        {
-            silo.AddSqliteGrainStorage("PubSubStore", sqlite => sqlite.DatabasePath = Path.Combine(dataDirectory, "grains.db"));
-            silo.AddPipelineStreams(
-                ShortCache,
-                (eventHub, _) => eventHub.ConfigureEventHubConnection(emulator.ConnectionString(), "events", "$Default"),
-                static configurator => configurator.UseGrainCheckpointer());
-            // Retries of the stuck deliveries every 100 ms, so the stream catches up soon after its gate opens.
-            silo.Services.AddKeyedSingleton<IMessageDeliveryBackoffProvider>(PipelineStreams.ProviderName, new FixedBackoff(TimeSpan.FromMilliseconds(100)));
-        });
-        builder.ConfigureClient(client => client.AddEventHubStreams(PipelineStreams.ProviderName, configurator =>
-            configurator.ConfigureEventHub(ob => ob.Configure(o => o.ConfigureEventHubConnection(emulator.ConnectionString(), "events", "$Default")))));
-        var cluster = builder.Build();
-        await cluster.DeployAsync();
-        return cluster;
     }
 }
