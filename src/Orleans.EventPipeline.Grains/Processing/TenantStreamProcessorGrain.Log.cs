@@ -30,4 +30,7 @@ public sealed partial class TenantStreamProcessorGrain
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Processor {StreamKey} deactivates: its partition is read by another silo now, where the next delivery activates it")]
     private static partial void LogMovingToReader(ILogger logger, string streamKey);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Processor {StreamKey} refused raw sequence {Sequence}: its partition is read by another silo now, which redelivers it once this activation is gone")]
+    private static partial void LogRefusedElsewhere(ILogger logger, string streamKey, long sequence);
 }

@@ -104,6 +104,16 @@ public sealed partial class TenantStreamProcessorGrain(
             return;
         }
 
+        if (!checkpointHolds.IsReadHere(StreamId.Create(PipelineStreams.Raw, StreamKey)))
+        {
+            // The partition moved to another silo's receiver. Taking the batch here would put it under this
+            // silo's holds, which that receiver's checkpoint does not see: a crash of this silo would then
+            // lose it. Refused, the receiver retries it until this activation has written its buffer and
+            // gone (next timer tick), and the retry activates the grain next to the receiver.
+            LogRefusedElsewhere(logger, StreamKey, sequence);
+            throw new InvalidOperationException($"Processor {StreamKey} refuses raw sequence {sequence}: its partition is read by another silo now.");
+        }
+
         if (!string.Equals(batch.TenantId, Tenant, StringComparison.Ordinal))
         {
             // Never archive or forward a foreign tenant's events; the stream key decides the tenant.
