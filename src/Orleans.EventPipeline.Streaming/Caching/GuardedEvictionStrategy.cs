@@ -20,6 +20,12 @@ internal sealed class GuardedEvictionStrategy(PurgeGuard guard, ILogger logger, 
         }
     }
 
+    public GuardedEvictionStrategy Bind()
+    {
+        guard.Purge = ((IEvictionStrategy)this).PerformPurge;
+        return this;
+    }
+
     void IEvictionStrategy.PerformPurge(DateTime utcNow)
     {
         guard.BeginPurge();

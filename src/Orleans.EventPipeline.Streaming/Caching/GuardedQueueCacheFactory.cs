@@ -12,6 +12,7 @@ namespace Orleans.EventPipeline.Streaming.Caching;
 /// <see cref="GuardedEvictionStrategy"/> bound to the partition's <see cref="PurgeGuard"/>.
 /// </summary>
 internal sealed class GuardedQueueCacheFactory(
+    string providerName,
     PurgeGuards guards,
     EventHubStreamCachePressureOptions cacheOptions,
     StreamCacheEvictionOptions evictionOptions,
@@ -38,7 +39,7 @@ internal sealed class GuardedQueueCacheFactory(
     {
         var monitor = CacheMonitorFactory(new EventHubCacheMonitorDimensions(sharedDimensions, partition, blockPoolId), loggerFactory);
         var logger = loggerFactory.CreateLogger($"{typeof(EventHubQueueCache).FullName}.{sharedDimensions.EventHubPath}.{partition}");
-        var eviction = new GuardedEvictionStrategy(guards.For(partition), logger, timePurge, monitor, statisticOptions.StatisticMonitorWriteInterval);
+        var eviction = new GuardedEvictionStrategy(guards.For(providerName, partition), logger, timePurge, monitor, statisticOptions.StatisticMonitorWriteInterval).Bind();
         return new EventHubQueueCache(
             partition, MaxMessagesPerRead, bufferPool, dataAdatper, eviction, checkpointer, logger, monitor,
             statisticOptions.StatisticMonitorWriteInterval, streamCacheEvictionOptions.MetadataMinTimeInCache);

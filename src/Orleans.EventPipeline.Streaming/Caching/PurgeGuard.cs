@@ -21,16 +21,22 @@ internal sealed partial class PurgeGuard(string partition, StreamCacheOptions op
     private readonly Lock _gate = new();
     private readonly HashSet<TrackedCursor> _cursors = [];
     private readonly Dictionary<StreamId, long> _idleAfter = [];
+    private readonly Dictionary<StreamId, long> _purgedThrough = [];
     private int _generation;
+    private bool _positionsTaken;
     private long _walkingBound = long.MaxValue;
-    private StreamId? _walkingHolder;
+    private TrackedCursor? _walkingHolder;
     private StreamId? _blockedBy;
+    private TrackedCursor? _blockedByCursor;
     private long _blockedAt;
     private DateTimeOffset? _heldSince;
     private DateTimeOffset _lastHeldWarning;
 
     /// <summary>The partition's cache, set when the receiver creates it; gives the newest sequence number.</summary>
     public IPurgeObservable? Cache { get; set; }
+
+    /// <summary>The partition's guarded purge, set by its eviction strategy.</summary>
+    public Action<DateTime>? Purge { get; set; }
 
     /// <summary>
     /// True while the last purge had to keep messages older than the cache age for a cursor: the receiver
@@ -40,6 +46,8 @@ internal sealed partial class PurgeGuard(string partition, StreamCacheOptions op
 
     /// <summary>Sequence number of the newest cached message; -1 while the cache is empty.</summary>
     public long NewestSequenceNumber => Cache is { IsEmpty: false, Newest: { } newest } ? newest.SequenceNumber : -1;
+
+    public DateTimeOffset Now => time.GetUtcNow();
 
     /// <summary>
     /// Starts a new pulling agent's cursors. A partition's agent stops before another one starts on this
@@ -69,41 +77,43 @@ internal sealed partial class PurgeGuard(string partition, StreamCacheOptions op
         }
     }
 
-    /// <summary>Takes the cursors' positions for one purge.</summary>
-    public void BeginPurge()
+    /// <summary>
+    /// Purges again while held, whether or not the receiver thinks itself under pressure: the receiver
+    /// purges only when it reads, a held partition does not read, and Orleans' pressure monitor (a slow
+    /// cursor near the oldest message counts as pressure) would keep it from purging until that cursor had
+    /// walked most of the cache rather than just past the message it held.
+    /// </summary>
+    public void RetryPurge() => Purge?.Invoke(time.GetUtcNow().UtcDateTime);
+
+    /// <summary>Whether no message of <paramref name="streamId"/> at or after <paramref name="sequenceNumber"/> was purged.</summary>
+    public bool KeptFrom(StreamId streamId, long sequenceNumber)
     {
         lock (_gate)
         {
-            _cursors.RemoveWhere(cursor => cursor.Generation != _generation);
-            _walkingBound = long.MaxValue;
-            _walkingHolder = null;
-            _idleAfter.Clear();
-            foreach (var cursor in _cursors)
-            {
-                if (cursor.WalkingFrom is { } from)
-                {
-                    if (from < _walkingBound)
-                    {
-                        _walkingBound = from;
-                        _walkingHolder = cursor.StreamId;
-                    }
-                }
-                else if (!_idleAfter.TryGetValue(cursor.StreamId, out var after) || cursor.IdleAfter < after)
-                {
-                    _idleAfter[cursor.StreamId] = cursor.IdleAfter;
-                }
-            }
+            return !_purgedThrough.TryGetValue(streamId, out var purged) || purged < sequenceNumber;
         }
+    }
 
+    /// <summary>Starts one purge; the cursors' positions are taken when the age first asks to purge a message.</summary>
+    public void BeginPurge()
+    {
+        _positionsTaken = false;
         _blockedBy = null;
+        _blockedByCursor = null;
     }
 
     /// <summary>Whether <paramref name="message"/>, which the cache age would purge, may go.</summary>
     public bool MayPurge(in CachedMessage message)
     {
+        if (!_positionsTaken)
+        {
+            TakePositions();
+        }
+
         if (message.SequenceNumber >= _walkingBound)
         {
-            _blockedBy = _walkingHolder;
+            _blockedBy = _walkingHolder?.StreamId;
+            _blockedByCursor = _walkingHolder;
         }
         else if (_idleAfter.TryGetValue(message.StreamId, out var after) && message.SequenceNumber > after)
         {
@@ -111,6 +121,11 @@ internal sealed partial class PurgeGuard(string partition, StreamCacheOptions op
         }
         else
         {
+            lock (_gate)
+            {
+                _purgedThrough[message.StreamId] = message.SequenceNumber;
+            }
+
             return true;
         }
 
@@ -134,18 +149,51 @@ internal sealed partial class PurgeGuard(string partition, StreamCacheOptions op
             return;
         }
 
+        if (_heldSince is null)
+        {
+            _heldSince = now;
+            StreamCacheInstruments.RecordHold(partition);
+        }
+
         IsHeld = true;
-        StreamCacheInstruments.RecordHeldPurge(partition);
-        _heldSince ??= now;
         if (now - _heldSince.Value >= options.MaxRelativeAge && now - _lastHeldWarning >= options.MaxRelativeAge)
         {
             _lastHeldWarning = now;
-            LogHeld(logger, partition, (now - _heldSince.Value).TotalSeconds, stream, _blockedAt, options.MaxRelativeAge.TotalSeconds);
+            var unmoved = _blockedByCursor is { } cursor ? (now - cursor.LastMoved).TotalSeconds : 0;
+            LogHeld(logger, partition, (now - _heldSince.Value).TotalSeconds, stream, _blockedAt, unmoved, options.MaxRelativeAge.TotalSeconds);
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Partition {Partition} has read nothing new for {Seconds:F0} s: stream {StreamId} has not taken message {SequenceNumber} yet, which is older than the cache age ({MaxRelativeAgeSeconds} s, Pipeline:StreamCache:MaxRelativeAge). Its events wait in Event Hubs until that subscriber catches up; none is dropped")]
-    private static partial void LogHeld(ILogger logger, string partition, double seconds, StreamId streamId, long sequenceNumber, double maxRelativeAgeSeconds);
+    private void TakePositions()
+    {
+        lock (_gate)
+        {
+            _cursors.RemoveWhere(cursor => cursor.Generation != _generation);
+            _walkingBound = long.MaxValue;
+            _walkingHolder = null;
+            _idleAfter.Clear();
+            foreach (var cursor in _cursors)
+            {
+                if (cursor.WalkingFrom is { } from)
+                {
+                    if (from < _walkingBound)
+                    {
+                        _walkingBound = from;
+                        _walkingHolder = cursor;
+                    }
+                }
+                else if (!_idleAfter.TryGetValue(cursor.StreamId, out var after) || cursor.IdleAfter < after)
+                {
+                    _idleAfter[cursor.StreamId] = cursor.IdleAfter;
+                }
+            }
+        }
+
+        _positionsTaken = true;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Partition {Partition} has read nothing new for {Seconds:F0} s: stream {StreamId} has not taken message {SequenceNumber} yet (its cursor last moved {UnmovedSeconds:F0} s ago), which is older than the cache age ({MaxRelativeAgeSeconds} s, Pipeline:StreamCache:MaxRelativeAge). Its events wait in Event Hubs until that subscriber catches up; none is dropped here, but Event Hubs deletes them after the hub's retention period")]
+    private static partial void LogHeld(ILogger logger, string partition, double seconds, StreamId streamId, long sequenceNumber, double unmovedSeconds, double maxRelativeAgeSeconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Partition {Partition} reads again: its slowest subscriber caught up after {Seconds:F0} s")]
     private static partial void LogResumed(ILogger logger, string partition, double seconds);

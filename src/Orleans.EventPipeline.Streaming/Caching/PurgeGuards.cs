@@ -3,11 +3,15 @@ using Microsoft.Extensions.Logging;
 
 namespace Orleans.EventPipeline.Streaming.Caching;
 
-/// <summary>The <see cref="PurgeGuard"/> of each partition this silo's receivers read, shared by its cache and its cursors.</summary>
+/// <summary>
+/// The <see cref="PurgeGuard"/> of each partition this silo's receivers read, shared by its cache and its
+/// cursors; by stream provider and partition, as two hubs' partitions share ids.
+/// </summary>
 internal sealed class PurgeGuards(StreamCacheOptions options, TimeProvider time, ILoggerFactory loggerFactory)
 {
-    private readonly ConcurrentDictionary<string, PurgeGuard> _guards = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Provider, string Partition), PurgeGuard> _guards = new();
     private readonly ILogger _logger = loggerFactory.CreateLogger<PurgeGuard>();
 
-    public PurgeGuard For(string partition) => _guards.GetOrAdd(partition, p => new PurgeGuard(p, options, time, _logger));
+    public PurgeGuard For(string provider, string partition) =>
+        _guards.GetOrAdd((provider, partition), key => new PurgeGuard($"{key.Provider}/{key.Partition}", options, time, _logger));
 }

@@ -10,13 +10,13 @@ public static class StreamCacheInstruments
 {
     public const string MeterName = "Orleans.EventPipeline.Streaming";
 
-    /// <summary>Name of the counter of purges that stopped at a message a subscriber had not taken yet.</summary>
-    public const string HeldPurgesName = "eventpipeline.stream_cache.held_purges";
+    /// <summary>Name of the counter of times a partition stopped reading because a subscriber had not taken a message older than the cache age.</summary>
+    public const string HoldsName = "eventpipeline.stream_cache.holds";
 
     private static readonly Meter Meter = new(MeterName);
 
-    private static readonly Counter<long> HeldPurges = Meter.CreateCounter<long>(
-        HeldPurgesName, "{purge}", "Cache purges that kept messages older than the cache age because a subscriber had not taken them; the partition reads nothing new meanwhile.");
+    private static readonly Counter<long> Holds = Meter.CreateCounter<long>(
+        HoldsName, "{hold}", "Times a partition's cache had to keep a message older than the cache age because a subscriber had not taken it; the partition reads nothing new until it has.");
 
-    internal static void RecordHeldPurge(string partition) => HeldPurges.Add(1, new KeyValuePair<string, object?>("partition", partition));
+    internal static void RecordHold(string partition) => Holds.Add(1, new KeyValuePair<string, object?>("partition", partition));
 }

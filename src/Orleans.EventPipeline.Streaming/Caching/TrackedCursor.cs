@@ -16,6 +16,7 @@ internal sealed partial class TrackedCursor : IQueueCacheCursor
     private readonly ILogger _logger;
     private IQueueCacheCursor _inner;
     private long _lastReturned;
+    private long _skipThrough = long.MinValue;
 
     private TrackedCursor(PurgeGuard guard, int generation, IQueueCache cache, StreamId streamId, IQueueCacheCursor inner, long? walkingFrom, long lastReturned, ILogger logger)
     {
@@ -28,6 +29,7 @@ internal sealed partial class TrackedCursor : IQueueCacheCursor
         WalkingFrom = walkingFrom;
         _lastReturned = lastReturned;
         IdleAfter = lastReturned;
+        LastMoved = guard.Now;
         guard.Add(this);
     }
 
@@ -41,6 +43,9 @@ internal sealed partial class TrackedCursor : IQueueCacheCursor
     /// <summary>While caught up: the stream's messages after this sequence number are still to be returned.</summary>
     public long IdleAfter { get; private set; }
 
+    /// <summary>When the agent last asked this cursor for a message: tells a slow subscriber from a forgotten cursor.</summary>
+    public DateTimeOffset LastMoved { get; private set; }
+
     /// <summary>A cursor at <paramref name="token"/>: the cache returns from the message at that position on.</summary>
     public static TrackedCursor At(PurgeGuard guard, int generation, IQueueCache cache, StreamId streamId, StreamSequenceToken token, IQueueCacheCursor inner, ILogger logger) =>
         new(guard, generation, cache, streamId, inner, token.SequenceNumber, token.SequenceNumber - 1, logger);
@@ -52,6 +57,15 @@ internal sealed partial class TrackedCursor : IQueueCacheCursor
     /// <summary>A cursor at the stream's oldest cached message: all of the stream's messages are still to come.</summary>
     public static TrackedCursor AtEarliest(PurgeGuard guard, int generation, IQueueCache cache, StreamId streamId, IQueueCacheCursor inner, ILogger logger) =>
         new(guard, generation, cache, streamId, inner, null, long.MinValue, logger);
+
+    /// <summary>
+    /// In place of a cursor at <paramref name="token"/> that the cache could not place (its position was
+    /// purged and the cache forgot the stream's last purged message): from the stream's oldest cached
+    /// message, skipping those before the token. Only when the guard kept every message of the stream from
+    /// the token on, so it is the cursor the agent asked for.
+    /// </summary>
+    public static TrackedCursor Resumed(PurgeGuard guard, int generation, IQueueCache cache, StreamId streamId, StreamSequenceToken token, IQueueCacheCursor earliest, ILogger logger) =>
+        new(guard, generation, cache, streamId, earliest, null, token.SequenceNumber - 1, logger) { _skipThrough = token.SequenceNumber - 1 };
 
     public IBatchContainer? GetCurrent(out Exception? exception) => _inner.GetCurrent(out exception);
 
@@ -66,7 +80,8 @@ internal sealed partial class TrackedCursor : IQueueCacheCursor
 
     public QueueCacheCursorMoveResult MoveNextWithResult()
     {
-        var result = _inner.MoveNextWithResult();
+        LastMoved = _guard.Now;
+        var result = NextUnskipped();
         if (result.CacheMiss is { } miss)
         {
             result = Recover(miss);
@@ -106,10 +121,25 @@ internal sealed partial class TrackedCursor : IQueueCacheCursor
         _inner.Dispose();
     }
 
+    /// <summary>The inner cursor's next message after those this cursor must skip (already returned before a restart).</summary>
+    private QueueCacheCursorMoveResult NextUnskipped()
+    {
+        while (true)
+        {
+            var result = _inner.MoveNextWithResult();
+            if (result.Kind != QueueCacheCursorMoveResultKind.Success
+                || _inner.GetCurrent(out _) is not { } current
+                || current.SequenceToken.SequenceNumber > _skipThrough)
+            {
+                return result;
+            }
+        }
+    }
+
     /// <summary>
     /// The cache no longer holds this cursor's position. Only a caught-up cursor gets here by design (the
-    /// cache checks its stopping point against the stream's last purged message, which it may have
-    /// forgotten); the guard kept the stream's newer messages, so a cursor from the stream's oldest cached
+    /// cache checks its stopping point against the stream's last purged message, which it forgets after
+    /// 10 minutes); the guard kept the stream's newer messages, so a cursor from the stream's oldest cached
     /// message that skips what was returned goes on without a gap or a repeat.
     /// </summary>
     private QueueCacheCursorMoveResult Recover(QueueCacheMissInfo miss)
@@ -128,16 +158,8 @@ internal sealed partial class TrackedCursor : IQueueCacheCursor
 
         _inner.Dispose();
         _inner = cursor;
-        while (true)
-        {
-            var result = _inner.MoveNextWithResult();
-            if (result.Kind != QueueCacheCursorMoveResultKind.Success
-                || _inner.GetCurrent(out _) is not { } current
-                || current.SequenceToken.SequenceNumber > after)
-            {
-                return result;
-            }
-        }
+        _skipThrough = after;
+        return NextUnskipped();
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The receiver cache lost the position of a walking cursor of stream {StreamId} after message {SequenceNumber} (cache holds {Low} to {High}); it goes on from the stream's oldest cached message after it. This should not happen: messages between may not have been delivered")]

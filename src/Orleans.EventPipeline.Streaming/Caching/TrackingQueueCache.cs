@@ -9,7 +9,7 @@ namespace Orleans.EventPipeline.Streaming.Caching;
 /// The receiver cache Orleans' pulling agent reads one partition through, with every cursor it hands out
 /// tracked by the partition's <see cref="PurgeGuard"/>, and no reading while the guard holds the purge.
 /// </summary>
-internal sealed class TrackingQueueCache : IQueueCache
+internal sealed partial class TrackingQueueCache : IQueueCache
 {
     private readonly IQueueCache _inner;
     private readonly PurgeGuard _guard;
@@ -31,7 +31,7 @@ internal sealed class TrackingQueueCache : IQueueCache
         {
             // The agent asks this before each read and purges only when it reads, so a held partition
             // would never purge again: try here whether the slow cursor has moved on.
-            _inner.TryPurgeFromCache(out _);
+            _guard.RetryPurge();
         }
 
         return _guard.IsHeld ? 0 : _inner.GetMaxAddCount();
@@ -57,6 +57,11 @@ internal sealed class TrackingQueueCache : IQueueCache
     public QueueCacheCursorResult<IQueueCacheCursor> TryGetCacheCursor(StreamId streamId, StreamSequenceToken? token)
     {
         var result = _inner.TryGetCacheCursor(streamId, token);
+        if (result.CacheMiss is { } miss && token is not null)
+        {
+            return Resume(streamId, token, miss);
+        }
+
         if (result.Kind != QueueCacheCursorResultKind.Success || result.Cursor is not { } cursor)
         {
             return result;
@@ -66,6 +71,29 @@ internal sealed class TrackingQueueCache : IQueueCache
             ? TrackedCursor.AtNewest(_guard, _generation, _inner, streamId, cursor, _logger)
             : TrackedCursor.At(_guard, _generation, _inner, streamId, token, cursor, _logger));
     }
+
+    /// <summary>
+    /// A cursor at a token the cache cannot place: its message was purged and the cache forgot when it
+    /// last purged the stream (10 minutes on). Orleans would fall back to the newest message and skip the
+    /// stream's messages the guard kept; when nothing of the stream from the token on was purged, the
+    /// stream's oldest cached message is where the token's cursor would be.
+    /// </summary>
+    private QueueCacheCursorResult<IQueueCacheCursor> Resume(StreamId streamId, StreamSequenceToken token, QueueCacheMissInfo miss)
+    {
+        if (!_guard.KeptFrom(streamId, token.SequenceNumber))
+        {
+            LogPurgedBeforeCursor(_logger, streamId, token.SequenceNumber, miss.Low, miss.High);
+            return QueueCacheCursorResult<IQueueCacheCursor>.FromCacheMiss(miss);
+        }
+
+        var earliest = _inner.TryGetCacheCursorAtPosition(streamId, StreamSubscriptionStartPosition.EarliestAvailable);
+        return earliest.Kind == QueueCacheCursorResultKind.Success && earliest.Cursor is { } cursor
+            ? QueueCacheCursorResult<IQueueCacheCursor>.FromCursor(TrackedCursor.Resumed(_guard, _generation, _inner, streamId, token, cursor, _logger))
+            : QueueCacheCursorResult<IQueueCacheCursor>.FromCacheMiss(miss);
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A cursor of stream {StreamId} was asked for at message {SequenceNumber}, but the stream's messages from there on were purged before (cache holds {Low} to {High}); Orleans places it at the newest message. Messages between may not have been delivered by this silo; the checkpoint holds of its subscriber replay them after a restart")]
+    private static partial void LogPurgedBeforeCursor(ILogger logger, StreamId streamId, long sequenceNumber, string? low, string? high);
 
     public QueueCacheCursorResult<IQueueCacheCursor> TryGetCacheCursorAtPosition(StreamId streamId, StreamSubscriptionStartPosition startPosition)
     {

@@ -43,12 +43,12 @@ public sealed class PipelineEventHubAdapterFactory(
     IQueueCache IQueueAdapterCache.CreateQueueCache(QueueId queueId)
     {
         var partition = ((HashRingBasedPartitionedStreamQueueMapper)GetStreamQueueMapper()).QueueToPartition(queueId);
-        return new TrackingQueueCache(CreateQueueCache(queueId), Guards.For(partition), this.logger);
+        return new TrackingQueueCache(CreateQueueCache(queueId), Guards.For(Name, partition), this.logger);
     }
 
     protected override IEventHubQueueCacheFactory CreateCacheFactory(EventHubStreamCachePressureOptions eventHubCacheOptions) =>
         new GuardedQueueCacheFactory(
-            Guards, eventHubCacheOptions, _eviction, _statistics, this.dataAdapter,
+            Name, Guards, eventHubCacheOptions, _eviction, _statistics, this.dataAdapter,
             // The hub's name is internal to Orleans' options; the metrics are tagged with the provider's.
             new EventHubMonitorAggregationDimensions(Name), this.serviceProvider.GetRequiredService<OrleansInstruments>());
 

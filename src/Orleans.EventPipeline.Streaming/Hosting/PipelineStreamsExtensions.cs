@@ -53,8 +53,14 @@ public static class PipelineStreamsExtensions
             configurator.UseDataAdapter(static (services, _) => ActivatorUtilities.CreateInstance<PipelineEventHubDataAdapter>(services));
             // Registered after AddEventHubStreams' own factory, so this one is resolved: it adds the failure handler.
             configurator.ConfigureComponent<IQueueAdapterFactory>(PipelineEventHubAdapterFactory.Create);
-            // PostConfigure: whatever else configures the pulling agent, no message is given up on.
-            configurator.ConfigurePullingAgent(static builder => builder.PostConfigure(static agent => agent.MaxEventDeliveryTime = MaxEventDeliveryTime));
+            // PostConfigure: whatever else configures the pulling agent, no message is given up on, and the
+            // agent takes one message from a cursor per delivery: with more it moves the cursor past
+            // messages it has not delivered yet, and the purge guard keeps only from the last one taken.
+            configurator.ConfigurePullingAgent(static builder => builder.PostConfigure(static agent =>
+            {
+                agent.MaxEventDeliveryTime = MaxEventDeliveryTime;
+                agent.BatchContainerBatchSize = 1;
+            }));
             configurator.ConfigurePartitionReceiver(static builder => builder.Configure(static options => options.StartFromNow = false));
             configurator.ConfigureCacheEviction(builder => builder.Configure(eviction =>
             {

@@ -28,16 +28,16 @@ public sealed class SlowSubscriberCacheTests
         // One partition: both streams share its receiver and its cache.
         await using var emulator = await PipelineStreamsCluster.StartEmulatorAsync(data.Path, partitionCount: 1);
 
-        long heldPurges = 0;
+        long holds = 0;
         using var listener = new MeterListener();
         listener.InstrumentPublished = static (instrument, l) =>
         {
-            if (instrument.Meter.Name == StreamCacheInstruments.MeterName && instrument.Name == StreamCacheInstruments.HeldPurgesName)
+            if (instrument.Meter.Name == StreamCacheInstruments.MeterName && instrument.Name == StreamCacheInstruments.HoldsName)
             {
                 l.EnableMeasurementEvents(instrument);
             }
         };
-        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref heldPurges, value));
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref holds, value));
         listener.Start();
 
         var run = Guid.NewGuid().ToString("N");
@@ -67,14 +67,14 @@ public sealed class SlowSubscriberCacheTests
         var fastSent = new List<string>();
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         var agedPastSlow = 0;
-        while (Interlocked.Read(ref heldPurges) == 0 && agedPastSlow < 2)
+        while (Interlocked.Read(ref holds) == 0 && agedPastSlow < 2)
         {
             Assert.True(DateTime.UtcNow < deadline, "neither a held purge nor two reads past the cache age within 60 s");
             var item = $"fast-{fastSent.Count}";
             var postedAt = DateTime.UtcNow;
             await fast.OnNextAsync(item);
             fastSent.Add(item);
-            while (Interlocked.Read(ref heldPurges) == 0 && !ReceivedEvents.Of(fastKey).Contains(item))
+            while (Interlocked.Read(ref holds) == 0 && !ReceivedEvents.Of(fastKey).Contains(item))
             {
                 Assert.True(DateTime.UtcNow < deadline, $"'{item}' did not arrive and no purge was held within 60 s");
                 await Task.Delay(20);
@@ -94,6 +94,6 @@ public sealed class SlowSubscriberCacheTests
         var fastReceived = await ReceivedEvents.WaitAsync(fastKey, static r => r.Contains("fast-last"), TimeSpan.FromSeconds(60));
         Assert.Equal(slowSent, slowReceived);
         Assert.Equal(fastSent, fastReceived);
-        Assert.True(Interlocked.Read(ref heldPurges) > 0, "the purge never had to wait for the stuck stream: the test did not reach the cache age");
+        Assert.True(Interlocked.Read(ref holds) > 0, "the purge never had to wait for the stuck stream: the test did not reach the cache age");
     }
 }
