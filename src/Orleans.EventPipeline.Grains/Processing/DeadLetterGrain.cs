@@ -21,6 +21,7 @@ public sealed partial class DeadLetterGrain(
     [PersistentState("deadletters", PipelineStorage.Tenants)] IPersistentState<DeadLetterState> state,
     IArchiveStore archive,
     IOptions<ProcessingGrainOptions> options,
+    IOptions<ArchiveOptions> archiveOptions,
     TimeProvider timeProvider,
     ILogger<DeadLetterGrain> logger) : Grain, IDeadLetterGrain
 {
@@ -28,6 +29,7 @@ public sealed partial class DeadLetterGrain(
     public static string ReplayStreamKey(string tenantId) => tenantId + "~replay";
 
     private readonly ProcessingGrainOptions _options = options.Value;
+    private readonly ArchiveOptions _archiveOptions = archiveOptions.Value;
 
     private string Tenant => this.GetPrimaryKeyString();
 
@@ -153,7 +155,7 @@ public sealed partial class DeadLetterGrain(
     /// </summary>
     private async Task<string> ArchiveReplayedAsync(List<NormalizedEvent> events)
     {
-        using var writer = new ArchiveWriter(archive, Tenant, ReplayStreamKey(Tenant), _options.Archive, timeProvider, logger);
+        using var writer = new ArchiveWriter(archive, Tenant, ReplayStreamKey(Tenant), _archiveOptions, timeProvider, logger);
         writer.Add(events, state.State.NextReplay);
         var written = await writer.FlushAsync(CancellationToken.None)
             ?? throw new InvalidOperationException($"The replay archive object of tenant {Tenant} was not written.");

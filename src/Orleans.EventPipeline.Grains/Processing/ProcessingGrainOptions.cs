@@ -1,12 +1,14 @@
-using Orleans.EventPipeline.Processing.Archive;
-
 namespace Orleans.EventPipeline.Grains.Processing;
 
-/// <summary>Settings of the processing grains, set by the silo from <c>Pipeline:Archive</c> and <c>Pipeline:Processing</c>.</summary>
+/// <summary>Settings of the processing stages, bound by the silo from <c>Pipeline:Processing</c>.</summary>
 public sealed class ProcessingGrainOptions
 {
-    /// <summary>When an archive object is cut: size, count or age, whichever comes first.</summary>
-    public ArchiveFlushPolicy Archive { get; set; } = new();
+    /// <summary>
+    /// Whether this silo runs stream receivers, and with them the processing stages (normalize, enrich,
+    /// archive, dead-letter counting) on the tenant streams. A silo with false is handed no partitions;
+    /// false on every silo makes an ingest-only cluster, for when consumers outside Orleans read Event Hubs.
+    /// </summary>
+    public bool Enabled { get; set; } = true;
 
     /// <summary>
     /// How often a processing grain checks whether its tenant's settings changed. 10 s: a settings change
@@ -14,12 +16,10 @@ public sealed class ProcessingGrainOptions
     /// </summary>
     public TimeSpan SettingsRefreshInterval { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How often the archive stage looks at the age of its buffer; 1 s of extra archive lag at most.</summary>
-    public TimeSpan FlushCheckInterval { get; set; } = TimeSpan.FromSeconds(1);
-
     /// <summary>
-    /// Dead letters kept per tenant for listing and replay, newest kept. The letters are objects of the
-    /// archive store; the state keeps 4 bytes per letter (its size) and about 40 per object, 22 KB at most for 500.
+    /// Dead letters kept per tenant for listing and replay, 500, newest kept; older ones are counted, not
+    /// kept. The letters are objects of the archive store; the state keeps 4 bytes per letter (its size)
+    /// and about 40 per object, 22 KB at most for 500.
     /// </summary>
     public int RetainedDeadLetters { get; set; } = 500;
 

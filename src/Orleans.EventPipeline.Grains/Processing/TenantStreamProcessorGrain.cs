@@ -33,10 +33,12 @@ public sealed partial class TenantStreamProcessorGrain(
     IArchiveStore archive,
     ICheckpointHolds checkpointHolds,
     IOptions<ProcessingGrainOptions> options,
+    IOptions<ArchiveOptions> archiveOptions,
     TimeProvider timeProvider,
     ILogger<TenantStreamProcessorGrain> logger) : Grain, ITenantStreamProcessorGrain, IDisposable
 {
     private readonly ProcessingGrainOptions _options = options.Value;
+    private readonly ArchiveOptions _archiveOptions = archiveOptions.Value;
     private TenantStages? _stages;
     private ArchiveWriter? _writer;
     private KeyedBatchIndex? _keyed;
@@ -55,7 +57,7 @@ public sealed partial class TenantStreamProcessorGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         await RefreshSettingsAsync();
-        _writer = new ArchiveWriter(archive, Tenant, StreamKey, _options.Archive, timeProvider, logger);
+        _writer = new ArchiveWriter(archive, Tenant, StreamKey, _archiveOptions, timeProvider, logger);
         _writer.ResumeAfter(state.State.ArchivedThrough);
         _keyed = new KeyedBatchIndex(archive, Tenant, StreamKey, timeProvider);
 
@@ -65,7 +67,7 @@ public sealed partial class TenantStreamProcessorGrain(
         _deadLetters = events.GetStream<DeadLetterBatch>(StreamId.Create(PipelineStreams.DeadLetter, Tenant));
         await events.GetStream<RawEventBatch>(StreamId.Create(PipelineStreams.Raw, StreamKey)).SubscribeAsync(OnBatchAsync);
 
-        this.RegisterGrainTimer(OnTimerAsync, _options.FlushCheckInterval, _options.FlushCheckInterval);
+        this.RegisterGrainTimer(OnTimerAsync, _archiveOptions.FlushCheckInterval, _archiveOptions.FlushCheckInterval);
         LogActivated(logger, StreamKey, state.State.ArchivedThrough);
     }
 
@@ -222,7 +224,7 @@ public sealed partial class TenantStreamProcessorGrain(
             if (_writer!.BufferedEvents > 0)
             {
                 // Idle collection would drop a buffer the store keeps refusing: stay active while it holds events.
-                DelayDeactivation(_options.Archive.MaxAge + _options.FlushCheckInterval);
+                DelayDeactivation(_archiveOptions.MaxAge + _archiveOptions.FlushCheckInterval);
             }
 
             // A keyed batch whose events all went to the dead letters is remembered without an archive object.

@@ -1,8 +1,13 @@
 namespace Orleans.EventPipeline.Processing.Archive;
 
-/// <summary>When an archive buffer must be written out: whichever of size, count or age comes first.</summary>
-public sealed record ArchiveFlushPolicy
+/// <summary>
+/// When an archive buffer must be written out: whichever of size, count or age comes first. The defaults
+/// here are the only ones: the host's archive settings (<c>Pipeline:Archive</c>) extend this record.
+/// </summary>
+public record ArchiveFlushPolicy
 {
+    private static readonly ArchiveFlushPolicy Defaults = new();
+
     /// <summary>
     /// Uncompressed NDJSON bytes. 16 MiB compresses to 2-3 MB of zstd for typical logs: large enough for
     /// cheap storage listing and reads, small enough to rebuild quickly on replay.
@@ -18,22 +23,24 @@ public sealed record ArchiveFlushPolicy
     public bool IsDue(long bytes, int events, TimeSpan age) =>
         events > 0 && (bytes >= MaxBytes || events >= MaxEvents || age >= MaxAge);
 
-    public IReadOnlyList<string> Validate()
+    /// <summary>Every value the writer cannot work with, each with the fix.</summary>
+    /// <param name="path">Where the policy was configured, named in each message, e.g. <c>Pipeline:Archive</c>.</param>
+    public IReadOnlyList<string> Validate(string path = "Archive")
     {
         var errors = new List<string>();
         if (MaxBytes < 1024)
         {
-            errors.Add($"Archive.MaxBytes {MaxBytes} is below 1024: use a few MiB (default 16 MiB) so objects are not tiny.");
+            errors.Add($"{path}:MaxBytes {MaxBytes} is below 1024: use a few MiB (default {Defaults.MaxBytes}) so objects are not tiny.");
         }
 
         if (MaxEvents < 1)
         {
-            errors.Add($"Archive.MaxEvents {MaxEvents} must be at least 1 (default 100000).");
+            errors.Add($"{path}:MaxEvents {MaxEvents} must be at least 1 (default {Defaults.MaxEvents}).");
         }
 
         if (MaxAge <= TimeSpan.Zero || MaxAge > TimeSpan.FromHours(1))
         {
-            errors.Add($"Archive.MaxAge {MaxAge} is out of range: use more than 0 and at most 1 hour (default 10 s).");
+            errors.Add($"{path}:MaxAge {MaxAge} is out of range: use more than 0 and at most 01:00:00 (default {Defaults.MaxAge}).");
         }
 
         return errors;

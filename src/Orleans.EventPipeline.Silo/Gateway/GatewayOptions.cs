@@ -1,6 +1,6 @@
 namespace Orleans.EventPipeline.Silo.Gateway;
 
-/// <summary>Limits of the ingest API, bound from <c>Pipeline:Gateway</c>.</summary>
+/// <summary>Limits of the ingest API, bound from <c>Pipeline:Gateway</c> and checked by <see cref="GatewayOptionsValidator"/>.</summary>
 public sealed class GatewayOptions
 {
     public const string SectionName = "Pipeline:Gateway";
@@ -33,43 +33,4 @@ public sealed class GatewayOptions
 
     /// <summary>What one request at the decompressed limit holds at its peak: its body and its frames.</summary>
     public long OneRequestPeakBytes => MaxDecompressedBytes + 1 + Framing.FramedEvents.CapacityFor((int)Math.Min(MaxDecompressedBytes, int.MaxValue / 2));
-
-    /// <summary>Every wrong limit, each with the fix.</summary>
-    public IEnumerable<string> Validate()
-    {
-        if (MaxBodyBytes < 1024)
-        {
-            yield return $"{SectionName}:MaxBodyBytes is {MaxBodyBytes}: use at least 1024 bytes.";
-        }
-
-        if (MaxDecompressedBytes < MaxBodyBytes)
-        {
-            yield return $"{SectionName}:MaxDecompressedBytes ({MaxDecompressedBytes}) is below MaxBodyBytes ({MaxBodyBytes}): raise it, an uncompressed body of MaxBodyBytes must fit.";
-        }
-
-        if (MaxDecompressedBytes > int.MaxValue / 2)
-        {
-            yield return $"{SectionName}:MaxDecompressedBytes is {MaxDecompressedBytes}: use at most {int.MaxValue / 2} (1 GiB).";
-        }
-
-        if (MaxEventBytes is < 64 or > 990_000)
-        {
-            yield return $"{SectionName}:MaxEventBytes is {MaxEventBytes}: use 64 to 990000, an event must fit one Event Hubs message.";
-        }
-
-        if (MaxInFlightBytes < OneRequestPeakBytes)
-        {
-            yield return $"{SectionName}:MaxInFlightBytes is {MaxInFlightBytes}: use at least {OneRequestPeakBytes}, what one request at MaxDecompressedBytes ({MaxDecompressedBytes}) holds: its body and its frames.";
-        }
-
-        if (ApiKeyCacheDuration < TimeSpan.Zero || ApiKeyCacheDuration > TimeSpan.FromHours(1))
-        {
-            yield return $"{SectionName}:ApiKeyCacheDuration is {ApiKeyCacheDuration}: use 00:00:00 to 01:00:00.";
-        }
-
-        if (DurableWriteTimeout < TimeSpan.FromSeconds(1))
-        {
-            yield return $"{SectionName}:DurableWriteTimeout is {DurableWriteTimeout}: use at least 00:00:01.";
-        }
-    }
 }

@@ -15,14 +15,15 @@ internal sealed class AzureClients
 {
     private readonly Lazy<TokenCredential> _credential = new(static () => new DefaultAzureCredential());
 
-    public AzureClients(PipelineOptions options)
+    public AzureClients(PipelineSettings settings)
     {
-        var azure = options.Azure;
+        ArgumentNullException.ThrowIfNull(settings);
+        var azure = settings.Pipeline.Azure;
         Tables = azure.StorageConnectionString.Length > 0
             ? new TableServiceClient(azure.StorageConnectionString)
             : new TableServiceClient(new Uri(azure.TableServiceUri), Credential);
-        ArchiveBlobs = options.Archive.BlobServiceUri.Length > 0
-            ? new BlobServiceClient(new Uri(options.Archive.BlobServiceUri), Credential)
+        ArchiveBlobs = settings.Archive.BlobServiceUri.Length > 0
+            ? new BlobServiceClient(new Uri(settings.Archive.BlobServiceUri), Credential)
             : new BlobServiceClient(azure.StorageConnectionString);
     }
 

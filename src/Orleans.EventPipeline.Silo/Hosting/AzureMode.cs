@@ -8,8 +8,9 @@ namespace Orleans.EventPipeline.Silo.Hosting;
 /// <summary>Azure mode: Table storage for membership, grain state and checkpoints; Azure Event Hubs for the stream.</summary>
 internal static class AzureMode
 {
-    public static void UseAzureMode(this ISiloBuilder silo, PipelineOptions options, AzureClients clients)
+    public static void UseAzureMode(this ISiloBuilder silo, PipelineSettings settings, AzureClients clients)
     {
+        var options = settings.Pipeline;
         var azure = options.Azure;
         silo.Configure<ClusterOptions>(cluster =>
         {
@@ -21,7 +22,7 @@ internal static class AzureMode
         silo.AddAzureTableGrainStorage(PipelineStorage.Tenants, table => table.TableServiceClient = clients.Tables);
         silo.AddAzureTableGrainStorage("PubSubStore", table => table.TableServiceClient = clients.Tables);
         silo.AddPipelineStreams(
-            options.StreamCache,
+            settings.StreamCache,
             (eventHub, _) =>
             {
                 if (azure.EventHubsConnectionString.Length > 0)
@@ -41,7 +42,7 @@ internal static class AzureMode
                     // Orleans' default; a crash replays at most a minute of events, which the archive dedupes.
                     checkpoints.PersistInterval = TimeSpan.FromMinutes(1);
                 }));
-                streams.UseReceiverRole(options);
+                streams.UseReceiverRole(settings);
             });
     }
 }

@@ -17,23 +17,4 @@ public sealed class AzureModeOptions
 
     /// <summary>Table service URI, e.g. <c>https://contoso.table.core.windows.net</c>, used with DefaultAzureCredential.</summary>
     public string TableServiceUri { get; set; } = "";
-
-    /// <summary>Every missing or conflicting setting, each with the fix.</summary>
-    public IEnumerable<string> Validate()
-    {
-        if (string.IsNullOrWhiteSpace(EventHubsConnectionString) == string.IsNullOrWhiteSpace(EventHubsNamespace))
-        {
-            yield return "Azure mode needs exactly one of Pipeline:Azure:EventHubsConnectionString or Pipeline:Azure:EventHubsNamespace (the latter signs in with DefaultAzureCredential).";
-        }
-
-        if (string.IsNullOrWhiteSpace(StorageConnectionString) == string.IsNullOrWhiteSpace(TableServiceUri))
-        {
-            yield return "Azure mode needs exactly one of Pipeline:Azure:StorageConnectionString or Pipeline:Azure:TableServiceUri (the latter signs in with DefaultAzureCredential).";
-        }
-
-        if (!string.IsNullOrWhiteSpace(TableServiceUri) && !Uri.TryCreate(TableServiceUri, UriKind.Absolute, out _))
-        {
-            yield return $"Pipeline:Azure:TableServiceUri '{TableServiceUri}' is not an absolute URI: use e.g. https://contoso.table.core.windows.net.";
-        }
-    }
 }

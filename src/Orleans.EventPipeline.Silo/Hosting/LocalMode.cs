@@ -48,20 +48,21 @@ internal static class LocalMode
         };
     }
 
-    public static void UseLocalMode(this ISiloBuilder silo, PipelineOptions options, string dataDirectory, string eventHubsConnectionString)
+    public static void UseLocalMode(this ISiloBuilder silo, PipelineSettings settings, string dataDirectory, string eventHubsConnectionString)
     {
+        var options = settings.Pipeline;
         var database = Path.Combine(dataDirectory, "grains.db");
         silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: options.ServiceId, clusterId: options.ClusterId);
         silo.AddSqliteGrainStorage(PipelineStorage.Tenants, sqlite => sqlite.DatabasePath = database);
         // Stream subscriptions and partition checkpoints (the grain checkpointer's default store).
         silo.AddSqliteGrainStorage("PubSubStore", sqlite => sqlite.DatabasePath = database);
         silo.AddPipelineStreams(
-            options.StreamCache,
+            settings.StreamCache,
             (eventHub, _) => eventHub.ConfigureEventHubConnection(eventHubsConnectionString, options.EventHubName, options.ConsumerGroup),
             streams =>
             {
                 streams.UseGrainCheckpointer();
-                streams.UseReceiverRole(options);
+                streams.UseReceiverRole(settings);
             });
     }
 }

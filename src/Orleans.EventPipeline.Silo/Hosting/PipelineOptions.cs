@@ -1,9 +1,12 @@
 using Orleans.EventPipeline.Silo.Roles;
-using Orleans.EventPipeline.Streaming.Caching;
 
 namespace Orleans.EventPipeline.Silo.Hosting;
 
-/// <summary>Settings of one pipeline process, bound from the <c>Pipeline</c> configuration section.</summary>
+/// <summary>
+/// Settings of one pipeline process, bound from the <c>Pipeline</c> configuration section. Its
+/// <c>Archive</c>, <c>Processing</c>, <c>Gateway</c> and <c>StreamCache</c> sections are bound to the
+/// options classes of the code that uses them (<see cref="PipelineOptionsRegistration"/>).
+/// </summary>
 public sealed class PipelineOptions
 {
     public const string SectionName = "Pipeline";
@@ -46,18 +49,6 @@ public sealed class PipelineOptions
 
     /// <summary>Bearer key of the admin API (tenants and keys); empty turns the admin API off.</summary>
     public string AdminApiKey { get; set; } = "";
-
-    /// <summary>Limits of the ingest API.</summary>
-    public Gateway.GatewayOptions Gateway { get; set; } = new();
-
-    /// <summary>Where the archive is written and when its objects are cut.</summary>
-    public ProcessingArchiveOptions Archive { get; set; } = new();
-
-    /// <summary>How long stream receivers keep delivered messages in memory.</summary>
-    public StreamCacheOptions StreamCache { get; set; } = new();
-
-    /// <summary>Settings of the processing grains (settings refresh, dead-letter retention).</summary>
-    public ProcessingStageOptions Processing { get; set; } = new();
 
     /// <summary>Paths of users' grain assemblies (.dll) the silo loads at start (docs/EXTENDING.md).</summary>
     public string[] GrainAssemblies { get; set; } = [];

@@ -3,7 +3,10 @@ using Orleans.EventPipeline.Silo.Roles;
 
 namespace Orleans.EventPipeline.Silo.Hosting;
 
-/// <summary>Collects every wrong setting at start, each with the fix.</summary>
+/// <summary>
+/// Every wrong setting of the <c>Pipeline</c> section itself and of the mode it chooses (<c>Pipeline:Local</c>
+/// or <c>Pipeline:Azure</c>), each with the fix. The sections bound to other options classes have their own validators.
+/// </summary>
 internal sealed class PipelineOptionsValidator : IValidateOptions<PipelineOptions>
 {
     public ValidateOptionsResult Validate(string? name, PipelineOptions options)
@@ -43,10 +46,6 @@ internal sealed class PipelineOptionsValidator : IValidateOptions<PipelineOption
             failures.Add("Pipeline:AdminApiKey is shorter than 16 characters: use a long random value, or leave it empty to turn the admin API off.");
         }
 
-        failures.AddRange(options.Gateway.Validate());
-        failures.AddRange(options.Archive.Validate(options.Mode, options.Azure));
-        failures.AddRange(options.Processing.Validate());
-        failures.AddRange(options.StreamCache.Validate($"{PipelineOptions.SectionName}:{nameof(PipelineOptions.StreamCache)}"));
         failures.AddRange(ProcessingGrainAssemblies.Validate(options.GrainAssemblies));
         if (!System.Net.IPAddress.TryParse(options.AdvertisedAddress, out _))
         {
@@ -79,13 +78,45 @@ internal sealed class PipelineOptionsValidator : IValidateOptions<PipelineOption
         }
         else
         {
-            failures.AddRange(options.Azure.Validate());
+            CheckAzure(failures, options.Azure);
         }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
     /// <summary>The allowed values of <c>Pipeline:Role</c>, for the messages that refuse another.</summary>
     public static readonly string RoleValues = "use all (the default: one process does everything), gateway (HTTP API only) or processor (tenant grains and stream receivers; HTTP health only)";
+
+    /// <summary>
+    /// What the binder's refusal of the section should say instead of its own message, or null: the binder
+    /// names the key but not what it accepts, and a role is chosen from a short list.
+    /// </summary>
+    public static string? ExplainBindingFailure(IConfigurationSection section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        var role = section[nameof(PipelineOptions.Role)];
+        return role is not null && !Enum.TryParse<PipelineRole>(role, ignoreCase: true, out _)
+            ? $"{section.Path}:Role '{role}' is not a role: {RoleValues}."
+            : null;
+    }
+
+    private static void CheckAzure(List<string> failures, AzureModeOptions azure)
+    {
+        if (string.IsNullOrWhiteSpace(azure.EventHubsConnectionString) == string.IsNullOrWhiteSpace(azure.EventHubsNamespace))
+        {
+            failures.Add("Azure mode needs exactly one of Pipeline:Azure:EventHubsConnectionString or Pipeline:Azure:EventHubsNamespace (the latter signs in with DefaultAzureCredential).");
+        }
+
+        if (string.IsNullOrWhiteSpace(azure.StorageConnectionString) == string.IsNullOrWhiteSpace(azure.TableServiceUri))
+        {
+            failures.Add("Azure mode needs exactly one of Pipeline:Azure:StorageConnectionString or Pipeline:Azure:TableServiceUri (the latter signs in with DefaultAzureCredential).");
+        }
+
+        if (!string.IsNullOrWhiteSpace(azure.TableServiceUri) && !Uri.TryCreate(azure.TableServiceUri, UriKind.Absolute, out _))
+        {
+            failures.Add($"Pipeline:Azure:TableServiceUri '{azure.TableServiceUri}' is not an absolute URI: use e.g. https://contoso.table.core.windows.net.");
+        }
+    }
 
     private static void CheckPort(List<string> failures, string key, int port)
     {

@@ -21,23 +21,15 @@ public static class PipelineSiloExtensions
     public static WebApplicationBuilder AddPipelineSilo(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var section = builder.Configuration.GetSection(PipelineOptions.SectionName);
-        var options = BindStrictly(section);
-        var validation = new PipelineOptionsValidator().Validate(Options.DefaultName, options);
-        if (validation.Failed)
-        {
-            throw new OptionsValidationException(Options.DefaultName, typeof(PipelineOptions), validation.Failures);
-        }
-
-        builder.Services.AddOptions<PipelineOptions>().Bind(section).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<PipelineOptions>, PipelineOptionsValidator>();
-        builder.Services.AddOptions<GatewayOptions>().Bind(section.GetSection("Gateway"));
+        var settings = PipelineSettings.Read(builder.Configuration);
+        var options = settings.Pipeline;
+        builder.Services.AddPipelineOptions(builder.Configuration);
         builder.Services.AddOptions<IngestOptions>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Logging.LeaveOutFalseAlarms();
 
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
-        var azureClients = options.Mode == PipelineMode.Azure ? new AzureClients(options) : null;
+        var azureClients = options.Mode == PipelineMode.Azure ? new AzureClients(settings) : null;
         if (azureClients is not null)
         {
             builder.Services.AddSingleton(azureClients);
@@ -54,11 +46,11 @@ public static class PipelineSiloExtensions
         {
             if (options.Mode == PipelineMode.Local)
             {
-                silo.UseLocalMode(options, dataDirectory, embeddedEventHubs);
+                silo.UseLocalMode(settings, dataDirectory, embeddedEventHubs);
             }
             else
             {
-                silo.UseAzureMode(options, azureClients!);
+                silo.UseAzureMode(settings, azureClients!);
             }
 
             silo.AddTenantShardPlacement();
@@ -69,8 +61,8 @@ public static class PipelineSiloExtensions
         });
 
         builder.AddGateway();
-        var userGrainAssemblies = builder.AddPipelineProcessing(options, dataDirectory, azureClients);
-        builder.UseOrleans(silo => silo.UsePipelineRole(options, userGrainAssemblies));
+        var userGrainAssemblies = builder.AddPipelineProcessing(settings, dataDirectory, azureClients);
+        builder.UseOrleans(silo => silo.UsePipelineRole(settings, userGrainAssemblies));
         // Orleans stops its silo gracefully (deactivating grains, leaving the cluster, checkpointing
         // the stream receivers) within this budget on SIGTERM.
         builder.Services.Configure<HostOptions>(static host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
@@ -109,23 +101,5 @@ public static class PipelineSiloExtensions
         builder.Services.AddSingleton<ApiKeyResolver>();
         builder.Services.AddSingleton<TenantShards>();
         builder.Services.AddInFlightMemoryBudget();
-    }
-
-    // A misspelt key or a value of the wrong type is refused rather than silently defaulted.
-    private static PipelineOptions BindStrictly(IConfigurationSection section)
-    {
-        try
-        {
-            return section.Get<PipelineOptions>(static binder => binder.ErrorOnUnknownConfiguration = true) ?? new PipelineOptions();
-        }
-        catch (InvalidOperationException exception)
-        {
-            // The binder names the key but not what it accepts; a role is chosen from a short list, so say it.
-            var role = section[nameof(PipelineOptions.Role)];
-            var failure = role is not null && !Enum.TryParse<PipelineRole>(role, ignoreCase: true, out _)
-                ? $"Pipeline:Role '{role}' is not a role: {PipelineOptionsValidator.RoleValues}."
-                : exception.Message;
-            throw new OptionsValidationException(Options.DefaultName, typeof(PipelineOptions), [failure]);
-        }
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Orleans.EventPipeline.Grains.Processing;
 using Orleans.EventPipeline.Silo.Hosting;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 
@@ -13,7 +14,8 @@ internal sealed class ClusterRoles(
     IClusterMembershipService membership,
     ISiloMetadataCache metadata,
     ILocalSiloDetails localSilo,
-    IOptions<PipelineOptions> options)
+    IOptions<PipelineOptions> options,
+    IOptions<ProcessingGrainOptions> processing)
 {
     /// <summary>Metadata key of a silo's role: <c>all</c>, <c>gateway</c> or <c>processor</c>.</summary>
     public const string RoleKey = "eventpipeline.role";
@@ -25,10 +27,10 @@ internal sealed class ClusterRoles(
     private static readonly HashSet<string> GrainHostNames = [.. Enum.GetValues<PipelineRole>().Where(HostsGrains).Select(NameOf)];
 
     /// <summary>The metadata a silo with these settings publishes.</summary>
-    public static Dictionary<string, string> MetadataOf(PipelineOptions options) => new(StringComparer.Ordinal)
+    public static Dictionary<string, string> MetadataOf(PipelineRole role, ProcessingGrainOptions processing) => new(StringComparer.Ordinal)
     {
-        [RoleKey] = NameOf(options.Role),
-        [ReceiversKey] = RunsReceivers(options) ? "true" : "false",
+        [RoleKey] = NameOf(role),
+        [ReceiversKey] = RunsReceivers(role, processing) ? "true" : "false",
     };
 
     public static string NameOf(PipelineRole role) => role.ToString().ToLowerInvariant();
@@ -37,7 +39,7 @@ internal sealed class ClusterRoles(
     public static bool HostsGrains(PipelineRole role) => role != PipelineRole.Gateway;
 
     /// <summary>Whether a silo with these settings runs the Event Hubs receivers (and the derived streams' agents).</summary>
-    public static bool RunsReceivers(PipelineOptions options) => HostsGrains(options.Role) && options.Processing.Enabled;
+    public static bool RunsReceivers(PipelineRole role, ProcessingGrainOptions processing) => HostsGrains(role) && processing.Enabled;
 
     /// <summary>
     /// Whether <paramref name="silo"/> may activate the pipeline's grains. A silo whose metadata this one
@@ -49,7 +51,7 @@ internal sealed class ClusterRoles(
 
     /// <summary>Whether <paramref name="silo"/> runs the Event Hubs receivers.</summary>
     public bool RunsReceivers(SiloAddress silo) => silo.Equals(localSilo.SiloAddress)
-        ? RunsReceivers(options.Value)
+        ? RunsReceivers(options.Value.Role, processing.Value)
         : metadata.GetSiloMetadata(silo).Metadata.GetValueOrDefault(ReceiversKey) == "true";
 
     /// <summary>Active silos that host the pipeline's grains.</summary>

@@ -18,10 +18,10 @@ internal static class PipelineRoleExtensions
     /// pipeline's grains — and those of <paramref name="userGrainAssemblies"/> — off silos that do not host
     /// them. Every silo registers the filter, whatever its role: placement runs on the calling silo.
     /// </summary>
-    public static ISiloBuilder UsePipelineRole(this ISiloBuilder silo, PipelineOptions options, IReadOnlyCollection<Assembly> userGrainAssemblies)
+    public static ISiloBuilder UsePipelineRole(this ISiloBuilder silo, PipelineSettings settings, IReadOnlyCollection<Assembly> userGrainAssemblies)
     {
-        silo.UseSiloMetadata(ClusterRoles.MetadataOf(options));
-        var siloName = $"{ClusterRoles.NameOf(options.Role)}-{Guid.NewGuid().ToString("N")[..8]}";
+        silo.UseSiloMetadata(ClusterRoles.MetadataOf(settings.Pipeline.Role, settings.Processing));
+        var siloName = $"{ClusterRoles.NameOf(settings.Pipeline.Role)}-{Guid.NewGuid().ToString("N")[..8]}";
         silo.Configure<SiloOptions>(orleans => orleans.SiloName = siloName);
         silo.Services.AddSingleton<ClusterRoles>();
         silo.Services.AddPlacementFilter<ProcessorPlacementFilterStrategy, ProcessorPlacementFilterDirector>(ServiceLifetime.Singleton);
@@ -34,10 +34,10 @@ internal static class PipelineRoleExtensions
     /// Balances a stream provider's queues over the silos that run receivers only, and on a silo that
     /// runs none starts no pulling agents at all.
     /// </summary>
-    public static void UseReceiverRole(this ISiloPersistentStreamConfigurator streams, PipelineOptions options)
+    public static void UseReceiverRole(this ISiloPersistentStreamConfigurator streams, PipelineSettings settings)
     {
         streams.ConfigurePartitionBalancing(ProcessorQueueBalancer.Create);
-        if (!ClusterRoles.RunsReceivers(options))
+        if (!settings.RunsReceivers)
         {
             streams.ConfigureLifecycle(static builder => builder.Configure(static lifecycle => lifecycle.StartupState = StreamLifecycleOptions.RunState.AgentsStopped));
         }

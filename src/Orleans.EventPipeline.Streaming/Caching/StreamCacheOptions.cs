@@ -25,16 +25,4 @@ public sealed class StreamCacheOptions
 
     /// <summary>Longest allowed <see cref="MaxRelativeAge"/> and <see cref="MinTimeInCache"/>: 30 minutes, Orleans' own default.</summary>
     public static readonly TimeSpan Longest = TimeSpan.FromMinutes(30);
-
-    /// <summary>What is wrong with these settings, each with the fix; empty when they are usable.</summary>
-    public IEnumerable<string> Validate(string section)
-    {
-        foreach (var (name, value) in new[] { (nameof(MinTimeInCache), MinTimeInCache), (nameof(MaxRelativeAge), MaxRelativeAge) })
-        {
-            if (value <= TimeSpan.Zero || value > Longest)
-            {
-                yield return $"{section}:{name} is {value}: use a duration above zero and at most {Longest}, e.g. {(name == nameof(MinTimeInCache) ? new StreamCacheOptions().MinTimeInCache : new StreamCacheOptions().MaxRelativeAge)}.";
-            }
-        }
-    }
 }

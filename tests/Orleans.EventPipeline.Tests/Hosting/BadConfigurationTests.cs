@@ -32,6 +32,56 @@ public sealed class BadConfigurationTests
     }
 
     [Fact]
+    public async Task Start_WrongSettingsInSeveralSections_ReportsEveryOneAtOnce()
+    {
+        // Each section is bound to its own options class; a misspelt key in one must not hide the wrong
+        // values of the others, nor one section's failures another's.
+        (string Argument, string Expected)[] wrong =
+        [
+            ("--Pipeline:Archive:Containr=x", "'Containr'"),
+            ("--Pipeline:AdvertisedAddress=silo-1", "Pipeline:AdvertisedAddress 'silo-1' is not an IP address"),
+            ("--Pipeline:AdminApiKey=short", "Pipeline:AdminApiKey is shorter than 16 characters"),
+            ("--Pipeline:EventHubName= ", "Pipeline:EventHubName is empty"),
+            ("--Pipeline:Local:PartitionCount=0", "Pipeline:Local:PartitionCount is 0"),
+            ("--Pipeline:Gateway:MaxBodyBytes=10", "Pipeline:Gateway:MaxBodyBytes is 10"),
+            ("--Pipeline:Gateway:DurableWriteTimeout=00:00:00", "Pipeline:Gateway:DurableWriteTimeout is 00:00:00"),
+            ("--Pipeline:Processing:SettingsRefreshInterval=00:00:00", "Pipeline:Processing:SettingsRefreshInterval 00:00:00 is out of range"),
+            ("--Pipeline:Processing:RetainedDeadLetterBytes=-5", "Pipeline:Processing:RetainedDeadLetterBytes -5 is out of range"),
+            ("--Pipeline:StreamCache:MinTimeInCache=00:00:00", "Pipeline:StreamCache:MinTimeInCache is 00:00:00"),
+        ];
+        using var data = new TempDirectory();
+        await using var silo = SiloProcess.Start(data.Path, [.. wrong.Select(static setting => setting.Argument)]);
+
+        var exitCode = await silo.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(ConfigurationExitCode, exitCode);
+        Assert.All(wrong, setting => Assert.Contains(setting.Expected, silo.Output, StringComparison.Ordinal));
+        Assert.DoesNotContain("   at ", silo.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_AzureModeWithoutItsServices_NamesEachMissingOneWithTheOtherWrongSettings()
+    {
+        using var data = new TempDirectory();
+        await using var silo = SiloProcess.Start(
+            data.Path,
+            "--Pipeline:Mode=Azure",
+            "--Pipeline:Azure:TableServiceUri=tables",
+            "--Pipeline:Archive:Container=Archive",
+            "--Pipeline:SiloPort=70000");
+
+        var exitCode = await silo.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(ConfigurationExitCode, exitCode);
+        Assert.Contains("Azure mode needs exactly one of Pipeline:Azure:EventHubsConnectionString or Pipeline:Azure:EventHubsNamespace", silo.Output, StringComparison.Ordinal);
+        Assert.Contains("Pipeline:Azure:TableServiceUri 'tables' is not an absolute URI", silo.Output, StringComparison.Ordinal);
+        Assert.Contains("Azure mode archives to Blob storage: set Pipeline:Archive:BlobServiceUri", silo.Output, StringComparison.Ordinal);
+        Assert.Contains("Pipeline:Archive:Container 'Archive' is not a Blob container name", silo.Output, StringComparison.Ordinal);
+        // Reported once, by the Pipeline section's validator, though the archive's check reads the mode from that section.
+        Assert.Single(silo.Output.Split('\n'), line => line.Contains("Pipeline:SiloPort is 70000", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Start_PartitionCountChangedOnExistingData_ExitsNamingBothCounts()
     {
         using var data = new TempDirectory();

@@ -1,0 +1,78 @@
+using Microsoft.Extensions.Options;
+using Orleans.EventPipeline.Grains.Processing;
+using Orleans.EventPipeline.Silo.Gateway;
+using Orleans.EventPipeline.Streaming.Caching;
+
+namespace Orleans.EventPipeline.Silo.Hosting;
+
+/// <summary>
+/// Binds each part of the <c>Pipeline</c> configuration section, once, to the options class of the code
+/// that uses it, with that class's validator run when the host starts. A misspelt key or a value of the
+/// wrong type fails like a value out of range, and every section's failures are reported together.
+/// </summary>
+internal static class PipelineOptionsRegistration
+{
+    public static IServiceCollection AddPipelineOptions(this IServiceCollection services, IConfiguration configuration)
+    {
+        var pipeline = configuration.GetSection(PipelineOptions.SectionName);
+        var archive = pipeline.GetSection("Archive");
+        var processing = pipeline.GetSection("Processing");
+        var gateway = configuration.GetSection(GatewayOptions.SectionName);
+        var streamCache = pipeline.GetSection("StreamCache");
+
+        services.AddSection(pipeline, new PipelineOptionsValidator(), PipelineOptionsValidator.ExplainBindingFailure, archive, processing, gateway, streamCache);
+        services.AddSection(archive, new ArchiveOptionsValidator(archive.Path));
+        services.AddSingleton<IValidateOptions<ArchiveOptions>>(options => ActivatorUtilities.CreateInstance<ArchiveLocationValidator>(options, archive.Path));
+        services.AddSection(processing, new ProcessingGrainOptionsValidator(processing.Path));
+        services.AddSection(gateway, new GatewayOptionsValidator());
+        services.AddSection(streamCache, new StreamCacheOptionsValidator(streamCache.Path));
+        return services;
+    }
+
+    private static void AddSection<TOptions>(this IServiceCollection services, IConfigurationSection section, IValidateOptions<TOptions> validator)
+        where TOptions : class => services.AddSection(section, validator, explain: null);
+
+    /// <param name="explain">A clearer message for a value the binder refuses, when the binder's own does not say what is accepted.</param>
+    /// <param name="boundElsewhere">Sections inside <paramref name="section"/> that other options classes bind: not unknown keys of this one.</param>
+    private static void AddSection<TOptions>(
+        this IServiceCollection services,
+        IConfigurationSection section,
+        IValidateOptions<TOptions> validator,
+        Func<IConfigurationSection, string?>? explain,
+        params IConfigurationSection[] boundElsewhere)
+        where TOptions : class
+    {
+        services.AddSingleton(validator);
+        services.AddOptions<TOptions>()
+            .Configure(options => BindStrictly(section, options, explain, boundElsewhere))
+            .ValidateOnStart();
+    }
+
+    private static void BindStrictly<TOptions>(IConfigurationSection section, TOptions options, Func<IConfigurationSection, string?>? explain, IConfigurationSection[] boundElsewhere)
+        where TOptions : class
+    {
+        try
+        {
+            Without(section, boundElsewhere).Bind(options, static binder => binder.ErrorOnUnknownConfiguration = true);
+        }
+        catch (InvalidOperationException exception)
+        {
+            // Reported with the validators' failures: a misspelt key is refused rather than silently defaulted.
+            throw new OptionsValidationException(Options.DefaultName, typeof(TOptions), [explain?.Invoke(section) ?? $"In {section.Path}: {exception.Message}"]);
+        }
+    }
+
+    /// <summary>The keys of <paramref name="section"/> outside <paramref name="boundElsewhere"/>, under their full paths so the binder's messages name the key as it is configured.</summary>
+    private static IConfiguration Without(IConfigurationSection section, IConfigurationSection[] boundElsewhere)
+    {
+        if (boundElsewhere.Length == 0)
+        {
+            return section;
+        }
+
+        var own = section.AsEnumerable().Where(setting => !boundElsewhere.Any(other =>
+            setting.Key.Equals(other.Path, StringComparison.OrdinalIgnoreCase)
+            || setting.Key.StartsWith(other.Path + ConfigurationPath.KeyDelimiter, StringComparison.OrdinalIgnoreCase)));
+        return new ConfigurationBuilder().AddInMemoryCollection(own).Build().GetSection(section.Path);
+    }
+}
