@@ -28,7 +28,7 @@ internal static class LocalMode
         var key = options.Local.EventHubsSharedAccessKey.Length > 0
             ? options.Local.EventHubsSharedAccessKey
             : Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        builder.Services.AddEventHubsEmulator(new ConfigurationBuilder().Build(), emulator => ConfigureEmulator(emulator, options, dataDirectory, port, key));
+        builder.Services.AddEventHubsEmulator(emulator => ConfigureEmulator(emulator, options, dataDirectory, port, key));
         return $"Endpoint=sb://127.0.0.1:{port};SharedAccessKeyName={KeyName};SharedAccessKey={key};UseDevelopmentEmulator=true";
     }
 

@@ -14,7 +14,7 @@ public sealed class EmulatorStopTests
     {
         using var data = new TempDirectory();
         HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Services.AddEventHubsEmulator(new ConfigurationBuilder().Build(), options =>
+        builder.Services.AddEventHubsEmulator(options =>
         {
             options.Port = 0;
             options.DataDirectory = data.Path;
