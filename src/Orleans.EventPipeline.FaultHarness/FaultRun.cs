@@ -1,3 +1,4 @@
+using Orleans.EventPipeline.Administration;
 using Azure.Storage.Blobs;
 using Orleans.EventPipeline.FaultHarness.Audit;
 using Orleans.EventPipeline.FaultHarness.Faults;
@@ -82,10 +83,10 @@ public static class FaultRun
         for (var t = 0; t < options.Tenants; t++)
         {
             var tenant = $"tenant{t}";
-            clients.Add(new TenantClient(tenant, await TenantProvisioner.CreateAsync(http, silos[0].Url, tenant, cancellationToken), Gateway, http, settings, ledger, counters, time));
+            clients.Add(new TenantClient(tenant, await TenantAdmin.CreateWithKeyAsync(http, silos[0].Url, SiloNode.AdminKey, tenant, new { displayName = tenant }, "fault-harness", cancellationToken), Gateway, http, settings, ledger, counters, time));
         }
 
-        var hostile = new HostileTraffic(new Random(options.Seed + 1), http, Gateway, SiloNode.AdminKey, await TenantProvisioner.CreateAsync(http, silos[0].Url, "hostile", cancellationToken), emulator.Port, time);
+        var hostile = new HostileTraffic(new Random(options.Seed + 1), http, Gateway, SiloNode.AdminKey, await TenantAdmin.CreateWithKeyAsync(http, silos[0].Url, SiloNode.AdminKey, "hostile", new { displayName = "hostile" }, "fault-harness", cancellationToken), emulator.Port, time);
         var kinds = options.Faults.Where(k => k != FaultKind.DiskFull || disk is not null).ToList();
         var faults = new FaultInjector(random, kinds, options.FaultInterval, options.MinimumFaults, options.RecoveryTimeout, silos, emulator, disk, counters, [.. clients.Select(static c => c.Tenant)], time);
 

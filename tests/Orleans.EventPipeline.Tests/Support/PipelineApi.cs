@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Orleans.EventPipeline.Administration;
 using Orleans.EventPipeline.Tests.Hosting;
 
 namespace Orleans.EventPipeline.Tests.Support;
@@ -11,23 +12,8 @@ internal sealed class PipelineApi(Uri baseAddress) : IDisposable
     private readonly HttpClient _http = new() { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
 
     /// <summary>Creates (or updates) a tenant and returns a fresh API key for it.</summary>
-    public async Task<string> CreateTenantAsync(string tenantId, object? settings = null)
-    {
-        using var put = new HttpRequestMessage(HttpMethod.Put, $"/admin/v1/tenants/{tenantId}")
-        {
-            Content = JsonContent.Create(settings ?? new { displayName = tenantId, enabled = true }),
-        };
-        put.Headers.Authorization = new AuthenticationHeaderValue("Bearer", SiloProcess.AdminKey);
-        using var configured = await _http.SendAsync(put);
-        await EnsureAsync(configured);
-
-        using var post = new HttpRequestMessage(HttpMethod.Post, $"/admin/v1/tenants/{tenantId}/keys") { Content = JsonContent.Create(new { name = "test" }) };
-        post.Headers.Authorization = new AuthenticationHeaderValue("Bearer", SiloProcess.AdminKey);
-        using var issued = await _http.SendAsync(post);
-        await EnsureAsync(issued);
-        using var body = JsonDocument.Parse(await issued.Content.ReadAsStringAsync());
-        return body.RootElement.GetProperty("apiKey").GetString()!;
-    }
+    public Task<string> CreateTenantAsync(string tenantId, object? settings = null) =>
+        TenantAdmin.CreateWithKeyAsync(_http, _http.BaseAddress!, SiloProcess.AdminKey, tenantId, settings ?? new { displayName = tenantId, enabled = true }, "test");
 
     public async Task<HttpResponseMessage> PutTenantAsync(string tenantId, object settings)
     {
