@@ -1,3 +1,6 @@
+using System.Reflection;
+using Azure.Messaging.EventHubs;
+using Azure.Messaging.EventHubs.Producer;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
@@ -14,7 +17,8 @@ namespace Orleans.EventPipeline.Streaming.EventHubs;
 /// Orleans' Event Hubs adapter factory with the pipeline's <see cref="PipelineStreamFailureHandler"/>
 /// instead of Orleans' default, which ignores failures silently, receivers that end a read cancelled by
 /// a stop quietly (<see cref="StopAwareReceiver"/>), and receiver caches that purge no message a cursor
-/// still needs (<see cref="PurgeGuard"/>).
+/// still needs (<see cref="PurgeGuard"/>), and writes that the Event Hubs client never retries by itself
+/// (<see cref="QueueMessageBatchAsync"/>).
 /// </summary>
 public sealed class PipelineEventHubAdapterFactory(
     string name,
@@ -29,10 +33,44 @@ public sealed class PipelineEventHubAdapterFactory(
     IEnvironmentStatisticsProvider environmentStatisticsProvider)
     : EventHubAdapterFactory(name, ehOptions, receiverOptions, cacheOptions, cacheEvictionOptions, statisticOptions, dataAdapter, serviceProvider, loggerFactory, environmentStatisticsProvider),
     IQueueAdapter,
-    IQueueAdapterCache
+    IQueueAdapterCache,
+    IAsyncDisposable
 {
+    private readonly EventHubOptions _hub = ehOptions;
     private readonly StreamCacheEvictionOptions _eviction = cacheEvictionOptions;
     private readonly StreamStatisticOptions _statistics = statisticOptions;
+    private EventHubProducerClient? _writer;
+
+    /// <summary>
+    /// Writes the message with a client that does not retry. The SDK's default retries a send whose answer
+    /// did not come (3 times): when the first try was stored all the same — the hub died after its fsync,
+    /// before its answer — the batch is stored twice under one attempt, and nothing tells the processor
+    /// that the second copy repeats the first (one keyed batch, 100 events, archived twice in a 12-minute
+    /// fault run). Without the SDK's retry the failure reaches the client as a 503, and its retry under the
+    /// same Idempotency-Key is marked as possibly stored, which the processor deduplicates.
+    /// </summary>
+    public override Task QueueMessageBatchAsync<T>(StreamId streamId, IEnumerable<T> events, StreamSequenceToken? token, Dictionary<string, object>? requestContext)
+    {
+        var message = ((IQueueDataAdapter<EventData>)this.dataAdapter).ToQueueMessage(streamId, events, token, requestContext);
+        return _writer!.SendAsync([message], new SendEventOptions { PartitionKey = this.dataAdapter.GetPartitionKey(streamId) });
+    }
+
+    /// <summary>Closes the writer's connection when the silo's container lets the factory go.</summary>
+    public ValueTask DisposeAsync() => _writer?.DisposeAsync() ?? ValueTask.CompletedTask;
+
+    protected override void InitEventHubClient()
+    {
+        // The base's client still reads the partition ids at start, with the SDK's retries.
+        base.InitEventHubClient();
+        // Orleans keeps the options' connection factory internal; it is the one the base's client used.
+        var createConnection = typeof(EventHubOptions).GetProperty("CreateConnection", BindingFlags.Instance | BindingFlags.NonPublic)?.GetValue(_hub) as EventHubOptions.CreateConnectionDelegate
+            ?? throw new InvalidOperationException("EventHubOptions.CreateConnection was not found: this Orleans version builds its Event Hubs connection differently, and the pipeline's writer must be updated to it.");
+        _writer = new EventHubProducerClient(createConnection(_hub.ConnectionOptions), new EventHubProducerClientOptions
+        {
+            ConnectionOptions = _hub.ConnectionOptions,
+            RetryOptions = new EventHubsRetryOptions { MaximumRetries = 0 },
+        });
+    }
 
     // Re-implements the interface member, which the base does not make virtual; the pulling agents create
     // their receivers through IQueueAdapter (the factory is its own adapter).
