@@ -4,6 +4,8 @@ using Orleans.EventPipeline.Grains.Ingest;
 using Orleans.EventPipeline.Grains.Placement;
 using Orleans.EventPipeline.Silo.Admin;
 using Orleans.EventPipeline.Silo.Gateway;
+using Orleans.EventPipeline.Silo.Gateway.Hec;
+using Orleans.EventPipeline.Silo.Gateway.Shippers;
 using Orleans.EventPipeline.Silo.Gateway.Memory;
 using Orleans.EventPipeline.Silo.Health;
 using Orleans.EventPipeline.Silo.Logging;
@@ -92,6 +94,7 @@ public static class PipelineSiloExtensions
         }
 
         app.MapIngest();
+        app.MapHec();
         app.MapTenantAdmin();
         app.MapProcessingAdmin();
         app.MapQuarantineAdmin();
@@ -108,6 +111,8 @@ public static class PipelineSiloExtensions
         builder.Services.AddMemoryCache(static cache => cache.SizeLimit = 100_000);
         builder.Services.AddSingleton<ApiKeyResolver>();
         builder.Services.AddSingleton<TenantShards>();
+        builder.Services.AddSingleton<ShipperIngest>();
+        builder.Services.AddSingleton<HecAckChannels>();
         builder.Services.AddInFlightMemoryBudget();
     }
 
