@@ -5,6 +5,7 @@ using Orleans.EventPipeline.Grains.Placement;
 using Orleans.EventPipeline.Silo.Admin;
 using Orleans.EventPipeline.Silo.Gateway;
 using Orleans.EventPipeline.Silo.Gateway.Hec;
+using Orleans.EventPipeline.Silo.Gateway.Otlp;
 using Orleans.EventPipeline.Silo.Gateway.Shippers;
 using Orleans.EventPipeline.Silo.Gateway.Memory;
 using Orleans.EventPipeline.Silo.Health;
@@ -95,6 +96,7 @@ public static class PipelineSiloExtensions
 
         app.MapIngest();
         app.MapHec();
+        app.MapOtlpHttp();
         app.MapTenantAdmin();
         app.MapProcessingAdmin();
         app.MapQuarantineAdmin();
