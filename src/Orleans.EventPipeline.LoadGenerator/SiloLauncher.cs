@@ -39,13 +39,14 @@ internal sealed class SiloLauncher : IAsyncDisposable
 
     public static async Task<SiloLauncher> StartAsync(string siloPath, string adminKey, IEnumerable<string> extraArguments)
     {
-        var ports = FreeTcpPorts.Pick(4);
+        var ports = FreeTcpPorts.Pick(5);
         var data = Path.Combine(Path.GetTempPath(), "eventpipeline-load", Guid.NewGuid().ToString("N"));
         var info = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(siloPath))!, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in new[]
         {
             Path.GetFullPath(siloPath), $"--Urls=http://127.0.0.1:{ports[0]}", $"--Pipeline:DataDirectory={data}",
             $"--Pipeline:SiloPort={ports[1]}", $"--Pipeline:GatewayPort={ports[2]}", $"--Pipeline:Local:EventHubsPort={ports[3]}",
+            $"--Pipeline:Shippers:OtlpGrpcPort={ports[4]}",
             $"--Pipeline:Local:EventHubsSharedAccessKey={EventHubsKey}", $"--Pipeline:AdminApiKey={adminKey}",
             "--Logging:LogLevel:Default=Warning",
         })

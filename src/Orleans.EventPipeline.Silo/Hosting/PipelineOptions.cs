@@ -49,6 +49,9 @@ public sealed class PipelineOptions
     /// <summary>Limits of the ingest API.</summary>
     public Gateway.GatewayOptions Gateway { get; set; } = new();
 
+    /// <summary>Settings of the shipper protocols: the OTLP gRPC port.</summary>
+    public Gateway.Shippers.ShipperOptions Shippers { get; set; } = new();
+
     /// <summary>Where the archive is written and when its objects are cut.</summary>
     public ProcessingArchiveOptions Archive { get; set; } = new();
 

@@ -44,6 +44,7 @@ internal sealed class PipelineOptionsValidator : IValidateOptions<PipelineOption
         }
 
         failures.AddRange(options.Gateway.Validate());
+        failures.AddRange(options.Shippers.Validate(options.SiloPort, options.GatewayPort));
         failures.AddRange(options.Archive.Validate(options.Mode, options.Azure));
         failures.AddRange(options.Processing.Validate());
         failures.AddRange(ProcessingGrainAssemblies.Validate(options.GrainAssemblies));

@@ -72,6 +72,7 @@ public static class PipelineSiloExtensions
         });
 
         builder.AddGateway();
+        builder.AddOtlpGrpc(options);
         var userGrainAssemblies = builder.AddPipelineProcessing(options, dataDirectory, azureClients);
         builder.UseOrleans(silo => silo.UsePipelineRole(options, userGrainAssemblies));
         // Orleans stops its silo gracefully (deactivating grains, leaving the cluster, checkpointing
@@ -97,6 +98,7 @@ public static class PipelineSiloExtensions
         app.MapIngest();
         app.MapHec();
         app.MapOtlpHttp();
+        app.MapGrpcService<OtlpGrpcService>();
         app.MapTenantAdmin();
         app.MapProcessingAdmin();
         app.MapQuarantineAdmin();
