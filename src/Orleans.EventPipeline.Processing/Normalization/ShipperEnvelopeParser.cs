@@ -13,7 +13,8 @@ namespace Orleans.EventPipeline.Processing.Normalization;
 /// </summary>
 internal static class ShipperEnvelopeParser
 {
-    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = JsonEventParser.MaxDepth };
+    // One level more than an event: the envelope wraps HEC's event object, which the gateway let through at the parser's depth.
+    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = JsonEventParser.MaxDepth + 1 };
 
     public static bool TryParse(
         ReadOnlySpan<byte> utf8,
@@ -123,7 +124,15 @@ internal static class ShipperEnvelopeParser
                 {
                     var key = reader.GetString()!;
                     reader.Read();
-                    envelope.Resource[key] = reader.GetString()!;
+                    if (reader.TokenType == JsonTokenType.String)
+                    {
+                        envelope.Resource[key] = reader.GetString()!;
+                    }
+                    else
+                    {
+                        // The gateway writes only strings here; anything else is from a forged envelope and is left out.
+                        reader.Skip();
+                    }
                 }
 
                 break;
@@ -133,6 +142,13 @@ internal static class ShipperEnvelopeParser
                 {
                     var key = reader.GetString()!;
                     reader.Read();
+                    if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray or JsonTokenType.Null)
+                    {
+                        // The gateway writes only scalars here; anything else is from a forged envelope and is left out.
+                        reader.Skip();
+                        continue;
+                    }
+
                     envelope.Attributes[key] = reader.TokenType switch
                     {
                         JsonTokenType.String => reader.GetString()!,

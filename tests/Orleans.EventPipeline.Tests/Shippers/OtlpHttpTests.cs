@@ -6,6 +6,7 @@ using OpenTelemetry.Exporter;
 using Orleans.EventPipeline.Events;
 using Orleans.EventPipeline.Silo.Gateway.Otlp.Proto;
 using Orleans.EventPipeline.Tests.Processing;
+using Orleans.EventPipeline.Tests.Support;
 
 namespace Orleans.EventPipeline.Tests.Shippers;
 
@@ -94,7 +95,7 @@ public sealed class OtlpHttpTests(ProcessingPipelineFixture pipeline) : IDisposa
     }
 
     [Fact]
-    public async Task Protobuf_OneBadRecord_PartialSuccessNamesItAndTheRestIsArchived()
+    public async Task Protobuf_GzipChunked_OneBadRecord_PartialSuccessNamesItAndTheRestIsArchived()
     {
         const string tenant = "otlp-partial";
         var key = await pipeline.Api.CreateTenantAsync(tenant);
@@ -103,7 +104,16 @@ public sealed class OtlpHttpTests(ProcessingPipelineFixture pipeline) : IDisposa
             new LogRecord { Body = new AnyValue { StringValue = "bad id" }, TraceId = ByteString.CopyFrom(1, 2, 3) },
             new LogRecord { Body = new AnyValue { StringValue = "also good" } });
 
-        using var response = await PostAsync(key, request.ToByteArray(), "application/x-protobuf");
+        // gzip, and chunked: a stream of unknown length.
+        using var compressed = new MemoryStream();
+        await using (var gzip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        {
+            request.WriteTo(gzip);
+        }
+
+        using var content = new StreamContent(new NonSeekableStream(compressed.ToArray()));
+        content.Headers.ContentEncoding.Add("gzip");
+        using var response = await PostAsync(key, content, "application/x-protobuf");
         var answer = ExportLogsServiceResponse.Parser.ParseFrom(await response.Content.ReadAsByteArrayAsync());
         var objects = await ArchiveFiles.WaitForAsync(pipeline.ArchiveDirectory, tenant, static e => e.Count >= 2, TimeSpan.FromSeconds(60));
 
@@ -154,9 +164,11 @@ public sealed class OtlpHttpTests(ProcessingPipelineFixture pipeline) : IDisposa
 
     private Task<HttpResponseMessage> PostAsync(string? key, string body, string contentType) => PostAsync(key, Encoding.UTF8.GetBytes(body), contentType);
 
-    private async Task<HttpResponseMessage> PostAsync(string? key, byte[] body, string contentType)
+    private Task<HttpResponseMessage> PostAsync(string? key, byte[] body, string contentType) => PostAsync(key, new ByteArrayContent(body), contentType);
+
+    private async Task<HttpResponseMessage> PostAsync(string? key, HttpContent body, string contentType)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/logs") { Content = new ByteArrayContent(body) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/logs") { Content = body };
         request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
         if (key is not null)
         {

@@ -7,7 +7,7 @@ namespace Orleans.EventPipeline.Silo.Gateway.Hec;
 /// HEC's <c>host</c>, <c>source</c>, <c>sourcetype</c> and <c>index</c>, carried as resource fields under the
 /// names the OpenTelemetry Collector's Splunk HEC receiver gives them (docs/EVENT-SCHEMA.md).
 /// </summary>
-public sealed class HecMetadata
+public struct HecMetadata
 {
     public const string SourceName = "com.splunk.source";
     public const string SourceTypeName = "com.splunk.sourcetype";
@@ -35,7 +35,7 @@ public sealed class HecMetadata
     }
 
     /// <summary>The envelope's <c>resource</c> member, when any field is set.</summary>
-    public void Write(Utf8JsonWriter json)
+    public readonly void Write(Utf8JsonWriter json)
     {
         ArgumentNullException.ThrowIfNull(json);
         if (Host is null && Source is null && SourceType is null && Index is null)
