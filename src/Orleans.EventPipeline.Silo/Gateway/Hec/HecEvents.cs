@@ -363,24 +363,3 @@ public sealed class HecEvents : IDisposable
         return true;
     }
 }
-
-/// <summary>A whole HEC body that cannot be read: nothing of it is stored.</summary>
-public sealed class HecBodyException(HecCode code, int? eventNumber, string message) : Exception(message)
-{
-    public HecCode Code { get; } = code;
-
-    public int? EventNumber { get; } = eventNumber;
-}
-
-/// <summary>The members of an HEC event object the gateway reads.</summary>
-internal enum HecField
-{
-    Other,
-    Event,
-    Time,
-    Host,
-    Source,
-    SourceType,
-    Index,
-    Fields,
-}
