@@ -10,15 +10,19 @@ internal sealed class SiloLauncher : IAsyncDisposable
     private readonly Process _process;
     private readonly string _dataDirectory;
 
-    private SiloLauncher(Process process, string dataDirectory, Uri url, string eventHubs)
+    private SiloLauncher(Process process, string dataDirectory, Uri url, Uri otlpGrpcUrl, string eventHubs)
     {
         _process = process;
         _dataDirectory = dataDirectory;
         Url = url;
+        OtlpGrpcUrl = otlpGrpcUrl;
         EventHubsConnectionString = eventHubs;
     }
 
     public Uri Url { get; }
+
+    /// <summary>OTLP over gRPC (h2c), <c>Pipeline:Shippers:OtlpGrpcPort</c>.</summary>
+    public Uri OtlpGrpcUrl { get; }
 
     public string EventHubsConnectionString { get; }
 
@@ -63,7 +67,7 @@ internal sealed class SiloLauncher : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var url = new Uri($"http://127.0.0.1:{ports[0]}");
-        var launcher = new SiloLauncher(process, data, url, $"Endpoint=sb://127.0.0.1:{ports[3]};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey={EventHubsKey};UseDevelopmentEmulator=true;EntityPath=events");
+        var launcher = new SiloLauncher(process, data, url, new Uri($"http://127.0.0.1:{ports[4]}"), $"Endpoint=sb://127.0.0.1:{ports[3]};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey={EventHubsKey};UseDevelopmentEmulator=true;EntityPath=events");
         using var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow.AddSeconds(90);
         while (DateTime.UtcNow < deadline && !process.HasExited)
