@@ -3,8 +3,11 @@ using System.Net.Http.Headers;
 
 namespace Orleans.EventPipeline.LoadGenerator;
 
-/// <summary>Posts batches to <c>/v1/events</c> and records what the gateway acknowledged.</summary>
-internal sealed class GatewayLoad(HttpClient http, IReadOnlyList<string> tenantKeys, byte[][] bodies, int batchEvents)
+/// <summary>
+/// Posts batches to <c>/v1/events</c>, or through <paramref name="protocol"/> (a shipper protocol's sender), and
+/// records what the gateway acknowledged.
+/// </summary>
+internal sealed class GatewayLoad(HttpClient http, IReadOnlyList<string> tenantKeys, byte[][] bodies, int batchEvents, ProtocolSender? protocol = null)
 {
     /// <summary>Closed loop: each connection posts its next batch as soon as the last is answered.</summary>
     public async Task<PhaseResult> RunPeakAsync(int connections, TimeSpan duration)
@@ -31,6 +34,14 @@ internal sealed class GatewayLoad(HttpClient http, IReadOnlyList<string> tenantK
 
     private async Task PostAsync(int worker, int n, PhaseResult recorder, long? due = null)
     {
+        if (protocol is not null)
+        {
+            var startedAt = due ?? Stopwatch.GetTimestamp();
+            var (answer, bytes) = await protocol.SendAsync(tenantKeys[(worker + n) % tenantKeys.Count], worker + n);
+            recorder.Record(Stopwatch.GetElapsedTime(startedAt), answer, batchEvents, bytes);
+            return;
+        }
+
         var body = bodies[(worker + n) % bodies.Length];
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/events") { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");

@@ -20,6 +20,8 @@ internal sealed class LoadOptions
     private static readonly Option<bool> PeakOnlyOption = new("--peak-only") { Description = "Skip the half-rate latency phase." };
     private static readonly Option<string[]> SiloArgOption = new("--silo-arg") { Description = "A setting for the silo this tool starts, e.g. --silo-arg --Pipeline:Processing:Enabled=false; repeat for more." };
     private static readonly Option<int> EndToEndRateOption = AtLeast(new("--e2e-rate") { Description = "End-to-end mode: post at this many events/s, then wait until the archive holds every ACKed event." }, 0);
+    private static readonly Option<string[]> ProtocolsOption = new("--protocol") { Description = "Also measure the peak through a shipper protocol, with the same events and batch sizes: hec, otlp-http or otlp-grpc, or native for /v1/events again; repeat for more, measured in that order." };
+    private static readonly Option<string> GrpcUrlOption = new("--grpc-url") { Description = "OTLP/gRPC address of the gateway behind --url (e.g. http://host:4317), for --protocol otlp-grpc.", DefaultValueFactory = static _ => "" };
     private static readonly Option<bool> MemoryProbeOption = new("--memory-probe") { Description = "Memory mode: resident memory of the silo under --connections concurrent maximum-size requests and after." };
 
     public string Url { get; private init; } = "";
@@ -55,13 +57,18 @@ internal sealed class LoadOptions
 
     public bool PeakOnly { get; private init; }
 
+    /// <summary>Shipper protocols measured after <c>/v1/events</c>' peak (<see cref="ProtocolSender"/>).</summary>
+    public IReadOnlyList<string> Protocols { get; private init; } = [];
+
+    public string GrpcUrl { get; private init; } = "";
+
     /// <summary>The tool's command: every option above; <paramref name="run"/> gets them once they parsed.</summary>
     public static RootCommand Command(Func<LoadOptions, Task> run)
     {
         var command = new RootCommand("Load run against the gateway: peak ACKed throughput, ACK latency at half that rate and the raw Event Hubs SDK baseline; or end to end to the archive (--e2e-rate), or the ingest memory probe (--memory-probe). Prints a Markdown report.")
         {
             UrlOption, SiloOption, AdminKeyOption, EventHubsOption, ConnectionsOption, TenantsOption, ShardsOption, BatchOption, EventBytesOption,
-            DurationOption, WarmupOption, CooldownOption, PeakOnlyOption, SiloArgOption, EndToEndRateOption, MemoryProbeOption,
+            DurationOption, WarmupOption, CooldownOption, PeakOnlyOption, SiloArgOption, EndToEndRateOption, MemoryProbeOption, ProtocolsOption, GrpcUrlOption,
         };
         command.SetAction(result => run(From(result)));
         return command;
@@ -85,6 +92,8 @@ internal sealed class LoadOptions
         SiloArguments = result.GetValue(SiloArgOption) ?? [],
         EndToEndRate = result.GetValue(EndToEndRateOption),
         MemoryProbe = result.GetValue(MemoryProbeOption),
+        Protocols = result.GetValue(ProtocolsOption) ?? [],
+        GrpcUrl = result.GetRequiredValue(GrpcUrlOption),
     };
 
     private static Option<int> AtLeast(Option<int> option, int minimum)

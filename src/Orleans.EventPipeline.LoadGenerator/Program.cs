@@ -52,6 +52,19 @@ static async Task RunAsync(LoadOptions options)
     await load.RunPeakAsync(options.Connections, options.Warmup);
     var peak = await load.RunPeakAsync(options.Connections, options.Duration);
     var peakRate = peak.Events / options.Duration.TotalSeconds;
+
+    // Each shipper protocol's peak right after /v1/events', with the same events, batches and connections.
+    var protocolPeaks = new List<(string Protocol, PhaseResult Peak)>();
+    var grpcUrl = silo?.OtlpGrpcUrl ?? (options.GrpcUrl.Length > 0 ? new Uri(options.GrpcUrl) : null);
+    foreach (var protocol in options.Protocols)
+    {
+        // "native" is /v1/events again: repeated between the others, it shows how much of a difference is the phase's place in the run.
+        using var sender = protocol == ProtocolSender.Native ? null : ProtocolSender.Create(protocol, http, grpcUrl, bodies);
+        var protocolLoad = new GatewayLoad(http, keys, bodies, options.BatchEvents, sender);
+        await Task.Delay(options.Cooldown);
+        await protocolLoad.RunPeakAsync(options.Connections, options.Warmup);
+        protocolPeaks.Add((protocol, await protocolLoad.RunPeakAsync(options.Connections, options.Duration)));
+    }
     PhaseResult? paced = null;
     if (!options.PeakOnly)
     {
@@ -80,6 +93,11 @@ static async Task RunAsync(LoadOptions options)
     Console.WriteLine("| phase | ACKed events/s | MB/s | p50 ms | p99 ms | p99.9 ms | errors |");
     Console.WriteLine("|---|---:|---:|---:|---:|---:|---|");
     Row("gateway, peak (closed loop)", peak, options.Duration);
+    foreach (var (protocol, protocolPeak) in protocolPeaks)
+    {
+        Row($"{protocol}, peak (closed loop)", protocolPeak, options.Duration);
+    }
+
     if (paced is not null)
     {
         Row($"gateway, paced at {peakRate / 2:N0} events/s", paced, options.Duration);

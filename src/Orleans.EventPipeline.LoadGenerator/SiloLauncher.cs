@@ -10,15 +10,19 @@ internal sealed class SiloLauncher : IAsyncDisposable
     private readonly Process _process;
     private readonly string _dataDirectory;
 
-    private SiloLauncher(Process process, string dataDirectory, Uri url, string eventHubs)
+    private SiloLauncher(Process process, string dataDirectory, Uri url, Uri otlpGrpcUrl, string eventHubs)
     {
         _process = process;
         _dataDirectory = dataDirectory;
         Url = url;
+        OtlpGrpcUrl = otlpGrpcUrl;
         EventHubsConnectionString = eventHubs;
     }
 
     public Uri Url { get; }
+
+    /// <summary>OTLP over gRPC (h2c), <c>Pipeline:Shippers:OtlpGrpcPort</c>.</summary>
+    public Uri OtlpGrpcUrl { get; }
 
     public string EventHubsConnectionString { get; }
 
@@ -39,13 +43,14 @@ internal sealed class SiloLauncher : IAsyncDisposable
 
     public static async Task<SiloLauncher> StartAsync(string siloPath, string adminKey, IEnumerable<string> extraArguments)
     {
-        var ports = FreeTcpPorts.Pick(4);
+        var ports = FreeTcpPorts.Pick(5);
         var data = Path.Combine(Path.GetTempPath(), "eventpipeline-load", Guid.NewGuid().ToString("N"));
         var info = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(siloPath))!, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in new[]
         {
             Path.GetFullPath(siloPath), $"--Urls=http://127.0.0.1:{ports[0]}", $"--Pipeline:DataDirectory={data}",
             $"--Pipeline:SiloPort={ports[1]}", $"--Pipeline:GatewayPort={ports[2]}", $"--Pipeline:Local:EventHubsPort={ports[3]}",
+            $"--Pipeline:Shippers:OtlpGrpcPort={ports[4]}",
             $"--Pipeline:Local:EventHubsSharedAccessKey={EventHubsKey}", $"--Pipeline:AdminApiKey={adminKey}",
             "--Logging:LogLevel:Default=Warning",
         })
@@ -62,7 +67,7 @@ internal sealed class SiloLauncher : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var url = new Uri($"http://127.0.0.1:{ports[0]}");
-        var launcher = new SiloLauncher(process, data, url, $"Endpoint=sb://127.0.0.1:{ports[3]};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey={EventHubsKey};UseDevelopmentEmulator=true;EntityPath=events");
+        var launcher = new SiloLauncher(process, data, url, new Uri($"http://127.0.0.1:{ports[4]}"), $"Endpoint=sb://127.0.0.1:{ports[3]};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey={EventHubsKey};UseDevelopmentEmulator=true;EntityPath=events");
         using var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow.AddSeconds(90);
         while (DateTime.UtcNow < deadline && !process.HasExited)

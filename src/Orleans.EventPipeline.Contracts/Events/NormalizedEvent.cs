@@ -8,7 +8,7 @@ namespace Orleans.EventPipeline.Events;
 /// <param name="EventId">The raw event's id, <c>{BatchId:N}:{index}</c>: stable across retries and replays.</param>
 /// <param name="IngestTime">When the gateway accepted the batch (UTC).</param>
 /// <param name="Timestamp">When the event happened according to its source; null when the source carries no time.</param>
-/// <param name="ObservedTime">When the pipeline first saw the event: the ingest time.</param>
+/// <param name="ObservedTime">When the event was first observed: the ingest time, or the observed time an OTLP record carries.</param>
 /// <param name="SeverityNumber">OpenTelemetry severity number, 1 (TRACE) to 24 (FATAL4); 0 when unspecified.</param>
 /// <param name="SeverityText">The severity as the source wrote it, e.g. "warning"; null when absent.</param>
 /// <param name="Body">The message text.</param>

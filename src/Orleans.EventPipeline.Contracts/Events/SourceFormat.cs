@@ -17,4 +17,10 @@ public enum SourceFormat
 
     /// <summary>A line of text kept whole as the body ("text").</summary>
     Text = 4,
+
+    /// <summary>A Splunk HTTP Event Collector event ("hec").</summary>
+    Hec = 5,
+
+    /// <summary>An OpenTelemetry OTLP log record ("otlp").</summary>
+    Otlp = 6,
 }

@@ -17,7 +17,7 @@ internal sealed class SiloNode : IAsyncDisposable
 
     private SiloNode(string name, RepositoryLayout layout, string workDirectory, string storageConnectionString, EmulatorNode emulator, IReadOnlyList<string> extraArguments)
     {
-        var ports = FreeTcpPorts.Pick(3);
+        var ports = FreeTcpPorts.Pick(4);
         Url = new Uri($"http://127.0.0.1:{ports[0]}");
         _probe = new HttpClient { BaseAddress = Url, Timeout = TimeSpan.FromSeconds(2) };
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetDirectoryName(layout.SiloAssembly)! };
@@ -28,6 +28,7 @@ internal sealed class SiloNode : IAsyncDisposable
             $"--Pipeline:DataDirectory={Directory.CreateDirectory(Path.Combine(workDirectory, name)).FullName}",
             $"--Pipeline:SiloPort={ports[1].ToString(CultureInfo.InvariantCulture)}",
             $"--Pipeline:GatewayPort={ports[2].ToString(CultureInfo.InvariantCulture)}",
+            $"--Pipeline:Shippers:OtlpGrpcPort={ports[3].ToString(CultureInfo.InvariantCulture)}",
             "--Pipeline:AdvertisedAddress=127.0.0.1",
             "--Pipeline:Mode=Azure",
             "--Pipeline:ClusterId=fault-harness",

@@ -135,6 +135,8 @@ public static class ArchiveFormat
         SourceFormat.Syslog5424 => "syslog5424",
         SourceFormat.Syslog3164 => "syslog3164",
         SourceFormat.Cef => "cef",
+        SourceFormat.Hec => "hec",
+        SourceFormat.Otlp => "otlp",
         _ => "text",
     };
 
@@ -144,6 +146,8 @@ public static class ArchiveFormat
         "syslog5424" => SourceFormat.Syslog5424,
         "syslog3164" => SourceFormat.Syslog3164,
         "cef" => SourceFormat.Cef,
+        "hec" => SourceFormat.Hec,
+        "otlp" => SourceFormat.Otlp,
         _ => SourceFormat.Text,
     };
 

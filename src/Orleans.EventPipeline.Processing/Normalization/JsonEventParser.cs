@@ -29,6 +29,16 @@ public sealed class JsonEventParser(JsonFieldMapping mapping) : IEventParser
         ReadOnlySpan<byte> utf8,
         in EventContext context,
         [NotNullWhen(true)] out NormalizedEvent? normalized,
+        [NotNullWhen(false)] out string? failure) =>
+        utf8.StartsWith(ShipperEnvelope.Prefix)
+            ? ShipperEnvelopeParser.TryParse(utf8, context, this, out normalized, out failure)
+            : TryParseObject(utf8, context, out normalized, out failure);
+
+    /// <summary>Reads one native JSON event with this mapping (never as a <see cref="ShipperEnvelope"/>).</summary>
+    internal bool TryParseObject(
+        ReadOnlySpan<byte> utf8,
+        in EventContext context,
+        [NotNullWhen(true)] out NormalizedEvent? normalized,
         [NotNullWhen(false)] out string? failure)
     {
         normalized = null;

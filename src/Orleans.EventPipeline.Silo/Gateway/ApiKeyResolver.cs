@@ -15,9 +15,11 @@ public sealed class ApiKeyResolver(IGrainFactory grains, IMemoryCache cache, IOp
     private static readonly TimeSpan UnknownKeyCacheDuration = TimeSpan.FromSeconds(5);
 
     /// <summary>The tenant id, or null for a missing, unknown or revoked key.</summary>
-    public async ValueTask<string?> ResolveAsync(string? authorization)
+    public ValueTask<string?> ResolveAsync(string? authorization) => ResolveSecretAsync(BearerToken.Parse(authorization));
+
+    /// <summary>The tenant id of a key however it was sent (the shipper protocols have schemes of their own), or null.</summary>
+    public async ValueTask<string?> ResolveSecretAsync(string? secret)
     {
-        var secret = BearerToken.Parse(authorization);
         if (secret is null || secret.Length > 256)
         {
             return null;

@@ -53,12 +53,9 @@ public static partial class IngestEndpoint
         }
 
         var idempotencyKey = context.Request.Headers["Idempotency-Key"].ToString();
-        if (idempotencyKey.Length > MaxIdempotencyKeyLength || idempotencyKey.Any(static c => c is < '!' or > '~'))
+        if (!IsValidIdempotencyKey(idempotencyKey))
         {
-            return Problem(
-                StatusCodes.Status400BadRequest,
-                "bad_idempotency_key",
-                $"Idempotency-Key must be 1 to {MaxIdempotencyKeyLength} printable ASCII characters without spaces.");
+            return Problem(StatusCodes.Status400BadRequest, "bad_idempotency_key", BadIdempotencyKeyDetail);
         }
 
         // Held until the answer: the body and frame buffers of this request count against the process-wide budget.
@@ -118,11 +115,17 @@ public static partial class IngestEndpoint
         }
     }
 
+    internal static readonly string BadIdempotencyKeyDetail = $"Idempotency-Key must be 1 to {MaxIdempotencyKeyLength} printable ASCII characters without spaces.";
+
+    /// <summary>True for no key (empty) or a key the idempotency grains accept.</summary>
+    internal static bool IsValidIdempotencyKey(string key) =>
+        key.Length <= MaxIdempotencyKeyLength && !key.Any(static c => c is < '!' or > '~');
+
     /// <summary>
     /// A request without a key goes to the tenant's next shard in turn, so a tenant's requests spread over its
     /// shards' silos; a keyed one to the key's grain, which picks the shard by the key.
     /// </summary>
-    private static Task<IngestResult> IngestAsync(IGrainFactory grains, string tenantId, (int Count, int Next) shard, string idempotencyKey, IngestBatch batch, TimeSpan timeout)
+    internal static Task<IngestResult> IngestAsync(IGrainFactory grains, string tenantId, (int Count, int Next) shard, string idempotencyKey, IngestBatch batch, TimeSpan timeout)
     {
         var call = idempotencyKey.Length == 0
             ? grains.GetGrain<ITenantIngestGrain>(StreamKeys.ForShard(tenantId, shard.Next)).IngestAsync(batch)

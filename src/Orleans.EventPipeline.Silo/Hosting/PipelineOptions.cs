@@ -50,6 +50,9 @@ public sealed class PipelineOptions
     /// <summary>Bearer key of the admin API (tenants and keys); empty turns the admin API off.</summary>
     public string AdminApiKey { get; set; } = "";
 
+    /// <summary>Settings of the shipper protocols: the OTLP gRPC port.</summary>
+    public Gateway.Shippers.ShipperOptions Shippers { get; set; } = new();
+
     /// <summary>Paths of users' grain assemblies (.dll) the silo loads at start (docs/EXTENDING.md).</summary>
     public string[] GrainAssemblies { get; set; } = [];
 }

@@ -46,6 +46,7 @@ internal sealed class PipelineOptionsValidator : IValidateOptions<PipelineOption
             failures.Add("Pipeline:AdminApiKey is shorter than 16 characters: use a long random value, or leave it empty to turn the admin API off.");
         }
 
+        failures.AddRange(options.Shippers.Validate(options.SiloPort, options.GatewayPort));
         failures.AddRange(ProcessingGrainAssemblies.Validate(options.GrainAssemblies));
         if (!System.Net.IPAddress.TryParse(options.AdvertisedAddress, out _))
         {

@@ -4,6 +4,9 @@ using Orleans.EventPipeline.Grains.Ingest;
 using Orleans.EventPipeline.Grains.Placement;
 using Orleans.EventPipeline.Silo.Admin;
 using Orleans.EventPipeline.Silo.Gateway;
+using Orleans.EventPipeline.Silo.Gateway.Hec;
+using Orleans.EventPipeline.Silo.Gateway.Otlp;
+using Orleans.EventPipeline.Silo.Gateway.Shippers;
 using Orleans.EventPipeline.Silo.Gateway.Memory;
 using Orleans.EventPipeline.Silo.Health;
 using Orleans.EventPipeline.Silo.Logging;
@@ -61,6 +64,7 @@ public static class PipelineSiloExtensions
         });
 
         builder.AddGateway();
+        builder.AddOtlpGrpc(options);
         var userGrainAssemblies = builder.AddPipelineProcessing(settings, dataDirectory, azureClients);
         builder.UseOrleans(silo => silo.UsePipelineRole(settings, userGrainAssemblies));
         // Orleans stops its silo gracefully (deactivating grains, leaving the cluster, checkpointing
@@ -84,6 +88,9 @@ public static class PipelineSiloExtensions
         }
 
         app.MapIngest();
+        app.MapHec();
+        app.MapOtlpHttp();
+        app.MapGrpcService<OtlpGrpcService>();
         app.MapTenantAdmin();
         app.MapProcessingAdmin();
         app.MapQuarantineAdmin();
@@ -100,6 +107,8 @@ public static class PipelineSiloExtensions
         builder.Services.AddMemoryCache(static cache => cache.SizeLimit = 100_000);
         builder.Services.AddSingleton<ApiKeyResolver>();
         builder.Services.AddSingleton<TenantShards>();
+        builder.Services.AddSingleton<ShipperIngest>();
+        builder.Services.AddSingleton<HecAckChannels>();
         builder.Services.AddInFlightMemoryBudget();
     }
 }

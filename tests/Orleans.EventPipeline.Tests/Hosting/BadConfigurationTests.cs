@@ -18,6 +18,7 @@ public sealed class BadConfigurationTests
     [InlineData("--Pipeline:Role=7", "Pipeline:Role '7' is not a role")]
     [InlineData("--Pipeline:Role=gateway", "Pipeline:Role is gateway, but local mode runs the whole pipeline in one process")]
     [InlineData("--Pipeline:Role=processor", "--Pipeline:Mode=Azure for a cluster of gateway and processor silos")]
+    [InlineData("--Pipeline:Shippers:OtlpGrpcPort=70000", "Pipeline:Shippers:OtlpGrpcPort is 70000")]
     public async Task Start_BadSetting_ExitsNonZeroNamingTheSetting(string argument, string expected)
     {
         using var data = new TempDirectory();

@@ -17,6 +17,7 @@ internal sealed class SiloProcess : IAsyncDisposable
         BaseAddress = new Uri($"http://127.0.0.1:{ports[0]}");
         GatewayPort = ports[2];
         EventHubsPort = ports[3];
+        OtlpGrpcAddress = new Uri($"http://127.0.0.1:{ports[4]}");
     }
 
     /// <summary>Admin key every test silo is started with.</summary>
@@ -28,6 +29,9 @@ internal sealed class SiloProcess : IAsyncDisposable
     public Uri BaseAddress { get; }
 
     public int GatewayPort { get; }
+
+    /// <summary>OTLP over gRPC (h2c), <c>Pipeline:Shippers:OtlpGrpcPort</c>.</summary>
+    public Uri OtlpGrpcAddress { get; }
 
     /// <summary>Port of the embedded Event Hubs emulator (local mode).</summary>
     public int EventHubsPort { get; }
@@ -63,7 +67,7 @@ internal sealed class SiloProcess : IAsyncDisposable
 
     private static SiloProcess Launch(string? workingDirectory, string dataDirectory, string[] extraArguments)
     {
-        var ports = FreeTcpPorts.Pick(4);
+        var ports = FreeTcpPorts.Pick(5);
         var silo = typeof(SiloProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .Single(static attribute => attribute.Key == "SiloAssemblyPath").Value!;
         var info = new ProcessStartInfo("dotnet")
@@ -79,6 +83,7 @@ internal sealed class SiloProcess : IAsyncDisposable
         info.ArgumentList.Add($"--Pipeline:SiloPort={ports[1]}");
         info.ArgumentList.Add($"--Pipeline:GatewayPort={ports[2]}");
         info.ArgumentList.Add($"--Pipeline:Local:EventHubsPort={ports[3]}");
+        info.ArgumentList.Add($"--Pipeline:Shippers:OtlpGrpcPort={ports[4]}");
         info.ArgumentList.Add($"--Pipeline:Local:EventHubsSharedAccessKey={EventHubsKey}");
         info.ArgumentList.Add($"--Pipeline:AdminApiKey={AdminKey}");
         foreach (var argument in extraArguments)

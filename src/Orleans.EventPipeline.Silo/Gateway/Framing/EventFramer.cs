@@ -132,7 +132,8 @@ public static class EventFramer
         }
     }
 
-    private static string? CheckJsonObject(ReadOnlySpan<byte> line)
+    /// <summary>Null for one JSON object the JSON parser can read (<see cref="Walk"/>), else the reason.</summary>
+    internal static string? CheckJsonObject(ReadOnlySpan<byte> line)
     {
         // One level more than the parser reads, so Walk names a too-deep line before the reader throws.
         var reader = new Utf8JsonReader(line, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = JsonEventParser.MaxDepth + 1 });
@@ -302,7 +303,7 @@ public static class EventFramer
         (char)ushort.Parse(digits, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
 
     /// <summary>Null for valid UTF-8, else the reason naming the first bad byte's offset.</summary>
-    private static string? Utf8Problem(ReadOnlySpan<byte> eventBytes)
+    internal static string? Utf8Problem(ReadOnlySpan<byte> eventBytes)
     {
         if (Utf8.IsValid(eventBytes))
         {

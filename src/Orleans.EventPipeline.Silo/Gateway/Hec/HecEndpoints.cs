@@ -1,0 +1,200 @@
+using System.Text.Json;
+using Orleans.EventPipeline.Ingest;
+using Orleans.EventPipeline.Silo.Gateway.Shippers;
+using Orleans.EventPipeline.Silo.Roles;
+
+namespace Orleans.EventPipeline.Silo.Gateway.Hec;
+
+/// <summary>
+/// Splunk's HTTP Event Collector on the gateway: the event and raw endpoints, health, and indexer
+/// acknowledgment. Events go through <see cref="ShipperIngest"/>, the path of <c>POST /v1/events</c>: the same
+/// tenant keys, limits, Idempotency-Key and durable ACK; a 200 means the events are durable in the stream.
+/// Any Content-Type is read as HEC's body (clients often send <c>application/x-www-form-urlencoded</c>).
+/// </summary>
+public static class HecEndpoints
+{
+    public static IEndpointRouteBuilder MapHec(this IEndpointRouteBuilder endpoints)
+    {
+        foreach (var path in (string[])["/services/collector", "/services/collector/event", "/services/collector/event/1.0"])
+        {
+            endpoints.MapPost(path, static (HttpContext context, ShipperIngest ingest, HecAckChannels acks) => IngestAsync(context, ingest, acks, raw: false)).DisableAntiforgery();
+        }
+
+        foreach (var path in (string[])["/services/collector/raw", "/services/collector/raw/1.0"])
+        {
+            endpoints.MapPost(path, static (HttpContext context, ShipperIngest ingest, HecAckChannels acks) => IngestAsync(context, ingest, acks, raw: true)).DisableAntiforgery();
+        }
+
+        foreach (var path in (string[])["/services/collector/health", "/services/collector/health/1.0"])
+        {
+            endpoints.MapGet(path, static (ShipperIngest ingest) => HecAnswer.Health(ingest.ProcessorActive));
+        }
+
+        endpoints.MapPost("/services/collector/ack", AckAsync).DisableAntiforgery();
+        return endpoints;
+    }
+
+    private static async Task<IResult> IngestAsync(HttpContext context, ShipperIngest ingest, HecAckChannels acks, bool raw)
+    {
+        var (tenant, refused) = await AuthenticateAsync(context, ingest);
+        if (tenant is null)
+        {
+            return refused!;
+        }
+
+        var channel = HecAckChannels.ChannelOf(context.Request);
+        if (channel == Guid.Empty)
+        {
+            return HecAnswer.Error(HecCode.InvalidDataChannel, "The channel (X-Splunk-Request-Channel or ?channel=) must be a GUID.");
+        }
+
+        var idempotencyKey = context.Request.Headers["Idempotency-Key"].ToString();
+        if (!IngestEndpoint.IsValidIdempotencyKey(idempotencyKey))
+        {
+            return HecAnswer.Error(HecCode.InvalidDataFormat, IngestEndpoint.BadIdempotencyKeyDetail);
+        }
+
+        long? ackId = null;
+        if (channel is { } ackChannel)
+        {
+            ackId = acks.Issue(tenant, ackChannel);
+            if (ackId is null)
+            {
+                return HecAnswer.Busy(context, $"The channel holds {HecAckChannels.MaxAcksPerChannel} acks nobody has read; query /services/collector/ack, then send again.", null);
+            }
+        }
+
+        var durable = false;
+        try
+        {
+            using var lease = ingest.Lease();
+            HecEvents events;
+            int bodyLength;
+            using (var body = await ingest.ReadBodyAsync(context, lease))
+            {
+                events = raw
+                    ? HecEvents.FromRaw(body.Span, HecMetadata.FromQuery(context.Request.Query), ingest.Limits.MaxEventBytes, lease)
+                    : HecEvents.FromEvents(body.Span, ingest.Limits.MaxEventBytes, lease);
+                bodyLength = body.Length;
+            }
+
+            using (events)
+            {
+                var result = await ingest.SubmitAsync(tenant, events.Framed, bodyLength, idempotencyKey);
+                durable = result.Outcome == IngestOutcome.Stored;
+                return Answer(context, result, events.RejectedCodes, ackId);
+            }
+        }
+        catch (HecBodyException problem)
+        {
+            return HecAnswer.Error(problem.Code, problem.Message, problem.EventNumber);
+        }
+        catch (IngestProblemException problem)
+        {
+            return problem.StatusCode == StatusCodes.Status503ServiceUnavailable
+                ? HecAnswer.Busy(context, problem.Message, problem.RetryAfter)
+                : HecAnswer.Error(HecCode.InvalidDataFormat, problem.Message, status: problem.StatusCode);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            return Results.Empty;
+        }
+        finally
+        {
+            if (ackId is { } id)
+            {
+                acks.Complete(tenant, channel!.Value, id, durable);
+            }
+        }
+    }
+
+    private static IResult Answer(HttpContext context, IngestResult result, IReadOnlyList<HecCode> rejectedCodes, long? ackId)
+    {
+        switch (result.Outcome)
+        {
+            case IngestOutcome.Stored when result.Accepted == 0 && result.Rejected.Count > 0:
+                // Nothing accepted: the client must hear why in HEC's terms (the events are in the dead letters).
+                var first = result.Rejected[0];
+                return HecAnswer.Error(rejectedCodes.Count > 0 ? rejectedCodes[0] : HecCode.InvalidDataFormat, first.Reason, first.Index);
+            case IngestOutcome.Stored:
+                return HecAnswer.Success(ackId, result.Rejected);
+            case IngestOutcome.TenantDisabled:
+                return HecAnswer.Error(HecCode.TokenDisabled, result.Detail!);
+            case IngestOutcome.IdempotencyKeyReused:
+                return HecAnswer.Error(HecCode.InvalidDataFormat, result.Detail!, status: StatusCodes.Status422UnprocessableEntity);
+            default:
+                // Over the tenant's rate, or the stream did not confirm: HEC clients retry "server is busy".
+                return HecAnswer.Busy(context, result.Detail!, result.RetryAfter);
+        }
+    }
+
+    private static async Task<IResult> AckAsync(HttpContext context, ShipperIngest ingest, HecAckChannels acks)
+    {
+        var (tenant, refused) = await AuthenticateAsync(context, ingest);
+        if (tenant is null)
+        {
+            return refused!;
+        }
+
+        var channel = HecAckChannels.ChannelOf(context.Request);
+        if (channel is null)
+        {
+            return HecAnswer.Error(HecCode.DataChannelMissing, "An ack query names its channel: X-Splunk-Request-Channel or ?channel=.");
+        }
+
+        if (channel == Guid.Empty)
+        {
+            return HecAnswer.Error(HecCode.InvalidDataChannel, "The channel must be a GUID.");
+        }
+
+        AckQuery? query;
+        try
+        {
+            query = await JsonSerializer.DeserializeAsync<AckQuery>(context.Request.Body, AckQuery.Options, context.RequestAborted);
+        }
+        catch (JsonException exception)
+        {
+            return HecAnswer.Error(HecCode.InvalidDataFormat, $"The body is not {{\"acks\":[ids]}}: {exception.Message}");
+        }
+
+        if (query?.Acks is not { } ids || ids.Length > HecAckChannels.MaxAcksPerChannel)
+        {
+            return HecAnswer.Error(HecCode.InvalidDataFormat, $"The body must be {{\"acks\":[ids]}} with at most {HecAckChannels.MaxAcksPerChannel} ids.");
+        }
+
+        return Results.Json(new { acks = acks.Query(tenant, channel.Value, ids) });
+    }
+
+    /// <summary>The tenant of the request's key, or the HEC answer refusing it.</summary>
+    private static async Task<(string? Tenant, IResult? Refused)> AuthenticateAsync(HttpContext context, ShipperIngest ingest)
+    {
+        if (!ingest.ProcessorActive)
+        {
+            return (null, HecAnswer.Busy(context, ProcessorAvailability.NoProcessorDetail, TimeSpan.FromSeconds(ProcessorAvailability.RetryAfterSeconds)));
+        }
+
+        var (secret, problem) = HecToken.Read(context.Request);
+        if (secret is null)
+        {
+            return (null, HecAnswer.Error(problem, "Send the tenant's API key: 'Authorization: Splunk <key>' (or Bearer, or Basic with the key as the password), or ?token=<key>."));
+        }
+
+        string? tenant;
+        try
+        {
+            tenant = await ingest.TenantOfAsync(secret);
+        }
+        catch (Exception exception) when (exception is OrleansException or TimeoutException)
+        {
+            return (null, HecAnswer.Busy(context, $"The key could not be checked now ({exception.GetType().Name}); nothing was stored. Retry later.", TimeSpan.FromSeconds(ProcessorAvailability.RetryAfterSeconds)));
+        }
+
+        // Same answer for an unknown or revoked key: nothing tells a caller which tenants exist.
+        return tenant is null ? (null, HecAnswer.Error(HecCode.InvalidToken, "The key is not a valid tenant API key.")) : (tenant, null);
+    }
+
+    private sealed record AckQuery(long[]? Acks)
+    {
+        public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+    }
+}

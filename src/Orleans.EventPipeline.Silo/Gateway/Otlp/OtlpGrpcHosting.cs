@@ -1,0 +1,85 @@
+using System.Net;
+using Grpc.AspNetCore.Server;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+using Orleans.EventPipeline.Silo.Hosting;
+using Orleans.EventPipeline.Silo.Roles;
+
+namespace Orleans.EventPipeline.Silo.Gateway.Otlp;
+
+/// <summary>
+/// OTLP over gRPC on a port of its own: HTTP/2 without TLS needs a listener that speaks only HTTP/2 (a client
+/// of cleartext h2c sends it with prior knowledge; a listener of both versions can only tell them apart by
+/// TLS). Kestrel serves either its <c>Urls</c> or listeners set in code, not both, so with the gRPC listener
+/// the <c>Urls</c> (else <c>HTTP_PORTS</c>/<c>HTTPS_PORTS</c>, else Kestrel's default) are set up here as listeners
+/// too, as Kestrel would have, and the settings are cleared so the host does not hand them to Kestrel again.
+/// </summary>
+internal static class OtlpGrpcHosting
+{
+    /// <summary>Kestrel's own address when nothing is configured.</summary>
+    private const string KestrelDefaultUrl = "http://localhost:5000";
+
+    public static void AddOtlpGrpc(this WebApplicationBuilder builder, PipelineOptions options)
+    {
+        if (options.Role == PipelineRole.Processor)
+        {
+            return;
+        }
+
+        builder.Services.AddGrpc();
+        // The decompressed message is what the gateway holds; the same bound as every other front's body.
+        builder.Services.AddOptions<GrpcServiceOptions>().Configure<IOptions<GatewayOptions>>(
+            static (grpc, gateway) => grpc.MaxReceiveMessageSize = (int)gateway.Value.MaxDecompressedBytes);
+
+        var urls = HttpUrls(builder.Configuration);
+        builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, "");
+        builder.WebHost.UseSetting(WebHostDefaults.HttpPortsKey, "");
+        builder.WebHost.UseSetting(WebHostDefaults.HttpsPortsKey, "");
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            foreach (var url in urls)
+            {
+                Listen(kestrel, url.Host, url.Port, listen =>
+                {
+                    if (url.Scheme == "https")
+                    {
+                        listen.UseHttps();
+                    }
+                });
+            }
+
+            Listen(kestrel, urls[0].Host, options.Shippers.OtlpGrpcPort, static listen => listen.Protocols = HttpProtocols.Http2);
+        });
+    }
+
+    private static List<BindingAddress> HttpUrls(ConfigurationManager configuration)
+    {
+        var urls = configuration[WebHostDefaults.ServerUrlsKey];
+        if (string.IsNullOrWhiteSpace(urls))
+        {
+            var ports = (configuration[WebHostDefaults.HttpPortsKey] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(static p => $"http://*:{p}")
+                .Concat((configuration[WebHostDefaults.HttpsPortsKey] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(static p => $"https://*:{p}"));
+            urls = string.Join(';', ports);
+        }
+
+        var parsed = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(BindingAddress.Parse).ToList();
+        return parsed.Count > 0 ? parsed : [BindingAddress.Parse(KestrelDefaultUrl)];
+    }
+
+    /// <summary>As Kestrel binds an address: an IP as is, <c>localhost</c> on both loopbacks, anything else (<c>*</c>, <c>+</c>, a name) on every address.</summary>
+    private static void Listen(KestrelServerOptions kestrel, string host, int port, Action<ListenOptions> configure)
+    {
+        if (IPAddress.TryParse(host.Trim('[', ']'), out var address))
+        {
+            kestrel.Listen(address, port, configure);
+        }
+        else if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            kestrel.ListenLocalhost(port, configure);
+        }
+        else
+        {
+            kestrel.ListenAnyIP(port, configure);
+        }
+    }
+}

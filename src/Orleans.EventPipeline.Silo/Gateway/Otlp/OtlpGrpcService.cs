@@ -1,0 +1,65 @@
+using Google.Protobuf;
+using Grpc.Core;
+using Orleans.EventPipeline.Silo.Gateway.Otlp.Proto;
+using Orleans.EventPipeline.Silo.Gateway.Shippers;
+using Orleans.EventPipeline.Silo.Roles;
+
+namespace Orleans.EventPipeline.Silo.Gateway.Otlp;
+
+/// <summary>
+/// <c>opentelemetry.proto.collector.logs.v1.LogsService/Export</c>: the tenant from the <c>authorization</c>
+/// metadata (<c>Bearer &lt;key&gt;</c>), the same mapping, limits and durable ACK as OTLP/HTTP. Refusals are
+/// gRPC statuses as OTLP names them; the retryable ones (RESOURCE_EXHAUSTED over the tenant's rate,
+/// UNAVAILABLE when nothing could be stored) carry <c>RetryInfo</c> in <c>grpc-status-details-bin</c>.
+/// </summary>
+internal sealed class OtlpGrpcService(ShipperIngest ingest, ApiKeyResolver keys) : LogsService.LogsServiceBase
+{
+    private const string StatusDetailsTrailer = "grpc-status-details-bin";
+
+    public override async Task<ExportLogsServiceResponse> Export(ExportLogsServiceRequest request, ServerCallContext context)
+    {
+        if (!ingest.ProcessorActive)
+        {
+            throw Refuse(new OtlpStatus(StatusCode.Unavailable, StatusCodes.Status503ServiceUnavailable, ProcessorAvailability.NoProcessorDetail, TimeSpan.FromSeconds(ProcessorAvailability.RetryAfterSeconds)));
+        }
+
+        string? tenant;
+        try
+        {
+            tenant = await keys.ResolveAsync(context.RequestHeaders.GetValue("authorization"));
+        }
+        catch (Exception exception) when (exception is OrleansException or TimeoutException)
+        {
+            throw Refuse(new OtlpStatus(StatusCode.Unavailable, StatusCodes.Status503ServiceUnavailable,
+                $"The key could not be checked now ({exception.GetType().Name}); nothing was stored. Retry later.", TimeSpan.FromSeconds(ProcessorAvailability.RetryAfterSeconds)));
+        }
+
+        if (tenant is null)
+        {
+            throw Refuse(OtlpStatus.Unauthenticated("A valid tenant API key is required: send the metadata 'authorization: Bearer <key>'."));
+        }
+
+        var idempotencyKey = context.RequestHeaders.GetValue("idempotency-key") ?? "";
+        if (!IngestEndpoint.IsValidIdempotencyKey(idempotencyKey))
+        {
+            throw Refuse(new OtlpStatus(StatusCode.InvalidArgument, StatusCodes.Status400BadRequest, IngestEndpoint.BadIdempotencyKeyDetail, null));
+        }
+
+        using var lease = ingest.Lease();
+        try
+        {
+            var (response, refused) = await OtlpExport.IngestAsync(ingest, tenant, request, request.CalculateSize(), idempotencyKey, lease);
+            return refused is { } status ? throw Refuse(status) : response!;
+        }
+        catch (IngestProblemException problem)
+        {
+            throw Refuse(OtlpStatus.Of(problem));
+        }
+    }
+
+    private static RpcException Refuse(OtlpStatus status)
+    {
+        var trailers = new Grpc.Core.Metadata { { StatusDetailsTrailer, status.ToProto().ToByteArray() } };
+        return new RpcException(new Grpc.Core.Status(status.Code, status.Message), trailers);
+    }
+}

@@ -1,0 +1,224 @@
+using System.IO.Compression;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using Orleans.EventPipeline.Events;
+using Orleans.EventPipeline.Tests.Processing;
+
+namespace Orleans.EventPipeline.Tests.Shippers;
+
+/// <summary>Splunk HEC against the real silo: answers in HEC's shape, events archived with what HEC carried.</summary>
+[Collection(ProcessingSiloGroup.Name)]
+public sealed class HecTests(ProcessingPipelineFixture pipeline) : IDisposable
+{
+    private readonly HecClient _hec = new(pipeline.Silo.BaseAddress);
+
+    public void Dispose() => _hec.Dispose();
+
+    [Fact]
+    public async Task Event_ConcatenatedEventsWithAndWithoutWhitespace_ArchivedWithHecFields()
+    {
+        const string tenant = "hec-concat";
+        var key = await pipeline.Api.CreateTenantAsync(tenant);
+        // Three objects back to back, then one after a newline and spaces; text and object events; time as a number and a string.
+        var body =
+            """{"time":1714564800.25,"host":"web-1","source":"/var/log/app.log","sourcetype":"app","index":"main","event":"login failed","fields":{"user":"ann","tries":3,"tags":["a","b"]}}""" +
+            """{"time":"1714564801","event":{"message":"disk full","level":"warn","disk":"/dev/sda1"}}""" +
+            """{"event":"third"}""" +
+            "\n   " + """{"event":42}""";
+
+        using var response = await _hec.PostAsync("/services/collector/event", HecClient.Splunk(key), body);
+        var (status, code, answer) = await HecClient.AnswerAsync(response);
+        var objects = await ArchiveFiles.WaitForAsync(pipeline.ArchiveDirectory, tenant, static e => e.Count >= 4, TimeSpan.FromSeconds(60));
+
+        Assert.Equal((200, 0), (status, code));
+        Assert.Equal("Success", answer.GetProperty("text").GetString());
+        var events = objects.SelectMany(static o => o.Events).ToDictionary(static e => e.Body);
+        Assert.Equal(4, events.Count);
+        Assert.All(events.Values, static e => Assert.Equal(SourceFormat.Hec, e.Format));
+
+        var text = events["login failed"];
+        Assert.Equal(new DateTimeOffset(2024, 5, 1, 12, 0, 0, 250, TimeSpan.Zero), text.Timestamp);
+        Assert.Equal("web-1", text.Resource["host.name"]);
+        Assert.Equal("/var/log/app.log", text.Resource["com.splunk.source"]);
+        Assert.Equal("app", text.Resource["com.splunk.sourcetype"]);
+        Assert.Equal("main", text.Resource["com.splunk.index"]);
+        Assert.Equal("ann", text.Attributes["user"].Text);
+        Assert.Equal(3, text.Attributes["tries"].IntValue);
+        Assert.Equal("[\"a\",\"b\"]", text.Attributes["tags"].Text);
+
+        // An object event is read with the tenant's JSON mapping, as a native event.
+        var structured = events["disk full"];
+        Assert.Equal(new DateTimeOffset(2024, 5, 1, 12, 0, 1, TimeSpan.Zero), structured.Timestamp);
+        Assert.Equal(13, structured.SeverityNumber);
+        Assert.Equal("/dev/sda1", structured.Attributes["disk"].Text);
+
+        Assert.Null(events["third"].Timestamp);
+        Assert.True(events.ContainsKey("42"));
+    }
+
+    [Fact]
+    public async Task Event_FormUrlEncodedContentTypeGzipBody_AcceptedAsJson()
+    {
+        const string tenant = "hec-form";
+        var key = await pipeline.Api.CreateTenantAsync(tenant);
+        var json = Encoding.UTF8.GetBytes("""{"event":"from curl"} {"event":"and again"}""");
+        using var compressed = new MemoryStream();
+        await using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            await gzip.WriteAsync(json);
+        }
+
+        var content = new ByteArrayContent(compressed.ToArray());
+        content.Headers.ContentEncoding.Add("gzip");
+        using var response = await _hec.PostAsync("/services/collector", HecClient.Splunk(key), content, "application/x-www-form-urlencoded");
+        var (status, code, _) = await HecClient.AnswerAsync(response);
+        var objects = await ArchiveFiles.WaitForAsync(pipeline.ArchiveDirectory, tenant, static e => e.Count >= 2, TimeSpan.FromSeconds(60));
+
+        Assert.Equal((200, 0), (status, code));
+        Assert.Equal(["and again", "from curl"], objects.SelectMany(static o => o.Events).Select(static e => e.Body).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Raw_LinesWithQueryMetadataAndQueryToken_ArchivedOnePerLine()
+    {
+        const string tenant = "hec-raw";
+        var key = await pipeline.Api.CreateTenantAsync(tenant);
+
+        using var response = await _hec.PostAsync(
+            $"/services/collector/raw?token={key}&host=fw-1&source=syslog&sourcetype=cisco:asa&index=net",
+            authorization: null,
+            "first line\r\n\n  \nsecond line\n",
+            "text/plain");
+        var (status, code, _) = await HecClient.AnswerAsync(response);
+        var objects = await ArchiveFiles.WaitForAsync(pipeline.ArchiveDirectory, tenant, static e => e.Count >= 2, TimeSpan.FromSeconds(60));
+
+        Assert.Equal((200, 0), (status, code));
+        var events = objects.SelectMany(static o => o.Events).OrderBy(static e => e.Body, StringComparer.Ordinal).ToList();
+        Assert.Equal(["first line", "second line"], events.Select(static e => e.Body));
+        Assert.All(events, static e =>
+        {
+            Assert.Equal("fw-1", e.Resource["host.name"]);
+            Assert.Equal("syslog", e.Resource["com.splunk.source"]);
+            Assert.Equal("cisco:asa", e.Resource["com.splunk.sourcetype"]);
+            Assert.Equal("net", e.Resource["com.splunk.index"]);
+        });
+    }
+
+    [Fact]
+    public async Task Health_AnswersHecHealthy()
+    {
+        using var response = await _hec.GetAsync("/services/collector/health");
+        var (status, code, answer) = await HecClient.AnswerAsync(response);
+
+        Assert.Equal((200, 17), (status, code));
+        Assert.Equal("HEC is healthy", answer.GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public async Task Acks_FalseWhileInFlightTrueOnceDurableFalseWhenRefused()
+    {
+        const string tenant = "hec-ack";
+        var key = await pipeline.Api.CreateTenantAsync(tenant, new
+        {
+            displayName = tenant,
+            enabled = true,
+            limits = new { eventsPerSecond = 2.0, bytesPerSecond = 10_000_000.0, burstSeconds = 1.0 },
+        });
+        var channel = Guid.NewGuid();
+
+        // Ack 0's request is held open mid-body: not durable, so its ack is false.
+        var held = new HeldContent("""{"event":"one"}""", """{"event":"two"}""");
+        var first = _hec.PostAsync("/services/collector/event", HecClient.Splunk(key), held, channel: channel);
+        await held.FirstPartSent;
+        var whileInFlight = await _hec.AcksAsync(key, channel, 0);
+        held.Release();
+        using var firstResponse = await first;
+        var (status, code, answer) = await HecClient.AnswerAsync(firstResponse);
+        var afterDurable = await _hec.AcksAsync(key, channel, 0);
+        var readAgain = await _hec.AcksAsync(key, channel, 0);
+
+        // Over the tenant's rate (2 events/s, the first request took them): refused, so ack 1 never turns true.
+        using var refused = await _hec.PostAsync("/services/collector/event", HecClient.Splunk(key), """{"event":"x"}{"event":"y"}{"event":"z"}""", channel: channel);
+        var (refusedStatus, refusedCode, refusedAnswer) = await HecClient.AnswerAsync(refused);
+        var afterRefusal = await _hec.AcksAsync(key, channel, 1);
+
+        Assert.False(whileInFlight[0]);
+        Assert.Equal((200, 0), (status, code));
+        Assert.Equal(0, answer.GetProperty("ackId").GetInt64());
+        Assert.True(afterDurable[0]);
+        Assert.False(readAgain[0]);
+        Assert.Equal((503, 9), (refusedStatus, refusedCode));
+        Assert.False(refusedAnswer.TryGetProperty("ackId", out _));
+        Assert.True(int.Parse(refused.Headers.RetryAfter!.ToString(), System.Globalization.CultureInfo.InvariantCulture) >= 1);
+        Assert.False(afterRefusal[1]);
+    }
+
+    [Fact]
+    public async Task Errors_HecCodesForTokenJsonEventFieldAndDisabledTenant()
+    {
+        const string tenant = "hec-errors";
+        var key = await pipeline.Api.CreateTenantAsync(tenant);
+        var disabledKey = await pipeline.Api.CreateTenantAsync("hec-disabled");
+        using var disable = await pipeline.Api.PutTenantAsync("hec-disabled", new { displayName = "hec-disabled", enabled = false });
+
+        using var noToken = await _hec.PostAsync("/services/collector/event", null, """{"event":"x"}""");
+        using var badToken = await _hec.PostAsync("/services/collector/event", HecClient.Splunk("not-a-key"), """{"event":"x"}""");
+        using var badScheme = await _hec.PostAsync("/services/collector/event", new AuthenticationHeaderValue("Digest", key), """{"event":"x"}""");
+        using var badJson = await _hec.PostAsync("/services/collector/event", HecClient.Splunk(key), """{"event":"ok"}{"event":"broken""");
+        using var noEvent = await _hec.PostAsync("/services/collector/event", HecClient.Splunk(key), """{"host":"h"}""");
+        using var blank = await _hec.PostAsync("/services/collector/event", HecClient.Splunk(key), """{"event":""}""");
+        using var disabled = await _hec.PostAsync("/services/collector/event", HecClient.Splunk(disabledKey), """{"event":"x"}""");
+        using var basic = await _hec.PostAsync("/services/collector/event", new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("x:" + key))), """{"event":"basic"}""");
+        using var bearer = await _hec.PostAsync("/services/collector/event", new AuthenticationHeaderValue("Bearer", key), """{"event":"bearer"}""");
+        // One bad event among good ones is refused alone, by index; the others are stored.
+        using var mixed = await _hec.PostAsync("/services/collector/event", HecClient.Splunk(key), """{"event":"good"}{"host":"no event"}""");
+
+        Assert.Equal((401, 2), Pick(await HecClient.AnswerAsync(noToken)));
+        Assert.Equal((403, 4), Pick(await HecClient.AnswerAsync(badToken)));
+        Assert.Equal((401, 3), Pick(await HecClient.AnswerAsync(badScheme)));
+        var (badJsonStatus, badJsonCode, badJsonAnswer) = await HecClient.AnswerAsync(badJson);
+        Assert.Equal((400, 6), (badJsonStatus, badJsonCode));
+        Assert.Equal(1, badJsonAnswer.GetProperty("invalid-event-number").GetInt32());
+        Assert.Equal((400, 12), Pick(await HecClient.AnswerAsync(noEvent)));
+        Assert.Equal((400, 13), Pick(await HecClient.AnswerAsync(blank)));
+        Assert.Equal((403, 1), Pick(await HecClient.AnswerAsync(disabled)));
+        Assert.Equal((200, 0), Pick(await HecClient.AnswerAsync(basic)));
+        Assert.Equal((200, 0), Pick(await HecClient.AnswerAsync(bearer)));
+        var (mixedStatus, _, mixedAnswer) = await HecClient.AnswerAsync(mixed);
+        Assert.Equal(200, mixedStatus);
+        Assert.Equal(1, Assert.Single(mixedAnswer.GetProperty("rejected").EnumerateArray()).GetProperty("index").GetInt32());
+
+        // The broken body stored nothing: only the accepted events of the other requests are archived.
+        var objects = await ArchiveFiles.WaitForAsync(pipeline.ArchiveDirectory, tenant, static e => e.Count >= 3, TimeSpan.FromSeconds(60));
+        Assert.Equal(["basic", "bearer", "good"], objects.SelectMany(static o => o.Events).Select(static e => e.Body).Order(StringComparer.Ordinal));
+    }
+
+    private static (int, int) Pick((int Status, int Code, System.Text.Json.JsonElement _) answer) => (answer.Status, answer.Code);
+
+    /// <summary>A body sent in two parts: the second only after <see cref="Release"/>.</summary>
+    private sealed class HeldContent(string first, string second) : HttpContent
+    {
+        private readonly TaskCompletionSource _sent = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task FirstPartSent => _sent.Task;
+
+        public void Release() => _release.TrySetResult();
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+        {
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(first));
+            await stream.FlushAsync();
+            _sent.TrySetResult();
+            await _release.Task;
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(second));
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
+}
