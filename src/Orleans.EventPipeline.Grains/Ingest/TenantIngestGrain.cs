@@ -109,8 +109,10 @@ public sealed partial class TenantIngestGrain(
                 }
             }
         }
-        catch (Exception exception) when (exception is not OperationCanceledException)
+        catch (Exception exception)
         {
+            // Also an OperationCanceledException: nobody cancels this call, so it is the Event Hubs link
+            // closing under the send ("the owner is being closed", the hub went away), not a caller's wish.
             LogStreamWriteFailed(logger, exception, TenantIdValue, batchId);
             return IngestResult.Refused(
                 IngestOutcome.StreamUnavailable,

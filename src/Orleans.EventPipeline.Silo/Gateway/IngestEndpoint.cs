@@ -107,8 +107,9 @@ public static partial class IngestEndpoint
             // The client went away mid-body: nothing was handed to the grain, nobody to answer.
             return Results.Empty;
         }
-        catch (Exception exception) when (exception is TimeoutException or OrleansException)
+        catch (Exception exception) when (exception is TimeoutException or OrleansException or OperationCanceledException)
         {
+            // Not the client's cancellation (caught above): a call that could not finish, so nothing is known durable.
             LogNotDurable(loggers.CreateLogger(typeof(IngestEndpoint)), exception, tenantId);
             context.Response.Headers.RetryAfter = "5";
             return Problem(StatusCodes.Status503ServiceUnavailable, "stream_unavailable", "The batch could not be confirmed durable; nothing was acknowledged. Retry later.");
