@@ -97,22 +97,36 @@ public static class EventFramer
         }
     }
 
-    private static void FrameLines(ReadOnlySpan<byte> body, FramedEvents events, bool checkUtf8, bool json)
+    /// <summary>
+    /// The next line of <paramref name="body"/> that is not blank, without its <c>\n</c> or <c>\r\n</c>;
+    /// false once only blank lines are left. Every line-oriented front frames its body with this.
+    /// </summary>
+    internal static bool TryNextLine(ref ReadOnlySpan<byte> body, out ReadOnlySpan<byte> line)
     {
         while (!body.IsEmpty)
         {
             var end = body.IndexOf((byte)'\n');
-            var line = end < 0 ? body : body[..end];
+            line = end < 0 ? body : body[..end];
             body = end < 0 ? [] : body[(end + 1)..];
             if (!line.IsEmpty && line[^1] == (byte)'\r')
             {
                 line = line[..^1];
             }
 
-            if (line.Trim(" \t"u8).IsEmpty)
+            if (!line.Trim(" \t"u8).IsEmpty)
             {
-                continue;
+                return true;
             }
+        }
+
+        line = default;
+        return false;
+    }
+
+    private static void FrameLines(ReadOnlySpan<byte> body, FramedEvents events, bool checkUtf8, bool json)
+    {
+        while (TryNextLine(ref body, out var line))
+        {
 
             if (!events.Fits(line.Length))
             {

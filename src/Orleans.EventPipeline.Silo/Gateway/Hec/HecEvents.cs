@@ -260,21 +260,8 @@ public sealed class HecEvents : IDisposable
     private void ReadRaw(ReadOnlySpan<byte> body, HecMetadata metadata)
     {
         var checkUtf8 = !Utf8.IsValid(body);
-        while (!body.IsEmpty)
+        while (EventFramer.TryNextLine(ref body, out var line))
         {
-            var end = body.IndexOf((byte)'\n');
-            var line = end < 0 ? body : body[..end];
-            body = end < 0 ? [] : body[(end + 1)..];
-            if (!line.IsEmpty && line[^1] == (byte)'\r')
-            {
-                line = line[..^1];
-            }
-
-            if (line.Trim(" \t"u8).IsEmpty)
-            {
-                continue;
-            }
-
             if ((checkUtf8 ? EventFramer.Utf8Problem(line) : null) is { } problem)
             {
                 Reject(line, HecCode.InvalidDataFormat, problem);
