@@ -146,6 +146,8 @@ public sealed class OtlpHttpTests(ProcessingPipelineFixture pipeline) : IDisposa
         // 2 events/s with 1 s of burst: the first export takes the bucket, the next finds it empty.
         using var first = await PostAsync(key, three, "application/x-protobuf");
         using var limited = await PostAsync(key, three, "application/x-protobuf");
+        // The same refusal in JSON: its google.rpc.Status carries RetryInfo in an Any (before: a 500, no body).
+        using var limitedJson = await PostAsync(key, "{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{\"body\":{\"stringValue\":\"4\"}}]}]}]}", "application/json");
 
         Assert.Equal(HttpStatusCode.BadRequest, garbage.StatusCode);
         Assert.Equal(3, Status.Parser.ParseFrom(await garbage.Content.ReadAsByteArrayAsync()).Code);
@@ -160,6 +162,9 @@ public sealed class OtlpHttpTests(ProcessingPipelineFixture pipeline) : IDisposa
         var status = Status.Parser.ParseFrom(await limited.Content.ReadAsByteArrayAsync());
         Assert.Equal((int)Grpc.Core.StatusCode.ResourceExhausted, status.Code);
         Assert.True(Assert.Single(status.Details).Unpack<RetryInfo>().RetryDelay.ToTimeSpan() >= TimeSpan.FromSeconds(0));
+        Assert.Equal(HttpStatusCode.TooManyRequests, limitedJson.StatusCode);
+        Assert.NotNull(limitedJson.Headers.RetryAfter);
+        Assert.Contains("type.googleapis.com/google.rpc.RetryInfo", await limitedJson.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     private Task<HttpResponseMessage> PostAsync(string? key, string body, string contentType) => PostAsync(key, Encoding.UTF8.GetBytes(body), contentType);

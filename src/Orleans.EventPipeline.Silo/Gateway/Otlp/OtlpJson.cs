@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using Google.Protobuf.Reflection;
 using Orleans.EventPipeline.Silo.Gateway.Otlp.Proto;
 
 namespace Orleans.EventPipeline.Silo.Gateway.Otlp;
@@ -12,7 +13,9 @@ public static class OtlpJson
 {
     private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
 
-    private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default);
+    // The error answers (google.rpc.Status) pack RetryInfo in an Any, which the formatter can only write
+    // with the type in its registry: without it every 429/503 in JSON became a 500.
+    private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default.WithTypeRegistry(TypeRegistry.FromFiles(StatusReflection.Descriptor)));
 
     /// <exception cref="InvalidProtocolBufferException">The body is not an ExportLogsServiceRequest in JSON (also
     /// <see cref="InvalidJsonException"/> for text that is not JSON, <see cref="FormatException"/> for bytes that are not base64).</exception>
