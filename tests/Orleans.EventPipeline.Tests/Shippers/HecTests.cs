@@ -173,6 +173,10 @@ public sealed class HecTests(ProcessingPipelineFixture pipeline) : IDisposable
         using var bearer = await _hec.PostAsync("/services/collector/event", new AuthenticationHeaderValue("Bearer", key), """{"event":"bearer"}""");
         // One bad event among good ones is refused alone, by index; the others are stored.
         using var mixed = await _hec.PostAsync("/services/collector/event", HecClient.Splunk(key), """{"event":"good"}{"host":"no event"}""");
+        // An object where HEC has text is refused with its name (before: read as "{", and the members
+        // nested in it taken for the event's own, so its time and fields were lost).
+        using var objectHost = await _hec.PostAsync("/services/collector/event", HecClient.Splunk(key), """{"event":"X","host":{"time":"garbage","event":"inner"},"time":1714564800}""");
+        using var arraySourceType = await _hec.PostAsync("/services/collector/event", HecClient.Splunk(key), """{"event":"X","sourcetype":["a","b"]}""");
 
         Assert.Equal((401, 2), Pick(await HecClient.AnswerAsync(noToken)));
         Assert.Equal((403, 4), Pick(await HecClient.AnswerAsync(badToken)));
@@ -188,6 +192,11 @@ public sealed class HecTests(ProcessingPipelineFixture pipeline) : IDisposable
         var (mixedStatus, _, mixedAnswer) = await HecClient.AnswerAsync(mixed);
         Assert.Equal(200, mixedStatus);
         Assert.Equal(1, Assert.Single(mixedAnswer.GetProperty("rejected").EnumerateArray()).GetProperty("index").GetInt32());
+        var (objectHostStatus, objectHostCode, objectHostAnswer) = await HecClient.AnswerAsync(objectHost);
+        Assert.Equal((400, 6), (objectHostStatus, objectHostCode));
+        Assert.Contains("host", objectHostAnswer.ToString(), StringComparison.Ordinal);
+        Assert.Contains("is a JSON object; send it as text", objectHostAnswer.ToString(), StringComparison.Ordinal);
+        Assert.Equal((400, 6), Pick(await HecClient.AnswerAsync(arraySourceType)));
 
         // The broken body stored nothing: only the accepted events of the other requests are archived.
         var objects = await ArchiveFiles.WaitForAsync(pipeline.ArchiveDirectory, tenant, static e => e.Count >= 3, TimeSpan.FromSeconds(60));

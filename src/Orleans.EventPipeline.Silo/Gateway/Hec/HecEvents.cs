@@ -173,15 +173,35 @@ public sealed class HecEvents : IDisposable
 
                     break;
                 case HecField.Host:
+                    if (IsContainer(reader.TokenType))
+                    {
+                        return NotText("host", reader.TokenType);
+                    }
+
                     resource.Host = Text(ref reader);
                     break;
                 case HecField.Source:
+                    if (IsContainer(reader.TokenType))
+                    {
+                        return NotText("source", reader.TokenType);
+                    }
+
                     resource.Source = Text(ref reader);
                     break;
                 case HecField.SourceType:
+                    if (IsContainer(reader.TokenType))
+                    {
+                        return NotText("sourcetype", reader.TokenType);
+                    }
+
                     resource.SourceType = Text(ref reader);
                     break;
                 case HecField.Index:
+                    if (IsContainer(reader.TokenType))
+                    {
+                        return NotText("index", reader.TokenType);
+                    }
+
                     resource.Index = Text(ref reader);
                     break;
                 case HecField.Fields:
@@ -308,6 +328,12 @@ public sealed class HecEvents : IDisposable
         : reader.ValueTextEquals("index"u8) ? HecField.Index
         : reader.ValueTextEquals("fields"u8) ? HecField.Fields
         : HecField.Other;
+
+    private static bool IsContainer(JsonTokenType type) => type is JsonTokenType.StartObject or JsonTokenType.StartArray;
+
+    /// <summary>An object or array where HEC has text: refused, as the event's members after it would be read wrong.</summary>
+    private static (HecCode, string) NotText(string member, JsonTokenType type) =>
+        (HecCode.InvalidDataFormat, $"\"{member}\" is a JSON {(type == JsonTokenType.StartObject ? "object" : "array")}; send it as text");
 
     private static string? Text(ref Utf8JsonReader reader) => reader.TokenType switch
     {
