@@ -55,7 +55,8 @@ public sealed class OtlpHttpTests(ProcessingPipelineFixture pipeline) : IDisposa
             """;
 
         using var camelResponse = await PostAsync(key, camel, "application/json");
-        using var snakeResponse = await PostAsync(key, snake, "application/json; charset=utf-8");
+        // Sent after a UTF-8 byte-order mark, which is skipped as on /v1/events (before: a 400).
+        using var snakeResponse = await PostAsync(key, "\uFEFF" + snake, "application/json; charset=utf-8");
         var objects = await ArchiveFiles.WaitForAsync(pipeline.ArchiveDirectory, tenant, static e => e.Count >= 3, TimeSpan.FromSeconds(60));
 
         Assert.Equal(HttpStatusCode.OK, camelResponse.StatusCode);

@@ -64,12 +64,7 @@ public static class EventFramer
         var kind = framing == BodyFraming.TextLines ? EventKind.Text : EventKind.Json;
         var events = new FramedEvents(kind, body.Length, maxEventBytes, lease);
 
-        // A byte-order mark is encoding metadata that Windows tools write before UTF-8 text, not a part
-        // of the first event (JSON forbids it, RFC 8259 §8.1, but asks readers to ignore it).
-        if (body.StartsWith(Utf8ByteOrderMark))
-        {
-            body = body[Utf8ByteOrderMark.Length..];
-        }
+        body = WithoutByteOrderMark(body);
 
         // One vectorized pass over the body; only a body that fails it is checked again event by event.
         var checkUtf8 = !Utf8.IsValid(body);
@@ -96,6 +91,14 @@ public static class EventFramer
             throw;
         }
     }
+
+    /// <summary>
+    /// <paramref name="body"/> without a leading UTF-8 byte-order mark: encoding metadata that Windows tools
+    /// write before UTF-8 text, not a part of the first event (JSON forbids it, RFC 8259 §8.1, but asks
+    /// readers to ignore it). Every front that reads a text body starts with this.
+    /// </summary>
+    internal static ReadOnlySpan<byte> WithoutByteOrderMark(ReadOnlySpan<byte> body) =>
+        body.StartsWith(Utf8ByteOrderMark) ? body[Utf8ByteOrderMark.Length..] : body;
 
     /// <summary>
     /// The next line of <paramref name="body"/> that is not blank, without its <c>\n</c> or <c>\r\n</c>;

@@ -32,7 +32,7 @@ public sealed class HecEvents : IDisposable
         var events = new HecEvents(new FramedEvents(Streams.EventKind.Json, body.Length, maxEventBytes, lease));
         try
         {
-            events.ReadEvents(body);
+            events.ReadEvents(EventFramer.WithoutByteOrderMark(body));
             return events;
         }
         catch
@@ -49,7 +49,7 @@ public sealed class HecEvents : IDisposable
         var events = new HecEvents(new FramedEvents(Streams.EventKind.Json, body.Length, maxEventBytes, lease));
         try
         {
-            events.ReadRaw(body, metadata);
+            events.ReadRaw(EventFramer.WithoutByteOrderMark(body), metadata);
             return events;
         }
         catch

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Google.Protobuf;
 using Orleans.EventPipeline.Ingest;
+using Orleans.EventPipeline.Silo.Gateway.Framing;
 using Orleans.EventPipeline.Silo.Gateway.Otlp.Proto;
 using Orleans.EventPipeline.Silo.Gateway.Shippers;
 using Orleans.EventPipeline.Silo.Roles;
@@ -64,7 +65,7 @@ public static class OtlpHttpEndpoint
                 bodyLength = body.Length;
                 try
                 {
-                    request = json.Value ? OtlpJson.Parse(Encoding.UTF8.GetString(body.Span)) : ExportLogsServiceRequest.Parser.ParseFrom(body.Span);
+                    request = json.Value ? OtlpJson.Parse(Encoding.UTF8.GetString(EventFramer.WithoutByteOrderMark(body.Span))) : ExportLogsServiceRequest.Parser.ParseFrom(body.Span);
                 }
                 catch (Exception exception) when (exception is InvalidProtocolBufferException or InvalidJsonException or FormatException)
                 {
