@@ -120,12 +120,7 @@ public sealed partial class ClusterRolesTests(ITestOutputHelper output) : IDispo
                     },
                     TimeSpan.FromSeconds(90),
                     () => $"{tenant}: {expected.Count - expected.Intersect(archived).Count()} of {expected.Count} acknowledged events not archived");
-                var duplicates = archived.GroupBy(static id => id, StringComparer.Ordinal).Count(static g => g.Count() > 1);
-                output.WriteLine($"{tenant}: {expected.Count} acknowledged, {archived.Count} archived, {duplicates} archived twice");
-
-                Assert.Equal(0, duplicates);
-                // Under its own tenant only, and nothing but acknowledged events: every batch was retried until its 200.
-                Assert.Empty(archived.Except(expected, StringComparer.Ordinal));
+                ExactlyOnce.AssertArchived(tenant, expected, archived, output);
             }
 
             output.WriteLine($"requests answered other than 200 and retried: {posters.Sum(static p => p.Failures)}");

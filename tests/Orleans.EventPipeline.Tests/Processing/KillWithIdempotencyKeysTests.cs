@@ -64,13 +64,7 @@ public sealed class KillWithIdempotencyKeysTests(ITestOutputHelper output) : IDi
                 var objects = await ArchiveFiles.WaitForAsync(
                     Path.Combine(_data.Path, "archive"), tenant, events => expected.IsSubsetOf(events.Select(static e => e.EventId)), TimeSpan.FromSeconds(90));
                 var archived = objects.SelectMany(static o => o.Events).Select(static e => e.EventId).ToList();
-                var duplicates = archived.GroupBy(static id => id, StringComparer.Ordinal).Where(static g => g.Count() > 1).Select(static g => g.Key).ToList();
-                output.WriteLine($"{tenant}: {expected.Count} acknowledged, {archived.Count} archived, {duplicates.Count} archived twice");
-
-                Assert.Empty(duplicates);
-                Assert.Empty(expected.Except(archived, StringComparer.Ordinal));
-                // Nothing but acknowledged events: every batch was retried until its 200.
-                Assert.Empty(archived.Except(expected, StringComparer.Ordinal));
+                ExactlyOnce.AssertArchived(tenant, expected, archived, output);
             }
 
             output.WriteLine($"retries answered while the silo was down or unsure: {posters.Sum(static p => p.Failures)}; repeat drops logged after restarts: {repeatsDropped + CountRepeats(silo)}");
