@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Orleans.EventPipeline.Grains.Ingest;
 using Orleans.EventPipeline.Grains.Processing;
 using Orleans.EventPipeline.Silo.Gateway;
 using Orleans.EventPipeline.Streaming.Caching;
@@ -19,14 +20,23 @@ internal static class PipelineOptionsRegistration
         var processing = pipeline.GetSection("Processing");
         var gateway = configuration.GetSection(GatewayOptions.SectionName);
         var streamCache = pipeline.GetSection("StreamCache");
+        var ingest = pipeline.GetSection("Ingest");
 
-        services.AddSection(pipeline, new PipelineOptionsValidator(), PipelineOptionsValidator.ExplainBindingFailure, archive, processing, gateway, streamCache);
+        services.AddSection(pipeline, new PipelineOptionsValidator(), PipelineOptionsValidator.ExplainBindingFailure, archive, processing, gateway, streamCache, ingest);
         services.AddSection(archive, new ArchiveOptionsValidator(archive.Path));
         services.AddSingleton<IValidateOptions<ArchiveOptions>>(options => ActivatorUtilities.CreateInstance<ArchiveLocationValidator>(options, archive.Path));
         services.AddSection(processing, new ProcessingGrainOptionsValidator(processing.Path));
         services.AddSection(gateway, new GatewayOptionsValidator());
         services.AddSection(streamCache, new StreamCacheOptionsValidator(streamCache.Path));
+        services.AddSection(ingest, ValidatorFor(ingest, gateway));
         return services;
+    }
+
+    // The ingest grain's message must hold the gateway's largest event: both read the same configuration, whichever silo runs them.
+    private static IngestOptionsValidator ValidatorFor(IConfigurationSection ingest, IConfigurationSection gateway)
+    {
+        var maxEventBytes = gateway.GetValue(nameof(GatewayOptions.MaxEventBytes), new GatewayOptions().MaxEventBytes);
+        return new IngestOptionsValidator(ingest.Path, maxEventBytes);
     }
 
     private static void AddSection<TOptions>(this IServiceCollection services, IConfigurationSection section, IValidateOptions<TOptions> validator)

@@ -27,7 +27,6 @@ public static class PipelineSiloExtensions
         var settings = PipelineSettings.Read(builder.Configuration);
         var options = settings.Pipeline;
         builder.Services.AddPipelineOptions(builder.Configuration);
-        builder.Services.AddOptions<IngestOptions>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Logging.LeaveOutFalseAlarms();
 

@@ -14,6 +14,8 @@ public sealed class BadConfigurationTests
     [InlineData("--Pipeline:Local:RetentionPeriod=00:00:00", "Pipeline:Local:RetentionPeriod is 00:00:00")]
     [InlineData("--Pipeline:StreamCache:MaxRelativeAge=00:00:00", "Pipeline:StreamCache:MaxRelativeAge is 00:00:00: use a duration above zero and at most 00:30:00, e.g. 00:00:45.")]
     [InlineData("--Pipeline:StreamCache:MinTimeInCache=02:00:00", "Pipeline:StreamCache:MinTimeInCache is 02:00:00")]
+    [InlineData("--Pipeline:Ingest:MaxMessageBytes=100000", "Pipeline:Ingest:MaxMessageBytes is 100000: use 262148 (the largest event the gateway accepts, 262144 bytes, with its 4-byte frame prefix) to 1000000")]
+    [InlineData("--Pipeline:Ingest:RetryAfter=00:00:05", "'RetryAfter'")]
     [InlineData("--Pipeline:Role=worker", "Pipeline:Role 'worker' is not a role: use all (the default: one process does everything), gateway (HTTP API only) or processor")]
     [InlineData("--Pipeline:Role=7", "Pipeline:Role '7' is not a role")]
     [InlineData("--Pipeline:Role=gateway", "Pipeline:Role is gateway, but local mode runs the whole pipeline in one process")]

@@ -4,7 +4,7 @@ namespace Orleans.EventPipeline.Tests.Support;
 
 /// <summary>
 /// One real silo process in local mode (embedded emulator, SQLite) shared by a test class, started
-/// with small gateway limits so the 413 paths are cheap to reach, and no API key caching so a
+/// with small gateway and message limits so the 413 paths are cheap to reach, and no API key caching so a
 /// revoked key fails at once.
 /// </summary>
 public sealed class LocalPipelineFixture : IAsyncLifetime, IDisposable
@@ -19,6 +19,9 @@ public sealed class LocalPipelineFixture : IAsyncLifetime, IDisposable
     public const int MaxDecompressedBytes = 1024 * 1024;
     public const int MaxEventBytes = 16 * 1024;
 
+    /// <summary>Largest Event Hubs message the ingest grain writes here, so a body under the wire limit still spans several.</summary>
+    public const int MaxMessageBytes = 64 * 1024;
+
     public async Task InitializeAsync()
     {
         Silo = SiloProcess.Start(
@@ -26,6 +29,7 @@ public sealed class LocalPipelineFixture : IAsyncLifetime, IDisposable
             $"--Pipeline:Gateway:MaxBodyBytes={MaxBodyBytes}",
             $"--Pipeline:Gateway:MaxDecompressedBytes={MaxDecompressedBytes}",
             $"--Pipeline:Gateway:MaxEventBytes={MaxEventBytes}",
+            $"--Pipeline:Ingest:MaxMessageBytes={MaxMessageBytes}",
             "--Pipeline:Gateway:ApiKeyCacheDuration=00:00:00");
         await Silo.WaitForReadyAsync(TimeSpan.FromSeconds(90));
         Api = new PipelineApi(Silo.BaseAddress);
