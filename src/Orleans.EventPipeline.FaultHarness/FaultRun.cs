@@ -4,7 +4,7 @@ using Orleans.EventPipeline.FaultHarness.Audit;
 using Orleans.EventPipeline.FaultHarness.Faults;
 using Orleans.EventPipeline.FaultHarness.Hostile;
 using Orleans.EventPipeline.FaultHarness.Load;
-using Orleans.EventPipeline.FaultHarness.Topology;
+using Orleans.EventPipeline.Processes;
 using Orleans.EventPipeline.Processing.Archive;
 using Orleans.EventPipeline.Testing;
 
@@ -20,13 +20,15 @@ public static class FaultRun
     // The archive container of azure mode (Pipeline:Archive, docs/ARCHITECTURE.md).
     private const string ArchiveContainer = "archive";
 
+    /// <summary>Admin key of every silo the harness starts.</summary>
+    private const string AdminKey = "fault-harness-admin-key-0123456789";
+
     public static async Task<RunReport> RunAsync(HarnessOptions options, CancellationToken cancellationToken = default)
     {
         var time = TimeProvider.System;
         var started = time.GetTimestamp();
         var runStart = time.GetUtcNow();
         var random = new Random(options.Seed);
-        var layout = RepositoryLayout.Discover();
         var work = options.WorkDirectory ?? Path.Combine(Path.GetTempPath(), "eventpipeline-faults", $"{options.Seed}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(work);
         Console.WriteLine($"fault harness: seed {options.Seed}; logs and data in {work}");
@@ -34,13 +36,22 @@ public static class FaultRun
         using var disk = MountDataDisk(options.DiskMegabytes);
         await using var azurite = await AzuriteProcess.StartAsync(Path.Combine(work, "azurite"));
         var emulatorData = disk is null ? Path.Combine(work, "eventhubs") : Path.Combine(disk.Path, "log");
-        await using var emulator = await EmulatorNode.StartAsync(layout, emulatorData, options.Partitions, work, cancellationToken);
+        await using var emulator = await EmulatorNode.StartAsync(emulatorData, options.Partitions, Path.Combine(work, "emulator.log"), cancellationToken);
+        var services = new AzureServices(azurite.ConnectionString, emulator.ConnectionString, "fault-harness");
         var silos = new List<SiloNode>();
         try
         {
             for (var i = 0; i < options.Silos; i++)
             {
-                silos.Add(await SiloNode.StartAsync($"silo{i}", layout, work, azurite.ConnectionString, emulator, [.. options.SiloSettings.Select(static setting => "--" + setting)], cancellationToken));
+                var name = $"silo{i}";
+                silos.Add(await SiloNode.StartAsync(
+                    new SiloStart(name, Directory.CreateDirectory(Path.Combine(work, name)).FullName, AdminKey)
+                    {
+                        Azure = services,
+                        LogPath = Path.Combine(work, name + ".log"),
+                        Arguments = ["--Logging:LogLevel:Default=Warning", .. options.SiloSettings.Select(static setting => "--" + setting)],
+                    },
+                    cancellationToken));
             }
 
             var report = await RunLoadAsync(options, random, silos, emulator, disk, azurite, work, runStart, time, cancellationToken);
@@ -83,10 +94,10 @@ public static class FaultRun
         for (var t = 0; t < options.Tenants; t++)
         {
             var tenant = $"tenant{t}";
-            clients.Add(new TenantClient(tenant, await TenantAdmin.CreateWithKeyAsync(http, silos[0].Url, SiloNode.AdminKey, tenant, new { displayName = tenant }, "fault-harness", cancellationToken), Gateway, http, settings, ledger, counters, time));
+            clients.Add(new TenantClient(tenant, await TenantAdmin.CreateWithKeyAsync(http, silos[0].Url, AdminKey, tenant, new { displayName = tenant }, "fault-harness", cancellationToken), Gateway, http, settings, ledger, counters, time));
         }
 
-        var hostile = new HostileTraffic(new Random(options.Seed + 1), http, Gateway, SiloNode.AdminKey, await TenantAdmin.CreateWithKeyAsync(http, silos[0].Url, SiloNode.AdminKey, "hostile", new { displayName = "hostile" }, "fault-harness", cancellationToken), emulator.Port, time);
+        var hostile = new HostileTraffic(new Random(options.Seed + 1), http, Gateway, AdminKey, await TenantAdmin.CreateWithKeyAsync(http, silos[0].Url, AdminKey, "hostile", new { displayName = "hostile" }, "fault-harness", cancellationToken), emulator.Port, time);
         var kinds = options.Faults.Where(k => k != FaultKind.DiskFull || disk is not null).ToList();
         var faults = new FaultInjector(random, kinds, options.FaultInterval, options.MinimumFaults, options.RecoveryTimeout, silos, emulator, disk, counters, [.. clients.Select(static c => c.Tenant)], time);
 
@@ -107,7 +118,7 @@ public static class FaultRun
         Console.WriteLine($"fault harness: load stopped, {ledger.AcceptedEvents:N0} events acknowledged; waiting for the archive");
 
         var store = await BlobArchiveStore.CreateAsync(new BlobContainerClient(azurite.ConnectionString, ArchiveContainer), cancellationToken);
-        var auditor = new ArchiveAuditor(store, http, silos[0].Url, ledger, runStart, time);
+        var auditor = new ArchiveAuditor(store, http, silos[0].Url, AdminKey, ledger, runStart, time);
         var drained = await auditor.WaitUntilCompleteAsync(options.DrainTimeout, cancellationToken);
         var tenants = await auditor.AuditAsync(cancellationToken);
         var exits = silos.Select(static s => s.Process).Append(emulator.Process).ToDictionary(static p => p.Name, static p => p.UnexpectedExits);

@@ -1,48 +1,81 @@
 using System.Diagnostics;
 using System.Globalization;
+using Orleans.EventPipeline.Audit;
+using Orleans.EventPipeline.Measurement;
 
 namespace Orleans.EventPipeline.LoadGenerator;
 
 /// <summary>
-/// Sustained end-to-end run: post at a fixed rate (open loop) for the run's duration, then wait until
-/// the archive holds every ACKed event. Reports ACK latency, archive lag, loss, duplicates and the
-/// silo's peak memory.
+/// Sustained end-to-end run: post at a fixed rate (open loop) for the run's duration, then read the
+/// archive back (the pipeline's own reader, <see cref="ArchiveReadback{T}"/>) until it holds every ACKed
+/// event. Reports ACK latency, the rate events reached the archive, archive lag, loss, duplicates and the
+/// silos' memory.
 /// </summary>
 internal static class EndToEnd
 {
-    public static async Task RunAsync(GatewayLoad load, SiloLauncher silo, LoadOptions options)
+    private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(5);
+
+    public static async Task RunAsync(GatewayLoad load, PipelineUnderTest pipeline, IReadOnlyList<string> tenants, LoadOptions options)
     {
+        var time = TimeProvider.System;
+        var archive = new ArchiveReadback<(string Id, DateTimeOffset Ingested)>(pipeline.Archive, static e => (e.EventId, e.IngestTime), time.GetUtcNow(), time);
         using var sampling = new CancellationTokenSource();
-        var memory = SampleMemoryAsync(silo, sampling.Token);
+        var memory = SampleMemoryAsync(pipeline, sampling.Token);
+        var posting = Stopwatch.StartNew();
         var ingest = await load.RunPacedAsync(options.EndToEndRate, options.Connections * 2, options.Duration);
+        var posted = posting.Elapsed;
+        var loadStopped = time.GetUtcNow();
         await sampling.CancelAsync();
         var samples = await memory;
-        var stopped = Stopwatch.StartNew();
-        var archive = new ArchiveCheck(silo.ArchiveDirectory);
-        var deadline = TimeSpan.FromMinutes(5);
-        while (stopped.Elapsed < deadline)
+
+        // Done when every ACKed event is there; "caught up" is when the reader first listed the object that
+        // completed it, so decoding the archive here does not count.
+        var waited = Stopwatch.StartNew();
+        List<ArchivedObject<(string Id, DateTimeOffset Ingested)>> objects = [];
+        while (waited.Elapsed < Deadline)
         {
-            await archive.RefreshAsync();
-            if (archive.Archived >= ingest.Events)
+            objects = [];
+            foreach (var tenant in tenants)
+            {
+                objects.AddRange(await archive.ReadAsync(tenant, again: false, CancellationToken.None));
+            }
+
+            if (objects.Sum(static o => (long)o.Events.Count) >= ingest.Events)
             {
                 break;
             }
 
-            await Task.Delay(TimeSpan.FromSeconds(1));
+            await Task.Delay(Poll);
         }
 
-        var drained = stopped.Elapsed;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"posted at {options.EndToEndRate:N0} events/s for {options.Duration.TotalSeconds} s over {options.Connections * 2} connections, {options.Tenants} tenants, {Environment.ProcessorCount} cores"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"ACKed {ingest.Events:N0} events ({ingest.Events / options.Duration.TotalSeconds:N0}/s), errors {ingest.Errors}, ACK p50 {ingest.Latency.Milliseconds(50):N1} ms, p99 {ingest.Latency.Milliseconds(99):N1} ms"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"archived {archive.Archived:N0} events, distinct {archive.Distinct:N0}, missing {Math.Max(0, ingest.Events - archive.Distinct):N0}, duplicates {archive.Archived - archive.Distinct:N0}; archive caught up {drained.TotalSeconds:N1} s after the load stopped"));
-        Console.WriteLine(archive.LagSummary());
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"silo peak resident memory {silo.PeakResidentBytes() / 1048576.0:N0} MiB"));
-        Console.WriteLine("silo resident memory every 10 s of the load (MiB): " + string.Join(" ", samples.Select(static b => (b / 1048576).ToString(CultureInfo.InvariantCulture))));
+        var archived = objects.Sum(static o => (long)o.Events.Count);
+        var distinct = objects.SelectMany(static o => o.Events).Select(static e => e.Id).Distinct(StringComparer.Ordinal).LongCount();
+        var lastSeen = objects.Count == 0 ? loadStopped : objects.Max(static o => o.FirstSeen);
+        var caughtUp = lastSeen - loadStopped;
+        var lag = new LatencyRecorder();
+        foreach (var archivedObject in objects)
+        {
+            foreach (var (_, ingested) in archivedObject.Events)
+            {
+                lag.Record(archivedObject.FirstSeen - ingested);
+            }
+        }
+
+        Console.WriteLine(Invariant($"posted at {options.EndToEndRate:N0} events/s for {options.Duration.TotalSeconds} s over {options.Connections * 2} connections, {options.Tenants} tenants, {Environment.ProcessorCount} cores"));
+        Console.WriteLine(Invariant($"ACKed {ingest.Events:N0} events ({ingest.Events / posted.TotalSeconds:N0}/s over the {posted.TotalSeconds:N1} s posting took), errors {ingest.Errors}, ACK p50 {ingest.Latency.Milliseconds(50):N1} ms, p99 {ingest.Latency.Milliseconds(99):N1} ms"));
+        Console.WriteLine(Invariant($"archived {archived:N0} events, distinct {distinct:N0}, missing {Math.Max(0, ingest.Events - distinct):N0}, duplicates {archived - distinct:N0}; archive caught up {caughtUp.TotalSeconds:N1} s after the load stopped"));
+        Console.WriteLine(Invariant($"ACK -> archive rate: {distinct / (posted + caughtUp).TotalSeconds:N0} events/s (distinct archived events over posting time plus catch-up)"));
+        Console.WriteLine(lag.Count == 0
+            ? "no events archived"
+            : Invariant($"archive lag (object first listed by this reader, polling every {Poll.TotalSeconds:N0} s - ingest time): p50 {lag.Milliseconds(50):N0} ms, p99 {lag.Milliseconds(99):N0} ms, max {lag.MaxMilliseconds:N0} ms"));
+        var names = pipeline.Silos.Select(static s => s.Process.Name).ToArray();
+        var peaks = pipeline.PeakResidentBytes();
+        Console.WriteLine("peak resident memory (MiB): " + string.Join(", ", names.Select((name, i) => Invariant($"{name} {peaks[i] / 1048576.0:N0}"))));
+        Console.WriteLine("resident memory every 10 s of the load (MiB, all silos together): " + string.Join(" ", samples.Select(static b => Invariant($"{b / 1048576}"))));
     }
 
-    private static async Task<List<long>> SampleMemoryAsync(SiloLauncher silo, CancellationToken cancellationToken)
+    private static async Task<List<long>> SampleMemoryAsync(PipelineUnderTest pipeline, CancellationToken cancellationToken)
     {
         var samples = new List<long>();
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(10));
@@ -50,7 +83,7 @@ internal static class EndToEnd
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
-                samples.Add(silo.ResidentBytes());
+                samples.Add(pipeline.ResidentBytes().Sum());
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -60,4 +93,6 @@ internal static class EndToEnd
 
         return samples;
     }
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

@@ -5,8 +5,9 @@ namespace Orleans.EventPipeline.LoadGenerator;
 /// <summary>Command-line settings of one load run, parsed by System.CommandLine (<c>--help</c> lists them).</summary>
 internal sealed class LoadOptions
 {
-    private static readonly Option<string> UrlOption = new("--url") { Description = "Gateway base URL; left out, the tool starts a silo (local mode, fresh data directory) for the run.", DefaultValueFactory = static _ => "" };
-    private static readonly Option<string> SiloOption = new("--silo") { Description = "Path of Orleans.EventPipeline.Silo.dll to start when no --url is given (default: the Release build next to this tool).", DefaultValueFactory = static _ => "" };
+    private static readonly Option<string> UrlOption = new("--url") { Description = "Gateway base URL; left out, the tool starts the pipeline of each --topology for the run.", DefaultValueFactory = static _ => "" };
+    private static readonly Option<string[]> TopologyOption = Topology(new("--topology") { Description = "What the tool starts when no --url is given, fresh for each: local (one silo, local mode), azure (one silo, azure mode on Azurite and the standalone emulator) or cluster (one gateway and two processor silos, azure mode); repeat to measure several in one run, in that order.", DefaultValueFactory = static _ => [PipelineUnderTest.Local] });
+    private static readonly Option<string> SiloOption = new("--silo") { Description = "Path of Orleans.EventPipeline.Silo.dll to start (default: the one built with this tool, same configuration).", DefaultValueFactory = static _ => "" };
     private static readonly Option<string> AdminKeyOption = new("--admin-key") { Description = "Admin key of the gateway.", DefaultValueFactory = static _ => "load-admin-key-0123456789" };
     private static readonly Option<string> EventHubsOption = new("--eventhubs") { Description = "Connection string of the event hub behind --url, for the raw SDK baseline.", DefaultValueFactory = static _ => "" };
     private static readonly Option<int> ConnectionsOption = AtLeast(new("--connections") { Description = "Concurrent connections (the paced phases use twice as many).", DefaultValueFactory = static _ => 8 }, 1);
@@ -25,6 +26,9 @@ internal sealed class LoadOptions
     private static readonly Option<bool> MemoryProbeOption = new("--memory-probe") { Description = "Memory mode: resident memory of the silo under --connections concurrent maximum-size requests and after." };
 
     public string Url { get; private init; } = "";
+
+    /// <summary>The pipelines started and measured in turn when no <see cref="Url"/> is given (<see cref="PipelineUnderTest"/>).</summary>
+    public IReadOnlyList<string> Topologies { get; private init; } = [];
 
     public string SiloPath { get; private init; } = "";
 
@@ -67,7 +71,7 @@ internal sealed class LoadOptions
     {
         var command = new RootCommand("Load run against the gateway: peak ACKed throughput, ACK latency at half that rate and the raw Event Hubs SDK baseline; or end to end to the archive (--e2e-rate), or the ingest memory probe (--memory-probe). Prints a Markdown report.")
         {
-            UrlOption, SiloOption, AdminKeyOption, EventHubsOption, ConnectionsOption, TenantsOption, ShardsOption, BatchOption, EventBytesOption,
+            UrlOption, TopologyOption, SiloOption, AdminKeyOption, EventHubsOption, ConnectionsOption, TenantsOption, ShardsOption, BatchOption, EventBytesOption,
             DurationOption, WarmupOption, CooldownOption, PeakOnlyOption, SiloArgOption, EndToEndRateOption, MemoryProbeOption, ProtocolsOption, GrpcUrlOption,
         };
         command.SetAction(result => run(From(result)));
@@ -77,6 +81,7 @@ internal sealed class LoadOptions
     private static LoadOptions From(ParseResult result) => new()
     {
         Url = result.GetRequiredValue(UrlOption),
+        Topologies = result.GetRequiredValue(TopologyOption),
         SiloPath = result.GetRequiredValue(SiloOption),
         AdminKey = result.GetRequiredValue(AdminKeyOption),
         EventHubsConnectionString = result.GetRequiredValue(EventHubsOption),
@@ -95,6 +100,21 @@ internal sealed class LoadOptions
         Protocols = result.GetValue(ProtocolsOption) ?? [],
         GrpcUrl = result.GetRequiredValue(GrpcUrlOption),
     };
+
+    private static Option<string[]> Topology(Option<string[]> option)
+    {
+        option.Validators.Add(result =>
+        {
+            foreach (var topology in result.GetValueOrDefault<string[]>() ?? [])
+            {
+                if (!PipelineUnderTest.Topologies.Contains(topology))
+                {
+                    result.AddError($"{option.Name} {topology} is not one of {string.Join(", ", PipelineUnderTest.Topologies)}.");
+                }
+            }
+        });
+        return option;
+    }
 
     private static Option<int> AtLeast(Option<int> option, int minimum)
     {

@@ -17,7 +17,7 @@ internal static class MemoryProbe
     // Long enough for the silo's idle trim (10 s after the last request) and the collector to settle.
     private static readonly TimeSpan Idle = TimeSpan.FromSeconds(30);
 
-    public static async Task RunAsync(HttpClient http, SiloLauncher silo, IReadOnlyList<string> keys, int concurrency)
+    public static async Task RunAsync(HttpClient http, Processes.ChildProcess silo, IReadOnlyList<string> keys, int concurrency)
     {
         var identity = Body(WireLimit - 4096, 500);
         var inflated = Body(DecompressedLimit - 4096, 500);
@@ -35,7 +35,7 @@ internal static class MemoryProbe
         Console.WriteLine($"RSS at start {Mb(start)} MB; load average after: {LoadAverage()}");
     }
 
-    private static async Task RoundAsync(HttpClient http, SiloLauncher silo, IReadOnlyList<string> keys, int concurrency, string name, byte[] body, string? encoding)
+    private static async Task RoundAsync(HttpClient http, Processes.ChildProcess silo, IReadOnlyList<string> keys, int concurrency, string name, byte[] body, string? encoding)
     {
         var before = silo.ResidentBytes();
         var peak = before;

@@ -8,11 +8,24 @@ return await LoadOptions.Command(RunAsync).Parse(args).InvokeAsync();
 
 static async Task RunAsync(LoadOptions options)
 {
-    await using var silo = options.Url.Length == 0
-        ? await SiloLauncher.StartAsync(options.SiloPath.Length > 0 ? options.SiloPath : DefaultSiloPath(), options.AdminKey, options.SiloArguments)
-        : null;
-    var url = silo?.Url ?? new Uri(options.Url);
-    var eventHubs = silo?.EventHubsConnectionString ?? options.EventHubsConnectionString;
+    if (options.Url.Length > 0)
+    {
+        await MeasureAsync(options, pipeline: null, new Uri(options.Url), options.EventHubsConnectionString, options.GrpcUrl.Length > 0 ? new Uri(options.GrpcUrl) : null);
+        return;
+    }
+
+    foreach (var topology in options.Topologies)
+    {
+        await using var pipeline = await PipelineUnderTest.StartAsync(topology, options, CancellationToken.None);
+        Console.WriteLine();
+        Console.WriteLine($"## {topology}: {pipeline.Description}");
+        Console.WriteLine();
+        await MeasureAsync(options, pipeline, pipeline.Gateway.Url, pipeline.EventHubsConnectionString, pipeline.Gateway.OtlpGrpcUrl);
+    }
+}
+
+static async Task MeasureAsync(LoadOptions options, PipelineUnderTest? pipeline, Uri url, string eventHubs, Uri? grpcUrl)
+{
 
     using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = options.Connections, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
     {
@@ -20,10 +33,12 @@ static async Task RunAsync(LoadOptions options)
         Timeout = TimeSpan.FromSeconds(60),
     };
     var keys = new List<string>();
+    var tenants = new List<string>();
     for (var t = 0; t < options.Tenants; t++)
     {
         // Limits above anything the run can send: the tool measures the pipeline, not the tenant's limit.
         var id = $"load-{t}";
+        tenants.Add(id);
         keys.Add(await TenantAdmin.CreateWithKeyAsync(http, http.BaseAddress!, options.AdminKey, id, new
         {
             displayName = id,
@@ -38,13 +53,13 @@ static async Task RunAsync(LoadOptions options)
 
     if (options.MemoryProbe)
     {
-        await MemoryProbe.RunAsync(http, silo ?? throw new InvalidOperationException("The memory probe reads the resident memory of a silo it starts: leave out --url."), keys, options.Connections);
+        await MemoryProbe.RunAsync(http, pipeline?.Gateway.Process ?? throw new InvalidOperationException("The memory probe reads the resident memory of a silo it starts: leave out --url."), keys, options.Connections);
         return;
     }
 
     if (options.EndToEndRate > 0)
     {
-        await EndToEnd.RunAsync(load, silo ?? throw new InvalidOperationException("End-to-end mode starts its own silo: leave out --url."), options);
+        await EndToEnd.RunAsync(load, pipeline ?? throw new InvalidOperationException("End-to-end mode reads the archive of a pipeline it starts: leave out --url."), tenants, options);
         return;
     }
 
@@ -55,7 +70,6 @@ static async Task RunAsync(LoadOptions options)
 
     // Each shipper protocol's peak right after /v1/events', with the same events, batches and connections.
     var protocolPeaks = new List<(string Protocol, PhaseResult Peak)>();
-    var grpcUrl = silo?.OtlpGrpcUrl ?? (options.GrpcUrl.Length > 0 ? new Uri(options.GrpcUrl) : null);
     foreach (var protocol in options.Protocols)
     {
         // "native" is /v1/events again: repeated between the others, it shows how much of a difference is the phase's place in the run.
@@ -123,6 +137,3 @@ static void Row(string name, PhaseResult r, TimeSpan duration)
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"| {name} | {r.Events / duration.TotalSeconds:N0} | {r.Bytes / duration.TotalSeconds / 1e6:N1} | {r.Latency.Milliseconds(50):N1} | {r.Latency.Milliseconds(99):N1} | {r.Latency.Milliseconds(99.9):N1} | {r.Errors} ({statuses}) |"));
 }
-
-static string DefaultSiloPath() =>
-    Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "Orleans.EventPipeline.Silo", "bin", "Release", "net10.0", "Orleans.EventPipeline.Silo.dll"));

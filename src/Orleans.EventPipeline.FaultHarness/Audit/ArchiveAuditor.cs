@@ -1,6 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
-using Orleans.EventPipeline.Events;
+using Orleans.EventPipeline.Audit;
 using Orleans.EventPipeline.FaultHarness.Load;
 using Orleans.EventPipeline.Processing.Archive;
 using Orleans.EventPipeline.Streams;
@@ -8,16 +8,17 @@ using Orleans.EventPipeline.Streams;
 namespace Orleans.EventPipeline.FaultHarness.Audit;
 
 /// <summary>
-/// Reads each tenant's archive with the pipeline's own reader (the Blob store and <see cref="ArchiveCatalog"/>)
-/// and its dead letters through the admin API, and compares both with the <see cref="AckLedger"/>.
+/// Reads each tenant's archive with the pipeline's own reader (<see cref="ArchiveReadback{T}"/> over the Blob
+/// store) and its dead letters through the admin API, and compares both with the <see cref="AckLedger"/>.
 /// </summary>
-internal sealed class ArchiveAuditor(IArchiveStore store, HttpClient admin, Uri silo, AckLedger ledger, DateTimeOffset runStart, TimeProvider time)
+internal sealed class ArchiveAuditor(IArchiveStore store, HttpClient admin, Uri silo, string adminKey, AckLedger ledger, DateTimeOffset runStart, TimeProvider time)
 {
-    // The events carry no time of their own, so they are archived at their ingest time, inside the run.
-    private static readonly TimeSpan Margin = TimeSpan.FromHours(1);
-
-    // Objects already decoded while waiting, by name; the final audit reads everything again.
-    private readonly Dictionary<string, IReadOnlyList<NormalizedEvent>> _seen = new(StringComparer.Ordinal);
+    // What the audit needs of an event: its id, and the tenant its sender wrote into it.
+    private readonly ArchiveReadback<(string Id, string? Sender)> _archive = new(
+        store,
+        static normalized => (normalized.EventId, normalized.Attributes.TryGetValue("tenant", out var sender) ? sender.Text : null),
+        runStart,
+        time);
 
     /// <summary>Polls until every acknowledged event is archived or dead-lettered, or the deadline passes.</summary>
     public async Task<bool> WaitUntilCompleteAsync(TimeSpan timeout, CancellationToken cancellationToken)
@@ -29,9 +30,9 @@ internal sealed class ArchiveAuditor(IArchiveStore store, HttpClient admin, Uri 
             foreach (var tenant in ledger.Tenants)
             {
                 var ids = new HashSet<string>(StringComparer.Ordinal);
-                foreach (var normalized in await ReadAsync(tenant, cached: true, cancellationToken))
+                foreach (var archived in await _archive.ReadAsync(tenant, again: false, cancellationToken))
                 {
-                    ids.Add(normalized.EventId);
+                    ids.UnionWith(archived.Events.Select(static e => e.Id));
                 }
 
                 missing += Expected(tenant).Count(id => !ids.Contains(id));
@@ -64,11 +65,11 @@ internal sealed class ArchiveAuditor(IArchiveStore store, HttpClient admin, Uri 
             var copies = new Dictionary<string, int>(StringComparer.Ordinal);
             var archived = 0L;
             var foreign = 0L;
-            foreach (var normalized in await ReadAsync(tenant, cached: false, cancellationToken))
+            foreach (var (id, sender) in (await _archive.ReadAsync(tenant, again: true, cancellationToken)).SelectMany(static o => o.Events))
             {
                 archived++;
-                copies[normalized.EventId] = copies.GetValueOrDefault(normalized.EventId) + 1;
-                if (!normalized.Attributes.TryGetValue("tenant", out var sender) || sender.Text != tenant)
+                copies[id] = copies.GetValueOrDefault(id) + 1;
+                if (sender != tenant)
                 {
                     foreign++;
                 }
@@ -97,28 +98,10 @@ internal sealed class ArchiveAuditor(IArchiveStore store, HttpClient admin, Uri 
     private IEnumerable<string> Expected(string tenant) => ledger.Batches(tenant).SelectMany(static batch =>
         Enumerable.Range(0, batch.Accepted).Select(i => RawEventBatch.FormatEventId(batch.BatchId, i)));
 
-    private async Task<List<NormalizedEvent>> ReadAsync(string tenant, bool cached, CancellationToken cancellationToken)
-    {
-        var events = new List<NormalizedEvent>();
-        var now = time.GetUtcNow();
-        await foreach (var name in ArchiveCatalog.ListAsync(store, tenant, runStart - Margin, now + Margin, cancellationToken))
-        {
-            if (!cached || !_seen.TryGetValue(name.Name, out var objectEvents))
-            {
-                objectEvents = await ArchiveCatalog.ReadAsync(store, name, cancellationToken);
-                _seen[name.Name] = objectEvents;
-            }
-
-            events.AddRange(objectEvents);
-        }
-
-        return events;
-    }
-
     private async Task<(long Total, long Expected)> DeadLettersAsync(string tenant, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(silo, $"/admin/v1/tenants/{tenant}/deadletters?recent=0"));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Topology.SiloNode.AdminKey);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", adminKey);
         using var response = await admin.SendAsync(request, cancellationToken);
         response.EnsureSuccessStatusCode();
         using var summary = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));

@@ -1,5 +1,5 @@
 using Orleans.EventPipeline.FaultHarness.Load;
-using Orleans.EventPipeline.FaultHarness.Topology;
+using Orleans.EventPipeline.Processes;
 using Orleans.EventPipeline.Testing;
 
 namespace Orleans.EventPipeline.FaultHarness.Faults;

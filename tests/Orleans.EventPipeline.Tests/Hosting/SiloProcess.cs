@@ -1,204 +1,71 @@
-using System.Diagnostics;
-using System.Reflection;
-using System.Text;
-using Orleans.EventPipeline.EventHubsEmulator.Hosting;
+using Orleans.EventPipeline.Processes;
 
 namespace Orleans.EventPipeline.Tests.Hosting;
 
-/// <summary>The real silo host started as a child process on free loopback ports.</summary>
+/// <summary>
+/// The real silo host started as a child process on free loopback ports (<see cref="SiloNode"/>, the same
+/// launcher the fault harness and the load tool use), local mode unless the arguments say otherwise, its
+/// output kept in memory for the test's assertions and failure messages.
+/// </summary>
 internal sealed class SiloProcess : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
+    private readonly SiloNode _node;
 
-    private SiloProcess(Process process, int[] ports)
-    {
-        _process = process;
-        BaseAddress = new Uri($"http://127.0.0.1:{ports[0]}");
-        GatewayPort = ports[2];
-        EventHubsPort = ports[3];
-        OtlpGrpcAddress = new Uri($"http://127.0.0.1:{ports[4]}");
-    }
+    private SiloProcess(SiloNode node) => _node = node;
 
     /// <summary>Admin key every test silo is started with.</summary>
     public const string AdminKey = "test-admin-key-0123456789";
 
-    /// <summary>SAS key of the embedded emulator in local mode, so tests can read the stream.</summary>
-    public const string EventHubsKey = "dGVzdC1ldmVudGh1YnMta2V5LTAxMjM0NTY3ODk=";
+    public Uri BaseAddress => _node.Url;
 
-    public Uri BaseAddress { get; }
-
-    public int GatewayPort { get; }
+    public int GatewayPort => _node.GatewayPort;
 
     /// <summary>OTLP over gRPC (h2c), <c>Pipeline:Shippers:OtlpGrpcPort</c>.</summary>
-    public Uri OtlpGrpcAddress { get; }
+    public Uri OtlpGrpcAddress => _node.OtlpGrpcUrl;
 
     /// <summary>Port of the embedded Event Hubs emulator (local mode).</summary>
-    public int EventHubsPort { get; }
+    public int EventHubsPort => _node.EventHubsPort;
 
     /// <summary>Connection string of the embedded emulator, for the real SDK.</summary>
-    public string EventHubsConnectionString =>
-        $"Endpoint=sb://127.0.0.1:{EventHubsPort};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey={EventHubsKey};UseDevelopmentEmulator=true;EntityPath=events";
+    public string EventHubsConnectionString => _node.EventHubsConnectionString;
 
-    public bool HasExited => _process.HasExited;
+    public bool HasExited => !_node.Process.IsRunning;
 
     /// <summary>Everything the process wrote to stdout and stderr so far.</summary>
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
+    public string Output => _node.Process.Output;
 
     /// <summary>Started from its own directory, logging plain text lines (easier to read in a failed test).</summary>
     public static SiloProcess Start(string dataDirectory, params string[] extraArguments) =>
-        Launch(workingDirectory: null, dataDirectory, extraArguments);
+        Launch(new SiloStart("silo", dataDirectory, AdminKey)
+        {
+            Arguments = extraArguments,
+            Environment = new Dictionary<string, string> { ["Logging__Console__FormatterName"] = "simple" },
+        });
 
     /// <summary>
     /// Started as an operator would, <c>dotnet path/to/Orleans.EventPipeline.Silo.dll</c> from
     /// <paramref name="workingDirectory"/>, with the log format its appsettings.json sets.
     /// </summary>
     public static SiloProcess StartFrom(string workingDirectory, string dataDirectory, params string[] extraArguments) =>
-        Launch(workingDirectory, dataDirectory, extraArguments);
+        Launch(new SiloStart("silo", dataDirectory, AdminKey) { Arguments = extraArguments, WorkingDirectory = workingDirectory });
 
-    private static SiloProcess Launch(string? workingDirectory, string dataDirectory, string[] extraArguments)
+    private static SiloProcess Launch(SiloStart settings)
     {
-        var ports = FreeTcpPorts.Pick(5);
-        var silo = typeof(SiloProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .Single(static attribute => attribute.Key == "SiloAssemblyPath").Value!;
-        var info = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = workingDirectory ?? Path.GetDirectoryName(Path.GetFullPath(silo))!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(Path.GetFullPath(silo));
-        info.ArgumentList.Add($"--Urls=http://127.0.0.1:{ports[0]}");
-        info.ArgumentList.Add($"--Pipeline:DataDirectory={dataDirectory}");
-        info.ArgumentList.Add($"--Pipeline:SiloPort={ports[1]}");
-        info.ArgumentList.Add($"--Pipeline:GatewayPort={ports[2]}");
-        info.ArgumentList.Add($"--Pipeline:Local:EventHubsPort={ports[3]}");
-        info.ArgumentList.Add($"--Pipeline:Shippers:OtlpGrpcPort={ports[4]}");
-        info.ArgumentList.Add($"--Pipeline:Local:EventHubsSharedAccessKey={EventHubsKey}");
-        info.ArgumentList.Add($"--Pipeline:AdminApiKey={AdminKey}");
-        foreach (var argument in extraArguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        if (workingDirectory is null)
-        {
-            info.Environment["Logging__Console__FormatterName"] = "simple";
-        }
-
-        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var started = new SiloProcess(process, ports);
-        process.OutputDataReceived += (_, e) => started.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => started.Append(e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return started;
+        var node = SiloNode.Create(settings);
+        node.Process.Start();
+        return new SiloProcess(node);
     }
 
     /// <summary>Polls <c>/readyz</c> until it answers 200; fails early if the process exits.</summary>
-    public async Task WaitForReadyAsync(TimeSpan timeout)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"The silo exited with code {_process.ExitCode} before it was ready:\n{Output}");
-            }
+    public Task WaitForReadyAsync(TimeSpan timeout) => _node.WaitReadyAsync(timeout, CancellationToken.None);
 
-            try
-            {
-                using var response = await http.GetAsync(new Uri(BaseAddress, "/readyz"));
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-            catch (TaskCanceledException)
-            {
-                // A slow first answer while the silo starts.
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(100));
-        }
-
-        throw new TimeoutException($"The silo was not ready within {timeout}:\n{Output}");
-    }
-
-    /// <summary>Sends SIGTERM and waits for a graceful exit; returns the exit code.</summary>
-    public async Task<int> TerminateAsync(TimeSpan timeout)
-    {
-        // .NET's Process.Kill only sends SIGKILL; kill(1) delivers the signal an orchestrator sends.
-        using (var signal = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await signal.WaitForExitAsync();
-            if (signal.ExitCode != 0)
-            {
-                throw new InvalidOperationException($"kill -TERM {_process.Id} failed with exit code {signal.ExitCode}");
-            }
-        }
-
-        return await WaitForExitAsync(timeout);
-    }
+    /// <summary>Sends SIGTERM, as an orchestrator does, and waits for a graceful exit; returns the exit code.</summary>
+    public Task<int> TerminateAsync(TimeSpan timeout) => _node.Process.TerminateAsync(timeout);
 
     /// <summary>SIGKILL: no shutdown code runs.</summary>
-    public async Task KillAsync()
-    {
-        _process.Kill(entireProcessTree: true);
-        await _process.WaitForExitAsync();
-    }
+    public Task KillAsync() => _node.Process.KillAsync();
 
-    public async Task<int> WaitForExitAsync(TimeSpan timeout)
-    {
-        using var cancellation = new CancellationTokenSource(timeout);
-        try
-        {
-            await _process.WaitForExitAsync(cancellation.Token);
-        }
-        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
-        {
-            throw new TimeoutException($"The silo did not exit within {timeout}:\n{Output}");
-        }
+    public Task<int> WaitForExitAsync(TimeSpan timeout) => _node.Process.WaitForExitAsync(timeout);
 
-        return _process.ExitCode;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            await KillAsync();
-        }
-
-        _process.Dispose();
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_output)
-        {
-            _output.AppendLine(line);
-        }
-    }
+    public ValueTask DisposeAsync() => _node.DisposeAsync();
 }

@@ -1,38 +1,60 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
-namespace Orleans.EventPipeline.FaultHarness.Topology;
+namespace Orleans.EventPipeline.Processes;
 
 /// <summary>
-/// One process of the pipeline under test, restartable with the same command line. Its output goes to
-/// a log file in the work directory (appended across restarts), so a failed run can be read afterwards.
-/// Faults are the kernel's signals: SIGKILL for a crash, SIGSTOP/SIGCONT for a stall.
+/// One process of the pipeline (a silo, the emulator) started by a test, the fault harness or the load
+/// tool, restartable with the same command line. Its output goes to a log file when one is given
+/// (appended across restarts), so a failed run can be read afterwards, and to <see cref="Line"/>.
+/// Faults and stops are the kernel's signals: SIGKILL for a crash, SIGTERM for an orchestrator's stop,
+/// SIGSTOP/SIGCONT for a stall.
 /// </summary>
 internal sealed partial class ChildProcess : IAsyncDisposable
 {
     private const int SigKill = 9;
+    private const int SigTerm = 15;
     private const int SigCont = 18;
     private const int SigStop = 19;
     private readonly ProcessStartInfo _start;
-    private readonly StreamWriter _log;
+    private readonly StreamWriter? _log;
+    private readonly object _logLock = new();
+    private readonly System.Text.StringBuilder? _output;
     private Process? _process;
     private Process? _killed;
     private int _unexpectedExits;
 
-    public ChildProcess(string name, ProcessStartInfo start, string logPath)
+    /// <param name="logPath">File the output is appended to; null keeps it in memory instead, in <see cref="Output"/> (for a test's short-lived process).</param>
+    public ChildProcess(string name, ProcessStartInfo start, string? logPath)
     {
         Name = name;
         _start = start;
         _start.UseShellExecute = false;
         _start.RedirectStandardOutput = true;
         _start.RedirectStandardError = true;
-        _log = new StreamWriter(new FileStream(logPath, FileMode.Append, FileAccess.Write, FileShare.Read)) { AutoFlush = true };
+        _log = logPath is null ? null : new StreamWriter(new FileStream(logPath, FileMode.Append, FileAccess.Write, FileShare.Read)) { AutoFlush = true };
         LogPath = logPath;
+        _output = logPath is null ? new System.Text.StringBuilder() : null;
     }
 
     public string Name { get; }
 
-    public string LogPath { get; }
+    public string? LogPath { get; }
+
+    /// <summary>Everything the process wrote so far, when it has no log file; empty otherwise.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_logLock)
+            {
+                return _output?.ToString() ?? "";
+            }
+        }
+    }
+
+    /// <summary>Where its output can be read (or the output itself), for messages about a failure.</summary>
+    public string OutputHint => LogPath is null ? $"its output:\n{Output}" : $"its output is in {LogPath}";
 
     public bool IsPaused { get; private set; }
 
@@ -60,7 +82,7 @@ internal sealed partial class ChildProcess : IAsyncDisposable
             if (!ReferenceEquals(Volatile.Read(ref _killed), process))
             {
                 Interlocked.Increment(ref _unexpectedExits);
-                Write($"---- harness: {Name} exited by itself with code {process.ExitCode}");
+                Note($"---- {Name} exited by itself with code {process.ExitCode}");
             }
         };
         process.OutputDataReceived += (_, e) => Write(e.Data);
@@ -70,7 +92,7 @@ internal sealed partial class ChildProcess : IAsyncDisposable
         process.BeginErrorReadLine();
         _process = process;
         IsPaused = false;
-        Write($"---- harness: started {Name} as pid {process.Id}");
+        Note($"---- started {Name} as pid {process.Id}");
     }
 
     /// <summary>kill -9: no shutdown code runs; what the process had not made durable is gone.</summary>
@@ -81,11 +103,42 @@ internal sealed partial class ChildProcess : IAsyncDisposable
             return;
         }
 
-        Write($"---- harness: kill -9 {Name}");
+        Note($"---- kill -9 {Name}");
         Volatile.Write(ref _killed, process);
         Signal(process.Id, SigKill);
         await process.WaitForExitAsync();
         IsPaused = false;
+    }
+
+    /// <summary>SIGTERM, as an orchestrator stops a pod, then waits for the process to exit; returns its exit code.</summary>
+    public async Task<int> TerminateAsync(TimeSpan timeout)
+    {
+        if (_process is not { HasExited: false } process)
+        {
+            return ExitCode ?? throw new InvalidOperationException($"{Name} was never started.");
+        }
+
+        Note($"---- {Name}: SIGTERM");
+        Volatile.Write(ref _killed, process);
+        Signal(process.Id, SigTerm);
+        return await WaitForExitAsync(timeout);
+    }
+
+    /// <summary>Waits for the process to end by itself; returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        var process = _process ?? throw new InvalidOperationException($"{Name} was never started.");
+        using var cancellation = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cancellation.Token);
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            throw new TimeoutException($"{Name} did not exit within {timeout}; {OutputHint}.");
+        }
+
+        return process.ExitCode;
     }
 
     /// <summary>SIGSTOP: the process holds its sockets and files but answers nothing until <see cref="Resume"/>.</summary>
@@ -93,7 +146,7 @@ internal sealed partial class ChildProcess : IAsyncDisposable
     {
         if (_process is { HasExited: false } process)
         {
-            Write($"---- harness: SIGSTOP {Name}");
+            Note($"---- SIGSTOP {Name}");
             Signal(process.Id, SigStop);
             IsPaused = true;
         }
@@ -104,14 +157,19 @@ internal sealed partial class ChildProcess : IAsyncDisposable
         if (_process is { HasExited: false } process)
         {
             Signal(process.Id, SigCont);
-            Write($"---- harness: SIGCONT {Name}");
+            Note($"---- SIGCONT {Name}");
         }
 
         IsPaused = false;
     }
 
     /// <summary>Resident memory now, in bytes (Linux VmRSS); 0 when not running.</summary>
-    public long ResidentBytes()
+    public long ResidentBytes() => MemoryStatus("VmRSS:");
+
+    /// <summary>Peak resident memory of this run of the process, in bytes (Linux VmHWM); 0 when not running.</summary>
+    public long PeakResidentBytes() => MemoryStatus("VmHWM:");
+
+    private long MemoryStatus(string field)
     {
         if (_process is not { HasExited: false } process)
         {
@@ -120,7 +178,7 @@ internal sealed partial class ChildProcess : IAsyncDisposable
 
         try
         {
-            var line = File.ReadLines($"/proc/{process.Id}/status").FirstOrDefault(static l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+            var line = File.ReadLines($"/proc/{process.Id}/status").FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal));
             return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
         }
         catch (IOException)
@@ -138,9 +196,21 @@ internal sealed partial class ChildProcess : IAsyncDisposable
 
         await KillAsync();
         _process?.Dispose();
-        lock (_log)
+        lock (_logLock)
         {
-            _log.Dispose();
+            _log?.Dispose();
+        }
+    }
+
+    /// <summary>What the launcher did (started, signalled), in the log file between the process's own lines; not in <see cref="Output"/> or <see cref="Line"/>, which are the process's.</summary>
+    private void Note(string line)
+    {
+        lock (_logLock)
+        {
+            if (_log is { BaseStream.CanWrite: true })
+            {
+                _log.WriteLine(line);
+            }
         }
     }
 
@@ -151,12 +221,14 @@ internal sealed partial class ChildProcess : IAsyncDisposable
             return;
         }
 
-        lock (_log)
+        lock (_logLock)
         {
-            if (_log.BaseStream.CanWrite)
+            if (_log is { BaseStream.CanWrite: true })
             {
                 _log.WriteLine(line);
             }
+
+            _output?.AppendLine(line);
         }
 
         Line?.Invoke(line);

@@ -2,25 +2,26 @@ using System.Diagnostics;
 using System.Globalization;
 using Orleans.EventPipeline.EventHubsEmulator.Hosting;
 
-namespace Orleans.EventPipeline.FaultHarness.Topology;
+namespace Orleans.EventPipeline.Processes;
 
 /// <summary>
-/// The standalone Event Hubs emulator (Orleans.EventPipeline.EventHubsEmulator.Host) as the cluster's
-/// Event Hubs, its log on a tmpfs of its own so the harness can fill that disk under it.
+/// The standalone Event Hubs emulator (Orleans.EventPipeline.EventHubsEmulator.Host) as a cluster's Event
+/// Hubs, on a free loopback port that stays the same across restarts, its log where the caller says (the
+/// fault harness puts it on a tmpfs of its own to fill that disk under it).
 /// </summary>
 internal sealed class EmulatorNode : IAsyncDisposable
 {
     public const string HubName = "events";
     private const string KeyName = "RootManageSharedAccessKey";
-    private const string Key = "ZmF1bHQtaGFybmVzcy1ldmVudGh1YnMta2V5LTAx";
+    private const string Key = "cGlwZWxpbmUtcHJvY2Vzc2VzLWV2ZW50aHVicy1rZXk=";
 
-    private EmulatorNode(RepositoryLayout layout, string dataDirectory, int partitions, string logPath)
+    private EmulatorNode(string dataDirectory, int partitions, string? logPath)
     {
         Port = FreeTcpPorts.Pick(1)[0];
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetDirectoryName(layout.EmulatorAssembly)! };
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetDirectoryName(BuiltHosts.Emulator)! };
         foreach (var argument in new[]
         {
-            layout.EmulatorAssembly,
+            BuiltHosts.Emulator,
             $"--EventHubsEmulator:Port={Port.ToString(CultureInfo.InvariantCulture)}",
             $"--EventHubsEmulator:DataDirectory={dataDirectory}",
             $"--EventHubsEmulator:Hubs:{HubName}:PartitionCount={partitions.ToString(CultureInfo.InvariantCulture)}",
@@ -38,12 +39,14 @@ internal sealed class EmulatorNode : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>The namespace's connection string, without an entity path (the silos name the hub themselves).</summary>
     public string ConnectionString =>
         $"Endpoint=sb://127.0.0.1:{Port};SharedAccessKeyName={KeyName};SharedAccessKey={Key};UseDevelopmentEmulator=true";
 
-    public static async Task<EmulatorNode> StartAsync(RepositoryLayout layout, string dataDirectory, int partitions, string workDirectory, CancellationToken cancellationToken)
+    /// <param name="logPath">Where its output goes; null keeps it in memory (<see cref="ChildProcess.Output"/>).</param>
+    public static async Task<EmulatorNode> StartAsync(string dataDirectory, int partitions, string? logPath, CancellationToken cancellationToken)
     {
-        var node = new EmulatorNode(layout, dataDirectory, partitions, Path.Combine(workDirectory, "emulator.log"));
+        var node = new EmulatorNode(dataDirectory, partitions, logPath);
         await node.RestartAsync(cancellationToken);
         return node;
     }

@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using Orleans.EventPipeline.Testing;
 
-namespace Orleans.EventPipeline.FaultHarness.Topology;
+namespace Orleans.EventPipeline.Processes;
 
 /// <summary>Polls, with a deadline, until a started process serves; fails early when it exited.</summary>
 internal static class Readiness
@@ -15,12 +15,12 @@ internal static class Readiness
         {
             if (!process.IsRunning)
             {
-                throw new InvalidOperationException($"{process.Name} exited with code {process.ExitCode} before it was ready; its output is in {process.LogPath}.");
+                throw new InvalidOperationException($"{process.Name} exited with code {process.ExitCode} before it was ready; {process.OutputHint}.");
             }
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"{process.Name} was not ready within {timeout.TotalSeconds:N0} s; its output is in {process.LogPath}.");
+                throw new TimeoutException($"{process.Name} was not ready within {timeout.TotalSeconds:N0} s; {process.OutputHint}.");
             }
 
             await Task.Delay(Interval, cancellationToken);

@@ -1,0 +1,147 @@
+using Azure.Storage.Blobs;
+using Orleans.EventPipeline.Processes;
+using Orleans.EventPipeline.Processing.Archive;
+using Orleans.EventPipeline.Testing;
+
+namespace Orleans.EventPipeline.LoadGenerator;
+
+/// <summary>
+/// The pipeline a run measures, started for it as real processes on loopback with fresh data: one silo in
+/// local mode (embedded emulator, SQLite, archive directory), one silo in azure mode, or a cluster of one
+/// gateway and two processor silos in azure mode. Azure mode runs on Azurite (clustering, grain state,
+/// checkpoints, the Blob archive) and the standalone emulator as Event Hubs. Each process logs to the run's
+/// work directory.
+/// </summary>
+internal sealed class PipelineUnderTest : IAsyncDisposable
+{
+    public const string Local = "local";
+    public const string Azure = "azure";
+    public const string Cluster = "cluster";
+    public static readonly string[] Topologies = [Local, Azure, Cluster];
+
+    // The archive container of azure mode (Pipeline:Archive, docs/ARCHITECTURE.md).
+    private const string ArchiveContainer = "archive";
+
+    // Pipeline:Local:PartitionCount's default, so the three topologies write to as many partitions.
+    private const int Partitions = 4;
+
+    private readonly string _work;
+    private readonly List<IAsyncDisposable> _owned = [];
+
+    private PipelineUnderTest(string topology, string work)
+    {
+        Topology = topology;
+        _work = work;
+    }
+
+    public string Topology { get; }
+
+    /// <summary>Where clients post: the only silo, or the gateway.</summary>
+    public SiloNode Gateway => Silos[0];
+
+    public List<SiloNode> Silos { get; } = [];
+
+    public string EventHubsConnectionString { get; private set; } = "";
+
+    public IArchiveStore Archive { get; private set; } = null!;
+
+    public string Description => Topology switch
+    {
+        Local => "one silo, local mode (embedded emulator, SQLite, archive directory)",
+        Azure => "one silo, azure mode (Azurite, standalone emulator)",
+        _ => "one gateway and two processor silos, azure mode (Azurite, standalone emulator)",
+    };
+
+    public static async Task<PipelineUnderTest> StartAsync(string topology, LoadOptions options, CancellationToken cancellationToken)
+    {
+        var work = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "eventpipeline-load", $"{topology}-{Guid.NewGuid():N}")).FullName;
+        Console.WriteLine($"starting {topology}; logs and data in {work}");
+        var pipeline = new PipelineUnderTest(topology, work);
+        try
+        {
+            await pipeline.StartProcessesAsync(options, cancellationToken);
+            return pipeline;
+        }
+        catch
+        {
+            await pipeline.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Resident memory of each silo now, in bytes, in <see cref="Silos"/> order.</summary>
+    public long[] ResidentBytes() => [.. Silos.Select(static s => s.Process.ResidentBytes())];
+
+    /// <summary>Peak resident memory of each silo so far, in bytes.</summary>
+    public long[] PeakResidentBytes() => [.. Silos.Select(static s => s.Process.PeakResidentBytes())];
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var silo in Silos)
+        {
+            await silo.DisposeAsync();
+        }
+
+        for (var i = _owned.Count - 1; i >= 0; i--)
+        {
+            await _owned[i].DisposeAsync();
+        }
+
+        try
+        {
+            Directory.Delete(_work, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Left for the OS temp cleaner.
+        }
+    }
+
+    private async Task StartProcessesAsync(LoadOptions options, CancellationToken cancellationToken)
+    {
+        if (Topology == Local)
+        {
+            var silo = await SiloNode.StartAsync(Start("silo", options, azure: null), cancellationToken);
+            Silos.Add(silo);
+            EventHubsConnectionString = silo.EventHubsConnectionString;
+            Archive = new LocalDirectoryArchiveStore(silo.ArchiveDirectory);
+            return;
+        }
+
+        var azurite = await AzuriteProcess.StartAsync(Path.Combine(_work, "azurite"));
+        _owned.Add(azurite);
+        var emulator = await EmulatorNode.StartAsync(Path.Combine(_work, "eventhubs"), Partitions, Path.Combine(_work, "emulator.log"), cancellationToken);
+        _owned.Add(emulator);
+        var services = new AzureServices(azurite.ConnectionString, emulator.ConnectionString, $"load-{Guid.NewGuid():N}");
+        EventHubsConnectionString = $"{emulator.ConnectionString};EntityPath={EmulatorNode.HubName}";
+        Archive = await BlobArchiveStore.CreateAsync(new BlobContainerClient(azurite.ConnectionString, ArchiveContainer), cancellationToken);
+        if (Topology == Azure)
+        {
+            Silos.Add(await SiloNode.StartAsync(Start("silo", options, services), cancellationToken));
+            return;
+        }
+
+        // The gateway first in the list (clients post to it); all three start at once and join one cluster.
+        Silos.AddRange(
+        [
+            SiloNode.Create(Start("gateway", options, services, "--Pipeline:Role=gateway")),
+            SiloNode.Create(Start("processor-1", options, services, "--Pipeline:Role=processor")),
+            SiloNode.Create(Start("processor-2", options, services, "--Pipeline:Role=processor")),
+        ]);
+        foreach (var silo in Silos)
+        {
+            silo.Process.Start();
+        }
+
+        await Task.WhenAll(Silos.Select(silo => silo.WaitReadyAsync(TimeSpan.FromSeconds(120), cancellationToken)));
+    }
+
+    private SiloStart Start(string name, LoadOptions options, AzureServices? azure, params string[] role) =>
+        new(name, Directory.CreateDirectory(Path.Combine(_work, name)).FullName, options.AdminKey)
+        {
+            Azure = azure,
+            LogPath = Path.Combine(_work, name + ".log"),
+            Assembly = options.SiloPath.Length > 0 ? options.SiloPath : null,
+            Arguments = ["--Logging:LogLevel:Default=Warning", .. role, .. options.SiloArguments],
+        };
+}
