@@ -22,6 +22,7 @@ internal static class EndToEnd
         var archive = new ArchiveReadback<(string Id, DateTimeOffset Ingested)>(pipeline.Archive, static e => (e.EventId, e.IngestTime), time.GetUtcNow(), time);
         using var sampling = new CancellationTokenSource();
         var memory = SampleMemoryAsync(pipeline, sampling.Token);
+        var before = pipeline.Use();
         var posting = Stopwatch.StartNew();
         var ingest = await load.RunPacedAsync(options.EndToEndRate, options.Connections * 2, options.Duration);
         var posted = posting.Elapsed;
@@ -49,6 +50,7 @@ internal static class EndToEnd
             await Task.Delay(Poll);
         }
 
+        var after = pipeline.Use();
         var archived = objects.Sum(static o => (long)o.Events.Count);
         var distinct = objects.SelectMany(static o => o.Events).Select(static e => e.Id).Distinct(StringComparer.Ordinal).LongCount();
         var lastSeen = objects.Count == 0 ? loadStopped : objects.Max(static o => o.FirstSeen);
@@ -69,6 +71,7 @@ internal static class EndToEnd
         Console.WriteLine(lag.Count == 0
             ? "no events archived"
             : Invariant($"archive lag (object first listed by this reader, polling every {Poll.TotalSeconds:N0} s - ingest time): p50 {lag.Milliseconds(50):N0} ms, p99 {lag.Milliseconds(99):N0} ms, max {lag.MaxMilliseconds:N0} ms"));
+        Console.WriteLine("posting and catching up: " + ResourceUse.Describe(before, after, distinct));
         var names = pipeline.Silos.Select(static s => s.Process.Name).ToArray();
         var peaks = pipeline.PeakResidentBytes();
         Console.WriteLine("peak resident memory (MiB): " + string.Join(", ", names.Select((name, i) => Invariant($"{name} {peaks[i] / 1048576.0:N0}"))));

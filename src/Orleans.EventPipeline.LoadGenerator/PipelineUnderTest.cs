@@ -27,6 +27,8 @@ internal sealed class PipelineUnderTest : IAsyncDisposable
 
     private readonly string _work;
     private readonly List<IAsyncDisposable> _owned = [];
+    private EmulatorNode? _emulator;
+    private AzuriteProcess? _azurite;
 
     private PipelineUnderTest(string topology, string work)
     {
@@ -69,6 +71,24 @@ internal sealed class PipelineUnderTest : IAsyncDisposable
         }
     }
 
+    /// <summary>CPU time of every process of the pipeline and of this tool, and the silos' bytes to each other, now.</summary>
+    public ResourceUse Use()
+    {
+        var processes = Silos.ToDictionary(static s => s.Process.Name, static s => (Func<double>)s.Process.CpuSeconds);
+        if (_emulator is { } emulator)
+        {
+            processes["emulator"] = emulator.Process.CpuSeconds;
+        }
+
+        if (_azurite is { } azurite)
+        {
+            processes["azurite"] = () => ProcStat.CpuSeconds(azurite.ProcessId);
+        }
+
+        processes["load tool"] = static () => System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
+        return ResourceUse.Take(processes, [.. Silos.Select(static s => s.SiloPort)]);
+    }
+
     /// <summary>Resident memory of each silo now, in bytes, in <see cref="Silos"/> order.</summary>
     public long[] ResidentBytes() => [.. Silos.Select(static s => s.Process.ResidentBytes())];
 
@@ -108,9 +128,9 @@ internal sealed class PipelineUnderTest : IAsyncDisposable
             return;
         }
 
-        var azurite = await AzuriteProcess.StartAsync(Path.Combine(_work, "azurite"));
+        var azurite = _azurite = await AzuriteProcess.StartAsync(Path.Combine(_work, "azurite"));
         _owned.Add(azurite);
-        var emulator = await EmulatorNode.StartAsync(Path.Combine(_work, "eventhubs"), Partitions, Path.Combine(_work, "emulator.log"), cancellationToken);
+        var emulator = _emulator = await EmulatorNode.StartAsync(Path.Combine(_work, "eventhubs"), Partitions, Path.Combine(_work, "emulator.log"), cancellationToken);
         _owned.Add(emulator);
         var services = new AzureServices(azurite.ConnectionString, emulator.ConnectionString, $"load-{Guid.NewGuid():N}");
         EventHubsConnectionString = $"{emulator.ConnectionString};EntityPath={EmulatorNode.HubName}";

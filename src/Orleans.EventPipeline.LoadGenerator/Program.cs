@@ -65,7 +65,9 @@ static async Task MeasureAsync(LoadOptions options, PipelineUnderTest? pipeline,
 
     Console.WriteLine($"warm-up {options.Warmup.TotalSeconds} s ...");
     await load.RunPeakAsync(options.Connections, options.Warmup);
+    var before = pipeline?.Use();
     var peak = await load.RunPeakAsync(options.Connections, options.Duration);
+    var peakCost = pipeline is null ? null : ResourceUse.Describe(before!, pipeline.Use(), peak.Events);
     var peakRate = peak.Events / options.Duration.TotalSeconds;
 
     // Each shipper protocol's peak right after /v1/events', with the same events, batches and connections.
@@ -128,6 +130,12 @@ static async Task MeasureAsync(LoadOptions options, PipelineUnderTest? pipeline,
         var baselineRate = baseline.Events / options.Duration.TotalSeconds;
         Console.WriteLine();
         Console.WriteLine($"gateway peak / raw SDK baseline = {peakRate / baselineRate:P0}");
+    }
+
+    if (peakCost is not null)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"gateway peak phase: {peakCost}");
     }
 }
 

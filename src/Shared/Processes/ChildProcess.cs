@@ -166,6 +166,24 @@ internal sealed partial class ChildProcess : IAsyncDisposable
     /// <summary>Resident memory now, in bytes (Linux VmRSS); 0 when not running.</summary>
     public long ResidentBytes() => MemoryStatus("VmRSS:");
 
+    /// <summary>CPU time (user + system) of this run of the process so far, in seconds; 0 when not running.</summary>
+    public double CpuSeconds()
+    {
+        if (_process is not { HasExited: false } process)
+        {
+            return 0;
+        }
+
+        try
+        {
+            return ProcStat.CpuSeconds(process.Id);
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
     /// <summary>Peak resident memory of this run of the process, in bytes (Linux VmHWM); 0 when not running.</summary>
     public long PeakResidentBytes() => MemoryStatus("VmHWM:");
 

@@ -19,6 +19,7 @@ internal sealed class SiloNode : IAsyncDisposable
         var local = settings.Azure is null;
         var ports = FreeTcpPorts.Pick(local ? 5 : 4);
         Url = new Uri($"http://127.0.0.1:{ports[0]}");
+        SiloPort = ports[1];
         GatewayPort = ports[2];
         OtlpGrpcUrl = new Uri($"http://127.0.0.1:{ports[3]}");
         EventHubsPort = local ? ports[4] : 0;
@@ -30,7 +31,7 @@ internal sealed class SiloNode : IAsyncDisposable
             assembly,
             $"--Urls={Url.GetLeftPart(UriPartial.Authority)}",
             $"--Pipeline:DataDirectory={settings.DataDirectory}",
-            $"--Pipeline:SiloPort={Invariant(ports[1])}",
+            $"--Pipeline:SiloPort={Invariant(SiloPort)}",
             $"--Pipeline:GatewayPort={Invariant(GatewayPort)}",
             $"--Pipeline:Shippers:OtlpGrpcPort={Invariant(ports[3])}",
             $"--Pipeline:AdminApiKey={settings.AdminKey}",
@@ -78,6 +79,9 @@ internal sealed class SiloNode : IAsyncDisposable
 
     /// <summary>OTLP over gRPC (h2c), <c>Pipeline:Shippers:OtlpGrpcPort</c>.</summary>
     public Uri OtlpGrpcUrl { get; }
+
+    /// <summary>The port other silos connect to, <c>Pipeline:SiloPort</c>.</summary>
+    public int SiloPort { get; }
 
     /// <summary>The Orleans client gateway port, <c>Pipeline:GatewayPort</c>.</summary>
     public int GatewayPort { get; }
