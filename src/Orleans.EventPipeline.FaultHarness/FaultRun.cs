@@ -34,7 +34,7 @@ public static class FaultRun
         Console.WriteLine($"fault harness: seed {options.Seed}; logs and data in {work}");
 
         using var disk = MountDataDisk(options.DiskMegabytes);
-        await using var azurite = await AzuriteProcess.StartAsync(Path.Combine(work, "azurite"));
+        await using var azurite = await AzuriteNode.StartAsync(Path.Combine(work, "azurite"), Path.Combine(work, "azurite.log"), cancellationToken);
         var emulatorData = disk is null ? Path.Combine(work, "eventhubs") : Path.Combine(disk.Path, "log");
         await using var emulator = await EmulatorNode.StartAsync(emulatorData, options.Partitions, Path.Combine(work, "emulator.log"), cancellationToken);
         var services = new AzureServices(azurite.ConnectionString, emulator.ConnectionString, "fault-harness");
@@ -81,7 +81,7 @@ public static class FaultRun
     }
 
     private static async Task<RunReport> RunLoadAsync(
-        HarnessOptions options, Random random, List<SiloNode> silos, EmulatorNode emulator, TmpfsMount? disk, AzuriteProcess azurite, string work, DateTimeOffset runStart, TimeProvider time, CancellationToken cancellationToken)
+        HarnessOptions options, Random random, List<SiloNode> silos, EmulatorNode emulator, TmpfsMount? disk, AzuriteNode azurite, string work, DateTimeOffset runStart, TimeProvider time, CancellationToken cancellationToken)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         var next = 0;

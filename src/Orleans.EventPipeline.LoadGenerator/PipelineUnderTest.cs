@@ -1,7 +1,6 @@
 using Azure.Storage.Blobs;
 using Orleans.EventPipeline.Processes;
 using Orleans.EventPipeline.Processing.Archive;
-using Orleans.EventPipeline.Testing;
 
 namespace Orleans.EventPipeline.LoadGenerator;
 
@@ -28,7 +27,7 @@ internal sealed class PipelineUnderTest : IAsyncDisposable
     private readonly string _work;
     private readonly List<IAsyncDisposable> _owned = [];
     private EmulatorNode? _emulator;
-    private AzuriteProcess? _azurite;
+    private AzuriteNode? _azurite;
 
     private PipelineUnderTest(string topology, string work)
     {
@@ -82,7 +81,7 @@ internal sealed class PipelineUnderTest : IAsyncDisposable
 
         if (_azurite is { } azurite)
         {
-            processes["azurite"] = () => ProcStat.CpuSeconds(azurite.ProcessId);
+            processes["azurite"] = azurite.Process.CpuSeconds;
         }
 
         processes["load tool"] = static () => System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
@@ -128,7 +127,7 @@ internal sealed class PipelineUnderTest : IAsyncDisposable
             return;
         }
 
-        var azurite = _azurite = await AzuriteProcess.StartAsync(Path.Combine(_work, "azurite"));
+        var azurite = _azurite = await AzuriteNode.StartAsync(Path.Combine(_work, "azurite"), Path.Combine(_work, "azurite.log"), cancellationToken);
         _owned.Add(azurite);
         var emulator = _emulator = await EmulatorNode.StartAsync(Path.Combine(_work, "eventhubs"), Partitions, Path.Combine(_work, "emulator.log"), cancellationToken);
         _owned.Add(emulator);

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Azure.Storage.Blobs;
 using Orleans.EventPipeline.EventHubsEmulator.Hosting;
+using Orleans.EventPipeline.Processes;
 using Orleans.EventPipeline.Processing.Archive;
 using Orleans.EventPipeline.Streams;
 using Orleans.EventPipeline.Tests.Support;
@@ -39,7 +40,7 @@ public sealed partial class ClusterRolesTests(ITestOutputHelper output) : IDispo
     public async Task GatewayAndTwoProcessors_503WithoutProcessor_EachKilledAndRestarted_EveryAcknowledgedEventArchivedOnce_NothingPlacedOnTheGateway()
     {
         var started = DateTimeOffset.UtcNow;
-        await using var azurite = await AzuriteProcess.StartAsync(Path.Combine(_data.Path, "azurite"));
+        await using var azurite = await AzuriteNode.StartAsync(Path.Combine(_data.Path, "azurite"));
         await using var eventHubs = await StartEventHubsAsync(Path.Combine(_data.Path, "eventhubs"));
         var gateway = StartSilo("gateway", azurite, eventHubs, "gateway-1");
         SiloProcess? first = null;
@@ -302,7 +303,7 @@ public sealed partial class ClusterRolesTests(ITestOutputHelper output) : IDispo
         return events.Select(static e => e.EventId).ToList();
     }
 
-    private SiloProcess StartSilo(string role, AzuriteProcess azurite, EventHubsEmulatorServer eventHubs, string name) => SiloProcess.Start(
+    private SiloProcess StartSilo(string role, AzuriteNode azurite, EventHubsEmulatorServer eventHubs, string name) => SiloProcess.Start(
         Path.Combine(_data.Path, name),
         "--Pipeline:Mode=Azure",
         $"--Pipeline:Role={role}",

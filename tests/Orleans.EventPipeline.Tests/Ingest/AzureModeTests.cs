@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Orleans.EventPipeline.EventHubsEmulator.Hosting;
+using Orleans.EventPipeline.Processes;
 using Orleans.EventPipeline.Tests.Hosting;
 using Orleans.EventPipeline.Tests.Support;
 
@@ -18,7 +19,7 @@ public sealed class AzureModeTests
     public async Task Ingest_AzureMode_EventsLandAndTenantsSurviveRestart()
     {
         using var data = new TempDirectory();
-        await using var azurite = await AzuriteProcess.StartAsync(Path.Combine(data.Path, "azurite"));
+        await using var azurite = await AzuriteNode.StartAsync(Path.Combine(data.Path, "azurite"));
         await using var eventHubs = await StartEventHubsAsync(Path.Combine(data.Path, "eventhubs"), port: 0);
         string apiKey;
         await using (var first = StartSilo(data.Path, azurite, eventHubs))
@@ -46,7 +47,7 @@ public sealed class AzureModeTests
     {
         using var data = new TempDirectory();
         var eventHubsData = Path.Combine(data.Path, "eventhubs");
-        await using var azurite = await AzuriteProcess.StartAsync(Path.Combine(data.Path, "azurite"));
+        await using var azurite = await AzuriteNode.StartAsync(Path.Combine(data.Path, "azurite"));
         var port = FreeTcpPorts.Pick(1)[0];
         var eventHubs = await StartEventHubsAsync(eventHubsData, port);
         await using var silo = StartSilo(data.Path, azurite, eventHubs);
@@ -98,7 +99,7 @@ public sealed class AzureModeTests
         return body.GetProperty("batchId").GetString()!;
     }
 
-    private static SiloProcess StartSilo(string dataDirectory, AzuriteProcess azurite, EventHubsEmulatorServer eventHubs) => SiloProcess.Start(
+    private static SiloProcess StartSilo(string dataDirectory, AzuriteNode azurite, EventHubsEmulatorServer eventHubs) => SiloProcess.Start(
         Path.Combine(dataDirectory, "silo"),
         "--Pipeline:Mode=Azure",
         $"--Pipeline:Azure:StorageConnectionString={azurite.ConnectionString}",

@@ -1,4 +1,5 @@
 using Orleans.EventPipeline.EventHubsEmulator.Hosting;
+using Orleans.EventPipeline.Processes;
 using Orleans.EventPipeline.Tests.Hosting;
 
 namespace Orleans.EventPipeline.Tests.Support;
@@ -11,19 +12,19 @@ internal sealed class AzureModeEnvironment : IAsyncDisposable
 {
     private const string Key = "YXp1cmUtbW9kZS1lbnZpcm9ubWVudC1rZXktMDEyMzQ=";
 
-    private AzureModeEnvironment(AzuriteProcess azurite, EventHubsEmulatorServer eventHubs)
+    private AzureModeEnvironment(AzuriteNode azurite, EventHubsEmulatorServer eventHubs)
     {
         Azurite = azurite;
         EventHubs = eventHubs;
     }
 
-    public AzuriteProcess Azurite { get; }
+    public AzuriteNode Azurite { get; }
 
     public EventHubsEmulatorServer EventHubs { get; }
 
     public static async Task<AzureModeEnvironment> StartAsync(string dataDirectory, int partitions = 2)
     {
-        var azurite = await AzuriteProcess.StartAsync(Path.Combine(dataDirectory, "azurite"));
+        var azurite = await AzuriteNode.StartAsync(Path.Combine(dataDirectory, "azurite"));
         var options = new EmulatorOptions { Port = 0, DataDirectory = Path.Combine(dataDirectory, "eventhubs") };
         options.Hubs["events"] = new EventHubDefinition { PartitionCount = partitions };
         options.SharedAccessKeys["RootManageSharedAccessKey"] = Key;
