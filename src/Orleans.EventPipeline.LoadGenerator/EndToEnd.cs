@@ -23,9 +23,8 @@ internal static class EndToEnd
         using var sampling = new CancellationTokenSource();
         var memory = SampleMemoryAsync(pipeline, sampling.Token);
         var before = pipeline.Use();
-        var posting = Stopwatch.StartNew();
         var ingest = await load.RunPacedAsync(options.EndToEndRate, options.Connections * 2, options.Duration);
-        var posted = posting.Elapsed;
+        var posted = ingest.Elapsed;
         var loadStopped = time.GetUtcNow();
         await sampling.CancelAsync();
         var samples = await memory;
@@ -65,7 +64,7 @@ internal static class EndToEnd
         }
 
         Console.WriteLine(Invariant($"posted at {options.EndToEndRate:N0} events/s for {options.Duration.TotalSeconds} s over {options.Connections * 2} connections, {options.Tenants} tenants, {Environment.ProcessorCount} cores"));
-        Console.WriteLine(Invariant($"ACKed {ingest.Events:N0} events ({ingest.Events / posted.TotalSeconds:N0}/s over the {posted.TotalSeconds:N1} s posting took), errors {ingest.Errors}, ACK p50 {ingest.Latency.Milliseconds(50):N1} ms, p99 {ingest.Latency.Milliseconds(99):N1} ms"));
+        Console.WriteLine(Invariant($"ACKed {ingest.Events:N0} events ({ingest.EventsPerSecond:N0}/s over the {posted.TotalSeconds:N1} s posting took), errors {ingest.Errors}, ACK p50 {ingest.Latency.Milliseconds(50):N1} ms, p99 {ingest.Latency.Milliseconds(99):N1} ms"));
         Console.WriteLine(Invariant($"archived {archived:N0} events, distinct {distinct:N0}, missing {Math.Max(0, ingest.Events - distinct):N0}, duplicates {archived - distinct:N0}; archive caught up {caughtUp.TotalSeconds:N1} s after the load stopped"));
         Console.WriteLine(Invariant($"ACK -> archive rate: {distinct / (posted + caughtUp).TotalSeconds:N0} events/s (distinct archived events over posting time plus catch-up)"));
         Console.WriteLine(lag.Count == 0

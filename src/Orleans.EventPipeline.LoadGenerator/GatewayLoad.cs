@@ -10,27 +10,21 @@ namespace Orleans.EventPipeline.LoadGenerator;
 internal sealed class GatewayLoad(HttpClient http, IReadOnlyList<string> tenantKeys, byte[][] bodies, int batchEvents, ProtocolSender? protocol = null)
 {
     /// <summary>Closed loop: each connection posts its next batch as soon as the last is answered.</summary>
-    public async Task<PhaseResult> RunPeakAsync(int connections, TimeSpan duration)
+    public Task<PhaseResult> RunPeakAsync(int connections, TimeSpan duration) => PhaseResult.MeasureAsync(recorder =>
     {
-        var recorder = new PhaseResult();
         var stop = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
-        await Task.WhenAll(Enumerable.Range(0, connections).Select(worker => Task.Run(async () =>
+        return Task.WhenAll(Enumerable.Range(0, connections).Select(worker => Task.Run(async () =>
         {
             for (var n = 0; Stopwatch.GetTimestamp() < stop; n++)
             {
                 await PostAsync(worker, n, recorder);
             }
         })));
-        return recorder;
-    }
+    });
 
     /// <summary>Open loop at a fixed rate (see <see cref="Pacer"/>).</summary>
-    public async Task<PhaseResult> RunPacedAsync(double eventsPerSecond, int connections, TimeSpan duration)
-    {
-        var recorder = new PhaseResult();
-        await Pacer.RunAsync(eventsPerSecond / batchEvents, connections, duration, (worker, k, due) => PostAsync(worker, k, recorder, due));
-        return recorder;
-    }
+    public Task<PhaseResult> RunPacedAsync(double eventsPerSecond, int connections, TimeSpan duration) => PhaseResult.MeasureAsync(recorder =>
+        Pacer.RunAsync(eventsPerSecond / batchEvents, connections, duration, (worker, k, due) => PostAsync(worker, k, recorder, due)));
 
     private async Task PostAsync(int worker, int n, PhaseResult recorder, long? due = null)
     {

@@ -18,6 +18,24 @@ internal sealed class PhaseResult
 
     public Dictionary<int, long> Statuses { get; } = [];
 
+    /// <summary>How long the phase took: from its first request to its last answer, past the nominal duration by the requests still in flight at its end.</summary>
+    public TimeSpan Elapsed { get; private set; }
+
+    /// <summary>ACKed events over the time the phase took (not over its nominal duration).</summary>
+    public double EventsPerSecond => Elapsed > TimeSpan.Zero ? Events / Elapsed.TotalSeconds : 0;
+
+    public double BytesPerSecond => Elapsed > TimeSpan.Zero ? Bytes / Elapsed.TotalSeconds : 0;
+
+    /// <summary>Runs <paramref name="phase"/>, recording into a new result, and notes how long it took.</summary>
+    public static async Task<PhaseResult> MeasureAsync(Func<PhaseResult, Task> phase)
+    {
+        var result = new PhaseResult();
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        await phase(result);
+        result.Elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        return result;
+    }
+
     public void Record(TimeSpan latency, int status, int events, int bytes)
     {
         if (status == 200)

@@ -68,7 +68,7 @@ static async Task MeasureAsync(LoadOptions options, PipelineUnderTest? pipeline,
     var before = pipeline?.Use();
     var peak = await load.RunPeakAsync(options.Connections, options.Duration);
     var peakCost = pipeline is null ? null : ResourceUse.Describe(before!, pipeline.Use(), peak.Events);
-    var peakRate = peak.Events / options.Duration.TotalSeconds;
+    var peakRate = peak.EventsPerSecond;
 
     // Each shipper protocol's peak right after /v1/events', with the same events, batches and connections.
     var protocolPeaks = new List<(string Protocol, PhaseResult Peak)>();
@@ -108,26 +108,26 @@ static async Task MeasureAsync(LoadOptions options, PipelineUnderTest? pipeline,
     Console.WriteLine();
     Console.WriteLine("| phase | ACKed events/s | MB/s | p50 ms | p99 ms | p99.9 ms | errors |");
     Console.WriteLine("|---|---:|---:|---:|---:|---:|---|");
-    Row("gateway, peak (closed loop)", peak, options.Duration);
+    Row("gateway, peak (closed loop)", peak);
     foreach (var (protocol, protocolPeak) in protocolPeaks)
     {
-        Row($"{protocol}, peak (closed loop)", protocolPeak, options.Duration);
+        Row($"{protocol}, peak (closed loop)", protocolPeak);
     }
 
     if (paced is not null)
     {
-        Row($"gateway, paced at {peakRate / 2:N0} events/s", paced, options.Duration);
+        Row($"gateway, paced at {peakRate / 2:N0} events/s", paced);
     }
 
     if (baseline is not null)
     {
-        Row("raw SDK EventHubProducerClient (baseline)", baseline, options.Duration);
+        Row("raw SDK EventHubProducerClient (baseline)", baseline);
         if (pacedBaseline is not null)
         {
-            Row($"raw SDK, paced at {peakRate / 2:N0} events/s", pacedBaseline, options.Duration);
+            Row($"raw SDK, paced at {peakRate / 2:N0} events/s", pacedBaseline);
         }
 
-        var baselineRate = baseline.Events / options.Duration.TotalSeconds;
+        var baselineRate = baseline.EventsPerSecond;
         Console.WriteLine();
         Console.WriteLine($"gateway peak / raw SDK baseline = {peakRate / baselineRate:P0}");
     }
@@ -139,9 +139,9 @@ static async Task MeasureAsync(LoadOptions options, PipelineUnderTest? pipeline,
     }
 }
 
-static void Row(string name, PhaseResult r, TimeSpan duration)
+static void Row(string name, PhaseResult r)
 {
     var statuses = string.Join(" ", r.Statuses.OrderBy(static s => s.Key).Select(static s => $"{s.Key}:{s.Value}"));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"| {name} | {r.Events / duration.TotalSeconds:N0} | {r.Bytes / duration.TotalSeconds / 1e6:N1} | {r.Latency.Milliseconds(50):N1} | {r.Latency.Milliseconds(99):N1} | {r.Latency.Milliseconds(99.9):N1} | {r.Errors} ({statuses}) |"));
+        $"| {name} | {r.EventsPerSecond:N0} | {r.BytesPerSecond / 1e6:N1} | {r.Latency.Milliseconds(50):N1} | {r.Latency.Milliseconds(99):N1} | {r.Latency.Milliseconds(99.9):N1} | {r.Errors} ({statuses}) |"));
 }

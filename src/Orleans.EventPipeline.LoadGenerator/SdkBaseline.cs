@@ -14,16 +14,17 @@ internal static class SdkBaseline
     {
         await using var producer = new EventHubProducerClient(connectionString);
         var partitions = (await producer.GetPartitionIdsAsync()).Length;
-        var recorder = new PhaseResult();
-        var stop = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
-        await Task.WhenAll(Enumerable.Range(0, senders).Select(sender => Task.Run(async () =>
+        return await PhaseResult.MeasureAsync(recorder =>
         {
-            for (var n = 0; Stopwatch.GetTimestamp() < stop; n++)
+            var stop = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+            return Task.WhenAll(Enumerable.Range(0, senders).Select(sender => Task.Run(async () =>
             {
-                await SendAsync(producer, partitions, bodies, batchEvents, sender + n, Stopwatch.GetTimestamp(), recorder);
-            }
-        })));
-        return recorder;
+                for (var n = 0; Stopwatch.GetTimestamp() < stop; n++)
+                {
+                    await SendAsync(producer, partitions, bodies, batchEvents, sender + n, Stopwatch.GetTimestamp(), recorder);
+                }
+            })));
+        });
     }
 
     /// <summary>The same sends at a fixed rate, latency from each send's due time, as the gateway's paced phase.</summary>
@@ -31,9 +32,8 @@ internal static class SdkBaseline
     {
         await using var producer = new EventHubProducerClient(connectionString);
         var partitions = (await producer.GetPartitionIdsAsync()).Length;
-        var recorder = new PhaseResult();
-        await Pacer.RunAsync(eventsPerSecond / batchEvents, senders, duration, (sender, k, due) => SendAsync(producer, partitions, bodies, batchEvents, sender + k, due, recorder));
-        return recorder;
+        return await PhaseResult.MeasureAsync(recorder =>
+            Pacer.RunAsync(eventsPerSecond / batchEvents, senders, duration, (sender, k, due) => SendAsync(producer, partitions, bodies, batchEvents, sender + k, due, recorder)));
     }
 
     private static async Task SendAsync(EventHubProducerClient producer, int partitions, byte[][] bodies, int batchEvents, int n, long started, PhaseResult recorder)
