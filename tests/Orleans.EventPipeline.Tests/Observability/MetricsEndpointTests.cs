@@ -5,7 +5,8 @@ using static Orleans.EventPipeline.Tests.Observability.MetricsPipelineFixture;
 namespace Orleans.EventPipeline.Tests.Observability;
 
 /// <summary><c>GET /metrics</c> of the real silo process after known traffic of three tenants, two under the tenant tag's cap.</summary>
-public sealed class MetricsEndpointTests(MetricsPipelineFixture pipeline) : IClassFixture<MetricsPipelineFixture>
+[Collection(MetricsPipelineGroup.Name)]
+public sealed class MetricsEndpointTests(MetricsPipelineFixture pipeline)
 {
     private static readonly (string, string) A = ("tenant", TenantA);
     private static readonly (string, string) B = ("tenant", TenantB);

@@ -84,3 +84,10 @@ public sealed class MetricsPipelineFixture : IAsyncLifetime, IDisposable
 
     public void Dispose() => _data.Dispose();
 }
+
+/// <summary>The tests that read the scrape of one <see cref="MetricsPipelineFixture"/> silo.</summary>
+[CollectionDefinition(Name)]
+public sealed class MetricsPipelineGroup : ICollectionFixture<MetricsPipelineFixture>
+{
+    public const string Name = "metrics silo";
+}
