@@ -126,6 +126,7 @@ public sealed partial class TenantStreamProcessorGrain(
             return;
         }
 
+        using var span = ProcessingActivities.StartRawBatch(StreamKey, batch, sequence);
         // The partition is known once the provider has read the hub's partitions, which delivering this batch needed.
         ProcessingGrainInstruments.RecordStreamLag(_partition ??= partitions.PartitionOf(StreamKey) ?? "unknown", timeProvider.GetUtcNow() - batch.IngestTime);
         if (!_holdingCheckpoint)

@@ -28,13 +28,14 @@ public static class PipelineTelemetry
     /// <summary>
     /// The sources of an ingest request's trace past its HTTP span: Orleans' grain calls (with activity
     /// propagation on) and the Event Hubs client's sends, which Azure.Core emits only with its activity
-    /// source switch on.
+    /// source switch on; and the processors' spans, each linked to the request that wrote its batch.
     /// </summary>
     public static readonly string[] TraceSources =
     [
         "Microsoft.Orleans.Application",
         "Microsoft.Orleans.Runtime",
         "Azure.Messaging.EventHubs.*",
+        ProcessingActivities.SourceName,
     ];
 
     /// <summary>Azure.Core's switch that makes the Azure SDK's clients emit their <see cref="System.Diagnostics.ActivitySource"/>s.</summary>

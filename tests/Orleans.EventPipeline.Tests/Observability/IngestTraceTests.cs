@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Trace;
 using Orleans.EventPipeline.EventHubsEmulator.Hosting;
+using Orleans.EventPipeline.Grains.Processing;
 using Orleans.EventPipeline.Silo.Hosting;
 using Orleans.EventPipeline.Tests.Hosting;
 using Orleans.EventPipeline.Tests.Support;
@@ -18,7 +19,7 @@ namespace Orleans.EventPipeline.Tests.Observability;
 public sealed class IngestTraceTests
 {
     [Fact]
-    public async Task Post_WithTraceparent_OneTraceSpansHttpRequestGrainCallAndEventHubsWrite()
+    public async Task Post_WithTraceparent_OneTraceSpansHttpRequestGrainCallAndEventHubsWriteAndProcessingLinksBack()
     {
         using var data = new TempDirectory();
         var ports = FreeTcpPorts.Pick(5);
@@ -73,6 +74,14 @@ public sealed class IngestTraceTests
         // One tree under the request: the grain call below it, the write below the grain call.
         Assert.True(IsBelow(grainCall, request, trace), $"{grainCall.DisplayName} is not under the request");
         Assert.True(IsBelow(write, grainCall, trace), $"{write.DisplayName} is not under {grainCall.DisplayName}");
+
+        // The processor takes the batch later, in a trace of its own delivery, and links back to the request.
+        Activity? processed = null;
+        await Poll.UntilAsync(
+            () => (processed = Snapshot(spans).FirstOrDefault(span => span.Source.Name == ProcessingActivities.SourceName && span.Links.Any(link => link.Context.TraceId == clientTrace))) is not null,
+            TimeSpan.FromSeconds(30),
+            () => "no processor span linked to the request: " + string.Join(", ", Snapshot(spans).Where(static span => span.Source.Name == ProcessingActivities.SourceName).Select(static span => span.DisplayName)));
+        Assert.Equal(2, processed!.GetTagItem("eventpipeline.events"));
         await app.StopAsync();
     }
 
