@@ -9,6 +9,12 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 MSBUILDDISABLENODEREUSE=1
 # Azurite (Azure Storage emulator) for the azure-mode tests, at the version the lock file pins.
 npm ci --prefix infra/test-deps --no-audit --no-fund --loglevel=error
 
+# promtool (Debian's prometheus package): the metrics test checks the silo's /metrics exposition with it.
+if ! command -v promtool >/dev/null; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
+
 dotnet restore Orleans.EventPipeline.sln
 dotnet build Orleans.EventPipeline.sln --no-restore
 

@@ -3,8 +3,8 @@ using System.Diagnostics.Metrics;
 namespace Orleans.EventPipeline.Processing;
 
 /// <summary>
-/// The processing stages' metrics, on the meter <see cref="MeterName"/>. Each is tagged with the tenant:
-/// bounded by the number of tenants, which the tenant grain caps.
+/// The processing stages' metrics, on the meter <see cref="MeterName"/>. Each is tagged with the tenant,
+/// bounded by <see cref="TenantTag.Cap"/>.
 /// </summary>
 public static class ProcessingInstruments
 {
@@ -15,12 +15,13 @@ public static class ProcessingInstruments
     private static readonly Counter<long> Parsed = Meter.CreateCounter<long>("eventpipeline.events.parsed", "{event}", "Raw events parsed into the normalized schema.");
     private static readonly Counter<long> ParseFailed = Meter.CreateCounter<long>("eventpipeline.events.parse_failed", "{event}", "Raw events that failed to parse and were dead-lettered.");
     private static readonly Counter<long> Late = Meter.CreateCounter<long>("eventpipeline.events.late", "{event}", "Events released behind the ordering watermark, flagged late.");
+    private static readonly Counter<long> ArchivedEvents = Meter.CreateCounter<long>("eventpipeline.events.archived", "{event}", "Events written to the archive, counted once their object is durable.");
     private static readonly Counter<long> ArchiveObjects = Meter.CreateCounter<long>("eventpipeline.archive.objects", "{object}", "Archive objects written.");
     private static readonly Counter<long> ArchiveBytes = Meter.CreateCounter<long>("eventpipeline.archive.bytes", "By", "Compressed bytes written to the archive.");
 
     internal static void RecordParsed(string tenantId, int parsed, int failed)
     {
-        var tenant = new KeyValuePair<string, object?>("tenant", tenantId);
+        var tenant = TenantTag.For(tenantId);
         Parsed.Add(parsed, tenant);
         if (failed > 0)
         {
@@ -28,11 +29,12 @@ public static class ProcessingInstruments
         }
     }
 
-    internal static void RecordLate(string tenantId) => Late.Add(1, new KeyValuePair<string, object?>("tenant", tenantId));
+    internal static void RecordLate(string tenantId) => Late.Add(1, TenantTag.For(tenantId));
 
-    internal static void RecordArchived(string tenantId, int compressedBytes)
+    internal static void RecordArchived(string tenantId, int events, int compressedBytes)
     {
-        var tenant = new KeyValuePair<string, object?>("tenant", tenantId);
+        var tenant = TenantTag.For(tenantId);
+        ArchivedEvents.Add(events, tenant);
         ArchiveObjects.Add(1, tenant);
         ArchiveBytes.Add(compressedBytes, tenant);
     }

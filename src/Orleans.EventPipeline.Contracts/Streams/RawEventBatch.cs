@@ -27,6 +27,12 @@ public sealed record RawEventBatch(
     /// </summary>
     [Id(8)] public DateTimeOffset? UncertainSince { get; init; }
 
+    /// <summary>
+    /// The W3C <c>traceparent</c> of the ingest request's span that wrote this batch, when it was traced; the
+    /// processor's span links back to it.
+    /// </summary>
+    [Id(9)] public string? TraceParent { get; init; }
+
     /// <summary>The events' bytes, unchanged.</summary>
     public EventFrames Events => new(Frames);
 

@@ -23,7 +23,7 @@ internal static class PartitionLogInstruments
         "eventhubs_emulator.log.bytes_appended", "By", "Encoded bytes (headers and payloads) made durable.");
 
     private static readonly Histogram<double> CommitDuration = Meter.CreateHistogram<double>(
-        "eventhubs_emulator.log.commit.duration", "ms", "Time to write and fsync one group commit.");
+        "eventhubs_emulator.log.commit.duration", "s", "Time to write and fsync one group commit.");
 
     private static readonly Counter<long> SegmentsDeleted = Meter.CreateCounter<long>(
         "eventhubs_emulator.log.segments_deleted", "{segment}", "Segments deleted by retention.");
@@ -34,7 +34,7 @@ internal static class PartitionLogInstruments
         Commits.Add(1, tags);
         RecordsAppended.Add(records, tags);
         BytesAppended.Add(bytes, tags);
-        CommitDuration.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalMilliseconds, tags);
+        CommitDuration.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds, tags);
     }
 
     public static void RecordSegmentDeleted(string partition) =>

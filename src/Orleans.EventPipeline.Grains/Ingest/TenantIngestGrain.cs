@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
@@ -90,6 +91,8 @@ public sealed partial class TenantIngestGrain(
 
         var batchId = batch.BatchId ?? Guid.CreateVersion7(timeProvider.GetUtcNow());
         var ingestTime = timeProvider.GetUtcNow();
+        // Once per request: the processor's span for each part links back to this request's trace.
+        var traceParent = Activity.Current is { Recorded: true } traced ? traced.Id : null;
         try
         {
             foreach (var part in MessageChunks.Cut(batch.Frames, _options.MaxMessageBytes))
@@ -98,6 +101,7 @@ public sealed partial class TenantIngestGrain(
                 {
                     Keyed = batch.BatchId is not null,
                     UncertainSince = batch.UncertainSince,
+                    TraceParent = traceParent,
                 });
             }
 

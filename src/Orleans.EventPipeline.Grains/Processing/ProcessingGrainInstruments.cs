@@ -1,10 +1,12 @@
 using System.Diagnostics.Metrics;
+using Orleans.EventPipeline.Processing;
 
 namespace Orleans.EventPipeline.Grains.Processing;
 
 /// <summary>
 /// Metrics of the processing grains, on the meter <see cref="MeterName"/>, next to the stages' own
-/// (<c>Orleans.EventPipeline.Processing</c>). Tagged with the tenant: bounded by the number of tenants.
+/// (<c>Orleans.EventPipeline.Processing</c>). Tagged with the tenant, bounded by <see cref="TenantTag.Cap"/>,
+/// or with the Event Hubs partition, bounded by the hub's partition count.
 /// </summary>
 public static class ProcessingGrainInstruments
 {
@@ -15,6 +17,9 @@ public static class ProcessingGrainInstruments
     private static readonly Histogram<double> ArchiveLag = Meter.CreateHistogram<double>(
         "eventpipeline.archive.lag", "s", "From the gateway's acknowledgement of an object's oldest event to the object being durable in the archive.");
 
+    private static readonly Histogram<double> StreamLag = Meter.CreateHistogram<double>(
+        "eventpipeline.stream.lag", "s", "From the gateway's write of a raw batch to Event Hubs to its delivery to the tenant's processor, per partition: how far behind processing is.");
+
     private static readonly Counter<long> DeadLetters = Meter.CreateCounter<long>(
         "eventpipeline.deadletters", "{event}", "Dead letters counted per tenant and stage (ingest, normalize, enrich), each stream position once.");
 
@@ -22,11 +27,14 @@ public static class ProcessingGrainInstruments
         "eventpipeline.deadletters.replayed", "{event}", "Dead letters that passed a replay and were archived.");
 
     internal static void RecordArchiveLag(string tenantId, TimeSpan lag) =>
-        ArchiveLag.Record(Math.Max(0, lag.TotalSeconds), new KeyValuePair<string, object?>("tenant", tenantId));
+        ArchiveLag.Record(Math.Max(0, lag.TotalSeconds), TenantTag.For(tenantId));
+
+    internal static void RecordStreamLag(string partition, TimeSpan lag) =>
+        StreamLag.Record(Math.Max(0, lag.TotalSeconds), new KeyValuePair<string, object?>("partition", partition));
 
     internal static void RecordDeadLetters(string tenantId, string stage, int count) =>
-        DeadLetters.Add(count, new KeyValuePair<string, object?>("tenant", tenantId), new KeyValuePair<string, object?>("stage", stage));
+        DeadLetters.Add(count, TenantTag.For(tenantId), new KeyValuePair<string, object?>("stage", stage));
 
     internal static void RecordReplayed(string tenantId, int count) =>
-        Replayed.Add(count, new KeyValuePair<string, object?>("tenant", tenantId));
+        Replayed.Add(count, TenantTag.For(tenantId));
 }

@@ -32,6 +32,7 @@ public sealed partial class TenantStreamProcessorGrain(
     [PersistentState("processor", PipelineStorage.Tenants)] IPersistentState<ProcessorState> state,
     IArchiveStore archive,
     ICheckpointHolds checkpointHolds,
+    HubPartitions partitions,
     IOptions<ProcessingGrainOptions> options,
     IOptions<ArchiveOptions> archiveOptions,
     TimeProvider timeProvider,
@@ -49,6 +50,7 @@ public sealed partial class TenantStreamProcessorGrain(
     private bool _holdingCheckpoint;
     private DateTimeOffset? _oldestBufferedIngest;
     private DateTimeOffset _settingsReadAt;
+    private string? _partition;
 
     private string StreamKey => this.GetPrimaryKeyString();
 
@@ -124,6 +126,9 @@ public sealed partial class TenantStreamProcessorGrain(
             return;
         }
 
+        using var span = ProcessingActivities.StartRawBatch(StreamKey, batch, sequence);
+        // The partition is known once the provider has read the hub's partitions, which delivering this batch needed.
+        ProcessingGrainInstruments.RecordStreamLag(_partition ??= partitions.PartitionOf(StreamKey) ?? "unknown", timeProvider.GetUtcNow() - batch.IngestTime);
         if (!_holdingCheckpoint)
         {
             // The raw stream's checkpoint waits before this batch until it is archived or dead-lettered,

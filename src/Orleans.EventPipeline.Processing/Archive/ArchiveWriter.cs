@@ -205,7 +205,7 @@ public sealed partial class ArchiveWriter : IDisposable
         var compressed = ArchiveFormat.Compress(InEventTimeOrder());
         await _store.WriteAsync(name.Name, compressed, cancellationToken);
         LogFlushed(_logger, name.Name, _lines.Count, _buffer.WrittenCount, compressed.Length);
-        ProcessingInstruments.RecordArchived(TenantId, compressed.Length);
+        ProcessingInstruments.RecordArchived(TenantId, _lines.Count, compressed.Length);
         await DeleteSupersededAsync(name, cancellationToken);
 
         ArchivedThrough = _lastSequence;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
@@ -125,13 +126,25 @@ public static partial class IngestEndpoint
     /// <summary>
     /// A request without a key goes to the tenant's next shard in turn, so a tenant's requests spread over its
     /// shards' silos; a keyed one to the key's grain, which picks the shard by the key.
+    /// Every protocol's request meets its tenant's grain here, so the ingest metrics are recorded here, once per request.
     /// </summary>
-    internal static Task<IngestResult> IngestAsync(IGrainFactory grains, string tenantId, (int Count, int Next) shard, string idempotencyKey, IngestBatch batch, TimeSpan timeout)
+    internal static async Task<IngestResult> IngestAsync(IGrainFactory grains, string tenantId, (int Count, int Next) shard, string idempotencyKey, IngestBatch batch, TimeSpan timeout)
     {
+        var started = Stopwatch.GetTimestamp();
         var call = idempotencyKey.Length == 0
             ? grains.GetGrain<ITenantIngestGrain>(StreamKeys.ForShard(tenantId, shard.Next)).IngestAsync(batch)
             : grains.GetGrain<IIdempotentIngestGrain>($"{tenantId}/{idempotencyKey}").IngestOnceAsync(batch, shard.Count);
-        return call.WaitAsync(timeout);
+        try
+        {
+            var result = await call.WaitAsync(timeout);
+            IngestInstruments.Record(tenantId, batch, result, started);
+            return result;
+        }
+        catch (Exception exception) when (exception is TimeoutException or OrleansException or OperationCanceledException)
+        {
+            IngestInstruments.RecordNotDurable(tenantId, batch, started);
+            throw;
+        }
     }
 
     private static IResult ToResult(HttpContext context, IngestResult result)

@@ -53,6 +53,9 @@ public sealed class PipelineOptions
     /// <summary>Settings of the shipper protocols: the OTLP gRPC port.</summary>
     public Gateway.Shippers.ShipperOptions Shippers { get; set; } = new();
 
+    /// <summary>Settings of metrics, traces and log export: the Prometheus endpoint, the tenant tag's cap, OTLP.</summary>
+    public Observability.TelemetryOptions Telemetry { get; set; } = new();
+
     /// <summary>Paths of users' grain assemblies (.dll) the silo loads at start (docs/EXTENDING.md).</summary>
     public string[] GrainAssemblies { get; set; } = [];
 }

@@ -10,6 +10,7 @@ using Orleans.EventPipeline.Silo.Gateway.Shippers;
 using Orleans.EventPipeline.Silo.Gateway.Memory;
 using Orleans.EventPipeline.Silo.Health;
 using Orleans.EventPipeline.Silo.Logging;
+using Orleans.EventPipeline.Silo.Observability;
 using Orleans.EventPipeline.Silo.Roles;
 
 namespace Orleans.EventPipeline.Silo.Hosting;
@@ -70,6 +71,7 @@ public static class PipelineSiloExtensions
         // the stream receivers) within this budget on SIGTERM.
         builder.Services.Configure<HostOptions>(static host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
         builder.Services.AddPipelineHealthChecks(options.Mode);
+        builder.AddPipelineTelemetry(options.Telemetry, options.Role);
         return builder;
     }
 

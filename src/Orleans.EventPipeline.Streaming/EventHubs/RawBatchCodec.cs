@@ -28,6 +28,11 @@ public static class RawBatchCodec
             data.Properties[StreamMessageFormat.UncertainSinceProperty] = since.ToUnixTimeMilliseconds();
         }
 
+        if (batch.TraceParent is { } traceParent)
+        {
+            data.Properties[StreamMessageFormat.TraceParentProperty] = traceParent;
+        }
+
         return data;
     }
 
@@ -49,6 +54,7 @@ public static class RawBatchCodec
             UncertainSince = properties.TryGetValue(StreamMessageFormat.UncertainSinceProperty, out var since)
                 ? DateTimeOffset.FromUnixTimeMilliseconds(Convert.ToInt64(since, System.Globalization.CultureInfo.InvariantCulture))
                 : null,
+            TraceParent = properties.TryGetValue(StreamMessageFormat.TraceParentProperty, out var traceParent) ? traceParent as string : null,
         };
     }
 }

@@ -34,6 +34,9 @@ public static class StreamMessageFormat
     /// <summary>On a keyed retry whose earlier attempt may be stored: that attempt's start, Unix ms.</summary>
     public const string UncertainSinceProperty = "ep-uncertain-since-ms";
 
+    /// <summary>On a raw batch written inside a traced request: the W3C traceparent of the span that wrote it.</summary>
+    public const string TraceParentProperty = "ep-traceparent";
+
     /// <summary>Orleans' own property: the stream namespace the message belongs to.</summary>
     public const string StreamNamespaceProperty = "StreamNamespace";
 }

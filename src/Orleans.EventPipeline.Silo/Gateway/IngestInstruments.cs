@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Orleans.EventPipeline.Ingest;
+using Orleans.EventPipeline.Processing;
+
+namespace Orleans.EventPipeline.Silo.Gateway;
+
+/// <summary>
+/// The gateway's metrics, on the meter <see cref="MeterName"/>: what each tenant sent, what was acknowledged
+/// durable, what was refused and why, and how long the durable acknowledgement took. Recorded once per
+/// request for every protocol (<c>/v1/events</c>, HEC, OTLP), where the request meets the tenant's ingest
+/// grain. Tagged with the tenant (bounded by <see cref="TenantTag.Cap"/>) and a reason or outcome from a
+/// fixed set of values.
+/// </summary>
+public static class IngestInstruments
+{
+    public const string MeterName = "Orleans.EventPipeline.Gateway";
+
+    /// <summary>Reason of an event refused alone for its size (<c>Pipeline:Gateway:MaxEventBytes</c>).</summary>
+    public const string TooLarge = "too_large";
+
+    /// <summary>Reason of an event refused alone for its content (not JSON, not UTF-8, not an object, a field of the protocol).</summary>
+    public const string Invalid = "invalid";
+
+    private static readonly Meter Meter = new(MeterName);
+
+    private static readonly Counter<long> Requests = Meter.CreateCounter<long>(
+        "eventpipeline.ingest.requests", "{request}", "Ingest requests that reached the tenant's ingest grain, by outcome: stored, replayed (an Idempotency-Key's remembered answer), rate_limited, tenant_disabled, idempotency_key_reused, stream_unavailable.");
+
+    private static readonly Counter<long> Events = Meter.CreateCounter<long>(
+        "eventpipeline.ingest.events", "{event}", "Events acknowledged durable in Event Hubs (a 200); a replayed answer is not counted again.");
+
+    private static readonly Counter<long> Bytes = Meter.CreateCounter<long>(
+        "eventpipeline.ingest.bytes", "By", "Decompressed request bytes of the acknowledged requests.");
+
+    private static readonly Counter<long> Rejected = Meter.CreateCounter<long>(
+        "eventpipeline.ingest.rejected", "{event}", "Events not acknowledged, by reason: invalid or too_large (refused alone, kept in the dead letters) or the whole request's outcome (rate_limited, tenant_disabled, idempotency_key_reused, stream_unavailable).");
+
+    private static readonly Counter<long> Throttled = Meter.CreateCounter<long>(
+        "eventpipeline.ingest.throttled", "{request}", "Requests refused for the tenant's rate (429 or the protocol's equivalent).");
+
+    private static readonly Histogram<double> AckDuration = Meter.CreateHistogram<double>(
+        "eventpipeline.ingest.ack.duration", "s", "From handing a framed batch to the tenant's ingest grain to its answer: for a stored batch, the durable write to Event Hubs.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
+
+    /// <summary>Records one request's answer; <paramref name="started"/> is a <see cref="Stopwatch"/> timestamp.</summary>
+    internal static void Record(string tenantId, IngestBatch batch, IngestResult result, long started)
+    {
+        var tenant = TenantTag.For(tenantId);
+        var outcome = result.Replayed ? "replayed" : OutcomeName(result.Outcome);
+        Finish(tenant, outcome, started);
+        if (result.Replayed)
+        {
+            return;
+        }
+
+        if (result.Outcome != IngestOutcome.Stored)
+        {
+            RecordRefused(tenant, outcome, batch.TotalEvents);
+            return;
+        }
+
+        Events.Add(result.Accepted, tenant);
+        Bytes.Add(batch.RequestBytes, tenant);
+        var tooLarge = 0;
+        foreach (var rejected in batch.Rejected)
+        {
+            tooLarge += rejected.OriginalSize is null ? 0 : 1;
+        }
+
+        if (tooLarge > 0)
+        {
+            Rejected.Add(tooLarge, tenant, new KeyValuePair<string, object?>("reason", TooLarge));
+        }
+
+        if (batch.Rejected.Count - tooLarge > 0)
+        {
+            Rejected.Add(batch.Rejected.Count - tooLarge, tenant, new KeyValuePair<string, object?>("reason", Invalid));
+        }
+    }
+
+    /// <summary>Records a request whose durable write could not be confirmed (a timeout or a failed grain call).</summary>
+    internal static void RecordNotDurable(string tenantId, IngestBatch batch, long started)
+    {
+        var tenant = TenantTag.For(tenantId);
+        const string Outcome = "stream_unavailable";
+        Finish(tenant, Outcome, started);
+        RecordRefused(tenant, Outcome, batch.TotalEvents);
+    }
+
+    private static void Finish(KeyValuePair<string, object?> tenant, string outcome, long started)
+    {
+        var outcomeTag = new KeyValuePair<string, object?>("outcome", outcome);
+        Requests.Add(1, tenant, outcomeTag);
+        AckDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tenant, outcomeTag);
+    }
+
+    private static void RecordRefused(KeyValuePair<string, object?> tenant, string outcome, int events)
+    {
+        Rejected.Add(events, tenant, new KeyValuePair<string, object?>("reason", outcome));
+        if (outcome == "rate_limited")
+        {
+            Throttled.Add(1, tenant);
+        }
+    }
+
+    private static string OutcomeName(IngestOutcome outcome) => outcome switch
+    {
+        IngestOutcome.Stored => "stored",
+        IngestOutcome.RateLimited => "rate_limited",
+        IngestOutcome.TenantDisabled => "tenant_disabled",
+        IngestOutcome.IdempotencyKeyReused => "idempotency_key_reused",
+        _ => "stream_unavailable",
+    };
+}

@@ -1,0 +1,63 @@
+using OpenTelemetry;
+using OpenTelemetry.Logs;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+using Orleans.EventPipeline.Processing;
+using Orleans.EventPipeline.Silo.Roles;
+
+namespace Orleans.EventPipeline.Silo.Observability;
+
+/// <summary>
+/// Exports the silo's metrics, traces and logs with OpenTelemetry: <c>GET /metrics</c> for Prometheus on the
+/// HTTP port (on by default), and OTLP to a collector or the Aspire dashboard once an endpoint is set
+/// (<c>Pipeline:Telemetry:OtlpEndpoint</c>, or the standard <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>).
+/// </summary>
+public static class PipelineTelemetryExtensions
+{
+    /// <summary>The standard OpenTelemetry variable naming the OTLP receiver; the SDK reads its companions (protocol, headers) itself.</summary>
+    public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
+
+    public static WebApplicationBuilder AddPipelineTelemetry(this WebApplicationBuilder builder, TelemetryOptions options, PipelineRole role)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(options);
+        TenantTag.Cap = options.MaxTenantTags;
+        // Without it the Event Hubs client's sends make no spans, and the trace of a request ends at the grain call.
+        AppContext.SetSwitch(PipelineTelemetry.AzureActivitySourceSwitch, true);
+        // Grain calls carry the caller's trace context (W3C traceparent), so a request's trace continues into the grain.
+        builder.UseOrleans(static silo => silo.AddActivityPropagation());
+
+        var telemetry = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource
+                .AddService(PipelineTelemetry.ServiceName, serviceInstanceId: Environment.MachineName + ":" + Environment.ProcessId)
+                .AddAttributes([new KeyValuePair<string, object>("pipeline.role", ClusterRoles.NameOf(role))]))
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter(PipelineTelemetry.PipelineMeters).AddMeter(PipelineTelemetry.OrleansMeter).AddAspNetCoreInstrumentation();
+                if (options.PrometheusEnabled)
+                {
+                    metrics.AddPrometheusExporter();
+                }
+            })
+            // Spans go nowhere until an exporter is added (OTLP below); the ASP.NET Core request activity exists either way.
+            .WithTracing(tracing => tracing.AddSource(PipelineTelemetry.TraceSources).AddAspNetCoreInstrumentation());
+
+        if (options.OtlpEndpoint.Length > 0)
+        {
+            telemetry.UseOtlpExporter(options.OtlpProtocol, new Uri(options.OtlpEndpoint));
+        }
+        else if (!string.IsNullOrEmpty(builder.Configuration[OtlpEndpointVariable]))
+        {
+            // Endpoint, protocol and headers from the OTEL_EXPORTER_OTLP_* variables, as every OpenTelemetry SDK reads them.
+            telemetry.UseOtlpExporter();
+        }
+
+        if (options.PrometheusEnabled)
+        {
+            builder.Services.AddTransient<IStartupFilter, PrometheusEndpointStartupFilter>();
+        }
+
+        return builder;
+    }
+}

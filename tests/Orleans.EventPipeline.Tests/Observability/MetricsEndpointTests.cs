@@ -1,0 +1,74 @@
+using System.Net;
+using Orleans.EventPipeline.Tests.Support;
+using static Orleans.EventPipeline.Tests.Observability.MetricsPipelineFixture;
+
+namespace Orleans.EventPipeline.Tests.Observability;
+
+/// <summary><c>GET /metrics</c> of the real silo process after known traffic of three tenants, two under the tenant tag's cap.</summary>
+[Collection(MetricsPipelineGroup.Name)]
+public sealed class MetricsEndpointTests(MetricsPipelineFixture pipeline)
+{
+    private static readonly (string, string) A = ("tenant", TenantA);
+    private static readonly (string, string) B = ("tenant", TenantB);
+    private static readonly (string, string) Other = ("tenant", "_other");
+
+    [Fact]
+    public async Task Scrape_AfterTwoTenantsPosted_PerTenantCountersMatchWhatWasSentAndPromtoolAccepts()
+    {
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.TooManyRequests, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK], pipeline.Answers);
+
+        var scrape = await pipeline.ScrapeAsync();
+
+        Assert.Equal(AAccepted, scrape.Sum("eventpipeline_ingest_events_total", A));
+        Assert.Equal(BAccepted, scrape.Sum("eventpipeline_ingest_events_total", B));
+        Assert.Equal(1, scrape.Sum("eventpipeline_ingest_rejected_total", A, ("reason", "invalid")));
+        Assert.Equal(1, scrape.Sum("eventpipeline_ingest_rejected_total", A, ("reason", "too_large")));
+        Assert.Equal(1, scrape.Sum("eventpipeline_ingest_rejected_total", A, ("reason", "rate_limited")));
+        Assert.Equal(0, scrape.Sum("eventpipeline_ingest_rejected_total", B));
+        Assert.Equal(1, scrape.Sum("eventpipeline_ingest_throttled_total", A));
+        Assert.Equal(0, scrape.Sum("eventpipeline_ingest_throttled_total", B));
+        Assert.Equal(1, scrape.Sum("eventpipeline_ingest_requests_total", A, ("outcome", "stored")));
+        Assert.Equal(1, scrape.Sum("eventpipeline_ingest_requests_total", A, ("outcome", "rate_limited")));
+        Assert.Equal(2, scrape.Sum("eventpipeline_ingest_requests_total", B, ("outcome", "stored")));
+        Assert.Equal(2, scrape.Sum("eventpipeline_ingest_ack_duration_seconds_count", B));
+        Assert.True(scrape.Sum("eventpipeline_ingest_bytes_total", B) > 0, "acknowledged bytes are counted");
+        // The third tenant is over the cap of two: counted, under one value, never under its own.
+        Assert.Equal(OverCapAccepted, scrape.Sum("eventpipeline_ingest_events_total", Other));
+        Assert.False(scrape.AnyWithLabel("tenant", TenantOverCap), "a tenant over the cap has no series of its own");
+        // Orleans' and ASP.NET Core's meters are exported beside the pipeline's.
+        Assert.Contains(scrape.Families, static name => name.StartsWith("orleans_", StringComparison.Ordinal));
+        Assert.Contains("http_server_request_duration_seconds", scrape.Families);
+
+        // promtool exits 1 when the exposition does not parse, 3 when it parses but its lint has findings. Orleans'
+        // own meters are passed through as Orleans names them (no descriptions, camelCase tag names, milliseconds),
+        // so lint findings are accepted on their families alone.
+        var (exitCode, output) = await Promtool.CheckMetricsAsync(scrape.Text);
+        var findings = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(exitCode is 0 or 3, $"promtool check metrics exited {exitCode}:\n{output}");
+        Assert.All(findings, static finding => Assert.StartsWith("orleans_", finding, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Scrape_AfterProcessing_ArchivedAndDeadLetteredPerTenantAndStreamLagPerPartition()
+    {
+        PrometheusScrape scrape = null!;
+        await Poll.UntilAsync(
+            () =>
+            {
+                scrape = pipeline.ScrapeAsync().GetAwaiter().GetResult();
+                return scrape.Sum("eventpipeline_events_archived_total", A) >= AAccepted
+                    && scrape.Sum("eventpipeline_events_archived_total", B) >= BAccepted
+                    && scrape.Sum("eventpipeline_deadletters_total", A) >= 2;
+            },
+            TimeSpan.FromSeconds(60),
+            () => "archived and dead-lettered counters of both tenants:\n" + string.Join('\n', scrape.Text.Split('\n').Where(static line => line.StartsWith("eventpipeline_", StringComparison.Ordinal))));
+
+        Assert.Equal(AAccepted, scrape.Sum("eventpipeline_events_archived_total", A));
+        Assert.Equal(BAccepted, scrape.Sum("eventpipeline_events_archived_total", B));
+        Assert.Equal(OverCapAccepted, scrape.Sum("eventpipeline_events_archived_total", Other));
+        Assert.Equal(2, scrape.Sum("eventpipeline_deadletters_total", A, ("stage", "ingest")));
+        // Every accepted batch was delivered to its processor once, each on its tenant's partition.
+        Assert.Equal(4, scrape.Sum("eventpipeline_stream_lag_seconds_count"));
+        Assert.True(scrape.Samples.Where(static s => s.Name == "eventpipeline_stream_lag_seconds_count").All(static s => s.Labels.ContainsKey("partition")));
+    }
+}
