@@ -29,6 +29,15 @@ public sealed record DeadLetterBatch(
     /// source once. Null for letters of the gateway.
     /// </summary>
     [Id(5)] public DeadLetterSource? Source { get; init; }
+
+    /// <summary>
+    /// Letters of a request with an Idempotency-Key: its retry (after a crash or a 503 whose write landed)
+    /// carries the same batch id and sends the same letters again, which the dead-letter grain counts once.
+    /// </summary>
+    [Id(6)] public bool Keyed { get; init; }
+
+    /// <summary>Names this message among all of its batch's: a request's letters may span several messages.</summary>
+    public string RepeatKey => $"{BatchId:N}:{(Letters.Count == 0 ? -1 : Letters[0].Index)}";
 }
 
 /// <summary>The raw-stream position a processing stage's dead letters come from (<see cref="DeadLetterBatch.Source"/>).</summary>

@@ -109,7 +109,7 @@ public sealed partial class TenantIngestGrain(
             {
                 foreach (var letters in DeadLetterCodec.Chunks(batch.Rejected))
                 {
-                    await _deadLetters.OnNextAsync(new DeadLetterBatch(TenantIdValue, batchId, ingestTime, "ingest", letters));
+                    await _deadLetters.OnNextAsync(new DeadLetterBatch(TenantIdValue, batchId, ingestTime, "ingest", letters) { Keyed = batch.BatchId is not null });
                 }
             }
         }

@@ -12,7 +12,8 @@ namespace Orleans.EventPipeline.Grains.Processing;
 
 /// <summary>
 /// Counts a tenant's dead letters from its durable dead-letter stream (each stream position once, so a
-/// replay after a crash does not count twice) and keeps the newest, bounded by
+/// replay after a crash does not count twice; a processor's letters once per raw-stream source; a keyed
+/// request's letters once per batch id, so its retry does not count twice) and keeps the newest, bounded by
 /// <see cref="ProcessingGrainOptions.RetainedDeadLetters"/> and <see cref="ProcessingGrainOptions.RetainedDeadLetterBytes"/>,
 /// as objects of the archive store (<see cref="DeadLetterStore"/>); its state holds counters and pointers only.
 /// </summary>
@@ -179,6 +180,14 @@ public sealed partial class DeadLetterGrain(
             return;
         }
 
+        if (batch.Keyed && s.KeyedCounted.Contains(batch.RepeatKey))
+        {
+            // The retry of a keyed request whose first attempt's letters were counted: same batch id, same lines.
+            s.CountedThrough = Math.Max(s.CountedThrough, sequence);
+            await state.WriteStateAsync();
+            return;
+        }
+
         var letters = new RetainedDeadLetter[batch.Letters.Count];
         for (var i = 0; i < letters.Length; i++)
         {
@@ -195,6 +204,15 @@ public sealed partial class DeadLetterGrain(
             if (batch.Source is { } counted)
             {
                 s.SourceCountedThrough[counted.StreamKey] = counted;
+            }
+
+            if (batch.Keyed && _options.RememberedKeyedLetterMessages > 0)
+            {
+                s.KeyedCounted.Add(batch.RepeatKey);
+                if (s.KeyedCounted.Count > _options.RememberedKeyedLetterMessages)
+                {
+                    s.KeyedCounted.RemoveRange(0, s.KeyedCounted.Count - _options.RememberedKeyedLetterMessages);
+                }
             }
 
             s.Counts[batch.Stage] = s.Counts.GetValueOrDefault(batch.Stage) + batch.Letters.Count;

@@ -39,5 +39,11 @@ public sealed class DeadLetterState
     /// <summary>Number of the next letters object; advanced only once the state that points to it is written.</summary>
     [Id(8)] public long NextObject { get; set; }
 
+    /// <summary>
+    /// <see cref="DeadLetterBatch.RepeatKey"/> of the keyed requests' letter messages counted, oldest first, at
+    /// most <see cref="ProcessingGrainOptions.RememberedKeyedLetterMessages"/>: a retry that sends them again is not counted again.
+    /// </summary>
+    [Id(9)] public List<string> KeyedCounted { get; set; } = [];
+
     public int KeptCount => Kept.Sum(static o => o.Kept);
 }

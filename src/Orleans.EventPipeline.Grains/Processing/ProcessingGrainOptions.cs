@@ -25,4 +25,12 @@ public sealed class ProcessingGrainOptions
 
     /// <summary>Raw bytes kept per tenant across the retained dead letters, 1 MiB; older letters go first.</summary>
     public int RetainedDeadLetterBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// Letter messages of requests with an Idempotency-Key remembered per tenant, 1,000, so a retry of such a
+    /// request (same batch id) does not count its rejected lines twice. About 40 bytes each in the tenant's
+    /// dead-letter state, 40 KB at most; a retry that comes after this many later keyed letter messages of
+    /// its tenant is counted again.
+    /// </summary>
+    public int RememberedKeyedLetterMessages { get; set; } = 1_000;
 }

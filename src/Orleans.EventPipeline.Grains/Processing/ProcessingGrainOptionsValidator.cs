@@ -12,6 +12,9 @@ public sealed class ProcessingGrainOptionsValidator(string section) : IValidateO
     /// <summary>Most dead-letter bytes kept per tenant, 16 MiB.</summary>
     public const int MaxRetainedDeadLetterBytes = 16 * 1024 * 1024;
 
+    /// <summary>Most keyed letter messages remembered per tenant: about 40 bytes each in the state, 400 KB at this bound (an Azure Table entity holds 1 MB).</summary>
+    public const int MaxRememberedKeyedLetterMessages = 10_000;
+
     private static readonly TimeSpan ShortestRefresh = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan LongestRefresh = TimeSpan.FromMinutes(10);
     private static readonly ProcessingGrainOptions Defaults = new();
@@ -33,6 +36,11 @@ public sealed class ProcessingGrainOptionsValidator(string section) : IValidateO
         if (options.RetainedDeadLetterBytes is < 0 or > MaxRetainedDeadLetterBytes)
         {
             failures.Add($"{section}:RetainedDeadLetterBytes {options.RetainedDeadLetterBytes} is out of range: use 0 to {MaxRetainedDeadLetterBytes} (default {Defaults.RetainedDeadLetterBytes}).");
+        }
+
+        if (options.RememberedKeyedLetterMessages is < 0 or > MaxRememberedKeyedLetterMessages)
+        {
+            failures.Add($"{section}:RememberedKeyedLetterMessages {options.RememberedKeyedLetterMessages} is out of range: use 0 to {MaxRememberedKeyedLetterMessages} (default {Defaults.RememberedKeyedLetterMessages}); each is rewritten with the tenant's state.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

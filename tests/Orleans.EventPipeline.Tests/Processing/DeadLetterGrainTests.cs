@@ -93,6 +93,42 @@ public sealed class DeadLetterGrainTests : IAsyncLifetime, IDisposable
         Assert.Equal(["line 3", "line 2", "line 1"], summary.Recent.Select(static l => Encoding.UTF8.GetString(l.Raw)));
     }
 
+    [Fact]
+    public async Task DeadLetterStream_KeyedRequestRetried_ItsLettersCountedOnce()
+    {
+        const string tenant = "keyed";
+        var stream = _cluster.Client.GetStreamProvider(PipelineStreams.ProviderName)
+            .GetStream<DeadLetterBatch>(StreamId.Create(PipelineStreams.DeadLetter, tenant));
+        var retried = Guid.CreateVersion7();
+        var next = Guid.CreateVersion7();
+        async Task SendAsync(Guid batch, params int[] indexes) =>
+            await stream.OnNextAsync(new DeadLetterBatch(tenant, batch, DateTimeOffset.UtcNow, "ingest", [.. indexes.Select(i => new DeadLetter(i, "not UTF-8", Encoding.UTF8.GetBytes($"{batch:N} {i}")))])
+            {
+                Keyed = true,
+            });
+
+        // A request's letters in two messages; the silo died before the 200, and the client's retry
+        // (same Idempotency-Key, so the same batch id) sends both again; then the client's next request.
+        await SendAsync(retried, 0, 1);
+        await SendAsync(retried, 2);
+        await SendAsync(retried, 0, 1);
+        await SendAsync(retried, 2);
+        await SendAsync(next, 0);
+        var grain = _cluster.Client.GetGrain<IDeadLetterGrain>(tenant);
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var summary = await grain.GetSummaryAsync(10);
+        while (!summary.Recent.Any(l => l.BatchId == next) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(50));
+            summary = await grain.GetSummaryAsync(10);
+        }
+
+        Assert.Contains(summary.Recent, l => l.BatchId == next);
+        Assert.Equal(4, summary.Total);
+        Assert.Equal(4, summary.Counts["ingest"]);
+    }
+
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
     public void Dispose() => _archive.Dispose();
