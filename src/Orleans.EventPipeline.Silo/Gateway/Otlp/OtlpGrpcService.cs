@@ -48,7 +48,7 @@ internal sealed class OtlpGrpcService(ShipperIngest ingest, ApiKeyResolver keys)
         using var lease = ingest.Lease();
         try
         {
-            var (response, refused) = await OtlpExport.IngestAsync(ingest, tenant, request, request.CalculateSize(), idempotencyKey, lease);
+            var (response, refused) = await OtlpExport.IngestAsync(ingest, tenant, request, null, request.CalculateSize(), idempotencyKey, lease);
             return refused is { } status ? throw Refuse(status) : response!;
         }
         catch (IngestProblemException problem)
