@@ -143,6 +143,32 @@ public sealed class OtlpHttpTests(ProcessingPipelineFixture pipeline) : IDisposa
     }
 
     [Fact]
+    public async Task Protobuf_EventSizeLimitAppliesToTheRecordAsSent_NotToItsSharedResource()
+    {
+        const string tenant = "otlp-size";
+        var key = await pipeline.Api.CreateTenantAsync(tenant);
+        const int limit = 256 * 1024;
+        // A resource of 270,000 bytes, over the 256 KiB event limit, shared by a small record (before: rejected,
+        // its envelope carries the resource) and by a record over the limit on its own (rejected, sized as sent).
+        var request = OtlpRequests.Of(
+            new LogRecord { Body = new AnyValue { StringValue = "small" } },
+            new LogRecord { Body = new AnyValue { StringValue = new string('b', limit + 10) } });
+        request.ResourceLogs[0].Resource.Attributes.Add(new KeyValue { Key = "big", Value = new AnyValue { StringValue = new string('r', 270_000) } });
+        var oversizeSent = request.ResourceLogs[0].ScopeLogs[0].LogRecords[1].CalculateSize();
+
+        using var response = await PostAsync(key, request.ToByteArray(), "application/x-protobuf");
+        var answer = ExportLogsServiceResponse.Parser.ParseFrom(await response.Content.ReadAsByteArrayAsync());
+        var objects = await ArchiveFiles.WaitForAsync(pipeline.ArchiveDirectory, tenant, static e => e.Count >= 1, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(1, answer.PartialSuccess.RejectedLogRecords);
+        Assert.Contains($"record 1: the event is {oversizeSent} bytes as sent; the limit for one event is {limit} bytes", answer.PartialSuccess.ErrorMessage, StringComparison.Ordinal);
+        var small = Assert.Single(objects.SelectMany(static o => o.Events));
+        Assert.Equal("small", small.Body);
+        Assert.Equal(270_000, small.Resource["big"].Length);
+    }
+
+    [Fact]
     public async Task Protobuf_GzipChunked_OneBadRecord_PartialSuccessNamesItAndTheRestIsArchived()
     {
         const string tenant = "otlp-partial";
