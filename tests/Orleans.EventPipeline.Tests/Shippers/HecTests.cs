@@ -185,6 +185,31 @@ public sealed class HecTests(ProcessingPipelineFixture pipeline) : IDisposable
     }
 
     [Fact]
+    public async Task Ack_QueryOverItsSmallLimit_413InHecShape_WithOrWithoutContentLength()
+    {
+        var key = await pipeline.Api.CreateTenantAsync("hec-ack-limit");
+        var channel = Guid.NewGuid();
+        // 1,000 ids at most (Pipeline:Shippers:HecMaxAcksPerChannel): 64 + 1,000 x 21 bytes. A query padded past it
+        // was read whole before (Kestrel's 30 MB was its only bound).
+        const int limit = 64 + (1_000 * 21);
+        var padded = "{\"acks\":[0]" + new string(' ', limit) + "}";
+
+        using var declared = await _hec.PostAsync($"/services/collector/ack?channel={channel}", HecClient.Splunk(key), padded);
+        using var chunked = await _hec.PostAsync($"/services/collector/ack?channel={channel}", HecClient.Splunk(key),
+            new StreamContent(new Support.NonSeekableStream(Encoding.UTF8.GetBytes(padded))));
+        var small = await _hec.AcksAsync(key, channel, 0);
+
+        foreach (var response in (HttpResponseMessage[])[declared, chunked])
+        {
+            var (status, code, answer) = await HecClient.AnswerAsync(response);
+            Assert.Equal((413, 6), (status, code));
+            Assert.Contains($"The ack query exceeds {limit} bytes", answer.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+
+        Assert.False(small[0]);
+    }
+
+    [Fact]
     public async Task Errors_HecCodesForTokenJsonEventFieldAndDisabledTenant()
     {
         const string tenant = "hec-errors";
