@@ -49,6 +49,16 @@ public sealed class HecAckChannelsTests
         Assert.Equal(64 + (2 * 21), acks.MaxQueryBytes);
     }
 
+    [Fact]
+    public void Settings_OutOfRange_EachNamedWithItsRange()
+    {
+        var failures = new Silo.Gateway.Shippers.ShipperOptions { HecMaxChannels = 0, HecMaxAcksPerChannel = 2_000_000 }.Validate(11111, 30000).ToList();
+
+        Assert.Equal(
+            ["Pipeline:Shippers:HecMaxChannels is 0: use 1 to 1000000.", "Pipeline:Shippers:HecMaxAcksPerChannel is 2000000: use 1 to 1000000."],
+            failures);
+    }
+
     private HecAckChannels Channels(int maxChannels, int maxAcksPerChannel) => new(_time, Options.Create(new PipelineOptions
     {
         Shippers = new Silo.Gateway.Shippers.ShipperOptions { HecMaxChannels = maxChannels, HecMaxAcksPerChannel = maxAcksPerChannel },
