@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Text;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
@@ -66,7 +67,7 @@ public static class OtlpJson
 
         using (document)
         {
-            var reader = new Reader(valid);
+            using var reader = new Reader(valid);
             return reader.Read(document.RootElement);
         }
     }
@@ -77,13 +78,15 @@ public static class OtlpJson
         EventFramer.Utf8Problem(bytes)!.Replace("the event", what, StringComparison.Ordinal);
 
     /// <summary>One body's walk: the request built so far, the records refused, and a buffer for each part's JSON text.</summary>
-    private sealed class Reader(bool bodyIsUtf8)
+    private sealed class Reader(bool bodyIsUtf8) : IDisposable
     {
         private readonly ExportLogsServiceRequest _request = new();
         private readonly Dictionary<int, RejectedRecord> _rejected = [];
         private readonly List<int> _sentBytes = [];
         private readonly ArrayBufferWriter<byte> _buffer = new(1024);
         private Utf8JsonWriter? _json;
+
+        public void Dispose() => _json?.Dispose();
 
         public OtlpJsonRequest Read(JsonElement root)
         {
@@ -238,32 +241,30 @@ public static class OtlpJson
             _buffer.ResetWrittenCount();
             var json = _json ??= new Utf8JsonWriter(_buffer);
             json.Reset(_buffer);
+            json.WriteStartObject();
+            foreach (var member in element.EnumerateObject())
             {
-                json.WriteStartObject();
-                foreach (var member in element.EnumerateObject())
+                if (skip is not null && (member.NameEquals(skip) || member.NameEquals(skipOriginal!)))
                 {
-                    if (skip is not null && (member.NameEquals(skip) || member.NameEquals(skipOriginal!)))
-                    {
-                        continue;
-                    }
-
-                    if (ids is not null && (member.NameEquals("traceId") || member.NameEquals("trace_id")))
-                    {
-                        ids.TraceId = Id(member.Value, "traceId", 16);
-                    }
-                    else if (ids is not null && (member.NameEquals("spanId") || member.NameEquals("span_id")))
-                    {
-                        ids.SpanId = Id(member.Value, "spanId", 8);
-                    }
-                    else
-                    {
-                        CopyMember(json, member);
-                    }
+                    continue;
                 }
 
-                json.WriteEndObject();
-                json.Flush();
+                if (ids is not null && (member.NameEquals("traceId") || member.NameEquals("trace_id")))
+                {
+                    ids.TraceId = Id(member.Value, "traceId", 16);
+                }
+                else if (ids is not null && (member.NameEquals("spanId") || member.NameEquals("span_id")))
+                {
+                    ids.SpanId = Id(member.Value, "spanId", 8);
+                }
+                else
+                {
+                    CopyMember(json, member);
+                }
             }
+
+            json.WriteEndObject();
+            json.Flush();
 
             try
             {
@@ -285,6 +286,13 @@ public static class OtlpJson
             catch (InvalidOperationException exception)
             {
                 throw new FieldException($"a member name is not Unicode text: {exception.Message}");
+            }
+
+            if (name is "bytesValue" or "bytes_value" && member.Value.ValueKind == JsonValueKind.String
+                && NotBase64(JsonMarshal.GetRawUtf8Value(member.Value)[1..^1]) is { } shown)
+            {
+                // Named here: the proto3 parser's own reason ("Invalid base64 data") does not say where.
+                throw new FieldException($"{name}: \"{shown}\" is not base64");
             }
 
             try
@@ -348,6 +356,21 @@ public static class OtlpJson
                     value.WriteTo(json);
                     break;
             }
+        }
+
+        /// <summary>
+        /// The text (cut to 40 characters) of a string that is neither standard nor URL-safe base64, else null. One
+        /// with escapes is left to the proto3 parser: base64 needs none, and reading it here could throw.
+        /// </summary>
+        private static string? NotBase64(ReadOnlySpan<byte> unquoted)
+        {
+            if (unquoted.Contains((byte)'\\') || Base64.IsValid(unquoted) || Base64Url.IsValid(unquoted))
+            {
+                return null;
+            }
+
+            var text = Encoding.UTF8.GetString(unquoted);
+            return text.Length > 40 ? text[..40] + "…" : text;
         }
 
         private static bool IsLongInteger(ReadOnlySpan<byte> number)
