@@ -270,7 +270,9 @@ public static class OtlpJson
             {
                 return Parser.Parse<T>(Encoding.UTF8.GetString(_buffer.WrittenSpan));
             }
-            catch (Exception exception) when (exception is InvalidProtocolBufferException or InvalidJsonException or FormatException)
+            // Whatever the proto3 parser refuses in one part is that part's problem, never the request's (nor a 500).
+            catch (Exception exception) when (exception is InvalidProtocolBufferException or InvalidJsonException or FormatException
+                or OverflowException or ArgumentException or InvalidOperationException)
             {
                 throw new FieldException($"not an OTLP {typeof(T).Name} in JSON: {exception.Message}");
             }
