@@ -34,15 +34,20 @@ public sealed class JsonEventParser(JsonFieldMapping mapping) : IEventParser
             ? ShipperEnvelopeParser.TryParse(utf8, context, this, out normalized, out failure)
             : TryParseObject(utf8, context, out normalized, out failure);
 
-    /// <summary>Reads one native JSON event with this mapping (never as a <see cref="ShipperEnvelope"/>).</summary>
+    /// <summary>
+    /// Reads one native JSON event with this mapping (never as a <see cref="ShipperEnvelope"/>).
+    /// <paramref name="timeGiven"/>: the envelope around the event carries its time (HEC's <c>time</c>), which wins;
+    /// a timestamp field the event holds but that is not a time is then kept as an attribute, not a failure.
+    /// </summary>
     internal bool TryParseObject(
         ReadOnlySpan<byte> utf8,
         in EventContext context,
         [NotNullWhen(true)] out NormalizedEvent? normalized,
-        [NotNullWhen(false)] out string? failure)
+        [NotNullWhen(false)] out string? failure,
+        bool timeGiven = false)
     {
         normalized = null;
-        var fields = new Fields { Attributes = new Dictionary<string, AttributeValue>(16, StringComparer.Ordinal) };
+        var fields = new Fields { Attributes = new Dictionary<string, AttributeValue>(16, StringComparer.Ordinal), TimeGiven = timeGiven };
         var reader = new Utf8JsonReader(utf8, ReaderOptions);
         try
         {
@@ -124,10 +129,16 @@ public sealed class JsonEventParser(JsonFieldMapping mapping) : IEventParser
         failure = null;
         if (path == _mapping.Timestamp)
         {
-            return TryTimestamp(ref reader, path, ref fields, out failure);
-        }
+            if (TryTimestamp(ref reader, path, ref fields, out failure) || !fields.TimeGiven)
+            {
+                return failure is null;
+            }
 
-        if (path == _mapping.Severity)
+            // The envelope's time wins; the value that is not a time stays with the event as an attribute.
+            failure = null;
+        }
+        else if (path == _mapping.Severity)
+
         {
             if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var number))
             {
@@ -210,6 +221,7 @@ public sealed class JsonEventParser(JsonFieldMapping mapping) : IEventParser
     {
         public Dictionary<string, AttributeValue> Attributes;
         public DateTimeOffset? Timestamp;
+        public bool TimeGiven;
         public int SeverityNumber;
         public string? SeverityText;
         public string? Body;

@@ -33,7 +33,7 @@ internal static class ShipperEnvelopeParser
             {
                 var name = reader.GetString()!;
                 reader.Read();
-                if (!Read(ref reader, utf8, name, context, eventParser, ref envelope, out failure))
+                if (!Read(ref reader, name, ref envelope, out failure))
                 {
                     return false;
                 }
@@ -49,6 +49,17 @@ internal static class ShipperEnvelopeParser
         {
             failure = $"{ShipperEnvelope.Shipper}: the envelope names no protocol; '{ShipperEnvelope.Hec}' or '{ShipperEnvelope.Otlp}' was expected.";
             return false;
+        }
+
+        if (envelope.EventEnd > 0)
+        {
+            if (!eventParser.TryParseObject(utf8[envelope.EventStart..envelope.EventEnd], context, out var parsed, out var innerFailure, timeGiven: envelope.Time is not null))
+            {
+                failure = $"{ShipperEnvelope.Shipper}: the event object: {innerFailure}";
+                return false;
+            }
+
+            envelope.Inner = parsed;
         }
 
         var inner = envelope.Inner;
@@ -76,10 +87,7 @@ internal static class ShipperEnvelopeParser
 
     private static bool Read(
         ref Utf8JsonReader reader,
-        ReadOnlySpan<byte> utf8,
         string name,
-        in EventContext context,
-        JsonEventParser eventParser,
         ref Envelope envelope,
         [NotNullWhen(false)] out string? failure)
     {
@@ -108,15 +116,10 @@ internal static class ShipperEnvelopeParser
                 envelope.Body = reader.GetString();
                 break;
             case ShipperEnvelope.Event:
-                var start = (int)reader.TokenStartIndex;
+                // Read once the envelope's time is known, wherever it stands: that time wins over the event's.
+                envelope.EventStart = (int)reader.TokenStartIndex;
                 reader.Skip();
-                if (!eventParser.TryParseObject(utf8[start..(int)reader.BytesConsumed], context, out var inner, out var innerFailure))
-                {
-                    failure = $"{ShipperEnvelope.Shipper}: the event object: {innerFailure}";
-                    return false;
-                }
-
-                envelope.Inner = inner;
+                envelope.EventEnd = (int)reader.BytesConsumed;
                 break;
             case ShipperEnvelope.Resource:
                 envelope.Resource = new Dictionary<string, string>(8, StringComparer.Ordinal);
@@ -213,6 +216,8 @@ internal static class ShipperEnvelopeParser
         public string? SeverityText;
         public string? Body;
         public NormalizedEvent? Inner;
+        public int EventStart;
+        public int EventEnd;
         public Dictionary<string, string>? Resource;
         public Dictionary<string, AttributeValue>? Attributes;
     }

@@ -26,9 +26,9 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             failures.Add($"{SectionName}:MaxDecompressedBytes is {options.MaxDecompressedBytes}: use at most {int.MaxValue / 2} (1 GiB).");
         }
 
-        if (options.MaxEventBytes is < 64 or > 990_000)
+        if (options.MaxEventBytes is < 64 or > Framing.FramedEvents.MaxStoredEventBytes)
         {
-            failures.Add($"{SectionName}:MaxEventBytes is {options.MaxEventBytes}: use 64 to 990000, an event must fit one Event Hubs message.");
+            failures.Add($"{SectionName}:MaxEventBytes is {options.MaxEventBytes}: use 64 to {Framing.FramedEvents.MaxStoredEventBytes}, an event must fit one Event Hubs message.");
         }
 
         if (options.MaxInFlightBytes < options.OneRequestPeakBytes)

@@ -155,6 +155,61 @@ public sealed class HecTests(ProcessingPipelineFixture pipeline) : IDisposable
     }
 
     [Fact]
+    public async Task Event_HecTimeWinsOverABadEventTimestamp_SizeLimitOnTheEventAsSent()
+    {
+        const string tenant = "hec-time-size";
+        var key = await pipeline.Api.CreateTenantAsync(tenant);
+        const int limit = 256 * 1024;
+        // An object event whose own timestamp is not a time, under a valid HEC time (before: dead-lettered).
+        const string badTimestamp = """{"time":1714564800,"event":{"message":"bad ts","timestamp":"not a time"}}""";
+        // An event object of exactly the limit as sent; its envelope adds the protocol's members (before: refused).
+        var prefix = """{"event":"full""";
+        var atLimit = prefix + new string('x', limit - prefix.Length - 2) + "\"}";
+        var over = prefix + new string('y', limit - prefix.Length - 1) + "\"}";
+        Assert.Equal(limit, Encoding.UTF8.GetByteCount(atLimit));
+
+        using var response = await _hec.PostAsync("/services/collector/event", HecClient.Splunk(key), badTimestamp + atLimit + over);
+        var (status, _, answer) = await HecClient.AnswerAsync(response);
+        var objects = await ArchiveFiles.WaitForAsync(pipeline.ArchiveDirectory, tenant, static e => e.Count >= 2, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(200, status);
+        var rejected = Assert.Single(answer.GetProperty("rejected").EnumerateArray());
+        Assert.Equal(2, rejected.GetProperty("index").GetInt32());
+        Assert.Contains($"the event is {limit + 1} bytes as sent; the limit for one event is {limit} bytes", rejected.ToString(), StringComparison.Ordinal);
+        var events = objects.SelectMany(static o => o.Events).ToList();
+        var bad = events.Single(static e => e.Body == "bad ts");
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1714564800), bad.Timestamp);
+        Assert.Equal("not a time", bad.Attributes["timestamp"].Text);
+        Assert.Single(events, static e => e.Body.StartsWith("fullx", StringComparison.Ordinal));
+        Assert.Equal(2, events.Count);
+    }
+
+    [Fact]
+    public async Task Ack_QueryOverItsSmallLimit_413InHecShape_WithOrWithoutContentLength()
+    {
+        var key = await pipeline.Api.CreateTenantAsync("hec-ack-limit");
+        var channel = Guid.NewGuid();
+        // 1,000 ids at most (Pipeline:Shippers:HecMaxAcksPerChannel): 64 + 1,000 x 21 bytes. A query padded past it
+        // was read whole before (Kestrel's 30 MB was its only bound).
+        const int limit = 64 + (1_000 * 21);
+        var padded = "{\"acks\":[0]" + new string(' ', limit) + "}";
+
+        using var declared = await _hec.PostAsync($"/services/collector/ack?channel={channel}", HecClient.Splunk(key), padded);
+        using var chunked = await _hec.PostAsync($"/services/collector/ack?channel={channel}", HecClient.Splunk(key),
+            new StreamContent(new Support.NonSeekableStream(Encoding.UTF8.GetBytes(padded))));
+        var small = await _hec.AcksAsync(key, channel, 0);
+
+        foreach (var response in (HttpResponseMessage[])[declared, chunked])
+        {
+            var (status, code, answer) = await HecClient.AnswerAsync(response);
+            Assert.Equal((413, 6), (status, code));
+            Assert.Contains($"The ack query exceeds {limit} bytes", answer.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+
+        Assert.False(small[0]);
+    }
+
+    [Fact]
     public async Task Errors_HecCodesForTokenJsonEventFieldAndDisabledTenant()
     {
         const string tenant = "hec-errors";

@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -60,6 +61,70 @@ public sealed class OtlpGrpcTests(ProcessingPipelineFixture pipeline) : IDisposa
         Assert.True(Assert.Single(details.Details).Unpack<RetryInfo>().RetryDelay.ToTimeSpan() > TimeSpan.Zero);
         Assert.Equal(StatusCode.Unauthenticated, anonymous.StatusCode);
         Assert.Equal(StatusCode.PermissionDenied, disabled.StatusCode);
+    }
+
+    [Fact]
+    public async Task Export_UnreadableOrOversizeMessages_InvalidArgumentOrResourceExhaustedNamingTheProblem()
+    {
+        var key = await pipeline.Api.CreateTenantAsync("otlp-grpc-hostile");
+        var text = OtlpRequests.Of(new LogRecord { Body = new AnyValue { StringValue = "AB" } }).ToByteArray();
+        var at = text.AsSpan().IndexOf("AB"u8);
+        byte[] invalidUtf8 = [.. text.AsSpan(0, at), 0xFF, 0xFE, .. text.AsSpan(at + 2)];
+        using var bomb = new MemoryStream();
+        await using (var gzip = new GZipStream(bomb, CompressionLevel.Optimal, leaveOpen: true))
+        {
+            // 33 MiB of zeros, over the 32 MiB decompressed limit: about 33 KB compressed.
+            gzip.Write(new byte[33 * 1024 * 1024]);
+        }
+
+        // Before: each of these was UNKNOWN ("Exception was thrown by handler"), or, for the message over the wire
+        // limit, RESOURCE_EXHAUSTED at 32 MiB instead of the 10 MiB of the HTTP body, naming no setting.
+        var garbage = await SendRawAsync(key, [0xFF, 0xFF, 0xFF], compressed: false);
+        var badUtf8 = await SendRawAsync(key, invalidUtf8, compressed: false);
+        var badGzip = await SendRawAsync(key, [1, 2, 3, 4, 5, 6, 7, 8], compressed: true);
+        var inflated = await SendRawAsync(key, bomb.ToArray(), compressed: true);
+        var oversize = await SendRawAsync(key, new byte[(10 * 1024 * 1024) + 1], compressed: false);
+
+        Assert.Equal(StatusCode.InvalidArgument, garbage.Code);
+        Assert.StartsWith("The message is not an OTLP ExportLogsServiceRequest in protobuf: ", garbage.Message, StringComparison.Ordinal);
+        Assert.Equal(StatusCode.InvalidArgument, badUtf8.Code);
+        Assert.Contains("UTF-8", badUtf8.Message, StringComparison.Ordinal);
+        Assert.Equal(StatusCode.InvalidArgument, badGzip.Code);
+        Assert.StartsWith("The message is not valid gzip: ", badGzip.Message, StringComparison.Ordinal);
+        Assert.Equal(StatusCode.ResourceExhausted, inflated.Code);
+        Assert.Equal($"The decompressed message exceeds {32 * 1024 * 1024} bytes (Pipeline:Gateway:MaxDecompressedBytes). Send smaller batches.", inflated.Message);
+        Assert.Equal(StatusCode.ResourceExhausted, oversize.Code);
+        Assert.Equal($"The message exceeds {10 * 1024 * 1024} bytes on the wire (Pipeline:Gateway:MaxBodyBytes). Send smaller batches.", oversize.Message);
+    }
+
+    /// <summary>One gRPC call as bytes on HTTP/2 (h2c), for messages no gRPC client would send: the status and its message.</summary>
+    private async Task<(StatusCode Code, string Message)> SendRawAsync(string key, byte[] message, bool compressed)
+    {
+        var frame = new byte[5 + message.Length];
+        frame[0] = compressed ? (byte)1 : (byte)0;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)message.Length);
+        message.CopyTo(frame, 5);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(pipeline.Silo.OtlpGrpcAddress, "/opentelemetry.proto.collector.logs.v1.LogsService/Export"))
+        {
+            Version = System.Net.HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Content = new ByteArrayContent(frame),
+        };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/grpc");
+        request.Headers.TE.Add(new System.Net.Http.Headers.TransferCodingWithQualityHeaderValue("trailers"));
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+        if (compressed)
+        {
+            request.Headers.Add("grpc-encoding", "gzip");
+        }
+
+        using var response = await http.SendAsync(request);
+        await response.Content.ReadAsByteArrayAsync();
+        // A call refused before any message is answered "trailers-only": the status is in the headers.
+        var headers = response.Headers.Contains("grpc-status") ? response.Headers : response.TrailingHeaders;
+        var code = (StatusCode)int.Parse(headers.GetValues("grpc-status").Single(), System.Globalization.CultureInfo.InvariantCulture);
+        return (code, Uri.UnescapeDataString(headers.TryGetValues("grpc-message", out var text) ? text.Single() : ""));
     }
 
     private static Grpc.Core.Metadata Bearer(string key) => new() { { "authorization", "Bearer " + key } };

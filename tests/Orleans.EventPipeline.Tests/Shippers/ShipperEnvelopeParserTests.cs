@@ -28,6 +28,17 @@ public sealed class ShipperEnvelopeParserTests
     }
 
     [Fact]
+    public void Envelope_HecTimeWins_OverAnEventTimestampThatIsNotATime_WhichIsKeptAsAnAttribute()
+    {
+        // As the gateway writes it: the event object first, HEC's time after it (before: dead-lettered for the event's timestamp).
+        var parsed = Parse("""{"@shipper":"hec","event":{"msg":"x","timestamp":"never"},"time":"2024-05-01T11:00:00.0000000Z"}""");
+
+        Assert.Equal(new DateTimeOffset(2024, 5, 1, 11, 0, 0, TimeSpan.Zero), parsed.Timestamp);
+        Assert.Equal("x", parsed.Body);
+        Assert.Equal("never", parsed.Attributes["timestamp"].Text);
+    }
+
+    [Fact]
     public void Envelope_Otlp_ObservedTimeAndSeverity()
     {
         var parsed = Parse("""{"@shipper":"otlp","observedTime":"2024-05-01T11:59:00.0000000Z","severityNumber":9,"severityText":"Information","body":"hi"}""");

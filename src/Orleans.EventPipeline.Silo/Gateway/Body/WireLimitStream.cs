@@ -2,9 +2,10 @@ namespace Orleans.EventPipeline.Silo.Gateway.Body;
 
 /// <summary>
 /// Passes reads through and fails with 413 once more than the limit came off the wire (chunked bodies have no
-/// Content-Length). Keeps the last <see cref="TailBytes"/> bytes read, where a gzip body keeps its trailer.
+/// Content-Length), or with <paramref name="tooLarge"/>'s exception where the protocol answers otherwise (gRPC).
+/// Keeps the last <see cref="TailBytes"/> bytes read, where a gzip body keeps its trailer.
 /// </summary>
-internal sealed class WireLimitStream(Stream inner, long limit) : Stream
+internal sealed class WireLimitStream(Stream inner, long limit, Func<long, Exception>? tooLarge = null) : Stream
 {
     public const int TailBytes = 8;
 
@@ -35,7 +36,7 @@ internal sealed class WireLimitStream(Stream inner, long limit) : Stream
         _read += read;
         if (_read > limit)
         {
-            throw IngestProblemException.TooLarge($"The body exceeds {limit} bytes on the wire. Send smaller batches.");
+            throw tooLarge?.Invoke(limit) ?? IngestProblemException.TooLarge($"The body exceeds {limit} bytes on the wire. Send smaller batches.");
         }
 
         return read;

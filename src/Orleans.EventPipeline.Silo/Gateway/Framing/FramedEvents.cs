@@ -39,15 +39,38 @@ public sealed class FramedEvents(EventKind kind, int bodyLength, int maxEventByt
 
     public int Total => _index;
 
+    /// <summary>
+    /// Largest event the stream can carry, in bytes, whatever the client sent for it: one event must fit one
+    /// 1 MB Event Hubs message with the frame prefix and the message's own headers, and 990,000 bytes leaves
+    /// 10,000 for those. It is also the highest <see cref="GatewayOptions.MaxEventBytes"/> allowed.
+    /// </summary>
+    public const int MaxStoredEventBytes = 990_000;
+
     /// <summary>True when an event of <paramref name="length"/> bytes is within the limit.</summary>
     public bool Fits(int length) => length <= maxEventBytes;
 
     /// <summary>Keeps a valid event; one over the size limit is rejected instead.</summary>
-    public void Accept(ReadOnlySpan<byte> eventBytes)
+    public void Accept(ReadOnlySpan<byte> eventBytes) => Accept(eventBytes, eventBytes.Length);
+
+    /// <summary>
+    /// Keeps an event stored as <paramref name="eventBytes"/> (a shipper's envelope) of which the client sent
+    /// <paramref name="sentBytes"/>: the size limit applies to what the client sent for the event, not to the
+    /// envelope's escaping and shared members (an OTLP record's resource). One whose envelope the stream cannot
+    /// carry (<see cref="MaxStoredEventBytes"/>) is rejected too, with both sizes.
+    /// </summary>
+    public void Accept(ReadOnlySpan<byte> eventBytes, int sentBytes)
     {
-        if (!Fits(eventBytes.Length))
+        if (!Fits(sentBytes))
         {
-            RejectOversize(eventBytes);
+            RejectOversize(eventBytes, sentBytes, " as sent");
+            return;
+        }
+
+        if (eventBytes.Length > MaxStoredEventBytes)
+        {
+            var kept = eventBytes[..OversizeKeptBytes];
+            _rejected.Add(new DeadLetter(_index, $"the event is {sentBytes} bytes as sent, but {eventBytes.Length} bytes as stored with what its protocol shares between events (such as an OTLP resource); one stored event can be at most {MaxStoredEventBytes} bytes; its first {kept.Length} bytes are kept in the dead letters", kept.ToArray()) { OriginalSize = eventBytes.Length });
+            _index++;
             return;
         }
 
@@ -73,11 +96,14 @@ public sealed class FramedEvents(EventKind kind, int bodyLength, int maxEventByt
     }
 
     /// <summary>Rejects an event over the size limit, keeping its first <see cref="OversizeKeptBytes"/> bytes.</summary>
-    public void RejectOversize(ReadOnlySpan<byte> eventBytes)
+    public void RejectOversize(ReadOnlySpan<byte> eventBytes) => RejectOversize(eventBytes, eventBytes.Length, "");
+
+    /// <summary>Rejects an event of which the client sent <paramref name="sentBytes"/>, over the limit; <paramref name="eventBytes"/> is what is kept of it.</summary>
+    private void RejectOversize(ReadOnlySpan<byte> eventBytes, int sentBytes, string measured)
     {
         var kept = eventBytes[..Math.Min(eventBytes.Length, OversizeKeptBytes)];
-        var reason = $"the event is {eventBytes.Length} bytes; the limit for one event is {maxEventBytes} bytes ({GatewayOptions.SectionName}:{nameof(GatewayOptions.MaxEventBytes)}); its first {kept.Length} bytes are kept in the dead letters";
-        _rejected.Add(new DeadLetter(_index, reason, kept.ToArray()) { OriginalSize = eventBytes.Length });
+        var reason = $"the event is {sentBytes} bytes{measured}; the limit for one event is {maxEventBytes} bytes ({GatewayOptions.SectionName}:{nameof(GatewayOptions.MaxEventBytes)}); its first {kept.Length} bytes are kept in the dead letters";
+        _rejected.Add(new DeadLetter(_index, reason, kept.ToArray()) { OriginalSize = sentBytes });
         _index++;
     }
 

@@ -1,4 +1,8 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+using Microsoft.Extensions.Options;
+using Orleans.EventPipeline.Silo.Gateway.Shippers;
+using Orleans.EventPipeline.Silo.Hosting;
 
 namespace Orleans.EventPipeline.Silo.Gateway.Hec;
 
@@ -9,18 +13,22 @@ namespace Orleans.EventPipeline.Silo.Gateway.Hec;
 /// true is forgotten, as HEC does. Kept in this gateway's memory: behind a load balancer, a client's ack
 /// queries must reach the gateway that took its events (HEC's own "sticky sessions" rule).
 /// </summary>
-public sealed class HecAckChannels(TimeProvider timeProvider)
+public sealed class HecAckChannels(TimeProvider timeProvider, IOptions<PipelineOptions> options)
 {
-    /// <summary>Channels kept at most; past this, channels idle for <see cref="IdleChannel"/> are dropped.</summary>
-    public const int MaxChannels = 100_000;
-
-    /// <summary>Acks a channel keeps unread at most; a request past it is answered "server busy" until the client reads some.</summary>
-    public const int MaxAcksPerChannel = 10_000;
-
-    /// <summary>How long an unused channel is kept once <see cref="MaxChannels"/> is reached, as HEC's channel cleanup does.</summary>
+    /// <summary>How long an unused channel is kept once the channel cap is reached, as HEC's channel cleanup does.</summary>
     public static readonly TimeSpan IdleChannel = TimeSpan.FromMinutes(10);
 
     private readonly ConcurrentDictionary<(string Tenant, Guid Channel), Channel> _channels = new();
+    private readonly int _maxChannels = options.Value.Shippers.HecMaxChannels;
+
+    /// <summary>Acks a channel keeps unread at most (<see cref="ShipperOptions.HecMaxAcksPerChannel"/>), and ids an ack query may name.</summary>
+    public int MaxAcksPerChannel { get; } = options.Value.Shippers.HecMaxAcksPerChannel;
+
+    /// <summary>
+    /// Largest ack query body, in bytes: <c>{"acks":[…]}</c> with <see cref="MaxAcksPerChannel"/> ids of up to
+    /// 20 characters (a long) and a comma each, and 64 bytes for the rest and whitespace.
+    /// </summary>
+    public int MaxQueryBytes => 64 + (MaxAcksPerChannel * 21);
 
     /// <summary>The channel id of a request: null with no channel, <see cref="Guid.Empty"/> for one that is not a GUID.</summary>
     public static Guid? ChannelOf(HttpRequest request)
@@ -35,26 +43,42 @@ public sealed class HecAckChannels(TimeProvider timeProvider)
         return text.Length == 0 ? null : Guid.TryParse(text, out var id) && id != Guid.Empty ? id : Guid.Empty;
     }
 
-    /// <summary>The next ack id of the channel, pending; null when the channel holds <see cref="MaxAcksPerChannel"/> unread acks.</summary>
-    public long? Issue(string tenant, Guid channel)
+    /// <summary>
+    /// The next ack id of the channel, pending; false with the reason, for HEC's "server is busy", when the channel
+    /// holds <see cref="MaxAcksPerChannel"/> unread acks, or when it is new and the gateway holds its most channels.
+    /// </summary>
+    public bool TryIssue(string tenant, Guid channel, out long id, [NotNullWhen(false)] out string? busy)
     {
-        if (_channels.Count >= MaxChannels)
+        id = 0;
+        busy = null;
+        var key = (tenant, channel);
+        if (!_channels.TryGetValue(key, out var state))
         {
-            DropIdle();
+            if (_channels.Count >= _maxChannels)
+            {
+                DropIdle();
+                if (_channels.Count >= _maxChannels)
+                {
+                    busy = $"The gateway holds its most ack channels ({_maxChannels}, {ShipperOptions.SectionName}:{nameof(ShipperOptions.HecMaxChannels)}), none unused for {IdleChannel.TotalMinutes:0} minutes; send on a channel in use, or without one.";
+                    return false;
+                }
+            }
+
+            state = _channels.GetOrAdd(key, static _ => new Channel());
         }
 
-        var state = _channels.GetOrAdd((tenant, channel), static _ => new Channel());
         lock (state)
         {
             state.LastUsed = timeProvider.GetUtcNow();
             if (state.Acks.Count >= MaxAcksPerChannel)
             {
-                return null;
+                busy = $"The channel holds {MaxAcksPerChannel} acks nobody has read ({ShipperOptions.SectionName}:{nameof(ShipperOptions.HecMaxAcksPerChannel)}); query /services/collector/ack, then send again.";
+                return false;
             }
 
-            var id = state.Next++;
+            id = state.Next++;
             state.Acks[id] = false;
-            return id;
+            return true;
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Orleans.EventPipeline.Ingest;
+using Orleans.EventPipeline.Silo.Gateway.Body;
 using Orleans.EventPipeline.Silo.Gateway.Shippers;
 using Orleans.EventPipeline.Silo.Roles;
 
@@ -57,11 +58,12 @@ public static class HecEndpoints
         long? ackId = null;
         if (channel is { } ackChannel)
         {
-            ackId = acks.Issue(tenant, ackChannel);
-            if (ackId is null)
+            if (!acks.TryIssue(tenant, ackChannel, out var issued, out var busy))
             {
-                return HecAnswer.Busy(context, $"The channel holds {HecAckChannels.MaxAcksPerChannel} acks nobody has read; query /services/collector/ack, then send again.", null);
+                return HecAnswer.Busy(context, busy, null);
             }
+
+            ackId = issued;
         }
 
         var durable = false;
@@ -147,19 +149,31 @@ public static class HecEndpoints
             return HecAnswer.Error(HecCode.InvalidDataChannel, "The channel must be a GUID.");
         }
 
+        // A query names at most MaxAcksPerChannel ids: a body larger than that takes is refused before it is read whole.
+        var tooLarge = $"The ack query exceeds {acks.MaxQueryBytes} bytes: send {{\"acks\":[ids]}} with at most {acks.MaxAcksPerChannel} ids.";
+        if (context.Request.ContentLength > acks.MaxQueryBytes)
+        {
+            return HecAnswer.Error(HecCode.InvalidDataFormat, tooLarge, status: StatusCodes.Status413PayloadTooLarge);
+        }
+
         AckQuery? query;
         try
         {
-            query = await JsonSerializer.DeserializeAsync<AckQuery>(context.Request.Body, AckQuery.Options, context.RequestAborted);
+            await using var body = new WireLimitStream(context.Request.Body, acks.MaxQueryBytes);
+            query = await JsonSerializer.DeserializeAsync<AckQuery>(body, AckQuery.Options, context.RequestAborted);
         }
         catch (JsonException exception)
         {
             return HecAnswer.Error(HecCode.InvalidDataFormat, $"The body is not {{\"acks\":[ids]}}: {exception.Message}");
         }
-
-        if (query?.Acks is not { } ids || ids.Length > HecAckChannels.MaxAcksPerChannel)
+        catch (IngestProblemException)
         {
-            return HecAnswer.Error(HecCode.InvalidDataFormat, $"The body must be {{\"acks\":[ids]}} with at most {HecAckChannels.MaxAcksPerChannel} ids.");
+            return HecAnswer.Error(HecCode.InvalidDataFormat, tooLarge, status: StatusCodes.Status413PayloadTooLarge);
+        }
+
+        if (query?.Acks is not { } ids || ids.Length > acks.MaxAcksPerChannel)
+        {
+            return HecAnswer.Error(HecCode.InvalidDataFormat, $"The body must be {{\"acks\":[ids]}} with at most {acks.MaxAcksPerChannel} ids.");
         }
 
         return Results.Json(new { acks = acks.Query(tenant, channel.Value, ids) });

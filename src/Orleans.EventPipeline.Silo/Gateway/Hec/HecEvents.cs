@@ -114,7 +114,7 @@ public sealed class HecEvents : IDisposable
             return;
         }
 
-        Accept();
+        Accept(eventObject.Length);
     }
 
     /// <summary>Writes the envelope's members from one HEC event object; the first problem, if any, with its code.</summary>
@@ -291,7 +291,7 @@ public sealed class HecEvents : IDisposable
             var json = _envelope.Begin(SourceFormat.Hec);
             json.WriteString(ShipperEnvelope.Body, line);
             metadata.Write(json);
-            Accept();
+            Accept(line.Length);
         }
 
         if (Framed.Total == 0)
@@ -300,16 +300,18 @@ public sealed class HecEvents : IDisposable
         }
     }
 
-    /// <summary>Keeps the envelope just written; one over the event size limit is rejected alone, its first bytes kept.</summary>
-    private void Accept()
+    /// <summary>
+    /// Keeps the envelope just written for an event the client sent as <paramref name="sentBytes"/> (its object, or
+    /// its raw line): one over the event size limit, measured on those bytes, is rejected alone, its first bytes kept.
+    /// </summary>
+    private void Accept(int sentBytes)
     {
-        var envelope = _envelope.End();
-        if (!Framed.Fits(envelope.Length))
+        var rejected = Framed.Rejected.Count;
+        Framed.Accept(_envelope.End(), sentBytes);
+        if (Framed.Rejected.Count > rejected)
         {
             _rejectedCodes.Add(HecCode.InvalidDataFormat);
         }
-
-        Framed.Accept(envelope);
     }
 
     private void Reject(ReadOnlySpan<byte> original, HecCode code, string reason)

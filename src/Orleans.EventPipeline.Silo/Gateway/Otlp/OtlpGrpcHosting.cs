@@ -27,9 +27,22 @@ internal static class OtlpGrpcHosting
         }
 
         builder.Services.AddGrpc();
-        // The decompressed message is what the gateway holds; the same bound as every other front's body.
-        builder.Services.AddOptions<GrpcServiceOptions>().Configure<IOptions<GatewayOptions>>(
-            static (grpc, gateway) => grpc.MaxReceiveMessageSize = (int)gateway.Value.MaxDecompressedBytes);
+        // The body limits of every front (OtlpGrpcLimits): gRPC's own message limit is off, as its refusal cannot
+        // name the setting, and its gzip gives way to one that stops at the decompressed limit.
+        builder.Services.AddOptions<GrpcServiceOptions>().Configure<IOptions<GatewayOptions>>(static (grpc, gateway) =>
+        {
+            grpc.MaxReceiveMessageSize = null;
+            for (var i = grpc.CompressionProviders.Count - 1; i >= 0; i--)
+            {
+                if (grpc.CompressionProviders[i].EncodingName == "gzip")
+                {
+                    grpc.CompressionProviders.RemoveAt(i);
+                }
+            }
+
+            grpc.CompressionProviders.Insert(0, new OtlpGrpcLimits.Gzip(gateway.Value.MaxDecompressedBytes));
+        });
+        builder.Services.AddTransient<IStartupFilter, GrpcBodyLimit>();
 
         var urls = HttpUrls(builder.Configuration);
         builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, "");
@@ -50,6 +63,24 @@ internal static class OtlpGrpcHosting
 
             Listen(kestrel, urls[0].Host, options.Shippers.OtlpGrpcPort, static listen => listen.Protocols = HttpProtocols.Http2);
         });
+    }
+
+    /// <summary>Puts the wire limit on every gRPC request body before anything reads it.</summary>
+    private sealed class GrpcBodyLimit(IOptions<GatewayOptions> gateway) : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((context, nextStep) =>
+            {
+                if (OtlpGrpcLimits.IsGrpc(context.Request))
+                {
+                    context.Request.Body = OtlpGrpcLimits.LimitBody(context.Request.Body, gateway.Value);
+                }
+
+                return nextStep(context);
+            });
+            next(app);
+        };
     }
 
     private static List<BindingAddress> HttpUrls(ConfigurationManager configuration)

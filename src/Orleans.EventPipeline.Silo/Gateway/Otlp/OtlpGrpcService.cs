@@ -11,8 +11,10 @@ namespace Orleans.EventPipeline.Silo.Gateway.Otlp;
 /// metadata (<c>Bearer &lt;key&gt;</c>), the same mapping, limits and durable ACK as OTLP/HTTP. Refusals are
 /// gRPC statuses as OTLP names them; the retryable ones (RESOURCE_EXHAUSTED over the tenant's rate,
 /// UNAVAILABLE when nothing could be stored) carry <c>RetryInfo</c> in <c>grpc-status-details-bin</c>.
+/// Bound through <see cref="OtlpLogsServiceBase"/>, whose request marshaller answers a message that is not an
+/// ExportLogsServiceRequest with INVALID_ARGUMENT.
 /// </summary>
-internal sealed class OtlpGrpcService(ShipperIngest ingest, ApiKeyResolver keys) : LogsService.LogsServiceBase
+internal sealed class OtlpGrpcService(ShipperIngest ingest, ApiKeyResolver keys) : OtlpLogsServiceBase
 {
     private const string StatusDetailsTrailer = "grpc-status-details-bin";
 
@@ -48,7 +50,7 @@ internal sealed class OtlpGrpcService(ShipperIngest ingest, ApiKeyResolver keys)
         using var lease = ingest.Lease();
         try
         {
-            var (response, refused) = await OtlpExport.IngestAsync(ingest, tenant, request, request.CalculateSize(), idempotencyKey, lease);
+            var (response, refused) = await OtlpExport.IngestAsync(ingest, tenant, request, null, request.CalculateSize(), idempotencyKey, lease);
             return refused is { } status ? throw Refuse(status) : response!;
         }
         catch (IngestProblemException problem)

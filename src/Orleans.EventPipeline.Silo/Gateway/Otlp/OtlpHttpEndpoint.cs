@@ -59,22 +59,31 @@ public static class OtlpHttpEndpoint
 
             using var lease = ingest.Lease();
             ExportLogsServiceRequest request;
+            OtlpJsonRequest? jsonRequest = null;
             int bodyLength;
             using (var body = await ingest.ReadBodyAsync(context, lease))
             {
                 bodyLength = body.Length;
                 try
                 {
-                    request = json.Value ? OtlpJson.Parse(Encoding.UTF8.GetString(EventFramer.WithoutByteOrderMark(body.Span))) : ExportLogsServiceRequest.Parser.ParseFrom(body.Span);
+                    if (json.Value)
+                    {
+                        jsonRequest = OtlpJson.Parse(body.Memory);
+                        request = jsonRequest.Request;
+                    }
+                    else
+                    {
+                        request = ExportLogsServiceRequest.Parser.ParseFrom(body.Span);
+                    }
                 }
-                catch (Exception exception) when (exception is InvalidProtocolBufferException or InvalidJsonException or FormatException)
+                catch (Exception exception) when (exception is InvalidProtocolBufferException or FormatException)
                 {
                     return Answer(context, json.Value, new OtlpStatus(Grpc.Core.StatusCode.InvalidArgument, StatusCodes.Status400BadRequest,
                         $"The body is not an OTLP ExportLogsServiceRequest in {(json.Value ? "JSON" : "protobuf")}: {exception.Message}", null));
                 }
             }
 
-            var (response, refused) = await OtlpExport.IngestAsync(ingest, tenant, request, bodyLength, idempotencyKey, lease);
+            var (response, refused) = await OtlpExport.IngestAsync(ingest, tenant, request, jsonRequest, bodyLength, idempotencyKey, lease);
             return refused is { } status ? Answer(context, json.Value, status) : Message(json.Value, response!, StatusCodes.Status200OK);
         }
         catch (IngestProblemException problem)

@@ -16,7 +16,7 @@ namespace Orleans.EventPipeline.Silo.Gateway.Otlp;
 /// Turns an OTLP <see cref="ExportLogsServiceRequest"/> into framed <see cref="ShipperEnvelope"/>s, one per log
 /// record in request order (resource, then scope, then record): resource attributes, scope, severity, body,
 /// attributes, trace and span ids and both times kept with each record (docs/EVENT-SCHEMA.md). A record that
-/// cannot be kept (over the event size limit, an id of the wrong length) is rejected alone, by index.
+/// cannot be kept (over the event size limit as sent, an id of the wrong length) is rejected alone, by index.
 /// </summary>
 public sealed class OtlpLogRecords : IDisposable
 {
@@ -48,13 +48,18 @@ public sealed class OtlpLogRecords : IDisposable
 
     public FramedEvents Framed { get; }
 
-    /// <summary>Frames every record of <paramref name="request"/>; <paramref name="requestBytes"/> sizes the frame buffer.</summary>
-    public static OtlpLogRecords From(ExportLogsServiceRequest request, int requestBytes, int maxEventBytes, RequestMemoryLease lease)
+    /// <summary>
+    /// Frames every record of <paramref name="request"/>; <paramref name="requestBytes"/> sizes the frame buffer.
+    /// <paramref name="json"/>, for an OTLP/JSON export, names the records its reader refused and what the client
+    /// sent for each; else a record's size as sent is its protobuf size.
+    /// </summary>
+    public static OtlpLogRecords From(ExportLogsServiceRequest request, OtlpJsonRequest? json, int requestBytes, int maxEventBytes, RequestMemoryLease lease)
     {
         ArgumentNullException.ThrowIfNull(request);
         var records = new OtlpLogRecords(new FramedEvents(Streams.EventKind.Json, requestBytes, maxEventBytes, lease));
         try
         {
+            var index = 0;
             foreach (var resourceLogs in request.ResourceLogs)
             {
                 foreach (var scopeLogs in resourceLogs.ScopeLogs)
@@ -63,13 +68,22 @@ public sealed class OtlpLogRecords : IDisposable
                     {
                         try
                         {
-                            records.Add(resourceLogs.Resource, scopeLogs.Scope, record);
+                            if (json is not null && json.Rejected.TryGetValue(index, out var refused))
+                            {
+                                records.Framed.Reject(refused.Json, refused.Reason);
+                            }
+                            else
+                            {
+                                records.Add(resourceLogs.Resource, scopeLogs.Scope, record, json is null ? record.CalculateSize() : json.SentBytes[index]);
+                            }
                         }
                         catch (ArgumentException exception)
                         {
                             // A string with half a surrogate pair (possible from JSON's \ud800 escape) has no UTF-8 form.
                             records.Framed.Reject(record.ToByteArray(), $"the record holds text that is not valid Unicode: {exception.Message}");
                         }
+
+                        index++;
                     }
                 }
             }
@@ -109,7 +123,8 @@ public sealed class OtlpLogRecords : IDisposable
         _text.Dispose();
     }
 
-    private void Add(Proto.Resource? resource, InstrumentationScope? scope, LogRecord record)
+    /// <summary>Frames one record, of which the client sent <paramref name="sentBytes"/> (the size limit applies to those).</summary>
+    private void Add(Proto.Resource? resource, InstrumentationScope? scope, LogRecord record, int sentBytes)
     {
         if (IdProblem(record) is { } problem)
         {
@@ -196,8 +211,8 @@ public sealed class OtlpLogRecords : IDisposable
         WriteNonEmpty(json, EventNameName, record.EventName);
         json.WriteEndObject();
 
-        // Framed.Accept rejects an envelope over the event size limit alone, keeping its first bytes.
-        Framed.Accept(_envelope.End());
+        // Framed.Accept rejects a record over the event size limit (as sent) alone, keeping its first bytes.
+        Framed.Accept(_envelope.End(), sentBytes);
     }
 
     /// <summary>OTLP ids are 16 and 8 bytes, or empty (OTLP 1.5.0, logs.proto).</summary>

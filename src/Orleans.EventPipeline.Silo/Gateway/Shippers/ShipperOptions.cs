@@ -11,6 +11,19 @@ public sealed class ShipperOptions
     /// </summary>
     public int OtlpGrpcPort { get; set; } = 4317;
 
+    /// <summary>
+    /// HEC ack channels a gateway keeps at most: 10,000. Past it, channels unused for 10 minutes are dropped, and a
+    /// request on a new channel is answered "server is busy" (code 9, 503) while none is idle. With
+    /// <see cref="HecMaxAcksPerChannel"/> this bounds the acks held: 10,000 x 1,000 at about 24 bytes each, 240 MB.
+    /// </summary>
+    public int HecMaxChannels { get; set; } = 10_000;
+
+    /// <summary>
+    /// Acks one channel holds unread at most: 1,000 (a client that sent 1,000 requests without asking about one);
+    /// past it, a request is answered "server is busy" until the client reads some. Also the most ids one ack query may name.
+    /// </summary>
+    public int HecMaxAcksPerChannel { get; set; } = 1_000;
+
     /// <summary>Every wrong setting, each with the fix.</summary>
     public IEnumerable<string> Validate(int siloPort, int gatewayPort)
     {
@@ -21,6 +34,16 @@ public sealed class ShipperOptions
         else if (OtlpGrpcPort != 0 && (OtlpGrpcPort == siloPort || OtlpGrpcPort == gatewayPort))
         {
             yield return $"{SectionName}:OtlpGrpcPort is {OtlpGrpcPort}, the port of Pipeline:SiloPort or Pipeline:GatewayPort: give it a port of its own.";
+        }
+
+        if (HecMaxChannels is < 1 or > 1_000_000)
+        {
+            yield return $"{SectionName}:HecMaxChannels is {HecMaxChannels}: use 1 to 1000000.";
+        }
+
+        if (HecMaxAcksPerChannel is < 1 or > 1_000_000)
+        {
+            yield return $"{SectionName}:HecMaxAcksPerChannel is {HecMaxAcksPerChannel}: use 1 to 1000000.";
         }
     }
 }
