@@ -143,7 +143,11 @@ public sealed class EventPipelineClient : IAsyncDisposable
                     }
 
                     _batch.Add(events, _options.TimeProvider.GetUtcNow());
-                    if (checkpoint is { } position)
+                    if (checkpoint is { Position.Length: 0 } done)
+                    {
+                        _checkpoints.Remove(done.Source);
+                    }
+                    else if (checkpoint is { } position)
                     {
                         _checkpoints[position.Source] = position.Position;
                     }

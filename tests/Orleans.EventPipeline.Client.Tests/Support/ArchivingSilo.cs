@@ -1,3 +1,4 @@
+using Orleans.EventPipeline.Events;
 using Orleans.EventPipeline.Processes;
 using Orleans.EventPipeline.Tests.Hosting;
 using Orleans.EventPipeline.Tests.Processing;
@@ -52,11 +53,14 @@ internal sealed class ArchivingSilo : IAsyncDisposable
     /// <summary>Starts it again on the same ports and data, and waits for <c>/readyz</c>.</summary>
     public Task RestartAsync() => _node.RestartAsync(CancellationToken.None);
 
-    /// <summary>The <c>n</c> field of every event of the tenant's archive, once per time it was archived.</summary>
-    public async Task<List<string>> ArchivedAsync(string tenant, int expected, TimeSpan timeout)
+    /// <summary>
+    /// Waits until the tenant's archive holds <paramref name="expected"/> events; returns what <paramref name="select"/>
+    /// takes of each (its <c>n</c> field when null), once per time it was archived.
+    /// </summary>
+    public async Task<List<string>> ArchivedAsync(string tenant, int expected, TimeSpan timeout, Func<NormalizedEvent, string>? select = null)
     {
         var objects = await ArchiveFiles.WaitForAsync(_node.ArchiveDirectory, tenant, events => events.Count >= expected, timeout);
-        return [.. objects.SelectMany(static o => o.Events).Select(static e => e.Attributes["n"].Text!)];
+        return [.. objects.SelectMany(static o => o.Events).Select(select ?? (static e => e.Attributes["n"].Text!))];
     }
 
     /// <summary>What the archive holds now, without waiting (to see that nothing more came).</summary>
