@@ -56,7 +56,8 @@ public sealed class EventPipelineClient : IAsyncDisposable
         _spool = DiskSpool.Open(options.SpoolDirectory, Math.Min(16L * 1024 * 1024, options.MaxSpoolBytes / 4));
         _checkpoints = new Dictionary<string, string>(_spool.Checkpoints, StringComparer.Ordinal);
         _instruments = new ClientInstruments(() => _spool.Bytes, () => _spool.Count);
-        _http = handler is null ? new HttpClient() : new HttpClient(handler);
+        // Connections are renewed every 5 minutes, so a gateway behind DNS or a load balancer that moves is followed.
+        _http = new HttpClient(handler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
         _http.Timeout = options.RequestTimeout;
         _sender = new BatchSender(_http, options, _instruments, (batch, reason) => ClientLog.Retrying(_logger, batch.Key, batch.EventCount, reason));
         var recovery = _spool.Recovery;

@@ -23,12 +23,13 @@ internal static class AgentCommand
     private static readonly Option<string[]> HttpPollOption = new("--http-poll") { Description = "Poll this JSON endpoint ({\"items\":[...],\"nextCursor\":...}); repeat for more." };
     private static readonly Option<string?> PollIntervalOption = new("--poll-interval") { Description = "Interval of --http-poll, e.g. 00:00:10." };
     private static readonly Option<bool> QuietOption = new("--quiet", "-q") { Description = "No status line (for services; warnings and errors are still logged)." };
+    private static readonly Option<bool> CheckOption = new("--check") { Description = "Validate the configuration and flags, print the problems (exit 78) or nothing (exit 0), and start nothing." };
 
     public static RootCommand Create(Func<AgentOptions, CancellationToken, Task<int>> run)
     {
         var command = new RootCommand("Collects events (file tail, stdin, syslog UDP/TCP, HTTP poll) and sends them to the Orleans.EventPipeline gateway through a durable on-disk spool.")
         {
-            ConfigOption, EndpointOption, ApiKeyOption, SpoolOption, FileOption, FormatOption, StdinOption, SyslogUdpOption, SyslogTcpOption, HttpPollOption, PollIntervalOption, QuietOption,
+            ConfigOption, EndpointOption, ApiKeyOption, SpoolOption, FileOption, FormatOption, StdinOption, SyslogUdpOption, SyslogTcpOption, HttpPollOption, PollIntervalOption, QuietOption, CheckOption,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -54,7 +55,7 @@ internal static class AgentCommand
                 return ExitCodes.Configuration;
             }
 
-            return await run(options, cancellationToken).ConfigureAwait(false);
+            return result.GetValue(CheckOption) ? ExitCodes.Ok : await run(options, cancellationToken).ConfigureAwait(false);
         });
         return command;
     }

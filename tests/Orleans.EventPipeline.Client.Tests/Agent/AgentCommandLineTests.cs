@@ -43,5 +43,13 @@ public sealed class AgentCommandLineTests : IDisposable
         Assert.Contains("No source", text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task TheSystemdExampleConfiguration_PassesCheck()
+    {
+        var example = Path.Combine(Support.RepositoryFiles.Root, "infra", "systemd", "agent.json.example");
+        var (code, text) = await AgentProcess.RunAsync("--config", example, "--api-key", "from-agent-env", "--check");
+        Assert.True(code == 0, text);
+    }
+
     public void Dispose() => _dir.Dispose();
 }
