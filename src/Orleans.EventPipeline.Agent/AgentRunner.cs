@@ -1,0 +1,174 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Orleans.EventPipeline.Agent.Configuration;
+using Orleans.EventPipeline.Agent.Sources;
+using Orleans.EventPipeline.Agent.Sources.Files;
+using Orleans.EventPipeline.Agent.Sources.HttpPoll;
+using Orleans.EventPipeline.Agent.Sources.Syslog;
+using Orleans.EventPipeline.Agent.Status;
+using Orleans.EventPipeline.Client;
+
+namespace Orleans.EventPipeline.Agent;
+
+/// <summary>
+/// Runs the configured sources into one client per event format (each with its spool under the spool directory),
+/// writes the status line, and on a stop spools what is in memory and waits up to DrainTimeout for acknowledgments.
+/// </summary>
+internal sealed partial class AgentRunner(AgentOptions options, ILoggerFactory logging, TimeProvider time)
+{
+    private readonly ILogger _logger = logging.CreateLogger("Orleans.EventPipeline.Agent");
+    private readonly Dictionary<EventFormat, EventPipelineClient> _clients = [];
+
+    public async Task<int> RunAsync(CancellationToken stopping)
+    {
+        var disposables = new List<IDisposable>();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        try
+        {
+            List<IEventSource> sources;
+            try
+            {
+                sources = CreateSources(http, disposables);
+            }
+            catch (IOException e)
+            {
+                LogSpoolUnavailable(_logger, e.Message);
+                return ExitCodes.SpoolUnavailable;
+            }
+            catch (System.Net.Sockets.SocketException e)
+            {
+                LogCannotListen(_logger, e.Message);
+                return ExitCodes.Configuration;
+            }
+
+            foreach (var client in _clients.Values)
+            {
+                client.Start();
+            }
+
+            using var sourcesStop = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+            var running = sources.ToDictionary(s => Task.Run(() => s.RunAsync(sourcesStop.Token), CancellationToken.None), s => s);
+            using var statusStop = new CancellationTokenSource();
+            var status = options.Quiet ? Task.CompletedTask : new StatusLine(_clients.Values, Console.Error, !Console.IsErrorRedirected, time).RunAsync(options.StatusInterval, statusStop.Token);
+
+            var failed = false;
+            while (running.Count > 0)
+            {
+                var ended = await Task.WhenAny(running.Keys).ConfigureAwait(false);
+                var source = running[ended];
+                running.Remove(ended);
+                if (ended.IsFaulted && !stopping.IsCancellationRequested)
+                {
+                    LogSourceFailed(_logger, ended.Exception!.GetBaseException(), source.Name);
+                    failed = true;
+                    await sourcesStop.CancelAsync().ConfigureAwait(false);
+                }
+            }
+
+            // Everything read is spooled; then give the gateway DrainTimeout to acknowledge it (stdin's end waits for all).
+            var onlyFinite = sources.All(static s => s.Finite);
+            foreach (var client in _clients.Values)
+            {
+                await client.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+
+            using (var drain = onlyFinite && !stopping.IsCancellationRequested ? CancellationTokenSource.CreateLinkedTokenSource(stopping) : new CancellationTokenSource(options.DrainTimeout))
+            {
+                try
+                {
+                    await Task.WhenAll(_clients.Values.Select(c => c.DrainAsync(drain.Token))).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    LogLeftSpooled(_logger, _clients.Values.Sum(static c => c.Statistics.SpooledBatches));
+                }
+            }
+
+            await statusStop.CancelAsync().ConfigureAwait(false);
+            await status.ConfigureAwait(false);
+            return failed ? ExitCodes.Failure : ExitCodes.Ok;
+        }
+        finally
+        {
+            foreach (var client in _clients.Values)
+            {
+                await client.DisposeAsync().ConfigureAwait(false);
+            }
+
+            foreach (var disposable in disposables)
+            {
+                disposable.Dispose();
+            }
+        }
+    }
+
+    private List<IEventSource> CreateSources(HttpClient http, List<IDisposable> disposables)
+    {
+        var sources = new List<IEventSource>();
+        foreach (var file in options.Files)
+        {
+            sources.Add(new FileTailSource(file, Client(file.Format), _logger, time));
+        }
+
+        if (options.Stdin is { } stdin)
+        {
+            sources.Add(new StdinSource(Console.OpenStandardInput(), Client(stdin.Format)));
+        }
+
+        if (options.Syslog is { } syslog)
+        {
+            if (syslog.Udp.Length > 0)
+            {
+                var udp = new SyslogUdpSource(IPEndPoint.Parse(syslog.Udp), Client(EventFormat.Text));
+                disposables.Add(udp);
+                sources.Add(udp);
+                LogListening(_logger, "UDP", udp.LocalEndpoint);
+            }
+
+            if (syslog.Tcp.Length > 0)
+            {
+                var tcp = new SyslogTcpSource(IPEndPoint.Parse(syslog.Tcp), syslog.MaxMessageBytes, Client(EventFormat.Text), _logger);
+                disposables.Add(tcp);
+                sources.Add(tcp);
+                LogListening(_logger, "TCP", tcp.LocalEndpoint);
+            }
+        }
+
+        foreach (var poll in options.HttpPoll)
+        {
+            sources.Add(new HttpPollSource(poll, http, Client(EventFormat.Json), _logger, time));
+        }
+
+        return sources;
+    }
+
+    private EventPipelineClient Client(EventFormat format)
+    {
+        if (!_clients.TryGetValue(format, out var client))
+        {
+            client = new EventPipelineClient(AgentOptionsValidator.ClientOptions(options, format), logging.CreateLogger<EventPipelineClient>());
+            client.EventsRejected += (_, e) => LogRejected(_logger, e.Rejected.Count, e.IdempotencyKey, e.Rejected[0].Index, e.Rejected[0].Reason);
+            _clients[format] = client;
+        }
+
+        return client;
+    }
+
+    [LoggerMessage(1, LogLevel.Critical, "The spool cannot be opened: {Reason}")]
+    private static partial void LogSpoolUnavailable(ILogger logger, string reason);
+
+    [LoggerMessage(2, LogLevel.Critical, "Cannot listen: {Reason}")]
+    private static partial void LogCannotListen(ILogger logger, string reason);
+
+    [LoggerMessage(3, LogLevel.Error, "Source {Source} failed; the agent stops, everything read so far stays spooled")]
+    private static partial void LogSourceFailed(ILogger logger, Exception exception, string source);
+
+    [LoggerMessage(4, LogLevel.Warning, "Stopping with {Batches} batches not yet acknowledged: they stay spooled and are sent first at the next start")]
+    private static partial void LogLeftSpooled(ILogger logger, int batches);
+
+    [LoggerMessage(5, LogLevel.Information, "Syslog {Protocol} listening on {Endpoint}")]
+    private static partial void LogListening(ILogger logger, string protocol, IPEndPoint endpoint);
+
+    [LoggerMessage(6, LogLevel.Warning, "{Count} events of batch {Key} rejected by the gateway (kept in the tenant's dead letters); the first, event {Index}: {Reason}")]
+    private static partial void LogRejected(ILogger logger, int count, string key, int index, string reason);
+}

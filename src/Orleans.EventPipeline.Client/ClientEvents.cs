@@ -1,0 +1,45 @@
+using System.Net;
+
+namespace Orleans.EventPipeline.Client;
+
+/// <summary>One event the gateway refused in a 200 answer, and why (it is kept in the tenant's dead letters).</summary>
+/// <param name="Index">Its place in the batch, from 0.</param>
+/// <param name="Reason">The gateway's reason.</param>
+/// <param name="Event">Its bytes as sent.</param>
+public sealed record RejectedEvent(int Index, string Reason, ReadOnlyMemory<byte> Event);
+
+/// <summary>A batch was acknowledged with some of its events rejected.</summary>
+public sealed class EventsRejectedEventArgs(string idempotencyKey, IReadOnlyList<RejectedEvent> rejected) : EventArgs
+{
+    public string IdempotencyKey { get; } = idempotencyKey;
+
+    public IReadOnlyList<RejectedEvent> Rejected { get; } = rejected;
+}
+
+/// <summary>
+/// The gateway refused a whole batch with a 4xx that a retry cannot change (400, 401, 403, 413, 415, 422):
+/// it is removed from the spool, and this says which and why.
+/// </summary>
+public sealed class BatchFailedEventArgs(string idempotencyKey, int eventCount, HttpStatusCode status, string detail) : EventArgs
+{
+    public string IdempotencyKey { get; } = idempotencyKey;
+
+    public int EventCount { get; } = eventCount;
+
+    public HttpStatusCode Status { get; } = status;
+
+    /// <summary>The answer's body (<c>application/problem+json</c>), naming the problem.</summary>
+    public string Detail { get; } = detail;
+}
+
+/// <summary>What a client has done since it started: the numbers of its metrics, for a status line.</summary>
+public sealed record ClientStatistics(
+    long EventsQueued,
+    long EventsAcknowledged,
+    long EventsRejected,
+    long EventsFailed,
+    long Retries,
+    int BatchesInFlight,
+    int SpooledBatches,
+    long SpooledBytes,
+    bool Retrying);

@@ -1,0 +1,30 @@
+using Microsoft.Extensions.Logging;
+
+namespace Orleans.EventPipeline.Client.Diagnostics;
+
+internal static partial class ClientLog
+{
+    [LoggerMessage(1, LogLevel.Information, "Spool {Directory}: {Batches} batches ({Events} events, {Bytes} bytes) to send first")]
+    public static partial void Recovered(ILogger logger, string directory, int batches, int events, long bytes);
+
+    [LoggerMessage(2, LogLevel.Warning, "Spool segment {Segment} is unreadable from byte {Offset}: {Reason}; {BytesLost} bytes left out")]
+    public static partial void Damaged(ILogger logger, string segment, long offset, string reason, long bytesLost);
+
+    [LoggerMessage(3, LogLevel.Warning, "Batch {Key} ({Events} events) not delivered yet: {Reason}")]
+    public static partial void Retrying(ILogger logger, string key, int events, string reason);
+
+    [LoggerMessage(4, LogLevel.Error, "Batch {Key} ({Events} events) refused with {Status}, not retried, removed from the spool: {Detail}")]
+    public static partial void Refused(ILogger logger, string key, int events, int status, string detail);
+
+    [LoggerMessage(5, LogLevel.Warning, "Batch {Key}: {Rejected} of its {Events} events rejected by the gateway, the first: {Reason}")]
+    public static partial void Rejected(ILogger logger, string key, int rejected, int events, string reason);
+
+    [LoggerMessage(6, LogLevel.Error, "A handler of {Event} threw; the batch is done regardless")]
+    public static partial void HandlerFailed(ILogger logger, Exception exception, string @event);
+
+    [LoggerMessage(7, LogLevel.Error, "Spooled batch {Sequence} changed on disk ({Reason}); its {Events} events are not sent")]
+    public static partial void Unreadable(ILogger logger, long sequence, string reason, int events);
+
+    [LoggerMessage(8, LogLevel.Error, "Sending stopped by an unexpected error; batches stay spooled for the next start")]
+    public static partial void SenderFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,367 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Orleans.EventPipeline.Client.Batching;
+using Orleans.EventPipeline.Client.Diagnostics;
+using Orleans.EventPipeline.Client.Sending;
+using Orleans.EventPipeline.Client.Spool;
+
+namespace Orleans.EventPipeline.Client;
+
+/// <summary>
+/// Sends events to the gateway (<c>POST /v1/events</c>) so that none is lost to a network cut, a gateway outage or
+/// a crash of this process: events are batched (by count, bytes and time), each batch is written to the on-disk
+/// spool with its idempotency key and fsync'd, then sent, one batch at a time in spool order, and retried until
+/// the gateway acknowledges it; only then is it removed. After a restart the spooled batches are sent first, under
+/// their original keys, so a batch the gateway stored before the crash is not stored again.
+/// </summary>
+/// <remarks>
+/// Events still in the batch being filled (at most <see cref="EventPipelineClientOptions.MaxBatchDelay"/> old)
+/// are in memory only: <see cref="FlushAsync"/> spools them. A source that can re-read its input passes a
+/// <see cref="SourceCheckpoint"/>; it is stored with the batch holding those events, and
+/// <see cref="Checkpoints"/> gives it back after a restart, so the source resumes exactly after what was spooled.
+/// </remarks>
+public sealed class EventPipelineClient : IAsyncDisposable
+{
+    private readonly EventPipelineClientOptions _options;
+    private readonly ILogger _logger;
+    private readonly DiskSpool _spool;
+    private readonly HttpClient _http;
+    private readonly BatchSender _sender;
+    private readonly ClientInstruments _instruments;
+    private readonly BatchBuilder _batch = new();
+    private readonly Dictionary<string, string> _checkpoints;
+    private readonly SemaphoreSlim _write = new(1, 1);
+    private readonly SemaphoreSlim _appended = new(0);
+    private readonly CancellationTokenSource _stopping = new();
+    private TaskCompletionSource _removed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task? _sending;
+    private Task? _cutting;
+
+    /// <summary>Opens (and recovers) the spool; sending begins with <see cref="Start"/>.</summary>
+    /// <exception cref="ArgumentException">The options are not usable; the message names every problem.</exception>
+    /// <exception cref="IOException">The spool directory is held by another client, or cannot be read.</exception>
+    public EventPipelineClient(EventPipelineClientOptions options, ILogger<EventPipelineClient>? logger = null, HttpMessageHandler? handler = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = options.Validate();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException("Invalid EventPipelineClientOptions: " + string.Join(" ", errors), nameof(options));
+        }
+
+        _options = options;
+        _logger = logger ?? NullLogger<EventPipelineClient>.Instance;
+        // Segments small enough that acknowledged ones are deleted well before the bound: 16 MiB, or a quarter of a small spool.
+        _spool = DiskSpool.Open(options.SpoolDirectory, Math.Min(16L * 1024 * 1024, options.MaxSpoolBytes / 4));
+        _checkpoints = new Dictionary<string, string>(_spool.Checkpoints, StringComparer.Ordinal);
+        _instruments = new ClientInstruments(() => _spool.Bytes, () => _spool.Count);
+        // Connections are renewed every 5 minutes, so a gateway behind DNS or a load balancer that moves is followed.
+        _http = new HttpClient(handler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
+        _http.Timeout = options.RequestTimeout;
+        _sender = new BatchSender(_http, options, _instruments, (batch, reason) => ClientLog.Retrying(_logger, batch.Key, batch.EventCount, reason));
+        var recovery = _spool.Recovery;
+        if (recovery.Batches > 0)
+        {
+            ClientLog.Recovered(_logger, options.SpoolDirectory, recovery.Batches, recovery.Events, recovery.Bytes);
+        }
+
+        foreach (var damage in recovery.Damage)
+        {
+            ClientLog.Damaged(_logger, damage.Segment, damage.Offset, damage.Reason, damage.BytesLost);
+        }
+    }
+
+    /// <summary>The meter's name, for a <see cref="System.Diagnostics.Metrics.MeterListener"/> or an OpenTelemetry exporter.</summary>
+    public const string MeterName = ClientInstruments.MeterName;
+
+    /// <summary>Some events of an acknowledged batch were refused by the gateway (and kept in the tenant's dead letters).</summary>
+    public event EventHandler<EventsRejectedEventArgs>? EventsRejected;
+
+    /// <summary>A whole batch was refused with a 4xx that is not retried, and removed from the spool.</summary>
+    public event EventHandler<BatchFailedEventArgs>? BatchFailed;
+
+    /// <summary>What opening the spool found: batches to send first, and any unreadable part left out.</summary>
+    public SpoolRecovery Recovery => _spool.Recovery;
+
+    /// <summary>Each source's position after the newest spooled batch when the client opened: where sources resume.</summary>
+    public IReadOnlyDictionary<string, string> Checkpoints => _spool.Checkpoints;
+
+    public ClientStatistics Statistics => _instruments.Snapshot(_spool.Bytes, _spool.Count);
+
+    /// <summary>Starts sending spooled batches (the recovered ones first) and cutting batches on time.</summary>
+    public void Start()
+    {
+        if (_sending is not null)
+        {
+            return;
+        }
+
+        _sending = Task.Run(() => SendLoopAsync(_stopping.Token));
+        _cutting = Task.Run(() => CutLoopAsync(_stopping.Token));
+    }
+
+    /// <summary>Takes one event; see <see cref="SendAsync(IReadOnlyList{ReadOnlyMemory{byte}}, SourceCheckpoint?, CancellationToken)"/>.</summary>
+    public Task SendAsync(ReadOnlyMemory<byte> item, SourceCheckpoint? checkpoint = null, CancellationToken cancellationToken = default) =>
+        SendAsync([item], checkpoint, cancellationToken);
+
+    /// <summary>
+    /// Takes events (each one JSON value or one text line, without a line break) into the batch being filled; they
+    /// all go into the same batch. <paramref name="checkpoint"/>, when given, is where its source is after them.
+    /// Returns once they are taken, not once they are sent: events reach the spool when their batch is cut.
+    /// </summary>
+    /// <exception cref="ArgumentException">An event is blank or holds a line break (the gateway would not see it as one event), or the call is larger than the spool.</exception>
+    /// <exception cref="SpoolFullException">Under <see cref="SpoolFullMode.Fail"/>, the spool is full; nothing was taken.</exception>
+    public async Task SendAsync(IReadOnlyList<ReadOnlyMemory<byte>> events, SourceCheckpoint? checkpoint = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        for (var i = 0; i < events.Count; i++)
+        {
+            if (BatchBuilder.Problem(events[i].Span) is { } problem)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Event {i} cannot be sent: {problem}."), nameof(events));
+            }
+        }
+
+        var bytes = BatchBuilder.Measure(events);
+        if (bytes > _options.MaxSpoolBytes / 2)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The call's {events.Count} events take {bytes} bytes, more than half of MaxSpoolBytes ({_options.MaxSpoolBytes}); send them in smaller calls."), nameof(events));
+        }
+
+        while (true)
+        {
+            Task removed;
+            await _write.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                removed = _removed.Task;
+                if (_spool.Bytes + _batch.Bytes + bytes <= _options.MaxSpoolBytes)
+                {
+                    if (_batch.Count > 0 && _batch.Bytes + bytes > _options.MaxBatchBytes)
+                    {
+                        CutLocked();
+                    }
+
+                    _batch.Add(events, _options.TimeProvider.GetUtcNow());
+                    if (checkpoint is { Position.Length: 0 } done)
+                    {
+                        _checkpoints.Remove(done.Source);
+                    }
+                    else if (checkpoint is { } position)
+                    {
+                        _checkpoints[position.Source] = position.Position;
+                    }
+
+                    _instruments.Queued(events.Count);
+                    if (_batch.Count >= _options.MaxBatchEvents || _batch.Bytes >= _options.MaxBatchBytes)
+                    {
+                        CutLocked();
+                    }
+
+                    return;
+                }
+
+                if (_options.WhenSpoolFull == SpoolFullMode.Fail)
+                {
+                    throw new SpoolFullException(string.Create(CultureInfo.InvariantCulture, $"The spool holds {_spool.Bytes} bytes of unacknowledged batches and {_batch.Bytes} in the batch being filled; {bytes} more would pass MaxSpoolBytes ({_options.MaxSpoolBytes}). Nothing of this call was taken."))
+                    {
+                        MaxSpoolBytes = _options.MaxSpoolBytes,
+                    };
+                }
+            }
+            finally
+            {
+                _write.Release();
+            }
+
+            // BlockProducer: wait for an acknowledgment to free room, then try again.
+            await removed.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Cuts the batch being filled and returns once it is in the spool (fsync'd).</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        await _write.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            CutLocked();
+        }
+        finally
+        {
+            _write.Release();
+        }
+    }
+
+    /// <summary>Flushes, then waits until every spooled batch is done (acknowledged or refused): the spool is empty.</summary>
+    public async Task DrainAsync(CancellationToken cancellationToken = default)
+    {
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+        while (true)
+        {
+            var removed = Volatile.Read(ref _removed).Task;
+            if (_spool.Count == 0)
+            {
+                return;
+            }
+
+            await removed.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Spools the batch being filled and stops sending; what is not yet acknowledged stays spooled for the next start.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await FlushAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            await _stopping.CancelAsync().ConfigureAwait(false);
+            foreach (var task in new[] { _sending, _cutting })
+            {
+                if (task is not null)
+                {
+                    await task.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                }
+            }
+
+            _http.Dispose();
+            _spool.Dispose();
+            _instruments.Dispose();
+            _stopping.Dispose();
+        }
+    }
+
+    private void CutLocked()
+    {
+        if (_batch.Count == 0)
+        {
+            return;
+        }
+
+        var count = _batch.Count;
+        var body = _batch.Cut(_options.Compress);
+        _spool.Append(new SpooledBatch(_spool.NextSequence, Guid.NewGuid(), count, _options.Compress, _options.ContentType, CheckpointCodec.Encode(_checkpoints), body));
+        _appended.Release();
+    }
+
+    private async Task CutLoopAsync(CancellationToken cancellationToken)
+    {
+        // Looks four times per MaxBatchDelay, so a batch waits at most 1.25 times it.
+        var tick = _options.MaxBatchDelay / 4;
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(tick, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
+                await _write.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    if (_batch.FirstEventAt is { } first && _options.TimeProvider.GetUtcNow() - first >= _options.MaxBatchDelay)
+                    {
+                        CutLocked();
+                    }
+                }
+                finally
+                {
+                    _write.Release();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task SendLoopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                if (!_spool.TryPeek(out var entry))
+                {
+                    await _appended.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                await SendOneAsync(entry, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            ClientLog.SenderFailed(_logger, e);
+            throw;
+        }
+    }
+
+    private async Task SendOneAsync(SpoolEntry entry, CancellationToken cancellationToken)
+    {
+        var batch = DiskSpool.Read(entry, out var problem);
+        if (batch is null)
+        {
+            ClientLog.Unreadable(_logger, entry.Sequence, problem!, entry.EventCount);
+            _instruments.Failed(entry.EventCount);
+            Remove(entry, []);
+            return;
+        }
+
+        _instruments.InFlight(1);
+        SendOutcome outcome;
+        try
+        {
+            outcome = await _sender.SendAsync(batch, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _instruments.InFlight(-1);
+        }
+
+        if (outcome.Answer is { } answer)
+        {
+            if (answer.Rejected.Count > 0)
+            {
+                ClientLog.Rejected(_logger, batch.Key, answer.Rejected.Count, batch.EventCount, answer.Rejected[0].Reason);
+                var events = BatchBodies.Events(batch.Body, batch.Gzip);
+                var rejected = answer.Rejected
+                    .Select(r => new RejectedEvent(r.Index, r.Reason, r.Index >= 0 && r.Index < events.Count ? events[r.Index] : ReadOnlyMemory<byte>.Empty))
+                    .ToList();
+                Raise(EventsRejected, new EventsRejectedEventArgs(batch.Key, rejected), nameof(EventsRejected));
+            }
+
+            _instruments.Acknowledged(batch.EventCount, answer.Rejected.Count);
+        }
+        else
+        {
+            ClientLog.Refused(_logger, batch.Key, batch.EventCount, (int)outcome.Status, outcome.Detail);
+            _instruments.Failed(batch.EventCount);
+            Raise(BatchFailed, new BatchFailedEventArgs(batch.Key, batch.EventCount, outcome.Status, outcome.Detail), nameof(BatchFailed));
+        }
+
+        Remove(entry, batch.Checkpoints);
+    }
+
+    private void Remove(SpoolEntry entry, byte[] checkpoints)
+    {
+        _spool.Remove(entry, checkpoints);
+        Interlocked.Exchange(ref _removed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).SetResult();
+    }
+
+    private void Raise<T>(EventHandler<T>? handler, T args, string name)
+    {
+        try
+        {
+            handler?.Invoke(this, args);
+        }
+        catch (Exception e)
+        {
+            ClientLog.HandlerFailed(_logger, e, name);
+        }
+    }
+}

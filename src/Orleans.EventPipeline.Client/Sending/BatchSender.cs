@@ -1,0 +1,124 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Orleans.EventPipeline.Client.Diagnostics;
+using Orleans.EventPipeline.Client.Spool;
+using Polly;
+using Polly.Retry;
+
+namespace Orleans.EventPipeline.Client.Sending;
+
+/// <summary>What became of one batch: acknowledged (with the gateway's answer), or refused for good.</summary>
+internal sealed record SendOutcome(IngestAnswer? Answer, HttpStatusCode Status, string Detail);
+
+/// <summary>
+/// POSTs one spooled batch until the gateway answers for good: retries (through Polly) connection failures,
+/// timeouts, 408, 429 and 5xx with exponential backoff and jitter, waiting a 429's or 503's <c>Retry-After</c>
+/// instead when it gives one; every attempt carries the batch's idempotency key, so a batch the gateway stored
+/// but whose answer was lost is answered again, not stored twice. Any other answer ends the batch.
+/// </summary>
+internal sealed class BatchSender
+{
+    private readonly HttpClient _http;
+    private readonly EventPipelineClientOptions _options;
+    private readonly ClientInstruments _instruments;
+    private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
+    private readonly Uri _ingest;
+
+    public BatchSender(HttpClient http, EventPipelineClientOptions options, ClientInstruments instruments, Action<SpooledBatch, string> onRetry)
+    {
+        _http = http;
+        _options = options;
+        _instruments = instruments;
+        _ingest = new Uri(options.Endpoint!, "v1/events");
+        _pipeline = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = options.TimeProvider }
+            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+            {
+                // Until acknowledged: the batch is on disk, and giving up would be a silent drop.
+                MaxRetryAttempts = int.MaxValue,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = options.RetryBaseDelay,
+                MaxDelay = options.RetryMaxDelay,
+                ShouldHandle = static args => ValueTask.FromResult(args.Outcome switch
+                {
+                    { Exception: HttpRequestException } => true,
+                    // HttpClient's own timeout; the caller's cancellation is not a failure to retry.
+                    { Exception: OperationCanceledException } => !args.Context.CancellationToken.IsCancellationRequested,
+                    { Result: { } response } => IsTransient(response.StatusCode),
+                    _ => false,
+                }),
+                DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome.Result)),
+                OnRetry = args =>
+                {
+                    _instruments.Retried();
+                    var batch = args.Context.Properties.GetValue(BatchKey, null!);
+                    onRetry(batch, args.Outcome.Exception?.Message ?? $"{(int)args.Outcome.Result!.StatusCode} {args.Outcome.Result.ReasonPhrase}, next attempt in {args.RetryDelay.TotalMilliseconds:F0} ms");
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
+    }
+
+    private static readonly ResiliencePropertyKey<SpooledBatch> BatchKey = new("batch");
+
+    public async Task<SendOutcome> SendAsync(SpooledBatch batch, CancellationToken cancellationToken)
+    {
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        context.Properties.Set(BatchKey, batch);
+        try
+        {
+            using var response = await _pipeline.ExecuteAsync(
+                static async (context, state) =>
+                {
+                    using var request = state.Sender.Request(state.Batch);
+                    return await state.Sender._http.SendAsync(request, context.CancellationToken).ConfigureAwait(false);
+                },
+                context,
+                (Sender: this, Batch: batch)).ConfigureAwait(false);
+            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+            return response.IsSuccessStatusCode
+                ? new SendOutcome(IngestAnswer.Parse(body), response.StatusCode, "")
+                : new SendOutcome(null, response.StatusCode, System.Text.Encoding.UTF8.GetString(body));
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    private HttpRequestMessage Request(SpooledBatch batch)
+    {
+        var content = new ByteArrayContent(batch.Body);
+        content.Headers.ContentType = new MediaTypeHeaderValue(batch.ContentType == EventContentType.TextLines ? "text/plain" : "application/x-ndjson") { CharSet = "utf-8" };
+        if (batch.Gzip)
+        {
+            content.Headers.ContentEncoding.Add("gzip");
+        }
+
+        var request = new HttpRequestMessage(HttpMethod.Post, _ingest) { Content = content };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _options.ApiKey);
+        request.Headers.Add("Idempotency-Key", batch.Key);
+        return request;
+    }
+
+    private static bool IsTransient(HttpStatusCode status) =>
+        status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)status >= 500;
+
+    /// <summary>The wait a 429 or 503 asks for; null leaves the backoff to choose.</summary>
+    private TimeSpan? RetryAfter(HttpResponseMessage? response)
+    {
+        if (response is not { StatusCode: HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable } || response.Headers.RetryAfter is not { } retryAfter)
+        {
+            return null;
+        }
+
+        if (retryAfter.Delta is { } delta)
+        {
+            return delta;
+        }
+
+        return retryAfter.Date is { } date ? Max(date - _options.TimeProvider.GetUtcNow(), TimeSpan.Zero) : null;
+    }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+}

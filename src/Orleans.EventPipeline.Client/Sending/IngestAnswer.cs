@@ -1,0 +1,26 @@
+using System.Text.Json;
+
+namespace Orleans.EventPipeline.Client.Sending;
+
+/// <summary>The gateway's 200 body: <c>{"accepted":n,"rejected":[{"index":i,"reason":"..."}],"replayed":b,...}</c>.</summary>
+internal sealed record IngestAnswer(int Accepted, IReadOnlyList<(int Index, string Reason)> Rejected, bool Replayed)
+{
+    public static IngestAnswer Parse(ReadOnlySpan<byte> json)
+    {
+        using var document = JsonDocument.Parse(json.ToArray());
+        var root = document.RootElement;
+        var rejected = new List<(int, string)>();
+        if (root.TryGetProperty("rejected", out var list) && list.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var item in list.EnumerateArray())
+            {
+                rejected.Add((item.GetProperty("index").GetInt32(), item.TryGetProperty("reason", out var reason) ? reason.GetString() ?? "" : ""));
+            }
+        }
+
+        return new IngestAnswer(
+            root.TryGetProperty("accepted", out var accepted) ? accepted.GetInt32() : 0,
+            rejected,
+            root.TryGetProperty("replayed", out var replayed) && replayed.ValueKind == JsonValueKind.True);
+    }
+}

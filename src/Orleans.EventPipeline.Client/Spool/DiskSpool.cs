@@ -1,0 +1,318 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.IO.Hashing;
+using Orleans.EventPipeline.IO;
+
+namespace Orleans.EventPipeline.Client.Spool;
+
+/// <summary>
+/// The on-disk spool: batches appended to segment files (<c>{first sequence:D20}.seg</c>) and fsync'd before they
+/// are sent, and a head file naming the first batch not yet acknowledged (written to a temporary file, fsync'd
+/// and renamed over the old one). A segment whose batches are all behind the head is deleted. Opening it
+/// reads every segment back, keeps the intact batches past the head in order and cuts each segment at its first
+/// unreadable record, reporting what it dropped. One process per directory: a lock file is held while open.
+/// </summary>
+internal sealed class DiskSpool : IDisposable
+{
+    private const string SegmentExtension = ".seg";
+    private const string HeadFile = "head";
+    private const string LockFile = "lock";
+    private readonly string _directory;
+    private readonly long _segmentBytes;
+    private readonly FileStream _lock;
+    private readonly Lock _gate = new();
+    private readonly Queue<SpoolEntry> _pending = new();
+    private readonly List<(string Path, long LastSequence)> _closedSegments = [];
+    private FileStream? _active;
+    private long _activeLastSequence = -1;
+    private long _nextSequence;
+    private long _bytes;
+
+    private DiskSpool(string directory, long segmentBytes, FileStream lockFile)
+    {
+        _directory = directory;
+        _segmentBytes = segmentBytes;
+        _lock = lockFile;
+    }
+
+    /// <summary>What opening found.</summary>
+    public SpoolRecovery Recovery { get; private set; } = new(0, 0, 0, []);
+
+    /// <summary>Every source's position after the newest spooled batch: where sources resume.</summary>
+    public IReadOnlyDictionary<string, string> Checkpoints { get; private set; } = new Dictionary<string, string>();
+
+    /// <summary>Bytes of the batches not yet acknowledged.</summary>
+    public long Bytes => Volatile.Read(ref _bytes);
+
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _pending.Count;
+            }
+        }
+    }
+
+    /// <summary>The sequence the next appended batch gets.</summary>
+    public long NextSequence
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _nextSequence;
+            }
+        }
+    }
+
+    /// <exception cref="IOException">Another process holds the spool, or it cannot be read.</exception>
+    public static DiskSpool Open(string directory, long segmentBytes)
+    {
+        Directory.CreateDirectory(directory);
+        FileStream lockFile;
+        try
+        {
+            lockFile = new FileStream(Path.Combine(directory, LockFile), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e)
+        {
+            throw new IOException($"The spool directory '{directory}' is in use by another client or agent; each needs its own.", e);
+        }
+
+        var spool = new DiskSpool(directory, segmentBytes, lockFile);
+        try
+        {
+            spool.Recover();
+            return spool;
+        }
+        catch
+        {
+            spool.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Appends the batch and fsyncs it; returns once it is durable.</summary>
+    public SpoolEntry Append(SpooledBatch batch)
+    {
+        var record = SpoolRecordCodec.Encode(batch);
+        lock (_gate)
+        {
+            if (batch.Sequence != _nextSequence)
+            {
+                throw new InvalidOperationException($"Batch {batch.Sequence} appended out of order: the spool expects {_nextSequence}.");
+            }
+
+            if (_active is null || _active.Length >= _segmentBytes)
+            {
+                RollSegment(batch.Sequence);
+            }
+
+            var offset = _active!.Length;
+            _active.Write(record);
+            _active.Flush(flushToDisk: true);
+            _activeLastSequence = batch.Sequence;
+            _nextSequence = batch.Sequence + 1;
+            var entry = new SpoolEntry(batch.Sequence, _active.Name, offset, record.Length, batch.EventCount);
+            _pending.Enqueue(entry);
+            _bytes += record.Length;
+            return entry;
+        }
+    }
+
+    /// <summary>The oldest batch not yet acknowledged.</summary>
+    public bool TryPeek(out SpoolEntry entry)
+    {
+        lock (_gate)
+        {
+            return _pending.TryPeek(out entry!);
+        }
+    }
+
+    /// <summary>Reads a batch back; null when its bytes changed on disk since they were written (<paramref name="problem"/> says how).</summary>
+    public static SpooledBatch? Read(SpoolEntry entry, out string? problem)
+    {
+        var record = new byte[entry.Length];
+        using (var handle = File.OpenHandle(entry.Segment, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+        {
+            var read = 0;
+            while (read < record.Length)
+            {
+                var n = RandomAccess.Read(handle, record.AsSpan(read), entry.Offset + read);
+                if (n == 0)
+                {
+                    break;
+                }
+
+                read += n;
+            }
+
+            if (read < record.Length)
+            {
+                problem = $"the segment ends {record.Length - read} bytes into the batch";
+                return null;
+            }
+        }
+
+        return SpoolRecordCodec.TryMeasure(record, out _, out problem) ? SpoolRecordCodec.Decode(record) : null;
+    }
+
+    /// <summary>The oldest batch is done (acknowledged, or refused for good): the head moves past it, durably.</summary>
+    public void Remove(SpoolEntry entry, byte[] checkpoints)
+    {
+        lock (_gate)
+        {
+            if (!_pending.TryPeek(out var oldest) || oldest.Sequence != entry.Sequence)
+            {
+                throw new InvalidOperationException($"Batch {entry.Sequence} removed out of order.");
+            }
+
+            WriteHead(entry.Sequence + 1, checkpoints);
+            _pending.Dequeue();
+            _bytes -= entry.Length;
+            for (var i = _closedSegments.Count - 1; i >= 0; i--)
+            {
+                if (_closedSegments[i].LastSequence <= entry.Sequence)
+                {
+                    File.Delete(_closedSegments[i].Path);
+                    _closedSegments.RemoveAt(i);
+                }
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _active?.Dispose();
+            _active = null;
+        }
+
+        _lock.Dispose();
+    }
+
+    private void RollSegment(long firstSequence)
+    {
+        if (_active is not null)
+        {
+            _closedSegments.Add((_active.Name, _activeLastSequence));
+            _active.Dispose();
+        }
+
+        var path = Path.Combine(_directory, firstSequence.ToString("D20", CultureInfo.InvariantCulture) + SegmentExtension);
+        _active = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read | FileShare.Delete);
+        DirectorySync.Flush(_directory);
+    }
+
+    private void WriteHead(long next, byte[] checkpoints)
+    {
+        var bytes = new byte[8 + 4 + checkpoints.Length + 8];
+        BinaryPrimitives.WriteInt64LittleEndian(bytes, next);
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(8), checkpoints.Length);
+        checkpoints.CopyTo(bytes.AsSpan(12));
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(12 + checkpoints.Length), XxHash3.HashToUInt64(bytes.AsSpan(0, 12 + checkpoints.Length)));
+        var path = Path.Combine(_directory, HeadFile);
+        var temporary = path + ".tmp";
+        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            file.Write(bytes);
+            file.Flush(flushToDisk: true);
+        }
+
+        File.Move(temporary, path, overwrite: true);
+        DirectorySync.Flush(_directory);
+    }
+
+    private (long Next, byte[] Checkpoints, SpoolDamage? Damage) ReadHead()
+    {
+        var path = Path.Combine(_directory, HeadFile);
+        if (!File.Exists(path))
+        {
+            return (0, [], null);
+        }
+
+        var bytes = File.ReadAllBytes(path);
+        if (bytes.Length >= 20)
+        {
+            var length = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(8));
+            if (length >= 0 && length == bytes.Length - 20
+                && XxHash3.HashToUInt64(bytes.AsSpan(0, 12 + length)) == BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(12 + length)))
+            {
+                return (BinaryPrimitives.ReadInt64LittleEndian(bytes), bytes.AsSpan(12, length).ToArray(), null);
+            }
+        }
+
+        // The head is replaced by rename, so a crash never leaves it torn; a bad one is a damaged disk. Every
+        // intact batch is then sent again: the gateway answers a repeat within its idempotency window without storing it.
+        return (0, [], new SpoolDamage(path, 0, bytes.Length, "a head file whose checksum does not match its bytes; every intact batch is sent again"));
+    }
+
+    private void Recover()
+    {
+        var (head, headCheckpoints, headDamage) = ReadHead();
+        var damage = new List<SpoolDamage>();
+        if (headDamage is not null)
+        {
+            damage.Add(headDamage);
+        }
+
+        var newest = (Sequence: head - 1, Checkpoints: headCheckpoints);
+        var next = head;
+        var events = 0;
+        foreach (var path in Directory.EnumerateFiles(_directory, "*" + SegmentExtension).Order(StringComparer.Ordinal))
+        {
+            var bytes = File.ReadAllBytes(path);
+            var offset = 0;
+            var lastSequence = -1L;
+            var live = false;
+            while (offset < bytes.Length)
+            {
+                if (!SpoolRecordCodec.TryMeasure(bytes.AsSpan(offset), out var length, out var problem))
+                {
+                    damage.Add(new SpoolDamage(path, offset, bytes.Length - offset, problem!));
+                    using (var file = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.None))
+                    {
+                        file.SetLength(offset);
+                        file.Flush(flushToDisk: true);
+                    }
+
+                    break;
+                }
+
+                var batch = SpoolRecordCodec.Decode(bytes.AsSpan(offset, length));
+                if (batch.Sequence >= head)
+                {
+                    _pending.Enqueue(new SpoolEntry(batch.Sequence, path, offset, length, batch.EventCount));
+                    _bytes += length;
+                    events += batch.EventCount;
+                    live = true;
+                }
+
+                if (batch.Sequence > newest.Sequence)
+                {
+                    newest = (batch.Sequence, batch.Checkpoints);
+                }
+
+                lastSequence = Math.Max(lastSequence, batch.Sequence);
+                next = Math.Max(next, batch.Sequence + 1);
+                offset += length;
+            }
+
+            if (live)
+            {
+                _closedSegments.Add((path, lastSequence));
+            }
+            else
+            {
+                File.Delete(path);
+            }
+        }
+
+        _nextSequence = next;
+        Checkpoints = CheckpointCodec.Decode(newest.Checkpoints);
+        Recovery = new SpoolRecovery(_pending.Count, events, _bytes, damage);
+    }
+}

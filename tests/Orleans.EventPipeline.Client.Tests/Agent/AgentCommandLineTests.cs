@@ -1,0 +1,55 @@
+using Orleans.EventPipeline.Client.Tests.Support;
+
+namespace Orleans.EventPipeline.Client.Tests.Agent;
+
+/// <summary>The agent's refusals: a command line that does not parse is 64, a bad setting 78, each naming the problem.</summary>
+public sealed class AgentCommandLineTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    [Fact]
+    public async Task UnknownFlag_ExitsWithUsage64()
+    {
+        var (code, text) = await AgentProcess.RunAsync("--no-such-flag");
+        Assert.Equal(64, code);
+        Assert.Contains("--no-such-flag", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MisspelledSettingInTheFile_ExitsWithConfiguration78_NamingIt()
+    {
+        var config = _dir.File("agent.json");
+        await File.WriteAllTextAsync(config, """{"Endpoint":"http://127.0.0.1:5080","ApiKey":"k","SpoolDirectory":"/tmp/x","MaxBatchEvent":10}""");
+        var (code, text) = await AgentProcess.RunAsync("--config", config, "--stdin");
+        Assert.Equal(78, code);
+        Assert.Contains("MaxBatchEvent", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task InvalidValues_ExitWithConfiguration78_EachNamed()
+    {
+        var (code, text) = await AgentProcess.RunAsync("--endpoint", "ftp://host", "--syslog-udp", "not-an-endpoint");
+        Assert.Equal(78, code);
+        Assert.Contains("Endpoint must be an absolute http or https address", text, StringComparison.Ordinal);
+        Assert.Contains("ApiKey is required", text, StringComparison.Ordinal);
+        Assert.Contains("Syslog:Udp must be address:port", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NoSource_ExitsWithConfiguration78()
+    {
+        var (code, text) = await AgentProcess.RunAsync("--endpoint", "http://127.0.0.1:5080", "--api-key", "k", "--spool", _dir.File("spool"));
+        Assert.Equal(78, code);
+        Assert.Contains("No source", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheSystemdExampleConfiguration_PassesCheck()
+    {
+        var example = Path.Combine(Support.RepositoryFiles.Root, "infra", "systemd", "agent.json.example");
+        var (code, text) = await AgentProcess.RunAsync("--config", example, "--api-key", "from-agent-env", "--check");
+        Assert.True(code == 0, text);
+    }
+
+    public void Dispose() => _dir.Dispose();
+}

@@ -1,0 +1,31 @@
+using System.Collections.Concurrent;
+using System.Net;
+
+namespace Orleans.EventPipeline.Client.Tests.Support;
+
+/// <summary>One attempt the client made, as it went over real HTTP: when, under which key, and the answer (its body buffered, so the client still reads it).</summary>
+internal sealed record Attempt(DateTimeOffset Started, string Key, HttpStatusCode? Status, TimeSpan? RetryAfter, string Body = "");
+
+/// <summary>Passes every request on to the real socket handler and records it, so a test sees the client's attempts.</summary>
+internal sealed class RecordingHandler() : DelegatingHandler(new SocketsHttpHandler())
+{
+    public ConcurrentQueue<Attempt> Attempts { get; } = new();
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var started = DateTimeOffset.UtcNow;
+        var key = request.Headers.GetValues("Idempotency-Key").Single();
+        try
+        {
+            var response = await base.SendAsync(request, cancellationToken);
+            await response.Content.LoadIntoBufferAsync(cancellationToken);
+            Attempts.Enqueue(new Attempt(started, key, response.StatusCode, response.Headers.RetryAfter?.Delta, await response.Content.ReadAsStringAsync(cancellationToken)));
+            return response;
+        }
+        catch (HttpRequestException)
+        {
+            Attempts.Enqueue(new Attempt(started, key, null, null));
+            throw;
+        }
+    }
+}
