@@ -17,7 +17,7 @@ public sealed class EventsRejectedEventArgs(string idempotencyKey, IReadOnlyList
 }
 
 /// <summary>
-/// The gateway refused a whole batch with a 4xx that a retry cannot change (400, 401, 403, 413, 415, 422):
+/// The gateway refused a whole batch with a 4xx that a retry cannot change (400, 413, 415, 422):
 /// it is removed from the spool, and this says which and why.
 /// </summary>
 public sealed class BatchFailedEventArgs(string idempotencyKey, int eventCount, HttpStatusCode status, string detail) : EventArgs

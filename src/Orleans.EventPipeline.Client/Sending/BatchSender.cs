@@ -12,7 +12,7 @@ internal sealed record SendOutcome(IngestAnswer? Answer, HttpStatusCode Status, 
 
 /// <summary>
 /// POSTs one spooled batch until the gateway answers for good: retries (through Polly) connection failures,
-/// timeouts, 408, 429 and 5xx with exponential backoff and jitter, waiting a 429's or 503's <c>Retry-After</c>
+/// timeouts, 401, 403, 408, 429 and 5xx with exponential backoff and jitter, waiting a 429's or 503's <c>Retry-After</c>
 /// instead when it gives one; every attempt carries the batch's idempotency key, so a batch the gateway stored
 /// but whose answer was lost is answered again, not stored twice. Any other answer ends the batch.
 /// </summary>
@@ -101,8 +101,11 @@ internal sealed class BatchSender
         return request;
     }
 
+    // 401 and 403 too: a key revoked too early or a tenant disabled for a while is an operator's to fix, and
+    // the spooled events must still be there when they do (bounded by MaxSpoolBytes, each attempt reported).
     private static bool IsTransient(HttpStatusCode status) =>
-        status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)status >= 500;
+        status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests or HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden
+        || (int)status >= 500;
 
     /// <summary>The wait a 429 or 503 asks for; null leaves the backoff to choose.</summary>
     private TimeSpan? RetryAfter(HttpResponseMessage? response)

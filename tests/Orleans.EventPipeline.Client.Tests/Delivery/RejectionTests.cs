@@ -6,7 +6,7 @@ using Orleans.EventPipeline.Client.Tests.Support;
 
 namespace Orleans.EventPipeline.Client.Tests.Delivery;
 
-/// <summary>What the gateway refuses reaches the caller: single events from a 200's <c>rejected</c>, whole batches from a 4xx (not retried).</summary>
+/// <summary>What the gateway refuses reaches the caller: single events from a 200's <c>rejected</c>; a 403 waits, spooled, for the tenant to be enabled.</summary>
 [Collection(SharedSiloGroup.Name)]
 public sealed class RejectionTests(SharedSilo shared) : IDisposable
 {
@@ -39,21 +39,64 @@ public sealed class RejectionTests(SharedSilo shared) : IDisposable
     }
 
     [Fact]
-    public async Task UnknownKey_401_NotRetried_BatchReportedAndRemoved()
+    public async Task DisabledTenant_403_RetriedWithTheBatchKept_ThenEnabled_ArchivedOnce()
     {
+        var silo = shared.Silo;
+        var key = await silo.Api.CreateTenantAsync("paused");
+        using (var disable = await silo.Api.PutTenantAsync("paused", new { displayName = "paused", enabled = false }))
+        {
+            Assert.Equal(HttpStatusCode.OK, disable.StatusCode);
+        }
+
         var handler = new RecordingHandler();
-        await using var client = new EventPipelineClient(TestClients.Options(shared.Silo.Url, "no-such-key-0123456789", _spool.Path), handler: handler);
+        await using var client = new EventPipelineClient(TestClients.Options(silo.Url, key, _spool.Path), handler: handler);
         var failed = new ConcurrentQueue<BatchFailedEventArgs>();
         client.BatchFailed += (_, e) => failed.Enqueue(e);
         client.Start();
 
-        await client.SendAsync(NumberedEvents.Make("k", 0, 5));
+        await client.SendAsync(NumberedEvents.Make("p", 0, 5));
+        await client.FlushAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (handler.Attempts.Count(static a => a.Status == HttpStatusCode.Forbidden) < 3 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100));
+        }
+
+        // Refused three times, still spooled, nothing failed: the operator may still enable the tenant.
+        Assert.True(handler.Attempts.Count(static a => a.Status == HttpStatusCode.Forbidden) >= 3);
+        Assert.Empty(failed);
+        Assert.Equal(1, client.Statistics.SpooledBatches);
+        Assert.True(client.Statistics.Retries >= 2);
+        using (var enable = await silo.Api.PutTenantAsync("paused", new { displayName = "paused", enabled = true }))
+        {
+            Assert.Equal(HttpStatusCode.OK, enable.StatusCode);
+        }
+
+        await client.DrainAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Empty(failed);
+        Assert.Equal(0, client.Statistics.SpooledBatches);
+        Assert.Equal(5, client.Statistics.EventsAcknowledged);
+        var archived = await silo.ArchivedAsync("paused", 5, TimeSpan.FromSeconds(60));
+        Assert.Equal(NumberedEvents.Names("p", 0, 5).Order(), archived.Order());
+    }
+
+    [Fact]
+    public async Task WrongEndpointPath_404_NotRetried_BatchReportedAndRemoved()
+    {
+        var handler = new RecordingHandler();
+        var key = await shared.Silo.Api.CreateTenantAsync("wrongpath");
+        await using var client = new EventPipelineClient(TestClients.Options(new Uri(shared.Silo.Url, "/not-the-gateway/"), key, _spool.Path), handler: handler);
+        var failed = new ConcurrentQueue<BatchFailedEventArgs>();
+        client.BatchFailed += (_, e) => failed.Enqueue(e);
+        client.Start();
+
+        await client.SendAsync(NumberedEvents.Make("w", 0, 5));
         await client.DrainAsync().WaitAsync(TimeSpan.FromSeconds(60));
 
         var batch = Assert.Single(failed);
-        Assert.Equal(HttpStatusCode.Unauthorized, batch.Status);
+        Assert.Equal(HttpStatusCode.NotFound, batch.Status);
         Assert.Equal(5, batch.EventCount);
-        Assert.NotEmpty(batch.Detail);
         Assert.Single(handler.Attempts);
         Assert.Equal(0, client.Statistics.Retries);
         Assert.Equal(5, client.Statistics.EventsFailed);
