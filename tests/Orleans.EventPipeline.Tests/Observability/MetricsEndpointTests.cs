@@ -56,12 +56,15 @@ public sealed class MetricsEndpointTests(MetricsPipelineFixture pipeline)
             () =>
             {
                 scrape = pipeline.ScrapeAsync().GetAwaiter().GetResult();
+                // Every tenant's processor, the one over the cap too: they archive independently of each other.
                 return scrape.Sum("eventpipeline_events_archived_total", A) >= AAccepted
                     && scrape.Sum("eventpipeline_events_archived_total", B) >= BAccepted
-                    && scrape.Sum("eventpipeline_deadletters_total", A) >= 2;
+                    && scrape.Sum("eventpipeline_events_archived_total", Other) >= OverCapAccepted
+                    && scrape.Sum("eventpipeline_deadletters_total", A) >= 2
+                    && scrape.Sum("eventpipeline_stream_lag_seconds_count") >= 4;
             },
             TimeSpan.FromSeconds(60),
-            () => "archived and dead-lettered counters of both tenants:\n" + string.Join('\n', scrape.Text.Split('\n').Where(static line => line.StartsWith("eventpipeline_", StringComparison.Ordinal))));
+            () => "archived and dead-lettered counters of the tenants and the stream lag count:\n" + string.Join('\n', scrape.Text.Split('\n').Where(static line => line.StartsWith("eventpipeline_", StringComparison.Ordinal))));
 
         Assert.Equal(AAccepted, scrape.Sum("eventpipeline_events_archived_total", A));
         Assert.Equal(BAccepted, scrape.Sum("eventpipeline_events_archived_total", B));
