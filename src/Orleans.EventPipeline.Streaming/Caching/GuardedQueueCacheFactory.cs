@@ -39,7 +39,7 @@ internal sealed class GuardedQueueCacheFactory(
     {
         var monitor = CacheMonitorFactory(new EventHubCacheMonitorDimensions(sharedDimensions, partition, blockPoolId), loggerFactory);
         var logger = loggerFactory.CreateLogger($"{typeof(EventHubQueueCache).FullName}.{sharedDimensions.EventHubPath}.{partition}");
-        var eviction = new GuardedEvictionStrategy(guards.For(providerName, partition), logger, timePurge, monitor, statisticOptions.StatisticMonitorWriteInterval).Bind();
+        var eviction = new GuardedEvictionStrategy(guards.For(providerName, partition), guards.Budget, logger, timePurge, monitor, statisticOptions.StatisticMonitorWriteInterval).Bind();
         return new EventHubQueueCache(
             partition, MaxMessagesPerRead, bufferPool, dataAdatper, eviction, checkpointer, logger, monitor,
             statisticOptions.StatisticMonitorWriteInterval, streamCacheEvictionOptions.MetadataMinTimeInCache);

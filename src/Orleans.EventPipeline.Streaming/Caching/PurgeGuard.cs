@@ -39,7 +39,8 @@ internal sealed partial class PurgeGuard(string partition, StreamCacheOptions op
     public Action<DateTime>? Purge { get; set; }
 
     /// <summary>
-    /// True while the last purge had to keep messages older than the cache age for a cursor: the receiver
+    /// True while the last purge had to keep messages older than the cache age, or over the silo's cache
+    /// budget, for a cursor: the receiver
     /// then reads no more, so the partition's events wait in Event Hubs rather than in this silo's memory.
     /// </summary>
     public bool IsHeld { get; private set; }
@@ -192,7 +193,7 @@ internal sealed partial class PurgeGuard(string partition, StreamCacheOptions op
         _positionsTaken = true;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Partition {Partition} has read nothing new for {Seconds:F0} s: stream {StreamId} has not taken message {SequenceNumber} yet (its cursor last moved {UnmovedSeconds:F0} s ago), which is older than the cache age ({MaxRelativeAgeSeconds} s, Pipeline:StreamCache:MaxRelativeAge). Its events wait in Event Hubs until that subscriber catches up; none is dropped here, but Event Hubs deletes them after the hub's retention period")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Partition {Partition} has read nothing new for {Seconds:F0} s: stream {StreamId} has not taken message {SequenceNumber} yet (its cursor last moved {UnmovedSeconds:F0} s ago), which the cache has to keep while it is older than the cache age ({MaxRelativeAgeSeconds} s, Pipeline:StreamCache:MaxRelativeAge) or the silo's caches are over their budget (Pipeline:StreamCache:MaxBytes). Its events wait in Event Hubs until that subscriber catches up; none is dropped here, but Event Hubs deletes them after the hub's retention period")]
     private static partial void LogHeld(ILogger logger, string partition, double seconds, StreamId streamId, long sequenceNumber, double unmovedSeconds, double maxRelativeAgeSeconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Partition {Partition} reads again: its slowest subscriber caught up after {Seconds:F0} s")]

@@ -12,6 +12,9 @@ internal sealed class PurgeGuards(StreamCacheOptions options, TimeProvider time,
     private readonly ConcurrentDictionary<(string Provider, string Partition), PurgeGuard> _guards = new();
     private readonly ILogger _logger = loggerFactory.CreateLogger<PurgeGuard>();
 
+    /// <summary>The silo's byte budget the partitions' caches share (<see cref="StreamCacheOptions.MaxBytes"/>).</summary>
+    public CacheBudget Budget { get; } = new(options.MaxBytes);
+
     public PurgeGuard For(string provider, string partition) =>
         _guards.GetOrAdd((provider, partition), key => new PurgeGuard($"{key.Provider}/{key.Partition}", options, time, _logger));
 }

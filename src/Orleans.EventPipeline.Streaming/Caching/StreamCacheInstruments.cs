@@ -13,10 +13,21 @@ public static class StreamCacheInstruments
     /// <summary>Name of the counter of times a partition stopped reading because a subscriber had not taken a message older than the cache age.</summary>
     public const string HoldsName = "eventpipeline.stream_cache.holds";
 
+    /// <summary>Name of the gauge of bytes this silo's receiver caches hold, against <c>Pipeline:StreamCache:MaxBytes</c>.</summary>
+    public const string BytesName = "eventpipeline.stream_cache.bytes";
+
     private static readonly Meter Meter = new(MeterName);
 
     private static readonly Counter<long> Holds = Meter.CreateCounter<long>(
         HoldsName, "{hold}", "Times a partition's cache had to keep a message older than the cache age because a subscriber had not taken it; the partition reads nothing new until it has.");
+
+    /// <summary>
+    /// The bytes gauge of one silo, on a meter of the silo's own <paramref name="meters"/> (disposed with the
+    /// silo's services), so that silos sharing a process each report their own.
+    /// </summary>
+    internal static void ObserveBytes(IMeterFactory meters, CacheBudget budget) =>
+        meters.Create(MeterName).CreateObservableGauge(
+            BytesName, () => budget.Held, "By", "Bytes this silo's receiver caches hold (whole 1 MiB blocks), against Pipeline:StreamCache:MaxBytes.");
 
     internal static void RecordHold(string partition) => Holds.Add(1, new KeyValuePair<string, object?>("partition", partition));
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Orleans.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -46,7 +47,13 @@ public static class PipelineStreamsExtensions
         ArgumentNullException.ThrowIfNull(silo);
         ArgumentNullException.ThrowIfNull(cache);
         ArgumentNullException.ThrowIfNull(configure);
-        silo.Services.AddSingleton(services => new PurgeGuards(cache, services.GetService<TimeProvider>() ?? TimeProvider.System, services.GetRequiredService<ILoggerFactory>()));
+        silo.Services.AddMetrics();
+        silo.Services.AddSingleton(services =>
+        {
+            var guards = new PurgeGuards(cache, services.GetService<TimeProvider>() ?? TimeProvider.System, services.GetRequiredService<ILoggerFactory>());
+            StreamCacheInstruments.ObserveBytes(services.GetRequiredService<IMeterFactory>(), guards.Budget);
+            return guards;
+        });
         silo.AddEventHubStreams(PipelineStreams.ProviderName, configurator =>
         {
             configurator.ConfigureEventHub(builder => builder.Configure<IServiceProvider>((options, services) => configureConnection(options, services)));
