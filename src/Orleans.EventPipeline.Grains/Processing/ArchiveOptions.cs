@@ -16,6 +16,14 @@ public sealed record ArchiveOptions : ArchiveFlushPolicy
     /// </summary>
     public static readonly TimeSpan MaxAgeLimit = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// Most bytes all archive buffers of a silo hold together, 256 MiB by default. Each buffer is bounded by
+    /// <see cref="ArchiveFlushPolicy.MaxBytes"/>, so without this a silo would hold up to that much per tenant
+    /// shard it processes (16 GiB for 1,000 busy shards); over it, the largest buffers are written early, as
+    /// smaller objects. At least <see cref="ArchiveFlushPolicy.MaxBytes"/>.
+    /// </summary>
+    public long MaxBufferedBytes { get; init; } = 256L << 20;
+
     /// <summary>How often the archive stage looks at the age of its buffer, 1 s: that much extra archive lag at most.</summary>
     public TimeSpan FlushCheckInterval { get; init; } = TimeSpan.FromSeconds(1);
 

@@ -22,6 +22,11 @@ public sealed class ArchiveOptionsValidator(string section) : IValidateOptions<A
             failures.Add($"{section}:FlushCheckInterval {options.FlushCheckInterval} must be above 0 and at most {section}:MaxAge ({options.MaxAge}); the default is {Defaults.FlushCheckInterval}.");
         }
 
+        if (options.MaxBufferedBytes < options.MaxBytes)
+        {
+            failures.Add($"{section}:MaxBufferedBytes {options.MaxBufferedBytes} is below {section}:MaxBytes ({options.MaxBytes}): the silo's buffers together must hold at least one full buffer; the default is {Defaults.MaxBufferedBytes}.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -35,6 +35,7 @@ public sealed partial class TenantStreamProcessorGrain(
     HubPartitions partitions,
     IOptions<ProcessingGrainOptions> options,
     IOptions<ArchiveOptions> archiveOptions,
+    ArchiveBufferBudget bufferBudget,
     TimeProvider timeProvider,
     ILogger<TenantStreamProcessorGrain> logger) : Grain, ITenantStreamProcessorGrain, IDisposable
 {
@@ -51,6 +52,7 @@ public sealed partial class TenantStreamProcessorGrain(
     private DateTimeOffset? _oldestBufferedIngest;
     private DateTimeOffset _settingsReadAt;
     private string? _partition;
+    private long _reportedBuffer;
 
     private string StreamKey => this.GetPrimaryKeyString();
 
@@ -90,6 +92,7 @@ public sealed partial class TenantStreamProcessorGrain(
 
     public void Dispose()
     {
+        bufferBudget.Report(ref _reportedBuffer, 0);
         _writer?.Dispose();
         _stages?.Dispose();
     }
@@ -186,7 +189,8 @@ public sealed partial class TenantStreamProcessorGrain(
             if (buffered)
             {
                 _oldestBufferedIngest ??= batch.IngestTime;
-                if (_writer!.IsFlushDue)
+                bufferBudget.Report(ref _reportedBuffer, _writer!.BufferedBytes);
+                if (FlushDue)
                 {
                     await TryFlushArchiveAsync();
                 }
@@ -233,7 +237,7 @@ public sealed partial class TenantStreamProcessorGrain(
             }
 
             // A keyed batch whose events all went to the dead letters is remembered without an archive object.
-            if (_writer.IsFlushDue || (_writer.BufferedEvents == 0 && _keyed!.PendingCount > 0))
+            if (FlushDue || (_writer.BufferedEvents == 0 && _keyed!.PendingCount > 0))
             {
                 await FlushArchiveAsync(cancellationToken);
             }
@@ -274,6 +278,9 @@ public sealed partial class TenantStreamProcessorGrain(
         }
     }
 
+    /// <summary>The buffer's own policy asks to write it, or the silo's buffers are over their budget and this one is among the largest.</summary>
+    private bool FlushDue => _writer!.IsFlushDue || bufferBudget.AsksToFlush(_writer.BufferedBytes);
+
     private async Task FlushArchiveAsync(CancellationToken cancellationToken)
     {
         if (_writer is null)
@@ -281,7 +288,19 @@ public sealed partial class TenantStreamProcessorGrain(
             return;
         }
 
-        if (await _writer.FlushAsync(cancellationToken) is not { } written)
+        try
+        {
+            await WriteArchiveAsync(cancellationToken);
+        }
+        finally
+        {
+            bufferBudget.Report(ref _reportedBuffer, _writer.BufferedBytes);
+        }
+    }
+
+    private async Task WriteArchiveAsync(CancellationToken cancellationToken)
+    {
+        if (await _writer!.FlushAsync(cancellationToken) is not { } written)
         {
             if (_writer.BufferedEvents == 0 && _keyed!.PendingCount > 0)
             {

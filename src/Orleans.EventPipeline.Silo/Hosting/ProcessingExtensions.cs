@@ -1,3 +1,4 @@
+using Orleans.EventPipeline.Grains.Processing;
 using Orleans.EventPipeline.Processing.Archive;
 using Orleans.EventPipeline.Silo.Roles;
 using Orleans.EventPipeline.Streams;
@@ -24,6 +25,7 @@ internal static class ProcessingExtensions
             builder.Services.AddSingleton<IArchiveStore>(new ProcessingBlobArchiveStore(azureClients!.ArchiveBlobs.GetBlobContainerClient(archive.Container)));
         }
 
+        builder.Services.AddSingleton<ArchiveBufferBudget>();
         var userGrainAssemblies = ProcessingGrainAssemblies.Add(builder.Services, settings.Pipeline.GrainAssemblies);
         // In-cluster and not durable: the normalized and ordered streams are rebuilt from the durable raw
         // stream after a crash; the archive never reads them.

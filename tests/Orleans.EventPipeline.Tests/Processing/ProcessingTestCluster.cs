@@ -1,5 +1,6 @@
 using Orleans.EventPipeline.Grains.Placement;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Orleans.EventPipeline.Grains.Processing;
 using Orleans.EventPipeline.Processing.Archive;
 using Orleans.EventPipeline.Streaming.Checkpointing;
@@ -15,7 +16,7 @@ namespace Orleans.EventPipeline.Tests.Processing;
 /// </summary>
 internal static class ProcessingTestCluster
 {
-    public static async Task<InProcessTestCluster> StartAsync(string archiveRoot, Action<ProcessingGrainOptions>? configure = null, short silos = 1)
+    public static async Task<InProcessTestCluster> StartAsync(string archiveRoot, Action<ProcessingGrainOptions>? configure = null, short silos = 1, ArchiveOptions? archive = null)
     {
         var builder = new InProcessTestClusterBuilder(silos);
         builder.ConfigureSilo((_, silo) =>
@@ -27,8 +28,14 @@ internal static class ProcessingTestCluster
             silo.AddMemoryStreams(PipelineStreams.DerivedProviderName);
             silo.Services.AddSingleton<IArchiveStore>(new LocalDirectoryArchiveStore(archiveRoot));
             // Memory streams have no checkpoint: the real holds service, which holds nothing for their tokens.
+            silo.Services.AddSingleton<ArchiveBufferBudget>();
             silo.Services.AddSingleton<HubPartitions>();
             silo.Services.AddSingleton<ICheckpointHolds, CheckpointHolds>();
+            if (archive is not null)
+            {
+                silo.Services.AddSingleton(Options.Create(archive));
+            }
+
             if (configure is not null)
             {
                 silo.Services.Configure(configure);

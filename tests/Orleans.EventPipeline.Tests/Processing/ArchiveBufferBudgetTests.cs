@@ -1,0 +1,102 @@
+using System.Buffers.Binary;
+using System.Text;
+using Orleans.EventPipeline.Grains.Processing;
+using Orleans.EventPipeline.Streams;
+using Orleans.Runtime;
+
+namespace Orleans.EventPipeline.Tests.Processing;
+
+/// <summary>
+/// The archive buffers of a silo are bounded together, not only each by its flush policy: four tenants each
+/// buffer less than an object's size, well inside its age, but together more than the silo's budget, so the
+/// largest buffers must be written early; and every event is archived once.
+/// </summary>
+public sealed class ArchiveBufferBudgetTests
+{
+    private const int Tenants = 4;
+    private const int BatchesPerTenant = 4;
+    private const int EventsPerBatch = 100;
+    private const int EventBytes = 1_000;
+
+    // Each tenant buffers about 400 KB, under MaxBytes (1 MiB) and far inside MaxAge; the four together
+    // hold about 1.6 MB, over the silo's 1 MiB.
+    private static readonly ArchiveOptions SmallBudget = new()
+    {
+        MaxBytes = 1L << 20,
+        MaxBufferedBytes = 1L << 20,
+        MaxEvents = 1_000_000,
+        MaxAge = ArchiveOptions.MaxAgeLimit,
+    };
+
+    [Fact]
+    public async Task BuffersTogetherOverTheSiloBudget_LargestWrittenEarly_EveryEventArchivedOnce()
+    {
+        using var archive = new TempDirectory();
+        await using var cluster = await ProcessingTestCluster.StartAsync(archive.Path, archive: SmallBudget);
+        var provider = cluster.Client.GetStreamProvider(PipelineStreams.ProviderName);
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var tenants = Enumerable.Range(0, Tenants).Select(i => $"budget-{run}-{i}").ToArray();
+
+        for (var b = 0; b < BatchesPerTenant; b++)
+        {
+            foreach (var tenant in tenants)
+            {
+                await provider.GetStream<RawEventBatch>(StreamId.Create(PipelineStreams.Raw, tenant)).OnNextAsync(Batch(tenant, b));
+            }
+        }
+
+        // Nothing flushes the processors here: only the budget can have written an object this early.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        var earlyObjects = 0;
+        while (earlyObjects == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"no archive object within 60 s although the buffers hold about {Tenants * BatchesPerTenant * EventsPerBatch * EventBytes} bytes against a budget of {SmallBudget.MaxBufferedBytes}");
+            foreach (var tenant in tenants)
+            {
+                earlyObjects += (await ArchiveFiles.ReadAsync(archive.Path, tenant)).Count;
+            }
+
+            await Task.Delay(100);
+        }
+
+        foreach (var tenant in tenants)
+        {
+            // The batches arrive asynchronously: flush what the processor holds until all of them are archived.
+            var processor = cluster.Client.GetGrain<ITenantStreamProcessorGrain>(tenant);
+            var all = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+            List<string> messages;
+            while (true)
+            {
+                await processor.FlushAsync();
+                messages = (await ArchiveFiles.ReadAsync(archive.Path, tenant)).SelectMany(static o => o.Events).Select(static e => e.Body).ToList();
+                if (messages.Count >= BatchesPerTenant * EventsPerBatch || DateTime.UtcNow > all)
+                {
+                    break;
+                }
+
+                await Task.Delay(100);
+            }
+
+            Assert.Equal(BatchesPerTenant * EventsPerBatch, messages.Count);
+            Assert.Equal(messages.Count, messages.Distinct(StringComparer.Ordinal).Count());
+        }
+    }
+
+    private static RawEventBatch Batch(string tenant, int batch)
+    {
+        var padding = new string('p', EventBytes - 64);
+        var events = Enumerable.Range(0, EventsPerBatch)
+            .Select(i => Encoding.UTF8.GetBytes($"{{\"message\":\"{tenant}-{batch}-{i}-{padding}\"}}"))
+            .ToList();
+        var frames = new byte[events.Sum(static e => EventFrames.PrefixBytes + e.Length)];
+        var at = 0;
+        foreach (var bytes in events)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(frames.AsSpan(at), bytes.Length);
+            bytes.CopyTo(frames, at + EventFrames.PrefixBytes);
+            at += EventFrames.PrefixBytes + bytes.Length;
+        }
+
+        return new RawEventBatch(tenant, Guid.CreateVersion7(), DateTimeOffset.UtcNow, EventKind.Json, 0, EventsPerBatch, frames);
+    }
+}
