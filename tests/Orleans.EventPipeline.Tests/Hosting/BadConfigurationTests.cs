@@ -13,6 +13,7 @@ public sealed class BadConfigurationTests
     [InlineData("--Pipeline:Local:RetentionBytesPerPartition=1000", "Pipeline:Local:RetentionBytesPerPartition is 1000")]
     [InlineData("--Pipeline:Local:RetentionPeriod=00:00:00", "Pipeline:Local:RetentionPeriod is 00:00:00")]
     [InlineData("--Pipeline:StreamCache:MaxRelativeAge=00:00:00", "Pipeline:StreamCache:MaxRelativeAge is 00:00:00: use a duration above zero and at most 00:30:00, e.g. 00:00:45.")]
+    [InlineData("--Pipeline:StreamCache:MaxBytes=1024", "Pipeline:StreamCache:MaxBytes is 1024: use at least 16777216 bytes")]
     [InlineData("--Pipeline:StreamCache:MinTimeInCache=02:00:00", "Pipeline:StreamCache:MinTimeInCache is 02:00:00")]
     [InlineData("--Pipeline:Ingest:MaxMessageBytes=100000", "Pipeline:Ingest:MaxMessageBytes is 100000: use 262148 (the largest event the gateway accepts, 262144 bytes, with its 4-byte frame prefix) to 1000000")]
     [InlineData("--Pipeline:Ingest:RetryAfter=00:00:05", "'RetryAfter'")]
