@@ -30,9 +30,9 @@ internal sealed partial class AgentRunner(AgentOptions options, ILoggerFactory l
             {
                 sources = CreateSources(http, disposables);
             }
-            catch (IOException e)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                LogSpoolUnavailable(_logger, e.Message);
+                LogSpoolUnavailable(_logger, options.SpoolDirectory, SpoolProblem(options.SpoolDirectory, e));
                 return ExitCodes.SpoolUnavailable;
             }
             catch (System.Net.Sockets.SocketException e)
@@ -107,12 +107,12 @@ internal sealed partial class AgentRunner(AgentOptions options, ILoggerFactory l
         var sources = new List<IEventSource>();
         foreach (var file in options.Files)
         {
-            sources.Add(new FileTailSource(file, Client(file.Format), _logger, time));
+            sources.Add(new FileTailSource(file, options.MaxLineBytes, Client(file.Format), _logger, time));
         }
 
         if (options.Stdin is { } stdin)
         {
-            sources.Add(new StdinSource(Console.OpenStandardInput(), Client(stdin.Format)));
+            sources.Add(new StdinSource(Console.OpenStandardInput(), new LineSplitter(options.MaxLineBytes, "stdin", _logger), Client(stdin.Format)));
         }
 
         if (options.Syslog is { } syslog)
@@ -142,6 +142,20 @@ internal sealed partial class AgentRunner(AgentOptions options, ILoggerFactory l
         return sources;
     }
 
+    /// <summary>Why the spool directory cannot be used: an existing file on its path says so by name; otherwise the system's reason.</summary>
+    private static string SpoolProblem(string directory, Exception e)
+    {
+        for (var path = Path.GetFullPath(directory); !string.IsNullOrEmpty(path); path = Path.GetDirectoryName(path))
+        {
+            if (File.Exists(path))
+            {
+                return path == Path.GetFullPath(directory) ? "it is an existing file, not a directory" : $"'{path}' on its path is an existing file, not a directory";
+            }
+        }
+
+        return e.Message;
+    }
+
     private EventPipelineClient Client(EventFormat format)
     {
         if (!_clients.TryGetValue(format, out var client))
@@ -154,8 +168,8 @@ internal sealed partial class AgentRunner(AgentOptions options, ILoggerFactory l
         return client;
     }
 
-    [LoggerMessage(1, LogLevel.Critical, "The spool cannot be opened: {Reason}")]
-    private static partial void LogSpoolUnavailable(ILogger logger, string reason);
+    [LoggerMessage(1, LogLevel.Critical, "The spool directory {Directory} cannot be created or opened: {Reason}")]
+    private static partial void LogSpoolUnavailable(ILogger logger, string directory, string reason);
 
     [LoggerMessage(2, LogLevel.Critical, "Cannot listen: {Reason}")]
     private static partial void LogCannotListen(ILogger logger, string reason);

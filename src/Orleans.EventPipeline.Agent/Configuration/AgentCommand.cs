@@ -15,7 +15,7 @@ internal static class AgentCommand
     private static readonly Option<string?> EndpointOption = new("--endpoint") { Description = "Gateway base URL, e.g. http://127.0.0.1:5080." };
     private static readonly Option<string?> ApiKeyOption = new("--api-key") { Description = "The tenant's ingest key (or EVENTPIPELINE_AGENT_ApiKey)." };
     private static readonly Option<string?> SpoolOption = new("--spool") { Description = "Spool directory: batches are kept there until acknowledged, with the sources' positions." };
-    private static readonly Option<string[]> FileOption = new("--file") { Description = "Tail files matching this absolute path (* and ? in the file name); repeat for more." };
+    private static readonly Option<string[]> FileOption = new("--file") { Description = "Tail files matching this path (* and ? in the file name; a relative path is resolved against the working directory); repeat for more." };
     private static readonly Option<string?> FormatOption = new("--format") { Description = "Event format of --file and --stdin: text (syslog, CEF, plain lines) or json (one JSON value per line)." };
     private static readonly Option<bool> StdinOption = new("--stdin") { Description = "Read lines from standard input; the agent stops at its end once everything is acknowledged." };
     private static readonly Option<string?> SyslogUdpOption = new("--syslog-udp") { Description = "Receive syslog (RFC 5424 or 3164) datagrams on address:port." };
@@ -34,9 +34,10 @@ internal static class AgentCommand
         command.SetAction(async (result, cancellationToken) =>
         {
             AgentOptions options;
+            List<string> errors;
             try
             {
-                options = Load(result);
+                (options, errors) = Load(result);
             }
             catch (Exception e) when (e is InvalidOperationException or InvalidDataException or FormatException or IOException or ArgumentException)
             {
@@ -44,7 +45,7 @@ internal static class AgentCommand
                 return ExitCodes.Configuration;
             }
 
-            var errors = AgentOptionsValidator.Validate(options);
+            errors.AddRange(AgentOptionsValidator.Validate(options));
             if (errors.Count > 0)
             {
                 foreach (var error in errors)
@@ -60,7 +61,8 @@ internal static class AgentCommand
         return command;
     }
 
-    private static AgentOptions Load(ParseResult result)
+    /// <summary>The options from every key that fits, and a problem for each key that does not (<see cref="ConfigurationCheck"/>).</summary>
+    private static (AgentOptions Options, List<string> Problems) Load(ParseResult result)
     {
         var builder = new ConfigurationBuilder();
         IConfiguration? file = null;
@@ -110,9 +112,10 @@ internal static class AgentCommand
         }
 
         builder.AddInMemoryCollection(flags);
+        var problems = ConfigurationCheck.Check(builder.Build(), out var valid);
         var options = new AgentOptions();
-        builder.Build().Bind(options, static binder => binder.ErrorOnUnknownConfiguration = true);
-        return options;
+        new ConfigurationBuilder().AddInMemoryCollection(valid).Build().Bind(options, static binder => binder.ErrorOnUnknownConfiguration = true);
+        return (options, problems);
     }
 
     private static void Set(Dictionary<string, string?> flags, string key, string? value)

@@ -22,6 +22,13 @@ internal sealed class AgentOptions
 
     public TimeSpan MaxBatchDelay { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Longest line of a file or stdin taken as one event: a longer one is taken cut to this many bytes, and the
+    /// rest of it, up to its line break, is skipped and logged. (The gateway's MaxEventBytes, 256 KiB by default,
+    /// refuses a longer event alone into the tenant's dead letters, where its bytes stay.)
+    /// </summary>
+    public int MaxLineBytes { get; set; } = 1024 * 1024;
+
     /// <summary>How often the status line is written; off with <see cref="Quiet"/>.</summary>
     public TimeSpan StatusInterval { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -79,7 +86,7 @@ internal sealed class SyslogSourceOptions
     /// <summary><c>address:port</c> to accept connections on (octet counting or newline framing, per message); empty: no TCP.</summary>
     public string Tcp { get; set; } = "";
 
-    /// <summary>Longest message taken; a longer octet-counted frame closes its connection, a longer line is cut.</summary>
+    /// <summary>Longest message taken: a longer one (either framing) is taken cut to this many bytes, the rest of its frame skipped and logged.</summary>
     public int MaxMessageBytes { get; set; } = 64 * 1024;
 }
 

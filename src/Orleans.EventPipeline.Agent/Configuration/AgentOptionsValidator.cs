@@ -6,6 +6,10 @@ namespace Orleans.EventPipeline.Agent.Configuration;
 /// <summary>Every problem with the settings, each naming its setting, checked once at start.</summary>
 internal static class AgentOptionsValidator
 {
+    // RFC 5424 6.1's 480 octets fit with room; 16 MiB is half the gateway's 32 MiB decompressed batch limit.
+    private const int MinLineBytes = 1024;
+    private const int MaxLineBytes = 16 * 1024 * 1024;
+
     public static List<string> Validate(AgentOptions options)
     {
         // The client's own rules for what it shares with the agent, reported under the agent's names.
@@ -23,6 +27,11 @@ internal static class AgentOptionsValidator
         if (options.DrainTimeout < TimeSpan.Zero)
         {
             errors.Add($"DrainTimeout must not be negative (got {options.DrainTimeout}).");
+        }
+
+        if (options.MaxLineBytes is < MinLineBytes or > MaxLineBytes)
+        {
+            errors.Add(FormattableString.Invariant($"MaxLineBytes must be between {MinLineBytes} and {MaxLineBytes} (got {options.MaxLineBytes})."));
         }
 
         for (var i = 0; i < options.Files.Count; i++)

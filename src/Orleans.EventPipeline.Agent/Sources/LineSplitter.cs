@@ -1,20 +1,61 @@
+using Microsoft.Extensions.Logging;
+
 namespace Orleans.EventPipeline.Agent.Sources;
 
-/// <summary>Cuts bytes into line events: the one line splitter of the file, stdin and syslog TCP sources.</summary>
-internal static class LineSplitter
+/// <summary>
+/// Cuts one input's bytes into line events: the one line splitter of the file and stdin sources. A line longer
+/// than <c>maxLineBytes</c> is taken once, cut to its first <c>maxLineBytes</c> bytes; the rest of it, up to its
+/// line break, is skipped (counted and logged, naming the setting), never taken as an event of its own, so the
+/// source never buffers without bound and no fragment reaches the gateway as if it were a line.
+/// </summary>
+internal sealed partial class LineSplitter(int maxLineBytes, string source, ILogger logger)
 {
-    /// <summary>A line this long with no line break is taken as one event, so a source never buffers without bound.</summary>
-    public const int MaxLineBytes = 1024 * 1024;
+    /// <summary>The setting that bounds a line, named in the log of a cut line.</summary>
+    public const string Setting = "MaxLineBytes";
+
+    public int MaxLineBytes => maxLineBytes;
+
+    /// <summary>The smallest read buffer that can hold a line at the limit and one byte more.</summary>
+    public int BufferBytes => maxLineBytes + 1;
+
+    /// <summary>
+    /// True while the rest of a cut line is being skipped: the next bytes up to a line break are not an event.
+    /// A file source saves it with its position, so a restart inside a cut line does not take its rest as a line.
+    /// </summary>
+    public bool InCutLine { get; set; }
+
+    /// <summary>Lines cut so far.</summary>
+    public long CutLines { get; private set; }
+
+    /// <summary>Bytes of cut lines skipped so far (after their first <see cref="MaxLineBytes"/>).</summary>
+    public long SkippedBytes { get; private set; }
+
+    // Bytes skipped of the cut line being skipped, for its log line.
+    private long _skipping;
 
     /// <summary>
     /// Adds every complete line of <paramref name="buffer"/> (without <c>\n</c> or <c>\r\n</c>; blank lines are
     /// left out, as the gateway skips them) to <paramref name="lines"/>; returns the bytes consumed, up to and with
-    /// the last <c>\n</c>. A buffer of <see cref="MaxLineBytes"/> or more with no line break is consumed as one line.
+    /// the last <c>\n</c>, or past the first <see cref="MaxLineBytes"/> of a line that is longer.
     /// </summary>
-    public static int Split(ReadOnlyMemory<byte> buffer, List<ReadOnlyMemory<byte>> lines)
+    public int Split(ReadOnlyMemory<byte> buffer, List<ReadOnlyMemory<byte>> lines)
     {
         var span = buffer.Span;
         var start = 0;
+        if (InCutLine)
+        {
+            var skipEnd = span.IndexOf((byte)'\n');
+            if (skipEnd < 0)
+            {
+                Skip(span.Length);
+                return span.Length;
+            }
+
+            Skip(skipEnd);
+            EndCutLine("its line break");
+            start = skipEnd + 1;
+        }
+
         while (true)
         {
             var end = span[start..].IndexOf((byte)'\n');
@@ -23,21 +64,72 @@ internal static class LineSplitter
                 break;
             }
 
-            Add(buffer.Slice(start, end), lines);
+            if (end > maxLineBytes)
+            {
+                Cut(buffer.Slice(start, maxLineBytes), lines);
+                Skip(end - maxLineBytes);
+                EndCutLine("its line break");
+            }
+            else
+            {
+                Add(buffer.Slice(start, end), lines);
+            }
+
             start += end + 1;
         }
 
-        if (start == 0 && buffer.Length >= MaxLineBytes)
+        // A buffer of maxLineBytes + 1 bytes (the sources' smallest) always has room to see a line pass the limit.
+        if (buffer.Length - start > maxLineBytes)
         {
-            Add(buffer[..MaxLineBytes], lines);
-            return MaxLineBytes;
+            Cut(buffer.Slice(start, maxLineBytes), lines);
+            InCutLine = true;
+            Skip(buffer.Length - start - maxLineBytes);
+            return buffer.Length;
         }
 
         return start;
     }
 
-    /// <summary>The last bytes of an input that ended without a line break, as one event.</summary>
-    public static void AddLast(ReadOnlyMemory<byte> rest, List<ReadOnlyMemory<byte>> lines) => Add(rest, lines);
+    /// <summary>The last bytes of an input that ended without a line break, as one event (or the end of a cut line's skip).</summary>
+    public void AddLast(ReadOnlyMemory<byte> rest, List<ReadOnlyMemory<byte>> lines)
+    {
+        if (InCutLine)
+        {
+            Skip(rest.Length);
+            EndCutLine("the end of the input");
+            return;
+        }
+
+        if (rest.Length > maxLineBytes)
+        {
+            Cut(rest[..maxLineBytes], lines);
+            Skip(rest.Length - maxLineBytes);
+            EndCutLine("the end of the input");
+            return;
+        }
+
+        Add(rest, lines);
+    }
+
+    private void Cut(ReadOnlyMemory<byte> first, List<ReadOnlyMemory<byte>> lines)
+    {
+        CutLines++;
+        _skipping = 0;
+        Add(first, lines);
+    }
+
+    private void Skip(long bytes)
+    {
+        _skipping += bytes;
+        SkippedBytes += bytes;
+    }
+
+    private void EndCutLine(string end)
+    {
+        InCutLine = false;
+        LogCutLine(logger, source, Setting, maxLineBytes, _skipping, end);
+        _skipping = 0;
+    }
 
     private static void Add(ReadOnlyMemory<byte> line, List<ReadOnlyMemory<byte>> lines)
     {
@@ -51,4 +143,7 @@ internal static class LineSplitter
             lines.Add(line);
         }
     }
+
+    [LoggerMessage(1, LogLevel.Warning, "{Source}: a line longer than {Setting} ({Limit} bytes) was cut: its first {Limit} bytes were taken as one event, the {Skipped} bytes after them up to {End} were skipped")]
+    private static partial void LogCutLine(ILogger logger, string source, string setting, int limit, long skipped, string end);
 }

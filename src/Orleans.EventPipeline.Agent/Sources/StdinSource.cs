@@ -1,7 +1,7 @@
 namespace Orleans.EventPipeline.Agent.Sources;
 
 /// <summary>Lines of standard input, until its end. No position is kept: what a crash loses of a pipe cannot be read again.</summary>
-internal sealed class StdinSource(Stream input, EventPipeline.Client.EventPipelineClient client) : IEventSource
+internal sealed class StdinSource(Stream input, LineSplitter splitter, EventPipeline.Client.EventPipelineClient client) : IEventSource
 {
     public string Name => "stdin";
 
@@ -9,7 +9,7 @@ internal sealed class StdinSource(Stream input, EventPipeline.Client.EventPipeli
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var buffer = new byte[LineSplitter.MaxLineBytes];
+        var buffer = new byte[splitter.BufferBytes];
         var filled = 0;
         var lines = new List<ReadOnlyMemory<byte>>();
         while (true)
@@ -18,14 +18,14 @@ internal sealed class StdinSource(Stream input, EventPipeline.Client.EventPipeli
             if (read == 0)
             {
                 lines.Clear();
-                LineSplitter.AddLast(buffer.AsMemory(0, filled), lines);
+                splitter.AddLast(buffer.AsMemory(0, filled), lines);
                 await client.SendAsync(lines, cancellationToken: cancellationToken).ConfigureAwait(false);
                 return;
             }
 
             filled += read;
             lines.Clear();
-            var consumed = LineSplitter.Split(buffer.AsMemory(0, filled), lines);
+            var consumed = splitter.Split(buffer.AsMemory(0, filled), lines);
             if (lines.Count > 0)
             {
                 await client.SendAsync(lines, cancellationToken: cancellationToken).ConfigureAwait(false);

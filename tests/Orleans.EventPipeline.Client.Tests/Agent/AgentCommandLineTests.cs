@@ -2,7 +2,7 @@ using Orleans.EventPipeline.Client.Tests.Support;
 
 namespace Orleans.EventPipeline.Client.Tests.Agent;
 
-/// <summary>The agent's refusals: a command line that does not parse is 64, a bad setting 78, each naming the problem.</summary>
+/// <summary>The agent's refusals: a command line that does not parse is 64, a bad setting 78, an unusable spool 73, each naming the problem.</summary>
 public sealed class AgentCommandLineTests : IDisposable
 {
     private readonly TempDirectory _dir = new();
@@ -41,6 +41,44 @@ public sealed class AgentCommandLineTests : IDisposable
         var (code, text) = await AgentProcess.RunAsync("--endpoint", "http://127.0.0.1:5080", "--api-key", "k", "--spool", _dir.File("spool"));
         Assert.Equal(78, code);
         Assert.Contains("No source", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SeveralBadSettingsInTheFile_EveryOneNamed_WithWhatIsExpected()
+    {
+        var config = _dir.File("agent.json");
+        await File.WriteAllTextAsync(config, """
+            {"Endpoint":"http://127.0.0.1:5080","ApiKey":"k","SpoolDirectory":"/tmp/x","MaxBatchEvent":10,
+             "MaxBatchDelay":"soon","WhenSpoolFull":"Drop","Files":[{"Pth":"/var/log/a.log"}]}
+            """);
+        var (code, text) = await AgentProcess.RunAsync("--config", config, "--stdin");
+        Assert.Equal(78, code);
+        Assert.Contains("MaxBatchEvent: unknown setting (in agent.json)", text, StringComparison.Ordinal);
+        Assert.Contains("MaxBatchDelay: must be a duration such as 00:00:05 (hh:mm:ss) (in agent.json), got 'soon'", text, StringComparison.Ordinal);
+        Assert.Contains("WhenSpoolFull: must be one of BlockProducer, Fail (in agent.json), got 'Drop'", text, StringComparison.Ordinal);
+        Assert.Contains("Files:0:Pth: unknown setting (in agent.json); the settings here are Path, Format, StartAt, PollInterval", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SpoolDirectoryThatIsAFile_ExitsWithCantCreate73_SayingSo()
+    {
+        var file = _dir.File("not-a-directory");
+        await File.WriteAllTextAsync(file, "x");
+        var (code, text) = await AgentProcess.RunAsync("--endpoint", "http://127.0.0.1:5080", "--api-key", "k", "--spool", file, "--file", _dir.File("*.log"), "--quiet");
+        Assert.Equal(73, code);
+        Assert.Contains($"The spool directory {file} cannot be created or opened: it is an existing file, not a directory", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SpoolDirectoryThatCannotBeCreated_ExitsWithCantCreate73_WithTheReason()
+    {
+        // /sys refuses mkdir even to root (EPERM), as a directory without write permission refuses others.
+        const string spool = "/sys/eventpipeline-agent-spool";
+        var (code, text) = await AgentProcess.RunAsync("--endpoint", "http://127.0.0.1:5080", "--api-key", "k", "--spool", spool, "--file", _dir.File("*.log"), "--quiet");
+        Assert.True(code == 73, text);
+        Assert.Contains($"The spool directory {spool} cannot be created or opened:", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled", text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -4,7 +4,7 @@ using Xunit.Abstractions;
 
 namespace Orleans.EventPipeline.Client.Tests.Agent;
 
-/// <summary>logrotate's two ways while the agent tails <c>app.log</c> (the glob matches the live name only): no line lost, none twice.</summary>
+/// <summary>logrotate's two ways while the agent tails <c>app.log</c> (the glob matches the live name only), also while it is stopped: no line lost, none twice.</summary>
 [Collection(SharedSiloGroup.Name)]
 public sealed class FileRotationTests(SharedSilo shared, ITestOutputHelper output) : IDisposable
 {
@@ -63,6 +63,122 @@ public sealed class FileRotationTests(SharedSilo shared, ITestOutputHelper outpu
 
         var archived = await silo.ArchivedAsync(tenant, writer.Written, TimeSpan.FromSeconds(90));
         ExactlyOnce.AssertArchived(tenant, writer.Names, archived, output);
+    }
+
+    [Fact]
+    public async Task RotatedByRenameWhileTheAgentIsStopped_TheOldFileIsFinishedFromItsSavedPosition()
+    {
+        const string tenant = "rotate-rename-stopped";
+        var silo = shared.Silo;
+        var key = await silo.Api.CreateTenantAsync(tenant);
+        var log = Path.Combine(_dir.Path, "app.log");
+        using var writer = new LineWriter("s");
+        writer.Open(log);
+        writer.Write(200);
+        await using var agent = AgentProcess.Start(_dir.Path, silo.Url, key, "--file", log, "--format", "json", "--quiet");
+        await silo.ArchivedAsync(tenant, 200, TimeSpan.FromSeconds(60));
+        await agent.Process.KillAsync();
+
+        // While the agent is down: 100 more lines in app.log, then logrotate renames it (app.log.1, not matched by
+        // the glob) and the application starts a new app.log.
+        writer.Write(100);
+        File.Move(log, log + ".1");
+        writer.Open(log);
+        writer.Write(50);
+        agent.Process.Start();
+
+        var archived = await silo.ArchivedAsync(tenant, writer.Written, TimeSpan.FromSeconds(60));
+        ExactlyOnce.AssertArchived(tenant, writer.Names, archived, output);
+    }
+
+    [Fact]
+    public async Task RotatedByRenameAndDeletedWhileTheAgentIsStopped_TheRangeNotReadIsLogged()
+    {
+        const string tenant = "rotate-deleted-stopped";
+        var silo = shared.Silo;
+        var key = await silo.Api.CreateTenantAsync(tenant);
+        var log = Path.Combine(_dir.Path, "app.log");
+        using var writer = new LineWriter("d");
+        writer.Open(log);
+        writer.Write(100);
+        var read = new FileInfo(log).Length;
+        await using var agent = AgentProcess.Start(_dir.Path, silo.Url, key, "--file", log, "--format", "json", "--quiet");
+        await silo.ArchivedAsync(tenant, 100, TimeSpan.FromSeconds(60));
+        await agent.Process.KillAsync();
+
+        // 10 lines the agent never saw, in a file rotated and then deleted (or compressed) before it starts again.
+        writer.Write(10);
+        File.Move(log, log + ".1");
+        File.Delete(log + ".1");
+        using var next = new LineWriter("e");
+        next.Open(log);
+        next.Write(20);
+        agent.Process.Start();
+
+        await silo.ArchivedAsync(tenant, 120, TimeSpan.FromSeconds(60));
+        var expected = $"its bytes after byte {read} were not read";
+        await Poll.UntilAsync(() => agent.Process.Output.Contains(expected, StringComparison.Ordinal), TimeSpan.FromSeconds(20), () => $"a warning '{expected}'; agent {agent.Process.OutputHint}");
+        Assert.Contains(log, agent.Process.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CopyTruncatedAndGrownPastThePositionWithinOneLook_ReadAgainFromItsStart()
+    {
+        const string tenant = "rotate-truncate-regrown";
+        var silo = shared.Silo;
+        var key = await silo.Api.CreateTenantAsync(tenant);
+        var log = Path.Combine(_dir.Path, "app.log");
+        using var writer = new LineWriter("g");
+        writer.Open(log);
+        writer.Write(100);
+        // A look once a second, so the truncation and the new, longer content land between two looks.
+        var files = new Dictionary<string, object> { ["Files"] = new[] { new { Path = log, Format = "Json", PollInterval = "00:00:01" } } };
+        await using var agent = AgentProcess.Start(_dir.Path, silo.Url, key, files, workingDirectory: null, "--quiet");
+        await silo.ArchivedAsync(tenant, 100, TimeSpan.FromSeconds(60));
+        var before = new FileInfo(log).Length;
+
+        // copytruncate, then the application writes more than was there before, in one go: the size never looks smaller.
+        File.Copy(log, log + ".1");
+        using var regrown = new LineWriter("h");
+        TruncateAndRegrow(log, regrown, 200);
+        Assert.True(new FileInfo(log).Length > before);
+
+        var archived = await silo.ArchivedAsync(tenant, 300, TimeSpan.FromSeconds(60));
+        ExactlyOnce.AssertArchived(tenant, writer.Names.Union(regrown.Names).ToHashSet(StringComparer.Ordinal), archived, output);
+    }
+
+    [Fact]
+    public async Task CopyTruncatedAndGrownPastThePositionWhileTheAgentIsStopped_ReadAgainFromItsStart()
+    {
+        const string tenant = "rotate-truncate-stopped";
+        var silo = shared.Silo;
+        var key = await silo.Api.CreateTenantAsync(tenant);
+        var log = Path.Combine(_dir.Path, "app.log");
+        using var writer = new LineWriter("p");
+        writer.Open(log);
+        writer.Write(100);
+        await using var agent = AgentProcess.Start(_dir.Path, silo.Url, key, "--file", log, "--format", "json", "--quiet");
+        await silo.ArchivedAsync(tenant, 100, TimeSpan.FromSeconds(60));
+        await agent.Process.KillAsync();
+
+        using var regrown = new LineWriter("q");
+        TruncateAndRegrow(log, regrown, 200);
+        agent.Process.Start();
+
+        var archived = await silo.ArchivedAsync(tenant, 300, TimeSpan.FromSeconds(60));
+        ExactlyOnce.AssertArchived(tenant, writer.Names.Union(regrown.Names).ToHashSet(StringComparer.Ordinal), archived, output);
+    }
+
+    /// <summary>Cuts <paramref name="log"/> to 0 in place (same inode) and writes <paramref name="lines"/> new lines at once.</summary>
+    private static void TruncateAndRegrow(string log, LineWriter writer, int lines)
+    {
+        using (var truncate = new FileStream(log, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
+        {
+            truncate.SetLength(0);
+        }
+
+        writer.Open(log);
+        writer.Write(lines);
     }
 
     public void Dispose() => _dir.Dispose();

@@ -25,7 +25,7 @@ public sealed partial class SyslogTests(SharedSilo shared, ITestOutputHelper out
         var udpPort = FreeUdpPort();
         var tcpPort = FreeTcpPorts.Pick(1)[0];
         await using var agent = AgentProcess.Start(_dir.Path, silo.Url, key, "--syslog-udp", $"127.0.0.1:{udpPort}", "--syslog-tcp", $"127.0.0.1:{tcpPort}", "--quiet");
-        using var tcp = await ConnectAsync(tcpPort, agent);
+        using var tcp = await AgentSyslog.ConnectAsync(tcpPort, agent);
 
         var expected = new Dictionary<string, string>(StringComparer.Ordinal);
         string Rfc5424(int n) => Remember(expected, n, "Syslog5424", $"<34>1 2026-11-30T12:00:00.000Z web-1 app 42 ID47 - m-{n:D6} from 5424");
@@ -54,7 +54,7 @@ public sealed partial class SyslogTests(SharedSilo shared, ITestOutputHelper out
         await tcp.GetStream().WriteAsync(octetBytes.AsMemory(octetBytes.Length / 2));
 
         // Newline framing on another connection, the last message without its line break before the close.
-        using (var lines = await ConnectAsync(tcpPort, agent))
+        using (var lines = await AgentSyslog.ConnectAsync(tcpPort, agent))
         {
             var text = string.Join("\n", Enumerable.Range(20, 10).Select(n => n % 2 == 0 ? Rfc5424(n) : Rfc3164(n)));
             await lines.GetStream().WriteAsync(Encoding.UTF8.GetBytes(text));
@@ -88,26 +88,6 @@ public sealed partial class SyslogTests(SharedSilo shared, ITestOutputHelper out
     {
         using var probe = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
         return ((IPEndPoint)probe.Client.LocalEndPoint!).Port;
-    }
-
-    /// <summary>Connects once the agent listens (it opens its listeners before it reads anything).</summary>
-    private static async Task<TcpClient> ConnectAsync(int port, AgentProcess agent)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            var client = new TcpClient();
-            try
-            {
-                await client.ConnectAsync(IPAddress.Loopback, port);
-                return client;
-            }
-            catch (SocketException) when (DateTime.UtcNow < deadline && agent.Process.IsRunning)
-            {
-                client.Dispose();
-                await Task.Delay(50);
-            }
-        }
     }
 
     [GeneratedRegex(@"m-\d{6}")]

@@ -22,19 +22,29 @@ internal sealed class AgentProcess : IAsyncDisposable
     /// Writes a configuration file into <paramref name="directory"/> (the gateway, the key, a spool under the directory,
     /// batches of 50 events or 100 ms so a kill lands between spooled batches) and starts the agent with it and <paramref name="flags"/>.
     /// </summary>
-    public static AgentProcess Start(string directory, Uri gateway, string apiKey, params string[] flags)
+    public static AgentProcess Start(string directory, Uri gateway, string apiKey, params string[] flags) =>
+        Start(directory, gateway, apiKey, settings: null, workingDirectory: null, flags);
+
+    /// <summary>As <see cref="Start(string, Uri, string, string[])"/>, with more <paramref name="settings"/> in the file (e.g. <c>Files</c>) and a working directory.</summary>
+    public static AgentProcess Start(string directory, Uri gateway, string apiKey, IReadOnlyDictionary<string, object>? settings, string? workingDirectory, params string[] flags)
     {
         var config = Path.Combine(directory, "agent.json");
-        File.WriteAllText(config, JsonSerializer.Serialize(new
+        var file = new Dictionary<string, object>
         {
-            Endpoint = gateway.ToString(),
-            ApiKey = apiKey,
-            SpoolDirectory = Path.Combine(directory, "spool"),
-            MaxBatchEvents = 50,
-            MaxBatchDelay = "00:00:00.100",
-            DrainTimeout = "00:00:10",
-        }));
-        var start = new ProcessStartInfo("dotnet");
+            ["Endpoint"] = gateway.ToString(),
+            ["ApiKey"] = apiKey,
+            ["SpoolDirectory"] = Path.Combine(directory, "spool"),
+            ["MaxBatchEvents"] = 50,
+            ["MaxBatchDelay"] = "00:00:00.100",
+            ["DrainTimeout"] = "00:00:10",
+        };
+        foreach (var (name, value) in settings ?? new Dictionary<string, object>())
+        {
+            file[name] = value;
+        }
+
+        File.WriteAllText(config, JsonSerializer.Serialize(file));
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory ?? "" };
         foreach (var argument in new[] { AssemblyPath, "--config", config }.Concat(flags))
         {
             start.ArgumentList.Add(argument);

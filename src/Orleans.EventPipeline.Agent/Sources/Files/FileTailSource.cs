@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.IO.Enumeration;
 using Microsoft.Extensions.Logging;
 using Orleans.EventPipeline.Agent.Configuration;
 using Orleans.EventPipeline.Client;
@@ -8,11 +8,12 @@ namespace Orleans.EventPipeline.Agent.Sources.Files;
 /// <summary>
 /// Tails the files a glob matches. A file is known by its device and inode (<see cref="FileIdentity"/>) and held
 /// open, so rotation by rename keeps reading the renamed file to its end while the new file is read from its
-/// start; a file shorter than its position was truncated in place (copytruncate) and is read again from 0. The
-/// position after each call's lines travels with them into the client's spool (<see cref="SourceCheckpoint"/>),
-/// so a restart resumes after the last spooled line: nothing lost, nothing sent twice.
+/// start; a file shorter than its position, or whose bytes before its position changed (<see cref="FilePosition"/>),
+/// was truncated in place (copytruncate) and is read again from 0. The position after each call's lines travels
+/// with them into the client's spool (<see cref="SourceCheckpoint"/>), so a restart resumes after the last spooled
+/// line, also in a file renamed away while the agent was stopped: nothing lost, nothing sent twice.
 /// </summary>
-internal sealed partial class FileTailSource(FileSourceOptions options, EventPipelineClient client, ILogger logger, TimeProvider time) : IEventSource
+internal sealed partial class FileTailSource(FileSourceOptions options, int maxLineBytes, EventPipelineClient client, ILogger logger, TimeProvider time) : IEventSource
 {
     // One read's worth: a client batch (1 MiB by default) holds several.
     private const int ChunkBytes = 256 * 1024;
@@ -21,9 +22,14 @@ internal sealed partial class FileTailSource(FileSourceOptions options, EventPip
     // until it reopens its log (logrotate's postrotate signal).
     private static readonly TimeSpan GoneGrace = TimeSpan.FromSeconds(5);
 
+    private static readonly EnumerationOptions Listing = new() { MatchType = MatchType.Simple, MatchCasing = MatchCasing.CaseSensitive };
+
     private readonly Dictionary<FileIdentity, TailedFile> _files = [];
-    private readonly byte[] _buffer = new byte[Math.Max(ChunkBytes, LineSplitter.MaxLineBytes)];
+    private readonly byte[] _buffer = new byte[Math.Max(ChunkBytes, maxLineBytes + 1)];
+    private readonly byte[] _before = new byte[FilePosition.FingerprintBytes];
     private readonly List<ReadOnlyMemory<byte>> _lines = [];
+    private readonly string _folder = Path.GetDirectoryName(options.Path)!;
+    private readonly string _pattern = Path.GetFileName(options.Path);
 
     public string Name => $"file:{options.Path}";
 
@@ -31,21 +37,23 @@ internal sealed partial class FileTailSource(FileSourceOptions options, EventPip
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var saved = new Dictionary<FileIdentity, long>();
-        foreach (var (key, position) in client.Checkpoints)
+        var saved = new Dictionary<FileIdentity, FilePosition>();
+        foreach (var (key, text) in client.Checkpoints)
         {
-            if (FileIdentity.TryParseKey(key, out var identity))
+            // The client keeps one spool per format: other file sources' positions are there too, told apart by path.
+            if (FileIdentity.TryParseKey(key, out var identity) && FilePosition.TryParse(text, out var position) && (position.Path.Length == 0 || Matches(position.Path)))
             {
-                saved[identity] = long.Parse(position, CultureInfo.InvariantCulture);
+                saved[identity] = position;
             }
         }
 
+        LogWatching(logger, options.Path, options.PollInterval);
         var first = true;
         try
         {
             while (true)
             {
-                Scan(saved, first);
+                await ScanAsync(saved, first, cancellationToken).ConfigureAwait(false);
                 first = false;
                 foreach (var file in _files.Values.ToList())
                 {
@@ -64,33 +72,54 @@ internal sealed partial class FileTailSource(FileSourceOptions options, EventPip
         }
     }
 
-    private void Scan(Dictionary<FileIdentity, long> saved, bool first)
+    private bool Matches(string path) =>
+        string.Equals(Path.GetDirectoryName(path), _folder, StringComparison.Ordinal) && FileSystemName.MatchesSimpleExpression(_pattern, Path.GetFileName(path), ignoreCase: false);
+
+    private async Task ScanAsync(Dictionary<FileIdentity, FilePosition> saved, bool first, CancellationToken cancellationToken)
     {
-        var folder = System.IO.Path.GetDirectoryName(options.Path)!;
-        var pattern = System.IO.Path.GetFileName(options.Path);
-        var seen = new HashSet<FileIdentity>();
-        if (Directory.Exists(folder))
+        var matches = new List<(string Path, FileIdentity Identity)>();
+        if (Directory.Exists(_folder))
         {
-            foreach (var path in Directory.EnumerateFiles(folder, pattern, new EnumerationOptions { MatchType = MatchType.Simple, MatchCasing = MatchCasing.CaseSensitive }))
+            foreach (var path in Directory.EnumerateFiles(_folder, _pattern, Listing))
             {
-                if (!FileIdentity.TryOf(path, out var identity))
+                if (FileIdentity.TryOf(path, out var identity))
                 {
-                    continue;
+                    matches.Add((path, identity));
                 }
+            }
+        }
 
-                if (_files.TryGetValue(identity, out var known))
-                {
-                    known.Path = path;
-                    known.GoneSince = null;
-                    seen.Add(identity);
-                    continue;
-                }
+        var resumed = first && saved.Values.Any(static p => p.Path.Length > 0);
+        if (first)
+        {
+            if (matches.Count == 0)
+            {
+                LogNoMatch(logger, options.Path, options.PollInterval);
+            }
 
-                if (Open(path, saved, first) is { } opened)
-                {
-                    _files[opened.Identity] = opened;
-                    seen.Add(opened.Identity);
-                }
+            // Files renamed away while the agent was stopped come first: their unread lines are older than the new file's.
+            await RecoverRotatedAsync(saved, matches.Select(static m => m.Identity).ToHashSet(), cancellationToken).ConfigureAwait(false);
+        }
+
+        var seen = new HashSet<FileIdentity>();
+        foreach (var (path, identity) in matches)
+        {
+            if (_files.TryGetValue(identity, out var known))
+            {
+                known.Path = path;
+                known.GoneSince = null;
+                seen.Add(identity);
+                continue;
+            }
+
+            // A saved position: resume there. A file there at the very first start (no saved position of this
+            // source at all): StartAt. A file that appeared while running or while the agent was stopped: from its
+            // start, so no line written before the first look is missed.
+            var start = saved.Remove(identity, out var position) ? position : (FilePosition?)null;
+            if (Open(path, start, first && !resumed && options.StartAt == FileStart.End) is { } opened)
+            {
+                _files[opened.Identity] = opened;
+                seen.Add(opened.Identity);
             }
         }
 
@@ -104,7 +133,47 @@ internal sealed partial class FileTailSource(FileSourceOptions options, EventPip
         }
     }
 
-    private TailedFile? Open(string path, Dictionary<FileIdentity, long> saved, bool first)
+    /// <summary>
+    /// At start: a saved file the glob no longer finds was rotated by rename (or deleted) while the agent was
+    /// stopped. It is looked for by its identity among the files of the same directory (app.log.1, app.log.2, …)
+    /// and read from its saved position to its end; if it is gone (deleted, compressed), the range not read is logged.
+    /// </summary>
+    private async Task RecoverRotatedAsync(Dictionary<FileIdentity, FilePosition> saved, HashSet<FileIdentity> matched, CancellationToken cancellationToken)
+    {
+        var missing = saved.Where(s => s.Value.Path.Length > 0 && !matched.Contains(s.Key)).ToList();
+        if (missing.Count == 0)
+        {
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        if (Directory.Exists(_folder))
+        {
+            foreach (var path in Directory.EnumerateFiles(_folder))
+            {
+                if (FileIdentity.TryOf(path, out var identity) && saved.TryGetValue(identity, out var position) && !matched.Contains(identity)
+                    && Open(path, position, startAtEnd: false, renamedFrom: position.Path) is { } opened)
+                {
+                    saved.Remove(identity);
+                    opened.GoneSince = now;
+                    _files[identity] = opened;
+                }
+            }
+        }
+
+        foreach (var (identity, position) in missing)
+        {
+            if (saved.Remove(identity))
+            {
+                LogRotatedLost(logger, position.Path, identity.Key, _folder, position.Offset);
+                // Forgotten, so the next start does not report it again.
+                _lines.Clear();
+                await client.SendAsync(_lines, new SourceCheckpoint(identity.Key, ""), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private TailedFile? Open(string path, FilePosition? saved, bool startAtEnd, string? renamedFrom = null)
     {
         Microsoft.Win32.SafeHandles.SafeFileHandle handle;
         try
@@ -119,11 +188,45 @@ internal sealed partial class FileTailSource(FileSourceOptions options, EventPip
 
         var identity = FileIdentity.Of(handle);
         var length = RandomAccess.GetLength(handle);
-        // A saved position: resume there. A file there at the first start with no position: StartAt. A file that
-        // appeared while running: from its start, so no line written before the first look is missed.
-        var offset = saved.Remove(identity, out var position) ? position : first && options.StartAt == FileStart.End ? length : 0;
-        LogFollowing(logger, path, identity.Key, offset);
-        return new TailedFile(identity, handle, path, offset) { LastGrowth = time.GetUtcNow() };
+        // A file found renamed keeps the name the glob matched, so its position stays this source's across another restart.
+        var file = new TailedFile(identity, handle, renamedFrom ?? path, new LineSplitter(maxLineBytes, path, logger)) { LastGrowth = time.GetUtcNow() };
+        if (saved is { } position)
+        {
+            file.Seek(Math.Min(position.Offset, length), position.InCutLine);
+            var same = length >= position.Offset && (position.Fingerprint is not { } fingerprint || FilePosition.Of(file.Tail) == fingerprint);
+            if (!same && renamedFrom is not null)
+            {
+                // Not the file that was read, only its inode reused: it is not this source's to read.
+                file.Dispose();
+                return null;
+            }
+
+            if (length < position.Offset)
+            {
+                LogTruncated(logger, path, position.Offset, length);
+                file.Seek(0, false);
+            }
+            else if (!same)
+            {
+                LogRewritten(logger, path, position.Offset);
+                file.Seek(0, false);
+            }
+        }
+        else
+        {
+            file.Seek(startAtEnd ? length : 0, false);
+        }
+
+        if (renamedFrom is null)
+        {
+            LogFollowing(logger, path, identity.Key, file.Offset);
+        }
+        else
+        {
+            LogRotatedFound(logger, renamedFrom, path, identity.Key, file.Offset);
+        }
+
+        return file;
     }
 
     private async Task ReadAsync(TailedFile file, CancellationToken cancellationToken)
@@ -132,7 +235,13 @@ internal sealed partial class FileTailSource(FileSourceOptions options, EventPip
         if (length < file.Offset)
         {
             LogTruncated(logger, file.Path, file.Offset, length);
-            file.Offset = 0;
+            file.Seek(0, false);
+        }
+        else if (length > file.Offset && file.Offset > 0 && !file.Tail.SequenceEqual(_before.AsSpan(0, file.ReadBefore(file.Offset, _before))))
+        {
+            // copytruncate, and the file grew past the old position again within one look: its size alone cannot tell.
+            LogRewritten(logger, file.Path, file.Offset);
+            file.Seek(0, false);
         }
 
         var filled = 0;
@@ -147,36 +256,36 @@ internal sealed partial class FileTailSource(FileSourceOptions options, EventPip
             filled += read;
             file.LastGrowth = time.GetUtcNow();
             _lines.Clear();
-            var consumed = LineSplitter.Split(_buffer.AsMemory(0, filled), _lines);
+            var consumed = file.Splitter.Split(_buffer.AsMemory(0, filled), _lines);
             if (consumed == 0)
             {
                 continue;
             }
 
-            await SendAsync(file, file.Offset + consumed, cancellationToken).ConfigureAwait(false);
-            file.Offset += consumed;
+            file.Advance(_buffer.AsSpan(0, consumed));
+            if (_lines.Count > 0)
+            {
+                // A skip alone (the rest of a cut line) is not sent: the next lines' position covers it, and a restart
+                // before them skips it again from the position saved with the cut line.
+                await client.SendAsync(_lines, new SourceCheckpoint(file.Identity.Key, file.Position.ToString()), cancellationToken).ConfigureAwait(false);
+            }
+
             _buffer.AsSpan(consumed, filled - consumed).CopyTo(_buffer);
             filled -= consumed;
         }
 
         if (file.GoneSince is not null && time.GetUtcNow() - file.LastGrowth >= GoneGrace)
         {
-            // Renamed away or deleted, and done growing: its last line may lack a line break.
+            // Renamed away or deleted, and done growing: its last line may lack a line break. An empty position
+            // forgets the file's checkpoint.
             _lines.Clear();
-            LineSplitter.AddLast(_buffer.AsMemory(0, filled), _lines);
-            await SendAsync(file, "", cancellationToken).ConfigureAwait(false);
+            file.Splitter.AddLast(_buffer.AsMemory(0, filled), _lines);
+            await client.SendAsync(_lines, new SourceCheckpoint(file.Identity.Key, ""), cancellationToken).ConfigureAwait(false);
             LogDone(logger, file.Path, file.Offset + filled);
             _files.Remove(file.Identity);
             file.Dispose();
         }
     }
-
-    private Task SendAsync(TailedFile file, long position, CancellationToken cancellationToken) =>
-        SendAsync(file, position.ToString(CultureInfo.InvariantCulture), cancellationToken);
-
-    // An empty position forgets the file's checkpoint, once it is read to its end and gone.
-    private Task SendAsync(TailedFile file, string position, CancellationToken cancellationToken) =>
-        client.SendAsync(_lines, new SourceCheckpoint(file.Identity.Key, position), cancellationToken);
 
     [LoggerMessage(1, LogLevel.Information, "Tailing {Path} ({Identity}) from byte {Offset}")]
     private static partial void LogFollowing(ILogger logger, string path, string identity, long offset);
@@ -189,4 +298,19 @@ internal sealed partial class FileTailSource(FileSourceOptions options, EventPip
 
     [LoggerMessage(4, LogLevel.Warning, "Cannot open {Path}: {Reason}; tried again at the next look")]
     private static partial void LogCannotOpen(ILogger logger, string path, string reason);
+
+    [LoggerMessage(5, LogLevel.Warning, "{Path}: the bytes before the position read ({Offset}) changed: truncated in place (copytruncate) and written again, read again from its start")]
+    private static partial void LogRewritten(ILogger logger, string path, long offset);
+
+    [LoggerMessage(6, LogLevel.Information, "{OldPath} was rotated while the agent was stopped: its file ({Identity}) is now {Path}, read from byte {Offset} to its end")]
+    private static partial void LogRotatedFound(ILogger logger, string oldPath, string path, string identity, long offset);
+
+    [LoggerMessage(7, LogLevel.Warning, "{OldPath} was rotated while the agent was stopped and its file ({Identity}) is no longer in {Folder} (deleted or compressed): its bytes after byte {Offset} were not read")]
+    private static partial void LogRotatedLost(ILogger logger, string oldPath, string identity, string folder, long offset);
+
+    [LoggerMessage(8, LogLevel.Information, "Watching {Glob} every {PollInterval}")]
+    private static partial void LogWatching(ILogger logger, string glob, TimeSpan pollInterval);
+
+    [LoggerMessage(9, LogLevel.Warning, "{Glob} matches no file now; files that appear are read as they do (looked for every {PollInterval})")]
+    private static partial void LogNoMatch(ILogger logger, string glob, TimeSpan pollInterval);
 }

@@ -40,8 +40,8 @@ internal sealed partial class SyslogTcpSource(IPEndPoint endpoint, int maxMessag
     {
         using var _ = socket;
         var remote = socket.RemoteEndPoint?.ToString() ?? "?";
-        // Room for one whole message and its length prefix.
-        var buffer = new byte[maxMessageBytes + 16];
+        var framing = new SyslogTcpFraming(maxMessageBytes, remote, logger);
+        var buffer = new byte[framing.BufferBytes];
         var filled = 0;
         var lines = new List<ReadOnlyMemory<byte>>();
         try
@@ -49,13 +49,13 @@ internal sealed partial class SyslogTcpSource(IPEndPoint endpoint, int maxMessag
             while (true)
             {
                 var read = await socket.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                lines.Clear();
                 if (read == 0)
                 {
-                    // The sender closed: a last newline-framed message may lack its line break.
-                    lines.Clear();
-                    if (filled > 0 && buffer[0] is < (byte)'0' or > (byte)'9' && SyslogMessages.ToLine(buffer.AsSpan(0, filled)) is { } last)
+                    // The sender closed: a last message may lack its line break, or its frame its last bytes.
+                    framing.End(buffer.AsSpan(0, filled), lines);
+                    if (lines.Count > 0)
                     {
-                        lines.Add(last);
                         await client.SendAsync(lines, cancellationToken: cancellationToken).ConfigureAwait(false);
                     }
 
@@ -63,8 +63,7 @@ internal sealed partial class SyslogTcpSource(IPEndPoint endpoint, int maxMessag
                 }
 
                 filled += read;
-                lines.Clear();
-                var consumed = SyslogTcpFraming.Split(buffer.AsSpan(0, filled), maxMessageBytes, lines);
+                var consumed = framing.Split(buffer.AsSpan(0, filled), lines);
                 if (lines.Count > 0)
                 {
                     await client.SendAsync(lines, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -73,10 +72,6 @@ internal sealed partial class SyslogTcpSource(IPEndPoint endpoint, int maxMessag
                 buffer.AsSpan(consumed, filled - consumed).CopyTo(buffer);
                 filled -= consumed;
             }
-        }
-        catch (InvalidDataException e)
-        {
-            LogBadFrame(logger, remote, e.Message);
         }
         catch (SocketException e)
         {
@@ -93,9 +88,6 @@ internal sealed partial class SyslogTcpSource(IPEndPoint endpoint, int maxMessag
         listener.Start();
         return listener;
     }
-
-    [LoggerMessage(1, LogLevel.Warning, "Syslog TCP connection from {Remote} closed: {Reason}")]
-    private static partial void LogBadFrame(ILogger logger, string remote, string reason);
 
     [LoggerMessage(2, LogLevel.Information, "Syslog TCP connection from {Remote} lost: {Reason}")]
     private static partial void LogConnectionLost(ILogger logger, string remote, string reason);
