@@ -235,6 +235,11 @@ public sealed partial class TenantStreamProcessorGrain(
                 // Idle collection would drop a buffer the store keeps refusing: stay active while it holds events.
                 DelayDeactivation(_archiveOptions.MaxAge + _archiveOptions.FlushCheckInterval);
             }
+            else
+            {
+                // Nothing arrived since the last object: a stream that went quiet keeps no buffer until collected.
+                _writer.Trim();
+            }
 
             // A keyed batch whose events all went to the dead letters is remembered without an archive object.
             if (FlushDue || (_writer.BufferedEvents == 0 && _keyed!.PendingCount > 0))

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Orleans.EventPipeline.Events;
@@ -31,7 +32,7 @@ public sealed partial class ArchiveWriter : IDisposable
     private readonly LineBuffer _buffer = new(64 * 1024);
     private readonly Utf8JsonWriter _json;
     private readonly List<Line> _lines = [];
-    private readonly ArrayBufferWriter<byte> _sorted = new(64 * 1024);
+    private ArrayBufferWriter<byte>? _sorted;
     private long _firstSequence = -1;
     private long _lastSequence = -1;
     private DateTimeOffset _firstEventTime;
@@ -69,6 +70,9 @@ public sealed partial class ArchiveWriter : IDisposable
 
     /// <summary>Uncompressed NDJSON bytes buffered.</summary>
     public long BufferedBytes => _buffer.WrittenCount;
+
+    /// <summary>Bytes the writer's buffers take in memory, written or not.</summary>
+    public long HeldBytes => _buffer.Capacity + (_sorted?.Capacity ?? 0) + ((long)_lines.Capacity * Unsafe.SizeOf<Line>());
 
     /// <summary>The last sequence number known to be in the archive; -1 before the first flush.</summary>
     public long ArchivedThrough { get; private set; } = -1;
@@ -209,11 +213,34 @@ public sealed partial class ArchiveWriter : IDisposable
         await DeleteSupersededAsync(name, cancellationToken);
 
         ArchivedThrough = _lastSequence;
+        var cutForSize = _buffer.WrittenCount >= _policy.MaxBytes / 2 || _lines.Count >= _policy.MaxEvents / 2;
         _buffer.Clear();
         _lines.Clear();
+        if (!cutForSize)
+        {
+            // Cut for its age or the silo's budget: a quiet stream gives back what it grew to, or a
+            // thousand tenants that once had a burst would each keep an object's worth of memory. A
+            // stream that fills objects fills the next one as fast, and keeps its buffers.
+            Trim();
+        }
+
         _firstSequence = -1;
         _undo = null;
         return name;
+    }
+
+    /// <summary>Gives back the memory of an empty buffer (a busy stream that went quiet); nothing while events are buffered.</summary>
+    public void Trim()
+    {
+        if (_lines.Count > 0)
+        {
+            return;
+        }
+
+        _buffer.Release();
+        _lines.Clear();
+        _lines.Capacity = 0;
+        _sorted = null;
     }
 
     public void Dispose() => _json.Dispose();
@@ -233,6 +260,7 @@ public sealed partial class ArchiveWriter : IDisposable
         }
 
         _lines.Sort(static (a, b) => a.Ticks != b.Ticks ? a.Ticks.CompareTo(b.Ticks) : a.Arrival.CompareTo(b.Arrival));
+        _sorted ??= new ArrayBufferWriter<byte>(_buffer.WrittenCount);
         _sorted.ResetWrittenCount();
         foreach (var line in _lines)
         {

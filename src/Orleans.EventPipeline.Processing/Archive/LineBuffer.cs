@@ -6,11 +6,15 @@ namespace Orleans.EventPipeline.Processing.Archive;
 /// A growable byte buffer that, unlike <see cref="ArrayBufferWriter{T}"/>, can be cut back to an earlier
 /// length: the archive writer drops the part of a line it could not finish, or a whole batch.
 /// </summary>
+/// <remarks>Allocates on the first write, and <see cref="Release"/> gives the bytes back, so an idle writer holds none.</remarks>
 internal sealed class LineBuffer(int initialCapacity) : IBufferWriter<byte>
 {
-    private byte[] _bytes = new byte[initialCapacity];
+    private byte[] _bytes = [];
 
     public int WrittenCount { get; private set; }
+
+    /// <summary>Bytes the buffer holds, written or not.</summary>
+    public int Capacity => _bytes.Length;
 
     public ReadOnlySpan<byte> WrittenSpan => _bytes.AsSpan(0, WrittenCount);
 
@@ -43,6 +47,13 @@ internal sealed class LineBuffer(int initialCapacity) : IBufferWriter<byte>
 
     public void Clear() => WrittenCount = 0;
 
+    /// <summary>Empties the buffer and drops its bytes; the next write allocates again.</summary>
+    public void Release()
+    {
+        WrittenCount = 0;
+        _bytes = [];
+    }
+
     private void Reserve(int sizeHint)
     {
         var needed = Math.Max(sizeHint, 1);
@@ -51,7 +62,7 @@ internal sealed class LineBuffer(int initialCapacity) : IBufferWriter<byte>
             return;
         }
 
-        var size = Math.Max((long)_bytes.Length * 2, (long)WrittenCount + needed);
+        var size = Math.Max(Math.Max((long)_bytes.Length * 2, initialCapacity), (long)WrittenCount + needed);
         Array.Resize(ref _bytes, (int)Math.Min(size, Array.MaxLength));
         if (_bytes.Length - WrittenCount < needed)
         {

@@ -48,6 +48,41 @@ public sealed class ArchiveWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task FlushAsync_ObjectCutForAge_GivesBackTheBuffer_CutForSize_KeepsItUntilTrimmed()
+    {
+        using var quiet = Writer(new ArchiveFlushPolicy { MaxBytes = 64 * 1024 });
+        Assert.Equal(0, quiet.HeldBytes);
+        quiet.Add([TestEvents.At(0)], 1);
+        Assert.True(quiet.HeldBytes > 0);
+        await quiet.FlushAsync(CancellationToken.None);
+        Assert.Equal(0, quiet.HeldBytes);
+
+        using var busy = Writer(new ArchiveFlushPolicy { MaxBytes = 64 * 1024 });
+        for (var i = 0; !busy.IsFlushDue; i++)
+        {
+            busy.Add([TestEvents.At(i)], i);
+        }
+
+        await busy.FlushAsync(CancellationToken.None);
+        Assert.True(busy.HeldBytes >= 64 * 1024, $"a stream that fills objects keeps its buffer for the next one; it holds {busy.HeldBytes} bytes");
+
+        busy.Trim();
+        Assert.Equal(0, busy.HeldBytes);
+        Assert.True(busy.Add([TestEvents.At(0)], 1_000_000));
+        Assert.NotNull(await busy.FlushAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public void Trim_WithEventsBuffered_KeepsThem()
+    {
+        using var writer = Writer();
+        writer.Add([TestEvents.At(0)], 1);
+        writer.Trim();
+        Assert.Equal(1, writer.BufferedEvents);
+        Assert.True(writer.HeldBytes > 0);
+    }
+
+    [Fact]
     public async Task Add_ReplayedBatches_AreSkippedOnceArchived()
     {
         using var writer = Writer();
