@@ -53,6 +53,8 @@ public sealed partial class TenantStreamProcessorGrain(
     private DateTimeOffset _settingsReadAt;
     private string? _partition;
     private long _reportedBuffer;
+    private IGrainTimer? _timer;
+    private bool _idleTicks;
 
     private string StreamKey => this.GetPrimaryKeyString();
 
@@ -71,7 +73,7 @@ public sealed partial class TenantStreamProcessorGrain(
         _deadLetters = events.GetStream<DeadLetterBatch>(StreamId.Create(PipelineStreams.DeadLetter, Tenant));
         await events.GetStream<RawEventBatch>(StreamId.Create(PipelineStreams.Raw, StreamKey)).SubscribeAsync(OnBatchAsync);
 
-        this.RegisterGrainTimer(OnTimerAsync, _archiveOptions.FlushCheckInterval, _archiveOptions.FlushCheckInterval);
+        _timer = this.RegisterGrainTimer(OnTimerAsync, _archiveOptions.FlushCheckInterval, _archiveOptions.FlushCheckInterval);
         LogActivated(logger, StreamKey, state.State.ArchivedThrough);
     }
 
@@ -205,6 +207,12 @@ public sealed partial class TenantStreamProcessorGrain(
         // Only now: should the publish above throw, the agent delivers the batch again and it is published then.
         _lastDelivered = sequence;
         ReleaseCheckpointWhenClean();
+        if (_idleTicks && (_writer!.BufferedEvents > 0 || _keyed!.PendingCount > 0))
+        {
+            // Something to write again: look at its age every FlushCheckInterval, as before the stream went quiet.
+            _timer!.Change(_archiveOptions.FlushCheckInterval, _archiveOptions.FlushCheckInterval);
+            _idleTicks = false;
+        }
     }
 
     /// <summary>Sends a stage's letters in parts numbered from <paramref name="part"/>; returns the next part number.</summary>
@@ -245,6 +253,15 @@ public sealed partial class TenantStreamProcessorGrain(
             if (FlushDue || (_writer.BufferedEvents == 0 && _keyed!.PendingCount > 0))
             {
                 await FlushArchiveAsync(cancellationToken);
+            }
+
+            if (!_idleTicks && _writer.BufferedEvents == 0 && _keyed!.PendingCount == 0)
+            {
+                // A quiet stream has nothing to write: tick only to refresh its settings, so that a silo with
+                // thousands of idle tenants does not wake each of them every FlushCheckInterval.
+                var idle = _options.SettingsRefreshInterval > _archiveOptions.FlushCheckInterval ? _options.SettingsRefreshInterval : _archiveOptions.FlushCheckInterval;
+                _timer!.Change(idle, idle);
+                _idleTicks = true;
             }
 
             if (!checkpointHolds.IsReadHere(StreamId.Create(PipelineStreams.Raw, StreamKey)))
