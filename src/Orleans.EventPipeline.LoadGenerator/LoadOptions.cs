@@ -23,6 +23,8 @@ internal sealed class LoadOptions
     private static readonly Option<int> EndToEndRateOption = AtLeast(new("--e2e-rate") { Description = "End-to-end mode: post at this many events/s, then wait until the archive holds every ACKed event." }, 0);
     private static readonly Option<string[]> ProtocolsOption = new("--protocol") { Description = "Also measure the peak through a shipper protocol, with the same events and batch sizes: hec, otlp-http or otlp-grpc, or native for /v1/events again; repeat for more, measured in that order." };
     private static readonly Option<string> GrpcUrlOption = new("--grpc-url") { Description = "OTLP/gRPC address of the gateway behind --url (e.g. http://host:4317), for --protocol otlp-grpc.", DefaultValueFactory = static _ => "" };
+    private static readonly Option<int> IdleTenantsOption = AtLeast(new("--idle-tenants") { Description = "Idle-tenant mode: create this many tenants, post 10 events to each, and print the silo's memory, activations and CPU once archived and after --idle-minutes." }, 0);
+    private static readonly Option<int> IdleMinutesOption = AtLeast(new("--idle-minutes") { Description = "Minutes the tenants stay idle in --idle-tenants mode.", DefaultValueFactory = static _ => 5 }, 0);
     private static readonly Option<bool> MemoryProbeOption = new("--memory-probe") { Description = "Memory mode: resident memory of the silo under --connections concurrent maximum-size requests and after." };
 
     public string Url { get; private init; } = "";
@@ -59,6 +61,10 @@ internal sealed class LoadOptions
 
     public bool MemoryProbe { get; private init; }
 
+    public int IdleTenants { get; private init; }
+
+    public TimeSpan IdleDuration { get; private init; }
+
     public bool PeakOnly { get; private init; }
 
     /// <summary>Shipper protocols measured after <c>/v1/events</c>' peak (<see cref="ProtocolSender"/>).</summary>
@@ -69,10 +75,10 @@ internal sealed class LoadOptions
     /// <summary>The tool's command: every option above; <paramref name="run"/> gets them once they parsed.</summary>
     public static RootCommand Command(Func<LoadOptions, Task> run)
     {
-        var command = new RootCommand("Load run against the gateway: peak ACKed throughput, ACK latency at half that rate and the raw Event Hubs SDK baseline; or end to end to the archive (--e2e-rate), or the ingest memory probe (--memory-probe). Prints a Markdown report.")
+        var command = new RootCommand("Load run against the gateway: peak ACKed throughput, ACK latency at half that rate and the raw Event Hubs SDK baseline; or end to end to the archive (--e2e-rate), the ingest memory probe (--memory-probe), or what many idle tenants cost (--idle-tenants). Prints a Markdown report.")
         {
             UrlOption, TopologyOption, SiloOption, AdminKeyOption, EventHubsOption, ConnectionsOption, TenantsOption, ShardsOption, BatchOption, EventBytesOption,
-            DurationOption, WarmupOption, CooldownOption, PeakOnlyOption, SiloArgOption, EndToEndRateOption, MemoryProbeOption, ProtocolsOption, GrpcUrlOption,
+            DurationOption, WarmupOption, CooldownOption, PeakOnlyOption, SiloArgOption, EndToEndRateOption, MemoryProbeOption, IdleTenantsOption, IdleMinutesOption, ProtocolsOption, GrpcUrlOption,
         };
         command.SetAction(result => run(From(result)));
         return command;
@@ -97,6 +103,8 @@ internal sealed class LoadOptions
         SiloArguments = result.GetValue(SiloArgOption) ?? [],
         EndToEndRate = result.GetValue(EndToEndRateOption),
         MemoryProbe = result.GetValue(MemoryProbeOption),
+        IdleTenants = result.GetValue(IdleTenantsOption),
+        IdleDuration = TimeSpan.FromMinutes(result.GetValue(IdleMinutesOption)),
         Protocols = result.GetValue(ProtocolsOption) ?? [],
         GrpcUrl = result.GetRequiredValue(GrpcUrlOption),
     };

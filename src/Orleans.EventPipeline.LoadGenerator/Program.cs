@@ -32,6 +32,12 @@ static async Task MeasureAsync(LoadOptions options, PipelineUnderTest? pipeline,
         BaseAddress = url,
         Timeout = TimeSpan.FromSeconds(60),
     };
+    if (options.IdleTenants > 0)
+    {
+        await IdleTenants.RunAsync(http, pipeline ?? throw new InvalidOperationException("Idle-tenant mode reads the memory of a silo it starts: leave out --url."), options);
+        return;
+    }
+
     var keys = new List<string>();
     var tenants = new List<string>();
     for (var t = 0; t < options.Tenants; t++)

@@ -14,6 +14,7 @@ namespace Orleans.EventPipeline.Grains.Processing;
 /// crash loses what it held, and the raw stream's replay sends those events through again.
 /// </summary>
 [ImplicitStreamSubscription(EventStreams.Normalized)]
+[CollectionAgeLimit(Minutes = IdleCollection.Minutes)]
 public sealed partial class EventOrderGrain(TimeProvider timeProvider, ILogger<EventOrderGrain> logger) : Grain, IEventOrderGrain
 {
     private ReorderBuffer? _buffer;

@@ -27,6 +27,7 @@ namespace Orleans.EventPipeline.Grains.Processing;
 /// reads the partition next replays from the held checkpoint.
 /// </remarks>
 [ImplicitStreamSubscription(PipelineStreams.Raw)]
+[CollectionAgeLimit(Minutes = IdleCollection.Minutes)]
 [PreferLocalPlacement]
 public sealed partial class TenantStreamProcessorGrain(
     [PersistentState("processor", PipelineStorage.Tenants)] IPersistentState<ProcessorState> state,
