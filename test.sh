@@ -6,8 +6,16 @@ set -euo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 MSBUILDDISABLENODEREUSE=1
 
-# Azurite (Azure Storage emulator) for the azure-mode tests, at the version the lock file pins.
+# Azurite (Azure Storage emulator) for the azure-mode tests, and kubernetes-models for the offline
+# validation of the Kubernetes manifests, at the versions the lock file pins.
 npm ci --prefix infra/test-deps --no-audit --no-fund --loglevel=error
+
+# kubectl renders the kustomize overlays under infra/k8s (the deployment tests). It comes with the
+# machine image; Debian's kubernetes-client (1.20) carries a kustomize too old for the overlays.
+if ! command -v kubectl >/dev/null; then
+  echo "kubectl (1.27 or later, for its built-in kustomize v5) is missing: the deployment tests render infra/k8s with it." >&2
+  exit 1
+fi
 
 # promtool (Debian's prometheus package): the metrics test checks the silo's /metrics exposition with it.
 if ! command -v promtool >/dev/null; then

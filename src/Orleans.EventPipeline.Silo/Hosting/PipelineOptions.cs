@@ -17,6 +17,13 @@ public sealed class PipelineOptions
     /// <summary>What this silo does in the cluster: everything, the HTTP API only, or the tenant grains and receivers.</summary>
     public PipelineRole Role { get; set; } = PipelineRole.All;
 
+    /// <summary>
+    /// Runs Orleans' Kubernetes hosting (azure mode): the silo takes its pod's name, and watches the cluster's
+    /// pods against the membership table. Needs <c>POD_NAME</c> and <c>POD_NAMESPACE</c> in the environment and
+    /// read/watch/patch rights on pods (infra/k8s/base/rbac.yaml).
+    /// </summary>
+    public bool KubernetesHosting { get; set; }
+
     /// <summary>Address other silos reach this one at; loopback for a single node.</summary>
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
 

@@ -32,6 +32,12 @@ internal sealed class PipelineOptionsValidator : IValidateOptions<PipelineOption
             failures.Add($"Pipeline:Role is {options.Role.ToString().ToLowerInvariant()}, but local mode runs the whole pipeline in one process (embedded emulator, SQLite): use --Pipeline:Role=all, or --Pipeline:Mode=Azure for a cluster of gateway and processor silos.");
         }
 
+        if (options.KubernetesHosting && options.Mode == PipelineMode.Local)
+        {
+            // Kubernetes hosting matches pods to the silos of a shared membership table; local mode has none.
+            failures.Add("Pipeline:KubernetesHosting is true, but local mode runs one silo with no shared membership: set Pipeline:Mode=Azure, or Pipeline:KubernetesHosting=false.");
+        }
+
         CheckId(failures, "ClusterId", options.ClusterId);
         CheckId(failures, "ServiceId", options.ServiceId);
         CheckPort(failures, "SiloPort", options.SiloPort);

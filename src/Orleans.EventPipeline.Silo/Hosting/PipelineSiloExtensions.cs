@@ -19,6 +19,12 @@ namespace Orleans.EventPipeline.Silo.Hosting;
 public static class PipelineSiloExtensions
 {
     /// <summary>
+    /// How long the silo has on SIGTERM to stop gracefully (deactivating grains, leaving the cluster,
+    /// checkpointing the stream receivers); an orchestrator's grace period must be longer (infra/k8s).
+    /// </summary>
+    internal static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// Adds the Orleans silo and the gateway. Settings are bound and validated here, before anything
     /// starts, so a wrong value stops the process with a message instead of a half-started silo.
     /// </summary>
@@ -66,10 +72,17 @@ public static class PipelineSiloExtensions
         builder.AddGateway();
         builder.AddOtlpGrpc(options);
         var userGrainAssemblies = builder.AddPipelineProcessing(settings, dataDirectory, azureClients);
-        builder.UseOrleans(silo => silo.UsePipelineRole(settings, userGrainAssemblies));
-        // Orleans stops its silo gracefully (deactivating grains, leaving the cluster, checkpointing
-        // the stream receivers) within this budget on SIGTERM.
-        builder.Services.Configure<HostOptions>(static host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        builder.UseOrleans(silo =>
+        {
+            silo.UsePipelineRole(settings, userGrainAssemblies);
+            if (options.KubernetesHosting)
+            {
+                // After the role, so the pod's name (gateway-…, processor-…) is the silo's name: Orleans' agent
+                // matches pods to silos by it.
+                silo.UseKubernetesHosting();
+            }
+        });
+        builder.Services.Configure<HostOptions>(static host => host.ShutdownTimeout = ShutdownTimeout);
         builder.Services.AddPipelineHealthChecks(options.Mode);
         builder.AddPipelineTelemetry(options.Telemetry, options.Role);
         return builder;

@@ -18,7 +18,7 @@ internal sealed class SiloNode : IAsyncDisposable
         Settings = settings;
         var local = settings.Azure is null;
         var ports = FreeTcpPorts.Pick(local ? 5 : 4);
-        Url = new Uri($"http://127.0.0.1:{ports[0]}");
+        Url = new Uri($"http://127.0.0.1:{settings.HttpPort ?? ports[0]}");
         SiloPort = ports[1];
         GatewayPort = ports[2];
         OtlpGrpcUrl = new Uri($"http://127.0.0.1:{ports[3]}");

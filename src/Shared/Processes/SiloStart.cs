@@ -21,6 +21,9 @@ internal sealed record SiloStart(string Name, string DataDirectory, string Admin
     /// <summary>Environment variables of the process, e.g. a console log format.</summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>The HTTP port (<c>Urls</c>); null: a free one. The local cluster gives its gateway a known one.</summary>
+    public int? HttpPort { get; init; }
+
     /// <summary>The silo's assembly; null: the one built with the starting program (<see cref="BuiltHosts.Silo"/>).</summary>
     public string? Assembly { get; init; }
 }

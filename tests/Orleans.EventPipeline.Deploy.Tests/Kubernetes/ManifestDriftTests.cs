@@ -1,0 +1,233 @@
+using System.Globalization;
+using System.Reflection;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Configuration;
+using Orleans.EventPipeline.Deploy.Tests.Support;
+using Orleans.EventPipeline.EventHubsEmulator.Hosting;
+using Orleans.EventPipeline.Silo.Gateway;
+using Orleans.EventPipeline.Silo.Hosting;
+using Orleans.Hosting.Kubernetes;
+using static Orleans.EventPipeline.Deploy.Tests.Support.RenderedObjects;
+
+namespace Orleans.EventPipeline.Deploy.Tests.Kubernetes;
+
+/// <summary>
+/// What the rendered manifests set is what the host reads: every setting binds to the silo's options (with
+/// the host's own strict binder and validators), every port is the one the settings open, the probes and
+/// the grace period fit the silo, and the objects refer to each other correctly. A setting renamed in the
+/// code or misspelt in a manifest fails here, not in a cluster.
+/// </summary>
+public sealed class ManifestDriftTests
+{
+    public static TheoryData<string> Overlays => Manifests.Overlays();
+
+    [Theory]
+    [MemberData(nameof(Overlays))]
+    public async Task SiloSettings_EveryOneTheManifestsSet_IsASettingTheHostBindsAndAccepts(string overlay)
+    {
+        var objects = await Manifests.ReadAsync(overlay);
+        Assert.NotEmpty(objects.SiloDeployments());
+        foreach (var deployment in objects.SiloDeployments())
+        {
+            var environment = objects.Environment(deployment, "silo");
+            var unknown = environment.Keys.Where(static key => !IsHostSetting(key)).ToList();
+            Assert.True(unknown.Count == 0, $"{overlay}/{Name(deployment)} sets variables the silo does not read: {string.Join(", ", unknown)}.");
+
+            // The host's binder refuses a key its options do not have, and its validators a wrong value.
+            var settings = SiloSettings.Read(environment);
+            Assert.Equal(Labels(deployment["spec"]?["template"]?["metadata"]?.AsObject())["app.kubernetes.io/component"], settings.Pipeline.Role.ToString().ToLowerInvariant());
+            if (environment.Keys.Any(static key => key.StartsWith("POD_", StringComparison.Ordinal)))
+            {
+                Assert.True(settings.Pipeline.KubernetesHosting, $"{overlay}/{Name(deployment)} sets POD_* for Orleans' Kubernetes hosting but Pipeline__KubernetesHosting is not true.");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Overlays))]
+    public async Task SiloPods_PortsProbesLabelsAndGracePeriod_AreTheOnesTheSiloUses(string overlay)
+    {
+        var objects = await Manifests.ReadAsync(overlay);
+        foreach (var deployment in objects.SiloDeployments())
+        {
+            var where = $"{overlay}/{Name(deployment)}";
+            var environment = objects.Environment(deployment, "silo");
+            var settings = SiloSettings.Read(environment);
+            var container = ContainerOf(deployment, "silo");
+            var ports = Ports(container);
+            Assert.Equal(new Uri(environment["Urls"].Replace("0.0.0.0", "host", StringComparison.Ordinal)).Port, ports["http"]);
+            Assert.Equal(settings.Pipeline.SiloPort, ports["silo"]);
+            Assert.Equal(settings.Pipeline.GatewayPort, ports["orleans-gateway"]);
+            Assert.Equal(settings.Pipeline.Shippers.OtlpGrpcPort, ports["otlp-grpc"]);
+
+            // The paths the silo maps (ContainerFileTests hits them on the published silo).
+            AssertProbe(container, "livenessProbe", "/healthz", where);
+            AssertProbe(container, "startupProbe", "/healthz", where);
+            AssertProbe(container, "readinessProbe", "/readyz", where);
+
+            var pod = deployment["spec"]!["template"]!.AsObject();
+            var labels = Labels(pod["metadata"]?.AsObject());
+            Assert.Equal(settings.Pipeline.ServiceId, labels[KubernetesHostingOptions.ServiceIdLabel]);
+            Assert.Equal(settings.Pipeline.ClusterId, labels[KubernetesHostingOptions.ClusterIdLabel]);
+
+            // Kubernetes kills the pod after the grace period: the silo's graceful stop and the preStop pause must fit in it.
+            var grace = TimeSpan.FromSeconds(int.Parse(Text(pod["spec"]?["terminationGracePeriodSeconds"]), CultureInfo.InvariantCulture));
+            var preStop = container["lifecycle"]?["preStop"]?["exec"]?["command"]?.AsArray().Select(static c => Text(c)).ToArray() ?? [];
+            var pause = preStop is ["sleep", var seconds] ? TimeSpan.FromSeconds(int.Parse(seconds, CultureInfo.InvariantCulture)) : TimeSpan.Zero;
+            Assert.True(grace > PipelineSiloExtensions.ShutdownTimeout + pause, $"{where}: terminationGracePeriodSeconds {grace.TotalSeconds} s is not longer than the silo's shutdown ({PipelineSiloExtensions.ShutdownTimeout.TotalSeconds} s) plus the preStop pause ({pause.TotalSeconds} s).");
+
+            foreach (var resource in new[] { "cpu", "memory" })
+            {
+                Assert.False(string.IsNullOrEmpty(Text(container["resources"]?["requests"]?[resource])), $"{where} requests no {resource}.");
+                Assert.False(string.IsNullOrEmpty(Text(container["resources"]?["limits"]?[resource])), $"{where} has no {resource} limit.");
+            }
+
+            Assert.Equal(ContainerFile.User, Text(pod["spec"]?["securityContext"]?["runAsUser"]));
+            Assert.Equal("true", Text(pod["spec"]?["securityContext"]?["runAsNonRoot"]));
+        }
+    }
+
+    /// <summary>Orleans' Kubernetes hosting reads, labels, lists, watches and may delete the cluster's pods: the silos' service account may.</summary>
+    [Theory]
+    [MemberData(nameof(Overlays))]
+    public async Task SiloServiceAccount_MayDoWhatOrleansKubernetesHostingDoes(string overlay)
+    {
+        var objects = await Manifests.ReadAsync(overlay);
+        foreach (var deployment in objects.SiloDeployments())
+        {
+            var account = Text(deployment["spec"]?["template"]?["spec"]?["serviceAccountName"]);
+            objects.Get("ServiceAccount", account);
+            var verbs = objects.OfKind("RoleBinding")
+                .Where(binding => binding["subjects"]!.AsArray().Any(s => Text(s?["kind"]) == "ServiceAccount" && Text(s?["name"]) == account))
+                .Select(binding => objects.Get(Text(binding["roleRef"]?["kind"]), Text(binding["roleRef"]?["name"])))
+                .SelectMany(static role => role["rules"]!.AsArray())
+                .Where(static rule => rule!["resources"]!.AsArray().Any(static r => Text(r) == "pods"))
+                .SelectMany(static rule => rule!["verbs"]!.AsArray().Select(static v => Text(v)))
+                .ToHashSet();
+            Assert.Superset(new HashSet<string> { "get", "list", "watch", "patch", "delete" }, verbs);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Overlays))]
+    public async Task ServicesIngressAutoscalerAndBudgets_ReferToObjectsAndPortsThatExist(string overlay)
+    {
+        var objects = await Manifests.ReadAsync(overlay);
+        var deployments = objects.OfKind("Deployment").ToList();
+        foreach (var service in objects.OfKind("Service"))
+        {
+            var selector = service["spec"]!["selector"]!.AsObject().ToDictionary(static p => p.Key, static p => Text(p.Value));
+            var pods = deployments.Where(d => Selects(selector, d)).ToList();
+            Assert.True(pods.Count > 0, $"{overlay}: Service {Name(service)} selects no pods.");
+            foreach (var port in service["spec"]!["ports"]!.AsArray())
+            {
+                var target = Text(port!["targetPort"]);
+                Assert.True(pods.All(d => Containers(d).Any(c => Ports(c).ContainsKey(target) || Ports(c).Values.Any(v => v.ToString(CultureInfo.InvariantCulture) == target))), $"{overlay}: Service {Name(service)} targets port {target}, which its pods do not open.");
+            }
+        }
+
+        foreach (var ingress in objects.OfKind("Ingress"))
+        {
+            foreach (var backend in ingress["spec"]!["rules"]!.AsArray().SelectMany(static r => r!["http"]!["paths"]!.AsArray()).Select(static p => p!["backend"]!["service"]!))
+            {
+                var service = objects.Get("Service", Text(backend["name"]));
+                Assert.Contains(Text(backend["port"]?["name"]), service["spec"]!["ports"]!.AsArray().Select(static p => Text(p!["name"])));
+            }
+
+            // The proxy must not refuse a body the gateway accepts (nginx's "m" is MiB).
+            var gateway = SiloSettings.Gateway(objects.Environment(objects.Get("Deployment", "gateway"), "silo"));
+            var bodySize = Text(ingress["metadata"]?["annotations"]?["nginx.ingress.kubernetes.io/proxy-body-size"]);
+            Assert.True(bodySize.EndsWith('m') && long.Parse(bodySize[..^1], CultureInfo.InvariantCulture) << 20 >= gateway.MaxBodyBytes, $"{overlay}: the Ingress's proxy-body-size {bodySize} is below Pipeline:Gateway:MaxBodyBytes ({gateway.MaxBodyBytes} bytes).");
+        }
+
+        foreach (var autoscaler in objects.OfKind("HorizontalPodAutoscaler"))
+        {
+            objects.Get(Text(autoscaler["spec"]?["scaleTargetRef"]?["kind"]), Text(autoscaler["spec"]?["scaleTargetRef"]?["name"]));
+        }
+
+        foreach (var budget in objects.OfKind("PodDisruptionBudget"))
+        {
+            var selector = budget["spec"]!["selector"]!["matchLabels"]!.AsObject().ToDictionary(static p => p.Key, static p => Text(p.Value));
+            Assert.True(deployments.Any(d => Selects(selector, d)), $"{overlay}: PodDisruptionBudget {Name(budget)} selects no pods.");
+        }
+
+        Assert.Contains(objects.OfKind("PodDisruptionBudget"), b => Name(b) == "gateway");
+        Assert.Contains(objects.OfKind("PodDisruptionBudget"), b => Name(b) == "processor");
+    }
+
+    /// <summary>The local overlay's silos reach the Azurite and emulator it runs, with the emulator's own key, and Azurite is the version the tests run.</summary>
+    [Fact]
+    public async Task LocalOverlay_SilosReachTheAzuriteAndEmulatorItRuns()
+    {
+        var objects = await Manifests.ReadAsync("local");
+        var silo = objects.Environment(objects.Get("Deployment", "gateway"), "silo");
+
+        var emulator = objects.Environment(objects.Get("Deployment", "eventhubs-emulator"), "emulator");
+        var emulatorOptions = EmulatorSettings(emulator);
+        var emulatorService = objects.Get("Service", "eventhubs-emulator");
+        var eventHubs = ConnectionString(silo["Pipeline__Azure__EventHubsConnectionString"]);
+        Assert.Equal($"sb://{Name(emulatorService)}:{emulatorOptions.Port}", eventHubs["Endpoint"]);
+        Assert.Equal(emulatorOptions.SharedAccessKeys[eventHubs["SharedAccessKeyName"]], eventHubs["SharedAccessKey"]);
+        Assert.Contains(emulatorService["spec"]!["ports"]!.AsArray(), p => Text(p!["port"]) == emulatorOptions.Port.ToString(CultureInfo.InvariantCulture));
+        Assert.Contains(SiloSettings.Read(silo).Pipeline.EventHubName, emulatorOptions.Hubs.Keys);
+
+        var storage = ConnectionString(silo["Pipeline__Azure__StorageConnectionString"]);
+        var azurite = objects.Get("Service", "azurite");
+        foreach (var (endpoint, port) in new[] { ("BlobEndpoint", "blob"), ("TableEndpoint", "table") })
+        {
+            var servicePort = Text(azurite["spec"]!["ports"]!.AsArray().Single(p => Text(p!["name"]) == port)!["port"]);
+            Assert.Equal($"http://{Name(azurite)}:{servicePort}/devstoreaccount1", storage[endpoint]);
+        }
+
+        var image = Text(ContainerOf(objects.Get("Deployment", "azurite"), "azurite")["image"]);
+        var tested = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Repository.Path("infra", "test-deps", "package.json"))).RootElement.GetProperty("dependencies").GetProperty("azurite").GetString();
+        Assert.Equal($"mcr.microsoft.com/azure-storage/azurite:{tested}", image);
+
+        // The emulator runs from the silo's image, where the container file puts it.
+        var command = ContainerOf(objects.Get("Deployment", "eventhubs-emulator"), "emulator")["command"]!.AsArray().Select(static c => Text(c)).ToList();
+        Assert.Equal(["dotnet", ContainerFile.EmulatorEntryPoint], command);
+    }
+
+    private static bool IsHostSetting(string key) =>
+        key.StartsWith("Pipeline__", StringComparison.Ordinal)
+        // ASP.NET Core's server addresses (WebHostDefaults.ServerUrlsKey).
+        || key == "Urls"
+        // Orleans' Kubernetes hosting reads these (Microsoft.Orleans.Hosting.Kubernetes).
+        || KubernetesVariables.Contains(key)
+        // Azure.Identity's managed and workload identity credentials read the client id of the identity to use.
+        || key == "AZURE_CLIENT_ID";
+
+    private static readonly HashSet<string> KubernetesVariables = [.. typeof(KubernetesHostingOptions)
+        .GetFields(BindingFlags.Public | BindingFlags.Static)
+        .Where(static f => f.IsLiteral && f.Name.EndsWith("EnvironmentVariable", StringComparison.Ordinal))
+        .Select(static f => (string)f.GetRawConstantValue()!)];
+
+    private static EmulatorOptions EmulatorSettings(IReadOnlyDictionary<string, string> environment)
+    {
+        Assert.All(environment.Keys, static key => Assert.StartsWith(EmulatorOptions.SectionName + "__", key, StringComparison.Ordinal));
+        var options = new EmulatorOptions();
+        SiloSettings.Configuration(environment).GetSection(EmulatorOptions.SectionName).Bind(options, static binder => binder.ErrorOnUnknownConfiguration = true);
+        var validation = new EmulatorOptionsValidator().Validate(null, options);
+        Assert.True(validation.Succeeded, validation.FailureMessage);
+        return options;
+    }
+
+    private static void AssertProbe(JsonObject container, string probe, string path, string where)
+    {
+        Assert.True(container[probe] is JsonObject, $"{where} has no {probe}.");
+        Assert.Equal(path, Text(container[probe]!["httpGet"]?["path"]));
+        Assert.Equal("http", Text(container[probe]!["httpGet"]?["port"]));
+    }
+
+    private static Dictionary<string, int> Ports(JsonObject container) =>
+        container["ports"]?.AsArray().ToDictionary(static p => Text(p!["name"]), static p => int.Parse(Text(p!["containerPort"]), CultureInfo.InvariantCulture)) ?? [];
+
+    private static bool Selects(Dictionary<string, string> selector, JsonObject deployment)
+    {
+        var labels = Labels(deployment["spec"]?["template"]?["metadata"]?.AsObject());
+        return selector.All(s => labels.TryGetValue(s.Key, out var value) && value == s.Value);
+    }
+
+    private static Dictionary<string, string> ConnectionString(string value) =>
+        value.Split(';', StringSplitOptions.RemoveEmptyEntries).Select(static part => part.Split('=', 2)).ToDictionary(static p => p[0], static p => p[1]);
+}
