@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
@@ -18,6 +20,19 @@ public static class FreeTcpPorts
     private const int FirstPort = 20_000;
     private const int EndPort = 32_000;
 
+    // Each process picks within its own slice of that range (by process id), so two processes — test
+    // projects run in parallel, the silos and emulators they start — rarely pick the same port in the
+    // moment between a pick and its server's bind: with 12 slices of 1,000 ports, only processes whose
+    // ids fall in the same slice can collide at all (a test saw "address already in use" without this).
+    private const int Slices = 12;
+    private const int SliceSize = (EndPort - FirstPort) / Slices;
+    private static readonly int SliceStart = FirstPort + (Environment.ProcessId % Slices * SliceSize);
+
+    // Within the process, a port picked in the last minute is not picked again while others are free:
+    // its server may not have bound it yet.
+    private static readonly TimeSpan Recent = TimeSpan.FromMinutes(1);
+    private static readonly ConcurrentDictionary<int, long> PickedAt = new();
+
     /// <summary>
     /// <paramref name="count"/> distinct ports free on <paramref name="address"/> (default 127.0.0.1),
     /// outside the ephemeral range. Every listener is held until all are chosen so no port is chosen
@@ -30,9 +45,15 @@ public static class FreeTcpPorts
         var listeners = new List<TcpListener>(count);
         try
         {
-            while (listeners.Count < count)
+            for (var attempt = 0; listeners.Count < count; attempt++)
             {
-                var listener = new TcpListener(address, Random.Shared.Next(FirstPort, EndPort));
+                var port = Random.Shared.Next(SliceStart, SliceStart + SliceSize);
+                if (attempt < SliceSize && PickedAt.TryGetValue(port, out var at) && Stopwatch.GetElapsedTime(at) < Recent)
+                {
+                    continue;
+                }
+
+                var listener = new TcpListener(address, port);
                 try
                 {
                     listener.Start();
@@ -45,7 +66,14 @@ public static class FreeTcpPorts
                 }
             }
 
-            return [.. listeners.Select(static listener => ((IPEndPoint)listener.LocalEndpoint).Port)];
+            var ports = listeners.Select(static listener => ((IPEndPoint)listener.LocalEndpoint).Port).ToArray();
+            var now = Stopwatch.GetTimestamp();
+            foreach (var port in ports)
+            {
+                PickedAt[port] = now;
+            }
+
+            return ports;
         }
         finally
         {
