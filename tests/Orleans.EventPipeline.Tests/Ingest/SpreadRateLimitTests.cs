@@ -111,18 +111,5 @@ public sealed class SpreadRateLimitTests(ITestOutputHelper output) : IAsyncLifet
 
     private static IngestBatch Batch() => new(EventKind.Json, EventsPerRequest, Frames(EventsPerRequest), [], Frames(EventsPerRequest).Length);
 
-    private static byte[] Frames(int count)
-    {
-        var events = Enumerable.Range(0, count).Select(static i => Encoding.UTF8.GetBytes($"{{\"i\":{i}}}")).ToArray();
-        var frames = new byte[events.Sum(static e => e.Length + EventFrames.PrefixBytes)];
-        var at = 0;
-        foreach (var e in events)
-        {
-            BinaryPrimitives.WriteInt32LittleEndian(frames.AsSpan(at), e.Length);
-            e.CopyTo(frames.AsSpan(at + EventFrames.PrefixBytes));
-            at += EventFrames.PrefixBytes + e.Length;
-        }
-
-        return frames;
-    }
+    private static byte[] Frames(int count) => GatewayFrames.Of(Enumerable.Range(0, count).Select(static i => $"{{\"i\":{i}}}"));
 }

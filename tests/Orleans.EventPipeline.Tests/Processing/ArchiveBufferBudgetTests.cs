@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using System.Text;
 using Orleans.EventPipeline.Grains.Processing;
 using Orleans.EventPipeline.Streams;
 using Orleans.Runtime;
@@ -85,18 +83,7 @@ public sealed class ArchiveBufferBudgetTests
     private static RawEventBatch Batch(string tenant, int batch)
     {
         var padding = new string('p', EventBytes - 64);
-        var events = Enumerable.Range(0, EventsPerBatch)
-            .Select(i => Encoding.UTF8.GetBytes($"{{\"message\":\"{tenant}-{batch}-{i}-{padding}\"}}"))
-            .ToList();
-        var frames = new byte[events.Sum(static e => EventFrames.PrefixBytes + e.Length)];
-        var at = 0;
-        foreach (var bytes in events)
-        {
-            BinaryPrimitives.WriteInt32LittleEndian(frames.AsSpan(at), bytes.Length);
-            bytes.CopyTo(frames, at + EventFrames.PrefixBytes);
-            at += EventFrames.PrefixBytes + bytes.Length;
-        }
-
-        return new RawEventBatch(tenant, Guid.CreateVersion7(), DateTimeOffset.UtcNow, EventKind.Json, 0, EventsPerBatch, frames);
+        var events = Enumerable.Range(0, EventsPerBatch).Select(i => $"{{\"message\":\"{tenant}-{batch}-{i}-{padding}\"}}");
+        return new RawEventBatch(tenant, Guid.CreateVersion7(), DateTimeOffset.UtcNow, EventKind.Json, 0, EventsPerBatch, GatewayFrames.Of(events));
     }
 }

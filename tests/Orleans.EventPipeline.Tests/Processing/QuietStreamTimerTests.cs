@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using System.Text;
 using Orleans.EventPipeline.Grains.Processing;
 using Orleans.EventPipeline.Streams;
 using Orleans.Runtime;
@@ -36,12 +34,6 @@ public sealed class QuietStreamTimerTests
         Assert.Equal(["first", "second"], objects.SelectMany(static o => o.Events).Select(static e => e.Body).Order(StringComparer.Ordinal));
     }
 
-    private static RawEventBatch Batch(string tenant, string message)
-    {
-        var bytes = Encoding.UTF8.GetBytes($"{{\"message\":\"{message}\"}}");
-        var frames = new byte[EventFrames.PrefixBytes + bytes.Length];
-        BinaryPrimitives.WriteInt32LittleEndian(frames, bytes.Length);
-        bytes.CopyTo(frames, EventFrames.PrefixBytes);
-        return new RawEventBatch(tenant, Guid.CreateVersion7(), DateTimeOffset.UtcNow, EventKind.Json, 0, 1, frames);
-    }
+    private static RawEventBatch Batch(string tenant, string message) =>
+        new(tenant, Guid.CreateVersion7(), DateTimeOffset.UtcNow, EventKind.Json, 0, 1, GatewayFrames.Of([$"{{\"message\":\"{message}\"}}"]));
 }

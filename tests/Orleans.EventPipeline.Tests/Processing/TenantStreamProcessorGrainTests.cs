@@ -1,7 +1,5 @@
-using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using System.Text;
 using Orleans.EventPipeline.Grains.Processing;
 using Orleans.EventPipeline.Streams;
 using Orleans.Runtime;
@@ -92,12 +90,6 @@ public sealed class TenantStreamProcessorGrainTests : IAsyncLifetime, IDisposabl
         }
     }
 
-    private static RawEventBatch Batch(string tenant, string json)
-    {
-        var bytes = Encoding.UTF8.GetBytes(json);
-        var frames = new byte[EventFrames.PrefixBytes + bytes.Length];
-        BinaryPrimitives.WriteInt32LittleEndian(frames, bytes.Length);
-        bytes.CopyTo(frames, EventFrames.PrefixBytes);
-        return new RawEventBatch(tenant, Guid.CreateVersion7(), DateTimeOffset.UtcNow, EventKind.Json, 0, 1, frames);
-    }
+    private static RawEventBatch Batch(string tenant, string json) =>
+        new(tenant, Guid.CreateVersion7(), DateTimeOffset.UtcNow, EventKind.Json, 0, 1, GatewayFrames.Of([json]));
 }
