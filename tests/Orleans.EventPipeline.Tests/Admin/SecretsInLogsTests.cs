@@ -38,14 +38,15 @@ public sealed partial class SecretsInLogsTests
         using var revoke = await api.AdminAsync(HttpMethod.Delete, $"/admin/v1/tenants/secrets/keys/{firstId}");
         using var revoked = await api.PostAsync(first, "{\"a\":1}\n"u8.ToArray(), "application/x-ndjson");
         using var wrongAdmin = await GetWithAdminKeyAsync(silo.BaseAddress, SiloProcess.AdminKey + "x");
-        var signedIn = await SignInAsync(silo.BaseAddress);
+        using var ui = await UiSession.SignInAsync(silo.BaseAddress);
+        using var page = await ui.Http.GetAsync("/ui/");
 
         Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
         Assert.Equal(HttpStatusCode.OK, hec.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, revoked.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, wrongAdmin.StatusCode);
-        Assert.True(signedIn, "signing in to /ui with the admin key failed");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         var log = silo.Output;
         // The log was captured and speaks of the keys, by id only.
         Assert.Contains($"key {firstId}", log, StringComparison.Ordinal);
@@ -75,22 +76,6 @@ public sealed partial class SecretsInLogsTests
         return await http.SendAsync(request);
     }
 
-    /// <summary>Signs in to /ui as a browser does: the form's anti-forgery token and cookie, then the key; true when /ui/ then opens.</summary>
-    private static async Task<bool> SignInAsync(Uri silo)
-    {
-        using var handler = new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false };
-        using var http = new HttpClient(handler) { BaseAddress = silo };
-        var form = await http.GetStringAsync("/ui/signin");
-        var token = Antiforgery().Match(form).Groups["token"].Value;
-        using var content = new FormUrlEncodedContent(new Dictionary<string, string> { ["__af"] = token, ["key"] = SiloProcess.AdminKey, ["returnUrl"] = "/ui/" });
-        using var signIn = await http.PostAsync("/ui/signin", content);
-        using var page = await http.GetAsync("/ui/");
-        return signIn.StatusCode == HttpStatusCode.Redirect && page.StatusCode == HttpStatusCode.OK;
-    }
-
     [GeneratedRegex("ept_[A-Za-z0-9_-]{43}")]
     private static partial Regex Secret();
-
-    [GeneratedRegex("name=\"__af\" value=\"(?<token>[^\"]+)\"")]
-    private static partial Regex Antiforgery();
 }
