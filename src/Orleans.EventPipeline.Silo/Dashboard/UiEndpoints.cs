@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Options;
 using Orleans.EventPipeline.Silo.Admin.Authentication;
 using Orleans.EventPipeline.Silo.Hosting;
+using Orleans.EventPipeline.Silo.Roles;
+using Orleans.EventPipeline.Tenants;
 
 namespace Orleans.EventPipeline.Silo.Dashboard;
 
@@ -28,7 +30,11 @@ public static class UiEndpoints
         ArgumentNullException.ThrowIfNull(app);
         app.MapUiAssets();
         app.MapSignIn();
-        var ui = app.MapGroup(RoutePrefix).RequireAuthorization(AdminPolicies.Ui).ExcludeFromDescription();
+        var ui = app.MapGroup(RoutePrefix)
+            .RequireAuthorization(AdminPolicies.Ui)
+            .AddEndpointFilter(RequireValidTenantId)
+            .AddEndpointFilter(ProcessorAvailability.RequireProcessor)
+            .ExcludeFromDescription();
         if (app.Services.GetRequiredService<IOptions<PipelineOptions>>().Value.AdminApiKey.Length == 0)
         {
             // Nothing to sign in with: every page says so instead of sending the browser to a form that cannot work.
@@ -39,5 +45,17 @@ public static class UiEndpoints
         ui.MapTenantsPage();
         ui.MapTenantPage();
         return app;
+    }
+
+    /// <summary>A page or form of a tenant id that cannot exist is a 404 page, before any grain is called with it.</summary>
+    private static async ValueTask<object?> RequireValidTenantId(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        if (http.Request.RouteValues.TryGetValue("tenantId", out var value) && !TenantId.IsValid(value as string))
+        {
+            return Html.Page(http, "Not found", Html.Notice("error", $"'{Html.E(value as string)}' is not a tenant id: use {Html.E(TenantId.Rule)}. <a href=\"/ui/\">Back to the tenants</a>."), StatusCodes.Status404NotFound);
+        }
+
+        return await next(context);
     }
 }

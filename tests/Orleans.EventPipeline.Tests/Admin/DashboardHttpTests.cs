@@ -8,14 +8,15 @@ using Orleans.EventPipeline.Tests.Support;
 
 namespace Orleans.EventPipeline.Tests.Admin;
 
-/// <summary>
-/// The tenants page's live figures are the pipeline's own instruments: after accepted, rejected and throttled
-/// requests, each figure on /ui/ equals the same tenant's series in the /metrics scrape.
-/// </summary>
-public sealed partial class TenantFiguresTests(LocalPipelineFixture pipeline) : IClassFixture<LocalPipelineFixture>
+/// <summary>The /ui pages over plain HTTP: their figures, and what they refuse.</summary>
+public sealed partial class DashboardHttpTests(LocalPipelineFixture pipeline) : IClassFixture<LocalPipelineFixture>
 {
     private const string Tenant = "figures";
 
+    /// <summary>
+    /// The tenants page's live figures are the pipeline's own instruments: after accepted, rejected and throttled
+    /// requests, each figure on /ui/ equals the same tenant's series in the /metrics scrape.
+    /// </summary>
     [Fact]
     public async Task TenantsPage_ShowsWhatTheMetricsCount()
     {
@@ -40,6 +41,32 @@ public sealed partial class TenantFiguresTests(LocalPipelineFixture pipeline) : 
         Assert.Equal(scrape.Sum("eventpipeline_ingest_rejected_total", ("tenant", Tenant)), row["rejected"]);
         Assert.Equal(1, row["throttled"]);
         Assert.Equal(scrape.Sum("eventpipeline_ingest_throttled_total", ("tenant", Tenant)), row["throttled"]);
+    }
+
+    [Fact]
+    public async Task Forms_WithoutTheAntiforgeryTokenOrSignIn_ChangeNothing()
+    {
+        using var ui = await UiSession.SignInAsync(pipeline.Silo.BaseAddress);
+        using var anonymous = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = pipeline.Silo.BaseAddress };
+        var form = new Dictionary<string, string> { ["tenantId"] = "forged", ["displayName"] = "Forged" };
+
+        using var noToken = await ui.Http.PostAsync("/ui/tenants", new FormUrlEncodedContent(form));
+        using var otherToken = await ui.Http.PostAsync("/ui/tenants", new FormUrlEncodedContent(new Dictionary<string, string>(form) { ["__af"] = "CfDJ8forged" }));
+        using var notSignedIn = await anonymous.PostAsync("/ui/tenants", new FormUrlEncodedContent(form));
+        using var badId = await ui.Http.GetAsync("/ui/tenants/Not_A_Tenant");
+        using var read = await pipeline.Api.AdminAsync(HttpMethod.Get, "/admin/v1/tenants/forged");
+        using var cookieOnApi = await ui.Http.GetAsync("/admin/v1/tenants");
+
+        Assert.Equal(HttpStatusCode.BadRequest, noToken.StatusCode);
+        Assert.Contains("anti-forgery token", await noToken.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, otherToken.StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, notSignedIn.StatusCode);
+        Assert.StartsWith("/ui/signin", notSignedIn.Headers.Location?.PathAndQuery, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, badId.StatusCode);
+        Assert.Contains("is not a tenant id", await badId.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, read.StatusCode);
+        // The sign-in cookie is for the pages: the API still wants the bearer key.
+        Assert.Equal(HttpStatusCode.Unauthorized, cookieOnApi.StatusCode);
     }
 
     private static async Task<Dictionary<string, double>> RowAsync(UiSession ui)
