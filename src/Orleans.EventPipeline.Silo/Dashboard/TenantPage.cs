@@ -236,7 +236,7 @@ internal static class TenantPage
             """);
         body.Append(SettingsSection(http, tenantId, form, state.Errors, profile.Settings.Enabled));
         body.Append(await KeysSectionAsync(http, tenant, tenantId));
-        body.Append(await RecentEventsSectionAsync(services.GetRequiredService<IArchiveStore>(), tenantId, http.RequestAborted));
+        body.Append(await RecentEventsSectionAsync(services.GetRequiredService<IArchiveStore>(), services.GetRequiredService<TimeProvider>(), tenantId, http.RequestAborted));
         body.Append(await DeadLettersSectionAsync(http, grains, tenantId));
         body.Append(await ArchiveSectionAsync(services.GetRequiredService<IArchiveStore>(), services.GetRequiredService<TimeProvider>(), tenantId, state, http.RequestAborted));
         body.Append($"""
@@ -269,9 +269,9 @@ internal static class TenantPage
             <input type="hidden" name="version" value="{form.Version.ToString(CultureInfo.InvariantCulture)}">
             {Field("displayName", "displayName", "Display name", form.DisplayName, "")}
             <label><input type="checkbox" name="enabled"{(form.Enabled ? " checked" : "")}> Enabled</label>
-            {Field("eventsPerSecond", "limits.eventsPerSecond", "Events per second", form.EventsPerSecond, $"{TenantLimits.MinRate:N0} to {TenantLimits.MaxEventsPerSecond:N0}")}
-            {Field("bytesPerSecond", "limits.bytesPerSecond", "Bytes per second", form.BytesPerSecond, $"{TenantLimits.MinRate:N0} to {TenantLimits.MaxBytesPerSecond:N0}")}
-            {Field("burstSeconds", "limits.burstSeconds", "Burst seconds", form.BurstSeconds, $"{TenantLimits.MinBurstSeconds} to {TenantLimits.MaxBurstSeconds}")}
+            {Field("eventsPerSecond", "limits.eventsPerSecond", "Events per second", form.EventsPerSecond, $"{Html.N((long)TenantLimits.MinRate)} to {Html.N((long)TenantLimits.MaxEventsPerSecond)}")}
+            {Field("bytesPerSecond", "limits.bytesPerSecond", "Bytes per second", form.BytesPerSecond, $"{Html.N((long)TenantLimits.MinRate)} to {Html.N((long)TenantLimits.MaxBytesPerSecond)}")}
+            {Field("burstSeconds", "limits.burstSeconds", "Burst seconds", form.BurstSeconds, $"{Html.N(TenantLimits.MinBurstSeconds)} to {Html.N(TenantLimits.MaxBurstSeconds, "N0")}")}
             {Field("shardCount", "shardCount", "Shards", form.ShardCount, "1 to 64")}
             {Field("idempotencyWindow", "idempotencyWindow", "Idempotency window", form.IdempotencyWindow, "d.hh:mm:ss, 00:01:00 to 7.00:00:00")}
             <label for="processing">Processing (parsers, mappings, enrichment tables, ordering) as JSON</label>
@@ -305,9 +305,9 @@ internal static class TenantPage
             """;
     }
 
-    private static async Task<string> RecentEventsSectionAsync(IArchiveStore store, string tenantId, CancellationToken cancellationToken)
+    private static async Task<string> RecentEventsSectionAsync(IArchiveStore store, TimeProvider time, string tenantId, CancellationToken cancellationToken)
     {
-        var now = DateTimeOffset.UtcNow;
+        var now = time.GetUtcNow();
         var names = new List<ArchiveObjectName>();
         await foreach (var name in ArchiveCatalog.ListAsync(store, tenantId, now.AddHours(-2), now, cancellationToken))
         {

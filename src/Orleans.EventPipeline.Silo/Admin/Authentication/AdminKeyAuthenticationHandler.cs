@@ -1,5 +1,4 @@
 using System.Buffers.Text;
-using System.Security.Claims;
 using System.Text;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
