@@ -23,6 +23,13 @@ if ! command -v promtool >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
 fi
 
+# Chromium (Debian's chromium package): the /ui browser test drives it with Playwright through its
+# executable path, so Playwright never downloads a browser.
+if ! command -v chromium >/dev/null; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
+
 dotnet restore Orleans.EventPipeline.sln
 dotnet build Orleans.EventPipeline.sln --no-restore
 

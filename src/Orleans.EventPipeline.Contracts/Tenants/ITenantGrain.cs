@@ -8,17 +8,41 @@ public interface ITenantGrain : IGrainWithStringKey
     /// <summary>The stored profile; <see cref="TenantProfile.Exists"/> is false for a tenant never configured.</summary>
     /// <remarks>
     /// Interleaves: it only reads, and the tenant's ingest grain calls it while activating, which can
-    /// happen inside this grain's own <see cref="ConfigureAsync"/> call to that ingest grain.
+    /// happen inside this grain's own <see cref="ConfigureAsync(TenantSettings)"/> call to that ingest grain.
     /// </remarks>
     [Concurrency.AlwaysInterleave]
     Task<TenantProfile> GetProfileAsync();
 
-    /// <summary>Creates or updates the tenant and returns the stored profile with its new version.</summary>
+    /// <summary>Creates or updates the tenant unconditionally and returns the stored profile with its new version.</summary>
     Task<TenantProfile> ConfigureAsync(TenantSettings settings);
+
+    /// <summary>
+    /// Creates or updates the tenant if <paramref name="condition"/> holds: the stored version is
+    /// <see cref="TenantCondition.IfVersion"/>, or the tenant does not exist yet when <see cref="TenantCondition.IfAbsent"/>.
+    /// </summary>
+    Task<TenantChange> ConfigureAsync(TenantSettings settings, TenantCondition condition);
+
+    /// <summary>Enables or disables an existing tenant (a new version); a disabled tenant's requests are refused with 403.</summary>
+    Task<TenantChange> SetEnabledAsync(bool enabled, TenantCondition condition);
+
+    /// <summary>
+    /// Deletes the tenant: its ingest shards refuse its requests at once, every key is revoked, it leaves
+    /// the tenant directory and its record is cleared. Its archive and dead letters are not touched here.
+    /// </summary>
+    Task<TenantChange> DeleteAsync(TenantCondition condition);
 
     /// <summary>Creates an API key; its secret is returned once and only its hash is kept.</summary>
     Task<IssuedApiKey> IssueApiKeyAsync(string name);
 
+    /// <summary>
+    /// Issues a new key with the name of <paramref name="keyId"/>; the old key keeps working until it is revoked.
+    /// Null when the tenant has no such key, or it is revoked.
+    /// </summary>
+    Task<IssuedApiKey?> RotateApiKeyAsync(string keyId);
+
     /// <summary>Revokes a key by id; false when the tenant has no such key.</summary>
     Task<bool> RevokeApiKeyAsync(string keyId);
+
+    /// <summary>The tenant's keys, with when each was last used to send.</summary>
+    Task<IReadOnlyList<ApiKeyInfo>> ListApiKeysAsync();
 }

@@ -20,10 +20,26 @@ public sealed record ApiKeyInfo(
     [property: Id(0)] string KeyId,
     [property: Id(1)] string Name,
     [property: Id(2)] DateTimeOffset CreatedAt,
-    [property: Id(3)] bool Revoked);
+    [property: Id(3)] bool Revoked)
+{
+    /// <summary>The first characters of the secret (<c>ept_</c> and 4 more), to tell keys apart; empty for keys issued before it was kept.</summary>
+    [Id(4)] public string Prefix { get; init; } = "";
+
+    /// <summary>When a gateway last resolved the key, to within <c>ApiKeyCacheDuration</c>; null when never, or not listed.</summary>
+    [Id(5)] public DateTimeOffset? LastUsedAt { get; init; }
+}
 
 /// <summary>A newly created key: <see cref="Secret"/> is shown once and never stored.</summary>
 [GenerateSerializer, Immutable]
 public sealed record IssuedApiKey(
     [property: Id(0)] string KeyId,
-    [property: Id(1)] string Secret);
+    [property: Id(1)] string Secret)
+{
+    [Id(2)] public string Name { get; init; } = "";
+
+    /// <inheritdoc cref="ApiKeyInfo.Prefix"/>
+    [Id(3)] public string Prefix { get; init; } = "";
+
+    // A record's generated ToString would print the secret wherever the object is logged or traced.
+    public override string ToString() => $"IssuedApiKey {{ KeyId = {KeyId}, Prefix = {Prefix} }}";
+}

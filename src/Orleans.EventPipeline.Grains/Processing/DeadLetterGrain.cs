@@ -232,6 +232,21 @@ public sealed partial class DeadLetterGrain(
         ProcessingGrainInstruments.RecordDeadLetters(Tenant, batch.Stage, batch.Letters.Count);
     }
 
+    public async Task<int> ForgetAsync()
+    {
+        var s = state.State;
+        var kept = s.KeptCount;
+        var objects = s.Kept;
+        s.Kept = [];
+        s.Counts.Clear();
+        s.Dropped = 0;
+        s.Replayed = 0;
+        // The state first: an object it no longer points to is never read, even if its delete fails.
+        await state.WriteStateAsync();
+        await DeleteAsync(objects);
+        return kept;
+    }
+
     /// <summary>Writes the letters as the next object and points the (unsaved) state to it.</summary>
     private async Task KeepAsync(IReadOnlyList<RetainedDeadLetter> letters)
     {

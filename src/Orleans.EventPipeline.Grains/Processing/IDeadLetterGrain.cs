@@ -12,6 +12,12 @@ public interface IDeadLetterGrain : IGrainWithStringKey
     /// normalized stream, and no longer kept; the others stay, with their new reason.
     /// </summary>
     Task<DeadLetterReplayResult> ReplayAsync();
+
+    /// <summary>
+    /// Removes the kept letters and the counts, for a tenant deleted with its data; returns how many letters
+    /// were kept. The stream positions already counted stay counted, so a redelivery is not counted again.
+    /// </summary>
+    Task<int> ForgetAsync();
 }
 
 /// <summary>A tenant's dead-letter counts and newest letters.</summary>

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Orleans.EventPipeline.Tenants;
 using Orleans.Runtime;
 
@@ -12,14 +13,54 @@ public sealed class ApiKeyState
     [Id(1)] public string? KeyId { get; set; }
 
     [Id(2)] public bool Revoked { get; set; }
+
+    [Id(3)] public DateTimeOffset? LastUsedAt { get; set; }
 }
 
-/// <summary>Resolves a key (by the hash of its secret) to its tenant.</summary>
-public sealed class ApiKeyGrain(
-    [PersistentState("apikey", PipelineStorage.Tenants)] IPersistentState<ApiKeyState> state) : Grain, IApiKeyGrain
+/// <summary>Resolves a key (by the hash of its secret) to its tenant, and remembers when it was last used.</summary>
+public sealed partial class ApiKeyGrain(
+    [PersistentState("apikey", PipelineStorage.Tenants)] IPersistentState<ApiKeyState> state,
+    TimeProvider timeProvider,
+    ILogger<ApiKeyGrain> logger) : Grain, IApiKeyGrain
 {
-    public Task<string?> ResolveTenantAsync() =>
-        Task.FromResult(state.State.Revoked ? null : state.State.TenantId);
+    /// <summary>
+    /// A key's last use is stored at most once per 5 minutes: a busy key is resolved once per gateway and
+    /// <c>ApiKeyCacheDuration</c> (30 s by default), and each resolve writing the store would cost 2 writes a
+    /// minute per gateway for a date nobody needs to the second. Between writes the activation holds the exact time.
+    /// </summary>
+    private static readonly TimeSpan LastUsedWriteInterval = TimeSpan.FromMinutes(5);
+
+    private DateTimeOffset? _lastUsed;
+
+    public async Task<string?> ResolveTenantAsync()
+    {
+        if (state.State.Revoked || state.State.TenantId is null)
+        {
+            return null;
+        }
+
+        var now = timeProvider.GetUtcNow();
+        _lastUsed = now;
+        if (state.State.LastUsedAt is not { } stored || now - stored >= LastUsedWriteInterval)
+        {
+            state.State.LastUsedAt = now;
+            try
+            {
+                await state.WriteStateAsync();
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                // The key still resolves: its last use is a convenience, never a reason to refuse events.
+                // A fresh activation reads the record again, so a write that lost its etag does not repeat.
+                LogLastUsedNotStored(exception, state.State.TenantId);
+                DeactivateOnIdle();
+            }
+        }
+
+        return state.State.TenantId;
+    }
+
+    public Task<DateTimeOffset?> GetLastUsedAsync() => Task.FromResult(_lastUsed ?? state.State.LastUsedAt);
 
     public async Task RegisterAsync(string tenantId, string keyId)
     {
@@ -40,4 +81,7 @@ public sealed class ApiKeyGrain(
         state.State.Revoked = true;
         await state.WriteStateAsync();
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The last use of a key of tenant {TenantId} was not stored; the key still works")]
+    private partial void LogLastUsedNotStored(Exception exception, string? tenantId);
 }

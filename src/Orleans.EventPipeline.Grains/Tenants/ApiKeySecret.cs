@@ -15,6 +15,17 @@ public static class ApiKeySecret
     /// <summary>Hex SHA-256 of the secret: the key of its <see cref="EventPipeline.Tenants.IApiKeyGrain"/>.</summary>
     public static string Hash(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
 
+    /// <summary>
+    /// What a listing shows of a secret: <see cref="Prefix"/> and its first 4 characters (24 random bits),
+    /// enough to tell a tenant's keys apart and match a leaked key to its id, while the 232 bits left stay
+    /// out of reach of a search.
+    /// </summary>
+    public static string ShortPrefix(string secret)
+    {
+        ArgumentNullException.ThrowIfNull(secret);
+        return secret[..Math.Min(secret.Length, Prefix.Length + 4)];
+    }
+
     public static string NewKeyId() => "key_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');

@@ -7,51 +7,116 @@ using Orleans.Runtime;
 
 namespace Orleans.EventPipeline.Grains.Tenants;
 
-/// <summary>Holds one tenant's profile and API keys in the <see cref="PipelineStorage.Tenants"/> store.</summary>
+/// <summary>
+/// Holds one tenant's profile and API keys in the <see cref="PipelineStorage.Tenants"/> store, and keeps the
+/// tenant's entry in the <see cref="ITenantDirectoryGrain"/> up to date.
+/// </summary>
 public sealed partial class TenantGrain(
     [PersistentState("tenant", PipelineStorage.Tenants)] IPersistentState<TenantState> state,
     TimeProvider timeProvider,
     ILogger<TenantGrain> logger) : Grain, ITenantGrain
 {
-    /// <summary>Settings stored before their bounds were checked (e.g. 1e400 events/s) are moved into them, once, so the tenant can be read and served again.</summary>
+    private string Id => this.GetPrimaryKeyString();
+
+    /// <summary>
+    /// Settings stored before their bounds were checked (e.g. 1e400 events/s) are moved into them, once, so the
+    /// tenant can be read and served again; a tenant stored before the directory existed is entered in it.
+    /// </summary>
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (state.RecordExists && state.State.Settings is { } settings && settings.Limits.Validate() is { Count: > 0 } problems)
         {
             var repaired = settings.Limits.Repaired();
-            LogLimitsRepaired(this.GetPrimaryKeyString(), string.Join(" ", problems), repaired);
+            LogLimitsRepaired(Id, string.Join(" ", problems), repaired);
             state.State.Settings = settings with { Limits = repaired };
             await state.WriteStateAsync(cancellationToken);
         }
+
+        if (state.RecordExists && state.State.Settings is not null)
+        {
+            try
+            {
+                await Directory.UpsertAsync(Entry());
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                // Listing is not serving: the tenant still takes events, and its next change enters it again.
+                LogDirectoryNotUpdated(exception, Id);
+            }
+        }
     }
+
+    private ITenantDirectoryGrain Directory => GrainFactory.GetGrain<ITenantDirectoryGrain>(TenantDirectory.PartOf(Id));
 
     public Task<TenantProfile> GetProfileAsync() => Task.FromResult(ToProfile());
 
-    public async Task<TenantProfile> ConfigureAsync(TenantSettings settings)
+    public async Task<TenantProfile> ConfigureAsync(TenantSettings settings) =>
+        (await ConfigureAsync(settings, TenantCondition.None)).Profile;
+
+    public async Task<TenantChange> ConfigureAsync(TenantSettings settings, TenantCondition condition)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(condition);
         var problems = settings.Validate();
         if (problems.Count > 0)
         {
             throw new ArgumentException(string.Join(" ", problems), nameof(settings));
         }
 
-        var now = timeProvider.GetUtcNow();
+        if (Refused(condition, mustExist: false) is { } refused)
+        {
+            return refused;
+        }
+
         var previousShards = state.State.Settings?.ShardCount ?? 0;
-        state.State.Settings = settings;
-        state.State.CreatedAt ??= now;
-        state.State.UpdatedAt = now;
-        state.State.Version++;
-        await state.WriteStateAsync();
+        await StoreAsync(settings);
         await ApplyToIngestAsync(settings, Math.Max(previousShards, settings.ShardCount));
-        return ToProfile();
+        return Done();
+    }
+
+    public async Task<TenantChange> SetEnabledAsync(bool enabled, TenantCondition condition)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        if (Refused(condition, mustExist: true) is { } refused)
+        {
+            return refused;
+        }
+
+        var settings = state.State.Settings! with { Enabled = enabled };
+        await StoreAsync(settings);
+        await ApplyToIngestAsync(settings, settings.ShardCount);
+        return Done();
+    }
+
+    public async Task<TenantChange> DeleteAsync(TenantCondition condition)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        if (Refused(condition, mustExist: true) is { } refused)
+        {
+            return refused;
+        }
+
+        var before = ToProfile();
+
+        // Refusal first, at once on every gateway: the ingest shards answer 403 from now on, also to a
+        // gateway that still has a key cached. Then the keys, then the listing, then the record: a failure
+        // part way leaves a tenant that is still listed and can be deleted again, never keys without a tenant.
+        var settings = state.State.Settings!;
+        await ApplyToIngestAsync(settings with { Enabled = false }, settings.ShardCount);
+        var active = state.State.ApiKeys.FindAll(static k => !k.Revoked);
+        await Task.WhenAll(active.Select(k => GrainFactory.GetGrain<IApiKeyGrain>(k.SecretHash).RevokeAsync()));
+        await Directory.RemoveAsync(Id);
+        await state.ClearStateAsync();
+        state.State = new TenantState();
+        LogDeleted(Id, active.Count);
+        return new TenantChange(TenantChangeOutcome.Done, before, active.Count);
     }
 
     public async Task<IssuedApiKey> IssueApiKeyAsync(string name)
     {
-        if (!state.RecordExists)
+        if (!state.RecordExists || state.State.Settings is null)
         {
-            throw new InvalidOperationException($"Tenant '{this.GetPrimaryKeyString()}' does not exist: configure it before issuing keys.");
+            throw new InvalidOperationException($"Tenant '{Id}' does not exist: configure it before issuing keys.");
         }
 
         var secret = ApiKeySecret.Create();
@@ -60,15 +125,29 @@ public sealed partial class TenantGrain(
             KeyId = ApiKeySecret.NewKeyId(),
             Name = string.IsNullOrWhiteSpace(name) ? "default" : name,
             SecretHash = ApiKeySecret.Hash(secret),
+            SecretPrefix = ApiKeySecret.ShortPrefix(secret),
             CreatedAt = timeProvider.GetUtcNow(),
         };
 
         // Register the lookup first: a key that is listed but not resolvable would be a dead key,
         // while a resolvable key missing from the list is repaired by the write below.
-        await GrainFactory.GetGrain<IApiKeyGrain>(key.SecretHash).RegisterAsync(this.GetPrimaryKeyString(), key.KeyId);
+        await GrainFactory.GetGrain<IApiKeyGrain>(key.SecretHash).RegisterAsync(Id, key.KeyId);
         state.State.ApiKeys.Add(key);
         await state.WriteStateAsync();
-        return new IssuedApiKey(key.KeyId, secret);
+        LogKeyIssued(Id, key.KeyId, key.Name);
+        return new IssuedApiKey(key.KeyId, secret) { Name = key.Name, Prefix = key.SecretPrefix };
+    }
+
+    public async Task<IssuedApiKey?> RotateApiKeyAsync(string keyId)
+    {
+        var old = state.State.ApiKeys.Find(k => k.KeyId == keyId);
+        if (old is null || old.Revoked)
+        {
+            return null;
+        }
+
+        // The old key stays valid: clients move to the new one, then the operator revokes the old.
+        return await IssueApiKeyAsync(old.Name);
     }
 
     public async Task<bool> RevokeApiKeyAsync(string keyId)
@@ -82,8 +161,50 @@ public sealed partial class TenantGrain(
         await GrainFactory.GetGrain<IApiKeyGrain>(key.SecretHash).RevokeAsync();
         key.Revoked = true;
         await state.WriteStateAsync();
+        LogKeyRevoked(Id, keyId);
         return true;
     }
+
+    public async Task<IReadOnlyList<ApiKeyInfo>> ListApiKeysAsync()
+    {
+        var keys = state.State.ApiKeys;
+        var lastUsed = await Task.WhenAll(keys.Select(k => GrainFactory.GetGrain<IApiKeyGrain>(k.SecretHash).GetLastUsedAsync()));
+        return keys.Select((k, i) => Info(k) with { LastUsedAt = lastUsed[i] }).ToList();
+    }
+
+    /// <summary>The answer when <paramref name="condition"/> does not hold for the stored tenant; null when it does.</summary>
+    private TenantChange? Refused(TenantCondition condition, bool mustExist)
+    {
+        var exists = state.RecordExists && state.State.Settings is not null;
+        if (condition.IfAbsent && exists)
+        {
+            return new TenantChange(TenantChangeOutcome.AlreadyExists, ToProfile());
+        }
+
+        if (!exists && (mustExist || condition.IfExists || condition.IfVersion is not null))
+        {
+            return new TenantChange(TenantChangeOutcome.NotFound, ToProfile());
+        }
+
+        return condition.IfVersion is { } expected && expected != state.State.Version
+            ? new TenantChange(TenantChangeOutcome.VersionMismatch, ToProfile())
+            : null;
+    }
+
+    private async Task StoreAsync(TenantSettings settings)
+    {
+        var now = timeProvider.GetUtcNow();
+        state.State.Settings = settings;
+        state.State.CreatedAt ??= now;
+        state.State.UpdatedAt = now;
+        state.State.Version++;
+        await state.WriteStateAsync();
+        await Directory.UpsertAsync(Entry());
+    }
+
+    private TenantChange Done() => new(TenantChangeOutcome.Done, ToProfile());
+
+    private TenantDirectoryEntry Entry() => new(Id, state.State.Settings!.DisplayName, state.State.Settings.Enabled, state.State.CreatedAt, state.State.Version);
 
     /// <summary>
     /// The rate grain and every ingest shard, also those past a lowered shard count: a gateway that still
@@ -91,27 +212,40 @@ public sealed partial class TenantGrain(
     /// </summary>
     private Task ApplyToIngestAsync(TenantSettings settings, int shards)
     {
-        var tenantId = this.GetPrimaryKeyString();
-        var calls = new List<Task>(shards + 1) { GrainFactory.GetGrain<ITenantRateGrain>(tenantId).ApplySettingsAsync(settings) };
+        var calls = new List<Task>(shards + 1) { GrainFactory.GetGrain<ITenantRateGrain>(Id).ApplySettingsAsync(settings) };
         for (var shard = 0; shard < shards; shard++)
         {
-            calls.Add(GrainFactory.GetGrain<ITenantIngestGrain>(StreamKeys.ForShard(tenantId, shard)).ApplySettingsAsync(settings));
+            calls.Add(GrainFactory.GetGrain<ITenantIngestGrain>(StreamKeys.ForShard(Id, shard)).ApplySettingsAsync(settings));
         }
 
         return Task.WhenAll(calls);
     }
 
+    private static ApiKeyInfo Info(StoredApiKey k) => new(k.KeyId, k.Name, k.CreatedAt, k.Revoked) { Prefix = k.SecretPrefix };
+
     private TenantProfile ToProfile() => new(
-        this.GetPrimaryKeyString(),
-        state.RecordExists,
+        Id,
+        state.RecordExists && state.State.Settings is not null,
         state.State.Settings,
         state.State.Version,
         state.State.CreatedAt,
         state.State.UpdatedAt)
     {
-        ApiKeys = state.State.ApiKeys.ConvertAll(static k => new ApiKeyInfo(k.KeyId, k.Name, k.CreatedAt, k.Revoked)),
+        ApiKeys = state.State.ApiKeys.ConvertAll(Info),
     };
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {TenantId} had stored limits out of bounds ({Problems}); they are now {Limits}")]
     private partial void LogLimitsRepaired(string tenantId, string problems, TenantLimits limits);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {TenantId} could not be entered in the tenant directory; its next change enters it")]
+    private partial void LogDirectoryNotUpdated(Exception exception, string tenantId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Tenant {TenantId}: key {KeyId} ({KeyName}) issued")]
+    private partial void LogKeyIssued(string tenantId, string keyId, string keyName);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Tenant {TenantId}: key {KeyId} revoked")]
+    private partial void LogKeyRevoked(string tenantId, string keyId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Tenant {TenantId} deleted; {KeysRevoked} keys revoked")]
+    private partial void LogDeleted(string tenantId, int keysRevoked);
 }

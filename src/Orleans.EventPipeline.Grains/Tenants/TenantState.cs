@@ -30,4 +30,7 @@ public sealed class StoredApiKey
     [Id(3)] public DateTimeOffset CreatedAt { get; set; }
 
     [Id(4)] public bool Revoked { get; set; }
+
+    /// <summary>The secret's first characters (<see cref="ApiKeySecret.ShortPrefix"/>); empty for keys issued before it was kept.</summary>
+    [Id(5)] public string SecretPrefix { get; set; } = "";
 }

@@ -18,7 +18,7 @@ public static class ProcessingAdminEndpoints
 
     public static IEndpointRouteBuilder MapProcessingAdmin(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/admin/v1/tenants/{tenantId}").AddEndpointFilter(AdminApi.RequireAdminKey);
+        var group = endpoints.MapGroup("/admin/v1/tenants/{tenantId}").RequireAuthorization(Authentication.AdminPolicies.Api);
         group.MapGet("/archive", ListArchiveAsync);
         // The archive listing reads the archive store; the dead letters live in a grain.
         group.MapGet("/deadletters", GetDeadLettersAsync).AddEndpointFilter(ProcessorAvailability.RequireProcessor);

@@ -17,7 +17,7 @@ public static class QuarantineAdminEndpoints
 
     public static IEndpointRouteBuilder MapQuarantineAdmin(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/admin/v1/quarantine").AddEndpointFilter(AdminApi.RequireAdminKey);
+        var group = endpoints.MapGroup("/admin/v1/quarantine").RequireAuthorization(Authentication.AdminPolicies.Api);
         group.MapGet("/", ListAsync);
         group.MapGet("/{partition}/{sequenceNumber:long}", DownloadAsync);
         return endpoints;

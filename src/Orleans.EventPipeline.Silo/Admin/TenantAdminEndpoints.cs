@@ -1,28 +1,89 @@
+using Orleans.EventPipeline.Processing.Archive;
+using Orleans.EventPipeline.Silo.Admin.Authentication;
 using Orleans.EventPipeline.Silo.Gateway;
-using Orleans.EventPipeline.Tenants;
 using Orleans.EventPipeline.Silo.Roles;
+using Orleans.EventPipeline.Tenants;
 
 namespace Orleans.EventPipeline.Silo.Admin;
 
 /// <summary>
-/// <c>/admin/v1/tenants</c>: create and change tenants, issue and revoke their API keys. Every call
-/// needs <c>Authorization: Bearer {Pipeline:AdminApiKey}</c>; with no admin key configured the API is off.
+/// <c>/admin/v1/tenants</c>: list, create, read, change, enable, disable and delete tenants. Every call needs
+/// <c>Authorization: Bearer {Pipeline:AdminApiKey}</c> (<see cref="AdminPolicies.Api"/>); with no admin key
+/// configured the API is off. Every tenant answer carries its <c>ETag</c>; changes take <c>If-Match</c>.
 /// </summary>
 public static class TenantAdminEndpoints
 {
+    public const string Prefix = "/admin/v1/tenants";
+
     public static IEndpointRouteBuilder MapTenantAdmin(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/admin/v1/tenants")
-            .AddEndpointFilter(AdminApi.RequireAdminKey)
-            .AddEndpointFilter(ProcessorAvailability.RequireProcessor);
-        group.MapGet("/{tenantId}", GetAsync);
-        group.MapPut("/{tenantId}", PutAsync);
-        group.MapPost("/{tenantId}/keys", IssueKeyAsync);
-        group.MapDelete("/{tenantId}/keys/{keyId}", RevokeKeyAsync);
+        var group = endpoints.MapGroup(Prefix)
+            .RequireAuthorization(AdminPolicies.Api)
+            .AddEndpointFilter(ProcessorAvailability.RequireProcessor)
+            .WithTags("Tenants")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        group.MapGet("/", ListAsync)
+            .WithSummary("Lists tenants in id order, a page at a time.")
+            .WithDescription("filter: part of the id or display name (case-insensitive). after: the next field of the previous page. limit: 1 to 500, 50 by default.")
+            .Produces<TenantPage>();
+        group.MapPost("/", CreateAsync)
+            .WithSummary("Creates a tenant; 409 if the id is taken.")
+            .Accepts<TenantSettingsRequest>("application/json")
+            .Produces<TenantProfile>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapGet("/{tenantId}", GetAsync)
+            .WithSummary("Reads a tenant; the ETag header is its version.")
+            .Produces<TenantProfile>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPut("/{tenantId}", PutAsync)
+            .WithSummary("Creates or replaces a tenant's settings.")
+            .WithDescription("If-Match: \"version\" replaces only that version (412 otherwise); If-Match: * only an existing tenant; If-None-Match: * only creates. Without them the settings are replaced whatever is stored (last write wins).")
+            .Accepts<TenantSettingsRequest>("application/json")
+            .Produces<TenantProfile>()
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+        group.MapPost("/{tenantId}/disable", static (string tenantId, HttpContext http, IGrainFactory grains) => SetEnabledAsync(tenantId, false, http, grains))
+            .WithSummary("Disables a tenant: its requests are refused with 403 at once; its data and keys stay.")
+            .Produces<TenantProfile>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+        group.MapPost("/{tenantId}/enable", static (string tenantId, HttpContext http, IGrainFactory grains) => SetEnabledAsync(tenantId, true, http, grains))
+            .WithSummary("Enables a disabled tenant.")
+            .Produces<TenantProfile>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+        group.MapDelete("/{tenantId}", DeleteAsync)
+            .WithSummary("Deletes a tenant; data=keep or data=remove is required.")
+            .WithDescription("Its requests are refused at once and every key is revoked. data=remove also deletes its archive objects and dead letters; data=keep leaves them in the archive store.")
+            .Produces<TenantDeleted>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+        group.MapTenantKeys();
         return endpoints;
     }
 
-    private static async Task<IResult> GetAsync(string tenantId, IGrainFactory grains)
+    private static async Task<IResult> ListAsync(string? filter, string? after, int? limit, IGrainFactory grains)
+    {
+        if (limit is < 1 or > TenantListing.MaxLimit)
+        {
+            return ApiProblem.Result(StatusCodes.Status400BadRequest, "invalid_page", $"limit is {limit}: use 1 to {TenantListing.MaxLimit} (default {TenantListing.DefaultLimit}).");
+        }
+
+        if (after is not null && !TenantId.IsValid(after))
+        {
+            return ApiProblem.Result(StatusCodes.Status400BadRequest, "invalid_page", $"after '{after}' is not a tenant id: pass the previous page's next.");
+        }
+
+        if (filter?.Length > 200)
+        {
+            return ApiProblem.Result(StatusCodes.Status400BadRequest, "invalid_filter", "filter is longer than 200 characters: no tenant id or display name would match it.");
+        }
+
+        return Results.Ok(await TenantListing.ReadAsync(grains, after, filter, limit ?? TenantListing.DefaultLimit));
+    }
+
+    private static async Task<IResult> GetAsync(string tenantId, HttpContext http, IGrainFactory grains)
     {
         if (!TenantId.IsValid(tenantId))
         {
@@ -30,90 +91,130 @@ public static class TenantAdminEndpoints
         }
 
         var profile = await grains.GetGrain<ITenantGrain>(tenantId).GetProfileAsync();
-        return profile.Exists ? Results.Ok(profile) : ApiProblem.Result(StatusCodes.Status404NotFound, "tenant_not_found", $"Tenant '{tenantId}' does not exist.");
+        return profile.Exists ? Answer(http, profile) : AdminProblems.TenantNotFound(tenantId);
     }
 
-    private static async Task<IResult> PutAsync(string tenantId, HttpRequest http, IGrainFactory grains, CancellationToken cancellationToken)
+    private static async Task<IResult> CreateAsync(HttpContext http, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        var (request, problem) = await ReadSettingsAsync(http, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (request!.TenantId is not { } tenantId)
+        {
+            return AdminProblems.InvalidSettings(["tenantId is missing: give the new tenant's id, " + TenantId.Rule + "."]);
+        }
+
+        if (!TenantId.IsValid(tenantId))
+        {
+            return AdminApi.BadTenantId(tenantId);
+        }
+
+        var change = await grains.GetGrain<ITenantGrain>(tenantId).ConfigureAsync(request.ToSettings(), new TenantCondition(IfAbsent: true));
+        if (change.Outcome != TenantChangeOutcome.Done)
+        {
+            return AdminProblems.For(http, tenantId, change);
+        }
+
+        http.Response.Headers.ETag = TenantEtag.Of(change.Profile);
+        return Results.Created($"{Prefix}/{tenantId}", change.Profile);
+    }
+
+    private static async Task<IResult> PutAsync(string tenantId, HttpContext http, IGrainFactory grains, CancellationToken cancellationToken)
     {
         if (!TenantId.IsValid(tenantId))
         {
             return AdminApi.BadTenantId(tenantId);
         }
 
-        var (request, unreadable) = await AdminJsonBody.ReadAsync<TenantSettingsRequest>(http, optional: false, cancellationToken);
-        if (unreadable is not null)
+        var (condition, badHeader) = TenantEtag.Condition(http.Request);
+        if (badHeader is not null)
         {
-            return unreadable;
+            return badHeader;
         }
 
-        // Checked here, before the grain stores anything: a setting that fails is never kept.
-        var settings = request!.ToSettings();
-        var problems = settings.Validate();
-        if (problems.Count > 0)
+        var (request, problem) = await ReadSettingsAsync(http, cancellationToken);
+        if (problem is not null)
         {
-            return ApiProblem.Result(StatusCodes.Status400BadRequest, "invalid_settings", string.Join(" ", problems));
+            return problem;
         }
 
-        return Results.Ok(await grains.GetGrain<ITenantGrain>(tenantId).ConfigureAsync(settings));
+        if (request!.TenantId is { } bodyId && bodyId != tenantId)
+        {
+            return AdminProblems.InvalidSettings([$"tenantId is '{bodyId}' but the URL names '{tenantId}': omit it, or make them the same."]);
+        }
+
+        var change = await grains.GetGrain<ITenantGrain>(tenantId).ConfigureAsync(request.ToSettings(), condition!);
+        return change.Outcome == TenantChangeOutcome.Done ? Answer(http, change.Profile) : AdminProblems.For(http, tenantId, change);
     }
 
-    private static async Task<IResult> IssueKeyAsync(string tenantId, HttpRequest http, IGrainFactory grains, CancellationToken cancellationToken)
+    private static async Task<IResult> SetEnabledAsync(string tenantId, bool enabled, HttpContext http, IGrainFactory grains)
     {
         if (!TenantId.IsValid(tenantId))
         {
             return AdminApi.BadTenantId(tenantId);
         }
 
-        var (request, unreadable) = await AdminJsonBody.ReadAsync<IssueKeyRequest>(http, optional: true, cancellationToken);
-        if (unreadable is not null)
+        var (condition, badHeader) = TenantEtag.Condition(http.Request);
+        if (badHeader is not null)
         {
-            return unreadable;
+            return badHeader;
         }
 
-        var tenant = grains.GetGrain<ITenantGrain>(tenantId);
-        if (!(await tenant.GetProfileAsync()).Exists)
-        {
-            return ApiProblem.Result(StatusCodes.Status404NotFound, "tenant_not_found", $"Tenant '{tenantId}' does not exist: PUT its settings first.");
-        }
-
-        var key = await tenant.IssueApiKeyAsync(request?.Name ?? "default");
-        return Results.Created($"/admin/v1/tenants/{tenantId}/keys/{key.KeyId}", new { keyId = key.KeyId, apiKey = key.Secret });
+        var change = await grains.GetGrain<ITenantGrain>(tenantId).SetEnabledAsync(enabled, condition!);
+        return change.Outcome == TenantChangeOutcome.Done ? Answer(http, change.Profile) : AdminProblems.For(http, tenantId, change);
     }
 
-    private static async Task<IResult> RevokeKeyAsync(string tenantId, string keyId, IGrainFactory grains)
+    private static async Task<IResult> DeleteAsync(string tenantId, string? data, HttpContext http, IGrainFactory grains, IArchiveStore store, CancellationToken cancellationToken)
     {
         if (!TenantId.IsValid(tenantId))
         {
             return AdminApi.BadTenantId(tenantId);
         }
 
-        return await grains.GetGrain<ITenantGrain>(tenantId).RevokeApiKeyAsync(keyId)
-            ? Results.NoContent()
-            : ApiProblem.Result(StatusCodes.Status404NotFound, "key_not_found", $"Tenant '{tenantId}' has no key '{keyId}'.");
-    }
-}
-
-/// <summary>Body of <c>PUT /admin/v1/tenants/{id}</c>; omitted fields take the defaults.</summary>
-public sealed record TenantSettingsRequest(
-    string DisplayName,
-    bool Enabled = true,
-    TenantLimits? Limits = null,
-    int? ShardCount = null,
-    TimeSpan? IdempotencyWindow = null,
-    Events.ProcessingSettings? Processing = null)
-{
-    public TenantSettings ToSettings()
-    {
-        var defaults = new TenantSettings(DisplayName ?? "", Enabled);
-        return defaults with
+        // No default: removing data cannot be undone, and keeping it by default leaves data the operator may have meant gone.
+        TenantDataChoice? choice = data switch
         {
-            Limits = Limits ?? defaults.Limits,
-            ShardCount = ShardCount ?? defaults.ShardCount,
-            IdempotencyWindow = IdempotencyWindow ?? defaults.IdempotencyWindow,
-            Processing = Processing ?? defaults.Processing,
+            "keep" => TenantDataChoice.Keep,
+            "remove" => TenantDataChoice.Remove,
+            _ => null,
         };
+        if (choice is null)
+        {
+            return ApiProblem.Result(
+                StatusCodes.Status400BadRequest,
+                "data_choice_required",
+                $"data is {(data is null ? "missing" : $"'{data}'")}: say what happens to the tenant's data with ?data=keep (its archive objects and dead letters stay in the archive store) or ?data=remove (they are deleted). Either way its keys stop working at once.");
+        }
+
+        var (condition, badHeader) = TenantEtag.Condition(http.Request);
+        if (badHeader is not null)
+        {
+            return badHeader;
+        }
+
+        var (change, deleted) = await TenantDeletion.DeleteAsync(grains, store, tenantId, choice.Value, condition!, cancellationToken);
+        return deleted is not null ? Results.Ok(deleted) : AdminProblems.For(http, tenantId, change);
+    }
+
+    private static IResult Answer(HttpContext http, TenantProfile profile)
+    {
+        http.Response.Headers.ETag = TenantEtag.Of(profile);
+        return Results.Ok(profile);
+    }
+
+    /// <summary>The body, checked before the grain stores anything: a setting that fails is never kept.</summary>
+    private static async Task<(TenantSettingsRequest? Request, IResult? Problem)> ReadSettingsAsync(HttpContext http, CancellationToken cancellationToken)
+    {
+        var (request, unreadable) = await AdminJsonBody.ReadAsync<TenantSettingsRequest>(http.Request, optional: false, cancellationToken);
+        if (unreadable is not null)
+        {
+            return (null, unreadable);
+        }
+
+        var problems = request!.ToSettings().Validate();
+        return problems.Count > 0 ? (null, AdminProblems.InvalidSettings(problems)) : (request, null);
     }
 }
-
-/// <summary>Body of <c>POST /admin/v1/tenants/{id}/keys</c>.</summary>
-public sealed record IssueKeyRequest(string? Name);

@@ -3,6 +3,8 @@ using Orleans.Dashboard;
 using Orleans.EventPipeline.Grains.Ingest;
 using Orleans.EventPipeline.Grains.Placement;
 using Orleans.EventPipeline.Silo.Admin;
+using Orleans.EventPipeline.Silo.Admin.Authentication;
+using Orleans.EventPipeline.Silo.Dashboard;
 using Orleans.EventPipeline.Silo.Gateway;
 using Orleans.EventPipeline.Silo.Gateway.Hec;
 using Orleans.EventPipeline.Silo.Gateway.Otlp;
@@ -89,8 +91,9 @@ public static class PipelineSiloExtensions
     }
 
     /// <summary>
-    /// Maps the HTTP features of the silo's role: health on every silo; ingest, tenant admin and the
-    /// dashboard (behind the admin key) on a gateway or an all-in-one silo. A processor answers 404 to those.
+    /// Maps the HTTP features of the silo's role: health on every silo; ingest, tenant admin, its OpenAPI
+    /// document, the Orleans Dashboard and the tenant dashboard at /ui (behind the admin key) on a gateway or
+    /// an all-in-one silo. A processor answers 404 to those.
     /// </summary>
     public static WebApplication MapPipeline(this WebApplication app)
     {
@@ -108,8 +111,10 @@ public static class PipelineSiloExtensions
         app.MapTenantAdmin();
         app.MapProcessingAdmin();
         app.MapQuarantineAdmin();
+        app.MapAdminOpenApi();
         app.MapPipelineHealth();
         app.MapDashboard();
+        app.MapTenantDashboard();
         return app;
     }
 
@@ -124,5 +129,8 @@ public static class PipelineSiloExtensions
         builder.Services.AddSingleton<ShipperIngest>();
         builder.Services.AddSingleton<HecAckChannels>();
         builder.Services.AddInFlightMemoryBudget();
+        builder.Services.AddAdminAuthentication();
+        builder.Services.AddAdminOpenApi();
+        builder.Services.AddTenantDashboard();
     }
 }

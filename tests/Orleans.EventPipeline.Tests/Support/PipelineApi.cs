@@ -39,6 +39,24 @@ internal sealed class PipelineApi(Uri baseAddress) : IDisposable
         }
     }
 
+    /// <summary>An admin API call with the admin key; <paramref name="json"/> as the body, <paramref name="headers"/> added as given.</summary>
+    public async Task<HttpResponseMessage> AdminAsync(HttpMethod method, string path, string? json = null, params (string Name, string Value)[] headers)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", SiloProcess.AdminKey);
+        if (json is not null)
+        {
+            request.Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
+        }
+
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        return await _http.SendAsync(request);
+    }
+
     public Task<HttpResponseMessage> PostAsync(string? apiKey, byte[] body, string contentType, string? contentEncoding = null, string? idempotencyKey = null) =>
         PostAsync(apiKey, new ByteArrayContent(body), contentType, contentEncoding, idempotencyKey);
 

@@ -1,0 +1,94 @@
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.Extensions.Options;
+using Orleans.EventPipeline.Silo.Hosting;
+
+namespace Orleans.EventPipeline.Silo.Admin.Authentication;
+
+/// <summary>
+/// The admin credential as ASP.NET Core authentication: three ways to present the one admin key, and a
+/// policy per surface naming which it accepts.
+/// </summary>
+public static class AdminPolicies
+{
+    /// <summary>Role of the admin principal, which every admin policy requires.</summary>
+    public const string Role = "pipeline-admin";
+
+    /// <summary><c>/admin/v1</c>: the bearer key only; a cookie never authorizes an API call, so no page can be made to send one.</summary>
+    public const string Api = "AdminApi";
+
+    /// <summary><c>/ui</c>: the sign-in cookie.</summary>
+    public const string Ui = "AdminUi";
+
+    /// <summary><c>/dashboard</c>: the bearer key, Basic with the key as the password, or the <c>/ui</c> cookie.</summary>
+    public const string Dashboard = "AdminDashboard";
+
+    public const string BearerScheme = "AdminKey";
+    public const string BasicScheme = "AdminKeyOrBasic";
+    public const string CookieScheme = "AdminCookie";
+    private const string DashboardScheme = "AdminDashboard";
+
+    /// <summary>Name of the <c>/ui</c> sign-in cookie.</summary>
+    public const string CookieName = "eventpipeline-admin";
+
+    /// <summary>Where the browser is sent to sign in.</summary>
+    public const string SignInPath = "/ui/signin";
+
+    /// <summary>
+    /// 8 hours, renewed while used: a working day at the dashboard without signing in again, and a cookie left
+    /// on a shared machine stops working by the next morning.
+    /// </summary>
+    private static readonly TimeSpan CookieLifetime = TimeSpan.FromHours(8);
+
+    public static IServiceCollection AddAdminAuthentication(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddAuthentication(BearerScheme)
+            .AddScheme<AdminKeyAuthenticationOptions, AdminKeyAuthenticationHandler>(BearerScheme, null)
+            .AddScheme<AdminKeyAuthenticationOptions, AdminKeyAuthenticationHandler>(BasicScheme, static options =>
+            {
+                options.AcceptBasic = true;
+                options.ChallengeDetail = "Send 'Authorization: Bearer <Pipeline:AdminApiKey>', or in a browser sign in with any user name and the admin key as the password.";
+            })
+            .AddCookie(CookieScheme, static options =>
+            {
+                options.Cookie.Name = CookieName;
+                options.Cookie.HttpOnly = true;
+                // Secure whenever the request came over TLS; plain HTTP on loopback still works for local runs.
+                options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                // Strict: no other site's page can make the browser send it, on a link or a form.
+                options.Cookie.SameSite = SameSiteMode.Strict;
+                options.ExpireTimeSpan = CookieLifetime;
+                options.SlidingExpiration = true;
+                options.LoginPath = SignInPath;
+                options.AccessDeniedPath = SignInPath;
+                options.Events.OnValidatePrincipal = static context =>
+                {
+                    // A cookie signed in with a key that is no longer the admin key is no longer valid.
+                    var configured = context.HttpContext.RequestServices.GetRequiredService<IOptions<PipelineOptions>>().Value.AdminApiKey;
+                    if (!AdminCredential.IsConfigured(configured)
+                        || context.Principal?.FindFirst(AdminCredential.KeyClaim)?.Value != AdminCredential.Fingerprint(configured))
+                    {
+                        context.RejectPrincipal();
+                    }
+
+                    return Task.CompletedTask;
+                };
+            })
+            .AddPolicyScheme(DashboardScheme, null, static options =>
+                options.ForwardDefaultSelector = static context =>
+                    context.Request.Cookies.ContainsKey(CookieName) && context.Request.Headers.Authorization.Count == 0 ? CookieScheme : BasicScheme);
+
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Api, static policy => policy.AddAuthenticationSchemes(BearerScheme).RequireRole(Role))
+            .AddPolicy(Ui, static policy => policy.AddAuthenticationSchemes(CookieScheme).RequireRole(Role))
+            .AddPolicy(Dashboard, static policy => policy.AddAuthenticationSchemes(DashboardScheme).RequireRole(Role));
+        services.AddAntiforgery(static options =>
+        {
+            options.Cookie.Name = CookieName + "-af";
+            options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            options.Cookie.SameSite = SameSiteMode.Strict;
+            options.FormFieldName = "__af";
+        });
+        return services;
+    }
+}

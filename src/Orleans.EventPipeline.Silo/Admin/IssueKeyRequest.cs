@@ -1,0 +1,17 @@
+namespace Orleans.EventPipeline.Silo.Admin;
+
+/// <summary>Body of <c>POST /admin/v1/tenants/{id}/keys</c>; the name defaults to <c>default</c>.</summary>
+public sealed record IssueKeyRequest(string? Name);
+
+/// <summary>
+/// Answer of issuing or rotating a key: <see cref="ApiKey"/> is the secret, shown this once and never again
+/// (only its SHA-256 is stored); <see cref="Replaces"/> is the rotated key, which works until it is revoked.
+/// </summary>
+public sealed record IssuedKeyAnswer(string KeyId, string ApiKey, string Name, string Prefix, string? Replaces = null)
+{
+    // A record's generated ToString would print the secret wherever the answer is logged.
+    public override string ToString() => $"IssuedKeyAnswer {{ KeyId = {KeyId}, Prefix = {Prefix} }}";
+}
+
+/// <summary>Answer of <c>GET /admin/v1/tenants/{id}/keys</c>.</summary>
+public sealed record KeyList(string TenantId, IReadOnlyList<Tenants.ApiKeyInfo> Keys);

@@ -1,0 +1,77 @@
+using Orleans.EventPipeline.Grains.Processing;
+using Orleans.EventPipeline.Processing.Archive;
+using Orleans.EventPipeline.Tenants;
+
+namespace Orleans.EventPipeline.Silo.Admin;
+
+/// <summary>What a delete does with a tenant's data: <c>keep</c> leaves it in the archive store, <c>remove</c> deletes it.</summary>
+public enum TenantDataChoice
+{
+    Keep,
+    Remove,
+}
+
+/// <summary>
+/// Deletes a tenant: it is disabled first (its ingest shards refuse its requests at once, also from a gateway
+/// that still has a key cached), then with <see cref="TenantDataChoice.Remove"/> its archive objects and dead
+/// letters are deleted, then its keys are revoked and its record and listing removed. A failure part way
+/// leaves a disabled tenant that the same DELETE finishes.
+/// </summary>
+public static class TenantDeletion
+{
+    /// <summary>Archive deletes in flight at once: a store round trip each, so a tenant of 10,000 objects takes seconds, not minutes.</summary>
+    private const int DeleteParallelism = 16;
+
+    /// <summary>The outcome, and the deletion's figures when it was done.</summary>
+    public static async Task<(TenantChange Change, TenantDeleted? Deleted)> DeleteAsync(
+        IGrainFactory grains, IArchiveStore store, string tenantId, TenantDataChoice data, TenantCondition condition, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(grains);
+        var tenant = grains.GetGrain<ITenantGrain>(tenantId);
+        var disabled = await tenant.SetEnabledAsync(false, condition);
+        if (disabled.Outcome != TenantChangeOutcome.Done)
+        {
+            return (disabled, null);
+        }
+
+        var archiveObjects = 0;
+        var deadLetters = 0;
+        if (data == TenantDataChoice.Remove)
+        {
+            archiveObjects = await DeletePrefixAsync(store, tenantId + "/", cancellationToken);
+            deadLetters = await grains.GetGrain<IDeadLetterGrain>(tenantId).ForgetAsync();
+            // Objects the dead-letter grain no longer pointed to (a write cut short by a crash).
+            await DeletePrefixAsync(store, DeadLetterStore.Prefix + Uri.EscapeDataString(tenantId) + "/", cancellationToken);
+        }
+
+        var deleted = await tenant.DeleteAsync(TenantCondition.None);
+        if (deleted.Outcome != TenantChangeOutcome.Done)
+        {
+            // Deleted by a concurrent call between the two steps.
+            return (deleted, null);
+        }
+
+        return (deleted, new TenantDeleted(tenantId, data == TenantDataChoice.Remove ? "remove" : "keep", deleted.KeysRevoked, archiveObjects, deadLetters));
+    }
+
+    private static async Task<int> DeletePrefixAsync(IArchiveStore store, string prefix, CancellationToken cancellationToken)
+    {
+        var names = new List<string>();
+        await foreach (var name in store.ListAsync(prefix, cancellationToken))
+        {
+            names.Add(name);
+        }
+
+        await Parallel.ForEachAsync(
+            names,
+            new ParallelOptions { MaxDegreeOfParallelism = DeleteParallelism, CancellationToken = cancellationToken },
+            async (name, token) => await store.DeleteAsync(name, token));
+        return names.Count;
+    }
+}
+
+/// <summary>Answer of <c>DELETE /admin/v1/tenants/{id}</c>: what was removed.</summary>
+/// <param name="Data">The choice made: <c>keep</c> or <c>remove</c>.</param>
+/// <param name="ArchiveObjectsRemoved">Archive objects deleted (0 with <c>keep</c>).</param>
+/// <param name="DeadLettersRemoved">Kept dead letters deleted (0 with <c>keep</c>).</param>
+public sealed record TenantDeleted(string TenantId, string Data, int KeysRevoked, int ArchiveObjectsRemoved, int DeadLettersRemoved);

@@ -1,0 +1,106 @@
+using Orleans.EventPipeline.Silo.Gateway;
+using Orleans.EventPipeline.Tenants;
+
+namespace Orleans.EventPipeline.Silo.Admin;
+
+/// <summary>
+/// <c>/admin/v1/tenants/{id}/keys</c>: list, issue, rotate and revoke a tenant's API keys. A secret is made
+/// from 32 bytes of <see cref="System.Security.Cryptography.RandomNumberGenerator"/>, answered once, and
+/// stored only as its SHA-256; listings show its first characters.
+/// </summary>
+internal static class TenantKeyEndpoints
+{
+    public static void MapTenantKeys(this RouteGroupBuilder tenants)
+    {
+        tenants.MapGet("/{tenantId}/keys", ListAsync)
+            .WithSummary("Lists a tenant's keys: id, name, created, last used, the secret's first characters, revoked.")
+            .Produces<KeyList>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        tenants.MapPost("/{tenantId}/keys", IssueAsync)
+            .WithSummary("Issues a key; its secret (apiKey) is in this answer only.")
+            .Accepts<IssueKeyRequest>("application/json")
+            .Produces<IssuedKeyAnswer>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        tenants.MapPost("/{tenantId}/keys/{keyId}/rotate", RotateAsync)
+            .WithSummary("Issues a new key with the same name; the old key works until it is revoked.")
+            .Produces<IssuedKeyAnswer>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        tenants.MapDelete("/{tenantId}/keys/{keyId}", RevokeAsync)
+            .WithSummary("Revokes a key: the gateway answers 401 to it (within Pipeline:Gateway:ApiKeyCacheDuration on gateways that cached it).")
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+    }
+
+    private static async Task<IResult> ListAsync(string tenantId, IGrainFactory grains)
+    {
+        if (await FindAsync(tenantId, grains) is (null, var problem))
+        {
+            return problem!;
+        }
+
+        return Results.Ok(new KeyList(tenantId, await grains.GetGrain<ITenantGrain>(tenantId).ListApiKeysAsync()));
+    }
+
+    private static async Task<IResult> IssueAsync(string tenantId, HttpRequest http, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        if (!TenantId.IsValid(tenantId))
+        {
+            return AdminApi.BadTenantId(tenantId);
+        }
+
+        var (request, unreadable) = await AdminJsonBody.ReadAsync<IssueKeyRequest>(http, optional: true, cancellationToken);
+        if (unreadable is not null)
+        {
+            return unreadable;
+        }
+
+        if (request?.Name is { Length: > 100 } name)
+        {
+            return AdminProblems.InvalidSettings([$"name is {name.Length} characters long: use at most 100."]);
+        }
+
+        if (await FindAsync(tenantId, grains) is (null, var problem))
+        {
+            return problem!;
+        }
+
+        var key = await grains.GetGrain<ITenantGrain>(tenantId).IssueApiKeyAsync(request?.Name ?? "default");
+        return Results.Created($"{TenantAdminEndpoints.Prefix}/{tenantId}/keys/{key.KeyId}", new IssuedKeyAnswer(key.KeyId, key.Secret, key.Name, key.Prefix));
+    }
+
+    private static async Task<IResult> RotateAsync(string tenantId, string keyId, IGrainFactory grains)
+    {
+        if (await FindAsync(tenantId, grains) is (null, var problem))
+        {
+            return problem!;
+        }
+
+        var key = await grains.GetGrain<ITenantGrain>(tenantId).RotateApiKeyAsync(keyId);
+        return key is null
+            ? ApiProblem.Result(StatusCodes.Status404NotFound, "key_not_found", $"Tenant '{tenantId}' has no active key '{keyId}' to rotate.")
+            : Results.Created($"{TenantAdminEndpoints.Prefix}/{tenantId}/keys/{key.KeyId}", new IssuedKeyAnswer(key.KeyId, key.Secret, key.Name, key.Prefix, keyId));
+    }
+
+    private static async Task<IResult> RevokeAsync(string tenantId, string keyId, IGrainFactory grains)
+    {
+        if (!TenantId.IsValid(tenantId))
+        {
+            return AdminApi.BadTenantId(tenantId);
+        }
+
+        return await grains.GetGrain<ITenantGrain>(tenantId).RevokeApiKeyAsync(keyId)
+            ? Results.NoContent()
+            : ApiProblem.Result(StatusCodes.Status404NotFound, "key_not_found", $"Tenant '{tenantId}' has no key '{keyId}'.");
+    }
+
+    private static async Task<(TenantProfile? Profile, IResult? Problem)> FindAsync(string tenantId, IGrainFactory grains)
+    {
+        if (!TenantId.IsValid(tenantId))
+        {
+            return (null, AdminApi.BadTenantId(tenantId));
+        }
+
+        var profile = await grains.GetGrain<ITenantGrain>(tenantId).GetProfileAsync();
+        return profile.Exists ? (profile, null) : (null, ApiProblem.Result(StatusCodes.Status404NotFound, "tenant_not_found", $"Tenant '{tenantId}' does not exist: create it first."));
+    }
+}

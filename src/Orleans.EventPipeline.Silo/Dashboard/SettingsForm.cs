@@ -1,0 +1,114 @@
+using System.Globalization;
+using System.Text.Json;
+using Orleans.EventPipeline.Events;
+using Orleans.EventPipeline.Silo.Admin;
+using Orleans.EventPipeline.Tenants;
+
+namespace Orleans.EventPipeline.Silo.Dashboard;
+
+/// <summary>
+/// A tenant's settings as the tenant page's form holds them: text, so that a value that does not parse is
+/// shown back as typed, next to its message. Checked with the same <see cref="TenantSettings.Validate"/> as the API.
+/// </summary>
+internal sealed record SettingsForm(
+    string DisplayName,
+    bool Enabled,
+    string EventsPerSecond,
+    string BytesPerSecond,
+    string BurstSeconds,
+    string ShardCount,
+    string IdempotencyWindow,
+    string Processing,
+    long Version)
+{
+    /// <param name="indented">The API's JSON settings, indented: the processing settings as the textarea shows them.</param>
+    public static SettingsForm From(TenantSettings settings, long version, JsonSerializerOptions indented) => new(
+        settings.DisplayName,
+        settings.Enabled,
+        settings.Limits.EventsPerSecond.ToString("R", CultureInfo.InvariantCulture),
+        settings.Limits.BytesPerSecond.ToString("R", CultureInfo.InvariantCulture),
+        settings.Limits.BurstSeconds.ToString("R", CultureInfo.InvariantCulture),
+        settings.ShardCount.ToString(CultureInfo.InvariantCulture),
+        settings.IdempotencyWindow.ToString("c", CultureInfo.InvariantCulture),
+        JsonSerializer.Serialize(settings.Processing, indented),
+        version);
+
+    public static SettingsForm From(IFormCollection form) => new(
+        form["displayName"].ToString(),
+        form["enabled"].ToString() == "on",
+        form["eventsPerSecond"].ToString(),
+        form["bytesPerSecond"].ToString(),
+        form["burstSeconds"].ToString(),
+        form["shardCount"].ToString(),
+        form["idempotencyWindow"].ToString(),
+        form["processing"].ToString(),
+        long.TryParse(form["version"], NumberStyles.None, CultureInfo.InvariantCulture, out var version) ? version : -1);
+
+    /// <summary>The settings, or every problem by field (the API's field names).</summary>
+    public (TenantSettings? Settings, Dictionary<string, List<string>> Errors) Parse(JsonSerializerOptions json)
+    {
+        var errors = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        var events = Number("limits.eventsPerSecond", EventsPerSecond, errors);
+        var bytes = Number("limits.bytesPerSecond", BytesPerSecond, errors);
+        var burst = Number("limits.burstSeconds", BurstSeconds, errors);
+        if (!int.TryParse(ShardCount, NumberStyles.Integer, CultureInfo.InvariantCulture, out var shards))
+        {
+            Add(errors, "shardCount", $"shardCount '{ShardCount}' is not a whole number: use 1 to 64.");
+        }
+
+        if (!TimeSpan.TryParse(IdempotencyWindow, CultureInfo.InvariantCulture, out var window))
+        {
+            Add(errors, "idempotencyWindow", $"idempotencyWindow '{IdempotencyWindow}' is not a duration: write it as d.hh:mm:ss, e.g. 1.00:00:00 for a day.");
+        }
+
+        ProcessingSettings? processing = null;
+        try
+        {
+            processing = JsonSerializer.Deserialize<ProcessingSettings>(string.IsNullOrWhiteSpace(Processing) ? "{}" : Processing, json);
+        }
+        catch (JsonException exception)
+        {
+            Add(errors, "processing", $"processing is not valid JSON for the processing settings: {exception.Message}");
+        }
+
+        if (errors.Count > 0)
+        {
+            return (null, errors);
+        }
+
+        var settings = new TenantSettings(DisplayName.Trim(), Enabled)
+        {
+            Limits = new TenantLimits(events, bytes, burst),
+            ShardCount = shards,
+            IdempotencyWindow = window,
+            Processing = processing ?? new ProcessingSettings(),
+        };
+        foreach (var problem in settings.Validate())
+        {
+            Add(errors, AdminProblems.FieldOf(problem), problem);
+        }
+
+        return errors.Count > 0 ? (null, errors) : (settings, errors);
+    }
+
+    private static double Number(string field, string text, Dictionary<string, List<string>> errors)
+    {
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value))
+        {
+            return value;
+        }
+
+        Add(errors, field, $"{field} '{text}' is not a number.");
+        return 0;
+    }
+
+    private static void Add(Dictionary<string, List<string>> errors, string field, string message)
+    {
+        if (!errors.TryGetValue(field, out var list))
+        {
+            errors[field] = list = [];
+        }
+
+        list.Add(message);
+    }
+}

@@ -1,0 +1,239 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using Orleans.EventPipeline.Grains.Processing;
+using Orleans.EventPipeline.Processing;
+using Orleans.EventPipeline.Silo.Gateway;
+
+namespace Orleans.EventPipeline.Silo.Dashboard;
+
+/// <summary>
+/// The dashboard's live figures per tenant, read from the pipeline's own instruments with a
+/// <see cref="MeterListener"/>: the same measurements <c>/metrics</c> exports, summed here per tenant (the
+/// bounded <c>tenant</c> tag, so tenants over <c>Pipeline:Telemetry:MaxTenantTags</c> share <c>_other</c>),
+/// since this silo started. Ingested events are also kept per 10 s for the last hour, for the rate and
+/// the chart. Each measurement is one request's (or one archive object's), never one event's, and costs a
+/// dictionary lookup and a lock held for a few additions.
+/// </summary>
+/// <remarks>
+/// Per silo, like the instruments: a gateway silo sees what it ingested; dead letters and archive lag are
+/// recorded where the processing grains run. On an all-in-one silo that is everything.
+/// </remarks>
+public sealed class TenantActivity : IHostedService, IDisposable
+{
+    /// <summary>10 s buckets: a rate over the last minute moves within seconds of a change.</summary>
+    public static readonly TimeSpan BucketWidth = TimeSpan.FromSeconds(10);
+
+    /// <summary>360 buckets of 10 s: the chart's hour.</summary>
+    public const int Buckets = 360;
+
+    // The instruments' names, as IngestInstruments and ProcessingGrainInstruments create them.
+    private const string IngestEvents = "eventpipeline.ingest.events";
+    private const string IngestBytes = "eventpipeline.ingest.bytes";
+    private const string IngestRejected = "eventpipeline.ingest.rejected";
+    private const string IngestThrottled = "eventpipeline.ingest.throttled";
+    private const string DeadLetters = "eventpipeline.deadletters";
+    private const string ArchiveLag = "eventpipeline.archive.lag";
+
+    private readonly ConcurrentDictionary<string, TenantCounters> _tenants = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time;
+    private readonly MeterListener _listener = new();
+
+    public TenantActivity(TimeProvider time)
+    {
+        _time = time;
+        _listener.InstrumentPublished = static (instrument, listener) =>
+        {
+            if (instrument.Meter.Name is IngestInstruments.MeterName or ProcessingGrainInstruments.MeterName
+                && instrument.Name is IngestEvents or IngestBytes or IngestRejected or IngestThrottled or DeadLetters or ArchiveLag)
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        _listener.SetMeasurementEventCallback<long>(OnLong);
+        _listener.SetMeasurementEventCallback<double>(OnDouble);
+    }
+
+    /// <summary>Starts listening; the instruments already created are published to the listener now, later ones when created.</summary>
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _listener.Start();
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public void Dispose() => _listener.Dispose();
+
+    /// <summary>A tenant's figures now; zeros for a tenant this silo has not recorded.</summary>
+    public TenantFigures Figures(string tenantId)
+    {
+        ArgumentNullException.ThrowIfNull(tenantId);
+        return _tenants.TryGetValue(tenantId, out var counters)
+            ? counters.Snapshot(Slot(_time.GetUtcNow()))
+            : TenantFigures.None;
+    }
+
+    /// <summary>Every tenant's events per 10 s bucket over the last hour, summed: the overview chart.</summary>
+    public long[] TotalSeries()
+    {
+        var slot = Slot(_time.GetUtcNow());
+        var total = new long[Buckets];
+        foreach (var counters in _tenants.Values)
+        {
+            var series = counters.Snapshot(slot).Series;
+            for (var i = 0; i < Buckets; i++)
+            {
+                total[i] += series[i];
+            }
+        }
+
+        return total;
+    }
+
+    private static long Slot(DateTimeOffset now) => now.UtcTicks / BucketWidth.Ticks;
+
+    private void OnLong(Instrument instrument, long value, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
+    {
+        if (TenantOf(tags) is not { } tenant)
+        {
+            return;
+        }
+
+        var counters = _tenants.GetOrAdd(tenant, static _ => new TenantCounters());
+        switch (instrument.Name)
+        {
+            case IngestEvents:
+                counters.AddEvents(value, Slot(_time.GetUtcNow()));
+                break;
+            case IngestBytes:
+                Interlocked.Add(ref counters.Bytes, value);
+                break;
+            case IngestRejected:
+                Interlocked.Add(ref counters.Rejected, value);
+                break;
+            case IngestThrottled:
+                Interlocked.Add(ref counters.Throttled, value);
+                break;
+            case DeadLetters:
+                Interlocked.Add(ref counters.DeadLetters, value);
+                break;
+        }
+    }
+
+    private void OnDouble(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
+    {
+        if (instrument.Name == ArchiveLag && TenantOf(tags) is { } tenant)
+        {
+            _tenants.GetOrAdd(tenant, static _ => new TenantCounters()).SetArchiveLag(value, _time.GetUtcNow());
+        }
+    }
+
+    private static string? TenantOf(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        foreach (var tag in tags)
+        {
+            if (tag.Key == TenantTag.Name)
+            {
+                return tag.Value as string;
+            }
+        }
+
+        return null;
+    }
+
+    private sealed class TenantCounters
+    {
+        public long Bytes;
+        public long Rejected;
+        public long Throttled;
+        public long DeadLetters;
+
+        private readonly Lock _gate = new();
+        private readonly long[] _counts = new long[Buckets];
+        private readonly long[] _slots = new long[Buckets];
+        private long _events;
+        private double? _archiveLag;
+        private DateTimeOffset? _archiveLagAt;
+
+        public void AddEvents(long value, long slot)
+        {
+            var index = (int)(slot % Buckets);
+            lock (_gate)
+            {
+                if (_slots[index] != slot)
+                {
+                    _slots[index] = slot;
+                    _counts[index] = 0;
+                }
+
+                _counts[index] += value;
+                _events += value;
+            }
+        }
+
+        public void SetArchiveLag(double seconds, DateTimeOffset at)
+        {
+            lock (_gate)
+            {
+                _archiveLag = seconds;
+                _archiveLagAt = at;
+            }
+        }
+
+        /// <summary>The figures, the series oldest bucket first and ending with the current one.</summary>
+        public TenantFigures Snapshot(long slot)
+        {
+            var series = new long[Buckets];
+            long events;
+            double? lag;
+            DateTimeOffset? lagAt;
+            lock (_gate)
+            {
+                for (var i = 0; i < Buckets; i++)
+                {
+                    var bucket = slot - (Buckets - 1) + i;
+                    var index = (int)(bucket % Buckets);
+                    series[i] = _slots[index] == bucket ? _counts[index] : 0;
+                }
+
+                events = _events;
+                lag = _archiveLag;
+                lagAt = _archiveLagAt;
+            }
+
+            return new TenantFigures(events, Interlocked.Read(ref Bytes), Interlocked.Read(ref Rejected), Interlocked.Read(ref Throttled), Interlocked.Read(ref DeadLetters), lag, lagAt, series);
+        }
+    }
+}
+
+/// <summary>One tenant's figures on this silo since it started.</summary>
+/// <param name="Series">Events acknowledged per <see cref="TenantActivity.BucketWidth"/> over the last hour, oldest first.</param>
+/// <param name="ArchiveLagSeconds">The archive lag of the tenant's latest archive object, null before the first.</param>
+public sealed record TenantFigures(
+    long Events,
+    long Bytes,
+    long Rejected,
+    long Throttled,
+    long DeadLetters,
+    double? ArchiveLagSeconds,
+    DateTimeOffset? ArchiveLagAt,
+    long[] Series)
+{
+    public static TenantFigures None { get; } = new(0, 0, 0, 0, 0, null, null, new long[TenantActivity.Buckets]);
+
+    /// <summary>Events per second over the last minute: the 6 newest buckets, the current one partly filled.</summary>
+    public double EventsPerSecond
+    {
+        get
+        {
+            const int Minute = 6;
+            long sum = 0;
+            for (var i = Series.Length - Minute; i < Series.Length; i++)
+            {
+                sum += Series[i];
+            }
+
+            return sum / (Minute * TenantActivity.BucketWidth.TotalSeconds);
+        }
+    }
+}

@@ -1,0 +1,130 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Microsoft.Playwright;
+using Orleans.EventPipeline.Tests.Hosting;
+using Orleans.EventPipeline.Tests.Ingest;
+using Orleans.EventPipeline.Tests.Support;
+
+namespace Orleans.EventPipeline.Tests.Admin;
+
+/// <summary>
+/// The /ui dashboard in a real browser: Debian's Chromium (installed by test.sh), driven by Playwright through
+/// <c>ExecutablePath</c>, headless, against a real silo on loopback; events posted over real HTTP with the key
+/// the page created. Screenshots are kept under the test output's <c>screenshots</c> folder.
+/// </summary>
+public sealed class DashboardBrowserTests
+{
+    private const string Chromium = "/usr/bin/chromium";
+    private const string Tenant = "browser-acme";
+    private const int Events = 120;
+
+    private static readonly string Screenshots = Path.Combine(AppContext.BaseDirectory, "screenshots");
+
+    [Fact]
+    public async Task SignInCreateTenantAndKey_PostedEventsShow_EditALimit_RevokeTheKey()
+    {
+        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: install Debian's chromium package (test.sh does).");
+        Directory.CreateDirectory(Screenshots);
+        using var data = new TempDirectory();
+        // No key caching: the revoked key is refused by the next request.
+        await using var silo = SiloProcess.Start(data.Path, "--Pipeline:Gateway:ApiKeyCacheDuration=00:00:00");
+        await silo.WaitForReadyAsync(TimeSpan.FromSeconds(90));
+        using var api = new PipelineApi(silo.BaseAddress);
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
+        await using var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = silo.BaseAddress.ToString(), ViewportSize = new ViewportSize { Width = 1440, Height = 900 } });
+        var page = await context.NewPageAsync();
+
+        // Signing in: /ui/ sends the browser to the form; a wrong key is refused on the page.
+        await page.GotoAsync("/ui/");
+        Assert.Contains("/ui/signin", page.Url, StringComparison.Ordinal);
+        await page.FillAsync("#key", "not-the-admin-key");
+        await page.ClickAsync("button[type=submit]");
+        await Assertions.Expect(page.Locator(".notice.error")).ToContainTextAsync("not the admin key");
+        await page.FillAsync("#key", SiloProcess.AdminKey);
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForURLAsync("**/ui/");
+        var cookie = Assert.Single(await context.CookiesAsync(), static c => c.Name == "eventpipeline-admin");
+        Assert.True(cookie.HttpOnly);
+        Assert.Equal(SameSiteAttribute.Strict, cookie.SameSite);
+
+        // A tenant, then a key, shown once.
+        await page.FillAsync("input[name=tenantId]", Tenant);
+        await page.FillAsync("input[name=displayName]", "Acme (browser)");
+        await page.ClickAsync("form[action='/ui/tenants'] button");
+        await page.WaitForURLAsync($"**/ui/tenants/{Tenant}");
+        await page.FillAsync("input[name=name]", "agent");
+        await page.ClickAsync("button:has-text('Create key')");
+        var secret = (await page.Locator("code.secret").TextContentAsync())!.Trim();
+        Assert.StartsWith("ept_", secret, StringComparison.Ordinal);
+        await Shot(page, "1-key-created");
+        await page.ReloadAsync();
+        Assert.Equal(0, await page.Locator("code.secret").CountAsync());
+        Assert.Contains(secret[..8], await page.Locator("table").Nth(0).TextContentAsync() ?? "", StringComparison.Ordinal);
+
+        // Events over HTTP with that key; the tenants page counts them.
+        for (var batch = 0; batch < 3; batch++)
+        {
+            var body = string.Concat(Enumerable.Range(0, Events / 3).Select(i => $"{{\"user\":\"u{i}\",\"action\":\"login\",\"batch\":{batch}}}\n"));
+            using var posted = await api.PostAsync(secret, Encoding.UTF8.GetBytes(body), "application/x-ndjson");
+            Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
+        }
+
+        var expected = Events.ToString("N0", CultureInfo.InvariantCulture);
+        var events = page.Locator($"tr[data-tenant='{Tenant}'] td.events");
+        var seen = "";
+        await page.GotoAsync("/ui/");
+        await Poll.UntilAsync(
+            () =>
+            {
+                page.ReloadAsync().GetAwaiter().GetResult();
+                seen = events.TextContentAsync().GetAwaiter().GetResult() ?? "";
+                return seen == expected;
+            },
+            TimeSpan.FromSeconds(30),
+            () => $"the tenants page shows {seen} events for {Tenant}, not {expected}");
+        Assert.NotEqual("0.0", await page.Locator($"tr[data-tenant='{Tenant}'] td.rate").TextContentAsync());
+        Assert.Equal(1, await page.Locator($"tr[data-tenant='{Tenant}'] svg.chart").CountAsync());
+        await Shot(page, "2-tenants");
+
+        // A limit out of bounds is refused next to its field; a valid one is saved and is the tenant's.
+        await page.ClickAsync($"a[href='/ui/tenants/{Tenant}']");
+        await page.FillAsync("#eventsPerSecond", "0");
+        await page.ClickAsync("button:has-text('Save settings')");
+        await Assertions.Expect(page.Locator("#eventsPerSecond ~ .field-error").First).ToContainTextAsync("use 1 to 10000000");
+        await Shot(page, "3-validation");
+        await page.FillAsync("#eventsPerSecond", "5000");
+        await page.ClickAsync("button:has-text('Save settings')");
+        await Assertions.Expect(page.Locator(".notice.ok")).ToContainTextAsync("Saved: version 2");
+        using var stored = await api.AdminAsync(HttpMethod.Get, $"/admin/v1/tenants/{Tenant}");
+        Assert.Equal(5000, (await ContentTypeIngestTests.ReadJsonAsync(stored)).GetProperty("settings").GetProperty("limits").GetProperty("eventsPerSecond").GetDouble());
+
+        // Revoked on the page: the gateway answers 401 to the key.
+        await page.ClickAsync("td.key-actions button:has-text('Revoke')");
+        await Assertions.Expect(page.Locator(".notice.ok")).ToContainTextAsync("revoked");
+        await Shot(page, "4-revoked");
+        using var refused = await api.PostAsync(secret, "{\"a\":1}\n"u8.ToArray(), "application/x-ndjson");
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+
+        // The link to the Orleans Dashboard opens it with the same sign-in, our grains not labelled "System Grain".
+        await page.ClickAsync("a:has-text('Orleans Dashboard')");
+        await page.GotoAsync("/dashboard/#/grains");
+        var ours = page.Locator("tr:has(td[title='Orleans.EventPipeline.Grains.Tenants.TenantGrain'])");
+        await Assertions.Expect(ours).ToHaveCountAsync(1, new LocatorAssertionsToHaveCountOptions { Timeout = 30_000 });
+        await Assertions.Expect(ours).Not.ToContainTextAsync("System Grain");
+        // The label itself still works: an Orleans runtime grain keeps it.
+        await Assertions.Expect(page.Locator("tr:has(td[title^='Orleans.Runtime.']) >> text=System Grain").First).ToBeVisibleAsync();
+        await Shot(page, "5-orleans-dashboard");
+
+        // Signed out, the pages ask to sign in again.
+        await page.GotoAsync("/ui/");
+        await page.ClickAsync("button:has-text('Sign out')");
+        await page.WaitForURLAsync("**/ui/signin");
+        await page.GotoAsync($"/ui/tenants/{Tenant}");
+        Assert.Contains("/ui/signin", page.Url, StringComparison.Ordinal);
+    }
+
+    private static async Task Shot(IPage page, string name) =>
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, name + ".png"), FullPage = true });
+}

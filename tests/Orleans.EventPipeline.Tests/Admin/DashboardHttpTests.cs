@@ -1,0 +1,93 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.RegularExpressions;
+using Orleans.EventPipeline.Tests.Hosting;
+using Orleans.EventPipeline.Tests.Observability;
+using Orleans.EventPipeline.Tests.Support;
+
+namespace Orleans.EventPipeline.Tests.Admin;
+
+/// <summary>The /ui pages over plain HTTP: their figures, and what they refuse.</summary>
+public sealed partial class DashboardHttpTests(LocalPipelineFixture pipeline) : IClassFixture<LocalPipelineFixture>
+{
+    private const string Tenant = "figures";
+
+    /// <summary>
+    /// The tenants page's live figures are the pipeline's own instruments: after accepted, rejected and throttled
+    /// requests, each figure on /ui/ equals the same tenant's series in the /metrics scrape.
+    /// </summary>
+    [Fact]
+    public async Task TenantsPage_ShowsWhatTheMetricsCount()
+    {
+        // 1 event/s with 3 s of burst: the first two requests fit, the third, of 10 events, is refused with 429.
+        var key = await pipeline.Api.CreateTenantAsync(Tenant, new { displayName = "Figures", limits = new { eventsPerSecond = 1.0, bytesPerSecond = 1_000_000.0, burstSeconds = 3.0 } });
+        using var good = await pipeline.Api.PostAsync(key, Encoding.UTF8.GetBytes("{\"a\":1}\nnot json\n"), "application/x-ndjson");
+        using var second = await pipeline.Api.PostAsync(key, Encoding.UTF8.GetBytes("{\"a\":2}\n"), "application/x-ndjson");
+        using var throttled = await pipeline.Api.PostAsync(key, Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("{\"a\":3}\n", 10))), "application/x-ndjson");
+        using var ui = await UiSession.SignInAsync(pipeline.Silo.BaseAddress);
+
+        var row = await RowAsync(ui);
+        var scrape = await ScrapeAsync();
+
+        Assert.Equal(HttpStatusCode.OK, good.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, throttled.StatusCode);
+        Assert.Equal(2, row["events"]);
+        Assert.Equal(2, scrape.Sum("eventpipeline_ingest_events_total", ("tenant", Tenant)));
+        Assert.Equal(scrape.Sum("eventpipeline_ingest_bytes_total", ("tenant", Tenant)), row["bytes"]);
+        // One invalid line, and the 10 events of the throttled request.
+        Assert.Equal(11, row["rejected"]);
+        Assert.Equal(scrape.Sum("eventpipeline_ingest_rejected_total", ("tenant", Tenant)), row["rejected"]);
+        Assert.Equal(1, row["throttled"]);
+        Assert.Equal(scrape.Sum("eventpipeline_ingest_throttled_total", ("tenant", Tenant)), row["throttled"]);
+    }
+
+    [Fact]
+    public async Task Forms_WithoutTheAntiforgeryTokenOrSignIn_ChangeNothing()
+    {
+        using var ui = await UiSession.SignInAsync(pipeline.Silo.BaseAddress);
+        using var anonymous = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = pipeline.Silo.BaseAddress };
+        var form = new Dictionary<string, string> { ["tenantId"] = "forged", ["displayName"] = "Forged" };
+
+        using var noToken = await ui.Http.PostAsync("/ui/tenants", new FormUrlEncodedContent(form));
+        using var otherToken = await ui.Http.PostAsync("/ui/tenants", new FormUrlEncodedContent(new Dictionary<string, string>(form) { ["__af"] = "CfDJ8forged" }));
+        using var notSignedIn = await anonymous.PostAsync("/ui/tenants", new FormUrlEncodedContent(form));
+        using var badId = await ui.Http.GetAsync("/ui/tenants/Not_A_Tenant");
+        using var read = await pipeline.Api.AdminAsync(HttpMethod.Get, "/admin/v1/tenants/forged");
+        using var cookieOnApi = await ui.Http.GetAsync("/admin/v1/tenants");
+
+        Assert.Equal(HttpStatusCode.BadRequest, noToken.StatusCode);
+        Assert.Contains("anti-forgery token", await noToken.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, otherToken.StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, notSignedIn.StatusCode);
+        Assert.StartsWith("/ui/signin", notSignedIn.Headers.Location?.PathAndQuery, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, badId.StatusCode);
+        Assert.Contains("is not a tenant id", await badId.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, read.StatusCode);
+        // The sign-in cookie is for the pages: the API still wants the bearer key.
+        Assert.Equal(HttpStatusCode.Unauthorized, cookieOnApi.StatusCode);
+    }
+
+    private static async Task<Dictionary<string, double>> RowAsync(UiSession ui)
+    {
+        var page = await ui.Http.GetStringAsync("/ui/");
+        var row = Row().Match(page);
+        Assert.True(row.Success, $"the tenants page has no row for {Tenant}");
+        return Cell().Matches(row.Value).ToDictionary(
+            static match => match.Groups["name"].Value,
+            static match => double.Parse(match.Groups["value"].Value, NumberStyles.Number, CultureInfo.InvariantCulture));
+    }
+
+    private async Task<PrometheusScrape> ScrapeAsync()
+    {
+        using var http = new HttpClient { BaseAddress = pipeline.Silo.BaseAddress };
+        return new PrometheusScrape(await http.GetStringAsync("/metrics"));
+    }
+
+    [GeneratedRegex("<tr data-tenant=\"figures\">.*?</tr>", RegexOptions.Singleline)]
+    private static partial Regex Row();
+
+    [GeneratedRegex("<td class=\"num (?<name>[a-z]+)\">(?<value>[0-9,.]+)</td>")]
+    private static partial Regex Cell();
+}

@@ -1,0 +1,251 @@
+using System.Net;
+using System.Text.Json;
+using Orleans.EventPipeline.Tests.Ingest;
+using Orleans.EventPipeline.Tests.Support;
+
+namespace Orleans.EventPipeline.Tests.Admin;
+
+/// <summary>The tenant admin API over real HTTP against a real silo: every operation, its validation, auth and concurrency answers.</summary>
+public sealed class TenantAdminApiTests(LocalPipelineFixture pipeline) : IClassFixture<LocalPipelineFixture>
+{
+    private static readonly byte[] OneEvent = "{\"a\":1}\n"u8.ToArray();
+
+    [Fact]
+    public async Task Create_AnswersTheProfileWithItsETag_AndASecondCreateIs409()
+    {
+        using var created = await pipeline.Api.AdminAsync(HttpMethod.Post, "/admin/v1/tenants", "{\"tenantId\":\"create-me\",\"displayName\":\"Create Me\"}");
+        using var again = await pipeline.Api.AdminAsync(HttpMethod.Post, "/admin/v1/tenants", "{\"tenantId\":\"create-me\",\"displayName\":\"Other\"}");
+        using var read = await pipeline.Api.AdminAsync(HttpMethod.Get, "/admin/v1/tenants/create-me");
+
+        var profile = await ContentTypeIngestTests.ReadJsonAsync(created);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal("/admin/v1/tenants/create-me", created.Headers.Location?.OriginalString);
+        Assert.Equal("\"1\"", created.Headers.ETag?.Tag);
+        Assert.Equal(1, profile.GetProperty("version").GetInt64());
+        await IngestErrorTests.AssertProblemAsync(again, HttpStatusCode.Conflict, "tenant_exists", "If-Match: \"1\"");
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        Assert.Equal("\"1\"", read.Headers.ETag?.Tag);
+        Assert.Equal("Create Me", (await ContentTypeIngestTests.ReadJsonAsync(read)).GetProperty("settings").GetProperty("displayName").GetString());
+    }
+
+    [Fact]
+    public async Task List_PagesInIdOrder_AndFiltersOnIdAndDisplayName()
+    {
+        foreach (var (id, name) in new[] { ("page-c", "Gamma"), ("page-a", "Alpha"), ("page-e", "Epsilon"), ("page-b", "Beta Corp"), ("page-d", "Delta") })
+        {
+            await pipeline.Api.CreateTenantAsync(id, new { displayName = name });
+        }
+
+        var first = await ListAsync("?filter=page-&limit=2");
+        var second = await ListAsync($"?filter=page-&limit=2&after={first.GetProperty("next").GetString()}");
+        var third = await ListAsync($"?filter=page-&limit=2&after={second.GetProperty("next").GetString()}");
+        var byName = await ListAsync("?filter=bETA");
+
+        Assert.Equal(["page-a", "page-b"], Ids(first));
+        Assert.Equal(["page-c", "page-d"], Ids(second));
+        Assert.Equal(["page-e"], Ids(third));
+        Assert.Equal(JsonValueKind.Null, third.GetProperty("next").ValueKind);
+        Assert.Equal(["page-b"], Ids(byName));
+        using var badLimit = await pipeline.Api.AdminAsync(HttpMethod.Get, "/admin/v1/tenants?limit=0");
+        await IngestErrorTests.AssertProblemAsync(badLimit, HttpStatusCode.BadRequest, "invalid_page", "limit is 0: use 1 to 500");
+    }
+
+    [Fact]
+    public async Task Put_StaleIfMatch_Is412WithTheCurrentETag_AndStoresNothing()
+    {
+        await pipeline.Api.CreateTenantAsync("etag", new { displayName = "v1" });
+
+        using var current = await pipeline.Api.AdminAsync(HttpMethod.Put, "/admin/v1/tenants/etag", "{\"displayName\":\"v2\"}", ("If-Match", "\"1\""));
+        using var stale = await pipeline.Api.AdminAsync(HttpMethod.Put, "/admin/v1/tenants/etag", "{\"displayName\":\"lost update\"}", ("If-Match", "\"1\""));
+        using var createOnly = await pipeline.Api.AdminAsync(HttpMethod.Put, "/admin/v1/tenants/etag", "{\"displayName\":\"x\"}", ("If-None-Match", "*"));
+        using var unreadable = await pipeline.Api.AdminAsync(HttpMethod.Put, "/admin/v1/tenants/etag", "{\"displayName\":\"x\"}", ("If-Match", "W/\"2\""));
+        using var missing = await pipeline.Api.AdminAsync(HttpMethod.Put, "/admin/v1/tenants/etag-missing", "{\"displayName\":\"x\"}", ("If-Match", "\"1\""));
+        using var read = await pipeline.Api.AdminAsync(HttpMethod.Get, "/admin/v1/tenants/etag");
+
+        Assert.Equal(HttpStatusCode.OK, current.StatusCode);
+        Assert.Equal("\"2\"", current.Headers.ETag?.Tag);
+        await IngestErrorTests.AssertProblemAsync(stale, HttpStatusCode.PreconditionFailed, "version_mismatch", "version 2 now");
+        Assert.Equal("\"2\"", stale.Headers.ETag?.Tag);
+        await IngestErrorTests.AssertProblemAsync(createOnly, HttpStatusCode.PreconditionFailed, "version_mismatch", "changed since it was read");
+        await IngestErrorTests.AssertProblemAsync(unreadable, HttpStatusCode.BadRequest, "invalid_precondition", "If-Match 'W/\"2\"'");
+        await IngestErrorTests.AssertProblemAsync(missing, HttpStatusCode.PreconditionFailed, "version_mismatch", "does not exist");
+        Assert.Equal("v2", (await ContentTypeIngestTests.ReadJsonAsync(read)).GetProperty("settings").GetProperty("displayName").GetString());
+        Assert.Equal("\"2\"", read.Headers.ETag?.Tag);
+    }
+
+    [Fact]
+    public async Task InvalidSettings_Are400WithTheMessagesPerField()
+    {
+        using var put = await pipeline.Api.AdminAsync(
+            HttpMethod.Put,
+            "/admin/v1/tenants/invalid-fields",
+            "{\"displayName\":\" \",\"shardCount\":0,\"limits\":{\"eventsPerSecond\":0,\"bytesPerSecond\":1000,\"burstSeconds\":1}}");
+        using var noId = await pipeline.Api.AdminAsync(HttpMethod.Post, "/admin/v1/tenants", "{\"displayName\":\"x\"}");
+        using var badId = await pipeline.Api.AdminAsync(HttpMethod.Post, "/admin/v1/tenants", "{\"tenantId\":\"Not_Valid\",\"displayName\":\"x\"}");
+        using var read = await pipeline.Api.AdminAsync(HttpMethod.Get, "/admin/v1/tenants/invalid-fields");
+
+        var problem = await IngestErrorTests.AssertProblemAsync(put, HttpStatusCode.BadRequest, "invalid_settings", "shardCount is 0");
+        var errors = problem.GetProperty("errors");
+        Assert.Contains("displayName is empty", errors.GetProperty("displayName")[0].GetString(), StringComparison.Ordinal);
+        Assert.Contains("use 1 to 64", errors.GetProperty("shardCount")[0].GetString(), StringComparison.Ordinal);
+        Assert.Contains("use 1 to 10000000", errors.GetProperty("limits.eventsPerSecond")[0].GetString(), StringComparison.Ordinal);
+        var missingId = await IngestErrorTests.AssertProblemAsync(noId, HttpStatusCode.BadRequest, "invalid_settings", "tenantId is missing");
+        Assert.True(missingId.GetProperty("errors").TryGetProperty("tenantId", out _));
+        await IngestErrorTests.AssertProblemAsync(badId, HttpStatusCode.BadRequest, "invalid_tenant_id", "'Not_Valid' is not a tenant id");
+        Assert.Equal(HttpStatusCode.NotFound, read.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("GET", "/admin/v1/tenants")]
+    [InlineData("POST", "/admin/v1/tenants/any/disable")]
+    [InlineData("DELETE", "/admin/v1/tenants/any?data=remove")]
+    [InlineData("POST", "/admin/v1/tenants/any/keys/key_1/rotate")]
+    public async Task NoOrWrongAdminKey_Is401WithABearerChallenge(string method, string path)
+    {
+        using var http = new HttpClient { BaseAddress = pipeline.Silo.BaseAddress };
+        using var none = await http.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
+        using var wrong = new HttpRequestMessage(new HttpMethod(method), path);
+        wrong.Headers.TryAddWithoutValidation("Authorization", "Bearer not-the-admin-key");
+        using var wrongAnswer = await http.SendAsync(wrong);
+
+        foreach (var refused in new[] { none, wrongAnswer })
+        {
+            await IngestErrorTests.AssertProblemAsync(refused, HttpStatusCode.Unauthorized, "unauthorized", "Pipeline:AdminApiKey");
+            Assert.Contains(refused.Headers.WwwAuthenticate, static challenge => challenge.Scheme == "Bearer");
+        }
+    }
+
+    [Fact]
+    public async Task DisableAndEnable_RefuseAndTakeTheTenantsRequests()
+    {
+        var key = await pipeline.Api.CreateTenantAsync("switch");
+
+        using var disabled = await pipeline.Api.AdminAsync(HttpMethod.Post, "/admin/v1/tenants/switch/disable", headers: ("If-Match", "\"1\""));
+        using var refused = await pipeline.Api.PostAsync(key, OneEvent, "application/x-ndjson");
+        using var staleEnable = await pipeline.Api.AdminAsync(HttpMethod.Post, "/admin/v1/tenants/switch/enable", headers: ("If-Match", "\"1\""));
+        using var enabled = await pipeline.Api.AdminAsync(HttpMethod.Post, "/admin/v1/tenants/switch/enable");
+        using var taken = await pipeline.Api.PostAsync(key, OneEvent, "application/x-ndjson");
+        using var unknown = await pipeline.Api.AdminAsync(HttpMethod.Post, "/admin/v1/tenants/switch-missing/disable");
+
+        Assert.Equal(HttpStatusCode.OK, disabled.StatusCode);
+        Assert.False((await ContentTypeIngestTests.ReadJsonAsync(disabled)).GetProperty("settings").GetProperty("enabled").GetBoolean());
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        await IngestErrorTests.AssertProblemAsync(staleEnable, HttpStatusCode.PreconditionFailed, "version_mismatch", "version 2 now");
+        Assert.Equal(HttpStatusCode.OK, enabled.StatusCode);
+        Assert.Equal("\"3\"", enabled.Headers.ETag?.Tag);
+        Assert.Equal(HttpStatusCode.OK, taken.StatusCode);
+        await IngestErrorTests.AssertProblemAsync(unknown, HttpStatusCode.NotFound, "tenant_not_found", "does not exist");
+    }
+
+    [Fact]
+    public async Task RotateKey_OldKeyWorksUntilRevoked_ThenTheGatewayAnswers401()
+    {
+        var old = await pipeline.Api.CreateTenantAsync("rotate");
+        var oldId = await KeyIdAsync("rotate");
+
+        using var rotated = await pipeline.Api.AdminAsync(HttpMethod.Post, $"/admin/v1/tenants/rotate/keys/{oldId}/rotate");
+        var answer = await ContentTypeIngestTests.ReadJsonAsync(rotated);
+        var fresh = answer.GetProperty("apiKey").GetString()!;
+        using var oldBeforeRevoke = await pipeline.Api.PostAsync(old, OneEvent, "application/x-ndjson");
+        using var freshBeforeRevoke = await pipeline.Api.PostAsync(fresh, OneEvent, "application/x-ndjson");
+        using var revoke = await pipeline.Api.AdminAsync(HttpMethod.Delete, $"/admin/v1/tenants/rotate/keys/{oldId}");
+        using var oldAfterRevoke = await pipeline.Api.PostAsync(old, OneEvent, "application/x-ndjson");
+        using var freshAfterRevoke = await pipeline.Api.PostAsync(fresh, OneEvent, "application/x-ndjson");
+        using var rotateRevoked = await pipeline.Api.AdminAsync(HttpMethod.Post, $"/admin/v1/tenants/rotate/keys/{oldId}/rotate");
+        using var list = await pipeline.Api.AdminAsync(HttpMethod.Get, "/admin/v1/tenants/rotate/keys");
+        var listText = await list.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.Created, rotated.StatusCode);
+        Assert.Equal(oldId, answer.GetProperty("replaces").GetString());
+        Assert.Equal("test", answer.GetProperty("name").GetString());
+        Assert.StartsWith("ept_", fresh, StringComparison.Ordinal);
+        Assert.Equal(fresh[..8], answer.GetProperty("prefix").GetString());
+        Assert.Equal(HttpStatusCode.OK, oldBeforeRevoke.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, freshBeforeRevoke.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
+        await IngestErrorTests.AssertProblemAsync(oldAfterRevoke, HttpStatusCode.Unauthorized, "unauthorized", "API key");
+        Assert.Equal(HttpStatusCode.OK, freshAfterRevoke.StatusCode);
+        await IngestErrorTests.AssertProblemAsync(rotateRevoked, HttpStatusCode.NotFound, "key_not_found", "no active key");
+        Assert.Equal(HttpStatusCode.OK, list.StatusCode);
+        // Listed by id, name, prefix and dates: never a secret, nor its hash.
+        Assert.DoesNotContain(old, listText, StringComparison.Ordinal);
+        Assert.DoesNotContain(fresh, listText, StringComparison.Ordinal);
+        var keys = JsonDocument.Parse(listText).RootElement.GetProperty("keys").EnumerateArray().ToList();
+        Assert.Equal(2, keys.Count);
+        var oldKey = keys.Single(k => k.GetProperty("keyId").GetString() == oldId);
+        var freshKey = keys.Single(k => k.GetProperty("keyId").GetString() != oldId);
+        Assert.True(oldKey.GetProperty("revoked").GetBoolean());
+        Assert.Equal(old[..8], oldKey.GetProperty("prefix").GetString());
+        Assert.False(freshKey.GetProperty("revoked").GetBoolean());
+        Assert.Equal(JsonValueKind.String, freshKey.GetProperty("lastUsedAt").ValueKind);
+        Assert.DoesNotContain(keys, static k => k.TryGetProperty("secretHash", out _) || k.TryGetProperty("apiKey", out _));
+    }
+
+    [Fact]
+    public async Task Keys_OfATenantThatDoesNotExist_Are404()
+    {
+        using var list = await pipeline.Api.AdminAsync(HttpMethod.Get, "/admin/v1/tenants/no-keys-here/keys");
+        using var issue = await pipeline.Api.AdminAsync(HttpMethod.Post, "/admin/v1/tenants/no-keys-here/keys", "{\"name\":\"x\"}");
+        using var rotate = await pipeline.Api.AdminAsync(HttpMethod.Post, "/admin/v1/tenants/no-keys-here/keys/key_0/rotate");
+
+        foreach (var answer in new[] { list, issue, rotate })
+        {
+            await IngestErrorTests.AssertProblemAsync(answer, HttpStatusCode.NotFound, "tenant_not_found", "'no-keys-here' does not exist");
+        }
+    }
+
+    [Fact]
+    public async Task Delete_WithoutADataChoiceOrWithAStaleETag_DeletesNothing()
+    {
+        var key = await pipeline.Api.CreateTenantAsync("keep-me");
+
+        using var noChoice = await pipeline.Api.AdminAsync(HttpMethod.Delete, "/admin/v1/tenants/keep-me");
+        using var wrongChoice = await pipeline.Api.AdminAsync(HttpMethod.Delete, "/admin/v1/tenants/keep-me?data=all");
+        using var stale = await pipeline.Api.AdminAsync(HttpMethod.Delete, "/admin/v1/tenants/keep-me?data=remove", headers: ("If-Match", "\"7\""));
+        using var missing = await pipeline.Api.AdminAsync(HttpMethod.Delete, "/admin/v1/tenants/never-was?data=keep");
+        using var stillTaken = await pipeline.Api.PostAsync(key, OneEvent, "application/x-ndjson");
+
+        await IngestErrorTests.AssertProblemAsync(noChoice, HttpStatusCode.BadRequest, "data_choice_required", "?data=keep");
+        await IngestErrorTests.AssertProblemAsync(wrongChoice, HttpStatusCode.BadRequest, "data_choice_required", "data is 'all'");
+        await IngestErrorTests.AssertProblemAsync(stale, HttpStatusCode.PreconditionFailed, "version_mismatch", "version 1 now");
+        await IngestErrorTests.AssertProblemAsync(missing, HttpStatusCode.NotFound, "tenant_not_found", "does not exist");
+        Assert.Equal(HttpStatusCode.OK, stillTaken.StatusCode);
+    }
+
+    [Fact]
+    public async Task OpenApiDocument_DescribesTheAdminApi_AndTheReferencePageLoadsNothingFromElsewhere()
+    {
+        using var http = new HttpClient { BaseAddress = pipeline.Silo.BaseAddress };
+        using var document = JsonDocument.Parse(await http.GetStringAsync("/admin/v1/openapi.json"));
+        var reference = await http.GetStringAsync("/admin/v1/reference");
+        var script = await http.GetStringAsync("/ui/assets/reference.js");
+
+        var paths = document.RootElement.GetProperty("paths");
+        Assert.True(paths.TryGetProperty("/admin/v1/tenants", out var tenants));
+        Assert.True(tenants.TryGetProperty("get", out _) && tenants.TryGetProperty("post", out _));
+        Assert.True(paths.GetProperty("/admin/v1/tenants/{tenantId}").TryGetProperty("delete", out _));
+        Assert.True(paths.GetProperty("/admin/v1/tenants/{tenantId}/keys/{keyId}/rotate").TryGetProperty("post", out _));
+        Assert.False(paths.TryGetProperty("/v1/events", out _));
+        Assert.Equal("bearer", document.RootElement.GetProperty("components").GetProperty("securitySchemes").GetProperty("adminKey").GetProperty("scheme").GetString());
+        Assert.Contains("/admin/v1/openapi.json", script, StringComparison.Ordinal);
+        Assert.Contains("/ui/assets/reference.js", reference, StringComparison.Ordinal);
+        Assert.DoesNotContain("http://", reference + script, StringComparison.Ordinal);
+        Assert.DoesNotContain("https://", reference + script, StringComparison.Ordinal);
+    }
+
+    private async Task<JsonElement> ListAsync(string query)
+    {
+        using var response = await pipeline.Api.AdminAsync(HttpMethod.Get, "/admin/v1/tenants" + query);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await ContentTypeIngestTests.ReadJsonAsync(response);
+    }
+
+    private static string[] Ids(JsonElement page) =>
+        [.. page.GetProperty("items").EnumerateArray().Select(static t => t.GetProperty("tenantId").GetString()!)];
+
+    private async Task<string> KeyIdAsync(string tenantId)
+    {
+        using var list = await pipeline.Api.AdminAsync(HttpMethod.Get, $"/admin/v1/tenants/{tenantId}/keys");
+        return Assert.Single((await ContentTypeIngestTests.ReadJsonAsync(list)).GetProperty("keys").EnumerateArray()).GetProperty("keyId").GetString()!;
+    }
+}
