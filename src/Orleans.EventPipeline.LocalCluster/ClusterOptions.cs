@@ -1,14 +1,15 @@
 using System.CommandLine;
+using Orleans.EventPipeline.Processes;
 
 namespace Orleans.EventPipeline.LocalCluster;
 
 /// <summary>Command-line settings of the local cluster, parsed by System.CommandLine (<c>--help</c> lists them).</summary>
 internal sealed class ClusterOptions
 {
-    private static readonly Option<int> HttpPortOption = Port(new("--http-port") { Description = "The gateway's HTTP port on 127.0.0.1 (ingest, shippers, admin, dashboard); 0 picks a free one.", DefaultValueFactory = static _ => 5080 });
-    private static readonly Option<int> ProcessorsOption = AtLeast(new("--processors") { Description = "Processor silos (tenant grains and Event Hubs receivers).", DefaultValueFactory = static _ => 2 }, 1);
-    private static readonly Option<int> PartitionsOption = AtLeast(new("--partitions") { Description = "Partitions of the emulator's event hub; processors beyond this many read none.", DefaultValueFactory = static _ => 4 }, 1);
-    private static readonly Option<string> AdminKeyOption = new("--admin-key") { Description = "The gateway's admin key (Pipeline:AdminApiKey), at least 16 characters.", DefaultValueFactory = static _ => "local-admin-key-change-me" };
+    private static readonly Option<int> HttpPortOption = Port(new("--http-port") { Description = "The gateway's HTTP port on 127.0.0.1 (ingest, shippers, admin, dashboard); 0 picks a free one.", DefaultValueFactory = static _ => LocalClusterLayout.DefaultHttpPort });
+    private static readonly Option<int> ProcessorsOption = AtLeast(new("--processors") { Description = "Processor silos (tenant grains and Event Hubs receivers).", DefaultValueFactory = static _ => LocalClusterLayout.DefaultProcessors }, 1);
+    private static readonly Option<int> PartitionsOption = AtLeast(new("--partitions") { Description = "Partitions of the emulator's event hub; processors beyond this many read none.", DefaultValueFactory = static _ => LocalClusterLayout.DefaultPartitions }, 1);
+    private static readonly Option<string> AdminKeyOption = new("--admin-key") { Description = "The gateway's admin key (Pipeline:AdminApiKey), at least 16 characters.", DefaultValueFactory = static _ => LocalClusterLayout.DefaultAdminKey };
     private static readonly Option<string> DataOption = new("--data") { Description = "Directory for every process's data and log; kept. Left out: a fresh temporary one, deleted on exit.", DefaultValueFactory = static _ => "" };
 
     public int HttpPort { get; private init; }

@@ -10,11 +10,6 @@ namespace Orleans.EventPipeline.LocalCluster;
 /// </summary>
 internal static class LocalCluster
 {
-    private const string ClusterId = "local-cluster";
-
-    // Pipeline:Archive:Container's default: where the processors write the archive in azure mode.
-    private const string ArchiveContainer = "archive";
-
     // The silos' own graceful stop is 30 s (PipelineSiloExtensions.ShutdownTimeout); past this they are killed.
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(40);
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(180);
@@ -34,11 +29,11 @@ internal static class LocalCluster
             owned.Add(azurite);
             var eventHubs = await EmulatorNode.StartAsync(Path.Combine(data, "eventhubs"), options.Partitions, Path.Combine(data, "emulator.log"), cancellationToken);
             owned.Add(eventHubs);
-            var services = new AzureServices(azurite.ConnectionString, eventHubs.ConnectionString, ClusterId);
-            silos.Add(SiloNode.Create(Silo("gateway", "gateway", data, options, services) with { HttpPort = options.HttpPort == 0 ? null : options.HttpPort }));
+            var services = new AzureServices(azurite.ConnectionString, eventHubs.ConnectionString, LocalClusterLayout.ClusterId);
+            silos.Add(SiloNode.Create(Silo(LocalClusterLayout.Gateway, "gateway", data, options, services) with { HttpPort = options.HttpPort == 0 ? null : options.HttpPort }));
             for (var i = 1; i <= options.Processors; i++)
             {
-                silos.Add(SiloNode.Create(Silo($"processor-{i}", "processor", data, options, services)));
+                silos.Add(SiloNode.Create(Silo(LocalClusterLayout.Processor(i), "processor", data, options, services)));
             }
 
             // All at once: they join one cluster, and the gateway is ready only once a processor is.
@@ -79,12 +74,7 @@ internal static class LocalCluster
     }
 
     private static SiloStart Silo(string name, string role, string data, ClusterOptions options, AzureServices services) =>
-        new(name, Directory.CreateDirectory(Path.Combine(data, name)).FullName, options.AdminKey)
-        {
-            Azure = services,
-            LogPath = Path.Combine(data, name + ".log"),
-            Arguments = [$"--Pipeline:Role={role}"],
-        };
+        LocalClusterLayout.Silo(name, role, data, options.AdminKey, services) with { LogPath = Path.Combine(data, name + ".log") };
 
     /// <summary>One "name: value" line per address, the last one "ready: …": scripts and the deployment test read them.</summary>
     private static void Print(List<SiloNode> silos, AzuriteNode azurite, EmulatorNode eventHubs, ClusterOptions options, string data)
@@ -100,7 +90,7 @@ internal static class LocalCluster
         }
 
         Console.WriteLine($"storage: {azurite.ConnectionString}");
-        Console.WriteLine($"archive-container: {ArchiveContainer}");
+        Console.WriteLine($"archive-container: {LocalClusterLayout.ArchiveContainer}");
         Console.WriteLine($"event-hubs: {eventHubs.ConnectionString};EntityPath={EmulatorNode.HubName}");
         Console.WriteLine($"logs: {data}");
         Console.WriteLine("ready: Ctrl+C stops the cluster.");

@@ -24,12 +24,18 @@ internal sealed class AzuriteNode : IAsyncDisposable
 
     public ChildProcess Process { get; }
 
-    public string ConnectionString =>
-        $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};" +
-        $"BlobEndpoint=http://127.0.0.1:{_ports[0]}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{_ports[1]}/devstoreaccount1;TableEndpoint=http://127.0.0.1:{_ports[2]}/devstoreaccount1;";
+    public string ConnectionString => ConnectionStringFor(_ports);
 
-    /// <param name="logPath">Where its output goes; null keeps it in memory (<see cref="ChildProcess.Output"/>).</param>
-    public static async Task<AzuriteNode> StartAsync(string dataDirectory, string? logPath = null, CancellationToken cancellationToken = default)
+    /// <summary>The connection string of an Azurite on these Blob, Queue and Table ports (in that order).</summary>
+    public static string ConnectionStringFor(IReadOnlyList<int> ports) =>
+        $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};" +
+        $"BlobEndpoint=http://127.0.0.1:{ports[0]}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{ports[1]}/devstoreaccount1;TableEndpoint=http://127.0.0.1:{ports[2]}/devstoreaccount1;";
+
+    /// <summary>
+    /// The arguments of <c>node</c> that start Azurite on these Blob, Queue and Table ports (in that order) on
+    /// loopback, its data in <paramref name="dataDirectory"/>; the first is the installed script.
+    /// </summary>
+    public static IReadOnlyList<string> Arguments(string dataDirectory, IReadOnlyList<int> ports)
     {
         var root = typeof(AzuriteNode).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(static a => a.Key == "RepositoryRoot").Value!;
         var azurite = Path.GetFullPath(Path.Combine(root, "infra", "test-deps", "node_modules", "azurite", "dist", "src", "azurite.js"));
@@ -38,15 +44,21 @@ internal sealed class AzuriteNode : IAsyncDisposable
             throw new InvalidOperationException($"Azurite is not installed at {azurite}: run ./test.sh, or 'npm ci --prefix infra/test-deps'.");
         }
 
-        var ports = FreeTcpPorts.Pick(3);
-        var start = new ProcessStartInfo("node");
-        foreach (var argument in new[]
-        {
+        return
+        [
             azurite, "--silent", "--location", dataDirectory, "--skipApiVersionCheck", "--disableTelemetry",
             "--blobHost", "127.0.0.1", "--blobPort", ports[0].ToString(CultureInfo.InvariantCulture),
             "--queueHost", "127.0.0.1", "--queuePort", ports[1].ToString(CultureInfo.InvariantCulture),
             "--tableHost", "127.0.0.1", "--tablePort", ports[2].ToString(CultureInfo.InvariantCulture),
-        })
+        ];
+    }
+
+    /// <param name="logPath">Where its output goes; null keeps it in memory (<see cref="ChildProcess.Output"/>).</param>
+    public static async Task<AzuriteNode> StartAsync(string dataDirectory, string? logPath = null, CancellationToken cancellationToken = default)
+    {
+        var ports = FreeTcpPorts.Pick(3);
+        var start = new ProcessStartInfo("node");
+        foreach (var argument in Arguments(dataDirectory, ports))
         {
             start.ArgumentList.Add(argument);
         }

@@ -19,15 +19,7 @@ internal sealed class EmulatorNode : IAsyncDisposable
     {
         Port = FreeTcpPorts.Pick(1)[0];
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetDirectoryName(BuiltHosts.Emulator)! };
-        foreach (var argument in new[]
-        {
-            BuiltHosts.Emulator,
-            $"--EventHubsEmulator:Port={Port.ToString(CultureInfo.InvariantCulture)}",
-            $"--EventHubsEmulator:DataDirectory={dataDirectory}",
-            $"--EventHubsEmulator:Hubs:{HubName}:PartitionCount={partitions.ToString(CultureInfo.InvariantCulture)}",
-            $"--EventHubsEmulator:SharedAccessKeys:{KeyName}={Key}",
-            "--Logging:LogLevel:Default=Warning",
-        })
+        foreach (var argument in Arguments(Port, dataDirectory, partitions).Prepend(BuiltHosts.Emulator))
         {
             start.ArgumentList.Add(argument);
         }
@@ -40,8 +32,21 @@ internal sealed class EmulatorNode : IAsyncDisposable
     public int Port { get; }
 
     /// <summary>The namespace's connection string, without an entity path (the silos name the hub themselves).</summary>
-    public string ConnectionString =>
-        $"Endpoint=sb://127.0.0.1:{Port};SharedAccessKeyName={KeyName};SharedAccessKey={Key};UseDevelopmentEmulator=true";
+    public string ConnectionString => ConnectionStringFor(Port);
+
+    /// <summary>The namespace's connection string of an emulator on this port, without an entity path.</summary>
+    public static string ConnectionStringFor(int port) =>
+        $"Endpoint=sb://127.0.0.1:{port};SharedAccessKeyName={KeyName};SharedAccessKey={Key};UseDevelopmentEmulator=true";
+
+    /// <summary>The emulator host's settings, as <c>--Key=Value</c>: one hub of <paramref name="partitions"/> partitions on this port.</summary>
+    public static IReadOnlyList<string> Arguments(int port, string dataDirectory, int partitions) =>
+    [
+        $"--EventHubsEmulator:Port={port.ToString(CultureInfo.InvariantCulture)}",
+        $"--EventHubsEmulator:DataDirectory={dataDirectory}",
+        $"--EventHubsEmulator:Hubs:{HubName}:PartitionCount={partitions.ToString(CultureInfo.InvariantCulture)}",
+        $"--EventHubsEmulator:SharedAccessKeys:{KeyName}={Key}",
+        "--Logging:LogLevel:Default=Warning",
+    ];
 
     /// <param name="logPath">Where its output goes; null keeps it in memory (<see cref="ChildProcess.Output"/>).</param>
     public static async Task<EmulatorNode> StartAsync(string dataDirectory, int partitions, string? logPath, CancellationToken cancellationToken)

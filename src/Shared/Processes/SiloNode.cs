@@ -26,14 +26,32 @@ internal sealed class SiloNode : IAsyncDisposable
         _probe = new HttpClient { BaseAddress = Url, Timeout = TimeSpan.FromSeconds(2) };
         var assembly = Path.GetFullPath(settings.Assembly ?? BuiltHosts.Silo);
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = settings.WorkingDirectory ?? Path.GetDirectoryName(assembly)! };
+        foreach (var argument in Arguments(settings, Url, SiloPort, GatewayPort, ports[3], EventHubsPort).Prepend(assembly))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in settings.Environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        Process = new ChildProcess(settings.Name, start, settings.LogPath);
+    }
+
+    /// <summary>
+    /// The silo's settings, as <c>--Key=Value</c>, for these ports (<paramref name="eventHubsPort"/>: the
+    /// embedded emulator's, local mode only): the ones every silo needs, azure mode's, then the caller's.
+    /// </summary>
+    public static IReadOnlyList<string> Arguments(SiloStart settings, Uri url, int siloPort, int gatewayPort, int otlpGrpcPort, int eventHubsPort)
+    {
         var arguments = new List<string>
         {
-            assembly,
-            $"--Urls={Url.GetLeftPart(UriPartial.Authority)}",
+            $"--Urls={url.GetLeftPart(UriPartial.Authority)}",
             $"--Pipeline:DataDirectory={settings.DataDirectory}",
-            $"--Pipeline:SiloPort={Invariant(SiloPort)}",
-            $"--Pipeline:GatewayPort={Invariant(GatewayPort)}",
-            $"--Pipeline:Shippers:OtlpGrpcPort={Invariant(ports[3])}",
+            $"--Pipeline:SiloPort={Invariant(siloPort)}",
+            $"--Pipeline:GatewayPort={Invariant(gatewayPort)}",
+            $"--Pipeline:Shippers:OtlpGrpcPort={Invariant(otlpGrpcPort)}",
             $"--Pipeline:AdminApiKey={settings.AdminKey}",
         };
         if (settings.Azure is { } azure)
@@ -50,21 +68,12 @@ internal sealed class SiloNode : IAsyncDisposable
         }
         else
         {
-            arguments.Add($"--Pipeline:Local:EventHubsPort={Invariant(EventHubsPort)}");
+            arguments.Add($"--Pipeline:Local:EventHubsPort={Invariant(eventHubsPort)}");
             arguments.Add($"--Pipeline:Local:EventHubsSharedAccessKey={EmbeddedEventHubsKey}");
         }
 
-        foreach (var argument in arguments.Concat(settings.Arguments))
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        foreach (var (name, value) in settings.Environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        Process = new ChildProcess(settings.Name, start, settings.LogPath);
+        arguments.AddRange(settings.Arguments);
+        return arguments;
     }
 
     /// <summary>SAS key of the embedded emulator in local mode, so a caller can read or write the hub directly.</summary>
