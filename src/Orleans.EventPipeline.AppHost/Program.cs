@@ -47,7 +47,10 @@ void Silo(string name, string role, int? fixedHttpPort)
 {
     var ports = FreeTcpPorts.Pick(4);
     var http = fixedHttpPort ?? ports[0];
-    var settings = LocalClusterLayout.Silo(name, role, data, adminKey, services);
+    // Aspire hands each project the dashboard's OTLP endpoint (OTEL_EXPORTER_OTLP_ENDPOINT), which the silo
+    // exports to; the launch profile opens only its HTTP one (ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL).
+    var layout = LocalClusterLayout.Silo(name, role, data, adminKey, services);
+    var settings = layout with { Arguments = [.. layout.Arguments, "--Pipeline:Telemetry:OtlpProtocol=HttpProtobuf"] };
     builder.AddProject<Projects.Orleans_EventPipeline_Silo>(name, static project => project.ExcludeLaunchProfile = true)
         .WithHttpEndpoint(http, http, "http", isProxied: false)
         .WithArgs([.. SiloNode.Arguments(settings, new Uri($"http://127.0.0.1:{http.ToString(CultureInfo.InvariantCulture)}"), ports[1], ports[2], ports[3], eventHubsPort: 0)])
