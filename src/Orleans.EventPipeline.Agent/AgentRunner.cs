@@ -112,7 +112,8 @@ internal sealed partial class AgentRunner(AgentOptions options, ILoggerFactory l
 
         if (options.Stdin is { } stdin)
         {
-            sources.Add(new StdinSource(Console.OpenStandardInput(), new LineSplitter(options.MaxLineBytes, "stdin", _logger), Client(stdin.Format)));
+            var client = Client(stdin.Format);
+            sources.Add(new StdinSource(Console.OpenStandardInput(), new LineSplitter(options.MaxLineBytes, client.MaxCallBytes, "stdin", _logger), client));
         }
 
         if (options.Syslog is { } syslog)

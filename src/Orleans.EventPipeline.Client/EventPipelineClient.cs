@@ -87,6 +87,13 @@ public sealed class EventPipelineClient : IAsyncDisposable
     /// <summary>Each source's position after the newest spooled batch when the client opened: where sources resume.</summary>
     public IReadOnlyDictionary<string, string> Checkpoints => _spool.Checkpoints;
 
+    /// <summary>
+    /// The most bytes (each event's length plus one) one <see cref="SendAsync(IReadOnlyList{ReadOnlyMemory{byte}}, SourceCheckpoint?, CancellationToken)"/>
+    /// call may hold: half of <see cref="EventPipelineClientOptions.MaxSpoolBytes"/>, so a call always fits beside the
+    /// batch being sent. A producer with more splits it into calls of at most this.
+    /// </summary>
+    public long MaxCallBytes => _options.MaxSpoolBytes / 2;
+
     public ClientStatistics Statistics => _instruments.Snapshot(_spool.Bytes, _spool.Count);
 
     /// <summary>Starts sending spooled batches (the recovered ones first) and cutting batches on time.</summary>
@@ -124,7 +131,7 @@ public sealed class EventPipelineClient : IAsyncDisposable
         }
 
         var bytes = BatchBuilder.Measure(events);
-        if (bytes > _options.MaxSpoolBytes / 2)
+        if (bytes > MaxCallBytes)
         {
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The call's {events.Count} events take {bytes} bytes, more than half of MaxSpoolBytes ({_options.MaxSpoolBytes}); send them in smaller calls."), nameof(events));
         }
