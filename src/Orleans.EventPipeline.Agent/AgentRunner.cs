@@ -65,12 +65,9 @@ internal sealed partial class AgentRunner(AgentOptions options, ILoggerFactory l
                 }
             }
 
-            // Everything read is spooled; then give the gateway DrainTimeout to acknowledge it (stdin's end waits for all).
+            // Everything read is spooled (DrainAsync flushes first, waiting out a full disk within the same time), then
+            // the gateway has DrainTimeout to acknowledge it (stdin's end waits for all).
             var onlyFinite = sources.All(static s => s.Finite);
-            foreach (var client in _clients.Values)
-            {
-                await client.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-            }
 
             using (var drain = onlyFinite && !stopping.IsCancellationRequested ? CancellationTokenSource.CreateLinkedTokenSource(stopping) : new CancellationTokenSource(options.DrainTimeout))
             {
@@ -112,7 +109,8 @@ internal sealed partial class AgentRunner(AgentOptions options, ILoggerFactory l
 
         if (options.Stdin is { } stdin)
         {
-            sources.Add(new StdinSource(Console.OpenStandardInput(), new LineSplitter(options.MaxLineBytes, "stdin", _logger), Client(stdin.Format)));
+            var client = Client(stdin.Format);
+            sources.Add(new StdinSource(Console.OpenStandardInput(), new LineSplitter(options.MaxLineBytes, client.MaxCallBytes, "stdin", _logger), client));
         }
 
         if (options.Syslog is { } syslog)

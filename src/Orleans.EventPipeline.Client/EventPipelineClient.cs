@@ -38,6 +38,13 @@ public sealed class EventPipelineClient : IAsyncDisposable
     private Task? _sending;
     private Task? _cutting;
 
+    // A full spool disk is waited out, not failed: the cut is retried this often (the producers wait meanwhile), and
+    // the wait logged once, then again at most once a minute.
+    private static readonly TimeSpan DiskFullRetry = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan DiskFullLogEvery = TimeSpan.FromMinutes(1);
+    private DateTimeOffset? _diskFullSince;
+    private DateTimeOffset _diskFullLogged;
+
     /// <summary>Opens (and recovers) the spool; sending begins with <see cref="Start"/>.</summary>
     /// <exception cref="ArgumentException">The options are not usable; the message names every problem.</exception>
     /// <exception cref="IOException">The spool directory is held by another client, or cannot be read.</exception>
@@ -87,6 +94,13 @@ public sealed class EventPipelineClient : IAsyncDisposable
     /// <summary>Each source's position after the newest spooled batch when the client opened: where sources resume.</summary>
     public IReadOnlyDictionary<string, string> Checkpoints => _spool.Checkpoints;
 
+    /// <summary>
+    /// The most bytes (each event's length plus one) one <see cref="SendAsync(IReadOnlyList{ReadOnlyMemory{byte}}, SourceCheckpoint?, CancellationToken)"/>
+    /// call may hold: half of <see cref="EventPipelineClientOptions.MaxSpoolBytes"/>, so a call always fits beside the
+    /// batch being sent. A producer with more splits it into calls of at most this.
+    /// </summary>
+    public long MaxCallBytes => _options.MaxSpoolBytes / 2;
+
     public ClientStatistics Statistics => _instruments.Snapshot(_spool.Bytes, _spool.Count);
 
     /// <summary>Starts sending spooled batches (the recovered ones first) and cutting batches on time.</summary>
@@ -124,7 +138,7 @@ public sealed class EventPipelineClient : IAsyncDisposable
         }
 
         var bytes = BatchBuilder.Measure(events);
-        if (bytes > _options.MaxSpoolBytes / 2)
+        if (bytes > MaxCallBytes)
         {
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The call's {events.Count} events take {bytes} bytes, more than half of MaxSpoolBytes ({_options.MaxSpoolBytes}); send them in smaller calls."), nameof(events));
         }
@@ -136,13 +150,13 @@ public sealed class EventPipelineClient : IAsyncDisposable
             try
             {
                 removed = _removed.Task;
-                if (_spool.Bytes + _batch.Bytes + bytes <= _options.MaxSpoolBytes)
+                if (_batch.Count > 0 && _batch.Bytes + bytes > _options.MaxBatchBytes && _spool.Bytes + _batch.Bytes + bytes <= _options.MaxSpoolBytes && !TryCutLocked())
                 {
-                    if (_batch.Count > 0 && _batch.Bytes + bytes > _options.MaxBatchBytes)
-                    {
-                        CutLocked();
-                    }
-
+                    // The spool's disk is full: the batch stays in memory and this call waits (the source with it), then tries again.
+                    removed = Task.Delay(DiskFullRetry, _options.TimeProvider, cancellationToken);
+                }
+                else if (_spool.Bytes + _batch.Bytes + bytes <= _options.MaxSpoolBytes)
+                {
                     _batch.Add(events, _options.TimeProvider.GetUtcNow());
                     if (checkpoint is { Position.Length: 0 } done)
                     {
@@ -156,13 +170,14 @@ public sealed class EventPipelineClient : IAsyncDisposable
                     _instruments.Queued(events.Count);
                     if (_batch.Count >= _options.MaxBatchEvents || _batch.Bytes >= _options.MaxBatchBytes)
                     {
-                        CutLocked();
+                        // On a full disk the events are taken all the same: the next call, or the cut loop, tries again.
+                        TryCutLocked();
                     }
 
                     return;
                 }
 
-                if (_options.WhenSpoolFull == SpoolFullMode.Fail)
+                else if (_options.WhenSpoolFull == SpoolFullMode.Fail)
                 {
                     throw new SpoolFullException(string.Create(CultureInfo.InvariantCulture, $"The spool holds {_spool.Bytes} bytes of unacknowledged batches and {_batch.Bytes} in the batch being filled; {bytes} more would pass MaxSpoolBytes ({_options.MaxSpoolBytes}). Nothing of this call was taken."))
                     {
@@ -175,22 +190,30 @@ public sealed class EventPipelineClient : IAsyncDisposable
                 _write.Release();
             }
 
-            // BlockProducer: wait for an acknowledgment to free room, then try again.
+            // BlockProducer: wait for an acknowledgment to free room (or the disk-full retry), then try again.
             await removed.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
-    /// <summary>Cuts the batch being filled and returns once it is in the spool (fsync'd).</summary>
+    /// <summary>Cuts the batch being filled and returns once it is in the spool (fsync'd); on a full disk, waits for room.</summary>
     public async Task FlushAsync(CancellationToken cancellationToken = default)
     {
-        await _write.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        while (true)
         {
-            CutLocked();
-        }
-        finally
-        {
-            _write.Release();
+            await _write.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (TryCutLocked())
+                {
+                    return;
+                }
+            }
+            finally
+            {
+                _write.Release();
+            }
+
+            await Task.Delay(DiskFullRetry, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -215,7 +238,16 @@ public sealed class EventPipelineClient : IAsyncDisposable
     {
         try
         {
-            await FlushAsync().ConfigureAwait(false);
+            // One try: on a full disk the events in memory are not spooled (logged); a source that can read them again does.
+            await _write.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                TryCutLocked();
+            }
+            finally
+            {
+                _write.Release();
+            }
         }
         finally
         {
@@ -243,9 +275,39 @@ public sealed class EventPipelineClient : IAsyncDisposable
         }
 
         var count = _batch.Count;
-        var body = _batch.Cut(_options.Compress);
+        var body = _batch.Body(_options.Compress);
         _spool.Append(new SpooledBatch(_spool.NextSequence, Guid.NewGuid(), count, _options.Compress, _options.ContentType, CheckpointCodec.Encode(_checkpoints), body));
+        _batch.Clear();
         _appended.Release();
+    }
+
+    /// <summary>Cuts as <see cref="CutLocked"/>; false when the spool's disk is full (the batch stays, logged once, then once a minute).</summary>
+    private bool TryCutLocked()
+    {
+        var now = _options.TimeProvider.GetUtcNow();
+        try
+        {
+            CutLocked();
+        }
+        catch (IOException e) when (DiskSpool.IsDiskFull(e))
+        {
+            if (_diskFullSince is null || now - _diskFullLogged >= DiskFullLogEvery)
+            {
+                ClientLog.DiskFull(_logger, _options.SpoolDirectory, e.Message, DiskFullRetry);
+                _diskFullLogged = now;
+            }
+
+            _diskFullSince ??= now;
+            return false;
+        }
+
+        if (_diskFullSince is { } since)
+        {
+            ClientLog.DiskRoom(_logger, _options.SpoolDirectory, now - since);
+            _diskFullSince = null;
+        }
+
+        return true;
     }
 
     private async Task CutLoopAsync(CancellationToken cancellationToken)
@@ -262,7 +324,7 @@ public sealed class EventPipelineClient : IAsyncDisposable
                 {
                     if (_batch.FirstEventAt is { } first && _options.TimeProvider.GetUtcNow() - first >= _options.MaxBatchDelay)
                     {
-                        CutLocked();
+                        TryCutLocked();
                     }
                 }
                 finally
@@ -308,7 +370,7 @@ public sealed class EventPipelineClient : IAsyncDisposable
         {
             ClientLog.Unreadable(_logger, entry.Sequence, problem!, entry.EventCount);
             _instruments.Failed(entry.EventCount);
-            Remove(entry, []);
+            await RemoveAsync(entry, [], cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -344,12 +406,33 @@ public sealed class EventPipelineClient : IAsyncDisposable
             Raise(BatchFailed, new BatchFailedEventArgs(batch.Key, batch.EventCount, outcome.Status, outcome.Detail), nameof(BatchFailed));
         }
 
-        Remove(entry, batch.Checkpoints);
+        await RemoveAsync(entry, batch.Checkpoints, cancellationToken).ConfigureAwait(false);
     }
 
-    private void Remove(SpoolEntry entry, byte[] checkpoints)
+    private async Task RemoveAsync(SpoolEntry entry, byte[] checkpoints, CancellationToken cancellationToken)
     {
-        _spool.Remove(entry, checkpoints);
+        var logged = DateTimeOffset.MinValue;
+        while (true)
+        {
+            try
+            {
+                _spool.Remove(entry, checkpoints);
+                break;
+            }
+            catch (IOException e) when (DiskSpool.IsDiskFull(e))
+            {
+                // The head cannot be written on a full disk: the batch stays first, not sent again while this runs.
+                var now = _options.TimeProvider.GetUtcNow();
+                if (now - logged >= DiskFullLogEvery)
+                {
+                    ClientLog.HeadNotWritten(_logger, _options.SpoolDirectory, entry.Sequence, e.Message, DiskFullRetry);
+                    logged = now;
+                }
+
+                await Task.Delay(DiskFullRetry, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         Interlocked.Exchange(ref _removed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).SetResult();
     }
 

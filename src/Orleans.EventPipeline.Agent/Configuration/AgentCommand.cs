@@ -91,7 +91,8 @@ internal static class AgentCommand
         var files = file?.GetSection("Files").GetChildren().Count() ?? 0;
         foreach (var glob in result.GetValue(FileOption) ?? [])
         {
-            flags[Invariant($"Files:{files}:Path")] = Path.GetFullPath(glob);
+            // An empty or blank path is left as given, so the validator names it (Files:N:Path, from --file) rather than GetFullPath throwing.
+            flags[Invariant($"Files:{files}:Path")] = string.IsNullOrWhiteSpace(glob) ? glob : Path.GetFullPath(glob);
             Set(flags, Invariant($"Files:{files}:Format"), format);
             files++;
         }

@@ -34,6 +34,13 @@ internal static class AgentOptionsValidator
             errors.Add(FormattableString.Invariant($"MaxLineBytes must be between {MinLineBytes} and {MaxLineBytes} (got {options.MaxLineBytes})."));
         }
 
+        // One send holds at most half the spool (the client's MaxCallBytes), and a line at the limit with its break must
+        // fit one send, or a file or stdin line that long could never be spooled. Larger reads are split into sends.
+        if ((options.Files.Count > 0 || options.Stdin is not null) && options.MaxSpoolBytes / 2 < options.MaxLineBytes + 1L)
+        {
+            errors.Add(FormattableString.Invariant($"MaxSpoolBytes ({options.MaxSpoolBytes}) must be at least twice MaxLineBytes plus its line break, 2 x ({options.MaxLineBytes} + 1) = {2 * (options.MaxLineBytes + 1L)}: a line at MaxLineBytes must fit in half the spool. Raise MaxSpoolBytes or lower MaxLineBytes."));
+        }
+
         for (var i = 0; i < options.Files.Count; i++)
         {
             var file = options.Files[i];

@@ -6,9 +6,11 @@ namespace Orleans.EventPipeline.Agent.Sources;
 /// Cuts one input's bytes into line events: the one line splitter of the file and stdin sources. A line longer
 /// than <c>maxLineBytes</c> is taken once, cut to its first <c>maxLineBytes</c> bytes; the rest of it, up to its
 /// line break, is skipped (counted and logged, naming the setting), never taken as an event of its own, so the
-/// source never buffers without bound and no fragment reaches the gateway as if it were a line.
+/// source never buffers without bound and no fragment reaches the gateway as if it were a line. One
+/// <see cref="Split"/> consumes at most <c>maxTakeBytes</c> (the client's <see cref="Client.EventPipelineClient.MaxCallBytes"/>),
+/// so the lines it gives fit one send: a caller splits again for the rest.
 /// </summary>
-internal sealed partial class LineSplitter(int maxLineBytes, string source, ILogger logger)
+internal sealed partial class LineSplitter(int maxLineBytes, long maxTakeBytes, string source, ILogger logger)
 {
     /// <summary>The setting that bounds a line, named in the log of a cut line.</summary>
     public const string Setting = "MaxLineBytes";
@@ -35,11 +37,19 @@ internal sealed partial class LineSplitter(int maxLineBytes, string source, ILog
 
     /// <summary>
     /// Adds every complete line of <paramref name="buffer"/> (without <c>\n</c> or <c>\r\n</c>; blank lines are
-    /// left out, as the gateway skips them) to <paramref name="lines"/>; returns the bytes consumed, up to and with
+    /// left out, as the gateway skips them) to <paramref name="lines"/>, within the first <c>maxTakeBytes</c>; returns the bytes consumed, up to and with
     /// the last <c>\n</c>, or past the first <see cref="MaxLineBytes"/> of a line that is longer.
     /// </summary>
     public int Split(ReadOnlyMemory<byte> buffer, List<ReadOnlyMemory<byte>> lines)
     {
+        // Each line taken counts its length plus one (its break) in the client's measure, never more than the bytes
+        // it consumed, so consuming at most maxTakeBytes keeps the call within it. The validator keeps maxTakeBytes
+        // above a line at the limit and its break, so a long line is still seen passing the limit here.
+        if (buffer.Length > maxTakeBytes)
+        {
+            buffer = buffer[..(int)maxTakeBytes];
+        }
+
         var span = buffer.Span;
         var start = 0;
         if (InCutLine)

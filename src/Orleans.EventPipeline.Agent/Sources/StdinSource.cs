@@ -24,15 +24,21 @@ internal sealed class StdinSource(Stream input, LineSplitter splitter, EventPipe
             }
 
             filled += read;
-            lines.Clear();
-            var consumed = splitter.Split(buffer.AsMemory(0, filled), lines);
-            if (lines.Count > 0)
+            // A read may hold more than one send takes (MaxCallBytes): split until only a partial line is left.
+            int consumed;
+            do
             {
-                await client.SendAsync(lines, cancellationToken: cancellationToken).ConfigureAwait(false);
-            }
+                lines.Clear();
+                consumed = splitter.Split(buffer.AsMemory(0, filled), lines);
+                if (lines.Count > 0)
+                {
+                    await client.SendAsync(lines, cancellationToken: cancellationToken).ConfigureAwait(false);
+                }
 
-            buffer.AsSpan(consumed, filled - consumed).CopyTo(buffer);
-            filled -= consumed;
+                buffer.AsSpan(consumed, filled - consumed).CopyTo(buffer);
+                filled -= consumed;
+            }
+            while (consumed > 0 && filled > 0);
         }
     }
 }

@@ -35,8 +35,8 @@ internal sealed class BatchBuilder
         Count += events.Count;
     }
 
-    /// <summary>The body as sent, gzip'd or not, and the builder emptied for the next batch.</summary>
-    public byte[] Cut(bool gzip)
+    /// <summary>The body as sent, gzip'd or not; the events stay until <see cref="Clear"/> (once the body is spooled).</summary>
+    public byte[] Body(bool gzip)
     {
         byte[] body;
         if (gzip)
@@ -54,10 +54,15 @@ internal sealed class BatchBuilder
             body = _body.WrittenSpan.ToArray();
         }
 
+        return body;
+    }
+
+    /// <summary>Empties the builder for the next batch.</summary>
+    public void Clear()
+    {
         _body.ResetWrittenCount();
         Count = 0;
         FirstEventAt = null;
-        return body;
     }
 
     /// <summary>How many bytes the events take in a batch: each with its <c>\n</c>.</summary>

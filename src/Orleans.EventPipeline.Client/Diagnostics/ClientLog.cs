@@ -25,6 +25,15 @@ internal static partial class ClientLog
     [LoggerMessage(7, LogLevel.Error, "Spooled batch {Sequence} changed on disk ({Reason}); its {Events} events are not sent")]
     public static partial void Unreadable(ILogger logger, long sequence, string reason, int events);
 
+    [LoggerMessage(9, LogLevel.Warning, "Spool {Directory}: the disk is full ({Reason}); the events stay in memory and their sources wait, retried every {Retry} while the sender frees acknowledged space")]
+    public static partial void DiskFull(ILogger logger, string directory, string reason, TimeSpan retry);
+
+    [LoggerMessage(10, LogLevel.Information, "Spool {Directory}: room on the disk again after {Duration}")]
+    public static partial void DiskRoom(ILogger logger, string directory, TimeSpan duration);
+
+    [LoggerMessage(11, LogLevel.Warning, "Spool {Directory}: batch {Sequence} acknowledged, but its head cannot be written ({Reason}); retried every {Retry}")]
+    public static partial void HeadNotWritten(ILogger logger, string directory, long sequence, string reason, TimeSpan retry);
+
     [LoggerMessage(8, LogLevel.Error, "Sending stopped by an unexpected error; batches stay spooled for the next start")]
     public static partial void SenderFailed(ILogger logger, Exception exception);
 }

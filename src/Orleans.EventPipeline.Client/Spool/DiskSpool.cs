@@ -17,6 +17,10 @@ internal sealed class DiskSpool : IDisposable
     private const string SegmentExtension = ".seg";
     private const string HeadFile = "head";
     private const string LockFile = "lock";
+
+    // ENOSPC and EDQUOT (Linux): the disk or the user's quota is full.
+    private const int NoSpace = 28;
+    private const int QuotaExceeded = 122;
     private readonly string _directory;
     private readonly long _segmentBytes;
     private readonly FileStream _lock;
@@ -111,8 +115,28 @@ internal sealed class DiskSpool : IDisposable
             }
 
             var offset = _active!.Length;
-            _active.Write(record);
-            _active.Flush(flushToDisk: true);
+            try
+            {
+                _active.Write(record);
+                _active.Flush(flushToDisk: true);
+            }
+            catch (IOException e) when (IsDiskFull(e))
+            {
+                // Back to before the record, so its pages are free again; the caller keeps the batch and tries later.
+                _active.SetLength(offset);
+                _active.Position = offset;
+                if (!_pending.Any(p => p.Segment == _active.Name))
+                {
+                    // Every batch of the live segment is acknowledged (up to 16 MiB, see AGENT.md): delete it to free them.
+                    var done = _active.Name;
+                    _active.Dispose();
+                    _active = null;
+                    File.Delete(done);
+                }
+
+                throw;
+            }
+
             _activeLastSequence = batch.Sequence;
             _nextSequence = batch.Sequence + 1;
             var entry = new SpoolEntry(batch.Sequence, _active.Name, offset, record.Length, batch.EventCount);
@@ -121,6 +145,9 @@ internal sealed class DiskSpool : IDisposable
             return entry;
         }
     }
+
+    /// <summary>True when <paramref name="e"/> says the disk (or quota) is full: a wait, not a failure.</summary>
+    public static bool IsDiskFull(IOException e) => e.HResult is NoSpace or QuotaExceeded;
 
     /// <summary>The oldest batch not yet acknowledged.</summary>
     public bool TryPeek(out SpoolEntry entry)
@@ -203,7 +230,9 @@ internal sealed class DiskSpool : IDisposable
         }
 
         var path = Path.Combine(_directory, firstSequence.ToString("D20", CultureInfo.InvariantCulture) + SegmentExtension);
-        _active = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read | FileShare.Delete);
+        // Unbuffered: a record is written whole by one call and fsync'd, and a write refused for lack of space leaves
+        // nothing buffered to be flushed again.
+        _active = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read | FileShare.Delete, bufferSize: 0);
         DirectorySync.Flush(_directory);
     }
 
@@ -216,10 +245,17 @@ internal sealed class DiskSpool : IDisposable
         BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(12 + checkpoints.Length), XxHash3.HashToUInt64(bytes.AsSpan(0, 12 + checkpoints.Length)));
         var path = Path.Combine(_directory, HeadFile);
         var temporary = path + ".tmp";
-        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        try
         {
+            using var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None);
             file.Write(bytes);
             file.Flush(flushToDisk: true);
+        }
+        catch (IOException)
+        {
+            // A full disk: the old head stands (the batch is sent again if the process ends before a retry succeeds).
+            File.Delete(temporary);
+            throw;
         }
 
         File.Move(temporary, path, overwrite: true);

@@ -36,6 +36,15 @@ public sealed class AgentCommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task EmptyFileFlag_ExitsWithConfiguration78_NamingTheSetting()
+    {
+        var (code, text) = await AgentProcess.RunAsync("--endpoint", "http://127.0.0.1:5080", "--api-key", "k", "--spool", _dir.File("spool"), "--file", "");
+        Assert.Equal(78, code);
+        Assert.Contains("Files:0:Path must be an absolute path (got '')", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Parameter 'path'", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task NoSource_ExitsWithConfiguration78()
     {
         var (code, text) = await AgentProcess.RunAsync("--endpoint", "http://127.0.0.1:5080", "--api-key", "k", "--spool", _dir.File("spool"));

@@ -92,7 +92,7 @@ public sealed class FileRotationTests(SharedSilo shared, ITestOutputHelper outpu
     }
 
     [Fact]
-    public async Task RotatedByRenameAndDeletedWhileTheAgentIsStopped_TheRangeNotReadIsLogged()
+    public async Task RotatedByRenameAndDeletedWhileTheAgentIsStopped_WhatCouldNotBeReadIsLogged()
     {
         const string tenant = "rotate-deleted-stopped";
         var silo = shared.Silo;
@@ -102,7 +102,8 @@ public sealed class FileRotationTests(SharedSilo shared, ITestOutputHelper outpu
         writer.Open(log);
         writer.Write(100);
         var read = new FileInfo(log).Length;
-        await using var agent = AgentProcess.Start(_dir.Path, silo.Url, key, "--file", log, "--format", "json", "--quiet");
+        // Not quiet: the agent's last look saw the file at its full size, so what it missed is said at Information.
+        await using var agent = AgentProcess.Start(_dir.Path, silo.Url, key, "--file", log, "--format", "json");
         await silo.ArchivedAsync(tenant, 100, TimeSpan.FromSeconds(60));
         await agent.Process.KillAsync();
 
@@ -116,9 +117,79 @@ public sealed class FileRotationTests(SharedSilo shared, ITestOutputHelper outpu
         agent.Process.Start();
 
         await silo.ArchivedAsync(tenant, 120, TimeSpan.FromSeconds(60));
-        var expected = $"its bytes after byte {read} were not read";
+        var expected = $"it had been read to its size at the agent's last look ({read} bytes): only lines written to it after that, while the agent was stopped, were missed";
         await Poll.UntilAsync(() => agent.Process.Output.Contains(expected, StringComparison.Ordinal), TimeSpan.FromSeconds(20), () => $"a warning '{expected}'; agent {agent.Process.OutputHint}");
         Assert.Contains(log, agent.Process.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReadToItsEndThenRotatedAndDeletedWhileTheAgentIsStopped_NoFalseLossWarning()
+    {
+        const string tenant = "rotate-deleted-read";
+        var silo = shared.Silo;
+        var key = await silo.Api.CreateTenantAsync(tenant);
+        var log = Path.Combine(_dir.Path, "app.log");
+        using var writer = new LineWriter("k");
+        writer.Open(log);
+        writer.Write(100);
+        await using var agent = AgentProcess.Start(_dir.Path, silo.Url, key, "--file", log, "--format", "json", "--quiet");
+        await silo.ArchivedAsync(tenant, 100, TimeSpan.FromSeconds(60));
+        await agent.Process.KillAsync();
+
+        // Nothing written after the agent read the file to its end: rotated and deleted, no line lost.
+        File.Move(log, log + ".1");
+        File.Delete(log + ".1");
+        using var next = new LineWriter("m");
+        next.Open(log);
+        next.Write(20);
+        agent.Process.Start();
+
+        // The new file is read after the start's look for the old one, so its lines archived mean that look is done.
+        var archived = await silo.ArchivedAsync(tenant, 120, TimeSpan.FromSeconds(60));
+        ExactlyOnce.AssertArchived(tenant, writer.Names.Union(next.Names).ToHashSet(StringComparer.Ordinal), archived, output);
+        Assert.DoesNotContain("were not read", agent.Process.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(log + " was rotated", agent.Process.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CreatedAndRotatedAwayWhileTheAgentIsStopped_ReadFromItsStart_OlderRotationsLeftAlone()
+    {
+        const string tenant = "rotate-created-stopped";
+        var silo = shared.Silo;
+        var key = await silo.Api.CreateTenantAsync(tenant);
+        var log = Path.Combine(_dir.Path, "app.log");
+        // A rotation from before the agent's time: its name matches, but it was not modified after any checkpoint.
+        using (var old = new LineWriter("o"))
+        {
+            old.Open(log + ".9");
+            old.Write(30);
+        }
+
+        using var a = new LineWriter("a");
+        a.Open(log);
+        a.Write(100);
+        await using var agent = AgentProcess.Start(_dir.Path, silo.Url, key, "--file", log, "--format", "json", "--quiet");
+        await silo.ArchivedAsync(tenant, 100, TimeSpan.FromSeconds(60));
+        await agent.Process.KillAsync();
+
+        // While the agent is down, two rotations: B is written to a new app.log and rotated away before the agent
+        // ever sees it (app.log.1), A moves on to app.log.2, C is the new app.log; and a compressed rotation appears.
+        File.Move(log, log + ".1");
+        using var b = new LineWriter("b");
+        b.Open(log);
+        b.Write(100);
+        File.Move(log + ".1", log + ".2");
+        File.Move(log, log + ".1");
+        using var c = new LineWriter("c");
+        c.Open(log);
+        c.Write(100);
+        await File.WriteAllBytesAsync(log + ".3.gz", [0x1f, 0x8b]);
+        agent.Process.Start();
+
+        var archived = await silo.ArchivedAsync(tenant, 300, TimeSpan.FromSeconds(60));
+        ExactlyOnce.AssertArchived(tenant, a.Names.Union(b.Names).Union(c.Names).ToHashSet(StringComparer.Ordinal), archived, output);
+        var warning = $"{log}.3.gz is compressed";
+        await Poll.UntilAsync(() => agent.Process.Output.Contains(warning, StringComparison.Ordinal), TimeSpan.FromSeconds(20), () => $"a warning '{warning}'; agent {agent.Process.OutputHint}");
     }
 
     [Fact]

@@ -12,15 +12,29 @@ public sealed class FramingTests
     public void Lines_CrLfStripped_BlankSkipped_PartialLeftForTheNextRead()
     {
         var lines = new List<ReadOnlyMemory<byte>>();
-        var consumed = new LineSplitter(1024, "test", NullLogger.Instance).Split(Encoding.UTF8.GetBytes("a\r\n\n  \nb\npart"), lines);
+        var consumed = new LineSplitter(1024, int.MaxValue, "test", NullLogger.Instance).Split(Encoding.UTF8.GetBytes("a\r\n\n  \nb\npart"), lines);
         Assert.Equal(["a", "b"], Texts(lines));
         Assert.Equal("a\r\n\n  \nb\npart".Length - "part".Length, consumed);
     }
 
     [Fact]
+    public void Lines_OneSplitTakesAtMostMaxTakeBytes_TheRestOnTheNext()
+    {
+        // 10 bytes per split (one send's worth): "abc\ndef\n" fits, "ghi\n" waits for the next split.
+        var splitter = new LineSplitter(8, 10, "test", NullLogger.Instance);
+        var lines = new List<ReadOnlyMemory<byte>>();
+        var text = Encoding.UTF8.GetBytes("abc\ndef\nghi\n");
+        Assert.Equal(8, splitter.Split(text, lines));
+        Assert.Equal(["abc", "def"], Texts(lines));
+        lines.Clear();
+        Assert.Equal(4, splitter.Split(text.AsMemory(8), lines));
+        Assert.Equal(["ghi"], Texts(lines));
+    }
+
+    [Fact]
     public void Lines_OverTheLimit_TakenCutOnce_TheRestSkippedAcrossReads()
     {
-        var splitter = new LineSplitter(8, "test", NullLogger.Instance);
+        var splitter = new LineSplitter(8, int.MaxValue, "test", NullLogger.Instance);
         var lines = new List<ReadOnlyMemory<byte>>();
         // A 9-byte buffer (BufferBytes) holding no line break: the line is past the limit.
         Assert.Equal(9, splitter.Split("123456789"u8.ToArray(), lines));

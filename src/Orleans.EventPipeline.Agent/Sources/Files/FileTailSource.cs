@@ -31,6 +31,16 @@ internal sealed partial class FileTailSource(FileSourceOptions options, int maxL
     private readonly string _folder = Path.GetDirectoryName(options.Path)!;
     private readonly string _pattern = Path.GetFileName(options.Path);
 
+    // Compressed rotations (logrotate's compress, or another tool) are not read: their lines are in another encoding.
+    private static readonly string[] CompressedExtensions = [".gz", ".zst", ".bz2", ".xz"];
+
+    // When this source last saved a checkpoint (the newest of its positions, or the last time it forgot a file), as
+    // read at the start: a rotated file modified after it may hold lines never read.
+    private DateTimeOffset? _lastSavedAt;
+
+    /// <summary>The checkpoint holding the time this source last forgot a file: a forgotten file leaves no position to date it.</summary>
+    private string ForgottenKey => $"files:{options.Path}";
+
     public string Name => $"file:{options.Path}";
 
     public bool Finite => false;
@@ -44,6 +54,11 @@ internal sealed partial class FileTailSource(FileSourceOptions options, int maxL
             if (FileIdentity.TryParseKey(key, out var identity) && FilePosition.TryParse(text, out var position) && (position.Path.Length == 0 || Matches(position.Path)))
             {
                 saved[identity] = position;
+                Later(position.SavedAtMs);
+            }
+            else if (key == ForgottenKey && long.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var forgottenAt))
+            {
+                Later(forgottenAt);
             }
         }
 
@@ -70,6 +85,22 @@ internal sealed partial class FileTailSource(FileSourceOptions options, int maxL
                 file.Dispose();
             }
         }
+    }
+
+    private void Later(long? unixMs)
+    {
+        if (unixMs is { } ms && ms > 0 && (_lastSavedAt is not { } last || ms > last.ToUnixTimeMilliseconds()))
+        {
+            _lastSavedAt = DateTimeOffset.FromUnixTimeMilliseconds(ms);
+        }
+    }
+
+    /// <summary>Forgets a file's position (an empty one), and saves when, so a later start does not take the file, found under another name, for one never read.</summary>
+    private async Task ForgetAsync(FileIdentity identity, CancellationToken cancellationToken)
+    {
+        await client.SendAsync(_lines, new SourceCheckpoint(identity.Key, ""), cancellationToken).ConfigureAwait(false);
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await client.SendAsync([], new SourceCheckpoint(ForgottenKey, now), cancellationToken).ConfigureAwait(false);
     }
 
     private bool Matches(string path) =>
@@ -137,39 +168,93 @@ internal sealed partial class FileTailSource(FileSourceOptions options, int maxL
     /// At start: a saved file the glob no longer finds was rotated by rename (or deleted) while the agent was
     /// stopped. It is looked for by its identity among the files of the same directory (app.log.1, app.log.2, …)
     /// and read from its saved position to its end; if it is gone (deleted, compressed), the range not read is logged.
+    /// A file of the directory the agent never read whose name starts with a saved file's name (app.log.1,
+    /// app.log-20261201) and that was modified after this source's last checkpoint was created and rotated while the
+    /// agent was stopped: it is read from its start. All of them oldest first, before the files the glob matches.
     /// </summary>
     private async Task RecoverRotatedAsync(Dictionary<FileIdentity, FilePosition> saved, HashSet<FileIdentity> matched, CancellationToken cancellationToken)
     {
         var missing = saved.Where(s => s.Value.Path.Length > 0 && !matched.Contains(s.Key)).ToList();
-        if (missing.Count == 0)
+        var watched = saved.Values.Where(static p => p.Path.Length > 0).Select(static p => Path.GetFileName(p.Path)).Distinct(StringComparer.Ordinal).ToList();
+        if (watched.Count == 0 || !Directory.Exists(_folder))
         {
+            await ReportLostAsync(saved, missing, cancellationToken).ConfigureAwait(false);
             return;
         }
 
-        var now = time.GetUtcNow();
-        if (Directory.Exists(_folder))
+        var found = new List<(string Path, DateTime Modified, FileIdentity Identity, FilePosition? Position, string Name)>();
+        foreach (var path in Directory.EnumerateFiles(_folder))
         {
-            foreach (var path in Directory.EnumerateFiles(_folder))
+            if (!FileIdentity.TryOf(path, out var identity) || matched.Contains(identity) || File.ResolveLinkTarget(path, returnFinalTarget: false) is not null)
             {
-                if (FileIdentity.TryOf(path, out var identity) && saved.TryGetValue(identity, out var position) && !matched.Contains(identity)
-                    && Open(path, position, startAtEnd: false, renamedFrom: position.Path) is { } opened)
-                {
-                    saved.Remove(identity);
-                    opened.GoneSince = now;
-                    _files[identity] = opened;
-                }
+                continue;
+            }
+
+            var modified = File.GetLastWriteTimeUtc(path);
+            if (saved.TryGetValue(identity, out var position))
+            {
+                found.Add((path, modified, identity, position, position.Path));
+                continue;
+            }
+
+            var name = Path.GetFileName(path);
+            var of = watched.Find(w => name.Length > w.Length && name.StartsWith(w, StringComparison.Ordinal));
+            if (of is null || _lastSavedAt is not { } since || modified <= since.UtcDateTime)
+            {
+                continue;
+            }
+
+            if (CompressedExtensions.Any(e => name.EndsWith(e, StringComparison.OrdinalIgnoreCase)))
+            {
+                LogCompressedSibling(logger, path, of, since);
+                continue;
+            }
+
+            found.Add((path, modified, identity, null, Path.Combine(_folder, of)));
+        }
+
+        var now = time.GetUtcNow();
+        foreach (var (path, _, identity, position, name) in found.OrderBy(static f => f.Modified))
+        {
+            if (position is null)
+            {
+                LogRotatedUnread(logger, path, identity.Key, name, _lastSavedAt!.Value);
+            }
+
+            // A file found keeps the name the glob matched, so its position stays this source's across another restart.
+            if (Open(path, position, startAtEnd: false, renamedFrom: name) is { } opened)
+            {
+                saved.Remove(identity);
+                opened.GoneSince = now;
+                _files[identity] = opened;
             }
         }
 
+        await ReportLostAsync(saved, missing, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Saved files not found under any name: the range not read is logged (unless they had been read to the size last seen), and their positions forgotten.</summary>
+    private async Task ReportLostAsync(Dictionary<FileIdentity, FilePosition> saved, List<KeyValuePair<FileIdentity, FilePosition>> missing, CancellationToken cancellationToken)
+    {
         foreach (var (identity, position) in missing)
         {
-            if (saved.Remove(identity))
+            if (!saved.Remove(identity))
+            {
+                continue;
+            }
+
+            if (position.Size is { } size && position.Offset >= size)
+            {
+                LogRotatedGoneRead(logger, position.Path, identity.Key, size);
+            }
+            else
             {
                 LogRotatedLost(logger, position.Path, identity.Key, _folder, position.Offset);
-                // Forgotten, so the next start does not report it again.
-                _lines.Clear();
-                await client.SendAsync(_lines, new SourceCheckpoint(identity.Key, ""), cancellationToken).ConfigureAwait(false);
             }
+
+            // Forgotten, so the next start does not report it again.
+            _lines.Clear();
+            await ForgetAsync(identity, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -189,9 +274,10 @@ internal sealed partial class FileTailSource(FileSourceOptions options, int maxL
         var identity = FileIdentity.Of(handle);
         var length = RandomAccess.GetLength(handle);
         // A file found renamed keeps the name the glob matched, so its position stays this source's across another restart.
-        var file = new TailedFile(identity, handle, renamedFrom ?? path, new LineSplitter(maxLineBytes, path, logger)) { LastGrowth = time.GetUtcNow() };
+        var file = new TailedFile(identity, handle, renamedFrom ?? path, new LineSplitter(maxLineBytes, client.MaxCallBytes, path, logger)) { LastGrowth = time.GetUtcNow() };
         if (saved is { } position)
         {
+            file.SavedSize = position.Size ?? -1;
             file.Seek(Math.Min(position.Offset, length), position.InCutLine);
             var same = length >= position.Offset && (position.Fingerprint is not { } fingerprint || FilePosition.Of(file.Tail) == fingerprint);
             if (!same && renamedFrom is not null)
@@ -221,7 +307,7 @@ internal sealed partial class FileTailSource(FileSourceOptions options, int maxL
         {
             LogFollowing(logger, path, identity.Key, file.Offset);
         }
-        else
+        else if (saved is not null)
         {
             LogRotatedFound(logger, renamedFrom, path, identity.Key, file.Offset);
         }
@@ -255,23 +341,40 @@ internal sealed partial class FileTailSource(FileSourceOptions options, int maxL
 
             filled += read;
             file.LastGrowth = time.GetUtcNow();
+            // A read may hold more than one send takes (MaxCallBytes): split until only a partial line is left, each
+            // send with the position after its own lines, so a crash between two sends loses and doubles nothing.
+            int consumed;
+            do
+            {
+                _lines.Clear();
+                consumed = file.Splitter.Split(_buffer.AsMemory(0, filled), _lines);
+                if (consumed == 0)
+                {
+                    break;
+                }
+
+                file.Advance(_buffer.AsSpan(0, consumed));
+                if (_lines.Count > 0)
+                {
+                    // A skip alone (the rest of a cut line) is not sent: the next lines' position covers it, and a restart
+                    // before them skips it again from the position saved with the cut line.
+                    await client.SendAsync(_lines, new SourceCheckpoint(file.Identity.Key, file.PositionAt(length, time.GetUtcNow()).ToString()), cancellationToken).ConfigureAwait(false);
+                    file.SavedSize = length;
+                }
+
+                _buffer.AsSpan(consumed, filled - consumed).CopyTo(_buffer);
+                filled -= consumed;
+            }
+            while (filled > 0);
+        }
+
+        if (file.SavedSize != length && filled > 0)
+        {
+            // Grown without a whole line since its last checkpoint: the saved size follows (with the next batch), so a
+            // file deleted while the agent is stopped is reported as not read past its offset.
             _lines.Clear();
-            var consumed = file.Splitter.Split(_buffer.AsMemory(0, filled), _lines);
-            if (consumed == 0)
-            {
-                continue;
-            }
-
-            file.Advance(_buffer.AsSpan(0, consumed));
-            if (_lines.Count > 0)
-            {
-                // A skip alone (the rest of a cut line) is not sent: the next lines' position covers it, and a restart
-                // before them skips it again from the position saved with the cut line.
-                await client.SendAsync(_lines, new SourceCheckpoint(file.Identity.Key, file.Position.ToString()), cancellationToken).ConfigureAwait(false);
-            }
-
-            _buffer.AsSpan(consumed, filled - consumed).CopyTo(_buffer);
-            filled -= consumed;
+            await client.SendAsync(_lines, new SourceCheckpoint(file.Identity.Key, file.PositionAt(length, time.GetUtcNow()).ToString()), cancellationToken).ConfigureAwait(false);
+            file.SavedSize = length;
         }
 
         if (file.GoneSince is not null && time.GetUtcNow() - file.LastGrowth >= GoneGrace)
@@ -280,7 +383,7 @@ internal sealed partial class FileTailSource(FileSourceOptions options, int maxL
             // forgets the file's checkpoint.
             _lines.Clear();
             file.Splitter.AddLast(_buffer.AsMemory(0, filled), _lines);
-            await client.SendAsync(_lines, new SourceCheckpoint(file.Identity.Key, ""), cancellationToken).ConfigureAwait(false);
+            await ForgetAsync(file.Identity, cancellationToken).ConfigureAwait(false);
             LogDone(logger, file.Path, file.Offset + filled);
             _files.Remove(file.Identity);
             file.Dispose();
@@ -307,6 +410,17 @@ internal sealed partial class FileTailSource(FileSourceOptions options, int maxL
 
     [LoggerMessage(7, LogLevel.Warning, "{OldPath} was rotated while the agent was stopped and its file ({Identity}) is no longer in {Folder} (deleted or compressed): its bytes after byte {Offset} were not read")]
     private static partial void LogRotatedLost(ILogger logger, string oldPath, string identity, string folder, long offset);
+
+    // Information, not a warning: the usual end of a rotated file read to its end. Bytes written to it while the agent
+    // was stopped cannot be told from none once it is gone, so the line says what could not be read.
+    [LoggerMessage(10, LogLevel.Information, "{OldPath} ({Identity}) is gone (deleted or compressed); it had been read to its size at the agent's last look ({Size} bytes): only lines written to it after that, while the agent was stopped, were missed")]
+    private static partial void LogRotatedGoneRead(ILogger logger, string oldPath, string identity, long size);
+
+    [LoggerMessage(11, LogLevel.Information, "{Path} ({Identity}) was never read: its name starts with {Name}'s and it changed after the last checkpoint ({Since:O}), so it was written and rotated while the agent was stopped; read from its start")]
+    private static partial void LogRotatedUnread(ILogger logger, string path, string identity, string name, DateTimeOffset since);
+
+    [LoggerMessage(12, LogLevel.Warning, "{Path} is compressed and changed after the last checkpoint ({Since:O}): it may hold lines of {Name} the agent never read, which it does not read from a compressed file")]
+    private static partial void LogCompressedSibling(ILogger logger, string path, string name, DateTimeOffset since);
 
     [LoggerMessage(8, LogLevel.Information, "Watching {Glob} every {PollInterval}")]
     private static partial void LogWatching(ILogger logger, string glob, TimeSpan pollInterval);

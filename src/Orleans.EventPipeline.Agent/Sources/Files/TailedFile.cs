@@ -30,8 +30,11 @@ internal sealed class TailedFile(FileIdentity identity, SafeFileHandle handle, s
     /// <summary>When it last had new bytes.</summary>
     public DateTimeOffset LastGrowth { get; set; }
 
-    /// <summary>Where it is now, for the checkpoint.</summary>
-    public FilePosition Position => new(Offset, FilePosition.Of(Tail), Splitter.InCutLine, Path);
+    /// <summary>The file's size in the last checkpoint sent, so a look that finds it grown without a whole line saves the new size.</summary>
+    public long SavedSize { get; set; } = -1;
+
+    /// <summary>Where it is now, for the checkpoint, with the file's <paramref name="size"/> at this look and the look's time.</summary>
+    public FilePosition PositionAt(long size, DateTimeOffset now) => new(Offset, FilePosition.Of(Tail), Splitter.InCutLine, Path, size, now.ToUnixTimeMilliseconds());
 
     /// <summary>Moves to <paramref name="offset"/> (a saved position, the end, or 0 after a truncation), reading the bytes before it again.</summary>
     public void Seek(long offset, bool inCutLine)

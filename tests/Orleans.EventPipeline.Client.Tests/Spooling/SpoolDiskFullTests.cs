@@ -1,0 +1,53 @@
+using Orleans.EventPipeline.Client.Tests.Support;
+using Orleans.EventPipeline.Testing;
+using Orleans.EventPipeline.Tests.Support;
+using Xunit.Abstractions;
+
+namespace Orleans.EventPipeline.Client.Tests.Spooling;
+
+/// <summary>The agent's spool on a tmpfs that really fills (ENOSPC): a wait, not a failure, also at a restart on the full disk; once there is room, every line archived once.</summary>
+[Collection(SharedSiloGroup.Name)]
+public sealed class SpoolDiskFullTests(SharedSilo shared, ITestOutputHelper output) : IDisposable
+{
+    private const string DiskFull = "the disk is full";
+    private readonly TempDirectory _dir = new();
+
+    [Fact]
+    public async Task SpoolDiskFull_TheAgentWaitsAndSurvivesARestart_ThenEverythingArchivedOnce()
+    {
+        const string tenant = "spool-disk-full";
+        var silo = shared.Silo;
+        var key = await silo.Api.CreateTenantAsync(tenant);
+        using var disk = TmpfsMount.Create(megabytes: 8);
+        var log = Path.Combine(_dir.Path, "app.log");
+        using var writer = new LineWriter("f");
+        writer.Open(log);
+        writer.Write(100);
+        var settings = new Dictionary<string, object> { ["SpoolDirectory"] = Path.Combine(disk.Path, "spool") };
+        await using var agent = AgentProcess.Start(_dir.Path, silo.Url, key, settings, workingDirectory: null, "--file", log, "--format", "json", "--quiet");
+        await silo.ArchivedAsync(tenant, 100, TimeSpan.FromSeconds(60));
+
+        // The disk full, then 2,000 lines: 40 batches of 50, more than the last page of the live segment holds.
+        disk.Fill();
+        writer.Write(2_000);
+        await Poll.UntilAsync(() => Occurrences(agent.Process.Output) >= 1, TimeSpan.FromSeconds(20), () => $"a warning '{DiskFull}'; agent {agent.Process.OutputHint}");
+        Assert.True(agent.Process.IsRunning, $"the agent exited on a full spool disk; {agent.Process.OutputHint}");
+
+        // A restart on the full disk: the agent's first act is a new segment, and it must not fail either.
+        await agent.Process.KillAsync();
+        disk.Fill();
+        writer.Write(100);
+        agent.Process.Start();
+        await Poll.UntilAsync(() => Occurrences(agent.Process.Output) >= 2, TimeSpan.FromSeconds(20), () => $"a second warning '{DiskFull}'; agent {agent.Process.OutputHint}");
+        Assert.True(agent.Process.IsRunning, $"the agent exited on a full spool disk at its start; {agent.Process.OutputHint}");
+
+        disk.Free();
+        var archived = await silo.ArchivedAsync(tenant, writer.Written, TimeSpan.FromSeconds(60));
+        ExactlyOnce.AssertArchived(tenant, writer.Names, archived, output);
+        Assert.True(agent.Process.IsRunning, agent.Process.OutputHint);
+    }
+
+    private static int Occurrences(string text) => (text.Length - text.Replace(DiskFull, "", StringComparison.Ordinal).Length) / DiskFull.Length;
+
+    public void Dispose() => _dir.Dispose();
+}
