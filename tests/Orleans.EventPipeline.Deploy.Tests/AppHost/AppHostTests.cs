@@ -1,16 +1,9 @@
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
-using Azure.Storage.Blobs;
 using Microsoft.Extensions.DependencyInjection;
-using Orleans.EventPipeline.Administration;
-using Orleans.EventPipeline.Audit;
 using Orleans.EventPipeline.Deploy.Tests.Support;
 using Orleans.EventPipeline.Processes;
-using Orleans.EventPipeline.Processing.Archive;
 using TempDirectory = Orleans.EventPipeline.Testing.TempDirectory;
 
 namespace Orleans.EventPipeline.Deploy.Tests.AppHost;
@@ -23,12 +16,10 @@ namespace Orleans.EventPipeline.Deploy.Tests.AppHost;
 [Collection(SerialTests.Name)]
 public sealed class AppHostTests
 {
-    private const int Events = 25;
     private const string AdminKey = "apphost-test-admin-key";
     private static readonly string[] Silos = ["gateway", "processor-1", "processor-2"];
     private static readonly string[] StoragePorts = ["blob", "queue", "table"];
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(240);
-    private static readonly TimeSpan ArchiveTimeout = TimeSpan.FromSeconds(120);
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(90);
 
     [Fact]
@@ -54,37 +45,8 @@ public sealed class AppHostTests
                 Silos.Append("eventhubs").Order(StringComparer.Ordinal),
                 resources.OfType<ProjectResource>().Select(static r => r.Name).Order(StringComparer.Ordinal));
             var gateway = Endpoint(app, "gateway", "http");
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
-            using (var ready = JsonDocument.Parse(await http.GetStringAsync(new Uri(gateway, "/readyz"))))
-            {
-                Assert.Equal("Healthy", ready.RootElement.GetProperty("checks").GetProperty("processors").GetProperty("status").GetString());
-            }
-
-            var posted = DateTimeOffset.UtcNow;
-            var key = await TenantAdmin.CreateWithKeyAsync(http, gateway, AdminKey, "apphost", new { displayName = "AppHost" }, "test");
-            var body = string.Join('\n', Enumerable.Range(0, Events).Select(static i => $$"""{"n":{{i}},"message":"event {{i}}"}"""));
-            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(gateway, "/v1/events")) { Content = new StringContent(body, Encoding.UTF8, "application/x-ndjson") };
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
-            request.Headers.Add("Idempotency-Key", "apphost-batch-1");
-            using var answer = await http.SendAsync(request);
-            var acknowledged = await answer.Content.ReadAsStringAsync();
-            Assert.True(answer.IsSuccessStatusCode, acknowledged);
-            using var response = JsonDocument.Parse(acknowledged);
-            Assert.Equal(Events, response.RootElement.GetProperty("accepted").GetInt32());
-            var batch = response.RootElement.GetProperty("batchId").GetString();
-
-            // The processors archive to Azurite's Blob container; poll it until every event is there.
             var storage = AzuriteNode.ConnectionStringFor([.. StoragePorts.Select(name => Endpoint(app, "azurite", name).Port)]);
-            var store = await BlobArchiveStore.CreateAsync(new BlobContainerClient(storage, LocalClusterLayout.ArchiveContainer), CancellationToken.None);
-            var archive = new ArchiveReadback<string>(store, static e => e.EventId, posted, TimeProvider.System);
-            var deadline = DateTime.UtcNow + ArchiveTimeout;
-            List<string> archived;
-            while ((archived = [.. (await archive.ReadAsync("apphost", again: false, CancellationToken.None)).SelectMany(static o => o.Events)]).Count < Events && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(500));
-            }
-
-            Assert.Equal(Enumerable.Range(0, Events).Select(i => $"{batch}:{i}").Order(StringComparer.Ordinal), archived.Order(StringComparer.Ordinal));
+            await ArchivedRoundTrip.AssertAsync(gateway, AdminKey, "apphost", storage, LocalClusterLayout.ArchiveContainer);
 
             // Every process of the cluster names the test's data directory on its command line.
             processes = ProcessesNaming(work.Path);
