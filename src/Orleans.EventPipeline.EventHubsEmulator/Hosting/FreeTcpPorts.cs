@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
@@ -28,27 +29,47 @@ public static class FreeTcpPorts
     private const int SliceSize = (EndPort - FirstPort) / Slices;
     private static readonly int SliceStart = FirstPort + (Environment.ProcessId % Slices * SliceSize);
 
-    // Within the process, a port picked in the last minute is not picked again while others are free:
-    // its server may not have bound it yet.
+    // A port picked in the last minute is not picked again while others are free: its server may not
+    // have bound it yet. Within the process a table says so; across processes, a file per port in
+    // DefaultReservations, created exclusively, does (slices alone still let two test hosts whose ids fall in
+    // one slice pick the same port: CI saw an embedded emulator fail with "address already in use").
     private static readonly TimeSpan Recent = TimeSpan.FromMinutes(1);
     private static readonly ConcurrentDictionary<int, long> PickedAt = new();
+    private static readonly string DefaultReservations = Path.Combine(Path.GetTempPath(), "orleans-eventpipeline-ports");
 
     /// <summary>
     /// <paramref name="count"/> distinct ports free on <paramref name="address"/> (default 127.0.0.1),
     /// outside the ephemeral range. Every listener is held until all are chosen so no port is chosen
-    /// twice; another process may still take one before its server binds it.
+    /// twice; a process that does not use this class may still take one before its server binds it.
     /// </summary>
-    public static int[] Pick(int count, IPAddress? address = null)
+    public static int[] Pick(int count, IPAddress? address = null) => Pick(count, address ?? IPAddress.Loopback, DefaultReservations);
+
+    /// <summary>The process's own slice of ports, first and count.</summary>
+    internal static (int First, int Count) Slice => (SliceStart, SliceSize);
+
+    /// <summary>
+    /// <see cref="Pick(int, IPAddress?)"/> with claims kept in <paramref name="reservations"/>. Walks the
+    /// slice once from a random place skipping ports claimed in the last minute, then once more taking
+    /// any port that binds.
+    /// </summary>
+    internal static int[] Pick(int count, IPAddress address, string reservations)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
-        address ??= IPAddress.Loopback;
         var listeners = new List<TcpListener>(count);
+        var start = Random.Shared.Next(SliceSize);
         try
         {
             for (var attempt = 0; listeners.Count < count; attempt++)
             {
-                var port = Random.Shared.Next(SliceStart, SliceStart + SliceSize);
-                if (attempt < SliceSize && PickedAt.TryGetValue(port, out var at) && Stopwatch.GetElapsedTime(at) < Recent)
+                if (attempt == 2 * SliceSize)
+                {
+                    throw new InvalidOperationException($"Only {listeners.Count} of {count} ports in {SliceStart}-{SliceStart + SliceSize - 1} are free on {address}.");
+                }
+
+                var port = SliceStart + ((start + attempt) % SliceSize);
+                var claimed = attempt < SliceSize
+                    && ((PickedAt.TryGetValue(port, out var at) && Stopwatch.GetElapsedTime(at) < Recent) || !Reserve(reservations, port));
+                if (claimed)
                 {
                     continue;
                 }
@@ -78,6 +99,38 @@ public static class FreeTcpPorts
         finally
         {
             listeners.ForEach(static listener => listener.Stop());
+        }
+    }
+
+    /// <summary>
+    /// Claims <paramref name="port"/> for <see cref="Recent"/> across processes: false when another process
+    /// claimed it within that time. A claim older than that is taken over; when the directory cannot be
+    /// used at all, every port counts as unclaimed (the bind check still applies).
+    /// </summary>
+    private static bool Reserve(string reservations, int port)
+    {
+        var path = Path.Combine(reservations, port.ToString(CultureInfo.InvariantCulture));
+        try
+        {
+            Directory.CreateDirectory(reservations);
+            if (File.Exists(path) && DateTime.UtcNow - File.GetLastWriteTimeUtc(path) >= Recent)
+            {
+                File.Delete(path);
+            }
+
+            using (new FileStream(path, FileMode.CreateNew, FileAccess.Write))
+            {
+            }
+
+            return true;
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            return false;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return true;
         }
     }
 }
