@@ -23,17 +23,21 @@ public static class FreeTcpPorts
 
     // Each process picks within its own slice of that range (by process id), so two processes — test
     // projects run in parallel, the silos and emulators they start — rarely pick the same port in the
-    // moment between a pick and its server's bind: with 12 slices of 1,000 ports, only processes whose
-    // ids fall in the same slice can collide at all (a test saw "address already in use" without this).
-    private const int Slices = 12;
+    // moment between a pick and its server's bind (a test saw "address already in use" without this).
+    private const int Slices = 4;
     private const int SliceSize = (EndPort - FirstPort) / Slices;
     private static readonly int SliceStart = FirstPort + (Environment.ProcessId % Slices * SliceSize);
 
-    // A port picked in the last minute is not picked again while others are free: its server may not
-    // have bound it yet. Within the process a table says so; across processes, a file per port in
-    // DefaultReservations, created exclusively, does (slices alone still let two test hosts whose ids fall in
-    // one slice pick the same port: CI saw an embedded emulator fail with "address already in use").
-    private static readonly TimeSpan Recent = TimeSpan.FromMinutes(1);
+    // A port picked in the last Recent is not picked again while others are free: its server may not
+    // have bound it yet, or may be down for a restart on the same port (a silo keeps its ports across
+    // restarts, and crash tests restart minutes after the pick). Within the process a table says so;
+    // across processes a file per port in DefaultReservations, created exclusively, does: slices alone
+    // let two test hosts whose ids fall in one slice pick the same port (CI saw an embedded emulator fail
+    // with "address already in use"). A slice's ports last a test host that picks a few ports a second.
+    private static readonly TimeSpan Recent = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long a pick stays claimed.</summary>
+    internal static TimeSpan ClaimLifetime => Recent;
     private static readonly ConcurrentDictionary<int, long> PickedAt = new();
     private static readonly string DefaultReservations = Path.Combine(Path.GetTempPath(), "orleans-eventpipeline-ports");
 
@@ -49,7 +53,7 @@ public static class FreeTcpPorts
 
     /// <summary>
     /// <see cref="Pick(int, IPAddress?)"/> with claims kept in <paramref name="reservations"/>. Walks the
-    /// slice once from a random place skipping ports claimed in the last minute, then once more taking
+    /// slice once from a random place skipping ports claimed within Recent, then once more taking
     /// any port that binds.
     /// </summary>
     internal static int[] Pick(int count, IPAddress address, string reservations)
@@ -103,7 +107,7 @@ public static class FreeTcpPorts
     }
 
     /// <summary>
-    /// Claims <paramref name="port"/> for <see cref="Recent"/> across processes: false when another process
+    /// Claims <paramref name="port"/> for Recent across processes: false when another process
     /// claimed it within that time. A claim older than that is taken over; when the directory cannot be
     /// used at all, every port counts as unclaimed (the bind check still applies).
     /// </summary>

@@ -33,11 +33,11 @@ public sealed class FreeTcpPortsTests
     }
 
     [Fact]
-    public void Pick_EveryClaimOlderThanAMinute_TakesClaimsOverAndRenewsThem()
+    public void Pick_EveryClaimStale_TakesClaimsOverAndRenewsThem()
     {
         using var reservations = new TempDirectory();
         var (first, count) = FreeTcpPorts.Slice;
-        var stale = DateTime.UtcNow.AddMinutes(-2);
+        var stale = DateTime.UtcNow - FreeTcpPorts.ClaimLifetime - TimeSpan.FromMinutes(1);
         foreach (var port in Enumerable.Range(first, count))
         {
             var path = ClaimPath(reservations.Path, port);
@@ -48,7 +48,7 @@ public sealed class FreeTcpPortsTests
         var ports = FreeTcpPorts.Pick(2, IPAddress.Loopback, reservations.Path);
 
         Assert.All(ports, port => Assert.True(
-            File.GetLastWriteTimeUtc(ClaimPath(reservations.Path, port)) > stale.AddMinutes(1),
+            File.GetLastWriteTimeUtc(ClaimPath(reservations.Path, port)) > stale + FreeTcpPorts.ClaimLifetime,
             $"port {port} was picked without renewing its stale claim"));
     }
 
