@@ -40,6 +40,7 @@ public sealed class PipelineEventHubAdapterFactory(
     private readonly StreamCacheEvictionOptions _eviction = cacheEvictionOptions;
     private readonly StreamStatisticOptions _statistics = statisticOptions;
     private EventHubProducerClient? _writer;
+    private GroupCommitSender? _sender;
 
     /// <summary>
     /// Writes the message with a client that does not retry. The SDK's default retries a send whose answer
@@ -47,12 +48,13 @@ public sealed class PipelineEventHubAdapterFactory(
     /// before its answer — the batch is stored twice under one attempt, and nothing tells the processor
     /// that the second copy repeats the first (one keyed batch, 100 events, archived twice in a 12-minute
     /// fault run). Without the SDK's retry the failure reaches the client as a 503, and its retry under the
-    /// same Idempotency-Key is marked as possibly stored, which the processor deduplicates.
+    /// same Idempotency-Key is marked as possibly stored, which the processor deduplicates. Messages of
+    /// one stream written while its previous send is in flight go together in the next (<see cref="GroupCommitSender"/>).
     /// </summary>
     public override Task QueueMessageBatchAsync<T>(StreamId streamId, IEnumerable<T> events, StreamSequenceToken? token, Dictionary<string, object>? requestContext)
     {
         var message = ((IQueueDataAdapter<EventData>)this.dataAdapter).ToQueueMessage(streamId, events, token, requestContext);
-        return _writer!.SendAsync([message], new SendEventOptions { PartitionKey = this.dataAdapter.GetPartitionKey(streamId) });
+        return _sender!.SendAsync(message, this.dataAdapter.GetPartitionKey(streamId));
     }
 
     /// <summary>Closes the writer's connection when the silo's container lets the factory go.</summary>
@@ -70,6 +72,7 @@ public sealed class PipelineEventHubAdapterFactory(
             ConnectionOptions = _hub.ConnectionOptions,
             RetryOptions = new EventHubsRetryOptions { MaximumRetries = 0 },
         });
+        _sender = new GroupCommitSender(_writer);
     }
 
     // Re-implements the interface member, which the base does not make virtual; the pulling agents create
