@@ -11,7 +11,7 @@ namespace Orleans.EventPipeline.Tests.Admin;
 /// <summary>
 /// Neither API key secrets nor the admin key reach the silo's log: a silo logging the pipeline and ASP.NET
 /// Core's authentication at Debug, while keys are issued, rotated, used over two protocols, refused and
-/// revoked, and the admin signs in to /ui.
+/// revoked, and the admin signs in to /ui; and the admin key check runs for admin requests only.
 /// </summary>
 public sealed partial class SecretsInLogsTests
 {
@@ -58,6 +58,10 @@ public sealed partial class SecretsInLogsTests
 
         // No other key either: every secret starts with ept_ and 43 base64url characters.
         Assert.DoesNotMatch(Secret(), log);
+
+        // Only the request to the admin API met the admin key check; the four ingest requests, whose tenant
+        // keys ride in the same header, did not (a default scheme put each through it, and logged it).
+        Assert.Single(AdminKeyRefused().Matches(log));
     }
 
     private static async Task<HttpResponseMessage> PostHecAsync(Uri silo, string key)
@@ -78,4 +82,7 @@ public sealed partial class SecretsInLogsTests
 
     [GeneratedRegex("ept_[A-Za-z0-9_-]{43}")]
     private static partial Regex Secret();
+
+    [GeneratedRegex("AdminKey was not authenticated")]
+    private static partial Regex AdminKeyRefused();
 }
