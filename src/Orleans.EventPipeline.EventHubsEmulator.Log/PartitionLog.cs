@@ -60,6 +60,9 @@ public sealed partial class PartitionLog : IPartitionLog
         }
     }
 
+    /// <summary>The tail cache, for tests of its memory.</summary>
+    internal TailCache TailCache => _cache;
+
     /// <summary>The partition's directory (absolute).</summary>
     public string Directory { get; }
 

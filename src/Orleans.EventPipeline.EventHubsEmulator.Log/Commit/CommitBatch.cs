@@ -85,15 +85,28 @@ internal sealed class CommitBatch(ArrayPool<byte> pool)
         RecordCount++;
     }
 
-    /// <summary>Hands the encoded bytes over (to the tail cache) and leaves the batch without a buffer.</summary>
-    public byte[] DetachBuffer()
+    /// <summary>
+    /// The encoded bytes for the tail cache, in an array of their own that is at most twice their length:
+    /// the batch's buffer itself when they fill half of it or more (the batch is left without one), else
+    /// a copy, and the buffer goes back to the pool on <see cref="Reset"/> for the next batch. Handing a
+    /// 1 MiB buffer over for a one-event commit of 1 KiB made the cache, which counts the bytes in it,
+    /// hold 16,000 such buffers per partition: 21 GB of large-object heap in a minute of one-event requests.
+    /// </summary>
+    public byte[] TakeData()
     {
-        var buffer = _buffer;
-        _buffer = [];
-        return buffer;
+        if (2L * _length >= _buffer.Length)
+        {
+            var buffer = _buffer;
+            _buffer = [];
+            return buffer;
+        }
+
+        var copy = pool.Rent(_length);
+        _buffer.AsSpan(0, _length).CopyTo(copy);
+        return copy;
     }
 
-    /// <summary>Empties the batch for reuse; returns its buffer to the pool unless it was detached.</summary>
+    /// <summary>Empties the batch for reuse; returns its buffer to the pool unless the tail cache took it.</summary>
     public void Reset()
     {
         if (_buffer.Length > 0)

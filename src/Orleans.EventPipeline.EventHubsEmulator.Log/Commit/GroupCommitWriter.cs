@@ -336,7 +336,7 @@ internal sealed class GroupCommitWriter
 
         // The cache must hold a batch before it is published as committed, so a reader that sees
         // the new state never misses its records in the cache.
-        _cache.Add(batch.DetachBuffer(), batch.Length, batch.FirstSequenceNumber, batch.LastSequenceNumber);
+        _cache.Add(batch.TakeData(), batch.Length, batch.FirstSequenceNumber, batch.LastSequenceNumber);
         Volatile.Write(ref _committed, new CommittedState(batch.LastSequenceNumber + 1, batch.LastOffset, batch.LastEnqueuedTimeMs));
         Interlocked.Increment(ref _commitCount);
         Interlocked.Add(ref _committedRecordCount, batch.RecordCount);

@@ -4,8 +4,9 @@ using Orleans.EventPipeline.EventHubsEmulator.Log.Format;
 namespace Orleans.EventPipeline.EventHubsEmulator.Log.Reading;
 
 /// <summary>
-/// The most recently committed group-commit buffers (16 MiB by default, about 16,000 one-KiB
-/// events), kept so tailing consumers read from memory instead of disk. Chunks are contiguous
+/// The most recently committed group-commit buffers (16 MiB of arrays by default: about 16,000
+/// one-KiB events committed in large groups, about 8,000 committed one at a time, whose copies are
+/// rounded up to the pool's next size), kept so tailing consumers read from memory instead of disk. Chunks are contiguous
 /// in sequence number; the oldest go back to the pool first. Records here were checksummed when
 /// encoded and never left memory, so they are served without re-verification.
 /// </summary>
@@ -15,16 +16,29 @@ internal sealed class TailCache(long capacityBytes, ArrayPool<byte> pool) : IDis
     private readonly Queue<Chunk> _chunks = new();
     private long _bytes;
 
+    /// <summary>Bytes of the arrays the cache holds (not only the records in them).</summary>
+    public long HeldBytes
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _chunks.Sum(static chunk => (long)chunk.Buffer.Length);
+            }
+        }
+    }
+
     public void Add(byte[] buffer, int length, long firstSequenceNumber, long lastSequenceNumber)
     {
         lock (_sync)
         {
             _chunks.Enqueue(new Chunk(buffer, length, firstSequenceNumber, lastSequenceNumber));
-            _bytes += length;
+            // The arrays count, not the records in them: the budget is the memory the cache holds.
+            _bytes += buffer.Length;
             while (_bytes > capacityBytes && _chunks.Count > 0)
             {
                 var evicted = _chunks.Dequeue();
-                _bytes -= evicted.Length;
+                _bytes -= evicted.Buffer.Length;
                 pool.Return(evicted.Buffer);
             }
         }
