@@ -1,4 +1,6 @@
+using System.Buffers.Binary;
 using System.Text;
+using Orleans.EventPipeline.Streams;
 
 namespace Orleans.EventPipeline.LoadGenerator;
 
@@ -23,5 +25,22 @@ internal static class BatchBodies
         }
 
         return bodies;
+    }
+
+    /// <summary>A body's events as the ingest grain writes them to Event Hubs: each line, length-prefixed (docs/STREAM-FORMAT.md).</summary>
+    public static byte[] Frames(byte[] ndjson)
+    {
+        var lines = ndjson.AsSpan().TrimEnd((byte)'\n');
+        var frames = new byte[lines.Length + ((lines.Count((byte)'\n') + 1) * EventFrames.PrefixBytes)];
+        var written = 0;
+        foreach (var range in lines.Split((byte)'\n'))
+        {
+            var line = lines[range];
+            BinaryPrimitives.WriteInt32LittleEndian(frames.AsSpan(written), line.Length);
+            line.CopyTo(frames.AsSpan(written + EventFrames.PrefixBytes));
+            written += EventFrames.PrefixBytes + line.Length;
+        }
+
+        return frames;
     }
 }

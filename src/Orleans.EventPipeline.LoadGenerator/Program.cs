@@ -100,12 +100,13 @@ static async Task MeasureAsync(LoadOptions options, PipelineUnderTest? pipeline,
     PhaseResult? pacedBaseline = null;
     if (eventHubs.Length > 0)
     {
-        await SdkBaseline.RunAsync(eventHubs, bodies, options.BatchEvents, options.Connections, options.Warmup);
-        baseline = await SdkBaseline.RunAsync(eventHubs, bodies, options.BatchEvents, options.Connections, options.Duration);
+        var batches = new SdkBaseline.Batches(bodies, options.BatchEvents, tenants);
+        await SdkBaseline.RunAsync(eventHubs, batches, options.Connections, options.Warmup);
+        baseline = await SdkBaseline.RunAsync(eventHubs, batches, options.Connections, options.Duration);
         if (paced is not null)
         {
             await Task.Delay(options.Cooldown);
-            pacedBaseline = await SdkBaseline.RunPacedAsync(eventHubs, bodies, options.BatchEvents, peakRate / 2, options.Connections * 2, options.Duration);
+            pacedBaseline = await SdkBaseline.RunPacedAsync(eventHubs, batches, peakRate / 2, options.Connections * 2, options.Duration);
         }
     }
 
