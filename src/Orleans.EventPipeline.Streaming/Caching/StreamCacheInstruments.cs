@@ -3,7 +3,7 @@ using System.Diagnostics.Metrics;
 namespace Orleans.EventPipeline.Streaming.Caching;
 
 /// <summary>
-/// The receiver caches' metrics, on the meter <see cref="MeterName"/>, tagged with the Event Hubs
+/// The receivers' metrics (their caches, and the messages they quarantine), on the meter <see cref="MeterName"/>, tagged with the Event Hubs
 /// partition (bounded by the hub's partition count).
 /// </summary>
 public static class StreamCacheInstruments
@@ -16,7 +16,13 @@ public static class StreamCacheInstruments
     /// <summary>Name of the gauge of bytes this silo's receiver caches hold, against <c>Pipeline:StreamCache:MaxBytes</c>.</summary>
     public const string BytesName = "eventpipeline.stream_cache.bytes";
 
+    /// <summary>Name of the counter of messages read from the hub that the pipeline cannot deliver (kept under GET /admin/v1/quarantine).</summary>
+    public const string QuarantinedName = "eventpipeline.quarantine.messages";
+
     private static readonly Meter Meter = new(MeterName);
+
+    private static readonly Counter<long> Quarantined = Meter.CreateCounter<long>(
+        QuarantinedName, "{message}", "Messages read from the hub that the pipeline cannot deliver, each kept whole under GET /admin/v1/quarantine.");
 
     private static readonly Counter<long> Holds = Meter.CreateCounter<long>(
         HoldsName, "{hold}", "Times a partition's cache had to keep a message older than the cache age because a subscriber had not taken it; the partition reads nothing new until it has.");
@@ -28,6 +34,8 @@ public static class StreamCacheInstruments
     internal static void ObserveBytes(IMeterFactory meters, CacheBudget budget) =>
         meters.Create(MeterName).CreateObservableGauge(
             BytesName, () => budget.Held, "By", "Bytes this silo's receiver caches hold (whole 1 MiB blocks), against Pipeline:StreamCache:MaxBytes.");
+
+    internal static void RecordQuarantined(string partition) => Quarantined.Add(1, new KeyValuePair<string, object?>("partition", partition));
 
     internal static void RecordHold(string partition) => Holds.Add(1, new KeyValuePair<string, object?>("partition", partition));
 }

@@ -17,12 +17,13 @@ namespace Orleans.EventPipeline.Streaming.EventHubs;
 /// whole, to the quarantine stream of its partition (<see cref="QuarantinedMessage"/>) and the
 /// partition moves on.
 /// </summary>
-public sealed partial class PipelineEventHubDataAdapter(Orleans.Serialization.Serializer serializer, HubPartitions partitions, ILogger<PipelineEventHubDataAdapter> logger)
+public sealed class PipelineEventHubDataAdapter(Orleans.Serialization.Serializer serializer, HubPartitions partitions, ILogger<PipelineEventHubDataAdapter> logger, TimeProvider? timeProvider = null)
     : EventHubDataAdapter(serializer)
 {
     private static readonly byte[] QuarantineNamespace = Encoding.UTF8.GetBytes(QuarantinedMessage.Namespace);
 
     private readonly MessageInspector _inspector = new(serializer);
+    private readonly QuarantineLog _quarantined = new(logger, timeProvider ?? TimeProvider.System);
 
     public override EventData ToQueueMessage<T>(StreamId streamId, IEnumerable<T> events, StreamSequenceToken? token, Dictionary<string, object>? requestContext)
     {
@@ -53,7 +54,7 @@ public sealed partial class PipelineEventHubDataAdapter(Orleans.Serialization.Se
             return new StreamPosition(streamId, token);
         }
 
-        LogQuarantined(logger, partition, queueMessage.SequenceNumber, queueMessage.OffsetString, queueMessage.Body.Length, reason);
+        _quarantined.Quarantined(partition, queueMessage.SequenceNumber, queueMessage.OffsetString, queueMessage.Body.Length, reason);
         return new StreamPosition(StreamId.Create(QuarantinedMessage.Namespace, partition), token);
     }
 
@@ -133,7 +134,4 @@ public sealed partial class PipelineEventHubDataAdapter(Orleans.Serialization.Se
     }
 
     private static bool IsQuarantine(StreamId streamId) => streamId.Namespace.Span.SequenceEqual(QuarantineNamespace);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Quarantined message {SequenceNumber} (offset {Offset}, {Bytes} bytes) of partition {Partition}: {Reason}. It is kept whole under GET /admin/v1/quarantine; the partition goes on")]
-    private static partial void LogQuarantined(ILogger logger, string partition, long sequenceNumber, string offset, int bytes, string reason);
 }

@@ -6,6 +6,7 @@ using System.Text.Json;
 using Azure.Messaging.EventHubs;
 using Azure.Messaging.EventHubs.Producer;
 using Orleans.EventPipeline.Tests.Hosting;
+using Orleans.EventPipeline.Tests.Observability;
 using Orleans.EventPipeline.Tests.Support;
 
 namespace Orleans.EventPipeline.Tests.Processing;
@@ -67,6 +68,14 @@ public sealed class QuarantineEndToEndTests : IDisposable
 
         var (firstPartition, first) = onHub[0];
         Assert.Equal(first.Body.ToArray(), await DownloadAsync(silo.BaseAddress, $"/admin/v1/quarantine/{firstPartition}/{first.SequenceNumber}"));
+
+        // Every one counted, per partition, whatever the log left out.
+        using var http = new HttpClient { BaseAddress = silo.BaseAddress };
+        var scrape = new PrometheusScrape(await http.GetStringAsync("/metrics"));
+        foreach (var partition in onHub.GroupBy(static pair => pair.Partition))
+        {
+            Assert.Equal(partition.Count(), scrape.Sum("eventpipeline_quarantine_messages_total", ("partition", partition.Key)));
+        }
     }
 
     public void Dispose() => _data.Dispose();
