@@ -17,7 +17,7 @@ internal sealed class LoadOptions
     private static readonly Option<int> EventBytesOption = AtLeast(new("--event-bytes") { Description = "Approximate size of one event in bytes.", DefaultValueFactory = static _ => 500 }, 32);
     private static readonly Option<int> DurationOption = AtLeast(new("--duration") { Description = "Seconds per measured phase.", DefaultValueFactory = static _ => 20 }, 1);
     private static readonly Option<int> WarmupOption = AtLeast(new("--warmup") { Description = "Seconds of unmeasured load before the peak phase.", DefaultValueFactory = static _ => 5 }, 0);
-    private static readonly Option<int> CooldownOption = AtLeast(new("--cooldown") { Description = "Seconds between the peak and the half-rate phase, so the second starts from a drained system.", DefaultValueFactory = static _ => 20 }, 0);
+    private static readonly Option<int> CooldownOption = AtLeast(new("--cooldown") { Description = "Seconds between phases (the peak and the half-rate phase, the gateway's and the raw SDK's), so each starts from a drained system.", DefaultValueFactory = static _ => 20 }, 0);
     private static readonly Option<bool> PeakOnlyOption = new("--peak-only") { Description = "Skip the half-rate latency phase." };
     private static readonly Option<string[]> SiloArgOption = new("--silo-arg") { Description = "A setting for the silo this tool starts, e.g. --silo-arg --Pipeline:Processing:Enabled=false; repeat for more." };
     private static readonly Option<int> EndToEndRateOption = AtLeast(new("--e2e-rate") { Description = "End-to-end mode: post at this many events/s, then wait until the archive holds every ACKed event." }, 0);
