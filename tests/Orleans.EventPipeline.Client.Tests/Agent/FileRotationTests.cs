@@ -15,13 +15,9 @@ public sealed class FileRotationTests(SharedSilo shared, ITestOutputHelper outpu
     {
         const string tenant = "rotate-rename";
         var silo = shared.Silo;
-        var key = await silo.Api.CreateTenantAsync(tenant);
-        var log = Path.Combine(_dir.Path, "app.log");
+        var log = Log;
         using var writer = new LineWriter("r");
-        writer.Open(log);
-        writer.Write(200);
-        await using var agent = AgentProcess.Start(_dir.Path, silo.Url, key, "--file", log, "--format", "json", "--quiet");
-        await silo.ArchivedAsync(tenant, 200, TimeSpan.FromSeconds(60));
+        await using var agent = await TailAsync(tenant, writer, 200);
 
         // Lines the agent has likely not read yet, then the rename; the application still writes to its open file
         // (now app.log.1) until it reopens its log, as between logrotate's rename and its postrotate signal.
@@ -40,13 +36,9 @@ public sealed class FileRotationTests(SharedSilo shared, ITestOutputHelper outpu
     {
         const string tenant = "rotate-truncate";
         var silo = shared.Silo;
-        var key = await silo.Api.CreateTenantAsync(tenant);
-        var log = Path.Combine(_dir.Path, "app.log");
+        var log = Log;
         using var writer = new LineWriter("t");
-        writer.Open(log);
-        writer.Write(300);
-        await using var agent = AgentProcess.Start(_dir.Path, silo.Url, key, "--file", log, "--format", "json", "--quiet");
-        await silo.ArchivedAsync(tenant, 300, TimeSpan.FromSeconds(60));
+        await using var agent = await TailAsync(tenant, writer, 300);
 
         // copytruncate: the content copied aside, the file cut to 0 in place (same inode), the writer goes on.
         File.Copy(log, log + ".1");
@@ -70,13 +62,9 @@ public sealed class FileRotationTests(SharedSilo shared, ITestOutputHelper outpu
     {
         const string tenant = "rotate-rename-stopped";
         var silo = shared.Silo;
-        var key = await silo.Api.CreateTenantAsync(tenant);
-        var log = Path.Combine(_dir.Path, "app.log");
+        var log = Log;
         using var writer = new LineWriter("s");
-        writer.Open(log);
-        writer.Write(200);
-        await using var agent = AgentProcess.Start(_dir.Path, silo.Url, key, "--file", log, "--format", "json", "--quiet");
-        await silo.ArchivedAsync(tenant, 200, TimeSpan.FromSeconds(60));
+        await using var agent = await TailAsync(tenant, writer, 200);
         await agent.Process.KillAsync();
 
         // While the agent is down: 100 more lines in app.log, then logrotate renames it (app.log.1, not matched by
@@ -96,15 +84,11 @@ public sealed class FileRotationTests(SharedSilo shared, ITestOutputHelper outpu
     {
         const string tenant = "rotate-deleted-stopped";
         var silo = shared.Silo;
-        var key = await silo.Api.CreateTenantAsync(tenant);
-        var log = Path.Combine(_dir.Path, "app.log");
+        var log = Log;
         using var writer = new LineWriter("d");
-        writer.Open(log);
-        writer.Write(100);
-        var read = new FileInfo(log).Length;
         // Not quiet: the agent's last look saw the file at its full size, so what it missed is said at Information.
-        await using var agent = AgentProcess.Start(_dir.Path, silo.Url, key, "--file", log, "--format", "json");
-        await silo.ArchivedAsync(tenant, 100, TimeSpan.FromSeconds(60));
+        await using var agent = await TailAsync(tenant, writer, 100, quiet: false);
+        var read = new FileInfo(log).Length;
         await agent.Process.KillAsync();
 
         // 10 lines the agent never saw, in a file rotated and then deleted (or compressed) before it starts again.
@@ -127,13 +111,9 @@ public sealed class FileRotationTests(SharedSilo shared, ITestOutputHelper outpu
     {
         const string tenant = "rotate-deleted-read";
         var silo = shared.Silo;
-        var key = await silo.Api.CreateTenantAsync(tenant);
-        var log = Path.Combine(_dir.Path, "app.log");
+        var log = Log;
         using var writer = new LineWriter("k");
-        writer.Open(log);
-        writer.Write(100);
-        await using var agent = AgentProcess.Start(_dir.Path, silo.Url, key, "--file", log, "--format", "json", "--quiet");
-        await silo.ArchivedAsync(tenant, 100, TimeSpan.FromSeconds(60));
+        await using var agent = await TailAsync(tenant, writer, 100);
         await agent.Process.KillAsync();
 
         // Nothing written after the agent read the file to its end: rotated and deleted, no line lost.
@@ -223,13 +203,9 @@ public sealed class FileRotationTests(SharedSilo shared, ITestOutputHelper outpu
     {
         const string tenant = "rotate-truncate-stopped";
         var silo = shared.Silo;
-        var key = await silo.Api.CreateTenantAsync(tenant);
-        var log = Path.Combine(_dir.Path, "app.log");
+        var log = Log;
         using var writer = new LineWriter("p");
-        writer.Open(log);
-        writer.Write(100);
-        await using var agent = AgentProcess.Start(_dir.Path, silo.Url, key, "--file", log, "--format", "json", "--quiet");
-        await silo.ArchivedAsync(tenant, 100, TimeSpan.FromSeconds(60));
+        await using var agent = await TailAsync(tenant, writer, 100);
         await agent.Process.KillAsync();
 
         using var regrown = new LineWriter("q");
@@ -238,6 +214,32 @@ public sealed class FileRotationTests(SharedSilo shared, ITestOutputHelper outpu
 
         var archived = await silo.ArchivedAsync(tenant, 300, TimeSpan.FromSeconds(60));
         ExactlyOnce.AssertArchived(tenant, writer.Names.Union(regrown.Names).ToHashSet(StringComparer.Ordinal), archived, output);
+    }
+
+    /// <summary>The live log file every test's agent tails.</summary>
+    private string Log => Path.Combine(_dir.Path, "app.log");
+
+    /// <summary>
+    /// A new tenant, <paramref name="lines"/> lines of <paramref name="writer"/> in <see cref="Log"/>, and an agent
+    /// tailing it for the tenant, returned once those lines are archived.
+    /// </summary>
+    private async Task<AgentProcess> TailAsync(string tenant, LineWriter writer, int lines, bool quiet = true)
+    {
+        var key = await shared.Silo.Api.CreateTenantAsync(tenant);
+        writer.Open(Log);
+        writer.Write(lines);
+        string[] flags = quiet ? ["--file", Log, "--format", "json", "--quiet"] : ["--file", Log, "--format", "json"];
+        var agent = AgentProcess.Start(_dir.Path, shared.Silo.Url, key, flags);
+        try
+        {
+            await shared.Silo.ArchivedAsync(tenant, lines, TimeSpan.FromSeconds(60));
+            return agent;
+        }
+        catch
+        {
+            await agent.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>Cuts <paramref name="log"/> to 0 in place (same inode) and writes <paramref name="lines"/> new lines at once.</summary>
