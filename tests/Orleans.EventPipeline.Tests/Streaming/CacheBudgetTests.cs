@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.EventPipeline.Streaming.Caching;
 using Orleans.EventPipeline.Streams;
@@ -35,30 +34,7 @@ public sealed class CacheBudgetTests
         using var data = new TempDirectory();
         await using var emulator = await PipelineStreamsCluster.StartEmulatorAsync(data.Path, partitionCount: 1);
 
-        long holds = 0;
-        long cacheBytes = 0;
-        long peakBytes = 0;
-        using var listener = new MeterListener();
-        listener.InstrumentPublished = static (instrument, l) =>
-        {
-            if (instrument.Meter.Name == StreamCacheInstruments.MeterName)
-            {
-                l.EnableMeasurementEvents(instrument);
-            }
-        };
-        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
-        {
-            if (instrument.Name == StreamCacheInstruments.HoldsName)
-            {
-                Interlocked.Add(ref holds, value);
-            }
-            else if (instrument.Name == StreamCacheInstruments.BytesName)
-            {
-                Interlocked.Exchange(ref cacheBytes, value);
-                InterlockedMax(ref peakBytes, value);
-            }
-        });
-        listener.Start();
+        using var readings = new StreamCacheReadings();
 
         var run = Guid.NewGuid().ToString("N");
         var slowKey = run + "-slow";
@@ -79,7 +55,7 @@ public sealed class CacheBudgetTests
         {
             while (!sampling.IsCancellationRequested)
             {
-                listener.RecordObservableInstruments();
+                readings.Sample();
                 await Task.Delay(20, CancellationToken.None);
             }
         });
@@ -89,9 +65,9 @@ public sealed class CacheBudgetTests
         // Everything is posted; the stuck stream's first message keeps the partition's cache from purging
         // what came after it, so the partition must be held near the budget.
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (Interlocked.Read(ref holds) == 0)
+        while (readings.Holds == 0)
         {
-            Assert.True(DateTime.UtcNow < deadline, $"no held purge within 60 s of posting {count} messages of {MessageBytes} bytes; cache at {Interlocked.Read(ref cacheBytes)} bytes");
+            Assert.True(DateTime.UtcNow < deadline, $"no held purge within 60 s of posting {count} messages of {MessageBytes} bytes; cache at {readings.Bytes} bytes");
             await Task.Delay(20);
         }
 
@@ -107,25 +83,10 @@ public sealed class CacheBudgetTests
         Assert.Equal(["slow-0"], slowReceived);
         Assert.Equal(count, fastReceived.Count);
         Assert.Equal(fastSent.Order(StringComparer.Ordinal), fastReceived.Order(StringComparer.Ordinal));
-        var peak = Interlocked.Read(ref peakBytes);
+        var peak = readings.PeakBytes;
         Assert.True(peak > 0, "the cache's bytes gauge reported nothing");
         Assert.True(
             peak <= LongAgesSmallBudget.MaxBytes + OneReadSlack,
             $"the cache held {peak} bytes at its peak; the budget is {LongAgesSmallBudget.MaxBytes} plus one read ({OneReadSlack})");
-    }
-
-    private static void InterlockedMax(ref long target, long value)
-    {
-        var current = Interlocked.Read(ref target);
-        while (value > current)
-        {
-            var seen = Interlocked.CompareExchange(ref target, value, current);
-            if (seen == current)
-            {
-                return;
-            }
-
-            current = seen;
-        }
     }
 }

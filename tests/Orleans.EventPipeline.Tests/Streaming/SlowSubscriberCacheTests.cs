@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.EventPipeline.Streaming.Caching;
 using Orleans.EventPipeline.Streams;
@@ -28,17 +27,7 @@ public sealed class SlowSubscriberCacheTests
         // One partition: both streams share its receiver and its cache.
         await using var emulator = await PipelineStreamsCluster.StartEmulatorAsync(data.Path, partitionCount: 1);
 
-        long holds = 0;
-        using var listener = new MeterListener();
-        listener.InstrumentPublished = static (instrument, l) =>
-        {
-            if (instrument.Meter.Name == StreamCacheInstruments.MeterName && instrument.Name == StreamCacheInstruments.HoldsName)
-            {
-                l.EnableMeasurementEvents(instrument);
-            }
-        };
-        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref holds, value));
-        listener.Start();
+        using var readings = new StreamCacheReadings();
 
         var run = Guid.NewGuid().ToString("N");
         var slowKey = run + "-slow";
@@ -67,14 +56,14 @@ public sealed class SlowSubscriberCacheTests
         var fastSent = new List<string>();
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         var agedPastSlow = 0;
-        while (Interlocked.Read(ref holds) == 0 && agedPastSlow < 2)
+        while (readings.Holds == 0 && agedPastSlow < 2)
         {
             Assert.True(DateTime.UtcNow < deadline, "neither a held purge nor two reads past the cache age within 60 s");
             var item = $"fast-{fastSent.Count}";
             var postedAt = DateTime.UtcNow;
             await fast.OnNextAsync(item);
             fastSent.Add(item);
-            while (Interlocked.Read(ref holds) == 0 && !ReceivedEvents.Of(fastKey).Contains(item))
+            while (readings.Holds == 0 && !ReceivedEvents.Of(fastKey).Contains(item))
             {
                 Assert.True(DateTime.UtcNow < deadline, $"'{item}' did not arrive and no purge was held within 60 s");
                 await Task.Delay(20);
@@ -94,6 +83,6 @@ public sealed class SlowSubscriberCacheTests
         var fastReceived = await ReceivedEvents.WaitAsync(fastKey, static r => r.Contains("fast-last"), TimeSpan.FromSeconds(60));
         Assert.Equal(slowSent, slowReceived);
         Assert.Equal(fastSent, fastReceived);
-        Assert.True(Interlocked.Read(ref holds) > 0, "the purge never had to wait for the stuck stream: the test did not reach the cache age");
+        Assert.True(readings.Holds > 0, "the purge never had to wait for the stuck stream: the test did not reach the cache age");
     }
 }
