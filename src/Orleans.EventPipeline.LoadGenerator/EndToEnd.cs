@@ -6,9 +6,9 @@ using Orleans.EventPipeline.Measurement;
 namespace Orleans.EventPipeline.LoadGenerator;
 
 /// <summary>
-/// Sustained end-to-end run: post at a fixed rate (open loop) for the run's duration, then read the
-/// archive back (the pipeline's own reader, <see cref="ArchiveReadback{T}"/>) until it holds every ACKed
-/// event. Reports ACK latency, the rate events reached the archive, archive lag, loss, duplicates and the
+/// Sustained end-to-end run: post at a fixed rate (open loop) for the run's duration while listing the
+/// archive every second, then read it back (the pipeline's own reader, <see cref="ArchiveReadback{T}"/>)
+/// until it holds every ACKed event. Reports ACK latency, the rate events reached the archive, archive lag, loss, duplicates and the
 /// silos' memory.
 /// </summary>
 internal static class EndToEnd
@@ -22,6 +22,10 @@ internal static class EndToEnd
         var archive = new ArchiveReadback<(string Id, DateTimeOffset Ingested)>(pipeline.Archive, static e => (e.EventId, e.IngestTime), time.GetUtcNow(), time);
         using var sampling = new CancellationTokenSource();
         var memory = SampleMemoryAsync(pipeline, sampling.Token);
+        // Objects are listed, not decoded, while the load runs and while the loop below decodes: an object's
+        // lag is from the event's ACK to the listing that first showed it, whatever this tool was doing.
+        using var watching = new CancellationTokenSource();
+        var watch = archive.WatchAsync(tenants, Poll, watching.Token);
         var before = pipeline.Use();
         var ingest = await load.RunPacedAsync(options.EndToEndRate, options.Connections * 2, options.Duration);
         var posted = ingest.Elapsed;
@@ -29,7 +33,7 @@ internal static class EndToEnd
         await sampling.CancelAsync();
         var samples = await memory;
 
-        // Done when every ACKed event is there; "caught up" is when the reader first listed the object that
+        // Done when every ACKed event is there; "caught up" is when a listing first showed the object that
         // completed it, so decoding the archive here does not count.
         var waited = Stopwatch.StartNew();
         List<ArchivedObject<(string Id, DateTimeOffset Ingested)>> objects = [];
@@ -49,6 +53,8 @@ internal static class EndToEnd
             await Task.Delay(Poll);
         }
 
+        await watching.CancelAsync();
+        await watch;
         var after = pipeline.Use();
         var archived = objects.Sum(static o => (long)o.Events.Count);
         var distinct = objects.SelectMany(static o => o.Events).Select(static e => e.Id).Distinct(StringComparer.Ordinal).LongCount();
@@ -69,7 +75,7 @@ internal static class EndToEnd
         Console.WriteLine(Invariant($"ACK -> archive rate: {distinct / (posted + caughtUp).TotalSeconds:N0} events/s (distinct archived events over posting time plus catch-up)"));
         Console.WriteLine(lag.Count == 0
             ? "no events archived"
-            : Invariant($"archive lag (object first listed by this reader, polling every {Poll.TotalSeconds:N0} s - ingest time): p50 {lag.Milliseconds(50):N0} ms, p99 {lag.Milliseconds(99):N0} ms, max {lag.MaxMilliseconds:N0} ms"));
+            : Invariant($"archive lag (object first listed, listing every {Poll.TotalSeconds:N0} s - ingest time): p50 {lag.Milliseconds(50):N0} ms, p99 {lag.Milliseconds(99):N0} ms, max {lag.MaxMilliseconds:N0} ms"));
         Console.WriteLine("posting and catching up: " + ResourceUse.Describe(before, after, distinct));
         var names = pipeline.Silos.Select(static s => s.Process.Name).ToArray();
         var peaks = pipeline.PeakResidentBytes();
