@@ -5,7 +5,12 @@ namespace Orleans.EventPipeline.LoadGenerator;
 /// <summary>What one phase of a run got back: answers by status, ACKed events and bytes, ACK latencies.</summary>
 internal sealed class PhaseResult
 {
+    /// <summary>Width of the windows <see cref="Windows"/> splits the phase into.</summary>
+    public static readonly TimeSpan WindowWidth = TimeSpan.FromSeconds(10);
+
     private readonly Lock _lock = new();
+    private readonly List<LatencyRecorder> _windows = [];
+    private long _started;
 
     /// <summary>Latency of each ACKed (200) request.</summary>
     public LatencyRecorder Latency { get; } = new();
@@ -18,6 +23,21 @@ internal sealed class PhaseResult
 
     public Dictionary<int, long> Statuses { get; } = [];
 
+    /// <summary>
+    /// Latency of each ACKed request by the <see cref="WindowWidth"/> of the phase it was answered in: a
+    /// cold start or a stall shows in its own window instead of hiding in the whole phase's percentiles.
+    /// </summary>
+    public IReadOnlyList<LatencyRecorder> Windows
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _windows];
+            }
+        }
+    }
+
     /// <summary>How long the phase took: from its first request to its last answer, past the nominal duration by the requests still in flight at its end.</summary>
     public TimeSpan Elapsed { get; private set; }
 
@@ -29,10 +49,9 @@ internal sealed class PhaseResult
     /// <summary>Runs <paramref name="phase"/>, recording into a new result, and notes how long it took.</summary>
     public static async Task<PhaseResult> MeasureAsync(Func<PhaseResult, Task> phase)
     {
-        var result = new PhaseResult();
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var result = new PhaseResult { _started = System.Diagnostics.Stopwatch.GetTimestamp() };
         await phase(result);
-        result.Elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        result.Elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(result._started);
         return result;
     }
 
@@ -41,6 +60,7 @@ internal sealed class PhaseResult
         if (status == 200)
         {
             Latency.Record(latency);
+            WindowOf(System.Diagnostics.Stopwatch.GetElapsedTime(_started)).Record(latency);
         }
 
         lock (_lock)
@@ -55,6 +75,20 @@ internal sealed class PhaseResult
             {
                 Errors++;
             }
+        }
+    }
+
+    private LatencyRecorder WindowOf(TimeSpan sinceStart)
+    {
+        var index = (int)(sinceStart / WindowWidth);
+        lock (_lock)
+        {
+            while (_windows.Count <= index)
+            {
+                _windows.Add(new LatencyRecorder());
+            }
+
+            return _windows[index];
         }
     }
 }
