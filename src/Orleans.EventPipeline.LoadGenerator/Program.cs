@@ -51,6 +51,7 @@ static async Task MeasureAsync(LoadOptions options, PipelineUnderTest? pipeline,
             enabled = true,
             limits = new { eventsPerSecond = 10_000_000.0, bytesPerSecond = 10_000_000_000.0, burstSeconds = 2.0 },
             shardCount = options.Shards > 0 ? (int?)options.Shards : null,
+            processing = new { ordering = new { enabled = options.Ordering } },
         }, "load"));
     }
 
