@@ -24,14 +24,16 @@ public sealed class StreamCacheOptions
     public TimeSpan MaxRelativeAge { get; set; } = TimeSpan.FromSeconds(45);
 
     /// <summary>
-    /// Most bytes this silo's receiver caches hold together, 256 MiB by default. Above it each partition
-    /// purges its delivered messages oldest first, younger than the ages above or not; messages a
-    /// subscriber has not taken stay, and a partition that has to keep them reads nothing new until
-    /// they are taken. The ages alone let the cache grow with the rate: 45 s at 25 MB/s (50,000 events/s
-    /// of 500 bytes) is 1.1 GB. Messages are kept in 1 MiB blocks, and a partition that has read anything
-    /// holds at least one, so the budget is at least <see cref="LeastMaxBytes"/>.
+    /// Most bytes this silo's receiver caches hold together, 128 MiB by default: 4 s of 50,000 events/s of
+    /// 500 bytes, enough to keep every subscriber fed, and with the silo's other budgets under 1 GiB
+    /// resident at that rate (256 MiB measured 1.13-1.16 GiB, 128 MiB 0.91-0.94 GiB; docs/PERFORMANCE.md).
+    /// Above it each partition purges its delivered messages oldest first, younger than the ages above or
+    /// not; messages a subscriber has not taken stay, and a partition that has to keep them reads nothing
+    /// new until they are taken. The ages alone let the cache grow with the rate: 45 s at 25 MB/s is
+    /// 1.1 GB. Messages are kept in 1 MiB blocks, and a partition that has read anything holds at least
+    /// one, so the budget is at least <see cref="LeastMaxBytes"/>.
     /// </summary>
-    public long MaxBytes { get; set; } = 256L << 20;
+    public long MaxBytes { get; set; } = 128L << 20;
 
     /// <summary>Smallest allowed <see cref="MaxBytes"/>: 16 MiB, sixteen of Orleans' 1 MiB cache blocks.</summary>
     public const long LeastMaxBytes = 16L << 20;
