@@ -72,10 +72,10 @@ internal sealed class ArchiveReadback<T>(IArchiveStore store, Func<NormalizedEve
     private async Task<List<(ArchiveObjectName Name, DateTimeOffset FirstSeen)>> ListAsync(string tenant, CancellationToken cancellationToken)
     {
         var names = new List<(ArchiveObjectName, DateTimeOffset)>();
-        var now = time.GetUtcNow();
-        await foreach (var name in ArchiveCatalog.ListAsync(store, tenant, runStart - Margin, now + Margin, cancellationToken))
+        await foreach (var name in ArchiveCatalog.ListAsync(store, tenant, runStart - Margin, time.GetUtcNow() + Margin, cancellationToken))
         {
-            names.Add((name, _listed.GetOrAdd(name.Name, now)));
+            // Stamped as the listing yields it, never before it was written.
+            names.Add((name, _listed.GetOrAdd(name.Name, time.GetUtcNow())));
         }
 
         return names;
