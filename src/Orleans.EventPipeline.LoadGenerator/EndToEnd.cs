@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Orleans.EventPipeline.Audit;
 using Orleans.EventPipeline.Measurement;
+using Orleans.EventPipeline.Processing.Archive;
 
 namespace Orleans.EventPipeline.LoadGenerator;
 
@@ -17,13 +18,15 @@ internal static class EndToEnd
     private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(5);
 
     // What "sustained" means in the rate search (docs/PERFORMANCE.md), from issue 12's targets: no loss, the
-    // ACK p99 of every 10 s window after the first (the silos' cold start, printed but judged on its own)
-    // under 50 ms, the silos' resident memory under 1 GiB together, and the archive done within 20 s of the
-    // load's end: the archive's default MaxAge (10 s) for the last partial objects, its 1 s flush check and
-    // this tool's 1 s listing, with margin; a backlog that grew during the load takes longer.
-    private static readonly TimeSpan AckP99Target = TimeSpan.FromMilliseconds(50);
-    private const long ResidentBudget = 1L << 30;
-    private static readonly TimeSpan CatchUpAllowance = TimeSpan.FromSeconds(20);
+    // ACK p99 of every window after the first (the silos' cold start, printed but judged on its own) under
+    // AckP99Target, the silos' resident memory under ResidentBudget together, and the archive done within
+    // CatchUpAllowance of the load's end: the archive's default MaxAge for the last partial objects, plus
+    // CatchUpMargin for its flush check (1 s) and this tool's listing (Poll); a backlog that grew during the
+    // load takes longer.
+    internal static readonly TimeSpan AckP99Target = TimeSpan.FromMilliseconds(50);
+    internal const long ResidentBudget = 1L << 30;
+    private static readonly TimeSpan CatchUpMargin = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan CatchUpAllowance = new ArchiveFlushPolicy().MaxAge + CatchUpMargin;
 
     // Posting may fall this far short of the offered rate (requests still in flight at the end).
     private const double PostedShare = 0.99;

@@ -57,38 +57,40 @@ internal sealed class PhaseResult
 
     public void Record(TimeSpan latency, int status, int events, int bytes)
     {
-        if (status == 200)
+        if (status != 200)
         {
-            Latency.Record(latency);
-            WindowOf(System.Diagnostics.Stopwatch.GetElapsedTime(_started)).Record(latency);
+            lock (_lock)
+            {
+                Statuses[status] = Statuses.GetValueOrDefault(status) + 1;
+                Errors++;
+            }
+
+            return;
         }
 
+        LatencyRecorder window;
         lock (_lock)
         {
             Statuses[status] = Statuses.GetValueOrDefault(status) + 1;
-            if (status == 200)
-            {
-                Events += events;
-                Bytes += bytes;
-            }
-            else
-            {
-                Errors++;
-            }
+            Events += events;
+            Bytes += bytes;
+            window = WindowAt(System.Diagnostics.Stopwatch.GetElapsedTime(_started));
         }
+
+        // The recorders take values lock-free: only finding the window needs the lock.
+        Latency.Record(latency);
+        window.Record(latency);
     }
 
-    private LatencyRecorder WindowOf(TimeSpan sinceStart)
+    /// <summary>The window of <paramref name="sinceStart"/>, added with any before it; call under the lock.</summary>
+    private LatencyRecorder WindowAt(TimeSpan sinceStart)
     {
         var index = (int)(sinceStart / WindowWidth);
-        lock (_lock)
+        while (_windows.Count <= index)
         {
-            while (_windows.Count <= index)
-            {
-                _windows.Add(new LatencyRecorder());
-            }
-
-            return _windows[index];
+            _windows.Add(new LatencyRecorder());
         }
+
+        return _windows[index];
     }
 }
