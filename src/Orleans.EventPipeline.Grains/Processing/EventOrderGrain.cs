@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Orleans.EventPipeline.Events;
 using Orleans.EventPipeline.Processing.Ordering;
+using Orleans.EventPipeline.Streaming.Derived;
 using Orleans.EventPipeline.Streams;
 using Orleans.EventPipeline.Tenants;
 using Orleans.Runtime;
@@ -11,7 +12,9 @@ namespace Orleans.EventPipeline.Grains.Processing;
 /// <summary>
 /// Puts one stream key's normalized events in event-time order within the tenant's lateness window and
 /// publishes them, late ones flagged, to <see cref="EventStreams.Ordered"/>. The buffer is in memory: a
-/// crash loses what it held, and the raw stream's replay sends those events through again.
+/// crash loses what it held, and the raw stream's replay sends those events through again. While the
+/// ordered stream refuses a publish (its queue at its budget), released events wait here and the
+/// normalized batch's delivery fails; its redelivery is recognized by position and not buffered twice.
 /// </summary>
 [ImplicitStreamSubscription(EventStreams.Normalized)]
 [CollectionAgeLimit(Minutes = IdleCollection.Minutes)]
@@ -21,6 +24,8 @@ public sealed partial class EventOrderGrain(TimeProvider timeProvider, ILogger<E
     private long _settingsVersion = -1;
     private IAsyncStream<NormalizedEventBatch>? _ordered;
     private IGrainTimer? _timer;
+    private StreamSequenceToken? _lastTaken;
+    private readonly PendingPublication _unpublished = new();
 
     private string StreamKey => this.GetPrimaryKeyString();
 
@@ -44,7 +49,13 @@ public sealed partial class EventOrderGrain(TimeProvider timeProvider, ILogger<E
     private async Task OnBatchAsync(NormalizedEventBatch batch, StreamSequenceToken? token)
     {
         var released = new List<NormalizedEvent>();
-        _buffer!.AddRange(batch.Events, released);
+        if (token is null || _lastTaken is null || token.Newer(_lastTaken))
+        {
+            _buffer!.AddRange(batch.Events, released);
+            _lastTaken = token;
+        }
+
+        // A redelivery after a refused publish adds nothing and retries what is still unpublished.
         await PublishAsync(released);
     }
 
@@ -53,7 +64,17 @@ public sealed partial class EventOrderGrain(TimeProvider timeProvider, ILogger<E
     {
         var released = new List<NormalizedEvent>();
         _buffer!.ReleaseIdle(released);
-        await PublishAsync(released);
+        try
+        {
+            await PublishAsync(released);
+        }
+        catch (DerivedQueueFullException)
+        {
+            // The released events wait in _unpublished; the next batch or tick sends them.
+            LogOrderedStreamFull(logger, StreamKey, _unpublished.Count);
+            return;
+        }
+
         await ApplySettingsAsync();
     }
 
@@ -82,11 +103,12 @@ public sealed partial class EventOrderGrain(TimeProvider timeProvider, ILogger<E
 
     private async Task PublishAsync(List<NormalizedEvent> released)
     {
-        if (released.Count > 0)
-        {
-            await _ordered!.PublishAsync(Tenant, StreamKey, released);
-        }
+        _unpublished.Add(released);
+        await _unpublished.PublishAsync(_ordered!, Tenant, StreamKey);
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Order stage {StreamKey} keeps {Count} released events: the ordered stream's queue is full, its subscribers are behind")]
+    private static partial void LogOrderedStreamFull(ILogger logger, string streamKey, int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Order stage {StreamKey} uses settings version {Version}, lateness window {LatenessWindow}")]
     private static partial void LogSettingsApplied(ILogger logger, string streamKey, long version, TimeSpan latenessWindow);

@@ -55,6 +55,7 @@ public sealed partial class TenantStreamProcessorGrain(
     private string? _partition;
     private long _reportedBuffer;
     private IGrainTimer? _timer;
+    private (long Sequence, PendingPublication Events)? _unpublished;
     private bool _idleTicks;
 
     private string StreamKey => this.GetPrimaryKeyString();
@@ -201,7 +202,14 @@ public sealed partial class TenantStreamProcessorGrain(
 
             if (_stages.Settings.Ordering.Enabled)
             {
-                await _normalized!.PublishAsync(Tenant, StreamKey, output.Events);
+                // A redelivery after a refused publish sends only the parts not yet out.
+                if (_unpublished is not { } unpublished || unpublished.Sequence != sequence)
+                {
+                    _unpublished = unpublished = (sequence, new PendingPublication(output.Events));
+                }
+
+                await unpublished.Events.PublishAsync(_normalized!, Tenant, StreamKey);
+                _unpublished = null;
             }
         }
 

@@ -4,7 +4,7 @@ namespace Orleans.EventPipeline.Silo.Hosting;
 
 /// <summary>
 /// Settings of one pipeline process, bound from the <c>Pipeline</c> configuration section. Its
-/// <c>Archive</c>, <c>Processing</c>, <c>Gateway</c> and <c>StreamCache</c> sections are bound to the
+/// <c>Archive</c>, <c>Processing</c>, <c>Gateway</c>, <c>StreamCache</c> and <c>DerivedStreams</c> sections are bound to the
 /// options classes of the code that uses them (<see cref="PipelineOptionsRegistration"/>).
 /// </summary>
 public sealed class PipelineOptions

@@ -3,6 +3,7 @@ using Orleans.EventPipeline.Grains.Ingest;
 using Orleans.EventPipeline.Grains.Processing;
 using Orleans.EventPipeline.Silo.Gateway;
 using Orleans.EventPipeline.Streaming.Caching;
+using Orleans.EventPipeline.Streaming.Derived;
 
 namespace Orleans.EventPipeline.Silo.Hosting;
 
@@ -20,14 +21,16 @@ internal static class PipelineOptionsRegistration
         var processing = pipeline.GetSection("Processing");
         var gateway = configuration.GetSection(GatewayOptions.SectionName);
         var streamCache = pipeline.GetSection("StreamCache");
+        var derivedStreams = pipeline.GetSection("DerivedStreams");
         var ingest = pipeline.GetSection("Ingest");
 
-        services.AddSection(pipeline, new PipelineOptionsValidator(), PipelineOptionsValidator.ExplainBindingFailure, archive, processing, gateway, streamCache, ingest);
+        services.AddSection(pipeline, new PipelineOptionsValidator(), PipelineOptionsValidator.ExplainBindingFailure, archive, processing, gateway, streamCache, derivedStreams, ingest);
         services.AddSection(archive, new ArchiveOptionsValidator(archive.Path));
         services.AddSingleton<IValidateOptions<ArchiveOptions>>(options => ActivatorUtilities.CreateInstance<ArchiveLocationValidator>(options, archive.Path));
         services.AddSection(processing, new ProcessingGrainOptionsValidator(processing.Path));
         services.AddSection(gateway, new GatewayOptionsValidator());
         services.AddSection(streamCache, new StreamCacheOptionsValidator(streamCache.Path));
+        services.AddSection(derivedStreams, new DerivedStreamOptionsValidator(derivedStreams.Path));
         services.AddSection(ingest, ValidatorFor(ingest, gateway));
         return services;
     }

@@ -1,6 +1,7 @@
 using Orleans.EventPipeline.Grains.Processing;
 using Orleans.EventPipeline.Processing.Archive;
 using Orleans.EventPipeline.Silo.Roles;
+using Orleans.EventPipeline.Streaming.Hosting;
 using Orleans.EventPipeline.Streams;
 
 namespace Orleans.EventPipeline.Silo.Hosting;
@@ -28,8 +29,8 @@ internal static class ProcessingExtensions
         builder.Services.AddSingleton<ArchiveBufferBudget>();
         var userGrainAssemblies = ProcessingGrainAssemblies.Add(builder.Services, settings.Pipeline.GrainAssemblies);
         // In-cluster and not durable: the normalized and ordered streams are rebuilt from the durable raw
-        // stream after a crash; the archive never reads them.
-        builder.UseOrleans(silo => silo.AddMemoryStreams(PipelineStreams.DerivedProviderName, streams => streams.UseReceiverRole(settings)));
+        // stream after a crash; the archive never reads them. Bounded by Pipeline:DerivedStreams.
+        builder.UseOrleans(silo => silo.AddDerivedStreams(PipelineStreams.DerivedProviderName, streams => streams.UseReceiverRole(settings)));
         return userGrainAssemblies;
     }
 }

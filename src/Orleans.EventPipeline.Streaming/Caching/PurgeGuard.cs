@@ -16,7 +16,7 @@ namespace Orleans.EventPipeline.Streaming.Caching;
 /// The pulling agent of the partition creates, walks and disposes the cursors and triggers the purge, all
 /// in its own turns; the lock only guards against a cursor disposed from elsewhere.
 /// </remarks>
-internal sealed partial class PurgeGuard(string partition, StreamCacheOptions options, TimeProvider time, ILogger logger)
+internal sealed partial class PurgeGuard(string partition, StreamCacheOptions options, PurgeGuardWording wording, TimeProvider time, ILogger logger)
 {
     private readonly Lock _gate = new();
     private readonly HashSet<TrackedCursor> _cursors = [];
@@ -161,7 +161,7 @@ internal sealed partial class PurgeGuard(string partition, StreamCacheOptions op
         {
             _lastHeldWarning = now;
             var unmoved = _blockedByCursor is { } cursor ? (now - cursor.LastMoved).TotalSeconds : 0;
-            LogHeld(logger, partition, (now - _heldSince.Value).TotalSeconds, stream, _blockedAt, unmoved, options.MaxRelativeAge.TotalSeconds);
+            LogHeld(logger, partition, (now - _heldSince.Value).TotalSeconds, stream, _blockedAt, unmoved, options.MaxRelativeAge.TotalSeconds, wording.BudgetSetting, wording.WhileHeld);
         }
     }
 
@@ -193,8 +193,8 @@ internal sealed partial class PurgeGuard(string partition, StreamCacheOptions op
         _positionsTaken = true;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Partition {Partition} has read nothing new for {Seconds:F0} s: stream {StreamId} has not taken message {SequenceNumber} yet (its cursor last moved {UnmovedSeconds:F0} s ago), which the cache has to keep while it is older than the cache age ({MaxRelativeAgeSeconds} s, Pipeline:StreamCache:MaxRelativeAge) or the silo's caches are over their budget (Pipeline:StreamCache:MaxBytes). Its events wait in Event Hubs until that subscriber catches up; none is dropped here, but Event Hubs deletes them after the hub's retention period")]
-    private static partial void LogHeld(ILogger logger, string partition, double seconds, StreamId streamId, long sequenceNumber, double unmovedSeconds, double maxRelativeAgeSeconds);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Partition {Partition} has read nothing new for {Seconds:F0} s: stream {StreamId} has not taken message {SequenceNumber} yet (its cursor last moved {UnmovedSeconds:F0} s ago), which the cache has to keep while it is older than the cache age ({MaxRelativeAgeSeconds} s, Pipeline:StreamCache:MaxRelativeAge) or the silo's caches are over their budget ({BudgetSetting}). {WhileHeld}")]
+    private static partial void LogHeld(ILogger logger, string partition, double seconds, StreamId streamId, long sequenceNumber, double unmovedSeconds, double maxRelativeAgeSeconds, string budgetSetting, string whileHeld);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Partition {Partition} reads again: its slowest subscriber caught up after {Seconds:F0} s")]
     private static partial void LogResumed(ILogger logger, string partition, double seconds);

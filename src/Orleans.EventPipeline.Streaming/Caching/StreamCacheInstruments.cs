@@ -3,8 +3,8 @@ using System.Diagnostics.Metrics;
 namespace Orleans.EventPipeline.Streaming.Caching;
 
 /// <summary>
-/// The receivers' metrics (their caches, and the messages they quarantine), on the meter <see cref="MeterName"/>, tagged with the Event Hubs
-/// partition (bounded by the hub's partition count).
+/// The receivers' metrics (their caches, the derived streams' caches, and the messages they quarantine), on the meter <see cref="MeterName"/>, tagged with the provider and its Event Hubs partition or derived queue
+/// (bounded by the hubs' partition counts and the providers' queue counts).
 /// </summary>
 public static class StreamCacheInstruments
 {
@@ -16,6 +16,12 @@ public static class StreamCacheInstruments
     /// <summary>Name of the gauge of bytes this silo's receiver caches hold, against <c>Pipeline:StreamCache:MaxBytes</c>.</summary>
     public const string BytesName = "eventpipeline.stream_cache.bytes";
 
+    /// <summary>Name of the gauge of bytes this silo's derived stream caches hold, against <c>Pipeline:DerivedStreams:MaxCacheBytes</c>.</summary>
+    public const string DerivedBytesName = "eventpipeline.derived_stream_cache.bytes";
+
+    /// <summary>Name of the counter of publishes a derived queue refused because it was at its byte budget.</summary>
+    public const string DerivedRefusedName = "eventpipeline.derived_queue.refused";
+
     /// <summary>Name of the counter of messages read from the hub that the pipeline cannot deliver (kept under GET /admin/v1/quarantine).</summary>
     public const string QuarantinedName = "eventpipeline.quarantine.messages";
 
@@ -23,6 +29,9 @@ public static class StreamCacheInstruments
 
     private static readonly Counter<long> Quarantined = Meter.CreateCounter<long>(
         QuarantinedName, "{message}", "Messages read from the hub that the pipeline cannot deliver, each kept whole under GET /admin/v1/quarantine.");
+
+    private static readonly Counter<long> DerivedRefused = Meter.CreateCounter<long>(
+        DerivedRefusedName, "{message}", "Publishes a derived queue refused because it held Pipeline:DerivedStreams:MaxQueueBytes: its subscribers are behind, and the publishing stage retries.");
 
     private static readonly Counter<long> Holds = Meter.CreateCounter<long>(
         HoldsName, "{hold}", "Times a partition's cache had to keep a message older than the cache age because a subscriber had not taken it; the partition reads nothing new until it has.");
@@ -35,7 +44,14 @@ public static class StreamCacheInstruments
         meters.Create(MeterName).CreateObservableGauge(
             BytesName, () => budget.Held, "By", "Bytes this silo's receiver caches hold (whole 1 MiB blocks), against Pipeline:StreamCache:MaxBytes.");
 
+    /// <summary>The derived caches' bytes gauge of one silo, like <see cref="ObserveBytes"/>.</summary>
+    internal static void ObserveDerivedBytes(IMeterFactory meters, CacheBudget budget) =>
+        meters.Create(MeterName).CreateObservableGauge(
+            DerivedBytesName, () => budget.Held, "By", "Bytes this silo's derived stream caches hold (whole 1 MiB blocks), against Pipeline:DerivedStreams:MaxCacheBytes.");
+
     internal static void RecordQuarantined(string partition) => Quarantined.Add(1, new KeyValuePair<string, object?>("partition", partition));
+
+    internal static void RecordDerivedRefused(string queue) => DerivedRefused.Add(1, new KeyValuePair<string, object?>("partition", queue));
 
     internal static void RecordHold(string partition) => Holds.Add(1, new KeyValuePair<string, object?>("partition", partition));
 }

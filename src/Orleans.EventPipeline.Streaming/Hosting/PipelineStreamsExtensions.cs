@@ -50,7 +50,7 @@ public static class PipelineStreamsExtensions
         silo.Services.AddMetrics();
         silo.Services.AddSingleton(services =>
         {
-            var guards = new PurgeGuards(cache, services.GetService<TimeProvider>() ?? TimeProvider.System, services.GetRequiredService<ILoggerFactory>());
+            var guards = new PurgeGuards(cache, PurgeGuardWording.EventHubs, services.GetService<TimeProvider>() ?? TimeProvider.System, services.GetRequiredService<ILoggerFactory>());
             StreamCacheInstruments.ObserveBytes(services.GetRequiredService<IMeterFactory>(), guards.Budget);
             return guards;
         });

@@ -5,18 +5,22 @@ using Orleans.EventPipeline.Grains.Processing;
 using Orleans.EventPipeline.Processing.Archive;
 using Orleans.EventPipeline.Streaming.Checkpointing;
 using Orleans.EventPipeline.Streaming.EventHubs;
+using Orleans.EventPipeline.Streaming.Hosting;
+using Orleans.Hosting;
 using Orleans.EventPipeline.Streams;
 using Orleans.TestingHost;
 
 namespace Orleans.EventPipeline.Tests.Processing;
 
 /// <summary>
-/// An in-process cluster (one silo unless told) for the pipeline's grains: memory streams stand in for Event Hubs, grain
-/// state is in memory, and the archive is <paramref name="archiveRoot"/>.
+/// An in-process cluster (one silo unless told) for the pipeline's grains: memory streams stand in for Event Hubs
+/// (their deliveries retried without a time limit, as on the pipeline's own provider), the derived streams are the
+/// pipeline's own provider, grain state is in memory, and the archive is <paramref name="archiveRoot"/>.
 /// </summary>
 internal static class ProcessingTestCluster
 {
-    public static async Task<InProcessTestCluster> StartAsync(string archiveRoot, Action<ProcessingGrainOptions>? configure = null, short silos = 1, ArchiveOptions? archive = null)
+    /// <param name="configureSilo">The test's own silo settings, applied after the cluster's.</param>
+    public static async Task<InProcessTestCluster> StartAsync(string archiveRoot, Action<ProcessingGrainOptions>? configure = null, short silos = 1, ArchiveOptions? archive = null, Action<ISiloBuilder>? configureSilo = null)
     {
         var builder = new InProcessTestClusterBuilder(silos);
         builder.ConfigureSilo((_, silo) =>
@@ -24,8 +28,9 @@ internal static class ProcessingTestCluster
             silo.AddMemoryGrainStorage(PipelineStorage.Tenants);
             silo.AddMemoryGrainStorage("PubSubStore");
             silo.AddTenantShardPlacement();
-            silo.AddMemoryStreams(PipelineStreams.ProviderName);
-            silo.AddMemoryStreams(PipelineStreams.DerivedProviderName);
+            silo.AddMemoryStreams(PipelineStreams.ProviderName, static streams => streams.ConfigurePullingAgent(static agent =>
+                agent.Configure(static options => options.MaxEventDeliveryTime = PipelineStreamsExtensions.MaxEventDeliveryTime)));
+            silo.AddDerivedStreams(PipelineStreams.DerivedProviderName, static _ => { });
             silo.Services.AddSingleton<IArchiveStore>(new LocalDirectoryArchiveStore(archiveRoot));
             // Memory streams have no checkpoint: the real holds service, which holds nothing for their tokens.
             silo.Services.AddSingleton<ArchiveBufferBudget>();
@@ -40,6 +45,8 @@ internal static class ProcessingTestCluster
             {
                 silo.Services.Configure(configure);
             }
+
+            configureSilo?.Invoke(silo);
         });
         builder.ConfigureClient(static client => client.AddMemoryStreams(PipelineStreams.ProviderName));
         var cluster = builder.Build();

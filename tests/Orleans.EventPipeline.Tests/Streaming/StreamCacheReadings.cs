@@ -5,7 +5,7 @@ namespace Orleans.EventPipeline.Tests.Streaming;
 
 /// <summary>
 /// What the receivers' meter (<see cref="StreamCacheInstruments"/>) reports while a test runs: held purges
-/// so far, and the cache-bytes gauge, last and highest. The meter is static: tests of other classes that
+/// so far, the cache-bytes gauge, last and highest, the derived caches' highest, and refused derived publishes. The meter is static: tests of other classes that
 /// run at the same time add their holds too.
 /// </summary>
 internal sealed class StreamCacheReadings : IDisposable
@@ -14,6 +14,8 @@ internal sealed class StreamCacheReadings : IDisposable
     private long _holds;
     private long _bytes;
     private long _peakBytes;
+    private long _derivedPeakBytes;
+    private long _derivedRefused;
 
     public StreamCacheReadings()
     {
@@ -33,7 +35,15 @@ internal sealed class StreamCacheReadings : IDisposable
             else if (instrument.Name == StreamCacheInstruments.BytesName)
             {
                 Interlocked.Exchange(ref _bytes, value);
-                RaisePeak(value);
+                RaisePeak(ref _peakBytes, value);
+            }
+            else if (instrument.Name == StreamCacheInstruments.DerivedBytesName)
+            {
+                RaisePeak(ref _derivedPeakBytes, value);
+            }
+            else if (instrument.Name == StreamCacheInstruments.DerivedRefusedName)
+            {
+                Interlocked.Add(ref _derivedRefused, value);
             }
         });
         _listener.Start();
@@ -45,17 +55,23 @@ internal sealed class StreamCacheReadings : IDisposable
 
     public long PeakBytes => Interlocked.Read(ref _peakBytes);
 
+    /// <summary>Highest reading of the derived caches' bytes gauge, as sampled.</summary>
+    public long DerivedPeakBytes => Interlocked.Read(ref _derivedPeakBytes);
+
+    /// <summary>Publishes refused by a full derived queue so far.</summary>
+    public long DerivedRefused => Interlocked.Read(ref _derivedRefused);
+
     /// <summary>Reads the observable gauges now (they report only when asked).</summary>
     public void Sample() => _listener.RecordObservableInstruments();
 
     public void Dispose() => _listener.Dispose();
 
-    private void RaisePeak(long value)
+    private static void RaisePeak(ref long peak, long value)
     {
-        var current = Interlocked.Read(ref _peakBytes);
+        var current = Interlocked.Read(ref peak);
         while (value > current)
         {
-            var seen = Interlocked.CompareExchange(ref _peakBytes, value, current);
+            var seen = Interlocked.CompareExchange(ref peak, value, current);
             if (seen == current)
             {
                 return;

@@ -1,0 +1,35 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.EventPipeline.Streaming.Derived;
+using Orleans.Hosting;
+
+namespace Orleans.EventPipeline.Streaming.Hosting;
+
+/// <summary>Registers an in-cluster derived stream provider (<see cref="DerivedStreamAdapterFactory"/>).</summary>
+public static class DerivedStreamsExtensions
+{
+    /// <summary>
+    /// Adds the provider <paramref name="name"/>. Its budgets come from the silo's
+    /// <c>IOptions&lt;DerivedStreamOptions&gt;</c> and its cache ages from <c>IOptions&lt;StreamCacheOptions&gt;</c>.
+    /// </summary>
+    /// <param name="configure">The host's part: how queues are balanced over silos and whether this silo reads any.</param>
+    public static ISiloBuilder AddDerivedStreams(this ISiloBuilder silo, string name, Action<ISiloPersistentStreamConfigurator> configure)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        ArgumentNullException.ThrowIfNull(configure);
+        silo.Services.AddMetrics();
+        silo.Services.TryAddSingleton(TimeProvider.System);
+        silo.AddPersistentStreams(name, DerivedStreamAdapterFactory.Create, configurator =>
+        {
+            // As on the Event Hubs provider (PipelineStreamsExtensions): no message is given up on, and one
+            // message per delivery, so the purge guard knows the last one each cursor has taken.
+            configurator.ConfigurePullingAgent(static builder => builder.PostConfigure(static agent =>
+            {
+                agent.MaxEventDeliveryTime = PipelineStreamsExtensions.MaxEventDeliveryTime;
+                agent.BatchContainerBatchSize = 1;
+            }));
+            configure(configurator);
+        });
+        return silo;
+    }
+}
