@@ -15,6 +15,12 @@ public static class EventStreams
     /// <summary>Events in event-time order, late ones flagged, as <see cref="NormalizedEventBatch"/> items.</summary>
     public const string Ordered = "tenant-ordered";
 
+    /// <summary>
+    /// The namespaces of the <c>derived</c> provider that a stage reads and publishes onward from; each has
+    /// queues of its own there, so a stage never waits for room in a queue it reads.
+    /// </summary>
+    public static readonly IReadOnlyList<string> DerivedHops = [Normalized, Ordered];
+
     /// <summary>Alerts raised by detection grains, as <see cref="Alert"/> items.</summary>
     public const string Alerts = "tenant-alerts";
 }

@@ -1,3 +1,4 @@
+using Orleans.EventPipeline.Events;
 using Orleans.EventPipeline.Grains.Processing;
 using Orleans.EventPipeline.Processing.Archive;
 using Orleans.EventPipeline.Silo.Roles;
@@ -30,7 +31,7 @@ internal static class ProcessingExtensions
         var userGrainAssemblies = ProcessingGrainAssemblies.Add(builder.Services, settings.Pipeline.GrainAssemblies);
         // In-cluster and not durable: the normalized and ordered streams are rebuilt from the durable raw
         // stream after a crash; the archive never reads them. Bounded by Pipeline:DerivedStreams.
-        builder.UseOrleans(silo => silo.AddDerivedStreams(PipelineStreams.DerivedProviderName, streams => streams.UseReceiverRole(settings)));
+        builder.UseOrleans(silo => silo.AddDerivedStreams(PipelineStreams.DerivedProviderName, EventStreams.DerivedHops, streams => streams.UseReceiverRole(settings)));
         return userGrainAssemblies;
     }
 }

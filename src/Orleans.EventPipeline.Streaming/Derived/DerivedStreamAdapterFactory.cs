@@ -17,7 +17,8 @@ namespace Orleans.EventPipeline.Streaming.Derived;
 /// The in-cluster stream provider of the derived streams, in place of Orleans' memory streams: the same
 /// shape (queue grains between publishers and each queue's pulling agent, a pooled cache per queue) with
 /// memory bounded by bytes at both ends — queues by <see cref="DerivedStreamOptions.MaxQueueBytes"/>, the
-/// silo's caches by <see cref="DerivedStreamOptions.MaxCacheBytes"/> — and no message skipped: the cache
+/// silo's caches by <see cref="DerivedStreamOptions.MaxCacheBytes"/> — each hop on queues of its own
+/// (<see cref="DerivedQueueMapper"/>), and no message skipped: the cache
 /// keeps what a subscriber has not taken (<see cref="PurgeGuard"/>) and stops reading while it must, and a
 /// failed delivery is retried rather than given to Orleans' default handler, which moves on.
 /// </summary>
@@ -25,18 +26,18 @@ public sealed class DerivedStreamAdapterFactory : IQueueAdapterFactory, IQueueAd
 {
     private static readonly PurgeGuardWording Wording = new(
         $"Pipeline:DerivedStreams:{nameof(DerivedStreamOptions.MaxCacheBytes)}",
-        $"Its messages wait in the derived queue until that subscriber catches up; once the queue is at Pipeline:DerivedStreams:{nameof(DerivedStreamOptions.MaxQueueBytes)} its publishers are refused and retry");
+        $"Its messages wait in the derived queue until that subscriber catches up; once the queue is at Pipeline:DerivedStreams:{nameof(DerivedStreamOptions.MaxQueueBytes)} its publishers wait, and are refused and retry after {DerivedStreamOptions.EnqueueWait.TotalSeconds} s");
 
     private readonly IGrainFactory _grains;
     private readonly Serializer<MemoryMessageBody> _serializer;
     private readonly ILoggerFactory _loggers;
     private readonly PurgeGuards _guards;
     private readonly TimePurgePredicate _ages;
-    private readonly HashRingBasedStreamQueueMapper _mapper;
+    private readonly DerivedQueueMapper _mapper;
     private readonly Task<IStreamFailureHandler> _failureHandler;
     private readonly Lazy<ObjectPool<FixedSizeBuffer>> _blocks = new(static () => new ObjectPool<FixedSizeBuffer>(static () => new FixedSizeBuffer(DerivedStreamOptions.BlockBytes)));
 
-    private DerivedStreamAdapterFactory(string name, IServiceProvider services)
+    private DerivedStreamAdapterFactory(string name, IReadOnlyList<string> hops, IServiceProvider services)
     {
         Name = name;
         _grains = services.GetRequiredService<IGrainFactory>();
@@ -47,7 +48,7 @@ public sealed class DerivedStreamAdapterFactory : IQueueAdapterFactory, IQueueAd
         var budget = new StreamCacheOptions { MinTimeInCache = cache.MinTimeInCache, MaxRelativeAge = cache.MaxRelativeAge, MaxBytes = derived.MaxCacheBytes };
         _guards = new PurgeGuards(budget, Wording, services.GetService<TimeProvider>() ?? TimeProvider.System, _loggers);
         _ages = new TimePurgePredicate(cache.MinTimeInCache, cache.MaxRelativeAge);
-        _mapper = new HashRingBasedStreamQueueMapper(services.GetOptionsByName<HashRingStreamQueueMapperOptions>(name), name);
+        _mapper = new DerivedQueueMapper(name, hops);
         _failureHandler = Task.FromResult<IStreamFailureHandler>(new PipelineStreamFailureHandler(services.GetRequiredService<ILogger<PipelineStreamFailureHandler>>()));
         StreamCacheInstruments.ObserveDerivedBytes(services.GetRequiredService<IMeterFactory>(), _guards.Budget);
     }
@@ -58,7 +59,8 @@ public sealed class DerivedStreamAdapterFactory : IQueueAdapterFactory, IQueueAd
 
     public StreamProviderDirection Direction => StreamProviderDirection.ReadWrite;
 
-    public static DerivedStreamAdapterFactory Create(IServiceProvider services, string name) => new(name, services);
+    /// <param name="hops">Namespaces whose streams get queues of their own (<see cref="DerivedQueueMapper"/>): each stage's input.</param>
+    public static DerivedStreamAdapterFactory Create(IServiceProvider services, string name, IReadOnlyList<string> hops) => new(name, hops, services);
 
     public Task<IQueueAdapter> CreateAdapter() => Task.FromResult<IQueueAdapter>(this);
 

@@ -2,17 +2,18 @@ namespace Orleans.EventPipeline.Streaming.Derived;
 
 /// <summary>
 /// Memory budgets of the in-cluster derived streams (the <c>Pipeline:DerivedStreams</c> section): what their
-/// queues hold before the pulling agents take it, and what the agents' caches hold after. Both stop
-/// taking more when full rather than drop anything: a full queue refuses the publisher, whose own stream
-/// delivery is then retried, and a cache that has to keep a message a subscriber has not taken reads no
-/// more from its queue.
+/// queues hold before the pulling agents take it, and what the agents' caches hold after. Neither drops
+/// anything when full: a full queue makes its publisher wait (and after <see cref="EnqueueWait"/> refuses
+/// it, so the stage before retries), and a cache that has to keep a message a subscriber has not taken
+/// reads no more from its queue.
 /// </summary>
 public sealed class DerivedStreamOptions
 {
     /// <summary>
-    /// Most payload bytes one derived queue holds, 8 MiB by default: with Orleans' 8 queues, 64 MiB for the
-    /// cluster, about 2 s of 50,000 normalized events/s of ~650 serialized bytes. A publish that would go
-    /// over it fails with <see cref="DerivedQueueFullException"/>.
+    /// Most payload bytes one derived queue holds, 8 MiB by default: <see cref="QueuesPerGroup"/> queues
+    /// for each of the pipeline's two hops and for other namespaces make 96 MiB for the cluster; one hop's
+    /// 32 MiB is about 0.5 s of 50,000 normalized events/s of ~1.3 KB serialized, five of the pulling
+    /// agent's 100 ms reads.
     /// </summary>
     public long MaxQueueBytes { get; set; } = 8L << 20;
 
@@ -22,6 +23,15 @@ public sealed class DerivedStreamOptions
     /// nothing new until they are taken. Kept in <see cref="BlockBytes"/> blocks, so at least <see cref="LeastMaxCacheBytes"/>.
     /// </summary>
     public long MaxCacheBytes { get; set; } = 32L << 20;
+
+    /// <summary>Queues of each hop (namespace) of the derived streams, and of the other namespaces together (<see cref="DerivedQueueMapper"/>).</summary>
+    public const int QueuesPerGroup = 4;
+
+    /// <summary>
+    /// How long a publish waits for room in a full queue before it is refused with
+    /// <see cref="DerivedQueueFullException"/>: 5 s, well inside Orleans' 30 s grain-call timeout.
+    /// </summary>
+    public static readonly TimeSpan EnqueueWait = TimeSpan.FromSeconds(5);
 
     /// <summary>Size of one cache block, 1 MiB, and so the largest serialized message a derived stream takes.</summary>
     public const int BlockBytes = 1 << 20;

@@ -12,14 +12,19 @@ public static class DerivedStreamsExtensions
     /// Adds the provider <paramref name="name"/>. Its budgets come from the silo's
     /// <c>IOptions&lt;DerivedStreamOptions&gt;</c> and its cache ages from <c>IOptions&lt;StreamCacheOptions&gt;</c>.
     /// </summary>
+    /// <param name="hops">
+    /// The namespaces a stage reads and publishes onward from (the pipeline's: normalized, read by the order
+    /// stage, and ordered): each gets queues of its own, as a stage waiting for room in a queue it reads would wait for good.
+    /// </param>
     /// <param name="configure">The host's part: how queues are balanced over silos and whether this silo reads any.</param>
-    public static ISiloBuilder AddDerivedStreams(this ISiloBuilder silo, string name, Action<ISiloPersistentStreamConfigurator> configure)
+    public static ISiloBuilder AddDerivedStreams(this ISiloBuilder silo, string name, IReadOnlyList<string> hops, Action<ISiloPersistentStreamConfigurator> configure)
     {
         ArgumentNullException.ThrowIfNull(silo);
+        ArgumentNullException.ThrowIfNull(hops);
         ArgumentNullException.ThrowIfNull(configure);
         silo.Services.AddMetrics();
         silo.Services.TryAddSingleton(TimeProvider.System);
-        silo.AddPersistentStreams(name, DerivedStreamAdapterFactory.Create, configurator =>
+        silo.AddPersistentStreams(name, (services, provider) => DerivedStreamAdapterFactory.Create(services, provider, hops), configurator =>
         {
             // As on the Event Hubs provider (PipelineStreamsExtensions): no message is given up on, and one
             // message per delivery, so the purge guard knows the last one each cursor has taken.

@@ -1,3 +1,4 @@
+using Orleans.EventPipeline.Events;
 using Orleans.EventPipeline.Grains.Placement;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -30,7 +31,7 @@ internal static class ProcessingTestCluster
             silo.AddTenantShardPlacement();
             silo.AddMemoryStreams(PipelineStreams.ProviderName, static streams => streams.ConfigurePullingAgent(static agent =>
                 agent.Configure(static options => options.MaxEventDeliveryTime = PipelineStreamsExtensions.MaxEventDeliveryTime)));
-            silo.AddDerivedStreams(PipelineStreams.DerivedProviderName, static _ => { });
+            silo.AddDerivedStreams(PipelineStreams.DerivedProviderName, EventStreams.DerivedHops, static _ => { });
             silo.Services.AddSingleton<IArchiveStore>(new LocalDirectoryArchiveStore(archiveRoot));
             // Memory streams have no checkpoint: the real holds service, which holds nothing for their tokens.
             silo.Services.AddSingleton<ArchiveBufferBudget>();
