@@ -5,11 +5,11 @@ namespace Orleans.EventPipeline.Events;
 public sealed record OrderingSettings
 {
     /// <summary>
-    /// Whether the tenant's events go through the order stage onto the <c>tenant-normalized</c> and
-    /// <c>tenant-ordered</c> streams, for subscribers such as detections. Off by default: the two
-    /// in-cluster hops cost about two thirds of the processing CPU (measured: 50,000 events/s
-    /// sustained without them on 2 cores, under 20,000 with them; docs/PERFORMANCE.md). The archive
-    /// does not need them; its objects are sorted by event time either way.
+    /// Whether the tenant's events go through the order stage onto the <c>tenant-ordered</c> stream, for
+    /// subscribers such as detections. Off by default: the stage more than doubles the processing CPU
+    /// (measured at 50,000 events/s: 28 ms of silo CPU per 1,000 events with it on for every tenant,
+    /// 12 without; docs/PERFORMANCE.md). The archive does not need it; its objects are sorted by event
+    /// time either way.
     /// </summary>
     [Id(2)] public bool Enabled { get; init; }
 

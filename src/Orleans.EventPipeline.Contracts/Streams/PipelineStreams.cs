@@ -12,7 +12,7 @@ public static class PipelineStreams
 
     /// <summary>
     /// Name of the in-cluster (memory, not durable) stream provider of the derived streams
-    /// (<c>EventStreams.Normalized</c>, <c>EventStreams.Ordered</c>). A subscriber that must survive a
+    /// (<c>EventStreams.Ordered</c>). A subscriber that must survive a
     /// crash without gaps subscribes to <see cref="Raw"/> on <see cref="ProviderName"/> instead.
     /// </summary>
     public const string DerivedProviderName = "derived";

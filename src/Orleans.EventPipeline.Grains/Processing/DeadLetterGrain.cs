@@ -139,11 +139,9 @@ public sealed partial class DeadLetterGrain(
 
         await DeleteAsync(replaced);
 
-        if (passed.Count > 0)
+        if (passed.Count > 0 && profile.Settings?.Processing.Ordering.Enabled == true)
         {
-            await this.GetStreamProvider(PipelineStreams.DerivedProviderName)
-                .GetStream<NormalizedEventBatch>(StreamId.Create(EventStreams.Normalized, StreamKeys.ForShard(Tenant, 0)))
-                .PublishAsync(Tenant, StreamKeys.ForShard(Tenant, 0), passed);
+            await GrainFactory.GetGrain<IEventOrderGrain>(StreamKeys.ForShard(Tenant, 0)).AddAsync(position: null, passed);
         }
 
         ProcessingGrainInstruments.RecordReplayed(Tenant, passed.Count);

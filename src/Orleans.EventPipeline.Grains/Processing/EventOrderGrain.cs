@@ -4,6 +4,7 @@ using Orleans.EventPipeline.Processing.Ordering;
 using Orleans.EventPipeline.Streaming.Derived;
 using Orleans.EventPipeline.Streams;
 using Orleans.EventPipeline.Tenants;
+using Orleans.Placement;
 using Orleans.Runtime;
 using Orleans.Streams;
 
@@ -11,20 +12,23 @@ namespace Orleans.EventPipeline.Grains.Processing;
 
 /// <summary>
 /// Puts one stream key's normalized events in event-time order within the tenant's lateness window and
-/// publishes them, late ones flagged, to <see cref="EventStreams.Ordered"/>. The buffer is in memory: a
-/// crash loses what it held, and the raw stream's replay sends those events through again. While the
-/// ordered stream refuses a publish (its queue at its budget), released events wait here and the
-/// normalized batch's delivery fails; its redelivery is recognized by position and not buffered twice.
+/// publishes them, late ones flagged, to <see cref="EventStreams.Ordered"/>. Fed by a grain call from the
+/// key's processor, placed next to it, so the events pass by reference (they are immutable) instead of
+/// being serialized through a stream. The buffer is in memory: a crash loses what it held. While the
+/// ordered stream's queue has no room, the publish waits and so does the processor's call; refused, the
+/// released events wait here and the call fails, and its retry (the processor's redelivery) is recognized
+/// by its position and not buffered twice.
 /// </summary>
-[ImplicitStreamSubscription(EventStreams.Normalized)]
+[PreferLocalPlacement]
 [CollectionAgeLimit(Minutes = IdleCollection.Minutes)]
-public sealed partial class EventOrderGrain(TimeProvider timeProvider, ILogger<EventOrderGrain> logger) : Grain, IEventOrderGrain
+public sealed partial class EventOrderGrain(ReorderBufferBudget budget, TimeProvider timeProvider, ILogger<EventOrderGrain> logger) : Grain, IEventOrderGrain
 {
     private ReorderBuffer? _buffer;
     private long _settingsVersion = -1;
     private IAsyncStream<NormalizedEventBatch>? _ordered;
     private IGrainTimer? _timer;
-    private StreamSequenceToken? _lastTaken;
+    private long _lastPosition = long.MinValue;
+    private long _reportedBytes;
     private readonly PendingPublication _unpublished = new();
 
     private string StreamKey => this.GetPrimaryKeyString();
@@ -33,29 +37,31 @@ public sealed partial class EventOrderGrain(TimeProvider timeProvider, ILogger<E
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var derived = this.GetStreamProvider(PipelineStreams.DerivedProviderName);
-        _ordered = derived.GetStream<NormalizedEventBatch>(StreamId.Create(EventStreams.Ordered, StreamKey));
+        _ordered = this.GetStreamProvider(PipelineStreams.DerivedProviderName)
+            .GetStream<NormalizedEventBatch>(StreamId.Create(EventStreams.Ordered, StreamKey));
         await ApplySettingsAsync();
-        await derived.GetStream<NormalizedEventBatch>(StreamId.Create(EventStreams.Normalized, StreamKey)).SubscribeAsync(OnBatchAsync);
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         var released = new List<NormalizedEvent>();
         _buffer?.Flush(released);
+        budget.Report(ref _reportedBytes, 0);
         await PublishAsync(released);
     }
 
-    private async Task OnBatchAsync(NormalizedEventBatch batch, StreamSequenceToken? token)
+    public async Task AddAsync(long? position, IReadOnlyList<NormalizedEvent> events)
     {
+        ArgumentNullException.ThrowIfNull(events);
         var released = new List<NormalizedEvent>();
-        if (token is null || _lastTaken is null || token.Newer(_lastTaken))
+        if (position is not { } taken || taken > _lastPosition)
         {
-            _buffer!.AddRange(batch.Events, released);
-            _lastTaken = token;
+            _buffer!.AddRange(events, released);
+            _lastPosition = position ?? _lastPosition;
+            KeepToBudget(released);
         }
 
-        // A redelivery after a refused publish adds nothing and retries what is still unpublished.
+        // A retry after a refused publish adds nothing and sends what is still unpublished.
         await PublishAsync(released);
     }
 
@@ -64,6 +70,7 @@ public sealed partial class EventOrderGrain(TimeProvider timeProvider, ILogger<E
     {
         var released = new List<NormalizedEvent>();
         _buffer!.ReleaseIdle(released);
+        budget.Report(ref _reportedBytes, _buffer.HeldBytes);
         try
         {
             await PublishAsync(released);
@@ -89,16 +96,36 @@ public sealed partial class EventOrderGrain(TimeProvider timeProvider, ILogger<E
         // A new window applies from here on: what the old buffer holds goes out in its order first.
         var released = new List<NormalizedEvent>();
         _buffer?.Flush(released);
+        budget.Report(ref _reportedBytes, 0);
         await PublishAsync(released);
 
         var ordering = profile.Settings?.Processing.Ordering ?? new OrderingSettings();
-        _buffer = new ReorderBuffer(ordering, timeProvider);
+        _buffer = new ReorderBuffer(ordering, timeProvider, NormalizedBatchPublisher.EstimatedBytes);
         _settingsVersion = profile.Version;
         // A zero window releases on arrival; the timer then only refreshes settings, every second.
         var tick = ordering.LatenessWindow > TimeSpan.Zero ? ordering.LatenessWindow : TimeSpan.FromSeconds(1);
         _timer?.Dispose();
         _timer = this.RegisterGrainTimer(OnTimerAsync, tick, tick);
         LogSettingsApplied(logger, StreamKey, profile.Version, ordering.LatenessWindow);
+    }
+
+    /// <summary>Over the silo's budget, a buffer at least the average releases its oldest events down to its share.</summary>
+    private void KeepToBudget(List<NormalizedEvent> released)
+    {
+        budget.Report(ref _reportedBytes, _buffer!.HeldBytes);
+        if (!budget.AsksToShrink(_buffer.HeldBytes))
+        {
+            return;
+        }
+
+        var before = released.Count;
+        var share = budget.FairShare;
+        while (_buffer.HeldBytes > share && _buffer.TryReleaseOldest(released))
+        {
+        }
+
+        budget.Report(ref _reportedBytes, _buffer.HeldBytes);
+        ProcessingGrainInstruments.RecordReleasedEarly(Tenant, released.Count - before);
     }
 
     private async Task PublishAsync(List<NormalizedEvent> released)

@@ -1,4 +1,14 @@
+using Orleans.EventPipeline.Events;
+
 namespace Orleans.EventPipeline.Grains.Processing;
 
-/// <summary>The order stage of one tenant stream key; activated by its normalized stream.</summary>
-public interface IEventOrderGrain : IGrainWithStringKey;
+/// <summary>The order stage of one tenant stream key, called by the key's processor (and by dead-letter replay).</summary>
+public interface IEventOrderGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// Takes one raw batch's processed events. A call again with a <paramref name="position"/> at or before the
+    /// last one taken (the processor's redelivery after this call failed) adds nothing and only retries
+    /// publishing what was released; null (a replay) is always added.
+    /// </summary>
+    Task AddAsync(long? position, IReadOnlyList<NormalizedEvent> events);
+}

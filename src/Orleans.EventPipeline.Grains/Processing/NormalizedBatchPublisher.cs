@@ -5,9 +5,9 @@ using Orleans.Streams;
 namespace Orleans.EventPipeline.Grains.Processing;
 
 /// <summary>
-/// Publishes events to a derived stream in parts that fit one stream message. Orleans' memory streams
-/// refuse a message over 1 MiB (their cache's block size): a 1 MB raw batch of 1,000 JSON events is
-/// about 2.7 MB once normalized and serialized, and a flushed reorder buffer holds up to 100,000 events.
+/// Cuts events for a derived stream into parts that fit one stream message. The derived streams refuse a
+/// message over 1 MiB (their cache's block size): a 1 MB raw batch of 1,000 JSON events is about 2.7 MB
+/// once normalized and serialized, and a flushed reorder buffer holds up to 100,000 events.
 /// </summary>
 public static class NormalizedBatchPublisher
 {
@@ -16,15 +16,6 @@ public static class NormalizedBatchPublisher
     /// estimate below is off by the per-value overhead of the serializer.
     /// </summary>
     public const int MaxPartBytes = 256 * 1024;
-
-    public static async Task PublishAsync(this IAsyncStream<NormalizedEventBatch> stream, string tenantId, string streamKey, IReadOnlyList<NormalizedEvent> events)
-    {
-        ArgumentNullException.ThrowIfNull(stream);
-        foreach (var part in Split(events, MaxPartBytes))
-        {
-            await stream.OnNextAsync(new NormalizedEventBatch(tenantId, streamKey, part));
-        }
-    }
 
     /// <summary>Consecutive parts of <paramref name="events"/>, each estimated at most <paramref name="maxBytes"/> (or one event).</summary>
     public static IEnumerable<IReadOnlyList<NormalizedEvent>> Split(IReadOnlyList<NormalizedEvent> events, int maxBytes)

@@ -13,12 +13,6 @@ internal sealed class PendingPublication
     private readonly List<NormalizedEvent> _events = [];
     private int _published;
 
-    public PendingPublication()
-    {
-    }
-
-    public PendingPublication(IReadOnlyList<NormalizedEvent> events) => _events.AddRange(events);
-
     /// <summary>Events not published yet.</summary>
     public int Count => _events.Count - _published;
 

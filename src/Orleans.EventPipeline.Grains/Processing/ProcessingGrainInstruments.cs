@@ -26,6 +26,12 @@ public static class ProcessingGrainInstruments
     private static readonly Counter<long> Replayed = Meter.CreateCounter<long>(
         "eventpipeline.deadletters.replayed", "{event}", "Dead letters that passed a replay and were archived.");
 
+    private static readonly Counter<long> ReleasedEarly = Meter.CreateCounter<long>(
+        "eventpipeline.order.released_early", "{event}", "Events the order stage released before their lateness window was over, because the silo's reorder buffers were over Pipeline:Processing:MaxReorderBytes.");
+
+    internal static void RecordReleasedEarly(string tenantId, int count) =>
+        ReleasedEarly.Add(count, TenantTag.For(tenantId));
+
     internal static void RecordArchiveLag(string tenantId, TimeSpan lag) =>
         ArchiveLag.Record(Math.Max(0, lag.TotalSeconds), TenantTag.For(tenantId));
 

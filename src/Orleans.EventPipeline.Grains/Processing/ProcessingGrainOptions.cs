@@ -33,4 +33,17 @@ public sealed class ProcessingGrainOptions
     /// its tenant is counted again.
     /// </summary>
     public int RememberedKeyedLetterMessages { get; set; } = 1_000;
+
+    /// <summary>
+    /// Most bytes the order stages' reorder buffers of this silo hold together, 128 MiB, estimated as the
+    /// events would serialize (a 500-byte JSON event is ~2 KB parsed and enriched). Each buffer holds its
+    /// tenant's lateness window: 5 s of 50,000 events/s would be ~500 MB, whose objects also cost the
+    /// garbage collector most of the order stage's CPU. Over the budget, the largest buffers release their
+    /// oldest events early (their window shrinks while the silo is that busy; events later than what was
+    /// released come out flagged late, none is dropped). At least <see cref="LeastMaxReorderBytes"/>.
+    /// </summary>
+    public long MaxReorderBytes { get; set; } = 128L << 20;
+
+    /// <summary>Smallest allowed <see cref="MaxReorderBytes"/>: 1 MiB.</summary>
+    public const long LeastMaxReorderBytes = 1L << 20;
 }

@@ -43,6 +43,11 @@ public sealed class ProcessingGrainOptionsValidator(string section) : IValidateO
             failures.Add($"{section}:RememberedKeyedLetterMessages {options.RememberedKeyedLetterMessages} is out of range: use 0 to {MaxRememberedKeyedLetterMessages} (default {Defaults.RememberedKeyedLetterMessages}); each is rewritten with the tenant's state.");
         }
 
+        if (options.MaxReorderBytes < ProcessingGrainOptions.LeastMaxReorderBytes)
+        {
+            failures.Add($"{section}:MaxReorderBytes {options.MaxReorderBytes} is below {ProcessingGrainOptions.LeastMaxReorderBytes}: use at least that (default {Defaults.MaxReorderBytes}).");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

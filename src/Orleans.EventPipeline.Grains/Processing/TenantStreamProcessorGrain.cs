@@ -18,7 +18,7 @@ namespace Orleans.EventPipeline.Grains.Processing;
 /// archive is keyed by raw-stream sequence numbers, where every acknowledged event appears once: after a
 /// crash the receivers replay from their checkpoint, batches at or below the persisted
 /// <see cref="ProcessorState.ArchivedThrough"/> are skipped and the rest rebuild the same objects. Each
-/// batch then goes on, parsed and enriched, to <see cref="EventStreams.Normalized"/> (at least once).
+/// batch then goes on, parsed and enriched, to the key's <see cref="EventOrderGrain"/> when the tenant orders its events.
 /// </summary>
 /// <remarks>
 /// Placed on the silo that activates it, which is the silo whose receiver delivers its stream's first
@@ -46,7 +46,6 @@ public sealed partial class TenantStreamProcessorGrain(
     private ArchiveWriter? _writer;
     private KeyedBatchIndex? _keyed;
     private TimeSpan _idempotencyWindow = TenantSettings.DefaultIdempotencyWindow;
-    private IAsyncStream<NormalizedEventBatch>? _normalized;
     private IAsyncStream<DeadLetterBatch>? _deadLetters;
     private long _lastDelivered = -1;
     private bool _holdingCheckpoint;
@@ -55,7 +54,6 @@ public sealed partial class TenantStreamProcessorGrain(
     private string? _partition;
     private long _reportedBuffer;
     private IGrainTimer? _timer;
-    private (long Sequence, PendingPublication Events)? _unpublished;
     private bool _idleTicks;
 
     private string StreamKey => this.GetPrimaryKeyString();
@@ -69,8 +67,6 @@ public sealed partial class TenantStreamProcessorGrain(
         _writer.ResumeAfter(state.State.ArchivedThrough);
         _keyed = new KeyedBatchIndex(archive, Tenant, StreamKey, timeProvider);
 
-        _normalized = this.GetStreamProvider(PipelineStreams.DerivedProviderName)
-            .GetStream<NormalizedEventBatch>(StreamId.Create(EventStreams.Normalized, StreamKey));
         var events = this.GetStreamProvider(PipelineStreams.ProviderName);
         _deadLetters = events.GetStream<DeadLetterBatch>(StreamId.Create(PipelineStreams.DeadLetter, Tenant));
         await events.GetStream<RawEventBatch>(StreamId.Create(PipelineStreams.Raw, StreamKey)).SubscribeAsync(OnBatchAsync);
@@ -202,14 +198,9 @@ public sealed partial class TenantStreamProcessorGrain(
 
             if (_stages.Settings.Ordering.Enabled)
             {
-                // A redelivery after a refused publish sends only the parts not yet out.
-                if (_unpublished is not { } unpublished || unpublished.Sequence != sequence)
-                {
-                    _unpublished = unpublished = (sequence, new PendingPublication(output.Events));
-                }
-
-                await unpublished.Events.PublishAsync(_normalized!, Tenant, StreamKey);
-                _unpublished = null;
+                // Waits while the ordered stream has no room. A redelivery after this call failed adds nothing
+                // twice: the order stage knows the last position it took.
+                await GrainFactory.GetGrain<IEventOrderGrain>(StreamKey).AddAsync(sequence, output.Events);
             }
         }
 
@@ -310,7 +301,7 @@ public sealed partial class TenantStreamProcessorGrain(
     }
 
     /// <summary>The buffer's own policy asks to write it, or the silo's buffers are over their budget and this one is among the largest.</summary>
-    private bool FlushDue => _writer!.IsFlushDue || bufferBudget.AsksToFlush(_writer.BufferedBytes);
+    private bool FlushDue => _writer!.IsFlushDue || bufferBudget.AsksToShrink(_writer.BufferedBytes);
 
     private async Task FlushArchiveAsync(CancellationToken cancellationToken)
     {

@@ -8,12 +8,14 @@ namespace Orleans.EventPipeline.Processing.Ordering;
 /// lateness window past it, then released in time order (ties in arrival order). An event older than
 /// the watermark (the latest time already released) cannot be put in place any more: it is released
 /// at once with <see cref="NormalizedEvent.Late"/> set, never dropped. At most
-/// <see cref="OrderingSettings.MaxBufferedEvents"/> are held; past that the oldest are released early.
+/// <see cref="OrderingSettings.MaxBufferedEvents"/> are held; past that the oldest are released early, as
+/// they are by <see cref="TryReleaseOldest"/> for a memory budget over many buffers (<see cref="HeldBytes"/>).
 /// Not thread-safe: one buffer per grain activation.
 /// </summary>
 public sealed class ReorderBuffer
 {
-    private readonly PriorityQueue<NormalizedEvent, (long Ticks, long Arrival)> _queue = new();
+    private readonly PriorityQueue<(NormalizedEvent Event, long Bytes), (long Ticks, long Arrival)> _queue = new();
+    private readonly Func<NormalizedEvent, long> _sizeOf;
     private readonly TimeProvider _time;
     private readonly long _windowTicks;
     private readonly int _maxBuffered;
@@ -22,8 +24,9 @@ public sealed class ReorderBuffer
     private long _watermarkTicks = long.MinValue;
     private DateTimeOffset _lastAdded;
 
+    /// <param name="sizeOf">An event's size as <see cref="HeldBytes"/> counts it; none counts 0.</param>
     /// <exception cref="ArgumentException">The settings are invalid; the message lists each fix.</exception>
-    public ReorderBuffer(OrderingSettings settings, TimeProvider timeProvider)
+    public ReorderBuffer(OrderingSettings settings, TimeProvider timeProvider, Func<NormalizedEvent, long>? sizeOf = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var errors = settings.Validate();
@@ -35,6 +38,7 @@ public sealed class ReorderBuffer
         _time = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
         _windowTicks = settings.LatenessWindow.Ticks;
         _maxBuffered = settings.MaxBufferedEvents;
+        _sizeOf = sizeOf ?? (static _ => 0);
         LatenessWindow = settings.LatenessWindow;
     }
 
@@ -42,6 +46,9 @@ public sealed class ReorderBuffer
 
     /// <summary>Events held.</summary>
     public int Count => _queue.Count;
+
+    /// <summary>The held events' sizes, as the constructor's <c>sizeOf</c> gave them.</summary>
+    public long HeldBytes { get; private set; }
 
     /// <summary>The latest event time released; later arrivals before it are late. Null until the first release.</summary>
     public DateTimeOffset? Watermark => _watermarkTicks == long.MinValue ? null : new DateTimeOffset(_watermarkTicks, TimeSpan.Zero);
@@ -60,7 +67,9 @@ public sealed class ReorderBuffer
             return;
         }
 
-        _queue.Enqueue(normalized, (ticks, _arrivals++));
+        var bytes = _sizeOf(normalized);
+        _queue.Enqueue((normalized, bytes), (ticks, _arrivals++));
+        HeldBytes += bytes;
         _maxSeenTicks = Math.Max(_maxSeenTicks, ticks);
 
         // Saturating: a window longer than the time since year 1 releases nothing rather than wrapping.
@@ -99,6 +108,19 @@ public sealed class ReorderBuffer
         }
     }
 
+    /// <summary>Releases the oldest held event, before its window is over; false when none is held.</summary>
+    public bool TryReleaseOldest(ICollection<NormalizedEvent> released)
+    {
+        ArgumentNullException.ThrowIfNull(released);
+        if (_queue.Count == 0)
+        {
+            return false;
+        }
+
+        Release(released);
+        return true;
+    }
+
     /// <summary>Releases every held event in order (deactivation, shutdown).</summary>
     public void Flush(ICollection<NormalizedEvent> released)
     {
@@ -111,7 +133,8 @@ public sealed class ReorderBuffer
 
     private void Release(ICollection<NormalizedEvent> released)
     {
-        var next = _queue.Dequeue();
+        var (next, bytes) = _queue.Dequeue();
+        HeldBytes -= bytes;
         _watermarkTicks = Math.Max(_watermarkTicks, next.EffectiveTime.UtcTicks);
         released.Add(next);
     }

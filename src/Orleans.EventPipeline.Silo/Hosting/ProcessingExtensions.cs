@@ -28,6 +28,7 @@ internal static class ProcessingExtensions
         }
 
         builder.Services.AddSingleton<ArchiveBufferBudget>();
+        builder.Services.AddSingleton<ReorderBufferBudget>();
         var userGrainAssemblies = ProcessingGrainAssemblies.Add(builder.Services, settings.Pipeline.GrainAssemblies);
         // In-cluster and not durable: the normalized and ordered streams are rebuilt from the durable raw
         // stream after a crash; the archive never reads them. Bounded by Pipeline:DerivedStreams.

@@ -115,4 +115,28 @@ public sealed class ReorderBufferTests
         Assert.Equal(["e1", "e2"], released.Select(static e => e.EventId));
         Assert.Equal(0, buffer.Count);
     }
+
+    [Fact]
+    public void TryReleaseOldest_HeldForTheirWindow_ReleasesInTimeOrderAndCountsBytesDown()
+    {
+        var buffer = new ReorderBuffer(new OrderingSettings { LatenessWindow = TimeSpan.FromHours(1) }, _time, static e => e.EventId.Length * 100);
+        var released = new List<NormalizedEvent>();
+        buffer.AddRange([TestEvents.At(30), TestEvents.At(10), TestEvents.At(20)], released);
+        Assert.Empty(released);
+        Assert.Equal(900, buffer.HeldBytes);
+
+        Assert.True(buffer.TryReleaseOldest(released));
+        Assert.True(buffer.TryReleaseOldest(released));
+
+        Assert.Equal(["e10", "e20"], released.Select(static e => e.EventId));
+        Assert.Equal(300, buffer.HeldBytes);
+        // Released early: an event before them can no longer be put in place, and is flagged, not dropped.
+        buffer.Add(TestEvents.At(15), released);
+        Assert.True(released[^1] is { EventId: "e15", Late: true });
+        Assert.Equal(300, buffer.HeldBytes);
+
+        buffer.Flush(released);
+        Assert.Equal(0, buffer.HeldBytes);
+        Assert.False(buffer.TryReleaseOldest(released));
+    }
 }

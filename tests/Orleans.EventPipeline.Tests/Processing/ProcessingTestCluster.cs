@@ -35,6 +35,7 @@ internal static class ProcessingTestCluster
             silo.Services.AddSingleton<IArchiveStore>(new LocalDirectoryArchiveStore(archiveRoot));
             // Memory streams have no checkpoint: the real holds service, which holds nothing for their tokens.
             silo.Services.AddSingleton<ArchiveBufferBudget>();
+            silo.Services.AddSingleton<ReorderBufferBudget>();
             silo.Services.AddSingleton<HubPartitions>();
             silo.Services.AddSingleton<ICheckpointHolds, CheckpointHolds>();
             if (archive is not null)
