@@ -46,8 +46,14 @@ public sealed partial class EventOrderGrain(ReorderBufferBudget budget, TimeProv
     {
         var released = new List<NormalizedEvent>();
         _buffer?.Flush(released);
-        budget.Report(ref _reportedBytes, 0);
-        await PublishAsync(released);
+        try
+        {
+            await PublishAsync(released);
+        }
+        finally
+        {
+            budget.Report(ref _reportedBytes, 0);
+        }
     }
 
     public async Task AddAsync(long? position, IReadOnlyList<NormalizedEvent> events)
@@ -63,6 +69,7 @@ public sealed partial class EventOrderGrain(ReorderBufferBudget budget, TimeProv
 
         // A retry after a refused publish adds nothing and sends what is still unpublished.
         await PublishAsync(released);
+        ReportBytes();
     }
 
     /// <summary>Every lateness window: releases a quiet stream's events and picks up changed settings.</summary>
@@ -70,7 +77,6 @@ public sealed partial class EventOrderGrain(ReorderBufferBudget budget, TimeProv
     {
         var released = new List<NormalizedEvent>();
         _buffer!.ReleaseIdle(released);
-        budget.Report(ref _reportedBytes, _buffer.HeldBytes);
         try
         {
             await PublishAsync(released);
@@ -79,6 +85,17 @@ public sealed partial class EventOrderGrain(ReorderBufferBudget budget, TimeProv
         {
             // The released events wait in _unpublished; the next batch or tick sends them.
             LogOrderedStreamFull(logger, StreamKey, _unpublished.Count);
+        }
+
+        ReportBytes();
+        if (_unpublished.Count > 0 || _buffer.Count > 0)
+        {
+            // Idle collection would drop what is held or not yet published: stay until the next tick.
+            DelayDeactivation(_buffer.LatenessWindow + TimeSpan.FromSeconds(1));
+        }
+
+        if (_unpublished.Count > 0)
+        {
             return;
         }
 
@@ -96,7 +113,6 @@ public sealed partial class EventOrderGrain(ReorderBufferBudget budget, TimeProv
         // A new window applies from here on: what the old buffer holds goes out in its order first.
         var released = new List<NormalizedEvent>();
         _buffer?.Flush(released);
-        budget.Report(ref _reportedBytes, 0);
         await PublishAsync(released);
 
         var ordering = profile.Settings?.Processing.Ordering ?? new OrderingSettings();
@@ -112,27 +128,32 @@ public sealed partial class EventOrderGrain(ReorderBufferBudget budget, TimeProv
     /// <summary>Over the silo's budget, a buffer at least the average releases its oldest events down to its share.</summary>
     private void KeepToBudget(List<NormalizedEvent> released)
     {
-        budget.Report(ref _reportedBytes, _buffer!.HeldBytes);
-        if (!budget.AsksToShrink(_buffer.HeldBytes))
+        ReportBytes();
+        if (!budget.AsksToShrink(_reportedBytes))
         {
             return;
         }
 
         var before = released.Count;
         var share = budget.FairShare;
-        while (_buffer.HeldBytes > share && _buffer.TryReleaseOldest(released))
+        while (_buffer!.HeldBytes > share && _buffer.TryReleaseOldest(released))
         {
         }
 
-        budget.Report(ref _reportedBytes, _buffer.HeldBytes);
         ProcessingGrainInstruments.RecordReleasedEarly(Tenant, released.Count - before);
     }
+
+    /// <summary>What this stage holds against the silo's budget: its buffer, and released events not yet published.</summary>
+    private void ReportBytes() => budget.Report(ref _reportedBytes, (_buffer?.HeldBytes ?? 0) + _unpublished.Bytes);
 
     private async Task PublishAsync(List<NormalizedEvent> released)
     {
         _unpublished.Add(released);
-        await _unpublished.PublishAsync(_ordered!, Tenant, StreamKey);
+        await _unpublished.PublishAsync(_ordered!, Tenant, StreamKey, (e, exception) => LogTooLarge(logger, exception, StreamKey, e.EventId));
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Order stage {StreamKey} leaves event {EventId} out of the ordered stream: it is too large for a derived stream message even alone. It is archived like every other event")]
+    private static partial void LogTooLarge(ILogger logger, Exception exception, string streamKey, string eventId);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Order stage {StreamKey} keeps {Count} released events: the ordered stream's queue is full, its subscribers are behind")]
     private static partial void LogOrderedStreamFull(ILogger logger, string streamKey, int count);

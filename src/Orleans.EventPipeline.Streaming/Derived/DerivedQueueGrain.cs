@@ -11,13 +11,18 @@ namespace Orleans.EventPipeline.Streaming.Derived;
 /// after <see cref="DerivedStreamOptions.EnqueueWait"/>. In memory, not durable: the derived streams are
 /// rebuilt from the durable raw stream after a crash.
 /// </summary>
-/// <remarks>Reentrant so that reads run while publishes wait; each call's changes happen between its awaits.</remarks>
+/// <remarks>
+/// Reentrant so that reads run while publishes wait; each call's changes happen between its awaits. Kept
+/// alive: while its cache holds, the pulling agent does not read it, and idle collection would drop what
+/// it holds.
+/// </remarks>
 [Reentrant]
+[KeepAlive]
 public sealed class DerivedQueueGrain(IOptions<DerivedStreamOptions> options, TimeProvider time) : Grain, IDerivedQueueGrain
 {
     private readonly long _maxBytes = options.Value.MaxQueueBytes;
     private readonly Queue<DerivedMessage> _messages = new();
-    private readonly Queue<Waiting> _waiting = new();
+    private readonly LinkedList<Waiting> _waiting = new();
     private long _bytes;
 
     // Starts at the clock so a queue activated again after a crash numbers after its previous activation.
@@ -33,15 +38,23 @@ public sealed class DerivedQueueGrain(IOptions<DerivedStreamOptions> options, Ti
         }
 
         var waiting = new Waiting(message);
-        _waiting.Enqueue(waiting);
+        var place = _waiting.AddLast(waiting);
         try
         {
             await waiting.Admitted.Task.WaitAsync(DerivedStreamOptions.EnqueueWait, time);
         }
-        catch (TimeoutException) when (!waiting.Admitted.Task.IsCompleted)
+        catch (TimeoutException)
         {
-            // Left in the line, skipped when its turn comes.
-            waiting.Abandoned = true;
+            // A read may have admitted it between the timeout and this turn: then it is queued, and refusing
+            // it would make the publisher send it again.
+            if (waiting.Admitted.Task.IsCompleted)
+            {
+                return;
+            }
+
+            // Out of the line, so a refused publish holds no memory here and does not block those behind it.
+            _waiting.Remove(place);
+            Admit();
             StreamCacheInstruments.RecordDerivedRefused(this.GetPrimaryKeyString());
             throw new DerivedQueueFullException(
                 $"Derived queue {this.GetPrimaryKeyString()} holds {_messages.Count} messages of {_bytes} bytes and had no room for one of {message.Payload.Length} bytes for stream {message.StreamId} "
@@ -58,17 +71,19 @@ public sealed class DerivedQueueGrain(IOptions<DerivedStreamOptions> options, Ti
             taken.Add(message);
         }
 
-        while (_waiting.TryPeek(out var next) && (next.Abandoned || Fits(next.Message)))
-        {
-            _waiting.Dequeue();
-            if (!next.Abandoned)
-            {
-                Append(next.Message);
-                next.Admitted.SetResult();
-            }
-        }
-
+        Admit();
         return Task.FromResult(taken);
+    }
+
+    /// <summary>Queues the waiting publishes that fit now, in the order they came.</summary>
+    private void Admit()
+    {
+        while (_waiting.First is { } first && Fits(first.Value.Message))
+        {
+            _waiting.RemoveFirst();
+            Append(first.Value.Message);
+            first.Value.Admitted.SetResult();
+        }
     }
 
     // An empty queue takes any message: the publisher refuses one larger than a cache block, and the budget is at least one.
@@ -84,8 +99,7 @@ public sealed class DerivedQueueGrain(IOptions<DerivedStreamOptions> options, Ti
     {
         public DerivedMessage Message { get; } = message;
 
-        public TaskCompletionSource Admitted { get; } = new();
-
-        public bool Abandoned { get; set; }
+        // Its publisher goes on in its own turn, not inside the read that admitted it.
+        public TaskCompletionSource Admitted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

@@ -80,7 +80,7 @@ public sealed class DerivedStreamAdapterFactory : IQueueAdapterFactory, IQueueAd
         var payload = _serializer.SerializeToArray(new MemoryMessageBody(events.Cast<object>(), requestContext));
         if (SegmentBuilder.CalculateAppendSize(payload) > DerivedStreamOptions.BlockBytes)
         {
-            throw new ArgumentException($"A message of {payload.Length} bytes for derived stream {streamId} is over the {DerivedStreamOptions.BlockBytes} bytes a derived stream message may take: publish its items in smaller parts.", nameof(events));
+            throw new DerivedMessageTooLargeException($"A message of {payload.Length} bytes for derived stream {streamId} is over the {DerivedStreamOptions.BlockBytes} bytes a derived stream message may take: publish its items in smaller parts.");
         }
 
         return QueueOf(_mapper.GetQueueForStream(streamId)).Enqueue(new DerivedMessage(streamId, payload, 0, default));

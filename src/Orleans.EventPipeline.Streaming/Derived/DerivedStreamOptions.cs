@@ -11,8 +11,8 @@ public sealed class DerivedStreamOptions
 {
     /// <summary>
     /// Most payload bytes one derived queue holds, 8 MiB by default: <see cref="QueuesPerGroup"/> queues
-    /// for each of the pipeline's two hops and for other namespaces make 96 MiB for the cluster; one hop's
-    /// 32 MiB is about 0.5 s of 50,000 normalized events/s of ~1.3 KB serialized, five of the pulling
+    /// for the ordered stream and as many for other namespaces make 64 MiB for the cluster; the ordered
+    /// stream's 32 MiB is about 0.5 s of 50,000 events/s of ~1.3 KB serialized, five of the pulling
     /// agent's 100 ms reads.
     /// </summary>
     public long MaxQueueBytes { get; set; } = 8L << 20;

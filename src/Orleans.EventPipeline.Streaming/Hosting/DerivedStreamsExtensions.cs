@@ -13,8 +13,8 @@ public static class DerivedStreamsExtensions
     /// <c>IOptions&lt;DerivedStreamOptions&gt;</c> and its cache ages from <c>IOptions&lt;StreamCacheOptions&gt;</c>.
     /// </summary>
     /// <param name="hops">
-    /// The namespaces a stage reads and publishes onward from (the pipeline's: normalized, read by the order
-    /// stage, and ordered): each gets queues of its own, as a stage waiting for room in a queue it reads would wait for good.
+    /// The pipeline's own namespaces (ordered): each gets queues of its own, apart from users' namespaces, as a
+    /// grain waiting for room in a queue it reads would wait for good.
     /// </param>
     /// <param name="configure">The host's part: how queues are balanced over silos and whether this silo reads any.</param>
     public static ISiloBuilder AddDerivedStreams(this ISiloBuilder silo, string name, IReadOnlyList<string> hops, Action<ISiloPersistentStreamConfigurator> configure)

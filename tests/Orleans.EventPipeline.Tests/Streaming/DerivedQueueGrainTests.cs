@@ -1,0 +1,62 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.EventPipeline.Streaming.Derived;
+using Orleans.EventPipeline.Tests.Processing;
+using Orleans.Runtime;
+using Orleans.TestingHost;
+
+namespace Orleans.EventPipeline.Tests.Streaming;
+
+/// <summary>
+/// The derived streams' queue grain at its byte budget: a publish that does not fit waits its turn and is
+/// queued once a read makes room, or is refused after the wait and then never delivered, so the publisher's
+/// retry cannot double it.
+/// </summary>
+public sealed class DerivedQueueGrainTests : IAsyncLifetime, IDisposable
+{
+    private const int MessageBytes = 600 * 1024;
+    private readonly TempDirectory _archive = new();
+    private InProcessTestCluster _cluster = null!;
+
+    public async Task InitializeAsync() =>
+        _cluster = await ProcessingTestCluster.StartAsync(_archive.Path, configureSilo: static silo =>
+            silo.Services.Configure<DerivedStreamOptions>(static options => options.MaxQueueBytes = DerivedStreamOptions.LeastMaxQueueBytes));
+
+    [Fact]
+    public async Task Enqueue_QueueFull_WaitsAndIsQueuedAfterTheReadThatMakesRoom()
+    {
+        var queue = _cluster.Client.GetGrain<IDerivedQueueGrain>("wait-" + Guid.NewGuid().ToString("N"));
+        await queue.Enqueue(Message("a"));
+
+        var waiting = queue.Enqueue(Message("b"));
+        var first = await queue.Dequeue(10);
+        await waiting;
+        var second = await queue.Dequeue(10);
+
+        Assert.Equal(["a"], Keys(first));
+        Assert.Equal(["b"], Keys(second));
+        Assert.True(second[0].SequenceNumber > first[0].SequenceNumber);
+    }
+
+    [Fact]
+    public async Task Enqueue_NoRoomWithinTheWait_RefusedNeverDeliveredAndTheNextFits()
+    {
+        var queue = _cluster.Client.GetGrain<IDerivedQueueGrain>("refuse-" + Guid.NewGuid().ToString("N"));
+        await queue.Enqueue(Message("a"));
+
+        var refused = await Assert.ThrowsAsync<DerivedQueueFullException>(() => queue.Enqueue(Message("b")));
+        Assert.Contains("Pipeline:DerivedStreams:MaxQueueBytes", refused.Message, StringComparison.Ordinal);
+
+        Assert.Equal(["a"], Keys(await queue.Dequeue(10)));
+        await queue.Enqueue(Message("c"));
+        Assert.Equal(["c"], Keys(await queue.Dequeue(10)));
+        Assert.Empty(await queue.Dequeue(10));
+    }
+
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+
+    public void Dispose() => _archive.Dispose();
+
+    private static DerivedMessage Message(string key) => new(StreamId.Create("derived-queue-test", key), new byte[MessageBytes], 0, default);
+
+    private static string[] Keys(List<DerivedMessage> messages) => [.. messages.Select(static m => m.StreamId.GetKeyAsString())];
+}
