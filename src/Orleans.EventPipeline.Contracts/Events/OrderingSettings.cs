@@ -7,8 +7,8 @@ public sealed record OrderingSettings
     /// <summary>
     /// Whether the tenant's events go through the order stage onto the <c>tenant-ordered</c> stream, for
     /// subscribers such as detections. Off by default: the stage more than doubles the processing CPU
-    /// (measured at 50,000 events/s: 28 ms of silo CPU per 1,000 events with it on for every tenant,
-    /// 12 without; docs/PERFORMANCE.md). The archive does not need it; its objects are sorted by event
+    /// (measured at 50,000 events/s: 28.6-34.9 ms of silo CPU per 1,000 events with it on for every
+    /// tenant, 14.2-15.5 without; docs/PERFORMANCE.md). The archive does not need it; its objects are sorted by event
     /// time either way.
     /// </summary>
     [Id(2)] public bool Enabled { get; init; }
