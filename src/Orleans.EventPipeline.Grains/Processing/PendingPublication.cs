@@ -17,17 +17,25 @@ internal sealed class PendingPublication
     /// <summary>Events not published yet.</summary>
     public int Count => _events.Count - _published;
 
-    /// <summary>Estimated bytes of the events not published yet (<see cref="NormalizedBatchPublisher.EstimatedBytes"/>).</summary>
-    public long Bytes { get; private set; }
-
-    public void Add(List<NormalizedEvent> events)
+    /// <summary>
+    /// Estimated bytes of the events not published yet (<see cref="NormalizedBatchPublisher.EstimatedBytes"/>),
+    /// counted when asked: nothing is left after a publish that went through, the common case.
+    /// </summary>
+    public long Bytes
     {
-        _events.AddRange(events);
-        foreach (var e in events)
+        get
         {
-            Bytes += NormalizedBatchPublisher.EstimatedBytes(e);
+            long bytes = 0;
+            for (var i = _published; i < _events.Count; i++)
+            {
+                bytes += NormalizedBatchPublisher.EstimatedBytes(_events[i]);
+            }
+
+            return bytes;
         }
     }
+
+    public void Add(List<NormalizedEvent> events) => _events.AddRange(events);
 
     /// <summary>
     /// Publishes what is left, part by part; on a failure the parts before it count as published. A single
@@ -56,14 +64,9 @@ internal sealed class PendingPublication
             }
 
             _published += part.Count;
-            foreach (var e in part)
-            {
-                Bytes -= NormalizedBatchPublisher.EstimatedBytes(e);
-            }
         }
 
         _events.Clear();
         _published = 0;
-        Bytes = 0;
     }
 }
