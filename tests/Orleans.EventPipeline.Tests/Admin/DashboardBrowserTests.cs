@@ -13,8 +13,17 @@ namespace Orleans.EventPipeline.Tests.Admin;
 /// <c>ExecutablePath</c>, headless, against a real silo on loopback; events posted over real HTTP with the key
 /// the page created. Screenshots are kept under the test output's <c>screenshots</c> folder.
 /// </summary>
+/// <remarks>
+/// One of the heavy tests (a silo process and a browser): run beside the crash and cluster tests on two cores,
+/// the page's first tenant creation once took longer than Playwright's 30 s default. What is asserted does not
+/// depend on speed, so waits get <see cref="Patience"/>.
+/// </remarks>
+[Collection(HeavyProcessTests.Name)]
 public sealed class DashboardBrowserTests
 {
+    /// <summary>How long a step may take on a loaded machine: as long as the silo's own start is given.</summary>
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
+
     private const string Chromium = "/usr/bin/chromium";
     private const string Tenant = "browser-acme";
     private const int Events = 120;
@@ -29,11 +38,13 @@ public sealed class DashboardBrowserTests
         using var data = new TempDirectory();
         // No key caching: the revoked key is refused by the next request.
         await using var silo = SiloProcess.Start(data.Path, "--Pipeline:Gateway:ApiKeyCacheDuration=00:00:00");
-        await silo.WaitForReadyAsync(TimeSpan.FromSeconds(90));
+        await silo.WaitForReadyAsync(Patience);
         using var api = new PipelineApi(silo.BaseAddress);
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
         await using var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = silo.BaseAddress.ToString(), ViewportSize = new ViewportSize { Width = 1440, Height = 900 } });
+        context.SetDefaultTimeout((float)Patience.TotalMilliseconds);
+        Assertions.SetDefaultExpectTimeout((float)Patience.TotalMilliseconds);
         var page = await context.NewPageAsync();
 
         // Signing in: /ui/ sends the browser to the form; a wrong key is refused on the page.
@@ -82,7 +93,7 @@ public sealed class DashboardBrowserTests
                 seen = events.TextContentAsync().GetAwaiter().GetResult() ?? "";
                 return seen == expected;
             },
-            TimeSpan.FromSeconds(30),
+            Patience,
             () => $"the tenants page shows {seen} events for {Tenant}, not {expected}");
         Assert.NotEqual("0.0", await page.Locator($"tr[data-tenant='{Tenant}'] td.rate").TextContentAsync());
         Assert.Equal(1, await page.Locator($"tr[data-tenant='{Tenant}'] svg.chart").CountAsync());
@@ -111,7 +122,7 @@ public sealed class DashboardBrowserTests
         await page.ClickAsync("a:has-text('Orleans Dashboard')");
         await page.GotoAsync("/dashboard/#/grains");
         var ours = page.Locator("tr:has(td[title='Orleans.EventPipeline.Grains.Tenants.TenantGrain'])");
-        await Assertions.Expect(ours).ToHaveCountAsync(1, new LocatorAssertionsToHaveCountOptions { Timeout = 30_000 });
+        await Assertions.Expect(ours).ToHaveCountAsync(1, new LocatorAssertionsToHaveCountOptions { Timeout = (float)Patience.TotalMilliseconds });
         await Assertions.Expect(ours).Not.ToContainTextAsync("System Grain");
         // The label itself still works: an Orleans runtime grain keeps it.
         await Assertions.Expect(page.Locator("tr:has(td[title^='Orleans.Runtime.']) >> text=System Grain").First).ToBeVisibleAsync();
