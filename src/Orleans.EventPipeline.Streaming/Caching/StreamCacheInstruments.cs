@@ -40,14 +40,12 @@ public static class StreamCacheInstruments
     /// The bytes gauge of one silo, on a meter of the silo's own <paramref name="meters"/> (disposed with the
     /// silo's services), so that silos sharing a process each report their own.
     /// </summary>
-    internal static void ObserveBytes(IMeterFactory meters, CacheBudget budget) =>
+    /// <param name="name"><see cref="BytesName"/> for the Event Hubs receivers' caches, <see cref="DerivedBytesName"/> for the derived streams'.</param>
+    internal static void ObserveBytes(IMeterFactory meters, string name, CacheBudget budget) =>
         meters.Create(MeterName).CreateObservableGauge(
-            BytesName, () => budget.Held, "By", "Bytes this silo's receiver caches hold (whole 1 MiB blocks), against Pipeline:StreamCache:MaxBytes.");
-
-    /// <summary>The derived caches' bytes gauge of one silo, like <see cref="ObserveBytes"/>.</summary>
-    internal static void ObserveDerivedBytes(IMeterFactory meters, CacheBudget budget) =>
-        meters.Create(MeterName).CreateObservableGauge(
-            DerivedBytesName, () => budget.Held, "By", "Bytes this silo's derived stream caches hold (whole 1 MiB blocks), against Pipeline:DerivedStreams:MaxCacheBytes.");
+            name, () => budget.Held, "By", name == DerivedBytesName
+                ? "Bytes this silo's derived stream caches hold (whole 1 MiB blocks), against Pipeline:DerivedStreams:MaxCacheBytes."
+                : "Bytes this silo's receiver caches hold (whole 1 MiB blocks), against Pipeline:StreamCache:MaxBytes.");
 
     internal static void RecordQuarantined(string partition) => Quarantined.Add(1, new KeyValuePair<string, object?>("partition", partition));
 

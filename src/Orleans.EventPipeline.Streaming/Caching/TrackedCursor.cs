@@ -72,10 +72,7 @@ internal sealed partial class TrackedCursor : IQueueCacheCursor
     [Obsolete("Use MoveNextWithResult instead.")]
     public bool MoveNext()
     {
-        var result = MoveNextWithResult();
-        return result.Kind == QueueCacheCursorMoveResultKind.Success
-            ? true
-            : result.CacheMiss is { } miss ? throw miss.ToException() : false;
+        return CursorResults.MovedOrThrow(MoveNextWithResult());
     }
 
     public QueueCacheCursorMoveResult MoveNextWithResult()

@@ -48,10 +48,7 @@ internal sealed partial class TrackingQueueCache : IQueueCache
     [Obsolete("Use TryGetCacheCursor instead.")]
     public IQueueCacheCursor GetCacheCursor(StreamId streamId, StreamSequenceToken? token)
     {
-        var result = TryGetCacheCursor(streamId, token);
-        return result.Kind == QueueCacheCursorResultKind.Success
-            ? result.Cursor!
-            : throw (result.CacheMiss is { } miss ? miss.ToException() : new InvalidOperationException($"Unexpected cursor result: {result.Kind}."));
+        return CursorResults.CursorOrThrow(TryGetCacheCursor(streamId, token));
     }
 
     public QueueCacheCursorResult<IQueueCacheCursor> TryGetCacheCursor(StreamId streamId, StreamSequenceToken? token)

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using Orleans.EventPipeline.Streaming.Caching;
 using Microsoft.Extensions.Logging;
 using Orleans.Providers;
 using Orleans.Providers.Streams.Common;
@@ -74,10 +75,7 @@ internal sealed class DerivedQueueCache : IQueueCache, ICacheDataAdapter
     [Obsolete("Use TryGetCacheCursor instead.")]
     public IQueueCacheCursor GetCacheCursor(StreamId streamId, StreamSequenceToken? token)
     {
-        var result = ((IQueueCache)this).TryGetCacheCursor(streamId, token);
-        return result.Kind == QueueCacheCursorResultKind.Success
-            ? result.Cursor!
-            : throw (result.CacheMiss is { } miss ? miss.ToException() : new InvalidOperationException($"Unexpected cursor result: {result.Kind}."));
+        return CursorResults.CursorOrThrow(((IQueueCache)this).TryGetCacheCursor(streamId, token));
     }
 
     QueueCacheCursorResult<IQueueCacheCursor> IQueueCache.TryGetCacheCursor(StreamId streamId, StreamSequenceToken? token) =>
@@ -141,9 +139,7 @@ internal sealed class DerivedQueueCache : IQueueCache, ICacheDataAdapter
         [Obsolete("Use MoveNextWithResult instead.")]
         public bool MoveNext()
         {
-            var result = MoveNextWithResult();
-            return result.Kind == QueueCacheCursorMoveResultKind.Success
-                || (result.CacheMiss is { } miss ? throw miss.ToException() : false);
+            return CursorResults.MovedOrThrow(MoveNextWithResult());
         }
 
         public QueueCacheCursorMoveResult MoveNextWithResult()

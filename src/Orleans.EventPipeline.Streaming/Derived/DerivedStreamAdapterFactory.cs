@@ -50,7 +50,7 @@ public sealed class DerivedStreamAdapterFactory : IQueueAdapterFactory, IQueueAd
         _ages = new TimePurgePredicate(cache.MinTimeInCache, cache.MaxRelativeAge);
         _mapper = new DerivedQueueMapper(name, hops);
         _failureHandler = Task.FromResult<IStreamFailureHandler>(new PipelineStreamFailureHandler(services.GetRequiredService<ILogger<PipelineStreamFailureHandler>>()));
-        StreamCacheInstruments.ObserveDerivedBytes(services.GetRequiredService<IMeterFactory>(), _guards.Budget);
+        StreamCacheInstruments.ObserveBytes(services.GetRequiredService<IMeterFactory>(), StreamCacheInstruments.DerivedBytesName, _guards.Budget);
     }
 
     public string Name { get; }

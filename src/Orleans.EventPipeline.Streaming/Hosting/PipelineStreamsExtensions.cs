@@ -51,7 +51,7 @@ public static class PipelineStreamsExtensions
         silo.Services.AddSingleton(services =>
         {
             var guards = new PurgeGuards(cache, PurgeGuardWording.EventHubs, services.GetService<TimeProvider>() ?? TimeProvider.System, services.GetRequiredService<ILoggerFactory>());
-            StreamCacheInstruments.ObserveBytes(services.GetRequiredService<IMeterFactory>(), guards.Budget);
+            StreamCacheInstruments.ObserveBytes(services.GetRequiredService<IMeterFactory>(), StreamCacheInstruments.BytesName, guards.Budget);
             return guards;
         });
         silo.AddEventHubStreams(PipelineStreams.ProviderName, configurator =>
