@@ -8,9 +8,9 @@ public sealed class ManifestSchemaTests
     public static TheoryData<string> Overlays => Manifests.Overlays();
 
     /// <summary>
-    /// kubernetes-models' schemas (infra/test-deps/validate-k8s.mjs) check types, required fields and enums
-    /// of each object; what those schemas leave open about the pipeline (probes, ports, settings) the
-    /// tests beside this one check.
+    /// kubernetes-models' schemas and type declarations (infra/test-deps/validate-k8s.mjs) check types,
+    /// required fields, enums and field names of each object; what they leave open about the pipeline
+    /// (probe paths, ports, settings) the tests beside this one check.
     /// </summary>
     [Theory]
     [MemberData(nameof(Overlays))]
@@ -49,5 +49,51 @@ public sealed class ManifestSchemaTests
         Assert.Equal(1, validation.ExitCode);
         Assert.Contains("containerPort must be integer", validation.Output, StringComparison.Ordinal);
         Assert.Contains("selector", validation.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The API server drops a field it does not know, so a misspelt probe deploys as no probe: the validator
+    /// refuses unknown fields at any depth, which kubernetes-models' own validators let through.
+    /// </summary>
+    [Fact]
+    public async Task Validator_MisspeltFields_AreRefused()
+    {
+        const string yaml = """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata:
+              name: misspelt
+              label:
+                app: silo
+            spec:
+              selector:
+                matchLabels:
+                  app: silo
+              template:
+                metadata:
+                  labels:
+                    app: silo
+                spec:
+                  containers:
+                    - name: silo
+                      image: eventpipeline:local
+                      readinessProbes:
+                        httpGet:
+                          path: /readyz
+                          port: 8080
+                      livenessProbe:
+                        httpGet:
+                          path: /healthz
+                          port: 8080
+                        periodSecond: 10
+            """;
+
+        var validation = await Tool.RunAsync("node", [Repository.Path("infra", "test-deps", "validate-k8s.mjs")], input: yaml);
+
+        Assert.Equal(1, validation.ExitCode);
+        Assert.Contains("Deployment.spec.template.spec.containers[0].readinessProbes", validation.Output, StringComparison.Ordinal);
+        Assert.Contains("Deployment.spec.template.spec.containers[0].livenessProbe.periodSecond", validation.Output, StringComparison.Ordinal);
+        Assert.Contains("Deployment.metadata.label", validation.Output, StringComparison.Ordinal);
+        Assert.Contains(", 1 invalid", validation.Output, StringComparison.Ordinal);
     }
 }
