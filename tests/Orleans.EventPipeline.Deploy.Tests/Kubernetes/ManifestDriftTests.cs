@@ -5,6 +5,7 @@ using Microsoft.Extensions.Configuration;
 using Orleans.EventPipeline.Deploy.Tests.Support;
 using Orleans.EventPipeline.EventHubsEmulator.Hosting;
 using Orleans.EventPipeline.Silo.Gateway;
+using Orleans.EventPipeline.Silo.Gateway.Otlp;
 using Orleans.EventPipeline.Silo.Hosting;
 using Orleans.Hosting.Kubernetes;
 using static Orleans.EventPipeline.Deploy.Tests.Support.RenderedObjects;
@@ -58,7 +59,17 @@ public sealed class ManifestDriftTests
             Assert.Equal(new Uri(environment["Urls"].Replace("0.0.0.0", "host", StringComparison.Ordinal)).Port, ports["http"]);
             Assert.Equal(settings.Pipeline.SiloPort, ports["silo"]);
             Assert.Equal(settings.Pipeline.GatewayPort, ports["orleans-gateway"]);
-            Assert.Equal(settings.Pipeline.Shippers.OtlpGrpcPort, ports["otlp-grpc"]);
+            // OTLP/gRPC only where the role opens its listener (OtlpGrpcHosting): a port no one listens on is not declared.
+            if (OtlpGrpcHosting.Listens(settings.Pipeline.Role))
+            {
+                Assert.Equal(settings.Pipeline.Shippers.OtlpGrpcPort, ports["otlp-grpc"]);
+            }
+            else
+            {
+                Assert.False(ports.ContainsKey("otlp-grpc"), $"{where} declares otlp-grpc ({ports.GetValueOrDefault("otlp-grpc")}), which its role ({settings.Pipeline.Role}) does not listen on.");
+            }
+
+            Assert.Equal(ports.Count, ports.Values.Distinct().Count());
 
             // The paths the silo maps (ContainerFileTests hits them on the published silo).
             AssertProbe(container, "livenessProbe", "/healthz", where);
@@ -192,6 +203,8 @@ public sealed class ManifestDriftTests
         key.StartsWith("Pipeline__", StringComparison.Ordinal)
         // ASP.NET Core's server addresses (WebHostDefaults.ServerUrlsKey).
         || key == "Urls"
+        // ASP.NET Core's forwarded headers behind the Ingress (ForwardedHeadersSecureCookieTests starts the silo with it).
+        || key == ForwardedHeadersSetting
         // Orleans' Kubernetes hosting reads these (Microsoft.Orleans.Hosting.Kubernetes).
         || KubernetesVariables.Contains(key)
         // Azure.Identity's managed and workload identity credentials read the client id of the identity to use.
@@ -201,6 +214,35 @@ public sealed class ManifestDriftTests
         .GetFields(BindingFlags.Public | BindingFlags.Static)
         .Where(static f => f.IsLiteral && f.Name.EndsWith("EnvironmentVariable", StringComparison.Ordinal))
         .Select(static f => (string)f.GetRawConstantValue()!)];
+
+    /// <summary>The variable the manifests turn ASP.NET Core's forwarded headers on with.</summary>
+    internal const string ForwardedHeadersSetting = "ASPNETCORE_FORWARDEDHEADERS_ENABLED";
+
+    /// <summary>
+    /// A Secret the pods read that the overlay does not render (the AKS admin key, kept out of the repository)
+    /// is created by a command in docs/DEPLOY.md under the name the pods use, in their namespace.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Overlays))]
+    public async Task SecretsNotRendered_AreCreatedByTheDeployGuide(string overlay)
+    {
+        var objects = await Manifests.ReadAsync(overlay);
+        var guide = File.ReadAllText(Repository.Path("docs", "DEPLOY.md"));
+        var @namespace = Text(objects.SiloDeployments().First()["metadata"]?["namespace"]);
+        foreach (var secret in objects.ExternalSecrets())
+        {
+            Assert.Contains($"kubectl -n {@namespace} create secret generic {secret}", guide, StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>No admin key of the AKS overlay sits in the repository: it renders no Secret at all.</summary>
+    [Fact]
+    public async Task AksOverlay_RendersNoSecret()
+    {
+        var objects = await Manifests.ReadAsync("aks");
+        Assert.Empty(objects.OfKind("Secret"));
+        Assert.Equal(["eventpipeline-secrets"], objects.ExternalSecrets());
+    }
 
     private static EmulatorOptions EmulatorSettings(IReadOnlyDictionary<string, string> environment)
     {

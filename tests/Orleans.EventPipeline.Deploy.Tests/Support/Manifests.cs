@@ -61,6 +61,16 @@ internal sealed class RenderedObjects(List<JsonObject> objects)
 
     public IEnumerable<JsonObject> OfKind(string kind) => objects.Where(o => Text(o["kind"]) == kind);
 
+    public JsonObject? Rendered(string kind, string name) => OfKind(kind).SingleOrDefault(o => Name(o) == name);
+
+    /// <summary>The names of the Secrets the silo pods read that the overlay does not render: created with kubectl beside it.</summary>
+    public IEnumerable<string> ExternalSecrets() => SiloDeployments()
+        .SelectMany(static d => Containers(d))
+        .SelectMany(static c => c["envFrom"]?.AsArray().OfType<JsonObject>() ?? [])
+        .Select(static s => Text(s["secretRef"]?["name"]))
+        .Where(name => name.Length > 0 && Rendered("Secret", name) is null)
+        .Distinct();
+
     public JsonObject Get(string kind, string name) =>
         OfKind(kind).SingleOrDefault(o => Name(o) == name) ?? throw new Xunit.Sdk.XunitException($"No {kind} named {name} is rendered.");
 
@@ -95,9 +105,10 @@ internal sealed class RenderedObjects(List<JsonObject> objects)
                 }
             }
 
-            if (source["secretRef"] is JsonObject secret)
+            // A Secret the overlay does not render is created beside it (docs/DEPLOY.md: the AKS admin key); its keys are not known here.
+            if (source["secretRef"] is JsonObject secret && Rendered("Secret", Text(secret["name"])) is { } rendered)
             {
-                foreach (var (key, value) in Get("Secret", Text(secret["name"]))["data"]?.AsObject() ?? [])
+                foreach (var (key, value) in rendered["data"]?.AsObject() ?? [])
                 {
                     // Block scalars break long base64 over lines, which the API server's decoder skips too.
                     environment[key] = Encoding.UTF8.GetString(Convert.FromBase64String(Text(value).Replace("\n", "", StringComparison.Ordinal)));

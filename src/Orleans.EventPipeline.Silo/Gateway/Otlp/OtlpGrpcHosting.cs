@@ -19,9 +19,12 @@ internal static class OtlpGrpcHosting
     /// <summary>Kestrel's own address when nothing is configured.</summary>
     private const string KestrelDefaultUrl = "http://localhost:5000";
 
+    /// <summary>Whether a silo of <paramref name="role"/> opens the OTLP/gRPC listener: a processor serves no ingest (the manifests declare the port by this).</summary>
+    internal static bool Listens(PipelineRole role) => role != PipelineRole.Processor;
+
     public static void AddOtlpGrpc(this WebApplicationBuilder builder, PipelineOptions options)
     {
-        if (options.Role == PipelineRole.Processor)
+        if (!Listens(options.Role))
         {
             return;
         }
