@@ -71,6 +71,7 @@ public static class PipelineSiloExtensions
             }
         });
 
+        builder.Services.AddPipelineKeyRing(settings, dataDirectory, azureClients);
         builder.AddGateway();
         builder.AddOtlpGrpc(options);
         var userGrainAssemblies = builder.AddPipelineProcessing(settings, dataDirectory, azureClients);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Orleans.EventPipeline.Deploy.Tests.Support;
 using Orleans.EventPipeline.Processes;
+using Orleans.EventPipeline.Silo.Admin.Authentication;
 using static Orleans.EventPipeline.Deploy.Tests.Support.RenderedObjects;
 
 namespace Orleans.EventPipeline.Deploy.Tests.Container;
@@ -12,13 +13,16 @@ public sealed class PublishedSiloTests
 {
     /// <summary>
     /// The silo published as the container file publishes it, started as its entry point does, with the
-    /// image's and the manifests' environment (local overlay, gateway and processor), answers every probe
-    /// path the manifests give. What names the cluster's network — addresses, ports, connection strings —
+    /// image's and the manifests' environment (local overlay, two gateways and a processor), answers every
+    /// probe path the manifests give. What names the cluster's network — addresses, ports, connection strings —
     /// gets its loopback equivalent (Azurite and the emulator here), and Kubernetes hosting is off: there
-    /// is no API server.
+    /// is no API server. Each process has a home of its own, as each container has.
+    /// Behind the Ingress, two things the manifests' settings must give: a /ui sign-in made on one gateway
+    /// holds on the other (the shared key ring in Blob storage), and a request the Ingress received over TLS
+    /// (X-Forwarded-Proto: https) gets Secure cookies.
     /// </summary>
     [Fact]
-    public async Task PublishedSilo_StartedWithTheImageAndManifestSettings_GatewayAndProcessorAnswerEveryProbe()
+    public async Task PublishedSilo_StartedWithTheImageAndManifestSettings_GatewaysAndProcessorAnswerEveryProbe_SignInHoldsAcrossGateways()
     {
         using var work = new TempDirectory();
         var app = work.File("app");
@@ -32,7 +36,8 @@ public sealed class PublishedSiloTests
         var silos = new List<(SiloNode Silo, JsonObjectProbes Probes)>();
         try
         {
-            foreach (var deployment in objects.SiloDeployments())
+            // Two gateways, as the Ingress spreads a browser's requests over.
+            foreach (var (deployment, name) in objects.SiloDeployments().SelectMany(static d => Name(d) == "gateway" ? new[] { (d, "gateway"), (d, "gateway-2") } : [(d, Name(d))]))
             {
                 var environment = new Dictionary<string, string>(ContainerFile.Environment);
                 foreach (var (key, value) in objects.Environment(deployment, "silo"))
@@ -40,7 +45,7 @@ public sealed class PublishedSiloTests
                     environment[key] = value;
                 }
 
-                var name = Name(deployment);
+                environment["HOME"] = Directory.CreateDirectory(work.File($"{name}-home")).FullName;
                 var silo = SiloNode.Create(new SiloStart(name, Directory.CreateDirectory(work.File(name)).FullName, environment["Pipeline__AdminApiKey"])
                 {
                     Azure = services,
@@ -72,6 +77,16 @@ public sealed class PublishedSiloTests
             var gateway = silos.Single(static s => s.Silo.Settings.Name == "gateway").Silo;
             using var ready = JsonDocument.Parse(await http.GetStringAsync(new Uri(gateway.Url, "/readyz")));
             Assert.Equal("Healthy", ready.RootElement.GetProperty("checks").GetProperty("processors").GetProperty("status").GetString());
+
+            // The form from one gateway, posted to the other (its anti-forgery token crosses), the cookie read by the first.
+            var other = silos.Single(static s => s.Silo.Settings.Name == "gateway-2").Silo;
+            var adminKey = gateway.Settings.AdminKey;
+            using var session = await UiSession.SignInAsync(gateway.Url, other.Url, adminKey);
+            using var back = session.On(gateway.Url);
+            using var page = await back.Http.GetAsync("/ui/");
+            Assert.True(page.StatusCode == HttpStatusCode.OK, $"A sign-in made on one gateway was refused by the other: {(int)page.StatusCode} {page.Headers.Location}");
+
+            await AssertSecureBehindTheIngressAsync(gateway.Url, adminKey);
         }
         finally
         {
@@ -80,6 +95,36 @@ public sealed class PublishedSiloTests
                 await silo.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>
+    /// The Ingress ends TLS and says so in X-Forwarded-Proto: with the manifests' ASPNETCORE_FORWARDEDHEADERS_ENABLED
+    /// the silo takes the request as https, and its cookies (anti-forgery, sign-in) are Secure; plain HTTP
+    /// straight to the pod keeps them without, so the header is what does it.
+    /// </summary>
+    private static async Task AssertSecureBehindTheIngressAsync(Uri gateway, string adminKey)
+    {
+        using var handler = new HttpClientHandler { UseCookies = false, AllowAutoRedirect = false };
+        using var http = new HttpClient(handler) { BaseAddress = gateway };
+        using var plain = await http.GetAsync("/ui/signin");
+        Assert.DoesNotContain(plain.Headers.GetValues("Set-Cookie"), static c => c.Contains("secure", StringComparison.OrdinalIgnoreCase));
+
+        using var form = new HttpRequestMessage(HttpMethod.Get, "/ui/signin");
+        form.Headers.Add("X-Forwarded-Proto", "https");
+        using var forwarded = await http.SendAsync(form);
+        var antiforgery = Assert.Single(forwarded.Headers.GetValues("Set-Cookie"), static c => c.StartsWith(AdminPolicies.CookieName + "-af=", StringComparison.Ordinal));
+        Assert.Contains("secure", antiforgery, StringComparison.OrdinalIgnoreCase);
+
+        using var signIn = new HttpRequestMessage(HttpMethod.Post, "/ui/signin")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["__af"] = UiSession.TokenOf(await forwarded.Content.ReadAsStringAsync()), ["key"] = adminKey, ["returnUrl"] = "/ui/" }),
+        };
+        signIn.Headers.Add("X-Forwarded-Proto", "https");
+        signIn.Headers.Add("Cookie", antiforgery.Split(';')[0]);
+        using var signedIn = await http.SendAsync(signIn);
+        Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+        var cookie = Assert.Single(signedIn.Headers.GetValues("Set-Cookie"), static c => c.StartsWith(AdminPolicies.CookieName + "=", StringComparison.Ordinal));
+        Assert.Contains("secure", cookie, StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>The HTTP probe paths of a container: liveness, readiness, startup.</summary>

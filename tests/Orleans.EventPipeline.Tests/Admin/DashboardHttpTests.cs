@@ -25,7 +25,7 @@ public sealed partial class DashboardHttpTests(LocalPipelineFixture pipeline) : 
         using var good = await pipeline.Api.PostAsync(key, Encoding.UTF8.GetBytes("{\"a\":1}\nnot json\n"), "application/x-ndjson");
         using var second = await pipeline.Api.PostAsync(key, Encoding.UTF8.GetBytes("{\"a\":2}\n"), "application/x-ndjson");
         using var throttled = await pipeline.Api.PostAsync(key, Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("{\"a\":3}\n", 10))), "application/x-ndjson");
-        using var ui = await UiSession.SignInAsync(pipeline.Silo.BaseAddress);
+        using var ui = await UiSession.SignInAsync(pipeline.Silo.BaseAddress, SiloProcess.AdminKey);
 
         var row = await RowAsync(ui);
         var scrape = await ScrapeAsync();
@@ -46,7 +46,7 @@ public sealed partial class DashboardHttpTests(LocalPipelineFixture pipeline) : 
     [Fact]
     public async Task Forms_WithoutTheAntiforgeryTokenOrSignIn_ChangeNothing()
     {
-        using var ui = await UiSession.SignInAsync(pipeline.Silo.BaseAddress);
+        using var ui = await UiSession.SignInAsync(pipeline.Silo.BaseAddress, SiloProcess.AdminKey);
         using var anonymous = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = pipeline.Silo.BaseAddress };
         var form = new Dictionary<string, string> { ["tenantId"] = "forged", ["displayName"] = "Forged" };
 

@@ -38,7 +38,7 @@ public sealed partial class SecretsInLogsTests
         using var revoke = await api.AdminAsync(HttpMethod.Delete, $"/admin/v1/tenants/secrets/keys/{firstId}");
         using var revoked = await api.PostAsync(first, "{\"a\":1}\n"u8.ToArray(), "application/x-ndjson");
         using var wrongAdmin = await GetWithAdminKeyAsync(silo.BaseAddress, SiloProcess.AdminKey + "x");
-        using var ui = await UiSession.SignInAsync(silo.BaseAddress);
+        using var ui = await UiSession.SignInAsync(silo.BaseAddress, SiloProcess.AdminKey);
         using var page = await ui.Http.GetAsync("/ui/");
 
         Assert.Equal(HttpStatusCode.OK, posted.StatusCode);

@@ -36,10 +36,14 @@ internal sealed class SiloProcess : IAsyncDisposable
 
     /// <summary>Started from its own directory, logging plain text lines (easier to read in a failed test).</summary>
     public static SiloProcess Start(string dataDirectory, params string[] extraArguments) =>
+        Start(dataDirectory, new Dictionary<string, string>(), extraArguments);
+
+    /// <summary>As <see cref="Start(string, string[])"/>, with more environment variables (HOME, ASPNETCORE_*).</summary>
+    public static SiloProcess Start(string dataDirectory, IReadOnlyDictionary<string, string> environment, params string[] extraArguments) =>
         Launch(new SiloStart("silo", dataDirectory, AdminKey)
         {
             Arguments = extraArguments,
-            Environment = new Dictionary<string, string> { ["Logging__Console__FormatterName"] = "simple" },
+            Environment = new Dictionary<string, string>(environment) { ["Logging__Console__FormatterName"] = "simple" },
         });
 
     /// <summary>
