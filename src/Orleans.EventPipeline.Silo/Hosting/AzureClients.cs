@@ -30,6 +30,9 @@ internal sealed class AzureClients
     /// <summary>The one credential of the process, made on first use (not at all with connection strings).</summary>
     public TokenCredential Credential => _credential.Value;
 
+    /// <summary>Whether a client was given the credential: the service URIs were set rather than connection strings.</summary>
+    public bool SignsInWithCredential => _credential.IsValueCreated;
+
     /// <summary>Table storage: membership, grain state, checkpoints.</summary>
     public TableServiceClient Tables { get; }
 

@@ -32,7 +32,10 @@ public sealed class PublishedSiloTests
         var objects = await Manifests.ReadAsync("local");
         await using var azurite = await AzuriteNode.StartAsync(work.File("azurite"));
         await using var eventHubs = await EmulatorNode.StartAsync(work.File("eventhubs"), partitions: 4, logPath: null, CancellationToken.None);
-        var services = new AzureServices(azurite.ConnectionString, eventHubs.ConnectionString, $"deploy-{Guid.NewGuid():N}");
+        // The manifests' own cluster and service id (the launcher sets both from one; Azurite is new for this test).
+        var gatewayEnvironment = objects.Environment(objects.Get("Deployment", "gateway"), "silo");
+        Assert.Equal(gatewayEnvironment["Pipeline__ClusterId"], gatewayEnvironment["Pipeline__ServiceId"]);
+        var services = new AzureServices(azurite.ConnectionString, eventHubs.ConnectionString, gatewayEnvironment["Pipeline__ClusterId"]);
         var silos = new List<(SiloNode Silo, JsonObjectProbes Probes)>();
         try
         {
@@ -55,6 +58,7 @@ public sealed class PublishedSiloTests
                     Arguments = ["--Pipeline:KubernetesHosting=false"],
                 });
                 silos.Add((silo, JsonObjectProbes.Of(ContainerOf(deployment, "silo"))));
+                Assert.Equal(LoopbackOnly, Overridden(environment, silo));
             }
 
             foreach (var (silo, _) in silos)
@@ -95,6 +99,37 @@ public sealed class PublishedSiloTests
                 await silo.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>
+    /// The settings the launcher's arguments give other values than the image and the manifests, all of them
+    /// what names the cluster's network or its API server: the addresses and ports (fixed in a pod, free ones
+    /// on this shared loopback), the data volume, the services' connection strings (the overlay's name
+    /// Azurite and the emulator by their Service names) and Kubernetes hosting (no API server here).
+    /// </summary>
+    private static readonly string[] LoopbackOnly =
+    [
+        "Pipeline:AdvertisedAddress",
+        "Pipeline:Azure:EventHubsConnectionString",
+        "Pipeline:Azure:StorageConnectionString",
+        "Pipeline:DataDirectory",
+        "Pipeline:GatewayPort",
+        "Pipeline:KubernetesHosting",
+        "Pipeline:Shippers:OtlpGrpcPort",
+        "Pipeline:SiloPort",
+        "Urls",
+    ];
+
+    /// <summary>The settings whose launcher argument differs from the environment the image and the manifests give.</summary>
+    private static string[] Overridden(IReadOnlyDictionary<string, string> environment, SiloNode silo)
+    {
+        var manifests = environment.ToDictionary(static v => v.Key.Replace("__", ":", StringComparison.Ordinal), static v => v.Value, StringComparer.OrdinalIgnoreCase);
+        return [.. SiloNode.Arguments(silo.Settings, silo.Url, silo.SiloPort, silo.GatewayPort, silo.OtlpGrpcUrl.Port, silo.EventHubsPort)
+            .Select(static a => a[2..].Split('=', 2))
+            .Where(a => !manifests.TryGetValue(a[0], out var value) || value != a[1])
+            .Select(static a => a[0])
+            .Distinct()
+            .Order(StringComparer.Ordinal)];
     }
 
     /// <summary>

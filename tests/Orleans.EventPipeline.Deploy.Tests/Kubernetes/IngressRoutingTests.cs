@@ -1,10 +1,7 @@
 using System.Text.RegularExpressions;
 using Grpc.AspNetCore.Server;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.Configuration;
 using Orleans.EventPipeline.Deploy.Tests.Support;
-using Orleans.EventPipeline.Silo.Hosting;
 using static Orleans.EventPipeline.Deploy.Tests.Support.RenderedObjects;
 
 namespace Orleans.EventPipeline.Deploy.Tests.Kubernetes;
@@ -54,21 +51,11 @@ public sealed partial class IngressRoutingTests
         _ => path.StartsWith(rule.Path, StringComparison.Ordinal),
     };
 
-    /// <summary>
-    /// Every route a gateway silo maps, its parameters filled in: the real host built (not started) with the
-    /// gateway's own environment from the overlay, then MapPipeline.
-    /// </summary>
+    /// <summary>Every route a gateway silo maps, its parameters filled in: the real host built (not started) with the overlay's gateway settings.</summary>
     private static async Task<List<string>> GatewayPathsAsync(IReadOnlyDictionary<string, string> environment)
     {
         using var data = new TempDirectory();
-        var builder = WebApplication.CreateBuilder();
-        builder.Configuration.AddConfiguration(SiloSettings.Configuration(environment));
-        // The image's data directory is not on this machine; the AKS overlay's admin key is made at deployment.
-        builder.Configuration["Pipeline:DataDirectory"] = data.Path;
-        builder.Configuration["Pipeline:AdminApiKey"] = "ingress-test-admin-key-0123456789";
-        builder.AddPipelineSilo();
-        await using var app = builder.Build();
-        app.MapPipeline();
+        await using var app = BuiltHost.Gateway(environment, data.Path);
         return [.. ((IEndpointRouteBuilder)app).DataSources
             .SelectMany(static s => s.Endpoints)
             .OfType<RouteEndpoint>()
