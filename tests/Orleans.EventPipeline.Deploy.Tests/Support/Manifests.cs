@@ -6,7 +6,7 @@ namespace Orleans.EventPipeline.Deploy.Tests.Support;
 
 /// <summary>
 /// The Kubernetes manifests under infra/k8s as a cluster would receive them: each overlay rendered by
-/// <c>kubectl kustomize</c> (kubectl of the machine image; kustomize is built into it) and read into JSON
+/// <c>kubectl kustomize</c> (the machine's kubectl, or the one test.sh unpacks into infra/test-deps/bin; kustomize is built into it) and read into JSON
 /// objects, every scalar a string as YAML wrote it.
 /// </summary>
 internal static class Manifests
