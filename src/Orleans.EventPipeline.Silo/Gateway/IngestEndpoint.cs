@@ -22,7 +22,7 @@ public static partial class IngestEndpoint
 
     public static IEndpointRouteBuilder MapIngest(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPost("/v1/events", HandleAsync).DisableAntiforgery().AddEndpointFilter(ProcessorAvailability.RequireProcessor);
+        endpoints.MapPost("/v1/events", HandleAsync).DisableAntiforgery().AddEndpointFilter(ProcessorAvailability.RequireProcessorReporting(CountNoProcessor));
         return endpoints;
     }
 
@@ -115,6 +115,19 @@ public static partial class IngestEndpoint
             LogNotDurable(loggers.CreateLogger(typeof(IngestEndpoint)), exception, tenantId);
             context.Response.Headers.RetryAfter = "5";
             return Problem(StatusCodes.Status503ServiceUnavailable, "stream_unavailable", "The batch could not be confirmed durable; nothing was acknowledged. Retry later.");
+        }
+    }
+
+    /// <summary>
+    /// Counts a request refused because no processor is active. The key's grain lives on the processors, so the
+    /// tenant is known only for a key this gateway resolved lately (the key cache); any other request stays
+    /// uncounted per tenant (it is in ASP.NET Core's request metrics by status code).
+    /// </summary>
+    private static void CountNoProcessor(HttpContext context)
+    {
+        if (context.RequestServices.GetRequiredService<ApiKeyResolver>().CachedTenant(context.Request.Headers.Authorization.ToString()) is { } tenantId)
+        {
+            IngestInstruments.RecordRefusedBeforeIngest(tenantId, ProcessorAvailability.NoProcessorCode);
         }
     }
 

@@ -35,11 +35,11 @@ public static class IngestInstruments
 
     /// <summary>
     /// Outcomes of a request refused before the grain was called, once the tenant is known: the code of the
-    /// problem it was answered with (415, 400, 413, the in-flight memory budget's 503).
+    /// problem it was answered with (415, 400, 413, the in-flight memory budget's 503, the 503 while no processor is active).
     /// </summary>
     public static readonly IReadOnlySet<string> RefusedBeforeIngestCodes = new HashSet<string>(StringComparer.Ordinal)
     {
-        "unsupported_media_type", "bad_idempotency_key", "payload_too_large", "bad_framing", "empty_batch", "memory_budget_exceeded",
+        "unsupported_media_type", "bad_idempotency_key", "payload_too_large", "bad_framing", "empty_batch", "memory_budget_exceeded", "no_processor",
     };
 
     /// <summary>Every value of <c>outcome</c> on <see cref="RequestsName"/>: what bounds its series per tenant.</summary>
