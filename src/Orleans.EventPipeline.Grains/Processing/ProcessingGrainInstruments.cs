@@ -36,7 +36,7 @@ public static class ProcessingGrainInstruments
         "eventpipeline.stream.lag", "s", "From the gateway's write of a raw batch to Event Hubs to its delivery to the tenant's processor, per partition: how far behind processing is.", advice: LagBuckets);
 
     private static readonly Counter<long> DeadLetters = Meter.CreateCounter<long>(
-        DeadLettersName, "{event}", "Dead letters counted per tenant and stage (ingest, normalize, enrich), each stream position once.");
+        DeadLettersName, "{event}", "Dead letters counted per tenant and stage (ingest, normalize, enrich, archive), each stream position once.");
 
     private static readonly Counter<long> Replayed = Meter.CreateCounter<long>(
         "eventpipeline.deadletters.replayed", "{event}", "Dead letters that passed a replay and were archived.");
