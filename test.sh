@@ -34,7 +34,8 @@ if ! command -v kubectl >/dev/null; then
   export PATH="$kubectl_dir:$PATH"
 fi
 
-# promtool (Debian's prometheus package): the metrics test checks the silo's /metrics exposition with it.
+# promtool (Debian's prometheus package): the metrics test checks the silo's /metrics exposition with it, and the
+# alert tests load infra/prometheus/alerts.yml and run its unit tests (promtool check rules, promtool test rules).
 if ! command -v promtool >/dev/null; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null

@@ -23,7 +23,10 @@ internal static class PartitionLogInstruments
         "eventhubs_emulator.log.bytes_appended", "By", "Encoded bytes (headers and payloads) made durable.");
 
     private static readonly Histogram<double> CommitDuration = Meter.CreateHistogram<double>(
-        "eventhubs_emulator.log.commit.duration", "s", "Time to write and fsync one group commit.");
+        "eventhubs_emulator.log.commit.duration", "s", "Time to write and fsync one group commit.",
+        // Seconds, from a tenth of a millisecond (a page-cache fsync) to 5 s (a stalled disk): the SDK's default
+        // bounds are made for milliseconds and would put every commit in the first bucket.
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5] });
 
     private static readonly Counter<long> SegmentsDeleted = Meter.CreateCounter<long>(
         "eventhubs_emulator.log.segments_deleted", "{segment}", "Segments deleted by retention.");

@@ -12,16 +12,31 @@ public static class ProcessingGrainInstruments
 {
     public const string MeterName = "Orleans.EventPipeline.Grains.Processing";
 
+    public const string DeadLettersName = "eventpipeline.deadletters";
+
+    /// <summary>Values of <c>stage</c> on <see cref="DeadLettersName"/>: ingest, normalize, enrich, archive.</summary>
+    public const int DeadLetterStages = 4;
+
+    /// <summary>
+    /// Bucket bounds, in seconds, of the two lags: from milliseconds (a delivery on an idle silo) to half an hour
+    /// (an archive store down), with bounds at the alerts' thresholds (60 s, 120 s). Without them the SDK's
+    /// defaults, made for milliseconds (0, 5, 10, 25 ... 10000), would put every healthy lag under 5.
+    /// </summary>
+    private static readonly InstrumentAdvice<double> LagBuckets = new()
+    {
+        HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800],
+    };
+
     private static readonly Meter Meter = new(MeterName);
 
     private static readonly Histogram<double> ArchiveLag = Meter.CreateHistogram<double>(
-        "eventpipeline.archive.lag", "s", "From the gateway's acknowledgement of an object's oldest event to the object being durable in the archive.");
+        "eventpipeline.archive.lag", "s", "From the gateway's acknowledgement of an object's oldest event to the object being durable in the archive.", advice: LagBuckets);
 
     private static readonly Histogram<double> StreamLag = Meter.CreateHistogram<double>(
-        "eventpipeline.stream.lag", "s", "From the gateway's write of a raw batch to Event Hubs to its delivery to the tenant's processor, per partition: how far behind processing is.");
+        "eventpipeline.stream.lag", "s", "From the gateway's write of a raw batch to Event Hubs to its delivery to the tenant's processor, per partition: how far behind processing is.", advice: LagBuckets);
 
     private static readonly Counter<long> DeadLetters = Meter.CreateCounter<long>(
-        "eventpipeline.deadletters", "{event}", "Dead letters counted per tenant and stage (ingest, normalize, enrich), each stream position once.");
+        DeadLettersName, "{event}", "Dead letters counted per tenant and stage (ingest, normalize, enrich, archive), each stream position once.");
 
     private static readonly Counter<long> Replayed = Meter.CreateCounter<long>(
         "eventpipeline.deadletters.replayed", "{event}", "Dead letters that passed a replay and were archived.");

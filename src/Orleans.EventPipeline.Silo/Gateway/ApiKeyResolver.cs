@@ -17,6 +17,16 @@ public sealed class ApiKeyResolver(IGrainFactory grains, IMemoryCache cache, IOp
     /// <summary>The tenant id, or null for a missing, unknown or revoked key.</summary>
     public ValueTask<string?> ResolveAsync(string? authorization) => ResolveSecretAsync(BearerToken.Parse(authorization));
 
+    /// <summary>
+    /// The tenant of a bearer key this gateway resolved within <see cref="GatewayOptions.ApiKeyCacheDuration"/>,
+    /// without asking its grain; null for any other. For answers given while the key grains cannot be reached.
+    /// </summary>
+    public string? CachedTenant(string? authorization) =>
+        BearerToken.Parse(authorization) is { Length: <= 256 } secret && cache.TryGetValue(ApiKeySecret.Hash(secret), out string? cached) ? Known(cached) : null;
+
+    /// <summary>A cached answer: a tenant id, or "" for a key found unknown.</summary>
+    private static string? Known(string? cached) => cached is "" ? null : cached;
+
     /// <summary>The tenant id of a key however it was sent (the shipper protocols have schemes of their own), or null.</summary>
     public async ValueTask<string?> ResolveSecretAsync(string? secret)
     {
@@ -28,7 +38,7 @@ public sealed class ApiKeyResolver(IGrainFactory grains, IMemoryCache cache, IOp
         var hash = ApiKeySecret.Hash(secret);
         if (cache.TryGetValue(hash, out string? cached))
         {
-            return cached is "" ? null : cached;
+            return Known(cached);
         }
 
         var tenant = await grains.GetGrain<IApiKeyGrain>(hash).ResolveTenantAsync();

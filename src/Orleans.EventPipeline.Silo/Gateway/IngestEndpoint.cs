@@ -22,7 +22,7 @@ public static partial class IngestEndpoint
 
     public static IEndpointRouteBuilder MapIngest(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPost("/v1/events", HandleAsync).DisableAntiforgery().AddEndpointFilter(ProcessorAvailability.RequireProcessor);
+        endpoints.MapPost("/v1/events", HandleAsync).DisableAntiforgery().AddEndpointFilter(ProcessorAvailability.RequireProcessorReporting(CountNoProcessor));
         return endpoints;
     }
 
@@ -47,7 +47,8 @@ public static partial class IngestEndpoint
         var framing = EventFramer.FramingFor(context.Request.ContentType);
         if (framing is null)
         {
-            return Problem(
+            return Refused(
+                tenantId,
                 StatusCodes.Status415UnsupportedMediaType,
                 "unsupported_media_type",
                 $"Content-Type '{context.Request.ContentType}' is not supported; use application/x-ndjson, application/json (an array) or text/plain, in UTF-8.");
@@ -56,7 +57,7 @@ public static partial class IngestEndpoint
         var idempotencyKey = context.Request.Headers["Idempotency-Key"].ToString();
         if (!IsValidIdempotencyKey(idempotencyKey))
         {
-            return Problem(StatusCodes.Status400BadRequest, "bad_idempotency_key", BadIdempotencyKeyDetail);
+            return Refused(tenantId, StatusCodes.Status400BadRequest, "bad_idempotency_key", BadIdempotencyKeyDetail);
         }
 
         // Held until the answer: the body and frame buffers of this request count against the process-wide budget.
@@ -64,7 +65,7 @@ public static partial class IngestEndpoint
         if (!lease.TryReserve(RequestBodyReader.AdmissionBytes(context.Request, limits)))
         {
             // Answered before a byte of the body is read.
-            return Problem(context, lease.Exhausted());
+            return Refused(context, tenantId, lease.Exhausted());
         }
 
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
@@ -86,7 +87,7 @@ public static partial class IngestEndpoint
             if (events.Total == 0)
             {
                 events.Dispose();
-                return Problem(StatusCodes.Status400BadRequest, "empty_batch", "The body holds no events.");
+                return Refused(tenantId, StatusCodes.Status400BadRequest, "empty_batch", "The body holds no events.");
             }
 
             var batch = new IngestBatch(events.Kind, events.Count, events.Frames, events.Rejected, bodyLength);
@@ -101,7 +102,7 @@ public static partial class IngestEndpoint
         }
         catch (IngestProblemException problem)
         {
-            return Problem(context, problem);
+            return Refused(context, tenantId, problem);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -114,6 +115,19 @@ public static partial class IngestEndpoint
             LogNotDurable(loggers.CreateLogger(typeof(IngestEndpoint)), exception, tenantId);
             context.Response.Headers.RetryAfter = "5";
             return Problem(StatusCodes.Status503ServiceUnavailable, "stream_unavailable", "The batch could not be confirmed durable; nothing was acknowledged. Retry later.");
+        }
+    }
+
+    /// <summary>
+    /// Counts a request refused because no processor is active. The key's grain lives on the processors, so the
+    /// tenant is known only for a key this gateway resolved lately (the key cache); any other request stays
+    /// uncounted per tenant (it is in ASP.NET Core's request metrics by status code).
+    /// </summary>
+    private static void CountNoProcessor(HttpContext context)
+    {
+        if (context.RequestServices.GetRequiredService<ApiKeyResolver>().CachedTenant(context.Request.Headers.Authorization.ToString()) is { } tenantId)
+        {
+            IngestInstruments.RecordRefusedBeforeIngest(tenantId, ProcessorAvailability.NoProcessorCode);
         }
     }
 
@@ -170,6 +184,19 @@ public static partial class IngestEndpoint
     {
         var seconds = Math.Max(1, (int)Math.Ceiling((retryAfter ?? TimeSpan.FromSeconds(1)).TotalSeconds));
         context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>A refusal before the grain call, counted for the tenant the key named (the ingest metrics count only what reaches the grain otherwise).</summary>
+    private static IResult Refused(string tenantId, int status, string code, string detail)
+    {
+        IngestInstruments.RecordRefusedBeforeIngest(tenantId, code);
+        return Problem(status, code, detail);
+    }
+
+    private static IResult Refused(HttpContext context, string tenantId, IngestProblemException problem)
+    {
+        IngestInstruments.RecordRefusedBeforeIngest(tenantId, problem.Code);
+        return Problem(context, problem);
     }
 
     private static IResult Problem(HttpContext context, IngestProblemException problem)

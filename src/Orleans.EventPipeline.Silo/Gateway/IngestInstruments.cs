@@ -9,8 +9,9 @@ namespace Orleans.EventPipeline.Silo.Gateway;
 /// The gateway's metrics, on the meter <see cref="MeterName"/>: what each tenant sent, what was acknowledged
 /// durable, what was refused and why, and how long the durable acknowledgement took. Recorded once per
 /// request for every protocol (<c>/v1/events</c>, HEC, OTLP), where the request meets the tenant's ingest
-/// grain. Tagged with the tenant (bounded by <see cref="TenantTag.Cap"/>) and a reason or outcome from a
-/// fixed set of values.
+/// grain, and once for a <c>/v1/events</c> request refused before it, after its key named the tenant (see
+/// <see cref="RecordRefusedBeforeIngest"/>). Tagged with the tenant (bounded by <see cref="TenantTag.Cap"/>)
+/// and a reason or outcome from a fixed set of values (<see cref="Outcomes"/>, <see cref="Reasons"/>).
 /// </summary>
 public static class IngestInstruments
 {
@@ -22,10 +23,35 @@ public static class IngestInstruments
     /// <summary>Reason of an event refused alone for its content (not JSON, not UTF-8, not an object, a field of the protocol).</summary>
     public const string Invalid = "invalid";
 
+    public const string RequestsName = "eventpipeline.ingest.requests";
+    public const string RejectedName = "eventpipeline.ingest.rejected";
+    public const string AckDurationName = "eventpipeline.ingest.ack.duration";
+
+    /// <summary>The outcome of a request refused before the grain with a code outside <see cref="RefusedBeforeIngestCodes"/>.</summary>
+    public const string RefusedOther = "refused";
+
+    /// <summary>Outcomes of a request the tenant's ingest grain answered (or did not confirm in time).</summary>
+    public static readonly IReadOnlyList<string> GrainOutcomes = ["stored", "replayed", "rate_limited", "tenant_disabled", "idempotency_key_reused", "stream_unavailable"];
+
+    /// <summary>
+    /// Outcomes of a request refused before the grain was called, once the tenant is known: the code of the
+    /// problem it was answered with (415, 400, 413, the in-flight memory budget's 503, the 503 while no processor is active).
+    /// </summary>
+    public static readonly IReadOnlySet<string> RefusedBeforeIngestCodes = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "unsupported_media_type", "bad_idempotency_key", "payload_too_large", "bad_framing", "empty_batch", "memory_budget_exceeded", "no_processor",
+    };
+
+    /// <summary>Every value of <c>outcome</c> on <see cref="RequestsName"/>: what bounds its series per tenant.</summary>
+    public static readonly IReadOnlyList<string> Outcomes = [.. GrainOutcomes, .. RefusedBeforeIngestCodes, RefusedOther];
+
+    /// <summary>Every value of <c>reason</c> on <see cref="RejectedName"/>: events refused alone, or every event of a request the grain refused.</summary>
+    public static readonly IReadOnlyList<string> Reasons = [Invalid, TooLarge, .. GrainOutcomes.Where(static outcome => outcome is not ("stored" or "replayed"))];
+
     private static readonly Meter Meter = new(MeterName);
 
     private static readonly Counter<long> Requests = Meter.CreateCounter<long>(
-        "eventpipeline.ingest.requests", "{request}", "Ingest requests that reached the tenant's ingest grain, by outcome: stored, replayed (an Idempotency-Key's remembered answer), rate_limited, tenant_disabled, idempotency_key_reused, stream_unavailable.");
+        RequestsName, "{request}", "Ingest requests by outcome: the grain's answer (stored, replayed, rate_limited, tenant_disabled, idempotency_key_reused, stream_unavailable), or the code of a /v1/events request refused before the grain once its key named the tenant.");
 
     private static readonly Counter<long> Events = Meter.CreateCounter<long>(
         "eventpipeline.ingest.events", "{event}", "Events acknowledged durable in Event Hubs (a 200); a replayed answer is not counted again.");
@@ -34,13 +60,13 @@ public static class IngestInstruments
         "eventpipeline.ingest.bytes", "By", "Decompressed request bytes of the acknowledged requests.");
 
     private static readonly Counter<long> Rejected = Meter.CreateCounter<long>(
-        "eventpipeline.ingest.rejected", "{event}", "Events not acknowledged, by reason: invalid or too_large (refused alone, kept in the dead letters) or the whole request's outcome (rate_limited, tenant_disabled, idempotency_key_reused, stream_unavailable).");
+        RejectedName, "{event}", "Events not acknowledged, by reason: invalid or too_large (refused alone, kept in the dead letters) or the whole request's outcome (rate_limited, tenant_disabled, idempotency_key_reused, stream_unavailable).");
 
     private static readonly Counter<long> Throttled = Meter.CreateCounter<long>(
         "eventpipeline.ingest.throttled", "{request}", "Requests refused for the tenant's rate (429 or the protocol's equivalent).");
 
     private static readonly Histogram<double> AckDuration = Meter.CreateHistogram<double>(
-        "eventpipeline.ingest.ack.duration", "s", "From handing a framed batch to the tenant's ingest grain to its answer: for a stored batch, the durable write to Event Hubs.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
+        AckDurationName, "s", "From handing a framed batch to the tenant's ingest grain to its answer: for a stored batch, the durable write to Event Hubs.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
 
     /// <summary>Records one request's answer; <paramref name="started"/> is a <see cref="Stopwatch"/> timestamp.</summary>
     internal static void Record(string tenantId, IngestBatch batch, IngestResult result, long started)
@@ -86,6 +112,14 @@ public static class IngestInstruments
         Finish(tenant, Outcome, started);
         RecordRefused(tenant, Outcome, batch.TotalEvents);
     }
+
+    /// <summary>
+    /// Records a request refused before the tenant's ingest grain was called, once its key named the tenant:
+    /// its events were never counted (the body was not read, or not framed), so it counts as a request, by the
+    /// code of its problem; a code outside the fixed set counts as <see cref="RefusedOther"/>, so the tag stays bounded.
+    /// </summary>
+    internal static void RecordRefusedBeforeIngest(string tenantId, string code) =>
+        Requests.Add(1, TenantTag.For(tenantId), new KeyValuePair<string, object?>("outcome", RefusedBeforeIngestCodes.Contains(code) ? code : RefusedOther));
 
     private static void Finish(KeyValuePair<string, object?> tenant, string outcome, long started)
     {

@@ -22,6 +22,28 @@ public static class PipelineTelemetry
         PartitionLog.MeterName,
     ];
 
+    /// <summary>The OpenTelemetry SDK's series limit per metric when no view sets one.</summary>
+    public const int DefaultCardinalityLimit = 2000;
+
+    /// <summary>
+    /// The series limit of a pipeline metric, so the SDK never folds series into <c>otel_metric_overflow</c>
+    /// before the tenant cap does: each of the (<paramref name="maxTenantTags"/> + 1, for <c>_other</c>) tenant
+    /// values times the values of the tag the metric combines with tenant (outcome, reason or stage). Never
+    /// below the SDK's default, which the partition-tagged metrics (bounded by the hubs' partitions) rely on.
+    /// The SDK reserves the points of a metric up front, so each gets only what it can use.
+    /// </summary>
+    public static int CardinalityLimit(string instrumentName, int maxTenantTags) =>
+        Math.Max(DefaultCardinalityLimit, (maxTenantTags + 1) * ValuesBesideTenant(instrumentName));
+
+    private static int ValuesBesideTenant(string instrumentName) => instrumentName switch
+    {
+        IngestInstruments.RequestsName => IngestInstruments.Outcomes.Count,
+        IngestInstruments.RejectedName => IngestInstruments.Reasons.Count,
+        IngestInstruments.AckDurationName => IngestInstruments.GrainOutcomes.Count,
+        ProcessingGrainInstruments.DeadLettersName => ProcessingGrainInstruments.DeadLetterStages,
+        _ => 1,
+    };
+
     /// <summary>Orleans' own meter (grain calls, activations, messaging, streams).</summary>
     public const string OrleansMeter = "Microsoft.Orleans";
 

@@ -35,6 +35,12 @@ public static class PipelineTelemetryExtensions
             .WithMetrics(metrics =>
             {
                 metrics.AddMeter(PipelineTelemetry.PipelineMeters).AddMeter(PipelineTelemetry.OrleansMeter).AddAspNetCoreInstrumentation();
+                // The tenant cap bounds the series, not the SDK's default limit of 2,000 per metric: with it a metric
+                // of tenant x reason would fold into otel_metric_overflow long before MaxTenantTags tenants.
+                var maxTenantTags = options.MaxTenantTags;
+                metrics.AddView(instrument => PipelineTelemetry.PipelineMeters.Contains(instrument.Meter.Name)
+                    ? new MetricStreamConfiguration { CardinalityLimit = PipelineTelemetry.CardinalityLimit(instrument.Name, maxTenantTags) }
+                    : null);
                 if (options.PrometheusEnabled)
                 {
                     metrics.AddPrometheusExporter();

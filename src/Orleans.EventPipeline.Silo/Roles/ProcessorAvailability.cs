@@ -18,18 +18,35 @@ internal static class ProcessorAvailability
     /// </summary>
     public const int RetryAfterSeconds = 5;
 
+    /// <summary>The <c>error</c> of the 503 answered while no processor is active.</summary>
+    public const string NoProcessorCode = "no_processor";
+
     public const string NoProcessorDetail = "No processor silo is active, so nothing can be stored or read now; nothing was acknowledged. Retry later.";
 
     /// <summary>
     /// Endpoint filter: 503 <c>no_processor</c> when no processor is active; a grain call that fails for the
     /// cluster's sake (a silo gone mid-call, the placement refused, a timeout) is a 503 too, not a 500.
     /// </summary>
-    public static async ValueTask<object?> RequireProcessor(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    public static ValueTask<object?> RequireProcessor(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
+        RequireProcessorAsync(context, next, null);
+
+    /// <summary>
+    /// <see cref="RequireProcessor"/> that also calls <paramref name="refused"/> for each request it answers
+    /// <c>no_processor</c> up front, on the one look at the membership that decides the answer.
+    /// </summary>
+    public static Func<EndpointFilterInvocationContext, EndpointFilterDelegate, ValueTask<object?>> RequireProcessorReporting(Action<HttpContext> refused)
+    {
+        ArgumentNullException.ThrowIfNull(refused);
+        return (context, next) => RequireProcessorAsync(context, next, refused);
+    }
+
+    private static async ValueTask<object?> RequireProcessorAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next, Action<HttpContext>? refused)
     {
         var roles = context.HttpContext.RequestServices.GetRequiredService<ClusterRoles>();
         if (roles.ActiveGrainHosts().Count == 0)
         {
-            return Unavailable(context.HttpContext, "no_processor", NoProcessorDetail);
+            refused?.Invoke(context.HttpContext);
+            return Unavailable(context.HttpContext, NoProcessorCode, NoProcessorDetail);
         }
 
         try
@@ -39,7 +56,7 @@ internal static class ProcessorAvailability
         catch (Exception exception) when (exception is OrleansException or TimeoutException && !context.HttpContext.RequestAborted.IsCancellationRequested)
         {
             return roles.ActiveGrainHosts().Count == 0
-                ? Unavailable(context.HttpContext, "no_processor", NoProcessorDetail)
+                ? Unavailable(context.HttpContext, NoProcessorCode, NoProcessorDetail)
                 : Unavailable(context.HttpContext, "processor_unavailable", $"A processor silo did not answer ({exception.GetType().Name}); nothing was changed or acknowledged by this call. Retry later.");
         }
     }

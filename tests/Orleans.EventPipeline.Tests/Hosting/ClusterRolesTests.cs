@@ -8,6 +8,7 @@ using Orleans.EventPipeline.EventHubsEmulator.Hosting;
 using Orleans.EventPipeline.Processes;
 using Orleans.EventPipeline.Processing.Archive;
 using Orleans.EventPipeline.Streams;
+using Orleans.EventPipeline.Tests.Observability;
 using Orleans.EventPipeline.Tests.Support;
 using Orleans.Providers.Streams.Common;
 using Orleans.Runtime;
@@ -34,7 +35,8 @@ public sealed partial class ClusterRolesTests(ITestOutputHelper output) : IDispo
 
     /// <summary>
     /// One scenario, to start the processes once: the gateway alone refuses with 503; two processors join
-    /// and it recovers; then each silo is killed with SIGKILL and restarted while tenants post.
+    /// and it recovers; then each silo is killed with SIGKILL and restarted while tenants post; last, both
+    /// processors stop and the no_processor 503 is counted for the tenant of a key the gateway resolved lately.
     /// </summary>
     [Fact]
     public async Task GatewayAndTwoProcessors_503WithoutProcessor_EachKilledAndRestarted_EveryAcknowledgedEventArchivedOnce_NothingPlacedOnTheGateway()
@@ -126,6 +128,27 @@ public sealed partial class ClusterRolesTests(ITestOutputHelper output) : IDispo
 
             output.WriteLine($"requests answered other than 200 and retried: {posters.Sum(static p => p.Failures)}");
             Assert.True(posters.Sum(static p => p.Failures) > 0, "no request ever failed: the kills did not interrupt the load");
+
+            // Both processors stop: the gateway answers no_processor, and counts it for the tenant of a key it resolved lately.
+            var lastKey = await api.CreateTenantAsync("after-processors");
+            using (var stored = await PostOneAsync(api, lastKey))
+            {
+                Assert.Equal(HttpStatusCode.OK, stored.StatusCode);
+            }
+
+            await Task.WhenAll(first.TerminateAsync(StartTimeout), second.TerminateAsync(StartTimeout));
+            var noProcessor = 0;
+            await Poll.UntilAsync(
+                () =>
+                {
+                    using var refused = PostOneAsync(api, lastKey).GetAwaiter().GetResult();
+                    noProcessor += ErrorOf(refused) == "no_processor" ? 1 : 0;
+                    return noProcessor == 2;
+                },
+                TimeSpan.FromSeconds(90),
+                () => $"the gateway to answer no_processor twice with both processors stopped, it did {noProcessor} times");
+            var scrape = await PrometheusScrape.FetchAsync(gateway.BaseAddress);
+            Assert.Equal(2, scrape.Sum("eventpipeline_ingest_requests_total", ("tenant", "after-processors"), ("outcome", "no_processor")));
         }
         finally
         {
@@ -210,6 +233,21 @@ public sealed partial class ClusterRolesTests(ITestOutputHelper output) : IDispo
         Assert.Empty(unexpected);
         Assert.True(refused > 0, "nothing was refused: the clients did not reach the limit");
         Assert.InRange(rate, limit * 0.9, limit * 1.1);
+    }
+
+    private static Task<HttpResponseMessage> PostOneAsync(PipelineApi api, string key) =>
+        api.PostAsync(key, Encoding.UTF8.GetBytes("{\"n\":1}"), "application/x-ndjson");
+
+    /// <summary>The <c>error</c> of a problem answer, or null for any other answer.</summary>
+    private static string? ErrorOf(HttpResponseMessage response)
+    {
+        if (response.Content.Headers.ContentType?.MediaType != "application/problem+json")
+        {
+            return null;
+        }
+
+        using var problem = JsonDocument.Parse(response.Content.ReadAsStringAsync().GetAwaiter().GetResult());
+        return problem.RootElement.TryGetProperty("error", out var error) ? error.GetString() : null;
     }
 
     /// <summary>No processor yet: ingest and admin answer 503 + Retry-After (never 200), readiness says why.</summary>
@@ -312,7 +350,9 @@ public sealed partial class ClusterRolesTests(ITestOutputHelper output) : IDispo
         $"--Pipeline:Azure:EventHubsConnectionString={eventHubs.ConnectionString()}",
         "--Pipeline:Archive:MaxAge=00:00:02",
         "--Pipeline:Archive:FlushCheckInterval=00:00:00.200",
-        "--Pipeline:Gateway:DurableWriteTimeout=00:00:20");
+        "--Pipeline:Gateway:DurableWriteTimeout=00:00:20",
+        // Long enough that the gateway still knows a key's tenant after both processors stop (the last step).
+        "--Pipeline:Gateway:ApiKeyCacheDuration=00:10:00");
 
     private static async Task<EventHubsEmulatorServer> StartEventHubsAsync(string dataDirectory)
     {

@@ -15,7 +15,9 @@ public sealed class MetricsEndpointTests(MetricsPipelineFixture pipeline)
     [Fact]
     public async Task Scrape_AfterTwoTenantsPosted_PerTenantCountersMatchWhatWasSentAndPromtoolAccepts()
     {
-        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.TooManyRequests, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK], pipeline.Answers);
+        Assert.Equal(
+            [HttpStatusCode.OK, HttpStatusCode.TooManyRequests, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.UnsupportedMediaType, HttpStatusCode.RequestEntityTooLarge],
+            pipeline.Answers);
 
         var scrape = await pipeline.ScrapeAsync();
 
@@ -30,6 +32,10 @@ public sealed class MetricsEndpointTests(MetricsPipelineFixture pipeline)
         Assert.Equal(1, scrape.Sum("eventpipeline_ingest_requests_total", A, ("outcome", "stored")));
         Assert.Equal(1, scrape.Sum("eventpipeline_ingest_requests_total", A, ("outcome", "rate_limited")));
         Assert.Equal(2, scrape.Sum("eventpipeline_ingest_requests_total", B, ("outcome", "stored")));
+        // Refused before the grain, once the key named the tenant: counted per tenant by the problem's code.
+        Assert.Equal(1, scrape.Sum("eventpipeline_ingest_requests_total", B, ("outcome", "unsupported_media_type")));
+        Assert.Equal(1, scrape.Sum("eventpipeline_ingest_requests_total", B, ("outcome", "payload_too_large")));
+        Assert.Equal(0, scrape.Sum("eventpipeline_ingest_requests_total", A, ("outcome", "unsupported_media_type")));
         Assert.Equal(2, scrape.Sum("eventpipeline_ingest_ack_duration_seconds_count", B));
         Assert.True(scrape.Sum("eventpipeline_ingest_bytes_total", B) > 0, "acknowledged bytes are counted");
         // The third tenant is over the cap of two: counted, under one value, never under its own.
@@ -73,5 +79,9 @@ public sealed class MetricsEndpointTests(MetricsPipelineFixture pipeline)
         // Every accepted batch was delivered to its processor once, each on its tenant's partition.
         Assert.Equal(4, scrape.Sum("eventpipeline_stream_lag_seconds_count"));
         Assert.True(scrape.Samples.Where(static s => s.Name == "eventpipeline_stream_lag_seconds_count").All(static s => s.Labels.ContainsKey("partition")));
+        // Buckets for seconds: a lag of milliseconds lands under 0.05 s, not in the SDK's first bucket of 5.
+        Assert.Contains(scrape.Samples, static s => s.Name == "eventpipeline_stream_lag_seconds_bucket" && s.Labels["le"] == "0.05");
+        Assert.Contains(scrape.Samples, static s => s.Name == "eventpipeline_archive_lag_seconds_bucket" && s.Labels["le"] == "0.05");
+        Assert.Contains(scrape.Samples, static s => s.Name == "eventhubs_emulator_log_commit_duration_seconds_bucket" && s.Labels["le"] == "0.001");
     }
 }

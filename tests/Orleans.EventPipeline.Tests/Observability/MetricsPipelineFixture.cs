@@ -8,7 +8,9 @@ namespace Orleans.EventPipeline.Tests.Observability;
 /// <summary>
 /// A real silo process whose tenant tag is capped at two tenants, after known traffic: tenant A posts a batch
 /// with one invalid and one oversize line, then a batch its rate refuses; tenant B posts two good batches; a
-/// third tenant, over the cap, posts one. Archive objects are cut after 1 s so the processing counters move too.
+/// third tenant, over the cap, posts one; then tenant B posts two requests refused before its ingest grain, one of
+/// a media type the gateway does not take (415) and one over the body limit (413). Archive objects are cut after
+/// 1 s so the processing counters move too.
 /// </summary>
 public sealed class MetricsPipelineFixture : IAsyncLifetime, IDisposable
 {
@@ -16,6 +18,7 @@ public sealed class MetricsPipelineFixture : IAsyncLifetime, IDisposable
     public const string TenantB = "metrics-b";
     public const string TenantOverCap = "metrics-c";
     public const int MaxEventBytes = 1024;
+    public const int MaxBodyBytes = 64 * 1024;
 
     /// <summary>Events of tenant A's first batch: 4 good, 1 not JSON, 1 over <see cref="MaxEventBytes"/>.</summary>
     public const int AAccepted = 4;
@@ -28,7 +31,7 @@ public sealed class MetricsPipelineFixture : IAsyncLifetime, IDisposable
 
     internal PipelineApi Api { get; private set; } = null!;
 
-    /// <summary>The answers the traffic got, in order: A's batch, A's refused batch, B's two, the third tenant's.</summary>
+    /// <summary>The answers the traffic got, in order: A's batch, A's refused batch, B's two, the third tenant's, B's 415 and 413.</summary>
     internal List<HttpStatusCode> Answers { get; } = [];
 
     public async Task InitializeAsync()
@@ -37,6 +40,7 @@ public sealed class MetricsPipelineFixture : IAsyncLifetime, IDisposable
             _data.Path,
             "--Pipeline:Telemetry:MaxTenantTags=2",
             $"--Pipeline:Gateway:MaxEventBytes={MaxEventBytes}",
+            $"--Pipeline:Gateway:MaxBodyBytes={MaxBodyBytes}",
             "--Pipeline:Archive:MaxAge=00:00:01",
             "--Pipeline:Archive:FlushCheckInterval=00:00:00.200");
         await Silo.WaitForReadyAsync(TimeSpan.FromSeconds(90));
@@ -52,22 +56,35 @@ public sealed class MetricsPipelineFixture : IAsyncLifetime, IDisposable
         await PostAsync(keyB, Lines("{\"n\":1}", "{\"n\":2}", "{\"n\":3}"));
         await PostAsync(keyB, Lines("{\"n\":4}", "{\"n\":5}", "{\"n\":6}"));
         await PostAsync(keyC, Lines("{\"n\":1}", "{\"n\":2}"));
+        await PostAsync(keyB, Lines("a,b", "1,2"), "text/csv");
+        await PostAsync(keyB, Lines(Enumerable.Repeat("{\"n\":0}", (MaxBodyBytes / 8) + 1).ToArray()));
     }
 
     /// <summary><c>GET /metrics</c> as Prometheus scrapes it.</summary>
-    internal async Task<PrometheusScrape> ScrapeAsync()
+    internal Task<PrometheusScrape> ScrapeAsync() => PrometheusScrape.FetchAsync(Silo.BaseAddress);
+
+    /// <summary>
+    /// A scrape once the processing metrics are there too: tenant B's events archived (so archive lag and the
+    /// archived counter exist) and every accepted batch delivered (stream lag).
+    /// </summary>
+    internal async Task<PrometheusScrape> ScrapeAfterProcessingAsync()
     {
-        using var http = new HttpClient { BaseAddress = Silo.BaseAddress };
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
-        request.Headers.Accept.ParseAdd("text/plain; version=0.0.4");
-        using var response = await http.SendAsync(request);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return new PrometheusScrape(await response.Content.ReadAsStringAsync());
+        PrometheusScrape scrape = null!;
+        await Poll.UntilAsync(
+            () =>
+            {
+                scrape = ScrapeAsync().GetAwaiter().GetResult();
+                return scrape.Sum("eventpipeline_events_archived_total", ("tenant", TenantB)) >= BAccepted
+                    && scrape.Sum("eventpipeline_stream_lag_seconds_count") >= 4;
+            },
+            TimeSpan.FromSeconds(60),
+            () => "tenant B's events were never archived, or not every batch was delivered");
+        return scrape;
     }
 
-    private async Task PostAsync(string key, string body)
+    private async Task PostAsync(string key, string body, string contentType = "application/x-ndjson")
     {
-        using var response = await Api.PostAsync(key, Encoding.UTF8.GetBytes(body), "application/x-ndjson");
+        using var response = await Api.PostAsync(key, Encoding.UTF8.GetBytes(body), contentType);
         Answers.Add(response.StatusCode);
     }
 

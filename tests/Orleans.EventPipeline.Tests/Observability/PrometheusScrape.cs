@@ -8,6 +8,17 @@ internal sealed partial class PrometheusScrape(string text)
 {
     public string Text { get; } = text;
 
+    /// <summary><c>GET /metrics</c> of the silo at <paramref name="baseAddress"/>, as Prometheus scrapes it.</summary>
+    public static async Task<PrometheusScrape> FetchAsync(Uri baseAddress)
+    {
+        using var http = new HttpClient { BaseAddress = baseAddress };
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+        request.Headers.Accept.ParseAdd("text/plain; version=0.0.4");
+        using var response = await http.SendAsync(request);
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        return new PrometheusScrape(await response.Content.ReadAsStringAsync());
+    }
+
     public IReadOnlyList<(string Name, IReadOnlyDictionary<string, string> Labels, double Value)> Samples { get; } = Parse(text);
 
     /// <summary>Names of the metric families the exposition declares (<c># TYPE</c> lines).</summary>

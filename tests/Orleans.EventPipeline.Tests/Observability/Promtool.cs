@@ -6,7 +6,12 @@ namespace Orleans.EventPipeline.Tests.Observability;
 internal static class Promtool
 {
     /// <summary>Runs <c>promtool check metrics</c> on <paramref name="exposition"/>; returns its exit code and everything it printed.</summary>
-    public static async Task<(int ExitCode, string Output)> CheckMetricsAsync(string exposition)
+    public static Task<(int ExitCode, string Output)> CheckMetricsAsync(string exposition) => RunAsync(exposition, "check", "metrics");
+
+    /// <summary>Runs <c>promtool</c> with <paramref name="arguments"/> (files named by path); returns its exit code and everything it printed.</summary>
+    public static Task<(int ExitCode, string Output)> RunAsync(params string[] arguments) => RunAsync(null, arguments);
+
+    private static async Task<(int ExitCode, string Output)> RunAsync(string? input, params string[] arguments)
     {
         var info = new ProcessStartInfo("promtool")
         {
@@ -15,12 +20,19 @@ internal static class Promtool
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        info.ArgumentList.Add("check");
-        info.ArgumentList.Add("metrics");
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
         using var process = Process.Start(info)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
-        await process.StandardInput.WriteAsync(exposition);
+        if (input is not null)
+        {
+            await process.StandardInput.WriteAsync(input);
+        }
+
         process.StandardInput.Close();
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
         return (process.ExitCode, await output + await error);
