@@ -78,6 +78,27 @@ public sealed class AdminEdgeTests(LocalPipelineFixture pipeline) : IClassFixtur
         Assert.Equal("cef", profile.GetProperty("settings").GetProperty("processing").GetProperty("normalization").GetProperty("textFormat").GetString());
     }
 
+    // A null collection passed validation once and then stopped the tenant's processor at activation: now a 400 naming the field.
+    [Theory]
+    [InlineData("{\"normalization\":{\"sources\":null}}", "processing.normalization.sources")]
+    [InlineData("{\"enrichment\":{\"staticFields\":null}}", "processing.enrichment.staticFields")]
+    [InlineData("{\"enrichment\":{\"lookupTables\":null}}", "processing.enrichment.lookupTables")]
+    [InlineData("{\"enrichment\":{\"geoIp\":{\"databasePath\":\"/x.mmdb\",\"ipFields\":null}}}", "processing.enrichment.geoIp.ipFields")]
+    public async Task Put_NullProcessingCollection_Is400NamingTheFieldAndKeepsTheStoredSettings(string processing, string field)
+    {
+        var key = await pipeline.Api.CreateTenantAsync("null-collections");
+
+        using var response = await PutRawAsync("null-collections", $"{{\"displayName\":\"changed\",\"processing\":{processing}}}");
+        using var read = await SendAsync(HttpMethod.Get, "/admin/v1/tenants/null-collections");
+        using var post = await pipeline.Api.PostAsync(key, "{\"a\":1}"u8.ToArray(), "application/x-ndjson");
+
+        var problem = await IngestErrorTests.AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid_settings", "is null");
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"errors names {field}: {problem}");
+        var profile = await ContentTypeIngestTests.ReadJsonAsync(read);
+        Assert.Equal("null-collections", profile.GetProperty("settings").GetProperty("displayName").GetString());
+        Assert.Equal(HttpStatusCode.OK, post.StatusCode);
+    }
+
     [Fact]
     public async Task Put_NonFiniteLimitOnNewTenant_StoresNoTenant()
     {
