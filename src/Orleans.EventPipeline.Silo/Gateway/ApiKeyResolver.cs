@@ -8,17 +8,22 @@ namespace Orleans.EventPipeline.Silo.Gateway;
 /// <summary>
 /// Resolves a bearer key to its tenant through the key's grain, caching answers so that a busy
 /// client costs one grain call per cache period, not one per request. Unknown keys are cached for
-/// a shorter time so a client with a wrong key cannot flood the key grains.
+/// a shorter time so a client with a wrong key cannot flood the key grains. The cache is not what revokes a
+/// key: the tenant's ingest shards check the key's hash on every batch (<see cref="TenantKey"/>), and a key
+/// they refuse is <see cref="Forget">forgotten</see> here at once.
 /// </summary>
 public sealed class ApiKeyResolver(IGrainFactory grains, IMemoryCache cache, IOptions<GatewayOptions> options)
 {
     private static readonly TimeSpan UnknownKeyCacheDuration = TimeSpan.FromSeconds(5);
 
-    /// <summary>The tenant id, or null for a missing, unknown or revoked key.</summary>
-    public ValueTask<string?> ResolveAsync(string? authorization) => ResolveSecretAsync(BearerToken.Parse(authorization));
+    /// <summary>The key's tenant and hash, or null for a missing, unknown or revoked key.</summary>
+    public ValueTask<TenantKey?> ResolveAsync(string? authorization) => ResolveSecretAsync(BearerToken.Parse(authorization));
 
-    /// <summary>The tenant id of a key however it was sent (the shipper protocols have schemes of their own), or null.</summary>
-    public async ValueTask<string?> ResolveSecretAsync(string? secret)
+    /// <summary>Drops a key from the cache: its next request asks the key's grain again.</summary>
+    public void Forget(string keyHash) => cache.Remove(keyHash);
+
+    /// <summary>The tenant and hash of a key however it was sent (the shipper protocols have schemes of their own), or null.</summary>
+    public async ValueTask<TenantKey?> ResolveSecretAsync(string? secret)
     {
         if (secret is null || secret.Length > 256)
         {
@@ -28,7 +33,7 @@ public sealed class ApiKeyResolver(IGrainFactory grains, IMemoryCache cache, IOp
         var hash = ApiKeySecret.Hash(secret);
         if (cache.TryGetValue(hash, out string? cached))
         {
-            return cached is "" ? null : cached;
+            return cached is "" ? null : new TenantKey(cached!, hash);
         }
 
         var tenant = await grains.GetGrain<IApiKeyGrain>(hash).ResolveTenantAsync();
@@ -38,6 +43,6 @@ public sealed class ApiKeyResolver(IGrainFactory grains, IMemoryCache cache, IOp
             cache.Set(hash, tenant ?? "", new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = duration, Size = 1 });
         }
 
-        return tenant;
+        return tenant is null ? null : new TenantKey(tenant, hash);
     }
 }
