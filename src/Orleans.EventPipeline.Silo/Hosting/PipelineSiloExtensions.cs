@@ -104,6 +104,7 @@ public static class PipelineSiloExtensions
             return app;
         }
 
+        app.UseProblemAnswers();
         app.MapIngest();
         app.MapHec();
         app.MapOtlpHttp();
@@ -120,7 +121,7 @@ public static class PipelineSiloExtensions
 
     private static void AddGateway(this WebApplicationBuilder builder)
     {
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemAnswers();
         builder.Services.ConfigureHttpJsonOptions(ApiJson.Configure);
         // Bounded: one entry per distinct key seen in the cache period.
         builder.Services.AddMemoryCache(static cache => cache.SizeLimit = 100_000);

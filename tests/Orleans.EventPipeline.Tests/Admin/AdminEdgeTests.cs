@@ -145,6 +145,20 @@ public sealed class AdminEdgeTests(LocalPipelineFixture pipeline) : IClassFixtur
         Assert.Empty(profile.ApiKeys);
     }
 
+    // Answers no endpoint wrote (a parameter that does not bind, a path or method nothing serves) were bodyless.
+    [Theory]
+    [InlineData("GET", "/admin/v1/tenants?limit=abc", HttpStatusCode.BadRequest, "invalid_request", "limit 'abc' is not a whole number")]
+    [InlineData("GET", "/admin/v1/tenants/t1/deadletters?recent=many", HttpStatusCode.BadRequest, "invalid_request", "recent 'many' is not a whole number")]
+    [InlineData("GET", "/admin/v1/quarantine/0/abc", HttpStatusCode.BadRequest, "invalid_request", "sequenceNumber 'abc' is not a whole number")]
+    [InlineData("GET", "/admin/v1/nothing-here", HttpStatusCode.NotFound, "not_found", "Nothing is served at GET /admin/v1/nothing-here")]
+    [InlineData("PATCH", "/admin/v1/tenants/t1", HttpStatusCode.MethodNotAllowed, "method_not_allowed", "does not take PATCH")]
+    public async Task UnboundOrUnservedRequest_IsAProblemWithErrorAndDetail(string method, string path, HttpStatusCode status, string code, string detail)
+    {
+        using var response = await SendAsync(new HttpMethod(method), path);
+
+        await IngestErrorTests.AssertProblemAsync(response, status, code, detail);
+    }
+
     [Theory]
     [InlineData("bearer")]
     [InlineData("BEARER")]
