@@ -364,7 +364,8 @@ internal static class TenantPage
     {
         var now = time.GetUtcNow();
         var to = Parse(state.To) ?? now;
-        var from = Parse(state.From) ?? to.AddDays(-1);
+        // As the API's default: a `to` in the first day there is (0001-01-01) would step off the calendar.
+        var from = Parse(state.From) ?? ProcessingAdminEndpoints.DefaultStart(to);
         string listing;
         if (from > to || to - from > TimeSpan.FromDays(31))
         {

@@ -69,6 +69,21 @@ public sealed partial class DashboardHttpTests(LocalPipelineFixture pipeline) : 
         Assert.Equal(HttpStatusCode.Unauthorized, cookieOnApi.StatusCode);
     }
 
+    [Theory]
+    [InlineData("to=0001-01-01T00:00:00Z")]
+    [InlineData("from=0001-01-01T00:00:00Z&to=0001-01-01T00:00:00Z")]
+    [InlineData("to=9999-12-31T23:59:59.9999999Z")]
+    public async Task TenantPage_ArchiveRangeAtTheEdgesOfTime_IsAPageNotA500(string query)
+    {
+        await pipeline.Api.CreateTenantAsync("edge-times");
+        using var ui = await UiSession.SignInAsync(pipeline.Silo.BaseAddress);
+
+        using var page = await ui.Http.GetAsync($"/ui/tenants/edge-times?{query}");
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("No archive objects in this range.", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     private static async Task<Dictionary<string, double>> RowAsync(UiSession ui)
     {
         var page = await ui.Http.GetStringAsync("/ui/");
