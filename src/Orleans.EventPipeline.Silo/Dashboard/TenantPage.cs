@@ -138,7 +138,7 @@ internal static class TenantPage
         return await RenderAsync(http, tenantId, new PageState
         {
             Notice = revoked
-                ? Html.Notice("ok", $"Key {Html.E(keyId)} revoked: the gateway refuses it with 401 (gateways that cached it: within <code>Pipeline:Gateway:ApiKeyCacheDuration</code>).")
+                ? Html.Notice("ok", $"Key {Html.E(keyId)} revoked: every gateway refuses it with 401 from its next request.")
                 : Html.Notice("error", $"This tenant has no key {Html.E(keyId)}."),
         });
     }
