@@ -60,9 +60,13 @@ public sealed class DashboardBrowserTests
         Assert.True(cookie.HttpOnly);
         Assert.Equal(SameSiteAttribute.Strict, cookie.SameSite);
 
-        // A tenant, then a key, shown once.
+        // A tenant, on its own page, which does not refresh: what is typed stays past the list's 5 s refresh.
+        await page.ClickAsync("a:has-text('Create a tenant')");
+        await page.WaitForURLAsync("**/ui/new-tenant");
+        Assert.Equal(0, await page.Locator("meta[http-equiv=refresh]").CountAsync());
         await page.FillAsync("input[name=tenantId]", Tenant);
         await page.FillAsync("input[name=displayName]", "Acme (browser)");
+        await Shot(page, "0-new-tenant");
         await page.ClickAsync("form[action='/ui/tenants'] button");
         await page.WaitForURLAsync($"**/ui/tenants/{Tenant}");
         await page.FillAsync("input[name=name]", "agent");
