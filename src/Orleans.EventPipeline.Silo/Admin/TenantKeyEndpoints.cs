@@ -54,9 +54,9 @@ internal static class TenantKeyEndpoints
             return unreadable;
         }
 
-        if (request?.Name is { Length: > 100 } name)
+        if (IssueKeyRequest.NameProblem(request?.Name) is { } nameProblem)
         {
-            return AdminProblems.InvalidSettings([$"name is {name.Length} characters long: use at most 100."]);
+            return AdminProblems.InvalidSettings([nameProblem]);
         }
 
         if (await FindAsync(tenantId, grains) is (null, var problem))

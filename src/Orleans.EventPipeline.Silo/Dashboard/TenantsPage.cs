@@ -42,6 +42,16 @@ internal static class TenantsPage
         {
             var f = activity.Figures(tenant.TenantId);
             var id = Html.E(tenant.TenantId);
+            if (!f.IsTracked)
+            {
+                rows.Append($"""
+                    <tr data-tenant="{id}"><td><a href="/ui/tenants/{id}">{id}</a></td><td>{Html.E(tenant.DisplayName)}</td>
+                    <td class="status">{(tenant.Enabled ? "enabled" : "<span class=\"off\">disabled</span>")}</td>
+                    <td colspan="8" class="untracked">{Html.UntrackedFigures}</td></tr>
+                    """);
+                continue;
+            }
+
             rows.Append($"""
                 <tr data-tenant="{id}"><td><a href="/ui/tenants/{id}">{id}</a></td><td>{Html.E(tenant.DisplayName)}</td>
                 <td class="status">{(tenant.Enabled ? "enabled" : "<span class=\"off\">disabled</span>")}</td>

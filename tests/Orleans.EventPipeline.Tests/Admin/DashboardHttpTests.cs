@@ -142,6 +142,24 @@ public sealed partial class DashboardHttpTests(LocalPipelineFixture pipeline) : 
         Assert.Contains("name=\"tenantId\"", create, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task CreateKey_NameOver100Characters_IsRefusedWithItsMessage_NotRenamedDefault()
+    {
+        await pipeline.Api.CreateTenantAsync("long-key-name");
+        using var ui = await UiSession.SignInAsync(pipeline.Silo.BaseAddress);
+        var page = await ui.Http.GetStringAsync("/ui/tenants/long-key-name");
+
+        using var posted = await ui.Http.PostAsync("/ui/tenants/long-key-name/keys", new FormUrlEncodedContent(new Dictionary<string, string> { ["__af"] = UiSession.TokenOf(page), ["name"] = new string('k', 101) }));
+        var answer = await posted.Content.ReadAsStringAsync();
+        using var keys = await pipeline.Api.AdminAsync(HttpMethod.Get, "/admin/v1/tenants/long-key-name/keys");
+
+        Assert.Equal(HttpStatusCode.BadRequest, posted.StatusCode);
+        Assert.Contains("No key was created: name is 101 characters long: use at most 100.", answer, StringComparison.Ordinal);
+        Assert.DoesNotContain("code class=\"secret\"", answer, StringComparison.Ordinal);
+        var key = Assert.Single((await ContentTypeIngestTests.ReadJsonAsync(keys)).GetProperty("keys").EnumerateArray());
+        Assert.Equal("test", key.GetProperty("name").GetString());
+    }
+
     [Theory]
     [InlineData("to=0001-01-01T00:00:00Z")]
     [InlineData("from=0001-01-01T00:00:00Z&to=0001-01-01T00:00:00Z")]
