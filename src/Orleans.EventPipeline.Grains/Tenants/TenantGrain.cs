@@ -32,6 +32,15 @@ public sealed partial class TenantGrain(
             await state.WriteStateAsync(cancellationToken);
         }
 
+        // Null collections the admin API once let through: the processors read these settings and would fail on them.
+        if (state.RecordExists && state.State.Settings is { } stored && (stored.Processing ?? new()).WithoutNulls() is var processing
+            && !ReferenceEquals(processing, stored.Processing))
+        {
+            LogProcessingRepaired(Id);
+            state.State.Settings = stored with { Processing = processing };
+            await state.WriteStateAsync(cancellationToken);
+        }
+
         if (state.RecordExists && state.State.Settings is not null)
         {
             try
@@ -250,6 +259,9 @@ public sealed partial class TenantGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {TenantId} had stored limits out of bounds ({Problems}); they are now {Limits}")]
     private partial void LogLimitsRepaired(string tenantId, string problems, TenantLimits limits);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {TenantId} had stored processing settings with null collections; they are now empty")]
+    private partial void LogProcessingRepaired(string tenantId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {TenantId} could not be entered in the tenant directory; its next change enters it")]
     private partial void LogDirectoryNotUpdated(Exception exception, string tenantId);
