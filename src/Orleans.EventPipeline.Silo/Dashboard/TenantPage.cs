@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Orleans.EventPipeline.Grains.Processing;
 using Orleans.EventPipeline.Processing.Archive;
 using Orleans.EventPipeline.Silo.Admin;
+using Orleans.EventPipeline.Silo.Gateway;
 using Orleans.EventPipeline.Tenants;
 
 namespace Orleans.EventPipeline.Silo.Dashboard;
@@ -140,7 +141,7 @@ internal static class TenantPage
             return UiForms.Refused(http);
         }
 
-        var revoked = await grains.GetGrain<ITenantGrain>(tenantId).RevokeApiKeyAsync(keyId);
+        var revoked = await http.RequestServices.GetRequiredService<ApiKeyResolver>().RevokingAsync(tenantId, () => grains.GetGrain<ITenantGrain>(tenantId).RevokeApiKeyAsync(keyId));
         return await RenderAsync(http, tenantId, new PageState
         {
             Notice = revoked
@@ -181,7 +182,8 @@ internal static class TenantPage
             return await RenderAsync(http, tenantId, new PageState { Notice = Html.Notice("error", "Not deleted: choose what happens to the tenant's archive and dead letters."), Status = StatusCodes.Status400BadRequest });
         }
 
-        var (_, deleted) = await TenantDeletion.DeleteAsync(grains, store, tenantId, data.Value, TenantCondition.None, http.RequestAborted);
+        var (_, deleted) = await http.RequestServices.GetRequiredService<ApiKeyResolver>()
+            .RevokingAsync(tenantId, () => TenantDeletion.DeleteAsync(grains, store, tenantId, data.Value, TenantCondition.None, http.RequestAborted));
         if (deleted is null)
         {
             return NotFound(http, tenantId);

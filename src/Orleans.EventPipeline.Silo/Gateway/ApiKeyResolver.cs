@@ -22,6 +22,26 @@ public sealed class ApiKeyResolver(IGrainFactory grains, IMemoryCache cache, IOp
     /// <summary>Drops a key from the cache: its next request asks the key's grain again.</summary>
     public void Forget(string keyHash) => cache.Remove(keyHash);
 
+    /// <summary>
+    /// Runs <paramref name="change"/>, a revoke or a delete of <paramref name="tenantId"/>, and drops the keys it
+    /// revoked from this gateway's cache: requests that never reach an ingest shard (a HEC ack query) are refused
+    /// at once here too. Other gateways learn it from the shards at the key's next batch.
+    /// </summary>
+    public async Task<T> RevokingAsync<T>(string tenantId, Func<Task<T>> change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        var tenant = grains.GetGrain<ITenantGrain>(tenantId);
+        var before = await tenant.GetActiveKeyHashesAsync();
+        var result = await change();
+        var after = new HashSet<string>(await tenant.GetActiveKeyHashesAsync(), StringComparer.Ordinal);
+        foreach (var hash in before.Where(hash => !after.Contains(hash)))
+        {
+            cache.Remove(hash);
+        }
+
+        return result;
+    }
+
     /// <summary>The tenant and hash of a key however it was sent (the shipper protocols have schemes of their own), or null.</summary>
     public async ValueTask<TenantKey?> ResolveSecretAsync(string? secret)
     {

@@ -74,6 +74,35 @@ public sealed class KeyRevocationTests(CachedKeysPipelineFixture pipeline) : ICl
         Assert.Equal(HttpStatusCode.OK, freshAfter.StatusCode);
     }
 
+    /// <summary>A HEC ack query reaches no ingest shard: the gateway that revoked the key drops it from its cache at once.</summary>
+    [Fact]
+    public async Task Revoke_WithTheDefaultKeyCache_AHecAckQueryIsRefusedNext()
+    {
+        var key = await pipeline.Api.CreateTenantAsync("revoke-ack");
+        var keyId = await KeyIdAsync("revoke-ack");
+        var channel = Guid.NewGuid();
+
+        using var cached = await AckQueryAsync(key, channel);
+        using var revoke = await pipeline.Api.AdminAsync(HttpMethod.Delete, $"/admin/v1/tenants/revoke-ack/keys/{keyId}");
+        using var next = await AckQueryAsync(key, channel);
+
+        Assert.Equal(HttpStatusCode.OK, cached.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, next.StatusCode);
+        Assert.Equal(4, (await ContentTypeIngestTests.ReadJsonAsync(next)).GetProperty("code").GetInt32());
+    }
+
+    private async Task<HttpResponseMessage> AckQueryAsync(string key, Guid channel)
+    {
+        using var http = new HttpClient { BaseAddress = pipeline.Silo.BaseAddress };
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/services/collector/ack?channel={channel}")
+        {
+            Content = new StringContent("{\"acks\":[0]}", System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.TryAddWithoutValidation("Authorization", $"Splunk {key}");
+        return await http.SendAsync(request);
+    }
+
     /// <summary>What another gateway does with the key still in its cache: sends the batch with the key's hash to a shard.</summary>
     [Fact]
     public async Task Revoke_AShardRefusesTheKeyFromAGatewayThatStillHasItCached()
