@@ -29,6 +29,16 @@ public static class TenantTag
     /// <summary>Distinct tenants reported under their own value; set once at start.</summary>
     public static int Cap { get; set; } = DefaultCap;
 
+    /// <summary>
+    /// True when <paramref name="tenantId"/> is reported under its own value: it has a slot, or the cap still has
+    /// room for it. False for a tenant whose figures go to <see cref="Other"/>.
+    /// </summary>
+    public static bool IsTracked(string tenantId)
+    {
+        ArgumentNullException.ThrowIfNull(tenantId);
+        return Known.ContainsKey(tenantId) || Volatile.Read(ref _count) < Cap;
+    }
+
     /// <summary>The tag for <paramref name="tenantId"/>: its own value while the cap has room, else <see cref="Other"/>. Allocates only for a tenant's first record.</summary>
     public static KeyValuePair<string, object?> For(string tenantId)
     {

@@ -23,6 +23,18 @@ public sealed record EnrichmentSettings
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
+
+        // JSON null binds to null here; the enricher would dereference it at activation, so it is refused, not stored.
+        if (StaticFields is null)
+        {
+            errors.Add("Enrichment.StaticFields is null: omit it for no static fields, or give an object ({} for none).");
+        }
+
+        if (LookupTables is null)
+        {
+            errors.Add("Enrichment.LookupTables is null: omit it for no lookup tables, or give a list ([] for none).");
+        }
+
         foreach (var key in (StaticFields ?? new Dictionary<string, string>()).Keys.Where(string.IsNullOrWhiteSpace))
         {
             errors.Add($"Enrichment.StaticFields has a blank name \"{key}\": name each static attribute.");

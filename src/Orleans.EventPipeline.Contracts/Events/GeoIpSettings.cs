@@ -23,7 +23,11 @@ public sealed record GeoIpSettings
             errors.Add($"{path}.DatabasePath is blank: give the path of a MaxMind City .mmdb file, or remove GeoIp.");
         }
 
-        if (IpFields is null || IpFields.Count == 0 || IpFields.Any(string.IsNullOrWhiteSpace))
+        if (IpFields is null)
+        {
+            errors.Add($"{path}.IpFields is null: list one or more attribute names holding IP addresses, e.g. [\"src\"].");
+        }
+        else if (IpFields.Count == 0 || IpFields.Any(string.IsNullOrWhiteSpace))
         {
             errors.Add($"{path}.IpFields must list one or more non-blank attribute names holding IP addresses, e.g. [\"src\"].");
         }

@@ -35,6 +35,12 @@ public sealed record NormalizationSettings
             errors.AddRange(Json.Validate("Normalization.Json"));
         }
 
+        // JSON null binds to null here; the parsers would dereference it at activation, so it is refused, not stored.
+        if (Sources is null)
+        {
+            errors.Add("Normalization.Sources is null: omit it for no per-source overrides, or give an object ({} for none).");
+        }
+
         foreach (var (name, source) in Sources ?? new Dictionary<string, SourceSettings>())
         {
             var path = $"Normalization.Sources[\"{name}\"]";

@@ -11,6 +11,28 @@ public sealed record ProcessingSettings
     [Id(2)] public OrderingSettings Ordering { get; init; } = new();
 
     /// <summary>Every problem, each saying how to fix it; empty when the settings are usable.</summary>
+    /// <summary>
+    /// These settings with every missing part and null collection as its empty default: for settings stored
+    /// before validation refused JSON nulls, which stopped the tenant's processor at activation. The same
+    /// instance when there is nothing to repair.
+    /// </summary>
+    public ProcessingSettings WithoutNulls()
+    {
+        var normalization = Normalization ?? new NormalizationSettings();
+        var enrichment = Enrichment ?? new EnrichmentSettings();
+        var repaired = this with
+        {
+            Normalization = normalization.Sources is null ? normalization with { Sources = new Dictionary<string, SourceSettings>() } : normalization,
+            Enrichment = enrichment with
+            {
+                StaticFields = enrichment.StaticFields ?? new Dictionary<string, string>(),
+                LookupTables = enrichment.LookupTables ?? [],
+            },
+            Ordering = Ordering ?? new OrderingSettings(),
+        };
+        return ReferenceEquals(Normalization, repaired.Normalization) && Enrichment is { StaticFields: not null, LookupTables: not null } && Ordering is not null ? this : repaired;
+    }
+
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();

@@ -14,4 +14,7 @@ public interface ITenantIngestGrain : IGrainWithStringKey
 
     /// <summary>Applies settings the tenant grain just stored, without waiting for a reactivation.</summary>
     Task ApplySettingsAsync(TenantSettings settings);
+
+    /// <summary>The hashes of the tenant's active keys, sent by the tenant grain whenever a key is issued or revoked.</summary>
+    Task ApplyKeysAsync(IReadOnlyList<string> activeKeyHashes);
 }

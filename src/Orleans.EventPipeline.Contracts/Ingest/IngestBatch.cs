@@ -29,5 +29,12 @@ public sealed record IngestBatch(
     [Id(6)] public DateTimeOffset? UncertainSince { get; init; }
 
     /// <summary>Total events in the request, accepted or not.</summary>
+    /// <summary>
+    /// The hash of the API key the gateway resolved the tenant from (<c>ApiKeySecret.Hash</c>). The ingest shard
+    /// refuses the batch unless it is one of the tenant's active keys, so a revoke takes effect at once on every
+    /// gateway, whatever their key caches hold. Null from callers inside the cluster, which hold no key.
+    /// </summary>
+    [Id(7)] public string? KeyHash { get; init; }
+
     public int TotalEvents => Count + Rejected.Count;
 }

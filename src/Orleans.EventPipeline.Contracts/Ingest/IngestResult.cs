@@ -17,6 +17,9 @@ public enum IngestOutcome
 
     /// <summary>The Idempotency-Key was used before with other events; nothing was stored.</summary>
     IdempotencyKeyReused = 4,
+
+    /// <summary>The key the gateway resolved is no longer one of the tenant's active keys (revoked, or its tenant deleted).</summary>
+    KeyRevoked = 5,
 }
 
 /// <summary>The answer to one ingest request; persisted for idempotent replays.</summary>

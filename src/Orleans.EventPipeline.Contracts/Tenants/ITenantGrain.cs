@@ -45,4 +45,8 @@ public interface ITenantGrain : IGrainWithStringKey
 
     /// <summary>The tenant's keys, with when each was last used to send.</summary>
     Task<IReadOnlyList<ApiKeyInfo>> ListApiKeysAsync();
+
+    /// <summary>The hashes of the tenant's active keys, for its ingest shards (never answered outside the cluster).</summary>
+    [Concurrency.AlwaysInterleave]
+    Task<IReadOnlyList<string>> GetActiveKeyHashesAsync();
 }

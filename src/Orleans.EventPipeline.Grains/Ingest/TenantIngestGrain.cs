@@ -29,6 +29,9 @@ public sealed partial class TenantIngestGrain(
 {
     private readonly IngestOptions _options = options.Value;
     private TenantSettings? _settings;
+
+    // The tenant's active key hashes: a request through a key not in here is refused, whatever a gateway cached.
+    private HashSet<string> _keys = new(StringComparer.Ordinal);
     private ShardRateLimiter _rate = null!;
     private IAsyncStream<RawEventBatch> _raw = null!;
     private IAsyncStream<DeadLetterBatch> _deadLetters = null!;
@@ -43,11 +46,22 @@ public sealed partial class TenantIngestGrain(
         _raw = provider.GetStream<RawEventBatch>(StreamId.Create(PipelineStreams.Raw, StreamKey));
         _deadLetters = provider.GetStream<DeadLetterBatch>(StreamId.Create(PipelineStreams.DeadLetter, TenantIdValue));
         _rate = new ShardRateLimiter(GrainFactory.GetGrain<ITenantRateGrain>(TenantIdValue), timeProvider);
-        var profile = await GrainFactory.GetGrain<ITenantGrain>(TenantIdValue).GetProfileAsync();
+        var tenant = GrainFactory.GetGrain<ITenantGrain>(TenantIdValue);
+        var profile = await tenant.GetProfileAsync();
         if (profile is { Exists: true, Settings: { } settings })
         {
             _settings = settings;
         }
+
+        _keys = new HashSet<string>(await tenant.GetActiveKeyHashesAsync(), StringComparer.Ordinal);
+    }
+
+    public Task ApplyKeysAsync(IReadOnlyList<string> activeKeyHashes)
+    {
+        ArgumentNullException.ThrowIfNull(activeKeyHashes);
+        // Replaced whole, never changed in place: a request between awaits reads one set or the other.
+        _keys = new HashSet<string>(activeKeyHashes, StringComparer.Ordinal);
+        return Task.CompletedTask;
     }
 
     public Task ApplySettingsAsync(TenantSettings settings)
@@ -62,6 +76,12 @@ public sealed partial class TenantIngestGrain(
     public async Task<IngestResult> IngestAsync(IngestBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        if (batch.KeyHash is { } keyHash && !_keys.Contains(keyHash))
+        {
+            // First: a deleted tenant's old key is a key that stopped working (401), not a disabled tenant (403).
+            return IngestResult.Refused(IngestOutcome.KeyRevoked, "A valid tenant API key is required: this key was revoked.");
+        }
+
         if (_settings is not { Enabled: true } settings)
         {
             return IngestResult.Refused(IngestOutcome.TenantDisabled, $"Tenant '{TenantIdValue}' is disabled.");

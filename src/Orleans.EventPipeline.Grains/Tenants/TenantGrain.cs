@@ -32,6 +32,15 @@ public sealed partial class TenantGrain(
             await state.WriteStateAsync(cancellationToken);
         }
 
+        // Null collections the admin API once let through: the processors read these settings and would fail on them.
+        if (state.RecordExists && state.State.Settings is { } stored && (stored.Processing ?? new()).WithoutNulls() is var processing
+            && !ReferenceEquals(processing, stored.Processing))
+        {
+            LogProcessingRepaired(Id);
+            state.State.Settings = stored with { Processing = processing };
+            await state.WriteStateAsync(cancellationToken);
+        }
+
         if (state.RecordExists && state.State.Settings is not null)
         {
             try
@@ -103,6 +112,8 @@ public sealed partial class TenantGrain(
         // part way leaves a tenant that is still listed and can be deleted again, never keys without a tenant.
         var settings = state.State.Settings!;
         await ApplyToIngestAsync(settings with { Enabled = false }, settings.ShardCount);
+        // The shards forget every key too: a tenant created again under this id must not take the old keys a gateway cached.
+        await ApplyKeysToIngestAsync([], settings.ShardCount);
         var active = state.State.ApiKeys.FindAll(static k => !k.Revoked);
         await Task.WhenAll(active.Select(k => GrainFactory.GetGrain<IApiKeyGrain>(k.SecretHash).RevokeAsync()));
         await Directory.RemoveAsync(Id);
@@ -134,6 +145,8 @@ public sealed partial class TenantGrain(
         await GrainFactory.GetGrain<IApiKeyGrain>(key.SecretHash).RegisterAsync(Id, key.KeyId);
         state.State.ApiKeys.Add(key);
         await state.WriteStateAsync();
+        // Before the secret is answered: the shards take a key only once they know it.
+        await ApplyKeysToIngestAsync(ActiveKeyHashes(), state.State.Settings.ShardCount);
         LogKeyIssued(Id, key.KeyId, key.Name);
         return new IssuedApiKey(key.KeyId, secret) { Name = key.Name, Prefix = key.SecretPrefix };
     }
@@ -161,6 +174,8 @@ public sealed partial class TenantGrain(
         await GrainFactory.GetGrain<IApiKeyGrain>(key.SecretHash).RevokeAsync();
         key.Revoked = true;
         await state.WriteStateAsync();
+        // At once on every gateway: the shards refuse the key even where a gateway still has it cached.
+        await ApplyKeysToIngestAsync(ActiveKeyHashes(), state.State.Settings?.ShardCount ?? 1);
         LogKeyRevoked(Id, keyId);
         return true;
     }
@@ -171,6 +186,14 @@ public sealed partial class TenantGrain(
         var lastUsed = await Task.WhenAll(keys.Select(k => GrainFactory.GetGrain<IApiKeyGrain>(k.SecretHash).GetLastUsedAsync()));
         return keys.Select((k, i) => Info(k) with { LastUsedAt = lastUsed[i] }).ToList();
     }
+
+    public Task<IReadOnlyList<string>> GetActiveKeyHashesAsync() => Task.FromResult<IReadOnlyList<string>>(ActiveKeyHashes());
+
+    private string[] ActiveKeyHashes() =>
+        state.State.Settings is null ? [] : state.State.ApiKeys.Where(static k => !k.Revoked).Select(static k => k.SecretHash).ToArray();
+
+    private Task ApplyKeysToIngestAsync(IReadOnlyList<string> activeKeyHashes, int shards) =>
+        Task.WhenAll(Enumerable.Range(0, shards).Select(shard => GrainFactory.GetGrain<ITenantIngestGrain>(StreamKeys.ForShard(Id, shard)).ApplyKeysAsync(activeKeyHashes)));
 
     /// <summary>The answer when <paramref name="condition"/> does not hold for the stored tenant; null when it does.</summary>
     private TenantChange? Refused(TenantCondition condition, bool mustExist)
@@ -236,6 +259,9 @@ public sealed partial class TenantGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {TenantId} had stored limits out of bounds ({Problems}); they are now {Limits}")]
     private partial void LogLimitsRepaired(string tenantId, string problems, TenantLimits limits);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {TenantId} had stored processing settings with null collections; they are now empty")]
+    private partial void LogProcessingRepaired(string tenantId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {TenantId} could not be entered in the tenant directory; its next change enters it")]
     private partial void LogDirectoryNotUpdated(Exception exception, string tenantId);

@@ -48,7 +48,7 @@ public static class AdminOpenApi
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapOpenApi("/admin/{documentName}/openapi.json");
-        app.MapGet(ReferencePath, static () => UiAssets.Page("reference.html")).ExcludeFromDescription();
+        app.MapGet(ReferencePath, static (HttpContext http) => UiAssets.Page(http, "reference.html")).ExcludeFromDescription();
         return app;
     }
 }

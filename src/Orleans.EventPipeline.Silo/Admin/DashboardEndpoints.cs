@@ -32,10 +32,10 @@ public static class DashboardEndpoints
         ArgumentNullException.ThrowIfNull(app);
         if (!IsEnabled(app.Services.GetRequiredService<IOptions<PipelineOptions>>().Value))
         {
-            app.MapGet(RoutePrefix + "/{**rest}", static () => Results.Problem(
-                statusCode: 403,
-                title: "dashboard_disabled",
-                detail: $"The Orleans Dashboard is off: it is served only behind the admin key. Set Pipeline:AdminApiKey, then open {RoutePrefix}/ and sign in with the key as the password."));
+            app.MapGet(RoutePrefix + "/{**rest}", static () => Gateway.ApiProblem.Result(
+                StatusCodes.Status403Forbidden,
+                "dashboard_disabled",
+                $"The Orleans Dashboard is off: it is served only behind the admin key. Set Pipeline:AdminApiKey, then open {RoutePrefix}/ and sign in with the key as the password."));
             return app;
         }
 

@@ -1,7 +1,15 @@
 namespace Orleans.EventPipeline.Silo.Admin;
 
 /// <summary>Body of <c>POST /admin/v1/tenants/{id}/keys</c>; the name defaults to <c>default</c>.</summary>
-public sealed record IssueKeyRequest(string? Name);
+public sealed record IssueKeyRequest(string? Name)
+{
+    /// <summary>Longest key name, in the API and on the tenant page.</summary>
+    public const int MaxNameLength = 100;
+
+    /// <summary>What is wrong with <paramref name="name"/>, or null when it can be a key's name.</summary>
+    public static string? NameProblem(string? name) =>
+        name is { Length: > MaxNameLength } ? $"name is {name.Length} characters long: use at most {MaxNameLength}." : null;
+}
 
 /// <summary>
 /// Answer of issuing or rotating a key: <see cref="ApiKey"/> is the secret, shown this once and never again

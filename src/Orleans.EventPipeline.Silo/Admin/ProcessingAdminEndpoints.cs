@@ -45,9 +45,7 @@ public static class ProcessingAdminEndpoints
             return BadTime("to", to!);
         }
 
-        // The default range stops at the first instant there is, instead of stepping off it.
-        var defaultStart = end.UtcTicks - DateTimeOffset.MinValue.UtcTicks < DefaultRange.Ticks ? DateTimeOffset.MinValue : end - DefaultRange;
-        if (!TryParseTime(from, defaultStart, out var start))
+        if (!TryParseTime(from, DefaultStart(end), out var start))
         {
             return BadTime("from", from!);
         }
@@ -70,6 +68,10 @@ public static class ProcessingAdminEndpoints
 
         return Results.Ok(new ArchiveListing(tenantId, start, end, objects));
     }
+
+    /// <summary>A day before <paramref name="end"/>, stopping at the first instant there is instead of stepping off it.</summary>
+    internal static DateTimeOffset DefaultStart(DateTimeOffset end) =>
+        end.UtcTicks - DateTimeOffset.MinValue.UtcTicks < DefaultRange.Ticks ? DateTimeOffset.MinValue : end - DefaultRange;
 
     private static bool TryParseTime(string? value, DateTimeOffset absent, out DateTimeOffset time)
     {

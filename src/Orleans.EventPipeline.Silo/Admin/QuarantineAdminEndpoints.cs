@@ -19,7 +19,8 @@ public static class QuarantineAdminEndpoints
     {
         var group = endpoints.MapGroup("/admin/v1/quarantine").RequireAuthorization(Authentication.AdminPolicies.Api);
         group.MapGet("/", ListAsync);
-        group.MapGet("/{partition}/{sequenceNumber:long}", DownloadAsync);
+        // No :long constraint: text there is a 400 naming the parameter, where a constraint made it a 404 for a path that exists.
+        group.MapGet("/{partition}/{sequenceNumber}", DownloadAsync);
         return endpoints;
     }
 

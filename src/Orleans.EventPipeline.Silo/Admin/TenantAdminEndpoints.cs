@@ -167,7 +167,7 @@ public static class TenantAdminEndpoints
         return change.Outcome == TenantChangeOutcome.Done ? Answer(http, change.Profile) : AdminProblems.For(http, tenantId, change);
     }
 
-    private static async Task<IResult> DeleteAsync(string tenantId, string? data, HttpContext http, IGrainFactory grains, IArchiveStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> DeleteAsync(string tenantId, string? data, HttpContext http, IGrainFactory grains, IArchiveStore store, ApiKeyResolver keys, CancellationToken cancellationToken)
     {
         if (!TenantId.IsValid(tenantId))
         {
@@ -195,7 +195,7 @@ public static class TenantAdminEndpoints
             return badHeader;
         }
 
-        var (change, deleted) = await TenantDeletion.DeleteAsync(grains, store, tenantId, choice.Value, condition!, cancellationToken);
+        var (change, deleted) = await keys.RevokingAsync(tenantId, () => TenantDeletion.DeleteAsync(grains, store, tenantId, choice.Value, condition!, cancellationToken));
         return deleted is not null ? Results.Ok(deleted) : AdminProblems.For(http, tenantId, change);
     }
 

@@ -54,9 +54,9 @@ internal static class TenantKeyEndpoints
             return unreadable;
         }
 
-        if (request?.Name is { Length: > 100 } name)
+        if (IssueKeyRequest.NameProblem(request?.Name) is { } nameProblem)
         {
-            return AdminProblems.InvalidSettings([$"name is {name.Length} characters long: use at most 100."]);
+            return AdminProblems.InvalidSettings([nameProblem]);
         }
 
         if (await FindAsync(tenantId, grains) is (null, var problem))
@@ -81,14 +81,14 @@ internal static class TenantKeyEndpoints
             : Results.Created($"{TenantAdminEndpoints.Prefix}/{tenantId}/keys/{key.KeyId}", new IssuedKeyAnswer(key.KeyId, key.Secret, key.Name, key.Prefix, keyId));
     }
 
-    private static async Task<IResult> RevokeAsync(string tenantId, string keyId, IGrainFactory grains)
+    private static async Task<IResult> RevokeAsync(string tenantId, string keyId, IGrainFactory grains, ApiKeyResolver keys)
     {
         if (!TenantId.IsValid(tenantId))
         {
             return AdminApi.BadTenantId(tenantId);
         }
 
-        return await grains.GetGrain<ITenantGrain>(tenantId).RevokeApiKeyAsync(keyId)
+        return await keys.RevokingAsync(tenantId, () => grains.GetGrain<ITenantGrain>(tenantId).RevokeApiKeyAsync(keyId))
             ? Results.NoContent()
             : ApiProblem.Result(StatusCodes.Status404NotFound, "key_not_found", $"Tenant '{tenantId}' has no key '{keyId}'.");
     }

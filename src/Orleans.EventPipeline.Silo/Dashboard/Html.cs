@@ -14,6 +14,10 @@ internal static class Html
 {
     private const string ContentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+    /// <summary>In place of a tenant's figures when they are summed under the metrics' <c>_other</c> tag.</summary>
+    public static string UntrackedFigures =>
+        $"Counted under <code>{Processing.TenantTag.Other}</code>: this silo gives its own figures to the first {N(Processing.TenantTag.Cap)} tenants it records (<code>Pipeline:Telemetry:MaxTenantTags</code>) and sums the rest, this one among them, as <code>tenant=\"{Processing.TenantTag.Other}\"</code>. Its ingest is not shown here; raise the cap to see it.";
+
     public static string E(string? value) => HtmlEncoder.Default.Encode(value ?? "");
 
     public static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
@@ -48,10 +52,17 @@ internal static class Html
         }
 
         page.Append("</nav></header><main>").Append(body).Append("</main></body></html>");
-        http.Response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
-        http.Response.Headers.XContentTypeOptions = "nosniff";
-        http.Response.Headers.CacheControl = "no-store";
+        SetPageHeaders(http.Response);
         return Results.Content(page.ToString(), "text/html; charset=utf-8", Encoding.UTF8, status);
+    }
+
+    /// <summary>What every page is sent with, ours or an asset page: the strict policy, no sniffing, no caching.</summary>
+    public static void SetPageHeaders(HttpResponse response)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
+        response.Headers.XContentTypeOptions = "nosniff";
+        response.Headers.CacheControl = "no-store";
     }
 
     /// <summary>A message box; <paramref name="kind"/> is <c>ok</c>, <c>error</c> or <c>secret</c>.</summary>

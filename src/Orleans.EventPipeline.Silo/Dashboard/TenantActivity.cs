@@ -64,10 +64,19 @@ public sealed class TenantActivity : IHostedService, IDisposable
 
     public void Dispose() => _listener.Dispose();
 
-    /// <summary>A tenant's figures now; zeros for a tenant this silo has not recorded.</summary>
+    /// <summary>
+    /// A tenant's figures now; zeros for a tenant this silo has not recorded, and <see cref="TenantFigures.Untracked"/>
+    /// for one past the tenant-tag cap, whose measurements are summed under <see cref="TenantTag.Other"/>.
+    /// </summary>
     public TenantFigures Figures(string tenantId)
     {
         ArgumentNullException.ThrowIfNull(tenantId);
+        if (!TenantTag.IsTracked(tenantId))
+        {
+            // Its zeros would read as an idle tenant: it may be sending, counted with the others past the cap.
+            return TenantFigures.Untracked;
+        }
+
         return _tenants.TryGetValue(tenantId, out var counters)
             ? counters.Snapshot(Slot(_time.GetUtcNow()))
             : TenantFigures.None;
@@ -220,6 +229,12 @@ public sealed record TenantFigures(
     long[] Series)
 {
     public static TenantFigures None { get; } = new(0, 0, 0, 0, 0, null, null, new long[TenantActivity.Buckets]);
+
+    /// <summary>A tenant past <c>Pipeline:Telemetry:MaxTenantTags</c>: its figures are in <see cref="TenantTag.Other"/>'s.</summary>
+    public static TenantFigures Untracked { get; } = None with { IsTracked = false };
+
+    /// <summary>False when the tenant's measurements are counted under <see cref="TenantTag.Other"/>, not its own id.</summary>
+    public bool IsTracked { get; init; } = true;
 
     /// <summary>Events per second over the last minute: the 6 newest buckets, the current one partly filled.</summary>
     public double EventsPerSecond

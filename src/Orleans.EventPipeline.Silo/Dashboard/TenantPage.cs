@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Orleans.EventPipeline.Grains.Processing;
 using Orleans.EventPipeline.Processing.Archive;
 using Orleans.EventPipeline.Silo.Admin;
+using Orleans.EventPipeline.Silo.Gateway;
 using Orleans.EventPipeline.Tenants;
 
 namespace Orleans.EventPipeline.Silo.Dashboard;
@@ -46,6 +47,7 @@ internal static class TenantPage
         public Dictionary<string, List<string>>? Errors { get; init; }
         public string? From { get; init; }
         public string? To { get; init; }
+        public string? KeyNameError { get; init; }
         public int Status { get; init; } = StatusCodes.Status200OK;
     }
 
@@ -105,7 +107,12 @@ internal static class TenantPage
         }
 
         var name = form["name"].ToString().Trim();
-        var key = await tenant.IssueApiKeyAsync(name.Length is 0 or > 100 ? "default" : name);
+        if (IssueKeyRequest.NameProblem(name) is { } problem)
+        {
+            return await RenderAsync(http, tenantId, new PageState { KeyNameError = problem, Status = StatusCodes.Status400BadRequest });
+        }
+
+        var key = await tenant.IssueApiKeyAsync(name.Length == 0 ? "default" : name);
         NewKeyNotice.Keep(http, tenantId, key, null);
         return Results.Redirect($"/ui/tenants/{tenantId}");
     }
@@ -134,11 +141,11 @@ internal static class TenantPage
             return UiForms.Refused(http);
         }
 
-        var revoked = await grains.GetGrain<ITenantGrain>(tenantId).RevokeApiKeyAsync(keyId);
+        var revoked = await http.RequestServices.GetRequiredService<ApiKeyResolver>().RevokingAsync(tenantId, () => grains.GetGrain<ITenantGrain>(tenantId).RevokeApiKeyAsync(keyId));
         return await RenderAsync(http, tenantId, new PageState
         {
             Notice = revoked
-                ? Html.Notice("ok", $"Key {Html.E(keyId)} revoked: the gateway refuses it with 401 (gateways that cached it: within <code>Pipeline:Gateway:ApiKeyCacheDuration</code>).")
+                ? Html.Notice("ok", $"Key {Html.E(keyId)} revoked: every gateway refuses it with 401 from its next request.")
                 : Html.Notice("error", $"This tenant has no key {Html.E(keyId)}."),
         });
     }
@@ -175,7 +182,8 @@ internal static class TenantPage
             return await RenderAsync(http, tenantId, new PageState { Notice = Html.Notice("error", "Not deleted: choose what happens to the tenant's archive and dead letters."), Status = StatusCodes.Status400BadRequest });
         }
 
-        var (_, deleted) = await TenantDeletion.DeleteAsync(grains, store, tenantId, data.Value, TenantCondition.None, http.RequestAborted);
+        var (_, deleted) = await http.RequestServices.GetRequiredService<ApiKeyResolver>()
+            .RevokingAsync(tenantId, () => TenantDeletion.DeleteAsync(grains, store, tenantId, data.Value, TenantCondition.None, http.RequestAborted));
         if (deleted is null)
         {
             return NotFound(http, tenantId);
@@ -229,13 +237,17 @@ internal static class TenantPage
             <p><a href="/ui/">← Tenants</a></p>
             <h1>{Html.E(profile.Settings!.DisplayName)} <small>{id} · version {profile.Version} · {(profile.Settings.Enabled ? "enabled" : "<span class=\"off\">disabled</span>")}</small></h1>
             {notice}
+            {(figures.IsTracked ? $"""
             <section class="card figures" data-tenant="{id}"><div><b class="rate">{Html.N(figures.EventsPerSecond)}</b> events/s</div><div><b class="events">{Html.N(figures.Events)}</b> events</div>
             <div><b>{Html.N(figures.Bytes)}</b> bytes</div><div><b>{Html.N(figures.Rejected)}</b> rejected</div><div><b>{Html.N(figures.Throttled)}</b> throttled</div>
             {IngestChart.Render(figures.Series, 480, 80, axis: true)}
+            """ : $"""
+            <section class="card figures untracked" data-tenant="{id}">{Html.Notice("error", Html.UntrackedFigures)}
+            """)}
             <p class="hint">Grains, activations and calls: <a href="/dashboard/">Orleans Dashboard</a>.</p></section>
             """);
         body.Append(SettingsSection(http, tenantId, form, state.Errors, profile.Settings.Enabled));
-        body.Append(await KeysSectionAsync(http, tenant, tenantId));
+        body.Append(await KeysSectionAsync(http, tenant, tenantId, state.KeyNameError));
         body.Append(await RecentEventsSectionAsync(services.GetRequiredService<IArchiveStore>(), services.GetRequiredService<TimeProvider>(), tenantId, http.RequestAborted));
         body.Append(await DeadLettersSectionAsync(http, grains, tenantId));
         body.Append(await ArchiveSectionAsync(services.GetRequiredService<IArchiveStore>(), services.GetRequiredService<TimeProvider>(), tenantId, state, http.RequestAborted));
@@ -281,7 +293,7 @@ internal static class TenantPage
             """;
     }
 
-    private static async Task<string> KeysSectionAsync(HttpContext http, ITenantGrain tenant, string tenantId)
+    private static async Task<string> KeysSectionAsync(HttpContext http, ITenantGrain tenant, string tenantId, string? nameError)
     {
         var id = Html.E(tenantId);
         var rows = new StringBuilder();
@@ -301,7 +313,8 @@ internal static class TenantPage
             <section class="card"><h2>API keys</h2>
             <table><thead><tr><th>Key</th><th>Name</th><th>Secret starts</th><th>Created</th><th>Last used</th><th></th></tr></thead>
             <tbody>{(rows.Length == 0 ? "<tr><td colspan=\"6\">No keys yet.</td></tr>" : rows.ToString())}</tbody></table>
-            <form method="post" action="/ui/tenants/{id}/keys" class="row">{Html.Antiforgery(http)}<input name="name" placeholder="Key name, e.g. agent" maxlength="100"><button type="submit">Create key</button></form></section>
+            <form method="post" action="/ui/tenants/{id}/keys" class="row">{Html.Antiforgery(http)}<input name="name" placeholder="Key name, e.g. agent" maxlength="{IssueKeyRequest.MaxNameLength}"{(nameError is null ? "" : " aria-invalid=\"true\"")}><button type="submit">Create key</button></form>
+            {(nameError is null ? "" : $"<span class=\"field-error\">No key was created: {Html.E(nameError)}</span>")}</section>
             """;
     }
 
@@ -364,7 +377,8 @@ internal static class TenantPage
     {
         var now = time.GetUtcNow();
         var to = Parse(state.To) ?? now;
-        var from = Parse(state.From) ?? to.AddDays(-1);
+        // As the API's default: a `to` in the first day there is (0001-01-01) would step off the calendar.
+        var from = Parse(state.From) ?? ProcessingAdminEndpoints.DefaultStart(to);
         string listing;
         if (from > to || to - from > TimeSpan.FromDays(31))
         {

@@ -6,7 +6,9 @@ namespace Orleans.EventPipeline.Silo.Dashboard;
 
 /// <summary>
 /// <c>/ui/</c>: every tenant (a page of the directory at a time) with its live figures from
-/// <see cref="TenantActivity"/> and the last hour's ingest, refreshed every 5 s; and the form that creates a tenant.
+/// <see cref="TenantActivity"/> and the last hour's ingest, refreshed every 5 s; and <c>/ui/new-tenant</c>, the
+/// form that creates a tenant, on a page of its own that does not refresh (the list's refresh wiped what was typed).
+/// Not <c>/ui/tenants/new</c>: "new" is a valid tenant id, whose page that would hide.
 /// </summary>
 internal static class TenantsPage
 {
@@ -18,16 +20,16 @@ internal static class TenantsPage
     /// <summary>The browser's own check of <see cref="TenantId.Rule"/>, before the server's.</summary>
     private const string IdPattern = "[a-z0-9][a-z0-9\\-]{0,62}";
 
+    public const string NewTenantPath = "/ui/new-tenant";
+
     public static void MapTenantsPage(this RouteGroupBuilder ui)
     {
         ui.MapGet("/", RenderAsync);
+        ui.MapGet("/new-tenant", static (HttpContext http) => NewTenantPage(http, null, null));
         ui.MapPost("/tenants", CreateAsync);
     }
 
-    private static Task<IResult> RenderAsync(HttpContext http, string? q, string? after, IGrainFactory grains, TenantActivity activity) =>
-        RenderPageAsync(http, q, after, grains, activity, null, null);
-
-    private static async Task<IResult> RenderPageAsync(HttpContext http, string? q, string? after, IGrainFactory grains, TenantActivity activity, string? notice, (string Id, string Name)? typed)
+    private static async Task<IResult> RenderAsync(HttpContext http, string? q, string? after, IGrainFactory grains, TenantActivity activity)
     {
         if (after is not null && !TenantId.IsValid(after))
         {
@@ -40,6 +42,16 @@ internal static class TenantsPage
         {
             var f = activity.Figures(tenant.TenantId);
             var id = Html.E(tenant.TenantId);
+            if (!f.IsTracked)
+            {
+                rows.Append($"""
+                    <tr data-tenant="{id}"><td><a href="/ui/tenants/{id}">{id}</a></td><td>{Html.E(tenant.DisplayName)}</td>
+                    <td class="status">{(tenant.Enabled ? "enabled" : "<span class=\"off\">disabled</span>")}</td>
+                    <td colspan="8" class="untracked">{Html.UntrackedFigures}</td></tr>
+                    """);
+                continue;
+            }
+
             rows.Append($"""
                 <tr data-tenant="{id}"><td><a href="/ui/tenants/{id}">{id}</a></td><td>{Html.E(tenant.DisplayName)}</td>
                 <td class="status">{(tenant.Enabled ? "enabled" : "<span class=\"off\">disabled</span>")}</td>
@@ -55,22 +67,33 @@ internal static class TenantsPage
             ? $"<p><a href=\"/ui/?after={Uri.EscapeDataString(cursor)}&amp;q={Uri.EscapeDataString(q ?? "")}\">Next {PageSize} tenants →</a></p>"
             : "";
         var body = $"""
-            <h1>Tenants</h1>{notice}
+            <h1>Tenants</h1>
+            <p><a class="button" href="{NewTenantPath}">Create a tenant</a></p>
             <section class="card"><h2>Ingest, every tenant</h2>{IngestChart.Render(activity.TotalSeries(), 720, 120, axis: true)}</section>
             <section class="card"><form method="get" action="/ui/" class="row"><input name="q" placeholder="Filter by id or name" value="{Html.E(q)}"><button type="submit">Filter</button></form>
             <table class="tenants"><thead><tr><th>Tenant</th><th>Name</th><th>Status</th><th>Events/s</th><th>Events</th><th>Bytes</th><th>Rejected</th><th>Throttled (429)</th><th>Dead letters</th><th>Archive lag</th><th>Last hour</th></tr></thead>
             <tbody>{(rows.Length == 0 ? "<tr><td colspan=\"11\">No tenants yet.</td></tr>" : rows.ToString())}</tbody></table>{next}
             <p class="hint">Counted by this silo since it started (the pipeline's metrics); refreshed every {RefreshSeconds} s.</p></section>
-            <section class="card"><h2>Create a tenant</h2>
-            <form method="post" action="/ui/tenants" class="row">{Html.Antiforgery(http)}
-            <input name="tenantId" placeholder="id, e.g. acme" value="{Html.E(typed?.Id)}" required pattern="{IdPattern}" title="{Html.E(TenantId.Rule)}">
-            <input name="displayName" placeholder="Display name" value="{Html.E(typed?.Name)}" required>
-            <button type="submit">Create</button></form></section>
             """;
-        return Html.Page(http, "Tenants", body, notice is null ? StatusCodes.Status200OK : StatusCodes.Status400BadRequest, notice is null ? RefreshSeconds : null);
+        return Html.Page(http, "Tenants", body, StatusCodes.Status200OK, RefreshSeconds);
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext http, IGrainFactory grains, TenantActivity activity)
+    /// <summary>The create form; after a refusal, with what was typed and why.</summary>
+    private static IResult NewTenantPage(HttpContext http, string? notice, (string Id, string Name)? typed) => Html.Page(
+        http,
+        "New tenant",
+        $"""
+        <p><a href="/ui/">← Tenants</a></p>
+        <h1>Create a tenant</h1>{notice}
+        <section class="card"><form method="post" action="/ui/tenants" class="row">{Html.Antiforgery(http)}
+        <input name="tenantId" placeholder="id, e.g. acme" value="{Html.E(typed?.Id)}" required pattern="{IdPattern}" title="{Html.E(TenantId.Rule)}">
+        <input name="displayName" placeholder="Display name" value="{Html.E(typed?.Name)}" required>
+        <button type="submit">Create</button></form>
+        <p class="hint">The id is how clients and the API name the tenant: {Html.E(TenantId.Rule)}. Limits, shards and processing are set on its page next.</p></section>
+        """,
+        notice is null ? StatusCodes.Status200OK : StatusCodes.Status400BadRequest);
+
+    private static async Task<IResult> CreateAsync(HttpContext http, IGrainFactory grains)
     {
         var form = await UiForms.ReadAsync(http);
         if (form is null)
@@ -82,19 +105,19 @@ internal static class TenantsPage
         var name = form["displayName"].ToString().Trim();
         if (!TenantId.IsValid(id))
         {
-            return await RenderPageAsync(http, null, null, grains, activity, Html.Notice("error", $"'{Html.E(id)}' is not a tenant id: use {Html.E(TenantId.Rule)}."), (id, name));
+            return NewTenantPage(http, Html.Notice("error", $"'{Html.E(id)}' is not a tenant id: use {Html.E(TenantId.Rule)}."), (id, name));
         }
 
         var settings = new TenantSettings(name, Enabled: true);
         if (settings.Validate() is { Count: > 0 } problems)
         {
-            return await RenderPageAsync(http, null, null, grains, activity, Html.Notice("error", Html.E(string.Join(" ", problems))), (id, name));
+            return NewTenantPage(http, Html.Notice("error", Html.E(string.Join(" ", problems))), (id, name));
         }
 
         var change = await grains.GetGrain<ITenantGrain>(id).ConfigureAsync(settings, new TenantCondition(IfAbsent: true));
         if (change.Outcome != TenantChangeOutcome.Done)
         {
-            return await RenderPageAsync(http, null, null, grains, activity, Html.Notice("error", $"Tenant '{Html.E(id)}' exists already: <a href=\"/ui/tenants/{Html.E(id)}\">open it</a>."), (id, name));
+            return NewTenantPage(http, Html.Notice("error", $"Tenant '{Html.E(id)}' exists already: <a href=\"/ui/tenants/{Html.E(id)}\">open it</a>."), (id, name));
         }
 
         return Results.Redirect($"/ui/tenants/{id}");

@@ -25,8 +25,13 @@ public static class UiAssets
         return endpoints;
     }
 
-    /// <summary>An asset that is a whole page (the API reference), answered at its own route.</summary>
-    public static IResult Page(string name) => Results.Bytes(All.Value[name].Content, All.Value[name].ContentType);
+    /// <summary>An asset that is a whole page (the API reference), answered at its own route with the pages' headers.</summary>
+    public static IResult Page(HttpContext http, string name)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        Html.SetPageHeaders(http.Response);
+        return Results.Bytes(All.Value[name].Content, All.Value[name].ContentType);
+    }
 
     private static FrozenDictionary<string, Asset> Load()
     {

@@ -36,13 +36,12 @@ public static partial class IngestEndpoint
         ILoggerFactory loggers)
     {
         var limits = options.Value;
-        var tenantId = await keys.ResolveAsync(context.Request.Headers.Authorization.ToString());
-        if (tenantId is null)
+        if (await keys.ResolveAsync(context.Request.Headers.Authorization.ToString()) is not { } key)
         {
-            // Same answer for a missing, unknown or revoked key: nothing tells a caller which tenants exist.
-            context.Response.Headers.WWWAuthenticate = "Bearer";
-            return Problem(StatusCodes.Status401Unauthorized, "unauthorized", "A valid tenant API key is required: send 'Authorization: Bearer <key>'.");
+            return Unauthorized(context);
         }
+
+        var tenantId = key.TenantId;
 
         var framing = EventFramer.FramingFor(context.Request.ContentType);
         if (framing is null)
@@ -92,7 +91,7 @@ public static partial class IngestEndpoint
 
             var batch = new IngestBatch(events.Kind, events.Count, events.Frames, events.Rejected, bodyLength);
             var shard = await shards.PickAsync(tenantId);
-            var result = await IngestAsync(grains, tenantId, shard, idempotencyKey, batch, limits.DurableWriteTimeout);
+            var result = await IngestAsync(grains, keys, key, shard, idempotencyKey, batch, limits.DurableWriteTimeout);
             // The grain answered, so nothing reads the frames any more: back to the pool. On a
             // timeout or a failed call the grain (or a message still being serialized) may hold
             // them, so they are left to the garbage collector instead of being reused under it
@@ -142,8 +141,10 @@ public static partial class IngestEndpoint
     /// shards' silos; a keyed one to the key's grain, which picks the shard by the key.
     /// Every protocol's request meets its tenant's grain here, so the ingest metrics are recorded here, once per request.
     /// </summary>
-    internal static async Task<IngestResult> IngestAsync(IGrainFactory grains, string tenantId, (int Count, int Next) shard, string idempotencyKey, IngestBatch batch, TimeSpan timeout)
+    internal static async Task<IngestResult> IngestAsync(IGrainFactory grains, ApiKeyResolver keys, TenantKey key, (int Count, int Next) shard, string idempotencyKey, IngestBatch batch, TimeSpan timeout)
     {
+        var tenantId = key.TenantId;
+        batch = batch with { KeyHash = key.KeyHash };
         var started = Stopwatch.GetTimestamp();
         var call = idempotencyKey.Length == 0
             ? grains.GetGrain<ITenantIngestGrain>(StreamKeys.ForShard(tenantId, shard.Next)).IngestAsync(batch)
@@ -151,6 +152,12 @@ public static partial class IngestEndpoint
         try
         {
             var result = await call.WaitAsync(timeout);
+            if (result.Outcome == IngestOutcome.KeyRevoked)
+            {
+                // The shard knows the key is revoked; this gateway's cache learns it now, not when the entry expires.
+                keys.Forget(key.KeyHash);
+            }
+
             IngestInstruments.Record(tenantId, batch, result, started);
             return result;
         }
@@ -172,12 +179,21 @@ public static partial class IngestEndpoint
                 return Problem(StatusCodes.Status429TooManyRequests, "rate_limited", result.Detail!);
             case IngestOutcome.TenantDisabled:
                 return Problem(StatusCodes.Status403Forbidden, "tenant_disabled", result.Detail!);
+            case IngestOutcome.KeyRevoked:
+                return Unauthorized(context);
             case IngestOutcome.IdempotencyKeyReused:
                 return Problem(StatusCodes.Status422UnprocessableEntity, "idempotency_key_reused", result.Detail!);
             default:
                 SetRetryAfter(context, result.RetryAfter);
                 return Problem(StatusCodes.Status503ServiceUnavailable, "stream_unavailable", result.Detail!);
         }
+    }
+
+    // Same answer for a missing, unknown or revoked key: nothing tells a caller which tenants exist.
+    private static IResult Unauthorized(HttpContext context)
+    {
+        context.Response.Headers.WWWAuthenticate = "Bearer";
+        return Problem(StatusCodes.Status401Unauthorized, "unauthorized", "A valid tenant API key is required: send 'Authorization: Bearer <key>'.");
     }
 
     private static void SetRetryAfter(HttpContext context, TimeSpan? retryAfter)

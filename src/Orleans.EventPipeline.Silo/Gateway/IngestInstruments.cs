@@ -143,6 +143,7 @@ public static class IngestInstruments
         IngestOutcome.RateLimited => "rate_limited",
         IngestOutcome.TenantDisabled => "tenant_disabled",
         IngestOutcome.IdempotencyKeyReused => "idempotency_key_reused",
+        IngestOutcome.KeyRevoked => "key_revoked",
         _ => "stream_unavailable",
     };
 }

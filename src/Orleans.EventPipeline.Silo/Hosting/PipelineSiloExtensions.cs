@@ -105,6 +105,7 @@ public static class PipelineSiloExtensions
             return app;
         }
 
+        app.UseProblemAnswers();
         app.MapIngest();
         app.MapHec();
         app.MapOtlpHttp();
@@ -121,7 +122,7 @@ public static class PipelineSiloExtensions
 
     private static void AddGateway(this WebApplicationBuilder builder)
     {
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemAnswers();
         builder.Services.ConfigureHttpJsonOptions(ApiJson.Configure);
         // Bounded: one entry per distinct key seen in the cache period.
         builder.Services.AddMemoryCache(static cache => cache.SizeLimit = 100_000);

@@ -78,6 +78,27 @@ public sealed class AdminEdgeTests(LocalPipelineFixture pipeline) : IClassFixtur
         Assert.Equal("cef", profile.GetProperty("settings").GetProperty("processing").GetProperty("normalization").GetProperty("textFormat").GetString());
     }
 
+    // A null collection passed validation once and then stopped the tenant's processor at activation: now a 400 naming the field.
+    [Theory]
+    [InlineData("{\"normalization\":{\"sources\":null}}", "processing.normalization.sources")]
+    [InlineData("{\"enrichment\":{\"staticFields\":null}}", "processing.enrichment.staticFields")]
+    [InlineData("{\"enrichment\":{\"lookupTables\":null}}", "processing.enrichment.lookupTables")]
+    [InlineData("{\"enrichment\":{\"geoIp\":{\"databasePath\":\"/x.mmdb\",\"ipFields\":null}}}", "processing.enrichment.geoIp.ipFields")]
+    public async Task Put_NullProcessingCollection_Is400NamingTheFieldAndKeepsTheStoredSettings(string processing, string field)
+    {
+        var key = await pipeline.Api.CreateTenantAsync("null-collections");
+
+        using var response = await PutRawAsync("null-collections", $"{{\"displayName\":\"changed\",\"processing\":{processing}}}");
+        using var read = await SendAsync(HttpMethod.Get, "/admin/v1/tenants/null-collections");
+        using var post = await pipeline.Api.PostAsync(key, "{\"a\":1}"u8.ToArray(), "application/x-ndjson");
+
+        var problem = await IngestErrorTests.AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid_settings", "is null");
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"errors names {field}: {problem}");
+        var profile = await ContentTypeIngestTests.ReadJsonAsync(read);
+        Assert.Equal("null-collections", profile.GetProperty("settings").GetProperty("displayName").GetString());
+        Assert.Equal(HttpStatusCode.OK, post.StatusCode);
+    }
+
     [Fact]
     public async Task Put_NonFiniteLimitOnNewTenant_StoresNoTenant()
     {
@@ -122,6 +143,20 @@ public sealed class AdminEdgeTests(LocalPipelineFixture pipeline) : IClassFixtur
         await IngestErrorTests.AssertProblemAsync(issue, HttpStatusCode.BadRequest, "invalid_tenant_id", "is not a tenant id");
         Assert.False(profile.Exists);
         Assert.Empty(profile.ApiKeys);
+    }
+
+    // Answers no endpoint wrote (a parameter that does not bind, a path or method nothing serves) were bodyless.
+    [Theory]
+    [InlineData("GET", "/admin/v1/tenants?limit=abc", HttpStatusCode.BadRequest, "invalid_request", "limit 'abc' is not a whole number")]
+    [InlineData("GET", "/admin/v1/tenants/t1/deadletters?recent=many", HttpStatusCode.BadRequest, "invalid_request", "recent 'many' is not a whole number")]
+    [InlineData("GET", "/admin/v1/quarantine/0/abc", HttpStatusCode.BadRequest, "invalid_request", "sequenceNumber 'abc' is not a whole number")]
+    [InlineData("GET", "/admin/v1/nothing-here", HttpStatusCode.NotFound, "not_found", "Nothing is served at GET /admin/v1/nothing-here")]
+    [InlineData("PATCH", "/admin/v1/tenants/t1", HttpStatusCode.MethodNotAllowed, "method_not_allowed", "does not take PATCH")]
+    public async Task UnboundOrUnservedRequest_IsAProblemWithErrorAndDetail(string method, string path, HttpStatusCode status, string code, string detail)
+    {
+        using var response = await SendAsync(new HttpMethod(method), path);
+
+        await IngestErrorTests.AssertProblemAsync(response, status, code, detail);
     }
 
     [Theory]

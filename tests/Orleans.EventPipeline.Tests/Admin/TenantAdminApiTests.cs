@@ -217,7 +217,9 @@ public sealed class TenantAdminApiTests(LocalPipelineFixture pipeline) : IClassF
     {
         using var http = new HttpClient { BaseAddress = pipeline.Silo.BaseAddress };
         using var document = JsonDocument.Parse(await http.GetStringAsync("/admin/v1/openapi.json"));
-        var reference = await http.GetStringAsync("/admin/v1/reference");
+        using var referencePage = await http.GetAsync("/admin/v1/reference");
+        var reference = await referencePage.Content.ReadAsStringAsync();
+        using var uiPage = await http.GetAsync("/ui/signin");
         var script = await http.GetStringAsync("/ui/assets/reference.js");
 
         var paths = document.RootElement.GetProperty("paths");
@@ -231,6 +233,11 @@ public sealed class TenantAdminApiTests(LocalPipelineFixture pipeline) : IClassF
         Assert.Contains("/ui/assets/reference.js", reference, StringComparison.Ordinal);
         Assert.DoesNotContain("http://", reference + script, StringComparison.Ordinal);
         Assert.DoesNotContain("https://", reference + script, StringComparison.Ordinal);
+        // The same strict policy as the /ui pages: nothing from elsewhere, no inline script.
+        var policy = Assert.Single(uiPage.Headers.GetValues("Content-Security-Policy"));
+        Assert.Contains("script-src 'self'", policy, StringComparison.Ordinal);
+        Assert.Equal(policy, Assert.Single(referencePage.Headers.GetValues("Content-Security-Policy")));
+        Assert.Equal("nosniff", Assert.Single(referencePage.Headers.GetValues("X-Content-Type-Options")));
     }
 
     private async Task<JsonElement> ListAsync(string query)

@@ -42,7 +42,7 @@ public sealed class DashboardAccessTests
     }
 
     [Fact]
-    public async Task Dashboard_NoAdminKey_IsNotServed()
+    public async Task NoAdminKey_TheDashboardAndTheAdminApiAreOff_403InTheProblemShape()
     {
         using var data = new TempDirectory();
         // The later argument wins: this silo runs with the admin API (and so the dashboard) off.
@@ -54,10 +54,21 @@ public sealed class DashboardAccessTests
         {
             using var response = await GetAsync(http, path, Basic("admin", ""));
             var body = await response.Content.ReadAsStringAsync();
+            using var problem = System.Text.Json.JsonDocument.Parse(body);
 
             Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
             Assert.Contains("Pipeline:AdminApiKey", body, StringComparison.Ordinal);
             Assert.DoesNotContain("<html", body, StringComparison.OrdinalIgnoreCase);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.Equal("dashboard_disabled", problem.RootElement.GetProperty("error").GetString());
+        }
+
+        // The admin API too, whatever is presented: even the key the other tests use opens nothing here.
+        foreach (var authorization in new AuthenticationHeaderValue?[] { null, new("Bearer", SiloProcess.AdminKey) })
+        {
+            using var response = await GetAsync(http, "/admin/v1/tenants", authorization);
+
+            await Ingest.IngestErrorTests.AssertProblemAsync(response, HttpStatusCode.Forbidden, "admin_disabled", "set Pipeline:AdminApiKey");
         }
     }
 

@@ -4,8 +4,8 @@ namespace Orleans.EventPipeline.Tests.Support;
 
 /// <summary>
 /// One real silo process in local mode (embedded emulator, SQLite) shared by a test class, started
-/// with small gateway and message limits so the 413 paths are cheap to reach, and no API key caching so a
-/// revoked key fails at once.
+/// with small gateway and message limits so the 413 paths are cheap to reach, and no API key caching (a revoked
+/// key fails at once with the cache too: <see cref="CachedKeysPipelineFixture"/>).
 /// </summary>
 public sealed class LocalPipelineFixture : IAsyncLifetime, IDisposable
 {

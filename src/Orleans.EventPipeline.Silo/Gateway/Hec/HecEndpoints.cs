@@ -37,11 +37,13 @@ public static class HecEndpoints
 
     private static async Task<IResult> IngestAsync(HttpContext context, ShipperIngest ingest, HecAckChannels acks, bool raw)
     {
-        var (tenant, refused) = await AuthenticateAsync(context, ingest);
-        if (tenant is null)
+        var (key, refused) = await AuthenticateAsync(context, ingest);
+        if (key is not { } tenantKey)
         {
             return refused!;
         }
+
+        var tenant = tenantKey.TenantId;
 
         var channel = HecAckChannels.ChannelOf(context.Request);
         if (channel == Guid.Empty)
@@ -82,7 +84,7 @@ public static class HecEndpoints
 
             using (events)
             {
-                var result = await ingest.SubmitAsync(tenant, events.Framed, bodyLength, idempotencyKey);
+                var result = await ingest.SubmitAsync(tenantKey, events.Framed, bodyLength, idempotencyKey);
                 durable = result.Outcome == IngestOutcome.Stored;
                 return Answer(context, result, events.RejectedCodes, ackId);
             }
@@ -122,6 +124,9 @@ public static class HecEndpoints
                 return HecAnswer.Success(ackId, result.Rejected);
             case IngestOutcome.TenantDisabled:
                 return HecAnswer.Error(HecCode.TokenDisabled, result.Detail!);
+            case IngestOutcome.KeyRevoked:
+                // As for an unknown key: the shard knew of the revoke before this gateway's cache did.
+                return HecAnswer.Error(HecCode.InvalidToken, "The key is not a valid tenant API key.");
             case IngestOutcome.IdempotencyKeyReused:
                 return HecAnswer.Error(HecCode.InvalidDataFormat, result.Detail!, status: StatusCodes.Status422UnprocessableEntity);
             default:
@@ -132,11 +137,13 @@ public static class HecEndpoints
 
     private static async Task<IResult> AckAsync(HttpContext context, ShipperIngest ingest, HecAckChannels acks)
     {
-        var (tenant, refused) = await AuthenticateAsync(context, ingest);
-        if (tenant is null)
+        var (key, refused) = await AuthenticateAsync(context, ingest);
+        if (key is not { } tenantKey)
         {
             return refused!;
         }
+
+        var tenant = tenantKey.TenantId;
 
         var channel = HecAckChannels.ChannelOf(context.Request);
         if (channel is null)
@@ -180,7 +187,7 @@ public static class HecEndpoints
     }
 
     /// <summary>The tenant of the request's key, or the HEC answer refusing it.</summary>
-    private static async Task<(string? Tenant, IResult? Refused)> AuthenticateAsync(HttpContext context, ShipperIngest ingest)
+    private static async Task<(TenantKey? Key, IResult? Refused)> AuthenticateAsync(HttpContext context, ShipperIngest ingest)
     {
         if (!ingest.ProcessorActive)
         {
@@ -193,7 +200,7 @@ public static class HecEndpoints
             return (null, HecAnswer.Error(problem, "Send the tenant's API key: 'Authorization: Splunk <key>' (or Bearer, or Basic with the key as the password), or ?token=<key>."));
         }
 
-        string? tenant;
+        TenantKey? tenant;
         try
         {
             tenant = await ingest.TenantOfAsync(secret);

@@ -10,7 +10,7 @@ public static class OtlpExport
 {
     /// <summary>The response once durable (<c>partial_success</c> naming rejected records), or the status refusing the export.</summary>
     internal static async Task<(ExportLogsServiceResponse? Response, OtlpStatus? Refused)> IngestAsync(
-        ShipperIngest ingest, string tenant, ExportLogsServiceRequest request, OtlpJsonRequest? json, int requestBytes, string idempotencyKey, RequestMemoryLease lease)
+        ShipperIngest ingest, TenantKey tenant, ExportLogsServiceRequest request, OtlpJsonRequest? json, int requestBytes, string idempotencyKey, RequestMemoryLease lease)
     {
         ArgumentNullException.ThrowIfNull(ingest);
         using var records = OtlpLogRecords.From(request, json, requestBytes, ingest.Limits.MaxEventBytes, lease);

@@ -25,7 +25,7 @@ internal sealed class OtlpGrpcService(ShipperIngest ingest, ApiKeyResolver keys)
             throw Refuse(new OtlpStatus(StatusCode.Unavailable, StatusCodes.Status503ServiceUnavailable, ProcessorAvailability.NoProcessorDetail, TimeSpan.FromSeconds(ProcessorAvailability.RetryAfterSeconds)));
         }
 
-        string? tenant;
+        TenantKey? tenant;
         try
         {
             tenant = await keys.ResolveAsync(context.RequestHeaders.GetValue("authorization"));
@@ -36,7 +36,7 @@ internal sealed class OtlpGrpcService(ShipperIngest ingest, ApiKeyResolver keys)
                 $"The key could not be checked now ({exception.GetType().Name}); nothing was stored. Retry later.", TimeSpan.FromSeconds(ProcessorAvailability.RetryAfterSeconds)));
         }
 
-        if (tenant is null)
+        if (tenant is not { } key)
         {
             throw Refuse(OtlpStatus.Unauthenticated("A valid tenant API key is required: send the metadata 'authorization: Bearer <key>'."));
         }
@@ -50,7 +50,7 @@ internal sealed class OtlpGrpcService(ShipperIngest ingest, ApiKeyResolver keys)
         using var lease = ingest.Lease();
         try
         {
-            var (response, refused) = await OtlpExport.IngestAsync(ingest, tenant, request, null, request.CalculateSize(), idempotencyKey, lease);
+            var (response, refused) = await OtlpExport.IngestAsync(ingest, key, request, null, request.CalculateSize(), idempotencyKey, lease);
             return refused is { } status ? throw Refuse(status) : response!;
         }
         catch (IngestProblemException problem)

@@ -44,8 +44,7 @@ public static class OtlpHttpEndpoint
 
         try
         {
-            var tenant = await keys.ResolveAsync(context.Request.Headers.Authorization.ToString());
-            if (tenant is null)
+            if (await keys.ResolveAsync(context.Request.Headers.Authorization.ToString()) is not { } tenant)
             {
                 context.Response.Headers.WWWAuthenticate = "Bearer";
                 return Answer(context, json.Value, OtlpStatus.Unauthenticated("A valid tenant API key is required: send 'Authorization: Bearer <key>' (OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer%20<key>)."));

@@ -20,6 +20,7 @@ public readonly record struct OtlpStatus(StatusCode Code, int HttpStatus, string
         return result.Outcome switch
         {
             IngestOutcome.RateLimited => new(StatusCode.ResourceExhausted, StatusCodes.Status429TooManyRequests, result.Detail!, result.RetryAfter ?? TimeSpan.FromSeconds(1)),
+            IngestOutcome.KeyRevoked => Unauthenticated(result.Detail!),
             IngestOutcome.TenantDisabled => new(StatusCode.PermissionDenied, StatusCodes.Status403Forbidden, result.Detail!, null),
             IngestOutcome.IdempotencyKeyReused => new(StatusCode.InvalidArgument, StatusCodes.Status422UnprocessableEntity, result.Detail!, null),
             _ => new(StatusCode.Unavailable, StatusCodes.Status503ServiceUnavailable, result.Detail!, result.RetryAfter ?? Shippers.ShipperIngest.NotDurableRetryAfter),

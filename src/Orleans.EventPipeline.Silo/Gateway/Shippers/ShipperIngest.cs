@@ -32,8 +32,8 @@ internal sealed partial class ShipperIngest(
     /// <summary>False while no silo hosting the pipeline's grains is active: nothing could be stored.</summary>
     public bool ProcessorActive => roles.ActiveGrainHosts().Count > 0;
 
-    /// <summary>The tenant of an API key, or null for a missing, unknown or revoked one.</summary>
-    public ValueTask<string?> TenantOfAsync(string? secret) => keys.ResolveSecretAsync(secret);
+    /// <summary>The tenant and hash of an API key, or null for a missing, unknown or revoked one.</summary>
+    public ValueTask<TenantKey?> TenantOfAsync(string? secret) => keys.ResolveSecretAsync(secret);
 
     /// <summary>A new share of the in-flight memory budget for one request.</summary>
     public RequestMemoryLease Lease() => new(memory);
@@ -65,14 +65,15 @@ internal sealed partial class ShipperIngest(
     /// only once the batch is durable in the stream. A write that was not confirmed in time is
     /// <see cref="IngestOutcome.StreamUnavailable"/>, to retry. Frees the frames once the grain answered.
     /// </summary>
-    public async Task<IngestResult> SubmitAsync(string tenantId, FramedEvents events, long requestBytes, string idempotencyKey)
+    public async Task<IngestResult> SubmitAsync(TenantKey key, FramedEvents events, long requestBytes, string idempotencyKey)
     {
+        var tenantId = key.TenantId;
         ArgumentNullException.ThrowIfNull(events);
         var batch = new IngestBatch(events.Kind, events.Count, events.Frames, events.Rejected, requestBytes);
         try
         {
             var shard = await shards.PickAsync(tenantId);
-            var result = await IngestEndpoint.IngestAsync(grains, tenantId, shard, idempotencyKey, batch, Limits.DurableWriteTimeout);
+            var result = await IngestEndpoint.IngestAsync(grains, keys, key, shard, idempotencyKey, batch, Limits.DurableWriteTimeout);
             // As in /v1/events: only an answered call gives the frames back to the pool.
             events.Dispose();
             return result;

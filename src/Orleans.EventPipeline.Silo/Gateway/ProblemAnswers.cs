@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.WebUtilities;
+
+namespace Orleans.EventPipeline.Silo.Gateway;
+
+/// <summary>
+/// The <see cref="ApiProblem"/> shape for the answers no endpoint wrote: a parameter that does not bind (a
+/// <c>limit=abc</c>, a <c>long</c> route value that is text), a path or method nothing serves, and an
+/// exception nothing caught. Without this they were a 400, 404 or 500 with no body at all.
+/// </summary>
+internal static partial class ProblemAnswers
+{
+    public static IServiceCollection AddProblemAnswers(this IServiceCollection services)
+    {
+        // Binding failures throw instead of answering an empty 400, so the exception handler can say which parameter failed.
+        services.Configure<RouteHandlerOptions>(static options => options.ThrowOnBadRequest = true);
+        services.AddProblemDetails(static options => options.CustomizeProblemDetails = Complete);
+        return services;
+    }
+
+    /// <summary>Before the endpoints: turns an exception or an empty error status into a problem answer.</summary>
+    public static WebApplication UseProblemAnswers(this WebApplication app)
+    {
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            StatusCodeSelector = static exception => exception switch
+            {
+                BadHttpRequestException bad => bad.StatusCode,
+                // A grain that did not answer: the cluster's trouble, and worth a retry.
+                TimeoutException or OrleansException => StatusCodes.Status503ServiceUnavailable,
+                _ => StatusCodes.Status500InternalServerError,
+            },
+            // A request that did not bind is the client's mistake, answered with a 400: not an error of the silo to log.
+            SuppressDiagnosticsCallback = static context => context.Exception is BadHttpRequestException,
+        });
+        app.UseStatusCodePages();
+        return app;
+    }
+
+    // Problems written by ApiProblem have their error and detail; the others get them here.
+    private static void Complete(ProblemDetailsContext context)
+    {
+        var problem = context.ProblemDetails;
+        var status = problem.Status ?? context.HttpContext.Response.StatusCode;
+        if (!problem.Extensions.ContainsKey("error"))
+        {
+            var code = Code(status);
+            problem.Extensions["error"] = code;
+            problem.Title = code;
+        }
+
+        problem.Detail ??= Detail(context, status);
+    }
+
+    private static string Code(int status) => status switch
+    {
+        StatusCodes.Status400BadRequest => "invalid_request",
+        StatusCodes.Status500InternalServerError => "internal_error",
+        StatusCodes.Status503ServiceUnavailable => "unavailable",
+        _ => ReasonPhrases.GetReasonPhrase(status).Replace(' ', '_').Replace("-", "", StringComparison.Ordinal).ToLowerInvariant() is { Length: > 0 } phrase ? phrase : "error",
+    };
+
+    private static string Detail(ProblemDetailsContext context, int status)
+    {
+        var request = context.HttpContext.Request;
+        var trace = Activity.Current?.TraceId.ToString() ?? context.HttpContext.TraceIdentifier;
+        return (context.Exception, status) switch
+        {
+            (BadHttpRequestException bad, _) => Unbound(bad.Message),
+            (not null, StatusCodes.Status503ServiceUnavailable) => $"A grain of the pipeline did not answer in time (trace {trace}); nothing is known to have changed. Retry.",
+            (not null, _) => $"The silo failed on this request (trace {trace}); it is logged there with that trace id. Nothing is known to have changed: read the resource again before retrying.",
+            (null, StatusCodes.Status404NotFound) => $"Nothing is served at {request.Method} {request.Path}: the admin API's paths are in /admin/v1/openapi.json.",
+            (null, StatusCodes.Status405MethodNotAllowed) => $"{request.Path} does not take {request.Method}: the admin API's methods are in /admin/v1/openapi.json.",
+            _ => $"{ReasonPhrases.GetReasonPhrase(status)}: the request to {request.Method} {request.Path} could not be answered.",
+        };
+    }
+
+    // The framework's "Failed to bind parameter "Nullable<int> limit" from "abc"." in the API's words.
+    private static string Unbound(string message)
+    {
+        var match = BindFailure().Match(message);
+        if (!match.Success)
+        {
+            return message;
+        }
+
+        var type = match.Groups["type"].Value.Replace("Nullable<", "", StringComparison.Ordinal).TrimEnd('>');
+        var expected = type is "int" or "long" or "short" or "Int32" or "Int64" ? "a whole number" : $"a {type}";
+        return $"{match.Groups["name"].Value} '{match.Groups["value"].Value}' is not {expected}: see /admin/v1/openapi.json for the parameter.";
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^Failed to bind parameter \"(?<type>.+) (?<name>[A-Za-z0-9_]+)\" from \"(?<value>.*)\"\\.$")]
+    private static partial System.Text.RegularExpressions.Regex BindFailure();
+}

@@ -1,0 +1,131 @@
+using System.Net;
+using Orleans.EventPipeline.Grains.Tenants;
+using Orleans.EventPipeline.Ingest;
+using Orleans.EventPipeline.Streams;
+using Orleans.EventPipeline.Tenants;
+using Orleans.EventPipeline.Tests.Hosting;
+using Orleans.EventPipeline.Tests.Ingest;
+using Orleans.EventPipeline.Testing;
+using Orleans.EventPipeline.Tests.Support;
+
+namespace Orleans.EventPipeline.Tests.Admin;
+
+/// <summary>
+/// Revoke and delete take effect at the very next request although the gateway caches keys for 30 s: the
+/// tenant's ingest shards know its active keys and refuse the rest, whatever a gateway cached.
+/// </summary>
+public sealed class KeyRevocationTests(CachedKeysPipelineFixture pipeline) : IClassFixture<CachedKeysPipelineFixture>
+{
+    private static readonly byte[] OneEvent = "{\"a\":1}\n"u8.ToArray();
+
+    [Fact]
+    public async Task Revoke_WithTheDefaultKeyCache_TheNextRequestIs401()
+    {
+        var key = await pipeline.Api.CreateTenantAsync("revoke-cached");
+        var keyId = await KeyIdAsync("revoke-cached");
+
+        using var cached = await pipeline.Api.PostAsync(key, OneEvent, "application/x-ndjson");
+        using var revoke = await pipeline.Api.AdminAsync(HttpMethod.Delete, $"/admin/v1/tenants/revoke-cached/keys/{keyId}");
+        using var next = await pipeline.Api.PostAsync(key, OneEvent, "application/x-ndjson");
+        using var after = await pipeline.Api.PostAsync(key, OneEvent, "application/x-ndjson");
+
+        Assert.Equal(HttpStatusCode.OK, cached.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
+        await IngestErrorTests.AssertProblemAsync(next, HttpStatusCode.Unauthorized, "unauthorized", "API key");
+        await IngestErrorTests.AssertProblemAsync(after, HttpStatusCode.Unauthorized, "unauthorized", "API key");
+    }
+
+    [Fact]
+    public async Task Rotate_WithTheDefaultKeyCache_OldKeyWorksUntilRevoked()
+    {
+        var old = await pipeline.Api.CreateTenantAsync("rotate-cached");
+        var oldId = await KeyIdAsync("rotate-cached");
+
+        using var rotated = await pipeline.Api.AdminAsync(HttpMethod.Post, $"/admin/v1/tenants/rotate-cached/keys/{oldId}/rotate");
+        var fresh = (await ContentTypeIngestTests.ReadJsonAsync(rotated)).GetProperty("apiKey").GetString()!;
+        using var oldBefore = await pipeline.Api.PostAsync(old, OneEvent, "application/x-ndjson");
+        using var freshBefore = await pipeline.Api.PostAsync(fresh, OneEvent, "application/x-ndjson");
+        using var revoke = await pipeline.Api.AdminAsync(HttpMethod.Delete, $"/admin/v1/tenants/rotate-cached/keys/{oldId}");
+        using var oldAfter = await pipeline.Api.PostAsync(old, OneEvent, "application/x-ndjson");
+        using var freshAfter = await pipeline.Api.PostAsync(fresh, OneEvent, "application/x-ndjson");
+
+        Assert.Equal(HttpStatusCode.Created, rotated.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, oldBefore.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, freshBefore.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
+        await IngestErrorTests.AssertProblemAsync(oldAfter, HttpStatusCode.Unauthorized, "unauthorized", "API key");
+        Assert.Equal(HttpStatusCode.OK, freshAfter.StatusCode);
+    }
+
+    [Fact]
+    public async Task DeleteAndRecreate_WithTheDefaultKeyCache_TheOldKeyIs401AndANewKeyWorks()
+    {
+        var old = await pipeline.Api.CreateTenantAsync("recreated");
+
+        using var cached = await pipeline.Api.PostAsync(old, OneEvent, "application/x-ndjson");
+        using var delete = await pipeline.Api.AdminAsync(HttpMethod.Delete, "/admin/v1/tenants/recreated?data=keep");
+        var fresh = await pipeline.Api.CreateTenantAsync("recreated");
+        using var oldAfter = await pipeline.Api.PostAsync(old, OneEvent, "application/x-ndjson");
+        using var freshAfter = await pipeline.Api.PostAsync(fresh, OneEvent, "application/x-ndjson");
+
+        Assert.Equal(HttpStatusCode.OK, cached.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, delete.StatusCode);
+        await IngestErrorTests.AssertProblemAsync(oldAfter, HttpStatusCode.Unauthorized, "unauthorized", "API key");
+        Assert.Equal(HttpStatusCode.OK, freshAfter.StatusCode);
+    }
+
+    /// <summary>A HEC ack query reaches no ingest shard: the gateway that revoked the key drops it from its cache at once.</summary>
+    [Fact]
+    public async Task Revoke_WithTheDefaultKeyCache_AHecAckQueryIsRefusedNext()
+    {
+        var key = await pipeline.Api.CreateTenantAsync("revoke-ack");
+        var keyId = await KeyIdAsync("revoke-ack");
+        var channel = Guid.NewGuid();
+
+        using var cached = await AckQueryAsync(key, channel);
+        using var revoke = await pipeline.Api.AdminAsync(HttpMethod.Delete, $"/admin/v1/tenants/revoke-ack/keys/{keyId}");
+        using var next = await AckQueryAsync(key, channel);
+
+        Assert.Equal(HttpStatusCode.OK, cached.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, next.StatusCode);
+        Assert.Equal(4, (await ContentTypeIngestTests.ReadJsonAsync(next)).GetProperty("code").GetInt32());
+    }
+
+    private async Task<HttpResponseMessage> AckQueryAsync(string key, Guid channel)
+    {
+        using var http = new HttpClient { BaseAddress = pipeline.Silo.BaseAddress };
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/services/collector/ack?channel={channel}")
+        {
+            Content = new StringContent("{\"acks\":[0]}", System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.TryAddWithoutValidation("Authorization", $"Splunk {key}");
+        return await http.SendAsync(request);
+    }
+
+    /// <summary>What another gateway does with the key still in its cache: sends the batch with the key's hash to a shard.</summary>
+    [Fact]
+    public async Task Revoke_AShardRefusesTheKeyFromAGatewayThatStillHasItCached()
+    {
+        var key = await pipeline.Api.CreateTenantAsync("revoke-shard");
+        var keyId = await KeyIdAsync("revoke-shard");
+        await using var client = await SiloClient.ConnectAsync(pipeline.Silo);
+        var shard = client.Client.GetGrain<ITenantIngestGrain>(StreamKeys.ForShard("revoke-shard", 0));
+        var frames = GatewayFrames.Of(["{\"a\":1}"]);
+        var batch = new IngestBatch(EventKind.Json, 1, frames, [], frames.Length) { KeyHash = ApiKeySecret.Hash(key) };
+
+        var before = await shard.IngestAsync(batch);
+        using var revoke = await pipeline.Api.AdminAsync(HttpMethod.Delete, $"/admin/v1/tenants/revoke-shard/keys/{keyId}");
+        var after = await shard.IngestAsync(batch);
+
+        Assert.Equal(IngestOutcome.Stored, before.Outcome);
+        Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
+        Assert.Equal(IngestOutcome.KeyRevoked, after.Outcome);
+    }
+
+    private async Task<string> KeyIdAsync(string tenantId)
+    {
+        using var list = await pipeline.Api.AdminAsync(HttpMethod.Get, $"/admin/v1/tenants/{tenantId}/keys");
+        return Assert.Single((await ContentTypeIngestTests.ReadJsonAsync(list)).GetProperty("keys").EnumerateArray()).GetProperty("keyId").GetString()!;
+    }
+}
