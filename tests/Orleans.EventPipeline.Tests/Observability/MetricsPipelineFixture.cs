@@ -12,7 +12,7 @@ namespace Orleans.EventPipeline.Tests.Observability;
 /// a media type the gateway does not take (415) and one over the body limit (413). Archive objects are cut after
 /// 1 s so the processing counters move too.
 /// </summary>
-public sealed class MetricsPipelineFixture : IAsyncLifetime, IDisposable
+public sealed class MetricsPipelineFixture : SiloPipelineFixture
 {
     public const string TenantA = "metrics-a";
     public const string TenantB = "metrics-b";
@@ -25,27 +25,20 @@ public sealed class MetricsPipelineFixture : IAsyncLifetime, IDisposable
     public const int BAccepted = 6;
     public const int OverCapAccepted = 2;
 
-    private readonly TempDirectory _data = new();
-
-    internal SiloProcess Silo { get; private set; } = null!;
-
-    internal PipelineApi Api { get; private set; } = null!;
-
     /// <summary>The answers the traffic got, in order: A's batch, A's refused batch, B's two, the third tenant's, B's 415 and 413.</summary>
     internal List<HttpStatusCode> Answers { get; } = [];
 
-    public async Task InitializeAsync()
-    {
-        Silo = SiloProcess.Start(
-            _data.Path,
+    private protected override Task<SiloProcess> StartSiloAsync(string dataDirectory) =>
+        SiloProcess.StartReadyAsync(
+            dataDirectory,
             "--Pipeline:Telemetry:MaxTenantTags=2",
             $"--Pipeline:Gateway:MaxEventBytes={MaxEventBytes}",
             $"--Pipeline:Gateway:MaxBodyBytes={MaxBodyBytes}",
             "--Pipeline:Archive:MaxAge=00:00:01",
             "--Pipeline:Archive:FlushCheckInterval=00:00:00.200");
-        await Silo.WaitForReadyAsync(TimeSpan.FromSeconds(90));
-        Api = new PipelineApi(Silo.BaseAddress);
 
+    private protected override async Task AfterStartAsync()
+    {
         // One event a second with a burst of one: the first batch passes on the full bucket and leaves it in debt.
         var keyA = await Api.CreateTenantAsync(TenantA, new { displayName = TenantA, limits = new { eventsPerSecond = 1.0, bytesPerSecond = 1_000_000.0, burstSeconds = 1.0 } });
         var keyB = await Api.CreateTenantAsync(TenantB);
@@ -89,17 +82,6 @@ public sealed class MetricsPipelineFixture : IAsyncLifetime, IDisposable
     }
 
     private static string Lines(params string[] lines) => string.Join('\n', lines);
-
-    public async Task DisposeAsync()
-    {
-        Api?.Dispose();
-        if (Silo is not null)
-        {
-            await Silo.DisposeAsync();
-        }
-    }
-
-    public void Dispose() => _data.Dispose();
 }
 
 /// <summary>The tests that read the scrape of one <see cref="MetricsPipelineFixture"/> silo.</summary>

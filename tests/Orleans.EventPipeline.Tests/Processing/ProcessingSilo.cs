@@ -17,9 +17,8 @@ internal static class ProcessingSilo
     public static string DetectionAssemblyPath => Path.GetFullPath(typeof(ProcessingSilo).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
         .Single(static attribute => attribute.Key == "DetectionSampleAssemblyPath").Value!);
 
-    public static async Task<SiloProcess> StartAsync(string dataDirectory)
-    {
-        var silo = SiloProcess.Start(
+    public static Task<SiloProcess> StartAsync(string dataDirectory) =>
+        SiloProcess.StartReadyAsync(
             dataDirectory,
             "--Pipeline:Archive:MaxAge=00:00:02",
             "--Pipeline:Archive:FlushCheckInterval=00:00:00.200",
@@ -28,17 +27,6 @@ internal static class ProcessingSilo
             $"--Detection:FailedLogins:Threshold={DetectionThreshold}",
             // The silo logs "Orleans*" at Warning by default; the crash test reads the processors' resume line.
             "--Logging:LogLevel:Orleans.EventPipeline.Grains.Processing=Information");
-        try
-        {
-            await silo.WaitForReadyAsync(TimeSpan.FromSeconds(90));
-            return silo;
-        }
-        catch
-        {
-            await silo.DisposeAsync();
-            throw;
-        }
-    }
 }
 
 /// <summary>The processing tests that share one silo; they run one after another.</summary>
@@ -49,30 +37,9 @@ public sealed class ProcessingSiloGroup : ICollectionFixture<ProcessingPipelineF
 }
 
 /// <summary>One processing silo shared by the tests of <see cref="ProcessingSiloGroup"/>.</summary>
-public sealed class ProcessingPipelineFixture : IAsyncLifetime, IDisposable
+public sealed class ProcessingPipelineFixture : SiloPipelineFixture
 {
-    private readonly TempDirectory _data = new();
+    internal string ArchiveDirectory => Path.Combine(DataDirectory, "archive");
 
-    internal SiloProcess Silo { get; private set; } = null!;
-
-    internal PipelineApi Api { get; private set; } = null!;
-
-    internal string ArchiveDirectory => Path.Combine(_data.Path, "archive");
-
-    public async Task InitializeAsync()
-    {
-        Silo = await ProcessingSilo.StartAsync(_data.Path);
-        Api = new PipelineApi(Silo.BaseAddress);
-    }
-
-    public async Task DisposeAsync()
-    {
-        Api?.Dispose();
-        if (Silo is not null)
-        {
-            await Silo.DisposeAsync();
-        }
-    }
-
-    public void Dispose() => _data.Dispose();
+    private protected override Task<SiloProcess> StartSiloAsync(string dataDirectory) => ProcessingSilo.StartAsync(dataDirectory);
 }

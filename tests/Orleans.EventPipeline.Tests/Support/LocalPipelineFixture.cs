@@ -7,14 +7,8 @@ namespace Orleans.EventPipeline.Tests.Support;
 /// with small gateway and message limits so the 413 paths are cheap to reach, and no API key caching (a revoked
 /// key fails at once with the cache too: <see cref="CachedKeysPipelineFixture"/>).
 /// </summary>
-public sealed class LocalPipelineFixture : IAsyncLifetime, IDisposable
+public sealed class LocalPipelineFixture : SiloPipelineFixture
 {
-    private readonly TempDirectory _data = new();
-
-    internal SiloProcess Silo { get; private set; } = null!;
-
-    internal PipelineApi Api { get; private set; } = null!;
-
     public const int MaxBodyBytes = 256 * 1024;
     public const int MaxDecompressedBytes = 1024 * 1024;
     public const int MaxEventBytes = 16 * 1024;
@@ -22,27 +16,12 @@ public sealed class LocalPipelineFixture : IAsyncLifetime, IDisposable
     /// <summary>Largest Event Hubs message the ingest grain writes here, so a body under the wire limit still spans several.</summary>
     public const int MaxMessageBytes = 64 * 1024;
 
-    public async Task InitializeAsync()
-    {
-        Silo = SiloProcess.Start(
-            _data.Path,
+    private protected override Task<SiloProcess> StartSiloAsync(string dataDirectory) =>
+        SiloProcess.StartReadyAsync(
+            dataDirectory,
             $"--Pipeline:Gateway:MaxBodyBytes={MaxBodyBytes}",
             $"--Pipeline:Gateway:MaxDecompressedBytes={MaxDecompressedBytes}",
             $"--Pipeline:Gateway:MaxEventBytes={MaxEventBytes}",
             $"--Pipeline:Ingest:MaxMessageBytes={MaxMessageBytes}",
             "--Pipeline:Gateway:ApiKeyCacheDuration=00:00:00");
-        await Silo.WaitForReadyAsync(TimeSpan.FromSeconds(90));
-        Api = new PipelineApi(Silo.BaseAddress);
-    }
-
-    public async Task DisposeAsync()
-    {
-        Api?.Dispose();
-        if (Silo is not null)
-        {
-            await Silo.DisposeAsync();
-        }
-    }
-
-    public void Dispose() => _data.Dispose();
 }
