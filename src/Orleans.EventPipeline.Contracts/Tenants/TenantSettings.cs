@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Orleans.EventPipeline.Tenants;
 
 /// <summary>What an administrator sets on a tenant.</summary>
@@ -17,6 +19,12 @@ public sealed record TenantSettings(
     /// <summary>How long an Idempotency-Key is remembered; 24 h unless set.</summary>
     [Id(4)] public TimeSpan IdempotencyWindow { get; init; } = DefaultIdempotencyWindow;
 
+    /// <summary>
+    /// Longest display name, in the API and on the dashboard: a name is shown on every row of the tenants
+    /// page, which refreshes every 5 s, so an unbounded one made each refresh megabytes.
+    /// </summary>
+    public const int MaxDisplayNameLength = 200;
+
     /// <summary>The window of a tenant that sets none.</summary>
     public static readonly TimeSpan DefaultIdempotencyWindow = TimeSpan.FromHours(24);
 
@@ -33,6 +41,15 @@ public sealed record TenantSettings(
         if (string.IsNullOrWhiteSpace(DisplayName))
         {
             problems.Add("displayName is empty: give the tenant a name people recognise.");
+        }
+        else if (DisplayName.Length > MaxDisplayNameLength)
+        {
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"displayName is {DisplayName.Length} characters long: use at most {MaxDisplayNameLength}."));
+        }
+        else if (FirstControlCharacter(DisplayName) is var at and >= 0)
+        {
+            // NUL, BEL, a line break: nothing a name needs, and they break logs, headers and pages that show it.
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"displayName has a control character (U+{(int)DisplayName[at]:X4} at position {at + 1}): use printable text on one line."));
         }
 
         if (ShardCount is < 1 or > 64)
@@ -56,5 +73,18 @@ public sealed record TenantSettings(
         }
 
         return problems;
+    }
+
+    private static int FirstControlCharacter(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsControl(text[i]))
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
 using Orleans.EventPipeline.Silo.Gateway;
 
 namespace Orleans.EventPipeline.Silo.Admin;
@@ -11,24 +12,42 @@ namespace Orleans.EventPipeline.Silo.Admin;
 /// </summary>
 internal static class AdminJsonBody
 {
-    /// <summary>The body, or the problem to answer; an empty body is null when <paramref name="optional"/>.</summary>
-    public static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpRequest request, bool optional, CancellationToken cancellationToken)
+    /// <summary>
+    /// The body, or the problem to answer; an empty body is null when <paramref name="optional"/>. A member of
+    /// the top-level object sent as JSON null is refused with the message <paramref name="nullProblem"/> gives
+    /// for it (null: a member the body does not have, which binding ignores anyway).
+    /// </summary>
+    public static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpRequest request, bool optional, Func<string, string?> nullProblem, CancellationToken cancellationToken)
         where T : class
     {
-        if (request.ContentLength == 0 || (optional && request.ContentLength is null && !request.HasJsonContentType()))
+        if (request.ContentLength == 0 || (optional && request.ContentLength is null && !IsJson(request)))
         {
             return optional ? (null, null) : (null, EmptyBody());
         }
 
-        if (!request.HasJsonContentType())
+        if (!IsJson(request))
         {
-            return (null, ApiProblem.Result(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type", $"Content-Type '{request.ContentType}' is not supported; send application/json."));
+            return (null, ApiProblem.Result(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type", UnsupportedMediaType(request.ContentType)));
         }
 
         var options = request.HttpContext.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
         try
         {
-            var value = await JsonSerializer.DeserializeAsync<T>(request.Body, options, cancellationToken);
+            using var document = await JsonDocument.ParseAsync(request.Body, new JsonDocumentOptions { AllowTrailingCommas = options.AllowTrailingCommas, CommentHandling = options.ReadCommentHandling, MaxDepth = options.MaxDepth }, cancellationToken);
+            if (document.RootElement.ValueKind == JsonValueKind.Object)
+            {
+                var nulls = document.RootElement.EnumerateObject()
+                    .Where(static member => member.Value.ValueKind == JsonValueKind.Null)
+                    .Select(member => nullProblem(member.Name))
+                    .OfType<string>()
+                    .ToList();
+                if (nulls.Count > 0)
+                {
+                    return (null, AdminProblems.InvalidSettings(nulls));
+                }
+            }
+
+            var value = document.RootElement.Deserialize<T>(options);
             return value is null && !optional ? (null, EmptyBody()) : (value, null);
         }
         catch (JsonException exception)
@@ -38,13 +57,29 @@ internal static class AdminJsonBody
         }
     }
 
+    /// <summary>The 415's detail, also for the framework's 415 of a type no admin endpoint declares (text/json).</summary>
+    public static string UnsupportedMediaType(string? contentType) =>
+        $"Content-Type '{contentType}' is not supported: send application/json.";
+
+    // Only application/json (any charset parameter): HasJsonContentType also takes every +json type, and
+    // application/merge-patch+json asks for a merge, which this API would have treated as a full replacement.
+    private static bool IsJson(HttpRequest request) =>
+        MediaTypeHeaderValue.TryParse(request.ContentType, out var type)
+        && type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase);
+
     private static IResult EmptyBody() =>
         ApiProblem.Result(StatusCodes.Status400BadRequest, "invalid_json", "The body is empty: send the settings as a JSON object.");
 
-    // System.Text.Json appends "Path: $.x | LineNumber: 0 | BytePositionInLine: 12." to its own messages; the path is said already.
+    // System.Text.Json appends "Path: $.x | LineNumber: 0 | BytePositionInLine: 12." to its own messages (the
+    // reader of a body that is not JSON, "LineNumber: ..." alone); the path is said already.
     private static string FirstSentence(string message)
     {
         var end = message.IndexOf(" Path: ", StringComparison.Ordinal);
+        if (end < 0)
+        {
+            end = message.IndexOf(" LineNumber: ", StringComparison.Ordinal);
+        }
+
         return end < 0 ? message : message[..end];
     }
 }

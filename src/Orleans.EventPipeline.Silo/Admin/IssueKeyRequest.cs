@@ -9,6 +9,10 @@ public sealed record IssueKeyRequest(string? Name)
     /// <summary>What is wrong with <paramref name="name"/>, or null when it can be a key's name.</summary>
     public static string? NameProblem(string? name) =>
         name is { Length: > MaxNameLength } ? $"name is {name.Length} characters long: use at most {MaxNameLength}." : null;
+
+    /// <summary>The 400 message for a member sent as JSON null: omitted, the name is <c>default</c>; null is refused like every null of the admin API.</summary>
+    public static string? NullProblem(string member) =>
+        string.Equals(member, "name", StringComparison.OrdinalIgnoreCase) ? "name is null: omit it for \"default\", or give the key a name." : null;
 }
 
 /// <summary>

@@ -208,7 +208,7 @@ public static class TenantAdminEndpoints
     /// <summary>The body, checked before the grain stores anything: a setting that fails is never kept.</summary>
     private static async Task<(TenantSettingsRequest? Request, IResult? Problem)> ReadSettingsAsync(HttpContext http, CancellationToken cancellationToken)
     {
-        var (request, unreadable) = await AdminJsonBody.ReadAsync<TenantSettingsRequest>(http.Request, optional: false, cancellationToken);
+        var (request, unreadable) = await AdminJsonBody.ReadAsync<TenantSettingsRequest>(http.Request, optional: false, TenantSettingsRequest.NullProblem, cancellationToken);
         if (unreadable is not null)
         {
             return (null, unreadable);

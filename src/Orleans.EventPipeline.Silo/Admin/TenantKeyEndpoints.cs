@@ -16,6 +16,10 @@ internal static class TenantKeyEndpoints
             .WithSummary("Lists a tenant's keys: id, name, created, last used, the secret's first characters, revoked.")
             .Produces<KeyList>()
             .ProducesProblem(StatusCodes.Status404NotFound);
+        tenants.MapGet("/{tenantId}/keys/{keyId}", GetAsync)
+            .WithSummary("Reads one key as the list shows it (never its secret): the Location of an issued key.")
+            .Produces<Tenants.ApiKeyInfo>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
         tenants.MapPost("/{tenantId}/keys", IssueAsync)
             .WithSummary("Issues a key; its secret (apiKey) is in this answer only.")
             .Accepts<IssueKeyRequest>("application/json")
@@ -41,6 +45,19 @@ internal static class TenantKeyEndpoints
         return Results.Ok(new KeyList(tenantId, await grains.GetGrain<ITenantGrain>(tenantId).ListApiKeysAsync()));
     }
 
+    private static async Task<IResult> GetAsync(string tenantId, string keyId, IGrainFactory grains)
+    {
+        if (await FindAsync(tenantId, grains) is (null, var problem))
+        {
+            return problem!;
+        }
+
+        var keys = await grains.GetGrain<ITenantGrain>(tenantId).ListApiKeysAsync();
+        return keys.FirstOrDefault(key => key.KeyId == keyId) is { } found
+            ? Results.Ok(found)
+            : ApiProblem.Result(StatusCodes.Status404NotFound, "key_not_found", $"Tenant '{tenantId}' has no key '{keyId}'.");
+    }
+
     private static async Task<IResult> IssueAsync(string tenantId, HttpRequest http, IGrainFactory grains, CancellationToken cancellationToken)
     {
         if (!TenantId.IsValid(tenantId))
@@ -48,7 +65,7 @@ internal static class TenantKeyEndpoints
             return AdminApi.BadTenantId(tenantId);
         }
 
-        var (request, unreadable) = await AdminJsonBody.ReadAsync<IssueKeyRequest>(http, optional: true, cancellationToken);
+        var (request, unreadable) = await AdminJsonBody.ReadAsync<IssueKeyRequest>(http, optional: true, IssueKeyRequest.NullProblem, cancellationToken);
         if (unreadable is not null)
         {
             return unreadable;
@@ -65,10 +82,10 @@ internal static class TenantKeyEndpoints
         }
 
         var key = await grains.GetGrain<ITenantGrain>(tenantId).IssueApiKeyAsync(request?.Name ?? "default");
-        return Results.Created($"{TenantAdminEndpoints.Prefix}/{tenantId}/keys/{key.KeyId}", new IssuedKeyAnswer(key.KeyId, key.Secret, key.Name, key.Prefix));
+        return Issued(http.HttpContext, tenantId, key, null);
     }
 
-    private static async Task<IResult> RotateAsync(string tenantId, string keyId, IGrainFactory grains)
+    private static async Task<IResult> RotateAsync(string tenantId, string keyId, HttpContext http, IGrainFactory grains)
     {
         if (await FindAsync(tenantId, grains) is (null, var problem))
         {
@@ -78,7 +95,7 @@ internal static class TenantKeyEndpoints
         var key = await grains.GetGrain<ITenantGrain>(tenantId).RotateApiKeyAsync(keyId);
         return key is null
             ? ApiProblem.Result(StatusCodes.Status404NotFound, "key_not_found", $"Tenant '{tenantId}' has no active key '{keyId}' to rotate.")
-            : Results.Created($"{TenantAdminEndpoints.Prefix}/{tenantId}/keys/{key.KeyId}", new IssuedKeyAnswer(key.KeyId, key.Secret, key.Name, key.Prefix, keyId));
+            : Issued(http, tenantId, key, keyId);
     }
 
     private static async Task<IResult> RevokeAsync(string tenantId, string keyId, IGrainFactory grains, ApiKeyResolver keys)
@@ -91,6 +108,16 @@ internal static class TenantKeyEndpoints
         return await keys.RevokingAsync(tenantId, () => grains.GetGrain<ITenantGrain>(tenantId).RevokeApiKeyAsync(keyId))
             ? Results.NoContent()
             : ApiProblem.Result(StatusCodes.Status404NotFound, "key_not_found", $"Tenant '{tenantId}' has no key '{keyId}'.");
+    }
+
+    /// <summary>
+    /// 201 with the secret: no cache (a browser's or a proxy's) may keep it, and Location is the key's entry,
+    /// which answers GET without the secret.
+    /// </summary>
+    private static IResult Issued(HttpContext http, string tenantId, IssuedApiKey key, string? replaces)
+    {
+        http.Response.Headers.CacheControl = "no-store";
+        return Results.Created($"{TenantAdminEndpoints.Prefix}/{tenantId}/keys/{key.KeyId}", new IssuedKeyAnswer(key.KeyId, key.Secret, key.Name, key.Prefix, replaces));
     }
 
     private static async Task<(TenantProfile? Profile, IResult? Problem)> FindAsync(string tenantId, IGrainFactory grains)

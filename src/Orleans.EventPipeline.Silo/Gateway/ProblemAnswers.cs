@@ -71,6 +71,8 @@ internal static partial class ProblemAnswers
             (not null, StatusCodes.Status503ServiceUnavailable) => $"A grain of the pipeline did not answer in time (trace {trace}); nothing is known to have changed. Retry.",
             (not null, _) => $"The silo failed on this request (trace {trace}); it is logged there with that trace id. Nothing is known to have changed: read the resource again before retrying.",
             (null, StatusCodes.Status404NotFound) => $"Nothing is served at {request.Method} {request.Path}: the admin API's paths are in /admin/v1/openapi.json.",
+            // Routing's answer to a body type no endpoint declares; only the admin API's JSON endpoints declare one.
+            (null, StatusCodes.Status415UnsupportedMediaType) => Admin.AdminJsonBody.UnsupportedMediaType(request.ContentType),
             (null, StatusCodes.Status405MethodNotAllowed) => $"{request.Path} does not take {request.Method}: the admin API's methods are in /admin/v1/openapi.json.",
             _ => $"{ReasonPhrases.GetReasonPhrase(status)}: the request to {request.Method} {request.Path} could not be answered.",
         };
