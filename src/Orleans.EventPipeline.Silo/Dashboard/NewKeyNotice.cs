@@ -19,7 +19,7 @@ internal static class NewKeyNotice
 
     public static void Keep(HttpContext http, string tenantId, IssuedApiKey key, string? replaces)
     {
-        var payload = JsonSerializer.Serialize(new Shown(key.KeyId, key.Secret, key.Name, replaces));
+        var payload = JsonSerializer.Serialize(new Shown(tenantId, key.KeyId, key.Secret, key.Name, replaces));
         http.Response.Cookies.Append(CookieName, Protector(http).Protect(payload, Lifetime), new CookieOptions
         {
             HttpOnly = true,
@@ -42,7 +42,9 @@ internal static class NewKeyNotice
         try
         {
             var shown = JsonSerializer.Deserialize<Shown>(Protector(http).Unprotect(value));
-            return shown is null ? null : (new IssuedApiKey(shown.KeyId, shown.Secret) { Name = shown.Name }, shown.Replaces);
+            // The cookie's path keeps it to its tenant's page in the browser; the tenant inside the encrypted payload
+            // keeps it there on the server too, whatever path a client sends it with.
+            return shown is null || shown.TenantId != tenantId ? null : (new IssuedApiKey(shown.KeyId, shown.Secret) { Name = shown.Name }, shown.Replaces);
         }
         catch (System.Security.Cryptography.CryptographicException)
         {
@@ -56,8 +58,8 @@ internal static class NewKeyNotice
     private static ITimeLimitedDataProtector Protector(HttpContext http) =>
         http.RequestServices.GetRequiredService<IDataProtectionProvider>().CreateProtector(typeof(NewKeyNotice).FullName!).ToTimeLimitedDataProtector();
 
-    private sealed record Shown(string KeyId, string Secret, string Name, string? Replaces)
+    private sealed record Shown(string TenantId, string KeyId, string Secret, string Name, string? Replaces)
     {
-        public override string ToString() => $"Shown {{ KeyId = {KeyId} }}";
+        public override string ToString() => $"Shown {{ TenantId = {TenantId}, KeyId = {KeyId} }}";
     }
 }

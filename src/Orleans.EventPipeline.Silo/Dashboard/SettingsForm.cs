@@ -19,7 +19,7 @@ internal sealed record SettingsForm(
     string ShardCount,
     string IdempotencyWindow,
     string Processing,
-    long Version)
+    string Version)
 {
     /// <param name="indented">The API's JSON settings, indented: the processing settings as the textarea shows them.</param>
     public static SettingsForm From(TenantSettings settings, long version, JsonSerializerOptions indented) => new(
@@ -31,7 +31,7 @@ internal sealed record SettingsForm(
         settings.ShardCount.ToString(CultureInfo.InvariantCulture),
         settings.IdempotencyWindow.ToString("c", CultureInfo.InvariantCulture),
         JsonSerializer.Serialize(settings.Processing, indented),
-        version);
+        version.ToString(CultureInfo.InvariantCulture));
 
     public static SettingsForm From(IFormCollection form) => new(
         form["displayName"].ToString(),
@@ -42,7 +42,10 @@ internal sealed record SettingsForm(
         form["shardCount"].ToString(),
         form["idempotencyWindow"].ToString(),
         form["processing"].ToString(),
-        long.TryParse(form["version"], NumberStyles.None, CultureInfo.InvariantCulture, out var version) ? version : -1);
+        form["version"].ToString());
+
+    /// <summary>The version the page showed, which the change needs in store (If-Match); null when the form's is not a number.</summary>
+    public long? ShownVersion => UiForms.Version(Version);
 
     /// <summary>The settings, or every problem by field (the API's field names).</summary>
     public (TenantSettings? Settings, Dictionary<string, List<string>> Errors) Parse(JsonSerializerOptions json)
@@ -61,10 +64,21 @@ internal sealed record SettingsForm(
             Add(errors, "idempotencyWindow", $"idempotencyWindow '{IdempotencyWindow}' is not a duration: write it as d.hh:mm:ss, e.g. 1.00:00:00 for a day.");
         }
 
+        if (ShownVersion is null)
+        {
+            Add(errors, "version", UiForms.BadVersion("Not saved", Version));
+        }
+
+        // An emptied box or `null` would have saved the defaults, wiping parsers and enrichment unasked:
+        // like the API's null, it is refused, and {} asks for the defaults.
         ProcessingSettings? processing = null;
         try
         {
-            processing = JsonSerializer.Deserialize<ProcessingSettings>(string.IsNullOrWhiteSpace(Processing) ? "{}" : Processing, json);
+            processing = JsonSerializer.Deserialize<ProcessingSettings>(string.IsNullOrWhiteSpace(Processing) ? "null" : Processing, json);
+            if (processing is null)
+            {
+                Add(errors, "processing", $"processing is {(string.IsNullOrWhiteSpace(Processing) ? "empty" : "null")}: give the processing settings as JSON, {{}} for the defaults (parse and enrich nothing).");
+            }
         }
         catch (JsonException exception)
         {
@@ -81,7 +95,7 @@ internal sealed record SettingsForm(
             Limits = new TenantLimits(events, bytes, burst),
             ShardCount = shards,
             IdempotencyWindow = window,
-            Processing = processing ?? new ProcessingSettings(),
+            Processing = processing!,
         };
         foreach (var problem in settings.Validate())
         {

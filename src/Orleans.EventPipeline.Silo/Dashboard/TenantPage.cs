@@ -66,19 +66,19 @@ internal static class TenantPage
             return await RenderAsync(http, tenantId, new PageState { Form = form, Errors = errors, Notice = Html.Notice("error", "Nothing was saved: fix the fields marked below."), Status = StatusCodes.Status400BadRequest });
         }
 
-        var change = await grains.GetGrain<ITenantGrain>(tenantId).ConfigureAsync(settings, new TenantCondition(form.Version, IfExists: true));
+        var change = await grains.GetGrain<ITenantGrain>(tenantId).ConfigureAsync(settings, new TenantCondition(form.ShownVersion, IfExists: true));
         return change.Outcome switch
         {
             TenantChangeOutcome.Done => await RenderAsync(http, tenantId, new PageState { Notice = Html.Notice("ok", $"Saved: version {change.Profile.Version}.") }),
-            TenantChangeOutcome.VersionMismatch => await RenderAsync(http, tenantId, new PageState
-            {
-                Notice = Html.Notice("error", $"Not saved: someone changed this tenant since you opened it (it is at version {change.Profile.Version} now). The form shows what is stored; make your change again."),
-                Status = StatusCodes.Status409Conflict,
-            }),
+            TenantChangeOutcome.VersionMismatch => await ChangedMeanwhileAsync(http, tenantId, "Not saved", change.Profile),
             _ => NotFound(http, tenantId),
         };
     }
 
+    /// <summary>
+    /// Enable or disable, only while the tenant is at the version the page showed: the API's If-Match, so a
+    /// change made meanwhile (a settings save, a disable by a script) is reported instead of overwritten.
+    /// </summary>
     private static async Task<IResult> SetEnabledAsync(string tenantId, HttpContext http, IGrainFactory grains)
     {
         if (await UiForms.ReadAsync(http) is not { } form)
@@ -87,11 +87,30 @@ internal static class TenantPage
         }
 
         var enabled = form["enabled"].ToString() == "true";
-        var change = await grains.GetGrain<ITenantGrain>(tenantId).SetEnabledAsync(enabled, TenantCondition.None);
-        return change.Outcome == TenantChangeOutcome.Done
-            ? await RenderAsync(http, tenantId, new PageState { Notice = Html.Notice("ok", enabled ? "Enabled: the tenant's requests are taken again." : "Disabled: the tenant's requests are refused with 403 from now on.") })
-            : NotFound(http, tenantId);
+        var notDone = enabled ? "Not enabled" : "Not disabled";
+        if (UiForms.Version(form["version"]) is not { } version)
+        {
+            return await BadVersionAsync(http, tenantId, notDone, form["version"]);
+        }
+
+        var change = await grains.GetGrain<ITenantGrain>(tenantId).SetEnabledAsync(enabled, new TenantCondition(version));
+        return change.Outcome switch
+        {
+            TenantChangeOutcome.Done => await RenderAsync(http, tenantId, new PageState { Notice = Html.Notice("ok", enabled ? "Enabled: the tenant's requests are taken again." : "Disabled: the tenant's requests are refused with 403 from now on.") }),
+            TenantChangeOutcome.VersionMismatch when change.Profile.Exists => await ChangedMeanwhileAsync(http, tenantId, notDone, change.Profile),
+            _ => NotFound(http, tenantId),
+        };
     }
+
+    private static async Task<IResult> ChangedMeanwhileAsync(HttpContext http, string tenantId, string notDone, TenantProfile stored) =>
+        await RenderAsync(http, tenantId, new PageState
+        {
+            Notice = Html.Notice("error", $"{notDone}: someone changed this tenant since you opened it (it is at version {stored.Version} now). The page shows what is stored; make your change again."),
+            Status = StatusCodes.Status409Conflict,
+        });
+
+    private static async Task<IResult> BadVersionAsync(HttpContext http, string tenantId, string notDone, string? sent) =>
+        await RenderAsync(http, tenantId, new PageState { Notice = Html.Notice("error", Html.E(UiForms.BadVersion(notDone, sent))), Status = StatusCodes.Status400BadRequest });
 
     private static async Task<IResult> IssueKeyAsync(string tenantId, HttpContext http, IGrainFactory grains)
     {
@@ -182,11 +201,19 @@ internal static class TenantPage
             return await RenderAsync(http, tenantId, new PageState { Notice = Html.Notice("error", "Not deleted: choose what happens to the tenant's archive and dead letters."), Status = StatusCodes.Status400BadRequest });
         }
 
-        var (_, deleted) = await http.RequestServices.GetRequiredService<ApiKeyResolver>()
-            .RevokingAsync(tenantId, () => TenantDeletion.DeleteAsync(grains, store, tenantId, data.Value, TenantCondition.None, http.RequestAborted));
+        if (UiForms.Version(form["version"]) is not { } version)
+        {
+            return await BadVersionAsync(http, tenantId, "Not deleted", form["version"]);
+        }
+
+        // The API's DELETE with If-Match: the version shown, so data=remove never follows a change the user did not see.
+        var (change, deleted) = await http.RequestServices.GetRequiredService<ApiKeyResolver>()
+            .RevokingAsync(tenantId, () => TenantDeletion.DeleteAsync(grains, store, tenantId, data.Value, new TenantCondition(version), http.RequestAborted));
         if (deleted is null)
         {
-            return NotFound(http, tenantId);
+            return change.Outcome == TenantChangeOutcome.VersionMismatch && change.Profile.Exists
+                ? await ChangedMeanwhileAsync(http, tenantId, "Not deleted", change.Profile)
+                : NotFound(http, tenantId);
         }
 
         return Html.Page(http, "Deleted", Html.Notice("ok", $"Tenant {Html.E(tenantId)} deleted: {deleted.KeysRevoked} keys revoked, {deleted.ArchiveObjectsRemoved} archive objects and {deleted.DeadLettersRemoved} dead letters removed. <a href=\"/ui/\">Back to the tenants</a>."));
@@ -246,14 +273,14 @@ internal static class TenantPage
             """)}
             <p class="hint">Grains, activations and calls: <a href="/dashboard/">Orleans Dashboard</a>.</p></section>
             """);
-        body.Append(SettingsSection(http, tenantId, form, state.Errors, profile.Settings.Enabled));
+        body.Append(SettingsSection(http, tenantId, form, state.Errors, profile));
         body.Append(await KeysSectionAsync(http, tenant, tenantId, state.KeyNameError));
         body.Append(await RecentEventsSectionAsync(services.GetRequiredService<IArchiveStore>(), services.GetRequiredService<TimeProvider>(), tenantId, http.RequestAborted));
         body.Append(await DeadLettersSectionAsync(http, grains, tenantId));
         body.Append(await ArchiveSectionAsync(services.GetRequiredService<IArchiveStore>(), services.GetRequiredService<TimeProvider>(), tenantId, state, http.RequestAborted));
         body.Append($"""
             <section class="card danger"><h2>Delete</h2>
-            <form method="post" action="/ui/tenants/{id}/delete">{Html.Antiforgery(http)}
+            <form method="post" action="/ui/tenants/{id}/delete">{Html.Antiforgery(http)}{VersionField(profile.Version)}
             <p>The tenant's requests are refused at once and every key is revoked. Its data:</p>
             <label><input type="radio" name="data" value="keep" required> keep its archive objects and dead letters in the archive store</label>
             <label><input type="radio" name="data" value="remove"> remove its archive objects and dead letters (cannot be undone)</label>
@@ -262,10 +289,14 @@ internal static class TenantPage
         return Html.Page(http, tenantId, body.ToString(), state.Status);
     }
 
-    private static string SettingsSection(HttpContext http, string tenantId, SettingsForm form, Dictionary<string, List<string>>? errors, bool enabled)
+    /// <summary>The version the page shows, sent back by a form that changes the tenant: the API's If-Match.</summary>
+    private static string VersionField(long version) => $"<input type=\"hidden\" name=\"version\" value=\"{version.ToString(CultureInfo.InvariantCulture)}\">";
+
+    private static string SettingsSection(HttpContext http, string tenantId, SettingsForm form, Dictionary<string, List<string>>? errors, TenantProfile profile)
     {
-        string Field(string name, string field, string label, string value, string hint) => $"""
-            <label for="{name}">{label}</label><input id="{name}" name="{name}" value="{Html.E(value)}"{(Has(field) ? " aria-invalid=\"true\"" : "")}>
+        var enabled = profile.Settings!.Enabled;
+        string Field(string name, string field, string label, string value, string hint, string attributes = "") => $"""
+            <label for="{name}">{label}</label><input id="{name}" name="{name}" value="{Html.E(value)}"{attributes}{(Has(field) ? " aria-invalid=\"true\"" : "")}>
             <small>{hint}</small>{Errors(field)}
             """;
         bool Has(string field) => errors?.ContainsKey(field) == true;
@@ -276,10 +307,10 @@ internal static class TenantPage
         var id = Html.E(tenantId);
         return $"""
             <section class="card"><h2>Settings</h2>
-            <form method="post" action="/ui/tenants/{id}/enabled" class="inline">{Html.Antiforgery(http)}<input type="hidden" name="enabled" value="{(enabled ? "false" : "true")}"><button type="submit">{(enabled ? "Disable" : "Enable")} tenant</button></form>
+            <form method="post" action="/ui/tenants/{id}/enabled" class="inline">{Html.Antiforgery(http)}{VersionField(profile.Version)}<input type="hidden" name="enabled" value="{(enabled ? "false" : "true")}"><button type="submit">{(enabled ? "Disable" : "Enable")} tenant</button></form>
             <form method="post" action="/ui/tenants/{id}/settings" class="settings">{Html.Antiforgery(http)}
-            <input type="hidden" name="version" value="{form.Version.ToString(CultureInfo.InvariantCulture)}">
-            {Field("displayName", "displayName", "Display name", form.DisplayName, "")}
+            <input type="hidden" name="version" value="{Html.E(form.Version)}">
+            {Field("displayName", "displayName", "Display name", form.DisplayName, $"at most {TenantSettings.MaxDisplayNameLength} characters", $" maxlength=\"{TenantSettings.MaxDisplayNameLength}\"")}
             <label><input type="checkbox" name="enabled"{(form.Enabled ? " checked" : "")}> Enabled</label>
             {Field("eventsPerSecond", "limits.eventsPerSecond", "Events per second", form.EventsPerSecond, $"{Html.N((long)TenantLimits.MinRate)} to {Html.N((long)TenantLimits.MaxEventsPerSecond)}")}
             {Field("bytesPerSecond", "limits.bytesPerSecond", "Bytes per second", form.BytesPerSecond, $"{Html.N((long)TenantLimits.MinRate)} to {Html.N((long)TenantLimits.MaxBytesPerSecond)}")}

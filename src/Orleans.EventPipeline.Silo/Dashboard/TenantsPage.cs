@@ -87,7 +87,7 @@ internal static class TenantsPage
         <h1>Create a tenant</h1>{notice}
         <section class="card"><form method="post" action="/ui/tenants" class="row">{Html.Antiforgery(http)}
         <input name="tenantId" placeholder="id, e.g. acme" value="{Html.E(typed?.Id)}" required pattern="{IdPattern}" title="{Html.E(TenantId.Rule)}">
-        <input name="displayName" placeholder="Display name" value="{Html.E(typed?.Name)}" required>
+        <input name="displayName" placeholder="Display name" value="{Html.E(typed?.Name)}" required maxlength="{TenantSettings.MaxDisplayNameLength}">
         <button type="submit">Create</button></form>
         <p class="hint">The id is how clients and the API name the tenant: {Html.E(TenantId.Rule)}. Limits, shards and processing are set on its page next.</p></section>
         """,

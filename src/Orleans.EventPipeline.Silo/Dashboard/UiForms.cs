@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Antiforgery;
 
 namespace Orleans.EventPipeline.Silo.Dashboard;
@@ -23,6 +24,17 @@ internal static class UiForms
 
         return await http.Request.ReadFormAsync(http.RequestAborted);
     }
+
+    /// <summary>
+    /// The tenant version a form carries (the hidden <c>version</c> field: the version the page showed), or null
+    /// when it is not one: a version that does not parse is a broken form, not a concurrent change.
+    /// </summary>
+    public static long? Version(string? text) =>
+        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var version) ? version : null;
+
+    /// <summary>The message for a form whose version is not one; <paramref name="notDone"/> says what did not happen.</summary>
+    public static string BadVersion(string notDone, string? text) =>
+        $"{notDone}: the form's version '{text}' is not a version number (1, 2, 3 …): open the page again and resend the form from it.";
 
     public static IResult Refused(HttpContext http) => Html.Page(
         http,

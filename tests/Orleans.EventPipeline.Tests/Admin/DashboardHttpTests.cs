@@ -175,6 +175,212 @@ public sealed partial class DashboardHttpTests(LocalPipelineFixture pipeline) : 
         Assert.Contains("No archive objects in this range.", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
+    // The delete, disable and enable forms sent no version: a change made after the page was shown was overwritten (data=remove after a PUT).
+    [Theory]
+    [InlineData("delete", "data=remove", "Not deleted")]
+    [InlineData("enabled", "enabled=false", "Not disabled")]
+    public async Task TenantForm_PostedAfterSomeoneElsesChange_IsTheChangedNotice_AndChangesNothing(string form, string fields, string notDone)
+    {
+        var tenant = "stale-" + form;
+        var key = await pipeline.Api.CreateTenantAsync(tenant);
+        using var ui = await UiSession.SignInAsync(pipeline.Silo.BaseAddress, SiloProcess.AdminKey);
+        var page = await ui.Http.GetStringAsync($"/ui/tenants/{tenant}");
+        var shown = FormVersion(page, $"/ui/tenants/{tenant}/{form}");
+        using var concurrent = await pipeline.Api.PutTenantAsync(tenant, new { displayName = "Changed meanwhile", limits = new { eventsPerSecond = 5.0, bytesPerSecond = 5000.0, burstSeconds = 1.0 } });
+
+        using var posted = await PostFormAsync(ui, page, $"/ui/tenants/{tenant}/{form}", $"{fields}&version={shown}");
+        var answer = await posted.Content.ReadAsStringAsync();
+        using var read = await pipeline.Api.AdminAsync(HttpMethod.Get, $"/admin/v1/tenants/{tenant}");
+        using var ingest = await pipeline.Api.PostAsync(key, "{\"a\":1}"u8.ToArray(), "application/x-ndjson");
+
+        Assert.Equal("1", shown);
+        Assert.Equal(HttpStatusCode.OK, concurrent.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, posted.StatusCode);
+        Assert.Contains($"{notDone}: someone changed this tenant since you opened it (it is at version 2 now)", answer, StringComparison.Ordinal);
+        var stored = await ContentTypeIngestTests.ReadJsonAsync(read);
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        Assert.Equal(2, stored.GetProperty("version").GetInt64());
+        Assert.Equal("Changed meanwhile", stored.GetProperty("settings").GetProperty("displayName").GetString());
+        Assert.True(stored.GetProperty("settings").GetProperty("enabled").GetBoolean());
+        Assert.Equal(HttpStatusCode.OK, ingest.StatusCode);
+    }
+
+    [Fact]
+    public async Task DisableThenEnableForms_WithTheVersionShown_AreDone()
+    {
+        await pipeline.Api.CreateTenantAsync("fresh-enabled");
+        using var ui = await UiSession.SignInAsync(pipeline.Silo.BaseAddress, SiloProcess.AdminKey);
+        var page = await ui.Http.GetStringAsync("/ui/tenants/fresh-enabled");
+
+        using var disabled = await PostFormAsync(ui, page, "/ui/tenants/fresh-enabled/enabled", $"enabled=false&version={FormVersion(page, "/ui/tenants/fresh-enabled/enabled")}");
+        var disabledPage = await disabled.Content.ReadAsStringAsync();
+        using var enabled = await PostFormAsync(ui, disabledPage, "/ui/tenants/fresh-enabled/enabled", $"enabled=true&version={FormVersion(disabledPage, "/ui/tenants/fresh-enabled/enabled")}");
+        using var read = await pipeline.Api.AdminAsync(HttpMethod.Get, "/admin/v1/tenants/fresh-enabled");
+
+        Assert.Equal(HttpStatusCode.OK, disabled.StatusCode);
+        Assert.Contains("Disabled: the tenant's requests are refused", disabledPage, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, enabled.StatusCode);
+        var stored = await ContentTypeIngestTests.ReadJsonAsync(read);
+        Assert.Equal(3, stored.GetProperty("version").GetInt64());
+        Assert.True(stored.GetProperty("settings").GetProperty("enabled").GetBoolean());
+    }
+
+    // A version that is not a number was answered as a concurrent change (409, "someone changed this tenant").
+    [Theory]
+    [InlineData("settings", "abc")]
+    [InlineData("settings", "")]
+    [InlineData("settings", "-1")]
+    [InlineData("enabled", "abc")]
+    [InlineData("enabled", "")]
+    [InlineData("delete", "-1")]
+    [InlineData("delete", "")]
+    public async Task TenantForm_VersionNotANumber_Is400Message_NotTheChangedNotice(string form, string version)
+    {
+        var tenant = $"bad-version-{form}-{version switch { "" => "empty", "-1" => "negative", _ => version }}";
+        await pipeline.Api.CreateTenantAsync(tenant);
+        using var ui = await UiSession.SignInAsync(pipeline.Silo.BaseAddress, SiloProcess.AdminKey);
+        var page = await ui.Http.GetStringAsync($"/ui/tenants/{tenant}");
+        var fields = form switch
+        {
+            "settings" => "displayName=Changed&eventsPerSecond=5&bytesPerSecond=5000&burstSeconds=1&shardCount=1&idempotencyWindow=1.00:00:00&processing={}",
+            "enabled" => "enabled=false",
+            _ => "data=remove",
+        };
+
+        using var posted = await PostFormAsync(ui, page, $"/ui/tenants/{tenant}/{form}", $"{fields}&version={version}");
+        var answer = await posted.Content.ReadAsStringAsync();
+        using var read = await pipeline.Api.AdminAsync(HttpMethod.Get, $"/admin/v1/tenants/{tenant}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, posted.StatusCode);
+        Assert.Contains(Html($"the form's version '{version}' is not a version number"), answer, StringComparison.Ordinal);
+        Assert.DoesNotContain("someone changed", answer, StringComparison.Ordinal);
+        var stored = await ContentTypeIngestTests.ReadJsonAsync(read);
+        Assert.Equal(1, stored.GetProperty("version").GetInt64());
+        Assert.Equal(tenant, stored.GetProperty("settings").GetProperty("displayName").GetString());
+    }
+
+    // An emptied processing box, or `null` in it, saved the defaults: parsers and enrichment wiped unasked.
+    [Theory]
+    [InlineData("", "processing is empty")]
+    [InlineData("  ", "processing is empty")]
+    [InlineData("null", "processing is null")]
+    public async Task SettingsForm_ProcessingEmptyOrNull_IsAValidationMessage_NotTheDefaults(string processing, string expected)
+    {
+        var tenant = "ui-null-processing-" + processing.Trim().Length.ToString(CultureInfo.InvariantCulture) + processing.Length.ToString(CultureInfo.InvariantCulture);
+        await pipeline.Api.CreateTenantAsync(tenant, new { displayName = tenant, processing = new { enrichment = new { staticFields = new Dictionary<string, string> { ["env"] = "prod" } } } });
+        var (posted, answer) = await PostSettingsAsync(tenant, new() { ["processing"] = processing });
+        using var read = await pipeline.Api.AdminAsync(HttpMethod.Get, $"/admin/v1/tenants/{tenant}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, posted);
+        Assert.Contains(Html(expected + ": give the processing settings as JSON, {} for the defaults"), answer, StringComparison.Ordinal);
+        var stored = await ContentTypeIngestTests.ReadJsonAsync(read);
+        Assert.Equal(1, stored.GetProperty("version").GetInt64());
+        Assert.Equal("prod", stored.GetProperty("settings").GetProperty("processing").GetProperty("enrichment").GetProperty("staticFields").GetProperty("env").GetString());
+    }
+
+    [Theory]
+    [InlineData(201, "", "displayName is 201 characters long: use at most 200.")]
+    [InlineData(3, "\u0007", "displayName has a control character (U+0007 at position 4)")]
+    [InlineData(3, "\n", "displayName has a control character (U+000A at position 4)")]
+    public async Task SettingsForm_DisplayNameTooLongOrWithControlCharacters_IsAMessageUnderTheField(int length, string tail, string expected)
+    {
+        var tenant = "ui-display-name-" + (length + tail.Length).ToString(CultureInfo.InvariantCulture) + (tail.Length > 0 ? "-" + ((int)tail[0]).ToString(CultureInfo.InvariantCulture) : "");
+        await pipeline.Api.CreateTenantAsync(tenant);
+        // The control character inside the name: the form trims the ends.
+        var (posted, answer) = await PostSettingsAsync(tenant, new() { ["displayName"] = new string('n', length) + tail + (tail.Length > 0 ? "nnn" : "") });
+        using var read = await pipeline.Api.AdminAsync(HttpMethod.Get, $"/admin/v1/tenants/{tenant}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, posted);
+        Assert.Matches($"id=\"displayName\"[^>]*aria-invalid=\"true\">\\s*<small>[^<]*</small><span class=\"field-error\">{Regex.Escape(Html(expected))}", answer);
+        Assert.Contains($"maxlength=\"{Orleans.EventPipeline.Tenants.TenantSettings.MaxDisplayNameLength}\"", answer, StringComparison.Ordinal);
+        Assert.Equal(tenant, (await ContentTypeIngestTests.ReadJsonAsync(read)).GetProperty("settings").GetProperty("displayName").GetString());
+    }
+
+    [Fact]
+    public async Task CreateForm_DisplayNameTooLong_IsRefusedWithItsMessage()
+    {
+        using var ui = await UiSession.SignInAsync(pipeline.Silo.BaseAddress, SiloProcess.AdminKey);
+        var page = await ui.Http.GetStringAsync("/ui/new-tenant");
+
+        using var posted = await PostFormAsync(ui, page, "/ui/tenants", $"tenantId=ui-long-create&displayName={new string('n', 201)}");
+        using var read = await pipeline.Api.AdminAsync(HttpMethod.Get, "/admin/v1/tenants/ui-long-create");
+
+        Assert.Equal(HttpStatusCode.BadRequest, posted.StatusCode);
+        Assert.Contains("displayName is 201 characters long: use at most 200.", await posted.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, read.StatusCode);
+    }
+
+    /// <summary>
+    /// The new-key notice was bound to its tenant only by the cookie's path: the same cookie sent to another tenant's
+    /// page showed the secret there. The page that shows it is not to be stored by any cache.
+    /// </summary>
+    [Fact]
+    public async Task NewKeyNotice_IsShownOnlyOnItsTenantsPage_NeverStored()
+    {
+        await pipeline.Api.CreateTenantAsync("notice-owner");
+        await pipeline.Api.CreateTenantAsync("notice-other");
+        using var ui = await UiSession.SignInAsync(pipeline.Silo.BaseAddress, SiloProcess.AdminKey);
+        var page = await ui.Http.GetStringAsync("/ui/tenants/notice-owner");
+        using var issued = await PostFormAsync(ui, page, "/ui/tenants/notice-owner/keys", "name=agent");
+        var notice = ui.Cookies.GetCookies(new Uri(pipeline.Silo.BaseAddress, "/ui/tenants/notice-owner")).Single(static c => c.Name == "eventpipeline-newkey");
+        // The browser's sign-in cookie, and the notice sent to another tenant's page as a client that ignores cookie paths would.
+        var signIn = string.Join("; ", ui.Cookies.GetCookies(new Uri(pipeline.Silo.BaseAddress, "/ui/")).Select(static c => $"{c.Name}={c.Value}"));
+        using var bare = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = pipeline.Silo.BaseAddress };
+        using var elsewhere = new HttpRequestMessage(HttpMethod.Get, "/ui/tenants/notice-other");
+        elsewhere.Headers.Add("Cookie", $"{signIn}; {notice.Name}={notice.Value}");
+        using var other = await bare.SendAsync(elsewhere);
+        using var own = await ui.Http.GetAsync("/ui/tenants/notice-owner");
+
+        Assert.Equal(HttpStatusCode.Redirect, issued.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+        Assert.DoesNotContain("code class=\"secret\"", await other.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+        Assert.Contains("code class=\"secret\"", await own.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.True(own.Headers.CacheControl?.NoStore, $"the page with the secret answered Cache-Control: {own.Headers.CacheControl}");
+    }
+
+    /// <summary>Posts the settings form as the page shows it, with <paramref name="changes"/> typed over its fields.</summary>
+    private async Task<(HttpStatusCode Status, string Page)> PostSettingsAsync(string tenant, Dictionary<string, string> changes)
+    {
+        using var ui = await UiSession.SignInAsync(pipeline.Silo.BaseAddress, SiloProcess.AdminKey);
+        var page = await ui.Http.GetStringAsync($"/ui/tenants/{tenant}");
+        var form = new Dictionary<string, string>
+        {
+            ["__af"] = UiSession.TokenOf(page),
+            ["version"] = FormVersion(page, $"/ui/tenants/{tenant}/settings"),
+            ["displayName"] = tenant,
+            ["eventsPerSecond"] = "1000",
+            ["bytesPerSecond"] = "1000000",
+            ["burstSeconds"] = "1",
+            ["shardCount"] = "1",
+            ["idempotencyWindow"] = "1.00:00:00",
+            ["processing"] = "{}",
+        };
+        foreach (var (name, value) in changes)
+        {
+            form[name] = value;
+        }
+
+        using var posted = await ui.Http.PostAsync($"/ui/tenants/{tenant}/settings", new FormUrlEncodedContent(form));
+        return (posted.StatusCode, await posted.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>Posts <paramref name="fields"/> (url-encoded) with the anti-forgery token of <paramref name="page"/>.</summary>
+    private static async Task<HttpResponseMessage> PostFormAsync(UiSession ui, string page, string path, string fields) =>
+        await ui.Http.PostAsync(path, new StringContent($"__af={Uri.EscapeDataString(UiSession.TokenOf(page))}&{fields}", Encoding.UTF8, "application/x-www-form-urlencoded"));
+
+    /// <summary>The hidden version of the form posting to <paramref name="action"/>: the version the page showed.</summary>
+    private static string FormVersion(string page, string action)
+    {
+        var form = Regex.Match(page, $"<form method=\"post\" action=\"{Regex.Escape(action)}\"[^>]*>.*?</form>", RegexOptions.Singleline);
+        Assert.True(form.Success, $"the page has no form posting to {action}");
+        var version = Regex.Match(form.Value, "<input type=\"hidden\" name=\"version\" value=\"(?<v>[^\"]*)\">");
+        Assert.True(version.Success, $"the form posting to {action} carries no version");
+        return version.Groups["v"].Value;
+    }
+
+    private static string Html(string text) => System.Text.Encodings.Web.HtmlEncoder.Default.Encode(text);
+
     private async Task<string> SingleKeyIdAsync(string tenantId)
     {
         using var list = await pipeline.Api.AdminAsync(HttpMethod.Get, $"/admin/v1/tenants/{tenantId}/keys");
