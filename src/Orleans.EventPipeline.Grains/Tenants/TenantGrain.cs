@@ -117,8 +117,21 @@ public sealed partial class TenantGrain(
         var active = state.State.ApiKeys.FindAll(static k => !k.Revoked);
         await Task.WhenAll(active.Select(k => GrainFactory.GetGrain<IApiKeyGrain>(k.SecretHash).RevokeAsync()));
         await Directory.RemoveAsync(Id);
-        await state.ClearStateAsync();
-        state.State = new TenantState();
+        // A tombstone that keeps the version, not a cleared record: a tenant created again under this id goes on
+        // from it, so an ETag ("1") kept from the deleted tenant never matches the new one.
+        var stored = state.State;
+        state.State = new TenantState { Version = stored.Version };
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            // Not deleted: the same DELETE, retried, finds the tenant and finishes.
+            state.State = stored;
+            throw;
+        }
+
         LogDeleted(Id, active.Count);
         return new TenantChange(TenantChangeOutcome.Done, before, active.Count);
     }

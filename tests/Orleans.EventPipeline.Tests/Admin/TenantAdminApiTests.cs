@@ -194,6 +194,25 @@ public sealed class TenantAdminApiTests(LocalPipelineFixture pipeline) : IClassF
         }
     }
 
+    // A tenant deleted and created again started at "1" again, so an ETag kept from the deleted one matched the new one.
+    [Fact]
+    public async Task Delete_ThenCreateAgain_GoesOnFromTheVersion_SoAnOldETagDoesNotMatch()
+    {
+        await pipeline.Api.CreateTenantAsync("born-again");
+        using var deleted = await pipeline.Api.AdminAsync(HttpMethod.Delete, "/admin/v1/tenants/born-again?data=keep", headers: ("If-Match", "\"1\""));
+        using var created = await pipeline.Api.AdminAsync(HttpMethod.Post, "/admin/v1/tenants", "{\"tenantId\":\"born-again\",\"displayName\":\"second life\"}");
+
+        using var oldETag = await pipeline.Api.AdminAsync(HttpMethod.Put, "/admin/v1/tenants/born-again", "{\"displayName\":\"from the old page\"}", ("If-Match", "\"1\""));
+        using var read = await pipeline.Api.AdminAsync(HttpMethod.Get, "/admin/v1/tenants/born-again");
+
+        Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        // 1 created, 2 disabled by the delete, 3 created again.
+        Assert.Equal("\"3\"", created.Headers.ETag?.ToString());
+        await IngestErrorTests.AssertProblemAsync(oldETag, HttpStatusCode.PreconditionFailed, "version_mismatch", "version 3 now");
+        Assert.Equal("second life", (await ContentTypeIngestTests.ReadJsonAsync(read)).GetProperty("settings").GetProperty("displayName").GetString());
+    }
+
     [Fact]
     public async Task Delete_WithoutADataChoiceOrWithAStaleETag_DeletesNothing()
     {
