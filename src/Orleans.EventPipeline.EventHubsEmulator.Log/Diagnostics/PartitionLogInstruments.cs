@@ -20,7 +20,8 @@ internal static class PartitionLogInstruments
         "eventhubs_emulator.log.records_appended", "{record}", "Records made durable.");
 
     private static readonly Counter<long> BytesAppended = Meter.CreateCounter<long>(
-        "eventhubs_emulator.log.bytes_appended", "By", "Encoded bytes (headers and payloads) made durable.");
+        // Not "bytes_appended": exporters add the unit, and Prometheus showed eventhubs_emulator_log_bytes_appended_bytes_total.
+        "eventhubs_emulator.log.appended", "By", "Encoded bytes (headers and payloads) made durable.");
 
     private static readonly Histogram<double> CommitDuration = Meter.CreateHistogram<double>(
         "eventhubs_emulator.log.commit.duration", "s", "Time to write and fsync one group commit.",

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using Orleans.Dashboard;
 using Orleans.EventPipeline.Grains.Ingest;
@@ -38,6 +39,9 @@ public static class PipelineSiloExtensions
         builder.Services.AddPipelineOptions(builder.Configuration);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Logging.LeaveOutFalseAlarms();
+        // Validated with the pipeline's settings: a misspelt formatter would otherwise log plain text silently.
+        builder.Services.AddSingleton<IValidateOptions<ConsoleLoggerOptions>, ConsoleFormatterValidator>();
+        builder.Services.AddOptions<ConsoleLoggerOptions>().ValidateOnStart();
 
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
         var azureClients = options.Mode == PipelineMode.Azure ? new AzureClients(settings) : null;

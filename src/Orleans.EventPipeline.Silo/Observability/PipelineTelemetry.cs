@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Orleans.EventPipeline.EventHubsEmulator.Log;
 using Orleans.EventPipeline.Grains.Processing;
 using Orleans.EventPipeline.Processing;
@@ -46,6 +47,16 @@ public static class PipelineTelemetry
 
     /// <summary>Orleans' own meter (grain calls, activations, messaging, streams).</summary>
     public const string OrleansMeter = "Microsoft.Orleans";
+
+    /// <summary>
+    /// The help text of an instrument its library ships without a description (Orleans' own), else null: an
+    /// exposition metric without HELP fails <c>promtool check metrics</c>. It names the instrument as its
+    /// library does, so an operator can look it up there; the pipeline cannot say more than that honestly.
+    /// </summary>
+    public static string? HelpFor(Instrument instrument) =>
+        string.IsNullOrWhiteSpace(instrument.Description)
+            ? $"{instrument.Meter.Name} instrument {instrument.Name}" + (string.IsNullOrEmpty(instrument.Unit) ? "" : $" (unit {instrument.Unit})") + "; its library gives it no description."
+            : null;
 
     /// <summary>
     /// The sources of an ingest request's trace past its HTTP span: Orleans' grain calls (with activity

@@ -40,7 +40,7 @@ public static class PipelineTelemetryExtensions
                 var maxTenantTags = options.MaxTenantTags;
                 metrics.AddView(instrument => PipelineTelemetry.PipelineMeters.Contains(instrument.Meter.Name)
                     ? new MetricStreamConfiguration { CardinalityLimit = PipelineTelemetry.CardinalityLimit(instrument.Name, maxTenantTags) }
-                    : null);
+                    : PipelineTelemetry.HelpFor(instrument) is { } help ? new MetricStreamConfiguration { Description = help } : null);
                 if (options.PrometheusEnabled)
                 {
                     metrics.AddPrometheusExporter();

@@ -18,5 +18,10 @@ internal sealed class PurgeGuards(StreamCacheOptions options, PurgeGuardWording 
     public CacheBudget Budget { get; } = new(options.MaxBytes);
 
     public PurgeGuard For(string provider, string partition) =>
-        _guards.GetOrAdd((provider, partition), key => new PurgeGuard($"{key.Provider}/{key.Partition}", options, wording, time, _logger));
+        _guards.GetOrAdd((provider, partition), key =>
+        {
+            var name = $"{key.Provider}/{key.Partition}";
+            StreamCacheInstruments.StartHolds(name);
+            return new PurgeGuard(name, options, wording, time, _logger);
+        });
 }

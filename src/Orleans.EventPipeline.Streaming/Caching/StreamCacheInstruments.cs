@@ -47,9 +47,21 @@ public static class StreamCacheInstruments
                 ? "Bytes this silo's derived stream caches hold (whole 1 MiB blocks), against Pipeline:DerivedStreams:MaxCacheBytes."
                 : "Bytes this silo's receiver caches hold (whole 1 MiB blocks), against Pipeline:StreamCache:MaxBytes.");
 
-    internal static void RecordQuarantined(string partition) => Quarantined.Add(1, new KeyValuePair<string, object?>("partition", partition));
+    internal static void RecordQuarantined(string partition) => Quarantined.Add(1, PartitionTag(partition));
 
-    internal static void RecordDerivedRefused(string queue) => DerivedRefused.Add(1, new KeyValuePair<string, object?>("partition", queue));
+    internal static void RecordDerivedRefused(string queue) => DerivedRefused.Add(1, PartitionTag(queue));
 
-    internal static void RecordHold(string partition) => Holds.Add(1, new KeyValuePair<string, object?>("partition", partition));
+    internal static void RecordHold(string partition) => Holds.Add(1, PartitionTag(partition));
+
+    // A counter series appears on its first measurement, and increase() over a window needs a sample before
+    // the first real one: without these zeros the first hold or quarantined message of a partition was invisible
+    // to the alerts on them. Called when a receiver opens the partition, with the tag its increments carry.
+
+    /// <summary>Starts <paramref name="partition"/>'s quarantine counter at 0 (an Event Hubs receiver opened it).</summary>
+    internal static void StartQuarantined(string partition) => Quarantined.Add(0, PartitionTag(partition));
+
+    /// <summary>Starts <paramref name="partition"/>'s hold counter at 0 (a receiver's cache guard was created for it).</summary>
+    internal static void StartHolds(string partition) => Holds.Add(0, PartitionTag(partition));
+
+    private static KeyValuePair<string, object?> PartitionTag(string partition) => new("partition", partition);
 }

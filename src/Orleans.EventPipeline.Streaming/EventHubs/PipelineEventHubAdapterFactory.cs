@@ -84,6 +84,7 @@ public sealed class PipelineEventHubAdapterFactory(
     IQueueCache IQueueAdapterCache.CreateQueueCache(QueueId queueId)
     {
         var partition = ((HashRingBasedPartitionedStreamQueueMapper)GetStreamQueueMapper()).QueueToPartition(queueId);
+        StreamCacheInstruments.StartQuarantined(partition);
         return new TrackingQueueCache(CreateQueueCache(queueId), Guards.For(Name, partition), this.logger);
     }
 

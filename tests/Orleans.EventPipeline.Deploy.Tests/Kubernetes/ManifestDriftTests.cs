@@ -244,6 +244,24 @@ public sealed class ManifestDriftTests
         Assert.Equal(["eventpipeline-secrets"], objects.ExternalSecrets());
     }
 
+    /// <summary>
+    /// The public Ingress on AKS serves HTTPS for every host it routes, with a certificate Secret named, and sends
+    /// plain HTTP to HTTPS: bearer and admin keys never cross the internet in clear text.
+    /// </summary>
+    [Fact]
+    public async Task AksOverlay_IngressServesTlsForEveryHostAndRedirectsHttp()
+    {
+        var objects = await Manifests.ReadAsync("aks");
+        var ingress = objects.Get("Ingress", "gateway");
+        var hosts = ingress["spec"]!["rules"]!.AsArray().Select(static rule => Text(rule!["host"])).ToList();
+        var tls = ingress["spec"]?["tls"]?.AsArray().OfType<JsonObject>().ToList() ?? [];
+
+        Assert.NotEmpty(hosts);
+        Assert.All(hosts, host => Assert.Contains(tls, entry =>
+            entry["hosts"]!.AsArray().Any(h => Text(h) == host) && Text(entry["secretName"]).Length > 0));
+        Assert.Equal("true", Text(ingress["metadata"]?["annotations"]?["nginx.ingress.kubernetes.io/ssl-redirect"]));
+    }
+
     private static EmulatorOptions EmulatorSettings(IReadOnlyDictionary<string, string> environment)
     {
         Assert.All(environment.Keys, static key => Assert.StartsWith(EmulatorOptions.SectionName + "__", key, StringComparison.Ordinal));

@@ -7,17 +7,6 @@ namespace Orleans.EventPipeline.Tests.Observability;
 [Collection(MetricsPipelineGroup.Name)]
 public sealed class AlertRulesScrapeTests(MetricsPipelineFixture pipeline)
 {
-    /// <summary>
-    /// Counters with a partition tag that exist only after their first event (a hold, a quarantined message),
-    /// which the fixture's traffic does not cause; each is mapped from its instrument's name here, so a renamed
-    /// instrument fails this test. QuarantineEndToEndTests scrapes the second one.
-    /// </summary>
-    private static readonly string[] OnlyAfterTheirEvent =
-    [
-        PrometheusCounterName(StreamCacheInstruments.HoldsName),
-        PrometheusCounterName(StreamCacheInstruments.QuarantinedName),
-    ];
-
     [Fact]
     public async Task Rules_EveryNamedMetric_IsInTheScrape()
     {
@@ -27,8 +16,11 @@ public sealed class AlertRulesScrapeTests(MetricsPipelineFixture pipeline)
         var scraped = scrape.Samples.Select(static sample => sample.Name).ToHashSet(StringComparer.Ordinal);
 
         Assert.True(named.Count >= 10, $"the rules name {named.Count} metrics");
-        Assert.All(OnlyAfterTheirEvent, name => Assert.Contains(name, named));
-        Assert.All(named.Except(OnlyAfterTheirEvent), name => Assert.True(scraped.Contains(name), $"alerts.yml names {name}, which the scrape does not show"));
+        // Counters of rare events (a hold, a quarantined message) start at 0 per partition when a receiver opens it,
+        // so they are here although the fixture's traffic causes neither, and increase() sees the first one.
+        Assert.Contains(PrometheusCounterName(StreamCacheInstruments.HoldsName), named);
+        Assert.Contains(PrometheusCounterName(StreamCacheInstruments.QuarantinedName), named);
+        Assert.All(named, name => Assert.True(scraped.Contains(name), $"alerts.yml names {name}, which the scrape does not show"));
     }
 
     /// <summary>How OpenTelemetry's Prometheus exporter names a counter: dots become underscores, <c>_total</c> is added.</summary>

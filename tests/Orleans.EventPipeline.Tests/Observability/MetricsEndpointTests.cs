@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.RegularExpressions;
 using Orleans.EventPipeline.Tests.Support;
 using static Orleans.EventPipeline.Tests.Observability.MetricsPipelineFixture;
 
@@ -6,7 +7,7 @@ namespace Orleans.EventPipeline.Tests.Observability;
 
 /// <summary><c>GET /metrics</c> of the real silo process after known traffic of three tenants, two under the tenant tag's cap.</summary>
 [Collection(MetricsPipelineGroup.Name)]
-public sealed class MetricsEndpointTests(MetricsPipelineFixture pipeline)
+public sealed partial class MetricsEndpointTests(MetricsPipelineFixture pipeline)
 {
     private static readonly (string, string) A = ("tenant", TenantA);
     private static readonly (string, string) B = ("tenant", TenantB);
@@ -45,13 +46,14 @@ public sealed class MetricsEndpointTests(MetricsPipelineFixture pipeline)
         Assert.Contains(scrape.Families, static name => name.StartsWith("orleans_", StringComparison.Ordinal));
         Assert.Contains("http_server_request_duration_seconds", scrape.Families);
 
-        // promtool exits 1 when the exposition does not parse, 3 when it parses but its lint has findings. Orleans'
-        // own meters are passed through as Orleans names them (no descriptions, camelCase tag names, milliseconds),
-        // so lint findings are accepted on their families alone.
+        // promtool exits 1 when the exposition does not parse, 3 when it parses but its lint has findings. Every
+        // metric has HELP (the silo describes Orleans' undescribed instruments); what remains is exactly what an
+        // exporter cannot change on Orleans' own families without misstating them: their milliseconds and megabytes
+        // (a view cannot scale values) and their camelCase tag names (a view cannot rename tags). docs/OPERATIONS.md says so.
         var (exitCode, output) = await Promtool.CheckMetricsAsync(scrape.Text);
         var findings = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.True(exitCode is 0 or 3, $"promtool check metrics exited {exitCode}:\n{output}");
-        Assert.All(findings, static finding => Assert.StartsWith("orleans_", finding, StringComparison.Ordinal));
+        Assert.All(findings, static finding => Assert.Matches(OrleansUnitOrTagCase(), finding));
     }
 
     [Fact]
@@ -83,5 +85,11 @@ public sealed class MetricsEndpointTests(MetricsPipelineFixture pipeline)
         Assert.Contains(scrape.Samples, static s => s.Name == "eventpipeline_stream_lag_seconds_bucket" && s.Labels["le"] == "0.05");
         Assert.Contains(scrape.Samples, static s => s.Name == "eventpipeline_archive_lag_seconds_bucket" && s.Labels["le"] == "0.05");
         Assert.Contains(scrape.Samples, static s => s.Name == "eventhubs_emulator_log_commit_duration_seconds_bucket" && s.Labels["le"] == "0.001");
+        // The name docs/OPERATIONS.md gives: the exporter adds the unit once, so the instrument's name does not say bytes.
+        Assert.True(scrape.Sum("eventhubs_emulator_log_appended_bytes_total") > 0, "the emulator's appended bytes are exported as eventhubs_emulator_log_appended_bytes_total");
     }
+
+    /// <summary>The only lint findings left: Orleans' non-base units and its camelCase tag names.</summary>
+    [GeneratedRegex("""^orleans_[a-z0-9_]+ (?:use base unit "(?:seconds|bytes)" instead of "(?:milliseconds|megabytes)"|label names should be written in 'snake_case' not 'camelCase')$""")]
+    private static partial Regex OrleansUnitOrTagCase();
 }
