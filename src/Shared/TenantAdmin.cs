@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Orleans.EventPipeline.Administration;
 
@@ -10,6 +11,10 @@ namespace Orleans.EventPipeline.Administration;
 /// </summary>
 internal static class TenantAdmin
 {
+    // The callers' null members mean "leave the tenant's default" (the load tool's shardCount without --shards):
+    // the admin API refuses a null member as a likely templating slip, so a null here is left out, not sent.
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+
     /// <summary>Creates (or updates) <paramref name="tenantId"/> with <paramref name="settings"/> and returns a new ingest key for it.</summary>
     /// <exception cref="InvalidOperationException">The admin API refused a call; the message has its answer.</exception>
     public static async Task<string> CreateWithKeyAsync(HttpClient http, Uri silo, string adminKey, string tenantId, object settings, string keyName, CancellationToken cancellationToken = default)
@@ -29,7 +34,7 @@ internal static class TenantAdmin
 
     private static HttpRequestMessage Request(HttpMethod method, Uri silo, string path, string adminKey, object body)
     {
-        var request = new HttpRequestMessage(method, new Uri(silo, path)) { Content = JsonContent.Create(body) };
+        var request = new HttpRequestMessage(method, new Uri(silo, path)) { Content = JsonContent.Create(body, options: Json) };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", adminKey);
         return request;
     }
