@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using Orleans.EventPipeline.Grains.Processing;
 using Orleans.EventPipeline.Processing;
 using Orleans.EventPipeline.Silo.Gateway;
+using Orleans.EventPipeline.Tenants;
 
 namespace Orleans.EventPipeline.Silo.Dashboard;
 
@@ -16,15 +17,17 @@ namespace Orleans.EventPipeline.Silo.Dashboard;
 /// </summary>
 /// <remarks>
 /// Per silo, like the instruments: a gateway silo sees what it ingested; dead letters and archive lag are
-/// recorded where the processing grains run. On an all-in-one silo that is everything.
+/// recorded where the processing grains run. <see cref="TenantActivityPusher"/> sends what changed here to the
+/// cluster's aggregate (<see cref="ITenantActivityGrain"/>), which the pages read; this silo's own figures are
+/// their fallback when the aggregate cannot be read.
 /// </remarks>
 public sealed class TenantActivity : IHostedService, IDisposable
 {
     /// <summary>10 s buckets: a rate over the last minute moves within seconds of a change.</summary>
-    public static readonly TimeSpan BucketWidth = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan BucketWidth = TenantActivityBuckets.Width;
 
     /// <summary>360 buckets of 10 s: the chart's hour.</summary>
-    public const int Buckets = 360;
+    public const int Buckets = TenantActivityBuckets.Count;
 
     // The instruments' names, as IngestInstruments and ProcessingGrainInstruments create them.
     private const string IngestEvents = "eventpipeline.ingest.events";
@@ -99,7 +102,26 @@ public sealed class TenantActivity : IHostedService, IDisposable
         return total;
     }
 
-    private static long Slot(DateTimeOffset now) => now.UtcTicks / BucketWidth.Ticks;
+    /// <summary>
+    /// What every tenant recorded here since the previous call, and marks it taken: the caller owns these deltas
+    /// from now on (it keeps them until the aggregate has them). Only tenants that changed; empty when none did.
+    /// </summary>
+    public List<TenantActivityDelta> TakeDeltas()
+    {
+        var slot = Slot(_time.GetUtcNow());
+        var deltas = new List<TenantActivityDelta>();
+        foreach (var (tenant, counters) in _tenants)
+        {
+            if (counters.TakeDelta(tenant, slot) is { } delta)
+            {
+                deltas.Add(delta);
+            }
+        }
+
+        return deltas;
+    }
+
+    private static long Slot(DateTimeOffset now) => TenantActivityBuckets.SlotOf(now);
 
     private void OnLong(Instrument instrument, long value, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
     {
@@ -163,6 +185,64 @@ public sealed class TenantActivity : IHostedService, IDisposable
         private long _events;
         private double? _archiveLag;
         private DateTimeOffset? _archiveLagAt;
+
+        // What TakeDelta handed out already: the counts as of then, and per bucket its count as of then.
+        private readonly long[] _pushedCounts = new long[Buckets];
+        private readonly long[] _pushedSlots = new long[Buckets];
+        private long _pushedEvents;
+        private long _pushedBytes;
+        private long _pushedRejected;
+        private long _pushedThrottled;
+        private long _pushedDeadLetters;
+        private DateTimeOffset? _pushedLagAt;
+
+        public TenantActivityDelta? TakeDelta(string tenant, long slot)
+        {
+            lock (_gate)
+            {
+                var buckets = new List<TenantActivityBucket>();
+                for (var i = 0; i < Buckets; i++)
+                {
+                    var bucket = slot - (Buckets - 1) + i;
+                    var index = (int)(bucket % Buckets);
+                    if (_slots[index] != bucket)
+                    {
+                        continue;
+                    }
+
+                    var pushed = _pushedSlots[index] == bucket ? _pushedCounts[index] : 0;
+                    if (_counts[index] != pushed)
+                    {
+                        buckets.Add(new TenantActivityBucket(bucket, _counts[index] - pushed));
+                        _pushedSlots[index] = bucket;
+                        _pushedCounts[index] = _counts[index];
+                    }
+                }
+
+                var bytes = Interlocked.Read(ref Bytes);
+                var rejected = Interlocked.Read(ref Rejected);
+                var throttled = Interlocked.Read(ref Throttled);
+                var deadLetters = Interlocked.Read(ref DeadLetters);
+                var lagChanged = _archiveLagAt != _pushedLagAt;
+                var delta = new TenantActivityDelta(
+                    tenant,
+                    _events - _pushedEvents,
+                    bytes - _pushedBytes,
+                    rejected - _pushedRejected,
+                    throttled - _pushedThrottled,
+                    deadLetters - _pushedDeadLetters,
+                    lagChanged ? _archiveLag : null,
+                    lagChanged ? _archiveLagAt : null,
+                    buckets);
+                _pushedEvents = _events;
+                _pushedBytes = bytes;
+                _pushedRejected = rejected;
+                _pushedThrottled = throttled;
+                _pushedDeadLetters = deadLetters;
+                _pushedLagAt = _archiveLagAt;
+                return delta is { Events: 0, Bytes: 0, Rejected: 0, Throttled: 0, DeadLetters: 0, ArchiveLagAt: null, Buckets.Count: 0 } ? null : delta;
+            }
+        }
 
         public void AddEvents(long value, long slot)
         {

@@ -258,7 +258,7 @@ internal static class TenantPage
         }
 
         var form = state.Form ?? SettingsForm.From(profile.Settings!, profile.Version, Indented(http));
-        var figures = services.GetRequiredService<TenantActivity>().Figures(tenantId);
+        var figures = (await DashboardFigures.ReadAsync(services, http.RequestAborted)).Figures(tenantId);
         var body = new StringBuilder();
         body.Append($"""
             <p><a href="/ui/">← Tenants</a></p>

@@ -6,7 +6,7 @@ namespace Orleans.EventPipeline.Silo.Dashboard;
 
 /// <summary>
 /// <c>/ui/</c>: every tenant (a page of the directory at a time) with its live figures from
-/// <see cref="TenantActivity"/> and the last hour's ingest, refreshed every 5 s; and <c>/ui/new-tenant</c>, the
+/// <see cref="DashboardFigures"/> (the cluster's) and the last hour's ingest, refreshed every 5 s; and <c>/ui/new-tenant</c>, the
 /// form that creates a tenant, on a page of its own that does not refresh (the list's refresh wiped what was typed).
 /// Not <c>/ui/tenants/new</c>: "new" is a valid tenant id, whose page that would hide.
 /// </summary>
@@ -29,7 +29,7 @@ internal static class TenantsPage
         ui.MapPost("/tenants", CreateAsync);
     }
 
-    private static async Task<IResult> RenderAsync(HttpContext http, string? q, string? after, IGrainFactory grains, TenantActivity activity)
+    private static async Task<IResult> RenderAsync(HttpContext http, string? q, string? after, IGrainFactory grains, IServiceProvider services)
     {
         if (after is not null && !TenantId.IsValid(after))
         {
@@ -37,6 +37,7 @@ internal static class TenantsPage
         }
 
         var page = await TenantListing.ReadAsync(grains, after, string.IsNullOrWhiteSpace(q) ? null : q.Trim(), PageSize);
+        var activity = await DashboardFigures.ReadAsync(services, http.RequestAborted);
         var rows = new StringBuilder();
         foreach (var tenant in page.Items)
         {
@@ -73,7 +74,7 @@ internal static class TenantsPage
             <section class="card"><form method="get" action="/ui/" class="row"><input name="q" placeholder="Filter by id or name" value="{Html.E(q)}"><button type="submit">Filter</button></form>
             <table class="tenants"><thead><tr><th>Tenant</th><th>Name</th><th>Status</th><th>Events/s</th><th>Events</th><th>Bytes</th><th>Rejected</th><th>Throttled (429)</th><th>Dead letters</th><th>Archive lag</th><th>Last hour</th></tr></thead>
             <tbody>{(rows.Length == 0 ? "<tr><td colspan=\"11\">No tenants yet.</td></tr>" : rows.ToString())}</tbody></table>{next}
-            <p class="hint">Counted by this silo since it started (the pipeline's metrics); refreshed every {RefreshSeconds} s.</p></section>
+            <p class="hint">{Html.E(activity.Source)}; refreshed every {RefreshSeconds} s.</p></section>
             """;
         return Html.Page(http, "Tenants", body, StatusCodes.Status200OK, RefreshSeconds);
     }

@@ -22,6 +22,7 @@ public static class UiEndpoints
         ArgumentNullException.ThrowIfNull(services);
         services.AddSingleton<TenantActivity>();
         services.AddHostedService(static provider => provider.GetRequiredService<TenantActivity>());
+        services.AddHostedService<TenantActivityPusher>();
         return services;
     }
 

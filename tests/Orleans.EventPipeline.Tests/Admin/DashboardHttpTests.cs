@@ -28,7 +28,16 @@ public sealed partial class DashboardHttpTests(LocalPipelineFixture pipeline) : 
         using var throttled = await pipeline.Api.PostAsync(key, Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("{\"a\":3}\n", 10))), "application/x-ndjson");
         using var ui = await UiSession.SignInAsync(pipeline.Silo.BaseAddress, SiloProcess.AdminKey);
 
-        var row = await RowAsync(ui);
+        // The page reads the cluster's aggregate, which the silo pushes to every 2 s.
+        var row = new Dictionary<string, double>();
+        await Poll.UntilAsync(
+            () =>
+            {
+                row = RowAsync(ui).GetAwaiter().GetResult();
+                return row["events"] == 2 && row["throttled"] == 1;
+            },
+            TimeSpan.FromSeconds(30),
+            () => $"the row to count 2 events and 1 throttled, it shows {string.Join(", ", row)}");
         var scrape = await ScrapeAsync();
 
         Assert.Equal(HttpStatusCode.OK, good.StatusCode);

@@ -28,7 +28,16 @@ public sealed class TenantTagCapDashboardTests
         using var ui = await UiSession.SignInAsync(silo.BaseAddress, SiloProcess.AdminKey);
 
         var pastCap = await ui.Http.GetStringAsync("/ui/tenants/past-cap");
-        var tracked = await ui.Http.GetStringAsync("/ui/tenants/tracked");
+        var tracked = "";
+        // The page reads the cluster's aggregate, which the silo pushes to every 2 s.
+        await Poll.UntilAsync(
+            () =>
+            {
+                tracked = ui.Http.GetStringAsync("/ui/tenants/tracked").GetAwaiter().GetResult();
+                return tracked.Contains("<b class=\"events\">1</b>", StringComparison.Ordinal);
+            },
+            TimeSpan.FromSeconds(30),
+            () => "the tracked tenant's page to count its 1 event");
         var list = await ui.Http.GetStringAsync("/ui/");
 
         Assert.Equal(HttpStatusCode.OK, firstPost.StatusCode);
