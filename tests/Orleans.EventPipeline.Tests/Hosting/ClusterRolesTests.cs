@@ -168,6 +168,58 @@ public sealed partial class ClusterRolesTests(ITestOutputHelper output) : IDispo
     }
 
     /// <summary>
+    /// The dashboard in a split cluster: events ingested through the gateway are dead-lettered and archived on
+    /// the processor, and the gateway's <c>/ui</c> tenants page shows the cluster's totals, the processor's dead
+    /// letters and archive lag among them (the gateway's own instruments count none of those).
+    /// </summary>
+    [Fact]
+    public async Task GatewayAndProcessor_GatewaysTenantsPage_ShowsTheClustersFigures()
+    {
+        const string tenant = "ui-cluster";
+        const int posts = 3;
+        await using var azurite = await AzuriteNode.StartAsync(Path.Combine(_data.Path, "azurite"));
+        await using var eventHubs = await StartEventHubsAsync(Path.Combine(_data.Path, "eventhubs"));
+        await using var gateway = StartSilo("gateway", azurite, eventHubs, "gateway-1");
+        await using var processor = StartSilo("processor", azurite, eventHubs, "processor-1");
+        await Task.WhenAll(gateway.WaitForReadyAsync(StartTimeout), processor.WaitForReadyAsync(StartTimeout));
+        using var api = new PipelineApi(gateway.BaseAddress);
+        await AssertServedAgainAsync(gateway, api, processor);
+        // TextFormat 3 = Cef: the line that is not CEF is dead-lettered by the processing grains, on the processor.
+        var key = await api.CreateTenantAsync(tenant, new { displayName = tenant, processing = new { normalization = new { textFormat = 3 } } });
+        for (var i = 0; i < posts; i++)
+        {
+            using var posted = await api.PostAsync(key, Encoding.UTF8.GetBytes($"CEF:0|Acme|Fw|1.0|7|Deny|5|src=10.0.0.{i}\nthis is not cef {i}\n"), "text/plain");
+            Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
+        }
+
+        using var ui = await UiSession.SignInAsync(gateway.BaseAddress, SiloProcess.AdminKey);
+        var row = "";
+        await Poll.UntilAsync(
+            () =>
+            {
+                var page = ui.Http.GetStringAsync("/ui/").GetAwaiter().GetResult();
+                row = Regex.Match(page, $"<tr data-tenant=\"{tenant}\">.*?</tr>", RegexOptions.Singleline).Value;
+                return Cell(row, "deadletters") == posts.ToString(System.Globalization.CultureInfo.InvariantCulture) && Cell(row, "lag") != "—";
+            },
+            TimeSpan.FromSeconds(90),
+            () => $"the gateway's tenants page to show {posts} dead letters and an archive lag, its row: {row}");
+
+        var gatewayScrape = await PrometheusScrape.FetchAsync(gateway.BaseAddress);
+        var ingested = gatewayScrape.Sum("eventpipeline_ingest_events_total", ("tenant", tenant));
+        output.WriteLine($"gateway's row: {row}");
+        Assert.Equal(2 * posts, ingested);
+        Assert.Equal((2 * posts).ToString(System.Globalization.CultureInfo.InvariantCulture), Cell(row, "events"));
+        Assert.Equal(gatewayScrape.Sum("eventpipeline_ingest_bytes_total", ("tenant", tenant)).ToString("N0", System.Globalization.CultureInfo.InvariantCulture), Cell(row, "bytes"));
+        // Recorded on the processor only: the figures above are the processor's, pushed to the aggregate.
+        Assert.Equal(0, gatewayScrape.Sum("eventpipeline_deadletters_total", ("tenant", tenant)));
+        Assert.Contains(" s", Cell(row, "lag"), StringComparison.Ordinal);
+    }
+
+    /// <summary>The text of a row's <c>td.num</c> cell of that class.</summary>
+    private static string Cell(string row, string name) =>
+        Regex.Match(row, $"<td class=\"num {name}\">(?<value>[^<]*)</td>").Groups["value"].Value;
+
+    /// <summary>
     /// One tenant spread over two shards, so over both processors, posting flat out through the gateway
     /// with 8 clients that retry a 429 at once:
     /// the events it gets accepted per second stay within 10% of its limit (the shards lease tokens from
