@@ -59,8 +59,7 @@ public sealed class TenantActivityGrain(TimeProvider time) : Grain, ITenantActiv
     private sealed class Totals
     {
         private const int Count = TenantActivityBuckets.Count;
-        private readonly long[] _counts = new long[Count];
-        private readonly long[] _slots = new long[Count];
+        private readonly BucketRing _series = new();
         private long _events;
         private long _bytes;
         private long _rejected;
@@ -91,32 +90,13 @@ public sealed class TenantActivityGrain(TimeProvider time) : Grain, ITenantActiv
                     continue;
                 }
 
-                var index = (int)(bucket.Slot % Count);
-                if (_slots[index] != bucket.Slot)
-                {
-                    if (_slots[index] > bucket.Slot)
-                    {
-                        continue;
-                    }
-
-                    _slots[index] = bucket.Slot;
-                    _counts[index] = 0;
-                }
-
-                _counts[index] += bucket.Events;
+                _series.Add(bucket.Slot, bucket.Events);
             }
         }
 
         public TenantActivityTotals Snapshot(long slot)
         {
-            var series = new long[Count];
-            for (var i = 0; i < Count; i++)
-            {
-                var bucket = slot - (Count - 1) + i;
-                var index = (int)(bucket % Count);
-                series[i] = _slots[index] == bucket ? _counts[index] : 0;
-            }
-
+            var series = _series.Series(slot);
             return new TenantActivityTotals(_events, _bytes, _rejected, _throttled, _deadLetters, _lag, _lagAt, series);
         }
     }

@@ -180,15 +180,13 @@ public sealed class TenantActivity : IHostedService, IDisposable
         public long DeadLetters;
 
         private readonly Lock _gate = new();
-        private readonly long[] _counts = new long[Buckets];
-        private readonly long[] _slots = new long[Buckets];
+        private readonly BucketRing _series = new();
         private long _events;
         private double? _archiveLag;
         private DateTimeOffset? _archiveLagAt;
 
         // What TakeDelta handed out already: the counts as of then, and per bucket its count as of then.
-        private readonly long[] _pushedCounts = new long[Buckets];
-        private readonly long[] _pushedSlots = new long[Buckets];
+        private readonly BucketRing _pushedSeries = new();
         private long _pushedEvents;
         private long _pushedBytes;
         private long _pushedRejected;
@@ -204,18 +202,17 @@ public sealed class TenantActivity : IHostedService, IDisposable
                 for (var i = 0; i < Buckets; i++)
                 {
                     var bucket = slot - (Buckets - 1) + i;
-                    var index = (int)(bucket % Buckets);
-                    if (_slots[index] != bucket)
+                    if (!_series.Holds(bucket))
                     {
                         continue;
                     }
 
-                    var pushed = _pushedSlots[index] == bucket ? _pushedCounts[index] : 0;
-                    if (_counts[index] != pushed)
+                    var count = _series.CountAt(bucket);
+                    var pushed = _pushedSeries.CountAt(bucket);
+                    if (count != pushed)
                     {
-                        buckets.Add(new TenantActivityBucket(bucket, _counts[index] - pushed));
-                        _pushedSlots[index] = bucket;
-                        _pushedCounts[index] = _counts[index];
+                        buckets.Add(new TenantActivityBucket(bucket, count - pushed));
+                        _pushedSeries.Set(bucket, count);
                     }
                 }
 
@@ -246,16 +243,9 @@ public sealed class TenantActivity : IHostedService, IDisposable
 
         public void AddEvents(long value, long slot)
         {
-            var index = (int)(slot % Buckets);
             lock (_gate)
             {
-                if (_slots[index] != slot)
-                {
-                    _slots[index] = slot;
-                    _counts[index] = 0;
-                }
-
-                _counts[index] += value;
+                _series.Add(slot, value);
                 _events += value;
             }
         }
@@ -272,19 +262,13 @@ public sealed class TenantActivity : IHostedService, IDisposable
         /// <summary>The figures, the series oldest bucket first and ending with the current one.</summary>
         public TenantFigures Snapshot(long slot)
         {
-            var series = new long[Buckets];
+            long[] series;
             long events;
             double? lag;
             DateTimeOffset? lagAt;
             lock (_gate)
             {
-                for (var i = 0; i < Buckets; i++)
-                {
-                    var bucket = slot - (Buckets - 1) + i;
-                    var index = (int)(bucket % Buckets);
-                    series[i] = _slots[index] == bucket ? _counts[index] : 0;
-                }
-
+                series = _series.Series(slot);
                 events = _events;
                 lag = _archiveLag;
                 lagAt = _archiveLagAt;
