@@ -145,7 +145,8 @@ public sealed partial class TenantStreamProcessorGrain(
         if (batch is { Keyed: true, UncertainSince: { } since } && !handledBefore)
         {
             // A retry whose first attempt may be stored: keep only the event ids not archived or dead-lettered yet.
-            repeated = await _keyed!.FindHandledAsync(batch.BatchId, since, CancellationToken.None);
+            // Only earlier positions count: a replay of this very batch finds its own entry, persisted with an object it rebuilds.
+            repeated = await _keyed!.FindHandledAsync(batch.BatchId, since, sequence, CancellationToken.None);
             if (repeated.ContainsAll(batch.FirstIndex, batch.Count))
             {
                 LogRepeatDropped(logger, StreamKey, batch.BatchId, batch.FirstIndex, batch.Count);
@@ -158,7 +159,7 @@ public sealed partial class TenantStreamProcessorGrain(
         var output = Without(_stages!.Process(batch), repeated);
         if (batch.Keyed && !handledBefore)
         {
-            _keyed!.Record(batch.BatchId, batch.FirstIndex, batch.Count);
+            _keyed!.Record(batch.BatchId, batch.FirstIndex, batch.Count, sequence);
         }
 
         // False for a batch already buffered or archived: a redelivery is archived once. Events the archive

@@ -14,9 +14,16 @@ namespace Orleans.EventPipeline.Processing.Deduplication;
 /// Nothing is held in memory between lookups but the entries recorded since the last
 /// <see cref="PersistAsync"/>: entries are persisted next to the archive as small text objects
 /// <c>_keyed/{tenant}/{streamKey}/{persisted-at ticks}-{through sequence}.txt</c>, one line
-/// <c>{batch} {first index} {count}</c> per batch part, written with each archive object. Only a marked
+/// <c>{batch} {first index} {count} {sequence}</c> per batch part, written with each archive object. Only a marked
 /// retry reads them back — the objects persisted since its first attempt started — so the steady-state
 /// cost is one small write per archive flush that held keyed batches, and none for batches without a key.
+/// </para>
+/// <para>
+/// A lookup counts only entries of batches at earlier stream positions than the one asking. A replay after
+/// a crash between an archive object's write and the processor's record of it re-reads batches whose own
+/// entries were persisted with that object: counting those would drop a retry's events from the rebuilt
+/// object, which then replaces the one that held them. The same holds for a delivery retried after it
+/// failed past <see cref="Record"/> in one activation.
 /// </para>
 /// Not thread-safe: one index per grain activation.
 /// </summary>
@@ -32,6 +39,8 @@ public sealed class KeyedBatchIndex
     public static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
 
     private const string Extension = ".txt";
+
+    private const long UnknownSequence = -1;
 
     // Entries read back for lookups, by object name; a burst of retries after a crash reads each object once.
     private const int MaxCachedEntries = 100_000;
@@ -56,17 +65,20 @@ public sealed class KeyedBatchIndex
     /// <summary>Keyed batch parts recorded and not yet persisted.</summary>
     public int PendingCount => _pending.Count;
 
-    /// <summary>Records that the events <paramref name="firstIndex"/> .. + <paramref name="count"/> of a keyed batch were handled.</summary>
-    public void Record(Guid batchId, int firstIndex, int count) => _pending.Add(new Entry(batchId, firstIndex, count));
+    /// <summary>
+    /// Records that the events <paramref name="firstIndex"/> .. + <paramref name="count"/> of a keyed batch, at stream
+    /// position <paramref name="sequence"/>, were handled.
+    /// </summary>
+    public void Record(Guid batchId, int firstIndex, int count, long sequence) => _pending.Add(new Entry(batchId, firstIndex, count, sequence));
 
     /// <summary>
-    /// The event indexes of <paramref name="batchId"/> handled before: recorded in this activation, or
-    /// persisted since <paramref name="since"/> (less <see cref="ClockSkew"/>).
+    /// The event indexes of <paramref name="batchId"/> handled at stream positions before <paramref name="sequence"/>:
+    /// recorded in this activation, or persisted since <paramref name="since"/> (less <see cref="ClockSkew"/>).
     /// </summary>
-    public async Task<HandledEvents> FindHandledAsync(Guid batchId, DateTimeOffset since, CancellationToken cancellationToken)
+    public async Task<HandledEvents> FindHandledAsync(Guid batchId, DateTimeOffset since, long sequence, CancellationToken cancellationToken)
     {
         var ranges = new List<(int First, int Count)>();
-        Collect(_pending, batchId, ranges);
+        Collect(_pending, batchId, sequence, ranges);
         // The attempt's start comes off the message: any client could write year 1 there.
         var from = since.UtcTicks - DateTimeOffset.MinValue.UtcTicks < ClockSkew.Ticks ? DateTimeOffset.MinValue : since - ClockSkew;
         await foreach (var name in _store.ListAsync(_prefix, cancellationToken))
@@ -89,7 +101,7 @@ public sealed class KeyedBatchIndex
                 _readEntries += entries.Length;
             }
 
-            Collect(entries, batchId, ranges);
+            Collect(entries, batchId, sequence, ranges);
         }
 
         return new HandledEvents(ranges);
@@ -107,7 +119,7 @@ public sealed class KeyedBatchIndex
             var text = new StringBuilder(_pending.Count * 48);
             foreach (var entry in _pending)
             {
-                text.Append(CultureInfo.InvariantCulture, $"{entry.BatchId:N} {entry.FirstIndex} {entry.Count}\n");
+                text.Append(CultureInfo.InvariantCulture, $"{entry.BatchId:N} {entry.FirstIndex} {entry.Count} {entry.Sequence}\n");
             }
 
             var name = string.Create(CultureInfo.InvariantCulture, $"{_prefix}{now.UtcTicks:D19}-{throughSequence:D20}{Extension}");
@@ -143,11 +155,11 @@ public sealed class KeyedBatchIndex
         }
     }
 
-    private static void Collect(IEnumerable<Entry> entries, Guid batchId, List<(int, int)> ranges)
+    private static void Collect(IEnumerable<Entry> entries, Guid batchId, long before, List<(int, int)> ranges)
     {
         foreach (var entry in entries)
         {
-            if (entry.BatchId == batchId)
+            if (entry.BatchId == batchId && entry.Sequence < before)
             {
                 ranges.Add((entry.FirstIndex, entry.Count));
             }
@@ -167,12 +179,15 @@ public sealed class KeyedBatchIndex
         while (await reader.ReadLineAsync(cancellationToken) is { } line)
         {
             var parts = line.Split(' ');
-            if (parts.Length == 3
+            // Objects persisted before entries carried their position have three fields: counted as earlier than any.
+            var sequence = UnknownSequence;
+            if (parts.Length is 3 or 4
                 && Guid.TryParseExact(parts[0], "N", out var batchId)
                 && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var first)
-                && int.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var count))
+                && int.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var count)
+                && (parts.Length == 3 || long.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out sequence)))
             {
-                entries.Add(new Entry(batchId, first, count));
+                entries.Add(new Entry(batchId, first, count, sequence));
             }
         }
 
@@ -199,5 +214,5 @@ public sealed class KeyedBatchIndex
         return true;
     }
 
-    private readonly record struct Entry(Guid BatchId, int FirstIndex, int Count);
+    private readonly record struct Entry(Guid BatchId, int FirstIndex, int Count, long Sequence);
 }

@@ -26,8 +26,9 @@ internal static class ArchiveFiles
     }
 
     /// <summary>Polls until <paramref name="done"/> holds for the tenant's archived events; fails with what was there.</summary>
+    /// <param name="describe">What is wrong with the last events read, for the failure message.</param>
     public static async Task<List<(string Name, List<NormalizedEvent> Events)>> WaitForAsync(
-        string archiveDirectory, string tenant, Func<IReadOnlyList<NormalizedEvent>, bool> done, TimeSpan timeout)
+        string archiveDirectory, string tenant, Func<IReadOnlyList<NormalizedEvent>, bool> done, TimeSpan timeout, Func<IReadOnlyList<NormalizedEvent>, string>? describe = null)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
@@ -41,7 +42,7 @@ internal static class ArchiveFiles
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"Tenant {tenant}'s archive did not reach the expected state within {timeout}; it holds {events.Count} events in {objects.Count} objects.");
+                throw new TimeoutException($"Tenant {tenant}'s archive did not reach the expected state within {timeout}; it holds {events.Count} events in {objects.Count} objects. {describe?.Invoke(events)}");
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(200));

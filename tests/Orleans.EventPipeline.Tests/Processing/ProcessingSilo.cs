@@ -17,16 +17,20 @@ internal static class ProcessingSilo
     public static string DetectionAssemblyPath => Path.GetFullPath(typeof(ProcessingSilo).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
         .Single(static attribute => attribute.Key == "DetectionSampleAssemblyPath").Value!);
 
-    public static Task<SiloProcess> StartAsync(string dataDirectory) =>
+    /// <param name="overrides">Settings of the test's own, after (and so over) these.</param>
+    public static Task<SiloProcess> StartAsync(string dataDirectory, params string[] overrides) =>
         SiloProcess.StartReadyAsync(
             dataDirectory,
+            [
             "--Pipeline:Archive:MaxAge=00:00:02",
             "--Pipeline:Archive:FlushCheckInterval=00:00:00.200",
             "--Pipeline:Processing:SettingsRefreshInterval=00:00:01",
             $"--Pipeline:GrainAssemblies:0={DetectionAssemblyPath}",
             $"--Detection:FailedLogins:Threshold={DetectionThreshold}",
             // The silo logs "Orleans*" at Warning by default; the crash test reads the processors' resume line.
-            "--Logging:LogLevel:Orleans.EventPipeline.Grains.Processing=Information");
+            "--Logging:LogLevel:Orleans.EventPipeline.Grains.Processing=Information",
+            .. overrides,
+            ]);
 }
 
 /// <summary>The processing tests that share one silo; they run one after another.</summary>
