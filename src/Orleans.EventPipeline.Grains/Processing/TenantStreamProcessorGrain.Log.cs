@@ -10,6 +10,9 @@ public sealed partial class TenantStreamProcessorGrain
     [LoggerMessage(Level = LogLevel.Information, Message = "Processor {StreamKey} uses settings version {Version}; enrichment unavailable: {EnrichmentFailure}")]
     private static partial void LogSettingsApplied(ILogger logger, string streamKey, long version, string? enrichmentFailure);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Processor {StreamKey} keeps settings version {Version} over {Newer} until raw sequence {Sequence}, whose delivery failed, is handled: its retry meets the stages its first attempt met")]
+    private static partial void LogSettingsDeferred(ILogger logger, string streamKey, long version, long newer, long sequence);
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "Archived {ObjectName} through raw sequence {Sequence}")]
     private static partial void LogArchived(ILogger logger, string objectName, long sequence);
 

@@ -48,6 +48,7 @@ public sealed partial class TenantStreamProcessorGrain(
     private TimeSpan _idempotencyWindow = TenantSettings.DefaultIdempotencyWindow;
     private IAsyncStream<DeadLetterBatch>? _deadLetters;
     private long _lastDelivered = -1;
+    private long? _unfinished;
     private bool _holdingCheckpoint;
     private DateTimeOffset? _oldestBufferedIngest;
     private DateTimeOffset _settingsReadAt;
@@ -129,6 +130,14 @@ public sealed partial class TenantStreamProcessorGrain(
             return;
         }
 
+        // Set until this delivery succeeds: a throw leaves it, and the redelivery must meet the same stages.
+        _unfinished = sequence;
+        await HandleAsync(batch, sequence, token!);
+        _unfinished = null;
+    }
+
+    private async Task HandleAsync(RawEventBatch batch, long sequence, StreamSequenceToken token)
+    {
         using var span = ProcessingActivities.StartRawBatch(StreamKey, batch, sequence);
         // The partition is known once the provider has read the hub's partitions, which delivering this batch needed.
         ProcessingGrainInstruments.RecordStreamLag(_partition ??= partitions.PartitionOf(StreamKey) ?? "unknown", timeProvider.GetUtcNow() - batch.IngestTime);
@@ -136,7 +145,7 @@ public sealed partial class TenantStreamProcessorGrain(
         {
             // The raw stream's checkpoint waits before this batch until it is archived or dead-lettered,
             // also while its delivery fails and is retried.
-            checkpointHolds.Hold(StreamId.Create(PipelineStreams.Raw, StreamKey), token!, this);
+            checkpointHolds.Hold(StreamId.Create(PipelineStreams.Raw, StreamKey), token, this);
             _holdingCheckpoint = true;
         }
 
@@ -239,9 +248,10 @@ public sealed partial class TenantStreamProcessorGrain(
                 await RefreshSettingsAsync();
             }
 
-            if (_writer!.BufferedEvents > 0)
+            if (_writer!.BufferedEvents > 0 || _unfinished is not null)
             {
-                // Idle collection would drop a buffer the store keeps refusing: stay active while it holds events.
+                // Idle collection would drop a buffer the store keeps refusing, or the stages a failed delivery's
+                // retry must meet: stay active while either is here.
                 DelayDeactivation(_archiveOptions.MaxAge + _archiveOptions.FlushCheckInterval);
             }
             else
@@ -364,6 +374,15 @@ public sealed partial class TenantStreamProcessorGrain(
         _settingsReadAt = timeProvider.GetUtcNow();
         if (_stages is not null && _stages.Version == profile.Version)
         {
+            return;
+        }
+
+        if (_stages is not null && _unfinished is { } unfinished)
+        {
+            // The failed attempt may have sent some of the batch's dead letters and not archived their events:
+            // under other settings its retry would archive those events too, or letter others under the same
+            // part numbers, which the dead-letter store takes for repeats. The new version applies after it.
+            LogSettingsDeferred(logger, StreamKey, _stages.Version, profile.Version, unfinished);
             return;
         }
 

@@ -30,11 +30,16 @@ public sealed class CheckpointHolds(HubPartitions partitions) : ICheckpointHolds
     {
         ArgumentNullException.ThrowIfNull(holder);
         // Only the Event Hubs provider checkpoints; in-memory streams (tests, derived streams) have nothing to hold.
-        if (token is not IEventHubPartitionLocation location
-            || !long.TryParse(location.EventHubOffset, NumberStyles.Integer, CultureInfo.InvariantCulture, out var offset)
-            || partitions.PartitionOf(streamId.GetKeyAsString()) is not { } partition)
+        if (token is not IEventHubPartitionLocation location || partitions.PartitionOf(streamId.GetKeyAsString()) is not { } partition)
         {
             return;
+        }
+
+        if (!long.TryParse(location.EventHubOffset, NumberStyles.Integer, CultureInfo.InvariantCulture, out var offset))
+        {
+            // Without a hold the checkpoint would pass events not yet archived: refuse the delivery (it is retried) instead.
+            throw new InvalidOperationException(
+                $"Event Hubs offset '{location.EventHubOffset}' of partition {partition} is not a number; checkpoint holds compare offsets as numbers, so the batch is refused rather than let the checkpoint pass it unarchived.");
         }
 
         lock (_holds)

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 using Orleans.EventPipeline.Processing.Deduplication;
 using Orleans.EventPipeline.Tests.Hosting;
 using Orleans.EventPipeline.Tests.Support;
@@ -22,8 +21,6 @@ public sealed class KeyedRetryReplayTests : IDisposable
     private const string RetryKey = "retry-1";
     private const int EventsPerPost = 25;
     private readonly TempDirectory _data = new();
-
-    private string Database => Path.Combine(_data.Path, "grains.db");
 
     private string ArchiveDirectory => Path.Combine(_data.Path, "archive");
 
@@ -61,9 +58,9 @@ public sealed class KeyedRetryReplayTests : IDisposable
                 // The raised limit reaches the ingest shard; this probe is archived and recorded before the fault.
                 var probe = await PostUntilStoredAsync(api, key, Body("probe"), idempotencyKey: null);
                 await ArchiveFiles.WaitForAsync(ArchiveDirectory, Tenant, events => ContainsAll(events, probe), TimeSpan.FromSeconds(60));
-                await Poll.UntilAsync(() => ProcessorStates() > 0, TimeSpan.FromSeconds(30), static () => "the processor's state written after the probe's object");
+                await Poll.UntilAsync(() => ProcessorStateFault.StoredStates(_data.Path) > 0, TimeSpan.FromSeconds(30), static () => "the processor's state written after the probe's object");
 
-                await FailProcessorStateWritesAsync(true);
+                await ProcessorStateFault.SetAsync(_data.Path, refuse: true);
                 var plain = await PostUntilStoredAsync(api, key, Body("plain"), idempotencyKey: null);
                 retried = await PostUntilStoredAsync(api, key, retry, RetryKey);
 
@@ -72,12 +69,12 @@ public sealed class KeyedRetryReplayTests : IDisposable
                 var shared = Assert.Single(objects, o => o.Events.Any(e => e.EventId == retried[0]));
                 Assert.True(plain.All(id => shared.Events.Any(e => e.EventId == id)), "the plain batch and the retry were archived in different objects: the test did not set up the window");
                 await Poll.UntilAsync(() => KeyedIndexObjects().Count > 0, TimeSpan.FromSeconds(30), static () => "the retry's index entry persisted");
-                await Poll.UntilAsync(() => silo.Output.Contains("injected: processor state refused", StringComparison.Ordinal), TimeSpan.FromSeconds(30), static () => "the processor's state write refused by the trigger");
+                await Poll.UntilAsync(() => silo.Output.Contains(ProcessorStateFault.Refusal, StringComparison.Ordinal), TimeSpan.FromSeconds(30), static () => "the processor's state write refused by the trigger");
                 await silo.KillAsync();
             }
 
             await silo.DisposeAsync();
-            await FailProcessorStateWritesAsync(false);
+            await ProcessorStateFault.SetAsync(_data.Path, refuse: false);
             silo = await ProcessingSilo.StartAsync(_data.Path, SlowCut);
             using var restarted = new PipelineApi(silo.BaseAddress);
             // A batch after the replayed ones lets the rebuilt object reach past the old one's end and be written.
@@ -135,31 +132,5 @@ public sealed class KeyedRetryReplayTests : IDisposable
     {
         var folder = Path.Combine(ArchiveDirectory, KeyedBatchIndex.Root, Tenant);
         return Directory.Exists(folder) ? [.. Directory.EnumerateFiles(folder, "*.txt", SearchOption.AllDirectories)] : [];
-    }
-
-    private long ProcessorStates()
-    {
-        using var connection = new SqliteConnection($"Data Source={Database}");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT count(*) FROM grain_state WHERE state_name = 'processor';";
-        return (long)command.ExecuteScalar()!;
-    }
-
-    /// <summary>A fault in the real store: every write of a processor's state is refused while the triggers exist.</summary>
-    private async Task FailProcessorStateWritesAsync(bool fail)
-    {
-        await using var connection = new SqliteConnection($"Data Source={Database}");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = fail
-            ? """
-              CREATE TRIGGER refuse_processor_insert BEFORE INSERT ON grain_state WHEN NEW.state_name = 'processor'
-              BEGIN SELECT RAISE(ABORT, 'injected: processor state refused'); END;
-              CREATE TRIGGER refuse_processor_update BEFORE UPDATE ON grain_state WHEN NEW.state_name = 'processor'
-              BEGIN SELECT RAISE(ABORT, 'injected: processor state refused'); END;
-              """
-            : "DROP TRIGGER refuse_processor_insert; DROP TRIGGER refuse_processor_update;";
-        await command.ExecuteNonQueryAsync();
     }
 }

@@ -1,0 +1,44 @@
+using Microsoft.Data.Sqlite;
+
+namespace Orleans.EventPipeline.Tests.Processing;
+
+/// <summary>
+/// A fault in the silo's real SQLite grain store (local mode, <c>{data}/grains.db</c>): while on, triggers refuse
+/// every write of a processor's state, so its archive objects and dead letters get written but never recorded.
+/// </summary>
+internal static class ProcessorStateFault
+{
+    /// <summary>The text of the refusal, which the processor logs with the failed write.</summary>
+    public const string Refusal = "injected: processor state refused";
+
+    public static async Task SetAsync(string dataDirectory, bool refuse)
+    {
+        await using var connection = Open(dataDirectory);
+        await using var command = connection.CreateCommand();
+        command.CommandText = refuse
+            ? $"""
+              CREATE TRIGGER refuse_processor_insert BEFORE INSERT ON grain_state WHEN NEW.state_name = 'processor'
+              BEGIN SELECT RAISE(ABORT, '{Refusal}'); END;
+              CREATE TRIGGER refuse_processor_update BEFORE UPDATE ON grain_state WHEN NEW.state_name = 'processor'
+              BEGIN SELECT RAISE(ABORT, '{Refusal}'); END;
+              """
+            : "DROP TRIGGER refuse_processor_insert; DROP TRIGGER refuse_processor_update;";
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>How many processors have a stored state.</summary>
+    public static long StoredStates(string dataDirectory)
+    {
+        using var connection = Open(dataDirectory);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM grain_state WHERE state_name = 'processor';";
+        return (long)command.ExecuteScalar()!;
+    }
+
+    private static SqliteConnection Open(string dataDirectory)
+    {
+        var connection = new SqliteConnection($"Data Source={Path.Combine(dataDirectory, "grains.db")}");
+        connection.Open();
+        return connection;
+    }
+}

@@ -1,0 +1,74 @@
+using System.Net;
+using System.Text;
+using Orleans.EventPipeline.Tests.Hosting;
+using Orleans.EventPipeline.Tests.Support;
+
+namespace Orleans.EventPipeline.Tests.Processing;
+
+/// <summary>
+/// A batch's delivery fails after its dead letters were sent (the processor's state write is refused), and the
+/// tenant's settings change before the retry: the retry must meet the stages the first attempt met, or the lettered
+/// event is archived too (it now passes) while its letter stays.
+/// </summary>
+[Collection(HeavyProcessTests.Name)]
+public sealed class SettingsChangeDuringRetryTests : IDisposable
+{
+    private const string Tenant = "swap";
+    private const string NotCef = "this is not cef at all";
+    private readonly TempDirectory _data = new();
+
+    [Fact]
+    public async Task SettingsChangeWhileADeliveryFails_Retry_EachEventArchivedOrLetteredOnce()
+    {
+        var silo = await ProcessingSilo.StartAsync(_data.Path);
+        try
+        {
+            using var api = new PipelineApi(silo.BaseAddress);
+            // TextFormat 3 = Cef: an explicit format dead-letters a line that does not parse; Auto (0) keeps it as text.
+            var key = await api.CreateTenantAsync(Tenant, new { displayName = Tenant, processing = new { normalization = new { textFormat = 3 } } });
+            await ProcessorStateFault.SetAsync(_data.Path, refuse: true);
+
+            using (var response = await api.PostAsync(key, Encoding.UTF8.GetBytes($"CEF:0|Acme|Fw|1.0|7|Deny|5|src=10.0.0.1\n{NotCef}\n"), "text/plain"))
+            {
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            }
+
+            // The first attempt sent its letter, then could not record it: the delivery fails and is retried.
+            await AdminCalls.WaitForAsync(silo.BaseAddress, $"/admin/v1/tenants/{Tenant}/deadletters", static json => json.GetProperty("total").GetInt64() >= 1, TimeSpan.FromSeconds(60));
+            await Poll.UntilAsync(() => silo.Output.Contains(ProcessorStateFault.Refusal, StringComparison.Ordinal), TimeSpan.FromSeconds(30), static () => "the processor's state write refused");
+
+            var appliedBefore = Applied(silo);
+            using (var changed = await api.PutTenantAsync(Tenant, new { displayName = Tenant, processing = new { normalization = new { textFormat = 0 } } }))
+            {
+                Assert.True(changed.IsSuccessStatusCode, await changed.Content.ReadAsStringAsync());
+            }
+
+            // The processor has read the new version (settings are re-read every second here) while the retry is pending.
+            await Poll.UntilAsync(
+                () => Applied(silo) > appliedBefore || silo.Output.Contains($"Processor {Tenant} keeps settings version", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(30),
+                static () => "the processor reading the changed settings");
+            await ProcessorStateFault.SetAsync(_data.Path, refuse: false);
+
+            var objects = await ArchiveFiles.WaitForAsync(Path.Combine(_data.Path, "archive"), Tenant, static events => events.Count >= 1, TimeSpan.FromSeconds(60));
+            await Poll.UntilAsync(() => ProcessorStateFault.StoredStates(_data.Path) > 0, TimeSpan.FromSeconds(30), static () => "the retry recorded");
+            var summary = await AdminCalls.GetAsync(silo.BaseAddress, $"/admin/v1/tenants/{Tenant}/deadletters");
+
+            // The line went to the dead letters in the first attempt; the retry letters it again (a repeat the store drops), never archives it.
+            Assert.Equal("Deny", Assert.Single(objects.SelectMany(static o => o.Events)).Body);
+            Assert.Equal(1, summary.GetProperty("total").GetInt64());
+            var letter = Assert.Single(summary.GetProperty("recent").EnumerateArray());
+            Assert.Equal(NotCef, Encoding.UTF8.GetString(letter.GetProperty("raw").GetBytesFromBase64()).TrimEnd('\r', '\n'));
+            Assert.Contains($"Processor {Tenant} keeps settings version", silo.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await silo.DisposeAsync();
+        }
+    }
+
+    public void Dispose() => _data.Dispose();
+
+    private static int Applied(SiloProcess silo) =>
+        silo.Output.Split('\n').Count(static line => line.Contains($"Processor {Tenant} uses settings version", StringComparison.Ordinal));
+}
