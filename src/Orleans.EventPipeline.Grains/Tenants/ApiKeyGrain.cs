@@ -18,6 +18,11 @@ public sealed class ApiKeyState
 }
 
 /// <summary>Resolves a key (by the hash of its secret) to its tenant, and remembers when it was last used.</summary>
+/// <remarks>
+/// Collected after <see cref="IdleCollection.Minutes"/> idle minutes like the tenant's other grains: a gateway
+/// resolves a key once per cache period, so an active key's activation never idles that long.
+/// </remarks>
+[CollectionAgeLimit(Minutes = IdleCollection.Minutes)]
 public sealed partial class ApiKeyGrain(
     [PersistentState("apikey", PipelineStorage.Tenants)] IPersistentState<ApiKeyState> state,
     TimeProvider timeProvider,
@@ -61,6 +66,25 @@ public sealed partial class ApiKeyGrain(
     }
 
     public Task<DateTimeOffset?> GetLastUsedAsync() => Task.FromResult(_lastUsed ?? state.State.LastUsedAt);
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_lastUsed is not { } lastUsed || lastUsed == state.State.LastUsedAt || state.State.TenantId is null)
+        {
+            return;
+        }
+
+        // The exact time held between writes would go with the activation: stored once, on the way out.
+        state.State.LastUsedAt = lastUsed;
+        try
+        {
+            await state.WriteStateAsync(cancellationToken);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            LogLastUsedNotStored(exception, state.State.TenantId);
+        }
+    }
 
     public async Task RegisterAsync(string tenantId, string keyId)
     {
