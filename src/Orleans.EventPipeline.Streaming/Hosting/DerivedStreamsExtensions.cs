@@ -33,6 +33,7 @@ public static class DerivedStreamsExtensions
                 agent.MaxEventDeliveryTime = PipelineStreamsExtensions.MaxEventDeliveryTime;
                 agent.BatchContainerBatchSize = 1;
             }));
+            configurator.ConfigureStreamPubSub(PipelineStreamsExtensions.PubSub);
             configure(configurator);
         });
         return silo;

@@ -27,6 +27,15 @@ public static class PipelineStreamsExtensions
     public static readonly TimeSpan MaxEventDeliveryTime = Timeout.InfiniteTimeSpan;
 
     /// <summary>
+    /// Subscriptions the pipeline's providers support: implicit ones only, the pipeline's own and those
+    /// docs/EXTENDING.md describes. Orleans' default also keeps a pub-sub grain per stream for explicit
+    /// subscribers, which the receivers consult (one activation and one stored record each) before a new
+    /// stream's first delivery: one resident activation per tenant stream key that nobody used. An explicit
+    /// subscription is refused by Orleans with a message naming this setting.
+    /// </summary>
+    public const StreamPubSubType PubSub = StreamPubSubType.ImplicitOnly;
+
+    /// <summary>
     /// Adds the <see cref="PipelineStreams.ProviderName"/> stream provider. Receivers start from the
     /// checkpoint, else from the earliest event: an acknowledged event written before a silo started
     /// must still reach the subscribers.
@@ -68,6 +77,7 @@ public static class PipelineStreamsExtensions
                 agent.MaxEventDeliveryTime = MaxEventDeliveryTime;
                 agent.BatchContainerBatchSize = 1;
             }));
+            configurator.ConfigureStreamPubSub(PubSub);
             configurator.ConfigurePartitionReceiver(static builder => builder.Configure(static options => options.StartFromNow = false));
             configurator.ConfigureCacheEviction(builder => builder.Configure(eviction =>
             {
