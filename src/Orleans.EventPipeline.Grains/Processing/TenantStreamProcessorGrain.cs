@@ -49,6 +49,8 @@ public sealed partial class TenantStreamProcessorGrain(
     private IAsyncStream<DeadLetterBatch>? _deadLetters;
     private long _lastDelivered = -1;
     private long? _unfinished;
+    private long? _deferredVersion;
+    private bool _ordering;
     private bool _holdingCheckpoint;
     private DateTimeOffset? _oldestBufferedIngest;
     private DateTimeOffset _settingsReadAt;
@@ -134,6 +136,11 @@ public sealed partial class TenantStreamProcessorGrain(
         _unfinished = sequence;
         await HandleAsync(batch, sequence, token!);
         _unfinished = null;
+        if (_deferredVersion is not null)
+        {
+            // Settings waited for this batch: the next tick applies them.
+            _settingsReadAt = DateTimeOffset.MinValue;
+        }
     }
 
     private async Task HandleAsync(RawEventBatch batch, long sequence, StreamSequenceToken token)
@@ -206,7 +213,7 @@ public sealed partial class TenantStreamProcessorGrain(
                 }
             }
 
-            if (_stages.Settings.Ordering.Enabled)
+            if (_ordering)
             {
                 // Waits while the ordered stream has no room. A redelivery after this call failed adds nothing
                 // twice: the order stage knows the last position it took.
@@ -377,15 +384,24 @@ public sealed partial class TenantStreamProcessorGrain(
             return;
         }
 
+        // The order stage's switch applies at once, also to a retry: a stuck ordered stream fails the delivery
+        // that feeds it, and turning ordering off is how an operator frees the tenant.
+        _ordering = (profile.Settings?.Processing ?? new ProcessingSettings()).Ordering.Enabled;
         if (_stages is not null && _unfinished is { } unfinished)
         {
             // The failed attempt may have sent some of the batch's dead letters and not archived their events:
             // under other settings its retry would archive those events too, or letter others under the same
             // part numbers, which the dead-letter store takes for repeats. The new version applies after it.
-            LogSettingsDeferred(logger, StreamKey, _stages.Version, profile.Version, unfinished);
+            if (_deferredVersion != profile.Version)
+            {
+                LogSettingsDeferred(logger, StreamKey, _stages.Version, profile.Version, unfinished);
+                _deferredVersion = profile.Version;
+            }
+
             return;
         }
 
+        _deferredVersion = null;
         _idempotencyWindow = profile.Settings?.IdempotencyWindow ?? TenantSettings.DefaultIdempotencyWindow;
         var previous = _stages;
         _stages = TenantStages.Create(profile, logger);

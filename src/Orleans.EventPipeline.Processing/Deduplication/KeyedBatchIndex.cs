@@ -40,8 +40,6 @@ public sealed class KeyedBatchIndex
 
     private const string Extension = ".txt";
 
-    private const long UnknownSequence = -1;
-
     // Entries read back for lookups, by object name; a burst of retries after a crash reads each object once.
     private const int MaxCachedEntries = 100_000;
 
@@ -168,6 +166,7 @@ public sealed class KeyedBatchIndex
 
     private async Task<Entry[]> ReadAsync(string name, CancellationToken cancellationToken)
     {
+        var through = ThroughSequenceOf(name);
         await using var stream = await _store.OpenReadAsync(name, cancellationToken);
         if (stream is null)
         {
@@ -179,8 +178,10 @@ public sealed class KeyedBatchIndex
         while (await reader.ReadLineAsync(cancellationToken) is { } line)
         {
             var parts = line.Split(' ');
-            // Objects persisted before entries carried their position have three fields: counted as earlier than any.
-            var sequence = UnknownSequence;
+            // Objects persisted before entries carried their position have three fields: each of their batches is
+            // at or below the object's through sequence, so only a lookup past it counts them (a replay within it
+            // may be the batch itself: archiving a retry twice is the lesser harm than losing it).
+            var sequence = through;
             if (parts.Length is 3 or 4
                 && Guid.TryParseExact(parts[0], "N", out var batchId)
                 && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var first)
@@ -192,6 +193,17 @@ public sealed class KeyedBatchIndex
         }
 
         return [.. entries];
+    }
+
+    /// <summary>The through sequence in an index object's name; <see cref="long.MaxValue"/> when it cannot be read (never counted).</summary>
+    private static long ThroughSequenceOf(string name)
+    {
+        var file = name.AsSpan(name.LastIndexOf('/') + 1);
+        var dash = file.IndexOf('-');
+        return dash > 0 && file.EndsWith(Extension, StringComparison.Ordinal)
+            && long.TryParse(file[(dash + 1)..^Extension.Length], NumberStyles.None, CultureInfo.InvariantCulture, out var through)
+            ? through
+            : long.MaxValue;
     }
 
     private bool TryParseTime(string name, out DateTimeOffset persistedAt)

@@ -37,9 +37,9 @@ public sealed class CheckpointHolds(HubPartitions partitions) : ICheckpointHolds
 
         if (!long.TryParse(location.EventHubOffset, NumberStyles.Integer, CultureInfo.InvariantCulture, out var offset))
         {
-            // Without a hold the checkpoint would pass events not yet archived: refuse the delivery (it is retried) instead.
-            throw new InvalidOperationException(
-                $"Event Hubs offset '{location.EventHubOffset}' of partition {partition} is not a number; checkpoint holds compare offsets as numbers, so the batch is refused rather than let the checkpoint pass it unarchived.");
+            // Holds compare offsets as numbers, and a geo-replicated namespace's are not: held below every offset,
+            // the partition's checkpoint stays where it is until the hold is released (a crash replays more, loses nothing).
+            offset = long.MinValue;
         }
 
         lock (_holds)

@@ -95,5 +95,72 @@ public sealed class OrderedStreamBackpressureTests : IDisposable
         Assert.Equal(sent, archived);
     }
 
+    [Fact]
+    public async Task OrderedSubscriberStuck_OrderingTurnedOff_ArchiveGoesOnWithoutIt()
+    {
+        using var readings = new StreamCacheReadings();
+        await using var cluster = await ProcessingTestCluster.StartAsync(
+            _archive.Path,
+            configure: static options => options.SettingsRefreshInterval = TimeSpan.FromSeconds(1),
+            configureSilo: silo =>
+            {
+                silo.Services.Configure<DerivedStreamOptions>(static options =>
+                {
+                    options.MaxQueueBytes = DerivedStreamOptions.LeastMaxQueueBytes;
+                    options.MaxCacheBytes = DerivedStreamOptions.LeastMaxCacheBytes;
+                });
+                silo.Services.AddKeyedSingleton<IMessageDeliveryBackoffProvider>(PipelineStreams.DerivedProviderName, new FixedBackoff(TimeSpan.FromMilliseconds(100)));
+                silo.Services.AddKeyedSingleton<IMessageDeliveryBackoffProvider>(PipelineStreams.ProviderName, new FixedBackoff(TimeSpan.FromMilliseconds(100)));
+            });
+
+        var tenant = "unordered-" + Guid.NewGuid().ToString("N")[..8];
+        var streamKey = StreamKeys.ForShard(tenant, 0);
+        var settings = new TenantSettings("ordered", true)
+        {
+            Processing = new ProcessingSettings { Ordering = new OrderingSettings { Enabled = true, LatenessWindow = TimeSpan.Zero } },
+        };
+        await cluster.Client.GetGrain<ITenantGrain>(tenant).ConfigureAsync(settings);
+        GatedOrderedSubscriberGrain.Close(streamKey);
+        var sent = await SendAsync(cluster, tenant, streamKey);
+
+        // The order stage's publish is refused: the raw delivery that feeds it fails, and is retried.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while (readings.DerivedRefused == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "no derived queue refused a publish within 90 s while the ordered subscriber was stuck");
+            readings.Sample();
+            await Task.Delay(50);
+        }
+
+        // The operator frees the tenant: ordering off applies to the failing retry too, though other settings wait for it.
+        await cluster.Client.GetGrain<ITenantGrain>(tenant).ConfigureAsync(settings with { Processing = new ProcessingSettings() });
+        var processor = cluster.Client.GetGrain<ITenantStreamProcessorGrain>(streamKey);
+        deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        List<string> archived;
+        while ((archived = (await ArchiveFiles.ReadAsync(_archive.Path, tenant)).SelectMany(static o => o.Events).Select(static e => e.Body).ToList()).Count < sent.Count)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the archive holds {archived.Count} of {sent.Count} events 90 s after ordering was turned off, with the ordered subscriber still stuck");
+            await processor.FlushAsync();
+            await Task.Delay(200);
+        }
+
+        Assert.Equal(sent, archived.Order(StringComparer.Ordinal));
+    }
+
+    private static async Task<List<string>> SendAsync(Orleans.TestingHost.InProcessTestCluster cluster, string tenant, string streamKey)
+    {
+        var raw = cluster.Client.GetStreamProvider(PipelineStreams.ProviderName).GetStream<RawEventBatch>(StreamId.Create(PipelineStreams.Raw, streamKey));
+        var padding = new string('x', BodyChars);
+        var sent = new List<string>(Batches * EventsPerBatch);
+        for (var b = 0; b < Batches; b++)
+        {
+            var bodies = Enumerable.Range(sent.Count, EventsPerBatch).Select(i => $"e-{i:D6}-{padding}").ToArray();
+            sent.AddRange(bodies);
+            await raw.OnNextAsync(new RawEventBatch(tenant, Guid.CreateVersion7(), DateTimeOffset.UtcNow, EventKind.Json, 0, EventsPerBatch, GatewayFrames.Of(bodies.Select(static body => $"{{\"message\":\"{body}\"}}"))));
+        }
+
+        return sent;
+    }
+
     public void Dispose() => _archive.Dispose();
 }
