@@ -81,14 +81,14 @@ public sealed class KeyedBatchIndex
         var from = since.UtcTicks - DateTimeOffset.MinValue.UtcTicks < ClockSkew.Ticks ? DateTimeOffset.MinValue : since - ClockSkew;
         await foreach (var name in _store.ListAsync(_prefix, cancellationToken))
         {
-            if (!TryParseTime(name, out var persistedAt) || persistedAt < from)
+            if (!TryParseName(name, out var persistedAt, out var through) || persistedAt < from)
             {
                 continue;
             }
 
             if (!_read.TryGetValue(name, out var entries))
             {
-                entries = await ReadAsync(name, cancellationToken);
+                entries = await ReadAsync(name, through, cancellationToken);
                 if (_readEntries + entries.Length > MaxCachedEntries)
                 {
                     _read.Clear();
@@ -137,7 +137,7 @@ public sealed class KeyedBatchIndex
         var expired = new List<string>();
         await foreach (var name in _store.ListAsync(_prefix, cancellationToken))
         {
-            if (TryParseTime(name, out var persistedAt) && persistedAt < before)
+            if (TryParseName(name, out var persistedAt, out _) && persistedAt < before)
             {
                 expired.Add(name);
             }
@@ -164,9 +164,8 @@ public sealed class KeyedBatchIndex
         }
     }
 
-    private async Task<Entry[]> ReadAsync(string name, CancellationToken cancellationToken)
+    private async Task<Entry[]> ReadAsync(string name, long through, CancellationToken cancellationToken)
     {
-        var through = ThroughSequenceOf(name);
         await using var stream = await _store.OpenReadAsync(name, cancellationToken);
         if (stream is null)
         {
@@ -195,29 +194,21 @@ public sealed class KeyedBatchIndex
         return [.. entries];
     }
 
-    /// <summary>The through sequence in an index object's name; <see cref="long.MaxValue"/> when it cannot be read (never counted).</summary>
-    private static long ThroughSequenceOf(string name)
-    {
-        var file = name.AsSpan(name.LastIndexOf('/') + 1);
-        var dash = file.IndexOf('-');
-        return dash > 0 && file.EndsWith(Extension, StringComparison.Ordinal)
-            && long.TryParse(file[(dash + 1)..^Extension.Length], NumberStyles.None, CultureInfo.InvariantCulture, out var through)
-            ? through
-            : long.MaxValue;
-    }
-
-    private bool TryParseTime(string name, out DateTimeOffset persistedAt)
+    /// <summary>Reads <c>{persisted-at ticks}-{through sequence}.txt</c> under this index's prefix; false for anything else.</summary>
+    private bool TryParseName(string name, out DateTimeOffset persistedAt, out long through)
     {
         persistedAt = default;
+        through = default;
         if (!name.StartsWith(_prefix, StringComparison.Ordinal) || !name.EndsWith(Extension, StringComparison.Ordinal))
         {
             return false;
         }
 
-        var file = name.AsSpan(_prefix.Length);
+        var file = name.AsSpan(_prefix.Length, name.Length - _prefix.Length - Extension.Length);
         var dash = file.IndexOf('-');
         if (dash <= 0 || !long.TryParse(file[..dash], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
-            || ticks > DateTimeOffset.MaxValue.UtcTicks)
+            || ticks > DateTimeOffset.MaxValue.UtcTicks
+            || !long.TryParse(file[(dash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out through))
         {
             return false;
         }

@@ -31,48 +31,15 @@ public sealed class OrderedStreamBackpressureTests : IDisposable
     public async Task OrderedSubscriberStuck_DerivedQueuesRefuseAndCachesStayInBudget_EveryEventArrivesOnceInOrderAfterItRecovers()
     {
         using var readings = new StreamCacheReadings();
-        var budgets = new DerivedStreamOptions { MaxQueueBytes = DerivedStreamOptions.LeastMaxQueueBytes, MaxCacheBytes = DerivedStreamOptions.LeastMaxCacheBytes };
-        await using var cluster = await ProcessingTestCluster.StartAsync(_archive.Path, configureSilo: silo =>
-        {
-            silo.Services.Configure<DerivedStreamOptions>(options =>
-            {
-                options.MaxQueueBytes = budgets.MaxQueueBytes;
-                options.MaxCacheBytes = budgets.MaxCacheBytes;
-            });
-            // Failed deliveries retried every 100 ms rather than Orleans' 1-30 s, so the backlog drains within the test.
-            silo.Services.AddKeyedSingleton<IMessageDeliveryBackoffProvider>(PipelineStreams.DerivedProviderName, new FixedBackoff(TimeSpan.FromMilliseconds(100)));
-            silo.Services.AddKeyedSingleton<IMessageDeliveryBackoffProvider>(PipelineStreams.ProviderName, new FixedBackoff(TimeSpan.FromMilliseconds(100)));
-        });
-
-        var tenant = "ordered-" + Guid.NewGuid().ToString("N")[..8];
-        var streamKey = StreamKeys.ForShard(tenant, 0);
-        await cluster.Client.GetGrain<ITenantGrain>(tenant).ConfigureAsync(new TenantSettings("ordered", true)
-        {
-            Processing = new ProcessingSettings { Ordering = new OrderingSettings { Enabled = true, LatenessWindow = TimeSpan.Zero } },
-        });
-        GatedOrderedSubscriberGrain.Close(streamKey);
-
-        var raw = cluster.Client.GetStreamProvider(PipelineStreams.ProviderName).GetStream<RawEventBatch>(StreamId.Create(PipelineStreams.Raw, streamKey));
-        var padding = new string('x', BodyChars);
-        var sent = new List<string>(Batches * EventsPerBatch);
-        for (var b = 0; b < Batches; b++)
-        {
-            var bodies = Enumerable.Range(sent.Count, EventsPerBatch).Select(i => $"e-{i:D6}-{padding}").ToArray();
-            sent.AddRange(bodies);
-            var frames = GatewayFrames.Of(bodies.Select(static body => $"{{\"message\":\"{body}\"}}"));
-            await raw.OnNextAsync(new RawEventBatch(tenant, Guid.CreateVersion7(), DateTimeOffset.UtcNow, EventKind.Json, 0, EventsPerBatch, frames));
-        }
+        var budgets = LeastBudgets;
+        await using var cluster = await StartClusterAsync();
+        var (tenant, streamKey, _) = await StuckOrderedTenantAsync(cluster, "ordered");
+        var sent = await SendAsync(cluster, tenant, streamKey);
 
         // Stuck: the ordered stream's cache keeps what the subscriber has not taken until the silo's derived
         // caches are over their budget, stops reading its queue, and the full queue keeps the order stage
         // waiting, then refuses it.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
-        while (readings.DerivedRefused == 0)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "no derived queue refused a publish within 90 s while the ordered subscriber was stuck");
-            readings.Sample();
-            await Task.Delay(50);
-        }
+        await WaitForRefusalAsync(readings);
 
         Assert.Empty(ReceivedEvents.Of(streamKey));
         GatedOrderedSubscriberGrain.Open(streamKey);
@@ -99,43 +66,17 @@ public sealed class OrderedStreamBackpressureTests : IDisposable
     public async Task OrderedSubscriberStuck_OrderingTurnedOff_ArchiveGoesOnWithoutIt()
     {
         using var readings = new StreamCacheReadings();
-        await using var cluster = await ProcessingTestCluster.StartAsync(
-            _archive.Path,
-            configure: static options => options.SettingsRefreshInterval = TimeSpan.FromSeconds(1),
-            configureSilo: silo =>
-            {
-                silo.Services.Configure<DerivedStreamOptions>(static options =>
-                {
-                    options.MaxQueueBytes = DerivedStreamOptions.LeastMaxQueueBytes;
-                    options.MaxCacheBytes = DerivedStreamOptions.LeastMaxCacheBytes;
-                });
-                silo.Services.AddKeyedSingleton<IMessageDeliveryBackoffProvider>(PipelineStreams.DerivedProviderName, new FixedBackoff(TimeSpan.FromMilliseconds(100)));
-                silo.Services.AddKeyedSingleton<IMessageDeliveryBackoffProvider>(PipelineStreams.ProviderName, new FixedBackoff(TimeSpan.FromMilliseconds(100)));
-            });
-
-        var tenant = "unordered-" + Guid.NewGuid().ToString("N")[..8];
-        var streamKey = StreamKeys.ForShard(tenant, 0);
-        var settings = new TenantSettings("ordered", true)
-        {
-            Processing = new ProcessingSettings { Ordering = new OrderingSettings { Enabled = true, LatenessWindow = TimeSpan.Zero } },
-        };
-        await cluster.Client.GetGrain<ITenantGrain>(tenant).ConfigureAsync(settings);
-        GatedOrderedSubscriberGrain.Close(streamKey);
+        await using var cluster = await StartClusterAsync(static options => options.SettingsRefreshInterval = TimeSpan.FromSeconds(1));
+        var (tenant, streamKey, settings) = await StuckOrderedTenantAsync(cluster, "unordered");
         var sent = await SendAsync(cluster, tenant, streamKey);
 
         // The order stage's publish is refused: the raw delivery that feeds it fails, and is retried.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
-        while (readings.DerivedRefused == 0)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "no derived queue refused a publish within 90 s while the ordered subscriber was stuck");
-            readings.Sample();
-            await Task.Delay(50);
-        }
+        await WaitForRefusalAsync(readings);
 
         // The operator frees the tenant: ordering off applies to the failing retry too, though other settings wait for it.
         await cluster.Client.GetGrain<ITenantGrain>(tenant).ConfigureAsync(settings with { Processing = new ProcessingSettings() });
         var processor = cluster.Client.GetGrain<ITenantStreamProcessorGrain>(streamKey);
-        deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
         List<string> archived;
         while ((archived = (await ArchiveFiles.ReadAsync(_archive.Path, tenant)).SelectMany(static o => o.Events).Select(static e => e.Body).ToList()).Count < sent.Count)
         {
@@ -145,6 +86,47 @@ public sealed class OrderedStreamBackpressureTests : IDisposable
         }
 
         Assert.Equal(sent, archived.Order(StringComparer.Ordinal));
+    }
+
+    private static DerivedStreamOptions LeastBudgets => new() { MaxQueueBytes = DerivedStreamOptions.LeastMaxQueueBytes, MaxCacheBytes = DerivedStreamOptions.LeastMaxCacheBytes };
+
+    /// <summary>One silo with the derived streams at their smallest budgets, failed deliveries retried every 100 ms.</summary>
+    private Task<Orleans.TestingHost.InProcessTestCluster> StartClusterAsync(Action<ProcessingGrainOptions>? configure = null) =>
+        ProcessingTestCluster.StartAsync(_archive.Path, configure, configureSilo: static silo =>
+        {
+            silo.Services.Configure<DerivedStreamOptions>(static options =>
+            {
+                options.MaxQueueBytes = LeastBudgets.MaxQueueBytes;
+                options.MaxCacheBytes = LeastBudgets.MaxCacheBytes;
+            });
+            // Rather than Orleans' 1-30 s, so the backlog drains within the test.
+            silo.Services.AddKeyedSingleton<IMessageDeliveryBackoffProvider>(PipelineStreams.DerivedProviderName, new FixedBackoff(TimeSpan.FromMilliseconds(100)));
+            silo.Services.AddKeyedSingleton<IMessageDeliveryBackoffProvider>(PipelineStreams.ProviderName, new FixedBackoff(TimeSpan.FromMilliseconds(100)));
+        });
+
+    /// <summary>A new tenant ordering its events with no lateness window, whose one ordered subscriber takes nothing.</summary>
+    private static async Task<(string Tenant, string StreamKey, TenantSettings Settings)> StuckOrderedTenantAsync(Orleans.TestingHost.InProcessTestCluster cluster, string prefix)
+    {
+        var tenant = prefix + "-" + Guid.NewGuid().ToString("N")[..8];
+        var streamKey = StreamKeys.ForShard(tenant, 0);
+        var settings = new TenantSettings("ordered", true)
+        {
+            Processing = new ProcessingSettings { Ordering = new OrderingSettings { Enabled = true, LatenessWindow = TimeSpan.Zero } },
+        };
+        await cluster.Client.GetGrain<ITenantGrain>(tenant).ConfigureAsync(settings);
+        GatedOrderedSubscriberGrain.Close(streamKey);
+        return (tenant, streamKey, settings);
+    }
+
+    private static async Task WaitForRefusalAsync(StreamCacheReadings readings)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while (readings.DerivedRefused == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "no derived queue refused a publish within 90 s while the ordered subscriber was stuck");
+            readings.Sample();
+            await Task.Delay(50);
+        }
     }
 
     private static async Task<List<string>> SendAsync(Orleans.TestingHost.InProcessTestCluster cluster, string tenant, string streamKey)
