@@ -26,7 +26,13 @@ public interface ICheckpointHolds
     /// Whether this silo's receivers read <paramref name="streamId"/>'s partition now (true when that is not
     /// known, e.g. for a stream that is not on Event Hubs). Holds govern only the checkpoint of this silo's
     /// receivers: a holder fed by another silo's receiver (its partition moved there) should write what it
-    /// buffered and deactivate, so that its next activation is next to the receiver.
+    /// buffered and move to that silo (<see cref="ReaderOf"/>).
     /// </summary>
     bool IsReadHere(StreamId streamId);
+
+    /// <summary>
+    /// The silo whose receivers read <paramref name="streamId"/>'s partition, as this silo's view of the
+    /// cluster has it; null when that is not known or no silo reads it.
+    /// </summary>
+    SiloAddress? ReaderOf(StreamId streamId);
 }

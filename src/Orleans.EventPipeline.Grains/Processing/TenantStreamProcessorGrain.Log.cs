@@ -31,9 +31,9 @@ public sealed partial class TenantStreamProcessorGrain
     [LoggerMessage(Level = LogLevel.Information, Message = "Processor {StreamKey} dropped events {FirstIndex}..+{Count} of keyed batch {BatchId}: a retry of events already archived or dead-lettered")]
     private static partial void LogRepeatDropped(ILogger logger, string streamKey, Guid batchId, int firstIndex, int count);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Processor {StreamKey} deactivates: its partition is read by another silo now, where the next delivery activates it")]
-    private static partial void LogMovingToReader(ILogger logger, string streamKey);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Processor {StreamKey} moves to silo {Reader}: its partition is read by another silo now")]
+    private static partial void LogMovingToReader(ILogger logger, string streamKey, SiloAddress? reader);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Processor {StreamKey} refused raw sequence {Sequence}: its partition is read by another silo now, which redelivers it once this activation is gone")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Processor {StreamKey} refused raw sequence {Sequence}: its partition is read by another silo now, which redelivers it once this activation moved there")]
     private static partial void LogRefusedElsewhere(ILogger logger, string streamKey, long sequence);
 }

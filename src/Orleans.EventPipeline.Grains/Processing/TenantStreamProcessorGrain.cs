@@ -9,6 +9,7 @@ using Orleans.EventPipeline.Streams;
 using Orleans.EventPipeline.Tenants;
 using Orleans.Placement;
 using Orleans.Runtime;
+using Orleans.Runtime.Placement;
 using Orleans.Streams;
 
 namespace Orleans.EventPipeline.Grains.Processing;
@@ -24,7 +25,8 @@ namespace Orleans.EventPipeline.Grains.Processing;
 /// Placed on the silo that activates it, which is the silo whose receiver delivers its stream's first
 /// batch: the checkpoint holds it places live in that silo's memory, and the silo's receiver checkpoints
 /// by them. A processor whose silo dies then dies with the receiver that fed it, and whichever silo
-/// reads the partition next replays from the held checkpoint.
+/// reads the partition next replays from the held checkpoint. When its partition moves to another
+/// silo's receiver, it writes its buffer and migrates there.
 /// </remarks>
 [ImplicitStreamSubscription(PipelineStreams.Raw)]
 [CollectionAgeLimit(Minutes = IdleCollection.Minutes)]
@@ -119,8 +121,14 @@ public sealed partial class TenantStreamProcessorGrain(
             // The partition moved to another silo's receiver. Taking the batch here would put it under this
             // silo's holds, which that receiver's checkpoint does not see: a crash of this silo would then
             // lose it. Refused, the receiver retries it until this activation has written its buffer and
-            // gone (next timer tick), and the retry activates the grain next to the receiver.
+            // migrated to the receiver's silo, at the next tick: a quiet stream's slow ticks are sped up for it.
             LogRefusedElsewhere(logger, StreamKey, sequence);
+            if (_idleTicks)
+            {
+                _timer!.Change(_archiveOptions.FlushCheckInterval, _archiveOptions.FlushCheckInterval);
+                _idleTicks = false;
+            }
+
             throw new InvalidOperationException($"Processor {StreamKey} refuses raw sequence {sequence}: its partition is read by another silo now.");
         }
 
@@ -285,13 +293,11 @@ public sealed partial class TenantStreamProcessorGrain(
             if (!checkpointHolds.IsReadHere(StreamId.Create(PipelineStreams.Raw, StreamKey)))
             {
                 // The partition moved to another silo's receiver, which now feeds this activation across
-                // silos while its checkpoint ignores the holds kept here. Write what is buffered and go: the
-                // next delivery activates this grain next to that receiver (PreferLocalPlacement).
+                // silos while its checkpoint ignores the holds kept here. Write what is buffered and go.
                 await FlushArchiveAsync(cancellationToken);
                 if (_writer.BufferedEvents == 0 && _keyed!.PendingCount == 0)
                 {
-                    LogMovingToReader(logger, StreamKey);
-                    DeactivateOnIdle();
+                    MoveToReader();
                 }
             }
         }
@@ -302,6 +308,34 @@ public sealed partial class TenantStreamProcessorGrain(
         {
             // The buffer and the old settings are kept; the next tick (FlushCheckInterval later) tries again.
             LogTimerFailed(logger, exception, StreamKey);
+        }
+    }
+
+    /// <summary>
+    /// Migrates this activation to the silo that reads its partition, so that the grain directory names that
+    /// silo. Deactivating is not enough: the receiver there cached this silo as the grain's address, and a
+    /// message sent to a silo without the activation activates the grain there again, without placement,
+    /// which would refuse again, until that cache entry expires (minutes).
+    /// </summary>
+    private void MoveToReader()
+    {
+        if (checkpointHolds.ReaderOf(StreamId.Create(PipelineStreams.Raw, StreamKey)) is not { } reader)
+        {
+            // No silo reads the partition now: the next delivery places the grain next to whichever does.
+            LogMovingToReader(logger, StreamKey, null);
+            DeactivateOnIdle();
+            return;
+        }
+
+        LogMovingToReader(logger, StreamKey, reader);
+        RequestContext.Set(IPlacementDirector.PlacementHintKey, reader);
+        try
+        {
+            MigrateOnIdle();
+        }
+        finally
+        {
+            RequestContext.Remove(IPlacementDirector.PlacementHintKey);
         }
     }
 

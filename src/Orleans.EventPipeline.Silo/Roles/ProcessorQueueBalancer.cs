@@ -51,7 +51,7 @@ internal sealed partial class ProcessorQueueBalancer : QueueBalancerBase
     {
         ArgumentNullException.ThrowIfNull(queueMapper);
         _allQueues = queueMapper.GetAllQueues().OrderBy(static queue => queue.ToString(), StringComparer.Ordinal).ToList();
-        // Event Hubs queues are partitions: the processors learn which ones this silo reads (ICheckpointHolds.IsReadHere).
+        // Event Hubs queues are partitions: the processors learn which silo reads theirs (ICheckpointHolds.ReaderOf).
         _partitionOf = queueMapper is HashRingBasedPartitionedStreamQueueMapper partitioned ? partitioned.QueueToPartition : null;
         Recompute();
         await base.Initialize(queueMapper);
@@ -118,7 +118,10 @@ internal sealed partial class ProcessorQueueBalancer : QueueBalancerBase
 
         if (_holds is not null && _partitionOf is not null)
         {
-            _holds.ReadHere(mine.Select(_partitionOf));
+            var readers = silos.Count == 0
+                ? new Dictionary<string, SiloAddress>()
+                : _allQueues.Select((queue, index) => (Partition: _partitionOf(queue), Silo: silos[index % silos.Count])).ToDictionary(static r => r.Partition, static r => r.Silo, StringComparer.Ordinal);
+            _holds.ReadBy(readers, SiloAddress);
         }
 
         LogShare(Logger, _provider, mine.Count, _allQueues.Count, mine, silos.Count, silos);

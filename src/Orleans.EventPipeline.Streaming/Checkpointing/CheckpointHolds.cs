@@ -16,14 +16,24 @@ namespace Orleans.EventPipeline.Streaming.Checkpointing;
 public sealed class CheckpointHolds(HubPartitions partitions) : ICheckpointHolds
 {
     private readonly Dictionary<object, Held> _holds = new(ReferenceEqualityComparer.Instance);
-    private volatile HashSet<string>? _readHere;
+    private volatile Readers? _readers;
 
-    /// <summary>Records the partitions this silo's receivers read, as the queue balancer hands them out.</summary>
-    public void ReadHere(IEnumerable<string> partitionIds) => _readHere = new HashSet<string>(partitionIds, StringComparer.Ordinal);
+    /// <summary>
+    /// Records which silo reads each partition, as the queue balancer hands them out; a partition
+    /// missing from <paramref name="readerByPartition"/> is read by no silo.
+    /// </summary>
+    public void ReadBy(IReadOnlyDictionary<string, SiloAddress> readerByPartition, SiloAddress self) => _readers = new Readers(readerByPartition, self);
 
     /// <inheritdoc/>
     public bool IsReadHere(StreamId streamId) =>
-        _readHere is not { } readHere || partitions.PartitionOf(streamId.GetKeyAsString()) is not { } partition || readHere.Contains(partition);
+        _readers is not { } readers || partitions.PartitionOf(streamId.GetKeyAsString()) is not { } partition
+        || (readers.ByPartition.TryGetValue(partition, out var reader) && reader.Equals(readers.Self));
+
+    /// <inheritdoc/>
+    public SiloAddress? ReaderOf(StreamId streamId) =>
+        _readers is { } readers && partitions.PartitionOf(streamId.GetKeyAsString()) is { } partition && readers.ByPartition.TryGetValue(partition, out var reader)
+            ? reader
+            : null;
 
     /// <inheritdoc/>
     public void Hold(StreamId streamId, StreamSequenceToken token, object holder)
@@ -76,4 +86,6 @@ public sealed class CheckpointHolds(HubPartitions partitions) : ICheckpointHolds
     }
 
     private readonly record struct Held(string Partition, long Offset);
+
+    private sealed record Readers(IReadOnlyDictionary<string, SiloAddress> ByPartition, SiloAddress Self);
 }

@@ -24,14 +24,14 @@ namespace Orleans.EventPipeline.Tests.Hosting;
 [Collection(HeavyProcessTests.Name)]
 public sealed partial class ClusterRolesTests(ITestOutputHelper output) : IDisposable
 {
-    private const string Key = "Y2x1c3Rlci1yb2xlcy10ZXN0LWtleS0wMTIzNDU2Nzg=";
     private const int Partitions = 4;
     private const int EventsPerPost = 20;
     private const int PostersPerTenant = 2;
     private static readonly string[] Tenants = ["role-a", "role-b", "role-c", "role-d"];
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
-    private const string MovedToReader = "its partition is read by another silo now";
+    private const string MovedToReader = "moves to silo S127.0.0.1:";
     private readonly TempDirectory _data = new();
+    private readonly List<(string Name, SiloProcess Silo)> _silos = [];
 
     /// <summary>
     /// One scenario, to start the processes once: the gateway alone refuses with 503; two processors join
@@ -78,6 +78,7 @@ public sealed partial class ClusterRolesTests(ITestOutputHelper output) : IDispo
 
             // A processor dies: its partitions move to the survivor once the cluster declares it dead.
             var clock = Stopwatch.StartNew();
+            Phase("kill -9 processor-1");
             await first.KillAsync();
             await Poll.UntilAsync(() => Share(second) == Partitions, TimeSpan.FromSeconds(90), () => $"the survivor to read all {Partitions} partitions, it reads {Share(second)}");
             output.WriteLine($"partitions moved to the surviving processor {clock.Elapsed.TotalSeconds:F1} s after kill -9");
@@ -87,15 +88,17 @@ public sealed partial class ClusterRolesTests(ITestOutputHelper output) : IDispo
             await first.DisposeAsync();
             first = StartSilo("processor", azurite, eventHubs, "processor-1b");
             await first.WaitForReadyAsync(StartTimeout);
+            Phase("processor-1b ready");
             clock.Restart();
             await Poll.UntilAsync(() => Share(first) == 2 && Share(second) == 2, TimeSpan.FromSeconds(60), () => $"partitions split 2/2 again, saw {Share(first)}/{Share(second)}");
             output.WriteLine($"partitions shared again {clock.Elapsed.TotalSeconds:F1} s after the restarted processor was ready");
             await AcknowledgedMoreAsync(posters, "after the processor restarted");
-            // The survivor's processor grains of the partitions it gave back follow them to their new reader.
+            // The survivor's processor grains of the partitions it gave back migrate to their new reader.
             Assert.Contains(MovedToReader, second.Output, StringComparison.Ordinal);
 
             // The gateway dies: clients retry against its replacement.
             await AssertNothingPlacedOnGatewayAsync(gateway);
+            Phase("kill -9 gateway-1");
             await gateway.KillAsync();
             await gateway.DisposeAsync();
             gateway = StartSilo("gateway", azurite, eventHubs, "gateway-2");
@@ -107,6 +110,7 @@ public sealed partial class ClusterRolesTests(ITestOutputHelper output) : IDispo
             await AcknowledgedMoreAsync(posters, "after the gateway restarted");
             await stop.CancelAsync();
             await Task.WhenAll(running);
+            Phase("posters stopped");
 
             var receivers = await AssertNothingPlacedOnGatewayAsync(gateway);
             Assert.Equal([0, 2, 2], receivers.Order());
@@ -122,7 +126,8 @@ public sealed partial class ClusterRolesTests(ITestOutputHelper output) : IDispo
                         return expected.IsSubsetOf(archived);
                     },
                     TimeSpan.FromSeconds(90),
-                    () => $"{tenant}: {expected.Count - expected.Intersect(archived).Count()} of {expected.Count} acknowledged events not archived");
+                    () => $"{tenant}: {expected.Count - expected.Intersect(archived).Count()} of {expected.Count} acknowledged events not archived, in batches "
+                        + string.Join(", ", posters.Where(p => p.Tenant == tenant).SelectMany(p => p.DescribeMissing(archived.ToHashSet(StringComparer.Ordinal))).Take(12)));
                 ExactlyOnce.AssertArchived(tenant, expected, archived, output);
             }
 
@@ -149,6 +154,11 @@ public sealed partial class ClusterRolesTests(ITestOutputHelper output) : IDispo
                 () => $"the gateway to answer no_processor twice with both processors stopped, it did {noProcessor} times");
             var scrape = await PrometheusScrape.FetchAsync(gateway.BaseAddress);
             Assert.Equal(2, scrape.Sum("eventpipeline_ingest_requests_total", ("tenant", "after-processors"), ("outcome", "no_processor")));
+        }
+        catch
+        {
+            WriteSiloExcerpts();
+            throw;
         }
         finally
         {
@@ -349,12 +359,18 @@ public sealed partial class ClusterRolesTests(ITestOutputHelper output) : IDispo
 
     public void Dispose() => _data.Dispose();
 
-    /// <summary>How many of the hub's partitions the silo reads now, from the balancer's last log line about it.</summary>
-    private static int Share(SiloProcess silo) =>
-        ShareLine().Matches(silo.Output).LastOrDefault() is { } last ? int.Parse(last.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : -1;
+    private void Phase(string what) => output.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} {what}");
 
-    [GeneratedRegex($"Stream provider {PipelineStreams.ProviderName}: this silo reads (\\d+) of \\d+ queues")]
-    private static partial Regex ShareLine();
+    /// <summary>For a failure: each silo's warnings, errors and partition moves, killed ones included.</summary>
+    private void WriteSiloExcerpts()
+    {
+        foreach (var (name, silo) in _silos)
+        {
+            output.WriteLine($"--- {name} ---\n{silo.Excerpt(150, "queues", "moves to silo", "refused raw sequence")}");
+        }
+    }
+
+    private static int Share(SiloProcess silo) => AzureClusterSilos.Share(silo);
 
     /// <summary>
     /// Asks the management grain (through the gateway silo's Orleans gateway) which grain types each silo
@@ -393,26 +409,19 @@ public sealed partial class ClusterRolesTests(ITestOutputHelper output) : IDispo
         return events.Select(static e => e.EventId).ToList();
     }
 
-    private SiloProcess StartSilo(string role, AzuriteNode azurite, EventHubsEmulatorServer eventHubs, string name) => SiloProcess.Start(
-        Path.Combine(_data.Path, name),
-        "--Pipeline:Mode=Azure",
-        $"--Pipeline:Role={role}",
-        "--Pipeline:AdvertisedAddress=127.0.0.1",
-        $"--Pipeline:Azure:StorageConnectionString={azurite.ConnectionString}",
-        $"--Pipeline:Azure:EventHubsConnectionString={eventHubs.ConnectionString()}",
-        "--Pipeline:Archive:MaxAge=00:00:02",
-        "--Pipeline:Archive:FlushCheckInterval=00:00:00.200",
-        "--Pipeline:Gateway:DurableWriteTimeout=00:00:20",
-        // Long enough that the gateway still knows a key's tenant after both processors stop (the last step).
-        "--Pipeline:Gateway:ApiKeyCacheDuration=00:10:00");
-
-    private static async Task<EventHubsEmulatorServer> StartEventHubsAsync(string dataDirectory)
+    private SiloProcess StartSilo(string role, AzuriteNode azurite, EventHubsEmulatorServer eventHubs, string name)
     {
-        var options = new EmulatorOptions { Port = 0, DataDirectory = dataDirectory };
-        options.Hubs["events"] = new EventHubDefinition { PartitionCount = Partitions };
-        options.SharedAccessKeys["RootManageSharedAccessKey"] = Key;
-        var server = new EventHubsEmulatorServer(options);
-        await server.StartAsync();
-        return server;
+        var silo = AzureClusterSilos.Start(
+            role,
+            azurite,
+            eventHubs,
+            Path.Combine(_data.Path, name),
+            "--Pipeline:Gateway:DurableWriteTimeout=00:00:20",
+            // Long enough that the gateway still knows a key's tenant after both processors stop (the last step).
+            "--Pipeline:Gateway:ApiKeyCacheDuration=00:10:00");
+        _silos.Add((name, silo));
+        return silo;
     }
+
+    private static Task<EventHubsEmulatorServer> StartEventHubsAsync(string dataDirectory) => AzureClusterSilos.StartEventHubsAsync(dataDirectory, Partitions);
 }

@@ -34,6 +34,29 @@ internal sealed class SiloProcess : IAsyncDisposable
     /// <summary>Everything the process wrote to stdout and stderr so far.</summary>
     public string Output => _node.Process.Output;
 
+    /// <summary>
+    /// The warnings and errors in <see cref="Output"/>, each with the message line the simple formatter writes
+    /// under it, and the lines containing any of <paramref name="alsoContaining"/>; the last <paramref name="limit"/>.
+    /// </summary>
+    public string Excerpt(int limit, params string[] alsoContaining)
+    {
+        var lines = Output.Split('\n');
+        var kept = new List<string>();
+        for (var i = 0; i < lines.Length; i++)
+        {
+            if (lines[i].Contains(" warn: ", StringComparison.Ordinal) || lines[i].Contains(" fail: ", StringComparison.Ordinal) || lines[i].Contains(" crit: ", StringComparison.Ordinal))
+            {
+                kept.Add(i + 1 < lines.Length ? $"{lines[i].TrimEnd()} {lines[i + 1].Trim()}" : lines[i]);
+            }
+            else if (alsoContaining.Any(text => lines[i].Contains(text, StringComparison.Ordinal)))
+            {
+                kept.Add(i > 0 && lines[i].StartsWith(' ') ? $"{lines[i - 1].TrimEnd()} {lines[i].Trim()}" : lines[i]);
+            }
+        }
+
+        return string.Join('\n', kept.TakeLast(limit));
+    }
+
     /// <summary>Started from its own directory, logging plain text lines (easier to read in a failed test).</summary>
     public static SiloProcess Start(string dataDirectory, params string[] extraArguments) =>
         Start(dataDirectory, new Dictionary<string, string>(), extraArguments);
@@ -62,7 +85,12 @@ internal sealed class SiloProcess : IAsyncDisposable
         Launch(new SiloStart("silo", dataDirectory, AdminKey)
         {
             Arguments = extraArguments,
-            Environment = new Dictionary<string, string>(environment) { ["Logging__Console__FormatterName"] = "simple" },
+            Environment = new Dictionary<string, string>(environment)
+            {
+                ["Logging__Console__FormatterName"] = "simple",
+                // A failed test's excerpt of several silos' output is read against the test's own timeline.
+                ["Logging__Console__FormatterOptions__TimestampFormat"] = "HH:mm:ss.fff ",
+            },
         });
 
     /// <summary>

@@ -11,6 +11,7 @@ namespace Orleans.EventPipeline.Tests.Support;
 internal sealed class KeyedPoster(string tenant, string apiKey, string name, PipelineApi api, int eventsPerPost)
 {
     private readonly List<string> _acked = [];
+    private readonly List<(string BatchId, string IdempotencyKey, DateTimeOffset At)> _batches = [];
     private volatile PipelineApi _api = api;
     private int _ackedBatches;
     private int _failures;
@@ -29,6 +30,22 @@ internal sealed class KeyedPoster(string tenant, string apiKey, string name, Pip
             {
                 return [.. _acked];
             }
+        }
+    }
+
+    /// <summary>
+    /// Which acknowledged batches have events outside <paramref name="found"/>: batch id, this poster's
+    /// Idempotency-Key and when its 200 came, so a failure says which phase of a test lost them.
+    /// </summary>
+    public List<string> DescribeMissing(IReadOnlySet<string> found)
+    {
+        lock (_acked)
+        {
+            return _batches
+                .Select(b => (b, Missing: Enumerable.Range(0, eventsPerPost).Count(i => !found.Contains($"{b.BatchId}:{i}"))))
+                .Where(static x => x.Missing > 0)
+                .Select(static x => $"{x.b.BatchId} ({x.b.IdempotencyKey}, acknowledged {x.b.At:HH:mm:ss.fff}, {x.Missing} missing)")
+                .ToList();
         }
     }
 
@@ -73,6 +90,8 @@ internal sealed class KeyedPoster(string tenant, string apiKey, string name, Pip
                 {
                     _acked.Add($"{batch}:{i}");
                 }
+
+                _batches.Add((batch!, idempotencyKey, DateTimeOffset.UtcNow));
             }
 
             Interlocked.Increment(ref _ackedBatches);
