@@ -67,11 +67,13 @@ public sealed class MetricsPipelineFixture : SiloPipelineFixture
             () =>
             {
                 scrape = ScrapeAsync().GetAwaiter().GetResult();
+                // The archive lag is recorded after the processor's state write, which follows the archived count.
                 return scrape.Sum("eventpipeline_events_archived_total", ("tenant", TenantB)) >= BAccepted
+                    && scrape.Sum("eventpipeline_archive_lag_seconds_count", ("tenant", TenantB)) >= 1
                     && scrape.Sum("eventpipeline_stream_lag_seconds_count") >= 4;
             },
             TimeSpan.FromSeconds(60),
-            () => "tenant B's events were never archived, or not every batch was delivered");
+            () => "tenant B's events were never archived (with their archive lag), or not every batch was delivered");
         return scrape;
     }
 
