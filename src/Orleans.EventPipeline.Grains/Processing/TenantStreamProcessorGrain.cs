@@ -60,6 +60,7 @@ public sealed partial class TenantStreamProcessorGrain(
     private long _reportedBuffer;
     private IGrainTimer? _timer;
     private bool _idleTicks;
+    private bool _stateUnsaved;
 
     private string StreamKey => this.GetPrimaryKeyString();
 
@@ -111,11 +112,8 @@ public sealed partial class TenantStreamProcessorGrain(
     private async Task OnBatchAsync(RawEventBatch batch, StreamSequenceToken? token)
     {
         var sequence = token?.SequenceNumber ?? throw new InvalidOperationException($"Raw batch {batch.BatchId} on {StreamKey} came without a sequence token.");
-        if (sequence <= _lastDelivered)
-        {
-            return;
-        }
-
+        // Checked before the repeat below: the new reader replays from before what this activation buffered, and a
+        // repeat taken here would count as delivered there while it is still only in this silo's memory.
         if (!checkpointHolds.IsReadHere(StreamId.Create(PipelineStreams.Raw, StreamKey)))
         {
             // The partition moved to another silo's receiver. Taking the batch here would put it under this
@@ -130,6 +128,11 @@ public sealed partial class TenantStreamProcessorGrain(
             }
 
             throw new InvalidOperationException($"Processor {StreamKey} refuses raw sequence {sequence}: its partition is read by another silo now.");
+        }
+
+        if (sequence <= _lastDelivered)
+        {
+            return;
         }
 
         if (!string.Equals(batch.TenantId, Tenant, StringComparison.Ordinal))
@@ -199,7 +202,7 @@ public sealed partial class TenantStreamProcessorGrain(
                 part = await SendDeadLettersAsync(batch, sequence, part, TenantStages.EnrichStage, output.EnrichFailures);
                 await SendDeadLettersAsync(batch, sequence, part, TenantStages.ArchiveStage, TenantStages.DeadLetters(batch, output.EventIndexes, unformattable));
                 state.State.DeadLetteredThrough = sequence;
-                await state.WriteStateAsync();
+                await SaveStateAsync(CancellationToken.None);
             }
             catch when (buffered)
             {
@@ -295,6 +298,11 @@ public sealed partial class TenantStreamProcessorGrain(
                 // The partition moved to another silo's receiver, which now feeds this activation across
                 // silos while its checkpoint ignores the holds kept here. Write what is buffered and go.
                 await FlushArchiveAsync(cancellationToken);
+                if (_stateUnsaved)
+                {
+                    await ResaveStateAsync(cancellationToken);
+                }
+
                 if (_writer.BufferedEvents == 0 && _keyed!.PendingCount == 0)
                 {
                     MoveToReader();
@@ -337,6 +345,28 @@ public sealed partial class TenantStreamProcessorGrain(
         {
             RequestContext.Remove(IPlacementDirector.PlacementHintKey);
         }
+    }
+
+    private async Task SaveStateAsync(CancellationToken cancellationToken)
+    {
+        _stateUnsaved = true;
+        await state.WriteStateAsync(cancellationToken);
+        _stateUnsaved = false;
+    }
+
+    /// <summary>
+    /// Writes the state again after a write that failed, from a fresh read: the failed write may have been stored
+    /// (a timeout), leaving the state's ETag behind the store's. A migration carries the state with its ETag and does
+    /// not read it again, so the moved activation's every write would fail, its hold never released.
+    /// </summary>
+    private async Task ResaveStateAsync(CancellationToken cancellationToken)
+    {
+        var archivedThrough = state.State.ArchivedThrough;
+        var deadLetteredThrough = state.State.DeadLetteredThrough;
+        await state.ReadStateAsync(cancellationToken);
+        state.State.ArchivedThrough = Math.Max(state.State.ArchivedThrough, archivedThrough);
+        state.State.DeadLetteredThrough = Math.Max(state.State.DeadLetteredThrough, deadLetteredThrough);
+        await SaveStateAsync(cancellationToken);
     }
 
     /// <summary>A failed write keeps the buffer for the timer's next try rather than failing the delivery.</summary>
@@ -390,7 +420,7 @@ public sealed partial class TenantStreamProcessorGrain(
 
         // Only after the object is durable: a crash before this write replays and rewrites the same object.
         state.State.ArchivedThrough = _writer.ArchivedThrough;
-        await state.WriteStateAsync(cancellationToken);
+        await SaveStateAsync(cancellationToken);
         ReleaseCheckpointWhenClean();
         if (_oldestBufferedIngest is { } oldest)
         {

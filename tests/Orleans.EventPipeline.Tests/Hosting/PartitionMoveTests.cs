@@ -77,6 +77,10 @@ public sealed class PartitionMoveTests(ITestOutputHelper output)
         output.WriteLine($"processors moved from the first silo: {string.Join(", ", moved)}");
         Assert.NotEmpty(moved);
         Assert.DoesNotContain("moves to silo (null)", first.Output, StringComparison.Ordinal);
+        // Migrated, not deactivated and re-created by a delivery: each is active on the second silo, and the first
+        // silo never activated it again.
+        Assert.All(moved, key => Assert.Contains($"Processor {key} active", second.Output, StringComparison.Ordinal));
+        Assert.All(moved, key => Assert.Single(Regex.Matches(first.Output, $@"Processor {key} active\b")));
     }
 
     /// <summary>Posts one batch and returns its event ids (<c>{batchId}:{index}</c>).</summary>
