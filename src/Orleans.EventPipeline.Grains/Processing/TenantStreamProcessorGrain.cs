@@ -64,10 +64,14 @@ public sealed partial class TenantStreamProcessorGrain(
 
     private string StreamKey => this.GetPrimaryKeyString();
 
+    /// <summary>The raw stream this grain consumes, made once: each batch asks the holds about it.</summary>
+    private StreamId RawStream { get; set; }
+
     private string Tenant => StreamKeys.TenantOf(StreamKey);
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        RawStream = StreamId.Create(PipelineStreams.Raw, StreamKey);
         await RefreshSettingsAsync();
         _writer = new ArchiveWriter(archive, Tenant, StreamKey, _archiveOptions, timeProvider, logger);
         _writer.ResumeAfter(state.State.ArchivedThrough);
@@ -75,7 +79,7 @@ public sealed partial class TenantStreamProcessorGrain(
 
         var events = this.GetStreamProvider(PipelineStreams.ProviderName);
         _deadLetters = events.GetStream<DeadLetterBatch>(StreamId.Create(PipelineStreams.DeadLetter, Tenant));
-        await events.GetStream<RawEventBatch>(StreamId.Create(PipelineStreams.Raw, StreamKey)).SubscribeAsync(OnBatchAsync);
+        await events.GetStream<RawEventBatch>(RawStream).SubscribeAsync(OnBatchAsync);
 
         _timer = this.RegisterGrainTimer(OnTimerAsync, _archiveOptions.FlushCheckInterval, _archiveOptions.FlushCheckInterval);
         LogActivated(logger, StreamKey, state.State.ArchivedThrough);
@@ -114,7 +118,7 @@ public sealed partial class TenantStreamProcessorGrain(
         var sequence = token?.SequenceNumber ?? throw new InvalidOperationException($"Raw batch {batch.BatchId} on {StreamKey} came without a sequence token.");
         // Checked before the repeat below: the new reader replays from before what this activation buffered, and a
         // repeat taken here would count as delivered there while it is still only in this silo's memory.
-        if (!checkpointHolds.IsReadHere(StreamId.Create(PipelineStreams.Raw, StreamKey)))
+        if (!checkpointHolds.IsReadHere(RawStream))
         {
             // The partition moved to another silo's receiver. Taking the batch here would put it under this
             // silo's holds, which that receiver's checkpoint does not see: a crash of this silo would then
@@ -163,7 +167,7 @@ public sealed partial class TenantStreamProcessorGrain(
         {
             // The raw stream's checkpoint waits before this batch until it is archived or dead-lettered,
             // also while its delivery fails and is retried.
-            checkpointHolds.Hold(StreamId.Create(PipelineStreams.Raw, StreamKey), token, this);
+            checkpointHolds.Hold(RawStream, token, this);
             _holdingCheckpoint = true;
         }
 
@@ -293,7 +297,7 @@ public sealed partial class TenantStreamProcessorGrain(
                 _idleTicks = true;
             }
 
-            if (!checkpointHolds.IsReadHere(StreamId.Create(PipelineStreams.Raw, StreamKey)))
+            if (!checkpointHolds.IsReadHere(RawStream))
             {
                 // The partition moved to another silo's receiver, which now feeds this activation across
                 // silos while its checkpoint ignores the holds kept here. Write what is buffered and go.
@@ -327,7 +331,7 @@ public sealed partial class TenantStreamProcessorGrain(
     /// </summary>
     private void MoveToReader()
     {
-        if (checkpointHolds.ReaderOf(StreamId.Create(PipelineStreams.Raw, StreamKey)) is not { } reader)
+        if (checkpointHolds.ReaderOf(RawStream) is not { } reader)
         {
             // No silo reads the partition now: the next delivery places the grain next to whichever does.
             LogMovingToReader(logger, StreamKey, null);

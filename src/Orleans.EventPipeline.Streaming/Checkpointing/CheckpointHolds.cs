@@ -25,14 +25,18 @@ public sealed class CheckpointHolds(HubPartitions partitions) : ICheckpointHolds
     public void ReadBy(IReadOnlyDictionary<string, SiloAddress> readerByPartition, SiloAddress self) => _readers = new Readers(readerByPartition, self);
 
     /// <inheritdoc/>
-    public bool IsReadHere(StreamId streamId) =>
-        _readers is not { } readers || partitions.PartitionOf(streamId.GetKeyAsString()) is not { } partition
-        || (readers.ByPartition.TryGetValue(partition, out var reader) && reader.Equals(readers.Self));
+    public bool IsReadHere(StreamId streamId) => Reading(streamId) is not { } known || (known.Reader?.Equals(known.Self) ?? false);
 
     /// <inheritdoc/>
-    public SiloAddress? ReaderOf(StreamId streamId) =>
-        _readers is { } readers && partitions.PartitionOf(streamId.GetKeyAsString()) is { } partition && readers.ByPartition.TryGetValue(partition, out var reader)
-            ? reader
+    public SiloAddress? ReaderOf(StreamId streamId) => Reading(streamId)?.Reader;
+
+    /// <summary>
+    /// The reader of the stream's partition (null: none) and this silo; null when not known (no balancer's
+    /// view yet, or a stream that is not on Event Hubs).
+    /// </summary>
+    private (SiloAddress? Reader, SiloAddress Self)? Reading(StreamId streamId) =>
+        _readers is { } readers && partitions.PartitionOf(streamId.GetKeyAsString()) is { } partition
+            ? (readers.ByPartition.GetValueOrDefault(partition), readers.Self)
             : null;
 
     /// <inheritdoc/>

@@ -63,7 +63,7 @@ public sealed class KillWithIdempotencyKeysTests(ITestOutputHelper output) : IDi
                 var expected = posters.Where(p => p.Tenant == tenant).SelectMany(static p => p.AckedEventIds).ToHashSet(StringComparer.Ordinal);
                 var objects = await ArchiveFiles.WaitForAsync(
                     Path.Combine(_data.Path, "archive"), tenant, events => expected.IsSubsetOf(events.Select(static e => e.EventId)), TimeSpan.FromSeconds(90),
-                    events => Missing(expected, events));
+                    events => KeyedPoster.DescribeMissing(posters.Where(p => p.Tenant == tenant), events.Select(static e => e.EventId).ToHashSet(StringComparer.Ordinal)));
                 var archived = objects.SelectMany(static o => o.Events).Select(static e => e.EventId).ToList();
                 ExactlyOnce.AssertArchived(tenant, expected, archived, output);
             }
@@ -80,14 +80,6 @@ public sealed class KillWithIdempotencyKeysTests(ITestOutputHelper output) : IDi
     }
 
     public void Dispose() => _data.Dispose();
-
-    /// <summary>How many acknowledged events the archive lacks, by batch: a whole batch missing and a part of one are different bugs.</summary>
-    private static string Missing(HashSet<string> expected, IReadOnlyList<Events.NormalizedEvent> events)
-    {
-        var missing = expected.Except(events.Select(static e => e.EventId), StringComparer.Ordinal).ToList();
-        var batches = missing.GroupBy(static id => id[..id.LastIndexOf(':')], StringComparer.Ordinal).Select(static g => $"{g.Key} ({g.Count()})");
-        return $"{missing.Count} of {expected.Count} acknowledged events missing, in batches {string.Join(", ", batches.Take(10))}";
-    }
 
     private static int CountRepeats(SiloProcess silo) =>
         silo.Output.Split('\n').Count(static line => line.Contains("a retry of events already archived or dead-lettered", StringComparison.Ordinal));

@@ -118,16 +118,14 @@ public sealed class OrderedStreamBackpressureTests : IDisposable
         return (tenant, streamKey, settings);
     }
 
-    private static async Task WaitForRefusalAsync(StreamCacheReadings readings)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
-        while (readings.DerivedRefused == 0)
+    private static Task WaitForRefusalAsync(StreamCacheReadings readings) => Poll.UntilAsync(
+        () =>
         {
-            Assert.True(DateTime.UtcNow < deadline, "no derived queue refused a publish within 90 s while the ordered subscriber was stuck");
             readings.Sample();
-            await Task.Delay(50);
-        }
-    }
+            return readings.DerivedRefused > 0;
+        },
+        TimeSpan.FromSeconds(90),
+        static () => "a derived queue to refuse a publish while the ordered subscriber was stuck; none did");
 
     private static async Task<List<string>> SendAsync(Orleans.TestingHost.InProcessTestCluster cluster, string tenant, string streamKey)
     {

@@ -34,10 +34,18 @@ internal sealed class KeyedPoster(string tenant, string apiKey, string name, Pip
     }
 
     /// <summary>
-    /// Which acknowledged batches have events outside <paramref name="found"/>: batch id, this poster's
-    /// Idempotency-Key and when its 200 came, so a failure says which phase of a test lost them.
+    /// How many of the posters' acknowledged events <paramref name="found"/> lacks, and in which batches (the first
+    /// 12): batch id, Idempotency-Key and when its 200 came, so a failure says which phase of a test lost them.
     /// </summary>
-    public List<string> DescribeMissing(IReadOnlySet<string> found)
+    public static string DescribeMissing(IEnumerable<KeyedPoster> posters, IReadOnlySet<string> found)
+    {
+        var acknowledged = posters.ToList();
+        var expected = acknowledged.Sum(static p => p.AckedEventIds.Count);
+        var missing = acknowledged.Sum(p => p.AckedEventIds.Count(id => !found.Contains(id)));
+        return $"{missing} of {expected} acknowledged events missing, in batches {string.Join(", ", acknowledged.SelectMany(p => p.MissingBatches(found)).Take(12))}";
+    }
+
+    private List<string> MissingBatches(IReadOnlySet<string> found)
     {
         lock (_acked)
         {
