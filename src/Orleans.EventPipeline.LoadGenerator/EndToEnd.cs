@@ -93,9 +93,8 @@ internal static class EndToEnd
             ? "no events archived"
             : Invariant($"archive lag (object first listed, listing every {Poll.TotalSeconds:N0} s - ingest time): p50 {lag.Milliseconds(50):N0} ms, p99 {lag.Milliseconds(99):N0} ms, max {lag.MaxMilliseconds:N0} ms"));
         Console.WriteLine("posting and catching up: " + ResourceUse.Describe(before, after, distinct));
-        var names = pipeline.Silos.Select(static s => s.Process.Name).ToArray();
         var peaks = pipeline.PeakResidentBytes();
-        Console.WriteLine("peak resident memory (MiB): " + string.Join(", ", names.Select((name, i) => Invariant($"{name} {peaks[i] / 1048576.0:N0}"))));
+        Console.WriteLine("peak resident memory (MiB): " + pipeline.DescribeResident(peaks));
         Console.WriteLine("resident memory every 10 s of the load (MiB, all silos together): " + string.Join(" ", samples.Select(static b => Invariant($"{b / 1048576}"))));
 
         var shortfalls = Shortfalls(options, ingest, ingest.Events - distinct, archived - distinct, caughtUp, peaks.Sum());

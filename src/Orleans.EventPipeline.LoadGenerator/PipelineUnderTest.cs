@@ -94,6 +94,10 @@ internal sealed class PipelineUnderTest : IAsyncDisposable
     /// <summary>Peak resident memory of each silo so far, in bytes.</summary>
     public long[] PeakResidentBytes() => [.. Silos.Select(static s => s.Process.PeakResidentBytes())];
 
+    /// <summary>Each silo's name and its figure of <paramref name="peaks"/> (as <see cref="PeakResidentBytes"/> reads them) in MiB, for a report line.</summary>
+    public string DescribeResident(long[] peaks) =>
+        string.Join(", ", Silos.Select((silo, i) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{silo.Process.Name} {peaks[i] / 1048576.0:N0}")));
+
     public async ValueTask DisposeAsync()
     {
         foreach (var silo in Silos)

@@ -76,7 +76,7 @@ static async Task MeasureAsync(LoadOptions options, PipelineUnderTest? pipeline,
     var peak = await load.RunPeakAsync(options.Connections, options.Duration);
     var peakCost = pipeline is null ? null : ResourceUse.Describe(before!, pipeline.Use(), peak.Events);
     // The high-water mark since the silos started: warm-up and peak, before any later phase could raise it.
-    var peakResident = pipeline?.PeakResidentBytes();
+    var peakResident = pipeline?.DescribeResident(pipeline.PeakResidentBytes());
     var peakRate = peak.EventsPerSecond;
 
     // Each shipper protocol's peak right after /v1/events', with the same events, batches and connections.
@@ -149,8 +149,7 @@ static async Task MeasureAsync(LoadOptions options, PipelineUnderTest? pipeline,
     {
         Console.WriteLine();
         Console.WriteLine($"gateway peak phase: {peakCost}");
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"silos' peak resident memory through the gateway peak (MiB): {string.Join(", ", peakResident!.Select(static b => (b / 1048576.0).ToString("N0", CultureInfo.InvariantCulture)))}"));
+        Console.WriteLine($"silos' peak resident memory through the gateway peak (MiB): {peakResident}");
     }
 }
 
