@@ -360,8 +360,8 @@ public sealed partial class TenantStreamProcessorGrain(
 
     /// <summary>
     /// Writes the state again after a write that failed, from a fresh read: the failed write may have been stored
-    /// (a timeout), leaving the state's ETag behind the store's. A migration carries the state with its ETag and does
-    /// not read it again, so the moved activation's every write would fail, its hold never released.
+    /// (a timeout), leaving the state's ETag behind the store's, and every later write would fail on it. A migration
+    /// carries the state with its ETag and does not read it again: the moved activation's hold would never be released.
     /// </summary>
     private async Task ResaveStateAsync(CancellationToken cancellationToken)
     {
@@ -408,6 +408,23 @@ public sealed partial class TenantStreamProcessorGrain(
 
     private async Task WriteArchiveAsync(CancellationToken cancellationToken)
     {
+        if (_stateUnsaved && _writer!.BufferedEvents > 0)
+        {
+            // At most one object past the recorded position. A replay rebuilds from there, cut by its own timing, and
+            // supersedes only the object that starts where its rebuilt one does: a second unrecorded object's events
+            // would be archived twice. So the state goes first; while the store refuses it, the buffer waits.
+            try
+            {
+                await ResaveStateAsync(cancellationToken);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                throw new InvalidOperationException(
+                    $"Processor {StreamKey} holds its next archive object ({_writer.BufferedEvents} events) until its state, unsaved since a failed write, is saved: {exception.Message}",
+                    exception);
+            }
+        }
+
         if (await _writer!.FlushAsync(cancellationToken) is not { } written)
         {
             if (_writer.BufferedEvents == 0 && _keyed!.PendingCount > 0)

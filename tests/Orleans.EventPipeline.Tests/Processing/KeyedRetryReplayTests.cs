@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Orleans.EventPipeline.Processing.Archive;
 using Orleans.EventPipeline.Processing.Deduplication;
 using Orleans.EventPipeline.Tests.Hosting;
 using Orleans.EventPipeline.Tests.Support;
@@ -57,8 +58,13 @@ public sealed class KeyedRetryReplayTests : IDisposable
 
                 // The raised limit reaches the ingest shard; this probe is archived and recorded before the fault.
                 var probe = await PostUntilStoredAsync(api, key, Body("probe"), idempotencyKey: null);
-                await ArchiveFiles.WaitForAsync(ArchiveDirectory, Tenant, events => ContainsAll(events, probe), TimeSpan.FromSeconds(60));
-                await Poll.UntilAsync(() => ProcessorStateFault.StoredStates(_data.Path) > 0, TimeSpan.FromSeconds(30), static () => "the processor's state written after the probe's object");
+                var probed = await ArchiveFiles.WaitForAsync(ArchiveDirectory, Tenant, events => ContainsAll(events, probe), TimeSpan.FromSeconds(60));
+                // The debt's object may be recorded already: wait for the record of the probe's own.
+                Assert.True(ArchiveObjectName.TryParse(Assert.Single(probed, o => o.Events.Any(e => e.EventId == probe[0])).Name, out var probeObject));
+                await Poll.UntilAsync(
+                    () => ProcessorStateFault.ArchivedThrough(_data.Path) >= probeObject.LastSequence,
+                    TimeSpan.FromSeconds(30),
+                    () => $"the processor's state recording the probe's object through {probeObject.LastSequence}; it is at {ProcessorStateFault.ArchivedThrough(_data.Path)}");
 
                 await ProcessorStateFault.SetAsync(_data.Path, refuse: true);
                 var plain = await PostUntilStoredAsync(api, key, Body("plain"), idempotencyKey: null);

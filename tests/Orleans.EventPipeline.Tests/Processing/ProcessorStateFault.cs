@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using Orleans.EventPipeline.Grains.Processing;
 
 namespace Orleans.EventPipeline.Tests.Processing;
 
@@ -33,6 +35,24 @@ internal static class ProcessorStateFault
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT count(*) FROM grain_state WHERE state_name = 'processor';";
         return (long)command.ExecuteScalar()!;
+    }
+
+    /// <summary>The highest <c>ArchivedThrough</c> among the stored processor states; -1 when none is stored.</summary>
+    public static long ArchivedThrough(string dataDirectory)
+    {
+        using var connection = Open(dataDirectory);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT payload FROM grain_state WHERE state_name = 'processor';";
+        using var reader = command.ExecuteReader();
+        var through = -1L;
+        while (reader.Read())
+        {
+            // The grain store's default serializer writes the state as JSON.
+            using var json = JsonDocument.Parse((byte[])reader[0]);
+            through = Math.Max(through, json.RootElement.GetProperty(nameof(ProcessorState.ArchivedThrough)).GetInt64());
+        }
+
+        return through;
     }
 
     private static SqliteConnection Open(string dataDirectory)

@@ -1,0 +1,83 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Orleans.EventPipeline.Tests.Hosting;
+using Orleans.EventPipeline.Tests.Support;
+
+namespace Orleans.EventPipeline.Tests.Processing;
+
+/// <summary>
+/// The grain store refuses a processor's state while its archive store works, across two archive cuts, then the silo
+/// is killed. A replay rebuilds its objects from the last recorded position with cuts of its own timing and
+/// supersedes only the object starting where its rebuilt one starts: had the second object been written unrecorded,
+/// its events would be archived twice. So the processor holds its next object until the state is saved.
+/// </summary>
+[Collection(HeavyProcessTests.Name)]
+public sealed class StateOutageReplayTests : IDisposable
+{
+    private const string Tenant = "outage";
+    private const int EventsPerPost = 25;
+    // Objects are cut 2 s after their first batch: the second batch is due long before the test kills the silo.
+    private const string QuickCut = "--Pipeline:Archive:MaxAge=00:00:02";
+    private readonly TempDirectory _data = new();
+
+    private string ArchiveDirectory => Path.Combine(_data.Path, "archive");
+
+    [Fact]
+    public async Task StateRefusedAcrossTwoCuts_KillAndReplay_EachEventArchivedOnce()
+    {
+        var silo = await ProcessingSilo.StartAsync(_data.Path, QuickCut);
+        var acked = new List<string>();
+        try
+        {
+            string key;
+            using (var api = new PipelineApi(silo.BaseAddress))
+            {
+                key = await api.CreateTenantAsync(Tenant);
+                await ProcessorStateFault.SetAsync(_data.Path, refuse: true);
+
+                var first = await PostAsync(api, key, "first");
+                acked.AddRange(first);
+                await ArchiveFiles.WaitForAsync(ArchiveDirectory, Tenant, events => first.All(events.Select(static e => e.EventId).ToHashSet().Contains), TimeSpan.FromSeconds(60));
+                await Poll.UntilAsync(() => silo.Output.Contains(ProcessorStateFault.Refusal, StringComparison.Ordinal), TimeSpan.FromSeconds(30), static () => "the record of the first object refused");
+
+                acked.AddRange(await PostAsync(api, key, "second"));
+                await Poll.UntilAsync(
+                    () => silo.Output.Contains($"Processor {Tenant} holds its next archive object", StringComparison.Ordinal),
+                    TimeSpan.FromSeconds(30),
+                    () => "the second batch's object held for the unsaved state:\n" + silo.Output);
+                var objects = await ArchiveFiles.ReadAsync(ArchiveDirectory, Tenant);
+                Assert.Equal(first.Order(StringComparer.Ordinal), Assert.Single(objects).Events.Select(static e => e.EventId).Order(StringComparer.Ordinal));
+                await silo.KillAsync();
+            }
+
+            await silo.DisposeAsync();
+            await ProcessorStateFault.SetAsync(_data.Path, refuse: false);
+            silo = await ProcessingSilo.StartAsync(_data.Path, QuickCut);
+            using var restarted = new PipelineApi(silo.BaseAddress);
+            acked.AddRange(await PostAsync(restarted, key, "third"));
+
+            var archived = await ArchiveFiles.WaitForAsync(
+                ArchiveDirectory, Tenant, events => acked.All(events.Select(static e => e.EventId).ToHashSet().Contains), TimeSpan.FromSeconds(60));
+            var ids = archived.SelectMany(static o => o.Events).Select(static e => e.EventId).ToList();
+            Assert.Equal(acked.Order(StringComparer.Ordinal), ids.Order(StringComparer.Ordinal));
+        }
+        finally
+        {
+            await silo.DisposeAsync();
+        }
+    }
+
+    public void Dispose() => _data.Dispose();
+
+    private static async Task<List<string>> PostAsync(PipelineApi api, string key, string label)
+    {
+        var body = string.Join('\n', Enumerable.Range(0, EventsPerPost).Select(i => $$"""{"message":"{{label}} event {{i}}"}"""));
+        using var response = await api.PostAsync(key, Encoding.UTF8.GetBytes(body), "application/x-ndjson");
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"POST answered {(int)response.StatusCode}: {text}");
+        using var json = JsonDocument.Parse(text);
+        var batch = json.RootElement.GetProperty("batchId").GetString();
+        return [.. Enumerable.Range(0, EventsPerPost).Select(i => $"{batch}:{i}")];
+    }
+}
