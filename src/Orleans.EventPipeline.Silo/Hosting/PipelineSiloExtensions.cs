@@ -68,6 +68,7 @@ public static class PipelineSiloExtensions
                 silo.UseAzureMode(settings, azureClients!);
             }
 
+            silo.WriteEveryStateValue();
             silo.AddTenantShardPlacement();
             if (DashboardEndpoints.IsEnabled(options))
             {

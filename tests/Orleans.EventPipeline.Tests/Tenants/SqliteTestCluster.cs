@@ -1,5 +1,6 @@
 using Orleans.EventPipeline.Grains.Placement;
 using Orleans.EventPipeline.Persistence.Sqlite.Hosting;
+using Orleans.EventPipeline.Silo.Hosting;
 using Orleans.TestingHost;
 
 namespace Orleans.EventPipeline.Tests.Tenants;
@@ -19,6 +20,8 @@ internal static class SqliteTestCluster
             // these tests do not produce, so in-memory streams stand in for Event Hubs.
             silo.AddMemoryStreams(Streams.PipelineStreams.ProviderName);
             silo.AddMemoryGrainStorage("PubSubStore");
+            // As the silo host writes state: every value, defaults and nulls too.
+            silo.WriteEveryStateValue();
             silo.AddTenantShardPlacement();
         });
         var cluster = builder.Build();

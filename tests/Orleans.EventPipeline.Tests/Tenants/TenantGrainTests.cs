@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.EventPipeline.Events;
 using Orleans.EventPipeline.Grains.Tenants;
 using Orleans.EventPipeline.Tenants;
 using Orleans.Storage;
@@ -38,6 +39,31 @@ public sealed class TenantGrainTests
         Assert.Equal(new TenantSettings("Acme Corporation", Enabled: false), reloaded.Settings);
         Assert.Equal(2, reloaded.Version);
         Assert.Equal(second.CreatedAt, reloaded.CreatedAt);
+    }
+
+    [Fact]
+    public async Task Configure_ValuesEqualToTheirTypesDefault_ReadBackAsSetNotAsInitializers()
+    {
+        using var data = new TempDirectory();
+        await using var cluster = await SqliteTestCluster.StartAsync(data.Path, "tenant-defaults");
+        var grain = cluster.Client.GetGrain<ITenantGrain>("acme");
+        // Each differs from its property's initializer and equals its type's default: 0 s (5 s), null ("host").
+        var settings = new TenantSettings("Acme", Enabled: true)
+        {
+            Processing = new ProcessingSettings
+            {
+                Normalization = new NormalizationSettings { Json = new JsonFieldMapping { Host = null } },
+                Ordering = new OrderingSettings { Enabled = true, LatenessWindow = TimeSpan.Zero },
+            },
+        };
+
+        await grain.ConfigureAsync(settings);
+        await cluster.DeactivateAsync(grain);
+        var reloaded = await grain.GetProfileAsync();
+
+        Assert.Equal(TimeSpan.Zero, reloaded.Settings?.Processing.Ordering.LatenessWindow);
+        Assert.Null(reloaded.Settings?.Processing.Normalization.Json.Host);
+        Assert.Equal(settings, reloaded.Settings);
     }
 
     [Fact]
