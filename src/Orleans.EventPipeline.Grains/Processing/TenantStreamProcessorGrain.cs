@@ -270,10 +270,11 @@ public sealed partial class TenantStreamProcessorGrain(
                 await RefreshSettingsAsync();
             }
 
-            if (_writer!.BufferedEvents > 0 || _unfinished is not null)
+            if (_writer!.BufferedEvents > 0 || _unfinished is not null || _stateUnsaved)
             {
-                // Idle collection would drop a buffer the store keeps refusing, or the stages a failed delivery's
-                // retry must meet: stay active while either is here.
+                // Idle collection would drop a buffer the store keeps refusing, the stages a failed delivery's
+                // retry must meet, or the knowledge that the state is behind the archive (a new activation would
+                // write a second unrecorded object): stay active while any is here.
                 DelayDeactivation(_archiveOptions.MaxAge + _archiveOptions.FlushCheckInterval);
             }
             else
@@ -288,7 +289,15 @@ public sealed partial class TenantStreamProcessorGrain(
                 await FlushArchiveAsync(cancellationToken);
             }
 
-            if (!_idleTicks && _writer.BufferedEvents == 0 && _keyed!.PendingCount == 0)
+            if (_stateUnsaved && _writer.BufferedEvents == 0)
+            {
+                // The last object is durable and unrecorded: record it once the store takes writes again, also on a
+                // stream that went quiet, so that the checkpoint may pass it and the activation may be collected.
+                await ResaveStateAsync(cancellationToken);
+                ReleaseCheckpointWhenClean();
+            }
+
+            if (!_idleTicks && _writer.BufferedEvents == 0 && _keyed!.PendingCount == 0 && !_stateUnsaved)
             {
                 // A quiet stream has nothing to write: tick only to refresh its settings, so that a silo with
                 // thousands of idle tenants does not wake each of them every FlushCheckInterval.

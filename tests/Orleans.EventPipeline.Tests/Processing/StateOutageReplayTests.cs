@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Orleans.EventPipeline.Processing.Archive;
 using Orleans.EventPipeline.Tests.Hosting;
 using Orleans.EventPipeline.Tests.Support;
 
@@ -10,7 +11,8 @@ namespace Orleans.EventPipeline.Tests.Processing;
 /// The grain store refuses a processor's state while its archive store works, across two archive cuts, then the silo
 /// is killed. A replay rebuilds its objects from the last recorded position with cuts of its own timing and
 /// supersedes only the object starting where its rebuilt one starts: had the second object been written unrecorded,
-/// its events would be archived twice. So the processor holds its next object until the state is saved.
+/// its events would be archived twice. So the processor holds its next object until the state is saved, and records
+/// the last one on its own tick once the store is back, also when no batch follows.
 /// </summary>
 [Collection(HeavyProcessTests.Name)]
 public sealed class StateOutageReplayTests : IDisposable
@@ -66,6 +68,28 @@ public sealed class StateOutageReplayTests : IDisposable
         {
             await silo.DisposeAsync();
         }
+    }
+
+    [Fact]
+    public async Task StateRefusedThenBack_QuietStream_ObjectRecordedWithoutAnotherBatch()
+    {
+        await using var silo = await ProcessingSilo.StartAsync(_data.Path, QuickCut);
+        using var api = new PipelineApi(silo.BaseAddress);
+        var key = await api.CreateTenantAsync(Tenant);
+        await ProcessorStateFault.SetAsync(_data.Path, refuse: true);
+
+        var only = await PostAsync(api, key, "only");
+        var objects = await ArchiveFiles.WaitForAsync(ArchiveDirectory, Tenant, events => only.All(events.Select(static e => e.EventId).ToHashSet().Contains), TimeSpan.FromSeconds(60));
+        Assert.True(ArchiveObjectName.TryParse(Assert.Single(objects).Name, out var written));
+        await Poll.UntilAsync(() => silo.Output.Contains(ProcessorStateFault.Refusal, StringComparison.Ordinal), TimeSpan.FromSeconds(30), static () => "the record of the object refused");
+
+        // No batch follows: the processor's own tick records the object once the store takes writes, and with it
+        // lets the checkpoint pass it and the activation be collected when idle.
+        await ProcessorStateFault.SetAsync(_data.Path, refuse: false);
+        await Poll.UntilAsync(
+            () => ProcessorStateFault.ArchivedThrough(_data.Path) >= written.LastSequence,
+            TimeSpan.FromSeconds(30),
+            () => $"the object through {written.LastSequence} recorded; the state is at {ProcessorStateFault.ArchivedThrough(_data.Path)}");
     }
 
     public void Dispose() => _data.Dispose();
