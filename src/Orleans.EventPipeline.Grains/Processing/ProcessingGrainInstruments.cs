@@ -44,6 +44,22 @@ public static class ProcessingGrainInstruments
     private static readonly Counter<long> ReleasedEarly = Meter.CreateCounter<long>(
         "eventpipeline.order.released_early", "{event}", "Events the order stage released before their lateness window was over, because the silo's reorder buffers were over Pipeline:Processing:MaxReorderBytes.");
 
+    /// <summary>Name of the counter of raw batches refused while the silo's archive buffers were at their budget.</summary>
+    public const string ArchiveRefusedName = "eventpipeline.archive.refused";
+
+    /// <summary>Name of the gauge of bytes this silo's archive buffers hold.</summary>
+    public const string ArchiveBufferedBytesName = "eventpipeline.archive.buffered_bytes";
+
+    private static readonly Counter<long> ArchiveRefused = Meter.CreateCounter<long>(
+        ArchiveRefusedName, "{batch}", "Raw batches a processor refused because the store would not take its archive buffer while the silo's buffers held Pipeline:Archive:MaxBufferedBytes; the receiver retries them.");
+
+    /// <summary>The buffered-bytes gauge of one silo, on a meter of the silo's own <paramref name="meters"/>, so that silos sharing a process each report their own.</summary>
+    internal static void ObserveArchiveBufferedBytes(IMeterFactory meters, BufferBudget budget) =>
+        meters.Create(MeterName).CreateObservableGauge(
+            ArchiveBufferedBytesName, () => budget.Held, "By", "Uncompressed bytes this silo's archive buffers hold, against Pipeline:Archive:MaxBufferedBytes.");
+
+    internal static void RecordArchiveRefused(string tenantId) => ArchiveRefused.Add(1, TenantTag.For(tenantId));
+
     internal static void RecordReleasedEarly(string tenantId, int count) =>
         ReleasedEarly.Add(count, TenantTag.For(tenantId));
 

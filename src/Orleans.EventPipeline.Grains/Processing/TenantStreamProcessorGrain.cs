@@ -61,6 +61,10 @@ public sealed partial class TenantStreamProcessorGrain(
     private IGrainTimer? _timer;
     private bool _idleTicks;
     private bool _stateUnsaved;
+    private long _recordedThrough = -1;
+
+    // The last attempt to write the buffer failed (the archive or the grain store refused); cleared by one that succeeds.
+    private bool _writeFailing;
 
     private string StreamKey => this.GetPrimaryKeyString();
 
@@ -75,6 +79,7 @@ public sealed partial class TenantStreamProcessorGrain(
         await RefreshSettingsAsync();
         _writer = new ArchiveWriter(archive, Tenant, StreamKey, _archiveOptions, timeProvider, logger);
         _writer.ResumeAfter(state.State.ArchivedThrough);
+        _recordedThrough = state.State.ArchivedThrough;
         _keyed = new KeyedBatchIndex(archive, Tenant, StreamKey, timeProvider);
 
         var events = this.GetStreamProvider(PipelineStreams.ProviderName);
@@ -145,6 +150,17 @@ public sealed partial class TenantStreamProcessorGrain(
             _lastDelivered = sequence;
             LogForeignBatch(logger, StreamKey, batch.TenantId, batch.BatchId);
             return;
+        }
+
+        if (_writeFailing && _writer!.BufferedEvents > 0 && bufferBudget.Held >= bufferBudget.MaxBytes)
+        {
+            // The store refuses this buffer and the silo's buffers are at their budget: taking more would grow memory
+            // for as long as the outage lasts. The buffer holds the checkpoint before this batch; refused, it stays in
+            // the receiver's bounded cache (which stops reading the partition when full) and is retried.
+            ProcessingGrainInstruments.RecordArchiveRefused(Tenant);
+            LogRefusedOverBudget(logger, StreamKey, sequence, _writer.BufferedBytes, bufferBudget.Held, bufferBudget.MaxBytes);
+            throw new InvalidOperationException(
+                $"Processor {StreamKey} refuses raw sequence {sequence}: its archive buffer ({_writer.BufferedBytes} bytes) cannot be written and the silo's archive buffers hold {bufferBudget.Held} bytes of {bufferBudget.MaxBytes} (Pipeline:Archive:MaxBufferedBytes).");
         }
 
         // Set until this delivery succeeds: a throw leaves it, and the redelivery must meet the same stages.
@@ -239,9 +255,9 @@ public sealed partial class TenantStreamProcessorGrain(
         // Only now: should the publish above throw, the agent delivers the batch again and it is published then.
         _lastDelivered = sequence;
         ReleaseCheckpointWhenClean();
-        if (_idleTicks && (_writer!.BufferedEvents > 0 || _keyed!.PendingCount > 0))
+        if (_idleTicks && (_writer!.BufferedEvents > 0 || _keyed!.PendingCount > 0 || RecordBehind))
         {
-            // Something to write again: look at its age every FlushCheckInterval, as before the stream went quiet.
+            // Something to write or record again: look at its age every FlushCheckInterval, as before the stream went quiet.
             _timer!.Change(_archiveOptions.FlushCheckInterval, _archiveOptions.FlushCheckInterval);
             _idleTicks = false;
         }
@@ -270,34 +286,20 @@ public sealed partial class TenantStreamProcessorGrain(
                 await RefreshSettingsAsync();
             }
 
-            if (_writer!.BufferedEvents > 0 || _unfinished is not null || _stateUnsaved)
-            {
-                // Idle collection would drop a buffer the store keeps refusing, the stages a failed delivery's
-                // retry must meet, or the knowledge that the state is behind the archive (a new activation would
-                // write a second unrecorded object): stay active while any is here.
-                DelayDeactivation(_archiveOptions.MaxAge + _archiveOptions.FlushCheckInterval);
-            }
-            else
+            if (!StayActive())
             {
                 // Nothing arrived since the last object: a stream that went quiet keeps no buffer until collected.
-                _writer.Trim();
+                _writer!.Trim();
             }
 
-            // A keyed batch whose events all went to the dead letters is remembered without an archive object.
-            if (FlushDue || (_writer.BufferedEvents == 0 && _keyed!.PendingCount > 0))
+            // A keyed batch whose events all went to the dead letters is remembered without an archive object, and
+            // an object whose record failed is recorded once the stores take writes again, also on a quiet stream.
+            if (FlushDue || (_writer!.BufferedEvents == 0 && _keyed!.PendingCount > 0) || RecordBehind)
             {
                 await FlushArchiveAsync(cancellationToken);
             }
 
-            if (_stateUnsaved && _writer.BufferedEvents == 0)
-            {
-                // The last object is durable and unrecorded: record it once the store takes writes again, also on a
-                // stream that went quiet, so that the checkpoint may pass it and the activation may be collected.
-                await ResaveStateAsync(cancellationToken);
-                ReleaseCheckpointWhenClean();
-            }
-
-            if (!_idleTicks && _writer.BufferedEvents == 0 && _keyed!.PendingCount == 0 && !_stateUnsaved)
+            if (!_idleTicks && _writer!.BufferedEvents == 0 && _keyed!.PendingCount == 0 && !RecordBehind)
             {
                 // A quiet stream has nothing to write: tick only to refresh its settings, so that a silo with
                 // thousands of idle tenants does not wake each of them every FlushCheckInterval.
@@ -311,12 +313,7 @@ public sealed partial class TenantStreamProcessorGrain(
                 // The partition moved to another silo's receiver, which now feeds this activation across
                 // silos while its checkpoint ignores the holds kept here. Write what is buffered and go.
                 await FlushArchiveAsync(cancellationToken);
-                if (_stateUnsaved)
-                {
-                    await ResaveStateAsync(cancellationToken);
-                }
-
-                if (_writer.BufferedEvents == 0 && _keyed!.PendingCount == 0)
+                if (_writer!.BufferedEvents == 0 && _keyed!.PendingCount == 0 && !RecordBehind)
                 {
                     MoveToReader();
                 }
@@ -330,7 +327,31 @@ public sealed partial class TenantStreamProcessorGrain(
             // The buffer and the old settings are kept; the next tick (FlushCheckInterval later) tries again.
             LogTimerFailed(logger, exception, StreamKey);
         }
+        finally
+        {
+            // Again after the awaits: a tick that waited on a slow store longer than the delay left a gap.
+            StayActive();
+        }
     }
+
+    /// <summary>
+    /// Keeps the activation from idle collection while it holds what a new activation would not know: a buffer the
+    /// store keeps refusing, the stages a failed delivery's retry must meet, or an object written and not recorded
+    /// (a new activation would write a second one past the recorded position). True when it did.
+    /// </summary>
+    private bool StayActive()
+    {
+        if (_writer is null || (_writer.BufferedEvents == 0 && _unfinished is null && !RecordBehind))
+        {
+            return false;
+        }
+
+        DelayDeactivation(_archiveOptions.MaxAge + _archiveOptions.FlushCheckInterval);
+        return true;
+    }
+
+    /// <summary>An archive object or a dead letter is durable and the state that records it is not (a write failed).</summary>
+    private bool RecordBehind => _stateUnsaved || _writer!.ArchivedThrough > _recordedThrough;
 
     /// <summary>
     /// Migrates this activation to the silo that reads its partition, so that the grain directory names that
@@ -360,26 +381,26 @@ public sealed partial class TenantStreamProcessorGrain(
         }
     }
 
+    /// <summary>
+    /// Writes the state. After a write that failed, from a fresh read first, keeping the further positions: the
+    /// failed write may have been stored (a timeout), leaving the state's ETag behind the store's, and every later
+    /// write would fail on it. A migration carries the state with its ETag and does not read it again.
+    /// </summary>
     private async Task SaveStateAsync(CancellationToken cancellationToken)
     {
+        if (_stateUnsaved)
+        {
+            var archivedThrough = state.State.ArchivedThrough;
+            var deadLetteredThrough = state.State.DeadLetteredThrough;
+            await state.ReadStateAsync(cancellationToken);
+            state.State.ArchivedThrough = Math.Max(state.State.ArchivedThrough, archivedThrough);
+            state.State.DeadLetteredThrough = Math.Max(state.State.DeadLetteredThrough, deadLetteredThrough);
+        }
+
         _stateUnsaved = true;
         await state.WriteStateAsync(cancellationToken);
         _stateUnsaved = false;
-    }
-
-    /// <summary>
-    /// Writes the state again after a write that failed, from a fresh read: the failed write may have been stored
-    /// (a timeout), leaving the state's ETag behind the store's, and every later write would fail on it. A migration
-    /// carries the state with its ETag and does not read it again: the moved activation's hold would never be released.
-    /// </summary>
-    private async Task ResaveStateAsync(CancellationToken cancellationToken)
-    {
-        var archivedThrough = state.State.ArchivedThrough;
-        var deadLetteredThrough = state.State.DeadLetteredThrough;
-        await state.ReadStateAsync(cancellationToken);
-        state.State.ArchivedThrough = Math.Max(state.State.ArchivedThrough, archivedThrough);
-        state.State.DeadLetteredThrough = Math.Max(state.State.DeadLetteredThrough, deadLetteredThrough);
-        await SaveStateAsync(cancellationToken);
+        _recordedThrough = state.State.ArchivedThrough;
     }
 
     /// <summary>A failed write keeps the buffer for the timer's next try rather than failing the delivery.</summary>
@@ -408,6 +429,12 @@ public sealed partial class TenantStreamProcessorGrain(
         try
         {
             await WriteArchiveAsync(cancellationToken);
+            _writeFailing = false;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            _writeFailing = true;
+            throw;
         }
         finally
         {
@@ -417,19 +444,20 @@ public sealed partial class TenantStreamProcessorGrain(
 
     private async Task WriteArchiveAsync(CancellationToken cancellationToken)
     {
-        if (_stateUnsaved && _writer!.BufferedEvents > 0)
+        if (RecordBehind)
         {
             // At most one object past the recorded position. A replay rebuilds from there, cut by its own timing, and
             // supersedes only the object that starts where its rebuilt one does: a second unrecorded object's events
-            // would be archived twice. So the state goes first; while the store refuses it, the buffer waits.
+            // would be archived twice. So the record of the last one is finished first; while a store refuses it,
+            // the buffer waits.
             try
             {
-                await ResaveStateAsync(cancellationToken);
+                await RecordArchivedAsync(cancellationToken);
             }
-            catch (Exception exception) when (exception is not OperationCanceledException)
+            catch (Exception exception) when (exception is not OperationCanceledException && _writer!.BufferedEvents > 0)
             {
                 throw new InvalidOperationException(
-                    $"Processor {StreamKey} holds its next archive object ({_writer.BufferedEvents} events) until its state, unsaved since a failed write, is saved: {exception.Message}",
+                    $"Processor {StreamKey} holds its next archive object ({_writer.BufferedEvents} events) until the last one, through raw sequence {_writer.ArchivedThrough}, is recorded: {exception.Message}",
                     exception);
             }
         }
@@ -445,19 +473,29 @@ public sealed partial class TenantStreamProcessorGrain(
             return;
         }
 
-        // The keyed batches of the object before the position that skips them after a crash.
-        await _keyed!.PersistAsync(written.LastSequence, _idempotencyWindow, cancellationToken);
-
-        // Only after the object is durable: a crash before this write replays and rewrites the same object.
-        state.State.ArchivedThrough = _writer.ArchivedThrough;
-        await SaveStateAsync(cancellationToken);
-        ReleaseCheckpointWhenClean();
+        await RecordArchivedAsync(cancellationToken);
         if (_oldestBufferedIngest is { } oldest)
         {
             ProcessingGrainInstruments.RecordArchiveLag(Tenant, timeProvider.GetUtcNow() - oldest);
             _oldestBufferedIngest = null;
         }
+
         LogArchived(logger, written.Name, written.LastSequence);
+    }
+
+    /// <summary>
+    /// Records the archive's objects up to the writer's <see cref="ArchiveWriter.ArchivedThrough"/>: their keyed
+    /// batches, then the state. Also finishes a record that failed part way (the index or the state write).
+    /// </summary>
+    private async Task RecordArchivedAsync(CancellationToken cancellationToken)
+    {
+        // The keyed batches of the object before the position that skips them after a crash.
+        await _keyed!.PersistAsync(_writer!.ArchivedThrough, _idempotencyWindow, cancellationToken);
+
+        // Only after the object is durable: a crash before this write replays and rewrites the same object.
+        state.State.ArchivedThrough = Math.Max(state.State.ArchivedThrough, _writer.ArchivedThrough);
+        await SaveStateAsync(cancellationToken);
+        ReleaseCheckpointWhenClean();
     }
 
     private void ReleaseCheckpointWhenClean()

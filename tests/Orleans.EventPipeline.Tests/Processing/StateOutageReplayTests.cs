@@ -2,17 +2,19 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Orleans.EventPipeline.Processing.Archive;
+using Orleans.EventPipeline.Processing.Deduplication;
 using Orleans.EventPipeline.Tests.Hosting;
 using Orleans.EventPipeline.Tests.Support;
 
 namespace Orleans.EventPipeline.Tests.Processing;
 
 /// <summary>
-/// The grain store refuses a processor's state while its archive store works, across two archive cuts, then the silo
-/// is killed. A replay rebuilds its objects from the last recorded position with cuts of its own timing and
-/// supersedes only the object starting where its rebuilt one starts: had the second object been written unrecorded,
-/// its events would be archived twice. So the processor holds its next object until the state is saved, and records
-/// the last one on its own tick once the store is back, also when no batch follows.
+/// A store refuses the record of a processor's archive object (the grain store its state, or the archive store the
+/// keyed index written before it) across two archive cuts, then the silo is killed. A replay rebuilds its objects from
+/// the last recorded position with cuts of its own timing and supersedes only the object starting where its rebuilt
+/// one starts: had the second object been written unrecorded, its events would be archived twice. So the processor
+/// holds its next object until the last one is recorded, and records it on its own tick once the store is back, also
+/// when no batch follows.
 /// </summary>
 [Collection(HeavyProcessTests.Name)]
 public sealed class StateOutageReplayTests : IDisposable
@@ -25,36 +27,62 @@ public sealed class StateOutageReplayTests : IDisposable
 
     private string ArchiveDirectory => Path.Combine(_data.Path, "archive");
 
-    [Fact]
-    public async Task StateRefusedAcrossTwoCuts_KillAndReplay_EachEventArchivedOnce()
+    /// <summary>The store that refuses the record of the first object: the grain store (its state) or the archive store (the keyed index written before it).</summary>
+    public static TheoryData<string> Faults => ["state", "index"];
+
+    [Theory]
+    [MemberData(nameof(Faults))]
+    public async Task RecordRefusedAcrossTwoCuts_KillAndReplay_EachEventArchivedOnce(string fault)
     {
         var silo = await ProcessingSilo.StartAsync(_data.Path, QuickCut);
         var acked = new List<string>();
+        // A file where the tenant's keyed index folder goes: every index write fails until it is removed.
+        var blockedIndex = Path.Combine(ArchiveDirectory, KeyedBatchIndex.Root, Tenant);
         try
         {
             string key;
             using (var api = new PipelineApi(silo.BaseAddress))
             {
                 key = await api.CreateTenantAsync(Tenant);
-                await ProcessorStateFault.SetAsync(_data.Path, refuse: true);
+                string refusal;
+                if (fault == "state")
+                {
+                    await ProcessorStateFault.SetAsync(_data.Path, refuse: true);
+                    refusal = ProcessorStateFault.Refusal;
+                }
+                else
+                {
+                    Directory.CreateDirectory(Path.GetDirectoryName(blockedIndex)!);
+                    await File.WriteAllTextAsync(blockedIndex, "the keyed index cannot be written");
+                    refusal = $"Processor {Tenant} could not";
+                }
 
-                var first = await PostAsync(api, key, "first");
+                // Keyed, so that its object's record begins with an index entry.
+                var first = await PostAsync(api, key, "first", idempotencyKey: "first-1");
                 acked.AddRange(first);
                 await ArchiveFiles.WaitForAsync(ArchiveDirectory, Tenant, events => first.All(events.Select(static e => e.EventId).ToHashSet().Contains), TimeSpan.FromSeconds(60));
-                await Poll.UntilAsync(() => silo.Output.Contains(ProcessorStateFault.Refusal, StringComparison.Ordinal), TimeSpan.FromSeconds(30), static () => "the record of the first object refused");
+                await Poll.UntilAsync(() => silo.Output.Contains(refusal, StringComparison.Ordinal), TimeSpan.FromSeconds(30), () => "the record of the first object refused:\n" + silo.Output);
 
                 acked.AddRange(await PostAsync(api, key, "second"));
                 await Poll.UntilAsync(
                     () => silo.Output.Contains($"Processor {Tenant} holds its next archive object", StringComparison.Ordinal),
                     TimeSpan.FromSeconds(30),
-                    () => "the second batch's object held for the unsaved state:\n" + silo.Output);
+                    () => "the second batch's object held until the first is recorded:\n" + silo.Output);
                 var objects = await ArchiveFiles.ReadAsync(ArchiveDirectory, Tenant);
                 Assert.Equal(first.Order(StringComparer.Ordinal), Assert.Single(objects).Events.Select(static e => e.EventId).Order(StringComparer.Ordinal));
                 await silo.KillAsync();
             }
 
             await silo.DisposeAsync();
-            await ProcessorStateFault.SetAsync(_data.Path, refuse: false);
+            if (fault == "state")
+            {
+                await ProcessorStateFault.SetAsync(_data.Path, refuse: false);
+            }
+            else
+            {
+                File.Delete(blockedIndex);
+            }
+
             silo = await ProcessingSilo.StartAsync(_data.Path, QuickCut);
             using var restarted = new PipelineApi(silo.BaseAddress);
             acked.AddRange(await PostAsync(restarted, key, "third"));
@@ -94,10 +122,10 @@ public sealed class StateOutageReplayTests : IDisposable
 
     public void Dispose() => _data.Dispose();
 
-    private static async Task<List<string>> PostAsync(PipelineApi api, string key, string label)
+    private static async Task<List<string>> PostAsync(PipelineApi api, string key, string label, string? idempotencyKey = null)
     {
         var body = string.Join('\n', Enumerable.Range(0, EventsPerPost).Select(i => $$"""{"message":"{{label}} event {{i}}"}"""));
-        using var response = await api.PostAsync(key, Encoding.UTF8.GetBytes(body), "application/x-ndjson");
+        using var response = await api.PostAsync(key, Encoding.UTF8.GetBytes(body), "application/x-ndjson", idempotencyKey: idempotencyKey);
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"POST answered {(int)response.StatusCode}: {text}");
         using var json = JsonDocument.Parse(text);
