@@ -34,8 +34,11 @@ public sealed partial class TenantStreamProcessorGrain
     [LoggerMessage(Level = LogLevel.Information, Message = "Processor {StreamKey} moves to silo {Reader}: its partition is read by another silo now")]
     private static partial void LogMovingToReader(ILogger logger, string streamKey, SiloAddress? reader);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Processor {StreamKey} refused raw sequence {Sequence}: its archive buffer of {Buffered} bytes cannot be written, and the silo's archive buffers hold {Held} bytes of their {Budget}; the receiver retries it")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Processor {StreamKey} refuses batches from raw sequence {Sequence}: its archive buffer of {Buffered} bytes cannot be written, and the silo's archive buffers hold {Held} bytes of their {Budget}; the receiver retries them (eventpipeline_archive_refused_total counts each refusal)")]
     private static partial void LogRefusedOverBudget(ILogger logger, string streamKey, long sequence, long buffered, long held, long budget);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Processor {StreamKey} takes batches again from raw sequence {Sequence}")]
+    private static partial void LogAcceptingAgain(ILogger logger, string streamKey, long sequence);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Processor {StreamKey} refused raw sequence {Sequence}: its partition is read by another silo now, which redelivers it once this activation moved there")]
     private static partial void LogRefusedElsewhere(ILogger logger, string streamKey, long sequence);

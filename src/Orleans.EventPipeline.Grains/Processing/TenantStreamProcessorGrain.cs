@@ -65,6 +65,7 @@ public sealed partial class TenantStreamProcessorGrain(
 
     // The last attempt to write the buffer failed (the archive or the grain store refused); cleared by one that succeeds.
     private bool _writeFailing;
+    private bool _refusing;
 
     private string StreamKey => this.GetPrimaryKeyString();
 
@@ -152,15 +153,27 @@ public sealed partial class TenantStreamProcessorGrain(
             return;
         }
 
-        if (_writeFailing && _writer!.BufferedEvents > 0 && bufferBudget.Held >= bufferBudget.MaxBytes)
+        if (_writer!.BufferedEvents > 0 && bufferBudget.Held >= bufferBudget.MaxBytes)
         {
-            // The store refuses this buffer and the silo's buffers are at their budget: taking more would grow memory
-            // for as long as the outage lasts. The buffer holds the checkpoint before this batch; refused, it stays in
-            // the receiver's bounded cache (which stops reading the partition when full) and is retried.
-            ProcessingGrainInstruments.RecordArchiveRefused(Tenant);
-            LogRefusedOverBudget(logger, StreamKey, sequence, _writer.BufferedBytes, bufferBudget.Held, bufferBudget.MaxBytes);
-            throw new InvalidOperationException(
-                $"Processor {StreamKey} refuses raw sequence {sequence}: its archive buffer ({_writer.BufferedBytes} bytes) cannot be written and the silo's archive buffers hold {bufferBudget.Held} bytes of {bufferBudget.MaxBytes} (Pipeline:Archive:MaxBufferedBytes).");
+            // The silo's buffers are at their budget: write this one before taking more, whatever its size (waiting for
+            // the largest would let every small buffer whose store is down grow to the largest's size). While its store
+            // refuses it, taking more would grow memory for as long as the outage lasts: the batch is refused. The
+            // buffer holds the checkpoint before it; it stays in the receiver's bounded cache and is retried.
+            if (!_writeFailing)
+            {
+                await TryFlushArchiveAsync();
+            }
+
+            if (_writeFailing)
+            {
+                RefuseOverBudget(sequence);
+            }
+        }
+
+        if (_refusing)
+        {
+            _refusing = false;
+            LogAcceptingAgain(logger, StreamKey, sequence);
         }
 
         // Set until this delivery succeeds: a throw leaves it, and the redelivery must meet the same stages.
@@ -263,6 +276,28 @@ public sealed partial class TenantStreamProcessorGrain(
         }
     }
 
+    /// <summary>Refuses the batch at <paramref name="sequence"/> for the budget; logs the first refusal of a run, counts each.</summary>
+    private void RefuseOverBudget(long sequence)
+    {
+        ProcessingGrainInstruments.RecordArchiveRefused(Tenant);
+        if (!_refusing)
+        {
+            // Orleans retries each refused delivery (and logs it) every few seconds for as long as the outage lasts.
+            _refusing = true;
+            LogRefusedOverBudget(logger, StreamKey, sequence, _writer!.BufferedBytes, bufferBudget.Held, bufferBudget.MaxBytes);
+        }
+
+        if (_idleTicks)
+        {
+            // The tick retries the write: at FlushCheckInterval, not at a quiet stream's pace.
+            _timer!.Change(_archiveOptions.FlushCheckInterval, _archiveOptions.FlushCheckInterval);
+            _idleTicks = false;
+        }
+
+        throw new InvalidOperationException(
+            $"Processor {StreamKey} refuses raw sequence {sequence}: its archive buffer ({_writer!.BufferedBytes} bytes) cannot be written and the silo's archive buffers hold {bufferBudget.Held} bytes of {bufferBudget.MaxBytes} (Pipeline:Archive:MaxBufferedBytes).");
+    }
+
     /// <summary>Sends a stage's letters in parts numbered from <paramref name="part"/>; returns the next part number.</summary>
     private async Task<int> SendDeadLettersAsync(RawEventBatch batch, long sequence, int part, string stage, IReadOnlyList<DeadLetter> letters)
     {
@@ -294,7 +329,7 @@ public sealed partial class TenantStreamProcessorGrain(
 
             // A keyed batch whose events all went to the dead letters is remembered without an archive object, and
             // an object whose record failed is recorded once the stores take writes again, also on a quiet stream.
-            if (FlushDue || (_writer!.BufferedEvents == 0 && _keyed!.PendingCount > 0) || RecordBehind)
+            if (FlushDue || (_writer!.BufferedEvents == 0 && _keyed!.PendingCount > 0) || RecordBehind || (_writeFailing && _writer.BufferedEvents > 0))
             {
                 await FlushArchiveAsync(cancellationToken);
             }

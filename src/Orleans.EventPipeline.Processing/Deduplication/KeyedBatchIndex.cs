@@ -106,23 +106,31 @@ public sealed class KeyedBatchIndex
     }
 
     /// <summary>
-    /// Makes the recorded entries durable, before the consumer's position passes the batches they describe;
+    /// Makes the recorded entries through <paramref name="throughSequence"/> durable (entries are recorded in stream
+    /// order), before the consumer's position passes the batches they describe;
     /// then deletes index objects older than <paramref name="window"/> (at most once an hour).
     /// </summary>
     public async Task PersistAsync(long throughSequence, TimeSpan window, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
-        if (_pending.Count > 0)
+        // Only entries through the position: a batch after it is still buffered, not yet archived or dead-lettered.
+        var through = 0;
+        while (through < _pending.Count && _pending[through].Sequence <= throughSequence)
         {
-            var text = new StringBuilder(_pending.Count * 48);
-            foreach (var entry in _pending)
+            through++;
+        }
+
+        if (through > 0)
+        {
+            var text = new StringBuilder(through * 48);
+            foreach (var entry in _pending[..through])
             {
                 text.Append(CultureInfo.InvariantCulture, $"{entry.BatchId:N} {entry.FirstIndex} {entry.Count} {entry.Sequence}\n");
             }
 
             var name = string.Create(CultureInfo.InvariantCulture, $"{_prefix}{now.UtcTicks:D19}-{throughSequence:D20}{Extension}");
             await _store.WriteAsync(name, Encoding.UTF8.GetBytes(text.ToString()), cancellationToken);
-            _pending.Clear();
+            _pending.RemoveRange(0, through);
         }
 
         if (now - _expiredAt >= TimeSpan.FromHours(1))

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.EventPipeline.Grains.Processing;
@@ -5,6 +6,7 @@ using Orleans.EventPipeline.Processing;
 using Orleans.EventPipeline.Tests.Support;
 using Orleans.EventPipeline.Streams;
 using Orleans.Runtime;
+using Orleans.TestingHost;
 
 namespace Orleans.EventPipeline.Tests.Processing;
 
@@ -63,70 +65,87 @@ public sealed class ArchiveBufferBudgetTests
 
         foreach (var tenant in tenants)
         {
-            // The batches arrive asynchronously: flush what the processor holds until all of them are archived.
-            var processor = cluster.Client.GetGrain<ITenantStreamProcessorGrain>(tenant);
-            var all = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-            List<string> messages;
-            while (true)
-            {
-                await processor.FlushAsync();
-                messages = (await ArchiveFiles.ReadAsync(archive.Path, tenant)).SelectMany(static o => o.Events).Select(static e => e.Body).ToList();
-                if (messages.Count >= BatchesPerTenant * EventsPerBatch || DateTime.UtcNow > all)
-                {
-                    break;
-                }
-
-                await Task.Delay(100);
-            }
-
-            Assert.Equal(BatchesPerTenant * EventsPerBatch, messages.Count);
-            Assert.Equal(messages.Count, messages.Distinct(StringComparer.Ordinal).Count());
+            await AssertArchivedOnceAsync(cluster, archive.Path, tenant, BatchesPerTenant * EventsPerBatch, TimeSpan.FromSeconds(60));
         }
     }
 
     [Fact]
-    public async Task StoreRefusesTheBuffer_BatchesRefusedAtTheBudget_ArchivedOnceWhenItIsBack()
+    public async Task StoresRefuseTheBuffers_BatchesRefusedAtTheBudget_ArchivedOnceWhenBack()
     {
-        const int Batches = 30;
+        const int FirstBatches = 12;
+        const int LaterBatches = 10;
         using var archive = new TempDirectory();
-        var tenant = $"outage-{Guid.NewGuid():N}"[..16];
-        // A file where the tenant's archive folder goes: every write of its objects fails until it is removed.
-        var blocked = Path.Combine(archive.Path, tenant);
-        await File.WriteAllTextAsync(blocked, "the archive store is down");
-        using var refusals = new RefusalCounter(tenant);
-        await using var cluster = await ProcessingTestCluster.StartAsync(archive.Path, archive: SmallBudget);
-        var budget = cluster.Silos[0].ServiceProvider.GetRequiredService<ArchiveBufferBudget>();
-        var stream = cluster.Client.GetStreamProvider(PipelineStreams.ProviderName).GetStream<RawEventBatch>(StreamId.Create(PipelineStreams.Raw, tenant));
-
-        // About 3 MB against a budget of 1 MiB, none of it writable.
-        for (var b = 0; b < Batches; b++)
+        var run = Guid.NewGuid().ToString("N")[..8];
+        // The first fills the silo's budget alone; the two later ones start small, below the average buffer, where
+        // waiting for the largest to be written would let each grow to the first one's size.
+        string[] tenants = [$"outage-{run}-0", $"outage-{run}-1", $"outage-{run}-2"];
+        foreach (var tenant in tenants)
         {
-            await stream.OnNextAsync(Batch(tenant, b));
+            // A file where the tenant's archive folder goes: every write of its objects fails until it is removed.
+            await File.WriteAllTextAsync(Path.Combine(archive.Path, tenant), "the archive store is down");
         }
 
-        await Poll.UntilAsync(() => refusals.Count >= 3, TimeSpan.FromSeconds(60), () => $"batches refused at the budget; the silo's archive buffers hold {budget.Held} bytes of {SmallBudget.MaxBufferedBytes}");
-        // One batch past the budget at most (the batch whose write failed): refusing comes before adding. A normalized
-        // event is its 1,000-byte message and under 1,000 bytes of fields: two batches of margin, far below all 3 MB.
-        Assert.InRange(budget.Held, SmallBudget.MaxBufferedBytes, SmallBudget.MaxBufferedBytes + (2 * EventsPerBatch * (EventBytes + 1_000)));
+        using var refusals = new RefusalCounter();
+        await using var cluster = await ProcessingTestCluster.StartAsync(archive.Path, archive: SmallBudget);
+        var budget = cluster.Silos[0].ServiceProvider.GetRequiredService<ArchiveBufferBudget>();
+        var provider = cluster.Client.GetStreamProvider(PipelineStreams.ProviderName);
+        async Task SendAsync(string tenant, int batches)
+        {
+            var stream = provider.GetStream<RawEventBatch>(StreamId.Create(PipelineStreams.Raw, tenant));
+            for (var b = 0; b < batches; b++)
+            {
+                await stream.OnNextAsync(Batch(tenant, b));
+            }
+        }
 
-        File.Delete(blocked);
+        // About 1.3 MB against a budget of 1 MiB, none of it writable; then 1.1 MB more for each later tenant.
+        await SendAsync(tenants[0], FirstBatches);
+        await Poll.UntilAsync(() => refusals.Of(tenants[0]) >= 1, TimeSpan.FromSeconds(60), () => $"the first tenant's batches refused at the budget; the silo's archive buffers hold {budget.Held} bytes of {SmallBudget.MaxBufferedBytes}");
+        await SendAsync(tenants[1], LaterBatches);
+        await SendAsync(tenants[2], LaterBatches);
+        await Poll.UntilAsync(
+            () => refusals.Of(tenants[1]) >= 1 && refusals.Of(tenants[2]) >= 1,
+            TimeSpan.FromSeconds(60),
+            () => $"the later tenants' batches refused at the budget; the silo's archive buffers hold {budget.Held} bytes of {SmallBudget.MaxBufferedBytes}");
+
+        // One batch past the budget for each tenant at most: a buffer over it refuses before adding, an empty one takes
+        // one. A normalized event is its 1,000-byte message and under 1,000 bytes of fields; all 3.5 MB was the bound before.
+        var batchBytes = EventsPerBatch * (EventBytes + 1_000);
+        Assert.InRange(budget.Held, SmallBudget.MaxBufferedBytes, SmallBudget.MaxBufferedBytes + (tenants.Length * batchBytes));
+
+        // The refused batches come back on the receiver's retries.
+        foreach (var tenant in tenants)
+        {
+            File.Delete(Path.Combine(archive.Path, tenant));
+        }
+
+        await AssertArchivedOnceAsync(cluster, archive.Path, tenants[0], FirstBatches * EventsPerBatch, TimeSpan.FromSeconds(120));
+        await AssertArchivedOnceAsync(cluster, archive.Path, tenants[1], LaterBatches * EventsPerBatch, TimeSpan.FromSeconds(120));
+        await AssertArchivedOnceAsync(cluster, archive.Path, tenants[2], LaterBatches * EventsPerBatch, TimeSpan.FromSeconds(120));
+    }
+
+    /// <summary>
+    /// Flushes what the tenant's processor holds until <paramref name="expected"/> events are archived (the batches
+    /// arrive asynchronously) or <paramref name="timeout"/> passes; then asserts each was archived once.
+    /// </summary>
+    private static async Task AssertArchivedOnceAsync(InProcessTestCluster cluster, string archiveRoot, string tenant, int expected, TimeSpan timeout)
+    {
         var processor = cluster.Client.GetGrain<ITenantStreamProcessorGrain>(tenant);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
+        var deadline = DateTime.UtcNow + timeout;
         List<string> messages;
         while (true)
         {
-            // The refused batches come back on the receiver's retry: flush what the processor holds until all are archived.
             await processor.FlushAsync();
-            messages = (await ArchiveFiles.ReadAsync(archive.Path, tenant)).SelectMany(static o => o.Events).Select(static e => e.Body).ToList();
-            if (messages.Count >= Batches * EventsPerBatch || DateTime.UtcNow > deadline)
+            messages = (await ArchiveFiles.ReadAsync(archiveRoot, tenant)).SelectMany(static o => o.Events).Select(static e => e.Body).ToList();
+            if (messages.Count >= expected || DateTime.UtcNow > deadline)
             {
                 break;
             }
 
-            await Task.Delay(200);
+            await Task.Delay(100);
         }
 
-        Assert.Equal(Batches * EventsPerBatch, messages.Count);
+        Assert.Equal(expected, messages.Count);
         Assert.Equal(messages.Count, messages.Distinct(StringComparer.Ordinal).Count());
     }
 
@@ -137,13 +156,13 @@ public sealed class ArchiveBufferBudgetTests
         return new RawEventBatch(tenant, Guid.CreateVersion7(), DateTimeOffset.UtcNow, EventKind.Json, 0, EventsPerBatch, GatewayFrames.Of(events));
     }
 
-    /// <summary>Counts <see cref="ProcessingGrainInstruments.ArchiveRefusedName"/> for one tenant, across the process's meters.</summary>
+    /// <summary>Counts <see cref="ProcessingGrainInstruments.ArchiveRefusedName"/> per tenant tag, across the process's meters.</summary>
     private sealed class RefusalCounter : IDisposable
     {
         private readonly MeterListener _listener = new();
-        private long _count;
+        private readonly ConcurrentDictionary<string, long> _counts = new(StringComparer.Ordinal);
 
-        public RefusalCounter(string tenant)
+        public RefusalCounter()
         {
             _listener.InstrumentPublished = (instrument, listener) =>
             {
@@ -156,17 +175,17 @@ public sealed class ArchiveBufferBudgetTests
             {
                 foreach (var tag in tags)
                 {
-                    // A process tags its first 1,000 tenants by name and the rest as one: this test's may be either.
-                    if (tag.Key == TenantTag.Name && (Equals(tag.Value, tenant) || Equals(tag.Value, TenantTag.Other)))
+                    if (tag.Key == TenantTag.Name && tag.Value is string tenant)
                     {
-                        Interlocked.Add(ref _count, value);
+                        _counts.AddOrUpdate(tenant, value, (_, count) => count + value);
                     }
                 }
             });
             _listener.Start();
         }
 
-        public long Count => Interlocked.Read(ref _count);
+        /// <summary>Refusals tagged with <paramref name="tenant"/> (a process tags its first 1,000 tenants by name).</summary>
+        public long Of(string tenant) => _counts.GetValueOrDefault(tenant);
 
         public void Dispose() => _listener.Dispose();
     }

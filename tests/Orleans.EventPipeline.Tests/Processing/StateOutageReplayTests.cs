@@ -54,7 +54,8 @@ public sealed class StateOutageReplayTests : IDisposable
                 {
                     Directory.CreateDirectory(Path.GetDirectoryName(blockedIndex)!);
                     await File.WriteAllTextAsync(blockedIndex, "the keyed index cannot be written");
-                    refusal = $"Processor {Tenant} could not";
+                    // The write's error names the index object's path.
+                    refusal = $"{KeyedBatchIndex.Root}{Tenant}/";
                 }
 
                 // Keyed, so that its object's record begins with an index entry.
