@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 
 namespace Orleans.EventPipeline.Streaming.Caching;
 
-/// <summary>Refuses cache ages Orleans cannot use or that would keep more than half an hour in memory, and a byte budget too small for the cache's blocks, each with the fix.</summary>
+/// <summary>Refuses cache ages Orleans cannot use or that would keep more than half an hour in memory, a byte budget too small for the cache's blocks, and a prefetch out of range, each with the fix.</summary>
 /// <param name="section">Configuration path the options are bound from, e.g. <c>Pipeline:StreamCache</c>, named in each failure.</param>
 public sealed class StreamCacheOptionsValidator(string section) : IValidateOptions<StreamCacheOptions>
 {
@@ -17,6 +17,11 @@ public sealed class StreamCacheOptionsValidator(string section) : IValidateOptio
         if (options.MaxBytes < StreamCacheOptions.LeastMaxBytes)
         {
             failures.Add($"{section}:{nameof(StreamCacheOptions.MaxBytes)} is {options.MaxBytes}: use at least {StreamCacheOptions.LeastMaxBytes} bytes, e.g. {Defaults.MaxBytes}.");
+        }
+
+        if (options.PrefetchCount is < 1 or > StreamCacheOptions.MostPrefetchCount)
+        {
+            failures.Add($"{section}:{nameof(StreamCacheOptions.PrefetchCount)} is {options.PrefetchCount}: use 1 to {StreamCacheOptions.MostPrefetchCount} messages, e.g. {Defaults.PrefetchCount}.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

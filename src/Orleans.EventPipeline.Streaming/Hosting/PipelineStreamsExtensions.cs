@@ -78,7 +78,11 @@ public static class PipelineStreamsExtensions
                 agent.BatchContainerBatchSize = 1;
             }));
             configurator.ConfigureStreamPubSub(PubSub);
-            configurator.ConfigurePartitionReceiver(static builder => builder.Configure(static options => options.StartFromNow = false));
+            configurator.ConfigurePartitionReceiver(builder => builder.Configure(options =>
+            {
+                options.StartFromNow = false;
+                options.PrefetchCount = cache.PrefetchCount;
+            }));
             configurator.ConfigureCacheEviction(builder => builder.Configure(eviction =>
             {
                 eviction.DataMinTimeInCache = cache.MinTimeInCache;

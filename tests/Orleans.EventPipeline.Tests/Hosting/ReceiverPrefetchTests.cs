@@ -1,0 +1,35 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using Orleans.EventPipeline.Silo.Hosting;
+using Orleans.EventPipeline.Streams;
+
+namespace Orleans.EventPipeline.Tests.Hosting;
+
+/// <summary>
+/// The Event Hubs receivers' prefetch is the silo's setting, not the SDK's default of 300 messages, which sat outside
+/// every memory budget: the host as the silo builds it, built and not started.
+/// </summary>
+public sealed class ReceiverPrefetchTests
+{
+    [Theory]
+    [InlineData(null, 32)]
+    [InlineData("7", 7)]
+    public async Task PrefetchCount_TheStreamCacheSetting_IsTheReceiversPrefetch(string? configured, int expected)
+    {
+        using var data = new TempDirectory();
+        List<string> args = [$"--Pipeline:DataDirectory={data.Path}", $"--Pipeline:AdminApiKey={SiloProcess.AdminKey}"];
+        if (configured is not null)
+        {
+            args.Add($"--Pipeline:StreamCache:PrefetchCount={configured}");
+        }
+
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [.. args] });
+        builder.AddPipelineSilo();
+        await using var app = builder.Build();
+
+        var receiver = app.Services.GetRequiredService<IOptionsMonitor<EventHubReceiverOptions>>().Get(PipelineStreams.ProviderName);
+        Assert.Equal(expected, receiver.PrefetchCount);
+    }
+}
