@@ -22,6 +22,9 @@ public sealed partial class TenantStreamProcessorGrain
     [LoggerMessage(Level = LogLevel.Error, Message = "Processor {StreamKey} deactivated with {Events} events it could not archive; its partition's checkpoint is held before them until this silo restarts, and the restart replays them")]
     private static partial void LogDeactivationFlushFailed(ILogger logger, Exception exception, string streamKey, int events);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "Processor {StreamKey} deactivated without recording its archive objects through raw sequence {ArchivedThrough}; the objects are durable, and a replay from before them rebuilds the last one in place")]
+    private static partial void LogDeactivationRecordFailed(ILogger logger, Exception exception, string streamKey, long archivedThrough);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Processor {StreamKey} could not refresh its settings or write its archive buffer; retried on the next tick")]
     private static partial void LogTimerFailed(ILogger logger, Exception exception, string streamKey);
 

@@ -99,10 +99,17 @@ public sealed partial class TenantStreamProcessorGrain(
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            // Only shutdown and rebalancing get here with a buffer (the timer below keeps an activation
-            // with unarchived events from idle collection). The hold is kept: the partition's checkpoint
-            // stays before these events, and the next start of this silo's receivers replays them.
-            LogDeactivationFlushFailed(logger, exception, StreamKey, _writer?.BufferedEvents ?? 0);
+            // Only shutdown and rebalancing get here with a buffer or a record behind (the timer keeps such an
+            // activation from idle collection). A buffer's hold is kept: the partition's checkpoint stays before
+            // its events, and the next start of this silo's receivers replays them.
+            if (_writer is { BufferedEvents: > 0 } writer)
+            {
+                LogDeactivationFlushFailed(logger, exception, StreamKey, writer.BufferedEvents);
+            }
+            else
+            {
+                LogDeactivationRecordFailed(logger, exception, StreamKey, _writer?.ArchivedThrough ?? -1);
+            }
         }
     }
 
