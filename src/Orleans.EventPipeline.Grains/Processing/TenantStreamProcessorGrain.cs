@@ -138,11 +138,7 @@ public sealed partial class TenantStreamProcessorGrain(
             // lose it. Refused, the receiver retries it until this activation has written its buffer and
             // migrated to the receiver's silo, at the next tick: a quiet stream's slow ticks are sped up for it.
             LogRefusedElsewhere(logger, StreamKey, sequence);
-            if (_idleTicks)
-            {
-                _timer!.Change(_archiveOptions.FlushCheckInterval, _archiveOptions.FlushCheckInterval);
-                _idleTicks = false;
-            }
+            TickBusy();
 
             throw new InvalidOperationException($"Processor {StreamKey} refuses raw sequence {sequence}: its partition is read by another silo now.");
         }
@@ -278,6 +274,15 @@ public sealed partial class TenantStreamProcessorGrain(
         if (_idleTicks && (_writer!.BufferedEvents > 0 || _keyed!.PendingCount > 0 || RecordBehind))
         {
             // Something to write or record again: look at its age every FlushCheckInterval, as before the stream went quiet.
+            TickBusy();
+        }
+    }
+
+    /// <summary>Ticks every FlushCheckInterval again after a quiet stream's slow ticks; nothing when already so.</summary>
+    private void TickBusy()
+    {
+        if (_idleTicks)
+        {
             _timer!.Change(_archiveOptions.FlushCheckInterval, _archiveOptions.FlushCheckInterval);
             _idleTicks = false;
         }
@@ -294,12 +299,8 @@ public sealed partial class TenantStreamProcessorGrain(
             LogRefusedOverBudget(logger, StreamKey, sequence, _writer!.BufferedBytes, bufferBudget.Held, bufferBudget.MaxBytes);
         }
 
-        if (_idleTicks)
-        {
-            // The tick retries the write: at FlushCheckInterval, not at a quiet stream's pace.
-            _timer!.Change(_archiveOptions.FlushCheckInterval, _archiveOptions.FlushCheckInterval);
-            _idleTicks = false;
-        }
+        // The tick retries the write: at FlushCheckInterval, not at a quiet stream's pace.
+        TickBusy();
 
         throw new InvalidOperationException(
             $"Processor {StreamKey} refuses raw sequence {sequence}: its archive buffer ({_writer!.BufferedBytes} bytes) cannot be written and the silo's archive buffers hold {bufferBudget.Held} bytes of {bufferBudget.MaxBytes} (Pipeline:Archive:MaxBufferedBytes).");
