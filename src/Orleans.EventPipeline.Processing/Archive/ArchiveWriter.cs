@@ -29,7 +29,7 @@ public sealed partial class ArchiveWriter : IDisposable
     private readonly ArchiveFlushPolicy _policy;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly LineBuffer _buffer = new(64 * 1024);
+    private readonly LineBuffer _buffer;
     private readonly Utf8JsonWriter _json;
     private readonly List<Line> _lines = [];
     private ArrayBufferWriter<byte>? _sorted;
@@ -56,6 +56,7 @@ public sealed partial class ArchiveWriter : IDisposable
         _time = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
         _policy = policy;
+        _buffer = new LineBuffer(64 * 1024, (int)Math.Min(policy.MaxBytes, Array.MaxLength));
         TenantId = tenantId;
         StreamKey = streamKey;
         _json = ArchiveFormat.CreateWriter(_buffer);

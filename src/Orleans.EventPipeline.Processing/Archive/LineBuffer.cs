@@ -6,8 +6,13 @@ namespace Orleans.EventPipeline.Processing.Archive;
 /// A growable byte buffer that, unlike <see cref="ArrayBufferWriter{T}"/>, can be cut back to an earlier
 /// length: the archive writer drops the part of a line it could not finish, or a whole batch.
 /// </summary>
-/// <remarks>Allocates on the first write, and <see cref="Release"/> gives the bytes back, so an idle writer holds none.</remarks>
-internal sealed class LineBuffer(int initialCapacity) : IBufferWriter<byte>
+/// <remarks>
+/// Allocates on the first write, and <see cref="Release"/> gives the bytes back, so an idle writer holds none.
+/// Doubles up to <c>targetCapacity</c> (what it fills to before it is cut: the archive's object size), then
+/// grows by an eighth of that at a time: the batch that crosses the target adds a little, not a second copy
+/// of everything (a doubling made a 16 MiB object's buffer 32 MiB).
+/// </remarks>
+internal sealed class LineBuffer(int initialCapacity, int targetCapacity) : IBufferWriter<byte>
 {
     private byte[] _bytes = [];
 
@@ -62,7 +67,10 @@ internal sealed class LineBuffer(int initialCapacity) : IBufferWriter<byte>
             return;
         }
 
-        var size = Math.Max(Math.Max((long)_bytes.Length * 2, initialCapacity), (long)WrittenCount + needed);
+        var size = _bytes.Length < targetCapacity
+            ? Math.Min(Math.Max((long)_bytes.Length * 2, initialCapacity), targetCapacity)
+            : (long)_bytes.Length + Math.Max(targetCapacity / 8, initialCapacity);
+        size = Math.Max(size, (long)WrittenCount + needed);
         Array.Resize(ref _bytes, (int)Math.Min(size, Array.MaxLength));
         if (_bytes.Length - WrittenCount < needed)
         {

@@ -73,6 +73,20 @@ public sealed class ArchiveWriterTests : IDisposable
     }
 
     [Fact]
+    public void Add_UpToTheObjectSize_HoldsAboutThatMuch_NotTwice()
+    {
+        const long maxBytes = 4 << 20;
+        using var writer = Writer(new ArchiveFlushPolicy { MaxBytes = maxBytes, MaxEvents = 1_000_000 });
+        for (var i = 0; !writer.IsFlushDue; i++)
+        {
+            writer.Add([.. Enumerable.Range(0, 100).Select(static e => TestEvents.At(e))], i);
+        }
+
+        // Doubling took the 4 MiB object's buffer to 8 MiB (HeldBytes 8.6 MB with the line index).
+        Assert.InRange(writer.HeldBytes, maxBytes, maxBytes * 3 / 2);
+    }
+
+    [Fact]
     public void Trim_WithEventsBuffered_KeepsThem()
     {
         using var writer = Writer();
