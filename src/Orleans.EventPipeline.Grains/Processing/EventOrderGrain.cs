@@ -21,7 +21,11 @@ namespace Orleans.EventPipeline.Grains.Processing;
 /// </summary>
 [PreferLocalPlacement]
 [CollectionAgeLimit(Minutes = IdleCollection.Minutes)]
-public sealed partial class EventOrderGrain(ReorderBufferBudget budget, TimeProvider timeProvider, ILogger<EventOrderGrain> logger) : Grain, IEventOrderGrain
+public sealed partial class EventOrderGrain(
+    ReorderBufferBudget budget,
+    Orleans.Serialization.Serializer<NormalizedEvent> serializer,
+    TimeProvider timeProvider,
+    ILogger<EventOrderGrain> logger) : Grain, IEventOrderGrain
 {
     private ReorderBuffer? _buffer;
     private long _settingsVersion = -1;
@@ -116,7 +120,8 @@ public sealed partial class EventOrderGrain(ReorderBufferBudget budget, TimeProv
         await PublishAsync(released);
 
         var ordering = profile.Settings?.Processing.Ordering ?? new OrderingSettings();
-        _buffer = new ReorderBuffer(ordering, timeProvider, NormalizedBatchPublisher.EstimatedBytes);
+        // Held serialized: the window's events are one array each, not object graphs the collector marks again and again.
+        _buffer = new ReorderBuffer(ordering, timeProvider, serializer: serializer);
         _settingsVersion = profile.Version;
         // A zero window releases on arrival; the timer then only refreshes settings, every second.
         var tick = ordering.LatenessWindow > TimeSpan.Zero ? ordering.LatenessWindow : TimeSpan.FromSeconds(1);

@@ -35,14 +35,14 @@ public sealed class ProcessingGrainOptions
     public int RememberedKeyedLetterMessages { get; set; } = 1_000;
 
     /// <summary>
-    /// Most bytes the order stages' reorder buffers of this silo hold together, 128 MiB, estimated as the
-    /// events would serialize (a 500-byte JSON event is ~2 KB parsed and enriched). Each buffer holds its
-    /// tenant's lateness window: 5 s of 50,000 events/s would be ~500 MB, whose objects also cost the
-    /// garbage collector most of the order stage's CPU (measured at 50,000 events/s: 32 MiB 24.9 ms of silo
-    /// CPU per 1,000 events and 1.2 GiB resident, 128 MiB 28.2-34.9 ms and 1.8-2.5 GiB; docs/PERFORMANCE.md).
-    /// 128 MiB keeps the full 5 s window for up to ~13,000 ordered events/s per silo. Over the budget, the largest buffers release their
-    /// oldest events early (their window shrinks while the silo is that busy; events later than what was
-    /// released come out flagged late, none is dropped). At least <see cref="LeastMaxReorderBytes"/>.
+    /// Most bytes the order stages' reorder buffers of this silo hold together, 128 MiB: each event is held
+    /// serialized, and its array counts (the load tool's 500-byte JSON event is 891 bytes serialized, 955
+    /// held). Each buffer holds its tenant's lateness window: 5 s of 50,000 events/s would be ~240 MB. 128 MiB
+    /// keeps the full 5 s window up to about 28,000 ordered events/s per silo; at 50,000 the silo measured
+    /// 1.4-1.5 GiB resident and an ACK p99 of 28-109 ms from 20 s on (64 MiB: 1.3 GiB; docs/PERFORMANCE.md).
+    /// Over the budget, the largest buffers release their oldest events early (their window shrinks while the
+    /// silo is that busy; events later than what was released come out flagged late, none is dropped).
+    /// At least <see cref="LeastMaxReorderBytes"/>.
     /// </summary>
     public long MaxReorderBytes { get; set; } = 128L << 20;
 

@@ -1,7 +1,11 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.EventPipeline.Events;
 using Orleans.EventPipeline.Processing.Ordering;
+using Orleans.EventPipeline.Processing.Normalization;
 using Orleans.EventPipeline.Processing.Tests.Support;
+using Orleans.Serialization;
 
 namespace Orleans.EventPipeline.Processing.Tests.Ordering;
 
@@ -32,6 +36,58 @@ public sealed class ReorderBufferTests
         Assert.NotEqual(arrival.Select(static e => e.EventId), released.Select(static e => e.EventId));
         Assert.Equal(Enumerable.Range(0, 200).Select(static s => $"e{s}"), released.Select(static e => e.EventId));
         Assert.DoesNotContain(released, static e => e.Late);
+    }
+
+    [Fact]
+    public void Serialized_ReleasesEveryFieldInOrder_CountsTheBytesItHolds()
+    {
+        var serializer = new ServiceCollection().AddSerializer().BuildServiceProvider().GetRequiredService<Serializer<NormalizedEvent>>();
+        var buffer = new ReorderBuffer(new OrderingSettings { LatenessWindow = TimeSpan.FromSeconds(5) }, _time, serializer: serializer);
+        var parser = new JsonEventParser(new JsonFieldMapping());
+        var arrival = Enumerable.Range(0, 3).Select(static i => 12 - ((i * 2) % 3)).Select(s => TestEvents.Parse(parser,
+            $$"""{"timestamp":"2024-05-01T12:00:{{s:00}}Z","message":"m{{s}}","level":"warn","user":"u{{s}}","n":{{s}},"ratio":0.5}""")).ToArray();
+
+        var released = new List<NormalizedEvent>();
+        buffer.AddRange(arrival, released);
+        Assert.Empty(released);
+        Assert.Equal(arrival.Sum(e => serializer.SerializeToArray(e).Length + ReorderBuffer.PackedOverheadBytes), buffer.HeldBytes);
+
+        buffer.Flush(released);
+        Assert.Equal(0, buffer.HeldBytes);
+        Assert.Equal(arrival.OrderBy(static e => e.EffectiveTime).Select(static e => e.EventId), released.Select(static e => e.EventId));
+        foreach (var (before, after) in arrival.OrderBy(static e => e.EffectiveTime).Zip(released))
+        {
+            Assert.NotSame(before, after);
+            Assert.Equal(before with { Attributes = after.Attributes, Resource = after.Resource }, after);
+            Assert.Equal(before.Attributes.OrderBy(static a => a.Key), after.Attributes.OrderBy(static a => a.Key));
+            Assert.Equal(before.Resource.OrderBy(static a => a.Key), after.Resource.OrderBy(static a => a.Key));
+        }
+    }
+
+    [Fact]
+    public void Serialized_HoldsNoReferenceToTheEventsAdded()
+    {
+        var serializer = new ServiceCollection().AddSerializer().BuildServiceProvider().GetRequiredService<Serializer<NormalizedEvent>>();
+        var buffer = new ReorderBuffer(new OrderingSettings { LatenessWindow = TimeSpan.FromSeconds(5) }, _time, serializer: serializer);
+
+        var added = AddOne(buffer);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        Assert.Equal(1, buffer.Count);
+        Assert.False(added.TryGetTarget(out _), "the buffer still references the event it was given");
+        var released = new List<NormalizedEvent>();
+        buffer.Flush(released);
+        Assert.Equal("e3", Assert.Single(released).EventId);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static WeakReference<NormalizedEvent> AddOne(ReorderBuffer buffer)
+    {
+        var normalized = TestEvents.At(3);
+        buffer.Add(normalized, new List<NormalizedEvent>());
+        return new WeakReference<NormalizedEvent>(normalized);
     }
 
     [Fact]
