@@ -121,7 +121,7 @@ public sealed partial class EventOrderGrain(
 
         var ordering = profile.Settings?.Processing.Ordering ?? new OrderingSettings();
         // Held serialized: the window's events are one array each, not object graphs the collector marks again and again.
-        _buffer = new ReorderBuffer(ordering, timeProvider, serializer: serializer);
+        _buffer = new ReorderBuffer(ordering, timeProvider, NormalizedBatchPublisher.EstimatedBytes, serializer);
         _settingsVersion = profile.Version;
         // A zero window releases on arrival; the timer then only refreshes settings, every second.
         var tick = ordering.LatenessWindow > TimeSpan.Zero ? ordering.LatenessWindow : TimeSpan.FromSeconds(1);

@@ -261,7 +261,12 @@ public sealed partial class ArchiveWriter : IDisposable
         }
 
         _lines.Sort(static (a, b) => a.Ticks != b.Ticks ? a.Ticks.CompareTo(b.Ticks) : a.Arrival.CompareTo(b.Arrival));
-        _sorted ??= new ArrayBufferWriter<byte>(_buffer.WrittenCount);
+        if (_sorted is null || _sorted.Capacity < _buffer.WrittenCount)
+        {
+            // Exactly the buffer's size: letting it grow would double it past the object size.
+            _sorted = new ArrayBufferWriter<byte>(_buffer.WrittenCount);
+        }
+
         _sorted.ResetWrittenCount();
         foreach (var line in _lines)
         {

@@ -9,8 +9,10 @@ namespace Orleans.EventPipeline.Processing.Archive;
 /// <remarks>
 /// Allocates on the first write, and <see cref="Release"/> gives the bytes back, so an idle writer holds none.
 /// Doubles up to <c>targetCapacity</c> (what it fills to before it is cut: the archive's object size), then
-/// grows by an eighth of that at a time: the batch that crosses the target adds a little, not a second copy
-/// of everything (a doubling made a 16 MiB object's buffer 32 MiB).
+/// grows by an eighth of that at a time up to twice the target: the batch that crosses the target adds a
+/// little, not a second copy of everything (a doubling made a 16 MiB object's buffer 32 MiB). Past twice the
+/// target (a store that refuses the object, the buffer waiting) it grows by half again, so a long outage
+/// copies the buffer a few times, not once per eighth.
 /// </remarks>
 internal sealed class LineBuffer(int initialCapacity, int targetCapacity) : IBufferWriter<byte>
 {
@@ -69,7 +71,7 @@ internal sealed class LineBuffer(int initialCapacity, int targetCapacity) : IBuf
 
         var size = _bytes.Length < targetCapacity
             ? Math.Min(Math.Max((long)_bytes.Length * 2, initialCapacity), targetCapacity)
-            : (long)_bytes.Length + Math.Max(targetCapacity / 8, initialCapacity);
+            : _bytes.Length + Math.Max(_bytes.Length < 2L * targetCapacity ? targetCapacity / 8 : _bytes.Length / 2, initialCapacity);
         size = Math.Max(size, (long)WrittenCount + needed);
         Array.Resize(ref _bytes, (int)Math.Min(size, Array.MaxLength));
         if (_bytes.Length - WrittenCount < needed)

@@ -16,7 +16,9 @@ namespace Orleans.EventPipeline.Processing.Ordering;
 /// Given a serializer, it holds each event as its serialized bytes, one array, and deserializes it on release:
 /// a parsed event is a record, two dictionaries and their strings, and 5 s of 50,000 events/s held as objects
 /// were promoted and marked by every collection (the server GC took 42 % of the silo's CPU with the order
-/// stage on). Then <see cref="HeldBytes"/> counts those arrays, not <c>sizeOf</c>.
+/// stage on). Then <see cref="HeldBytes"/> counts those arrays, not <c>sizeOf</c>. A zero window holds nothing
+/// (every event is due on arrival), so it does not serialize; nor is an event the serializer refuses held any
+/// other way than as the object, counted by <c>sizeOf</c>: one odd event never fails the others.
 /// </para>
 /// </summary>
 public sealed class ReorderBuffer
@@ -35,7 +37,7 @@ public sealed class ReorderBuffer
     private long _watermarkTicks = long.MinValue;
     private DateTimeOffset _lastAdded;
 
-    /// <param name="sizeOf">An event's size as <see cref="HeldBytes"/> counts it when held as an object; none counts 0.</param>
+    /// <param name="sizeOf">An event's size as <see cref="HeldBytes"/> counts it when held as the object; none counts 0.</param>
     /// <param name="serializer">Holds events serialized (see the remarks above); none holds the objects.</param>
     /// <exception cref="ArgumentException">The settings are invalid; the message lists each fix.</exception>
     public ReorderBuffer(OrderingSettings settings, TimeProvider timeProvider, Func<NormalizedEvent, long>? sizeOf = null, Serializer<NormalizedEvent>? serializer = null)
@@ -60,7 +62,7 @@ public sealed class ReorderBuffer
     /// <summary>Events held.</summary>
     public int Count => _queue.Count;
 
-    /// <summary>The held events' sizes, as the constructor's <c>sizeOf</c> gave them.</summary>
+    /// <summary>The held events' sizes: their serialized arrays, or what the constructor's <c>sizeOf</c> gave for those held as objects.</summary>
     public long HeldBytes { get; private set; }
 
     /// <summary>The latest event time released; later arrivals before it are late. Null until the first release.</summary>
@@ -80,9 +82,7 @@ public sealed class ReorderBuffer
             return;
         }
 
-        var (held, bytes) = _serializer is null
-            ? ((object)normalized, _sizeOf(normalized))
-            : Pack(_serializer.SerializeToArray(normalized));
+        var (held, bytes) = Hold(normalized);
         _queue.Enqueue((held, bytes), (ticks, _arrivals++));
         HeldBytes += bytes;
         _maxSeenTicks = Math.Max(_maxSeenTicks, ticks);
@@ -146,15 +146,40 @@ public sealed class ReorderBuffer
         }
     }
 
-    private static (object Held, long Bytes) Pack(byte[] packed) => (packed, packed.Length + PackedOverheadBytes);
+    /// <summary>What the queue keeps for an event, and the bytes it counts (see the remarks on the class).</summary>
+    private (object Held, long Bytes) Hold(NormalizedEvent normalized)
+    {
+        if (_serializer is not null && _windowTicks > 0)
+        {
+            byte[]? packed = null;
+            try
+            {
+                packed = _serializer.SerializeToArray(normalized);
+            }
+            catch (Exception exception) when (exception is not OutOfMemoryException)
+            {
+                // Held as the object instead: the ordered stream's own serialization decides what to do with it.
+            }
+
+            if (packed is not null)
+            {
+                return (packed, packed.Length + PackedOverheadBytes);
+            }
+        }
+
+        return (normalized, _sizeOf(normalized));
+    }
 
     private void Release(ICollection<NormalizedEvent> released)
     {
-        _queue.TryDequeue(out var next, out var key);
+        // Read back before anything changes: a failure leaves the event held and the buffer as it was.
+        _queue.TryPeek(out var next, out var key);
+        var normalized = next.Held as NormalizedEvent
+            ?? _serializer!.Deserialize((byte[])next.Held)
+            ?? throw new InvalidOperationException("An event the reorder buffer serialized read back as null.");
+        _queue.Dequeue();
         HeldBytes -= next.Bytes;
         _watermarkTicks = Math.Max(_watermarkTicks, key.Ticks);
-        released.Add(next.Held as NormalizedEvent
-            ?? _serializer!.Deserialize((byte[])next.Held)
-            ?? throw new InvalidOperationException("An event the reorder buffer serialized read back as null."));
+        released.Add(normalized);
     }
 }

@@ -82,6 +82,59 @@ public sealed class ReorderBufferTests
         Assert.Equal("e3", Assert.Single(released).EventId);
     }
 
+    [Fact]
+    public void Serialized_AnEventTheSerializerRefuses_IsHeldAsItIs_TheOthersSerialized()
+    {
+        var serializer = new ServiceCollection().AddSerializer().BuildServiceProvider().GetRequiredService<Serializer<NormalizedEvent>>();
+        var buffer = new ReorderBuffer(new OrderingSettings { LatenessWindow = TimeSpan.FromSeconds(5) }, _time, static _ => 1_000, serializer);
+        var odd = TestEvents.At(11) with { Attributes = new UnknownAttributes() };
+        var arrival = new[] { TestEvents.At(12), odd, TestEvents.At(10) };
+
+        var released = new List<NormalizedEvent>();
+        buffer.AddRange(arrival, released);
+        Assert.Equal(1_000 + (2 * ReorderBuffer.PackedOverheadBytes) + serializer.SerializeToArray(arrival[0]).Length + serializer.SerializeToArray(arrival[2]).Length, buffer.HeldBytes);
+        buffer.Flush(released);
+
+        Assert.Equal(["e10", "e11", "e12"], released.Select(static e => e.EventId));
+        Assert.Same(odd, released[1]);
+        Assert.NotSame(arrival[0], released[2]);
+    }
+
+    [Fact]
+    public void Serialized_ZeroWindow_ReleasesTheEventsGivenWithoutSerializing()
+    {
+        var serializer = new ServiceCollection().AddSerializer().BuildServiceProvider().GetRequiredService<Serializer<NormalizedEvent>>();
+        var buffer = new ReorderBuffer(new OrderingSettings { LatenessWindow = TimeSpan.Zero }, _time, serializer: serializer);
+        var arrival = new[] { TestEvents.At(1), TestEvents.At(2) };
+
+        var released = new List<NormalizedEvent>();
+        buffer.AddRange(arrival, released);
+
+        Assert.Equal(arrival, released, ReferenceEqualityComparer.Instance);
+    }
+
+    /// <summary>Attributes whose enumeration fails, as a serializer meets them.</summary>
+    private sealed class UnknownAttributes : IReadOnlyDictionary<string, AttributeValue>
+    {
+        private readonly Dictionary<string, AttributeValue> _values = new(StringComparer.Ordinal) { ["k"] = AttributeValue.Of("v") };
+
+        public AttributeValue this[string key] => _values[key];
+
+        public IEnumerable<string> Keys => _values.Keys;
+
+        public IEnumerable<AttributeValue> Values => _values.Values;
+
+        public int Count => _values.Count;
+
+        public bool ContainsKey(string key) => _values.ContainsKey(key);
+
+        public bool TryGetValue(string key, out AttributeValue value) => _values.TryGetValue(key, out value);
+
+        public IEnumerator<KeyValuePair<string, AttributeValue>> GetEnumerator() => throw new InvalidOperationException("These attributes cannot be enumerated.");
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static WeakReference<NormalizedEvent> AddOne(ReorderBuffer buffer)
     {
