@@ -17,8 +17,8 @@ namespace Orleans.EventPipeline.Processing.Ordering;
 /// a parsed event is a record, two dictionaries and their strings, and 5 s of 50,000 events/s held as objects
 /// were promoted and marked by every collection (the server GC took 42 % of the silo's CPU with the order
 /// stage on). Then <see cref="HeldBytes"/> counts those arrays, not <c>sizeOf</c>. A zero window holds nothing
-/// (every event is due on arrival), so it does not serialize; nor is an event the serializer refuses held any
-/// other way than as the object, counted by <c>sizeOf</c>: one odd event never fails the others.
+/// (every event is due on arrival), so it serializes nothing; an event the serializer refuses is held as the
+/// object, counted by <c>sizeOf</c>: one odd event never fails the others.
 /// </para>
 /// </summary>
 public sealed class ReorderBuffer
