@@ -151,19 +151,14 @@ public sealed class ReorderBuffer
     {
         if (_serializer is not null && _windowTicks > 0)
         {
-            byte[]? packed = null;
             try
             {
-                packed = _serializer.SerializeToArray(normalized);
+                var packed = _serializer.SerializeToArray(normalized);
+                return (packed, packed.Length + PackedOverheadBytes);
             }
             catch (Exception exception) when (exception is not OutOfMemoryException)
             {
                 // Held as the object instead: the ordered stream's own serialization decides what to do with it.
-            }
-
-            if (packed is not null)
-            {
-                return (packed, packed.Length + PackedOverheadBytes);
             }
         }
 

@@ -11,6 +11,10 @@ namespace Orleans.EventPipeline.Processing.Tests.Ordering;
 
 public sealed class ReorderBufferTests
 {
+    /// <summary>Orleans' own serializer of events, as the silo gives it to the order stage.</summary>
+    private static readonly Serializer<NormalizedEvent> Serializer =
+        new ServiceCollection().AddSerializer().BuildServiceProvider().GetRequiredService<Serializer<NormalizedEvent>>();
+
     private readonly FakeTimeProvider _time = new(TestEvents.Ingest);
 
     [Fact]
@@ -41,8 +45,7 @@ public sealed class ReorderBufferTests
     [Fact]
     public void Serialized_ReleasesEveryFieldInOrder_CountsTheBytesItHolds()
     {
-        var serializer = new ServiceCollection().AddSerializer().BuildServiceProvider().GetRequiredService<Serializer<NormalizedEvent>>();
-        var buffer = new ReorderBuffer(new OrderingSettings { LatenessWindow = TimeSpan.FromSeconds(5) }, _time, serializer: serializer);
+        var buffer = new ReorderBuffer(new OrderingSettings { LatenessWindow = TimeSpan.FromSeconds(5) }, _time, serializer: Serializer);
         var parser = new JsonEventParser(new JsonFieldMapping());
         var arrival = Enumerable.Range(0, 3).Select(static i => 12 - ((i * 2) % 3)).Select(s => TestEvents.Parse(parser,
             $$"""{"timestamp":"2024-05-01T12:00:{{s:00}}Z","message":"m{{s}}","level":"warn","user":"u{{s}}","n":{{s}},"ratio":0.5}""")).ToArray();
@@ -50,7 +53,7 @@ public sealed class ReorderBufferTests
         var released = new List<NormalizedEvent>();
         buffer.AddRange(arrival, released);
         Assert.Empty(released);
-        Assert.Equal(arrival.Sum(e => serializer.SerializeToArray(e).Length + ReorderBuffer.PackedOverheadBytes), buffer.HeldBytes);
+        Assert.Equal(arrival.Sum(e => Serializer.SerializeToArray(e).Length + ReorderBuffer.PackedOverheadBytes), buffer.HeldBytes);
 
         buffer.Flush(released);
         Assert.Equal(0, buffer.HeldBytes);
@@ -67,8 +70,7 @@ public sealed class ReorderBufferTests
     [Fact]
     public void Serialized_HoldsNoReferenceToTheEventsAdded()
     {
-        var serializer = new ServiceCollection().AddSerializer().BuildServiceProvider().GetRequiredService<Serializer<NormalizedEvent>>();
-        var buffer = new ReorderBuffer(new OrderingSettings { LatenessWindow = TimeSpan.FromSeconds(5) }, _time, serializer: serializer);
+        var buffer = new ReorderBuffer(new OrderingSettings { LatenessWindow = TimeSpan.FromSeconds(5) }, _time, serializer: Serializer);
 
         var added = AddOne(buffer);
         GC.Collect();
@@ -85,14 +87,13 @@ public sealed class ReorderBufferTests
     [Fact]
     public void Serialized_AnEventTheSerializerRefuses_IsHeldAsItIs_TheOthersSerialized()
     {
-        var serializer = new ServiceCollection().AddSerializer().BuildServiceProvider().GetRequiredService<Serializer<NormalizedEvent>>();
-        var buffer = new ReorderBuffer(new OrderingSettings { LatenessWindow = TimeSpan.FromSeconds(5) }, _time, static _ => 1_000, serializer);
+        var buffer = new ReorderBuffer(new OrderingSettings { LatenessWindow = TimeSpan.FromSeconds(5) }, _time, static _ => 1_000, Serializer);
         var odd = TestEvents.At(11) with { Attributes = new UnknownAttributes() };
         var arrival = new[] { TestEvents.At(12), odd, TestEvents.At(10) };
 
         var released = new List<NormalizedEvent>();
         buffer.AddRange(arrival, released);
-        Assert.Equal(1_000 + (2 * ReorderBuffer.PackedOverheadBytes) + serializer.SerializeToArray(arrival[0]).Length + serializer.SerializeToArray(arrival[2]).Length, buffer.HeldBytes);
+        Assert.Equal(1_000 + (2 * ReorderBuffer.PackedOverheadBytes) + Serializer.SerializeToArray(arrival[0]).Length + Serializer.SerializeToArray(arrival[2]).Length, buffer.HeldBytes);
         buffer.Flush(released);
 
         Assert.Equal(["e10", "e11", "e12"], released.Select(static e => e.EventId));
@@ -103,8 +104,7 @@ public sealed class ReorderBufferTests
     [Fact]
     public void Serialized_ZeroWindow_ReleasesTheEventsGivenWithoutSerializing()
     {
-        var serializer = new ServiceCollection().AddSerializer().BuildServiceProvider().GetRequiredService<Serializer<NormalizedEvent>>();
-        var buffer = new ReorderBuffer(new OrderingSettings { LatenessWindow = TimeSpan.Zero }, _time, serializer: serializer);
+        var buffer = new ReorderBuffer(new OrderingSettings { LatenessWindow = TimeSpan.Zero }, _time, serializer: Serializer);
         var arrival = new[] { TestEvents.At(1), TestEvents.At(2) };
 
         var released = new List<NormalizedEvent>();
