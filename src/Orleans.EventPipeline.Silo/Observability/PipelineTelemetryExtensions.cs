@@ -35,12 +35,11 @@ public static class PipelineTelemetryExtensions
             .WithMetrics(metrics =>
             {
                 metrics.AddMeter(PipelineTelemetry.PipelineMeters).AddMeter(PipelineTelemetry.OrleansMeter).AddAspNetCoreInstrumentation();
-                // The tenant cap bounds the series, not the SDK's default limit of 2,000 per metric: with it a metric
-                // of tenant x reason would fold into otel_metric_overflow long before MaxTenantTags tenants.
+                // The tenant cap bounds the pipeline's series, not the SDK's default limit of 2,000 per metric: with it a
+                // metric of tenant x reason would fold into otel_metric_overflow long before MaxTenantTags tenants. The
+                // other libraries' metrics get a smaller limit, since the SDK reserves every metric's limit up front.
                 var maxTenantTags = options.MaxTenantTags;
-                metrics.AddView(instrument => PipelineTelemetry.PipelineMeters.Contains(instrument.Meter.Name)
-                    ? new MetricStreamConfiguration { CardinalityLimit = PipelineTelemetry.CardinalityLimit(instrument.Name, maxTenantTags) }
-                    : PipelineTelemetry.HelpFor(instrument) is { } help ? new MetricStreamConfiguration { Description = help } : null);
+                metrics.AddView(instrument => PipelineTelemetry.StreamConfiguration(instrument, maxTenantTags));
                 if (options.PrometheusEnabled)
                 {
                     metrics.AddPrometheusExporter();
