@@ -7,7 +7,7 @@ namespace Orleans.EventPipeline.Grains;
 /// a reactivation costs one state read. A processor that still buffers events keeps itself active (its
 /// timer delays deactivation) until they are archived.
 /// </summary>
-internal static class IdleCollection
+public static class GrainIdleAge
 {
     public const double Minutes = 2;
 }

@@ -20,7 +20,7 @@ namespace Orleans.EventPipeline.Grains.Ingest;
 /// kept cluster-wide by <see cref="ITenantRateGrain"/>, whose tokens this shard leases in blocks.
 /// </summary>
 [Reentrant]
-[CollectionAgeLimit(Minutes = IdleCollection.Minutes)]
+[CollectionAgeLimit(Minutes = GrainIdleAge.Minutes)]
 [TenantShardPlacement]
 public sealed partial class TenantIngestGrain(
     TimeProvider timeProvider,

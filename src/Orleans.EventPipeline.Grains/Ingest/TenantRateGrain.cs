@@ -9,7 +9,7 @@ namespace Orleans.EventPipeline.Grains.Ingest;
 /// its request needs), so the tenant's shards together hold at most one period of its rate ahead of the
 /// buckets, and a saturated shard calls here about once per period, whatever its request rate.
 /// </summary>
-[CollectionAgeLimit(Minutes = IdleCollection.Minutes)]
+[CollectionAgeLimit(Minutes = GrainIdleAge.Minutes)]
 public sealed class TenantRateGrain(TimeProvider timeProvider, IOptions<IngestOptions> options) : Grain, ITenantRateGrain
 {
     private readonly IngestOptions _options = options.Value;

@@ -18,7 +18,7 @@ namespace Orleans.EventPipeline.Grains.Processing;
 /// as objects of the archive store (<see cref="DeadLetterStore"/>); its state holds counters and pointers only.
 /// </summary>
 [ImplicitStreamSubscription(PipelineStreams.DeadLetter)]
-[CollectionAgeLimit(Minutes = IdleCollection.Minutes)]
+[CollectionAgeLimit(Minutes = GrainIdleAge.Minutes)]
 public sealed partial class DeadLetterGrain(
     [PersistentState("deadletters", PipelineStorage.Tenants)] IPersistentState<DeadLetterState> state,
     IArchiveStore archive,

@@ -20,7 +20,7 @@ namespace Orleans.EventPipeline.Grains.Processing;
 /// by its position and not buffered twice.
 /// </summary>
 [PreferLocalPlacement]
-[CollectionAgeLimit(Minutes = IdleCollection.Minutes)]
+[CollectionAgeLimit(Minutes = GrainIdleAge.Minutes)]
 public sealed partial class EventOrderGrain(
     ReorderBufferBudget budget,
     Orleans.Serialization.Serializer<NormalizedEvent> serializer,

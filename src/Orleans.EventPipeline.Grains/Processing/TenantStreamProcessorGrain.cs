@@ -29,7 +29,7 @@ namespace Orleans.EventPipeline.Grains.Processing;
 /// silo's receiver, it writes its buffer and migrates there.
 /// </remarks>
 [ImplicitStreamSubscription(PipelineStreams.Raw)]
-[CollectionAgeLimit(Minutes = IdleCollection.Minutes)]
+[CollectionAgeLimit(Minutes = GrainIdleAge.Minutes)]
 [PreferLocalPlacement]
 public sealed partial class TenantStreamProcessorGrain(
     [PersistentState("processor", PipelineStorage.Tenants)] IPersistentState<ProcessorState> state,

@@ -19,10 +19,10 @@ public sealed class ApiKeyState
 
 /// <summary>Resolves a key (by the hash of its secret) to its tenant, and remembers when it was last used.</summary>
 /// <remarks>
-/// Collected after <see cref="IdleCollection.Minutes"/> idle minutes like the tenant's other grains: a gateway
+/// Collected after <see cref="GrainIdleAge.Minutes"/> idle minutes like the tenant's other grains: a gateway
 /// resolves a key once per cache period, so an active key's activation never idles that long.
 /// </remarks>
-[CollectionAgeLimit(Minutes = IdleCollection.Minutes)]
+[CollectionAgeLimit(Minutes = GrainIdleAge.Minutes)]
 public sealed partial class ApiKeyGrain(
     [PersistentState("apikey", PipelineStorage.Tenants)] IPersistentState<ApiKeyState> state,
     TimeProvider timeProvider,

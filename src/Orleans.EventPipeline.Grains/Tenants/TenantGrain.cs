@@ -12,11 +12,11 @@ namespace Orleans.EventPipeline.Grains.Tenants;
 /// tenant's entry in the <see cref="ITenantDirectoryGrain"/> up to date.
 /// </summary>
 /// <remarks>
-/// Everything it knows is in its state, so it is collected after <see cref="IdleCollection.Minutes"/> idle minutes
+/// Everything it knows is in its state, so it is collected after <see cref="GrainIdleAge.Minutes"/> idle minutes
 /// like the tenant's other grains; gateways and processors read it once per cache or refresh period while the
 /// tenant sends, and a reactivation is one state read (its directory entry is rewritten only if it changed).
 /// </remarks>
-[CollectionAgeLimit(Minutes = IdleCollection.Minutes)]
+[CollectionAgeLimit(Minutes = GrainIdleAge.Minutes)]
 public sealed partial class TenantGrain(
     [PersistentState("tenant", PipelineStorage.Tenants)] IPersistentState<TenantState> state,
     TimeProvider timeProvider,
