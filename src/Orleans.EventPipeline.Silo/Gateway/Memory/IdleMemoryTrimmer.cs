@@ -1,69 +1,92 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 using Orleans.EventPipeline.Grains;
 
 namespace Orleans.EventPipeline.Silo.Gateway.Memory;
 
 /// <summary>
 /// Gives memory back to the operating system once ingest has been idle for <see cref="QuietPeriod"/> after a
-/// burst: the garbage collector keeps freed heap committed for reuse, so without this a silo that once
-/// held a few hundred MB of bodies, or activated thousands of tenants' grains, stays at that resident size
-/// while idle. While ingest stays idle it collects again every <see cref="FollowUpInterval"/>, at most
-/// <see cref="MaxFollowUps"/> times: the grains a burst activated leave only after their idle age, and
-/// what they held is garbage only then.
+/// burst: the garbage collector keeps freed heap committed for reuse, so without this a silo that once held a
+/// few hundred MB of bodies, or activated thousands of tenants' grains, stays at that resident size while idle.
+/// While ingest stays idle it collects again after each <see cref="FollowUpInterval"/>, at most
+/// <see cref="MaxFollowUps"/> times: the grains a burst activated leave only after their idle age, and what they
+/// held is garbage only then. Never more than one collection per interval, so a silo whose ingest pauses now and
+/// then while its processors are busy pays at most that.
 /// </summary>
+/// <remarks>
+/// Idle means the gateway's ingest only: processors draining a backlog are collected too, each collection pausing
+/// them for as long as a full compacting collection of their heap takes. A silo that takes requests more often
+/// than every <see cref="QuietPeriod"/> is never idle, and its freed heap is reused by its own traffic instead.
+/// </remarks>
 public sealed partial class IdleMemoryTrimmer : IHostedService, IDisposable
 {
     /// <summary>10 s without a request holding memory: a pause in the traffic, not a gap between two requests.</summary>
     public static readonly TimeSpan QuietPeriod = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// Only after bursts that held at least 64 MiB in flight or grew the collector's committed memory by as much
-    /// since the last trim: a full compacting collection takes tens of milliseconds on a heap of a few hundred MB,
-    /// not worth it to give back a trickle's few megabytes (an idle silo allocates about 1 MB/s, in place).
+    /// Only after bursts that held at least 64 MiB in flight, or that left at least 64 MiB committed to the heap
+    /// beyond its live objects: a full compacting collection is not worth it to give back a trickle's few megabytes.
     /// </summary>
     public const long MinPeakBytes = 64L * 1024 * 1024;
 
     /// <summary>
-    /// The tenants' grains' idle age (<see cref="GrainIdleAge.Minutes"/>): a tenant's processor leaves within one
-    /// such period plus Orleans' one-minute collection pass, its settings grain, which the processor's reads kept,
-    /// within the next.
+    /// Three follow-ups: a processor's last call comes up to its archive's age limit after the last request, so its
+    /// grains may leave just after the first follow-up, and the settings grains it kept reading one interval after it.
     /// </summary>
-    public static readonly TimeSpan FollowUpInterval = TimeSpan.FromMinutes(GrainIdleAge.Minutes);
-
-    /// <summary>Three follow-ups reach 6 minutes past the quiet period: both generations of a burst's grains have left by then.</summary>
     public const int MaxFollowUps = 3;
 
     private readonly Lock _lock = new();
     private readonly InFlightMemoryBudget _budget;
-    private readonly Func<long> _committedBytes;
+    private readonly TimeProvider _time;
+    private readonly Func<long> _reclaimableBytes;
+    private readonly Action _collect;
     private readonly ILogger<IdleMemoryTrimmer> _logger;
     private readonly ITimer _timer;
-    private long _committedAfterTrim;
+    private DateTimeOffset _lastCollection = DateTimeOffset.MinValue;
+    private bool _stopped;
 
     // Collections since the last request: the first needs a burst behind it, the follow-ups do not.
     private int _collections;
 
-    public IdleMemoryTrimmer(InFlightMemoryBudget budget, TimeProvider time, ILogger<IdleMemoryTrimmer> logger)
-        : this(budget, time, logger, static () => GC.GetGCMemoryInfo().TotalCommittedBytes)
+    public IdleMemoryTrimmer(InFlightMemoryBudget budget, IOptions<GrainCollectionOptions> collection, TimeProvider time, ILogger<IdleMemoryTrimmer> logger)
+        : this(budget, FollowUpAfter(collection.Value), time, logger, ReclaimableBytes, Collect)
     {
     }
 
-    /// <summary><paramref name="committedBytes"/>: the collector's committed memory as of its last collection.</summary>
-    internal IdleMemoryTrimmer(InFlightMemoryBudget budget, TimeProvider time, ILogger<IdleMemoryTrimmer> logger, Func<long> committedBytes)
+    /// <summary>
+    /// <paramref name="reclaimableBytes"/>: memory committed to the heap beyond its live objects; <paramref name="collect"/>:
+    /// the collection. The tests give their own, so that other tests' heaps in the process decide nothing.
+    /// </summary>
+    internal IdleMemoryTrimmer(InFlightMemoryBudget budget, TimeSpan followUpInterval, TimeProvider time, ILogger<IdleMemoryTrimmer> logger, Func<long> reclaimableBytes, Action collect)
     {
         ArgumentNullException.ThrowIfNull(time);
         _budget = budget;
+        FollowUpInterval = followUpInterval;
+        _time = time;
         _logger = logger;
-        _committedBytes = committedBytes;
+        _reclaimableBytes = reclaimableBytes;
+        _collect = collect;
         _timer = time.CreateTimer(static state => ((IdleMemoryTrimmer)state!).TrimIfIdle(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
+
+    /// <summary>
+    /// The tenants' grains' idle age (<see cref="GrainIdleAge.Minutes"/>) plus Orleans' collection pass
+    /// (<see cref="GrainCollectionOptions.CollectionQuantum"/>, 1 minute by default): a grain idle that long is gone.
+    /// </summary>
+    public TimeSpan FollowUpInterval { get; }
 
     /// <summary>Collections done so far.</summary>
     public int Trims { get; private set; }
 
+    public static TimeSpan FollowUpAfter(GrainCollectionOptions collection)
+    {
+        ArgumentNullException.ThrowIfNull(collection);
+        return TimeSpan.FromMinutes(GrainIdleAge.Minutes) + collection.CollectionQuantum;
+    }
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _committedAfterTrim = _committedBytes();
         _budget.Idle += OnIdle;
         return Task.CompletedTask;
     }
@@ -71,7 +94,13 @@ public sealed partial class IdleMemoryTrimmer : IHostedService, IDisposable
     public Task StopAsync(CancellationToken cancellationToken)
     {
         _budget.Idle -= OnIdle;
-        _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        lock (_lock)
+        {
+            // A callback under way re-arms nothing after this: a collection must not meet the silo's shutdown.
+            _stopped = true;
+            _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+
         return Task.CompletedTask;
     }
 
@@ -82,8 +111,11 @@ public sealed partial class IdleMemoryTrimmer : IHostedService, IDisposable
     {
         lock (_lock)
         {
-            _collections = 0;
-            _timer.Change(QuietPeriod, Timeout.InfiniteTimeSpan);
+            if (!_stopped)
+            {
+                _collections = 0;
+                _timer.Change(QuietPeriod, Timeout.InfiniteTimeSpan);
+            }
         }
     }
 
@@ -91,25 +123,27 @@ public sealed partial class IdleMemoryTrimmer : IHostedService, IDisposable
     {
         lock (_lock)
         {
-            if (_budget.HeldBytes > 0)
+            if (_stopped || _budget.HeldBytes > 0)
             {
                 // A request came in since; its end starts the quiet period again.
                 return;
             }
 
+            var now = _time.GetUtcNow();
             var peak = _budget.TakePeak();
-            if (_collections == 0 && peak < MinPeakBytes && _committedBytes() - _committedAfterTrim < MinPeakBytes)
+            var reclaimable = _reclaimableBytes();
+            if (_collections == 0 && (now - _lastCollection < FollowUpInterval || (peak < MinPeakBytes && reclaimable < MinPeakBytes)))
             {
                 return;
             }
 
             var before = Environment.WorkingSet;
             var watch = Stopwatch.StartNew();
-            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-            _committedAfterTrim = _committedBytes();
+            _collect();
+            _lastCollection = now;
             Trims++;
             _collections++;
-            LogTrimmed(_logger, peak, _collections, before, Environment.WorkingSet, watch.ElapsedMilliseconds);
+            LogTrimmed(_logger, _collections, peak, reclaimable, before, Environment.WorkingSet, watch.ElapsedMilliseconds);
             if (_collections <= MaxFollowUps)
             {
                 _timer.Change(FollowUpInterval, Timeout.InfiniteTimeSpan);
@@ -117,6 +151,14 @@ public sealed partial class IdleMemoryTrimmer : IHostedService, IDisposable
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Ingest idle after holding up to {PeakBytes} bytes in flight: collected garbage (collection {Collection} of this idle period), resident memory {BeforeBytes} -> {AfterBytes} bytes in {ElapsedMs} ms")]
-    private static partial void LogTrimmed(ILogger logger, long peakBytes, int collection, long beforeBytes, long afterBytes, long elapsedMs);
+    private static long ReclaimableBytes()
+    {
+        var last = GC.GetGCMemoryInfo();
+        return last.TotalCommittedBytes - (last.HeapSizeBytes - last.FragmentedBytes);
+    }
+
+    private static void Collect() => GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Ingest idle: collection {Collection} of this idle period (up to {PeakBytes} bytes were in flight, {ReclaimableBytes} committed beyond the live heap at the last collection), resident memory {BeforeBytes} -> {AfterBytes} bytes in {ElapsedMs} ms")]
+    private static partial void LogTrimmed(ILogger logger, int collection, long peakBytes, long reclaimableBytes, long beforeBytes, long afterBytes, long elapsedMs);
 }
