@@ -50,8 +50,9 @@ public static class PipelineTelemetry
     /// The series limit of the other libraries' metrics (Orleans', ASP.NET Core's), 500: their tags are grain types,
     /// storage providers, routes and status codes, and none showed more than 28 series in a load run (activations by
     /// grain type). The SDK reserves a metric's points up front, about 72 bytes each, so its default of 2,000 held
-    /// ~45 MB of a silo for the ~300 instruments those libraries create, most never used. Past it a library's extra
-    /// series fold into <c>otel_metric_overflow</c>; the pipeline's own metrics have <see cref="CardinalityLimit"/>.
+    /// ~45 MB of a silo's heap for the ~300 instruments those libraries create, most never used (heap more than
+    /// resident memory: most points are never written). Past it a library's extra series fold into
+    /// <c>otel_metric_overflow</c>; the pipeline's own metrics have <see cref="CardinalityLimit"/>.
     /// </summary>
     public const int LibraryCardinalityLimit = 500;
 
