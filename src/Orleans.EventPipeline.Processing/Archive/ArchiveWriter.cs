@@ -207,10 +207,15 @@ public sealed partial class ArchiveWriter : IDisposable
         }
 
         var name = new ArchiveObjectName(TenantId, hour, StreamKey, _firstSequence, _lastSequence);
-        var compressed = ArchiveFormat.Compress(InEventTimeOrder());
-        await _store.WriteAsync(name.Name, compressed, cancellationToken);
-        LogFlushed(_logger, name.Name, _lines.Count, _buffer.WrittenCount, compressed.Length);
-        ProcessingInstruments.RecordArchived(TenantId, _lines.Count, compressed.Length);
+        int compressedBytes;
+        using (var compressed = ArchiveFormat.Compress(InEventTimeOrder()))
+        {
+            await _store.WriteAsync(name.Name, compressed.Bytes, cancellationToken);
+            compressedBytes = compressed.Length;
+        }
+
+        LogFlushed(_logger, name.Name, _lines.Count, _buffer.WrittenCount, compressedBytes);
+        ProcessingInstruments.RecordArchived(TenantId, _lines.Count, compressedBytes);
         await DeleteSupersededAsync(name, cancellationToken);
 
         ArchivedThrough = _lastSequence;

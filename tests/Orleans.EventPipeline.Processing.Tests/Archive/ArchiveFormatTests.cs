@@ -24,6 +24,52 @@ public sealed class ArchiveFormatTests
     }
 
     [Fact]
+    public async Task Encode_ObjectThatCompressesWorseThanTheFirstTry_RoundTrips()
+    {
+        // Random text of 64 symbols compresses to about 3/4: past the quarter of the input tried first.
+        var random = new Random(12);
+        var events = Enumerable.Range(0, 64)
+            .Select(i => TestEvents.At(i) with { Body = new string(Enumerable.Range(0, 8192).Select(_ => (char)('0' + random.Next(64))).ToArray()) })
+            .ToArray();
+
+        var encoded = ArchiveFormat.Encode(events);
+        var decoded = await ArchiveFormat.DecodeAsync(new MemoryStream(encoded), CancellationToken.None);
+
+        Assert.True(encoded.Length > events.Sum(static e => e.Body.Length) / 4, $"{encoded.Length} bytes compressed: the test needs an object past the first try");
+        Assert.Equal(events.Select(static e => e.Body), decoded.Select(static e => e.Body));
+    }
+
+    [Fact]
+    public void Compress_LargeObject_AllocatesNoOutputArrayOnceWarm()
+    {
+        // 8 MiB of log-like NDJSON: zstd's bound would be an 8 MiB array on the large object heap per object.
+        var line = "{\"tenantId\":\"tenant-a\",\"body\":\"user 17 logged in from 10.1.2.3\",\"attributes\":{\"http.status\":200}}\n"u8;
+        var ndjson = new byte[8 * 1024 * 1024];
+        for (var at = 0; at + line.Length <= ndjson.Length; at += line.Length)
+        {
+            line.CopyTo(ndjson.AsSpan(at));
+        }
+
+        ArchiveFormat.Compress(ndjson).Dispose();
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        using var compressed = ArchiveFormat.Compress(ndjson);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.True(allocated < 64 * 1024, $"{allocated} bytes allocated compressing {ndjson.Length} bytes into {compressed.Length}");
+        Assert.True(compressed.Length < ndjson.Length / 4);
+    }
+
+    [Fact]
+    public void Compress_Disposed_BytesCannotBeRead()
+    {
+        var compressed = ArchiveFormat.Compress("{}\n"u8);
+        compressed.Dispose();
+        compressed.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() => compressed.Bytes);
+    }
+
+    [Fact]
     public async Task DecodeAsync_NotZstd_ThrowsInvalidData()
     {
         await Assert.ThrowsAsync<InvalidDataException>(() => ArchiveFormat.DecodeAsync(new MemoryStream("{\"tenantId\":1}\n"u8.ToArray()), CancellationToken.None));
