@@ -48,7 +48,6 @@ public sealed class IdleMemoryTrimmerTests
 
         _time.Advance(_interval * 10);
         Assert.Equal(1 + IdleMemoryTrimmer.MaxFollowUps, _collected);
-        Assert.Equal(_collected, trimmer.Trims);
     }
 
     [Fact]

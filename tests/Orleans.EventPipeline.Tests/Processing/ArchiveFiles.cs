@@ -25,24 +25,34 @@ internal static class ArchiveFiles
         return objects;
     }
 
-    /// <summary>Polls until <paramref name="done"/> holds for the tenant's archived events; fails with what was there.</summary>
+    /// <summary>
+    /// Polls until <paramref name="done"/> holds for the tenant's archived events, and <paramref name="settled"/> for
+    /// its objects when given; fails with what was there.
+    /// </summary>
     /// <param name="describe">What is wrong with the last events read, for the failure message.</param>
     public static async Task<List<(string Name, List<NormalizedEvent> Events)>> WaitForAsync(
-        string archiveDirectory, string tenant, Func<IReadOnlyList<NormalizedEvent>, bool> done, TimeSpan timeout, Func<IReadOnlyList<NormalizedEvent>, string>? describe = null)
+        string archiveDirectory,
+        string tenant,
+        Func<IReadOnlyList<NormalizedEvent>, bool> done,
+        TimeSpan timeout,
+        Func<IReadOnlyList<NormalizedEvent>, string>? describe = null,
+        Func<List<(string Name, List<NormalizedEvent> Events)>, bool>? settled = null)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
             var objects = await ReadAsync(archiveDirectory, tenant);
             var events = objects.SelectMany(static o => o.Events).ToList();
-            if (done(events))
+            if (done(events) && (settled is null || settled(objects)))
             {
                 return objects;
             }
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"Tenant {tenant}'s archive did not reach the expected state within {timeout}; it holds {events.Count} events in {objects.Count} objects. {describe?.Invoke(events)}");
+                throw new TimeoutException(
+                    $"Tenant {tenant}'s archive did not reach the expected state within {timeout}; it holds {events.Count} events in {objects.Count} objects " +
+                    $"({string.Join(", ", objects.Select(static o => o.Name))}). {describe?.Invoke(events)}");
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(200));

@@ -76,9 +76,6 @@ public sealed partial class IdleMemoryTrimmer : IHostedService, IDisposable
     /// </summary>
     public TimeSpan FollowUpInterval { get; }
 
-    /// <summary>Collections done so far.</summary>
-    public int Trims { get; private set; }
-
     public static TimeSpan FollowUpAfter(GrainCollectionOptions collection)
     {
         ArgumentNullException.ThrowIfNull(collection);
@@ -141,7 +138,6 @@ public sealed partial class IdleMemoryTrimmer : IHostedService, IDisposable
             var watch = Stopwatch.StartNew();
             _collect();
             _lastCollection = now;
-            Trims++;
             _collections++;
             LogTrimmed(_logger, _collections, peak, reclaimable, before, Environment.WorkingSet, watch.ElapsedMilliseconds);
             if (_collections <= MaxFollowUps)
