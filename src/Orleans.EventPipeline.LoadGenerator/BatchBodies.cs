@@ -31,7 +31,9 @@ internal static class BatchBodies
     public static byte[] Frames(byte[] ndjson)
     {
         var lines = ndjson.AsSpan().TrimEnd((byte)'\n');
-        var frames = new byte[lines.Length + ((lines.Count((byte)'\n') + 1) * EventFrames.PrefixBytes)];
+        var count = lines.Count((byte)'\n') + 1;
+        // Each line loses its newline and gains a prefix.
+        var frames = new byte[lines.Length - (count - 1) + (count * EventFrames.PrefixBytes)];
         var written = 0;
         foreach (var range in lines.Split((byte)'\n'))
         {

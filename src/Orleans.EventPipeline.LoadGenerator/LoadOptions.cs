@@ -27,6 +27,7 @@ internal sealed class LoadOptions
     private static readonly Option<int> IdleMinutesOption = AtLeast(new("--idle-minutes") { Description = "Minutes the tenants stay idle in --idle-tenants mode.", DefaultValueFactory = static _ => 5 }, 0);
     private static readonly Option<bool> OrderingOption = new("--ordering") { Description = "Create the run's tenants with the order stage on (processing.ordering.enabled), off by default as for any tenant." };
     private static readonly Option<bool> MemoryProbeOption = new("--memory-probe") { Description = "Memory mode: resident memory of the silo under --connections concurrent maximum-size requests and after." };
+    private static readonly Option<bool> StageCostsOption = new("--stage-costs") { Description = "Stage-cost mode: what parsing, archive lines and compression cost per event on one thread, without a silo (--batch and --event-bytes shape the events)." };
 
     public string Url { get; private init; } = "";
 
@@ -62,6 +63,8 @@ internal sealed class LoadOptions
 
     public bool MemoryProbe { get; private init; }
 
+    public bool StageCosts { get; private init; }
+
     /// <summary>Whether the run's tenants have the order stage on.</summary>
     public bool Ordering { get; private init; }
 
@@ -82,7 +85,7 @@ internal sealed class LoadOptions
         var command = new RootCommand("Load run against the gateway: peak ACKed throughput, ACK latency at half that rate and the raw Event Hubs SDK baseline; or end to end to the archive (--e2e-rate), the ingest memory probe (--memory-probe), or what many idle tenants cost (--idle-tenants). Prints a Markdown report.")
         {
             UrlOption, TopologyOption, SiloOption, AdminKeyOption, EventHubsOption, ConnectionsOption, TenantsOption, ShardsOption, BatchOption, EventBytesOption,
-            DurationOption, WarmupOption, CooldownOption, PeakOnlyOption, SiloArgOption, EndToEndRateOption, OrderingOption, MemoryProbeOption, IdleTenantsOption, IdleMinutesOption, ProtocolsOption, GrpcUrlOption,
+            DurationOption, WarmupOption, CooldownOption, PeakOnlyOption, SiloArgOption, EndToEndRateOption, OrderingOption, MemoryProbeOption, StageCostsOption, IdleTenantsOption, IdleMinutesOption, ProtocolsOption, GrpcUrlOption,
         };
         command.SetAction(result => run(From(result)));
         return command;
@@ -107,6 +110,7 @@ internal sealed class LoadOptions
         SiloArguments = result.GetValue(SiloArgOption) ?? [],
         EndToEndRate = result.GetValue(EndToEndRateOption),
         MemoryProbe = result.GetValue(MemoryProbeOption),
+        StageCosts = result.GetValue(StageCostsOption),
         Ordering = result.GetValue(OrderingOption),
         IdleTenants = result.GetValue(IdleTenantsOption),
         IdleDuration = TimeSpan.FromMinutes(result.GetValue(IdleMinutesOption)),

@@ -8,6 +8,12 @@ return await LoadOptions.Command(RunAsync).Parse(args).InvokeAsync();
 
 static async Task RunAsync(LoadOptions options)
 {
+    if (options.StageCosts)
+    {
+        StageCosts.Run(options);
+        return;
+    }
+
     if (options.Url.Length > 0)
     {
         await MeasureAsync(options, pipeline: null, new Uri(options.Url), options.EventHubsConnectionString, options.GrpcUrl.Length > 0 ? new Uri(options.GrpcUrl) : null);
