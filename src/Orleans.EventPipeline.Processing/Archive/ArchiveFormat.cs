@@ -41,22 +41,37 @@ public static class ArchiveFormat
         writer.WriteString("severityText"u8, normalized.SeverityText);
         writer.WriteString("body"u8, normalized.Body);
         writer.WriteStartObject("attributes"u8);
-        foreach (var (name, value) in normalized.Attributes)
+        // The parsers and the enricher build dictionaries: enumerated as such, without boxing an enumerator per event.
+        if (normalized.Attributes is Dictionary<string, AttributeValue> attributes)
         {
-            switch (value.Kind)
+            foreach (var (name, value) in attributes)
             {
-                case AttributeKind.Int: writer.WriteNumber(name, value.IntValue); break;
-                case AttributeKind.Double: writer.WriteNumber(name, value.DoubleValue); break;
-                case AttributeKind.Bool: writer.WriteBoolean(name, value.IntValue != 0); break;
-                default: writer.WriteString(name, value.Text); break;
+                WriteAttribute(writer, name, value);
+            }
+        }
+        else
+        {
+            foreach (var (name, value) in normalized.Attributes)
+            {
+                WriteAttribute(writer, name, value);
             }
         }
 
         writer.WriteEndObject();
         writer.WriteStartObject("resource"u8);
-        foreach (var (name, value) in normalized.Resource)
+        if (normalized.Resource is Dictionary<string, string> resource)
         {
-            writer.WriteString(name, value);
+            foreach (var (name, value) in resource)
+            {
+                writer.WriteString(name, value);
+            }
+        }
+        else
+        {
+            foreach (var (name, value) in normalized.Resource)
+            {
+                writer.WriteString(name, value);
+            }
         }
 
         writer.WriteEndObject();
@@ -67,11 +82,23 @@ public static class ArchiveFormat
         output.Write("\n"u8);
     }
 
+    private static void WriteAttribute(Utf8JsonWriter writer, string name, AttributeValue value)
+    {
+        switch (value.Kind)
+        {
+            case AttributeKind.Int: writer.WriteNumber(name, value.IntValue); break;
+            case AttributeKind.Double: writer.WriteNumber(name, value.DoubleValue); break;
+            case AttributeKind.Bool: writer.WriteBoolean(name, value.IntValue != 0); break;
+            default: writer.WriteString(name, value.Text); break;
+        }
+    }
+
     /// <summary>
-    /// Largest compression output kept for reuse, 4 MiB: a default 16 MiB object (<see cref="ArchiveFlushPolicy.MaxBytes"/>)
-    /// compressed 4:1; log NDJSON compresses 6-10:1. Larger outputs are allocated and dropped.
+    /// Largest compression output array kept for reuse, 8 MiB: the first try for a default object
+    /// (<see cref="ArchiveFlushPolicy.MaxBytes"/> 16 MiB, and up to one batch more, as the writer flushes once past it)
+    /// is a quarter of it, just over 4 MiB, which the pool rounds up to its next power of two.
     /// </summary>
-    public const int PooledOutputMaxBytes = 4 * 1024 * 1024;
+    public const int PooledOutputMaxBytes = 8 * 1024 * 1024;
 
     /// <summary>Smallest first try: small objects get room for their whole bound at once.</summary>
     private const int MinOutputGuess = 64 * 1024;
@@ -86,9 +113,10 @@ public static class ArchiveFormat
     private static readonly ArrayPool<byte> OutputPool = ArrayPool<byte>.Create(PooledOutputMaxBytes, Environment.ProcessorCount);
 
     /// <summary>
-    /// Compresses NDJSON into one zstd frame. It first tries an array of a quarter of the input from the pool;
-    /// an object that compresses worse than that (random or encoded payloads) is compressed again into an
-    /// array of zstd's bound, so it costs up to a quarter more compression time, never a failure.
+    /// Compresses NDJSON into one zstd frame. It first tries an array from the pool of at least a quarter of the
+    /// input (a power of two: 8 MiB for a default object, room for 2:1; log NDJSON compresses 6-10:1); an object
+    /// that compresses worse than its array holds (random or encoded payloads) is compressed again into an array
+    /// of zstd's bound, so it costs up to half again the compression time, never a failure.
     /// </summary>
     public static CompressedObject Compress(ReadOnlySpan<byte> ndjson)
     {

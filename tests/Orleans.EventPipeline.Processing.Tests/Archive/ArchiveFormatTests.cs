@@ -24,6 +24,21 @@ public sealed class ArchiveFormatTests
     }
 
     [Fact]
+    public async Task Encode_AttributesNotInADictionary_RoundTrip()
+    {
+        // Users' grains may publish events whose maps are any read-only dictionary, not the parsers' Dictionary.
+        var other = TestEvents.At(1) with
+        {
+            Attributes = new System.Collections.ObjectModel.ReadOnlyDictionary<string, AttributeValue>(new Dictionary<string, AttributeValue> { ["n"] = 3L, ["s"] = "x" }),
+            Resource = new System.Collections.ObjectModel.ReadOnlyDictionary<string, string>(new Dictionary<string, string> { ["host.name"] = "web-2" }),
+        };
+
+        var decoded = await ArchiveFormat.DecodeAsync(new MemoryStream(ArchiveFormat.Encode([other])), CancellationToken.None);
+
+        AssertSame(other, Assert.Single(decoded));
+    }
+
+    [Fact]
     public async Task Encode_ObjectThatCompressesWorseThanTheFirstTry_RoundTrips()
     {
         // Random text of 64 symbols compresses to about 3/4: past the quarter of the input tried first.

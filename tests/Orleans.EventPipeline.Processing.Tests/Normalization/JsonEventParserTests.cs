@@ -84,4 +84,17 @@ public sealed class JsonEventParserTests
     {
         Assert.Contains(expected, TestEvents.Fail(Default, line), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void TryParse_ManyAttributesAfterFew_KeepsEveryAttribute()
+    {
+        // The attribute dictionary starts at the last event's size: a larger event after a small one grows it.
+        var parser = new JsonEventParser(new JsonFieldMapping());
+        TestEvents.Parse(parser, """{"a":1}""");
+
+        var wide = TestEvents.Parse(parser, "{" + string.Join(",", Enumerable.Range(0, 40).Select(static i => $"\"k{i}\":{i}")) + "}");
+
+        Assert.Equal(40, wide.Attributes.Count);
+        Assert.All(Enumerable.Range(0, 40), i => Assert.Equal(i, wide.Attributes[$"k{i}"].IntValue));
+    }
 }
