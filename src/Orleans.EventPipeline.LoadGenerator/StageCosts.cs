@@ -12,7 +12,9 @@ namespace Orleans.EventPipeline.LoadGenerator;
 /// What the processor's own stages cost per event, on one thread and without a silo: parsing the run's
 /// events (the default JSON mapping), writing them as archive lines, and compressing the lines in objects
 /// of the archive's default size. No network, grain or GC of other work in the numbers: this is the
-/// floor the pipeline's per-event CPU stands on, and it moves only when these stages' code does.
+/// floor the pipeline's per-event CPU stands on, and it moves only when these stages' code does. Bytes are
+/// the GC heap's (zstd's native context is not counted), and compression is only as hard as the events:
+/// the load's padding compresses about 160:1, typical logs 6-10:1.
 /// </summary>
 internal static class StageCosts
 {
@@ -23,7 +25,8 @@ internal static class StageCosts
     {
         var bodies = BatchBodies.Create(options.BatchEvents, options.EventBytes);
         var batches = bodies.Select(static body => BatchBodies.Frames(body))
-            .Select(static frames => new RawEventBatch("load-0", Guid.CreateVersion7(), DateTimeOffset.UtcNow, EventKind.Json, 0, EventFrames.TryCount(frames, out var count) ? count : 0, frames))
+            .Select(static frames => new RawEventBatch("load-0", Guid.CreateVersion7(), DateTimeOffset.UtcNow, EventKind.Json, 0,
+                EventFrames.TryCount(frames, out var count) ? count : throw new InvalidOperationException("The run's bodies did not frame."), frames))
             .ToArray();
         var normalizer = new EventNormalizer(new NormalizationSettings());
         var objectBytes = (int)new ArchiveFlushPolicy().MaxBytes;

@@ -96,9 +96,19 @@ public static class ArchiveFormat
     /// <summary>
     /// Largest compression output array kept for reuse, 8 MiB: the first try for a default object
     /// (<see cref="ArchiveFlushPolicy.MaxBytes"/> 16 MiB, and up to one batch more, as the writer flushes once past it)
-    /// is a quarter of it, just over 4 MiB, which the pool rounds up to its next power of two.
+    /// at <see cref="FirstRatio"/> is just over 4 MiB, which the pool rounds up to its next power of two. Objects
+    /// expected larger than this compressed take an array allocated for them and dropped.
     /// </summary>
     public const int PooledOutputMaxBytes = 8 * 1024 * 1024;
+
+    /// <summary>What the first try assumes of an object when its writer has compressed none yet: a quarter of its size.</summary>
+    public const double FirstRatio = 0.25;
+
+    /// <summary>
+    /// Arrays the pool keeps of each power-of-two size from <see cref="MinOutputGuess"/> to <see cref="PooledOutputMaxBytes"/>:
+    /// two, under 32 MiB in all whatever the cores. Arrays lent to writes under way are theirs until the write ends.
+    /// </summary>
+    public const int PooledArraysPerSize = 2;
 
     /// <summary>Smallest first try: small objects get room for their whole bound at once.</summary>
     private const int MinOutputGuess = 64 * 1024;
@@ -106,26 +116,27 @@ public static class ArchiveFormat
     private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
 
     // Compressing into an array sized for the worst case allocated a new zstd bound (16 MiB + 64 KiB for a
-    // default object) on the large object heap at every flush, and copied the result out: 18.7 MiB and
-    // about half a gen-2 collection per object (docs/PERFORMANCE.md, "Archive objects compress into lent
-    // arrays"). This pool keeps at most one array per power-of-two size and core, and never trims:
-    // at most ProcessorCount × 2 × PooledOutputMaxBytes.
-    private static readonly ArrayPool<byte> OutputPool = ArrayPool<byte>.Create(PooledOutputMaxBytes, Environment.ProcessorCount);
+    // default object) on the large object heap at every flush, and copied the result out (docs/PERFORMANCE.md,
+    // "Archive objects compress into lent arrays"). The pool never trims; PooledArraysPerSize bounds what it keeps.
+    private static readonly ArrayPool<byte> OutputPool = ArrayPool<byte>.Create(PooledOutputMaxBytes, PooledArraysPerSize);
 
     /// <summary>
-    /// Compresses NDJSON into one zstd frame. It first tries an array from the pool of at least a quarter of the
-    /// input (a power of two: 8 MiB for a default object, room for 2:1; log NDJSON compresses 6-10:1); an object
-    /// that compresses worse than its array holds (random or encoded payloads) is compressed again into an array
-    /// of zstd's bound, so it costs up to half again the compression time, never a failure.
+    /// Compresses NDJSON into one zstd frame. The first try is an array from the pool with an eighth more room than
+    /// <paramref name="expectedRatio"/> of the input (rounded up to a power of two); an object that compresses
+    /// worse than that array holds is compressed again into an array of zstd's bound, which costs up to twice the
+    /// compression time, once for each writer whose content got less compressible, not at every flush: the writer
+    /// passes its last object's ratio, and an object expected over <see cref="PooledOutputMaxBytes"/> (random or
+    /// encoded payloads) goes to the bound-sized array at once.
     /// </summary>
-    public static CompressedObject Compress(ReadOnlySpan<byte> ndjson)
+    /// <param name="expectedRatio">Compressed over uncompressed bytes the caller expects, e.g. its last object's.</param>
+    public static CompressedObject Compress(ReadOnlySpan<byte> ndjson, double expectedRatio = FirstRatio)
     {
         using var compressor = new Compressor(CompressionLevel);
         var bound = Compressor.GetCompressBound(ndjson.Length);
-        var guess = Math.Min(bound, Math.Max(ndjson.Length / 4, MinOutputGuess));
+        var guess = Math.Min(bound, Math.Max(ndjson.Length * expectedRatio * 9 / 8, MinOutputGuess));
         if (guess <= PooledOutputMaxBytes)
         {
-            var lent = OutputPool.Rent(guess);
+            var lent = OutputPool.Rent((int)guess);
             if (compressor.TryWrap(ndjson, lent, out var written))
             {
                 return new CompressedObject(lent, written, OutputPool);

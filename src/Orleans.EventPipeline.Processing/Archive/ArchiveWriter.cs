@@ -38,6 +38,7 @@ public sealed partial class ArchiveWriter : IDisposable
     private DateTimeOffset _firstEventTime;
     private DateTimeOffset _firstAddedAt;
     private long? _existingLast;
+    private double _compressionRatio = ArchiveFormat.FirstRatio;
     private Undo? _undo;
 
     /// <exception cref="ArgumentException">The policy is invalid; the message lists each fix.</exception>
@@ -207,13 +208,13 @@ public sealed partial class ArchiveWriter : IDisposable
         }
 
         var name = new ArchiveObjectName(TenantId, hour, StreamKey, _firstSequence, _lastSequence);
-        int compressedBytes;
-        using (var compressed = ArchiveFormat.Compress(InEventTimeOrder()))
-        {
-            await _store.WriteAsync(name.Name, compressed.Bytes, cancellationToken);
-            compressedBytes = compressed.Length;
-        }
-
+        var compressed = ArchiveFormat.Compress(InEventTimeOrder(), _compressionRatio);
+        await _store.WriteAsync(name.Name, compressed.Bytes, cancellationToken);
+        // Back to the pool only once the store took the bytes: a write that failed may leave a reader behind it
+        // (an HTTP request body still being copied when the call gave up), so its array goes to the collector.
+        compressed.Dispose();
+        var compressedBytes = compressed.Length;
+        _compressionRatio = (double)compressedBytes / _buffer.WrittenCount;
         LogFlushed(_logger, name.Name, _lines.Count, _buffer.WrittenCount, compressedBytes);
         ProcessingInstruments.RecordArchived(TenantId, _lines.Count, compressedBytes);
         await DeleteSupersededAsync(name, cancellationToken);

@@ -4,7 +4,8 @@ namespace Orleans.EventPipeline.Processing.Archive;
 
 /// <summary>
 /// An archive object's compressed bytes, in an array <see cref="ArchiveFormat.Compress"/> may have lent from
-/// its pool: dispose it once the store has taken <see cref="Bytes"/>, and do not read them after.
+/// its pool: dispose it once the store has taken <see cref="Bytes"/>, and do not read them after. After a
+/// failed write leave it to the collector: the array must not be lent again while a reader may remain.
 /// </summary>
 public sealed class CompressedObject : IDisposable
 {

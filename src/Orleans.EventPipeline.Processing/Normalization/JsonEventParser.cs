@@ -26,8 +26,10 @@ public sealed class JsonEventParser(JsonFieldMapping mapping) : IEventParser
     private readonly JsonFieldMapping _mapping = mapping ?? throw new ArgumentNullException(nameof(mapping));
     private readonly PropertyNames _names = new();
 
-    // Attributes of the last event parsed: the next event's dictionary starts that size, not at a fixed 16
-    // (its entries are 48 bytes each). A hint only: a race between threads sizes one dictionary differently.
+    // Attributes of the last event parsed, up to MaxAttributeHint: the next event's dictionary starts that size,
+    // not at a fixed 16 (its entries are 48 bytes each). A hint only: a race between threads sizes one dictionary
+    // differently; the cap keeps one event with thousands of fields from sizing every event after it.
+    private const int MaxAttributeHint = 64;
     private int _attributeCount = 8;
 
     public bool TryParse(
@@ -87,7 +89,7 @@ public sealed class JsonEventParser(JsonFieldMapping mapping) : IEventParser
             return false;
         }
 
-        _attributeCount = fields.Attributes.Count;
+        _attributeCount = Math.Min(fields.Attributes.Count, MaxAttributeHint);
         normalized = EventFactory.Create(context, fields.Timestamp, fields.SeverityNumber, fields.SeverityText, fields.Body ?? string.Empty,
             fields.Attributes, EventFactory.Resource(fields.Host, fields.App), SourceFormat.Json);
         return true;

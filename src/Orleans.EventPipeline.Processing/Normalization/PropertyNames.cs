@@ -40,7 +40,12 @@ internal sealed class PropertyNames
         }
 
         var name = reader.GetString()!;
-        slot = name;
+        if (Ascii.IsValid(utf8))
+        {
+            // Only names that can match again take a slot: a non-ASCII name would only push out an ASCII one.
+            slot = name;
+        }
+
         return name;
     }
 }

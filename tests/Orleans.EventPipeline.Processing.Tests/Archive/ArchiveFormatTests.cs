@@ -41,7 +41,7 @@ public sealed class ArchiveFormatTests
     [Fact]
     public async Task Encode_ObjectThatCompressesWorseThanTheFirstTry_RoundTrips()
     {
-        // Random text of 64 symbols compresses to about 3/4: past the quarter of the input tried first.
+        // Random text of 64 symbols compresses to about 3/4: past the first try's array, at most half the input.
         var random = new Random(12);
         var events = Enumerable.Range(0, 64)
             .Select(i => TestEvents.At(i) with { Body = new string(Enumerable.Range(0, 8192).Select(_ => (char)('0' + random.Next(64))).ToArray()) })
@@ -50,14 +50,32 @@ public sealed class ArchiveFormatTests
         var encoded = ArchiveFormat.Encode(events);
         var decoded = await ArchiveFormat.DecodeAsync(new MemoryStream(encoded), CancellationToken.None);
 
-        Assert.True(encoded.Length > events.Sum(static e => e.Body.Length) / 4, $"{encoded.Length} bytes compressed: the test needs an object past the first try");
+        Assert.True(encoded.Length > Lines(events).Length / 2, $"{encoded.Length} bytes compressed: the test needs an object past the first try");
+        Assert.Equal(events.Select(static e => e.Body), decoded.Select(static e => e.Body));
+    }
+
+    [Fact]
+    public async Task Compress_ExpectingMoreThanTheObjectCompresses_RoundTrips()
+    {
+        // A writer whose last object compressed 1000:1 and whose next one does not: the first try (its smallest,
+        // 64 KiB) is too small for ~190 KB of compressed random text.
+        var random = new Random(5);
+        var events = Enumerable.Range(0, 1000)
+            .Select(i => TestEvents.At(i) with { Body = new string(Enumerable.Range(0, 256).Select(_ => (char)('0' + random.Next(64))).ToArray()) })
+            .ToArray();
+
+        using var compressed = ArchiveFormat.Compress(Lines(events), expectedRatio: 0.001);
+        var decoded = await ArchiveFormat.DecodeAsync(new MemoryStream(compressed.Bytes.ToArray()), CancellationToken.None);
+
+        Assert.True(compressed.Length > 128 * 1024, $"{compressed.Length} bytes compressed: the test needs more than the first try");
         Assert.Equal(events.Select(static e => e.Body), decoded.Select(static e => e.Body));
     }
 
     [Fact]
     public void Compress_LargeObject_AllocatesNoOutputArrayOnceWarm()
     {
-        // 8 MiB of log-like NDJSON: zstd's bound would be an 8 MiB array on the large object heap per object.
+        // 8 MiB of log-like NDJSON: zstd's bound would be an 8 MiB array on the large object heap per object. Three
+        // tries: a test running beside this one may hold the pool's arrays of this size for a moment.
         var line = "{\"tenantId\":\"tenant-a\",\"body\":\"user 17 logged in from 10.1.2.3\",\"attributes\":{\"http.status\":200}}\n"u8;
         var ndjson = new byte[8 * 1024 * 1024];
         for (var at = 0; at + line.Length <= ndjson.Length; at += line.Length)
@@ -65,23 +83,45 @@ public sealed class ArchiveFormatTests
             line.CopyTo(ndjson.AsSpan(at));
         }
 
-        ArchiveFormat.Compress(ndjson).Dispose();
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        using var compressed = ArchiveFormat.Compress(ndjson);
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        var allocations = new List<long>();
+        for (var attempt = 0; attempt < 3 && (allocations.Count == 0 || allocations.Min() >= 64 * 1024); attempt++)
+        {
+            ArchiveFormat.Compress(ndjson).Dispose();
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            using var compressed = ArchiveFormat.Compress(ndjson);
+            allocations.Add(GC.GetAllocatedBytesForCurrentThread() - before);
+            Assert.True(compressed.Length < ndjson.Length / 4);
+        }
 
-        Assert.True(allocated < 64 * 1024, $"{allocated} bytes allocated compressing {ndjson.Length} bytes into {compressed.Length}");
-        Assert.True(compressed.Length < ndjson.Length / 4);
+        Assert.True(allocations.Min() < 64 * 1024, $"bytes allocated compressing {ndjson.Length} bytes: {string.Join(", ", allocations)}");
     }
 
     [Fact]
-    public void Compress_Disposed_BytesCannotBeRead()
+    public void Compress_DisposedTwice_ArrayLentOnce()
     {
-        var compressed = ArchiveFormat.Compress("{}\n"u8);
-        compressed.Dispose();
-        compressed.Dispose();
+        var ndjson = Lines([TestEvents.At(1), TestEvents.At(2)]);
+        var first = ArchiveFormat.Compress(ndjson);
+        first.Dispose();
+        first.Dispose();
 
-        Assert.Throws<ObjectDisposedException>(() => compressed.Bytes);
+        // A second return of the same array would lend it to both of the next two objects.
+        using var second = ArchiveFormat.Compress(ndjson);
+        using var third = ArchiveFormat.Compress(ndjson);
+
+        Assert.Throws<ObjectDisposedException>(() => first.Bytes);
+        Assert.False(second.Bytes.Span.Overlaps(third.Bytes.Span));
+    }
+
+    private static byte[] Lines(IReadOnlyList<NormalizedEvent> events)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using var writer = ArchiveFormat.CreateWriter(buffer);
+        foreach (var normalized in events)
+        {
+            ArchiveFormat.WriteLine(normalized, buffer, writer);
+        }
+
+        return buffer.WrittenSpan.ToArray();
     }
 
     [Fact]

@@ -49,6 +49,20 @@ public sealed class PropertyNamesTests
     }
 
     [Fact]
+    public void Read_ManyNonAsciiNames_KeepAsciiNameInItsSlot()
+    {
+        // 4,000 names over 256 slots: without the ASCII rule one lands in the ASCII name's slot but for a 1 in 6 million chance.
+        var names = new PropertyNames();
+        var ascii = ReadName(names, """{"src_ip":1}""");
+        for (var i = 0; i < 4000; i++)
+        {
+            Assert.Equal($"ß{i}", ReadName(names, $$"""{"ß{{i}}":1}"""));
+        }
+
+        Assert.Same(ascii, ReadName(names, """{"src_ip":2}"""));
+    }
+
+    [Fact]
     public void Read_NameLongerThanKept_ReadAsWritten()
     {
         var names = new PropertyNames();
