@@ -82,7 +82,7 @@ internal sealed class LoadOptions
     /// <summary>The tool's command: every option above; <paramref name="run"/> gets them once they parsed.</summary>
     public static RootCommand Command(Func<LoadOptions, Task> run)
     {
-        var command = new RootCommand("Load run against the gateway: peak ACKed throughput, ACK latency at half that rate and the raw Event Hubs SDK baseline; or end to end to the archive (--e2e-rate), the ingest memory probe (--memory-probe), or what many idle tenants cost (--idle-tenants). Prints a Markdown report.")
+        var command = new RootCommand("Load run against the gateway: peak ACKed throughput, ACK latency at half that rate and the raw Event Hubs SDK baseline; or end to end to the archive (--e2e-rate), the ingest memory probe (--memory-probe), what many idle tenants cost (--idle-tenants), or what the processor's stages cost per event without a silo (--stage-costs). Prints a Markdown report.")
         {
             UrlOption, TopologyOption, SiloOption, AdminKeyOption, EventHubsOption, ConnectionsOption, TenantsOption, ShardsOption, BatchOption, EventBytesOption,
             DurationOption, WarmupOption, CooldownOption, PeakOnlyOption, SiloArgOption, EndToEndRateOption, OrderingOption, MemoryProbeOption, StageCostsOption, IdleTenantsOption, IdleMinutesOption, ProtocolsOption, GrpcUrlOption,
