@@ -96,8 +96,8 @@ public static class ArchiveFormat
     /// <summary>
     /// Largest compression output array kept for reuse, 8 MiB: the first try for a default object
     /// (<see cref="ArchiveFlushPolicy.MaxBytes"/> 16 MiB, and up to one batch more, as the writer flushes once past it)
-    /// at <see cref="FirstRatio"/> is just over 4 MiB, which the pool rounds up to its next power of two. Objects
-    /// expected larger than this compressed take an array allocated for them and dropped.
+    /// at <see cref="FirstRatio"/>, with its eighth to spare, is under 5 MiB, which the pool rounds up to its next power
+    /// of two. Objects expected larger than this compressed take an array allocated for them and dropped.
     /// </summary>
     public const int PooledOutputMaxBytes = 8 * 1024 * 1024;
 
