@@ -42,10 +42,7 @@ public sealed class ArchiveFormatTests
     public async Task Encode_ObjectThatCompressesWorseThanTheFirstTry_RoundTrips()
     {
         // Random text of 64 symbols compresses to about 3/4: past the first try's array, at most half the input.
-        var random = new Random(12);
-        var events = Enumerable.Range(0, 64)
-            .Select(i => TestEvents.At(i) with { Body = new string(Enumerable.Range(0, 8192).Select(_ => (char)('0' + random.Next(64))).ToArray()) })
-            .ToArray();
+        var events = RandomBodies(seed: 12, count: 64, length: 8192);
 
         var encoded = ArchiveFormat.Encode(events);
         var decoded = await ArchiveFormat.DecodeAsync(new MemoryStream(encoded), CancellationToken.None);
@@ -59,10 +56,7 @@ public sealed class ArchiveFormatTests
     {
         // A writer whose last object compressed 1000:1 and whose next one does not: the first try (its smallest,
         // 64 KiB) is too small for ~190 KB of compressed random text.
-        var random = new Random(5);
-        var events = Enumerable.Range(0, 1000)
-            .Select(i => TestEvents.At(i) with { Body = new string(Enumerable.Range(0, 256).Select(_ => (char)('0' + random.Next(64))).ToArray()) })
-            .ToArray();
+        var events = RandomBodies(seed: 5, count: 1000, length: 256);
 
         using var compressed = ArchiveFormat.Compress(Lines(events), expectedRatio: 0.001);
         var decoded = await ArchiveFormat.DecodeAsync(new MemoryStream(compressed.Bytes.ToArray()), CancellationToken.None);
@@ -110,6 +104,15 @@ public sealed class ArchiveFormatTests
 
         Assert.Throws<ObjectDisposedException>(() => first.Bytes);
         Assert.False(second.Bytes.Span.Overlaps(third.Bytes.Span));
+    }
+
+    /// <summary>Events whose bodies are random text of 64 symbols: it compresses to about 3/4.</summary>
+    private static NormalizedEvent[] RandomBodies(int seed, int count, int length)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, count)
+            .Select(i => TestEvents.At(i) with { Body = new string(Enumerable.Range(0, length).Select(_ => (char)('0' + random.Next(64))).ToArray()) })
+            .ToArray();
     }
 
     private static byte[] Lines(IReadOnlyList<NormalizedEvent> events)
