@@ -20,6 +20,7 @@ internal sealed class LoadOptions
     private static readonly Option<int> CooldownOption = AtLeast(new("--cooldown") { Description = "Seconds between phases (the peak and the half-rate phase, the gateway's and the raw SDK's), so each starts from a drained system.", DefaultValueFactory = static _ => 20 }, 0);
     private static readonly Option<bool> PeakOnlyOption = new("--peak-only") { Description = "Skip the half-rate latency phase." };
     private static readonly Option<string[]> SiloArgOption = new("--silo-arg") { Description = "A setting for the silo this tool starts, e.g. --silo-arg --Pipeline:Processing:Enabled=false; repeat for more." };
+    private static readonly Option<string[]> SiloEnvOption = NamesAndValues(new("--silo-env") { Description = "An environment variable NAME=VALUE for the silos this tool starts only (not for the tool), e.g. --silo-env DOTNET_TieredPGO=1; repeat for more." });
     private static readonly Option<int> EndToEndRateOption = AtLeast(new("--e2e-rate") { Description = $"End-to-end mode: post at this many events/s, then wait until the archive holds every ACKed event; ends with whether the rate was sustained (no loss, ACK p99 under {EndToEnd.AckP99Target.TotalMilliseconds} ms in every {PhaseResult.WindowWidth.TotalSeconds} s after the first, resident memory under {EndToEnd.ResidentBudget >> 20} MiB, the archive caught up)." }, 0);
     private static readonly Option<string[]> ProtocolsOption = new("--protocol") { Description = "Also measure the peak through a shipper protocol, with the same events and batch sizes: hec, otlp-http or otlp-grpc, or native for /v1/events again; repeat for more, measured in that order." };
     private static readonly Option<string> GrpcUrlOption = new("--grpc-url") { Description = "OTLP/gRPC address of the gateway behind --url (e.g. http://host:4317), for --protocol otlp-grpc.", DefaultValueFactory = static _ => "" };
@@ -59,6 +60,8 @@ internal sealed class LoadOptions
 
     public IReadOnlyList<string> SiloArguments { get; private init; } = [];
 
+    public IReadOnlyDictionary<string, string> SiloEnvironment { get; private init; } = new Dictionary<string, string>();
+
     public int EndToEndRate { get; private init; }
 
     public bool MemoryProbe { get; private init; }
@@ -85,7 +88,7 @@ internal sealed class LoadOptions
         var command = new RootCommand("Load run against the gateway: peak ACKed throughput, ACK latency at half that rate and the raw Event Hubs SDK baseline; or end to end to the archive (--e2e-rate), the ingest memory probe (--memory-probe), what many idle tenants cost (--idle-tenants), or what the processor's stages cost per event without a silo (--stage-costs). Prints a Markdown report.")
         {
             UrlOption, TopologyOption, SiloOption, AdminKeyOption, EventHubsOption, ConnectionsOption, TenantsOption, ShardsOption, BatchOption, EventBytesOption,
-            DurationOption, WarmupOption, CooldownOption, PeakOnlyOption, SiloArgOption, EndToEndRateOption, OrderingOption, MemoryProbeOption, StageCostsOption, IdleTenantsOption, IdleMinutesOption, ProtocolsOption, GrpcUrlOption,
+            DurationOption, WarmupOption, CooldownOption, PeakOnlyOption, SiloArgOption, SiloEnvOption, EndToEndRateOption, OrderingOption, MemoryProbeOption, StageCostsOption, IdleTenantsOption, IdleMinutesOption, ProtocolsOption, GrpcUrlOption,
         };
         command.SetAction(result => run(From(result)));
         return command;
@@ -108,6 +111,7 @@ internal sealed class LoadOptions
         Cooldown = TimeSpan.FromSeconds(result.GetValue(CooldownOption)),
         PeakOnly = result.GetValue(PeakOnlyOption),
         SiloArguments = result.GetValue(SiloArgOption) ?? [],
+        SiloEnvironment = (result.GetValue(SiloEnvOption) ?? []).Select(static pair => pair.Split('=', 2)).ToDictionary(static pair => pair[0], static pair => pair[1], StringComparer.Ordinal),
         EndToEndRate = result.GetValue(EndToEndRateOption),
         MemoryProbe = result.GetValue(MemoryProbeOption),
         StageCosts = result.GetValue(StageCostsOption),
@@ -117,6 +121,21 @@ internal sealed class LoadOptions
         Protocols = result.GetValue(ProtocolsOption) ?? [],
         GrpcUrl = result.GetRequiredValue(GrpcUrlOption),
     };
+
+    private static Option<string[]> NamesAndValues(Option<string[]> option)
+    {
+        option.Validators.Add(result =>
+        {
+            foreach (var pair in result.GetValueOrDefault<string[]>() ?? [])
+            {
+                if (pair.IndexOf('=', StringComparison.Ordinal) < 1)
+                {
+                    result.AddError($"--silo-env takes NAME=VALUE; got '{pair}'.");
+                }
+            }
+        });
+        return option;
+    }
 
     private static Option<string[]> Topology(Option<string[]> option)
     {

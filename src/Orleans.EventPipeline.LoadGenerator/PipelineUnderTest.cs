@@ -166,5 +166,6 @@ internal sealed class PipelineUnderTest : IAsyncDisposable
             LogPath = Path.Combine(_work, name + ".log"),
             Assembly = options.SiloPath.Length > 0 ? options.SiloPath : null,
             Arguments = ["--Logging:LogLevel:Default=Warning", .. role, .. options.SiloArguments],
+            Environment = options.SiloEnvironment,
         };
 }
