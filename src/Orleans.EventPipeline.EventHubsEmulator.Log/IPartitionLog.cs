@@ -36,6 +36,12 @@ public interface IPartitionLog : IAsyncDisposable
     /// </summary>
     ValueTask<int> ReadAsync(long fromSequenceNumber, int maxRecords, IList<LogRecord> destination, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// As the read above, each record's <see cref="LogRecord.Payload"/> being what <paramref name="copy"/> returns for
+    /// its stored payload. The checksum is verified before <paramref name="copy"/> sees a record read from disk.
+    /// </summary>
+    ValueTask<int> ReadAsync(long fromSequenceNumber, int maxRecords, IList<LogRecord> destination, RecordCopy copy, CancellationToken cancellationToken = default);
+
     /// <summary>Completes once a record with sequence number &gt;= <paramref name="sequenceNumber"/> is committed.</summary>
     ValueTask WaitForRecordAsync(long sequenceNumber, CancellationToken cancellationToken = default);
 }

@@ -11,8 +11,19 @@ public readonly record struct PartitionLogInfo(
     DateTimeOffset LastEnqueuedTime,
     bool IsEmpty);
 
-/// <summary>A committed record read back from the log. <see cref="Payload"/> is owned by the record.</summary>
+/// <summary>
+/// A committed record read back from the log. <see cref="Payload"/> is owned by the record: the stored payload, or
+/// what the read's <see cref="RecordCopy"/> made of it.
+/// </summary>
 public sealed record LogRecord(long SequenceNumber, long Offset, DateTimeOffset EnqueuedTime, ReadOnlyMemory<byte> Payload);
+
+/// <summary>
+/// Makes a read's own bytes for one record from its stored <paramref name="payload"/>, which is valid only during the
+/// call (it may lie in a buffer of the log's tail cache, under its lock). A reader that re-encodes what it reads does it
+/// here, in the one copy the read makes anyway, instead of copying the payload and then the encoding. It may run under
+/// the tail cache's lock: it must not wait, nor take a lock of the log's (the log's <c>Info</c> takes none).
+/// </summary>
+public delegate ReadOnlyMemory<byte> RecordCopy(long sequenceNumber, long offset, DateTimeOffset enqueuedTime, ReadOnlySpan<byte> payload);
 
 /// <summary>Kinds of start positions, mirroring Event Hubs' EventPosition.</summary>
 public enum LogPositionKind

@@ -26,6 +26,9 @@ public sealed partial class PartitionLog : IPartitionLog
 
     private const string LockFileName = "partition.lock";
 
+    // A plain read's copy: the stored bytes, in an array of the record's own.
+    private static readonly RecordCopy CopyPayload = static (_, _, _, payload) => payload.ToArray();
+
     private readonly PartitionLogOptions _options;
     private readonly ILogger _logger;
     private readonly FileStream _directoryLock;
@@ -160,9 +163,13 @@ public sealed partial class PartitionLog : IPartitionLog
     /// record when that one was already deleted by retention (the returned records carry their
     /// sequence numbers, so a caller sees the gap).
     /// </summary>
-    public async ValueTask<int> ReadAsync(long fromSequenceNumber, int maxRecords, IList<LogRecord> destination, CancellationToken cancellationToken = default)
+    public ValueTask<int> ReadAsync(long fromSequenceNumber, int maxRecords, IList<LogRecord> destination, CancellationToken cancellationToken = default) =>
+        ReadAsync(fromSequenceNumber, maxRecords, destination, CopyPayload, cancellationToken);
+
+    public async ValueTask<int> ReadAsync(long fromSequenceNumber, int maxRecords, IList<LogRecord> destination, RecordCopy copy, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(destination);
+        ArgumentNullException.ThrowIfNull(copy);
         ArgumentOutOfRangeException.ThrowIfNegative(fromSequenceNumber);
         ArgumentOutOfRangeException.ThrowIfNegative(maxRecords);
         var initialCount = destination.Count;
@@ -177,7 +184,7 @@ public sealed partial class PartitionLog : IPartitionLog
                 return 0;
             }
 
-            var cached = _cache.TryRead(start, committed.NextSequenceNumber, maxRecords, destination);
+            var cached = _cache.TryRead(start, committed.NextSequenceNumber, maxRecords, destination, copy);
             if (cached >= 0)
             {
                 return cached;
@@ -185,7 +192,7 @@ public sealed partial class PartitionLog : IPartitionLog
 
             try
             {
-                return await SegmentReader.ReadAsync(segments, start, committed.NextSequenceNumber, maxRecords, destination, cancellationToken);
+                return await SegmentReader.ReadAsync(segments, start, committed.NextSequenceNumber, maxRecords, destination, copy, cancellationToken);
             }
             catch (ObjectDisposedException) when (Volatile.Read(ref _disposed) == 0)
             {

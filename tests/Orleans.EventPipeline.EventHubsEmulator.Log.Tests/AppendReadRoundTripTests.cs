@@ -46,6 +46,38 @@ public sealed class AppendReadRoundTripTests
         LogTesting.AssertRecords(middle, 20, 5, 300);
     }
 
+    [Theory]
+    [InlineData(0L)]
+    [InlineData(16L * 1024 * 1024)]
+    public async Task ReadAsync_WithACopy_ReturnsWhatTheCopyMadeOfEachStoredRecord(long tailCacheBytes)
+    {
+        // 0: every record from disk, checksummed first; 16 MiB: every record from the tail cache's buffers.
+        using var directory = new TempDirectory();
+        await using var log = await PartitionLog.OpenAsync(directory.Path, new PartitionLogOptions { TailCacheBytes = tailCacheBytes });
+        await log.AppendAsync(Payloads.Batch(0, 30, 200));
+        var plain = new List<LogRecord>();
+        Assert.Equal(30, await log.ReadAsync(0, 30, plain));
+        var seen = new List<(long Sequence, long Offset, DateTimeOffset Enqueued)>();
+        var seenPayloads = new List<byte[]>();
+
+        var copied = new List<LogRecord>();
+        Assert.Equal(30, await log.ReadAsync(0, 30, copied, (sequence, offset, enqueued, payload) =>
+        {
+            seen.Add((sequence, offset, enqueued));
+            seenPayloads.Add(payload.ToArray());
+            return Marked(sequence, payload);
+        }));
+
+        // Called once per record, in order, with the stored bytes; each record holds the copy's bytes, nothing else.
+        var positions = plain.Select(static record => (record.SequenceNumber, record.Offset, record.EnqueuedTime)).ToList();
+        Assert.Equal(positions, seen);
+        Assert.Equal(plain.Select(static record => record.Payload.ToArray()), seenPayloads);
+        Assert.Equal(positions, copied.Select(static record => (record.SequenceNumber, record.Offset, record.EnqueuedTime)));
+        Assert.Equal(plain.Select(static record => Marked(record.SequenceNumber, record.Payload.Span)), copied.Select(static record => record.Payload.ToArray()));
+
+        static byte[] Marked(long sequence, ReadOnlySpan<byte> payload) => [(byte)sequence, .. payload];
+    }
+
     [Fact]
     public async Task ReadAsync_AcrossManySegments_ReturnsEveryRecordOnce()
     {

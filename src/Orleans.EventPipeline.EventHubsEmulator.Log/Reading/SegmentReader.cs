@@ -14,6 +14,7 @@ internal static class SegmentReader
         long endSequenceNumber,
         int maxRecords,
         IList<LogRecord> destination,
+        RecordCopy copy,
         CancellationToken cancellationToken)
     {
         var count = 0;
@@ -40,11 +41,8 @@ internal static class SegmentReader
                     continue;
                 }
 
-                destination.Add(new LogRecord(
-                    header.SequenceNumber,
-                    header.Offset,
-                    DateTimeOffset.FromUnixTimeMilliseconds(header.EnqueuedTimeMs),
-                    cursor.CurrentPayload.ToArray()));
+                var enqueued = DateTimeOffset.FromUnixTimeMilliseconds(header.EnqueuedTimeMs);
+                destination.Add(new LogRecord(header.SequenceNumber, header.Offset, enqueued, copy(header.SequenceNumber, header.Offset, enqueued, cursor.CurrentPayload)));
                 count++;
                 next = header.SequenceNumber + 1;
             }

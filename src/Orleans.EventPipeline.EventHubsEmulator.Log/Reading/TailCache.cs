@@ -46,9 +46,10 @@ internal sealed class TailCache(long capacityBytes, ArrayPool<byte> pool) : IDis
 
     /// <summary>
     /// Copies up to <paramref name="maxRecords"/> records from <paramref name="fromSequenceNumber"/>
-    /// (below <paramref name="endSequenceNumber"/>); -1 when the cache does not reach back that far.
+    /// (below <paramref name="endSequenceNumber"/>) with <paramref name="copy"/>, under the lock that keeps their
+    /// buffers from going back to the pool; -1 when the cache does not reach back that far.
     /// </summary>
-    public int TryRead(long fromSequenceNumber, long endSequenceNumber, int maxRecords, IList<LogRecord> destination)
+    public int TryRead(long fromSequenceNumber, long endSequenceNumber, int maxRecords, IList<LogRecord> destination, RecordCopy copy)
     {
         lock (_sync)
         {
@@ -77,8 +78,9 @@ internal sealed class TailCache(long capacityBytes, ArrayPool<byte> pool) : IDis
 
                     if (header.SequenceNumber >= fromSequenceNumber)
                     {
-                        var payload = data.Slice(position + RecordHeader.Size, header.PayloadLength).ToArray();
-                        destination.Add(new LogRecord(header.SequenceNumber, header.Offset, DateTimeOffset.FromUnixTimeMilliseconds(header.EnqueuedTimeMs), payload));
+                        var enqueued = DateTimeOffset.FromUnixTimeMilliseconds(header.EnqueuedTimeMs);
+                        var payload = copy(header.SequenceNumber, header.Offset, enqueued, data.Slice(position + RecordHeader.Size, header.PayloadLength));
+                        destination.Add(new LogRecord(header.SequenceNumber, header.Offset, enqueued, payload));
                         count++;
                     }
 

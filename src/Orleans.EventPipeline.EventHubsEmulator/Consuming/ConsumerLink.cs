@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.Azure.Amqp;
 using Microsoft.Extensions.Logging;
 using Orleans.EventPipeline.EventHubsEmulator.Errors;
@@ -26,7 +27,12 @@ internal sealed partial class ConsumerLink : IDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _closed = new();
     private readonly SemaphoreSlim _creditArrived = new(0, 1);
+    private readonly RecordCopy _encodeDelivery;
     private long _nextSequenceNumber;
+
+    // The runtime metrics and time the records of one read are delivered with, taken at its first record: after the
+    // read's committed state, so the last enqueued sequence number is never below a record's own.
+    private DeliveryStamp? _stamp;
 
     public ConsumerLink(SendingAmqpLink link, PartitionEntity partition, ReceiverOwnership ownership, string entityPath, bool includeRuntimeMetrics, TimeProvider timeProvider, ILogger logger)
     {
@@ -37,6 +43,7 @@ internal sealed partial class ConsumerLink : IDisposable
         _includeRuntimeMetrics = includeRuntimeMetrics;
         _timeProvider = timeProvider;
         _logger = logger;
+        _encodeDelivery = EncodeDelivery;
     }
 
     /// <summary>Begins serving from <paramref name="firstSequenceNumber"/> once the link is open.</summary>
@@ -103,6 +110,7 @@ internal sealed partial class ConsumerLink : IDisposable
                 }
 
                 records.Clear();
+                _stamp = null;
                 int read = await ReadAsync(records, (int)Math.Min(credit, MaxRecordsPerRead), cancellationToken).ConfigureAwait(false);
                 if (read == 0)
                 {
@@ -110,11 +118,9 @@ internal sealed partial class ConsumerLink : IDisposable
                     continue;
                 }
 
-                PartitionLogInfo? metrics = _includeRuntimeMetrics ? _partition.Log.Info : null;
-                DateTimeOffset now = _timeProvider.GetUtcNow();
                 foreach (LogRecord record in records)
                 {
-                    Send(record, metrics, now);
+                    Send(record);
                     _nextSequenceNumber = record.SequenceNumber + 1;
                 }
 
@@ -156,19 +162,34 @@ internal sealed partial class ConsumerLink : IDisposable
     {
         try
         {
-            return await _partition.Log.ReadAsync(_nextSequenceNumber, maxRecords, records, cancellationToken).ConfigureAwait(false);
+            return await _partition.Log.ReadAsync(_nextSequenceNumber, maxRecords, records, _encodeDelivery, cancellationToken).ConfigureAwait(false);
         }
         catch (LogCorruptionException) when (maxRecords > 1)
         {
             records.Clear();
-            return await _partition.Log.ReadAsync(_nextSequenceNumber, 1, records, cancellationToken).ConfigureAwait(false);
+            return await _partition.Log.ReadAsync(_nextSequenceNumber, 1, records, _encodeDelivery, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private void Send(LogRecord record, PartitionLogInfo? metrics, DateTimeOffset now)
+    /// <summary>The read's copy of a stored record: its delivery bytes, made from the stored bytes in place.</summary>
+    private ReadOnlyMemory<byte> EncodeDelivery(long sequenceNumber, long offset, DateTimeOffset enqueuedTime, ReadOnlySpan<byte> payload)
     {
-        var stream = new BufferListStream([DeliveryEncoder.Encode(record, metrics, now)]);
+        var stamp = _stamp ??= new DeliveryStamp(_includeRuntimeMetrics ? _partition.Log.Info : null, _timeProvider.GetUtcNow());
+        return DeliveryEncoder.Encode(sequenceNumber, offset, enqueuedTime, payload, stamp.Metrics, stamp.Now);
+    }
+
+    /// <summary>Sends a record read with <see cref="EncodeDelivery"/>: its payload is the delivery's bytes, in an array of their own.</summary>
+    private void Send(LogRecord record)
+    {
+        if (!MemoryMarshal.TryGetArray(record.Payload, out ArraySegment<byte> delivery))
+        {
+            throw new InvalidOperationException($"Record {record.SequenceNumber} was not read with the delivery encoder.");
+        }
+
+        var stream = new BufferListStream([delivery]);
         AmqpMessage message = AmqpMessage.CreateAmqpStreamMessage(stream, payloadInitialized: true);
         _link.SendMessageNoWait(message, new ArraySegment<byte>(BitConverter.GetBytes(record.SequenceNumber)), AmqpConstants.NullBinary);
     }
+
+    private readonly record struct DeliveryStamp(PartitionLogInfo? Metrics, DateTimeOffset Now);
 }

@@ -25,11 +25,15 @@ internal static class DeliveryEncoder
     // (2 + at most 31 bytes) and 7 values (at most 2 + 20 decimal digits).
     private const int MaxAddedBytes = (2 * 12) + (7 * 33) + (7 * 22);
 
-    /// <summary>The delivery bytes: the start of the returned segment's array, sized for the worst case and not trimmed.</summary>
-    public static ArraySegment<byte> Encode(LogRecord record, PartitionLogInfo? metrics, DateTimeOffset now)
+    /// <summary>
+    /// The delivery bytes of the record stored as <paramref name="payload"/>: the start of the returned array, sized for
+    /// the worst case and not trimmed. The log's read calls it (<see cref="RecordCopy"/>), so the stored bytes are
+    /// copied once, here, wherever the read finds them.
+    /// </summary>
+    public static ReadOnlyMemory<byte> Encode(long sequenceNumber, long offset, DateTimeOffset enqueuedTime, ReadOnlySpan<byte> payload, PartitionLogInfo? metrics, DateTimeOffset now)
     {
-        MessageSections sections = MessageSections.Parse(record.Payload.Span);
-        byte[] output = new byte[record.Payload.Length + MaxAddedBytes];
+        MessageSections sections = MessageSections.Parse(payload);
+        byte[] output = new byte[payload.Length + MaxAddedBytes];
         var writer = new SpanWriter(output);
 
         writer.Write(sections.HeaderSection);
@@ -56,15 +60,15 @@ internal static class DeliveryEncoder
         }
 
         writer.WriteSymbol(SequenceNumberKey);
-        writer.WriteLong(record.SequenceNumber);
+        writer.WriteLong(sequenceNumber);
         writer.WriteSymbol(OffsetKey);
-        writer.WriteDecimalString(record.Offset);
+        writer.WriteDecimalString(offset);
         writer.WriteSymbol(EnqueuedTimeKey);
-        writer.WriteTimestamp(record.EnqueuedTime);
+        writer.WriteTimestamp(enqueuedTime);
         writer.EndMap(annotationsStart, publisherPairs + 3);
 
         writer.Write(sections.Rest);
-        return new ArraySegment<byte>(output, 0, writer.Position);
+        return output.AsMemory(0, writer.Position);
     }
 
     private ref struct SpanWriter(Span<byte> buffer)

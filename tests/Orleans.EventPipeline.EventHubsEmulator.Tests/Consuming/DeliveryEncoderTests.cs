@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.Azure.Amqp;
 using Microsoft.Azure.Amqp.Framing;
 using Orleans.EventPipeline.EventHubsEmulator.Consuming;
@@ -16,12 +17,12 @@ public sealed class DeliveryEncoderTests
         published.Properties.MessageId = "m-1";
         byte[] stored = Encoded(published);
         DateTimeOffset enqueued = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_123);
-        var record = new LogRecord(7, 4096, enqueued, stored);
         var metrics = new PartitionLogInfo(0, 9, 8192, enqueued, false);
 
-        ArraySegment<byte> delivered = DeliveryEncoder.Encode(record, metrics, enqueued);
+        ReadOnlyMemory<byte> delivered = DeliveryEncoder.Encode(7, 4096, enqueued, stored, metrics, enqueued);
 
-        AmqpMessage decoded = AmqpMessage.CreateAmqpStreamMessage(new BufferListStream([delivered]));
+        Assert.True(MemoryMarshal.TryGetArray(delivered, out ArraySegment<byte> segment));
+        AmqpMessage decoded = AmqpMessage.CreateAmqpStreamMessage(new BufferListStream([segment]));
         decoded.Deserialize(SectionFlag.All);
         Assert.Equal("key-1", decoded.MessageAnnotations.Map["x-opt-partition-key"]);
         Assert.Equal(7L, decoded.MessageAnnotations.Map["x-opt-sequence-number"]);
