@@ -18,6 +18,9 @@ public static class PipelineTelemetryExtensions
     /// <summary>The standard OpenTelemetry variable naming the OTLP receiver; the SDK reads its companions (protocol, headers) itself.</summary>
     public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
+    /// <summary>The standard OpenTelemetry variable choosing the trace sampler (e.g. <c>always_on</c>, <c>parentbased_traceidratio</c>).</summary>
+    public const string SamplerVariable = "OTEL_TRACES_SAMPLER";
+
     public static WebApplicationBuilder AddPipelineTelemetry(this WebApplicationBuilder builder, TelemetryOptions options, PipelineRole role)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -45,14 +48,24 @@ public static class PipelineTelemetryExtensions
                     metrics.AddPrometheusExporter();
                 }
             })
-            // Spans go nowhere until an exporter is added (OTLP below); the ASP.NET Core request activity exists either way.
-            .WithTracing(tracing => tracing.AddSource(PipelineTelemetry.TraceSources).AddAspNetCoreInstrumentation());
+            .WithTracing(tracing =>
+            {
+                tracing.AddSource(PipelineTelemetry.TraceSources).AddAspNetCoreInstrumentation();
+                if (!ExportsOtlp(builder, options) && string.IsNullOrEmpty(builder.Configuration[SamplerVariable]))
+                {
+                    // Without an exporter every span would still be made, filled and dropped: one per request, two per
+                    // grain call, one per Event Hubs send and stream delivery (about a tenth of the silo's CPU at
+                    // batches of 10 events, docs/PERFORMANCE.md). None is made unless a sampler is chosen, by
+                    // OTEL_TRACES_SAMPLER or by a host that adds an exporter of its own and sets its sampler after this.
+                    tracing.SetSampler(new AlwaysOffSampler());
+                }
+            });
 
         if (options.OtlpEndpoint.Length > 0)
         {
             telemetry.UseOtlpExporter(options.OtlpProtocol, new Uri(options.OtlpEndpoint));
         }
-        else if (!string.IsNullOrEmpty(builder.Configuration[OtlpEndpointVariable]))
+        else if (ExportsOtlp(builder, options))
         {
             // Endpoint, protocol and headers from the OTEL_EXPORTER_OTLP_* variables, as every OpenTelemetry SDK reads them.
             telemetry.UseOtlpExporter();
@@ -65,4 +78,7 @@ public static class PipelineTelemetryExtensions
 
         return builder;
     }
+
+    private static bool ExportsOtlp(WebApplicationBuilder builder, TelemetryOptions options) =>
+        options.OtlpEndpoint.Length > 0 || !string.IsNullOrEmpty(builder.Configuration[OtlpEndpointVariable]);
 }

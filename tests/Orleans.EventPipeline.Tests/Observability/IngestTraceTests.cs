@@ -8,13 +8,15 @@ using Orleans.EventPipeline.EventHubsEmulator.Hosting;
 using Orleans.EventPipeline.Grains.Processing;
 using Orleans.EventPipeline.Silo.Hosting;
 using Orleans.EventPipeline.Tests.Hosting;
+using Orleans.EventPipeline.Tests.Processing;
 using Orleans.EventPipeline.Tests.Support;
 
 namespace Orleans.EventPipeline.Tests.Observability;
 
 /// <summary>
 /// The silo host built in this process exactly as its program builds it (local mode: embedded emulator,
-/// SQLite), with an in-memory span exporter added: one ingest request's trace, started by the client.
+/// SQLite), with an in-memory span exporter added: one ingest request's trace, started by the client, and no
+/// span at all while neither OTLP nor a sampler is set.
 /// </summary>
 public sealed class IngestTraceTests
 {
@@ -22,40 +24,12 @@ public sealed class IngestTraceTests
     public async Task Post_WithTraceparent_OneTraceSpansHttpRequestGrainCallAndEventHubsWriteAndProcessingLinksBack()
     {
         using var data = new TempDirectory();
-        var ports = FreeTcpPorts.Pick(5);
-        var baseAddress = new Uri($"http://127.0.0.1:{ports[0]}");
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
-        {
-            Args =
-            [
-                $"--Urls={baseAddress}",
-                $"--Pipeline:DataDirectory={data.Path}",
-                $"--Pipeline:SiloPort={ports[1]}",
-                $"--Pipeline:GatewayPort={ports[2]}",
-                $"--Pipeline:Local:EventHubsPort={ports[3]}",
-                $"--Pipeline:Shippers:OtlpGrpcPort={ports[4]}",
-                $"--Pipeline:AdminApiKey={SiloProcess.AdminKey}",
-            ],
-        });
-        builder.AddPipelineSilo();
         var spans = new List<Activity>();
-        builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(spans));
-        await using var app = builder.Build();
-        app.MapPipeline();
-        await app.StartAsync();
-        using var api = new PipelineApi(baseAddress);
-        await WaitForReadyAsync(baseAddress);
-        var key = await api.CreateTenantAsync("traced");
+        // The host's own exporter comes with the host's own sampler: without OTLP the silo makes no spans (below).
+        var (app, baseAddress) = await StartSiloAsync(data, tracing => tracing.SetSampler(new AlwaysOnSampler()).AddInMemoryExporter(spans));
+        await using var _ = app;
         var clientTrace = ActivityTraceId.CreateRandom();
-
-        // No propagator of the test's own: the header is the client's, as an instrumented shipper would send it.
-        using var http = new HttpClient(new SocketsHttpHandler { ActivityHeadersPropagator = null }) { BaseAddress = baseAddress };
-        using var post = new HttpRequestMessage(HttpMethod.Post, "/v1/events") { Content = new ByteArrayContent(Encoding.UTF8.GetBytes("{\"user\":\"ana\"}\n{\"user\":\"bo\"}")) };
-        post.Content.Headers.ContentType = new("application/x-ndjson");
-        post.Headers.Authorization = new("Bearer", key);
-        post.Headers.Add("traceparent", $"00-{clientTrace}-{ActivitySpanId.CreateRandom()}-01");
-        using var answer = await http.SendAsync(post);
-        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        await PostTracedAsync(baseAddress, await CreateTenantAsync(baseAddress, "traced"), clientTrace);
 
         Activity[] trace = [];
         await Poll.UntilAsync(
@@ -83,6 +57,68 @@ public sealed class IngestTraceTests
             () => "no processor span linked to the request: " + string.Join(", ", Snapshot(spans).Where(static span => span.Source.Name == ProcessingActivities.SourceName).Select(static span => span.DisplayName)));
         Assert.Equal(2, processed!.GetTagItem("eventpipeline.events"));
         await app.StopAsync();
+    }
+
+    [Fact]
+    public async Task Post_WithoutOtlpOrASampler_MakesNoSpansAndTheBatchIsArchived()
+    {
+        using var data = new TempDirectory();
+        var spans = new List<Activity>();
+        // An exporter of the host's own but no sampler, no OTLP endpoint and no OTEL_TRACES_SAMPLER: the silo's default
+        // sampler makes no span at all, also for a request whose client traces it.
+        var (app, baseAddress) = await StartSiloAsync(data, tracing => tracing.AddInMemoryExporter(spans));
+        await using var _ = app;
+        await PostTracedAsync(baseAddress, await CreateTenantAsync(baseAddress, "untraced"), ActivityTraceId.CreateRandom());
+
+        // The whole path ran: the events are archived, after the request, the grain call, the write and the delivery.
+        await ArchiveFiles.WaitForAsync(Path.Combine(data.Path, "archive"), "untraced", static events => events.Count == 2, TimeSpan.FromSeconds(60));
+        Assert.Empty(Snapshot(spans));
+        await app.StopAsync();
+    }
+
+    private static async Task<(WebApplication App, Uri BaseAddress)> StartSiloAsync(TempDirectory data, Action<TracerProviderBuilder> tracing)
+    {
+        var ports = FreeTcpPorts.Pick(5);
+        var baseAddress = new Uri($"http://127.0.0.1:{ports[0]}");
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args =
+            [
+                $"--Urls={baseAddress}",
+                $"--Pipeline:DataDirectory={data.Path}",
+                $"--Pipeline:SiloPort={ports[1]}",
+                $"--Pipeline:GatewayPort={ports[2]}",
+                $"--Pipeline:Local:EventHubsPort={ports[3]}",
+                $"--Pipeline:Shippers:OtlpGrpcPort={ports[4]}",
+                $"--Pipeline:AdminApiKey={SiloProcess.AdminKey}",
+            ],
+        });
+        builder.AddPipelineSilo();
+        builder.Services.ConfigureOpenTelemetryTracerProvider(tracing);
+        var app = builder.Build();
+        app.MapPipeline();
+        await app.StartAsync();
+        await WaitForReadyAsync(baseAddress);
+        return (app, baseAddress);
+    }
+
+    private static async Task<string> CreateTenantAsync(Uri baseAddress, string tenant)
+    {
+        using var api = new PipelineApi(baseAddress);
+        return await api.CreateTenantAsync(tenant);
+    }
+
+    /// <summary>Posts two events with the client's <c>traceparent</c> (sampled) and expects them ACKed.</summary>
+    private static async Task PostTracedAsync(Uri baseAddress, string key, ActivityTraceId clientTrace)
+    {
+        // No propagator of the test's own: the header is the client's, as an instrumented shipper would send it.
+        using var http = new HttpClient(new SocketsHttpHandler { ActivityHeadersPropagator = null }) { BaseAddress = baseAddress };
+        using var post = new HttpRequestMessage(HttpMethod.Post, "/v1/events") { Content = new ByteArrayContent(Encoding.UTF8.GetBytes("{\"user\":\"ana\"}\n{\"user\":\"bo\"}")) };
+        post.Content.Headers.ContentType = new("application/x-ndjson");
+        post.Headers.Authorization = new("Bearer", key);
+        post.Headers.Add("traceparent", $"00-{clientTrace}-{ActivitySpanId.CreateRandom()}-01");
+        using var answer = await http.SendAsync(post);
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
     }
 
     private static bool IsHttpRequest(Activity span) => span.Kind == ActivityKind.Server && span.Source.Name == "Microsoft.AspNetCore";
