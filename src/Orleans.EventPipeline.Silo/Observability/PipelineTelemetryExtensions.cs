@@ -54,8 +54,8 @@ public static class PipelineTelemetryExtensions
                 if (!ExportsOtlp(builder, options) && string.IsNullOrEmpty(builder.Configuration[SamplerVariable]))
                 {
                     // Without an exporter every span would still be made, filled and dropped: one per request, two per
-                    // grain call, one per Event Hubs send and stream delivery (about a tenth of the silo's CPU at
-                    // batches of 10 events, docs/PERFORMANCE.md). None is made unless a sampler is chosen, by
+                    // grain call, one per Event Hubs send and stream delivery (a seventh of the bytes a one-event
+                    // request allocates, docs/PERFORMANCE.md). None is made unless a sampler is chosen, by
                     // OTEL_TRACES_SAMPLER or by a host that adds an exporter of its own and sets its sampler after this.
                     tracing.SetSampler(new AlwaysOffSampler());
                 }
