@@ -12,8 +12,8 @@ public readonly record struct PartitionLogInfo(
     bool IsEmpty);
 
 /// <summary>
-/// A committed record read back from the log. <see cref="Payload"/> is owned by the record: the stored payload, or
-/// what the read's <see cref="RecordCopy"/> made of it.
+/// A committed record read back from the log. <see cref="Payload"/> is owned by the record: a copy of the stored
+/// payload, or what the read's <see cref="RecordCopy"/> made of it.
 /// </summary>
 public sealed record LogRecord(long SequenceNumber, long Offset, DateTimeOffset EnqueuedTime, ReadOnlyMemory<byte> Payload);
 

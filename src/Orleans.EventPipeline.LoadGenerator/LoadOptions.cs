@@ -126,11 +126,17 @@ internal sealed class LoadOptions
     {
         option.Validators.Add(result =>
         {
+            var names = new HashSet<string>(StringComparer.Ordinal);
             foreach (var pair in result.GetValueOrDefault<string[]>() ?? [])
             {
-                if (pair.IndexOf('=', StringComparison.Ordinal) < 1)
+                var equals = pair.IndexOf('=', StringComparison.Ordinal);
+                if (equals < 1)
                 {
                     result.AddError($"--silo-env takes NAME=VALUE; got '{pair}'.");
+                }
+                else if (!names.Add(pair[..equals]))
+                {
+                    result.AddError($"--silo-env sets {pair[..equals]} more than once; give it once.");
                 }
             }
         });

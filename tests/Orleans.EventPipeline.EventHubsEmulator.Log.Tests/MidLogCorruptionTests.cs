@@ -78,6 +78,27 @@ public sealed class MidLogCorruptionTests
         await Assert.ThrowsAsync<LogCorruptionException>(async () => await log.ReadAsync(0, 5, new List<LogRecord>()));
     }
 
+    [Fact]
+    public async Task ReadAsync_WithACopy_PayloadByteFlipped_TheCopyNeverSeesThatRecord()
+    {
+        using var directory = new TempDirectory();
+        var results = await AppendOneByOneAsync(directory, new PartitionLogOptions(), count: 10);
+        var (path, position) = LogTesting.Locate(directory, results[5].LastOffset);
+        LogTesting.FlipByte(path, position + LogTesting.HeaderBytes + 10);
+        // Reopened, the tail cache is empty: every record is read from disk.
+        await using var log = await PartitionLog.OpenAsync(directory.Path);
+        var copied = new List<long>();
+
+        await Assert.ThrowsAsync<LogCorruptionException>(async () => await log.ReadAsync(0, 10, new List<LogRecord>(), (sequence, _, _, payload) =>
+        {
+            copied.Add(sequence);
+            return payload.ToArray();
+        }));
+
+        // The copy (the emulator's delivery encoder) sees a record only once its checksum matched.
+        Assert.Equal([0L, 1, 2, 3, 4], copied);
+    }
+
     private static async Task<List<AppendResult>> AppendOneByOneAsync(TempDirectory directory, PartitionLogOptions options, int count)
     {
         var results = new List<AppendResult>();

@@ -167,6 +167,7 @@ internal sealed partial class ConsumerLink : IDisposable
         catch (LogCorruptionException) when (maxRecords > 1)
         {
             records.Clear();
+            _stamp = null;
             return await _partition.Log.ReadAsync(_nextSequenceNumber, 1, records, _encodeDelivery, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -183,7 +184,7 @@ internal sealed partial class ConsumerLink : IDisposable
     {
         if (!MemoryMarshal.TryGetArray(record.Payload, out ArraySegment<byte> delivery))
         {
-            throw new InvalidOperationException($"Record {record.SequenceNumber} was not read with the delivery encoder.");
+            throw new InvalidOperationException($"Record {record.SequenceNumber} holds no array of its own: the delivery encoder makes one for every record.");
         }
 
         var stream = new BufferListStream([delivery]);

@@ -53,10 +53,11 @@ public static class PipelineTelemetryExtensions
                 tracing.AddSource(PipelineTelemetry.TraceSources).AddAspNetCoreInstrumentation();
                 if (!ExportsOtlp(builder, options) && string.IsNullOrEmpty(builder.Configuration[SamplerVariable]))
                 {
-                    // Without an exporter every span would still be made, filled and dropped: one per request, two per
+                    // Without an exporter every span would still be recorded, filled and dropped: one per request, two per
                     // grain call, one per Event Hubs send and stream delivery (a seventh of the bytes a one-event
-                    // request allocates, docs/PERFORMANCE.md). None is made unless a sampler is chosen, by
-                    // OTEL_TRACES_SAMPLER or by a host that adds an exporter of its own and sets its sampler after this.
+                    // request allocates, docs/PERFORMANCE.md). None is recorded unless a sampler is chosen, by
+                    // OTEL_TRACES_SAMPLER or by a host that adds an exporter of its own and sets its sampler after
+                    // AddPipelineSilo. Roots still get an unrecorded activity, which carries a client's trace context.
                     tracing.SetSampler(new AlwaysOffSampler());
                 }
             });

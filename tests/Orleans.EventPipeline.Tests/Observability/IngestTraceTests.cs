@@ -7,6 +7,7 @@ using OpenTelemetry.Trace;
 using Orleans.EventPipeline.EventHubsEmulator.Hosting;
 using Orleans.EventPipeline.Grains.Processing;
 using Orleans.EventPipeline.Silo.Hosting;
+using Orleans.EventPipeline.Silo.Observability;
 using Orleans.EventPipeline.Tests.Hosting;
 using Orleans.EventPipeline.Tests.Processing;
 using Orleans.EventPipeline.Tests.Support;
@@ -16,7 +17,7 @@ namespace Orleans.EventPipeline.Tests.Observability;
 /// <summary>
 /// The silo host built in this process exactly as its program builds it (local mode: embedded emulator,
 /// SQLite), with an in-memory span exporter added: one ingest request's trace, started by the client, and no
-/// span at all while neither OTLP nor a sampler is set.
+/// span recorded while neither OTLP nor a sampler is set.
 /// </summary>
 public sealed class IngestTraceTests
 {
@@ -60,12 +61,12 @@ public sealed class IngestTraceTests
     }
 
     [Fact]
-    public async Task Post_WithoutOtlpOrASampler_MakesNoSpansAndTheBatchIsArchived()
+    public async Task Post_WithoutOtlpOrASampler_RecordsNoSpanAndTheBatchIsArchived()
     {
         using var data = new TempDirectory();
         var spans = new List<Activity>();
         // An exporter of the host's own but no sampler, no OTLP endpoint and no OTEL_TRACES_SAMPLER: the silo's default
-        // sampler makes no span at all, also for a request whose client traces it.
+        // sampler records no span at all, also for a request whose client traces it.
         var (app, baseAddress) = await StartSiloAsync(data, tracing => tracing.AddInMemoryExporter(spans));
         await using var _ = app;
         await PostTracedAsync(baseAddress, await CreateTenantAsync(baseAddress, "untraced"), ActivityTraceId.CreateRandom());
@@ -91,6 +92,9 @@ public sealed class IngestTraceTests
                 $"--Pipeline:Local:EventHubsPort={ports[3]}",
                 $"--Pipeline:Shippers:OtlpGrpcPort={ports[4]}",
                 $"--Pipeline:AdminApiKey={SiloProcess.AdminKey}",
+                // Whatever the machine's environment says: no OTLP endpoint and no sampler but the test's own.
+                $"--{PipelineTelemetryExtensions.OtlpEndpointVariable}=",
+                $"--{PipelineTelemetryExtensions.SamplerVariable}=",
             ],
         });
         builder.AddPipelineSilo();

@@ -5,7 +5,8 @@ using Microsoft.Diagnostics.Tracing.Parsers.Clr;
 
 // The runtime reports when it starts compiling a method and when the code is ready, with the method's namespace and
 // the tier compiled: the time between the two, per second of the trace and per namespace and tier, is where the JIT went.
-// The time is the compiling thread's wall clock: on a busy machine it includes waiting for a core.
+// The time is the compiling thread's wall clock: on a busy machine it includes waiting for a core. Second 0 is the
+// trace's first JIT event (for a trace started with the process, a fraction of a second after its start).
 if (args.Length is < 1 or > 4)
 {
     Console.Error.WriteLine("usage: JitTime <trace.nettrace> [from second, 0] [to second, end] [namespaces to print, 30]");
