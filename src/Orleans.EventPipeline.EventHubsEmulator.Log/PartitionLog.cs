@@ -27,7 +27,7 @@ public sealed partial class PartitionLog : IPartitionLog
     private const string LockFileName = "partition.lock";
 
     // A plain read's copy: the stored bytes, in an array of the record's own.
-    private static readonly RecordCopy CopyPayload = static (_, _, _, payload) => payload.ToArray();
+    internal static readonly RecordCopy CopyPayload = static (_, _, _, payload) => payload.ToArray();
 
     private readonly PartitionLogOptions _options;
     private readonly ILogger _logger;

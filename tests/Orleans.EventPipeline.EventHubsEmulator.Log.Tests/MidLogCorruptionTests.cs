@@ -11,9 +11,7 @@ public sealed class MidLogCorruptionTests
     public async Task ReadAsync_PayloadByteFlippedInActiveSegment_ThrowsForThatRecordAfterRestart()
     {
         using var directory = new TempDirectory();
-        var results = await AppendOneByOneAsync(directory, new PartitionLogOptions(), count: 10);
-        var (path, position) = LogTesting.Locate(directory, results[5].LastOffset);
-        LogTesting.FlipByte(path, position + LogTesting.HeaderBytes + 10);
+        var (path, position) = await FlipPayloadByteOfRecordFiveAsync(directory);
 
         await using var log = await PartitionLog.OpenAsync(directory.Path);
 
@@ -82,9 +80,7 @@ public sealed class MidLogCorruptionTests
     public async Task ReadAsync_WithACopy_PayloadByteFlipped_TheCopyNeverSeesThatRecord()
     {
         using var directory = new TempDirectory();
-        var results = await AppendOneByOneAsync(directory, new PartitionLogOptions(), count: 10);
-        var (path, position) = LogTesting.Locate(directory, results[5].LastOffset);
-        LogTesting.FlipByte(path, position + LogTesting.HeaderBytes + 10);
+        await FlipPayloadByteOfRecordFiveAsync(directory);
         // Reopened, the tail cache is empty: every record is read from disk.
         await using var log = await PartitionLog.OpenAsync(directory.Path);
         var copied = new List<long>();
@@ -97,6 +93,15 @@ public sealed class MidLogCorruptionTests
 
         // The copy (the emulator's delivery encoder) sees a record only once its checksum matched.
         Assert.Equal([0L, 1, 2, 3, 4], copied);
+    }
+
+    /// <summary>Ten records appended one by one, then a byte of record 5's payload flipped; its file and position.</summary>
+    private static async Task<(string Path, long Position)> FlipPayloadByteOfRecordFiveAsync(TempDirectory directory)
+    {
+        var results = await AppendOneByOneAsync(directory, new PartitionLogOptions(), count: 10);
+        var (path, position) = LogTesting.Locate(directory, results[5].LastOffset);
+        LogTesting.FlipByte(path, position + LogTesting.HeaderBytes + 10);
+        return (path, position);
     }
 
     private static async Task<List<AppendResult>> AppendOneByOneAsync(TempDirectory directory, PartitionLogOptions options, int count)

@@ -23,7 +23,7 @@ public sealed class TailCacheMemoryTests
         // Each commit's group buffer is 1 MiB; kept whole they would be 200 MiB against a 4 MiB budget.
         Assert.InRange(log.TailCache.HeldBytes, commits * size, options.TailCacheBytes);
         var cached = new List<LogRecord>();
-        Assert.Equal(commits, log.TailCache.TryRead(0, commits, commits, cached, static (_, _, _, payload) => payload.ToArray()));
+        Assert.Equal(commits, log.TailCache.TryRead(0, commits, commits, cached, PartitionLog.CopyPayload));
         Assert.Equal(Enumerable.Range(0, commits).Select(i => Payloads.For(i, size)), cached.Select(static record => record.Payload.ToArray()));
     }
 }
