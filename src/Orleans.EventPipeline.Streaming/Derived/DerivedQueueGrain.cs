@@ -12,9 +12,12 @@ namespace Orleans.EventPipeline.Streaming.Derived;
 /// rebuilt from the durable raw stream after a crash.
 /// </summary>
 /// <remarks>
-/// Reentrant so that reads run while publishes wait; each call's changes happen between its awaits. Kept
-/// alive: while its cache holds, the pulling agent does not read it, and idle collection would drop what
-/// it holds.
+/// Reentrant so that reads run while publishes wait, and publishes while a read waits; each call's changes
+/// happen between their awaits. Kept alive: while its cache holds, the pulling agent does not read it, and
+/// idle collection would drop what it holds. A read of an empty queue waits up to
+/// <see cref="DerivedStreamOptions.ReadWait"/> for a message instead of answering empty at once: the agent
+/// reads again at once after a read that brought something and otherwise at its timer (Orleans' 100 ms by
+/// default), so an idle queue cost a grain call every tick and a message waited up to a tick for the next read.
 /// </remarks>
 [Reentrant]
 [KeepAlive]
@@ -24,6 +27,9 @@ public sealed class DerivedQueueGrain(IOptions<DerivedStreamOptions> options, Ti
     private readonly Queue<DerivedMessage> _messages = new();
     private readonly LinkedList<Waiting> _waiting = new();
     private long _bytes;
+
+    // Completed by the next message queued, for a read waiting on an empty queue; null while nobody waits.
+    private TaskCompletionSource? _arrival;
 
     // Starts at the clock so a queue activated again after a crash numbers after its previous activation.
     private long _nextSequence = time.GetUtcNow().UtcTicks;
@@ -62,8 +68,15 @@ public sealed class DerivedQueueGrain(IOptions<DerivedStreamOptions> options, Ti
         }
     }
 
-    public Task<List<DerivedMessage>> Dequeue(int maxCount)
+    public async Task<List<DerivedMessage>> Dequeue(int maxCount)
     {
+        if (_messages.Count == 0 && maxCount > 0)
+        {
+            // Shared by every read in flight (a queue moving between silos has two readers for a moment).
+            var arrival = (_arrival ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+            await Task.WhenAny(arrival, Task.Delay(DerivedStreamOptions.ReadWait, time));
+        }
+
         var taken = new List<DerivedMessage>(Math.Min(maxCount, _messages.Count));
         while (taken.Count < maxCount && _messages.TryDequeue(out var message))
         {
@@ -72,7 +85,7 @@ public sealed class DerivedQueueGrain(IOptions<DerivedStreamOptions> options, Ti
         }
 
         Admit();
-        return Task.FromResult(taken);
+        return taken;
     }
 
     /// <summary>Queues the waiting publishes that fit now, in the order they came.</summary>
@@ -93,6 +106,11 @@ public sealed class DerivedQueueGrain(IOptions<DerivedStreamOptions> options, Ti
     {
         _messages.Enqueue(message.Enqueued(_nextSequence++, time.GetUtcNow().UtcDateTime));
         _bytes += message.Payload.Length;
+        if (_arrival is { } arrival)
+        {
+            _arrival = null;
+            arrival.SetResult();
+        }
     }
 
     private sealed class Waiting(DerivedMessage message)

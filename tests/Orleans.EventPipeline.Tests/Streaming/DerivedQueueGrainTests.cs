@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.EventPipeline.Streaming.Derived;
 using Orleans.EventPipeline.Tests.Processing;
@@ -9,7 +10,7 @@ namespace Orleans.EventPipeline.Tests.Streaming;
 /// <summary>
 /// The derived streams' queue grain at its byte budget: a publish that does not fit waits its turn and is
 /// queued once a read makes room, or is refused after the wait and then never delivered, so the publisher's
-/// retry cannot double it.
+/// retry cannot double it; a read of an empty queue waits for what comes within its wait.
 /// </summary>
 public sealed class DerivedQueueGrainTests : IAsyncLifetime, IDisposable
 {
@@ -50,6 +51,33 @@ public sealed class DerivedQueueGrainTests : IAsyncLifetime, IDisposable
         await queue.Enqueue(Message("c"));
         Assert.Equal(["c"], Keys(await queue.Dequeue(10)));
         Assert.Empty(await queue.Dequeue(10));
+    }
+
+    [Fact]
+    public async Task Dequeue_EmptyQueue_WaitsAndAnswersWithTheMessageQueuedMeanwhile()
+    {
+        var queue = _cluster.Client.GetGrain<IDerivedQueueGrain>("arrive-" + Guid.NewGuid().ToString("N"));
+
+        // A read that answered an empty queue at once would come back empty here.
+        var reading = queue.Dequeue(10);
+        await queue.Enqueue(Message("a"));
+
+        Assert.Equal(["a"], Keys(await reading));
+    }
+
+    [Fact]
+    public async Task Dequeue_NothingQueuedWithinTheWait_AnswersEmptyAfterIt()
+    {
+        var queue = _cluster.Client.GetGrain<IDerivedQueueGrain>("idle-" + Guid.NewGuid().ToString("N"));
+
+        var started = Stopwatch.GetTimestamp();
+        var taken = await queue.Dequeue(10);
+
+        Assert.Empty(taken);
+        // Timers may fire a few milliseconds early on some platforms; 10 % of the wait covers it.
+        Assert.True(Stopwatch.GetElapsedTime(started) >= DerivedStreamOptions.ReadWait * 0.9, $"answered after {Stopwatch.GetElapsedTime(started)}");
+        await queue.Enqueue(Message("b"));
+        Assert.Equal(["b"], Keys(await queue.Dequeue(10)));
     }
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
