@@ -17,7 +17,8 @@ namespace Orleans.EventPipeline.Streaming.Derived;
 /// idle collection would drop what it holds. A read of an empty queue waits up to
 /// <see cref="DerivedStreamOptions.ReadWait"/> for a message instead of answering empty at once: the agent
 /// reads again at once after a read that brought something and otherwise at its timer (Orleans' 100 ms by
-/// default), so an idle queue cost a grain call every tick and a message waited up to a tick for the next read.
+/// default), so an idle queue cost a grain call every tick. The first message to come ends the wait
+/// <see cref="DerivedStreamOptions.ReadGather"/> later, with what came meanwhile.
 /// </remarks>
 [Reentrant]
 [KeepAlive]
@@ -74,7 +75,12 @@ public sealed class DerivedQueueGrain(IOptions<DerivedStreamOptions> options, Ti
         {
             // Shared by every read in flight (a queue moving between silos has two readers for a moment).
             var arrival = (_arrival ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
-            await Task.WhenAny(arrival, Task.Delay(DerivedStreamOptions.ReadWait, time));
+            if (await Task.WhenAny(arrival, Task.Delay(DerivedStreamOptions.ReadWait, time)) == arrival)
+            {
+                // What the publishers queue just after the first goes in the same read: answering each message on its own
+                // made a read per message under load (a fifth more silo CPU with the order stage on at 50,000 events/s).
+                await Task.Delay(DerivedStreamOptions.ReadGather, time);
+            }
         }
 
         var taken = new List<DerivedMessage>(Math.Min(maxCount, _messages.Count));

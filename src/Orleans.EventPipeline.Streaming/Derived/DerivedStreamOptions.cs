@@ -35,10 +35,16 @@ public sealed class DerivedStreamOptions
 
     /// <summary>
     /// How long the pulling agent's read of an empty queue waits for a message before it answers empty: 1 s, so
-    /// an idle queue costs one grain call a second instead of ten, a message read while the agent waits is
-    /// delivered at once, and an agent stopping waits at most this long for its last read.
+    /// an idle queue costs one grain call a second instead of one every agent tick (Orleans' 100 ms), and an agent
+    /// stopping waits at most this long for its last read.
     /// </summary>
     public static readonly TimeSpan ReadWait = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How long a waiting read goes on taking messages after the first one came: 100 ms, the agent's tick, so a
+    /// busy queue is read about as often as when the agent read it every tick, and a message waits no longer.
+    /// </summary>
+    public static readonly TimeSpan ReadGather = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Size of one cache block, 1 MiB, and so the largest serialized message a derived stream takes.</summary>
     public const int BlockBytes = 1 << 20;
