@@ -42,4 +42,7 @@ public sealed partial class PartitionLog
 
     [LoggerMessage(13, LogLevel.Warning, "Partition log {Directory} recovered from the write failure of {Since:O} and accepts appends again")]
     internal static partial void LogRecovered(ILogger logger, string directory, DateTimeOffset since);
+
+    [LoggerMessage(14, LogLevel.Debug, "Partition log {Directory} let its tail cache's {Bytes} bytes go: no record for at least {Idle}")]
+    internal static partial void LogTailCacheReleased(ILogger logger, string directory, long bytes, TimeSpan idle);
 }

@@ -37,6 +37,7 @@ public sealed partial class PartitionLog : IPartitionLog
     private readonly GroupCommitWriter _writer;
     private readonly RetentionEnforcer _retention;
     private readonly ITimer? _retentionTimer;
+    private readonly ITimer? _idleCacheTimer;
     private int _disposed;
 
     private PartitionLog(string directory, PartitionLogOptions options, ILogger logger, FileStream directoryLock, SegmentSet segments, CommittedState committed, long nextOffset)
@@ -56,10 +57,24 @@ public sealed partial class PartitionLog : IPartitionLog
         // segment to delete instead of an interval's worth (see RetentionEnforcer).
         _writer = new GroupCommitWriter(segments, _cache, buffers, options, logger, directory, committed, nextOffset, scheduledRetention ? _retention.Request : null);
         _writer.Start();
+        if (options.TailCacheIdleRelease != Timeout.InfiniteTimeSpan)
+        {
+            _idleCacheTimer = options.TimeProvider.CreateTimer(
+                static state => ((PartitionLog)state!).ReleaseIdleTailCache(), this, options.TailCacheIdleRelease, options.TailCacheIdleRelease);
+        }
+
         if (scheduledRetention)
         {
             _retentionTimer = options.TimeProvider.CreateTimer(
                 static state => ((RetentionEnforcer)state!).Request(), _retention, options.RetentionCheckInterval, options.RetentionCheckInterval);
+        }
+    }
+
+    private void ReleaseIdleTailCache()
+    {
+        if (_cache.ReleaseIfIdle() is > 0 and var released)
+        {
+            LogTailCacheReleased(_logger, Directory, released, _options.TailCacheIdleRelease);
         }
     }
 
@@ -239,6 +254,11 @@ public sealed partial class PartitionLog : IPartitionLog
         if (_retentionTimer is not null)
         {
             await _retentionTimer.DisposeAsync();
+        }
+
+        if (_idleCacheTimer is not null)
+        {
+            await _idleCacheTimer.DisposeAsync();
         }
 
         await _writer.CloseAsync();

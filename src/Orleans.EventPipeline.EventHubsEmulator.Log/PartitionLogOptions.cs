@@ -42,6 +42,14 @@ public sealed class PartitionLogOptions
     public long TailCacheBytes { get; set; } = 16L * 1024 * 1024;
 
     /// <summary>
+    /// A tail cache that took no record for between one and two of these lets its arrays go (to the garbage
+    /// collector, not to the log's pool, which would keep them): an idle partition's readers are caught up or
+    /// read from disk, and the next commit starts the cache again. Default 1 minute, so an idle embedded hub
+    /// holds up to its tail caches' budget for at most 2 minutes. <see cref="Timeout.InfiniteTimeSpan"/> keeps them.
+    /// </summary>
+    public TimeSpan TailCacheIdleRelease { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
     /// After a write or fsync failed (a full disk, an I/O error), how often the log tries to recover:
     /// cut the refused bytes, write and fsync a probe, re-verify the committed tail; default 1 second.
     /// Appends are refused until one attempt succeeds, then accepted again without a reopen.
@@ -71,6 +79,11 @@ public sealed class PartitionLogOptions
         if (RetentionBytes <= 0)
         {
             failures.Add($"{nameof(PartitionLogOptions)}.{nameof(RetentionBytes)} is {RetentionBytes}; set a positive byte count such as 10737418240 (10 GiB), or long.MaxValue for no size limit.");
+        }
+
+        if (TailCacheIdleRelease <= TimeSpan.Zero && TailCacheIdleRelease != Timeout.InfiniteTimeSpan)
+        {
+            failures.Add($"{nameof(PartitionLogOptions)}.{nameof(TailCacheIdleRelease)} is {TailCacheIdleRelease}; set a positive duration such as 00:01:00, or Timeout.InfiniteTimeSpan to keep the tail cache while idle.");
         }
 
         if (RetentionCheckInterval <= TimeSpan.Zero && RetentionCheckInterval != Timeout.InfiniteTimeSpan)

@@ -19,12 +19,13 @@ public sealed class OptionsValidationTests
             MaxRecordBytes = 0,
             IndexIntervalBytes = 1,
             TailCacheBytes = -1,
+            TailCacheIdleRelease = TimeSpan.Zero,
         };
 
         var failures = options.Validate();
 
-        Assert.Equal(7, failures.Count);
-        foreach (var setting in new[] { "SegmentBytes", "RetentionAge", "RetentionBytes", "RetentionCheckInterval", "MaxRecordBytes", "IndexIntervalBytes", "TailCacheBytes" })
+        Assert.Equal(8, failures.Count);
+        foreach (var setting in new[] { "SegmentBytes", "RetentionAge", "RetentionBytes", "RetentionCheckInterval", "MaxRecordBytes", "IndexIntervalBytes", "TailCacheBytes", "TailCacheIdleRelease" })
         {
             Assert.Contains(failures, f => f.Contains("PartitionLogOptions." + setting, StringComparison.Ordinal) && f.Contains("set", StringComparison.Ordinal));
         }

@@ -16,6 +16,9 @@ internal sealed class TailCache(long capacityBytes, ArrayPool<byte> pool) : IDis
     private readonly Queue<Chunk> _chunks = new();
     private long _bytes;
 
+    // Set by every Add, cleared by each idle check: a check that finds it clear lets the arrays go.
+    private bool _added;
+
     /// <summary>Bytes of the arrays the cache holds (not only the records in them).</summary>
     public long HeldBytes
     {
@@ -32,6 +35,7 @@ internal sealed class TailCache(long capacityBytes, ArrayPool<byte> pool) : IDis
     {
         lock (_sync)
         {
+            _added = true;
             _chunks.Enqueue(new Chunk(buffer, length, firstSequenceNumber, lastSequenceNumber));
             // The arrays count, not the records in them: the budget is the memory the cache holds.
             _bytes += buffer.Length;
@@ -41,6 +45,27 @@ internal sealed class TailCache(long capacityBytes, ArrayPool<byte> pool) : IDis
                 _bytes -= evicted.Buffer.Length;
                 pool.Return(evicted.Buffer);
             }
+        }
+    }
+
+    /// <summary>
+    /// Lets every array go when nothing was added since the previous call, and returns their bytes (0 otherwise).
+    /// Not to the pool: it keeps what it is given, so an idle log would hold them all the same.
+    /// </summary>
+    public long ReleaseIfIdle()
+    {
+        lock (_sync)
+        {
+            if (_added)
+            {
+                _added = false;
+                return 0;
+            }
+
+            var released = _bytes;
+            _chunks.Clear();
+            _bytes = 0;
+            return released;
         }
     }
 
