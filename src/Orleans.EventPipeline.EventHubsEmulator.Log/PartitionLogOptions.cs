@@ -42,10 +42,11 @@ public sealed class PartitionLogOptions
     public long TailCacheBytes { get; set; } = 16L * 1024 * 1024;
 
     /// <summary>
-    /// A tail cache that took no record for between one and two of these lets its arrays go (to the garbage
-    /// collector, not to the log's pool, which would keep them): an idle partition's readers are caught up or
-    /// read from disk, and the next commit starts the cache again. Default 1 minute, so an idle embedded hub
-    /// holds up to its tail caches' budget for at most 2 minutes. <see cref="Timeout.InfiniteTimeSpan"/> keeps them.
+    /// A tail cache that took no record for a whole one of these (one to two of them after its last) lets its
+    /// arrays go, to the garbage collector, not to the log's pool, which would keep them: an idle partition's
+    /// readers are caught up or read from disk (a reader still catching up reads the files from then on), and the
+    /// next commit starts the cache again. Default 1 minute, at most 1 day; <see cref="Timeout.InfiniteTimeSpan"/>
+    /// keeps the cache. The memory goes back to the system at the process's next full collection.
     /// </summary>
     public TimeSpan TailCacheIdleRelease { get; set; } = TimeSpan.FromMinutes(1);
 
@@ -81,9 +82,9 @@ public sealed class PartitionLogOptions
             failures.Add($"{nameof(PartitionLogOptions)}.{nameof(RetentionBytes)} is {RetentionBytes}; set a positive byte count such as 10737418240 (10 GiB), or long.MaxValue for no size limit.");
         }
 
-        if (TailCacheIdleRelease <= TimeSpan.Zero && TailCacheIdleRelease != Timeout.InfiniteTimeSpan)
+        if ((TailCacheIdleRelease <= TimeSpan.Zero || TailCacheIdleRelease > TimeSpan.FromDays(1)) && TailCacheIdleRelease != Timeout.InfiniteTimeSpan)
         {
-            failures.Add($"{nameof(PartitionLogOptions)}.{nameof(TailCacheIdleRelease)} is {TailCacheIdleRelease}; set a positive duration such as 00:01:00, or Timeout.InfiniteTimeSpan to keep the tail cache while idle.");
+            failures.Add($"{nameof(PartitionLogOptions)}.{nameof(TailCacheIdleRelease)} is {TailCacheIdleRelease}; set a duration from 00:00:00.001 to 1.00:00:00 such as 00:01:00, or Timeout.InfiniteTimeSpan to keep the tail cache while idle.");
         }
 
         if (RetentionCheckInterval <= TimeSpan.Zero && RetentionCheckInterval != Timeout.InfiniteTimeSpan)

@@ -35,14 +35,15 @@ public sealed class DerivedStreamOptions
 
     /// <summary>
     /// How long the pulling agent's read of an empty queue waits for a message before it answers empty: 1 s, so
-    /// an idle queue costs one grain call a second instead of one every agent tick (Orleans' 100 ms), and an agent
-    /// stopping waits at most this long for its last read.
+    /// an idle queue costs one grain call a second instead of one every agent tick (Orleans' 100 ms). An agent
+    /// that stops ends its waiting read at once (<see cref="IDerivedQueueGrain.StopReading"/>).
     /// </summary>
     public static readonly TimeSpan ReadWait = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// How long a waiting read goes on taking messages after the first one came: 100 ms, the agent's tick, so a
-    /// busy queue is read about as often as when the agent read it every tick, and a message waits no longer.
+    /// How long a waiting read goes on taking messages after the first one came: 100 ms, Orleans' default agent tick,
+    /// so a queue that empties between messages is read about as often as when the agent read it every tick. A
+    /// message that finds the agent waiting is delivered 100 ms later (between 0 and a tick later before the wait).
     /// </summary>
     public static readonly TimeSpan ReadGather = TimeSpan.FromMilliseconds(100);
 

@@ -10,11 +10,13 @@ namespace Orleans.EventPipeline.Tests.Streaming;
 /// <summary>
 /// The derived streams' queue grain at its byte budget: a publish that does not fit waits its turn and is
 /// queued once a read makes room, or is refused after the wait and then never delivered, so the publisher's
-/// retry cannot double it; a read of an empty queue waits for what comes within its wait.
+/// retry cannot double it; a read of an empty queue waits for what comes within its wait, and only the queue's
+/// current reader takes it.
 /// </summary>
 public sealed class DerivedQueueGrainTests : IAsyncLifetime, IDisposable
 {
     private const int MessageBytes = 600 * 1024;
+    private static readonly Guid Reader = Guid.NewGuid();
     private readonly TempDirectory _archive = new();
     private InProcessTestCluster _cluster = null!;
 
@@ -29,9 +31,9 @@ public sealed class DerivedQueueGrainTests : IAsyncLifetime, IDisposable
         await queue.Enqueue(Message("a"));
 
         var waiting = queue.Enqueue(Message("b"));
-        var first = await queue.Dequeue(10);
+        var first = await queue.Dequeue(10, Reader);
         await waiting;
-        var second = await queue.Dequeue(10);
+        var second = await queue.Dequeue(10, Reader);
 
         Assert.Equal(["a"], Keys(first));
         Assert.Equal(["b"], Keys(second));
@@ -47,10 +49,10 @@ public sealed class DerivedQueueGrainTests : IAsyncLifetime, IDisposable
         var refused = await Assert.ThrowsAsync<DerivedQueueFullException>(() => queue.Enqueue(Message("b")));
         Assert.Contains("Pipeline:DerivedStreams:MaxQueueBytes", refused.Message, StringComparison.Ordinal);
 
-        Assert.Equal(["a"], Keys(await queue.Dequeue(10)));
+        Assert.Equal(["a"], Keys(await queue.Dequeue(10, Reader)));
         await queue.Enqueue(Message("c"));
-        Assert.Equal(["c"], Keys(await queue.Dequeue(10)));
-        Assert.Empty(await queue.Dequeue(10));
+        Assert.Equal(["c"], Keys(await queue.Dequeue(10, Reader)));
+        Assert.Empty(await queue.Dequeue(10, Reader));
     }
 
     [Fact]
@@ -59,7 +61,7 @@ public sealed class DerivedQueueGrainTests : IAsyncLifetime, IDisposable
         var queue = _cluster.Client.GetGrain<IDerivedQueueGrain>("arrive-" + Guid.NewGuid().ToString("N"));
 
         // A read that answered an empty queue at once would come back empty here.
-        var reading = queue.Dequeue(10);
+        var reading = queue.Dequeue(10, Reader);
         await queue.Enqueue(Message("a"));
 
         Assert.Equal(["a"], Keys(await reading));
@@ -71,13 +73,41 @@ public sealed class DerivedQueueGrainTests : IAsyncLifetime, IDisposable
         var queue = _cluster.Client.GetGrain<IDerivedQueueGrain>("idle-" + Guid.NewGuid().ToString("N"));
 
         var started = Stopwatch.GetTimestamp();
-        var taken = await queue.Dequeue(10);
+        var taken = await queue.Dequeue(10, Reader);
 
         Assert.Empty(taken);
         // Timers may fire a few milliseconds early on some platforms; 10 % of the wait covers it.
         Assert.True(Stopwatch.GetElapsedTime(started) >= DerivedStreamOptions.ReadWait * 0.9, $"answered after {Stopwatch.GetElapsedTime(started)}");
         await queue.Enqueue(Message("b"));
-        Assert.Equal(["b"], Keys(await queue.Dequeue(10)));
+        Assert.Equal(["b"], Keys(await queue.Dequeue(10, Reader)));
+    }
+
+    [Fact]
+    public async Task StopReading_WhileItsReadWaits_TheReadEndsEmptyAndTheNextOwnerTakesWhatCameAfter()
+    {
+        var queue = _cluster.Client.GetGrain<IDerivedQueueGrain>("stop-" + Guid.NewGuid().ToString("N"));
+        var next = Guid.NewGuid();
+
+        var stale = queue.Dequeue(10, Reader);
+        await queue.StopReading(Reader);
+        await queue.Enqueue(Message("a"));
+
+        // The stopped agent would drop what its read brought: it must bring nothing.
+        Assert.Empty(await stale);
+        Assert.Equal(["a"], Keys(await queue.Dequeue(10, next)));
+    }
+
+    [Fact]
+    public async Task Dequeue_ANewReaderWhileAnOlderWaits_TheOlderEndsEmptyAndTheNewerTakes()
+    {
+        var queue = _cluster.Client.GetGrain<IDerivedQueueGrain>("move-" + Guid.NewGuid().ToString("N"));
+
+        var older = queue.Dequeue(10, Reader);
+        var newer = queue.Dequeue(10, Guid.NewGuid());
+        await queue.Enqueue(Message("a"));
+
+        Assert.Empty(await older);
+        Assert.Equal(["a"], Keys(await newer));
     }
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
