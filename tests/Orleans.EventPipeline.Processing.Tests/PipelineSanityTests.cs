@@ -46,7 +46,7 @@ public sealed class PipelineSanityTests
             var normalized = normalizer.Normalize(RawBatches.Create("tenant-a", Guid.NewGuid(), EventKind.Json, b * 500, lines));
             dead += normalized.DeadLetters.Count;
             var enriched = enricher.Enrich(normalized.Events);
-            var released = new List<NormalizedEvent>();
+            var released = new ReleasedEvents();
             order.AddRange(enriched.Events, released);
             archive.Add(released, sequence++);
             if (archive.IsFlushDue)
@@ -55,7 +55,7 @@ public sealed class PipelineSanityTests
             }
         }
 
-        var rest = new List<NormalizedEvent>();
+        var rest = new ReleasedEvents();
         order.Flush(rest);
         archive.Add(rest, sequence);
         await archive.FlushAsync(CancellationToken.None);

@@ -41,7 +41,7 @@ public sealed class ProcessingInstrumentsTests
 
         new EventNormalizer(new NormalizationSettings()).Normalize(RawBatches.Create(tenant, Guid.NewGuid(), EventKind.Json, 0, "{\"message\":\"ok\"}", "{bad"));
         var order = new ReorderBuffer(new OrderingSettings { LatenessWindow = TimeSpan.Zero }, new FakeTimeProvider());
-        var released = new List<NormalizedEvent>();
+        var released = new ReleasedEvents();
         order.AddRange([TestEvents.At(TestEvents.Ingest.AddSeconds(5), "a", tenant), TestEvents.At(TestEvents.Ingest, "b", tenant)], released);
 
         Assert.Equal(1, counts["eventpipeline.events.parsed"]);

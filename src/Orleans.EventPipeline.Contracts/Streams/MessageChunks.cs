@@ -21,20 +21,27 @@ public static class MessageChunks
     {
         ArgumentNullException.ThrowIfNull(items);
         ArgumentNullException.ThrowIfNull(encodedBytes);
+        return Cut(items.Count, i => encodedBytes(items[i]), maxBytes);
+    }
+
+    /// <summary>Consecutive ranges of <paramref name="count"/> items, each within <paramref name="maxBytes"/> by <paramref name="encodedBytesAt"/> of an item's index.</summary>
+    public static IEnumerable<Range> Cut(int count, Func<int, long> encodedBytesAt, long maxBytes)
+    {
+        ArgumentNullException.ThrowIfNull(encodedBytesAt);
         var budget = new Budget(maxBytes);
         var start = 0;
-        for (var i = 0; i < items.Count; i++)
+        for (var i = 0; i < count; i++)
         {
-            if (budget.StartsNewChunk(encodedBytes(items[i])))
+            if (budget.StartsNewChunk(encodedBytesAt(i)))
             {
                 yield return start..i;
                 start = i;
             }
         }
 
-        if (items.Count > 0)
+        if (count > 0)
         {
-            yield return start..items.Count;
+            yield return start..count;
         }
     }
 

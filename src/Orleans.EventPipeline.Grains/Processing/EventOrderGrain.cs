@@ -48,7 +48,7 @@ public sealed partial class EventOrderGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        var released = new List<NormalizedEvent>();
+        var released = new ReleasedEvents();
         _buffer?.Flush(released);
         try
         {
@@ -63,7 +63,7 @@ public sealed partial class EventOrderGrain(
     public async Task AddAsync(long? position, IReadOnlyList<NormalizedEvent> events)
     {
         ArgumentNullException.ThrowIfNull(events);
-        var released = new List<NormalizedEvent>();
+        var released = new ReleasedEvents();
         if (position is not { } taken || taken > _lastPosition)
         {
             _buffer!.AddRange(events, released);
@@ -79,7 +79,7 @@ public sealed partial class EventOrderGrain(
     /// <summary>Every lateness window: releases a quiet stream's events and picks up changed settings.</summary>
     private async Task OnTimerAsync(CancellationToken cancellationToken)
     {
-        var released = new List<NormalizedEvent>();
+        var released = new ReleasedEvents();
         _buffer!.ReleaseIdle(released);
         try
         {
@@ -115,7 +115,7 @@ public sealed partial class EventOrderGrain(
         }
 
         // A new window applies from here on: what the old buffer holds goes out in its order first.
-        var released = new List<NormalizedEvent>();
+        var released = new ReleasedEvents();
         _buffer?.Flush(released);
         await PublishAsync(released);
 
@@ -131,7 +131,7 @@ public sealed partial class EventOrderGrain(
     }
 
     /// <summary>Over the silo's budget, a buffer at least the average releases its oldest events down to its share.</summary>
-    private void KeepToBudget(List<NormalizedEvent> released)
+    private void KeepToBudget(ReleasedEvents released)
     {
         ReportBytes();
         if (!budget.AsksToShrink(_reportedBytes))
@@ -151,7 +151,7 @@ public sealed partial class EventOrderGrain(
     /// <summary>What this stage holds against the silo's budget: its buffer, and released events not yet published.</summary>
     private void ReportBytes() => budget.Report(ref _reportedBytes, (_buffer?.HeldBytes ?? 0) + _unpublished.Bytes);
 
-    private async Task PublishAsync(List<NormalizedEvent> released)
+    private async Task PublishAsync(ReleasedEvents released)
     {
         _unpublished.Add(released);
         await _unpublished.PublishAsync(_ordered!, Tenant, StreamKey, (e, exception) => LogTooLarge(logger, exception, StreamKey, e.EventId));

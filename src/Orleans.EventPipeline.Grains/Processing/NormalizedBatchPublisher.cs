@@ -1,4 +1,5 @@
 using Orleans.EventPipeline.Events;
+using Orleans.EventPipeline.Processing.Ordering;
 using Orleans.EventPipeline.Streams;
 using Orleans.Streams;
 
@@ -17,14 +18,18 @@ public static class NormalizedBatchPublisher
     /// </summary>
     public const int MaxPartBytes = 256 * 1024;
 
-    /// <summary>Consecutive parts of <paramref name="events"/>, each estimated at most <paramref name="maxBytes"/> (or one event).</summary>
-    public static IEnumerable<IReadOnlyList<NormalizedEvent>> Split(IReadOnlyList<NormalizedEvent> events, int maxBytes)
+    /// <summary>
+    /// Consecutive parts of <paramref name="events"/> from <paramref name="offset"/> on, each at most
+    /// <paramref name="maxBytes"/> (or one event): an entry held serialized counts its bytes, a parsed one its estimate.
+    /// </summary>
+    public static IEnumerable<SerializedEventList> Split(ReleasedEvents events, int offset, int maxBytes)
     {
         ArgumentNullException.ThrowIfNull(events);
-        foreach (var range in MessageChunks.Cut(events, EstimatedBytes, maxBytes))
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        foreach (var range in MessageChunks.Cut(events.Count - offset, i => events.BytesAt(offset + i, EstimatedBytes), maxBytes))
         {
-            var (offset, length) = range.GetOffsetAndLength(events.Count);
-            yield return offset == 0 && length == events.Count ? events : events.Skip(offset).Take(length).ToArray();
+            var (start, length) = range.GetOffsetAndLength(events.Count - offset);
+            yield return events.Slice(offset + start, length);
         }
     }
 

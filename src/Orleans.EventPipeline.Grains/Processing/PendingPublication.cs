@@ -1,4 +1,5 @@
 using Orleans.EventPipeline.Events;
+using Orleans.EventPipeline.Processing.Ordering;
 using Orleans.EventPipeline.Streaming.Derived;
 using Orleans.Streams;
 
@@ -11,15 +12,15 @@ namespace Orleans.EventPipeline.Grains.Processing;
 /// </summary>
 internal sealed class PendingPublication
 {
-    private readonly List<NormalizedEvent> _events = [];
+    private readonly ReleasedEvents _events = new();
     private int _published;
 
     /// <summary>Events not published yet.</summary>
     public int Count => _events.Count - _published;
 
     /// <summary>
-    /// Estimated bytes of the events not published yet (<see cref="NormalizedBatchPublisher.EstimatedBytes"/>),
-    /// counted when asked: nothing is left after a publish that went through, the common case.
+    /// Bytes of the events not published yet: the serialized ones' own, the parsed ones' estimate
+    /// (<see cref="NormalizedBatchPublisher.EstimatedBytes"/>), counted when asked: nothing is left after a publish that went through, the common case.
     /// </summary>
     public long Bytes
     {
@@ -28,14 +29,14 @@ internal sealed class PendingPublication
             long bytes = 0;
             for (var i = _published; i < _events.Count; i++)
             {
-                bytes += NormalizedBatchPublisher.EstimatedBytes(_events[i]);
+                bytes += _events.BytesAt(i, NormalizedBatchPublisher.EstimatedBytes);
             }
 
             return bytes;
         }
     }
 
-    public void Add(List<NormalizedEvent> events) => _events.AddRange(events);
+    public void Add(ReleasedEvents events) => _events.AddRange(events);
 
     /// <summary>
     /// Publishes what is left, part by part; on a failure the parts before it count as published. A single
@@ -51,8 +52,7 @@ internal sealed class PendingPublication
             return;
         }
 
-        IReadOnlyList<NormalizedEvent> rest = _published == 0 ? _events : _events.GetRange(_published, Count);
-        foreach (var part in NormalizedBatchPublisher.Split(rest, NormalizedBatchPublisher.MaxPartBytes))
+        foreach (var part in NormalizedBatchPublisher.Split(_events, _published, NormalizedBatchPublisher.MaxPartBytes))
         {
             try
             {

@@ -33,7 +33,7 @@ public sealed class ReorderBufferTests
             arrival.AddRange(seconds.Select(static s => TestEvents.At(s)));
         }
 
-        var released = new List<NormalizedEvent>();
+        var released = new ReleasedEvents();
         buffer.AddRange(arrival, released);
         buffer.Flush(released);
 
@@ -50,7 +50,7 @@ public sealed class ReorderBufferTests
         var arrival = Enumerable.Range(0, 3).Select(static i => 12 - ((i * 2) % 3)).Select(s => TestEvents.Parse(parser,
             $$"""{"timestamp":"2024-05-01T12:00:{{s:00}}Z","message":"m{{s}}","level":"warn","user":"u{{s}}","n":{{s}},"ratio":0.5}""")).ToArray();
 
-        var released = new List<NormalizedEvent>();
+        var released = new ReleasedEvents();
         buffer.AddRange(arrival, released);
         Assert.Empty(released);
         Assert.Equal(arrival.Sum(e => Serializer.SerializeToArray(e).Length + ReorderBuffer.PackedOverheadBytes), buffer.HeldBytes);
@@ -68,6 +68,23 @@ public sealed class ReorderBufferTests
     }
 
     [Fact]
+    public void Serialized_ReleasesTheHeldBytesUnread()
+    {
+        var buffer = new ReorderBuffer(new OrderingSettings { LatenessWindow = TimeSpan.FromSeconds(5) }, _time, serializer: Serializer);
+        var arrival = new[] { TestEvents.At(12), TestEvents.At(10), TestEvents.At(11) };
+
+        var released = new ReleasedEvents();
+        buffer.AddRange(arrival, released);
+        buffer.Flush(released);
+
+        var part = released.Slice(0, released.Count);
+        Assert.Equal(["e10", "e11", "e12"], part.Select(static e => e.EventId));
+        Assert.Equal(Serializer.SerializeToArray(arrival[1]), part.SerializedAt(0));
+        Assert.Equal(Serializer.SerializeToArray(arrival[2]), part.SerializedAt(1));
+        Assert.Equal(Serializer.SerializeToArray(arrival[0]), part.SerializedAt(2));
+    }
+
+    [Fact]
     public void Serialized_HoldsNoReferenceToTheEventsAdded()
     {
         var buffer = new ReorderBuffer(new OrderingSettings { LatenessWindow = TimeSpan.FromSeconds(5) }, _time, serializer: Serializer);
@@ -79,7 +96,7 @@ public sealed class ReorderBufferTests
 
         Assert.Equal(1, buffer.Count);
         Assert.False(added.TryGetTarget(out _), "the buffer still references the event it was given");
-        var released = new List<NormalizedEvent>();
+        var released = new ReleasedEvents();
         buffer.Flush(released);
         Assert.Equal("e3", Assert.Single(released).EventId);
     }
@@ -91,7 +108,7 @@ public sealed class ReorderBufferTests
         var odd = TestEvents.At(11) with { Attributes = new UnknownAttributes() };
         var arrival = new[] { TestEvents.At(12), odd, TestEvents.At(10) };
 
-        var released = new List<NormalizedEvent>();
+        var released = new ReleasedEvents();
         buffer.AddRange(arrival, released);
         Assert.Equal(1_000 + (2 * ReorderBuffer.PackedOverheadBytes) + Serializer.SerializeToArray(arrival[0]).Length + Serializer.SerializeToArray(arrival[2]).Length, buffer.HeldBytes);
         buffer.Flush(released);
@@ -107,7 +124,7 @@ public sealed class ReorderBufferTests
         var buffer = new ReorderBuffer(new OrderingSettings { LatenessWindow = TimeSpan.Zero }, _time, serializer: Serializer);
         var arrival = new[] { TestEvents.At(1), TestEvents.At(2) };
 
-        var released = new List<NormalizedEvent>();
+        var released = new ReleasedEvents();
         buffer.AddRange(arrival, released);
 
         Assert.Equal(arrival, released, ReferenceEqualityComparer.Instance);
@@ -139,7 +156,7 @@ public sealed class ReorderBufferTests
     private static WeakReference<NormalizedEvent> AddOne(ReorderBuffer buffer)
     {
         var normalized = TestEvents.At(3);
-        buffer.Add(normalized, new List<NormalizedEvent>());
+        buffer.Add(normalized, new ReleasedEvents());
         return new WeakReference<NormalizedEvent>(normalized);
     }
 
@@ -147,7 +164,7 @@ public sealed class ReorderBufferTests
     public void Add_EventsWithinWindow_AreHeldUntilNewerTimeArrives()
     {
         var buffer = new ReorderBuffer(new OrderingSettings { LatenessWindow = TimeSpan.FromSeconds(5) }, _time);
-        var released = new List<NormalizedEvent>();
+        var released = new ReleasedEvents();
 
         buffer.Add(TestEvents.At(10), released);
         buffer.Add(TestEvents.At(8), released);
@@ -164,7 +181,7 @@ public sealed class ReorderBufferTests
     public void Add_BehindWatermark_IsReleasedAtOnceFlaggedLate()
     {
         var buffer = new ReorderBuffer(new OrderingSettings { LatenessWindow = TimeSpan.FromSeconds(5) }, _time);
-        var released = new List<NormalizedEvent>();
+        var released = new ReleasedEvents();
         buffer.AddRange([TestEvents.At(10), TestEvents.At(20)], released);
 
         buffer.Add(TestEvents.At(3), released);
@@ -179,7 +196,7 @@ public sealed class ReorderBufferTests
     public void Add_Flood_NeverHoldsMoreThanTheBound()
     {
         var buffer = new ReorderBuffer(new OrderingSettings { LatenessWindow = TimeSpan.FromHours(1), MaxBufferedEvents = 1_000 }, _time);
-        var released = new List<NormalizedEvent>();
+        var released = new ReleasedEvents();
         var maxHeld = 0;
 
         for (var i = 0; i < 50_000; i++)
@@ -199,7 +216,7 @@ public sealed class ReorderBufferTests
     public void Add_NoTimestamp_OrdersByObservedTime()
     {
         var buffer = new ReorderBuffer(new OrderingSettings { LatenessWindow = TimeSpan.FromSeconds(1) }, _time);
-        var released = new List<NormalizedEvent>();
+        var released = new ReleasedEvents();
 
         buffer.Add(TestEvents.At(null, "late-ingest", observed: TestEvents.Ingest.AddSeconds(3)), released);
         buffer.Add(TestEvents.At(null, "early-ingest", observed: TestEvents.Ingest.AddSeconds(1)), released);
@@ -212,7 +229,7 @@ public sealed class ReorderBufferTests
     public void ReleaseIdle_QuietForAWindow_ReleasesEverything()
     {
         var buffer = new ReorderBuffer(new OrderingSettings { LatenessWindow = TimeSpan.FromSeconds(5) }, _time);
-        var released = new List<NormalizedEvent>();
+        var released = new ReleasedEvents();
         buffer.AddRange([TestEvents.At(2), TestEvents.At(1)], released);
 
         _time.Advance(TimeSpan.FromSeconds(4));
@@ -229,7 +246,7 @@ public sealed class ReorderBufferTests
     public void TryReleaseOldest_HeldForTheirWindow_ReleasesInTimeOrderAndCountsBytesDown()
     {
         var buffer = new ReorderBuffer(new OrderingSettings { LatenessWindow = TimeSpan.FromHours(1) }, _time, static e => e.EventId.Length * 100);
-        var released = new List<NormalizedEvent>();
+        var released = new ReleasedEvents();
         buffer.AddRange([TestEvents.At(30), TestEvents.At(10), TestEvents.At(20)], released);
         Assert.Empty(released);
         Assert.Equal(900, buffer.HeldBytes);

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.EventPipeline.Events;
 using Orleans.EventPipeline.Grains.Processing;
+using Orleans.EventPipeline.Processing.Ordering;
 using Orleans.Serialization;
 
 namespace Orleans.EventPipeline.Tests.Processing;
@@ -20,7 +21,7 @@ public sealed class NormalizedBatchPublisherTests
         var serializer = services.GetRequiredService<Serializer>();
         var events = Enumerable.Range(0, 8000).Select(Event).ToArray();
 
-        var parts = NormalizedBatchPublisher.Split(events, NormalizedBatchPublisher.MaxPartBytes).ToList();
+        var parts = NormalizedBatchPublisher.Split(Released(events), 0, NormalizedBatchPublisher.MaxPartBytes).ToList();
 
         Assert.True(serializer.SerializeToArray(new NormalizedEventBatch("t", "t", events)).Length > 2 * MemoryStreamMessageLimit, "the input must be over the limit");
         Assert.True(parts.Count > 1);
@@ -29,13 +30,44 @@ public sealed class NormalizedBatchPublisherTests
     }
 
     [Fact]
-    public void Split_SmallBatch_OnePartTheSameList()
+    public void Split_EventsHeldSerialized_CountsTheirBytesKeepsThemUnreadAndStartsAtTheOffset()
+    {
+        using var services = new ServiceCollection().AddSerializer(static b => b.AddAssembly(typeof(NormalizedEvent).Assembly)).BuildServiceProvider();
+        var serializer = services.GetRequiredService<Serializer>();
+        var single = services.GetRequiredService<Serializer<NormalizedEvent>>();
+        var events = Enumerable.Range(0, 8000).Select(Event).ToArray();
+        var released = new ReleasedEvents();
+        foreach (var e in events)
+        {
+            // Every third parsed, the others as the order stage holds them.
+            if (int.Parse(e.EventId.AsSpan(e.EventId.IndexOf(':') + 1), System.Globalization.CultureInfo.InvariantCulture) % 3 == 0)
+            {
+                released.Add(e);
+            }
+            else
+            {
+                released.AddSerialized(single.SerializeToArray(e), single);
+            }
+        }
+
+        var parts = NormalizedBatchPublisher.Split(released, 100, NormalizedBatchPublisher.MaxPartBytes).ToList();
+
+        Assert.True(parts.Count > 1);
+        Assert.All(parts, part => Assert.InRange(serializer.SerializeToArray(new NormalizedEventBatch("t", "t", part)).Length, 1, MemoryStreamMessageLimit / 2));
+        Assert.Equal(events.Skip(100).Select(static e => e.EventId), parts.SelectMany(static p => p).Select(static e => e.EventId));
+        var first = parts[0];
+        Assert.Null(first.SerializedAt(2));
+        Assert.Equal(single.SerializeToArray(events[101]), first.SerializedAt(1));
+    }
+
+    [Fact]
+    public void Split_SmallBatch_OnePartOfEveryEvent()
     {
         var events = Enumerable.Range(0, 10).Select(Event).ToArray();
 
-        var part = Assert.Single(NormalizedBatchPublisher.Split(events, NormalizedBatchPublisher.MaxPartBytes));
+        var part = Assert.Single(NormalizedBatchPublisher.Split(Released(events), 0, NormalizedBatchPublisher.MaxPartBytes));
 
-        Assert.Same(events, part);
+        Assert.Equal(events, part, ReferenceEqualityComparer.Instance);
     }
 
     public static TheoryData<string> Hostile => ["empty", "many-doubles", "multibyte", "huge-body", "many-tiny"];
@@ -53,12 +85,23 @@ public sealed class NormalizedBatchPublisherTests
         var estimated = sample.Sum(NormalizedBatchPublisher.EstimatedBytes);
         Assert.True(estimated + TypeNamesBytes >= serialized, $"{shape}: {sample.Length} events serialize to {serialized} bytes, estimated {estimated}");
 
-        var parts = NormalizedBatchPublisher.Split(events, NormalizedBatchPublisher.MaxPartBytes).ToList();
+        var parts = NormalizedBatchPublisher.Split(Released(events), 0, NormalizedBatchPublisher.MaxPartBytes).ToList();
 
         Assert.Equal(events.Select(static e => e.EventId), parts.SelectMany(static p => p).Select(static e => e.EventId));
         Assert.All(parts, part => Assert.True(
             part.Count == 1 || serializer.SerializeToArray(new NormalizedEventBatch("t", "t", part)).Length <= MemoryStreamMessageLimit,
             $"{shape}: a part of {part.Count} events is over the memory stream's limit"));
+    }
+
+    private static ReleasedEvents Released(IEnumerable<NormalizedEvent> events)
+    {
+        var released = new ReleasedEvents();
+        foreach (var e in events)
+        {
+            released.Add(e);
+        }
+
+        return released;
     }
 
     private static NormalizedEvent[] HostileEvents(string shape) => shape switch

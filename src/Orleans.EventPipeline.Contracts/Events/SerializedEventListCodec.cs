@@ -1,0 +1,140 @@
+using System.Buffers;
+using Orleans.Serialization;
+using Orleans.Serialization.Buffers;
+using Orleans.Serialization.Codecs;
+using Orleans.Serialization.WireProtocol;
+
+namespace Orleans.EventPipeline.Events;
+
+/// <summary>
+/// Writes a <see cref="SerializedEventList"/> as its count and each event's bytes as Orleans serialized that
+/// event alone: an entry held serialized goes in as it is, a parsed one is serialized alone first. Reads every
+/// event back parsed, so a subscriber gets the list with no entry left to parse.
+/// </summary>
+[RegisterSerializer]
+public sealed class SerializedEventListCodec(Serializer<NormalizedEvent> serializer) : IFieldCodec<SerializedEventList>
+{
+    /// <summary>A thread's scratch buffer above this is let go after use: a 1 MB event must not stay resident per thread.</summary>
+    private const int ScratchKeepBytes = 64 * 1024;
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_scratch;
+
+    public void WriteField<TBufferWriter>(ref Writer<TBufferWriter> writer, uint fieldIdDelta, Type? expectedType, SerializedEventList? value)
+        where TBufferWriter : IBufferWriter<byte>
+    {
+        if (ReferenceCodec.TryWriteReferenceField(ref writer, fieldIdDelta, expectedType, value))
+        {
+            return;
+        }
+
+        writer.WriteFieldHeader(fieldIdDelta, expectedType, typeof(SerializedEventList), WireType.TagDelimited);
+        UInt32Codec.WriteField(ref writer, 0, (uint)value!.Count);
+        for (var i = 0; i < value.Count; i++)
+        {
+            var delta = i == 0 ? 1u : 0u;
+            if (value.SerializedAt(i) is { } bytes)
+            {
+                WriteBytes(ref writer, delta, bytes);
+                continue;
+            }
+
+            var scratch = t_scratch ??= new ArrayBufferWriter<byte>();
+            try
+            {
+                serializer.Serialize(value[i], scratch);
+                WriteBytes(ref writer, delta, scratch.WrittenSpan);
+            }
+            finally
+            {
+                scratch.ResetWrittenCount();
+                if (scratch.Capacity > ScratchKeepBytes)
+                {
+                    t_scratch = null;
+                }
+            }
+        }
+
+        writer.WriteEndObject();
+    }
+
+    public SerializedEventList ReadValue<TInput>(ref Reader<TInput> reader, Field field)
+    {
+        if (field.WireType == WireType.Reference)
+        {
+            return ReferenceCodec.ReadReference<SerializedEventList, TInput>(ref reader, field)!;
+        }
+
+        field.EnsureWireTypeTagDelimited();
+        var placeholder = ReferenceCodec.CreateRecordPlaceholder(reader.Session);
+        object[]? entries = null;
+        var read = 0;
+        uint fieldId = 0;
+        while (true)
+        {
+            var header = reader.ReadFieldHeader();
+            if (header.IsEndBaseOrEndObject)
+            {
+                break;
+            }
+
+            fieldId += header.FieldIdDelta;
+            switch (fieldId)
+            {
+                case 0:
+                    var count = UInt32Codec.ReadValue(ref reader, header);
+                    // Each entry takes at least a byte: a count beyond what is left is a corrupt message, not an allocation.
+                    reader.EnsureAvailable(count);
+                    entries = new object[count];
+                    break;
+                case 1:
+                    if (entries is null || read == entries.Length)
+                    {
+                        throw new RequiredFieldMissingException($"A serialized event list has more events than its count ({entries?.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "missing"}).");
+                    }
+
+                    entries[read++] = ReadEvent(ref reader, header);
+                    break;
+                default:
+                    reader.ConsumeUnknownField(header);
+                    break;
+            }
+        }
+
+        if (entries is null || read != entries.Length)
+        {
+            throw new RequiredFieldMissingException($"A serialized event list holds {read} events of the {entries?.Length ?? 0} its count says.");
+        }
+
+        var result = new SerializedEventList(entries, serializer);
+        ReferenceCodec.RecordObject(reader.Session, result, placeholder);
+        return result;
+    }
+
+    private static void WriteBytes<TBufferWriter>(ref Writer<TBufferWriter> writer, uint fieldIdDelta, ReadOnlySpan<byte> bytes)
+        where TBufferWriter : IBufferWriter<byte>
+    {
+        writer.WriteFieldHeader(fieldIdDelta, typeof(byte[]), typeof(byte[]), WireType.LengthPrefixed);
+        writer.WriteVarUInt32((uint)bytes.Length);
+        writer.Write(bytes);
+    }
+
+    private NormalizedEvent ReadEvent<TInput>(ref Reader<TInput> reader, Field header)
+    {
+        header.EnsureWireType(WireType.LengthPrefixed);
+        var length = reader.ReadVarUInt32();
+        reader.EnsureAvailable(length);
+        var rented = ArrayPool<byte>.Shared.Rent((int)length);
+        try
+        {
+            var bytes = rented.AsSpan(0, (int)length);
+            reader.ReadBytes(bytes);
+            return serializer.Deserialize(bytes)
+                ?? throw new RequiredFieldMissingException("A serialized event list holds an event that reads as null.");
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+}

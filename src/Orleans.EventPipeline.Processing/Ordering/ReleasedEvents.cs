@@ -1,0 +1,65 @@
+using System.Collections;
+using Orleans.EventPipeline.Events;
+using Orleans.Serialization;
+
+namespace Orleans.EventPipeline.Processing.Ordering;
+
+/// <summary>
+/// Events a <see cref="ReorderBuffer"/> released, in order, each as the buffer held it: its serialized bytes,
+/// or the parsed event. Cut into <see cref="SerializedEventList"/> parts for the ordered stream, the bytes go
+/// into the message as they are; reading an entry here parses it (tests, a log line).
+/// </summary>
+public sealed class ReleasedEvents : IReadOnlyList<NormalizedEvent>
+{
+    private readonly List<object> _entries = [];
+    private Serializer<NormalizedEvent>? _serializer;
+
+    public int Count => _entries.Count;
+
+    public NormalizedEvent this[int index] => SerializedEventList.Parse(_entries[index], _serializer);
+
+    public void Add(NormalizedEvent normalized) => _entries.Add(normalized ?? throw new ArgumentNullException(nameof(normalized)));
+
+    /// <summary>Adds an event as the bytes <paramref name="serializer"/> wrote for it alone.</summary>
+    public void AddSerialized(byte[] serialized, Serializer<NormalizedEvent> serializer)
+    {
+        ArgumentNullException.ThrowIfNull(serialized);
+        _serializer = serializer ?? throw new ArgumentNullException(nameof(serializer));
+        _entries.Add(serialized);
+    }
+
+    /// <summary>Appends <paramref name="other"/>'s entries as they are held.</summary>
+    public void AddRange(ReleasedEvents other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        _serializer ??= other._serializer;
+        _entries.AddRange(other._entries);
+    }
+
+    /// <summary>An entry's size in a stream message: exact for one held serialized, <paramref name="estimate"/> for one held parsed.</summary>
+    public long BytesAt(int index, Func<NormalizedEvent, long> estimate)
+    {
+        ArgumentNullException.ThrowIfNull(estimate);
+        return _entries[index] is byte[] serialized ? serialized.Length : estimate((NormalizedEvent)_entries[index]);
+    }
+
+    /// <summary>Entries <paramref name="offset"/> on, <paramref name="count"/> of them, as held.</summary>
+    public SerializedEventList Slice(int offset, int count)
+    {
+        var entries = new object[count];
+        _entries.CopyTo(offset, entries, 0, count);
+        return new SerializedEventList(entries, _serializer);
+    }
+
+    public void Clear() => _entries.Clear();
+
+    public IEnumerator<NormalizedEvent> GetEnumerator()
+    {
+        for (var i = 0; i < _entries.Count; i++)
+        {
+            yield return this[i];
+        }
+    }
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+}
