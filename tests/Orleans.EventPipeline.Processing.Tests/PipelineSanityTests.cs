@@ -48,7 +48,7 @@ public sealed class PipelineSanityTests
             var enriched = enricher.Enrich(normalized.Events);
             var released = new ReleasedEvents();
             order.AddRange(enriched.Events, released);
-            archive.Add(released, sequence++);
+            archive.Add(released.Events, sequence++);
             if (archive.IsFlushDue)
             {
                 await archive.FlushAsync(CancellationToken.None);
@@ -57,7 +57,7 @@ public sealed class PipelineSanityTests
 
         var rest = new ReleasedEvents();
         order.Flush(rest);
-        archive.Add(rest, sequence);
+        archive.Add(rest.Events, sequence);
         await archive.FlushAsync(CancellationToken.None);
 
         var archived = await ArchiveCatalog.ReadRangeAsync(store, "tenant-a", TestEvents.Ingest.AddHours(-1), TestEvents.Ingest.AddHours(2), CancellationToken.None);

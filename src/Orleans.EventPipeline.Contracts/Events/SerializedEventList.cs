@@ -6,17 +6,17 @@ namespace Orleans.EventPipeline.Events;
 /// <summary>
 /// Events in order where each is either the parsed event or the bytes Orleans' serializer wrote for it
 /// alone. The order stage holds its window's events serialized; on the ordered stream they go into the
-/// message as those bytes instead of being read back and written again (<see cref="SerializedEventListCodec"/>),
-/// which took about a fifth of the silo's CPU with the order stage on. A subscriber reads every event parsed:
-/// the codec parses each one as it reads the message. An entry still serialized is parsed each time it is read.
+/// message as those bytes instead of being read back and written again (<see cref="SerializedEventListCodec"/>).
+/// A subscriber reads every event parsed: the codec parses each one as it reads the message. An entry still
+/// serialized is parsed each time it is read. Read-only: the list keeps the entries array it is given.
 /// </summary>
 [Immutable]
-public sealed class SerializedEventList : IReadOnlyList<NormalizedEvent>
+public sealed class SerializedEventList : IReadOnlyList<NormalizedEvent>, IList<NormalizedEvent>
 {
     private readonly object[] _entries;
     private readonly Serializer<NormalizedEvent>? _serializer;
 
-    /// <param name="entries">Each a <see cref="NormalizedEvent"/> or a <c>byte[]</c> of one serialized by <paramref name="serializer"/>; the list keeps the array.</param>
+    /// <param name="entries">Each a <see cref="NormalizedEvent"/> or a <c>byte[]</c> of one serialized alone by <paramref name="serializer"/>.</param>
     /// <param name="serializer">Reads the serialized entries; needed when there are any.</param>
     /// <exception cref="ArgumentException">An entry is neither, or a serialized one has no serializer.</exception>
     public SerializedEventList(object[] entries, Serializer<NormalizedEvent>? serializer)
@@ -36,19 +36,22 @@ public sealed class SerializedEventList : IReadOnlyList<NormalizedEvent>
 
     public int Count => _entries.Length;
 
-    public NormalizedEvent this[int index] => Parse(_entries[index], _serializer);
+    bool ICollection<NormalizedEvent>.IsReadOnly => true;
+
+    public NormalizedEvent this[int index] => _entries[index] switch
+    {
+        NormalizedEvent parsed => parsed,
+        var serialized => _serializer!.Deserialize((byte[])serialized) ?? throw new InvalidOperationException($"Serialized event {index} read back as null."),
+    };
+
+    NormalizedEvent IList<NormalizedEvent>.this[int index]
+    {
+        get => this[index];
+        set => throw ReadOnly();
+    }
 
     /// <summary>The entry as it is held: its serialized bytes, or null when it is held parsed.</summary>
     public byte[]? SerializedAt(int index) => _entries[index] as byte[];
-
-    /// <summary>An entry held either way, parsed; the one place a held entry is read back.</summary>
-    public static NormalizedEvent Parse(object entry, Serializer<NormalizedEvent>? serializer) => entry switch
-    {
-        NormalizedEvent parsed => parsed,
-        byte[] bytes when serializer is not null => serializer.Deserialize(bytes)
-            ?? throw new InvalidOperationException("A serialized event read back as null."),
-        _ => throw new InvalidOperationException($"An entry must be a {nameof(NormalizedEvent)} or a serialized one; got {entry?.GetType().Name ?? "null"}."),
-    };
 
     public IEnumerator<NormalizedEvent> GetEnumerator()
     {
@@ -59,4 +62,40 @@ public sealed class SerializedEventList : IReadOnlyList<NormalizedEvent>
     }
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    public int IndexOf(NormalizedEvent item)
+    {
+        for (var i = 0; i < _entries.Length; i++)
+        {
+            if (EqualityComparer<NormalizedEvent>.Default.Equals(this[i], item))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    public bool Contains(NormalizedEvent item) => IndexOf(item) >= 0;
+
+    public void CopyTo(NormalizedEvent[] array, int arrayIndex)
+    {
+        ArgumentNullException.ThrowIfNull(array);
+        for (var i = 0; i < _entries.Length; i++)
+        {
+            array[arrayIndex + i] = this[i];
+        }
+    }
+
+    void IList<NormalizedEvent>.Insert(int index, NormalizedEvent item) => throw ReadOnly();
+
+    void IList<NormalizedEvent>.RemoveAt(int index) => throw ReadOnly();
+
+    void ICollection<NormalizedEvent>.Add(NormalizedEvent item) => throw ReadOnly();
+
+    void ICollection<NormalizedEvent>.Clear() => throw ReadOnly();
+
+    bool ICollection<NormalizedEvent>.Remove(NormalizedEvent item) => throw ReadOnly();
+
+    private static NotSupportedException ReadOnly() => new("A serialized event list is read-only.");
 }

@@ -9,7 +9,8 @@ namespace Orleans.EventPipeline.Events;
 /// <summary>
 /// Writes a <see cref="SerializedEventList"/> as its count and each event's bytes as Orleans serialized that
 /// event alone: an entry held serialized goes in as it is, a parsed one is serialized alone first. Reads every
-/// event back parsed, so a subscriber gets the list with no entry left to parse.
+/// event back parsed, so a subscriber gets the list with no entry left to parse. Each entry is a value field of
+/// its own, as Orleans' skipping of an unknown field counts it.
 /// </summary>
 [RegisterSerializer]
 public sealed class SerializedEventListCodec(Serializer<NormalizedEvent> serializer) : IFieldCodec<SerializedEventList>
@@ -39,19 +40,23 @@ public sealed class SerializedEventListCodec(Serializer<NormalizedEvent> seriali
                 continue;
             }
 
-            var scratch = t_scratch ??= new ArrayBufferWriter<byte>();
+            // Taken while in use: a nested write on this thread gets a buffer of its own, never this one.
+            var scratch = t_scratch ?? new ArrayBufferWriter<byte>();
+            t_scratch = null;
             try
             {
                 serializer.Serialize(value[i], scratch);
-                WriteBytes(ref writer, delta, scratch.WrittenSpan);
             }
-            finally
+            catch (Exception exception) when (exception is not OutOfMemoryException)
             {
-                scratch.ResetWrittenCount();
-                if (scratch.Capacity > ScratchKeepBytes)
-                {
-                    t_scratch = null;
-                }
+                throw new UnserializableEventException(i, exception);
+            }
+
+            WriteBytes(ref writer, delta, scratch.WrittenSpan);
+            scratch.ResetWrittenCount();
+            if (scratch.Capacity <= ScratchKeepBytes)
+            {
+                t_scratch = scratch;
             }
         }
 
@@ -81,7 +86,7 @@ public sealed class SerializedEventListCodec(Serializer<NormalizedEvent> seriali
             fieldId += header.FieldIdDelta;
             switch (fieldId)
             {
-                case 0:
+                case 0 when entries is null:
                     var count = UInt32Codec.ReadValue(ref reader, header);
                     // Each entry takes at least a byte: a count beyond what is left is a corrupt message, not an allocation.
                     reader.EnsureAvailable(count);
@@ -90,7 +95,7 @@ public sealed class SerializedEventListCodec(Serializer<NormalizedEvent> seriali
                 case 1:
                     if (entries is null || read == entries.Length)
                     {
-                        throw new RequiredFieldMissingException($"A serialized event list has more events than its count ({entries?.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "missing"}).");
+                        throw new RequiredFieldMissingException($"A serialized event list holds more events than its count ({entries?.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "missing"}).");
                     }
 
                     entries[read++] = ReadEvent(ref reader, header);
@@ -114,6 +119,7 @@ public sealed class SerializedEventListCodec(Serializer<NormalizedEvent> seriali
     private static void WriteBytes<TBufferWriter>(ref Writer<TBufferWriter> writer, uint fieldIdDelta, ReadOnlySpan<byte> bytes)
         where TBufferWriter : IBufferWriter<byte>
     {
+        ReferenceCodec.MarkValueField(writer.Session);
         writer.WriteFieldHeader(fieldIdDelta, typeof(byte[]), typeof(byte[]), WireType.LengthPrefixed);
         writer.WriteVarUInt32((uint)bytes.Length);
         writer.Write(bytes);
@@ -121,20 +127,35 @@ public sealed class SerializedEventListCodec(Serializer<NormalizedEvent> seriali
 
     private NormalizedEvent ReadEvent<TInput>(ref Reader<TInput> reader, Field header)
     {
+        ReferenceCodec.MarkValueField(reader.Session);
         header.EnsureWireType(WireType.LengthPrefixed);
         var length = reader.ReadVarUInt32();
         reader.EnsureAvailable(length);
-        var rented = ArrayPool<byte>.Shared.Rent((int)length);
+        if (length > int.MaxValue)
+        {
+            throw new RequiredFieldMissingException($"A serialized event of {length} bytes is over what a message holds.");
+        }
+
+        // Read in place when the input is contiguous there (the derived cache's segments are); copied otherwise.
+        byte[]? rented = null;
+        if (!reader.TryReadBytes((int)length, out var bytes))
+        {
+            rented = ArrayPool<byte>.Shared.Rent((int)length);
+            reader.ReadBytes(rented.AsSpan(0, (int)length));
+            bytes = rented.AsSpan(0, (int)length);
+        }
+
         try
         {
-            var bytes = rented.AsSpan(0, (int)length);
-            reader.ReadBytes(bytes);
             return serializer.Deserialize(bytes)
                 ?? throw new RequiredFieldMissingException("A serialized event list holds an event that reads as null.");
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(rented);
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
         }
     }
 }

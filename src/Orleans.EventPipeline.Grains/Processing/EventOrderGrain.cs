@@ -154,11 +154,11 @@ public sealed partial class EventOrderGrain(
     private async Task PublishAsync(ReleasedEvents released)
     {
         _unpublished.Add(released);
-        await _unpublished.PublishAsync(_ordered!, Tenant, StreamKey, (e, exception) => LogTooLarge(logger, exception, StreamKey, e.EventId));
+        await _unpublished.PublishAsync(_ordered!, Tenant, StreamKey, (e, exception) => LogLeftOut(logger, exception, StreamKey, e.EventId, exception.Message));
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Order stage {StreamKey} leaves event {EventId} out of the ordered stream: it is too large for a derived stream message even alone. It is archived like every other event")]
-    private static partial void LogTooLarge(ILogger logger, Exception exception, string streamKey, string eventId);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Order stage {StreamKey} leaves event {EventId} out of the ordered stream, which cannot carry it ({Reason}); it is archived like every other event")]
+    private static partial void LogLeftOut(ILogger logger, Exception exception, string streamKey, string eventId, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Order stage {StreamKey} keeps {Count} released events: the ordered stream's queue is full, its subscribers are behind")]
     private static partial void LogOrderedStreamFull(ILogger logger, string streamKey, int count);

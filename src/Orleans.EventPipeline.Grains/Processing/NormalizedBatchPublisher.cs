@@ -26,6 +26,7 @@ public static class NormalizedBatchPublisher
     {
         ArgumentNullException.ThrowIfNull(events);
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(offset, events.Count);
         foreach (var range in MessageChunks.Cut(events.Count - offset, i => events.BytesAt(offset + i, EstimatedBytes), maxBytes))
         {
             var (start, length) = range.GetOffsetAndLength(events.Count - offset);

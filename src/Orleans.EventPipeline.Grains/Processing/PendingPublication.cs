@@ -39,19 +39,25 @@ internal sealed class PendingPublication
     public void Add(ReleasedEvents events) => _events.AddRange(events);
 
     /// <summary>
-    /// Publishes what is left, part by part; on a failure the parts before it count as published. A single
-    /// event too large for any stream message is passed to <paramref name="tooLarge"/> and left out, so it
-    /// cannot hold back every event after it.
+    /// Publishes what is left, part by part; on a failure the parts before it count as published. An event
+    /// that no stream message can carry — too large even alone, or one the serializer refuses — is passed to
+    /// <paramref name="leftOut"/> and left out, so it cannot hold back every event after it.
     /// </summary>
-    public async Task PublishAsync(IAsyncStream<NormalizedEventBatch> stream, string tenantId, string streamKey, Action<NormalizedEvent, Exception> tooLarge)
+    public async Task PublishAsync(IAsyncStream<NormalizedEventBatch> stream, string tenantId, string streamKey, Action<NormalizedEvent, Exception> leftOut)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        ArgumentNullException.ThrowIfNull(tooLarge);
-        if (Count == 0)
+        ArgumentNullException.ThrowIfNull(leftOut);
+        while (Count > 0 && !await PublishPartsAsync(stream, tenantId, streamKey, leftOut))
         {
-            return;
         }
 
+        _events.Clear();
+        _published = 0;
+    }
+
+    /// <summary>False when an event the serializer refused was taken out: nothing of its part went out, so the rest is cut again.</summary>
+    private async Task<bool> PublishPartsAsync(IAsyncStream<NormalizedEventBatch> stream, string tenantId, string streamKey, Action<NormalizedEvent, Exception> leftOut)
+    {
         foreach (var part in NormalizedBatchPublisher.Split(_events, _published, NormalizedBatchPublisher.MaxPartBytes))
         {
             try
@@ -60,13 +66,19 @@ internal sealed class PendingPublication
             }
             catch (DerivedMessageTooLargeException exception) when (part.Count == 1)
             {
-                tooLarge(part[0], exception);
+                leftOut(part[0], exception);
+            }
+            catch (UnserializableEventException exception) when (exception.Index < part.Count)
+            {
+                // Held parsed, so reading it here costs nothing and cannot fail.
+                leftOut(part[exception.Index], exception);
+                _events.RemoveAt(_published + exception.Index);
+                return false;
             }
 
             _published += part.Count;
         }
 
-        _events.Clear();
-        _published = 0;
+        return true;
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections;
 using Orleans.EventPipeline.Events;
 using Orleans.Serialization;
 
@@ -6,17 +5,18 @@ namespace Orleans.EventPipeline.Processing.Ordering;
 
 /// <summary>
 /// Events a <see cref="ReorderBuffer"/> released, in order, each as the buffer held it: its serialized bytes,
-/// or the parsed event. Cut into <see cref="SerializedEventList"/> parts for the ordered stream, the bytes go
-/// into the message as they are; reading an entry here parses it (tests, a log line).
+/// or the parsed event. Cut into <see cref="SerializedEventList"/> parts (<see cref="Slice"/>) for the ordered
+/// stream, the bytes go into the message as they are.
 /// </summary>
-public sealed class ReleasedEvents : IReadOnlyList<NormalizedEvent>
+public sealed class ReleasedEvents
 {
     private readonly List<object> _entries = [];
     private Serializer<NormalizedEvent>? _serializer;
 
     public int Count => _entries.Count;
 
-    public NormalizedEvent this[int index] => SerializedEventList.Parse(_entries[index], _serializer);
+    /// <summary>All of them as a list (each serialized one parsed when read).</summary>
+    public SerializedEventList Events => Slice(0, Count);
 
     public void Add(NormalizedEvent normalized) => _entries.Add(normalized ?? throw new ArgumentNullException(nameof(normalized)));
 
@@ -43,7 +43,7 @@ public sealed class ReleasedEvents : IReadOnlyList<NormalizedEvent>
         return _entries[index] is byte[] serialized ? serialized.Length : estimate((NormalizedEvent)_entries[index]);
     }
 
-    /// <summary>Entries <paramref name="offset"/> on, <paramref name="count"/> of them, as held.</summary>
+    /// <summary>Entries <paramref name="offset"/> on, <paramref name="count"/> of them, as held; a copy of the references, so later changes here do not reach it.</summary>
     public SerializedEventList Slice(int offset, int count)
     {
         var entries = new object[count];
@@ -51,15 +51,7 @@ public sealed class ReleasedEvents : IReadOnlyList<NormalizedEvent>
         return new SerializedEventList(entries, _serializer);
     }
 
+    public void RemoveAt(int index) => _entries.RemoveAt(index);
+
     public void Clear() => _entries.Clear();
-
-    public IEnumerator<NormalizedEvent> GetEnumerator()
-    {
-        for (var i = 0; i < _entries.Count; i++)
-        {
-            yield return this[i];
-        }
-    }
-
-    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 }

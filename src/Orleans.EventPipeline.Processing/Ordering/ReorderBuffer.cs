@@ -158,7 +158,8 @@ public sealed class ReorderBuffer
             }
             catch (Exception exception) when (exception is not OutOfMemoryException)
             {
-                // Held as the object instead: the ordered stream's own serialization decides what to do with it.
+                // Held as the object instead; its publisher leaves it out of the ordered stream when the stream's
+                // codec refuses it too (UnserializableEventException), and publishes the others.
             }
         }
 

@@ -37,9 +37,9 @@ public sealed class ReorderBufferTests
         buffer.AddRange(arrival, released);
         buffer.Flush(released);
 
-        Assert.NotEqual(arrival.Select(static e => e.EventId), released.Select(static e => e.EventId));
-        Assert.Equal(Enumerable.Range(0, 200).Select(static s => $"e{s}"), released.Select(static e => e.EventId));
-        Assert.DoesNotContain(released, static e => e.Late);
+        Assert.NotEqual(arrival.Select(static e => e.EventId), released.Events.Select(static e => e.EventId));
+        Assert.Equal(Enumerable.Range(0, 200).Select(static s => $"e{s}"), released.Events.Select(static e => e.EventId));
+        Assert.DoesNotContain(released.Events, static e => e.Late);
     }
 
     [Fact]
@@ -52,13 +52,13 @@ public sealed class ReorderBufferTests
 
         var released = new ReleasedEvents();
         buffer.AddRange(arrival, released);
-        Assert.Empty(released);
+        Assert.Empty(released.Events);
         Assert.Equal(arrival.Sum(e => Serializer.SerializeToArray(e).Length + ReorderBuffer.PackedOverheadBytes), buffer.HeldBytes);
 
         buffer.Flush(released);
         Assert.Equal(0, buffer.HeldBytes);
-        Assert.Equal(arrival.OrderBy(static e => e.EffectiveTime).Select(static e => e.EventId), released.Select(static e => e.EventId));
-        foreach (var (before, after) in arrival.OrderBy(static e => e.EffectiveTime).Zip(released))
+        Assert.Equal(arrival.OrderBy(static e => e.EffectiveTime).Select(static e => e.EventId), released.Events.Select(static e => e.EventId));
+        foreach (var (before, after) in arrival.OrderBy(static e => e.EffectiveTime).Zip(released.Events))
         {
             Assert.NotSame(before, after);
             Assert.Equal(before with { Attributes = after.Attributes, Resource = after.Resource }, after);
@@ -77,7 +77,7 @@ public sealed class ReorderBufferTests
         buffer.AddRange(arrival, released);
         buffer.Flush(released);
 
-        var part = released.Slice(0, released.Count);
+        var part = released.Events;
         Assert.Equal(["e10", "e11", "e12"], part.Select(static e => e.EventId));
         Assert.Equal(Serializer.SerializeToArray(arrival[1]), part.SerializedAt(0));
         Assert.Equal(Serializer.SerializeToArray(arrival[2]), part.SerializedAt(1));
@@ -98,7 +98,7 @@ public sealed class ReorderBufferTests
         Assert.False(added.TryGetTarget(out _), "the buffer still references the event it was given");
         var released = new ReleasedEvents();
         buffer.Flush(released);
-        Assert.Equal("e3", Assert.Single(released).EventId);
+        Assert.Equal("e3", Assert.Single(released.Events).EventId);
     }
 
     [Fact]
@@ -113,9 +113,9 @@ public sealed class ReorderBufferTests
         Assert.Equal(1_000 + (2 * ReorderBuffer.PackedOverheadBytes) + Serializer.SerializeToArray(arrival[0]).Length + Serializer.SerializeToArray(arrival[2]).Length, buffer.HeldBytes);
         buffer.Flush(released);
 
-        Assert.Equal(["e10", "e11", "e12"], released.Select(static e => e.EventId));
-        Assert.Same(odd, released[1]);
-        Assert.NotSame(arrival[0], released[2]);
+        Assert.Equal(["e10", "e11", "e12"], released.Events.Select(static e => e.EventId));
+        Assert.Same(odd, released.Events[1]);
+        Assert.NotSame(arrival[0], released.Events[2]);
     }
 
     [Fact]
@@ -127,7 +127,7 @@ public sealed class ReorderBufferTests
         var released = new ReleasedEvents();
         buffer.AddRange(arrival, released);
 
-        Assert.Equal(arrival, released, ReferenceEqualityComparer.Instance);
+        Assert.Equal(arrival, released.Events, ReferenceEqualityComparer.Instance);
     }
 
     /// <summary>Attributes whose enumeration fails, as a serializer meets them.</summary>
@@ -169,10 +169,10 @@ public sealed class ReorderBufferTests
         buffer.Add(TestEvents.At(10), released);
         buffer.Add(TestEvents.At(8), released);
         buffer.Add(TestEvents.At(12), released);
-        Assert.Empty(released);
+        Assert.Empty(released.Events);
 
         buffer.Add(TestEvents.At(15), released);
-        Assert.Equal(["e8", "e10"], released.Select(static e => e.EventId));
+        Assert.Equal(["e8", "e10"], released.Events.Select(static e => e.EventId));
         Assert.Equal(TestEvents.Ingest.AddSeconds(10), buffer.Watermark);
         Assert.Equal(2, buffer.Count);
     }
@@ -187,9 +187,9 @@ public sealed class ReorderBufferTests
         buffer.Add(TestEvents.At(3), released);
         buffer.Add(TestEvents.At(10, "e10-again"), released);
 
-        Assert.Equal(["e10", "e3", "e10-again"], released.Select(static e => e.EventId));
-        Assert.True(released[1].Late);
-        Assert.False(released[2].Late);
+        Assert.Equal(["e10", "e3", "e10-again"], released.Events.Select(static e => e.EventId));
+        Assert.True(released.Events[1].Late);
+        Assert.False(released.Events[2].Late);
     }
 
     [Fact]
@@ -209,7 +209,7 @@ public sealed class ReorderBufferTests
 
         Assert.Equal(1_000, maxHeld);
         Assert.Equal(50_000, released.Count);
-        Assert.Equal(released.OrderBy(static e => e.EffectiveTime).Select(static e => e.EventId), released.Select(static e => e.EventId));
+        Assert.Equal(released.Events.OrderBy(static e => e.EffectiveTime).Select(static e => e.EventId), released.Events.Select(static e => e.EventId));
     }
 
     [Fact]
@@ -222,7 +222,7 @@ public sealed class ReorderBufferTests
         buffer.Add(TestEvents.At(null, "early-ingest", observed: TestEvents.Ingest.AddSeconds(1)), released);
         buffer.Flush(released);
 
-        Assert.Equal(["early-ingest", "late-ingest"], released.Select(static e => e.EventId));
+        Assert.Equal(["early-ingest", "late-ingest"], released.Events.Select(static e => e.EventId));
     }
 
     [Fact]
@@ -234,11 +234,11 @@ public sealed class ReorderBufferTests
 
         _time.Advance(TimeSpan.FromSeconds(4));
         buffer.ReleaseIdle(released);
-        Assert.Empty(released);
+        Assert.Empty(released.Events);
 
         _time.Advance(TimeSpan.FromSeconds(1));
         buffer.ReleaseIdle(released);
-        Assert.Equal(["e1", "e2"], released.Select(static e => e.EventId));
+        Assert.Equal(["e1", "e2"], released.Events.Select(static e => e.EventId));
         Assert.Equal(0, buffer.Count);
     }
 
@@ -248,17 +248,17 @@ public sealed class ReorderBufferTests
         var buffer = new ReorderBuffer(new OrderingSettings { LatenessWindow = TimeSpan.FromHours(1) }, _time, static e => e.EventId.Length * 100);
         var released = new ReleasedEvents();
         buffer.AddRange([TestEvents.At(30), TestEvents.At(10), TestEvents.At(20)], released);
-        Assert.Empty(released);
+        Assert.Empty(released.Events);
         Assert.Equal(900, buffer.HeldBytes);
 
         Assert.True(buffer.TryReleaseOldest(released));
         Assert.True(buffer.TryReleaseOldest(released));
 
-        Assert.Equal(["e10", "e20"], released.Select(static e => e.EventId));
+        Assert.Equal(["e10", "e20"], released.Events.Select(static e => e.EventId));
         Assert.Equal(300, buffer.HeldBytes);
         // Released early: an event before them can no longer be put in place, and is flagged, not dropped.
         buffer.Add(TestEvents.At(15), released);
-        Assert.True(released[^1] is { EventId: "e15", Late: true });
+        Assert.True(released.Events[^1] is { EventId: "e15", Late: true });
         Assert.Equal(300, buffer.HeldBytes);
 
         buffer.Flush(released);

@@ -27,13 +27,16 @@ public sealed class OrderedStreamBackpressureTests : IDisposable
     private const int BodyChars = 2_000;
     private readonly TempDirectory _archive = new();
 
-    [Fact]
-    public async Task OrderedSubscriberStuck_DerivedQueuesRefuseAndCachesStayInBudget_EveryEventArrivesOnceInOrderAfterItRecovers()
+    /// <param name="windowMs">0: every event released parsed on arrival; 1,000: held and published as the bytes the buffer holds.</param>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1_000)]
+    public async Task OrderedSubscriberStuck_DerivedQueuesRefuseAndCachesStayInBudget_EveryEventArrivesOnceInOrderAfterItRecovers(int windowMs)
     {
         using var readings = new StreamCacheReadings();
         var budgets = LeastBudgets;
         await using var cluster = await StartClusterAsync();
-        var (tenant, streamKey, _) = await StuckOrderedTenantAsync(cluster, "ordered");
+        var (tenant, streamKey, _) = await StuckOrderedTenantAsync(cluster, "ordered", TimeSpan.FromMilliseconds(windowMs));
         var sent = await SendAsync(cluster, tenant, streamKey);
 
         // Stuck: the ordered stream's cache keeps what the subscriber has not taken until the silo's derived
@@ -104,14 +107,14 @@ public sealed class OrderedStreamBackpressureTests : IDisposable
             silo.Services.AddKeyedSingleton<IMessageDeliveryBackoffProvider>(PipelineStreams.ProviderName, new FixedBackoff(TimeSpan.FromMilliseconds(100)));
         });
 
-    /// <summary>A new tenant ordering its events with no lateness window, whose one ordered subscriber takes nothing.</summary>
-    private static async Task<(string Tenant, string StreamKey, TenantSettings Settings)> StuckOrderedTenantAsync(Orleans.TestingHost.InProcessTestCluster cluster, string prefix)
+    /// <summary>A new tenant ordering its events (no lateness window unless given), whose one ordered subscriber takes nothing.</summary>
+    private static async Task<(string Tenant, string StreamKey, TenantSettings Settings)> StuckOrderedTenantAsync(Orleans.TestingHost.InProcessTestCluster cluster, string prefix, TimeSpan window = default)
     {
         var tenant = prefix + "-" + Guid.NewGuid().ToString("N")[..8];
         var streamKey = StreamKeys.ForShard(tenant, 0);
         var settings = new TenantSettings("ordered", true)
         {
-            Processing = new ProcessingSettings { Ordering = new OrderingSettings { Enabled = true, LatenessWindow = TimeSpan.Zero } },
+            Processing = new ProcessingSettings { Ordering = new OrderingSettings { Enabled = true, LatenessWindow = window } },
         };
         await cluster.Client.GetGrain<ITenantGrain>(tenant).ConfigureAsync(settings);
         GatedOrderedSubscriberGrain.Close(streamKey);

@@ -32,18 +32,45 @@ public sealed class SerializedEventListCodecTests : IDisposable
     }
 
     [Fact]
-    public void RoundTrip_InsideAnObjectList_AsTheDerivedStreamWritesItsItems()
+    public void RoundTrip_OneListInTwoBatches_ReadBackAsOneList()
     {
         var events = Enumerable.Range(0, 3).Select(Event).ToArray();
-        var batch = new NormalizedEventBatch("t", "t/0", new SerializedEventList([.. events.Select(e => (object)Single.SerializeToArray(e))], Single));
+        var list = new SerializedEventList([.. events.Select(e => (object)Single.SerializeToArray(e))], Single);
         var serializer = _services.GetRequiredService<Serializer<List<object>>>();
 
-        var read = serializer.Deserialize(serializer.SerializeToArray([batch, batch]))!;
+        var read = serializer.Deserialize(serializer.SerializeToArray([new NormalizedEventBatch("t", "a", list), new NormalizedEventBatch("t", "b", list), "after"]))!;
 
-        Assert.Equal(2, read.Count);
         var first = Assert.IsType<NormalizedEventBatch>(read[0]);
+        var second = Assert.IsType<NormalizedEventBatch>(read[1]);
+        Assert.Equal(("a", "b"), (first.StreamKey, second.StreamKey));
         Assert.Equal(events.Select(static e => e.EventId), first.Events.Select(static e => e.EventId));
-        Assert.Same(first.Events, Assert.IsType<NormalizedEventBatch>(read[1]).Events);
+        Assert.Same(first.Events, second.Events);
+        Assert.Equal("after", read[2]);
+    }
+
+    [Fact]
+    public void RoundTrip_ParsedEventOverTheScratchSize_WholeAndTheNextSmallOneToo()
+    {
+        var large = Event(1) with { Body = new string('€', 300_000) };
+        var batch = new NormalizedEventBatch("t", "t", new SerializedEventList([large, Event(2)], null));
+        var serializer = _services.GetRequiredService<Serializer<NormalizedEventBatch>>();
+
+        var read = serializer.Deserialize(serializer.SerializeToArray(batch))!;
+
+        Assert.Equal(large.Body, read.Events[0].Body);
+        AssertSame(Event(2), read.Events[1]);
+    }
+
+    [Fact]
+    public void Write_AParsedEventTheSerializerRefuses_NamesItsIndex()
+    {
+        var odd = Event(1) with { Attributes = new UnenumerableAttributes() };
+        var batch = new NormalizedEventBatch("t", "t", new SerializedEventList([Single.SerializeToArray(Event(0)), Event(2), odd], Single));
+
+        var refused = Assert.Throws<UnserializableEventException>(() => _services.GetRequiredService<Serializer<NormalizedEventBatch>>().SerializeToArray(batch));
+
+        Assert.Equal(2, refused.Index);
+        Assert.IsType<InvalidOperationException>(refused.InnerException);
     }
 
     [Fact]
@@ -65,12 +92,27 @@ public sealed class SerializedEventListCodecTests : IDisposable
     }
 
     [Fact]
-    public void Truncated_Throws_NeverReadsShort()
+    public void ReadOnly_CopiesToAListAndFindsAParsedEntry_MutatorsRefused()
+    {
+        IList<NormalizedEvent> list = new SerializedEventList([Event(0), Single.SerializeToArray(Event(1))], Single);
+
+        Assert.True(list.IsReadOnly);
+        Assert.Equal(["0190a1b2c3d4e5f60718293a4b5c6d7e:0", "0190a1b2c3d4e5f60718293a4b5c6d7e:1"], list.ToList().Select(static e => e.EventId));
+        Assert.Equal(0, list.IndexOf(list[0]));
+        Assert.Throws<NotSupportedException>(() => list.Add(Event(2)));
+        Assert.Throws<NotSupportedException>(() => list[0] = Event(2));
+    }
+
+    [Fact]
+    public void Truncated_ThrowsNamingTheShortInput()
     {
         var serializer = _services.GetRequiredService<Serializer<NormalizedEventBatch>>();
         var bytes = serializer.SerializeToArray(new NormalizedEventBatch("t", "t", new SerializedEventList([.. Enumerable.Range(0, 3).Select(i => (object)Single.SerializeToArray(Event(i)))], Single)));
 
-        Assert.ThrowsAny<Exception>(() => serializer.Deserialize(bytes.AsSpan(0, bytes.Length - 40).ToArray()));
+        for (var cut = 40; cut < bytes.Length - 1; cut += 37)
+        {
+            Assert.ThrowsAny<Exception>(() => serializer.Deserialize(bytes.AsSpan(0, bytes.Length - cut).ToArray()));
+        }
     }
 
     [Fact]
@@ -81,6 +123,30 @@ public sealed class SerializedEventListCodecTests : IDisposable
     }
 
     public void Dispose() => _services.Dispose();
+
+    /// <summary>Attributes whose enumeration fails, as the serializer meets them.</summary>
+    private sealed class UnenumerableAttributes : IReadOnlyDictionary<string, AttributeValue>
+    {
+        public AttributeValue this[string key] => throw new KeyNotFoundException(key);
+
+        public IEnumerable<string> Keys => [];
+
+        public IEnumerable<AttributeValue> Values => [];
+
+        public int Count => 1;
+
+        public bool ContainsKey(string key) => false;
+
+        public bool TryGetValue(string key, out AttributeValue value)
+        {
+            value = default!;
+            return false;
+        }
+
+        public IEnumerator<KeyValuePair<string, AttributeValue>> GetEnumerator() => throw new InvalidOperationException("These attributes cannot be enumerated.");
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
 
     private static void AssertSame(NormalizedEvent expected, NormalizedEvent actual)
     {
