@@ -113,7 +113,8 @@ public sealed class NormalizedBatchPublisherTests
         _ => [.. Enumerable.Range(0, 50_000).Select(static i => Event(i) with { Body = "x", Attributes = new Dictionary<string, AttributeValue> { ["b"] = true, ["n"] = (long)i } })],
     };
 
-    private static NormalizedEvent Event(int i) => new(
+    /// <summary>An event of a 300-character body, four attributes and two resource names.</summary>
+    internal static NormalizedEvent Event(int i) => new(
         "t",
         $"0190a1b2c3d4e5f60718293a4b5c6d7e:{i}",
         DateTimeOffset.UnixEpoch,

@@ -64,7 +64,9 @@ public sealed class SerializedEventListCodecTests : IDisposable
     [Fact]
     public void Write_AParsedEventTheSerializerRefuses_NamesItsIndex()
     {
-        var odd = Event(1) with { Attributes = new UnenumerableAttributes() };
+        var attributes = new OnceReadableAttributes();
+        _ = attributes.ToList();
+        var odd = Event(1) with { Attributes = attributes };
         var batch = new NormalizedEventBatch("t", "t", new SerializedEventList([Single.SerializeToArray(Event(0)), Event(2), odd], Single));
 
         var refused = Assert.Throws<UnserializableEventException>(() => _services.GetRequiredService<Serializer<NormalizedEventBatch>>().SerializeToArray(batch));
@@ -124,29 +126,7 @@ public sealed class SerializedEventListCodecTests : IDisposable
 
     public void Dispose() => _services.Dispose();
 
-    /// <summary>Attributes whose enumeration fails, as the serializer meets them.</summary>
-    private sealed class UnenumerableAttributes : IReadOnlyDictionary<string, AttributeValue>
-    {
-        public AttributeValue this[string key] => throw new KeyNotFoundException(key);
-
-        public IEnumerable<string> Keys => [];
-
-        public IEnumerable<AttributeValue> Values => [];
-
-        public int Count => 1;
-
-        public bool ContainsKey(string key) => false;
-
-        public bool TryGetValue(string key, out AttributeValue value)
-        {
-            value = default!;
-            return false;
-        }
-
-        public IEnumerator<KeyValuePair<string, AttributeValue>> GetEnumerator() => throw new InvalidOperationException("These attributes cannot be enumerated.");
-
-        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
-    }
+    private static NormalizedEvent Event(int i) => NormalizedBatchPublisherTests.Event(i);
 
     private static void AssertSame(NormalizedEvent expected, NormalizedEvent actual)
     {
@@ -154,17 +134,4 @@ public sealed class SerializedEventListCodecTests : IDisposable
         Assert.Equal(expected.Attributes.OrderBy(static a => a.Key), actual.Attributes.OrderBy(static a => a.Key));
         Assert.Equal(expected.Resource.OrderBy(static a => a.Key), actual.Resource.OrderBy(static a => a.Key));
     }
-
-    private static NormalizedEvent Event(int i) => new(
-        "t",
-        $"0190a1b2c3d4e5f60718293a4b5c6d7e:{i}",
-        DateTimeOffset.UnixEpoch,
-        DateTimeOffset.UnixEpoch.AddSeconds(i),
-        DateTimeOffset.UnixEpoch,
-        9,
-        "info",
-        $"message {i}",
-        new Dictionary<string, AttributeValue> { ["user.name"] = "ann", ["status"] = 200L, ["ratio"] = 0.5 },
-        new Dictionary<string, string> { ["host.name"] = "web-1" },
-        SourceFormat.Json);
 }
