@@ -20,7 +20,8 @@ internal sealed class PendingPublication
 
     /// <summary>
     /// Bytes of the events not published yet: the serialized ones' own, the parsed ones' estimate
-    /// (<see cref="NormalizedBatchPublisher.EstimatedBytes"/>), counted when asked: nothing is left after a publish that went through, the common case.
+    /// (<see cref="NormalizedBatchPublisher.EstimatedBytes"/>), counted when asked: nothing is left after a
+    /// publish that went through, the common case.
     /// </summary>
     public long Bytes
     {
