@@ -20,8 +20,10 @@ internal sealed class PendingPublication
 
     /// <summary>
     /// Bytes of the events not published yet: the serialized ones' own, the parsed ones' estimate
-    /// (<see cref="NormalizedBatchPublisher.EstimatedBytes"/>), counted when asked: nothing is left after a
-    /// publish that went through, the common case.
+    /// (<see cref="NormalizedBatchPublisher.EstimatedBytes"/>), each with <see cref="ReorderBuffer.PackedOverheadBytes"/>
+    /// as the reorder buffer counts a serialized one, so an event's share of the order stage's budget does not shrink
+    /// when the buffer releases it to here. Counted when asked: nothing is left after a publish that went through,
+    /// the common case.
     /// </summary>
     public long Bytes
     {
@@ -30,7 +32,7 @@ internal sealed class PendingPublication
             long bytes = 0;
             for (var i = _published; i < _events.Count; i++)
             {
-                bytes += _events.BytesAt(i, NormalizedBatchPublisher.EstimatedBytes);
+                bytes += _events.BytesAt(i, NormalizedBatchPublisher.EstimatedBytes) + ReorderBuffer.PackedOverheadBytes;
             }
 
             return bytes;
