@@ -60,6 +60,7 @@ public sealed partial class TenantStreamProcessorGrain(
     private long _reportedBuffer;
     private IGrainTimer? _timer;
     private bool _idleTicks;
+    private QuietTicks _quiet;
     private bool _stateUnsaved;
     private long _recordedThrough = -1;
 
@@ -193,6 +194,7 @@ public sealed partial class TenantStreamProcessorGrain(
     private async Task HandleAsync(RawEventBatch batch, long sequence, StreamSequenceToken token)
     {
         using var span = ProcessingActivities.StartRawBatch(StreamKey, batch, sequence);
+        _quiet.Delivered();
         // The partition is known once the provider has read the hub's partitions, which delivering this batch needed.
         ProcessingGrainInstruments.RecordStreamLag(_partition ??= partitions.PartitionOf(StreamKey) ?? "unknown", timeProvider.GetUtcNow() - batch.IngestTime);
         if (!_holdingCheckpoint)
@@ -329,9 +331,10 @@ public sealed partial class TenantStreamProcessorGrain(
                 await RefreshSettingsAsync();
             }
 
-            if (!StayActive())
+            var quiet = _quiet.Tick();
+            if (!StayActive() && quiet)
             {
-                // Nothing arrived since the last object: a stream that went quiet keeps no buffer until collected.
+                // Nothing buffered and nothing arrived for a whole tick: a stream that went quiet keeps no buffer until collected.
                 _writer!.Trim();
             }
 
@@ -342,7 +345,7 @@ public sealed partial class TenantStreamProcessorGrain(
                 await FlushArchiveAsync(cancellationToken);
             }
 
-            if (!_idleTicks && _writer!.BufferedEvents == 0 && _keyed!.PendingCount == 0 && !RecordBehind)
+            if (quiet && !_idleTicks && _writer!.BufferedEvents == 0 && _keyed!.PendingCount == 0 && !RecordBehind)
             {
                 // A quiet stream has nothing to write: tick only to refresh its settings, so that a silo with
                 // thousands of idle tenants does not wake each of them every FlushCheckInterval.
