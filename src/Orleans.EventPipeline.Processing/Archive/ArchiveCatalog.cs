@@ -15,7 +15,7 @@ public static class ArchiveCatalog
 
     /// <summary>
     /// The tenant's objects that may hold events with a time in [<paramref name="from"/>, <paramref name="to"/>),
-    /// ordered by hour, stream key and sequence.
+    /// ordered by hour, stream key and sequence; an object a replay's rebuild superseded is left out (<see cref="Furthest"/>).
     /// </summary>
     public static async IAsyncEnumerable<ArchiveObjectName> ListAsync(
         IArchiveStore store,
@@ -51,11 +51,33 @@ public static class ArchiveCatalog
             }
 
             names.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
+            var furthest = Furthest(names);
             foreach (var name in names)
             {
-                yield return name;
+                if (name.LastSequence == furthest[(name.StreamKey, name.FirstSequence)])
+                {
+                    yield return name;
+                }
             }
         }
+    }
+
+    /// <summary>
+    /// The last position of the longest object per stream key and first position. A replay after a crash rebuilds the
+    /// one object its processor had not recorded, from the same first position through at least the same last
+    /// (<see cref="ArchiveWriter"/>), writes it, and only then deletes the old one: listed in between, or after a delete
+    /// that failed, both would be read and their common events counted twice. Only the longest is listed.
+    /// </summary>
+    private static Dictionary<(string StreamKey, long First), long> Furthest(List<ArchiveObjectName> names)
+    {
+        var furthest = new Dictionary<(string, long), long>(names.Count);
+        foreach (var name in names)
+        {
+            var key = (name.StreamKey, name.FirstSequence);
+            furthest[key] = Math.Max(name.LastSequence, furthest.GetValueOrDefault(key, -1));
+        }
+
+        return furthest;
     }
 
     /// <summary>Reads one object's events; empty when it does not exist.</summary>

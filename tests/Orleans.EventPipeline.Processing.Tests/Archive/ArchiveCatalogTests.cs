@@ -66,6 +66,53 @@ public sealed class ArchiveCatalogTests : IDisposable
         Assert.Equal(["h11-45", "h12-15", "h12-45"], events.Select(static e => e.EventId));
     }
 
+    [Fact]
+    public async Task ReadRangeAsync_ReplayRebuiltAnObjectAndTheOldOneIsStillThere_EachEventOnce()
+    {
+        // Before the crash: batches 2 and 3 archived as one object, which the processor never recorded.
+        var start = new DateTimeOffset(2024, 5, 1, 11, 0, 0, TimeSpan.Zero);
+        var time = new FakeTimeProvider(start);
+        IReadOnlyList<NormalizedEvent> Batch(int n) => [TestEvents.At(start.AddMinutes(n), $"b{n}", "tenant-a")];
+        string old;
+        using (var before = new ArchiveWriter(_store, "tenant-a", "tenant-a", new ArchiveFlushPolicy(), time, NullLogger.Instance))
+        {
+            before.Add(Batch(2), 2);
+            before.Add(Batch(3), 3);
+            old = (await before.FlushAsync(CancellationToken.None))!.Value.Name;
+        }
+
+        byte[] oldBytes;
+        await using (var read = (await _store.OpenReadAsync(old, CancellationToken.None))!)
+        {
+            using var copy = new MemoryStream();
+            await read.CopyToAsync(copy);
+            oldBytes = copy.ToArray();
+        }
+
+        // The replay reaches batch 4 before its cut: the rebuilt object ends later and replaces the old one.
+        using (var replay = new ArchiveWriter(_store, "tenant-a", "tenant-a", new ArchiveFlushPolicy(), time, NullLogger.Instance))
+        {
+            replay.ResumeAfter(1);
+            replay.Add(Batch(2), 2);
+            replay.Add(Batch(3), 3);
+            replay.Add(Batch(4), 4);
+            await replay.FlushAsync(CancellationToken.None);
+        }
+
+        // As a reader sees it between the rebuilt object's write and the old one's delete (or after a delete that failed).
+        await _store.WriteAsync(old, oldBytes, CancellationToken.None);
+        var stored = new List<string>();
+        await foreach (var name in _store.ListAsync("tenant-a/", CancellationToken.None))
+        {
+            stored.Add(name);
+        }
+
+        var events = await ArchiveCatalog.ReadRangeAsync(_store, "tenant-a", start, start.AddHours(1), CancellationToken.None);
+
+        Assert.Equal(2, stored.Count);
+        Assert.Equal(["b2", "b3", "b4"], events.Select(static e => e.EventId));
+    }
+
     public void Dispose() => _directory.Dispose();
 
     // One object per hour holding events at :15 and :45.
