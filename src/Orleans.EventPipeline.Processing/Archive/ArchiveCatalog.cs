@@ -80,20 +80,52 @@ public static class ArchiveCatalog
         return furthest;
     }
 
-    /// <summary>Reads one object's events; empty when it does not exist.</summary>
+    /// <summary>
+    /// Reads one object's events. An object a replay's rebuild superseded after it was listed is read as that rebuild
+    /// (<see cref="Furthest"/>): the listing came before the rebuild was written and the read after the old one was
+    /// deleted, and reading nothing would drop its events from the caller's view. Empty when neither exists.
+    /// </summary>
     public static async Task<IReadOnlyList<NormalizedEvent>> ReadAsync(IArchiveStore store, ArchiveObjectName name, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
-        var stream = await store.OpenReadAsync(name.Name, cancellationToken);
-        if (stream is null)
+        // Each try that misses finds a later rebuild; a third means three crashes in one read, and the next listing will show the last.
+        for (var attempt = 0; attempt < 3; attempt++)
         {
-            return [];
+            var stream = await store.OpenReadAsync(name.Name, cancellationToken);
+            if (stream is not null)
+            {
+                await using (stream)
+                {
+                    return await ArchiveFormat.DecodeAsync(stream, cancellationToken);
+                }
+            }
+
+            if (await RebuildOfAsync(store, name, cancellationToken) is not { } rebuild)
+            {
+                break;
+            }
+
+            name = rebuild;
         }
 
-        await using (stream)
+        return [];
+    }
+
+    /// <summary>The object that starts where <paramref name="name"/> does and ends furthest past it, else null.</summary>
+    private static async Task<ArchiveObjectName?> RebuildOfAsync(IArchiveStore store, ArchiveObjectName name, CancellationToken cancellationToken)
+    {
+        ArchiveObjectName? furthest = null;
+        var prefix = ArchiveObjectName.FolderOf(name.TenantId, name.Hour) + ArchiveObjectName.SequencePrefix(name.StreamKey, name.FirstSequence);
+        await foreach (var listed in store.ListAsync(prefix, cancellationToken))
         {
-            return await ArchiveFormat.DecodeAsync(stream, cancellationToken);
+            if (ArchiveObjectName.TryParse(listed, out var parsed) && parsed.TenantId == name.TenantId && parsed.StreamKey == name.StreamKey
+                && parsed.FirstSequence == name.FirstSequence && parsed.LastSequence > (furthest?.LastSequence ?? name.LastSequence))
+            {
+                furthest = parsed;
+            }
         }
+
+        return furthest;
     }
 
     /// <summary>Every archived event of the tenant with a time in [<paramref name="from"/>, <paramref name="to"/>), in archive order.</summary>

@@ -69,47 +69,31 @@ public sealed class ArchiveCatalogTests : IDisposable
     [Fact]
     public async Task ReadRangeAsync_ReplayRebuiltAnObjectAndTheOldOneIsStillThere_EachEventOnce()
     {
-        // Before the crash: batches 2 and 3 archived as one object, which the processor never recorded.
-        var start = new DateTimeOffset(2024, 5, 1, 11, 0, 0, TimeSpan.Zero);
-        var time = new FakeTimeProvider(start);
-        IReadOnlyList<NormalizedEvent> Batch(int n) => [TestEvents.At(start.AddMinutes(n), $"b{n}", "tenant-a")];
-        string old;
-        using (var before = new ArchiveWriter(_store, "tenant-a", "tenant-a", new ArchiveFlushPolicy(), time, NullLogger.Instance))
-        {
-            before.Add(Batch(2), 2);
-            before.Add(Batch(3), 3);
-            old = (await before.FlushAsync(CancellationToken.None))!.Value.Name;
-        }
-
-        byte[] oldBytes;
-        await using (var read = (await _store.OpenReadAsync(old, CancellationToken.None))!)
-        {
-            using var copy = new MemoryStream();
-            await read.CopyToAsync(copy);
-            oldBytes = copy.ToArray();
-        }
-
-        // The replay reaches batch 4 before its cut: the rebuilt object ends later and replaces the old one.
-        using (var replay = new ArchiveWriter(_store, "tenant-a", "tenant-a", new ArchiveFlushPolicy(), time, NullLogger.Instance))
-        {
-            replay.ResumeAfter(1);
-            replay.Add(Batch(2), 2);
-            replay.Add(Batch(3), 3);
-            replay.Add(Batch(4), 4);
-            await replay.FlushAsync(CancellationToken.None);
-        }
+        var (old, oldBytes) = await ArchiveThenRebuildAsync();
 
         // As a reader sees it between the rebuilt object's write and the old one's delete (or after a delete that failed).
-        await _store.WriteAsync(old, oldBytes, CancellationToken.None);
+        await _store.WriteAsync(old.Name, oldBytes, CancellationToken.None);
         var stored = new List<string>();
         await foreach (var name in _store.ListAsync("tenant-a/", CancellationToken.None))
         {
             stored.Add(name);
         }
 
-        var events = await ArchiveCatalog.ReadRangeAsync(_store, "tenant-a", start, start.AddHours(1), CancellationToken.None);
+        var events = await ArchiveCatalog.ReadRangeAsync(_store, "tenant-a", RebuildHour, RebuildHour.AddHours(1), CancellationToken.None);
 
         Assert.Equal(2, stored.Count);
+        Assert.Equal(["b2", "b3", "b4"], events.Select(static e => e.EventId));
+    }
+
+    [Fact]
+    public async Task ReadAsync_ObjectSupersededAfterItWasListed_ReadsTheRebuild()
+    {
+        // Listed before the replay wrote its rebuild, read after the replay deleted it.
+        var (old, _) = await ArchiveThenRebuildAsync();
+
+        var events = await ArchiveCatalog.ReadAsync(_store, old, CancellationToken.None);
+
+        Assert.Null(await _store.OpenReadAsync(old.Name, CancellationToken.None));
         Assert.Equal(["b2", "b3", "b4"], events.Select(static e => e.EventId));
     }
 
@@ -122,5 +106,43 @@ public sealed class ArchiveCatalogTests : IDisposable
         using var writer = new ArchiveWriter(_store, tenant, tenant, new ArchiveFlushPolicy(), new FakeTimeProvider(start), NullLogger.Instance);
         writer.Add([TestEvents.At(start.AddMinutes(15), $"h{hour}-15", tenant), TestEvents.At(start.AddMinutes(45), $"h{hour}-45", tenant)], sequence);
         await writer.FlushAsync(CancellationToken.None);
+    }
+
+    private static readonly DateTimeOffset RebuildHour = new(2024, 5, 1, 11, 0, 0, TimeSpan.Zero);
+
+    /// <summary>
+    /// Batches 2 and 3 archived as one object the processor never recorded; then its replay, which reached batch 4
+    /// before its cut, writes the rebuild and deletes the old object. Returns the old object's name and bytes.
+    /// </summary>
+    private async Task<(ArchiveObjectName Old, byte[] Bytes)> ArchiveThenRebuildAsync()
+    {
+        var time = new FakeTimeProvider(RebuildHour);
+        IReadOnlyList<NormalizedEvent> Batch(int n) => [TestEvents.At(RebuildHour.AddMinutes(n), $"b{n}", "tenant-a")];
+        ArchiveObjectName old;
+        using (var before = new ArchiveWriter(_store, "tenant-a", "tenant-a", new ArchiveFlushPolicy(), time, NullLogger.Instance))
+        {
+            before.Add(Batch(2), 2);
+            before.Add(Batch(3), 3);
+            old = (await before.FlushAsync(CancellationToken.None))!.Value;
+        }
+
+        byte[] bytes;
+        await using (var read = (await _store.OpenReadAsync(old.Name, CancellationToken.None))!)
+        {
+            using var copy = new MemoryStream();
+            await read.CopyToAsync(copy);
+            bytes = copy.ToArray();
+        }
+
+        using (var replay = new ArchiveWriter(_store, "tenant-a", "tenant-a", new ArchiveFlushPolicy(), time, NullLogger.Instance))
+        {
+            replay.ResumeAfter(1);
+            replay.Add(Batch(2), 2);
+            replay.Add(Batch(3), 3);
+            replay.Add(Batch(4), 4);
+            await replay.FlushAsync(CancellationToken.None);
+        }
+
+        return (old, bytes);
     }
 }
