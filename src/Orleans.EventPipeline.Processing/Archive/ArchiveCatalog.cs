@@ -100,7 +100,8 @@ public static class ArchiveCatalog
                 }
             }
 
-            if (await RebuildOfAsync(store, name, cancellationToken) is not { } rebuild)
+            if (await FurthestAsync(store, name.TenantId, name.Hour, name.StreamKey, name.FirstSequence, cancellationToken) is not { } rebuild
+                || rebuild.LastSequence <= name.LastSequence)
             {
                 break;
             }
@@ -111,15 +112,19 @@ public static class ArchiveCatalog
         return [];
     }
 
-    /// <summary>The object that starts where <paramref name="name"/> does and ends furthest past it, else null.</summary>
-    private static async Task<ArchiveObjectName?> RebuildOfAsync(IArchiveStore store, ArchiveObjectName name, CancellationToken cancellationToken)
+    /// <summary>
+    /// Of the stream key's objects in the hour's folder that start at <paramref name="firstSequence"/>, the one that ends
+    /// furthest, else null: the one a reader takes (<see cref="Furthest"/>) and a replay's writer must reach before it
+    /// may write its rebuild (<see cref="ArchiveWriter"/>).
+    /// </summary>
+    internal static async Task<ArchiveObjectName?> FurthestAsync(IArchiveStore store, string tenantId, DateTimeOffset hour, string streamKey, long firstSequence, CancellationToken cancellationToken)
     {
         ArchiveObjectName? furthest = null;
-        var prefix = ArchiveObjectName.FolderOf(name.TenantId, name.Hour) + ArchiveObjectName.SequencePrefix(name.StreamKey, name.FirstSequence);
+        var prefix = ArchiveObjectName.FolderOf(tenantId, hour) + ArchiveObjectName.SequencePrefix(streamKey, firstSequence);
         await foreach (var listed in store.ListAsync(prefix, cancellationToken))
         {
-            if (ArchiveObjectName.TryParse(listed, out var parsed) && parsed.TenantId == name.TenantId && parsed.StreamKey == name.StreamKey
-                && parsed.FirstSequence == name.FirstSequence && parsed.LastSequence > (furthest?.LastSequence ?? name.LastSequence))
+            if (ArchiveObjectName.TryParse(listed, out var parsed) && parsed.TenantId == tenantId && parsed.StreamKey == streamKey
+                && parsed.FirstSequence == firstSequence && parsed.LastSequence > (furthest?.LastSequence ?? -1))
             {
                 furthest = parsed;
             }

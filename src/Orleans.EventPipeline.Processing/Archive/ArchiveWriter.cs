@@ -200,7 +200,8 @@ public sealed partial class ArchiveWriter : IDisposable
         }
 
         var hour = ArchiveObjectName.TruncateToHour(_firstEventTime);
-        _existingLast ??= await FindExistingLastAsync(hour, cancellationToken);
+        // The last sequence of an object already archived from this buffer's first sequence, else -1.
+        _existingLast ??= (await ArchiveCatalog.FurthestAsync(_store, TenantId, hour, StreamKey, _firstSequence, cancellationToken))?.LastSequence ?? -1;
         if (_existingLast > _lastSequence)
         {
             LogHolding(_logger, StreamKey, _firstSequence, _lastSequence, _existingLast.Value);
@@ -280,22 +281,6 @@ public sealed partial class ArchiveWriter : IDisposable
         }
 
         return _sorted.WrittenSpan;
-    }
-
-    /// <summary>The last sequence of an object already archived from this buffer's first sequence, else -1.</summary>
-    private async Task<long> FindExistingLastAsync(DateTimeOffset hour, CancellationToken cancellationToken)
-    {
-        var last = -1L;
-        var prefix = ArchiveObjectName.FolderOf(TenantId, hour) + ArchiveObjectName.SequencePrefix(StreamKey, _firstSequence);
-        await foreach (var existing in _store.ListAsync(prefix, cancellationToken))
-        {
-            if (ArchiveObjectName.TryParse(existing, out var parsed) && parsed.StreamKey == StreamKey)
-            {
-                last = Math.Max(last, parsed.LastSequence);
-            }
-        }
-
-        return last;
     }
 
     private async Task DeleteSupersededAsync(ArchiveObjectName written, CancellationToken cancellationToken)
