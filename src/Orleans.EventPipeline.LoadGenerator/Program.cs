@@ -86,7 +86,7 @@ static async Task MeasureAsync(LoadOptions options, PipelineUnderTest? pipeline,
     var peakRate = peak.EventsPerSecond;
 
     // Each shipper protocol's peak right after /v1/events', with the same events, batches and connections.
-    var protocolPeaks = new List<(string Protocol, PhaseResult Peak)>();
+    var protocolPeaks = new List<(string Protocol, PhaseResult Peak, string? Cost)>();
     foreach (var protocol in options.Protocols)
     {
         // "native" is /v1/events again: repeated between the others, it shows how much of a difference is the phase's place in the run.
@@ -94,7 +94,9 @@ static async Task MeasureAsync(LoadOptions options, PipelineUnderTest? pipeline,
         var protocolLoad = new GatewayLoad(http, keys, bodies, options.BatchEvents, sender);
         await Task.Delay(options.Cooldown);
         await protocolLoad.RunPeakAsync(options.Connections, options.Warmup);
-        protocolPeaks.Add((protocol, await protocolLoad.RunPeakAsync(options.Connections, options.Duration)));
+        var protocolBefore = pipeline?.Use();
+        var protocolPeak = await protocolLoad.RunPeakAsync(options.Connections, options.Duration);
+        protocolPeaks.Add((protocol, protocolPeak, pipeline is null ? null : ResourceUse.Describe(protocolBefore!, pipeline.Use(), protocolPeak.Events)));
     }
     PhaseResult? paced = null;
     if (!options.PeakOnly)
@@ -128,7 +130,7 @@ static async Task MeasureAsync(LoadOptions options, PipelineUnderTest? pipeline,
     Console.WriteLine("| phase | ACKed events/s | MB/s | p50 ms | p99 ms | p99.9 ms | errors |");
     Console.WriteLine("|---|---:|---:|---:|---:|---:|---|");
     Row("gateway, peak (closed loop)", peak);
-    foreach (var (protocol, protocolPeak) in protocolPeaks)
+    foreach (var (protocol, protocolPeak, _) in protocolPeaks)
     {
         Row($"{protocol}, peak (closed loop)", protocolPeak);
     }
@@ -155,6 +157,11 @@ static async Task MeasureAsync(LoadOptions options, PipelineUnderTest? pipeline,
     {
         Console.WriteLine();
         Console.WriteLine($"gateway peak phase: {peakCost}");
+        foreach (var (protocol, _, cost) in protocolPeaks)
+        {
+            Console.WriteLine($"{protocol} peak phase: {cost}");
+        }
+
         Console.WriteLine($"silos' peak resident memory through the gateway peak (MiB): {peakResident}");
     }
 }
