@@ -45,4 +45,7 @@ public sealed partial class TenantStreamProcessorGrain
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Processor {StreamKey} refused raw sequence {Sequence}: its partition is read by another silo now, which redelivers it once this activation moved there")]
     private static partial void LogRefusedElsewhere(ILogger logger, string streamKey, long sequence);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Processor {StreamKey} takes raw sequence {Sequence}, batch {BatchId} of {Count} events")]
+    private static partial void LogTaking(ILogger logger, string streamKey, long sequence, Guid batchId, int count);
 }

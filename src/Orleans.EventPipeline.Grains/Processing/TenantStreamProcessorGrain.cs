@@ -180,6 +180,8 @@ public sealed partial class TenantStreamProcessorGrain(
             LogAcceptingAgain(logger, StreamKey, sequence);
         }
 
+        // One line per delivery at Debug: whether a batch reached its processor at all, when one is missing from the archive.
+        LogTaking(logger, StreamKey, sequence, batch.BatchId, batch.Count);
         // Set until this delivery succeeds: a throw leaves it, and the redelivery must meet the same stages.
         _unfinished = sequence;
         await HandleAsync(batch, sequence, token!);

@@ -25,7 +25,8 @@ public sealed class DiskFullTests
     {
         using var disk = TmpfsMount.Create(megabytes: 32);
         var posts = new Posts();
-        await using (var silo = await ProcessingSilo.StartAsync(disk.Path))
+        // Each delivery to the processor and each object it writes in the log: a timeout below then shows which stage held a batch.
+        await using (var silo = await ProcessingSilo.StartAsync(disk.Path, "--Logging:LogLevel:Orleans.EventPipeline.Grains.Processing=Debug"))
         {
             using var api = new PipelineApi(silo.BaseAddress);
             using var http = new HttpClient { BaseAddress = silo.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
