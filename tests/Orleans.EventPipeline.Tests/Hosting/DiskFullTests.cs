@@ -8,8 +8,8 @@ namespace Orleans.EventPipeline.Tests.Hosting;
 
 /// <summary>
 /// The silo's whole data directory (emulator log, grain state, archive) on a small tmpfs that the test
-/// fills: ingest answers 503 and /readyz names the partition while the disk is full, both recover
-/// on their own once space is freed, and every acknowledged event is archived exactly once.
+/// fills: ingest answers 503, /readyz names the partition and the processor's archive write fails while the
+/// disk is full; all recover on their own once space is freed, and every acknowledged event is archived exactly once.
 /// </summary>
 public sealed class DiskFullTests
 {
@@ -49,6 +49,21 @@ public sealed class DiskFullTests
             Assert.Contains("refuses appends", notReady, StringComparison.Ordinal);
             Assert.Contains("(disk full)", notReady, StringComparison.Ordinal);
             Assert.Matches(@"Partition events/Partitions/\d+", notReady);
+
+            // Held full until the processor meets it too: its object, cut 2 s after its first batch, fails to write
+            // (ENOSPC) and its buffer is kept for the next try, which must archive it once the space is back.
+            var processorFailed = $"Processor {Tenant} could not refresh its settings or write its archive buffer";
+            await Poll.UntilAsync(
+                () =>
+                {
+                    disk.Fill();
+                    return silo.Output.Contains(processorFailed, StringComparison.Ordinal);
+                },
+                Deadline,
+                () => "the processor's archive write refused by the full disk:\n" + silo.Output);
+            var lines = silo.Output.Split('\n');
+            var warning = Array.FindIndex(lines, line => line.Contains(processorFailed, StringComparison.Ordinal));
+            Assert.Contains("No space left on device", lines[warning + 1], StringComparison.Ordinal);
 
             disk.Free();
             await posts.PostUntilAsync(api, key, HttpStatusCode.OK, static () => { });
