@@ -16,8 +16,8 @@ public sealed partial class TenantStreamProcessorGrain
     [LoggerMessage(Level = LogLevel.Debug, Message = "Archived {ObjectName} through raw sequence {Sequence}")]
     private static partial void LogArchived(ILogger logger, string objectName, long sequence);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Processor {StreamKey} could not write its archive buffer; it is kept and retried")]
-    private static partial void LogFlushFailed(ILogger logger, Exception exception, string streamKey);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Processor {StreamKey} could not write its archive buffer; it is kept and retried. {Unlogged} failures went unlogged since the last warning: the same error is logged once every {EverySeconds} s")]
+    private static partial void LogFlushFailed(ILogger logger, Exception exception, string streamKey, int unlogged, double everySeconds);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Processor {StreamKey} deactivated with {Events} events it could not archive; its partition's checkpoint is held before them until this silo restarts, and the restart replays them")]
     private static partial void LogDeactivationFlushFailed(ILogger logger, Exception exception, string streamKey, int events);
@@ -25,8 +25,11 @@ public sealed partial class TenantStreamProcessorGrain
     [LoggerMessage(Level = LogLevel.Error, Message = "Processor {StreamKey} deactivated without recording its archive objects through raw sequence {ArchivedThrough}; the objects are durable, and a replay from before them rebuilds the last one in place")]
     private static partial void LogDeactivationRecordFailed(ILogger logger, Exception exception, string streamKey, long archivedThrough);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Processor {StreamKey} could not refresh its settings or write its archive buffer; retried on the next tick")]
-    private static partial void LogTimerFailed(ILogger logger, Exception exception, string streamKey);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Processor {StreamKey} could not refresh its settings or write its archive buffer; retried on the next tick. {Unlogged} failures went unlogged since the last warning: the same error is logged once every {EverySeconds} s")]
+    private static partial void LogTimerFailed(ILogger logger, Exception exception, string streamKey, int unlogged, double everySeconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Processor {StreamKey} works again after {Failed} failed attempts over {Seconds:F0} s")]
+    private static partial void LogWorksAgain(ILogger logger, string streamKey, int failed, double seconds);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Stream {StreamKey} delivered batch {BatchId} of tenant {TenantId}; it was dropped from processing, the stream key decides the tenant")]
     private static partial void LogForeignBatch(ILogger logger, string streamKey, string tenantId, Guid batchId);

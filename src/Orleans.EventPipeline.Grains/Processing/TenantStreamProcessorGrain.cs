@@ -66,6 +66,9 @@ public sealed partial class TenantStreamProcessorGrain(
 
     // The last attempt to write the buffer failed (the archive or the grain store refused); cleared by one that succeeds.
     private bool _writeFailing;
+
+    // Which of a run of failed ticks and writes get a warning (the first, a new error, the same once a minute).
+    private RepeatedFailures _failures;
     private bool _refusing;
 
     private string StreamKey => this.GetPrimaryKeyString();
@@ -366,6 +369,8 @@ public sealed partial class TenantStreamProcessorGrain(
                     MoveToReader();
                 }
             }
+
+            WorksAgain();
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -373,7 +378,10 @@ public sealed partial class TenantStreamProcessorGrain(
         catch (Exception exception)
         {
             // The buffer and the old settings are kept; the next tick (FlushCheckInterval later) tries again.
-            LogTimerFailed(logger, exception, StreamKey);
+            if (_failures.Failed(exception, timeProvider.GetUtcNow(), out var unlogged))
+            {
+                LogTimerFailed(logger, exception, StreamKey, unlogged, RepeatedFailures.Every.TotalSeconds);
+            }
         }
         finally
         {
@@ -457,10 +465,24 @@ public sealed partial class TenantStreamProcessorGrain(
         try
         {
             await FlushArchiveAsync(CancellationToken.None);
+            WorksAgain();
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            LogFlushFailed(logger, exception, StreamKey);
+            if (_failures.Failed(exception, timeProvider.GetUtcNow(), out var unlogged))
+            {
+                LogFlushFailed(logger, exception, StreamKey, unlogged, RepeatedFailures.Every.TotalSeconds);
+            }
+        }
+    }
+
+    /// <summary>Ends a run of failed ticks and writes with one line, when there was one.</summary>
+    private void WorksAgain()
+    {
+        if (_failures.Succeeded(out var failed, out var since))
+        {
+            var seconds = (timeProvider.GetUtcNow() - since).TotalSeconds;
+            LogWorksAgain(logger, StreamKey, failed, seconds);
         }
     }
 

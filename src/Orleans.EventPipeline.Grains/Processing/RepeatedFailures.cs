@@ -1,0 +1,54 @@
+namespace Orleans.EventPipeline.Grains.Processing;
+
+/// <summary>
+/// Which of a processor's repeated write failures are worth a warning with its exception. A store that refuses writes
+/// fails every tick (<c>FlushCheckInterval</c>) and every due batch of every processor it serves: a thousand tenants
+/// would log a thousand stack traces a second through an outage. The first failure of a run is logged, then one whose
+/// error differs from the last one logged, then the same again once <see cref="Every"/> has passed; the end of the run
+/// is logged once, with how many attempts failed.
+/// </summary>
+internal struct RepeatedFailures
+{
+    /// <summary>How long the same error goes without another warning.</summary>
+    public static readonly TimeSpan Every = TimeSpan.FromMinutes(1);
+
+    private DateTimeOffset? _since;
+    private DateTimeOffset _loggedAt;
+    private string? _loggedMessage;
+    private int _failed;
+    private int _unlogged;
+
+    /// <summary>Counts a failure; true when it is to be logged, with <paramref name="unlogged"/> the failures since the last one logged.</summary>
+    public bool Failed(Exception exception, DateTimeOffset now, out int unlogged)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        _since ??= now;
+        _failed++;
+        if (_failed > 1 && string.Equals(exception.Message, _loggedMessage, StringComparison.Ordinal) && now - _loggedAt < Every)
+        {
+            _unlogged++;
+            unlogged = 0;
+            return false;
+        }
+
+        unlogged = _unlogged;
+        _unlogged = 0;
+        _loggedAt = now;
+        _loggedMessage = exception.Message;
+        return true;
+    }
+
+    /// <summary>Ends a run of failures: true, with how many attempts failed and since when, when there was one.</summary>
+    public bool Succeeded(out int failed, out DateTimeOffset since)
+    {
+        failed = _failed;
+        since = _since ?? default;
+        if (_since is null)
+        {
+            return false;
+        }
+
+        this = default;
+        return true;
+    }
+}
