@@ -5,7 +5,9 @@ namespace Orleans.EventPipeline.Grains.Processing;
 /// fails every tick (<c>FlushCheckInterval</c>) and every due batch of every processor it serves: a thousand tenants
 /// would log a thousand stack traces a second through an outage. The first failure of a run is logged, then one whose
 /// error differs from the last one logged, then the same again once <see cref="Every"/> has passed; the end of the run
-/// is logged once, with how many attempts failed.
+/// is logged once, with how many attempts failed. Errors are told apart by their exception types, outer to inner, and
+/// the innermost one's HResult (errno for I/O), not by message: messages carry what changes from one attempt to the
+/// next (a temporary file's random name, the count of events held), which would make every failure a new error.
 /// </summary>
 internal struct RepeatedFailures
 {
@@ -14,7 +16,7 @@ internal struct RepeatedFailures
 
     private DateTimeOffset? _since;
     private DateTimeOffset _loggedAt;
-    private string? _loggedMessage;
+    private string? _loggedError;
     private int _failed;
     private int _unlogged;
 
@@ -24,7 +26,8 @@ internal struct RepeatedFailures
         ArgumentNullException.ThrowIfNull(exception);
         _since ??= now;
         _failed++;
-        if (_failed > 1 && string.Equals(exception.Message, _loggedMessage, StringComparison.Ordinal) && now - _loggedAt < Every)
+        var error = ErrorOf(exception);
+        if (_failed > 1 && string.Equals(error, _loggedError, StringComparison.Ordinal) && now - _loggedAt < Every)
         {
             _unlogged++;
             unlogged = 0;
@@ -34,7 +37,7 @@ internal struct RepeatedFailures
         unlogged = _unlogged;
         _unlogged = 0;
         _loggedAt = now;
-        _loggedMessage = exception.Message;
+        _loggedError = error;
         return true;
     }
 
@@ -50,5 +53,19 @@ internal struct RepeatedFailures
 
         this = default;
         return true;
+    }
+
+    /// <summary>The exception's types from outer to inner and the innermost one's HResult.</summary>
+    private static string ErrorOf(Exception exception)
+    {
+        var error = new System.Text.StringBuilder();
+        var inner = exception;
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            error.Append(current.GetType().FullName).Append('>');
+            inner = current;
+        }
+
+        return error.Append(inner.HResult).ToString();
     }
 }

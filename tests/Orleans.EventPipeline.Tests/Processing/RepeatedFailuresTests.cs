@@ -35,6 +35,20 @@ public sealed class RepeatedFailuresTests
     }
 
     [Fact]
+    public void SameErrorInOtherWords_NotANewError()
+    {
+        // ENOSPC on each attempt's own temporary file, and a held buffer whose count grows: the message changes, the error does not.
+        var failures = default(RepeatedFailures);
+        Assert.True(failures.Failed(new IOException("No space left on device : 'a.1.tmp'", 28), Start, out _));
+        Assert.False(failures.Failed(new IOException("No space left on device : 'a.2.tmp'", 28), Start.AddSeconds(1), out _));
+        Assert.True(failures.Failed(new IOException("Permission denied : 'a.3.tmp'", 13), Start.AddSeconds(2), out _));
+
+        var refused = new IOException("database or disk is full", 13);
+        Assert.True(failures.Failed(new InvalidOperationException("holds its next archive object (10 events)", refused), Start.AddSeconds(3), out _));
+        Assert.False(failures.Failed(new InvalidOperationException("holds its next archive object (20 events)", refused), Start.AddSeconds(4), out _));
+    }
+
+    [Fact]
     public void Success_EndsTheRunWithItsCount_AndTheNextFailureIsLoggedAgain()
     {
         var failures = default(RepeatedFailures);
