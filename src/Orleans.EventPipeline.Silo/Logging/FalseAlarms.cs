@@ -24,7 +24,7 @@ public static class FalseAlarms
 
         // "Failed to read from EventHub partition" with the TaskCanceledException of the read a stop
         // cancels: one per partition on every graceful stop. The receiver rethrows it to the pulling
-        // agent, where StopAwareReceiver ends the read quietly only if the stop asked for it; a
+        // agent, where GuardedReceiver ends the read quietly only if the stop asked for it; a
         // cancellation nobody asked for still comes out as the agent's error with this exception.
         if (category == ReceiverCategory)
         {

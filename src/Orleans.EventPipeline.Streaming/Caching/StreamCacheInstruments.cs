@@ -25,7 +25,13 @@ public static class StreamCacheInstruments
     /// <summary>Name of the counter of messages read from the hub that the pipeline cannot deliver (kept under GET /admin/v1/quarantine).</summary>
     public const string QuarantinedName = "eventpipeline.quarantine.messages";
 
+    /// <summary>Name of the counter of streams a receiver woke because the pulling agent left a caught-up cursor waiting for a message read.</summary>
+    public const string WakesName = "eventpipeline.stream_cache.wakes";
+
     private static readonly Meter Meter = new(MeterName);
+
+    private static readonly Counter<long> Wakes = Meter.CreateCounter<long>(
+        WakesName, "{wake}", "Streams a receiver woke because Orleans' pulling agent left a caught-up cursor waiting for a message it had read (Pipeline:StreamCache:WakeAfter); each is also a warning in the log.");
 
     private static readonly Counter<long> Quarantined = Meter.CreateCounter<long>(
         QuarantinedName, "{message}", "Messages read from the hub that the pipeline cannot deliver, each kept whole under GET /admin/v1/quarantine.");
@@ -52,6 +58,8 @@ public static class StreamCacheInstruments
     internal static void RecordDerivedRefused(string queue) => DerivedRefused.Add(1, PartitionTag(queue));
 
     internal static void RecordHold(string partition) => Holds.Add(1, PartitionTag(partition));
+
+    internal static void RecordWake(string partition) => Wakes.Add(1, PartitionTag(partition));
 
     // A counter series appears on its first measurement, and increase() over a window needs a sample before
     // the first real one: without these zeros the first hold or quarantined message of a partition was invisible

@@ -44,12 +44,21 @@ public sealed class StreamCacheOptions
     /// </summary>
     public int PrefetchCount { get; set; } = 32;
 
+    /// <summary>
+    /// How long a message read for a stream whose cursor has caught up may wait for Orleans' pulling agent to
+    /// start delivering it, 5 s by default; then the receiver wakes the stream itself and warns. The agent
+    /// starts a caught-up cursor only when a read returns a message of its stream, within one read (100 ms);
+    /// a wake-up it misses would leave the stream's last message undelivered until the stream's next one, and
+    /// that next one would move the cursor past it. 5 s is 50 reads: a busy agent is late by far less.
+    /// </summary>
+    public TimeSpan WakeAfter { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Most messages a receiver may prefetch: 1,000, the most the pulling agent takes in one read.</summary>
     public const int MostPrefetchCount = 1_000;
 
     /// <summary>Smallest allowed <see cref="MaxBytes"/>: 16 MiB, sixteen of Orleans' 1 MiB cache blocks.</summary>
     public const long LeastMaxBytes = 16L << 20;
 
-    /// <summary>Longest allowed <see cref="MaxRelativeAge"/> and <see cref="MinTimeInCache"/>: 30 minutes, Orleans' own default.</summary>
+    /// <summary>Longest allowed <see cref="MaxRelativeAge"/>, <see cref="MinTimeInCache"/> and <see cref="WakeAfter"/>: 30 minutes, Orleans' own default cache age.</summary>
     public static readonly TimeSpan Longest = TimeSpan.FromMinutes(30);
 }

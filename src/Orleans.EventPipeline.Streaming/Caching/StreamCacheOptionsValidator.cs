@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 
 namespace Orleans.EventPipeline.Streaming.Caching;
 
-/// <summary>Refuses cache ages Orleans cannot use or that would keep more than half an hour in memory, a byte budget too small for the cache's blocks, and a prefetch out of range, each with the fix.</summary>
+/// <summary>Refuses cache ages Orleans cannot use, a wake delay out of range, or that would keep more than half an hour in memory, a byte budget too small for the cache's blocks, and a prefetch out of range, each with the fix.</summary>
 /// <param name="section">Configuration path the options are bound from, e.g. <c>Pipeline:StreamCache</c>, named in each failure.</param>
 public sealed class StreamCacheOptionsValidator(string section) : IValidateOptions<StreamCacheOptions>
 {
@@ -14,6 +14,7 @@ public sealed class StreamCacheOptionsValidator(string section) : IValidateOptio
         var failures = new List<string>();
         Check(failures, nameof(StreamCacheOptions.MinTimeInCache), options.MinTimeInCache, Defaults.MinTimeInCache);
         Check(failures, nameof(StreamCacheOptions.MaxRelativeAge), options.MaxRelativeAge, Defaults.MaxRelativeAge);
+        Check(failures, nameof(StreamCacheOptions.WakeAfter), options.WakeAfter, Defaults.WakeAfter);
         if (options.MaxBytes < StreamCacheOptions.LeastMaxBytes)
         {
             failures.Add($"{section}:{nameof(StreamCacheOptions.MaxBytes)} is {options.MaxBytes}: use at least {StreamCacheOptions.LeastMaxBytes} bytes, e.g. {Defaults.MaxBytes}.");

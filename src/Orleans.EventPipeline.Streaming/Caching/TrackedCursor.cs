@@ -18,6 +18,9 @@ internal sealed partial class TrackedCursor : IQueueCacheCursor
     private long _lastReturned;
     private long _skipThrough = long.MinValue;
 
+    // The last move returned a message: the agent is delivering it and asks again when done, no wake-up needed.
+    private bool _delivering;
+
     private TrackedCursor(PurgeGuard guard, int generation, IQueueCache cache, StreamId streamId, IQueueCacheCursor inner, long? walkingFrom, long lastReturned, ILogger logger)
     {
         _guard = guard;
@@ -84,7 +87,8 @@ internal sealed partial class TrackedCursor : IQueueCacheCursor
             result = Recover(miss);
         }
 
-        if (result.Kind == QueueCacheCursorMoveResultKind.Success && _inner.GetCurrent(out _) is { } current)
+        _delivering = result.Kind == QueueCacheCursorMoveResultKind.Success;
+        if (_delivering && _inner.GetCurrent(out _) is { } current)
         {
             _lastReturned = current.SequenceToken.SequenceNumber;
             WalkingFrom = _lastReturned;
@@ -100,8 +104,20 @@ internal sealed partial class TrackedCursor : IQueueCacheCursor
         return result;
     }
 
+    /// <summary>
+    /// Whether the agent left this cursor waiting since <paramref name="since"/> though message
+    /// <paramref name="sequenceNumber"/> of its stream, read by then, is still to be returned: it is not
+    /// delivering a message, and has neither moved nor returned that one since.
+    /// </summary>
+    public bool Waits(long sequenceNumber, DateTimeOffset since) =>
+        !_delivering && LastMoved <= since && _lastReturned < sequenceNumber && (WalkingFrom is not null || IdleAfter < sequenceNumber);
+
     public void Refresh(StreamSequenceToken token)
     {
+        // The agent moves a caught-up cursor to the first message of its stream in each read. Had it missed an
+        // earlier read's message (the wake-up the guard makes up for), that move would skip it: the stream's
+        // first message the agent may not have woken this cursor for comes first.
+        token = _guard.FirstUnwoken(StreamId, token);
         _inner.Refresh(token);
         // The cache moves a caught-up cursor to a newer message of its stream, which it returns next.
         if (WalkingFrom is null && token is not null && token.SequenceNumber > IdleAfter)

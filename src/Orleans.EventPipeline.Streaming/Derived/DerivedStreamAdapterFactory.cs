@@ -45,7 +45,7 @@ public sealed class DerivedStreamAdapterFactory : IQueueAdapterFactory, IQueueAd
         _loggers = services.GetRequiredService<ILoggerFactory>();
         var cache = services.GetRequiredService<IOptions<StreamCacheOptions>>().Value;
         var derived = services.GetRequiredService<IOptions<DerivedStreamOptions>>().Value;
-        var budget = new StreamCacheOptions { MinTimeInCache = cache.MinTimeInCache, MaxRelativeAge = cache.MaxRelativeAge, MaxBytes = derived.MaxCacheBytes };
+        var budget = new StreamCacheOptions { MinTimeInCache = cache.MinTimeInCache, MaxRelativeAge = cache.MaxRelativeAge, WakeAfter = cache.WakeAfter, MaxBytes = derived.MaxCacheBytes };
         _guards = new PurgeGuards(budget, Wording, services.GetService<TimeProvider>() ?? TimeProvider.System, _loggers);
         _ages = new TimePurgePredicate(cache.MinTimeInCache, cache.MaxRelativeAge);
         _mapper = new DerivedQueueMapper(name, hops);

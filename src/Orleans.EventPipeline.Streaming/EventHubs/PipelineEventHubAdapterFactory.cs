@@ -16,7 +16,7 @@ namespace Orleans.EventPipeline.Streaming.EventHubs;
 /// <summary>
 /// Orleans' Event Hubs adapter factory with the pipeline's <see cref="PipelineStreamFailureHandler"/>
 /// instead of Orleans' default, which ignores failures silently, receivers that end a read cancelled by
-/// a stop quietly (<see cref="StopAwareReceiver"/>), and receiver caches that purge no message a cursor
+/// a stop quietly and wake the streams the agent left waiting (<see cref="GuardedReceiver"/>), and receiver caches that purge no message a cursor
 /// still needs (<see cref="PurgeGuard"/>), and writes that the Event Hubs client never retries by itself
 /// (<see cref="QueueMessageBatchAsync"/>).
 /// </summary>
@@ -77,13 +77,13 @@ public sealed class PipelineEventHubAdapterFactory(
 
     // Re-implements the interface member, which the base does not make virtual; the pulling agents create
     // their receivers through IQueueAdapter (the factory is its own adapter).
-    IQueueAdapterReceiver IQueueAdapter.CreateReceiver(QueueId queueId) => new StopAwareReceiver(CreateReceiver(queueId));
+    IQueueAdapterReceiver IQueueAdapter.CreateReceiver(QueueId queueId) => new GuardedReceiver(CreateReceiver(queueId), Guards.For(Name, PartitionOf(queueId)));
 
     // Re-implemented like CreateReceiver: the agent reads through the cache the factory (its own adapter
     // cache) hands out, and the purge guard must see every cursor of it.
     IQueueCache IQueueAdapterCache.CreateQueueCache(QueueId queueId)
     {
-        var partition = ((HashRingBasedPartitionedStreamQueueMapper)GetStreamQueueMapper()).QueueToPartition(queueId);
+        var partition = PartitionOf(queueId);
         StreamCacheInstruments.StartQuarantined(partition);
         return new TrackingQueueCache(CreateQueueCache(queueId), Guards.For(Name, partition), this.logger);
     }
@@ -93,6 +93,8 @@ public sealed class PipelineEventHubAdapterFactory(
             Name, Guards, eventHubCacheOptions, _eviction, _statistics, this.dataAdapter,
             // The hub's name is internal to Orleans' options; the metrics are tagged with the provider's.
             new EventHubMonitorAggregationDimensions(Name), this.serviceProvider.GetRequiredService<OrleansInstruments>());
+
+    private string PartitionOf(QueueId queueId) => ((HashRingBasedPartitionedStreamQueueMapper)GetStreamQueueMapper()).QueueToPartition(queueId);
 
     private PurgeGuards Guards => this.serviceProvider.GetRequiredService<PurgeGuards>();
 

@@ -5,7 +5,7 @@ namespace Orleans.EventPipeline.Tests.Streaming;
 
 /// <summary>
 /// What the receivers' meter (<see cref="StreamCacheInstruments"/>) reports while a test runs: held purges
-/// so far, the cache-bytes gauge, last and highest, the derived caches' highest, and refused derived publishes. The meter is static: tests of other classes that
+/// and wakes so far, the cache-bytes gauge, last and highest, the derived caches' highest, and refused derived publishes. The meter is static: tests of other classes that
 /// run at the same time add their holds too.
 /// </summary>
 internal sealed class StreamCacheReadings : IDisposable
@@ -16,6 +16,7 @@ internal sealed class StreamCacheReadings : IDisposable
     private long _peakBytes;
     private long _derivedPeakBytes;
     private long _derivedRefused;
+    private long _wakes;
 
     public StreamCacheReadings()
     {
@@ -45,6 +46,10 @@ internal sealed class StreamCacheReadings : IDisposable
             {
                 Interlocked.Add(ref _derivedRefused, value);
             }
+            else if (instrument.Name == StreamCacheInstruments.WakesName)
+            {
+                Interlocked.Add(ref _wakes, value);
+            }
         });
         _listener.Start();
     }
@@ -60,6 +65,9 @@ internal sealed class StreamCacheReadings : IDisposable
 
     /// <summary>Publishes refused by a full derived queue so far.</summary>
     public long DerivedRefused => Interlocked.Read(ref _derivedRefused);
+
+    /// <summary>Streams the receivers woke so far.</summary>
+    public long Wakes => Interlocked.Read(ref _wakes);
 
     /// <summary>Reads the observable gauges now (they report only when asked).</summary>
     public void Sample() => _listener.RecordObservableInstruments();

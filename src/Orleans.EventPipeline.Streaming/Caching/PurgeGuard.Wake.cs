@@ -1,0 +1,199 @@
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
+using Orleans.Streams;
+
+namespace Orleans.EventPipeline.Streaming.Caching;
+
+/// <summary>
+/// Wake-ups of caught-up cursors. Orleans' pulling agent starts a cursor that has caught up only when a read
+/// returns a message of its stream, and then moves it to that read's first message of the stream; nothing
+/// else wakes it. A wake-up it missed would leave the stream's last message undelivered until the stream's
+/// next message, whose move would then skip it. The partition's receiver tells the guard what each read
+/// returned (<see cref="Read"/>); a message still waiting for a cursor that did not move
+/// <see cref="StreamCacheOptions.WakeAfter"/> later is woken again (<see cref="TakeWakes"/>), and no move
+/// goes past a message the agent may not have woken a cursor for (<see cref="FirstUnwoken"/>).
+/// </summary>
+internal sealed partial class PurgeGuard
+{
+    // Per stream, the messages read since every cursor of the stream last had them all: from the first (the
+    // earliest a cursor may still need) to the newest, and when the newest was read.
+    private readonly Dictionary<StreamId, Unwoken> _unwoken = [];
+    private readonly List<StreamId> _settled = [];
+    private DateTimeOffset _lastWakeCheck;
+
+    // Fault injection for tests: the stream whose next message read the agent is not told about, as if it had
+    // missed the wake-up (the message is in the cache all the same: the Event Hubs receiver caches what it reads).
+    private StreamId? _hideNext;
+
+    /// <summary>For tests: the next read's messages of <paramref name="streamId"/> reach the cache but not the agent.</summary>
+    internal void HideNextReadOf(StreamId streamId)
+    {
+        lock (_gate)
+        {
+            _hideNext = streamId;
+        }
+    }
+
+    /// <summary>For tests: whether the read <see cref="HideNextReadOf"/> asked for has happened.</summary>
+    internal bool HidRead
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _hideNext is null;
+            }
+        }
+    }
+
+    /// <summary>The read without the messages <see cref="HideNextReadOf"/> asked to hide; the read itself when none.</summary>
+    public IList<IBatchContainer> Hide(IList<IBatchContainer> messages)
+    {
+        lock (_gate)
+        {
+            if (_hideNext is not { } stream)
+            {
+                return messages;
+            }
+
+            if (!messages.Any(message => message?.StreamId == stream))
+            {
+                return messages;
+            }
+
+            _hideNext = null;
+            return [.. messages.Where(message => message?.StreamId != stream)];
+        }
+    }
+
+    /// <summary>Records the messages of one read, on the agent's turn, before the agent wakes their streams' cursors.</summary>
+    public void Read(IList<IBatchContainer> messages)
+    {
+        var now = Now;
+        lock (_gate)
+        {
+            foreach (var message in messages)
+            {
+                if (message is null or WakeNotification || message.SequenceToken is not { } token)
+                {
+                    continue;
+                }
+
+                ref var entry = ref CollectionsMarshal.GetValueRefOrAddDefault(_unwoken, message.StreamId, out var exists);
+                entry = exists
+                    ? entry with { Newest = Math.Max(entry.Newest, token.SequenceNumber), ReadAt = now }
+                    : new Unwoken(token, token.SequenceNumber, now, Woken: false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="token"/>, or the first message of <paramref name="streamId"/> read since its cursors last
+    /// had every message read when that is earlier: where a move of a caught-up cursor may go without a skip.
+    /// </summary>
+    public StreamSequenceToken FirstUnwoken(StreamId streamId, StreamSequenceToken token)
+    {
+        lock (_gate)
+        {
+            return token is not null && _unwoken.TryGetValue(streamId, out var entry) && entry.First.SequenceNumber < token.SequenceNumber
+                ? entry.First
+                : token!;
+        }
+    }
+
+    /// <summary>
+    /// Notifications for the streams whose message read <see cref="StreamCacheOptions.WakeAfter"/> ago still waits
+    /// for a cursor the agent left waiting; each is warned about. Checked at most twice per
+    /// <see cref="StreamCacheOptions.WakeAfter"/>, over the cursors only when some stream's last read is that old.
+    /// </summary>
+    public List<IBatchContainer>? TakeWakes()
+    {
+        var now = Now;
+        if (now - _lastWakeCheck < options.WakeAfter / 2)
+        {
+            return null;
+        }
+
+        _lastWakeCheck = now;
+        List<IBatchContainer>? wakes = null;
+        lock (_gate)
+        {
+            var due = false;
+            foreach (var entry in _unwoken.Values)
+            {
+                due |= now - entry.ReadAt >= options.WakeAfter;
+            }
+
+            if (!due)
+            {
+                return null;
+            }
+
+            var waiting = new HashSet<StreamId>();
+            foreach (var cursor in _cursors)
+            {
+                if (cursor.Generation == _generation
+                    && _unwoken.TryGetValue(cursor.StreamId, out var entry)
+                    && now - entry.ReadAt >= options.WakeAfter
+                    && cursor.Waits(entry.Newest, entry.ReadAt))
+                {
+                    waiting.Add(cursor.StreamId);
+                }
+            }
+
+            foreach (var (stream, entry) in _unwoken)
+            {
+                if (now - entry.ReadAt < options.WakeAfter)
+                {
+                    continue;
+                }
+
+                if (!waiting.Contains(stream))
+                {
+                    // Every cursor has the stream's messages, or walks toward them, or there is none to wake.
+                    if (entry.Woken)
+                    {
+                        LogWokenTook(logger, partition, stream, entry.Newest);
+                    }
+
+                    _settled.Add(stream);
+                    continue;
+                }
+
+                if (entry.Woken)
+                {
+                    LogStillWaiting(logger, partition, stream, entry.Newest, (now - entry.ReadAt).TotalSeconds);
+                }
+                else
+                {
+                    LogWaking(logger, partition, stream, entry.Newest, options.WakeAfter.TotalSeconds, entry.First.SequenceNumber);
+                }
+
+                StreamCacheInstruments.RecordWake(partition);
+                (wakes ??= []).Add(new WakeNotification(stream, entry.First));
+                _unwoken[stream] = entry with { ReadAt = now, Woken = true };
+            }
+
+            foreach (var stream in _settled)
+            {
+                _unwoken.Remove(stream);
+            }
+
+            _settled.Clear();
+        }
+
+        return wakes;
+    }
+
+    private readonly record struct Unwoken(StreamSequenceToken First, long Newest, DateTimeOffset ReadAt, bool Woken);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Partition {Partition}: stream {StreamId}'s message {SequenceNumber} was read {Seconds} s ago (Pipeline:StreamCache:WakeAfter), but the pulling agent left the stream's caught-up cursor waiting; the receiver wakes it from message {First}")]
+    private static partial void LogWaking(ILogger logger, string partition, StreamId streamId, long sequenceNumber, double seconds, long first);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Partition {Partition}: stream {StreamId}'s message {SequenceNumber} still waits for its cursor {Seconds:F0} s after it was read, though the receiver woke the stream; the message is kept in the cache and in the partition's checkpoint, and a restart of the silo delivers it")]
+    private static partial void LogStillWaiting(ILogger logger, string partition, StreamId streamId, long sequenceNumber, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Partition {Partition}: stream {StreamId} took its messages through {SequenceNumber} once woken")]
+    private static partial void LogWokenTook(ILogger logger, string partition, StreamId streamId, long sequenceNumber);
+}

@@ -1,0 +1,66 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.EventPipeline.Streaming.Caching;
+using Orleans.EventPipeline.Streams;
+using Orleans.EventPipeline.Tests.Support;
+using Orleans.Runtime;
+using Orleans.TestingHost;
+
+namespace Orleans.EventPipeline.Tests.Streaming;
+
+/// <summary>
+/// A stream's message that reaches the receiver cache while the pulling agent is not told of it, as if the
+/// agent had missed the wake-up of the stream's caught-up cursor (the agent starts such a cursor only for a
+/// message of its stream in a read). Without the guard the message waits until the stream's next message,
+/// and that one's read moves the cursor past it: acknowledged, stored, never delivered.
+/// </summary>
+public sealed class MissedWakeTests
+{
+    [Fact]
+    public async Task AgentNotToldOfLastMessage_ReceiverWakesTheStream_MessageArrives()
+    {
+        // A wake after 1 s: the agent's idle read waits up to 5 s for a message, so the wake comes within about 6 s.
+        var run = await RunAsync(new StreamCacheOptions { WakeAfter = TimeSpan.FromSeconds(1) }, postAfterHidden: false);
+        Assert.Equal(["m-0", "m-1"], run.Received);
+        Assert.True(run.Wakes > 0, "m-1 arrived, but not by the receiver's wake-up");
+    }
+
+    [Fact]
+    public async Task AgentNotToldOfMessage_NextMessageReadBeforeAnyWake_NeitherSkippedNorDoubled()
+    {
+        // No wake within the test: the next message's read alone must not move the cursor past the hidden one.
+        var run = await RunAsync(new StreamCacheOptions { WakeAfter = StreamCacheOptions.Longest }, postAfterHidden: true);
+        Assert.Equal(["m-0", "m-1", "m-2"], run.Received);
+    }
+
+    private static async Task<(IReadOnlyList<string> Received, long Wakes)> RunAsync(StreamCacheOptions cache, bool postAfterHidden)
+    {
+        using var data = new TempDirectory();
+        // One partition: the hidden read is the stream's partition's.
+        await using var emulator = await PipelineStreamsCluster.StartEmulatorAsync(data.Path, partitionCount: 1);
+        using var readings = new StreamCacheReadings();
+        var run = Guid.NewGuid().ToString("N");
+        await using var cluster = await PipelineStreamsCluster.StartAsync("missed-wake-test", data.Path, emulator, cache, static _ => { });
+        var stream = cluster.Client.GetStreamProvider(PipelineStreams.ProviderName).GetStream<string>(StreamId.Create(EventHubStreamsTests.Namespace, run));
+
+        await stream.OnNextAsync("m-0");
+        await ReceivedEvents.WaitAsync(run, static r => r.Count == 1, TimeSpan.FromSeconds(60));
+
+        // The subscriber has taken m-0 and its cursor has caught up: m-1 is read into the cache, unannounced.
+        var guard = GuardOf(cluster);
+        guard.HideNextReadOf(StreamId.Create(EventHubStreamsTests.Namespace, run));
+        await stream.OnNextAsync("m-1");
+        await Poll.UntilAsync(() => guard.HidRead, TimeSpan.FromSeconds(30), static () => "m-1 was not read");
+        var expected = 2;
+        if (postAfterHidden)
+        {
+            await stream.OnNextAsync("m-2");
+            expected = 3;
+        }
+
+        var received = await ReceivedEvents.WaitAsync(run, r => r.Count >= expected, TimeSpan.FromSeconds(60));
+        return (received, readings.Wakes);
+    }
+
+    private static PurgeGuard GuardOf(InProcessTestCluster cluster) =>
+        cluster.Silos[0].ServiceProvider.GetRequiredService<PurgeGuards>().For(PipelineStreams.ProviderName, "0");
+}
