@@ -12,4 +12,13 @@ internal sealed partial class ConsumerLink
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Serving receiver {Entity} failed; the receiver was detached")]
     private static partial void LogPumpFailed(ILogger logger, Exception exception, string entity);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Receiver {Entity} sent sequence numbers {First} to {Last}; link credit {Before} before, {After} after")]
+    private static partial void LogSent(ILogger logger, string entity, long first, long last, uint before, uint after);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Receiver {Entity} waits for the client's flow at sequence number {SequenceNumber}: {Reason}")]
+    private static partial void LogWaitingForFlow(ILogger logger, string entity, long sequenceNumber, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Receiver {Entity} caught up: waits for sequence number {SequenceNumber} to be committed")]
+    private static partial void LogCaughtUp(ILogger logger, string entity, long sequenceNumber);
 }

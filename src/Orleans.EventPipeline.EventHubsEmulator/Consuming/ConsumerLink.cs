@@ -105,6 +105,7 @@ internal sealed partial class ConsumerLink : IDisposable
                 uint credit = _link.LinkCredit;
                 if (credit == 0)
                 {
+                    LogWaitingForFlow(_logger, _entityPath, _nextSequenceNumber, "no link credit");
                     await _creditArrived.WaitAsync(cancellationToken).ConfigureAwait(false);
                     continue;
                 }
@@ -114,6 +115,7 @@ internal sealed partial class ConsumerLink : IDisposable
                 int read = await ReadAsync(records, (int)Math.Min(credit, MaxRecordsPerRead), cancellationToken).ConfigureAwait(false);
                 if (read == 0)
                 {
+                    LogCaughtUp(_logger, _entityPath, _nextSequenceNumber);
                     await _partition.Log.WaitForRecordAsync(_nextSequenceNumber, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
@@ -124,8 +126,10 @@ internal sealed partial class ConsumerLink : IDisposable
                     _nextSequenceNumber = record.SequenceNumber + 1;
                 }
 
+                LogSent(_logger, _entityPath, records[0].SequenceNumber, records[^1].SequenceNumber, credit, _link.LinkCredit);
                 if (_link.LinkCredit >= credit)
                 {
+                    LogWaitingForFlow(_logger, _entityPath, _nextSequenceNumber, "the sends were queued, not transmitted");
                     // The sends were queued, not transmitted (the session window is full): wait for
                     // the client's next flow instead of reading further ahead into memory.
                     await _creditArrived.WaitAsync(cancellationToken).ConfigureAwait(false);

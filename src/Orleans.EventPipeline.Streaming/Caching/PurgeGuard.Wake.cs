@@ -67,9 +67,17 @@ internal sealed partial class PurgeGuard
         }
     }
 
+    /// <summary>Starts the partition's <see cref="StreamCacheInstruments.WakesName"/> at 0, when a receiver that wakes opens it.</summary>
+    public void StartWakes() => StreamCacheInstruments.StartWakes(partition);
+
     /// <summary>Records the messages of one read, on the agent's turn, before the agent wakes their streams' cursors.</summary>
     public void Read(IList<IBatchContainer> messages)
     {
+        if (messages.Count > 0 && logger.IsEnabled(LogLevel.Debug))
+        {
+            LogRead(logger, partition, messages.Count, messages[0]?.SequenceToken?.SequenceNumber ?? -1, messages[^1]?.SequenceToken?.SequenceNumber ?? -1);
+        }
+
         var now = Now;
         lock (_gate)
         {
@@ -187,6 +195,9 @@ internal sealed partial class PurgeGuard
     }
 
     private readonly record struct Unwoken(StreamSequenceToken First, long Newest, DateTimeOffset ReadAt, bool Woken);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Partition {Partition} read {Count} messages, sequence numbers {First} to {Last}")]
+    private static partial void LogRead(ILogger logger, string partition, int count, long first, long last);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Partition {Partition}: stream {StreamId}'s message {SequenceNumber} was read {Seconds} s ago (Pipeline:StreamCache:WakeAfter), but the pulling agent left the stream's caught-up cursor waiting; the receiver wakes it from message {First}")]
     private static partial void LogWaking(ILogger logger, string partition, StreamId streamId, long sequenceNumber, double seconds, long first);

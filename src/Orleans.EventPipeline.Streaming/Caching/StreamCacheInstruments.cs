@@ -71,5 +71,8 @@ public static class StreamCacheInstruments
     /// <summary>Starts <paramref name="partition"/>'s hold counter at 0 (a receiver's cache guard was created for it).</summary>
     internal static void StartHolds(string partition) => Holds.Add(0, PartitionTag(partition));
 
+    /// <summary>Starts <paramref name="partition"/>'s wake counter at 0 (an Event Hubs receiver opened it; the derived streams' receivers do not wake).</summary>
+    internal static void StartWakes(string partition) => Wakes.Add(0, PartitionTag(partition));
+
     private static KeyValuePair<string, object?> PartitionTag(string partition) => new("partition", partition);
 }

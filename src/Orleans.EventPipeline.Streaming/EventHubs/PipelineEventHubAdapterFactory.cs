@@ -77,7 +77,12 @@ public sealed class PipelineEventHubAdapterFactory(
 
     // Re-implements the interface member, which the base does not make virtual; the pulling agents create
     // their receivers through IQueueAdapter (the factory is its own adapter).
-    IQueueAdapterReceiver IQueueAdapter.CreateReceiver(QueueId queueId) => new GuardedReceiver(CreateReceiver(queueId), Guards.For(Name, PartitionOf(queueId)));
+    IQueueAdapterReceiver IQueueAdapter.CreateReceiver(QueueId queueId)
+    {
+        var guard = Guards.For(Name, PartitionOf(queueId));
+        guard.StartWakes();
+        return new GuardedReceiver(CreateReceiver(queueId), guard);
+    }
 
     // Re-implemented like CreateReceiver: the agent reads through the cache the factory (its own adapter
     // cache) hands out, and the purge guard must see every cursor of it.

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Orleans.EventPipeline.Tests.Observability;
 using Orleans.EventPipeline.Tests.Processing;
 using Orleans.EventPipeline.Tests.Support;
 
@@ -92,7 +93,7 @@ public sealed class DiskFullTests
                 Tenant,
                 events => acked.IsSubsetOf(events.Select(static e => e.EventId)),
                 ArchiveDeadline,
-                events => $"{acked.Except(events.Select(static e => e.EventId)).Count()} of {acked.Count} acknowledged events missing. Silo output:\n{silo.Output}");
+                events => $"{acked.Except(events.Select(static e => e.EventId)).Count()} of {acked.Count} acknowledged events missing. {StreamReadings(silo)}Silo output:\n{silo.Output}");
             var archived = objects.SelectMany(static o => o.Events).ToList();
             Assert.Empty(archived.GroupBy(static e => e.EventId, StringComparer.Ordinal).Where(static g => g.Count() > 1).Select(static g => g.Key));
             // Nothing of a refused post was stored: the emulator refused it whole, and the SDK does not retry a full disk.
@@ -107,6 +108,27 @@ public sealed class DiskFullTests
             Assert.True(int.Parse(worksAgain.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > warnings, worksAgain.Value);
 
             Assert.Equal(0, await silo.TerminateAsync(TimeSpan.FromSeconds(45)));
+        }
+    }
+
+    /// <summary>
+    /// On a timeout: what the silo's metrics say of the partitions' reads, without a log line more in the run (a
+    /// Debug line per read and send made the stall this test once showed too rare to repeat): Orleans' receiver
+    /// counts of reads and messages received and cached, its pressure, the receiver's wakes, the emulator's appends.
+    /// </summary>
+    private static string StreamReadings(SiloProcess silo)
+    {
+        try
+        {
+            var scrape = PrometheusScrape.FetchAsync(silo.BaseAddress).GetAwaiter().GetResult();
+            var lines = scrape.Text.Split('\n').Where(static line => line.StartsWith("orleans_streams_queue_", StringComparison.Ordinal)
+                || line.StartsWith("eventpipeline_stream_cache_", StringComparison.Ordinal)
+                || line.StartsWith("eventhubs_emulator_log_records", StringComparison.Ordinal));
+            return "Stream metrics:\n" + string.Join('\n', lines) + "\n";
+        }
+        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
+        {
+            return $"(no metrics: {exception.Message})\n";
         }
     }
 

@@ -16,10 +16,11 @@ public sealed class AlertRulesScrapeTests(MetricsPipelineFixture pipeline)
         var scraped = scrape.Samples.Select(static sample => sample.Name).ToHashSet(StringComparer.Ordinal);
 
         Assert.True(named.Count >= 10, $"the rules name {named.Count} metrics");
-        // Counters of rare events (a hold, a quarantined message) start at 0 per partition when a receiver opens it,
+        // Counters of rare events (a hold, a quarantined message, a wake) start at 0 per partition when a receiver opens it,
         // so they are here although the fixture's traffic causes neither, and increase() sees the first one.
         Assert.Contains(PrometheusCounterName(StreamCacheInstruments.HoldsName), named);
         Assert.Contains(PrometheusCounterName(StreamCacheInstruments.QuarantinedName), named);
+        Assert.Contains(PrometheusCounterName(StreamCacheInstruments.WakesName), named);
         Assert.All(named, name => Assert.True(scraped.Contains(name), $"alerts.yml names {name}, which the scrape does not show"));
     }
 
