@@ -11,7 +11,7 @@ namespace Orleans.EventPipeline.LoadGenerator;
 /// checkpoints, the Blob archive) and the standalone emulator as Event Hubs. Each process logs to the run's
 /// work directory.
 /// </summary>
-internal sealed class PipelineUnderTest : IAsyncDisposable
+internal sealed partial class PipelineUnderTest : IAsyncDisposable
 {
     public const string Local = "local";
     public const string Azure = "azure";
@@ -110,6 +110,7 @@ internal sealed class PipelineUnderTest : IAsyncDisposable
             await _owned[i].DisposeAsync();
         }
 
+        ReportLogWarnings();
         try
         {
             Directory.Delete(_work, recursive: true);
@@ -119,6 +120,34 @@ internal sealed class PipelineUnderTest : IAsyncDisposable
             // Left for the OS temp cleaner.
         }
     }
+
+    /// <summary>
+    /// Before the logs go with the work directory: each silo's warnings and errors by category, so a run that
+    /// looked clean in its numbers but made the silo warn (a held partition, a woken stream) says so.
+    /// </summary>
+    private void ReportLogWarnings()
+    {
+        foreach (var log in Directory.EnumerateFiles(_work, "*.log"))
+        {
+            var counts = new SortedDictionary<string, int>(StringComparer.Ordinal);
+            foreach (var line in File.ReadLines(log))
+            {
+                if (LogLevelAndCategory().Match(line) is { Success: true } match)
+                {
+                    var key = match.Groups["level"].Value + " " + match.Groups["category"].Value;
+                    counts[key] = counts.GetValueOrDefault(key) + 1;
+                }
+            }
+
+            Console.WriteLine(counts.Count == 0
+                ? $"{Path.GetFileNameWithoutExtension(log)} log: no warnings or errors"
+                : $"{Path.GetFileNameWithoutExtension(log)} log: " + string.Join(", ", counts.Select(static c => $"{c.Key} x{c.Value}")));
+        }
+    }
+
+    // A JSON console line ("LogLevel":"Warning","Category":"...") or a simple one ("warn: Category[id]").
+    [System.Text.RegularExpressions.GeneratedRegex("""(?:"LogLevel":"(?<level>Warning|Error|Critical)","Category":"(?<category>[^"]+)")|(?:^\S*\s*(?<level>warn|fail|crit): (?<category>[^\[]+)\[)""")]
+    private static partial System.Text.RegularExpressions.Regex LogLevelAndCategory();
 
     private async Task StartProcessesAsync(LoadOptions options, CancellationToken cancellationToken)
     {
