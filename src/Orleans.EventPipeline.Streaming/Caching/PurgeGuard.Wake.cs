@@ -91,7 +91,7 @@ internal sealed partial class PurgeGuard
                 ref var entry = ref CollectionsMarshal.GetValueRefOrAddDefault(_unwoken, message.StreamId, out var exists);
                 entry = exists
                     ? entry with { Newest = Math.Max(entry.Newest, token.SequenceNumber), ReadAt = now }
-                    : new Unwoken(token, token.SequenceNumber, now, Woken: false);
+                    : new Unwoken(token, token.SequenceNumber, now, Wakes: 0);
             }
         }
     }
@@ -127,13 +127,7 @@ internal sealed partial class PurgeGuard
         List<IBatchContainer>? wakes = null;
         lock (_gate)
         {
-            var due = false;
-            foreach (var entry in _unwoken.Values)
-            {
-                due |= now - entry.ReadAt >= options.WakeAfter;
-            }
-
-            if (!due)
+            if (!AnyDue(now))
             {
                 return null;
             }
@@ -143,7 +137,7 @@ internal sealed partial class PurgeGuard
             {
                 if (cursor.Generation == _generation
                     && _unwoken.TryGetValue(cursor.StreamId, out var entry)
-                    && now - entry.ReadAt >= options.WakeAfter
+                    && now - entry.ReadAt >= DueAfter(entry)
                     && cursor.Waits(entry.Newest, entry.ReadAt))
                 {
                     waiting.Add(cursor.StreamId);
@@ -152,7 +146,7 @@ internal sealed partial class PurgeGuard
 
             foreach (var (stream, entry) in _unwoken)
             {
-                if (now - entry.ReadAt < options.WakeAfter)
+                if (now - entry.ReadAt < DueAfter(entry))
                 {
                     continue;
                 }
@@ -160,7 +154,7 @@ internal sealed partial class PurgeGuard
                 if (!waiting.Contains(stream))
                 {
                     // Every cursor has the stream's messages, or walks toward them, or there is none to wake.
-                    if (entry.Woken)
+                    if (entry.Wakes > 0)
                     {
                         LogWokenTook(logger, partition, stream, entry.Newest);
                     }
@@ -169,18 +163,18 @@ internal sealed partial class PurgeGuard
                     continue;
                 }
 
-                if (entry.Woken)
+                if (entry.Wakes == 1)
                 {
                     LogStillWaiting(logger, partition, stream, entry.Newest, (now - entry.ReadAt).TotalSeconds);
                 }
-                else
+                else if (entry.Wakes == 0)
                 {
                     LogWaking(logger, partition, stream, entry.Newest, options.WakeAfter.TotalSeconds, entry.First.SequenceNumber);
                 }
 
                 StreamCacheInstruments.RecordWake(partition);
                 (wakes ??= []).Add(new WakeNotification(stream, entry.First));
-                _unwoken[stream] = entry with { ReadAt = now, Woken = true };
+                _unwoken[stream] = entry with { ReadAt = now, Wakes = entry.Wakes + 1 };
             }
 
             foreach (var stream in _settled)
@@ -194,7 +188,49 @@ internal sealed partial class PurgeGuard
         return wakes;
     }
 
-    private readonly record struct Unwoken(StreamSequenceToken First, long Newest, DateTimeOffset ReadAt, bool Woken);
+    /// <param name="Wakes">Wake-ups so far; each waits twice as long as the one before, up to <see cref="MostWakeBackoff"/> times <see cref="StreamCacheOptions.WakeAfter"/>.</param>
+    /// <summary>
+    /// Whether a wake-up is due now: a held partition reads nothing, and its receiver then returns only the
+    /// wake-ups (<see cref="TrackingQueueCache.GetMaxAddCount"/>), since the message a missed wake-up left
+    /// waiting is one the hold keeps.
+    /// </summary>
+    public bool WakeDue
+    {
+        get
+        {
+            var now = Now;
+            if (now - _lastWakeCheck < options.WakeAfter / 2)
+            {
+                return false;
+            }
+
+            lock (_gate)
+            {
+                return AnyDue(now);
+            }
+        }
+    }
+
+    private bool AnyDue(DateTimeOffset now)
+    {
+        foreach (var entry in _unwoken.Values)
+        {
+            if (now - entry.ReadAt >= DueAfter(entry))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private readonly record struct Unwoken(StreamSequenceToken First, long Newest, DateTimeOffset ReadAt, int Wakes);
+
+    // 64: a cursor the agent keeps waiting after its wake-ups (a consumer whose loop Orleans ended) is woken every
+    // 5.3 minutes at the default 5 s, not every 5 s.
+    private const int MostWakeBackoff = 64;
+
+    private TimeSpan DueAfter(in Unwoken entry) => options.WakeAfter * Math.Min(1 << Math.Min(entry.Wakes, 6), MostWakeBackoff);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Partition {Partition} read {Count} messages, sequence numbers {First} to {Last}")]
     private static partial void LogRead(ILogger logger, string partition, int count, long first, long last);
@@ -202,7 +238,7 @@ internal sealed partial class PurgeGuard
     [LoggerMessage(Level = LogLevel.Warning, Message = "Partition {Partition}: stream {StreamId}'s message {SequenceNumber} was read {Seconds} s ago (Pipeline:StreamCache:WakeAfter), but the pulling agent left the stream's caught-up cursor waiting; the receiver wakes it from message {First}")]
     private static partial void LogWaking(ILogger logger, string partition, StreamId streamId, long sequenceNumber, double seconds, long first);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Partition {Partition}: stream {StreamId}'s message {SequenceNumber} still waits for its cursor {Seconds:F0} s after it was read, though the receiver woke the stream; the message is kept in the cache and in the partition's checkpoint, and a restart of the silo delivers it")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Partition {Partition}: stream {StreamId}'s message {SequenceNumber} still waits for its cursor {Seconds:F0} s after the receiver woke the stream; it wakes it again, each time twice as late. The message is kept in the cache and before the partition's checkpoint, so a restart of the silo reads it again")]
     private static partial void LogStillWaiting(ILogger logger, string partition, StreamId streamId, long sequenceNumber, double seconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Partition {Partition}: stream {StreamId} took its messages through {SequenceNumber} once woken")]

@@ -58,6 +58,8 @@ internal sealed partial class PurgeGuard(string partition, StreamCacheOptions op
     {
         lock (_gate)
         {
+            // The new agent's receiver reads from the checkpoint again: what the old one read says nothing of its cursors.
+            _unwoken.Clear();
             return ++_generation;
         }
     }

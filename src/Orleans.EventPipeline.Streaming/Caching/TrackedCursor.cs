@@ -117,8 +117,20 @@ internal sealed partial class TrackedCursor : IQueueCacheCursor
         // The agent moves a caught-up cursor to the first message of its stream in each read. Had it missed an
         // earlier read's message (the wake-up the guard makes up for), that move would skip it: the stream's
         // first message the agent may not have woken this cursor for comes first.
-        token = _guard.FirstUnwoken(StreamId, token);
-        _inner.Refresh(token);
+        var first = _guard.FirstUnwoken(StreamId, token);
+        try
+        {
+            _inner.Refresh(first);
+        }
+        catch (QueueCacheMissException) when (!ReferenceEquals(first, token))
+        {
+            // The stream's first unwoken message was purged (the guard keeps it only while a cursor needs it, so no
+            // cursor of this stream did): the agent's own move, as without the guard.
+            first = token;
+            _inner.Refresh(token);
+        }
+
+        token = first;
         // The cache moves a caught-up cursor to a newer message of its stream, which it returns next.
         if (WalkingFrom is null && token is not null && token.SequenceNumber > IdleAfter)
         {

@@ -34,7 +34,8 @@ internal sealed partial class TrackingQueueCache : IQueueCache
             _guard.RetryPurge();
         }
 
-        return _guard.IsHeld ? 0 : _inner.GetMaxAddCount();
+        // Held, it still takes a read of wake-ups when one is due: the receiver then returns only those.
+        return !_guard.IsHeld ? _inner.GetMaxAddCount() : _guard.WakeDue ? 1 : 0;
     }
 
     public bool IsUnderPressure() => GetMaxAddCount() <= 0;

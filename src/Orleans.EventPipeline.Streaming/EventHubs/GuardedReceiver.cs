@@ -25,6 +25,12 @@ internal sealed class GuardedReceiver(IQueueAdapterReceiver inner, PurgeGuard gu
 
     public async Task<IList<IBatchContainer>> GetQueueMessagesAsync(int maxCount, CancellationToken cancellationToken)
     {
+        if (guard.IsHeld)
+        {
+            // The cache asked for this read only for the wake-ups (TrackingQueueCache.GetMaxAddCount): nothing new is read.
+            return guard.TakeWakes() is { } due ? due : [];
+        }
+
         IList<IBatchContainer> messages;
         try
         {
