@@ -378,10 +378,7 @@ public sealed partial class TenantStreamProcessorGrain(
         catch (Exception exception)
         {
             // The buffer and the old settings are kept; the next tick (FlushCheckInterval later) tries again.
-            if (_failures.Failed(exception, timeProvider.GetUtcNow(), out var unlogged))
-            {
-                LogTimerFailed(logger, exception, StreamKey, unlogged, RepeatedFailures.Every.TotalSeconds);
-            }
+            Failed(exception, LogTimerFailed);
         }
         finally
         {
@@ -469,10 +466,16 @@ public sealed partial class TenantStreamProcessorGrain(
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            if (_failures.Failed(exception, timeProvider.GetUtcNow(), out var unlogged))
-            {
-                LogFlushFailed(logger, exception, StreamKey, unlogged, RepeatedFailures.Every.TotalSeconds);
-            }
+            Failed(exception, LogFlushFailed);
+        }
+    }
+
+    /// <summary>Counts a failed tick or write, and warns with <paramref name="warning"/> when <see cref="RepeatedFailures"/> says so.</summary>
+    private void Failed(Exception exception, Action<ILogger, Exception, string, int, double> warning)
+    {
+        if (_failures.Failed(exception, timeProvider.GetUtcNow(), out var unlogged))
+        {
+            warning(logger, exception, StreamKey, unlogged, RepeatedFailures.Every.TotalSeconds);
         }
     }
 
