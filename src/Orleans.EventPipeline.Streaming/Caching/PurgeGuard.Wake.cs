@@ -20,6 +20,7 @@ internal sealed partial class PurgeGuard
     // earliest a cursor may still need) to the newest, and when the newest was read.
     private readonly Dictionary<StreamId, Unwoken> _unwoken = [];
     private readonly List<StreamId> _settled = [];
+    private readonly List<StreamId> _woken = [];
     private DateTimeOffset _lastWakeCheck;
 
     // Fault injection for tests: the stream whose next message read the agent is not told about, as if it had
@@ -174,15 +175,23 @@ internal sealed partial class PurgeGuard
 
                 StreamCacheInstruments.RecordWake(partition);
                 (wakes ??= []).Add(new WakeNotification(stream, entry.First));
-                _unwoken[stream] = entry with { ReadAt = now, Wakes = entry.Wakes + 1 };
+                _woken.Add(stream);
             }
 
+            // Changed after the walk over the entries, not during it.
             foreach (var stream in _settled)
             {
                 _unwoken.Remove(stream);
             }
 
+            foreach (var stream in _woken)
+            {
+                ref var entry = ref CollectionsMarshal.GetValueRefOrNullRef(_unwoken, stream);
+                entry = entry with { ReadAt = now, Wakes = entry.Wakes + 1 };
+            }
+
             _settled.Clear();
+            _woken.Clear();
         }
 
         return wakes;
@@ -241,6 +250,6 @@ internal sealed partial class PurgeGuard
     [LoggerMessage(Level = LogLevel.Error, Message = "Partition {Partition}: stream {StreamId}'s message {SequenceNumber} still waits for its cursor {Seconds:F0} s after the receiver woke the stream; it wakes it again, each time twice as late. The message is kept in the cache and before the partition's checkpoint, so a restart of the silo reads it again")]
     private static partial void LogStillWaiting(ILogger logger, string partition, StreamId streamId, long sequenceNumber, double seconds);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Partition {Partition}: stream {StreamId} took its messages through {SequenceNumber} once woken")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Partition {Partition}: stream {StreamId}'s cursor moved on to its messages through {SequenceNumber} once woken")]
     private static partial void LogWokenTook(ILogger logger, string partition, StreamId streamId, long sequenceNumber);
 }

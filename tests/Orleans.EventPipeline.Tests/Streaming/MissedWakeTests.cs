@@ -32,6 +32,52 @@ public sealed class MissedWakeTests
         Assert.Equal(["m-0", "m-1", "m-2"], run.Received);
     }
 
+    [Fact]
+    public async Task AgentNotToldOfMessage_PartitionHeldForIt_WakeComesThroughTheHoldAndTheOtherStreamLosesNothing()
+    {
+        // Ages of 1 s: once another stream's messages are a second newer, the purge reaches the unannounced message,
+        // which its waiting cursor keeps, and the partition stops reading. The wake, due 4 s after the read, can only
+        // come through the held partition's read of wake-ups; without it the hold never ends and the other stream
+        // of the partition stops too.
+        var cache = new StreamCacheOptions { MinTimeInCache = TimeSpan.FromSeconds(1), MaxRelativeAge = TimeSpan.FromSeconds(1), WakeAfter = TimeSpan.FromSeconds(4) };
+        using var data = new TempDirectory();
+        await using var emulator = await PipelineStreamsCluster.StartEmulatorAsync(data.Path, partitionCount: 1);
+        using var readings = new StreamCacheReadings();
+        var run = Guid.NewGuid().ToString("N");
+        var otherRun = run + "-other";
+        await using var cluster = await PipelineStreamsCluster.StartAsync("missed-wake-held-test", data.Path, emulator, cache, static _ => { });
+        var provider = cluster.Client.GetStreamProvider(PipelineStreams.ProviderName);
+        var stream = provider.GetStream<string>(StreamId.Create(EventHubStreamsTests.Namespace, run));
+        var other = provider.GetStream<string>(StreamId.Create(EventHubStreamsTests.Namespace, otherRun));
+
+        await stream.OnNextAsync("m-0");
+        await ReceivedEvents.WaitAsync(run, static r => r.Count == 1, TimeSpan.FromSeconds(60));
+        var guard = GuardOf(cluster);
+        guard.HideNextReadOf(StreamId.Create(EventHubStreamsTests.Namespace, run));
+        await stream.OnNextAsync("m-1");
+        await Poll.UntilAsync(() => guard.HidRead, TimeSpan.FromSeconds(30), static () => "m-1 was not read");
+        var holdsBefore = readings.Holds;
+
+        // The other stream keeps posting, five a second, until m-1 arrives: 300 at most (a minute).
+        var sent = new List<string>();
+        using (var pace = new PeriodicTimer(TimeSpan.FromMilliseconds(200)))
+        {
+            while (ReceivedEvents.Of(run).Count < 2)
+            {
+                Assert.True(sent.Count < 300, $"m-1 did not arrive while {sent.Count} messages of another stream were posted; wakes {readings.Wakes}, holds {readings.Holds - holdsBefore}");
+                sent.Add($"o-{sent.Count}");
+                await other.OnNextAsync(sent[^1]);
+                await pace.WaitForNextTickAsync();
+            }
+        }
+
+        Assert.Equal(["m-0", "m-1"], ReceivedEvents.Of(run));
+        Assert.True(readings.Wakes > 0, "m-1 arrived, but not by the receiver's wake-up");
+        Assert.True(readings.Holds > holdsBefore, "the partition was never held for m-1: the test did not reach the held path");
+        // The hold ended with the wake: the other stream's messages, read after it, arrive each once and in order.
+        Assert.Equal(sent, await ReceivedEvents.WaitAsync(otherRun, r => r.Count >= sent.Count, TimeSpan.FromSeconds(60)));
+    }
+
     private static async Task<(IReadOnlyList<string> Received, long Wakes)> RunAsync(StreamCacheOptions cache, bool postAfterHidden)
     {
         using var data = new TempDirectory();
