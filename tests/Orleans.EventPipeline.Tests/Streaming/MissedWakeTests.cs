@@ -36,10 +36,10 @@ public sealed class MissedWakeTests
     public async Task AgentNotToldOfMessage_PartitionHeldForIt_WakeComesThroughTheHoldAndTheOtherStreamLosesNothing()
     {
         // Ages of 1 s: once another stream's messages are a second newer, the purge reaches the unannounced message,
-        // which its waiting cursor keeps, and the partition stops reading. The wake, due 4 s after the read, can only
-        // come through the held partition's read of wake-ups; without it the hold never ends and the other stream
-        // of the partition stops too.
-        var cache = new StreamCacheOptions { MinTimeInCache = TimeSpan.FromSeconds(1), MaxRelativeAge = TimeSpan.FromSeconds(1), WakeAfter = TimeSpan.FromSeconds(4) };
+        // which its waiting cursor keeps, and the partition stops reading. The wake, due 8 s after the read (the hold
+        // comes about 1 s after it, with margin for a busy machine), can only come through the held partition's read
+        // of wake-ups; without it the hold never ends and the other stream of the partition stops too.
+        var cache = new StreamCacheOptions { MinTimeInCache = TimeSpan.FromSeconds(1), MaxRelativeAge = TimeSpan.FromSeconds(1), WakeAfter = TimeSpan.FromSeconds(8) };
         using var data = new TempDirectory();
         await using var emulator = await PipelineStreamsCluster.StartEmulatorAsync(data.Path, partitionCount: 1);
         using var readings = new StreamCacheReadings();
