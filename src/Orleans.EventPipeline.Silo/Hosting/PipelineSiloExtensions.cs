@@ -38,6 +38,8 @@ public static class PipelineSiloExtensions
         var options = settings.Pipeline;
         builder.Services.AddPipelineOptions(builder.Configuration);
         builder.Services.AddSingleton(TimeProvider.System);
+        // First of the hosted services: the floor is up before the silo and its endpoints take their first call.
+        builder.Services.AddHostedService<ColdStartThreadFloor>();
         builder.Logging.LeaveOutFalseAlarms();
         // Validated with the pipeline's settings: a misspelt formatter would otherwise log plain text silently.
         builder.Services.AddSingleton<IValidateOptions<ConsoleLoggerOptions>, ConsoleFormatterValidator>();

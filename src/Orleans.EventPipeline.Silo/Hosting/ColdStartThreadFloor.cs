@@ -1,0 +1,181 @@
+namespace Orleans.EventPipeline.Silo.Hosting;
+
+/// <summary>
+/// Keeps <see cref="Threads"/> thread-pool threads ready while a fresh silo's hot code is still being compiled, and
+/// gives the pool back its own floor (one thread per core) once the JIT has been nearly idle for <see cref="QuietFor"/>,
+/// or after <see cref="LongestFor"/> whatever it does.
+/// </summary>
+/// <remarks>
+/// On two cores a silo under load spends its first 10-20 s recompiling its hot methods (tier 1: 9,584 methods and
+/// 5.4 s of JIT in the load's first 12 s), and its first 10 s of ACKs had the worst p99 of a run. Sixteen threads
+/// from the start about halved that p99 at 50,000 events/s, but kept for good they cost one-event requests about a
+/// tenth of their throughput: a floor is also the pool's target of running threads, and sixteen on two cores switch
+/// and spin. Raised for the cold phase only, the warm silo's throughput did not move (docs/PERFORMANCE.md, "A cold
+/// silo: sixteen threads for the cold phase only"). A floor the runtime was configured with that is at least
+/// <see cref="Threads"/> (<c>System.Threading.ThreadPool.MinThreads</c>) is left as it is. A silo idle for
+/// <see cref="QuietFor"/> after its start gives the floor back before its first request.
+/// </remarks>
+public sealed partial class ColdStartThreadFloor : IHostedService, IDisposable
+{
+    /// <summary>Thread-pool threads kept ready while cold: 16, the best of the floors measured for a cold silo's first seconds.</summary>
+    public const int Threads = 16;
+
+    /// <summary>How long the JIT must have been nearly idle (under <see cref="QuietShare"/> of one core) before the floor goes: 5 s.</summary>
+    public static readonly TimeSpan QuietFor = TimeSpan.FromSeconds(5);
+
+    /// <summary>At most 2 minutes: a silo whose JIT never settles (code generated at run time) keeps the pool's own floor from then on.</summary>
+    public static readonly TimeSpan LongestFor = TimeSpan.FromMinutes(2);
+
+    /// <summary>Nearly idle: compiling under 5 % of one core over <see cref="QuietFor"/> (250 ms of JIT in 5 s; a cold silo under load compiles 30-80 %).</summary>
+    public const double QuietShare = 0.05;
+
+    private static readonly TimeSpan CheckEvery = TimeSpan.FromSeconds(1);
+
+    private readonly Lock _lock = new();
+    private readonly TimeProvider _time;
+    private readonly Func<TimeSpan> _compilationTime;
+    private readonly Func<(int Workers, int CompletionPorts)> _readFloor;
+    private readonly Action<int, int> _setFloor;
+    private readonly ILogger<ColdStartThreadFloor> _logger;
+    private readonly List<(DateTimeOffset At, TimeSpan Compiled)> _readings = [];
+    private ITimer? _timer;
+    private DateTimeOffset _raisedAt;
+    private int _ownWorkers;
+    private int _ownCompletionPorts;
+    private bool _raised;
+
+    public ColdStartThreadFloor(TimeProvider time, ILogger<ColdStartThreadFloor> logger)
+        : this(time, logger, static () => System.Runtime.JitInfo.GetCompilationTime(currentThread: false), ReadPoolFloor, SetPoolFloor)
+    {
+    }
+
+    /// <summary>
+    /// <paramref name="compilationTime"/>: the process's JIT time so far; <paramref name="readFloor"/> and
+    /// <paramref name="setFloor"/>: the thread pool's floor of workers and completion ports. The tests give their own:
+    /// other tests compile in the process, and silos they start there raise and lower the one pool.
+    /// </summary>
+    internal ColdStartThreadFloor(TimeProvider time, ILogger<ColdStartThreadFloor> logger, Func<TimeSpan> compilationTime, Func<(int Workers, int CompletionPorts)> readFloor, Action<int, int> setFloor)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        _time = time;
+        _logger = logger;
+        _compilationTime = compilationTime;
+        _readFloor = readFloor;
+        _setFloor = setFloor;
+    }
+
+    /// <summary>Whether the floor is raised now.</summary>
+    public bool Raised
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _raised;
+            }
+        }
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        var (workers, completionPorts) = _readFloor();
+        if (workers >= Threads)
+        {
+            return Task.CompletedTask;
+        }
+
+        lock (_lock)
+        {
+            _ownWorkers = workers;
+            _ownCompletionPorts = completionPorts;
+            _raisedAt = _time.GetUtcNow();
+            _readings.Add((_raisedAt, _compilationTime()));
+            _setFloor(Threads, completionPorts);
+            _raised = true;
+            _timer = _time.CreateTimer(static state => ((ColdStartThreadFloor)state!).Check(), this, CheckEvery, CheckEvery);
+        }
+
+        LogRaised(_logger, Threads, workers);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        Lower(reason: null);
+        return Task.CompletedTask;
+    }
+
+    public void Dispose() => _timer?.Dispose();
+
+    private void Check()
+    {
+        var now = _time.GetUtcNow();
+        var compiled = _compilationTime();
+        string? reason = null;
+        lock (_lock)
+        {
+            if (!_raised)
+            {
+                return;
+            }
+
+            _readings.Add((now, compiled));
+            // The window starts at the newest reading at least QuietFor old, once there is one.
+            while (_readings.Count > 2 && now - _readings[1].At >= QuietFor)
+            {
+                _readings.RemoveAt(0);
+            }
+
+            var (since, before) = _readings[0];
+            if (now - since >= QuietFor && (compiled - before).TotalMilliseconds < QuietShare * (now - since).TotalMilliseconds)
+            {
+                reason = $"the JIT compiled for {(compiled - before).TotalMilliseconds:F0} ms in the last {(now - since).TotalSeconds:F0} s";
+            }
+            else if (now - _raisedAt >= LongestFor)
+            {
+                reason = $"the JIT is still busy ({(compiled - before).TotalMilliseconds:F0} ms in the last {(now - since).TotalSeconds:F0} s), but the floor is kept at most {LongestFor.TotalSeconds:F0} s";
+            }
+        }
+
+        if (reason is not null)
+        {
+            Lower(reason);
+        }
+    }
+
+    private void Lower(string? reason)
+    {
+        TimeSpan raisedFor;
+        lock (_lock)
+        {
+            if (!_raised)
+            {
+                return;
+            }
+
+            _raised = false;
+            _timer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _setFloor(_ownWorkers, _ownCompletionPorts);
+            raisedFor = _time.GetUtcNow() - _raisedAt;
+        }
+
+        if (reason is not null)
+        {
+            LogLowered(_logger, _ownWorkers, raisedFor.TotalSeconds, reason);
+        }
+    }
+
+    private static (int Workers, int CompletionPorts) ReadPoolFloor()
+    {
+        ThreadPool.GetMinThreads(out var workers, out var completionPorts);
+        return (workers, completionPorts);
+    }
+
+    private static void SetPoolFloor(int workers, int completionPorts) => ThreadPool.SetMinThreads(workers, completionPorts);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Thread pool keeps {Threads} threads ready while this silo's code is compiled (its own floor is {Workers})")]
+    private static partial void LogRaised(ILogger logger, int threads, int workers);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Thread pool back to its own floor of {Workers} threads after {Seconds:F0} s: {Reason}")]
+    private static partial void LogLowered(ILogger logger, int workers, double seconds, string reason);
+}
