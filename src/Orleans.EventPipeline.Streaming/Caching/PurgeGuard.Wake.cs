@@ -22,6 +22,7 @@ internal sealed partial class PurgeGuard
     private readonly List<StreamId> _settled = [];
     private readonly List<StreamId> _woken = [];
     private DateTimeOffset _lastWakeCheck;
+    private int _wakesWhileHeld;
 
     // Fault injection for tests: the stream whose next message read the agent is not told about, as if it had
     // missed the wake-up (the message is in the cache all the same: the Event Hubs receiver caches what it reads).
@@ -35,6 +36,9 @@ internal sealed partial class PurgeGuard
             _hideNext = streamId;
         }
     }
+
+    /// <summary>For tests: the wake-ups this partition's guard sent while the partition was held (the meter counts every partition's wakes).</summary>
+    internal int WakesWhileHeld => Volatile.Read(ref _wakesWhileHeld);
 
     /// <summary>For tests: whether the read <see cref="HideNextReadOf"/> asked for has happened.</summary>
     internal bool HidRead
@@ -133,6 +137,9 @@ internal sealed partial class PurgeGuard
                 return null;
             }
 
+            // Emptied first, so that a call an exception ended leaves nothing for this one.
+            _settled.Clear();
+            _woken.Clear();
             var waiting = new HashSet<StreamId>();
             foreach (var cursor in _cursors)
             {
@@ -174,6 +181,11 @@ internal sealed partial class PurgeGuard
                 }
 
                 StreamCacheInstruments.RecordWake(partition);
+                if (IsHeld)
+                {
+                    Interlocked.Increment(ref _wakesWhileHeld);
+                }
+
                 (wakes ??= []).Add(new WakeNotification(stream, entry.First));
                 _woken.Add(stream);
             }
@@ -186,12 +198,10 @@ internal sealed partial class PurgeGuard
 
             foreach (var stream in _woken)
             {
+                // Never null: a woken stream is not a settled one.
                 ref var entry = ref CollectionsMarshal.GetValueRefOrNullRef(_unwoken, stream);
                 entry = entry with { ReadAt = now, Wakes = entry.Wakes + 1 };
             }
-
-            _settled.Clear();
-            _woken.Clear();
         }
 
         return wakes;

@@ -31,6 +31,7 @@ internal sealed partial class PurgeGuard(string partition, StreamCacheOptions op
     private long _blockedAt;
     private DateTimeOffset? _heldSince;
     private DateTimeOffset _lastHeldWarning;
+    private int _holdsStarted;
 
     /// <summary>The partition's cache, set when the receiver creates it; gives the newest sequence number.</summary>
     public IPurgeObservable? Cache { get; set; }
@@ -44,6 +45,9 @@ internal sealed partial class PurgeGuard(string partition, StreamCacheOptions op
     /// then reads no more, so the partition's events wait in Event Hubs rather than in this silo's memory.
     /// </summary>
     public bool IsHeld { get; private set; }
+
+    /// <summary>For tests: the holds this partition's guard started (the meter's counter adds every partition of the process).</summary>
+    internal int HoldsStarted => Volatile.Read(ref _holdsStarted);
 
     /// <summary>Sequence number of the newest cached message; -1 while the cache is empty.</summary>
     public long NewestSequenceNumber => Cache is { IsEmpty: false, Newest: { } newest } ? newest.SequenceNumber : -1;
@@ -156,6 +160,7 @@ internal sealed partial class PurgeGuard(string partition, StreamCacheOptions op
         {
             _heldSince = now;
             StreamCacheInstruments.RecordHold(partition);
+            Interlocked.Increment(ref _holdsStarted);
         }
 
         IsHeld = true;
