@@ -35,7 +35,7 @@ public sealed partial class ColdStartThreadFloor : IHostedService, IDisposable
     private readonly TimeProvider _time;
     private readonly Func<TimeSpan> _compilationTime;
     private readonly Func<(int Workers, int CompletionPorts)> _readFloor;
-    private readonly Action<int, int> _setFloor;
+    private readonly Func<int, int, bool> _setFloor;
     private readonly ILogger<ColdStartThreadFloor> _logger;
     private readonly List<(DateTimeOffset At, TimeSpan Compiled)> _readings = [];
     private ITimer? _timer;
@@ -51,10 +51,10 @@ public sealed partial class ColdStartThreadFloor : IHostedService, IDisposable
 
     /// <summary>
     /// <paramref name="compilationTime"/>: the process's JIT time so far; <paramref name="readFloor"/> and
-    /// <paramref name="setFloor"/>: the thread pool's floor of workers and completion ports. The tests give their own:
+    /// <paramref name="setFloor"/>: the thread pool's floor of workers and completion ports (set returns whether the pool took it). The tests give their own:
     /// other tests compile in the process, and silos they start there raise and lower the one pool.
     /// </summary>
-    internal ColdStartThreadFloor(TimeProvider time, ILogger<ColdStartThreadFloor> logger, Func<TimeSpan> compilationTime, Func<(int Workers, int CompletionPorts)> readFloor, Action<int, int> setFloor)
+    internal ColdStartThreadFloor(TimeProvider time, ILogger<ColdStartThreadFloor> logger, Func<TimeSpan> compilationTime, Func<(int Workers, int CompletionPorts)> readFloor, Func<int, int, bool> setFloor)
     {
         ArgumentNullException.ThrowIfNull(time);
         _time = time;
@@ -86,11 +86,16 @@ public sealed partial class ColdStartThreadFloor : IHostedService, IDisposable
 
         lock (_lock)
         {
+            // Refused when the pool's ceiling is under the floor (System.Threading.ThreadPool.MaxThreads): nothing to give back then.
+            if (!_setFloor(Threads, completionPorts))
+            {
+                return Task.CompletedTask;
+            }
+
             _ownWorkers = workers;
             _ownCompletionPorts = completionPorts;
             _raisedAt = _time.GetUtcNow();
             _readings.Add((_raisedAt, _compilationTime()));
-            _setFloor(Threads, completionPorts);
             _raised = true;
             _timer = _time.CreateTimer(static state => ((ColdStartThreadFloor)state!).Check(), this, CheckEvery, CheckEvery);
         }
@@ -105,12 +110,15 @@ public sealed partial class ColdStartThreadFloor : IHostedService, IDisposable
         return Task.CompletedTask;
     }
 
-    public void Dispose() => _timer?.Dispose();
+    /// <summary>Gives the floor back too: a host whose start failed is disposed without being stopped.</summary>
+    public void Dispose()
+    {
+        Lower(reason: null);
+        _timer?.Dispose();
+    }
 
     private void Check()
     {
-        var now = _time.GetUtcNow();
-        var compiled = _compilationTime();
         string? reason = null;
         lock (_lock)
         {
@@ -119,6 +127,9 @@ public sealed partial class ColdStartThreadFloor : IHostedService, IDisposable
                 return;
             }
 
+            // Read under the lock: on a starved pool, the cold phase's, two late ticks may run at once.
+            var now = _time.GetUtcNow();
+            var compiled = _compilationTime();
             _readings.Add((now, compiled));
             // The window starts at the newest reading at least QuietFor old, once there is one.
             while (_readings.Count > 2 && now - _readings[1].At >= QuietFor)
@@ -127,13 +138,15 @@ public sealed partial class ColdStartThreadFloor : IHostedService, IDisposable
             }
 
             var (since, before) = _readings[0];
-            if (now - since >= QuietFor && (compiled - before).TotalMilliseconds < QuietShare * (now - since).TotalMilliseconds)
+            var window = now - since;
+            var jit = compiled - before;
+            if (window >= QuietFor && jit.TotalMilliseconds < QuietShare * window.TotalMilliseconds)
             {
-                reason = $"the JIT compiled for {(compiled - before).TotalMilliseconds:F0} ms in the last {(now - since).TotalSeconds:F0} s";
+                reason = $"the JIT compiled for {jit.TotalMilliseconds:F0} ms in the last {window.TotalSeconds:F0} s";
             }
             else if (now - _raisedAt >= LongestFor)
             {
-                reason = $"the JIT is still busy ({(compiled - before).TotalMilliseconds:F0} ms in the last {(now - since).TotalSeconds:F0} s), but the floor is kept at most {LongestFor.TotalSeconds:F0} s";
+                reason = $"the JIT is still busy ({jit.TotalMilliseconds:F0} ms in the last {window.TotalSeconds:F0} s), but the floor is kept at most {LongestFor.TotalSeconds:F0} s";
             }
         }
 
@@ -153,12 +166,14 @@ public sealed partial class ColdStartThreadFloor : IHostedService, IDisposable
                 return;
             }
 
-            _raised = false;
-            _timer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            // The floor first: nothing after it may keep the pool at Threads.
             _setFloor(_ownWorkers, _ownCompletionPorts);
+            _raised = false;
             raisedFor = _time.GetUtcNow() - _raisedAt;
         }
 
+        // No more ticks (disposing a timer twice, or from its own tick, is allowed).
+        _timer?.Dispose();
         if (reason is not null)
         {
             LogLowered(_logger, _ownWorkers, raisedFor.TotalSeconds, reason);
@@ -171,7 +186,7 @@ public sealed partial class ColdStartThreadFloor : IHostedService, IDisposable
         return (workers, completionPorts);
     }
 
-    private static void SetPoolFloor(int workers, int completionPorts) => ThreadPool.SetMinThreads(workers, completionPorts);
+    private static bool SetPoolFloor(int workers, int completionPorts) => ThreadPool.SetMinThreads(workers, completionPorts);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Thread pool keeps {Threads} threads ready while this silo's code is compiled (its own floor is {Workers})")]
     private static partial void LogRaised(ILogger logger, int threads, int workers);

@@ -62,6 +62,18 @@ public sealed class ColdStartThreadFloorTests
     }
 
     [Fact]
+    public async Task HostDisposedWithoutStopping_GivesThePoolItsOwnBack()
+    {
+        // A host whose start failed after this service's is disposed, not stopped.
+        var silo = new ColdSilo(ownWorkers: 2);
+        await silo.Floor.StartAsync(CancellationToken.None);
+        silo.Floor.Dispose();
+        Assert.Equal((2, 2), silo.Pool);
+        silo.Run(seconds: 10, jitPerSecond: TimeSpan.Zero);
+        Assert.Equal(2, silo.Sets);
+    }
+
+    [Fact]
     public async Task SiloStoppedWhileCold_GivesThePoolItsOwnBack()
     {
         var silo = new ColdSilo(ownWorkers: 3);
@@ -83,6 +95,7 @@ public sealed class ColdStartThreadFloorTests
             {
                 Pool = (workers, completionPorts);
                 Sets++;
+                return true;
             });
         }
 
