@@ -64,8 +64,8 @@ public sealed partial class ColdStartThreadFloor : IHostedService, IDisposable
         _setFloor = setFloor;
     }
 
-    /// <summary>Whether the floor is raised now.</summary>
-    public bool Raised
+    /// <summary>For tests: whether the floor is raised now.</summary>
+    internal bool Raised
     {
         get
         {

@@ -28,12 +28,16 @@ internal sealed partial class PurgeGuard
     // missed the wake-up (the message is in the cache all the same: the Event Hubs receiver caches what it reads).
     private StreamId? _hideNext;
 
+    // Set with _hideNext, read without the lock: a read when no test asked to hide one takes no lock for it.
+    private volatile bool _hiding;
+
     /// <summary>For tests: the next read's messages of <paramref name="streamId"/> reach the cache but not the agent.</summary>
     internal void HideNextReadOf(StreamId streamId)
     {
         lock (_gate)
         {
             _hideNext = streamId;
+            _hiding = true;
         }
     }
 
@@ -55,6 +59,11 @@ internal sealed partial class PurgeGuard
     /// <summary>The read without the messages <see cref="HideNextReadOf"/> asked to hide; the read itself when none.</summary>
     public IList<IBatchContainer> Hide(IList<IBatchContainer> messages)
     {
+        if (!_hiding)
+        {
+            return messages;
+        }
+
         lock (_gate)
         {
             if (_hideNext is not { } stream)
@@ -68,6 +77,7 @@ internal sealed partial class PurgeGuard
             }
 
             _hideNext = null;
+            _hiding = false;
             return [.. messages.Where(message => message?.StreamId != stream)];
         }
     }
