@@ -1,8 +1,11 @@
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Configuration;
 using Orleans.EventPipeline.Streaming.Caching;
 using Orleans.EventPipeline.Streams;
 using Orleans.EventPipeline.Tests.Support;
+using Orleans.Hosting;
 using Orleans.Runtime;
+using Orleans.Streams;
 using Orleans.TestingHost;
 
 namespace Orleans.EventPipeline.Tests.Streaming;
@@ -74,39 +77,88 @@ public sealed class MissedWakeTests
     }
 
     [Fact]
-    public async Task AgentNotToldOfMessage_NoWake_RestartedSiloReadsAndDeliversIt()
+    public async Task AgentNotToldOfMessage_NoWake_PurgeAndCheckpointStopBeforeIt_KilledSiloRestartsAndDeliversItOnce()
     {
-        // The last line of defence when a message waits and no wake comes (here: none within 30 minutes): the
-        // message is still before the partition's checkpoint, so a restarted silo reads it again. Nothing is purged
-        // within this test (the cache keeps 30 s), so the checkpoint is before m-0: that it never passes a waiting
-        // message once older ones are purged is the purge guard's part (SlowSubscriberCacheTests).
-        var cache = new StreamCacheOptions { WakeAfter = StreamCacheOptions.Longest };
+        // The last line of defence when a message waits and no wake comes (here: none within 30 minutes): the purge,
+        // and with it the partition's checkpoint, stop before the message, so a restarted silo reads it again. Ages of
+        // 1 s and another stream's messages take the purge up to it (m-0 is purged and checkpointed); checkpoints are
+        // stored every 100 ms rather than every minute, so a purge past m-1 would reach the store within the test; and
+        // the silo is killed, not stopped, so the restart starts from the stored checkpoint alone.
+        var cache = new StreamCacheOptions { MinTimeInCache = TimeSpan.FromSeconds(1), MaxRelativeAge = TimeSpan.FromSeconds(1), WakeAfter = StreamCacheOptions.Longest };
         using var data = new TempDirectory();
         await using var emulator = await PipelineStreamsCluster.StartEmulatorAsync(data.Path, partitionCount: 1);
         var run = Guid.NewGuid().ToString("N");
+        var otherRun = run + "-other";
         var streamId = StreamId.Create(EventHubStreamsTests.Namespace, run);
         const string ServiceId = "missed-wake-restart-test";
-        var cluster = await PipelineStreamsCluster.StartAsync(ServiceId, data.Path, emulator, cache, static _ => { });
+        static void OftenStored(ISiloBuilder silo) =>
+            silo.Services.Configure<GrainStreamQueueCheckpointerOptions>(PipelineStreams.ProviderName, static options => options.PersistInterval = TimeSpan.FromMilliseconds(100));
+        var cluster = await PipelineStreamsCluster.StartAsync(ServiceId, data.Path, emulator, cache, OftenStored);
+        var sent = new List<string>();
         try
         {
-            await SecondMessageUnannouncedAsync(cluster, cluster.Client.GetStreamProvider(PipelineStreams.ProviderName).GetStream<string>(streamId), run);
+            var provider = cluster.Client.GetStreamProvider(PipelineStreams.ProviderName);
+            var other = provider.GetStream<string>(StreamId.Create(EventHubStreamsTests.Namespace, otherRun));
+            await SecondMessageUnannouncedAsync(cluster, provider.GetStream<string>(streamId), run);
+            var guard = GuardOf(cluster);
+
+            // The other stream posts five a second: until the purge has reached m-1 and held the partition (or 5 s
+            // have passed), then 2 s more, for any purge past m-1 to be stored.
+            using var pace = new PeriodicTimer(TimeSpan.FromMilliseconds(200));
+            while (sent.Count < 25 && guard.HoldsStarted == 0)
+            {
+                sent.Add($"o-{sent.Count}");
+                await other.OnNextAsync(sent[^1]);
+                await pace.WaitForNextTickAsync();
+            }
+
+            for (var more = 0; more < 10; more++)
+            {
+                sent.Add($"o-{sent.Count}");
+                await other.OnNextAsync(sent[^1]);
+                await pace.WaitForNextTickAsync();
+            }
+
+            var (m0, m1) = await OffsetsOfFirstTwoAsync(emulator);
+            var stored = await StoredCheckpointAsync(cluster);
+            Assert.True(stored >= m0, $"the checkpoint ({stored}) did not move to m-0 ({m0}): the test did not reach the purge");
+            Assert.True(stored < m1, $"the checkpoint ({stored}) passed m-1 ({m1}), which no subscriber has had");
+            Assert.True(guard.HoldsStarted > 0, "the partition was never held for m-1");
             Assert.Equal(["m-0"], ReceivedEvents.Of(run));
+            await cluster.KillSiloAsync(cluster.Silos[0]);
         }
         finally
         {
             await cluster.DisposeAsync();
         }
 
-        await using var restarted = await PipelineStreamsCluster.StartAsync(ServiceId, data.Path, emulator, cache, static _ => { });
+        await using var restarted = await PipelineStreamsCluster.StartAsync(ServiceId, data.Path, emulator, cache, OftenStored);
+        // m-1 first, then the other stream's messages (read again from the checkpoint on; those posted while the
+        // partition was held, for the first time): once its last one is there, any second delivery of m-1 would have come.
         await ReceivedEvents.WaitAsync(run, static r => r.Contains("m-1"), TimeSpan.FromSeconds(60));
-        // A message after it: once it is there, any second delivery of m-1 would have come before it.
-        await restarted.Client.GetStreamProvider(PipelineStreams.ProviderName).GetStream<string>(streamId).OnNextAsync("m-2");
-        var received = await ReceivedEvents.WaitAsync(run, static r => r.Contains("m-2"), TimeSpan.FromSeconds(60));
-        // m-0 comes again (the checkpoint had not moved past it; the processor's positions drop such repeats); m-1,
-        // never delivered before, comes once.
+        var others = await ReceivedEvents.WaitAsync(otherRun, r => r.Contains(sent[^1]), TimeSpan.FromSeconds(60));
+        Assert.Empty(sent.Except(others));
+        var received = ReceivedEvents.Of(run);
         Assert.Equal(1, received.Count(static item => item == "m-1"));
-        Assert.Equal(1, received.Count(static item => item == "m-2"));
-        Assert.All(received, static item => Assert.True(item is "m-0" or "m-1" or "m-2", $"unexpected {item}"));
+        Assert.All(received, static item => Assert.True(item is "m-0" or "m-1", $"unexpected {item}"));
+    }
+
+    /// <summary>The offsets of the partition's first two messages (m-0 and m-1), read with the Event Hubs client.</summary>
+    private static async Task<(long First, long Second)> OffsetsOfFirstTwoAsync(EventPipeline.EventHubsEmulator.Hosting.EventHubsEmulatorServer emulator)
+    {
+        var offsets = new List<long>();
+        await StreamReadback.ForEachMessageAsync(emulator.ConnectionString(PipelineStreamsCluster.HubName), data => offsets.Add(long.Parse(data.OffsetString, System.Globalization.CultureInfo.InvariantCulture)));
+        return (offsets[0], offsets[1]);
+    }
+
+    /// <summary>The partition's checkpoint as stored (the grain checkpointer's state), not as the receiver last offered it.</summary>
+    private static async Task<long> StoredCheckpointAsync(InProcessTestCluster cluster)
+    {
+        var factory = cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IStreamQueueCheckpointerFactory>(PipelineStreams.ProviderName);
+        var checkpointer = await factory.Create("0", CancellationToken.None);
+        var stored = await checkpointer.Load(CancellationToken.None);
+        Assert.False(string.IsNullOrEmpty(stored), "no checkpoint stored");
+        return long.Parse(stored, System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static async Task<(IReadOnlyList<string> Received, long Wakes)> RunAsync(StreamCacheOptions cache, bool postAfterHidden)
