@@ -55,18 +55,11 @@ public sealed class MissedWakeTests
         await SecondMessageUnannouncedAsync(cluster, stream, run);
         var guard = GuardOf(cluster);
 
-        // The other stream keeps posting, five a second, until m-1 arrives: 300 at most (a minute).
+        // The other stream keeps posting until m-1 arrives: 300 at most (a minute).
         var sent = new List<string>();
-        using (var pace = new PeriodicTimer(TimeSpan.FromMilliseconds(200)))
-        {
-            while (ReceivedEvents.Of(run).Count < 2)
-            {
-                Assert.True(sent.Count < 300, $"m-1 did not arrive while {sent.Count} messages of another stream were posted; holds {guard.HoldsStarted}, wakes while held {guard.WakesWhileHeld}");
-                sent.Add($"o-{sent.Count}");
-                await other.OnNextAsync(sent[^1]);
-                await pace.WaitForNextTickAsync();
-            }
-        }
+        Assert.True(
+            await PostUntilAsync(other, sent, () => ReceivedEvents.Of(run).Count >= 2, most: 300),
+            $"m-1 did not arrive while {sent.Count} messages of another stream were posted; holds {guard.HoldsStarted}, wakes while held {guard.WakesWhileHeld}");
 
         Assert.True(guard.HoldsStarted > 0, "the partition was never held: the test did not reach the held path");
         Assert.True(guard.WakesWhileHeld > 0, "m-1 arrived, but not by a wake-up of the held partition");
@@ -102,22 +95,10 @@ public sealed class MissedWakeTests
             await SecondMessageUnannouncedAsync(cluster, provider.GetStream<string>(streamId), run);
             var guard = GuardOf(cluster);
 
-            // The other stream posts five a second: until the purge has reached m-1 and held the partition (or 5 s
-            // have passed), then 2 s more, for any purge past m-1 to be stored.
-            using var pace = new PeriodicTimer(TimeSpan.FromMilliseconds(200));
-            while (sent.Count < 25 && guard.HoldsStarted == 0)
-            {
-                sent.Add($"o-{sent.Count}");
-                await other.OnNextAsync(sent[^1]);
-                await pace.WaitForNextTickAsync();
-            }
-
-            for (var more = 0; more < 10; more++)
-            {
-                sent.Add($"o-{sent.Count}");
-                await other.OnNextAsync(sent[^1]);
-                await pace.WaitForNextTickAsync();
-            }
+            // The other stream posts until the purge has reached m-1 and held the partition (or for 5 s), then 2 s
+            // more, for any purge past m-1 to be stored.
+            await PostUntilAsync(other, sent, () => guard.HoldsStarted > 0, most: 25);
+            await PostUntilAsync(other, sent, static () => false, most: 10);
 
             var (m0, m1) = await OffsetsOfFirstTwoAsync(emulator);
             var stored = await StoredCheckpointAsync(cluster);
@@ -195,6 +176,28 @@ public sealed class MissedWakeTests
         guard.HideNextReadOf(stream.StreamId);
         await stream.OnNextAsync("m-1");
         await Poll.UntilAsync(() => guard.HidRead, TimeSpan.FromSeconds(30), static () => "m-1 was not read");
+    }
+
+    /// <summary>
+    /// Posts the next of o-0, o-1, ... to <paramref name="other"/> five times a second until <paramref name="done"/>, at
+    /// most <paramref name="most"/> of them; whether <paramref name="done"/> came first.
+    /// </summary>
+    private static async Task<bool> PostUntilAsync(Orleans.Streams.IAsyncStream<string> other, List<string> sent, Func<bool> done, int most)
+    {
+        using var pace = new PeriodicTimer(TimeSpan.FromMilliseconds(200));
+        for (var posted = 0; !done(); posted++)
+        {
+            if (posted == most)
+            {
+                return false;
+            }
+
+            sent.Add($"o-{sent.Count}");
+            await other.OnNextAsync(sent[^1]);
+            await pace.WaitForNextTickAsync();
+        }
+
+        return true;
     }
 
     private static PurgeGuard GuardOf(InProcessTestCluster cluster) =>
