@@ -70,13 +70,14 @@ public sealed class MissedWakeTests
     }
 
     [Fact]
-    public async Task AgentNotToldOfMessage_NoWake_PurgeAndCheckpointStopBeforeIt_KilledSiloRestartsAndDeliversItOnce()
+    public async Task AgentNotToldOfMessage_NoWake_PurgeAndCheckpointStopBeforeIt_RestartedSiloDeliversItOnce()
     {
         // The last line of defence when a message waits and no wake comes (here: none within 30 minutes): the purge,
-        // and with it the partition's checkpoint, stop before the message, so a restarted silo reads it again. Ages of
-        // 1 s and another stream's messages take the purge up to it (m-0 is purged and checkpointed); checkpoints are
-        // stored every 100 ms rather than every minute, so a purge past m-1 would reach the store within the test; and
-        // the silo is killed, not stopped, so the restart starts from the stored checkpoint alone.
+        // and with it the partition's checkpoint, stop before the message, so a restarted silo reads it again. The
+        // receiver's first read checkpoints its first message, o-0 of another stream; ages of 1 s and that stream's
+        // later messages then take the purge through m-0 up to m-1, so only the purge moves the checkpoint to m-0.
+        // Checkpoints are stored every 100 ms rather than every minute, so a purge past m-1 would reach the store
+        // within the test. The silo is then stopped without grace (the test cluster's kill) and started again.
         var cache = new StreamCacheOptions { MinTimeInCache = TimeSpan.FromSeconds(1), MaxRelativeAge = TimeSpan.FromSeconds(1), WakeAfter = StreamCacheOptions.Longest };
         using var data = new TempDirectory();
         await using var emulator = await PipelineStreamsCluster.StartEmulatorAsync(data.Path, partitionCount: 1);
@@ -92,19 +93,21 @@ public sealed class MissedWakeTests
         {
             var provider = cluster.Client.GetStreamProvider(PipelineStreams.ProviderName);
             var other = provider.GetStream<string>(StreamId.Create(EventHubStreamsTests.Namespace, otherRun));
+            await PostUntilAsync(other, sent, static () => false, most: 1);
+            await ReceivedEvents.WaitAsync(otherRun, static r => r.Count == 1, TimeSpan.FromSeconds(60));
             await SecondMessageUnannouncedAsync(cluster, provider.GetStream<string>(streamId), run);
             var guard = GuardOf(cluster);
 
-            // The other stream posts until the purge has reached m-1 and held the partition (or for 5 s), then 2 s
-            // more, for any purge past m-1 to be stored.
-            await PostUntilAsync(other, sent, () => guard.HoldsStarted > 0, most: 25);
+            // The other stream posts until the purge has reached m-1 and held the partition (25 at most, 5 s), then
+            // 2 s more, for any purge past m-1 to be stored.
+            Assert.True(await PostUntilAsync(other, sent, () => guard.HoldsStarted > 0, most: 25), "the partition was never held for m-1: the purge did not reach it");
             await PostUntilAsync(other, sent, static () => false, most: 10);
 
-            var (m0, m1) = await OffsetsOfFirstTwoAsync(emulator);
+            // The partition holds o-0, m-0, m-1, then the rest of the other stream.
+            var offsets = await OffsetsAsync(emulator);
             var stored = await StoredCheckpointAsync(cluster);
-            Assert.True(stored >= m0, $"the checkpoint ({stored}) did not move to m-0 ({m0}): the test did not reach the purge");
-            Assert.True(stored < m1, $"the checkpoint ({stored}) passed m-1 ({m1}), which no subscriber has had");
-            Assert.True(guard.HoldsStarted > 0, "the partition was never held for m-1");
+            Assert.True(stored < offsets[2], $"the checkpoint ({stored}) passed m-1 ({offsets[2]}), which no subscriber has had");
+            Assert.True(stored == offsets[1], $"the checkpoint ({stored}) is not at m-0 ({offsets[1]}), the last message the purge took");
             Assert.Equal(["m-0"], ReceivedEvents.Of(run));
             await cluster.KillSiloAsync(cluster.Silos[0]);
         }
@@ -114,22 +117,25 @@ public sealed class MissedWakeTests
         }
 
         await using var restarted = await PipelineStreamsCluster.StartAsync(ServiceId, data.Path, emulator, cache, OftenStored);
-        // m-1 first, then the other stream's messages (read again from the checkpoint on; those posted while the
-        // partition was held, for the first time): once its last one is there, any second delivery of m-1 would have come.
         await ReceivedEvents.WaitAsync(run, static r => r.Contains("m-1"), TimeSpan.FromSeconds(60));
+        // A message of the stream after it: once it is there, a second m-1 would have come before it.
+        await restarted.Client.GetStreamProvider(PipelineStreams.ProviderName).GetStream<string>(streamId).OnNextAsync("m-2");
+        var received = await ReceivedEvents.WaitAsync(run, static r => r.Contains("m-2"), TimeSpan.FromSeconds(60));
+        Assert.Equal(1, received.Count(static item => item == "m-1"));
+        Assert.Equal(1, received.Count(static item => item == "m-2"));
+        Assert.All(received, static item => Assert.True(item is "m-0" or "m-1" or "m-2", $"unexpected {item}"));
+        // The other stream, read again from m-0 on, loses nothing either (those posted while the partition was held
+        // arrive for the first time).
         var others = await ReceivedEvents.WaitAsync(otherRun, r => r.Contains(sent[^1]), TimeSpan.FromSeconds(60));
         Assert.Empty(sent.Except(others));
-        var received = ReceivedEvents.Of(run);
-        Assert.Equal(1, received.Count(static item => item == "m-1"));
-        Assert.All(received, static item => Assert.True(item is "m-0" or "m-1", $"unexpected {item}"));
     }
 
-    /// <summary>The offsets of the partition's first two messages (m-0 and m-1), read with the Event Hubs client.</summary>
-    private static async Task<(long First, long Second)> OffsetsOfFirstTwoAsync(EventPipeline.EventHubsEmulator.Hosting.EventHubsEmulatorServer emulator)
+    /// <summary>The offsets of the partition's messages in order, read with the Event Hubs client.</summary>
+    private static async Task<List<long>> OffsetsAsync(EventPipeline.EventHubsEmulator.Hosting.EventHubsEmulatorServer emulator)
     {
         var offsets = new List<long>();
         await StreamReadback.ForEachMessageAsync(emulator.ConnectionString(PipelineStreamsCluster.HubName), data => offsets.Add(long.Parse(data.OffsetString, System.Globalization.CultureInfo.InvariantCulture)));
-        return (offsets[0], offsets[1]);
+        return offsets;
     }
 
     /// <summary>The partition's checkpoint as stored (the grain checkpointer's state), not as the receiver last offered it.</summary>
