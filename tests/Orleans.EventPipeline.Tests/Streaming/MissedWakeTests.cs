@@ -98,9 +98,9 @@ public sealed class MissedWakeTests
             await SecondMessageUnannouncedAsync(cluster, provider.GetStream<string>(streamId), run);
             var guard = GuardOf(cluster);
 
-            // The other stream posts until the purge has reached m-1 and held the partition (25 at most, 5 s), then
-            // 2 s more, for any purge past m-1 to be stored.
-            Assert.True(await PostUntilAsync(other, sent, () => guard.HoldsStarted > 0, most: 25), "the partition was never held for m-1: the purge did not reach it");
+            // The other stream posts until the purge has reached m-1 and held the partition (about 1 s after the read;
+            // 150 posts at most, 30 s, for a busy machine), then 2 s more, for any purge past m-1 to be stored.
+            Assert.True(await PostUntilAsync(other, sent, () => guard.HoldsStarted > 0, most: 150), "the partition was never held for m-1: the purge did not reach it");
             await PostUntilAsync(other, sent, static () => false, most: 10);
 
             // The partition holds o-0, m-0, m-1, then the rest of the other stream.
@@ -174,7 +174,7 @@ public sealed class MissedWakeTests
     /// Posts m-0 and waits for it, so that the stream's cursor has caught up; then m-1 is read into the cache
     /// without the agent being told.
     /// </summary>
-    private static async Task SecondMessageUnannouncedAsync(InProcessTestCluster cluster, Orleans.Streams.IAsyncStream<string> stream, string run)
+    private static async Task SecondMessageUnannouncedAsync(InProcessTestCluster cluster, IAsyncStream<string> stream, string run)
     {
         await stream.OnNextAsync("m-0");
         await ReceivedEvents.WaitAsync(run, static r => r.Count == 1, TimeSpan.FromSeconds(60));
@@ -188,7 +188,7 @@ public sealed class MissedWakeTests
     /// Posts the next of o-0, o-1, ... to <paramref name="other"/> five times a second until <paramref name="done"/>, at
     /// most <paramref name="most"/> of them; whether <paramref name="done"/> came first.
     /// </summary>
-    private static async Task<bool> PostUntilAsync(Orleans.Streams.IAsyncStream<string> other, List<string> sent, Func<bool> done, int most)
+    private static async Task<bool> PostUntilAsync(IAsyncStream<string> other, List<string> sent, Func<bool> done, int most)
     {
         using var pace = new PeriodicTimer(TimeSpan.FromMilliseconds(200));
         for (var posted = 0; !done(); posted++)
