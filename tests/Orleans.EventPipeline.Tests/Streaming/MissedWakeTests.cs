@@ -1,5 +1,7 @@
+using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
+using Orleans.EventPipeline.EventHubsEmulator.Hosting;
 using Orleans.EventPipeline.Streaming.Caching;
 using Orleans.EventPipeline.Streams;
 using Orleans.EventPipeline.Tests.Support;
@@ -131,10 +133,10 @@ public sealed class MissedWakeTests
     }
 
     /// <summary>The offsets of the partition's messages in order, read with the Event Hubs client.</summary>
-    private static async Task<List<long>> OffsetsAsync(EventPipeline.EventHubsEmulator.Hosting.EventHubsEmulatorServer emulator)
+    private static async Task<List<long>> OffsetsAsync(EventHubsEmulatorServer emulator)
     {
         var offsets = new List<long>();
-        await StreamReadback.ForEachMessageAsync(emulator.ConnectionString(PipelineStreamsCluster.HubName), data => offsets.Add(long.Parse(data.OffsetString, System.Globalization.CultureInfo.InvariantCulture)));
+        await StreamReadback.ForEachMessageAsync(emulator.ConnectionString(PipelineStreamsCluster.HubName), data => offsets.Add(long.Parse(data.OffsetString, CultureInfo.InvariantCulture)));
         return offsets;
     }
 
@@ -145,7 +147,7 @@ public sealed class MissedWakeTests
         var checkpointer = await factory.Create("0", CancellationToken.None);
         var stored = await checkpointer.Load(CancellationToken.None);
         Assert.False(string.IsNullOrEmpty(stored), "no checkpoint stored");
-        return long.Parse(stored, System.Globalization.CultureInfo.InvariantCulture);
+        return long.Parse(stored, CultureInfo.InvariantCulture);
     }
 
     private static async Task<(IReadOnlyList<string> Received, long Wakes)> RunAsync(StreamCacheOptions cache, bool postAfterHidden)
