@@ -87,6 +87,7 @@ internal static class EndToEnd
         Console.WriteLine(Invariant($"posted at {options.EndToEndRate:N0} events/s for {options.Duration.TotalSeconds} s over {options.Connections * 2} connections, {options.Tenants} tenants{(options.Ordering ? " with the order stage on" : "")}, {Environment.ProcessorCount} cores"));
         Console.WriteLine(Invariant($"ACKed {ingest.Events:N0} events ({ingest.EventsPerSecond:N0}/s over the {posted.TotalSeconds:N1} s posting took), errors {ingest.Errors}, ACK p50 {ingest.Latency.Milliseconds(50):N1} ms, p99 {ingest.Latency.Milliseconds(99):N1} ms"));
         Console.WriteLine(Invariant($"ACK p99 every {PhaseResult.WindowWidth.TotalSeconds:N0} s of the load (ms): ") + string.Join(" ", ingest.Windows.Select(static w => Invariant($"{w.Milliseconds(99):N0}"))));
+        Console.WriteLine(Invariant($"ACK p99 each second of the first {PhaseResult.WindowWidth.TotalSeconds:N0} (ms): ") + string.Join(" ", ingest.FirstSeconds.Select(static w => Invariant($"{w.Milliseconds(99):N0}"))));
         Console.WriteLine(Invariant($"archived {archived:N0} events, distinct {distinct:N0}, missing {Math.Max(0, ingest.Events - distinct):N0}, duplicates {archived - distinct:N0}; archive caught up {caughtUp.TotalSeconds:N1} s after the load stopped"));
         Console.WriteLine(Invariant($"ACK -> archive rate: {distinct / (posted + caughtUp).TotalSeconds:N0} events/s (distinct archived events over posting time plus catch-up)"));
         Console.WriteLine(lag.Count == 0

@@ -17,7 +17,7 @@ internal sealed class LoadOptions
     private static readonly Option<int> EventBytesOption = AtLeast(new("--event-bytes") { Description = "Approximate size of one event in bytes.", DefaultValueFactory = static _ => 500 }, 32);
     private static readonly Option<int> DurationOption = AtLeast(new("--duration") { Description = "Seconds per measured phase.", DefaultValueFactory = static _ => 20 }, 1);
     private static readonly Option<int> WarmupOption = AtLeast(new("--warmup") { Description = "Seconds of unmeasured load before the peak phase.", DefaultValueFactory = static _ => 5 }, 0);
-    private static readonly Option<int> CooldownOption = AtLeast(new("--cooldown") { Description = "Seconds between phases (the peak and the half-rate phase, the gateway's and the raw SDK's), so each starts from a drained system.", DefaultValueFactory = static _ => 20 }, 0);
+    private static readonly Option<int> CooldownOption = AtLeast(new("--cooldown") { Description = "Seconds between phases (the peak and the half-rate phase, the gateway's and the raw SDK's; --e2e-warm's and the measured run), so each starts from a drained system.", DefaultValueFactory = static _ => 20 }, 0);
     private static readonly Option<bool> PeakOnlyOption = new("--peak-only") { Description = "Skip the half-rate latency phase." };
     private static readonly Option<string[]> SiloArgOption = new("--silo-arg") { Description = "A setting for the silo this tool starts, e.g. --silo-arg --Pipeline:Processing:Enabled=false; repeat for more." };
     private static readonly Option<string[]> SiloEnvOption = NamesAndValues(new("--silo-env") { Description = "An environment variable NAME=VALUE for the silos this tool starts only (not for the tool), e.g. --silo-env DOTNET_TieredPGO=1; repeat for more." });
@@ -26,6 +26,7 @@ internal sealed class LoadOptions
     private static readonly Option<string> GrpcUrlOption = new("--grpc-url") { Description = "OTLP/gRPC address of the gateway behind --url (e.g. http://host:4317), for --protocol otlp-grpc.", DefaultValueFactory = static _ => "" };
     private static readonly Option<int> IdleTenantsOption = AtLeast(new("--idle-tenants") { Description = "Idle-tenant mode: create this many tenants, post 10 events to each, and print the silo's memory, activations and CPU once archived and after --idle-minutes." }, 0);
     private static readonly Option<int> IdleMinutesOption = AtLeast(new("--idle-minutes") { Description = "Minutes the tenants stay idle in --idle-tenants mode.", DefaultValueFactory = static _ => 5 }, 0);
+    private static readonly Option<int> EndToEndWarmOption = AtLeast(new("--e2e-warm") { Description = "End-to-end mode: first post at the same rate for this many seconds to other tenants, then wait --cooldown, so the measured run starts on a warm silo (0: a cold one)." }, 0);
     private static readonly Option<bool> OrderingOption = new("--ordering") { Description = "Create the run's tenants with the order stage on (processing.ordering.enabled), off by default as for any tenant." };
     private static readonly Option<bool> MemoryProbeOption = new("--memory-probe") { Description = "Memory mode: resident memory of the silo under --connections concurrent maximum-size requests and after." };
     private static readonly Option<bool> StageCostsOption = new("--stage-costs") { Description = "Stage-cost mode: what parsing, archive lines and compression cost per event on one thread, without a silo (--batch and --event-bytes shape the events)." };
@@ -64,6 +65,9 @@ internal sealed class LoadOptions
 
     public int EndToEndRate { get; private init; }
 
+    /// <summary>End-to-end mode: how long other tenants warm the silo before the measured run.</summary>
+    public TimeSpan EndToEndWarm { get; private init; }
+
     public bool MemoryProbe { get; private init; }
 
     public bool StageCosts { get; private init; }
@@ -88,7 +92,7 @@ internal sealed class LoadOptions
         var command = new RootCommand("Load run against the gateway: peak ACKed throughput, ACK latency at half that rate and the raw Event Hubs SDK baseline; or end to end to the archive (--e2e-rate), the ingest memory probe (--memory-probe), what many idle tenants cost (--idle-tenants), or what the processor's stages cost per event without a silo (--stage-costs). Prints a Markdown report.")
         {
             UrlOption, TopologyOption, SiloOption, AdminKeyOption, EventHubsOption, ConnectionsOption, TenantsOption, ShardsOption, BatchOption, EventBytesOption,
-            DurationOption, WarmupOption, CooldownOption, PeakOnlyOption, SiloArgOption, SiloEnvOption, EndToEndRateOption, OrderingOption, MemoryProbeOption, StageCostsOption, IdleTenantsOption, IdleMinutesOption, ProtocolsOption, GrpcUrlOption,
+            DurationOption, WarmupOption, CooldownOption, PeakOnlyOption, SiloArgOption, SiloEnvOption, EndToEndRateOption, EndToEndWarmOption, OrderingOption, MemoryProbeOption, StageCostsOption, IdleTenantsOption, IdleMinutesOption, ProtocolsOption, GrpcUrlOption,
         };
         command.SetAction(result => run(From(result)));
         return command;
@@ -113,6 +117,7 @@ internal sealed class LoadOptions
         SiloArguments = result.GetValue(SiloArgOption) ?? [],
         SiloEnvironment = (result.GetValue(SiloEnvOption) ?? []).Select(static pair => pair.Split('=', 2)).ToDictionary(static pair => pair[0], static pair => pair[1], StringComparer.Ordinal),
         EndToEndRate = result.GetValue(EndToEndRateOption),
+        EndToEndWarm = TimeSpan.FromSeconds(result.GetValue(EndToEndWarmOption)),
         MemoryProbe = result.GetValue(MemoryProbeOption),
         StageCosts = result.GetValue(StageCostsOption),
         Ordering = result.GetValue(OrderingOption),

@@ -10,6 +10,7 @@ internal sealed class PhaseResult
 
     private readonly Lock _lock = new();
     private readonly List<LatencyRecorder> _windows = [];
+    private readonly LatencyRecorder[] _firstSeconds = [.. Enumerable.Range(0, (int)WindowWidth.TotalSeconds).Select(static _ => new LatencyRecorder())];
     private long _started;
 
     /// <summary>Latency of each ACKed (200) request.</summary>
@@ -37,6 +38,9 @@ internal sealed class PhaseResult
             }
         }
     }
+
+    /// <summary>The first window's latencies second by second: where in a cold start the time goes.</summary>
+    public IReadOnlyList<LatencyRecorder> FirstSeconds => _firstSeconds;
 
     /// <summary>How long the phase took: from its first request to its last answer, past the nominal duration by the requests still in flight at its end.</summary>
     public TimeSpan Elapsed { get; private set; }
@@ -69,17 +73,23 @@ internal sealed class PhaseResult
         }
 
         LatencyRecorder window;
+        TimeSpan sinceStart;
         lock (_lock)
         {
             Statuses[status] = Statuses.GetValueOrDefault(status) + 1;
             Events += events;
             Bytes += bytes;
-            window = WindowAt(System.Diagnostics.Stopwatch.GetElapsedTime(_started));
+            sinceStart = System.Diagnostics.Stopwatch.GetElapsedTime(_started);
+            window = WindowAt(sinceStart);
         }
 
         // The recorders take values lock-free: only finding the window needs the lock.
         Latency.Record(latency);
         window.Record(latency);
+        if (sinceStart < WindowWidth)
+        {
+            _firstSeconds[(int)sinceStart.TotalSeconds].Record(latency);
+        }
     }
 
     /// <summary>The window of <paramref name="sinceStart"/>, added with any before it; call under the lock.</summary>

@@ -44,23 +44,7 @@ static async Task MeasureAsync(LoadOptions options, PipelineUnderTest? pipeline,
         return;
     }
 
-    var keys = new List<string>();
-    var tenants = new List<string>();
-    for (var t = 0; t < options.Tenants; t++)
-    {
-        // Limits above anything the run can send: the tool measures the pipeline, not the tenant's limit.
-        var id = $"load-{t}";
-        tenants.Add(id);
-        keys.Add(await TenantAdmin.CreateWithKeyAsync(http, http.BaseAddress!, options.AdminKey, id, new
-        {
-            displayName = id,
-            enabled = true,
-            limits = new { eventsPerSecond = 10_000_000.0, bytesPerSecond = 10_000_000_000.0, burstSeconds = 2.0 },
-            shardCount = options.Shards > 0 ? (int?)options.Shards : null,
-            processing = new { ordering = new { enabled = options.Ordering } },
-        }, "load"));
-    }
-
+    var (tenants, keys) = await CreateTenantsAsync(http, options, "load");
     var bodies = BatchBodies.Create(options.BatchEvents, options.EventBytes);
     var load = new GatewayLoad(http, keys, bodies, options.BatchEvents);
 
@@ -72,6 +56,15 @@ static async Task MeasureAsync(LoadOptions options, PipelineUnderTest? pipeline,
 
     if (options.EndToEndRate > 0)
     {
+        if (options.EndToEndWarm > TimeSpan.Zero)
+        {
+            // Other tenants, so the measured run's tenants, their grains and their archive start fresh on a warm silo.
+            var (_, warmKeys) = await CreateTenantsAsync(http, options, "warm");
+            var warm = await new GatewayLoad(http, warmKeys, bodies, options.BatchEvents).RunPacedAsync(options.EndToEndRate, options.Connections * 2, options.EndToEndWarm);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warm-up: {warm.Events:N0} events ACKed in {options.EndToEndWarm.TotalSeconds:N0} s to other tenants, ACK p99 every {PhaseResult.WindowWidth.TotalSeconds:N0} s (ms) {string.Join(' ', warm.Windows.Select(static w => w.Milliseconds(99).ToString("N0", CultureInfo.InvariantCulture)))}; then {options.Cooldown.TotalSeconds:N0} s idle"));
+            await Task.Delay(options.Cooldown);
+        }
+
         await EndToEnd.RunAsync(load, pipeline ?? throw new InvalidOperationException("End-to-end mode reads the archive of a pipeline it starts: leave out --url."), tenants, options);
         return;
     }
@@ -171,4 +164,26 @@ static void Row(string name, PhaseResult r)
     var statuses = string.Join(" ", r.Statuses.OrderBy(static s => s.Key).Select(static s => $"{s.Key}:{s.Value}"));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"| {name} | {r.EventsPerSecond:N0} | {r.BytesPerSecond / 1e6:N1} | {r.Latency.Milliseconds(50):N1} | {r.Latency.Milliseconds(99):N1} | {r.Latency.Milliseconds(99.9):N1} | {r.Errors} ({statuses}) |"));
+}
+
+/// <summary>The run's tenants, <paramref name="prefix"/>-0 on, each with its key; limits above anything the run can send: the tool measures the pipeline, not the tenant's limit.</summary>
+static async Task<(List<string> Tenants, List<string> Keys)> CreateTenantsAsync(HttpClient http, LoadOptions options, string prefix)
+{
+    var tenants = new List<string>();
+    var keys = new List<string>();
+    for (var t = 0; t < options.Tenants; t++)
+    {
+        var id = $"{prefix}-{t}";
+        tenants.Add(id);
+        keys.Add(await TenantAdmin.CreateWithKeyAsync(http, http.BaseAddress!, options.AdminKey, id, new
+        {
+            displayName = id,
+            enabled = true,
+            limits = new { eventsPerSecond = 10_000_000.0, bytesPerSecond = 10_000_000_000.0, burstSeconds = 2.0 },
+            shardCount = options.Shards > 0 ? (int?)options.Shards : null,
+            processing = new { ordering = new { enabled = options.Ordering } },
+        }, "load"));
+    }
+
+    return (tenants, keys);
 }
