@@ -14,8 +14,8 @@ internal static class MemoryProbe
     private const int WireLimit = 10 * 1024 * 1024;
     private const int DecompressedLimit = 32 * 1024 * 1024;
 
-    // Long enough for the silo's idle trim (10 s after the last request) and the collector to settle.
-    private static readonly TimeSpan Idle = TimeSpan.FromSeconds(30);
+    // Long enough for the silo's idle trim (IdleMemoryTrimmer.QuietPeriod, a minute after the last request) and the collector to settle.
+    private static readonly TimeSpan Idle = TimeSpan.FromSeconds(80);
 
     public static async Task RunAsync(HttpClient http, Processes.ChildProcess silo, IReadOnlyList<string> keys, int concurrency)
     {
@@ -27,7 +27,7 @@ internal static class MemoryProbe
 
         Console.WriteLine($"{concurrency} concurrent requests per round; load average before: {LoadAverage()}");
         Console.WriteLine();
-        Console.WriteLine("| round | answers | RSS before MB | RSS peak MB | RSS at end MB | RSS 30 s idle MB | seconds |");
+        Console.WriteLine($"| round | answers | RSS before MB | RSS peak MB | RSS at end MB | RSS {Idle.TotalSeconds} s idle MB | seconds |");
         Console.WriteLine("|---|---|---:|---:|---:|---:|---:|");
         await RoundAsync(http, silo, keys, concurrency, $"{concurrency} x {identity.Length / 1048576.0:N1} MiB NDJSON", identity, null);
         await RoundAsync(http, silo, keys, concurrency, $"{concurrency} x gzip {gzip.Length / 1048576.0:N1} MiB -> {inflated.Length / 1048576.0:N1} MiB", gzip, "gzip");
