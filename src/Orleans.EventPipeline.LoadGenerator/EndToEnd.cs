@@ -31,13 +31,29 @@ internal static class EndToEnd
     // Posting may fall this far short of the offered rate (requests still in flight at the end).
     private const double PostedShare = 0.99;
 
+    /// <summary>
+    /// <see cref="LoadOptions.EndToEndWarm"/>: the same rate to <paramref name="tenants"/> (others than the measured run's),
+    /// until their archive holds every ACKed event, then <see cref="LoadOptions.Cooldown"/> without requests; the silos'
+    /// peak memory starts again after it.
+    /// </summary>
+    public static async Task WarmAsync(GatewayLoad load, PipelineUnderTest pipeline, IReadOnlyList<string> tenants, LoadOptions options)
+    {
+        var time = TimeProvider.System;
+        var archive = new ArchiveReadback<(string Id, DateTimeOffset Ingested)>(pipeline.Archive, static e => (e.EventId, e.IngestTime), time.GetUtcNow(), time);
+        var warm = await load.RunPacedAsync(options.EndToEndRate, options.Connections * 2, options.EndToEndWarm);
+        var (archived, _) = await ReadUntilAsync(archive, tenants, warm.Events);
+        Console.WriteLine(Invariant($"warm-up: {warm.Events:N0} events ACKed in {options.EndToEndWarm.TotalSeconds:N0} s to other tenants, errors {warm.Errors}, ACK p99 every {PhaseResult.WindowWidth.TotalSeconds:N0} s (ms) {P99s(warm.Windows)}; {archived:N0} archived; then {options.Cooldown.TotalSeconds:N0} s without requests"));
+        await Task.Delay(options.Cooldown);
+        pipeline.ResetPeakResident();
+    }
+
     public static async Task RunAsync(GatewayLoad load, PipelineUnderTest pipeline, IReadOnlyList<string> tenants, LoadOptions options)
     {
         var time = TimeProvider.System;
         var archive = new ArchiveReadback<(string Id, DateTimeOffset Ingested)>(pipeline.Archive, static e => (e.EventId, e.IngestTime), time.GetUtcNow(), time);
         using var sampling = new CancellationTokenSource();
         var memory = SampleMemoryAsync(pipeline, sampling.Token);
-        // Objects are listed, not decoded, while the load runs and while the loop below decodes: an object's
+        // Objects are listed, not decoded, while the load runs and while the reads below decode: an object's
         // lag is from the event's ACK to the listing that first showed it, whatever this tool was doing.
         using var watching = new CancellationTokenSource();
         var watch = archive.WatchAsync(tenants, Poll, watching.Token);
@@ -50,28 +66,11 @@ internal static class EndToEnd
 
         // Done when every ACKed event is there; "caught up" is when a listing first showed the object that
         // completed it, so decoding the archive here does not count.
-        var waited = Stopwatch.StartNew();
-        List<ArchivedObject<(string Id, DateTimeOffset Ingested)>> objects = [];
-        while (waited.Elapsed < Deadline)
-        {
-            objects = [];
-            foreach (var tenant in tenants)
-            {
-                objects.AddRange(await archive.ReadAsync(tenant, again: false, CancellationToken.None));
-            }
-
-            if (objects.Sum(static o => (long)o.Events.Count) >= ingest.Events)
-            {
-                break;
-            }
-
-            await Task.Delay(Poll);
-        }
+        var (archived, objects) = await ReadUntilAsync(archive, tenants, ingest.Events);
 
         await watching.CancelAsync();
         await watch;
         var after = pipeline.Use();
-        var archived = objects.Sum(static o => (long)o.Events.Count);
         var distinct = objects.SelectMany(static o => o.Events).Select(static e => e.Id).Distinct(StringComparer.Ordinal).LongCount();
         var lastSeen = objects.Count == 0 ? loadStopped : objects.Max(static o => o.FirstSeen);
         var caughtUp = lastSeen - loadStopped;
@@ -86,8 +85,8 @@ internal static class EndToEnd
 
         Console.WriteLine(Invariant($"posted at {options.EndToEndRate:N0} events/s for {options.Duration.TotalSeconds} s over {options.Connections * 2} connections, {options.Tenants} tenants{(options.Ordering ? " with the order stage on" : "")}, {Environment.ProcessorCount} cores"));
         Console.WriteLine(Invariant($"ACKed {ingest.Events:N0} events ({ingest.EventsPerSecond:N0}/s over the {posted.TotalSeconds:N1} s posting took), errors {ingest.Errors}, ACK p50 {ingest.Latency.Milliseconds(50):N1} ms, p99 {ingest.Latency.Milliseconds(99):N1} ms"));
-        Console.WriteLine(Invariant($"ACK p99 every {PhaseResult.WindowWidth.TotalSeconds:N0} s of the load (ms): ") + string.Join(" ", ingest.Windows.Select(static w => Invariant($"{w.Milliseconds(99):N0}"))));
-        Console.WriteLine(Invariant($"ACK p99 each second of the first {PhaseResult.WindowWidth.TotalSeconds:N0} (ms): ") + string.Join(" ", ingest.FirstSeconds.Select(static w => Invariant($"{w.Milliseconds(99):N0}"))));
+        Console.WriteLine(Invariant($"ACK p99 every {PhaseResult.WindowWidth.TotalSeconds:N0} s of the load (ms): {P99s(ingest.Windows)}"));
+        Console.WriteLine(Invariant($"ACK p99 each second of the first {PhaseResult.WindowWidth.TotalSeconds:N0} s (ms): {P99s(ingest.FirstSeconds)}"));
         Console.WriteLine(Invariant($"archived {archived:N0} events, distinct {distinct:N0}, missing {Math.Max(0, ingest.Events - distinct):N0}, duplicates {archived - distinct:N0}; archive caught up {caughtUp.TotalSeconds:N1} s after the load stopped"));
         Console.WriteLine(Invariant($"ACK -> archive rate: {distinct / (posted + caughtUp).TotalSeconds:N0} events/s (distinct archived events over posting time plus catch-up)"));
         Console.WriteLine(lag.Count == 0
@@ -95,7 +94,7 @@ internal static class EndToEnd
             : Invariant($"archive lag (object first listed, listing every {Poll.TotalSeconds:N0} s - ingest time): p50 {lag.Milliseconds(50):N0} ms, p99 {lag.Milliseconds(99):N0} ms, max {lag.MaxMilliseconds:N0} ms"));
         Console.WriteLine("posting and catching up: " + ResourceUse.Describe(before, after, distinct));
         var peaks = pipeline.PeakResidentBytes();
-        Console.WriteLine("peak resident memory (MiB): " + pipeline.DescribeResident(peaks));
+        Console.WriteLine((options.EndToEndWarm > TimeSpan.Zero ? "peak resident memory since the warm-up (MiB): " : "peak resident memory (MiB): ") + pipeline.DescribeResident(peaks));
         Console.WriteLine("resident memory every 10 s of the load (MiB, all silos together): " + string.Join(" ", samples.Select(static b => Invariant($"{b / 1048576}"))));
 
         var shortfalls = Shortfalls(options, ingest, ingest.Events - distinct, archived - distinct, caughtUp, peaks.Sum());
@@ -103,6 +102,35 @@ internal static class EndToEnd
             ? Invariant($"sustained: yes ({options.EndToEndRate:N0} events/s)")
             : Invariant($"sustained: no ({options.EndToEndRate:N0} events/s): ") + string.Join("; ", shortfalls));
     }
+
+    /// <summary>Reads <paramref name="tenants"/>' archive until it holds <paramref name="events"/> events, or for <see cref="Deadline"/>.</summary>
+    private static async Task<(long Archived, List<ArchivedObject<(string Id, DateTimeOffset Ingested)>> Objects)> ReadUntilAsync(
+        ArchiveReadback<(string Id, DateTimeOffset Ingested)> archive, IReadOnlyList<string> tenants, long events)
+    {
+        var waited = Stopwatch.StartNew();
+        List<ArchivedObject<(string Id, DateTimeOffset Ingested)>> objects = [];
+        long archived = 0;
+        while (waited.Elapsed < Deadline)
+        {
+            objects = [];
+            foreach (var tenant in tenants)
+            {
+                objects.AddRange(await archive.ReadAsync(tenant, again: false, CancellationToken.None));
+            }
+
+            archived = objects.Sum(static o => (long)o.Events.Count);
+            if (archived >= events)
+            {
+                break;
+            }
+
+            await Task.Delay(Poll);
+        }
+
+        return (archived, objects);
+    }
+
+    private static string P99s(IEnumerable<LatencyRecorder> windows) => string.Join(" ", windows.Select(static w => Invariant($"{w.Milliseconds(99):N0}")));
 
     /// <summary>Why the run did not sustain its rate by the criteria above; empty when it did.</summary>
     private static List<string> Shortfalls(LoadOptions options, PhaseResult ingest, long missing, long duplicates, TimeSpan caughtUp, long peakResident)

@@ -14,7 +14,8 @@ internal static class MemoryProbe
     private const int WireLimit = 10 * 1024 * 1024;
     private const int DecompressedLimit = 32 * 1024 * 1024;
 
-    // Long enough for the silo's idle trim (IdleMemoryTrimmer.QuietPeriod, a minute after the last request) and the collector to settle.
+    // Long enough for the silo's idle trim (IdleMemoryTrimmer.QuietPeriod, a minute after the last request) and the collector to settle
+    // after the first round; the second round's idle figure is untrimmed, as the trim comes at most once per FollowUpInterval (3 minutes).
     private static readonly TimeSpan Idle = TimeSpan.FromSeconds(80);
 
     public static async Task RunAsync(HttpClient http, Processes.ChildProcess silo, IReadOnlyList<string> keys, int concurrency)

@@ -91,8 +91,17 @@ internal sealed partial class PipelineUnderTest : IAsyncDisposable
     /// <summary>Resident memory of each silo now, in bytes, in <see cref="Silos"/> order.</summary>
     public long[] ResidentBytes() => [.. Silos.Select(static s => s.Process.ResidentBytes())];
 
-    /// <summary>Peak resident memory of each silo so far, in bytes.</summary>
+    /// <summary>Peak resident memory of each silo so far (since <see cref="ResetPeakResident"/>, if called), in bytes.</summary>
     public long[] PeakResidentBytes() => [.. Silos.Select(static s => s.Process.PeakResidentBytes())];
+
+    /// <summary>Each silo's peak starts again from its memory now: a warm-up's peak is not the measured run's.</summary>
+    public void ResetPeakResident()
+    {
+        foreach (var silo in Silos)
+        {
+            silo.Process.ResetPeakResident();
+        }
+    }
 
     /// <summary>Each silo's name and its figure of <paramref name="peaks"/> (as <see cref="PeakResidentBytes"/> reads them) in MiB, for a report line.</summary>
     public string DescribeResident(long[] peaks) =>

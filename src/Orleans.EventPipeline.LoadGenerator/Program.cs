@@ -56,16 +56,14 @@ static async Task MeasureAsync(LoadOptions options, PipelineUnderTest? pipeline,
 
     if (options.EndToEndRate > 0)
     {
+        var measured = pipeline ?? throw new InvalidOperationException("End-to-end mode reads the archive of a pipeline it starts: leave out --url.");
         if (options.EndToEndWarm > TimeSpan.Zero)
         {
-            // Other tenants, so the measured run's tenants, their grains and their archive start fresh on a warm silo.
-            var (_, warmKeys) = await CreateTenantsAsync(http, options, "warm");
-            var warm = await new GatewayLoad(http, warmKeys, bodies, options.BatchEvents).RunPacedAsync(options.EndToEndRate, options.Connections * 2, options.EndToEndWarm);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warm-up: {warm.Events:N0} events ACKed in {options.EndToEndWarm.TotalSeconds:N0} s to other tenants, ACK p99 every {PhaseResult.WindowWidth.TotalSeconds:N0} s (ms) {string.Join(' ', warm.Windows.Select(static w => w.Milliseconds(99).ToString("N0", CultureInfo.InvariantCulture)))}; then {options.Cooldown.TotalSeconds:N0} s idle"));
-            await Task.Delay(options.Cooldown);
+            var (warmTenants, warmKeys) = await CreateTenantsAsync(http, options, "warm");
+            await EndToEnd.WarmAsync(new GatewayLoad(http, warmKeys, bodies, options.BatchEvents), measured, warmTenants, options);
         }
 
-        await EndToEnd.RunAsync(load, pipeline ?? throw new InvalidOperationException("End-to-end mode reads the archive of a pipeline it starts: leave out --url."), tenants, options);
+        await EndToEnd.RunAsync(load, measured, tenants, options);
         return;
     }
 
@@ -182,7 +180,7 @@ static async Task<(List<string> Tenants, List<string> Keys)> CreateTenantsAsync(
             limits = new { eventsPerSecond = 10_000_000.0, bytesPerSecond = 10_000_000_000.0, burstSeconds = 2.0 },
             shardCount = options.Shards > 0 ? (int?)options.Shards : null,
             processing = new { ordering = new { enabled = options.Ordering } },
-        }, "load"));
+        }, prefix));
     }
 
     return (tenants, keys);

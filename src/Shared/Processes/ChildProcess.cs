@@ -187,6 +187,24 @@ internal sealed partial class ChildProcess : IAsyncDisposable
     /// <summary>Peak resident memory of this run of the process, in bytes (Linux VmHWM); 0 when not running.</summary>
     public long PeakResidentBytes() => MemoryStatus("VmHWM:");
 
+    /// <summary>Starts <see cref="PeakResidentBytes"/> again from the memory resident now (Linux: 5 written to <c>clear_refs</c>); nothing when not running.</summary>
+    public void ResetPeakResident()
+    {
+        if (_process is not { HasExited: false } process)
+        {
+            return;
+        }
+
+        try
+        {
+            File.WriteAllText($"/proc/{process.Id}/clear_refs", "5");
+        }
+        catch (IOException)
+        {
+            // Exited meanwhile.
+        }
+    }
+
     private long MemoryStatus(string field)
     {
         if (_process is not { HasExited: false } process)

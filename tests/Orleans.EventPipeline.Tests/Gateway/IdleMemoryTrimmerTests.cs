@@ -78,9 +78,10 @@ public sealed class IdleMemoryTrimmerTests
     }
 
     [Fact]
-    public async Task BurstsHalfAMinuteApart_AreNeverCollectedUnder()
+    public async Task BurstsHalfAMinuteApart_NeverMeetACollection()
     {
-        // A shipper flushing every 30 s: each burst would otherwise meet the collection or the heap it gave back.
+        // A shipper flushing every 30 s: with a shorter quiet period, a burst every follow-up interval would meet the
+        // collection or the heap it gave back.
         using var trimmer = await StartAsync();
         _reclaimable = IdleMemoryTrimmer.MinPeakBytes;
         for (var burst = 0; burst < 20; burst++)

@@ -25,7 +25,7 @@ public sealed partial class IdleMemoryTrimmer : IHostedService, IDisposable
     /// A minute without a request holding memory: traffic that stopped, not a gap between a shipper's flushes. The
     /// collection stops every thread while it runs and gives back heap the next burst grows again: with 10 s, a burst of
     /// 50,000 events/s that came back after 10 s of quiet met the collection (ACK p99 280-529 ms in its first second;
-    /// 17-25 ms with a minute) and one after 20 s the heap it gave back (19-115 ms). docs/PERFORMANCE.md, "A cold silo
+    /// 17-25 ms with a minute) and one after 20 s the heap it gave back (up to 115 ms). docs/PERFORMANCE.md, "A cold silo
     /// is cold as a process".
     /// </summary>
     public static readonly TimeSpan QuietPeriod = TimeSpan.FromMinutes(1);
