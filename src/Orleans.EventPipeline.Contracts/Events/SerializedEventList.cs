@@ -5,7 +5,7 @@ namespace Orleans.EventPipeline.Events;
 
 /// <summary>
 /// Events in order where each is either the parsed event or the bytes Orleans' serializer wrote for it
-/// alone. The order stage holds its window's events serialized; on the ordered stream they go into the
+/// alone (<see cref="EventEntry"/>). The order stage holds its window's events serialized; on the ordered stream they go into the
 /// message as those bytes instead of being read back and written again (<see cref="SerializedEventListCodec"/>).
 /// A subscriber reads every event parsed: the codec parses each one as it reads the message. An entry still
 /// serialized is parsed each time it is read. Read-only: the list keeps the entries array it is given.
@@ -13,20 +13,20 @@ namespace Orleans.EventPipeline.Events;
 [Immutable]
 public sealed class SerializedEventList : IReadOnlyList<NormalizedEvent>, IList<NormalizedEvent>
 {
-    private readonly object[] _entries;
+    private readonly EventEntry[] _entries;
     private readonly Serializer<NormalizedEvent>? _serializer;
 
-    /// <param name="entries">Each a <see cref="NormalizedEvent"/> or a <c>byte[]</c> of one serialized alone by <paramref name="serializer"/>.</param>
+    /// <param name="entries">Each an event parsed, or one serialized alone by <paramref name="serializer"/>.</param>
     /// <param name="serializer">Reads the serialized entries; needed when there are any.</param>
-    /// <exception cref="ArgumentException">An entry is neither, or a serialized one has no serializer.</exception>
-    public SerializedEventList(object[] entries, Serializer<NormalizedEvent>? serializer)
+    /// <exception cref="ArgumentException">An entry is empty, or a serialized one has no serializer.</exception>
+    public SerializedEventList(EventEntry[] entries, Serializer<NormalizedEvent>? serializer)
     {
         ArgumentNullException.ThrowIfNull(entries);
-        foreach (var entry in entries)
+        for (var i = 0; i < entries.Length; i++)
         {
-            if (entry is not NormalizedEvent && (entry is not byte[] || serializer is null))
+            if (entries[i].IsEmpty || (entries[i].Parsed is null && serializer is null))
             {
-                throw new ArgumentException($"An entry must be a {nameof(NormalizedEvent)}, or a byte[] with a serializer to read it; got {entry?.GetType().Name ?? "null"}.", nameof(entries));
+                throw new ArgumentException($"Entry {i} must be an event, or serialized with a serializer to read it; it is {(entries[i].IsEmpty ? "empty" : "serialized, with no serializer")}.", nameof(entries));
             }
         }
 
@@ -38,11 +38,9 @@ public sealed class SerializedEventList : IReadOnlyList<NormalizedEvent>, IList<
 
     bool ICollection<NormalizedEvent>.IsReadOnly => true;
 
-    public NormalizedEvent this[int index] => _entries[index] switch
-    {
-        NormalizedEvent parsed => parsed,
-        var serialized => _serializer!.Deserialize((byte[])serialized) ?? throw new InvalidOperationException($"Serialized event {index} read back as null."),
-    };
+    public NormalizedEvent this[int index] => _entries[index].Parsed
+        ?? _serializer!.Deserialize(_entries[index].Serialized.Span)
+        ?? throw new InvalidOperationException($"Serialized event {index} read back as null.");
 
     NormalizedEvent IList<NormalizedEvent>.this[int index]
     {
@@ -51,7 +49,7 @@ public sealed class SerializedEventList : IReadOnlyList<NormalizedEvent>, IList<
     }
 
     /// <summary>The entry as it is held: its serialized bytes, or null when it is held parsed.</summary>
-    public byte[]? SerializedAt(int index) => _entries[index] as byte[];
+    public ReadOnlyMemory<byte>? SerializedAt(int index) => _entries[index].Parsed is null ? _entries[index].Serialized : (ReadOnlyMemory<byte>?)null;
 
     public IEnumerator<NormalizedEvent> GetEnumerator()
     {

@@ -36,7 +36,7 @@ public sealed class SerializedEventListCodec(Serializer<NormalizedEvent> seriali
             var delta = i == 0 ? 1u : 0u;
             if (value.SerializedAt(i) is { } bytes)
             {
-                WriteBytes(ref writer, delta, bytes);
+                WriteBytes(ref writer, delta, bytes.Span);
                 continue;
             }
 
@@ -72,7 +72,7 @@ public sealed class SerializedEventListCodec(Serializer<NormalizedEvent> seriali
 
         field.EnsureWireTypeTagDelimited();
         var placeholder = ReferenceCodec.CreateRecordPlaceholder(reader.Session);
-        object[]? entries = null;
+        EventEntry[]? entries = null;
         var read = 0;
         uint fieldId = 0;
         while (true)
@@ -90,7 +90,7 @@ public sealed class SerializedEventListCodec(Serializer<NormalizedEvent> seriali
                     var count = UInt32Codec.ReadValue(ref reader, header);
                     // Each entry takes at least a byte: a count beyond what is left is a corrupt message, not an allocation.
                     reader.EnsureAvailable(count);
-                    entries = new object[count];
+                    entries = new EventEntry[count];
                     break;
                 case 1:
                     if (entries is null || read == entries.Length)
@@ -98,7 +98,7 @@ public sealed class SerializedEventListCodec(Serializer<NormalizedEvent> seriali
                         throw new RequiredFieldMissingException($"A serialized event list holds more events than its count ({entries?.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "missing"}).");
                     }
 
-                    entries[read++] = ReadEvent(ref reader, header);
+                    entries[read++] = EventEntry.Of(ReadEvent(ref reader, header));
                     break;
                 default:
                     reader.ConsumeUnknownField(header);

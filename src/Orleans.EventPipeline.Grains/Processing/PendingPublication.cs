@@ -22,8 +22,9 @@ internal sealed class PendingPublication
     /// Bytes of the events not published yet: the serialized ones' own, the parsed ones' estimate
     /// (<see cref="NormalizedBatchPublisher.EstimatedBytes"/>), each with <see cref="ReorderBuffer.PackedOverheadBytes"/>
     /// as the reorder buffer counts a serialized one, so an event's share of the order stage's budget does not shrink
-    /// when the buffer releases it to here. Counted when asked: nothing is left after a publish that went through,
-    /// the common case.
+    /// when the buffer releases it to here. (It may count twice for a while: the buffer counts the array an event
+    /// shares with others whole until the last of them leaves.) Counted when asked: nothing is left after a publish
+    /// that went through, the common case.
     /// </summary>
     public long Bytes
     {

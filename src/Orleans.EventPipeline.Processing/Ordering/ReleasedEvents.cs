@@ -10,7 +10,7 @@ namespace Orleans.EventPipeline.Processing.Ordering;
 /// </summary>
 public sealed class ReleasedEvents
 {
-    private readonly List<object> _entries = [];
+    private readonly List<EventEntry> _entries = [];
     private Serializer<NormalizedEvent>? _serializer;
 
     public int Count => _entries.Count;
@@ -18,14 +18,13 @@ public sealed class ReleasedEvents
     /// <summary>All of them as a list (each serialized one parsed when read).</summary>
     public SerializedEventList Events => Slice(0, Count);
 
-    public void Add(NormalizedEvent normalized) => _entries.Add(normalized ?? throw new ArgumentNullException(nameof(normalized)));
+    public void Add(NormalizedEvent normalized) => _entries.Add(EventEntry.Of(normalized));
 
     /// <summary>Adds an event as the bytes <paramref name="serializer"/> wrote for it alone.</summary>
-    public void AddSerialized(byte[] serialized, Serializer<NormalizedEvent> serializer)
+    public void AddSerialized(ReadOnlyMemory<byte> serialized, Serializer<NormalizedEvent> serializer)
     {
-        ArgumentNullException.ThrowIfNull(serialized);
         _serializer = serializer ?? throw new ArgumentNullException(nameof(serializer));
-        _entries.Add(serialized);
+        _entries.Add(EventEntry.Of(serialized));
     }
 
     /// <summary>Appends <paramref name="other"/>'s entries as they are held.</summary>
@@ -40,13 +39,13 @@ public sealed class ReleasedEvents
     public long BytesAt(int index, Func<NormalizedEvent, long> estimate)
     {
         ArgumentNullException.ThrowIfNull(estimate);
-        return _entries[index] is byte[] serialized ? serialized.Length : estimate((NormalizedEvent)_entries[index]);
+        return _entries[index].Parsed is { } parsed ? estimate(parsed) : _entries[index].Serialized.Length;
     }
 
     /// <summary>Entries <paramref name="offset"/> on, <paramref name="count"/> of them, as held; a copy of the references, so later changes here do not reach it.</summary>
     public SerializedEventList Slice(int offset, int count)
     {
-        var entries = new object[count];
+        var entries = new EventEntry[count];
         _entries.CopyTo(offset, entries, 0, count);
         return new SerializedEventList(entries, _serializer);
     }

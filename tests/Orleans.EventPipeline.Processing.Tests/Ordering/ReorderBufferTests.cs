@@ -79,9 +79,9 @@ public sealed class ReorderBufferTests
 
         var part = released.Events;
         Assert.Equal(["e10", "e11", "e12"], part.Select(static e => e.EventId));
-        Assert.Equal(Serializer.SerializeToArray(arrival[1]), part.SerializedAt(0));
-        Assert.Equal(Serializer.SerializeToArray(arrival[2]), part.SerializedAt(1));
-        Assert.Equal(Serializer.SerializeToArray(arrival[0]), part.SerializedAt(2));
+        Assert.Equal(Serializer.SerializeToArray(arrival[1]), part.SerializedAt(0)!.Value.ToArray());
+        Assert.Equal(Serializer.SerializeToArray(arrival[2]), part.SerializedAt(1)!.Value.ToArray());
+        Assert.Equal(Serializer.SerializeToArray(arrival[0]), part.SerializedAt(2)!.Value.ToArray());
     }
 
     [Fact]
@@ -117,6 +117,52 @@ public sealed class ReorderBufferTests
         Assert.Same(odd, released.Events[1]);
         Assert.NotSame(arrival[0], released.Events[2]);
     }
+
+    [Fact]
+    public void Serialized_ABatch_SharesOneArray_CountedWholeUntilItsLastEventIsReleased()
+    {
+        var buffer = new ReorderBuffer(new OrderingSettings { LatenessWindow = TimeSpan.FromSeconds(5) }, _time, serializer: Serializer);
+        var batch = new[] { TestEvents.At(12), TestEvents.At(10), TestEvents.At(11) };
+        var sizes = batch.Select(e => (long)Serializer.SerializeToArray(e).Length).ToArray();
+        var released = new ReleasedEvents();
+        buffer.AddRange(batch, released);
+
+        // 16 s makes 10 and 11 due; 12 keeps the first batch's array resident, and it stays counted whole.
+        var next = TestEvents.At(16);
+        buffer.AddRange([next], released);
+        Assert.Equal(["e10", "e11"], released.Events.Select(static e => e.EventId));
+        Assert.Equal(sizes.Sum() + Serializer.SerializeToArray(next).Length + (2 * ReorderBuffer.PackedOverheadBytes), buffer.HeldBytes);
+
+        buffer.Flush(released);
+        Assert.Equal(0, buffer.HeldBytes);
+        var part = released.Events;
+        Assert.Equal(["e10", "e11", "e12", "e16"], part.Select(static e => e.EventId));
+        Assert.Single(Enumerable.Range(0, 3).Select(i => ArrayOf(part.SerializedAt(i)!.Value)).Distinct());
+        Assert.NotSame(ArrayOf(part.SerializedAt(0)!.Value), ArrayOf(part.SerializedAt(3)!.Value));
+    }
+
+    [Fact]
+    public void Serialized_ABatchOverTheSlabSize_IsCutIntoArraysOfAboutThatSize()
+    {
+        var buffer = new ReorderBuffer(new OrderingSettings { LatenessWindow = TimeSpan.FromSeconds(5) }, _time, serializer: Serializer);
+        // Each event a third of a slab: three to an array (the one that passes the size closes it).
+        var body = new string('x', ReorderBuffer.SlabBytes / 3);
+        var batch = Enumerable.Range(0, 7).Select(i => TestEvents.At(10) with { EventId = $"big{i}", Body = body }).ToArray();
+        var released = new ReleasedEvents();
+
+        buffer.AddRange(batch, released);
+        buffer.Flush(released);
+
+        var part = released.Events;
+        Assert.Equal(batch.Select(static e => e.EventId), part.Select(static e => e.EventId));
+        var arrays = Enumerable.Range(0, part.Count).Select(i => ArrayOf(part.SerializedAt(i)!.Value)).ToArray();
+        Assert.Equal(3, arrays.Distinct().Count());
+        Assert.All(arrays.Distinct(), static a => Assert.InRange(a.Length, 1, ReorderBuffer.SlabBytes + (ReorderBuffer.SlabBytes / 2)));
+        Assert.Equal(body, part[6].Body);
+    }
+
+    private static byte[] ArrayOf(ReadOnlyMemory<byte> bytes) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(bytes, out var segment) ? segment.Array! : throw new InvalidOperationException("not an array");
 
     [Fact]
     public void Serialized_ZeroWindow_ReleasesTheEventsGivenWithoutSerializing()

@@ -57,7 +57,7 @@ public sealed class NormalizedBatchPublisherTests
         Assert.Equal(events.Skip(100).Select(static e => e.EventId), parts.SelectMany(static p => p).Select(static e => e.EventId));
         var first = parts[0];
         Assert.Null(first.SerializedAt(2));
-        Assert.Equal(single.SerializeToArray(events[101]), first.SerializedAt(1));
+        Assert.Equal(single.SerializeToArray(events[101]), first.SerializedAt(1)!.Value.ToArray());
     }
 
     [Fact]

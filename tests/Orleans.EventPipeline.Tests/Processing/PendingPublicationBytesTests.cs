@@ -22,7 +22,7 @@ public sealed class PendingPublicationBytesTests
             services.GetRequiredService<Serializer<NormalizedEvent>>());
         var released = new ReleasedEvents();
         // A second apart, inside the 5 s window: all of them held.
-        buffer.AddRange(Enumerable.Range(0, 5).Select(NormalizedBatchPublisherTests.Event), released);
+        buffer.AddRange([.. Enumerable.Range(0, 5).Select(NormalizedBatchPublisherTests.Event)], released);
         var held = buffer.HeldBytes;
 
         buffer.Flush(released);

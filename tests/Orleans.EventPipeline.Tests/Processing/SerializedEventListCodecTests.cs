@@ -16,7 +16,7 @@ public sealed class SerializedEventListCodecTests : IDisposable
     {
         var events = Enumerable.Range(0, 6).Select(Event).ToArray();
         events[4] = events[4] with { Late = true, Body = "€😀 \u0000 \"quoted\"", Timestamp = null };
-        var entries = events.Select((e, i) => i % 2 == 0 ? (object)Single.SerializeToArray(e) : e).ToArray();
+        var entries = events.Select((e, i) => i % 2 == 0 ? EventEntry.Of(Single.SerializeToArray(e)) : EventEntry.Of(e)).ToArray();
         var batch = new NormalizedEventBatch("t", "t/0", new SerializedEventList(entries, Single));
         var serializer = _services.GetRequiredService<Serializer<NormalizedEventBatch>>();
 
@@ -35,7 +35,7 @@ public sealed class SerializedEventListCodecTests : IDisposable
     public void RoundTrip_OneListInTwoBatches_ReadBackAsOneList()
     {
         var events = Enumerable.Range(0, 3).Select(Event).ToArray();
-        var list = new SerializedEventList([.. events.Select(e => (object)Single.SerializeToArray(e))], Single);
+        var list = new SerializedEventList([.. events.Select(e => EventEntry.Of(Single.SerializeToArray(e)))], Single);
         var serializer = _services.GetRequiredService<Serializer<List<object>>>();
 
         var read = serializer.Deserialize(serializer.SerializeToArray([new NormalizedEventBatch("t", "a", list), new NormalizedEventBatch("t", "b", list), "after"]))!;
@@ -52,7 +52,7 @@ public sealed class SerializedEventListCodecTests : IDisposable
     public void RoundTrip_ParsedEventOverTheScratchSize_WholeAndTheNextSmallOneToo()
     {
         var large = Event(1) with { Body = new string('€', 300_000) };
-        var batch = new NormalizedEventBatch("t", "t", new SerializedEventList([large, Event(2)], null));
+        var batch = new NormalizedEventBatch("t", "t", new SerializedEventList([EventEntry.Of(large), EventEntry.Of(Event(2))], null));
         var serializer = _services.GetRequiredService<Serializer<NormalizedEventBatch>>();
 
         var read = serializer.Deserialize(serializer.SerializeToArray(batch))!;
@@ -67,7 +67,7 @@ public sealed class SerializedEventListCodecTests : IDisposable
         var attributes = new OnceReadableAttributes();
         _ = attributes.ToList();
         var odd = Event(1) with { Attributes = attributes };
-        var batch = new NormalizedEventBatch("t", "t", new SerializedEventList([Single.SerializeToArray(Event(0)), Event(2), odd], Single));
+        var batch = new NormalizedEventBatch("t", "t", new SerializedEventList([EventEntry.Of(Single.SerializeToArray(Event(0))), EventEntry.Of(Event(2)), EventEntry.Of(odd)], Single));
 
         var refused = Assert.Throws<UnserializableEventException>(() => _services.GetRequiredService<Serializer<NormalizedEventBatch>>().SerializeToArray(batch));
 
@@ -88,7 +88,7 @@ public sealed class SerializedEventListCodecTests : IDisposable
     [Fact]
     public void DeepCopy_IsTheSameList()
     {
-        var list = new SerializedEventList([Single.SerializeToArray(Event(1))], Single);
+        var list = new SerializedEventList([EventEntry.Of(Single.SerializeToArray(Event(1)))], Single);
 
         Assert.Same(list, _services.GetRequiredService<DeepCopier<SerializedEventList>>().Copy(list));
     }
@@ -96,7 +96,7 @@ public sealed class SerializedEventListCodecTests : IDisposable
     [Fact]
     public void ReadOnly_CopiesToAListAndFindsAParsedEntry_MutatorsRefused()
     {
-        IList<NormalizedEvent> list = new SerializedEventList([Event(0), Single.SerializeToArray(Event(1))], Single);
+        IList<NormalizedEvent> list = new SerializedEventList([EventEntry.Of(Event(0)), EventEntry.Of(Single.SerializeToArray(Event(1)))], Single);
 
         Assert.True(list.IsReadOnly);
         Assert.Equal(["0190a1b2c3d4e5f60718293a4b5c6d7e:0", "0190a1b2c3d4e5f60718293a4b5c6d7e:1"], list.ToList().Select(static e => e.EventId));
@@ -109,7 +109,7 @@ public sealed class SerializedEventListCodecTests : IDisposable
     public void Truncated_ThrowsNamingTheShortInput()
     {
         var serializer = _services.GetRequiredService<Serializer<NormalizedEventBatch>>();
-        var bytes = serializer.SerializeToArray(new NormalizedEventBatch("t", "t", new SerializedEventList([.. Enumerable.Range(0, 3).Select(i => (object)Single.SerializeToArray(Event(i)))], Single)));
+        var bytes = serializer.SerializeToArray(new NormalizedEventBatch("t", "t", new SerializedEventList([.. Enumerable.Range(0, 3).Select(i => EventEntry.Of(Single.SerializeToArray(Event(i))))], Single)));
 
         for (var cut = 40; cut < bytes.Length - 1; cut += 37)
         {
@@ -118,10 +118,36 @@ public sealed class SerializedEventListCodecTests : IDisposable
     }
 
     [Fact]
-    public void Constructor_AnEntryOfAnotherType_IsRefused()
+    public void Constructor_AnEmptyEntryOrOneNoSerializerReads_IsRefused()
     {
-        Assert.Throws<ArgumentException>(() => new SerializedEventList(["not an event"], Single));
-        Assert.Throws<ArgumentException>(() => new SerializedEventList([Single.SerializeToArray(Event(1))], null));
+        Assert.Throws<ArgumentException>(() => new SerializedEventList([EventEntry.Of(Event(0)), default], Single));
+        Assert.Throws<ArgumentException>(() => new SerializedEventList([EventEntry.Of(Single.SerializeToArray(Event(1)))], null));
+        Assert.Throws<ArgumentException>(() => EventEntry.Of(ReadOnlyMemory<byte>.Empty));
+    }
+
+    [Fact]
+    public void RoundTrip_EntriesThatAreRangesOfOneArray_EachWrittenAsItsOwnRangeOnly()
+    {
+        // As the order stage holds a batch: its events' bytes one after another in one array, with bytes around them.
+        var events = Enumerable.Range(0, 4).Select(Event).ToArray();
+        var serialized = events.Select(Single.SerializeToArray).ToArray();
+        byte[] array = [0xFF, 0xFF, .. serialized.SelectMany(static b => b), 0xFF];
+        var entries = new EventEntry[events.Length];
+        for (int i = 0, offset = 2; i < events.Length; offset += serialized[i].Length, i++)
+        {
+            entries[i] = EventEntry.Of(array.AsMemory(offset, serialized[i].Length));
+        }
+
+        var list = new SerializedEventList(entries, Single);
+        Assert.Equal(events.Select(static e => e.EventId), list.Select(static e => e.EventId));
+        var serializer = _services.GetRequiredService<Serializer<NormalizedEventBatch>>();
+
+        var read = serializer.Deserialize(serializer.SerializeToArray(new NormalizedEventBatch("t", "t", list)))!;
+
+        for (var i = 0; i < events.Length; i++)
+        {
+            AssertSame(events[i], read.Events[i]);
+        }
     }
 
     public void Dispose() => _services.Dispose();
