@@ -120,7 +120,7 @@ public sealed partial class EventOrderGrain(
         await PublishAsync(released);
 
         var ordering = profile.Settings?.Processing.Ordering ?? new OrderingSettings();
-        // Held serialized: the window's events are one array each, not object graphs the collector marks again and again.
+        // Held serialized: a batch's events share arrays, not object graphs the collector marks again and again.
         _buffer = new ReorderBuffer(ordering, timeProvider, NormalizedBatchPublisher.EstimatedBytes, serializer);
         _settingsVersion = profile.Version;
         // A zero window releases on arrival; the timer then only refreshes settings, every second.

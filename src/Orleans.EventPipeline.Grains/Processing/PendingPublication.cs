@@ -19,26 +19,12 @@ internal sealed class PendingPublication
     public int Count => _events.Count - _published;
 
     /// <summary>
-    /// Bytes of the events not published yet: the serialized ones' own, the parsed ones' estimate
-    /// (<see cref="NormalizedBatchPublisher.EstimatedBytes"/>), each with <see cref="ReorderBuffer.PackedOverheadBytes"/>
-    /// as the reorder buffer counts a serialized one, so an event's share of the order stage's budget does not shrink
-    /// when the buffer releases it to here. (It may count twice for a while: the buffer counts the array an event
-    /// shares with others whole until the last of them leaves.) Counted when asked: nothing is left after a publish
-    /// that went through, the common case.
+    /// What the events not published yet keep resident, counted as the reorder buffer counts what it holds
+    /// (<see cref="ReleasedEvents.ResidentBytes"/>), so an event's share of the order stage's budget does not shrink
+    /// when the buffer releases it to here. An array whose other events the buffer still holds counts in both until
+    /// they leave it. Counted when asked: nothing is left after a publish that went through, the common case.
     /// </summary>
-    public long Bytes
-    {
-        get
-        {
-            long bytes = 0;
-            for (var i = _published; i < _events.Count; i++)
-            {
-                bytes += _events.BytesAt(i, NormalizedBatchPublisher.EstimatedBytes) + ReorderBuffer.PackedOverheadBytes;
-            }
-
-            return bytes;
-        }
-    }
+    public long Bytes => _events.ResidentBytes(_published, NormalizedBatchPublisher.EstimatedBytes);
 
     public void Add(ReleasedEvents events) => _events.AddRange(events);
 

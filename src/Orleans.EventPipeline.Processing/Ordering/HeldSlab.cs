@@ -2,7 +2,8 @@ namespace Orleans.EventPipeline.Processing.Ordering;
 
 /// <summary>
 /// Serialized events of one batch in one array, as a <see cref="ReorderBuffer"/> holds them: one allocation per
-/// batch instead of one per event. The array lives until the last of its events is released.
+/// <see cref="ReorderBuffer.SlabBytes"/> of a batch instead of one per event. The array lives until the last of its
+/// events is released.
 /// </summary>
 internal sealed class HeldSlab(byte[] bytes)
 {

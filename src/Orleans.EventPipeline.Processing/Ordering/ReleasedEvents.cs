@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Orleans.EventPipeline.Events;
 using Orleans.Serialization;
 
@@ -40,6 +41,38 @@ public sealed class ReleasedEvents
     {
         ArgumentNullException.ThrowIfNull(estimate);
         return _entries[index].Parsed is { } parsed ? estimate(parsed) : _entries[index].Serialized.Length;
+    }
+
+    /// <summary>
+    /// What the entries from <paramref name="offset"/> on keep resident, as a <see cref="ReorderBuffer"/> counts what it
+    /// holds: each array of serialized events whole (once, however many of its events are here: one event keeps it
+    /// all), an event held parsed by <paramref name="estimate"/>, and <see cref="ReorderBuffer.PackedOverheadBytes"/>
+    /// an entry. Sets up a set of the arrays seen, so it is for the rare caller (events left unpublished), not per batch.
+    /// </summary>
+    public long ResidentBytes(int offset, Func<NormalizedEvent, long> estimate)
+    {
+        ArgumentNullException.ThrowIfNull(estimate);
+        HashSet<byte[]>? arrays = null;
+        long bytes = 0;
+        for (var i = offset; i < _entries.Count; i++)
+        {
+            bytes += ReorderBuffer.PackedOverheadBytes;
+            var entry = _entries[i];
+            if (entry.Parsed is { } parsed)
+            {
+                bytes += estimate(parsed);
+            }
+            else if (!MemoryMarshal.TryGetArray(entry.Serialized, out var segment))
+            {
+                bytes += entry.Serialized.Length;
+            }
+            else if ((arrays ??= new HashSet<byte[]>(ReferenceEqualityComparer.Instance)).Add(segment.Array!))
+            {
+                bytes += segment.Array!.Length;
+            }
+        }
+
+        return bytes;
     }
 
     /// <summary>Entries <paramref name="offset"/> on, <paramref name="count"/> of them, as held; a copy of the references, so later changes here do not reach it.</summary>

@@ -1,6 +1,8 @@
 using System.Buffers;
 using Orleans.EventPipeline.Events;
 using Orleans.Serialization;
+using Orleans.Serialization.Buffers;
+using Orleans.Serialization.Buffers.Adaptors;
 
 namespace Orleans.EventPipeline.Processing.Ordering;
 
@@ -18,10 +20,10 @@ namespace Orleans.EventPipeline.Processing.Ordering;
 /// (<see cref="ReleasedEvents"/>), which the ordered stream's message takes unread: a parsed event is a record,
 /// two dictionaries and their strings, and 5 s of 50,000 events/s held as objects
 /// were promoted and marked by every collection (the server GC took 42 % of the silo's CPU with the order
-/// stage on). A batch's events share one array (<see cref="HeldSlab"/>, up to <see cref="SlabBytes"/>), not one
-/// each: an array per event, ~880 bytes held for the window, was 15 % of the bytes the silo allocated and was copied
-/// by every young collection on its way to gen 2. Then <see cref="HeldBytes"/> counts those arrays whole while any of
-/// their events is held, not <c>sizeOf</c>. A zero window holds nothing
+/// stage on). A batch's events share arrays of about <see cref="SlabBytes"/> (<see cref="HeldSlab"/>), not one
+/// each: an array per event, ~880 bytes held for the window, was copied twice on its way to gen 2, and at 50,000
+/// events/s those copies doubled the collector's pause time (docs/PERFORMANCE.md, "A batch's held events in one
+/// array"). Then <see cref="HeldBytes"/> counts those arrays whole while any of their events is held, not <c>sizeOf</c>. A zero window holds nothing
 /// (every event is due on arrival), so it serializes nothing; an event the serializer refuses is held as the
 /// object, counted by <c>sizeOf</c>: one odd event never fails the others.
 /// </para>
@@ -34,9 +36,13 @@ public sealed class ReorderBuffer
     /// <summary>
     /// A batch's events go into arrays of about this size (the last event may take it over): 256 KiB, over the
     /// 85,000 bytes from which an array is allocated on the large-object heap, where the collector neither promotes
-    /// nor copies it; and small enough that one event held long does not keep much of its batch resident.
+    /// nor copies it (a batch under that, about 100 events, makes a smaller array that it does copy). One event held
+    /// long keeps its whole array resident, and counted: at most this much, about 300 events of ~880 bytes.
     /// </summary>
     public const int SlabBytes = 256 * 1024;
+
+    [ThreadStatic]
+    private static BufferWriterBox<PooledBuffer>? t_scratch;
 
     private readonly PriorityQueue<Held, (long Ticks, long Arrival)> _queue = new();
     private readonly Func<NormalizedEvent, long> _sizeOf;
@@ -145,56 +151,66 @@ public sealed class ReorderBuffer
 
     /// <summary>
     /// Serializes events from <paramref name="first"/> on into one array of about <see cref="SlabBytes"/>, then adds
-    /// them; returns the index after the last one it took. An event the serializer refuses is added as the object.
+    /// them; returns the index after the last one it took. An event the serializer refuses is added as the object,
+    /// and so is one already behind the watermark: it is released at once, late, so its bytes would never be read.
     /// </summary>
     private int AddSlab(IReadOnlyList<NormalizedEvent> events, int first, ReleasedEvents released)
     {
-        // Each event's start and length in the scratch buffer; length -1 for one the serializer refused.
+        // Each event's start and length in the scratch buffer; length -1 for one not serialized.
         var ranges = ArrayPool<int>.Shared.Rent(2 * (events.Count - first));
+        // Taken while in use, given back emptied: the pooled segments go back to Orleans' pool, not kept per thread.
+        var scratch = t_scratch ?? new BufferWriterBox<PooledBuffer>(new PooledBuffer());
+        t_scratch = null;
         try
         {
             var count = 0;
             var slabLength = 0;
-            using (var scratch = new PooledBufferWriter())
+            while (first + count < events.Count && slabLength < SlabBytes)
             {
-                while (first + count < events.Count && slabLength < SlabBytes)
+                var start = scratch.Value.Length;
+                var length = -1;
+                if (events[first + count] is { } normalized && normalized.EffectiveTime.UtcTicks >= _watermarkTicks)
                 {
-                    var start = scratch.Length;
-                    var length = -1;
                     try
                     {
-                        _serializer!.Serialize(events[first + count], scratch);
-                        length = scratch.Length - start;
+                        _serializer!.Serialize(normalized, scratch);
+                        length = scratch.Value.Length - start;
                         slabLength += length;
                     }
                     catch (Exception exception) when (exception is not OutOfMemoryException)
                     {
-                        // Held as the object instead; what it wrote before failing is not copied. Its publisher leaves it
-                        // out of the ordered stream when the stream's codec refuses it too (UnserializableEventException).
+                        // Held as the object instead; what the writer committed before failing sits between this
+                        // event's start and the next one's and is not copied. Its publisher leaves it out of the ordered
+                        // stream when the stream's codec refuses it too (UnserializableEventException).
                     }
-
-                    ranges[2 * count] = start;
-                    ranges[(2 * count) + 1] = length;
-                    count++;
                 }
 
-                var slab = new HeldSlab(GC.AllocateUninitializedArray<byte>(slabLength));
-                var offset = 0;
-                for (var i = 0; i < count; i++)
+                ranges[2 * count] = start;
+                ranges[(2 * count) + 1] = length;
+                count++;
+            }
+
+            var slab = new HeldSlab(GC.AllocateUninitializedArray<byte>(slabLength));
+            var offset = 0;
+            for (var i = 0; i < count; i++)
+            {
+                if (ranges[(2 * i) + 1] is var length and >= 0)
                 {
-                    if (ranges[(2 * i) + 1] is var length and >= 0)
+                    var copied = scratch.Value.Slice(ranges[2 * i], length).CopyTo(slab.Bytes.AsSpan(offset, length));
+                    if (copied != length)
                     {
-                        scratch.CopyTo(ranges[2 * i], slab.Bytes.AsSpan(offset, length));
-                        ranges[2 * i] = offset;
-                        offset += length;
+                        throw new InvalidOperationException($"The scratch buffer gave {copied} of an event's {length} serialized bytes.");
                     }
-                }
 
-                for (var i = 0; i < count; i++)
-                {
-                    var length = ranges[(2 * i) + 1];
-                    Add(events[first + i], length < 0 ? null : slab, length < 0 ? default : slab.Bytes.AsMemory(ranges[2 * i], length), released);
+                    ranges[2 * i] = offset;
+                    offset += length;
                 }
+            }
+
+            for (var i = 0; i < count; i++)
+            {
+                var length = ranges[(2 * i) + 1];
+                Add(events[first + i], length < 0 ? null : slab, length < 0 ? default : slab.Bytes.AsMemory(ranges[2 * i], length), released);
             }
 
             return first + count;
@@ -202,11 +218,13 @@ public sealed class ReorderBuffer
         finally
         {
             ArrayPool<int>.Shared.Return(ranges);
+            scratch.Value.Reset();
+            t_scratch = scratch;
         }
     }
 
     /// <summary>Adds one event, held as <paramref name="serialized"/> (a range of <paramref name="slab"/>) or, without a slab, as the object.</summary>
-    private void Add(NormalizedEvent normalized, HeldSlab? slab, Memory<byte> serialized, ReleasedEvents released)
+    private void Add(NormalizedEvent normalized, HeldSlab? slab, ReadOnlyMemory<byte> serialized, ReleasedEvents released)
     {
         ArgumentNullException.ThrowIfNull(normalized);
         _lastAdded = _time.GetUtcNow();

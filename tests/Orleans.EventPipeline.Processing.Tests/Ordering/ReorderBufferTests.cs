@@ -156,13 +156,63 @@ public sealed class ReorderBufferTests
         var part = released.Events;
         Assert.Equal(batch.Select(static e => e.EventId), part.Select(static e => e.EventId));
         var arrays = Enumerable.Range(0, part.Count).Select(i => ArrayOf(part.SerializedAt(i)!.Value)).ToArray();
-        Assert.Equal(3, arrays.Distinct().Count());
-        Assert.All(arrays.Distinct(), static a => Assert.InRange(a.Length, 1, ReorderBuffer.SlabBytes + (ReorderBuffer.SlabBytes / 2)));
+        var distinct = arrays.Distinct().ToArray();
+        Assert.Equal(3, distinct.Length);
+        Assert.All(distinct[..2], static a => Assert.InRange(a.Length, ReorderBuffer.SlabBytes, ReorderBuffer.SlabBytes + (ReorderBuffer.SlabBytes / 2)));
+        Assert.InRange(distinct[2].Length, 1, ReorderBuffer.SlabBytes - 1);
         Assert.Equal(body, part[6].Body);
     }
 
     private static byte[] ArrayOf(ReadOnlyMemory<byte> bytes) =>
         System.Runtime.InteropServices.MemoryMarshal.TryGetArray(bytes, out var segment) ? segment.Array! : throw new InvalidOperationException("not an array");
+
+    [Fact]
+    public void Serialized_ALateEventInABatch_ReleasedParsedAndFlagged_TheOthersHeldAndCountedDownToZero()
+    {
+        var buffer = new ReorderBuffer(new OrderingSettings { LatenessWindow = TimeSpan.FromSeconds(5) }, _time, serializer: Serializer);
+        var released = new ReleasedEvents();
+        buffer.AddRange([TestEvents.At(20), TestEvents.At(30)], released);
+        Assert.Equal(TestEvents.Ingest.AddSeconds(20), buffer.Watermark);
+
+        var late = TestEvents.At(10);
+        var after = TestEvents.At(31);
+        buffer.AddRange([late, after], released);
+
+        Assert.True(released.Events[^1] is { EventId: "e10", Late: true });
+        Assert.Null(released.Events.SerializedAt(released.Count - 1));
+        // The late event's bytes are not in the second array: it holds 31 only; the first holds 20 and 30, counted
+        // whole while 30 is held.
+        var first = Serializer.SerializeToArray(TestEvents.At(20)).Length + Serializer.SerializeToArray(TestEvents.At(30)).Length;
+        Assert.Equal(first + Serializer.SerializeToArray(after).Length + (2 * ReorderBuffer.PackedOverheadBytes), buffer.HeldBytes);
+
+        Assert.True(buffer.TryReleaseOldest(released));
+        Assert.Equal(Serializer.SerializeToArray(after).Length + ReorderBuffer.PackedOverheadBytes, buffer.HeldBytes);
+        buffer.Flush(released);
+        Assert.Equal(0, buffer.HeldBytes);
+        Assert.Equal(["e20", "e10", "e30", "e31"], released.Events.Select(static e => e.EventId));
+        Assert.Equal(Serializer.SerializeToArray(after), released.Events.SerializedAt(3)!.Value.ToArray());
+    }
+
+    [Fact]
+    public void Serialized_ARefusedEventThatWroteBytesBeforeFailing_TheOthersKeepExactlyTheirOwnBytes()
+    {
+        var buffer = new ReorderBuffer(new OrderingSettings { LatenessWindow = TimeSpan.FromSeconds(5) }, _time, static _ => 1_000, Serializer);
+        // The body is written before the attributes fail, and it is long enough that the writer commits it: those
+        // bytes sit between the events before and after it and must not be taken for either.
+        var odd = TestEvents.At(11) with { Body = new string('b', 10_000), Attributes = new UnknownAttributes() };
+        var arrival = new[] { odd, TestEvents.At(12), TestEvents.At(10) };
+
+        var released = new ReleasedEvents();
+        buffer.AddRange(arrival, released);
+        Assert.Equal(1_000 + (2 * ReorderBuffer.PackedOverheadBytes) + Serializer.SerializeToArray(arrival[1]).Length + Serializer.SerializeToArray(arrival[2]).Length, buffer.HeldBytes);
+        buffer.Flush(released);
+
+        var part = released.Events;
+        Assert.Equal(["e10", "e11", "e12"], part.Select(static e => e.EventId));
+        Assert.Equal(Serializer.SerializeToArray(arrival[2]), part.SerializedAt(0)!.Value.ToArray());
+        Assert.Same(odd, part[1]);
+        Assert.Equal(Serializer.SerializeToArray(arrival[1]), part.SerializedAt(2)!.Value.ToArray());
+    }
 
     [Fact]
     public void Serialized_ZeroWindow_ReleasesTheEventsGivenWithoutSerializing()
