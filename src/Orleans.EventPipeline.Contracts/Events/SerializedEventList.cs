@@ -5,8 +5,9 @@ namespace Orleans.EventPipeline.Events;
 
 /// <summary>
 /// Events in order where each is either the parsed event or the bytes Orleans' serializer wrote for it
-/// alone (<see cref="EventEntry"/>). The order stage holds its window's events serialized; on the ordered stream they go into the
-/// message as those bytes instead of being read back and written again (<see cref="SerializedEventListCodec"/>).
+/// alone (<see cref="EventEntry"/>). The order stage holds its window's events serialized; on the ordered stream
+/// they go into the message as those bytes instead of being read back and written again
+/// (<see cref="SerializedEventListCodec"/>).
 /// A subscriber reads every event parsed: the codec parses each one as it reads the message. An entry still
 /// serialized is parsed each time it is read. Read-only: the list keeps the entries array it is given.
 /// </summary>

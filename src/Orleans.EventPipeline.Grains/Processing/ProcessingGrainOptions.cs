@@ -36,14 +36,15 @@ public sealed class ProcessingGrainOptions
 
     /// <summary>
     /// Most bytes the order stages' reorder buffers of this silo hold together, 128 MiB: each event is held
-    /// serialized, a batch's events in shared arrays of up to about <see cref="Processing.Ordering.ReorderBuffer.SlabBytes"/>,
+    /// serialized, a batch's events in shared arrays of about <see cref="Processing.Ordering.ReorderBuffer.SlabBytes"/>,
     /// each counted whole while any of its events is held (the load tool's 500-byte JSON event is 891 bytes
-    /// serialized, 955 with its queue entry). A buffer asked to shrink frees memory an array at a time, so one whose
-    /// share is under an array releases all of an array's events early. Each buffer holds its tenant's lateness window: 5 s of 50,000 events/s would be ~240 MB. 128 MiB
-    /// keeps the full 5 s window up to about 28,000 ordered events/s per silo; at 50,000 the silo measured
-    /// 1.4-1.5 GiB resident and an ACK p99 of 28-109 ms from 20 s on (64 MiB: 1.3 GiB; docs/PERFORMANCE.md).
-    /// Over the budget, the largest buffers release their oldest events early (their window shrinks while the
-    /// silo is that busy; events later than what was released come out flagged late, none is dropped).
+    /// serialized, 955 with its queue entry). A buffer asked to shrink frees memory an array at a time, so one
+    /// whose share is under an array releases all of an array's events early. Each buffer holds its tenant's
+    /// lateness window: 5 s of 50,000 events/s would be ~240 MB. 128 MiB keeps the full 5 s window up to about
+    /// 28,000 ordered events/s per silo; at 50,000 the silo measured 1.4-1.5 GiB resident and an ACK p99 of
+    /// 28-109 ms from 20 s on (64 MiB: 1.3 GiB; docs/PERFORMANCE.md). Over the budget, the largest buffers
+    /// release their oldest events early (their window shrinks while the silo is that busy; events later than
+    /// what was released come out flagged late, none is dropped).
     /// At least <see cref="LeastMaxReorderBytes"/>.
     /// </summary>
     public long MaxReorderBytes { get; set; } = 128L << 20;

@@ -47,7 +47,8 @@ public sealed class ReleasedEvents
     /// What the entries from <paramref name="offset"/> on keep resident, as a <see cref="ReorderBuffer"/> counts what it
     /// holds: each array of serialized events whole (once, however many of its events are here: one event keeps it
     /// all), an event held parsed by <paramref name="estimate"/>, and <see cref="ReorderBuffer.PackedOverheadBytes"/>
-    /// an entry. Sets up a set of the arrays seen, so it is for the rare caller (events left unpublished), not per batch.
+    /// an entry. Sets up a set of the arrays seen, so it is for the rare caller (events left unpublished), not per
+    /// batch.
     /// </summary>
     public long ResidentBytes(int offset, Func<NormalizedEvent, long> estimate)
     {

@@ -23,14 +23,14 @@ namespace Orleans.EventPipeline.Processing.Ordering;
 /// stage on). A batch's events share arrays of about <see cref="SlabBytes"/> (<see cref="HeldSlab"/>), not one
 /// each: an array per event, ~880 bytes held for the window, was copied twice on its way to gen 2, and at 50,000
 /// events/s those copies doubled the collector's pause time (docs/PERFORMANCE.md, "A batch's held events in one
-/// array"). Then <see cref="HeldBytes"/> counts those arrays whole while any of their events is held, not <c>sizeOf</c>. A zero window holds nothing
-/// (every event is due on arrival), so it serializes nothing; an event the serializer refuses is held as the
-/// object, counted by <c>sizeOf</c>: one odd event never fails the others.
+/// array"). Then <see cref="HeldBytes"/> counts those arrays whole while any of their events is held, not
+/// <c>sizeOf</c>. A zero window holds nothing (every event is due on arrival), so it serializes nothing; an event the
+/// serializer refuses is held as the object, counted by <c>sizeOf</c>: one odd event never fails the others.
 /// </para>
 /// </summary>
 public sealed class ReorderBuffer
 {
-    /// <summary>A held serialized event's bytes besides its own: its queue entry, and its share of its array's header.</summary>
+    /// <summary>A held serialized event's bytes besides its own: its queue entry, its share of its array's header.</summary>
     public const int PackedOverheadBytes = 64;
 
     /// <summary>
@@ -82,7 +82,8 @@ public sealed class ReorderBuffer
 
     /// <summary>
     /// What the held events keep resident: each array of serialized events whole while any of them is held, and
-    /// <see cref="PackedOverheadBytes"/> an event; or what the constructor's <c>sizeOf</c> gave for one held as the object.
+    /// <see cref="PackedOverheadBytes"/> an event; or what the constructor's <c>sizeOf</c> gave for one held as the
+    /// object.
     /// </summary>
     public long HeldBytes { get; private set; }
 
@@ -223,7 +224,7 @@ public sealed class ReorderBuffer
         }
     }
 
-    /// <summary>Adds one event, held as <paramref name="serialized"/> (a range of <paramref name="slab"/>) or, without a slab, as the object.</summary>
+    /// <summary>Adds one event, held as <paramref name="serialized"/> (a range of <paramref name="slab"/>) or, without one, as the object.</summary>
     private void Add(NormalizedEvent normalized, HeldSlab? slab, ReadOnlyMemory<byte> serialized, ReleasedEvents released)
     {
         ArgumentNullException.ThrowIfNull(normalized);
