@@ -6,8 +6,9 @@ namespace Orleans.EventPipeline.Silo.Hosting;
 /// or after <see cref="LongestFor"/> whatever it does.
 /// </summary>
 /// <remarks>
-/// On two cores a silo under load spends its first 10-20 s recompiling its hot methods (tier 1: 9,584 methods and
-/// 5.4 s of JIT in the load's first 12 s), and its first 10 s of ACKs had the worst p99 of a run. Sixteen threads
+/// On two cores a silo under load with quick JIT on spent its first 10-20 s recompiling its hot methods (tier 1: 9,584
+/// methods and 5.4 s of JIT in the load's first 12 s), and its first 10 s of ACKs had the worst p99 of a run (quick JIT is
+/// off in the silo's runtimeconfig since; the floor was not measured again without it). Sixteen threads
 /// from the start about halved that p99 at 50,000 events/s, but kept for good they cost one-event requests about a
 /// tenth of their throughput: a floor is also the pool's target of running threads, and sixteen on two cores switch
 /// and spin. Raised for the cold phase only, the warm silo's throughput did not move (docs/PERFORMANCE.md, "A cold

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Orleans.EventPipeline.Deploy.Tests.Support;
 using Orleans.EventPipeline.Processes;
 using Orleans.EventPipeline.Silo.Admin.Authentication;
@@ -28,6 +29,7 @@ public sealed class PublishedSiloTests
         var app = work.File("app");
         var publish = await Tool.RunAsync("dotnet", ["publish", Repository.Path("src", "Orleans.EventPipeline.Silo"), "--no-build", "-c", Repository.Configuration, "-o", app, "-p:UseAppHost=false"], timeout: TimeSpan.FromMinutes(5));
         Assert.True(publish.ExitCode == 0, publish.ToString());
+        AssertRuntimeSettings(app);
 
         var objects = await Manifests.ReadAsync("local");
         await using var azurite = await AzuriteNode.StartAsync(work.File("azurite"));
@@ -107,6 +109,21 @@ public sealed class PublishedSiloTests
     /// on this shared loopback), the data volume, the services' connection strings (the overlay's name
     /// Azurite and the emulator by their Service names) and Kubernetes hosting (no API server here).
     /// </summary>
+    /// <summary>
+    /// The runtime settings measured as the silo's defaults (docs/PERFORMANCE.md: quick JIT and dynamic PGO off, idle
+    /// pool workers not spinning) travel in the published runtimeconfig the image runs with, and nothing in the image's
+    /// environment turns them back.
+    /// </summary>
+    private static void AssertRuntimeSettings(string app)
+    {
+        var file = Path.Combine(app, Path.ChangeExtension(Path.GetFileName(ContainerFile.EntryPoint[1]), ".runtimeconfig.json"));
+        var settings = JsonNode.Parse(File.ReadAllText(file))!["runtimeOptions"]!["configProperties"]!;
+        Assert.False(settings["System.Runtime.TieredCompilation.QuickJit"]?.GetValue<bool>() ?? true, $"{file} does not turn quick JIT off.");
+        Assert.False(settings["System.Runtime.TieredPGO"]?.GetValue<bool>() ?? true, $"{file} does not turn dynamic PGO off.");
+        Assert.Equal(0, settings["System.Threading.ThreadPool.UnfairSemaphoreSpinLimit"]?.GetValue<int>());
+        Assert.DoesNotContain(ContainerFile.Environment.Keys, static name => name.StartsWith("DOTNET_TC_", StringComparison.Ordinal) || name.StartsWith("DOTNET_Tiered", StringComparison.Ordinal) || name.StartsWith("DOTNET_ThreadPool_", StringComparison.Ordinal));
+    }
+
     private static readonly string[] LoopbackOnly =
     [
         "Pipeline:AdvertisedAddress",
