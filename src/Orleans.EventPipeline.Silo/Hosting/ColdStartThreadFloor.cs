@@ -7,12 +7,13 @@ namespace Orleans.EventPipeline.Silo.Hosting;
 /// </summary>
 /// <remarks>
 /// On two cores a silo under load with quick JIT on spent its first 10-20 s recompiling its hot methods (tier 1: 9,584
-/// methods and 5.4 s of JIT in the load's first 12 s), and its first 10 s of ACKs had the worst p99 of a run (quick JIT is
-/// off in the silo's runtimeconfig since, and with it off the floor still took a fresh silo's second second at 50,000
-/// events/s from 358-590 ms to 29-90). Sixteen threads from the start about halved that p99 at 50,000 events/s, but
-/// kept for good they cost one-event requests about a tenth of their throughput: a floor is also the pool's target of
-/// running threads, and sixteen on two cores switch and spin. Raised for the cold phase only, the warm silo's throughput did not move (docs/PERFORMANCE.md, "A cold
-/// silo: sixteen threads for the cold phase only"). A floor the runtime was configured with that is at least
+/// methods and 5.4 s of JIT in the load's first 12 s), and its first 10 s of ACKs had the worst p99 of a run. Sixteen
+/// threads from the start about halved that p99 at 50,000 events/s, but kept for good they cost one-event requests
+/// about a tenth of their throughput: a floor is also the pool's target of running threads, and sixteen on two cores
+/// switch and spin. Raised for the cold phase only, the warm silo's throughput did not move (docs/PERFORMANCE.md, "A
+/// cold silo: sixteen threads for the cold phase only"). Quick JIT is off in the silo's runtimeconfig since; measured
+/// again with it off, the floor took a fresh silo's second second at 50,000 events/s from 358-590 ms to 29-90 (ibid.,
+/// "the sixteen-thread floor again"). A floor the runtime was configured with that is at least
 /// <see cref="Threads"/> (<c>System.Threading.ThreadPool.MinThreads</c>) is left as it is. A silo idle for
 /// <see cref="QuietFor"/> after its start gives the floor back before its first request.
 /// </remarks>
