@@ -59,7 +59,9 @@ public sealed class SettingsChangeDuringRetryTests : IDisposable
             Assert.Equal(1, summary.GetProperty("total").GetInt64());
             var letter = Assert.Single(summary.GetProperty("recent").EnumerateArray());
             Assert.Equal(NotCef, Encoding.UTF8.GetString(letter.GetProperty("raw").GetBytesFromBase64()).TrimEnd('\r', '\n'));
-            Assert.Contains($"Processor {Tenant} keeps settings version", silo.Output, StringComparison.Ordinal);
+            Assert.True(
+                silo.Output.Contains($"Processor {Tenant} keeps settings version", StringComparison.Ordinal),
+                $"The processor did not keep its settings over the retry. Its lines:\n{ProcessorLines(silo)}");
         }
         finally
         {
@@ -68,6 +70,10 @@ public sealed class SettingsChangeDuringRetryTests : IDisposable
     }
 
     public void Dispose() => _data.Dispose();
+
+    /// <summary>What the processor and the receiver said, for a failure's message: whether the grain kept, applied or moved.</summary>
+    private static string ProcessorLines(SiloProcess silo) =>
+        string.Join('\n', silo.Output.Split('\n').Where(static line => line.Contains($"Processor {Tenant} ", StringComparison.Ordinal) || line.Contains("refuses raw sequence", StringComparison.Ordinal)).TakeLast(40));
 
     private static int Applied(SiloProcess silo) =>
         silo.Output.Split('\n').Count(static line => line.Contains($"Processor {Tenant} uses settings version", StringComparison.Ordinal));
