@@ -61,7 +61,7 @@ public sealed class SettingsChangeDuringRetryTests : IDisposable
             Assert.Equal(NotCef, Encoding.UTF8.GetString(letter.GetProperty("raw").GetBytesFromBase64()).TrimEnd('\r', '\n'));
             Assert.True(
                 silo.Output.Contains($"Processor {Tenant} keeps settings version", StringComparison.Ordinal),
-                $"The processor did not keep its settings over the retry. Its lines:\n{ProcessorLines(silo)}");
+                $"The processor did not keep its settings over the retry. Its lines, warnings and errors:\n{silo.Excerpt(40, $"Processor {Tenant} ", "refuses raw sequence")}");
         }
         finally
         {
@@ -70,10 +70,6 @@ public sealed class SettingsChangeDuringRetryTests : IDisposable
     }
 
     public void Dispose() => _data.Dispose();
-
-    /// <summary>What the processor and the receiver said, for a failure's message: whether the grain kept, applied or moved.</summary>
-    private static string ProcessorLines(SiloProcess silo) =>
-        string.Join('\n', silo.Output.Split('\n').Where(static line => line.Contains($"Processor {Tenant} ", StringComparison.Ordinal) || line.Contains("refuses raw sequence", StringComparison.Ordinal)).TakeLast(40));
 
     private static int Applied(SiloProcess silo) =>
         silo.Output.Split('\n').Count(static line => line.Contains($"Processor {Tenant} uses settings version", StringComparison.Ordinal));
