@@ -15,7 +15,7 @@ public sealed class BadConfigurationTests
     [InlineData("--Pipeline:StreamCache:MaxRelativeAge=00:00:00", "Pipeline:StreamCache:MaxRelativeAge is 00:00:00: use a duration above zero and at most 00:30:00, e.g. 00:00:45.")]
     [InlineData("--Pipeline:StreamCache:MaxBytes=1024", "Pipeline:StreamCache:MaxBytes is 1024: use at least 16777216 bytes")]
     [InlineData("--Pipeline:StreamCache:MinTimeInCache=02:00:00", "Pipeline:StreamCache:MinTimeInCache is 02:00:00")]
-    [InlineData("--Pipeline:StreamCache:PrefetchCount=0", "Pipeline:StreamCache:PrefetchCount is 0: use 1 to 1000 messages, e.g. 32.")]
+    [InlineData("--Pipeline:StreamCache:PrefetchCount=0", "Pipeline:StreamCache:PrefetchCount is 0: use 1 to 1000 messages, e.g. 8.")]
     [InlineData("--Pipeline:DerivedStreams:MaxQueueBytes=4096", "Pipeline:DerivedStreams:MaxQueueBytes is 4096: use at least 1048576 bytes (the largest message)")]
     [InlineData("--Pipeline:DerivedStreams:MaxCacheBytes=1048576", "Pipeline:DerivedStreams:MaxCacheBytes is 1048576: use at least 16777216 bytes")]
     [InlineData("--Pipeline:Ingest:MaxMessageBytes=100000", "Pipeline:Ingest:MaxMessageBytes is 100000: use 262148 (the largest event the gateway accepts, 262144 bytes, with its 4-byte frame prefix) to 1000000")]

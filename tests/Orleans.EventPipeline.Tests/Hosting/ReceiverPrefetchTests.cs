@@ -14,7 +14,7 @@ namespace Orleans.EventPipeline.Tests.Hosting;
 public sealed class ReceiverPrefetchTests
 {
     [Theory]
-    [InlineData(null, 32)]
+    [InlineData(null, 8)]
     [InlineData("7", 7)]
     public async Task PrefetchCount_TheStreamCacheSetting_IsTheReceiversPrefetch(string? configured, int expected)
     {
