@@ -40,8 +40,8 @@ public sealed class StreamCacheOptions
     /// Messages each partition's Event Hubs receiver asks for ahead of the pulling agent's reads, 8 by default
     /// (the SDK's own default is 300). They sit in the client outside the cache's budget: a message is under 1 MiB,
     /// so this bounds a partition's prefetch to <see cref="PrefetchCount"/> MiB; 300 messages of 1,000 events of 500
-    /// bytes are 150 MB per partition. 8 measured no slower than 32, and 32 no slower than 300, at the standard peak
-    /// and at batches of 1 and 10, and 8 took 18 % off the standard peak's resident memory (docs/PERFORMANCE.md);
+    /// bytes are 150 MB per partition. 32 measured no slower than 300 at the standard peak and at batches of 1, and 8 no
+    /// slower than 32 there and at batches of 10, with 18 % off the standard peak's resident memory (docs/PERFORMANCE.md);
     /// fewer make each read return less while the hub has more.
     /// </summary>
     public int PrefetchCount { get; set; } = 8;
