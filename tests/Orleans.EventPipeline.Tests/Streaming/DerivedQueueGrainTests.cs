@@ -88,8 +88,18 @@ public sealed class DerivedQueueGrainTests : IAsyncLifetime, IDisposable
         var queue = _cluster.Client.GetGrain<IDerivedQueueGrain>("stop-" + Guid.NewGuid().ToString("N"));
         var next = Guid.NewGuid();
 
+        var started = Stopwatch.GetTimestamp();
         var stale = queue.Dequeue(10, Reader);
-        await queue.StopReading(Reader);
+        // Calls not awaited in turn may arrive in either order: a stop that came before the read stopped nothing, so it
+        // is sent again until the read has ended, which must be before its wait for messages would have run out.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        do
+        {
+            await queue.StopReading(Reader);
+        }
+        while (await Task.WhenAny(stale, Task.Delay(TimeSpan.FromMilliseconds(50))) != stale && DateTime.UtcNow < deadline);
+
+        Assert.True(Stopwatch.GetElapsedTime(started) < DerivedStreamOptions.ReadWait, $"the stopped read ended after {Stopwatch.GetElapsedTime(started)}, its wait");
         await queue.Enqueue(Message("a"));
 
         // The stopped agent would drop what its read brought: it must bring nothing.
@@ -102,11 +112,27 @@ public sealed class DerivedQueueGrainTests : IAsyncLifetime, IDisposable
     {
         var queue = _cluster.Client.GetGrain<IDerivedQueueGrain>("move-" + Guid.NewGuid().ToString("N"));
 
+        var started = Stopwatch.GetTimestamp();
         var older = queue.Dequeue(10, Reader);
-        var newer = queue.Dequeue(10, Guid.NewGuid());
-        await queue.Enqueue(Message("a"));
+        var newerReader = Guid.NewGuid();
+        var newer = queue.Dequeue(10, newerReader);
+        // Calls not awaited in turn may arrive in either order (CI once saw the older read take the message): when the
+        // newer read came first, the older took the queue from it and it ended empty, so it reads again.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!older.IsCompleted && DateTime.UtcNow < deadline)
+        {
+            if (newer.IsCompleted)
+            {
+                Assert.Empty(await newer);
+                newer = queue.Dequeue(10, newerReader);
+            }
 
+            await Task.WhenAny(older, Task.Delay(TimeSpan.FromMilliseconds(50)));
+        }
+
+        Assert.True(Stopwatch.GetElapsedTime(started) < DerivedStreamOptions.ReadWait, $"the older read ended after {Stopwatch.GetElapsedTime(started)}, its wait");
         Assert.Empty(await older);
+        await queue.Enqueue(Message("a"));
         Assert.Equal(["a"], Keys(await newer));
     }
 
