@@ -236,7 +236,11 @@ public sealed partial class TenantStreamProcessorGrain(
         // cannot write come back in `unformattable` and are dead-lettered below with the others.
         var unformattable = new List<EventFailure>();
         var buffered = output.Events.Count > 0 && _writer!.Add(output.Events, sequence, unformattable);
-        if ((output.NormalizeFailures.Count > 0 || output.EnrichFailures.Count > 0 || unformattable.Count > 0) && sequence > state.State.DeadLetteredThrough)
+        // A batch at or below the recorded archive position sent its letters before that record (they are sent before
+        // its delivery ends, its object is written after), also when it had none and so left DeadLetteredThrough behind.
+        // Its replay after a crash may meet settings changed since, whose letters would name events the archive holds.
+        if ((output.NormalizeFailures.Count > 0 || output.EnrichFailures.Count > 0 || unformattable.Count > 0)
+            && sequence > state.State.DeadLetteredThrough && sequence > state.State.ArchivedThrough)
         {
             try
             {

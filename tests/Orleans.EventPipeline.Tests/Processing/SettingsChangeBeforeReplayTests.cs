@@ -1,0 +1,109 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Orleans.EventPipeline.Tests.Hosting;
+using Orleans.EventPipeline.Tests.Support;
+
+namespace Orleans.EventPipeline.Tests.Processing;
+
+/// <summary>
+/// A batch is archived and recorded under one set of settings, the tenant's settings change, and the silo is killed
+/// before the partition's checkpoint passes the batch: the restart replays it under the new settings, which would
+/// dead-letter an event the archive already holds. A replay of a batch at or below the recorded archive position
+/// sends no letters: that position is only recorded after the letters of every batch below it.
+/// </summary>
+[Collection(HeavyProcessTests.Name)]
+public sealed class SettingsChangeBeforeReplayTests : IDisposable
+{
+    private const string Tenant = "replayed";
+    private const string NotCef = "this is not cef at all";
+    private const string NotCefAfterRestart = "nor is this cef";
+
+    // The Debug line of each delivery names its raw sequence and batch: it shows the replay happened.
+    private const string DeliveryLines = "--Logging:LogLevel:Orleans.EventPipeline.Grains.Processing.TenantStreamProcessorGrain=Debug";
+    private readonly TempDirectory _data = new();
+
+    [Fact]
+    public async Task ArchivedUnderOldSettings_KillAndReplayUnderNew_NoEventAlsoLettered()
+    {
+        var silo = await ProcessingSilo.StartAsync(_data.Path, DeliveryLines);
+        try
+        {
+            string batch;
+            string key;
+            using (var api = new PipelineApi(silo.BaseAddress))
+            {
+                // TextFormat 0 = Auto keeps a line that is not CEF as text; 3 = Cef dead-letters it.
+                key = await api.CreateTenantAsync(Tenant, new { displayName = Tenant, processing = new { normalization = new { textFormat = 0 } } });
+                batch = await PostAsync(api, key, $"CEF:0|Acme|Fw|1.0|7|Deny|5|src=10.0.0.1\n{NotCef}\n");
+
+                await ArchiveFiles.WaitForAsync(Path.Combine(_data.Path, "archive"), Tenant, static events => events.Count >= 2, TimeSpan.FromSeconds(60));
+                var sequence = DeliveredSequence(silo.Output, batch);
+                await Poll.UntilAsync(() => ProcessorStateFault.ArchivedThrough(_data.Path) >= sequence, TimeSpan.FromSeconds(30), static () => "the archive object recorded");
+
+                using var changed = await api.PutTenantAsync(Tenant, new { displayName = Tenant, processing = new { normalization = new { textFormat = 3 } } });
+                Assert.True(changed.IsSuccessStatusCode, await changed.Content.ReadAsStringAsync());
+            }
+
+            await silo.KillAsync();
+            await silo.DisposeAsync();
+            silo = await ProcessingSilo.StartAsync(_data.Path, DeliveryLines);
+
+            using var restarted = new PipelineApi(silo.BaseAddress);
+            await PostAsync(restarted, key, $"{NotCefAfterRestart}\n");
+
+            // The restart delivered the archived batch again (its checkpoint was still before it), under the new settings.
+            await Poll.UntilAsync(
+                () => silo.Output.Contains($"batch {batch} of 2 events", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(60),
+                () => $"The restart did not replay batch {batch}: {silo.Excerpt(20, $"Processor {Tenant} ")}");
+            var summary = await WaitForLetterAsync(silo.BaseAddress, NotCefAfterRestart);
+
+            // Only the line posted after the restart is a dead letter: the replayed one stays where it was, in the archive, once.
+            var letters = summary.GetProperty("recent").EnumerateArray().Select(static l => Encoding.UTF8.GetString(l.GetProperty("raw").GetBytesFromBase64()).TrimEnd('\r', '\n')).ToList();
+            Assert.Equal([NotCefAfterRestart], letters);
+            Assert.Equal(1, summary.GetProperty("total").GetInt64());
+            var archived = (await ArchiveFiles.ReadAsync(Path.Combine(_data.Path, "archive"), Tenant)).SelectMany(static o => o.Events).ToList();
+            Assert.Single(archived, static e => e.Body == NotCef);
+        }
+        finally
+        {
+            await silo.DisposeAsync();
+        }
+    }
+
+    public void Dispose() => _data.Dispose();
+
+    private static async Task<string> PostAsync(PipelineApi api, string key, string body)
+    {
+        using var response = await api.PostAsync(key, Encoding.UTF8.GetBytes(body), "text/plain");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        // The response writes the id without hyphens; the log lines with them.
+        return Guid.Parse(json.RootElement.GetProperty("batchId").GetString()!).ToString();
+    }
+
+    /// <summary>The raw sequence of the batch's delivery, from its Debug line.</summary>
+    private static long DeliveredSequence(string output, string batch)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(output, $@"takes raw sequence (\d+), batch {batch} ");
+        Assert.True(match.Success, $"No delivery line for batch {batch}.");
+        return long.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static async Task<JsonElement> WaitForLetterAsync(Uri baseAddress, string raw)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            var summary = await AdminCalls.GetAsync(baseAddress, $"/admin/v1/tenants/{Tenant}/deadletters");
+            if (summary.GetProperty("recent").EnumerateArray().Any(l => Encoding.UTF8.GetString(l.GetProperty("raw").GetBytesFromBase64()).TrimEnd('\r', '\n') == raw))
+            {
+                return summary;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"No dead letter \"{raw}\" within 60 s.");
+            await Task.Delay(TimeSpan.FromMilliseconds(200));
+        }
+    }
+}
