@@ -3,7 +3,7 @@ namespace Orleans.EventPipeline.Streaming.Caching;
 /// <summary>
 /// The bytes this silo's receiver caches hold together, against <see cref="StreamCacheOptions.MaxBytes"/>.
 /// Each partition's eviction reports the cache blocks it holds before and after it purges; the blocks
-/// come from one pool per silo that never shrinks, so the sum bounds what the pool grows to.
+/// come from one pool per silo, which keeps only a few of those given back (<see cref="BoundedBlockPool"/>).
 /// </summary>
 internal sealed class CacheBudget(long maxBytes)
 {

@@ -25,6 +25,28 @@ internal sealed class GuardedQueueCacheFactory(
     /// <summary>Orleans' own read size per partition (its receiver's internal MaxMessagesPerRead).</summary>
     private const int MaxMessagesPerRead = 1000;
 
+    /// <summary>Orleans' cache block size for Event Hubs partitions.</summary>
+    private const int BlockBytes = 1 << 20;
+
+    private const string BlockPoolId = "BlockPool-BlockSize-1048576";
+
+    // One pool for all partitions of the provider, as Orleans' own.
+    private BoundedBlockPool? _blocks;
+
+    /// <summary>Orleans' pool, except that it keeps at most <see cref="BoundedBlockPool.MaxFreeBlocks"/> free blocks.</summary>
+    protected override IObjectPool<FixedSizeBuffer> CreateBufferPool(
+        StreamStatisticOptions statisticOptions, ILoggerFactory loggerFactory, EventHubMonitorAggregationDimensions sharedDimensions, out string blockPoolId)
+    {
+        blockPoolId = BlockPoolId;
+        if (Volatile.Read(ref _blocks) is { } blocks)
+        {
+            return blocks;
+        }
+
+        var monitor = new ObjectPoolMonitorBridge(BlockPoolMonitorFactory(new EventHubBlockPoolMonitorDimensions(sharedDimensions, BlockPoolId), loggerFactory), BlockBytes);
+        return Interlocked.CompareExchange(ref _blocks, new BoundedBlockPool(BlockBytes, monitor), null) ?? _blocks;
+    }
+
     protected override IEventHubQueueCache CreateCache(
         string partition,
         IEventHubDataAdapter dataAdatper,

@@ -35,7 +35,7 @@ public sealed class DerivedStreamAdapterFactory : IQueueAdapterFactory, IQueueAd
     private readonly TimePurgePredicate _ages;
     private readonly DerivedQueueMapper _mapper;
     private readonly Task<IStreamFailureHandler> _failureHandler;
-    private readonly Lazy<ObjectPool<FixedSizeBuffer>> _blocks = new(static () => new ObjectPool<FixedSizeBuffer>(static () => new FixedSizeBuffer(DerivedStreamOptions.BlockBytes)));
+    private readonly BoundedBlockPool _blocks = new(DerivedStreamOptions.BlockBytes);
 
     private DerivedStreamAdapterFactory(string name, IReadOnlyList<string> hops, IServiceProvider services)
     {
@@ -93,7 +93,7 @@ public sealed class DerivedStreamAdapterFactory : IQueueAdapterFactory, IQueueAd
         var guard = _guards.For(Name, queueId.ToString());
         var logger = _loggers.CreateLogger($"{typeof(DerivedQueueCache).FullName}.{Name}.{queueId}");
         var eviction = new GuardedEvictionStrategy(guard, _guards.Budget, logger, _ages, cacheMonitor: null, monitorWriteInterval: null).Bind();
-        return new TrackingQueueCache(new DerivedQueueCache(_blocks.Value, eviction, _serializer, logger), guard, logger);
+        return new TrackingQueueCache(new DerivedQueueCache(_blocks, eviction, _serializer, logger), guard, logger);
     }
 
     private IDerivedQueueGrain QueueOf(QueueId queueId) => _grains.GetGrain<IDerivedQueueGrain>($"{Name}/{queueId}");
