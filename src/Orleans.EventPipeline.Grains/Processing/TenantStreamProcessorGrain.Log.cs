@@ -13,6 +13,9 @@ public sealed partial class TenantStreamProcessorGrain
     [LoggerMessage(Level = LogLevel.Information, Message = "Processor {StreamKey} keeps settings version {Version} over {Newer} until raw sequence {Sequence}, whose delivery failed, is handled: its retry meets the stages its first attempt met")]
     private static partial void LogSettingsDeferred(ILogger logger, string streamKey, long version, long newer, long sequence);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Processor {StreamKey} keeps settings version {Version} over {Newer} until the batches processed under it are archived or dead-lettered: a replay of them after a crash meets the same settings")]
+    private static partial void LogSettingsDeferredForReplay(ILogger logger, string streamKey, long version, long newer);
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "Archived {ObjectName} through raw sequence {Sequence}")]
     private static partial void LogArchived(ILogger logger, string objectName, long sequence);
 

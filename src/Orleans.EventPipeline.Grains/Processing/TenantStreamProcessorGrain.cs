@@ -18,8 +18,10 @@ namespace Orleans.EventPipeline.Grains.Processing;
 /// One tenant stream key's normalize, enrich and archive stages, fed by the durable raw stream. The
 /// archive is keyed by raw-stream sequence numbers, where every acknowledged event appears once: after a
 /// crash the receivers replay from their checkpoint, batches at or below the persisted
-/// <see cref="ProcessorState.ArchivedThrough"/> are skipped and the rest rebuild the same objects. Each
-/// batch then goes on, parsed and enriched, to the key's <see cref="EventOrderGrain"/> when the tenant orders its events.
+/// <see cref="ProcessorState.ArchivedThrough"/> are skipped and the rest rebuild the same objects, under the settings
+/// recorded with the state (<see cref="ProcessorState.SettingsVersion"/>), so that each event ends where it ended the
+/// first time, in the archive or in the dead letters. Each batch then goes on, parsed and enriched, to the key's
+/// <see cref="EventOrderGrain"/> when the tenant orders its events.
 /// </summary>
 /// <remarks>
 /// Placed on the silo that activates it, which is the silo whose receiver delivers its stream's first
@@ -63,6 +65,12 @@ public sealed partial class TenantStreamProcessorGrain(
     private QuietTicks _quiet;
     private bool _stateUnsaved;
     private long _recordedThrough = -1;
+
+    // The last raw sequence whose letters this activation has sent: a retry of a delivery that failed later does not send them again.
+    private long _letteredThrough = -1;
+
+    // Set on an activation that replays under the recorded settings: the last raw sequence whose letters may have been sent under them.
+    private long? _pinnedThrough;
 
     // The last attempt to write the buffer failed (the archive or the grain store refused); cleared by one that succeeds.
     private bool _writeFailing;
@@ -183,6 +191,18 @@ public sealed partial class TenantStreamProcessorGrain(
             LogAcceptingAgain(logger, StreamKey, sequence);
         }
 
+        if (_pinnedThrough is { } pinned && sequence > pinned)
+        {
+            // The replay is past every batch that may have letters sent under the recorded settings: what it buffered is
+            // written, and the tenant's settings apply from this batch on. While the archive refuses, they wait for the tick.
+            _pinnedThrough = null;
+            await TryFlushArchiveAsync();
+            if (_writer!.BufferedEvents == 0 && !RecordBehind)
+            {
+                await RefreshSettingsAsync();
+            }
+        }
+
         // One line per delivery at Debug: whether a batch reached its processor at all, when one is missing from the archive.
         LogTaking(logger, StreamKey, sequence, batch.BatchId, batch.Count);
         // Set until this delivery succeeds: a throw leaves it, and the redelivery must meet the same stages.
@@ -232,24 +252,32 @@ public sealed partial class TenantStreamProcessorGrain(
             _keyed!.Record(batch.BatchId, batch.FirstIndex, batch.Count, sequence);
         }
 
+        // A batch at or below the recorded archive position sent its letters before that record (they are sent before
+        // its delivery ends, its object is written after), and one before SettingsFrom is archived or dead-lettered
+        // whole: a replay after a crash, which may meet other settings than the first delivery, takes nothing from it.
+        var handled = sequence <= state.State.ArchivedThrough || sequence < state.State.SettingsFrom;
+
         // False for a batch already buffered or archived: a redelivery is archived once. Events the archive
         // cannot write come back in `unformattable` and are dead-lettered below with the others.
         var unformattable = new List<EventFailure>();
-        var buffered = output.Events.Count > 0 && _writer!.Add(output.Events, sequence, unformattable);
-        // A batch at or below the recorded archive position sent its letters before that record (they are sent before
-        // its delivery ends, its object is written after), also when it had none and so left DeadLetteredThrough behind.
-        // Its replay after a crash may meet settings changed since, whose letters would name events the archive holds.
-        if ((output.NormalizeFailures.Count > 0 || output.EnrichFailures.Count > 0 || unformattable.Count > 0)
-            && sequence > state.State.DeadLetteredThrough && sequence > state.State.ArchivedThrough)
+        var buffered = !handled && output.Events.Count > 0 && _writer!.Add(output.Events, sequence, unformattable);
+        if ((output.NormalizeFailures.Count > 0 || output.EnrichFailures.Count > 0 || unformattable.Count > 0) && !handled && sequence > _letteredThrough)
         {
             try
             {
+                if (sequence > state.State.DeadLetteredThrough || _stateUnsaved)
+                {
+                    // Recorded before any letter is sent, with the settings that made them: a replay of this batch after a
+                    // crash sends the same letters again under the same parts, which the dead-letter store drops as repeats.
+                    state.State.DeadLetteredThrough = Math.Max(state.State.DeadLetteredThrough, sequence);
+                    await SaveStateAsync(CancellationToken.None);
+                }
+
                 var part = 0;
                 part = await SendDeadLettersAsync(batch, sequence, part, TenantStages.NormalizeStage, output.NormalizeFailures);
                 part = await SendDeadLettersAsync(batch, sequence, part, TenantStages.EnrichStage, output.EnrichFailures);
                 await SendDeadLettersAsync(batch, sequence, part, TenantStages.ArchiveStage, TenantStages.DeadLetters(batch, output.EventIndexes, unformattable));
-                state.State.DeadLetteredThrough = sequence;
-                await SaveStateAsync(CancellationToken.None);
+                _letteredThrough = sequence;
             }
             catch when (buffered)
             {
@@ -337,6 +365,13 @@ public sealed partial class TenantStreamProcessorGrain(
         {
             if (timeProvider.GetUtcNow() - _settingsReadAt >= _options.SettingsRefreshInterval)
             {
+                await RefreshSettingsAsync();
+            }
+
+            if (_deferredVersion is not null && _unfinished is null && _pinnedThrough is null && (_writer!.BufferedEvents > 0 || RecordBehind))
+            {
+                // New settings wait for the buffer: it is written now rather than at its age, and they apply within this tick.
+                await FlushArchiveAsync(cancellationToken);
                 await RefreshSettingsAsync();
             }
 
@@ -447,11 +482,12 @@ public sealed partial class TenantStreamProcessorGrain(
     {
         if (_stateUnsaved)
         {
-            var archivedThrough = state.State.ArchivedThrough;
-            var deadLetteredThrough = state.State.DeadLetteredThrough;
+            var (archivedThrough, deadLetteredThrough) = (state.State.ArchivedThrough, state.State.DeadLetteredThrough);
+            var (version, settings, from) = (state.State.SettingsVersion, state.State.Settings, state.State.SettingsFrom);
             await state.ReadStateAsync(cancellationToken);
             state.State.ArchivedThrough = Math.Max(state.State.ArchivedThrough, archivedThrough);
             state.State.DeadLetteredThrough = Math.Max(state.State.DeadLetteredThrough, deadLetteredThrough);
+            (state.State.SettingsVersion, state.State.Settings, state.State.SettingsFrom) = (version, settings, from);
         }
 
         _stateUnsaved = true;
@@ -588,15 +624,40 @@ public sealed partial class TenantStreamProcessorGrain(
     {
         var profile = await GrainFactory.GetGrain<ITenantGrain>(Tenant).GetProfileAsync();
         _settingsReadAt = timeProvider.GetUtcNow();
-        if (_stages is not null && _stages.Version == profile.Version)
+        _idempotencyWindow = profile.Settings?.IdempotencyWindow ?? TenantSettings.DefaultIdempotencyWindow;
+        if (_stages is null)
         {
+            var lettered = state.State.DeadLetteredThrough;
+            if (state.State.SettingsVersion >= 0 && state.State.SettingsVersion != profile.Version
+                && lettered > state.State.ArchivedThrough && lettered >= state.State.SettingsFrom)
+            {
+                // Batches up to `lettered` may have had letters sent under the recorded settings and not be archived: their
+                // replay must meet those settings again, or it would archive a lettered event, or letter another one under
+                // a part number the dead-letter store takes for a repeat. The tenant's settings apply after them.
+                Apply(profile with { Settings = state.State.Settings, Version = state.State.SettingsVersion });
+                _ordering = (profile.Settings?.Processing ?? new ProcessingSettings()).Ordering.Enabled;
+                _pinnedThrough = lettered;
+                Defer(profile.Version);
+                return;
+            }
+
+            // Nothing durable past the positions depends on other settings (archive objects not recorded are rebuilt).
+            // These are recorded with the state's next write, before any letter is sent under them.
+            Apply(profile);
+            (state.State.SettingsVersion, state.State.Settings) = (profile.Version, profile.Settings);
+            return;
+        }
+
+        if (_stages.Version == profile.Version)
+        {
+            _deferredVersion = null;
             return;
         }
 
         // The order stage's switch applies at once, also to a retry: a stuck ordered stream fails the delivery
         // that feeds it, and turning ordering off is how an operator frees the tenant.
         _ordering = (profile.Settings?.Processing ?? new ProcessingSettings()).Ordering.Enabled;
-        if (_stages is not null && _unfinished is { } unfinished)
+        if (_unfinished is { } unfinished)
         {
             // The failed attempt may have sent some of the batch's dead letters and not archived their events:
             // under other settings its retry would archive those events too, or letter others under the same
@@ -604,14 +665,54 @@ public sealed partial class TenantStreamProcessorGrain(
             if (_deferredVersion != profile.Version)
             {
                 LogSettingsDeferred(logger, StreamKey, _stages.Version, profile.Version, unfinished);
-                _deferredVersion = profile.Version;
             }
 
+            _deferredVersion = profile.Version;
             return;
         }
 
+        if (_pinnedThrough is not null || _writer!.BufferedEvents > 0 || RecordBehind)
+        {
+            // A replay of what is buffered, or archived and not recorded, must meet the settings it was processed
+            // under: the tick writes it first (OnTimerAsync), and the new version applies right after.
+            Defer(profile.Version);
+            return;
+        }
+
+        // Every batch so far is archived and recorded, or dead-lettered: a replay takes nothing from them, whatever
+        // settings it meets. Recorded before the first batch under the new ones.
+        var recorded = (state.State.SettingsVersion, state.State.Settings, state.State.SettingsFrom);
+        (state.State.SettingsVersion, state.State.Settings, state.State.SettingsFrom) = (profile.Version, profile.Settings, _lastDelivered + 1);
+        try
+        {
+            await SaveStateAsync(CancellationToken.None);
+        }
+        catch
+        {
+            // The stages stay, and so must what the next write records for them. Should this write have been stored all
+            // the same (a timeout), nothing past its SettingsFrom becomes durable before a write that corrects it.
+            (state.State.SettingsVersion, state.State.Settings, state.State.SettingsFrom) = recorded;
+            throw;
+        }
+
         _deferredVersion = null;
-        _idempotencyWindow = profile.Settings?.IdempotencyWindow ?? TenantSettings.DefaultIdempotencyWindow;
+        Apply(profile);
+    }
+
+    /// <summary>Keeps the current stages until <paramref name="version"/> can apply; logs the first deferral of a version.</summary>
+    private void Defer(long version)
+    {
+        if (_deferredVersion != version)
+        {
+            LogSettingsDeferredForReplay(logger, StreamKey, _stages!.Version, version);
+        }
+
+        _deferredVersion = version;
+    }
+
+    private void Apply(TenantProfile profile)
+    {
+        _ordering = (profile.Settings?.Processing ?? new ProcessingSettings()).Ordering.Enabled;
         var previous = _stages;
         _stages = TenantStages.Create(profile, logger);
         previous?.Dispose();

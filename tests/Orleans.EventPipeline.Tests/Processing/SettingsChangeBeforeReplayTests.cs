@@ -7,10 +7,14 @@ using Orleans.EventPipeline.Tests.Support;
 namespace Orleans.EventPipeline.Tests.Processing;
 
 /// <summary>
-/// A batch is archived and recorded under one set of settings, the tenant's settings change, and the silo is killed
-/// before the partition's checkpoint passes the batch: the restart replays it under the new settings, which would
-/// dead-letter an event the archive already holds. A replay of a batch at or below the recorded archive position
-/// sends no letters: that position is only recorded after the letters of every batch below it.
+/// A batch is handled under one set of settings, the tenant's settings change, and the silo is killed before the
+/// partition's checkpoint passes the batch: the restart replays it and meets the new settings first.
+/// <list type="bullet">
+/// <item>Archived and recorded: its replay sends no letters, or it would dead-letter an event the archive holds (the
+/// archive position is only recorded after the letters of every batch below it).</item>
+/// <item>Dead-lettered and still in the archive buffer: its replay meets the settings that lettered it, recorded with
+/// the processor's state before the letters were sent, or it would archive the lettered event too.</item>
+/// </list>
 /// </summary>
 [Collection(HeavyProcessTests.Name)]
 public sealed class SettingsChangeBeforeReplayTests : IDisposable
@@ -65,6 +69,55 @@ public sealed class SettingsChangeBeforeReplayTests : IDisposable
             Assert.Equal(1, summary.GetProperty("total").GetInt64());
             var archived = (await ArchiveFiles.ReadAsync(Path.Combine(_data.Path, "archive"), Tenant)).SelectMany(static o => o.Events).ToList();
             Assert.Single(archived, static e => e.Body == NotCef);
+        }
+        finally
+        {
+            await silo.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task LetteredNotYetArchived_SettingsChangeThenKill_ReplayMeetsTheSettingsThatLetteredIt()
+    {
+        // Objects are cut 20 s after their first batch, and the live processor does not re-read its settings: the batch
+        // is lettered and buffered, not archived, when the silo is killed, and its replay is the first to meet the change.
+        string[] quiet = [DeliveryLines, "--Pipeline:Archive:MaxAge=00:00:20", "--Pipeline:Processing:SettingsRefreshInterval=00:05:00"];
+        var silo = await ProcessingSilo.StartAsync(_data.Path, quiet);
+        try
+        {
+            string batch;
+            string key;
+            using (var api = new PipelineApi(silo.BaseAddress))
+            {
+                key = await api.CreateTenantAsync(Tenant, new { displayName = Tenant, processing = new { normalization = new { textFormat = 3 } } });
+                batch = await PostAsync(api, key, $"CEF:0|Acme|Fw|1.0|7|Deny|5|src=10.0.0.1\n{NotCef}\n");
+                await WaitForLetterAsync(silo.BaseAddress, NotCef);
+                using var changed = await api.PutTenantAsync(Tenant, new { displayName = Tenant, processing = new { normalization = new { textFormat = 0 } } });
+                Assert.True(changed.IsSuccessStatusCode, await changed.Content.ReadAsStringAsync());
+            }
+
+            Assert.Empty(await ArchiveFiles.ReadAsync(Path.Combine(_data.Path, "archive"), Tenant));
+            await silo.KillAsync();
+            await silo.DisposeAsync();
+            silo = await ProcessingSilo.StartAsync(_data.Path, quiet);
+
+            using var restarted = new PipelineApi(silo.BaseAddress);
+            await Poll.UntilAsync(
+                () => silo.Output.Contains($"batch {batch} of 2 events", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(60),
+                () => $"The restart did not replay batch {batch}: {silo.Excerpt(20, $"Processor {Tenant} ")}");
+
+            // A line after the replay meets the new settings (Auto keeps it as text).
+            await PostAsync(restarted, key, $"{NotCefAfterRestart}\n");
+            var objects = await ArchiveFiles.WaitForAsync(
+                Path.Combine(_data.Path, "archive"), Tenant, static events => events.Any(static e => e.Body == NotCefAfterRestart), TimeSpan.FromSeconds(90));
+            var summary = await AdminCalls.GetAsync(silo.BaseAddress, $"/admin/v1/tenants/{Tenant}/deadletters");
+
+            // The replayed line was lettered under CEF and stays a letter, once; under the new settings it would have been archived too.
+            var bodies = objects.SelectMany(static o => o.Events).Select(static e => e.Body).Order(StringComparer.Ordinal).ToList();
+            Assert.Equal(["Deny", NotCefAfterRestart], bodies);
+            Assert.Equal(1, summary.GetProperty("total").GetInt64());
+            Assert.Equal(NotCef, Encoding.UTF8.GetString(Assert.Single(summary.GetProperty("recent").EnumerateArray()).GetProperty("raw").GetBytesFromBase64()).TrimEnd('\r', '\n'));
         }
         finally
         {

@@ -6,9 +6,10 @@ using Orleans.EventPipeline.Tests.Support;
 namespace Orleans.EventPipeline.Tests.Processing;
 
 /// <summary>
-/// A batch's delivery fails after its dead letters were sent (the processor's state write is refused), and the
-/// tenant's settings change before the retry: the retry must meet the stages the first attempt met, or the lettered
-/// event is archived too (it now passes) while its letter stays.
+/// A batch's delivery fails (the processor's state write before its dead letters is refused), and the tenant's settings
+/// change before the retry: the retry must meet the stages the first attempt met. A first attempt that failed after
+/// sending some of its letters would otherwise have its lettered event archived too (it now passes), or another event
+/// lettered under a part number the dead-letter store takes for a repeat.
 /// </summary>
 [Collection(HeavyProcessTests.Name)]
 public sealed class SettingsChangeDuringRetryTests : IDisposable
@@ -21,9 +22,8 @@ public sealed class SettingsChangeDuringRetryTests : IDisposable
     [Fact]
     public async Task SettingsChangeWhileADeliveryFails_Retry_EachEventArchivedOrLetteredOnce()
     {
-        // The processor re-reads settings every SettingsRefresh here: it must read the change before Orleans redelivers
-        // the batch, which it does no sooner than 1 s after a failure (Orleans' default delivery backoff). The fault
-        // cannot hold the retry back: it sends no letter again (the first attempt's are sent) and so writes no state.
+        // The processor re-reads settings every SettingsRefresh here, so that it reads the change while the retries are
+        // still refused (each redelivery comes no sooner than 1 s after a failure: Orleans' default delivery backoff).
         var silo = await ProcessingSilo.StartAsync(_data.Path, $"--Pipeline:Processing:SettingsRefreshInterval={SettingsRefresh:c}");
         try
         {
@@ -37,8 +37,8 @@ public sealed class SettingsChangeDuringRetryTests : IDisposable
                 Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             }
 
-            // The first attempt sent its letter, then could not record it: the delivery fails and is retried. The settings
-            // change at once, before the retry (not after the letter is counted, which can take longer than the backoff).
+            // The first attempt could not record its letter before sending it: the delivery fails and is retried, and fails
+            // again while the fault lasts. The settings change at once.
             await Poll.UntilAsync(() => silo.Output.Contains(ProcessorStateFault.Refusal, StringComparison.Ordinal), TimeSpan.FromSeconds(30), static () => "the processor's state write refused");
             using (var changed = await api.PutTenantAsync(Tenant, new { displayName = Tenant, processing = new { normalization = new { textFormat = 0 } } }))
             {
@@ -56,7 +56,7 @@ public sealed class SettingsChangeDuringRetryTests : IDisposable
             await Poll.UntilAsync(() => ProcessorStateFault.StoredStates(_data.Path) > 0, TimeSpan.FromSeconds(30), static () => "the retry recorded");
             var summary = await AdminCalls.GetAsync(silo.BaseAddress, $"/admin/v1/tenants/{Tenant}/deadletters");
 
-            // The line went to the dead letters in the first attempt; the retry does not letter it again and never archives it.
+            // The retry met the first attempt's settings (CEF): the line is a dead letter, once, and never archived.
             Assert.Equal("Deny", Assert.Single(objects.SelectMany(static o => o.Events)).Body);
             Assert.Equal(1, summary.GetProperty("total").GetInt64());
             var letter = Assert.Single(summary.GetProperty("recent").EnumerateArray());
