@@ -69,7 +69,7 @@ public sealed partial class TenantStreamProcessorGrain(
     // The last raw sequence whose letters this activation has sent: a retry of a delivery that failed later does not send them again.
     private long _letteredThrough = -1;
 
-    // Set on an activation that replays under the recorded settings: the last raw sequence whose letters may have been sent under them.
+    // Set on an activation that replays batches an earlier one may have sent letters of: the last of them. New settings wait for it.
     private long? _pinnedThrough;
 
     // The last attempt to write the buffer failed (the archive or the grain store refused); cleared by one that succeeds.
@@ -193,13 +193,16 @@ public sealed partial class TenantStreamProcessorGrain(
 
         if (_pinnedThrough is { } pinned && sequence > pinned)
         {
-            // The replay is past every batch that may have letters sent under the recorded settings: what it buffered is
-            // written, and the tenant's settings apply from this batch on. While the archive refuses, they wait for the tick.
+            // The replay is past every batch an earlier activation may have sent letters of: what it buffered is written,
+            // and new settings apply from this batch on. While the archive refuses, they wait for the tick.
             _pinnedThrough = null;
-            await TryFlushArchiveAsync();
-            if (_writer!.BufferedEvents == 0 && !RecordBehind)
+            if (_deferredVersion is not null)
             {
-                await RefreshSettingsAsync();
+                await TryFlushArchiveAsync();
+                if (_writer!.BufferedEvents == 0 && !RecordBehind)
+                {
+                    await RefreshSettingsAsync();
+                }
             }
         }
 
@@ -627,22 +630,27 @@ public sealed partial class TenantStreamProcessorGrain(
         _idempotencyWindow = profile.Settings?.IdempotencyWindow ?? TenantSettings.DefaultIdempotencyWindow;
         if (_stages is null)
         {
+            // Batches up to `lettered` may have had letters sent under the recorded settings and not be archived: their
+            // replay must meet those settings again, or it would archive a lettered event, or letter another one under a
+            // part number the dead-letter store takes for a repeat. Settings change only after them, also when the
+            // tenant's change during the replay. (An archive object written and not recorded is not covered: its replay
+            // under other settings may cut an object that does not supersede it.)
             var lettered = state.State.DeadLetteredThrough;
-            if (state.State.SettingsVersion >= 0 && state.State.SettingsVersion != profile.Version
-                && lettered > state.State.ArchivedThrough && lettered >= state.State.SettingsFrom)
+            if (lettered > state.State.ArchivedThrough && lettered >= state.State.SettingsFrom)
             {
-                // Batches up to `lettered` may have had letters sent under the recorded settings and not be archived: their
-                // replay must meet those settings again, or it would archive a lettered event, or letter another one under
-                // a part number the dead-letter store takes for a repeat. The tenant's settings apply after them.
+                _pinnedThrough = lettered;
+            }
+
+            if (_pinnedThrough is not null && state.State.SettingsVersion >= 0 && state.State.SettingsVersion != profile.Version)
+            {
                 Apply(profile with { Settings = state.State.Settings, Version = state.State.SettingsVersion });
                 _ordering = (profile.Settings?.Processing ?? new ProcessingSettings()).Ordering.Enabled;
-                _pinnedThrough = lettered;
                 Defer(profile.Version);
                 return;
             }
 
-            // Nothing durable past the positions depends on other settings (archive objects not recorded are rebuilt).
-            // These are recorded with the state's next write, before any letter is sent under them.
+            // No letter past the positions was sent under other settings. These are recorded with the state's next write,
+            // before any letter is sent under them.
             Apply(profile);
             (state.State.SettingsVersion, state.State.Settings) = (profile.Version, profile.Settings);
             return;
@@ -679,10 +687,11 @@ public sealed partial class TenantStreamProcessorGrain(
             return;
         }
 
-        // Every batch so far is archived and recorded, or dead-lettered: a replay takes nothing from them, whatever
+        // Every batch delivered so far is archived and recorded, or dead-lettered, and a replay is past every batch an
+        // earlier activation may have sent letters of (_pinnedThrough): a replay takes nothing from them, whatever
         // settings it meets. Recorded before the first batch under the new ones.
         var recorded = (state.State.SettingsVersion, state.State.Settings, state.State.SettingsFrom);
-        (state.State.SettingsVersion, state.State.Settings, state.State.SettingsFrom) = (profile.Version, profile.Settings, _lastDelivered + 1);
+        (state.State.SettingsVersion, state.State.Settings, state.State.SettingsFrom) = (profile.Version, profile.Settings, Math.Max(state.State.SettingsFrom, _lastDelivered + 1));
         try
         {
             await SaveStateAsync(CancellationToken.None);

@@ -1,6 +1,8 @@
+using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Orleans.EventPipeline.Tests.Hosting;
 using Orleans.EventPipeline.Tests.Support;
 
@@ -25,12 +27,16 @@ public sealed class SettingsChangeBeforeReplayTests : IDisposable
 
     // The Debug line of each delivery names its raw sequence and batch: it shows the replay happened.
     private const string DeliveryLines = "--Logging:LogLevel:Orleans.EventPipeline.Grains.Processing.TenantStreamProcessorGrain=Debug";
+
+    // The live processor does not re-read its settings before the kill: the replay is the first to meet the change (a live
+    // switch would record the batch as handled before it, another path than the one under test).
+    private const string NoLiveRefresh = "--Pipeline:Processing:SettingsRefreshInterval=00:05:00";
     private readonly TempDirectory _data = new();
 
     [Fact]
     public async Task ArchivedUnderOldSettings_KillAndReplayUnderNew_NoEventAlsoLettered()
     {
-        var silo = await ProcessingSilo.StartAsync(_data.Path, DeliveryLines);
+        var silo = await ProcessingSilo.StartAsync(_data.Path, DeliveryLines, NoLiveRefresh);
         try
         {
             string batch;
@@ -51,7 +57,7 @@ public sealed class SettingsChangeBeforeReplayTests : IDisposable
 
             await silo.KillAsync();
             await silo.DisposeAsync();
-            silo = await ProcessingSilo.StartAsync(_data.Path, DeliveryLines);
+            silo = await ProcessingSilo.StartAsync(_data.Path, DeliveryLines, NoLiveRefresh);
 
             using var restarted = new PipelineApi(silo.BaseAddress);
             await PostAsync(restarted, key, $"{NotCefAfterRestart}\n");
@@ -64,7 +70,7 @@ public sealed class SettingsChangeBeforeReplayTests : IDisposable
             var summary = await WaitForLetterAsync(silo.BaseAddress, NotCefAfterRestart);
 
             // Only the line posted after the restart is a dead letter: the replayed one stays where it was, in the archive, once.
-            var letters = summary.GetProperty("recent").EnumerateArray().Select(static l => Encoding.UTF8.GetString(l.GetProperty("raw").GetBytesFromBase64()).TrimEnd('\r', '\n')).ToList();
+            var letters = summary.GetProperty("recent").EnumerateArray().Select(Raw).ToList();
             Assert.Equal([NotCefAfterRestart], letters);
             Assert.Equal(1, summary.GetProperty("total").GetInt64());
             var archived = (await ArchiveFiles.ReadAsync(Path.Combine(_data.Path, "archive"), Tenant)).SelectMany(static o => o.Events).ToList();
@@ -79,9 +85,8 @@ public sealed class SettingsChangeBeforeReplayTests : IDisposable
     [Fact]
     public async Task LetteredNotYetArchived_SettingsChangeThenKill_ReplayMeetsTheSettingsThatLetteredIt()
     {
-        // Objects are cut 20 s after their first batch, and the live processor does not re-read its settings: the batch
-        // is lettered and buffered, not archived, when the silo is killed, and its replay is the first to meet the change.
-        string[] quiet = [DeliveryLines, "--Pipeline:Archive:MaxAge=00:00:20", "--Pipeline:Processing:SettingsRefreshInterval=00:05:00"];
+        // Objects are cut 20 s after their first batch: the batch is lettered and buffered, not archived, when the silo is killed.
+        string[] quiet = [DeliveryLines, NoLiveRefresh, "--Pipeline:Archive:MaxAge=00:00:20"];
         var silo = await ProcessingSilo.StartAsync(_data.Path, quiet);
         try
         {
@@ -117,7 +122,7 @@ public sealed class SettingsChangeBeforeReplayTests : IDisposable
             var bodies = objects.SelectMany(static o => o.Events).Select(static e => e.Body).Order(StringComparer.Ordinal).ToList();
             Assert.Equal(["Deny", NotCefAfterRestart], bodies);
             Assert.Equal(1, summary.GetProperty("total").GetInt64());
-            Assert.Equal(NotCef, Encoding.UTF8.GetString(Assert.Single(summary.GetProperty("recent").EnumerateArray()).GetProperty("raw").GetBytesFromBase64()).TrimEnd('\r', '\n'));
+            Assert.Equal(NotCef, Raw(Assert.Single(summary.GetProperty("recent").EnumerateArray())));
         }
         finally
         {
@@ -139,24 +144,15 @@ public sealed class SettingsChangeBeforeReplayTests : IDisposable
     /// <summary>The raw sequence of the batch's delivery, from its Debug line.</summary>
     private static long DeliveredSequence(string output, string batch)
     {
-        var match = System.Text.RegularExpressions.Regex.Match(output, $@"takes raw sequence (\d+), batch {batch} ");
+        var match = Regex.Match(output, $@"takes raw sequence (\d+), batch {batch} ");
         Assert.True(match.Success, $"No delivery line for batch {batch}.");
-        return long.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        return long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
     }
 
-    private static async Task<JsonElement> WaitForLetterAsync(Uri baseAddress, string raw)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            var summary = await AdminCalls.GetAsync(baseAddress, $"/admin/v1/tenants/{Tenant}/deadletters");
-            if (summary.GetProperty("recent").EnumerateArray().Any(l => Encoding.UTF8.GetString(l.GetProperty("raw").GetBytesFromBase64()).TrimEnd('\r', '\n') == raw))
-            {
-                return summary;
-            }
+    private static Task<JsonElement> WaitForLetterAsync(Uri baseAddress, string raw) =>
+        AdminCalls.WaitForAsync(
+            baseAddress, $"/admin/v1/tenants/{Tenant}/deadletters", json => json.GetProperty("recent").EnumerateArray().Any(l => Raw(l) == raw), TimeSpan.FromSeconds(60));
 
-            Assert.True(DateTime.UtcNow < deadline, $"No dead letter \"{raw}\" within 60 s.");
-            await Task.Delay(TimeSpan.FromMilliseconds(200));
-        }
-    }
+    /// <summary>A listed dead letter's line, without its line end.</summary>
+    private static string Raw(JsonElement letter) => Encoding.UTF8.GetString(letter.GetProperty("raw").GetBytesFromBase64()).TrimEnd('\r', '\n');
 }
