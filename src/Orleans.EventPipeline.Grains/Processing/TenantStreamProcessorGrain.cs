@@ -699,7 +699,8 @@ public sealed partial class TenantStreamProcessorGrain(
         catch
         {
             // The stages stay, and so must what the next write records for them. Should this write have been stored all
-            // the same (a timeout), nothing past its SettingsFrom becomes durable before a write that corrects it.
+            // the same (a timeout), the next letters' write corrects it before they are sent; an archive object written
+            // before a write corrects it is the limit the activation's pin does not cover (an object not yet recorded).
             (state.State.SettingsVersion, state.State.Settings, state.State.SettingsFrom) = recorded;
             throw;
         }
