@@ -53,7 +53,8 @@ public sealed partial class TenantStreamProcessorGrain(
     private IAsyncStream<DeadLetterBatch>? _deadLetters;
     private long _lastDelivered = -1;
     private long? _unfinished;
-    private long? _deferredVersion;
+    // Settings read and waiting to apply (ApplySettingsAsync says for what); null when none waits.
+    private TenantProfile? _deferred;
     private bool _ordering;
     private bool _holdingCheckpoint;
     private DateTimeOffset? _oldestBufferedIngest;
@@ -196,12 +197,12 @@ public sealed partial class TenantStreamProcessorGrain(
             // The replay is past every batch an earlier activation may have sent letters of: what it buffered is written,
             // and new settings apply from this batch on. While the archive refuses, they wait for the tick.
             _pinnedThrough = null;
-            if (_deferredVersion is not null)
+            if (_deferred is { } waiting)
             {
                 await TryFlushArchiveAsync();
                 if (_writer!.BufferedEvents == 0 && !RecordBehind)
                 {
-                    await RefreshSettingsAsync();
+                    await ApplySettingsAsync(waiting);
                 }
             }
         }
@@ -212,7 +213,7 @@ public sealed partial class TenantStreamProcessorGrain(
         _unfinished = sequence;
         await HandleAsync(batch, sequence, token!);
         _unfinished = null;
-        if (_deferredVersion is not null)
+        if (_deferred is not null)
         {
             // Settings waited for this batch: the next tick applies them.
             _settingsReadAt = DateTimeOffset.MinValue;
@@ -371,11 +372,11 @@ public sealed partial class TenantStreamProcessorGrain(
                 await RefreshSettingsAsync();
             }
 
-            if (_deferredVersion is not null && _unfinished is null && _pinnedThrough is null && (_writer!.BufferedEvents > 0 || RecordBehind))
+            if (_deferred is { } waiting && _unfinished is null && _pinnedThrough is null && (_writer!.BufferedEvents > 0 || RecordBehind))
             {
                 // New settings wait for the buffer: it is written now rather than at its age, and they apply within this tick.
                 await FlushArchiveAsync(cancellationToken);
-                await RefreshSettingsAsync();
+                await ApplySettingsAsync(waiting);
             }
 
             var quiet = _quiet.Tick();
@@ -628,6 +629,15 @@ public sealed partial class TenantStreamProcessorGrain(
         var profile = await GrainFactory.GetGrain<ITenantGrain>(Tenant).GetProfileAsync();
         _settingsReadAt = timeProvider.GetUtcNow();
         _idempotencyWindow = profile.Settings?.IdempotencyWindow ?? TenantSettings.DefaultIdempotencyWindow;
+        await ApplySettingsAsync(profile);
+    }
+
+    /// <summary>
+    /// Applies the tenant's settings <paramref name="profile"/>, or keeps them waiting in <see cref="_deferred"/> while a
+    /// retry or a replay must meet the stages in use.
+    /// </summary>
+    private async Task ApplySettingsAsync(TenantProfile profile)
+    {
         if (_stages is null)
         {
             // Batches up to `lettered` may have had letters sent under the recorded settings and not be archived: their
@@ -645,7 +655,7 @@ public sealed partial class TenantStreamProcessorGrain(
             {
                 Apply(profile with { Settings = state.State.Settings, Version = state.State.SettingsVersion });
                 _ordering = (profile.Settings?.Processing ?? new ProcessingSettings()).Ordering.Enabled;
-                Defer(profile.Version);
+                Defer(profile);
                 return;
             }
 
@@ -658,7 +668,7 @@ public sealed partial class TenantStreamProcessorGrain(
 
         if (_stages.Version == profile.Version)
         {
-            _deferredVersion = null;
+            _deferred = null;
             return;
         }
 
@@ -670,12 +680,12 @@ public sealed partial class TenantStreamProcessorGrain(
             // The failed attempt may have sent some of the batch's dead letters and not archived their events:
             // under other settings its retry would archive those events too, or letter others under the same
             // part numbers, which the dead-letter store takes for repeats. The new version applies after it.
-            if (_deferredVersion != profile.Version)
+            if (_deferred?.Version != profile.Version)
             {
                 LogSettingsDeferred(logger, StreamKey, _stages.Version, profile.Version, unfinished);
             }
 
-            _deferredVersion = profile.Version;
+            _deferred = profile;
             return;
         }
 
@@ -683,7 +693,7 @@ public sealed partial class TenantStreamProcessorGrain(
         {
             // A replay of what is buffered, or archived and not recorded, must meet the settings it was processed
             // under: the tick writes it first (OnTimerAsync), and the new version applies right after.
-            Defer(profile.Version);
+            Defer(profile);
             return;
         }
 
@@ -705,19 +715,19 @@ public sealed partial class TenantStreamProcessorGrain(
             throw;
         }
 
-        _deferredVersion = null;
+        _deferred = null;
         Apply(profile);
     }
 
-    /// <summary>Keeps the current stages until <paramref name="version"/> can apply; logs the first deferral of a version.</summary>
-    private void Defer(long version)
+    /// <summary>Keeps the current stages until <paramref name="profile"/> can apply; logs the first deferral of a version.</summary>
+    private void Defer(TenantProfile profile)
     {
-        if (_deferredVersion != version)
+        if (_deferred?.Version != profile.Version)
         {
-            LogSettingsDeferredForReplay(logger, StreamKey, _stages!.Version, version);
+            LogSettingsDeferredForReplay(logger, StreamKey, _stages!.Version, profile.Version);
         }
 
-        _deferredVersion = version;
+        _deferred = profile;
     }
 
     private void Apply(TenantProfile profile)

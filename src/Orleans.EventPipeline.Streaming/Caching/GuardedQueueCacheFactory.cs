@@ -28,7 +28,7 @@ internal sealed class GuardedQueueCacheFactory(
     /// <summary>Orleans' cache block size for Event Hubs partitions.</summary>
     private const int BlockBytes = 1 << 20;
 
-    private const string BlockPoolId = "BlockPool-BlockSize-1048576";
+    private static readonly string BlockPoolId = $"BlockPool-BlockSize-{BlockBytes}";
 
     // One pool for all partitions of the provider, as Orleans' own.
     private BoundedBlockPool? _blocks;
@@ -38,13 +38,8 @@ internal sealed class GuardedQueueCacheFactory(
         StreamStatisticOptions statisticOptions, ILoggerFactory loggerFactory, EventHubMonitorAggregationDimensions sharedDimensions, out string blockPoolId)
     {
         blockPoolId = BlockPoolId;
-        if (Volatile.Read(ref _blocks) is { } blocks)
-        {
-            return blocks;
-        }
-
-        var monitor = new ObjectPoolMonitorBridge(BlockPoolMonitorFactory(new EventHubBlockPoolMonitorDimensions(sharedDimensions, BlockPoolId), loggerFactory), BlockBytes);
-        return Interlocked.CompareExchange(ref _blocks, new BoundedBlockPool(BlockBytes, monitor), null) ?? _blocks;
+        return LazyInitializer.EnsureInitialized(ref _blocks, () => new BoundedBlockPool(
+            BlockBytes, new ObjectPoolMonitorBridge(BlockPoolMonitorFactory(new EventHubBlockPoolMonitorDimensions(sharedDimensions, BlockPoolId), loggerFactory), BlockBytes)));
     }
 
     protected override IEventHubQueueCache CreateCache(
