@@ -27,4 +27,11 @@ public sealed class ProcessorState
     /// batch before is archived and recorded or dead-lettered, so a replay takes nothing from a batch before it.
     /// </summary>
     [Id(4)] public long SettingsFrom { get; set; }
+
+    /// <summary>
+    /// The last raw-stream sequence number of an archive object that may be written and not yet recorded in
+    /// <see cref="ArchivedThrough"/>: written before the object, so that a crash before its record replays through it
+    /// under <see cref="Settings"/> and rebuilds the same object, which supersedes it; -1 before the first object.
+    /// </summary>
+    [Id(5)] public long WritingThrough { get; set; } = -1;
 }

@@ -70,7 +70,8 @@ public sealed partial class TenantStreamProcessorGrain(
     // The last raw sequence whose letters this activation has sent: a retry of a delivery that failed later does not send them again.
     private long _letteredThrough = -1;
 
-    // Set on an activation that replays batches an earlier one may have sent letters of: the last of them. New settings wait for it.
+    // Set on an activation that replays batches an earlier one may have sent letters or written an archive object of, not
+    // recorded as archived: the last of them. New settings wait for it.
     private long? _pinnedThrough;
 
     // The last attempt to write the buffer failed (the archive or the grain store refused); cleared by one that succeeds.
@@ -194,7 +195,7 @@ public sealed partial class TenantStreamProcessorGrain(
 
         if (_pinnedThrough is { } pinned && sequence > pinned)
         {
-            // The replay is past every batch an earlier activation may have sent letters of: what it buffered is written,
+            // The replay is past every batch an earlier activation may have lettered or written: what it buffered is written,
             // and new settings apply from this batch on. While the archive refuses, they wait for the tick.
             _pinnedThrough = null;
             if (_deferred is { } waiting)
@@ -486,11 +487,12 @@ public sealed partial class TenantStreamProcessorGrain(
     {
         if (_stateUnsaved)
         {
-            var (archivedThrough, deadLetteredThrough) = (state.State.ArchivedThrough, state.State.DeadLetteredThrough);
+            var (archivedThrough, deadLetteredThrough, writingThrough) = (state.State.ArchivedThrough, state.State.DeadLetteredThrough, state.State.WritingThrough);
             var (version, settings, from) = (state.State.SettingsVersion, state.State.Settings, state.State.SettingsFrom);
             await state.ReadStateAsync(cancellationToken);
             state.State.ArchivedThrough = Math.Max(state.State.ArchivedThrough, archivedThrough);
             state.State.DeadLetteredThrough = Math.Max(state.State.DeadLetteredThrough, deadLetteredThrough);
+            state.State.WritingThrough = Math.Max(state.State.WritingThrough, writingThrough);
             (state.State.SettingsVersion, state.State.Settings, state.State.SettingsFrom) = (version, settings, from);
         }
 
@@ -579,7 +581,16 @@ public sealed partial class TenantStreamProcessorGrain(
             }
         }
 
-        if (await _writer!.FlushAsync(cancellationToken) is not { } written)
+        if (_writer!.BufferedThrough > state.State.WritingThrough)
+        {
+            // Recorded before the object: should a crash cut off its record, the next activation replays through it under
+            // the settings it was built with (ApplySettingsAsync), so the rebuilt object starts and ends where this one
+            // does and supersedes it, also when the tenant's settings changed in between. One state write per object.
+            state.State.WritingThrough = _writer.BufferedThrough;
+            await SaveStateAsync(cancellationToken);
+        }
+
+        if (await _writer.FlushAsync(cancellationToken) is not { } written)
         {
             if (_writer.BufferedEvents == 0 && _keyed!.PendingCount > 0)
             {
@@ -640,15 +651,15 @@ public sealed partial class TenantStreamProcessorGrain(
     {
         if (_stages is null)
         {
-            // Batches up to `lettered` may have had letters sent under the recorded settings and not be archived: their
-            // replay must meet those settings again, or it would archive a lettered event, or letter another one under a
-            // part number the dead-letter store takes for a repeat. Settings change only after them, also when the
-            // tenant's change during the replay. (An archive object written and not recorded is not covered: its replay
-            // under other settings may cut an object that does not supersede it.)
-            var lettered = state.State.DeadLetteredThrough;
-            if (lettered > state.State.ArchivedThrough && lettered >= state.State.SettingsFrom)
+            // Batches up to `sent` may have had letters sent, or an archive object written, under the recorded settings,
+            // and not be recorded as archived: their replay must meet those settings again, or it would archive a lettered
+            // event, letter another one under a part number the dead-letter store takes for a repeat, or cut an object
+            // that does not supersede the written one. Settings change only after them, also when the tenant's change
+            // during the replay.
+            var sent = Math.Max(state.State.DeadLetteredThrough, state.State.WritingThrough);
+            if (sent > state.State.ArchivedThrough && sent >= state.State.SettingsFrom)
             {
-                _pinnedThrough = lettered;
+                _pinnedThrough = sent;
             }
 
             if (_pinnedThrough is not null && state.State.SettingsVersion >= 0 && state.State.SettingsVersion != profile.Version)
@@ -698,7 +709,7 @@ public sealed partial class TenantStreamProcessorGrain(
         }
 
         // Every batch delivered so far is archived and recorded, or dead-lettered, and a replay is past every batch an
-        // earlier activation may have sent letters of (_pinnedThrough): a replay takes nothing from them, whatever
+        // earlier activation may have lettered or written (_pinnedThrough): a replay takes nothing from them, whatever
         // settings it meets. Recorded before the first batch under the new ones.
         var recorded = (state.State.SettingsVersion, state.State.Settings, state.State.SettingsFrom);
         (state.State.SettingsVersion, state.State.Settings, state.State.SettingsFrom) = (profile.Version, profile.Settings, Math.Max(state.State.SettingsFrom, _lastDelivered + 1));
@@ -709,8 +720,7 @@ public sealed partial class TenantStreamProcessorGrain(
         catch
         {
             // The stages stay, and so must what the next write records for them. Should this write have been stored all
-            // the same (a timeout), the next letters' write corrects it before they are sent; an archive object written
-            // before a write corrects it is the limit the activation's pin does not cover (an object not yet recorded).
+            // the same (a timeout), the next write before letters or before an archive object corrects it.
             (state.State.SettingsVersion, state.State.Settings, state.State.SettingsFrom) = recorded;
             throw;
         }

@@ -76,6 +76,9 @@ public sealed partial class ArchiveWriter : IDisposable
     /// <summary>Bytes the writer's buffers take in memory, written or not.</summary>
     public long HeldBytes => _buffer.Capacity + (_sorted?.Capacity ?? 0) + ((long)_lines.Capacity * Unsafe.SizeOf<Line>());
 
+    /// <summary>The sequence number of the last batch buffered, which the next object ends at or after; -1 when nothing is buffered.</summary>
+    public long BufferedThrough => _lines.Count == 0 ? -1 : _lastSequence;
+
     /// <summary>The last sequence number known to be in the archive; -1 before the first flush.</summary>
     public long ArchivedThrough { get; private set; } = -1;
 

@@ -11,8 +11,8 @@ namespace Orleans.EventPipeline.Tests.Processing;
 /// <summary>
 /// The crash window between an archive object's write and the processor's record of it, with a retry in the
 /// object: a keyed batch whose first attempt was refused (so the retry is marked uncertain) is archived together
-/// with a plain batch, the processor's state write fails (a trigger in the silo's SQLite grain store), and the
-/// silo is killed. The replay rebuilds the object from the same batches and must keep the retry's events, though
+/// with a plain batch, the processor's state write that records the object fails (a trigger in the silo's SQLite
+/// grain store), and the silo is killed. The replay rebuilds the object from the same batches and must keep the retry's events, though
 /// the retry's own index entry was persisted with the object it rebuilds.
 /// </summary>
 [Collection(HeavyProcessTests.Name)]
@@ -66,7 +66,7 @@ public sealed class KeyedRetryReplayTests : IDisposable
                     TimeSpan.FromSeconds(30),
                     () => $"the processor's state recording the probe's object through {probeObject.LastSequence}; it is at {ProcessorStateFault.ArchivedThrough(_data.Path)}");
 
-                await ProcessorStateFault.SetAsync(_data.Path, refuse: true);
+                await ProcessorStateFault.RefuseRecordsAsync(_data.Path);
                 var plain = await PostUntilStoredAsync(api, key, Body("plain"), idempotencyKey: null);
                 retried = await PostUntilStoredAsync(api, key, retry, RetryKey);
 

@@ -6,25 +6,39 @@ namespace Orleans.EventPipeline.Tests.Processing;
 
 /// <summary>
 /// A fault in the silo's real SQLite grain store (local mode, <c>{data}/grains.db</c>): while on, triggers refuse
-/// every write of a processor's state, so its archive objects and dead letters get written but never recorded.
+/// every write of a processor's state (<see cref="SetAsync"/>), or every write but the one before an archive object
+/// (<see cref="RefuseRecordsAsync"/>), so its archive objects get written and never recorded.
 /// </summary>
 internal static class ProcessorStateFault
 {
     /// <summary>The text of the refusal, which the processor logs with the failed write.</summary>
     public const string Refusal = "injected: processor state refused";
 
-    public static async Task SetAsync(string dataDirectory, bool refuse)
+    /// <summary>Refuses every processor state write while <paramref name="refuse"/>; false lifts either fault.</summary>
+    public static Task SetAsync(string dataDirectory, bool refuse) =>
+        ExecuteAsync(dataDirectory, refuse ? Triggers("1") : "DROP TRIGGER refuse_processor_insert; DROP TRIGGER refuse_processor_update;");
+
+    /// <summary>
+    /// Refuses every processor state write except one that announces an archive object past the recorded position
+    /// (<see cref="ProcessorState.WritingThrough"/> above <see cref="ProcessorState.ArchivedThrough"/>): the object is
+    /// written, its record is not.
+    /// </summary>
+    public static Task RefuseRecordsAsync(string dataDirectory) =>
+        ExecuteAsync(dataDirectory, Triggers(
+            $"NOT (json_extract(CAST(NEW.payload AS TEXT), '$.{nameof(ProcessorState.WritingThrough)}') > json_extract(CAST(NEW.payload AS TEXT), '$.{nameof(ProcessorState.ArchivedThrough)}'))"));
+
+    private static string Triggers(string condition) => $"""
+        CREATE TRIGGER refuse_processor_insert BEFORE INSERT ON grain_state WHEN NEW.state_name = 'processor' AND {condition}
+        BEGIN SELECT RAISE(ABORT, '{Refusal}'); END;
+        CREATE TRIGGER refuse_processor_update BEFORE UPDATE ON grain_state WHEN NEW.state_name = 'processor' AND {condition}
+        BEGIN SELECT RAISE(ABORT, '{Refusal}'); END;
+        """;
+
+    private static async Task ExecuteAsync(string dataDirectory, string sql)
     {
         await using var connection = Open(dataDirectory);
         await using var command = connection.CreateCommand();
-        command.CommandText = refuse
-            ? $"""
-              CREATE TRIGGER refuse_processor_insert BEFORE INSERT ON grain_state WHEN NEW.state_name = 'processor'
-              BEGIN SELECT RAISE(ABORT, '{Refusal}'); END;
-              CREATE TRIGGER refuse_processor_update BEFORE UPDATE ON grain_state WHEN NEW.state_name = 'processor'
-              BEGIN SELECT RAISE(ABORT, '{Refusal}'); END;
-              """
-            : "DROP TRIGGER refuse_processor_insert; DROP TRIGGER refuse_processor_update;";
+        command.CommandText = sql;
         await command.ExecuteNonQueryAsync();
     }
 

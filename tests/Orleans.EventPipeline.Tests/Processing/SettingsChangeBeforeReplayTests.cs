@@ -16,6 +16,9 @@ namespace Orleans.EventPipeline.Tests.Processing;
 /// archive position is only recorded after the letters of every batch below it).</item>
 /// <item>Dead-lettered and still in the archive buffer: its replay meets the settings that lettered it, recorded with
 /// the processor's state before the letters were sent, or it would archive the lettered event too.</item>
+/// <item>Archived and not recorded (a grain store refusing the record): its replay meets the settings the object was
+/// written under, recorded before the object, and rebuilds the same object, or it would cut one that does not
+/// supersede the written one.</item>
 /// </list>
 /// </summary>
 [Collection(HeavyProcessTests.Name)]
@@ -123,6 +126,53 @@ public sealed class SettingsChangeBeforeReplayTests : IDisposable
             Assert.Equal(["Deny", NotCefAfterRestart], bodies);
             Assert.Equal(1, summary.GetProperty("total").GetInt64());
             Assert.Equal(NotCef, Raw(Assert.Single(summary.GetProperty("recent").EnumerateArray())));
+        }
+        finally
+        {
+            await silo.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task ObjectWrittenNotRecorded_SettingsChangeThenKill_ReplayRebuildsTheSameObject()
+    {
+        // Objects are cut 5 s after their first batch: the two batches posted back to back share one.
+        string[] quick = [DeliveryLines, NoLiveRefresh, "--Pipeline:Archive:MaxAge=00:00:05"];
+        var silo = await ProcessingSilo.StartAsync(_data.Path, quick);
+        try
+        {
+            string key;
+            using (var api = new PipelineApi(silo.BaseAddress))
+            {
+                key = await api.CreateTenantAsync(Tenant, new { displayName = Tenant, processing = new { normalization = new { textFormat = 0 } } });
+                await ProcessorStateFault.RefuseRecordsAsync(_data.Path);
+                await PostAsync(api, key, $"{NotCef}\n");
+                await PostAsync(api, key, "CEF:0|Acme|Fw|1.0|7|Deny|5|src=10.0.0.1\n");
+                var objects = await ArchiveFiles.WaitForAsync(Path.Combine(_data.Path, "archive"), Tenant, static events => events.Count >= 2, TimeSpan.FromSeconds(60));
+                Assert.True(objects.Count == 1, "the two batches were archived in different objects: the test did not set up the window");
+                await Poll.UntilAsync(() => silo.Output.Contains(ProcessorStateFault.Refusal, StringComparison.Ordinal), TimeSpan.FromSeconds(30), static () => "the object's record refused");
+
+                // Under CEF the first batch's line is a dead letter: a replay under these settings would start its object
+                // at the second batch, and leave the written one, which starts at the first, beside it.
+                using var changed = await api.PutTenantAsync(Tenant, new { displayName = Tenant, processing = new { normalization = new { textFormat = 3 } } });
+                Assert.True(changed.IsSuccessStatusCode, await changed.Content.ReadAsStringAsync());
+            }
+
+            await silo.KillAsync();
+            await silo.DisposeAsync();
+            await ProcessorStateFault.SetAsync(_data.Path, refuse: false);
+            silo = await ProcessingSilo.StartAsync(_data.Path, quick);
+
+            using var restarted = new PipelineApi(silo.BaseAddress);
+            await PostAsync(restarted, key, "CEF:0|Acme|Fw|1.0|8|Allow|3|src=10.0.0.2\n");
+            var archived = await ArchiveFiles.WaitForAsync(
+                Path.Combine(_data.Path, "archive"), Tenant, static events => events.Any(static e => e.Body == "Allow"), TimeSpan.FromSeconds(90));
+            var summary = await AdminCalls.GetAsync(silo.BaseAddress, $"/admin/v1/tenants/{Tenant}/deadletters");
+
+            // The replay met the settings the object was written under, rebuilt it and replaced it: each line archived once, none lettered.
+            var bodies = archived.SelectMany(static o => o.Events).Select(static e => e.Body).Order(StringComparer.Ordinal).ToList();
+            Assert.Equal(["Allow", "Deny", NotCef], bodies);
+            Assert.Equal(0, summary.GetProperty("total").GetInt64());
         }
         finally
         {

@@ -10,8 +10,8 @@ using Orleans.EventPipeline.Tests.Support;
 namespace Orleans.EventPipeline.Tests.Processing;
 
 /// <summary>
-/// A store refuses the record of a processor's archive object (the grain store its state, or the archive store the
-/// keyed index written before it) across two archive cuts, then the silo is killed. A replay rebuilds its objects from
+/// A store refuses the record of a processor's archive object (the grain store its state, after taking the write that
+/// announces the object, or the archive store the keyed index written before it) across two archive cuts, then the silo is killed. A replay rebuilds its objects from
 /// the last recorded position with cuts of its own timing and supersedes only the object starting where its rebuilt
 /// one starts: had the second object been written unrecorded, its events would be archived twice. So the processor
 /// holds its next object until the last one is recorded, and records it on its own tick once the store is back, also
@@ -48,7 +48,7 @@ public sealed class StateOutageReplayTests : IDisposable
                 string refusal;
                 if (fault == "state")
                 {
-                    await ProcessorStateFault.SetAsync(_data.Path, refuse: true);
+                    await ProcessorStateFault.RefuseRecordsAsync(_data.Path);
                     refusal = ProcessorStateFault.Refusal;
                 }
                 else
@@ -107,7 +107,7 @@ public sealed class StateOutageReplayTests : IDisposable
         await using var silo = await ProcessingSilo.StartAsync(_data.Path, QuickCut);
         using var api = new PipelineApi(silo.BaseAddress);
         var key = await api.CreateTenantAsync(Tenant);
-        await ProcessorStateFault.SetAsync(_data.Path, refuse: true);
+        await ProcessorStateFault.RefuseRecordsAsync(_data.Path);
 
         var only = await PostAsync(api, key, "only");
         var objects = await ArchiveFiles.WaitForAsync(ArchiveDirectory, Tenant, events => only.All(events.Select(static e => e.EventId).ToHashSet().Contains), TimeSpan.FromSeconds(60));
