@@ -576,7 +576,7 @@ public sealed partial class TenantStreamProcessorGrain(
             catch (Exception exception) when (exception is not OperationCanceledException && _writer!.BufferedEvents > 0)
             {
                 throw new InvalidOperationException(
-                    $"Processor {StreamKey} holds its next archive object ({_writer.BufferedEvents} events) until the last one, through raw sequence {_writer.ArchivedThrough}, is recorded: {exception.Message}",
+                    $"Processor {StreamKey} holds its next archive object ({_writer.BufferedEvents} events) until its state, archived through raw sequence {_writer.ArchivedThrough}, is recorded: {exception.Message}",
                     exception);
             }
         }
@@ -626,9 +626,15 @@ public sealed partial class TenantStreamProcessorGrain(
         ReleaseCheckpointWhenClean();
     }
 
+    /// <summary>
+    /// Lets the partition's checkpoint pass this stream key once nothing it took waits: no buffer, no keyed entries, and
+    /// no archive object or letters whose record is behind. Released before such a record, the checkpoint could move
+    /// into the unrecorded object (another key's hold inside it), and a replay from there would rebuild only its tail,
+    /// which supersedes nothing.
+    /// </summary>
     private void ReleaseCheckpointWhenClean()
     {
-        if (_holdingCheckpoint && _writer!.BufferedEvents == 0 && _keyed!.PendingCount == 0)
+        if (_holdingCheckpoint && _writer!.BufferedEvents == 0 && _keyed!.PendingCount == 0 && !RecordBehind)
         {
             checkpointHolds.Release(this);
             _holdingCheckpoint = false;
@@ -711,6 +717,9 @@ public sealed partial class TenantStreamProcessorGrain(
         // Every batch delivered so far is archived and recorded, or dead-lettered, and a replay is past every batch an
         // earlier activation may have lettered or written (_pinnedThrough): a replay takes nothing from them, whatever
         // settings it meets. Recorded before the first batch under the new ones.
+        // Built first: stages that failed to build after the write would leave the state naming settings the batches
+        // are not processed under, and a replay pinned to them would rebuild other objects.
+        var next = TenantStages.Create(profile, logger);
         var recorded = (state.State.SettingsVersion, state.State.Settings, state.State.SettingsFrom);
         (state.State.SettingsVersion, state.State.Settings, state.State.SettingsFrom) = (profile.Version, profile.Settings, Math.Max(state.State.SettingsFrom, _lastDelivered + 1));
         try
@@ -719,6 +728,7 @@ public sealed partial class TenantStreamProcessorGrain(
         }
         catch
         {
+            next.Dispose();
             // The stages stay, and so must what the next write records for them. Should this write have been stored all
             // the same (a timeout), the next write before letters or before an archive object corrects it.
             (state.State.SettingsVersion, state.State.Settings, state.State.SettingsFrom) = recorded;
@@ -726,7 +736,7 @@ public sealed partial class TenantStreamProcessorGrain(
         }
 
         _deferred = null;
-        Apply(profile);
+        Use(profile, next);
     }
 
     /// <summary>Keeps the current stages until <paramref name="profile"/> can apply; logs the first deferral of a version.</summary>
@@ -740,11 +750,14 @@ public sealed partial class TenantStreamProcessorGrain(
         _deferred = profile;
     }
 
-    private void Apply(TenantProfile profile)
+    private void Apply(TenantProfile profile) => Use(profile, TenantStages.Create(profile, logger));
+
+    /// <summary>Processes from now on with <paramref name="stages"/>, built from <paramref name="profile"/>.</summary>
+    private void Use(TenantProfile profile, TenantStages stages)
     {
         _ordering = (profile.Settings?.Processing ?? new ProcessingSettings()).Ordering.Enabled;
         var previous = _stages;
-        _stages = TenantStages.Create(profile, logger);
+        _stages = stages;
         previous?.Dispose();
         LogSettingsApplied(logger, StreamKey, profile.Version, _stages.EnrichmentFailure);
     }

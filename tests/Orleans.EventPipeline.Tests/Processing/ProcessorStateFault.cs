@@ -19,13 +19,13 @@ internal static class ProcessorStateFault
         ExecuteAsync(dataDirectory, refuse ? Triggers("1") : "DROP TRIGGER refuse_processor_insert; DROP TRIGGER refuse_processor_update;");
 
     /// <summary>
-    /// Refuses every processor state write except one that announces an archive object past the recorded position
-    /// (<see cref="ProcessorState.WritingThrough"/> above <see cref="ProcessorState.ArchivedThrough"/>): the object is
-    /// written, its record is not.
+    /// Refuses every processor state write whose <see cref="ProcessorState.WritingThrough"/> is not above its
+    /// <see cref="ProcessorState.ArchivedThrough"/> (also one that lacks either): the write before an archive object
+    /// passes, so the object is written, and its record is refused.
     /// </summary>
     public static Task RefuseRecordsAsync(string dataDirectory) =>
         ExecuteAsync(dataDirectory, Triggers(
-            $"NOT (json_extract(CAST(NEW.payload AS TEXT), '$.{nameof(ProcessorState.WritingThrough)}') > json_extract(CAST(NEW.payload AS TEXT), '$.{nameof(ProcessorState.ArchivedThrough)}'))"));
+            $"NOT coalesce(json_extract(CAST(NEW.payload AS TEXT), '$.{nameof(ProcessorState.WritingThrough)}') > json_extract(CAST(NEW.payload AS TEXT), '$.{nameof(ProcessorState.ArchivedThrough)}'), 0)"));
 
     private static string Triggers(string condition) => $"""
         CREATE TRIGGER refuse_processor_insert BEFORE INSERT ON grain_state WHEN NEW.state_name = 'processor' AND {condition}
@@ -52,21 +52,24 @@ internal static class ProcessorStateFault
     }
 
     /// <summary>The highest <c>ArchivedThrough</c> among the stored processor states; -1 when none is stored.</summary>
-    public static long ArchivedThrough(string dataDirectory)
+    public static long ArchivedThrough(string dataDirectory) => Highest(dataDirectory, nameof(ProcessorState.ArchivedThrough));
+
+    /// <summary>The highest value of the <see cref="ProcessorState"/> property <paramref name="property"/> among the stored states; -1 when none is stored.</summary>
+    public static long Highest(string dataDirectory, string property)
     {
         using var connection = Open(dataDirectory);
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT payload FROM grain_state WHERE state_name = 'processor';";
         using var reader = command.ExecuteReader();
-        var through = -1L;
+        var highest = -1L;
         while (reader.Read())
         {
             // The grain store's default serializer writes the state as JSON.
             using var json = JsonDocument.Parse((byte[])reader[0]);
-            through = Math.Max(through, json.RootElement.GetProperty(nameof(ProcessorState.ArchivedThrough)).GetInt64());
+            highest = Math.Max(highest, json.RootElement.GetProperty(property).GetInt64());
         }
 
-        return through;
+        return highest;
     }
 
     private static SqliteConnection Open(string dataDirectory)

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Orleans.EventPipeline.Grains.Processing;
 using Orleans.EventPipeline.Tests.Hosting;
 using Orleans.EventPipeline.Tests.Support;
 
@@ -19,6 +20,8 @@ namespace Orleans.EventPipeline.Tests.Processing;
 /// <item>Archived and not recorded (a grain store refusing the record): its replay meets the settings the object was
 /// written under, recorded before the object, and rebuilds the same object, or it would cut one that does not
 /// supersede the written one.</item>
+/// <item>Dead-lettered whole, then a live switch: the tick writes the buffer early for the new settings and records the
+/// first position under them, and a replay takes nothing from a batch before it.</item>
 /// </list>
 /// </summary>
 [Collection(HeavyProcessTests.Name)]
@@ -142,14 +145,17 @@ public sealed class SettingsChangeBeforeReplayTests : IDisposable
         try
         {
             string key;
+            string second;
+            string written;
             using (var api = new PipelineApi(silo.BaseAddress))
             {
                 key = await api.CreateTenantAsync(Tenant, new { displayName = Tenant, processing = new { normalization = new { textFormat = 0 } } });
                 await ProcessorStateFault.RefuseRecordsAsync(_data.Path);
                 await PostAsync(api, key, $"{NotCef}\n");
-                await PostAsync(api, key, "CEF:0|Acme|Fw|1.0|7|Deny|5|src=10.0.0.1\n");
+                second = await PostAsync(api, key, "CEF:0|Acme|Fw|1.0|7|Deny|5|src=10.0.0.1\n");
                 var objects = await ArchiveFiles.WaitForAsync(Path.Combine(_data.Path, "archive"), Tenant, static events => events.Count >= 2, TimeSpan.FromSeconds(60));
                 Assert.True(objects.Count == 1, "the two batches were archived in different objects: the test did not set up the window");
+                written = objects[0].Name;
                 await Poll.UntilAsync(() => silo.Output.Contains(ProcessorStateFault.Refusal, StringComparison.Ordinal), TimeSpan.FromSeconds(30), static () => "the object's record refused");
 
                 // Under CEF the first batch's line is a dead letter: a replay under these settings would start its object
@@ -164,15 +170,78 @@ public sealed class SettingsChangeBeforeReplayTests : IDisposable
             silo = await ProcessingSilo.StartAsync(_data.Path, quick);
 
             using var restarted = new PipelineApi(silo.BaseAddress);
+            await Poll.UntilAsync(
+                () => silo.Output.Contains($"batch {second} of 1 events", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(60),
+                () => $"The restart did not replay batch {second}: {silo.Excerpt(20, $"Processor {Tenant} ")}");
             await PostAsync(restarted, key, "CEF:0|Acme|Fw|1.0|8|Allow|3|src=10.0.0.2\n");
             var archived = await ArchiveFiles.WaitForAsync(
                 Path.Combine(_data.Path, "archive"), Tenant, static events => events.Any(static e => e.Body == "Allow"), TimeSpan.FromSeconds(90));
+            Assert.Contains(archived, o => o.Name == written);
             var summary = await AdminCalls.GetAsync(silo.BaseAddress, $"/admin/v1/tenants/{Tenant}/deadletters");
 
             // The replay met the settings the object was written under, rebuilt it and replaced it: each line archived once, none lettered.
             var bodies = archived.SelectMany(static o => o.Events).Select(static e => e.Body).Order(StringComparer.Ordinal).ToList();
             Assert.Equal(["Allow", "Deny", NotCef], bodies);
             Assert.Equal(0, summary.GetProperty("total").GetInt64());
+        }
+        finally
+        {
+            await silo.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task LetteredThenLiveSwitch_KillAndReplay_TakesNothingFromTheBatchBeforeTheSwitch()
+    {
+        // Settings read every second; objects cut 2 minutes after their first batch, unless written early for new settings.
+        string[] slow = [DeliveryLines, "--Pipeline:Processing:SettingsRefreshInterval=00:00:01", "--Pipeline:Archive:MaxAge=00:02:00"];
+        var silo = await ProcessingSilo.StartAsync(_data.Path, slow);
+        try
+        {
+            string lettered;
+            string key;
+            using (var api = new PipelineApi(silo.BaseAddress))
+            {
+                key = await api.CreateTenantAsync(Tenant, new { displayName = Tenant, processing = new { normalization = new { textFormat = 3 } } });
+                await PostAsync(api, key, "CEF:0|Acme|Fw|1.0|7|Deny|5|src=10.0.0.1\n");
+                lettered = await PostAsync(api, key, $"{NotCef}\n");
+                await WaitForLetterAsync(silo.BaseAddress, NotCef);
+                var sequence = DeliveredSequence(silo.Output, lettered);
+                using var changed = await api.PutTenantAsync(Tenant, new { displayName = Tenant, processing = new { normalization = new { textFormat = 0 } } });
+                Assert.True(changed.IsSuccessStatusCode, await changed.Content.ReadAsStringAsync());
+
+                // The new settings wait for the buffer: the tick writes it long before its age, applies them, and records
+                // the first position under them, past the lettered batch.
+                await ArchiveFiles.WaitForAsync(Path.Combine(_data.Path, "archive"), Tenant, static events => events.Any(static e => e.Body == "Deny"), TimeSpan.FromSeconds(30));
+                await Poll.UntilAsync(
+                    () => ProcessorStateFault.Highest(_data.Path, nameof(ProcessorState.SettingsFrom)) > sequence,
+                    TimeSpan.FromSeconds(30),
+                    () => $"the switch recorded past raw sequence {sequence}: {silo.Excerpt(20, $"Processor {Tenant} ")}");
+
+                // Under the new settings a line that is not CEF is kept as text; it is buffered when the silo is killed.
+                var later = await PostAsync(api, key, $"{NotCefAfterRestart}\n");
+                await Poll.UntilAsync(() => silo.Output.Contains($"batch {later} of 1 events", StringComparison.Ordinal), TimeSpan.FromSeconds(30), static () => "the later batch delivered");
+            }
+
+            Assert.True(ProcessorStateFault.ArchivedThrough(_data.Path) < DeliveredSequence(silo.Output, lettered), "the lettered batch is archived: the test does not reach the replay it names");
+            await silo.KillAsync();
+            await silo.DisposeAsync();
+            silo = await ProcessingSilo.StartAsync(_data.Path, DeliveryLines, "--Pipeline:Archive:MaxAge=00:00:02");
+            await Poll.UntilAsync(
+                () => silo.Output.Contains($"batch {lettered} of 1 events", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(60),
+                () => $"The restart did not replay batch {lettered}: {silo.Excerpt(20, $"Processor {Tenant} ")}");
+            var archived = await ArchiveFiles.WaitForAsync(
+                Path.Combine(_data.Path, "archive"), Tenant, static events => events.Any(static e => e.Body == NotCefAfterRestart), TimeSpan.FromSeconds(60));
+            var summary = await AdminCalls.GetAsync(silo.BaseAddress, $"/admin/v1/tenants/{Tenant}/deadletters");
+
+            // The lettered batch, before the switch and not archived, met the new settings in the replay and stayed a letter:
+            // without the recorded start of the settings it would have been archived as text too.
+            var bodies = archived.SelectMany(static o => o.Events).Select(static e => e.Body).Order(StringComparer.Ordinal).ToList();
+            Assert.Equal(["Deny", NotCefAfterRestart], bodies);
+            Assert.Equal(1, summary.GetProperty("total").GetInt64());
+            Assert.Equal(NotCef, Raw(Assert.Single(summary.GetProperty("recent").EnumerateArray())));
         }
         finally
         {
