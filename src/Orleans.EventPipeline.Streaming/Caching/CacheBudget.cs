@@ -2,8 +2,9 @@ namespace Orleans.EventPipeline.Streaming.Caching;
 
 /// <summary>
 /// The bytes this silo's receiver caches hold together, against <see cref="StreamCacheOptions.MaxBytes"/>.
-/// Each partition's eviction reports the cache blocks it holds before and after it purges; the blocks
-/// come from one pool per silo, which keeps only a few of those given back (<see cref="BoundedBlockPool"/>).
+/// Each partition's eviction reports the cache blocks it holds before and after it purges, and its
+/// <see cref="CachedEventData"/> the messages it keeps outside them as they come and go; the blocks come from one
+/// pool per silo, which keeps only a few of those given back (<see cref="BoundedBlockPool"/>).
 /// </summary>
 internal sealed class CacheBudget(long maxBytes)
 {

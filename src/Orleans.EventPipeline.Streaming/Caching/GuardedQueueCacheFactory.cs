@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
+using Orleans.EventPipeline.Streaming.EventHubs;
 using Orleans.Providers.Streams.Common;
 using Orleans.Runtime;
 using Orleans.Streaming.EventHubs;
@@ -9,7 +10,8 @@ namespace Orleans.EventPipeline.Streaming.Caching;
 
 /// <summary>
 /// Orleans' Event Hubs cache factory, except that each partition's cache evicts through a
-/// <see cref="GuardedEvictionStrategy"/> bound to the partition's <see cref="PurgeGuard"/>.
+/// <see cref="GuardedEvictionStrategy"/> bound to the partition's <see cref="PurgeGuard"/>, and keeps the pipeline's
+/// messages as read (<see cref="CachedEventData"/>) rather than copied into its blocks.
 /// </summary>
 internal sealed class GuardedQueueCacheFactory(
     string providerName,
@@ -56,9 +58,14 @@ internal sealed class GuardedQueueCacheFactory(
     {
         var monitor = CacheMonitorFactory(new EventHubCacheMonitorDimensions(sharedDimensions, partition, blockPoolId), loggerFactory);
         var logger = loggerFactory.CreateLogger($"{typeof(EventHubQueueCache).FullName}.{sharedDimensions.EventHubPath}.{partition}");
-        var eviction = new GuardedEvictionStrategy(guards.For(providerName, partition), guards.Budget, logger, timePurge, monitor, statisticOptions.StatisticMonitorWriteInterval).Bind();
-        return new EventHubQueueCache(
-            partition, MaxMessagesPerRead, bufferPool, dataAdatper, eviction, checkpointer, logger, monitor,
+        var held = new CachedEventData(guards.Budget);
+        var eviction = new GuardedEvictionStrategy(guards.For(providerName, partition), guards.Budget, logger, timePurge, monitor, statisticOptions.StatisticMonitorWriteInterval, held);
+        var adapter = dataAdatper is PipelineEventHubDataAdapter pipeline ? pipeline.ForCache(held) : dataAdatper;
+        var cache = new EventHubQueueCache(
+            partition, MaxMessagesPerRead, bufferPool, adapter, eviction, checkpointer, logger, monitor,
             statisticOptions.StatisticMonitorWriteInterval, streamCacheEvictionOptions.MetadataMinTimeInCache);
+        // Orleans' SignalPurge forgets the block it fills once a purge empties the cache.
+        eviction.PurgeThrough(cache.SignalPurge);
+        return cache;
     }
 }

@@ -36,7 +36,7 @@ internal sealed partial class PurgeGuard(string partition, StreamCacheOptions op
     /// <summary>The partition's cache, set when the receiver creates it; gives the newest sequence number.</summary>
     public IPurgeObservable? Cache { get; set; }
 
-    /// <summary>The partition's guarded purge, set by its eviction strategy.</summary>
+    /// <summary>The partition's guarded purge, through its cache (<see cref="GuardedEvictionStrategy.PurgeThrough"/>).</summary>
     public Action<DateTime>? Purge { get; set; }
 
     /// <summary>

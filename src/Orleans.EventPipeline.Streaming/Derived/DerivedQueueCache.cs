@@ -32,6 +32,11 @@ internal sealed class DerivedQueueCache : IQueueCache, ICacheDataAdapter
         _serializer = serializer;
         _cache = new PooledQueueCache(this, logger, cacheMonitor: null, cacheMonitorWriteInterval: null);
         _eviction.PurgeObservable = _cache;
+        if (eviction is Caching.GuardedEvictionStrategy guarded)
+        {
+            // Through this cache, which forgets the block it fills once a purge empties it.
+            guarded.PurgeThrough(() => TryPurgeFromCache(out _));
+        }
     }
 
     public int GetMaxAddCount() => ReadBatchSize;

@@ -92,7 +92,7 @@ public sealed class DerivedStreamAdapterFactory : IQueueAdapterFactory, IQueueAd
     {
         var guard = _guards.For(Name, queueId.ToString());
         var logger = _loggers.CreateLogger($"{typeof(DerivedQueueCache).FullName}.{Name}.{queueId}");
-        var eviction = new GuardedEvictionStrategy(guard, _guards.Budget, logger, _ages, cacheMonitor: null, monitorWriteInterval: null).Bind();
+        var eviction = new GuardedEvictionStrategy(guard, _guards.Budget, logger, _ages, cacheMonitor: null, monitorWriteInterval: null);
         return new TrackingQueueCache(new DerivedQueueCache(_blocks, eviction, _serializer, logger), guard, logger);
     }
 

@@ -1,6 +1,7 @@
 using System.Text;
 using Azure.Messaging.EventHubs;
 using Microsoft.Extensions.Logging;
+using Orleans.EventPipeline.Streaming.Caching;
 using Orleans.EventPipeline.Streaming.Quarantine;
 using Orleans.EventPipeline.Streams;
 using Orleans.Providers.Streams.Common;
@@ -22,8 +23,18 @@ public sealed class PipelineEventHubDataAdapter(Orleans.Serialization.Serializer
 {
     private static readonly byte[] QuarantineNamespace = Encoding.UTF8.GetBytes(QuarantinedMessage.Namespace);
 
+    private readonly Orleans.Serialization.Serializer _serializer = serializer;
     private readonly MessageInspector _inspector = new(serializer);
     private readonly QuarantineLog _quarantined = new(logger, timeProvider ?? TimeProvider.System);
+
+    // Set on the copy one partition's cache reads through (ForCache): where it keeps the pipeline's messages.
+    private CachedEventData? _held;
+
+    /// <summary>
+    /// This adapter for one partition's receiver cache: the pipeline's own messages stay as the client read them, in
+    /// <paramref name="held"/>, and the cache's entries hold only their offsets.
+    /// </summary>
+    internal PipelineEventHubDataAdapter ForCache(CachedEventData held) => new(_serializer, partitions, logger, timeProvider) { _held = held };
 
     public override EventData ToQueueMessage<T>(StreamId streamId, IEnumerable<T> events, StreamSequenceToken? token, Dictionary<string, object>? requestContext)
     {
@@ -85,7 +96,30 @@ public sealed class PipelineEventHubDataAdapter(Orleans.Serialization.Serializer
         ArgumentNullException.ThrowIfNull(queueMessage);
         if (!IsQuarantine(streamPosition.StreamId))
         {
-            return base.FromQueueMessage(streamPosition, queueMessage, dequeueTime, getSegment);
+            if (_held is null || !IsPipelineMessage(queueMessage))
+            {
+                return base.FromQueueMessage(streamPosition, queueMessage, dequeueTime, getSegment);
+            }
+
+            // The offset stays in the entry, where Orleans reads it for the checkpoint after a purge (GetOffset). Held only
+            // once the entry has its segment; a sequence number held already (never seen: a receiver reads on) is cached whole.
+            var offset = getSegment(SegmentBuilder.CalculateAppendSize(queueMessage.OffsetString));
+            if (!_held.TryAdd(queueMessage))
+            {
+                return base.FromQueueMessage(streamPosition, queueMessage, dequeueTime, getSegment);
+            }
+
+            var written = 0;
+            SegmentBuilder.Append(offset, ref written, queueMessage.OffsetString);
+            return new CachedMessage
+            {
+                StreamId = streamPosition.StreamId,
+                SequenceNumber = queueMessage.SequenceNumber,
+                EventIndex = streamPosition.SequenceToken.EventIndex,
+                EnqueueTimeUtc = queueMessage.EnqueuedTime.UtcDateTime,
+                DequeueTimeUtc = dequeueTime,
+                Segment = offset,
+            };
         }
 
         // Inspected again for its reason: only quarantined messages, which are rare, pay twice.
@@ -110,7 +144,23 @@ public sealed class PipelineEventHubDataAdapter(Orleans.Serialization.Serializer
             return new PipelineBatchContainer(streamId, new EventHubSequenceTokenV2(quarantined.Offset, quarantined.SequenceNumber, 0), quarantined);
         }
 
-        return base.GetBatchContainer(ref cachedMessage);
+        if (_held is null)
+        {
+            return base.GetBatchContainer(ref cachedMessage);
+        }
+
+        if (_held.TryGet(cachedMessage.SequenceNumber, out var held))
+        {
+            return Decode(streamId, new EventHubSequenceTokenV2(held.OffsetString, held.SequenceNumber, 0), held.Properties, held.Body)
+                ?? throw new InvalidDataException($"Event Hubs message {held.SequenceNumber} was held as the pipeline's own but has no {StreamMessageFormat.FormatProperty}.");
+        }
+
+        // An entry of the offset alone is a held message: only its purge or the cache's end lets it go, which removes the entry too.
+        var read = 0;
+        _ = SegmentBuilder.ReadNextString(cachedMessage.Segment, ref read);
+        return read != cachedMessage.Segment.Count
+            ? base.GetBatchContainer(ref cachedMessage)
+            : throw new InvalidOperationException($"Event Hubs message {cachedMessage.SequenceNumber} of stream {streamId} is in the receiver cache without its body.");
     }
 
     protected override IBatchContainer GetBatchContainer(EventHubMessage eventHubMessage)
@@ -121,17 +171,33 @@ public sealed class PipelineEventHubDataAdapter(Orleans.Serialization.Serializer
             return base.GetBatchContainer(eventHubMessage);
         }
 
+        var token = new EventHubSequenceTokenV2(eventHubMessage.Offset, eventHubMessage.SequenceNumber, 0);
+        return Decode(eventHubMessage.StreamId, token, eventHubMessage.Properties, eventHubMessage.Payload) ?? base.GetBatchContainer(eventHubMessage);
+    }
+
+    /// <summary>The pipeline's batch a message carries; null for a message without the pipeline's format (users' own streams).</summary>
+    private static PipelineBatchContainer? Decode(StreamId streamId, EventHubSequenceTokenV2 token, IDictionary<string, object> properties, ReadOnlyMemory<byte> body)
+    {
+        if (!properties.TryGetValue(StreamMessageFormat.FormatProperty, out var format))
+        {
+            return null;
+        }
+
         // GetStreamPosition decoded these same bytes with these same codecs when the message was read:
         // a message reaching here decodes.
-        var token = new EventHubSequenceTokenV2(eventHubMessage.Offset, eventHubMessage.SequenceNumber, 0);
         object item = (string)format switch
         {
-            StreamMessageFormat.RawFormat => RawBatchCodec.FromMessage(eventHubMessage.Properties, eventHubMessage.Payload),
-            StreamMessageFormat.DeadLetterFormat => DeadLetterCodec.FromMessage(eventHubMessage.Properties, eventHubMessage.Payload),
-            var unknown => throw new InvalidDataException($"Event Hubs message at offset {eventHubMessage.Offset} has unknown {StreamMessageFormat.FormatProperty} '{unknown}' but was not quarantined when read."),
+            StreamMessageFormat.RawFormat => RawBatchCodec.FromMessage(properties, body),
+            StreamMessageFormat.DeadLetterFormat => DeadLetterCodec.FromMessage(properties, body),
+            var unknown => throw new InvalidDataException($"Event Hubs message at offset {token.EventHubOffset} has unknown {StreamMessageFormat.FormatProperty} '{unknown}' but was not quarantined when read."),
         };
-        return new PipelineBatchContainer(eventHubMessage.StreamId, token, item);
+        return new PipelineBatchContainer(streamId, token, item);
     }
+
+    /// <summary>A raw or dead-letter batch the pipeline wrote (its format property says so), not a user's stream item.</summary>
+    private static bool IsPipelineMessage(EventData message) =>
+        message.Properties.TryGetValue(StreamMessageFormat.FormatProperty, out var format)
+        && format is StreamMessageFormat.RawFormat or StreamMessageFormat.DeadLetterFormat;
 
     private static bool IsQuarantine(StreamId streamId) => streamId.Namespace.Span.SequenceEqual(QuarantineNamespace);
 }

@@ -197,7 +197,8 @@ internal sealed class MessageInspector(Serializer serializer)
     /// Orleans caches a message as offset, partition key, properties (Orleans-serialized) and body in one
     /// 1 MiB block: properties it cannot serialize, or a message over a block, would throw in the receiver
     /// and lose the whole read. Serializing them here costs microseconds per message (a handful of small
-    /// properties) and is done again by the cache.
+    /// properties). The pipeline's own messages are kept outside the blocks (<c>CachedEventData</c>) and need
+    /// neither; they are checked all the same, so that every message has one limit whichever way it is cached.
     /// </summary>
     private string? InspectCacheFit(EventData message)
     {
