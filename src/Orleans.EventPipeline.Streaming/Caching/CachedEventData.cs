@@ -7,13 +7,20 @@ namespace Orleans.EventPipeline.Streaming.Caching;
 /// The pipeline's own messages (raw and dead-letter batches) one partition's receiver cache holds, as the Event Hubs
 /// client read them, by sequence number. Orleans' cache copies each message into its blocks and out again into a new
 /// array at every delivery: two copies of up to a megabyte per message, the second a large object left to the
-/// collector. Kept here, a cache entry holds only the message's offset, and a raw batch's delivery reads the client's
+/// collector. Kept here (bodies of <see cref="MinBodyBytes"/> or more), a cache entry holds only the message's offset, and a raw batch's delivery reads the client's
 /// body without a copy, as read-only memory (every delivery of the message shares it; a dead-letter batch is decoded
 /// into arrays of its own). Each message counts against the silo's cache budget with its body and
 /// <see cref="PerMessageBytes"/>; it leaves with its cache entry (<see cref="GuardedEvictionStrategy"/>).
 /// </summary>
 internal sealed class CachedEventData(CacheBudget budget)
 {
+    /// <summary>
+    /// The smallest body kept here: the runtime's large-object threshold. A smaller body's copy per delivery is a young
+    /// object the collector takes back cheaply, while the client's event kept alive here would live on into the older
+    /// generations with its whole object graph: one-event batches measured 528-537 MiB resident kept here, 453 in blocks.
+    /// </summary>
+    public const int MinBodyBytes = 85_000;
+
     /// <summary>
     /// What a received message keeps besides its body, counted with it: the client's event, its AMQP sections and their
     /// dictionaries, about ten decoded application properties. Estimated at 1.5-3 KB from the client's types, not

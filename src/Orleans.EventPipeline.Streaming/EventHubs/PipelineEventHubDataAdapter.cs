@@ -96,7 +96,7 @@ public sealed class PipelineEventHubDataAdapter(Orleans.Serialization.Serializer
         ArgumentNullException.ThrowIfNull(queueMessage);
         if (!IsQuarantine(streamPosition.StreamId))
         {
-            if (_held is null || !IsPipelineMessage(queueMessage))
+            if (_held is null || !IsKeptAsRead(queueMessage))
             {
                 return base.FromQueueMessage(streamPosition, queueMessage, dequeueTime, getSegment);
             }
@@ -166,11 +166,6 @@ public sealed class PipelineEventHubDataAdapter(Orleans.Serialization.Serializer
     protected override IBatchContainer GetBatchContainer(EventHubMessage eventHubMessage)
     {
         ArgumentNullException.ThrowIfNull(eventHubMessage);
-        if (!eventHubMessage.Properties.TryGetValue(StreamMessageFormat.FormatProperty, out var format))
-        {
-            return base.GetBatchContainer(eventHubMessage);
-        }
-
         var token = new EventHubSequenceTokenV2(eventHubMessage.Offset, eventHubMessage.SequenceNumber, 0);
         return Decode(eventHubMessage.StreamId, token, eventHubMessage.Properties, eventHubMessage.Payload) ?? base.GetBatchContainer(eventHubMessage);
     }
@@ -194,9 +189,13 @@ public sealed class PipelineEventHubDataAdapter(Orleans.Serialization.Serializer
         return new PipelineBatchContainer(streamId, token, item);
     }
 
-    /// <summary>A raw or dead-letter batch the pipeline wrote (its format property says so), not a user's stream item.</summary>
-    private static bool IsPipelineMessage(EventData message) =>
-        message.Properties.TryGetValue(StreamMessageFormat.FormatProperty, out var format)
+    /// <summary>
+    /// A raw or dead-letter batch the pipeline wrote (its format property says so), not a user's stream item, large enough
+    /// that keeping it saves a large-object copy per delivery (<see cref="CachedEventData.MinBodyBytes"/>).
+    /// </summary>
+    private static bool IsKeptAsRead(EventData message) =>
+        message.Body.Length >= CachedEventData.MinBodyBytes
+        && message.Properties.TryGetValue(StreamMessageFormat.FormatProperty, out var format)
         && format is StreamMessageFormat.RawFormat or StreamMessageFormat.DeadLetterFormat;
 
     private static bool IsQuarantine(StreamId streamId) => streamId.Namespace.Span.SequenceEqual(QuarantineNamespace);

@@ -27,7 +27,7 @@ public sealed class CachedEventDataTests : IDisposable
     private const string Tenant = "acme";
     private const long Sequence = 42;
     private readonly ServiceProvider _services = new ServiceCollection().AddSerializer().BuildServiceProvider();
-    private readonly byte[] _blocks = new byte[1 << 16];
+    private readonly byte[] _blocks = new byte[1 << 20];
     private int _used;
 
     [Fact]
@@ -58,6 +58,21 @@ public sealed class CachedEventDataTests : IDisposable
     }
 
     [Fact]
+    public void SmallPipelineMessage_GoesIntoTheBlocks_NothingHeld()
+    {
+        var budget = new CacheBudget(1 << 20);
+        var held = new CachedEventData(budget);
+        var adapter = Adapter().ForCache(held);
+        var body = Body(CachedEventData.MinBodyBytes - 1);
+        var cached = adapter.FromQueueMessage(Position(Sequence), Received(body, Sequence), DateTime.UtcNow, Segment);
+
+        // Under the large-object threshold its copy per delivery is cheap, and the client's event is let go at once.
+        Assert.True(cached.Segment.Count > body.Length, $"a {body.Length}-byte message took only {cached.Segment.Count} bytes of the blocks");
+        Assert.Equal(0, held.Count);
+        Assert.True(Delivered(adapter, ref cached).Frames.Span.SequenceEqual(body));
+    }
+
+    [Fact]
     public void UsersStreamItem_GoesIntoTheBlocks_NothingHeld()
     {
         var budget = new CacheBudget(1 << 20);
@@ -79,7 +94,7 @@ public sealed class CachedEventDataTests : IDisposable
     {
         var held = new CachedEventData(new CacheBudget(1 << 20));
         var adapter = Adapter().ForCache(held);
-        var body = Body(1_000);
+        var body = Body(CachedEventData.MinBodyBytes);
         var first = adapter.FromQueueMessage(Position(Sequence), Received(body, Sequence), DateTime.UtcNow, Segment);
         var second = adapter.FromQueueMessage(Position(Sequence), Received(body, Sequence), DateTime.UtcNow, Segment);
 
@@ -114,9 +129,9 @@ public sealed class CachedEventDataTests : IDisposable
         }
 
         var now = DateTime.UtcNow;
-        cache.Add([.. Enumerable.Range(1, 3).Select(i => adapter.FromQueueMessage(Position(i), Received(Body(20_000), i), now, FromBlocks))], now);
+        cache.Add([.. Enumerable.Range(1, 3).Select(i => adapter.FromQueueMessage(Position(i), Received(Body(100_000), i), now, FromBlocks))], now);
         Assert.Equal(3, held.Count);
-        Assert.Equal((3 * (20_000 + CachedEventData.PerMessageBytes)) + (1 << 16), budget.Held);
+        Assert.Equal((3 * (100_000 + CachedEventData.PerMessageBytes)) + (1 << 16), budget.Held);
 
         eviction.PerformPurge(now);
 
