@@ -69,8 +69,11 @@ public sealed class DiskFullTests
                 Deadline,
                 () => "the processor's archive write refused by the full disk:\n" + silo.Output);
             var lines = silo.Output.Split('\n');
+            // The warning's exception, the indented lines under it, names the full disk: the archive's ENOSPC, or the grain
+            // store's (the processor records the object's position in its state before it writes the object).
             var warning = Array.FindIndex(lines, line => line.Contains(processorFailed, StringComparison.Ordinal));
-            Assert.Matches("No space left on device|database or disk is full", lines[warning + 1]);
+            var exception = string.Join('\n', lines.Skip(warning + 1).TakeWhile(static line => line.Length > 0 && char.IsWhiteSpace(line[0])));
+            Assert.Matches("No space left on device|database or disk is full", exception);
 
             // The outage goes on for OutageAfterWarning, a tick every 200 ms: the same error is not warned again.
             for (var until = DateTime.UtcNow + OutageAfterWarning; DateTime.UtcNow < until; await Task.Delay(TimeSpan.FromMilliseconds(200)))
