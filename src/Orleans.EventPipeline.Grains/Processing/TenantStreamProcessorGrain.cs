@@ -584,8 +584,8 @@ public sealed partial class TenantStreamProcessorGrain(
         if (_writer!.BufferedThrough > state.State.WritingThrough)
         {
             // Recorded before the object: should a crash cut off its record, the next activation replays through it under
-            // the settings it was built with (ApplySettingsAsync), so the rebuilt object starts and ends where this one
-            // does and supersedes it, also when the tenant's settings changed in between. One state write per object.
+            // the settings it was built with (ApplySettingsAsync), so the rebuilt object starts where this one does, ends at
+            // or past its end and supersedes it, also when the tenant's settings changed in between. One state write per object.
             state.State.WritingThrough = _writer.BufferedThrough;
             await SaveStateAsync(cancellationToken);
         }
@@ -671,7 +671,7 @@ public sealed partial class TenantStreamProcessorGrain(
             if (_pinnedThrough is not null && state.State.SettingsVersion >= 0 && state.State.SettingsVersion != profile.Version)
             {
                 Apply(profile with { Settings = state.State.Settings, Version = state.State.SettingsVersion });
-                _ordering = (profile.Settings?.Processing ?? new ProcessingSettings()).Ordering.Enabled;
+                _ordering = Orders(profile);
                 Defer(profile);
                 return;
             }
@@ -691,7 +691,7 @@ public sealed partial class TenantStreamProcessorGrain(
 
         // The order stage's switch applies at once, also to a retry: a stuck ordered stream fails the delivery
         // that feeds it, and turning ordering off is how an operator frees the tenant.
-        _ordering = (profile.Settings?.Processing ?? new ProcessingSettings()).Ordering.Enabled;
+        _ordering = Orders(profile);
         if (_unfinished is { } unfinished)
         {
             // The failed attempt may have sent some of the batch's dead letters and not archived their events:
@@ -716,9 +716,9 @@ public sealed partial class TenantStreamProcessorGrain(
 
         // Every batch delivered so far is archived and recorded, or dead-lettered, and a replay is past every batch an
         // earlier activation may have lettered or written (_pinnedThrough): a replay takes nothing from them, whatever
-        // settings it meets. Recorded before the first batch under the new ones.
-        // Built first: stages that failed to build after the write would leave the state naming settings the batches
-        // are not processed under, and a replay pinned to them would rebuild other objects.
+        // settings it meets. Recorded before the first batch under the new ones, and the stages built before the record:
+        // stages that failed to build after it would leave the state naming settings the batches are not processed under,
+        // and a replay pinned to them would rebuild other objects.
         var next = TenantStages.Create(profile, logger);
         var recorded = (state.State.SettingsVersion, state.State.Settings, state.State.SettingsFrom);
         (state.State.SettingsVersion, state.State.Settings, state.State.SettingsFrom) = (profile.Version, profile.Settings, Math.Max(state.State.SettingsFrom, _lastDelivered + 1));
@@ -755,12 +755,15 @@ public sealed partial class TenantStreamProcessorGrain(
     /// <summary>Processes from now on with <paramref name="stages"/>, built from <paramref name="profile"/>.</summary>
     private void Use(TenantProfile profile, TenantStages stages)
     {
-        _ordering = (profile.Settings?.Processing ?? new ProcessingSettings()).Ordering.Enabled;
+        _ordering = Orders(profile);
         var previous = _stages;
         _stages = stages;
         previous?.Dispose();
         LogSettingsApplied(logger, StreamKey, profile.Version, _stages.EnrichmentFailure);
     }
+
+    /// <summary>Whether <paramref name="profile"/> turns the order stage on.</summary>
+    private static bool Orders(TenantProfile profile) => (profile.Settings?.Processing ?? new ProcessingSettings()).Ordering.Enabled;
 
     /// <summary>The stage output without the events a repeat of the batch already handled.</summary>
     private static StageOutput Without(StageOutput output, HandledEvents repeated)
