@@ -23,7 +23,7 @@ internal static class EndToEnd
     // CatchUpAllowance of the load's end: the archive's default MaxAge for the last partial objects, plus
     // CatchUpMargin for its flush check (1 s) and this tool's listing (Poll); a backlog that grew during the
     // load takes longer.
-    internal static readonly TimeSpan AckP99Target = TimeSpan.FromMilliseconds(50);
+    internal static readonly TimeSpan AckP99Target = PhaseResult.SlowAck;
     internal const long ResidentBudget = 1L << 30;
     private static readonly TimeSpan CatchUpMargin = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan CatchUpAllowance = new ArchiveFlushPolicy().MaxAge + CatchUpMargin;
@@ -87,6 +87,7 @@ internal static class EndToEnd
         Console.WriteLine(Invariant($"ACKed {ingest.Events:N0} events ({ingest.EventsPerSecond:N0}/s over the {posted.TotalSeconds:N1} s posting took), errors {ingest.Errors}, ACK p50 {ingest.Latency.Milliseconds(50):N1} ms, p99 {ingest.Latency.Milliseconds(99):N1} ms"));
         Console.WriteLine(Invariant($"ACK p99 every {PhaseResult.WindowWidth.TotalSeconds:N0} s of the load (ms): {P99s(ingest.Windows)}"));
         Console.WriteLine(Invariant($"ACK p99 each second of the first {PhaseResult.WindowWidth.TotalSeconds:N0} s (ms): {P99s(ingest.FirstSeconds)}"));
+        Console.WriteLine(SlowSeconds(ingest));
         Console.WriteLine(Invariant($"archived {archived:N0} events, distinct {distinct:N0}, missing {Math.Max(0, ingest.Events - distinct):N0}, duplicates {archived - distinct:N0}; archive caught up {caughtUp.TotalSeconds:N1} s after the load stopped"));
         Console.WriteLine(Invariant($"ACK -> archive rate: {distinct / (posted + caughtUp).TotalSeconds:N0} events/s (distinct archived events over posting time plus catch-up)"));
         Console.WriteLine(lag.Count == 0
@@ -128,6 +129,16 @@ internal static class EndToEnd
         }
 
         return (archived, objects);
+    }
+
+    /// <summary>The seconds with any ACK over <see cref="PhaseResult.SlowAck"/>, by wall clock, to find beside a silo's counters.</summary>
+    private static string SlowSeconds(PhaseResult phase)
+    {
+        var slow = phase.Seconds.Select((second, i) => (second, i)).Where(static s => s.second.Slow > 0).ToList();
+        var head = Invariant($"seconds with an ACK over {PhaseResult.SlowAck.TotalMilliseconds:N0} ms (s since the start at {phase.StartedAt:HH:mm:ss} UTC: slow of ACKed, slowest ms): ");
+        return head + (slow.Count == 0
+            ? "none"
+            : string.Join(", ", slow.Select(s => Invariant($"s {s.i} {s.second.Slow}/{s.second.Requests} {s.second.Slowest.TotalMilliseconds:N0}"))));
     }
 
     private static string P99s(IEnumerable<LatencyRecorder> windows) => string.Join(" ", windows.Select(static w => Invariant($"{w.Milliseconds(99):N0}")));
