@@ -18,6 +18,7 @@ internal sealed class LoadOptions
     private static readonly Option<int> DurationOption = AtLeast(new("--duration") { Description = "Seconds per measured phase.", DefaultValueFactory = static _ => 20 }, 1);
     private static readonly Option<int> WarmupOption = AtLeast(new("--warmup") { Description = "Seconds of unmeasured load before the peak phase.", DefaultValueFactory = static _ => 5 }, 0);
     private static readonly Option<int> CooldownOption = AtLeast(new("--cooldown") { Description = "Seconds between phases (the peak and the half-rate phase, the gateway's and the raw SDK's; --e2e-warm's archived load and the measured run), so each starts from a drained system.", DefaultValueFactory = static _ => 20 }, 0);
+    private static readonly Option<int> DiskSettleOption = AtLeast(new("--disk-settle") { Description = "Before each pipeline the tool starts: at most this many seconds of waiting until the disk under its data takes an fsync'd append without a stall (a previous run's deleted data directory is discarded in the background on a file system mounted with discard); 0 starts at once.", DefaultValueFactory = static _ => 60 }, 0);
     private static readonly Option<bool> PeakOnlyOption = new("--peak-only") { Description = "Skip the half-rate latency phase." };
     private static readonly Option<string[]> SiloArgOption = new("--silo-arg") { Description = "A setting for the silo this tool starts, e.g. --silo-arg --Pipeline:Processing:Enabled=false; repeat for more." };
     private static readonly Option<string[]> SiloEnvOption = NamesAndValues(new("--silo-env") { Description = "An environment variable NAME=VALUE for the silos this tool starts only (not for the tool), e.g. --silo-env DOTNET_TieredPGO=1; repeat for more." });
@@ -59,6 +60,9 @@ internal sealed class LoadOptions
 
     public TimeSpan Cooldown { get; private init; }
 
+    /// <summary>How long the tool may wait for the disk to settle before it starts a pipeline (<see cref="DiskSettle"/>).</summary>
+    public TimeSpan DiskSettle { get; private init; }
+
     public IReadOnlyList<string> SiloArguments { get; private init; } = [];
 
     public IReadOnlyDictionary<string, string> SiloEnvironment { get; private init; } = new Dictionary<string, string>();
@@ -92,7 +96,7 @@ internal sealed class LoadOptions
         var command = new RootCommand("Load run against the gateway: peak ACKed throughput, ACK latency at half that rate and the raw Event Hubs SDK baseline; or end to end to the archive (--e2e-rate), the ingest memory probe (--memory-probe), what many idle tenants cost (--idle-tenants), or what the processor's stages cost per event without a silo (--stage-costs). Prints a Markdown report.")
         {
             UrlOption, TopologyOption, SiloOption, AdminKeyOption, EventHubsOption, ConnectionsOption, TenantsOption, ShardsOption, BatchOption, EventBytesOption,
-            DurationOption, WarmupOption, CooldownOption, PeakOnlyOption, SiloArgOption, SiloEnvOption, EndToEndRateOption, EndToEndWarmOption, OrderingOption, MemoryProbeOption, StageCostsOption, IdleTenantsOption, IdleMinutesOption, ProtocolsOption, GrpcUrlOption,
+            DurationOption, WarmupOption, CooldownOption, DiskSettleOption, PeakOnlyOption, SiloArgOption, SiloEnvOption, EndToEndRateOption, EndToEndWarmOption, OrderingOption, MemoryProbeOption, StageCostsOption, IdleTenantsOption, IdleMinutesOption, ProtocolsOption, GrpcUrlOption,
         };
         command.SetAction(result => run(From(result)));
         return command;
@@ -113,6 +117,7 @@ internal sealed class LoadOptions
         Duration = TimeSpan.FromSeconds(result.GetValue(DurationOption)),
         Warmup = TimeSpan.FromSeconds(result.GetValue(WarmupOption)),
         Cooldown = TimeSpan.FromSeconds(result.GetValue(CooldownOption)),
+        DiskSettle = TimeSpan.FromSeconds(result.GetValue(DiskSettleOption)),
         PeakOnly = result.GetValue(PeakOnlyOption),
         SiloArguments = result.GetValue(SiloArgOption) ?? [],
         SiloEnvironment = (result.GetValue(SiloEnvOption) ?? []).Select(static pair => pair.Split('=', 2)).ToDictionary(static pair => pair[0], static pair => pair[1], StringComparer.Ordinal),

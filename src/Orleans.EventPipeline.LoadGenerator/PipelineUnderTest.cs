@@ -57,6 +57,7 @@ internal sealed partial class PipelineUnderTest : IAsyncDisposable
     {
         var work = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "eventpipeline-load", $"{topology}-{Guid.NewGuid():N}")).FullName;
         Console.WriteLine($"starting {topology}; logs and data in {work}");
+        await DiskSettle.WaitAsync(work, options.DiskSettle, cancellationToken);
         var pipeline = new PipelineUnderTest(topology, work);
         try
         {
