@@ -8,7 +8,7 @@ namespace Orleans.EventPipeline.LoadGenerator;
 /// Each run deletes its data directory when it ends (several GB at 100,000 events/s); on a file system mounted
 /// with <c>discard</c> the freed blocks are discarded in the journal commits of the next seconds, and every
 /// fsync that needs a commit (each partition log's append) waits for them: on this project's benchmark machine
-/// 70-180 ms every two seconds for about 13 s after a 4 GiB delete (docs/PERFORMANCE.md, "The disk's own fsync
+/// 70-120 ms every 2-3 s for about 13 s after a 4 GiB delete (docs/PERFORMANCE.md, "The disk's own fsync
 /// tail"). A run started in that aftermath measures the previous run's delete. The probe appends
 /// <see cref="ProbeBytes"/> and fsyncs it every <see cref="ProbeInterval"/> until <see cref="QuietWindow"/> has
 /// passed with no sync over <see cref="SlowSync"/>, or the deadline; it says how long it waited.
@@ -19,7 +19,7 @@ internal static class DiskSettle
     private static readonly TimeSpan ProbeInterval = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan SlowSync = TimeSpan.FromMilliseconds(30);
 
-    // The stalls of a delete's aftermath come about every 2 s: 5 s without one is past them.
+    // The stalls of a delete's aftermath come every 1-3 s: 5 s without one is past them.
     private static readonly TimeSpan QuietWindow = TimeSpan.FromSeconds(5);
 
     public static async Task WaitAsync(string directory, TimeSpan deadline, CancellationToken cancellationToken)
