@@ -57,10 +57,11 @@ internal sealed partial class PipelineUnderTest : IAsyncDisposable
     {
         var work = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "eventpipeline-load", $"{topology}-{Guid.NewGuid():N}")).FullName;
         Console.WriteLine($"starting {topology}; logs and data in {work}");
-        await DiskSettle.WaitAsync(work, options.DiskSettle, cancellationToken);
         var pipeline = new PipelineUnderTest(topology, work);
         try
         {
+            // Inside the try: a probe stopped by Ctrl+C or a full disk leaves its file in the work directory, which disposal deletes.
+            await DiskSettle.WaitAsync(work, options.DiskSettle, cancellationToken);
             await pipeline.StartProcessesAsync(options, cancellationToken);
             return pipeline;
         }
