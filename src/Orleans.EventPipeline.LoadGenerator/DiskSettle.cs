@@ -16,6 +16,10 @@ namespace Orleans.EventPipeline.LoadGenerator;
 internal static class DiskSettle
 {
     private const int ProbeBytes = 64 * 1024;
+
+    // The probe file is cut back to empty at this size, so deleting it frees no more than the archive's objects do
+    // (deletes of a few MiB made no stall; one of 4 GiB did): a 60 s wait would otherwise leave 190 MB to delete.
+    private const long ProbeFileBytes = 4L * 1024 * 1024;
     private static readonly TimeSpan ProbeInterval = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan SlowSync = TimeSpan.FromMilliseconds(30);
 
@@ -44,6 +48,12 @@ internal static class DiskSettle
                 RandomAccess.Write(file, payload, position);
                 RandomAccess.FlushToDisk(file);
                 position += ProbeBytes;
+                if (position >= ProbeFileBytes)
+                {
+                    RandomAccess.SetLength(file, 0);
+                    position = 0;
+                }
+
                 syncs++;
                 var took = Stopwatch.GetElapsedTime(began);
                 slowest = took > slowest ? took : slowest;
