@@ -43,6 +43,25 @@ public sealed partial class ContainerFileTests
         }
     }
 
+    /// <summary>
+    /// The silo is published for the image's own platform: the runtime image's C library (Alpine's musl) and the
+    /// architecture BuildKit builds the image for, framework-dependent (the runtime image carries ASP.NET Core). So the
+    /// silo's project precompiles it (<see cref="PublishedSiloTests"/>), and an image for two architectures gets a
+    /// publish for each instead of one portable publish that compiles the request path at its first calls.
+    /// </summary>
+    [Fact]
+    public void ContainerFile_SiloPublishedForTheImagesPlatform_FrameworkDependent()
+    {
+        var publish = ContainerFile.PublishCommand("src/Orleans.EventPipeline.Silo");
+        Assert.Contains("TARGETARCH", ContainerFile.StageArguments("build"));
+        Assert.Equal("$TARGETARCH", ContainerFile.OptionValue(publish, "-a"));
+        var runtimeImage = ContainerFile.Images[^1];
+        Assert.Equal(runtimeImage.Contains("-alpine", StringComparison.Ordinal) ? "linux-musl" : "linux", ContainerFile.OptionValue(publish, "--os"));
+        Assert.Equal("false", ContainerFile.OptionValue(publish, "--self-contained"));
+        Assert.Equal("Release", ContainerFile.OptionValue(publish, "-c"));
+        Assert.DoesNotContain(publish, static word => word is "-r" or "--runtime");
+    }
+
     [GeneratedRegex(@":\d+\.\d+\.\d+(-[a-z0-9.]+)?$|@sha256:[0-9a-f]{64}$")]
     private static partial Regex PinnedImage();
 

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Reflection.PortableExecutable;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Orleans.EventPipeline.Deploy.Tests.Support;
@@ -13,11 +15,11 @@ namespace Orleans.EventPipeline.Deploy.Tests.Container;
 public sealed class PublishedSiloTests
 {
     /// <summary>
-    /// The silo published as the container file publishes it, started as its entry point does, with the
-    /// image's and the manifests' environment (local overlay, two gateways and a processor), answers every
-    /// probe path the manifests give. What names the cluster's network — addresses, ports, connection strings —
-    /// gets its loopback equivalent (Azurite and the emulator here), and Kubernetes hosting is off: there
-    /// is no API server. Each process has a home of its own, as each container has.
+    /// The silo published as the container file publishes it (for this machine's platform), precompiled, started as
+    /// its entry point does, with the image's and the manifests' environment (local overlay, two gateways and a
+    /// processor), answers every probe path the manifests give. What names the cluster's network — addresses, ports,
+    /// connection strings — gets its loopback equivalent (Azurite and the emulator here), and Kubernetes hosting is
+    /// off: there is no API server. Each process has a home of its own, as each container has.
     /// Behind the Ingress, two things the manifests' settings must give: a /ui sign-in made on one gateway
     /// holds on the other (the shared key ring in Blob storage), and a request the Ingress received over TLS
     /// (X-Forwarded-Proto: https) gets Secure cookies.
@@ -27,9 +29,10 @@ public sealed class PublishedSiloTests
     {
         using var work = new TempDirectory();
         var app = work.File("app");
-        var publish = await Tool.RunAsync("dotnet", ["publish", Repository.Path("src", "Orleans.EventPipeline.Silo"), "--no-build", "-c", Repository.Configuration, "-o", app, "-p:UseAppHost=false"], timeout: TimeSpan.FromMinutes(5));
+        var publish = await Tool.RunAsync("dotnet", PublishArguments(app), timeout: TimeSpan.FromMinutes(10));
         Assert.True(publish.ExitCode == 0, publish.ToString());
         AssertRuntimeSettings(app);
+        AssertPrecompiled(app);
 
         var objects = await Manifests.ReadAsync("local");
         await using var azurite = await AzuriteNode.StartAsync(work.File("azurite"));
@@ -105,7 +108,8 @@ public sealed class PublishedSiloTests
 
     /// <summary>
     /// Published for one platform the silo is precompiled (ReadyToRun: with quick JIT off, docs/PERFORMANCE.md measured a
-    /// fresh silo's first second about halved); published portable, as the container file does, it cannot be.
+    /// fresh silo's first second about halved), as the container file publishes it for each architecture; published
+    /// portable it cannot be.
     /// </summary>
     [Theory]
     [InlineData("linux-x64", "true")]
@@ -136,6 +140,52 @@ public sealed class PublishedSiloTests
         Assert.NotEqual(frameworkDependent["IntermediateOutputPath"], composite["IntermediateOutputPath"]);
         Assert.NotEqual(frameworkDependent["OutputPath"], composite["OutputPath"]);
     }
+
+    /// <summary>
+    /// The container file's publish of the silo, for this machine's platform instead of the image's (its operating system
+    /// and architecture in place of linux-musl and $TARGETARCH: the app must start here) and in the tests' build
+    /// configuration, whose projects are built already.
+    /// </summary>
+    private static string[] PublishArguments(string app)
+    {
+        var command = ContainerFile.PublishCommand(SiloProject);
+        var platform = RuntimeInformation.RuntimeIdentifier;
+        var architectureAt = platform.LastIndexOf('-');
+        var replacements = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [SiloProject] = Repository.Path(SiloProject.Split('/')),
+            [Value("-o")] = app,
+            [Value("-c")] = Repository.Configuration,
+            [Value("--os")] = platform[..architectureAt],
+            [Value("-a")] = platform[(architectureAt + 1)..],
+        };
+        return [.. command.Skip(1).Select(word => replacements.GetValueOrDefault(word, word))];
+
+        string Value(string option)
+        {
+            var value = ContainerFile.OptionValue(command, option);
+            Assert.True(value is not null, $"The container file's publish of the silo gives no {option}: {string.Join(' ', command)}");
+            return value;
+        }
+    }
+
+    /// <summary>
+    /// The pipeline's assemblies and the packages' on the request path carry precompiled code (a ReadyToRun header):
+    /// what a publish for one platform is for.
+    /// </summary>
+    private static void AssertPrecompiled(string app)
+    {
+        var assemblies = Directory.GetFiles(app, "Orleans.EventPipeline.*.dll").Concat([Path.Combine(app, "Orleans.Core.dll"), Path.Combine(app, "Microsoft.Azure.Amqp.dll")]).ToList();
+        Assert.True(assemblies.Count > 5, $"{app} holds no assemblies of the pipeline.");
+        foreach (var assembly in assemblies)
+        {
+            using var stream = File.OpenRead(assembly);
+            using var reader = new PEReader(stream);
+            Assert.True(reader.PEHeaders.CorHeader?.ManagedNativeHeaderDirectory.Size > 0, $"{Path.GetFileName(assembly)} was published without precompiled code.");
+        }
+    }
+
+    private const string SiloProject = "src/Orleans.EventPipeline.Silo";
 
     private static async Task<Dictionary<string, string>> EvaluateAsync(params string[] properties)
     {

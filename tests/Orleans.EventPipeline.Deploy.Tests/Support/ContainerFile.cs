@@ -27,6 +27,35 @@ internal static partial class ContainerFile
     public static string EmulatorEntryPoint =>
         $"{Destination("/out/emulator/")}Orleans.EventPipeline.EventHubsEmulator.Host.dll";
 
+    /// <summary>
+    /// The words of the build stage's <c>dotnet publish</c> of <paramref name="project"/> (a repository path such as
+    /// src/Orleans.EventPipeline.Silo), from <c>dotnet</c> to the end of that command (<c>&amp;&amp;</c> or the end of its RUN).
+    /// </summary>
+    public static IReadOnlyList<string> PublishCommand(string project)
+    {
+        var words = Of("RUN").Select(static run => run.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Single(words => words.Contains(project));
+        var start = Array.IndexOf(words, project) - 2;
+        Assert.True(start >= 0 && words[start] == "dotnet" && words[start + 1] == "publish", $"The container file does not publish {project} with dotnet publish: {string.Join(' ', words)}");
+        var end = Array.IndexOf(words, "&&", start);
+        return words[start..(end < 0 ? words.Length : end)];
+    }
+
+    /// <summary>The value after <paramref name="option"/> in <paramref name="command"/>, or null.</summary>
+    public static string? OptionValue(IReadOnlyList<string> command, string option)
+    {
+        var at = command.ToList().IndexOf(option);
+        return at >= 0 && at + 1 < command.Count ? command[at + 1] : null;
+    }
+
+    /// <summary>The ARG names the stage named <paramref name="stage"/> declares (FROM ... AS stage up to the next FROM).</summary>
+    public static IReadOnlyList<string> StageArguments(string stage) =>
+        [.. Instructions
+            .SkipWhile(i => !(i.Instruction == "FROM" && i.Arguments.EndsWith($" AS {stage}", StringComparison.OrdinalIgnoreCase)))
+            .Skip(1)
+            .TakeWhile(static i => i.Instruction != "FROM")
+            .Where(static i => i.Instruction == "ARG")
+            .Select(static i => i.Arguments.Split('=', 2)[0])];
+
     /// <summary>Where a COPY --from=build puts <paramref name="source"/>.</summary>
     public static string Destination(string source) =>
         Of("COPY").Select(static copy => copy.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Single(words => words.Contains(source))[^1];
