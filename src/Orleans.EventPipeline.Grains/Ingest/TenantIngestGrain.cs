@@ -116,15 +116,21 @@ public sealed partial class TenantIngestGrain(
         var traceParent = Activity.Current is { Recorded: true } traced ? traced.Id : null;
         try
         {
+            // Every part's write is started before any is awaited, so a request cut into n parts costs two sends of
+            // its stream, not n in turn: the first goes at once, the rest wait for it and go together (GroupCommitSender).
+            // The ACK still waits for all of them; a part's failure is the request's (503), as when they went one by one.
+            var writes = new List<Task>();
             foreach (var part in MessageChunks.Cut(batch.Frames, _options.MaxMessageBytes))
             {
-                await _raw.OnNextAsync(new RawEventBatch(TenantIdValue, batchId, ingestTime, batch.Kind, part.FirstIndex, part.Count, part.Frames)
+                writes.Add(WriteAsync(new RawEventBatch(TenantIdValue, batchId, ingestTime, batch.Kind, part.FirstIndex, part.Count, part.Frames)
                 {
                     Keyed = batch.BatchId is not null,
                     UncertainSince = batch.UncertainSince,
                     TraceParent = traceParent,
-                });
+                }));
             }
+
+            await Task.WhenAll(writes);
 
             if (batch.Rejected.Count > 0)
             {
@@ -157,6 +163,9 @@ public sealed partial class TenantIngestGrain(
             IdempotencyWindow = settings.IdempotencyWindow,
         };
     }
+
+    // A throw before the write's first await fails its task, like a throw after it: the writes started before it are awaited all the same.
+    private async Task WriteAsync(RawEventBatch part) => await _raw.OnNextAsync(part);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Tenant {TenantId} rate-limited: {Events} events, {Bytes} bytes, retry after {RetryAfter}")]
     private static partial void LogRateLimited(ILogger logger, string tenantId, int events, long bytes, TimeSpan retryAfter);

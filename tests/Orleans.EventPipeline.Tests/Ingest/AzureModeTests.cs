@@ -57,11 +57,17 @@ public sealed class AzureModeTests
         var acknowledged = new List<string>();
 
         acknowledged.Add(await PostAsync(api, apiKey, 0, HttpStatusCode.OK));
+        // Cut into several messages, whose writes the ingest grain starts together: ACKed only when all are stored.
+        var manyParts = await PostAsync(api, apiKey, 1, HttpStatusCode.OK, ManyPartsEvents);
+        acknowledged.Add(manyParts);
         await eventHubs.DisposeAsync();
-        for (var i = 1; i <= 2; i++)
+        for (var i = 2; i <= 3; i++)
         {
             await PostAsync(api, apiKey, i, HttpStatusCode.ServiceUnavailable);
         }
+
+        // Every part's write fails while the hub is down: one 503 for the request, not a 500 from the failures together.
+        await PostAsync(api, apiKey, 4, HttpStatusCode.ServiceUnavailable, ManyPartsEvents);
 
         await using var restarted = await StartEventHubsAsync(eventHubsData, port);
         var deadline = DateTime.UtcNow.AddSeconds(90);
@@ -82,11 +88,16 @@ public sealed class AzureModeTests
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.All(acknowledged, batch => Assert.Contains(events, e => e.BatchId == batch));
+        Assert.Equal(Enumerable.Range(0, ManyPartsEvents), events.Where(e => e.BatchId == manyParts).Select(static e => e.Index).Order());
     }
 
-    private static async Task<string> PostAsync(PipelineApi api, string apiKey, int n, HttpStatusCode expected)
+    // Events of ~700 bytes, two to a message of the silo's MaxMessageBytes below: four messages.
+    private const int ManyPartsEvents = 8;
+
+    private static async Task<string> PostAsync(PipelineApi api, string apiKey, int n, HttpStatusCode expected, int events = 1)
     {
-        using var response = await api.PostAsync(apiKey, Encoding.UTF8.GetBytes($"{{\"n\":{n}}}"), "application/x-ndjson");
+        var lines = Enumerable.Range(0, events).Select(i => events == 1 ? $"{{\"n\":{n}}}" : $"{{\"n\":{n},\"i\":{i},\"pad\":\"{new string('p', 700)}\"}}");
+        using var response = await api.PostAsync(apiKey, Encoding.UTF8.GetBytes(string.Join('\n', lines)), "application/x-ndjson");
         var body = await ContentTypeIngestTests.ReadJsonAsync(response);
         Assert.Equal(expected, response.StatusCode);
         if (expected == HttpStatusCode.ServiceUnavailable)
@@ -104,7 +115,9 @@ public sealed class AzureModeTests
         "--Pipeline:Mode=Azure",
         $"--Pipeline:Azure:StorageConnectionString={azurite.ConnectionString}",
         $"--Pipeline:Azure:EventHubsConnectionString={eventHubs.ConnectionString()}",
-        "--Pipeline:Gateway:DurableWriteTimeout=00:00:20");
+        "--Pipeline:Gateway:DurableWriteTimeout=00:00:20",
+        "--Pipeline:Gateway:MaxEventBytes=1024",
+        "--Pipeline:Ingest:MaxMessageBytes=2048");
 
     private static async Task<EventHubsEmulatorServer> StartEventHubsAsync(string dataDirectory, int port)
     {

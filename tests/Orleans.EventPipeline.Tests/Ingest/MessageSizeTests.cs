@@ -32,4 +32,30 @@ public sealed class MessageSizeTests(LocalPipelineFixture pipeline) : IClassFixt
         var (events, _) = await StreamReadback.ReadAllAsync(pipeline.Silo.EventHubsConnectionString);
         Assert.Equal(Enumerable.Range(0, 12), events.Where(static e => e.Tenant == "msgsize").Select(static e => e.Index).Order());
     }
+
+    [Fact]
+    public async Task Post_BatchOfManyMessages_IsWrittenInTwoSendsNotOneAfterAnother()
+    {
+        var key = await pipeline.Api.CreateTenantAsync("msgsends");
+        // 16 events of ~15 KiB: four to a 64 KiB message, four messages. The hub stamps one enqueued time per send
+        // (one append): written one after another, each send waiting for the one before, they would carry four.
+        var lines = Enumerable.Range(0, 16).Select(i => $"{{\"n\":{i},\"pad\":\"{new string('y', 15 * 1024)}\"}}").ToList();
+        var body = Encoding.UTF8.GetBytes(string.Join('\n', lines));
+
+        using var response = await pipeline.Api.PostAsync(key, body, "application/x-ndjson");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var messages = new List<(int FirstIndex, long Sequence, DateTimeOffset Enqueued)>();
+        await StreamReadback.ForEachMessageAsync(pipeline.Silo.EventHubsConnectionString, data =>
+        {
+            if (data.Properties.TryGetValue("ep-tenant", out var tenant) && (string)tenant == "msgsends")
+            {
+                messages.Add((Convert.ToInt32(data.Properties["ep-first-index"], System.Globalization.CultureInfo.InvariantCulture), data.SequenceNumber, data.EnqueuedTime));
+            }
+        });
+        Assert.Equal(4, messages.Count);
+        // In the request's order in the partition, and in at most two sends: the first part alone, the others together.
+        Assert.Equal([0, 4, 8, 12], messages.OrderBy(static m => m.Sequence).Select(static m => m.FirstIndex));
+        Assert.InRange(messages.Select(static m => m.Enqueued).Distinct().Count(), 1, 2);
+    }
 }
