@@ -116,11 +116,14 @@ public sealed partial class TenantIngestGrain(
         var traceParent = Activity.Current is { Recorded: true } traced ? traced.Id : null;
         try
         {
-            // Every part's write is started before any is awaited, so a request cut into n parts costs two sends of
-            // its stream, not n in turn: the first goes at once, the rest wait for it and go together (GroupCommitSender).
-            // The ACK still waits for all of them; a part's failure is the request's (503), as when they went one by one.
-            var writes = new List<Task>();
-            foreach (var part in MessageChunks.Cut(batch.Frames, _options.MaxMessageBytes))
+            // Every part's write is started before any is awaited: the first goes at once and the rest wait for it
+            // and go on in as few sends as the hub's size limit allows, one after another without waiting for this
+            // grain (GroupCommitSender). The ACK still waits for all of them; a part's failure is the request's (503),
+            // though later parts may be stored. Cut whole first: a throw while cutting leaves no write started that
+            // nobody awaits, whose frames the gateway would reuse once this call answers.
+            var parts = MessageChunks.Cut(batch.Frames, _options.MaxMessageBytes).ToList();
+            var writes = new List<Task>(parts.Count);
+            foreach (var part in parts)
             {
                 writes.Add(WriteAsync(new RawEventBatch(TenantIdValue, batchId, ingestTime, batch.Kind, part.FirstIndex, part.Count, part.Frames)
                 {
