@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Microsoft.Extensions.Configuration;
+using Orleans.EventPipeline.Grains.Ingest;
 
 namespace Orleans.EventPipeline.LoadGenerator;
 
@@ -64,6 +66,13 @@ internal sealed class LoadOptions
     public TimeSpan DiskSettle { get; private init; }
 
     public IReadOnlyList<string> SiloArguments { get; private init; } = [];
+
+    /// <summary>
+    /// The ingest grain's <c>Pipeline:Ingest:MaxMessageBytes</c> as the silos this tool starts read it from
+    /// <see cref="SiloArguments"/>, the grain's default otherwise: the raw SDK baseline cuts a request as the grain does.
+    /// </summary>
+    public int IngestMessageBytes => new ConfigurationBuilder().AddCommandLine([.. SiloArguments]).Build()
+        .GetValue("Pipeline:Ingest:MaxMessageBytes", new IngestOptions().MaxMessageBytes);
 
     public IReadOnlyDictionary<string, string> SiloEnvironment { get; private init; } = new Dictionary<string, string>();
 

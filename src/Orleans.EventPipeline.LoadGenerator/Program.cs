@@ -105,7 +105,7 @@ static async Task MeasureAsync(LoadOptions options, PipelineUnderTest? pipeline,
         // The silo processes what the gateway phases wrote after they end; the baseline starts once that
         // backlog is gone, or it would share the cores with it (the baseline's own events are processed too).
         await Task.Delay(options.Cooldown);
-        var batches = new SdkBaseline.Batches(bodies, options.BatchEvents, tenants);
+        var batches = new SdkBaseline.Batches(bodies, options.BatchEvents, tenants, options.IngestMessageBytes);
         await SdkBaseline.RunAsync(eventHubs, batches, options.Connections, options.Warmup);
         baseline = await SdkBaseline.RunAsync(eventHubs, batches, options.Connections, options.Duration);
         if (paced is not null)

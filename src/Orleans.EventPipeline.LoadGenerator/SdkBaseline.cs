@@ -7,9 +7,10 @@ using Orleans.EventPipeline.Streams;
 namespace Orleans.EventPipeline.LoadGenerator;
 
 /// <summary>
-/// The baseline: the raw Event Hubs SDK sending the same batches to the same event hub, one message per
-/// batch, over the same number of concurrent senders. Each message is what the ingest grain writes for a
-/// request of the run's tenants (frames and raw-batch properties, keyed by the tenant), so the silo reading
+/// The baseline: the raw Event Hubs SDK sending the same batches to the same event hub, over the same number
+/// of concurrent senders. Each batch is cut into the messages the ingest grain writes for a request of the
+/// run's tenants (frames and raw-batch properties, keyed by the tenant; one message up to the grain's
+/// <c>MaxMessageBytes</c>, more for a larger request, their sends started together), so the silo reading
 /// the hub processes and archives the baseline's events as it does the gateway's: both phases pay the same
 /// downstream work. Bodies it could not decode would each be quarantined and logged instead, which cost
 /// the silo more than processing them and made the baseline look slower than the SDK is.
@@ -17,19 +18,29 @@ namespace Orleans.EventPipeline.LoadGenerator;
 internal static class SdkBaseline
 {
     /// <summary>The messages' bodies and tenants, built before the run.</summary>
-    public sealed class Batches(byte[][] bodies, int batchEvents, IReadOnlyList<string> tenants)
+    /// <param name="maxMessageBytes">The ingest grain's <c>MaxMessageBytes</c>: a body is cut into messages as the grain cuts it.</param>
+    public sealed class Batches(byte[][] bodies, int batchEvents, IReadOnlyList<string> tenants, int maxMessageBytes)
     {
-        private readonly byte[][] _frames = [.. bodies.Select(BatchBodies.Frames)];
+        private readonly MessageChunks.FramesPart[][] _parts = [.. bodies.Select(body => MessageChunks.Cut(BatchBodies.Frames(body), maxMessageBytes).ToArray())];
 
         public int Events => batchEvents;
 
-        /// <summary>The <paramref name="n"/>th send's message (bodies and tenants in turn) and its tenant, the partition key.</summary>
-        public (EventData Message, string Tenant, int BodyBytes) For(int n)
+        /// <summary>The <paramref name="n"/>th request's messages (bodies and tenants in turn) and its tenant, the partition key.</summary>
+        public (EventData[] Messages, string Tenant, int BodyBytes) For(int n)
         {
             var tenant = tenants[n % tenants.Count];
             var body = bodies[n % bodies.Length];
-            var batch = new RawEventBatch(tenant, Guid.CreateVersion7(), DateTimeOffset.UtcNow, EventKind.Json, 0, batchEvents, _frames[n % _frames.Length]);
-            return (RawBatchCodec.ToEventData(batch, PipelineStreams.Raw), tenant, body.Length);
+            var parts = _parts[n % _parts.Length];
+            var batchId = Guid.CreateVersion7();
+            var ingestTime = DateTimeOffset.UtcNow;
+            var messages = new EventData[parts.Length];
+            for (var i = 0; i < parts.Length; i++)
+            {
+                var batch = new RawEventBatch(tenant, batchId, ingestTime, EventKind.Json, parts[i].FirstIndex, parts[i].Count, parts[i].Frames);
+                messages[i] = RawBatchCodec.ToEventData(batch, PipelineStreams.Raw);
+            }
+
+            return (messages, tenant, body.Length);
         }
     }
 
@@ -59,11 +70,14 @@ internal static class SdkBaseline
 
     private static async Task SendAsync(EventHubProducerClient producer, Batches batches, int n, long started, PhaseResult recorder)
     {
-        var (message, tenant, bodyBytes) = batches.For(n);
+        var (messages, tenant, bodyBytes) = batches.For(n);
+        var options = new SendEventOptions { PartitionKey = tenant };
         var status = 200;
         try
         {
-            await producer.SendAsync([message], new SendEventOptions { PartitionKey = tenant });
+            await (messages.Length == 1
+                ? producer.SendAsync(messages, options)
+                : Task.WhenAll(messages.Select(message => producer.SendAsync([message], options))));
         }
         catch (EventHubsException)
         {
