@@ -75,9 +75,7 @@ internal static class SdkBaseline
         var status = 200;
         try
         {
-            await (messages.Length == 1
-                ? producer.SendAsync(messages, options)
-                : Task.WhenAll(messages.Select(message => producer.SendAsync([message], options))));
+            await Task.WhenAll(messages.Select(message => producer.SendAsync([message], options)));
         }
         catch (EventHubsException)
         {
