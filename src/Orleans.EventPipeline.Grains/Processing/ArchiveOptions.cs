@@ -19,7 +19,7 @@ public sealed record ArchiveOptions : ArchiveFlushPolicy
     /// <summary>
     /// Most bytes all archive buffers of a silo hold together, 256 MiB by default. Each buffer is bounded by
     /// <see cref="ArchiveFlushPolicy.MaxBytes"/>, so without this a silo would hold up to that much per tenant
-    /// shard it processes (16 GiB for 1,000 busy shards); over it, the largest buffers are written early, as
+    /// shard it processes (8 GiB for 1,000 busy shards); over it, the largest buffers are written early, as
     /// smaller objects. At least <see cref="ArchiveFlushPolicy.MaxBytes"/>.
     /// </summary>
     public long MaxBufferedBytes { get; init; } = 256L << 20;

@@ -94,8 +94,8 @@ public static class ArchiveFormat
     }
 
     /// <summary>
-    /// Largest compression output array kept for reuse, 8 MiB: the first try for a default object
-    /// (<see cref="ArchiveFlushPolicy.MaxBytes"/> 16 MiB, and up to one batch more, as the writer flushes once past it)
+    /// Largest compression output array kept for reuse, 8 MiB: the first try for an object of up to 16 MiB (twice the
+    /// default <see cref="ArchiveFlushPolicy.MaxBytes"/>, and up to one batch more, as the writer flushes once past it)
     /// at <see cref="FirstRatio"/>, with its eighth to spare, is under 5 MiB, which the pool rounds up to its next power
     /// of two. Objects expected larger than this compressed take an array allocated for them and dropped.
     /// </summary>
@@ -115,8 +115,8 @@ public static class ArchiveFormat
 
     private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
 
-    // Compressing into an array sized for the worst case allocated a new zstd bound (16 MiB + 64 KiB for a
-    // default object) on the large object heap at every flush, and copied the result out (docs/PERFORMANCE.md,
+    // Compressing into an array sized for the worst case allocated a new zstd bound (the object's size and
+    // 64 KiB more) on the large object heap at every flush, and copied the result out (docs/PERFORMANCE.md,
     // "Archive objects compress into lent arrays"). The pool never trims; PooledArraysPerSize bounds what it keeps.
     private static readonly ArrayPool<byte> OutputPool = ArrayPool<byte>.Create(PooledOutputMaxBytes, PooledArraysPerSize);
 

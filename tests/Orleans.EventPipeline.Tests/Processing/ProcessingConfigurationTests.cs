@@ -11,7 +11,7 @@ public sealed class ProcessingConfigurationTests
     [InlineData("--Pipeline:Archive:MaxAge=00:11:00", "Pipeline:Archive:MaxAge 00:11:00 is longer than 00:10:00")]
     [InlineData("--Pipeline:Archive:MaxEvents=0", "Pipeline:Archive:MaxEvents 0 must be at least 1")]
     [InlineData("--Pipeline:Archive:MaxBytes=10", "Pipeline:Archive:MaxBytes 10 is below 1024")]
-    [InlineData("--Pipeline:Archive:MaxBufferedBytes=1048576", "Pipeline:Archive:MaxBufferedBytes 1048576 is below Pipeline:Archive:MaxBytes (16777216)")]
+    [InlineData("--Pipeline:Archive:MaxBufferedBytes=1048576", "Pipeline:Archive:MaxBufferedBytes 1048576 is below Pipeline:Archive:MaxBytes (8388608)")]
     [InlineData("--Pipeline:Archive:MaxAge=00:00:00", "Pipeline:Archive:MaxAge 00:00:00 is out of range")]
     [InlineData("--Pipeline:Archive:FlushCheckInterval=00:00:00", "Pipeline:Archive:FlushCheckInterval 00:00:00 must be above 0")]
     [InlineData("--Pipeline:Processing:RetainedDeadLetters=-1", "Pipeline:Processing:RetainedDeadLetters -1 is out of range")]
