@@ -12,7 +12,7 @@ public record ArchiveFlushPolicy
     /// Uncompressed NDJSON bytes. 8 MiB compresses to 1-1.5 MB of zstd for typical logs: large enough for
     /// cheap storage listing and reads, small enough to rebuild quickly on replay. Each busy stream key holds a
     /// buffer of this size (and an eighth) between its flushes, so the size is a silo's memory per busy shard:
-    /// at 16 MiB a silo's peak resident memory was 3-7 % higher under the same load (docs/PERFORMANCE.md,
+    /// at 16 MiB a silo's peak resident memory was 3-11 % higher under the same load (docs/PERFORMANCE.md,
     /// "Archive objects of 8 MiB").
     /// </summary>
     public long MaxBytes { get; init; } = 8 * 1024 * 1024;
