@@ -1,4 +1,5 @@
 using Orleans.EventPipeline.IO;
+using System.IO.Enumeration;
 using System.Runtime.CompilerServices;
 
 namespace Orleans.EventPipeline.Processing.Archive;
@@ -68,23 +69,33 @@ public sealed class LocalDirectoryArchiveStore : IArchiveStore
             yield break;
         }
 
-        foreach (var file in Directory.EnumerateFiles(directory, "*", new EnumerationOptions { RecurseSubdirectories = true }))
+        // A writer lists one sequence's objects in an hour's folder that holds every object of the tenant's hour
+        // (thousands at a busy stream's rate), twice per object it writes: the entries of the prefix's folder are
+        // matched by name as the directory is read, and only a match becomes a string. Below the prefix's folder
+        // a name matches whole once its first folder does, so only matching folders are entered.
+        var tail = prefix[(slash + 1)..];
+        var entries = new FileSystemEnumerable<string>(
+            directory,
+            (ref FileSystemEntry entry) => Path.GetRelativePath(_root, entry.ToFullPath()).Replace(Path.DirectorySeparatorChar, '/'),
+            new EnumerationOptions { RecurseSubdirectories = true })
+        {
+            ShouldIncludePredicate = (ref FileSystemEntry entry) =>
+                !entry.IsDirectory && !entry.FileName.EndsWith(TemporarySuffix, StringComparison.Ordinal) && MatchesTail(ref entry, tail),
+            ShouldRecursePredicate = (ref FileSystemEntry entry) => MatchesTail(ref entry, tail),
+        };
+
+        foreach (var name in entries)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (file.EndsWith(TemporarySuffix, StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            var name = Path.GetRelativePath(_root, file).Replace(Path.DirectorySeparatorChar, '/');
-            if (name.StartsWith(prefix, StringComparison.Ordinal))
-            {
-                yield return name;
-            }
+            yield return name;
         }
 
         await Task.CompletedTask;
     }
+
+    // Entries deeper than the listed folder were reached through a folder that matched already.
+    private static bool MatchesTail(ref FileSystemEntry entry, string tail) =>
+        entry.Directory.Length != entry.RootDirectory.Length || entry.FileName.StartsWith(tail, StringComparison.Ordinal);
 
     public Task<Stream?> OpenReadAsync(string name, CancellationToken cancellationToken)
     {

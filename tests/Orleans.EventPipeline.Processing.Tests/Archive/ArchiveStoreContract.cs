@@ -38,6 +38,31 @@ public abstract class ArchiveStoreContract
     }
 
     [Fact]
+    public async Task ListAsync_PrefixEndingInsideANameOrAFolder_IsAPlainStringPrefix()
+    {
+        var store = await CreateStoreAsync();
+        string[] names =
+        [
+            "t/2024/05/01/12/k-1.ndjson.zst", "t/2024/05/01/12/k-10.ndjson.zst", "t/2024/05/01/12/k-1x/nested.ndjson.zst",
+            "t/2024/05/01/12/k-2.ndjson.zst", "t/2024/05/01/13/k-1.ndjson.zst", "t/2024/05/02/12/k-1.ndjson.zst",
+        ];
+        foreach (var name in names)
+        {
+            await store.WriteAsync(name, new byte[] { 0 }, CancellationToken.None);
+        }
+
+        Assert.Equal(
+            ["t/2024/05/01/12/k-1.ndjson.zst", "t/2024/05/01/12/k-10.ndjson.zst", "t/2024/05/01/12/k-1x/nested.ndjson.zst"],
+            await ListAsync(store, "t/2024/05/01/12/k-1"));
+        Assert.Equal(
+            ["t/2024/05/01/12/k-1.ndjson.zst", "t/2024/05/01/12/k-10.ndjson.zst", "t/2024/05/01/12/k-1x/nested.ndjson.zst", "t/2024/05/01/12/k-2.ndjson.zst", "t/2024/05/01/13/k-1.ndjson.zst"],
+            await ListAsync(store, "t/2024/05/01/1"));
+        Assert.Equal(names.Order(StringComparer.Ordinal), await ListAsync(store, "t/2024/05/0"));
+        Assert.Equal(names.Order(StringComparer.Ordinal), await ListAsync(store, "t"));
+        Assert.Empty(await ListAsync(store, "t/2024/05/01/12/k-3"));
+    }
+
+    [Fact]
     public async Task OpenReadAsync_Missing_ReturnsNull()
     {
         var store = await CreateStoreAsync();
