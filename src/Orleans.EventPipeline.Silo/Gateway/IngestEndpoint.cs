@@ -141,13 +141,13 @@ public static partial class IngestEndpoint
     /// shards' silos; a keyed one to the key's grain, which picks the shard by the key.
     /// Every protocol's request meets its tenant's grain here, so the ingest metrics are recorded here, once per request.
     /// </summary>
-    internal static async Task<IngestResult> IngestAsync(IGrainFactory grains, ApiKeyResolver keys, TenantKey key, (int Count, int Next) shard, string idempotencyKey, IngestBatch batch, TimeSpan timeout)
+    internal static async Task<IngestResult> IngestAsync(IGrainFactory grains, ApiKeyResolver keys, TenantKey key, (int Count, ITenantIngestGrain Next) shard, string idempotencyKey, IngestBatch batch, TimeSpan timeout)
     {
         var tenantId = key.TenantId;
         batch = batch with { KeyHash = key.KeyHash };
         var started = Stopwatch.GetTimestamp();
         var call = idempotencyKey.Length == 0
-            ? grains.GetGrain<ITenantIngestGrain>(StreamKeys.ForShard(tenantId, shard.Next)).IngestAsync(batch)
+            ? shard.Next.IngestAsync(batch)
             : grains.GetGrain<IIdempotentIngestGrain>($"{tenantId}/{idempotencyKey}").IngestOnceAsync(batch, shard.Count);
         try
         {

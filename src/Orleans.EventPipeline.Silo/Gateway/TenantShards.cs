@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
+using Orleans.EventPipeline.Ingest;
+using Orleans.EventPipeline.Streams;
 using Orleans.EventPipeline.Tenants;
 
 namespace Orleans.EventPipeline.Silo.Gateway;
@@ -8,7 +10,10 @@ namespace Orleans.EventPipeline.Silo.Gateway;
 /// Which shard of a tenant's ingest a request goes to. The tenant's shard count is read from its tenant
 /// grain and trusted for <see cref="GatewayOptions.ApiKeyCacheDuration"/> like its keys, so a busy tenant
 /// costs its tenant grain one call per gateway per period, not one per request. A gateway that still uses
-/// an old count sends to shards that exist and keep the tenant's limits: only the spread lags.
+/// an old count sends to shards that exist and keep the tenant's limits: only the spread lags. The shards'
+/// grain references are made with the count, once per period too: making one resolves the grain's
+/// interface type by its name each time, which showed in a one-event request's profile (docs/PERFORMANCE.md,
+/// "Batches of 1: a request's grain reference").
 /// </summary>
 public sealed class TenantShards(IGrainFactory grains, IOptions<GatewayOptions> options, TimeProvider timeProvider)
 {
@@ -16,27 +21,34 @@ public sealed class TenantShards(IGrainFactory grains, IOptions<GatewayOptions> 
     private readonly ConcurrentDictionary<string, Known> _known = new(StringComparer.Ordinal);
 
     /// <summary>The tenant's shard count, and the next shard in turn for a request without an Idempotency-Key.</summary>
-    public async ValueTask<(int Count, int Next)> PickAsync(string tenantId)
+    public async ValueTask<(int Count, ITenantIngestGrain Next)> PickAsync(string tenantId)
     {
         var now = timeProvider.GetTimestamp();
         if (!_known.TryGetValue(tenantId, out var known) || now >= known.Until)
         {
             var profile = await grains.GetGrain<ITenantGrain>(tenantId).GetProfileAsync();
             var until = now + (long)(options.Value.ApiKeyCacheDuration.TotalSeconds * timeProvider.TimestampFrequency);
-            var fresh = new Known(profile.Settings?.ShardCount ?? 1, until);
+            var count = profile.Settings?.ShardCount ?? 1;
+            var shards = new ITenantIngestGrain[count];
+            for (var shard = 0; shard < count; shard++)
+            {
+                shards[shard] = grains.GetGrain<ITenantIngestGrain>(StreamKeys.ForShard(tenantId, shard));
+            }
+
+            var fresh = new Known(shards, until);
             known = _known.AddOrUpdate(tenantId, fresh, (_, old) => fresh.ContinuingFrom(old));
         }
 
         // Round robin: a gateway alone spreads a tenant's requests evenly over its shards.
-        var next = (int)((uint)Interlocked.Increment(ref known.Turn) % (uint)known.Count);
-        return (known.Count, next);
+        var next = (int)((uint)Interlocked.Increment(ref known.Turn) % (uint)known.Shards.Length);
+        return (known.Shards.Length, known.Shards[next]);
     }
 
-    private sealed class Known(int count, long until)
+    private sealed class Known(ITenantIngestGrain[] shards, long until)
     {
         public int Turn;
 
-        public int Count { get; } = count;
+        public ITenantIngestGrain[] Shards { get; } = shards;
 
         public long Until { get; } = until;
 

@@ -57,6 +57,20 @@ internal sealed class ClusterRoles(
     /// <summary>Active silos that host the pipeline's grains.</summary>
     public List<SiloAddress> ActiveGrainHosts() => Active().Where(HostsGrains).ToList();
 
+    /// <summary>Whether any active silo hosts the pipeline's grains: asked once per HTTP request, so it makes no list.</summary>
+    public bool AnyActiveGrainHost()
+    {
+        foreach (var (_, member) in membership.CurrentSnapshot.Members)
+        {
+            if (member.Status == SiloStatus.Active && HostsGrains(member.SiloAddress))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>
     /// Active silos that run receivers, in one order every silo computes alike: by endpoint, so a silo
     /// restarted on its address takes its old place (and its old partitions) back.

@@ -43,7 +43,7 @@ internal static class ProcessorAvailability
     private static async ValueTask<object?> RequireProcessorAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next, Action<HttpContext>? refused)
     {
         var roles = context.HttpContext.RequestServices.GetRequiredService<ClusterRoles>();
-        if (roles.ActiveGrainHosts().Count == 0)
+        if (!roles.AnyActiveGrainHost())
         {
             refused?.Invoke(context.HttpContext);
             return Unavailable(context.HttpContext, NoProcessorCode, NoProcessorDetail);
@@ -55,7 +55,7 @@ internal static class ProcessorAvailability
         }
         catch (Exception exception) when (exception is OrleansException or TimeoutException && !context.HttpContext.RequestAborted.IsCancellationRequested)
         {
-            return roles.ActiveGrainHosts().Count == 0
+            return !roles.AnyActiveGrainHost()
                 ? Unavailable(context.HttpContext, NoProcessorCode, NoProcessorDetail)
                 : Unavailable(context.HttpContext, "processor_unavailable", $"A processor silo did not answer ({exception.GetType().Name}); nothing was changed or acknowledged by this call. Retry later.");
         }

@@ -30,7 +30,7 @@ internal sealed partial class ShipperIngest(
     public GatewayOptions Limits => options.Value;
 
     /// <summary>False while no silo hosting the pipeline's grains is active: nothing could be stored.</summary>
-    public bool ProcessorActive => roles.ActiveGrainHosts().Count > 0;
+    public bool ProcessorActive => roles.AnyActiveGrainHost();
 
     /// <summary>The tenant and hash of an API key, or null for a missing, unknown or revoked one.</summary>
     public ValueTask<TenantKey?> TenantOfAsync(string? secret) => keys.ResolveSecretAsync(secret);
