@@ -80,14 +80,21 @@ public sealed class LocalDirectoryArchiveStore : IArchiveStore
             new EnumerationOptions { RecurseSubdirectories = true })
         {
             ShouldIncludePredicate = (ref FileSystemEntry entry) =>
-                !entry.IsDirectory && !entry.FileName.EndsWith(TemporarySuffix, StringComparison.Ordinal) && MatchesTail(ref entry, tail),
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                return !entry.IsDirectory && !entry.FileName.EndsWith(TemporarySuffix, StringComparison.Ordinal) && MatchesTail(ref entry, tail);
+            },
             ShouldRecursePredicate = (ref FileSystemEntry entry) => MatchesTail(ref entry, tail),
         };
 
         foreach (var name in entries)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            yield return name;
+            // The folder was found through a full path: a prefix that reaches it another way ("./", "t/../t/") names
+            // no object as a plain string prefix, as in Blob Storage.
+            if (name.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                yield return name;
+            }
         }
 
         await Task.CompletedTask;

@@ -30,6 +30,22 @@ public sealed class LocalDirectoryArchiveStoreTests : ArchiveStoreContract, IDis
     }
 
     [Fact]
+    public async Task ListAsync_PrefixReachingAFolderAnotherWay_ListsNothing()
+    {
+        var store = new LocalDirectoryArchiveStore(_directory.Path);
+        await store.WriteAsync("t/2024/05/01/12/k-1.ndjson.zst", new byte[] { 1 }, CancellationToken.None);
+
+        // As a plain string prefix none of these starts an object's name, though each leads to a folder that holds one.
+        foreach (var prefix in new[] { "./", "./t", "x/../", "t//2024", "t/./2024/", "t/../t/2024/" })
+        {
+            await foreach (var listed in store.ListAsync(prefix, CancellationToken.None))
+            {
+                Assert.Fail($"\"{prefix}\" listed {listed}");
+            }
+        }
+    }
+
+    [Fact]
     public async Task WriteAsync_Cancelled_LeavesNoObjectAndNoTemporaryFile()
     {
         var store = new LocalDirectoryArchiveStore(_directory.Path);
