@@ -11,7 +11,7 @@ namespace Orleans.EventPipeline.Silo.Gateway;
 /// grain and trusted for <see cref="GatewayOptions.ApiKeyCacheDuration"/> like its keys, so a busy tenant
 /// costs its tenant grain one call per gateway per period, not one per request. A gateway that still uses
 /// an old count sends to shards that exist and keep the tenant's limits: only the spread lags. The shards'
-/// grain references are made with the count, once per period too: making one resolves the grain's
+/// grain references are kept with the count, made once per period too: making one resolves the grain's
 /// interface type by its name each time, which showed in a one-event request's profile (docs/PERFORMANCE.md,
 /// "Batches of 1: a request's grain reference").
 /// </summary>
@@ -28,27 +28,23 @@ public sealed class TenantShards(IGrainFactory grains, IOptions<GatewayOptions> 
         {
             var profile = await grains.GetGrain<ITenantGrain>(tenantId).GetProfileAsync();
             var until = now + (long)(options.Value.ApiKeyCacheDuration.TotalSeconds * timeProvider.TimestampFrequency);
-            var count = profile.Settings?.ShardCount ?? 1;
-            var shards = new ITenantIngestGrain[count];
-            for (var shard = 0; shard < count; shard++)
-            {
-                shards[shard] = grains.GetGrain<ITenantIngestGrain>(StreamKeys.ForShard(tenantId, shard));
-            }
-
-            var fresh = new Known(shards, until);
+            var fresh = new Known(new ITenantIngestGrain?[profile.Settings?.ShardCount ?? 1], until);
             known = _known.AddOrUpdate(tenantId, fresh, (_, old) => fresh.ContinuingFrom(old));
         }
 
-        // Round robin: a gateway alone spreads a tenant's requests evenly over its shards.
-        var next = (int)((uint)Interlocked.Increment(ref known.Turn) % (uint)known.Shards.Length);
-        return (known.Shards.Length, known.Shards[next]);
+        // Round robin: a gateway alone spreads a tenant's requests evenly over its shards. A shard's reference is
+        // made at its first request (with no key cache, ApiKeyCacheDuration 0, each request makes one, as before);
+        // two requests racing to make it make equal references.
+        var shards = known.Shards;
+        var next = (int)((uint)Interlocked.Increment(ref known.Turn) % (uint)shards.Length);
+        return (shards.Length, shards[next] ??= grains.GetGrain<ITenantIngestGrain>(StreamKeys.ForShard(tenantId, next)));
     }
 
-    private sealed class Known(ITenantIngestGrain[] shards, long until)
+    private sealed class Known(ITenantIngestGrain?[] shards, long until)
     {
         public int Turn;
 
-        public ITenantIngestGrain[] Shards { get; } = shards;
+        public ITenantIngestGrain?[] Shards { get; } = shards;
 
         public long Until { get; } = until;
 
