@@ -5,10 +5,15 @@ namespace Orleans.EventPipeline.LoadGenerator;
 
 /// <summary>
 /// Posts batches to <c>/v1/events</c>, or through <paramref name="protocol"/> (a shipper protocol's sender), and
-/// records what the gateway acknowledged.
+/// records what the gateway acknowledged. With <paramref name="idempotencyKeys"/> each request to <c>/v1/events</c> carries an
+/// Idempotency-Key no other request of the process used.
 /// </summary>
-internal sealed class GatewayLoad(HttpClient http, IReadOnlyList<string> tenantKeys, byte[][] bodies, int batchEvents, ProtocolSender? protocol = null)
+internal sealed class GatewayLoad(HttpClient http, IReadOnlyList<string> tenantKeys, byte[][] bodies, int batchEvents, ProtocolSender? protocol = null, bool idempotencyKeys = false)
 {
+    // Unique across the tool's phases and the GatewayLoads of one process (a key used twice would be answered as a replay).
+    private static readonly string KeyPrefix = Guid.NewGuid().ToString("N");
+    private static long s_keys;
+
     /// <summary>Closed loop: each connection posts its next batch as soon as the last is answered.</summary>
     public Task<PhaseResult> RunPeakAsync(int connections, TimeSpan duration) => PhaseResult.MeasureAsync(recorder =>
     {
@@ -40,6 +45,11 @@ internal sealed class GatewayLoad(HttpClient http, IReadOnlyList<string> tenantK
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/events") { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", tenantKeys[(worker + n) % tenantKeys.Count]);
+        if (idempotencyKeys)
+        {
+            request.Headers.Add("Idempotency-Key", $"{KeyPrefix}-{Interlocked.Increment(ref s_keys)}");
+        }
+
         var started = due ?? Stopwatch.GetTimestamp();
         int status;
         try

@@ -46,7 +46,7 @@ static async Task MeasureAsync(LoadOptions options, PipelineUnderTest? pipeline,
 
     var (tenants, keys) = await CreateTenantsAsync(http, options, "load");
     var bodies = BatchBodies.Create(options.BatchEvents, options.EventBytes);
-    var load = new GatewayLoad(http, keys, bodies, options.BatchEvents);
+    var load = new GatewayLoad(http, keys, bodies, options.BatchEvents, idempotencyKeys: options.IdempotencyKeys);
 
     if (options.MemoryProbe)
     {
@@ -60,7 +60,7 @@ static async Task MeasureAsync(LoadOptions options, PipelineUnderTest? pipeline,
         if (options.EndToEndWarm > TimeSpan.Zero)
         {
             var (warmTenants, warmKeys) = await CreateTenantsAsync(http, options, "warm");
-            await EndToEnd.WarmAsync(new GatewayLoad(http, warmKeys, bodies, options.BatchEvents), measured, warmTenants, options);
+            await EndToEnd.WarmAsync(new GatewayLoad(http, warmKeys, bodies, options.BatchEvents, idempotencyKeys: options.IdempotencyKeys), measured, warmTenants, options);
         }
 
         await EndToEnd.RunAsync(load, measured, tenants, options);
@@ -116,7 +116,7 @@ static async Task MeasureAsync(LoadOptions options, PipelineUnderTest? pipeline,
     }
 
     Console.WriteLine();
-    Console.WriteLine($"connections {options.Connections}, tenants {options.Tenants}, batch {options.BatchEvents} events x ~{options.EventBytes} B, {options.Duration.TotalSeconds} s per phase, {Environment.ProcessorCount} cores");
+    Console.WriteLine($"connections {options.Connections}, tenants {options.Tenants}, batch {options.BatchEvents} events x ~{options.EventBytes} B{(options.IdempotencyKeys ? ", an Idempotency-Key per request" : "")}, {options.Duration.TotalSeconds} s per phase, {Environment.ProcessorCount} cores");
     Console.WriteLine();
     Console.WriteLine("| phase | ACKed events/s | MB/s | p50 ms | p99 ms | p99.9 ms | errors |");
     Console.WriteLine("|---|---:|---:|---:|---:|---:|---|");
