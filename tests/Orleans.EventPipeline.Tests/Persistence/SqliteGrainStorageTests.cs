@@ -1,4 +1,6 @@
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.EventPipeline.Persistence.Sqlite;
 using Orleans.Runtime;
 using Orleans.Storage;
 using Orleans.EventPipeline.Tests.Tenants;
@@ -74,6 +76,108 @@ public sealed class SqliteGrainStorageTests : IAsyncLifetime, IDisposable
         Assert.False(read.RecordExists);
         Assert.Null(read.ETag);
         Assert.Equal(0, read.State!.Value);
+    }
+
+    [Fact]
+    public async Task Writes_QueuedWhileTheDatabaseIsLocked_ShareACommitAndAllLand()
+    {
+        var sqlite = (SqliteGrainStorage)_storage;
+        var commitsBefore = sqlite.Commits;
+        const int writes = 50;
+        Task[] pending;
+        await using (var holder = await LockAsync(sqlite.DatabasePath))
+        {
+            // The writer waits for the lock (its busy timeout) while every write below queues behind it.
+            pending = Enumerable.Range(0, writes)
+                .Select(i => _storage.WriteStateAsync("counter", GrainId.Create("test", $"group-{i}"), new GrainState<Counter> { State = new Counter { Value = i } }))
+                .ToArray();
+            Assert.DoesNotContain(pending, static write => write.IsCompleted);
+        }
+
+        await Task.WhenAll(pending);
+
+        // The first write may have been taken alone before the others queued; the rest go together.
+        Assert.InRange(sqlite.Commits - commitsBefore, 1, 2);
+        for (var i = 0; i < writes; i++)
+        {
+            var read = new GrainState<Counter>();
+            await _storage.ReadStateAsync("counter", GrainId.Create("test", $"group-{i}"), read);
+            Assert.Equal(i, read.State!.Value);
+            Assert.Equal("1", read.ETag);
+        }
+    }
+
+    [Fact]
+    public async Task Write_RefusedInsideAGroup_FailsAloneAndTheOthersLand()
+    {
+        var sqlite = (SqliteGrainStorage)_storage;
+        await ExecuteAsync(sqlite.DatabasePath, """
+            CREATE TRIGGER refuse_poison BEFORE INSERT ON grain_state WHEN NEW.state_name = 'poison'
+            BEGIN SELECT RAISE(ABORT, 'injected: poison refused'); END;
+            """);
+        Task[] good;
+        Task poison;
+        await using (var holder = await LockAsync(sqlite.DatabasePath))
+        {
+            good = Enumerable.Range(0, 10)
+                .Select(i => _storage.WriteStateAsync("counter", GrainId.Create("test", $"neighbour-{i}"), new GrainState<Counter> { State = new Counter { Value = i } }))
+                .ToArray();
+            poison = _storage.WriteStateAsync("poison", GrainId.Create("test", "poison"), new GrainState<Counter> { State = new Counter { Value = -1 } });
+        }
+
+        var refused = await Assert.ThrowsAsync<SqliteException>(() => poison);
+        await Task.WhenAll(good);
+
+        Assert.Contains("injected: poison refused", refused.Message, StringComparison.Ordinal);
+        for (var i = 0; i < good.Length; i++)
+        {
+            var read = new GrainState<Counter>();
+            await _storage.ReadStateAsync("counter", GrainId.Create("test", $"neighbour-{i}"), read);
+            Assert.True(read.RecordExists);
+            Assert.Equal(i, read.State!.Value);
+        }
+
+        var poisoned = new GrainState<Counter>();
+        await _storage.ReadStateAsync("poison", GrainId.Create("test", "poison"), poisoned);
+        Assert.False(poisoned.RecordExists);
+    }
+
+    [Fact]
+    public async Task Write_AfterAFailedCommit_TheWriterGoesOn()
+    {
+        var sqlite = (SqliteGrainStorage)_storage;
+        await ExecuteAsync(sqlite.DatabasePath, "DROP TABLE grain_state;");
+
+        await Assert.ThrowsAsync<SqliteException>(() =>
+            _storage.WriteStateAsync("counter", GrainId.Create("test", "lost-table"), new GrainState<Counter> { State = new Counter { Value = 1 } }));
+        await sqlite.InitializeAsync(CancellationToken.None);
+        var state = new GrainState<Counter> { State = new Counter { Value = 2 } };
+        await _storage.WriteStateAsync("counter", GrainId.Create("test", "lost-table"), state);
+
+        var read = new GrainState<Counter>();
+        await _storage.ReadStateAsync("counter", GrainId.Create("test", "lost-table"), read);
+        Assert.Equal(2, read.State!.Value);
+        Assert.Equal(state.ETag, read.ETag);
+    }
+
+    /// <summary>Another connection holding the database's write lock until disposed (it commits nothing).</summary>
+    private static async Task<SqliteConnection> LockAsync(string databasePath)
+    {
+        var connection = new SqliteConnection($"Data Source={databasePath};Pooling=False");
+        await connection.OpenAsync();
+        await using var begin = connection.CreateCommand();
+        begin.CommandText = "BEGIN IMMEDIATE;";
+        await begin.ExecuteNonQueryAsync();
+        return connection;
+    }
+
+    private static async Task ExecuteAsync(string databasePath, string sql)
+    {
+        await using var connection = new SqliteConnection($"Data Source={databasePath};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
     }
 
     [Fact]

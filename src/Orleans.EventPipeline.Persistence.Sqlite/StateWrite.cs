@@ -1,0 +1,32 @@
+namespace Orleans.EventPipeline.Persistence.Sqlite;
+
+/// <summary>What a write does to a state's row.</summary>
+internal enum StateWriteKind
+{
+    /// <summary>Creates the row at ETag 1 unless it exists.</summary>
+    Insert,
+
+    /// <summary>Replaces the payload if the row is at <see cref="StateWrite.ExpectedETag"/>.</summary>
+    Update,
+
+    /// <summary>Deletes the row if it is at <see cref="StateWrite.ExpectedETag"/>.</summary>
+    Delete,
+}
+
+/// <summary>
+/// One write queued for <see cref="SqliteWriter"/>, and its outcome: the row's new ETag, or null when the row was not as
+/// expected and nothing was written. Continuations run off the writer's thread.
+/// </summary>
+internal sealed class StateWrite(StateWriteKind kind, string stateName, string grainId, byte[]? payload, long? expectedETag)
+    : TaskCompletionSource<long?>(TaskCreationOptions.RunContinuationsAsynchronously)
+{
+    public StateWriteKind Kind { get; } = kind;
+
+    public string StateName { get; } = stateName;
+
+    public string GrainId { get; } = grainId;
+
+    public byte[]? Payload { get; } = payload;
+
+    public long? ExpectedETag { get; } = expectedETag;
+}
