@@ -35,6 +35,7 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
     private readonly ILogger<SqliteGrainStorage> _logger;
     private readonly string _connectionString;
     private SqliteWriter? _writer;
+    private int _released;
 
     public SqliteGrainStorage(string name, SqliteGrainStorageOptions options, ILogger<SqliteGrainStorage> logger)
     {
@@ -74,13 +75,13 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
         await using var command = connection.CreateCommand();
         command.CommandText = CreateSchemaSql;
         await command.ExecuteNonQueryAsync(cancellationToken);
-        _writer ??= await SqliteWriter.StartAsync(_connectionString, _name, _logger, cancellationToken);
+        _writer ??= await SqliteWriter.AcquireAsync(_options.DatabasePath, _connectionString, _logger, cancellationToken);
         LogInitialized(_logger, _name, _options.DatabasePath);
     }
 
-    /// <summary>Commits the writes already queued and takes no more.</summary>
+    /// <summary>Takes no more writes; the file's writer stops, once the writes already queued are committed, with its last provider.</summary>
     public Task StopAsync(CancellationToken cancellationToken) =>
-        _writer?.StopAsync(cancellationToken) ?? Task.CompletedTask;
+        Interlocked.Exchange(ref _released, 1) == 0 && _writer is { } writer ? writer.ReleaseAsync(cancellationToken) : Task.CompletedTask;
 
     /// <summary>Proves the database file is readable and has its schema; throws when not.</summary>
     public async Task PingAsync(CancellationToken cancellationToken)
@@ -151,10 +152,11 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
     }
 
     /// <summary>Commits made by this provider's writer; fewer than its writes when concurrent writes shared commits.</summary>
-    public long Commits => Writer.Commits;
+    public long Commits => _writer?.Commits ?? 0;
 
-    private SqliteWriter Writer => _writer ?? throw new InvalidOperationException(
-        $"SQLite grain storage '{_name}' is not initialized: the silo lifecycle starts it at stage {_options.InitStage}.");
+    private SqliteWriter Writer => _released == 0
+        ? _writer ?? throw new InvalidOperationException($"SQLite grain storage '{_name}' is not initialized: the silo lifecycle starts it at stage {_options.InitStage}.")
+        : throw new ObjectDisposedException(nameof(SqliteGrainStorage), $"SQLite grain storage '{_name}' has stopped; the write was not made.");
 
     private static long? ParseETag(string? etag) =>
         etag is null ? null : long.Parse(etag, System.Globalization.CultureInfo.InvariantCulture);

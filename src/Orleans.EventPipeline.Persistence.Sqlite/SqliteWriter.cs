@@ -5,20 +5,28 @@ using Microsoft.Extensions.Logging;
 namespace Orleans.EventPipeline.Persistence.Sqlite;
 
 /// <summary>
-/// The one connection that writes a provider's database, on a thread of its own. The writes waiting when it wakes
-/// go into one transaction, so concurrent grains share a commit (one fsync of the WAL) instead of each grain turn
-/// blocking a thread-pool thread, the threads grains and requests run on, for an fsync of its own: Microsoft.Data.Sqlite's
-/// async methods complete synchronously.
+/// The one connection that writes a database file, on a thread of its own, shared by the providers on that file
+/// (local mode keeps tenants and pub-sub in one). The writes waiting when it wakes go into one transaction, so
+/// concurrent grains share a commit (one fsync of the WAL) instead of each grain turn blocking a thread-pool thread,
+/// the threads grains and requests run on, for an fsync of its own: Microsoft.Data.Sqlite's async methods complete
+/// synchronously. One connection per file also means no provider waits out another's lock.
 /// </summary>
 /// <remarks>
 /// A write's task completes only after the commit that holds it returned, so what it promises is what a commit of
-/// its own promised. If a group fails (a trigger's refusal, a full disk), each of its writes is tried again in a
-/// transaction of its own: one write's failure never costs another.
+/// its own promised. A write whose statement fails (a trigger's refusal) fails alone and the rest of its group is
+/// committed without it; a failure of the transaction itself (the lock's timeout, a full disk) fails the writes of
+/// that group, as it would have failed each of them alone.
 /// </remarks>
-internal sealed partial class SqliteWriter : IDisposable
+[System.Diagnostics.CodeAnalysis.SuppressMessage(
+    "Design",
+    "CA1001:Types that own disposable fields should be disposable",
+    Justification = "The queue's semaphores make a kernel handle only when asked for their wait handle, which nothing does; a writer lives until its last lease is given back, and adds may race that end, which a disposed queue would turn into other exceptions.")]
+internal sealed partial class SqliteWriter
 {
     // Bounds one transaction: a write takes tens of microseconds, so a full group holds its commit back by milliseconds.
     private const int MaxWritesPerCommit = 256;
+
+    private static readonly Dictionary<string, SqliteWriter> Open = new(StringComparer.Ordinal);
 
     private readonly BlockingCollection<StateWrite> _queue = new();
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -26,14 +34,15 @@ internal sealed partial class SqliteWriter : IDisposable
     private readonly SqliteCommand _insert;
     private readonly SqliteCommand _update;
     private readonly SqliteCommand _delete;
-    private readonly string _provider;
+    private readonly string _path;
     private readonly ILogger _logger;
+    private int _leases;
     private long _commits;
 
-    private SqliteWriter(SqliteConnection connection, string provider, ILogger logger)
+    private SqliteWriter(SqliteConnection connection, string path, ILogger logger)
     {
         _connection = connection;
-        _provider = provider;
+        _path = path;
         _logger = logger;
         _insert = Command("""
             INSERT INTO grain_state (state_name, grain_id, etag, payload) VALUES ($state, $id, 1, $payload)
@@ -47,16 +56,29 @@ internal sealed partial class SqliteWriter : IDisposable
             "DELETE FROM grain_state WHERE state_name = $state AND grain_id = $id AND etag = $etag RETURNING 0;",
             withPayload: false,
             withETag: true);
-        var thread = new Thread(Run) { IsBackground = true, Name = $"SQLite writer '{provider}'" };
+        var thread = new Thread(Run) { IsBackground = true, Name = "SQLite writer " + Path.GetFileName(path) };
         thread.Start();
     }
 
     /// <summary>Transactions committed so far, for diagnostics and tests: fewer than the writes when writes shared commits.</summary>
     public long Commits => Interlocked.Read(ref _commits);
 
-    /// <summary>Opens the writing connection (every commit fsyncs the WAL before it returns) and starts its thread.</summary>
-    public static async Task<SqliteWriter> StartAsync(string connectionString, string provider, ILogger logger, CancellationToken cancellationToken)
+    /// <summary>
+    /// The writer of <paramref name="databasePath"/>, opened (every commit fsyncs the WAL before it returns) and started
+    /// at its first lease; each lease is given back with <see cref="ReleaseAsync"/>.
+    /// </summary>
+    public static async Task<SqliteWriter> AcquireAsync(string databasePath, string connectionString, ILogger logger, CancellationToken cancellationToken)
     {
+        var path = Path.GetFullPath(databasePath);
+        lock (Open)
+        {
+            if (Open.TryGetValue(path, out var running))
+            {
+                running._leases++;
+                return running;
+            }
+        }
+
         var connection = new SqliteConnection(connectionString);
         try
         {
@@ -65,12 +87,26 @@ internal sealed partial class SqliteWriter : IDisposable
             // synchronous is per connection: FULL makes every commit fsync the WAL before returning.
             pragma.CommandText = "PRAGMA synchronous = FULL;";
             await pragma.ExecuteNonQueryAsync(cancellationToken);
-            return new SqliteWriter(connection, provider, logger);
         }
         catch
         {
             await connection.DisposeAsync();
             throw;
+        }
+
+        var writer = new SqliteWriter(connection, path, logger);
+        lock (Open)
+        {
+            if (Open.TryGetValue(path, out var raced))
+            {
+                raced._leases++;
+                writer._queue.CompleteAdding();
+                return raced;
+            }
+
+            writer._leases = 1;
+            Open[path] = writer;
+            return writer;
         }
     }
 
@@ -86,24 +122,32 @@ internal sealed partial class SqliteWriter : IDisposable
         }
         catch (InvalidOperationException)
         {
-            // Added after StopAsync: nothing takes it any more.
-            write.TrySetException(new ObjectDisposedException(nameof(SqliteWriter), $"SQLite grain storage '{_provider}' has stopped; the write was not made."));
+            // Added after the last lease was given back: nothing takes it any more.
+            write.TrySetException(Stopped());
         }
 
         return write.Task;
     }
 
-    /// <summary>Takes no more writes and waits until the queued ones are committed.</summary>
-    public async Task StopAsync(CancellationToken cancellationToken)
+    /// <summary>Gives a lease back; the last one stops the writer once the writes already queued are committed.</summary>
+    public Task ReleaseAsync(CancellationToken cancellationToken)
     {
+        lock (Open)
+        {
+            if (--_leases > 0)
+            {
+                return Task.CompletedTask;
+            }
+
+            Open.Remove(_path);
+        }
+
         _queue.CompleteAdding();
-        await _stopped.Task.WaitAsync(cancellationToken);
+        return _stopped.Task.WaitAsync(cancellationToken);
     }
 
-    public void Dispose()
-    {
-        _queue.CompleteAdding();
-    }
+    private ObjectDisposedException Stopped() =>
+        new(nameof(SqliteWriter), $"SQLite grain storage on {_path} has stopped; the write was not made.");
 
     private void Run()
     {
@@ -119,12 +163,46 @@ internal sealed partial class SqliteWriter : IDisposable
                     group.Add(next);
                 }
 
-                Commit(group, results);
+                try
+                {
+                    Commit(group, results);
+                }
+                catch (Exception exception)
+                {
+                    // BEGIN or COMMIT failed: nothing of the group was written, and each write fails as it would have alone.
+                    foreach (var write in group)
+                    {
+                        write.TrySetException(exception);
+                    }
+
+                    try
+                    {
+                        LogGroupFailed(_logger, _path, group.Count, exception);
+                    }
+                    catch (Exception)
+                    {
+                        // A logging provider's failure must not stop the thread every write of the file waits for.
+                    }
+                }
+
                 group.Clear();
             }
         }
         finally
         {
+            // Reached only when stopped, or if the loop itself broke: no write may wait for a thread that is gone.
+            _queue.CompleteAdding();
+            var stopped = Stopped();
+            foreach (var write in group)
+            {
+                write.TrySetException(stopped);
+            }
+
+            while (_queue.TryTake(out var left))
+            {
+                left.TrySetException(stopped);
+            }
+
             _insert.Dispose();
             _update.Dispose();
             _delete.Dispose();
@@ -135,55 +213,38 @@ internal sealed partial class SqliteWriter : IDisposable
 
     private void Commit(List<StateWrite> group, long?[] results)
     {
-        try
+        while (group.Count > 0)
         {
-            using (var transaction = _connection.BeginTransaction(deferred: false))
+            var executing = -1;
+            try
             {
-                for (var i = 0; i < group.Count; i++)
+                using (var transaction = _connection.BeginTransaction(deferred: false))
                 {
-                    results[i] = Execute(group[i], transaction);
+                    for (var i = 0; i < group.Count; i++)
+                    {
+                        executing = i;
+                        results[i] = Execute(group[i], transaction);
+                    }
+
+                    executing = -1;
+                    transaction.Commit();
                 }
 
-                transaction.Commit();
-            }
+                Interlocked.Increment(ref _commits);
+                for (var i = 0; i < group.Count; i++)
+                {
+                    group[i].TrySetResult(results[i]);
+                }
 
-            Interlocked.Increment(ref _commits);
-            for (var i = 0; i < group.Count; i++)
-            {
-                group[i].TrySetResult(results[i]);
+                return;
             }
-        }
-        catch (Exception exception) when (group.Count > 1)
-        {
-            LogGroupFailed(_logger, _provider, group.Count, exception);
-            foreach (var write in group)
+            catch (Exception exception) when (executing >= 0)
             {
-                CommitAlone(write);
+                // This write's own statement failed: it fails alone, and the others go again without it (a statement's
+                // failure may have rolled back the whole transaction, RAISE(ROLLBACK) or a constraint's ROLLBACK).
+                group[executing].TrySetException(exception);
+                group.RemoveAt(executing);
             }
-        }
-        catch (Exception exception)
-        {
-            group[0].TrySetException(exception);
-        }
-    }
-
-    private void CommitAlone(StateWrite write)
-    {
-        try
-        {
-            long? result;
-            using (var transaction = _connection.BeginTransaction(deferred: false))
-            {
-                result = Execute(write, transaction);
-                transaction.Commit();
-            }
-
-            Interlocked.Increment(ref _commits);
-            write.TrySetResult(result);
-        }
-        catch (Exception exception)
-        {
-            write.TrySetException(exception);
         }
     }
 
@@ -230,6 +291,6 @@ internal sealed partial class SqliteWriter : IDisposable
         return command;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "SQLite grain storage '{Provider}': a commit of {Writes} writes failed; each is tried again on its own")]
-    private static partial void LogGroupFailed(ILogger logger, string provider, int writes, Exception exception);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "SQLite grain storage on {DatabasePath}: a transaction of {Writes} writes failed; each of them failed")]
+    private static partial void LogGroupFailed(ILogger logger, string databasePath, int writes, Exception exception);
 }

@@ -107,29 +107,32 @@ public sealed class SqliteGrainStorageTests : IAsyncLifetime, IDisposable
         }
     }
 
-    [Fact]
-    public async Task Write_RefusedInsideAGroup_FailsAloneAndTheOthersLand()
+    [Theory]
+    [InlineData("ABORT")]
+    [InlineData("ROLLBACK")]
+    public async Task Write_RefusedInsideAGroup_FailsAloneAndTheOthersLand(string raise)
     {
         var sqlite = (SqliteGrainStorage)_storage;
-        await ExecuteAsync(sqlite.DatabasePath, """
+        // ABORT undoes the statement, ROLLBACK the whole transaction with the neighbours written before it.
+        await ExecuteAsync(sqlite.DatabasePath, $"""
             CREATE TRIGGER refuse_poison BEFORE INSERT ON grain_state WHEN NEW.state_name = 'poison'
-            BEGIN SELECT RAISE(ABORT, 'injected: poison refused'); END;
+            BEGIN SELECT RAISE({raise}, 'injected: poison refused'); END;
             """);
-        Task[] good;
+        var good = new List<Task>();
         Task poison;
         await using (var holder = await LockAsync(sqlite.DatabasePath))
         {
-            good = Enumerable.Range(0, 10)
-                .Select(i => _storage.WriteStateAsync("counter", GrainId.Create("test", $"neighbour-{i}"), new GrainState<Counter> { State = new Counter { Value = i } }))
-                .ToArray();
+            // Queued between neighbours, the poison shares its transaction with some whichever group the writer forms.
+            good.AddRange(Enumerable.Range(0, 5).Select(Neighbour));
             poison = _storage.WriteStateAsync("poison", GrainId.Create("test", "poison"), new GrainState<Counter> { State = new Counter { Value = -1 } });
+            good.AddRange(Enumerable.Range(5, 5).Select(Neighbour));
         }
 
         var refused = await Assert.ThrowsAsync<SqliteException>(() => poison);
         await Task.WhenAll(good);
 
         Assert.Contains("injected: poison refused", refused.Message, StringComparison.Ordinal);
-        for (var i = 0; i < good.Length; i++)
+        for (var i = 0; i < good.Count; i++)
         {
             var read = new GrainState<Counter>();
             await _storage.ReadStateAsync("counter", GrainId.Create("test", $"neighbour-{i}"), read);
@@ -140,10 +143,13 @@ public sealed class SqliteGrainStorageTests : IAsyncLifetime, IDisposable
         var poisoned = new GrainState<Counter>();
         await _storage.ReadStateAsync("poison", GrainId.Create("test", "poison"), poisoned);
         Assert.False(poisoned.RecordExists);
+
+        Task Neighbour(int i) =>
+            _storage.WriteStateAsync("counter", GrainId.Create("test", $"neighbour-{i}"), new GrainState<Counter> { State = new Counter { Value = i } });
     }
 
     [Fact]
-    public async Task Write_AfterAFailedCommit_TheWriterGoesOn()
+    public async Task Write_AfterAFailedWrite_TheWriterGoesOn()
     {
         var sqlite = (SqliteGrainStorage)_storage;
         await ExecuteAsync(sqlite.DatabasePath, "DROP TABLE grain_state;");
@@ -158,6 +164,38 @@ public sealed class SqliteGrainStorageTests : IAsyncLifetime, IDisposable
         await _storage.ReadStateAsync("counter", GrainId.Create("test", "lost-table"), read);
         Assert.Equal(2, read.State!.Value);
         Assert.Equal(state.ETag, read.ETag);
+    }
+
+    [Fact]
+    public async Task TwoProviders_OnOneFile_ShareTheWriterAndItsCommits()
+    {
+        var first = (SqliteGrainStorage)_storage;
+        var services = _cluster!.GetSiloServiceProvider();
+        var options = new SqliteGrainStorageOptions
+        {
+            DatabasePath = first.DatabasePath,
+            GrainStorageSerializer = services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<SqliteGrainStorageOptions>>().Get(PipelineStorage.Tenants).GrainStorageSerializer,
+        };
+        var second = new SqliteGrainStorage("second", options, services.GetRequiredService<Microsoft.Extensions.Logging.ILogger<SqliteGrainStorage>>());
+        await second.InitializeAsync(CancellationToken.None);
+        var commitsBefore = first.Commits;
+        Task[] pending;
+        await using (var holder = await LockAsync(first.DatabasePath))
+        {
+            pending = Enumerable.Range(0, 20)
+                .Select(i => (i % 2 == 0 ? _storage : second).WriteStateAsync("counter", GrainId.Create("test", $"shared-{i}"), new GrainState<Counter> { State = new Counter { Value = i } }))
+                .ToArray();
+        }
+
+        await Task.WhenAll(pending);
+        await second.StopAsync(CancellationToken.None);
+
+        // One writer for the file: both providers' writes in its commits, and the first provider still writes after the second stopped.
+        Assert.Equal(first.Commits, second.Commits);
+        Assert.InRange(first.Commits - commitsBefore, 1, 2);
+        await _storage.WriteStateAsync("counter", GrainId.Create("test", "after-second"), new GrainState<Counter> { State = new Counter { Value = 1 } });
+        await Assert.ThrowsAsync<ObjectDisposedException>(() =>
+            second.WriteStateAsync("counter", GrainId.Create("test", "stopped"), new GrainState<Counter> { State = new Counter { Value = 1 } }));
     }
 
     /// <summary>Another connection holding the database's write lock until disposed (it commits nothing).</summary>
