@@ -17,8 +17,17 @@ namespace Orleans.EventPipeline.Silo.Gateway;
 /// </summary>
 public sealed class TenantShards(IGrainFactory grains, IOptions<GatewayOptions> options, TimeProvider timeProvider)
 {
-    // One entry per tenant whose key this gateway resolved: bounded by the tenants that exist.
+    // Entries past their period are swept once the map has doubled since the last sweep (and holds at least this many),
+    // so it stays within twice the tenants that sent in a period, plus this, also when tenants come and go: a deleted
+    // tenant's entry, and its shard references, would otherwise stay. A swept tenant costs one tenant-grain call at its
+    // next request, as it would have after its period anyway.
+    internal const int MinimumSweepCount = 1024;
+
     private readonly ConcurrentDictionary<string, Known> _known = new(StringComparer.Ordinal);
+    private int _sweepAt = MinimumSweepCount;
+
+    /// <summary>Tenants whose shard count this gateway keeps now.</summary>
+    internal int Count => _known.Count;
 
     /// <summary>The tenant's shard count, and the next shard in turn for a request without an Idempotency-Key.</summary>
     public async ValueTask<(int Count, ITenantIngestGrain Next)> PickAsync(string tenantId)
@@ -30,6 +39,10 @@ public sealed class TenantShards(IGrainFactory grains, IOptions<GatewayOptions> 
             var until = now + (long)(options.Value.ApiKeyCacheDuration.TotalSeconds * timeProvider.TimestampFrequency);
             var fresh = new Known(new ITenantIngestGrain?[profile.Settings?.ShardCount ?? 1], until);
             known = _known.AddOrUpdate(tenantId, fresh, (_, old) => fresh.ContinuingFrom(old));
+            if (_known.Count >= Volatile.Read(ref _sweepAt))
+            {
+                Sweep(now);
+            }
         }
 
         // Round robin: a gateway alone spreads a tenant's requests evenly over its shards. A shard's reference is
@@ -38,6 +51,20 @@ public sealed class TenantShards(IGrainFactory grains, IOptions<GatewayOptions> 
         var shards = known.Shards;
         var next = (int)((uint)Interlocked.Increment(ref known.Turn) % (uint)shards.Length);
         return (shards.Length, shards[next] ??= grains.GetGrain<ITenantIngestGrain>(StreamKeys.ForShard(tenantId, next)));
+    }
+
+    private void Sweep(long now)
+    {
+        foreach (var entry in _known)
+        {
+            if (now >= entry.Value.Until)
+            {
+                // Only the expired entry itself: a request may have put a fresh one under the key meanwhile.
+                _known.TryRemove(entry);
+            }
+        }
+
+        Volatile.Write(ref _sweepAt, Math.Max(MinimumSweepCount, 2 * _known.Count));
     }
 
     private sealed class Known(ITenantIngestGrain?[] shards, long until)
