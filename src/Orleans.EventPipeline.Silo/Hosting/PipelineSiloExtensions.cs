@@ -72,6 +72,7 @@ public static class PipelineSiloExtensions
 
             silo.WriteEveryStateValue();
             silo.AddTenantShardPlacement();
+            silo.BoundGrainDirectoryCache();
             if (DashboardEndpoints.IsEnabled(options))
             {
                 silo.AddDashboard();
