@@ -151,7 +151,7 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
         grainState.RecordExists = false;
     }
 
-    /// <summary>Commits made by this provider's writer; fewer than its writes when concurrent writes shared commits.</summary>
+    /// <summary>Commits made by the writer of this provider's database file (shared by the providers on it); fewer than the writes when they shared commits.</summary>
     public long Commits => _writer?.Commits ?? 0;
 
     private SqliteWriter Writer => _released == 0

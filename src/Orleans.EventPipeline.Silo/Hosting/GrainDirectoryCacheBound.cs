@@ -5,8 +5,8 @@ namespace Orleans.EventPipeline.Silo.Hosting;
 /// <summary>
 /// Bounds the silo's cache of grain addresses. Orleans keeps an entry for every grain the silo looked up, and a request
 /// with an Idempotency-Key makes a grain of its own for its key (<c>IdempotentIngestGrain</c>): under the project's
-/// client, which sends a key per batch, the cache gained an entry per request, about 300 bytes of heap each (513,148
-/// entries after 240 s of keyed requests in one heap dump, docs/PERFORMANCE.md "Idempotency keys"), up to Orleans'
+/// client, which sends a key per batch, the cache gained an entry per request, about 260-310 bytes of heap each (513,148
+/// entries after 230 s of keyed requests in one heap dump, docs/PERFORMANCE.md "Idempotency keys"), up to Orleans'
 /// default bound.
 /// </summary>
 public static class GrainDirectoryCacheBound
