@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
@@ -16,12 +15,7 @@ public sealed class GrainDirectoryCacheBoundTests
     public async Task CacheSize_OfTheSilosGrainDirectory_IsThePipelinesBound()
     {
         using var data = new TempDirectory();
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
-        {
-            Args = [$"--Pipeline:DataDirectory={data.Path}", $"--Pipeline:AdminApiKey={SiloProcess.AdminKey}"],
-        });
-        builder.AddPipelineSilo();
-        await using var app = builder.Build();
+        await using var app = BuiltSilo.Create(data);
 
         var directory = app.Services.GetRequiredService<IOptions<GrainDirectoryOptions>>().Value;
         Assert.Equal(GrainDirectoryCacheBound.MaxEntries, directory.CacheSize);

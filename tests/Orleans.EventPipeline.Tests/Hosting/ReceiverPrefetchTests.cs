@@ -1,8 +1,6 @@
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
-using Orleans.EventPipeline.Silo.Hosting;
 using Orleans.EventPipeline.Streams;
 
 namespace Orleans.EventPipeline.Tests.Hosting;
@@ -19,15 +17,9 @@ public sealed class ReceiverPrefetchTests
     public async Task PrefetchCount_TheStreamCacheSetting_IsTheReceiversPrefetch(string? configured, int expected)
     {
         using var data = new TempDirectory();
-        List<string> args = [$"--Pipeline:DataDirectory={data.Path}", $"--Pipeline:AdminApiKey={SiloProcess.AdminKey}"];
-        if (configured is not null)
-        {
-            args.Add($"--Pipeline:StreamCache:PrefetchCount={configured}");
-        }
-
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [.. args] });
-        builder.AddPipelineSilo();
-        await using var app = builder.Build();
+        await using var app = configured is null
+            ? BuiltSilo.Create(data)
+            : BuiltSilo.Create(data, $"--Pipeline:StreamCache:PrefetchCount={configured}");
 
         var receiver = app.Services.GetRequiredService<IOptionsMonitor<EventHubReceiverOptions>>().Get(PipelineStreams.ProviderName);
         Assert.Equal(expected, receiver.PrefetchCount);
