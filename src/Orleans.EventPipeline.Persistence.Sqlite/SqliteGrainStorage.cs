@@ -25,9 +25,24 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
             grain_id TEXT NOT NULL,
             etag INTEGER NOT NULL,
             payload BLOB NOT NULL,
+            forget_after INTEGER,
             PRIMARY KEY (state_name, grain_id)
         ) WITHOUT ROWID;
         """;
+
+    // Files made before states could be forgotten lack the column; their rows keep a null forget time, so are kept.
+    private const string AddForgetAfterSql = "ALTER TABLE grain_state ADD COLUMN forget_after INTEGER;";
+
+    // Partial: only rows that can be forgotten are in it, so states kept for good cost the index nothing.
+    private const string CreateForgetIndexSql = """
+        CREATE INDEX IF NOT EXISTS grain_state_forget_after ON grain_state (forget_after) WHERE forget_after IS NOT NULL;
+        """;
+
+    /// <summary>
+    /// Rows one delete of <see cref="DeleteForgottenAsync"/> takes at most: a few milliseconds of the file's one writer,
+    /// so the grains' writes queued behind a sweep wait about as long as behind a full group of theirs.
+    /// </summary>
+    public const int MaxForgottenPerDelete = 500;
 
     private readonly string _name;
     private readonly SqliteGrainStorageOptions _options;
@@ -72,9 +87,17 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
         }
 
         await using var connection = await OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = CreateSchemaSql;
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        await ExecuteAsync(connection, CreateSchemaSql, cancellationToken);
+        try
+        {
+            await ExecuteAsync(connection, AddForgetAfterSql, cancellationToken);
+        }
+        catch (SqliteException exception) when (exception.Message.Contains("duplicate column name", StringComparison.Ordinal))
+        {
+            // Made with the column, or added by the other provider on this file starting beside this one.
+        }
+
+        await ExecuteAsync(connection, CreateForgetIndexSql, cancellationToken);
         _writer ??= await SqliteWriter.AcquireAsync(_options.DatabasePath, _connectionString, _logger, cancellationToken);
         LogInitialized(_logger, _name, _options.DatabasePath);
     }
@@ -82,6 +105,29 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
     /// <summary>Takes no more writes; the file's writer stops, once the writes already queued are committed, with its last provider.</summary>
     public Task StopAsync(CancellationToken cancellationToken) =>
         Interlocked.Exchange(ref _released, 1) == 0 && _writer is { } writer ? writer.ReleaseAsync(cancellationToken) : Task.CompletedTask;
+
+    /// <summary>
+    /// Deletes every state whose forget time (<see cref="SqliteGrainStorageOptions.ForgetAfter"/>) is before
+    /// <paramref name="now"/>, of every provider on this file, in deletes of at most
+    /// <see cref="MaxForgottenPerDelete"/> rows queued among the grains' writes; returns how many rows went.
+    /// A grain whose state went under it meets no row at its ETag at its next write (<see cref="InconsistentStateException"/>).
+    /// </summary>
+    public async Task<long> DeleteForgottenAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        long deleted = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var rows = await Writer.WriteAsync(new StateWrite(
+                StateWriteKind.DeleteForgotten, "", "", null, null, now.ToUnixTimeMilliseconds())) ?? 0;
+            deleted += rows;
+            if (rows < MaxForgottenPerDelete)
+            {
+                break;
+            }
+        }
+
+        return deleted;
+    }
 
     /// <summary>Proves the database file is readable and has its schema; throws when not.</summary>
     public async Task PingAsync(CancellationToken cancellationToken)
@@ -121,8 +167,9 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
         ArgumentNullException.ThrowIfNull(grainState);
         var payload = _serializer.Serialize(grainState.State).ToArray();
         var expected = ParseETag(grainState.ETag);
+        var forgetAfter = _options.ForgetAfter?.Invoke(grainState.State)?.ToUnixTimeMilliseconds();
         var newETag = await Writer.WriteAsync(new StateWrite(
-            expected is null ? StateWriteKind.Insert : StateWriteKind.Update, stateName, grainId.ToString(), payload, expected));
+            expected is null ? StateWriteKind.Insert : StateWriteKind.Update, stateName, grainId.ToString(), payload, expected, forgetAfter));
         if (newETag is null)
         {
             LogETagConflict(_logger, _name, stateName, grainId, grainState.ETag);
@@ -160,6 +207,13 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
 
     private static long? ParseETag(string? etag) =>
         etag is null ? null : long.Parse(etag, System.Globalization.CultureInfo.InvariantCulture);
+
+    private static async Task ExecuteAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
 
     private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
     {

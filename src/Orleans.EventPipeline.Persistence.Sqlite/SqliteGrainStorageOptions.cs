@@ -17,6 +17,12 @@ public sealed class SqliteGrainStorageOptions : IStorageProviderSerializerOption
     /// <summary>Silo lifecycle stage at which the schema is created.</summary>
     public int InitStage { get; set; } = ServiceLifecycleStage.ApplicationServices;
 
+    /// <summary>
+    /// When a state may be deleted, or null to keep it: each write stores the time this gives for the state written,
+    /// and <see cref="SqliteGrainStorage.DeleteForgottenAsync"/> deletes the rows past it. Null keeps every state.
+    /// </summary>
+    public Func<object?, DateTimeOffset?>? ForgetAfter { get; set; }
+
     /// <inheritdoc />
     public IGrainStorageSerializer GrainStorageSerializer { get; set; } = default!;
 }

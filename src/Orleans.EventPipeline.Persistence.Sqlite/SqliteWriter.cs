@@ -34,6 +34,7 @@ internal sealed partial class SqliteWriter
     private readonly SqliteCommand _insert;
     private readonly SqliteCommand _update;
     private readonly SqliteCommand _delete;
+    private readonly SqliteCommand _deleteForgotten;
     private readonly string _path;
     private readonly ILogger _logger;
     private int _leases;
@@ -45,17 +46,23 @@ internal sealed partial class SqliteWriter
         _path = path;
         _logger = logger;
         _insert = Command("""
-            INSERT INTO grain_state (state_name, grain_id, etag, payload) VALUES ($state, $id, 1, $payload)
+            INSERT INTO grain_state (state_name, grain_id, etag, payload, forget_after) VALUES ($state, $id, 1, $payload, $forget)
             ON CONFLICT DO NOTHING RETURNING etag;
             """, withPayload: true, withETag: false);
         _update = Command("""
-            UPDATE grain_state SET etag = etag + 1, payload = $payload
+            UPDATE grain_state SET etag = etag + 1, payload = $payload, forget_after = $forget
             WHERE state_name = $state AND grain_id = $id AND etag = $etag RETURNING etag;
             """, withPayload: true, withETag: true);
         _delete = Command(
             "DELETE FROM grain_state WHERE state_name = $state AND grain_id = $id AND etag = $etag RETURNING 0;",
             withPayload: false,
             withETag: true);
+        _deleteForgotten = _connection.CreateCommand();
+        _deleteForgotten.CommandText = $"""
+            DELETE FROM grain_state WHERE (state_name, grain_id) IN (
+                SELECT state_name, grain_id FROM grain_state WHERE forget_after < $forget LIMIT {SqliteGrainStorage.MaxForgottenPerDelete});
+            """;
+        _deleteForgotten.Parameters.Add("$forget", SqliteType.Integer);
         var thread = new Thread(Run) { IsBackground = true, Name = "SQLite writer " + Path.GetFileName(path) };
         thread.Start();
     }
@@ -206,6 +213,7 @@ internal sealed partial class SqliteWriter
             _insert.Dispose();
             _update.Dispose();
             _delete.Dispose();
+            _deleteForgotten.Dispose();
             _connection.Dispose();
             _stopped.TrySetResult();
         }
@@ -250,6 +258,13 @@ internal sealed partial class SqliteWriter
 
     private long? Execute(StateWrite write, SqliteTransaction transaction)
     {
+        if (write.Kind == StateWriteKind.DeleteForgotten)
+        {
+            _deleteForgotten.Transaction = transaction;
+            _deleteForgotten.Parameters["$forget"].Value = write.ForgetAfter;
+            return _deleteForgotten.ExecuteNonQuery();
+        }
+
         var command = write.Kind switch
         {
             StateWriteKind.Insert => _insert,
@@ -262,6 +277,7 @@ internal sealed partial class SqliteWriter
         if (write.Kind != StateWriteKind.Delete)
         {
             command.Parameters["$payload"].Value = write.Payload;
+            command.Parameters["$forget"].Value = write.ForgetAfter is { } forget ? forget : DBNull.Value;
         }
 
         if (write.Kind != StateWriteKind.Insert)
@@ -281,6 +297,7 @@ internal sealed partial class SqliteWriter
         if (withPayload)
         {
             command.Parameters.Add("$payload", SqliteType.Blob);
+            command.Parameters.Add("$forget", SqliteType.Integer);
         }
 
         if (withETag)

@@ -28,6 +28,12 @@ public sealed record TenantSettings(
     /// <summary>The window of a tenant that sets none.</summary>
     public static readonly TimeSpan DefaultIdempotencyWindow = TimeSpan.FromHours(24);
 
+    /// <summary>The shortest window a tenant may set.</summary>
+    public static readonly TimeSpan MinIdempotencyWindow = TimeSpan.FromMinutes(1);
+
+    /// <summary>The longest window a tenant may set: no Idempotency-Key needs remembering longer.</summary>
+    public static readonly TimeSpan MaxIdempotencyWindow = TimeSpan.FromDays(7);
+
     /// <summary>
     /// How the tenant's events are parsed, enriched and ordered; the defaults parse and enrich nothing.
     /// Compared by content: the settings records compare their dictionaries and lists item by item.
@@ -57,9 +63,9 @@ public sealed record TenantSettings(
             problems.Add($"shardCount is {ShardCount}: use 1 to 64.");
         }
 
-        if (IdempotencyWindow < TimeSpan.FromMinutes(1) || IdempotencyWindow > TimeSpan.FromDays(7))
+        if (IdempotencyWindow < MinIdempotencyWindow || IdempotencyWindow > MaxIdempotencyWindow)
         {
-            problems.Add($"idempotencyWindow is {IdempotencyWindow}: use between 00:01:00 and 7.00:00:00.");
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"idempotencyWindow is {IdempotencyWindow:c}: use between {MinIdempotencyWindow:c} and {MaxIdempotencyWindow:c}."));
         }
 
         problems.AddRange(Limits.Validate());

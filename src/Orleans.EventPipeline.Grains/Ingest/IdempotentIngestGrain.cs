@@ -2,7 +2,9 @@ using System.Security.Cryptography;
 using System.Text;
 using Orleans.EventPipeline.Ingest;
 using Orleans.EventPipeline.Streams;
+using Orleans.EventPipeline.Tenants;
 using Orleans.Runtime;
+using Orleans.Storage;
 
 namespace Orleans.EventPipeline.Grains.Ingest;
 
@@ -30,6 +32,14 @@ public sealed class IdempotencyRecord
     /// shard count changed. Null in records written before shards were remembered.
     /// </summary>
     [Id(4)] public string? StreamKey { get; set; }
+
+    /// <summary>
+    /// When the record stops mattering and storage may delete it (<c>IdempotencyRecordSweeper</c>): an answer at the
+    /// end of its window, when the grain would start the key over anyway; an attempt without an answer after the
+    /// longest window a tenant may set, past which the processor no longer remembers what the attempt may have stored.
+    /// </summary>
+    public DateTimeOffset? ForgetAfter() =>
+        Result is not null ? ExpiresAt : AttemptStartedAt + TenantSettings.MaxIdempotencyWindow;
 }
 
 /// <summary>
@@ -85,7 +95,7 @@ public sealed class IdempotentIngestGrain(
             state.State.AttemptStartedAt = now;
             state.State.Fingerprint = fingerprint;
             state.State.StreamKey = StreamKeys.ForShard(tenantId, StreamKeys.ShardOfKeyedBatch(batchId, shardCount));
-            await state.WriteStateAsync();
+            await WriteAsync();
         }
 
         var streamKey = state.State.StreamKey ?? StreamKeys.ForShard(tenantId, StreamKeys.ShardOfKeyedBatch(batchId, shardCount));
@@ -95,12 +105,38 @@ public sealed class IdempotentIngestGrain(
         {
             state.State.Result = result;
             state.State.ExpiresAt = timeProvider.GetUtcNow() + result.IdempotencyWindow;
-            await state.WriteStateAsync();
+            await WriteAsync();
             // One key is rarely used twice; a retry reactivates from storage in about a millisecond.
             DeactivateOnIdle();
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Writes the record. An activation can outlive its record: a client retrying a refused attempt keeps the grain
+    /// active past <see cref="IdempotencyRecord.ForgetAfter"/>, and the sweep deletes the row under it. The write then
+    /// meets no row at the ETag it read; when there is no row at all, the record is written afresh. A row written by
+    /// someone else is a real conflict and fails as before.
+    /// </summary>
+    private async Task WriteAsync()
+    {
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch (InconsistentStateException)
+        {
+            var pending = state.State;
+            await state.ReadStateAsync();
+            if (state.RecordExists)
+            {
+                throw;
+            }
+
+            state.State = pending;
+            await state.WriteStateAsync();
+        }
     }
 
     /// <summary>A batch id derived from tenant and key, so a repeated store carries the same event ids.</summary>

@@ -198,6 +198,99 @@ public sealed class SqliteGrainStorageTests : IAsyncLifetime, IDisposable
             second.WriteStateAsync("counter", GrainId.Create("test", "stopped"), new GrainState<Counter> { State = new Counter { Value = 1 } }));
     }
 
+    [Fact]
+    public async Task DeleteForgotten_RemovesStatesPastTheirTime_KeepsLaterUntimedAndRewrittenOnes()
+    {
+        // A counter's value is its forget time in Unix seconds; a negative one is never forgotten.
+        var storage = await StartForgettingStorageAsync(Path.Combine(_data.Path, "forget.db"));
+        var now = DateTimeOffset.FromUnixTimeSeconds(2_000);
+        var past = SqliteGrainStorage.MaxForgottenPerDelete * 2 + 3;
+        await Task.WhenAll(Enumerable.Range(0, past).Select(i =>
+            storage.WriteStateAsync("counter", GrainId.Create("test", $"past-{i}"), new GrainState<Counter> { State = new Counter { Value = 1_000 } })));
+        await storage.WriteStateAsync("counter", GrainId.Create("test", "later"), new GrainState<Counter> { State = new Counter { Value = 5_000 } });
+        await storage.WriteStateAsync("counter", GrainId.Create("test", "untimed"), new GrainState<Counter> { State = new Counter { Value = -1 } });
+        var rewritten = new GrainState<Counter>();
+        await storage.ReadStateAsync("counter", GrainId.Create("test", "past-0"), rewritten);
+        rewritten.State = new Counter { Value = 5_000 };
+        await storage.WriteStateAsync("counter", GrainId.Create("test", "past-0"), rewritten);
+        var stale = new GrainState<Counter>();
+        await storage.ReadStateAsync("counter", GrainId.Create("test", "past-1"), stale);
+
+        var deleted = await storage.DeleteForgottenAsync(now, CancellationToken.None);
+
+        // Every past state went, over several deletes of MaxForgottenPerDelete rows; the rest stayed.
+        Assert.Equal(past - 1, deleted);
+        Assert.Equal(["later", "past-0", "untimed"], await GrainKeysAsync(storage.DatabasePath));
+        Assert.Equal(0, await storage.DeleteForgottenAsync(now, CancellationToken.None));
+        // A grain that read a state before it went meets no row at its ETag, then writes it afresh once it has read again.
+        stale.State = new Counter { Value = 6_000 };
+        await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync("counter", GrainId.Create("test", "past-1"), stale));
+        await storage.ReadStateAsync("counter", GrainId.Create("test", "past-1"), stale);
+        Assert.False(stale.RecordExists);
+        stale.State = new Counter { Value = 6_000 };
+        await storage.WriteStateAsync("counter", GrainId.Create("test", "past-1"), stale);
+        await storage.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task Initialize_FileWithoutTheForgetColumn_AddsItAndKeepsItsRowsUntilRewritten()
+    {
+        var path = Path.Combine(_data.Path, "before-forget.db");
+        var writer = await StartForgettingStorageAsync(Path.Combine(_data.Path, "payload-source.db"));
+        await writer.WriteStateAsync("counter", GrainId.Create("test", "old"), new GrainState<Counter> { State = new Counter { Value = 1_000 } });
+        await writer.StopAsync(CancellationToken.None);
+        // The schema as files were made before states could be forgotten, holding a row whose state is past its time.
+        await ExecuteAsync(path, $"""
+            CREATE TABLE grain_state (state_name TEXT NOT NULL, grain_id TEXT NOT NULL, etag INTEGER NOT NULL, payload BLOB NOT NULL,
+                PRIMARY KEY (state_name, grain_id)) WITHOUT ROWID;
+            ATTACH DATABASE '{Path.Combine(_data.Path, "payload-source.db")}' AS source;
+            INSERT INTO grain_state SELECT state_name, grain_id, etag, payload FROM source.grain_state;
+            """);
+
+        var storage = await StartForgettingStorageAsync(path);
+        var old = new GrainState<Counter>();
+        await storage.ReadStateAsync("counter", GrainId.Create("test", "old"), old);
+        var untouched = await storage.DeleteForgottenAsync(DateTimeOffset.FromUnixTimeSeconds(2_000), CancellationToken.None);
+        await storage.WriteStateAsync("counter", GrainId.Create("test", "old"), old);
+        var rewritten = await storage.DeleteForgottenAsync(DateTimeOffset.FromUnixTimeSeconds(2_000), CancellationToken.None);
+        await storage.StopAsync(CancellationToken.None);
+
+        Assert.Equal(1_000, old.State!.Value);
+        Assert.Equal(0, untouched);
+        Assert.Equal(1, rewritten);
+        Assert.Empty(await GrainKeysAsync(path));
+    }
+
+    private async Task<SqliteGrainStorage> StartForgettingStorageAsync(string databasePath)
+    {
+        var services = _cluster!.GetSiloServiceProvider();
+        var options = new SqliteGrainStorageOptions
+        {
+            DatabasePath = databasePath,
+            GrainStorageSerializer = services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<SqliteGrainStorageOptions>>().Get(PipelineStorage.Tenants).GrainStorageSerializer,
+            ForgetAfter = static state => state is Counter { Value: >= 0 } counter ? DateTimeOffset.FromUnixTimeSeconds(counter.Value) : null,
+        };
+        var storage = new SqliteGrainStorage("forgetting", options, services.GetRequiredService<Microsoft.Extensions.Logging.ILogger<SqliteGrainStorage>>());
+        await storage.InitializeAsync(CancellationToken.None);
+        return storage;
+    }
+
+    private static async Task<List<string>> GrainKeysAsync(string databasePath)
+    {
+        await using var connection = new SqliteConnection($"Data Source={databasePath};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT grain_id FROM grain_state ORDER BY grain_id;";
+        await using var reader = await command.ExecuteReaderAsync();
+        var keys = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            keys.Add(GrainId.Parse(reader.GetString(0)).Key.ToString()!);
+        }
+
+        return keys;
+    }
+
     /// <summary>Another connection holding the database's write lock until disposed (it commits nothing).</summary>
     private static async Task<SqliteConnection> LockAsync(string databasePath)
     {
