@@ -20,4 +20,10 @@ public sealed class IngestOptions
 
     /// <summary>Retry-After sent with a 503 when the stream does not confirm a write.</summary>
     public TimeSpan UnavailableRetryAfter { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How often grain storage is swept of Idempotency-Key records past their use (<see cref="IdempotencyRecord.ForgetAfter"/>).
+    /// Every keyed batch leaves one record; 5 minutes keeps what waits for the sweep to a sliver of a day's window.
+    /// </summary>
+    public TimeSpan IdempotencySweepInterval { get; set; } = TimeSpan.FromMinutes(5);
 }

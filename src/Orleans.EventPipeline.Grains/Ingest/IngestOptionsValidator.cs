@@ -33,6 +33,11 @@ public sealed class IngestOptionsValidator(string section, int maxEventBytes) : 
             failures.Add($"{section}:{nameof(IngestOptions.UnavailableRetryAfter)} is {options.UnavailableRetryAfter}: use 00:00:01 to 00:05:00, e.g. {Defaults.UnavailableRetryAfter} (Retry-After is whole seconds).");
         }
 
+        if (options.IdempotencySweepInterval < TimeSpan.FromSeconds(1) || options.IdempotencySweepInterval > TimeSpan.FromHours(1))
+        {
+            failures.Add($"{section}:{nameof(IngestOptions.IdempotencySweepInterval)} is {options.IdempotencySweepInterval}: use 00:00:01 to 01:00:00, e.g. {Defaults.IdempotencySweepInterval}; records past their window wait this long for deletion.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

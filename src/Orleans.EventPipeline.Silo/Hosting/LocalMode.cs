@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Orleans.EventPipeline.EventHubsEmulator.Hosting;
+using Orleans.EventPipeline.Grains.Ingest;
 using Orleans.EventPipeline.Persistence.Sqlite.Hosting;
 using Orleans.EventPipeline.Silo.Roles;
 using Orleans.EventPipeline.Streaming.Hosting;
@@ -53,7 +54,12 @@ internal static class LocalMode
         var options = settings.Pipeline;
         var database = Path.Combine(dataDirectory, "grains.db");
         silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: options.ServiceId, clusterId: options.ClusterId);
-        silo.AddSqliteGrainStorage(PipelineStorage.Tenants, sqlite => sqlite.DatabasePath = database);
+        silo.AddSqliteGrainStorage(PipelineStorage.Tenants, sqlite =>
+        {
+            sqlite.DatabasePath = database;
+            // Swept by Idempotency/IdempotencyRecordSweeper; every other state of the pipeline is kept.
+            sqlite.ForgetAfter = static state => (state as IdempotencyRecord)?.ForgetAfter();
+        });
         // Stream subscriptions and partition checkpoints (the grain checkpointer's default store).
         silo.AddSqliteGrainStorage("PubSubStore", sqlite => sqlite.DatabasePath = database);
         silo.AddPipelineStreams(

@@ -14,6 +14,7 @@ using Orleans.EventPipeline.Silo.Gateway.Memory;
 using Orleans.EventPipeline.Silo.Health;
 using Orleans.EventPipeline.Silo.Logging;
 using Orleans.EventPipeline.Silo.Observability;
+using Orleans.EventPipeline.Silo.Idempotency;
 using Orleans.EventPipeline.Silo.Roles;
 
 namespace Orleans.EventPipeline.Silo.Hosting;
@@ -80,6 +81,7 @@ public static class PipelineSiloExtensions
         });
 
         builder.Services.AddPipelineKeyRing(settings, dataDirectory, azureClients);
+        builder.Services.AddIdempotencyRecordSweep(options, azureClients);
         builder.AddGateway();
         builder.AddOtlpGrpc(options);
         var userGrainAssemblies = builder.AddPipelineProcessing(settings, dataDirectory, azureClients);

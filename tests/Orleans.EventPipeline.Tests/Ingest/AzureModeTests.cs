@@ -1,7 +1,11 @@
 using System.Net;
 using System.Text;
+using Azure.Data.Tables;
 using Orleans.EventPipeline.EventHubsEmulator.Hosting;
 using Orleans.EventPipeline.Processes;
+using Orleans.EventPipeline.Silo.Hosting;
+using Orleans.EventPipeline.Silo.Idempotency;
+using Orleans.EventPipeline.Tenants;
 using Orleans.EventPipeline.Tests.Hosting;
 using Orleans.EventPipeline.Tests.Support;
 
@@ -92,6 +96,58 @@ public sealed class AzureModeTests
     }
 
     // Events of ~700 bytes, two to a message of the silo's MaxMessageBytes below: four messages.
+    [Fact]
+    public async Task IdempotencySweep_AzureTable_DeletesOnlyRecordsPastTheLongestWindow_AndAnActiveGrainWritesItsAfresh()
+    {
+        using var data = new TempDirectory();
+        await using var azurite = await AzuriteNode.StartAsync(Path.Combine(data.Path, "azurite"));
+        await using var eventHubs = await StartEventHubsAsync(Path.Combine(data.Path, "eventhubs"), port: 0);
+        await using var silo = StartSilo(data.Path, azurite, eventHubs);
+        await silo.WaitForReadyAsync(TimeSpan.FromSeconds(90));
+        using var api = new PipelineApi(silo.BaseAddress);
+        var apiKey = await api.CreateTenantAsync("swept");
+        using var disable = await api.PutTenantAsync("swept", new { displayName = "swept", enabled = false });
+        // Refused while disabled: the attempt's start is on record (Orleans' table entity) and its grain stays active.
+        using var refused = await api.PostAsync(apiKey, Encoding.UTF8.GetBytes("{\"k\":1}"), "application/x-ndjson", idempotencyKey: "kept-active");
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        var table = new TableServiceClient(azurite.ConnectionString).GetTableClient(AzureTableIdempotencyRecordSweep.TableName);
+        var sweep = new AzureTableIdempotencyRecordSweep(new TableServiceClient(azurite.ConnectionString), new PipelineOptions().ServiceId);
+        var rowsBefore = await RowKeysAsync(table);
+
+        var now = await sweep.DeleteForgottenAsync(DateTimeOffset.UtcNow, CancellationToken.None);
+        var later = await sweep.DeleteForgottenAsync(
+            DateTimeOffset.UtcNow + TenantSettings.MaxIdempotencyWindow + AzureTableIdempotencyRecordSweep.Margin + TimeSpan.FromMinutes(1), CancellationToken.None);
+        var rowsAfter = await RowKeysAsync(table);
+        using var enable = await api.PutTenantAsync("swept", new { displayName = "swept", enabled = true });
+        using var stored = await api.PostAsync(apiKey, Encoding.UTF8.GetBytes("{\"k\":1}"), "application/x-ndjson", idempotencyKey: "kept-active");
+        using var replayed = await api.PostAsync(apiKey, Encoding.UTF8.GetBytes("{\"k\":1}"), "application/x-ndjson", idempotencyKey: "kept-active");
+        var replayedBody = await ContentTypeIngestTests.ReadJsonAsync(replayed);
+        var (events, _) = await StreamReadback.ReadAllAsync(eventHubs.ConnectionString("events"));
+
+        Assert.Equal(1, rowsBefore.Count(static row => row == AzureTableIdempotencyRecordSweep.StateName));
+        Assert.Equal(0, now);
+        Assert.Equal(1, later);
+        // Only the key's record went: the tenant's own state and the pub-sub rows stay whatever their age.
+        Assert.DoesNotContain(AzureTableIdempotencyRecordSweep.StateName, rowsAfter);
+        Assert.Empty(rowsBefore.Where(static row => row != AzureTableIdempotencyRecordSweep.StateName).Except(rowsAfter));
+        Assert.Equal(HttpStatusCode.OK, stored.StatusCode);
+        Assert.True(replayedBody.GetProperty("replayed").GetBoolean());
+        Assert.Single(events, static e => e.Tenant == "swept");
+        Assert.Contains(AzureTableIdempotencyRecordSweep.StateName, await RowKeysAsync(table));
+    }
+
+    private static async Task<List<string>> RowKeysAsync(TableClient table)
+    {
+        var rows = new List<string>();
+        await foreach (var entity in table.QueryAsync<TableEntity>(select: ["RowKey"]))
+        {
+            rows.Add(entity.RowKey);
+        }
+
+        rows.Sort(StringComparer.Ordinal);
+        return rows;
+    }
+
     private const int ManyPartsEvents = 8;
 
     private static async Task<string> PostAsync(PipelineApi api, string apiKey, int n, HttpStatusCode expected, int events = 1)
