@@ -12,6 +12,12 @@ namespace Orleans.EventPipeline.Grains.Ingest;
 [GenerateSerializer]
 public sealed class IdempotencyRecord
 {
+    /// <summary>The name of the grain's persistent state: the state name storage keeps records under.</summary>
+    public const string StateName = "idempotency";
+
+    /// <summary>The longest a record can matter after it was written: twice the longest window (<see cref="ForgetAfter"/>).</summary>
+    public static readonly TimeSpan LongestKept = 2 * TenantSettings.MaxIdempotencyWindow;
+
     [Id(0)] public IngestResult? Result { get; set; }
 
     [Id(1)] public DateTimeOffset ExpiresAt { get; set; }
@@ -34,12 +40,23 @@ public sealed class IdempotencyRecord
     [Id(4)] public string? StreamKey { get; set; }
 
     /// <summary>
+    /// The batch id of this round of the key, persisted with <see cref="AttemptStartedAt"/>: derived from the key and
+    /// the round's start, so a retry carries the same event ids and a key used again after its window gets ids of its
+    /// own (with one id per key, the processor took a later round's events for the first round's, whose record of
+    /// keyed batches it reads from 5 minutes before a marked retry's start). Null in records written before rounds
+    /// had ids of their own, whose attempts used the key's alone.
+    /// </summary>
+    [Id(5)] public Guid? BatchId { get; set; }
+
+    /// <summary>
     /// When the record stops mattering and storage may delete it (<c>IdempotencyRecordSweeper</c>): an answer at the
-    /// end of its window, when the grain would start the key over anyway; an attempt without an answer after the
-    /// longest window a tenant may set, past which the processor no longer remembers what the attempt may have stored.
+    /// end of its window, when the grain would start the key over anyway. An attempt without an answer after twice the
+    /// longest window a tenant may set: its retry is marked, and the processor drops the events it handled by its
+    /// record of keyed batches, which it keeps for the tenant's window from when it archived them, which can be later
+    /// than the attempt by as long as the processor lagged; twice the window covers a lag of one window.
     /// </summary>
     public DateTimeOffset? ForgetAfter() =>
-        Result is not null ? ExpiresAt : AttemptStartedAt + TenantSettings.MaxIdempotencyWindow;
+        Result is not null ? ExpiresAt : AttemptStartedAt + LongestKept;
 }
 
 /// <summary>
@@ -56,7 +73,7 @@ public sealed class IdempotencyRecord
 /// (docs/ARCHITECTURE.md, exactly-once archive).
 /// </remarks>
 public sealed class IdempotentIngestGrain(
-    [PersistentState("idempotency", PipelineStorage.Tenants)] IPersistentState<IdempotencyRecord> state,
+    [PersistentState(IdempotencyRecord.StateName, PipelineStorage.Tenants)] IPersistentState<IdempotencyRecord> state,
     TimeProvider timeProvider) : Grain, IIdempotentIngestGrain
 {
     public async Task<IngestResult> IngestOnceAsync(IngestBatch batch, int shardCount)
@@ -64,6 +81,13 @@ public sealed class IdempotentIngestGrain(
         ArgumentNullException.ThrowIfNull(batch);
         var now = timeProvider.GetUtcNow();
         var fingerprint = IngestFingerprint.Of(batch);
+        if (state.RecordExists && state.State.ForgetAfter() <= now)
+        {
+            // The sweep may have deleted the record under this activation: read it again rather than meet its absence
+            // at the write (which WriteAsync survives too, after an error logged by Orleans).
+            await state.ReadStateAsync();
+        }
+
         if (state.State.Result is { } remembered && now >= state.State.ExpiresAt)
         {
             // Past the window the key starts over: a new store under the same ids is by definition not a repeat.
@@ -71,6 +95,7 @@ public sealed class IdempotentIngestGrain(
             state.State.AttemptStartedAt = null;
             state.State.Fingerprint = null;
             state.State.StreamKey = null;
+            state.State.BatchId = null;
         }
 
         if (state.State.Fingerprint is { } first && first != fingerprint)
@@ -88,15 +113,17 @@ public sealed class IdempotentIngestGrain(
 
         var key = this.GetPrimaryKeyString();
         var tenantId = key[..key.IndexOf('/', StringComparison.Ordinal)];
-        var batchId = BatchIdFor(key);
         var uncertainSince = state.State.AttemptStartedAt;
         if (uncertainSince is null)
         {
             state.State.AttemptStartedAt = now;
+            state.State.BatchId = BatchIdFor(key, now);
             state.State.Fingerprint = fingerprint;
-            state.State.StreamKey = StreamKeys.ForShard(tenantId, StreamKeys.ShardOfKeyedBatch(batchId, shardCount));
+            state.State.StreamKey = StreamKeys.ForShard(tenantId, StreamKeys.ShardOfKeyedBatch(state.State.BatchId.Value, shardCount));
             await WriteAsync();
         }
+
+        var batchId = state.State.BatchId ?? BatchIdFor(key, roundStartedAt: null);
 
         var streamKey = state.State.StreamKey ?? StreamKeys.ForShard(tenantId, StreamKeys.ShardOfKeyedBatch(batchId, shardCount));
         var result = await GrainFactory.GetGrain<ITenantIngestGrain>(streamKey)
@@ -139,10 +166,16 @@ public sealed class IdempotentIngestGrain(
         }
     }
 
-    /// <summary>A batch id derived from tenant and key, so a repeated store carries the same event ids.</summary>
-    public static Guid BatchIdFor(string tenantAndKey)
+    /// <summary>
+    /// A batch id derived from tenant and key and the start of the key's round, so a repeated store carries the same
+    /// event ids and a later round other ones; without a round, the id attempts had before rounds were told apart.
+    /// </summary>
+    public static Guid BatchIdFor(string tenantAndKey, DateTimeOffset? roundStartedAt)
     {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(tenantAndKey));
+        var name = roundStartedAt is { } started
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{tenantAndKey}\n{started.UtcTicks}")
+            : tenantAndKey;
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(name));
         return new Guid(hash.AsSpan(0, 16));
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Microsoft.Data.Sqlite;
+using Orleans.EventPipeline.Grains.Ingest;
 using Orleans.EventPipeline.Tests.Hosting;
 using Orleans.EventPipeline.Tests.Support;
 using Orleans.Runtime;
@@ -17,7 +18,7 @@ public sealed class IdempotencyRecordSweepTests
     private static readonly byte[] Batch = Encoding.UTF8.GetBytes("{\"n\":1}\n{\"n\":2}\n{\"n\":3}");
 
     [Fact]
-    public async Task Sweep_DeletesARecordAtTheEndOfItsTenantsWindow_KeepsLongerOnes_AndTheKeyThenStoresAgain()
+    public async Task Sweep_DeletesARecordAtTheEndOfItsTenantsWindow_KeepsLongerOnes_AndTheKeyThenStoresAgainUnderNewIds()
     {
         using var data = new TempDirectory();
         await using var silo = await SiloProcess.StartReadyAsync(data.Path, "--Pipeline:Ingest:IdempotencySweepInterval=00:00:01");
@@ -51,13 +52,14 @@ public sealed class IdempotencyRecordSweepTests
         var longAgainBody = await ContentTypeIngestTests.ReadJsonAsync(longAgain);
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
         Assert.False(againBody.GetProperty("replayed").GetBoolean());
-        Assert.Equal(firstBody.GetProperty("batchId").GetString(), againBody.GetProperty("batchId").GetString());
+        // A new round of the key: ids of its own, so the processor cannot take its events for the first round's.
+        Assert.NotEqual(firstBody.GetProperty("batchId").GetString(), againBody.GetProperty("batchId").GetString());
         Assert.True(longAgainBody.GetProperty("replayed").GetBoolean());
         Assert.Equal(["long-window/key-1", "short-window/key-1"], IdempotencyRecords(data.Path));
     }
 
     [Fact]
-    public async Task Retry_AfterTheRecordWentUnderItsActiveGrain_IsStoredOnce_Not500()
+    public async Task Retry_AfterTheRecordWentUnderItsActiveGrain_IsStoredOnce_Not503()
     {
         using var data = new TempDirectory();
         await using var silo = await SiloProcess.StartReadyAsync(data.Path);
@@ -70,6 +72,11 @@ public sealed class IdempotencyRecordSweepTests
         using var refused = await api.PostAsync(apiKey, Batch, NdJson, idempotencyKey: "retried");
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
         Assert.Equal(["paused/retried"], IdempotencyRecords(data.Path));
+        // An attempt without an answer is kept twice the longest window: its retry must still be marked for the processor.
+        Assert.InRange(
+            DateTimeOffset.FromUnixTimeMilliseconds(Scalar(data.Path, "SELECT forget_after FROM grain_state WHERE state_name = 'idempotency';")) - DateTimeOffset.UtcNow,
+            IdempotencyRecord.LongestKept - TimeSpan.FromMinutes(5),
+            IdempotencyRecord.LongestKept);
         // What the sweep does to a record past its time, here to one whose grain is active.
         Execute(data.Path, "DELETE FROM grain_state WHERE state_name = 'idempotency';");
         Assert.Empty(IdempotencyRecords(data.Path));
@@ -103,6 +110,14 @@ public sealed class IdempotencyRecordSweepTests
         }
 
         return records;
+    }
+
+    private static long Scalar(string dataDirectory, string sql)
+    {
+        using var connection = Open(dataDirectory);
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static void Execute(string dataDirectory, string sql)
