@@ -30,9 +30,6 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
         ) WITHOUT ROWID;
         """;
 
-    // Files made before states could be forgotten lack the column; their rows keep a null forget time, so are kept.
-    private const string AddForgetAfterSql = "ALTER TABLE grain_state ADD COLUMN forget_after INTEGER;";
-
     // Partial: only rows that can be forgotten are in it, so states kept for good cost the index nothing.
     private const string CreateForgetIndexSql = """
         CREATE INDEX IF NOT EXISTS grain_state_forget_after ON grain_state (forget_after) WHERE forget_after IS NOT NULL;
@@ -88,15 +85,7 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
 
         await using var connection = await OpenAsync(cancellationToken);
         await ExecuteAsync(connection, CreateSchemaSql, cancellationToken);
-        try
-        {
-            await ExecuteAsync(connection, AddForgetAfterSql, cancellationToken);
-        }
-        catch (SqliteException exception) when (exception.Message.Contains("duplicate column name", StringComparison.Ordinal))
-        {
-            // Made with the column, or added by the other provider on this file starting beside this one.
-        }
-
+        await UpgradeAsync(connection, cancellationToken);
         await ExecuteAsync(connection, CreateForgetIndexSql, cancellationToken);
         _writer ??= await SqliteWriter.AcquireAsync(_options.DatabasePath, _connectionString, _logger, cancellationToken);
         LogInitialized(_logger, _name, _options.DatabasePath);
@@ -207,6 +196,41 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
 
     private static long? ParseETag(string? etag) =>
         etag is null ? null : long.Parse(etag, System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Adds the forget time to a file made before states could be forgotten, and gives the states named in
+    /// <see cref="SqliteGrainStorageOptions.ForgetOnUpgrade"/> one, in one transaction: the providers on one file start
+    /// side by side, and the one that takes the file's lock first upgrades it while the other waits.
+    /// </summary>
+    private async Task UpgradeAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        await using var transaction = connection.BeginTransaction(deferred: false);
+        await using var check = connection.CreateCommand();
+        check.Transaction = transaction;
+        check.CommandText = "SELECT COUNT(*) FROM pragma_table_info('grain_state') WHERE name = 'forget_after';";
+        if (Convert.ToInt64(await check.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) > 0)
+        {
+            return;
+        }
+
+        await using var alter = connection.CreateCommand();
+        alter.Transaction = transaction;
+        alter.CommandText = "ALTER TABLE grain_state ADD COLUMN forget_after INTEGER;";
+        await alter.ExecuteNonQueryAsync(cancellationToken);
+        var upgradedAt = DateTimeOffset.UtcNow;
+        foreach (var (stateName, after) in _options.ForgetOnUpgrade)
+        {
+            await using var forget = connection.CreateCommand();
+            forget.Transaction = transaction;
+            forget.CommandText = "UPDATE grain_state SET forget_after = $forget WHERE state_name = $state;";
+            forget.Parameters.AddWithValue("$forget", (upgradedAt + after).ToUnixTimeMilliseconds());
+            forget.Parameters.AddWithValue("$state", stateName);
+            var rows = await forget.ExecuteNonQueryAsync(cancellationToken);
+            LogUpgradeForgets(_logger, _name, rows, stateName, upgradedAt + after);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
 
     private static async Task ExecuteAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken)
     {

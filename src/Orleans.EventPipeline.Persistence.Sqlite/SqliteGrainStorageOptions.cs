@@ -23,6 +23,13 @@ public sealed class SqliteGrainStorageOptions : IStorageProviderSerializerOption
     /// </summary>
     public Func<object?, DateTimeOffset?>? ForgetAfter { get; set; }
 
+    /// <summary>
+    /// States, by name, to give a forget time when a file made before states could be forgotten is upgraded: that long
+    /// after the upgrade, as no time was stored with them. Give every provider on one file the same, since whichever
+    /// starts first upgrades it.
+    /// </summary>
+    public IReadOnlyDictionary<string, TimeSpan> ForgetOnUpgrade { get; set; } = new Dictionary<string, TimeSpan>();
+
     /// <inheritdoc />
     public IGrainStorageSerializer GrainStorageSerializer { get; set; } = default!;
 }

@@ -39,6 +39,7 @@ internal sealed partial class SqliteWriter
     private readonly ILogger _logger;
     private int _leases;
     private long _commits;
+    private long _lastInsertETag;
 
     private SqliteWriter(SqliteConnection connection, string path, ILogger logger)
     {
@@ -46,9 +47,9 @@ internal sealed partial class SqliteWriter
         _path = path;
         _logger = logger;
         _insert = Command("""
-            INSERT INTO grain_state (state_name, grain_id, etag, payload, forget_after) VALUES ($state, $id, 1, $payload, $forget)
+            INSERT INTO grain_state (state_name, grain_id, etag, payload, forget_after) VALUES ($state, $id, $etag, $payload, $forget)
             ON CONFLICT DO NOTHING RETURNING etag;
-            """, withPayload: true, withETag: false);
+            """, withPayload: true, withETag: true);
         _update = Command("""
             UPDATE grain_state SET etag = etag + 1, payload = $payload, forget_after = $forget
             WHERE state_name = $state AND grain_id = $id AND etag = $etag RETURNING etag;
@@ -280,12 +281,21 @@ internal sealed partial class SqliteWriter
             command.Parameters["$forget"].Value = write.ForgetAfter is { } forget ? forget : DBNull.Value;
         }
 
-        if (write.Kind != StateWriteKind.Insert)
-        {
-            command.Parameters["$etag"].Value = write.ExpectedETag;
-        }
+        command.Parameters["$etag"].Value = write.Kind == StateWriteKind.Insert ? NextInsertETag() : write.ExpectedETag;
 
         return command.ExecuteScalar() is { } etag ? Convert.ToInt64(etag, System.Globalization.CultureInfo.InvariantCulture) : null;
+    }
+
+    /// <summary>
+    /// The ETag a new row starts at: the time in microseconds, above the last one given. A row deleted (cleared, or
+    /// forgotten by a sweep) and made again must not start at an ETag it had before, or a grain that read the old row
+    /// would overwrite the new one unseen; updates add one per write, never a microsecond's worth.
+    /// </summary>
+    private long NextInsertETag()
+    {
+        var now = (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) / 10;
+        _lastInsertETag = Math.Max(now, _lastInsertETag + 1);
+        return _lastInsertETag;
     }
 
     private SqliteCommand Command(string sql, bool withPayload, bool withETag)

@@ -3,7 +3,7 @@ namespace Orleans.EventPipeline.Persistence.Sqlite;
 /// <summary>What a write does to a state's row.</summary>
 internal enum StateWriteKind
 {
-    /// <summary>Creates the row at ETag 1 unless it exists.</summary>
+    /// <summary>Creates the row unless it exists, at an ETag no earlier row of the file had.</summary>
     Insert,
 
     /// <summary>Replaces the payload if the row is at <see cref="StateWrite.ExpectedETag"/>.</summary>

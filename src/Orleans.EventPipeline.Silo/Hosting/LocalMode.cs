@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Orleans.EventPipeline.EventHubsEmulator.Hosting;
 using Orleans.EventPipeline.Grains.Ingest;
+using Orleans.EventPipeline.Persistence.Sqlite;
 using Orleans.EventPipeline.Persistence.Sqlite.Hosting;
 using Orleans.EventPipeline.Silo.Roles;
 using Orleans.EventPipeline.Streaming.Hosting;
@@ -54,14 +55,18 @@ internal static class LocalMode
         var options = settings.Pipeline;
         var database = Path.Combine(dataDirectory, "grains.db");
         silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: options.ServiceId, clusterId: options.ClusterId);
-        silo.AddSqliteGrainStorage(PipelineStorage.Tenants, sqlite =>
+        void InTheFile(SqliteGrainStorageOptions sqlite)
         {
             sqlite.DatabasePath = database;
-            // Swept by Idempotency/IdempotencyRecordSweeper; every other state of the pipeline is kept.
+            // Swept by Idempotency/IdempotencyRecordSweeper; every other state of the pipeline is kept. Records written
+            // before they carried their time are given the longest any record is kept.
             sqlite.ForgetAfter = static state => (state as IdempotencyRecord)?.ForgetAfter();
-        });
-        // Stream subscriptions and partition checkpoints (the grain checkpointer's default store).
-        silo.AddSqliteGrainStorage("PubSubStore", sqlite => sqlite.DatabasePath = database);
+            sqlite.ForgetOnUpgrade = new Dictionary<string, TimeSpan> { [IdempotencyRecord.StateName] = IdempotencyRecord.LongestKept };
+        }
+
+        silo.AddSqliteGrainStorage(PipelineStorage.Tenants, InTheFile);
+        // Stream subscriptions and partition checkpoints (the grain checkpointer's default store), in the same file.
+        silo.AddSqliteGrainStorage("PubSubStore", InTheFile);
         silo.AddPipelineStreams(
             settings.StreamCache,
             (eventHub, _) => eventHub.ConfigureEventHubConnection(eventHubsConnectionString, options.EventHubName, options.ConsumerGroup),

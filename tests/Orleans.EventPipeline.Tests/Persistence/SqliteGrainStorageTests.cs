@@ -98,13 +98,17 @@ public sealed class SqliteGrainStorageTests : IAsyncLifetime, IDisposable
 
         // The first write may have been taken alone before the others queued; the rest go together.
         Assert.InRange(sqlite.Commits - commitsBefore, 1, 2);
+        var etags = new HashSet<string?>();
         for (var i = 0; i < writes; i++)
         {
             var read = new GrainState<Counter>();
             await _storage.ReadStateAsync("counter", GrainId.Create("test", $"group-{i}"), read);
             Assert.Equal(i, read.State!.Value);
-            Assert.Equal("1", read.ETag);
+            etags.Add(read.ETag);
         }
+
+        // Each row made once, each at an ETag of its own.
+        Assert.Equal(writes, etags.Count);
     }
 
     [Theory]
@@ -233,33 +237,59 @@ public sealed class SqliteGrainStorageTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task Initialize_FileWithoutTheForgetColumn_AddsItAndKeepsItsRowsUntilRewritten()
+    public async Task Initialize_FileWithoutTheForgetColumn_AddsItAndGivesTheNamedStatesTheirTime()
     {
         var path = Path.Combine(_data.Path, "before-forget.db");
-        var writer = await StartForgettingStorageAsync(Path.Combine(_data.Path, "payload-source.db"));
-        await writer.WriteStateAsync("counter", GrainId.Create("test", "old"), new GrainState<Counter> { State = new Counter { Value = 1_000 } });
+        var source = Path.Combine(_data.Path, "payload-source.db");
+        var writer = await StartForgettingStorageAsync(source);
+        await writer.WriteStateAsync("counter", GrainId.Create("test", "old"), new GrainState<Counter> { State = new Counter { Value = -1 } });
+        await writer.WriteStateAsync("other", GrainId.Create("test", "old-other"), new GrainState<Counter> { State = new Counter { Value = -1 } });
         await writer.StopAsync(CancellationToken.None);
-        // The schema as files were made before states could be forgotten, holding a row whose state is past its time.
+        // The schema as files were made before states could be forgotten, holding a row of each state name.
         await ExecuteAsync(path, $"""
             CREATE TABLE grain_state (state_name TEXT NOT NULL, grain_id TEXT NOT NULL, etag INTEGER NOT NULL, payload BLOB NOT NULL,
                 PRIMARY KEY (state_name, grain_id)) WITHOUT ROWID;
-            ATTACH DATABASE '{Path.Combine(_data.Path, "payload-source.db")}' AS source;
+            ATTACH DATABASE '{source}' AS source;
             INSERT INTO grain_state SELECT state_name, grain_id, etag, payload FROM source.grain_state;
             """);
+        var upgradedAt = DateTimeOffset.UtcNow;
 
-        var storage = await StartForgettingStorageAsync(path);
+        // Two providers on the file start side by side, as local mode's do: one upgrades it, the other waits and finds it done.
+        var storages = await Task.WhenAll(StartForgettingStorageAsync(path), StartForgettingStorageAsync(path));
         var old = new GrainState<Counter>();
-        await storage.ReadStateAsync("counter", GrainId.Create("test", "old"), old);
-        var untouched = await storage.DeleteForgottenAsync(DateTimeOffset.FromUnixTimeSeconds(2_000), CancellationToken.None);
-        await storage.WriteStateAsync("counter", GrainId.Create("test", "old"), old);
-        var rewritten = await storage.DeleteForgottenAsync(DateTimeOffset.FromUnixTimeSeconds(2_000), CancellationToken.None);
-        await storage.StopAsync(CancellationToken.None);
+        await storages[0].ReadStateAsync("counter", GrainId.Create("test", "old"), old);
+        var beforeTheirTime = await storages[0].DeleteForgottenAsync(upgradedAt + UpgradeForget - TimeSpan.FromMinutes(1), CancellationToken.None);
+        var afterIt = await storages[0].DeleteForgottenAsync(DateTimeOffset.UtcNow + UpgradeForget + TimeSpan.FromMinutes(1), CancellationToken.None);
+        await storages[0].StopAsync(CancellationToken.None);
+        await storages[1].StopAsync(CancellationToken.None);
 
-        Assert.Equal(1_000, old.State!.Value);
-        Assert.Equal(0, untouched);
-        Assert.Equal(1, rewritten);
-        Assert.Empty(await GrainKeysAsync(path));
+        Assert.Equal(-1, old.State!.Value);
+        Assert.Equal(0, beforeTheirTime);
+        // The named state went at its time; the other name, not named, is kept for good.
+        Assert.Equal(1, afterIt);
+        Assert.Equal(["old-other"], await GrainKeysAsync(path));
     }
+
+    [Fact]
+    public async Task Insert_OfARowThatWasDeleted_StartsAtAnETagTheOldRowNeverHad()
+    {
+        var storage = await StartForgettingStorageAsync(Path.Combine(_data.Path, "recreated.db"));
+        var id = GrainId.Create("test", "recreated");
+        var stale = new GrainState<Counter> { State = new Counter { Value = 1_000 } };
+        await storage.WriteStateAsync("counter", id, stale);
+        await storage.DeleteForgottenAsync(DateTimeOffset.FromUnixTimeSeconds(2_000), CancellationToken.None);
+        await storage.WriteStateAsync("counter", id, new GrainState<Counter> { State = new Counter { Value = 7_000 } });
+
+        // A grain that read the first row must not overwrite the second unseen.
+        stale.State = new Counter { Value = 9_000 };
+        await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync("counter", id, stale));
+        var current = new GrainState<Counter>();
+        await storage.ReadStateAsync("counter", id, current);
+        await storage.StopAsync(CancellationToken.None);
+        Assert.Equal(7_000, current.State!.Value);
+    }
+
+    private static readonly TimeSpan UpgradeForget = TimeSpan.FromHours(1);
 
     private async Task<SqliteGrainStorage> StartForgettingStorageAsync(string databasePath)
     {
@@ -269,6 +299,7 @@ public sealed class SqliteGrainStorageTests : IAsyncLifetime, IDisposable
             DatabasePath = databasePath,
             GrainStorageSerializer = services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<SqliteGrainStorageOptions>>().Get(PipelineStorage.Tenants).GrainStorageSerializer,
             ForgetAfter = static state => state is Counter { Value: >= 0 } counter ? DateTimeOffset.FromUnixTimeSeconds(counter.Value) : null,
+            ForgetOnUpgrade = new Dictionary<string, TimeSpan> { ["counter"] = UpgradeForget },
         };
         var storage = new SqliteGrainStorage("forgetting", options, services.GetRequiredService<Microsoft.Extensions.Logging.ILogger<SqliteGrainStorage>>());
         await storage.InitializeAsync(CancellationToken.None);
