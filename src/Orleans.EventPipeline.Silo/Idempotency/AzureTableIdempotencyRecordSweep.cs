@@ -1,26 +1,31 @@
 using Azure;
 using Azure.Data.Tables;
-using Orleans.EventPipeline.Tenants;
+using Orleans.EventPipeline.Grains.Ingest;
 
 namespace Orleans.EventPipeline.Silo.Idempotency;
 
 /// <summary>
-/// Azure mode: Orleans' table storage keeps a grain's state as one entity (partition key "{service id}_{grain id}", row
-/// key the state's name) with nothing of the record's own times to query by. A record is deleted once it has not been
-/// written for the longest window a tenant may set, plus <see cref="Margin"/>; a shorter window's records wait that long.
-/// Each delete is conditional on the entity's ETag, so a record written after the query is kept.
+/// Azure mode: Orleans' table storage keeps a grain's state as one entity (partition key "{service id}_{grain id}" with
+/// '/' made '_', row key the state's name) with nothing of the record's own times to query by. A record is deleted once
+/// it has not been written for the longest a record can matter (<see cref="IdempotencyRecord.LongestKept"/>) plus
+/// <see cref="Margin"/>, whatever its tenant's window. Each delete is conditional on the entity's ETag, so a record
+/// written after the query is kept.
 /// </summary>
-internal sealed class AzureTableIdempotencyRecordSweep(TableServiceClient tables, string serviceId) : IIdempotencyRecordSweep
+/// <remarks>
+/// The table's only index is its keys: each sweep reads every record of the service (a key range), not only those past
+/// their time, so a sweep costs about (keys a second × <see cref="IdempotencyRecord.LongestKept"/>) entities read.
+/// </remarks>
+internal sealed partial class AzureTableIdempotencyRecordSweep(TableServiceClient tables, string serviceId, ILogger logger) : IIdempotencyRecordSweep
 {
-    /// <summary>The state's name, <c>IdempotentIngestGrain</c>'s <c>PersistentState</c>, which is the entity's row key.</summary>
-    public const string StateName = "idempotency";
-
     /// <summary>Orleans' table of grain state (<c>AzureTableStorageOptions.TableName</c>'s default, which the silo keeps).</summary>
     public const string TableName = "OrleansGrainState";
 
+    /// <summary>The grain type of <c>IdempotentIngestGrain</c>, which starts the grain id of every record.</summary>
+    public const string GrainType = "idempotentingest";
+
     /// <summary>
-    /// Past the longest window: the entity's timestamp is the storage service's clock, the window's start the silo's, and
-    /// an hour covers any skew between them by far.
+    /// Past the longest a record matters: the entity's timestamp is the storage service's clock, the window's start the
+    /// silo's, and an hour covers any skew between them by far.
     /// </summary>
     public static readonly TimeSpan Margin = TimeSpan.FromHours(1);
 
@@ -30,13 +35,16 @@ internal sealed class AzureTableIdempotencyRecordSweep(TableServiceClient tables
     public async Task<long> DeleteForgottenAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         var table = tables.GetTableClient(TableName);
-        var cutoff = now - TenantSettings.MaxIdempotencyWindow - Margin;
-        // The keys of this service sort from "{id}_" to before "{id}`" (the character after "_"). Orleans sanitizes '/', '\', '#' and '?' in the partition key; a service id with them would not match this prefix.
-        var first = serviceId + "_";
-        var after = serviceId + "`";
+        var cutoff = now - IdempotencyRecord.LongestKept - Margin;
+        // The records' keys sort from "{service}_idempotentingest_" to before "{service}_idempotentingest`" ('`' follows
+        // '_'). Orleans also makes '\', '#' and '?' '_' in the key; a service id with them matches no record (refused at start).
+        var first = $"{serviceId}_{GrainType}_";
+        var after = $"{serviceId}_{GrainType}`";
         var filter = TableClient.CreateQueryFilter(
-            $"PartitionKey ge {first} and PartitionKey lt {after} and RowKey eq {StateName} and Timestamp lt {cutoff}");
+            $"PartitionKey ge {first} and PartitionKey lt {after} and RowKey eq {IdempotencyRecord.StateName} and Timestamp lt {cutoff}");
         long deleted = 0;
+        long failed = 0;
+        RequestFailedException? lastFailure = null;
         try
         {
             var expired = table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken);
@@ -45,6 +53,12 @@ internal sealed class AzureTableIdempotencyRecordSweep(TableServiceClient tables
                 new ParallelOptions { MaxDegreeOfParallelism = ParallelDeletes, CancellationToken = cancellationToken },
                 async (entity, token) =>
                 {
+                    if (entity.ETag == default)
+                    {
+                        // Without its ETag the delete would be unconditional, and could take a record written since.
+                        return;
+                    }
+
                     try
                     {
                         await table.DeleteEntityAsync(entity.PartitionKey, entity.RowKey, entity.ETag, token);
@@ -54,6 +68,12 @@ internal sealed class AzureTableIdempotencyRecordSweep(TableServiceClient tables
                     {
                         // Written again since the query (412), or deleted by another silo's sweep (404): not ours to delete.
                     }
+                    catch (RequestFailedException exception)
+                    {
+                        // One refused delete must not stop the rest: it is tried again at the next sweep.
+                        Interlocked.Increment(ref failed);
+                        lastFailure = exception;
+                    }
                 });
         }
         catch (RequestFailedException exception) when (exception.Status == 404 && exception.ErrorCode == "TableNotFound")
@@ -61,6 +81,14 @@ internal sealed class AzureTableIdempotencyRecordSweep(TableServiceClient tables
             // No grain has written state yet.
         }
 
+        if (lastFailure is not null)
+        {
+            LogDeletesFailed(logger, failed, deleted, lastFailure);
+        }
+
         return deleted;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Deleting Idempotency-Key records past their use: {Failed} deletes failed (tried again at the next sweep), {Deleted} made")]
+    private static partial void LogDeletesFailed(ILogger logger, long failed, long deleted, Exception exception);
 }

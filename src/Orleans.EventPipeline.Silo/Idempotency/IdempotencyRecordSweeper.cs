@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Orleans.EventPipeline.Grains.Ingest;
 
@@ -36,12 +35,19 @@ internal sealed partial class IdempotencyRecordSweeper(
     /// <summary>One sweep; a failure is logged and the next sweep tries again.</summary>
     public async Task SweepOnceAsync(CancellationToken cancellationToken)
     {
-        var started = Stopwatch.GetTimestamp();
+        var started = timeProvider.GetTimestamp();
         try
         {
             var deleted = await sweep.DeleteForgottenAsync(timeProvider.GetUtcNow(), cancellationToken);
-            var elapsed = Stopwatch.GetElapsedTime(started);
-            LogSwept(logger, deleted, elapsed.TotalMilliseconds);
+            var elapsed = timeProvider.GetElapsedTime(started);
+            if (deleted > 0)
+            {
+                LogSwept(logger, deleted, elapsed.TotalMilliseconds);
+            }
+            else
+            {
+                LogNothingToSweep(logger, elapsed.TotalMilliseconds);
+            }
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -51,6 +57,9 @@ internal sealed partial class IdempotencyRecordSweeper(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Idempotency-Key records past their use: {Deleted} deleted in {Milliseconds:F0} ms")]
     private static partial void LogSwept(ILogger logger, long deleted, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Idempotency-Key records past their use: none, looked in {Milliseconds:F0} ms")]
+    private static partial void LogNothingToSweep(ILogger logger, double milliseconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Deleting Idempotency-Key records past their use failed; trying again in {Interval}")]
     private static partial void LogSweepFailed(ILogger logger, TimeSpan interval, Exception exception);

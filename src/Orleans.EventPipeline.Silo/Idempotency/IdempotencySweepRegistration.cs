@@ -7,7 +7,8 @@ internal static class IdempotencySweepRegistration
 {
     /// <summary>
     /// Sweeps on silos that host grains, each with the storage of the mode. In azure mode every such silo sweeps the
-    /// shared table; deletes are conditional, so two sweeps of one record cost a refused delete, nothing more.
+    /// shared table: each reads every record of the service and tries the same deletes (conditional, so a record goes
+    /// once); more silos add reads, not speed.
     /// </summary>
     public static IServiceCollection AddIdempotencyRecordSweep(this IServiceCollection services, PipelineOptions options, AzureClients? azureClients)
     {
@@ -22,7 +23,8 @@ internal static class IdempotencySweepRegistration
         }
         else
         {
-            services.AddSingleton<IIdempotencyRecordSweep>(new AzureTableIdempotencyRecordSweep(azureClients.Tables, options.ServiceId));
+            services.AddSingleton<IIdempotencyRecordSweep>(sp => new AzureTableIdempotencyRecordSweep(
+                azureClients.Tables, options.ServiceId, sp.GetRequiredService<ILogger<AzureTableIdempotencyRecordSweep>>()));
         }
 
         return services.AddHostedService<IdempotencyRecordSweeper>();

@@ -6,6 +6,18 @@ public sealed class BadConfigurationTests
     private const int ConfigurationExitCode = 78;
 
     [Theory]
+    [InlineData("svc/one")]
+    [InlineData("svc#one")]
+    public void Validate_AzureServiceIdWithACharacterTableKeysCannotHold_IsRefused(string serviceId)
+    {
+        var result = new Orleans.EventPipeline.Silo.Hosting.PipelineOptionsValidator().Validate(
+            null, new Orleans.EventPipeline.Silo.Hosting.PipelineOptions { Mode = Orleans.EventPipeline.Silo.Hosting.PipelineMode.Azure, ServiceId = serviceId });
+
+        Assert.True(result.Failed);
+        Assert.Contains(result.Failures!, failure => failure.StartsWith($"Pipeline:ServiceId is '{serviceId}': in azure mode use no", StringComparison.Ordinal));
+    }
+
+    [Theory]
     [InlineData("--Pipeline:SiloPort=70000", "Pipeline:SiloPort is 70000")]
     [InlineData("--Pipeline:GatewayPort=not-a-port", "'not-a-port' at 'Pipeline:GatewayPort'")]
     [InlineData("--Pipeline:SiloPrt=11111", "'SiloPrt'")]
@@ -20,6 +32,7 @@ public sealed class BadConfigurationTests
     [InlineData("--Pipeline:DerivedStreams:MaxCacheBytes=1048576", "Pipeline:DerivedStreams:MaxCacheBytes is 1048576: use at least 16777216 bytes")]
     [InlineData("--Pipeline:Ingest:MaxMessageBytes=100000", "Pipeline:Ingest:MaxMessageBytes is 100000: use 262148 (the largest event the gateway accepts, 262144 bytes, with its 4-byte frame prefix) to 1000000")]
     [InlineData("--Pipeline:Ingest:RetryAfter=00:00:05", "'RetryAfter'")]
+    [InlineData("--Pipeline:Ingest:IdempotencySweepInterval=00:00:00", "Pipeline:Ingest:IdempotencySweepInterval is 00:00:00: use 00:00:01 to 01:00:00")]
     [InlineData("--Pipeline:Role=worker", "Pipeline:Role 'worker' is not a role: use all (the default: one process does everything), gateway (HTTP API only) or processor")]
     [InlineData("--Pipeline:Role=7", "Pipeline:Role '7' is not a role")]
     [InlineData("--Pipeline:Role=gateway", "Pipeline:Role is gateway, but local mode runs the whole pipeline in one process")]

@@ -5,7 +5,7 @@ using Orleans.EventPipeline.EventHubsEmulator.Hosting;
 using Orleans.EventPipeline.Processes;
 using Orleans.EventPipeline.Silo.Hosting;
 using Orleans.EventPipeline.Silo.Idempotency;
-using Orleans.EventPipeline.Tenants;
+using Orleans.EventPipeline.Grains.Ingest;
 using Orleans.EventPipeline.Tests.Hosting;
 using Orleans.EventPipeline.Tests.Support;
 
@@ -95,9 +95,8 @@ public sealed class AzureModeTests
         Assert.Equal(Enumerable.Range(0, ManyPartsEvents), events.Where(e => e.BatchId == manyParts).Select(static e => e.Index).Order());
     }
 
-    // Events of ~700 bytes, two to a message of the silo's MaxMessageBytes below: four messages.
     [Fact]
-    public async Task IdempotencySweep_AzureTable_DeletesOnlyRecordsPastTheLongestWindow_AndAnActiveGrainWritesItsAfresh()
+    public async Task IdempotencySweep_AzureTable_DeletesOnlyRecordsNotWrittenForTheLongestTheyMatter_AndAnActiveGrainWritesItsAfresh()
     {
         using var data = new TempDirectory();
         await using var azurite = await AzuriteNode.StartAsync(Path.Combine(data.Path, "azurite"));
@@ -111,12 +110,15 @@ public sealed class AzureModeTests
         using var refused = await api.PostAsync(apiKey, Encoding.UTF8.GetBytes("{\"k\":1}"), "application/x-ndjson", idempotencyKey: "kept-active");
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
         var table = new TableServiceClient(azurite.ConnectionString).GetTableClient(AzureTableIdempotencyRecordSweep.TableName);
-        var sweep = new AzureTableIdempotencyRecordSweep(new TableServiceClient(azurite.ConnectionString), new PipelineOptions().ServiceId);
+        var sweep = new AzureTableIdempotencyRecordSweep(
+            new TableServiceClient(azurite.ConnectionString), new PipelineOptions().ServiceId, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
         var rowsBefore = await RowKeysAsync(table);
 
         var now = await sweep.DeleteForgottenAsync(DateTimeOffset.UtcNow, CancellationToken.None);
+        var justBefore = await sweep.DeleteForgottenAsync(
+            DateTimeOffset.UtcNow + IdempotencyRecord.LongestKept + AzureTableIdempotencyRecordSweep.Margin - TimeSpan.FromMinutes(5), CancellationToken.None);
         var later = await sweep.DeleteForgottenAsync(
-            DateTimeOffset.UtcNow + TenantSettings.MaxIdempotencyWindow + AzureTableIdempotencyRecordSweep.Margin + TimeSpan.FromMinutes(1), CancellationToken.None);
+            DateTimeOffset.UtcNow + IdempotencyRecord.LongestKept + AzureTableIdempotencyRecordSweep.Margin + TimeSpan.FromMinutes(1), CancellationToken.None);
         var rowsAfter = await RowKeysAsync(table);
         using var enable = await api.PutTenantAsync("swept", new { displayName = "swept", enabled = true });
         using var stored = await api.PostAsync(apiKey, Encoding.UTF8.GetBytes("{\"k\":1}"), "application/x-ndjson", idempotencyKey: "kept-active");
@@ -124,30 +126,32 @@ public sealed class AzureModeTests
         var replayedBody = await ContentTypeIngestTests.ReadJsonAsync(replayed);
         var (events, _) = await StreamReadback.ReadAllAsync(eventHubs.ConnectionString("events"));
 
-        Assert.Equal(1, rowsBefore.Count(static row => row == AzureTableIdempotencyRecordSweep.StateName));
+        var record = Assert.Single(rowsBefore, static row => row.RowKey == IdempotencyRecord.StateName);
+        Assert.StartsWith($"{new PipelineOptions().ServiceId}_{AzureTableIdempotencyRecordSweep.GrainType}_swept_", record.PartitionKey, StringComparison.Ordinal);
         Assert.Equal(0, now);
+        Assert.Equal(0, justBefore);
         Assert.Equal(1, later);
         // Only the key's record went: the tenant's own state and the pub-sub rows stay whatever their age.
-        Assert.DoesNotContain(AzureTableIdempotencyRecordSweep.StateName, rowsAfter);
-        Assert.Empty(rowsBefore.Where(static row => row != AzureTableIdempotencyRecordSweep.StateName).Except(rowsAfter));
+        Assert.DoesNotContain(record, rowsAfter);
+        Assert.Empty(rowsBefore.Where(row => row != record).Except(rowsAfter));
         Assert.Equal(HttpStatusCode.OK, stored.StatusCode);
         Assert.True(replayedBody.GetProperty("replayed").GetBoolean());
         Assert.Single(events, static e => e.Tenant == "swept");
-        Assert.Contains(AzureTableIdempotencyRecordSweep.StateName, await RowKeysAsync(table));
+        Assert.Contains(record, await RowKeysAsync(table));
     }
 
-    private static async Task<List<string>> RowKeysAsync(TableClient table)
+    private static async Task<List<(string PartitionKey, string RowKey)>> RowKeysAsync(TableClient table)
     {
-        var rows = new List<string>();
-        await foreach (var entity in table.QueryAsync<TableEntity>(select: ["RowKey"]))
+        var rows = new List<(string PartitionKey, string RowKey)>();
+        await foreach (var entity in table.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey"]))
         {
-            rows.Add(entity.RowKey);
+            rows.Add((entity.PartitionKey, entity.RowKey));
         }
 
-        rows.Sort(StringComparer.Ordinal);
         return rows;
     }
 
+    // Events of ~700 bytes, two to a message of the silo's MaxMessageBytes below: four messages.
     private const int ManyPartsEvents = 8;
 
     private static async Task<string> PostAsync(PipelineApi api, string apiKey, int n, HttpStatusCode expected, int events = 1)
