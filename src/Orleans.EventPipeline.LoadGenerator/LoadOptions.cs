@@ -31,6 +31,7 @@ internal sealed class LoadOptions
     private static readonly Option<int> IdleMinutesOption = AtLeast(new("--idle-minutes") { Description = "Minutes the tenants stay idle in --idle-tenants mode.", DefaultValueFactory = static _ => 5 }, 0);
     private static readonly Option<int> EndToEndWarmOption = AtLeast(new("--e2e-warm") { Description = "End-to-end mode: first post at the same rate for this many seconds to other tenants, wait until their archive holds every ACKed event, then --cooldown seconds without requests, so the measured run starts on a warm silo (0: a cold one). A cooldown of a minute or more meets the gateway's idle trim (IdleMemoryTrimmer.QuietPeriod)." }, 0);
     private static readonly Option<bool> OrderingOption = new("--ordering") { Description = "Create the run's tenants with the order stage on (processing.ordering.enabled), off by default as for any tenant." };
+    private static readonly Option<TimeSpan?> IdempotencyWindowOption = new("--idempotency-window") { Description = "The run's tenants' idempotency window (d.hh:mm:ss, 00:01:00 to 7.00:00:00), the tenant's default when omitted; with --idempotency-keys, how long each key's record stays in grain storage." };
     private static readonly Option<bool> IdempotencyKeysOption = new("--idempotency-keys") { Description = "Give each /v1/events request an Idempotency-Key of its own (never repeated), as a shipper that retries safely does; the request then goes through the key's grain and its two state writes." };
     private static readonly Option<bool> MemoryProbeOption = new("--memory-probe") { Description = "Memory mode: resident memory of the silo under --connections concurrent maximum-size requests and after." };
     private static readonly Option<bool> StageCostsOption = new("--stage-costs") { Description = "Stage-cost mode: what parsing, archive lines and compression cost per event on one thread, without a silo (--batch and --event-bytes shape the events)." };
@@ -87,6 +88,9 @@ internal sealed class LoadOptions
     /// <summary>Whether each /v1/events request carries an Idempotency-Key of its own.</summary>
     public bool IdempotencyKeys { get; private init; }
 
+    /// <summary>The run's tenants' idempotency window, or null for the tenant's default.</summary>
+    public TimeSpan? IdempotencyWindow { get; private init; }
+
     public bool StageCosts { get; private init; }
 
     /// <summary>Whether the run's tenants have the order stage on.</summary>
@@ -109,7 +113,7 @@ internal sealed class LoadOptions
         var command = new RootCommand("Load run against the gateway: peak ACKed throughput, ACK latency at half that rate and the raw Event Hubs SDK baseline; or end to end to the archive (--e2e-rate), the ingest memory probe (--memory-probe), what many idle tenants cost (--idle-tenants), or what the processor's stages cost per event without a silo (--stage-costs). Prints a Markdown report.")
         {
             UrlOption, TopologyOption, SiloOption, AdminKeyOption, EventHubsOption, ConnectionsOption, TenantsOption, ShardsOption, BatchOption, EventBytesOption,
-            DurationOption, WarmupOption, CooldownOption, DiskSettleOption, PeakOnlyOption, SiloArgOption, SiloEnvOption, EndToEndRateOption, EndToEndWarmOption, OrderingOption, IdempotencyKeysOption, MemoryProbeOption, StageCostsOption, IdleTenantsOption, IdleMinutesOption, ProtocolsOption, GrpcUrlOption,
+            DurationOption, WarmupOption, CooldownOption, DiskSettleOption, PeakOnlyOption, SiloArgOption, SiloEnvOption, EndToEndRateOption, EndToEndWarmOption, OrderingOption, IdempotencyKeysOption, IdempotencyWindowOption, MemoryProbeOption, StageCostsOption, IdleTenantsOption, IdleMinutesOption, ProtocolsOption, GrpcUrlOption,
         };
         command.SetAction(result => run(From(result)));
         return command;
@@ -140,6 +144,7 @@ internal sealed class LoadOptions
         StageCosts = result.GetValue(StageCostsOption),
         Ordering = result.GetValue(OrderingOption),
         IdempotencyKeys = result.GetValue(IdempotencyKeysOption),
+        IdempotencyWindow = result.GetValue(IdempotencyWindowOption),
         IdleTenants = result.GetValue(IdleTenantsOption),
         IdleDuration = TimeSpan.FromMinutes(result.GetValue(IdleMinutesOption)),
         Protocols = result.GetValue(ProtocolsOption) ?? [],

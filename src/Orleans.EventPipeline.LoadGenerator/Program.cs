@@ -116,7 +116,7 @@ static async Task MeasureAsync(LoadOptions options, PipelineUnderTest? pipeline,
     }
 
     Console.WriteLine();
-    Console.WriteLine($"connections {options.Connections}, tenants {options.Tenants}, batch {options.BatchEvents} events x ~{options.EventBytes} B{(options.IdempotencyKeys ? ", an Idempotency-Key per request" : "")}, {options.Duration.TotalSeconds} s per phase, {Environment.ProcessorCount} cores");
+    Console.WriteLine($"connections {options.Connections}, tenants {options.Tenants}, batch {options.BatchEvents} events x ~{options.EventBytes} B{(options.IdempotencyKeys ? ", an Idempotency-Key per request" : "")}{(options.IdempotencyWindow is { } window ? $", idempotency window {window:c}" : "")}, {options.Duration.TotalSeconds} s per phase, {Environment.ProcessorCount} cores");
     Console.WriteLine();
     Console.WriteLine("| phase | ACKed events/s | MB/s | p50 ms | p99 ms | p99.9 ms | errors |");
     Console.WriteLine("|---|---:|---:|---:|---:|---:|---|");
@@ -179,6 +179,7 @@ static async Task<(List<string> Tenants, List<string> Keys)> CreateTenantsAsync(
             enabled = true,
             limits = new { eventsPerSecond = 10_000_000.0, bytesPerSecond = 10_000_000_000.0, burstSeconds = 2.0 },
             shardCount = options.Shards > 0 ? (int?)options.Shards : null,
+            idempotencyWindow = options.IdempotencyWindow,
             processing = new { ordering = new { enabled = options.Ordering } },
         }, prefix));
     }
