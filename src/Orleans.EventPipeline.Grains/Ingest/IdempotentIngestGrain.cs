@@ -120,7 +120,21 @@ public sealed class IdempotentIngestGrain(
             state.State.BatchId = BatchIdFor(key, now);
             state.State.Fingerprint = fingerprint;
             state.State.StreamKey = StreamKeys.ForShard(tenantId, StreamKeys.ShardOfKeyedBatch(state.State.BatchId.Value, shardCount));
-            await WriteAsync();
+            try
+            {
+                await WriteAsync();
+            }
+            catch
+            {
+                // Not on record, so not started: a retry must not go out under a round storage does not know, which a
+                // crash would then start over under other ids. If the write landed after all, the retry's own write
+                // meets the row, fails, and the next activation reads the round.
+                state.State.AttemptStartedAt = null;
+                state.State.BatchId = null;
+                state.State.Fingerprint = null;
+                state.State.StreamKey = null;
+                throw;
+            }
         }
 
         var batchId = state.State.BatchId ?? BatchIdFor(key, roundStartedAt: null);
