@@ -42,6 +42,8 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
     /// </summary>
     public const int MaxForgottenPerDelete = 500;
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> SchemaLocks = new(StringComparer.Ordinal);
+
     private readonly string _name;
     private readonly SqliteGrainStorageOptions _options;
     private readonly IGrainStorageSerializer _serializer;
@@ -84,10 +86,22 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
             Directory.CreateDirectory(directory);
         }
 
-        await using var connection = await OpenAsync(cancellationToken);
-        await ExecuteAsync(connection, CreateSchemaSql, cancellationToken);
-        await UpgradeAsync(connection, cancellationToken);
-        await ExecuteAsync(connection, CreateForgetIndexSql, cancellationToken);
+        // The providers on one file start side by side; the second waits here for the first's schema work (an upgrade
+        // rewrites every named state's row: longer, on a large file, than the lock's busy timeout would wait).
+        var schemaLock = SchemaLocks.GetOrAdd(Path.GetFullPath(_options.DatabasePath), static _ => new SemaphoreSlim(1, 1));
+        await schemaLock.WaitAsync(cancellationToken);
+        try
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            await ExecuteAsync(connection, CreateSchemaSql, cancellationToken);
+            await UpgradeAsync(connection, cancellationToken);
+            await ExecuteAsync(connection, CreateForgetIndexSql, cancellationToken);
+        }
+        finally
+        {
+            schemaLock.Release();
+        }
+
         _writer ??= await SqliteWriter.AcquireAsync(_options.DatabasePath, _connectionString, _logger, cancellationToken);
         LogInitialized(_logger, _name, _options.DatabasePath);
     }
@@ -200,8 +214,8 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
 
     /// <summary>
     /// Adds the forget time to a file made before states could be forgotten, and gives the states named in
-    /// <see cref="SqliteGrainStorageOptions.ForgetOnUpgrade"/> one, in one transaction: the providers on one file start
-    /// side by side, and the one that takes the file's lock first upgrades it while the other waits.
+    /// <see cref="SqliteGrainStorageOptions.ForgetOnUpgrade"/> one, in one transaction (a crash between them leaves the
+    /// file as it was). Once per file: it costs a rewrite of those rows at that start.
     /// </summary>
     private async Task UpgradeAsync(SqliteConnection connection, CancellationToken cancellationToken)
     {
