@@ -40,11 +40,6 @@ internal sealed class PipelineOptionsValidator : IValidateOptions<PipelineOption
 
         CheckId(failures, "ClusterId", options.ClusterId);
         CheckId(failures, "ServiceId", options.ServiceId);
-        if (options.Mode == PipelineMode.Azure && options.ServiceId.IndexOfAny(AzureTableKeyCharacters) >= 0)
-        {
-            // Orleans writes them as '_' in its table keys, so the keys of the service's records would not start with its id.
-            failures.Add($"Pipeline:ServiceId is '{options.ServiceId}': in azure mode use no '/', '\\', '#' or '?', which Azure Table keys cannot hold.");
-        }
         CheckPort(failures, "SiloPort", options.SiloPort);
         CheckPort(failures, "GatewayPort", options.GatewayPort);
         if (options.SiloPort == options.GatewayPort)
@@ -138,8 +133,6 @@ internal sealed class PipelineOptionsValidator : IValidateOptions<PipelineOption
             failures.Add($"Pipeline:{key} is {port}: set it to a TCP port between 1 and 65535 (environment variable Pipeline__{key}).");
         }
     }
-
-    private static readonly char[] AzureTableKeyCharacters = ['/', '\\', '#', '?'];
 
     private static void CheckId(List<string> failures, string key, string value)
     {

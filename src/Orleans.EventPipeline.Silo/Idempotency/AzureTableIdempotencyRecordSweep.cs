@@ -1,3 +1,4 @@
+using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
 using Orleans.EventPipeline.Grains.Ingest;
@@ -36,10 +37,9 @@ internal sealed partial class AzureTableIdempotencyRecordSweep(TableServiceClien
     {
         var table = tables.GetTableClient(TableName);
         var cutoff = now - IdempotencyRecord.LongestKept - Margin;
-        // The records' keys sort from "{service}_idempotentingest_" to before "{service}_idempotentingest`" ('`' follows
-        // '_'). Orleans also makes '\', '#' and '?' '_' in the key; a service id with them matches no record (refused at start).
-        var first = $"{serviceId}_{GrainType}_";
-        var after = $"{serviceId}_{GrainType}`";
+        // The records' keys sort from "{service}_idempotentingest_" to before "{service}_idempotentingest`" ('`' follows '_').
+        var first = KeyRangeStart(serviceId);
+        var after = first[..^1] + "`";
         var filter = TableClient.CreateQueryFilter(
             $"PartitionKey ge {first} and PartitionKey lt {after} and RowKey eq {IdempotencyRecord.StateName} and Timestamp lt {cutoff}");
         long deleted = 0;
@@ -88,6 +88,13 @@ internal sealed partial class AzureTableIdempotencyRecordSweep(TableServiceClien
 
         return deleted;
     }
+
+    /// <summary>
+    /// Where the partition keys of the service's records start: "{service id}_idempotentingest_", with '/', '\', '#' and
+    /// '?' made '_' as Orleans writes them in table keys (the grain id's '/' too).
+    /// </summary>
+    public static string KeyRangeStart(string serviceId) =>
+        string.Create(CultureInfo.InvariantCulture, $"{serviceId}_{GrainType}_").Replace('/', '_').Replace('\\', '_').Replace('#', '_').Replace('?', '_');
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Deleting Idempotency-Key records past their use: {Failed} deletes failed (tried again at the next sweep), {Deleted} made")]
     private static partial void LogDeletesFailed(ILogger logger, long failed, long deleted, Exception exception);

@@ -6,18 +6,6 @@ public sealed class BadConfigurationTests
     private const int ConfigurationExitCode = 78;
 
     [Theory]
-    [InlineData("svc/one")]
-    [InlineData("svc#one")]
-    public void Validate_AzureServiceIdWithACharacterTableKeysCannotHold_IsRefused(string serviceId)
-    {
-        var result = new Orleans.EventPipeline.Silo.Hosting.PipelineOptionsValidator().Validate(
-            null, new Orleans.EventPipeline.Silo.Hosting.PipelineOptions { Mode = Orleans.EventPipeline.Silo.Hosting.PipelineMode.Azure, ServiceId = serviceId });
-
-        Assert.True(result.Failed);
-        Assert.Contains(result.Failures!, failure => failure.StartsWith($"Pipeline:ServiceId is '{serviceId}': in azure mode use no", StringComparison.Ordinal));
-    }
-
-    [Theory]
     [InlineData("--Pipeline:SiloPort=70000", "Pipeline:SiloPort is 70000")]
     [InlineData("--Pipeline:GatewayPort=not-a-port", "'not-a-port' at 'Pipeline:GatewayPort'")]
     [InlineData("--Pipeline:SiloPrt=11111", "'SiloPrt'")]

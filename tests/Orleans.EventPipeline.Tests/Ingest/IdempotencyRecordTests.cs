@@ -43,4 +43,10 @@ public sealed class IdempotencyRecordTests
         Assert.NotEqual(first, IdempotentIngestGrain.BatchIdFor("tenant/other", Started));
         Assert.NotEqual(first, IdempotentIngestGrain.BatchIdFor("tenant/key", roundStartedAt: null));
     }
+
+    [Theory]
+    [InlineData("eventpipeline", "eventpipeline_idempotentingest_")]
+    [InlineData("svc/one#two?three\\four", "svc_one_two_three_four_idempotentingest_")]
+    public void KeyRangeStart_IsTheServicesRecordsPartitionKeys_AsOrleansWritesThem(string serviceId, string expected) =>
+        Assert.Equal(expected, Orleans.EventPipeline.Silo.Idempotency.AzureTableIdempotencyRecordSweep.KeyRangeStart(serviceId));
 }
