@@ -128,6 +128,12 @@ public static class DeadLetterCodec
         data.Properties[StreamMessageFormat.IngestTimeProperty] = batch.IngestTime.ToUnixTimeMilliseconds();
         data.Properties[StreamMessageFormat.StageProperty] = batch.Stage;
         data.Properties[StreamMessageFormat.CountProperty] = batch.Letters.Count;
+        if (batch.Keyed)
+        {
+            // The dead-letter grain counts a keyed request's letters once per batch id only when it knows they are keyed.
+            data.Properties[StreamMessageFormat.KeyedProperty] = true;
+        }
+
         if (batch.Source is { } source)
         {
             data.Properties[StreamMessageFormat.SourceStreamKeyProperty] = source.StreamKey;
@@ -174,6 +180,7 @@ public static class DeadLetterCodec
                     Convert.ToInt64(properties[StreamMessageFormat.SourceSequenceProperty], System.Globalization.CultureInfo.InvariantCulture),
                     Convert.ToInt32(properties[StreamMessageFormat.SourcePartProperty], System.Globalization.CultureInfo.InvariantCulture))
                 : null,
+            Keyed = properties.TryGetValue(StreamMessageFormat.KeyedProperty, out var keyed) && keyed is true,
         };
     }
 }
