@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text;
-using Microsoft.Data.Sqlite;
 using Orleans.EventPipeline.Grains.Ingest;
 using Orleans.EventPipeline.Tests.Hosting;
 using Orleans.EventPipeline.Tests.Support;
@@ -99,7 +98,7 @@ public sealed class IdempotencyRecordSweepTests
     /// <summary>The "{tenant}/{key}" of every Idempotency-Key record in the silo's grain store, in order.</summary>
     private static List<string> IdempotencyRecords(string dataDirectory)
     {
-        using var connection = Open(dataDirectory);
+        using var connection = SiloGrainStore.Open(dataDirectory);
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT grain_id FROM grain_state WHERE state_name = 'idempotency' ORDER BY grain_id;";
         using var reader = command.ExecuteReader();
@@ -114,7 +113,7 @@ public sealed class IdempotencyRecordSweepTests
 
     private static long Scalar(string dataDirectory, string sql)
     {
-        using var connection = Open(dataDirectory);
+        using var connection = SiloGrainStore.Open(dataDirectory);
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
@@ -122,16 +121,9 @@ public sealed class IdempotencyRecordSweepTests
 
     private static void Execute(string dataDirectory, string sql)
     {
-        using var connection = Open(dataDirectory);
+        using var connection = SiloGrainStore.Open(dataDirectory);
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         command.ExecuteNonQuery();
-    }
-
-    private static SqliteConnection Open(string dataDirectory)
-    {
-        var connection = new SqliteConnection($"Data Source={Path.Combine(dataDirectory, "grains.db")};Pooling=False");
-        connection.Open();
-        return connection;
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Orleans.EventPipeline.Grains.Processing;
+using Orleans.EventPipeline.Tests.Support;
 
 namespace Orleans.EventPipeline.Tests.Processing;
 
@@ -36,7 +37,7 @@ internal static class ProcessorStateFault
 
     private static async Task ExecuteAsync(string dataDirectory, string sql)
     {
-        await using var connection = Open(dataDirectory);
+        await using var connection = SiloGrainStore.Open(dataDirectory);
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
         await command.ExecuteNonQueryAsync();
@@ -45,7 +46,7 @@ internal static class ProcessorStateFault
     /// <summary>How many processors have a stored state.</summary>
     public static long StoredStates(string dataDirectory)
     {
-        using var connection = Open(dataDirectory);
+        using var connection = SiloGrainStore.Open(dataDirectory);
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT count(*) FROM grain_state WHERE state_name = 'processor';";
         return (long)command.ExecuteScalar()!;
@@ -57,7 +58,7 @@ internal static class ProcessorStateFault
     /// <summary>The highest value of the <see cref="ProcessorState"/> property <paramref name="property"/> among the stored states; -1 when none is stored.</summary>
     public static long Highest(string dataDirectory, string property)
     {
-        using var connection = Open(dataDirectory);
+        using var connection = SiloGrainStore.Open(dataDirectory);
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT payload FROM grain_state WHERE state_name = 'processor';";
         using var reader = command.ExecuteReader();
@@ -70,12 +71,5 @@ internal static class ProcessorStateFault
         }
 
         return highest;
-    }
-
-    private static SqliteConnection Open(string dataDirectory)
-    {
-        var connection = new SqliteConnection($"Data Source={Path.Combine(dataDirectory, "grains.db")}");
-        connection.Open();
-        return connection;
     }
 }
