@@ -10,6 +10,16 @@ public static partial class TenantId
 
     public static bool IsValid(string? value) => value is not null && Pattern().IsMatch(value);
 
+    /// <summary>
+    /// The silo's own tenant, whose events a starting gateway sends through its own pipeline before it reports ready
+    /// (<c>Pipeline:Warmup</c>). Outside <see cref="Rule"/>, so no tenant an administrator creates can be it, and the
+    /// admin API and dashboard, which take valid ids only, never show or change it.
+    /// </summary>
+    public const string Warmup = "_warmup";
+
+    /// <summary>A tenant whose events the pipeline carries: a <see cref="IsValid">valid</see> id or <see cref="Warmup"/>.</summary>
+    public static bool IsValidOrWarmup(string? value) => value == Warmup || IsValid(value);
+
     // \z, not $: $ also matches before a final "\n", which would let "t\n" through.
     [GeneratedRegex(@"\A[a-z0-9][a-z0-9-]{0,62}\z", RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();

@@ -2,15 +2,16 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Orleans.EventPipeline.Silo.Hosting;
+using Orleans.EventPipeline.Silo.Roles;
 
 namespace Orleans.EventPipeline.Silo.Health;
 
-/// <summary><c>/healthz</c> (the process answers) and <c>/readyz</c> (silo active, storage reachable).</summary>
+/// <summary><c>/healthz</c> (the process answers) and <c>/readyz</c> (silo active, storage reachable, a gateway warmed up).</summary>
 public static class HealthEndpoints
 {
     private const string ReadyTag = "ready";
 
-    internal static IServiceCollection AddPipelineHealthChecks(this IServiceCollection services, PipelineMode mode)
+    internal static IServiceCollection AddPipelineHealthChecks(this IServiceCollection services, PipelineMode mode, PipelineRole role)
     {
         var checks = services.AddHealthChecks()
             .AddCheck<SiloActiveHealthCheck>("silo", tags: [ReadyTag])
@@ -19,6 +20,11 @@ public static class HealthEndpoints
         if (mode == PipelineMode.Local)
         {
             checks.AddCheck<EmbeddedEventHubsHealthCheck>("event-hubs", tags: [ReadyTag]);
+        }
+
+        if (role != PipelineRole.Processor)
+        {
+            checks.AddCheck<WarmupHealthCheck>(WarmupHealthCheck.Name, tags: [ReadyTag]);
         }
 
         return services;

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Orleans.EventPipeline.Grains.Ingest;
 using Orleans.EventPipeline.Grains.Processing;
 using Orleans.EventPipeline.Silo.Gateway;
+using Orleans.EventPipeline.Silo.Warmup;
 using Orleans.EventPipeline.Streaming.Caching;
 using Orleans.EventPipeline.Streaming.Derived;
 
@@ -23,8 +24,9 @@ internal static class PipelineOptionsRegistration
         var streamCache = pipeline.GetSection("StreamCache");
         var derivedStreams = pipeline.GetSection("DerivedStreams");
         var ingest = pipeline.GetSection("Ingest");
+        var warmup = configuration.GetSection(WarmupOptions.SectionName);
 
-        services.AddSection(pipeline, new PipelineOptionsValidator(), PipelineOptionsValidator.ExplainBindingFailure, archive, processing, gateway, streamCache, derivedStreams, ingest);
+        services.AddSection(pipeline, new PipelineOptionsValidator(), PipelineOptionsValidator.ExplainBindingFailure, archive, processing, gateway, streamCache, derivedStreams, ingest, warmup);
         services.AddSection(archive, new ArchiveOptionsValidator(archive.Path));
         services.AddSingleton<IValidateOptions<ArchiveOptions>>(options => ActivatorUtilities.CreateInstance<ArchiveLocationValidator>(options, archive.Path));
         services.AddSection(processing, new ProcessingGrainOptionsValidator(processing.Path));
@@ -32,6 +34,7 @@ internal static class PipelineOptionsRegistration
         services.AddSection(streamCache, new StreamCacheOptionsValidator(streamCache.Path));
         services.AddSection(derivedStreams, new DerivedStreamOptionsValidator(derivedStreams.Path));
         services.AddSection(ingest, ValidatorFor(ingest, gateway));
+        services.AddSection(warmup, new WarmupOptionsValidator());
         return services;
     }
 

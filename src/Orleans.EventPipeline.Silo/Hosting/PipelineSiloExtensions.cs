@@ -16,6 +16,7 @@ using Orleans.EventPipeline.Silo.Logging;
 using Orleans.EventPipeline.Silo.Observability;
 using Orleans.EventPipeline.Silo.Idempotency;
 using Orleans.EventPipeline.Silo.Roles;
+using Orleans.EventPipeline.Silo.Warmup;
 
 namespace Orleans.EventPipeline.Silo.Hosting;
 
@@ -96,7 +97,8 @@ public static class PipelineSiloExtensions
             }
         });
         builder.Services.Configure<HostOptions>(static host => host.ShutdownTimeout = ShutdownTimeout);
-        builder.Services.AddPipelineHealthChecks(options.Mode);
+        builder.Services.AddStartupWarmup(options.Role);
+        builder.Services.AddPipelineHealthChecks(options.Mode, options.Role);
         builder.AddPipelineTelemetry(options.Telemetry, options.Role);
         return builder;
     }

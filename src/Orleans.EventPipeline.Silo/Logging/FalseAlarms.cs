@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace Orleans.EventPipeline.Silo.Logging;
 
 /// <summary>
-/// Two warnings Orleans logs that are not failures. They are told apart by what they carry, not dropped
+/// Two warnings Orleans logs, and one error of the health checks, that are not failures. They are told apart by what they carry, not dropped
 /// by category: both categories also log real trouble, which still comes through.
 /// </summary>
 public static class FalseAlarms
@@ -11,12 +11,21 @@ public static class FalseAlarms
     private const string ReceiverCategory = "Orleans.Streaming.EventHubs.EventHubAdapterReceiver";
     private const string WatchdogCategory = "Orleans.Runtime.Watchdog";
     private const string StallProperty = "TimeSinceLastTick";
+    private const string HealthChecksCategory = "Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService";
+    private const string HealthCheckNameProperty = "HealthCheckName";
 
     /// <summary>Whether a logger of this category may log one; other loggers are not wrapped at all.</summary>
-    public static bool Watches(string category) => category is ReceiverCategory or WatchdogCategory;
+    public static bool Watches(string category) => category is ReceiverCategory or WatchdogCategory or HealthChecksCategory;
 
     public static bool IsFalseAlarm<TState>(string category, LogLevel level, TState state, Exception? exception, TimeSpan processAge)
     {
+        // "Health check warm-up with status Unhealthy completed": an error for every readiness probe while a gateway
+        // warms itself up, which it does at every start. Any other check's result still comes through.
+        if (category == HealthChecksCategory)
+        {
+            return level == LogLevel.Error && exception is null && Property(state, HealthCheckNameProperty) is Health.WarmupHealthCheck.Name;
+        }
+
         if (level != LogLevel.Warning)
         {
             return false;
@@ -36,8 +45,10 @@ public static class FalseAlarms
         // thread checks first it measures from timestamp 0, the machine's boot. A stall longer than this
         // process has run cannot be one; a real stall is shorter and is still logged.
         return category == WatchdogCategory
-            && state is IReadOnlyList<KeyValuePair<string, object?>> properties
-            && properties.FirstOrDefault(static p => p.Key == StallProperty).Value is TimeSpan stall
+            && Property(state, StallProperty) is TimeSpan stall
             && stall > processAge;
     }
+
+    private static object? Property<TState>(TState state, string name) =>
+        state is IReadOnlyList<KeyValuePair<string, object?>> properties ? properties.FirstOrDefault(p => p.Key == name).Value : null;
 }

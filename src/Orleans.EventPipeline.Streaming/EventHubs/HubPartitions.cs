@@ -31,6 +31,9 @@ public sealed class HubPartitions(IServiceProvider services)
         return ids[PartitionKeyHash.PartitionIndex(utf8, ids.Length)];
     }
 
+    /// <summary>How many partitions the hub has; 0 before the provider has read them.</summary>
+    public int Count => (_ids ??= Load())?.Length ?? 0;
+
     // Partition ids in the service's order ("0", "1", ...): a key's hash indexes into that list.
     private string[]? Load()
     {

@@ -131,7 +131,7 @@ internal sealed class MessageInspector(Serializer serializer)
     /// <summary>The tenant must be a valid id and the partition key one of its stream keys (the processor keys by the stream).</summary>
     private static string? InspectOwner(string tenant, string? partitionKey)
     {
-        if (!TenantId.IsValid(tenant))
+        if (!TenantId.IsValidOrWarmup(tenant))
         {
             return $"{StreamMessageFormat.TenantProperty} '{Cut(tenant)}' is not a tenant id";
         }

@@ -57,6 +57,8 @@ public sealed class BadConfigurationTests
             ("--Pipeline:Processing:SettingsRefreshInterval=00:00:00", "Pipeline:Processing:SettingsRefreshInterval 00:00:00 is out of range"),
             ("--Pipeline:Processing:RetainedDeadLetterBytes=-5", "Pipeline:Processing:RetainedDeadLetterBytes -5 is out of range"),
             ("--Pipeline:StreamCache:MinTimeInCache=00:00:00", "Pipeline:StreamCache:MinTimeInCache is 00:00:00"),
+            ("--Pipeline:Warmup:EventsPerSecond=5", "Pipeline:Warmup:EventsPerSecond is 5"),
+            ("--Pipeline:Warmup:Longest=01:00:00", "Pipeline:Warmup:Longest is 01:00:00"),
         ];
         using var data = new TempDirectory();
         await using var silo = SiloProcess.Start(data.Path, [.. wrong.Select(static setting => setting.Argument)]);

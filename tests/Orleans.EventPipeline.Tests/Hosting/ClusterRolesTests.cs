@@ -329,6 +329,10 @@ public sealed partial class ClusterRolesTests(ITestOutputHelper output) : IDispo
         }
 
         Assert.Contains("no processor silo active", readiness, StringComparison.Ordinal);
+        using var checks = JsonDocument.Parse(readiness);
+        var warmup = checks.RootElement.GetProperty("checks").GetProperty("warm-up");
+        Assert.Equal("Healthy", warmup.GetProperty("status").GetString());
+        Assert.StartsWith("stopped early", warmup.GetProperty("description").GetString(), StringComparison.Ordinal);
     }
 
     /// <summary>Once a processor is active the gateway serves again by itself; a processor serves health only.</summary>
@@ -417,7 +421,11 @@ public sealed partial class ClusterRolesTests(ITestOutputHelper output) : IDispo
             Path.Combine(_data.Path, name),
             "--Pipeline:Gateway:DurableWriteTimeout=00:00:20",
             // Long enough that the gateway still knows a key's tenant after both processors stop (the last step).
-            "--Pipeline:Gateway:ApiKeyCacheDuration=00:10:00");
+            "--Pipeline:Gateway:ApiKeyCacheDuration=00:10:00",
+            // The gateway warms up as it ships (the test command turns it off): before its processors it must still
+            // report ready, within the warm-up's bound; restarted among them, it warms up while the tenants post.
+            $"--Pipeline:Warmup:Enabled={role == "gateway"}",
+            "--Pipeline:Warmup:Longest=00:00:05");
         _silos.Add((name, silo));
         return silo;
     }

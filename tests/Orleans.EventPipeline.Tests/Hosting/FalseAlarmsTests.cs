@@ -3,7 +3,7 @@ using Orleans.EventPipeline.Silo.Logging;
 
 namespace Orleans.EventPipeline.Tests.Hosting;
 
-/// <summary>Only the two warnings that are not failures are left out; their categories' real trouble comes through.</summary>
+/// <summary>Only the warnings and the error that are not failures are left out; their categories' real trouble comes through.</summary>
 public sealed class FalseAlarmsTests
 {
     private const string Receiver = "Orleans.Streaming.EventHubs.EventHubAdapterReceiver";
@@ -25,6 +25,20 @@ public sealed class FalseAlarmsTests
         Assert.True(FalseAlarms.IsFalseAlarm(Watchdog, LogLevel.Warning, Stall(new TimeSpan(0, 51, 18)), null, ProcessAge));
         Assert.False(FalseAlarms.IsFalseAlarm(Watchdog, LogLevel.Warning, Stall(TimeSpan.FromSeconds(25)), null, ProcessAge));
         Assert.False(FalseAlarms.IsFalseAlarm(Watchdog, LogLevel.Warning, Stall(null), null, ProcessAge));
+    }
+
+    [Fact]
+    public void HealthCheckError_TheWarmUpNotDoneYet_IsLeftOut_AnyOtherCheckIsNot()
+    {
+        const string HealthChecks = "Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService";
+        List<KeyValuePair<string, object?>> warmup = [new("HealthCheckName", "warm-up"), new("HealthStatus", "Unhealthy")];
+        List<KeyValuePair<string, object?>> storage = [new("HealthCheckName", "grain-storage"), new("HealthStatus", "Unhealthy")];
+
+        Assert.True(FalseAlarms.Watches(HealthChecks));
+        Assert.True(FalseAlarms.IsFalseAlarm(HealthChecks, LogLevel.Error, warmup, null, ProcessAge));
+        Assert.False(FalseAlarms.IsFalseAlarm(HealthChecks, LogLevel.Error, storage, null, ProcessAge));
+        // A check that threw is a failure of the check, whichever it is.
+        Assert.False(FalseAlarms.IsFalseAlarm(HealthChecks, LogLevel.Error, warmup, new InvalidOperationException("broken"), ProcessAge));
     }
 
     [Fact]

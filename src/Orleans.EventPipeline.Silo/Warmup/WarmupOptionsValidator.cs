@@ -1,0 +1,30 @@
+using Microsoft.Extensions.Options;
+
+namespace Orleans.EventPipeline.Silo.Warmup;
+
+/// <summary>Refuses a warm-up pace or bound that would not warm anything, or hold readiness back for minutes.</summary>
+public sealed class WarmupOptionsValidator : IValidateOptions<WarmupOptions>
+{
+    private const int MinEventsPerSecond = StartupWarmup.EventsPerRequest;
+    private const int MaxEventsPerSecond = 1_000_000;
+    private static readonly TimeSpan MinLongest = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaxLongest = TimeSpan.FromMinutes(5);
+    private static readonly WarmupOptions Defaults = new();
+
+    public ValidateOptionsResult Validate(string? name, WarmupOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        if (options.EventsPerSecond is < MinEventsPerSecond or > MaxEventsPerSecond)
+        {
+            failures.Add($"{WarmupOptions.SectionName}:{nameof(WarmupOptions.EventsPerSecond)} is {options.EventsPerSecond}: use {MinEventsPerSecond} to {MaxEventsPerSecond}, e.g. {Defaults.EventsPerSecond}; or set {WarmupOptions.SectionName}:{nameof(WarmupOptions.Enabled)} to false.");
+        }
+
+        if (options.Longest < MinLongest || options.Longest > MaxLongest)
+        {
+            failures.Add($"{WarmupOptions.SectionName}:{nameof(WarmupOptions.Longest)} is {options.Longest}: use {MinLongest:c} to {MaxLongest:c}, e.g. {Defaults.Longest:c}; the silo reports ready no later than this after it started listening.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
