@@ -62,13 +62,27 @@ internal sealed partial class PipelineUnderTest : IAsyncDisposable
         {
             // Inside the try: a probe stopped by Ctrl+C or a full disk leaves its file in the work directory, which disposal deletes.
             await DiskSettle.WaitAsync(work, options.DiskSettle, cancellationToken);
+            var starting = System.Diagnostics.Stopwatch.StartNew();
             await pipeline.StartProcessesAsync(options, cancellationToken);
+            await pipeline.ReportReadinessAsync(starting.Elapsed, cancellationToken);
             return pipeline;
         }
         catch
         {
             await pipeline.DisposeAsync();
             throw;
+        }
+    }
+
+    /// <summary>How long the silos took to report ready, and what a gateway's warm-up (Pipeline:Warmup) did meanwhile.</summary>
+    private async Task ReportReadinessAsync(TimeSpan elapsed, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient();
+        foreach (var silo in Silos)
+        {
+            using var ready = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync(new Uri(silo.Url, "/readyz"), cancellationToken));
+            var warmup = ready.RootElement.GetProperty("checks").TryGetProperty("warm-up", out var check) ? check.GetProperty("description").GetString() : "none (a processor)";
+            Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{silo.Process.Name} ready {elapsed.TotalSeconds:N1} s after its start; warm-up: {warmup}"));
         }
     }
 

@@ -9,7 +9,8 @@ namespace Orleans.EventPipeline.Processing;
 /// </summary>
 /// <remarks>
 /// Process-wide, like the meters it tags. A tenant keeps its slot until the process restarts, deleted or
-/// not. <see cref="Other"/> cannot be a tenant's own id: tenant ids never start with '_'.
+/// not. <see cref="Other"/> cannot be a tenant's own id: an administrator's tenant ids never start with '_', and the
+/// silos' own (<c>_warmup</c>) is another name.
 /// </remarks>
 public static class TenantTag
 {

@@ -3,8 +3,8 @@ namespace Orleans.EventPipeline.Tenants;
 /// <summary>
 /// One part of the index of every tenant, for listing: the tenants whose id starts with the part's key, a
 /// single character (<see cref="TenantDirectory.PartOf"/>). Tenant ids start with one of 36 characters, so the index is 36
-/// grains at most, each written only when one of its tenants is created, renamed, enabled, disabled or
-/// deleted, and a listing in id order reads them in order.
+/// grains at most (and "_", which only the silos' warm-up tenant is written to and no listing reads), each written only
+/// when one of its tenants is created, renamed, enabled, disabled or deleted, and a listing in id order reads them in order.
 /// </summary>
 public interface ITenantDirectoryGrain : IGrainWithStringKey
 {

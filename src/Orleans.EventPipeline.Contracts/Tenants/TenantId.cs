@@ -13,7 +13,8 @@ public static partial class TenantId
     /// <summary>
     /// The silo's own tenant, whose events a starting gateway sends through its own pipeline before it reports ready
     /// (<c>Pipeline:Warmup</c>). Outside <see cref="Rule"/>, so no tenant an administrator creates can be it, and the
-    /// admin API and dashboard, which take valid ids only, never show or change it.
+    /// admin API and the dashboard's pages, which take valid ids only, never list or change it. Its events are carried
+    /// like a tenant's: the users' own stream subscribers receive them too, and should skip this tenant.
     /// </summary>
     public const string Warmup = "_warmup";
 

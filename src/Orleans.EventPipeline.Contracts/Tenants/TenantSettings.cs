@@ -25,6 +25,9 @@ public sealed record TenantSettings(
     /// </summary>
     public const int MaxDisplayNameLength = 200;
 
+    /// <summary>Most stream keys a tenant is spread over.</summary>
+    public const int MaxShardCount = 64;
+
     /// <summary>The window of a tenant that sets none.</summary>
     public static readonly TimeSpan DefaultIdempotencyWindow = TimeSpan.FromHours(24);
 
@@ -58,9 +61,9 @@ public sealed record TenantSettings(
             problems.Add(string.Create(CultureInfo.InvariantCulture, $"displayName has a control character (U+{(int)DisplayName[at]:X4} at position {at + 1}): use printable text on one line."));
         }
 
-        if (ShardCount is < 1 or > 64)
+        if (ShardCount is < 1 or > MaxShardCount)
         {
-            problems.Add($"shardCount is {ShardCount}: use 1 to 64.");
+            problems.Add($"shardCount is {ShardCount}: use 1 to {MaxShardCount}.");
         }
 
         if (IdempotencyWindow < MinIdempotencyWindow || IdempotencyWindow > MaxIdempotencyWindow)

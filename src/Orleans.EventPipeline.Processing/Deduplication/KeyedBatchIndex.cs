@@ -29,7 +29,7 @@ namespace Orleans.EventPipeline.Processing.Deduplication;
 /// </summary>
 public sealed class KeyedBatchIndex
 {
-    /// <summary>Root of the index objects in the archive store; tenant ids never start with '_'.</summary>
+    /// <summary>Root of the index objects in the archive store; an administrator's tenant ids never start with '_', and the silos' own (<c>_warmup</c>) is another name.</summary>
     public const string Root = "_keyed/";
 
     /// <summary>

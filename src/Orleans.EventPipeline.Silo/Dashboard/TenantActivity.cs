@@ -159,13 +159,17 @@ public sealed class TenantActivity : IHostedService, IDisposable
         }
     }
 
+    /// <summary>
+    /// The measurement's tenant; null for none, and for the gateways' start-up warm-up (<see cref="TenantId.Warmup"/>):
+    /// the pages show the operator's tenants, and a spike of the silo's own at each start would read as theirs.
+    /// </summary>
     private static string? TenantOf(ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
         foreach (var tag in tags)
         {
             if (tag.Key == TenantTag.Name)
             {
-                return tag.Value as string;
+                return tag.Value is string tenant && tenant != TenantId.Warmup ? tenant : null;
             }
         }
 

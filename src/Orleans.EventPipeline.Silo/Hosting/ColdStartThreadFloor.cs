@@ -22,14 +22,12 @@ public sealed partial class ColdStartThreadFloor : IHostedService, IDisposable
     /// <summary>Thread-pool threads kept ready while cold: 16, the best of the floors measured for a cold silo's first seconds.</summary>
     public const int Threads = 16;
 
-    /// <summary>How long the JIT must have been nearly idle (under <see cref="QuietShare"/> of one core) before the floor goes: 5 s.</summary>
+    /// <summary>How long the JIT must have been nearly idle (under <see cref="JitActivity.QuietShare"/> of one core) before the floor goes: 5 s.</summary>
     public static readonly TimeSpan QuietFor = TimeSpan.FromSeconds(5);
 
     /// <summary>At most 2 minutes: a silo whose JIT never settles (code generated at run time) keeps the pool's own floor from then on.</summary>
     public static readonly TimeSpan LongestFor = TimeSpan.FromMinutes(2);
 
-    /// <summary>Nearly idle: compiling under 5 % of one core over <see cref="QuietFor"/> (250 ms of JIT in 5 s; a cold silo under load compiles 30-80 %).</summary>
-    public const double QuietShare = 0.05;
 
     private static readonly TimeSpan CheckEvery = TimeSpan.FromSeconds(1);
 
@@ -39,7 +37,7 @@ public sealed partial class ColdStartThreadFloor : IHostedService, IDisposable
     private readonly Func<(int Workers, int CompletionPorts)> _readFloor;
     private readonly Func<int, int, bool> _setFloor;
     private readonly ILogger<ColdStartThreadFloor> _logger;
-    private readonly List<(DateTimeOffset At, TimeSpan Compiled)> _readings = [];
+    private readonly JitActivity _jit = new(QuietFor);
     private ITimer? _timer;
     private DateTimeOffset _raisedAt;
     private int _ownWorkers;
@@ -47,7 +45,7 @@ public sealed partial class ColdStartThreadFloor : IHostedService, IDisposable
     private bool _raised;
 
     public ColdStartThreadFloor(TimeProvider time, ILogger<ColdStartThreadFloor> logger)
-        : this(time, logger, static () => System.Runtime.JitInfo.GetCompilationTime(currentThread: false), ReadPoolFloor, SetPoolFloor)
+        : this(time, logger, JitActivity.ProcessCompilationTime, ReadPoolFloor, SetPoolFloor)
     {
     }
 
@@ -97,7 +95,7 @@ public sealed partial class ColdStartThreadFloor : IHostedService, IDisposable
             _ownWorkers = workers;
             _ownCompletionPorts = completionPorts;
             _raisedAt = _time.GetUtcNow();
-            _readings.Add((_raisedAt, _compilationTime()));
+            _jit.Add(_raisedAt, _compilationTime());
             _raised = true;
             _timer = _time.CreateTimer(static state => ((ColdStartThreadFloor)state!).Check(), this, CheckEvery, CheckEvery);
         }
@@ -131,24 +129,14 @@ public sealed partial class ColdStartThreadFloor : IHostedService, IDisposable
 
             // Read under the lock: on a starved pool, the cold phase's, two late ticks may run at once.
             var now = _time.GetUtcNow();
-            var compiled = _compilationTime();
-            _readings.Add((now, compiled));
-            // The window starts at the newest reading at least QuietFor old, once there is one.
-            while (_readings.Count > 2 && now - _readings[1].At >= QuietFor)
+            _jit.Add(now, _compilationTime());
+            if (_jit.IsQuiet)
             {
-                _readings.RemoveAt(0);
-            }
-
-            var (since, before) = _readings[0];
-            var window = now - since;
-            var jit = compiled - before;
-            if (window >= QuietFor && jit.TotalMilliseconds < QuietShare * window.TotalMilliseconds)
-            {
-                reason = $"the JIT compiled for {jit.TotalMilliseconds:F0} ms in the last {window.TotalSeconds:F0} s";
+                reason = _jit.Describe();
             }
             else if (now - _raisedAt >= LongestFor)
             {
-                reason = $"the JIT is still busy ({jit.TotalMilliseconds:F0} ms in the last {window.TotalSeconds:F0} s), but the floor is kept at most {LongestFor.TotalSeconds:F0} s";
+                reason = $"{_jit.Describe()}, but the floor is kept at most {LongestFor.TotalSeconds:F0} s";
             }
         }
 

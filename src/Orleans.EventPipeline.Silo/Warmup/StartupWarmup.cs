@@ -12,11 +12,11 @@ namespace Orleans.EventPipeline.Silo.Warmup;
 
 /// <summary>
 /// Where a gateway silo warms itself up before it reports ready. A fresh silo's first clients used to pay for its cold
-/// start (its first second's ACK p99 209-560 ms at 50,000 events/s against 10-30 ms from the fourth; new tenants on a
+/// start (the first second's ACK p99 495-569 ms at 50,000 events/s, against 10-30 ms from the fifth; new tenants on a
 /// warm silo were flat from their first second): the optimizing compile of every hot method, send links opening, the
 /// thread pool and the heap growing. So once the silo listens, this posts events of its own tenant
-/// (<see cref="TenantId.Warmup"/>) to its own <c>/v1/events</c> over loopback, through the real path, half of them with
-/// an Idempotency-Key, at <see cref="WarmupOptions.EventsPerSecond"/>, until the JIT has been nearly idle for
+/// (<see cref="TenantId.Warmup"/>) to its own <c>/v1/events</c> over loopback, through the real path, a quarter of them
+/// with an Idempotency-Key, at <see cref="WarmupOptions.EventsPerSecond"/>, until the JIT has been nearly idle for
 /// <see cref="JitWindow"/> (after at least <see cref="Shortest"/>) or <see cref="WarmupOptions.Longest"/> has passed.
 /// <c>/readyz</c> answers 503 until then. An answer the warm-up cannot wait out (anything but 200, 429 and 503) stops
 /// it early; the silo reports ready either way, since the warm-up only saves its clients time.
@@ -25,14 +25,17 @@ public sealed partial class StartupWarmup(
     IGrainFactory grains,
     IServer server,
     IHostApplicationLifetime lifetime,
-    IServiceProvider services,
+    HubPartitions partitions,
     IOptions<WarmupOptions> options,
     IOptions<PipelineOptions> pipeline,
     TimeProvider time,
     ILogger<StartupWarmup> logger) : BackgroundService
 {
-    /// <summary>Events per request: 100, a shipper's usual batch.</summary>
-    public const int EventsPerRequest = 100;
+    /// <summary>
+    /// Events per request: 10, so the per-request path (Kestrel, the key, the grain call, the send) is called 10 times
+    /// per 100 events written, and the call counts that make the runtime compile a method optimized come with little data.
+    /// </summary>
+    public const int EventsPerRequest = 10;
 
     /// <summary>Requests in flight at once: 4, so the gateway's, the grains' and the emulator's concurrent paths run too.</summary>
     public const int Connections = 4;
@@ -40,15 +43,19 @@ public sealed partial class StartupWarmup(
     /// <summary>At least 2 s: the runtime counts 30 calls of a method and waits 100 ms after the last new one before it compiles it again, optimized.</summary>
     public static readonly TimeSpan Shortest = TimeSpan.FromSeconds(2);
 
-    /// <summary>Done when the JIT compiled under <see cref="ColdStartThreadFloor.QuietShare"/> of one core over the last second.</summary>
+    /// <summary>Done when the JIT compiled under <see cref="JitActivity.QuietShare"/> of one core over the last second.</summary>
     public static readonly TimeSpan JitWindow = TimeSpan.FromSeconds(1);
 
-    private static readonly TimeSpan CheckEvery = TimeSpan.FromMilliseconds(250);
+    // A reading of the JIT every quarter of its window: the warm-up ends at most that late after the JIT went quiet.
+    private static readonly TimeSpan CheckEvery = JitWindow / 4;
+
+    // After a 429 or 503 (no processor yet, the hub not writable yet): a tenth of a second, not the answer's Retry-After
+    // (whole seconds), which would leave most of a short warm-up unused.
     private static readonly TimeSpan BusyPause = TimeSpan.FromMilliseconds(100);
 
     private volatile WarmupReport _report = WarmupReport.Waiting;
+    private IssuedApiKey? _key;
     private long _requests;
-    private long _events;
 
     public WarmupReport Report => _report;
 
@@ -60,24 +67,21 @@ public sealed partial class StartupWarmup(
             return;
         }
 
-        IssuedApiKey? key = null;
         try
         {
             await WhenListeningAsync(stoppingToken);
             _report = new WarmupReport(false, "warming up");
             var started = time.GetTimestamp();
-            var jitBefore = System.Runtime.JitInfo.GetCompilationTime();
-            string ending;
-            (ending, key) = await RunAsync(stoppingToken);
-            var elapsed = time.GetElapsedTime(started);
-            var jit = System.Runtime.JitInfo.GetCompilationTime() - jitBefore;
-            var done = string.Create(CultureInfo.InvariantCulture, $"{Interlocked.Read(ref _requests):N0} requests, {Interlocked.Read(ref _events):N0} events of tenant {TenantId.Warmup} in {elapsed.TotalSeconds:N1} s, {jit.TotalMilliseconds:N0} ms of JIT meanwhile; {ending}");
+            var jitBefore = JitActivity.ProcessCompilationTime();
+            var ending = await RunAsync(stoppingToken);
+            var requests = Interlocked.Read(ref _requests);
+            var done = string.Create(CultureInfo.InvariantCulture, $"{requests:N0} requests, {requests * EventsPerRequest:N0} events of tenant {TenantId.Warmup} in {time.GetElapsedTime(started).TotalSeconds:N1} s, {(JitActivity.ProcessCompilationTime() - jitBefore).TotalMilliseconds:N0} ms of JIT meanwhile; {ending}");
             _report = new WarmupReport(true, done);
             LogWarmedUp(logger, done);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // The silo is stopping before it was ready.
+            // The silo is stopping before it was ready: its key is left to the next warm-up.
             return;
         }
         catch (Exception exception)
@@ -87,30 +91,32 @@ public sealed partial class StartupWarmup(
             LogWarmupFailed(logger, exception);
         }
 
-        if (key is not null)
-        {
-            await RevokeAsync(key, stoppingToken);
-        }
+        await RevokeKeyAsync(stoppingToken);
     }
 
     /// <summary>
-    /// After the silo reports ready, so a tenant grain slow to answer does not hold readiness back. A key left active
-    /// (the silo stopped first) is revoked by the next warm-up's <see cref="WarmupTenant.PrepareAsync"/>; nothing but
-    /// this process ever held its secret.
+    /// After the silo reports ready, so a tenant grain slow to answer does not hold readiness back; also after a warm-up
+    /// that failed. A key left active (the silo stopped first, or the key was issued after its call timed out) is revoked
+    /// by the next warm-up's <see cref="WarmupTenant.PrepareAsync"/>; nothing but this process ever held its secret.
     /// </summary>
-    private async Task RevokeAsync(IssuedApiKey key, CancellationToken stoppingToken)
+    private async Task RevokeKeyAsync(CancellationToken stoppingToken)
     {
+        if (_key is not { } key)
+        {
+            return;
+        }
+
         try
         {
             await WarmupTenant.RevokeAsync(grains, key.KeyId).WaitAsync(options.Value.Longest, time, stoppingToken);
         }
-        catch (Exception exception) when (exception is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: the next warm-up revokes it.
+        }
+        catch (Exception exception)
         {
             LogKeyNotRevoked(logger, key.KeyId, exception);
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopping: the next start's warm-up revokes it.
         }
     }
 
@@ -121,32 +127,38 @@ public sealed partial class StartupWarmup(
         await started.Task.WaitAsync(stoppingToken);
     }
 
-    /// <summary>Runs the warm-up; returns why it ended, and the key to revoke (null when it never got one).</summary>
-    private async Task<(string Ending, IssuedApiKey? Key)> RunAsync(CancellationToken stoppingToken)
+    /// <summary>Runs the warm-up within <see cref="WarmupOptions.Longest"/>; returns why it ended.</summary>
+    private async Task<string> RunAsync(CancellationToken stoppingToken)
     {
         var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
         if (SelfAddress.From(addresses, pipeline.Value.Shippers.OtlpGrpcPort) is not { } self)
         {
-            return ($"skipped: the silo listens on no plain-HTTP address ({string.Join(", ", addresses)})", null);
+            return $"skipped: the silo listens on no plain-HTTP address ({string.Join(", ", addresses)})";
         }
 
-        var started = time.GetTimestamp();
-        var shards = WarmupTenant.ShardsCoveringEveryPartition(services.GetService<HubPartitions>());
-        // Bounded like the rest: without a silo that hosts the tenant grains (a gateway started before its processors)
-        // this call waits for placement or the grain call's timeout.
-        var key = await WarmupTenant.PrepareAsync(grains, shards).WaitAsync(options.Value.Longest, time, stoppingToken);
+        // Everything within Longest, requests in flight included: the silo reports ready no later.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        deadline.CancelAfter(options.Value.Longest);
+        var shards = WarmupTenant.ShardsCoveringEveryPartition(partitions);
+        // Without a silo that hosts the tenant grains (a gateway started before its processors) this call waits for
+        // placement to fail or the call to time out: bounded like the rest.
+        _key = await WarmupTenant.PrepareAsync(grains, shards, options.Value.Longest, time).WaitAsync(deadline.Token);
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = Connections, UseProxy = false };
-        using var http = new HttpClient(handler) { BaseAddress = self, Timeout = options.Value.Longest };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key.Secret);
-        // Ends the senders' pacing, not their requests: a request in flight is answered and counted, so the report
-        // holds every event the gateway acknowledged.
+        using var http = new HttpClient(handler) { BaseAddress = self, Timeout = Timeout.InfiniteTimeSpan };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _key.Secret);
+        // Ends the senders' pacing, not their requests: a request in flight is answered and counted (until the
+        // deadline), so the report holds every event the gateway acknowledged.
         using var done = new CancellationTokenSource();
         var bodies = WarmupBodies.Create(EventsPerRequest, time.GetUtcNow());
-        var senders = Enumerable.Range(0, Connections).Select(sender => SendAsync(http, bodies, sender, done.Token, stoppingToken)).ToArray();
+        var senders = Enumerable.Range(0, Connections).Select(sender => SendAsync(http, bodies, sender, done.Token, deadline.Token)).ToArray();
         try
         {
-            var ending = await WatchAsync(senders, options.Value.Longest - time.GetElapsedTime(started), stoppingToken);
-            return (ending + string.Create(CultureInfo.InvariantCulture, $" ({shards} shard(s) of {TenantId.Warmup} over the hub's partitions, to {self})"), key);
+            var ending = await WatchAsync(senders, deadline.Token);
+            return ending + string.Create(CultureInfo.InvariantCulture, $" ({shards} shard(s) of {TenantId.Warmup}, to {self})");
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"stopped at {nameof(WarmupOptions.Longest)} ({options.Value.Longest:c}), the JIT still compiling");
         }
         finally
         {
@@ -155,47 +167,33 @@ public sealed partial class StartupWarmup(
         }
     }
 
-    /// <summary>Ends the warm-up when the JIT is quiet, at <see cref="WarmupOptions.Longest"/>, or when a sender stopped.</summary>
-    private async Task<string> WatchAsync(Task<string>[] senders, TimeSpan longest, CancellationToken cancellationToken)
+    /// <summary>Ends the warm-up when the JIT is quiet or a sender stopped; the deadline cancels it.</summary>
+    private async Task<string> WatchAsync(Task<string>[] senders, CancellationToken deadline)
     {
         var started = time.GetTimestamp();
-        var samples = new Queue<(TimeSpan At, TimeSpan Jit)>();
-        var quietBelow = JitWindow * ColdStartThreadFloor.QuietShare;
+        var jit = new JitActivity(JitWindow);
+        jit.Add(time.GetUtcNow(), JitActivity.ProcessCompilationTime());
         while (true)
         {
-            await Task.Delay(CheckEvery, time, cancellationToken);
+            await Task.Delay(CheckEvery, time, deadline);
             if (senders.FirstOrDefault(static s => s.IsCompleted) is { } stopped)
             {
                 return await stopped;
             }
 
-            var elapsed = time.GetElapsedTime(started);
-            var jit = System.Runtime.JitInfo.GetCompilationTime();
-            samples.Enqueue((elapsed, jit));
-            // The oldest sample kept is the latest one at least JitWindow old.
-            while (samples.Count > 1 && elapsed - samples.ElementAt(1).At >= JitWindow)
+            jit.Add(time.GetUtcNow(), JitActivity.ProcessCompilationTime());
+            if (time.GetElapsedTime(started) >= Shortest && jit.IsQuiet)
             {
-                samples.Dequeue();
-            }
-
-            var (from, jitThen) = samples.Peek();
-            if (elapsed >= Shortest && elapsed - from >= JitWindow && jit - jitThen < quietBelow)
-            {
-                return string.Create(CultureInfo.InvariantCulture, $"the JIT compiled {(jit - jitThen).TotalMilliseconds:N0} ms in the last {(elapsed - from).TotalSeconds:N2} s");
-            }
-
-            if (elapsed >= longest)
-            {
-                return string.Create(CultureInfo.InvariantCulture, $"stopped at {nameof(WarmupOptions.Longest)} ({options.Value.Longest:c}) with the JIT still compiling ({(jit - jitThen).TotalMilliseconds:N0} ms in the last {(elapsed - from).TotalSeconds:N2} s)");
+                return jit.Describe();
             }
         }
     }
 
     /// <summary>
-    /// One connection's requests at its share of the pace, JSON and text bodies in turn, every other one keyed, until
+    /// One connection's requests at its share of the pace, JSON and text bodies in turn, every fourth one keyed, until
     /// <paramref name="done"/>; returns why it stopped before that.
     /// </summary>
-    private async Task<string> SendAsync(HttpClient http, (byte[] Json, byte[] Text) bodies, int sender, CancellationToken done, CancellationToken stoppingToken)
+    private async Task<string> SendAsync(HttpClient http, (byte[] Json, byte[] Text) bodies, int sender, CancellationToken done, CancellationToken deadline)
     {
         var interval = TimeSpan.FromSeconds((double)Connections * EventsPerRequest / options.Value.EventsPerSecond);
         var next = time.GetTimestamp();
@@ -207,24 +205,22 @@ public sealed partial class StartupWarmup(
                 Content = new ByteArrayContent(json ? bodies.Json : bodies.Text),
             };
             message.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(json ? WarmupBodies.JsonContentType : WarmupBodies.TextContentType);
-            if (request % 4 >= 2)
+            if (request % 4 == 3)
             {
                 message.Headers.Add("Idempotency-Key", string.Create(CultureInfo.InvariantCulture, $"warmup-{Guid.NewGuid():N}"));
             }
 
-            using var response = await http.SendAsync(message, stoppingToken);
+            using var response = await http.SendAsync(message, deadline);
             switch (response.StatusCode)
             {
                 case HttpStatusCode.OK:
                     Interlocked.Increment(ref _requests);
-                    Interlocked.Add(ref _events, EventsPerRequest);
                     break;
                 case HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable:
-                    // No processor yet, the hub not writable yet: waited out until Longest.
                     await PauseAsync(BusyPause, done);
                     break;
                 default:
-                    var body = await response.Content.ReadAsStringAsync(stoppingToken);
+                    var body = await response.Content.ReadAsStringAsync(deadline);
                     return $"stopped early: /v1/events answered {(int)response.StatusCode}: {(body.Length > 300 ? body[..300] : body)}";
             }
 

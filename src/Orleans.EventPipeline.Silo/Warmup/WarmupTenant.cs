@@ -14,17 +14,23 @@ internal static class WarmupTenant
     private const string DisplayName = "the silos' start-up warm-up";
     private const string KeyName = "start-up warm-up";
 
-    /// <summary>Most shards a tenant may have (<see cref="TenantSettings.Validate"/>).</summary>
-    private const int MaxShards = 64;
-
-    /// <summary>Sets the tenant up with <paramref name="shards"/> shards and issues this warm-up's key.</summary>
-    public static async Task<IssuedApiKey> PrepareAsync(IGrainFactory grains, int shards)
+    /// <summary>
+    /// Sets the tenant up with <paramref name="shards"/> shards and issues this warm-up's key. <paramref name="longest"/>:
+    /// the longest a warm-up runs (<see cref="WarmupOptions.Longest"/>).
+    /// </summary>
+    public static async Task<IssuedApiKey> PrepareAsync(IGrainFactory grains, int shards, TimeSpan longest, TimeProvider time)
     {
         var tenant = grains.GetGrain<ITenantGrain>(TenantId.Warmup);
-        // Deleted first: that revokes every earlier warm-up's key (one whose silo died before revoking it, its secret
-        // gone with the process), so the tenant's record keeps one key however often silos start.
-        await tenant.DeleteAsync(TenantCondition.None);
-        // The shortest window: its Idempotency-Key records are swept a minute after their answers, not a day.
+        // Deleted first, which revokes every earlier warm-up's key (one whose silo died before revoking it, its secret
+        // gone with the process), so the tenant's record does not grow by a key per start. Not while another gateway
+        // may be warming up, which holds an active key issued within twice the longest warm-up: deleting would revoke it.
+        var now = time.GetUtcNow();
+        if (!(await tenant.ListApiKeysAsync()).Any(key => !key.Revoked && now - key.CreatedAt < longest * 2))
+        {
+            await tenant.DeleteAsync(TenantCondition.None);
+        }
+
+        // The shortest window: the records of its answered Idempotency-Keys are swept a minute after their answers, not a day.
         await tenant.ConfigureAsync(new TenantSettings(DisplayName, Enabled: true) { ShardCount = shards, IdempotencyWindow = TenantSettings.MinIdempotencyWindow });
         return await tenant.IssueApiKeyAsync(KeyName);
     }
@@ -33,20 +39,22 @@ internal static class WarmupTenant
 
     /// <summary>
     /// The fewest shards whose stream keys Event Hubs places on every partition of the hub, so every partition's send
-    /// link and receiver carries the warm-up; 1 when the partitions are not known.
+    /// link and receiver carries the warm-up: 6 for the embedded hub's 4 partitions. A hub of many partitions may have
+    /// some that no shard reaches (64 keys reach about 28 of 32); then all <see cref="TenantSettings.MaxShardCount"/>.
+    /// 1 when the partitions are not known yet.
     /// </summary>
-    public static int ShardsCoveringEveryPartition(HubPartitions? partitions)
+    public static int ShardsCoveringEveryPartition(HubPartitions partitions)
     {
-        var count = partitions?.Count ?? 0;
+        var count = partitions.Count;
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        for (var shard = 0; shard < MaxShards && count > 0; shard++)
+        for (var shard = 0; shard < TenantSettings.MaxShardCount && count > 0; shard++)
         {
-            if (partitions!.PartitionOf(StreamKeys.ForShard(TenantId.Warmup, shard)) is { } partition && seen.Add(partition) && seen.Count == count)
+            if (partitions.PartitionOf(StreamKeys.ForShard(TenantId.Warmup, shard)) is { } partition && seen.Add(partition) && seen.Count == count)
             {
                 return shard + 1;
             }
         }
 
-        return count == 0 ? 1 : MaxShards;
+        return count == 0 ? 1 : TenantSettings.MaxShardCount;
     }
 }

@@ -128,7 +128,7 @@ internal sealed class MessageInspector(Serializer serializer)
             : $"its partition key '{Cut(message.PartitionKey)}' is not its tenant '{Cut(batch.TenantId)}'";
     }
 
-    /// <summary>The tenant must be a valid id and the partition key one of its stream keys (the processor keys by the stream).</summary>
+    /// <summary>The tenant must be a valid id or the silos' warm-up tenant, and the partition key one of its stream keys (the processor keys by the stream).</summary>
     private static string? InspectOwner(string tenant, string? partitionKey)
     {
         if (!TenantId.IsValidOrWarmup(tenant))

@@ -88,6 +88,9 @@ internal sealed class SiloProcess : IAsyncDisposable
             Environment = new Dictionary<string, string>(environment)
             {
                 ["Logging__Console__FormatterName"] = "simple",
+                // Without the gateway's start-up warm-up, which posts for 2-30 s before the silo reports ready: the tests
+                // that need it turn it on with a command-line argument, which wins over this.
+                ["Pipeline__Warmup__Enabled"] = "false",
                 // A failed test's excerpt of several silos' output is read against the test's own timeline.
                 ["Logging__Console__FormatterOptions__TimestampFormat"] = "HH:mm:ss.fff ",
             },
