@@ -28,7 +28,6 @@ public sealed partial class ColdStartThreadFloor : IHostedService, IDisposable
     /// <summary>At most 2 minutes: a silo whose JIT never settles (code generated at run time) keeps the pool's own floor from then on.</summary>
     public static readonly TimeSpan LongestFor = TimeSpan.FromMinutes(2);
 
-
     private static readonly TimeSpan CheckEvery = TimeSpan.FromSeconds(1);
 
     private readonly Lock _lock = new();

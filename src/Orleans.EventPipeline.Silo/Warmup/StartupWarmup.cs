@@ -79,9 +79,10 @@ public sealed partial class StartupWarmup(
             _report = new WarmupReport(true, done);
             LogWarmedUp(logger, done);
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (Exception exception) when (stoppingToken.IsCancellationRequested || (lifetime.ApplicationStopping.IsCancellationRequested && exception is HttpRequestException or OperationCanceledException))
         {
-            // The silo is stopping before it was ready: its key is left to the next warm-up.
+            // The silo is stopping before it was ready (Kestrel stops before this service, so a request may fail first):
+            // not a failure; its key is left to the next warm-up.
             return;
         }
         catch (Exception exception)
@@ -142,7 +143,15 @@ public sealed partial class StartupWarmup(
         var shards = WarmupTenant.ShardsCoveringEveryPartition(partitions);
         // Without a silo that hosts the tenant grains (a gateway started before its processors) this call waits for
         // placement to fail or the call to time out: bounded like the rest.
-        _key = await WarmupTenant.PrepareAsync(grains, shards, options.Value.Longest, time).WaitAsync(deadline.Token);
+        try
+        {
+            _key = await WarmupTenant.PrepareAsync(grains, shards, options.Value.Longest, time).WaitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"stopped early: the tenant grains did not answer within {nameof(WarmupOptions.Longest)} ({options.Value.Longest:c}); no silo that hosts them yet?");
+        }
+
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = Connections, UseProxy = false };
         using var http = new HttpClient(handler) { BaseAddress = self, Timeout = Timeout.InfiniteTimeSpan };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _key.Secret);

@@ -332,7 +332,7 @@ public sealed partial class ClusterRolesTests(ITestOutputHelper output) : IDispo
         using var checks = JsonDocument.Parse(readiness);
         var warmup = checks.RootElement.GetProperty("checks").GetProperty("warm-up");
         Assert.Equal("Healthy", warmup.GetProperty("status").GetString());
-        Assert.StartsWith("stopped early", warmup.GetProperty("description").GetString(), StringComparison.Ordinal);
+        Assert.Contains("stopped early", warmup.GetProperty("description").GetString(), StringComparison.Ordinal);
     }
 
     /// <summary>Once a processor is active the gateway serves again by itself; a processor serves health only.</summary>
