@@ -22,7 +22,7 @@ public static class HealthEndpoints
             checks.AddCheck<EmbeddedEventHubsHealthCheck>("event-hubs", tags: [ReadyTag]);
         }
 
-        if (role != PipelineRole.Processor)
+        if (ClusterRoles.ServesIngest(role))
         {
             checks.AddCheck<WarmupHealthCheck>(WarmupHealthCheck.Name, tags: [ReadyTag]);
         }

@@ -111,7 +111,7 @@ public static class PipelineSiloExtensions
     public static WebApplication MapPipeline(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        if (app.Services.GetRequiredService<IOptions<PipelineOptions>>().Value.Role == PipelineRole.Processor)
+        if (!ClusterRoles.ServesIngest(app.Services.GetRequiredService<IOptions<PipelineOptions>>().Value.Role))
         {
             app.MapPipelineHealth();
             return app;

@@ -38,6 +38,9 @@ internal sealed class ClusterRoles(
     /// <summary>Whether a silo of this role may activate the pipeline's grains.</summary>
     public static bool HostsGrains(PipelineRole role) => role != PipelineRole.Gateway;
 
+    /// <summary>Whether a silo of <paramref name="role"/> serves the ingest API (and admin, dashboards): all but a processor.</summary>
+    public static bool ServesIngest(PipelineRole role) => role != PipelineRole.Processor;
+
     /// <summary>Whether a silo with these settings runs the Event Hubs receivers (and the derived streams' agents).</summary>
     public static bool RunsReceivers(PipelineRole role, ProcessingGrainOptions processing) => HostsGrains(role) && processing.Enabled;
 

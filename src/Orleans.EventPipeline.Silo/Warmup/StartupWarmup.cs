@@ -138,8 +138,8 @@ public sealed partial class StartupWarmup(
         }
 
         // Everything within Longest, requests in flight included: the silo reports ready no later.
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        deadline.CancelAfter(options.Value.Longest);
+        using var bound = new CancellationTokenSource(options.Value.Longest, time);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, bound.Token);
         var shards = WarmupTenant.ShardsCoveringEveryPartition(partitions);
         // Without a silo that hosts the tenant grains (a gateway started before its processors) this call waits for
         // placement to fail or the call to time out: bounded like the rest.

@@ -7,7 +7,7 @@ internal static class WarmupRegistration
     /// <summary>The warm-up on silos that serve the ingest API (a processor has none to warm).</summary>
     public static IServiceCollection AddStartupWarmup(this IServiceCollection services, PipelineRole role)
     {
-        if (role == PipelineRole.Processor)
+        if (!ClusterRoles.ServesIngest(role))
         {
             return services;
         }

@@ -20,7 +20,7 @@ internal static class OtlpGrpcHosting
     private const string KestrelDefaultUrl = "http://localhost:5000";
 
     /// <summary>Whether a silo of <paramref name="role"/> opens the OTLP/gRPC listener: a processor serves no ingest (the manifests declare the port by this).</summary>
-    internal static bool Listens(PipelineRole role) => role != PipelineRole.Processor;
+    internal static bool Listens(PipelineRole role) => ClusterRoles.ServesIngest(role);
 
     public static void AddOtlpGrpc(this WebApplicationBuilder builder, PipelineOptions options)
     {
