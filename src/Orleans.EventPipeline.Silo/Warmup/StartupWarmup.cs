@@ -16,7 +16,8 @@ namespace Orleans.EventPipeline.Silo.Warmup;
 /// warm silo were flat from their first second): the optimizing compile of every hot method, send links opening, the
 /// thread pool and the heap growing. So once the silo listens, this posts events of its own tenant
 /// (<see cref="TenantId.Warmup"/>) to its own <c>/v1/events</c> over loopback, through the real path, a quarter of them
-/// with an Idempotency-Key, at <see cref="WarmupOptions.EventsPerSecond"/>, until the JIT has been nearly idle for
+/// with an Idempotency-Key, at <see cref="WarmupOptions.EventsPerSecond"/>, and on a connection of their own requests of a
+/// batching shipper's size at <see cref="WarmupOptions.LargeRequestsPerSecond"/>, until the JIT has been nearly idle for
 /// <see cref="JitWindow"/> (after at least <see cref="Shortest"/>) or <see cref="WarmupOptions.Longest"/> has passed.
 /// <c>/readyz</c> answers 503 until then. An answer the warm-up cannot wait out (anything but 200, 429 and 503) stops
 /// it early; the silo reports ready either way, since the warm-up only saves its clients time.
@@ -28,6 +29,7 @@ public sealed partial class StartupWarmup(
     HubPartitions partitions,
     IOptions<WarmupOptions> options,
     IOptions<PipelineOptions> pipeline,
+    IOptions<Gateway.GatewayOptions> gateway,
     TimeProvider time,
     ILogger<StartupWarmup> logger) : BackgroundService
 {
@@ -37,8 +39,17 @@ public sealed partial class StartupWarmup(
     /// </summary>
     public const int EventsPerRequest = 10;
 
-    /// <summary>Requests in flight at once: 4, so the gateway's, the grains' and the emulator's concurrent paths run too.</summary>
+    /// <summary>Small requests in flight at once: 4, so the gateway's, the grains' and the emulator's concurrent paths run too.</summary>
     public const int Connections = 4;
+
+    /// <summary>
+    /// Events in a large request (<see cref="WarmupOptions.LargeRequestsPerSecond"/>): 1,000, as a batching shipper sends,
+    /// fewer if <see cref="Gateway.GatewayOptions.MaxBodyBytes"/> is lower.
+    /// </summary>
+    public const int LargeRequestEvents = 1_000;
+
+    /// <summary>Bytes of a large request's event: about 500, a typical log or security event; fewer if <see cref="Gateway.GatewayOptions.MaxEventBytes"/> is lower.</summary>
+    public const int LargeEventBytes = 500;
 
     /// <summary>At least 2 s: the runtime counts 30 calls of a method and waits 100 ms after the last new one before it compiles it again, optimized.</summary>
     public static readonly TimeSpan Shortest = TimeSpan.FromSeconds(2);
@@ -56,6 +67,8 @@ public sealed partial class StartupWarmup(
     private volatile WarmupReport _report = WarmupReport.Waiting;
     private IssuedApiKey? _key;
     private long _requests;
+    private long _largeRequests;
+    private long _events;
 
     public WarmupReport Report => _report;
 
@@ -74,8 +87,7 @@ public sealed partial class StartupWarmup(
             var started = time.GetTimestamp();
             var jitBefore = JitActivity.ProcessCompilationTime();
             var ending = await RunAsync(stoppingToken);
-            var requests = Interlocked.Read(ref _requests);
-            var done = string.Create(CultureInfo.InvariantCulture, $"{requests:N0} requests, {requests * EventsPerRequest:N0} events of tenant {TenantId.Warmup} in {time.GetElapsedTime(started).TotalSeconds:N1} s, {(JitActivity.ProcessCompilationTime() - jitBefore).TotalMilliseconds:N0} ms of JIT meanwhile; {ending}");
+            var done = string.Create(CultureInfo.InvariantCulture, $"{Interlocked.Read(ref _requests):N0} requests ({Interlocked.Read(ref _largeRequests):N0} of them large), {Interlocked.Read(ref _events):N0} events of tenant {TenantId.Warmup} in {time.GetElapsedTime(started).TotalSeconds:N1} s, {(JitActivity.ProcessCompilationTime() - jitBefore).TotalMilliseconds:N0} ms of JIT meanwhile; {ending}");
             _report = new WarmupReport(true, done);
             LogWarmedUp(logger, done);
         }
@@ -152,17 +164,32 @@ public sealed partial class StartupWarmup(
             return string.Create(CultureInfo.InvariantCulture, $"stopped early: the tenant grains did not answer within {nameof(WarmupOptions.Longest)} ({options.Value.Longest:c}); no silo that hosts them yet?");
         }
 
-        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = Connections, UseProxy = false };
+        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = Connections + 1, UseProxy = false };
         using var http = new HttpClient(handler) { BaseAddress = self, Timeout = Timeout.InfiniteTimeSpan };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _key.Secret);
         // Ends the senders' pacing, not their requests: a request in flight is answered and counted (until the
         // deadline), so the report holds every event the gateway acknowledged.
         using var done = new CancellationTokenSource();
-        var bodies = WarmupBodies.Create(EventsPerRequest, time.GetUtcNow());
-        var senders = Enumerable.Range(0, Connections).Select(sender => SendAsync(http, bodies, sender, done.Token, deadline.Token)).ToArray();
+        var now = time.GetUtcNow();
+        var (json, text) = WarmupBodies.Create(EventsPerRequest, now);
+        var small = TimeSpan.FromSeconds((double)Connections * EventsPerRequest / options.Value.EventsPerSecond);
+        // JSON and text in turn, a quarter keyed (two of every eight, one of each kind); each sender starts at its own
+        // place in that cycle.
+        var senders = Enumerable.Range(0, Connections)
+            .Select(sender => SendAsync(http, request => (request + sender) % 2 == 0 ? (json, WarmupBodies.JsonContentType) : (text, WarmupBodies.TextContentType), EventsPerRequest, small, keyed: request => (request + sender) % 8 is 3 or 6, large: false, done.Token, deadline.Token))
+            .ToList();
+        if (options.Value.LargeRequestsPerSecond > 0)
+        {
+            var limits = gateway.Value;
+            var eventBytes = Math.Min(LargeEventBytes, limits.MaxEventBytes);
+            var events = (int)Math.Clamp(limits.MaxBodyBytes / (eventBytes + 1), 1, LargeRequestEvents);
+            var large = WarmupBodies.CreateLarge(events, eventBytes);
+            senders.Add(SendAsync(http, _ => (large, WarmupBodies.JsonContentType), events, TimeSpan.FromSeconds(1.0 / options.Value.LargeRequestsPerSecond), keyed: static _ => false, large: true, done.Token, deadline.Token));
+        }
+
         try
         {
-            var ending = await WatchAsync(senders, deadline.Token);
+            var ending = await WatchAsync([.. senders], deadline.Token);
             return ending + string.Create(CultureInfo.InvariantCulture, $" ({shards} shard(s) of {TenantId.Warmup}, to {self})");
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
@@ -199,22 +226,18 @@ public sealed partial class StartupWarmup(
     }
 
     /// <summary>
-    /// One connection's requests at its share of the pace, JSON and text bodies in turn, every fourth one keyed, until
-    /// <paramref name="done"/>; returns why it stopped before that.
+    /// One connection's requests of <paramref name="events"/> events each, <paramref name="bodyOf"/> the n-th one's body, one
+    /// every <paramref name="interval"/>, until <paramref name="done"/>; returns why it stopped before that.
     /// </summary>
-    private async Task<string> SendAsync(HttpClient http, (byte[] Json, byte[] Text) bodies, int sender, CancellationToken done, CancellationToken deadline)
+    private async Task<string> SendAsync(HttpClient http, Func<int, (byte[] Body, string ContentType)> bodyOf, int events, TimeSpan interval, Func<int, bool> keyed, bool large, CancellationToken done, CancellationToken deadline)
     {
-        var interval = TimeSpan.FromSeconds((double)Connections * EventsPerRequest / options.Value.EventsPerSecond);
         var next = time.GetTimestamp();
-        for (var request = sender; !done.IsCancellationRequested; request += Connections)
+        for (var request = 0; !done.IsCancellationRequested; request++)
         {
-            var json = request % 2 == 0;
-            using var message = new HttpRequestMessage(HttpMethod.Post, "v1/events")
-            {
-                Content = new ByteArrayContent(json ? bodies.Json : bodies.Text),
-            };
-            message.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(json ? WarmupBodies.JsonContentType : WarmupBodies.TextContentType);
-            if (request % 4 == 3)
+            var (body, contentType) = bodyOf(request);
+            using var message = new HttpRequestMessage(HttpMethod.Post, "v1/events") { Content = new ByteArrayContent(body) };
+            message.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+            if (keyed(request))
             {
                 message.Headers.Add("Idempotency-Key", string.Create(CultureInfo.InvariantCulture, $"warmup-{Guid.NewGuid():N}"));
             }
@@ -224,13 +247,19 @@ public sealed partial class StartupWarmup(
             {
                 case HttpStatusCode.OK:
                     Interlocked.Increment(ref _requests);
+                    Interlocked.Add(ref _events, events);
+                    if (large)
+                    {
+                        Interlocked.Increment(ref _largeRequests);
+                    }
+
                     break;
                 case HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable:
                     await PauseAsync(BusyPause, done);
                     break;
                 default:
-                    var body = await response.Content.ReadAsStringAsync(deadline);
-                    return $"stopped early: /v1/events answered {(int)response.StatusCode}: {(body.Length > 300 ? body[..300] : body)}";
+                    var answer = await response.Content.ReadAsStringAsync(deadline);
+                    return $"stopped early: /v1/events answered {(int)response.StatusCode}: {(answer.Length > 300 ? answer[..300] : answer)}";
             }
 
             // Paced, without catching up: a slow answer makes the next request later, not a burst.

@@ -14,6 +14,24 @@ internal static class WarmupBodies
     public const string JsonContentType = "application/x-ndjson";
     public const string TextContentType = "text/plain; charset=utf-8";
 
+    /// <summary>
+    /// An NDJSON body of <paramref name="events"/> (at most 1,000) events of <paramref name="eventBytes"/> bytes each (at
+    /// least 64, the smallest <c>MaxEventBytes</c> a gateway takes): the size of body a batching shipper sends, whose bytes
+    /// the small bodies do not bring. No timestamp, so that the smallest fit; the pipeline stamps them at ingest.
+    /// </summary>
+    public static byte[] CreateLarge(int events, int eventBytes)
+    {
+        var json = new StringBuilder(events * (eventBytes + 1));
+        for (var i = 0; i < events; i++)
+        {
+            var head = string.Create(CultureInfo.InvariantCulture, $"{{\"source\":\"eventpipeline-warmup\",\"seq\":{i},\"msg\":\"");
+            // Padded to the size asked for, closing quote and brace included.
+            json.Append(head).Append('.', Math.Max(0, eventBytes - head.Length - 2)).Append("\"}\n");
+        }
+
+        return Encoding.UTF8.GetBytes(json.ToString());
+    }
+
     /// <summary>One NDJSON body and one text body of <paramref name="events"/> events each, stamped <paramref name="now"/>.</summary>
     public static (byte[] Json, byte[] Text) Create(int events, DateTimeOffset now)
     {

@@ -22,6 +22,18 @@ public sealed class WarmupOptions
     public int EventsPerSecond { get; set; } = 2_000;
 
     /// <summary>
+    /// Large requests a second besides: 10, each of <see cref="StartupWarmup.LargeRequestEvents"/> events of about
+    /// <see cref="StartupWarmup.LargeEventBytes"/> bytes (about 0.5 MB), on a connection of their own; 0 sends none. The
+    /// small requests compile the code, these grow what a silo sizes by the bytes it carries (the garbage collector's
+    /// large-object budget, the pools and caches): a fresh silo's first second at 50,000 events/s in requests of 500 KB
+    /// was under 50 ms in six runs of seven with them, in two of ten without, and not better with 2 a second
+    /// (docs/PERFORMANCE.md, "The warm-up's large requests"). At 10 a second that is about 5 MB/s into the hub while the
+    /// warm-up lasts: five Event Hubs throughput units' ingress. A namespace with fewer answers "server busy", which the
+    /// warm-up waits out, but so do the other gateways' sends meanwhile: set it to what the namespace has to spare.
+    /// </summary>
+    public int LargeRequestsPerSecond { get; set; } = 10;
+
+    /// <summary>
     /// The longest a warm-up runs before the silo reports ready whatever the JIT still does: 30 s. A cold silo of two
     /// cores compiled for 10-20 s under load before its ACKs settled.
     /// </summary>

@@ -7,6 +7,7 @@ public sealed class WarmupOptionsValidator : IValidateOptions<WarmupOptions>
 {
     private const int MinEventsPerSecond = StartupWarmup.EventsPerRequest;
     private const int MaxEventsPerSecond = 1_000_000;
+    private const int MaxLargeRequestsPerSecond = 1_000;
     private static readonly TimeSpan MinLongest = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaxLongest = TimeSpan.FromMinutes(5);
     private static readonly WarmupOptions Defaults = new();
@@ -18,6 +19,11 @@ public sealed class WarmupOptionsValidator : IValidateOptions<WarmupOptions>
         if (options.EventsPerSecond is < MinEventsPerSecond or > MaxEventsPerSecond)
         {
             failures.Add($"{WarmupOptions.SectionName}:{nameof(WarmupOptions.EventsPerSecond)} is {options.EventsPerSecond}: use {MinEventsPerSecond} to {MaxEventsPerSecond}, e.g. {Defaults.EventsPerSecond}; or set {WarmupOptions.SectionName}:{nameof(WarmupOptions.Enabled)} to false.");
+        }
+
+        if (options.LargeRequestsPerSecond is < 0 or > MaxLargeRequestsPerSecond)
+        {
+            failures.Add($"{WarmupOptions.SectionName}:{nameof(WarmupOptions.LargeRequestsPerSecond)} is {options.LargeRequestsPerSecond}: use 0 (none) to {MaxLargeRequestsPerSecond}, e.g. {Defaults.LargeRequestsPerSecond}.");
         }
 
         if (options.Longest < MinLongest || options.Longest > MaxLongest)

@@ -58,6 +58,7 @@ public sealed class BadConfigurationTests
             ("--Pipeline:Processing:RetainedDeadLetterBytes=-5", "Pipeline:Processing:RetainedDeadLetterBytes -5 is out of range"),
             ("--Pipeline:StreamCache:MinTimeInCache=00:00:00", "Pipeline:StreamCache:MinTimeInCache is 00:00:00"),
             ("--Pipeline:Warmup:EventsPerSecond=5", "Pipeline:Warmup:EventsPerSecond is 5"),
+            ("--Pipeline:Warmup:LargeRequestsPerSecond=-1", "Pipeline:Warmup:LargeRequestsPerSecond is -1"),
             ("--Pipeline:Warmup:Longest=01:00:00", "Pipeline:Warmup:Longest is 01:00:00"),
         ];
         using var data = new TempDirectory();
