@@ -15,9 +15,9 @@ namespace Orleans.EventPipeline.Silo.Warmup;
 /// start (the first second's ACK p99 495-569 ms at 50,000 events/s, against 10-30 ms from the fifth; new tenants on a
 /// warm silo were flat from their first second): the optimizing compile of every hot method, send links opening, the
 /// thread pool and the heap growing. So once the silo listens, this posts events of its own tenant
-/// (<see cref="TenantId.Warmup"/>) to its own <c>/v1/events</c> over loopback, through the real path, a quarter of them
-/// with an Idempotency-Key, at <see cref="WarmupOptions.EventsPerSecond"/>, and on a connection of their own requests of a
-/// batching shipper's size at <see cref="WarmupOptions.LargeRequestsPerSecond"/>, until the JIT has been nearly idle for
+/// (<see cref="TenantId.Warmup"/>) to its own <c>/v1/events</c> over loopback, through the real path: requests of
+/// <see cref="EventsPerRequest"/>, a quarter of them with an Idempotency-Key, at <see cref="WarmupOptions.EventsPerSecond"/>, and, if asked, requests of a batching shipper's
+/// size on a connection of their own at <see cref="WarmupOptions.LargeRequestsPerSecond"/>, until the JIT has been nearly idle for
 /// <see cref="JitWindow"/> (after at least <see cref="Shortest"/>) or <see cref="WarmupOptions.Longest"/> has passed.
 /// <c>/readyz</c> answers 503 until then. An answer the warm-up cannot wait out (anything but 200, 429 and 503) stops
 /// it early; the silo reports ready either way, since the warm-up only saves its clients time.
@@ -87,7 +87,7 @@ public sealed partial class StartupWarmup(
             var started = time.GetTimestamp();
             var jitBefore = JitActivity.ProcessCompilationTime();
             var ending = await RunAsync(stoppingToken);
-            var done = string.Create(CultureInfo.InvariantCulture, $"{Interlocked.Read(ref _requests):N0} requests ({Interlocked.Read(ref _largeRequests):N0} of them large), {Interlocked.Read(ref _events):N0} events of tenant {TenantId.Warmup} in {time.GetElapsedTime(started).TotalSeconds:N1} s, {(JitActivity.ProcessCompilationTime() - jitBefore).TotalMilliseconds:N0} ms of JIT meanwhile; {ending}");
+            var done = string.Create(CultureInfo.InvariantCulture, $"{Sent()} in {time.GetElapsedTime(started).TotalSeconds:N1} s, {(JitActivity.ProcessCompilationTime() - jitBefore).TotalMilliseconds:N0} ms of JIT meanwhile; {ending}");
             _report = new WarmupReport(true, done);
             LogWarmedUp(logger, done);
         }
@@ -100,12 +100,15 @@ public sealed partial class StartupWarmup(
         catch (Exception exception)
         {
             // Never a reason not to serve: the clients' first requests pay the cold start, as without a warm-up.
-            _report = new WarmupReport(true, $"stopped early: {exception.GetType().Name}: {exception.Message}");
+            _report = new WarmupReport(true, $"stopped early after {Sent()}: {exception.GetType().Name}: {exception.Message}");
             LogWarmupFailed(logger, exception);
         }
 
         await RevokeKeyAsync(stoppingToken);
     }
+
+    /// <summary>What the gateway acknowledged so far: requests, the large ones among them, events.</summary>
+    private string Sent() => string.Create(CultureInfo.InvariantCulture, $"{Interlocked.Read(ref _requests):N0} requests ({Interlocked.Read(ref _largeRequests):N0} of them large), {Interlocked.Read(ref _events):N0} events of tenant {TenantId.Warmup}");
 
     /// <summary>
     /// After the silo reports ready, so a tenant grain slow to answer does not hold readiness back; also after a warm-up

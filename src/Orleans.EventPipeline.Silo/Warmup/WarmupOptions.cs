@@ -17,21 +17,24 @@ public sealed class WarmupOptions
     /// The warm-up's pace: 2,000 events a second, 200 requests of <see cref="StartupWarmup.EventsPerRequest"/>. Every
     /// per-request method is then called past the 30 calls after which the runtime compiles it optimized within a
     /// fifth of a second, while the hub takes about 0.2 MB/s in 200 messages a second (a tenth of one Event Hubs
-    /// throughput unit's ingress by bytes, a fifth by its 1,000 events a second) for the few seconds the warm-up lasts.
+    /// throughput unit's ingress by bytes, a fifth by its 1,000 events a second) for the few seconds the warm-up lasts;
+    /// <see cref="LargeRequestsPerSecond"/> comes on top.
     /// </summary>
     public int EventsPerSecond { get; set; } = 2_000;
 
     /// <summary>
-    /// Large requests a second besides: 10, each of <see cref="StartupWarmup.LargeRequestEvents"/> events of about
-    /// <see cref="StartupWarmup.LargeEventBytes"/> bytes (about 0.5 MB), on a connection of their own; 0 sends none. The
-    /// small requests compile the code, these grow what a silo sizes by the bytes it carries (the garbage collector's
-    /// large-object budget, the pools and caches): a fresh silo's first second at 50,000 events/s in requests of 500 KB
-    /// was under 50 ms in six runs of seven with them, in two of ten without, and not better with 2 a second
-    /// (docs/PERFORMANCE.md, "The warm-up's large requests"). At 10 a second that is about 5 MB/s into the hub while the
-    /// warm-up lasts: five Event Hubs throughput units' ingress. A namespace with fewer answers "server busy", which the
-    /// warm-up waits out, but so do the other gateways' sends meanwhile: set it to what the namespace has to spare.
+    /// At most this many large requests a second besides the small ones, on a connection of their own: each of
+    /// <see cref="StartupWarmup.LargeRequestEvents"/> events of <see cref="StartupWarmup.LargeEventBytes"/> bytes (about
+    /// 0.5 MB; fewer and smaller under lower gateway limits), never keyed. 0, the default, sends none. The small requests
+    /// compile the code; these grow what a silo sizes by the bytes it carries, the garbage collector's large-object
+    /// budget first. At 10 a second a fresh silo's first second at 50,000 events/s in requests of 500 KB had one gen2
+    /// collection instead of three, and was under 50 ms in more runs; at 2 a second it was no better than without
+    /// (docs/PERFORMANCE.md, "The warm-up's large requests"). Each is about 0.5 MB/s into the hub while the warm-up
+    /// lasts, on top of the small requests' 0.2, spread over the partitions: off by default because a Standard
+    /// namespace takes 1 MB/s per throughput unit (the Bicep template's has 2) and per partition, and a throttled hub
+    /// would slow the other gateways' sends too. Set it where the hub has that to spare.
     /// </summary>
-    public int LargeRequestsPerSecond { get; set; } = 10;
+    public int LargeRequestsPerSecond { get; set; }
 
     /// <summary>
     /// The longest a warm-up runs before the silo reports ready whatever the JIT still does: 30 s. A cold silo of two
