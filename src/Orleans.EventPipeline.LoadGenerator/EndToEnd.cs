@@ -135,7 +135,7 @@ internal static class EndToEnd
     private static string SlowSeconds(PhaseResult phase)
     {
         var slow = phase.Seconds.Select((second, i) => (second, i)).Where(static s => s.second.Slow > 0).ToList();
-        var head = Invariant($"seconds with an ACK over {PhaseResult.SlowAck.TotalMilliseconds:N0} ms (s since the start at {phase.StartedAt:HH:mm:ss} UTC: slow of ACKed, slowest ms): ");
+        var head = Invariant($"seconds with an ACK over {PhaseResult.SlowAck.TotalMilliseconds:N0} ms (s since the start at {phase.StartedAt:HH:mm:ss.fff} UTC: slow of ACKed, slowest ms): ");
         return head + (slow.Count == 0
             ? "none"
             : string.Join(", ", slow.Select(s => Invariant($"s {s.i} {s.second.Slow}/{s.second.Requests} {s.second.Slowest.TotalMilliseconds:N0}"))));

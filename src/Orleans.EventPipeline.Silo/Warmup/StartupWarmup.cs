@@ -16,10 +16,11 @@ namespace Orleans.EventPipeline.Silo.Warmup;
 /// warm silo were flat from their first second): the optimizing compile of every hot method, send links opening, the
 /// thread pool and the heap growing. So once the silo listens, this posts events of its own tenant
 /// (<see cref="TenantId.Warmup"/>) to its own <c>/v1/events</c> over loopback, through the real path: requests of
-/// <see cref="EventsPerRequest"/>, a quarter of them with an Idempotency-Key, at <see cref="WarmupOptions.EventsPerSecond"/>, and, if asked, requests of a batching shipper's
-/// size on a connection of their own at <see cref="WarmupOptions.LargeRequestsPerSecond"/>, until the JIT has been nearly idle for
-/// <see cref="JitWindow"/> (after at least <see cref="Shortest"/>) or <see cref="WarmupOptions.Longest"/> has passed.
-/// <c>/readyz</c> answers 503 until then. An answer the warm-up cannot wait out (anything but 200, 429 and 503) stops
+/// <see cref="EventsPerRequest"/>, a quarter of them with an Idempotency-Key, at <see cref="WarmupOptions.EventsPerSecond"/>,
+/// and, if asked, requests of a batching shipper's size on a connection of their own at
+/// <see cref="WarmupOptions.LargeRequestsPerSecond"/>, until the JIT has been nearly idle for <see cref="JitWindow"/>
+/// (after at least <see cref="Shortest"/>) or <see cref="WarmupOptions.Longest"/> has passed. <c>/readyz</c> answers
+/// 503 until then. An answer the warm-up cannot wait out (anything but 200, 429 and 503) stops
 /// it early; the silo reports ready either way, since the warm-up only saves its clients time.
 /// </summary>
 public sealed partial class StartupWarmup(
