@@ -31,8 +31,9 @@ public sealed class WarmupOptions
     /// collection instead of three, and was under 50 ms in more runs; at 2 a second it was no better than without
     /// (docs/PERFORMANCE.md, "The warm-up's large requests"). Each is about 0.5 MB/s into the hub while the warm-up
     /// lasts, on top of the small requests' 0.2, spread over the partitions: off by default because a Standard
-    /// namespace takes 1 MB/s per throughput unit (the Bicep template's has 2) and per partition, and a throttled hub
-    /// would slow the other gateways' sends too. Set it where the hub has that to spare.
+    /// namespace takes 1 MB/s per throughput unit (the Bicep template's has 2, auto-inflating to 10, which Azure does not
+    /// lower again by itself) and per partition, and a throttled hub would slow the other gateways' sends too. Set it where
+    /// the hub has that to spare.
     /// </summary>
     public int LargeRequestsPerSecond { get; set; }
 
