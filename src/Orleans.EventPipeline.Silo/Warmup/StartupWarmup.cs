@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Text.Json;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
@@ -180,7 +181,7 @@ public sealed partial class StartupWarmup(
         // JSON and text in turn, a quarter keyed (two of every eight, one of each kind); each sender starts at its own
         // place in that cycle.
         var senders = Enumerable.Range(0, Connections)
-            .Select(sender => SendAsync(http, request => (request + sender) % 2 == 0 ? (json, WarmupBodies.JsonContentType) : (text, WarmupBodies.TextContentType), EventsPerRequest, small, keyed: request => (request + sender) % 8 is 3 or 6, large: false, done.Token, deadline.Token))
+            .Select(sender => SendAsync(http, request => (request + sender) % 2 == 0 ? (json, WarmupBodies.JsonContentType) : (text, WarmupBodies.TextContentType), small, keyed: request => (request + sender) % 8 is 3 or 6, large: false, done.Token, deadline.Token))
             .ToList();
         if (options.Value.LargeRequestsPerSecond > 0)
         {
@@ -188,7 +189,7 @@ public sealed partial class StartupWarmup(
             var eventBytes = Math.Min(LargeEventBytes, limits.MaxEventBytes);
             var events = (int)Math.Clamp(limits.MaxBodyBytes / (eventBytes + 1), 1, LargeRequestEvents);
             var large = WarmupBodies.CreateLarge(events, eventBytes);
-            senders.Add(SendAsync(http, _ => (large, WarmupBodies.JsonContentType), events, TimeSpan.FromSeconds(1.0 / options.Value.LargeRequestsPerSecond), keyed: static _ => false, large: true, done.Token, deadline.Token));
+            senders.Add(SendAsync(http, _ => (large, WarmupBodies.JsonContentType), TimeSpan.FromSeconds(1.0 / options.Value.LargeRequestsPerSecond), keyed: static _ => false, large: true, done.Token, deadline.Token));
         }
 
         try
@@ -230,10 +231,10 @@ public sealed partial class StartupWarmup(
     }
 
     /// <summary>
-    /// One connection's requests of <paramref name="events"/> events each, <paramref name="bodyOf"/> the n-th one's body, one
+    /// One connection's requests, <paramref name="bodyOf"/> the n-th one's body, one
     /// every <paramref name="interval"/>, until <paramref name="done"/>; returns why it stopped before that.
     /// </summary>
-    private async Task<string> SendAsync(HttpClient http, Func<int, (byte[] Body, string ContentType)> bodyOf, int events, TimeSpan interval, Func<int, bool> keyed, bool large, CancellationToken done, CancellationToken deadline)
+    private async Task<string> SendAsync(HttpClient http, Func<int, (byte[] Body, string ContentType)> bodyOf, TimeSpan interval, Func<int, bool> keyed, bool large, CancellationToken done, CancellationToken deadline)
     {
         var next = time.GetTimestamp();
         for (var request = 0; !done.IsCancellationRequested; request++)
@@ -250,8 +251,10 @@ public sealed partial class StartupWarmup(
             switch (response.StatusCode)
             {
                 case HttpStatusCode.OK:
+                    // What the gateway stored, from its answer: under a MaxEventBytes below a line's size it refuses
+                    // that line alone and answers 200 all the same.
                     Interlocked.Increment(ref _requests);
-                    Interlocked.Add(ref _events, events);
+                    Interlocked.Add(ref _events, await AcceptedAsync(response, deadline));
                     if (large)
                     {
                         Interlocked.Increment(ref _largeRequests);
@@ -276,6 +279,13 @@ public sealed partial class StartupWarmup(
         }
 
         return "done";
+    }
+
+    /// <summary>The 200 answer's <c>accepted</c>: the events the gateway stored of the request.</summary>
+    private static async Task<int> AcceptedAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        using var answer = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
+        return answer.RootElement.GetProperty("accepted").GetInt32();
     }
 
     private async Task PauseAsync(TimeSpan pause, CancellationToken done)

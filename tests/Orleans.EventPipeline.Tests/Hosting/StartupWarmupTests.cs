@@ -94,6 +94,66 @@ public sealed partial class StartupWarmupTests
         Assert.DoesNotContain("Health check warm-up", silo.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task GatewayWithSmallLimits_LargeRequestsSizedToThem_ReportCountsWhatWasStored()
+    {
+        // Limits under the warm-up's own sizes: its JSON lines (about 108 bytes) are over MaxEventBytes, so the gateway
+        // refuses them alone and stores the rest of each request; its large bodies are sized down to both limits.
+        const int maxEventBytes = 100;
+        const int maxBodyBytes = 20_000;
+        using var data = new TempDirectory();
+        await using var silo = SiloProcess.Start(
+            data.Path,
+            "--Pipeline:Warmup:Enabled=true",
+            "--Pipeline:Warmup:Longest=00:03:00",
+            "--Pipeline:Warmup:LargeRequestsPerSecond=4",
+            $"--Pipeline:Gateway:MaxEventBytes={maxEventBytes}",
+            $"--Pipeline:Gateway:MaxBodyBytes={maxBodyBytes}");
+        using var http = new HttpClient { BaseAddress = silo.BaseAddress };
+        string? description = null;
+        await Poll.UntilAsync(
+            () =>
+            {
+                try
+                {
+                    using var response = http.GetAsync(new Uri("/readyz", UriKind.Relative)).GetAwaiter().GetResult();
+                    using var ready = JsonDocument.Parse(response.Content.ReadAsStringAsync().GetAwaiter().GetResult());
+                    description = ready.RootElement.GetProperty("checks").GetProperty("warm-up").GetProperty("description").GetString();
+                    return response.StatusCode == HttpStatusCode.OK;
+                }
+                catch (HttpRequestException)
+                {
+                    Assert.False(silo.HasExited, silo.Excerpt(40));
+                    return false;
+                }
+            },
+            TimeSpan.FromSeconds(240),
+            () => $"/readyz 200; warm-up {description}");
+
+        // Ended on a quiet JIT, not stopped early by a 413 for a body over the limit.
+        var done = Report().Match(description!);
+        Assert.True(done.Success, description);
+        var requests = long.Parse(done.Groups["requests"].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
+        var large = long.Parse(done.Groups["large"].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
+        var events = long.Parse(done.Groups["events"].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
+        Assert.True(large > 0, description);
+        // As many events of MaxEventBytes as fit in MaxBodyBytes with their line ends.
+        const int perLargeRequest = maxBodyBytes / (maxEventBytes + 1);
+        // Fewer than the requests carried: the small JSON lines were refused, and the report counts only what was stored.
+        Assert.True(events < ((requests - large) * StartupWarmup.EventsPerRequest) + (large * perLargeRequest), description);
+
+        var objects = await ArchiveFiles.WaitForAsync(
+            Path.Combine(data.Path, "archive"), TenantId.Warmup, archived => archived.Count >= events, TimeSpan.FromSeconds(90), archived => $"{archived.Count} of {events} archived");
+        var archived = objects.SelectMany(static o => o.Events).ToList();
+        Assert.Equal(events, archived.Count);
+        // The large requests' events (the JSON ones without a timestamp): each request stored whole.
+        var largeBatches = archived.Where(static e => e.Format == SourceFormat.Json && e.Timestamp is null)
+            .GroupBy(static e => e.EventId[..e.EventId.IndexOf(':', StringComparison.Ordinal)], StringComparer.Ordinal)
+            .ToList();
+        Assert.Equal(large, largeBatches.Count);
+        Assert.All(largeBatches, static batch => Assert.Equal(perLargeRequest, batch.Count()));
+    }
+
     [GeneratedRegex(@"^(?<requests>[\d,]+) requests \((?<large>[\d,]+) of them large\), (?<events>[\d,]+) events of tenant _warmup in (?<seconds>[\d.]+) s, [\d,]+ ms of JIT meanwhile; the JIT compiled for \d+ ms in the last [\d.]+ s")]
     private static partial Regex Report();
 
