@@ -97,7 +97,7 @@ public sealed partial class StartupWarmupTests
     [Fact]
     public async Task GatewayWithSmallLimits_LargeRequestsSizedToThem_ReportCountsWhatWasStored()
     {
-        // Limits under the warm-up's own sizes: its JSON lines (about 108 bytes) are over MaxEventBytes, so the gateway
+        // Limits under the warm-up's own sizes: its JSON lines (109 bytes) are over MaxEventBytes, so the gateway
         // refuses them alone and stores the rest of each request; its large bodies are sized down to both limits.
         const int maxEventBytes = 100;
         const int maxBodyBytes = 20_000;
