@@ -89,7 +89,7 @@ public sealed partial class StartupWarmup(
             var started = time.GetTimestamp();
             var jitBefore = JitActivity.ProcessCompilationTime();
             var ending = await RunAsync(stoppingToken);
-            var done = string.Create(CultureInfo.InvariantCulture, $"{Sent()} in {time.GetElapsedTime(started).TotalSeconds:N1} s, {(JitActivity.ProcessCompilationTime() - jitBefore).TotalMilliseconds:N0} ms of JIT meanwhile; {ending}");
+            var done = string.Create(CultureInfo.InvariantCulture, $"{Acknowledged()} in {time.GetElapsedTime(started).TotalSeconds:N1} s, {(JitActivity.ProcessCompilationTime() - jitBefore).TotalMilliseconds:N0} ms of JIT meanwhile; {ending}");
             _report = new WarmupReport(true, done);
             LogWarmedUp(logger, done);
         }
@@ -102,7 +102,7 @@ public sealed partial class StartupWarmup(
         catch (Exception exception)
         {
             // Never a reason not to serve: the clients' first requests pay the cold start, as without a warm-up.
-            _report = new WarmupReport(true, $"stopped early after {Sent()}: {exception.GetType().Name}: {exception.Message}");
+            _report = new WarmupReport(true, $"stopped early after {Acknowledged()}: {exception.GetType().Name}: {exception.Message}");
             LogWarmupFailed(logger, exception);
         }
 
@@ -110,7 +110,7 @@ public sealed partial class StartupWarmup(
     }
 
     /// <summary>What the gateway acknowledged so far: requests, the large ones among them, events.</summary>
-    private string Sent() => string.Create(CultureInfo.InvariantCulture, $"{Interlocked.Read(ref _requests):N0} requests ({Interlocked.Read(ref _largeRequests):N0} of them large), {Interlocked.Read(ref _events):N0} events of tenant {TenantId.Warmup}");
+    private string Acknowledged() => string.Create(CultureInfo.InvariantCulture, $"{Interlocked.Read(ref _requests):N0} requests ({Interlocked.Read(ref _largeRequests):N0} of them large), {Interlocked.Read(ref _events):N0} events of tenant {TenantId.Warmup}");
 
     /// <summary>
     /// After the silo reports ready, so a tenant grain slow to answer does not hold readiness back; also after a warm-up
@@ -176,16 +176,16 @@ public sealed partial class StartupWarmup(
         // deadline), so the report holds every event the gateway acknowledged.
         using var done = new CancellationTokenSource();
         var now = time.GetUtcNow();
-        var (json, text) = WarmupBodies.Create(EventsPerRequest, now);
+        var limits = gateway.Value;
+        var (json, text) = WarmupBodies.Create(EventsPerRequest, now, limits.MaxEventBytes, limits.MaxBodyBytes);
         var small = TimeSpan.FromSeconds((double)Connections * EventsPerRequest / options.Value.EventsPerSecond);
-        // JSON and text in turn, a quarter keyed (two of every eight, one of each kind); each sender starts at its own
-        // place in that cycle.
+        // JSON and text in turn (text only when no JSON line fits the limits), a quarter keyed (two of every eight, one
+        // of each kind); each sender starts at its own place in that cycle.
         var senders = Enumerable.Range(0, Connections)
-            .Select(sender => SendAsync(http, request => (request + sender) % 2 == 0 ? (json, WarmupBodies.JsonContentType) : (text, WarmupBodies.TextContentType), small, keyed: request => (request + sender) % 8 is 3 or 6, large: false, done.Token, deadline.Token))
+            .Select(sender => SendAsync(http, request => (request + sender) % 2 == 0 && json.Length > 0 ? (json, WarmupBodies.JsonContentType) : (text, WarmupBodies.TextContentType), small, keyed: request => (request + sender) % 8 is 3 or 6, large: false, done.Token, deadline.Token))
             .ToList();
         if (options.Value.LargeRequestsPerSecond > 0)
         {
-            var limits = gateway.Value;
             var eventBytes = Math.Min(LargeEventBytes, limits.MaxEventBytes);
             var events = (int)Math.Clamp(limits.MaxBodyBytes / (eventBytes + 1), 1, LargeRequestEvents);
             var large = WarmupBodies.CreateLarge(events, eventBytes);
@@ -251,10 +251,17 @@ public sealed partial class StartupWarmup(
             switch (response.StatusCode)
             {
                 case HttpStatusCode.OK:
-                    // What the gateway stored, from its answer: under a MaxEventBytes below a line's size it refuses
-                    // that line alone and answers 200 all the same.
+                    // What the gateway stored, from its answer (the bodies leave out the lines it would refuse, so all of
+                    // them unless it refused one for another reason). The body is read already: parsed whatever the
+                    // deadline, so an acknowledged request is counted.
+                    var stored = await response.Content.ReadAsStringAsync(CancellationToken.None);
+                    if (Accepted(stored) is not { } accepted)
+                    {
+                        return $"stopped early: /v1/events answered 200 without an accepted count: {Excerpt(stored)}";
+                    }
+
                     Interlocked.Increment(ref _requests);
-                    Interlocked.Add(ref _events, await AcceptedAsync(response, deadline));
+                    Interlocked.Add(ref _events, accepted);
                     if (large)
                     {
                         Interlocked.Increment(ref _largeRequests);
@@ -265,8 +272,7 @@ public sealed partial class StartupWarmup(
                     await PauseAsync(BusyPause, done);
                     break;
                 default:
-                    var answer = await response.Content.ReadAsStringAsync(deadline);
-                    return $"stopped early: /v1/events answered {(int)response.StatusCode}: {(answer.Length > 300 ? answer[..300] : answer)}";
+                    return $"stopped early: /v1/events answered {(int)response.StatusCode}: {Excerpt(await response.Content.ReadAsStringAsync(deadline))}";
             }
 
             // Paced, without catching up: a slow answer makes the next request later, not a burst.
@@ -281,12 +287,22 @@ public sealed partial class StartupWarmup(
         return "done";
     }
 
-    /// <summary>The 200 answer's <c>accepted</c>: the events the gateway stored of the request.</summary>
-    private static async Task<int> AcceptedAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    /// <summary>The 200 answer's <c>accepted</c>, the events of the request the gateway stored; null if it has none.</summary>
+    private static int? Accepted(string answer)
     {
-        using var answer = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
-        return answer.RootElement.GetProperty("accepted").GetInt32();
+        try
+        {
+            using var parsed = JsonDocument.Parse(answer);
+            return parsed.RootElement.ValueKind == JsonValueKind.Object && parsed.RootElement.TryGetProperty("accepted", out var accepted) && accepted.TryGetInt32(out var count) ? count : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
+
+    /// <summary>An answer as the report quotes it: its first 300 characters.</summary>
+    private static string Excerpt(string answer) => answer.Length > 300 ? answer[..300] : answer;
 
     private async Task PauseAsync(TimeSpan pause, CancellationToken done)
     {

@@ -32,27 +32,61 @@ internal static class WarmupBodies
         return Encoding.UTF8.GetBytes(json.ToString());
     }
 
-    /// <summary>One NDJSON body and one text body of <paramref name="events"/> events each, stamped <paramref name="now"/>.</summary>
-    public static (byte[] Json, byte[] Text) Create(int events, DateTimeOffset now)
+    /// <summary>
+    /// One NDJSON body and one text body of <paramref name="events"/> events each, stamped <paramref name="now"/>, sized to
+    /// the gateway's limits: without the lines over <paramref name="maxEventBytes"/> (<c>MaxEventBytes</c>), which it would
+    /// refuse one by one into the tenant's dead letters at every start, and ending before a line that would take the body
+    /// over <paramref name="maxBodyBytes"/> (<c>MaxBodyBytes</c>), which it would refuse whole. The JSON lines are 109 bytes
+    /// and the text lines 35-103, so under limits that low a body holds fewer events, the JSON one perhaps none (an empty
+    /// array); the plain text lines fit the smallest limits a gateway takes (64 and 1,024).
+    /// </summary>
+    public static (byte[] Json, byte[] Text) Create(int events, DateTimeOffset now, int maxEventBytes, long maxBodyBytes)
     {
         var utc = now.UtcDateTime;
         var iso = utc.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
         // RFC 3164: "Mmm dd hh:mm:ss", the day padded with a space to two characters ("Dec  5").
         var bsd = string.Create(CultureInfo.InvariantCulture, $"{utc.ToString("MMM", CultureInfo.InvariantCulture)} {utc.Day,2} {utc:HH:mm:ss}");
-        var json = new StringBuilder();
-        var text = new StringBuilder();
+        var json = new Body(maxEventBytes, maxBodyBytes);
+        var text = new Body(maxEventBytes, maxBodyBytes);
         for (var i = 0; i < events; i++)
         {
-            json.Append(CultureInfo.InvariantCulture, $"{{\"ts\":\"{iso}\",\"source\":\"eventpipeline-warmup\",\"seq\":{i},\"msg\":\"the silo's start-up warm-up\"}}\n");
-            text.Append((i % 4) switch
+            json.Add(string.Create(CultureInfo.InvariantCulture, $"{{\"ts\":\"{iso}\",\"source\":\"eventpipeline-warmup\",\"seq\":{i},\"msg\":\"the silo's start-up warm-up\"}}"));
+            text.Add((i % 4) switch
             {
-                0 => string.Create(CultureInfo.InvariantCulture, $"<14>1 {iso} eventpipeline-warmup silo - warmup - the silo's start-up warm-up, line {i}\n"),
-                1 => string.Create(CultureInfo.InvariantCulture, $"<14>{bsd} eventpipeline-warmup silo: the silo's start-up warm-up, line {i}\n"),
-                2 => string.Create(CultureInfo.InvariantCulture, $"CEF:0|EventPipeline|warmup|1.0|0|start-up warm-up|0|msg=the silo's start-up warm-up, line {i}\n"),
-                _ => string.Create(CultureInfo.InvariantCulture, $"the silo's start-up warm-up, line {i}\n"),
+                0 => string.Create(CultureInfo.InvariantCulture, $"<14>1 {iso} eventpipeline-warmup silo - warmup - the silo's start-up warm-up, line {i}"),
+                1 => string.Create(CultureInfo.InvariantCulture, $"<14>{bsd} eventpipeline-warmup silo: the silo's start-up warm-up, line {i}"),
+                2 => string.Create(CultureInfo.InvariantCulture, $"CEF:0|EventPipeline|warmup|1.0|0|start-up warm-up|0|msg=the silo's start-up warm-up, line {i}"),
+                _ => string.Create(CultureInfo.InvariantCulture, $"the silo's start-up warm-up, line {i}"),
             });
         }
 
-        return (Encoding.UTF8.GetBytes(json.ToString()), Encoding.UTF8.GetBytes(text.ToString()));
+        return (json.ToArray(), text.ToArray());
+    }
+
+    /// <summary>Lines of a body within the gateway's limits.</summary>
+    private sealed class Body(int maxEventBytes, long maxBodyBytes)
+    {
+        private readonly StringBuilder _lines = new();
+        private long _bytes;
+        private bool _full;
+
+        public void Add(string line)
+        {
+            var bytes = Encoding.UTF8.GetByteCount(line);
+            if (bytes > maxEventBytes)
+            {
+                return;
+            }
+
+            // In order: once a line does not fit, no later one is added.
+            _full |= _bytes + bytes + 1 > maxBodyBytes;
+            if (!_full)
+            {
+                _lines.Append(line).Append('\n');
+                _bytes += bytes + 1;
+            }
+        }
+
+        public byte[] ToArray() => Encoding.UTF8.GetBytes(_lines.ToString());
     }
 }

@@ -25,45 +25,12 @@ public sealed partial class StartupWarmupTests
         // A bound the warm-up does not reach here, so it ends on a quiet JIT and every request it sent was answered; large
         // requests (off by default) at 2 a second, to keep what the test then reads back small.
         await using var silo = SiloProcess.Start(data.Path, "--Pipeline:Warmup:Enabled=true", "--Pipeline:Warmup:Longest=00:03:00", "--Pipeline:Warmup:LargeRequestsPerSecond=2");
-        using var http = new HttpClient { BaseAddress = silo.BaseAddress };
 
         // Not ready while it warms up, and says so; then ready, saying what it did.
-        var warming = 0;
-        JsonElement warmup = default;
-        await Poll.UntilAsync(
-            () =>
-            {
-                try
-                {
-                    using var response = http.GetAsync(new Uri("/readyz", UriKind.Relative)).GetAwaiter().GetResult();
-                    using var ready = JsonDocument.Parse(response.Content.ReadAsStringAsync().GetAwaiter().GetResult());
-                    warmup = ready.RootElement.GetProperty("checks").GetProperty("warm-up").Clone();
-                    if (response.StatusCode == HttpStatusCode.ServiceUnavailable && warmup.GetProperty("description").GetString() == "warming up")
-                    {
-                        warming++;
-                    }
-
-                    return response.StatusCode == HttpStatusCode.OK;
-                }
-                catch (HttpRequestException)
-                {
-                    Assert.False(silo.HasExited, silo.Excerpt(40));
-                    return false;
-                }
-            },
-            TimeSpan.FromSeconds(240),
-            () => $"/readyz 200; warm-up {warmup}");
-        var description = warmup.GetProperty("description").GetString()!;
+        var (warming, requests, large, events, seconds, description) = await WarmedUpAsync(silo);
         Assert.True(warming > 0, "/readyz never answered 503 'warming up'");
-        Assert.Equal("Healthy", warmup.GetProperty("status").GetString());
-        var done = Report().Match(description);
-        Assert.True(done.Success, description);
-        var requests = long.Parse(done.Groups["requests"].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
-        var large = long.Parse(done.Groups["large"].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
-        var events = long.Parse(done.Groups["events"].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
         Assert.True(large > 0 && requests > large, description);
         // Paced, not a burst: at most one large request every half second of the warm-up, and the first at its start.
-        var seconds = double.Parse(done.Groups["seconds"].Value, CultureInfo.InvariantCulture);
         Assert.True(large <= (seconds * 2) + 1, description);
         Assert.Equal(((requests - large) * StartupWarmup.EventsPerRequest) + (large * StartupWarmup.LargeRequestEvents), events);
 
@@ -95,10 +62,11 @@ public sealed partial class StartupWarmupTests
     }
 
     [Fact]
-    public async Task GatewayWithSmallLimits_LargeRequestsSizedToThem_ReportCountsWhatWasStored()
+    public async Task GatewayWithSmallLimits_BodiesSizedToThem_NoDeadLetter_ReportCountsWhatWasStored()
     {
-        // Limits under the warm-up's own sizes: its JSON lines (109 bytes) are over MaxEventBytes, so the gateway
-        // refuses them alone and stores the rest of each request; its large bodies are sized down to both limits.
+        // Limits under the warm-up's own sizes: its JSON lines (109 bytes) and RFC 5424 lines (103) are over
+        // MaxEventBytes, which the gateway would refuse one by one into the tenant's dead letters; the large bodies are
+        // over MaxBodyBytes as they ship.
         const int maxEventBytes = 100;
         const int maxBodyBytes = 20_000;
         using var data = new TempDirectory();
@@ -109,8 +77,43 @@ public sealed partial class StartupWarmupTests
             "--Pipeline:Warmup:LargeRequestsPerSecond=4",
             $"--Pipeline:Gateway:MaxEventBytes={maxEventBytes}",
             $"--Pipeline:Gateway:MaxBodyBytes={maxBodyBytes}");
+
+        // Ended on a quiet JIT, not stopped early by a 413 for a body over the limit.
+        var (_, requests, large, events, _, description) = await WarmedUpAsync(silo);
+        Assert.True(large > 0, description);
+        // Text requests only (no JSON line fits), each without the lines over the limit; large requests of as many events
+        // of MaxEventBytes as fit in MaxBodyBytes with their line ends.
+        var (json, text) = WarmupBodies.Create(StartupWarmup.EventsPerRequest, DateTimeOffset.UtcNow, maxEventBytes, maxBodyBytes);
+        Assert.Empty(json);
+        var perSmallRequest = text.Count(static b => b == (byte)'\n');
+        Assert.InRange(perSmallRequest, 1, StartupWarmup.EventsPerRequest - 1);
+        const int perLargeRequest = maxBodyBytes / (maxEventBytes + 1);
+        Assert.Equal(((requests - large) * perSmallRequest) + (large * perLargeRequest), events);
+
+        var objects = await ArchiveFiles.WaitForAsync(
+            Path.Combine(data.Path, "archive"), TenantId.Warmup, archived => archived.Count >= events, TimeSpan.FromSeconds(90), archived => $"{archived.Count} of {events} archived");
+        var archived = objects.SelectMany(static o => o.Events).ToList();
+        Assert.Equal(events, archived.Count);
+        var scrape = await PrometheusScrape.FetchAsync(silo.BaseAddress);
+        Assert.Equal(events, scrape.Sum("eventpipeline_ingest_events_total", ("tenant", TenantId.Warmup)));
+        Assert.Equal(0, scrape.Sum("eventpipeline_deadletters_total", ("tenant", TenantId.Warmup)));
+        // The large requests' events (the JSON ones without a timestamp): each request stored whole.
+        var largeBatches = archived.Where(static e => e.Format == SourceFormat.Json && e.Timestamp is null)
+            .GroupBy(static e => e.EventId[..e.EventId.IndexOf(':', StringComparison.Ordinal)], StringComparer.Ordinal)
+            .ToList();
+        Assert.Equal(large, largeBatches.Count);
+        Assert.All(largeBatches, static batch => Assert.Equal(perLargeRequest, batch.Count()));
+    }
+
+    /// <summary>
+    /// Waits for <c>/readyz</c> to answer 200 with the warm-up check healthy and its report of a warm-up that ended on a
+    /// quiet JIT; counts the 503 "warming up" answers before it.
+    /// </summary>
+    private static async Task<(int Warming, long Requests, long Large, long Events, double Seconds, string Description)> WarmedUpAsync(SiloProcess silo)
+    {
         using var http = new HttpClient { BaseAddress = silo.BaseAddress };
-        string? description = null;
+        var warming = 0;
+        JsonElement warmup = default;
         await Poll.UntilAsync(
             () =>
             {
@@ -118,7 +121,12 @@ public sealed partial class StartupWarmupTests
                 {
                     using var response = http.GetAsync(new Uri("/readyz", UriKind.Relative)).GetAwaiter().GetResult();
                     using var ready = JsonDocument.Parse(response.Content.ReadAsStringAsync().GetAwaiter().GetResult());
-                    description = ready.RootElement.GetProperty("checks").GetProperty("warm-up").GetProperty("description").GetString();
+                    warmup = ready.RootElement.GetProperty("checks").GetProperty("warm-up").Clone();
+                    if (response.StatusCode == HttpStatusCode.ServiceUnavailable && warmup.GetProperty("description").GetString() == "warming up")
+                    {
+                        warming++;
+                    }
+
                     return response.StatusCode == HttpStatusCode.OK;
                 }
                 catch (HttpRequestException)
@@ -128,30 +136,14 @@ public sealed partial class StartupWarmupTests
                 }
             },
             TimeSpan.FromSeconds(240),
-            () => $"/readyz 200; warm-up {description}");
-
-        // Ended on a quiet JIT, not stopped early by a 413 for a body over the limit.
-        var done = Report().Match(description!);
+            () => $"/readyz 200; warm-up {warmup}");
+        var description = warmup.GetProperty("description").GetString()!;
+        Assert.Equal("Healthy", warmup.GetProperty("status").GetString());
+        var done = Report().Match(description);
         Assert.True(done.Success, description);
-        var requests = long.Parse(done.Groups["requests"].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
-        var large = long.Parse(done.Groups["large"].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
-        var events = long.Parse(done.Groups["events"].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
-        Assert.True(large > 0, description);
-        // As many events of MaxEventBytes as fit in MaxBodyBytes with their line ends.
-        const int perLargeRequest = maxBodyBytes / (maxEventBytes + 1);
-        // Fewer than the requests carried: the small JSON lines were refused, and the report counts only what was stored.
-        Assert.True(events < ((requests - large) * StartupWarmup.EventsPerRequest) + (large * perLargeRequest), description);
+        return (warming, Count("requests"), Count("large"), Count("events"), double.Parse(done.Groups["seconds"].Value, CultureInfo.InvariantCulture), description);
 
-        var objects = await ArchiveFiles.WaitForAsync(
-            Path.Combine(data.Path, "archive"), TenantId.Warmup, archived => archived.Count >= events, TimeSpan.FromSeconds(90), archived => $"{archived.Count} of {events} archived");
-        var archived = objects.SelectMany(static o => o.Events).ToList();
-        Assert.Equal(events, archived.Count);
-        // The large requests' events (the JSON ones without a timestamp): each request stored whole.
-        var largeBatches = archived.Where(static e => e.Format == SourceFormat.Json && e.Timestamp is null)
-            .GroupBy(static e => e.EventId[..e.EventId.IndexOf(':', StringComparison.Ordinal)], StringComparer.Ordinal)
-            .ToList();
-        Assert.Equal(large, largeBatches.Count);
-        Assert.All(largeBatches, static batch => Assert.Equal(perLargeRequest, batch.Count()));
+        long Count(string group) => long.Parse(done.Groups[group].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
     }
 
     [GeneratedRegex(@"^(?<requests>[\d,]+) requests \((?<large>[\d,]+) of them large\), (?<events>[\d,]+) events of tenant _warmup in (?<seconds>[\d.]+) s, [\d,]+ ms of JIT meanwhile; the JIT compiled for \d+ ms in the last [\d.]+ s")]

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Orleans.EventPipeline.Events;
 using Orleans.EventPipeline.Processing.Normalization;
+using Orleans.EventPipeline.Silo.Gateway;
 using Orleans.EventPipeline.Silo.Warmup;
 
 namespace Orleans.EventPipeline.Tests.Hosting;
@@ -17,7 +18,7 @@ public sealed class WarmupBodiesTests
     [InlineData("2026-12-15T03:04:05Z")]
     public void TextBody_EachLineParsedAsTheFormatItIsWrittenIn(string now)
     {
-        var (json, text) = WarmupBodies.Create(8, DateTimeOffset.Parse(now, System.Globalization.CultureInfo.InvariantCulture));
+        var (json, text) = WarmupBodies.Create(8, DateTimeOffset.Parse(now, System.Globalization.CultureInfo.InvariantCulture), new GatewayOptions().MaxEventBytes, new GatewayOptions().MaxBodyBytes);
         var context = new EventContext("_warmup", "id", DateTimeOffset.UnixEpoch);
 
         var formats = Encoding.UTF8.GetString(text).TrimEnd('\n').Split('\n').Select(line =>
@@ -30,6 +31,33 @@ public sealed class WarmupBodiesTests
             [SourceFormat.Syslog5424, SourceFormat.Syslog3164, SourceFormat.Cef, SourceFormat.Text, SourceFormat.Syslog5424, SourceFormat.Syslog3164, SourceFormat.Cef, SourceFormat.Text],
             formats);
         Assert.Equal(8, Encoding.UTF8.GetString(json).TrimEnd('\n').Split('\n').Count(static line => line.StartsWith("{\"ts\":", StringComparison.Ordinal)));
+    }
+
+    [Theory]
+    [InlineData(100, 10 * 1024 * 1024)]
+    [InlineData(64, 10 * 1024 * 1024)]
+    [InlineData(256 * 1024, 1024)]
+    [InlineData(100, 1024)]
+    public void Bodies_UnderSmallGatewayLimits_HoldTheLinesThatFitAndNoOther(int maxEventBytes, long maxBodyBytes)
+    {
+        var now = DateTimeOffset.Parse("2026-12-05T23:50:01Z", System.Globalization.CultureInfo.InvariantCulture);
+        var (fullJson, fullText) = WarmupBodies.Create(10, now, int.MaxValue, long.MaxValue);
+
+        var (json, text) = WarmupBodies.Create(10, now, maxEventBytes, maxBodyBytes);
+
+        Assert.Equal(Fitting(Lines(fullJson)), Lines(json));
+        Assert.Equal(Fitting(Lines(fullText)), Lines(text));
+        Assert.InRange(json.Length, 0, maxBodyBytes);
+        Assert.InRange(text.Length, 1, maxBodyBytes);
+        // Some left out at each of these limits, and the plain text lines always fit.
+        Assert.InRange(Lines(json).Length + Lines(text).Length, 1, 19);
+
+        // The lines within MaxEventBytes, in order, as far as MaxBodyBytes takes them with their line ends.
+        string[] Fitting(string[] lines)
+        {
+            long bytes = 0;
+            return [.. lines.Where(line => Encoding.UTF8.GetByteCount(line) <= maxEventBytes).TakeWhile(line => (bytes += Encoding.UTF8.GetByteCount(line) + 1) <= maxBodyBytes)];
+        }
     }
 
     [Theory]
@@ -49,4 +77,6 @@ public sealed class WarmupBodiesTests
         });
         Assert.Equal(Enumerable.Range(0, events), lines.Select(static line => JsonDocument.Parse(line).RootElement.GetProperty("seq").GetInt32()));
     }
+
+    private static string[] Lines(byte[] body) => body.Length == 0 ? [] : Encoding.UTF8.GetString(body).TrimEnd('\n').Split('\n');
 }
