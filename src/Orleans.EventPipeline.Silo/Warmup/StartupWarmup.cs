@@ -178,9 +178,15 @@ public sealed partial class StartupWarmup(
         var now = time.GetUtcNow();
         var limits = gateway.Value;
         var (json, text) = WarmupBodies.Create(EventsPerRequest, now, limits.MaxEventBytes, limits.MaxBodyBytes);
+        if (text.Length == 0)
+        {
+            // Not under the limits the gateway validates (its plain text lines fit them); an empty body would be a 400.
+            return string.Create(CultureInfo.InvariantCulture, $"skipped: no warm-up line fits the gateway's MaxEventBytes ({limits.MaxEventBytes}) and MaxBodyBytes ({limits.MaxBodyBytes})");
+        }
+
         var small = TimeSpan.FromSeconds((double)Connections * EventsPerRequest / options.Value.EventsPerSecond);
         // JSON and text in turn (text only when no JSON line fits the limits), a quarter keyed (two of every eight, one
-        // of each kind); each sender starts at its own place in that cycle.
+        // of each kind when both are sent); each sender starts at its own place in that cycle.
         var senders = Enumerable.Range(0, Connections)
             .Select(sender => SendAsync(http, request => (request + sender) % 2 == 0 && json.Length > 0 ? (json, WarmupBodies.JsonContentType) : (text, WarmupBodies.TextContentType), small, keyed: request => (request + sender) % 8 is 3 or 6, large: false, done.Token, deadline.Token))
             .ToList();

@@ -36,9 +36,9 @@ internal static class WarmupBodies
     /// One NDJSON body and one text body of <paramref name="events"/> events each, stamped <paramref name="now"/>, sized to
     /// the gateway's limits: without the lines over <paramref name="maxEventBytes"/> (<c>MaxEventBytes</c>), which it would
     /// refuse one by one into the tenant's dead letters at every start, and ending before a line that would take the body
-    /// over <paramref name="maxBodyBytes"/> (<c>MaxBodyBytes</c>), which it would refuse whole. The JSON lines are 109 bytes
-    /// and the text lines 35-103, so under limits that low a body holds fewer events, the JSON one perhaps none (an empty
-    /// array); the plain text lines fit the smallest limits a gateway takes (64 and 1,024).
+    /// over <paramref name="maxBodyBytes"/> (<c>MaxBodyBytes</c>), which it would refuse whole. With 10 events the JSON lines
+    /// are 109 bytes and the text lines 35-103, so under limits that low a body holds fewer events, the JSON one perhaps
+    /// none (no bytes, not to be sent); the plain text lines fit the smallest limits a gateway takes (64 and 1,024).
     /// </summary>
     public static (byte[] Json, byte[] Text) Create(int events, DateTimeOffset now, int maxEventBytes, long maxBodyBytes)
     {

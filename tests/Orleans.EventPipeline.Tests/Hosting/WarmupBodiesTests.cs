@@ -8,8 +8,8 @@ using Orleans.EventPipeline.Silo.Warmup;
 namespace Orleans.EventPipeline.Tests.Hosting;
 
 /// <summary>
-/// The warm-up's text body holds a line of each format the normalizer detects, on any day of the month; its large body
-/// is JSON lines of the size asked for.
+/// The warm-up's text body holds a line of each format the normalizer detects, on any day of the month; its bodies hold
+/// only the lines the gateway's limits let through; its large body is JSON lines of the size asked for.
 /// </summary>
 public sealed class WarmupBodiesTests
 {
@@ -18,7 +18,7 @@ public sealed class WarmupBodiesTests
     [InlineData("2026-12-15T03:04:05Z")]
     public void TextBody_EachLineParsedAsTheFormatItIsWrittenIn(string now)
     {
-        var (json, text) = WarmupBodies.Create(8, DateTimeOffset.Parse(now, System.Globalization.CultureInfo.InvariantCulture), new GatewayOptions().MaxEventBytes, new GatewayOptions().MaxBodyBytes);
+        var (json, text) = WarmupBodies.Create(8, DateTimeOffset.Parse(now, System.Globalization.CultureInfo.InvariantCulture), int.MaxValue, long.MaxValue);
         var context = new EventContext("_warmup", "id", DateTimeOffset.UnixEpoch);
 
         var formats = Encoding.UTF8.GetString(text).TrimEnd('\n').Split('\n').Select(line =>
@@ -34,25 +34,29 @@ public sealed class WarmupBodiesTests
     }
 
     [Theory]
-    [InlineData(100, 10 * 1024 * 1024)]
-    [InlineData(64, 10 * 1024 * 1024)]
-    [InlineData(256 * 1024, 1024)]
-    [InlineData(100, 1024)]
-    public void Bodies_UnderSmallGatewayLimits_HoldTheLinesThatFitAndNoOther(int maxEventBytes, long maxBodyBytes)
+    [InlineData(10, 100, 10 * 1024 * 1024)]
+    [InlineData(10, 64, 10 * 1024 * 1024)]
+    [InlineData(10, 256 * 1024, 1024)]
+    [InlineData(10, 100, 1024)]
+    [InlineData(10, 64, 1024)]
+    [InlineData(40, 256 * 1024, 1024)]
+    public void Bodies_UnderSmallGatewayLimits_HoldTheLinesThatFitAndNoOther(int events, int maxEventBytes, long maxBodyBytes)
     {
         var now = DateTimeOffset.Parse("2026-12-05T23:50:01Z", System.Globalization.CultureInfo.InvariantCulture);
-        var (fullJson, fullText) = WarmupBodies.Create(10, now, int.MaxValue, long.MaxValue);
+        var (fullJson, fullText) = WarmupBodies.Create(events, now, int.MaxValue, long.MaxValue);
 
-        var (json, text) = WarmupBodies.Create(10, now, maxEventBytes, maxBodyBytes);
+        var (json, text) = WarmupBodies.Create(events, now, maxEventBytes, maxBodyBytes);
 
         Assert.Equal(Fitting(Lines(fullJson)), Lines(json));
         Assert.Equal(Fitting(Lines(fullText)), Lines(text));
         Assert.InRange(json.Length, 0, maxBodyBytes);
+        // Some left out at each of these limits; never all of the text, down to the smallest limits a gateway takes.
+        Assert.InRange(Lines(text).Length, 1, events);
+        Assert.InRange(Lines(json).Length + Lines(text).Length, 1, (2 * events) - 1);
         Assert.InRange(text.Length, 1, maxBodyBytes);
-        // Some left out at each of these limits, and the plain text lines always fit.
-        Assert.InRange(Lines(json).Length + Lines(text).Length, 1, 19);
 
-        // The lines within MaxEventBytes, in order, as far as MaxBodyBytes takes them with their line ends.
+        // The lines within MaxEventBytes, in order, up to the first that would take the body over MaxBodyBytes with its
+        // line end (none after it, even a shorter one: 40 text lines of 35-105 bytes reach 1,024 before their end).
         string[] Fitting(string[] lines)
         {
             long bytes = 0;
