@@ -192,9 +192,7 @@ public sealed partial class StartupWarmup(
             .ToList();
         if (options.Value.LargeRequestsPerSecond > 0)
         {
-            var eventBytes = Math.Min(LargeEventBytes, limits.MaxEventBytes);
-            var events = (int)Math.Clamp(limits.MaxBodyBytes / (eventBytes + 1), 1, LargeRequestEvents);
-            var large = WarmupBodies.CreateLarge(events, eventBytes);
+            var large = WarmupBodies.CreateLarge(LargeRequestEvents, Math.Min(LargeEventBytes, limits.MaxEventBytes), limits.MaxBodyBytes);
             senders.Add(SendAsync(http, _ => (large, WarmupBodies.JsonContentType), TimeSpan.FromSeconds(1.0 / options.Value.LargeRequestsPerSecond), keyed: static _ => false, large: true, done.Token, deadline.Token));
         }
 

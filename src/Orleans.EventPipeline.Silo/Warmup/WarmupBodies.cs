@@ -15,21 +15,22 @@ internal static class WarmupBodies
     public const string TextContentType = "text/plain; charset=utf-8";
 
     /// <summary>
-    /// An NDJSON body of <paramref name="events"/> (at most 1,000) events of <paramref name="eventBytes"/> bytes each (at
-    /// least 64, the smallest <c>MaxEventBytes</c> a gateway takes): the size of body a batching shipper sends, whose bytes
-    /// the small bodies do not bring. No timestamp, so that the smallest fit; the pipeline stamps them at ingest.
+    /// An NDJSON body of at most <paramref name="events"/> events of <paramref name="eventBytes"/> bytes each (at least
+    /// 64, the smallest <c>MaxEventBytes</c> a gateway takes), as many as fit <paramref name="maxBodyBytes"/> with their
+    /// line ends: the size of body a batching shipper sends, whose bytes the small bodies do not bring. No timestamp, so
+    /// that the smallest fit; the pipeline stamps them at ingest.
     /// </summary>
-    public static byte[] CreateLarge(int events, int eventBytes)
+    public static byte[] CreateLarge(int events, int eventBytes, long maxBodyBytes)
     {
-        var json = new StringBuilder(events * (eventBytes + 1));
-        for (var i = 0; i < events; i++)
+        var json = new Body(eventBytes, maxBodyBytes);
+        for (var i = 0; i < events && !json.Full; i++)
         {
             var head = string.Create(CultureInfo.InvariantCulture, $"{{\"source\":\"eventpipeline-warmup\",\"seq\":{i},\"msg\":\"");
             // Padded to the size asked for, closing quote and brace included.
-            json.Append(head).Append('.', Math.Max(0, eventBytes - head.Length - 2)).Append("\"}\n");
+            json.Add(head + new string('.', Math.Max(0, eventBytes - head.Length - 2)) + "\"}");
         }
 
-        return Encoding.UTF8.GetBytes(json.ToString());
+        return json.ToArray();
     }
 
     /// <summary>
@@ -69,6 +70,9 @@ internal static class WarmupBodies
         private readonly StringBuilder _lines = new();
         private long _bytes;
         private bool _full;
+
+        /// <summary>A line did not fit: no later one is added.</summary>
+        public bool Full => _full;
 
         public void Add(string line)
         {

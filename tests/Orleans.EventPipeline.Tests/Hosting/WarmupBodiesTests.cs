@@ -69,7 +69,7 @@ public sealed class WarmupBodiesTests
     [InlineData(1_000, 64)]
     public void LargeBody_TheEventsAskedFor_EachAJsonObjectOfTheSizeAskedFor(int events, int eventBytes)
     {
-        var body = WarmupBodies.CreateLarge(events, eventBytes);
+        var body = WarmupBodies.CreateLarge(events, eventBytes, long.MaxValue);
 
         var lines = Encoding.UTF8.GetString(body).TrimEnd('\n').Split('\n');
         Assert.Equal(events, lines.Length);
