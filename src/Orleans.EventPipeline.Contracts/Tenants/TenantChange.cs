@@ -4,17 +4,11 @@ namespace Orleans.EventPipeline.Tenants;
 /// <param name="IfVersion">The change applies only while the stored version is this one (the ETag the caller read).</param>
 /// <param name="IfAbsent">The change applies only while the tenant does not exist (create, never overwrite).</param>
 /// <param name="IfExists">The change applies only to an existing tenant (update, never create).</param>
-/// <param name="IfUnchangedSince">
-/// The change applies only while the tenant's settings were last stored, and each of its active keys issued, before this
-/// time (<see cref="TenantChangeOutcome.VersionMismatch"/> otherwise). Checked in the same grain call as the change, so a
-/// caller that found nothing recent cannot undo a change another caller made meanwhile.
-/// </param>
 [GenerateSerializer, Immutable]
 public sealed record TenantCondition(
     [property: Id(0)] long? IfVersion = null,
     [property: Id(1)] bool IfAbsent = false,
-    [property: Id(2)] bool IfExists = false,
-    [property: Id(3)] DateTimeOffset? IfUnchangedSince = null)
+    [property: Id(2)] bool IfExists = false)
 {
     /// <summary>No condition: the change applies whatever is stored.</summary>
     public static TenantCondition None { get; } = new();

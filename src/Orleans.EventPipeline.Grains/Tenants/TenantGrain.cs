@@ -228,13 +228,10 @@ public sealed partial class TenantGrain(
             return new TenantChange(TenantChangeOutcome.NotFound, ToProfile());
         }
 
-        return (condition.IfVersion is { } expected && expected != state.State.Version) || ChangedSince(condition.IfUnchangedSince)
+        return condition.IfVersion is { } expected && expected != state.State.Version
             ? new TenantChange(TenantChangeOutcome.VersionMismatch, ToProfile())
             : null;
     }
-
-    private bool ChangedSince(DateTimeOffset? since) =>
-        since is { } time && (state.State.UpdatedAt >= time || state.State.ApiKeys.Exists(key => !key.Revoked && key.CreatedAt >= time));
 
     private async Task StoreAsync(TenantSettings settings)
     {

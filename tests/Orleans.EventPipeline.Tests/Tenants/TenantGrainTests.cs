@@ -23,30 +23,6 @@ public sealed class TenantGrainTests
     }
 
     [Fact]
-    public async Task Delete_IfUnchangedSince_RefusedAfterSettingsOrAnActiveKeyFromThen_AppliesOtherwise()
-    {
-        using var data = new TempDirectory();
-        await using var cluster = await SqliteTestCluster.StartAsync(data.Path, "tenant-unchanged-since");
-        var grain = cluster.Client.GetGrain<ITenantGrain>("acme");
-        var beforeSettings = DateTimeOffset.UtcNow;
-        await grain.ConfigureAsync(new TenantSettings("Acme", Enabled: true));
-        var beforeKey = DateTimeOffset.UtcNow;
-        var key = await grain.IssueApiKeyAsync("agent");
-
-        var settingsSince = await grain.DeleteAsync(new TenantCondition(IfUnchangedSince: beforeSettings));
-        var keySince = await grain.DeleteAsync(new TenantCondition(IfUnchangedSince: beforeKey));
-        var keysWhileRefused = await grain.ListApiKeysAsync();
-        var nothingSince = await grain.DeleteAsync(new TenantCondition(IfUnchangedSince: DateTimeOffset.UtcNow.AddSeconds(1)));
-
-        Assert.Equal(TenantChangeOutcome.VersionMismatch, settingsSince.Outcome);
-        Assert.Equal(TenantChangeOutcome.VersionMismatch, keySince.Outcome);
-        Assert.False(Assert.Single(keysWhileRefused, k => k.KeyId == key.KeyId).Revoked);
-        Assert.Equal(TenantChangeOutcome.Done, nothingSince.Outcome);
-        Assert.Equal(1, nothingSince.KeysRevoked);
-        Assert.False((await grain.GetProfileAsync()).Exists);
-    }
-
-    [Fact]
     public async Task Configure_ThenDeactivate_StateIsReadBackFromStorage()
     {
         using var data = new TempDirectory();
