@@ -35,6 +35,15 @@ public interface ITenantGrain : IGrainWithStringKey
     Task<IssuedApiKey> IssueApiKeyAsync(string name);
 
     /// <summary>
+    /// Issues a key named <paramref name="name"/> and, in the same call and by this grain's clock, revokes that name's
+    /// active keys issued more than <paramref name="retireAfter"/> ago and forgets its revoked ones (other names' keys
+    /// are not touched). For a key each process issues itself at its start and revokes when done: the keys of processes
+    /// that died holding one stop working once no live process can still be using them, and the tenant's record keeps
+    /// only the keys issued within <paramref name="retireAfter"/>, not one per start.
+    /// </summary>
+    Task<IssuedApiKey> IssueApiKeyRetiringOlderAsync(string name, TimeSpan retireAfter);
+
+    /// <summary>
     /// Issues a new key with the name of <paramref name="keyId"/>; the old key keeps working until it is revoked.
     /// Null when the tenant has no such key, or it is revoked.
     /// </summary>

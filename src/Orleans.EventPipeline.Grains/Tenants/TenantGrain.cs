@@ -144,16 +144,12 @@ public sealed partial class TenantGrain(
 
     public async Task<IssuedApiKey> IssueApiKeyAsync(string name)
     {
-        if (!state.RecordExists || state.State.Settings is null)
-        {
-            throw new InvalidOperationException($"Tenant '{Id}' does not exist: configure it before issuing keys.");
-        }
-
+        var settings = SettingsToIssueUnder();
         var secret = ApiKeySecret.Create();
         var key = new StoredApiKey
         {
             KeyId = ApiKeySecret.NewKeyId(),
-            Name = string.IsNullOrWhiteSpace(name) ? "default" : name,
+            Name = KeyName(name),
             SecretHash = ApiKeySecret.Hash(secret),
             SecretPrefix = ApiKeySecret.ShortPrefix(secret),
             CreatedAt = timeProvider.GetUtcNow(),
@@ -165,9 +161,29 @@ public sealed partial class TenantGrain(
         state.State.ApiKeys.Add(key);
         await state.WriteStateAsync();
         // Before the secret is answered: the shards take a key only once they know it.
-        await ApplyKeysToIngestAsync(ActiveKeyHashes(), state.State.Settings.ShardCount);
+        await ApplyKeysToIngestAsync(ActiveKeyHashes(), settings.ShardCount);
         LogKeyIssued(Id, key.KeyId, key.Name);
         return new IssuedApiKey(key.KeyId, secret) { Name = key.Name, Prefix = key.SecretPrefix };
+    }
+
+    public async Task<IssuedApiKey> IssueApiKeyRetiringOlderAsync(string name, TimeSpan retireAfter)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(retireAfter, TimeSpan.Zero);
+        _ = SettingsToIssueUnder();
+        var named = KeyName(name);
+        var now = timeProvider.GetUtcNow();
+        var retiring = state.State.ApiKeys.FindAll(k => k.Name == named && !k.Revoked && now - k.CreatedAt > retireAfter);
+        // The lookups first, as a revocation does: from here no gateway resolves these keys again. The record loses
+        // them, and the revoked ones of the name from before, in the issue's own write below.
+        await Task.WhenAll(retiring.Select(k => GrainFactory.GetGrain<IApiKeyGrain>(k.SecretHash).RevokeAsync()));
+        var forgotten = state.State.ApiKeys.RemoveAll(k => k.Name == named && (k.Revoked || retiring.Contains(k)));
+        var issued = await IssueApiKeyAsync(named);
+        if (forgotten > 0)
+        {
+            LogKeysRetired(Id, named, retiring.Count, retireAfter, forgotten);
+        }
+
+        return issued;
     }
 
     public async Task<IssuedApiKey?> RotateApiKeyAsync(string keyId)
@@ -207,6 +223,12 @@ public sealed partial class TenantGrain(
     }
 
     public Task<IReadOnlyList<string>> GetActiveKeyHashesAsync() => Task.FromResult<IReadOnlyList<string>>(ActiveKeyHashes());
+
+    private TenantSettings SettingsToIssueUnder() => state.RecordExists && state.State.Settings is { } settings
+        ? settings
+        : throw new InvalidOperationException($"Tenant '{Id}' does not exist: configure it before issuing keys.");
+
+    private static string KeyName(string name) => string.IsNullOrWhiteSpace(name) ? "default" : name;
 
     private string[] ActiveKeyHashes() =>
         state.State.Settings is null ? [] : state.State.ApiKeys.Where(static k => !k.Revoked).Select(static k => k.SecretHash).ToArray();
@@ -287,6 +309,9 @@ public sealed partial class TenantGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Tenant {TenantId}: key {KeyId} ({KeyName}) issued")]
     private partial void LogKeyIssued(string tenantId, string keyId, string keyName);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Tenant {TenantId}: {Retired} keys named {KeyName} issued over {RetireAfter} ago revoked; {Forgotten} revoked keys of that name dropped from its record")]
+    private partial void LogKeysRetired(string tenantId, string keyName, int retired, TimeSpan retireAfter, int forgotten);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Tenant {TenantId}: key {KeyId} revoked")]
     private partial void LogKeyRevoked(string tenantId, string keyId);

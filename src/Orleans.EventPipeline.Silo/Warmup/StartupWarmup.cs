@@ -115,7 +115,8 @@ public sealed partial class StartupWarmup(
     /// <summary>
     /// After the silo reports ready, so a tenant grain slow to answer does not hold readiness back; also after a warm-up
     /// that failed. A key left active (the silo stopped first, or the key was issued after its call timed out) is revoked
-    /// by the next warm-up's <see cref="WarmupTenant.PrepareAsync"/>; nothing but this process ever held its secret.
+    /// by the first warm-up's <see cref="WarmupTenant.PrepareAsync"/> twice <see cref="WarmupOptions.Longest"/> after it was
+    /// issued; nothing but this process ever held its secret.
     /// </summary>
     private async Task RevokeKeyAsync(CancellationToken stoppingToken)
     {
@@ -162,7 +163,7 @@ public sealed partial class StartupWarmup(
         // placement to fail or the call to time out: bounded like the rest.
         try
         {
-            _key = await WarmupTenant.PrepareAsync(grains, shards, options.Value.Longest, time).WaitAsync(deadline.Token);
+            _key = await WarmupTenant.PrepareAsync(grains, shards, options.Value.Longest).WaitAsync(deadline.Token);
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
         {

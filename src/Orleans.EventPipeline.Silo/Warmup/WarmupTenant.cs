@@ -18,21 +18,16 @@ internal static class WarmupTenant
     /// Sets the tenant up with <paramref name="shards"/> shards and issues this warm-up's key. <paramref name="longest"/>:
     /// the longest a warm-up runs (<see cref="WarmupOptions.Longest"/>).
     /// </summary>
-    public static async Task<IssuedApiKey> PrepareAsync(IGrainFactory grains, int shards, TimeSpan longest, TimeProvider time)
+    public static async Task<IssuedApiKey> PrepareAsync(IGrainFactory grains, int shards, TimeSpan longest)
     {
         var tenant = grains.GetGrain<ITenantGrain>(TenantId.Warmup);
-        // Deleted first, which revokes every earlier warm-up's key (one whose silo died before revoking it, its secret
-        // gone with the process), so the tenant's record does not grow by a key per start. Not while another gateway
-        // may be warming up, which holds an active key issued within twice the longest warm-up: deleting would revoke it.
-        var now = time.GetUtcNow();
-        if (!(await tenant.ListApiKeysAsync()).Any(key => !key.Revoked && now - key.CreatedAt < longest * 2))
-        {
-            await tenant.DeleteAsync(TenantCondition.None);
-        }
-
+        // Set up in place, never deleted: another gateway may be warming up with it, between its own setup and its key.
         // The shortest window: the records of its answered Idempotency-Keys are swept a minute after their answers, not a day.
         await tenant.ConfigureAsync(new TenantSettings(DisplayName, Enabled: true) { ShardCount = shards, IdempotencyWindow = TenantSettings.MinIdempotencyWindow });
-        return await tenant.IssueApiKeyAsync(KeyName);
+        // A key issued over twice the longest warm-up ago is no live gateway's (each revokes its own when done): the one
+        // of a silo that died warming up, its secret gone with the process. Revoked, and dropped from the record with
+        // the revoked ones, in the grain's own call, so the record holds the keys issued within that window, not one per start.
+        return await tenant.IssueApiKeyRetiringOlderAsync(KeyName, longest * 2);
     }
 
     public static Task RevokeAsync(IGrainFactory grains, string keyId) => grains.GetGrain<ITenantGrain>(TenantId.Warmup).RevokeApiKeyAsync(keyId);

@@ -23,6 +23,38 @@ public sealed class TenantGrainTests
     }
 
     [Fact]
+    public async Task IssueRetiringOlder_RevokesAndDropsThatNamesOldKeys_KeepsItsYoungOnesAndOtherNames()
+    {
+        using var data = new TempDirectory();
+        await using var cluster = await SqliteTestCluster.StartAsync(data.Path, "tenant-retire");
+        var grain = cluster.Client.GetGrain<ITenantGrain>("acme");
+        await grain.ConfigureAsync(new TenantSettings("Acme", Enabled: true));
+        var agent = await grain.IssueApiKeyAsync("agent");
+        var agentRevoked = await grain.IssueApiKeyAsync("agent");
+        await grain.RevokeApiKeyAsync(agentRevoked.KeyId);
+        var revoked = await grain.IssueApiKeyAsync("worker");
+        await grain.RevokeApiKeyAsync(revoked.KeyId);
+        var first = await grain.IssueApiKeyAsync("worker");
+
+        // Within the age: the earlier active key stays, only the name's revoked one leaves the record.
+        var second = await grain.IssueApiKeyRetiringOlderAsync("worker", TimeSpan.FromHours(1));
+        var withinAge = await grain.ListApiKeysAsync();
+        // Every earlier key of the name is older than no time at all.
+        var third = await grain.IssueApiKeyRetiringOlderAsync("worker", TimeSpan.Zero);
+        await cluster.DeactivateAsync(grain);
+        var afterAge = await grain.ListApiKeysAsync();
+
+        Assert.Equal([agent.KeyId, agentRevoked.KeyId, first.KeyId, second.KeyId], withinAge.Select(k => k.KeyId));
+        Assert.Equal([false, true, false, false], withinAge.Select(k => k.Revoked));
+        Assert.Equal([agent.KeyId, agentRevoked.KeyId, third.KeyId], afterAge.Select(k => k.KeyId));
+        Assert.Equal([false, true, false], afterAge.Select(k => k.Revoked));
+        var resolved = await Task.WhenAll(new[] { agent, revoked, first, second, third }
+            .Select(k => cluster.Client.GetGrain<IApiKeyGrain>(ApiKeySecret.Hash(k.Secret)).ResolveTenantAsync()));
+        Assert.Equal(new[] { "acme", null, null, null, "acme" }.AsEnumerable(), resolved.AsEnumerable());
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => grain.IssueApiKeyRetiringOlderAsync("worker", TimeSpan.FromSeconds(-1)));
+    }
+
+    [Fact]
     public async Task Configure_ThenDeactivate_StateIsReadBackFromStorage()
     {
         using var data = new TempDirectory();
