@@ -177,13 +177,12 @@ public sealed partial class TenantGrain(
         // them, and the revoked ones of the name from before, in the issue's own write below.
         await Task.WhenAll(retiring.Select(k => GrainFactory.GetGrain<IApiKeyGrain>(k.SecretHash).RevokeAsync()));
         var forgotten = state.State.ApiKeys.RemoveAll(k => k.Name == named && (k.Revoked || retiring.Contains(k)));
-        var issued = await IssueApiKeyAsync(named);
         if (forgotten > 0)
         {
             LogKeysRetired(Id, named, retiring.Count, retireAfter, forgotten);
         }
 
-        return issued;
+        return await IssueApiKeyAsync(named);
     }
 
     public async Task<IssuedApiKey?> RotateApiKeyAsync(string keyId)
@@ -310,7 +309,7 @@ public sealed partial class TenantGrain(
     [LoggerMessage(Level = LogLevel.Information, Message = "Tenant {TenantId}: key {KeyId} ({KeyName}) issued")]
     private partial void LogKeyIssued(string tenantId, string keyId, string keyName);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Tenant {TenantId}: {Retired} keys named {KeyName} issued over {RetireAfter} ago revoked; {Forgotten} revoked keys of that name dropped from its record")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Tenant {TenantId}: {Retired} keys named {KeyName} issued over {RetireAfter} ago revoked; {Forgotten} revoked keys of that name dropped from its record with the next key's issue")]
     private partial void LogKeysRetired(string tenantId, string keyName, int retired, TimeSpan retireAfter, int forgotten);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Tenant {TenantId}: key {KeyId} revoked")]

@@ -96,7 +96,7 @@ public sealed partial class StartupWarmup(
         catch (Exception exception) when (stoppingToken.IsCancellationRequested || (lifetime.ApplicationStopping.IsCancellationRequested && exception is HttpRequestException or OperationCanceledException))
         {
             // The silo is stopping before it was ready (Kestrel stops before this service, so a request may fail first):
-            // not a failure; its key is left to the next warm-up.
+            // not a failure; its key is left to be retired by a later warm-up (WarmupTenant.KeysRetiredAfter).
             return;
         }
         catch (Exception exception)
@@ -115,8 +115,8 @@ public sealed partial class StartupWarmup(
     /// <summary>
     /// After the silo reports ready, so a tenant grain slow to answer does not hold readiness back; also after a warm-up
     /// that failed. A key left active (the silo stopped first, or the key was issued after its call timed out) is revoked
-    /// by the first warm-up's <see cref="WarmupTenant.PrepareAsync"/> twice <see cref="WarmupOptions.Longest"/> after it was
-    /// issued; nothing but this process ever held its secret.
+    /// by the <see cref="WarmupTenant.PrepareAsync"/> of a warm-up started <see cref="WarmupTenant.KeysRetiredAfter"/> after
+    /// its issue or later; nothing but this process ever held its secret.
     /// </summary>
     private async Task RevokeKeyAsync(CancellationToken stoppingToken)
     {
@@ -131,11 +131,11 @@ public sealed partial class StartupWarmup(
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Stopping: the next warm-up revokes it.
+            // Stopping: a later warm-up retires it (WarmupTenant.KeysRetiredAfter).
         }
         catch (Exception exception)
         {
-            LogKeyNotRevoked(logger, key.KeyId, exception);
+            LogKeyNotRevoked(logger, key.KeyId, WarmupTenant.KeysRetiredAfter, exception);
         }
     }
 
@@ -163,7 +163,7 @@ public sealed partial class StartupWarmup(
         // placement to fail or the call to time out: bounded like the rest.
         try
         {
-            _key = await WarmupTenant.PrepareAsync(grains, shards, options.Value.Longest).WaitAsync(deadline.Token);
+            _key = await WarmupTenant.PrepareAsync(grains, shards, WarmupTenant.KeysRetiredAfter).WaitAsync(deadline.Token);
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
         {
@@ -327,6 +327,6 @@ public sealed partial class StartupWarmup(
     [LoggerMessage(Level = LogLevel.Warning, Message = "The start-up warm-up failed; the silo reports ready without it")]
     private static partial void LogWarmupFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The start-up warm-up's key {KeyId} could not be revoked; the next warm-up revokes it")]
-    private static partial void LogKeyNotRevoked(ILogger logger, string keyId, Exception exception);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The start-up warm-up's key {KeyId} could not be revoked; a warm-up started {RetiredAfter} after its issue or later revokes it")]
+    private static partial void LogKeyNotRevoked(ILogger logger, string keyId, TimeSpan retiredAfter, Exception exception);
 }

@@ -10,6 +10,9 @@ public sealed class WarmupOptions
 {
     public const string SectionName = "Pipeline:Warmup";
 
+    /// <summary>The highest <see cref="Longest"/> accepted (5 minutes): a warm-up's key is retired by its bound, not by one gateway's setting.</summary>
+    public static readonly TimeSpan MaxLongest = TimeSpan.FromMinutes(5);
+
     /// <summary>Whether a gateway warms itself up before it reports ready.</summary>
     public bool Enabled { get; set; } = true;
 

@@ -10,7 +10,6 @@ public sealed class WarmupOptionsValidator : IValidateOptions<WarmupOptions>
     // One connection sends them one at a time: 50 a second would need each 0.5 MB request answered within 20 ms.
     private const int MaxLargeRequestsPerSecond = 50;
     private static readonly TimeSpan MinLongest = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan MaxLongest = TimeSpan.FromMinutes(5);
     private static readonly WarmupOptions Defaults = new();
 
     public ValidateOptionsResult Validate(string? name, WarmupOptions options)
@@ -27,9 +26,9 @@ public sealed class WarmupOptionsValidator : IValidateOptions<WarmupOptions>
             failures.Add($"{WarmupOptions.SectionName}:{nameof(WarmupOptions.LargeRequestsPerSecond)} is {options.LargeRequestsPerSecond}: use 0 (none, the default) to {MaxLargeRequestsPerSecond}, each about 0.5 MB/s into the hub while the warm-up lasts.");
         }
 
-        if (options.Longest < MinLongest || options.Longest > MaxLongest)
+        if (options.Longest < MinLongest || options.Longest > WarmupOptions.MaxLongest)
         {
-            failures.Add($"{WarmupOptions.SectionName}:{nameof(WarmupOptions.Longest)} is {options.Longest}: use {MinLongest:c} to {MaxLongest:c}, e.g. {Defaults.Longest:c}; the silo reports ready no later than this after it started listening.");
+            failures.Add($"{WarmupOptions.SectionName}:{nameof(WarmupOptions.Longest)} is {options.Longest}: use {MinLongest:c} to {WarmupOptions.MaxLongest:c}, e.g. {Defaults.Longest:c}; the silo reports ready no later than this after it started listening.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

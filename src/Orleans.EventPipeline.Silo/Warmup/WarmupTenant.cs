@@ -5,9 +5,9 @@ using Orleans.EventPipeline.Tenants;
 namespace Orleans.EventPipeline.Silo.Warmup;
 
 /// <summary>
-/// The silo's own tenant (<see cref="TenantId.Warmup"/>) for one warm-up: set up afresh with a key only this warm-up
-/// knows, the key revoked after. Its events are carried like any tenant's: into the hub, through its processors,
-/// into the archive under its id.
+/// The silo's own tenant (<see cref="TenantId.Warmup"/>) for one warm-up: set up in place, shared by the gateways that
+/// warm up at the same time, with a key only this warm-up knows, revoked after. Its events are carried like any
+/// tenant's: into the hub, through its processors, into the archive under its id.
 /// </summary>
 internal static class WarmupTenant
 {
@@ -15,19 +15,26 @@ internal static class WarmupTenant
     private const string KeyName = "start-up warm-up";
 
     /// <summary>
-    /// Sets the tenant up with <paramref name="shards"/> shards and issues this warm-up's key. <paramref name="longest"/>:
-    /// the longest a warm-up runs (<see cref="WarmupOptions.Longest"/>).
+    /// Twice the highest <see cref="WarmupOptions.Longest"/> accepted (10 minutes): a warm-up stops using its key within
+    /// its own Longest of the key's issue, so a key older than this is no live gateway's, whatever Longest each gateway
+    /// is configured with (a gateway with a lower one, in a rollout, does not retire the key of one with a higher one).
     /// </summary>
-    public static async Task<IssuedApiKey> PrepareAsync(IGrainFactory grains, int shards, TimeSpan longest)
+    public static readonly TimeSpan KeysRetiredAfter = WarmupOptions.MaxLongest * 2;
+
+    /// <summary>
+    /// Sets the tenant up with <paramref name="shards"/> shards and issues this warm-up's key; the warm-up keys issued
+    /// over <paramref name="retireAfter"/> ago (<see cref="KeysRetiredAfter"/>) are revoked in the same grain call.
+    /// </summary>
+    public static async Task<IssuedApiKey> PrepareAsync(IGrainFactory grains, int shards, TimeSpan retireAfter)
     {
         var tenant = grains.GetGrain<ITenantGrain>(TenantId.Warmup);
         // Set up in place, never deleted: another gateway may be warming up with it, between its own setup and its key.
         // The shortest window: the records of its answered Idempotency-Keys are swept a minute after their answers, not a day.
         await tenant.ConfigureAsync(new TenantSettings(DisplayName, Enabled: true) { ShardCount = shards, IdempotencyWindow = TenantSettings.MinIdempotencyWindow });
-        // A key issued over twice the longest warm-up ago is no live gateway's (each revokes its own when done): the one
-        // of a silo that died warming up, its secret gone with the process. Revoked, and dropped from the record with
-        // the revoked ones, in the grain's own call, so the record holds the keys issued within that window, not one per start.
-        return await tenant.IssueApiKeyRetiringOlderAsync(KeyName, longest * 2);
+        // An old key is that of a silo that died warming up (or whose revocation failed), its secret gone with the
+        // process: revoked, and dropped from the record with the revoked ones, so the record keeps the keys of the
+        // starts within the window, not one per start.
+        return await tenant.IssueApiKeyRetiringOlderAsync(KeyName, retireAfter);
     }
 
     public static Task RevokeAsync(IGrainFactory grains, string keyId) => grains.GetGrain<ITenantGrain>(TenantId.Warmup).RevokeApiKeyAsync(keyId);

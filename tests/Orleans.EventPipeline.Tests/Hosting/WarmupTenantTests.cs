@@ -18,7 +18,7 @@ public sealed class WarmupTenantTests
 
         // Gateway B starts now. When a start deleted the tenant first (unless a listing a call before showed a young
         // key), B found none, deleted the tenant A had set up and created it again.
-        var keyOfB = await WarmupTenant.PrepareAsync(cluster.Client, 1, TimeSpan.FromSeconds(30));
+        var keyOfB = await WarmupTenant.PrepareAsync(cluster.Client, 1, WarmupTenant.KeysRetiredAfter);
         var keyOfA = await tenant.IssueApiKeyAsync("start-up warm-up");
 
         Assert.Equal(setUpByA.CreatedAt, (await tenant.GetProfileAsync()).CreatedAt);
@@ -28,7 +28,7 @@ public sealed class WarmupTenantTests
     }
 
     [Fact]
-    public async Task Prepare_KeysOfSilosThatDiedWarmingUp_KeptWithinTwiceLongest_RetiredPastIt_TheRecordDoesNotGrowPerStart()
+    public async Task Prepare_KeysOfSilosThatDiedWarmingUp_KeptWithinTheWindow_RetiredPastIt_TheRecordDoesNotGrowPerStart()
     {
         using var data = new TempDirectory();
         await using var cluster = await SqliteTestCluster.StartAsync(data.Path, "warmup-retire");
@@ -38,12 +38,12 @@ public sealed class WarmupTenantTests
         var died = new List<IssuedApiKey>();
         for (var start = 0; start < 3; start++)
         {
-            died.Add(await WarmupTenant.PrepareAsync(cluster.Client, 1, TimeSpan.FromHours(1)));
+            died.Add(await WarmupTenant.PrepareAsync(cluster.Client, 1, WarmupTenant.KeysRetiredAfter));
         }
 
         var withinWindow = await tenant.ListApiKeysAsync();
-        // A start whose window all three are past (a Longest of 0), whose silo then revokes its own key as it does when
-        // done; and one more start past that: the record keeps one key, not one per start.
+        // A start whose window all three are past (a window of 0 stands for the time going by), whose silo then revokes
+        // its own key as it does when done; and one more start past that: the record keeps one key, not one per start.
         var past = await WarmupTenant.PrepareAsync(cluster.Client, 1, TimeSpan.Zero);
         var afterPast = await tenant.ListApiKeysAsync();
         await WarmupTenant.RevokeAsync(cluster.Client, past.KeyId);

@@ -1,6 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.EventPipeline.Events;
 using Orleans.EventPipeline.Grains.Tenants;
+using Orleans.EventPipeline.Ingest;
+using Orleans.EventPipeline.Streams;
+using Orleans.EventPipeline.Testing;
 using Orleans.EventPipeline.Tenants;
 using Orleans.Storage;
 
@@ -51,6 +54,12 @@ public sealed class TenantGrainTests
         var resolved = await Task.WhenAll(new[] { agent, revoked, first, second, third }
             .Select(k => cluster.Client.GetGrain<IApiKeyGrain>(ApiKeySecret.Hash(k.Secret)).ResolveTenantAsync()));
         Assert.Equal(new[] { "acme", null, null, null, "acme" }.AsEnumerable(), resolved.AsEnumerable());
+        // The shards were given the active keys with the issue: a gateway that still has a retired key cached is refused.
+        var shard = cluster.Client.GetGrain<ITenantIngestGrain>(StreamKeys.ForShard("acme", 0));
+        var frames = GatewayFrames.Of(["{\"a\":1}"]);
+        var batch = new IngestBatch(EventKind.Json, 1, frames, [], frames.Length);
+        Assert.Equal(IngestOutcome.KeyRevoked, (await shard.IngestAsync(batch with { KeyHash = ApiKeySecret.Hash(second.Secret) })).Outcome);
+        Assert.Equal(IngestOutcome.Stored, (await shard.IngestAsync(batch with { KeyHash = ApiKeySecret.Hash(third.Secret) })).Outcome);
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => grain.IssueApiKeyRetiringOlderAsync("worker", TimeSpan.FromSeconds(-1)));
     }
 
