@@ -15,7 +15,7 @@ internal static class WarmupTenant
     private const string KeyName = "start-up warm-up";
 
     /// <summary>
-    /// Twice the highest <see cref="WarmupOptions.Longest"/> accepted (10 minutes): a warm-up stops using its key within
+    /// Twice the highest <see cref="WarmupOptions.Longest"/> accepted: a warm-up stops using its key within
     /// its own Longest of the key's issue, so a key older than this is no live gateway's, whatever Longest each gateway
     /// is configured with (a gateway with a lower one, in a rollout, does not retire the key of one with a higher one).
     /// </summary>
