@@ -110,7 +110,7 @@ public sealed partial class TenantIngestGrain(
                 wait);
         }
 
-        var batchId = batch.BatchId ?? Guid.CreateVersion7(timeProvider.GetUtcNow());
+        var batchId = batch.BatchId ?? BatchIds.NewVersion7(timeProvider.GetUtcNow());
         var ingestTime = timeProvider.GetUtcNow();
         // Once per request: the processor's span for each part links back to this request's trace.
         var traceParent = Activity.Current is { Recorded: true } traced ? traced.Id : null;
