@@ -29,9 +29,8 @@ public sealed class BatchIdsTests
     }
 
     [Fact]
-    public void NewVersion7_ManyAtTheSameMillisecondOnSeveralThreads_PastEachThreadsBufferedRandomBytes_AllDistinct()
+    public void NewVersion7_ManyAtTheSameMillisecondOnSeveralThreads_AllDistinct_EachOfThe74RandomBitsVaries_VersionAndVariantInEvery()
     {
-        // 2,000 a thread: several refills of each thread's buffer of random bytes; all at one time, so only those bytes differ.
         const int Threads = 4, PerThread = 2_000;
         var ids = new ConcurrentBag<Guid>();
         var threads = Enumerable.Range(0, Threads).Select(_ => new Thread(() =>
@@ -44,8 +43,25 @@ public sealed class BatchIdsTests
         threads.ForEach(static thread => thread.Start());
         threads.ForEach(static thread => thread.Join());
 
+        // Over 8,000 ids of one time a random bit that never changes is a lost one (a chance of 2^-7999 if random):
+        // every bit after the milliseconds but the version's 4 and the variant's 2 is seen both set and clear.
+        var seenSet = new byte[16];
+        var seenClear = new byte[16];
+        foreach (var id in ids)
+        {
+            var bytes = id.ToByteArray(bigEndian: true);
+            for (var i = 0; i < bytes.Length; i++)
+            {
+                seenSet[i] |= bytes[i];
+                seenClear[i] |= (byte)~bytes[i];
+            }
+        }
+
+        byte[] random = [0, 0, 0, 0, 0, 0, 0x0F, 0xFF, 0x3F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF];
         Assert.Equal(Threads * PerThread, ids.Distinct().Count());
+        Assert.Equal(random, seenSet.Zip(seenClear, random).Select(static b => (byte)(b.First & b.Second & b.Third)));
         Assert.All(ids, static id => Assert.Equal(7, id.Version));
+        Assert.All(ids, static id => Assert.InRange(id.Variant, 8, 11));
     }
 
     [Fact]
