@@ -142,14 +142,16 @@ public sealed partial class TenantGrain(
         return new TenantChange(TenantChangeOutcome.Done, before, active.Count);
     }
 
-    public async Task<IssuedApiKey> IssueApiKeyAsync(string name)
+    public async Task<IssuedApiKey> IssueApiKeyAsync(string name) => await IssueAsync(SettingsToIssueUnder(), KeyName(name));
+
+    /// <summary>Issues a key named <paramref name="name"/> (already defaulted) under the tenant's stored <paramref name="settings"/>.</summary>
+    private async Task<IssuedApiKey> IssueAsync(TenantSettings settings, string name)
     {
-        var settings = SettingsToIssueUnder();
         var secret = ApiKeySecret.Create();
         var key = new StoredApiKey
         {
             KeyId = ApiKeySecret.NewKeyId(),
-            Name = KeyName(name),
+            Name = name,
             SecretHash = ApiKeySecret.Hash(secret),
             SecretPrefix = ApiKeySecret.ShortPrefix(secret),
             CreatedAt = timeProvider.GetUtcNow(),
@@ -169,20 +171,21 @@ public sealed partial class TenantGrain(
     public async Task<IssuedApiKey> IssueApiKeyRetiringOlderAsync(string name, TimeSpan retireAfter)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(retireAfter, TimeSpan.Zero);
-        _ = SettingsToIssueUnder();
+        var settings = SettingsToIssueUnder();
         var named = KeyName(name);
         var now = timeProvider.GetUtcNow();
         var retiring = state.State.ApiKeys.FindAll(k => k.Name == named && !k.Revoked && now - k.CreatedAt > retireAfter);
         // The lookups first, as a revocation does: from here no gateway resolves these keys again. The record loses
         // them, and the revoked ones of the name from before, in the issue's own write below.
         await Task.WhenAll(retiring.Select(k => GrainFactory.GetGrain<IApiKeyGrain>(k.SecretHash).RevokeAsync()));
-        var forgotten = state.State.ApiKeys.RemoveAll(k => k.Name == named && (k.Revoked || retiring.Contains(k)));
+        retiring.ForEach(static k => k.Revoked = true);
+        var forgotten = state.State.ApiKeys.RemoveAll(k => k.Name == named && k.Revoked);
         if (forgotten > 0)
         {
             LogKeysRetired(Id, named, retiring.Count, retireAfter, forgotten);
         }
 
-        return await IssueApiKeyAsync(named);
+        return await IssueAsync(settings, named);
     }
 
     public async Task<IssuedApiKey?> RotateApiKeyAsync(string keyId)
