@@ -4,14 +4,16 @@ using Orleans.EventPipeline.EventHubsEmulator.Log.Storage;
 namespace Orleans.EventPipeline.EventHubsEmulator.Log.Reading;
 
 /// <summary>
-/// A pooled buffer holding one contiguous range of a segment file. Sequential readers load a
-/// 256 KiB window at a time (about 250 one-KiB records per read syscall) and parse records out of it;
+/// A pooled buffer holding one contiguous range of a segment file. Sequential readers load up to a
+/// 256 KiB window at a time (about 250 one-KiB records per read syscall) and parse records out of it,
+/// less when the index shows the records asked for end sooner (<see cref="SegmentReader"/>);
 /// position lookups, which scan one index interval, read ahead less.
 /// </summary>
 internal sealed class FileWindow(ISegmentFile file, int readAheadBytes = FileWindow.DefaultReadAheadBytes) : IDisposable
 {
     public const int DefaultReadAheadBytes = 256 * 1024;
 
+    private readonly int _readAheadBytes = readAheadBytes;
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(readAheadBytes);
     private long _start;
     private int _length;
@@ -83,7 +85,8 @@ internal sealed class FileWindow(ISegmentFile file, int readAheadBytes = FileWin
         }
 
         _length = 0;
-        var wanted = (int)Math.Min(_buffer.Length, Math.Max(count, limit - position));
+        // The read-ahead asked for, not the pooled array's length, which may be up to twice it.
+        var wanted = (int)Math.Max(count, Math.Min(_readAheadBytes, limit - position));
         return _buffer.AsMemory(0, wanted);
     }
 

@@ -27,7 +27,9 @@ internal static class SegmentReader
                 continue;
             }
 
-            using var cursor = new RecordCursor(segment, segment.Index.FloorBySequenceNumber(next), segment.Length);
+            var from = segment.Index.FloorBySequenceNumber(next);
+            var readAhead = ReadAhead(segment, from, Math.Min(next + (maxRecords - count), endSequenceNumber));
+            using var cursor = new RecordCursor(segment, from, segment.Length, readAhead);
             while (count < maxRecords && await cursor.MoveNextAsync(cancellationToken))
             {
                 var header = cursor.Current;
@@ -50,4 +52,15 @@ internal static class SegmentReader
 
         return count;
     }
+
+    /// <summary>
+    /// Bytes to load from <paramref name="from"/>: up to the index point at or after <paramref name="end"/> (all the records
+    /// wanted lie before it), at most a whole window. A consumer behind the tail cache asks for as many records as its link
+    /// credit allows, often a few dozen; loading a whole window for them copied about ten times the events' bytes from the
+    /// page cache (the silo read 42 MB/s of its partition logs while taking 3.8 MB/s of one-event requests).
+    /// </summary>
+    private static int ReadAhead(Segment segment, IndexEntry from, long end) =>
+        segment.Index.CeilingBySequenceNumber(end) is { } after && after.Offset > from.Offset
+            ? (int)Math.Min(FileWindow.DefaultReadAheadBytes, after.Offset - from.Offset)
+            : FileWindow.DefaultReadAheadBytes;
 }

@@ -60,6 +60,29 @@ internal sealed class SegmentIndex
     /// <summary>The last entry whose sequence number is &lt;= <paramref name="sequenceNumber"/>, else the first.</summary>
     public IndexEntry FloorBySequenceNumber(long sequenceNumber) => Floor(sequenceNumber, static e => e.SequenceNumber);
 
+    /// <summary>The first entry whose sequence number is &gt;= <paramref name="sequenceNumber"/>; null when none is yet.</summary>
+    public IndexEntry? CeilingBySequenceNumber(long sequenceNumber)
+    {
+        var entries = Entries;
+        int low = 0, high = entries.Length - 1;
+        IndexEntry? found = null;
+        while (low <= high)
+        {
+            var mid = low + ((high - low) / 2);
+            if (entries[mid].SequenceNumber >= sequenceNumber)
+            {
+                found = entries[mid];
+                high = mid - 1;
+            }
+            else
+            {
+                low = mid + 1;
+            }
+        }
+
+        return found;
+    }
+
     /// <summary>The last entry whose offset is &lt;= <paramref name="offset"/>, else the first.</summary>
     public IndexEntry FloorByOffset(long offset) => Floor(offset, static e => e.Offset);
 

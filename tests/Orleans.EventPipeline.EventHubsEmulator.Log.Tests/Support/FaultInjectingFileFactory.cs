@@ -6,6 +6,7 @@ namespace Orleans.EventPipeline.EventHubsEmulator.Log.Tests.Support;
 /// Real segment files with switches: fail writes (after writing half the buffer, like a torn
 /// write), fail fsyncs, or hold fsyncs at a gate so a test can queue appends behind one. With
 /// <see cref="OutOfSpace"/> the faults are the IOException .NET throws for ENOSPC (HResult 28).
+/// <see cref="BytesAskedToRead"/> counts the bytes readers asked the files for.
 /// </summary>
 internal sealed class FaultInjectingFileFactory : ISegmentFileFactory, IDisposable
 {
@@ -14,6 +15,7 @@ internal sealed class FaultInjectingFileFactory : ISegmentFileFactory, IDisposab
     private const int NoSpaceErrno = 28;
     private int _flushCount;
     private int _faultCount;
+    private long _bytesAskedToRead;
 
     public volatile bool FailWrites;
 
@@ -22,6 +24,9 @@ internal sealed class FaultInjectingFileFactory : ISegmentFileFactory, IDisposab
     public volatile bool OutOfSpace;
 
     public int FlushCount => Volatile.Read(ref _flushCount);
+
+    /// <summary>The lengths of the buffers every read was given, summed: what the reads copied, or would have at the end of a file.</summary>
+    public long BytesAskedToRead => Interlocked.Read(ref _bytesAskedToRead);
 
     /// <summary>Faults injected so far (writes and fsyncs).</summary>
     public int FaultCount => Volatile.Read(ref _faultCount);
@@ -55,10 +60,17 @@ internal sealed class FaultInjectingFileFactory : ISegmentFileFactory, IDisposab
 
         public long Length => inner.Length;
 
-        public int Read(Span<byte> buffer, long fileOffset) => inner.Read(buffer, fileOffset);
+        public int Read(Span<byte> buffer, long fileOffset)
+        {
+            Interlocked.Add(ref owner._bytesAskedToRead, buffer.Length);
+            return inner.Read(buffer, fileOffset);
+        }
 
-        public ValueTask<int> ReadAsync(Memory<byte> buffer, long fileOffset, CancellationToken cancellationToken) =>
-            inner.ReadAsync(buffer, fileOffset, cancellationToken);
+        public ValueTask<int> ReadAsync(Memory<byte> buffer, long fileOffset, CancellationToken cancellationToken)
+        {
+            Interlocked.Add(ref owner._bytesAskedToRead, buffer.Length);
+            return inner.ReadAsync(buffer, fileOffset, cancellationToken);
+        }
 
         public void Write(ReadOnlySpan<byte> buffer, long fileOffset)
         {
