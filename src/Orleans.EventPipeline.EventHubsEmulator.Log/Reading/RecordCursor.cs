@@ -6,9 +6,11 @@ namespace Orleans.EventPipeline.EventHubsEmulator.Log.Reading;
 /// <summary>
 /// Walks committed records of one segment from an index point, verifying framing, position and
 /// checksum of each; anything that fails throws <see cref="LogCorruptionException"/> naming the
-/// file and byte position, so a damaged record is never returned as data.
+/// file and byte position, so a damaged record is never returned as data. Loads read ahead up to
+/// <c>readAheadEnd</c> while short of it (a reader that knows where the records it wants end), then up to
+/// <c>endPosition</c>.
 /// </summary>
-internal sealed class RecordCursor(Segment segment, IndexEntry start, long endPosition, int readAheadBytes = FileWindow.DefaultReadAheadBytes) : IDisposable
+internal sealed class RecordCursor(Segment segment, IndexEntry start, long endPosition, int readAheadBytes = FileWindow.DefaultReadAheadBytes, long readAheadEnd = long.MaxValue) : IDisposable
 {
     private readonly FileWindow _window = new(segment.File, readAheadBytes);
     private long _position = start.Offset - segment.BaseOffset;
@@ -27,13 +29,13 @@ internal sealed class RecordCursor(Segment segment, IndexEntry start, long endPo
             return false;
         }
 
-        if (!_window.Load(_position, RecordHeader.Size, endPosition))
+        if (!_window.Load(_position, RecordHeader.Size, LoadLimit))
         {
             throw Corrupt("the header is cut short");
         }
 
         var header = ParseHeader();
-        if (!_window.Load(_position, header.RecordLength, endPosition))
+        if (!_window.Load(_position, header.RecordLength, LoadLimit))
         {
             throw Corrupt("the payload is cut short");
         }
@@ -49,13 +51,13 @@ internal sealed class RecordCursor(Segment segment, IndexEntry start, long endPo
             return false;
         }
 
-        if (!await _window.LoadAsync(_position, RecordHeader.Size, endPosition, cancellationToken))
+        if (!await _window.LoadAsync(_position, RecordHeader.Size, LoadLimit, cancellationToken))
         {
             throw Corrupt("the header is cut short");
         }
 
         var header = ParseHeader();
-        if (!await _window.LoadAsync(_position, header.RecordLength, endPosition, cancellationToken))
+        if (!await _window.LoadAsync(_position, header.RecordLength, LoadLimit, cancellationToken))
         {
             throw Corrupt("the payload is cut short");
         }
@@ -65,6 +67,9 @@ internal sealed class RecordCursor(Segment segment, IndexEntry start, long endPo
     }
 
     public void Dispose() => _window.Dispose();
+
+    // Where a load stops reading ahead; a record that runs past it is still loaded whole.
+    private long LoadLimit => _position < readAheadEnd ? Math.Min(readAheadEnd, endPosition) : endPosition;
 
     private RecordHeader ParseHeader()
     {

@@ -6,7 +6,7 @@ namespace Orleans.EventPipeline.EventHubsEmulator.Log.Tests.Support;
 /// Real segment files with switches: fail writes (after writing half the buffer, like a torn
 /// write), fail fsyncs, or hold fsyncs at a gate so a test can queue appends behind one. With
 /// <see cref="OutOfSpace"/> the faults are the IOException .NET throws for ENOSPC (HResult 28).
-/// <see cref="BytesAskedToRead"/> counts the bytes readers asked the files for.
+/// <see cref="BytesAskedToRead"/> and <see cref="Reads"/> count what readers asked the files for.
 /// </summary>
 internal sealed class FaultInjectingFileFactory : ISegmentFileFactory, IDisposable
 {
@@ -16,6 +16,7 @@ internal sealed class FaultInjectingFileFactory : ISegmentFileFactory, IDisposab
     private int _flushCount;
     private int _faultCount;
     private long _bytesAskedToRead;
+    private int _reads;
 
     public volatile bool FailWrites;
 
@@ -27,6 +28,9 @@ internal sealed class FaultInjectingFileFactory : ISegmentFileFactory, IDisposab
 
     /// <summary>The lengths of the buffers every read was given, summed: what the reads copied, or would have at the end of a file.</summary>
     public long BytesAskedToRead => Interlocked.Read(ref _bytesAskedToRead);
+
+    /// <summary>Reads of the files so far.</summary>
+    public int Reads => Volatile.Read(ref _reads);
 
     /// <summary>Faults injected so far (writes and fsyncs).</summary>
     public int FaultCount => Volatile.Read(ref _faultCount);
@@ -62,12 +66,14 @@ internal sealed class FaultInjectingFileFactory : ISegmentFileFactory, IDisposab
 
         public int Read(Span<byte> buffer, long fileOffset)
         {
+            Interlocked.Increment(ref owner._reads);
             Interlocked.Add(ref owner._bytesAskedToRead, buffer.Length);
             return inner.Read(buffer, fileOffset);
         }
 
         public ValueTask<int> ReadAsync(Memory<byte> buffer, long fileOffset, CancellationToken cancellationToken)
         {
+            Interlocked.Increment(ref owner._reads);
             Interlocked.Add(ref owner._bytesAskedToRead, buffer.Length);
             return inner.ReadAsync(buffer, fileOffset, cancellationToken);
         }
