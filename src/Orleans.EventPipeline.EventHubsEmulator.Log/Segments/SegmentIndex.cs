@@ -64,23 +64,8 @@ internal sealed class SegmentIndex
     public IndexEntry? CeilingBySequenceNumber(long sequenceNumber)
     {
         var entries = Entries;
-        int low = 0, high = entries.Length - 1;
-        IndexEntry? found = null;
-        while (low <= high)
-        {
-            var mid = low + ((high - low) / 2);
-            if (entries[mid].SequenceNumber >= sequenceNumber)
-            {
-                found = entries[mid];
-                high = mid - 1;
-            }
-            else
-            {
-                low = mid + 1;
-            }
-        }
-
-        return found;
+        var before = CountAtOrBelow(entries, sequenceNumber - 1, static e => e.SequenceNumber);
+        return before < entries.Length ? entries[before] : null;
     }
 
     /// <summary>The last entry whose offset is &lt;= <paramref name="offset"/>, else the first.</summary>
@@ -92,21 +77,26 @@ internal sealed class SegmentIndex
     private IndexEntry Floor(long key, Func<IndexEntry, long> keyOf)
     {
         var entries = Entries;
-        int low = 0, high = entries.Length - 1, found = 0;
-        while (low <= high)
+        return entries[Math.Max(0, CountAtOrBelow(entries, key, keyOf) - 1)];
+    }
+
+    /// <summary>How many entries, from the first, have a key &lt;= <paramref name="key"/> (the keys increase).</summary>
+    private static int CountAtOrBelow(ReadOnlySpan<IndexEntry> entries, long key, Func<IndexEntry, long> keyOf)
+    {
+        int low = 0, high = entries.Length;
+        while (low < high)
         {
             var mid = low + ((high - low) / 2);
             if (keyOf(entries[mid]) <= key)
             {
-                found = mid;
                 low = mid + 1;
             }
             else
             {
-                high = mid - 1;
+                high = mid;
             }
         }
 
-        return entries[found];
+        return low;
     }
 }
