@@ -175,10 +175,8 @@ public sealed partial class TenantGrain(
         var named = KeyName(name);
         var now = timeProvider.GetUtcNow();
         var retiring = state.State.ApiKeys.FindAll(k => k.Name == named && !k.Revoked && now - k.CreatedAt > retireAfter);
-        // The lookups first, as a revocation does: from here no gateway resolves these keys again. The record loses
-        // them, and the revoked ones of the name from before, in the issue's own write below.
-        await Task.WhenAll(retiring.Select(k => GrainFactory.GetGrain<IApiKeyGrain>(k.SecretHash).RevokeAsync()));
-        retiring.ForEach(static k => k.Revoked = true);
+        // The record loses them, and the revoked ones of the name from before, in the issue's own write below.
+        await RevokeAsync(retiring);
         var forgotten = state.State.ApiKeys.RemoveAll(k => k.Name == named && k.Revoked);
         if (forgotten > 0)
         {
@@ -208,13 +206,22 @@ public sealed partial class TenantGrain(
             return false;
         }
 
-        await GrainFactory.GetGrain<IApiKeyGrain>(key.SecretHash).RevokeAsync();
-        key.Revoked = true;
+        await RevokeAsync([key]);
         await state.WriteStateAsync();
         // At once on every gateway: the shards refuse the key even where a gateway still has it cached.
         await ApplyKeysToIngestAsync(ActiveKeyHashes(), state.State.Settings?.ShardCount ?? 1);
         LogKeyRevoked(Id, keyId);
         return true;
+    }
+
+    /// <summary>
+    /// Revokes <paramref name="keys"/>: their lookups first, so from here no gateway resolves them again, then their
+    /// records, which the caller writes.
+    /// </summary>
+    private async Task RevokeAsync(List<StoredApiKey> keys)
+    {
+        await Task.WhenAll(keys.Select(k => GrainFactory.GetGrain<IApiKeyGrain>(k.SecretHash).RevokeAsync()));
+        keys.ForEach(static k => k.Revoked = true);
     }
 
     public async Task<IReadOnlyList<ApiKeyInfo>> ListApiKeysAsync()
