@@ -97,6 +97,49 @@ public sealed class OtlpGrpcTests(ProcessingPipelineFixture pipeline) : IDisposa
         Assert.Equal($"The message exceeds {10 * 1024 * 1024} bytes on the wire (Pipeline:Gateway:MaxBodyBytes). Send smaller batches.", oversize.Message);
     }
 
+    /// <summary>
+    /// A gzip message cut short at a flush point inflates to a valid message of its first records, and .NET's reader
+    /// ends there without a word: before, the call answered OK and stored those five of ten, and one without its
+    /// trailer stored all ten. Each must be INVALID_ARGUMENT and store nothing; the whole message is stored once.
+    /// </summary>
+    [Fact]
+    public async Task Export_GzipMessageNotWhole_InvalidArgumentAndNothingStored()
+    {
+        const string tenant = "otlp-grpc-gzip-cut";
+        var key = await pipeline.Api.CreateTenantAsync(tenant);
+        using var compressed = new MemoryStream();
+        var afterFifth = 0L;
+        await using (var gzip = new GZipStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
+        {
+            // Messages concatenated are one message with their records appended: each flush ends a valid prefix.
+            for (var i = 0; i < 10; i++)
+            {
+                gzip.Write(OtlpRequests.Of(new LogRecord { Body = new AnyValue { StringValue = $"record {i}" } }).ToByteArray());
+                gzip.Flush();
+                afterFifth = i == 4 ? compressed.Length : afterFifth;
+            }
+        }
+
+        var whole = compressed.ToArray();
+        var cutShort = await SendRawAsync(key, whole[..(int)afterFifth], compressed: true);
+        var noTrailer = await SendRawAsync(key, whole[..^8], compressed: true);
+        var bytesAfter = await SendRawAsync(key, [.. whole, 0, 0, 0, 0, 0, 0, 0, 0], compressed: true);
+        var stored = await SendRawAsync(key, whole, compressed: true);
+        var objects = await ArchiveFiles.WaitForAsync(pipeline.ArchiveDirectory, tenant, static e => e.Count >= 10, TimeSpan.FromSeconds(60));
+
+        foreach (var refused in new[] { cutShort, noTrailer, bytesAfter })
+        {
+            Assert.Equal(StatusCode.InvalidArgument, refused.Code);
+            Assert.StartsWith("The message is not whole gzip: its last 8 bytes are not the trailer", refused.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(StatusCode.OK, stored.Code);
+        // Stored before the whole message's records if at all, the refused ones would be archived first: ten means none was.
+        Assert.Equal(
+            Enumerable.Range(0, 10).Select(static i => $"record {i}"),
+            objects.SelectMany(static o => o.Events).Select(static e => e.Body).Order(StringComparer.Ordinal));
+    }
+
     /// <summary>One gRPC call as bytes on HTTP/2 (h2c), for messages no gRPC client would send: the status and its message.</summary>
     private async Task<(StatusCode Code, string Message)> SendRawAsync(string key, byte[] message, bool compressed)
     {

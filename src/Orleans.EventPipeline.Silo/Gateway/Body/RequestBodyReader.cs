@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.IO.Compression;
 using System.IO.Hashing;
 using Orleans.EventPipeline.Silo.Gateway.Framing;
@@ -15,9 +14,6 @@ namespace Orleans.EventPipeline.Silo.Gateway.Body;
 public static class RequestBodyReader
 {
     private const int ChunkBytes = 64 * 1024;
-
-    // A gzip member ends with the CRC-32 and the length (mod 2^32) of its data, 4 bytes each (RFC 1952 §2.3).
-    private const int GzipTrailerBytes = 8;
 
     /// <summary>
     /// What a request is charged before its body is read: its first body buffer and the frames for a body of
@@ -92,9 +88,8 @@ public static class RequestBodyReader
         (int)Math.Min((request.ContentLength ?? ChunkBytes) + 1, options.MaxDecompressedBytes + 1);
 
     /// <summary>
-    /// The decompressor said "end": the body must end there too. .NET's gzip reader stops silently at the end
-    /// of the input even inside a member, and ignores bytes after a member that do not start another, so the
-    /// body's last 8 bytes must be the trailer of the data that came out last: the CRC-32 and length of it.
+    /// The decompressor said "end": the body must end there too, and a gzip body's last bytes must be the trailer of
+    /// the data that came out last (<see cref="GzipTrailer"/>).
     /// </summary>
     private static async Task EnsureWholeAsync(WireLimitStream wire, ReadOnlyMemory<byte> decompressed, string encoding, CancellationToken cancellationToken)
     {
@@ -106,22 +101,15 @@ public static class RequestBodyReader
 
         if (encoding is "gzip" or "x-gzip" && !EndsWithTrailerOf(wire.Tail, decompressed.Span))
         {
-            throw IngestProblemException.BadFraming($"The {encoding} body is cut short or has bytes after its last member: its last {GzipTrailerBytes} bytes are not the trailer (CRC-32 and length) of its data. Send the whole compressed body and nothing after it.");
+            throw IngestProblemException.BadFraming($"The {encoding} body is cut short or has bytes after its last member: its last {GzipTrailer.Bytes} bytes are not the trailer (CRC-32 and length) of its data. Send the whole compressed body and nothing after it.");
         }
     }
 
-    private static bool EndsWithTrailerOf(ReadOnlySpan<byte> tail, ReadOnlySpan<byte> decompressed)
-    {
-        if (tail.Length < GzipTrailerBytes)
-        {
-            return false;
-        }
-
-        // The decompressed limit is under 4 GiB, so the length field is the last member's exact length.
-        var crc = BinaryPrimitives.ReadUInt32LittleEndian(tail[^GzipTrailerBytes..]);
-        var length = BinaryPrimitives.ReadUInt32LittleEndian(tail[^4..]);
-        return length <= (uint)decompressed.Length && Crc32.HashToUInt32(decompressed[^(int)length..]) == crc;
-    }
+    // The decompressed limit is under 4 GiB, so the length field is the last member's exact length.
+    private static bool EndsWithTrailerOf(ReadOnlySpan<byte> tail, ReadOnlySpan<byte> decompressed) =>
+        GzipTrailer.Read(tail) is { } trailer
+        && trailer.Length <= (uint)decompressed.Length
+        && Crc32.HashToUInt32(decompressed[^(int)trailer.Length..]) == trailer.Crc;
 
     private static async Task<int> ReadChunkAsync(Stream source, Memory<byte> destination, string encoding, CancellationToken cancellationToken)
     {

@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using System.IO.Hashing;
 using Grpc.Core;
 using Grpc.Net.Compression;
 using Orleans.EventPipeline.Silo.Gateway.Body;
@@ -9,7 +10,7 @@ namespace Orleans.EventPipeline.Silo.Gateway.Otlp;
 /// The gateway's body limits on OTLP/gRPC, from the same settings as every HTTP front: at most
 /// <see cref="GatewayOptions.MaxBodyBytes"/> on the wire and <see cref="GatewayOptions.MaxDecompressedBytes"/>
 /// once decompressed. Over either, RESOURCE_EXHAUSTED naming the setting, without RetryInfo: OTLP clients do not
-/// retry it. A gzip message that does not decompress is INVALID_ARGUMENT. Grpc.AspNetCore reads and decompresses
+/// retry it. A gzip message that does not decompress, or is not whole, is INVALID_ARGUMENT. Grpc.AspNetCore reads and decompresses
 /// the message before the service runs, so these are a request body wrapper and its gzip provider, which throw
 /// the <see cref="RpcException"/> it answers with.
 /// </summary>
@@ -26,7 +27,11 @@ internal static class OtlpGrpcLimits
         new WireLimitStream(body, options.MaxBodyBytes + MessagePrefixBytes, static limit => new RpcException(new Status(StatusCode.ResourceExhausted,
             $"The message exceeds {limit - MessagePrefixBytes} bytes on the wire ({GatewayOptions.SectionName}:{nameof(GatewayOptions.MaxBodyBytes)}). Send smaller batches.")));
 
-    /// <summary>gzip, as gRPC's own provider, with the decompressed limit and bad data answered as the client's error.</summary>
+    /// <summary>
+    /// gzip, as gRPC's own provider, with the decompressed limit, and bad or partial data answered as the client's error:
+    /// gRPC compresses each message as one gzip member, which must end with the trailer of all that came out
+    /// (<see cref="GzipTrailer"/>); the reader alone would hand on what came out of a message cut short.
+    /// </summary>
     internal sealed class Gzip(long maxDecompressedBytes) : ICompressionProvider
     {
         public string EncodingName => "gzip";
@@ -34,12 +39,56 @@ internal static class OtlpGrpcLimits
         public Stream CreateCompressionStream(Stream stream, CompressionLevel? compressionLevel) =>
             new GZipStream(stream, compressionLevel ?? CompressionLevel.Fastest, leaveOpen: true);
 
-        public Stream CreateDecompressionStream(Stream stream) => new Inflating(new GZipStream(stream, CompressionMode.Decompress), maxDecompressedBytes);
+        public Stream CreateDecompressionStream(Stream stream)
+        {
+            var compressed = new TailKeeping(stream);
+            return new Inflating(new GZipStream(compressed, CompressionMode.Decompress), compressed.Tail, maxDecompressedBytes);
+        }
     }
 
-    /// <summary>Grpc.AspNetCore copies the decompressed message whole (synchronously, from memory): this counts and stops it.</summary>
-    private sealed class Inflating(GZipStream gzip, long limit) : Stream
+    /// <summary>The compressed message as read, keeping its last bytes for the trailer.</summary>
+    private sealed class TailKeeping(Stream inner) : Stream
     {
+        public ByteTail Tail { get; } = new();
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            var read = inner.Read(buffer);
+            Tail.Keep(buffer[..read]);
+            return read;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    /// <summary>Grpc.AspNetCore copies the decompressed message whole (synchronously, from memory): this counts and stops it, and checks it is whole.</summary>
+    private sealed class Inflating(GZipStream gzip, ByteTail compressedTail, long limit) : Stream
+    {
+        private readonly Crc32 _crc = new();
         private long _read;
 
         public override bool CanRead => true;
@@ -75,6 +124,14 @@ internal static class OtlpGrpcLimits
             {
                 throw new RpcException(new Status(StatusCode.ResourceExhausted,
                     $"The decompressed message exceeds {limit} bytes ({GatewayOptions.SectionName}:{nameof(GatewayOptions.MaxDecompressedBytes)}). Send smaller batches."));
+            }
+
+            _crc.Append(buffer[..read]);
+            if (read == 0 && buffer.Length > 0
+                && !(GzipTrailer.Read(compressedTail.Span) is { } trailer && trailer.Length == (uint)_read && trailer.Crc == _crc.GetCurrentHashAsUInt32()))
+            {
+                throw new RpcException(new Status(StatusCode.InvalidArgument,
+                    $"The message is not whole gzip: its last {GzipTrailer.Bytes} bytes are not the trailer (CRC-32 and length) of all its data, so it is cut short, has bytes after its end, or has more than one gzip member. Send each message as one whole gzip member."));
             }
 
             return read;
