@@ -140,13 +140,41 @@ public sealed class OtlpGrpcTests(ProcessingPipelineFixture pipeline) : IDisposa
             objects.SelectMany(static o => o.Events).Select(static e => e.Body).Order(StringComparer.Ordinal));
     }
 
-    /// <summary>One gRPC call as bytes on HTTP/2 (h2c), for messages no gRPC client would send: the status and its message.</summary>
-    private async Task<(StatusCode Code, string Message)> SendRawAsync(string key, byte[] message, bool compressed)
+    /// <summary>
+    /// A prefix that announces more than the limit, or a compressed flag gRPC does not have: before, Grpc.AspNetCore's
+    /// own exceptions answered UNKNOWN ("Exception was thrown by handler"), naming nothing.
+    /// </summary>
+    [Fact]
+    public async Task Export_MessagePrefixOverTheLimitOrWithAnUnknownFlag_NamedBeforeTheMessageIsRead()
     {
-        var frame = new byte[5 + message.Length];
-        frame[0] = compressed ? (byte)1 : (byte)0;
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)message.Length);
-        message.CopyTo(frame, 5);
+        var key = await pipeline.Api.CreateTenantAsync("otlp-grpc-prefix");
+        var message = OtlpRequests.Of(new LogRecord { Body = new AnyValue { StringValue = "prefix" } }).ToByteArray();
+
+        var announcedHuge = await SendFrameAsync(key, [.. Prefix(0, uint.MaxValue), .. message], compressed: false);
+        var flagTwo = await SendFrameAsync(key, [.. Prefix(2, (uint)message.Length), .. message], compressed: false);
+
+        Assert.Equal(StatusCode.ResourceExhausted, announcedHuge.Code);
+        Assert.Equal($"The message exceeds {10 * 1024 * 1024} bytes on the wire (Pipeline:Gateway:MaxBodyBytes). Send smaller batches.", announcedHuge.Message);
+        Assert.Equal(StatusCode.InvalidArgument, flagTwo.Code);
+        Assert.Equal("The message's compressed flag is 2: gRPC's is 0 (not compressed) or 1 (compressed with grpc-encoding).", flagTwo.Message);
+    }
+
+    /// <summary>A gRPC message prefix: the compressed flag, then the length, big-endian.</summary>
+    private static byte[] Prefix(byte flag, uint length)
+    {
+        var prefix = new byte[5];
+        prefix[0] = flag;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(prefix.AsSpan(1), length);
+        return prefix;
+    }
+
+    /// <summary>One gRPC call as bytes on HTTP/2 (h2c), for messages no gRPC client would send: the status and its message.</summary>
+    private Task<(StatusCode Code, string Message)> SendRawAsync(string key, byte[] message, bool compressed) =>
+        SendFrameAsync(key, [.. Prefix(compressed ? (byte)1 : (byte)0, (uint)message.Length), .. message], compressed);
+
+    /// <summary>One gRPC call whose body is <paramref name="frame"/> as given, prefix and all.</summary>
+    private async Task<(StatusCode Code, string Message)> SendFrameAsync(string key, byte[] frame, bool compressed)
+    {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(pipeline.Silo.OtlpGrpcAddress, "/opentelemetry.proto.collector.logs.v1.LogsService/Export"))
         {

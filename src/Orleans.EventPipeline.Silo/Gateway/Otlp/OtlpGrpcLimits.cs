@@ -22,10 +22,84 @@ internal static class OtlpGrpcLimits
     public static bool IsGrpc(HttpRequest request) =>
         request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) == true;
 
-    /// <summary>The request body, failing past one message of <see cref="GatewayOptions.MaxBodyBytes"/> and its prefix.</summary>
+    /// <summary>
+    /// The request body, failing past one message of <see cref="GatewayOptions.MaxBodyBytes"/> and its prefix, and at
+    /// a prefix that announces a larger message or a compressed flag gRPC does not have, before the message is read:
+    /// Grpc.AspNetCore answers those UNKNOWN ("Exception was thrown by handler"), naming nothing.
+    /// </summary>
     public static Stream LimitBody(Stream body, GatewayOptions options) =>
-        new WireLimitStream(body, options.MaxBodyBytes + MessagePrefixBytes, static limit => new RpcException(new Status(StatusCode.ResourceExhausted,
-            $"The message exceeds {limit - MessagePrefixBytes} bytes on the wire ({GatewayOptions.SectionName}:{nameof(GatewayOptions.MaxBodyBytes)}). Send smaller batches.")));
+        new WireLimitStream(new PrefixCheck(body, options.MaxBodyBytes), options.MaxBodyBytes + MessagePrefixBytes, static limit => MessageTooLarge(limit - MessagePrefixBytes));
+
+    private static RpcException MessageTooLarge(long maxBodyBytes) => new(new Status(StatusCode.ResourceExhausted,
+        $"The message exceeds {maxBodyBytes} bytes on the wire ({GatewayOptions.SectionName}:{nameof(GatewayOptions.MaxBodyBytes)}). Send smaller batches."));
+
+    /// <summary>Checks the first message's prefix (a compressed flag of 0 or 1, a 4-byte big-endian length) as it passes.</summary>
+    private sealed class PrefixCheck(Stream inner, long maxBodyBytes) : Stream
+    {
+        private readonly byte[] _prefix = new byte[MessagePrefixBytes];
+        private int _seen;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var read = await inner.ReadAsync(buffer, cancellationToken);
+            if (_seen < MessagePrefixBytes && read > 0)
+            {
+                var take = Math.Min(read, MessagePrefixBytes - _seen);
+                buffer.Span[..take].CopyTo(_prefix.AsSpan(_seen));
+                _seen += take;
+                if (_seen == MessagePrefixBytes)
+                {
+                    Check();
+                }
+            }
+
+            return read;
+        }
+
+        private void Check()
+        {
+            if (_prefix[0] > 1)
+            {
+                throw new RpcException(new Status(StatusCode.InvalidArgument,
+                    $"The message's compressed flag is {_prefix[0]}: gRPC's is 0 (not compressed) or 1 (compressed with grpc-encoding)."));
+            }
+
+            if (System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(_prefix.AsSpan(1)) > maxBodyBytes)
+            {
+                throw MessageTooLarge(maxBodyBytes);
+            }
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override int Read(byte[] buffer, int offset, int count) =>
+            throw new NotSupportedException("Request bodies are read asynchronously.");
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
 
     /// <summary>
     /// gzip, as gRPC's own provider, with the decompressed limit, and bad or partial data answered as the client's error:
