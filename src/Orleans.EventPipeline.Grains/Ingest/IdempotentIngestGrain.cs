@@ -98,6 +98,18 @@ public sealed class IdempotentIngestGrain(
             state.State.BatchId = null;
         }
 
+        var key = this.GetPrimaryKeyString();
+        var tenantId = key[..key.IndexOf('/', StringComparison.Ordinal)];
+        if (state.State.AttemptStartedAt is { } roundStarted
+            && await GrainFactory.GetGrain<ITenantGrain>(tenantId).GetProfileAsync() is { CreatedAt: { } created }
+            && created > roundStarted)
+        {
+            // The tenant was deleted and created again since this round started: the round was the old tenant's, whose
+            // data may be removed, and a tenant created again takes nothing of the old one. Asked only when a record
+            // exists (a retry or a replay), never on a key's first request.
+            state.State = new IdempotencyRecord();
+        }
+
         if (state.State.Fingerprint is { } first && first != fingerprint)
         {
             // Same key, other events: their ids would be the first body's, and the archive would take them for repeats.
@@ -111,8 +123,6 @@ public sealed class IdempotentIngestGrain(
             return answer with { Replayed = true };
         }
 
-        var key = this.GetPrimaryKeyString();
-        var tenantId = key[..key.IndexOf('/', StringComparison.Ordinal)];
         var uncertainSince = state.State.AttemptStartedAt;
         if (uncertainSince is null)
         {
