@@ -100,13 +100,14 @@ public sealed class IdempotentIngestGrain(
 
         var key = this.GetPrimaryKeyString();
         var tenantId = key[..key.IndexOf('/', StringComparison.Ordinal)];
-        if (state.State.AttemptStartedAt is { } roundStarted
+        if (state.State is { Result: not null, AttemptStartedAt: { } roundStarted }
             && await GrainFactory.GetGrain<ITenantGrain>(tenantId).GetProfileAsync() is { CreatedAt: { } created }
             && created > roundStarted)
         {
-            // The tenant was deleted and created again since this round started: the round was the old tenant's, whose
-            // data may be removed, and a tenant created again takes nothing of the old one. Asked only when a record
-            // exists (a retry or a replay), never on a key's first request.
+            // The tenant was deleted and created again since this round was answered: the answer was the old tenant's,
+            // whose data may be removed, and a tenant created again takes nothing of the old one. Asked only before a
+            // replay, never on a key's first request. A round without an answer is retried as before, under its batch
+            // id and marked, so that the processor still drops what of it the old tenant's stream carried.
             state.State = new IdempotencyRecord();
         }
 
