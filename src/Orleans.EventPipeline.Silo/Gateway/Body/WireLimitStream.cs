@@ -5,21 +5,13 @@ namespace Orleans.EventPipeline.Silo.Gateway.Body;
 /// Content-Length), or with <paramref name="tooLarge"/>'s exception where the protocol answers otherwise (gRPC).
 /// Keeps the last bytes read (<see cref="ByteTail"/>), where a gzip body keeps its trailer.
 /// </summary>
-internal sealed class WireLimitStream(Stream inner, long limit, Func<long, Exception>? tooLarge = null) : Stream
+internal sealed class WireLimitStream(Stream inner, long limit, Func<long, Exception>? tooLarge = null) : RequestBodyStream
 {
     private readonly ByteTail _tail = new();
     private long _read;
 
     /// <summary>The last bytes read, up to <see cref="ByteTail.Bytes"/>.</summary>
     public ReadOnlySpan<byte> Tail => _tail.Span;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
 
     public override long Position
     {
@@ -39,20 +31,4 @@ internal sealed class WireLimitStream(Stream inner, long limit, Func<long, Excep
 
         return read;
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) =>
-        throw new NotSupportedException("Request bodies are read asynchronously.");
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -34,24 +34,10 @@ internal static class OtlpGrpcLimits
         $"The message exceeds {maxBodyBytes} bytes on the wire ({GatewayOptions.SectionName}:{nameof(GatewayOptions.MaxBodyBytes)}). Send smaller batches."));
 
     /// <summary>Checks the first message's prefix (a compressed flag of 0 or 1, a 4-byte big-endian length) as it passes.</summary>
-    private sealed class PrefixCheck(Stream inner, long maxBodyBytes) : Stream
+    private sealed class PrefixCheck(Stream inner, long maxBodyBytes) : RequestBodyStream
     {
         private readonly byte[] _prefix = new byte[MessagePrefixBytes];
         private int _seen;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
@@ -83,22 +69,6 @@ internal static class OtlpGrpcLimits
                 throw MessageTooLarge(maxBodyBytes);
             }
         }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override int Read(byte[] buffer, int offset, int count) =>
-            throw new NotSupportedException("Request bodies are read asynchronously.");
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>
@@ -121,23 +91,9 @@ internal static class OtlpGrpcLimits
     }
 
     /// <summary>The compressed message as read, keeping its last bytes for the trailer.</summary>
-    private sealed class TailKeeping(Stream inner) : Stream
+    private sealed class TailKeeping(Stream inner) : ReadOnlyStream
     {
         public ByteTail Tail { get; } = new();
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
 
         public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
@@ -147,31 +103,13 @@ internal static class OtlpGrpcLimits
             Tail.Keep(buffer[..read]);
             return read;
         }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>Grpc.AspNetCore copies the decompressed message whole (synchronously, from memory): this counts and stops it, and checks it is whole.</summary>
-    private sealed class Inflating(GZipStream gzip, ByteTail compressedTail, long limit) : Stream
+    private sealed class Inflating(GZipStream gzip, ByteTail compressedTail, long limit) : ReadOnlyStream
     {
         private readonly Crc32 _crc = new();
         private long _read;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
 
         public override long Position
         {
@@ -210,16 +148,6 @@ internal static class OtlpGrpcLimits
 
             return read;
         }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {
