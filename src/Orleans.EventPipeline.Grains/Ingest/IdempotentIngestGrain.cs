@@ -98,19 +98,6 @@ public sealed class IdempotentIngestGrain(
             state.State.BatchId = null;
         }
 
-        var key = this.GetPrimaryKeyString();
-        var tenantId = key[..key.IndexOf('/', StringComparison.Ordinal)];
-        if (state.State is { Result: not null, AttemptStartedAt: { } roundStarted }
-            && await GrainFactory.GetGrain<ITenantGrain>(tenantId).GetProfileAsync() is { CreatedAt: { } created }
-            && created > roundStarted)
-        {
-            // The tenant was deleted and created again since this round was answered: the answer was the old tenant's,
-            // whose data may be removed, and a tenant created again takes nothing of the old one. Asked only before a
-            // replay, never on a key's first request. A round without an answer is retried as before, under its batch
-            // id and marked, so that the processor still drops what of it the old tenant's stream carried.
-            state.State = new IdempotencyRecord();
-        }
-
         if (state.State.Fingerprint is { } first && first != fingerprint)
         {
             // Same key, other events: their ids would be the first body's, and the archive would take them for repeats.
@@ -124,6 +111,8 @@ public sealed class IdempotentIngestGrain(
             return answer with { Replayed = true };
         }
 
+        var key = this.GetPrimaryKeyString();
+        var tenantId = key[..key.IndexOf('/', StringComparison.Ordinal)];
         var uncertainSince = state.State.AttemptStartedAt;
         if (uncertainSince is null)
         {

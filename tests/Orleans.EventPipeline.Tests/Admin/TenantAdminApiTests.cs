@@ -213,36 +213,6 @@ public sealed class TenantAdminApiTests(LocalPipelineFixture pipeline) : IClassF
         Assert.Equal("second life", (await ContentTypeIngestTests.ReadJsonAsync(read)).GetProperty("settings").GetProperty("displayName").GetString());
     }
 
-    /// <summary>
-    /// An Idempotency-Key's record outlives its tenant: before, the tenant created again answered the old tenant's
-    /// batch as a replay (200, its batch id, nothing stored, the old data removed) and another body under the key 422.
-    /// </summary>
-    [Fact]
-    public async Task DeletedAndCreatedAgain_TheOldTenantsIdempotencyKeysStartOver()
-    {
-        var oldKey = await pipeline.Api.CreateTenantAsync("reborn");
-        using var first = await pipeline.Api.PostAsync(oldKey, OneEvent, "application/x-ndjson", idempotencyKey: "batch-1");
-        using var firstOther = await pipeline.Api.PostAsync(oldKey, OneEvent, "application/x-ndjson", idempotencyKey: "batch-2");
-        using var deleted = await pipeline.Api.AdminAsync(HttpMethod.Delete, "/admin/v1/tenants/reborn?data=remove");
-        var newKey = await pipeline.Api.CreateTenantAsync("reborn");
-        using var again = await pipeline.Api.PostAsync(newKey, OneEvent, "application/x-ndjson", idempotencyKey: "batch-1");
-        using var otherBody = await pipeline.Api.PostAsync(newKey, "{\"b\":2}\n"u8.ToArray(), "application/x-ndjson", idempotencyKey: "batch-2");
-        using var retried = await pipeline.Api.PostAsync(newKey, OneEvent, "application/x-ndjson", idempotencyKey: "batch-1");
-
-        var firstAnswer = await ContentTypeIngestTests.ReadJsonAsync(first);
-        var againAnswer = await ContentTypeIngestTests.ReadJsonAsync(again);
-        var retriedAnswer = await ContentTypeIngestTests.ReadJsonAsync(retried);
-        Assert.Equal(HttpStatusCode.OK, firstOther.StatusCode);
-        Assert.True(deleted.IsSuccessStatusCode);
-        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
-        Assert.False(againAnswer.GetProperty("replayed").GetBoolean());
-        Assert.NotEqual(firstAnswer.GetProperty("batchId").GetString(), againAnswer.GetProperty("batchId").GetString());
-        Assert.Equal(HttpStatusCode.OK, otherBody.StatusCode);
-        // Within the new tenant the key still answers its retries from the record.
-        Assert.True(retriedAnswer.GetProperty("replayed").GetBoolean());
-        Assert.Equal(againAnswer.GetProperty("batchId").GetString(), retriedAnswer.GetProperty("batchId").GetString());
-    }
-
     [Fact]
     public async Task Delete_WithoutADataChoiceOrWithAStaleETag_DeletesNothing()
     {
