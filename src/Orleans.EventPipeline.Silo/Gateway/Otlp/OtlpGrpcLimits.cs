@@ -10,9 +10,9 @@ namespace Orleans.EventPipeline.Silo.Gateway.Otlp;
 /// The gateway's body limits on OTLP/gRPC, from the same settings as every HTTP front: at most
 /// <see cref="GatewayOptions.MaxBodyBytes"/> on the wire and <see cref="GatewayOptions.MaxDecompressedBytes"/>
 /// once decompressed. Over either, RESOURCE_EXHAUSTED naming the setting, without RetryInfo: OTLP clients do not
-/// retry it. A gzip message that does not decompress, or is not whole, is INVALID_ARGUMENT. Grpc.AspNetCore reads and decompresses
-/// the message before the service runs, so these are a request body wrapper and its gzip provider, which throw
-/// the <see cref="RpcException"/> it answers with.
+/// retry it. A gzip message that does not decompress, or is not whole, is INVALID_ARGUMENT. Grpc.AspNetCore reads
+/// and decompresses the message before the service runs, so these are a request body wrapper and its gzip
+/// provider, which throw the <see cref="RpcException"/> it answers with.
 /// </summary>
 internal static class OtlpGrpcLimits
 {
