@@ -18,3 +18,9 @@ catch (Exception exception) when (StartupFailure.IsConfigurationError(exception)
     await Console.Error.WriteLineAsync(StartupFailure.Describe(exception));
     return StartupFailure.ConfigurationExitCode;
 }
+catch (Exception exception) when (StartupFailure.DataDirectoryRefused(exception) is { } refused)
+{
+    // Another silo's directory, or one this user cannot write: a fact about the machine, not a bug to trace.
+    await Console.Error.WriteLineAsync("The pipeline did not start: " + refused.Message);
+    return StartupFailure.DataDirectoryExitCode;
+}

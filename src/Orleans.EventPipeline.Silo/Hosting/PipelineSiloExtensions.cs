@@ -57,7 +57,6 @@ public static class PipelineSiloExtensions
         var embeddedEventHubs = "";
         if (options.Mode == PipelineMode.Local)
         {
-            Directory.CreateDirectory(dataDirectory);
             embeddedEventHubs = builder.AddEmbeddedEventHubs(options, dataDirectory);
         }
 
@@ -100,6 +99,13 @@ public static class PipelineSiloExtensions
         builder.Services.AddStartupWarmup(options.Role);
         builder.Services.AddPipelineHealthChecks(options.Mode, options.Role);
         builder.AddPipelineTelemetry(options.Telemetry, options.Role);
+        if (options.Mode == PipelineMode.Local)
+        {
+            // The first hosted service the host builds: the directory is this silo's before the silo, the emulator,
+            // the grain database or the archive open anything under it.
+            builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService>(_ => DataDirectoryLock.Take(dataDirectory)));
+        }
+
         return builder;
     }
 

@@ -9,6 +9,17 @@ internal static class StartupFailure
     /// <summary>Exit code of a start refused for configuration (EX_CONFIG in sysexits.h).</summary>
     public const int ConfigurationExitCode = 78;
 
+    /// <summary>Exit code of a start refused because the data directory is held by another silo or cannot be opened (EX_CANTCREAT, as the agent's spool).</summary>
+    public const int DataDirectoryExitCode = 73;
+
+    /// <summary>The data directory refused at start, wherever the host wrapped it; null when that is not why it stopped.</summary>
+    public static DataDirectoryUnavailableException? DataDirectoryRefused(Exception exception) => exception switch
+    {
+        DataDirectoryUnavailableException refused => refused,
+        AggregateException aggregate => aggregate.InnerExceptions.Select(DataDirectoryRefused).FirstOrDefault(static refused => refused is not null),
+        _ => exception.InnerException is { } inner ? DataDirectoryRefused(inner) : null,
+    };
+
     public static bool IsConfigurationError(Exception exception) => exception switch
     {
         OptionsValidationException or OrleansConfigurationException or EventHubsEmulator.Hosting.EmulatorDataMismatchException => true,

@@ -1,0 +1,44 @@
+namespace Orleans.EventPipeline.Silo.Hosting;
+
+/// <summary>
+/// Holds local mode's data directory for one silo: a lock file opened exclusively before the emulator, the grain
+/// database and the archive open what lies under it, and released when the host is disposed or the process ends
+/// (kill -9 included: the system drops the lock with the process).
+/// </summary>
+/// <remarks>
+/// Two silos on one directory would append to the same partition logs and grain database. The emulator's partition
+/// logs already refused a second opener, but from inside its hosted service, which ended the process with an
+/// unhandled exception (SIGABRT, exit 134) and a stack trace, after the second silo had started. Taken here, the start
+/// ends with <see cref="StartupFailure.DataDirectoryExitCode"/> and one line naming the directory.
+/// It is taken when the host builds its hosted services, the first of them, and not in a start: Orleans starts the silo
+/// while those are built, before the first hosted service's start.
+/// </remarks>
+internal sealed class DataDirectoryLock : IHostedService, IDisposable
+{
+    /// <summary>The lock file's name in the data directory.</summary>
+    public const string FileName = "silo.lock";
+
+    private readonly FileStream _lock;
+
+    private DataDirectoryLock(FileStream held) => _lock = held;
+
+    /// <summary>Takes the directory, creating it when missing, or throws <see cref="DataDirectoryUnavailableException"/>.</summary>
+    public static DataDirectoryLock Take(string directory)
+    {
+        try
+        {
+            Directory.CreateDirectory(directory);
+            return new DataDirectoryLock(new FileStream(Path.Combine(directory, FileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            throw new DataDirectoryUnavailableException(directory, exception);
+        }
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public void Dispose() => _lock.Dispose();
+}

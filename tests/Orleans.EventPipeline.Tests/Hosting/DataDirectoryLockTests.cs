@@ -1,0 +1,28 @@
+namespace Orleans.EventPipeline.Tests.Hosting;
+
+public sealed class DataDirectoryLockTests
+{
+    // EX_CANTCREAT from sysexits.h, as the agent's spool directory in use.
+    private const int DataDirectoryExitCode = 73;
+
+    [Fact]
+    public async Task Start_OnTheDataDirectoryOfARunningSilo_ExitsNamingItBeforeItsSiloStarts_AndTheFirstKeepsServing()
+    {
+        using var data = new TempDirectory();
+        await using var first = await SiloProcess.StartReadyAsync(data.Path);
+
+        await using var second = SiloProcess.Start(data.Path);
+        var exitCode = await second.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        // Before the fix the emulator's partition log refused it from inside a hosted service: SIGABRT (134), after
+        // the second silo had started, with the exception's stack trace.
+        Assert.Equal(DataDirectoryExitCode, exitCode);
+        Assert.Contains($"Pipeline:DataDirectory '{data.Path}' is in use by another silo", second.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Started silo", second.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Opened partition log", second.Output, StringComparison.Ordinal);
+        Assert.False(first.HasExited);
+        using var http = new HttpClient { BaseAddress = first.BaseAddress };
+        using var ready = await http.GetAsync(new Uri("/readyz", UriKind.Relative));
+        Assert.Equal(System.Net.HttpStatusCode.OK, ready.StatusCode);
+    }
+}
