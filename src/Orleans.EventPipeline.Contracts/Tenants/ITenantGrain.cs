@@ -31,6 +31,13 @@ public interface ITenantGrain : IGrainWithStringKey
     /// </summary>
     Task<TenantChange> DeleteAsync(TenantCondition condition);
 
+    /// <summary>
+    /// As <see cref="DeleteAsync(TenantCondition)"/>; with <paramref name="dataRemoved"/> the tenant's archive objects
+    /// and dead letters were deleted first, so a tenant created again under this id gets a new
+    /// <see cref="TenantProfile.DataGeneration"/> and none of the old one's Idempotency-Key answers.
+    /// </summary>
+    Task<TenantChange> DeleteAsync(TenantCondition condition, bool dataRemoved);
+
     /// <summary>Creates an API key; its secret is returned once and only its hash is kept.</summary>
     Task<IssuedApiKey> IssueApiKeyAsync(string name);
 

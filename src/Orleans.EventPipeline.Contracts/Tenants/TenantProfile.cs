@@ -12,6 +12,14 @@ public sealed record TenantProfile(
     [property: Id(5)] DateTimeOffset? UpdatedAt)
 {
     [Id(6)] public IReadOnlyList<ApiKeyInfo> ApiKeys { get; init; } = [];
+
+    /// <summary>
+    /// Names the tenant's data as kept: a new value when a delete removed it (<c>data=remove</c>), the same across a
+    /// delete that kept it and a create after. An Idempotency-Key's answer holds only under the value it was given
+    /// under. Null from a silo of a build before it was kept, and for a tenant never created. The cluster's own: not
+    /// part of the admin API's answer.
+    /// </summary>
+    [Id(7), System.Text.Json.Serialization.JsonIgnore] public Guid? DataGeneration { get; init; }
 }
 
 /// <summary>A tenant's API key without its secret.</summary>

@@ -49,6 +49,14 @@ public sealed class IdempotencyRecord
     [Id(5)] public Guid? BatchId { get; set; }
 
     /// <summary>
+    /// The tenant's <see cref="TenantProfile.DataGeneration"/> when this round started, persisted with
+    /// <see cref="AttemptStartedAt"/>. A tenant whose data was deleted since (<c>data=remove</c>) has another, and the
+    /// key starts over: the answer was about events that are gone. Null in records written before it was kept, and
+    /// under a tenant grain of such a build; those rounds go on as they are.
+    /// </summary>
+    [Id(6)] public Guid? DataGeneration { get; set; }
+
+    /// <summary>
     /// When the record stops mattering and storage may delete it (<c>IdempotencyRecordSweeper</c>): an answer at the
     /// end of its window, when the grain would start the key over anyway. An attempt without an answer after twice the
     /// longest window a tenant may set: its retry is marked, and the processor drops the events it handled by its
@@ -88,14 +96,22 @@ public sealed class IdempotentIngestGrain(
             await state.ReadStateAsync();
         }
 
-        if (state.State.Result is { } remembered && now >= state.State.ExpiresAt)
+        var key = this.GetPrimaryKeyString();
+        var tenantId = key[..key.IndexOf('/', StringComparison.Ordinal)];
+        // Read on every request: a round's start needs the generation, and a stored round must be checked against it.
+        // One interleaving read of the tenant's grain; an Idempotency-Key costs two state writes besides.
+        var generation = (await GrainFactory.GetGrain<ITenantGrain>(tenantId).GetProfileAsync()).DataGeneration;
+        if (state.State.Result is not null && now >= state.State.ExpiresAt)
         {
             // Past the window the key starts over: a new store under the same ids is by definition not a repeat.
-            state.State.Result = null;
-            state.State.AttemptStartedAt = null;
-            state.State.Fingerprint = null;
-            state.State.StreamKey = null;
-            state.State.BatchId = null;
+            StartOver();
+        }
+        else if (state.State.DataGeneration is { } recorded && generation is { } current && recorded != current)
+        {
+            // The tenant's data was deleted since this round started (and the tenant maybe created again): its answer,
+            // or its unknown outcome, was about events that are gone. A new round, under ids of its own, stores these;
+            // a round left without an answer that did land was deleted with the rest.
+            StartOver();
         }
 
         if (state.State.Fingerprint is { } first && first != fingerprint)
@@ -111,12 +127,11 @@ public sealed class IdempotentIngestGrain(
             return answer with { Replayed = true };
         }
 
-        var key = this.GetPrimaryKeyString();
-        var tenantId = key[..key.IndexOf('/', StringComparison.Ordinal)];
         var uncertainSince = state.State.AttemptStartedAt;
         if (uncertainSince is null)
         {
             state.State.AttemptStartedAt = now;
+            state.State.DataGeneration = generation;
             state.State.BatchId = BatchIdFor(key, now);
             state.State.Fingerprint = fingerprint;
             state.State.StreamKey = StreamKeys.ForShard(tenantId, StreamKeys.ShardOfKeyedBatch(state.State.BatchId.Value, shardCount));
@@ -129,10 +144,7 @@ public sealed class IdempotentIngestGrain(
                 // Not on record, so not started: a retry must not go out under a round storage does not know, which a
                 // crash would then start over under other ids. If the write landed after all, the retry's own write
                 // meets the row, fails, and the next activation reads the round.
-                state.State.AttemptStartedAt = null;
-                state.State.BatchId = null;
-                state.State.Fingerprint = null;
-                state.State.StreamKey = null;
+                StartOver();
                 throw;
             }
         }
@@ -152,6 +164,17 @@ public sealed class IdempotentIngestGrain(
         }
 
         return result;
+    }
+
+    /// <summary>Forgets the round in memory; the next write stores the new one over it.</summary>
+    private void StartOver()
+    {
+        state.State.Result = null;
+        state.State.AttemptStartedAt = null;
+        state.State.Fingerprint = null;
+        state.State.StreamKey = null;
+        state.State.BatchId = null;
+        state.State.DataGeneration = null;
     }
 
     /// <summary>

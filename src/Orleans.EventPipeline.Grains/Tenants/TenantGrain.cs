@@ -47,6 +47,14 @@ public sealed partial class TenantGrain(
             await state.WriteStateAsync(cancellationToken);
         }
 
+        // A tenant stored before its data had a generation gets one now, stored before any answer is given under it: a
+        // value held only by this activation would differ from the next one's, and keys would start over under it.
+        if (state.RecordExists && state.State.Settings is not null && state.State.DataGeneration is null)
+        {
+            state.State.DataGeneration = Guid.NewGuid();
+            await state.WriteStateAsync(cancellationToken);
+        }
+
         if (state.RecordExists && state.State.Settings is not null)
         {
             try
@@ -103,7 +111,9 @@ public sealed partial class TenantGrain(
         return Done();
     }
 
-    public async Task<TenantChange> DeleteAsync(TenantCondition condition)
+    public Task<TenantChange> DeleteAsync(TenantCondition condition) => DeleteAsync(condition, dataRemoved: false);
+
+    public async Task<TenantChange> DeleteAsync(TenantCondition condition, bool dataRemoved)
     {
         ArgumentNullException.ThrowIfNull(condition);
         if (Refused(condition, mustExist: true) is { } refused)
@@ -124,9 +134,12 @@ public sealed partial class TenantGrain(
         await Task.WhenAll(active.Select(k => GrainFactory.GetGrain<IApiKeyGrain>(k.SecretHash).RevokeAsync()));
         await Directory.RemoveAsync(Id);
         // A tombstone that keeps the version, not a cleared record: a tenant created again under this id goes on
-        // from it, so an ETag ("1") kept from the deleted tenant never matches the new one.
+        // from it, so an ETag ("1") kept from the deleted tenant never matches the new one. It keeps the data's
+        // generation too, which a tenant created again goes on with, unless the data went: answers to Idempotency-Keys
+        // about kept events still hold, those about removed ones no longer do (already before a create: a retry meets
+        // the deleted tenant's refusal rather than an answer about data that is gone).
         var stored = state.State;
-        state.State = new TenantState { Version = stored.Version };
+        state.State = new TenantState { Version = stored.Version, DataGeneration = dataRemoved ? Guid.NewGuid() : stored.DataGeneration };
         try
         {
             await state.WriteStateAsync();
@@ -269,9 +282,20 @@ public sealed partial class TenantGrain(
         var now = timeProvider.GetUtcNow();
         state.State.Settings = settings;
         state.State.CreatedAt ??= now;
+        var generation = state.State.DataGeneration;
+        state.State.DataGeneration ??= Guid.NewGuid();
         state.State.UpdatedAt = now;
         state.State.Version++;
-        await state.WriteStateAsync();
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            // A generation no store holds must not be handed out: the next activation would make another.
+            state.State.DataGeneration = generation;
+            throw;
+        }
         await Directory.UpsertAsync(Entry());
     }
 
@@ -305,6 +329,7 @@ public sealed partial class TenantGrain(
         state.State.UpdatedAt)
     {
         ApiKeys = state.State.ApiKeys.ConvertAll(Info),
+        DataGeneration = state.State.DataGeneration,
     };
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {TenantId} had stored limits out of bounds ({Problems}); they are now {Limits}")]

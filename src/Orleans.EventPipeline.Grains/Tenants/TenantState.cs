@@ -15,6 +15,9 @@ public sealed class TenantState
     [Id(3)] public DateTimeOffset? UpdatedAt { get; set; }
 
     [Id(4)] public List<StoredApiKey> ApiKeys { get; set; } = [];
+
+    /// <summary>See <see cref="TenantProfile.DataGeneration"/>; kept in a deleted tenant's tombstone, a new one when its data was removed.</summary>
+    [Id(5)] public Guid? DataGeneration { get; set; }
 }
 
 /// <summary>An API key as kept: the SHA-256 of its secret, never the secret.</summary>

@@ -1,5 +1,6 @@
 using Orleans.EventPipeline.Grains.Processing;
 using Orleans.EventPipeline.Processing.Archive;
+using Orleans.EventPipeline.Processing.Deduplication;
 using Orleans.EventPipeline.Tenants;
 
 namespace Orleans.EventPipeline.Silo.Admin;
@@ -42,9 +43,12 @@ public static class TenantDeletion
             deadLetters = await grains.GetGrain<IDeadLetterGrain>(tenantId).ForgetAsync();
             // Objects the dead-letter grain no longer pointed to (a write cut short by a crash).
             await DeletePrefixAsync(store, DeadLetterStore.Prefix + Uri.EscapeDataString(tenantId) + "/", cancellationToken);
+            // The processors' record of keyed batches handled: about events that are gone.
+            await DeletePrefixAsync(store, KeyedBatchIndex.Root + tenantId + "/", cancellationToken);
         }
 
-        var deleted = await tenant.DeleteAsync(TenantCondition.None);
+        // With the data removed, the tenant's data generation changes: its Idempotency-Key answers stop holding.
+        var deleted = await tenant.DeleteAsync(TenantCondition.None, dataRemoved: data == TenantDataChoice.Remove);
         if (deleted.Outcome != TenantChangeOutcome.Done)
         {
             // Deleted by a concurrent call between the two steps.

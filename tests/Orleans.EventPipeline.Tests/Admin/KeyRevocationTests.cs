@@ -1,6 +1,7 @@
 using System.Net;
 using Orleans.EventPipeline.Grains.Tenants;
 using Orleans.EventPipeline.Ingest;
+using Orleans.EventPipeline.Processing.Archive;
 using Orleans.EventPipeline.Streams;
 using Orleans.EventPipeline.Tenants;
 using Orleans.EventPipeline.Tests.Hosting;
@@ -121,6 +122,79 @@ public sealed class KeyRevocationTests(CachedKeysPipelineFixture pipeline) : ICl
         Assert.Equal(IngestOutcome.Stored, before.Outcome);
         Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
         Assert.Equal(IngestOutcome.KeyRevoked, after.Outcome);
+    }
+
+    /// <summary>
+    /// An Idempotency-Key's answer is about events: once a delete removed them (data=remove), a retry of the key is
+    /// stored again, in the tenant created again, and archived once; before the create it meets the deleted tenant's
+    /// refusal. With data=keep the events are still there, and the retry is answered from the record.
+    /// </summary>
+    [Fact]
+    public async Task DeleteThenCreateAgain_ARetriedIdempotencyKeyIsStoredAgainOnlyWhenTheDataWasRemoved()
+    {
+        var body = "{\"n\":\"once\"}\n"u8.ToArray();
+        var removed = await pipeline.Api.CreateTenantAsync("idem-removed");
+        var kept = await pipeline.Api.CreateTenantAsync("idem-kept");
+        var firstRemoved = await StoredAsync(removed, body, "key-1");
+        var firstKept = await StoredAsync(kept, body, "key-1");
+        // Archived before the delete, so that data=remove has them to delete.
+        await ArchivedUntilAsync("idem-removed", ids => ids.SequenceEqual([firstRemoved.EventId]));
+        await ArchivedUntilAsync("idem-kept", ids => ids.SequenceEqual([firstKept.EventId]));
+
+        using var deleteRemoved = await pipeline.Api.AdminAsync(HttpMethod.Delete, "/admin/v1/tenants/idem-removed?data=remove");
+        using var deleteKept = await pipeline.Api.AdminAsync(HttpMethod.Delete, "/admin/v1/tenants/idem-kept?data=keep");
+        // What another gateway, with the old key still cached, does with the retry: hands it to the key's grain. Before
+        // the fix that answered "stored, replayed" from its record, about events just deleted.
+        await using var client = await SiloClient.ConnectAsync(pipeline.Silo);
+        var frames = GatewayFrames.Of(["{\"n\":\"once\"}"]);
+        var beforeCreate = await client.Client.GetGrain<IIdempotentIngestGrain>("idem-removed/key-1")
+            .IngestOnceAsync(new IngestBatch(EventKind.Json, 1, frames, [], body.Length) { KeyHash = ApiKeySecret.Hash(removed) }, 1);
+        var removedAgain = await pipeline.Api.CreateTenantAsync("idem-removed");
+        var keptAgain = await pipeline.Api.CreateTenantAsync("idem-kept");
+        var retriedRemoved = await StoredAsync(removedAgain, body, "key-1");
+        var retriedKept = await StoredAsync(keptAgain, body, "key-1");
+
+        Assert.Equal(HttpStatusCode.OK, deleteRemoved.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, deleteKept.StatusCode);
+        Assert.Equal(IngestOutcome.KeyRevoked, beforeCreate.Outcome);
+        Assert.False(retriedRemoved.Replayed);
+        Assert.NotEqual(firstRemoved.EventId, retriedRemoved.EventId);
+        Assert.True(retriedKept.Replayed);
+        Assert.Equal(firstKept.EventId, retriedKept.EventId);
+        // The first event went with the data; the retry's is archived, once.
+        await ArchivedUntilAsync("idem-removed", ids => ids.SequenceEqual([retriedRemoved.EventId]));
+        Assert.Equal([firstKept.EventId], await ArchivedUntilAsync("idem-kept", static _ => true));
+    }
+
+    private async Task<(string EventId, bool Replayed)> StoredAsync(string key, byte[] body, string idempotencyKey)
+    {
+        using var response = await pipeline.Api.PostAsync(key, body, "application/x-ndjson", idempotencyKey: idempotencyKey);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        var answer = await ContentTypeIngestTests.ReadJsonAsync(response);
+        return (answer.GetProperty("firstEventId").GetString()!, answer.GetProperty("replayed").GetBoolean());
+    }
+
+    private async Task<List<string>> ArchivedUntilAsync(string tenantId, Func<List<string>, bool> done)
+    {
+        var store = new LocalDirectoryArchiveStore(Path.Combine(pipeline.DataDirectory, "archive"));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
+        while (true)
+        {
+            var now = DateTimeOffset.UtcNow;
+            var events = await ArchiveCatalog.ReadRangeAsync(store, tenantId, now.AddHours(-1), now.AddHours(1), CancellationToken.None);
+            var ids = events.Select(static e => e.EventId).ToList();
+            if (done(ids))
+            {
+                return ids;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Archive of {tenantId} after 120 s: [{string.Join(", ", ids)}]");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(50));
+        }
     }
 
     private async Task<string> KeyIdAsync(string tenantId)
