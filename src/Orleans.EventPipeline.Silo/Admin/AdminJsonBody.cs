@@ -9,9 +9,14 @@ namespace Orleans.EventPipeline.Silo.Admin;
 /// <summary>
 /// Reads an admin request's JSON body with the app's JSON settings. A body that does not bind is answered
 /// with a 400 naming the field and the reason, where the framework's binding would answer an empty 400.
+/// A member the body's type does not have, at any depth, is refused the same way: a PUT replaces every
+/// setting, so a misspelt one (<c>"limit"</c> for <c>"limits"</c>) ignored would put it back to its default.
 /// </summary>
 internal static class AdminJsonBody
 {
+    // The app's options with unknown members refused, made once per options instance (one per host).
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<JsonSerializerOptions, JsonSerializerOptions> Strict = [];
+
     /// <summary>
     /// The body, or the problem to answer; an empty body is null when <paramref name="optional"/>. A member of
     /// the top-level object sent as JSON null is refused with the message <paramref name="nullProblem"/> gives
@@ -30,7 +35,8 @@ internal static class AdminJsonBody
             return (null, ApiProblem.Result(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type", UnsupportedMediaType(request.ContentType)));
         }
 
-        var options = request.HttpContext.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
+        var appOptions = request.HttpContext.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
+        var options = Strict.GetValue(appOptions, static app => new JsonSerializerOptions(app) { UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow });
         try
         {
             using var document = await JsonDocument.ParseAsync(request.Body, new JsonDocumentOptions { AllowTrailingCommas = options.AllowTrailingCommas, CommentHandling = options.ReadCommentHandling, MaxDepth = options.MaxDepth }, cancellationToken);
@@ -53,7 +59,11 @@ internal static class AdminJsonBody
         catch (JsonException exception)
         {
             var field = string.IsNullOrEmpty(exception.Path) || exception.Path == "$" ? "the body" : exception.Path;
-            return (null, ApiProblem.Result(StatusCodes.Status400BadRequest, "invalid_json", $"{field}: {FirstSentence(exception.Message)}"));
+            // System.Text.Json names the .NET type the member is missing from; the client needs the member and what to do.
+            var detail = exception.Message.Contains("could not be mapped to any .NET member", StringComparison.Ordinal)
+                ? $"{field} is not a member this API knows, so nothing was changed: check its spelling against the API's reference (/admin/v1/reference)."
+                : $"{field}: {FirstSentence(exception.Message)}";
+            return (null, ApiProblem.Result(StatusCodes.Status400BadRequest, "invalid_json", detail));
         }
     }
 

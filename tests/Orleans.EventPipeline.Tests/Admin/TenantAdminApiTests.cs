@@ -95,6 +95,31 @@ public sealed class TenantAdminApiTests(LocalPipelineFixture pipeline) : IClassF
         Assert.Equal(HttpStatusCode.NotFound, read.StatusCode);
     }
 
+    /// <summary>A PUT replaces every setting: a misspelt member ignored put the setting it meant back to its default.</summary>
+    [Fact]
+    public async Task Put_AMemberTheSettingsDoNotHave_Is400NamingIt_AndChangesNothing_WhileAFetchedProfilesSettingsGoBackAsTheyAre()
+    {
+        await pipeline.Api.CreateTenantAsync("misspelt");
+        const string limits = "{\"eventsPerSecond\":50,\"bytesPerSecond\":100000,\"burstSeconds\":2}";
+        using var set = await pipeline.Api.AdminAsync(HttpMethod.Put, "/admin/v1/tenants/misspelt", $"{{\"displayName\":\"Throttled\",\"limits\":{limits}}}");
+
+        using var topLevel = await pipeline.Api.AdminAsync(HttpMethod.Put, "/admin/v1/tenants/misspelt", $"{{\"displayName\":\"Renamed\",\"limit\":{limits}}}");
+        using var nested = await pipeline.Api.AdminAsync(HttpMethod.Put, "/admin/v1/tenants/misspelt", "{\"displayName\":\"Renamed\",\"limits\":{\"eventsPerSec\":5,\"bytesPerSecond\":100000,\"burstSeconds\":2}}");
+        using var read = await pipeline.Api.AdminAsync(HttpMethod.Get, "/admin/v1/tenants/misspelt");
+        var settings = (await ContentTypeIngestTests.ReadJsonAsync(read)).GetProperty("settings");
+        using var roundTrip = await pipeline.Api.AdminAsync(HttpMethod.Put, "/admin/v1/tenants/misspelt", settings.GetRawText());
+
+        Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+        await IngestErrorTests.AssertProblemAsync(topLevel, HttpStatusCode.BadRequest, "invalid_json", "$.limit is not a member");
+        await IngestErrorTests.AssertProblemAsync(nested, HttpStatusCode.BadRequest, "invalid_json", "$.limits.eventsPerSec is not a member");
+        Assert.Equal("\"2\"", read.Headers.ETag?.Tag);
+        Assert.Equal("Throttled", settings.GetProperty("displayName").GetString());
+        Assert.Equal(50, settings.GetProperty("limits").GetProperty("eventsPerSecond").GetDouble());
+        Assert.Equal(HttpStatusCode.OK, roundTrip.StatusCode);
+        var stored = (await ContentTypeIngestTests.ReadJsonAsync(roundTrip)).GetProperty("settings");
+        Assert.Equal(settings.GetRawText(), stored.GetRawText());
+    }
+
     [Theory]
     [InlineData("GET", "/admin/v1/tenants")]
     [InlineData("POST", "/admin/v1/tenants/any/disable")]
