@@ -49,10 +49,11 @@ public sealed class IdempotencyRecord
     [Id(5)] public Guid? BatchId { get; set; }
 
     /// <summary>
-    /// The tenant's <see cref="TenantProfile.DataGeneration"/> when this round started, persisted with
-    /// <see cref="AttemptStartedAt"/>. A tenant whose data was deleted since (<c>data=remove</c>) has another, and the
-    /// key starts over: the answer was about events that are gone. Null in records written before it was kept, and
-    /// under a tenant grain of such a build; those rounds go on as they are.
+    /// The tenant's <see cref="TenantProfile.DataGeneration"/> when this round started or was last sent, persisted
+    /// with <see cref="AttemptStartedAt"/> and the answer. A tenant whose data was deleted since (<c>data=remove</c>)
+    /// has another, and the round's answer is no longer given: its events are sent again under their ids, marked as a
+    /// retry. Null in records written before it was kept, and under a tenant grain of such a build; those rounds go on
+    /// as they are.
     /// </summary>
     [Id(6)] public Guid? DataGeneration { get; set; }
 
@@ -108,10 +109,20 @@ public sealed class IdempotentIngestGrain(
         }
         else if (state.State.DataGeneration is { } recorded && generation is { } current && recorded != current)
         {
-            // The tenant's data was deleted since this round started (and the tenant maybe created again): its answer,
-            // or its unknown outcome, was about events that are gone. A new round, under ids of its own, stores these;
-            // a round left without an answer that did land was deleted with the rest.
-            StartOver();
+            // The tenant's data was deleted since this round started (and the tenant maybe created again): its answer
+            // may be about events that are gone. Not all of them need be: a delete does not wait for the processors, which
+            // archive what they still held after it. So the same events go out again under their first ids, marked, and
+            // the processors keep only those they have no record of (data=remove deleted the record with the data):
+            // stored again if they went, not twice if they came after. Other events under the key are a new round.
+            if (state.State.Fingerprint == fingerprint && state.State.AttemptStartedAt is not null)
+            {
+                state.State.Result = null;
+                state.State.DataGeneration = current;
+            }
+            else
+            {
+                StartOver();
+            }
         }
 
         if (state.State.Fingerprint is { } first && first != fingerprint)

@@ -4,10 +4,10 @@ namespace Orleans.EventPipeline.Silo.Hosting;
 internal sealed class DataDirectoryUnavailableException(string directory, Exception reason)
     : IOException(Describe(directory, reason), reason)
 {
-    // An existing lock file that cannot be opened for writing, without a refusal of access, is one another process holds:
-    // the system's code for that differs between platforms (EWOULDBLOCK here, a sharing violation on Windows).
+    // The lock another process holds, as .NET reports it: EWOULDBLOCK on Linux (11) and macOS (35), a sharing violation on
+    // Windows. Any other failure (a read-only file system, say) is said in the system's words.
     private static string Describe(string directory, Exception reason) =>
-        reason is IOException and not DirectoryNotFoundException && File.Exists(Path.Combine(directory, DataDirectoryLock.FileName))
+        reason is IOException { HResult: 11 or 35 or unchecked((int)0x80070020) }
         ? $"Pipeline:DataDirectory '{directory}' is in use by another silo (it holds {DataDirectoryLock.FileName}). Stop that silo, or give this one a directory of its own, e.g. --Pipeline:DataDirectory=./.data-2."
         : $"Pipeline:DataDirectory '{directory}' cannot be used: {reason.Message}";
 }

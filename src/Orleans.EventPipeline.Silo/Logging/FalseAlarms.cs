@@ -3,8 +3,9 @@ using Microsoft.Extensions.Logging;
 namespace Orleans.EventPipeline.Silo.Logging;
 
 /// <summary>
-/// Two warnings Orleans logs, and one error of the health checks, that are not failures. They are told apart by what they carry, not dropped
-/// by category: both categories also log real trouble, which still comes through.
+/// Two warnings Orleans logs, and one error of the health checks, that are not failures, and the host's error for a start
+/// the program reports itself. They are told apart by what they carry, not dropped by category: those categories also log
+/// real trouble, which still comes through.
 /// </summary>
 public static class FalseAlarms
 {
@@ -13,9 +14,10 @@ public static class FalseAlarms
     private const string StallProperty = "TimeSinceLastTick";
     private const string HealthChecksCategory = "Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService";
     private const string HealthCheckNameProperty = "HealthCheckName";
+    private const string HostCategory = "Microsoft.Extensions.Hosting.Internal.Host";
 
     /// <summary>Whether a logger of this category may log one; other loggers are not wrapped at all.</summary>
-    public static bool Watches(string category) => category is ReceiverCategory or WatchdogCategory or HealthChecksCategory;
+    public static bool Watches(string category) => category is ReceiverCategory or WatchdogCategory or HealthChecksCategory or HostCategory;
 
     public static bool IsFalseAlarm<TState>(string category, LogLevel level, TState state, Exception? exception, TimeSpan processAge)
     {
@@ -24,6 +26,13 @@ public static class FalseAlarms
         if (category == HealthChecksCategory)
         {
             return level == LogLevel.Error && exception is null && Property(state, HealthCheckNameProperty) is Health.WarmupHealthCheck.Name;
+        }
+
+        // "Hosting failed to start" with the data directory refused: the program says so in one line and exits 73
+        // (Program.cs); the host's copy would add the exception's stack trace to an operator's mistake.
+        if (category == HostCategory)
+        {
+            return exception is not null && Hosting.StartupFailure.DataDirectoryRefused(exception) is not null;
         }
 
         if (level != LogLevel.Warning)

@@ -125,9 +125,10 @@ public sealed class KeyRevocationTests(CachedKeysPipelineFixture pipeline) : ICl
     }
 
     /// <summary>
-    /// An Idempotency-Key's answer is about events: once a delete removed them (data=remove), a retry of the key is
-    /// stored again, in the tenant created again, and archived once; before the create it meets the deleted tenant's
-    /// refusal. With data=keep the events are still there, and the retry is answered from the record.
+    /// An Idempotency-Key's answer is about events: once a delete removed them (data=remove), a retry of the key stores
+    /// them again, under their first ids, in the tenant created again, and they are archived once; before the create it
+    /// meets the deleted tenant's refusal. With data=keep the events are still there, and the retry is answered from
+    /// the record.
     /// </summary>
     [Fact]
     public async Task DeleteThenCreateAgain_ARetriedIdempotencyKeyIsStoredAgainOnlyWhenTheDataWasRemoved()
@@ -143,6 +144,7 @@ public sealed class KeyRevocationTests(CachedKeysPipelineFixture pipeline) : ICl
 
         using var deleteRemoved = await pipeline.Api.AdminAsync(HttpMethod.Delete, "/admin/v1/tenants/idem-removed?data=remove");
         using var deleteKept = await pipeline.Api.AdminAsync(HttpMethod.Delete, "/admin/v1/tenants/idem-kept?data=keep");
+        var emptied = await ArchivedUntilAsync("idem-removed", static _ => true);
         // What another gateway, with the old key still cached, does with the retry: hands it to the key's grain. Before
         // the fix that answered "stored, replayed" from its record, about events just deleted.
         await using var client = await SiloClient.ConnectAsync(pipeline.Silo);
@@ -155,15 +157,43 @@ public sealed class KeyRevocationTests(CachedKeysPipelineFixture pipeline) : ICl
         var retriedKept = await StoredAsync(keptAgain, body, "key-1");
 
         Assert.Equal(HttpStatusCode.OK, deleteRemoved.StatusCode);
+        Assert.Equal(1, (await ContentTypeIngestTests.ReadJsonAsync(deleteRemoved)).GetProperty("archiveObjectsRemoved").GetInt32());
+        Assert.Empty(emptied);
         Assert.Equal(HttpStatusCode.OK, deleteKept.StatusCode);
         Assert.Equal(IngestOutcome.KeyRevoked, beforeCreate.Outcome);
         Assert.False(retriedRemoved.Replayed);
-        Assert.NotEqual(firstRemoved.EventId, retriedRemoved.EventId);
         Assert.True(retriedKept.Replayed);
         Assert.Equal(firstKept.EventId, retriedKept.EventId);
-        // The first event went with the data; the retry's is archived, once.
-        await ArchivedUntilAsync("idem-removed", ids => ids.SequenceEqual([retriedRemoved.EventId]));
+        // The first copy went with the data; the retry's is archived, once, under the event's first id.
+        Assert.Equal(firstRemoved.EventId, retriedRemoved.EventId);
+        await ArchivedUntilAsync("idem-removed", ids => ids.SequenceEqual([firstRemoved.EventId]));
         Assert.Equal([firstKept.EventId], await ArchivedUntilAsync("idem-kept", static _ => true));
+    }
+
+    /// <summary>
+    /// A delete does not wait for the processors: a batch acknowledged just before data=remove can be archived after it.
+    /// The key's retry in the tenant created again must then not archive the events a second time.
+    /// </summary>
+    [Fact]
+    public async Task RemoveDataBeforeTheProcessorsArchivedABatch_ThenRetryItsKey_TheEventsAreArchivedOnce()
+    {
+        var body = "{\"n\":\"late\"}\n"u8.ToArray();
+        var old = await pipeline.Api.CreateTenantAsync("idem-late");
+        var first = await StoredAsync(old, body, "key-1");
+        using var delete = await pipeline.Api.AdminAsync(HttpMethod.Delete, "/admin/v1/tenants/idem-late?data=remove");
+        var again = await pipeline.Api.CreateTenantAsync("idem-late");
+        var retried = await StoredAsync(again, body, "key-1");
+        // Without a key: the tenant's next shard, the one shard the keyed retry went to too, so once this one is
+        // archived every earlier batch of the shard's stream has been handled.
+        using var after = await pipeline.Api.PostAsync(again, "{\"n\":\"after\"}\n"u8.ToArray(), "application/x-ndjson");
+        var afterId = (await ContentTypeIngestTests.ReadJsonAsync(after)).GetProperty("firstEventId").GetString()!;
+
+        var archived = await ArchivedUntilAsync("idem-late", ids => ids.Contains(afterId));
+
+        Assert.Equal(HttpStatusCode.OK, delete.StatusCode);
+        Assert.Equal(first.EventId, retried.EventId);
+        // Whether the first copy was archived before the delete (and went with it) or after: one copy either way.
+        Assert.Equal(1, archived.Count(id => id == first.EventId));
     }
 
     private async Task<(string EventId, bool Replayed)> StoredAsync(string key, byte[] body, string idempotencyKey)

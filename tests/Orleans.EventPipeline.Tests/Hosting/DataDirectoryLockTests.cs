@@ -20,6 +20,7 @@ public sealed class DataDirectoryLockTests
         Assert.Contains($"Pipeline:DataDirectory '{data.Path}' is in use by another silo", second.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("Started silo", second.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("Opened partition log", second.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", second.Output, StringComparison.Ordinal);
         Assert.False(first.HasExited);
         using var http = new HttpClient { BaseAddress = first.BaseAddress };
         using var ready = await http.GetAsync(new Uri("/readyz", UriKind.Relative));
