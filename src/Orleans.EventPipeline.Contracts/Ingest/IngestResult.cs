@@ -37,6 +37,12 @@ public sealed record IngestResult(
     /// <summary>How long a replay of this answer stays valid; the tenant's idempotency window.</summary>
     [Id(7)] public TimeSpan IdempotencyWindow { get; init; } = TimeSpan.FromHours(24);
 
+    /// <summary>
+    /// The tenant's <see cref="Tenants.TenantProfile.DataGeneration"/> the shard stored the batch under: a remembered
+    /// answer holds while the tenant's is the same. Null from a shard of a build before it was kept.
+    /// </summary>
+    [Id(8)] public Guid? DataGeneration { get; init; }
+
     public static IngestResult Refused(IngestOutcome outcome, string detail, TimeSpan? retryAfter = null) =>
         new(outcome, Guid.Empty, 0, [], retryAfter, detail, Replayed: false);
 }

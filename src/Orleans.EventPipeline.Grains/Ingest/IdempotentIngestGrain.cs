@@ -49,15 +49,6 @@ public sealed class IdempotencyRecord
     [Id(5)] public Guid? BatchId { get; set; }
 
     /// <summary>
-    /// The tenant's <see cref="TenantProfile.DataGeneration"/> when this round started or was last sent, persisted
-    /// with <see cref="AttemptStartedAt"/> and the answer. A tenant whose data was deleted since (<c>data=remove</c>)
-    /// has another, and the round's answer is no longer given: its events are sent again under their ids, marked as a
-    /// retry. Null in records written before it was kept, and under a tenant grain of such a build; those rounds go on
-    /// as they are.
-    /// </summary>
-    [Id(6)] public Guid? DataGeneration { get; set; }
-
-    /// <summary>
     /// When the record stops mattering and storage may delete it (<c>IdempotencyRecordSweeper</c>): an answer at the
     /// end of its window, when the grain would start the key over anyway. An attempt without an answer after twice the
     /// longest window a tenant may set: its retry is marked, and the processor drops the events it handled by its
@@ -99,25 +90,23 @@ public sealed class IdempotentIngestGrain(
 
         var key = this.GetPrimaryKeyString();
         var tenantId = key[..key.IndexOf('/', StringComparison.Ordinal)];
-        // Read on every request: a round's start needs the generation, and a stored round must be checked against it.
-        // One interleaving read of the tenant's grain; an Idempotency-Key costs two state writes besides.
-        var generation = (await GrainFactory.GetGrain<ITenantGrain>(tenantId).GetProfileAsync()).DataGeneration;
         if (state.State.Result is not null && now >= state.State.ExpiresAt)
         {
             // Past the window the key starts over: a new store under the same ids is by definition not a repeat.
             StartOver();
         }
-        else if (state.State.DataGeneration is { } recorded && generation is { } current && recorded != current)
+        else if (state.State.Result is { DataGeneration: { } storedUnder }
+            && (await GrainFactory.GetGrain<ITenantGrain>(tenantId).GetProfileAsync()).DataGeneration is { } current && current != storedUnder)
         {
-            // The tenant's data was deleted since this round started (and the tenant maybe created again): its answer
-            // may be about events that are gone. Not all of them need be: a delete does not wait for the processors, which
+            // The tenant's data was deleted since the answer (data=remove, and the tenant maybe created again): it may be
+            // about events that are gone. Not all of them need be: a delete does not wait for the processors, which
             // archive what they still held after it. So the same events go out again under their first ids, marked, and
             // the processors keep only those they have no record of (data=remove deleted the record with the data):
             // stored again if they went, not twice if they came after. Other events under the key are a new round.
+            // Read for a replay only, the rare request: a round without an answer is sent marked anyway.
             if (state.State.Fingerprint == fingerprint && state.State.AttemptStartedAt is not null)
             {
                 state.State.Result = null;
-                state.State.DataGeneration = current;
             }
             else
             {
@@ -142,7 +131,6 @@ public sealed class IdempotentIngestGrain(
         if (uncertainSince is null)
         {
             state.State.AttemptStartedAt = now;
-            state.State.DataGeneration = generation;
             state.State.BatchId = BatchIdFor(key, now);
             state.State.Fingerprint = fingerprint;
             state.State.StreamKey = StreamKeys.ForShard(tenantId, StreamKeys.ShardOfKeyedBatch(state.State.BatchId.Value, shardCount));
@@ -185,7 +173,6 @@ public sealed class IdempotentIngestGrain(
         state.State.Fingerprint = null;
         state.State.StreamKey = null;
         state.State.BatchId = null;
-        state.State.DataGeneration = null;
     }
 
     /// <summary>

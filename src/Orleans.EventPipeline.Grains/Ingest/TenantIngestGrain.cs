@@ -30,6 +30,10 @@ public sealed partial class TenantIngestGrain(
     private readonly IngestOptions _options = options.Value;
     private TenantSettings? _settings;
 
+    // The tenant's data generation, given with each stored batch's answer: read with the settings, at activation and
+    // with every change the tenant grain applies, which is how a create after a data=remove reaches the shard.
+    private Guid? _dataGeneration;
+
     // The tenant's active key hashes: a request through a key not in here is refused, whatever a gateway cached.
     private HashSet<string> _keys = new(StringComparer.Ordinal);
     private ShardRateLimiter _rate = null!;
@@ -48,6 +52,7 @@ public sealed partial class TenantIngestGrain(
         _rate = new ShardRateLimiter(GrainFactory.GetGrain<ITenantRateGrain>(TenantIdValue), timeProvider);
         var tenant = GrainFactory.GetGrain<ITenantGrain>(TenantIdValue);
         var profile = await tenant.GetProfileAsync();
+        _dataGeneration = profile.DataGeneration;
         if (profile is { Exists: true, Settings: { } settings })
         {
             _settings = settings;
@@ -64,13 +69,15 @@ public sealed partial class TenantIngestGrain(
         return Task.CompletedTask;
     }
 
-    public Task ApplySettingsAsync(TenantSettings settings)
+    public async Task ApplySettingsAsync(TenantSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        // The generation first, then the settings: a tenant created again after its data was removed takes requests only
+        // once this shard answers them with the new generation. The tenant grain's read interleaves with its own change.
+        _dataGeneration = (await GrainFactory.GetGrain<ITenantGrain>(TenantIdValue).GetProfileAsync()).DataGeneration;
         _settings = settings;
         // The tenant grain resets the rate grain's buckets in the same call: tokens leased under the old limits go.
         _rate.Reset();
-        return Task.CompletedTask;
     }
 
     public async Task<IngestResult> IngestAsync(IngestBatch batch)
@@ -86,6 +93,9 @@ public sealed partial class TenantIngestGrain(
         {
             return IngestResult.Refused(IngestOutcome.TenantDisabled, $"Tenant '{TenantIdValue}' is disabled.");
         }
+
+        // Taken with the settings it was admitted under: a change applied while the write is in flight is not this batch's.
+        var dataGeneration = _dataGeneration;
 
         TimeSpan? refusedFor;
         try
@@ -164,6 +174,7 @@ public sealed partial class TenantIngestGrain(
             Replayed: false)
         {
             IdempotencyWindow = settings.IdempotencyWindow,
+            DataGeneration = dataGeneration,
         };
     }
 
