@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 using Orleans.EventPipeline.Ingest;
 using Orleans.EventPipeline.Streams;
 using Orleans.EventPipeline.Silo.Gateway.Body;
@@ -53,8 +54,7 @@ public static partial class IngestEndpoint
                 $"Content-Type '{context.Request.ContentType}' is not supported; use application/x-ndjson, application/json (an array) or text/plain, in UTF-8.");
         }
 
-        var idempotencyKey = context.Request.Headers["Idempotency-Key"].ToString();
-        if (!IsValidIdempotencyKey(idempotencyKey))
+        if (IdempotencyKeyOf(context.Request.Headers["Idempotency-Key"]) is not { } idempotencyKey)
         {
             return Refused(tenantId, StatusCodes.Status400BadRequest, "bad_idempotency_key", BadIdempotencyKeyDetail);
         }
@@ -130,11 +130,19 @@ public static partial class IngestEndpoint
         }
     }
 
-    internal static readonly string BadIdempotencyKeyDetail = $"Idempotency-Key must be 1 to {MaxIdempotencyKeyLength} printable ASCII characters without spaces.";
+    internal static readonly string BadIdempotencyKeyDetail = $"Idempotency-Key must be sent once, as 1 to {MaxIdempotencyKeyLength} printable ASCII characters without spaces.";
 
-    /// <summary>True for no key (empty) or a key the idempotency grains accept.</summary>
-    internal static bool IsValidIdempotencyKey(string key) =>
-        key.Length <= MaxIdempotencyKeyLength && !key.Any(static c => c is < '!' or > '~');
+    /// <summary>
+    /// The request's Idempotency-Key from the values of its header (or gRPC metadata): "" when there is none, null when
+    /// they cannot be one key. Sent twice the values would be joined ("a1,a2"), a key neither sender meant; sent empty it
+    /// is more likely a templating slip than a wish for no key, and without a key a retry is stored again.
+    /// </summary>
+    internal static string? IdempotencyKeyOf(StringValues values) => values.Count switch
+    {
+        0 => "",
+        1 when values[0] is { Length: > 0 and <= MaxIdempotencyKeyLength } key && !key.Any(static c => c is < '!' or > '~') => key,
+        _ => null,
+    };
 
     /// <summary>
     /// A request without a key goes to the tenant's next shard in turn, so a tenant's requests spread over its

@@ -152,6 +152,31 @@ public sealed class IngestErrorTests(LocalPipelineFixture pipeline) : IClassFixt
         await AssertProblemAsync(response, HttpStatusCode.BadRequest, "bad_idempotency_key", "printable ASCII");
     }
 
+    /// <summary>
+    /// Two Idempotency-Key lines reach the server as two values, which it would join ("a1,a2") into a key neither sender
+    /// meant; an empty one is more likely a templating slip than a wish to be stored again on every retry.
+    /// </summary>
+    [Theory]
+    [InlineData("Idempotency-Key: a1\r\nIdempotency-Key: a2\r\n")]
+    [InlineData("Idempotency-Key: \r\n")]
+    public async Task Post_IdempotencyKeySentTwiceOrEmpty_Is400(string headers)
+    {
+        var key = await pipeline.Api.CreateTenantAsync("twokeys");
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(pipeline.Silo.BaseAddress.Host, pipeline.Silo.BaseAddress.Port);
+        var stream = tcp.GetStream();
+        var head = $"POST /v1/events HTTP/1.1\r\nHost: {pipeline.Silo.BaseAddress.Authority}\r\nAuthorization: Bearer {key}\r\n{headers}" +
+            $"Content-Type: application/x-ndjson\r\nContent-Length: {OneEvent.Length}\r\nConnection: close\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head).Concat(OneEvent).ToArray());
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+
+        var response = await reader.ReadToEndAsync();
+
+        Assert.StartsWith("HTTP/1.1 400", response, StringComparison.Ordinal);
+        Assert.Contains("\"bad_idempotency_key\"", response, StringComparison.Ordinal);
+        Assert.Contains("must be sent once", response, StringComparison.Ordinal);
+    }
+
     internal static async Task<System.Text.Json.JsonElement> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string? code, string detailContains)
     {
         var body = await ContentTypeIngestTests.ReadJsonAsync(response);

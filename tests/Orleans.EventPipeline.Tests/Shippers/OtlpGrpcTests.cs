@@ -198,5 +198,30 @@ public sealed class OtlpGrpcTests(ProcessingPipelineFixture pipeline) : IDisposa
         return (code, Uri.UnescapeDataString(headers.TryGetValues("grpc-message", out var text) ? text.Single() : ""));
     }
 
+    /// <summary>gRPC metadata keeps repeated entries apart: two keys, or an empty one, name no single key to replay by.</summary>
+    [Fact]
+    public async Task Export_IdempotencyKeyTwiceOrEmpty_InvalidArgument()
+    {
+        var key = await pipeline.Api.CreateTenantAsync("otlp-grpc-idem");
+        var client = new LogsService.LogsServiceClient(_channel);
+        var request = OtlpRequests.Of(new LogRecord { Body = new AnyValue { StringValue = "one" } });
+        var twice = Bearer(key);
+        twice.Add("idempotency-key", "a1");
+        twice.Add("idempotency-key", "a2");
+        var empty = Bearer(key);
+        empty.Add("idempotency-key", "");
+        var once = Bearer(key);
+        once.Add("idempotency-key", "a1");
+
+        var refusedTwice = await Assert.ThrowsAsync<RpcException>(async () => await client.ExportAsync(request, twice));
+        var refusedEmpty = await Assert.ThrowsAsync<RpcException>(async () => await client.ExportAsync(request, empty));
+        var stored = await client.ExportAsync(request, once);
+
+        Assert.Equal(StatusCode.InvalidArgument, refusedTwice.StatusCode);
+        Assert.Contains("must be sent once", refusedTwice.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(StatusCode.InvalidArgument, refusedEmpty.StatusCode);
+        Assert.Equal(0, stored.PartialSuccess?.RejectedLogRecords ?? 0);
+    }
+
     private static Grpc.Core.Metadata Bearer(string key) => new() { { "authorization", "Bearer " + key } };
 }

@@ -51,8 +51,7 @@ public static class HecEndpoints
             return HecAnswer.Error(HecCode.InvalidDataChannel, "The channel (X-Splunk-Request-Channel or ?channel=) must be a GUID.");
         }
 
-        var idempotencyKey = context.Request.Headers["Idempotency-Key"].ToString();
-        if (!IngestEndpoint.IsValidIdempotencyKey(idempotencyKey))
+        if (IngestEndpoint.IdempotencyKeyOf(context.Request.Headers["Idempotency-Key"]) is not { } idempotencyKey)
         {
             return HecAnswer.Error(HecCode.InvalidDataFormat, IngestEndpoint.BadIdempotencyKeyDetail);
         }

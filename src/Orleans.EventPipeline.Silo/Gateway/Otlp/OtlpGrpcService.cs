@@ -41,8 +41,7 @@ internal sealed class OtlpGrpcService(ShipperIngest ingest, ApiKeyResolver keys)
             throw Refuse(OtlpStatus.Unauthenticated("A valid tenant API key is required: send the metadata 'authorization: Bearer <key>'."));
         }
 
-        var idempotencyKey = context.RequestHeaders.GetValue("idempotency-key") ?? "";
-        if (!IngestEndpoint.IsValidIdempotencyKey(idempotencyKey))
+        if (IngestEndpoint.IdempotencyKeyOf(IdempotencyKeyEntries(context.RequestHeaders)) is not { } idempotencyKey)
         {
             throw Refuse(new OtlpStatus(StatusCode.InvalidArgument, StatusCodes.Status400BadRequest, IngestEndpoint.BadIdempotencyKeyDetail, null));
         }
@@ -57,6 +56,21 @@ internal sealed class OtlpGrpcService(ShipperIngest ingest, ApiKeyResolver keys)
         {
             throw Refuse(OtlpStatus.Of(problem));
         }
+    }
+
+    /// <summary>The metadata's idempotency-key entries (gRPC keeps each one apart; names are lower-case on the wire).</summary>
+    private static Microsoft.Extensions.Primitives.StringValues IdempotencyKeyEntries(Grpc.Core.Metadata headers)
+    {
+        var values = Microsoft.Extensions.Primitives.StringValues.Empty;
+        foreach (var entry in headers)
+        {
+            if (!entry.IsBinary && entry.Key == "idempotency-key")
+            {
+                values = Microsoft.Extensions.Primitives.StringValues.Concat(values, entry.Value);
+            }
+        }
+
+        return values;
     }
 
     private static RpcException Refuse(OtlpStatus status)

@@ -50,8 +50,7 @@ public static class OtlpHttpEndpoint
                 return Answer(context, json.Value, OtlpStatus.Unauthenticated("A valid tenant API key is required: send 'Authorization: Bearer <key>' (OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer%20<key>)."));
             }
 
-            var idempotencyKey = context.Request.Headers["Idempotency-Key"].ToString();
-            if (!IngestEndpoint.IsValidIdempotencyKey(idempotencyKey))
+            if (IngestEndpoint.IdempotencyKeyOf(context.Request.Headers["Idempotency-Key"]) is not { } idempotencyKey)
             {
                 return Answer(context, json.Value, new OtlpStatus(Grpc.Core.StatusCode.InvalidArgument, StatusCodes.Status400BadRequest, IngestEndpoint.BadIdempotencyKeyDetail, null));
             }
