@@ -237,6 +237,9 @@ public sealed partial class DeadLetterGrain(
         var objects = s.Kept;
         s.Kept = [];
         s.Counts.Clear();
+        // The letters' record of keyed repeats goes with them: a key's batch sent again after its tenant's data was
+        // removed (the same batch id) is a store again, whose letters are kept again, not repeats of deleted ones.
+        s.KeyedCounted.Clear();
         s.Dropped = 0;
         s.Replayed = 0;
         // The state first: an object it no longer points to is never read, even if its delete fails.
