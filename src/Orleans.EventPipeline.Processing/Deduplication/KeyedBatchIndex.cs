@@ -57,8 +57,11 @@ public sealed class KeyedBatchIndex
         ArgumentException.ThrowIfNullOrWhiteSpace(streamKey);
         _store = store ?? throw new ArgumentNullException(nameof(store));
         _time = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
-        _prefix = $"{Root}{tenantId}/{streamKey}/";
+        _prefix = $"{TenantPrefix(tenantId)}{streamKey}/";
     }
+
+    /// <summary>Where a tenant's index objects are, all its stream keys: what a delete of the tenant's data removes.</summary>
+    public static string TenantPrefix(string tenantId) => $"{Root}{tenantId}/";
 
     /// <summary>Keyed batch parts recorded and not yet persisted.</summary>
     public int PendingCount => _pending.Count;

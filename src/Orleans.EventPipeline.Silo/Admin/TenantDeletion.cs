@@ -44,7 +44,7 @@ public static class TenantDeletion
             // Objects the dead-letter grain no longer pointed to (a write cut short by a crash).
             await DeletePrefixAsync(store, DeadLetterStore.Prefix + Uri.EscapeDataString(tenantId) + "/", cancellationToken);
             // The processors' record of keyed batches handled: about events that are gone.
-            await DeletePrefixAsync(store, KeyedBatchIndex.Root + tenantId + "/", cancellationToken);
+            await DeletePrefixAsync(store, KeyedBatchIndex.TenantPrefix(tenantId), cancellationToken);
         }
 
         // With the data removed, the tenant's data generation changes: its Idempotency-Key answers stop holding.

@@ -1,11 +1,12 @@
 using System.Net;
+using Orleans.EventPipeline.Events;
 using Orleans.EventPipeline.Grains.Tenants;
 using Orleans.EventPipeline.Ingest;
-using Orleans.EventPipeline.Processing.Archive;
 using Orleans.EventPipeline.Streams;
 using Orleans.EventPipeline.Tenants;
 using Orleans.EventPipeline.Tests.Hosting;
 using Orleans.EventPipeline.Tests.Ingest;
+using Orleans.EventPipeline.Tests.Processing;
 using Orleans.EventPipeline.Testing;
 using Orleans.EventPipeline.Tests.Support;
 
@@ -179,7 +180,7 @@ public sealed class KeyRevocationTests(CachedKeysPipelineFixture pipeline) : ICl
     }
 
     private async Task DeadLettersUntilAsync(string tenantId, long total) =>
-        await Processing.AdminCalls.WaitForAsync(
+        await AdminCalls.WaitForAsync(
             pipeline.Silo.BaseAddress, $"/admin/v1/tenants/{tenantId}/deadletters", json => json.GetProperty("total").GetInt64() == total, TimeSpan.FromSeconds(120));
 
     /// <summary>
@@ -216,27 +217,13 @@ public sealed class KeyRevocationTests(CachedKeysPipelineFixture pipeline) : ICl
         return (answer.GetProperty("firstEventId").GetString()!, answer.GetProperty("replayed").GetBoolean());
     }
 
+    /// <summary>The ids of the tenant's archived events once <paramref name="done"/> holds for them (the shared poll, which waits out a supersede).</summary>
     private async Task<List<string>> ArchivedUntilAsync(string tenantId, Func<List<string>, bool> done)
     {
-        var store = new LocalDirectoryArchiveStore(Path.Combine(pipeline.DataDirectory, "archive"));
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
-        while (true)
-        {
-            var now = DateTimeOffset.UtcNow;
-            var events = await ArchiveCatalog.ReadRangeAsync(store, tenantId, now.AddHours(-1), now.AddHours(1), CancellationToken.None);
-            var ids = events.Select(static e => e.EventId).ToList();
-            if (done(ids))
-            {
-                return ids;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Archive of {tenantId} after 120 s: [{string.Join(", ", ids)}]");
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(50));
-        }
+        static List<string> Ids(IEnumerable<NormalizedEvent> events) => events.Select(static e => e.EventId).ToList();
+        var objects = await ArchiveFiles.WaitForAsync(
+            Path.Combine(pipeline.DataDirectory, "archive"), tenantId, events => done(Ids(events)), TimeSpan.FromSeconds(120), events => string.Join(", ", Ids(events)));
+        return Ids(objects.SelectMany(static o => o.Events));
     }
 
     private async Task<string> KeyIdAsync(string tenantId)
