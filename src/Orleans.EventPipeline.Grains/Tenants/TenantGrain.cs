@@ -91,9 +91,8 @@ public sealed partial class TenantGrain(
             return refused;
         }
 
-        var previousShards = state.State.Settings?.ShardCount ?? 0;
         await StoreAsync(settings);
-        await ApplyToIngestAsync(settings, Math.Max(previousShards, settings.ShardCount));
+        await ApplyToIngestAsync(settings);
         return Done();
     }
 
@@ -107,7 +106,7 @@ public sealed partial class TenantGrain(
 
         var settings = state.State.Settings! with { Enabled = enabled };
         await StoreAsync(settings);
-        await ApplyToIngestAsync(settings, settings.ShardCount);
+        await ApplyToIngestAsync(settings);
         return Done();
     }
 
@@ -127,9 +126,9 @@ public sealed partial class TenantGrain(
         // gateway that still has a key cached. Then the keys, then the listing, then the record: a failure
         // part way leaves a tenant that is still listed and can be deleted again, never keys without a tenant.
         var settings = state.State.Settings!;
-        await ApplyToIngestAsync(settings with { Enabled = false }, settings.ShardCount);
+        await ApplyToIngestAsync(settings with { Enabled = false });
         // The shards forget every key too: a tenant created again under this id must not take the old keys a gateway cached.
-        await ApplyKeysToIngestAsync([], settings.ShardCount);
+        await ApplyKeysToIngestAsync([]);
         var active = state.State.ApiKeys.FindAll(static k => !k.Revoked);
         await Task.WhenAll(active.Select(k => GrainFactory.GetGrain<IApiKeyGrain>(k.SecretHash).RevokeAsync()));
         await Directory.RemoveAsync(Id);
@@ -139,7 +138,12 @@ public sealed partial class TenantGrain(
         // about kept events still hold, those about removed ones no longer do (already before a create: a retry meets
         // the deleted tenant's refusal rather than an answer about data that is gone).
         var stored = state.State;
-        state.State = new TenantState { Version = stored.Version, DataGeneration = dataRemoved ? Guid.NewGuid() : stored.DataGeneration };
+        state.State = new TenantState
+        {
+            Version = stored.Version,
+            DataGeneration = dataRemoved ? Guid.NewGuid() : stored.DataGeneration,
+            ShardsUsed = ShardsUsed,
+        };
         try
         {
             await state.WriteStateAsync();
@@ -155,10 +159,14 @@ public sealed partial class TenantGrain(
         return new TenantChange(TenantChangeOutcome.Done, before, active.Count);
     }
 
-    public async Task<IssuedApiKey> IssueApiKeyAsync(string name) => await IssueAsync(SettingsToIssueUnder(), KeyName(name));
+    public async Task<IssuedApiKey> IssueApiKeyAsync(string name)
+    {
+        EnsureExists();
+        return await IssueAsync(KeyName(name));
+    }
 
-    /// <summary>Issues a key named <paramref name="name"/> (already defaulted) under the tenant's stored <paramref name="settings"/>.</summary>
-    private async Task<IssuedApiKey> IssueAsync(TenantSettings settings, string name)
+    /// <summary>Issues a key named <paramref name="name"/> (already defaulted) for the existing tenant.</summary>
+    private async Task<IssuedApiKey> IssueAsync(string name)
     {
         var secret = ApiKeySecret.Create();
         var key = new StoredApiKey
@@ -176,7 +184,7 @@ public sealed partial class TenantGrain(
         state.State.ApiKeys.Add(key);
         await state.WriteStateAsync();
         // Before the secret is answered: the shards take a key only once they know it.
-        await ApplyKeysToIngestAsync(ActiveKeyHashes(), settings.ShardCount);
+        await ApplyKeysToIngestAsync(ActiveKeyHashes());
         LogKeyIssued(Id, key.KeyId, key.Name);
         return new IssuedApiKey(key.KeyId, secret) { Name = key.Name, Prefix = key.SecretPrefix };
     }
@@ -184,7 +192,7 @@ public sealed partial class TenantGrain(
     public async Task<IssuedApiKey> IssueApiKeyRetiringOlderAsync(string name, TimeSpan retireAfter)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(retireAfter, TimeSpan.Zero);
-        var settings = SettingsToIssueUnder();
+        EnsureExists();
         var named = KeyName(name);
         var now = timeProvider.GetUtcNow();
         var retiring = state.State.ApiKeys.FindAll(k => k.Name == named && !k.Revoked && now - k.CreatedAt > retireAfter);
@@ -196,7 +204,7 @@ public sealed partial class TenantGrain(
             LogKeysRetired(Id, named, retiring.Count, retireAfter, forgotten);
         }
 
-        return await IssueAsync(settings, named);
+        return await IssueAsync(named);
     }
 
     public async Task<IssuedApiKey?> RotateApiKeyAsync(string keyId)
@@ -222,7 +230,7 @@ public sealed partial class TenantGrain(
         await RevokeAsync([key]);
         await state.WriteStateAsync();
         // At once on every gateway: the shards refuse the key even where a gateway still has it cached.
-        await ApplyKeysToIngestAsync(ActiveKeyHashes(), state.State.Settings?.ShardCount ?? 1);
+        await ApplyKeysToIngestAsync(ActiveKeyHashes());
         LogKeyRevoked(Id, keyId);
         return true;
     }
@@ -246,17 +254,21 @@ public sealed partial class TenantGrain(
 
     public Task<IReadOnlyList<string>> GetActiveKeyHashesAsync() => Task.FromResult<IReadOnlyList<string>>(ActiveKeyHashes());
 
-    private TenantSettings SettingsToIssueUnder() => state.RecordExists && state.State.Settings is { } settings
-        ? settings
-        : throw new InvalidOperationException($"Tenant '{Id}' does not exist: configure it before issuing keys.");
+    private void EnsureExists()
+    {
+        if (!state.RecordExists || state.State.Settings is null)
+        {
+            throw new InvalidOperationException($"Tenant '{Id}' does not exist: configure it before issuing keys.");
+        }
+    }
 
     private static string KeyName(string name) => string.IsNullOrWhiteSpace(name) ? "default" : name;
 
     private string[] ActiveKeyHashes() =>
         state.State.Settings is null ? [] : state.State.ApiKeys.Where(static k => !k.Revoked).Select(static k => k.SecretHash).ToArray();
 
-    private Task ApplyKeysToIngestAsync(IReadOnlyList<string> activeKeyHashes, int shards) =>
-        Task.WhenAll(Enumerable.Range(0, shards).Select(shard => GrainFactory.GetGrain<ITenantIngestGrain>(StreamKeys.ForShard(Id, shard)).ApplyKeysAsync(activeKeyHashes)));
+    private Task ApplyKeysToIngestAsync(IReadOnlyList<string> activeKeyHashes) =>
+        Task.WhenAll(Enumerable.Range(0, ShardsUsed).Select(shard => GrainFactory.GetGrain<ITenantIngestGrain>(StreamKeys.ForShard(Id, shard)).ApplyKeysAsync(activeKeyHashes)));
 
     /// <summary>The answer when <paramref name="condition"/> does not hold for the stored tenant; null when it does.</summary>
     private TenantChange? Refused(TenantCondition condition, bool mustExist)
@@ -280,6 +292,7 @@ public sealed partial class TenantGrain(
     private async Task StoreAsync(TenantSettings settings)
     {
         var now = timeProvider.GetUtcNow();
+        state.State.ShardsUsed = Math.Max(ShardsUsed, settings.ShardCount);
         state.State.Settings = settings;
         state.State.CreatedAt ??= now;
         var generation = state.State.DataGeneration;
@@ -304,11 +317,18 @@ public sealed partial class TenantGrain(
     private TenantDirectoryEntry Entry() => new(Id, state.State.Settings!.DisplayName, state.State.Settings.Enabled, state.State.CreatedAt, state.State.Version);
 
     /// <summary>
-    /// The rate grain and every ingest shard, also those past a lowered shard count: a gateway that still
-    /// knows the old count may send to them for up to its cache period, and they must apply the new settings.
+    /// Every shard the tenant has used (<see cref="TenantState.ShardsUsed"/>), also those past a lowered count and those
+    /// of a deleted tenant's larger self; at least the stored count, for a record from before the highest was kept.
     /// </summary>
-    private Task ApplyToIngestAsync(TenantSettings settings, int shards)
+    private int ShardsUsed => Math.Max(state.State.ShardsUsed, state.State.Settings?.ShardCount ?? 1);
+
+    /// <summary>
+    /// The rate grain and every shard the tenant has used: a gateway that still knows an old count may send to a shard
+    /// past the new one for up to its cache period, and a keyed retry goes to its first attempt's shard at any time.
+    /// </summary>
+    private Task ApplyToIngestAsync(TenantSettings settings)
     {
+        var shards = ShardsUsed;
         var calls = new List<Task>(shards + 1) { GrainFactory.GetGrain<ITenantRateGrain>(Id).ApplySettingsAsync(settings) };
         for (var shard = 0; shard < shards; shard++)
         {

@@ -18,6 +18,13 @@ public sealed class TenantState
 
     /// <summary>See <see cref="TenantProfile.DataGeneration"/>; kept in a deleted tenant's tombstone, a new one when its data was removed.</summary>
     [Id(5)] public Guid? DataGeneration { get; set; }
+
+    /// <summary>
+    /// The highest shard count the tenant has had, kept in a deleted tenant's tombstone: a request can still reach a
+    /// shard past a lowered count (a keyed retry goes to its first attempt's shard, a gateway keeps the old count for
+    /// its cache period), so every change and every key goes to all of them. 0 in records stored before it was kept.
+    /// </summary>
+    [Id(6)] public int ShardsUsed { get; set; }
 }
 
 /// <summary>An API key as kept: the SHA-256 of its secret, never the secret.</summary>

@@ -126,6 +126,44 @@ public sealed class KeyRevocationTests(CachedKeysPipelineFixture pipeline) : ICl
     }
 
     /// <summary>
+    /// A shard past a lowered shard count is still reached (a keyed retry goes to its first attempt's shard, a gateway
+    /// keeps the old count for its cache period), so keys and deletes reach it too, and so do the keys of the tenant
+    /// created again with fewer shards: its retries to the old tenant's higher shards are stored, not refused.
+    /// </summary>
+    [Fact]
+    public async Task LowerTheShardCount_ThenIssueRevokeDeleteAndCreateAgain_TheShardsPastTheCountFollow()
+    {
+        const string tenant = "fewer-shards";
+        var first = await pipeline.Api.CreateTenantAsync(tenant, new { displayName = tenant, enabled = true, shardCount = 8 });
+        var firstId = await KeyIdAsync(tenant);
+        await using var client = await SiloClient.ConnectAsync(pipeline.Silo);
+        var last = client.Client.GetGrain<ITenantIngestGrain>(StreamKeys.ForShard(tenant, 7));
+        var frames = GatewayFrames.Of(["{\"a\":1}"]);
+        Task<IngestResult> SendThroughAsync(string key) =>
+            last.IngestAsync(new IngestBatch(EventKind.Json, 1, frames, [], frames.Length) { KeyHash = ApiKeySecret.Hash(key) });
+
+        using var lowered = await pipeline.Api.PutTenantAsync(tenant, new { displayName = tenant, enabled = true, shardCount = 1 });
+        using var issued = await pipeline.Api.AdminAsync(HttpMethod.Post, $"/admin/v1/tenants/{tenant}/keys", "{\"name\":\"second\"}");
+        var second = (await ContentTypeIngestTests.ReadJsonAsync(issued)).GetProperty("apiKey").GetString()!;
+        using var revoked = await pipeline.Api.AdminAsync(HttpMethod.Delete, $"/admin/v1/tenants/{tenant}/keys/{firstId}");
+        var firstAfterRevoke = await SendThroughAsync(first);
+        var secondAfterIssue = await SendThroughAsync(second);
+        using var deleted = await pipeline.Api.AdminAsync(HttpMethod.Delete, $"/admin/v1/tenants/{tenant}?data=keep");
+        var secondAfterDelete = await SendThroughAsync(second);
+        var third = await pipeline.Api.CreateTenantAsync(tenant, new { displayName = tenant, enabled = true, shardCount = 1 });
+        var thirdAfterCreate = await SendThroughAsync(third);
+
+        Assert.Equal(HttpStatusCode.OK, lowered.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, issued.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, revoked.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
+        Assert.Equal(IngestOutcome.KeyRevoked, firstAfterRevoke.Outcome);
+        Assert.Equal(IngestOutcome.Stored, secondAfterIssue.Outcome);
+        Assert.Equal(IngestOutcome.KeyRevoked, secondAfterDelete.Outcome);
+        Assert.Equal(IngestOutcome.Stored, thirdAfterCreate.Outcome);
+    }
+
+    /// <summary>
     /// An Idempotency-Key's answer is about events: once a delete removed them (data=remove), a retry of the key stores
     /// them again, under their first ids, in the tenant created again, and they are archived once; before the create it
     /// meets the deleted tenant's refusal. With data=keep the events are still there, and the retry is answered from
