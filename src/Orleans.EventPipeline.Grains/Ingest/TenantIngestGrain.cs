@@ -34,6 +34,10 @@ public sealed partial class TenantIngestGrain(
     // with every change the tenant grain applies, which is how a create after a data=remove reaches the shard.
     private Guid? _dataGeneration;
 
+    // Settings applies that have arrived, counted so that one overtaken while it read the generation (a tenant grain
+    // whose call timed out has gone on to its next change) does not put its older settings over the newer ones.
+    private long _appliesArrived;
+
     // The tenant's active key hashes: a request through a key not in here is refused, whatever a gateway cached.
     private HashSet<string> _keys = new(StringComparer.Ordinal);
     private ShardRateLimiter _rate = null!;
@@ -74,7 +78,15 @@ public sealed partial class TenantIngestGrain(
         ArgumentNullException.ThrowIfNull(settings);
         // The generation first, then the settings: a tenant created again after its data was removed takes requests only
         // once this shard answers them with the new generation. The tenant grain's read interleaves with its own change.
-        _dataGeneration = (await GrainFactory.GetGrain<ITenantGrain>(TenantIdValue).GetProfileAsync()).DataGeneration;
+        var arrival = ++_appliesArrived;
+        var dataGeneration = (await GrainFactory.GetGrain<ITenantGrain>(TenantIdValue).GetProfileAsync()).DataGeneration;
+        if (arrival != _appliesArrived)
+        {
+            // A later apply arrived meanwhile: its settings, and the generation it reads after this read, are the newer.
+            return;
+        }
+
+        _dataGeneration = dataGeneration;
         _settings = settings;
         // The tenant grain resets the rate grain's buckets in the same call: tokens leased under the old limits go.
         _rate.Reset();
