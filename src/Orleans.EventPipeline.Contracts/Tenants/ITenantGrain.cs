@@ -26,6 +26,14 @@ public interface ITenantGrain : IGrainWithStringKey
     Task<TenantChange> SetEnabledAsync(bool enabled, TenantCondition condition);
 
     /// <summary>
+    /// The first step of a delete that removes the tenant's data: disables it and, in the same write, gives its data a
+    /// new <see cref="TenantProfile.DataGeneration"/> and marks the removal begun, so that from here no Idempotency-Key
+    /// answer about the data is given again, and the tenant cannot be enabled again (nor deleted keeping its data)
+    /// until <see cref="DeleteAsync(TenantCondition, bool)"/> with the data removed finishes it.
+    /// </summary>
+    Task<TenantChange> BeginDataRemovalAsync(TenantCondition condition);
+
+    /// <summary>
     /// Deletes the tenant: its ingest shards refuse its requests at once, every key is revoked, it leaves
     /// the tenant directory and its record is cleared. Its archive and dead letters are not touched here.
     /// </summary>

@@ -28,6 +28,12 @@ public enum TenantChangeOutcome
 
     /// <summary>The tenant exists and the change was to create it only.</summary>
     AlreadyExists,
+
+    /// <summary>
+    /// A delete that removes the tenant's data began and did not finish: its data may be partly gone, so the tenant is
+    /// not enabled, nor deleted keeping its data, until that delete is repeated and finishes.
+    /// </summary>
+    DataRemovalUnfinished,
 }
 
 /// <summary>The outcome of a tenant change and the profile after it (before it, for a delete).</summary>

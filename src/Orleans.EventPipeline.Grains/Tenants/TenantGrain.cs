@@ -86,7 +86,7 @@ public sealed partial class TenantGrain(
             throw new ArgumentException(string.Join(" ", problems), nameof(settings));
         }
 
-        if (Refused(condition, mustExist: false) is { } refused)
+        if ((Refused(condition, mustExist: false) ?? (settings.Enabled ? RemovalUnfinished() : null)) is { } refused)
         {
             return refused;
         }
@@ -99,7 +99,7 @@ public sealed partial class TenantGrain(
     public async Task<TenantChange> SetEnabledAsync(bool enabled, TenantCondition condition)
     {
         ArgumentNullException.ThrowIfNull(condition);
-        if (Refused(condition, mustExist: true) is { } refused)
+        if ((Refused(condition, mustExist: true) ?? (enabled ? RemovalUnfinished() : null)) is { } refused)
         {
             return refused;
         }
@@ -110,12 +110,27 @@ public sealed partial class TenantGrain(
         return Done();
     }
 
+    public async Task<TenantChange> BeginDataRemovalAsync(TenantCondition condition)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        if (Refused(condition, mustExist: true) is { } refused)
+        {
+            return refused;
+        }
+
+        var settings = state.State.Settings! with { Enabled = false };
+        await StoreAsync(settings, beginDataRemoval: true);
+        await ApplyToIngestAsync(settings);
+        LogDataRemovalBegun(Id);
+        return Done();
+    }
+
     public Task<TenantChange> DeleteAsync(TenantCondition condition) => DeleteAsync(condition, dataRemoved: false);
 
     public async Task<TenantChange> DeleteAsync(TenantCondition condition, bool dataRemoved)
     {
         ArgumentNullException.ThrowIfNull(condition);
-        if (Refused(condition, mustExist: true) is { } refused)
+        if ((Refused(condition, mustExist: true) ?? (dataRemoved ? null : RemovalUnfinished())) is { } refused)
         {
             return refused;
         }
@@ -289,14 +304,21 @@ public sealed partial class TenantGrain(
             : null;
     }
 
-    private async Task StoreAsync(TenantSettings settings)
+    /// <summary>The answer while a removal of the tenant's data has begun and not finished; null otherwise.</summary>
+    private TenantChange? RemovalUnfinished() =>
+        state.State.DataRemovalBegunAt is null ? null : new TenantChange(TenantChangeOutcome.DataRemovalUnfinished, ToProfile());
+
+    /// <param name="beginDataRemoval">Also a new data generation, and the removal marked begun (<see cref="BeginDataRemovalAsync"/>).</param>
+    private async Task StoreAsync(TenantSettings settings, bool beginDataRemoval = false)
     {
         var now = timeProvider.GetUtcNow();
         state.State.ShardsUsed = Math.Max(ShardsUsed, settings.ShardCount);
         state.State.Settings = settings;
         state.State.CreatedAt ??= now;
         var generation = state.State.DataGeneration;
-        state.State.DataGeneration ??= Guid.NewGuid();
+        var removalBegunAt = state.State.DataRemovalBegunAt;
+        state.State.DataGeneration = beginDataRemoval || generation is null ? Guid.NewGuid() : generation;
+        state.State.DataRemovalBegunAt = beginDataRemoval ? removalBegunAt ?? now : removalBegunAt;
         state.State.UpdatedAt = now;
         state.State.Version++;
         try
@@ -307,6 +329,7 @@ public sealed partial class TenantGrain(
         {
             // A generation no store holds must not be handed out: the next activation would make another.
             state.State.DataGeneration = generation;
+            state.State.DataRemovalBegunAt = removalBegunAt;
             throw;
         }
         await Directory.UpsertAsync(Entry());
@@ -369,6 +392,9 @@ public sealed partial class TenantGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Tenant {TenantId}: key {KeyId} revoked")]
     private partial void LogKeyRevoked(string tenantId, string keyId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Tenant {TenantId}: a delete removing its data began; the tenant stays disabled until that delete finishes")]
+    private partial void LogDataRemovalBegun(string tenantId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Tenant {TenantId} deleted; {KeysRevoked} keys revoked")]
     private partial void LogDeleted(string tenantId, int keysRevoked);

@@ -25,6 +25,12 @@ public sealed class TenantState
     /// its cache period), so every change and every key goes to all of them. 0 in records stored before it was kept.
     /// </summary>
     [Id(6)] public int ShardsUsed { get; set; }
+
+    /// <summary>
+    /// When a delete that removes the tenant's data began (<see cref="ITenantGrain.BeginDataRemovalAsync"/>); null once
+    /// it finished (the tombstone has none) and for a tenant whose data no delete began to remove.
+    /// </summary>
+    [Id(7)] public DateTimeOffset? DataRemovalBegunAt { get; set; }
 }
 
 /// <summary>An API key as kept: the SHA-256 of its secret, never the secret.</summary>

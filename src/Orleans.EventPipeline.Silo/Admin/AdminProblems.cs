@@ -36,6 +36,13 @@ internal static class AdminProblems
         "tenant_exists",
         $"Tenant '{tenantId}' exists already (version {profile.Version}): PUT /admin/v1/tenants/{tenantId} with If-Match: {TenantEtag.Of(profile)} to change it.");
 
+    /// <summary>Why a tenant whose data removal did not finish is not enabled or deleted with its data kept; the dashboard says the same.</summary>
+    public static string DataRemovalUnfinishedDetail(string tenantId) =>
+        $"Tenant '{tenantId}' is disabled by a delete with data=remove that did not finish: its data may be partly removed, so it is neither enabled nor deleted keeping its data until that delete finishes. Repeat it: DELETE /admin/v1/tenants/{tenantId}?data=remove.";
+
+    public static IResult DataRemovalUnfinished(string tenantId) =>
+        ApiProblem.Result(StatusCodes.Status409Conflict, "data_removal_unfinished", DataRemovalUnfinishedDetail(tenantId));
+
     public static IResult VersionMismatch(HttpContext http, TenantProfile profile)
     {
         http.Response.Headers.ETag = TenantEtag.Of(profile);
@@ -54,6 +61,7 @@ internal static class AdminProblems
         TenantChangeOutcome.NotFound when http.Request.Method == HttpMethods.Put => VersionMismatch(http, change.Profile),
         TenantChangeOutcome.NotFound => TenantNotFound(tenantId),
         TenantChangeOutcome.AlreadyExists when http.Request.Method == HttpMethods.Post => TenantExists(tenantId, change.Profile),
+        TenantChangeOutcome.DataRemovalUnfinished => DataRemovalUnfinished(tenantId),
         _ => VersionMismatch(http, change.Profile),
     };
 

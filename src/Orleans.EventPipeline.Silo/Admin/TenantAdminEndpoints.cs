@@ -42,7 +42,8 @@ public static class TenantAdminEndpoints
             .WithDescription("If-Match: \"version\" replaces only that version (412 otherwise); If-Match: * only an existing tenant; If-None-Match: * only creates. Without them the settings are replaced whatever is stored (last write wins).")
             .Accepts<TenantSettingsRequest>("application/json")
             .Produces<TenantProfile>()
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         group.MapPost("/{tenantId}/disable", static (string tenantId, HttpContext http, IGrainFactory grains) => SetEnabledAsync(tenantId, false, http, grains))
             .WithSummary("Disables a tenant: its requests are refused with 403 at once; its data and keys stay.")
             .Produces<TenantProfile>()
@@ -52,13 +53,15 @@ public static class TenantAdminEndpoints
             .WithSummary("Enables a disabled tenant.")
             .Produces<TenantProfile>()
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         group.MapDelete("/{tenantId}", DeleteAsync)
             .WithSummary("Deletes a tenant; data=keep or data=remove is required.")
             .WithDescription("Its requests are refused at once and every key is revoked. data=remove also deletes its archive objects and dead letters; data=keep leaves them in the archive store.")
             .Produces<TenantDeleted>()
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         group.MapTenantKeys();
         return endpoints;
     }

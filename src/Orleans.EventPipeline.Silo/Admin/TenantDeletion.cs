@@ -29,7 +29,11 @@ public static class TenantDeletion
     {
         ArgumentNullException.ThrowIfNull(grains);
         var tenant = grains.GetGrain<ITenantGrain>(tenantId);
-        var disabled = await tenant.SetEnabledAsync(false, condition);
+        // With data=remove, a new data generation and the removal marked begun in the same step: if the delete stops part
+        // way, no Idempotency-Key answer about the data is given again, and the tenant stays disabled until it is repeated.
+        var disabled = data == TenantDataChoice.Remove
+            ? await tenant.BeginDataRemovalAsync(condition)
+            : await tenant.SetEnabledAsync(false, condition);
         if (disabled.Outcome != TenantChangeOutcome.Done)
         {
             return (disabled, null);
@@ -47,7 +51,7 @@ public static class TenantDeletion
             await DeletePrefixAsync(store, KeyedBatchIndex.TenantPrefix(tenantId), cancellationToken);
         }
 
-        // With the data removed, the tenant's data generation changes: its Idempotency-Key answers stop holding.
+        // With the data removed, the tombstone gets a data generation of its own and no mark of a removal begun.
         var deleted = await tenant.DeleteAsync(TenantCondition.None, dataRemoved: data == TenantDataChoice.Remove);
         if (deleted.Outcome != TenantChangeOutcome.Done)
         {

@@ -71,6 +71,7 @@ internal static class TenantPage
         {
             TenantChangeOutcome.Done => await RenderAsync(http, tenantId, new PageState { Notice = Html.Notice("ok", $"Saved: version {change.Profile.Version}.") }),
             TenantChangeOutcome.VersionMismatch => await ChangedMeanwhileAsync(http, tenantId, "Not saved", change.Profile),
+            TenantChangeOutcome.DataRemovalUnfinished => await RemovalUnfinishedAsync(http, tenantId, "Not saved"),
             _ => NotFound(http, tenantId),
         };
     }
@@ -98,9 +99,17 @@ internal static class TenantPage
         {
             TenantChangeOutcome.Done => await RenderAsync(http, tenantId, new PageState { Notice = Html.Notice("ok", enabled ? "Enabled: the tenant's requests are taken again." : "Disabled: the tenant's requests are refused with 403 from now on.") }),
             TenantChangeOutcome.VersionMismatch when change.Profile.Exists => await ChangedMeanwhileAsync(http, tenantId, notDone, change.Profile),
+            TenantChangeOutcome.DataRemovalUnfinished => await RemovalUnfinishedAsync(http, tenantId, notDone),
             _ => NotFound(http, tenantId),
         };
     }
+
+    private static async Task<IResult> RemovalUnfinishedAsync(HttpContext http, string tenantId, string notDone) =>
+        await RenderAsync(http, tenantId, new PageState
+        {
+            Notice = Html.Notice("error", $"{notDone}: {Html.E(AdminProblems.DataRemovalUnfinishedDetail(tenantId))}"),
+            Status = StatusCodes.Status409Conflict,
+        });
 
     private static async Task<IResult> ChangedMeanwhileAsync(HttpContext http, string tenantId, string notDone, TenantProfile stored) =>
         await RenderAsync(http, tenantId, new PageState
@@ -211,9 +220,12 @@ internal static class TenantPage
             .RevokingAsync(tenantId, () => TenantDeletion.DeleteAsync(grains, store, tenantId, data.Value, new TenantCondition(version), http.RequestAborted));
         if (deleted is null)
         {
-            return change.Outcome == TenantChangeOutcome.VersionMismatch && change.Profile.Exists
-                ? await ChangedMeanwhileAsync(http, tenantId, "Not deleted", change.Profile)
-                : NotFound(http, tenantId);
+            return change.Outcome switch
+            {
+                TenantChangeOutcome.VersionMismatch when change.Profile.Exists => await ChangedMeanwhileAsync(http, tenantId, "Not deleted", change.Profile),
+                TenantChangeOutcome.DataRemovalUnfinished => await RemovalUnfinishedAsync(http, tenantId, "Not deleted"),
+                _ => NotFound(http, tenantId),
+            };
         }
 
         return Html.Page(http, "Deleted", Html.Notice("ok", $"Tenant {Html.E(tenantId)} deleted: {deleted.KeysRevoked} keys revoked, {deleted.ArchiveObjectsRemoved} archive objects and {deleted.DeadLettersRemoved} dead letters removed. <a href=\"/ui/\">Back to the tenants</a>."));

@@ -217,6 +217,46 @@ public sealed class KeyRevocationTests(CachedKeysPipelineFixture pipeline) : ICl
         await DeadLettersUntilAsync("idem-removed", 1);
     }
 
+    /// <summary>
+    /// A delete with data=remove that stopped after its first step (its archive store failed, say) leaves the tenant
+    /// disabled: it is not enabled, nor deleted keeping its data, until that delete is repeated, and a retried key gets
+    /// the disabled tenant's refusal meanwhile, not an answer about events that may be gone. The repeated delete
+    /// finishes, and the retry in the tenant created again is stored under its first id and archived once.
+    /// </summary>
+    [Fact]
+    public async Task ADataRemovalThatStoppedPartWay_KeepsTheTenantDisabledUntilTheDeleteIsRepeated()
+    {
+        const string tenant = "idem-half";
+        var body = "{\"n\":\"half\"}\n"u8.ToArray();
+        var key = await pipeline.Api.CreateTenantAsync(tenant);
+        var first = await StoredAsync(key, body, "key-1");
+        await ArchivedUntilAsync(tenant, ids => ids.Contains(first.EventId));
+        await using var client = await SiloClient.ConnectAsync(pipeline.Silo);
+
+        // What the delete did before it stopped: its first step, nothing removed yet.
+        var begun = await client.Client.GetGrain<ITenantGrain>(tenant).BeginDataRemovalAsync(TenantCondition.None);
+        using var enable = await pipeline.Api.AdminAsync(HttpMethod.Post, $"/admin/v1/tenants/{tenant}/enable");
+        using var put = await pipeline.Api.PutTenantAsync(tenant, new { displayName = tenant, enabled = true });
+        using var keep = await pipeline.Api.AdminAsync(HttpMethod.Delete, $"/admin/v1/tenants/{tenant}?data=keep");
+        using var retriedMeanwhile = await pipeline.Api.PostAsync(key, body, "application/x-ndjson", idempotencyKey: "key-1");
+        using var repeated = await pipeline.Api.AdminAsync(HttpMethod.Delete, $"/admin/v1/tenants/{tenant}?data=remove");
+        var again = await pipeline.Api.CreateTenantAsync(tenant);
+        var retried = await StoredAsync(again, body, "key-1");
+        using var after = await pipeline.Api.PostAsync(again, "{\"n\":\"after\"}\n"u8.ToArray(), "application/x-ndjson");
+        var afterId = (await ContentTypeIngestTests.ReadJsonAsync(after)).GetProperty("firstEventId").GetString()!;
+        var archived = await ArchivedUntilAsync(tenant, ids => ids.Contains(afterId));
+
+        Assert.Equal(TenantChangeOutcome.Done, begun.Outcome);
+        await IngestErrorTests.AssertProblemAsync(enable, HttpStatusCode.Conflict, "data_removal_unfinished", "?data=remove");
+        await IngestErrorTests.AssertProblemAsync(put, HttpStatusCode.Conflict, "data_removal_unfinished", "?data=remove");
+        await IngestErrorTests.AssertProblemAsync(keep, HttpStatusCode.Conflict, "data_removal_unfinished", "?data=remove");
+        Assert.Equal(HttpStatusCode.Forbidden, retriedMeanwhile.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, repeated.StatusCode);
+        Assert.False(retried.Replayed);
+        Assert.Equal(first.EventId, retried.EventId);
+        Assert.Equal(1, archived.Count(id => id == first.EventId));
+    }
+
     private async Task DeadLettersUntilAsync(string tenantId, long total) =>
         await AdminCalls.WaitForAsync(
             pipeline.Silo.BaseAddress, $"/admin/v1/tenants/{tenantId}/deadletters", json => json.GetProperty("total").GetInt64() == total, TimeSpan.FromSeconds(120));
