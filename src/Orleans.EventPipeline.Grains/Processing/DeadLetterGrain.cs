@@ -230,14 +230,10 @@ public sealed partial class DeadLetterGrain(
         ProcessingGrainInstruments.RecordDeadLetters(Tenant, batch.Stage, batch.Letters.Count);
     }
 
-    public async Task<int> ForgetAsync() => (await ForgetThroughAsync()).Letters;
-
-    public async Task<DeadLettersForgotten> ForgetThroughAsync()
+    public async Task<int> ForgetAsync()
     {
         var s = state.State;
         var kept = s.KeptCount;
-        // Taken in the same turn as the letters: a letter counted after this is kept, and its position is not in here.
-        var countedThrough = s.SourceCountedThrough.ToDictionary(static p => p.Key, static p => p.Value.Sequence, StringComparer.Ordinal);
         var objects = s.Kept;
         s.Kept = [];
         s.Counts.Clear();
@@ -249,7 +245,7 @@ public sealed partial class DeadLetterGrain(
         // The state first: an object it no longer points to is never read, even if its delete fails.
         await state.WriteStateAsync();
         await DeleteAsync(objects);
-        return new DeadLettersForgotten(kept, countedThrough);
+        return kept;
     }
 
     /// <summary>Writes the letters as the next object and points the (unsaved) state to it.</summary>

@@ -18,21 +18,7 @@ public interface IDeadLetterGrain : IGrainWithStringKey
     /// were kept. The stream positions already counted stay counted, so a redelivery is not counted again.
     /// </summary>
     Task<int> ForgetAsync();
-
-    /// <summary>
-    /// As <see cref="ForgetAsync"/>, and says how far the forgotten letters reached on each stream key: the raw-stream
-    /// position of the furthest processing-stage letters counted, per stream key that sent any.
-    /// </summary>
-    Task<DeadLettersForgotten> ForgetThroughAsync();
 }
-
-/// <summary>What <see cref="IDeadLetterGrain.ForgetThroughAsync"/> forgot.</summary>
-/// <param name="Letters">Letters that were kept.</param>
-/// <param name="CountedThrough">Per stream key, the raw-stream sequence of the furthest processing-stage letters counted.</param>
-[GenerateSerializer, Immutable]
-public sealed record DeadLettersForgotten(
-    [property: Id(0)] int Letters,
-    [property: Id(1)] IReadOnlyDictionary<string, long> CountedThrough);
 
 /// <summary>A tenant's dead-letter counts and newest letters.</summary>
 /// <param name="Counts">Dead letters received per stage (<c>ingest</c>, <c>normalize</c>, <c>enrich</c>) since the tenant's first.</param>

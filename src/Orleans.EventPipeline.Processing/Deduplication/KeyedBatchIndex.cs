@@ -63,63 +63,6 @@ public sealed class KeyedBatchIndex
     /// <summary>Where a tenant's index objects are, all its stream keys: what a delete of the tenant's data removes.</summary>
     public static string TenantPrefix(string tenantId) => $"{Root}{tenantId}/";
 
-    /// <summary>
-    /// Removes, with a tenant's data, the entries of its keyed batches at or below <paramref name="removedThrough"/>'s
-    /// position for their stream key: how far the archive objects and dead letters the removal deleted reached. A
-    /// processor handles a stream key's batches in order and records them after their archive object, so those at or
-    /// below were in the deleted data, and a retry of their keys is stored again. Those above, or of a stream key with no
-    /// position, were handled after the data was listed: their events are still stored, and their entries stay with
-    /// them, so a retry of their keys is not stored twice. An object with entries on both sides is rewritten with those
-    /// above; anything under the tenant's prefix that is not an index object goes.
-    /// </summary>
-    /// <returns>The objects deleted or rewritten.</returns>
-    public static async Task<int> RemoveAsync(IArchiveStore store, string tenantId, IReadOnlyDictionary<string, long> removedThrough, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(store);
-        ArgumentNullException.ThrowIfNull(removedThrough);
-        var prefix = TenantPrefix(tenantId);
-        var names = new List<string>();
-        await foreach (var name in store.ListAsync(prefix, cancellationToken))
-        {
-            names.Add(name);
-        }
-
-        var changed = 0;
-        foreach (var name in names)
-        {
-            var slash = name.LastIndexOf('/');
-            var streamKey = slash > prefix.Length ? name[prefix.Length..slash] : "";
-            var parsed = TryParseName(name, name[..(slash + 1)], out _, out var through);
-            if (parsed && !removedThrough.ContainsKey(streamKey))
-            {
-                continue;
-            }
-
-            var removed = parsed ? removedThrough[streamKey] : long.MaxValue;
-            if (through > removed)
-            {
-                var entries = await ReadAsync(store, name, through, cancellationToken);
-                var above = Array.FindAll(entries, e => e.Sequence > removed);
-                if (above.Length == entries.Length)
-                {
-                    continue;
-                }
-
-                if (above.Length > 0)
-                {
-                    await store.WriteAsync(name, Format(above), cancellationToken);
-                    changed++;
-                    continue;
-                }
-            }
-
-            await store.DeleteAsync(name, cancellationToken);
-            changed++;
-        }
-
-        return changed;
-    }
-
     /// <summary>Keyed batch parts recorded and not yet persisted.</summary>
     public int PendingCount => _pending.Count;
 
@@ -141,14 +84,14 @@ public sealed class KeyedBatchIndex
         var from = since.UtcTicks - DateTimeOffset.MinValue.UtcTicks < ClockSkew.Ticks ? DateTimeOffset.MinValue : since - ClockSkew;
         await foreach (var name in _store.ListAsync(_prefix, cancellationToken))
         {
-            if (!TryParseName(name, _prefix, out var persistedAt, out var through) || persistedAt < from)
+            if (!TryParseName(name, out var persistedAt, out var through) || persistedAt < from)
             {
                 continue;
             }
 
             if (!_read.TryGetValue(name, out var entries))
             {
-                entries = await ReadAsync(_store, name, through, cancellationToken);
+                entries = await ReadAsync(name, through, cancellationToken);
                 if (_readEntries + entries.Length > MaxCachedEntries)
                 {
                     _read.Clear();
@@ -182,8 +125,14 @@ public sealed class KeyedBatchIndex
 
         if (through > 0)
         {
+            var text = new StringBuilder(through * 48);
+            foreach (var entry in _pending[..through])
+            {
+                text.Append(CultureInfo.InvariantCulture, $"{entry.BatchId:N} {entry.FirstIndex} {entry.Count} {entry.Sequence}\n");
+            }
+
             var name = string.Create(CultureInfo.InvariantCulture, $"{_prefix}{now.UtcTicks:D19}-{throughSequence:D20}{Extension}");
-            await _store.WriteAsync(name, Format(_pending[..through]), cancellationToken);
+            await _store.WriteAsync(name, Encoding.UTF8.GetBytes(text.ToString()), cancellationToken);
             _pending.RemoveRange(0, through);
         }
 
@@ -199,7 +148,7 @@ public sealed class KeyedBatchIndex
         var expired = new List<string>();
         await foreach (var name in _store.ListAsync(_prefix, cancellationToken))
         {
-            if (TryParseName(name, _prefix, out var persistedAt, out _) && persistedAt < before)
+            if (TryParseName(name, out var persistedAt, out _) && persistedAt < before)
             {
                 expired.Add(name);
             }
@@ -226,20 +175,9 @@ public sealed class KeyedBatchIndex
         }
     }
 
-    private static byte[] Format(IReadOnlyCollection<Entry> entries)
+    private async Task<Entry[]> ReadAsync(string name, long through, CancellationToken cancellationToken)
     {
-        var text = new StringBuilder(entries.Count * 48);
-        foreach (var entry in entries)
-        {
-            text.Append(CultureInfo.InvariantCulture, $"{entry.BatchId:N} {entry.FirstIndex} {entry.Count} {entry.Sequence}\n");
-        }
-
-        return Encoding.UTF8.GetBytes(text.ToString());
-    }
-
-    private static async Task<Entry[]> ReadAsync(IArchiveStore store, string name, long through, CancellationToken cancellationToken)
-    {
-        await using var stream = await store.OpenReadAsync(name, cancellationToken);
+        await using var stream = await _store.OpenReadAsync(name, cancellationToken);
         if (stream is null)
         {
             return [];
@@ -267,17 +205,17 @@ public sealed class KeyedBatchIndex
         return [.. entries];
     }
 
-    /// <summary>Reads <c>{persisted-at ticks}-{through sequence}.txt</c> under an index's <paramref name="prefix"/>; false for anything else.</summary>
-    private static bool TryParseName(string name, string prefix, out DateTimeOffset persistedAt, out long through)
+    /// <summary>Reads <c>{persisted-at ticks}-{through sequence}.txt</c> under this index's prefix; false for anything else.</summary>
+    private bool TryParseName(string name, out DateTimeOffset persistedAt, out long through)
     {
         persistedAt = default;
         through = default;
-        if (!name.StartsWith(prefix, StringComparison.Ordinal) || !name.EndsWith(Extension, StringComparison.Ordinal) || name.Length < prefix.Length + Extension.Length)
+        if (!name.StartsWith(_prefix, StringComparison.Ordinal) || !name.EndsWith(Extension, StringComparison.Ordinal))
         {
             return false;
         }
 
-        var file = name.AsSpan(prefix.Length, name.Length - prefix.Length - Extension.Length);
+        var file = name.AsSpan(_prefix.Length, name.Length - _prefix.Length - Extension.Length);
         var dash = file.IndexOf('-');
         if (dash <= 0 || !long.TryParse(file[..dash], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
             || ticks > DateTimeOffset.MaxValue.UtcTicks

@@ -43,32 +43,12 @@ public static class TenantDeletion
         var deadLetters = 0;
         if (data == TenantDataChoice.Remove)
         {
-            // How far, per stream key, the removed archive objects and letters reached: the processors go on with the
-            // batches acknowledged before the disable while this runs (seconds behind, normally), and a batch handled
-            // after its data was listed keeps both its events and its record of keyed batches (KeyedBatchIndex.RemoveAsync).
-            var removedThrough = new Dictionary<string, long>(StringComparer.Ordinal);
-            var archive = await ListAsync(store, tenantId + "/", cancellationToken);
-            foreach (var name in archive)
-            {
-                if (ArchiveObjectName.TryParse(name, out var parsed) && parsed.TenantId == tenantId)
-                {
-                    removedThrough[parsed.StreamKey] = Math.Max(removedThrough.GetValueOrDefault(parsed.StreamKey, long.MinValue), parsed.LastSequence);
-                }
-            }
-
-            await DeleteAsync(store, archive, cancellationToken);
-            archiveObjects = archive.Count;
-            var forgotten = await grains.GetGrain<IDeadLetterGrain>(tenantId).ForgetThroughAsync();
-            deadLetters = forgotten.Letters;
-            foreach (var (streamKey, through) in forgotten.CountedThrough)
-            {
-                removedThrough[streamKey] = Math.Max(removedThrough.GetValueOrDefault(streamKey, long.MinValue), through);
-            }
-
+            archiveObjects = await DeletePrefixAsync(store, tenantId + "/", cancellationToken);
+            deadLetters = await grains.GetGrain<IDeadLetterGrain>(tenantId).ForgetAsync();
             // Objects the dead-letter grain no longer pointed to (a write cut short by a crash).
-            await DeleteAsync(store, await ListAsync(store, DeadLetterStore.Prefix + Uri.EscapeDataString(tenantId) + "/", cancellationToken), cancellationToken);
-            // The processors' record of the keyed batches whose events and letters went: a retry of their keys stores them again.
-            await KeyedBatchIndex.RemoveAsync(store, tenantId, removedThrough, cancellationToken);
+            await DeletePrefixAsync(store, DeadLetterStore.Prefix + Uri.EscapeDataString(tenantId) + "/", cancellationToken);
+            // The processors' record of keyed batches handled: about events that are gone.
+            await DeletePrefixAsync(store, KeyedBatchIndex.TenantPrefix(tenantId), cancellationToken);
         }
 
         // With the data removed, the tombstone gets a data generation of its own and no mark of a removal begun.
@@ -82,7 +62,7 @@ public static class TenantDeletion
         return (deleted, new TenantDeleted(tenantId, data == TenantDataChoice.Remove ? "remove" : "keep", deleted.KeysRevoked, archiveObjects, deadLetters));
     }
 
-    private static async Task<List<string>> ListAsync(IArchiveStore store, string prefix, CancellationToken cancellationToken)
+    private static async Task<int> DeletePrefixAsync(IArchiveStore store, string prefix, CancellationToken cancellationToken)
     {
         var names = new List<string>();
         await foreach (var name in store.ListAsync(prefix, cancellationToken))
@@ -90,14 +70,12 @@ public static class TenantDeletion
             names.Add(name);
         }
 
-        return names;
-    }
-
-    private static async Task DeleteAsync(IArchiveStore store, List<string> names, CancellationToken cancellationToken) =>
         await Parallel.ForEachAsync(
             names,
             new ParallelOptions { MaxDegreeOfParallelism = DeleteParallelism, CancellationToken = cancellationToken },
             async (name, token) => await store.DeleteAsync(name, token));
+        return names.Count;
+    }
 }
 
 /// <summary>Answer of <c>DELETE /admin/v1/tenants/{id}</c>: what was removed.</summary>

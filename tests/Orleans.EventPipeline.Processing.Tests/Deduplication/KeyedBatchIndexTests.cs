@@ -30,56 +30,6 @@ public sealed class KeyedBatchIndexTests : IDisposable
         Assert.True((await index.FindHandledAsync(Guid.NewGuid(), _time.GetUtcNow(), Later, CancellationToken.None)).IsEmpty);
     }
 
-    /// <summary>
-    /// A removal of the tenant's data deleted its archive objects and letters through sequence 12 of stream key "t":
-    /// entries at or below go, those above (handled after the data was listed, their events still stored) stay, also
-    /// in an object with entries on both sides, and so do those of a stream key the removal reached nothing of.
-    /// </summary>
-    [Fact]
-    public async Task Remove_EntriesThroughTheRemovedPositionGo_TheLaterOnesStay()
-    {
-        var since = _time.GetUtcNow();
-        var (below, straddlingBelow, straddlingAbove, above, otherKey, otherTenant) =
-            (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
-        var index = new KeyedBatchIndex(Store, "t", "t", _time);
-        index.Record(below, 0, 1, 5);
-        await index.PersistAsync(10, Window, CancellationToken.None);
-        _time.Advance(TimeSpan.FromSeconds(1));
-        index.Record(straddlingBelow, 0, 1, 8);
-        index.Record(straddlingAbove, 0, 1, 15);
-        await index.PersistAsync(20, Window, CancellationToken.None);
-        _time.Advance(TimeSpan.FromSeconds(1));
-        index.Record(above, 0, 1, 25);
-        await index.PersistAsync(30, Window, CancellationToken.None);
-        var second = new KeyedBatchIndex(Store, "t", "t#1", _time);
-        second.Record(otherKey, 0, 1, 4);
-        await second.PersistAsync(4, Window, CancellationToken.None);
-        var other = new KeyedBatchIndex(Store, "u", "u", _time);
-        other.Record(otherTenant, 0, 1, 1);
-        await other.PersistAsync(1, Window, CancellationToken.None);
-        await Store.WriteAsync(KeyedBatchIndex.TenantPrefix("t") + "t/stray", new byte[] { 1 }, CancellationToken.None);
-
-        var changed = await KeyedBatchIndex.RemoveAsync(Store, "t", new Dictionary<string, long> { ["t"] = 12 }, CancellationToken.None);
-
-        async Task<bool> HandledAsync(string tenant, string streamKey, Guid batch) =>
-            !(await new KeyedBatchIndex(Store, tenant, streamKey, _time).FindHandledAsync(batch, since, Later, CancellationToken.None)).IsEmpty;
-        // The object through 10 and the stray one deleted, the one through 20 rewritten.
-        Assert.Equal(3, changed);
-        Assert.False(await HandledAsync("t", "t", below));
-        Assert.False(await HandledAsync("t", "t", straddlingBelow));
-        Assert.True(await HandledAsync("t", "t", straddlingAbove));
-        Assert.True(await HandledAsync("t", "t", above));
-        Assert.True(await HandledAsync("t", "t#1", otherKey));
-        Assert.True(await HandledAsync("u", "u", otherTenant));
-        var left = new List<string>();
-        await foreach (var name in Store.ListAsync(KeyedBatchIndex.TenantPrefix("t"), CancellationToken.None))
-        {
-            left.Add(name);
-        }
-
-        Assert.Equal(3, left.Count);
-    }
-
     [Fact]
     public async Task FindHandled_AfterRestart_ReadsWhatWasPersistedSinceTheAttempt()
     {

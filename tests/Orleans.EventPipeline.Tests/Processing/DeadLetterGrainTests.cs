@@ -91,14 +91,6 @@ public sealed class DeadLetterGrainTests : IAsyncLifetime, IDisposable
 
         Assert.Equal(4, summary.Total);
         Assert.Equal(["line 3", "line 2", "line 1"], summary.Recent.Select(static l => Encoding.UTF8.GetString(l.Raw)));
-
-        // A removal of the tenant's data learns how far the letters it deleted reached on each stream key.
-        var forgotten = await grain.ForgetThroughAsync();
-        Assert.Equal(Retained, forgotten.Letters);
-        Assert.Equal(2, forgotten.CountedThrough.Count);
-        Assert.Equal(8, forgotten.CountedThrough[tenant]);
-        Assert.Equal(3, forgotten.CountedThrough[tenant + "#1"]);
-        Assert.Equal(0, (await grain.GetSummaryAsync(10)).Retained);
     }
 
     [Fact]
