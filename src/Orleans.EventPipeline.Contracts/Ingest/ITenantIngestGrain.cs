@@ -12,8 +12,16 @@ public interface ITenantIngestGrain : IGrainWithStringKey
 {
     Task<IngestResult> IngestAsync(IngestBatch batch);
 
-    /// <summary>Applies settings the tenant grain just stored, without waiting for a reactivation.</summary>
+    /// <summary>Applies settings the tenant grain just stored, without waiting for a reactivation (a tenant grain of an earlier build).</summary>
     Task ApplySettingsAsync(TenantSettings settings);
+
+    /// <summary>
+    /// Applies settings the tenant grain stored as its <paramref name="version"/>, with its data's
+    /// <paramref name="dataGeneration"/>. Calls may arrive out of order (one that timed out can come after the next
+    /// change's): an older version than the one applied is ignored, and at the same version a refusal wins, since a
+    /// delete applies its refusal under the version of the tenant it deletes.
+    /// </summary>
+    Task ApplySettingsAsync(TenantSettings settings, long version, Guid? dataGeneration);
 
     /// <summary>The hashes of the tenant's active keys, sent by the tenant grain whenever a key is issued or revoked.</summary>
     Task ApplyKeysAsync(IReadOnlyList<string> activeKeyHashes);

@@ -34,9 +34,8 @@ public sealed partial class TenantIngestGrain(
     // with every change the tenant grain applies, which is how a create after a data=remove reaches the shard.
     private Guid? _dataGeneration;
 
-    // Settings applies that have arrived, counted so that one overtaken while it read the generation (a tenant grain
-    // whose call timed out has gone on to its next change) does not put its older settings over the newer ones.
-    private long _appliesArrived;
+    // The tenant's version the settings and generation are from: an apply of an older one, arriving late, is ignored.
+    private long _settingsVersion = -1;
 
     // The tenant's active key hashes: a request through a key not in here is refused, whatever a gateway cached.
     private HashSet<string> _keys = new(StringComparer.Ordinal);
@@ -57,6 +56,7 @@ public sealed partial class TenantIngestGrain(
         var tenant = GrainFactory.GetGrain<ITenantGrain>(TenantIdValue);
         var profile = await tenant.GetProfileAsync();
         _dataGeneration = profile.DataGeneration;
+        _settingsVersion = profile.Version;
         if (profile is { Exists: true, Settings: { } settings })
         {
             _settings = settings;
@@ -76,16 +76,30 @@ public sealed partial class TenantIngestGrain(
     public async Task ApplySettingsAsync(TenantSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        // The generation first, then the settings: a tenant created again after its data was removed takes requests only
-        // once this shard answers them with the new generation. The tenant grain's read interleaves with its own change.
-        var arrival = ++_appliesArrived;
-        var dataGeneration = (await GrainFactory.GetGrain<ITenantGrain>(TenantIdValue).GetProfileAsync()).DataGeneration;
-        if (arrival != _appliesArrived)
+        // A tenant grain of an earlier build sends no version or generation: both are read, interleaving with its change.
+        var profile = await GrainFactory.GetGrain<ITenantGrain>(TenantIdValue).GetProfileAsync();
+        Apply(settings, profile.Version, profile.DataGeneration);
+    }
+
+    public Task ApplySettingsAsync(TenantSettings settings, long version, Guid? dataGeneration)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        Apply(settings, version, dataGeneration);
+        return Task.CompletedTask;
+    }
+
+    private void Apply(TenantSettings settings, long version, Guid? dataGeneration)
+    {
+        // At the same version a refusal wins: a delete applies its refusal under the version of the tenant it deletes, and a
+        // shard activated after the delete has no settings at that version.
+        if (version < _settingsVersion || (version == _settingsVersion && settings.Enabled && _settings is not { Enabled: true }))
         {
-            // A later apply arrived meanwhile: its settings, and the generation it reads after this read, are the newer.
             return;
         }
 
+        // Settings and generation together: a tenant created again after its data was removed takes requests only under
+        // the new generation, which this shard then gives with each answer.
+        _settingsVersion = version;
         _dataGeneration = dataGeneration;
         _settings = settings;
         // The tenant grain resets the rate grain's buckets in the same call: tokens leased under the old limits go.

@@ -73,8 +73,14 @@ public sealed partial class TenantGrain(
 
     public Task<TenantProfile> GetProfileAsync() => Task.FromResult(ToProfile());
 
-    public async Task<TenantProfile> ConfigureAsync(TenantSettings settings) =>
-        (await ConfigureAsync(settings, TenantCondition.None)).Profile;
+    public async Task<TenantProfile> ConfigureAsync(TenantSettings settings)
+    {
+        var change = await ConfigureAsync(settings, TenantCondition.None);
+        // Without a condition only an unfinished data removal refuses: said, not answered with the profile as if done.
+        return change.Outcome == TenantChangeOutcome.Done
+            ? change.Profile
+            : throw new InvalidOperationException($"Tenant '{Id}' was not configured: {change.Outcome}. A delete with data=remove began and did not finish; repeat it.");
+    }
 
     public async Task<TenantChange> ConfigureAsync(TenantSettings settings, TenantCondition condition)
     {
@@ -355,7 +361,7 @@ public sealed partial class TenantGrain(
         var calls = new List<Task>(shards + 1) { GrainFactory.GetGrain<ITenantRateGrain>(Id).ApplySettingsAsync(settings) };
         for (var shard = 0; shard < shards; shard++)
         {
-            calls.Add(GrainFactory.GetGrain<ITenantIngestGrain>(StreamKeys.ForShard(Id, shard)).ApplySettingsAsync(settings));
+            calls.Add(GrainFactory.GetGrain<ITenantIngestGrain>(StreamKeys.ForShard(Id, shard)).ApplySettingsAsync(settings, state.State.Version, state.State.DataGeneration));
         }
 
         return Task.WhenAll(calls);
