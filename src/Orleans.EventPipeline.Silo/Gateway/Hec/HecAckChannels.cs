@@ -8,10 +8,11 @@ namespace Orleans.EventPipeline.Silo.Gateway.Hec;
 
 /// <summary>
 /// HEC indexer acknowledgment: each request on a channel (<c>X-Splunk-Request-Channel</c> or <c>channel</c>)
-/// gets the channel's next ack id when it is admitted; the id's status turns true only once the gateway's
-/// ingest grain reported the batch durable, and stays false for a request that failed. A status read as
-/// true is forgotten, as HEC does. Kept in this gateway's memory: behind a load balancer, a client's ack
-/// queries must reach the gateway that took its events (HEC's own "sticky sessions" rule).
+/// gets the channel's next ack id when it is admitted, and is false while its request is in flight. The id
+/// reaches the client only in the 200 of a request whose batch is durable, so every id a client can ask about
+/// whose request is not in flight here is durable: true, also once read (forgotten, as HEC does), after a restart
+/// of this gateway, and on another gateway. Answering false there would have a client with acknowledgment on
+/// send acknowledged events again, and without an Idempotency-Key they would be stored twice.
 /// </summary>
 public sealed class HecAckChannels(TimeProvider timeProvider, IOptions<PipelineOptions> options)
 {
@@ -103,7 +104,7 @@ public sealed class HecAckChannels(TimeProvider timeProvider, IOptions<PipelineO
         }
     }
 
-    /// <summary>The status of each id; true ones are forgotten once answered.</summary>
+    /// <summary>The status of each id: false only while its request is in flight here; true ones are forgotten once answered.</summary>
     public Dictionary<string, bool> Query(string tenant, Guid channel, IEnumerable<long> ids)
     {
         ArgumentNullException.ThrowIfNull(ids);
@@ -111,14 +112,15 @@ public sealed class HecAckChannels(TimeProvider timeProvider, IOptions<PipelineO
         _channels.TryGetValue((tenant, channel), out var state);
         foreach (var id in ids)
         {
-            var durable = false;
+            var durable = true;
             if (state is not null)
             {
                 lock (state)
                 {
                     state.LastUsed = timeProvider.GetUtcNow();
-                    if (state.Acks.TryGetValue(id, out durable) && durable)
+                    if (!state.Acks.TryGetValue(id, out durable) || durable)
                     {
+                        durable = true;
                         state.Acks.Remove(id);
                     }
                 }
