@@ -217,7 +217,7 @@ public static class TenantAdminEndpoints
             return (null, unreadable);
         }
 
-        var problems = request!.ToSettings().Validate();
+        var problems = TenantSettingsCheck.Problems(request!.ToSettings());
         return problems.Count > 0 ? (null, AdminProblems.InvalidSettings(problems)) : (request, null);
     }
 }

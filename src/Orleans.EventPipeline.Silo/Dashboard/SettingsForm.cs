@@ -97,7 +97,7 @@ internal sealed record SettingsForm(
             IdempotencyWindow = window,
             Processing = processing!,
         };
-        foreach (var problem in settings.Validate())
+        foreach (var problem in TenantSettingsCheck.Problems(settings))
         {
             Add(errors, AdminProblems.FieldOf(problem), problem);
         }

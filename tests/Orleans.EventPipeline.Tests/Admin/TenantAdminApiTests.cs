@@ -95,6 +95,38 @@ public sealed class TenantAdminApiTests(LocalPipelineFixture pipeline) : IClassF
         Assert.Equal(HttpStatusCode.NotFound, read.StatusCode);
     }
 
+    /// <summary>
+    /// Enrichment that cannot load would send every event of the tenant to the dead letters, which keep only the
+    /// newest: a lookup file the silo cannot read, or a table without its key column, is refused before it is stored.
+    /// </summary>
+    [Fact]
+    public async Task Put_ALookupTableThatCannotLoad_Is400NamingWhy_AndNothingIsStored()
+    {
+        using var tables = new TempDirectory();
+        var missing = Path.Combine(tables.Path, "missing.csv");
+        var present = Path.Combine(tables.Path, "assets.csv");
+        await File.WriteAllTextAsync(present, "host,owner\nweb-1,team-a\n");
+        static string Body(object table) => System.Text.Json.JsonSerializer.Serialize(new
+        {
+            displayName = "lookup-check",
+            processing = new { enrichment = new { lookupTables = new[] { table } } },
+        });
+
+        using var unreadable = await pipeline.Api.AdminAsync(HttpMethod.Put, "/admin/v1/tenants/lookup-check",
+            Body(new { name = "assets", path = missing, matchField = "host", keyColumn = "host" }));
+        using var noKeyColumn = await pipeline.Api.AdminAsync(HttpMethod.Put, "/admin/v1/tenants/lookup-check",
+            Body(new { name = "assets", content = "name,owner\nweb-1,team-a\n", matchField = "host", keyColumn = "host" }));
+        using var absent = await pipeline.Api.AdminAsync(HttpMethod.Get, "/admin/v1/tenants/lookup-check");
+        using var readable = await pipeline.Api.AdminAsync(HttpMethod.Put, "/admin/v1/tenants/lookup-check",
+            Body(new { name = "assets", path = present, matchField = "host", keyColumn = "host" }));
+
+        var problem = await IngestErrorTests.AssertProblemAsync(unreadable, HttpStatusCode.BadRequest, "invalid_settings", missing);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("processing.enrichment", out _));
+        await IngestErrorTests.AssertProblemAsync(noKeyColumn, HttpStatusCode.BadRequest, "invalid_settings", "Lookup table \"assets\"");
+        Assert.Equal(HttpStatusCode.NotFound, absent.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, readable.StatusCode);
+    }
+
     /// <summary>A PUT replaces every setting: a misspelt member ignored put the setting it meant back to its default.</summary>
     [Fact]
     public async Task Put_AMemberTheSettingsDoNotHave_Is400NamingIt_AndChangesNothing_WhileAFetchedProfilesSettingsGoBackAsTheyAre()

@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Orleans.EventPipeline.Processing.Enrichment;
+using Orleans.EventPipeline.Tenants;
+
+namespace Orleans.EventPipeline.Silo.Admin;
+
+/// <summary>
+/// What is wrong with settings an operator sends, before they are stored: their own rules, then whether the
+/// enrichment's lookup tables and GeoIP database load here. Settings whose enrichment cannot load send every event of
+/// the tenant to the dead letters, which keep only the newest (<c>Pipeline:Processing:RetainedDeadLetters</c>): a
+/// path the silo cannot read would cost the events, so it is refused with its reason instead.
+/// </summary>
+public static class TenantSettingsCheck
+{
+    /// <summary>Every problem, each starting with the field it is about; empty when the settings can be stored.</summary>
+    public static IReadOnlyList<string> Problems(TenantSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var problems = settings.Validate();
+        if (problems.Count > 0 || settings.Processing?.Enrichment is not { } enrichment)
+        {
+            return problems;
+        }
+
+        // Loaded as a processor loads them, then let go: a table's file is read once here and again by each processor.
+        if (!Enricher.TryCreate(enrichment, NullLogger.Instance, out var enricher, out var failure))
+        {
+            return [$"processing.enrichment: {failure} (read on the silo that took this request; nothing was stored)."];
+        }
+
+        enricher.Dispose();
+        return problems;
+    }
+}
