@@ -159,6 +159,35 @@ public sealed class OtlpGrpcTests(ProcessingPipelineFixture pipeline) : IDisposa
         Assert.Equal("The message's compressed flag is 2: gRPC's is 0 (not compressed) or 1 (compressed with grpc-encoding).", flagTwo.Message);
     }
 
+    /// <summary>
+    /// A body that is not one whole gRPC message is the client's fault: INVALID_ARGUMENT naming the problem, which OTLP
+    /// clients do not retry. Grpc.AspNetCore reads the message before the service runs and answered INTERNAL, gRPC's 500.
+    /// </summary>
+    [Fact]
+    public async Task Export_ABodyThatIsNotOneWholeMessage_InvalidArgument()
+    {
+        var key = await pipeline.Api.CreateTenantAsync("otlp-grpc-framing");
+        var message = OtlpRequests.Of(new LogRecord { Body = new AnyValue { StringValue = "framing" } }).ToByteArray();
+        byte[] whole = [.. Prefix(0, (uint)message.Length), .. message];
+
+        var answers = new[]
+        {
+            await SendFrameAsync(key, [], compressed: false),
+            await SendFrameAsync(key, [.. Prefix(0, (uint)message.Length + 10), .. message], compressed: false),
+            await SendFrameAsync(key, [.. whole, 1, 2, 3], compressed: false),
+            await SendFrameAsync(key, [.. whole, .. whole], compressed: false),
+            await SendFrameAsync(key, [.. Prefix(1, (uint)message.Length), .. message], compressed: false),
+        };
+        var stored = await SendFrameAsync(key, whole, compressed: false);
+
+        Assert.All(answers, static answer =>
+        {
+            Assert.Equal(StatusCode.InvalidArgument, answer.Code);
+            Assert.False(string.IsNullOrWhiteSpace(answer.Message));
+        });
+        Assert.Equal(StatusCode.OK, stored.Code);
+    }
+
     /// <summary>A gRPC message prefix: the compressed flag, then the length, big-endian.</summary>
     private static byte[] Prefix(byte flag, uint length)
     {
