@@ -69,13 +69,21 @@ internal static class AdminJsonBody
 
     /// <summary>The 415's detail, also for the framework's 415 of a type no admin endpoint declares (text/json).</summary>
     public static string UnsupportedMediaType(string? contentType) =>
-        $"Content-Type '{contentType}' is not supported: send application/json.";
+        $"Content-Type '{contentType}' is not supported: send application/json (in UTF-8).";
 
-    // Only application/json (any charset parameter): HasJsonContentType also takes every +json type, and
-    // application/merge-patch+json asks for a merge, which this API would have treated as a full replacement.
-    private static bool IsJson(HttpRequest request) =>
-        MediaTypeHeaderValue.TryParse(request.ContentType, out var type)
-        && type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase);
+    // Only application/json, in UTF-8 (the body is read as UTF-8: another charset's text would be stored garbled):
+    // HasJsonContentType also takes every +json type, and application/merge-patch+json asks for a merge, which this
+    // API would have treated as a full replacement.
+    private static bool IsJson(HttpRequest request)
+    {
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var type) || !type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        var charset = HeaderUtilities.RemoveQuotes(type.Charset);
+        return charset.Length == 0 || charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || charset.Equals("utf8", StringComparison.OrdinalIgnoreCase);
+    }
 
     private static IResult EmptyBody() =>
         ApiProblem.Result(StatusCodes.Status400BadRequest, "invalid_json", "The body is empty: send the settings as a JSON object.");

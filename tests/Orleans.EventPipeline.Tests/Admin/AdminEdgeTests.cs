@@ -159,6 +159,7 @@ public sealed class AdminEdgeTests(LocalPipelineFixture pipeline) : IClassFixtur
     [InlineData("application/merge-patch+json")]
     [InlineData("application/vnd.acme+json")]
     [InlineData("text/json")]
+    [InlineData("application/json; charset=iso-8859-1")]
     public async Task Put_OtherJsonMediaType_Is415NamingApplicationJson_AndChangesNothing(string mediaType)
     {
         var tenant = "media-" + mediaType.Length.ToString(System.Globalization.CultureInfo.InvariantCulture);

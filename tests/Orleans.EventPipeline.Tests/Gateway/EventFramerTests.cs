@@ -13,6 +13,7 @@ public sealed class EventFramerTests
     [InlineData("application/x-ndjson; charset=utf-8", BodyFraming.Ndjson)]
     [InlineData("Application/JSON", BodyFraming.JsonArray)]
     [InlineData("text/plain; charset=\"UTF-8\"", BodyFraming.TextLines)]
+    [InlineData("text/plain; charset=utf8", BodyFraming.TextLines)]
     public void FramingFor_SupportedType_IsRecognised(string contentType, BodyFraming expected) =>
         Assert.Equal(expected, EventFramer.FramingFor(contentType));
 
@@ -20,6 +21,8 @@ public sealed class EventFramerTests
     [InlineData(null)]
     [InlineData("text/csv")]
     [InlineData("text/plain; charset=iso-8859-1")]
+    [InlineData("application/x-ndjson; charset=notutf-8")]
+    [InlineData("application/x-ndjson; charset=\"x-utf-8\"")]
     public void FramingFor_UnsupportedType_IsNull(string? contentType) => Assert.Null(EventFramer.FramingFor(contentType));
 
     [Fact]

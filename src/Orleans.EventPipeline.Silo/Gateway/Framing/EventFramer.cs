@@ -35,9 +35,11 @@ public static class EventFramer
 
         foreach (var parameter in parts.Skip(1))
         {
+            // The whole value, quoted or not: "notutf-8" only ends like UTF-8. "utf8" is the same charset's other name.
             if (parameter.StartsWith("charset=", StringComparison.OrdinalIgnoreCase) &&
-                !parameter.EndsWith("utf-8", StringComparison.OrdinalIgnoreCase) &&
-                !parameter.EndsWith("\"utf-8\"", StringComparison.OrdinalIgnoreCase))
+                parameter["charset=".Length..].Trim('"') is var charset &&
+                !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) &&
+                !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
             {
                 return null;
             }
