@@ -16,6 +16,10 @@ public static class ProcessingAdminEndpoints
     // A day by default; ArchiveCatalog refuses ranges over 31 days (744 hourly listings).
     private static readonly TimeSpan DefaultRange = TimeSpan.FromDays(1);
 
+    // Letters a dead-letters summary lists: 20 unless asked, at most what a tenant can keep.
+    private const int DefaultRecent = 20;
+    private const int MaxRecent = ProcessingGrainOptionsValidator.MaxRetainedDeadLetters;
+
     public static IEndpointRouteBuilder MapProcessingAdmin(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/admin/v1/tenants/{tenantId}").RequireAuthorization(Authentication.AdminPolicies.Api);
@@ -96,8 +100,12 @@ public static class ProcessingAdminEndpoints
             return AdminApi.BadTenantId(tenantId);
         }
 
-        // 20 newest unless asked; at most what a tenant keeps.
-        return Results.Ok(await grains.GetGrain<IDeadLetterGrain>(tenantId).GetSummaryAsync(Math.Clamp(recent ?? 20, 0, 10_000)));
+        if (recent is < 0 or > MaxRecent)
+        {
+            return ApiProblem.Result(StatusCodes.Status400BadRequest, "invalid_page", $"recent is {recent}: use 0 to {MaxRecent} (default {DefaultRecent}).");
+        }
+
+        return Results.Ok(await grains.GetGrain<IDeadLetterGrain>(tenantId).GetSummaryAsync(recent ?? DefaultRecent));
     }
 
     private static async Task<IResult> ReplayDeadLettersAsync(string tenantId, IGrainFactory grains)

@@ -288,6 +288,7 @@ public sealed class AdminEdgeTests(LocalPipelineFixture pipeline) : IClassFixtur
     [Theory]
     [InlineData("GET", "/admin/v1/tenants?limit=abc", HttpStatusCode.BadRequest, "invalid_request", "limit 'abc' is not a whole number")]
     [InlineData("GET", "/admin/v1/tenants/t1/deadletters?recent=many", HttpStatusCode.BadRequest, "invalid_request", "recent 'many' is not a whole number")]
+    [InlineData("GET", "/admin/v1/tenants/t1/deadletters?recent=-5", HttpStatusCode.BadRequest, "invalid_page", "recent is -5: use 0 to 10000")]
     [InlineData("GET", "/admin/v1/quarantine/0/abc", HttpStatusCode.BadRequest, "invalid_request", "sequenceNumber 'abc' is not a whole number")]
     [InlineData("GET", "/admin/v1/nothing-here", HttpStatusCode.NotFound, "not_found", "Nothing is served at GET /admin/v1/nothing-here")]
     [InlineData("PATCH", "/admin/v1/tenants/t1", HttpStatusCode.MethodNotAllowed, "method_not_allowed", "does not take PATCH")]
