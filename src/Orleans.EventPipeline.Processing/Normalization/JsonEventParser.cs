@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using Orleans.EventPipeline.Events;
@@ -114,7 +116,7 @@ public sealed class JsonEventParser(JsonFieldMapping mapping) : IEventParser
                 case JsonTokenType.StartArray:
                     var start = (int)reader.TokenStartIndex;
                     reader.Skip();
-                    fields.Attributes[path] = Encoding.UTF8.GetString(utf8[start..(int)reader.BytesConsumed]);
+                    Set(fields.Attributes, path, Encoding.UTF8.GetString(utf8[start..(int)reader.BytesConsumed]));
                     break;
                 case JsonTokenType.Null:
                     break;
@@ -169,7 +171,7 @@ public sealed class JsonEventParser(JsonFieldMapping mapping) : IEventParser
         if (path == _mapping.Host) { fields.Host = ScalarText(ref reader); return true; }
         if (path == _mapping.App) { fields.App = ScalarText(ref reader); return true; }
 
-        fields.Attributes[path] = reader.TokenType switch
+        Set(fields.Attributes, path, reader.TokenType switch
         {
             JsonTokenType.String => reader.GetString()!,
             JsonTokenType.True => true,
@@ -177,8 +179,29 @@ public sealed class JsonEventParser(JsonFieldMapping mapping) : IEventParser
             _ when reader.TryGetInt64(out var integer) => integer,
             _ when reader.TryGetDouble(out var real) && double.IsFinite(real) => real,
             _ => ScalarText(ref reader),
-        };
+        });
         return true;
+    }
+
+    /// <summary>
+    /// The value at <paramref name="path"/>; one already there (a name given twice, or <c>"a.b"</c> beside <c>"a":{"b"}</c>)
+    /// moves to <c>{path}#1</c>, <c>#2</c>, ... (the first such name free): the last value has the name, as JSON readers
+    /// read a repeated name, and none is dropped, so a value sent twice to hide one of them shows both.
+    /// </summary>
+    private static void Set(Dictionary<string, AttributeValue> attributes, string path, AttributeValue value)
+    {
+        // One lookup for a new name, the common case.
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(attributes, path, out var exists);
+        var earlier = slot;
+        slot = value;
+        if (!exists)
+        {
+            return;
+        }
+
+        for (var n = 1; !attributes.TryAdd(string.Create(CultureInfo.InvariantCulture, $"{path}#{n}"), earlier); n++)
+        {
+        }
     }
 
     private static bool TryTimestamp(ref Utf8JsonReader reader, string path, ref Fields fields, [NotNullWhen(false)] out string? failure)

@@ -45,6 +45,24 @@ public sealed class JsonEventParserTests
         Assert.Equal("Oslo", e.Attributes["user.geo.city"].Text);
     }
 
+    /// <summary>
+    /// A name given twice, or a dotted name beside the object it flattens to, keeps every value: the last has the name
+    /// (as JSON readers take a repeated name), the earlier ones go to name#1, #2 (before, they were dropped silently).
+    /// </summary>
+    [Fact]
+    public void TryParse_ANameGivenTwiceOrFlattenedOntoAnother_KeepsEveryValue()
+    {
+        var e = TestEvents.Parse(Default, """{"message":"m","user":"alice","user":"mallory","a.b#1":"taken","a.b":1,"a":{"b":2},"user":"eve"}""");
+
+        Assert.Equal("eve", e.Attributes["user"].Text);
+        Assert.Equal("alice", e.Attributes["user#1"].Text);
+        Assert.Equal("mallory", e.Attributes["user#2"].Text);
+        Assert.Equal(2, e.Attributes["a.b"].IntValue);
+        Assert.Equal(1, e.Attributes["a.b#2"].IntValue);
+        Assert.Equal("taken", e.Attributes["a.b#1"].Text);
+        Assert.Equal(6, e.Attributes.Count);
+    }
+
     [Theory]
     [InlineData("1714564800", 0)]
     [InlineData("1714564800123", 123)]
