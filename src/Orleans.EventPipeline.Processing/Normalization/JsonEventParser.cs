@@ -116,7 +116,7 @@ public sealed class JsonEventParser(JsonFieldMapping mapping) : IEventParser
                 case JsonTokenType.StartArray:
                     var start = (int)reader.TokenStartIndex;
                     reader.Skip();
-                    Set(fields.Attributes, path, Encoding.UTF8.GetString(utf8[start..(int)reader.BytesConsumed]));
+                    Set(ref fields, path, Encoding.UTF8.GetString(utf8[start..(int)reader.BytesConsumed]));
                     break;
                 case JsonTokenType.Null:
                     break;
@@ -171,7 +171,7 @@ public sealed class JsonEventParser(JsonFieldMapping mapping) : IEventParser
         if (path == _mapping.Host) { fields.Host = ScalarText(ref reader); return true; }
         if (path == _mapping.App) { fields.App = ScalarText(ref reader); return true; }
 
-        Set(fields.Attributes, path, reader.TokenType switch
+        Set(ref fields, path, reader.TokenType switch
         {
             JsonTokenType.String => reader.GetString()!,
             JsonTokenType.True => true,
@@ -188,10 +188,10 @@ public sealed class JsonEventParser(JsonFieldMapping mapping) : IEventParser
     /// moves to <c>{path}#1</c>, <c>#2</c>, ... (the first such name free): the last value has the name, as JSON readers
     /// read a repeated name, and none is dropped, so a value sent twice to hide one of them shows both.
     /// </summary>
-    private static void Set(Dictionary<string, AttributeValue> attributes, string path, AttributeValue value)
+    private static void Set(ref Fields fields, string path, AttributeValue value)
     {
         // One lookup for a new name, the common case.
-        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(attributes, path, out var exists);
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(fields.Attributes, path, out var exists);
         var earlier = slot;
         slot = value;
         if (!exists)
@@ -199,9 +199,14 @@ public sealed class JsonEventParser(JsonFieldMapping mapping) : IEventParser
             return;
         }
 
-        for (var n = 1; !attributes.TryAdd(string.Create(CultureInfo.InvariantCulture, $"{path}#{n}"), earlier); n++)
+        // Each name's next number is remembered: a name repeated 40,000 times in one event costs 40,000 tries, not 800 million.
+        fields.NextNumber ??= new Dictionary<string, int>(StringComparer.Ordinal);
+        ref var next = ref CollectionsMarshal.GetValueRefOrAddDefault(fields.NextNumber, path, out _);
+        do
         {
+            next++;
         }
+        while (!fields.Attributes.TryAdd(string.Create(CultureInfo.InvariantCulture, $"{path}#{next}"), earlier));
     }
 
     private static bool TryTimestamp(ref Utf8JsonReader reader, string path, ref Fields fields, [NotNullWhen(false)] out string? failure)
@@ -258,5 +263,8 @@ public sealed class JsonEventParser(JsonFieldMapping mapping) : IEventParser
         public string? Body;
         public string? Host;
         public string? App;
+
+        // The next number to try for each name given more than once (Set), made at the first such name.
+        public Dictionary<string, int>? NextNumber;
     }
 }

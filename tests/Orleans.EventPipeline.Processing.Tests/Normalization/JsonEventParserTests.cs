@@ -63,6 +63,20 @@ public sealed class JsonEventParserTests
         Assert.Equal(6, e.Attributes.Count);
     }
 
+    /// <summary>A name repeated throughout a large event keeps each value under a number of its own.</summary>
+    [Fact]
+    public void TryParse_ANameRepeated20000Times_KeepsEachValueNumbered()
+    {
+        var json = "{\"message\":\"m\"," + string.Join(",", Enumerable.Range(0, 20_000).Select(static i => $"\"a\":{i}")) + "}";
+
+        var e = TestEvents.Parse(Default, json);
+
+        Assert.Equal(20_000, e.Attributes.Count);
+        Assert.Equal(19_999, e.Attributes["a"].IntValue);
+        Assert.Equal(0, e.Attributes["a#1"].IntValue);
+        Assert.Equal(19_998, e.Attributes["a#19999"].IntValue);
+    }
+
     [Theory]
     [InlineData("1714564800", 0)]
     [InlineData("1714564800123", 123)]
