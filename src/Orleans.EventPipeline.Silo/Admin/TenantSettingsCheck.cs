@@ -5,8 +5,8 @@ using Orleans.EventPipeline.Tenants;
 namespace Orleans.EventPipeline.Silo.Admin;
 
 /// <summary>
-/// What is wrong with settings an operator sends, before they are stored: their own rules, then whether the
-/// enrichment's lookup tables and GeoIP database load here. Settings whose enrichment cannot load send every event of
+/// What is wrong with settings an operator sends, before they are stored: their own rules, per-source parsing that
+/// nothing would apply, then whether the enrichment's lookup tables and GeoIP database load here. Settings whose enrichment cannot load send every event of
 /// the tenant to the dead letters, which keep only the newest (<c>Pipeline:Processing:RetainedDeadLetters</c>): a
 /// path the silo cannot read would cost the events, so it is refused with its reason instead.
 /// </summary>
@@ -17,7 +17,19 @@ public static class TenantSettingsCheck
     {
         ArgumentNullException.ThrowIfNull(settings);
         var problems = settings.Validate();
-        if (problems.Count > 0 || settings.Processing?.Enrichment is not { } enrichment)
+        if (problems.Count > 0)
+        {
+            return problems;
+        }
+
+        // The normalizer can parse per named source, but no request names its source yet: stored, these settings
+        // would be taken and never applied.
+        if (settings.Processing?.Normalization?.Sources is { Count: > 0 } sources)
+        {
+            return [$"processing.normalization.sources names {sources.Count} source(s) ({string.Join(", ", sources.Keys)}), but no request names its source yet, so they would never be applied: set the tenant's own json mapping and textFormat instead, or send each source's events with a key of a tenant of its own. Nothing was stored."];
+        }
+
+        if (settings.Processing?.Enrichment is not { } enrichment)
         {
             return problems;
         }

@@ -116,6 +116,8 @@ public sealed class TenantAdminApiTests(LocalPipelineFixture pipeline) : IClassF
             Body(new { name = "assets", path = missing, matchField = "host", keyColumn = "host" }));
         using var noKeyColumn = await pipeline.Api.AdminAsync(HttpMethod.Put, "/admin/v1/tenants/lookup-check",
             Body(new { name = "assets", content = "name,owner\nweb-1,team-a\n", matchField = "host", keyColumn = "host" }));
+        using var perSource = await pipeline.Api.AdminAsync(HttpMethod.Put, "/admin/v1/tenants/lookup-check",
+            "{\"displayName\":\"lookup-check\",\"processing\":{\"normalization\":{\"sources\":{\"fw\":{\"textFormat\":\"cef\"}}}}}");
         using var absent = await pipeline.Api.AdminAsync(HttpMethod.Get, "/admin/v1/tenants/lookup-check");
         using var readable = await pipeline.Api.AdminAsync(HttpMethod.Put, "/admin/v1/tenants/lookup-check",
             Body(new { name = "assets", path = present, matchField = "host", keyColumn = "host" }));
@@ -123,6 +125,8 @@ public sealed class TenantAdminApiTests(LocalPipelineFixture pipeline) : IClassF
         var problem = await IngestErrorTests.AssertProblemAsync(unreadable, HttpStatusCode.BadRequest, "invalid_settings", missing);
         Assert.True(problem.GetProperty("errors").TryGetProperty("processing.enrichment", out _));
         await IngestErrorTests.AssertProblemAsync(noKeyColumn, HttpStatusCode.BadRequest, "invalid_settings", "Lookup table \"assets\"");
+        // Per-source parsing nothing would apply (no request names its source) is refused too, not stored to do nothing.
+        await IngestErrorTests.AssertProblemAsync(perSource, HttpStatusCode.BadRequest, "invalid_settings", "no request names its source yet");
         Assert.Equal(HttpStatusCode.NotFound, absent.StatusCode);
         Assert.Equal(HttpStatusCode.OK, readable.StatusCode);
     }
