@@ -11,6 +11,12 @@ namespace Orleans.EventPipeline.Processing.Enrichment;
 /// </summary>
 public sealed class CsvLookupTable
 {
+    /// <summary>
+    /// The most a table's file may hold, 64 MiB (about 300,000 rows of 200 bytes): it is read whole, per tenant processor,
+    /// and a path naming a device (<c>/dev/zero</c>) or a huge file must cost no silo its memory.
+    /// </summary>
+    public const int MaxFileBytes = 64 * 1024 * 1024;
+
     private readonly Dictionary<string, KeyValuePair<string, AttributeValue>[]> _rows;
 
     private CsvLookupTable(string name, string matchField, Dictionary<string, KeyValuePair<string, AttributeValue>[]> rows)
@@ -35,16 +41,22 @@ public sealed class CsvLookupTable
         List<string[]> rows;
         try
         {
-            // File.ReadAllText drops a byte-order mark; tables are read once per load, whole.
-            rows = ReadRows(settings.Content ?? File.ReadAllText(settings.Path!), out var csvFailure);
+            if ((settings.Content ?? ReadFile(settings.Path!)) is not { } content)
+            {
+                failure = $"{where}: \"{settings.Path}\" holds more than {MaxFileBytes / (1024 * 1024)} MiB; a lookup table is read whole by every processor of the tenant.";
+                return false;
+            }
+
+            rows = ReadRows(content, out var csvFailure);
             if (csvFailure is not null)
             {
                 failure = $"{where}: {csvFailure}";
                 return false;
             }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
+            // ArgumentException: a path the system refuses (a NUL in it).
             failure = $"{where}: cannot read \"{settings.Path}\" ({e.Message}); put the CSV file on every silo at that path or give the CSV as Content.";
             return false;
         }
@@ -59,7 +71,11 @@ public sealed class CsvLookupTable
         var keyColumn = Array.IndexOf(header, settings.KeyColumn);
         if (keyColumn < 0)
         {
-            failure = $"{where} has no column \"{settings.KeyColumn}\" (header: {string.Join(", ", header)}); set KeyColumn to one of them.";
+            // The header is named only for a table given as Content: a file's first line may be anything the silo can
+            // read (a path such as /proc/self/environ), and this message reaches the admin API's caller.
+            failure = settings.Content is null
+                ? $"{where} has no column \"{settings.KeyColumn}\" in the first row of \"{settings.Path}\"; set KeyColumn to the header of the key column."
+                : $"{where} has no column \"{settings.KeyColumn}\" (header: {string.Join(", ", header)}); set KeyColumn to one of them.";
             return false;
         }
 
@@ -89,6 +105,27 @@ public sealed class CsvLookupTable
         table = new CsvLookupTable(settings.Name, settings.MatchField, index);
         failure = null;
         return true;
+    }
+
+    /// <summary>The file's text without a byte-order mark; null when it holds more than <see cref="MaxFileBytes"/>.</summary>
+    private static string? ReadFile(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        var buffer = new MemoryStream();
+        var chunk = new byte[81_920];
+        int read;
+        while ((read = stream.Read(chunk)) > 0)
+        {
+            if (buffer.Length + read > MaxFileBytes)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        var bytes = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
+        return System.Text.Encoding.UTF8.GetString(bytes.StartsWith("\uFEFF"u8) ? bytes[3..] : bytes);
     }
 
     /// <summary>

@@ -37,7 +37,7 @@ public sealed class GeoIpLookup : IDisposable
             failure = null;
             return true;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDatabaseException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDatabaseException or ArgumentException or NotSupportedException)
         {
             failure = $"GeoIP database \"{settings.DatabasePath}\" cannot be opened ({e.Message}); put a MaxMind City .mmdb file on every silo at that path, or remove GeoIp from the tenant's enrichment.";
             return false;

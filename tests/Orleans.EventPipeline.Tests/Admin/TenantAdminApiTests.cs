@@ -116,6 +116,22 @@ public sealed class TenantAdminApiTests(LocalPipelineFixture pipeline) : IClassF
             Body(new { name = "assets", path = missing, matchField = "host", keyColumn = "host" }));
         using var noKeyColumn = await pipeline.Api.AdminAsync(HttpMethod.Put, "/admin/v1/tenants/lookup-check",
             Body(new { name = "assets", content = "name,owner\nweb-1,team-a\n", matchField = "host", keyColumn = "host" }));
+        // A NUL in the path (the system refuses it: was a 500), a file whose first line is a secret (named back before),
+        // and a file past the size a table may have (read whole before, /dev/zero without end).
+        var secret = Path.Combine(tables.Path, "secret.env");
+        await File.WriteAllTextAsync(secret, "DB_PASSWORD=hunter2\n");
+        var huge = Path.Combine(tables.Path, "huge.csv");
+        await using (var file = File.Create(huge))
+        {
+            file.SetLength(Orleans.EventPipeline.Processing.Enrichment.CsvLookupTable.MaxFileBytes + 1L);
+        }
+
+        using var nul = await pipeline.Api.AdminAsync(HttpMethod.Put, "/admin/v1/tenants/lookup-check",
+            Body(new { name = "assets", path = missing + "\0x", matchField = "host", keyColumn = "host" }));
+        using var secretHeader = await pipeline.Api.AdminAsync(HttpMethod.Put, "/admin/v1/tenants/lookup-check",
+            Body(new { name = "assets", path = secret, matchField = "host", keyColumn = "host" }));
+        using var tooLarge = await pipeline.Api.AdminAsync(HttpMethod.Put, "/admin/v1/tenants/lookup-check",
+            Body(new { name = "assets", path = huge, matchField = "host", keyColumn = "host" }));
         using var perSource = await pipeline.Api.AdminAsync(HttpMethod.Put, "/admin/v1/tenants/lookup-check",
             "{\"displayName\":\"lookup-check\",\"processing\":{\"normalization\":{\"sources\":{\"fw\":{\"textFormat\":\"cef\"}}}}}");
         using var absent = await pipeline.Api.AdminAsync(HttpMethod.Get, "/admin/v1/tenants/lookup-check");
@@ -125,6 +141,10 @@ public sealed class TenantAdminApiTests(LocalPipelineFixture pipeline) : IClassF
         var problem = await IngestErrorTests.AssertProblemAsync(unreadable, HttpStatusCode.BadRequest, "invalid_settings", missing);
         Assert.True(problem.GetProperty("errors").TryGetProperty("processing.enrichment", out _));
         await IngestErrorTests.AssertProblemAsync(noKeyColumn, HttpStatusCode.BadRequest, "invalid_settings", "Lookup table \"assets\"");
+        await IngestErrorTests.AssertProblemAsync(nul, HttpStatusCode.BadRequest, "invalid_settings", "cannot read");
+        var secretProblem = await IngestErrorTests.AssertProblemAsync(secretHeader, HttpStatusCode.BadRequest, "invalid_settings", "has no column \"host\" in the first row");
+        Assert.DoesNotContain("hunter2", secretProblem.ToString(), StringComparison.Ordinal);
+        await IngestErrorTests.AssertProblemAsync(tooLarge, HttpStatusCode.BadRequest, "invalid_settings", "holds more than 64 MiB");
         // Per-source parsing nothing would apply (no request names its source) is refused too, not stored to do nothing.
         await IngestErrorTests.AssertProblemAsync(perSource, HttpStatusCode.BadRequest, "invalid_settings", "no request names its source yet");
         Assert.Equal(HttpStatusCode.NotFound, absent.StatusCode);
