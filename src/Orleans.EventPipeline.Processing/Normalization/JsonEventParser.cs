@@ -139,7 +139,15 @@ public sealed class JsonEventParser(JsonFieldMapping mapping) : IEventParser
         failure = null;
         if (path == _mapping.Timestamp)
         {
-            if (TryTimestamp(ref reader, path, ref fields, out failure) || !fields.TimeGiven)
+            // A mapped field given twice keeps the earlier value too, as attributes do (Set): here under {path}#n.
+            var earlier = fields.Timestamp;
+            var read = TryTimestamp(ref reader, path, ref fields, out failure);
+            if (read && earlier is { } time)
+            {
+                AddNumbered(ref fields, path, time.ToString("O", CultureInfo.InvariantCulture));
+            }
+
+            if (read || !fields.TimeGiven)
             {
                 return failure is null;
             }
@@ -148,8 +156,13 @@ public sealed class JsonEventParser(JsonFieldMapping mapping) : IEventParser
             failure = null;
         }
         else if (path == _mapping.Severity)
-
         {
+            if (fields.SeveritySeen)
+            {
+                AddNumbered(ref fields, path, fields.SeverityText is { } text ? text : (long)fields.SeverityNumber);
+            }
+
+            fields.SeveritySeen = true;
             if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var number))
             {
                 fields.SeverityNumber = number is >= 1 and <= 24 ? number : Severity.Unspecified;
@@ -167,9 +180,9 @@ public sealed class JsonEventParser(JsonFieldMapping mapping) : IEventParser
             return true;
         }
 
-        if (path == _mapping.Body) { fields.Body = ScalarText(ref reader); return true; }
-        if (path == _mapping.Host) { fields.Host = ScalarText(ref reader); return true; }
-        if (path == _mapping.App) { fields.App = ScalarText(ref reader); return true; }
+        if (path == _mapping.Body) { fields.Body = Replacing(ref fields, path, fields.Body, ScalarText(ref reader)); return true; }
+        if (path == _mapping.Host) { fields.Host = Replacing(ref fields, path, fields.Host, ScalarText(ref reader)); return true; }
+        if (path == _mapping.App) { fields.App = Replacing(ref fields, path, fields.App, ScalarText(ref reader)); return true; }
 
         Set(ref fields, path, reader.TokenType switch
         {
@@ -194,11 +207,26 @@ public sealed class JsonEventParser(JsonFieldMapping mapping) : IEventParser
         ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(fields.Attributes, path, out var exists);
         var earlier = slot;
         slot = value;
-        if (!exists)
+        if (exists)
         {
-            return;
+            AddNumbered(ref fields, path, earlier);
+        }
+    }
+
+    /// <summary><paramref name="value"/>, keeping <paramref name="earlier"/> (a mapped field given before) under <c>{path}#n</c>.</summary>
+    private static string Replacing(ref Fields fields, string path, string? earlier, string value)
+    {
+        if (earlier is not null)
+        {
+            AddNumbered(ref fields, path, earlier);
         }
 
+        return value;
+    }
+
+    /// <summary>Adds <paramref name="value"/> as <c>{path}#n</c>, the first such name free.</summary>
+    private static void AddNumbered(ref Fields fields, string path, AttributeValue value)
+    {
         // Each name's next number is remembered: a name repeated 40,000 times in one event costs 40,000 tries, not 800 million.
         fields.NextNumber ??= new Dictionary<string, int>(StringComparer.Ordinal);
         ref var next = ref CollectionsMarshal.GetValueRefOrAddDefault(fields.NextNumber, path, out _);
@@ -206,7 +234,7 @@ public sealed class JsonEventParser(JsonFieldMapping mapping) : IEventParser
         {
             next++;
         }
-        while (!fields.Attributes.TryAdd(string.Create(CultureInfo.InvariantCulture, $"{path}#{next}"), earlier));
+        while (!fields.Attributes.TryAdd(string.Create(CultureInfo.InvariantCulture, $"{path}#{next}"), value));
     }
 
     private static bool TryTimestamp(ref Utf8JsonReader reader, string path, ref Fields fields, [NotNullWhen(false)] out string? failure)
@@ -263,6 +291,7 @@ public sealed class JsonEventParser(JsonFieldMapping mapping) : IEventParser
         public string? Body;
         public string? Host;
         public string? App;
+        public bool SeveritySeen;
 
         // The next number to try for each name given more than once (Set), made at the first such name.
         public Dictionary<string, int>? NextNumber;

@@ -63,6 +63,24 @@ public sealed class JsonEventParserTests
         Assert.Equal(6, e.Attributes.Count);
     }
 
+    /// <summary>The mapped fields given twice: the last is the event's, the earlier is kept as name#1 (the fields a forger repeats).</summary>
+    [Fact]
+    public void TryParse_MappedFieldsGivenTwice_TheLastIsTheEventsAndTheEarlierIsKept()
+    {
+        var e = TestEvents.Parse(Default, """{"message":"real","message":"fake","host":"h1","host":"h2","app":"a1","app":"a2","level":"error","level":"info","timestamp":"2024-05-01T12:00:00Z","timestamp":"2030-01-01T00:00:00Z"}""");
+
+        Assert.Equal("fake", e.Body);
+        Assert.Equal("real", e.Attributes["message#1"].Text);
+        Assert.Equal("h2", e.Resource[ResourceNames.Host]);
+        Assert.Equal("h1", e.Attributes["host#1"].Text);
+        Assert.Equal("a1", e.Attributes["app#1"].Text);
+        Assert.Equal(Severity.Info, e.SeverityNumber);
+        Assert.Equal("error", e.Attributes["level#1"].Text);
+        Assert.Equal(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero), e.Timestamp);
+        Assert.Equal("2024-05-01T12:00:00.0000000+00:00", e.Attributes["timestamp#1"].Text);
+        Assert.Equal(5, e.Attributes.Count);
+    }
+
     /// <summary>A name repeated throughout a large event keeps each value under a number of its own.</summary>
     [Fact]
     public void TryParse_ANameRepeated20000Times_KeepsEachValueNumbered()
