@@ -13,7 +13,10 @@ public interface ITenantGrain : IGrainWithStringKey
     [Concurrency.AlwaysInterleave]
     Task<TenantProfile> GetProfileAsync();
 
-    /// <summary>Creates or updates the tenant unconditionally and returns the stored profile with its new version.</summary>
+    /// <summary>
+    /// Creates or updates the tenant whatever version is stored and returns the stored profile with its new version;
+    /// throws <see cref="InvalidOperationException"/> while a delete that removes its data is unfinished.
+    /// </summary>
     Task<TenantProfile> ConfigureAsync(TenantSettings settings);
 
     /// <summary>

@@ -318,24 +318,24 @@ public sealed partial class TenantGrain(
     private async Task StoreAsync(TenantSettings settings, bool beginDataRemoval = false)
     {
         var now = timeProvider.GetUtcNow();
-        state.State.ShardsUsed = Math.Max(ShardsUsed, settings.ShardCount);
-        state.State.Settings = settings;
-        state.State.CreatedAt ??= now;
-        var generation = state.State.DataGeneration;
-        var removalBegunAt = state.State.DataRemovalBegunAt;
-        state.State.DataGeneration = beginDataRemoval || generation is null ? Guid.NewGuid() : generation;
-        state.State.DataRemovalBegunAt = beginDataRemoval ? removalBegunAt ?? now : removalBegunAt;
-        state.State.UpdatedAt = now;
-        state.State.Version++;
+        var s = state.State;
+        var before = (s.Settings, s.CreatedAt, s.UpdatedAt, s.Version, s.ShardsUsed, s.DataGeneration, s.DataRemovalBegunAt);
+        s.ShardsUsed = Math.Max(ShardsUsed, settings.ShardCount);
+        s.Settings = settings;
+        s.CreatedAt ??= now;
+        s.DataGeneration = beginDataRemoval || before.DataGeneration is null ? Guid.NewGuid() : before.DataGeneration;
+        s.DataRemovalBegunAt = beginDataRemoval ? before.DataRemovalBegunAt ?? now : before.DataRemovalBegunAt;
+        s.UpdatedAt = now;
+        s.Version++;
         try
         {
             await state.WriteStateAsync();
         }
         catch
         {
-            // A generation no store holds must not be handed out: the next activation would make another.
-            state.State.DataGeneration = generation;
-            state.State.DataRemovalBegunAt = removalBegunAt;
+            // What no store is known to hold is not served: GetProfileAsync interleaves, and a shard activating now would
+            // take unsaved settings (an enable the admin was told failed); a generation would differ from the next one's.
+            (s.Settings, s.CreatedAt, s.UpdatedAt, s.Version, s.ShardsUsed, s.DataGeneration, s.DataRemovalBegunAt) = before;
             throw;
         }
         await Directory.UpsertAsync(Entry());
