@@ -35,7 +35,48 @@ internal static partial class ProblemAnswers
             SuppressDiagnosticsCallback = static context => context.Exception is BadHttpRequestException,
         });
         app.UseStatusCodePages();
+        app.Use(static (context, next) =>
+            context.GetEndpoint() is null && AllowedMethods(context) is { Count: > 0 } allowed
+                ? MethodNotAllowedAsync(context, allowed)
+                : next(context));
         return app;
+    }
+
+    /// <summary>
+    /// The methods the endpoints at the request's path take, when none matched its method. Routing answers that 405
+    /// itself only while no route that takes any method could match the path, and gRPC's route for unknown services
+    /// (<c>{service}/{method}</c>) can: <c>GET /v1/events</c> was a 404, "nothing is served". Routes without a literal
+    /// segment (that one) are left out: they serve no path of their own.
+    /// </summary>
+    private static List<string>? AllowedMethods(HttpContext context)
+    {
+        var routes = context.RequestServices.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>();
+        List<string>? allowed = null;
+        foreach (var route in routes)
+        {
+            if (route.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods is not { Count: > 0 } methods
+                || !route.RoutePattern.PathSegments.Any(static segment => segment.IsSimple && segment.Parts[0].IsLiteral)
+                || !new Microsoft.AspNetCore.Routing.Template.TemplateMatcher(
+                    Microsoft.AspNetCore.Routing.Template.TemplateParser.Parse(route.RoutePattern.RawText ?? ""), new RouteValueDictionary())
+                    .TryMatch(context.Request.Path, new RouteValueDictionary()))
+            {
+                continue;
+            }
+
+            allowed ??= [];
+            allowed.AddRange(methods.Except(allowed, StringComparer.OrdinalIgnoreCase));
+        }
+
+        return allowed;
+    }
+
+    private static Task MethodNotAllowedAsync(HttpContext context, List<string> allowed)
+    {
+        context.Response.Headers.Allow = string.Join(", ", allowed);
+        return ApiProblem.Result(
+            StatusCodes.Status405MethodNotAllowed,
+            "method_not_allowed",
+            $"{context.Request.Path} does not take {context.Request.Method}: it takes {string.Join(", ", allowed)}.").ExecuteAsync(context);
     }
 
     // Problems written by ApiProblem have their error and detail; the others get them here.
