@@ -7,7 +7,9 @@ namespace Orleans.EventPipeline.Processing.Archive;
 public static class ArchiveCatalog
 {
     // An object sits in the hour of its first event and holds events up to its flush age (at most an
-    // hour) later: listing starts one hour before the range so such an object is not missed.
+    // hour) later: listing starts one hour before the range so such an object is not missed. Events further
+    // from that hour (a clock far off, a spool of old events followed by live ones) are found through the
+    // markers the writer leaves in their hours' folders (ArchiveObjectName.SpillName).
     private static readonly TimeSpan Spill = TimeSpan.FromHours(1);
 
     // 31 days of hourly folders is 744 listings; past that a caller should narrow the range.
@@ -36,15 +38,16 @@ public static class ArchiveCatalog
             throw new ArgumentOutOfRangeException(nameof(to), $"The range {from:O} to {to:O} is longer than {MaxRange.TotalDays} days: list it in parts.");
         }
 
-        // Clamped: events of year 1 or 9999 are archived too, and their range must not step off DateTimeOffset's.
-        var first = from.UtcTicks < DateTimeOffset.MinValue.UtcTicks + Spill.Ticks ? DateTimeOffset.MinValue : from - Spill;
+        var first = ListingStart(from);
         var last = DateTimeOffset.MaxValue.UtcTicks - TimeSpan.TicksPerHour;
+        // An object found in its own hour and through markers in others is listed once.
+        var listed = new HashSet<string>(StringComparer.Ordinal);
         for (var hour = ArchiveObjectName.TruncateToHour(first); hour < to; hour = hour.UtcTicks > last ? DateTimeOffset.MaxValue : hour.AddHours(1))
         {
             var names = new List<ArchiveObjectName>();
             await foreach (var name in store.ListAsync(ArchiveObjectName.FolderOf(tenantId, hour), cancellationToken))
             {
-                if (ArchiveObjectName.TryParse(name, out var parsed) && parsed.TenantId == tenantId)
+                if ((ArchiveObjectName.TryParse(name, out var parsed) || ArchiveObjectName.TryParseSpill(name, out parsed)) && parsed.TenantId == tenantId)
                 {
                     names.Add(parsed);
                 }
@@ -54,13 +57,24 @@ public static class ArchiveCatalog
             var furthest = Furthest(names);
             foreach (var name in names)
             {
-                if (name.LastSequence == furthest[(name.StreamKey, name.FirstSequence)])
+                if (name.LastSequence == furthest[(name.StreamKey, name.FirstSequence)] && listed.Add(name.Name))
                 {
                     yield return name;
                 }
             }
         }
     }
+
+    /// <summary>
+    /// Whether every range listing that holds <paramref name="time"/> lists the folder of <paramref name="hour"/>, so
+    /// an object there is found for an event at that time; the writer leaves a marker for the events it is not.
+    /// </summary>
+    internal static bool FoundThrough(DateTimeOffset hour, DateTimeOffset time) =>
+        time >= hour && ArchiveObjectName.TruncateToHour(ListingStart(time)) <= hour;
+
+    // Clamped: events of year 1 or 9999 are archived too, and their range must not step off DateTimeOffset's.
+    private static DateTimeOffset ListingStart(DateTimeOffset from) =>
+        from.UtcTicks < DateTimeOffset.MinValue.UtcTicks + Spill.Ticks ? DateTimeOffset.MinValue : from - Spill;
 
     /// <summary>
     /// The last position of the longest object per stream key and first position. A replay after a crash rebuilds the

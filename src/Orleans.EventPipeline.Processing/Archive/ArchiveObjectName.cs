@@ -13,6 +13,14 @@ public readonly record struct ArchiveObjectName(string TenantId, DateTimeOffset 
 {
     public const string Extension = ".ndjson.zst";
 
+    /// <summary>
+    /// A marker's extension: an empty object in the folder of an hour whose events an object in another hour's folder
+    /// holds, so that a range listing finds that object there too (<see cref="SpillName"/>).
+    /// </summary>
+    public const string SpillExtension = ".spill";
+
+    private const string HomeFormat = "yyyyMMddHH";
+
     // 20 digits hold any non-negative long, so names sort by position as text.
     private const string SequenceFormat = "D20";
     private const string HourFormat = "yyyy'/'MM'/'dd'/'HH";
@@ -39,6 +47,36 @@ public readonly record struct ArchiveObjectName(string TenantId, DateTimeOffset 
     /// <summary>The part of a name shared by every object of a stream key that starts at <paramref name="firstSequence"/>.</summary>
     public static string SequencePrefix(string streamKey, long firstSequence) =>
         string.Create(CultureInfo.InvariantCulture, $"{streamKey}-{firstSequence.ToString(SequenceFormat, CultureInfo.InvariantCulture)}-");
+
+    /// <summary>
+    /// This object's marker in the folder of <paramref name="hour"/>:
+    /// <c>{tenant}/{hour}/{streamKey}-{first:D20}-{last:D20}.{this object's hour as yyyyMMddHH}.spill</c>.
+    /// </summary>
+    public string SpillName(DateTimeOffset hour) => string.Create(CultureInfo.InvariantCulture,
+        $"{FolderOf(TenantId, hour)}{SequencePrefix(StreamKey, FirstSequence)}{LastSequence.ToString(SequenceFormat, CultureInfo.InvariantCulture)}.{Hour.ToString(HomeFormat, CultureInfo.InvariantCulture)}{SpillExtension}");
+
+    /// <summary>The object a marker (<see cref="SpillName"/>) points to; false for anything else.</summary>
+    public static bool TryParseSpill(string name, out ArchiveObjectName target)
+    {
+        target = default;
+        if (name is null || !name.EndsWith(SpillExtension, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var tenantEnd = name.IndexOf('/', StringComparison.Ordinal);
+        var fileStart = name.LastIndexOf('/') + 1;
+        var file = name.AsSpan(fileStart, name.Length - fileStart - SpillExtension.Length);
+        var dot = file.LastIndexOf('.');
+        if (tenantEnd <= 0 || dot < 0
+            || !DateTimeOffset.TryParseExact(file[(dot + 1)..], HomeFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var home))
+        {
+            return false;
+        }
+
+        var tenant = name[..tenantEnd];
+        return TryParse(string.Concat(FolderOf(tenant, home), file[..dot], Extension), out target) && target.TenantId == tenant;
+    }
 
     /// <summary>Parses a full object name; false for anything else (e.g. a temporary file).</summary>
     public static bool TryParse(string name, out ArchiveObjectName parsed)

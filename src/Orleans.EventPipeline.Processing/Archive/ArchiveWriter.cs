@@ -25,6 +25,12 @@ namespace Orleans.EventPipeline.Processing.Archive;
 /// </summary>
 public sealed partial class ArchiveWriter : IDisposable
 {
+    /// <summary>
+    /// Markers one object leaves at most (<see cref="ArchiveCatalog.FoundThrough"/>): a day of hours, each a small write;
+    /// a sender whose every event has a time of its own must not turn one object into a hundred thousand writes.
+    /// </summary>
+    public const int MaxSpillHours = 24;
+
     private readonly IArchiveStore _store;
     private readonly ArchiveFlushPolicy _policy;
     private readonly TimeProvider _time;
@@ -214,6 +220,8 @@ public sealed partial class ArchiveWriter : IDisposable
         var name = new ArchiveObjectName(TenantId, hour, StreamKey, _firstSequence, _lastSequence);
         var compressed = ArchiveFormat.Compress(InEventTimeOrder(), _compressionRatio);
         await _store.WriteAsync(name.Name, compressed.Bytes, cancellationToken);
+        // After the object, before anything records it: a crash between replays the object, and its markers with it.
+        await WriteSpillMarkersAsync(name, cancellationToken);
         // Back to the pool only once the store took the bytes: a write that failed may leave a reader behind it
         // (an HTTP request body still being copied when the call gave up), so its array goes to the collector.
         compressed.Dispose();
@@ -284,6 +292,43 @@ public sealed partial class ArchiveWriter : IDisposable
         }
 
         return _sorted.WrittenSpan;
+    }
+
+    /// <summary>
+    /// A marker (<see cref="ArchiveObjectName.SpillName"/>) in the folder of each hour whose events a range listing would
+    /// not find through the object's own hour (<see cref="ArchiveCatalog.FoundThrough"/>): a device whose clock is off, a
+    /// spool of old events followed by live ones. Nothing for an object whose events are within its hour's reach, the
+    /// common case; at most <see cref="MaxSpillHours"/>, the hours with the most events, for one whose events are
+    /// scattered over more.
+    /// </summary>
+    private async Task WriteSpillMarkersAsync(ArchiveObjectName name, CancellationToken cancellationToken)
+    {
+        Dictionary<long, int>? spilled = null;
+        foreach (var line in _lines)
+        {
+            var time = new DateTimeOffset(line.Ticks, TimeSpan.Zero);
+            if (!ArchiveCatalog.FoundThrough(name.Hour, time))
+            {
+                spilled ??= [];
+                var hour = ArchiveObjectName.TruncateToHour(time).UtcTicks;
+                spilled[hour] = spilled.GetValueOrDefault(hour) + 1;
+            }
+        }
+
+        if (spilled is null)
+        {
+            return;
+        }
+
+        if (spilled.Count > MaxSpillHours)
+        {
+            LogSpillCapped(_logger, name.Name, spilled.Count, MaxSpillHours);
+        }
+
+        foreach (var (hour, _) in spilled.OrderByDescending(static h => h.Value).ThenBy(static h => h.Key).Take(MaxSpillHours))
+        {
+            await _store.WriteAsync(name.SpillName(new DateTimeOffset(hour, TimeSpan.Zero)), ReadOnlyMemory<byte>.Empty, cancellationToken);
+        }
     }
 
     private async Task DeleteSupersededAsync(ArchiveObjectName written, CancellationToken cancellationToken)

@@ -43,7 +43,7 @@ public static class TenantDeletion
         var deadLetters = 0;
         if (data == TenantDataChoice.Remove)
         {
-            archiveObjects = await DeletePrefixAsync(store, tenantId + "/", cancellationToken);
+            archiveObjects = await DeletePrefixAsync(store, tenantId + "/", cancellationToken, static name => ArchiveObjectName.TryParse(name, out _));
             deadLetters = await grains.GetGrain<IDeadLetterGrain>(tenantId).ForgetAsync();
             // Objects the dead-letter grain no longer pointed to (a write cut short by a crash).
             await DeletePrefixAsync(store, DeadLetterStore.Prefix + Uri.EscapeDataString(tenantId) + "/", cancellationToken);
@@ -62,7 +62,8 @@ public static class TenantDeletion
         return (deleted, new TenantDeleted(tenantId, data == TenantDataChoice.Remove ? "remove" : "keep", deleted.KeysRevoked, archiveObjects, deadLetters));
     }
 
-    private static async Task<int> DeletePrefixAsync(IArchiveStore store, string prefix, CancellationToken cancellationToken)
+    /// <returns>The objects deleted, those <paramref name="counted"/> takes when given (an archive's objects, not its markers).</returns>
+    private static async Task<int> DeletePrefixAsync(IArchiveStore store, string prefix, CancellationToken cancellationToken, Func<string, bool>? counted = null)
     {
         var names = new List<string>();
         await foreach (var name in store.ListAsync(prefix, cancellationToken))
@@ -74,7 +75,7 @@ public static class TenantDeletion
             names,
             new ParallelOptions { MaxDegreeOfParallelism = DeleteParallelism, CancellationToken = cancellationToken },
             async (name, token) => await store.DeleteAsync(name, token));
-        return names.Count;
+        return counted is null ? names.Count : names.Count(counted);
     }
 }
 

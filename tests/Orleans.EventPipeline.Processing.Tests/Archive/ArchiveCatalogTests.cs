@@ -30,6 +30,55 @@ public sealed class ArchiveCatalogTests : IDisposable
         Assert.Equal(At(time), Assert.Single(found).Timestamp);
     }
 
+    /// <summary>
+    /// An object sits in the hour of its first event: a first event whose clock is far off (1970, or 2031) put live events
+    /// in a folder no range listing for their time reads. Markers in their hours' folders list the object there too, once.
+    /// </summary>
+    [Theory]
+    [InlineData("1970-01-01T00:00:00Z")]
+    [InlineData("2031-06-01T00:00:00Z")]
+    [InlineData("2024-05-01T05:30:00Z")]
+    public async Task ListAsync_AFirstEventFarFromTheOthers_TheObjectIsFoundForEachOfTheirHoursOnce(string firstTime)
+    {
+        var live = new DateTimeOffset(2024, 5, 1, 12, 10, 0, TimeSpan.Zero);
+        var first = DateTimeOffset.Parse(firstTime, System.Globalization.CultureInfo.InvariantCulture);
+        using (var writer = new ArchiveWriter(_store, "tenant-a", "tenant-a", new ArchiveFlushPolicy(), TimeProvider.System, NullLogger.Instance))
+        {
+            writer.Add([TestEvents.At(first, "off")], 1);
+            writer.Add([TestEvents.At(live, "live-1"), TestEvents.At(live.AddMinutes(75), "live-2")], 2);
+            await writer.FlushAsync(CancellationToken.None);
+        }
+
+        var now = await ArchiveCatalog.ReadRangeAsync(_store, "tenant-a", live.AddMinutes(-5), live.AddMinutes(5), CancellationToken.None);
+        var later = await ArchiveCatalog.ReadRangeAsync(_store, "tenant-a", live.AddMinutes(70), live.AddMinutes(80), CancellationToken.None);
+        var off = await ArchiveCatalog.ReadRangeAsync(_store, "tenant-a", first, first.AddMinutes(1), CancellationToken.None);
+        var names = new List<ArchiveObjectName>();
+        await foreach (var name in ArchiveCatalog.ListAsync(_store, "tenant-a", live.AddHours(-1), live.AddHours(3), CancellationToken.None))
+        {
+            names.Add(name);
+        }
+
+        Assert.Equal(["live-1"], now.Select(static e => e.EventId));
+        Assert.Equal(["live-2"], later.Select(static e => e.EventId));
+        Assert.Equal(["off"], off.Select(static e => e.EventId));
+        var listed = Assert.Single(names);
+        Assert.Equal(ArchiveObjectName.TruncateToHour(first), listed.Hour);
+    }
+
+    [Fact]
+    public void SpillName_ParsesBackToItsObject_AndNothingElseParsesAsOne()
+    {
+        var name = new ArchiveObjectName("tenant-a", new DateTimeOffset(1970, 1, 1, 0, 0, 0, TimeSpan.Zero), "tenant-a#3", 7, 9);
+        var marker = name.SpillName(new DateTimeOffset(2024, 5, 1, 12, 0, 0, TimeSpan.Zero));
+
+        Assert.Equal("tenant-a/2024/05/01/12/tenant-a#3-00000000000000000007-00000000000000000009.1970010100.spill", marker);
+        Assert.True(ArchiveObjectName.TryParseSpill(marker, out var target));
+        Assert.Equal(name, target);
+        Assert.False(ArchiveObjectName.TryParse(marker, out _));
+        Assert.False(ArchiveObjectName.TryParseSpill(name.Name, out _));
+        Assert.False(ArchiveObjectName.TryParseSpill("tenant-a/2024/05/01/12/x.notahour.spill", out _));
+    }
+
     [Fact]
     public async Task ListAsync_TimeRange_ReturnsThatTenantsObjectsOfThoseHoursInOrder()
     {
