@@ -15,7 +15,7 @@ public interface ITenantGrain : IGrainWithStringKey
 
     /// <summary>
     /// Creates or updates the tenant whatever version is stored and returns the stored profile with its new version;
-    /// throws <see cref="InvalidOperationException"/> while a delete that removes its data is unfinished.
+    /// throws <see cref="InvalidOperationException"/> for settings that enable it while a delete that removes its data is unfinished.
     /// </summary>
     Task<TenantProfile> ConfigureAsync(TenantSettings settings);
 

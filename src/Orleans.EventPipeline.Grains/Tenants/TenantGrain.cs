@@ -67,11 +67,24 @@ public sealed partial class TenantGrain(
                 LogDirectoryNotUpdated(exception, Id);
             }
         }
+
+        _saved = ToProfile();
     }
 
     private ITenantDirectoryGrain Directory => GrainFactory.GetGrain<ITenantDirectoryGrain>(TenantDirectory.PartOf(Id));
 
-    public Task<TenantProfile> GetProfileAsync() => Task.FromResult(ToProfile());
+    // The profile as last stored: GetProfileAsync interleaves with a change, whose new values are in the state while it
+    // is written and put back if the write fails; a shard activating meanwhile must not take settings never stored.
+    private TenantProfile? _saved;
+
+    public Task<TenantProfile> GetProfileAsync() => Task.FromResult(_saved ?? ToProfile());
+
+    /// <summary>Writes the state, then serves it (<see cref="GetProfileAsync"/>).</summary>
+    private async Task WriteAsync()
+    {
+        await state.WriteStateAsync();
+        _saved = ToProfile();
+    }
 
     public async Task<TenantProfile> ConfigureAsync(TenantSettings settings)
     {
@@ -167,7 +180,7 @@ public sealed partial class TenantGrain(
         };
         try
         {
-            await state.WriteStateAsync();
+            await WriteAsync();
         }
         catch
         {
@@ -203,7 +216,7 @@ public sealed partial class TenantGrain(
         // while a resolvable key missing from the list is repaired by the write below.
         await GrainFactory.GetGrain<IApiKeyGrain>(key.SecretHash).RegisterAsync(Id, key.KeyId);
         state.State.ApiKeys.Add(key);
-        await state.WriteStateAsync();
+        await WriteAsync();
         // Before the secret is answered: the shards take a key only once they know it.
         await ApplyKeysToIngestAsync(ActiveKeyHashes());
         LogKeyIssued(Id, key.KeyId, key.Name);
@@ -249,7 +262,7 @@ public sealed partial class TenantGrain(
         }
 
         await RevokeAsync([key]);
-        await state.WriteStateAsync();
+        await WriteAsync();
         // At once on every gateway: the shards refuse the key even where a gateway still has it cached.
         await ApplyKeysToIngestAsync(ActiveKeyHashes());
         LogKeyRevoked(Id, keyId);
@@ -329,12 +342,12 @@ public sealed partial class TenantGrain(
         s.Version++;
         try
         {
-            await state.WriteStateAsync();
+            await WriteAsync();
         }
         catch
         {
-            // What no store is known to hold is not served: GetProfileAsync interleaves, and a shard activating now would
-            // take unsaved settings (an enable the admin was told failed); a generation would differ from the next one's.
+            // What no store is known to hold is not kept: a generation would differ from the next activation's, and the
+            // next change would build on settings the admin was told were not stored.
             (s.Settings, s.CreatedAt, s.UpdatedAt, s.Version, s.ShardsUsed, s.DataGeneration, s.DataRemovalBegunAt) = before;
             throw;
         }

@@ -16,8 +16,9 @@ public static class ArchiveCatalog
     private static readonly TimeSpan MaxRange = TimeSpan.FromDays(31);
 
     /// <summary>
-    /// The tenant's objects that may hold events with a time in [<paramref name="from"/>, <paramref name="to"/>),
-    /// ordered by hour, stream key and sequence; an object a replay's rebuild superseded is left out (<see cref="Furthest"/>).
+    /// The tenant's objects that may hold events with a time in [<paramref name="from"/>, <paramref name="to"/>), each
+    /// once: by hour, stream key and sequence, an object found through a marker in the hour of the marker (its own hour
+    /// is <see cref="ArchiveObjectName.Hour"/>); an object a replay's rebuild superseded is left out (<see cref="Furthest"/>).
     /// </summary>
     public static async IAsyncEnumerable<ArchiveObjectName> ListAsync(
         IArchiveStore store,
@@ -45,11 +46,16 @@ public static class ArchiveCatalog
         for (var hour = ArchiveObjectName.TruncateToHour(first); hour < to; hour = hour.UtcTicks > last ? DateTimeOffset.MaxValue : hour.AddHours(1))
         {
             var names = new List<ArchiveObjectName>();
+            List<ArchiveObjectName>? marked = null;
             await foreach (var name in store.ListAsync(ArchiveObjectName.FolderOf(tenantId, hour), cancellationToken))
             {
-                if ((ArchiveObjectName.TryParse(name, out var parsed) || ArchiveObjectName.TryParseSpill(name, out parsed)) && parsed.TenantId == tenantId)
+                if (ArchiveObjectName.TryParse(name, out var parsed) && parsed.TenantId == tenantId)
                 {
                     names.Add(parsed);
+                }
+                else if (ArchiveObjectName.TryParseSpill(name, out var target) && target.TenantId == tenantId)
+                {
+                    (marked ??= []).Add(target);
                 }
             }
 
@@ -60,6 +66,17 @@ public static class ArchiveCatalog
                 if (name.LastSequence == furthest[(name.StreamKey, name.FirstSequence)] && listed.Add(name.Name))
                 {
                     yield return name;
+                }
+            }
+
+            // A marker names the object as it was when the marker was written: a replay's rebuild (same first position,
+            // longer) replaces it without removing the markers it left. What is listed is the object in its own hour now.
+            foreach (var target in marked ?? [])
+            {
+                if (await FurthestAsync(store, tenantId, target.Hour, target.StreamKey, target.FirstSequence, cancellationToken) is { } current
+                    && listed.Add(current.Name))
+                {
+                    yield return current;
                 }
             }
         }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Routing.Template;
 using Microsoft.AspNetCore.WebUtilities;
 
 namespace Orleans.EventPipeline.Silo.Gateway;
@@ -42,32 +43,42 @@ internal static partial class ProblemAnswers
         return app;
     }
 
+    // The routes with a literal segment and their methods, parsed once per list of endpoints (an unmatched request is
+    // matched against each: a flood of them costs no template parsing).
+    private static (IReadOnlyList<Endpoint> Endpoints, List<(TemplateMatcher Matcher, IReadOnlyList<string> Methods)> Routes)? _routes;
+
     /// <summary>
-    /// The methods the endpoints at the request's path take, when none matched its method. Routing answers that 405
-    /// itself only while no route that takes any method could match the path, and gRPC's route for unknown services
-    /// (<c>{service}/{method}</c>) can: <c>GET /v1/events</c> was a 404, "nothing is served". Routes without a literal
-    /// segment (that one) are left out: they serve no path of their own.
+    /// The methods the endpoints at the request's path take, when none matched and its own method is not one of them.
+    /// Routing answers that 405 itself only while no route that takes any method could match the path, and gRPC's route
+    /// for unknown services (<c>{service}/{method}</c>) can: <c>GET /v1/events</c> was a 404, "nothing is served".
+    /// Routes without a literal segment (that one) are left out: they serve no path of their own. A request refused for
+    /// something else (a route constraint) is not answered 405.
     /// </summary>
     private static List<string>? AllowedMethods(HttpContext context)
     {
-        var routes = context.RequestServices.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>();
-        List<string>? allowed = null;
-        foreach (var route in routes)
+        var endpoints = context.RequestServices.GetRequiredService<EndpointDataSource>().Endpoints;
+        if (_routes is not { } cached || !ReferenceEquals(cached.Endpoints, endpoints))
         {
-            if (route.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods is not { Count: > 0 } methods
-                || !route.RoutePattern.PathSegments.Any(static segment => segment.IsSimple && segment.Parts[0].IsLiteral)
-                || !new Microsoft.AspNetCore.Routing.Template.TemplateMatcher(
-                    Microsoft.AspNetCore.Routing.Template.TemplateParser.Parse(route.RoutePattern.RawText ?? ""), new RouteValueDictionary())
-                    .TryMatch(context.Request.Path, new RouteValueDictionary()))
-            {
-                continue;
-            }
-
-            allowed ??= [];
-            allowed.AddRange(methods.Except(allowed, StringComparer.OrdinalIgnoreCase));
+            cached = (endpoints, endpoints.OfType<RouteEndpoint>()
+                .Where(static route => route.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods is { Count: > 0 }
+                    && route.RoutePattern.PathSegments.Any(static segment => segment.IsSimple && segment.Parts[0].IsLiteral))
+                .Select(static route => (new TemplateMatcher(TemplateParser.Parse(route.RoutePattern.RawText ?? ""), new RouteValueDictionary()),
+                    route.Metadata.GetMetadata<IHttpMethodMetadata>()!.HttpMethods))
+                .ToList());
+            _routes = cached;
         }
 
-        return allowed;
+        List<string>? allowed = null;
+        foreach (var (matcher, methods) in cached.Routes)
+        {
+            if (matcher.TryMatch(context.Request.Path, new RouteValueDictionary()))
+            {
+                allowed ??= [];
+                allowed.AddRange(methods.Except(allowed, StringComparer.OrdinalIgnoreCase));
+            }
+        }
+
+        return allowed is not null && !allowed.Contains(context.Request.Method, StringComparer.OrdinalIgnoreCase) ? allowed : null;
     }
 
     private static Task MethodNotAllowedAsync(HttpContext context, List<string> allowed)

@@ -65,6 +65,48 @@ public sealed class ArchiveCatalogTests : IDisposable
         Assert.Equal(ArchiveObjectName.TruncateToHour(first), listed.Hour);
     }
 
+    /// <summary>
+    /// A replay after a crash rebuilds an object longer and deletes the old one, but not the markers the old one left.
+    /// Here the rebuild's markers go elsewhere: events in a 25th far hour push the old one's last marked hour out of the
+    /// 24 (ArchiveWriter.MaxSpillHours). A marker lists the object as it is now in its own hour, once, and its events
+    /// are read once (listed through the stale marker as well, the deleted name was read as the rebuild a second time).
+    /// </summary>
+    [Fact]
+    public async Task ListAsync_AMarkerOfAnObjectARebuildReplaced_ListsTheRebuildOnce()
+    {
+        var home = new DateTimeOffset(2024, 5, 1, 0, 0, 0, TimeSpan.Zero);
+        var farHours = Enumerable.Range(0, ArchiveWriter.MaxSpillHours).Select(k => home.AddHours(2 + k)).ToList();
+        IReadOnlyList<NormalizedEvent> firstBatch =
+            [TestEvents.At(home, "a"), .. farHours.SelectMany(h => new[] { TestEvents.At(h, $"{h:HH}-1"), TestEvents.At(h.AddMinutes(1), $"{h:HH}-2") })];
+        var added = home.AddHours(2 + ArchiveWriter.MaxSpillHours);
+        using (var before = new ArchiveWriter(_store, "tenant-a", "tenant-a", new ArchiveFlushPolicy(), TimeProvider.System, NullLogger.Instance))
+        {
+            before.Add(firstBatch, 1);
+            await before.FlushAsync(CancellationToken.None);
+        }
+
+        using (var rebuild = new ArchiveWriter(_store, "tenant-a", "tenant-a", new ArchiveFlushPolicy(), TimeProvider.System, NullLogger.Instance))
+        {
+            rebuild.Add(firstBatch, 1);
+            rebuild.Add([TestEvents.At(added, "x"), TestEvents.At(added, "y"), TestEvents.At(added, "z")], 2);
+            await rebuild.FlushAsync(CancellationToken.None);
+        }
+
+        // The last of the 24 hours: only the old object's marker is there; the hour before it has the rebuild's.
+        var dropped = farHours[^1];
+        var names = new List<ArchiveObjectName>();
+        await foreach (var name in ArchiveCatalog.ListAsync(_store, "tenant-a", dropped, dropped.AddMinutes(10), CancellationToken.None))
+        {
+            names.Add(name);
+        }
+
+        var events = await ArchiveCatalog.ReadRangeAsync(_store, "tenant-a", dropped, dropped.AddMinutes(10), CancellationToken.None);
+
+        var listed = Assert.Single(names);
+        Assert.Equal((1L, 2L), (listed.FirstSequence, listed.LastSequence));
+        Assert.Equal([$"{dropped:HH}-1", $"{dropped:HH}-2"], events.Select(static e => e.EventId));
+    }
+
     [Fact]
     public void SpillName_ParsesBackToItsObject_AndNothingElseParsesAsOne()
     {
