@@ -14,6 +14,7 @@ public static class ProcessingInstruments
 
     private static readonly Counter<long> Parsed = Meter.CreateCounter<long>("eventpipeline.events.parsed", "{event}", "Raw events parsed into the normalized schema.");
     private static readonly Counter<long> ParseFailed = Meter.CreateCounter<long>("eventpipeline.events.parse_failed", "{event}", "Raw events that failed to parse and were dead-lettered.");
+    private static readonly Counter<long> Unenriched = Meter.CreateCounter<long>("eventpipeline.events.unenriched", "{event}", "Events passed on without their enrichment, marked enrichment.error: a table or GeoIP file this silo could not load or read.");
     private static readonly Counter<long> Late = Meter.CreateCounter<long>("eventpipeline.events.late", "{event}", "Events released behind the ordering watermark, flagged late.");
     private static readonly Counter<long> ArchivedEvents = Meter.CreateCounter<long>("eventpipeline.events.archived", "{event}", "Events written to the archive, counted once their object is durable.");
     private static readonly Counter<long> ArchiveObjects = Meter.CreateCounter<long>("eventpipeline.archive.objects", "{object}", "Archive objects written.");
@@ -28,6 +29,11 @@ public static class ProcessingInstruments
             ParseFailed.Add(failed, tenant);
         }
     }
+
+    internal static void RecordUnenriched(string tenantId, int events) => Unenriched.Add(events, TenantTag.For(tenantId));
+
+    /// <summary>Starts <paramref name="tenantId"/>'s unenriched counter at 0 (its processor built its stages), so an alert's rate sees the first.</summary>
+    public static void StartUnenriched(string tenantId) => Unenriched.Add(0, TenantTag.For(tenantId));
 
     internal static void RecordLate(string tenantId) => Late.Add(1, TenantTag.For(tenantId));
 

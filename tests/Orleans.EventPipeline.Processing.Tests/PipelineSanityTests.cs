@@ -47,7 +47,7 @@ public sealed class PipelineSanityTests
             dead += normalized.DeadLetters.Count;
             var enriched = enricher.Enrich(normalized.Events);
             var released = new ReleasedEvents();
-            order.AddRange(enriched.Events, released);
+            order.AddRange(enriched, released);
             archive.Add(released.Events, sequence++);
             if (archive.IsFlushDue)
             {

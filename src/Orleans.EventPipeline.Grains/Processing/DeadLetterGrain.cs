@@ -79,7 +79,6 @@ public sealed partial class DeadLetterGrain(
         var profile = await GrainFactory.GetGrain<ITenantGrain>(Tenant).GetProfileAsync();
         using var stages = TenantStages.Create(profile, logger);
         var passed = new List<NormalizedEvent>();
-        var passedLetters = new HashSet<RetainedDeadLetter>(ReferenceEqualityComparer.Instance);
         var retained = await ReadKeptAsync();
         var kept = new List<RetainedDeadLetter>(retained.Count);
         var stillFailing = 0;
@@ -98,19 +97,12 @@ public sealed partial class DeadLetterGrain(
             string? failure;
             if (stages.Normalizer.TryNormalize(letter.Raw, KindOf(letter.Raw), context, null, out var normalized, out failure))
             {
-                var enriched = stages.Enrich([normalized]);
-                if (enriched.Events.Count == 1)
-                {
-                    passed.Add(enriched.Events[0]);
-                    passedLetters.Add(letter);
-                    continue;
-                }
-
-                failure = enriched.Failures[0].Reason;
+                passed.Add(stages.Enrich([normalized])[0]);
+                continue;
             }
 
             stillFailing++;
-            kept.Add(letter with { Reason = failure, Stage = normalized is null ? TenantStages.NormalizeStage : TenantStages.EnrichStage });
+            kept.Add(letter with { Reason = failure, Stage = TenantStages.NormalizeStage });
         }
 
         string? objectName = null;

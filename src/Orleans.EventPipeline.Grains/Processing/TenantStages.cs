@@ -40,13 +40,17 @@ internal sealed partial class TenantStages : IDisposable
 
     public EventNormalizer Normalizer { get; }
 
-    /// <summary>Why enrichment cannot run (a missing table file, say); every parsed event is dead-lettered with it.</summary>
+    /// <summary>
+    /// Why enrichment cannot run on this silo (a missing table file, say); every parsed event is archived with it in
+    /// <see cref="Enricher.ErrorAttribute"/>, and the processor tries to load it again at each settings refresh.
+    /// </summary>
     public string? EnrichmentFailure { get; }
 
     public static TenantStages Create(TenantProfile profile, ILogger logger)
     {
         var settings = profile.Settings?.Processing ?? new ProcessingSettings();
         var normalizer = new EventNormalizer(settings.Normalization);
+        ProcessingInstruments.StartUnenriched(profile.TenantId);
         return Enricher.TryCreate(settings.Enrichment, logger, out var enricher, out var failure)
             ? new TenantStages(profile.Version, settings, normalizer, enricher, null, logger)
             : new TenantStages(profile.Version, settings, normalizer, null, failure, logger);
@@ -74,36 +78,7 @@ internal sealed partial class TenantStages : IDisposable
     private StageOutput ProcessBatch(RawEventBatch batch)
     {
         var normalized = Normalizer.Normalize(batch);
-        var enriched = Enrich(normalized.Events);
-        return new StageOutput(
-            enriched.Events,
-            Surviving(normalized.Indexes, enriched.Failures),
-            normalized.DeadLetters,
-            DeadLetters(batch, normalized.Indexes, enriched.Failures));
-    }
-
-    /// <summary>The indexes of the events a stage kept: <paramref name="indexes"/> without the failed positions (failures come in position order).</summary>
-    private static IReadOnlyList<int> Surviving(IReadOnlyList<int> indexes, IReadOnlyList<EventFailure> failures)
-    {
-        if (failures.Count == 0)
-        {
-            return indexes;
-        }
-
-        var kept = new List<int>(indexes.Count - failures.Count);
-        var next = 0;
-        for (var position = 0; position < indexes.Count; position++)
-        {
-            if (next < failures.Count && failures[next].Position == position)
-            {
-                next++;
-                continue;
-            }
-
-            kept.Add(indexes[position]);
-        }
-
-        return kept;
+        return new StageOutput(Enrich(normalized.Events), normalized.Indexes, normalized.DeadLetters, []);
     }
 
     /// <summary>
@@ -130,11 +105,9 @@ internal sealed partial class TenantStages : IDisposable
         }).ToArray();
     }
 
-    /// <summary>Enriches parsed events; with enrichment unavailable, each fails with the reason.</summary>
-    public EnrichmentResult Enrich(IReadOnlyList<NormalizedEvent> events) =>
-        _enricher is not null
-            ? _enricher.Enrich(events)
-            : new EnrichmentResult([], events.Select((e, position) => new EventFailure(position, e, EnrichmentFailure!)).ToArray());
+    /// <summary>Enriches parsed events; with enrichment unavailable, each comes back marked with the reason.</summary>
+    public IReadOnlyList<NormalizedEvent> Enrich(IReadOnlyList<NormalizedEvent> events) =>
+        _enricher is not null ? _enricher.Enrich(events) : Enricher.Unenriched(events, EnrichmentFailure!);
 
     public void Dispose() => _enricher?.Dispose();
 
@@ -169,16 +142,8 @@ internal sealed partial class TenantStages : IDisposable
 
             try
             {
-                var enriched = Enrich([normalized]);
-                if (enriched.Events.Count == 1)
-                {
-                    events.Add(enriched.Events[0]);
-                    indexes.Add(index);
-                }
-                else
-                {
-                    enrichFailures.Add(new DeadLetter(index, enriched.Failures[0].Reason, raw.ToArray()));
-                }
+                events.Add(Enrich([normalized])[0]);
+                indexes.Add(index);
             }
             catch (Exception exception)
             {

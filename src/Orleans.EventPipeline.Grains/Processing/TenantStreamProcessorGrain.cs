@@ -683,7 +683,7 @@ public sealed partial class TenantStreamProcessorGrain(
             return;
         }
 
-        if (_stages.Version == profile.Version)
+        if (_stages.Version == profile.Version && (_stages.EnrichmentFailure is null || !EnrichmentLoads(profile)))
         {
             _deferred = null;
             return;
@@ -737,6 +737,18 @@ public sealed partial class TenantStreamProcessorGrain(
 
         _deferred = null;
         Use(profile, next);
+    }
+
+    /// <summary>
+    /// Whether the enrichment of <paramref name="profile"/>, which failed to load (its events are archived marked), loads
+    /// now: the file is back on this silo. Then the stages are built again as for a new version. Tried at each settings
+    /// refresh; an event is archived marked or enriched, never dead-lettered for it, so a replay meeting either stages
+    /// archives the same events.
+    /// </summary>
+    private bool EnrichmentLoads(TenantProfile profile)
+    {
+        using var probe = TenantStages.Create(profile, logger);
+        return probe.EnrichmentFailure is null;
     }
 
     /// <summary>Keeps the current stages until <paramref name="profile"/> can apply; logs the first deferral of a version.</summary>

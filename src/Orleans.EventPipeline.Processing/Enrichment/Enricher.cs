@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
 using MaxMind.Db;
 using Microsoft.Extensions.Logging;
 using Orleans.EventPipeline.Events;
@@ -23,12 +24,18 @@ public sealed partial class Enricher : IDisposable
         _geoIp = geoIp;
     }
 
+    /// <summary>
+    /// The attribute that says why an event was archived without (part of) its enrichment: a table file or GeoIP
+    /// database this silo could not load or read. Its value is the reason.
+    /// </summary>
+    public const string ErrorAttribute = "enrichment.error";
+
     /// <summary>True when the settings add nothing: events pass through unchanged.</summary>
     public bool IsEmpty => _static.Length == 0 && _tables.Length == 0 && _geoIp is null;
 
     /// <summary>
-    /// Loads tables and opens the GeoIP database. A failure (invalid settings, missing file, bad CSV)
-    /// is the reason to dead-letter the tenant's events until its settings are fixed.
+    /// Loads tables and opens the GeoIP database. A failure (invalid settings, missing file, bad CSV) is the
+    /// reason the tenant's events carry in <see cref="ErrorAttribute"/> (<see cref="Unenriched"/>) until it loads.
     /// </summary>
     public static bool TryCreate(EnrichmentSettings settings, ILogger logger, [NotNullWhen(true)] out Enricher? enricher, [NotNullWhen(false)] out string? failure)
     {
@@ -68,15 +75,16 @@ public sealed partial class Enricher : IDisposable
         return true;
     }
 
-    /// <summary>Enriches one event; false only when the GeoIP database turns out corrupt.</summary>
-    public bool TryEnrich(NormalizedEvent normalized, [NotNullWhen(true)] out NormalizedEvent? enriched, [NotNullWhen(false)] out string? failure)
+    /// <summary>
+    /// Enriches one event. A GeoIP database that turns out corrupt is the silo's fault, not the event's: the event
+    /// keeps what the static fields and tables added and carries the reason in <see cref="ErrorAttribute"/>.
+    /// </summary>
+    public NormalizedEvent Enrich(NormalizedEvent normalized)
     {
         ArgumentNullException.ThrowIfNull(normalized);
-        failure = null;
         if (IsEmpty)
         {
-            enriched = normalized;
-            return true;
+            return normalized;
         }
 
         var attributes = new Dictionary<string, AttributeValue>(normalized.Attributes, StringComparer.Ordinal);
@@ -104,40 +112,74 @@ public sealed partial class Enricher : IDisposable
             }
             catch (InvalidDatabaseException e)
             {
-                enriched = null;
-                failure = $"GeoIP: the database is corrupt ({e.Message}); replace the tenant's .mmdb file and replay the dead letters.";
-                return false;
+                Mark(attributes, $"GeoIP: the database is corrupt ({e.Message}); replace the tenant's .mmdb file.");
+                ProcessingInstruments.RecordUnenriched(normalized.TenantId, 1);
             }
         }
 
-        enriched = normalized with { Attributes = attributes };
-        return true;
+        return normalized with { Attributes = attributes };
     }
 
-    /// <summary>Enriches a batch, keeping the order; failed events are returned with their reasons.</summary>
-    public EnrichmentResult Enrich(IReadOnlyList<NormalizedEvent> events)
+    /// <summary>Enriches a batch, keeping the order; every event comes back.</summary>
+    public IReadOnlyList<NormalizedEvent> Enrich(IReadOnlyList<NormalizedEvent> events)
     {
         ArgumentNullException.ThrowIfNull(events);
         if (IsEmpty)
         {
-            return new EnrichmentResult(events, []);
+            return events;
         }
 
-        var enriched = new List<NormalizedEvent>(events.Count);
-        List<EventFailure>? failures = null;
-        for (var position = 0; position < events.Count; position++)
+        var enriched = new NormalizedEvent[events.Count];
+        for (var position = 0; position < enriched.Length; position++)
         {
-            if (TryEnrich(events[position], out var result, out var failure))
+            enriched[position] = Enrich(events[position]);
+        }
+
+        return enriched;
+    }
+
+    /// <summary>
+    /// The events as parsed, each carrying <paramref name="reason"/> (why the tenant's enrichment could not load on
+    /// this silo) in <see cref="ErrorAttribute"/>: archived, not dead-lettered, because the dead letters keep only the
+    /// newest few hundred and a missing file would send every event there.
+    /// </summary>
+    public static IReadOnlyList<NormalizedEvent> Unenriched(IReadOnlyList<NormalizedEvent> events, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        ArgumentNullException.ThrowIfNull(reason);
+        if (events.Count == 0)
+        {
+            return events;
+        }
+
+        var marked = new NormalizedEvent[events.Count];
+        for (var position = 0; position < marked.Length; position++)
+        {
+            var attributes = new Dictionary<string, AttributeValue>(events[position].Attributes, StringComparer.Ordinal);
+            Mark(attributes, reason);
+            marked[position] = events[position] with { Attributes = attributes };
+        }
+
+        ProcessingInstruments.RecordUnenriched(events[0].TenantId, marked.Length);
+        return marked;
+    }
+
+    /// <summary>
+    /// Sets <see cref="ErrorAttribute"/>; an event's own field of that name is kept as <c>enrichment.error#n</c>
+    /// (the first such name free), as the parsers keep a repeated name, so a sender cannot hide the mark.
+    /// </summary>
+    private static void Mark(Dictionary<string, AttributeValue> attributes, string reason)
+    {
+        if (attributes.Remove(ErrorAttribute, out var own))
+        {
+            var n = 1;
+            while (!attributes.TryAdd(string.Create(CultureInfo.InvariantCulture, $"{ErrorAttribute}#{n}"), own))
             {
-                enriched.Add(result);
-            }
-            else
-            {
-                (failures ??= []).Add(new EventFailure(position, events[position], failure));
+                n++;
             }
         }
 
-        return new EnrichmentResult(enriched, failures ?? (IReadOnlyList<EventFailure>)[]);
+        attributes[ErrorAttribute] = AttributeValue.Of(reason);
     }
 
     public void Dispose() => _geoIp?.Dispose();

@@ -6,9 +6,9 @@ namespace Orleans.EventPipeline.Silo.Admin;
 
 /// <summary>
 /// What is wrong with settings an operator sends, before they are stored: their own rules, per-source parsing that
-/// nothing would apply, then whether the enrichment's lookup tables and GeoIP database load here. Settings whose enrichment cannot load send every event of
-/// the tenant to the dead letters, which keep only the newest (<c>Pipeline:Processing:RetainedDeadLetters</c>): a
-/// path the silo cannot read would cost the events, so it is refused with its reason instead.
+/// nothing would apply, then whether the enrichment's lookup tables and GeoIP database load here. Stored, enrichment
+/// that cannot load would archive every event of the tenant without it (marked <c>enrichment.error</c>), so it is
+/// refused with its reason instead.
 /// </summary>
 public static class TenantSettingsCheck
 {

@@ -10,12 +10,12 @@ public sealed class CsvLookupTableTests
     private const string Assets = "host,owner,tier,notes\r\nweb-1,\"Platform, Web\",1,\"said \"\"hi\"\"\"\ndb-2,Data,0,\"two\nlines\"\n\n";
 
     [Fact]
-    public void TryEnrich_InlineTableWithQuotedFields_AddsPrefixedColumns()
+    public void Enrich_InlineTableWithQuotedFields_AddsPrefixedColumns()
     {
         var enricher = Create(new LookupTableSettings { Name = "assets", Content = Assets, MatchField = "host.name", KeyColumn = "host" });
 
-        Assert.True(enricher.TryEnrich(WithHost("web-1"), out var web, out _));
-        Assert.True(enricher.TryEnrich(WithHost("db-2"), out var db, out _));
+        var web = enricher.Enrich(WithHost("web-1"));
+        var db = enricher.Enrich(WithHost("db-2"));
 
         Assert.Equal("Platform, Web", web.Attributes["lookup.assets.owner"].Text);
         Assert.Equal("1", web.Attributes["lookup.assets.tier"].Text);
@@ -25,27 +25,27 @@ public sealed class CsvLookupTableTests
     }
 
     [Fact]
-    public void TryEnrich_TableFromFileOnAttribute_MatchesAttributeWithCustomPrefix()
+    public void Enrich_TableFromFileOnAttribute_MatchesAttributeWithCustomPrefix()
     {
         using var directory = new TempDirectory();
         File.WriteAllText(directory.File("users.csv"), "user,department\nann,finance\n");
         var enricher = Create(new LookupTableSettings { Name = "users", Path = directory.File("users.csv"), MatchField = "suser", KeyColumn = "user", Prefix = "user." });
         var e = TestEvents.At(0) with { Attributes = new Dictionary<string, AttributeValue> { ["suser"] = "ann" } };
 
-        Assert.True(enricher.TryEnrich(e, out var enriched, out _));
+        var enriched = enricher.Enrich(e);
 
         Assert.Equal("finance", enriched.Attributes["user.department"].Text);
     }
 
     [Fact]
-    public void TryEnrich_FileWithByteOrderMarkAndCrlf_HeaderNamesTheKeyColumn()
+    public void Enrich_FileWithByteOrderMarkAndCrlf_HeaderNamesTheKeyColumn()
     {
         using var directory = new TempDirectory();
         File.WriteAllBytes(directory.File("assets.csv"), [.. System.Text.Encoding.UTF8.GetPreamble(), .. "host,owner\r\nweb-1,\"Platform\r\nWeb\"\r\n\r\nweb-2,\"\"\r\n"u8]);
         var enricher = Create(new LookupTableSettings { Name = "assets", Path = directory.File("assets.csv"), MatchField = "host.name", KeyColumn = "host" });
 
-        Assert.True(enricher.TryEnrich(WithHost("web-1"), out var web1, out _));
-        Assert.True(enricher.TryEnrich(WithHost("web-2"), out var web2, out _));
+        var web1 = enricher.Enrich(WithHost("web-1"));
+        var web2 = enricher.Enrich(WithHost("web-2"));
 
         Assert.Equal("Platform\r\nWeb", web1.Attributes["lookup.assets.owner"].Text);
         Assert.Equal("", web2.Attributes["lookup.assets.owner"].Text);
@@ -62,12 +62,12 @@ public sealed class CsvLookupTableTests
     }
 
     [Fact]
-    public void TryEnrich_UnknownKeyOrMissingField_LeavesEventUnchanged()
+    public void Enrich_UnknownKeyOrMissingField_LeavesEventUnchanged()
     {
         var enricher = Create(new LookupTableSettings { Name = "assets", Content = Assets, MatchField = "host.name", KeyColumn = "host" });
 
-        Assert.True(enricher.TryEnrich(WithHost("unknown"), out var unknown, out _));
-        Assert.True(enricher.TryEnrich(TestEvents.At(0), out var noHost, out _));
+        var unknown = enricher.Enrich(WithHost("unknown"));
+        var noHost = enricher.Enrich(TestEvents.At(0));
 
         Assert.Empty(unknown.Attributes);
         Assert.Empty(noHost.Attributes);

@@ -27,7 +27,7 @@ public sealed class GeoIpLookupTests : IDisposable
     }
 
     [Fact]
-    public void TryEnrich_PublicAddressesInDatabase_AddCountryCityAndLocation()
+    public void Enrich_PublicAddressesInDatabase_AddCountryCityAndLocation()
     {
         var enriched = Enrich(("src", "203.0.113.77"), ("dst", "198.51.100.5"));
 
@@ -40,7 +40,7 @@ public sealed class GeoIpLookupTests : IDisposable
     }
 
     [Fact]
-    public void TryEnrich_RecordWithoutCityOrLocation_AddsOnlyWhatIsThere()
+    public void Enrich_RecordWithoutCityOrLocation_AddsOnlyWhatIsThere()
     {
         var enriched = Enrich(("src", "8.8.8.8"));
 
@@ -58,7 +58,7 @@ public sealed class GeoIpLookupTests : IDisposable
     [InlineData("not-an-ip")]
     [InlineData("198.51.100.200")]
     [InlineData("2001:db8::1")]
-    public void TryEnrich_PrivateUnknownOrUnparseable_IsSkippedNotFailed(string address)
+    public void Enrich_PrivateUnknownOrUnparseable_IsSkippedNotFailed(string address)
     {
         var enriched = Enrich(("src", address));
 
@@ -84,7 +84,6 @@ public sealed class GeoIpLookupTests : IDisposable
     private NormalizedEvent Enrich(params (string Field, string Address)[] fields)
     {
         var e = TestEvents.At(0) with { Attributes = fields.ToDictionary(static f => f.Field, static f => (AttributeValue)f.Address) };
-        Assert.True(_enricher.TryEnrich(e, out var enriched, out var failure), failure);
-        return enriched;
+        return _enricher.Enrich(e);
     }
 }

@@ -102,8 +102,8 @@ public sealed class HostileContentTests
 
             var enriched = enricher.Enrich([parsed]);
 
-            var e = Assert.Single(enriched.Events);
-            Assert.Empty(enriched.Failures);
+            var e = Assert.Single(enriched);
+            Assert.False(e.Attributes.ContainsKey(Enricher.ErrorAttribute));
             Assert.Equal("huge", e.Attributes["lookup.sizes.label"].Text);
             Assert.Equal(new DateTimeOffset(9999, 12, 31, 22, 59, 59, TimeSpan.Zero), e.Timestamp);
         }

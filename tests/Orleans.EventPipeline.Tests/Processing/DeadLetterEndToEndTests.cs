@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Net;
 using System.Text;
+using Orleans.EventPipeline.Events;
 using Orleans.EventPipeline.Tests.Ingest;
 
 namespace Orleans.EventPipeline.Tests.Processing;
@@ -31,41 +33,85 @@ public sealed class DeadLetterEndToEndTests(ProcessingPipelineFixture pipeline)
 
     /// <summary>
     /// A lookup file that was there when the settings were stored (a PUT with a path the silo cannot read is refused)
-    /// and is gone when the processor loads it: the events wait in the dead letters until the file is back.
+    /// and is gone when the processor loads it: more events than the dead letters keep (500) are all archived, marked
+    /// with the reason, none dead-lettered; once the file is back, the next events are enriched again.
     /// </summary>
     [Fact]
-    public async Task Replay_AfterMissingLookupFileIsFixed_ArchivesTheFormerDeadLetters()
+    public async Task Post_LookupFileGoneAfterThePut_ArchivesEveryEventMarkedThenEnrichesOnceItIsBack()
     {
-        const string tenant = "dl-replay";
+        const string tenant = "dl-nofile";
+        const int events = 600;
         using var tables = new TempDirectory();
         var table = Path.Combine(tables.Path, "assets.csv");
-        object Settings() => new
+        await File.WriteAllTextAsync(table, "host,owner\nweb-1,team-a\n");
+        var key = await pipeline.Api.CreateTenantAsync(tenant, new
         {
             displayName = tenant,
             processing = new { enrichment = new { lookupTables = new[] { new { name = "assets", path = table, matchField = "host.name", keyColumn = "host" } } } },
-        };
-        await File.WriteAllTextAsync(table, "host,owner\nweb-1,team-a\nweb-2,team-b\n");
-        var key = await pipeline.Api.CreateTenantAsync(tenant, Settings());
+        });
         File.Delete(table);
 
-        using var response = await pipeline.Api.PostAsync(key, Encoding.UTF8.GetBytes("{\"message\":\"a\",\"host\":\"web-1\"}\n{\"message\":\"b\",\"host\":\"web-2\"}"), "application/x-ndjson");
+        var lines = string.Join('\n', Enumerable.Range(0, events).Select(static n => $"{{\"message\":\"m{n}\",\"host\":\"web-1\"}}"));
+        using var response = await pipeline.Api.PostAsync(key, Encoding.UTF8.GetBytes(lines), "application/x-ndjson");
+        var marked = await ArchiveFiles.WaitForAsync(pipeline.ArchiveDirectory, tenant, static all => all.Count >= events, TimeSpan.FromSeconds(60));
+        await File.WriteAllTextAsync(table, "host,owner\nweb-1,team-a\n");
+        // The processor tries the file again at its settings refresh (1 s here): one event at a time until one is enriched.
+        var sent = 0;
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(60);
+        List<NormalizedEvent> later;
+        do
+        {
+            using var after = await pipeline.Api.PostAsync(key, Encoding.UTF8.GetBytes($"{{\"message\":\"back{sent++}\",\"host\":\"web-1\"}}"), "application/x-ndjson");
+            Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+            var archived = await ArchiveFiles.WaitForAsync(pipeline.ArchiveDirectory, tenant, all => all.Count(static e => e.Body.StartsWith("back", StringComparison.Ordinal)) >= sent, TimeSpan.FromSeconds(30));
+            later = archived.SelectMany(static o => o.Events).Where(static e => e.Body.StartsWith("back", StringComparison.Ordinal)).ToList();
+        }
+        while (!later.Any(static e => e.Attributes.ContainsKey("lookup.assets.owner")) && DateTimeOffset.UtcNow < deadline);
+        var summary = await AdminCalls.GetAsync(pipeline.Silo.BaseAddress, $"/admin/v1/tenants/{tenant}/deadletters");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var first = marked.SelectMany(static o => o.Events).ToList();
+        Assert.Equal(Enumerable.Range(0, events).Select(static n => $"m{n}").Order(StringComparer.Ordinal), first.Select(static e => e.Body).Order(StringComparer.Ordinal));
+        Assert.All(first, e =>
+        {
+            Assert.Contains(table, e.Attributes["enrichment.error"].Text, StringComparison.Ordinal);
+            Assert.False(e.Attributes.ContainsKey("lookup.assets.owner"));
+        });
+        // Once the file loads, the events are enriched again and no longer marked; every one is archived either way.
+        Assert.Equal(sent, later.Count);
+        var back = later.OrderBy(static e => int.Parse(e.Body.AsSpan(4), CultureInfo.InvariantCulture)).Last();
+        Assert.Equal("team-a", back.Attributes["lookup.assets.owner"].Text);
+        Assert.False(back.Attributes.ContainsKey("enrichment.error"));
+        Assert.All(later, static e => Assert.True(e.Attributes.ContainsKey("lookup.assets.owner") ^ e.Attributes.ContainsKey("enrichment.error"), e.Body));
+        Assert.Equal(0, summary.GetProperty("total").GetInt64());
+    }
+
+    /// <summary>A line an explicit CEF format could not parse waits in the dead letters; once the format is Auto, a replay archives it as text.</summary>
+    [Fact]
+    public async Task Replay_AfterTheFormatIsFixed_ArchivesTheFormerDeadLetter()
+    {
+        const string tenant = "dl-replay";
+        object Settings(int textFormat) => new { displayName = tenant, processing = new { normalization = new { textFormat } } };
+        // TextFormat 3 = Cef: what does not parse is dead-lettered; 0 = Auto keeps it as plain text.
+        var key = await pipeline.Api.CreateTenantAsync(tenant, Settings(3));
+
+        using var response = await pipeline.Api.PostAsync(key, Encoding.UTF8.GetBytes("plain words, not cef\n"), "text/plain");
         await AdminCalls.WaitForAsync(
-            pipeline.Silo.BaseAddress, $"/admin/v1/tenants/{tenant}/deadletters", static json => json.GetProperty("total").GetInt64() >= 2, TimeSpan.FromSeconds(60));
-        await File.WriteAllTextAsync(table, "host,owner\nweb-1,team-a\nweb-2,team-b\n");
-        using var fixedSettings = await pipeline.Api.PutTenantAsync(tenant, Settings());
+            pipeline.Silo.BaseAddress, $"/admin/v1/tenants/{tenant}/deadletters", static json => json.GetProperty("total").GetInt64() >= 1, TimeSpan.FromSeconds(60));
+        using var fixedSettings = await pipeline.Api.PutTenantAsync(tenant, Settings(0));
         var replay = await AdminCalls.PostAsync(pipeline.Silo.BaseAddress, $"/admin/v1/tenants/{tenant}/deadletters/replay");
         var summary = await AdminCalls.GetAsync(pipeline.Silo.BaseAddress, $"/admin/v1/tenants/{tenant}/deadletters");
-        var objects = await ArchiveFiles.WaitForAsync(pipeline.ArchiveDirectory, tenant, static events => events.Count >= 2, TimeSpan.FromSeconds(30));
+        var objects = await ArchiveFiles.WaitForAsync(pipeline.ArchiveDirectory, tenant, static events => events.Count >= 1, TimeSpan.FromSeconds(30));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(HttpStatusCode.OK, fixedSettings.StatusCode);
-        Assert.Equal(2, replay.GetProperty("replayed").GetInt32());
+        Assert.Equal(1, replay.GetProperty("replayed").GetInt32());
         Assert.Equal(0, replay.GetProperty("stillFailing").GetInt32());
-        Assert.Equal(2, summary.GetProperty("counts").GetProperty("enrich").GetInt64());
+        Assert.Equal(1, summary.GetProperty("counts").GetProperty("normalize").GetInt64());
         Assert.Equal(0, summary.GetProperty("retained").GetInt32());
         var archived = Assert.Single(objects);
         Assert.Contains($"/{tenant}~replay-", archived.Name, StringComparison.Ordinal);
-        Assert.Equal(["team-a", "team-b"], archived.Events.OrderBy(static e => e.Body, StringComparer.Ordinal).Select(static e => e.Attributes["lookup.assets.owner"].Text));
+        Assert.Equal("plain words, not cef", Assert.Single(archived.Events).Body);
     }
 
     [Fact]
