@@ -13,9 +13,11 @@ namespace Orleans.EventPipeline.Grains.Processing;
 /// <summary>
 /// Counts a tenant's dead letters from its durable dead-letter stream (each stream position once, so a
 /// replay after a crash does not count twice; a processor's letters once per raw-stream source; a keyed
-/// request's letters once per batch id, so its retry does not count twice) and keeps the newest, bounded by
+/// request's letters once per batch id, so its retry does not count twice) and stores every letter, once, as objects
+/// of the archive store (<see cref="DeadLetterStore"/>). The newest, bounded by
 /// <see cref="ProcessingGrainOptions.RetainedDeadLetters"/> and <see cref="ProcessingGrainOptions.RetainedDeadLetterBytes"/>,
-/// as objects of the archive store (<see cref="DeadLetterStore"/>); its state holds counters and pointers only.
+/// are kept for listing and replay; older ones are past: no longer listed or replayed, their objects (or the part of
+/// an object a replay left) stay stored until the tenant's data is removed. Its state holds counters and pointers only.
 /// </summary>
 [ImplicitStreamSubscription(PipelineStreams.DeadLetter)]
 [CollectionAgeLimit(Minutes = GrainIdleAge.Minutes)]
@@ -44,6 +46,9 @@ public sealed partial class DeadLetterGrain(
             state.State.Retained = [];
             await state.WriteStateAsync(cancellationToken);
         }
+
+        // A replay whose cuts the silo did not finish: past letters would stay beside copies of the kept ones.
+        await CutAsync();
 
         await this.GetStreamProvider(PipelineStreams.ProviderName)
             .GetStream<DeadLetterBatch>(StreamId.Create(PipelineStreams.DeadLetter, Tenant))
@@ -111,12 +116,15 @@ public sealed partial class DeadLetterGrain(
             objectName = await ArchiveReplayedAsync(passed);
         }
 
-        // The letters still kept (with their new reasons) become one new object; the old ones go once the
-        // state no longer points to them.
+        // The letters still kept (with their new reasons) become one new object. The old objects are cut to their past
+        // letters (each its first Dropped; none: deleted) once the state no longer points to them, and the cuts are in
+        // that same state, so a silo that stops before they are done does them on its next activation.
         var replaced = state.State.Kept;
+        var cuts = state.State.Cuts;
         try
         {
             state.State.Kept = [];
+            state.State.Cuts = [.. cuts, .. replaced];
             await KeepAsync(kept);
             state.State.Replayed += passed.Count;
             state.State.NextReplay += passed.Count > 0 ? 1 : 0;
@@ -125,11 +133,12 @@ public sealed partial class DeadLetterGrain(
         catch
         {
             // The state in memory may point past what is saved: read it again on the next call.
+            (state.State.Kept, state.State.Cuts) = (replaced, cuts);
             DeactivateOnIdle();
             throw;
         }
 
-        await DeleteAsync(replaced);
+        await CutAsync();
 
         if (passed.Count > 0 && profile.Settings?.Processing.Ordering.Enabled == true)
         {
@@ -186,7 +195,6 @@ public sealed partial class DeadLetterGrain(
             letters[i] = new RetainedDeadLetter(batch.BatchId, letter.Index, batch.IngestTime, batch.Stage, letter.Reason, letter.Raw.ToArray());
         }
 
-        List<DeadLetterObject> emptied;
         try
         {
             // The object is durable before the state points to it; a crash before the state is written
@@ -207,7 +215,7 @@ public sealed partial class DeadLetterGrain(
             }
 
             s.Counts[batch.Stage] = s.Counts.GetValueOrDefault(batch.Stage) + batch.Letters.Count;
-            emptied = Trim(s);
+            Trim(s);
             s.CountedThrough = Math.Max(s.CountedThrough, sequence);
             await state.WriteStateAsync();
         }
@@ -218,7 +226,6 @@ public sealed partial class DeadLetterGrain(
             throw;
         }
 
-        await DeleteAsync(emptied);
         ProcessingGrainInstruments.RecordDeadLetters(Tenant, batch.Stage, batch.Letters.Count);
     }
 
@@ -234,7 +241,9 @@ public sealed partial class DeadLetterGrain(
         s.KeyedCounted.Clear();
         s.Dropped = 0;
         s.Replayed = 0;
-        // The state first: an object it no longer points to is never read, even if its delete fails.
+        // Past letters and the objects of unfinished cuts go with the tenant's whole dead-letter prefix (TenantDeletion).
+        s.Cuts = [];
+        // The state first: an object it no longer points to is never listed, even if its delete fails.
         await state.WriteStateAsync();
         await DeleteAsync(objects);
         return kept;
@@ -266,12 +275,14 @@ public sealed partial class DeadLetterGrain(
         return letters;
     }
 
-    /// <summary>Drops the oldest letters over the bounds; returns the objects left with none.</summary>
-    private List<DeadLetterObject> Trim(DeadLetterState s)
+    /// <summary>
+    /// Makes the oldest kept letters over the bounds past: no longer listed or replayed. Their objects stay stored; one
+    /// left with no kept letter leaves the state.
+    /// </summary>
+    private void Trim(DeadLetterState s)
     {
         var count = s.KeptCount;
         var bytes = s.Kept.Sum(static o => o.RawSizes.Skip(o.Dropped).Sum(static size => (long)size));
-        var emptied = new List<DeadLetterObject>();
         while (s.Kept.Count > 0 && (count > _options.RetainedDeadLetters || bytes > _options.RetainedDeadLetterBytes))
         {
             var oldest = s.Kept[0];
@@ -282,11 +293,47 @@ public sealed partial class DeadLetterGrain(
             if (oldest.Kept == 0)
             {
                 s.Kept.RemoveAt(0);
-                emptied.Add(oldest);
             }
         }
+    }
 
-        return emptied;
+    /// <summary>
+    /// Cuts each object of <see cref="DeadLetterState.Cuts"/> to its past letters, then forgets the cuts. Doing one again
+    /// is harmless: an object's number is never used again. A store that fails leaves the cuts for the next replay or
+    /// activation, logged; it never fails the replay, whose state is written.
+    /// </summary>
+    private async Task CutAsync()
+    {
+        var s = state.State;
+        if (s.Cuts.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            foreach (var cut in s.Cuts)
+            {
+                if (cut.Dropped == 0)
+                {
+                    await DeadLetterStore.DeleteAsync(archive, Tenant, cut.Number, CancellationToken.None);
+                    continue;
+                }
+
+                var letters = await DeadLetterStore.ReadAsync(archive, Tenant, cut.Number, CancellationToken.None);
+                if (letters.Length > cut.Dropped)
+                {
+                    await DeadLetterStore.WriteAsync(archive, Tenant, cut.Number, letters[..cut.Dropped], CancellationToken.None);
+                }
+            }
+
+            s.Cuts = [];
+            await state.WriteStateAsync();
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            LogCutFailed(logger, exception, Tenant, s.Cuts.Count);
+        }
     }
 
     /// <summary>
@@ -320,6 +367,9 @@ public sealed partial class DeadLetterGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {TenantId}: dead letters no longer kept could not be deleted from {ObjectName}")]
     private static partial void LogDeleteFailed(ILogger logger, Exception exception, string tenantId, string objectName);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {TenantId}: {Objects} dead-letter objects a replay took letters from are not cut to their past letters yet; tried again at the next replay or activation")]
+    private static partial void LogCutFailed(ILogger logger, Exception exception, string tenantId, int objects);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Tenant {TenantId} dead-letter replay: {Replayed} passed, {StillFailing} still fail, {NotReplayable} ingest-stage letters kept")]
     private static partial void LogReplayed(ILogger logger, string tenantId, int replayed, int stillFailing, int notReplayable);

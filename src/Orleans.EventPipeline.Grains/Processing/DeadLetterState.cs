@@ -20,6 +20,7 @@ public sealed class DeadLetterState
     /// </summary>
     [Id(2)] public List<RetainedDeadLetter> Retained { get; set; } = [];
 
+    /// <summary>Letters past the retention bounds: counted and stored, no longer listed or replayed.</summary>
     [Id(3)] public long Dropped { get; set; }
 
     [Id(4)] public long Replayed { get; set; }
@@ -44,6 +45,13 @@ public sealed class DeadLetterState
     /// most <see cref="ProcessingGrainOptions.RememberedKeyedLetterMessages"/>: a retry that sends them again is not counted again.
     /// </summary>
     [Id(9)] public List<string> KeyedCounted { get; set; } = [];
+
+    /// <summary>
+    /// Objects a replay took letters from, each to be cut to its first <see cref="DeadLetterObject.Dropped"/> letters (its
+    /// past ones; none: deleted) once the state without them is written; done again on activation should the silo stop
+    /// before. Empty but for that moment.
+    /// </summary>
+    [Id(10)] public List<DeadLetterObject> Cuts { get; set; } = [];
 
     public int KeptCount => Kept.Sum(static o => o.Kept);
 }

@@ -5,7 +5,7 @@ using Orleans.EventPipeline.Processing.Archive;
 namespace Orleans.EventPipeline.Grains.Processing;
 
 /// <summary>
-/// A tenant's kept dead letters as objects of the archive store, one JSON array per dead-letter batch under
+/// A tenant's dead letters as objects of the archive store, one JSON array per dead-letter batch under
 /// <c>_deadletters/{tenant}/{number, 20 digits}.json</c>; the grain's state holds only the numbers
 /// (<see cref="DeadLetterObject"/>), so it stays a few KB whatever the letters weigh (an Azure Table entity
 /// holds at most 1 MB). A tenant id cannot start with '_', so a tenant's archive listing never reaches them.
@@ -17,7 +17,32 @@ public static class DeadLetterStore
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public static string NameOf(string tenantId, long number) =>
-        string.Create(CultureInfo.InvariantCulture, $"{Prefix}{Uri.EscapeDataString(tenantId)}/{number:D20}.json");
+        string.Create(CultureInfo.InvariantCulture, $"{FolderOf(tenantId)}{number:D20}.json");
+
+    /// <summary>The prefix of every object of the tenant's letters.</summary>
+    public static string FolderOf(string tenantId) => Prefix + Uri.EscapeDataString(tenantId) + "/";
+
+    /// <summary>
+    /// The numbers of every stored object of the tenant's letters, kept and past, in order. Each letter is in one of
+    /// them (a replay's cuts done), so reading them all reads each letter the tenant was sent once.
+    /// </summary>
+    public static async Task<List<long>> ListAsync(IArchiveStore store, string tenantId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var folder = FolderOf(tenantId);
+        var numbers = new List<long>();
+        await foreach (var name in store.ListAsync(folder, cancellationToken))
+        {
+            if (name.Length == folder.Length + 25 && name.EndsWith(".json", StringComparison.Ordinal)
+                && long.TryParse(name.AsSpan(folder.Length, 20), NumberStyles.None, CultureInfo.InvariantCulture, out var number))
+            {
+                numbers.Add(number);
+            }
+        }
+
+        numbers.Sort();
+        return numbers;
+    }
 
     /// <summary>Stores the letters as object <paramref name="number"/>, replacing one of that number (a write repeated after a crash).</summary>
     public static async Task WriteAsync(IArchiveStore store, string tenantId, long number, IReadOnlyList<RetainedDeadLetter> letters, CancellationToken cancellationToken)

@@ -1,6 +1,6 @@
 namespace Orleans.EventPipeline.Grains.Processing;
 
-/// <summary>A tenant's dead letters: counted from its dead-letter stream, the newest kept for listing and replay.</summary>
+/// <summary>A tenant's dead letters: counted from its dead-letter stream and stored, the newest kept for listing and replay.</summary>
 public interface IDeadLetterGrain : IGrainWithStringKey
 {
     /// <summary>Counts per stage and up to <paramref name="recent"/> of the newest kept letters.</summary>
@@ -23,7 +23,7 @@ public interface IDeadLetterGrain : IGrainWithStringKey
 /// <summary>A tenant's dead-letter counts and newest letters.</summary>
 /// <param name="Counts">Dead letters received per stage (<c>ingest</c>, <c>normalize</c>, <c>enrich</c>) since the tenant's first.</param>
 /// <param name="Retained">Letters kept for replay.</param>
-/// <param name="Dropped">Letters counted but no longer kept (past the retention bound).</param>
+/// <param name="Past">Letters past the retention bounds: stored under <c>_deadletters/{tenant}/</c> in the archive store, no longer listed or replayed.</param>
 /// <param name="Replayed">Letters that passed a replay.</param>
 [GenerateSerializer, Immutable]
 public sealed record DeadLetterSummary(
@@ -31,7 +31,7 @@ public sealed record DeadLetterSummary(
     [property: Id(1)] long Total,
     [property: Id(2)] IReadOnlyDictionary<string, long> Counts,
     [property: Id(3)] int Retained,
-    [property: Id(4)] long Dropped,
+    [property: Id(4)] long Past,
     [property: Id(5)] long Replayed,
     [property: Id(6)] IReadOnlyList<RetainedDeadLetter> Recent);
 

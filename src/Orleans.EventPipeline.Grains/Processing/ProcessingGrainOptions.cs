@@ -17,13 +17,13 @@ public sealed class ProcessingGrainOptions
     public TimeSpan SettingsRefreshInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// Dead letters kept per tenant for listing and replay, 500, newest kept; older ones are counted, not
-    /// kept. The letters are objects of the archive store; the state keeps 4 bytes per letter (its size)
-    /// and about 40 per object, 22 KB at most for 500.
+    /// Dead letters kept per tenant for listing and replay, 500, newest kept; older ones are past: counted and still
+    /// stored, no longer listed or replayed. The letters are objects of the archive store; the state keeps 4 bytes per
+    /// kept letter (its size) and about 40 per object, 22 KB at most for 500.
     /// </summary>
     public int RetainedDeadLetters { get; set; } = 500;
 
-    /// <summary>Raw bytes kept per tenant across the retained dead letters, 1 MiB; older letters go first.</summary>
+    /// <summary>Raw bytes kept per tenant across the retained dead letters, 1 MiB; older letters become past first.</summary>
     public int RetainedDeadLetterBytes { get; set; } = 1024 * 1024;
 
     /// <summary>

@@ -9,7 +9,7 @@ namespace Orleans.EventPipeline.Silo.Admin;
 
 /// <summary>
 /// A tenant's processed data under <c>/admin/v1/tenants/{id}</c>: its archive by time range, its dead-letter
-/// counts, and the replay of its dead letters. Behind the admin key like the rest of the admin API.
+/// counts, every dead letter stored, and the replay of its dead letters. Behind the admin key like the rest of the admin API.
 /// </summary>
 public static class ProcessingAdminEndpoints
 {
@@ -20,6 +20,10 @@ public static class ProcessingAdminEndpoints
     private const int DefaultRecent = 20;
     private const int MaxRecent = ProcessingGrainOptionsValidator.MaxRetainedDeadLetters;
 
+    // Raw bytes of stored dead letters one page holds, 4 MiB: the page ends with the object that reaches it (an object
+    // is one dead-letter message, under 1 MB), so a page is read whole into memory and answered at about 4/3 of that.
+    private const long StoredPageBytes = 4L << 20;
+
     public static IEndpointRouteBuilder MapProcessingAdmin(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/admin/v1/tenants/{tenantId}").RequireAuthorization(Authentication.AdminPolicies.Api);
@@ -27,6 +31,7 @@ public static class ProcessingAdminEndpoints
         // The archive listing reads the archive store; the dead letters live in a grain.
         group.MapGet("/deadletters", GetDeadLettersAsync).AddEndpointFilter(ProcessorAvailability.RequireProcessor);
         group.MapPost("/deadletters/replay", ReplayDeadLettersAsync).AddEndpointFilter(ProcessorAvailability.RequireProcessor);
+        group.MapGet("/deadletters/stored", ReadStoredDeadLettersAsync).AddEndpointFilter(ProcessorAvailability.RequireProcessor);
         return endpoints;
     }
 
@@ -108,6 +113,51 @@ public static class ProcessingAdminEndpoints
         return Results.Ok(await grains.GetGrain<IDeadLetterGrain>(tenantId).GetSummaryAsync(recent ?? DefaultRecent));
     }
 
+    /// <summary>
+    /// Every letter stored for the tenant, kept and past the retention bounds, object by object in the order they were
+    /// stored, from the first object after <paramref name="after"/>; <c>next</c> is the <c>after</c> of the next page.
+    /// </summary>
+    private static async Task<IResult> ReadStoredDeadLettersAsync(string tenantId, long? after, IArchiveStore store, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        if (!TenantId.IsValid(tenantId))
+        {
+            return AdminApi.BadTenantId(tenantId);
+        }
+
+        if (after is < -1)
+        {
+            return ApiProblem.Result(StatusCodes.Status400BadRequest, "invalid_page", $"after is {after}: use -1 or more (an object number a page gave as next; default -1, from the first).");
+        }
+
+        // Its activation finishes the cuts of a replay a stopped silo left undone, so each letter is read once.
+        await grains.GetGrain<IDeadLetterGrain>(tenantId).GetSummaryAsync(0);
+        var objects = new List<StoredDeadLetters>();
+        var bytes = 0L;
+        long? next = null;
+        foreach (var number in await DeadLetterStore.ListAsync(store, tenantId, cancellationToken))
+        {
+            if (number <= (after ?? -1))
+            {
+                continue;
+            }
+
+            if (bytes >= StoredPageBytes)
+            {
+                next = objects[^1].Number;
+                break;
+            }
+
+            var letters = await DeadLetterStore.ReadAsync(store, tenantId, number, cancellationToken);
+            if (letters.Length > 0)
+            {
+                objects.Add(new StoredDeadLetters(number, letters));
+                bytes += letters.Sum(static l => (long)l.Raw.Length);
+            }
+        }
+
+        return Results.Ok(new StoredDeadLetterPage(tenantId, objects, next));
+    }
+
     private static async Task<IResult> ReplayDeadLettersAsync(string tenantId, IGrainFactory grains)
     {
         if (!TenantId.IsValid(tenantId))
@@ -118,6 +168,12 @@ public static class ProcessingAdminEndpoints
         return Results.Ok(await grains.GetGrain<IDeadLetterGrain>(tenantId).ReplayAsync());
     }
 }
+
+/// <summary>Answer of <c>GET /admin/v1/tenants/{id}/deadletters/stored</c>: <paramref name="Next"/> is null on the last page.</summary>
+public sealed record StoredDeadLetterPage(string TenantId, IReadOnlyList<StoredDeadLetters> Objects, long? Next);
+
+/// <summary>One stored object of dead letters: its number and its letters, oldest first.</summary>
+public sealed record StoredDeadLetters(long Number, IReadOnlyList<RetainedDeadLetter> Letters);
 
 /// <summary>Answer of <c>GET /admin/v1/tenants/{id}/archive</c>.</summary>
 public sealed record ArchiveListing(string TenantId, DateTimeOffset From, DateTimeOffset To, IReadOnlyList<ArchiveObjectInfo> Objects);

@@ -46,7 +46,7 @@ public static class TenantDeletion
             archiveObjects = await DeletePrefixAsync(store, tenantId + "/", cancellationToken, static name => ArchiveObjectName.TryParse(name, out _));
             deadLetters = await grains.GetGrain<IDeadLetterGrain>(tenantId).ForgetAsync();
             // Objects the dead-letter grain no longer pointed to (a write cut short by a crash).
-            await DeletePrefixAsync(store, DeadLetterStore.Prefix + Uri.EscapeDataString(tenantId) + "/", cancellationToken);
+            await DeletePrefixAsync(store, DeadLetterStore.FolderOf(tenantId), cancellationToken);
             // The processors' record of keyed batches handled: about events that are gone.
             await DeletePrefixAsync(store, KeyedBatchIndex.TenantPrefix(tenantId), cancellationToken);
         }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Text.Json;
 using System.Text;
 using Orleans.EventPipeline.Events;
 using Orleans.EventPipeline.Tests.Ingest;
@@ -112,6 +113,50 @@ public sealed class DeadLetterEndToEndTests(ProcessingPipelineFixture pipeline)
         var archived = Assert.Single(objects);
         Assert.Contains($"/{tenant}~replay-", archived.Name, StringComparison.Ordinal);
         Assert.Equal("plain words, not cef", Assert.Single(archived.Events).Body);
+    }
+
+    /// <summary>
+    /// More dead letters than a tenant keeps for listing (1 MiB of raw bytes): the older ones are past, not gone. Every
+    /// letter is stored, once, and read back page by page.
+    /// </summary>
+    [Fact]
+    public async Task Stored_MoreLettersThanKept_EveryLetterReadBackOnceAcrossPages()
+    {
+        const string tenant = "dl-stored";
+        const int requests = 6;
+        const int lines = 1_000;
+        // TextFormat 3 = Cef: every line below is dead-lettered by the normalize stage, about 1 KB each.
+        var key = await pipeline.Api.CreateTenantAsync(tenant, new { displayName = tenant, processing = new { normalization = new { textFormat = 3 } } });
+        static string Line(int request, int line) => $"not cef {request}-{line} " + new string('x', 1_000);
+        for (var request = 0; request < requests; request++)
+        {
+            var body = string.Join('\n', Enumerable.Range(0, lines).Select(line => Line(request, line)));
+            using var response = await pipeline.Api.PostAsync(key, Encoding.UTF8.GetBytes(body), "text/plain");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var summary = await AdminCalls.WaitForAsync(
+            pipeline.Silo.BaseAddress, $"/admin/v1/tenants/{tenant}/deadletters?recent=0", static json => json.GetProperty("total").GetInt64() >= requests * lines, TimeSpan.FromSeconds(90));
+        var read = new List<string>();
+        var pages = 0;
+        long? after = -1;
+        while (after is { } from)
+        {
+            var page = await AdminCalls.GetAsync(pipeline.Silo.BaseAddress, $"/admin/v1/tenants/{tenant}/deadletters/stored?after={from}");
+            pages++;
+            read.AddRange(page.GetProperty("objects").EnumerateArray()
+                .SelectMany(static o => o.GetProperty("letters").EnumerateArray())
+                .Select(static l => Encoding.UTF8.GetString(l.GetProperty("raw").GetBytesFromBase64()).TrimEnd('\r', '\n')));
+            after = page.GetProperty("next").ValueKind == JsonValueKind.Null ? null : page.GetProperty("next").GetInt64();
+        }
+
+        Assert.Equal(requests * lines, summary.GetProperty("total").GetInt64());
+        Assert.True(summary.GetProperty("past").GetInt64() >= 4_000, $"past {summary.GetProperty("past").GetInt64()}: the test means most letters to be past the bounds");
+        Assert.Equal(requests * lines, summary.GetProperty("retained").GetInt32() + summary.GetProperty("past").GetInt64());
+        Assert.True(pages >= 2, $"{pages} page(s) for about 6 MB of letters");
+        Assert.Equal(
+            Enumerable.Range(0, requests).SelectMany(request => Enumerable.Range(0, lines).Select(line => Line(request, line))).Order(StringComparer.Ordinal),
+            read.Order(StringComparer.Ordinal));
     }
 
     [Fact]

@@ -47,7 +47,7 @@ public sealed class DeadLetterFloodAzureTests
 
         Assert.Equal(total, summary.GetProperty("total").GetInt64());
         Assert.Equal(total, summary.GetProperty("counts").GetProperty("ingest").GetInt64());
-        Assert.Equal(total, summary.GetProperty("retained").GetInt32() + summary.GetProperty("dropped").GetInt64());
+        Assert.Equal(total, summary.GetProperty("retained").GetInt32() + summary.GetProperty("past").GetInt64());
         var newest = summary.GetProperty("recent").EnumerateArray()
             .Select(static l => Encoding.UTF8.GetString(l.GetProperty("raw").GetBytesFromBase64()).TrimEnd())
             .ToArray();

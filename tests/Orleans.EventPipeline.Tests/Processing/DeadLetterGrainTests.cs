@@ -32,8 +32,41 @@ public sealed class DeadLetterGrainTests : IAsyncLifetime, IDisposable
 
         Assert.Equal(5, summary.Counts[Stage]);
         Assert.Equal(Retained, summary.Retained);
-        Assert.Equal(2, summary.Dropped);
+        Assert.Equal(2, summary.Past);
         Assert.Equal(["line 4", "line 3", "line 2"], summary.Recent.Select(static l => Encoding.UTF8.GetString(l.Raw)));
+        // Past the bounds is not gone: every letter is still stored, once.
+        Assert.Equal(["line 0", "line 1", "line 2", "line 3", "line 4"], await StoredAsync("count"));
+    }
+
+    [Fact]
+    public async Task ReplayAsync_AnObjectWithPastLetters_LeavesExactlyThosePastLettersStored()
+    {
+        const string tenant = "cut";
+        // One dead-letter batch of 5: one object, its first 2 letters past the bound of 3.
+        var stream = _cluster.Client.GetStreamProvider(PipelineStreams.ProviderName)
+            .GetStream<DeadLetterBatch>(StreamId.Create(PipelineStreams.DeadLetter, tenant));
+        await stream.OnNextAsync(new DeadLetterBatch(tenant, Guid.CreateVersion7(), DateTimeOffset.UtcNow, Stage,
+            [.. Enumerable.Range(0, 5).Select(static i => new DeadLetter(i, "CEF: not CEF", Encoding.UTF8.GetBytes($"line {i}")))]));
+        var grain = _cluster.Client.GetGrain<IDeadLetterGrain>(tenant);
+        await WaitForTotalAsync(grain, 5);
+
+        // The tenant has no settings: the defaults read any non-blank line as plain text, so the 3 kept letters pass.
+        var replay = await grain.ReplayAsync();
+        var summary = await grain.GetSummaryAsync(10);
+        var store = new LocalDirectoryArchiveStore(_archive.Path);
+        var archived = new List<string>();
+        await foreach (var name in store.ListAsync(tenant + "/", CancellationToken.None))
+        {
+            await using var file = await store.OpenReadAsync(name, CancellationToken.None);
+            archived.AddRange((await ArchiveFormat.DecodeAsync(file!, CancellationToken.None)).Select(static e => e.Body));
+        }
+
+        Assert.Equal(3, replay.Replayed);
+        Assert.Equal(0, summary.Retained);
+        Assert.Equal(2, summary.Past);
+        Assert.Equal(["line 2", "line 3", "line 4"], archived.Order(StringComparer.Ordinal));
+        // The replayed letters left the dead letters (they are archived now); the past ones stayed.
+        Assert.Equal(["line 0", "line 1"], await StoredAsync(tenant));
     }
 
     [Fact]
@@ -142,6 +175,19 @@ public sealed class DeadLetterGrainTests : IAsyncLifetime, IDisposable
             var letter = new DeadLetter(i, "CEF: not CEF", Encoding.UTF8.GetBytes($"line {i}"));
             await stream.OnNextAsync(new DeadLetterBatch(tenant, Guid.CreateVersion7(), DateTimeOffset.UtcNow, Stage, [letter]));
         }
+    }
+
+    /// <summary>The raw text of every letter stored for <paramref name="tenant"/>, kept and past, in object order.</summary>
+    private async Task<List<string>> StoredAsync(string tenant)
+    {
+        var store = new LocalDirectoryArchiveStore(_archive.Path);
+        var letters = new List<string>();
+        foreach (var number in await DeadLetterStore.ListAsync(store, tenant, CancellationToken.None))
+        {
+            letters.AddRange((await DeadLetterStore.ReadAsync(store, tenant, number, CancellationToken.None)).Select(static l => Encoding.UTF8.GetString(l.Raw)));
+        }
+
+        return letters;
     }
 
     private static async Task<DeadLetterSummary> WaitForTotalAsync(IDeadLetterGrain grain, long total)
