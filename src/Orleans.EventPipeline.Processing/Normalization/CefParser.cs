@@ -137,6 +137,8 @@ public sealed class CefParser : IEventParser
         [NotNullWhen(false)] out string? failure)
     {
         ReadOnlySpan<byte> valueEscapes = "=\\|"u8;
+        // A key given twice (src=1 src=2) keeps both values, as a JSON name does.
+        var names = new RepeatedNames();
         extension = extension.TrimStart((byte)' ');
         while (!extension.IsEmpty)
         {
@@ -166,7 +168,7 @@ public sealed class CefParser : IEventParser
                 host = decoded;
             }
 
-            attributes[EventFactory.Text(key)] = decoded;
+            names.Set(attributes, EventFactory.Text(key), decoded);
         }
 
         failure = null;

@@ -196,22 +196,8 @@ public sealed class JsonEventParser(JsonFieldMapping mapping) : IEventParser
         return true;
     }
 
-    /// <summary>
-    /// The value at <paramref name="path"/>; one already there (a name given twice, or <c>"a.b"</c> beside <c>"a":{"b"}</c>)
-    /// moves to <c>{path}#1</c>, <c>#2</c>, ... (the first such name free): the last value has the name, as JSON readers
-    /// read a repeated name, and none is dropped, so a value sent twice to hide one of them shows both.
-    /// </summary>
-    private static void Set(ref Fields fields, string path, AttributeValue value)
-    {
-        // One lookup for a new name, the common case.
-        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(fields.Attributes, path, out var exists);
-        var earlier = slot;
-        slot = value;
-        if (exists)
-        {
-            AddNumbered(ref fields, path, earlier);
-        }
-    }
+    /// <summary>The value at <paramref name="path"/>; one already there (a name given twice, or <c>"a.b"</c> beside <c>"a":{"b"}</c>) is kept (<see cref="RepeatedNames"/>).</summary>
+    private static void Set(ref Fields fields, string path, AttributeValue value) => fields.Names.Set(fields.Attributes, path, value);
 
     /// <summary><paramref name="value"/>, keeping <paramref name="earlier"/> (a mapped field given before) under <c>{path}#n</c>.</summary>
     private static string Replacing(ref Fields fields, string path, string? earlier, string value)
@@ -224,18 +210,7 @@ public sealed class JsonEventParser(JsonFieldMapping mapping) : IEventParser
         return value;
     }
 
-    /// <summary>Adds <paramref name="value"/> as <c>{path}#n</c>, the first such name free.</summary>
-    private static void AddNumbered(ref Fields fields, string path, AttributeValue value)
-    {
-        // Each name's next number is remembered: a name repeated 40,000 times in one event costs 40,000 tries, not 800 million.
-        fields.NextNumber ??= new Dictionary<string, int>(StringComparer.Ordinal);
-        ref var next = ref CollectionsMarshal.GetValueRefOrAddDefault(fields.NextNumber, path, out _);
-        do
-        {
-            next++;
-        }
-        while (!fields.Attributes.TryAdd(string.Create(CultureInfo.InvariantCulture, $"{path}#{next}"), value));
-    }
+    private static void AddNumbered(ref Fields fields, string path, AttributeValue value) => fields.Names.AddNumbered(fields.Attributes, path, value);
 
     private static bool TryTimestamp(ref Utf8JsonReader reader, string path, ref Fields fields, [NotNullWhen(false)] out string? failure)
     {
@@ -293,7 +268,7 @@ public sealed class JsonEventParser(JsonFieldMapping mapping) : IEventParser
         public string? App;
         public bool SeveritySeen;
 
-        // The next number to try for each name given more than once (Set), made at the first such name.
-        public Dictionary<string, int>? NextNumber;
+        // Names given more than once (Set).
+        public RepeatedNames Names;
     }
 }

@@ -131,6 +131,8 @@ public sealed class Syslog5424Parser : IEventParser
     private static bool TryParseStructuredData(ref ReadOnlySpan<byte> rest, Dictionary<string, AttributeValue> attributes, [NotNullWhen(false)] out string? failure)
     {
         failure = "RFC 5424: STRUCTURED-DATA is malformed; each element reads [SD-ID NAME=\"VALUE\" ...] with '\"', '\\' and ']' escaped by '\\'.";
+        // A parameter given twice, in one element or in two of the same SD-ID, keeps both values, as a JSON name does.
+        var names = new RepeatedNames();
         while (!rest.IsEmpty && rest[0] == '[')
         {
             rest = rest[1..];
@@ -159,7 +161,7 @@ public sealed class Syslog5424Parser : IEventParser
                     return false;
                 }
 
-                attributes[name] = Escapes.Decode(rest[..close], "\"\\]"u8);
+                names.Set(attributes, name, Escapes.Decode(rest[..close], "\"\\]"u8));
                 rest = rest[(close + 1)..];
             }
 

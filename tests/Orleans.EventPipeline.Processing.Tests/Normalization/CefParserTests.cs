@@ -55,6 +55,21 @@ public sealed class CefParserTests
     }
 
     [Fact]
+    public void TryParse_AKeyGivenTwice_KeepsEveryValue()
+    {
+        // A sender repeating suser to hide the first one: the last has the name, the earlier ones are numbered.
+        var e = TestEvents.Parse(Parser, "CEF:0|V|P|1|42|Login|3|suser=alice src=10.0.0.1 suser=mallory suser=eve cef.version=9");
+
+        Assert.Equal("eve", e.Attributes["suser"].Text);
+        Assert.Equal("alice", e.Attributes["suser#1"].Text);
+        Assert.Equal("mallory", e.Attributes["suser#2"].Text);
+        // An extension key named like a header field does not replace the header's value.
+        Assert.Equal("9", e.Attributes["cef.version"].Text);
+        Assert.Equal("0", e.Attributes["cef.version#1"].Text);
+        Assert.Equal("10.0.0.1", e.Attributes["src"].Text);
+    }
+
+    [Fact]
     public void TryParse_BehindRfc3164Header_TakesHostAndTimeFromSyslog()
     {
         var e = TestEvents.Parse(Parser, "<134>Feb 14 19:04:54 fw-02 CEF:0|Palo Alto Networks|PAN-OS|10.1|end|TRAFFIC|1|src=198.51.100.7 dst=10.1.1.1");

@@ -40,6 +40,17 @@ public sealed class Syslog5424ParserTests
     }
 
     [Fact]
+    public void TryParse_AParameterGivenTwice_KeepsEveryValue()
+    {
+        // Once within an element and once in a second element of the same SD-ID.
+        var e = TestEvents.Parse(Parser, """<13>1 2024-05-01T12:00:00Z h a - - [auth@1 user="alice" user="mallory"][auth@1 user="eve"] m""");
+
+        Assert.Equal("eve", e.Attributes["sd.auth@1.user"].Text);
+        Assert.Equal("alice", e.Attributes["sd.auth@1.user#1"].Text);
+        Assert.Equal("mallory", e.Attributes["sd.auth@1.user#2"].Text);
+    }
+
+    [Fact]
     public void TryParse_EscapedStructuredDataValues_AreUnescaped()
     {
         var e = TestEvents.Parse(Parser, """<13>1 2024-05-01T12:00:00Z h a - - [x@1 q="say \"hi\" \\ [ok\]"]""");
