@@ -23,14 +23,16 @@ internal sealed partial class TenantStages : IDisposable
     private readonly Enricher? _enricher;
     private readonly ILogger _logger;
 
-    private TenantStages(long version, ProcessingSettings settings, EventNormalizer normalizer, Enricher? enricher, string? enrichmentFailure, ILogger logger)
+    private readonly string? _loadFailure;
+
+    private TenantStages(long version, ProcessingSettings settings, EventNormalizer normalizer, Enricher? enricher, string? loadFailure, ILogger logger)
     {
         _logger = logger;
         Version = version;
         Settings = settings;
         Normalizer = normalizer;
         _enricher = enricher;
-        EnrichmentFailure = enrichmentFailure;
+        _loadFailure = loadFailure;
     }
 
     /// <summary>The profile version the stages were built from.</summary>
@@ -41,10 +43,11 @@ internal sealed partial class TenantStages : IDisposable
     public EventNormalizer Normalizer { get; }
 
     /// <summary>
-    /// Why enrichment cannot run on this silo (a missing table file, say); every parsed event is archived with it in
-    /// <see cref="Enricher.ErrorAttribute"/>, and the processor tries to load it again at each settings refresh.
+    /// Why enrichment does not run whole on this silo: it could not load (a missing table file, say; every parsed event
+    /// is archived marked with it in <see cref="Enricher.ErrorAttribute"/>), or its GeoIP database turned out corrupt
+    /// during a lookup (the events it meets are marked). The processor builds the stages again once a file changes.
     /// </summary>
-    public string? EnrichmentFailure { get; }
+    public string? EnrichmentFailure => _loadFailure ?? _enricher?.Failure;
 
     public static TenantStages Create(TenantProfile profile, ILogger logger)
     {
@@ -107,7 +110,7 @@ internal sealed partial class TenantStages : IDisposable
 
     /// <summary>Enriches parsed events; with enrichment unavailable, each comes back marked with the reason.</summary>
     public IReadOnlyList<NormalizedEvent> Enrich(IReadOnlyList<NormalizedEvent> events) =>
-        _enricher is not null ? _enricher.Enrich(events) : Enricher.Unenriched(events, EnrichmentFailure!);
+        _enricher is not null ? _enricher.Enrich(events) : Enricher.Unenriched(events, _loadFailure!);
 
     public void Dispose() => _enricher?.Dispose();
 

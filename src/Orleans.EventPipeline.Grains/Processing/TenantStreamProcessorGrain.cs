@@ -4,6 +4,7 @@ using Orleans.EventPipeline.Events;
 using Orleans.EventPipeline.Processing;
 using Orleans.EventPipeline.Processing.Archive;
 using Orleans.EventPipeline.Processing.Deduplication;
+using Orleans.EventPipeline.Processing.Enrichment;
 using Orleans.EventPipeline.Streaming.EventHubs;
 using Orleans.EventPipeline.Streams;
 using Orleans.EventPipeline.Tenants;
@@ -55,6 +56,10 @@ public sealed partial class TenantStreamProcessorGrain(
     private long? _unfinished;
     // Settings read and waiting to apply (ApplySettingsAsync says for what); null when none waits.
     private TenantProfile? _deferred;
+    // The enrichment files as they were when the stages in use were built (or last tried), and stages of the same version
+    // that loaded since theirs failed, waiting to apply like new settings (EnrichmentReloaded).
+    private string? _stagesFiles;
+    private TenantStages? _reloaded;
     private bool _ordering;
     private bool _holdingCheckpoint;
     private DateTimeOffset? _oldestBufferedIngest;
@@ -132,6 +137,7 @@ public sealed partial class TenantStreamProcessorGrain(
         bufferBudget.Report(ref _reportedBuffer, 0);
         _writer?.Dispose();
         _stages?.Dispose();
+        _reloaded?.Dispose();
     }
 
     public async Task<long> FlushAsync()
@@ -683,7 +689,7 @@ public sealed partial class TenantStreamProcessorGrain(
             return;
         }
 
-        if (_stages.Version == profile.Version && (_stages.EnrichmentFailure is null || !EnrichmentLoads(profile)))
+        if (_stages.Version == profile.Version && !EnrichmentReloaded(profile))
         {
             _deferred = null;
             return;
@@ -719,7 +725,8 @@ public sealed partial class TenantStreamProcessorGrain(
         // settings it meets. Recorded before the first batch under the new ones, and the stages built before the record:
         // stages that failed to build after it would leave the state naming settings the batches are not processed under,
         // and a replay pinned to them would rebuild other objects.
-        var next = TenantStages.Create(profile, logger);
+        var next = _reloaded?.Version == profile.Version ? _reloaded : TenantStages.Create(profile, logger);
+        _reloaded = next == _reloaded ? null : _reloaded;
         var recorded = (state.State.SettingsVersion, state.State.Settings, state.State.SettingsFrom);
         (state.State.SettingsVersion, state.State.Settings, state.State.SettingsFrom) = (profile.Version, profile.Settings, Math.Max(state.State.SettingsFrom, _lastDelivered + 1));
         try
@@ -740,15 +747,40 @@ public sealed partial class TenantStreamProcessorGrain(
     }
 
     /// <summary>
-    /// Whether the enrichment of <paramref name="profile"/>, which failed to load (its events are archived marked), loads
-    /// now: the file is back on this silo. Then the stages are built again as for a new version. Tried at each settings
-    /// refresh; an event is archived marked or enriched, never dead-lettered for it, so a replay meeting either stages
-    /// archives the same events.
+    /// Whether the enrichment of <paramref name="profile"/>, which failed (its events are archived marked), works again:
+    /// loaded from files that changed since (<see cref="Enricher.FilesFingerprint"/>, checked at each settings refresh;
+    /// a try reads a table whole, so it is made only when a file changed). The loaded stages then apply as a new version
+    /// would, once nothing buffered or replayed must meet the old ones. An event is archived marked or enriched, not
+    /// dead-lettered for it, so stages of either kind archive the same events.
     /// </summary>
-    private bool EnrichmentLoads(TenantProfile profile)
+    private bool EnrichmentReloaded(TenantProfile profile)
     {
-        using var probe = TenantStages.Create(profile, logger);
-        return probe.EnrichmentFailure is null;
+        if (_stages!.EnrichmentFailure is null)
+        {
+            return false;
+        }
+
+        if (_reloaded is not null)
+        {
+            return true;
+        }
+
+        var files = Enricher.FilesFingerprint((profile.Settings?.Processing ?? new ProcessingSettings()).Enrichment);
+        if (files == _stagesFiles)
+        {
+            return false;
+        }
+
+        var probe = TenantStages.Create(profile, logger);
+        if (probe.EnrichmentFailure is null)
+        {
+            _reloaded = probe;
+            return true;
+        }
+
+        probe.Dispose();
+        _stagesFiles = files;
+        return false;
     }
 
     /// <summary>Keeps the current stages until <paramref name="profile"/> can apply; logs the first deferral of a version.</summary>
@@ -771,6 +803,13 @@ public sealed partial class TenantStreamProcessorGrain(
         var previous = _stages;
         _stages = stages;
         previous?.Dispose();
+        // Loaded for a version these stages replace.
+        _reloaded?.Dispose();
+        _reloaded = null;
+
+        // Stages whose enrichment failed to load are tried again at the next refresh, which records the files then: they
+        // may have changed since the stages were built. Ones that loaded are tried again once a file changes.
+        _stagesFiles = stages.EnrichmentFailure is null ? Enricher.FilesFingerprint(stages.Settings.Enrichment) : null;
         LogSettingsApplied(logger, StreamKey, profile.Version, _stages.EnrichmentFailure);
     }
 

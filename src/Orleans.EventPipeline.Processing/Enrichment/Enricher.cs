@@ -1,7 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Globalization;
 using MaxMind.Db;
 using Microsoft.Extensions.Logging;
+using Orleans.EventPipeline.Processing.Normalization;
 using Orleans.EventPipeline.Events;
 
 namespace Orleans.EventPipeline.Processing.Enrichment;
@@ -29,6 +29,14 @@ public sealed partial class Enricher : IDisposable
     /// database this silo could not load or read. Its value is the reason.
     /// </summary>
     public const string ErrorAttribute = "enrichment.error";
+
+    /// <summary>
+    /// Why the enricher stopped adding GeoIP fields: its database turned out corrupt during a lookup (it opened). Null
+    /// while it works. Events are marked with it; enrichment built again from a replaced file may work.
+    /// </summary>
+    public string? Failure => Volatile.Read(ref _failure);
+
+    private string? _failure;
 
     /// <summary>True when the settings add nothing: events pass through unchanged.</summary>
     public bool IsEmpty => _static.Length == 0 && _tables.Length == 0 && _geoIp is null;
@@ -112,7 +120,9 @@ public sealed partial class Enricher : IDisposable
             }
             catch (InvalidDatabaseException e)
             {
-                Mark(attributes, $"GeoIP: the database is corrupt ({e.Message}); replace the tenant's .mmdb file.");
+                var failure = $"GeoIP: the database is corrupt ({e.Message}); put a good .mmdb file in its place (write it beside, then rename it over the old one: a file changed in place under a reader can crash the silo).";
+                Volatile.Write(ref _failure, failure);
+                Mark(attributes, failure);
                 ProcessingInstruments.RecordUnenriched(normalized.TenantId, 1);
             }
         }
@@ -136,6 +146,29 @@ public sealed partial class Enricher : IDisposable
         }
 
         return enriched;
+    }
+
+    /// <summary>
+    /// What the files <paramref name="settings"/> reads look like now (each path's length and last write time, or that it
+    /// cannot be read), to load enrichment that failed again only once one of them changed: a table of 64 MiB is read
+    /// whole by each try, and a missing file costs only a check of each path.
+    /// </summary>
+    public static string FilesFingerprint(EnrichmentSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var paths = settings.LookupTables.Select(static t => t.Path).Append(settings.GeoIp?.DatabasePath).OfType<string>();
+        return string.Join('\n', paths.Select(static path =>
+        {
+            try
+            {
+                var file = new FileInfo(path);
+                return file.Exists ? $"{path}|{file.Length}|{file.LastWriteTimeUtc.Ticks}" : path + "|absent";
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+            {
+                return $"{path}|{e.GetType().Name}";
+            }
+        }));
     }
 
     /// <summary>
@@ -168,19 +201,8 @@ public sealed partial class Enricher : IDisposable
     /// Sets <see cref="ErrorAttribute"/>; an event's own field of that name is kept as <c>enrichment.error#n</c>
     /// (the first such name free), as the parsers keep a repeated name, so a sender cannot hide the mark.
     /// </summary>
-    private static void Mark(Dictionary<string, AttributeValue> attributes, string reason)
-    {
-        if (attributes.Remove(ErrorAttribute, out var own))
-        {
-            var n = 1;
-            while (!attributes.TryAdd(string.Create(CultureInfo.InvariantCulture, $"{ErrorAttribute}#{n}"), own))
-            {
-                n++;
-            }
-        }
-
-        attributes[ErrorAttribute] = AttributeValue.Of(reason);
-    }
+    private static void Mark(Dictionary<string, AttributeValue> attributes, string reason) =>
+        new RepeatedNames().Set(attributes, ErrorAttribute, reason);
 
     public void Dispose() => _geoIp?.Dispose();
 }

@@ -75,6 +75,47 @@ public sealed class GeoIpLookupTests : IDisposable
         Assert.Contains("absent.mmdb", failure, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Enrich_ADatabaseCorruptPastItsHeader_MarksTheEventKeepsTheOtherFieldsAndTellsWhy()
+    {
+        var database = new MmdbWriter().Add("8.8.8.0/24", MmdbWriter.City("US", "United States", "Mountain View", 37.4, -122.1)).Build();
+        // The root node's left record (addresses whose first bit is 0, 8.8.8.8 among them) points far past the file.
+        database[0] = database[1] = database[2] = 0xFF;
+        File.WriteAllBytes(_directory.File("corrupt.mmdb"), database);
+        var settings = new EnrichmentSettings
+        {
+            StaticFields = new Dictionary<string, string> { ["env"] = "prod" },
+            GeoIp = new GeoIpSettings { DatabasePath = _directory.File("corrupt.mmdb"), IpFields = ["src"] },
+        };
+        Assert.True(Enricher.TryCreate(settings, NullLogger.Instance, out var enricher, out var failure), failure);
+        using (enricher)
+        {
+            var e = TestEvents.At(0) with { Attributes = new Dictionary<string, AttributeValue> { ["src"] = "8.8.8.8" } };
+
+            var enriched = enricher.Enrich(e);
+
+            Assert.StartsWith("GeoIP: the database is corrupt", enriched.Attributes[Enricher.ErrorAttribute].Text, StringComparison.Ordinal);
+            Assert.Equal("prod", enriched.Attributes["env"].Text);
+            Assert.Equal("8.8.8.8", enriched.Attributes["src"].Text);
+            Assert.Equal(enriched.Attributes[Enricher.ErrorAttribute].Text, enricher.Failure);
+        }
+    }
+
+    [Fact]
+    public void FilesFingerprint_ChangesWhenTheDatabaseIsReplaced_NotOtherwise()
+    {
+        var settings = new EnrichmentSettings { GeoIp = new GeoIpSettings { DatabasePath = _directory.File("later.mmdb"), IpFields = ["src"] } };
+        var absent = Enricher.FilesFingerprint(settings);
+        Assert.Equal(absent, Enricher.FilesFingerprint(settings));
+
+        File.WriteAllBytes(_directory.File("later.mmdb"), new MmdbWriter().Add("8.8.8.0/24", MmdbWriter.City("US", "United States", "X", 1, 1)).Build());
+        var present = Enricher.FilesFingerprint(settings);
+        File.SetLastWriteTimeUtc(_directory.File("later.mmdb"), new DateTime(2030, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+
+        Assert.NotEqual(absent, present);
+        Assert.NotEqual(present, Enricher.FilesFingerprint(settings));
+    }
+
     public void Dispose()
     {
         _enricher.Dispose();
