@@ -165,8 +165,9 @@ public sealed class JsonEventParser(JsonFieldMapping mapping) : IEventParser
             fields.SeveritySeen = true;
             if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var number))
             {
+                // In range, the number is the severity itself; outside it (99, -1) it is kept as written, as a level name is.
                 fields.SeverityNumber = number is >= 1 and <= 24 ? number : Severity.Unspecified;
-                fields.SeverityText = null;
+                fields.SeverityText = number is >= 1 and <= 24 ? null : ScalarText(ref reader);
             }
             else
             {

@@ -125,6 +125,18 @@ public sealed class JsonEventParserTests
     }
 
     [Theory]
+    [InlineData("99")]
+    [InlineData("0")]
+    [InlineData("-3")]
+    public void TryParse_NumericSeverityOutOfRange_IsUnspecifiedAndKeptAsWritten(string level)
+    {
+        var e = TestEvents.Parse(Default, $$"""{"level":{{level}}}""");
+
+        Assert.Equal(Severity.Unspecified, e.SeverityNumber);
+        Assert.Equal(level, e.SeverityText);
+    }
+
+    [Theory]
     [InlineData("not json at all", "not valid JSON")]
     [InlineData("{\"message\":\"cut", "not valid JSON")]
     [InlineData("[1,2,3]", "not a JSON object")]
