@@ -13,11 +13,11 @@ namespace Orleans.EventPipeline.Grains.Processing;
 /// <summary>
 /// Counts a tenant's dead letters from its durable dead-letter stream (each stream position once, so a
 /// replay after a crash does not count twice; a processor's letters once per raw-stream source; a keyed
-/// request's letters once per batch id, so its retry does not count twice) and stores every letter, once, as objects
-/// of the archive store (<see cref="DeadLetterStore"/>). The newest, bounded by
+/// request's letters once per batch id, so its retry does not count twice) and stores every letter as objects of the
+/// archive store (<see cref="DeadLetterStore"/>). The newest, bounded by
 /// <see cref="ProcessingGrainOptions.RetainedDeadLetters"/> and <see cref="ProcessingGrainOptions.RetainedDeadLetterBytes"/>,
-/// are kept for listing and replay; older ones are past: no longer listed or replayed, their objects (or the part of
-/// an object a replay left) stay stored until the tenant's data is removed. Its state holds counters and pointers only.
+/// are kept for listing and replay; older ones become past: written to a past object that never changes (read back
+/// with <see cref="ReadPastAsync"/>), until the tenant's data is removed. Its state holds counters and pointers only.
 /// </summary>
 [ImplicitStreamSubscription(PipelineStreams.DeadLetter)]
 [CollectionAgeLimit(Minutes = GrainIdleAge.Minutes)]
@@ -31,6 +31,10 @@ public sealed partial class DeadLetterGrain(
 {
     /// <summary>Stream key of the archive objects written by replays, next to the tenant's shard keys.</summary>
     public static string ReplayStreamKey(string tenantId) => tenantId + "~replay";
+
+    // Bytes of a page of past letters, about 4 MiB (raw bytes, reasons, 64 per letter besides): a page ends with the object
+    // that reaches it, one dead-letter message of under 1 MB.
+    private const long MaxPastPageBytes = 4L << 20;
 
     private readonly ProcessingGrainOptions _options = options.Value;
     private readonly ArchiveOptions _archiveOptions = archiveOptions.Value;
@@ -46,9 +50,6 @@ public sealed partial class DeadLetterGrain(
             state.State.Retained = [];
             await state.WriteStateAsync(cancellationToken);
         }
-
-        // A replay whose cuts the silo did not finish: past letters would stay beside copies of the kept ones.
-        await CutAsync();
 
         await this.GetStreamProvider(PipelineStreams.ProviderName)
             .GetStream<DeadLetterBatch>(StreamId.Create(PipelineStreams.DeadLetter, Tenant))
@@ -116,15 +117,12 @@ public sealed partial class DeadLetterGrain(
             objectName = await ArchiveReplayedAsync(passed);
         }
 
-        // The letters still kept (with their new reasons) become one new object. The old objects are cut to their past
-        // letters (each its first Dropped; none: deleted) once the state no longer points to them, and the cuts are in
-        // that same state, so a silo that stops before they are done does them on its next activation.
+        // The letters still kept (with their new reasons) become one new object; the old ones go once the state no
+        // longer points to them (their past letters are in past objects already).
         var replaced = state.State.Kept;
-        var cuts = state.State.Cuts;
         try
         {
             state.State.Kept = [];
-            state.State.Cuts = [.. cuts, .. replaced];
             await KeepAsync(kept);
             state.State.Replayed += passed.Count;
             state.State.NextReplay += passed.Count > 0 ? 1 : 0;
@@ -132,13 +130,19 @@ public sealed partial class DeadLetterGrain(
         }
         catch
         {
-            // The state in memory may point past what is saved: read it again on the next call.
-            (state.State.Kept, state.State.Cuts) = (replaced, cuts);
+            // The state in memory may point past what is saved: read it again on the next call. The letters that passed
+            // are still kept, so their archive object goes too (a repeated replay writes them again): kept, they would
+            // become past letters beside it. Should the silo stop first, or the delete fail, they stay in both.
+            if (objectName is not null)
+            {
+                await DeleteReplayedAsync(objectName);
+            }
+
             DeactivateOnIdle();
             throw;
         }
 
-        await CutAsync();
+        await DeleteAsync(replaced);
 
         if (passed.Count > 0 && profile.Settings?.Processing.Ordering.Enabled == true)
         {
@@ -195,10 +199,11 @@ public sealed partial class DeadLetterGrain(
             letters[i] = new RetainedDeadLetter(batch.BatchId, letter.Index, batch.IngestTime, batch.Stage, letter.Reason, letter.Raw.ToArray());
         }
 
+        List<DeadLetterObject> emptied;
         try
         {
-            // The object is durable before the state points to it; a crash before the state is written
-            // redelivers this batch, which writes the same object number again.
+            // The objects are durable before the state points to them; a crash before the state is written
+            // redelivers this batch, which writes the same object numbers again with the same letters.
             await KeepAsync(letters);
             if (batch.Source is { } counted)
             {
@@ -215,7 +220,7 @@ public sealed partial class DeadLetterGrain(
             }
 
             s.Counts[batch.Stage] = s.Counts.GetValueOrDefault(batch.Stage) + batch.Letters.Count;
-            Trim(s);
+            emptied = await TrimAsync(s);
             s.CountedThrough = Math.Max(s.CountedThrough, sequence);
             await state.WriteStateAsync();
         }
@@ -226,13 +231,39 @@ public sealed partial class DeadLetterGrain(
             throw;
         }
 
+        await DeleteAsync(emptied);
         ProcessingGrainInstruments.RecordDeadLetters(Tenant, batch.Stage, batch.Letters.Count);
+    }
+
+    public async Task<DeadLetterPastPage> ReadPastAsync(long after, int maxLetters)
+    {
+        var s = state.State;
+        var objects = new List<DeadLetterPastObject>();
+        var letters = 0;
+        var bytes = 0L;
+        // Only numbers the saved state counts: a past object written for a batch whose state write failed is written
+        // again, with the same letters, when the batch is redelivered.
+        for (var number = Math.Max(after + 1, 0); number < s.NextPast; number++)
+        {
+            if (objects.Count > 0 && (letters >= maxLetters || bytes >= MaxPastPageBytes))
+            {
+                return new DeadLetterPastPage(Tenant, objects, objects[^1].Number);
+            }
+
+            var read = await DeadLetterStore.ReadPastAsync(archive, Tenant, number, CancellationToken.None);
+            objects.Add(new DeadLetterPastObject(number, read));
+            letters += read.Length;
+            bytes += read.Sum(static l => (long)l.Raw.Length + (2L * l.Reason.Length) + 64);
+        }
+
+        return new DeadLetterPastPage(Tenant, objects, null);
     }
 
     public async Task<int> ForgetAsync()
     {
         var s = state.State;
-        var kept = s.KeptCount;
+        // The kept letters and the past ones, which the tenant's whole dead-letter prefix takes with it.
+        var removed = (int)Math.Min(int.MaxValue, s.KeptCount + s.Dropped);
         var objects = s.Kept;
         s.Kept = [];
         s.Counts.Clear();
@@ -241,12 +272,12 @@ public sealed partial class DeadLetterGrain(
         s.KeyedCounted.Clear();
         s.Dropped = 0;
         s.Replayed = 0;
-        // Past letters and the objects of unfinished cuts go with the tenant's whole dead-letter prefix (TenantDeletion).
-        s.Cuts = [];
-        // The state first: an object it no longer points to is never listed, even if its delete fails.
+        // The past objects go with the tenant's whole dead-letter prefix (TenantDeletion); numbers start again.
+        s.NextPast = 0;
+        // The state first: an object it no longer points to is never read, even if its delete fails.
         await state.WriteStateAsync();
         await DeleteAsync(objects);
-        return kept;
+        return removed;
     }
 
     /// <summary>Writes the letters as the next object and points the (unsaved) state to it.</summary>
@@ -276,63 +307,60 @@ public sealed partial class DeadLetterGrain(
     }
 
     /// <summary>
-    /// Makes the oldest kept letters over the bounds past: no longer listed or replayed. Their objects stay stored; one
-    /// left with no kept letter leaves the state.
+    /// Makes the oldest kept letters over the bounds past: writes them, oldest first, as the next past object (read from
+    /// their kept objects), then counts them as dropped from those. Returns the kept objects left with none, to delete
+    /// once the state is written. The same state and batch give the same past object, so a redelivery rewrites it.
     /// </summary>
-    private void Trim(DeadLetterState s)
+    private async Task<List<DeadLetterObject>> TrimAsync(DeadLetterState s)
     {
         var count = s.KeptCount;
         var bytes = s.Kept.Sum(static o => o.RawSizes.Skip(o.Dropped).Sum(static size => (long)size));
-        while (s.Kept.Count > 0 && (count > _options.RetainedDeadLetters || bytes > _options.RetainedDeadLetterBytes))
+        var past = new List<RetainedDeadLetter>();
+        var emptied = new List<DeadLetterObject>();
+        var position = 0;
+        RetainedDeadLetter[]? read = null;
+        while (position < s.Kept.Count && (count > _options.RetainedDeadLetters || bytes > _options.RetainedDeadLetterBytes))
         {
-            var oldest = s.Kept[0];
+            var oldest = s.Kept[position];
+            read ??= await DeadLetterStore.ReadAsync(archive, Tenant, oldest.Number, CancellationToken.None);
+            // A record from before past letters were stored may point to an object that is gone: its letters are counted.
+            if (oldest.Dropped < read.Length)
+            {
+                past.Add(read[oldest.Dropped]);
+            }
+
             bytes -= oldest.RawSizes[oldest.Dropped];
             oldest.Dropped++;
             count--;
             s.Dropped++;
             if (oldest.Kept == 0)
             {
-                s.Kept.RemoveAt(0);
+                emptied.Add(oldest);
+                position++;
+                read = null;
             }
         }
+
+        if (past.Count > 0)
+        {
+            await DeadLetterStore.WritePastAsync(archive, Tenant, s.NextPast, past, CancellationToken.None);
+            s.NextPast++;
+        }
+
+        s.Kept.RemoveRange(0, position);
+        return emptied;
     }
 
-    /// <summary>
-    /// Cuts each object of <see cref="DeadLetterState.Cuts"/> to its past letters, then forgets the cuts. Doing one again
-    /// is harmless: an object's number is never used again. A store that fails leaves the cuts for the next replay or
-    /// activation, logged; it never fails the replay, whose state is written.
-    /// </summary>
-    private async Task CutAsync()
+    /// <summary>The archive object of a replay whose state write failed; a failure to delete it is logged.</summary>
+    private async Task DeleteReplayedAsync(string objectName)
     {
-        var s = state.State;
-        if (s.Cuts.Count == 0)
-        {
-            return;
-        }
-
         try
         {
-            foreach (var cut in s.Cuts)
-            {
-                if (cut.Dropped == 0)
-                {
-                    await DeadLetterStore.DeleteAsync(archive, Tenant, cut.Number, CancellationToken.None);
-                    continue;
-                }
-
-                var letters = await DeadLetterStore.ReadAsync(archive, Tenant, cut.Number, CancellationToken.None);
-                if (letters.Length > cut.Dropped)
-                {
-                    await DeadLetterStore.WriteAsync(archive, Tenant, cut.Number, letters[..cut.Dropped], CancellationToken.None);
-                }
-            }
-
-            s.Cuts = [];
-            await state.WriteStateAsync();
+            await archive.DeleteAsync(objectName, CancellationToken.None);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            LogCutFailed(logger, exception, Tenant, s.Cuts.Count);
+            LogDeleteFailed(logger, exception, Tenant, objectName);
         }
     }
 
@@ -365,11 +393,10 @@ public sealed partial class DeadLetterGrain(
         return !trimmed.IsEmpty && trimmed[0] == (byte)'{' ? EventKind.Json : EventKind.Text;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {TenantId}: dead letters no longer kept could not be deleted from {ObjectName}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {TenantId}: {ObjectName}, no longer pointed to, could not be deleted")]
     private static partial void LogDeleteFailed(ILogger logger, Exception exception, string tenantId, string objectName);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {TenantId}: {Objects} dead-letter objects a replay took letters from are not cut to their past letters yet; tried again at the next replay or activation")]
-    private static partial void LogCutFailed(ILogger logger, Exception exception, string tenantId, int objects);
+
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Tenant {TenantId} dead-letter replay: {Replayed} passed, {StillFailing} still fail, {NotReplayable} ingest-stage letters kept")]
     private static partial void LogReplayed(ILogger logger, string tenantId, int replayed, int stillFailing, int notReplayable);

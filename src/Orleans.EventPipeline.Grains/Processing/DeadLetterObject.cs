@@ -12,7 +12,7 @@ public sealed class DeadLetterObject
     /// <summary>Raw bytes of each letter in the object, oldest first.</summary>
     [Id(1)] public int[] RawSizes { get; set; } = [];
 
-    /// <summary>Letters at the start of the object past the retention bounds: still stored in it, no longer listed or replayed.</summary>
+    /// <summary>Letters at the start of the object past the retention bounds: copied to a past object, no longer listed or replayed.</summary>
     [Id(2)] public int Dropped { get; set; }
 
     public int Kept => RawSizes.Length - Dropped;

@@ -20,7 +20,7 @@ public sealed class DeadLetterState
     /// </summary>
     [Id(2)] public List<RetainedDeadLetter> Retained { get; set; } = [];
 
-    /// <summary>Letters past the retention bounds: counted and stored, no longer listed or replayed.</summary>
+    /// <summary>Letters past the retention bounds: in past objects, no longer listed or replayed.</summary>
     [Id(3)] public long Dropped { get; set; }
 
     [Id(4)] public long Replayed { get; set; }
@@ -47,11 +47,10 @@ public sealed class DeadLetterState
     [Id(9)] public List<string> KeyedCounted { get; set; } = [];
 
     /// <summary>
-    /// Objects a replay took letters from, each to be cut to its first <see cref="DeadLetterObject.Dropped"/> letters (its
-    /// past ones; none: deleted) once the state without them is written; done again on activation should the silo stop
-    /// before. Empty but for that moment.
+    /// Number of the next past object (<see cref="DeadLetterStore.PastNameOf"/>); every number below it names one, written
+    /// before the state that counts it and never changed after.
     /// </summary>
-    [Id(10)] public List<DeadLetterObject> Cuts { get; set; } = [];
+    [Id(10)] public long NextPast { get; set; }
 
     public int KeptCount => Kept.Sum(static o => o.Kept);
 }

@@ -5,8 +5,8 @@ using Orleans.EventPipeline.Processing.Archive;
 namespace Orleans.EventPipeline.Grains.Processing;
 
 /// <summary>
-/// A tenant's dead letters as objects of the archive store, one JSON array per dead-letter batch under
-/// <c>_deadletters/{tenant}/{number, 20 digits}.json</c>; the grain's state holds only the numbers
+/// A tenant's dead letters as objects of the archive store: the kept ones one JSON array per dead-letter batch under
+/// <c>_deadletters/{tenant}/{number, 20 digits}.json</c>, the past ones in past objects (<see cref="PastNameOf"/>); the grain's state holds only the numbers
 /// (<see cref="DeadLetterObject"/>), so it stays a few KB whatever the letters weigh (an Azure Table entity
 /// holds at most 1 MB). A tenant id cannot start with '_', so a tenant's archive listing never reaches them.
 /// </summary>
@@ -23,26 +23,22 @@ public static class DeadLetterStore
     public static string FolderOf(string tenantId) => Prefix + Uri.EscapeDataString(tenantId) + "/";
 
     /// <summary>
-    /// The numbers of every stored object of the tenant's letters, kept and past, in order. Each letter is in one of
-    /// them (a replay's cuts done), so reading them all reads each letter the tenant was sent once.
+    /// A past object: letters that went past the retention bounds together, oldest first, under
+    /// <c>_deadletters/{tenant}/past/{number, 20 digits}.json</c>. Written once (again with the same letters after a
+    /// crash), never changed.
     /// </summary>
-    public static async Task<List<long>> ListAsync(IArchiveStore store, string tenantId, CancellationToken cancellationToken)
+    public static string PastNameOf(string tenantId, long number) =>
+        string.Create(CultureInfo.InvariantCulture, $"{FolderOf(tenantId)}past/{number:D20}.json");
+
+    public static async Task WritePastAsync(IArchiveStore store, string tenantId, long number, IReadOnlyList<RetainedDeadLetter> letters, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
-        var folder = FolderOf(tenantId);
-        var numbers = new List<long>();
-        await foreach (var name in store.ListAsync(folder, cancellationToken))
-        {
-            if (name.Length == folder.Length + 25 && name.EndsWith(".json", StringComparison.Ordinal)
-                && long.TryParse(name.AsSpan(folder.Length, 20), NumberStyles.None, CultureInfo.InvariantCulture, out var number))
-            {
-                numbers.Add(number);
-            }
-        }
-
-        numbers.Sort();
-        return numbers;
+        await store.WriteAsync(PastNameOf(tenantId, number), JsonSerializer.SerializeToUtf8Bytes(letters, Json), cancellationToken);
     }
+
+    /// <summary>The letters of past object <paramref name="number"/>; empty when it is gone.</summary>
+    public static Task<RetainedDeadLetter[]> ReadPastAsync(IArchiveStore store, string tenantId, long number, CancellationToken cancellationToken) =>
+        ReadNamedAsync(store, PastNameOf(tenantId, number), cancellationToken);
 
     /// <summary>Stores the letters as object <paramref name="number"/>, replacing one of that number (a write repeated after a crash).</summary>
     public static async Task WriteAsync(IArchiveStore store, string tenantId, long number, IReadOnlyList<RetainedDeadLetter> letters, CancellationToken cancellationToken)
@@ -52,10 +48,13 @@ public static class DeadLetterStore
     }
 
     /// <summary>The letters of object <paramref name="number"/>, oldest first; empty when it is gone.</summary>
-    public static async Task<RetainedDeadLetter[]> ReadAsync(IArchiveStore store, string tenantId, long number, CancellationToken cancellationToken)
+    public static Task<RetainedDeadLetter[]> ReadAsync(IArchiveStore store, string tenantId, long number, CancellationToken cancellationToken) =>
+        ReadNamedAsync(store, NameOf(tenantId, number), cancellationToken);
+
+    private static async Task<RetainedDeadLetter[]> ReadNamedAsync(IArchiveStore store, string name, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
-        var stream = await store.OpenReadAsync(NameOf(tenantId, number), cancellationToken);
+        var stream = await store.OpenReadAsync(name, cancellationToken);
         if (stream is null)
         {
             return [];

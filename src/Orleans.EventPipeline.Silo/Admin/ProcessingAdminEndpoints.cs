@@ -9,7 +9,7 @@ namespace Orleans.EventPipeline.Silo.Admin;
 
 /// <summary>
 /// A tenant's processed data under <c>/admin/v1/tenants/{id}</c>: its archive by time range, its dead-letter
-/// counts, every dead letter stored, and the replay of its dead letters. Behind the admin key like the rest of the admin API.
+/// counts and newest letters, its past letters, and the replay of its dead letters. Behind the admin key like the rest of the admin API.
 /// </summary>
 public static class ProcessingAdminEndpoints
 {
@@ -20,9 +20,9 @@ public static class ProcessingAdminEndpoints
     private const int DefaultRecent = 20;
     private const int MaxRecent = ProcessingGrainOptionsValidator.MaxRetainedDeadLetters;
 
-    // Raw bytes of stored dead letters one page holds, 4 MiB: the page ends with the object that reaches it (an object
-    // is one dead-letter message, under 1 MB), so a page is read whole into memory and answered at about 4/3 of that.
-    private const long StoredPageBytes = 4L << 20;
+    // Past letters a page holds at most, 10,000 (and about 4 MiB, IDeadLetterGrain.ReadPastAsync): tiny letters do not
+    // make a page of millions.
+    private const int PastPageLetters = 10_000;
 
     public static IEndpointRouteBuilder MapProcessingAdmin(this IEndpointRouteBuilder endpoints)
     {
@@ -31,7 +31,7 @@ public static class ProcessingAdminEndpoints
         // The archive listing reads the archive store; the dead letters live in a grain.
         group.MapGet("/deadletters", GetDeadLettersAsync).AddEndpointFilter(ProcessorAvailability.RequireProcessor);
         group.MapPost("/deadletters/replay", ReplayDeadLettersAsync).AddEndpointFilter(ProcessorAvailability.RequireProcessor);
-        group.MapGet("/deadletters/stored", ReadStoredDeadLettersAsync).AddEndpointFilter(ProcessorAvailability.RequireProcessor);
+        group.MapGet("/deadletters/past", ReadPastDeadLettersAsync).AddEndpointFilter(ProcessorAvailability.RequireProcessor);
         return endpoints;
     }
 
@@ -114,10 +114,10 @@ public static class ProcessingAdminEndpoints
     }
 
     /// <summary>
-    /// Every letter stored for the tenant, kept and past the retention bounds, object by object in the order they were
-    /// stored, from the first object after <paramref name="after"/>; <c>next</c> is the <c>after</c> of the next page.
+    /// The tenant's past dead letters (past the listing's bounds), from the first past object after <paramref name="after"/>;
+    /// the answer's <c>next</c> is the <c>after</c> of the next page.
     /// </summary>
-    private static async Task<IResult> ReadStoredDeadLettersAsync(string tenantId, long? after, IArchiveStore store, IGrainFactory grains, CancellationToken cancellationToken)
+    private static async Task<IResult> ReadPastDeadLettersAsync(string tenantId, long? after, IGrainFactory grains)
     {
         if (!TenantId.IsValid(tenantId))
         {
@@ -126,36 +126,10 @@ public static class ProcessingAdminEndpoints
 
         if (after is < -1)
         {
-            return ApiProblem.Result(StatusCodes.Status400BadRequest, "invalid_page", $"after is {after}: use -1 or more (an object number a page gave as next; default -1, from the first).");
+            return ApiProblem.Result(StatusCodes.Status400BadRequest, "invalid_page", $"after is {after}: use -1 or more (a page's next; default -1, from the first).");
         }
 
-        // Its activation finishes the cuts of a replay a stopped silo left undone, so each letter is read once.
-        await grains.GetGrain<IDeadLetterGrain>(tenantId).GetSummaryAsync(0);
-        var objects = new List<StoredDeadLetters>();
-        var bytes = 0L;
-        long? next = null;
-        foreach (var number in await DeadLetterStore.ListAsync(store, tenantId, cancellationToken))
-        {
-            if (number <= (after ?? -1))
-            {
-                continue;
-            }
-
-            if (bytes >= StoredPageBytes)
-            {
-                next = objects[^1].Number;
-                break;
-            }
-
-            var letters = await DeadLetterStore.ReadAsync(store, tenantId, number, cancellationToken);
-            if (letters.Length > 0)
-            {
-                objects.Add(new StoredDeadLetters(number, letters));
-                bytes += letters.Sum(static l => (long)l.Raw.Length);
-            }
-        }
-
-        return Results.Ok(new StoredDeadLetterPage(tenantId, objects, next));
+        return Results.Ok(await grains.GetGrain<IDeadLetterGrain>(tenantId).ReadPastAsync(after ?? -1, PastPageLetters));
     }
 
     private static async Task<IResult> ReplayDeadLettersAsync(string tenantId, IGrainFactory grains)
@@ -168,12 +142,6 @@ public static class ProcessingAdminEndpoints
         return Results.Ok(await grains.GetGrain<IDeadLetterGrain>(tenantId).ReplayAsync());
     }
 }
-
-/// <summary>Answer of <c>GET /admin/v1/tenants/{id}/deadletters/stored</c>: <paramref name="Next"/> is null on the last page.</summary>
-public sealed record StoredDeadLetterPage(string TenantId, IReadOnlyList<StoredDeadLetters> Objects, long? Next);
-
-/// <summary>One stored object of dead letters: its number and its letters, oldest first.</summary>
-public sealed record StoredDeadLetters(long Number, IReadOnlyList<RetainedDeadLetter> Letters);
 
 /// <summary>Answer of <c>GET /admin/v1/tenants/{id}/archive</c>.</summary>
 public sealed record ArchiveListing(string TenantId, DateTimeOffset From, DateTimeOffset To, IReadOnlyList<ArchiveObjectInfo> Objects);
