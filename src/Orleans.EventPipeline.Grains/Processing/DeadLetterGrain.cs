@@ -32,9 +32,15 @@ public sealed partial class DeadLetterGrain(
     /// <summary>Stream key of the archive objects written by replays, next to the tenant's shard keys.</summary>
     public static string ReplayStreamKey(string tenantId) => tenantId + "~replay";
 
-    // Bytes of a page of past letters, about 4 MiB (raw bytes, reasons, 64 per letter besides): a page ends with the object
-    // that reaches it, one dead-letter message of under 1 MB.
+    // Bytes of a page of past letters, about 4 MiB (raw bytes, reasons, 64 per letter besides), and its past objects, 256:
+    // a page ends with the object that reaches either, and a past object holds at most MaxPastObjectLetters letters and
+    // MaxPastObjectBytes, so a page reads at most 256 objects (a few seconds of blob reads) and about 5 MiB.
     private const long MaxPastPageBytes = 4L << 20;
+    private const int MaxPastPageObjects = 256;
+
+    // A past object holds at most 1,000 letters and 1 MiB of raw bytes: letters trimmed together past that go to the next.
+    private const int MaxPastObjectLetters = 1_000;
+    private const long MaxPastObjectBytes = 1L << 20;
 
     private readonly ProcessingGrainOptions _options = options.Value;
     private readonly ArchiveOptions _archiveOptions = archiveOptions.Value;
@@ -49,6 +55,14 @@ public sealed partial class DeadLetterGrain(
             await KeepAsync(state.State.Retained);
             state.State.Retained = [];
             await state.WriteStateAsync(cancellationToken);
+        }
+
+        if (state.State.NextPast == 0 && state.State.Dropped > 0)
+        {
+            // Letters went past with no past object counted: a build before past objects, or one that rewrote this state
+            // without NextPast during a rolling upgrade. Numbers go on after any past object stored, never over one.
+            state.State.NextPast = await DeadLetterStore.NextPastAsync(archive, Tenant, cancellationToken);
+            state.State.FirstPast = Math.Min(state.State.FirstPast, state.State.NextPast);
         }
 
         await this.GetStreamProvider(PipelineStreams.ProviderName)
@@ -111,17 +125,24 @@ public sealed partial class DeadLetterGrain(
             kept.Add(letter with { Reason = failure, Stage = TenantStages.NormalizeStage });
         }
 
-        string? objectName = null;
-        if (passed.Count > 0)
-        {
-            objectName = await ArchiveReplayedAsync(passed);
-        }
-
         // The letters still kept (with their new reasons) become one new object; the old ones go once the state no
         // longer points to them (their past letters are in past objects already).
         var replaced = state.State.Kept;
+        var replay = state.State.NextReplay;
+        using var writer = new ArchiveWriter(archive, Tenant, ReplayStreamKey(Tenant), _archiveOptions, timeProvider, logger);
+        string? objectName = null;
         try
         {
+            if (passed.Count > 0)
+            {
+                // One object per replay, named by the replay's number (and its first event's hour): a replay repeated
+                // after a failure overwrites it when it archives the same letters.
+                writer.Add(passed, replay);
+                objectName = writer.PendingName!.Value.Name;
+                _ = await writer.FlushAsync(CancellationToken.None)
+                    ?? throw new InvalidOperationException($"The replay archive object of tenant {Tenant} was not written.");
+            }
+
             state.State.Kept = [];
             await KeepAsync(kept);
             state.State.Replayed += passed.Count;
@@ -130,10 +151,11 @@ public sealed partial class DeadLetterGrain(
         }
         catch
         {
-            // The state in memory may point past what is saved: read it again on the next call. The letters that passed
-            // are still kept, so their archive object goes too (a repeated replay writes them again): kept, they would
-            // become past letters beside it. Should the silo stop first, or the delete fail, they stay in both.
-            if (objectName is not null)
+            // The state in memory may point past what is saved: read it again on the next call. Unless the saved state
+            // records this replay (a write that failed after it was stored), the letters that passed are still kept, so
+            // their archive object goes too: kept, they would become past letters beside it. Should the silo stop first,
+            // or the store fail, they stay in both (logged).
+            if (objectName is not null && await ReplayUnrecordedAsync(replay))
             {
                 await DeleteReplayedAsync(objectName);
             }
@@ -154,17 +176,19 @@ public sealed partial class DeadLetterGrain(
         return new DeadLetterReplayResult(passed.Count, stillFailing, notReplayable, objectName);
     }
 
-    /// <summary>
-    /// One object per replay, named by the replay's number: a replay repeated after a crash (before the
-    /// state below was written) overwrites the same object instead of archiving the events twice.
-    /// </summary>
-    private async Task<string> ArchiveReplayedAsync(List<NormalizedEvent> events)
+    /// <summary>Whether the saved state has not recorded replay <paramref name="replay"/>; false when it cannot be read (the object stays).</summary>
+    private async Task<bool> ReplayUnrecordedAsync(long replay)
     {
-        using var writer = new ArchiveWriter(archive, Tenant, ReplayStreamKey(Tenant), _archiveOptions, timeProvider, logger);
-        writer.Add(events, state.State.NextReplay);
-        var written = await writer.FlushAsync(CancellationToken.None)
-            ?? throw new InvalidOperationException($"The replay archive object of tenant {Tenant} was not written.");
-        return written.Name;
+        try
+        {
+            await state.ReadStateAsync();
+            return state.State.NextReplay <= replay;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            LogReplayUnknown(logger, exception, Tenant, replay);
+            return false;
+        }
     }
 
     private async Task OnBatchAsync(DeadLetterBatch batch, StreamSequenceToken? token)
@@ -243,9 +267,9 @@ public sealed partial class DeadLetterGrain(
         var bytes = 0L;
         // Only numbers the saved state counts: a past object written for a batch whose state write failed is written
         // again, with the same letters, when the batch is redelivered.
-        for (var number = Math.Max(after + 1, 0); number < s.NextPast; number++)
+        for (var number = Math.Max(after + 1, s.FirstPast); number < s.NextPast; number++)
         {
-            if (objects.Count > 0 && (letters >= maxLetters || bytes >= MaxPastPageBytes))
+            if (objects.Count > 0 && (letters >= maxLetters || bytes >= MaxPastPageBytes || objects.Count >= MaxPastPageObjects))
             {
                 return new DeadLetterPastPage(Tenant, objects, objects[^1].Number);
             }
@@ -272,8 +296,9 @@ public sealed partial class DeadLetterGrain(
         s.KeyedCounted.Clear();
         s.Dropped = 0;
         s.Replayed = 0;
-        // The past objects go with the tenant's whole dead-letter prefix (TenantDeletion); numbers start again.
-        s.NextPast = 0;
+        // The past objects go with the tenant's whole dead-letter prefix (TenantDeletion). Their numbers are not used
+        // again: a letter that arrives while the prefix is deleted goes to a new number, and the pages start after them.
+        s.FirstPast = s.NextPast;
         // The state first: an object it no longer points to is never read, even if its delete fails.
         await state.WriteStateAsync();
         await DeleteAsync(objects);
@@ -341,10 +366,21 @@ public sealed partial class DeadLetterGrain(
             }
         }
 
-        if (past.Count > 0)
+        // In objects of at most MaxPastObjectLetters letters and MaxPastObjectBytes, so that a page of them stays bounded.
+        var first = 0;
+        while (first < past.Count)
         {
-            await DeadLetterStore.WritePastAsync(archive, Tenant, s.NextPast, past, CancellationToken.None);
+            var end = first;
+            var objectBytes = 0L;
+            while (end < past.Count && end - first < MaxPastObjectLetters && (end == first || objectBytes + past[end].Raw.Length <= MaxPastObjectBytes))
+            {
+                objectBytes += past[end].Raw.Length;
+                end++;
+            }
+
+            await DeadLetterStore.WritePastAsync(archive, Tenant, s.NextPast, past[first..end], CancellationToken.None);
             s.NextPast++;
+            first = end;
         }
 
         s.Kept.RemoveRange(0, position);
@@ -392,6 +428,9 @@ public sealed partial class DeadLetterGrain(
         var trimmed = raw.TrimStart(" \t\r\n"u8);
         return !trimmed.IsEmpty && trimmed[0] == (byte)'{' ? EventKind.Json : EventKind.Text;
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Tenant {TenantId}: dead-letter replay {Replay} failed and whether it was recorded cannot be read; its archive object stays, so the letters it archived may also stay kept")]
+    private static partial void LogReplayUnknown(ILogger logger, Exception exception, string tenantId, long replay);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {TenantId}: {ObjectName}, no longer pointed to, could not be deleted")]
     private static partial void LogDeleteFailed(ILogger logger, Exception exception, string tenantId, string objectName);

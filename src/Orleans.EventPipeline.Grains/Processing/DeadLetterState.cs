@@ -52,5 +52,8 @@ public sealed class DeadLetterState
     /// </summary>
     [Id(10)] public long NextPast { get; set; }
 
+    /// <summary>The first past object the pages read: past objects below it went with a delete of the tenant's data.</summary>
+    [Id(11)] public long FirstPast { get; set; }
+
     public int KeptCount => Kept.Sum(static o => o.Kept);
 }

@@ -196,6 +196,13 @@ public sealed partial class ArchiveWriter : IDisposable
     private TimeSpan Age => _lines.Count == 0 ? TimeSpan.Zero : _time.GetUtcNow() - _firstAddedAt;
 
     /// <summary>
+    /// The name <see cref="FlushAsync"/> writes the buffer under, known before the write (null with nothing buffered), so
+    /// that a caller whose flush failed part way knows which object it may have left.
+    /// </summary>
+    public ArchiveObjectName? PendingName =>
+        _lines.Count == 0 ? null : new ArchiveObjectName(TenantId, ArchiveObjectName.TruncateToHour(_firstEventTime), StreamKey, _firstSequence, _lastSequence);
+
+    /// <summary>
     /// Compresses and writes the buffer as one object, durable when this returns; then a checkpoint up to
     /// the returned object's last sequence is safe. Returns null when nothing is buffered, or while a
     /// replay has not yet reached the end of the object it is rebuilding. On failure the buffer is kept
@@ -203,12 +210,12 @@ public sealed partial class ArchiveWriter : IDisposable
     /// </summary>
     public async Task<ArchiveObjectName?> FlushAsync(CancellationToken cancellationToken)
     {
-        if (_lines.Count == 0)
+        if (PendingName is not { } name)
         {
             return null;
         }
 
-        var hour = ArchiveObjectName.TruncateToHour(_firstEventTime);
+        var hour = name.Hour;
         // The last sequence of an object already archived from this buffer's first sequence, else -1.
         _existingLast ??= (await ArchiveCatalog.FurthestAsync(_store, TenantId, hour, StreamKey, _firstSequence, cancellationToken))?.LastSequence ?? -1;
         if (_existingLast > _lastSequence)
@@ -217,7 +224,6 @@ public sealed partial class ArchiveWriter : IDisposable
             return null;
         }
 
-        var name = new ArchiveObjectName(TenantId, hour, StreamKey, _firstSequence, _lastSequence);
         var compressed = ArchiveFormat.Compress(InEventTimeOrder(), _compressionRatio);
         await _store.WriteAsync(name.Name, compressed.Bytes, cancellationToken);
         // After the object, before anything records it: a crash between replays the object, and its markers with it.

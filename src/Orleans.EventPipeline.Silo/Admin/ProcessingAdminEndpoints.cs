@@ -124,9 +124,9 @@ public static class ProcessingAdminEndpoints
             return AdminApi.BadTenantId(tenantId);
         }
 
-        if (after is < -1)
+        if (after is < -1 or long.MaxValue)
         {
-            return ApiProblem.Result(StatusCodes.Status400BadRequest, "invalid_page", $"after is {after}: use -1 or more (a page's next; default -1, from the first).");
+            return ApiProblem.Result(StatusCodes.Status400BadRequest, "invalid_page", $"after is {after}: use -1 to {long.MaxValue - 1} (a page's next; default -1, from the first).");
         }
 
         return Results.Ok(await grains.GetGrain<IDeadLetterGrain>(tenantId).ReadPastAsync(after ?? -1, PastPageLetters));

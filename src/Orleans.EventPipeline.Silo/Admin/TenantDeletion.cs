@@ -82,5 +82,5 @@ public static class TenantDeletion
 /// <summary>Answer of <c>DELETE /admin/v1/tenants/{id}</c>: what was removed.</summary>
 /// <param name="Data">The choice made: <c>keep</c> or <c>remove</c>.</param>
 /// <param name="ArchiveObjectsRemoved">Archive objects deleted (0 with <c>keep</c>).</param>
-/// <param name="DeadLettersRemoved">Kept dead letters deleted (0 with <c>keep</c>).</param>
+/// <param name="DeadLettersRemoved">Dead letters deleted, kept and past (0 with <c>keep</c>; past ones an earlier build dropped without storing are counted too).</param>
 public sealed record TenantDeleted(string TenantId, string Data, int KeysRevoked, int ArchiveObjectsRemoved, int DeadLettersRemoved);

@@ -1,0 +1,183 @@
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.EventPipeline.Grains.Processing;
+using Orleans.EventPipeline.Processing.Archive;
+using Orleans.EventPipeline.Streams;
+using Orleans.EventPipeline.Tests.Support;
+using Orleans.Runtime;
+using Orleans.TestingHost;
+
+namespace Orleans.EventPipeline.Tests.Processing;
+
+/// <summary>
+/// <see cref="DeadLetterGrain"/> over an archive store that refuses chosen writes and listings, at most 3 letters kept: a
+/// failure part way through a replay or a trim leaves each letter in one place.
+/// </summary>
+public sealed class DeadLetterStoreFailureTests : IAsyncLifetime, IDisposable
+{
+    private const string Tenant = "refused";
+    private readonly TempDirectory _archive = new();
+    private readonly RefusingStore _store;
+    private InProcessTestCluster _cluster = null!;
+
+    public DeadLetterStoreFailureTests() => _store = new RefusingStore(new LocalDirectoryArchiveStore(_archive.Path));
+
+    public async Task InitializeAsync() =>
+        _cluster = await ProcessingTestCluster.StartAsync(
+            _archive.Path, static options => options.RetainedDeadLetters = 3, configureSilo: silo => silo.Services.AddSingleton<IArchiveStore>(_store));
+
+    [Fact]
+    public async Task ReplayAsync_ItsKeptObjectCannotBeWritten_LeavesNothingArchivedAndArchivesOnceWhenRepeated()
+    {
+        // The tenant has no settings: "line 0" passes as plain text, the blank letter still fails and is kept again.
+        var stream = _cluster.Client.GetStreamProvider(PipelineStreams.ProviderName)
+            .GetStream<DeadLetterBatch>(StreamId.Create(PipelineStreams.DeadLetter, Tenant));
+        await stream.OnNextAsync(new DeadLetterBatch(Tenant, Guid.CreateVersion7(), DateTimeOffset.UtcNow, "normalize",
+            [new DeadLetter(0, "CEF: not CEF", Encoding.UTF8.GetBytes("line 0")), new DeadLetter(1, "CEF: not CEF", Encoding.UTF8.GetBytes("   "))]));
+        var grain = _cluster.Client.GetGrain<IDeadLetterGrain>(Tenant);
+        await Poll.UntilAsync(() => grain.GetSummaryAsync(0).GetAwaiter().GetResult().Total == 2, TimeSpan.FromSeconds(30), () => "the letters were never counted");
+
+        // The replay's new kept object (the batch's was 0) cannot be written.
+        _store.Refused = DeadLetterStore.NameOf(Tenant, 1);
+        await Assert.ThrowsAnyAsync<Exception>(grain.ReplayAsync);
+        var afterFailure = await ArchivedAsync();
+        _store.Refused = null;
+        var repeated = await grain.ReplayAsync();
+        var afterRepeat = await ArchivedAsync();
+        var summary = await grain.GetSummaryAsync(10);
+
+        Assert.Empty(afterFailure);
+        Assert.Equal(1, repeated.Replayed);
+        Assert.Equal(["line 0"], afterRepeat);
+        Assert.Equal(1, summary.Retained);
+    }
+
+    [Fact]
+    public async Task ReplayAsync_TheStoreFailsAfterItsArchiveObjectIsWritten_TakesTheObjectBack()
+    {
+        var stream = _cluster.Client.GetStreamProvider(PipelineStreams.ProviderName)
+            .GetStream<DeadLetterBatch>(StreamId.Create(PipelineStreams.DeadLetter, Tenant));
+        await stream.OnNextAsync(new DeadLetterBatch(Tenant, Guid.CreateVersion7(), DateTimeOffset.UtcNow, "normalize",
+            [new DeadLetter(0, "CEF: not CEF", Encoding.UTF8.GetBytes("line 0"))]));
+        var grain = _cluster.Client.GetGrain<IDeadLetterGrain>(Tenant);
+        await Poll.UntilAsync(() => grain.GetSummaryAsync(0).GetAwaiter().GetResult().Total == 1, TimeSpan.FromSeconds(30), () => "the letter was never counted");
+
+        // The archive writer lists the object's hour folder once before the write and once after it (the objects it
+        // supersedes): the second listing fails, after "line 0" was archived.
+        _store.ListsBeforeRefusal(Tenant + "/", 1);
+        await Assert.ThrowsAnyAsync<Exception>(grain.ReplayAsync);
+        _store.ListsBeforeRefusal(null, 0);
+        var afterFailure = await ArchivedAsync();
+        await grain.ReplayAsync();
+
+        Assert.Empty(afterFailure);
+        Assert.Equal(["line 0"], await ArchivedAsync());
+        Assert.Equal(0, (await grain.GetSummaryAsync(10)).Retained);
+    }
+
+    [Fact]
+    public async Task DeadLetterStream_ThePastObjectCannotBeWrittenAtFirst_TheRedeliveryWritesItOnce()
+    {
+        var stream = _cluster.Client.GetStreamProvider(PipelineStreams.ProviderName)
+            .GetStream<DeadLetterBatch>(StreamId.Create(PipelineStreams.DeadLetter, Tenant));
+        // The fourth letter pushes "line 0" past the bound of 3; its past object is refused once, so the delivery fails
+        // after the batch's kept object was written, and the stream delivers the batch again.
+        _store.RefuseOnce(DeadLetterStore.PastNameOf(Tenant, 0));
+        for (var i = 0; i < 4; i++)
+        {
+            await stream.OnNextAsync(new DeadLetterBatch(Tenant, Guid.CreateVersion7(), DateTimeOffset.UtcNow, "normalize",
+                [new DeadLetter(i, "CEF: not CEF", Encoding.UTF8.GetBytes($"line {i}"))]));
+        }
+
+        var grain = _cluster.Client.GetGrain<IDeadLetterGrain>(Tenant);
+        await Poll.UntilAsync(() => grain.GetSummaryAsync(0).GetAwaiter().GetResult().Total == 4, TimeSpan.FromSeconds(60), () => "the letters were never all counted");
+        var summary = await grain.GetSummaryAsync(10);
+        var past = await grain.ReadPastAsync(-1, 100);
+
+        Assert.True(_store.Refusals >= 1, "the past object was never refused");
+        Assert.Equal(1, summary.Past);
+        Assert.Equal(["line 3", "line 2", "line 1"], summary.Recent.Select(static l => Encoding.UTF8.GetString(l.Raw)));
+        Assert.Equal(["line 0"], past.Objects.SelectMany(static o => o.Letters).Select(static l => Encoding.UTF8.GetString(l.Raw)));
+        Assert.Null(past.Next);
+    }
+
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+
+    public void Dispose() => _archive.Dispose();
+
+    private async Task<List<string>> ArchivedAsync()
+    {
+        var bodies = new List<string>();
+        await foreach (var name in _store.ListAsync(Tenant + "/", CancellationToken.None))
+        {
+            await using var file = await _store.OpenReadAsync(name, CancellationToken.None);
+            bodies.AddRange((await ArchiveFormat.DecodeAsync(file!, CancellationToken.None)).Select(static e => e.Body));
+        }
+
+        return bodies;
+    }
+
+    /// <summary>
+    /// The local store, refusing writes of one object name while <see cref="Refused"/> names it, a write of another name
+    /// once, and listings under a prefix after a number of them.
+    /// </summary>
+    private sealed class RefusingStore(IArchiveStore inner) : IArchiveStore
+    {
+        private readonly Lock _lock = new();
+        private string? _refuseOnce;
+        private string? _listPrefix;
+        private int _listsLeft;
+
+        public volatile string? Refused;
+
+        public int Refusals { get; private set; }
+
+        public void RefuseOnce(string name)
+        {
+            lock (_lock)
+            {
+                _refuseOnce = name;
+            }
+        }
+
+        public void ListsBeforeRefusal(string? prefix, int lists)
+        {
+            lock (_lock)
+            {
+                (_listPrefix, _listsLeft) = (prefix, lists);
+            }
+        }
+
+        public Task WriteAsync(string name, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+        {
+            lock (_lock)
+            {
+                if (name == Refused || name == _refuseOnce)
+                {
+                    _refuseOnce = null;
+                    Refusals++;
+                    throw new IOException($"{name} refused by the test");
+                }
+            }
+
+            return inner.WriteAsync(name, content, cancellationToken);
+        }
+
+        public IAsyncEnumerable<string> ListAsync(string prefix, CancellationToken cancellationToken)
+        {
+            lock (_lock)
+            {
+                if (_listPrefix is not null && prefix.StartsWith(_listPrefix, StringComparison.Ordinal) && _listsLeft-- <= 0)
+                {
+                    throw new IOException($"listing {prefix} refused by the test");
+                }
+            }
+
+            return inner.ListAsync(prefix, cancellationToken);
+        }
+
+        public Task<Stream?> OpenReadAsync(string name, CancellationToken cancellationToken) => inner.OpenReadAsync(name, cancellationToken);
+
+        public Task DeleteAsync(string name, CancellationToken cancellationToken) => inner.DeleteAsync(name, cancellationToken);
+    }
+}
