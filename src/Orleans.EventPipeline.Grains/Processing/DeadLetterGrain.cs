@@ -61,7 +61,7 @@ public sealed partial class DeadLetterGrain(
         {
             // Letters went past with no past object counted: a build before past objects, or one that rewrote this state
             // without NextPast during a rolling upgrade. Numbers go on after any past object stored, never over one.
-            state.State.NextPast = await DeadLetterStore.NextPastAsync(archive, Tenant, cancellationToken);
+            state.State.NextPast = await RecoverNextPastAsync(cancellationToken);
             state.State.FirstPast = Math.Min(state.State.FirstPast, state.State.NextPast);
         }
 
@@ -174,6 +174,34 @@ public sealed partial class DeadLetterGrain(
         ProcessingGrainInstruments.RecordReplayed(Tenant, passed.Count);
         LogReplayed(logger, Tenant, passed.Count, stillFailing, notReplayable);
         return new DeadLetterReplayResult(passed.Count, stillFailing, notReplayable, objectName);
+    }
+
+    /// <summary>
+    /// The number after the last past object the state would have counted: past objects at the top whose first letter is
+    /// still kept were written for a trim whose state write failed (its redelivery writes them again), so they are not.
+    /// </summary>
+    private async Task<long> RecoverNextPastAsync(CancellationToken cancellationToken)
+    {
+        var numbers = await DeadLetterStore.PastNumbersAsync(archive, Tenant, cancellationToken);
+        if (numbers.Count == 0)
+        {
+            return 0;
+        }
+
+        var kept = (await ReadKeptAsync()).Select(static l => (l.BatchId, l.Index, l.Stage)).ToHashSet();
+        var next = numbers[^1] + 1;
+        for (var i = numbers.Count - 1; i >= 0; i--)
+        {
+            var letters = await DeadLetterStore.ReadPastAsync(archive, Tenant, numbers[i], cancellationToken);
+            if (letters.Length == 0 || !kept.Contains((letters[0].BatchId, letters[0].Index, letters[0].Stage)))
+            {
+                break;
+            }
+
+            next = numbers[i];
+        }
+
+        return next;
     }
 
     /// <summary>Whether the saved state has not recorded replay <paramref name="replay"/>; false when it cannot be read (the object stays).</summary>

@@ -30,22 +30,23 @@ public static class DeadLetterStore
     public static string PastNameOf(string tenantId, long number) =>
         string.Create(CultureInfo.InvariantCulture, $"{FolderOf(tenantId)}past/{number:D20}.json");
 
-    /// <summary>The number after the highest past object stored for the tenant, 0 when there is none (one listing).</summary>
-    public static async Task<long> NextPastAsync(IArchiveStore store, string tenantId, CancellationToken cancellationToken)
+    /// <summary>The numbers of the past objects stored for the tenant, in order (one listing).</summary>
+    public static async Task<List<long>> PastNumbersAsync(IArchiveStore store, string tenantId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
         var folder = FolderOf(tenantId) + "past/";
-        var next = 0L;
+        var numbers = new List<long>();
         await foreach (var name in store.ListAsync(folder, cancellationToken))
         {
             if (name.Length == folder.Length + 25 && name.EndsWith(".json", StringComparison.Ordinal)
                 && long.TryParse(name.AsSpan(folder.Length, 20), NumberStyles.None, CultureInfo.InvariantCulture, out var number))
             {
-                next = Math.Max(next, number + 1);
+                numbers.Add(number);
             }
         }
 
-        return next;
+        numbers.Sort();
+        return numbers;
     }
 
     public static async Task WritePastAsync(IArchiveStore store, string tenantId, long number, IReadOnlyList<RetainedDeadLetter> letters, CancellationToken cancellationToken)
