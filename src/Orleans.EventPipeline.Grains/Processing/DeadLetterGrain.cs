@@ -16,7 +16,7 @@ namespace Orleans.EventPipeline.Grains.Processing;
 /// request's letters once per batch id, so its retry does not count twice) and stores every letter as objects of the
 /// archive store (<see cref="DeadLetterStore"/>). The newest, bounded by
 /// <see cref="ProcessingGrainOptions.RetainedDeadLetters"/> and <see cref="ProcessingGrainOptions.RetainedDeadLetterBytes"/>,
-/// are kept for listing and replay; older ones become past: written to a past object that never changes (read back
+/// are kept for listing and replay; older ones become past: written to past objects that never change (read back
 /// with <see cref="ReadPastAsync"/>), until the tenant's data is removed. Its state holds counters and pointers only.
 /// </summary>
 [ImplicitStreamSubscription(PipelineStreams.DeadLetter)]
@@ -360,9 +360,9 @@ public sealed partial class DeadLetterGrain(
     }
 
     /// <summary>
-    /// Makes the oldest kept letters over the bounds past: writes them, oldest first, as the next past object (read from
+    /// Makes the oldest kept letters over the bounds past: writes them, oldest first, as the next past objects (read from
     /// their kept objects), then counts them as dropped from those. Returns the kept objects left with none, to delete
-    /// once the state is written. The same state and batch give the same past object, so a redelivery rewrites it.
+    /// once the state is written. The same state and batch give the same past objects, so a redelivery rewrites them.
     /// </summary>
     private async Task<List<DeadLetterObject>> TrimAsync(DeadLetterState s)
     {
@@ -415,7 +415,7 @@ public sealed partial class DeadLetterGrain(
         return emptied;
     }
 
-    /// <summary>The archive object of a replay whose state write failed; a failure to delete it is logged.</summary>
+    /// <summary>The archive object of a replay that failed unrecorded; a failure to delete it is logged.</summary>
     private async Task DeleteReplayedAsync(string objectName)
     {
         try
@@ -462,8 +462,6 @@ public sealed partial class DeadLetterGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {TenantId}: {ObjectName}, no longer pointed to, could not be deleted")]
     private static partial void LogDeleteFailed(ILogger logger, Exception exception, string tenantId, string objectName);
-
-
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Tenant {TenantId} dead-letter replay: {Replayed} passed, {StillFailing} still fail, {NotReplayable} ingest-stage letters kept")]
     private static partial void LogReplayed(ILogger logger, string tenantId, int replayed, int stillFailing, int notReplayable);

@@ -6,7 +6,8 @@ namespace Orleans.EventPipeline.Grains.Processing;
 
 /// <summary>
 /// A tenant's dead letters as objects of the archive store: the kept ones one JSON array per dead-letter batch under
-/// <c>_deadletters/{tenant}/{number, 20 digits}.json</c>, the past ones in past objects (<see cref="PastNameOf"/>); the grain's state holds only the numbers
+/// <c>_deadletters/{tenant}/{number, 20 digits}.json</c>, the past ones in past objects (<see cref="PastNameOf"/>); the
+/// grain's state holds only the numbers
 /// (<see cref="DeadLetterObject"/>), so it stays a few KB whatever the letters weigh (an Azure Table entity
 /// holds at most 1 MB). A tenant id cannot start with '_', so a tenant's archive listing never reaches them.
 /// </summary>

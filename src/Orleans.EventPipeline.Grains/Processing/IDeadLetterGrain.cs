@@ -22,7 +22,8 @@ public interface IDeadLetterGrain : IGrainWithStringKey
 
     /// <summary>
     /// Removes the kept letters and the counts, for a tenant deleted with its data (the caller deletes the past objects
-    /// with the tenant's dead-letter prefix); returns how many letters were kept and past. The stream positions already counted stay counted, so a redelivery is not counted again.
+    /// with the tenant's dead-letter prefix); returns how many letters were kept and past. The stream positions already
+    /// counted stay counted, so a redelivery is not counted again.
     /// </summary>
     Task<int> ForgetAsync();
 }

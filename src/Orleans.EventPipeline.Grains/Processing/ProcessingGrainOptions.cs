@@ -17,9 +17,9 @@ public sealed class ProcessingGrainOptions
     public TimeSpan SettingsRefreshInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// Dead letters kept per tenant for listing and replay, 500, newest kept; older ones are past: written to past
-    /// objects of the archive store, no longer listed or replayed. The letters are objects of the archive store; the state keeps 4 bytes per
-    /// kept letter (its size) and about 40 per object, 22 KB at most for 500.
+    /// Dead letters kept per tenant for listing and replay, 500, newest kept; older ones are past: no longer listed or
+    /// replayed, read back page by page. Both are objects of the archive store; the state keeps 4 bytes per kept letter
+    /// (its size) and about 40 per object, 22 KB at most for 500.
     /// </summary>
     public int RetainedDeadLetters { get; set; } = 500;
 

@@ -173,8 +173,8 @@ public sealed partial class Enricher : IDisposable
 
     /// <summary>
     /// The events as parsed, each carrying <paramref name="reason"/> (why the tenant's enrichment could not load on
-    /// this silo) in <see cref="ErrorAttribute"/>: archived, not dead-lettered, because the dead letters keep only the
-    /// newest few hundred and a missing file would send every event there.
+    /// this silo) in <see cref="ErrorAttribute"/>: archived, not dead-lettered, since the fault is the silo's, not the
+    /// events', and a missing file would send every event of the tenant out of the archive.
     /// </summary>
     public static IReadOnlyList<NormalizedEvent> Unenriched(IReadOnlyList<NormalizedEvent> events, string reason)
     {
