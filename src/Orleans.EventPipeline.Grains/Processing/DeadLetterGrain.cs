@@ -188,12 +188,12 @@ public sealed partial class DeadLetterGrain(
             return 0;
         }
 
-        var kept = (await ReadKeptAsync()).Select(static l => (l.BatchId, l.Index, l.Stage)).ToHashSet();
+        var kept = (await ReadKeptAsync()).Select(static l => (l.BatchId, l.Index, l.Stage, l.IngestTime)).ToHashSet();
         var next = numbers[^1] + 1;
         for (var i = numbers.Count - 1; i >= 0; i--)
         {
             var letters = await DeadLetterStore.ReadPastAsync(archive, Tenant, numbers[i], cancellationToken);
-            if (letters.Length == 0 || !kept.Contains((letters[0].BatchId, letters[0].Index, letters[0].Stage)))
+            if (letters.Length == 0 || !kept.Contains((letters[0].BatchId, letters[0].Index, letters[0].Stage, letters[0].IngestTime)))
             {
                 break;
             }
@@ -324,8 +324,9 @@ public sealed partial class DeadLetterGrain(
         s.KeyedCounted.Clear();
         s.Dropped = 0;
         s.Replayed = 0;
-        // The past objects go with the tenant's whole dead-letter prefix (TenantDeletion). Their numbers are not used
-        // again: a letter that arrives while the prefix is deleted goes to a new number, and the pages start after them.
+        // The past objects go with the tenant's whole dead-letter prefix (TenantDeletion), which it deletes after this; the
+        // pages start after them, and their numbers are not used again. A letter that arrives between the two is deleted
+        // with the prefix and reads back empty (the tenant's data was being removed).
         s.FirstPast = s.NextPast;
         // The state first: an object it no longer points to is never read, even if its delete fails.
         await state.WriteStateAsync();

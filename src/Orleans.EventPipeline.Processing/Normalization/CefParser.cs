@@ -100,30 +100,35 @@ public sealed class CefParser : IEventParser
         }
 
         ReadOnlySpan<byte> headerEscapes = "|\\"u8;
-        attributes[AttributeNames.CefVersion] = EventFactory.Text(version);
-        attributes[AttributeNames.CefDeviceVendor] = Escapes.Decode(rest[fields[1]], headerEscapes);
-        attributes[AttributeNames.CefDeviceProduct] = Escapes.Decode(rest[fields[2]], headerEscapes);
-        attributes[AttributeNames.CefDeviceVersion] = Escapes.Decode(rest[fields[3]], headerEscapes);
-        attributes[AttributeNames.CefSignatureId] = Escapes.Decode(rest[fields[4]], headerEscapes);
         var name = Escapes.Decode(rest[fields[5]], headerEscapes);
         var severity = rest[fields[6]];
-        attributes[AttributeNames.CefSeverity] = EventFactory.Text(severity);
+        var product = Escapes.Decode(rest[fields[2]], headerEscapes);
 
+        // A key given twice keeps both values, as a JSON name does; the headers' fields are added last, so an
+        // extension key named like one of them (cef.version=9, syslog.facility=x) is kept as {name}#1 and cannot
+        // take the header's name.
+        var names = new RepeatedNames();
         DateTimeOffset? timestamp = null;
         string? host = null;
-        if (!TryParseExtension(rest[offset..], attributes, ref timestamp, ref host, out failure))
+        if (!TryParseExtension(rest[offset..], attributes, ref names, ref timestamp, ref host, out failure))
         {
             return false;
         }
 
+        names.Set(attributes, AttributeNames.CefVersion, EventFactory.Text(version));
+        names.Set(attributes, AttributeNames.CefDeviceVendor, Escapes.Decode(rest[fields[1]], headerEscapes));
+        names.Set(attributes, AttributeNames.CefDeviceProduct, product);
+        names.Set(attributes, AttributeNames.CefDeviceVersion, Escapes.Decode(rest[fields[3]], headerEscapes));
+        names.Set(attributes, AttributeNames.CefSignatureId, Escapes.Decode(rest[fields[4]], headerEscapes));
+        names.Set(attributes, AttributeNames.CefSeverity, EventFactory.Text(severity));
         if (header is { } syslog)
         {
-            syslog.AddTo(attributes);
+            syslog.AddTo(attributes, ref names);
             timestamp ??= syslog.Timestamp;
             host ??= syslog.Host;
         }
 
-        var app = header?.App ?? attributes[AttributeNames.CefDeviceProduct].Text;
+        var app = header?.App ?? product;
         normalized = EventFactory.Create(context, timestamp, Severity.FromCef(severity), EventFactory.Text(severity), name,
             attributes, EventFactory.Resource(host, app), SourceFormat.Cef);
         return true;
@@ -132,13 +137,12 @@ public sealed class CefParser : IEventParser
     private static bool TryParseExtension(
         ReadOnlySpan<byte> extension,
         Dictionary<string, AttributeValue> attributes,
+        ref RepeatedNames names,
         ref DateTimeOffset? timestamp,
         ref string? host,
         [NotNullWhen(false)] out string? failure)
     {
         ReadOnlySpan<byte> valueEscapes = "=\\|"u8;
-        // A key given twice (src=1 src=2) keeps both values, as a JSON name does.
-        var names = new RepeatedNames();
         extension = extension.TrimStart((byte)' ');
         while (!extension.IsEmpty)
         {

@@ -34,7 +34,8 @@ public sealed class Syslog3164Parser : IEventParser
 
         var attributes = new Dictionary<string, AttributeValue>(4, StringComparer.Ordinal);
         var (number, text) = Severity.FromSyslog(header.Severity);
-        header.AddTo(attributes);
+        var names = new RepeatedNames();
+        header.AddTo(attributes, ref names);
         normalized = EventFactory.Create(context, header.Timestamp, number, text, EventFactory.Text(message),
             attributes, EventFactory.Resource(header.Host, header.App), SourceFormat.Syslog3164);
         return true;

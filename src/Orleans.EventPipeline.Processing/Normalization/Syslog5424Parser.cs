@@ -29,7 +29,9 @@ public sealed class Syslog5424Parser : IEventParser
         }
 
         var (number, text) = Severity.FromSyslog(header.Severity);
-        header.AddTo(attributes);
+        // Structured data is under sd.*: nothing repeats the header's names.
+        var names = new RepeatedNames();
+        header.AddTo(attributes, ref names);
         normalized = EventFactory.Create(context, header.Timestamp, number, text, EventFactory.Text(message),
             attributes, EventFactory.Resource(header.Host, header.App), SourceFormat.Syslog5424);
         return true;

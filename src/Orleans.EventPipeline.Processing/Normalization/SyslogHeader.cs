@@ -71,10 +71,11 @@ internal struct SyslogHeader
         return token;
     }
 
-    public readonly void AddTo(Dictionary<string, AttributeValue> attributes)
+    /// <summary>Adds the header's fields; a value already under one of their names (a CEF extension key) is kept as <c>{name}#n</c>.</summary>
+    public readonly void AddTo(Dictionary<string, AttributeValue> attributes, ref RepeatedNames names)
     {
-        attributes[AttributeNames.SyslogFacility] = (long)Facility;
-        if (ProcessId is not null) { attributes[AttributeNames.SyslogProcessId] = ProcessId; }
-        if (MessageId is not null) { attributes[AttributeNames.SyslogMessageId] = MessageId; }
+        names.Set(attributes, AttributeNames.SyslogFacility, (long)Facility);
+        if (ProcessId is not null) { names.Set(attributes, AttributeNames.SyslogProcessId, ProcessId); }
+        if (MessageId is not null) { names.Set(attributes, AttributeNames.SyslogMessageId, MessageId); }
     }
 }

@@ -63,10 +63,30 @@ public sealed class CefParserTests
         Assert.Equal("eve", e.Attributes["suser"].Text);
         Assert.Equal("alice", e.Attributes["suser#1"].Text);
         Assert.Equal("mallory", e.Attributes["suser#2"].Text);
-        // An extension key named like a header field does not replace the header's value.
-        Assert.Equal("9", e.Attributes["cef.version"].Text);
-        Assert.Equal("0", e.Attributes["cef.version#1"].Text);
+        // An extension key named like a header field does not take the header's name; it is kept beside it.
+        Assert.Equal("0", e.Attributes["cef.version"].Text);
+        Assert.Equal("9", e.Attributes["cef.version#1"].Text);
         Assert.Equal("10.0.0.1", e.Attributes["src"].Text);
+    }
+
+    [Fact]
+    public void TryParse_ExtensionKeysNamedLikeTheHeaders_KeptBesideThemAndTheAppIsTheHeaders()
+    {
+        var e = TestEvents.Parse(Parser, "<13>1 2024-05-01T12:00:00Z h app 42 ID7 - CEF:0|V|Fw|1|sig|name|5|syslog.facility=evil cef.device_product=spoof");
+
+        Assert.Equal(1L, e.Attributes["syslog.facility"].IntValue);
+        Assert.Equal("evil", e.Attributes["syslog.facility#1"].Text);
+        Assert.Equal("Fw", e.Attributes["cef.device_product"].Text);
+        Assert.Equal("spoof", e.Attributes["cef.device_product#1"].Text);
+        Assert.Equal("app", e.Resource[ResourceNames.Service]);
+    }
+
+    [Fact]
+    public void TryParse_AProductSpoofedInTheExtension_IsNotTheApp()
+    {
+        var e = TestEvents.Parse(Parser, "CEF:0|V|Fw|1|sig|name|5|cef.device_product=spoof");
+
+        Assert.Equal("Fw", e.Resource[ResourceNames.Service]);
     }
 
     [Fact]
