@@ -60,7 +60,7 @@ public sealed partial class DeadLetterGrain(
         if (state.State.NextPast == 0 && state.State.Dropped > 0)
         {
             // Letters went past with no past object counted: a build before past objects, or one that rewrote this state
-            // without NextPast during a rolling upgrade. Numbers go on after any past object stored, never over one.
+            // without NextPast during a rolling upgrade. Numbers go on after the past objects it counted, never over one.
             state.State.NextPast = await RecoverNextPastAsync(cancellationToken);
             state.State.FirstPast = Math.Min(state.State.FirstPast, state.State.NextPast);
         }
@@ -177,23 +177,18 @@ public sealed partial class DeadLetterGrain(
     }
 
     /// <summary>
-    /// The number after the last past object the state would have counted: past objects at the top whose first letter is
-    /// still kept were written for a trim whose state write failed (its redelivery writes them again), so they are not.
+    /// The number after the last past object the saved state counts: past objects at the top written by a delivery past
+    /// the state's <see cref="DeadLetterState.CountedThrough"/> were left by one whose state write failed (its redelivery
+    /// writes them again), so the numbers go on from the first of them.
     /// </summary>
     private async Task<long> RecoverNextPastAsync(CancellationToken cancellationToken)
     {
         var numbers = await DeadLetterStore.PastNumbersAsync(archive, Tenant, cancellationToken);
-        if (numbers.Count == 0)
-        {
-            return 0;
-        }
-
-        var kept = (await ReadKeptAsync()).Select(static l => (l.BatchId, l.Index, l.Stage, l.IngestTime)).ToHashSet();
-        var next = numbers[^1] + 1;
+        var next = numbers.Count == 0 ? 0 : numbers[^1] + 1;
         for (var i = numbers.Count - 1; i >= 0; i--)
         {
-            var letters = await DeadLetterStore.ReadPastAsync(archive, Tenant, numbers[i], cancellationToken);
-            if (letters.Length == 0 || !kept.Contains((letters[0].BatchId, letters[0].Index, letters[0].Stage, letters[0].IngestTime)))
+            var past = await DeadLetterStore.ReadPastAsync(archive, Tenant, numbers[i], cancellationToken);
+            if (past.Sequence <= state.State.CountedThrough)
             {
                 break;
             }
@@ -272,7 +267,7 @@ public sealed partial class DeadLetterGrain(
             }
 
             s.Counts[batch.Stage] = s.Counts.GetValueOrDefault(batch.Stage) + batch.Letters.Count;
-            emptied = await TrimAsync(s);
+            emptied = await TrimAsync(s, sequence);
             s.CountedThrough = Math.Max(s.CountedThrough, sequence);
             await state.WriteStateAsync();
         }
@@ -302,9 +297,9 @@ public sealed partial class DeadLetterGrain(
                 return new DeadLetterPastPage(Tenant, objects, objects[^1].Number);
             }
 
-            var read = await DeadLetterStore.ReadPastAsync(archive, Tenant, number, CancellationToken.None);
+            var read = (await DeadLetterStore.ReadPastAsync(archive, Tenant, number, CancellationToken.None)).Letters;
             objects.Add(new DeadLetterPastObject(number, read));
-            letters += read.Length;
+            letters += read.Count;
             bytes += read.Sum(static l => (long)l.Raw.Length + (2L * l.Reason.Length) + 64);
         }
 
@@ -365,7 +360,7 @@ public sealed partial class DeadLetterGrain(
     /// their kept objects), then counts them as dropped from those. Returns the kept objects left with none, to delete
     /// once the state is written. The same state and batch give the same past objects, so a redelivery rewrites them.
     /// </summary>
-    private async Task<List<DeadLetterObject>> TrimAsync(DeadLetterState s)
+    private async Task<List<DeadLetterObject>> TrimAsync(DeadLetterState s, long sequence)
     {
         var count = s.KeptCount;
         var bytes = s.Kept.Sum(static o => o.RawSizes.Skip(o.Dropped).Sum(static size => (long)size));
@@ -407,7 +402,7 @@ public sealed partial class DeadLetterGrain(
                 end++;
             }
 
-            await DeadLetterStore.WritePastAsync(archive, Tenant, s.NextPast, past[first..end], CancellationToken.None);
+            await DeadLetterStore.WritePastAsync(archive, Tenant, s.NextPast, sequence, past[first..end], CancellationToken.None);
             s.NextPast++;
             first = end;
         }

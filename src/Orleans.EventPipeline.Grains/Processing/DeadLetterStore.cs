@@ -50,15 +50,36 @@ public static class DeadLetterStore
         return numbers;
     }
 
-    public static async Task WritePastAsync(IArchiveStore store, string tenantId, long number, IReadOnlyList<RetainedDeadLetter> letters, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores past object <paramref name="number"/>: the letters, and the dead-letter stream position whose delivery
+    /// trimmed them (<paramref name="sequence"/>), by which a state that lost its past counter tells a past object it
+    /// counted from one a failed delivery left.
+    /// </summary>
+    public static async Task WritePastAsync(IArchiveStore store, string tenantId, long number, long sequence, IReadOnlyList<RetainedDeadLetter> letters, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
-        await store.WriteAsync(PastNameOf(tenantId, number), JsonSerializer.SerializeToUtf8Bytes(letters, Json), cancellationToken);
+        await store.WriteAsync(PastNameOf(tenantId, number), JsonSerializer.SerializeToUtf8Bytes(new PastObject(sequence, letters), Json), cancellationToken);
     }
 
-    /// <summary>The letters of past object <paramref name="number"/>; empty when it is gone.</summary>
-    public static Task<RetainedDeadLetter[]> ReadPastAsync(IArchiveStore store, string tenantId, long number, CancellationToken cancellationToken) =>
-        ReadNamedAsync(store, PastNameOf(tenantId, number), cancellationToken);
+    /// <summary>Past object <paramref name="number"/>; no letters when it is gone.</summary>
+    public static async Task<PastObject> ReadPastAsync(IArchiveStore store, string tenantId, long number, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var stream = await store.OpenReadAsync(PastNameOf(tenantId, number), cancellationToken);
+        if (stream is null)
+        {
+            return new PastObject(-1, []);
+        }
+
+        await using (stream)
+        {
+            return await JsonSerializer.DeserializeAsync<PastObject>(stream, Json, cancellationToken) ?? new PastObject(-1, []);
+        }
+    }
+
+    /// <summary>A past object as stored.</summary>
+    /// <param name="Sequence">The dead-letter stream position whose delivery trimmed the letters; -1 without one.</param>
+    public sealed record PastObject(long Sequence, IReadOnlyList<RetainedDeadLetter> Letters);
 
     /// <summary>Stores the letters as object <paramref name="number"/>, replacing one of that number (a write repeated after a crash).</summary>
     public static async Task WriteAsync(IArchiveStore store, string tenantId, long number, IReadOnlyList<RetainedDeadLetter> letters, CancellationToken cancellationToken)
@@ -68,13 +89,10 @@ public static class DeadLetterStore
     }
 
     /// <summary>The letters of object <paramref name="number"/>, oldest first; empty when it is gone.</summary>
-    public static Task<RetainedDeadLetter[]> ReadAsync(IArchiveStore store, string tenantId, long number, CancellationToken cancellationToken) =>
-        ReadNamedAsync(store, NameOf(tenantId, number), cancellationToken);
-
-    private static async Task<RetainedDeadLetter[]> ReadNamedAsync(IArchiveStore store, string name, CancellationToken cancellationToken)
+    public static async Task<RetainedDeadLetter[]> ReadAsync(IArchiveStore store, string tenantId, long number, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
-        var stream = await store.OpenReadAsync(name, cancellationToken);
+        var stream = await store.OpenReadAsync(NameOf(tenantId, number), cancellationToken);
         if (stream is null)
         {
             return [];

@@ -31,7 +31,7 @@ public sealed class DeadLetterGrainTests : IAsyncLifetime, IDisposable
         var summary = await WaitForTotalAsync(grain, 7);
         // A past object the saved state does not count (one a failed state write would leave) is not read.
         var store = new LocalDirectoryArchiveStore(_archive.Path);
-        await DeadLetterStore.WritePastAsync(store, "count", 4, [new RetainedDeadLetter(Guid.Empty, 0, DateTimeOffset.UtcNow, Stage, "uncounted", Encoding.UTF8.GetBytes("uncounted"))], CancellationToken.None);
+        await DeadLetterStore.WritePastAsync(store, "count", 4, long.MaxValue, [new RetainedDeadLetter(Guid.Empty, 0, DateTimeOffset.UtcNow, Stage, "uncounted", Encoding.UTF8.GetBytes("uncounted"))], CancellationToken.None);
         var (past, pages) = await PastPagesAsync(grain);
 
         Assert.Equal(7, summary.Counts[Stage]);

@@ -4,6 +4,7 @@ using Orleans.EventPipeline.Grains.Processing;
 using Orleans.EventPipeline.Processing.Archive;
 using Orleans.EventPipeline.Streams;
 using Orleans.EventPipeline.Tests.Support;
+using Orleans.Storage;
 using Orleans.Runtime;
 using Orleans.TestingHost;
 
@@ -99,6 +100,39 @@ public sealed class DeadLetterStoreFailureTests : IAsyncLifetime, IDisposable
         Assert.Equal(["line 3", "line 2", "line 1"], summary.Recent.Select(static l => Encoding.UTF8.GetString(l.Raw)));
         Assert.Equal(["line 0"], past.Objects.SelectMany(static o => o.Letters).Select(static l => Encoding.UTF8.GetString(l.Raw)));
         Assert.Null(past.Next);
+    }
+
+    [Fact]
+    public async Task Activate_AStateThatLostItsPastCounter_GoesOnAfterItsPastObjectsNotOverOneAFailedDeliveryLeft()
+    {
+        // What an earlier build leaves when it rewrites the state during an upgrade: letters went past (Dropped), the
+        // delivery through stream position 5 counted, and no past counter. Past object 0 was written and counted before.
+        const string tenant = "lost-counter";
+        var grain = _cluster.Client.GetGrain<IDeadLetterGrain>(tenant);
+        var storage = _cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(PipelineStorage.Tenants);
+        await DeadLetterStore.WritePastAsync(_store, tenant, 0, 5, [new RetainedDeadLetter(Guid.CreateVersion7(), 0, DateTimeOffset.UtcNow, "normalize", "old", Encoding.UTF8.GetBytes("old"))], CancellationToken.None);
+        await storage.WriteStateAsync("deadletters", grain.GetGrainId(), new GrainState<DeadLetterState>(new DeadLetterState { Dropped = 1, CountedThrough = 5 }));
+
+        // One batch of 1,005 letters: 1,002 go past, in past objects of 1,000 and 2; the second is refused once, so the
+        // first is left written by a delivery whose state write never came, and the batch is delivered again.
+        _store.RefuseOnce(DeadLetterStore.PastNameOf(tenant, 2));
+        var stream = _cluster.Client.GetStreamProvider(PipelineStreams.ProviderName)
+            .GetStream<DeadLetterBatch>(StreamId.Create(PipelineStreams.DeadLetter, tenant));
+        await stream.OnNextAsync(new DeadLetterBatch(tenant, Guid.CreateVersion7(), DateTimeOffset.UtcNow, "normalize",
+            [.. Enumerable.Range(0, 1_005).Select(static i => new DeadLetter(i, "CEF: not CEF", Encoding.UTF8.GetBytes($"line {i}")))]));
+        await Poll.UntilAsync(() => grain.GetSummaryAsync(0).GetAwaiter().GetResult().Total == 1_005, TimeSpan.FromSeconds(60), () => "the letters were never counted");
+        var read = new List<string>();
+        long? after = -1;
+        while (after is { } from)
+        {
+            var page = await grain.ReadPastAsync(from, 10_000);
+            read.AddRange(page.Objects.SelectMany(static o => o.Letters).Select(static l => Encoding.UTF8.GetString(l.Raw)));
+            after = page.Next;
+        }
+
+        Assert.True(_store.Refusals >= 1, "the second past object was never refused");
+        Assert.Equal(1_003, (await grain.GetSummaryAsync(0)).Past);
+        Assert.Equal(["old", .. Enumerable.Range(0, 1_002).Select(static i => $"line {i}")], read);
     }
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
