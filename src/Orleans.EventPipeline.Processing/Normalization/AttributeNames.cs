@@ -7,6 +7,15 @@ public static class AttributeNames
     public const string SyslogProcessId = "syslog.procid";
     public const string SyslogMessageId = "syslog.msgid";
 
+    /// <summary>A syslog header's host where a CEF <c>dvchost</c> named the event's host instead.</summary>
+    public const string SyslogHost = "syslog.host";
+
+    /// <summary>A syslog header's time (ISO 8601) where a CEF <c>rt</c> or <c>end</c> gave the event's time instead.</summary>
+    public const string SyslogTimestamp = "syslog.timestamp";
+
+    /// <summary>The syslog message's text ahead of <c>CEF:</c>, when there is any.</summary>
+    public const string SyslogPrefix = "syslog.prefix";
+
     /// <summary>Prefix of RFC 5424 structured data: <c>sd.{SD-ID}.{PARAM-NAME}</c>.</summary>
     public const string StructuredDataPrefix = "sd.";
 

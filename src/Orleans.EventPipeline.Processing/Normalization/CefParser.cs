@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
 using Orleans.EventPipeline.Events;
 
 namespace Orleans.EventPipeline.Processing.Normalization;
@@ -29,6 +30,7 @@ public sealed class CefParser : IEventParser
         SyslogHeader header = default;
         var cef = utf8;
         var hasHeader = false;
+        string? prefix = null;
         if (!cef.StartsWith(Prefix))
         {
             if (Syslog5424Parser.Detect(cef))
@@ -57,10 +59,13 @@ public sealed class CefParser : IEventParser
                 return false;
             }
 
+            // Text ahead of "CEF:" (a message that quotes a CEF line, say) is kept, not dropped with the header.
+            var ahead = cef[..start].Trim((byte)' ');
+            prefix = ahead.IsEmpty ? null : EventFactory.Text(ahead);
             cef = cef[start..];
         }
 
-        return TryParseCef(cef, context, attributes, hasHeader ? header : null, out normalized, out failure);
+        return TryParseCef(cef, context, attributes, hasHeader ? header : null, prefix, out normalized, out failure);
     }
 
     /// <summary>Does the line start with "CEF:", or carry it right after a syslog header?</summary>
@@ -72,6 +77,7 @@ public sealed class CefParser : IEventParser
         in EventContext context,
         Dictionary<string, AttributeValue> attributes,
         SyslogHeader? header,
+        string? prefix,
         [NotNullWhen(true)] out NormalizedEvent? normalized,
         [NotNullWhen(false)] out string? failure)
     {
@@ -124,8 +130,24 @@ public sealed class CefParser : IEventParser
         if (header is { } syslog)
         {
             syslog.AddTo(attributes, ref names);
+            // rt/end and dvchost win the event's time and host; the header's are kept beside them, not dropped.
+            if (timestamp is not null && syslog.Timestamp is { } headerTime)
+            {
+                names.Set(attributes, AttributeNames.SyslogTimestamp, headerTime.ToString("O", CultureInfo.InvariantCulture));
+            }
+
+            if (host is not null && syslog.Host is { } headerHost)
+            {
+                names.Set(attributes, AttributeNames.SyslogHost, headerHost);
+            }
+
             timestamp ??= syslog.Timestamp;
             host ??= syslog.Host;
+        }
+
+        if (prefix is not null)
+        {
+            names.Set(attributes, AttributeNames.SyslogPrefix, prefix);
         }
 
         var app = header?.App ?? product;
@@ -172,7 +194,16 @@ public sealed class CefParser : IEventParser
                 host = decoded;
             }
 
-            names.Set(attributes, EventFactory.Text(key), decoded);
+            // Names the headers use (cef.*, syslog.*, sd.*) are never the extension's: a key under one is always numbered,
+            // so the bare name holds the header's value or nothing, whether or not the header has that field.
+            if (key.StartsWith("cef."u8) || key.StartsWith("syslog."u8) || key.StartsWith("sd."u8))
+            {
+                names.AddNumbered(attributes, EventFactory.Text(key), decoded);
+            }
+            else
+            {
+                names.Set(attributes, EventFactory.Text(key), decoded);
+            }
         }
 
         failure = null;

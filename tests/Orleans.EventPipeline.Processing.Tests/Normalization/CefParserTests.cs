@@ -1,3 +1,4 @@
+using System.Globalization;
 using Orleans.EventPipeline.Events;
 using Orleans.EventPipeline.Processing.Normalization;
 using Orleans.EventPipeline.Processing.Tests.Support;
@@ -79,6 +80,47 @@ public sealed class CefParserTests
         Assert.Equal("Fw", e.Attributes["cef.device_product"].Text);
         Assert.Equal("spoof", e.Attributes["cef.device_product#1"].Text);
         Assert.Equal("app", e.Resource[ResourceNames.Service]);
+    }
+
+    [Theory]
+    [InlineData("<13>1 2024-05-01T12:00:00Z h app - ID7 - CEF:0|V|Fw|1|sig|name|5|syslog.procid=1234", "syslog.procid")]
+    [InlineData("CEF:0|V|Fw|1|sig|name|5|syslog.facility=evil", "syslog.facility")]
+    [InlineData("CEF:0|V|Fw|1|sig|name|5|sd.origin.ip=6.6.6.6", "sd.origin.ip")]
+    public void TryParse_AnExtensionKeyUnderAHeadersNames_IsNumberedEvenWhereTheHeaderHasNoSuchField(string line, string key)
+    {
+        var e = TestEvents.Parse(Parser, line);
+
+        Assert.False(e.Attributes.ContainsKey(key));
+        Assert.True(e.Attributes.ContainsKey(key + "#1"));
+    }
+
+    [Fact]
+    public void TryParse_StructuredDataSpoofedInTheExtension_KeepsTheHeadersValue()
+    {
+        var e = TestEvents.Parse(Parser, """<13>1 2024-05-01T12:00:00Z h app - - [origin ip="10.0.0.1"] CEF:0|V|Fw|1|sig|name|5|sd.origin.ip=6.6.6.6""");
+
+        Assert.Equal("10.0.0.1", e.Attributes["sd.origin.ip"].Text);
+        Assert.Equal("6.6.6.6", e.Attributes["sd.origin.ip#1"].Text);
+    }
+
+    [Fact]
+    public void TryParse_TextAheadOfCef_IsKept()
+    {
+        var e = TestEvents.Parse(Parser, "<13>1 2024-05-01T12:00:00Z h sshd - - - Failed password for CEF:0|V|P|1|s|n|5|a=b");
+
+        Assert.Equal("Failed password for", e.Attributes["syslog.prefix"].Text);
+        Assert.Equal("b", e.Attributes["a"].Text);
+    }
+
+    [Fact]
+    public void TryParse_DvchostAndRtOverTheSyslogHeader_KeepTheHeadersHostAndTimeBeside()
+    {
+        var e = TestEvents.Parse(Parser, "<13>1 2024-05-01T11:00:00Z realhost app - - - CEF:0|V|P|1|s|n|5|dvchost=fake rt=1714564800000");
+
+        Assert.Equal("fake", e.Resource[ResourceNames.Host]);
+        Assert.Equal("realhost", e.Attributes["syslog.host"].Text);
+        Assert.Equal(new DateTimeOffset(2024, 5, 1, 12, 0, 0, TimeSpan.Zero), e.Timestamp);
+        Assert.Equal(new DateTimeOffset(2024, 5, 1, 11, 0, 0, TimeSpan.Zero), DateTimeOffset.Parse(e.Attributes["syslog.timestamp"].Text!, CultureInfo.InvariantCulture));
     }
 
     [Fact]
