@@ -45,8 +45,7 @@ internal static class OtlpGrpcHosting
 
             grpc.CompressionProviders.Insert(0, new OtlpGrpcLimits.Gzip(gateway.Value.MaxDecompressedBytes));
         });
-        builder.Services.AddTransient<IStartupFilter, GrpcBodyLimit>();
-        builder.Services.AddTransient<IStartupFilter, GrpcUnreadableRequest>();
+        builder.Services.AddTransient<IStartupFilter, GrpcRequests>();
 
         var urls = HttpUrls(builder.Configuration);
         builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, "");
@@ -69,32 +68,15 @@ internal static class OtlpGrpcHosting
         });
     }
 
-    /// <summary>Puts the wire limit on every gRPC request body before anything reads it.</summary>
-    private sealed class GrpcBodyLimit(IOptions<GatewayOptions> gateway) : IStartupFilter
-    {
-        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-        {
-            app.Use((context, nextStep) =>
-            {
-                if (OtlpGrpcLimits.IsGrpc(context.Request))
-                {
-                    context.Request.Body = OtlpGrpcLimits.LimitBody(context.Request.Body, gateway.Value);
-                }
-
-                return nextStep(context);
-            });
-            next(app);
-        };
-    }
-
     /// <summary>
-    /// Grpc.AspNetCore reads a unary call's message before the service runs and answers a body that is not one whole
-    /// message (empty, cut short, bytes after it, a compressed flag without grpc-encoding) with INTERNAL, gRPC's 500.
-    /// It is the client's: INVALID_ARGUMENT, which OTLP clients do not retry, naming what was wrong. The service itself
-    /// never answers INTERNAL, and a call it answered has started its response; so an INTERNAL answered "trailers-only",
-    /// in the headers before anything was sent, is about the request's bytes.
+    /// Every gRPC request, before anything reads it: its body gets the wire limit, and an answer about bytes that are not
+    /// one whole message becomes the client's error. Grpc.AspNetCore reads a unary call's message before the service runs
+    /// and answers a body that is not one whole message (empty, cut short, bytes after it, a compressed flag without
+    /// grpc-encoding) with INTERNAL, gRPC's 500. It is the client's: INVALID_ARGUMENT, which OTLP clients do not retry,
+    /// naming what was wrong. The service itself never answers INTERNAL, and a call it answered has started its response;
+    /// so an INTERNAL answered "trailers-only", in the headers before anything was sent, is about the request's bytes.
     /// </summary>
-    private sealed class GrpcUnreadableRequest : IStartupFilter
+    private sealed class GrpcRequests(IOptions<GatewayOptions> gateway) : IStartupFilter
     {
         private const string Internal = "13";
         private const string InvalidArgument = "3";
@@ -105,25 +87,28 @@ internal static class OtlpGrpcHosting
             {
                 if (OtlpGrpcLimits.IsGrpc(context.Request))
                 {
-                    context.Response.OnStarting(static state =>
-                    {
-                        var headers = ((HttpResponse)state).Headers;
-                        if (headers["grpc-status"] == Internal)
-                        {
-                            var reason = Uri.UnescapeDataString(headers["grpc-message"].ToString());
-                            headers["grpc-status"] = InvalidArgument;
-                            headers["grpc-message"] = Uri.EscapeDataString(
-                                $"The request is not one whole gRPC message ({reason}): send one length-prefixed ExportLogsServiceRequest per call, compressed only with grpc-encoding.");
-                        }
-
-                        return Task.CompletedTask;
-                    }, context.Response);
+                    context.Request.Body = OtlpGrpcLimits.LimitBody(context.Request.Body, gateway.Value);
+                    context.Response.OnStarting(UnreadableToInvalidArgument, context.Response);
                 }
 
                 return nextStep(context);
             });
             next(app);
         };
+
+        private static Task UnreadableToInvalidArgument(object state)
+        {
+            var headers = ((HttpResponse)state).Headers;
+            if (headers["grpc-status"] == Internal)
+            {
+                var reason = Uri.UnescapeDataString(headers["grpc-message"].ToString());
+                headers["grpc-status"] = InvalidArgument;
+                headers["grpc-message"] = Uri.EscapeDataString(
+                    $"The request is not one whole gRPC message ({reason}): send one length-prefixed ExportLogsServiceRequest per call, compressed only with grpc-encoding.");
+            }
+
+            return Task.CompletedTask;
+        }
     }
 
     private static List<BindingAddress> HttpUrls(ConfigurationManager configuration)
