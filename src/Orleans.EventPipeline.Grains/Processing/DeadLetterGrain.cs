@@ -57,6 +57,15 @@ public sealed partial class DeadLetterGrain(
             await state.WriteStateAsync(cancellationToken);
         }
 
+        if (state.State.ReplayInFlight is { } unrecorded)
+        {
+            // A replay stopped between its archive write and the state write that records it: its letters are still kept.
+            await archive.DeleteAsync(unrecorded, cancellationToken);
+            LogReplayTakenBack(logger, Tenant, unrecorded);
+            state.State.ReplayInFlight = null;
+            await state.WriteStateAsync(cancellationToken);
+        }
+
         if (state.State.NextPast == 0 && state.State.Dropped > 0)
         {
             // Letters went past with no past object counted: a build before past objects, or one that rewrote this state
@@ -139,6 +148,10 @@ public sealed partial class DeadLetterGrain(
                 // after a failure overwrites it when it archives the same letters.
                 writer.Add(passed, replay);
                 objectName = writer.PendingName!.Value.Name;
+                // Saved before the write, so that a silo killed before the state write below takes the object back on the
+                // next activation: its letters are still kept then, and would be in the archive and the dead letters both.
+                state.State.ReplayInFlight = objectName;
+                await state.WriteStateAsync();
                 _ = await writer.FlushAsync(CancellationToken.None)
                     ?? throw new InvalidOperationException($"The replay archive object of tenant {Tenant} was not written.");
             }
@@ -147,6 +160,7 @@ public sealed partial class DeadLetterGrain(
             await KeepAsync(kept);
             state.State.Replayed += passed.Count;
             state.State.NextReplay += passed.Count > 0 ? 1 : 0;
+            state.State.ReplayInFlight = null;
             await state.WriteStateAsync();
         }
         catch
@@ -154,7 +168,7 @@ public sealed partial class DeadLetterGrain(
             // The state in memory may point past what is saved: read it again on the next call. Unless the saved state
             // records this replay (a write that failed after it was stored), the letters that passed are still kept, so
             // their archive object goes too: kept, they would become past letters beside it. Should the silo stop first,
-            // or the store fail, they stay in both (logged).
+            // or the store fail the delete, the next activation deletes it (ReplayInFlight), once the saved state says so.
             if (objectName is not null && await ReplayUnrecordedAsync(replay))
             {
                 await DeleteReplayedAsync(objectName);
@@ -453,8 +467,11 @@ public sealed partial class DeadLetterGrain(
         return !trimmed.IsEmpty && trimmed[0] == (byte)'{' ? EventKind.Json : EventKind.Text;
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Tenant {TenantId}: dead-letter replay {Replay} failed and whether it was recorded cannot be read; its archive object stays, so the letters it archived may also stay kept")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Tenant {TenantId}: dead-letter replay {Replay} failed and whether it was recorded cannot be read; its archive object stays until the next activation reads the state, which deletes it unless the replay was recorded")]
     private static partial void LogReplayUnknown(ILogger logger, Exception exception, string tenantId, long replay);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {TenantId}: a dead-letter replay stopped before it was recorded; its archive object {ObjectName} is deleted, and its letters stay kept")]
+    private static partial void LogReplayTakenBack(ILogger logger, string tenantId, string objectName);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {TenantId}: {ObjectName}, no longer pointed to, could not be deleted")]
     private static partial void LogDeleteFailed(ILogger logger, Exception exception, string tenantId, string objectName);

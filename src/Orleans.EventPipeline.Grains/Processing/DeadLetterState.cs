@@ -55,5 +55,12 @@ public sealed class DeadLetterState
     /// <summary>The first past object the pages read: past objects below it went with a delete of the tenant's data.</summary>
     [Id(11)] public long FirstPast { get; set; }
 
+    /// <summary>
+    /// The archive object a replay is writing: saved before the write, cleared by the state write that records the replay.
+    /// Found set on activation, the replay stopped in between (a silo killed, a store that failed the delete too), its
+    /// letters are still kept, and the object is deleted so that they are not archived as well.
+    /// </summary>
+    [Id(12)] public string? ReplayInFlight { get; set; }
+
     public int KeptCount => Kept.Sum(static o => o.Kept);
 }

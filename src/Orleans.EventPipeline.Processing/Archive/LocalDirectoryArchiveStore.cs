@@ -119,7 +119,16 @@ public sealed class LocalDirectoryArchiveStore : IArchiveStore
 
     public Task DeleteAsync(string name, CancellationToken cancellationToken)
     {
-        File.Delete(PathOf(name));
+        var path = PathOf(name);
+        try
+        {
+            File.Delete(path);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // File.Delete is quiet about a missing file but not about a missing folder: either way there is no such object.
+        }
+
         return Task.CompletedTask;
     }
 

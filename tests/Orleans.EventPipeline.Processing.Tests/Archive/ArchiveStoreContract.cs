@@ -78,6 +78,8 @@ public abstract class ArchiveStoreContract
 
         await store.DeleteAsync("t/x.ndjson.zst", CancellationToken.None);
         await store.DeleteAsync("t/x.ndjson.zst", CancellationToken.None);
+        // In a folder no object was ever written to, as a write that never came leaves it.
+        await store.DeleteAsync("t/2024/05/01/12/never.ndjson.zst", CancellationToken.None);
 
         Assert.Empty(await ListAsync(store, "t/"));
     }

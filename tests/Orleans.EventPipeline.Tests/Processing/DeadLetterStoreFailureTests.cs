@@ -77,6 +77,49 @@ public sealed class DeadLetterStoreFailureTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task ReplayAsync_SiloKilledBetweenItsArchiveWriteAndItsStateWrite_TheNextActivationTakesTheObjectBack()
+    {
+        var stream = _cluster.Client.GetStreamProvider(PipelineStreams.ProviderName)
+            .GetStream<DeadLetterBatch>(StreamId.Create(PipelineStreams.DeadLetter, Tenant));
+        await stream.OnNextAsync(new DeadLetterBatch(Tenant, Guid.CreateVersion7(), DateTimeOffset.UtcNow, "normalize",
+            [new DeadLetter(0, "CEF: not CEF", Encoding.UTF8.GetBytes("line 0"))]));
+        var grain = _cluster.Client.GetGrain<IDeadLetterGrain>(Tenant);
+        await Poll.UntilAsync(() => grain.GetSummaryAsync(0).GetAwaiter().GetResult().Total == 1, TimeSpan.FromSeconds(30), () => "the letter was never counted");
+
+        // The replay's archive object is written, and the replay goes no further: what kill -9 at that point leaves is the
+        // saved state and the files on disk, taken here and given to a second cluster, as a silo restarted over them.
+        var replay = grain.ReplayAsync();
+        var written = await _store.HoldAfterWriteAsync("~replay", TimeSpan.FromSeconds(30));
+        var storage = _cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(PipelineStorage.Tenants);
+        var saved = new GrainState<DeadLetterState>(new DeadLetterState());
+        await storage.ReadStateAsync("deadletters", grain.GetGrainId(), saved);
+        using var killed = new TempDirectory();
+        CopyDirectory(_archive.Path, killed.Path);
+        var restartedStore = new LocalDirectoryArchiveStore(killed.Path);
+        var archivedAtKill = await ArchivedAsync(restartedStore);
+
+        await using var restarted = await ProcessingTestCluster.StartAsync(
+            killed.Path, static options => options.RetainedDeadLetters = 3, configureSilo: silo => silo.Services.AddSingleton<IArchiveStore>(restartedStore));
+        var again = restarted.Client.GetGrain<IDeadLetterGrain>(Tenant);
+        await restarted.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(PipelineStorage.Tenants)
+            .WriteStateAsync("deadletters", again.GetGrainId(), saved);
+        var afterRestart = await again.GetSummaryAsync(10);
+        var archivedAfterRestart = await ArchivedAsync(restartedStore);
+        var repeated = await again.ReplayAsync();
+        var archivedAfterRepeat = await ArchivedAsync(restartedStore);
+        _store.Release();
+        await Assert.ThrowsAnyAsync<Exception>(() => replay);
+
+        Assert.Contains("~replay", written, StringComparison.Ordinal);
+        Assert.Equal(["line 0"], archivedAtKill);
+        Assert.Equal(1, afterRestart.Retained);
+        Assert.Empty(archivedAfterRestart);
+        Assert.Equal(1, repeated.Replayed);
+        Assert.Equal(["line 0"], archivedAfterRepeat);
+        Assert.Equal(0, (await again.GetSummaryAsync(10)).Retained);
+    }
+
+    [Fact]
     public async Task DeadLetterStream_ThePastObjectCannotBeWrittenAtFirst_TheRedeliveryWritesItOnce()
     {
         var stream = _cluster.Client.GetStreamProvider(PipelineStreams.ProviderName)
@@ -139,28 +182,58 @@ public sealed class DeadLetterStoreFailureTests : IAsyncLifetime, IDisposable
 
     public void Dispose() => _archive.Dispose();
 
-    private async Task<List<string>> ArchivedAsync()
+    private Task<List<string>> ArchivedAsync() => ArchivedAsync(_store);
+
+    private static async Task<List<string>> ArchivedAsync(IArchiveStore store)
     {
         var bodies = new List<string>();
-        await foreach (var name in _store.ListAsync(Tenant + "/", CancellationToken.None))
+        await foreach (var name in store.ListAsync(Tenant + "/", CancellationToken.None))
         {
-            await using var file = await _store.OpenReadAsync(name, CancellationToken.None);
+            await using var file = await store.OpenReadAsync(name, CancellationToken.None);
             bodies.AddRange((await ArchiveFormat.DecodeAsync(file!, CancellationToken.None)).Select(static e => e.Body));
         }
 
         return bodies;
     }
 
+    private static void CopyDirectory(string from, string to)
+    {
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+
     /// <summary>
     /// The local store, refusing writes of one object name while <see cref="Refused"/> names it, a write of another name
-    /// once, and listings under a prefix after a number of them.
+    /// once, and listings under a prefix after a number of them; and holding the caller of a write, once it is stored, until
+    /// <see cref="Release"/> (<see cref="HoldAfterWriteAsync"/>), which then fails it.
     /// </summary>
     private sealed class RefusingStore(IArchiveStore inner) : IArchiveStore
     {
         private readonly Lock _lock = new();
+        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private string? _refuseOnce;
         private string? _listPrefix;
         private int _listsLeft;
+        private string? _holdContaining;
+        private TaskCompletionSource<string>? _held;
+
+        /// <summary>Holds the next write of a name containing <paramref name="containing"/> once stored; returns that name.</summary>
+        public async Task<string> HoldAfterWriteAsync(string containing, TimeSpan timeout)
+        {
+            var held = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (_lock)
+            {
+                (_holdContaining, _held) = (containing, held);
+            }
+
+            return await held.Task.WaitAsync(timeout);
+        }
+
+        public void Release() => _released.TrySetResult();
 
         public volatile string? Refused;
 
@@ -194,7 +267,28 @@ public sealed class DeadLetterStoreFailureTests : IAsyncLifetime, IDisposable
                 }
             }
 
-            return inner.WriteAsync(name, content, cancellationToken);
+            return WriteThenHoldAsync(name, content, cancellationToken);
+        }
+
+        private async Task WriteThenHoldAsync(string name, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+        {
+            await inner.WriteAsync(name, content, cancellationToken);
+            TaskCompletionSource<string>? held;
+            lock (_lock)
+            {
+                held = _holdContaining is { } containing && name.Contains(containing, StringComparison.Ordinal) ? _held : null;
+                if (held is not null)
+                {
+                    (_holdContaining, _held) = (null, null);
+                }
+            }
+
+            if (held is not null)
+            {
+                held.SetResult(name);
+                await _released.Task;
+                throw new IOException($"{name}: the test stopped its writer here");
+            }
         }
 
         public IAsyncEnumerable<string> ListAsync(string prefix, CancellationToken cancellationToken)
