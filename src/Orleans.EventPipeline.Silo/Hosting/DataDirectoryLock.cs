@@ -1,15 +1,16 @@
 namespace Orleans.EventPipeline.Silo.Hosting;
 
 /// <summary>
-/// Holds local mode's data directory for one silo: a lock file opened exclusively before the emulator, the grain
-/// database and the archive open what lies under it, and released when the host is disposed or the process ends
-/// (kill -9 included: the system drops the lock with the process).
+/// Holds a directory of local mode for one silo (the data directory, and the archive's when it lies outside it): a lock
+/// file opened exclusively before the emulator, the grain database and the archive open what lies under it, and released
+/// when the host is disposed or the process ends (kill -9 included: the system drops the lock with the process).
 /// </summary>
 /// <remarks>
 /// Two silos on one directory would append to the same partition logs and grain database. The emulator's partition
 /// logs already refused a second opener, but from inside its hosted service, which ended the process with an
-/// unhandled exception (SIGABRT, exit 134) and a stack trace, after the second silo had started. Taken here, the start
-/// ends with <see cref="StartupFailure.DataDirectoryExitCode"/> and one line naming the directory.
+/// unhandled exception (SIGABRT, exit 134) and a stack trace, after the second silo had started. Two silos of their own
+/// data directories on one archive directory would each write their hubs' positions under the same object names,
+/// replacing each other's objects, and nothing refused that. Taken here, the start ends with <see cref="StartupFailure.DataDirectoryExitCode"/> and one line naming the directory.
 /// It is taken when the host builds its hosted services, the first of them, and not in a start: Orleans starts the silo
 /// while those are built, before the first hosted service's start.
 /// </remarks>
@@ -22,8 +23,11 @@ internal sealed class DataDirectoryLock : IHostedService, IDisposable
 
     private DataDirectoryLock(FileStream held) => _lock = held;
 
-    /// <summary>Takes the directory, creating it when missing, or throws <see cref="DataDirectoryUnavailableException"/>.</summary>
-    public static DataDirectoryLock Take(string directory)
+    /// <summary>
+    /// Takes the directory <paramref name="setting"/> names, creating it when missing, or throws
+    /// <see cref="DataDirectoryUnavailableException"/>.
+    /// </summary>
+    public static DataDirectoryLock Take(string directory, string setting)
     {
         try
         {
@@ -32,7 +36,7 @@ internal sealed class DataDirectoryLock : IHostedService, IDisposable
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-            throw new DataDirectoryUnavailableException(directory, exception);
+            throw new DataDirectoryUnavailableException(setting, directory, exception);
         }
     }
 

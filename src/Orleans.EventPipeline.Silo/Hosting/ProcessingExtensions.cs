@@ -19,8 +19,7 @@ internal static class ProcessingExtensions
         var archive = settings.Archive;
         if (settings.Pipeline.Mode == PipelineMode.Local)
         {
-            var root = archive.Directory.Length > 0 ? Path.GetFullPath(archive.Directory) : Path.Combine(dataDirectory, "archive");
-            builder.Services.AddSingleton<IArchiveStore>(new LocalDirectoryArchiveStore(root));
+            builder.Services.AddSingleton<IArchiveStore>(new LocalDirectoryArchiveStore(LocalArchiveRoot(archive, dataDirectory)));
         }
         else
         {
@@ -35,4 +34,8 @@ internal static class ProcessingExtensions
         builder.UseOrleans(silo => silo.AddDerivedStreams(PipelineStreams.DerivedProviderName, EventStreams.DerivedHops, streams => streams.UseReceiverRole(settings)));
         return userGrainAssemblies;
     }
+
+    /// <summary>Local mode's archive root: <see cref="ArchiveOptions.Directory"/>, else <c>archive</c> in the data directory.</summary>
+    public static string LocalArchiveRoot(ArchiveOptions archive, string dataDirectory) =>
+        archive.Directory.Length > 0 ? Path.GetFullPath(archive.Directory) : Path.Combine(dataDirectory, "archive");
 }
