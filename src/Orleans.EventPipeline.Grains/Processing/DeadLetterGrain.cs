@@ -34,9 +34,13 @@ public sealed partial class DeadLetterGrain(
 
     // Bytes of a page of past letters, about 4 MiB (raw bytes, reasons, 64 per letter besides), and its past objects, 256:
     // a page ends with the object that reaches either, and a past object holds at most MaxPastObjectLetters letters and
-    // MaxPastObjectBytes, so a page reads at most 256 objects (a few seconds of blob reads) and about 5 MiB.
+    // MaxPastObjectBytes, so a page returns at most 256 objects and about 5 MiB, read PastReadAhead at a time.
     private const long MaxPastPageBytes = 4L << 20;
     private const int MaxPastPageObjects = 256;
+
+    // Past objects a page reads at once: 8 round trips in flight, and at most 7 objects (of MaxPastObjectBytes each) read
+    // past the page's end and dropped.
+    private const int PastReadAhead = 8;
 
     // A past object holds at most 1,000 letters and 1 MiB of raw bytes: letters trimmed together past that go to the next.
     private const int MaxPastObjectLetters = 1_000;
@@ -303,18 +307,33 @@ public sealed partial class DeadLetterGrain(
         var letters = 0;
         var bytes = 0L;
         // Only numbers the saved state counts: a past object written for a batch whose state write failed is written
-        // again, with the same letters, when the batch is redelivered.
-        for (var number = Math.Max(after + 1, s.FirstPast); number < s.NextPast; number++)
+        // again, with the same letters, when the batch is redelivered. Read PastReadAhead at a time: a page of blob reads
+        // one after another took one round trip per object; the page's bounds are checked in order as before, so a page
+        // reads at most PastReadAhead - 1 objects it does not return.
+        var number = Math.Max(after + 1, s.FirstPast);
+        var end = s.NextPast;
+        while (number < end)
         {
-            if (objects.Count > 0 && (letters >= maxLetters || bytes >= MaxPastPageBytes || objects.Count >= MaxPastPageObjects))
+            var window = (int)Math.Min(PastReadAhead, end - number);
+            var reads = new Task<DeadLetterStore.PastObject>[window];
+            for (var i = 0; i < window; i++)
             {
-                return new DeadLetterPastPage(Tenant, objects, objects[^1].Number);
+                reads[i] = DeadLetterStore.ReadPastAsync(archive, Tenant, number + i, CancellationToken.None);
             }
 
-            var read = (await DeadLetterStore.ReadPastAsync(archive, Tenant, number, CancellationToken.None)).Letters;
-            objects.Add(new DeadLetterPastObject(number, read));
-            letters += read.Count;
-            bytes += read.Sum(static l => (long)l.Raw.Length + (2L * l.Reason.Length) + 64);
+            await Task.WhenAll(reads);
+            for (var i = 0; i < window; i++, number++)
+            {
+                if (objects.Count > 0 && (letters >= maxLetters || bytes >= MaxPastPageBytes || objects.Count >= MaxPastPageObjects))
+                {
+                    return new DeadLetterPastPage(Tenant, objects, objects[^1].Number);
+                }
+
+                var read = reads[i].Result.Letters;
+                objects.Add(new DeadLetterPastObject(number, read));
+                letters += read.Count;
+                bytes += read.Sum(static l => (long)l.Raw.Length + (2L * l.Reason.Length) + 64);
+            }
         }
 
         return new DeadLetterPastPage(Tenant, objects, null);
