@@ -7,6 +7,9 @@ public static class AttributeNames
     public const string SyslogProcessId = "syslog.procid";
     public const string SyslogMessageId = "syslog.msgid";
 
+    /// <summary>An RFC 5424 VERSION other than 1, the only one the RFC defines: the line was read as version 1.</summary>
+    public const string SyslogVersion = "syslog.version";
+
     /// <summary>A syslog header's host where a CEF <c>dvchost</c> named the event's host instead.</summary>
     public const string SyslogHost = "syslog.host";
 

@@ -64,6 +64,8 @@ public sealed class Syslog5424Parser : IEventParser
             return false;
         }
 
+        header.Version = v == 1 ? 0 : (int)v;
+
         var timestamp = SyslogHeader.NextToken(ref rest);
         if (!IsNil(timestamp))
         {

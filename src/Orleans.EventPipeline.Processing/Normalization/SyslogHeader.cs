@@ -13,6 +13,9 @@ internal struct SyslogHeader
     public string? ProcessId;
     public string? MessageId;
 
+    /// <summary>An RFC 5424 VERSION other than 1 (2-99, which the RFC leaves to later revisions); 0 for 1 and for RFC 3164.</summary>
+    public int Version;
+
     /// <summary>Reads <c>&lt;PRI&gt;</c>: 1-3 digits, 0-191 (facility × 8 + severity).</summary>
     public static bool TryReadPriority(ReadOnlySpan<byte> line, out int priority, out int consumed)
     {
@@ -77,5 +80,6 @@ internal struct SyslogHeader
         names.Set(attributes, AttributeNames.SyslogFacility, (long)Facility);
         if (ProcessId is not null) { names.Set(attributes, AttributeNames.SyslogProcessId, ProcessId); }
         if (MessageId is not null) { names.Set(attributes, AttributeNames.SyslogMessageId, MessageId); }
+        if (Version != 0) { names.Set(attributes, AttributeNames.SyslogVersion, (long)Version); }
     }
 }

@@ -26,6 +26,17 @@ public sealed class Syslog5424ParserTests
     }
 
     [Fact]
+    public void TryParse_AVersionOtherThan1_KeepsItAsSyslogVersion()
+    {
+        var second = TestEvents.Parse(Parser, "<34>2 2003-10-11T22:14:15.003Z host su - ID47 - next revision");
+        var first = TestEvents.Parse(Parser, "<34>1 2003-10-11T22:14:15.003Z host su - ID47 - first revision");
+
+        Assert.Equal(2, second.Attributes[AttributeNames.SyslogVersion].IntValue);
+        Assert.Equal("next revision", second.Body);
+        Assert.False(first.Attributes.ContainsKey(AttributeNames.SyslogVersion));
+    }
+
+    [Fact]
     public void TryParse_StructuredData_BecomesSdAttributes()
     {
         var e = TestEvents.Parse(Parser, "<165>1 2003-10-11T22:14:15.003-07:00 mymachine.example.com evntslog 4711 ID47 [exampleSDID@32473 iut=\"3\" eventSource=\"Application\" eventID=\"1011\"][examplePriority@32473 class=\"high\"] An application event log entry");
