@@ -13,48 +13,42 @@ internal static class StartupFailure
     public const int DataDirectoryExitCode = 73;
 
     /// <summary>The data directory refused at start, wherever the host wrapped it; null when that is not why it stopped.</summary>
-    public static DataDirectoryUnavailableException? DataDirectoryRefused(Exception exception) => exception switch
-    {
-        DataDirectoryUnavailableException refused => refused,
-        AggregateException aggregate => aggregate.InnerExceptions.Select(DataDirectoryRefused).FirstOrDefault(static refused => refused is not null),
-        _ => exception.InnerException is { } inner ? DataDirectoryRefused(inner) : null,
-    };
+    public static DataDirectoryUnavailableException? DataDirectoryRefused(Exception exception) =>
+        Reasons(exception).OfType<DataDirectoryUnavailableException>().FirstOrDefault();
 
-    public static bool IsConfigurationError(Exception exception) => exception switch
-    {
-        OptionsValidationException or OrleansConfigurationException or EventHubsEmulator.Hosting.EmulatorDataMismatchException => true,
-        AggregateException aggregate => aggregate.InnerExceptions.All(IsConfigurationError),
-        _ => exception.InnerException is { } inner && IsConfigurationError(inner),
-    };
+    /// <summary>Whether every reason the start failed for is a setting's.</summary>
+    public static bool IsConfigurationError(Exception exception) =>
+        Reasons(exception).All(static reason => reason is OptionsValidationException or OrleansConfigurationException or EventHubsEmulator.Hosting.EmulatorDataMismatchException);
 
     public static string Describe(Exception exception)
     {
         var lines = new List<string> { "The pipeline did not start: its configuration is invalid." };
-        Collect(exception, lines);
+        foreach (var reason in Reasons(exception))
+        {
+            if (reason is OptionsValidationException validation)
+            {
+                lines.AddRange(validation.Failures.Select(static failure => "  - " + failure));
+            }
+            else
+            {
+                lines.Add("  - " + reason.Message);
+            }
+        }
+
         lines.Add("Settings come from appsettings.json, environment variables (Pipeline__SiloPort) and the command line (--Pipeline:SiloPort=11111).");
         return string.Join(Environment.NewLine, lines);
     }
 
-    private static void Collect(Exception exception, List<string> lines)
+    /// <summary>
+    /// What the host's wrappers hold: each exception of an aggregate, and through every other wrapper the first of the
+    /// pipeline's own failures or the innermost exception.
+    /// </summary>
+    private static IEnumerable<Exception> Reasons(Exception exception) => exception switch
     {
-        if (exception is OptionsValidationException validation)
-        {
-            lines.AddRange(validation.Failures.Select(static failure => "  - " + failure));
-        }
-        else if (exception is AggregateException aggregate)
-        {
-            foreach (var inner in aggregate.InnerExceptions)
-            {
-                Collect(inner, lines);
-            }
-        }
-        else if (exception is OrleansConfigurationException || exception.InnerException is null)
-        {
-            lines.Add("  - " + exception.Message);
-        }
-        else
-        {
-            Collect(exception.InnerException, lines);
-        }
-    }
+        AggregateException aggregate => aggregate.InnerExceptions.SelectMany(Reasons),
+        OptionsValidationException or OrleansConfigurationException or EventHubsEmulator.Hosting.EmulatorDataMismatchException
+            or DataDirectoryUnavailableException => [exception],
+        { InnerException: { } inner } => Reasons(inner),
+        _ => [exception],
+    };
 }
