@@ -84,10 +84,17 @@ internal static partial class ProblemAnswers
     private static Task MethodNotAllowedAsync(HttpContext context, List<string> allowed)
     {
         context.Response.Headers.Allow = string.Join(", ", allowed);
-        return ApiProblem.Result(
-            StatusCodes.Status405MethodNotAllowed,
-            "method_not_allowed",
-            $"{context.Request.Path} does not take {context.Request.Method}: it takes {string.Join(", ", allowed)}.").ExecuteAsync(context);
+        return ApiProblem.Result(StatusCodes.Status405MethodNotAllowed, "method_not_allowed", MethodNotAllowed(context)).ExecuteAsync(context);
+    }
+
+    /// <summary>The one wording of a 405, ours and routing's: the methods the path takes, from the answer's <c>Allow</c>.</summary>
+    private static string MethodNotAllowed(HttpContext context)
+    {
+        var request = context.Request;
+        var allow = context.Response.Headers.Allow.ToString();
+        return allow.Length > 0
+            ? $"{request.Path} does not take {request.Method}: it takes {allow}."
+            : $"{request.Path} does not take {request.Method}: the admin API's methods are in /admin/v1/openapi.json.";
     }
 
     // Problems written by ApiProblem have their error and detail; the others get them here.
@@ -125,7 +132,7 @@ internal static partial class ProblemAnswers
             (null, StatusCodes.Status404NotFound) => $"Nothing is served at {request.Method} {request.Path}: the admin API's paths are in /admin/v1/openapi.json.",
             // Routing's answer to a body type no endpoint declares; only the admin API's JSON endpoints declare one.
             (null, StatusCodes.Status415UnsupportedMediaType) => Admin.AdminJsonBody.UnsupportedMediaType(request.ContentType),
-            (null, StatusCodes.Status405MethodNotAllowed) => $"{request.Path} does not take {request.Method}: the admin API's methods are in /admin/v1/openapi.json.",
+            (null, StatusCodes.Status405MethodNotAllowed) => MethodNotAllowed(context.HttpContext),
             _ => $"{ReasonPhrases.GetReasonPhrase(status)}: the request to {request.Method} {request.Path} could not be answered.",
         };
     }

@@ -291,7 +291,7 @@ public sealed class AdminEdgeTests(LocalPipelineFixture pipeline) : IClassFixtur
     [InlineData("GET", "/admin/v1/tenants/t1/deadletters?recent=-5", HttpStatusCode.BadRequest, "invalid_page", "recent is -5: use 0 to 10000")]
     [InlineData("GET", "/admin/v1/quarantine/0/abc", HttpStatusCode.BadRequest, "invalid_request", "sequenceNumber 'abc' is not a whole number")]
     [InlineData("GET", "/admin/v1/nothing-here", HttpStatusCode.NotFound, "not_found", "Nothing is served at GET /admin/v1/nothing-here")]
-    [InlineData("PATCH", "/admin/v1/tenants/t1", HttpStatusCode.MethodNotAllowed, "method_not_allowed", "does not take PATCH")]
+    [InlineData("PATCH", "/admin/v1/tenants/t1", HttpStatusCode.MethodNotAllowed, "method_not_allowed", "/admin/v1/tenants/t1 does not take PATCH: it takes ")]
     [InlineData("GET", "/v1/events", HttpStatusCode.MethodNotAllowed, "method_not_allowed", "/v1/events does not take GET")]
     [InlineData("PUT", "/v1/logs", HttpStatusCode.MethodNotAllowed, "method_not_allowed", "/v1/logs does not take PUT")]
     public async Task UnboundOrUnservedRequest_IsAProblemWithErrorAndDetail(string method, string path, HttpStatusCode status, string code, string detail)
