@@ -61,13 +61,18 @@ public sealed partial class DeadLetterGrain(
             await state.WriteStateAsync(cancellationToken);
         }
 
-        if (state.State.ReplayInFlight is { } unrecorded)
+        if (state.State.ReplayInFlight is not null)
         {
-            // A replay stopped between its archive write and the state write that records it: its letters are still kept.
-            await archive.DeleteAsync(unrecorded, cancellationToken);
-            LogReplayTakenBack(logger, Tenant, unrecorded);
-            state.State.ReplayInFlight = null;
-            await state.WriteStateAsync(cancellationToken);
+            // Not a failure of the activation: the tenant's letters go on being counted and stored meanwhile, and the next
+            // replay tries again before it starts (an archive that refuses deletes would otherwise stop the grain for good).
+            try
+            {
+                await TakeBackUnrecordedReplayAsync(cancellationToken);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                LogReplayNotTakenBack(logger, exception, Tenant, state.State.ReplayInFlight);
+            }
         }
 
         if (state.State.NextPast == 0 && state.State.Dropped > 0)
@@ -109,6 +114,8 @@ public sealed partial class DeadLetterGrain(
 
     public async Task<DeadLetterReplayResult> ReplayAsync()
     {
+        // The object of a replay stopped unrecorded goes before this one is started, which would replace its name.
+        await TakeBackUnrecordedReplayAsync(CancellationToken.None);
         var profile = await GrainFactory.GetGrain<ITenantGrain>(Tenant).GetProfileAsync();
         using var stages = TenantStages.Create(profile, logger);
         var passed = new List<NormalizedEvent>();
@@ -215,6 +222,33 @@ public sealed partial class DeadLetterGrain(
         }
 
         return next;
+    }
+
+    /// <summary>
+    /// Deletes the archive object of a replay stopped between its archive write and the state write that records it (its
+    /// letters are still kept), then clears <see cref="DeadLetterState.ReplayInFlight"/>; nothing when there is none.
+    /// </summary>
+    private async Task TakeBackUnrecordedReplayAsync(CancellationToken cancellationToken)
+    {
+        if (state.State.ReplayInFlight is not { } unrecorded)
+        {
+            return;
+        }
+
+        await archive.DeleteAsync(unrecorded, cancellationToken);
+        state.State.ReplayInFlight = null;
+        try
+        {
+            await state.WriteStateAsync(cancellationToken);
+        }
+        catch
+        {
+            // As saved: the delete is repeated, and finds nothing.
+            state.State.ReplayInFlight = unrecorded;
+            throw;
+        }
+
+        LogReplayTakenBack(logger, Tenant, unrecorded);
     }
 
     /// <summary>Whether the saved state has not recorded replay <paramref name="replay"/>; false when it cannot be read (the object stays).</summary>
@@ -491,6 +525,9 @@ public sealed partial class DeadLetterGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {TenantId}: a dead-letter replay stopped before it was recorded; its archive object {ObjectName} is deleted, and its letters stay kept")]
     private static partial void LogReplayTakenBack(ILogger logger, string tenantId, string objectName);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Tenant {TenantId}: the archive object {ObjectName} of a dead-letter replay stopped before it was recorded could not be deleted; its letters stay kept, so until it is, they are archived too. The next replay tries again first")]
+    private static partial void LogReplayNotTakenBack(ILogger logger, Exception exception, string tenantId, string? objectName);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {TenantId}: {ObjectName}, no longer pointed to, could not be deleted")]
     private static partial void LogDeleteFailed(ILogger logger, Exception exception, string tenantId, string objectName);

@@ -120,6 +120,37 @@ public sealed class DeadLetterStoreFailureTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task ReplayAsync_ItsObjectCannotBeTakenBack_TheGrainGoesOnAndTheNextReplayTakesItBackFirst()
+    {
+        var stream = _cluster.Client.GetStreamProvider(PipelineStreams.ProviderName)
+            .GetStream<DeadLetterBatch>(StreamId.Create(PipelineStreams.DeadLetter, Tenant));
+        await stream.OnNextAsync(new DeadLetterBatch(Tenant, Guid.CreateVersion7(), DateTimeOffset.UtcNow, "normalize",
+            [new DeadLetter(0, "CEF: not CEF", Encoding.UTF8.GetBytes("line 0"))]));
+        var grain = _cluster.Client.GetGrain<IDeadLetterGrain>(Tenant);
+        await Poll.UntilAsync(() => grain.GetSummaryAsync(0).GetAwaiter().GetResult().Total == 1, TimeSpan.FromSeconds(30), () => "the letter was never counted");
+
+        // The replay fails after its archive write (as above), and the store refuses to delete its object, then and at the
+        // grain's next activation: an archive that keeps what it was given, or credentials without the right to delete.
+        _store.RefuseDeletesContaining = "~replay";
+        _store.ListsBeforeRefusal(Tenant + "/", 1);
+        await Assert.ThrowsAnyAsync<Exception>(grain.ReplayAsync);
+        _store.ListsBeforeRefusal(null, 0);
+        await stream.OnNextAsync(new DeadLetterBatch(Tenant, Guid.CreateVersion7(), DateTimeOffset.UtcNow, "normalize",
+            [new DeadLetter(0, "CEF: not CEF", Encoding.UTF8.GetBytes("line 1"))]));
+        await Poll.UntilAsync(() => grain.GetSummaryAsync(0).GetAwaiter().GetResult().Total == 2, TimeSpan.FromSeconds(30), () => "the grain stopped counting letters");
+        var refusedReplay = await Record.ExceptionAsync(grain.ReplayAsync);
+        var archivedWhileRefused = await ArchivedAsync();
+        _store.RefuseDeletesContaining = null;
+        var replayed = await grain.ReplayAsync();
+
+        Assert.NotNull(refusedReplay);
+        Assert.Equal(["line 0"], archivedWhileRefused);
+        Assert.Equal(2, replayed.Replayed);
+        Assert.Equal(["line 0", "line 1"], (await ArchivedAsync()).Order(StringComparer.Ordinal));
+        Assert.Equal(0, (await grain.GetSummaryAsync(10)).Retained);
+    }
+
+    [Fact]
     public async Task DeadLetterStream_ThePastObjectCannotBeWrittenAtFirst_TheRedeliveryWritesItOnce()
     {
         var stream = _cluster.Client.GetStreamProvider(PipelineStreams.ProviderName)
@@ -235,6 +266,9 @@ public sealed class DeadLetterStoreFailureTests : IAsyncLifetime, IDisposable
 
         public void Release() => _released.TrySetResult();
 
+        /// <summary>Deletes of names containing this are refused while it is set.</summary>
+        public volatile string? RefuseDeletesContaining;
+
         public volatile string? Refused;
 
         public int Refusals { get; private set; }
@@ -306,6 +340,9 @@ public sealed class DeadLetterStoreFailureTests : IAsyncLifetime, IDisposable
 
         public Task<Stream?> OpenReadAsync(string name, CancellationToken cancellationToken) => inner.OpenReadAsync(name, cancellationToken);
 
-        public Task DeleteAsync(string name, CancellationToken cancellationToken) => inner.DeleteAsync(name, cancellationToken);
+        public Task DeleteAsync(string name, CancellationToken cancellationToken) =>
+            RefuseDeletesContaining is { } refused && name.Contains(refused, StringComparison.Ordinal)
+                ? throw new IOException($"the delete of {name} refused by the test")
+                : inner.DeleteAsync(name, cancellationToken);
     }
 }
