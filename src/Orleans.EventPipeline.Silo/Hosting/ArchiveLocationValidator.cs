@@ -5,7 +5,7 @@ namespace Orleans.EventPipeline.Silo.Hosting;
 
 /// <summary>
 /// Where azure mode writes the archive: a Blob container it can name and reach, each problem with the fix.
-/// Local mode writes to a directory and needs none of these settings. The archive stage's own limits are
+/// Local mode writes to a directory, which must not be or hold the data directory. The archive stage's own limits are
 /// checked by <see cref="ArchiveOptionsValidator"/>.
 /// </summary>
 /// <param name="pipelineSetups">The binding of the <c>Pipeline</c> section, for the mode and the storage connection string.</param>
@@ -34,7 +34,7 @@ internal sealed class ArchiveLocationValidator(
 
         if (pipeline.Mode != PipelineMode.Azure)
         {
-            return ValidateOptionsResult.Success;
+            return ValidateLocal(options, pipeline);
         }
 
         var failures = new List<string>();
@@ -55,5 +55,16 @@ internal sealed class ArchiveLocationValidator(
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    // A tenant deleted with its data (data=remove) deletes the archive's folder of its name: in an archive that is or holds
+    // the data directory, that may be the silo's own (tenant ids are folder names: "eventhubs", "data").
+    private ValidateOptionsResult ValidateLocal(ArchiveOptions options, PipelineOptions pipeline)
+    {
+        var data = Path.GetFullPath(pipeline.DataDirectory);
+        var root = ProcessingExtensions.LocalArchiveRoot(options, data);
+        return DataDirectoryLock.Contains(root, data)
+            ? ValidateOptionsResult.Fail($"{section}:Directory '{root}' is or holds Pipeline:DataDirectory '{data}': deleting a tenant with its data would delete the folder of its name there, which may be the silo's own. Give the archive a directory beside it, e.g. --{section}:Directory={Path.TrimEndingDirectorySeparator(data)}-archive, or leave it unset ({data}/archive).")
+            : ValidateOptionsResult.Success;
     }
 }

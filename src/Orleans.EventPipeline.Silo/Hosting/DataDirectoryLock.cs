@@ -1,7 +1,7 @@
 namespace Orleans.EventPipeline.Silo.Hosting;
 
 /// <summary>
-/// Holds a directory of local mode for one silo (the data directory, and the archive's when it lies outside it): a lock
+/// Holds a directory of local mode for one silo (the data directory, and the archive's): a lock
 /// file opened exclusively before the emulator, the grain database and the archive open what lies under it, and released
 /// when the host is disposed or the process ends (kill -9 included: the system drops the lock with the process).
 /// </summary>
@@ -10,7 +10,8 @@ namespace Orleans.EventPipeline.Silo.Hosting;
 /// logs already refused a second opener, but from inside its hosted service, which ended the process with an
 /// unhandled exception (SIGABRT, exit 134) and a stack trace, after the second silo had started. Two silos of their own
 /// data directories on one archive directory would each write their hubs' positions under the same object names,
-/// replacing each other's objects, and nothing refused that. Taken here, the start ends with <see cref="StartupFailure.DataDirectoryExitCode"/> and one line naming the directory.
+/// replacing each other's objects, and nothing refused that; nor a directory inside another silo's, where a tenant
+/// deleted with its data on one silo deletes the folder of its name, which may be the other's. Taken here, the start ends with <see cref="StartupFailure.DataDirectoryExitCode"/> and one line naming the directory.
 /// It is taken when the host builds its hosted services, the first of them, and not in a start: Orleans starts the silo
 /// while those are built, before the first hosted service's start.
 /// </remarks>
@@ -24,11 +25,21 @@ internal sealed class DataDirectoryLock : IHostedService, IDisposable
     private DataDirectoryLock(FileStream held) => _lock = held;
 
     /// <summary>
-    /// Takes the directory <paramref name="setting"/> names, creating it when missing, or throws
-    /// <see cref="DataDirectoryUnavailableException"/>.
+    /// Takes the directory <paramref name="setting"/> names (a full path), creating it when missing, or throws
+    /// <see cref="DataDirectoryUnavailableException"/>: also when a directory above it, other than
+    /// <paramref name="ownParent"/> (this silo's data directory, which holds its archive by default), has the lock file
+    /// of a silo, whether it runs or not.
     /// </summary>
-    public static DataDirectoryLock Take(string directory, string setting)
+    public static DataDirectoryLock Take(string directory, string setting, string? ownParent = null)
     {
+        for (var parent = Path.GetDirectoryName(directory); parent is not null; parent = Path.GetDirectoryName(parent))
+        {
+            if (parent != ownParent && File.Exists(Path.Combine(parent, FileName)))
+            {
+                throw DataDirectoryUnavailableException.Inside(setting, directory, parent);
+            }
+        }
+
         try
         {
             Directory.CreateDirectory(directory);
@@ -36,8 +47,16 @@ internal sealed class DataDirectoryLock : IHostedService, IDisposable
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-            throw new DataDirectoryUnavailableException(setting, directory, exception);
+            throw DataDirectoryUnavailableException.Refused(setting, directory, exception);
         }
+    }
+
+    /// <summary>Whether <paramref name="path"/> is <paramref name="directory"/> or lies under it (both full paths).</summary>
+    public static bool Contains(string directory, string path)
+    {
+        var root = Path.TrimEndingDirectorySeparator(directory);
+        var inner = Path.TrimEndingDirectorySeparator(path);
+        return inner == root || inner.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal);
     }
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;

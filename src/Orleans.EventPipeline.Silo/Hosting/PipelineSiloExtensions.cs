@@ -105,10 +105,11 @@ public static class PipelineSiloExtensions
             // the grain database or the archive open anything under it.
             builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService>(_ => DataDirectoryLock.Take(dataDirectory, "Pipeline:DataDirectory")));
             var archiveRoot = ProcessingExtensions.LocalArchiveRoot(settings.Archive, dataDirectory);
-            if (!IsWithin(archiveRoot, dataDirectory))
+            if (!DataDirectoryLock.Contains(archiveRoot, dataDirectory))
             {
-                // An archive of its own, outside the data directory the first lock holds: another silo's would be replaced.
-                builder.Services.Insert(1, ServiceDescriptor.Singleton<IHostedService>(_ => DataDirectoryLock.Take(archiveRoot, "Pipeline:Archive:Directory")));
+                // Another silo's archive (by default in its data directory) would be replaced. An archive that is or holds
+                // the data directory is refused by ArchiveLocationValidator instead.
+                builder.Services.Insert(1, ServiceDescriptor.Singleton<IHostedService>(_ => DataDirectoryLock.Take(archiveRoot, "Pipeline:Archive:Directory", dataDirectory)));
             }
         }
 
@@ -158,13 +159,5 @@ public static class PipelineSiloExtensions
         builder.Services.AddAdminAuthentication();
         builder.Services.AddAdminOpenApi();
         builder.Services.AddTenantDashboard();
-    }
-
-    /// <summary>Whether <paramref name="path"/> is <paramref name="directory"/> or lies under it (both full paths).</summary>
-    private static bool IsWithin(string path, string directory)
-    {
-        var root = Path.TrimEndingDirectorySeparator(directory);
-        var inner = Path.TrimEndingDirectorySeparator(path);
-        return inner == root || inner.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal);
     }
 }

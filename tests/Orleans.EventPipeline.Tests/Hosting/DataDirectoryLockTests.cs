@@ -5,6 +5,9 @@ public sealed class DataDirectoryLockTests
     // EX_CANTCREAT from sysexits.h, as the agent's spool directory in use.
     private const int DataDirectoryExitCode = 73;
 
+    // EX_CONFIG.
+    private const int ConfigurationExitCode = 78;
+
     [Fact]
     public async Task Start_OnTheDataDirectoryOfARunningSilo_ExitsNamingItBeforeItsSiloStarts_AndTheFirstKeepsServing()
     {
@@ -47,12 +50,55 @@ public sealed class DataDirectoryLockTests
     }
 
     [Fact]
-    public async Task Start_WithTheArchiveInItsOwnDataDirectory_TakesOneLock()
+    public async Task Start_WithItsOwnDataDirectoryOnTheDefaultArchiveOfARunningSilo_ExitsNamingIt()
     {
         using var data = new TempDirectory();
-        await using var silo = await SiloProcess.StartReadyAsync(data.Path, $"--Pipeline:Archive:Directory={data.Path}");
+        using var otherData = new TempDirectory();
+        await using var first = await SiloProcess.StartReadyAsync(data.Path);
+        var firstsArchive = Path.Combine(data.Path, "archive");
 
-        Assert.False(silo.HasExited);
-        Assert.True(File.Exists(Path.Combine(data.Path, "silo.lock")));
+        await using var second = SiloProcess.Start(otherData.Path, $"--Pipeline:Archive:Directory={firstsArchive}");
+        var exitCode = await second.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        // Before (helper-103), the first silo's default archive, inside its data directory, was not held.
+        Assert.Equal(DataDirectoryExitCode, exitCode);
+        Assert.Contains($"Pipeline:Archive:Directory '{firstsArchive}' lies inside '{data.Path}', a directory a silo took", second.Output, StringComparison.Ordinal);
+        Assert.False(first.HasExited);
+    }
+
+    [Fact]
+    public async Task Start_WithADirectoryInsideAnotherSilos_ExitsNamingBoth()
+    {
+        using var data = new TempDirectory();
+        using var otherData = new TempDirectory();
+        await using var first = await SiloProcess.StartReadyAsync(data.Path);
+        var nested = Path.Combine(data.Path, "archive", "second");
+
+        await using var second = SiloProcess.Start(otherData.Path, $"--Pipeline:Archive:Directory={nested}");
+        var exitCode = await second.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(DataDirectoryExitCode, exitCode);
+        Assert.Contains($"Pipeline:Archive:Directory '{nested}' lies inside '{Path.Combine(data.Path, "archive")}', a directory a silo took", second.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", second.Output, StringComparison.Ordinal);
+        Assert.False(first.HasExited);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("..")]
+    public async Task Start_WithAnArchiveThatIsOrHoldsTheDataDirectory_ExitsAsAConfigurationError(string archiveFromData)
+    {
+        // Deleting a tenant named "eventhubs" with its data would delete the emulator's partition logs there.
+        using var root = new TempDirectory();
+        var data = Path.Combine(root.Path, "data");
+        var archive = Path.GetFullPath(Path.Combine(data, archiveFromData));
+
+        await using var silo = SiloProcess.Start(data, $"--Pipeline:Archive:Directory={archive}");
+        var exitCode = await silo.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(ConfigurationExitCode, exitCode);
+        Assert.Contains($"Pipeline:Archive:Directory '{archive}' is or holds Pipeline:DataDirectory '{data}'", silo.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Started silo", silo.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", silo.Output, StringComparison.Ordinal);
     }
 }
