@@ -49,8 +49,11 @@ public interface ITenantGrain : IGrainWithStringKey
     /// </summary>
     Task<TenantChange> DeleteAsync(TenantCondition condition, bool dataRemoved);
 
-    /// <summary>Creates an API key; its secret is returned once and only its hash is kept.</summary>
-    Task<IssuedApiKey> IssueApiKeyAsync(string name);
+    /// <summary>
+    /// Creates an API key; its secret is returned once and only its hash is kept. Null when the tenant does not exist
+    /// (never created, or deleted, also by a delete that finished after the caller found it).
+    /// </summary>
+    Task<IssuedApiKey?> IssueApiKeyAsync(string name);
 
     /// <summary>
     /// Issues a key named <paramref name="name"/> and, in the same call and by this grain's clock, revokes that name's

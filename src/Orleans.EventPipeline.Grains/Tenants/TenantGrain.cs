@@ -193,11 +193,7 @@ public sealed partial class TenantGrain(
         return new TenantChange(TenantChangeOutcome.Done, before, active.Count);
     }
 
-    public async Task<IssuedApiKey> IssueApiKeyAsync(string name)
-    {
-        EnsureExists();
-        return await IssueAsync(KeyName(name));
-    }
+    public async Task<IssuedApiKey?> IssueApiKeyAsync(string name) => Exists ? await IssueAsync(KeyName(name)) : null;
 
     /// <summary>Issues a key named <paramref name="name"/> (already defaulted) for the existing tenant.</summary>
     private async Task<IssuedApiKey> IssueAsync(string name)
@@ -288,9 +284,11 @@ public sealed partial class TenantGrain(
 
     public Task<IReadOnlyList<string>> GetActiveKeyHashesAsync() => Task.FromResult<IReadOnlyList<string>>(ActiveKeyHashes());
 
+    private bool Exists => state.RecordExists && state.State.Settings is not null;
+
     private void EnsureExists()
     {
-        if (!state.RecordExists || state.State.Settings is null)
+        if (!Exists)
         {
             throw new InvalidOperationException($"Tenant '{Id}' does not exist: configure it before issuing keys.");
         }

@@ -139,6 +139,12 @@ public static class ProcessingAdminEndpoints
             return AdminApi.BadTenantId(tenantId);
         }
 
+        // Replayed through the tenant's settings: a deleted tenant has none (its letters stay readable with data=keep).
+        if (!(await grains.GetGrain<ITenantGrain>(tenantId).GetProfileAsync()).Exists)
+        {
+            return AdminProblems.TenantNotFound(tenantId);
+        }
+
         return Results.Ok(await grains.GetGrain<IDeadLetterGrain>(tenantId).ReplayAsync());
     }
 }

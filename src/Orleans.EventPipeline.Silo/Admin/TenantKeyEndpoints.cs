@@ -81,8 +81,10 @@ internal static class TenantKeyEndpoints
             return problem!;
         }
 
-        var key = await grains.GetGrain<ITenantGrain>(tenantId).IssueApiKeyAsync(request?.Name ?? "default");
-        return Issued(http.HttpContext, tenantId, key, null);
+        // Found above, and deleted since by a delete that finished meanwhile: the same 404.
+        return await grains.GetGrain<ITenantGrain>(tenantId).IssueApiKeyAsync(request?.Name ?? "default") is { } key
+            ? Issued(http.HttpContext, tenantId, key, null)
+            : AdminProblems.TenantNotFound(tenantId);
     }
 
     private static async Task<IResult> RotateAsync(string tenantId, string keyId, HttpContext http, IGrainFactory grains)

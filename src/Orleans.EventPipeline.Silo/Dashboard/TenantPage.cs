@@ -140,7 +140,11 @@ internal static class TenantPage
             return await RenderAsync(http, tenantId, new PageState { KeyNameError = problem, Status = StatusCodes.Status400BadRequest });
         }
 
-        var key = await tenant.IssueApiKeyAsync(name.Length == 0 ? "default" : name);
+        if (await tenant.IssueApiKeyAsync(name.Length == 0 ? "default" : name) is not { } key)
+        {
+            return NotFound(http, tenantId);
+        }
+
         NewKeyNotice.Keep(http, tenantId, key, null);
         return Results.Redirect($"/ui/tenants/{tenantId}");
     }
@@ -183,6 +187,11 @@ internal static class TenantPage
         if (await UiForms.ReadAsync(http) is null)
         {
             return UiForms.Refused(http);
+        }
+
+        if (!(await grains.GetGrain<ITenantGrain>(tenantId).GetProfileAsync()).Exists)
+        {
+            return NotFound(http, tenantId);
         }
 
         var result = await grains.GetGrain<IDeadLetterGrain>(tenantId).ReplayAsync();

@@ -19,7 +19,7 @@ public sealed class WarmupTenantTests
         // Gateway B starts now. When a start deleted the tenant first (unless a listing a call before showed a young
         // key), B found none, deleted the tenant A had set up and created it again.
         var keyOfB = await WarmupTenant.PrepareAsync(cluster.Client, 1, WarmupTenant.KeysRetiredAfter);
-        var keyOfA = await tenant.IssueApiKeyAsync("start-up warm-up");
+        var keyOfA = (await tenant.IssueApiKeyAsync("start-up warm-up"))!;
 
         Assert.Equal(setUpByA.CreatedAt, (await tenant.GetProfileAsync()).CreatedAt);
         Assert.Equal([false, false], (await tenant.ListApiKeysAsync()).Select(k => k.Revoked));

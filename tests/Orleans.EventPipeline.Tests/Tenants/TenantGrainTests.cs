@@ -26,18 +26,36 @@ public sealed class TenantGrainTests
     }
 
     [Fact]
+    public async Task IssueApiKey_TenantNeverCreatedOrDeleted_IsNullAndRegistersNoKey()
+    {
+        // The admin API finds the tenant, then issues: a delete that finishes in between was a 500 (helper-105).
+        using var data = new TempDirectory();
+        await using var cluster = await SqliteTestCluster.StartAsync(data.Path, "tenant-issue-gone");
+        var grain = cluster.Client.GetGrain<ITenantGrain>("acme");
+        var never = await grain.IssueApiKeyAsync("agent");
+        await grain.ConfigureAsync(new TenantSettings("Acme", Enabled: true));
+        await grain.DeleteAsync(TenantCondition.None, dataRemoved: false);
+
+        var deleted = await grain.IssueApiKeyAsync("agent");
+
+        Assert.Null(never);
+        Assert.Null(deleted);
+        Assert.Empty(await grain.ListApiKeysAsync());
+    }
+
+    [Fact]
     public async Task IssueRetiringOlder_RevokesAndDropsThatNamesOldKeys_KeepsItsYoungOnesAndOtherNames()
     {
         using var data = new TempDirectory();
         await using var cluster = await SqliteTestCluster.StartAsync(data.Path, "tenant-retire");
         var grain = cluster.Client.GetGrain<ITenantGrain>("acme");
         await grain.ConfigureAsync(new TenantSettings("Acme", Enabled: true));
-        var agent = await grain.IssueApiKeyAsync("agent");
-        var agentRevoked = await grain.IssueApiKeyAsync("agent");
+        var agent = (await grain.IssueApiKeyAsync("agent"))!;
+        var agentRevoked = (await grain.IssueApiKeyAsync("agent"))!;
         await grain.RevokeApiKeyAsync(agentRevoked.KeyId);
-        var revoked = await grain.IssueApiKeyAsync("worker");
+        var revoked = (await grain.IssueApiKeyAsync("worker"))!;
         await grain.RevokeApiKeyAsync(revoked.KeyId);
-        var first = await grain.IssueApiKeyAsync("worker");
+        var first = (await grain.IssueApiKeyAsync("worker"))!;
 
         // Within the age: the earlier active key stays, only the name's revoked one leaves the record.
         var second = await grain.IssueApiKeyRetiringOlderAsync("worker", TimeSpan.FromHours(1));
