@@ -55,10 +55,9 @@ public sealed record TenantSettings(
         {
             problems.Add(string.Create(CultureInfo.InvariantCulture, $"displayName is {DisplayName.Length} characters long: use at most {MaxDisplayNameLength}."));
         }
-        else if (FirstControlCharacter(DisplayName) is var at and >= 0)
+        else if (PrintableText.FirstControlCharacter(DisplayName) is var at and >= 0)
         {
-            // NUL, BEL, a line break: nothing a name needs, and they break logs, headers and pages that show it.
-            problems.Add(string.Create(CultureInfo.InvariantCulture, $"displayName has a control character (U+{(int)DisplayName[at]:X4} at position {at + 1}): use printable text on one line."));
+            problems.Add(PrintableText.ControlCharacterProblem("displayName", DisplayName, at));
         }
 
         if (ShardCount is < 1 or > MaxShardCount)
@@ -82,18 +81,5 @@ public sealed record TenantSettings(
         }
 
         return problems;
-    }
-
-    private static int FirstControlCharacter(string text)
-    {
-        for (var i = 0; i < text.Length; i++)
-        {
-            if (char.IsControl(text[i]))
-            {
-                return i;
-            }
-        }
-
-        return -1;
     }
 }

@@ -1,3 +1,5 @@
+using Orleans.EventPipeline.Tenants;
+
 namespace Orleans.EventPipeline.Silo.Admin;
 
 /// <summary>Body of <c>POST /admin/v1/tenants/{id}/keys</c>; the name defaults to <c>default</c>.</summary>
@@ -7,8 +9,12 @@ public sealed record IssueKeyRequest(string? Name)
     public const int MaxNameLength = 100;
 
     /// <summary>What is wrong with <paramref name="name"/>, or null when it can be a key's name.</summary>
-    public static string? NameProblem(string? name) =>
-        name is { Length: > MaxNameLength } ? $"name is {name.Length} characters long: use at most {MaxNameLength}." : null;
+    public static string? NameProblem(string? name) => name switch
+    {
+        { Length: > MaxNameLength } => $"name is {name.Length} characters long: use at most {MaxNameLength}.",
+        not null when PrintableText.FirstControlCharacter(name) is var at and >= 0 => PrintableText.ControlCharacterProblem("name", name, at),
+        _ => null,
+    };
 
     /// <summary>The 400 message for a member sent as JSON null: omitted, the name is <c>default</c>; null is refused like every null of the admin API.</summary>
     public static string? NullProblem(string member) =>

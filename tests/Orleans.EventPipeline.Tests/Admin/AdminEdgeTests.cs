@@ -154,6 +154,19 @@ public sealed class AdminEdgeTests(LocalPipelineFixture pipeline) : IClassFixtur
         Assert.Single((await ContentTypeIngestTests.ReadJsonAsync(keys)).GetProperty("keys").EnumerateArray());
     }
 
+    [Fact]
+    public async Task IssueKey_NameWithAControlCharacter_Is400AndIssuesNoKey()
+    {
+        // A BEL in a key's name was stored, to go into logs and the key table (helper-105).
+        await pipeline.Api.CreateTenantAsync("bel-key-name");
+
+        using var response = await SendAsync(HttpMethod.Post, "/admin/v1/tenants/bel-key-name/keys", "{\"name\":\"a\\u0007b\"}");
+        using var keys = await SendAsync(HttpMethod.Get, "/admin/v1/tenants/bel-key-name/keys");
+
+        await IngestErrorTests.AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid_settings", "name has a control character (U+0007 at position 2)");
+        Assert.Single((await ContentTypeIngestTests.ReadJsonAsync(keys)).GetProperty("keys").EnumerateArray());
+    }
+
     // application/merge-patch+json was taken as application/json and applied as a full replacement, resetting what the patch left out.
     [Theory]
     [InlineData("application/merge-patch+json")]
