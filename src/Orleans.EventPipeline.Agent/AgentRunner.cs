@@ -104,7 +104,8 @@ internal sealed partial class AgentRunner(AgentOptions options, ILoggerFactory l
         var sources = new List<IEventSource>();
         foreach (var file in options.Files)
         {
-            sources.Add(new FileTailSource(file, options.MaxLineBytes, Client(file.Format), _logger, time));
+            var others = options.Files.Where(other => !ReferenceEquals(other, file)).Select(static other => other.Path).ToList();
+            sources.Add(new FileTailSource(file, others, options.MaxLineBytes, Client(file.Format), _logger, time));
         }
 
         if (options.Stdin is { } stdin)

@@ -216,6 +216,37 @@ public sealed class FileRotationTests(SharedSilo shared, ITestOutputHelper outpu
         ExactlyOnce.AssertArchived(tenant, writer.Names.Union(regrown.Names).ToHashSet(StringComparer.Ordinal), archived, output);
     }
 
+    [Fact]
+    public async Task TwoSourcesOneNamedAfterTheOther_RestartedTwice_EachLineOnce()
+    {
+        // app.log.audit starts with app.log: the app.log source took it for a rotation it never read, read it from 0 at
+        // every restart and forgot the audit source's position, so its lines were archived once more per restart (helper-104).
+        const string tenant = "rotate-two-sources";
+        var silo = shared.Silo;
+        var key = await silo.Api.CreateTenantAsync(tenant);
+        using var main = new LineWriter("m");
+        using var audit = new LineWriter("a");
+        main.Open(Log);
+        audit.Open(Log + ".audit");
+        main.Write(10);
+        audit.Write(10);
+        string[] flags = ["--file", Log, "--file", Log + ".audit", "--format", "json", "--quiet"];
+        await using var agent = AgentProcess.Start(_dir.Path, silo.Url, key, flags);
+        await silo.ArchivedAsync(tenant, 20, TimeSpan.FromSeconds(60));
+
+        for (var restart = 0; restart < 2; restart++)
+        {
+            await agent.Process.KillAsync();
+            main.Write(10);
+            audit.Write(10);
+            agent.Process.Start();
+            await silo.ArchivedAsync(tenant, main.Written + audit.Written, TimeSpan.FromSeconds(60));
+        }
+
+        var archived = await silo.ArchivedAsync(tenant, main.Written + audit.Written, TimeSpan.FromSeconds(60));
+        ExactlyOnce.AssertArchived(tenant, main.Names.Union(audit.Names).ToHashSet(StringComparer.Ordinal), archived, output);
+    }
+
     /// <summary>The live log file every test's agent tails.</summary>
     private string Log => Path.Combine(_dir.Path, "app.log");
 

@@ -13,7 +13,9 @@ namespace Orleans.EventPipeline.Agent.Sources.Files;
 /// with them into the client's spool (<see cref="SourceCheckpoint"/>), so a restart resumes after the last spooled
 /// line, also in a file renamed away while the agent was stopped: nothing lost, nothing sent twice.
 /// </summary>
-internal sealed partial class FileTailSource(FileSourceOptions options, int maxLineBytes, EventPipelineClient client, ILogger logger, TimeProvider time) : IEventSource
+/// <param name="otherSources">The globs of the agent's other file sources: a file one of them matches, or has read, is theirs,
+/// never a rotation of this source's (<c>app.log.audit</c> beside <c>app.log</c>).</param>
+internal sealed partial class FileTailSource(FileSourceOptions options, IReadOnlyList<string> otherSources, int maxLineBytes, EventPipelineClient client, ILogger logger, TimeProvider time) : IEventSource
 {
     // One read's worth: a client batch (1 MiB by default) holds several.
     private const int ChunkBytes = 256 * 1024;
@@ -48,13 +50,21 @@ internal sealed partial class FileTailSource(FileSourceOptions options, int maxL
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var saved = new Dictionary<FileIdentity, FilePosition>();
+        var others = new HashSet<FileIdentity>();
         foreach (var (key, text) in client.Checkpoints)
         {
             // The client keeps one spool per format: other file sources' positions are there too, told apart by path.
-            if (FileIdentity.TryParseKey(key, out var identity) && FilePosition.TryParse(text, out var position) && (position.Path.Length == 0 || Matches(position.Path)))
+            if (FileIdentity.TryParseKey(key, out var identity) && FilePosition.TryParse(text, out var position))
             {
-                saved[identity] = position;
-                Later(position.SavedAtMs);
+                if (position.Path.Length == 0 || Matches(options.Path, position.Path))
+                {
+                    saved[identity] = position;
+                    Later(position.SavedAtMs);
+                }
+                else
+                {
+                    others.Add(identity);
+                }
             }
             else if (key == ForgottenKey && long.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var forgottenAt))
             {
@@ -68,7 +78,7 @@ internal sealed partial class FileTailSource(FileSourceOptions options, int maxL
         {
             while (true)
             {
-                await ScanAsync(saved, first, cancellationToken).ConfigureAwait(false);
+                await ScanAsync(saved, others, first, cancellationToken).ConfigureAwait(false);
                 first = false;
                 foreach (var file in _files.Values.ToList())
                 {
@@ -103,10 +113,12 @@ internal sealed partial class FileTailSource(FileSourceOptions options, int maxL
         await client.SendAsync([], new SourceCheckpoint(ForgottenKey, now), cancellationToken).ConfigureAwait(false);
     }
 
-    private bool Matches(string path) =>
-        string.Equals(Path.GetDirectoryName(path), _folder, StringComparison.Ordinal) && FileSystemName.MatchesSimpleExpression(_pattern, Path.GetFileName(path), ignoreCase: false);
+    /// <summary>Whether the file source <paramref name="glob"/> (a folder and a file pattern) matches <paramref name="path"/>.</summary>
+    private static bool Matches(string glob, string path) =>
+        string.Equals(Path.GetDirectoryName(path), Path.GetDirectoryName(glob), StringComparison.Ordinal)
+        && FileSystemName.MatchesSimpleExpression(Path.GetFileName(glob), Path.GetFileName(path), ignoreCase: false);
 
-    private async Task ScanAsync(Dictionary<FileIdentity, FilePosition> saved, bool first, CancellationToken cancellationToken)
+    private async Task ScanAsync(Dictionary<FileIdentity, FilePosition> saved, HashSet<FileIdentity> others, bool first, CancellationToken cancellationToken)
     {
         var matches = new List<(string Path, FileIdentity Identity)>();
         if (Directory.Exists(_folder))
@@ -129,7 +141,7 @@ internal sealed partial class FileTailSource(FileSourceOptions options, int maxL
             }
 
             // Files renamed away while the agent was stopped come first: their unread lines are older than the new file's.
-            await RecoverRotatedAsync(saved, matches.Select(static m => m.Identity).ToHashSet(), cancellationToken).ConfigureAwait(false);
+            await RecoverRotatedAsync(saved, others, matches.Select(static m => m.Identity).ToHashSet(), cancellationToken).ConfigureAwait(false);
         }
 
         var seen = new HashSet<FileIdentity>();
@@ -172,7 +184,7 @@ internal sealed partial class FileTailSource(FileSourceOptions options, int maxL
     /// app.log-20261201) and that was modified after this source's last checkpoint was created and rotated while the
     /// agent was stopped: it is read from its start. All of them oldest first, before the files the glob matches.
     /// </summary>
-    private async Task RecoverRotatedAsync(Dictionary<FileIdentity, FilePosition> saved, HashSet<FileIdentity> matched, CancellationToken cancellationToken)
+    private async Task RecoverRotatedAsync(Dictionary<FileIdentity, FilePosition> saved, HashSet<FileIdentity> others, HashSet<FileIdentity> matched, CancellationToken cancellationToken)
     {
         var missing = saved.Where(s => s.Value.Path.Length > 0 && !matched.Contains(s.Key)).ToList();
         var watched = saved.Values.Where(static p => p.Path.Length > 0).Select(static p => Path.GetFileName(p.Path)).Distinct(StringComparer.Ordinal).ToList();
@@ -199,7 +211,8 @@ internal sealed partial class FileTailSource(FileSourceOptions options, int maxL
 
             var name = Path.GetFileName(path);
             var of = watched.Find(w => name.Length > w.Length && name.StartsWith(w, StringComparison.Ordinal));
-            if (of is null || _lastSavedAt is not { } since || modified <= since.UtcDateTime)
+            if (of is null || _lastSavedAt is not { } since || modified <= since.UtcDateTime
+                || others.Contains(identity) || otherSources.Any(glob => Matches(glob, path)))
             {
                 continue;
             }
