@@ -12,7 +12,7 @@ internal sealed record SendOutcome(IngestAnswer? Answer, HttpStatusCode Status, 
 
 /// <summary>
 /// POSTs one spooled batch until the gateway answers for good: retries (through Polly) connection failures,
-/// timeouts, 401, 403, 408, 429 and 5xx with exponential backoff and jitter, waiting a 429's or 503's <c>Retry-After</c>
+/// timeouts, a 2xx that is not the gateway's answer, 401, 403, 404, 405, 408, 429 and 5xx with exponential backoff and jitter, waiting a 429's or 503's <c>Retry-After</c>
 /// instead when it gives one; every attempt carries the batch's idempotency key, so a batch the gateway stored
 /// but whose answer was lost is answered again, not stored twice. Any other answer ends the batch.
 /// </summary>
@@ -29,7 +29,7 @@ internal sealed class BatchSender
         _http = http;
         _options = options;
         _instruments = instruments;
-        _ingest = new Uri(options.Endpoint!, "v1/events");
+        _ingest = new Uri(AsFolder(options.Endpoint!), "v1/events");
         _pipeline = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = options.TimeProvider }
             .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {
@@ -67,18 +67,32 @@ internal sealed class BatchSender
         context.Properties.Set(BatchKey, batch);
         try
         {
+            IngestAnswer? answer = null;
             using var response = await _pipeline.ExecuteAsync(
-                static async (context, state) =>
+                async (context, state) =>
                 {
                     using var request = state.Sender.Request(state.Batch);
-                    return await state.Sender._http.SendAsync(request, context.CancellationToken).ConfigureAwait(false);
+                    var response = await state.Sender._http.SendAsync(request, context.CancellationToken).ConfigureAwait(false);
+                    if (response.IsSuccessStatusCode)
+                    {
+                        // A 2xx that is not the gateway's answer (a proxy's page, another service on the port) says nothing
+                        // about the batch: retried like a connection failure, so the send goes on once the endpoint is right.
+                        var body = await response.Content.ReadAsByteArrayAsync(context.CancellationToken).ConfigureAwait(false);
+                        answer = IngestAnswer.TryParse(body);
+                        if (answer is null)
+                        {
+                            response.Dispose();
+                            throw new HttpRequestException($"{(int)response.StatusCode} {response.ReasonPhrase} from {state.Sender._ingest} is not the gateway's ingest answer ({body.Length} bytes: {Preview(body)}); check Endpoint.");
+                        }
+                    }
+
+                    return response;
                 },
                 context,
                 (Sender: this, Batch: batch)).ConfigureAwait(false);
-            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-            return response.IsSuccessStatusCode
-                ? new SendOutcome(IngestAnswer.Parse(body), response.StatusCode, "")
-                : new SendOutcome(null, response.StatusCode, System.Text.Encoding.UTF8.GetString(body));
+            return answer is not null
+                ? new SendOutcome(answer, response.StatusCode, "")
+                : new SendOutcome(null, response.StatusCode, System.Text.Encoding.UTF8.GetString(await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false)));
         }
         finally
         {
@@ -102,10 +116,23 @@ internal sealed class BatchSender
     }
 
     // 401 and 403 too: a key revoked too early or a tenant disabled for a while is an operator's to fix, and
-    // the spooled events must still be there when they do (bounded by MaxSpoolBytes, each attempt reported).
+    // the spooled events must still be there when they do (bounded by MaxSpoolBytes, each attempt reported). So are 404
+    // and 405: the gateway answers them for no batch, so the Endpoint (a path prefix, a proxy's route) is wrong.
     private static bool IsTransient(HttpStatusCode status) =>
         status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests or HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden
+            or HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed
         || (int)status >= 500;
+
+    /// <summary>The endpoint as a folder: <c>http://host/prefix</c> and <c>http://host/prefix/</c> both post to <c>http://host/prefix/v1/events</c>.</summary>
+    private static Uri AsFolder(Uri endpoint) =>
+        endpoint.AbsolutePath.EndsWith('/') ? endpoint : new UriBuilder(endpoint) { Path = endpoint.AbsolutePath + "/" }.Uri;
+
+    // The start of an answer that is not the gateway's, for the log: 64 characters, one line.
+    private static string Preview(byte[] body)
+    {
+        var text = System.Text.Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, 64)).ReplaceLineEndings(" ");
+        return body.Length > 64 ? text + "…" : text;
+    }
 
     /// <summary>The wait a 429 or 503 asks for; null leaves the backoff to choose.</summary>
     private TimeSpan? RetryAfter(HttpResponseMessage? response)

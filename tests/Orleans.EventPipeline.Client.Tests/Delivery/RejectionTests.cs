@@ -3,6 +3,8 @@ using System.Diagnostics.Metrics;
 using System.Net;
 using System.Text;
 using Orleans.EventPipeline.Client.Tests.Support;
+using Orleans.EventPipeline.EventHubsEmulator.Hosting;
+using Orleans.EventPipeline.Tests.Support;
 
 namespace Orleans.EventPipeline.Client.Tests.Delivery;
 
@@ -81,26 +83,77 @@ public sealed class RejectionTests(SharedSilo shared) : IDisposable
         Assert.Equal(NumberedEvents.Names("p", 0, 5).Order(), archived.Order());
     }
 
-    [Fact]
-    public async Task WrongEndpointPath_404_NotRetried_BatchReportedAndRemoved()
+    [Theory]
+    [InlineData("/not-the-gateway/")]
+    // Without the slash the prefix was dropped: the batch went to /v1/events, not to the prefix's.
+    [InlineData("/not-the-gateway")]
+    public async Task WrongEndpointPath_404_RetriedWithTheBatchKept_ThenTheRightEndpoint_ArchivedOnce(string path)
     {
+        // A 404 or 405 is an endpoint to fix, as a 401 is a key: the batch was removed and its events lost (helper-104).
+        var tenant = "wrongpath" + path.Length.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var key = await shared.Silo.Api.CreateTenantAsync(tenant);
         var handler = new RecordingHandler();
-        var key = await shared.Silo.Api.CreateTenantAsync("wrongpath");
-        await using var client = new EventPipelineClient(TestClients.Options(new Uri(shared.Silo.Url, "/not-the-gateway/"), key, _spool.Path), handler: handler);
         var failed = new ConcurrentQueue<BatchFailedEventArgs>();
-        client.BatchFailed += (_, e) => failed.Enqueue(e);
-        client.Start();
+        await using (var wrong = new EventPipelineClient(TestClients.Options(new Uri(shared.Silo.Url, path), key, _spool.Path), handler: handler))
+        {
+            wrong.BatchFailed += (_, e) => failed.Enqueue(e);
+            wrong.Start();
+            await wrong.SendAsync(NumberedEvents.Make("w", 0, 5));
+            await wrong.FlushAsync();
+            await Poll.UntilAsync(() => handler.Attempts.Count(static a => a.Status == HttpStatusCode.NotFound) >= 3, TimeSpan.FromSeconds(60), () => "the batch was not retried");
+            Assert.Equal(1, wrong.Statistics.SpooledBatches);
+        }
 
-        await client.SendAsync(NumberedEvents.Make("w", 0, 5));
-        await client.DrainAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        await using var right = new EventPipelineClient(TestClients.Options(shared.Silo.Url, key, _spool.Path));
+        right.Start();
+        await right.DrainAsync().WaitAsync(TimeSpan.FromSeconds(60));
 
-        var batch = Assert.Single(failed);
-        Assert.Equal(HttpStatusCode.NotFound, batch.Status);
-        Assert.Equal(5, batch.EventCount);
-        Assert.Single(handler.Attempts);
-        Assert.Equal(0, client.Statistics.Retries);
-        Assert.Equal(5, client.Statistics.EventsFailed);
-        Assert.Equal(0, client.Statistics.SpooledBatches);
+        Assert.Empty(failed);
+        Assert.Equal(5, right.Statistics.EventsAcknowledged);
+        var archived = await shared.Silo.ArchivedAsync(tenant, 5, TimeSpan.FromSeconds(60));
+        Assert.Equal(NumberedEvents.Names("w", 0, 5).Order(), archived.Order());
+    }
+
+    [Fact]
+    public async Task A2xxThatIsNotTheGatewaysAnswer_Retried_ThenTheRightEndpoint_ArchivedOnce()
+    {
+        // Another service on the endpoint answering "200 OK" stopped the client's sending for good (helper-104).
+        const string tenant = "not-the-answer";
+        var key = await shared.Silo.Api.CreateTenantAsync(tenant);
+        using var impostor = new HttpListener();
+        var port = FreeTcpPorts.Pick(1)[0];
+        impostor.Prefixes.Add($"http://127.0.0.1:{port}/");
+        impostor.Start();
+        var answered = 0;
+        var serving = Task.Run(async () =>
+        {
+            while (impostor.IsListening)
+            {
+                var context = await impostor.GetContextAsync();
+                context.Response.StatusCode = 200;
+                await context.Response.OutputStream.WriteAsync("OK"u8.ToArray());
+                context.Response.Close();
+                Interlocked.Increment(ref answered);
+            }
+        });
+        await using (var wrong = new EventPipelineClient(TestClients.Options(new Uri($"http://127.0.0.1:{port}/"), key, _spool.Path)))
+        {
+            wrong.Start();
+            await wrong.SendAsync(NumberedEvents.Make("o", 0, 5));
+            await wrong.FlushAsync();
+            await Poll.UntilAsync(() => Volatile.Read(ref answered) >= 3, TimeSpan.FromSeconds(60), () => "the batch was not retried");
+            Assert.Equal(1, wrong.Statistics.SpooledBatches);
+            Assert.Equal(0, wrong.Statistics.EventsAcknowledged);
+        }
+
+        impostor.Stop();
+        await using var right = new EventPipelineClient(TestClients.Options(shared.Silo.Url, key, _spool.Path));
+        right.Start();
+        await right.DrainAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+        var archived = await shared.Silo.ArchivedAsync(tenant, 5, TimeSpan.FromSeconds(60));
+        Assert.Equal(NumberedEvents.Names("o", 0, 5).Order(), archived.Order());
+        _ = serving.Exception;
     }
 
     public void Dispose() => _spool.Dispose();
