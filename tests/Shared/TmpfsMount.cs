@@ -16,12 +16,13 @@ internal sealed class TmpfsMount : IDisposable
 
     public string Path => _directory.Path;
 
-    public static TmpfsMount Create(int megabytes)
+    /// <param name="inodes">At most this many files and folders, when given: a disk that runs out of them before its space.</param>
+    public static TmpfsMount Create(int megabytes, int? inodes = null)
     {
         var directory = new TempDirectory();
         try
         {
-            Run("mount", "-t", "tmpfs", "-o", $"size={megabytes}m", "tmpfs", directory.Path);
+            Run("mount", "-t", "tmpfs", "-o", inodes is { } files ? $"size={megabytes}m,nr_inodes={files}" : $"size={megabytes}m", "tmpfs", directory.Path);
         }
         catch
         {
@@ -57,8 +58,33 @@ internal sealed class TmpfsMount : IDisposable
         }
     }
 
-    /// <summary>Deletes the filler: the space is back.</summary>
-    public void Free() => File.Delete(System.IO.Path.Combine(Path, FillerName));
+    /// <summary>Creates empty files until the file system refuses one more (ENOSPC): every create fails, writes to open files do not.</summary>
+    public void FillInodes()
+    {
+        var folder = Directory.CreateDirectory(System.IO.Path.Combine(Path, FillerName + "-inodes")).FullName;
+        for (var i = 0; ; i++)
+        {
+            try
+            {
+                File.Create(System.IO.Path.Combine(folder, i.ToString(System.Globalization.CultureInfo.InvariantCulture))).Dispose();
+            }
+            catch (IOException exception) when (exception.HResult == NoSpaceErrno)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Deletes the filler and the files <see cref="FillInodes"/> made: the space is back.</summary>
+    public void Free()
+    {
+        File.Delete(System.IO.Path.Combine(Path, FillerName));
+        var inodes = System.IO.Path.Combine(Path, FillerName + "-inodes");
+        if (Directory.Exists(inodes))
+        {
+            Directory.Delete(inodes, recursive: true);
+        }
+    }
 
     public void Dispose()
     {

@@ -227,12 +227,16 @@ internal sealed class DiskSpool : IDisposable
         {
             _closedSegments.Add((_active.Name, _activeLastSequence));
             _active.Dispose();
+            // None until the next is open: a file system out of inodes refuses the create (ENOSPC, the disk-full wait),
+            // and the next append tries again instead of writing to the closed one.
+            _active = null;
         }
 
         var path = Path.Combine(_directory, firstSequence.ToString("D20", CultureInfo.InvariantCulture) + SegmentExtension);
         // Unbuffered: a record is written whole by one call and fsync'd, and a write refused for lack of space leaves
-        // nothing buffered to be flushed again.
-        _active = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read | FileShare.Delete, bufferSize: 0);
+        // nothing buffered to be flushed again. Create, not CreateNew: a try whose directory sync failed left the file,
+        // empty, under this batch's sequence, which no other segment has.
+        _active = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read | FileShare.Delete, bufferSize: 0);
         DirectorySync.Flush(_directory);
     }
 

@@ -47,6 +47,35 @@ public sealed class SpoolDiskFullTests(SharedSilo shared, ITestOutputHelper outp
         Assert.True(agent.Process.IsRunning, agent.Process.OutputHint);
     }
 
+    [Fact]
+    public async Task SpoolOutOfInodes_ANewSegmentRefused_TheAgentWaits_ThenEverythingArchivedOnce()
+    {
+        // Segments of 64 KiB (a spool of 256 KiB) and lines that do not compress: the spool needs new segment files while
+        // the file system can create none. The next append wrote to the segment the refused roll had closed, and the
+        // agent died with a stack trace (helper-104).
+        const string tenant = "spool-no-inodes";
+        var silo = shared.Silo;
+        var key = await silo.Api.CreateTenantAsync(tenant);
+        using var disk = TmpfsMount.Create(megabytes: 8, inodes: 64);
+        var log = Path.Combine(_dir.Path, "app.log");
+        using var writer = new LineWriter("i");
+        writer.Open(log);
+        writer.Write(100);
+        var settings = new Dictionary<string, object> { ["SpoolDirectory"] = Path.Combine(disk.Path, "spool"), ["MaxSpoolBytes"] = 262_144, ["MaxBatchBytes"] = 65_536, ["MaxLineBytes"] = 65_536 };
+        await using var agent = AgentProcess.Start(_dir.Path, silo.Url, key, settings, workingDirectory: null, "--file", log, "--format", "json", "--quiet");
+        await silo.ArchivedAsync(tenant, 100, TimeSpan.FromSeconds(60));
+
+        disk.FillInodes();
+        writer.Write(1_000, padding: 200);
+        await Poll.UntilAsync(() => Occurrences(agent.Process.Output) >= 1, TimeSpan.FromSeconds(30), () => $"a warning '{DiskFull}'; agent {agent.Process.OutputHint}");
+        disk.Free();
+
+        var archived = await silo.ArchivedAsync(tenant, writer.Written, TimeSpan.FromSeconds(60));
+        ExactlyOnce.AssertArchived(tenant, writer.Names, archived, output);
+        Assert.True(agent.Process.IsRunning, agent.Process.OutputHint);
+        Assert.DoesNotContain("ObjectDisposedException", agent.Process.Output, StringComparison.Ordinal);
+    }
+
     private static int Occurrences(string text) => (text.Length - text.Replace(DiskFull, "", StringComparison.Ordinal).Length) / DiskFull.Length;
 
     public void Dispose() => _dir.Dispose();

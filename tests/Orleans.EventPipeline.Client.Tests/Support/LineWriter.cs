@@ -18,11 +18,13 @@ internal sealed class LineWriter(string prefix) : IDisposable
         _stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
     }
 
-    public void Write(int lines)
+    /// <param name="padding">Random hex characters each line carries besides its name: lines that do not compress.</param>
+    public void Write(int lines, int padding = 0)
     {
         for (var i = 0; i < lines; i++)
         {
-            _stream!.Write(Encoding.UTF8.GetBytes($"{{\"n\":\"{NumberedEvents.Name(prefix, Written++)}\"}}\n"));
+            var pad = padding == 0 ? "" : $",\"pad\":\"{Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes((padding + 1) / 2))[..padding]}\"";
+            _stream!.Write(Encoding.UTF8.GetBytes($"{{\"n\":\"{NumberedEvents.Name(prefix, Written++)}\"{pad}}}\n"));
         }
 
         _stream!.Flush();
