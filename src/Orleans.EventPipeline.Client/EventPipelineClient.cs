@@ -158,14 +158,7 @@ public sealed class EventPipelineClient : IAsyncDisposable
                 else if (_spool.Bytes + _batch.Bytes + bytes <= _options.MaxSpoolBytes)
                 {
                     _batch.Add(events, _options.TimeProvider.GetUtcNow());
-                    if (checkpoint is { Position.Length: 0 } done)
-                    {
-                        _checkpoints.Remove(done.Source);
-                    }
-                    else if (checkpoint is { } position)
-                    {
-                        _checkpoints[position.Source] = position.Position;
-                    }
+                    Record(checkpoint);
 
                     _instruments.Queued(events.Count);
                     if (_batch.Count >= _options.MaxBatchEvents || _batch.Bytes >= _options.MaxBatchBytes)
@@ -267,9 +260,44 @@ public sealed class EventPipelineClient : IAsyncDisposable
         }
     }
 
-    private void CutLocked()
+    /// <summary>
+    /// Records where a source is without events (one that starts at the end of what is there): spooled at once, in a
+    /// record of no events that the sender passes over, when no batch is being filled; else with that batch. Either way
+    /// after every event taken before it, so a restart resumes from it.
+    /// </summary>
+    public async Task SaveCheckpointAsync(SourceCheckpoint checkpoint, CancellationToken cancellationToken = default)
     {
-        if (_batch.Count == 0)
+        await _write.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            Record(checkpoint);
+            if (_batch.Count == 0)
+            {
+                // On a full disk it rides with the next batch instead.
+                TryCutLocked(evenEmpty: true);
+            }
+        }
+        finally
+        {
+            _write.Release();
+        }
+    }
+
+    private void Record(SourceCheckpoint? checkpoint)
+    {
+        if (checkpoint is { Position.Length: 0 } done)
+        {
+            _checkpoints.Remove(done.Source);
+        }
+        else if (checkpoint is { } position)
+        {
+            _checkpoints[position.Source] = position.Position;
+        }
+    }
+
+    private void CutLocked(bool evenEmpty = false)
+    {
+        if (_batch.Count == 0 && !evenEmpty)
         {
             return;
         }
@@ -282,12 +310,12 @@ public sealed class EventPipelineClient : IAsyncDisposable
     }
 
     /// <summary>Cuts as <see cref="CutLocked"/>; false when the spool's disk is full (the batch stays, logged once, then once a minute).</summary>
-    private bool TryCutLocked()
+    private bool TryCutLocked(bool evenEmpty = false)
     {
         var now = _options.TimeProvider.GetUtcNow();
         try
         {
-            CutLocked();
+            CutLocked(evenEmpty);
         }
         catch (IOException e) when (DiskSpool.IsDiskFull(e))
         {
@@ -371,6 +399,13 @@ public sealed class EventPipelineClient : IAsyncDisposable
             ClientLog.Unreadable(_logger, entry.Sequence, problem!, entry.EventCount);
             _instruments.Failed(entry.EventCount);
             await RemoveAsync(entry, [], cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        if (batch.EventCount == 0)
+        {
+            // A source's position alone (SaveCheckpointAsync): nothing to send, the head takes it.
+            await RemoveAsync(entry, batch.Checkpoints, cancellationToken).ConfigureAwait(false);
             return;
         }
 

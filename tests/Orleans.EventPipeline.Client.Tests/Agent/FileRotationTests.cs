@@ -247,6 +247,36 @@ public sealed class FileRotationTests(SharedSilo shared, ITestOutputHelper outpu
         ExactlyOnce.AssertArchived(tenant, main.Names.Union(audit.Names).ToHashSet(StringComparer.Ordinal), archived, output);
     }
 
+    [Fact]
+    public async Task StartAtEnd_StoppedBeforeALineWasRead_TheRestartReadsWhatWasWrittenMeanwhile()
+    {
+        // StartAt End saved no position until a line was read: a restart before one started at the end again, past the
+        // lines written while the agent was stopped (helper-104).
+        const string tenant = "start-at-end";
+        var silo = shared.Silo;
+        var key = await silo.Api.CreateTenantAsync(tenant);
+        using var before = new LineWriter("e");
+        before.Open(Log);
+        before.Write(10);
+        var files = new Dictionary<string, object> { ["Files"] = new[] { new { Path = Log, Format = "Json", StartAt = "End" } } };
+        await using var agent = AgentProcess.Start(_dir.Path, silo.Url, key, files, workingDirectory: null, "--quiet");
+        // The position at the end, saved: the spool's head holds it once the sender passed its record of no events.
+        var head = Path.Combine(_dir.Path, "spool", "json", "head");
+        await Poll.UntilAsync(() => File.Exists(head), TimeSpan.FromSeconds(30), () => $"the start's position was never saved; agent {agent.Process.OutputHint}");
+        await agent.Process.KillAsync();
+
+        using var meanwhile = new LineWriter("m");
+        meanwhile.Open(Log);
+        meanwhile.Write(10);
+        agent.Process.Start();
+        using var after = new LineWriter("a");
+        after.Open(Log);
+        after.Write(10);
+
+        var archived = await silo.ArchivedAsync(tenant, 20, TimeSpan.FromSeconds(60));
+        ExactlyOnce.AssertArchived(tenant, meanwhile.Names.Union(after.Names).ToHashSet(StringComparer.Ordinal), archived, output);
+    }
+
     /// <summary>The live log file every test's agent tails.</summary>
     private string Log => Path.Combine(_dir.Path, "app.log");
 

@@ -159,10 +159,19 @@ internal sealed partial class FileTailSource(FileSourceOptions options, IReadOnl
             // source at all): StartAt. A file that appeared while running or while the agent was stopped: from its
             // start, so no line written before the first look is missed.
             var start = saved.Remove(identity, out var position) ? position : (FilePosition?)null;
-            if (Open(path, start, first && !resumed && options.StartAt == FileStart.End) is { } opened)
+            var atEnd = first && !resumed && options.StartAt == FileStart.End && start is null;
+            if (Open(path, start, atEnd) is { } opened)
             {
                 _files[opened.Identity] = opened;
                 seen.Add(opened.Identity);
+                if (atEnd)
+                {
+                    // Saved now, not with the first line read: a restart before one would start at the end again, past
+                    // what was written meanwhile (helper-104).
+                    var length = RandomAccess.GetLength(opened.Handle);
+                    await client.SaveCheckpointAsync(new SourceCheckpoint(opened.Identity.Key, opened.PositionAt(length, time.GetUtcNow()).ToString()), cancellationToken).ConfigureAwait(false);
+                    opened.SavedSize = length;
+                }
             }
         }
 
