@@ -125,7 +125,30 @@ internal sealed partial class LineSplitter(int maxLineBytes, long maxTakeBytes, 
     {
         CutLines++;
         _skipping = 0;
-        Add(first, lines);
+        // Cut before a character the limit splits: half a character is invalid UTF-8, which the gateway refuses, and the
+        // event went to the dead letters instead of the archive (helper-104). At most 3 bytes more are skipped.
+        var whole = WholeCharacters(first.Span);
+        Skip(first.Length - whole);
+        Add(first[..whole], lines);
+    }
+
+    /// <summary>The length of <paramref name="cut"/> without a last UTF-8 character it holds only part of.</summary>
+    private static int WholeCharacters(ReadOnlySpan<byte> cut)
+    {
+        var start = cut.Length - 1;
+        while (start >= 0 && cut.Length - start <= 3 && (cut[start] & 0xC0) == 0x80)
+        {
+            start--;
+        }
+
+        if (start < 0)
+        {
+            return cut.Length;
+        }
+
+        var lead = cut[start];
+        var length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+        return cut.Length - start < length ? start : cut.Length;
     }
 
     private void Skip(long bytes)
@@ -154,6 +177,6 @@ internal sealed partial class LineSplitter(int maxLineBytes, long maxTakeBytes, 
         }
     }
 
-    [LoggerMessage(1, LogLevel.Warning, "{Source}: a line longer than {Setting} ({Limit} bytes) was cut: its first {Limit} bytes were taken as one event, the {Skipped} bytes after them up to {End} were skipped")]
+    [LoggerMessage(1, LogLevel.Warning, "{Source}: a line longer than {Setting} ({Limit} bytes) was cut: its first {Limit} bytes were taken as one event (up to 3 fewer, so as not to split a character), the {Skipped} bytes after them up to {End} were skipped")]
     private static partial void LogCutLine(ILogger logger, string source, string setting, int limit, long skipped, string end);
 }

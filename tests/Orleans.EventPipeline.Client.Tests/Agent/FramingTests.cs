@@ -49,6 +49,26 @@ public sealed class FramingTests
         Assert.False(splitter.InCutLine);
     }
 
+    [Theory]
+    // é is 2 bytes, € 3, 😀 4: a limit of 8 falls inside the fourth é, the third €, the second 😀. Skipped: the part
+    // of that character, then the rest of the line.
+    [InlineData("aéééé\n", "aééé", 1 + 1)]
+    [InlineData("€€€\n", "€€", 2 + 1)]
+    [InlineData("a😀😀\n", "a😀", 3 + 1)]
+    // A limit that falls between characters takes all 8 bytes.
+    [InlineData("éééé€\n", "éééé", 3)]
+    public void Lines_OverTheLimit_CutBeforeACharacterTheLimitSplits(string line, string taken, int skipped)
+    {
+        var splitter = new LineSplitter(8, int.MaxValue, "test", NullLogger.Instance);
+        var lines = new List<ReadOnlyMemory<byte>>();
+
+        splitter.Split(Encoding.UTF8.GetBytes(line), lines);
+
+        // Half a character is invalid UTF-8: the gateway refused the whole event, to the dead letters (helper-104).
+        Assert.Equal([taken], Texts(lines));
+        Assert.Equal(skipped, splitter.SkippedBytes);
+    }
+
     [Fact]
     public void SyslogTcp_OctetCountingAndNewlineMixed_IncompleteFrameWaits()
     {
