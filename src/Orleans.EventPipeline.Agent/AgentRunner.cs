@@ -7,6 +7,7 @@ using Orleans.EventPipeline.Agent.Sources.HttpPoll;
 using Orleans.EventPipeline.Agent.Sources.Syslog;
 using Orleans.EventPipeline.Agent.Status;
 using Orleans.EventPipeline.Client;
+using Orleans.EventPipeline.IO;
 
 namespace Orleans.EventPipeline.Agent;
 
@@ -28,7 +29,16 @@ internal sealed partial class AgentRunner(AgentOptions options, ILoggerFactory l
             List<IEventSource> sources;
             try
             {
+                // The whole spool, besides each format's folder the clients hold: an agent of another format on the same
+                // spool would tail the same files again into its own folder (helper-104).
+                Directory.CreateDirectory(options.SpoolDirectory);
+                disposables.Add(LockFiles.Take(Path.Combine(options.SpoolDirectory, SpoolLockFile)));
                 sources = CreateSources(http, disposables);
+            }
+            catch (IOException e) when (LockFiles.HeldByAnother(e))
+            {
+                LogSpoolUnavailable(_logger, options.SpoolDirectory, "it is in use by another agent or client; each needs its own");
+                return ExitCodes.SpoolUnavailable;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -142,6 +152,9 @@ internal sealed partial class AgentRunner(AgentOptions options, ILoggerFactory l
     }
 
     /// <summary>Why the spool directory cannot be used: an existing file on its path says so by name; otherwise the system's reason.</summary>
+    /// <summary>The lock file of the agent's whole spool, beside the format folders (<c>text</c>, <c>json</c>).</summary>
+    private const string SpoolLockFile = "agent.lock";
+
     private static string SpoolProblem(string directory, Exception e)
     {
         for (var path = Path.GetFullPath(directory); !string.IsNullOrEmpty(path); path = Path.GetDirectoryName(path))

@@ -78,9 +78,9 @@ internal sealed class DiskSpool : IDisposable
         FileStream lockFile;
         try
         {
-            lockFile = new FileStream(Path.Combine(directory, LockFile), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            lockFile = LockFiles.Take(Path.Combine(directory, LockFile));
         }
-        catch (IOException e)
+        catch (IOException e) when (LockFiles.HeldByAnother(e))
         {
             throw new IOException($"The spool directory '{directory}' is in use by another client or agent; each needs its own.", e);
         }

@@ -47,7 +47,14 @@ public static class TenantDeletion
             // has written its archive object by now, and one after finds nothing to replay; after the archive's listing,
             // a replay's object would have stayed behind for a tenant created again under the id (helper-105).
             deadLetters = await grains.GetGrain<IDeadLetterGrain>(tenantId).ForgetAsync();
-            archiveObjects = await DeletePrefixAsync(store, tenantId + "/", cancellationToken, static name => ArchiveObjectName.TryParse(name, out _));
+            // Only what the archive writes there (objects and their markers): a local archive directory that holds another
+            // silo's data directory under a tenant's name kept that silo's files there (helper-107 saw them deleted).
+            archiveObjects = await DeletePrefixAsync(
+                store,
+                tenantId + "/",
+                cancellationToken,
+                counted: static name => ArchiveObjectName.TryParse(name, out _),
+                ours: name => (ArchiveObjectName.TryParse(name, out var parsed) || ArchiveObjectName.TryParseSpill(name, out parsed)) && parsed.TenantId == tenantId);
             // Objects the dead-letter grain no longer pointed to (a write cut short by a crash).
             await DeletePrefixAsync(store, DeadLetterStore.FolderOf(tenantId), cancellationToken);
             // The processors' record of keyed batches handled: about events that are gone.
@@ -67,13 +74,17 @@ public static class TenantDeletion
         return (deleted, new TenantDeleted(tenantId, data == TenantDataChoice.Remove ? "remove" : "keep", deleted.KeysRevoked, archiveObjects, deadLetters));
     }
 
+    /// <param name="ours">The names to delete, when not every one under the prefix.</param>
     /// <returns>The objects deleted, those <paramref name="counted"/> takes when given (an archive's objects, not its markers).</returns>
-    private static async Task<int> DeletePrefixAsync(IArchiveStore store, string prefix, CancellationToken cancellationToken, Func<string, bool>? counted = null)
+    private static async Task<int> DeletePrefixAsync(IArchiveStore store, string prefix, CancellationToken cancellationToken, Func<string, bool>? counted = null, Func<string, bool>? ours = null)
     {
         var names = new List<string>();
         await foreach (var name in store.ListAsync(prefix, cancellationToken))
         {
-            names.Add(name);
+            if (ours is null || ours(name))
+            {
+                names.Add(name);
+            }
         }
 
         await Parallel.ForEachAsync(

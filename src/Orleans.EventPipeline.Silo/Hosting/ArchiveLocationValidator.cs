@@ -61,7 +61,7 @@ internal sealed class ArchiveLocationValidator(
     // the data directory, that may be the silo's own (tenant ids are folder names: "eventhubs", "data").
     private ValidateOptionsResult ValidateLocal(ArchiveOptions options, PipelineOptions pipeline)
     {
-        var data = Path.GetFullPath(pipeline.DataDirectory);
+        var data = Path.TrimEndingDirectorySeparator(Path.GetFullPath(pipeline.DataDirectory));
         var root = ProcessingExtensions.LocalArchiveRoot(options, data);
         return DataDirectoryLock.Contains(root, data)
             ? ValidateOptionsResult.Fail($"{section}:Directory '{root}' is or holds Pipeline:DataDirectory '{data}': deleting a tenant with its data would delete the folder of its name there, which may be the silo's own. Give the archive a directory beside it, e.g. --{section}:Directory={Path.TrimEndingDirectorySeparator(data)}-archive, or leave it unset ({data}/archive).")

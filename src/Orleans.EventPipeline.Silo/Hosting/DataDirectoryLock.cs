@@ -1,3 +1,5 @@
+using Orleans.EventPipeline.IO;
+
 namespace Orleans.EventPipeline.Silo.Hosting;
 
 /// <summary>
@@ -32,6 +34,8 @@ internal sealed class DataDirectoryLock : IHostedService, IDisposable
     /// </summary>
     public static DataDirectoryLock Take(string directory, string setting, string? ownParent = null)
     {
+        directory = Path.TrimEndingDirectorySeparator(directory);
+        ownParent = ownParent is null ? null : Path.TrimEndingDirectorySeparator(ownParent);
         for (var parent = Path.GetDirectoryName(directory); parent is not null; parent = Path.GetDirectoryName(parent))
         {
             if (parent != ownParent && File.Exists(Path.Combine(parent, FileName)))
@@ -43,7 +47,7 @@ internal sealed class DataDirectoryLock : IHostedService, IDisposable
         try
         {
             Directory.CreateDirectory(directory);
-            return new DataDirectoryLock(new FileStream(Path.Combine(directory, FileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
+            return new DataDirectoryLock(LockFiles.Take(Path.Combine(directory, FileName)));
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {

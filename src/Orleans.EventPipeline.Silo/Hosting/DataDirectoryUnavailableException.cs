@@ -1,3 +1,5 @@
+using Orleans.EventPipeline.IO;
+
 namespace Orleans.EventPipeline.Silo.Hosting;
 
 /// <summary>A directory of local mode is held by another silo, lies inside another silo's, or cannot be created or opened.</summary>
@@ -10,9 +12,8 @@ internal sealed class DataDirectoryUnavailableException : IOException
 
     /// <summary>The directory <paramref name="setting"/> names could not be taken: another silo holds it, or the system refused.</summary>
     public static DataDirectoryUnavailableException Refused(string setting, string directory, Exception reason) => new(
-        // The lock another process holds, as .NET reports it: EWOULDBLOCK on Linux (11) and macOS (35), a sharing violation
-        // on Windows. Any other failure (a read-only file system, say) is said in the system's words.
-        reason is IOException { HResult: 11 or 35 or unchecked((int)0x80070020) }
+        // Any other failure (a read-only file system, say) is said in the system's words.
+        reason is IOException held && LockFiles.HeldByAnother(held)
             ? $"{setting} '{directory}' is in use by another silo (it holds {DataDirectoryLock.FileName}). Stop that silo, or give this one a directory of its own, e.g. --{setting}={directory}-2."
             : $"{setting} '{directory}' cannot be used: {reason.Message}",
         reason);

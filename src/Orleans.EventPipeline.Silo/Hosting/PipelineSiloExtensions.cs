@@ -47,7 +47,8 @@ public static class PipelineSiloExtensions
         builder.Services.AddSingleton<IValidateOptions<ConsoleLoggerOptions>, ConsoleFormatterValidator>();
         builder.Services.AddOptions<ConsoleLoggerOptions>().ValidateOnStart();
 
-        var dataDirectory = Path.GetFullPath(options.DataDirectory);
+        // Without a trailing separator ("/data/"), as every path compared with it (DataDirectoryLock) is.
+        var dataDirectory = Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.DataDirectory));
         var azureClients = options.Mode == PipelineMode.Azure ? new AzureClients(settings) : null;
         if (azureClients is not null)
         {

@@ -37,5 +37,5 @@ internal static class ProcessingExtensions
 
     /// <summary>Local mode's archive root: <see cref="ArchiveOptions.Directory"/>, else <c>archive</c> in the data directory.</summary>
     public static string LocalArchiveRoot(ArchiveOptions archive, string dataDirectory) =>
-        archive.Directory.Length > 0 ? Path.GetFullPath(archive.Directory) : Path.Combine(dataDirectory, "archive");
+        Path.TrimEndingDirectorySeparator(archive.Directory.Length > 0 ? Path.GetFullPath(archive.Directory) : Path.Combine(dataDirectory, "archive"));
 }

@@ -1,3 +1,4 @@
+using Orleans.EventPipeline.Tests.Support;
 using Orleans.EventPipeline.Client.Tests.Support;
 
 namespace Orleans.EventPipeline.Client.Tests.Agent;
@@ -88,6 +89,24 @@ public sealed class AgentCommandLineTests : IDisposable
         Assert.True(code == 73, text);
         Assert.Contains($"The spool directory {spool} cannot be created or opened:", text, StringComparison.Ordinal);
         Assert.DoesNotContain("Unhandled", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ASecondAgentOnTheSpoolOfARunningOne_AnotherFormat_ExitsWithCantCreate73()
+    {
+        // Each format has a folder of its own in the spool, locked by its client: an agent of the other format took the
+        // same spool and tailed the same file again (helper-104). Nothing listens on the first one's endpoint: it retries.
+        var log = _dir.File("app.log");
+        await File.WriteAllTextAsync(log, "{\"n\":1}\n");
+        await using var first = AgentProcess.Start(_dir.Path, new Uri("http://127.0.0.1:9"), "k", "--file", log, "--format", "json", "--quiet");
+        var spool = Path.Combine(_dir.Path, "spool");
+        await Poll.UntilAsync(() => Directory.Exists(Path.Combine(spool, "json")), TimeSpan.FromSeconds(30), () => $"the first agent never opened its spool; {first.Process.OutputHint}");
+
+        var (code, text) = await AgentProcess.RunAsync("--endpoint", "http://127.0.0.1:9", "--api-key", "k", "--spool", spool, "--file", log, "--format", "text", "--quiet");
+
+        Assert.True(code == 73, text);
+        Assert.Contains($"The spool directory {spool} cannot be created or opened: it is in use by another agent or client", text, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(spool, "text")), "the second agent spooled");
     }
 
     [Fact]

@@ -83,6 +83,25 @@ public sealed class TenantDeletionRaceTests : IAsyncLifetime, IDisposable
         Assert.Empty(left);
     }
 
+    [Fact]
+    public async Task Delete_FilesUnderTheTenantsFolderTheArchiveDidNotWrite_AreLeft()
+    {
+        // A local archive directory above another silo's data directory named like a tenant: deleting the tenant with its
+        // data deleted that silo's grains.db and partition logs (helper-107).
+        const string tenantId = "t1";
+        var tenant = _cluster.Client.GetGrain<ITenantGrain>(tenantId);
+        await tenant.ConfigureAsync(new TenantSettings("Beside a data directory", Enabled: true));
+        await WriteArchiveObjectAsync(tenantId);
+        await _store.WriteAsync("t1/grains.db", new byte[] { 1 }, CancellationToken.None);
+        await _store.WriteAsync("t1/eventhubs/events/0/00000000000000000000.log", new byte[] { 1 }, CancellationToken.None);
+
+        var (outcome, deleted) = await TenantDeletion.DeleteAsync(_cluster.Client, _store, tenantId, TenantDataChoice.Remove, TenantCondition.None, CancellationToken.None);
+
+        Assert.Equal(TenantChangeOutcome.Done, outcome.Outcome);
+        Assert.Equal(1, deleted!.ArchiveObjectsRemoved);
+        Assert.Equal(["t1/eventhubs/events/0/00000000000000000000.log", "t1/grains.db"], (await ListAsync(tenantId + "/")).Order(StringComparer.Ordinal));
+    }
+
     public async Task DisposeAsync()
     {
         _store.Release();

@@ -83,6 +83,22 @@ public sealed class DataDirectoryLockTests
         Assert.False(first.HasExited);
     }
 
+    [Fact]
+    public async Task Start_DirectoriesWithATrailingSlash_StartsAndStartsAgain()
+    {
+        // "/data/": its own lock was taken for another silo's above its archive (helper-107), and at a restart the
+        // archive's own lock file was taken for one above it.
+        using var data = new TempDirectory();
+        using var archive = new TempDirectory();
+        string[] settings = [$"--Pipeline:Archive:Directory={archive.Path}/"];
+        await (await SiloProcess.StartReadyAsync(data.Path + "/")).DisposeAsync();
+        await (await SiloProcess.StartReadyAsync(data.Path + "/", settings)).DisposeAsync();
+
+        await using var again = await SiloProcess.StartReadyAsync(data.Path + "/", settings);
+
+        Assert.False(again.HasExited);
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("..")]
