@@ -45,8 +45,20 @@ public static class TenantDeletion
         {
             // The dead letters first: a replay runs on their grain one call at a time with this, so one that began before
             // has written its archive object by now, and one after finds nothing to replay; after the archive's listing,
-            // a replay's object would have stayed behind for a tenant created again under the id (helper-105).
+            // a replay's object would have stayed behind for a tenant created again under the id (helper-105). Each step only
+            // while the tenant is the one the first step left: a concurrent delete that finished, and a create again, made
+            // a new tenant whose data the rest of this one removed (helper-107).
+            if (await ChangedSinceAsync(tenant, disabled.Profile) is { } changed)
+            {
+                return (changed, null);
+            }
+
             deadLetters = await grains.GetGrain<IDeadLetterGrain>(tenantId).ForgetAsync();
+            if (await ChangedSinceAsync(tenant, disabled.Profile) is { } changedAfterLetters)
+            {
+                return (changedAfterLetters, null);
+            }
+
             // Only what the archive writes there (objects and their markers): a local archive directory that holds another
             // silo's data directory under a tenant's name kept that silo's files there (helper-107 saw them deleted).
             archiveObjects = await DeletePrefixAsync(
@@ -55,6 +67,11 @@ public static class TenantDeletion
                 cancellationToken,
                 counted: static name => ArchiveObjectName.TryParse(name, out _),
                 ours: name => (ArchiveObjectName.TryParse(name, out var parsed) || ArchiveObjectName.TryParseSpill(name, out parsed)) && parsed.TenantId == tenantId);
+            if (await ChangedSinceAsync(tenant, disabled.Profile) is { } changedAfterArchive)
+            {
+                return (changedAfterArchive, null);
+            }
+
             // Objects the dead-letter grain no longer pointed to (a write cut short by a crash).
             await DeletePrefixAsync(store, DeadLetterStore.FolderOf(tenantId), cancellationToken);
             // The processors' record of keyed batches handled: about events that are gone.
@@ -72,6 +89,13 @@ public static class TenantDeletion
         }
 
         return (deleted, new TenantDeleted(tenantId, data == TenantDataChoice.Remove ? "remove" : "keep", deleted.KeysRevoked, archiveObjects, deadLetters));
+    }
+
+    /// <summary>The tenant's version mismatch when it is no longer at <paramref name="disabled"/>'s version; null while it is.</summary>
+    private static async Task<TenantChange?> ChangedSinceAsync(ITenantGrain tenant, TenantProfile disabled)
+    {
+        var now = await tenant.GetProfileAsync();
+        return now.Version == disabled.Version ? null : new TenantChange(TenantChangeOutcome.VersionMismatch, now);
     }
 
     /// <param name="ours">The names to delete, when not every one under the prefix.</param>

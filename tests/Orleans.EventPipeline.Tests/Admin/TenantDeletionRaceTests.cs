@@ -84,6 +84,37 @@ public sealed class TenantDeletionRaceTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Delete_AnotherDeleteFinishedAndTheTenantCreatedAgainMeanwhile_LeavesTheNewTenantsDeadLetters()
+    {
+        const string tenantId = "created-again";
+        var tenant = _cluster.Client.GetGrain<ITenantGrain>(tenantId);
+        await tenant.ConfigureAsync(new TenantSettings("Old", Enabled: true));
+        await WriteArchiveObjectAsync(tenantId);
+        var held = _store.HoldFirstDeleteUnder(tenantId + "/");
+        var first = TenantDeletion.DeleteAsync(_cluster.Client, _store, tenantId, TenantDataChoice.Remove, TenantCondition.None, CancellationToken.None);
+        await held.WaitAsync(Deadline);
+        // A client's retry of the same DELETE finishes; the tenant is created again and has a dead letter of its own.
+        var (second, _) = await TenantDeletion.DeleteAsync(_cluster.Client, _store, tenantId, TenantDataChoice.Remove, TenantCondition.None, CancellationToken.None);
+        await tenant.ConfigureAsync(new TenantSettings("New", Enabled: true), new TenantCondition(IfAbsent: true));
+        var stream = _cluster.Client.GetStreamProvider(PipelineStreams.ProviderName)
+            .GetStream<DeadLetterBatch>(StreamId.Create(PipelineStreams.DeadLetter, tenantId));
+        await stream.OnNextAsync(new DeadLetterBatch(tenantId, Guid.CreateVersion7(), DateTimeOffset.UtcNow, "normalize",
+            [new DeadLetter(0, "CEF: not CEF", Encoding.UTF8.GetBytes("the new tenant's line"))]));
+        var letters = _cluster.Client.GetGrain<IDeadLetterGrain>(tenantId);
+        await Poll.UntilAsync(() => letters.GetSummaryAsync(0).GetAwaiter().GetResult().Total == 1, Deadline, () => "the letter was never counted");
+        _store.Release();
+        var (outcome, deleted) = await first;
+        var summary = await letters.GetSummaryAsync(10);
+
+        Assert.Equal(TenantChangeOutcome.Done, second.Outcome);
+        Assert.Equal(TenantChangeOutcome.VersionMismatch, outcome.Outcome);
+        Assert.Null(deleted);
+        Assert.Equal("New", (await tenant.GetProfileAsync()).Settings!.DisplayName);
+        // Before, the first delete's later steps deleted the new tenant's dead-letter object (helper-107): counted, unreadable.
+        Assert.Equal(["the new tenant's line"], summary.Recent.Select(static l => Encoding.UTF8.GetString(l.Raw)));
+    }
+
+    [Fact]
     public async Task Delete_FilesUnderTheTenantsFolderTheArchiveDidNotWrite_AreLeft()
     {
         // A local archive directory above another silo's data directory named like a tenant: deleting the tenant with its
