@@ -6,6 +6,16 @@ namespace Orleans.EventPipeline.Agent.Configuration;
 /// <summary>Every problem with the settings, each naming its setting, checked once at start.</summary>
 internal static class AgentOptionsValidator
 {
+    /// <summary>
+    /// Whether two file sources' paths can match one file: the same folder, and one's pattern matches the other taken as
+    /// a name (<c>*.log</c> and <c>app.log</c>, <c>a*.log</c>, or the same pattern twice). Two globs can still share a file
+    /// this cannot see (<c>a*</c> and <c>*b</c>), as can a source and another's rotations; AGENT.md says to keep them apart.
+    /// </summary>
+    private static bool Overlap(string first, string second) =>
+        string.Equals(Path.GetDirectoryName(first), Path.GetDirectoryName(second), StringComparison.Ordinal)
+        && (System.IO.Enumeration.FileSystemName.MatchesSimpleExpression(Path.GetFileName(first), Path.GetFileName(second), ignoreCase: false)
+            || System.IO.Enumeration.FileSystemName.MatchesSimpleExpression(Path.GetFileName(second), Path.GetFileName(first), ignoreCase: false));
+
     // RFC 5424 6.1's 480 octets fit with room; 16 MiB is half the gateway's 32 MiB decompressed batch limit.
     private const int MinLineBytes = 1024;
     private const int MaxLineBytes = 16 * 1024 * 1024;
@@ -56,6 +66,15 @@ internal static class AgentOptionsValidator
             if (file.PollInterval <= TimeSpan.Zero)
             {
                 errors.Add($"Files:{i}:PollInterval must be positive (got {file.PollInterval}).");
+            }
+
+            for (var j = 0; j < i; j++)
+            {
+                if (Overlap(options.Files[j].Path, file.Path))
+                {
+                    // Both would tail the file, each from its own position: its every line sent twice (helper-106).
+                    errors.Add($"Files:{i}:Path '{file.Path}' matches files Files:{j}:Path '{options.Files[j].Path}' matches too: give each file one source.");
+                }
             }
         }
 

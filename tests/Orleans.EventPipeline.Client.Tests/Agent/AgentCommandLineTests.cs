@@ -45,6 +45,18 @@ public sealed class AgentCommandLineTests : IDisposable
         Assert.DoesNotContain("Parameter 'path'", text, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("*.log", "app.log")]
+    [InlineData("app.log", "app.log")]
+    [InlineData("a*.log", "*.log")]
+    public async Task TwoFileSourcesMatchingOneFile_ExitWithConfiguration78_NamingBoth(string first, string second)
+    {
+        // Each tailed the file from its own position: every line sent twice (helper-106).
+        var (code, text) = await AgentProcess.RunAsync("--endpoint", "http://127.0.0.1:5080", "--api-key", "k", "--spool", _dir.File("spool"), "--file", _dir.File(first), "--file", _dir.File(second));
+        Assert.Equal(78, code);
+        Assert.Contains($"Files:1:Path '{_dir.File(second)}' matches files Files:0:Path '{_dir.File(first)}' matches too", text, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task NoSource_ExitsWithConfiguration78()
     {
