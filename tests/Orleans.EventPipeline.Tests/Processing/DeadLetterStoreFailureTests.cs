@@ -56,12 +56,7 @@ public sealed class DeadLetterStoreFailureTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task ReplayAsync_TheStoreFailsAfterItsArchiveObjectIsWritten_TakesTheObjectBack()
     {
-        var stream = _cluster.Client.GetStreamProvider(PipelineStreams.ProviderName)
-            .GetStream<DeadLetterBatch>(StreamId.Create(PipelineStreams.DeadLetter, Tenant));
-        await stream.OnNextAsync(new DeadLetterBatch(Tenant, Guid.CreateVersion7(), DateTimeOffset.UtcNow, "normalize",
-            [new DeadLetter(0, "CEF: not CEF", Encoding.UTF8.GetBytes("line 0"))]));
-        var grain = _cluster.Client.GetGrain<IDeadLetterGrain>(Tenant);
-        await Poll.UntilAsync(() => grain.GetSummaryAsync(0).GetAwaiter().GetResult().Total == 1, TimeSpan.FromSeconds(30), () => "the letter was never counted");
+        var grain = await LetterAsync("line 0", counted: 1);
 
         // The archive writer lists the object's hour folder once before the write and once after it (the objects it
         // supersedes): the second listing fails, after "line 0" was archived.
@@ -79,12 +74,7 @@ public sealed class DeadLetterStoreFailureTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task ReplayAsync_SiloKilledBetweenItsArchiveWriteAndItsStateWrite_TheNextActivationTakesTheObjectBack()
     {
-        var stream = _cluster.Client.GetStreamProvider(PipelineStreams.ProviderName)
-            .GetStream<DeadLetterBatch>(StreamId.Create(PipelineStreams.DeadLetter, Tenant));
-        await stream.OnNextAsync(new DeadLetterBatch(Tenant, Guid.CreateVersion7(), DateTimeOffset.UtcNow, "normalize",
-            [new DeadLetter(0, "CEF: not CEF", Encoding.UTF8.GetBytes("line 0"))]));
-        var grain = _cluster.Client.GetGrain<IDeadLetterGrain>(Tenant);
-        await Poll.UntilAsync(() => grain.GetSummaryAsync(0).GetAwaiter().GetResult().Total == 1, TimeSpan.FromSeconds(30), () => "the letter was never counted");
+        var grain = await LetterAsync("line 0", counted: 1);
 
         // The replay's archive object is written, and the replay goes no further: what kill -9 at that point leaves is the
         // saved state and the files on disk, taken here and given to a second cluster, as a silo restarted over them.
@@ -122,12 +112,7 @@ public sealed class DeadLetterStoreFailureTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task ReplayAsync_ItsObjectCannotBeTakenBack_TheGrainGoesOnAndTheNextReplayTakesItBackFirst()
     {
-        var stream = _cluster.Client.GetStreamProvider(PipelineStreams.ProviderName)
-            .GetStream<DeadLetterBatch>(StreamId.Create(PipelineStreams.DeadLetter, Tenant));
-        await stream.OnNextAsync(new DeadLetterBatch(Tenant, Guid.CreateVersion7(), DateTimeOffset.UtcNow, "normalize",
-            [new DeadLetter(0, "CEF: not CEF", Encoding.UTF8.GetBytes("line 0"))]));
-        var grain = _cluster.Client.GetGrain<IDeadLetterGrain>(Tenant);
-        await Poll.UntilAsync(() => grain.GetSummaryAsync(0).GetAwaiter().GetResult().Total == 1, TimeSpan.FromSeconds(30), () => "the letter was never counted");
+        var grain = await LetterAsync("line 0", counted: 1);
 
         // The replay fails after its archive write (as above), and the store refuses to delete its object, then and at the
         // grain's next activation: an archive that keeps what it was given, or credentials without the right to delete.
@@ -135,9 +120,7 @@ public sealed class DeadLetterStoreFailureTests : IAsyncLifetime, IDisposable
         _store.ListsBeforeRefusal(Tenant + "/", 1);
         await Assert.ThrowsAnyAsync<Exception>(grain.ReplayAsync);
         _store.ListsBeforeRefusal(null, 0);
-        await stream.OnNextAsync(new DeadLetterBatch(Tenant, Guid.CreateVersion7(), DateTimeOffset.UtcNow, "normalize",
-            [new DeadLetter(0, "CEF: not CEF", Encoding.UTF8.GetBytes("line 1"))]));
-        await Poll.UntilAsync(() => grain.GetSummaryAsync(0).GetAwaiter().GetResult().Total == 2, TimeSpan.FromSeconds(30), () => "the grain stopped counting letters");
+        await LetterAsync("line 1", counted: 2);
         var refusedReplay = await Record.ExceptionAsync(grain.ReplayAsync);
         var archivedWhileRefused = await ArchivedAsync();
         _store.RefuseDeletesContaining = null;
@@ -212,6 +195,18 @@ public sealed class DeadLetterStoreFailureTests : IAsyncLifetime, IDisposable
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
     public void Dispose() => _archive.Dispose();
+
+    /// <summary>One normalize letter of the test's tenant, once the grain has counted <paramref name="counted"/> in all.</summary>
+    private async Task<IDeadLetterGrain> LetterAsync(string line, long counted)
+    {
+        var stream = _cluster.Client.GetStreamProvider(PipelineStreams.ProviderName)
+            .GetStream<DeadLetterBatch>(StreamId.Create(PipelineStreams.DeadLetter, Tenant));
+        await stream.OnNextAsync(new DeadLetterBatch(Tenant, Guid.CreateVersion7(), DateTimeOffset.UtcNow, "normalize",
+            [new DeadLetter(0, "CEF: not CEF", Encoding.UTF8.GetBytes(line))]));
+        var grain = _cluster.Client.GetGrain<IDeadLetterGrain>(Tenant);
+        await Poll.UntilAsync(() => grain.GetSummaryAsync(0).GetAwaiter().GetResult().Total == counted, TimeSpan.FromSeconds(30), () => $"{counted} letters were never counted");
+        return grain;
+    }
 
     private Task<List<string>> ArchivedAsync() => ArchivedAsync(_store);
 
