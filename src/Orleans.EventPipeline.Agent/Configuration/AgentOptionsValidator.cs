@@ -12,7 +12,8 @@ internal static class AgentOptionsValidator
     /// this cannot see (<c>a*</c> and <c>*b</c>), as can a source and another's rotations; AGENT.md says to keep them apart.
     /// </summary>
     private static bool Overlap(string first, string second) =>
-        string.Equals(Path.GetDirectoryName(first), Path.GetDirectoryName(second), StringComparison.Ordinal)
+        // Full paths: a configuration file's /a/b/../b/x.log is /a/b/x.log.
+        string.Equals(Path.GetFullPath(Path.GetDirectoryName(first)!), Path.GetFullPath(Path.GetDirectoryName(second)!), StringComparison.Ordinal)
         && (System.IO.Enumeration.FileSystemName.MatchesSimpleExpression(Path.GetFileName(first), Path.GetFileName(second), ignoreCase: false)
             || System.IO.Enumeration.FileSystemName.MatchesSimpleExpression(Path.GetFileName(second), Path.GetFileName(first), ignoreCase: false));
 
@@ -68,9 +69,9 @@ internal static class AgentOptionsValidator
                 errors.Add($"Files:{i}:PollInterval must be positive (got {file.PollInterval}).");
             }
 
-            for (var j = 0; j < i; j++)
+            for (var j = 0; j < i && Path.IsPathFullyQualified(file.Path); j++)
             {
-                if (Overlap(options.Files[j].Path, file.Path))
+                if (Path.IsPathFullyQualified(options.Files[j].Path) && Overlap(options.Files[j].Path, file.Path))
                 {
                     // Both would tail the file, each from its own position: its every line sent twice (helper-106).
                     errors.Add($"Files:{i}:Path '{file.Path}' matches files Files:{j}:Path '{options.Files[j].Path}' matches too: give each file one source.");

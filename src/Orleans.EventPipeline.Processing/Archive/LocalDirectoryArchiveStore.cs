@@ -137,7 +137,9 @@ public sealed class LocalDirectoryArchiveStore : IArchiveStore
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         var path = Path.GetFullPath(Path.Combine(_root, name));
-        if (!path.StartsWith(_root + Path.DirectorySeparatorChar, StringComparison.Ordinal) && path != _root)
+        // A root directory ("/") ends in its separator already.
+        var inside = Path.EndsInDirectorySeparator(_root) ? _root : _root + Path.DirectorySeparatorChar;
+        if (!path.StartsWith(inside, StringComparison.Ordinal) && path != _root)
         {
             throw new ArgumentException($"Archive object name \"{name}\" points outside the archive root {_root}.", nameof(name));
         }

@@ -43,39 +43,36 @@ public static class TenantDeletion
         var deadLetters = 0;
         if (data == TenantDataChoice.Remove)
         {
-            // The dead letters first: a replay runs on their grain one call at a time with this, so one that began before
-            // has written its archive object by now, and one after finds nothing to replay; after the archive's listing,
-            // a replay's object would have stayed behind for a tenant created again under the id (helper-105). Each step only
-            // while the tenant is the one the first step left: a concurrent delete that finished, and a create again, made
-            // a new tenant whose data the rest of this one removed (helper-107).
-            if (await ChangedSinceAsync(tenant, disabled.Profile) is { } changed)
+            Func<Task>[] steps =
+            [
+                // The dead letters first: a replay runs on their grain one call at a time with this, so one that began
+                // before has written its archive object by now, and one after finds nothing to replay; after the archive's
+                // listing, a replay's object would have stayed behind for a tenant created again under the id (helper-105).
+                async () => deadLetters = await grains.GetGrain<IDeadLetterGrain>(tenantId).ForgetAsync(),
+                // Only what the archive writes there (objects and their markers): a local archive directory that holds
+                // another silo's data directory under a tenant's name kept that silo's files there (helper-107 saw them deleted).
+                async () => archiveObjects = await DeletePrefixAsync(
+                    store,
+                    tenantId + "/",
+                    cancellationToken,
+                    counted: static name => ArchiveObjectName.TryParse(name, out _),
+                    ours: name => (ArchiveObjectName.TryParse(name, out var parsed) || ArchiveObjectName.TryParseSpill(name, out parsed)) && parsed.TenantId == tenantId),
+                // Objects the dead-letter grain no longer pointed to (a write cut short by a crash).
+                () => DeletePrefixAsync(store, DeadLetterStore.FolderOf(tenantId), cancellationToken),
+                // The processors' record of keyed batches handled: about events that are gone.
+                () => DeletePrefixAsync(store, KeyedBatchIndex.TenantPrefix(tenantId), cancellationToken),
+            ];
+            foreach (var step in steps)
             {
-                return (changed, null);
-            }
+                // Each step only while the tenant is the one the first step left: a concurrent delete that finished, and a
+                // create again, made a new tenant whose data the rest of this one removed (helper-107).
+                if (await ChangedSinceAsync(tenant, disabled.Profile) is { } changed)
+                {
+                    return (changed, null);
+                }
 
-            deadLetters = await grains.GetGrain<IDeadLetterGrain>(tenantId).ForgetAsync();
-            if (await ChangedSinceAsync(tenant, disabled.Profile) is { } changedAfterLetters)
-            {
-                return (changedAfterLetters, null);
+                await step();
             }
-
-            // Only what the archive writes there (objects and their markers): a local archive directory that holds another
-            // silo's data directory under a tenant's name kept that silo's files there (helper-107 saw them deleted).
-            archiveObjects = await DeletePrefixAsync(
-                store,
-                tenantId + "/",
-                cancellationToken,
-                counted: static name => ArchiveObjectName.TryParse(name, out _),
-                ours: name => (ArchiveObjectName.TryParse(name, out var parsed) || ArchiveObjectName.TryParseSpill(name, out parsed)) && parsed.TenantId == tenantId);
-            if (await ChangedSinceAsync(tenant, disabled.Profile) is { } changedAfterArchive)
-            {
-                return (changedAfterArchive, null);
-            }
-
-            // Objects the dead-letter grain no longer pointed to (a write cut short by a crash).
-            await DeletePrefixAsync(store, DeadLetterStore.FolderOf(tenantId), cancellationToken);
-            // The processors' record of keyed batches handled: about events that are gone.
-            await DeletePrefixAsync(store, KeyedBatchIndex.TenantPrefix(tenantId), cancellationToken);
         }
 
         // With the data removed, the tombstone gets a data generation of its own and no mark of a removal begun. Only the
@@ -91,11 +88,15 @@ public static class TenantDeletion
         return (deleted, new TenantDeleted(tenantId, data == TenantDataChoice.Remove ? "remove" : "keep", deleted.KeysRevoked, archiveObjects, deadLetters));
     }
 
-    /// <summary>The tenant's version mismatch when it is no longer at <paramref name="disabled"/>'s version; null while it is.</summary>
+    /// <summary>
+    /// Null while the tenant is at <paramref name="disabled"/>'s version; else not found (a concurrent delete finished) or
+    /// its version mismatch (changed, or created again).
+    /// </summary>
     private static async Task<TenantChange?> ChangedSinceAsync(ITenantGrain tenant, TenantProfile disabled)
     {
         var now = await tenant.GetProfileAsync();
-        return now.Version == disabled.Version ? null : new TenantChange(TenantChangeOutcome.VersionMismatch, now);
+        return now.Version == disabled.Version ? null
+            : new TenantChange(now.Exists ? TenantChangeOutcome.VersionMismatch : TenantChangeOutcome.NotFound, now);
     }
 
     /// <param name="ours">The names to delete, when not every one under the prefix.</param>

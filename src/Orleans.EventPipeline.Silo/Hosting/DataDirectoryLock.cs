@@ -60,7 +60,9 @@ internal sealed class DataDirectoryLock : IHostedService, IDisposable
     {
         var root = Path.TrimEndingDirectorySeparator(directory);
         var inner = Path.TrimEndingDirectorySeparator(path);
-        return inner == root || inner.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+        // A root directory ("/") keeps its separator.
+        var inside = Path.EndsInDirectorySeparator(root) ? root : root + Path.DirectorySeparatorChar;
+        return inner == root || inner.StartsWith(inside, StringComparison.Ordinal);
     }
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -58,6 +58,27 @@ public sealed class AgentCommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task TwoFileSourcesInOneFolderSpelledTwoWays_ExitWithConfiguration78()
+    {
+        // A configuration file's paths are taken as written: /a/sub/../x.log is /a/x.log (helper-108).
+        var config = _dir.File("agent.json");
+        var first = _dir.File("x.log");
+        var second = Path.Combine(_dir.Path, "sub", "..", "x.log");
+        await File.WriteAllTextAsync(config, System.Text.Json.JsonSerializer.Serialize(new
+        {
+            Endpoint = "http://127.0.0.1:5080",
+            ApiKey = "k",
+            SpoolDirectory = _dir.File("spool"),
+            Files = new[] { new { Path = first }, new { Path = second } },
+        }));
+
+        var (code, text) = await AgentProcess.RunAsync("--config", config, "--check");
+
+        Assert.Equal(78, code);
+        Assert.Contains($"Files:1:Path '{second}' matches files Files:0:Path '{first}' matches too", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task NoSource_ExitsWithConfiguration78()
     {
         var (code, text) = await AgentProcess.RunAsync("--endpoint", "http://127.0.0.1:5080", "--api-key", "k", "--spool", _dir.File("spool"));

@@ -58,6 +58,15 @@ public sealed class LocalDirectoryArchiveStoreTests : ArchiveStoreContract, IDis
     }
 
     [Fact]
+    public async Task OpenReadAsync_ARootDirectoryAsTheRoot_FindsNamesInsideIt()
+    {
+        // "/" ends in its separator: "//" was taken as the root's inside, and every name refused as leaving it (helper-108).
+        var store = new LocalDirectoryArchiveStore(Path.GetPathRoot(_directory.Path)!);
+
+        Assert.Null(await store.OpenReadAsync("eventpipeline-no-such-tenant/2024/05/01/12/k-1.ndjson.zst", CancellationToken.None));
+    }
+
+    [Fact]
     public async Task WriteAsync_NameLeavingTheRoot_IsRefused()
     {
         var store = new LocalDirectoryArchiveStore(_directory.Path);

@@ -99,6 +99,19 @@ public sealed class DataDirectoryLockTests
         Assert.False(again.HasExited);
     }
 
+    [Fact]
+    public async Task Start_WithTheFileSystemsRootAsTheArchive_ExitsAsAConfigurationError()
+    {
+        // "/" holds every data directory; it was taken for one that does not, as "//" (helper-108).
+        using var data = new TempDirectory();
+
+        await using var silo = SiloProcess.Start(data.Path, "--Pipeline:Archive:Directory=/");
+        var exitCode = await silo.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(ConfigurationExitCode, exitCode);
+        Assert.Contains($"Pipeline:Archive:Directory '/' is or holds Pipeline:DataDirectory '{data.Path}'", silo.Output, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("..")]
