@@ -13,7 +13,8 @@ namespace Orleans.EventPipeline.Silo.Hosting;
 /// unhandled exception (SIGABRT, exit 134) and a stack trace, after the second silo had started. Two silos of their own
 /// data directories on one archive directory would each write their hubs' positions under the same object names,
 /// replacing each other's objects, and nothing refused that; nor a directory inside another silo's, where a tenant
-/// deleted with its data on one silo deletes the folder of its name, which may be the other's. Taken here, the start ends with <see cref="StartupFailure.DataDirectoryExitCode"/> and one line naming the directory.
+/// deleted with its data on one silo deletes the folder of its name, which may be the other's. Taken here, the start
+/// ends with <see cref="StartupFailure.DataDirectoryExitCode"/> and one line naming the directory.
 /// It is taken when the host builds its hosted services, the first of them, and not in a start: Orleans starts the silo
 /// while those are built, before the first hosted service's start.
 /// </remarks>
