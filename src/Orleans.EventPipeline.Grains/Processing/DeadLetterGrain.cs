@@ -176,13 +176,13 @@ public sealed partial class DeadLetterGrain(
         }
         catch
         {
-            // The state in memory may point past what is saved: read it again on the next call. Unless the saved state
-            // records this replay (a write that failed after it was stored), the letters that passed are still kept, so
-            // their archive object goes too: kept, they would become past letters beside it. Should the silo stop first,
-            // or the store fail the delete, the next activation deletes it (ReplayInFlight), once the saved state says so.
-            if (objectName is not null && await ReplayUnrecordedAsync(replay))
+            // The state in memory may point past what is saved. The saved state names this replay's object (ReplayInFlight)
+            // unless the write that records the replay was stored after all; then its letters are still kept, so the object
+            // goes too: kept, they would become past letters beside it. Should the silo stop first, or the store fail, the
+            // next activation or replay deletes it.
+            if (objectName is not null)
             {
-                await DeleteReplayedAsync(objectName);
+                await TakeBackAfterFailureAsync();
             }
 
             DeactivateOnIdle();
@@ -251,18 +251,17 @@ public sealed partial class DeadLetterGrain(
         LogReplayTakenBack(logger, Tenant, unrecorded);
     }
 
-    /// <summary>Whether the saved state has not recorded replay <paramref name="replay"/>; false when it cannot be read (the object stays).</summary>
-    private async Task<bool> ReplayUnrecordedAsync(long replay)
+    /// <summary>After a replay failed: the saved state read again, and its unrecorded object deleted; a failure is logged.</summary>
+    private async Task TakeBackAfterFailureAsync()
     {
         try
         {
             await state.ReadStateAsync();
-            return state.State.NextReplay <= replay;
+            await TakeBackUnrecordedReplayAsync(CancellationToken.None);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            LogReplayUnknown(logger, exception, Tenant, replay);
-            return false;
+            LogReplayNotTakenBack(logger, exception, Tenant, state.State.ReplayInFlight);
         }
     }
 
@@ -478,19 +477,6 @@ public sealed partial class DeadLetterGrain(
         return emptied;
     }
 
-    /// <summary>The archive object of a replay that failed unrecorded; a failure to delete it is logged.</summary>
-    private async Task DeleteReplayedAsync(string objectName)
-    {
-        try
-        {
-            await archive.DeleteAsync(objectName, CancellationToken.None);
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException)
-        {
-            LogDeleteFailed(logger, exception, Tenant, objectName);
-        }
-    }
-
     /// <summary>
     /// Deletes objects the saved state no longer points to. A failure leaves an object nothing reads (a few
     /// hundred KB at most), logged; it never fails the letters' delivery.
@@ -519,9 +505,6 @@ public sealed partial class DeadLetterGrain(
         var trimmed = raw.TrimStart(" \t\r\n"u8);
         return !trimmed.IsEmpty && trimmed[0] == (byte)'{' ? EventKind.Json : EventKind.Text;
     }
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Tenant {TenantId}: dead-letter replay {Replay} failed and whether it was recorded cannot be read; its archive object stays until the next activation reads the state, which deletes it unless the replay was recorded")]
-    private static partial void LogReplayUnknown(ILogger logger, Exception exception, string tenantId, long replay);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {TenantId}: a dead-letter replay stopped before it was recorded; its archive object {ObjectName} is deleted, and its letters stay kept")]
     private static partial void LogReplayTakenBack(ILogger logger, string tenantId, string objectName);
