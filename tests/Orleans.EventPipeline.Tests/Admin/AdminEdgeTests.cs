@@ -205,6 +205,8 @@ public sealed class AdminEdgeTests(LocalPipelineFixture pipeline) : IClassFixtur
     [InlineData(3, "\\u0000", "displayName has a control character (U+0000 at position 4)")]
     [InlineData(3, "\\u0007", "displayName has a control character (U+0007 at position 4)")]
     [InlineData(3, "\\n", "displayName has a control character (U+000A at position 4)")]
+    [InlineData(3, "\\u2028", "displayName has a line separator (U+2028 at position 4)")]
+    [InlineData(3, "\\u202e", "displayName has a text-direction character (U+202E at position 4)")]
     public async Task Put_DisplayNameTooLongOrWithControlCharacters_Is400NamingTheField(int length, string escapedTail, string expected)
     {
         await pipeline.Api.CreateTenantAsync("display-names");
