@@ -27,6 +27,12 @@ internal sealed partial class AgentRunner(AgentOptions options, ILoggerFactory l
         try
         {
             List<IEventSource> sources;
+            if (EnclosingSpool(options.SpoolDirectory) is { } outer)
+            {
+                LogSpoolUnavailable(_logger, options.SpoolDirectory, $"it lies inside '{outer}', another agent's spool (it has {SpoolLockFile}); give each agent a directory outside the others'");
+                return ExitCodes.SpoolUnavailable;
+            }
+
             try
             {
                 // The whole spool, besides each format's folder the clients hold: an agent of another format on the same
@@ -151,10 +157,29 @@ internal sealed partial class AgentRunner(AgentOptions options, ILoggerFactory l
         return sources;
     }
 
-    /// <summary>Why the spool directory cannot be used: an existing file on its path says so by name; otherwise the system's reason.</summary>
     /// <summary>The lock file of the agent's whole spool, beside the format folders (<c>text</c>, <c>json</c>).</summary>
     private const string SpoolLockFile = "agent.lock";
 
+    /// <summary>
+    /// The directory above <paramref name="directory"/> that holds an agent's lock file, or null. An agent whose spool lies
+    /// in another's (<c>--spool &lt;its spool&gt;/text</c>) takes a lock of its own there, so the lock alone cannot refuse
+    /// it, and its files sit among the other's. A lock file stays when its agent stops, so a stopped agent's
+    /// spool counts too: its batches wait there for it.
+    /// </summary>
+    private static string? EnclosingSpool(string directory)
+    {
+        for (var parent = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory))); !string.IsNullOrEmpty(parent); parent = Path.GetDirectoryName(parent))
+        {
+            if (File.Exists(Path.Combine(parent, SpoolLockFile)))
+            {
+                return parent;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Why the spool directory cannot be used: an existing file on its path says so by name; otherwise the system's reason.</summary>
     private static string SpoolProblem(string directory, Exception e)
     {
         for (var path = Path.GetFullPath(directory); !string.IsNullOrEmpty(path); path = Path.GetDirectoryName(path))

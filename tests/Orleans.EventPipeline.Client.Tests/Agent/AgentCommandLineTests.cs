@@ -143,6 +143,24 @@ public sealed class AgentCommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task AnAgentWhoseSpoolLiesInsideARunningOnesSpool_ExitsWithCantCreate73()
+    {
+        // Its own agent.lock, one folder down, did not stop it: it tailed the first one's file again (a review, 2026-12-07).
+        var log = _dir.File("app.log");
+        await File.WriteAllTextAsync(log, "line\n");
+        await using var first = AgentProcess.Start(_dir.Path, new Uri("http://127.0.0.1:9"), "k", "--file", log, "--quiet");
+        var spool = Path.Combine(_dir.Path, "spool");
+        await Poll.UntilAsync(() => Directory.Exists(Path.Combine(spool, "text")), TimeSpan.FromSeconds(30), () => $"the first agent never opened its spool; {first.Process.OutputHint}");
+        var inner = Path.Combine(spool, "text", "nested");
+
+        var (code, text) = await AgentProcess.RunAsync("--endpoint", "http://127.0.0.1:9", "--api-key", "k", "--spool", inner, "--file", log, "--quiet");
+
+        Assert.True(code == 73, text);
+        Assert.Contains($"The spool directory {inner} cannot be created or opened: it lies inside '{spool}', another agent's spool (it has agent.lock)", text, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(inner), "the second agent created its spool");
+    }
+
+    [Fact]
     public async Task TheSystemdExampleConfiguration_PassesCheck()
     {
         var example = Path.Combine(Support.RepositoryFiles.Root, "infra", "systemd", "agent.json.example");
