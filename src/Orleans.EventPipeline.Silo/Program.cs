@@ -1,5 +1,11 @@
 using Orleans.EventPipeline.Silo.Hosting;
 
+if (SiloHelp.Requested(args))
+{
+    await Console.Out.WriteAsync(SiloHelp.Text());
+    return 0;
+}
+
 try
 {
     // appsettings.json sits next to the program: started from any other directory (dotnet path/to/the.dll)

@@ -15,15 +15,34 @@ namespace Orleans.EventPipeline.Silo.Hosting;
 /// </summary>
 internal static class PipelineOptionsRegistration
 {
+    private const string ArchivePath = PipelineOptions.SectionName + ":Archive";
+    private const string ProcessingPath = PipelineOptions.SectionName + ":Processing";
+    private const string StreamCachePath = PipelineOptions.SectionName + ":StreamCache";
+    private const string DerivedStreamsPath = PipelineOptions.SectionName + ":DerivedStreams";
+    private const string IngestPath = PipelineOptions.SectionName + ":Ingest";
+
+    /// <summary>Each section bound here and its options class, in the order <c>--help</c> lists them (<see cref="SiloHelp"/>).</summary>
+    public static IReadOnlyList<(string Path, Type Options)> Sections { get; } =
+    [
+        (PipelineOptions.SectionName, typeof(PipelineOptions)),
+        (GatewayOptions.SectionName, typeof(GatewayOptions)),
+        (IngestPath, typeof(IngestOptions)),
+        (ProcessingPath, typeof(ProcessingGrainOptions)),
+        (ArchivePath, typeof(ArchiveOptions)),
+        (StreamCachePath, typeof(StreamCacheOptions)),
+        (DerivedStreamsPath, typeof(DerivedStreamOptions)),
+        (WarmupOptions.SectionName, typeof(WarmupOptions)),
+    ];
+
     public static IServiceCollection AddPipelineOptions(this IServiceCollection services, IConfiguration configuration)
     {
         var pipeline = configuration.GetSection(PipelineOptions.SectionName);
-        var archive = pipeline.GetSection("Archive");
-        var processing = pipeline.GetSection("Processing");
+        var archive = configuration.GetSection(ArchivePath);
+        var processing = configuration.GetSection(ProcessingPath);
         var gateway = configuration.GetSection(GatewayOptions.SectionName);
-        var streamCache = pipeline.GetSection("StreamCache");
-        var derivedStreams = pipeline.GetSection("DerivedStreams");
-        var ingest = pipeline.GetSection("Ingest");
+        var streamCache = configuration.GetSection(StreamCachePath);
+        var derivedStreams = configuration.GetSection(DerivedStreamsPath);
+        var ingest = configuration.GetSection(IngestPath);
         var warmup = configuration.GetSection(WarmupOptions.SectionName);
 
         services.AddSection(pipeline, new PipelineOptionsValidator(), PipelineOptionsValidator.ExplainBindingFailure, archive, processing, gateway, streamCache, derivedStreams, ingest, warmup);
