@@ -101,6 +101,12 @@ public sealed class JsonEventParser(JsonFieldMapping mapping) : IEventParser
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var name = _names.Read(ref reader);
+            if (prefix is not null && !fields.NameBudget.TryTake(prefix.Length + 1 + name.Length))
+            {
+                failure = "JSON: " + NameBudget.Exceeded(prefix);
+                return false;
+            }
+
             var path = prefix is null ? name : string.Concat(prefix, ".", name);
             reader.Read();
             switch (reader.TokenType)
@@ -270,5 +276,8 @@ public sealed class JsonEventParser(JsonFieldMapping mapping) : IEventParser
 
         // Names given more than once (Set).
         public RepeatedNames Names;
+
+        // The dotted names built under an object's name (ReadObject).
+        public NameBudget NameBudget;
     }
 }

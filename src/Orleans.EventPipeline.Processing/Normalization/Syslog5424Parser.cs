@@ -137,6 +137,7 @@ public sealed class Syslog5424Parser : IEventParser
         failure = "RFC 5424: STRUCTURED-DATA is malformed; each element reads [SD-ID NAME=\"VALUE\" ...] with '\"', '\\' and ']' escaped by '\\'.";
         // A parameter given twice, in one element or in two of the same SD-ID, keeps both values, as a JSON name does.
         var names = new RepeatedNames();
+        var budget = new NameBudget();
         while (!rest.IsEmpty && rest[0] == '[')
         {
             rest = rest[1..];
@@ -154,6 +155,12 @@ public sealed class Syslog5424Parser : IEventParser
                 var nameEnd = rest.IndexOf("=\""u8);
                 if (nameEnd <= 0)
                 {
+                    return false;
+                }
+
+                if (!budget.TryTake(prefix.Length + nameEnd))
+                {
+                    failure = "RFC 5424: " + NameBudget.Exceeded(prefix[..^1]);
                     return false;
                 }
 

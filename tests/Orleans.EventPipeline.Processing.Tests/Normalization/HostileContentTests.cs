@@ -72,6 +72,44 @@ public sealed class HostileContentTests
         Assert.StartsWith("JSON:", TestEvents.Fail(Parser, Nested(JsonEventParser.MaxDepth + 1)), StringComparison.Ordinal);
     }
 
+    // 262 KB under the gateway's limits built 2 billion characters of names (a 130,000-character name written before each
+    // of 16,500 fields): the silo grew by 600 MB every 3 s and ran out of memory at every restart (helper-110).
+    [Fact]
+    public void Normalize_LongNameOverManyFields_DeadLettersThatEventAloneAndKeepsTheOthers()
+    {
+        var normalizer = new EventNormalizer(new NormalizationSettings());
+        var amplifying = new StringBuilder("{\"").Append('K', 130_000).Append("\":{");
+        for (var i = 0; i < 16_500; i++)
+        {
+            amplifying.Append(i == 0 ? "" : ",").Append("\"a").Append(i).Append("\":1");
+        }
+
+        byte[][] events = [Encoding.UTF8.GetBytes("{\"n\":1}"), Encoding.UTF8.GetBytes(amplifying.Append("}}").ToString()), Encoding.UTF8.GetBytes("{\"n\":3}")];
+        var allocated = GC.GetAllocatedBytesForCurrentThread();
+
+        var result = normalizer.Normalize(Batch(events));
+
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - allocated < 64L << 20, "the failing event allocated its names before failing");
+        Assert.Equal([1L, 3L], result.Events.Select(static e => e.Attributes["n"].IntValue));
+        var dead = Assert.Single(result.DeadLetters);
+        Assert.Equal(1, dead.Index);
+        Assert.StartsWith("JSON: its field names, each written out with the name around it, come to more than 2,097,152 characters (\"KKKK", dead.Reason, StringComparison.Ordinal);
+        Assert.Contains("\", 130,000 characters, is written before each field inside it", dead.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TryParse_NamesNestedUnderTheBudget_FlattenedAsBefore()
+    {
+        // 16 levels of 60-character names over 1,000 fields: 1.0 million characters of names, inside the budget.
+        var outer = string.Concat(Enumerable.Range(0, 16).Select(static i => $"{{\"{new string((char)('a' + i), 60)}\":"));
+        var line = outer + "{" + string.Join(",", Enumerable.Range(0, 1_000).Select(static i => $"\"f{i}\":{i}")) + "}" + new string('}', 16);
+
+        var e = TestEvents.Parse(Parser, line);
+
+        Assert.Equal(1_000, e.Attributes.Count);
+        Assert.Equal(999, e.Attributes[string.Join(".", Enumerable.Range(0, 16).Select(static i => new string((char)('a' + i), 60))) + ".f999"].IntValue);
+    }
+
     [Fact]
     public void Normalize_HundredGoodEventsAndOneWithInvalidUtf8_ParsesTheHundredAndDeadLettersTheOne()
     {

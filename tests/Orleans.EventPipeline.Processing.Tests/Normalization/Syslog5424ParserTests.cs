@@ -8,6 +8,19 @@ public sealed class Syslog5424ParserTests
 {
     private static readonly Syslog5424Parser Parser = Syslog5424Parser.Instance;
 
+    // A 59 KB line built a 50 MB archive line: the 50,000-character SD-ID was written before each of 1,000 parameters (helper-110).
+    [Fact]
+    public void TryParse_LongSdIdOverManyParameters_FailsNamingTheBudget()
+    {
+        var id = new string('i', 50_000);
+        var parameters = string.Join(" ", Enumerable.Range(0, 1_000).Select(static i => $"p{i}=\"1\""));
+
+        var failure = TestEvents.Fail(Parser, $"<34>1 2003-10-11T22:14:15.003Z host app - - [{id} {parameters}] message");
+
+        Assert.StartsWith("RFC 5424: its field names, each written out with the name around it, come to more than 2,097,152 characters (\"sd.iiii", failure, StringComparison.Ordinal);
+        Assert.Contains("\", 50,003 characters, is written before each field inside it", failure, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void TryParse_Rfc5424Example1WithBom_ReadsHeaderAndDropsBom()
     {
