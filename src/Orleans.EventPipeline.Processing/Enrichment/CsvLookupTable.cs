@@ -41,7 +41,8 @@ public sealed class CsvLookupTable
         List<string[]> rows;
         try
         {
-            if ((settings.Content ?? ReadFile(settings.Path!)) is not { } content)
+            // A mark at the start of Content too: text pasted from a file saved by a Windows tool keeps it (helper-110).
+            if ((settings.Content?.TrimStart('\uFEFF') ?? ReadFile(settings.Path!)) is not { } content)
             {
                 failure = $"{where}: \"{settings.Path}\" holds more than {MaxFileBytes / (1024 * 1024)} MiB; a lookup table is read whole by every processor of the tenant.";
                 return false;

@@ -101,13 +101,16 @@ public sealed partial class Enricher : IDisposable
             attributes.TryAdd(field.Key, field.Value);
         }
 
+        // A column or GeoIP field named like one of the event's own fields has the name, and the event's value moves to
+        // {name}#1, as a name given twice does: a table with no prefix wrote over the sender's fields (helper-110).
+        var names = new RepeatedNames();
         foreach (var table in _tables)
         {
             if (table.TryMatch(normalized, out var columns))
             {
                 foreach (var column in columns)
                 {
-                    attributes[column.Key] = column.Value;
+                    names.Set(attributes, column.Key, column.Value);
                 }
             }
         }
@@ -116,7 +119,7 @@ public sealed partial class Enricher : IDisposable
         {
             try
             {
-                _geoIp.AddTo(normalized, attributes);
+                _geoIp.AddTo(normalized, attributes, ref names);
             }
             catch (InvalidDatabaseException e)
             {

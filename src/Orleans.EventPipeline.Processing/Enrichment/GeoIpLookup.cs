@@ -5,6 +5,7 @@ using MaxMind.Db;
 using MaxMind.GeoIP2;
 using MaxMind.GeoIP2.Exceptions;
 using Orleans.EventPipeline.Events;
+using Orleans.EventPipeline.Processing.Normalization;
 
 namespace Orleans.EventPipeline.Processing.Enrichment;
 
@@ -46,7 +47,8 @@ public sealed class GeoIpLookup : IDisposable
 
     /// <summary>Adds the location of every configured IP field of <paramref name="normalized"/> to <paramref name="attributes"/>.</summary>
     /// <exception cref="InvalidDatabaseException">The database is corrupt past its header.</exception>
-    public void AddTo(NormalizedEvent normalized, Dictionary<string, AttributeValue> attributes)
+    /// <param name="names">The event's repeated names: a field of the event's own under a location's name is kept as <c>{name}#n</c>.</param>
+    public void AddTo(NormalizedEvent normalized, Dictionary<string, AttributeValue> attributes, ref RepeatedNames names)
     {
         foreach (var field in _fields)
         {
@@ -64,12 +66,12 @@ public sealed class GeoIpLookup : IDisposable
                     continue;
                 }
 
-                if (city.Country.IsoCode is { } iso) { attributes[field.CountryIso] = iso; }
-                if (city.Country.Name is { } country) { attributes[field.CountryName] = country; }
-                if (city.City.Name is { } cityName) { attributes[field.CityName] = cityName; }
+                if (city.Country.IsoCode is { } iso) { names.Set(attributes, field.CountryIso, iso); }
+                if (city.Country.Name is { } country) { names.Set(attributes, field.CountryName, country); }
+                if (city.City.Name is { } cityName) { names.Set(attributes, field.CityName, cityName); }
                 // A NaN or infinite coordinate is no location, and JSON (the archive) has no way to write it.
-                if (city.Location.Latitude is { } lat && double.IsFinite(lat)) { attributes[field.Latitude] = lat; }
-                if (city.Location.Longitude is { } lon && double.IsFinite(lon)) { attributes[field.Longitude] = lon; }
+                if (city.Location.Latitude is { } lat && double.IsFinite(lat)) { names.Set(attributes, field.Latitude, lat); }
+                if (city.Location.Longitude is { } lon && double.IsFinite(lon)) { names.Set(attributes, field.Longitude, lon); }
             }
             catch (Exception e) when (e is ArgumentException or GeoIP2Exception)
             {

@@ -24,6 +24,32 @@ public sealed class CsvLookupTableTests
         Assert.Equal("two\nlines", db.Attributes["lookup.assets.notes"].Text);
     }
 
+    // With no prefix, a column named like the event's own field wrote over it: the sender's "user":"alice" became "bob",
+    // and a column named enrichment.error could replace that mark (helper-110).
+    [Fact]
+    public void Enrich_ColumnNamedLikeTheEventsOwnField_KeepsTheEventsValueAsNumbered()
+    {
+        var enricher = Create(new LookupTableSettings { Name = "ips", Content = "ip,user,enrichment.error\n10.0.0.1,bob,forged\n", MatchField = "ip", KeyColumn = "ip", Prefix = "" });
+        var e = TestEvents.At(0) with { Attributes = new Dictionary<string, AttributeValue> { ["ip"] = "10.0.0.1", ["user"] = "alice", ["enrichment.error"] = "sent" } };
+
+        var enriched = enricher.Enrich(e);
+
+        Assert.Equal("bob", enriched.Attributes["user"].Text);
+        Assert.Equal("alice", enriched.Attributes["user#1"].Text);
+        Assert.Equal("forged", enriched.Attributes["enrichment.error"].Text);
+        Assert.Equal("sent", enriched.Attributes["enrichment.error#1"].Text);
+    }
+
+    // Content pasted from a file a Windows tool saved: "no column "ip" (header: \uFEFFip ...)", where the same file by Path loaded.
+    [Fact]
+    public void Enrich_InlineTableWithAByteOrderMark_LoadsAsTheFileDoes()
+    {
+        var enricher = Create(new LookupTableSettings { Name = "bom", Content = "\uFEFFip,owner\n10.0.0.1,net\n", MatchField = "ip", KeyColumn = "ip" });
+        var e = TestEvents.At(0) with { Attributes = new Dictionary<string, AttributeValue> { ["ip"] = "10.0.0.1" } };
+
+        Assert.Equal("net", enricher.Enrich(e).Attributes["lookup.bom.owner"].Text);
+    }
+
     [Fact]
     public void Enrich_TableFromFileOnAttribute_MatchesAttributeWithCustomPrefix()
     {

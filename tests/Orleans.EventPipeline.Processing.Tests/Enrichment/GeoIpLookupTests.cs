@@ -40,6 +40,15 @@ public sealed class GeoIpLookupTests : IDisposable
     }
 
     [Fact]
+    public void Enrich_LocationNamedLikeTheEventsOwnField_KeepsTheEventsValueAsNumbered()
+    {
+        var enriched = Enrich(("src", "203.0.113.77"), ("src.geo.city.name", "Atlantis"));
+
+        Assert.Equal("Oslo", enriched.Attributes["src.geo.city.name"].Text);
+        Assert.Equal("Atlantis", enriched.Attributes["src.geo.city.name#1"].Text);
+    }
+
+    [Fact]
     public void Enrich_RecordWithoutCityOrLocation_AddsOnlyWhatIsThere()
     {
         var enriched = Enrich(("src", "8.8.8.8"));
