@@ -17,7 +17,7 @@ public struct RepeatedNames
     private Dictionary<string, int>? _next;
 
     /// <summary>Sets <paramref name="name"/> to <paramref name="value"/>, an earlier value moving to its first free number.</summary>
-    public void Set(Dictionary<string, AttributeValue> attributes, string name, AttributeValue value)
+    public void Set<TValue>(Dictionary<string, TValue> attributes, string name, TValue value)
     {
         ArgumentNullException.ThrowIfNull(attributes);
         // One lookup for a new name, the common case.
@@ -26,12 +26,12 @@ public struct RepeatedNames
         slot = value;
         if (exists)
         {
-            AddNumbered(attributes, name, earlier);
+            AddNumbered(attributes, name, earlier!);
         }
     }
 
     /// <summary>Adds <paramref name="value"/> as <c>{name}#n</c>, the first such name free.</summary>
-    public void AddNumbered(Dictionary<string, AttributeValue> attributes, string name, AttributeValue value)
+    public void AddNumbered<TValue>(Dictionary<string, TValue> attributes, string name, TValue value)
     {
         ArgumentNullException.ThrowIfNull(attributes);
         _next ??= new Dictionary<string, int>(StringComparer.Ordinal);

@@ -8,8 +8,11 @@ namespace Orleans.EventPipeline.Processing.Normalization;
 /// <summary>
 /// Reads a <see cref="ShipperEnvelope"/>. An <c>event</c> object in it is read first, with the tenant's JSON
 /// field mapping like a native event; then the envelope's own fields are laid over it: its time, severity
-/// and body replace the mapped ones, its resource and attribute names replace the same names. The
-/// protocol's fields are explicit metadata, so they win over whatever the payload happened to hold.
+/// and body replace the mapped ones, and its resource and attribute names take the same names, the payload's values
+/// moving to <c>{name}#1</c> (<see cref="RepeatedNames"/>): the protocol's fields are explicit metadata, and nothing the
+/// payload held is dropped. An envelope the gateway did not write (a native event on <c>/v1/events</c> that begins
+/// like one) loses nothing either: a field the envelope does not know, and a value of a kind the gateway does not
+/// write there (an object, an array), is kept as an attribute, an object or array as its JSON text.
 /// </summary>
 internal static class ShipperEnvelopeParser
 {
@@ -121,56 +124,70 @@ internal static class ShipperEnvelopeParser
                 reader.Skip();
                 envelope.EventEnd = (int)reader.BytesConsumed;
                 break;
-            case ShipperEnvelope.Resource:
-                envelope.Resource = new Dictionary<string, string>(8, StringComparer.Ordinal);
+            case ShipperEnvelope.Resource when reader.TokenType == JsonTokenType.StartObject:
+                envelope.Resource ??= new Dictionary<string, string>(8, StringComparer.Ordinal);
                 while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                 {
                     var key = reader.GetString()!;
                     reader.Read();
-                    if (reader.TokenType == JsonTokenType.String)
+                    // The gateway writes strings here; another value (a forged envelope's) is kept as its text.
+                    if (reader.TokenType != JsonTokenType.Null)
                     {
-                        envelope.Resource[key] = reader.GetString()!;
-                    }
-                    else
-                    {
-                        // The gateway writes only strings here; anything else is from a forged envelope and is left out.
-                        reader.Skip();
+                        envelope.ResourceNames.Set(envelope.Resource, key, reader.TokenType == JsonTokenType.String ? reader.GetString()! : RawText(ref reader));
                     }
                 }
 
                 break;
-            case ShipperEnvelope.Attributes:
-                envelope.Attributes = new Dictionary<string, AttributeValue>(16, StringComparer.Ordinal);
+            case ShipperEnvelope.Attributes when reader.TokenType == JsonTokenType.StartObject:
                 while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                 {
                     var key = reader.GetString()!;
                     reader.Read();
-                    if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray or JsonTokenType.Null)
-                    {
-                        // The gateway writes only scalars here; anything else is from a forged envelope and is left out.
-                        reader.Skip();
-                        continue;
-                    }
-
-                    envelope.Attributes[key] = reader.TokenType switch
-                    {
-                        JsonTokenType.String => reader.GetString()!,
-                        JsonTokenType.True => true,
-                        JsonTokenType.False => false,
-                        _ when reader.TryGetInt64(out var integer) => integer,
-                        _ when reader.TryGetDouble(out var real) && double.IsFinite(real) => real,
-                        _ => Encoding.UTF8.GetString(reader.ValueSpan),
-                    };
+                    AddAttribute(ref reader, key, ref envelope);
                 }
 
                 break;
             default:
-                // A field a later gateway writes: skipped, so an older processor still reads the rest.
-                reader.Skip();
+                // A field the envelope does not know (a later gateway's, or a forged envelope's), or a known one of another
+                // shape: an attribute under its own name, so an older processor reads the rest and nothing is dropped.
+                AddAttribute(ref reader, name, ref envelope);
                 break;
         }
 
         return true;
+    }
+
+    /// <summary>The value at the reader as an attribute: a scalar as itself, an object or array as its JSON text; a null, as in a native event, is no value.</summary>
+    private static void AddAttribute(ref Utf8JsonReader reader, string key, ref Envelope envelope)
+    {
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return;
+        }
+
+        envelope.Attributes ??= new Dictionary<string, AttributeValue>(16, StringComparer.Ordinal);
+        envelope.AttributeNames.Set(envelope.Attributes, key, reader.TokenType switch
+        {
+            JsonTokenType.String => reader.GetString()!,
+            JsonTokenType.True => true,
+            JsonTokenType.False => false,
+            JsonTokenType.StartObject or JsonTokenType.StartArray => RawText(ref reader),
+            _ when reader.TryGetInt64(out var integer) => integer,
+            _ when reader.TryGetDouble(out var real) && double.IsFinite(real) => real,
+            _ => RawText(ref reader),
+        });
+    }
+
+    /// <summary>The JSON text of the value at the reader (an object or array skipped to its end).</summary>
+    private static string RawText(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray))
+        {
+            return reader.TokenType == JsonTokenType.String ? reader.GetString()! : Encoding.UTF8.GetString(reader.ValueSpan);
+        }
+
+        using var document = JsonDocument.ParseValue(ref reader);
+        return document.RootElement.GetRawText();
     }
 
     private static bool TryTime(ref Utf8JsonReader reader, string name, out DateTimeOffset? time, [NotNullWhen(false)] out string? failure)
@@ -187,20 +204,16 @@ internal static class ShipperEnvelopeParser
         return false;
     }
 
-    private static Dictionary<TKey, TValue> Overlay<TKey, TValue>(IReadOnlyDictionary<TKey, TValue> under, Dictionary<TKey, TValue>? over)
-        where TKey : notnull
+    /// <summary>The event's names with the envelope's laid over them: the envelope's value has a name both give, the event's moves to <c>{name}#n</c>.</summary>
+    private static Dictionary<string, TValue> Overlay<TValue>(IReadOnlyDictionary<string, TValue> under, Dictionary<string, TValue>? over)
     {
-        var merged = new Dictionary<TKey, TValue>(under.Count + (over?.Count ?? 0), (under as Dictionary<TKey, TValue>)?.Comparer);
-        foreach (var (key, value) in under)
-        {
-            merged[key] = value;
-        }
-
+        var merged = new Dictionary<string, TValue>(under, StringComparer.Ordinal);
         if (over is not null)
         {
+            var names = new RepeatedNames();
             foreach (var (key, value) in over)
             {
-                merged[key] = value;
+                names.Set(merged, key, value);
             }
         }
 
@@ -220,5 +233,9 @@ internal static class ShipperEnvelopeParser
         public int EventEnd;
         public Dictionary<string, string>? Resource;
         public Dictionary<string, AttributeValue>? Attributes;
+
+        // Names given more than once in the envelope's resource and attributes.
+        public RepeatedNames ResourceNames;
+        public RepeatedNames AttributeNames;
     }
 }

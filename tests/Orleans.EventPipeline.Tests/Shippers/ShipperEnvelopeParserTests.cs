@@ -23,6 +23,8 @@ public sealed class ShipperEnvelopeParserTests
         Assert.Equal("main", parsed.Resource["com.splunk.index"]);
         Assert.Equal("ann", parsed.Attributes["user"].Text);
         Assert.Equal("gold", parsed.Attributes["tier"].Text);
+        Assert.Equal("x", parsed.Attributes["tier#1"].Text);
+        Assert.Equal("inner", parsed.Resource["host.name#1"]);
         Assert.Equal(3, parsed.Attributes["n"].IntValue);
         Assert.Equal(IngestTime, parsed.ObservedTime);
     }
@@ -65,14 +67,37 @@ public sealed class ShipperEnvelopeParserTests
         Assert.Contains(reason, failure, StringComparison.Ordinal);
     }
 
+    // A native event on /v1/events that begins like an envelope lost what the envelope does not know: {"@shipper":"hec","u":"ID"}
+    // was archived without u, and objects and arrays under attributes or resource were left out (helper-110).
     [Fact]
-    public void ForgedEnvelope_NonScalarResourceAndAttributeValues_LeftOut()
+    public void ForgedEnvelope_UnknownFieldsAndNonScalarValues_KeptAsAttributesAndText()
     {
-        var parsed = Parse("""{"@shipper":"otlp","resource":{"a":{"b":1},"c":"d","n":null},"attributes":{"x":[1,{"y":2}],"z":true,"o":{"p":1}},"body":"kept"}""");
+        var parsed = Parse("""{"@shipper":"otlp","u":"ID","deep":{"k":[1,2]},"resource":{"a":{"b":1},"c":"d","n":null,"m":7},"attributes":{"x":[1,{"y":2}],"z":true,"o":{"p":1},"gone":null},"body":"kept"}""");
 
         Assert.Equal("kept", parsed.Body);
-        Assert.Equal(["c"], parsed.Resource.Keys);
-        Assert.Equal(["z"], parsed.Attributes.Keys);
+        Assert.Equal("ID", parsed.Attributes["u"].Text);
+        Assert.Equal("""{"k":[1,2]}""", parsed.Attributes["deep"].Text);
+        Assert.Equal("""{"b":1}""", parsed.Resource["a"]);
+        Assert.Equal("d", parsed.Resource["c"]);
+        Assert.Equal("7", parsed.Resource["m"]);
+        Assert.False(parsed.Resource.ContainsKey("n"));
+        Assert.Equal("""[1,{"y":2}]""", parsed.Attributes["x"].Text);
+        Assert.Equal("""{"p":1}""", parsed.Attributes["o"].Text);
+        Assert.Equal(AttributeKind.Bool, parsed.Attributes["z"].Kind);
+        Assert.False(parsed.Attributes.ContainsKey("gone"));
+    }
+
+    // "attributes":{"user":"alice","user":"mallory"} kept only mallory; HEC's fields and OTLP's attributes given twice too
+    // (helper-109, helper-110).
+    [Fact]
+    public void Envelope_NameGivenTwice_KeepsEveryValue()
+    {
+        var parsed = Parse("""{"@shipper":"hec","event":{"msg":"m","user":"ann"},"resource":{"host.name":"a","host.name":"b"},"attributes":{"user":"alice","user":"mallory"}}""");
+
+        Assert.Equal("mallory", parsed.Attributes["user"].Text);
+        Assert.Equal(["alice", "ann", "mallory"], parsed.Attributes.Where(static a => a.Key.StartsWith("user", StringComparison.Ordinal)).Select(static a => a.Value.Text).Order(StringComparer.Ordinal));
+        Assert.Equal("b", parsed.Resource["host.name"]);
+        Assert.Equal("a", parsed.Resource["host.name#1"]);
     }
 
     [Fact]
