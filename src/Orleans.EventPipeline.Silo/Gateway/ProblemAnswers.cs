@@ -130,6 +130,9 @@ internal static partial class ProblemAnswers
             (not null, StatusCodes.Status503ServiceUnavailable) => $"A grain of the pipeline did not answer in time (trace {trace}); nothing is known to have changed. Retry.",
             (not null, _) => $"The silo failed on this request (trace {trace}); it is logged there with that trace id. Nothing is known to have changed: read the resource again before retrying.",
             (null, StatusCodes.Status404NotFound) => $"Nothing is served at {request.Method} {request.Path}: the admin API's paths are in /admin/v1/openapi.json.",
+            // gRPC's own 415, with no body, to a call on a gRPC method (the OTLP port) that is not application/grpc.
+            (null, StatusCodes.Status415UnsupportedMediaType) when context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<Grpc.AspNetCore.Server.GrpcMethodMetadata>() is not null =>
+                $"Content-Type '{request.ContentType}' is not supported on a gRPC method: send application/grpc or application/grpc+proto (OTLP/gRPC; OTLP/HTTP with JSON or protobuf is POST /v1/logs on the HTTP port).",
             // Routing's answer to a body type no endpoint declares; only the admin API's JSON endpoints declare one.
             (null, StatusCodes.Status415UnsupportedMediaType) => Admin.AdminJsonBody.UnsupportedMediaType(request.ContentType),
             (null, StatusCodes.Status405MethodNotAllowed) => MethodNotAllowed(context.HttpContext),

@@ -188,6 +188,29 @@ public sealed class OtlpGrpcTests(ProcessingPipelineFixture pipeline) : IDisposa
         Assert.Equal(StatusCode.OK, stored.Code);
     }
 
+    /// <summary>Before, gRPC's 415 got the admin API's text, "send application/json (in UTF-8)": the one type this port does not take.</summary>
+    [Theory]
+    [InlineData("application/json")]
+    [InlineData("application/grpc-web")]
+    public async Task Export_NotAGrpcContentType_415NamingWhatThePortTakes(string contentType)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(pipeline.Silo.OtlpGrpcAddress, "/opentelemetry.proto.collector.logs.v1.LogsService/Export"))
+        {
+            Version = System.Net.HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Content = new StringContent("{}"),
+        };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
+
+        using var response = await http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(System.Net.HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Contains($"Content-Type '{contentType}' is not supported on a gRPC method: send application/grpc or application/grpc+proto", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("send application/json", text, StringComparison.Ordinal);
+    }
+
     /// <summary>A gRPC message prefix: the compressed flag, then the length, big-endian.</summary>
     private static byte[] Prefix(byte flag, uint length)
     {
