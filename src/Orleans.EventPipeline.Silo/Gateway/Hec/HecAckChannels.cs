@@ -13,14 +13,22 @@ namespace Orleans.EventPipeline.Silo.Gateway.Hec;
 /// whose request is not in flight here is durable: true, also once read (forgotten, as HEC does), after a restart
 /// of this gateway, and on another gateway. Answering false there would have a client with acknowledgment on
 /// send acknowledged events again, and without an Idempotency-Key they would be stored twice.
+/// Since an id not held here is answered true, a channel or an ack with no request in flight can be dropped
+/// without changing any answer: that is what keeps the caps below from being held by one tenant or one client.
 /// </summary>
 public sealed class HecAckChannels(TimeProvider timeProvider, IOptions<PipelineOptions> options)
 {
-    /// <summary>How long an unused channel is kept once the channel cap is reached, as HEC's channel cleanup does.</summary>
+    /// <summary>How long an unused channel is kept once a channel cap is reached, as HEC's channel cleanup does.</summary>
     public static readonly TimeSpan IdleChannel = TimeSpan.FromMinutes(10);
 
     private readonly ConcurrentDictionary<(string Tenant, Guid Channel), Channel> _channels = new();
+    // Channels are added and dropped under _gate, which also guards the counts; a channel's acks under its own lock.
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, int> _held = new(StringComparer.Ordinal);
+    private int _count;
     private readonly int _maxChannels = options.Value.Shippers.HecMaxChannels;
+    private readonly int _maxPerTenant = options.Value.Shippers.HecMaxChannelsPerTenant;
+    private readonly TimeSpan _ackExpiry = options.Value.Shippers.HecAckExpiry;
 
     /// <summary>Acks a channel keeps unread at most (<see cref="ShipperOptions.HecMaxAcksPerChannel"/>), and ids an ack query may name.</summary>
     public int MaxAcksPerChannel { get; } = options.Value.Shippers.HecMaxAcksPerChannel;
@@ -45,46 +53,71 @@ public sealed class HecAckChannels(TimeProvider timeProvider, IOptions<PipelineO
     }
 
     /// <summary>
-    /// The next ack id of the channel, pending; false with the reason, for HEC's "server is busy", when the channel
-    /// holds <see cref="MaxAcksPerChannel"/> unread acks, or when it is new and the gateway holds its most channels.
+    /// The next ack id of the channel, in flight; false with the reason, for HEC's "server is busy", when the channel
+    /// holds <see cref="MaxAcksPerChannel"/> unread acks, or when it is new and its tenant, or the gateway, holds its most channels.
     /// </summary>
     public bool TryIssue(string tenant, Guid channel, out long id, [NotNullWhen(false)] out string? busy)
     {
         id = 0;
         busy = null;
         var key = (tenant, channel);
-        if (!_channels.TryGetValue(key, out var state))
+        while (true)
         {
-            if (_channels.Count >= _maxChannels)
+            if (!_channels.TryGetValue(key, out var state))
             {
-                DropIdle();
-                if (_channels.Count >= _maxChannels)
+                lock (_gate)
                 {
-                    busy = $"The gateway holds its most ack channels ({_maxChannels}, {ShipperOptions.SectionName}:{nameof(ShipperOptions.HecMaxChannels)}), none unused for {IdleChannel.TotalMinutes:0} minutes; send on a channel in use, or without one.";
-                    return false;
+                    if (!_channels.TryGetValue(key, out state))
+                    {
+                        if (!TryMakeRoom(tenant, out busy))
+                        {
+                            return false;
+                        }
+
+                        // Used now: an idle sweep before the lock below must not take it back.
+                        state = new Channel { LastUsed = timeProvider.GetUtcNow() };
+                        _channels[key] = state;
+                        _held[tenant] = _held.GetValueOrDefault(tenant) + 1;
+                        _count++;
+                    }
                 }
             }
 
-            state = _channels.GetOrAdd(key, static _ => new Channel());
-        }
-
-        lock (state)
-        {
-            state.LastUsed = timeProvider.GetUtcNow();
-            if (state.Acks.Count >= MaxAcksPerChannel)
+            lock (state)
             {
-                busy = $"The channel holds {MaxAcksPerChannel} acks nobody has read ({ShipperOptions.SectionName}:{nameof(ShipperOptions.HecMaxAcksPerChannel)}); query /services/collector/ack, then send again.";
-                return false;
-            }
+                if (state.Dropped)
+                {
+                    // Dropped for room between the lookup and this lock: the channel starts again.
+                    continue;
+                }
 
-            id = state.Next++;
-            state.Acks[id] = false;
-            return true;
+                var now = timeProvider.GetUtcNow();
+                state.LastUsed = now;
+                if (state.Acks.Count >= MaxAcksPerChannel)
+                {
+                    state.DropAnsweredBefore(now - _ackExpiry);
+                }
+
+                if (state.Acks.Count >= MaxAcksPerChannel)
+                {
+                    busy = $"The channel holds {MaxAcksPerChannel} acks nobody has read ({ShipperOptions.SectionName}:{nameof(ShipperOptions.HecMaxAcksPerChannel)}) in the last {_ackExpiry.TotalSeconds:0} s ({ShipperOptions.SectionName}:{nameof(ShipperOptions.HecAckExpiry)}); query /services/collector/ack, then send again.";
+                    return false;
+                }
+
+                id = state.Next++;
+                state.Acks[id] = null;
+                state.InFlight++;
+                return true;
+            }
         }
     }
 
-    /// <summary>The request with ack <paramref name="id"/> ended: durable (true from now on), or not (the id is forgotten, false).</summary>
-    public void Complete(string tenant, Guid channel, long id, bool durable)
+    /// <summary>
+    /// The request with ack <paramref name="id"/> ended: <paramref name="answered"/> when its answer is a 2xx carrying
+    /// the id (kept unread for <see cref="ShipperOptions.HecAckExpiry"/>, true), else the id is forgotten (a client
+    /// that was not given it never asks, so keeping it would only fill the channel).
+    /// </summary>
+    public void Complete(string tenant, Guid channel, long id, bool answered)
     {
         if (!_channels.TryGetValue((tenant, channel), out var state))
         {
@@ -93,9 +126,10 @@ public sealed class HecAckChannels(TimeProvider timeProvider, IOptions<PipelineO
 
         lock (state)
         {
-            if (durable)
+            state.InFlight--;
+            if (answered)
             {
-                state.Acks[id] = true;
+                state.Acks[id] = timeProvider.GetUtcNow();
             }
             else
             {
@@ -118,9 +152,9 @@ public sealed class HecAckChannels(TimeProvider timeProvider, IOptions<PipelineO
                 lock (state)
                 {
                     state.LastUsed = timeProvider.GetUtcNow();
-                    if (!state.Acks.TryGetValue(id, out durable) || durable)
+                    durable = !state.Acks.TryGetValue(id, out var answeredAt) || answeredAt is not null;
+                    if (durable)
                     {
-                        durable = true;
                         state.Acks.Remove(id);
                     }
                 }
@@ -132,22 +166,119 @@ public sealed class HecAckChannels(TimeProvider timeProvider, IOptions<PipelineO
         return answer;
     }
 
-    private void DropIdle()
+    // Under _gate. The tenant's own cap first: a tenant at it waits for its own channels to idle, and takes nothing
+    // from the others. Then the gateway's: idle channels go, and else the tenant holding the most gives up its least
+    // recently used channel with nothing in flight to a tenant holding at least two fewer (so no two trade one back and forth).
+    private bool TryMakeRoom(string tenant, [NotNullWhen(false)] out string? busy)
+    {
+        busy = null;
+        if (_held.GetValueOrDefault(tenant) >= _maxPerTenant)
+        {
+            DropIdle(tenant);
+            if (_held.GetValueOrDefault(tenant) >= _maxPerTenant)
+            {
+                busy = $"The tenant holds its most ack channels ({_maxPerTenant}, {ShipperOptions.SectionName}:{nameof(ShipperOptions.HecMaxChannelsPerTenant)}), none unused for {IdleChannel.TotalMinutes:0} minutes; send on a channel in use, or without one.";
+                return false;
+            }
+        }
+
+        if (_count >= _maxChannels)
+        {
+            DropIdle(null);
+            if (_count >= _maxChannels && !TakeFromLargest(tenant))
+            {
+                busy = $"The gateway holds its most ack channels ({_maxChannels}, {ShipperOptions.SectionName}:{nameof(ShipperOptions.HecMaxChannels)}), none unused for {IdleChannel.TotalMinutes:0} minutes and each tenant's at most as many as this one's; send on a channel in use, or without one.";
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private void DropIdle(string? tenant)
     {
         var before = timeProvider.GetUtcNow() - IdleChannel;
         foreach (var (key, state) in _channels)
         {
-            if (state.LastUsed < before)
+            if (tenant is null || key.Tenant == tenant)
             {
-                _channels.TryRemove(key, out _);
+                TryDrop(key, state, before);
             }
         }
+    }
+
+    private bool TakeFromLargest(string tenant)
+    {
+        var mine = _held.GetValueOrDefault(tenant);
+        var (largest, most) = (tenant, mine);
+        foreach (var (other, held) in _held)
+        {
+            if (held > most)
+            {
+                (largest, most) = (other, held);
+            }
+        }
+
+        if (most < mine + 2)
+        {
+            return false;
+        }
+
+        (string Tenant, Guid Channel) oldest = default;
+        Channel? oldestState = null;
+        foreach (var (key, state) in _channels)
+        {
+            if (key.Tenant == largest && state.InFlight == 0 && (oldestState is null || state.LastUsed < oldestState.LastUsed))
+            {
+                (oldest, oldestState) = (key, state);
+            }
+        }
+
+        return oldestState is not null && TryDrop(oldest, oldestState, DateTimeOffset.MaxValue);
+    }
+
+    // Under _gate: drops the channel if nothing is in flight on it and it was last used before `before`.
+    private bool TryDrop((string Tenant, Guid Channel) key, Channel state, DateTimeOffset before)
+    {
+        lock (state)
+        {
+            if (state.InFlight > 0 || state.LastUsed >= before)
+            {
+                return false;
+            }
+
+            state.Dropped = true;
+        }
+
+        _channels.TryRemove(key, out _);
+        _count--;
+        if (--_held[key.Tenant] == 0)
+        {
+            _held.Remove(key.Tenant);
+        }
+
+        return true;
     }
 
     private sealed class Channel
     {
         public long Next;
+        public int InFlight;
+        public bool Dropped;
         public DateTimeOffset LastUsed;
-        public readonly Dictionary<long, bool> Acks = [];
+
+        /// <summary>Each unread id: null while its request is in flight, else when its answer was given.</summary>
+        public readonly Dictionary<long, DateTimeOffset?> Acks = [];
+
+        public void DropAnsweredBefore(DateTimeOffset before)
+        {
+            foreach (var (id, answeredAt) in Acks)
+            {
+                if (answeredAt < before)
+                {
+                    Acks.Remove(id);
+                }
+            }
+        }
     }
 }

@@ -67,7 +67,8 @@ public static class HecEndpoints
             ackId = issued;
         }
 
-        var durable = false;
+        // Whether the answer carries the ack id (a 200 of a durable batch): only then is the id kept for the client to ask about.
+        var answered = false;
         try
         {
             using var lease = ingest.Lease();
@@ -84,7 +85,7 @@ public static class HecEndpoints
             using (events)
             {
                 var result = await ingest.SubmitAsync(tenantKey, events.Framed, bodyLength, idempotencyKey);
-                durable = result.Outcome == IngestOutcome.Stored;
+                answered = result.Outcome == IngestOutcome.Stored && !NothingAccepted(result);
                 return Answer(context, result, events.RejectedCodes, ackId);
             }
         }
@@ -106,7 +107,7 @@ public static class HecEndpoints
         {
             if (ackId is { } id)
             {
-                acks.Complete(tenant, channel!.Value, id, durable);
+                acks.Complete(tenant, channel!.Value, id, answered);
             }
         }
     }
@@ -115,7 +116,7 @@ public static class HecEndpoints
     {
         switch (result.Outcome)
         {
-            case IngestOutcome.Stored when result.Accepted == 0 && result.Rejected.Count > 0:
+            case IngestOutcome.Stored when NothingAccepted(result):
                 // Nothing accepted: the client must hear why in HEC's terms (the events are in the dead letters).
                 var first = result.Rejected[0];
                 return HecAnswer.Error(rejectedCodes.Count > 0 ? rejectedCodes[0] : HecCode.InvalidDataFormat, first.Reason, first.Index);
@@ -133,6 +134,9 @@ public static class HecEndpoints
                 return HecAnswer.Busy(context, result.Detail!, result.RetryAfter);
         }
     }
+
+    /// <summary>A stored batch whose every event was rejected: answered with the first one's error, no ack id.</summary>
+    private static bool NothingAccepted(IngestResult result) => result.Accepted == 0 && result.Rejected.Count > 0;
 
     private static async Task<IResult> AckAsync(HttpContext context, ShipperIngest ingest, HecAckChannels acks)
     {

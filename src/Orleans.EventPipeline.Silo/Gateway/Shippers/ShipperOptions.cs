@@ -12,17 +12,34 @@ public sealed class ShipperOptions
     public int OtlpGrpcPort { get; set; } = 4317;
 
     /// <summary>
-    /// HEC ack channels a gateway keeps at most: 10,000. Past it, channels unused for 10 minutes are dropped, and a
-    /// request on a new channel is answered "server is busy" (code 9, 503) while none is idle. With
+    /// HEC ack channels a gateway keeps at most, of all tenants: 10,000. Past it, channels unused for 10 minutes are
+    /// dropped; then a tenant holding fewer channels than the one holding the most takes the place of that one's least
+    /// recently used channel with no request in flight, so tenants that flood share the 10,000 evenly and cannot keep
+    /// another out; else a request on a new channel is answered "server is busy" (code 9, 503). With
     /// <see cref="HecMaxAcksPerChannel"/> this bounds the acks held: 10,000 x 1,000 at about 24 bytes each, 240 MB.
     /// </summary>
     public int HecMaxChannels { get; set; } = 10_000;
+
+    /// <summary>
+    /// HEC ack channels one tenant keeps at most: 1,000, a tenth of <see cref="HecMaxChannels"/>, so one tenant's flood of
+    /// new channels is "server is busy" for that tenant alone while 9,000 stay for the others (a forwarder uses one
+    /// channel, or a few). Past it, that tenant's channels unused for 10 minutes are dropped first. 1 to <see cref="HecMaxChannels"/>.
+    /// </summary>
+    public int HecMaxChannelsPerTenant { get; set; } = 1_000;
 
     /// <summary>
     /// Acks one channel holds unread at most: 1,000 (a client that sent 1,000 requests without asking about one);
     /// past it, a request is answered "server is busy" until the client reads some. Also the most ids one ack query may name.
     /// </summary>
     public int HecMaxAcksPerChannel { get; set; } = 1_000;
+
+    /// <summary>
+    /// How long an ack the client was answered (a 200 with its <c>ackId</c>) is kept unread: 10 minutes, Splunk's
+    /// <c>maxIdleTime</c> of 600 s. Past it the ack no longer counts toward <see cref="HecMaxAcksPerChannel"/>, so a
+    /// client that lost its 200s (a timeout) or never queries cannot hold a channel at 1,000 acks for good; a query
+    /// about it is still answered true, as for any id whose request is not in flight here.
+    /// </summary>
+    public TimeSpan HecAckExpiry { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>Every wrong setting, each with the fix.</summary>
     public IEnumerable<string> Validate(int siloPort, int gatewayPort)
@@ -40,10 +57,19 @@ public sealed class ShipperOptions
         {
             yield return $"{SectionName}:HecMaxChannels is {HecMaxChannels}: use 1 to 1000000.";
         }
+        else if (HecMaxChannelsPerTenant < 1 || HecMaxChannelsPerTenant > HecMaxChannels)
+        {
+            yield return $"{SectionName}:HecMaxChannelsPerTenant is {HecMaxChannelsPerTenant}: use 1 to {SectionName}:HecMaxChannels ({HecMaxChannels}).";
+        }
 
         if (HecMaxAcksPerChannel is < 1 or > 1_000_000)
         {
             yield return $"{SectionName}:HecMaxAcksPerChannel is {HecMaxAcksPerChannel}: use 1 to 1000000.";
+        }
+
+        if (HecAckExpiry < TimeSpan.FromSeconds(1) || HecAckExpiry > TimeSpan.FromDays(1))
+        {
+            yield return $"{SectionName}:HecAckExpiry is {HecAckExpiry}: use 00:00:01 to 1.00:00:00.";
         }
     }
 }
