@@ -98,6 +98,58 @@ public sealed class OtlpGrpcTests(ProcessingPipelineFixture pipeline) : IDisposa
     }
 
     /// <summary>
+    /// gRPC's deflate is refused, not limited: Grpc.AspNetCore's own provider inflated a message past MaxDecompressedBytes
+    /// (the review's 389 KB to 400 MB, parsed whole) and answered a corrupt one UNKNOWN. OTLP compresses with gzip only.
+    /// Before, the small message was stored (OK), the one of 33 MiB of zeros, over the 32 MiB limit, was inflated whole
+    /// and refused only by the parser (INVALID_ARGUMENT), and the corrupt one was UNKNOWN.
+    /// </summary>
+    [Fact]
+    public async Task Export_Deflate_UnimplementedNamingGzip_WhetherValidOversizeOrCorrupt()
+    {
+        var key = await pipeline.Api.CreateTenantAsync("otlp-grpc-deflate");
+        var message = OtlpRequests.Of(new LogRecord { Body = new AnyValue { StringValue = "deflated" } }).ToByteArray();
+
+        var answers = new[]
+        {
+            await SendRawAsync(key, Deflate(message), compressed: true, "deflate"),
+            await SendRawAsync(key, Deflate(new byte[33 * 1024 * 1024]), compressed: true, "deflate"),
+            await SendRawAsync(key, [1, 2, 3, 4, 5, 6, 7, 8], compressed: true, "deflate"),
+        };
+        var gzip = await SendRawAsync(key, Gzip(message), compressed: true);
+
+        Assert.All(answers, static answer =>
+        {
+            Assert.Equal(StatusCode.Unimplemented, answer.Code);
+            Assert.Contains("deflate", answer.Message, StringComparison.Ordinal);
+            Assert.Contains("gzip", answer.Message, StringComparison.Ordinal);
+        });
+        Assert.Equal(StatusCode.OK, gzip.Code);
+    }
+
+    /// <summary>gRPC's deflate: the zlib format (RFC 1950).</summary>
+    private static byte[] Deflate(byte[] data)
+    {
+        using var compressed = new MemoryStream();
+        using (var zlib = new ZLibStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
+        {
+            zlib.Write(data);
+        }
+
+        return compressed.ToArray();
+    }
+
+    private static byte[] Gzip(byte[] data)
+    {
+        using var compressed = new MemoryStream();
+        using (var gzip = new GZipStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
+        {
+            gzip.Write(data);
+        }
+
+        return compressed.ToArray();
+    }
+
+    /// <summary>
     /// A gzip message cut short at a flush point inflates to a valid message of its first records, and .NET's reader
     /// ends there without a word: before, the call answered OK and stored those five of ten, and one without its
     /// trailer stored all ten. Each must be INVALID_ARGUMENT and store nothing; the whole message is stored once.
@@ -221,11 +273,11 @@ public sealed class OtlpGrpcTests(ProcessingPipelineFixture pipeline) : IDisposa
     }
 
     /// <summary>One gRPC call as bytes on HTTP/2 (h2c), for messages no gRPC client would send: the status and its message.</summary>
-    private Task<(StatusCode Code, string Message)> SendRawAsync(string key, byte[] message, bool compressed) =>
-        SendFrameAsync(key, [.. Prefix(compressed ? (byte)1 : (byte)0, (uint)message.Length), .. message], compressed);
+    private Task<(StatusCode Code, string Message)> SendRawAsync(string key, byte[] message, bool compressed, string encoding = "gzip") =>
+        SendFrameAsync(key, [.. Prefix(compressed ? (byte)1 : (byte)0, (uint)message.Length), .. message], compressed, encoding);
 
-    /// <summary>One gRPC call whose body is <paramref name="frame"/> as given, prefix and all.</summary>
-    private async Task<(StatusCode Code, string Message)> SendFrameAsync(string key, byte[] frame, bool compressed)
+    /// <summary>One gRPC call whose body is <paramref name="frame"/> as given, prefix and all; compressed in <paramref name="encoding"/>.</summary>
+    private async Task<(StatusCode Code, string Message)> SendFrameAsync(string key, byte[] frame, bool compressed, string encoding = "gzip")
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(pipeline.Silo.OtlpGrpcAddress, "/opentelemetry.proto.collector.logs.v1.LogsService/Export"))
@@ -239,7 +291,7 @@ public sealed class OtlpGrpcTests(ProcessingPipelineFixture pipeline) : IDisposa
         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
         if (compressed)
         {
-            request.Headers.Add("grpc-encoding", "gzip");
+            request.Headers.Add("grpc-encoding", encoding);
         }
 
         using var response = await http.SendAsync(request);

@@ -31,13 +31,16 @@ internal static class OtlpGrpcHosting
 
         builder.Services.AddGrpc();
         // The body limits of every front (OtlpGrpcLimits): gRPC's own message limit is off, as its refusal cannot
-        // name the setting, and its gzip gives way to one that stops at the decompressed limit.
+        // name the setting, and its gzip gives way to one that stops at the decompressed limit. Its deflate is
+        // removed, not limited: it inflated a message past MaxDecompressedBytes (389 KB to 400 MB) and answered a
+        // corrupt one UNKNOWN. OTLP names gzip as its only compression, so no OTLP exporter sends deflate; a call
+        // that does is answered UNIMPLEMENTED naming the encodings taken, as one in zstd is.
         builder.Services.AddOptions<GrpcServiceOptions>().Configure<IOptions<GatewayOptions>>(static (grpc, gateway) =>
         {
             grpc.MaxReceiveMessageSize = null;
             for (var i = grpc.CompressionProviders.Count - 1; i >= 0; i--)
             {
-                if (grpc.CompressionProviders[i].EncodingName == "gzip")
+                if (grpc.CompressionProviders[i].EncodingName is "gzip" or "deflate")
                 {
                     grpc.CompressionProviders.RemoveAt(i);
                 }
