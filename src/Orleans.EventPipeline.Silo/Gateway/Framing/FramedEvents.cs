@@ -11,7 +11,15 @@ namespace Orleans.EventPipeline.Silo.Gateway.Framing;
 /// An event over the size limit is rejected alone, like a malformed one; its dead letter keeps only its
 /// first <see cref="OversizeKeptBytes"/> bytes and records its size.
 /// </summary>
-public sealed class FramedEvents(EventKind kind, int bodyLength, int maxEventBytes, RequestMemoryLease? lease = null) : IDisposable
+/// <param name="maxBuiltBytes">
+/// For a front that builds each event (a shipper's envelope), the most bytes the request may build: the events kept
+/// with their frame prefixes, the envelopes rejected for their stored size, and what else the front counts
+/// (<see cref="Build"/>). The shipper fronts pass <see cref="GatewayOptions.MaxDecompressedBytes"/>, which the 413
+/// names. Past it the request is refused whole, as an envelope repeats what the protocol shares between events (an
+/// OTLP resource, HEC's query metadata): a 240 KB OTLP request built 289 MB. The frame buffer never grows past it
+/// either. A body's own events (<see cref="EventFramer"/>) are slices of it and need no bound.
+/// </param>
+public sealed class FramedEvents(EventKind kind, int bodyLength, int maxEventBytes, RequestMemoryLease? lease = null, long maxBuiltBytes = long.MaxValue) : IDisposable
 {
     /// <summary>
     /// How much of an oversize event its dead letter keeps: 4 KiB shows what the event was, and the
@@ -19,8 +27,11 @@ public sealed class FramedEvents(EventKind kind, int bodyLength, int maxEventByt
     /// </summary>
     public const int OversizeKeptBytes = 4 * 1024;
 
-    private readonly PooledBuffer _frames = new(CapacityFor(bodyLength), lease: lease);
+    private readonly PooledBuffer _frames = new(
+        (int)Math.Min(CapacityFor(bodyLength), maxBuiltBytes), (int)Math.Min(maxBuiltBytes, int.MaxValue), lease);
+
     private readonly List<DeadLetter> _rejected = [];
+    private long _built;
     private int _index;
 
     public EventKind Kind { get; } = kind;
@@ -66,6 +77,7 @@ public sealed class FramedEvents(EventKind kind, int bodyLength, int maxEventByt
             return;
         }
 
+        Build(eventBytes.Length + EventFrames.PrefixBytes);
         if (eventBytes.Length > MaxStoredEventBytes)
         {
             var kept = eventBytes[..OversizeKeptBytes];
@@ -79,6 +91,25 @@ public sealed class FramedEvents(EventKind kind, int bodyLength, int maxEventByt
         eventBytes.CopyTo(destination[EventFrames.PrefixBytes..]);
         _frames.Advance(EventFrames.PrefixBytes + eventBytes.Length);
         Count++;
+        _index++;
+    }
+
+    /// <summary>
+    /// Rejects an event whose envelope was left unfinished at <paramref name="built"/>: building it stopped once it
+    /// would pass <see cref="MaxStoredEventBytes"/> (or, for one over the limit as sent, once it held the
+    /// <see cref="OversizeKeptBytes"/> its dead letter keeps), so no event costs more than the cap to build.
+    /// </summary>
+    public void RejectUnfinished(ReadOnlySpan<byte> built, int sentBytes)
+    {
+        if (!Fits(sentBytes))
+        {
+            RejectOversize(built, sentBytes, " as sent");
+            return;
+        }
+
+        Build(built.Length);
+        var kept = built[..Math.Min(built.Length, OversizeKeptBytes)];
+        _rejected.Add(new DeadLetter(_index, $"the event is {sentBytes} bytes as sent, but more than {MaxStoredEventBytes} bytes as stored with what its protocol shares between events (such as an OTLP resource) and its attributes' flattened names; one stored event can be at most {MaxStoredEventBytes} bytes, and building it stopped there; its first {kept.Length} bytes are kept in the dead letters", kept.ToArray()) { OriginalSize = sentBytes });
         _index++;
     }
 
@@ -98,6 +129,9 @@ public sealed class FramedEvents(EventKind kind, int bodyLength, int maxEventByt
     /// <summary>Rejects an event over the size limit, keeping its first <see cref="OversizeKeptBytes"/> bytes.</summary>
     public void RejectOversize(ReadOnlySpan<byte> eventBytes) => RejectOversize(eventBytes, eventBytes.Length, "");
 
+    /// <summary>Rejects an event the client sent as <paramref name="sentBytes"/>, over the limit as sent, before anything was built for it.</summary>
+    public void RejectOversizeAsSent(ReadOnlySpan<byte> eventBytes, int sentBytes) => RejectOversize(eventBytes, sentBytes, " as sent");
+
     /// <summary>Rejects an event of which the client sent <paramref name="sentBytes"/>, over the limit; <paramref name="eventBytes"/> is what is kept of it.</summary>
     private void RejectOversize(ReadOnlySpan<byte> eventBytes, int sentBytes, string measured)
     {
@@ -105,6 +139,21 @@ public sealed class FramedEvents(EventKind kind, int bodyLength, int maxEventByt
         var reason = $"the event is {sentBytes} bytes{measured}; the limit for one event is {maxEventBytes} bytes ({GatewayOptions.SectionName}:{nameof(GatewayOptions.MaxEventBytes)}); its first {kept.Length} bytes are kept in the dead letters";
         _rejected.Add(new DeadLetter(_index, reason, kept.ToArray()) { OriginalSize = sentBytes });
         _index++;
+    }
+
+    /// <summary>
+    /// Counts <paramref name="bytes"/> more built for the request: each event's envelope is counted when kept or rejected
+    /// here, and a front counts what else it built for one (an OTLP record's flattened names). Throws the 413 once the
+    /// request's total passes <c>maxBuiltBytes</c>.
+    /// </summary>
+    public void Build(long bytes)
+    {
+        _built += bytes;
+        if (_built > maxBuiltBytes)
+        {
+            throw IngestProblemException.TooLarge(
+                $"The events of this request take more than {maxBuiltBytes} bytes as stored ({GatewayOptions.SectionName}:{nameof(GatewayOptions.MaxDecompressedBytes)}, which bounds what a request builds as it bounds its decompressed body): each event carries what its protocol shares between events (an OTLP resource, HEC's query metadata), so the {_index} events before event {_index} took {_built - bytes} bytes. Nothing was stored; send fewer events per request, or a smaller resource or metadata.");
+        }
     }
 
     public void Dispose() => _frames.Dispose();

@@ -77,8 +77,8 @@ public static class HecEndpoints
             using (var body = await ingest.ReadBodyAsync(context, lease))
             {
                 events = raw
-                    ? HecEvents.FromRaw(body.Span, HecMetadata.FromQuery(context.Request.Query), ingest.Limits.MaxEventBytes, lease)
-                    : HecEvents.FromEvents(body.Span, ingest.Limits.MaxEventBytes, lease);
+                    ? HecEvents.FromRaw(body.Span, HecMetadata.FromQuery(context.Request.Query), ingest.Limits.MaxEventBytes, ingest.Limits.MaxDecompressedBytes, lease)
+                    : HecEvents.FromEvents(body.Span, ingest.Limits.MaxEventBytes, ingest.Limits.MaxDecompressedBytes, lease);
                 bodyLength = body.Length;
             }
 

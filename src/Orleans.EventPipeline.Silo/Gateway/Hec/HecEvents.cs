@@ -26,10 +26,13 @@ public sealed class HecEvents : IDisposable
     /// <summary>The HEC code of each rejected event, in the order of <see cref="FramedEvents.Rejected"/>.</summary>
     public IReadOnlyList<HecCode> RejectedCodes => _rejectedCodes;
 
-    /// <summary>The event endpoint's body; throws <see cref="HecBodyException"/> when it is not a sequence of JSON objects.</summary>
-    public static HecEvents FromEvents(ReadOnlySpan<byte> body, int maxEventBytes, RequestMemoryLease lease)
+    /// <summary>
+    /// The event endpoint's body; throws <see cref="HecBodyException"/> when it is not a sequence of JSON objects, and
+    /// the 413 when the envelopes take more than <paramref name="maxBuiltBytes"/> together (<see cref="FramedEvents"/>).
+    /// </summary>
+    public static HecEvents FromEvents(ReadOnlySpan<byte> body, int maxEventBytes, long maxBuiltBytes, RequestMemoryLease lease)
     {
-        var events = new HecEvents(new FramedEvents(Streams.EventKind.Json, body.Length, maxEventBytes, lease));
+        var events = new HecEvents(new FramedEvents(Streams.EventKind.Json, body.Length, maxEventBytes, lease, maxBuiltBytes));
         try
         {
             events.ReadEvents(EventFramer.WithoutByteOrderMark(body));
@@ -43,10 +46,13 @@ public sealed class HecEvents : IDisposable
         }
     }
 
-    /// <summary>The raw endpoint's body: each non-blank line one event, with the query's metadata.</summary>
-    public static HecEvents FromRaw(ReadOnlySpan<byte> body, HecMetadata metadata, int maxEventBytes, RequestMemoryLease lease)
+    /// <summary>
+    /// The raw endpoint's body: each non-blank line one event, with the query's metadata. Each line's envelope repeats
+    /// the metadata, so the envelopes may take more than <paramref name="maxBuiltBytes"/> together: then the 413.
+    /// </summary>
+    public static HecEvents FromRaw(ReadOnlySpan<byte> body, HecMetadata metadata, int maxEventBytes, long maxBuiltBytes, RequestMemoryLease lease)
     {
-        var events = new HecEvents(new FramedEvents(Streams.EventKind.Json, body.Length, maxEventBytes, lease));
+        var events = new HecEvents(new FramedEvents(Streams.EventKind.Json, body.Length, maxEventBytes, lease, maxBuiltBytes));
         try
         {
             events.ReadRaw(EventFramer.WithoutByteOrderMark(body), metadata);
@@ -100,6 +106,13 @@ public sealed class HecEvents : IDisposable
 
     private void Add(ReadOnlySpan<byte> eventObject, bool checkUtf8)
     {
+        if (!Framed.Fits(eventObject.Length))
+        {
+            // Nothing is built for an event over the limit as sent: its envelope would be thrown away.
+            RejectOversize(eventObject);
+            return;
+        }
+
         if (((checkUtf8 ? EventFramer.Utf8Problem(eventObject) : null) ?? EventFramer.CheckJsonObject(eventObject)) is { } problem)
         {
             Reject(eventObject, HecCode.InvalidDataFormat, problem);
@@ -282,6 +295,12 @@ public sealed class HecEvents : IDisposable
         var checkUtf8 = !Utf8.IsValid(body);
         while (EventFramer.TryNextLine(ref body, out var line))
         {
+            if (!Framed.Fits(line.Length))
+            {
+                RejectOversize(line);
+                continue;
+            }
+
             if ((checkUtf8 ? EventFramer.Utf8Problem(line) : null) is { } problem)
             {
                 Reject(line, HecCode.InvalidDataFormat, problem);
@@ -312,6 +331,13 @@ public sealed class HecEvents : IDisposable
         {
             _rejectedCodes.Add(HecCode.InvalidDataFormat);
         }
+    }
+
+    /// <summary>An event over the size limit as sent, rejected before its envelope is built; its first bytes are kept.</summary>
+    private void RejectOversize(ReadOnlySpan<byte> original)
+    {
+        _rejectedCodes.Add(HecCode.InvalidDataFormat);
+        Framed.RejectOversizeAsSent(original, original.Length);
     }
 
     private void Reject(ReadOnlySpan<byte> original, HecCode code, string reason)

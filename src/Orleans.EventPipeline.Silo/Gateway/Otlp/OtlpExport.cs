@@ -13,7 +13,7 @@ public static class OtlpExport
         ShipperIngest ingest, TenantKey tenant, ExportLogsServiceRequest request, OtlpJsonRequest? json, int requestBytes, string idempotencyKey, RequestMemoryLease lease)
     {
         ArgumentNullException.ThrowIfNull(ingest);
-        using var records = OtlpLogRecords.From(request, json, requestBytes, ingest.Limits.MaxEventBytes, lease);
+        using var records = OtlpLogRecords.From(request, json, requestBytes, ingest.Limits.MaxEventBytes, ingest.Limits.MaxDecompressedBytes, lease);
         if (records.Framed.Total == 0)
         {
             // An export with no records is valid OTLP and stores nothing.

@@ -40,6 +40,23 @@ public sealed class OtlpLogRecords : IDisposable
     private readonly ArrayBufferWriter<byte> _textBuffer = new(256);
     private readonly Utf8JsonWriter _text;
 
+    /// <summary>The attribute name being written; a key-value list's entries extend it in place (<see cref="WriteFlat"/>).</summary>
+    private char[] _name = new char[256];
+
+    /// <summary>Bytes the record's envelope may reach before it stops growing (<see cref="Room"/>).</summary>
+    private long _recordCap;
+
+    /// <summary>The record's envelope has stopped growing: it is rejected, unfinished.</summary>
+    private bool _full;
+
+    /// <summary>
+    /// Chars of attribute names the record's envelope has put in the name buffer, each with one for its separator:
+    /// building costs them whether or not a value is written after them (an empty one is not), so they count toward
+    /// the record's cap (<see cref="Room"/>) and the request's (<see cref="FramedEvents.Build"/>). A resource or scope
+    /// of many names with empty values is otherwise rebuilt for nothing on each of its records.
+    /// </summary>
+    private long _names;
+
     private OtlpLogRecords(FramedEvents framed)
     {
         Framed = framed;
@@ -49,14 +66,15 @@ public sealed class OtlpLogRecords : IDisposable
     public FramedEvents Framed { get; }
 
     /// <summary>
-    /// Frames every record of <paramref name="request"/>; <paramref name="requestBytes"/> sizes the frame buffer.
+    /// Frames every record of <paramref name="request"/>; <paramref name="requestBytes"/> sizes the frame buffer, and
+    /// <paramref name="maxBuiltBytes"/> bounds what the records' envelopes take together (<see cref="FramedEvents"/>).
     /// <paramref name="json"/>, for an OTLP/JSON export, names the records its reader refused and what the client
     /// sent for each; else a record's size as sent is its protobuf size.
     /// </summary>
-    public static OtlpLogRecords From(ExportLogsServiceRequest request, OtlpJsonRequest? json, int requestBytes, int maxEventBytes, RequestMemoryLease lease)
+    public static OtlpLogRecords From(ExportLogsServiceRequest request, OtlpJsonRequest? json, int requestBytes, int maxEventBytes, long maxBuiltBytes, RequestMemoryLease lease)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var records = new OtlpLogRecords(new FramedEvents(Streams.EventKind.Json, requestBytes, maxEventBytes, lease));
+        var records = new OtlpLogRecords(new FramedEvents(Streams.EventKind.Json, requestBytes, maxEventBytes, lease, maxBuiltBytes));
         try
         {
             var index = 0;
@@ -132,6 +150,10 @@ public sealed class OtlpLogRecords : IDisposable
             return;
         }
 
+        // A record over the limit as sent keeps only its envelope's first bytes: building more would be thrown away.
+        _recordCap = Framed.Fits(sentBytes) ? FramedEvents.MaxStoredEventBytes : FramedEvents.OversizeKeptBytes;
+        _full = false;
+        _names = 0;
         var json = _envelope.Begin(SourceFormat.Otlp);
         if (record.TimeUnixNano != 0)
         {
@@ -148,20 +170,17 @@ public sealed class OtlpLogRecords : IDisposable
             json.WriteNumber(ShipperEnvelope.SeverityNumber, (int)record.SeverityNumber);
         }
 
-        if (record.SeverityText.Length > 0)
+        if (record.SeverityText.Length > 0 && Room(json, record.SeverityText.Length))
         {
             json.WriteString(ShipperEnvelope.SeverityText, record.SeverityText);
         }
 
         if (record.Body is { ValueCase: not AnyValue.ValueOneofCase.None } body)
         {
-            if (body.ValueCase == AnyValue.ValueOneofCase.StringValue)
+            var text = body.ValueCase == AnyValue.ValueOneofCase.StringValue ? body.StringValue : Text(json, body);
+            if (Room(json, text.Length))
             {
-                json.WriteString(ShipperEnvelope.Body, body.StringValue);
-            }
-            else
-            {
-                json.WriteString(ShipperEnvelope.Body, Text(body));
+                json.WriteString(ShipperEnvelope.Body, text);
             }
         }
 
@@ -170,7 +189,12 @@ public sealed class OtlpLogRecords : IDisposable
             json.WriteStartObject(ShipperEnvelope.Resource);
             foreach (var attribute in resource.Attributes)
             {
-                WriteFlat(json, attribute.Key, attribute.Value, asText: true);
+                if (_full)
+                {
+                    break;
+                }
+
+                WriteFlat(json, Name(json, "", attribute.Key), attribute.Value, asText: true);
             }
 
             json.WriteEndObject();
@@ -184,13 +208,23 @@ public sealed class OtlpLogRecords : IDisposable
             WriteNonEmpty(json, ScopeVersionName, scope.Version);
             foreach (var attribute in scope.Attributes)
             {
-                WriteFlat(json, ScopeAttributePrefix + attribute.Key, attribute.Value, asText: false);
+                if (_full)
+                {
+                    break;
+                }
+
+                WriteFlat(json, Name(json, ScopeAttributePrefix, attribute.Key), attribute.Value, asText: false);
             }
         }
 
         foreach (var attribute in record.Attributes)
         {
-            WriteFlat(json, attribute.Key, attribute.Value, asText: false);
+            if (_full)
+            {
+                break;
+            }
+
+            WriteFlat(json, Name(json, "", attribute.Key), attribute.Value, asText: false);
         }
 
         if (!record.TraceId.IsEmpty)
@@ -211,8 +245,17 @@ public sealed class OtlpLogRecords : IDisposable
         WriteNonEmpty(json, EventNameName, record.EventName);
         json.WriteEndObject();
 
+        // Every object begun above is closed whether or not the record filled up, so End closes the envelope.
+        var envelope = _envelope.End();
+        Framed.Build(_names);
+        if (_full)
+        {
+            Framed.RejectUnfinished(envelope, sentBytes);
+            return;
+        }
+
         // Framed.Accept rejects a record over the event size limit (as sent) alone, keeping its first bytes.
-        Framed.Accept(_envelope.End(), sentBytes);
+        Framed.Accept(envelope, sentBytes);
     }
 
     /// <summary>OTLP ids are 16 and 8 bytes, or empty (OTLP 1.5.0, logs.proto).</summary>
@@ -221,23 +264,89 @@ public sealed class OtlpLogRecords : IDisposable
         : record.SpanId.Length is not (0 or 8) ? $"span_id is {record.SpanId.Length} bytes; it must be 8 bytes or empty"
         : null;
 
+    /// <summary>Bytes of the envelope written so far.</summary>
+    private static long Written(Utf8JsonWriter json) => json.BytesCommitted + json.BytesPending;
+
+    /// <summary>
+    /// Whether the envelope may take a write of at least <paramref name="atLeast"/> bytes (a value's length in chars:
+    /// UTF-8 takes no fewer bytes) and stay within <see cref="FramedEvents.MaxStoredEventBytes"/> with the names built
+    /// for it (<see cref="_names"/>), and has not
+    /// yet reached the record's cap; once not, the record is full and nothing more is written to it. So an envelope
+    /// stops growing at the cap plus at most one write that fit it (JSON escaping makes that at most 6 bytes a char).
+    /// </summary>
+    private bool Room(Utf8JsonWriter json, long atLeast)
+    {
+        if (!_full && (Written(json) + _names + atLeast > FramedEvents.MaxStoredEventBytes || Written(json) >= _recordCap))
+        {
+            _full = true;
+        }
+
+        return !_full;
+    }
+
+    /// <summary>Puts <paramref name="prefix"/> and <paramref name="key"/> in the name buffer; the name's length, or -1 when it cannot fit the record.</summary>
+    private int Name(Utf8JsonWriter json, string prefix, string key)
+    {
+        var length = (long)prefix.Length + key.Length;
+        if (!Room(json, length + 1))
+        {
+            return -1;
+        }
+
+        _names += length + 1;
+        EnsureName((int)length);
+        prefix.CopyTo(_name);
+        key.CopyTo(_name.AsSpan(prefix.Length));
+        return (int)length;
+    }
+
+    private void EnsureName(int length)
+    {
+        if (_name.Length < length)
+        {
+            Array.Resize(ref _name, (int)Math.Min(FramedEvents.MaxStoredEventBytes, Math.Max(length, (long)_name.Length * 2)));
+        }
+    }
+
     /// <summary>
     /// One attribute, a key-value list flattened into dotted names (as nested JSON objects are). Empty values are
-    /// left out, like JSON nulls. <paramref name="asText"/>: every value as a string, for the resource.
+    /// left out, like JSON nulls. <paramref name="asText"/>: every value as a string, for the resource. The name is
+    /// the first <paramref name="nameLength"/> chars of the name buffer, which a key-value list's entries extend in
+    /// place: a flattened name is built once per entry, and counts toward the envelope before it is built.
     /// </summary>
-    private void WriteFlat(Utf8JsonWriter json, string name, AnyValue? value, bool asText)
+    private void WriteFlat(Utf8JsonWriter json, int nameLength, AnyValue? value, bool asText)
     {
+        if (nameLength < 0)
+        {
+            return;
+        }
+
+        var name = _name.AsSpan(0, nameLength);
         switch (value?.ValueCase ?? AnyValue.ValueOneofCase.None)
         {
             case AnyValue.ValueOneofCase.None:
                 break;
             case AnyValue.ValueOneofCase.StringValue:
-                json.WriteString(name, value!.StringValue);
+                if (Room(json, value!.StringValue.Length))
+                {
+                    json.WriteString(name, value.StringValue);
+                }
+
                 break;
             case AnyValue.ValueOneofCase.KvlistValue:
                 foreach (var entry in value!.KvlistValue.Values)
                 {
-                    WriteFlat(json, string.Concat(name, ".", entry.Key), entry.Value, asText);
+                    var length = (long)nameLength + 1 + entry.Key.Length;
+                    if (!Room(json, length + 1))
+                    {
+                        return;
+                    }
+
+                    _names += length + 1;
+                    EnsureName((int)length);
+                    _name[nameLength] = '.';
+                    entry.Key.CopyTo(_name.AsSpan(nameLength + 1));
+                    WriteFlat(json, (int)length, entry.Value, asText);
                 }
 
                 break;
@@ -251,14 +360,20 @@ public sealed class OtlpLogRecords : IDisposable
                 json.WriteNumber(name, value.DoubleValue);
                 break;
             default:
-                json.WriteString(name, Text(value!));
+                var text = Text(json, value!);
+                if (Room(json, text.Length))
+                {
+                    json.WriteString(name, text);
+                }
+
                 break;
         }
     }
 
-    private static void WriteNonEmpty(Utf8JsonWriter json, string name, string value)
+    /// <summary>A string member when not empty and within the record's room (a scope's name is shared by all its records).</summary>
+    private void WriteNonEmpty(Utf8JsonWriter json, string name, string value)
     {
-        if (value.Length > 0)
+        if (value.Length > 0 && Room(json, name.Length + value.Length))
         {
             json.WriteString(name, value);
         }
@@ -267,8 +382,10 @@ public sealed class OtlpLogRecords : IDisposable
     /// <summary>
     /// A value as text: a string as is, a number or boolean as JSON writes it (a non-finite double as
     /// <c>NaN</c>, <c>Infinity</c>, <c>-Infinity</c>), bytes as base64, an array or key-value list as its JSON text.
+    /// The text of an array or list stops where it would pass the room left in <paramref name="envelope"/>; the
+    /// record is then full (<see cref="Room"/>) and the text is not written.
     /// </summary>
-    private string Text(AnyValue value)
+    private string Text(Utf8JsonWriter envelope, AnyValue value)
     {
         switch (value.ValueCase)
         {
@@ -281,20 +398,38 @@ public sealed class OtlpLogRecords : IDisposable
             case AnyValue.ValueOneofCase.DoubleValue:
                 return value.DoubleValue.ToString("R", CultureInfo.InvariantCulture);
             case AnyValue.ValueOneofCase.BytesValue:
-                return value.BytesValue.ToBase64();
+                // Base64 is 4 chars for 3 bytes: the length is known before the text is made.
+                return Room(envelope, (value.BytesValue.Length + 2) / 3 * 4) ? value.BytesValue.ToBase64() : "";
             default:
                 _textBuffer.ResetWrittenCount();
                 _text.Reset(_textBuffer);
-                WriteJson(_text, value);
+                var room = FramedEvents.MaxStoredEventBytes - Written(envelope);
+                var over = false;
+                WriteJson(_text, value, room, ref over);
                 _text.Flush();
+                if (over || Written(_text) > room)
+                {
+                    _full = true;
+                    return "";
+                }
+
                 return Encoding.UTF8.GetString(_textBuffer.WrittenSpan);
         }
     }
 
-    private static void WriteJson(Utf8JsonWriter json, AnyValue? value)
+    /// <summary>
+    /// A value as JSON; <paramref name="over"/> once it would pass <paramref name="room"/> bytes, and then the rest is
+    /// left out (a string too long for the room as an empty one, arrays and lists closed where they are), as the text
+    /// will not be written.
+    /// </summary>
+    private static void WriteJson(Utf8JsonWriter json, AnyValue? value, long room, ref bool over)
     {
         switch (value?.ValueCase ?? AnyValue.ValueOneofCase.None)
         {
+            case AnyValue.ValueOneofCase.StringValue when Written(json) + value!.StringValue.Length > room:
+                over = true;
+                json.WriteStringValue("");
+                break;
             case AnyValue.ValueOneofCase.StringValue:
                 json.WriteStringValue(value!.StringValue);
                 break;
@@ -310,6 +445,10 @@ public sealed class OtlpLogRecords : IDisposable
             case AnyValue.ValueOneofCase.DoubleValue:
                 json.WriteStringValue(value!.DoubleValue.ToString("R", CultureInfo.InvariantCulture));
                 break;
+            case AnyValue.ValueOneofCase.BytesValue when Written(json) + ((value!.BytesValue.Length + 2) / 3 * 4) > room:
+                over = true;
+                json.WriteStringValue("");
+                break;
             case AnyValue.ValueOneofCase.BytesValue:
                 json.WriteStringValue(value!.BytesValue.ToBase64());
                 break;
@@ -317,7 +456,13 @@ public sealed class OtlpLogRecords : IDisposable
                 json.WriteStartArray();
                 foreach (var item in value!.ArrayValue.Values)
                 {
-                    WriteJson(json, item);
+                    if (over || Written(json) > room)
+                    {
+                        over = true;
+                        break;
+                    }
+
+                    WriteJson(json, item, room, ref over);
                 }
 
                 json.WriteEndArray();
@@ -326,8 +471,14 @@ public sealed class OtlpLogRecords : IDisposable
                 json.WriteStartObject();
                 foreach (var entry in value!.KvlistValue.Values)
                 {
+                    if (over || Written(json) + entry.Key.Length > room)
+                    {
+                        over = true;
+                        break;
+                    }
+
                     json.WritePropertyName(entry.Key);
-                    WriteJson(json, entry.Value);
+                    WriteJson(json, entry.Value, room, ref over);
                 }
 
                 json.WriteEndObject();

@@ -27,13 +27,20 @@ public readonly record struct OtlpStatus(StatusCode Code, int HttpStatus, string
         };
     }
 
-    /// <summary>A whole-request problem of the gateway (body limits, encoding, memory budget).</summary>
+    /// <summary>
+    /// A whole-request problem of the gateway (body limits, encoding, memory budget). Over a size limit (413) is
+    /// RESOURCE_EXHAUSTED without <c>RetryInfo</c>, as gRPC's own message limits and <see cref="OtlpGrpcLimits"/> answer
+    /// it: OTLP clients do not retry it.
+    /// </summary>
     public static OtlpStatus Of(IngestProblemException problem)
     {
         ArgumentNullException.ThrowIfNull(problem);
-        return problem.StatusCode == StatusCodes.Status503ServiceUnavailable
-            ? new(StatusCode.Unavailable, problem.StatusCode, problem.Message, problem.RetryAfter ?? TimeSpan.FromSeconds(1))
-            : new(StatusCode.InvalidArgument, problem.StatusCode, problem.Message, null);
+        return problem.StatusCode switch
+        {
+            StatusCodes.Status503ServiceUnavailable => new(StatusCode.Unavailable, problem.StatusCode, problem.Message, problem.RetryAfter ?? TimeSpan.FromSeconds(1)),
+            StatusCodes.Status413PayloadTooLarge => new(StatusCode.ResourceExhausted, problem.StatusCode, problem.Message, null),
+            _ => new(StatusCode.InvalidArgument, problem.StatusCode, problem.Message, null),
+        };
     }
 
     /// <summary><c>google.rpc.Status</c>, with <c>RetryInfo</c> when the client should retry.</summary>
