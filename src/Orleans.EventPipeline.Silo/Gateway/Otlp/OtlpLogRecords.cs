@@ -98,6 +98,8 @@ public sealed class OtlpLogRecords : IDisposable
                         catch (ArgumentException exception)
                         {
                             // A string with half a surrogate pair (possible from JSON's \ud800 escape) has no UTF-8 form.
+                            // What was built for the record before it counts, as for any record (its resource's names).
+                            records.Framed.Build(records._names + Written(records._envelope.Json));
                             records.Framed.Reject(record.ToByteArray(), $"the record holds text that is not valid Unicode: {exception.Message}");
                         }
 
