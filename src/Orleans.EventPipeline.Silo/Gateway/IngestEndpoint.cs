@@ -91,7 +91,7 @@ public static partial class IngestEndpoint
 
             var batch = new IngestBatch(events.Kind, events.Count, events.Frames, events.Rejected, bodyLength);
             var shard = await shards.PickAsync(tenantId);
-            var result = await IngestAsync(grains, keys, key, shard, idempotencyKey, batch, limits.DurableWriteTimeout);
+            var result = await IngestAsync(grains, keys, key, shard, idempotencyKey, batch, limits.DurableWriteTimeout, context.RequestAborted);
             // The grain answered, so nothing reads the frames any more: back to the pool. On a
             // timeout or a failed call the grain (or a message still being serialized) may hold
             // them, so they are left to the garbage collector instead of being reused under it
@@ -149,8 +149,13 @@ public static partial class IngestEndpoint
     /// shards' silos; a keyed one to the key's grain, which picks the shard by the key.
     /// Every protocol's request meets its tenant's grain here, so the ingest metrics are recorded here, once per request.
     /// </summary>
-    internal static async Task<IngestResult> IngestAsync(IGrainFactory grains, ApiKeyResolver keys, TenantKey key, (int Count, ITenantIngestGrain Next) shard, string idempotencyKey, IngestBatch batch, TimeSpan timeout)
+    /// <param name="abandoned">The client's end of the request (gone, or its deadline passed): checked once more before the
+    /// grain is called, since what the grain stores cannot be taken back and a client that gave up sends it again. A
+    /// gRPC export with a deadline of 82 ms was answered DEADLINE_EXCEEDED and stored, then stored again by the retry
+    /// (helper-109). After this check the window is the grain's own write, as for any client whose answer is lost.</param>
+    internal static async Task<IngestResult> IngestAsync(IGrainFactory grains, ApiKeyResolver keys, TenantKey key, (int Count, ITenantIngestGrain Next) shard, string idempotencyKey, IngestBatch batch, TimeSpan timeout, CancellationToken abandoned)
     {
+        abandoned.ThrowIfCancellationRequested();
         var tenantId = key.TenantId;
         batch = batch with { KeyHash = key.KeyHash };
         var started = Stopwatch.GetTimestamp();
@@ -159,7 +164,8 @@ public static partial class IngestEndpoint
             : grains.GetGrain<IIdempotentIngestGrain>($"{tenantId}/{idempotencyKey}").IngestOnceAsync(batch, shard.Count);
         try
         {
-            var result = await call.WaitAsync(timeout);
+            // Once called, the answer is awaited whatever the client does: the write goes on, and its outcome is recorded.
+            var result = await call.WaitAsync(timeout, CancellationToken.None);
             if (result.Outcome == IngestOutcome.KeyRevoked)
             {
                 // The shard knows the key is revoked; this gateway's cache learns it now, not when the entry expires.

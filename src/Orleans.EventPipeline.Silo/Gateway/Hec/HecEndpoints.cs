@@ -84,7 +84,7 @@ public static class HecEndpoints
 
             using (events)
             {
-                var result = await ingest.SubmitAsync(tenantKey, events.Framed, bodyLength, idempotencyKey);
+                var result = await ingest.SubmitAsync(tenantKey, events.Framed, bodyLength, idempotencyKey, context.RequestAborted);
                 answered = result.Outcome == IngestOutcome.Stored && !NothingAccepted(result);
                 return Answer(context, result, events.RejectedCodes, ackId);
             }

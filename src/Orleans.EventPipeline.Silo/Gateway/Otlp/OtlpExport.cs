@@ -10,7 +10,7 @@ public static class OtlpExport
 {
     /// <summary>The response once durable (<c>partial_success</c> naming rejected records), or the status refusing the export.</summary>
     internal static async Task<(ExportLogsServiceResponse? Response, OtlpStatus? Refused)> IngestAsync(
-        ShipperIngest ingest, TenantKey tenant, ExportLogsServiceRequest request, OtlpJsonRequest? json, int requestBytes, string idempotencyKey, RequestMemoryLease lease)
+        ShipperIngest ingest, TenantKey tenant, ExportLogsServiceRequest request, OtlpJsonRequest? json, int requestBytes, string idempotencyKey, RequestMemoryLease lease, CancellationToken abandoned)
     {
         ArgumentNullException.ThrowIfNull(ingest);
         using var records = OtlpLogRecords.From(request, json, requestBytes, ingest.Limits.MaxEventBytes, ingest.Limits.MaxDecompressedBytes, lease);
@@ -21,7 +21,7 @@ public static class OtlpExport
             return (new ExportLogsServiceResponse(), null);
         }
 
-        var result = await ingest.SubmitAsync(tenant, records.Framed, requestBytes, idempotencyKey);
+        var result = await ingest.SubmitAsync(tenant, records.Framed, requestBytes, idempotencyKey, abandoned);
         return result.Outcome == IngestOutcome.Stored
             ? (OtlpLogRecords.Response(result.Rejected), null)
             : (null, OtlpStatus.Of(result));

@@ -49,7 +49,7 @@ internal sealed class OtlpGrpcService(ShipperIngest ingest, ApiKeyResolver keys)
         using var lease = ingest.Lease();
         try
         {
-            var (response, refused) = await OtlpExport.IngestAsync(ingest, key, request, null, request.CalculateSize(), idempotencyKey, lease);
+            var (response, refused) = await OtlpExport.IngestAsync(ingest, key, request, null, request.CalculateSize(), idempotencyKey, lease, context.CancellationToken);
             return refused is { } status ? throw Refuse(status) : response!;
         }
         catch (IngestProblemException problem)

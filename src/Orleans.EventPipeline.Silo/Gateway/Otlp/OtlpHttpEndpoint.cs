@@ -81,7 +81,7 @@ public static class OtlpHttpEndpoint
                 }
             }
 
-            var (response, refused) = await OtlpExport.IngestAsync(ingest, tenant, request, jsonRequest, bodyLength, idempotencyKey, lease);
+            var (response, refused) = await OtlpExport.IngestAsync(ingest, tenant, request, jsonRequest, bodyLength, idempotencyKey, lease, context.RequestAborted);
             return refused is { } status ? Answer(context, json.Value, status) : Message(json.Value, response!, StatusCodes.Status200OK);
         }
         catch (IngestProblemException problem)

@@ -65,7 +65,8 @@ internal sealed partial class ShipperIngest(
     /// only once the batch is durable in the stream. A write that was not confirmed in time is
     /// <see cref="IngestOutcome.StreamUnavailable"/>, to retry. Frees the frames once the grain answered.
     /// </summary>
-    public async Task<IngestResult> SubmitAsync(TenantKey key, FramedEvents events, long requestBytes, string idempotencyKey)
+    /// <param name="abandoned">The client's end of the request: a client gone before the grain is called stores nothing (<see cref="IngestEndpoint.IngestAsync"/>).</param>
+    public async Task<IngestResult> SubmitAsync(TenantKey key, FramedEvents events, long requestBytes, string idempotencyKey, CancellationToken abandoned)
     {
         var tenantId = key.TenantId;
         ArgumentNullException.ThrowIfNull(events);
@@ -73,7 +74,7 @@ internal sealed partial class ShipperIngest(
         try
         {
             var shard = await shards.PickAsync(tenantId);
-            var result = await IngestEndpoint.IngestAsync(grains, keys, key, shard, idempotencyKey, batch, Limits.DurableWriteTimeout);
+            var result = await IngestEndpoint.IngestAsync(grains, keys, key, shard, idempotencyKey, batch, Limits.DurableWriteTimeout, abandoned);
             // As in /v1/events: only an answered call gives the frames back to the pool.
             events.Dispose();
             return result;
