@@ -85,6 +85,29 @@ public sealed class HecAckChannelsTests
         Assert.Equal(1, next);
     }
 
+    // Only the first tenant holding the most was looked at: with every one of its channels in flight (slow uploads), a
+    // newcomer was busy while another tenant as large held a channel that could go (helper-113).
+    [Fact]
+    public void GatewayFull_TheLargestHoldersChannelsAllInFlight_TakesFromAnotherAsLarge()
+    {
+        var acks = Channels(maxChannels: 4, maxAcksPerChannel: 5, maxChannelsPerTenant: 2);
+        Assert.True(acks.TryIssue("slow", Guid.NewGuid(), out _, out _));
+        Assert.True(acks.TryIssue("slow", Guid.NewGuid(), out _, out _));
+        Guid settled = Guid.NewGuid(), later = Guid.NewGuid();
+        Assert.True(acks.TryIssue("idle", settled, out var first, out _));
+        acks.Complete("idle", settled, first, answered: true);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(acks.TryIssue("idle", later, out var second, out _));
+        acks.Complete("idle", later, second, answered: true);
+
+        var newcomer = acks.TryIssue("new", Guid.NewGuid(), out _, out var busy);
+
+        Assert.True(newcomer, busy);
+        // The idle tenant's least recently used channel went; its other one kept its ids.
+        Assert.True(acks.TryIssue("idle", later, out var next, out _));
+        Assert.Equal(1, next);
+    }
+
     [Fact]
     public void TenantAtItsOwnCap_BusyNamingIt_AnotherTenantStillGetsAChannel()
     {

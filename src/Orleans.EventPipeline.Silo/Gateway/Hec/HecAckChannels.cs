@@ -207,30 +207,28 @@ public sealed class HecAckChannels(TimeProvider timeProvider, IOptions<PipelineO
         }
     }
 
+    /// <summary>
+    /// Drops the least recently used channel with nothing in flight of the tenant that holds the most such channels among
+    /// those holding at least two more than <paramref name="tenant"/>. Not only the largest holder's: one whose channels
+    /// were all in flight (slow uploads) kept a newcomer out while others held channels that could go (helper-113).
+    /// </summary>
     private bool TakeFromLargest(string tenant)
     {
         var mine = _held.GetValueOrDefault(tenant);
-        var (largest, most) = (tenant, mine);
-        foreach (var (other, held) in _held)
-        {
-            if (held > most)
-            {
-                (largest, most) = (other, held);
-            }
-        }
-
-        if (most < mine + 2)
-        {
-            return false;
-        }
-
         (string Tenant, Guid Channel) oldest = default;
         Channel? oldestState = null;
+        var oldestHeld = 0;
         foreach (var (key, state) in _channels)
         {
-            if (key.Tenant == largest && state.InFlight == 0 && (oldestState is null || state.LastUsed < oldestState.LastUsed))
+            var held = _held.GetValueOrDefault(key.Tenant);
+            if (held < mine + 2 || state.InFlight > 0)
             {
-                (oldest, oldestState) = (key, state);
+                continue;
+            }
+
+            if (oldestState is null || held > oldestHeld || (held == oldestHeld && state.LastUsed < oldestState.LastUsed))
+            {
+                (oldest, oldestState, oldestHeld) = (key, state, held);
             }
         }
 
