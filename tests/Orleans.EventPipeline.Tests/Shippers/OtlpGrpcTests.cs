@@ -272,6 +272,19 @@ public sealed class OtlpGrpcTests(ProcessingPipelineFixture pipeline) : IDisposa
         return prefix;
     }
 
+    // The message was parsed before the service ran: 1,000,000 empty records (2 MB) grew the silo by 435 MB (helper-109).
+    [Fact]
+    public async Task Export_MoreEmptyRecordsThanTheMemoryBudgetHolds_ResourceExhaustedNamingIt()
+    {
+        var key = await pipeline.Api.CreateTenantAsync("otlp-grpc-records");
+
+        var (code, message) = await SendRawAsync(key, OtlpRequests.EmptyRecordsMessage(1_100_000), compressed: false);
+
+        Assert.Equal(StatusCode.ResourceExhausted, code);
+        Assert.Contains("The export holds 1100000 log records", message, StringComparison.Ordinal);
+        Assert.Contains("Pipeline:Gateway:MaxInFlightBytes", message, StringComparison.Ordinal);
+    }
+
     /// <summary>One gRPC call as bytes on HTTP/2 (h2c), for messages no gRPC client would send: the status and its message.</summary>
     private Task<(StatusCode Code, string Message)> SendRawAsync(string key, byte[] message, bool compressed, string encoding = "gzip") =>
         SendFrameAsync(key, [.. Prefix(compressed ? (byte)1 : (byte)0, (uint)message.Length), .. message], compressed, encoding);

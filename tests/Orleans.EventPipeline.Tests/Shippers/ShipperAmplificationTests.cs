@@ -159,6 +159,31 @@ public sealed class ShipperAmplificationTests(ProcessingPipelineFixture pipeline
         Assert.Contains($"more than {BuiltLimit} bytes as stored (Pipeline:Gateway:MaxDecompressedBytes", status.Message, StringComparison.Ordinal);
     }
 
+    // 1,000,000 empty records are a 2 MB request that grew the silo by 435 MB; 32 MiB of them (a gzip body of about
+    // 100 KB) would take gigabytes (helper-109). Each record is charged to the request's memory before it is parsed.
+    [Theory]
+    [InlineData("application/x-protobuf")]
+    [InlineData("application/json")]
+    public async Task OtlpHttp_MoreEmptyRecordsThanTheMemoryBudgetHolds_413NamingIt_ThenTheNextExportIsStored(string contentType)
+    {
+        var tenant = "amp-otlp-records-" + (contentType.EndsWith("json", StringComparison.Ordinal) ? "json" : "proto");
+        var key = await pipeline.Api.CreateTenantAsync(tenant);
+        var body = contentType.EndsWith("json", StringComparison.Ordinal) ? OtlpRequests.EmptyRecordsJson(1_100_000) : OtlpRequests.EmptyRecordsMessage(1_100_000);
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/logs") { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        using var refused = await _http.SendAsync(request);
+        var text = await refused.Content.ReadAsStringAsync();
+        using var next = await PostOtlpAsync(key, ResourceRepeated(10, 1));
+        var objects = await ArchiveFiles.WaitForAsync(pipeline.ArchiveDirectory, tenant, static e => e.Count >= 1, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, refused.StatusCode);
+        Assert.Contains("The export holds 1100000 log records, which take about 281600000 bytes once parsed (256 a record), more than all requests in flight may hold (Pipeline:Gateway:MaxInFlightBytes, 268435456 bytes, so at most 1048576 records an export)", text, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+        Assert.Equal(["record 0"], objects.SelectMany(static o => o.Events).Select(static e => e.Body));
+    }
+
     /// <summary>One resource of an attribute <c>big</c> of <paramref name="resourceChars"/> chars over <paramref name="records"/> small records.</summary>
     private static ExportLogsServiceRequest ResourceRepeated(int resourceChars, int records)
     {

@@ -18,7 +18,7 @@ internal sealed class OtlpGrpcService(ShipperIngest ingest, ApiKeyResolver keys)
 {
     private const string StatusDetailsTrailer = "grpc-status-details-bin";
 
-    public override async Task<ExportLogsServiceResponse> Export(ExportLogsServiceRequest request, ServerCallContext context)
+    public override async Task<ExportLogsServiceResponse> Export(OtlpGrpcRequest request, ServerCallContext context)
     {
         if (!ingest.ProcessorActive)
         {
@@ -49,7 +49,8 @@ internal sealed class OtlpGrpcService(ShipperIngest ingest, ApiKeyResolver keys)
         using var lease = ingest.Lease();
         try
         {
-            var (response, refused) = await OtlpExport.IngestAsync(ingest, key, request, null, request.CalculateSize(), idempotencyKey, lease, context.CancellationToken);
+            OtlpParsedMemory.Charge(OtlpParsedMemory.CountRecords(request.Payload), lease, ingest.Limits);
+            var (response, refused) = await OtlpExport.IngestAsync(ingest, key, request.Parse(), null, request.Payload.Length, idempotencyKey, lease, context.CancellationToken);
             return refused is { } status ? throw Refuse(status) : response!;
         }
         catch (IngestProblemException problem)

@@ -66,11 +66,12 @@ public static class OtlpHttpEndpoint
                 {
                     if (json.Value)
                     {
-                        jsonRequest = OtlpJson.Parse(body.Memory);
+                        jsonRequest = OtlpJson.Parse(body.Memory, records => OtlpParsedMemory.Charge(records, lease, ingest.Limits));
                         request = jsonRequest.Request;
                     }
                     else
                     {
+                        OtlpParsedMemory.Charge(OtlpParsedMemory.CountRecords(body.Span), lease, ingest.Limits);
                         request = ExportLogsServiceRequest.Parser.ParseFrom(body.Span);
                     }
                 }

@@ -47,8 +47,10 @@ public static class OtlpJson
 
     /// <summary>Reads an export request; records that cannot be read are in the answer's <see cref="OtlpJsonRequest.Rejected"/>.</summary>
     /// <exception cref="FormatException">The body is not JSON, or not shaped as an ExportLogsServiceRequest; the message names where.</exception>
-    public static OtlpJsonRequest Parse(ReadOnlyMemory<byte> body)
+    /// <param name="chargeRecords">Given the number of log records the document holds before any is built (<see cref="OtlpParsedMemory"/>).</param>
+    public static OtlpJsonRequest Parse(ReadOnlyMemory<byte> body, Action<long> chargeRecords)
     {
+        ArgumentNullException.ThrowIfNull(chargeRecords);
         if (EventFramer.WithoutByteOrderMark(body.Span).Length < body.Length)
         {
             body = body[3..];
@@ -67,6 +69,7 @@ public static class OtlpJson
 
         using (document)
         {
+            chargeRecords(OtlpParsedMemory.CountRecords(document.RootElement));
             using var reader = new Reader(valid);
             return reader.Read(document.RootElement);
         }
