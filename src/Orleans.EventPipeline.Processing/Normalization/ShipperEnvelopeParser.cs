@@ -97,7 +97,8 @@ internal static class ShipperEnvelopeParser
         failure = null;
         switch (name)
         {
-            case ShipperEnvelope.Shipper:
+            // Given again (a forged envelope), the later one is an attribute: the first, the prefix, names the protocol.
+            case ShipperEnvelope.Shipper when envelope.Format is null:
                 envelope.Format = reader.GetString() switch
                 {
                     ShipperEnvelope.Hec => SourceFormat.Hec,

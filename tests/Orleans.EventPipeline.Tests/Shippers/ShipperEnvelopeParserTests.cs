@@ -87,6 +87,16 @@ public sealed class ShipperEnvelopeParserTests
         Assert.False(parsed.Attributes.ContainsKey("gone"));
     }
 
+    // The second @shipper named the format and the first was gone (helper-114).
+    [Fact]
+    public void ForgedEnvelope_ShipperGivenTwice_TheFirstNamesTheProtocol_TheSecondIsKept()
+    {
+        var parsed = Parse("""{"@shipper":"hec","event":{"msg":"m"},"@shipper":"otlp"}""");
+
+        Assert.Equal(SourceFormat.Hec, parsed.Format);
+        Assert.Equal("otlp", parsed.Attributes["@shipper"].Text);
+    }
+
     // "attributes":{"user":"alice","user":"mallory"} kept only mallory; HEC's fields and OTLP's attributes given twice too
     // (helper-109, helper-110).
     [Fact]
