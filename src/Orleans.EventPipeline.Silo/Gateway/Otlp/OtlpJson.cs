@@ -39,6 +39,9 @@ public static class OtlpJson
 
     private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
 
+    /// <summary>The names of OTLP's <c>SeverityNumber</c> values (<c>SEVERITY_NUMBER_INFO</c>), as proto3 JSON writes them.</summary>
+    private static readonly EnumDescriptor SeverityNames = LogsReflection.Descriptor.FindTypeByName<EnumDescriptor>("SeverityNumber");
+
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = MaxDepth };
 
     // The error answers (google.rpc.Status) pack RetryInfo in an Any, which the formatter can only write
@@ -260,6 +263,14 @@ public static class OtlpJson
                 {
                     ids.SpanId = Id(member.Value, "spanId", 8);
                 }
+                else if (ids is not null && member.Value.ValueKind == JsonValueKind.String
+                    && (member.NameEquals("severityNumber") || member.NameEquals("severity_number"))
+                    && member.Value.GetString() is { } severity && SeverityNames.FindValueByName(severity) is null)
+                {
+                    // The proto3 parser, told to pass over what it does not know, made an unknown name 0 without a word.
+                    var shown = severity.Length > 40 ? severity[..40] + "…" : severity;
+                    throw new FieldException($"severityNumber \"{shown}\" is not a severity: give a number 0 to 24 or a name such as SEVERITY_NUMBER_INFO");
+                }
                 else
                 {
                     CopyMember(json, member);
@@ -424,7 +435,8 @@ public static class OtlpJson
             }
 
             var shown = text.Length > 40 ? text[..40] + "…" : text;
-            throw new FieldException($"{name} \"{shown}\" is {text.Length} characters; it must be {bytes * 2} hex digits ({bytes} bytes), or empty");
+            var notHex = text.Length == bytes * 2 ? ", not all of them hex digits" : "";
+            throw new FieldException($"{name} \"{shown}\" is {text.Length} characters{notHex}; it must be {bytes * 2} hex digits ({bytes} bytes), or empty");
         }
 
         /// <summary>True for an array, false for none (absent or null, as proto3 JSON allows); else the body is not OTLP.</summary>
