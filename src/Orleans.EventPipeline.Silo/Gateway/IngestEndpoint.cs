@@ -79,7 +79,7 @@ public static partial class IngestEndpoint
             int bodyLength;
             using (var body = await RequestBodyReader.ReadAsync(context.Request, limits, lease, context.RequestAborted))
             {
-                events = EventFramer.Frame(framing.Value, body.Span, limits.MaxEventBytes, lease);
+                events = EventFramer.Frame(framing.Value, body.Span, limits.MaxEventBytes, lease, limits.MaxDecompressedBytes);
                 bodyLength = body.Length;
             }
 

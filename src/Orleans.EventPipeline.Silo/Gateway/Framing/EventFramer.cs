@@ -61,10 +61,11 @@ public static class EventFramer
     /// the reason; processing can then read every event accepted.
     /// </summary>
     /// <param name="lease">The request's share of the in-flight memory budget the frames are charged to.</param>
-    public static FramedEvents Frame(BodyFraming framing, ReadOnlySpan<byte> body, int maxEventBytes, RequestMemoryLease? lease = null)
+    /// <param name="maxRejectedBytes">The most its rejected events may hold with their reasons (<see cref="FramedEvents"/>).</param>
+    public static FramedEvents Frame(BodyFraming framing, ReadOnlySpan<byte> body, int maxEventBytes, RequestMemoryLease? lease = null, long maxRejectedBytes = long.MaxValue)
     {
         var kind = framing == BodyFraming.TextLines ? EventKind.Text : EventKind.Json;
-        var events = new FramedEvents(kind, body.Length, maxEventBytes, lease);
+        var events = new FramedEvents(kind, body.Length, maxEventBytes, lease, maxRejectedBytes: maxRejectedBytes);
 
         body = WithoutByteOrderMark(body);
 

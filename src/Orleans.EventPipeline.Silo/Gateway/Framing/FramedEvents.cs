@@ -19,7 +19,13 @@ namespace Orleans.EventPipeline.Silo.Gateway.Framing;
 /// OTLP resource, HEC's query metadata): a 240 KB OTLP request built 289 MB. The frame buffer never grows past it
 /// either. A body's own events (<see cref="EventFramer"/>) are slices of it and need no bound.
 /// </param>
-public sealed class FramedEvents(EventKind kind, int bodyLength, int maxEventBytes, RequestMemoryLease? lease = null, long maxBuiltBytes = long.MaxValue) : IDisposable
+/// <param name="maxRejectedBytes">
+/// The most the rejected events may hold, each its kept bytes and its reason (<see cref="RejectedBytes"/>); the fronts
+/// pass <see cref="GatewayOptions.MaxDecompressedBytes"/>, which the 413 names. A rejected event holds far more than it
+/// took in the body: a 3.9 KB gzip body of 2,000,000 lines "x" was answered 200 after 49 s with 263 MB of reasons, and
+/// grew the silo from 245 MB to 1.5 GB; 32 MiB of such lines (about 30 KB gzipped) would take 10 GB.
+/// </param>
+public sealed class FramedEvents(EventKind kind, int bodyLength, int maxEventBytes, RequestMemoryLease? lease = null, long maxBuiltBytes = long.MaxValue, long maxRejectedBytes = long.MaxValue) : IDisposable
 {
     /// <summary>
     /// How much of an oversize event its dead letter keeps: 4 KiB shows what the event was, and the
@@ -32,6 +38,7 @@ public sealed class FramedEvents(EventKind kind, int bodyLength, int maxEventByt
 
     private readonly List<DeadLetter> _rejected = [];
     private long _built;
+    private long _rejectedBytes;
     private int _index;
 
     public EventKind Kind { get; } = kind;
@@ -81,7 +88,7 @@ public sealed class FramedEvents(EventKind kind, int bodyLength, int maxEventByt
         if (eventBytes.Length > MaxStoredEventBytes)
         {
             var kept = eventBytes[..OversizeKeptBytes];
-            _rejected.Add(new DeadLetter(_index, $"the event is {sentBytes} bytes as sent, but {eventBytes.Length} bytes as stored with what its protocol shares between events (such as an OTLP resource); one stored event can be at most {MaxStoredEventBytes} bytes; its first {kept.Length} bytes are kept in the dead letters", kept.ToArray()) { OriginalSize = eventBytes.Length });
+            Rejecting(new DeadLetter(_index, $"the event is {sentBytes} bytes as sent, but {eventBytes.Length} bytes as stored with what its protocol shares between events (such as an OTLP resource); one stored event can be at most {MaxStoredEventBytes} bytes; its first {kept.Length} bytes are kept in the dead letters", kept.ToArray()) { OriginalSize = eventBytes.Length });
             _index++;
             return;
         }
@@ -109,7 +116,7 @@ public sealed class FramedEvents(EventKind kind, int bodyLength, int maxEventByt
 
         Build(built.Length);
         var kept = built[..Math.Min(built.Length, OversizeKeptBytes)];
-        _rejected.Add(new DeadLetter(_index, $"the event is {sentBytes} bytes as sent, but more than {MaxStoredEventBytes} bytes as stored with what its protocol shares between events (such as an OTLP resource) and its attributes' flattened names; one stored event can be at most {MaxStoredEventBytes} bytes, and building it stopped there; its first {kept.Length} bytes are kept in the dead letters", kept.ToArray()) { OriginalSize = sentBytes });
+        Rejecting(new DeadLetter(_index, $"the event is {sentBytes} bytes as sent, but more than {MaxStoredEventBytes} bytes as stored with what its protocol shares between events (such as an OTLP resource) and its attributes' flattened names; one stored event can be at most {MaxStoredEventBytes} bytes, and building it stopped there; its first {kept.Length} bytes are kept in the dead letters", kept.ToArray()) { OriginalSize = sentBytes });
         _index++;
     }
 
@@ -122,7 +129,7 @@ public sealed class FramedEvents(EventKind kind, int bodyLength, int maxEventByt
             return;
         }
 
-        _rejected.Add(new DeadLetter(_index, reason, eventBytes.ToArray()));
+        Rejecting(new DeadLetter(_index, reason, eventBytes.ToArray()));
         _index++;
     }
 
@@ -137,7 +144,7 @@ public sealed class FramedEvents(EventKind kind, int bodyLength, int maxEventByt
     {
         var kept = eventBytes[..Math.Min(eventBytes.Length, OversizeKeptBytes)];
         var reason = $"the event is {sentBytes} bytes{measured}; the limit for one event is {maxEventBytes} bytes ({GatewayOptions.SectionName}:{nameof(GatewayOptions.MaxEventBytes)}); its first {kept.Length} bytes are kept in the dead letters";
-        _rejected.Add(new DeadLetter(_index, reason, kept.ToArray()) { OriginalSize = sentBytes });
+        Rejecting(new DeadLetter(_index, reason, kept.ToArray()) { OriginalSize = sentBytes });
         _index++;
     }
 
@@ -154,6 +161,29 @@ public sealed class FramedEvents(EventKind kind, int bodyLength, int maxEventByt
             throw IngestProblemException.TooLarge(
                 $"The events of this request take more than {maxBuiltBytes} bytes as stored ({GatewayOptions.SectionName}:{nameof(GatewayOptions.MaxDecompressedBytes)}, which bounds what a request builds as it bounds its decompressed body): each event carries what its protocol shares between events (an OTLP resource, HEC's query metadata), so the {_index} events before event {_index} took {_built - bytes} bytes. Nothing was stored; send fewer events per request, or a smaller resource or metadata.");
         }
+    }
+
+    /// <summary>What one rejected event is counted as holding: its kept bytes, its reason (UTF-16) and 64 for the objects around them.</summary>
+    public static long RejectedBytes(DeadLetter letter) => letter.Raw.Length + ((long)letter.Reason.Length * sizeof(char)) + 64;
+
+    /// <summary>Keeps a rejected event, counting what it holds toward <c>maxRejectedBytes</c> and the request's share of the memory budget.</summary>
+    private void Rejecting(DeadLetter letter)
+    {
+        var bytes = RejectedBytes(letter);
+        _rejectedBytes += bytes;
+        if (_rejectedBytes > maxRejectedBytes)
+        {
+            var first = _rejected.Count > 0 ? _rejected[0] : letter;
+            throw IngestProblemException.TooLarge(
+                $"The rejected events of this request hold more than {maxRejectedBytes} bytes with their reasons ({GatewayOptions.SectionName}:{nameof(GatewayOptions.MaxDecompressedBytes)}): {_rejected.Count + 1} of its first {_index + 1} events were rejected, event {first.Index} because {first.Reason} Nothing was stored; check the body's framing and Content-Type.");
+        }
+
+        if (lease is not null && !lease.TryUse(bytes))
+        {
+            throw lease.Exhausted();
+        }
+
+        _rejected.Add(letter);
     }
 
     public void Dispose() => _frames.Dispose();

@@ -32,7 +32,7 @@ public sealed class HecEvents : IDisposable
     /// </summary>
     public static HecEvents FromEvents(ReadOnlySpan<byte> body, int maxEventBytes, long maxBuiltBytes, RequestMemoryLease lease)
     {
-        var events = new HecEvents(new FramedEvents(Streams.EventKind.Json, body.Length, maxEventBytes, lease, maxBuiltBytes));
+        var events = new HecEvents(new FramedEvents(Streams.EventKind.Json, body.Length, maxEventBytes, lease, maxBuiltBytes, maxRejectedBytes: maxBuiltBytes));
         try
         {
             events.ReadEvents(EventFramer.WithoutByteOrderMark(body));
@@ -52,7 +52,7 @@ public sealed class HecEvents : IDisposable
     /// </summary>
     public static HecEvents FromRaw(ReadOnlySpan<byte> body, HecMetadata metadata, int maxEventBytes, long maxBuiltBytes, RequestMemoryLease lease)
     {
-        var events = new HecEvents(new FramedEvents(Streams.EventKind.Json, body.Length, maxEventBytes, lease, maxBuiltBytes));
+        var events = new HecEvents(new FramedEvents(Streams.EventKind.Json, body.Length, maxEventBytes, lease, maxBuiltBytes, maxRejectedBytes: maxBuiltBytes));
         try
         {
             events.ReadRaw(EventFramer.WithoutByteOrderMark(body), metadata);

@@ -82,7 +82,7 @@ public sealed class OtlpLogRecords : IDisposable
     public static OtlpLogRecords From(ExportLogsServiceRequest request, OtlpJsonRequest? json, int requestBytes, int maxEventBytes, long maxBuiltBytes, RequestMemoryLease lease)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var records = new OtlpLogRecords(new FramedEvents(Streams.EventKind.Json, requestBytes, maxEventBytes, lease, maxBuiltBytes));
+        var records = new OtlpLogRecords(new FramedEvents(Streams.EventKind.Json, requestBytes, maxEventBytes, lease, maxBuiltBytes, maxRejectedBytes: maxBuiltBytes));
         try
         {
             var index = 0;
