@@ -104,7 +104,8 @@ public sealed class OtlpHttpTests(ProcessingPipelineFixture pipeline) : IDisposa
         // int64 max refused the whole request). 1: a trace id of 3 hex digits, 2: a lone surrogate escape, 3: an
         // invalid UTF-8 byte (at @@), 4: bytes that are not base64. Before, each of 1-4 failed the whole request,
         // or (the invalid byte) was stored as U+FFFD. 5: a trace id of 32 characters not hex (it was said to be of the wrong
-        // length), 6: a severity name OTLP does not have (it was stored as 0, helper-109). 7: good.
+        // length), 6: a severity name OTLP does not have (it was stored as 0, helper-109), 7: a severity name that is a
+        // lone surrogate escape (the first check of names read it unguarded). 8: good.
         const string json = """
             {"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"svc"}}]},"scopeLogs":[{"logRecords":[
              {"body":{"stringValue":"exact"},"timeUnixNano":1714564800123456789,"attributes":[{"key":"big","value":{"intValue":9007199254740993}},{"key":"max","value":{"intValue":9223372036854775807}},{"key":"min","value":{"intValue":-9223372036854775808}}]},
@@ -114,6 +115,7 @@ public sealed class OtlpHttpTests(ProcessingPipelineFixture pipeline) : IDisposa
              {"body":{"bytesValue":"***"}},
              {"body":{"stringValue":"zz id"},"traceId":"zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz"},
              {"body":{"stringValue":"loud"},"severityNumber":"LOUD"},
+             {"body":{"stringValue":"half"},"severityNumber":"\ud800"},
              {"body":{"stringValue":"good"}}]}]}]}
             """;
         var text = Encoding.UTF8.GetBytes(json);
@@ -127,7 +129,8 @@ public sealed class OtlpHttpTests(ProcessingPipelineFixture pipeline) : IDisposa
         var objects = await ArchiveFiles.WaitForAsync(pipeline.ArchiveDirectory, tenant, static e => e.Count >= 2, TimeSpan.FromSeconds(60));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(6, answer.PartialSuccess.RejectedLogRecords);
+        Assert.Equal(7, answer.PartialSuccess.RejectedLogRecords);
+        Assert.Contains("record 7: severityNumber: Cannot read incomplete UTF-16 JSON text as string with missing low surrogate", answer.PartialSuccess.ErrorMessage, StringComparison.Ordinal);
         Assert.Contains("record 5: traceId \"zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz\" is 32 characters, not all of them hex digits; it must be 32 hex digits (16 bytes), or empty", answer.PartialSuccess.ErrorMessage, StringComparison.Ordinal);
         Assert.Contains("record 6: severityNumber \"LOUD\" is not a severity: give a number 0 to 24 or a name such as SEVERITY_NUMBER_INFO", answer.PartialSuccess.ErrorMessage, StringComparison.Ordinal);
         var message = answer.PartialSuccess.ErrorMessage;

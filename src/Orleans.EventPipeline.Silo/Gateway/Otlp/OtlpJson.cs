@@ -264,12 +264,10 @@ public static class OtlpJson
                     ids.SpanId = Id(member.Value, "spanId", 8);
                 }
                 else if (ids is not null && member.Value.ValueKind == JsonValueKind.String
-                    && (member.NameEquals("severityNumber") || member.NameEquals("severity_number"))
-                    && member.Value.GetString() is { } severity && SeverityNames.FindValueByName(severity) is null)
+                    && (member.NameEquals("severityNumber") || member.NameEquals("severity_number")))
                 {
-                    // The proto3 parser, told to pass over what it does not know, made an unknown name 0 without a word.
-                    var shown = severity.Length > 40 ? severity[..40] + "…" : severity;
-                    throw new FieldException($"severityNumber \"{shown}\" is not a severity: give a number 0 to 24 or a name such as SEVERITY_NUMBER_INFO");
+                    CheckSeverityName(member.Value);
+                    CopyMember(json, member);
                 }
                 else
                 {
@@ -393,6 +391,29 @@ public static class OtlpJson
         {
             var digits = number.Length - (number[0] == (byte)'-' ? 1 : 0);
             return digits >= ExactDigits && number.IndexOfAny((byte)'.', (byte)'e', (byte)'E') < 0;
+        }
+
+        /// <summary>
+        /// A severity given by name must be one of OTLP's: the proto3 parser, told to pass over what it does not know,
+        /// made an unknown name 0 without a word (helper-109).
+        /// </summary>
+        private static void CheckSeverityName(JsonElement value)
+        {
+            string name;
+            try
+            {
+                name = value.GetString()!;
+            }
+            catch (InvalidOperationException exception)
+            {
+                throw new FieldException($"severityNumber: {exception.Message}");
+            }
+
+            if (SeverityNames.FindValueByName(name) is null)
+            {
+                var shown = name.Length > 40 ? name[..40] + "…" : name;
+                throw new FieldException($"severityNumber \"{shown}\" is not a severity: give a number 0 to 24 or a name such as SEVERITY_NUMBER_INFO");
+            }
         }
 
         /// <summary>An OTLP/JSON id: hex of its length in bytes (the OTLP exception to base64), or empty; base64 of that length is read too.</summary>
