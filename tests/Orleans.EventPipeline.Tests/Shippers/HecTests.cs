@@ -200,6 +200,30 @@ public sealed class HecTests(ProcessingPipelineFixture pipeline) : IDisposable
     }
 
     [Fact]
+    public async Task Event_TimeAsAStringWithAnExponent_ReadAsTheNumberIs()
+    {
+        const string tenant = "hec-time-exponent";
+        var key = await pipeline.Api.CreateTenantAsync(tenant);
+        // Splunk takes "1.7e9" as a string as it takes the number (before: the string was refused, the number taken).
+        const string body =
+            """{"time":"1.7145648025e9","event":"string"}{"time":1.7145648025E9,"event":"number"}{"time":"1.7e9x","event":"bad"}""";
+
+        using var response = await _hec.PostAsync("/services/collector/event", HecClient.Splunk(key), body);
+        var (status, _, answer) = await HecClient.AnswerAsync(response);
+        var objects = await ArchiveFiles.WaitForAsync(pipeline.ArchiveDirectory, tenant, static e => e.Count >= 2, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(200, status);
+        var rejected = Assert.Single(answer.GetProperty("rejected").EnumerateArray());
+        Assert.Equal(2, rejected.GetProperty("index").GetInt32());
+        Assert.Contains("\"time\" is not epoch seconds", rejected.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        var events = objects.SelectMany(static o => o.Events).ToDictionary(static e => e.Body);
+        Assert.Equal(2, events.Count);
+        var expected = new DateTimeOffset(2024, 5, 1, 12, 0, 2, 500, TimeSpan.Zero);
+        Assert.Equal(expected, events["string"].Timestamp);
+        Assert.Equal(expected, events["number"].Timestamp);
+    }
+
+    [Fact]
     public async Task Ack_QueryOverItsSmallLimit_413InHecShape_WithOrWithoutContentLength()
     {
         var key = await pipeline.Api.CreateTenantAsync("hec-ack-limit");

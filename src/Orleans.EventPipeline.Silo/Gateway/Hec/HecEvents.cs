@@ -384,7 +384,10 @@ public sealed class HecEvents : IDisposable
         }
         else if (reader.TokenType == JsonTokenType.String)
         {
-            if (!decimal.TryParse(reader.GetString(), NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out seconds))
+            // The string is read as the number would be, exponent included ("1.7e9"), as Splunk takes it; digits are
+            // never escaped, so an escaped string is not a time.
+            if (reader.ValueIsEscaped
+                || !decimal.TryParse(reader.ValueSpan, NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out seconds))
             {
                 return false;
             }
