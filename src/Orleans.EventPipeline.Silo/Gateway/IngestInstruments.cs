@@ -27,6 +27,12 @@ public static class IngestInstruments
     public const string RejectedName = "eventpipeline.ingest.rejected";
     public const string AckDurationName = "eventpipeline.ingest.ack.duration";
 
+    /// <summary>
+    /// The outcome of an HEC request refused for its ack channel: the channel holds its most unread acks, or it is new
+    /// and its tenant or the gateway holds its most channels (<see cref="Hec.HecAckChannels"/>).
+    /// </summary>
+    public const string AckChannelBusy = "ack_channel_busy";
+
     /// <summary>The outcome of a request refused before the grain with a code outside <see cref="RefusedBeforeIngestCodes"/>.</summary>
     public const string RefusedOther = "refused";
 
@@ -35,11 +41,12 @@ public static class IngestInstruments
 
     /// <summary>
     /// Outcomes of a request refused before the grain was called, once the tenant is known: the code of the
-    /// problem it was answered with (415, 400, 413, the in-flight memory budget's 503, the 503 while no processor is active).
+    /// problem it was answered with (415, 400, 413, the in-flight memory budget's 503, the 503 while no processor is active,
+    /// HEC's "server is busy" for an ack channel).
     /// </summary>
     public static readonly IReadOnlySet<string> RefusedBeforeIngestCodes = new HashSet<string>(StringComparer.Ordinal)
     {
-        "unsupported_media_type", "bad_idempotency_key", "payload_too_large", "bad_framing", "empty_batch", "memory_budget_exceeded", "no_processor",
+        "unsupported_media_type", "bad_idempotency_key", "payload_too_large", "bad_framing", "empty_batch", "memory_budget_exceeded", "no_processor", AckChannelBusy,
     };
 
     /// <summary>Every value of <c>outcome</c> on <see cref="RequestsName"/>: what bounds its series per tenant.</summary>

@@ -39,6 +39,28 @@ public sealed class HecAckCapsTests(HecCapsPipelineFixture pipeline) : IClassFix
             Assert.Equal((503, 9), (answer.Status, answer.Code));
             Assert.Contains("(2, Pipeline:Shippers:HecMaxChannelsPerTenant)", answer.Text, StringComparison.Ordinal);
         });
+
+        // Each refusal counts for its tenant alone (before: no metric saw them).
+        var refusals = HecCapsPipelineFixture.MaxChannels - HecCapsPipelineFixture.MaxChannelsPerTenant;
+        var scrape = await ScrapeUntilAsync(s => s.Sum("eventpipeline_ingest_requests_total", ("tenant", "hec-caps-flood"), ("outcome", "ack_channel_busy")) >= refusals);
+        Assert.Equal(refusals, scrape.Sum("eventpipeline_ingest_requests_total", ("tenant", "hec-caps-flood"), ("outcome", "ack_channel_busy")));
+        Assert.Equal(0, scrape.Sum("eventpipeline_ingest_requests_total", ("tenant", "hec-caps-other"), ("outcome", "ack_channel_busy")));
+    }
+
+    // The exporter may answer a scrape from its short cache: scraped again until it shows the counts, with a deadline.
+    private async Task<Observability.PrometheusScrape> ScrapeUntilAsync(Func<Observability.PrometheusScrape, bool> shows)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            var scrape = await Observability.PrometheusScrape.FetchAsync(pipeline.Silo.BaseAddress);
+            if (shows(scrape) || DateTime.UtcNow > deadline)
+            {
+                return scrape;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100));
+        }
     }
 
     /// <summary>

@@ -11,9 +11,10 @@ public sealed class HecAckChannelsTests
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2024, 5, 1, 12, 0, 0, TimeSpan.Zero));
 
     [Fact]
-    public void NewChannelPastTheCap_BusyNamingTheSetting_UntilOneIsIdle()
+    public void NewChannelPastTheCap_BusyNamingTheSetting_UntilOneIsIdleForItsSetting()
     {
-        var acks = Channels(maxChannels: 2, maxAcksPerChannel: 5);
+        // The idle time is a setting (before: 10 minutes fixed).
+        var acks = Channels(maxChannels: 2, maxAcksPerChannel: 5, idleChannel: TimeSpan.FromMinutes(2));
         Guid first = Guid.NewGuid(), second = Guid.NewGuid(), third = Guid.NewGuid();
 
         // Two tenants of one channel each: neither holds more than the other, so neither gives one up.
@@ -25,11 +26,14 @@ public sealed class HecAckChannelsTests
         Assert.True(acks.TryIssue("a", first, out var next, out _));
         acks.Complete("a", first, firstId, answered: true);
         acks.Complete("a", first, next, answered: true);
-        _time.Advance(HecAckChannels.IdleChannel + TimeSpan.FromSeconds(1));
+        _time.Advance(TimeSpan.FromMinutes(2) - TimeSpan.FromSeconds(1));
+        var beforeIdle = acks.TryIssue("a", third, out _, out _);
+        _time.Advance(TimeSpan.FromSeconds(2));
         var afterIdle = acks.TryIssue("a", third, out _, out _);
 
         Assert.False(refused);
-        Assert.Contains("(2, Pipeline:Shippers:HecMaxChannels)", busy, StringComparison.Ordinal);
+        Assert.Contains("(2, Pipeline:Shippers:HecMaxChannels), none unused for 00:02:00 (Pipeline:Shippers:HecIdleChannel)", busy, StringComparison.Ordinal);
+        Assert.False(beforeIdle);
         Assert.Equal(1, next);
         Assert.True(afterIdle);
     }
@@ -156,11 +160,12 @@ public sealed class HecAckChannelsTests
     [Fact]
     public void NewSettings_OutOfRange_EachNamedWithItsRange()
     {
-        var failures = new Silo.Gateway.Shippers.ShipperOptions { HecMaxChannels = 100, HecMaxChannelsPerTenant = 101, HecAckExpiry = TimeSpan.Zero }.Validate(11111, 30000).ToList();
+        var failures = new Silo.Gateway.Shippers.ShipperOptions { HecMaxChannels = 100, HecMaxChannelsPerTenant = 101, HecIdleChannel = TimeSpan.FromDays(2), HecAckExpiry = TimeSpan.Zero }.Validate(11111, 30000).ToList();
 
         Assert.Equal(
             [
                 "Pipeline:Shippers:HecMaxChannelsPerTenant is 101: use 1 to Pipeline:Shippers:HecMaxChannels (100).",
+                "Pipeline:Shippers:HecIdleChannel is 2.00:00:00: use 00:00:01 to 1.00:00:00.",
                 "Pipeline:Shippers:HecAckExpiry is 00:00:00: use 00:00:01 to 1.00:00:00.",
             ],
             failures);
@@ -176,12 +181,17 @@ public sealed class HecAckChannelsTests
             failures);
     }
 
-    private HecAckChannels Channels(int maxChannels, int maxAcksPerChannel, int? maxChannelsPerTenant = null, TimeSpan? ackExpiry = null)
+    private HecAckChannels Channels(int maxChannels, int maxAcksPerChannel, int? maxChannelsPerTenant = null, TimeSpan? ackExpiry = null, TimeSpan? idleChannel = null)
     {
         var shippers = new Silo.Gateway.Shippers.ShipperOptions { HecMaxChannels = maxChannels, HecMaxChannelsPerTenant = maxChannelsPerTenant ?? maxChannels, HecMaxAcksPerChannel = maxAcksPerChannel };
         if (ackExpiry is { } expiry)
         {
             shippers.HecAckExpiry = expiry;
+        }
+
+        if (idleChannel is { } idle)
+        {
+            shippers.HecIdleChannel = idle;
         }
 
         return new(_time, Options.Create(new PipelineOptions { Shippers = shippers }));

@@ -18,9 +18,6 @@ namespace Orleans.EventPipeline.Silo.Gateway.Hec;
 /// </summary>
 public sealed class HecAckChannels(TimeProvider timeProvider, IOptions<PipelineOptions> options)
 {
-    /// <summary>How long an unused channel is kept once a channel cap is reached, as HEC's channel cleanup does.</summary>
-    public static readonly TimeSpan IdleChannel = TimeSpan.FromMinutes(10);
-
     private readonly ConcurrentDictionary<(string Tenant, Guid Channel), Channel> _channels = new();
     // Channels are added and dropped under _gate, which also guards the counts; a channel's acks under its own lock.
     private readonly Lock _gate = new();
@@ -29,6 +26,7 @@ public sealed class HecAckChannels(TimeProvider timeProvider, IOptions<PipelineO
     private readonly int _maxChannels = options.Value.Shippers.HecMaxChannels;
     private readonly int _maxPerTenant = options.Value.Shippers.HecMaxChannelsPerTenant;
     private readonly TimeSpan _ackExpiry = options.Value.Shippers.HecAckExpiry;
+    private readonly TimeSpan _idleChannel = options.Value.Shippers.HecIdleChannel;
 
     /// <summary>Acks a channel keeps unread at most (<see cref="ShipperOptions.HecMaxAcksPerChannel"/>), and ids an ack query may name.</summary>
     public int MaxAcksPerChannel { get; } = options.Value.Shippers.HecMaxAcksPerChannel;
@@ -177,7 +175,7 @@ public sealed class HecAckChannels(TimeProvider timeProvider, IOptions<PipelineO
             DropIdle(tenant);
             if (_held.GetValueOrDefault(tenant) >= _maxPerTenant)
             {
-                busy = $"The tenant holds its most ack channels ({_maxPerTenant}, {ShipperOptions.SectionName}:{nameof(ShipperOptions.HecMaxChannelsPerTenant)}), none unused for {IdleChannel.TotalMinutes:0} minutes; send on a channel in use, or without one.";
+                busy = $"The tenant holds its most ack channels ({_maxPerTenant}, {ShipperOptions.SectionName}:{nameof(ShipperOptions.HecMaxChannelsPerTenant)}), none unused for {_idleChannel} ({ShipperOptions.SectionName}:{nameof(ShipperOptions.HecIdleChannel)}); send on a channel in use, or without one.";
                 return false;
             }
         }
@@ -187,7 +185,7 @@ public sealed class HecAckChannels(TimeProvider timeProvider, IOptions<PipelineO
             DropIdle(null);
             if (_count >= _maxChannels && !TakeFromLargest(tenant))
             {
-                busy = $"The gateway holds its most ack channels ({_maxChannels}, {ShipperOptions.SectionName}:{nameof(ShipperOptions.HecMaxChannels)}), none unused for {IdleChannel.TotalMinutes:0} minutes and each tenant's at most as many as this one's; send on a channel in use, or without one.";
+                busy = $"The gateway holds its most ack channels ({_maxChannels}, {ShipperOptions.SectionName}:{nameof(ShipperOptions.HecMaxChannels)}), none unused for {_idleChannel} ({ShipperOptions.SectionName}:{nameof(ShipperOptions.HecIdleChannel)}) and each tenant's at most as many as this one's; send on a channel in use, or without one.";
                 return false;
             }
         }
@@ -197,7 +195,7 @@ public sealed class HecAckChannels(TimeProvider timeProvider, IOptions<PipelineO
 
     private void DropIdle(string? tenant)
     {
-        var before = timeProvider.GetUtcNow() - IdleChannel;
+        var before = timeProvider.GetUtcNow() - _idleChannel;
         foreach (var (key, state) in _channels)
         {
             if (tenant is null || key.Tenant == tenant)

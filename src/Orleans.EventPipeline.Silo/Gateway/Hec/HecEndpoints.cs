@@ -61,6 +61,7 @@ public static class HecEndpoints
         {
             if (!acks.TryIssue(tenant, ackChannel, out var issued, out var busy))
             {
+                IngestInstruments.RecordRefusedBeforeIngest(tenant, IngestInstruments.AckChannelBusy);
                 return HecAnswer.Busy(context, busy, null);
             }
 

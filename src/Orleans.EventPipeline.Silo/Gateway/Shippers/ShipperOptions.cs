@@ -23,7 +23,7 @@ public sealed class ShipperOptions
     /// <summary>
     /// HEC ack channels one tenant keeps at most: 1,000, a tenth of <see cref="HecMaxChannels"/>, so one tenant's flood of
     /// new channels is "server is busy" for that tenant alone while 9,000 stay for the others (a forwarder uses one
-    /// channel, or a few). Past it, that tenant's channels unused for 10 minutes are dropped first. 1 to <see cref="HecMaxChannels"/>.
+    /// channel, or a few). Past it, that tenant's channels unused for <see cref="HecIdleChannel"/> are dropped first. 1 to <see cref="HecMaxChannels"/>.
     /// </summary>
     public int HecMaxChannelsPerTenant { get; set; } = 1_000;
 
@@ -32,6 +32,13 @@ public sealed class ShipperOptions
     /// past it, a request is answered "server is busy" until the client reads some. Also the most ids one ack query may name.
     /// </summary>
     public int HecMaxAcksPerChannel { get; set; } = 1_000;
+
+    /// <summary>
+    /// How long an ack channel must go unused before it may be dropped at a channel cap: 10 minutes, as Splunk's
+    /// channel cleanup. Shorter frees a flood's channels sooner; a dropped channel's ids are answered true, as
+    /// for any channel this gateway does not hold, so nothing a client relies on is lost with it.
+    /// </summary>
+    public TimeSpan HecIdleChannel { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
     /// How long an ack the client was answered (a 200 with its <c>ackId</c>) is kept unread: 10 minutes, Splunk's
@@ -65,6 +72,11 @@ public sealed class ShipperOptions
         if (HecMaxAcksPerChannel is < 1 or > 1_000_000)
         {
             yield return $"{SectionName}:HecMaxAcksPerChannel is {HecMaxAcksPerChannel}: use 1 to 1000000.";
+        }
+
+        if (HecIdleChannel < TimeSpan.FromSeconds(1) || HecIdleChannel > TimeSpan.FromDays(1))
+        {
+            yield return $"{SectionName}:HecIdleChannel is {HecIdleChannel}: use 00:00:01 to 1.00:00:00.";
         }
 
         if (HecAckExpiry < TimeSpan.FromSeconds(1) || HecAckExpiry > TimeSpan.FromDays(1))
