@@ -66,8 +66,11 @@ internal static class SignInPages
         return Results.Redirect(AdminPolicies.SignInPath);
     }
 
-    // Only our own pages: a sign-in link must not be able to send the admin on to another site.
+    // Only our own pages: a sign-in link must not be able to send the admin on to another site. Printable ASCII only,
+    // as a browser sends a path: a CR, LF or "é" cannot go in a Location header, and threw there (a 500 after the
+    // right key, the admin not signed in).
     private static bool IsLocal(string url) =>
         (url.StartsWith("/ui/", StringComparison.Ordinal) || url.StartsWith("/dashboard/", StringComparison.Ordinal))
-        && !url.Contains("//", StringComparison.Ordinal) && !url.Contains('\\', StringComparison.Ordinal);
+        && !url.Contains("//", StringComparison.Ordinal) && !url.Contains('\\', StringComparison.Ordinal)
+        && !url.AsSpan().ContainsAnyExceptInRange('!', '~');
 }

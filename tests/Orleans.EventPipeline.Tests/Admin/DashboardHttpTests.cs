@@ -135,6 +135,32 @@ public sealed partial class DashboardHttpTests(LocalPipelineFixture pipeline) : 
         Assert.DoesNotContain(cookies.GetAllCookies(), static c => c.Name == "eventpipeline-admin");
     }
 
+    /// <summary>
+    /// A sign-in link whose return path holds a CR, LF or a character outside ASCII (helper-115): the redirect threw
+    /// setting the Location header, so the admin who typed the right key got a 500 and was not signed in.
+    /// </summary>
+    [Theory]
+    [InlineData("/ui/tenants/acme\r\nX-Injected: 1", "/ui/")]
+    [InlineData("/ui/\u00e9", "/ui/")]
+    [InlineData("/ui/tenants/acme ", "/ui/")]
+    [InlineData("/ui/tenants/acme?q=%C3%A9", "/ui/tenants/acme?q=%C3%A9")]
+    public async Task SignIn_ReturnPathNotPrintableAscii_SignsInToTheTenantsPage(string returnUrl, string location)
+    {
+        var cookies = new CookieContainer();
+        using var handler = new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false };
+        using var http = new HttpClient(handler) { BaseAddress = pipeline.Silo.BaseAddress };
+        var form = await http.GetStringAsync("/ui/signin");
+
+        using var posted = await http.PostAsync("/ui/signin", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__af"] = UiSession.TokenOf(form), ["key"] = SiloProcess.AdminKey, ["returnUrl"] = returnUrl,
+        }));
+
+        Assert.Equal(HttpStatusCode.Redirect, posted.StatusCode);
+        Assert.Equal(location, posted.Headers.Location?.OriginalString);
+        Assert.Contains(cookies.GetAllCookies(), static c => c.Name == "eventpipeline-admin");
+    }
+
     [Fact]
     public async Task CreateForm_IsOnItsOwnPageThatDoesNotRefresh_TheListRefreshesWithoutIt()
     {
