@@ -6,6 +6,9 @@ namespace Orleans.EventPipeline.Silo.Dashboard;
 /// <summary>Reads a posted <c>/ui</c> form after checking its anti-forgery token; a form without a valid one changes nothing.</summary>
 internal static class UiForms
 {
+    // Why ReadAsync refused a form that was too large for the form reader's limits, for Refused to say.
+    private static readonly object TooLarge = new();
+
     public static async Task<IFormCollection?> ReadAsync(HttpContext http)
     {
         if (!http.Request.HasFormContentType)
@@ -17,8 +20,15 @@ internal static class UiForms
         {
             await http.RequestServices.GetRequiredService<IAntiforgery>().ValidateRequestAsync(http);
         }
-        catch (AntiforgeryValidationException)
+        catch (AntiforgeryValidationException refused)
         {
+            // The token check reads the form: one over the reader's limits (a value of 4 MiB, 1,024 fields) fails there,
+            // and was answered "token missing or stale", which sends the admin to reload and resend the same form.
+            if (refused.InnerException is InvalidDataException tooLarge)
+            {
+                http.Items[TooLarge] = tooLarge.Message.TrimEnd('.');
+            }
+
             return null;
         }
 
@@ -36,9 +46,15 @@ internal static class UiForms
     public static string BadVersion(string notDone, string? text) =>
         $"{notDone}: the form's version '{text}' is not a version number (1, 2, 3 …): open the page again and resend the form from it.";
 
-    public static IResult Refused(HttpContext http) => Html.Page(
-        http,
-        "Form refused",
-        Html.Notice("error", "The form was refused: its anti-forgery token is missing or stale. <a href=\"/ui/\">Open the page again</a> and resend it."),
-        StatusCodes.Status400BadRequest);
+    public static IResult Refused(HttpContext http) => http.Items[TooLarge] is string limit
+        ? Html.Page(
+            http,
+            "Form too large",
+            Html.Notice("error", $"The form was refused, nothing changed: it is too large ({Html.E(limit)}). Send smaller settings."),
+            StatusCodes.Status413PayloadTooLarge)
+        : Html.Page(
+            http,
+            "Form refused",
+            Html.Notice("error", "The form was refused: its anti-forgery token is missing or stale. <a href=\"/ui/\">Open the page again</a> and resend it."),
+            StatusCodes.Status400BadRequest);
 }

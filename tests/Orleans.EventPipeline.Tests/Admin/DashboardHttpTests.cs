@@ -294,6 +294,31 @@ public sealed partial class DashboardHttpTests(LocalPipelineFixture pipeline) : 
         Assert.Equal(tenant, stored.GetProperty("settings").GetProperty("displayName").GetString());
     }
 
+    /// <summary>
+    /// A form over the form reader's limits (one value of 4 MiB) was answered "its anti-forgery token is missing or
+    /// stale" (helper-115), which sends the admin to reload and resend the same form; now a 413 saying it is too large.
+    /// </summary>
+    [Fact]
+    public async Task SettingsForm_ValueOverTheFormLimit_Is413SayingTooLarge_NotTheTokenMessage()
+    {
+        const string tenant = "form-too-large";
+        await pipeline.Api.CreateTenantAsync(tenant);
+        using var ui = await UiSession.SignInAsync(pipeline.Silo.BaseAddress, SiloProcess.AdminKey);
+        var page = await ui.Http.GetStringAsync($"/ui/tenants/{tenant}");
+        var processing = "{\"staticFields\":{\"x\":\"" + new string('a', 5 * 1024 * 1024) + "\"}}";
+
+        using var posted = await PostFormAsync(ui, page, $"/ui/tenants/{tenant}/settings",
+            $"displayName=Changed&eventsPerSecond=5&bytesPerSecond=5000&burstSeconds=1&shardCount=1&idempotencyWindow=1.00:00:00&version=1&processing={Uri.EscapeDataString(processing)}");
+        var answer = await posted.Content.ReadAsStringAsync();
+        using var read = await pipeline.Api.AdminAsync(HttpMethod.Get, $"/admin/v1/tenants/{tenant}");
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, posted.StatusCode);
+        Assert.Contains("it is too large (Form key length limit 2048 or value length limit 4194304 exceeded). Send smaller settings.", Regex.Match(answer, "<div class=\"notice[^>]*>.*?</div>").Value, StringComparison.Ordinal);
+        Assert.DoesNotContain("anti-forgery", answer, StringComparison.Ordinal);
+        var stored = await ContentTypeIngestTests.ReadJsonAsync(read);
+        Assert.Equal(1, stored.GetProperty("version").GetInt64());
+    }
+
     // An emptied processing box, or `null` in it, saved the defaults: parsers and enrichment wiped unasked.
     [Theory]
     [InlineData("", "processing is empty")]
