@@ -41,7 +41,28 @@ public static class DashboardEndpoints
 
         app.MapOrleansDashboard(RoutePrefix)
             .RequireAuthorization(AdminPolicies.Dashboard)
+            .AddEndpointFilter(FrameAndSniffing)
             .AddEndpointFilter(ApplicationGrainLabels.ServeScript);
         return app;
+    }
+
+    /// <summary>
+    /// The dashboard's pages sent as /ui's are, as far as its own scripts allow: never in another site's frame (a page
+    /// that frames it could have the signed-in admin click in it), never sniffed; and <c>/dashboard/Trace</c>, which
+    /// sends the log with no type (its lines hold names admins chose), as text.
+    /// </summary>
+    private static async ValueTask<object?> FrameAndSniffing(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var response = context.HttpContext.Response;
+        response.Headers.ContentSecurityPolicy = "frame-ancestors 'none'";
+        response.Headers.XFrameOptions = "DENY";
+        response.Headers.XContentTypeOptions = "nosniff";
+        response.OnStarting(static state =>
+        {
+            var started = (HttpResponse)state;
+            started.ContentType ??= "text/plain; charset=utf-8";
+            return Task.CompletedTask;
+        }, response);
+        return await next(context);
     }
 }

@@ -39,6 +39,16 @@ public sealed class DashboardAccessTests
         Assert.Equal(HttpStatusCode.OK, basicPage.StatusCode);
         Assert.Contains("<html", await basicPage.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
         Assert.Equal(HttpStatusCode.OK, bearerTrace.StatusCode);
+        // Never framed by another site, never sniffed, the log stream as text (before: none of these; helper-115).
+        foreach (var served in new[] { bearerPage, basicPage, bearerTrace })
+        {
+            Assert.Equal("frame-ancestors 'none'", served.Headers.GetValues("Content-Security-Policy").Single());
+            Assert.Equal("DENY", served.Headers.GetValues("X-Frame-Options").Single());
+            Assert.Equal("nosniff", served.Headers.GetValues("X-Content-Type-Options").Single());
+        }
+
+        Assert.Equal("text/plain", bearerTrace.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("text/html", bearerPage.Content.Headers.ContentType?.MediaType);
     }
 
     [Fact]
