@@ -3,15 +3,16 @@ namespace Orleans.EventPipeline.Tenants;
 /// <summary>
 /// Names an operator gives (a tenant's display name, a key's name): NUL, BEL or a line break is nothing a name needs, and
 /// they break the logs, headers and pages that show it; a text-direction override makes a name read as another on
-/// those pages (U+202E turns "yek-yrammus" into something else), and U+2028 is a line break to JavaScript.
+/// those pages (U+202E turns "yek-yrammus" into something else), U+2028 is a line break to JavaScript, and a zero-width
+/// space makes "acme\u200B" a second tenant that looks like "acme".
 /// </summary>
 public static class PrintableText
 {
     /// <summary>
     /// The index of the first character a name cannot hold, or -1: a control character (<see cref="char.IsControl(char)"/>),
     /// a line or paragraph separator (U+2028, U+2029), a text-direction mark, embedding, override or isolate
-    /// (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069), or half of a surrogate pair without the other half.
-    /// Joiners (U+200C, U+200D) stay: emoji sequences and some scripts need them.
+    /// (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069), an invisible space or word joiner (U+200B, U+2060, U+FEFF),
+    /// or half of a surrogate pair without the other half. Joiners (U+200C, U+200D) stay: emoji sequences and some scripts need them.
     /// </summary>
     public static int FirstControlCharacter(string text)
     {
@@ -25,7 +26,7 @@ public static class PrintableText
                 continue;
             }
 
-            if (char.IsControl(c) || char.IsSurrogate(c) || IsSeparatorOrDirection(c))
+            if (char.IsControl(c) || char.IsSurrogate(c) || IsSeparatorOrDirection(c) || IsInvisible(c))
             {
                 return i;
             }
@@ -42,11 +43,14 @@ public static class PrintableText
     private static bool IsSeparatorOrDirection(char c) =>
         c is '\u2028' or '\u2029' or '\u061C' or '\u200E' or '\u200F' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069');
 
+    private static bool IsInvisible(char c) => c is '\u200B' or '\u2060' or '\uFEFF';
+
     private static string Kind(char c) => c switch
     {
         _ when char.IsControl(c) => "control character",
         '\u2028' or '\u2029' => "line separator",
         _ when char.IsSurrogate(c) => "lone surrogate",
+        _ when IsInvisible(c) => "invisible character",
         _ => "text-direction character",
     };
 }

@@ -13,6 +13,9 @@ public sealed class PrintableTextTests
     [InlineData("\u2066x\u2069", 0, "text-direction character (U+2066 at position 1)")]
     [InlineData("x\u200F", 1, "text-direction character (U+200F at position 2)")]
     [InlineData("a\u0007b", 1, "control character (U+0007 at position 2)")]
+    [InlineData("acme\u200B", 4, "invisible character (U+200B at position 5)")]
+    [InlineData("ac\u2060me", 2, "invisible character (U+2060 at position 3)")]
+    [InlineData("\uFEFFacme", 0, "invisible character (U+FEFF at position 1)")]
     public void Refused_NamedWithItsKindAndPosition(string name, int at, string problem)
     {
         Assert.Equal(at, PrintableText.FirstControlCharacter(name));
