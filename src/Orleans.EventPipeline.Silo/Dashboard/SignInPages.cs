@@ -36,7 +36,7 @@ internal static class SignInPages
         return Html.Page(http, "Sign in", body, status);
     }
 
-    private static async Task<IResult> SignInAsync(HttpContext http, IOptions<PipelineOptions> options)
+    private static async Task<IResult> SignInAsync(HttpContext http, IOptions<PipelineOptions> options, TimeProvider timeProvider)
     {
         var form = await UiForms.ReadAsync(http);
         if (form is null)
@@ -51,7 +51,7 @@ internal static class SignInPages
             return Form(http, returnUrl, "That is not the admin key.", StatusCodes.Status401Unauthorized);
         }
 
-        await http.SignInAsync(AdminPolicies.CookieScheme, AdminCredential.Principal(AdminPolicies.CookieScheme, AdminCredential.Fingerprint(configured)));
+        await http.SignInAsync(AdminPolicies.CookieScheme, AdminCredential.Principal(AdminPolicies.CookieScheme, AdminCredential.Fingerprint(configured), timeProvider.GetUtcNow()));
         return Results.Redirect(IsLocal(returnUrl) ? returnUrl : "/ui/");
     }
 

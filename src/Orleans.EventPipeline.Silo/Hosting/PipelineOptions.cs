@@ -57,6 +57,13 @@ public sealed class PipelineOptions
     /// <summary>Bearer key of the admin API (tenants and keys); empty turns the admin API off.</summary>
     public string AdminApiKey { get; set; } = "";
 
+    /// <summary>
+    /// How long a <c>/ui</c> sign-in lasts at most, however it is used: 12 hours, a working day. The cookie is renewed
+    /// while used (8 hours after the last use), and the tenants page refreshes itself every 5 s, so without this a tab
+    /// left open kept a session for good. 00:00:01 to 7.00:00:00.
+    /// </summary>
+    public TimeSpan AdminSessionLimit { get; set; } = TimeSpan.FromHours(12);
+
     /// <summary>Settings of the shipper protocols: the OTLP gRPC port.</summary>
     public Gateway.Shippers.ShipperOptions Shippers { get; set; } = new();
 

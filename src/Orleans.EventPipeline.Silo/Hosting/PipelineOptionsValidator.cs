@@ -52,6 +52,11 @@ internal sealed class PipelineOptionsValidator : IValidateOptions<PipelineOption
             failures.Add("Pipeline:AdminApiKey is shorter than 16 characters: use a long random value, or leave it empty to turn the admin API off.");
         }
 
+        if (options.AdminSessionLimit < TimeSpan.FromSeconds(1) || options.AdminSessionLimit > TimeSpan.FromDays(7))
+        {
+            failures.Add($"Pipeline:{nameof(PipelineOptions.AdminSessionLimit)} is {options.AdminSessionLimit}: use 00:00:01 to 7.00:00:00.");
+        }
+
         failures.AddRange(options.Shippers.Validate(options.SiloPort, options.GatewayPort));
         failures.AddRange(options.Telemetry.Validate());
         failures.AddRange(ProcessingGrainAssemblies.Validate(options.GrainAssemblies));

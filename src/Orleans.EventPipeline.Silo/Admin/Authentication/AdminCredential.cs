@@ -10,6 +10,9 @@ public static class AdminCredential
     /// <summary>Claim of the admin principal: a hash of the key it signed in with, so a cookie dies with a changed key.</summary>
     public const string KeyClaim = "eventpipeline:admin-key";
 
+    /// <summary>Claim of a <c>/ui</c> sign-in: when the key was typed (Unix milliseconds), which renewing the cookie does not change.</summary>
+    public const string SignedInClaim = "eventpipeline:signed-in";
+
     public static bool IsConfigured(string configured) => !string.IsNullOrEmpty(configured);
 
     /// <summary>Constant time in the presented value's content: both sides are hashed to 32 bytes first, so neither the length nor the first wrong byte shows.</summary>
@@ -22,12 +25,17 @@ public static class AdminCredential
     /// <summary>The hex SHA-256 of the configured key, as the cookie carries it (never the key).</summary>
     public static string Fingerprint(string configured) => Convert.ToHexStringLower(Hash(configured));
 
-    public static ClaimsPrincipal Principal(string scheme, string? fingerprint = null)
+    public static ClaimsPrincipal Principal(string scheme, string? fingerprint = null, DateTimeOffset? signedIn = null)
     {
         var claims = new List<Claim> { new(ClaimTypes.Name, "admin"), new(ClaimTypes.Role, AdminPolicies.Role) };
         if (fingerprint is not null)
         {
             claims.Add(new Claim(KeyClaim, fingerprint));
+        }
+
+        if (signedIn is { } at)
+        {
+            claims.Add(new Claim(SignedInClaim, at.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture)));
         }
 
         return new ClaimsPrincipal(new ClaimsIdentity(claims, scheme));

@@ -67,10 +67,14 @@ public static class AdminPolicies
                 options.AccessDeniedPath = SignInPath;
                 options.Events.OnValidatePrincipal = static context =>
                 {
-                    // A cookie signed in with a key that is no longer the admin key is no longer valid.
-                    var configured = context.HttpContext.RequestServices.GetRequiredService<IOptions<PipelineOptions>>().Value.AdminApiKey;
-                    if (!AdminCredential.IsConfigured(configured)
-                        || context.Principal?.FindFirst(AdminCredential.KeyClaim)?.Value != AdminCredential.Fingerprint(configured))
+                    // A cookie signed in with a key that is no longer the admin key is no longer valid, nor one signed in
+                    // longer ago than the session limit (or before the sign-in time was kept: it signs in again once).
+                    var services = context.HttpContext.RequestServices;
+                    var pipeline = services.GetRequiredService<IOptions<PipelineOptions>>().Value;
+                    if (!AdminCredential.IsConfigured(pipeline.AdminApiKey)
+                        || context.Principal?.FindFirst(AdminCredential.KeyClaim)?.Value != AdminCredential.Fingerprint(pipeline.AdminApiKey)
+                        || !long.TryParse(context.Principal.FindFirst(AdminCredential.SignedInClaim)?.Value, System.Globalization.CultureInfo.InvariantCulture, out var signedIn)
+                        || services.GetRequiredService<TimeProvider>().GetUtcNow() - DateTimeOffset.FromUnixTimeMilliseconds(signedIn) >= pipeline.AdminSessionLimit)
                     {
                         context.RejectPrincipal();
                     }
