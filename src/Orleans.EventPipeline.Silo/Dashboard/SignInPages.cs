@@ -36,7 +36,7 @@ internal static class SignInPages
         return Html.Page(http, "Sign in", body, status);
     }
 
-    private static async Task<IResult> SignInAsync(HttpContext http, IOptions<PipelineOptions> options, TimeProvider timeProvider)
+    private static async Task<IResult> SignInAsync(HttpContext http, IOptions<PipelineOptions> options, TimeProvider timeProvider, AdminAuthFailures failures)
     {
         var form = await UiForms.ReadAsync(http);
         if (form is null)
@@ -46,8 +46,17 @@ internal static class SignInPages
 
         var configured = options.Value.AdminApiKey;
         string returnUrl = form["returnUrl"].ToString();
+        var address = http.Connection.RemoteIpAddress;
+        if (failures.RetryAfter(address) is { } wait)
+        {
+            failures.Record(address, "ui");
+            http.Response.Headers.RetryAfter = Math.Ceiling(wait.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Form(http, returnUrl, AdminAuthFailures.TooMany(wait), StatusCodes.Status429TooManyRequests);
+        }
+
         if (!AdminCredential.Matches(configured, form["key"].ToString()))
         {
+            failures.Record(address, "ui");
             return Form(http, returnUrl, "That is not the admin key.", StatusCodes.Status401Unauthorized);
         }
 

@@ -22,6 +22,7 @@ public static class PipelineTelemetry
         ProcessingGrainInstruments.MeterName,
         StreamCacheInstruments.MeterName,
         PartitionLog.MeterName,
+        Admin.Authentication.AdminAuthFailures.MeterName,
     ];
 
     /// <summary>The OpenTelemetry SDK's series limit per metric when no view sets one.</summary>

@@ -18,9 +18,13 @@ public sealed class AdminKeyAuthenticationHandler(
     IOptionsMonitor<AdminKeyAuthenticationOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    IOptions<PipelineOptions> pipeline) : AuthenticationHandler<AdminKeyAuthenticationOptions>(options, logger, encoder)
+    IOptions<PipelineOptions> pipeline,
+    AdminAuthFailures failures) : AuthenticationHandler<AdminKeyAuthenticationOptions>(options, logger, encoder)
 {
     private const string BasicChallenge = "Basic realm=\"Orleans Dashboard\", charset=\"UTF-8\"";
+
+    // Set when this request's address sent too many wrong keys: the challenge is then a 429, not a 401.
+    private TimeSpan? _retryAfter;
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -30,9 +34,19 @@ public sealed class AdminKeyAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
+        var address = Context.Connection.RemoteIpAddress;
+        if (failures.RetryAfter(address) is { } wait)
+        {
+            // Refused without a look at the key, the right one too: else a client past the limit would still learn which key is right.
+            _retryAfter = wait;
+            failures.Record(address, Options.Surface);
+            return Task.FromResult(AuthenticateResult.Fail("Too many wrong admin keys from this address."));
+        }
+
         var presented = BearerToken.Parse(authorization) ?? (Options.AcceptBasic ? BasicPassword(authorization) : null);
         if (presented is null || !AdminCredential.Matches(pipeline.Value.AdminApiKey, presented))
         {
+            failures.Record(address, Options.Surface);
             // No detail about which part was wrong, and never the presented value.
             return Task.FromResult(AuthenticateResult.Fail("The admin credential is missing or wrong."));
         }
@@ -45,6 +59,12 @@ public sealed class AdminKeyAuthenticationHandler(
         if (!AdminCredential.IsConfigured(pipeline.Value.AdminApiKey))
         {
             return ApiProblem.Result(StatusCodes.Status403Forbidden, "admin_disabled", "The admin API is off: set Pipeline:AdminApiKey to enable it.").ExecuteAsync(Context);
+        }
+
+        if (_retryAfter is { } wait)
+        {
+            Response.Headers.RetryAfter = Math.Ceiling(wait.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return ApiProblem.Result(StatusCodes.Status429TooManyRequests, "too_many_wrong_keys", AdminAuthFailures.TooMany(wait)).ExecuteAsync(Context);
         }
 
         Response.Headers.WWWAuthenticate = Options.AcceptBasic ? BasicChallenge : "Bearer";

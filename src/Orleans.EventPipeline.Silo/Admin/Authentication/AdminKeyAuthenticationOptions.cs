@@ -11,6 +11,9 @@ public sealed class AdminKeyAuthenticationOptions : AuthenticationSchemeOptions
     /// </summary>
     public bool AcceptBasic { get; set; }
 
+    /// <summary>Where a wrong key was sent, as <see cref="AdminAuthFailures"/> counts it: <c>api</c> or <c>dashboard</c>.</summary>
+    public string Surface { get; set; } = "api";
+
     /// <summary>The 401's detail: what to send.</summary>
     public string ChallengeDetail { get; set; } = "Send 'Authorization: Bearer <Pipeline:AdminApiKey>'.";
 }

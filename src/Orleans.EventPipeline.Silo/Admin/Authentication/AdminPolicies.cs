@@ -42,6 +42,7 @@ public static class AdminPolicies
     public static IServiceCollection AddAdminAuthentication(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
+        services.AddSingleton<AdminAuthFailures>();
         // No default scheme: only the endpoints whose policy names a scheme authenticate. With Bearer as the
         // default, every ingest request — its tenant key in the same header — went through the admin key
         // check and logged "AdminKey was not authenticated" at Information: a JSON line per request
@@ -51,6 +52,7 @@ public static class AdminPolicies
             .AddScheme<AdminKeyAuthenticationOptions, AdminKeyAuthenticationHandler>(BasicScheme, static options =>
             {
                 options.AcceptBasic = true;
+                options.Surface = "dashboard";
                 options.ChallengeDetail = "Send 'Authorization: Bearer <Pipeline:AdminApiKey>', or in a browser sign in with any user name and the admin key as the password.";
             })
             .AddCookie(CookieScheme, static options =>
