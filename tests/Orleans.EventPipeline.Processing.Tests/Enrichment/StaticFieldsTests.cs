@@ -29,4 +29,20 @@ public sealed class StaticFieldsTests
 
         Assert.Same(events, enricher.Enrich(events));
     }
+
+    /// <summary>
+    /// Static fields are added to every event: 150,000 of them (17 MB) were accepted, and a 16-byte event then archived
+    /// as 15 MB (helper-115). Their names and values are now bounded in all; at the bound they are still taken.
+    /// </summary>
+    [Fact]
+    public void Validate_StaticFieldsOverTheirBound_RefusedNamingIt_AtTheBoundTaken()
+    {
+        var name = new string('n', 36);
+        var atBound = new Dictionary<string, string> { [name] = new string('v', EnrichmentSettings.MaxStaticFieldCharacters - name.Length) };
+        var over = new Dictionary<string, string>(atBound) { ["x"] = "" };
+
+        Assert.Empty(new EnrichmentSettings { StaticFields = atBound }.Validate());
+        var error = Assert.Single(new EnrichmentSettings { StaticFields = over }.Validate());
+        Assert.Equal($"Enrichment.StaticFields holds {EnrichmentSettings.MaxStaticFieldCharacters + 1} characters of names and values: at most {EnrichmentSettings.MaxStaticFieldCharacters}, as each is added to every event; put reference data in a lookup table.", error);
+    }
 }
