@@ -15,7 +15,7 @@ public static class ProcessingInstruments
     private static readonly Counter<long> Parsed = Meter.CreateCounter<long>("eventpipeline.events.parsed", "{event}", "Raw events parsed into the normalized schema.");
     private static readonly Counter<long> ParseFailed = Meter.CreateCounter<long>("eventpipeline.events.parse_failed", "{event}", "Raw events that failed to parse and were dead-lettered.");
     private static readonly Counter<long> Unenriched = Meter.CreateCounter<long>("eventpipeline.events.unenriched", "{event}", "Events passed on without their enrichment, marked enrichment.error: a table or GeoIP file this silo could not load or read.");
-    private static readonly Counter<long> Late = Meter.CreateCounter<long>("eventpipeline.events.late", "{event}", "Events released behind the ordering watermark, flagged late.");
+    private static readonly Counter<long> Late = Meter.CreateCounter<long>("eventpipeline.events.late", "{event}", "Events released behind the ordering watermark or too far ahead of the clock, flagged late.");
     private static readonly Counter<long> ArchivedEvents = Meter.CreateCounter<long>("eventpipeline.events.archived", "{event}", "Events written to the archive, counted once their object is durable.");
     private static readonly Counter<long> ArchiveObjects = Meter.CreateCounter<long>("eventpipeline.archive.objects", "{object}", "Archive objects written.");
     private static readonly Counter<long> ArchiveBytes = Meter.CreateCounter<long>("eventpipeline.archive.bytes", "By", "Compressed bytes written to the archive.");

@@ -40,7 +40,7 @@ public sealed class ProcessingInstrumentsTests
         listener.Start();
 
         new EventNormalizer(new NormalizationSettings()).Normalize(RawBatches.Create(tenant, Guid.NewGuid(), EventKind.Json, 0, "{\"message\":\"ok\"}", "{bad"));
-        var order = new ReorderBuffer(new OrderingSettings { LatenessWindow = TimeSpan.Zero }, new FakeTimeProvider());
+        var order = new ReorderBuffer(new OrderingSettings { LatenessWindow = TimeSpan.Zero }, new FakeTimeProvider(TestEvents.Ingest.AddMinutes(1)));
         var released = new ReleasedEvents();
         order.AddRange([TestEvents.At(TestEvents.Ingest.AddSeconds(5), "a", tenant), TestEvents.At(TestEvents.Ingest, "b", tenant)], released);
 

@@ -11,7 +11,11 @@ namespace Orleans.EventPipeline.Processing.Ordering;
 /// else its observed time). An event is held until the newest event time seen is more than the
 /// lateness window past it, then released in time order (ties in arrival order). An event older than
 /// the watermark (the latest time already released) cannot be put in place any more: it is released
-/// at once with <see cref="NormalizedEvent.Late"/> set, never dropped. At most
+/// at once with <see cref="NormalizedEvent.Late"/> set, never dropped. So is an event dated more than the window and
+/// <see cref="AheadAllowance"/> after the buffer's clock: a source whose clock runs ahead
+/// would otherwise move the newest time seen, and with it the release cut-off and the watermark, into the future, so
+/// every later event of the stream key came out at once and late until real time caught up (one event at now + 10 min
+/// made 160 of 160 late; year 9999, for ever). At most
 /// <see cref="OrderingSettings.MaxBufferedEvents"/> are held; past that the oldest are released early, as
 /// they are by <see cref="TryReleaseOldest"/> for a memory budget over many buffers (<see cref="HeldBytes"/>).
 /// Not thread-safe: one buffer per grain activation.
@@ -41,6 +45,15 @@ public sealed class ReorderBuffer
     /// </summary>
     public const int SlabBytes = 256 * 1024;
 
+    /// <summary>
+    /// How far past the lateness window an event may be dated after the buffer's clock and still be put in order, 1 s:
+    /// the window already covers the skew between a tenant's hosts (OrderingSettings.LatenessWindow); this second covers
+    /// the gateway's clock against the silo's for events ordered by their observed time (NTP keeps them within
+    /// milliseconds) and lets a zero window order events stamped a little ahead. An event within the limit can suspend
+    /// holding for the others for at most this long past the window.
+    /// </summary>
+    public static readonly TimeSpan AheadAllowance = TimeSpan.FromSeconds(1);
+
     [ThreadStatic]
     private static BufferWriterBox<PooledBuffer>? t_scratch;
 
@@ -49,6 +62,7 @@ public sealed class ReorderBuffer
     private readonly Serializer<NormalizedEvent>? _serializer;
     private readonly TimeProvider _time;
     private readonly long _windowTicks;
+    private readonly long _aheadTicks;
     private readonly int _maxBuffered;
     private long _arrivals;
     private long _maxSeenTicks = long.MinValue;
@@ -73,6 +87,7 @@ public sealed class ReorderBuffer
         _sizeOf = sizeOf ?? (static _ => 0);
         _serializer = serializer;
         LatenessWindow = settings.LatenessWindow;
+        _aheadTicks = settings.LatenessWindow.Ticks + AheadAllowance.Ticks;
     }
 
     public TimeSpan LatenessWindow { get; }
@@ -116,8 +131,8 @@ public sealed class ReorderBuffer
 
     /// <summary>
     /// When nothing has arrived for a whole lateness window, no held event can be overtaken in time any
-    /// more: releases them all. Call it from a timer every <see cref="LatenessWindow"/>; a stream that
-    /// goes quiet then still delivers its last events within about two windows.
+    /// more: releases them all. Call it from a timer about every <see cref="LatenessWindow"/>; a stream that
+    /// goes quiet then delivers its last events within the window and one timer period.
     /// </summary>
     public void ReleaseIdle(ReleasedEvents released)
     {
@@ -153,7 +168,8 @@ public sealed class ReorderBuffer
     /// <summary>
     /// Serializes events from <paramref name="first"/> on into one array of about <see cref="SlabBytes"/>, then adds
     /// them; returns the index after the last one it took. An event the serializer refuses is added as the object,
-    /// and so is one already behind the watermark: it is released at once, late, so its bytes would never be read.
+    /// and so is one already behind the watermark or too far ahead of the clock: it is released at once, late, so its
+    /// bytes would never be read.
     /// </summary>
     private int AddSlab(IReadOnlyList<NormalizedEvent> events, int first, ReleasedEvents released)
     {
@@ -170,7 +186,7 @@ public sealed class ReorderBuffer
             {
                 var start = scratch.Value.Length;
                 var length = -1;
-                if (events[first + count] is { } normalized && normalized.EffectiveTime.UtcTicks >= _watermarkTicks)
+                if (events[first + count] is { } normalized && InPlace(normalized.EffectiveTime.UtcTicks, AheadLimitTicks(_time.GetUtcNow().UtcTicks)))
                 {
                     try
                     {
@@ -230,7 +246,7 @@ public sealed class ReorderBuffer
         ArgumentNullException.ThrowIfNull(normalized);
         _lastAdded = _time.GetUtcNow();
         var ticks = normalized.EffectiveTime.UtcTicks;
-        if (ticks < _watermarkTicks)
+        if (!InPlace(ticks, AheadLimitTicks(_lastAdded.UtcTicks)))
         {
             ProcessingInstruments.RecordLate(normalized.TenantId);
             released.Add(normalized.Late ? normalized : normalized with { Late = true });
@@ -267,6 +283,13 @@ public sealed class ReorderBuffer
             Release(released);
         }
     }
+
+    /// <summary>Whether an event of this time can still be put in order: not behind the watermark, not past the limit ahead.</summary>
+    private bool InPlace(long ticks, long aheadLimitTicks) => ticks >= _watermarkTicks && ticks <= aheadLimitTicks;
+
+    /// <summary>Saturating: a clock within an hour of year 9999 puts every time in order rather than wrapping.</summary>
+    private long AheadLimitTicks(long nowTicks) =>
+        _aheadTicks >= DateTimeOffset.MaxValue.UtcTicks - nowTicks ? DateTimeOffset.MaxValue.UtcTicks : nowTicks + _aheadTicks;
 
     /// <summary>Releases the oldest held event as it is held: serialized bytes go out unread (<see cref="ReleasedEvents"/>).</summary>
     private void Release(ReleasedEvents released)

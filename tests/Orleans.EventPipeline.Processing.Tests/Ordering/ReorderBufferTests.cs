@@ -15,7 +15,9 @@ public sealed class ReorderBufferTests
     private static readonly Serializer<NormalizedEvent> Serializer =
         new ServiceCollection().AddSerializer().BuildServiceProvider().GetRequiredService<Serializer<NormalizedEvent>>();
 
-    private readonly FakeTimeProvider _time = new(TestEvents.Ingest);
+    // After the test events' times (at most 200 s after TestEvents.Ingest), as a silo's clock is when they arrive: an event
+    // dated more than the window and ReorderBuffer.AheadAllowance after the clock is not put in order (the FarAhead tests).
+    private readonly FakeTimeProvider _time = new(TestEvents.Ingest.AddHours(1));
 
     [Fact]
     public void Add_ShuffledWithinWindow_ReleasesInEventTimeOrder()
@@ -360,5 +362,74 @@ public sealed class ReorderBufferTests
         buffer.Flush(released);
         Assert.Equal(0, buffer.HeldBytes);
         Assert.False(buffer.TryReleaseOldest(released));
+    }
+
+    /// <summary>
+    /// One source whose clock runs 10 minutes ahead, and one stamped 9999-12-31, among a stream of events 0-900 ms old
+    /// with a 2 s window: before, the first moved the release cut-off 10 minutes ahead, so 135 of the 160 events after it
+    /// came out at once and late, and it stayed held while the stream was busy; now both come out at once, flagged late, in
+    /// their arrival position, and every other event is held and released in time order, none late.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Add_EventsFarAheadOfTheClock_ReleasedAtOnceFlaggedLate_TheOthersKeepTheirOrder(bool serialized)
+    {
+        var time = new FakeTimeProvider(TestEvents.Ingest);
+        var buffer = new ReorderBuffer(new OrderingSettings { LatenessWindow = TimeSpan.FromSeconds(2) }, time, serializer: serialized ? Serializer : null);
+        var random = new Random(11);
+        var released = new ReleasedEvents();
+        var sent = new List<NormalizedEvent>();
+        for (var batch = 0; batch < 40; batch++)
+        {
+            // A batch of 4 every 100 ms, each 0-900 ms old when it arrives.
+            time.Advance(TimeSpan.FromMilliseconds(100));
+            var now = time.GetUtcNow();
+            var events = Enumerable.Range(0, 4).Select(i => TestEvents.At(now.AddMilliseconds(-random.Next(0, 900)), $"b{batch:D2}-{i}")).ToList();
+            if (batch == 5)
+            {
+                events.Insert(2, TestEvents.At(now.AddMinutes(10), "ahead-10min"));
+            }
+
+            if (batch == 20)
+            {
+                events.Add(TestEvents.At(DateTimeOffset.MaxValue, "year-9999"));
+            }
+
+            sent.AddRange(events);
+            var before = released.Count;
+            buffer.AddRange(events, released);
+            foreach (var ahead in events.Where(static e => !e.EventId.StartsWith('b')))
+            {
+                // Out at once, in this batch's release, not held behind the stream.
+                Assert.Contains(released.Events.Skip(before), e => e.EventId == ahead.EventId && e.Late);
+            }
+        }
+
+        buffer.Flush(released);
+
+        var ordered = released.Events.Where(static e => e.EventId.StartsWith('b')).ToList();
+        Assert.Equal(160, ordered.Count);
+        Assert.DoesNotContain(ordered, static e => e.Late);
+        Assert.Equal(ordered.OrderBy(static e => e.EffectiveTime).Select(static e => e.EventId), ordered.Select(static e => e.EventId));
+        Assert.Equal(["ahead-10min", "year-9999"], released.Events.Where(static e => e.Late).Select(static e => e.EventId));
+        Assert.Equal(sent.Count, released.Count);
+    }
+
+    [Fact]
+    public void Add_AtTheLimitAhead_PutInOrder_ATickPastIt_ReleasedLate()
+    {
+        var window = TimeSpan.FromSeconds(5);
+        var time = new FakeTimeProvider(TestEvents.Ingest);
+        var buffer = new ReorderBuffer(new OrderingSettings { LatenessWindow = window }, time);
+        var limit = TestEvents.Ingest + window + ReorderBuffer.AheadAllowance;
+        var released = new ReleasedEvents();
+
+        buffer.Add(TestEvents.At(limit, "at-limit"), released);
+        buffer.Add(TestEvents.At(limit.AddTicks(1), "past-limit"), released);
+
+        Assert.True(released.Events is [{ EventId: "past-limit", Late: true }]);
+        Assert.Equal(1, buffer.Count);
+        Assert.Null(buffer.Watermark);
     }
 }
