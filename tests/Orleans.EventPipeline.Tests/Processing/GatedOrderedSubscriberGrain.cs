@@ -11,7 +11,7 @@ public interface IGatedOrderedSubscriberGrain : IGrainWithStringKey;
 
 /// <summary>
 /// A user's grain on <see cref="EventStreams.Ordered"/> that records each event's body under its stream key
-/// (<see cref="ReceivedEvents"/>); while its stream's gate is closed every delivery fails, like a detection
+/// (<see cref="ReceivedEvents"/>), a late one's under <see cref="LateOf"/> too; while its stream's gate is closed every delivery fails, like a detection
 /// whose own store is down.
 /// </summary>
 [ImplicitStreamSubscription(EventStreams.Ordered)]
@@ -22,6 +22,9 @@ public sealed class GatedOrderedSubscriberGrain : Grain, IGatedOrderedSubscriber
     public static void Close(string streamKey) => Closed[streamKey] = true;
 
     public static void Open(string streamKey) => Closed[streamKey] = false;
+
+    /// <summary>The run of <see cref="ReceivedEvents"/> that holds the bodies of the stream key's events flagged late.</summary>
+    public static string LateOf(string streamKey) => streamKey + "#late";
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -38,6 +41,10 @@ public sealed class GatedOrderedSubscriberGrain : Grain, IGatedOrderedSubscriber
                 foreach (var e in batch.Events)
                 {
                     ReceivedEvents.Add(key, e.Body);
+                    if (e.Late)
+                    {
+                        ReceivedEvents.Add(LateOf(key), e.Body);
+                    }
                 }
 
                 return Task.CompletedTask;

@@ -1,0 +1,115 @@
+using System.Collections.Concurrent;
+using Orleans.EventPipeline.Events;
+using Orleans.EventPipeline.Grains.Processing;
+using Orleans.EventPipeline.Streams;
+using Orleans.EventPipeline.Tenants;
+using Orleans.EventPipeline.Tests.Streaming;
+using Orleans.EventPipeline.Tests.Support;
+using Orleans.Hosting;
+using Orleans.TestingHost;
+
+namespace Orleans.EventPipeline.Tests.Processing;
+
+/// <summary>
+/// How the order stage (<see cref="EventOrderGrain"/>, in a real silo) follows its tenant's settings: how often it reads
+/// them whatever the lateness window, and how soon a change reaches events it holds. Events go to the stage by the call
+/// its processor makes; the ordered stream's events are read by <see cref="GatedOrderedSubscriberGrain"/>.
+/// </summary>
+public sealed class OrderStageSettingsTests : IAsyncLifetime, IDisposable
+{
+    /// <summary>Settings read every second here (10 s by default), so that a change applies within the test's seconds.</summary>
+    private static readonly TimeSpan Refresh = TimeSpan.FromSeconds(1);
+
+    /// <summary>Profile reads of each tenant grain of this test's cluster, counted as each call comes in.</summary>
+    private readonly ConcurrentDictionary<string, int> _profileReads = new();
+    private readonly TempDirectory _archive = new();
+    private InProcessTestCluster? _cluster;
+
+    private InProcessTestCluster Cluster => _cluster!;
+
+    public async Task InitializeAsync() => _cluster = await ProcessingTestCluster.StartAsync(
+        _archive.Path,
+        static options => options.SettingsRefreshInterval = Refresh,
+        configureSilo: silo => silo.AddIncomingGrainCallFilter(context =>
+        {
+            if (context.InterfaceMethod?.DeclaringType == typeof(ITenantGrain) && context.InterfaceMethod.Name == nameof(ITenantGrain.GetProfileAsync))
+            {
+                _profileReads.AddOrUpdate(context.TargetId.Key.ToString()!, 1, static (_, n) => n + 1);
+            }
+
+            return context.Invoke();
+        }));
+
+    /// <summary>
+    /// A window of 100 µs set the stage's timer to 100 µs, and each tick read the tenant's profile: one event every 20 s
+    /// kept a core busy. Now the stage reads its settings once every refresh interval: 3 reads take 2 intervals or more.
+    /// </summary>
+    [Fact]
+    public async Task WindowOf100Microseconds_TheStageReadsItsSettingsOnlyEveryRefreshInterval()
+    {
+        var (tenant, streamKey, _) = await OrderingTenantAsync("tiny", TimeSpan.FromTicks(1_000));
+        var stage = Cluster.Client.GetGrain<IEventOrderGrain>(streamKey);
+        await stage.AddAsync(null, [Event(tenant, "e1", DateTimeOffset.UtcNow)]);
+        await ReceivedEvents.WaitAsync(streamKey, static r => r.Count == 1, TimeSpan.FromSeconds(30));
+
+        var from = ProfileReads(tenant);
+        var started = DateTime.UtcNow;
+        await Poll.UntilAsync(() => ProfileReads(tenant) >= from + 3, TimeSpan.FromSeconds(30), () => $"3 more profile reads of tenant {tenant}; {ProfileReads(tenant) - from} came");
+        var took = DateTime.UtcNow - started;
+
+        // 3 reads an interval apart span at least 2 intervals; a tenth off for the timer's and the poll's lateness.
+        Assert.True(took >= 2 * Refresh * 0.9, $"3 profile reads took {took.TotalMilliseconds:F0} ms; at one every {Refresh} they take at least {(2 * Refresh).TotalMilliseconds:F0} ms");
+        Assert.Equal(EventOrderGrain.ShortestTick, EventOrderGrain.TickFor(TimeSpan.FromTicks(1_000), Refresh));
+    }
+
+    /// <summary>
+    /// The stage read settings only on its timer, whose period was the old window: an event held by a 1 h window stayed
+    /// held for up to that hour after the window was lowered, or ordering turned off. Now it comes out within seconds.
+    /// </summary>
+    [Theory]
+    [InlineData("lowered")]
+    [InlineData("off")]
+    public async Task WindowOfAnHour_ChangedWhileAnEventIsHeld_TheEventComesOutWithinSeconds(string change)
+    {
+        var (tenant, streamKey, settings) = await OrderingTenantAsync("hour-" + change, TimeSpan.FromHours(1));
+        var stage = Cluster.Client.GetGrain<IEventOrderGrain>(streamKey);
+        await stage.AddAsync(null, [Event(tenant, "held", DateTimeOffset.UtcNow)]);
+        Assert.Empty(ReceivedEvents.Of(streamKey));
+
+        var ordering = settings.Processing.Ordering;
+        await Cluster.Client.GetGrain<ITenantGrain>(tenant).ConfigureAsync(settings with
+        {
+            Processing = settings.Processing with { Ordering = change == "off" ? ordering with { Enabled = false } : ordering with { LatenessWindow = TimeSpan.FromSeconds(1) } },
+        });
+
+        // A refresh interval and a tick of at most an interval, with room for a busy machine.
+        var received = await ReceivedEvents.WaitAsync(streamKey, static r => r.Count == 1, TimeSpan.FromSeconds(15));
+        Assert.Equal(["held"], received);
+    }
+
+    private int ProfileReads(string tenant) => _profileReads.GetValueOrDefault(tenant);
+
+    private async Task<(string Tenant, string StreamKey, TenantSettings Settings)> OrderingTenantAsync(string prefix, TimeSpan window)
+    {
+        var tenant = prefix + "-" + Guid.NewGuid().ToString("N")[..8];
+        var settings = new TenantSettings("ordered", true)
+        {
+            Processing = new ProcessingSettings { Ordering = new OrderingSettings { Enabled = true, LatenessWindow = window } },
+        };
+        await Cluster.Client.GetGrain<ITenantGrain>(tenant).ConfigureAsync(settings);
+        return (tenant, StreamKeys.ForShard(tenant, 0), settings);
+    }
+
+    private static NormalizedEvent Event(string tenant, string body, DateTimeOffset time) =>
+        new(tenant, $"{Guid.NewGuid():N}:0", time, time, time, 9, "info", body, new Dictionary<string, AttributeValue>(), new Dictionary<string, string>(), SourceFormat.Json);
+
+    public async Task DisposeAsync()
+    {
+        if (_cluster is not null)
+        {
+            await _cluster.DisposeAsync();
+        }
+    }
+
+    public void Dispose() => _archive.Dispose();
+}
