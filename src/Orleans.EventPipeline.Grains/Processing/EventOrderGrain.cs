@@ -45,6 +45,7 @@ public sealed partial class EventOrderGrain(
 
     private readonly TimeSpan _refresh = options.Value.SettingsRefreshInterval;
     private ReorderBuffer? _buffer;
+    private OrderingSettings? _ordering;
     private long _settingsVersion = -1;
     private IAsyncStream<NormalizedEventBatch>? _ordered;
     private IGrainTimer? _timer;
@@ -130,21 +131,24 @@ public sealed partial class EventOrderGrain(
     {
         var profile = await GrainFactory.GetGrain<ITenantGrain>(Tenant).GetProfileAsync();
         var readAt = timeProvider.GetUtcNow();
-        if (profile.Version == _settingsVersion)
+        var ordering = profile.Settings?.Processing.Ordering ?? new OrderingSettings();
+        if (profile.Version == _settingsVersion || ordering == _ordering)
         {
-            _settingsReadAt = readAt;
+            // Any other change (a display name, a parser) keeps the buffer: a new one forgot what had been released, so
+            // an event older than that went out after newer ones unflagged.
+            (_settingsVersion, _settingsReadAt) = (profile.Version, readAt);
             return;
         }
 
-        // A new window applies from here on: what the old buffer holds goes out in its order first.
+        // A new window applies from here on: what the old buffer holds goes out in its order first, and what it released
+        // stays released: an event older than that is late in the new buffer too.
         var released = new ReleasedEvents();
         _buffer?.Flush(released);
         await PublishAsync(released);
 
-        var ordering = profile.Settings?.Processing.Ordering ?? new OrderingSettings();
         // Held serialized: a batch's events share arrays, not object graphs the collector marks again and again.
-        _buffer = new ReorderBuffer(ordering, timeProvider, NormalizedBatchPublisher.EstimatedBytes, serializer);
-        (_settingsVersion, _settingsReadAt) = (profile.Version, readAt);
+        _buffer = new ReorderBuffer(ordering, timeProvider, NormalizedBatchPublisher.EstimatedBytes, serializer, _buffer?.Watermark);
+        (_ordering, _settingsVersion, _settingsReadAt) = (ordering, profile.Version, readAt);
         var tick = TickFor(ordering.LatenessWindow, _refresh);
         if (tick != _tick)
         {

@@ -71,8 +71,12 @@ public sealed class ReorderBuffer
 
     /// <param name="sizeOf">An event's size as <see cref="HeldBytes"/> counts it when held as the object; none counts 0.</param>
     /// <param name="serializer">Holds events serialized (see the remarks above); none holds the objects.</param>
+    /// <param name="watermark">
+    /// The watermark of the buffer this one replaces (its <see cref="Watermark"/> after <see cref="Flush"/>): an event
+    /// behind what the stream key already released is late in the new buffer too. Null for a new stream key.
+    /// </param>
     /// <exception cref="ArgumentException">The settings are invalid; the message lists each fix.</exception>
-    public ReorderBuffer(OrderingSettings settings, TimeProvider timeProvider, Func<NormalizedEvent, long>? sizeOf = null, Serializer<NormalizedEvent>? serializer = null)
+    public ReorderBuffer(OrderingSettings settings, TimeProvider timeProvider, Func<NormalizedEvent, long>? sizeOf = null, Serializer<NormalizedEvent>? serializer = null, DateTimeOffset? watermark = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var errors = settings.Validate();
@@ -88,6 +92,7 @@ public sealed class ReorderBuffer
         _serializer = serializer;
         LatenessWindow = settings.LatenessWindow;
         _aheadTicks = settings.LatenessWindow.Ticks + AheadAllowance.Ticks;
+        _watermarkTicks = watermark?.UtcTicks ?? long.MinValue;
     }
 
     public TimeSpan LatenessWindow { get; }

@@ -432,4 +432,22 @@ public sealed class ReorderBufferTests
         Assert.Equal(1, buffer.Count);
         Assert.Null(buffer.Watermark);
     }
+
+    [Fact]
+    public void New_WithTheReplacedBuffersWatermark_AnEventBehindItIsLate()
+    {
+        var settings = new OrderingSettings { LatenessWindow = TimeSpan.FromSeconds(5) };
+        var first = new ReorderBuffer(settings, _time);
+        var released = new ReleasedEvents();
+        first.Add(TestEvents.At(10), released);
+        first.Flush(released);
+
+        var next = new ReorderBuffer(settings with { LatenessWindow = TimeSpan.FromSeconds(1) }, _time, watermark: first.Watermark);
+        next.Add(TestEvents.At(9), released);
+        next.Add(TestEvents.At(10, "e10-again"), released);
+        next.Flush(released);
+
+        Assert.Equal(["e10", "e9", "e10-again"], released.Events.Select(static e => e.EventId));
+        Assert.Equal([false, true, false], released.Events.Select(static e => e.Late));
+    }
 }

@@ -87,6 +87,35 @@ public sealed class OrderStageSettingsTests : IAsyncLifetime, IDisposable
         Assert.Equal(["held"], received);
     }
 
+    /// <summary>
+    /// Any settings change, a display name too, made the stage build a new buffer, which forgot what it had released: an
+    /// event older than one released went out after it unflagged. Now a change that leaves ordering as it was keeps the
+    /// buffer, and one that changes it carries what was released over.
+    /// </summary>
+    [Theory]
+    [InlineData("renamed")]
+    [InlineData("window")]
+    public async Task EventReleased_SettingsChanged_AnOlderEventAfterItIsLate(string change)
+    {
+        var (tenant, streamKey, settings) = await OrderingTenantAsync("changed-" + change, TimeSpan.Zero);
+        var stage = Cluster.Client.GetGrain<IEventOrderGrain>(streamKey);
+        var now = DateTimeOffset.UtcNow;
+        await stage.AddAsync(null, [Event(tenant, "now", now)]);
+        await ReceivedEvents.WaitAsync(streamKey, static r => r.Count == 1, TimeSpan.FromSeconds(30));
+
+        await Cluster.Client.GetGrain<ITenantGrain>(tenant).ConfigureAsync(change == "renamed"
+            ? settings with { DisplayName = "renamed" }
+            : settings with { Processing = settings.Processing with { Ordering = settings.Processing.Ordering with { LatenessWindow = TimeSpan.FromSeconds(1) } } });
+        // The stage's next read sees the change, and it takes the next event only after it has applied what it read.
+        var from = ProfileReads(tenant);
+        await Poll.UntilAsync(() => ProfileReads(tenant) > from, TimeSpan.FromSeconds(15), () => $"the order stage of {tenant} to read its settings again");
+
+        await stage.AddAsync(null, [Event(tenant, "30s-before", now.AddSeconds(-30))]);
+        var received = await ReceivedEvents.WaitAsync(streamKey, static r => r.Count == 2, TimeSpan.FromSeconds(30));
+        Assert.Equal(["now", "30s-before"], received);
+        Assert.Equal(["30s-before"], ReceivedEvents.Of(GatedOrderedSubscriberGrain.LateOf(streamKey)));
+    }
+
     private int ProfileReads(string tenant) => _profileReads.GetValueOrDefault(tenant);
 
     private async Task<(string Tenant, string StreamKey, TenantSettings Settings)> OrderingTenantAsync(string prefix, TimeSpan window)
