@@ -187,11 +187,13 @@ public sealed class ReorderBuffer
         {
             var count = 0;
             var slabLength = 0;
+            // One clock read a slab, not one an event: the slab is serialized within a millisecond or so.
+            var aheadLimit = AheadLimitTicks(_time.GetUtcNow().UtcTicks);
             while (first + count < events.Count && slabLength < SlabBytes)
             {
                 var start = scratch.Value.Length;
                 var length = -1;
-                if (events[first + count] is { } normalized && InPlace(normalized.EffectiveTime.UtcTicks, AheadLimitTicks(_time.GetUtcNow().UtcTicks)))
+                if (events[first + count] is { } normalized && InPlace(normalized.EffectiveTime.UtcTicks, aheadLimit))
                 {
                     try
                     {
