@@ -33,6 +33,10 @@ public sealed class BatchFailedEventArgs(string idempotencyKey, int eventCount, 
 }
 
 /// <summary>What a client has done since it started: the numbers of its metrics, for a status line.</summary>
+/// <param name="SendingProblem">
+/// The unexpected error (not an answer of the gateway's, nor a network failure: those are <paramref name="Retrying"/>)
+/// the sender is waiting out before it tries the batch again; null while sending goes as it should.
+/// </param>
 public sealed record ClientStatistics(
     long EventsQueued,
     long EventsAcknowledged,
@@ -42,4 +46,5 @@ public sealed record ClientStatistics(
     int BatchesInFlight,
     int SpooledBatches,
     long SpooledBytes,
-    bool Retrying);
+    bool Retrying,
+    string? SendingProblem = null);

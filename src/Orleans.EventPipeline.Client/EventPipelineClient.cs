@@ -368,9 +368,13 @@ public sealed class EventPipelineClient : IAsyncDisposable
 
     private async Task SendLoopAsync(CancellationToken cancellationToken)
     {
-        try
+        // The loop ends only with the client: an error it did not expect (a handler's bug, a spool it cannot read) stopped
+        // it for good, with SendAsync still taking events, DrainAsync never returning and nothing sent until a restart.
+        // Now the batch is tried again after the backoff, and Statistics.SendingProblem says why meanwhile.
+        var failures = 0;
+        while (!cancellationToken.IsCancellationRequested)
         {
-            while (true)
+            try
             {
                 if (!_spool.TryPeek(out var entry))
                 {
@@ -379,15 +383,30 @@ public sealed class EventPipelineClient : IAsyncDisposable
                 }
 
                 await SendOneAsync(entry, cancellationToken).ConfigureAwait(false);
+                if (failures > 0)
+                {
+                    failures = 0;
+                    _instruments.SendingProblem(null);
+                }
             }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-        }
-        catch (Exception e)
-        {
-            ClientLog.SenderFailed(_logger, e);
-            throw;
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                var wait = BatchSender.Backoff(_options, failures++);
+                ClientLog.SenderFailed(_logger, e, wait);
+                _instruments.SendingProblem($"{e.GetType().Name}: {e.Message}");
+                try
+                {
+                    await Task.Delay(wait, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    return;
+                }
+            }
         }
     }
 

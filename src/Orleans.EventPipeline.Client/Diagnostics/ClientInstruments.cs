@@ -22,6 +22,7 @@ internal sealed class ClientInstruments : IDisposable
     private long _retriedTotal;
     private int _inFlight;
     private int _retrying;
+    private string? _sendingProblem;
 
     public ClientInstruments(Func<long> spoolBytes, Func<int> spoolBatches)
     {
@@ -68,6 +69,9 @@ internal sealed class ClientInstruments : IDisposable
         Volatile.Write(ref _retrying, 1);
     }
 
+    /// <summary>The unexpected error the sender is waiting out, or null once a batch is done again.</summary>
+    public void SendingProblem(string? problem) => Volatile.Write(ref _sendingProblem, problem);
+
     public void InFlight(int delta) => Interlocked.Add(ref _inFlight, delta);
 
     public ClientStatistics Snapshot(long spoolBytes, int spoolBatches) => new(
@@ -79,7 +83,8 @@ internal sealed class ClientInstruments : IDisposable
         Volatile.Read(ref _inFlight),
         spoolBatches,
         spoolBytes,
-        Volatile.Read(ref _retrying) != 0);
+        Volatile.Read(ref _retrying) != 0,
+        Volatile.Read(ref _sendingProblem));
 
     public void Dispose() => _meter.Dispose();
 }

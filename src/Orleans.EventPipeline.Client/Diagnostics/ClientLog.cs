@@ -34,6 +34,6 @@ internal static partial class ClientLog
     [LoggerMessage(11, LogLevel.Warning, "Spool {Directory}: batch {Sequence} acknowledged, but its head cannot be written ({Reason}); retried every {Retry}")]
     public static partial void HeadNotWritten(ILogger logger, string directory, long sequence, string reason, TimeSpan retry);
 
-    [LoggerMessage(8, LogLevel.Error, "Sending stopped by an unexpected error; batches stay spooled for the next start")]
-    public static partial void SenderFailed(ILogger logger, Exception exception);
+    [LoggerMessage(8, LogLevel.Error, "Sending failed with an unexpected error; the batch stays spooled and is tried again in {Retry}")]
+    public static partial void SenderFailed(ILogger logger, Exception exception, TimeSpan retry);
 }

@@ -12,8 +12,8 @@ internal sealed record SendOutcome(IngestAnswer? Answer, HttpStatusCode Status, 
 
 /// <summary>
 /// POSTs one spooled batch until the gateway answers for good: retries (through Polly) connection failures,
-/// timeouts, a 2xx that is not the gateway's answer, 401, 403, 404, 405, 408, 429 and 5xx with exponential backoff and jitter, waiting a 429's or 503's <c>Retry-After</c>
-/// instead when it gives one; every attempt carries the batch's idempotency key, so a batch the gateway stored
+/// timeouts, a 2xx that is not the gateway's answer, 3xx, 401, 403, 404, 405, 408, 429 and 5xx with exponential backoff and jitter, waiting a 429's or 503's <c>Retry-After</c>
+/// instead when it gives one (kept between the backoff and <see cref="EventPipelineClientOptions.RetryMaxDelay"/>); every attempt carries the batch's idempotency key, so a batch the gateway stored
 /// but whose answer was lost is answered again, not stored twice. Any other answer ends the batch.
 /// </summary>
 internal sealed class BatchSender
@@ -47,7 +47,7 @@ internal sealed class BatchSender
                     { Result: { } response } => IsTransient(response.StatusCode),
                     _ => false,
                 }),
-                DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome.Result)),
+                DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome.Result, args.AttemptNumber)),
                 OnRetry = args =>
                 {
                     _instruments.Retried();
@@ -134,21 +134,34 @@ internal sealed class BatchSender
         return body.Length > 64 ? text + "…" : text;
     }
 
-    /// <summary>The wait a 429 or 503 asks for; null leaves the backoff to choose.</summary>
-    private TimeSpan? RetryAfter(HttpResponseMessage? response)
+    /// <summary>
+    /// The wait a 429 or 503 asks for, kept between the backoff of this attempt and RetryMaxDelay; null leaves the
+    /// backoff to choose. Unclamped, <c>Retry-After: 999999999</c> (or a date in 2037) made Task.Delay throw and stopped
+    /// the sending, 86400 held every batch a day, and 0 (or a date past) sent 27,954 requests in 10 s.
+    /// </summary>
+    private TimeSpan? RetryAfter(HttpResponseMessage? response, int attempt)
     {
         if (response is not { StatusCode: HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable } || response.Headers.RetryAfter is not { } retryAfter)
         {
             return null;
         }
 
-        if (retryAfter.Delta is { } delta)
+        var asked = retryAfter.Delta ?? (retryAfter.Date is { } date ? date - _options.TimeProvider.GetUtcNow() : null);
+        if (asked is not { } wait)
         {
-            return delta;
+            return null;
         }
 
-        return retryAfter.Date is { } date ? Max(date - _options.TimeProvider.GetUtcNow(), TimeSpan.Zero) : null;
+        var backoff = Backoff(_options, attempt);
+        return wait < backoff ? backoff : wait > _options.RetryMaxDelay ? _options.RetryMaxDelay : wait;
     }
 
-    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+    /// <summary>RetryBaseDelay doubled per attempt (from 0), at most RetryMaxDelay: the least wait before attempt + 1.</summary>
+    internal static TimeSpan Backoff(EventPipelineClientOptions options, int attempt)
+    {
+        // In doubles, compared before converting back: past about 2^40 the ticks would overflow a long.
+        var factor = Math.Pow(2, Math.Min(attempt, 62));
+        var ticks = options.RetryBaseDelay.Ticks * factor;
+        return ticks >= options.RetryMaxDelay.Ticks ? options.RetryMaxDelay : TimeSpan.FromTicks((long)ticks);
+    }
 }
