@@ -117,10 +117,12 @@ internal sealed class BatchSender
 
     // 401 and 403 too: a key revoked too early or a tenant disabled for a while is an operator's to fix, and
     // the spooled events must still be there when they do (bounded by MaxSpoolBytes, each attempt reported). So are 404
-    // and 405: the gateway answers them for no batch, so the Endpoint (a path prefix, a proxy's route) is wrong.
+    // and 405: the gateway answers them for no batch, so the Endpoint (a path prefix, a proxy's route) is wrong; and
+    // any 3xx HttpClient did not follow (300, or https to http): the gateway never redirects, so it is an Endpoint to fix too.
     private static bool IsTransient(HttpStatusCode status) =>
         status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests or HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden
             or HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed
+        || (int)status is >= 300 and < 400
         || (int)status >= 500;
 
     /// <summary>The endpoint as a folder: <c>http://host/prefix</c> and <c>http://host/prefix/</c> both post to <c>http://host/prefix/v1/events</c>.</summary>

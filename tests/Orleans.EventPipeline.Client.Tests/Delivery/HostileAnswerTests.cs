@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using Orleans.EventPipeline.Client.Tests.Support;
 using Orleans.EventPipeline.Tests.Support;
@@ -47,6 +48,34 @@ public sealed class HostileAnswerTests(ITestOutputHelper output) : IDisposable
         Assert.All(gaps, gap => Assert.InRange(gap, options.RetryBaseDelay - TimeSpan.FromMilliseconds(15), options.RetryMaxDelay + TimeSpan.FromSeconds(2)));
         Assert.Equal(5, client.Statistics.EventsAcknowledged);
         Assert.False(client.Statistics.Retrying);
+    }
+
+    [Fact]
+    public async Task ARedirectNotFollowed_300_RetriedLikeAWrongEndpoint_NotDropped()
+    {
+        // "refused with 300, not retried, removed from the spool": 5 events lost (finding 7).
+        await using var gateway = new HostileGateway(async (attempt, context) =>
+        {
+            if (attempt < 2)
+            {
+                context.Response.StatusCode = 300;
+                return;
+            }
+
+            await HostileGateway.AcceptAsync(context, 5);
+        });
+        await using var client = new EventPipelineClient(TestClients.Options(gateway.Url, "key", _spool.Path));
+        var failed = new ConcurrentQueue<BatchFailedEventArgs>();
+        client.BatchFailed += (_, e) => failed.Enqueue(e);
+        client.Start();
+        await client.SendAsync(NumberedEvents.Make("rd", 0, 5));
+
+        await client.DrainAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Empty(failed);
+        Assert.Equal(3, gateway.Attempts.Count);
+        Assert.Equal(5, client.Statistics.EventsAcknowledged);
+        Assert.Equal(0, client.Statistics.EventsFailed);
     }
 
     [Fact]
