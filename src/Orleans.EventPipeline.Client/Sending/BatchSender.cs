@@ -72,17 +72,36 @@ internal sealed class BatchSender
                 async (context, state) =>
                 {
                     using var request = state.Sender.Request(state.Batch);
-                    var response = await state.Sender._http.SendAsync(request, context.CancellationToken).ConfigureAwait(false);
+                    // Headers only: the body is read here, bounded, and HttpClient.Timeout does not cover a body read
+                    // after the headers, so RequestTimeout bounds the whole attempt (a proxy dripping its body never ends one).
+                    using var deadline = new CancellationTokenSource(state.Sender._options.RequestTimeout, state.Sender._options.TimeProvider);
+                    using var attempt = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, deadline.Token);
+                    var response = await state.Sender._http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, attempt.Token).ConfigureAwait(false);
                     if (response.IsSuccessStatusCode)
                     {
                         // A 2xx that is not the gateway's answer (a proxy's page, another service on the port) says nothing
                         // about the batch: retried like a connection failure, so the send goes on once the endpoint is right.
-                        var body = await response.Content.ReadAsByteArrayAsync(context.CancellationToken).ConfigureAwait(false);
-                        answer = IngestAnswer.TryParse(body);
+                        // So is one larger than any answer of the gateway's: a proxy's 200 of 400 MB, buffered whole on every
+                        // attempt, took the client to 4.3 GB.
+                        var limit = AnswerLimit(state.Batch.EventCount);
+                        byte[] body;
+                        try
+                        {
+                            body = await ReadAtMostAsync(response.Content, limit, attempt.Token).ConfigureAwait(false);
+                        }
+                        catch
+                        {
+                            response.Dispose();
+                            throw;
+                        }
+
+                        answer = body.Length > limit ? null : IngestAnswer.TryParse(body);
                         if (answer is null)
                         {
                             response.Dispose();
-                            throw new HttpRequestException($"{(int)response.StatusCode} {response.ReasonPhrase} from {state.Sender._ingest} is not the gateway's ingest answer ({body.Length} bytes: {Preview(body)}); check Endpoint.");
+                            throw new HttpRequestException(body.Length > limit
+                                ? $"{(int)response.StatusCode} {response.ReasonPhrase} from {state.Sender._ingest} is not the gateway's ingest answer (more than {limit} bytes, the most an answer for {state.Batch.EventCount} events holds: {Preview(body)}); check Endpoint."
+                                : $"{(int)response.StatusCode} {response.ReasonPhrase} from {state.Sender._ingest} is not the gateway's ingest answer ({body.Length} bytes: {Preview(body)}); check Endpoint.");
                         }
                     }
 
@@ -92,12 +111,46 @@ internal sealed class BatchSender
                 (Sender: this, Batch: batch)).ConfigureAwait(false);
             return answer is not null
                 ? new SendOutcome(answer, response.StatusCode, "")
-                : new SendOutcome(null, response.StatusCode, System.Text.Encoding.UTF8.GetString(await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false)));
+                : new SendOutcome(null, response.StatusCode, await DetailAsync(response.Content, cancellationToken).ConfigureAwait(false));
         }
         finally
         {
             ResilienceContextPool.Shared.Return(context);
         }
+    }
+
+    // The gateway's answer lists each rejected event with its index and reason (a reason is a sentence, its detail
+    // cut at a few hundred bytes): 1 MiB, plus 1 KiB per event of the batch, is more than any answer of its.
+    private static int AnswerLimit(int events) => (int)Math.Min(1024L * 1024 + 1024L * events, int.MaxValue - 1);
+
+    // A refusal's problem+json names the problem in a few hundred bytes; 64 KiB of a larger body is kept for the log.
+    private const int DetailLimit = 64 * 1024;
+
+    private static async Task<string> DetailAsync(HttpContent content, CancellationToken cancellationToken)
+    {
+        var body = await ReadAtMostAsync(content, DetailLimit, cancellationToken).ConfigureAwait(false);
+        var text = System.Text.Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, DetailLimit));
+        return body.Length > DetailLimit ? text + "…" : text;
+    }
+
+    /// <summary>The body, or its first <paramref name="limit"/> + 1 bytes when it is longer (the rest is not read).</summary>
+    private static async Task<byte[]> ReadAtMostAsync(HttpContent content, int limit, CancellationToken cancellationToken)
+    {
+        using var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        var buffer = new MemoryStream();
+        var chunk = new byte[Math.Min(81_920, limit + 1)];
+        while (buffer.Length <= limit)
+        {
+            var read = await stream.ReadAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, limit + 1 - buffer.Length)), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                break;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
     }
 
     private HttpRequestMessage Request(SpooledBatch batch)

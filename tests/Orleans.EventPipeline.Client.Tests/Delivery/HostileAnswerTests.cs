@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Text;
 using Orleans.EventPipeline.Client.Tests.Support;
 using Orleans.EventPipeline.Tests.Support;
 using Xunit.Abstractions;
@@ -76,6 +77,45 @@ public sealed class HostileAnswerTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(3, gateway.Attempts.Count);
         Assert.Equal(5, client.Statistics.EventsAcknowledged);
         Assert.Equal(0, client.Statistics.EventsFailed);
+    }
+
+    [Fact]
+    public async Task A200WithAHugeBody_IsNotTheGatewaysAnswer_NotBufferedWhole_Retried()
+    {
+        // A proxy's 200 of 400 MB took the client to 4.3 GB, on every retry (finding 5); 64 MiB here, padding a valid answer.
+        const int Pad = 64 * 1024 * 1024;
+        await using var gateway = new HostileGateway(async (attempt, context) =>
+        {
+            if (attempt > 0)
+            {
+                await HostileGateway.AcceptAsync(context, 5);
+                return;
+            }
+
+            context.Response.StatusCode = 200;
+            context.Response.ContentType = "application/json";
+            context.Response.ContentLength64 = Pad + 64;
+            var stream = context.Response.OutputStream;
+            var head = Encoding.UTF8.GetBytes("{\"accepted\":5,\"rejected\":[],\"pad\":\"");
+            await stream.WriteAsync(head);
+            var chunk = new byte[1024 * 1024];
+            Array.Fill(chunk, (byte)'x');
+            for (var i = 0; i < Pad / chunk.Length; i++)
+            {
+                await stream.WriteAsync(chunk);
+            }
+
+            await stream.WriteAsync(Encoding.UTF8.GetBytes("\"}".PadRight(64 - head.Length + 2)));
+        });
+        await using var client = new EventPipelineClient(TestClients.Options(gateway.Url, "key", _spool.Path));
+        client.Start();
+        await client.SendAsync(NumberedEvents.Make("hb", 0, 5));
+
+        await client.DrainAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(2, gateway.Attempts.Count);
+        Assert.Equal(5, client.Statistics.EventsAcknowledged);
+        Assert.True(client.Statistics.Retries >= 1);
     }
 
     [Fact]
