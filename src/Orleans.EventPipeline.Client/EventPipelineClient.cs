@@ -35,6 +35,11 @@ public sealed class EventPipelineClient : IAsyncDisposable
     private readonly SemaphoreSlim _appended = new(0);
     private readonly CancellationTokenSource _stopping = new();
     private TaskCompletionSource _removed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Set under _write by DisposeAsync: every call that takes _write after it throws ObjectDisposedException, so a call that
+    // returned normally had its events added before dispose's last cut (4 producers lost 47 calls to a dispose without it).
+    private bool _disposed;
+    // Completed by DisposeAsync, so waits (a producer on a full spool, DrainAsync) end instead of hanging for ever.
+    private readonly TaskCompletionSource _closing = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _sending;
     private Task? _cutting;
 
@@ -106,6 +111,7 @@ public sealed class EventPipelineClient : IAsyncDisposable
     /// <summary>Starts sending spooled batches (the recovered ones first) and cutting batches on time.</summary>
     public void Start()
     {
+        ObjectDisposedException.ThrowIf(_closing.Task.IsCompleted, this);
         if (_sending is not null)
         {
             return;
@@ -126,6 +132,7 @@ public sealed class EventPipelineClient : IAsyncDisposable
     /// </summary>
     /// <exception cref="ArgumentException">An event is blank or holds a line break (the gateway would not see it as one event), or the call is larger than the spool.</exception>
     /// <exception cref="SpoolFullException">Under <see cref="SpoolFullMode.Fail"/>, the spool is full; nothing was taken.</exception>
+    /// <exception cref="ObjectDisposedException">The client is disposed, or was while this call waited for room; nothing of this call was taken.</exception>
     public async Task SendAsync(IReadOnlyList<ReadOnlyMemory<byte>> events, SourceCheckpoint? checkpoint = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(events);
@@ -149,6 +156,7 @@ public sealed class EventPipelineClient : IAsyncDisposable
             await _write.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
+                ObjectDisposedException.ThrowIf(_disposed, this);
                 removed = _removed.Task;
                 if (_batch.Count > 0 && _batch.Bytes + bytes > _options.MaxBatchBytes && _spool.Bytes + _batch.Bytes + bytes <= _options.MaxSpoolBytes && !TryCutLocked())
                 {
@@ -183,8 +191,9 @@ public sealed class EventPipelineClient : IAsyncDisposable
                 _write.Release();
             }
 
-            // BlockProducer: wait for an acknowledgment to free room (or the disk-full retry), then try again.
-            await removed.WaitAsync(cancellationToken).ConfigureAwait(false);
+            // BlockProducer: wait for an acknowledgment to free room (or the disk-full retry), then try again; a dispose
+            // meanwhile ends the wait, and the next try throws.
+            await Task.WhenAny(removed, _closing.Task).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -196,6 +205,7 @@ public sealed class EventPipelineClient : IAsyncDisposable
             await _write.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
+                ObjectDisposedException.ThrowIf(_disposed, this);
                 if (TryCutLocked())
                 {
                     return;
@@ -217,47 +227,61 @@ public sealed class EventPipelineClient : IAsyncDisposable
         while (true)
         {
             var removed = Volatile.Read(ref _removed).Task;
+            ObjectDisposedException.ThrowIf(_closing.Task.IsCompleted, this);
             if (_spool.Count == 0)
             {
                 return;
             }
 
-            await removed.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await Task.WhenAny(removed, _closing.Task).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
-    /// <summary>Spools the batch being filled and stops sending; what is not yet acknowledged stays spooled for the next start.</summary>
+    /// <summary>
+    /// Spools the batch being filled and stops sending; what is not yet acknowledged stays spooled for the next start.
+    /// Calls after it throw <see cref="ObjectDisposedException"/>, and so do calls waiting in it (a producer on a full
+    /// spool, <see cref="DrainAsync"/>); a second dispose does nothing.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
+        var first = false;
+        await _write.WaitAsync().ConfigureAwait(false);
         try
         {
-            // One try: on a full disk the events in memory are not spooled (logged); a source that can read them again does.
-            await _write.WaitAsync().ConfigureAwait(false);
-            try
+            first = !_disposed;
+            _disposed = true;
+            if (first)
             {
+                // One try: on a full disk the events in memory are not spooled (logged); a source that can read them again does.
                 TryCutLocked();
-            }
-            finally
-            {
-                _write.Release();
             }
         }
         finally
         {
-            await _stopping.CancelAsync().ConfigureAwait(false);
-            foreach (var task in new[] { _sending, _cutting })
+            _write.Release();
+            if (first)
             {
-                if (task is not null)
-                {
-                    await task.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                }
+                await StopAsync().ConfigureAwait(false);
             }
-
-            _http.Dispose();
-            _spool.Dispose();
-            _instruments.Dispose();
-            _stopping.Dispose();
         }
+    }
+
+    private async Task StopAsync()
+    {
+        _closing.TrySetResult();
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        foreach (var task in new[] { _sending, _cutting })
+        {
+            if (task is not null)
+            {
+                await task.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+
+        _http.Dispose();
+        _spool.Dispose();
+        _instruments.Dispose();
+        _stopping.Dispose();
     }
 
     /// <summary>
@@ -270,6 +294,7 @@ public sealed class EventPipelineClient : IAsyncDisposable
         await _write.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             Record(checkpoint);
             if (_batch.Count == 0)
             {
