@@ -87,7 +87,13 @@ public sealed class EventPipelineClientOptions
             errors.Add($"{nameof(MaxSpoolBytes)} ({MaxSpoolBytes.ToString(CultureInfo.InvariantCulture)}) must hold at least two batches of {nameof(MaxBatchBytes)} ({MaxBatchBytes.ToString(CultureInfo.InvariantCulture)}): one being sent, one being filled.");
         }
 
-        Positive(errors, nameof(MaxBatchDelay), MaxBatchDelay);
+        // The cut loop looks every quarter of it: under 1 ms that tick rounds to nothing and an idle client spins
+        // (2 ticks took a core to 87%).
+        if (MaxBatchDelay < TimeSpan.FromMilliseconds(1))
+        {
+            errors.Add($"{nameof(MaxBatchDelay)} must be at least {TimeSpan.FromMilliseconds(1)} (got {MaxBatchDelay}).");
+        }
+
         Positive(errors, nameof(RetryBaseDelay), RetryBaseDelay);
         Positive(errors, nameof(RequestTimeout), RequestTimeout);
         if (RetryMaxDelay < RetryBaseDelay)

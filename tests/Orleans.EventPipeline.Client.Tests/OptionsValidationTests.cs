@@ -24,6 +24,15 @@ public sealed class OptionsValidationTests
     }
 
     [Fact]
+    public void MaxBatchDelay_UnderAMillisecond_IsRefused()
+    {
+        // 2 ticks passed: the cut loop's tick (a quarter of it) was 0 and an idle client spun at 87% CPU (finding 8).
+        var errors = new EventPipelineClientOptions { Endpoint = new Uri("http://127.0.0.1:5080"), ApiKey = "k", SpoolDirectory = "spool", MaxBatchDelay = TimeSpan.FromTicks(2) }.Validate();
+
+        Assert.Contains(errors, static e => e.StartsWith("MaxBatchDelay must be at least 00:00:00.0010000", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Defaults_WithTheRequiredSettings_AreValid() =>
         Assert.Empty(new EventPipelineClientOptions { Endpoint = new Uri("http://127.0.0.1:5080"), ApiKey = "k", SpoolDirectory = "spool" }.Validate());
 }
