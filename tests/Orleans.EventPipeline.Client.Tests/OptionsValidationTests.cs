@@ -33,6 +33,15 @@ public sealed class OptionsValidationTests
     }
 
     [Fact]
+    public void MaxBatchBytes_OverWhatTheGatewayTakesOnTheWire_IsRefused()
+    {
+        // 16 MiB passed (up to 32 MiB did): uncompressed, 8,248 of 10,000 events were lost to the gateway's 413 over 10 MiB.
+        var errors = new EventPipelineClientOptions { Endpoint = new Uri("http://127.0.0.1:5080"), ApiKey = "k", SpoolDirectory = "spool", MaxBatchBytes = 16 * 1024 * 1024, Compress = false }.Validate();
+
+        Assert.Contains(errors, static e => e.StartsWith("MaxBatchBytes must be between 1024 and 8388608", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Defaults_WithTheRequiredSettings_AreValid() =>
         Assert.Empty(new EventPipelineClientOptions { Endpoint = new Uri("http://127.0.0.1:5080"), ApiKey = "k", SpoolDirectory = "spool" }.Validate());
 }
