@@ -17,8 +17,9 @@ public sealed class EventsRejectedEventArgs(string idempotencyKey, IReadOnlyList
 }
 
 /// <summary>
-/// The gateway refused a whole batch with a 4xx that a retry cannot change (400, 413, 415, 422):
-/// it is removed from the spool, and this says which and why.
+/// The gateway refused a whole batch with a 4xx that a retry cannot change (400, 415, 422, or 413 for a single
+/// event over its body limit: a larger batch answered 413 is sent again in halves): it is removed from the spool,
+/// and this says which and why, with its events.
 /// </summary>
 public sealed class BatchFailedEventArgs(string idempotencyKey, int eventCount, HttpStatusCode status, string detail) : EventArgs
 {
@@ -30,6 +31,9 @@ public sealed class BatchFailedEventArgs(string idempotencyKey, int eventCount, 
 
     /// <summary>The answer's body (<c>application/problem+json</c>), naming the problem.</summary>
     public string Detail { get; } = detail;
+
+    /// <summary>The batch's events as sent, so the caller can keep or resend them (they are no longer spooled).</summary>
+    public IReadOnlyList<ReadOnlyMemory<byte>> Events { get; init; } = [];
 }
 
 /// <summary>What a client has done since it started: the numbers of its metrics, for a status line.</summary>

@@ -454,38 +454,77 @@ public sealed class EventPipelineClient : IAsyncDisposable
         }
 
         _instruments.InFlight(1);
-        SendOutcome outcome;
         try
         {
-            outcome = await _sender.SendAsync(batch, cancellationToken).ConfigureAwait(false);
+            await SendPartAsync(batch, 0, null, batch.Key, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             _instruments.InFlight(-1);
         }
 
+        await RemoveAsync(entry, batch.Checkpoints, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sends <paramref name="part"/> (a spooled batch, or a half of one) and reports its outcome; a 413 for a body of
+    /// more than one event is split in halves, each sent the same way. Rejected events are reported under the spooled
+    /// batch's key (<paramref name="spooledKey"/>) with their index in it (<paramref name="offset"/> + their index here).
+    /// </summary>
+    /// <remarks>
+    /// The gateway takes 10 MiB on the wire by default, and one call's events always share a batch, so a batch may be
+    /// larger (118 events of 133 KB were 15.7 MB, and were dropped whole). Halves are not spooled: the batch stays
+    /// at the head until every half is done, and after a crash it is split again the same way (halves by count), each
+    /// half under a key derived from its parent's, so the halves the gateway already stored are answered, not stored again.
+    /// </remarks>
+    private async Task SendPartAsync(SpooledBatch part, int offset, List<ReadOnlyMemory<byte>>? events, string spooledKey, CancellationToken cancellationToken)
+    {
+        var outcome = await _sender.SendAsync(part, cancellationToken).ConfigureAwait(false);
         if (outcome.Answer is { } answer)
         {
             if (answer.Rejected.Count > 0)
             {
-                ClientLog.Rejected(_logger, batch.Key, answer.Rejected.Count, batch.EventCount, answer.Rejected[0].Reason);
-                var events = BatchBodies.Events(batch.Body, batch.Gzip);
+                ClientLog.Rejected(_logger, part.Key, answer.Rejected.Count, part.EventCount, answer.Rejected[0].Reason);
+                events ??= BatchBodies.Events(part.Body, part.Gzip);
                 var rejected = answer.Rejected
-                    .Select(r => new RejectedEvent(r.Index, r.Reason, r.Index >= 0 && r.Index < events.Count ? events[r.Index] : ReadOnlyMemory<byte>.Empty))
+                    .Select(r => new RejectedEvent(offset + r.Index, r.Reason, r.Index >= 0 && r.Index < events.Count ? events[r.Index] : ReadOnlyMemory<byte>.Empty))
                     .ToList();
-                Raise(EventsRejected, new EventsRejectedEventArgs(batch.Key, rejected), nameof(EventsRejected));
+                Raise(EventsRejected, new EventsRejectedEventArgs(spooledKey, rejected), nameof(EventsRejected));
             }
 
-            _instruments.Acknowledged(batch.EventCount, answer.Rejected.Count);
-        }
-        else
-        {
-            ClientLog.Refused(_logger, batch.Key, batch.EventCount, (int)outcome.Status, outcome.Detail);
-            _instruments.Failed(batch.EventCount);
-            Raise(BatchFailed, new BatchFailedEventArgs(batch.Key, batch.EventCount, outcome.Status, outcome.Detail), nameof(BatchFailed));
+            _instruments.Acknowledged(part.EventCount, answer.Rejected.Count);
+            return;
         }
 
-        await RemoveAsync(entry, batch.Checkpoints, cancellationToken).ConfigureAwait(false);
+        events ??= BatchBodies.Events(part.Body, part.Gzip);
+        if (outcome.Status == System.Net.HttpStatusCode.RequestEntityTooLarge && events.Count > 1)
+        {
+            var half = events.Count / 2;
+            ClientLog.Splitting(_logger, part.Key, part.EventCount, part.Body.Length, half, events.Count - half);
+            var first = events.GetRange(0, half);
+            var second = events.GetRange(half, events.Count - half);
+            await SendPartAsync(Half(part, first, 0), offset, first, spooledKey, cancellationToken).ConfigureAwait(false);
+            await SendPartAsync(Half(part, second, 1), offset + half, second, spooledKey, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        // One event over the gateway's body limit, or a 4xx no retry changes: reported with its events, for the caller to keep.
+        ClientLog.Refused(_logger, part.Key, part.EventCount, (int)outcome.Status, outcome.Detail);
+        _instruments.Failed(part.EventCount);
+        Raise(BatchFailed, new BatchFailedEventArgs(part.Key, part.EventCount, outcome.Status, outcome.Detail) { Events = events }, nameof(BatchFailed));
+    }
+
+    /// <summary>Half <paramref name="which"/> (0 or 1) of <paramref name="parent"/>: its events, framed and compressed as the parent, under a key derived from the parent's.</summary>
+    private static SpooledBatch Half(SpooledBatch parent, List<ReadOnlyMemory<byte>> events, byte which)
+    {
+        var builder = new BatchBuilder();
+        builder.Add(events, DateTimeOffset.UnixEpoch);
+        // The same parent key and half give the same key on every attempt and after a restart: SHA-256 of both, 16 bytes.
+        Span<byte> seed = stackalloc byte[17];
+        parent.IdempotencyKey.TryWriteBytes(seed);
+        seed[16] = which;
+        var key = new Guid(System.Security.Cryptography.SHA256.HashData(seed)[..16]);
+        return parent with { IdempotencyKey = key, EventCount = events.Count, Body = builder.Body(parent.Gzip) };
     }
 
     private async Task RemoveAsync(SpoolEntry entry, byte[] checkpoints, CancellationToken cancellationToken)

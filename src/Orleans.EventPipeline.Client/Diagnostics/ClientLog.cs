@@ -34,6 +34,9 @@ internal static partial class ClientLog
     [LoggerMessage(11, LogLevel.Warning, "Spool {Directory}: batch {Sequence} acknowledged, but its head cannot be written ({Reason}); retried every {Retry}")]
     public static partial void HeadNotWritten(ILogger logger, string directory, long sequence, string reason, TimeSpan retry);
 
+    [LoggerMessage(12, LogLevel.Warning, "Batch {Key} ({Events} events, {Bytes} bytes) is over the gateway's body limit (413): sent as two batches of {First} and {Second} events")]
+    public static partial void Splitting(ILogger logger, string key, int events, int bytes, int first, int second);
+
     [LoggerMessage(8, LogLevel.Error, "Sending failed with an unexpected error; the batch stays spooled and is tried again in {Retry}")]
     public static partial void SenderFailed(ILogger logger, Exception exception, TimeSpan retry);
 }
