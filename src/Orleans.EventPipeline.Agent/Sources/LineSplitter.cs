@@ -171,7 +171,7 @@ internal sealed partial class LineSplitter(int maxLineBytes, long maxTakeBytes, 
             line = line[..^1];
         }
 
-        if (!line.Span.Trim(" \t\r"u8).IsEmpty)
+        if (!Client.Batching.EventLine.IsBlank(line.Span))
         {
             lines.Add(line);
         }

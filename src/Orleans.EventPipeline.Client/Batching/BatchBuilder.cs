@@ -85,10 +85,6 @@ internal sealed class BatchBuilder
             return "it contains a line break (\\n), which would make it two events";
         }
 
-        // A BOM too: the gateway strips one at the start of a body, so an event that is only a BOM (and blanks), first in
-        // its batch, became a blank line the gateway skipped, and every index after it shifted by one (the counts and
-        // the rejected events' bytes were wrong). Refused wherever it is in a batch, so a call is refused or not alike.
-        var rest = item.StartsWith("\uFEFF"u8) ? item[3..] : item;
-        return rest.Trim(" \t\r"u8).IsEmpty ? "it is empty or blank (spaces, tabs, a byte order mark), and the gateway skips blank lines" : null;
+        return EventLine.IsBlank(item) ? "it is empty or blank (spaces, tabs, a byte order mark), and the gateway skips blank lines" : null;
     }
 }

@@ -17,6 +17,20 @@ public sealed class FramingTests
         Assert.Equal("a\r\n\n  \nb\npart".Length - "part".Length, consumed);
     }
 
+    /// <summary>
+    /// A file saved with a byte order mark before an empty first line: the client now refuses an event that is only a
+    /// BOM, so the agent's framing skips it as the blank line it is, rather than have SendAsync throw.
+    /// </summary>
+    [Fact]
+    public void Lines_OnlyAByteOrderMark_SkippedAsBlank_ABomBeforeTextKept()
+    {
+        var lines = new List<ReadOnlyMemory<byte>>();
+        new LineSplitter(1024, int.MaxValue, "test", NullLogger.Instance).Split("\uFEFF\r\n\uFEFFa\n \uFEFF\nb\n"u8.ToArray(), lines);
+
+        Assert.Equal(["\uFEFFa", " \uFEFF", "b"], Texts(lines));
+        Assert.Null(SyslogMessages.ToLine("\uFEFF \r\n"u8));
+    }
+
     [Fact]
     public void Lines_OneSplitTakesAtMostMaxTakeBytes_TheRestOnTheNext()
     {

@@ -10,7 +10,7 @@ internal static class SyslogMessages
     public static ReadOnlyMemory<byte>? ToLine(ReadOnlySpan<byte> message)
     {
         message = message.TrimEnd("\r\n\0"u8);
-        if (message.Trim(" \t"u8).IsEmpty)
+        if (Client.Batching.EventLine.IsBlank(message))
         {
             return null;
         }
