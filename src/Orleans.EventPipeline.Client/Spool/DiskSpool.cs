@@ -8,7 +8,9 @@ namespace Orleans.EventPipeline.Client.Spool;
 /// <summary>
 /// The on-disk spool: batches appended to segment files (<c>{first sequence:D20}.seg</c>) and fsync'd before they
 /// are sent, and a head file naming the first batch not yet acknowledged (written to a temporary file, fsync'd
-/// and renamed over the old one). A segment whose batches are all behind the head is deleted. Opening it
+/// and renamed over the old one). A segment whose batches are all behind the head is deleted. A reserve file holds
+/// space for that head write, so a disk the spool's own segments filled still lets acknowledged batches free theirs.
+/// Opening it
 /// reads every segment back, keeps the intact batches past the head in order and cuts each segment at its first
 /// unreadable record, reporting what it dropped. One process per directory: a lock file is held while open.
 /// </summary>
@@ -17,6 +19,12 @@ internal sealed class DiskSpool : IDisposable
     private const string SegmentExtension = ".seg";
     private const string HeadFile = "head";
     private const string LockFile = "lock";
+    private const string ReserveFile = "reserve";
+
+    // The head write needs a new file (head.tmp, renamed over head), so on a disk the segments filled it failed and
+    // nothing was ever freed (helper-119). 64 KiB is 16 pages of 4 KiB: room for a head.tmp of checkpoints up to
+    // ~60 KiB; each head write frees the old head's pages as it renames, so the room lasts until the segments go.
+    private const int ReserveBytes = 64 * 1024;
 
     // ENOSPC and EDQUOT (Linux): the disk or the user's quota is full.
     private const int NoSpace = 28;
@@ -31,6 +39,10 @@ internal sealed class DiskSpool : IDisposable
     private long _activeLastSequence = -1;
     private long _nextSequence;
     private long _bytes;
+
+    // False once the reserve was deleted to let a head be written: appends wait (a disk-full wait) until it is back,
+    // so they cannot take the room the next head write needs.
+    private bool _reserved;
 
     private DiskSpool(string directory, long segmentBytes, FileStream lockFile)
     {
@@ -89,6 +101,8 @@ internal sealed class DiskSpool : IDisposable
         try
         {
             spool.Recover();
+            // On a full disk the spool opens without it (a restart after the reserve was used): appends wait for it.
+            spool._reserved = spool.TryCreateReserve();
             return spool;
         }
         catch
@@ -109,6 +123,11 @@ internal sealed class DiskSpool : IDisposable
                 throw new InvalidOperationException($"Batch {batch.Sequence} appended out of order: the spool expects {_nextSequence}.");
             }
 
+            if (!Replenish())
+            {
+                throw new IOException($"No space left on device for the spool's {ReserveBytes / 1024} KiB reserve ('{Path.Combine(_directory, ReserveFile)}'): batches wait until acknowledged ones free it.", NoSpace);
+            }
+
             if (_active is null || _active.Length >= _segmentBytes)
             {
                 RollSegment(batch.Sequence);
@@ -125,15 +144,8 @@ internal sealed class DiskSpool : IDisposable
                 // Back to before the record, so its pages are free again; the caller keeps the batch and tries later.
                 _active.SetLength(offset);
                 _active.Position = offset;
-                if (!_pending.Any(p => p.Segment == _active.Name))
-                {
-                    // Every batch of the live segment is acknowledged (up to 16 MiB, see AGENT.md): delete it to free them.
-                    var done = _active.Name;
-                    _active.Dispose();
-                    _active = null;
-                    File.Delete(done);
-                }
-
+                // Every batch of the live segment may be acknowledged (up to 16 MiB, see AGENT.md): deleting it frees them.
+                DeleteActiveIfDone();
                 throw;
             }
 
@@ -207,6 +219,60 @@ internal sealed class DiskSpool : IDisposable
                     _closedSegments.RemoveAt(i);
                 }
             }
+
+            Replenish();
+        }
+    }
+
+    /// <summary>True when the reserve is there, made again now if it was used; under <see cref="_gate"/>.</summary>
+    private bool Replenish()
+    {
+        if (_reserved)
+        {
+            return true;
+        }
+
+        // With the default 16 MiB segments a small disk holds only the live one, and nothing else would free room.
+        DeleteActiveIfDone();
+        _reserved = TryCreateReserve();
+        return _reserved;
+    }
+
+    /// <summary>Deletes the live segment when the head is past all its batches; the next append rolls a new one.</summary>
+    private void DeleteActiveIfDone()
+    {
+        if (_active is not null && !_pending.Any(p => p.Segment == _active.Name))
+        {
+            var done = _active.Name;
+            _active.Dispose();
+            _active = null;
+            File.Delete(done);
+        }
+    }
+
+    private bool TryCreateReserve()
+    {
+        var path = Path.Combine(_directory, ReserveFile);
+        try
+        {
+            if (File.Exists(path) && new FileInfo(path).Length == ReserveBytes)
+            {
+                return true;
+            }
+
+            // Written, not only sized: a length set alone makes a sparse file that holds no pages.
+            using (var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0))
+            {
+                file.Write(new byte[ReserveBytes]);
+                file.Flush(flushToDisk: true);
+            }
+
+            return true;
+        }
+        catch (IOException e) when (IsDiskFull(e))
+        {
+            File.Delete(path);
+            return false;
         }
     }
 
@@ -247,6 +313,22 @@ internal sealed class DiskSpool : IDisposable
         BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(8), checkpoints.Length);
         checkpoints.CopyTo(bytes.AsSpan(12));
         BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(12 + checkpoints.Length), XxHash3.HashToUInt64(bytes.AsSpan(0, 12 + checkpoints.Length)));
+        try
+        {
+            ReplaceHead(bytes);
+        }
+        catch (IOException e) when (IsDiskFull(e) && _reserved)
+        {
+            // The disk is full (maybe of this spool's own segments): the reserve's pages make room for the head, and
+            // acknowledged segments can then be deleted. Appends wait until it is made again (Replenish).
+            File.Delete(Path.Combine(_directory, ReserveFile));
+            _reserved = false;
+            ReplaceHead(bytes);
+        }
+    }
+
+    private void ReplaceHead(byte[] bytes)
+    {
         var path = Path.Combine(_directory, HeadFile);
         var temporary = path + ".tmp";
         try
