@@ -11,8 +11,8 @@ namespace Orleans.EventPipeline.Client.Spool;
 /// and renamed over the old one). A segment whose batches are all behind the head is deleted. A reserve file holds
 /// space for that head write, so a disk the spool's own segments filled still lets acknowledged batches free theirs.
 /// Opening it
-/// reads every segment back, keeps the intact batches past the head in order and cuts each segment at its first
-/// unreadable record, reporting what it dropped. One process per directory: a lock file is held while open.
+/// reads every segment back and keeps the intact batches past the head in order; a damaged record costs only itself
+/// (its bytes are moved to a <c>.damaged</c> file and reported), and a torn tail of the newest segment is cut off. One process per directory: a lock file is held while open.
 /// </summary>
 internal sealed class DiskSpool : IDisposable
 {
@@ -327,19 +327,21 @@ internal sealed class DiskSpool : IDisposable
         }
     }
 
-    private void ReplaceHead(byte[] bytes)
+    private void ReplaceHead(byte[] bytes) => Replace(Path.Combine(_directory, HeadFile), file => file.Write(bytes));
+
+    /// <summary>Writes <paramref name="path"/> whole or not at all: a temporary file, fsync'd, renamed over it, the directory fsync'd.</summary>
+    private void Replace(string path, Action<FileStream> write)
     {
-        var path = Path.Combine(_directory, HeadFile);
         var temporary = path + ".tmp";
         try
         {
             using var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None);
-            file.Write(bytes);
+            write(file);
             file.Flush(flushToDisk: true);
         }
         catch (IOException)
         {
-            // A full disk: the old head stands (the batch is sent again if the process ends before a retry succeeds).
+            // A full disk: the old file stands (for the head: the batch is sent again if the process ends before a retry succeeds).
             File.Delete(temporary);
             throw;
         }
@@ -381,36 +383,66 @@ internal sealed class DiskSpool : IDisposable
             damage.Add(headDamage);
         }
 
+        // Left by a crash during a Replace: the file it was to replace stands.
+        foreach (var temporary in Directory.EnumerateFiles(_directory, "*.tmp"))
+        {
+            File.Delete(temporary);
+        }
+
         var newest = (Sequence: head - 1, Checkpoints: headCheckpoints);
         var next = head;
         var events = 0;
-        foreach (var path in Directory.EnumerateFiles(_directory, "*" + SegmentExtension).Order(StringComparer.Ordinal))
+        var segments = Directory.EnumerateFiles(_directory, "*" + SegmentExtension).Order(StringComparer.Ordinal).ToList();
+        for (var s = 0; s < segments.Count; s++)
         {
+            var path = segments[s];
             var bytes = File.ReadAllBytes(path);
-            var offset = 0;
-            var lastSequence = -1L;
-            var live = false;
-            while (offset < bytes.Length)
+            var intact = new List<(int Offset, int Length, SpooledBatch Batch)>();
+            var cut = new List<(int Offset, int Length, string? SavedTo)>();
+            var lost = new List<SpoolDamage>();
+            foreach (var (offset, length, problem) in SpoolRecordCodec.Scan(bytes))
             {
-                if (!SpoolRecordCodec.TryMeasure(bytes.AsSpan(offset), out var length, out var problem))
+                if (problem is null)
                 {
-                    damage.Add(new SpoolDamage(path, offset, bytes.Length - offset, problem!));
-                    using (var file = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.None))
-                    {
-                        file.SetLength(offset);
-                        file.Flush(flushToDisk: true);
-                    }
-
-                    break;
+                    intact.Add((offset, length, SpoolRecordCodec.Decode(bytes.AsSpan(offset, length))));
+                    continue;
                 }
 
-                var batch = SpoolRecordCodec.Decode(bytes.AsSpan(offset, length));
+                // Batches are appended in sequence order, so the lost ones lie between the intact neighbours (or the
+                // segment's first sequence, its name, and the next segment's).
+                var first = intact.Count > 0 ? intact[^1].Batch.Sequence + 1 : FirstSequenceOf(path);
+                var tornTail = offset + length == bytes.Length && s == segments.Count - 1;
+                var last = offset + length < bytes.Length ? SpoolRecordCodec.Decode(bytes.AsSpan(offset + length)).Sequence - 1
+                    : s + 1 < segments.Count ? FirstSequenceOf(segments[s + 1]) - 1 : (long?)null;
+                var savedTo = tornTail ? null : path + "." + offset.ToString(CultureInfo.InvariantCulture) + ".damaged";
+                cut.Add((offset, length, savedTo));
+                if (last < head || last < first)
+                {
+                    // Nothing unacknowledged is lost: batches acknowledged before their bytes changed, or stray bytes
+                    // between two consecutive batches. Still taken out, so later starts do not scan them again.
+                    continue;
+                }
+
+                lost.Add(new SpoolDamage(path, offset, length, tornTail ? problem : Lost(problem, first, last, bytes.AsSpan(offset, length), savedTo!))
+                {
+                    FirstSequence = first,
+                    LastSequence = last,
+                    SavedTo = savedTo,
+                });
+            }
+
+            var live = intact.Any(r => r.Batch.Sequence >= head);
+            var refused = cut.Count == 0 ? null : TryMoveAside(path, bytes, intact, cut, live);
+            damage.AddRange(lost.Select(d => refused is null ? d : d with { Reason = $"{d.Reason}; left in place and reported again at the next start, as moving it failed: {refused}", SavedTo = null }));
+            var at = 0;
+            foreach (var (offset, length, batch) in intact)
+            {
                 if (batch.Sequence >= head)
                 {
-                    _pending.Enqueue(new SpoolEntry(batch.Sequence, path, offset, length, batch.EventCount));
+                    // Where the record now lies: moved up by the damaged bytes taken out before it, unless they stayed.
+                    _pending.Enqueue(new SpoolEntry(batch.Sequence, path, refused is null ? at : offset, length, batch.EventCount));
                     _bytes += length;
                     events += batch.EventCount;
-                    live = true;
                 }
 
                 if (batch.Sequence > newest.Sequence)
@@ -418,23 +450,81 @@ internal sealed class DiskSpool : IDisposable
                     newest = (batch.Sequence, batch.Checkpoints);
                 }
 
-                lastSequence = Math.Max(lastSequence, batch.Sequence);
                 next = Math.Max(next, batch.Sequence + 1);
-                offset += length;
+                at += length;
             }
 
             if (live)
             {
-                _closedSegments.Add((path, lastSequence));
+                _closedSegments.Add((path, intact[^1].Batch.Sequence));
             }
-            else
+            else if (File.Exists(path))
             {
                 File.Delete(path);
             }
         }
 
         _nextSequence = next;
+        // From the newest intact batch, also past a damaged one: sources re-read only a torn tail's events (never
+        // sent). Resuming before a damaged batch would read again the intact batches after it, which are sent: doubles.
         Checkpoints = CheckpointCodec.Decode(newest.Checkpoints);
         Recovery = new SpoolRecovery(_pending.Count, events, _bytes, damage);
     }
+
+    /// <summary>
+    /// Saves each damaged range to its <see cref="SpoolDamage.SavedTo"/> file and rewrites the segment with the intact
+    /// records only (a torn tail is cut off in place, as no bytes move), so the next start finds nothing to report.
+    /// Null when done; else why not, and the segment stays as it was, the intact records at their old offsets (a full
+    /// disk, which a rewrite of up to a 16 MiB segment may meet, must not keep the spool from opening).
+    /// </summary>
+    private string? TryMoveAside(string path, byte[] bytes, List<(int Offset, int Length, SpooledBatch Batch)> intact, List<(int Offset, int Length, string? SavedTo)> cut, bool live)
+    {
+        try
+        {
+            foreach (var (offset, length, savedTo) in cut.Where(static c => c.SavedTo is not null))
+            {
+                Replace(savedTo!, file => file.Write(bytes, offset, length));
+            }
+
+            if (!live)
+            {
+                File.Delete(path);
+            }
+            else if (cut is [{ SavedTo: null } tail])
+            {
+                using var file = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.None);
+                file.SetLength(tail.Offset);
+                file.Flush(flushToDisk: true);
+            }
+            else
+            {
+                Replace(path, file =>
+                {
+                    foreach (var (offset, length, _) in intact)
+                    {
+                        file.Write(bytes, offset, length);
+                    }
+                });
+            }
+
+            return null;
+        }
+        catch (IOException e)
+        {
+            return e.Message;
+        }
+    }
+
+    /// <summary>The reason of a damaged range that is not a torn tail: what was lost, that it is not read again, and where its bytes went.</summary>
+    private static string Lost(string problem, long first, long? last, ReadOnlySpan<byte> damaged, string savedTo)
+    {
+        var batches = last == first ? $"batch {first}" : last is { } l ? $"batches {first} to {l}" : $"batches from {first}";
+        var count = SpoolRecordCodec.TryReadUnverified(damaged, out var sequence, out var eventCount) && sequence == first && last == first
+            ? string.Create(CultureInfo.InvariantCulture, $" ({eventCount} events by its unverified header)")
+            : "";
+        return $"{problem}: {batches}{count} lost; the intact batches after it are kept and sent, and sources resume after the newest, so these events are not read again; its bytes are saved in {savedTo}";
+    }
+
+    private static long FirstSequenceOf(string segment) =>
+        long.TryParse(Path.GetFileNameWithoutExtension(segment), NumberStyles.None, CultureInfo.InvariantCulture, out var first) ? first : 0;
 }

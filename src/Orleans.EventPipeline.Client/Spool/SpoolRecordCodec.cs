@@ -7,7 +7,8 @@ namespace Orleans.EventPipeline.Client.Spool;
 /// One spool record: <c>i32 payload length | u64 XxHash3 of the payload | payload</c>, all little-endian. The
 /// payload: <c>u8 version=1 | u8 flags (1 gzip, 2 text lines) | i64 sequence | 16 bytes idempotency key |
 /// i32 event count | i32 checkpoint length | checkpoint JSON | i32 body length | body</c>. A record cut short
-/// by a crash or changed on disk fails its length or checksum, and the spool ends there (docs/AGENT.md).
+/// by a crash or changed on disk fails its length or checksum; <see cref="Scan"/> finds the intact records after it
+/// (docs/AGENT.md).
 /// </summary>
 internal static class SpoolRecordCodec
 {
@@ -69,6 +70,74 @@ internal static class SpoolRecordCodec
         recordLength = HeaderBytes + payloadLength;
         problem = null;
         return true;
+    }
+
+    /// <summary>
+    /// A segment as its parts, in order: each an intact record (<c>Problem</c> null) or a damaged range that runs to the
+    /// next intact record or to the end. One changed byte costs only the record holding it, not the rest of the segment.
+    /// </summary>
+    public static List<(int Offset, int Length, string? Problem)> Scan(ReadOnlySpan<byte> segment)
+    {
+        var parts = new List<(int Offset, int Length, string? Problem)>();
+        var offset = 0;
+        while (offset < segment.Length)
+        {
+            if (TryMeasure(segment[offset..], out var length, out var problem))
+            {
+                parts.Add((offset, length, null));
+                offset += length;
+                continue;
+            }
+
+            var end = FindNext(segment, offset) ?? segment.Length;
+            parts.Add((offset, end - offset, problem));
+            offset = end;
+        }
+
+        return parts;
+    }
+
+    /// <summary>Sequence and event count from a damaged record's header, when it still looks like one: not verified.</summary>
+    public static bool TryReadUnverified(ReadOnlySpan<byte> damaged, out long sequence, out int eventCount)
+    {
+        sequence = 0;
+        eventCount = 0;
+        if (damaged.Length < HeaderBytes + FixedPayloadBytes || damaged[HeaderBytes] != Version)
+        {
+            return false;
+        }
+
+        sequence = BinaryPrimitives.ReadInt64LittleEndian(damaged[(HeaderBytes + 2)..]);
+        eventCount = BinaryPrimitives.ReadInt32LittleEndian(damaged[(HeaderBytes + 26)..]);
+        return true;
+    }
+
+    /// <summary>Where the first intact record after the damaged one at <paramref name="damaged"/> starts, or null.</summary>
+    private static int? FindNext(ReadOnlySpan<byte> segment, int damaged)
+    {
+        // The damaged record's own length first: a changed byte in its payload or checksum leaves the framing intact.
+        if (segment.Length - damaged >= HeaderBytes)
+        {
+            var payloadLength = BinaryPrimitives.ReadInt32LittleEndian(segment[damaged..]);
+            var candidate = damaged + HeaderBytes + payloadLength;
+            if (payloadLength >= FixedPayloadBytes && payloadLength <= segment.Length - damaged - HeaderBytes
+                && TryMeasure(segment[candidate..], out _, out _))
+            {
+                return candidate;
+            }
+        }
+
+        // A changed length: byte by byte. A record has version 1 right after its 12-byte header, so the 64-bit checksum
+        // is computed only at about 1 in 256 places whose length also fits; a false match is 1 in 2^64.
+        for (var at = damaged + 1; at + HeaderBytes + FixedPayloadBytes <= segment.Length; at++)
+        {
+            if (segment[at + HeaderBytes] == Version && TryMeasure(segment[at..], out _, out _))
+            {
+                return at;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Decodes a record <see cref="TryMeasure"/> accepted.</summary>

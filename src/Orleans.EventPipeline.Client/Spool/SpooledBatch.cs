@@ -25,9 +25,19 @@ internal sealed record SpoolEntry(long Sequence, string Segment, long Offset, in
 /// <summary>A part of the spool found unreadable at start and left out: its batches are not sent.</summary>
 /// <param name="Segment">The segment file.</param>
 /// <param name="Offset">Where the unreadable part begins.</param>
-/// <param name="BytesLost">How many bytes from there to the segment's end were dropped.</param>
-/// <param name="Reason">What was wrong, e.g. a record cut short by a crash or a checksum mismatch.</param>
-public sealed record SpoolDamage(string Segment, long Offset, long BytesLost, string Reason);
+/// <param name="BytesLost">How many bytes were dropped: up to the next intact record, or to the segment's end.</param>
+/// <param name="Reason">What was wrong, e.g. a record cut short by a crash or a checksum mismatch, and what was lost.</param>
+public sealed record SpoolDamage(string Segment, long Offset, long BytesLost, string Reason)
+{
+    /// <summary>The first batch sequence lost: the one after the last intact batch before the damage.</summary>
+    public long? FirstSequence { get; init; }
+
+    /// <summary>The last batch sequence lost, when an intact batch follows; null for a torn tail.</summary>
+    public long? LastSequence { get; init; }
+
+    /// <summary>The file the damaged bytes were moved to for inspection, or null (a torn tail, or the move failed).</summary>
+    public string? SavedTo { get; init; }
+}
 
 /// <summary>What opening the spool found: batches to send first, in order, and any damage left out.</summary>
 public sealed record SpoolRecovery(int Batches, int Events, long Bytes, IReadOnlyList<SpoolDamage> Damage);

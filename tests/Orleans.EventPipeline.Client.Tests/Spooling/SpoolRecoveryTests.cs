@@ -5,8 +5,8 @@ using Xunit.Abstractions;
 namespace Orleans.EventPipeline.Client.Tests.Spooling;
 
 /// <summary>
-/// A spool whose tail a crash tore, or whose bytes changed on disk: the client sends what is intact, in order,
-/// reports the rest, and hands back the checkpoint of the last intact batch so a source re-reads what was lost.
+/// A spool whose tail a crash tore, or whose bytes changed on disk: the client sends what is intact, in order, and
+/// reports the rest; after a torn tail it hands back the checkpoint of the last intact batch so a source re-reads it.
 /// </summary>
 [Collection(SharedSiloGroup.Name)]
 public sealed class SpoolRecoveryTests(SharedSilo shared, ITestOutputHelper output) : IDisposable
@@ -48,8 +48,10 @@ public sealed class SpoolRecoveryTests(SharedSilo shared, ITestOutputHelper outp
     }
 
     [Fact]
-    public async Task CorruptRecord_EarlierBatchesKept_RestReportedOnce()
+    public async Task CorruptRecord_OnlyThatBatchLost_TheOneAfterKept_ReportedOnce_ThenArchivedOnce()
     {
+        var silo = shared.Silo;
+        var key = await silo.Api.CreateTenantAsync("corrupt");
         var options = TestClients.Options(new Uri("http://127.0.0.1:9"), "unused-key", _spool.Path);
         var records = await SpoolThreeBatchesAsync(options, "c");
         var segment = Directory.EnumerateFiles(_spool.Path, "*.seg").Single();
@@ -59,18 +61,30 @@ public sealed class SpoolRecoveryTests(SharedSilo shared, ITestOutputHelper outp
 
         await using (var client = new EventPipelineClient(options))
         {
-            Assert.Equal(1, client.Recovery.Batches);
+            Assert.Equal(2, client.Recovery.Batches);
+            Assert.Equal(200, client.Recovery.Events);
             var damage = Assert.Single(client.Recovery.Damage);
             Assert.Equal(records[0], damage.Offset);
-            Assert.Equal(records[1] + records[2], damage.BytesLost);
+            Assert.Equal(records[1], damage.BytesLost);
+            Assert.Equal(1, damage.FirstSequence);
+            Assert.Equal(1, damage.LastSequence);
             Assert.Contains("checksum", damage.Reason, StringComparison.Ordinal);
-            Assert.Equal("100", client.Checkpoints["source"]);
+            Assert.True(File.Exists(damage.SavedTo), damage.SavedTo);
+            // The third batch is kept and sent: its source resumes after it, so nothing is read twice.
+            Assert.Equal("300", client.Checkpoints["source"]);
         }
 
-        // Reported once: the segment was cut at the damage, so the next start finds only the intact batch.
-        await using var again = new EventPipelineClient(options);
+        // Reported once: the damaged bytes were moved out of the segment, so the next start finds only the intact batches.
+        await using var again = new EventPipelineClient(TestClients.Options(silo.Url, key, _spool.Path));
         Assert.Empty(again.Recovery.Damage);
-        Assert.Equal(1, again.Recovery.Batches);
+        Assert.Equal(2, again.Recovery.Batches);
+        again.Start();
+        await again.DrainAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        var archived = await silo.ArchivedAsync("corrupt", 200, TimeSpan.FromSeconds(90));
+        // Batches 0 and 2, each once; batch 1 (c100 to c199) is the one the changed byte cost.
+        var expected = NumberedEvents.Names("c", 0, 300);
+        expected.ExceptWith(NumberedEvents.Names("c", 100, 100));
+        ExactlyOnce.AssertArchived("corrupt", expected, archived, output);
     }
 
     /// <summary>Three batches of 100 spooled (never sent), each with the source's position after it; returns each record's size.</summary>
