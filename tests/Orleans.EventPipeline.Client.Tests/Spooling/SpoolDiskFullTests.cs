@@ -76,6 +76,47 @@ public sealed class SpoolDiskFullTests(SharedSilo shared, ITestOutputHelper outp
         Assert.DoesNotContain("ObjectDisposedException", agent.Process.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task SpoolFillsItsOwnDiskWhileTheGatewayIsDown_ThenItIsUp_EveryEventArchivedOnce()
+    {
+        // helper-119: 6,000 events of ~500 bytes (3 MB) on a 2 MiB tmpfs with the default MaxSpoolBytes (1 GiB, so one
+        // 16 MiB segment holds them all): the head could not be written once the segment had filled the disk, and the
+        // spool waited for good after two acknowledgments.
+        const string tenant = "spool-own-disk";
+        const int events = 6_000;
+        var silo = shared.Silo;
+        var key = await silo.Api.CreateTenantAsync(tenant);
+        using var disk = TmpfsMount.Create(megabytes: 2);
+        var options = TestClients.Options(silo.Url, key, Path.Combine(disk.Path, "spool"));
+        options.Compress = false;
+        var handler = new RecordingHandler { Unavailable = true };
+        await using var client = new EventPipelineClient(options, handler: handler);
+        client.Start();
+        var padding = new string('p', 480);
+        var producer = Task.Run(async () =>
+        {
+            for (var i = 0; i < events; i += 100)
+            {
+                await client.SendAsync([.. Enumerable.Range(i, 100).Select(n => (ReadOnlyMemory<byte>)System.Text.Encoding.UTF8.GetBytes($"{{\"n\":\"{NumberedEvents.Name("o", n)}\",\"pad\":\"{padding}\"}}"))]);
+            }
+
+            await client.FlushAsync();
+        });
+
+        // Full: less room than one batch of 100 (~50 KB), and the producer waits.
+        await Poll.UntilAsync(() => new DriveInfo(disk.Path).AvailableFreeSpace < 50_000, TimeSpan.FromSeconds(60), () => $"the spool did not fill 2 MiB; {new DriveInfo(disk.Path).AvailableFreeSpace} bytes free, producer {producer.Status}");
+        Assert.False(producer.IsCompleted, $"the producer ended on a full disk: {producer.Exception}");
+        // And the last pages, never freed: up to a batch (~50 KB) was left, where a one-page head.tmp still fits; the
+        // repro's disk had not one page left, so only what the spool itself frees may let it go on.
+        disk.Fill();
+
+        handler.Unavailable = false;
+        await producer.WaitAsync(TimeSpan.FromSeconds(90));
+        await client.DrainAsync().WaitAsync(TimeSpan.FromSeconds(90));
+        var archived = await silo.ArchivedAsync(tenant, events, TimeSpan.FromSeconds(90));
+        ExactlyOnce.AssertArchived(tenant, NumberedEvents.Names("o", 0, events), archived, output);
+    }
+
     private static int Occurrences(string text) => (text.Length - text.Replace(DiskFull, "", StringComparison.Ordinal).Length) / DiskFull.Length;
 
     public void Dispose() => _dir.Dispose();
