@@ -75,21 +75,24 @@ internal static class SpoolRecordCodec
     /// <summary>
     /// A segment as its parts, in order: each an intact record (<c>Problem</c> null) or a damaged range that runs to the
     /// next intact record or to the end. One changed byte costs only the record holding it, not the rest of the segment.
+    /// <paramref name="firstSequence"/> is the segment's first batch (its name): a record found after damage must come later.
     /// </summary>
-    public static List<(int Offset, int Length, string? Problem)> Scan(ReadOnlySpan<byte> segment)
+    public static List<(int Offset, int Length, string? Problem)> Scan(ReadOnlySpan<byte> segment, long firstSequence)
     {
         var parts = new List<(int Offset, int Length, string? Problem)>();
         var offset = 0;
+        var previous = firstSequence - 1;
         while (offset < segment.Length)
         {
             if (TryMeasure(segment[offset..], out var length, out var problem))
             {
                 parts.Add((offset, length, null));
+                previous = SequenceOf(segment[offset..]);
                 offset += length;
                 continue;
             }
 
-            var end = FindNext(segment, offset) ?? segment.Length;
+            var end = FindNext(segment, offset, previous) ?? segment.Length;
             parts.Add((offset, end - offset, problem));
             offset = end;
         }
@@ -112,26 +115,40 @@ internal static class SpoolRecordCodec
         return true;
     }
 
-    /// <summary>Where the first intact record after the damaged one at <paramref name="damaged"/> starts, or null.</summary>
-    private static int? FindNext(ReadOnlySpan<byte> segment, int damaged)
+    /// <summary>
+    /// Where the first intact record after the damaged one at <paramref name="damaged"/> starts, or null for none: a
+    /// record cut short (a torn write: a crash while appending the newest segment's last batch) has nothing after it.
+    /// <paramref name="previous"/> is the sequence of the last intact record before it.
+    /// </summary>
+    private static int? FindNext(ReadOnlySpan<byte> segment, int damaged, long previous)
     {
-        // The damaged record's own length first: a changed byte in its payload or checksum leaves the framing intact.
-        if (segment.Length - damaged >= HeaderBytes)
+        if (segment.Length - damaged < HeaderBytes)
         {
-            var payloadLength = BinaryPrimitives.ReadInt32LittleEndian(segment[damaged..]);
-            var candidate = damaged + HeaderBytes + payloadLength;
-            if (payloadLength >= FixedPayloadBytes && payloadLength <= segment.Length - damaged - HeaderBytes
-                && TryMeasure(segment[candidate..], out _, out _))
-            {
-                return candidate;
-            }
+            return null;
+        }
+
+        // A torn write is cut, not searched: the bytes after its header are its events, which anyone who writes a line
+        // a source reads may make look like a record, and a record found there was sent with its forged checkpoints
+        // (helper-121).
+        var payloadLength = BinaryPrimitives.ReadInt32LittleEndian(segment[damaged..]);
+        if (payloadLength > segment.Length - damaged - HeaderBytes)
+        {
+            return null;
+        }
+
+        // The damaged record's own length first: a changed byte in its payload or checksum leaves the framing intact, and
+        // the record there is the next one written (another damaged one may follow it).
+        var candidate = damaged + HeaderBytes + payloadLength;
+        if (payloadLength >= FixedPayloadBytes && Follows(segment, candidate, previous, successorChecked: false))
+        {
+            return candidate;
         }
 
         // A changed length: byte by byte. A record has version 1 right after its 12-byte header, so the 64-bit checksum
         // is computed only at about 1 in 256 places whose length also fits; a false match is 1 in 2^64.
         for (var at = damaged + 1; at + HeaderBytes + FixedPayloadBytes <= segment.Length; at++)
         {
-            if (segment[at + HeaderBytes] == Version && TryMeasure(segment[at..], out _, out _))
+            if (segment[at + HeaderBytes] == Version && Follows(segment, at, previous, successorChecked: true))
             {
                 return at;
             }
@@ -139,6 +156,27 @@ internal static class SpoolRecordCodec
 
         return null;
     }
+
+    /// <summary>
+    /// Whether an intact record at <paramref name="at"/> can be the next batch after <paramref name="previous"/>: a later
+    /// sequence and, when <paramref name="successorChecked"/> (a record found by searching), the record after it, if any,
+    /// its successor. Batches are appended with consecutive sequences, so a record that an event inside the damaged one
+    /// holds is followed not by its successor but by the rest of that event's batch.
+    /// </summary>
+    private static bool Follows(ReadOnlySpan<byte> segment, int at, long previous, bool successorChecked)
+    {
+        if (!TryMeasure(segment[at..], out var length, out _) || SequenceOf(segment[at..]) <= previous)
+        {
+            return false;
+        }
+
+        var next = at + length;
+        return !successorChecked
+            || next == segment.Length
+            || (TryMeasure(segment[next..], out _, out _) && SequenceOf(segment[next..]) == SequenceOf(segment[at..]) + 1);
+    }
+
+    private static long SequenceOf(ReadOnlySpan<byte> record) => BinaryPrimitives.ReadInt64LittleEndian(record[(HeaderBytes + 2)..]);
 
     /// <summary>Decodes a record <see cref="TryMeasure"/> accepted.</summary>
     public static SpooledBatch Decode(ReadOnlySpan<byte> record)
