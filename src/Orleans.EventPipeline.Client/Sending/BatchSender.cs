@@ -126,9 +126,22 @@ internal sealed class BatchSender
     // A refusal's problem+json names the problem in a few hundred bytes; 64 KiB of a larger body is kept for the log.
     private const int DetailLimit = 64 * 1024;
 
-    private static async Task<string> DetailAsync(HttpContent content, CancellationToken cancellationToken)
+    // Read under its own RequestTimeout: the attempt's deadline is gone once the headers came, and a proxy that sends a
+    // refusal's headers and then stalls held the send loop, every later batch behind it, until the connection dropped.
+    private async Task<string> DetailAsync(HttpContent content, CancellationToken cancellationToken)
     {
-        var body = await ReadAtMostAsync(content, DetailLimit, cancellationToken).ConfigureAwait(false);
+        using var deadline = new CancellationTokenSource(_options.RequestTimeout, _options.TimeProvider);
+        using var read = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        byte[] body;
+        try
+        {
+            body = await ReadAtMostAsync(content, DetailLimit, read.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return $"(its body did not arrive within RequestTimeout, {_options.RequestTimeout})";
+        }
+
         var text = System.Text.Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, DetailLimit));
         return body.Length > DetailLimit ? text + "…" : text;
     }
