@@ -16,7 +16,7 @@ namespace Orleans.EventPipeline.Events;
 /// <param name="Resource">Where the event came from, OpenTelemetry resource names (<c>host.name</c>, <c>service.name</c>).</param>
 /// <param name="Format">Which parser produced the event.</param>
 /// <param name="Late">
-/// Set by the order stage: the event arrived after events with a later time were already released, or is dated too far
+/// Set by the order stage: the event arrived after events with a later time were already released, or its own timestamp is too far
 /// ahead of the silo's clock (more than the lateness window and 1 s) to be put in order; released at once either way.
 /// </param>
 [GenerateSerializer, Immutable]

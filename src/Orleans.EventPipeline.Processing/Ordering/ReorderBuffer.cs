@@ -193,7 +193,7 @@ public sealed class ReorderBuffer
             {
                 var start = scratch.Value.Length;
                 var length = -1;
-                if (events[first + count] is { } normalized && InPlace(normalized.EffectiveTime.UtcTicks, aheadLimit))
+                if (events[first + count] is { } normalized && InPlace(normalized, aheadLimit))
                 {
                     try
                     {
@@ -253,7 +253,7 @@ public sealed class ReorderBuffer
         ArgumentNullException.ThrowIfNull(normalized);
         _lastAdded = _time.GetUtcNow();
         var ticks = normalized.EffectiveTime.UtcTicks;
-        if (!InPlace(ticks, AheadLimitTicks(_lastAdded.UtcTicks)))
+        if (!InPlace(normalized, AheadLimitTicks(_lastAdded.UtcTicks)))
         {
             ProcessingInstruments.RecordLate(normalized.TenantId);
             released.Add(normalized.Late ? normalized : normalized with { Late = true });
@@ -292,7 +292,16 @@ public sealed class ReorderBuffer
     }
 
     /// <summary>Whether an event of this time can still be put in order: not behind the watermark, not past the limit ahead.</summary>
-    private bool InPlace(long ticks, long aheadLimitTicks) => ticks >= _watermarkTicks && ticks <= aheadLimitTicks;
+    /// <remarks>
+    /// Only an event's own timestamp is held to the limit ahead: one ordered by its observed time was stamped by the
+    /// gateway (or an OTLP shipper) when it arrived, and a silo whose clock is behind that one by more than the window
+    /// would otherwise flag every such event late (helper-121).
+    /// </remarks>
+    private bool InPlace(NormalizedEvent normalized, long aheadLimitTicks)
+    {
+        var ticks = normalized.EffectiveTime.UtcTicks;
+        return ticks >= _watermarkTicks && (normalized.Timestamp is null || ticks <= aheadLimitTicks);
+    }
 
     /// <summary>Saturating: a clock within an hour of year 9999 puts every time in order rather than wrapping.</summary>
     private long AheadLimitTicks(long nowTicks) =>

@@ -433,6 +433,27 @@ public sealed class ReorderBufferTests
         Assert.Null(buffer.Watermark);
     }
 
+    /// <summary>
+    /// An event without a timestamp is ordered by when the gateway (or an OTLP shipper) observed it: a silo whose clock is
+    /// behind that one by more than the window flagged every such event late (helper-121). Only an event's own timestamp
+    /// is held to the limit ahead.
+    /// </summary>
+    [Fact]
+    public void Add_ObservedTimeAheadOfTheSilosClock_PutInOrder_NotLate()
+    {
+        var time = new FakeTimeProvider(TestEvents.Ingest);
+        var buffer = new ReorderBuffer(new OrderingSettings { LatenessWindow = TimeSpan.FromSeconds(5) }, time);
+        var ahead = TestEvents.Ingest.AddMinutes(1);
+        var released = new ReleasedEvents();
+
+        buffer.Add(TestEvents.At(null, "second", observed: ahead.AddSeconds(1)), released);
+        buffer.Add(TestEvents.At(null, "first", observed: ahead), released);
+        buffer.Flush(released);
+
+        Assert.Equal(["first", "second"], released.Events.Select(static e => e.EventId));
+        Assert.DoesNotContain(released.Events, static e => e.Late);
+    }
+
     [Fact]
     public void New_WithTheReplacedBuffersWatermark_AnEventBehindItIsLate()
     {
