@@ -508,10 +508,11 @@ public sealed class EventPipelineClient : IAsyncDisposable
             return;
         }
 
-        // One event over the gateway's body limit, or a 4xx no retry changes: reported with its events, for the caller to keep.
+        // One event over the gateway's body limit, or a 4xx no retry changes: reported with its events, for the caller to
+        // keep, under the spooled batch's key as EventsRejected is (a half's derived key names nothing the caller knows).
         ClientLog.Refused(_logger, part.Key, part.EventCount, (int)outcome.Status, outcome.Detail);
         _instruments.Failed(part.EventCount);
-        Raise(BatchFailed, new BatchFailedEventArgs(part.Key, part.EventCount, outcome.Status, outcome.Detail) { Events = events }, nameof(BatchFailed));
+        Raise(BatchFailed, new BatchFailedEventArgs(spooledKey, part.EventCount, outcome.Status, outcome.Detail) { Events = events }, nameof(BatchFailed));
     }
 
     /// <summary>Half <paramref name="which"/> (0 or 1) of <paramref name="parent"/>: its events, framed and compressed as the parent, under a key derived from the parent's.</summary>
