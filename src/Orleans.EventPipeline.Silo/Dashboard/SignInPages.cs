@@ -46,17 +46,16 @@ internal static class SignInPages
 
         var configured = options.Value.AdminApiKey;
         string returnUrl = form["returnUrl"].ToString();
-        var address = http.Connection.RemoteIpAddress;
-        if (failures.RetryAfter(address) is { } wait)
+        if (failures.RetryAfter(http) is { } wait)
         {
-            failures.Record(address, "ui");
+            failures.Record(http, "ui");
             http.Response.Headers.RetryAfter = Math.Ceiling(wait.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
             return Form(http, returnUrl, AdminAuthFailures.TooMany(wait), StatusCodes.Status429TooManyRequests);
         }
 
         if (!AdminCredential.Matches(configured, form["key"].ToString()))
         {
-            failures.Record(address, "ui");
+            failures.Record(http, "ui");
             return Form(http, returnUrl, "That is not the admin key.", StatusCodes.Status401Unauthorized);
         }
 

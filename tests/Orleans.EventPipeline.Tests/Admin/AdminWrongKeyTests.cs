@@ -37,6 +37,14 @@ public sealed class AdminWrongKeyTests
             wrong.Add(response.StatusCode);
         }
 
+        // Loopback named by X-Forwarded-For is counted like any address: else whoever reaches the port names 127.0.0.1.
+        var forgedLoopback = new List<HttpStatusCode>();
+        for (var i = 0; i <= AdminAuthFailures.MaxFailures; i++)
+        {
+            using var response = await SendAsync(http, "127.0.0.1", i < AdminAuthFailures.MaxFailures ? $"wrong-admin-key-{i:D8}" : SiloProcess.AdminKey);
+            forgedLoopback.Add(response.StatusCode);
+        }
+
         using var rightKeyAfter = await SendAsync(http, "203.0.113.7", SiloProcess.AdminKey);
         var refusal = await rightKeyAfter.Content.ReadAsStringAsync();
         using var otherAddress = await SendAsync(http, "203.0.113.8", SiloProcess.AdminKey);
@@ -44,6 +52,7 @@ public sealed class AdminWrongKeyTests
         var scrape = await PrometheusScrape.FetchAsync(silo.BaseAddress);
 
         Assert.All(loopbackWrong, static status => Assert.Equal(HttpStatusCode.Unauthorized, status));
+        Assert.Equal([.. Enumerable.Repeat(HttpStatusCode.Unauthorized, AdminAuthFailures.MaxFailures), HttpStatusCode.TooManyRequests], forgedLoopback);
         Assert.All(wrong, static status => Assert.Equal(HttpStatusCode.Unauthorized, status));
         Assert.Equal(HttpStatusCode.TooManyRequests, rightKeyAfter.StatusCode);
         Assert.Contains($"{AdminAuthFailures.MaxFailures} wrong admin keys from this address within 60 s", refusal, StringComparison.Ordinal);
@@ -51,7 +60,7 @@ public sealed class AdminWrongKeyTests
         Assert.InRange(retryAfter, 1, 60);
         Assert.Equal(HttpStatusCode.OK, otherAddress.StatusCode);
         Assert.Equal(HttpStatusCode.OK, loopback.StatusCode);
-        Assert.Equal((AdminAuthFailures.MaxFailures * 3) + 1, scrape.Sum("eventpipeline_admin_auth_failures_total", ("surface", "api")));
+        Assert.Equal((AdminAuthFailures.MaxFailures * 4) + 2, scrape.Sum("eventpipeline_admin_auth_failures_total", ("surface", "api")));
     }
 
     private static async Task<HttpResponseMessage> SendAsync(HttpClient http, string? forwardedFor, string key)

@@ -38,10 +38,10 @@ public sealed partial class AdminAuthFailures(TimeProvider timeProvider, ILogger
     private DateTimeOffset _lastLogged = DateTimeOffset.MinValue;
     private int _unlogged;
 
-    /// <summary>When the client at <paramref name="address"/> may try again, or null while it may try now.</summary>
-    public TimeSpan? RetryAfter(IPAddress? address)
+    /// <summary>When the client of <paramref name="context"/> may try again, or null while it may try now.</summary>
+    public TimeSpan? RetryAfter(HttpContext context)
     {
-        address = Tracked(address);
+        var address = Tracked(context);
         if (address is null)
         {
             return null;
@@ -61,11 +61,12 @@ public sealed partial class AdminAuthFailures(TimeProvider timeProvider, ILogger
         System.Globalization.CultureInfo.InvariantCulture,
         $"{MaxFailures} wrong admin keys from this address within {Window.TotalSeconds:0} s: every try from it is refused for {Math.Ceiling(retryAfter.TotalSeconds):0} s more, the right key too.");
 
-    /// <summary>Counts a wrong key from <paramref name="address"/> on <paramref name="surface"/>.</summary>
-    public void Record(IPAddress? address, string surface)
+    /// <summary>Counts a wrong key from the client of <paramref name="context"/> on <paramref name="surface"/>.</summary>
+    public void Record(HttpContext context, string surface)
     {
         Failures.Add(1, new KeyValuePair<string, object?>("surface", surface));
-        var tracked = Tracked(address);
+        var tracked = Tracked(context);
+        var address = context.Connection.RemoteIpAddress;
         int count;
         var since = 0;
         lock (_gate)
@@ -99,12 +100,30 @@ public sealed partial class AdminAuthFailures(TimeProvider timeProvider, ILogger
         }
     }
 
-    // The address failures are kept under: IPv4 as IPv4 however it came; none for loopback (see the class).
-    private static IPAddress? Tracked(IPAddress? address)
+    // The address failures are kept under: IPv4 as IPv4 however it came, IPv6 by its /64 (one host holds a whole /64 to
+    // try from); none for a loopback connection (see the class). A loopback address named by X-Forwarded-For is counted:
+    // with forwarded headers on, whoever reaches the port could name 127.0.0.1 to be never refused (helper-121).
+    private static IPAddress? Tracked(HttpContext context)
     {
+        var address = context.Connection.RemoteIpAddress;
         var plain = address is { IsIPv4MappedToIPv6: true } ? address.MapToIPv4() : address;
-        return plain is null || IPAddress.IsLoopback(plain) ? null : plain;
+        if (plain is null || (IPAddress.IsLoopback(plain) && !context.Request.Headers.ContainsKey(ForwardedFrom)))
+        {
+            return null;
+        }
+
+        if (plain.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
+        {
+            return plain;
+        }
+
+        var bytes = plain.GetAddressBytes();
+        bytes.AsSpan(8).Clear();
+        return new IPAddress(bytes);
     }
+
+    // Where ASP.NET Core's forwarded-headers middleware keeps the connection's own address once it took the client's from X-Forwarded-For.
+    private const string ForwardedFrom = "X-Original-For";
 
     // Under _gate: drops addresses whose window has ended, and at the cap the oldest.
     private void Forget(DateTimeOffset now)

@@ -34,19 +34,18 @@ public sealed class AdminKeyAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
-        var address = Context.Connection.RemoteIpAddress;
-        if (failures.RetryAfter(address) is { } wait)
+        if (failures.RetryAfter(Context) is { } wait)
         {
             // Refused without a look at the key, the right one too: else a client past the limit would still learn which key is right.
             _retryAfter = wait;
-            failures.Record(address, Options.Surface);
+            failures.Record(Context, Options.Surface);
             return Task.FromResult(AuthenticateResult.Fail("Too many wrong admin keys from this address."));
         }
 
         var presented = BearerToken.Parse(authorization) ?? (Options.AcceptBasic ? BasicPassword(authorization) : null);
         if (presented is null || !AdminCredential.Matches(pipeline.Value.AdminApiKey, presented))
         {
-            failures.Record(address, Options.Surface);
+            failures.Record(Context, Options.Surface);
             // No detail about which part was wrong, and never the presented value.
             return Task.FromResult(AuthenticateResult.Fail("The admin credential is missing or wrong."));
         }
