@@ -23,7 +23,9 @@ public sealed partial class SecretsInLogsTests
             data.Path,
             "--Pipeline:Gateway:ApiKeyCacheDuration=00:00:00",
             "--Logging:LogLevel:Orleans.EventPipeline=Debug",
-            "--Logging:LogLevel:Microsoft.AspNetCore.Authentication=Debug");
+            "--Logging:LogLevel:Microsoft.AspNetCore.Authentication=Debug",
+            // The admin scheme's own lines are Warning-only by default (two Information lines a wrong key, ee55fd3): on here.
+            "--Logging:LogLevel:Orleans.EventPipeline.Silo.Admin.Authentication.AdminKeyAuthenticationHandler=Debug");
         await silo.WaitForReadyAsync(TimeSpan.FromSeconds(90));
         using var api = new PipelineApi(silo.BaseAddress);
 
@@ -62,6 +64,8 @@ public sealed partial class SecretsInLogsTests
         // Only the request to the admin API met the admin key check; the four ingest requests, whose tenant
         // keys ride in the same header, did not (a default scheme put each through it, and logged it).
         Assert.Single(AdminKeyRefused().Matches(log));
+        // And the wrong admin key is the one warning of AdminAuthFailures, which names no key either (checked above).
+        Assert.Single(WrongAdminKeyWarning().Matches(log));
     }
 
     private static async Task<HttpResponseMessage> PostHecAsync(Uri silo, string key)
@@ -85,4 +89,7 @@ public sealed partial class SecretsInLogsTests
 
     [GeneratedRegex("AdminKey was not authenticated")]
     private static partial Regex AdminKeyRefused();
+
+    [GeneratedRegex("A wrong admin key on api from")]
+    private static partial Regex WrongAdminKeyWarning();
 }
