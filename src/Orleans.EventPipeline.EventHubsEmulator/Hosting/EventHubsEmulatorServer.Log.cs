@@ -19,4 +19,7 @@ public sealed partial class EventHubsEmulatorServer
 
     [LoggerMessage(Level = LogLevel.Information, Message = "A client connection failed to open")]
     private static partial void LogConnectionFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Port {Port}, free when picked, was taken before the emulator bound it (attempt {Attempt} of {Attempts}); picking another")]
+    private static partial void LogPickedPortTaken(ILogger logger, int port, int attempt, int attempts);
 }

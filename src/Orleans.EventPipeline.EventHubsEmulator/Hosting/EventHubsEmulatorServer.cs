@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Sockets;
 using Microsoft.Azure.Amqp;
 using Microsoft.Azure.Amqp.Framing;
 using Microsoft.Azure.Amqp.Sasl;
@@ -42,13 +43,23 @@ public sealed partial class EventHubsEmulatorServer : IAsyncDisposable
     private IPEndPoint? _endpoint;
     private int _disposed;
 
+    // A pick taken before its bind is rare (once in a CI run); several in a row are not a race but a crowded range.
+    internal const int PickedPortAttempts = 5;
+    private readonly Func<IPAddress, int> _pickPort;
+
     public EventHubsEmulatorServer(EmulatorOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
         : this(options, loggerFactory ?? NullLoggerFactory.Instance, timeProvider ?? TimeProvider.System, logOpener: null)
     {
     }
 
-    internal EventHubsEmulatorServer(EmulatorOptions options, ILoggerFactory loggerFactory, TimeProvider timeProvider, IPartitionLogOpener? logOpener)
+    internal EventHubsEmulatorServer(
+        EmulatorOptions options,
+        ILoggerFactory loggerFactory,
+        TimeProvider timeProvider,
+        IPartitionLogOpener? logOpener,
+        Func<IPAddress, int>? pickPort = null)
     {
+        _pickPort = pickPort ?? (static address => FreeTcpPorts.Pick(1, address)[0]);
         _options = options;
         _loggerFactory = loggerFactory;
         _timeProvider = timeProvider;
@@ -115,18 +126,8 @@ public sealed partial class EventHubsEmulatorServer : IAsyncDisposable
                 _loggerFactory);
 
             IPAddress address = IPAddress.Parse(_options.ListenAddress);
-            int port = _options.Port == 0 ? FreeTcpPorts.Pick(1, address)[0] : _options.Port;
-            var transport = new TcpTransportSettings { Host = address.ToString(), Port = port };
             _amqpSettings = CreateAmqpSettings(linkFactory);
-            var gate = new GatedTransportListener(
-                transport.CreateListener(),
-                _options.OpenTimeout,
-                _options.MaxConnections,
-                _timeProvider,
-                _loggerFactory.CreateLogger<GatedTransportListener>());
-            _gate = gate;
-            _listener = new AmqpTransportListener([gate], _amqpSettings);
-            _listener.Listen((_, accepted) => OnAcceptTransport(gate, accepted));
+            int port = Listen(address);
             _endpoint = new IPEndPoint(address, port);
             LogStarted(_logger, _endpoint, _options.Hubs.Count, _options.DataDirectory);
         }
@@ -138,6 +139,43 @@ public sealed partial class EventHubsEmulatorServer : IAsyncDisposable
         finally
         {
             _lifecycle.Release();
+        }
+    }
+
+    /// <summary>
+    /// Listens on the configured port, or with <see cref="EmulatorOptions.Port"/> 0 on a picked one. A
+    /// picked port is free when picked but may be taken before the bind (a process that does not pick
+    /// through <see cref="FreeTcpPorts"/>, such as Orleans' test cluster, binds in the same range): then
+    /// another is picked, up to <see cref="PickedPortAttempts"/> times in all.
+    /// </summary>
+    private int Listen(IPAddress address)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            int port = _options.Port == 0 ? _pickPort(address) : _options.Port;
+            var transport = new TcpTransportSettings { Host = address.ToString(), Port = port };
+            var gate = new GatedTransportListener(
+                transport.CreateListener(),
+                _options.OpenTimeout,
+                _options.MaxConnections,
+                _timeProvider,
+                _loggerFactory.CreateLogger<GatedTransportListener>());
+            var listener = new AmqpTransportListener([gate], _amqpSettings!);
+            try
+            {
+                listener.Listen((_, accepted) => OnAcceptTransport(gate, accepted));
+            }
+            catch (SocketException exception) when (
+                exception.SocketErrorCode == SocketError.AddressAlreadyInUse && _options.Port == 0 && attempt < PickedPortAttempts)
+            {
+                listener.SafeClose();
+                LogPickedPortTaken(_logger, port, attempt, PickedPortAttempts);
+                continue;
+            }
+
+            _gate = gate;
+            _listener = listener;
+            return port;
         }
     }
 
