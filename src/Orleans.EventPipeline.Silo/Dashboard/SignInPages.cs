@@ -49,7 +49,7 @@ internal static class SignInPages
         if (failures.RetryAfter(http) is { } wait)
         {
             failures.Record(http, "ui");
-            http.Response.Headers.RetryAfter = Math.Ceiling(wait.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            RetryAfterHeader.Set(http.Response, wait);
             return Form(http, returnUrl, AdminAuthFailures.TooMany(wait), StatusCodes.Status429TooManyRequests);
         }
 

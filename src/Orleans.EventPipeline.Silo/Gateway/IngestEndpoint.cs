@@ -1,14 +1,14 @@
 using System.Diagnostics;
-using System.Globalization;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 using Orleans.EventPipeline.Ingest;
-using Orleans.EventPipeline.Streams;
 using Orleans.EventPipeline.Silo.Gateway.Body;
 using Orleans.EventPipeline.Silo.Gateway.Framing;
 using Orleans.EventPipeline.Silo.Gateway.Memory;
+using Orleans.EventPipeline.Silo.Hosting;
 using Orleans.EventPipeline.Silo.Roles;
+using Orleans.EventPipeline.Streams;
 
 namespace Orleans.EventPipeline.Silo.Gateway;
 
@@ -189,7 +189,7 @@ public static partial class IngestEndpoint
             case IngestOutcome.Stored:
                 return Results.Ok(IngestResponse.From(result));
             case IngestOutcome.RateLimited:
-                SetRetryAfter(context, result.RetryAfter);
+                RetryAfterHeader.Set(context.Response, result.RetryAfter);
                 return Problem(StatusCodes.Status429TooManyRequests, "rate_limited", result.Detail!);
             case IngestOutcome.TenantDisabled:
                 return Problem(StatusCodes.Status403Forbidden, "tenant_disabled", result.Detail!);
@@ -198,7 +198,7 @@ public static partial class IngestEndpoint
             case IngestOutcome.IdempotencyKeyReused:
                 return Problem(StatusCodes.Status422UnprocessableEntity, "idempotency_key_reused", result.Detail!);
             default:
-                SetRetryAfter(context, result.RetryAfter);
+                RetryAfterHeader.Set(context.Response, result.RetryAfter);
                 return Problem(StatusCodes.Status503ServiceUnavailable, "stream_unavailable", result.Detail!);
         }
     }
@@ -208,12 +208,6 @@ public static partial class IngestEndpoint
     {
         context.Response.Headers.WWWAuthenticate = "Bearer";
         return Problem(StatusCodes.Status401Unauthorized, "unauthorized", "A valid tenant API key is required: send 'Authorization: Bearer <key>'.");
-    }
-
-    private static void SetRetryAfter(HttpContext context, TimeSpan? retryAfter)
-    {
-        var seconds = Math.Max(1, (int)Math.Ceiling((retryAfter ?? TimeSpan.FromSeconds(1)).TotalSeconds));
-        context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
     }
 
     /// <summary>A refusal before the grain call, counted for the tenant the key named (the ingest metrics count only what reaches the grain otherwise).</summary>
@@ -233,7 +227,7 @@ public static partial class IngestEndpoint
     {
         if (problem.RetryAfter is { } retryAfter)
         {
-            SetRetryAfter(context, retryAfter);
+            RetryAfterHeader.Set(context.Response, retryAfter);
         }
 
         return Problem(problem.StatusCode, problem.Code, problem.Message);

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Net;
+using Orleans.EventPipeline.Silo.Hosting;
 
 namespace Orleans.EventPipeline.Silo.Admin.Authentication;
 
@@ -59,7 +60,7 @@ public sealed partial class AdminAuthFailures(TimeProvider timeProvider, ILogger
     /// <summary>The answer to a client past <see cref="MaxFailures"/>, built from the limits it is about.</summary>
     public static string TooMany(TimeSpan retryAfter) => string.Create(
         System.Globalization.CultureInfo.InvariantCulture,
-        $"{MaxFailures} wrong admin keys from this address within {Window.TotalSeconds:0} s: every try from it is refused for {Math.Ceiling(retryAfter.TotalSeconds):0} s more, the right key too.");
+        $"{MaxFailures} wrong admin keys from this address within {Window.TotalSeconds:0} s: every try from it is refused for {RetryAfterHeader.Seconds(retryAfter)} s more, the right key too.");
 
     /// <summary>Counts a wrong key from the client of <paramref name="context"/> on <paramref name="surface"/>.</summary>
     public void Record(HttpContext context, string surface)

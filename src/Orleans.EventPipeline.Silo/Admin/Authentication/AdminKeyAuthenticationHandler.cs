@@ -62,7 +62,7 @@ public sealed class AdminKeyAuthenticationHandler(
 
         if (_retryAfter is { } wait)
         {
-            Response.Headers.RetryAfter = Math.Ceiling(wait.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            RetryAfterHeader.Set(Response, wait);
             return ApiProblem.Result(StatusCodes.Status429TooManyRequests, "too_many_wrong_keys", AdminAuthFailures.TooMany(wait)).ExecuteAsync(Context);
         }
 

@@ -1,5 +1,5 @@
-using System.Globalization;
 using Orleans.EventPipeline.Ingest;
+using Orleans.EventPipeline.Silo.Hosting;
 
 namespace Orleans.EventPipeline.Silo.Gateway.Hec;
 
@@ -43,7 +43,7 @@ public static class HecAnswer
     public static IResult Busy(HttpContext context, string detail, TimeSpan? retryAfter)
     {
         ArgumentNullException.ThrowIfNull(context);
-        context.Response.Headers.RetryAfter = Shippers.ShipperIngest.RetryAfterSeconds(retryAfter).ToString(CultureInfo.InvariantCulture);
+        RetryAfterHeader.Set(context.Response, retryAfter);
         return Error(HecCode.ServerBusy, detail);
     }
 

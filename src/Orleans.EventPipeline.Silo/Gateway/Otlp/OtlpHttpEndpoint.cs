@@ -1,10 +1,10 @@
-using System.Globalization;
 using System.Text;
 using Google.Protobuf;
 using Orleans.EventPipeline.Ingest;
 using Orleans.EventPipeline.Silo.Gateway.Framing;
 using Orleans.EventPipeline.Silo.Gateway.Otlp.Proto;
 using Orleans.EventPipeline.Silo.Gateway.Shippers;
+using Orleans.EventPipeline.Silo.Hosting;
 using Orleans.EventPipeline.Silo.Roles;
 
 namespace Orleans.EventPipeline.Silo.Gateway.Otlp;
@@ -113,7 +113,7 @@ public static class OtlpHttpEndpoint
     {
         if (status.RetryAfter is { } delay)
         {
-            context.Response.Headers.RetryAfter = ShipperIngest.RetryAfterSeconds(delay).ToString(CultureInfo.InvariantCulture);
+            RetryAfterHeader.Set(context.Response, delay);
         }
 
         return Message(json, status.ToProto(), status.HttpStatus);

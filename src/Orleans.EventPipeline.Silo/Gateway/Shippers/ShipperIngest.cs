@@ -86,10 +86,6 @@ internal sealed partial class ShipperIngest(
         }
     }
 
-    /// <summary>Whole seconds for a <c>Retry-After</c> header, at least 1.</summary>
-    public static int RetryAfterSeconds(TimeSpan? retryAfter) =>
-        Math.Max(1, (int)Math.Ceiling((retryAfter ?? TimeSpan.FromSeconds(1)).TotalSeconds));
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "Shipper batch for tenant {TenantId} not confirmed durable; answered as unavailable")]
     private static partial void LogNotDurable(ILogger logger, Exception exception, string tenantId);
 }
