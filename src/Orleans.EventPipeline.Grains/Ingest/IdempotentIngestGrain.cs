@@ -60,7 +60,7 @@ public sealed class IdempotencyRecord
 }
 
 /// <summary>
-/// Serializes requests carrying one Idempotency-Key (grain key "{tenant}/{key}", the same grain whichever
+/// Serializes requests carrying one Idempotency-Key (grain key <see cref="IdempotencyGrainKey"/>, the same grain whichever
 /// gateway or shard the request meets), forwards them to the one shard the key's batch id picks, and
 /// persists the first stored answer, so a retry within the window — also after deactivation or a restart — is
 /// answered from storage and writes nothing to the stream.
@@ -88,8 +88,9 @@ public sealed class IdempotentIngestGrain(
             await state.ReadStateAsync();
         }
 
-        var key = this.GetPrimaryKeyString();
-        var tenantId = key[..key.IndexOf('/', StringComparison.Ordinal)];
+        var (tenantId, idempotencyKey) = IdempotencyGrainKey.Parse(this.GetPrimaryKeyString());
+        // Batch ids come from the key as sent, not the grain's escaped form: a key's ids are those it had before.
+        var key = $"{tenantId}/{idempotencyKey}";
         if (state.State.Result is not null && now >= state.State.ExpiresAt)
         {
             // Past the window the key starts over: a new store under the same ids is by definition not a repeat.
@@ -138,11 +139,12 @@ public sealed class IdempotentIngestGrain(
             {
                 await WriteAsync();
             }
-            catch
+            catch (Exception exception) when (exception is not InconsistentStateException || !state.RecordExists)
             {
                 // Not on record, so not started: a retry must not go out under a round storage does not know, which a
                 // crash would then start over under other ids. If the write landed after all, the retry's own write
-                // meets the row, fails, and the next activation reads the round.
+                // meets the row, fails, and the next activation reads the round. (A conflict with a row written by
+                // another activation keeps that row, read by WriteAsync, and ends this activation.)
                 StartOver();
                 throw;
             }
@@ -193,6 +195,10 @@ public sealed class IdempotentIngestGrain(
             await state.ReadStateAsync();
             if (state.RecordExists)
             {
+                // Another activation wrote this key's record (two silos briefly each held the grain): its round stands.
+                // This activation ends rather than go on with a state it did not write; Orleans also deactivates on this
+                // exception, but the record must not depend on that default.
+                DeactivateOnIdle();
                 throw;
             }
 

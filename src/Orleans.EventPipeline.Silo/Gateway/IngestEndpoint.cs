@@ -161,7 +161,7 @@ public static partial class IngestEndpoint
         var started = Stopwatch.GetTimestamp();
         var call = idempotencyKey.Length == 0
             ? shard.Next.IngestAsync(batch)
-            : grains.GetGrain<IIdempotentIngestGrain>($"{tenantId}/{idempotencyKey}").IngestOnceAsync(batch, shard.Count);
+            : grains.GetGrain<IIdempotentIngestGrain>(IdempotencyGrainKey.For(tenantId, idempotencyKey)).IngestOnceAsync(batch, shard.Count);
         try
         {
             // Once called, the answer is awaited whatever the client does: the write goes on, and its outcome is recorded.

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using System.Text.Json;
 using Azure.Data.Tables;
 using Orleans.EventPipeline.EventHubsEmulator.Hosting;
 using Orleans.EventPipeline.Processes;
@@ -138,6 +139,47 @@ public sealed class AzureModeTests
         Assert.True(replayedBody.GetProperty("replayed").GetBoolean());
         Assert.Single(events, static e => e.Tenant == "swept");
         Assert.Contains(record, await RowKeysAsync(table));
+    }
+
+    /// <summary>
+    /// Orleans' table storage writes a grain's state under its id with '/', '\', '#' and '?' made '_': the keys below were
+    /// one record (helper-124), so the second was answered with the first's batch and stored nothing, and the third, with
+    /// another body, was refused as a key used twice. Each is its own key, and each is still answered once.
+    /// </summary>
+    [Fact]
+    public async Task IdempotencyKeys_ThatDifferOnlyInCharactersTableKeysCannotHold_AreEachStoredOnce()
+    {
+        using var data = new TempDirectory();
+        await using var azurite = await AzuriteNode.StartAsync(Path.Combine(data.Path, "azurite"));
+        await using var eventHubs = await StartEventHubsAsync(Path.Combine(data.Path, "eventhubs"), port: 0);
+        await using var silo = StartSilo(data.Path, azurite, eventHubs);
+        await silo.WaitForReadyAsync(TimeSpan.FromSeconds(120));
+        using var api = new PipelineApi(silo.BaseAddress);
+        var apiKey = await api.CreateTenantAsync("collide");
+        string[] keys = ["host1/batch-7", "host1_batch-7", "host1#batch-7", "host1?batch-7", "host1\\batch-7", "host1%2Fbatch-7"];
+        var heartbeat = Encoding.UTF8.GetBytes("{\"heartbeat\":\"ok\"}");
+
+        var batchIds = new List<string>();
+        foreach (var key in keys)
+        {
+            using var response = await api.PostAsync(apiKey, key == keys[2] ? Encoding.UTF8.GetBytes("{\"other\":1}") : heartbeat, "application/x-ndjson", idempotencyKey: key);
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{key}: {(int)response.StatusCode} {body}");
+            Assert.Contains("\"replayed\":false", body, StringComparison.Ordinal);
+            batchIds.Add(JsonDocument.Parse(body).RootElement.GetProperty("batchId").GetString()!);
+        }
+
+        // A retry of an escaped key is still the same key: answered from its record, nothing stored.
+        using var retry = await api.PostAsync(apiKey, heartbeat, "application/x-ndjson", idempotencyKey: keys[0]);
+        var retryBody = await retry.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
+        Assert.Contains("\"replayed\":true", retryBody, StringComparison.Ordinal);
+        Assert.Equal(batchIds[0], JsonDocument.Parse(retryBody).RootElement.GetProperty("batchId").GetString());
+
+        var (events, _) = await StreamReadback.ReadAllAsync(eventHubs.ConnectionString("events"));
+        var stored = events.Where(static e => e.Tenant == "collide").ToList();
+        Assert.Equal(keys.Length, stored.Count);
+        Assert.Equal(keys.Length, batchIds.Distinct(StringComparer.Ordinal).Count());
     }
 
     private static async Task<List<(string PartitionKey, string RowKey)>> RowKeysAsync(TableClient table)
