@@ -165,6 +165,14 @@ resource aks 'Microsoft.ContainerService/managedClusters@2024-09-01' = {
         mode: 'System'
       }
     ]
+    // Azure CNI overlay with Cilium as the network policy engine: infra/k8s/base/silo-networkpolicy.yaml keeps the
+    // silos' Orleans ports (grain calls without a key) to the silos themselves, and is enforced only with an engine.
+    networkProfile: {
+      networkPlugin: 'azure'
+      networkPluginMode: 'overlay'
+      networkDataplane: 'cilium'
+      networkPolicy: 'cilium'
+    }
     oidcIssuerProfile: {
       enabled: true
     }

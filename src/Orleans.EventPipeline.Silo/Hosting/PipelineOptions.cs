@@ -20,7 +20,7 @@ public sealed class PipelineOptions
     /// <summary>
     /// Runs Orleans' Kubernetes hosting (azure mode): the silo takes its pod's name, and watches the cluster's
     /// pods against the membership table. Needs <c>POD_NAME</c> and <c>POD_NAMESPACE</c> in the environment and
-    /// read/watch/patch rights on pods (infra/k8s/base/rbac.yaml).
+    /// read/watch/patch rights on pods (infra/k8s/base/role.yaml).
     /// </summary>
     public bool KubernetesHosting { get; set; }
 

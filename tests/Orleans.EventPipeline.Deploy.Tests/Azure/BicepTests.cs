@@ -35,6 +35,26 @@ public sealed class BicepTests
         Assert.True(template.RootElement.TryGetProperty(expected, out _), $"bicep {command} {file} wrote no {expected}: {build.Output[..Math.Min(build.Output.Length, 2000)]}");
     }
 
+    /// <summary>
+    /// infra/k8s/base/silo-networkpolicy.yaml keeps the silos' Orleans ports (grain calls without a key) to the silos;
+    /// AKS enforces a NetworkPolicy only with a network policy engine, which the cluster must name.
+    /// </summary>
+    [Fact]
+    public async Task Aks_HasANetworkPolicyEngine()
+    {
+        var build = await Tool.RunAsync(Bicep, ["build", "--stdout", Repository.Path("infra", "azure", "main.bicep")]);
+        Assert.True(build.ExitCode == 0, build.ToString());
+        using var template = JsonDocument.Parse(build.Output);
+        var resources = template.RootElement.GetProperty("resources");
+        var clusters = (resources.ValueKind == JsonValueKind.Object ? resources.EnumerateObject().Select(static p => p.Value) : resources.EnumerateArray())
+            .Where(static r => r.GetProperty("type").GetString() == "Microsoft.ContainerService/managedClusters")
+            .ToList();
+
+        var cluster = Assert.Single(clusters);
+        var policy = cluster.GetProperty("properties").GetProperty("networkProfile").GetProperty("networkPolicy").GetString();
+        Assert.True(policy is "cilium" or "calico" or "azure", $"networkPolicy is {policy ?? "not set"}");
+    }
+
     [Theory]
     [MemberData(nameof(BicepFiles))]
     public async Task BicepFile_Lints_WithoutAnyFinding(string file)

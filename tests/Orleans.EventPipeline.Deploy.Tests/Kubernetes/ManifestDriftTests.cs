@@ -98,7 +98,7 @@ public sealed class ManifestDriftTests
         }
     }
 
-    /// <summary>Orleans' Kubernetes hosting reads, labels, lists, watches and may delete the cluster's pods: the silos' service account may.</summary>
+    /// <summary>Orleans' Kubernetes hosting reads, labels, lists and watches the cluster's pods: the silos' service account may, and may not delete them (DeleteDefunctSiloPods is off).</summary>
     [Theory]
     [MemberData(nameof(Overlays))]
     public async Task SiloServiceAccount_MayDoWhatOrleansKubernetesHostingDoes(string overlay)
@@ -115,9 +115,54 @@ public sealed class ManifestDriftTests
                 .Where(static rule => rule!["resources"]!.AsArray().Any(static r => Text(r) == "pods"))
                 .SelectMany(static rule => rule!["verbs"]!.AsArray().Select(static v => Text(v)))
                 .ToHashSet();
-            Assert.Superset(new HashSet<string> { "get", "list", "watch", "patch", "delete" }, verbs);
+            Assert.Superset(new HashSet<string> { "get", "list", "watch", "patch" }, verbs);
+            Assert.DoesNotContain("delete", verbs);
         }
     }
+
+    /// <summary>
+    /// The silo ports that carry grain calls (silo-to-silo and Orleans' client gateway) take no key: a client there can call
+    /// any grain. A NetworkPolicy selecting every silo pod lets only silo pods reach them; the HTTP and OTLP ports stay open.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Overlays))]
+    public async Task SiloOrleansPorts_ReachableOnlyFromSiloPods(string overlay)
+    {
+        var objects = await Manifests.ReadAsync(overlay);
+        var policies = objects.OfKind("NetworkPolicy").ToList();
+        foreach (var deployment in objects.SiloDeployments())
+        {
+            var ports = Containers(deployment).SelectMany(Ports).ToDictionary(StringComparer.Ordinal);
+            bool SelectsSilos(JsonNode? selector) => Selects(MatchLabels(selector), deployment);
+            var rules = policies.Where(p => SelectsSilos(p["spec"]!["podSelector"]))
+                .SelectMany(static p => p["spec"]!["ingress"]?.AsArray() ?? [])
+                .ToList();
+            Assert.True(rules.Count > 0, $"{overlay}: no NetworkPolicy lets anything reach the pods of {Name(deployment)}.");
+            bool Opens(JsonNode? rule, int port) => rule!["ports"] is not JsonArray rulePorts || rulePorts.Any(p => Number(p!["port"]) == port);
+
+            foreach (var name in new[] { "silo", "orleans-gateway" })
+            {
+                // Every rule that opens the port names its sources, each a selector of silo pods in the namespace.
+                var opening = rules.Where(r => Opens(r, ports[name])).ToList();
+                Assert.NotEmpty(opening);
+                Assert.All(opening, rule => Assert.True(
+                    rule!["from"] is JsonArray { Count: > 0 } from
+                        && from.All(source => source!["namespaceSelector"] is null && source["ipBlock"] is null && source["podSelector"] is { } selector && SelectsSilos(selector)),
+                    $"{overlay}: port {ports[name]} ({name}) of {Name(deployment)} is open to {rule.ToJsonString()}"));
+            }
+
+            foreach (var name in ports.Keys.Where(static n => n is "http" or "otlp-grpc"))
+            {
+                Assert.True(rules.Any(r => r!["from"] is null && Opens(r, ports[name])), $"{overlay}: port {ports[name]} ({name}) of {Name(deployment)} is closed to the Service and the Ingress.");
+            }
+        }
+    }
+
+    private static Dictionary<string, string> MatchLabels(JsonNode? selector) =>
+        selector?["matchLabels"]?.AsObject().ToDictionary(static p => p.Key, static p => Text(p.Value)) ?? [];
+
+    // The rendered YAML's numbers arrive as text.
+    private static int Number(JsonNode? node) => int.Parse(Text(node), CultureInfo.InvariantCulture);
 
     [Theory]
     [MemberData(nameof(Overlays))]
