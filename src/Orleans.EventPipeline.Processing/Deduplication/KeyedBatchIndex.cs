@@ -13,10 +13,16 @@ namespace Orleans.EventPipeline.Processing.Deduplication;
 /// <para>
 /// Nothing is held in memory between lookups but the entries recorded since the last
 /// <see cref="PersistAsync"/>: entries are persisted next to the archive as small text objects
-/// <c>_keyed/{tenant}/{streamKey}/{persisted-at ticks}-{through sequence}.txt</c>, one line
+/// <c>_keyed/{tenant}/{streamKey}/{persisted-at ticks}-{through sequence}-{window seconds}.txt</c>, one line
 /// <c>{batch} {first index} {count} {sequence}</c> per batch part, written with each archive object. Only a marked
 /// retry reads them back — the objects persisted since its first attempt started — so the steady-state
 /// cost is one small write per archive flush that held keyed batches, and none for batches without a key.
+/// </para>
+/// <para>
+/// Each object names the tenant's idempotency window in force when it was persisted and is kept for the longer of
+/// that window and the current one: a tenant that shortens its window must not lose the entries of attempts made
+/// under the longer one, whose retries may still come. Objects named before the window was in the name
+/// (<c>{ticks}-{through}.txt</c>) follow the current window, as they always did.
 /// </para>
 /// <para>
 /// A lookup counts only entries of batches at earlier stream positions than the one asking. A replay after
@@ -84,7 +90,7 @@ public sealed class KeyedBatchIndex
         var from = since.UtcTicks - DateTimeOffset.MinValue.UtcTicks < ClockSkew.Ticks ? DateTimeOffset.MinValue : since - ClockSkew;
         await foreach (var name in _store.ListAsync(_prefix, cancellationToken))
         {
-            if (!TryParseName(name, out var persistedAt, out var through) || persistedAt < from)
+            if (!TryParseName(name, out var persistedAt, out var through, out _) || persistedAt < from)
             {
                 continue;
             }
@@ -111,7 +117,8 @@ public sealed class KeyedBatchIndex
     /// <summary>
     /// Makes the recorded entries through <paramref name="throughSequence"/> durable (entries are recorded in stream
     /// order), before the consumer's position passes the batches they describe;
-    /// then deletes index objects older than <paramref name="window"/> (at most once an hour).
+    /// then deletes index objects older than their own window and <paramref name="window"/>, the tenant's current one
+    /// (at most once an hour). The object written now names <paramref name="window"/> as its own.
     /// </summary>
     public async Task PersistAsync(long throughSequence, TimeSpan window, CancellationToken cancellationToken)
     {
@@ -131,24 +138,27 @@ public sealed class KeyedBatchIndex
                 text.Append(CultureInfo.InvariantCulture, $"{entry.BatchId:N} {entry.FirstIndex} {entry.Count} {entry.Sequence}\n");
             }
 
-            var name = string.Create(CultureInfo.InvariantCulture, $"{_prefix}{now.UtcTicks:D19}-{throughSequence:D20}{Extension}");
+            var name = string.Create(CultureInfo.InvariantCulture, $"{_prefix}{now.UtcTicks:D19}-{throughSequence:D20}-{WindowSeconds(window)}{Extension}");
             await _store.WriteAsync(name, Encoding.UTF8.GetBytes(text.ToString()), cancellationToken);
             _pending.RemoveRange(0, through);
         }
 
         if (now - _expiredAt >= TimeSpan.FromHours(1))
         {
-            await ExpireAsync(now - window - ClockSkew, cancellationToken);
+            await ExpireAsync(now, window, cancellationToken);
             _expiredAt = now;
         }
     }
 
-    private async Task ExpireAsync(DateTimeOffset before, CancellationToken cancellationToken)
+    /// <summary>Deletes the objects persisted longer ago than the longer of their own window and <paramref name="current"/>, plus <see cref="ClockSkew"/>.</summary>
+    private async Task ExpireAsync(DateTimeOffset now, TimeSpan current, CancellationToken cancellationToken)
     {
         var expired = new List<string>();
         await foreach (var name in _store.ListAsync(_prefix, cancellationToken))
         {
-            if (TryParseName(name, out var persistedAt, out _) && persistedAt < before)
+            // As an age: a window read from a name is not bounded by the tenant settings' limits, and must not overflow a date.
+            if (TryParseName(name, out var persistedAt, out _, out var own)
+                && now - persistedAt - ClockSkew > (own is { } kept && kept > current ? kept : current))
             {
                 expired.Add(name);
             }
@@ -205,11 +215,18 @@ public sealed class KeyedBatchIndex
         return [.. entries];
     }
 
-    /// <summary>Reads <c>{persisted-at ticks}-{through sequence}.txt</c> under this index's prefix; false for anything else.</summary>
-    private bool TryParseName(string name, out DateTimeOffset persistedAt, out long through)
+    /// <summary>Whole seconds, rounded up: an object is never kept shorter than the window it was written under.</summary>
+    private static long WindowSeconds(TimeSpan window) => (long)Math.Ceiling(Math.Max(window.TotalSeconds, 0));
+
+    /// <summary>
+    /// Reads <c>{persisted-at ticks}-{through sequence}-{window seconds}.txt</c> under this index's prefix, or the older
+    /// <c>{persisted-at ticks}-{through sequence}.txt</c> (<paramref name="window"/> null); false for anything else.
+    /// </summary>
+    private bool TryParseName(string name, out DateTimeOffset persistedAt, out long through, out TimeSpan? window)
     {
         persistedAt = default;
         through = default;
+        window = null;
         if (!name.StartsWith(_prefix, StringComparison.Ordinal) || !name.EndsWith(Extension, StringComparison.Ordinal))
         {
             return false;
@@ -218,8 +235,26 @@ public sealed class KeyedBatchIndex
         var file = name.AsSpan(_prefix.Length, name.Length - _prefix.Length - Extension.Length);
         var dash = file.IndexOf('-');
         if (dash <= 0 || !long.TryParse(file[..dash], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
-            || ticks > DateTimeOffset.MaxValue.UtcTicks
-            || !long.TryParse(file[(dash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out through))
+            || ticks > DateTimeOffset.MaxValue.UtcTicks)
+        {
+            return false;
+        }
+
+        var rest = file[(dash + 1)..];
+        var second = rest.IndexOf('-');
+        if (second >= 0)
+        {
+            if (!long.TryParse(rest[(second + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+                || seconds > (long)TimeSpan.MaxValue.TotalSeconds)
+            {
+                return false;
+            }
+
+            window = TimeSpan.FromSeconds(seconds);
+            rest = rest[..second];
+        }
+
+        if (!long.TryParse(rest, NumberStyles.None, CultureInfo.InvariantCulture, out through))
         {
             return false;
         }

@@ -102,6 +102,70 @@ public sealed class KeyedBatchIndexTests : IDisposable
     }
 
     [Fact]
+    public async Task Persist_WindowShortenedAfterwards_ObjectKeptForTheWindowItWasWrittenUnder()
+    {
+        // Persisted under a week; the tenant then shortens its window to a minute. A retry of the batch within the week
+        // must still find it, though the hourly expiry runs under the new window in between.
+        var week = TimeSpan.FromDays(7);
+        var started = _time.GetUtcNow();
+        var index = new KeyedBatchIndex(Store, "t", "t", _time);
+        var batch = Guid.NewGuid();
+        index.Record(batch, 0, 5, 1);
+        await index.PersistAsync(1, week, CancellationToken.None);
+
+        _time.Advance(TimeSpan.FromHours(2));
+        index.Record(Guid.NewGuid(), 0, 1, 2);
+        await index.PersistAsync(2, TimeSpan.FromMinutes(1), CancellationToken.None);
+
+        Assert.True((await new KeyedBatchIndex(Store, "t", "t", _time).FindHandledAsync(batch, started, Later, CancellationToken.None)).ContainsAll(0, 5));
+        Assert.Contains(await NamesAsync(), static name => name.EndsWith($"-{1:D20}-604800.txt", StringComparison.Ordinal));
+
+        // Past its own window it goes, and the minute's object long before.
+        _time.Advance(week + KeyedBatchIndex.ClockSkew);
+        index.Record(Guid.NewGuid(), 0, 1, 3);
+        await index.PersistAsync(3, TimeSpan.FromMinutes(1), CancellationToken.None);
+
+        Assert.EndsWith($"-{3:D20}-60.txt", Assert.Single(await NamesAsync()), StringComparison.Ordinal);
+        Assert.True((await new KeyedBatchIndex(Store, "t", "t", _time).FindHandledAsync(batch, started, Later, CancellationToken.None)).IsEmpty);
+    }
+
+    [Fact]
+    public async Task Persist_WindowLengthenedAfterwards_ObjectKeptForTheCurrentWindow()
+    {
+        var index = new KeyedBatchIndex(Store, "t", "t", _time);
+        index.Record(Guid.NewGuid(), 0, 1, 1);
+        await index.PersistAsync(1, TimeSpan.FromMinutes(1), CancellationToken.None);
+
+        _time.Advance(TimeSpan.FromHours(2));
+        index.Record(Guid.NewGuid(), 0, 1, 2);
+        await index.PersistAsync(2, Window, CancellationToken.None);
+
+        Assert.Equal(2, (await NamesAsync()).Count);
+    }
+
+    [Fact]
+    public async Task Persist_ObjectNamedWithoutItsWindow_ReadAndExpiredByTheCurrentWindow()
+    {
+        // Named as before the window was in the name.
+        var batch = Guid.NewGuid();
+        var started = _time.GetUtcNow();
+        var name = $"{KeyedBatchIndex.Root}t/t/{started.UtcTicks:D19}-{1:D20}.txt";
+        await Store.WriteAsync(name, System.Text.Encoding.UTF8.GetBytes($"{batch:N} 0 3 1\n"), CancellationToken.None);
+        var index = new KeyedBatchIndex(Store, "t", "t", _time);
+        Assert.True((await index.FindHandledAsync(batch, started, Later, CancellationToken.None)).ContainsAll(0, 3));
+
+        _time.Advance(TimeSpan.FromHours(2));
+        index.Record(Guid.NewGuid(), 0, 1, 2);
+        await index.PersistAsync(2, Window, CancellationToken.None);
+        Assert.Contains(name, await NamesAsync());
+
+        _time.Advance(Window);
+        index.Record(Guid.NewGuid(), 0, 1, 3);
+        await index.PersistAsync(3, Window, CancellationToken.None);
+        Assert.DoesNotContain(name, await NamesAsync());
+    }
+
+    [Fact]
     public async Task FindHandled_ReplayOfTheRecordedBatchItself_NotCountedAsHandledBefore()
     {
         // A crash after the archive object and this index were written, before the processor recorded them:
@@ -144,6 +208,17 @@ public sealed class KeyedBatchIndexTests : IDisposable
         // A replay within the object may be the batch itself: not a repeat. A retry after it is.
         Assert.True((await index.FindHandledAsync(batch, _time.GetUtcNow(), 9, CancellationToken.None)).IsEmpty);
         Assert.True((await index.FindHandledAsync(batch, _time.GetUtcNow(), 10, CancellationToken.None)).ContainsAll(0, 4));
+    }
+
+    private async Task<List<string>> NamesAsync()
+    {
+        var names = new List<string>();
+        await foreach (var name in Store.ListAsync(KeyedBatchIndex.Root, CancellationToken.None))
+        {
+            names.Add(name);
+        }
+
+        return names;
     }
 
     public void Dispose() => _directory.Dispose();
