@@ -50,6 +50,7 @@ public sealed partial class TenantStreamProcessorGrain(
     private TenantStages? _stages;
     private ArchiveWriter? _writer;
     private KeyedBatchIndex? _keyed;
+    private MarkedRetries? _retries;
     private TimeSpan _idempotencyWindow = TenantSettings.DefaultIdempotencyWindow;
     private IAsyncStream<DeadLetterBatch>? _deadLetters;
     private long _lastDelivered = -1;
@@ -101,6 +102,7 @@ public sealed partial class TenantStreamProcessorGrain(
         _writer.ResumeAfter(state.State.ArchivedThrough);
         _recordedThrough = state.State.ArchivedThrough;
         _keyed = new KeyedBatchIndex(archive, Tenant, StreamKey, timeProvider);
+        _retries = new MarkedRetries(timeProvider);
 
         var events = this.GetStreamProvider(PipelineStreams.ProviderName);
         _deadLetters = events.GetStream<DeadLetterBatch>(StreamId.Create(PipelineStreams.DeadLetter, Tenant));
@@ -243,10 +245,16 @@ public sealed partial class TenantStreamProcessorGrain(
 
         var handledBefore = sequence <= state.State.ArchivedThrough && sequence <= state.State.DeadLetteredThrough;
         var repeated = default(HandledEvents);
-        if (batch is { Keyed: true, UncertainSince: { } since } && !handledBefore)
+        if (batch.Keyed && LookupSince(batch) is { } since && !handledBefore)
         {
-            // A retry whose first attempt may be stored: keep only the event ids not archived or dead-lettered yet.
-            // Only earlier positions count: a replay of this very batch finds its own entry, persisted with an object it rebuilds.
+            if (batch.UncertainSince is null)
+            {
+                LogFirstAttemptAfterRetry(logger, StreamKey, batch.BatchId, batch.FirstIndex, batch.Count);
+            }
+
+            // A retry whose first attempt may be stored, or that first attempt arriving after a retry of it: keep only the
+            // event ids not archived or dead-lettered yet. Only earlier positions count: a replay of this very batch finds
+            // its own entry, persisted with an object it rebuilds.
             repeated = await _keyed!.FindHandledAsync(batch.BatchId, since, sequence, CancellationToken.None);
             if (repeated.ContainsAll(batch.FirstIndex, batch.Count))
             {
@@ -326,6 +334,22 @@ public sealed partial class TenantStreamProcessorGrain(
             // Something to write or record again: look at its age every FlushCheckInterval, as before the stream went quiet.
             TickBusy();
         }
+    }
+
+    /// <summary>
+    /// When the first attempt of keyed <paramref name="batch"/> started, if it must be looked up in the index: it is a
+    /// marked retry (remembered, also when replayed, so that its first attempt is looked up should it come later), or
+    /// the unmarked first attempt of a retry met before. Null for the usual first attempt, at the cost of one probe.
+    /// </summary>
+    private DateTimeOffset? LookupSince(RawEventBatch batch)
+    {
+        if (batch.UncertainSince is { } since)
+        {
+            _retries!.Add(batch.BatchId, since, _idempotencyWindow);
+            return since;
+        }
+
+        return _retries!.TryGet(batch.BatchId, out var retried) ? retried : null;
     }
 
     /// <summary>Ticks every FlushCheckInterval again after a quiet stream's slow ticks; nothing when already so.</summary>

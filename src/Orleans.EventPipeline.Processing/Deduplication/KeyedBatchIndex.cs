@@ -15,7 +15,8 @@ namespace Orleans.EventPipeline.Processing.Deduplication;
 /// <see cref="PersistAsync"/>: entries are persisted next to the archive as small text objects
 /// <c>_keyed/{tenant}/{streamKey}/{persisted-at ticks}-{through sequence}-{window seconds}.txt</c>, one line
 /// <c>{batch} {first index} {count} {sequence}</c> per batch part, written with each archive object. Only a marked
-/// retry reads them back — the objects persisted since its first attempt started — so the steady-state
+/// retry reads them back — the objects persisted since its first attempt started — or a first attempt that comes after
+/// a retry of it (<see cref="MarkedRetries"/>), so the steady-state
 /// cost is one small write per archive flush that held keyed batches, and none for batches without a key.
 /// </para>
 /// <para>
