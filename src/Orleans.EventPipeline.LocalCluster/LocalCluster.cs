@@ -10,8 +10,9 @@ namespace Orleans.EventPipeline.LocalCluster;
 /// </summary>
 internal static class LocalCluster
 {
-    // The silos' own graceful stop is 30 s (PipelineSiloExtensions.ShutdownTimeout); past this they are killed.
-    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(40);
+    // The silos' own graceful stop is 60 s with the default DurableWriteTimeout (PipelineSiloExtensions.ShutdownTimeout);
+    // past this they are killed.
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(70);
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(180);
 
     public static async Task<int> RunAsync(ClusterOptions options, CancellationToken cancellationToken)

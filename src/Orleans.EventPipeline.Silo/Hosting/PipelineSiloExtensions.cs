@@ -24,10 +24,18 @@ namespace Orleans.EventPipeline.Silo.Hosting;
 public static class PipelineSiloExtensions
 {
     /// <summary>
-    /// How long the silo has on SIGTERM to stop gracefully (deactivating grains, leaving the cluster,
-    /// checkpointing the stream receivers); an orchestrator's grace period must be longer (infra/k8s).
+    /// What the silo itself has on SIGTERM once its requests are answered: deactivating grains, leaving the cluster,
+    /// checkpointing the stream receivers.
     /// </summary>
-    internal static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(30);
+    internal static readonly TimeSpan SiloStopAllowance = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long the process has on SIGTERM to stop gracefully: the web host first lets each request in flight finish,
+    /// and one may wait up to <paramref name="durableWriteTimeout"/> for its write to be confirmed (cut off, a write
+    /// that landed goes unanswered and its retry stores it again), then the silo stops within
+    /// <see cref="SiloStopAllowance"/>. 60 s with the defaults; an orchestrator's grace period must be longer (infra/k8s).
+    /// </summary>
+    internal static TimeSpan ShutdownTimeout(TimeSpan durableWriteTimeout) => durableWriteTimeout + SiloStopAllowance;
 
     /// <summary>
     /// Adds the Orleans silo and the gateway. Settings are bound and validated here, before anything
@@ -96,7 +104,8 @@ public static class PipelineSiloExtensions
                 silo.UseKubernetesHosting();
             }
         });
-        builder.Services.Configure<HostOptions>(static host => host.ShutdownTimeout = ShutdownTimeout);
+        builder.Services.AddOptions<HostOptions>().Configure<IOptions<GatewayOptions>>(
+            static (host, gateway) => host.ShutdownTimeout = ShutdownTimeout(gateway.Value.DurableWriteTimeout));
         builder.Services.AddStartupWarmup(options.Role);
         builder.Services.AddPipelineHealthChecks(options.Mode, options.Role);
         builder.AddPipelineTelemetry(options.Telemetry, options.Role);

@@ -85,7 +85,8 @@ public sealed class ManifestDriftTests
             var grace = TimeSpan.FromSeconds(int.Parse(Text(pod["spec"]?["terminationGracePeriodSeconds"]), CultureInfo.InvariantCulture));
             var preStop = container["lifecycle"]?["preStop"]?["exec"]?["command"]?.AsArray().Select(static c => Text(c)).ToArray() ?? [];
             var pause = preStop is ["sleep", var seconds] ? TimeSpan.FromSeconds(int.Parse(seconds, CultureInfo.InvariantCulture)) : TimeSpan.Zero;
-            Assert.True(grace > PipelineSiloExtensions.ShutdownTimeout + pause, $"{where}: terminationGracePeriodSeconds {grace.TotalSeconds} s is not longer than the silo's shutdown ({PipelineSiloExtensions.ShutdownTimeout.TotalSeconds} s) plus the preStop pause ({pause.TotalSeconds} s).");
+            var shutdown = PipelineSiloExtensions.ShutdownTimeout(SiloSettings.Gateway(environment).DurableWriteTimeout);
+            Assert.True(grace > shutdown + pause, $"{where}: terminationGracePeriodSeconds {grace.TotalSeconds} s is not longer than the silo's shutdown ({shutdown.TotalSeconds} s: Pipeline:Gateway:DurableWriteTimeout and the silo's own stop) plus the preStop pause ({pause.TotalSeconds} s).");
 
             foreach (var resource in new[] { "cpu", "memory" })
             {
