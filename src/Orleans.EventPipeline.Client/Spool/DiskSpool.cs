@@ -400,7 +400,7 @@ internal sealed class DiskSpool : IDisposable
             var intact = new List<(int Offset, int Length, SpooledBatch Batch)>();
             var cut = new List<(int Offset, int Length, string? SavedTo)>();
             var lost = new List<SpoolDamage>();
-            foreach (var (offset, length, problem) in SpoolRecordCodec.Scan(bytes, FirstSequenceOf(path)))
+            foreach (var (offset, length, problem) in SpoolRecordCodec.Scan(bytes, FirstSequenceOf(path), out _))
             {
                 if (problem is null)
                 {

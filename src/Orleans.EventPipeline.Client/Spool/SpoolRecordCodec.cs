@@ -76,9 +76,12 @@ internal static class SpoolRecordCodec
     /// A segment as its parts, in order: each an intact record (<c>Problem</c> null) or a damaged range that runs to the
     /// next intact record or to the end. One changed byte costs only the record holding it, not the rest of the segment.
     /// <paramref name="firstSequence"/> is the segment's first batch (its name): a record found after damage must come later.
+    /// <paramref name="checksums"/> is how many checksums the searches after damage computed, each over a candidate's
+    /// length: what a damaged segment costs to open beyond reading it once.
     /// </summary>
-    public static List<(int Offset, int Length, string? Problem)> Scan(ReadOnlySpan<byte> segment, long firstSequence)
+    public static List<(int Offset, int Length, string? Problem)> Scan(ReadOnlySpan<byte> segment, long firstSequence, out int checksums)
     {
+        checksums = 0;
         var parts = new List<(int Offset, int Length, string? Problem)>();
         var offset = 0;
         var previous = firstSequence - 1;
@@ -92,7 +95,7 @@ internal static class SpoolRecordCodec
                 continue;
             }
 
-            var end = FindNext(segment, offset, previous) ?? segment.Length;
+            var end = FindNext(segment, offset, previous, ref checksums) ?? segment.Length;
             parts.Add((offset, end - offset, problem));
             offset = end;
         }
@@ -120,7 +123,7 @@ internal static class SpoolRecordCodec
     /// record cut short (a torn write: a crash while appending the newest segment's last batch) has nothing after it.
     /// <paramref name="previous"/> is the sequence of the last intact record before it.
     /// </summary>
-    private static int? FindNext(ReadOnlySpan<byte> segment, int damaged, long previous)
+    private static int? FindNext(ReadOnlySpan<byte> segment, int damaged, long previous, ref int checksums)
     {
         if (segment.Length - damaged < HeaderBytes)
         {
@@ -139,7 +142,7 @@ internal static class SpoolRecordCodec
         // The damaged record's own length first: a changed byte in its payload or checksum leaves the framing intact, and
         // the record there is the next one written (another damaged one may follow it).
         var candidate = damaged + HeaderBytes + payloadLength;
-        if (payloadLength >= FixedPayloadBytes && Follows(segment, candidate, previous, successorChecked: false))
+        if (payloadLength >= FixedPayloadBytes && Follows(segment, candidate, previous, successorChecked: false, ref checksums))
         {
             return candidate;
         }
@@ -148,7 +151,7 @@ internal static class SpoolRecordCodec
         // is computed only at about 1 in 256 places whose length also fits; a false match is 1 in 2^64.
         for (var at = damaged + 1; at + HeaderBytes + FixedPayloadBytes <= segment.Length; at++)
         {
-            if (segment[at + HeaderBytes] == Version && Follows(segment, at, previous, successorChecked: true))
+            if (segment[at + HeaderBytes] == Version && Follows(segment, at, previous, successorChecked: true, ref checksums))
             {
                 return at;
             }
@@ -163,9 +166,9 @@ internal static class SpoolRecordCodec
     /// its successor. Batches are appended with consecutive sequences, so a record that an event inside the damaged one
     /// holds is followed not by its successor but by the rest of that event's batch.
     /// </summary>
-    private static bool Follows(ReadOnlySpan<byte> segment, int at, long previous, bool successorChecked)
+    private static bool Follows(ReadOnlySpan<byte> segment, int at, long previous, bool successorChecked, ref int checksums)
     {
-        if (!TryMeasure(segment[at..], out var length, out _) || SequenceOf(segment[at..]) <= previous)
+        if (!Measured(segment[at..], ref checksums, out var length) || SequenceOf(segment[at..]) <= previous)
         {
             return false;
         }
@@ -173,7 +176,19 @@ internal static class SpoolRecordCodec
         var next = at + length;
         return !successorChecked
             || next == segment.Length
-            || (TryMeasure(segment[next..], out _, out _) && SequenceOf(segment[next..]) == SequenceOf(segment[at..]) + 1);
+            || (Measured(segment[next..], ref checksums, out _) && SequenceOf(segment[next..]) == SequenceOf(segment[at..]) + 1);
+    }
+
+    /// <summary><see cref="TryMeasure"/> for a search, counting in <paramref name="checksums"/> each checksum it computes.</summary>
+    private static bool Measured(ReadOnlySpan<byte> bytes, ref int checksums, out int recordLength)
+    {
+        if (bytes.Length >= HeaderBytes && BinaryPrimitives.ReadInt32LittleEndian(bytes) is var payloadLength
+            && payloadLength >= FixedPayloadBytes && payloadLength <= bytes.Length - HeaderBytes)
+        {
+            checksums++;
+        }
+
+        return TryMeasure(bytes, out recordLength, out _);
     }
 
     private static long SequenceOf(ReadOnlySpan<byte> record) => BinaryPrimitives.ReadInt64LittleEndian(record[(HeaderBytes + 2)..]);
