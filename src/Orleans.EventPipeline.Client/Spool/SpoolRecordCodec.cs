@@ -61,7 +61,7 @@ internal static class SpoolRecordCodec
             return false;
         }
 
-        if (XxHash3.HashToUInt64(bytes.Slice(HeaderBytes, payloadLength)) != BinaryPrimitives.ReadUInt64LittleEndian(bytes[4..]))
+        if (!ChecksumMatches(bytes, payloadLength))
         {
             problem = "a record whose checksum does not match its bytes";
             return false;
@@ -77,7 +77,7 @@ internal static class SpoolRecordCodec
     /// next intact record or to the end. One changed byte costs only the record holding it, not the rest of the segment.
     /// <paramref name="firstSequence"/> is the segment's first batch (its name): a record found after damage must come later.
     /// <paramref name="checksums"/> is how many checksums the searches after damage computed, each over a candidate's
-    /// length: what a damaged segment costs to open beyond reading it once.
+    /// length: what a damaged segment costs to open beyond reading it once, at most 16 a damaged range.
     /// </summary>
     public static List<(int Offset, int Length, string? Problem)> Scan(ReadOnlySpan<byte> segment, long firstSequence, out int checksums)
     {
@@ -139,19 +139,22 @@ internal static class SpoolRecordCodec
             return null;
         }
 
+        var limit = checksums + SearchChecksums;
+
         // The damaged record's own length first: a changed byte in its payload or checksum leaves the framing intact, and
         // the record there is the next one written (another damaged one may follow it).
         var candidate = damaged + HeaderBytes + payloadLength;
-        if (payloadLength >= FixedPayloadBytes && Follows(segment, candidate, previous, successorChecked: false, ref checksums))
+        if (payloadLength >= FixedPayloadBytes && Follows(segment, candidate, previous, successorChecked: false, limit, ref checksums))
         {
             return candidate;
         }
 
-        // A changed length: byte by byte. A record has version 1 right after its 12-byte header, so the 64-bit checksum
-        // is computed only at about 1 in 256 places whose length also fits; a false match is 1 in 2^64.
-        for (var at = damaged + 1; at + HeaderBytes + FixedPayloadBytes <= segment.Length; at++)
+        // A changed length: byte by byte. The framing (Framed) and the successor's are read at each place, a few bytes;
+        // a checksum is computed only where both hold, which written data does about never by chance (a false match of
+        // the checksum is 1 in 2^64). Past the search's checksums it gives up (SearchChecksums).
+        for (var at = damaged + 1; at + HeaderBytes + FixedPayloadBytes <= segment.Length && checksums < limit; at++)
         {
-            if (segment[at + HeaderBytes] == Version && Follows(segment, at, previous, successorChecked: true, ref checksums))
+            if (Follows(segment, at, previous, successorChecked: true, limit, ref checksums))
             {
                 return at;
             }
@@ -160,36 +163,90 @@ internal static class SpoolRecordCodec
         return null;
     }
 
+    // The checksums one search may compute. Each reads a candidate's whole length, and a record's events can hold a
+    // header that passes every check but the checksum every 48 bytes, each claiming the rest of the record: checked
+    // without a bound, a damaged 1 MiB record took 1.6 s to open, and by the square a 512 MiB one (a call may hold
+    // half of MaxSpoolBytes) would take days. An intact record found costs two (itself and its successor), so 16
+    // leave room for a few forged records before it. Past them the search gives up, and the rest of the segment is
+    // damage: reported and saved aside (in the newest segment, cut as a torn tail, so sources read its events again),
+    // never a record that was not checked.
+    private const int SearchChecksums = 16;
+
     /// <summary>
     /// Whether an intact record at <paramref name="at"/> can be the next batch after <paramref name="previous"/>: a later
     /// sequence and, when <paramref name="successorChecked"/> (a record found by searching), the record after it, if any,
     /// its successor. Batches are appended with consecutive sequences, so a record that an event inside the damaged one
-    /// holds is followed not by its successor but by the rest of that event's batch.
+    /// holds is followed not by its successor but by the rest of that event's batch. False too when the search's
+    /// checksums reached <paramref name="limit"/>.
     /// </summary>
-    private static bool Follows(ReadOnlySpan<byte> segment, int at, long previous, bool successorChecked, ref int checksums)
+    private static bool Follows(ReadOnlySpan<byte> segment, int at, long previous, bool successorChecked, int limit, ref int checksums)
     {
-        if (!Measured(segment[at..], ref checksums, out var length) || SequenceOf(segment[at..]) <= previous)
+        if (!Framed(segment[at..], out var length, out var sequence) || sequence <= previous)
         {
             return false;
         }
 
         var next = at + length;
-        return !successorChecked
-            || next == segment.Length
-            || (Measured(segment[next..], ref checksums, out _) && SequenceOf(segment[next..]) == SequenceOf(segment[at..]) + 1);
-    }
-
-    /// <summary><see cref="TryMeasure"/> for a search, counting in <paramref name="checksums"/> each checksum it computes.</summary>
-    private static bool Measured(ReadOnlySpan<byte> bytes, ref int checksums, out int recordLength)
-    {
-        if (bytes.Length >= HeaderBytes && BinaryPrimitives.ReadInt32LittleEndian(bytes) is var payloadLength
-            && payloadLength >= FixedPayloadBytes && payloadLength <= bytes.Length - HeaderBytes)
+        var successor = successorChecked && next != segment.Length;
+        var nextLength = 0;
+        if (successor && (!Framed(segment[next..], out nextLength, out var following) || following != sequence + 1))
         {
-            checksums++;
+            return false;
         }
 
-        return TryMeasure(bytes, out recordLength, out _);
+        // The checksums last: everything above read a few header bytes, each checksum reads a whole record.
+        return Checksummed(segment[at..], length, limit, ref checksums)
+            && (!successor || Checksummed(segment[next..], nextLength, limit, ref checksums));
     }
+
+    /// <summary>
+    /// Whether <paramref name="bytes"/> begin with a record's framing: a payload length that fits, version 1, known flags,
+    /// and a checkpoint and a body whose lengths add up to the payload's. Every record written has it, and it reads a
+    /// few bytes only, so the search checks it before a checksum.
+    /// </summary>
+    private static bool Framed(ReadOnlySpan<byte> bytes, out int recordLength, out long sequence)
+    {
+        recordLength = 0;
+        sequence = 0;
+        if (bytes.Length < HeaderBytes + FixedPayloadBytes)
+        {
+            return false;
+        }
+
+        var payloadLength = BinaryPrimitives.ReadInt32LittleEndian(bytes);
+        if (payloadLength < FixedPayloadBytes || payloadLength > bytes.Length - HeaderBytes)
+        {
+            return false;
+        }
+
+        var payload = bytes.Slice(HeaderBytes, payloadLength);
+        var checkpointLength = BinaryPrimitives.ReadInt32LittleEndian(payload[30..]);
+        if (payload[0] != Version || (payload[1] & ~(GzipFlag | TextFlag)) != 0 || BinaryPrimitives.ReadInt32LittleEndian(payload[26..]) < 0
+            || checkpointLength < 0 || checkpointLength > payloadLength - FixedPayloadBytes
+            || BinaryPrimitives.ReadInt32LittleEndian(payload[(34 + checkpointLength)..]) != payloadLength - FixedPayloadBytes - checkpointLength)
+        {
+            return false;
+        }
+
+        recordLength = HeaderBytes + payloadLength;
+        sequence = BinaryPrimitives.ReadInt64LittleEndian(payload[2..]);
+        return true;
+    }
+
+    /// <summary>Whether the framed record at the start of <paramref name="record"/> checks out, counted in <paramref name="checksums"/>; false once they reached <paramref name="limit"/>.</summary>
+    private static bool Checksummed(ReadOnlySpan<byte> record, int length, int limit, ref int checksums)
+    {
+        if (checksums >= limit)
+        {
+            return false;
+        }
+
+        checksums++;
+        return ChecksumMatches(record, length - HeaderBytes);
+    }
+
+    private static bool ChecksumMatches(ReadOnlySpan<byte> record, int payloadLength) =>
+        XxHash3.HashToUInt64(record.Slice(HeaderBytes, payloadLength)) == BinaryPrimitives.ReadUInt64LittleEndian(record[4..]);
 
     private static long SequenceOf(ReadOnlySpan<byte> record) => BinaryPrimitives.ReadInt64LittleEndian(record[(HeaderBytes + 2)..]);
 
