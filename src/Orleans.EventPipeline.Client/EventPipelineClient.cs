@@ -65,7 +65,8 @@ public sealed class EventPipelineClient : IAsyncDisposable
         _options = options;
         _logger = logger ?? NullLogger<EventPipelineClient>.Instance;
         // Segments small enough that acknowledged ones are deleted well before the bound: 16 MiB, or a quarter of a small spool.
-        _spool = DiskSpool.Open(options.SpoolDirectory, Math.Min(16L * 1024 * 1024, options.MaxSpoolBytes / 4));
+        // .damaged files count in the bound, kept to what a call of MaxCallBytes leaves: once the batches are sent, a call fits.
+        _spool = DiskSpool.Open(options.SpoolDirectory, Math.Min(16L * 1024 * 1024, options.MaxSpoolBytes / 4), MaxDamagedBytes);
         _checkpoints = new Dictionary<string, string>(_spool.Checkpoints, StringComparer.Ordinal);
         _instruments = new ClientInstruments(() => _spool.Bytes, () => _spool.Count);
         // Connections are renewed every 5 minutes, so a gateway behind DNS or a load balancer that moves is followed.
@@ -81,6 +82,11 @@ public sealed class EventPipelineClient : IAsyncDisposable
         foreach (var damage in recovery.Damage)
         {
             ClientLog.Damaged(_logger, damage.Segment, damage.Offset, damage.Reason, damage.BytesLost);
+        }
+
+        foreach (var (path, bytes) in _spool.DamagedDeleted)
+        {
+            ClientLog.DamagedDeleted(_logger, path, bytes, MaxDamagedBytes);
         }
     }
 
@@ -105,6 +111,11 @@ public sealed class EventPipelineClient : IAsyncDisposable
     /// batch being sent. A producer with more splits it into calls of at most this.
     /// </summary>
     public long MaxCallBytes => _options.MaxSpoolBytes / 2;
+
+    private long MaxDamagedBytes => _options.MaxSpoolBytes - MaxCallBytes;
+
+    /// <summary>What counts in MaxSpoolBytes besides the batch being filled: the unacknowledged batches and the <c>.damaged</c> files.</summary>
+    private long SpoolHeld => _spool.Bytes + _spool.DamagedBytes;
 
     public ClientStatistics Statistics => _instruments.Snapshot(_spool.Bytes, _spool.Count);
 
@@ -158,12 +169,12 @@ public sealed class EventPipelineClient : IAsyncDisposable
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
                 removed = _removed.Task;
-                if (_batch.Count > 0 && _batch.Bytes + bytes > _options.MaxBatchBytes && _spool.Bytes + _batch.Bytes + bytes <= _options.MaxSpoolBytes && !TryCutLocked())
+                if (_batch.Count > 0 && _batch.Bytes + bytes > _options.MaxBatchBytes && SpoolHeld + _batch.Bytes + bytes <= _options.MaxSpoolBytes && !TryCutLocked())
                 {
                     // The spool's disk is full: the batch stays in memory and this call waits (the source with it), then tries again.
                     removed = Task.Delay(DiskFullRetry, _options.TimeProvider, cancellationToken);
                 }
-                else if (_spool.Bytes + _batch.Bytes + bytes <= _options.MaxSpoolBytes)
+                else if (SpoolHeld + _batch.Bytes + bytes <= _options.MaxSpoolBytes)
                 {
                     _batch.Add(events, _options.TimeProvider.GetUtcNow());
                     Record(checkpoint);
@@ -178,9 +189,14 @@ public sealed class EventPipelineClient : IAsyncDisposable
                     return;
                 }
 
+                else if (_spool.RecountDamaged())
+                {
+                    // An operator removed .damaged files: their room is free again.
+                    continue;
+                }
                 else if (_options.WhenSpoolFull == SpoolFullMode.Fail)
                 {
-                    throw new SpoolFullException(string.Create(CultureInfo.InvariantCulture, $"The spool holds {_spool.Bytes} bytes of unacknowledged batches and {_batch.Bytes} in the batch being filled; {bytes} more would pass MaxSpoolBytes ({_options.MaxSpoolBytes}). Nothing of this call was taken."))
+                    throw new SpoolFullException(string.Create(CultureInfo.InvariantCulture, $"The spool holds {_spool.Bytes} bytes of unacknowledged batches, {_spool.DamagedBytes} of .damaged files (damaged records kept for inspection: removing them frees their room) and {_batch.Bytes} in the batch being filled; {bytes} more would pass MaxSpoolBytes ({_options.MaxSpoolBytes}). Nothing of this call was taken."))
                     {
                         MaxSpoolBytes = _options.MaxSpoolBytes,
                     };

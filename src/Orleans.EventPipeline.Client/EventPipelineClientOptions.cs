@@ -34,7 +34,10 @@ public sealed class EventPipelineClientOptions
     /// <summary>gzip each batch (the gateway decompresses); worth it for text, which shrinks 5–10 times.</summary>
     public bool Compress { get; set; } = true;
 
-    /// <summary>Bytes of batches the spool may hold until they are acknowledged; what happens at the bound is <see cref="WhenSpoolFull"/>.</summary>
+    /// <summary>
+    /// Bytes of batches the spool may hold until they are acknowledged, with its <c>.damaged</c> files (kept to half of
+    /// it, the oldest deleted at open); what happens at the bound is <see cref="WhenSpoolFull"/>.
+    /// </summary>
     public long MaxSpoolBytes { get; set; } = 1024L * 1024 * 1024;
 
     /// <summary>What <see cref="EventPipelineClient.SendAsync(IReadOnlyList{ReadOnlyMemory{byte}}, SourceCheckpoint?, CancellationToken)"/> does when the spool is full.</summary>

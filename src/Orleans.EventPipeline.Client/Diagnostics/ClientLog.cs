@@ -37,6 +37,9 @@ internal static partial class ClientLog
     [LoggerMessage(12, LogLevel.Warning, "Batch {Key} ({Events} events, {Bytes} bytes) is over the gateway's body limit (413): sent as two batches of {First} and {Second} events")]
     public static partial void Splitting(ILogger logger, string key, int events, int bytes, int first, int second);
 
+    [LoggerMessage(13, LogLevel.Warning, "Spool file {File} ({Bytes} bytes of damaged records kept for inspection) deleted: .damaged files count in MaxSpoolBytes and are kept to {Limit} bytes, half of it, the oldest deleted first")]
+    public static partial void DamagedDeleted(ILogger logger, string file, long bytes, long limit);
+
     [LoggerMessage(8, LogLevel.Error, "Sending failed with an unexpected error; the batch stays spooled and is tried again in {Retry}")]
     public static partial void SenderFailed(ILogger logger, Exception exception, TimeSpan retry);
 }

@@ -13,6 +13,7 @@ namespace Orleans.EventPipeline.Client.Spool;
 /// Opening it
 /// reads every segment back and keeps the intact batches past the head in order; a damaged record costs only itself
 /// (its bytes are moved to a <c>.damaged</c> file and reported), and a torn tail of the newest segment is cut off. One process per directory: a lock file is held while open.
+/// The <c>.damaged</c> files count in the spool's bytes (<see cref="DamagedBytes"/>), kept to a bound by deleting the oldest.
 /// </summary>
 internal sealed class DiskSpool : IDisposable
 {
@@ -20,6 +21,7 @@ internal sealed class DiskSpool : IDisposable
     private const string HeadFile = "head";
     private const string LockFile = "lock";
     private const string ReserveFile = "reserve";
+    private const string DamagedExtension = ".damaged";
 
     // The head write needs a new file (head.tmp, renamed over head), so on a disk the segments filled it failed and
     // nothing was ever freed (helper-119). 64 KiB is 16 pages of 4 KiB: room for a head.tmp of checkpoints up to
@@ -31,6 +33,7 @@ internal sealed class DiskSpool : IDisposable
     private const int QuotaExceeded = 122;
     private readonly string _directory;
     private readonly long _segmentBytes;
+    private readonly long _maxDamagedBytes;
     private readonly FileStream _lock;
     private readonly Lock _gate = new();
     private readonly Queue<SpoolEntry> _pending = new();
@@ -39,15 +42,17 @@ internal sealed class DiskSpool : IDisposable
     private long _activeLastSequence = -1;
     private long _nextSequence;
     private long _bytes;
+    private long _damagedBytes;
 
     // False once the reserve was deleted to let a head be written: appends wait (a disk-full wait) until it is back,
     // so they cannot take the room the next head write needs.
     private bool _reserved;
 
-    private DiskSpool(string directory, long segmentBytes, FileStream lockFile)
+    private DiskSpool(string directory, long segmentBytes, long maxDamagedBytes, FileStream lockFile)
     {
         _directory = directory;
         _segmentBytes = segmentBytes;
+        _maxDamagedBytes = maxDamagedBytes;
         _lock = lockFile;
     }
 
@@ -59,6 +64,12 @@ internal sealed class DiskSpool : IDisposable
 
     /// <summary>Bytes of the batches not yet acknowledged.</summary>
     public long Bytes => Volatile.Read(ref _bytes);
+
+    /// <summary>Bytes of the <c>.damaged</c> files in the directory, as of opening or the last <see cref="RecountDamaged"/>.</summary>
+    public long DamagedBytes => Volatile.Read(ref _damagedBytes);
+
+    /// <summary>The <c>.damaged</c> files opening deleted, oldest first, to keep them within the bound, with their bytes.</summary>
+    public IReadOnlyList<(string Path, long Bytes)> DamagedDeleted { get; private set; } = [];
 
     public int Count
     {
@@ -83,8 +94,9 @@ internal sealed class DiskSpool : IDisposable
         }
     }
 
+    /// <param name="maxDamagedBytes">The most bytes the <c>.damaged</c> files may hold after opening: past it the oldest are deleted.</param>
     /// <exception cref="IOException">Another process holds the spool, or it cannot be read.</exception>
-    public static DiskSpool Open(string directory, long segmentBytes)
+    public static DiskSpool Open(string directory, long segmentBytes, long maxDamagedBytes)
     {
         Directory.CreateDirectory(directory);
         FileStream lockFile;
@@ -97,7 +109,7 @@ internal sealed class DiskSpool : IDisposable
             throw new IOException($"The spool directory '{directory}' is in use by another client or agent; each needs its own.", e);
         }
 
-        var spool = new DiskSpool(directory, segmentBytes, lockFile);
+        var spool = new DiskSpool(directory, segmentBytes, maxDamagedBytes, lockFile);
         try
         {
             spool.Recover();
@@ -414,7 +426,7 @@ internal sealed class DiskSpool : IDisposable
                 var tornTail = offset + length == bytes.Length && s == segments.Count - 1;
                 var last = offset + length < bytes.Length ? SpoolRecordCodec.Decode(bytes.AsSpan(offset + length)).Sequence - 1
                     : s + 1 < segments.Count ? FirstSequenceOf(segments[s + 1]) - 1 : (long?)null;
-                var savedTo = tornTail ? null : path + "." + offset.ToString(CultureInfo.InvariantCulture) + ".damaged";
+                var savedTo = tornTail ? null : path + "." + offset.ToString(CultureInfo.InvariantCulture) + DamagedExtension;
                 cut.Add((offset, length, savedTo));
                 if (last < head || last < first)
                 {
@@ -464,11 +476,86 @@ internal sealed class DiskSpool : IDisposable
             }
         }
 
+        KeepDamagedWithin(damage);
         _nextSequence = next;
         // From the newest intact batch, also past a damaged one: sources re-read only a torn tail's events (never
         // sent). Resuming before a damaged batch would read again the intact batches after it, which are sent: doubles.
         Checkpoints = CheckpointCodec.Decode(newest.Checkpoints);
         Recovery = new SpoolRecovery(_pending.Count, events, _bytes, damage);
+    }
+
+    /// <summary>
+    /// Counts the <c>.damaged</c> files again; true when they hold fewer bytes than <see cref="DamagedBytes"/> said (an
+    /// operator removed some). The client asks only when the spool looks full, so the directory is listed only then.
+    /// </summary>
+    public bool RecountDamaged()
+    {
+        if (DamagedBytes == 0)
+        {
+            return false;
+        }
+
+        var now = DamagedFiles().Sum(static f => f.Length);
+        return now < Interlocked.Exchange(ref _damagedBytes, now);
+    }
+
+    /// <summary>
+    /// Deletes the oldest <c>.damaged</c> files (by write time, then name: a segment's sequence) until they hold at most
+    /// <see cref="_maxDamagedBytes"/>, and counts what stays. Their events are lost and were reported when found; the files
+    /// are for inspection only. Kept without a bound, damage found at every start could fill the disk past MaxSpoolBytes; kept
+    /// within it but never deleted, they would leave no room for a call and stop the sources for good until an operator
+    /// came. A <paramref name="damage"/> found now whose file is deleted at once (its record alone is over the bound)
+    /// says so instead of naming it.
+    /// </summary>
+    private void KeepDamagedWithin(List<SpoolDamage> damage)
+    {
+        var files = DamagedFiles();
+        var total = files.Sum(static f => f.Length);
+        var deleted = new List<(string Path, long Bytes)>();
+        foreach (var (file, length) in files.OrderBy(static f => f.File.LastWriteTimeUtc).ThenBy(static f => f.File.Name, StringComparer.Ordinal))
+        {
+            if (total <= _maxDamagedBytes)
+            {
+                break;
+            }
+
+            file.Delete();
+            total -= length;
+            deleted.Add((file.FullName, length));
+        }
+
+        for (var i = 0; i < damage.Count; i++)
+        {
+            if (damage[i].SavedTo is { } savedTo && !File.Exists(savedTo))
+            {
+                damage[i] = damage[i] with
+                {
+                    SavedTo = null,
+                    Reason = string.Create(CultureInfo.InvariantCulture, $"{damage[i].Reason}; then deleted, as .damaged files are kept to {_maxDamagedBytes} bytes"),
+                };
+            }
+        }
+
+        _damagedBytes = total;
+        DamagedDeleted = deleted;
+    }
+
+    /// <summary>The <c>.damaged</c> files now, with their lengths; one an operator removes meanwhile is left out.</summary>
+    private List<(FileInfo File, long Length)> DamagedFiles()
+    {
+        var files = new List<(FileInfo File, long Length)>();
+        foreach (var file in new DirectoryInfo(_directory).EnumerateFiles("*" + DamagedExtension))
+        {
+            try
+            {
+                files.Add((file, file.Length));
+            }
+            catch (FileNotFoundException)
+            {
+            }
+        }
+
+        return files;
     }
 
     /// <summary>

@@ -34,7 +34,7 @@ public sealed class SpoolDamagedScanTests : IDisposable
         // Batch 2, found by the search, and its successor, batch 3: nothing else was worth a checksum.
         Assert.Equal(2, checksums);
         Assert.Equal([null, "damaged", null, null], parts.Select(static p => p.Problem is null ? null : "damaged"));
-        using var spool = DiskSpool.Open(_spool.Path, 16 * 1024 * 1024);
+        using var spool = DiskSpool.Open(_spool.Path, 16 * 1024 * 1024, long.MaxValue);
         Assert.Equal([0L, 2L, 3L], Drain(spool));
         var damage = Assert.Single(spool.Recovery.Damage);
         Assert.Equal(1, damage.FirstSequence);
@@ -70,7 +70,7 @@ public sealed class SpoolDamagedScanTests : IDisposable
 
         Assert.InRange(checksums, 1, 16);
         Assert.Equal([null, "damaged"], parts.Select(static p => p.Problem is null ? null : "damaged"));
-        using var spool = DiskSpool.Open(_spool.Path, 16 * 1024 * 1024);
+        using var spool = DiskSpool.Open(_spool.Path, 16 * 1024 * 1024, long.MaxValue);
         Assert.Equal([0L], Drain(spool));
         Assert.Equal("0", spool.Checkpoints["source"]);
     }
@@ -79,7 +79,7 @@ public sealed class SpoolDamagedScanTests : IDisposable
     private string WriteDamaged(byte[] body)
     {
         SpoolEntry damaged;
-        using (var spool = DiskSpool.Open(_spool.Path, 16 * 1024 * 1024))
+        using (var spool = DiskSpool.Open(_spool.Path, 16 * 1024 * 1024, long.MaxValue))
         {
             spool.Append(Batch(0, new byte[100]));
             damaged = spool.Append(Batch(1, body));

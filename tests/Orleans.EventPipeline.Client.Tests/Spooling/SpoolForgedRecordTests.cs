@@ -20,7 +20,7 @@ public sealed class SpoolForgedRecordTests : IDisposable
     {
         var forged = ForgedRecord();
         SpoolEntry second;
-        using (var spool = DiskSpool.Open(_spool.Path, 16 * 1024 * 1024))
+        using (var spool = DiskSpool.Open(_spool.Path, 16 * 1024 * 1024, long.MaxValue))
         {
             spool.Append(Batch(0, "{\"a\":1}\n"u8.ToArray()));
             second = spool.Append(Batch(1, [.. "{\"before\":1}\n"u8, .. forged, .. "\n"u8, .. Enumerable.Repeat((byte)'x', 4096), .. "\n"u8]));
@@ -43,7 +43,7 @@ public sealed class SpoolForgedRecordTests : IDisposable
             }
         }
 
-        using var again = DiskSpool.Open(_spool.Path, 16 * 1024 * 1024);
+        using var again = DiskSpool.Open(_spool.Path, 16 * 1024 * 1024, long.MaxValue);
         var sequences = new List<long>();
         while (again.TryPeek(out var entry))
         {

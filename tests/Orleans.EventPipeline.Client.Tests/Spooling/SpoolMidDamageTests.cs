@@ -25,7 +25,7 @@ public sealed class SpoolMidDamageTests : IDisposable
     public void OneByteChangedInABatch_OnlyItIsLost_LaterBatchesKept_ReportedOnceWithItsBytesSaved(int lost, int at)
     {
         var written = new List<(SpoolEntry Entry, Guid Key)>();
-        using (var spool = DiskSpool.Open(_spool.Path, SegmentBytes))
+        using (var spool = DiskSpool.Open(_spool.Path, SegmentBytes, long.MaxValue))
         {
             for (var b = 0; b < Batches; b++)
             {
@@ -45,7 +45,7 @@ public sealed class SpoolMidDamageTests : IDisposable
         bytes[damaged.Offset + at] ^= 0x10;
         File.WriteAllBytes(damaged.Segment, bytes);
 
-        using (var spool = DiskSpool.Open(_spool.Path, SegmentBytes))
+        using (var spool = DiskSpool.Open(_spool.Path, SegmentBytes, long.MaxValue))
         {
             Assert.Equal(Batches - 1, spool.Recovery.Batches);
             Assert.Equal((Batches - 1) * EventsPerBatch, spool.Recovery.Events);
@@ -64,7 +64,7 @@ public sealed class SpoolMidDamageTests : IDisposable
         }
 
         // Reported once: the damaged bytes were moved out of the segment, and every other batch is read back whole.
-        using var again = DiskSpool.Open(_spool.Path, SegmentBytes);
+        using var again = DiskSpool.Open(_spool.Path, SegmentBytes, long.MaxValue);
         Assert.Empty(again.Recovery.Damage);
         var kept = new List<long>();
         while (again.TryPeek(out var entry))

@@ -20,7 +20,7 @@ public sealed class SpoolOwnDiskFullTests
         using var disk = TmpfsMount.Create(megabytes: 2);
         var directory = Path.Combine(disk.Path, "spool");
         int appended;
-        using (var spool = DiskSpool.Open(directory, SegmentBytes))
+        using (var spool = DiskSpool.Open(directory, SegmentBytes, long.MaxValue))
         {
             appended = AppendUntilFull(spool);
             Assert.True(appended > 10, $"only {appended} batches fit on 2 MiB");
@@ -34,7 +34,7 @@ public sealed class SpoolOwnDiskFullTests
         }
 
         // A restart (as after kill -9: nothing flushed or deleted on the way out) on the still full disk.
-        using (var spool = DiskSpool.Open(directory, SegmentBytes))
+        using (var spool = DiskSpool.Open(directory, SegmentBytes, long.MaxValue))
         {
             Assert.Equal(appended - appended / 2, spool.Count);
             while (spool.TryPeek(out var entry))
