@@ -472,7 +472,7 @@ public sealed class EventPipelineClient : IAsyncDisposable
         _instruments.InFlight(1);
         try
         {
-            await SendPartAsync(batch, 0, null, batch.Key, cancellationToken).ConfigureAwait(false);
+            await SendPartAsync(batch, batch, 1, 0, null, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -483,18 +483,31 @@ public sealed class EventPipelineClient : IAsyncDisposable
     }
 
     /// <summary>
-    /// Sends <paramref name="part"/> (a spooled batch, or a half of one) and reports its outcome; a 413 for a body of
+    /// Sends <paramref name="part"/> (the spooled batch <paramref name="spooled"/>, or a part of it, at
+    /// <paramref name="place"/> in its halving: <see cref="SpoolSplits"/>) and reports its outcome; a 413 for a body of
     /// more than one event is split in halves, each sent the same way. Rejected events are reported under the spooled
-    /// batch's key (<paramref name="spooledKey"/>) with their index in it (<paramref name="offset"/> + their index here).
+    /// batch's key with their index in it (<paramref name="offset"/> + their index here).
     /// </summary>
     /// <remarks>
     /// The gateway takes 10 MiB on the wire by default, and one call's events always share a batch, so a batch may be
-    /// larger (118 events of 133 KB were 15.7 MB, and were dropped whole). Halves are not spooled: the batch stays
-    /// at the head until every half is done, and after a crash it is split again the same way (halves by count), each
-    /// half under a key derived from its parent's, so the halves the gateway already stored are answered, not stored again.
+    /// larger (118 events of 133 KB were 15.7 MB, and were dropped whole). Halves are not spooled: the batch stays at the
+    /// head until every half is done, each half under a key derived from its parent's. The split is recorded in the
+    /// spool before the first half is sent, so after a crash a part once split is split again the same way (halves by
+    /// count), never sent whole: the halves the gateway already stored are answered, not stored again, also when its body
+    /// limit was raised meanwhile and would take the whole.
     /// </remarks>
-    private async Task SendPartAsync(SpooledBatch part, int offset, List<ReadOnlyMemory<byte>>? events, string spooledKey, CancellationToken cancellationToken)
+    private async Task SendPartAsync(SpooledBatch spooled, SpooledBatch part, ulong place, int offset, List<ReadOnlyMemory<byte>>? events, CancellationToken cancellationToken)
     {
+        if (_spool.WasSplit(spooled.Sequence, place))
+        {
+            events ??= BatchBodies.Events(part.Body, part.Gzip);
+            if (events.Count > 1)
+            {
+                await SendHalvesAsync(spooled, part, place, offset, events, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+        }
+
         var outcome = await _sender.SendAsync(part, cancellationToken).ConfigureAwait(false);
         if (outcome.Answer is { } answer)
         {
@@ -505,7 +518,7 @@ public sealed class EventPipelineClient : IAsyncDisposable
                 var rejected = answer.Rejected
                     .Select(r => new RejectedEvent(offset + r.Index, r.Reason, r.Index >= 0 && r.Index < events.Count ? events[r.Index] : ReadOnlyMemory<byte>.Empty))
                     .ToList();
-                Raise(EventsRejected, new EventsRejectedEventArgs(spooledKey, rejected), nameof(EventsRejected));
+                Raise(EventsRejected, new EventsRejectedEventArgs(spooled.Key, rejected), nameof(EventsRejected));
             }
 
             _instruments.Acknowledged(part.EventCount, answer.Rejected.Count);
@@ -515,12 +528,19 @@ public sealed class EventPipelineClient : IAsyncDisposable
         events ??= BatchBodies.Events(part.Body, part.Gzip);
         if (outcome.Status == System.Net.HttpStatusCode.RequestEntityTooLarge && events.Count > 1)
         {
-            var half = events.Count / 2;
-            ClientLog.Splitting(_logger, part.Key, part.EventCount, part.Body.Length, half, events.Count - half);
-            var first = events.GetRange(0, half);
-            var second = events.GetRange(half, events.Count - half);
-            await SendPartAsync(Half(part, first, 0), offset, first, spooledKey, cancellationToken).ConfigureAwait(false);
-            await SendPartAsync(Half(part, second, 1), offset + half, second, spooledKey, cancellationToken).ConfigureAwait(false);
+            ClientLog.Splitting(_logger, part.Key, part.EventCount, part.Body.Length, events.Count / 2, events.Count - (events.Count / 2));
+            try
+            {
+                _spool.MarkSplit(spooled, place);
+            }
+            catch (IOException e) when (DiskSpool.IsDiskFull(e))
+            {
+                // Not waited for: on a disk the spool's own segments filled, only sending this batch frees room. Unrecorded,
+                // a restart sends this part whole, as before the record existed: doubles only with a raised body limit.
+                ClientLog.SplitNotRecorded(_logger, part.Key, e.Message);
+            }
+
+            await SendHalvesAsync(spooled, part, place, offset, events, cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -528,7 +548,17 @@ public sealed class EventPipelineClient : IAsyncDisposable
         // keep, under the spooled batch's key as EventsRejected is (a half's derived key names nothing the caller knows).
         ClientLog.Refused(_logger, part.Key, part.EventCount, (int)outcome.Status, outcome.Detail);
         _instruments.Failed(part.EventCount);
-        Raise(BatchFailed, new BatchFailedEventArgs(spooledKey, part.EventCount, outcome.Status, outcome.Detail) { Events = events }, nameof(BatchFailed));
+        Raise(BatchFailed, new BatchFailedEventArgs(spooled.Key, part.EventCount, outcome.Status, outcome.Detail) { Events = events }, nameof(BatchFailed));
+    }
+
+    /// <summary>Sends the two halves (by count) of <paramref name="part"/>, at places 2 <paramref name="place"/> and 2 <paramref name="place"/> + 1.</summary>
+    private async Task SendHalvesAsync(SpooledBatch spooled, SpooledBatch part, ulong place, int offset, List<ReadOnlyMemory<byte>> events, CancellationToken cancellationToken)
+    {
+        var half = events.Count / 2;
+        var first = events.GetRange(0, half);
+        var second = events.GetRange(half, events.Count - half);
+        await SendPartAsync(spooled, Half(part, first, 0), 2 * place, offset, first, cancellationToken).ConfigureAwait(false);
+        await SendPartAsync(spooled, Half(part, second, 1), (2 * place) + 1, offset + half, second, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Half <paramref name="which"/> (0 or 1) of <paramref name="parent"/>: its events, framed and compressed as the parent, under a key derived from the parent's.</summary>

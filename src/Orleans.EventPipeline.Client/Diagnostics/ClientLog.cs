@@ -40,6 +40,9 @@ internal static partial class ClientLog
     [LoggerMessage(13, LogLevel.Warning, "Spool file {File} ({Bytes} bytes of damaged records kept for inspection) deleted: .damaged files count in MaxSpoolBytes and are kept to {Limit} bytes, half of it, the oldest deleted first")]
     public static partial void DamagedDeleted(ILogger logger, string file, long bytes, long limit);
 
+    [LoggerMessage(14, LogLevel.Warning, "Batch {Key}: its split could not be recorded in the spool ({Reason}); its halves are sent all the same. Should the process stop before they are done, it is sent whole at the next start: with the gateway's body limit raised meanwhile, the halves already stored would be stored again")]
+    public static partial void SplitNotRecorded(ILogger logger, string key, string reason);
+
     [LoggerMessage(8, LogLevel.Error, "Sending failed with an unexpected error; the batch stays spooled and is tried again in {Retry}")]
     public static partial void SenderFailed(ILogger logger, Exception exception, TimeSpan retry);
 }

@@ -14,6 +14,7 @@ namespace Orleans.EventPipeline.Client.Spool;
 /// reads every segment back and keeps the intact batches past the head in order; a damaged record costs only itself
 /// (its bytes are moved to a <c>.damaged</c> file and reported), and a torn tail of the newest segment is cut off. One process per directory: a lock file is held while open.
 /// The <c>.damaged</c> files count in the spool's bytes (<see cref="DamagedBytes"/>), kept to a bound by deleting the oldest.
+/// Which parts of a batch were split after a 413 is kept beside it until it is done (<see cref="SpoolSplits"/>).
 /// </summary>
 internal sealed class DiskSpool : IDisposable
 {
@@ -38,6 +39,7 @@ internal sealed class DiskSpool : IDisposable
     private readonly Lock _gate = new();
     private readonly Queue<SpoolEntry> _pending = new();
     private readonly List<(string Path, long LastSequence)> _closedSegments = [];
+    private readonly SpoolSplits _splits;
     private FileStream? _active;
     private long _activeLastSequence = -1;
     private long _nextSequence;
@@ -54,6 +56,7 @@ internal sealed class DiskSpool : IDisposable
         _segmentBytes = segmentBytes;
         _maxDamagedBytes = maxDamagedBytes;
         _lock = lockFile;
+        _splits = new SpoolSplits(directory);
     }
 
     /// <summary>What opening found.</summary>
@@ -210,6 +213,25 @@ internal sealed class DiskSpool : IDisposable
         return SpoolRecordCodec.TryMeasure(record, out _, out problem) ? SpoolRecordCodec.Decode(record) : null;
     }
 
+    /// <summary>Whether part <paramref name="place"/> of batch <paramref name="sequence"/> was split, in this run or before a restart (<see cref="SpoolSplits"/>).</summary>
+    public bool WasSplit(long sequence, ulong place)
+    {
+        lock (_gate)
+        {
+            return _splits.Contains(sequence, place);
+        }
+    }
+
+    /// <summary>Records durably that part <paramref name="place"/> of <paramref name="batch"/> is split: call it before sending any half.</summary>
+    /// <exception cref="IOException">Not recorded (<see cref="IsDiskFull"/> when the disk is full).</exception>
+    public void MarkSplit(SpooledBatch batch, ulong place)
+    {
+        lock (_gate)
+        {
+            _splits.Add(batch, place);
+        }
+    }
+
     /// <summary>The oldest batch is done (acknowledged, or refused for good): the head moves past it, durably.</summary>
     public void Remove(SpoolEntry entry, byte[] checkpoints)
     {
@@ -232,6 +254,7 @@ internal sealed class DiskSpool : IDisposable
                 }
             }
 
+            _splits.Remove(entry.Sequence);
             Replenish();
         }
     }
@@ -404,6 +427,7 @@ internal sealed class DiskSpool : IDisposable
         var newest = (Sequence: head - 1, Checkpoints: headCheckpoints);
         var next = head;
         var events = 0;
+        var keys = new Dictionary<long, Guid>();
         var segments = Directory.EnumerateFiles(_directory, "*" + SegmentExtension).Order(StringComparer.Ordinal).ToList();
         for (var s = 0; s < segments.Count; s++)
         {
@@ -455,6 +479,7 @@ internal sealed class DiskSpool : IDisposable
                     _pending.Enqueue(new SpoolEntry(batch.Sequence, path, refused is null ? at : offset, length, batch.EventCount));
                     _bytes += length;
                     events += batch.EventCount;
+                    keys[batch.Sequence] = batch.IdempotencyKey;
                 }
 
                 if (batch.Sequence > newest.Sequence)
@@ -477,6 +502,7 @@ internal sealed class DiskSpool : IDisposable
         }
 
         KeepDamagedWithin(damage);
+        _splits.Load(keys);
         _nextSequence = next;
         // From the newest intact batch, also past a damaged one: sources re-read only a torn tail's events (never
         // sent). Resuming before a damaged batch would read again the intact batches after it, which are sent: doubles.

@@ -27,11 +27,12 @@ internal sealed class ArchivingSilo : IAsyncDisposable
 
     public string Output => _node.Process.Output;
 
-    public static async Task<ArchivingSilo> StartAsync(string dataDirectory)
+    /// <param name="settings">More settings, as <c>--Key=Value</c>: a silo started again on the same data with others is an operator's configuration change.</param>
+    public static async Task<ArchivingSilo> StartAsync(string dataDirectory, IReadOnlyList<string>? settings = null)
     {
         var node = SiloNode.Create(new SiloStart("silo", dataDirectory, SiloProcess.AdminKey)
         {
-            Arguments = ["--Pipeline:Archive:MaxAge=00:00:02", "--Pipeline:Archive:FlushCheckInterval=00:00:00.200"],
+            Arguments = ["--Pipeline:Archive:MaxAge=00:00:02", "--Pipeline:Archive:FlushCheckInterval=00:00:00.200", .. settings ?? []],
             Environment = new Dictionary<string, string> { ["Logging__Console__FormatterName"] = "simple" },
         });
         var silo = new ArchivingSilo(node);

@@ -8,7 +8,8 @@ internal sealed record Attempt(DateTimeOffset Started, string Key, HttpStatusCod
 
 /// <summary>
 /// Passes every request on to the real socket handler and records it, so a test sees the client's attempts; while
-/// <see cref="Unavailable"/>, answers 503 itself, as a gateway that is down for a while.
+/// <see cref="Unavailable"/>, answers 503 itself, as a gateway that is down for a while. <see cref="GoesDownAfter"/> makes
+/// it go down right after an answer, before the client can send anything else.
 /// </summary>
 internal sealed class RecordingHandler() : DelegatingHandler(new SocketsHttpHandler())
 {
@@ -21,6 +22,9 @@ internal sealed class RecordingHandler() : DelegatingHandler(new SocketsHttpHand
         get => _unavailable;
         set => _unavailable = value;
     }
+
+    /// <summary>When it holds for an attempt answered by the gateway, <see cref="Unavailable"/> is set before the client sees the answer.</summary>
+    public Func<Attempt, bool>? GoesDownAfter { get; init; }
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
@@ -36,7 +40,13 @@ internal sealed class RecordingHandler() : DelegatingHandler(new SocketsHttpHand
         {
             var response = await base.SendAsync(request, cancellationToken);
             await response.Content.LoadIntoBufferAsync(cancellationToken);
-            Attempts.Enqueue(new Attempt(started, key, response.StatusCode, response.Headers.RetryAfter?.Delta, await response.Content.ReadAsStringAsync(cancellationToken)));
+            var attempt = new Attempt(started, key, response.StatusCode, response.Headers.RetryAfter?.Delta, await response.Content.ReadAsStringAsync(cancellationToken));
+            Attempts.Enqueue(attempt);
+            if (GoesDownAfter?.Invoke(attempt) == true)
+            {
+                _unavailable = true;
+            }
+
             return response;
         }
         catch (HttpRequestException)

@@ -1,0 +1,127 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.IO.Hashing;
+using Orleans.EventPipeline.IO;
+
+namespace Orleans.EventPipeline.Client.Spool;
+
+/// <summary>
+/// Which parts of spooled batches were split after a 413, each in <c>{sequence:D20}.split</c> beside the segments, so a
+/// batch once split is sent after a restart as the same parts, never whole: with the gateway's body limit raised
+/// meanwhile the whole batch would be taken, under a key the gateway never stored, and the parts it already stored
+/// stored again. A part is named by its place in the halving (the batch 1, the halves of place p 2p and 2p + 1); halves
+/// are by count, so a place names the same events, and the same derived key, on every run.
+/// </summary>
+/// <remarks>
+/// An entry is <c>u64 place | u64 XxHash3 of the batch's key and the place</c>, appended and fsync'd before the first half
+/// is sent. A torn or changed entry, or one of another batch, checks out as nothing; a split part's parents were split
+/// too, so they are taken from it. A part not recorded is sent whole, as before this record existed: never an event lost.
+/// Not thread-safe: <see cref="DiskSpool"/> calls it under its lock.
+/// </remarks>
+internal sealed class SpoolSplits(string directory)
+{
+    private const string Extension = ".split";
+    private const int EntryBytes = 16;
+    private readonly Dictionary<long, HashSet<ulong>> _split = [];
+
+    /// <summary>Reads the records of the batches in <paramref name="keys"/> (the ones to send, by sequence) and deletes the others' (batches done before a crash let their record go).</summary>
+    public void Load(IReadOnlyDictionary<long, Guid> keys)
+    {
+        foreach (var path in Directory.EnumerateFiles(directory, "*" + Extension))
+        {
+            if (!long.TryParse(Path.GetFileNameWithoutExtension(path), NumberStyles.None, CultureInfo.InvariantCulture, out var sequence))
+            {
+                continue;
+            }
+
+            if (!keys.TryGetValue(sequence, out var key))
+            {
+                File.Delete(path);
+                continue;
+            }
+
+            var bytes = File.ReadAllBytes(path);
+            var places = new HashSet<ulong>();
+            for (var at = 0; at + EntryBytes <= bytes.Length; at += EntryBytes)
+            {
+                var place = BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(at));
+                if (place > 0 && BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(at + 8)) == Check(key, place))
+                {
+                    for (var parent = place; parent > 0; parent >>= 1)
+                    {
+                        places.Add(parent);
+                    }
+                }
+            }
+
+            if (bytes.Length % EntryBytes != 0)
+            {
+                // A torn append: cut, so the next entry is appended at a whole entry's place and reads back.
+                using var file = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.None);
+                file.SetLength(bytes.Length - (bytes.Length % EntryBytes));
+                file.Flush(flushToDisk: true);
+            }
+
+            _split[sequence] = places;
+        }
+    }
+
+    /// <summary>Whether <paramref name="place"/> of batch <paramref name="sequence"/> was split, in this run or an earlier one.</summary>
+    public bool Contains(long sequence, ulong place) => _split.TryGetValue(sequence, out var places) && places.Contains(place);
+
+    /// <summary>Records that <paramref name="place"/> of <paramref name="batch"/> is split; durable when it returns.</summary>
+    /// <exception cref="IOException">Not written (the disk may be full); nothing of the entry is left.</exception>
+    public void Add(SpooledBatch batch, ulong place)
+    {
+        Span<byte> entry = stackalloc byte[EntryBytes];
+        BinaryPrimitives.WriteUInt64LittleEndian(entry, place);
+        BinaryPrimitives.WriteUInt64LittleEndian(entry[8..], Check(batch.IdempotencyKey, place));
+        // The directory is fsync'd after the file's first entry of this run (not one of a try that failed: its name may not be durable).
+        var first = !_split.ContainsKey(batch.Sequence);
+        using (var file = new FileStream(FileOf(batch.Sequence), FileMode.Append, FileAccess.Write, FileShare.None, bufferSize: 0))
+        {
+            var length = file.Length;
+            try
+            {
+                file.Write(entry);
+                file.Flush(flushToDisk: true);
+            }
+            catch (IOException)
+            {
+                file.SetLength(length);
+                throw;
+            }
+        }
+
+        if (first)
+        {
+            DirectorySync.Flush(directory);
+        }
+
+        if (!_split.TryGetValue(batch.Sequence, out var places))
+        {
+            _split[batch.Sequence] = places = [];
+        }
+
+        places.Add(place);
+    }
+
+    /// <summary>Batch <paramref name="sequence"/> is done: its record goes (one left by a crash goes at the next <see cref="Load"/>).</summary>
+    public void Remove(long sequence)
+    {
+        if (_split.Remove(sequence))
+        {
+            File.Delete(FileOf(sequence));
+        }
+    }
+
+    private string FileOf(long sequence) => Path.Combine(directory, sequence.ToString("D20", CultureInfo.InvariantCulture) + Extension);
+
+    private static ulong Check(Guid key, ulong place)
+    {
+        Span<byte> bytes = stackalloc byte[24];
+        key.TryWriteBytes(bytes);
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes[16..], place);
+        return XxHash3.HashToUInt64(bytes);
+    }
+}
