@@ -74,8 +74,7 @@ internal sealed class BatchSender
                     using var request = state.Sender.Request(state.Batch);
                     // Headers only: the body is read here, bounded, and HttpClient.Timeout does not cover a body read
                     // after the headers, so RequestTimeout bounds the whole attempt (a proxy dripping its body never ends one).
-                    using var deadline = new CancellationTokenSource(state.Sender._options.RequestTimeout, state.Sender._options.TimeProvider);
-                    using var attempt = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, deadline.Token);
+                    using var attempt = new Deadline(state.Sender._options, context.CancellationToken);
                     var response = await state.Sender._http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, attempt.Token).ConfigureAwait(false);
                     if (response.IsSuccessStatusCode)
                     {
@@ -130,20 +129,43 @@ internal sealed class BatchSender
     // refusal's headers and then stalls held the send loop, every later batch behind it, until the connection dropped.
     private async Task<string> DetailAsync(HttpContent content, CancellationToken cancellationToken)
     {
-        using var deadline = new CancellationTokenSource(_options.RequestTimeout, _options.TimeProvider);
-        using var read = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        using var read = new Deadline(_options, cancellationToken);
         byte[] body;
         try
         {
             body = await ReadAtMostAsync(content, DetailLimit, read.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (read.Expired && !cancellationToken.IsCancellationRequested)
         {
             return $"(its body did not arrive within RequestTimeout, {_options.RequestTimeout})";
         }
 
         var text = System.Text.Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, DetailLimit));
         return body.Length > DetailLimit ? text + "…" : text;
+    }
+
+    /// <summary>A caller's token that is also cancelled after RequestTimeout, on the options' TimeProvider: one attempt, or one read, bounded on its own.</summary>
+    private sealed class Deadline : IDisposable
+    {
+        private readonly CancellationTokenSource _timeout;
+        private readonly CancellationTokenSource _linked;
+
+        public Deadline(EventPipelineClientOptions options, CancellationToken cancellationToken)
+        {
+            _timeout = new CancellationTokenSource(options.RequestTimeout, options.TimeProvider);
+            _linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _timeout.Token);
+        }
+
+        public CancellationToken Token => _linked.Token;
+
+        /// <summary>RequestTimeout passed (the caller's token may be cancelled too).</summary>
+        public bool Expired => _timeout.IsCancellationRequested;
+
+        public void Dispose()
+        {
+            _linked.Dispose();
+            _timeout.Dispose();
+        }
     }
 
     /// <summary>The body, or its first <paramref name="limit"/> + 1 bytes when it is longer (the rest is not read).</summary>
