@@ -64,6 +64,11 @@ public static class PipelineTelemetry
     public static MetricStreamConfiguration StreamConfiguration(Instrument instrument, int maxTenantTags)
     {
         ArgumentNullException.ThrowIfNull(instrument);
+        if (instrument.Meter.Name == RuntimeMeter && UnexportedRuntimeInstruments.Contains(instrument.Name))
+        {
+            return MetricStreamConfiguration.Drop;
+        }
+
         return PipelineMeters.Contains(instrument.Meter.Name)
             ? new MetricStreamConfiguration { CardinalityLimit = CardinalityLimit(instrument.Name, maxTenantTags) }
             : new MetricStreamConfiguration { CardinalityLimit = LibraryCardinalityLimit, Description = HelpFor(instrument) };
@@ -71,6 +76,19 @@ public static class PipelineTelemetry
 
     /// <summary>Orleans' own meter (grain calls, activations, messaging, streams).</summary>
     public const string OrleansMeter = "Microsoft.Orleans";
+
+    /// <summary>
+    /// The runtime's own meter (GC heap sizes and collections, working set, thread pool, exceptions): what shows that
+    /// memory stays within the budgets docs/PERFORMANCE.md states, from /metrics, without a profiler.
+    /// </summary>
+    public const string RuntimeMeter = "System.Runtime";
+
+    // Gauges of the runtime's meter whose exposition names end in _count, which Prometheus keeps for histograms and
+    // summaries (promtool check metrics reports them); what they count says nothing about memory or load.
+    private static readonly HashSet<string> UnexportedRuntimeInstruments = new(StringComparer.Ordinal)
+    {
+        "dotnet.assembly.count", "dotnet.process.cpu.count", "dotnet.timer.count",
+    };
 
     /// <summary>
     /// The help text of an instrument its library ships without a description (Orleans' own), else null: an

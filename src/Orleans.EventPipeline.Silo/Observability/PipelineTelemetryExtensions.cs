@@ -37,7 +37,8 @@ public static class PipelineTelemetryExtensions
                 .AddAttributes([new KeyValuePair<string, object>("pipeline.role", ClusterRoles.NameOf(role))]))
             .WithMetrics(metrics =>
             {
-                metrics.AddMeter(PipelineTelemetry.PipelineMeters).AddMeter(PipelineTelemetry.OrleansMeter).AddAspNetCoreInstrumentation();
+                metrics.AddMeter(PipelineTelemetry.PipelineMeters).AddMeter(PipelineTelemetry.OrleansMeter).AddMeter(PipelineTelemetry.RuntimeMeter)
+                    .AddAspNetCoreInstrumentation();
                 // The tenant cap bounds the pipeline's series, not the SDK's default limit of 2,000 per metric: with it a
                 // metric of tenant x reason would fold into otel_metric_overflow long before MaxTenantTags tenants. The
                 // other libraries' metrics get a smaller limit, since the SDK reserves every metric's limit up front.

@@ -45,6 +45,8 @@ public sealed partial class MetricsEndpointTests(MetricsPipelineFixture pipeline
         // Orleans' and ASP.NET Core's meters are exported beside the pipeline's.
         Assert.Contains(scrape.Families, static name => name.StartsWith("orleans_", StringComparison.Ordinal));
         Assert.Contains("http_server_request_duration_seconds", scrape.Families);
+        // The runtime's meter: the process's memory against its budget, readable from the scrape.
+        Assert.Contains(scrape.Samples, static s => s.Name == "dotnet_process_memory_working_set_bytes" && s.Value > 0);
 
         // promtool exits 1 when the exposition does not parse, 3 when it parses but its lint has findings. Every
         // metric has HELP (the silo describes Orleans' undescribed instruments); what remains is exactly what an
