@@ -40,6 +40,14 @@ param nodeCount int = 3
 @description('AKS node size.')
 param nodeVmSize string = 'Standard_D4s_v5'
 
+@description('Whether a deleted archive object or container stays recoverable (blob and container soft delete). A tenant deleted with data=remove stays recoverable that long too: turn it off where erasure must be at once.')
+param archiveSoftDelete bool = true
+
+@description('Days a deleted archive object or container stays recoverable, with archiveSoftDelete.')
+@minValue(1)
+@maxValue(365)
+param archiveSoftDeleteDays int = 7
+
 @description('Kubernetes namespace and service account of the silos (infra/k8s).')
 param kubernetesNamespace string = 'eventpipeline'
 param kubernetesServiceAccount string = 'eventpipeline'
@@ -115,9 +123,22 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   }
 }
 
+// The archive is the system of record for "archived exactly once": a deleted object or container (a mistaken
+// delete, a script) is recoverable for archiveSoftDeleteDays (with archiveSoftDelete). The pipeline's own deletes (superseded objects, expired
+// keyed-index objects, dead letters replayed) are kept as long, at their size.
 resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
   parent: storage
   name: 'default'
+  properties: {
+    deleteRetentionPolicy: {
+      enabled: archiveSoftDelete
+      days: archiveSoftDelete ? archiveSoftDeleteDays : null
+    }
+    containerDeleteRetentionPolicy: {
+      enabled: archiveSoftDelete
+      days: archiveSoftDelete ? archiveSoftDeleteDays : null
+    }
+  }
 }
 
 resource archiveContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
