@@ -182,6 +182,47 @@ public sealed class AzureModeTests
         Assert.Equal(keys.Length, batchIds.Distinct(StringComparer.Ordinal).Count());
     }
 
+    /// <summary>
+    /// A gateway hosts no grains: its readiness must not hang on Table storage, or one storage problem takes every
+    /// gateway out of the Service at once and clients get the ingress's bare 503 instead of the pipeline's own answer
+    /// (helper-126). Its grain-storage check goes Degraded and /readyz stays 200.
+    /// </summary>
+    [Fact]
+    public async Task Readiness_GatewayWhileTableStorageIsDown_StaysReadyWithStorageDegraded()
+    {
+        using var data = new TempDirectory();
+        await using var azurite = await AzuriteNode.StartAsync(Path.Combine(data.Path, "azurite"));
+        await using var eventHubs = await StartEventHubsAsync(Path.Combine(data.Path, "eventhubs"), port: 0);
+        await using var gateway = SiloProcess.Start(
+            Path.Combine(data.Path, "gateway"),
+            "--Pipeline:Mode=Azure",
+            "--Pipeline:Role=gateway",
+            $"--Pipeline:Azure:StorageConnectionString={azurite.ConnectionString}",
+            $"--Pipeline:Azure:EventHubsConnectionString={eventHubs.ConnectionString()}");
+        await gateway.WaitForReadyAsync(TimeSpan.FromSeconds(120));
+        using var http = new HttpClient { BaseAddress = gateway.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", SiloProcess.AdminKey);
+
+        await azurite.Process.KillAsync();
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            using var readiness = await http.GetAsync(new Uri("/readyz", UriKind.Relative));
+            var body = await readiness.Content.ReadAsStringAsync();
+            var storage = JsonDocument.Parse(body).RootElement.GetProperty("checks").GetProperty("grain-storage").GetProperty("status").GetString();
+            if (storage != "Healthy")
+            {
+                Assert.Equal("Degraded", storage);
+                Assert.True(readiness.StatusCode == HttpStatusCode.OK, $"{(int)readiness.StatusCode} {body}");
+                break;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"grain storage still reported Healthy 60 s after Azurite was killed: {body}");
+            await Task.Delay(TimeSpan.FromMilliseconds(500));
+        }
+    }
+
     private static async Task<List<(string PartitionKey, string RowKey)>> RowKeysAsync(TableClient table)
     {
         var rows = new List<(string PartitionKey, string RowKey)>();
