@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.EventPipeline.Events;
 using Orleans.EventPipeline.Processing.Enrichment;
 using Orleans.EventPipeline.Processing.Normalization;
+using Orleans.EventPipeline.Processing.Tests.Support;
 
 namespace Orleans.EventPipeline.Processing.Tests;
 
@@ -35,7 +36,7 @@ public sealed class NullSettingsTests
         Assert.Empty(repaired.Validate());
         var normalizer = new EventNormalizer(repaired.Normalization);
         Assert.NotNull(normalizer.ParserFor(Streams.EventKind.Json, "any-source"));
-        Assert.True(Enricher.TryCreate(repaired.Enrichment, NullLogger.Instance, out var enricher, out var failure), failure);
+        Assert.True(Enricher.TryCreate(repaired.Enrichment, TestLookups.None, NullLogger.Instance, out var enricher, out var failure), failure);
         Assert.True(enricher.IsEmpty);
     }
 

@@ -25,7 +25,7 @@ public sealed class PipelineSanityTests
         };
         Assert.Empty(settings.Validate());
         var normalizer = new EventNormalizer(settings.Normalization);
-        Assert.True(Enricher.TryCreate(settings.Enrichment, NullLogger.Instance, out var enricher, out _));
+        Assert.True(Enricher.TryCreate(settings.Enrichment, TestLookups.None, NullLogger.Instance, out var enricher, out _));
         // The order stage reads its clock after the events' 1,000 seconds, as a silo's does when they arrive.
         var order = new ReorderBuffer(settings.Ordering, new FakeTimeProvider(TestEvents.Ingest.AddHours(1)));
         var store = new LocalDirectoryArchiveStore(directory.Path);

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.EventPipeline.Events;
 using Orleans.EventPipeline.Processing.Archive;
+using Orleans.EventPipeline.Processing.Enrichment;
 using Orleans.EventPipeline.Processing.Normalization;
 using Orleans.EventPipeline.Streams;
 using Orleans.EventPipeline.Tenants;
@@ -26,6 +27,7 @@ public sealed partial class DeadLetterGrain(
     IArchiveStore archive,
     IOptions<ProcessingGrainOptions> options,
     IOptions<ArchiveOptions> archiveOptions,
+    LookupDirectory lookups,
     TimeProvider timeProvider,
     ILogger<DeadLetterGrain> logger) : Grain, IDeadLetterGrain
 {
@@ -117,7 +119,7 @@ public sealed partial class DeadLetterGrain(
         // The object of a replay stopped unrecorded goes before this one is started, which would replace its name.
         await TakeBackUnrecordedReplayAsync(CancellationToken.None);
         var profile = await GrainFactory.GetGrain<ITenantGrain>(Tenant).GetProfileAsync();
-        using var stages = TenantStages.Create(profile, logger);
+        using var stages = TenantStages.Create(profile, lookups, logger);
         var passed = new List<NormalizedEvent>();
         var retained = await ReadKeptAsync();
         var kept = new List<RetainedDeadLetter>(retained.Count);

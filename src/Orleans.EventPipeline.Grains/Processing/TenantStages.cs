@@ -49,12 +49,13 @@ internal sealed partial class TenantStages : IDisposable
     /// </summary>
     public string? EnrichmentFailure => _loadFailure ?? _enricher?.Failure;
 
-    public static TenantStages Create(TenantProfile profile, ILogger logger)
+    /// <param name="lookups">The only directory the enrichment's files are read from.</param>
+    public static TenantStages Create(TenantProfile profile, LookupDirectory lookups, ILogger logger)
     {
         var settings = profile.Settings?.Processing ?? new ProcessingSettings();
         var normalizer = new EventNormalizer(settings.Normalization);
         ProcessingInstruments.StartUnenriched(profile.TenantId);
-        return Enricher.TryCreate(settings.Enrichment, logger, out var enricher, out var failure)
+        return Enricher.TryCreate(settings.Enrichment, lookups, logger, out var enricher, out var failure)
             ? new TenantStages(profile.Version, settings, normalizer, enricher, null, logger)
             : new TenantStages(profile.Version, settings, normalizer, null, failure, logger);
     }

@@ -42,6 +42,7 @@ public sealed partial class TenantStreamProcessorGrain(
     IOptions<ProcessingGrainOptions> options,
     IOptions<ArchiveOptions> archiveOptions,
     ArchiveBufferBudget bufferBudget,
+    LookupDirectory lookups,
     TimeProvider timeProvider,
     ILogger<TenantStreamProcessorGrain> logger) : Grain, ITenantStreamProcessorGrain, IDisposable
 {
@@ -749,7 +750,7 @@ public sealed partial class TenantStreamProcessorGrain(
         // settings it meets. Recorded before the first batch under the new ones, and the stages built before the record:
         // stages that failed to build after it would leave the state naming settings the batches are not processed under,
         // and a replay pinned to them would rebuild other objects.
-        var next = _reloaded?.Version == profile.Version ? _reloaded : TenantStages.Create(profile, logger);
+        var next = _reloaded?.Version == profile.Version ? _reloaded : TenantStages.Create(profile, lookups, logger);
         _reloaded = next == _reloaded ? null : _reloaded;
         var recorded = (state.State.SettingsVersion, state.State.Settings, state.State.SettingsFrom);
         (state.State.SettingsVersion, state.State.Settings, state.State.SettingsFrom) = (profile.Version, profile.Settings, Math.Max(state.State.SettingsFrom, _lastDelivered + 1));
@@ -789,13 +790,13 @@ public sealed partial class TenantStreamProcessorGrain(
             return true;
         }
 
-        var files = Enricher.FilesFingerprint((profile.Settings?.Processing ?? new ProcessingSettings()).Enrichment);
+        var files = Enricher.FilesFingerprint((profile.Settings?.Processing ?? new ProcessingSettings()).Enrichment, lookups);
         if (files == _stagesFiles)
         {
             return false;
         }
 
-        var probe = TenantStages.Create(profile, logger);
+        var probe = TenantStages.Create(profile, lookups, logger);
         if (probe.EnrichmentFailure is null)
         {
             _reloaded = probe;
@@ -818,7 +819,7 @@ public sealed partial class TenantStreamProcessorGrain(
         _deferred = profile;
     }
 
-    private void Apply(TenantProfile profile) => Use(profile, TenantStages.Create(profile, logger));
+    private void Apply(TenantProfile profile) => Use(profile, TenantStages.Create(profile, lookups, logger));
 
     /// <summary>Processes from now on with <paramref name="stages"/>, built from <paramref name="profile"/>.</summary>
     private void Use(TenantProfile profile, TenantStages stages)
@@ -833,7 +834,7 @@ public sealed partial class TenantStreamProcessorGrain(
 
         // Stages whose enrichment failed to load are tried again at the next refresh, which records the files then: they
         // may have changed since the stages were built. Ones that loaded are tried again once a file changes.
-        _stagesFiles = stages.EnrichmentFailure is null ? Enricher.FilesFingerprint(stages.Settings.Enrichment) : null;
+        _stagesFiles = stages.EnrichmentFailure is null ? Enricher.FilesFingerprint(stages.Settings.Enrichment, lookups) : null;
         LogSettingsApplied(logger, StreamKey, profile.Version, _stages.EnrichmentFailure);
     }
 

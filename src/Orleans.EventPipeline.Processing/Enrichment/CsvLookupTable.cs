@@ -32,17 +32,28 @@ public sealed class CsvLookupTable
 
     public int Count => _rows.Count;
 
-    /// <summary>Loads and indexes the table; a missing file, a missing key column or broken quoting is a failure.</summary>
-    public static bool TryLoad(LookupTableSettings settings, [NotNullWhen(true)] out CsvLookupTable? table, [NotNullWhen(false)] out string? failure)
+    /// <summary>
+    /// Loads and indexes the table; a file outside <paramref name="lookups"/>, a missing file, a missing key column or
+    /// broken quoting is a failure.
+    /// </summary>
+    public static bool TryLoad(LookupTableSettings settings, LookupDirectory lookups, [NotNullWhen(true)] out CsvLookupTable? table, [NotNullWhen(false)] out string? failure)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(lookups);
         table = null;
         var where = $"Lookup table \"{settings.Name}\"";
         List<string[]> rows;
         try
         {
+            string? file = null;
+            if (settings.Content is null && !lookups.TryResolve(settings.Path!, out file, out var outside))
+            {
+                failure = $"{where}: {outside}";
+                return false;
+            }
+
             // A mark at the start of Content too: text pasted from a file saved by a Windows tool keeps it (helper-110).
-            if ((settings.Content?.TrimStart('\uFEFF') ?? ReadFile(settings.Path!)) is not { } content)
+            if ((settings.Content?.TrimStart('\uFEFF') ?? ReadFile(file!)) is not { } content)
             {
                 failure = $"{where}: \"{settings.Path}\" holds more than {MaxFileBytes / (1024 * 1024)} MiB; a lookup table is read whole by every processor of the tenant.";
                 return false;
@@ -58,7 +69,7 @@ public sealed class CsvLookupTable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             // ArgumentException: a path the system refuses (a NUL in it).
-            failure = $"{where}: cannot read \"{settings.Path}\" ({e.Message}); put the CSV file on every silo at that path or give the CSV as Content.";
+            failure = $"{where}: cannot read \"{settings.Path}\" ({e.Message}); put the CSV file at that path in the lookup directory of every silo, or give the CSV as Content.";
             return false;
         }
 
@@ -72,8 +83,8 @@ public sealed class CsvLookupTable
         var keyColumn = Array.IndexOf(header, settings.KeyColumn);
         if (keyColumn < 0)
         {
-            // The header is named only for a table given as Content: a file's first line may be anything the silo can
-            // read (a path such as /proc/self/environ), and this message reaches the admin API's caller.
+            // The header is named only for a table given as Content: a file's first line may be anything in the lookup
+            // directory (a file the operator put there for another use), and this message reaches the admin API's caller.
             failure = settings.Content is null
                 ? $"{where} has no column \"{settings.KeyColumn}\" in the first row of \"{settings.Path}\"; set KeyColumn to the header of the key column."
                 : $"{where} has no column \"{settings.KeyColumn}\" (header: {string.Join(", ", header)}); set KeyColumn to one of them.";

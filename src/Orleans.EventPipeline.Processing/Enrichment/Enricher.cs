@@ -42,12 +42,14 @@ public sealed partial class Enricher : IDisposable
     public bool IsEmpty => _static.Length == 0 && _tables.Length == 0 && _geoIp is null;
 
     /// <summary>
-    /// Loads tables and opens the GeoIP database. A failure (invalid settings, missing file, bad CSV) is the
-    /// reason the tenant's events carry in <see cref="ErrorAttribute"/> (<see cref="Unenriched"/>) until it loads.
+    /// Loads tables and opens the GeoIP database, files only from <paramref name="lookups"/>. A failure (invalid
+    /// settings, a file outside the directory or missing, bad CSV) is the reason the tenant's events carry in
+    /// <see cref="ErrorAttribute"/> (<see cref="Unenriched"/>) until it loads.
     /// </summary>
-    public static bool TryCreate(EnrichmentSettings settings, ILogger logger, [NotNullWhen(true)] out Enricher? enricher, [NotNullWhen(false)] out string? failure)
+    public static bool TryCreate(EnrichmentSettings settings, LookupDirectory lookups, ILogger logger, [NotNullWhen(true)] out Enricher? enricher, [NotNullWhen(false)] out string? failure)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(lookups);
         ArgumentNullException.ThrowIfNull(logger);
         enricher = null;
         var errors = settings.Validate();
@@ -60,7 +62,7 @@ public sealed partial class Enricher : IDisposable
         var tables = new List<CsvLookupTable>(settings.LookupTables.Count);
         foreach (var tableSettings in settings.LookupTables)
         {
-            if (!CsvLookupTable.TryLoad(tableSettings, out var table, out failure))
+            if (!CsvLookupTable.TryLoad(tableSettings, lookups, out var table, out failure))
             {
                 LogEnrichmentUnavailable(logger, failure);
                 return false;
@@ -71,7 +73,7 @@ public sealed partial class Enricher : IDisposable
         }
 
         GeoIpLookup? geoIp = null;
-        if (settings.GeoIp is { } geo && !GeoIpLookup.TryOpen(geo, out geoIp, out failure))
+        if (settings.GeoIp is { } geo && !GeoIpLookup.TryOpen(geo, lookups, out geoIp, out failure))
         {
             LogEnrichmentUnavailable(logger, failure);
             return false;
@@ -152,20 +154,27 @@ public sealed partial class Enricher : IDisposable
     }
 
     /// <summary>
-    /// What the files <paramref name="settings"/> reads look like now (each path's length and last write time, or that it
-    /// cannot be read), to load enrichment that failed again only once one of them changed: a table of 64 MiB is read
-    /// whole by each try, and a missing file costs only a check of each path.
+    /// What the files <paramref name="settings"/> reads look like now (each path's file in <paramref name="lookups"/>, its
+    /// length and last write time, or that it cannot be read or leads out of the directory, which is not looked at), to
+    /// load enrichment that failed again only once one of them changed: a table of 64 MiB is read whole by each try, and
+    /// a missing file costs only a check of each path.
     /// </summary>
-    public static string FilesFingerprint(EnrichmentSettings settings)
+    public static string FilesFingerprint(EnrichmentSettings settings, LookupDirectory lookups)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(lookups);
         var paths = settings.LookupTables.Select(static t => t.Path).Append(settings.GeoIp?.DatabasePath).OfType<string>();
-        return string.Join('\n', paths.Select(static path =>
+        return string.Join('\n', paths.Select(path =>
         {
             try
             {
-                var file = new FileInfo(path);
-                return file.Exists ? $"{path}|{file.Length}|{file.LastWriteTimeUtc.Ticks}" : path + "|absent";
+                if (!lookups.TryResolve(path, out var resolved, out _))
+                {
+                    return path + "|outside";
+                }
+
+                var file = new FileInfo(resolved);
+                return file.Exists ? $"{path}|{resolved}|{file.Length}|{file.LastWriteTimeUtc.Ticks}" : $"{path}|{resolved}|absent";
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
             {

@@ -26,21 +26,28 @@ public sealed class GeoIpLookup : IDisposable
         _fields = [.. ipFields.Select(static f => new FieldNames(f))];
     }
 
-    /// <summary>Opens the database; a missing or corrupt file is a failure that names the path.</summary>
-    public static bool TryOpen(GeoIpSettings settings, [NotNullWhen(true)] out GeoIpLookup? lookup, [NotNullWhen(false)] out string? failure)
+    /// <summary>Opens the database; a file outside <paramref name="lookups"/>, a missing or a corrupt one is a failure that names the path.</summary>
+    public static bool TryOpen(GeoIpSettings settings, LookupDirectory lookups, [NotNullWhen(true)] out GeoIpLookup? lookup, [NotNullWhen(false)] out string? failure)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(lookups);
         lookup = null;
         try
         {
-            var reader = new DatabaseReader(settings.DatabasePath, FileAccessMode.MemoryMapped);
+            if (!lookups.TryResolve(settings.DatabasePath, out var file, out var outside))
+            {
+                failure = $"GeoIP database {outside}";
+                return false;
+            }
+
+            var reader = new DatabaseReader(file, FileAccessMode.MemoryMapped);
             lookup = new GeoIpLookup(reader, settings.IpFields);
             failure = null;
             return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDatabaseException or ArgumentException or NotSupportedException)
         {
-            failure = $"GeoIP database \"{settings.DatabasePath}\" cannot be opened ({e.Message}); put a MaxMind City .mmdb file on every silo at that path, or remove GeoIp from the tenant's enrichment.";
+            failure = $"GeoIP database \"{settings.DatabasePath}\" cannot be opened ({e.Message}); put a MaxMind City .mmdb file at that path in the lookup directory of every silo, or remove GeoIp from the tenant's enrichment.";
             return false;
         }
     }

@@ -1,4 +1,5 @@
 using Orleans.EventPipeline.Processing.Archive;
+using Orleans.EventPipeline.Processing.Enrichment;
 using Orleans.EventPipeline.Silo.Admin.Authentication;
 using Orleans.EventPipeline.Silo.Gateway;
 using Orleans.EventPipeline.Silo.Roles;
@@ -97,9 +98,9 @@ public static class TenantAdminEndpoints
         return profile.Exists ? Answer(http, profile) : AdminProblems.TenantNotFound(tenantId);
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext http, IGrainFactory grains, CancellationToken cancellationToken)
+    private static async Task<IResult> CreateAsync(HttpContext http, IGrainFactory grains, LookupDirectory lookups, CancellationToken cancellationToken)
     {
-        var (request, problem) = await ReadSettingsAsync(http, cancellationToken);
+        var (request, problem) = await ReadSettingsAsync(http, lookups, cancellationToken);
         if (problem is not null)
         {
             return problem;
@@ -125,7 +126,7 @@ public static class TenantAdminEndpoints
         return Results.Created($"{Prefix}/{tenantId}", change.Profile);
     }
 
-    private static async Task<IResult> PutAsync(string tenantId, HttpContext http, IGrainFactory grains, CancellationToken cancellationToken)
+    private static async Task<IResult> PutAsync(string tenantId, HttpContext http, IGrainFactory grains, LookupDirectory lookups, CancellationToken cancellationToken)
     {
         if (!TenantId.IsValid(tenantId))
         {
@@ -138,7 +139,7 @@ public static class TenantAdminEndpoints
             return badHeader;
         }
 
-        var (request, problem) = await ReadSettingsAsync(http, cancellationToken);
+        var (request, problem) = await ReadSettingsAsync(http, lookups, cancellationToken);
         if (problem is not null)
         {
             return problem;
@@ -209,7 +210,7 @@ public static class TenantAdminEndpoints
     }
 
     /// <summary>The body, checked before the grain stores anything: a setting that fails is never kept.</summary>
-    private static async Task<(TenantSettingsRequest? Request, IResult? Problem)> ReadSettingsAsync(HttpContext http, CancellationToken cancellationToken)
+    private static async Task<(TenantSettingsRequest? Request, IResult? Problem)> ReadSettingsAsync(HttpContext http, LookupDirectory lookups, CancellationToken cancellationToken)
     {
         var (request, unreadable) = await AdminJsonBody.ReadAsync<TenantSettingsRequest>(http.Request, optional: false, TenantSettingsRequest.NullProblem, cancellationToken);
         if (unreadable is not null)
@@ -217,7 +218,7 @@ public static class TenantAdminEndpoints
             return (null, unreadable);
         }
 
-        var problems = TenantSettingsCheck.Problems(request!.ToSettings());
+        var problems = TenantSettingsCheck.Problems(request!.ToSettings(), lookups);
         return problems.Count > 0 ? (null, AdminProblems.InvalidSettings(problems)) : (request, null);
     }
 }

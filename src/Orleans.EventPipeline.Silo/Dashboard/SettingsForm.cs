@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Orleans.EventPipeline.Events;
+using Orleans.EventPipeline.Processing.Enrichment;
 using Orleans.EventPipeline.Silo.Admin;
 using Orleans.EventPipeline.Tenants;
 
@@ -48,7 +49,8 @@ internal sealed record SettingsForm(
     public long? ShownVersion => UiForms.Version(Version);
 
     /// <summary>The settings, or every problem by field (the API's field names).</summary>
-    public (TenantSettings? Settings, Dictionary<string, List<string>> Errors) Parse(JsonSerializerOptions json)
+    /// <param name="lookups">The only directory the enrichment's files may be read from.</param>
+    public (TenantSettings? Settings, Dictionary<string, List<string>> Errors) Parse(JsonSerializerOptions json, LookupDirectory lookups)
     {
         var errors = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         var events = Number("limits.eventsPerSecond", EventsPerSecond, errors);
@@ -97,7 +99,7 @@ internal sealed record SettingsForm(
             IdempotencyWindow = window,
             Processing = processing!,
         };
-        foreach (var problem in TenantSettingsCheck.Problems(settings))
+        foreach (var problem in TenantSettingsCheck.Problems(settings, lookups))
         {
             Add(errors, AdminProblems.FieldOf(problem), problem);
         }

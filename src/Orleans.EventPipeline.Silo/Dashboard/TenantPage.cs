@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 using Orleans.EventPipeline.Grains.Processing;
 using Orleans.EventPipeline.Processing.Archive;
+using Orleans.EventPipeline.Processing.Enrichment;
 using Orleans.EventPipeline.Silo.Admin;
 using Orleans.EventPipeline.Silo.Gateway;
 using Orleans.EventPipeline.Tenants;
@@ -51,7 +52,7 @@ internal static class TenantPage
         public int Status { get; init; } = StatusCodes.Status200OK;
     }
 
-    private static async Task<IResult> SaveSettingsAsync(string tenantId, HttpContext http, IGrainFactory grains)
+    private static async Task<IResult> SaveSettingsAsync(string tenantId, HttpContext http, IGrainFactory grains, LookupDirectory lookups)
     {
         if (await UiForms.ReadAsync(http) is not { } posted)
         {
@@ -60,7 +61,7 @@ internal static class TenantPage
 
         var json = Json(http);
         var form = SettingsForm.From(posted);
-        var (settings, errors) = form.Parse(json);
+        var (settings, errors) = form.Parse(json, lookups);
         if (settings is null)
         {
             return await RenderAsync(http, tenantId, new PageState { Form = form, Errors = errors, Notice = Html.Notice("error", "Nothing was saved: fix the fields marked below."), Status = StatusCodes.Status400BadRequest });

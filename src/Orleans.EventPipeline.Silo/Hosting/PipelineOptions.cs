@@ -42,6 +42,13 @@ public sealed class PipelineOptions
     /// <summary>Directory for everything kept on disk in local mode (grain state, stream log).</summary>
     public string DataDirectory { get; set; } = ".data";
 
+    /// <summary>
+    /// The one directory tenants' lookup files (CSV tables, GeoIP databases) are read from, on every silo; a tenant's
+    /// path is taken relative to it, and one that leads out of it is refused. Empty means <c>lookups</c> in
+    /// <see cref="DataDirectory"/>. It must not be or hold <see cref="DataDirectory"/>, whose files a table could name.
+    /// </summary>
+    public string LookupDirectory { get; set; } = "";
+
     /// <summary>Orleans cluster id; silos with the same id form one cluster.</summary>
     public string ClusterId { get; set; } = "eventpipeline-local";
 

@@ -21,6 +21,7 @@ internal sealed class PipelineOptionsValidator : IValidateOptions<PipelineOption
             failures.Add($"Pipeline:DataDirectory '{options.DataDirectory}' is a file: point it at a directory (it is created when missing).");
         }
 
+        CheckLookupDirectory(failures, options);
         if (!Enum.IsDefined(options.Role))
         {
             failures.Add($"Pipeline:Role '{options.Role}' is not a role: {RoleValues}.");
@@ -111,6 +112,36 @@ internal sealed class PipelineOptionsValidator : IValidateOptions<PipelineOption
         return role is not null && !Enum.TryParse<PipelineRole>(role, ignoreCase: true, out _)
             ? $"{section.Path}:Role '{role}' is not a role: {RoleValues}."
             : null;
+    }
+
+    private static void CheckLookupDirectory(List<string> failures, PipelineOptions options)
+    {
+        const string Key = ProcessingExtensions.LookupSetting;
+        if (options.LookupDirectory.Length == 0 || string.IsNullOrWhiteSpace(options.DataDirectory))
+        {
+            // Unset: the default inside the data directory. Without a data directory, that setting's failure says enough.
+            return;
+        }
+
+        if (string.IsNullOrWhiteSpace(options.LookupDirectory))
+        {
+            failures.Add($"{Key} is blank: leave it unset for lookups in Pipeline:DataDirectory, or name a directory.");
+            return;
+        }
+
+        if (File.Exists(options.LookupDirectory))
+        {
+            failures.Add($"{Key} '{options.LookupDirectory}' is a file: point it at the directory that holds the lookup tables and GeoIP databases.");
+            return;
+        }
+
+        // A tenant's table could name the silo's own files there (its grain state, its key ring), and load them as CSV.
+        var data = Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.DataDirectory));
+        var lookups = ProcessingExtensions.LookupRoot(options, data);
+        if (DataDirectoryLock.Contains(lookups, data))
+        {
+            failures.Add($"{Key} '{lookups}' is or holds Pipeline:DataDirectory '{data}', whose files (grain state, keys) a tenant's lookup table could then name: give it a directory of its own, e.g. --{Key}={Path.Combine(data, ProcessingExtensions.LookupFolder)}, or leave it unset (the same).");
+        }
     }
 
     private static void CheckAzure(List<string> failures, AzureModeOptions azure)

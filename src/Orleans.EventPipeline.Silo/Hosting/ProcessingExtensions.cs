@@ -1,6 +1,7 @@
 using Orleans.EventPipeline.Events;
 using Orleans.EventPipeline.Grains.Processing;
 using Orleans.EventPipeline.Processing.Archive;
+using Orleans.EventPipeline.Processing.Enrichment;
 using Orleans.EventPipeline.Silo.Roles;
 using Orleans.EventPipeline.Streaming.Hosting;
 using Orleans.EventPipeline.Streams;
@@ -26,6 +27,8 @@ internal static class ProcessingExtensions
             builder.Services.AddSingleton<IArchiveStore>(new ProcessingBlobArchiveStore(azureClients!.ArchiveBlobs.GetBlobContainerClient(archive.Container)));
         }
 
+        // Every role: a gateway loads a tenant's enrichment to check it before storing it, a processor to run it.
+        builder.Services.AddSingleton(new LookupDirectory(LookupRoot(settings.Pipeline, dataDirectory), LookupSetting));
         builder.Services.AddSingleton<ArchiveBufferBudget>();
         builder.Services.AddSingleton<ReorderBufferBudget>();
         var userGrainAssemblies = ProcessingGrainAssemblies.Add(builder.Services, settings.Pipeline.GrainAssemblies);
@@ -34,6 +37,16 @@ internal static class ProcessingExtensions
         builder.UseOrleans(silo => silo.AddDerivedStreams(PipelineStreams.DerivedProviderName, EventStreams.DerivedHops, streams => streams.UseReceiverRole(settings)));
         return userGrainAssemblies;
     }
+
+    /// <summary>The folder of <see cref="PipelineOptions.DataDirectory"/> lookup files are read from when <see cref="PipelineOptions.LookupDirectory"/> is unset.</summary>
+    public const string LookupFolder = "lookups";
+
+    /// <summary>The setting of the lookup directory, as refusals name it.</summary>
+    public const string LookupSetting = PipelineOptions.SectionName + ":" + nameof(PipelineOptions.LookupDirectory);
+
+    /// <summary>The directory of tenants' lookup files: <see cref="PipelineOptions.LookupDirectory"/>, else <see cref="LookupFolder"/> in the data directory.</summary>
+    public static string LookupRoot(PipelineOptions pipeline, string dataDirectory) =>
+        Path.TrimEndingDirectorySeparator(pipeline.LookupDirectory.Length > 0 ? Path.GetFullPath(pipeline.LookupDirectory) : Path.Combine(dataDirectory, LookupFolder));
 
     /// <summary>Local mode's archive root: <see cref="ArchiveOptions.Directory"/>, else <c>archive</c> in the data directory.</summary>
     public static string LocalArchiveRoot(ArchiveOptions archive, string dataDirectory) =>

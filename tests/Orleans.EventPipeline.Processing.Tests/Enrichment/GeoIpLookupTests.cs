@@ -8,10 +8,12 @@ namespace Orleans.EventPipeline.Processing.Tests.Enrichment;
 public sealed class GeoIpLookupTests : IDisposable
 {
     private readonly TempDirectory _directory = new();
+    private readonly LookupDirectory _lookups;
     private readonly Enricher _enricher;
 
     public GeoIpLookupTests()
     {
+        _lookups = new LookupDirectory(_directory.Path, "test");
         var database = new MmdbWriter()
             .Add("203.0.113.0/24", MmdbWriter.City("NO", "Norway", "Oslo", 59.9139, 10.7522))
             .Add("198.51.100.0/25", MmdbWriter.City("JP", "Japan", "Tokyo", 35.6895, 139.6917))
@@ -21,8 +23,9 @@ public sealed class GeoIpLookupTests : IDisposable
             })
             .Build();
         File.WriteAllBytes(_directory.File("test-city.mmdb"), database);
-        var settings = new EnrichmentSettings { GeoIp = new GeoIpSettings { DatabasePath = _directory.File("test-city.mmdb"), IpFields = ["src", "dst"] } };
-        Assert.True(Enricher.TryCreate(settings, NullLogger.Instance, out var enricher, out var failure), failure);
+        // By name in the lookup directory, as an operator gives it.
+        var settings = new EnrichmentSettings { GeoIp = new GeoIpSettings { DatabasePath = "test-city.mmdb", IpFields = ["src", "dst"] } };
+        Assert.True(Enricher.TryCreate(settings, _lookups, NullLogger.Instance, out var enricher, out var failure), failure);
         _enricher = enricher;
     }
 
@@ -79,9 +82,26 @@ public sealed class GeoIpLookupTests : IDisposable
     {
         var settings = new EnrichmentSettings { GeoIp = new GeoIpSettings { DatabasePath = _directory.File("absent.mmdb"), IpFields = ["src"] } };
 
-        Assert.False(Enricher.TryCreate(settings, NullLogger.Instance, out _, out var failure));
+        Assert.False(Enricher.TryCreate(settings, _lookups, NullLogger.Instance, out _, out var failure));
 
         Assert.Contains("absent.mmdb", failure, StringComparison.Ordinal);
+    }
+
+    /// <summary>A database outside the lookup directory, by its path or through a link in the directory, is refused unopened (helper-123).</summary>
+    [Fact]
+    public void TryCreate_DatabaseOutsideTheLookupDirectory_RefusedUnopened()
+    {
+        using var outside = new TempDirectory();
+        File.Copy(_directory.File("test-city.mmdb"), outside.File("elsewhere.mmdb"));
+        File.CreateSymbolicLink(_directory.File("linked.mmdb"), outside.File("elsewhere.mmdb"));
+
+        var byPath = new EnrichmentSettings { GeoIp = new GeoIpSettings { DatabasePath = outside.File("elsewhere.mmdb"), IpFields = ["src"] } };
+        var byLink = new EnrichmentSettings { GeoIp = new GeoIpSettings { DatabasePath = "linked.mmdb", IpFields = ["src"] } };
+
+        Assert.False(Enricher.TryCreate(byPath, _lookups, NullLogger.Instance, out _, out var pathFailure));
+        Assert.False(Enricher.TryCreate(byLink, _lookups, NullLogger.Instance, out _, out var linkFailure));
+        Assert.Equal($"GeoIP database \"{outside.File("elsewhere.mmdb")}\" is outside the lookup directory {_lookups.Root} (test): put the file in that directory and name it relative to it, e.g. \"elsewhere.mmdb\"; no file outside it is read.", pathFailure);
+        Assert.StartsWith($"GeoIP database \"linked.mmdb\" leads out of the lookup directory {_lookups.Root} (test) through a symbolic link", linkFailure, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -96,7 +116,7 @@ public sealed class GeoIpLookupTests : IDisposable
             StaticFields = new Dictionary<string, string> { ["env"] = "prod" },
             GeoIp = new GeoIpSettings { DatabasePath = _directory.File("corrupt.mmdb"), IpFields = ["src"] },
         };
-        Assert.True(Enricher.TryCreate(settings, NullLogger.Instance, out var enricher, out var failure), failure);
+        Assert.True(Enricher.TryCreate(settings, _lookups, NullLogger.Instance, out var enricher, out var failure), failure);
         using (enricher)
         {
             var e = TestEvents.At(0) with { Attributes = new Dictionary<string, AttributeValue> { ["src"] = "8.8.8.8" } };
@@ -114,15 +134,15 @@ public sealed class GeoIpLookupTests : IDisposable
     public void FilesFingerprint_ChangesWhenTheDatabaseIsReplaced_NotOtherwise()
     {
         var settings = new EnrichmentSettings { GeoIp = new GeoIpSettings { DatabasePath = _directory.File("later.mmdb"), IpFields = ["src"] } };
-        var absent = Enricher.FilesFingerprint(settings);
-        Assert.Equal(absent, Enricher.FilesFingerprint(settings));
+        var absent = Enricher.FilesFingerprint(settings, _lookups);
+        Assert.Equal(absent, Enricher.FilesFingerprint(settings, _lookups));
 
         File.WriteAllBytes(_directory.File("later.mmdb"), new MmdbWriter().Add("8.8.8.0/24", MmdbWriter.City("US", "United States", "X", 1, 1)).Build());
-        var present = Enricher.FilesFingerprint(settings);
+        var present = Enricher.FilesFingerprint(settings, _lookups);
         File.SetLastWriteTimeUtc(_directory.File("later.mmdb"), new DateTime(2030, 1, 1, 0, 0, 0, DateTimeKind.Utc));
 
         Assert.NotEqual(absent, present);
-        Assert.NotEqual(present, Enricher.FilesFingerprint(settings));
+        Assert.NotEqual(present, Enricher.FilesFingerprint(settings, _lookups));
     }
 
     public void Dispose()

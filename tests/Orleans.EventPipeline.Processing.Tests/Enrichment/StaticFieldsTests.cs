@@ -11,7 +11,7 @@ public sealed class StaticFieldsTests
     public void Enrich_StaticFields_AddedUnlessTheEventHasTheField()
     {
         var settings = new EnrichmentSettings { StaticFields = new Dictionary<string, string> { ["env"] = "prod", ["region"] = "eu" } };
-        Assert.True(Enricher.TryCreate(settings, NullLogger.Instance, out var enricher, out _));
+        Assert.True(Enricher.TryCreate(settings, TestLookups.None, NullLogger.Instance, out var enricher, out _));
         var own = TestEvents.At(1) with { Attributes = new Dictionary<string, AttributeValue> { ["env"] = "staging" } };
 
         var result = enricher.Enrich([TestEvents.At(0), own]);
@@ -24,7 +24,7 @@ public sealed class StaticFieldsTests
     [Fact]
     public void Enrich_NoSettings_ReturnsTheSameEvents()
     {
-        Assert.True(Enricher.TryCreate(new EnrichmentSettings(), NullLogger.Instance, out var enricher, out _));
+        Assert.True(Enricher.TryCreate(new EnrichmentSettings(), TestLookups.None, NullLogger.Instance, out var enricher, out _));
         IReadOnlyList<NormalizedEvent> events = [TestEvents.At(0)];
 
         Assert.Same(events, enricher.Enrich(events));

@@ -133,7 +133,7 @@ public sealed class HostileContentTests
         {
             LookupTables = [new LookupTableSettings { Name = "sizes", Content = "n,label\n1e400,huge\n", MatchField = "n", KeyColumn = "n" }],
         };
-        Assert.True(Enricher.TryCreate(settings, NullLogger.Instance, out var enricher, out var failure), failure);
+        Assert.True(Enricher.TryCreate(settings, TestLookups.None, NullLogger.Instance, out var enricher, out var failure), failure);
         using (enricher)
         {
             var parsed = TestEvents.Parse(Parser, """{"n":1e400,"timestamp":"9999-12-31T23:59:59+01:00"}""");

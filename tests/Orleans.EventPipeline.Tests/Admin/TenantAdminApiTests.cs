@@ -9,6 +9,7 @@ namespace Orleans.EventPipeline.Tests.Admin;
 public sealed class TenantAdminApiTests(LocalPipelineFixture pipeline) : IClassFixture<LocalPipelineFixture>
 {
     private static readonly byte[] OneEvent = "{\"a\":1}\n"u8.ToArray();
+    private static readonly string[] SourceIpField = ["src"];
 
     [Fact]
     public async Task Create_AnswersTheProfileWithItsETag_AndASecondCreateIs409()
@@ -102,41 +103,36 @@ public sealed class TenantAdminApiTests(LocalPipelineFixture pipeline) : IClassF
     [Fact]
     public async Task Put_ALookupTableThatCannotLoad_Is400NamingWhy_AndNothingIsStored()
     {
-        using var tables = new TempDirectory();
-        var missing = Path.Combine(tables.Path, "missing.csv");
-        var present = Path.Combine(tables.Path, "assets.csv");
+        var tables = Directory.CreateDirectory(Path.Combine(pipeline.LookupDirectory, "lookup-check")).FullName;
+        var missing = Path.Combine(tables, "missing.csv");
+        var present = Path.Combine(tables, "assets.csv");
         await File.WriteAllTextAsync(present, "host,owner\nweb-1,team-a\n");
-        static string Body(object table) => System.Text.Json.JsonSerializer.Serialize(new
-        {
-            displayName = "lookup-check",
-            processing = new { enrichment = new { lookupTables = new[] { table } } },
-        });
 
         using var unreadable = await pipeline.Api.AdminAsync(HttpMethod.Put, "/admin/v1/tenants/lookup-check",
-            Body(new { name = "assets", path = missing, matchField = "host", keyColumn = "host" }));
+            TableSettings("lookup-check", new { name = "assets", path = missing, matchField = "host", keyColumn = "host" }));
         using var noKeyColumn = await pipeline.Api.AdminAsync(HttpMethod.Put, "/admin/v1/tenants/lookup-check",
-            Body(new { name = "assets", content = "name,owner\nweb-1,team-a\n", matchField = "host", keyColumn = "host" }));
+            TableSettings("lookup-check", new { name = "assets", content = "name,owner\nweb-1,team-a\n", matchField = "host", keyColumn = "host" }));
         // A NUL in the path (the system refuses it: was a 500), a file whose first line is a secret (named back before),
         // and a file past the size a table may have (read whole before, /dev/zero without end).
-        var secret = Path.Combine(tables.Path, "secret.env");
+        var secret = Path.Combine(tables, "secret.env");
         await File.WriteAllTextAsync(secret, "DB_PASSWORD=hunter2\n");
-        var huge = Path.Combine(tables.Path, "huge.csv");
+        var huge = Path.Combine(tables, "huge.csv");
         await using (var file = File.Create(huge))
         {
             file.SetLength(Orleans.EventPipeline.Processing.Enrichment.CsvLookupTable.MaxFileBytes + 1L);
         }
 
         using var nul = await pipeline.Api.AdminAsync(HttpMethod.Put, "/admin/v1/tenants/lookup-check",
-            Body(new { name = "assets", path = missing + "\0x", matchField = "host", keyColumn = "host" }));
+            TableSettings("lookup-check", new { name = "assets", path = missing + "\0x", matchField = "host", keyColumn = "host" }));
         using var secretHeader = await pipeline.Api.AdminAsync(HttpMethod.Put, "/admin/v1/tenants/lookup-check",
-            Body(new { name = "assets", path = secret, matchField = "host", keyColumn = "host" }));
+            TableSettings("lookup-check", new { name = "assets", path = secret, matchField = "host", keyColumn = "host" }));
         using var tooLarge = await pipeline.Api.AdminAsync(HttpMethod.Put, "/admin/v1/tenants/lookup-check",
-            Body(new { name = "assets", path = huge, matchField = "host", keyColumn = "host" }));
+            TableSettings("lookup-check", new { name = "assets", path = huge, matchField = "host", keyColumn = "host" }));
         using var perSource = await pipeline.Api.AdminAsync(HttpMethod.Put, "/admin/v1/tenants/lookup-check",
             "{\"displayName\":\"lookup-check\",\"processing\":{\"normalization\":{\"sources\":{\"fw\":{\"textFormat\":\"cef\"}}}}}");
         using var absent = await pipeline.Api.AdminAsync(HttpMethod.Get, "/admin/v1/tenants/lookup-check");
         using var readable = await pipeline.Api.AdminAsync(HttpMethod.Put, "/admin/v1/tenants/lookup-check",
-            Body(new { name = "assets", path = present, matchField = "host", keyColumn = "host" }));
+            TableSettings("lookup-check", new { name = "assets", path = present, matchField = "host", keyColumn = "host" }));
 
         var problem = await IngestErrorTests.AssertProblemAsync(unreadable, HttpStatusCode.BadRequest, "invalid_settings", missing);
         Assert.True(problem.GetProperty("errors").TryGetProperty("processing.enrichment", out _));
@@ -150,6 +146,59 @@ public sealed class TenantAdminApiTests(LocalPipelineFixture pipeline) : IClassF
         Assert.Equal(HttpStatusCode.NotFound, absent.StatusCode);
         Assert.Equal(HttpStatusCode.OK, readable.StatusCode);
     }
+
+    /// <summary>
+    /// A lookup path could name any file the silo can read, and the refusal told whether it existed and what its first
+    /// row held (helper-123). Out of the lookup directory — absolute, up through "..", through a link in it — is a 400
+    /// naming the directory and the setting, the same whether the file is there or not; nothing is read or stored.
+    /// Each file here is a table that would load (its key column is there) and would be stored.
+    /// </summary>
+    [Fact]
+    public async Task Put_ALookupPathOutOfTheLookupDirectory_Is400NamingIt_TheSameWhetherTheFileExists_NothingRead()
+    {
+        using var outside = new TempDirectory();
+        var secrets = outside.File("secrets.csv");
+        await File.WriteAllTextAsync(secrets, "host,password\nweb-1,hunter2\n");
+        var link = Path.Combine(pipeline.LookupDirectory, "confine-link.csv");
+        File.CreateSymbolicLink(link, secrets);
+        var upward = Path.GetRelativePath(pipeline.LookupDirectory, secrets);
+        Assert.StartsWith("..", upward, StringComparison.Ordinal);
+
+        using var absolute = await PutTableAsync(secrets);
+        using var absent = await PutTableAsync(outside.File("absent.csv"));
+        using var up = await PutTableAsync(upward);
+        using var linked = await PutTableAsync("confine-link.csv");
+        using var geoIp = await pipeline.Api.AdminAsync(HttpMethod.Put, "/admin/v1/tenants/confined", JsonSerializer.Serialize(new
+        {
+            displayName = "confined",
+            processing = new { enrichment = new { geoIp = new { databasePath = secrets, ipFields = SourceIpField } } },
+        }));
+        using var stored = await pipeline.Api.AdminAsync(HttpMethod.Get, "/admin/v1/tenants/confined");
+
+        var directory = $"is outside the lookup directory {pipeline.LookupDirectory} (Pipeline:LookupDirectory)";
+        var absoluteProblem = await IngestErrorTests.AssertProblemAsync(absolute, HttpStatusCode.BadRequest, "invalid_settings", $"\"{secrets}\" {directory}");
+        var absentProblem = await IngestErrorTests.AssertProblemAsync(absent, HttpStatusCode.BadRequest, "invalid_settings", directory);
+        await IngestErrorTests.AssertProblemAsync(up, HttpStatusCode.BadRequest, "invalid_settings", $"\"{upward}\" {directory}");
+        var linkedProblem = await IngestErrorTests.AssertProblemAsync(linked, HttpStatusCode.BadRequest, "invalid_settings", $"leads out of the lookup directory {pipeline.LookupDirectory} (Pipeline:LookupDirectory) through a symbolic link");
+        var geoIpProblem = await IngestErrorTests.AssertProblemAsync(geoIp, HttpStatusCode.BadRequest, "invalid_settings", $"GeoIP database \"{secrets}\" {directory}");
+        Assert.True(absoluteProblem.GetProperty("errors").TryGetProperty("processing.enrichment", out _));
+        // Nothing tells a file that is there from one that is not.
+        Assert.Equal(
+            absoluteProblem.GetProperty("detail").GetString()!.Replace("secrets", "NAME", StringComparison.Ordinal),
+            absentProblem.GetProperty("detail").GetString()!.Replace("absent", "NAME", StringComparison.Ordinal));
+        Assert.All([absoluteProblem, linkedProblem, geoIpProblem], static problem => Assert.DoesNotContain("hunter2", problem.ToString(), StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.NotFound, stored.StatusCode);
+
+        Task<HttpResponseMessage> PutTableAsync(string path) =>
+            pipeline.Api.AdminAsync(HttpMethod.Put, "/admin/v1/tenants/confined", TableSettings("confined", new { name = "assets", path, matchField = "host", keyColumn = "host" }));
+    }
+
+    /// <summary>Settings of a tenant named <paramref name="tenant"/> whose enrichment is the one lookup table given.</summary>
+    private static string TableSettings(string tenant, object table) => JsonSerializer.Serialize(new
+    {
+        displayName = tenant,
+        processing = new { enrichment = new { lookupTables = new[] { table } } },
+    });
 
     /// <summary>A PUT replaces every setting: a misspelt member ignored put the setting it meant back to its default.</summary>
     [Fact]

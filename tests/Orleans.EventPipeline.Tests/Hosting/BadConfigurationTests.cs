@@ -26,6 +26,8 @@ public sealed class BadConfigurationTests
     [InlineData("--Pipeline:Role=gateway", "Pipeline:Role is gateway, but local mode runs the whole pipeline in one process")]
     [InlineData("--Pipeline:Role=processor", "--Pipeline:Mode=Azure for a cluster of gateway and processor silos")]
     [InlineData("--Pipeline:Shippers:OtlpGrpcPort=70000", "Pipeline:Shippers:OtlpGrpcPort is 70000")]
+    [InlineData("--Pipeline:LookupDirectory=/", "Pipeline:LookupDirectory '/' is or holds Pipeline:DataDirectory")]
+    [InlineData("--Pipeline:LookupDirectory= ", "Pipeline:LookupDirectory is blank")]
     [InlineData("--Logging:Console:FormatterName=jsn", "Logging:Console:FormatterName 'jsn' is not a console formatter: use json, simple or systemd.")]
     public async Task Start_BadSetting_ExitsNonZeroNamingTheSetting(string argument, string expected)
     {

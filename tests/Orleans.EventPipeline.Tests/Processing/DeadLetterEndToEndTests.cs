@@ -3,6 +3,8 @@ using System.Net;
 using System.Text.Json;
 using System.Text;
 using Orleans.EventPipeline.Events;
+using Orleans.EventPipeline.Tenants;
+using Orleans.EventPipeline.Tests.Hosting;
 using Orleans.EventPipeline.Tests.Ingest;
 
 namespace Orleans.EventPipeline.Tests.Processing;
@@ -42,8 +44,7 @@ public sealed class DeadLetterEndToEndTests(ProcessingPipelineFixture pipeline)
     {
         const string tenant = "dl-nofile";
         const int events = 600;
-        using var tables = new TempDirectory();
-        var table = Path.Combine(tables.Path, "assets.csv");
+        var table = Path.Combine(pipeline.LookupDirectory, "dl-nofile-assets.csv");
         await File.WriteAllTextAsync(table, "host,owner\nweb-1,team-a\n");
         var key = await pipeline.Api.CreateTenantAsync(tenant, new
         {
@@ -84,6 +85,45 @@ public sealed class DeadLetterEndToEndTests(ProcessingPipelineFixture pipeline)
         Assert.Equal("team-a", back.Attributes["lookup.assets.owner"].Text);
         Assert.False(back.Attributes.ContainsKey("enrichment.error"));
         Assert.All(later, static e => Assert.True(e.Attributes.ContainsKey("lookup.assets.owner") ^ e.Attributes.ContainsKey("enrichment.error"), e.Body));
+        Assert.Equal(0, summary.GetProperty("total").GetInt64());
+    }
+
+    /// <summary>
+    /// A lookup path out of the lookup directory, stored before lookup paths were confined to it (a PUT refuses it now,
+    /// so it is stored here as an older silo stored it: on the tenant grain, past the admin API's check). The processor
+    /// does not read the file, which would load, and costs no event: each is archived marked with why, none
+    /// dead-lettered, as for a file that went missing (helper-123).
+    /// </summary>
+    [Fact]
+    public async Task Post_LookupPathOutOfTheLookupDirectoryStoredBeforeTheUpgrade_ArchivesEveryEventMarkedWithoutReadingIt()
+    {
+        const string tenant = "dl-outside";
+        const int events = 20;
+        using var outside = new TempDirectory();
+        var table = outside.File("assets.csv");
+        await File.WriteAllTextAsync(table, "host,owner\nweb-1,team-a\n");
+        var key = await pipeline.Api.CreateTenantAsync(tenant);
+        await using (var client = await SiloClient.ConnectAsync(pipeline.Silo))
+        {
+            var grain = client.Client.GetGrain<ITenantGrain>(tenant);
+            var settings = (await grain.GetProfileAsync()).Settings!;
+            var lookup = new LookupTableSettings { Name = "assets", Path = table, MatchField = "host.name", KeyColumn = "host" };
+            await grain.ConfigureAsync(settings with { Processing = new ProcessingSettings { Enrichment = new EnrichmentSettings { LookupTables = [lookup] } } });
+        }
+
+        var lines = string.Join('\n', Enumerable.Range(0, events).Select(static n => $"{{\"message\":\"m{n}\",\"host\":\"web-1\"}}"));
+        using var response = await pipeline.Api.PostAsync(key, Encoding.UTF8.GetBytes(lines), "application/x-ndjson");
+        var archived = await ArchiveFiles.WaitForAsync(pipeline.ArchiveDirectory, tenant, static all => all.Count >= events, TimeSpan.FromSeconds(60));
+        var summary = await AdminCalls.GetAsync(pipeline.Silo.BaseAddress, $"/admin/v1/tenants/{tenant}/deadletters");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var all = archived.SelectMany(static o => o.Events).ToList();
+        Assert.Equal(Enumerable.Range(0, events).Select(static n => $"m{n}").Order(StringComparer.Ordinal), all.Select(static e => e.Body).Order(StringComparer.Ordinal));
+        Assert.All(all, e =>
+        {
+            Assert.Contains($"Lookup table \"assets\": \"{table}\" is outside the lookup directory {pipeline.LookupDirectory} (Pipeline:LookupDirectory)", e.Attributes["enrichment.error"].Text, StringComparison.Ordinal);
+            Assert.False(e.Attributes.ContainsKey("lookup.assets.owner"));
+        });
         Assert.Equal(0, summary.GetProperty("total").GetInt64());
     }
 

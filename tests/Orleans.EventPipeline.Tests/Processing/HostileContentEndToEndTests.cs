@@ -134,10 +134,9 @@ public sealed class HostileContentEndToEndTests(ProcessingPipelineFixture pipeli
     public async Task Post_EventsWhoseEnrichmentThrowsUnexpectedly_OnlyThoseDeadLetteredWithTheException()
     {
         const string tenant = "hostile-enrich-throws";
-        using var files = new TempDirectory();
         // A record whose latitude is a string: the MaxMind reader throws DeserializationException, which
         // the enricher does not expect; the processor's safety net must cost only those events.
-        var database = files.File("odd-layout.mmdb");
+        var database = Path.Combine(pipeline.LookupDirectory, "odd-layout.mmdb");
         File.WriteAllBytes(database, new MmdbWriter()
             .Add("203.0.113.0/24", MmdbWriter.City("NO", "Norway", "Oslo", 59.9, 10.7))
             .Add("198.51.100.0/24", new Dictionary<string, object> { ["location"] = new Dictionary<string, object> { ["latitude"] = "north" } })

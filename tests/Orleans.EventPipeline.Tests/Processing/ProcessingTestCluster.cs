@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Orleans.EventPipeline.Grains.Processing;
 using Orleans.EventPipeline.Processing.Archive;
+using Orleans.EventPipeline.Processing.Enrichment;
 using Orleans.EventPipeline.Streaming.Checkpointing;
 using Orleans.EventPipeline.Streaming.EventHubs;
 using Orleans.EventPipeline.Streaming.Hosting;
@@ -16,7 +17,8 @@ namespace Orleans.EventPipeline.Tests.Processing;
 /// <summary>
 /// An in-process cluster (one silo unless told) for the pipeline's grains: memory streams stand in for Event Hubs
 /// (their deliveries retried without a time limit, as on the pipeline's own provider), the derived streams are the
-/// pipeline's own provider, grain state is in memory, and the archive is <paramref name="archiveRoot"/>.
+/// pipeline's own provider, grain state is in memory, and the archive is <paramref name="archiveRoot"/> (lookup files would be
+/// read from beside it).
 /// </summary>
 internal static class ProcessingTestCluster
 {
@@ -33,6 +35,8 @@ internal static class ProcessingTestCluster
                 agent.Configure(static options => options.MaxEventDeliveryTime = PipelineStreamsExtensions.MaxEventDeliveryTime)));
             silo.AddDerivedStreams(PipelineStreams.DerivedProviderName, EventStreams.DerivedHops, static _ => { });
             silo.Services.AddSingleton<IArchiveStore>(new LocalDirectoryArchiveStore(archiveRoot));
+            // Beside the archive, as a silo's is beside its archive in the data directory; no test of this cluster reads a lookup file.
+            silo.Services.AddSingleton(new LookupDirectory(archiveRoot + "-lookups", "Pipeline:LookupDirectory"));
             // Memory streams have no checkpoint: the real holds service, which holds nothing for their tokens.
             silo.Services.AddSingleton<ArchiveBufferBudget>();
             silo.Services.AddSingleton<ReorderBufferBudget>();

@@ -17,6 +17,12 @@ public abstract class SiloPipelineFixture : IAsyncLifetime, IDisposable
     /// <summary>The silo's data directory (archive, logs, the emulator's partitions).</summary>
     internal string DataDirectory => _data.Path;
 
+    /// <summary>
+    /// The silo's lookup directory, created: <c>lookups</c> in its data directory, as <c>Pipeline:LookupDirectory</c> is
+    /// unset. Tenants' lookup tables and GeoIP databases are read from here only.
+    /// </summary>
+    internal string LookupDirectory => Directory.CreateDirectory(Path.Combine(_data.Path, "lookups")).FullName;
+
     /// <summary>Starts the silo in <paramref name="dataDirectory"/> and waits until it is ready.</summary>
     private protected abstract Task<SiloProcess> StartSiloAsync(string dataDirectory);
 
