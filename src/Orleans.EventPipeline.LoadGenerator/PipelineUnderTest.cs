@@ -64,7 +64,7 @@ internal sealed partial class PipelineUnderTest : IAsyncDisposable
             await DiskSettle.WaitAsync(work, options.DiskSettle, cancellationToken);
             var starting = System.Diagnostics.Stopwatch.StartNew();
             await pipeline.StartProcessesAsync(options, cancellationToken);
-            await pipeline.ReportReadinessAsync(starting.Elapsed, cancellationToken);
+            await pipeline.ReportReadinessAsync(starting.Elapsed, options.AdminKey, cancellationToken);
             return pipeline;
         }
         catch
@@ -74,10 +74,13 @@ internal sealed partial class PipelineUnderTest : IAsyncDisposable
         }
     }
 
-    /// <summary>How long the silos took to report ready, and what a gateway's warm-up (Pipeline:Warmup) did meanwhile.</summary>
-    private async Task ReportReadinessAsync(TimeSpan elapsed, CancellationToken cancellationToken)
+    /// <summary>
+    /// How long the silos took to report ready, and what a gateway's warm-up (Pipeline:Warmup) did meanwhile: a check's
+    /// description, which <c>/readyz</c> gives only to the admin key the silos were started with.
+    /// </summary>
+    private async Task ReportReadinessAsync(TimeSpan elapsed, string adminKey, CancellationToken cancellationToken)
     {
-        using var http = new HttpClient();
+        using var http = new HttpClient { DefaultRequestHeaders = { Authorization = new("Bearer", adminKey) } };
         foreach (var silo in Silos)
         {
             using var ready = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync(new Uri(silo.Url, "/readyz"), cancellationToken));

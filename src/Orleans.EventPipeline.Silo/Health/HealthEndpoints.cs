@@ -1,12 +1,18 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Orleans.EventPipeline.Silo.Admin.Authentication;
 using Orleans.EventPipeline.Silo.Hosting;
 using Orleans.EventPipeline.Silo.Roles;
 
 namespace Orleans.EventPipeline.Silo.Health;
 
-/// <summary><c>/healthz</c> (the process answers) and <c>/readyz</c> (silo active, storage reachable, a gateway warmed up).</summary>
+/// <summary>
+/// <c>/healthz</c> (the process answers) and <c>/readyz</c> (silo active, storage reachable, a gateway warmed up), open to
+/// every caller; what each check found only for the admin.
+/// </summary>
 public static class HealthEndpoints
 {
     private const string ReadyTag = "ready";
@@ -38,16 +44,29 @@ public static class HealthEndpoints
         return app;
     }
 
-    private static Task WriteJsonAsync(HttpContext context, HealthReport report)
+    /// <summary>
+    /// The status and each check's name and status for every caller: probes and load balancers need no more. The checks'
+    /// descriptions name the silo's address, the grain store's path, the emulator's endpoint and exception messages, so
+    /// they are written only for a caller that sends the admin key (<c>Authorization: Bearer</c>, as the admin API).
+    /// A wrong key counts against its address as anywhere else (<see cref="AdminAuthFailures"/>) and gets the short answer.
+    /// </summary>
+    private static async Task WriteJsonAsync(HttpContext context, HealthReport report)
     {
+        var admin = await context.AuthenticateAsync(AdminPolicies.BearerScheme);
+        var detailed = admin.Succeeded && admin.Principal.IsInRole(AdminPolicies.Role);
         context.Response.ContentType = "application/json";
         var body = new
         {
             status = report.Status.ToString(),
             checks = report.Entries.ToDictionary(
                 static entry => entry.Key,
-                static entry => new { status = entry.Value.Status.ToString(), description = entry.Value.Description }),
+                entry => new CheckAnswer(entry.Value.Status.ToString(), detailed ? entry.Value.Description : null)),
         };
-        return context.Response.WriteAsync(JsonSerializer.Serialize(body));
+        await context.Response.WriteAsync(JsonSerializer.Serialize(body));
     }
+
+    /// <summary>One check in the answer: its description only for the admin.</summary>
+    private sealed record CheckAnswer(
+        [property: JsonPropertyName("status")] string Status,
+        [property: JsonPropertyName("description"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Description);
 }

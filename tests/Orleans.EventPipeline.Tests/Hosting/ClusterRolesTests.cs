@@ -317,7 +317,8 @@ public sealed partial class ClusterRolesTests(ITestOutputHelper output) : IDispo
     /// <summary>No processor yet: ingest and admin answer 503 + Retry-After (never 200), readiness says why.</summary>
     private static async Task AssertRefusedWithoutProcessorAsync(SiloProcess gateway, PipelineApi api)
     {
-        using var http = new HttpClient { BaseAddress = gateway.BaseAddress };
+        // /readyz says what each check found only to the admin key.
+        using var http = new HttpClient { BaseAddress = gateway.BaseAddress, DefaultRequestHeaders = { Authorization = new("Bearer", SiloProcess.AdminKey) } };
         using var ingest = await api.PostAsync("any-key", Encoding.UTF8.GetBytes("{\"n\":1}"), "application/x-ndjson");
         using var admin = await api.PutTenantAsync("waiting", new { displayName = "waiting" });
         var readiness = await http.GetStringAsync(new Uri("/readyz", UriKind.Relative));
@@ -354,7 +355,8 @@ public sealed partial class ClusterRolesTests(ITestOutputHelper output) : IDispo
             () => $"the gateway to accept admin calls again, last {status}");
         var key = await api.CreateTenantAsync("waiting");
         using var stored = await api.PostAsync(key, Encoding.UTF8.GetBytes("{\"n\":2}"), "application/x-ndjson");
-        using var http = new HttpClient { BaseAddress = gateway.BaseAddress };
+        // /readyz says what each check found only to the admin key.
+        using var http = new HttpClient { BaseAddress = gateway.BaseAddress, DefaultRequestHeaders = { Authorization = new("Bearer", SiloProcess.AdminKey) } };
         using var processorHttp = new HttpClient { BaseAddress = processor.BaseAddress };
         using var ingestOnProcessor = await processorHttp.PostAsync(new Uri("/v1/events", UriKind.Relative), new StringContent("{}"));
 
