@@ -1,4 +1,3 @@
-using System.Globalization;
 using Orleans.EventPipeline.Grains.Processing;
 using Orleans.EventPipeline.Processing.Archive;
 using Orleans.EventPipeline.Silo.Gateway;
@@ -90,7 +89,7 @@ public static class ProcessingAdminEndpoints
             return true;
         }
 
-        return DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out time);
+        return AdminTime.TryParse(value, out time);
     }
 
     private static IResult BadTime(string parameter, string value) => ApiProblem.Result(

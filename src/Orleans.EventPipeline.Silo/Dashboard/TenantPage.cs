@@ -468,7 +468,7 @@ internal static class TenantPage
     }
 
     private static DateTimeOffset? Parse(string? value) =>
-        DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time) ? time : null;
+        value is not null && AdminTime.TryParse(value, out var time) ? time : null;
 
     private static string Local(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm", CultureInfo.InvariantCulture);
 }

@@ -29,6 +29,31 @@ public sealed class AdminEdgeTests(LocalPipelineFixture pipeline) : IClassFixtur
         Assert.True(listing.GetProperty("from").GetDateTimeOffset() <= listing.GetProperty("to").GetDateTimeOffset());
     }
 
+    /// <summary>
+    /// A leap second was taken at ingest (an event stamped 23:59:60 keeps the last tick of :59) but was a 400 as a
+    /// listing's from or to (helper-123): it is read as ingest reads it, with any offset, fraction or a space for the T.
+    /// </summary>
+    [Theory]
+    [InlineData("2016-12-31T23:59:60Z")]
+    [InlineData("2016-12-31T18:59:60.5-05:00")]
+    [InlineData("2016-12-31 23:59:60")]
+    public async Task ListArchive_LeapSecondAsFromOrTo_IsTheInstantIngestGivesIt(string leap)
+    {
+        await pipeline.Api.CreateTenantAsync("archive-leap");
+        Assert.True(Orleans.EventPipeline.Processing.Normalization.Timestamps.TryParseRfc3339(Encoding.UTF8.GetBytes(leap), out var ingested));
+
+        using var asFrom = await SendAsync(HttpMethod.Get, $"/admin/v1/tenants/archive-leap/archive?from={Uri.EscapeDataString(leap)}&to=2017-01-01T00:00:00Z");
+        using var asTo = await SendAsync(HttpMethod.Get, $"/admin/v1/tenants/archive-leap/archive?from=2016-12-31T23:00:00Z&to={Uri.EscapeDataString(leap)}");
+
+        var from = await ContentTypeIngestTests.ReadJsonAsync(asFrom);
+        var to = await ContentTypeIngestTests.ReadJsonAsync(asTo);
+        Assert.Equal(HttpStatusCode.OK, asFrom.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, asTo.StatusCode);
+        Assert.Equal(new DateTimeOffset(2016, 12, 31, 23, 59, 59, TimeSpan.Zero).AddTicks(TimeSpan.TicksPerSecond - 1), ingested.ToUniversalTime());
+        Assert.Equal(ingested, from.GetProperty("from").GetDateTimeOffset());
+        Assert.Equal(ingested, to.GetProperty("to").GetDateTimeOffset());
+    }
+
     [Theory]
     [InlineData("to=0001-01-01T00:00:00%2B14:00", "invalid_time", "to '0001-01-01T00:00:00+14:00' is not a time")]
     [InlineData("from=9999-12-31T23:59:59-14:00", "invalid_time", "from '9999-12-31T23:59:59-14:00' is not a time")]

@@ -69,4 +69,26 @@ public sealed class ArchiveEndToEndTests(ProcessingPipelineFixture pipeline)
         Assert.Equal(0, outside.GetProperty("objects").GetArrayLength());
         Assert.Equal(JsonValueKind.Number, item.GetProperty("lastSequence").ValueKind);
     }
+
+    /// <summary>
+    /// An event stamped with a leap second is archived at the last tick of :59, and the listing from that leap second,
+    /// a 400 before (helper-123), starts at that same instant and lists the event's object.
+    /// </summary>
+    [Fact]
+    public async Task ArchiveEndpoint_FromTheLeapSecondAnEventIsStampedWith_StartsAtItsArchivedTimeAndListsIt()
+    {
+        const string tenant = "arch-leap";
+        var key = await pipeline.Api.CreateTenantAsync(tenant);
+
+        using var response = await pipeline.Api.PostAsync(key, """{"timestamp":"2016-12-31T23:59:60Z","message":"leap"}"""u8.ToArray(), "application/x-ndjson");
+        var objects = await ArchiveFiles.WaitForAsync(pipeline.ArchiveDirectory, tenant, static events => events.Count >= 1, TimeSpan.FromSeconds(60));
+        var listing = await AdminCalls.GetAsync(pipeline.Silo.BaseAddress, $"/admin/v1/tenants/{tenant}/archive?from=2016-12-31T23:59:60Z&to=2017-01-01T00:00:00Z");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var archived = Assert.Single(objects);
+        var leap = Assert.Single(archived.Events);
+        Assert.Equal(new DateTimeOffset(2016, 12, 31, 23, 59, 59, TimeSpan.Zero).AddTicks(TimeSpan.TicksPerSecond - 1), leap.Timestamp);
+        Assert.Equal(leap.Timestamp, listing.GetProperty("from").GetDateTimeOffset());
+        Assert.Equal(archived.Name, Assert.Single(listing.GetProperty("objects").EnumerateArray()).GetProperty("name").GetString());
+    }
 }
