@@ -10,15 +10,19 @@ namespace Orleans.EventPipeline.Ingest;
 /// with the first's batch and stored nothing, the third was refused as a key used with another body. A key holding
 /// any of those four characters has each written as '§' and its two hex digits. An Idempotency-Key is printable
 /// ASCII, which '§' is not, so no key takes another's escaped form, and a key without them keeps the grain (and the
-/// record) it had before.
+/// record) it had before. Only a table store needs it: SQLite keeps every grain id apart, so there a key keeps its
+/// grain whatever it holds (<see cref="Parse"/> reads both forms).
 /// </summary>
 public static class IdempotencyGrainKey
 {
     private const char Escape = '§';
     private const string Escaped = "/\\#?";
 
-    /// <summary>The grain key of <paramref name="idempotencyKey"/> of <paramref name="tenantId"/>.</summary>
-    public static string For(string tenantId, string idempotencyKey)
+    /// <summary>
+    /// The grain key of <paramref name="idempotencyKey"/> of <paramref name="tenantId"/>: escaped for a store that keeps
+    /// state under Azure Table keys (<paramref name="forTableStorage"/>), else <c>"{tenant}/{key}"</c> as sent.
+    /// </summary>
+    public static string For(string tenantId, string idempotencyKey, bool forTableStorage = true)
     {
         ArgumentException.ThrowIfNullOrEmpty(tenantId);
         ArgumentException.ThrowIfNullOrEmpty(idempotencyKey);
@@ -27,7 +31,7 @@ public static class IdempotencyGrainKey
             throw new ArgumentException($"An Idempotency-Key is printable ASCII; '{Escape}' marks an escaped character.", nameof(idempotencyKey));
         }
 
-        if (idempotencyKey.AsSpan().IndexOfAny(Escaped) < 0)
+        if (!forTableStorage || idempotencyKey.AsSpan().IndexOfAny(Escaped) < 0)
         {
             return $"{tenantId}/{idempotencyKey}";
         }

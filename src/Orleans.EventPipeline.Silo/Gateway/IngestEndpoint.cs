@@ -31,7 +31,7 @@ public static partial class IngestEndpoint
         HttpContext context,
         ApiKeyResolver keys,
         TenantShards shards,
-        IGrainFactory grains,
+        IdempotencyGrains idempotency,
         IOptions<GatewayOptions> options,
         InFlightMemoryBudget memory,
         ILoggerFactory loggers)
@@ -91,7 +91,7 @@ public static partial class IngestEndpoint
 
             var batch = new IngestBatch(events.Kind, events.Count, events.Frames, events.Rejected, bodyLength);
             var shard = await shards.PickAsync(tenantId);
-            var result = await IngestAsync(grains, keys, key, shard, idempotencyKey, batch, limits.DurableWriteTimeout, context.RequestAborted);
+            var result = await IngestAsync(idempotency, keys, key, shard, idempotencyKey, batch, limits.DurableWriteTimeout, context.RequestAborted);
             // The grain answered, so nothing reads the frames any more: back to the pool. On a
             // timeout or a failed call the grain (or a message still being serialized) may hold
             // them, so they are left to the garbage collector instead of being reused under it
@@ -153,7 +153,7 @@ public static partial class IngestEndpoint
     /// grain is called, since what the grain stores cannot be taken back and a client that gave up sends it again. A
     /// gRPC export with a deadline of 82 ms was answered DEADLINE_EXCEEDED and stored, then stored again by the retry
     /// (helper-109). After this check the window is the grain's own write, as for any client whose answer is lost.</param>
-    internal static async Task<IngestResult> IngestAsync(IGrainFactory grains, ApiKeyResolver keys, TenantKey key, (int Count, ITenantIngestGrain Next) shard, string idempotencyKey, IngestBatch batch, TimeSpan timeout, CancellationToken abandoned)
+    internal static async Task<IngestResult> IngestAsync(IdempotencyGrains idempotency, ApiKeyResolver keys, TenantKey key, (int Count, ITenantIngestGrain Next) shard, string idempotencyKey, IngestBatch batch, TimeSpan timeout, CancellationToken abandoned)
     {
         abandoned.ThrowIfCancellationRequested();
         var tenantId = key.TenantId;
@@ -161,7 +161,7 @@ public static partial class IngestEndpoint
         var started = Stopwatch.GetTimestamp();
         var call = idempotencyKey.Length == 0
             ? shard.Next.IngestAsync(batch)
-            : grains.GetGrain<IIdempotentIngestGrain>(IdempotencyGrainKey.For(tenantId, idempotencyKey)).IngestOnceAsync(batch, shard.Count);
+            : idempotency.For(tenantId, idempotencyKey).IngestOnceAsync(batch, shard.Count);
         try
         {
             // Once called, the answer is awaited whatever the client does: the write goes on, and its outcome is recorded.

@@ -163,6 +163,7 @@ public static class PipelineSiloExtensions
         builder.Services.AddMemoryCache(static cache => cache.SizeLimit = 100_000);
         builder.Services.AddSingleton<ApiKeyResolver>();
         builder.Services.AddSingleton<TenantShards>();
+        builder.Services.AddSingleton<IdempotencyGrains>();
         builder.Services.AddSingleton<ShipperIngest>();
         builder.Services.AddSingleton<HecAckChannels>();
         builder.Services.AddInFlightMemoryBudget();

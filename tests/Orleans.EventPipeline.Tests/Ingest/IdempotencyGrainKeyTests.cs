@@ -15,6 +15,16 @@ public sealed class IdempotencyGrainKeyTests
     public void For_KeyWithoutCharactersTableKeysCannotHold_IsTheGrainKeyItHadBefore(string key) =>
         Assert.Equal($"acme/{key}", IdempotencyGrainKey.For("acme", key));
 
+    [Theory]
+    [InlineData("host1/batch-7")]
+    [InlineData("a\\b#c?d")]
+    public void For_NotForTableStorage_IsTheKeyAsSent(string key)
+    {
+        // SQLite keeps every grain id apart: a local silo's key keeps the grain, and the record, it had before.
+        Assert.Equal($"acme/{key}", IdempotencyGrainKey.For("acme", key, forTableStorage: false));
+        Assert.Equal(("acme", key), IdempotencyGrainKey.Parse(IdempotencyGrainKey.For("acme", key, forTableStorage: false)));
+    }
+
     [Fact]
     public void For_KeysThatATableKeyWouldMakeOne_StayApartAsTableKeys()
     {

@@ -18,7 +18,7 @@ namespace Orleans.EventPipeline.Silo.Gateway.Shippers;
 internal sealed partial class ShipperIngest(
     ApiKeyResolver keys,
     TenantShards shards,
-    IGrainFactory grains,
+    IdempotencyGrains idempotency,
     IOptions<GatewayOptions> options,
     InFlightMemoryBudget memory,
     ClusterRoles roles,
@@ -74,7 +74,7 @@ internal sealed partial class ShipperIngest(
         try
         {
             var shard = await shards.PickAsync(tenantId);
-            var result = await IngestEndpoint.IngestAsync(grains, keys, key, shard, idempotencyKey, batch, Limits.DurableWriteTimeout, abandoned);
+            var result = await IngestEndpoint.IngestAsync(idempotency, keys, key, shard, idempotencyKey, batch, Limits.DurableWriteTimeout, abandoned);
             // As in /v1/events: only an answered call gives the frames back to the pool.
             events.Dispose();
             return result;
