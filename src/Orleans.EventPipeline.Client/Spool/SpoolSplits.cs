@@ -78,9 +78,12 @@ internal sealed class SpoolSplits(string directory)
         BinaryPrimitives.WriteUInt64LittleEndian(entry[8..], Check(batch.IdempotencyKey, place));
         // The directory is fsync'd after the file's first entry of this run (not one of a try that failed: its name may not be durable).
         var first = !_split.ContainsKey(batch.Sequence);
-        using (var file = new FileStream(FileOf(batch.Sequence), FileMode.Append, FileAccess.Write, FileShare.None, bufferSize: 0))
+        using (var file = new FileStream(FileOf(batch.Sequence), FileMode.OpenOrCreate, FileAccess.Write, FileShare.None, bufferSize: 0))
         {
-            var length = file.Length;
+            // Entries start at multiples of EntryBytes: part of an entry whose write failed and whose cut failed too (the
+            // disk gone bad under both) is written over, or every later entry would read misaligned, as not split.
+            var length = file.Length - (file.Length % EntryBytes);
+            file.Position = length;
             try
             {
                 file.Write(entry);

@@ -39,6 +39,24 @@ public sealed class SpoolSplitRecordTests : IDisposable
     }
 
     [Fact]
+    public void PartOfAnEntryLeftInTheRun_IsWrittenOver_TheNextEntryReadsBack()
+    {
+        SpooledBatch batch;
+        using (var spool = DiskSpool.Open(_spool.Path, SegmentBytes, long.MaxValue))
+        {
+            batch = Append(spool, 0);
+            spool.MarkSplit(batch, 1);
+
+            // A write that failed after 5 bytes and whose cut failed as well (helper-127), in the same run.
+            File.AppendAllBytes(Directory.EnumerateFiles(_spool.Path, "*.split").Single(), [2, 0, 0, 0, 0]);
+            spool.MarkSplit(batch, 2);
+        }
+
+        using var again = DiskSpool.Open(_spool.Path, SegmentBytes, long.MaxValue);
+        Assert.Equal([1UL, 2UL], Split(again, 0));
+    }
+
+    [Fact]
     public void ATornEntry_IsCut_TheNextOneReadsBack()
     {
         SpooledBatch batch;
