@@ -165,12 +165,16 @@ public sealed partial class EventHubsEmulatorServer : IAsyncDisposable
             {
                 listener.Listen((_, accepted) => OnAcceptTransport(gate, accepted));
             }
-            catch (SocketException exception) when (
-                exception.SocketErrorCode == SocketError.AddressAlreadyInUse && _options.Port == 0 && attempt < PickedPortAttempts)
+            catch (Exception exception)
             {
                 listener.SafeClose();
-                LogPickedPortTaken(_logger, port, attempt, PickedPortAttempts);
-                continue;
+                if (exception is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse } && _options.Port == 0 && attempt < PickedPortAttempts)
+                {
+                    LogPickedPortTaken(_logger, port, attempt, PickedPortAttempts);
+                    continue;
+                }
+
+                throw;
             }
 
             _gate = gate;
