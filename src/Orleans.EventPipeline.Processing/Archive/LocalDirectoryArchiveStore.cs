@@ -137,9 +137,7 @@ public sealed class LocalDirectoryArchiveStore : IArchiveStore
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         var path = Path.GetFullPath(Path.Combine(_root, name));
-        // A root directory ("/") ends in its separator already.
-        var inside = Path.EndsInDirectorySeparator(_root) ? _root : _root + Path.DirectorySeparatorChar;
-        if (!path.StartsWith(inside, StringComparison.Ordinal) && path != _root)
+        if (!DirectoryContainment.Contains(_root, path))
         {
             throw new ArgumentException($"Archive object name \"{name}\" points outside the archive root {_root}.", nameof(name));
         }

@@ -14,8 +14,6 @@ public sealed class LookupDirectory
     // Links followed for one path at most, Linux's own limit: a loop of links ends as a refusal, not a hang.
     private const int MaxLinks = 40;
 
-    private static readonly StringComparison PathComparison = OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
-
     /// <param name="path">The directory; relative to the working directory when not absolute. It need not exist yet.</param>
     /// <param name="setting">The setting that chose it, named in every refusal, e.g. <c>Pipeline:LookupDirectory</c>.</param>
     public LookupDirectory(string path, string setting)
@@ -46,7 +44,7 @@ public sealed class LookupDirectory
     {
         ArgumentNullException.ThrowIfNull(path);
         var full = Path.GetFullPath(path, Root);
-        if (!Within(Root, full))
+        if (!DirectoryContainment.Contains(Root, full))
         {
             file = null;
             problem = $"\"{path}\" is outside the lookup directory {Root} ({Setting}): put the file in that directory and name it relative to it, e.g. \"{Path.GetFileName(full)}\"; no file outside it is read.";
@@ -85,7 +83,7 @@ public sealed class LookupDirectory
             // leads, so a link inside the target is followed too; what the kernel opens is the path built here, every
             // component of which was checked.
             var led = Path.GetFullPath(target, current);
-            if (++links > MaxLinks || !Within(top, led))
+            if (++links > MaxLinks || !DirectoryContainment.Contains(top, led))
             {
                 return null;
             }
@@ -99,14 +97,4 @@ public sealed class LookupDirectory
 
     private static List<string> Parts(string top, string full) =>
         [.. Path.GetRelativePath(top, full).Split(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar).Where(static part => part is not ("" or "."))];
-
-    /// <summary>Whether <paramref name="path"/> is <paramref name="directory"/> or lies under it (both full paths).</summary>
-    private static bool Within(string directory, string path)
-    {
-        var root = Path.TrimEndingDirectorySeparator(directory);
-        var inner = Path.TrimEndingDirectorySeparator(path);
-        // A root directory ("/") keeps its separator.
-        var inside = Path.EndsInDirectorySeparator(root) ? root : root + Path.DirectorySeparatorChar;
-        return string.Equals(inner, root, PathComparison) || inner.StartsWith(inside, PathComparison);
-    }
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Orleans.EventPipeline.Grains.Processing;
+using Orleans.EventPipeline.Processing;
 
 namespace Orleans.EventPipeline.Silo.Hosting;
 
@@ -63,7 +64,7 @@ internal sealed class ArchiveLocationValidator(
     {
         var data = Path.TrimEndingDirectorySeparator(Path.GetFullPath(pipeline.DataDirectory));
         var root = ProcessingExtensions.LocalArchiveRoot(options, data);
-        return DataDirectoryLock.Contains(root, data)
+        return DirectoryContainment.Contains(root, data)
             ? ValidateOptionsResult.Fail($"{section}:Directory '{root}' is or holds Pipeline:DataDirectory '{data}': deleting a tenant with its data would delete the folder of its name there, which may be the silo's own. Give the archive a directory beside it, e.g. --{section}:Directory={Path.TrimEndingDirectorySeparator(data)}-archive, or leave it unset ({data}/archive).")
             : ValidateOptionsResult.Success;
     }

@@ -56,16 +56,6 @@ internal sealed class DataDirectoryLock : IHostedService, IDisposable
         }
     }
 
-    /// <summary>Whether <paramref name="path"/> is <paramref name="directory"/> or lies under it (both full paths).</summary>
-    public static bool Contains(string directory, string path)
-    {
-        var root = Path.TrimEndingDirectorySeparator(directory);
-        var inner = Path.TrimEndingDirectorySeparator(path);
-        // A root directory ("/") keeps its separator.
-        var inside = Path.EndsInDirectorySeparator(root) ? root : root + Path.DirectorySeparatorChar;
-        return inner == root || inner.StartsWith(inside, StringComparison.Ordinal);
-    }
-
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

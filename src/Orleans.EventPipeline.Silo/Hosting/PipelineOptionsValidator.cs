@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Orleans.EventPipeline.Processing;
 using Orleans.EventPipeline.Silo.Roles;
 
 namespace Orleans.EventPipeline.Silo.Hosting;
@@ -138,7 +139,7 @@ internal sealed class PipelineOptionsValidator : IValidateOptions<PipelineOption
         // A tenant's table could name the silo's own files there (its grain state, its key ring), and load them as CSV.
         var data = Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.DataDirectory));
         var lookups = ProcessingExtensions.LookupRoot(options, data);
-        if (DataDirectoryLock.Contains(lookups, data))
+        if (DirectoryContainment.Contains(lookups, data))
         {
             failures.Add($"{Key} '{lookups}' is or holds Pipeline:DataDirectory '{data}', whose files (grain state, keys) a tenant's lookup table could then name: give it a directory of its own, e.g. --{Key}={Path.Combine(data, ProcessingExtensions.LookupFolder)}, or leave it unset (the same).");
         }

@@ -3,18 +3,19 @@ using Microsoft.Extensions.Options;
 using Orleans.Dashboard;
 using Orleans.EventPipeline.Grains.Ingest;
 using Orleans.EventPipeline.Grains.Placement;
+using Orleans.EventPipeline.Processing;
 using Orleans.EventPipeline.Silo.Admin;
 using Orleans.EventPipeline.Silo.Admin.Authentication;
 using Orleans.EventPipeline.Silo.Dashboard;
 using Orleans.EventPipeline.Silo.Gateway;
 using Orleans.EventPipeline.Silo.Gateway.Hec;
+using Orleans.EventPipeline.Silo.Gateway.Memory;
 using Orleans.EventPipeline.Silo.Gateway.Otlp;
 using Orleans.EventPipeline.Silo.Gateway.Shippers;
-using Orleans.EventPipeline.Silo.Gateway.Memory;
 using Orleans.EventPipeline.Silo.Health;
+using Orleans.EventPipeline.Silo.Idempotency;
 using Orleans.EventPipeline.Silo.Logging;
 using Orleans.EventPipeline.Silo.Observability;
-using Orleans.EventPipeline.Silo.Idempotency;
 using Orleans.EventPipeline.Silo.Roles;
 using Orleans.EventPipeline.Silo.Warmup;
 
@@ -115,7 +116,7 @@ public static class PipelineSiloExtensions
             // the grain database or the archive open anything under it.
             builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService>(_ => DataDirectoryLock.Take(dataDirectory, "Pipeline:DataDirectory")));
             var archiveRoot = ProcessingExtensions.LocalArchiveRoot(settings.Archive, dataDirectory);
-            if (!DataDirectoryLock.Contains(archiveRoot, dataDirectory))
+            if (!DirectoryContainment.Contains(archiveRoot, dataDirectory))
             {
                 // Another silo's archive (by default in its data directory) would be replaced. An archive that is or holds
                 // the data directory is refused by ArchiveLocationValidator instead.

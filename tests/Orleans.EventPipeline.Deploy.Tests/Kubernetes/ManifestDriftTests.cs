@@ -326,7 +326,7 @@ public sealed class ManifestDriftTests
     }
 
     private static Dictionary<string, int> Ports(JsonObject container) =>
-        container["ports"]?.AsArray().ToDictionary(static p => Text(p!["name"]), static p => int.Parse(Text(p!["containerPort"]), CultureInfo.InvariantCulture)) ?? [];
+        container["ports"]?.AsArray().ToDictionary(static p => Text(p!["name"]), static p => Number(p!["containerPort"])) ?? [];
 
     private static bool Selects(Dictionary<string, string> selector, JsonObject deployment)
     {
