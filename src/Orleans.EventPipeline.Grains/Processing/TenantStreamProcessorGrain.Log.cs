@@ -43,6 +43,9 @@ public sealed partial class TenantStreamProcessorGrain
     [LoggerMessage(Level = LogLevel.Warning, Message = "Processor {StreamKey} met events {FirstIndex}..+{Count} of keyed batch {BatchId} unmarked after a retry of them: a first attempt that reached the stream after its retry (two activations of its ingest shard); it keeps only the events the retry did not handle")]
     private static partial void LogFirstAttemptAfterRetry(ILogger logger, string streamKey, Guid batchId, int firstIndex, int count);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Processor {StreamKey} restored {Count} marked retries an earlier activation met: their first attempts are looked up should they land later")]
+    private static partial void LogRetriesRestored(ILogger logger, string streamKey, int count);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Processor {StreamKey} moves to silo {Reader}: its partition is read by another silo now")]
     private static partial void LogMovingToReader(ILogger logger, string streamKey, SiloAddress? reader);
 

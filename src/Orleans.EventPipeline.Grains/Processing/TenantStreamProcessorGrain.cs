@@ -52,6 +52,8 @@ public sealed partial class TenantStreamProcessorGrain(
     private ArchiveWriter? _writer;
     private KeyedBatchIndex? _keyed;
     private MarkedRetries? _retries;
+    // Whether this activation has read back the marked retries earlier ones persisted: before its first keyed batch.
+    private bool _retriesRestored;
     private TimeSpan _idempotencyWindow = TenantSettings.DefaultIdempotencyWindow;
     private IAsyncStream<DeadLetterBatch>? _deadLetters;
     private long _lastDelivered = -1;
@@ -246,6 +248,11 @@ public sealed partial class TenantStreamProcessorGrain(
 
         var handledBefore = sequence <= state.State.ArchivedThrough && sequence <= state.State.DeadLetteredThrough;
         var repeated = default(HandledEvents);
+        if (batch.Keyed && !_retriesRestored)
+        {
+            await RestoreRetriesAsync();
+        }
+
         if (batch.Keyed && LookupSince(batch) is { } since && !handledBefore)
         {
             if (batch.UncertainSince is null)
@@ -269,7 +276,7 @@ public sealed partial class TenantStreamProcessorGrain(
         var output = Without(_stages!.Process(batch), repeated);
         if (batch.Keyed && !handledBefore)
         {
-            _keyed!.Record(batch.BatchId, batch.FirstIndex, batch.Count, sequence);
+            _keyed!.Record(batch.BatchId, batch.FirstIndex, batch.Count, sequence, batch.UncertainSince);
         }
 
         // A batch at or below the recorded archive position sent its letters before that record (they are sent before
@@ -351,6 +358,26 @@ public sealed partial class TenantStreamProcessorGrain(
         }
 
         return _retries!.TryGet(batch.BatchId, out var retried) ? retried : null;
+    }
+
+    /// <summary>
+    /// Reads back the marked retries earlier activations of this stream key persisted, so that a first attempt landing
+    /// after its retry and after this activation's start is still looked up. A failure fails the delivery, which is
+    /// retried like a failed lookup.
+    /// </summary>
+    private async Task RestoreRetriesAsync()
+    {
+        var restored = await _keyed!.ReadRetriesAsync(_idempotencyWindow, CancellationToken.None);
+        foreach (var retry in restored)
+        {
+            _retries!.Restore(retry.BatchId, retry.Since, retry.Until);
+        }
+
+        _retriesRestored = true;
+        if (restored.Count > 0)
+        {
+            LogRetriesRestored(logger, StreamKey, restored.Count);
+        }
     }
 
     /// <summary>Ticks every FlushCheckInterval again after a quiet stream's slow ticks; nothing when already so.</summary>

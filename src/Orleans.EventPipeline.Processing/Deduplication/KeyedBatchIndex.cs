@@ -20,6 +20,12 @@ namespace Orleans.EventPipeline.Processing.Deduplication;
 /// cost is one small write per archive flush that held keyed batches, and none for batches without a key.
 /// </para>
 /// <para>
+/// A flush that persists entries of marked retries also writes their ids and first attempts' starts to
+/// <c>_keyed/{tenant}/{streamKey}~retried/</c>, named as the index objects: a new activation reads that short listing back
+/// (<see cref="ReadRetriesAsync"/>) so the first attempt of a retry archived before a crash, a move or idle collection is
+/// still recognised when it lands later. Retries are rare, so this costs nothing in the steady state.
+/// </para>
+/// <para>
 /// Each object names the tenant's idempotency window in force when it was persisted and is kept for the longer of
 /// that window and the current one: a tenant that shortens its window must not lose the entries of attempts made
 /// under the longer one, whose retries may still come. Objects named before the window was in the name
@@ -53,6 +59,7 @@ public sealed class KeyedBatchIndex
     private readonly IArchiveStore _store;
     private readonly TimeProvider _time;
     private readonly string _prefix;
+    private readonly string _retriedPrefix;
     private readonly List<Entry> _pending = [];
     private readonly Dictionary<string, Entry[]> _read = new(StringComparer.Ordinal);
     private int _readEntries;
@@ -65,6 +72,8 @@ public sealed class KeyedBatchIndex
         _store = store ?? throw new ArgumentNullException(nameof(store));
         _time = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
         _prefix = $"{TenantPrefix(tenantId)}{streamKey}/";
+        // Beside the stream key's folder, not in it: a lookup lists the index objects alone. No stream key ends in "~retried".
+        _retriedPrefix = $"{TenantPrefix(tenantId)}{streamKey}~retried/";
     }
 
     /// <summary>Where a tenant's index objects are, all its stream keys: what a delete of the tenant's data removes.</summary>
@@ -75,9 +84,11 @@ public sealed class KeyedBatchIndex
 
     /// <summary>
     /// Records that the events <paramref name="firstIndex"/> .. + <paramref name="count"/> of a keyed batch, at stream
-    /// position <paramref name="sequence"/>, were handled.
+    /// position <paramref name="sequence"/>, were handled; <paramref name="retrySince"/> is the first attempt's start when
+    /// the batch was a marked retry, persisted for <see cref="ReadRetriesAsync"/>.
     /// </summary>
-    public void Record(Guid batchId, int firstIndex, int count, long sequence) => _pending.Add(new Entry(batchId, firstIndex, count, sequence));
+    public void Record(Guid batchId, int firstIndex, int count, long sequence, DateTimeOffset? retrySince = null) =>
+        _pending.Add(new Entry(batchId, firstIndex, count, sequence, retrySince?.UtcTicks ?? NotRetried));
 
     /// <summary>
     /// The event indexes of <paramref name="batchId"/> handled at stream positions before <paramref name="sequence"/>:
@@ -91,7 +102,7 @@ public sealed class KeyedBatchIndex
         var from = since.UtcTicks - DateTimeOffset.MinValue.UtcTicks < ClockSkew.Ticks ? DateTimeOffset.MinValue : since - ClockSkew;
         await foreach (var name in _store.ListAsync(_prefix, cancellationToken))
         {
-            if (!TryParseName(name, out var persistedAt, out var through, out _) || persistedAt < from)
+            if (!TryParseName(name, _prefix, out var persistedAt, out var through, out _) || persistedAt < from)
             {
                 continue;
             }
@@ -134,13 +145,25 @@ public sealed class KeyedBatchIndex
         if (through > 0)
         {
             var text = new StringBuilder(through * 48);
+            StringBuilder? retried = null;
             foreach (var entry in _pending[..through])
             {
                 text.Append(CultureInfo.InvariantCulture, $"{entry.BatchId:N} {entry.FirstIndex} {entry.Count} {entry.Sequence}\n");
+                if (entry.RetrySince != NotRetried)
+                {
+                    (retried ??= new StringBuilder()).Append(CultureInfo.InvariantCulture, $"{entry.BatchId:N} {entry.RetrySince}\n");
+                }
             }
 
-            var name = string.Create(CultureInfo.InvariantCulture, $"{_prefix}{now.UtcTicks:D19}-{throughSequence:D20}-{WindowSeconds(window)}{Extension}");
-            await _store.WriteAsync(name, Encoding.UTF8.GetBytes(text.ToString()), cancellationToken);
+            var file = string.Create(CultureInfo.InvariantCulture, $"{now.UtcTicks:D19}-{throughSequence:D20}-{WindowSeconds(window)}{Extension}");
+            if (retried is not null)
+            {
+                // Before the index object: either way both are written before the consumer's position passes the retry,
+                // whose replay after a crash in between records and writes them again.
+                await _store.WriteAsync(_retriedPrefix + file, Encoding.UTF8.GetBytes(retried.ToString()), cancellationToken);
+            }
+
+            await _store.WriteAsync(_prefix + file, Encoding.UTF8.GetBytes(text.ToString()), cancellationToken);
             _pending.RemoveRange(0, through);
         }
 
@@ -151,17 +174,64 @@ public sealed class KeyedBatchIndex
         }
     }
 
+    /// <summary>
+    /// The marked retries persisted by earlier activations (<see cref="Record"/>'s retry start) whose objects have not
+    /// expired, oldest first, each with the end of its window: the longer of the object's own and <paramref name="current"/>,
+    /// plus <see cref="ClockSkew"/>, as the index keeps its entries.
+    /// </summary>
+    public async Task<IReadOnlyList<PersistedRetry>> ReadRetriesAsync(TimeSpan current, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var objects = new List<(string Name, DateTimeOffset Until)>();
+        await foreach (var name in _store.ListAsync(_retriedPrefix, cancellationToken))
+        {
+            if (TryParseName(name, _retriedPrefix, out var persistedAt, out _, out var own)
+                && Kept(now, persistedAt, own, current) is { } until)
+            {
+                objects.Add((name, until));
+            }
+        }
+
+        // Names start with the persisting time, zero-padded: ordinal order is the order they were written in.
+        objects.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
+        var retries = new List<PersistedRetry>();
+        foreach (var (name, until) in objects)
+        {
+            await using var stream = await _store.OpenReadAsync(name, cancellationToken);
+            if (stream is null)
+            {
+                continue;
+            }
+
+            using var reader = new StreamReader(stream, Encoding.UTF8);
+            while (await reader.ReadLineAsync(cancellationToken) is { } line)
+            {
+                var parts = line.Split(' ');
+                if (parts.Length == 2
+                    && Guid.TryParseExact(parts[0], "N", out var batchId)
+                    && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var since)
+                    && since <= DateTimeOffset.MaxValue.UtcTicks)
+                {
+                    retries.Add(new PersistedRetry(batchId, new DateTimeOffset(since, TimeSpan.Zero), until));
+                }
+            }
+        }
+
+        return retries;
+    }
+
     /// <summary>Deletes the objects persisted longer ago than the longer of their own window and <paramref name="current"/>, plus <see cref="ClockSkew"/>.</summary>
     private async Task ExpireAsync(DateTimeOffset now, TimeSpan current, CancellationToken cancellationToken)
     {
         var expired = new List<string>();
-        await foreach (var name in _store.ListAsync(_prefix, cancellationToken))
+        foreach (var prefix in (string[])[_prefix, _retriedPrefix])
         {
-            // As an age: a window read from a name is not bounded by the tenant settings' limits, and must not overflow a date.
-            if (TryParseName(name, out var persistedAt, out _, out var own)
-                && now - persistedAt - ClockSkew > (own is { } kept && kept > current ? kept : current))
+            await foreach (var name in _store.ListAsync(prefix, cancellationToken))
             {
-                expired.Add(name);
+                if (TryParseName(name, prefix, out var persistedAt, out _, out var own) && Kept(now, persistedAt, own, current) is null)
+                {
+                    expired.Add(name);
+                }
             }
         }
 
@@ -173,6 +243,25 @@ public sealed class KeyedBatchIndex
                 _readEntries -= entries.Length;
             }
         }
+    }
+
+    /// <summary>
+    /// Until when an object persisted at <paramref name="persistedAt"/> under <paramref name="own"/> window is kept, the
+    /// current window being <paramref name="current"/>; null once that has passed.
+    /// </summary>
+    private static DateTimeOffset? Kept(DateTimeOffset now, DateTimeOffset persistedAt, TimeSpan? own, TimeSpan current)
+    {
+        // As an age: a window read from a name is not bounded by the tenant settings' limits, and must not overflow a date.
+        var window = own is { } kept && kept > current ? kept : current;
+        var age = now - persistedAt - ClockSkew;
+        if (age > window)
+        {
+            return null;
+        }
+
+        // A name from the future or a window of centuries must not overflow the date either.
+        var remaining = (Int128)window.Ticks - age.Ticks;
+        return remaining >= DateTimeOffset.MaxValue.UtcTicks - now.UtcTicks ? DateTimeOffset.MaxValue : now.AddTicks((long)remaining);
     }
 
     private static void Collect(IEnumerable<Entry> entries, Guid batchId, long before, List<(int, int)> ranges)
@@ -223,17 +312,17 @@ public sealed class KeyedBatchIndex
     /// Reads <c>{persisted-at ticks}-{through sequence}-{window seconds}.txt</c> under this index's prefix, or the older
     /// <c>{persisted-at ticks}-{through sequence}.txt</c> (<paramref name="window"/> null); false for anything else.
     /// </summary>
-    private bool TryParseName(string name, out DateTimeOffset persistedAt, out long through, out TimeSpan? window)
+    private static bool TryParseName(string name, string prefix, out DateTimeOffset persistedAt, out long through, out TimeSpan? window)
     {
         persistedAt = default;
         through = default;
         window = null;
-        if (!name.StartsWith(_prefix, StringComparison.Ordinal) || !name.EndsWith(Extension, StringComparison.Ordinal))
+        if (!name.StartsWith(prefix, StringComparison.Ordinal) || !name.EndsWith(Extension, StringComparison.Ordinal))
         {
             return false;
         }
 
-        var file = name.AsSpan(_prefix.Length, name.Length - _prefix.Length - Extension.Length);
+        var file = name.AsSpan(prefix.Length, name.Length - prefix.Length - Extension.Length);
         var dash = file.IndexOf('-');
         if (dash <= 0 || !long.TryParse(file[..dash], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
             || ticks > DateTimeOffset.MaxValue.UtcTicks)
@@ -264,5 +353,11 @@ public sealed class KeyedBatchIndex
         return true;
     }
 
-    private readonly record struct Entry(Guid BatchId, int FirstIndex, int Count, long Sequence);
+    // Entries of batches that were not marked retries, and every entry read back: only the persisting activation writes retries.
+    private const long NotRetried = -1;
+
+    private readonly record struct Entry(Guid BatchId, int FirstIndex, int Count, long Sequence, long RetrySince = NotRetried);
 }
+
+/// <summary>A marked retry an earlier activation persisted: its batch, its first attempt's start, and the end of its window.</summary>
+public readonly record struct PersistedRetry(Guid BatchId, DateTimeOffset Since, DateTimeOffset Until);

@@ -9,8 +9,9 @@ namespace Orleans.EventPipeline.Processing.Deduplication;
 /// <para>
 /// Only an unmarked batch whose id is here pays for a lookup, so batches in the usual order cost one dictionary probe.
 /// Each retry is kept for the tenant's idempotency window from when it was met, as the index keeps the retry's entry
-/// from when it was persisted, and at most <see cref="Capacity"/> of them, the oldest going first. In memory only: a new
-/// activation (a crash, a move, idle collection) knows only the retries it replays itself (docs/RELIABILITY.md, Limits).
+/// from when it was persisted, and at most <see cref="Capacity"/> of them, the oldest going first. The index persists the
+/// retries whose events it recorded, and a new activation (a crash, a move, idle collection) restores them before its
+/// first keyed batch, so a first attempt that lands after a restart is still recognised.
 /// </para>
 /// Not thread-safe: one per grain activation.
 /// </summary>
@@ -32,15 +33,27 @@ public sealed class MarkedRetries(TimeProvider timeProvider)
     public void Add(Guid batchId, DateTimeOffset since, TimeSpan window)
     {
         var now = _time.GetUtcNow().UtcTicks;
-        var until = now + Math.Max(window.Ticks, 0);
+        Keep(batchId, since.UtcTicks, now + Math.Max(window.Ticks, 0), now);
+    }
+
+    /// <summary>
+    /// Remembers a retry an earlier activation met and persisted (<see cref="KeyedBatchIndex.ReadRetriesAsync"/>), until
+    /// <paramref name="until"/>, the end of the window it was persisted under. Restored oldest first, so that the capacity
+    /// keeps the newest.
+    /// </summary>
+    public void Restore(Guid batchId, DateTimeOffset since, DateTimeOffset until) =>
+        Keep(batchId, since.UtcTicks, until.UtcTicks, _time.GetUtcNow().UtcTicks);
+
+    private void Keep(Guid batchId, long since, long until, long now)
+    {
         if (_retries.TryGetValue(batchId, out var known))
         {
             // Retries of one round carry the same start; a later one extends the time its first attempt is watched for.
-            _retries[batchId] = new Retry(Math.Min(known.Since, since.UtcTicks), Math.Max(known.Until, until));
+            _retries[batchId] = new Retry(Math.Min(known.Since, since), Math.Max(known.Until, until));
         }
         else
         {
-            _retries[batchId] = new Retry(since.UtcTicks, until);
+            _retries[batchId] = new Retry(since, until);
             _order.Enqueue(batchId);
         }
 

@@ -221,5 +221,61 @@ public sealed class KeyedBatchIndexTests : IDisposable
         return names;
     }
 
+    [Fact]
+    public async Task ReadRetries_AfterRestart_GivesTheMarkedRetriesPersistedWithTheirWindow()
+    {
+        var index = new KeyedBatchIndex(Store, "t", "t#2", _time);
+        var retry = Guid.NewGuid();
+        var firstAttempt = _time.GetUtcNow() - TimeSpan.FromMinutes(4);
+        index.Record(Guid.NewGuid(), 0, 10, 5);
+        index.Record(retry, 0, 10, 6, firstAttempt);
+        var persistedAt = _time.GetUtcNow();
+        await index.PersistAsync(6, Window, CancellationToken.None);
+
+        _time.Advance(TimeSpan.FromHours(3));
+        var restored = await new KeyedBatchIndex(Store, "t", "t#2", _time).ReadRetriesAsync(Window, CancellationToken.None);
+
+        var only = Assert.Single(restored);
+        Assert.Equal(retry, only.BatchId);
+        Assert.Equal(firstAttempt, only.Since);
+        Assert.Equal(persistedAt + Window + KeyedBatchIndex.ClockSkew, only.Until);
+        // The stream key's index objects are where they were; a lookup still finds the retry's entry.
+        Assert.True((await new KeyedBatchIndex(Store, "t", "t#2", _time).FindHandledAsync(retry, firstAttempt, Later, CancellationToken.None)).ContainsAll(0, 10));
+        Assert.Empty(await new KeyedBatchIndex(Store, "t", "t", _time).ReadRetriesAsync(Window, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ReadRetries_PastTheirWindow_NotGivenAndDeletedWithTheIndex()
+    {
+        var index = new KeyedBatchIndex(Store, "t", "t", _time);
+        index.Record(Guid.NewGuid(), 0, 1, 1, _time.GetUtcNow());
+        await index.PersistAsync(1, TimeSpan.FromMinutes(1), CancellationToken.None);
+
+        _time.Advance(TimeSpan.FromMinutes(1) + KeyedBatchIndex.ClockSkew + TimeSpan.FromSeconds(1));
+        Assert.Empty(await new KeyedBatchIndex(Store, "t", "t", _time).ReadRetriesAsync(TimeSpan.FromMinutes(1), CancellationToken.None));
+
+        _time.Advance(TimeSpan.FromHours(1));
+        index.Record(Guid.NewGuid(), 0, 1, 2);
+        await index.PersistAsync(2, TimeSpan.FromMinutes(1), CancellationToken.None);
+        Assert.EndsWith($"-{2:D20}-60.txt", Assert.Single(await NamesAsync()), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReadRetries_PersistedUnderALongerWindow_KeptForIt()
+    {
+        var week = TimeSpan.FromDays(7);
+        var index = new KeyedBatchIndex(Store, "t", "t", _time);
+        var retry = Guid.NewGuid();
+        index.Record(retry, 0, 1, 1, _time.GetUtcNow());
+        await index.PersistAsync(1, week, CancellationToken.None);
+
+        // The tenant shortened its window to a minute since: the retry's first attempt may still land within the week.
+        _time.Advance(TimeSpan.FromDays(2));
+        index.Record(Guid.NewGuid(), 0, 1, 2);
+        await index.PersistAsync(2, TimeSpan.FromMinutes(1), CancellationToken.None);
+
+        Assert.Equal(retry, Assert.Single(await new KeyedBatchIndex(Store, "t", "t", _time).ReadRetriesAsync(TimeSpan.FromMinutes(1), CancellationToken.None)).BatchId);
+    }
+
     public void Dispose() => _directory.Dispose();
 }

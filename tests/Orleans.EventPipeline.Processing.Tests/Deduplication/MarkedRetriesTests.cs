@@ -39,6 +39,20 @@ public sealed class MarkedRetriesTests
     }
 
     [Fact]
+    public void Restore_RetryAnEarlierActivationMet_KeptUntilTheEndOfItsWindow()
+    {
+        var retries = new MarkedRetries(_time);
+        var batch = Guid.NewGuid();
+        var started = _time.GetUtcNow() - TimeSpan.FromHours(5);
+        retries.Restore(batch, started, _time.GetUtcNow() + TimeSpan.FromMinutes(10));
+
+        Assert.True(retries.TryGet(batch, out var since));
+        Assert.Equal(started, since);
+        _time.Advance(TimeSpan.FromMinutes(10));
+        Assert.False(retries.TryGet(batch, out _));
+    }
+
+    [Fact]
     public void Add_AnotherRetryOfTheBatchLater_KeepsTheEarlierStartAndTheLaterEnd()
     {
         var retries = new MarkedRetries(_time);

@@ -1,10 +1,8 @@
-using System.Buffers.Binary;
 using System.Net;
 using System.Text;
 using System.Text.Json;
 using Azure.Messaging.EventHubs;
 using Azure.Messaging.EventHubs.Producer;
-using Orleans.EventPipeline.Streaming.EventHubs;
 using Orleans.EventPipeline.Streams;
 
 namespace Orleans.EventPipeline.Tests.Processing;
@@ -60,24 +58,6 @@ public sealed class FirstAttemptAfterRetryTests(ProcessingPipelineFixture pipeli
         Assert.Contains($"of keyed batch {inverted} unmarked after a retry of them", pipeline.Silo.Output, StringComparison.Ordinal);
     }
 
-    /// <summary>The raw message the ingest shard writes for keyed <paramref name="batchId"/>, marked as a retry or not.</summary>
-    private static EventData Raw(string tenant, Guid batchId, DateTimeOffset started, bool marked)
-    {
-        var frames = new MemoryStream();
-        for (var i = 0; i < Events; i++)
-        {
-            var payload = Encoding.UTF8.GetBytes($$"""{"message":"keyed event {{i}}","n":{{i}}}""");
-            var length = new byte[4];
-            BinaryPrimitives.WriteInt32LittleEndian(length, payload.Length);
-            frames.Write(length);
-            frames.Write(payload);
-        }
-
-        var batch = new RawEventBatch(tenant, batchId, started, EventKind.Json, 0, Events, frames.ToArray())
-        {
-            Keyed = true,
-            UncertainSince = marked ? started : null,
-        };
-        return RawBatchCodec.ToEventData(batch, PipelineStreams.Raw);
-    }
+    private static EventData Raw(string tenant, Guid batchId, DateTimeOffset started, bool marked) =>
+        RawKeyedBatch.Create(tenant, batchId, started, Events, marked);
 }
