@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.Extensions.Logging;
 using Orleans.EventPipeline.Ingest;
 using Orleans.EventPipeline.Streams;
 using Orleans.EventPipeline.Tenants;
@@ -66,15 +67,18 @@ public sealed class IdempotencyRecord
 /// answered from storage and writes nothing to the stream.
 /// </summary>
 /// <remarks>
-/// Refusals (429, 403, 503) are not remembered: a retry of those must be able to succeed. The start of
+/// Refusals (429, 403, 401, 503) are not remembered: a retry of those must be able to succeed. A round whose only
+/// attempt the shard refused before writing (429, 403, 401) is forgotten too, so its retry is an unmarked first attempt
+/// and the key takes another body; a 503 may follow a write that landed, so its round stays. The start of
 /// an attempt is persisted before it writes, so if the silo dies between the stream write and the
 /// answer's record, the retry goes out with the same batch id marked
 /// <see cref="IngestBatch.UncertainSince"/>, and the processor archives each event id once
 /// (docs/ARCHITECTURE.md, exactly-once archive).
 /// </remarks>
-public sealed class IdempotentIngestGrain(
+public sealed partial class IdempotentIngestGrain(
     [PersistentState(IdempotencyRecord.StateName, PipelineStorage.Tenants)] IPersistentState<IdempotencyRecord> state,
-    TimeProvider timeProvider) : Grain, IIdempotentIngestGrain
+    TimeProvider timeProvider,
+    ILogger<IdempotentIngestGrain> logger) : Grain, IIdempotentIngestGrain
 {
     public async Task<IngestResult> IngestOnceAsync(IngestBatch batch, int shardCount)
     {
@@ -120,7 +124,11 @@ public sealed class IdempotentIngestGrain(
             // Same key, other events: their ids would be the first body's, and the archive would take them for repeats.
             return IngestResult.Refused(
                 IngestOutcome.IdempotencyKeyReused,
-                "This Idempotency-Key was already used with a different body within the tenant's idempotency window; nothing was stored. Send new events under a new key.");
+                state.State.Result is not null
+                    ? "This Idempotency-Key was already used with a different body within the tenant's idempotency window; nothing was stored. Send new events under a new key."
+                    : string.Create(
+                        System.Globalization.CultureInfo.InvariantCulture,
+                        $"An attempt under this Idempotency-Key with a different body, started at {state.State.AttemptStartedAt:O}, has no known outcome (it may be stored); nothing was stored. Retry that attempt with its own body, or send these events under a new key."));
         }
 
         if (state.State.Result is { } answer)
@@ -163,8 +171,32 @@ public sealed class IdempotentIngestGrain(
             // One key is rarely used twice; a retry reactivates from storage in about a millisecond.
             DeactivateOnIdle();
         }
+        else if (uncertainSince is null && result.Outcome is IngestOutcome.RateLimited or IngestOutcome.TenantDisabled or IngestOutcome.KeyRevoked)
+        {
+            // The round's only attempt, refused before the shard wrote anything: nothing may be stored under its ids.
+            await ForgetRoundAsync(tenantId);
+        }
 
         return result;
+    }
+
+    /// <summary>
+    /// Deletes the record of a round nothing was stored in, so that its retry goes out unmarked (no index lookup, no
+    /// retry record) and the key takes another body. Should the store refuse, the round stays, in memory as stored: its
+    /// retry is marked, as after any unknown outcome, which costs a lookup and never a lost event.
+    /// </summary>
+    private async Task ForgetRoundAsync(string tenantId)
+    {
+        try
+        {
+            await state.ClearStateAsync();
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            LogRefusedRoundKept(logger, exception, tenantId);
+        }
+
+        DeactivateOnIdle();
     }
 
     /// <summary>Forgets the round in memory; the next write stores the new one over it.</summary>

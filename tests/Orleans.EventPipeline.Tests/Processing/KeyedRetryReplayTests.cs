@@ -10,7 +10,8 @@ namespace Orleans.EventPipeline.Tests.Processing;
 
 /// <summary>
 /// The crash window between an archive object's write and the processor's record of it, with a retry in the
-/// object: a keyed batch whose first attempt was refused (so the retry is marked uncertain) is archived together
+/// object: a keyed batch whose first attempt was refused and whose round the grain store would not forget (a trigger
+/// refuses the record's delete, so the retry is marked uncertain, as after any unknown outcome) is archived together
 /// with a plain batch, the processor's state write that records the object fails (a trigger in the silo's SQLite
 /// grain store), and the silo is killed. The replay rebuilds the object from the same batches and must keep the retry's events, though
 /// the retry's own index entry was persisted with the object it rebuilds.
@@ -45,11 +46,14 @@ public sealed class KeyedRetryReplayTests : IDisposable
                     Assert.Equal(HttpStatusCode.OK, debt.StatusCode);
                 }
 
+                await KeepIdempotencyRecordsAsync(_data.Path);
                 using (var refused = await api.PostAsync(key, retry, "application/x-ndjson", idempotencyKey: RetryKey))
                 {
-                    // The attempt started and stored nothing: its retry goes out marked uncertain.
+                    // The attempt started and stored nothing, and its round stays on record: its retry goes out marked uncertain.
                     Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
                 }
+
+                await Poll.UntilAsync(() => silo.Output.Contains(KeptRecord, StringComparison.Ordinal), TimeSpan.FromSeconds(30), static () => "the refused round's record kept by the trigger");
 
                 using (var raised = await api.PutTenantAsync(Tenant, new { displayName = Tenant, enabled = true }))
                 {
@@ -100,6 +104,20 @@ public sealed class KeyedRetryReplayTests : IDisposable
     }
 
     public void Dispose() => _data.Dispose();
+
+    private const string KeptRecord = "injected: idempotency record kept";
+
+    /// <summary>A trigger in the silo's SQLite grain store that refuses to delete an Idempotency-Key's record.</summary>
+    private static async Task KeepIdempotencyRecordsAsync(string dataDirectory)
+    {
+        await using var connection = SiloGrainStore.Open(dataDirectory);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"""
+            CREATE TRIGGER keep_idempotency BEFORE DELETE ON grain_state WHEN OLD.state_name = 'idempotency'
+            BEGIN SELECT RAISE(ABORT, '{KeptRecord}'); END;
+            """;
+        await command.ExecuteNonQueryAsync();
+    }
 
     private static byte[] Body(string label) => Encoding.UTF8.GetBytes(string.Join('\n', Enumerable.Range(0, EventsPerPost)
         .Select(i => $$"""{"message":"{{label}} event {{i}}","n":{{i}}}""")));
