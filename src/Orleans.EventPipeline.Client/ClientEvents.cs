@@ -37,6 +37,7 @@ public sealed class BatchFailedEventArgs(string idempotencyKey, int eventCount, 
 }
 
 /// <summary>What a client has done since it started: the numbers of its metrics, for a status line.</summary>
+/// <param name="SpooledBytes">Bytes of the spooled batches not yet acknowledged.</param>
 /// <param name="SendingProblem">
 /// The unexpected error (not an answer of the gateway's, nor a network failure: those are <paramref name="Retrying"/>)
 /// the sender is waiting out before it tries the batch again; null while sending goes as it should.
@@ -51,4 +52,21 @@ public sealed record ClientStatistics(
     int SpooledBatches,
     long SpooledBytes,
     bool Retrying,
-    string? SendingProblem = null);
+    string? SendingProblem = null)
+{
+    /// <summary>
+    /// What counts in <see cref="EventPipelineClientOptions.MaxSpoolBytes"/> besides the batch being filled: the spool's
+    /// files (segments, acknowledged batches too until their segment goes, <see cref="DamagedBytes"/>; not the head file) and
+    /// the 128 KiB kept for the reserve and a split record, used or not.
+    /// </summary>
+    public long SpoolDiskBytes { get; init; }
+
+    /// <summary>Bytes of the spool's <c>.damaged</c> files: damaged records kept for inspection, their events lost (reported at open). They count in MaxSpoolBytes until removed.</summary>
+    public long DamagedBytes { get; init; }
+
+    /// <summary>How many <c>.damaged</c> files the spool holds.</summary>
+    public int DamagedFiles { get; init; }
+
+    /// <summary>Bytes of the record of a batch split after a 413 (a <c>.split</c> file), while it is sent: at most 64 KiB, kept in MaxSpoolBytes.</summary>
+    public long SplitRecordBytes { get; init; }
+}

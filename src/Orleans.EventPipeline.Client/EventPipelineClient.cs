@@ -65,10 +65,11 @@ public sealed class EventPipelineClient : IAsyncDisposable
         _options = options;
         _logger = logger ?? NullLogger<EventPipelineClient>.Instance;
         // Segments small enough that acknowledged ones are deleted well before the bound: 16 MiB, or a quarter of a small spool.
-        // .damaged files count in the bound, kept to what a call of MaxCallBytes leaves: once the batches are sent, a call fits.
+        // .damaged files count in the bound, kept to what a call of MaxCallBytes and the spool's kept rooms leave: once the
+        // batches are sent, a call fits.
         _spool = DiskSpool.Open(options.SpoolDirectory, Math.Min(16L * 1024 * 1024, options.MaxSpoolBytes / 4), MaxDamagedBytes);
         _checkpoints = new Dictionary<string, string>(_spool.Checkpoints, StringComparer.Ordinal);
-        _instruments = new ClientInstruments(() => _spool.Bytes, () => _spool.Count);
+        _instruments = new ClientInstruments(() => _spool.Bytes, () => _spool.Count, () => _spool.DiskBytes, () => _spool.DamagedBytes);
         // Connections are renewed every 5 minutes, so a gateway behind DNS or a load balancer that moves is followed.
         _http = new HttpClient(handler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
         _http.Timeout = options.RequestTimeout;
@@ -112,12 +113,30 @@ public sealed class EventPipelineClient : IAsyncDisposable
     /// </summary>
     public long MaxCallBytes => _options.MaxSpoolBytes / 2;
 
-    private long MaxDamagedBytes => _options.MaxSpoolBytes - MaxCallBytes;
+    // At least 0: the options keep MaxSpoolBytes at twice KeptRoomBytes or more.
+    private long MaxDamagedBytes => _options.MaxSpoolBytes - MaxCallBytes - DiskSpool.KeptRoomBytes;
 
-    /// <summary>What counts in MaxSpoolBytes besides the batch being filled: the unacknowledged batches and the <c>.damaged</c> files.</summary>
-    private long SpoolHeld => _spool.Bytes + _spool.DamagedBytes;
+    /// <summary>
+    /// What counts in MaxSpoolBytes besides the batch being filled: the spool's files (segments with their acknowledged
+    /// batches until the segment goes, <c>.damaged</c> files; not the head) and the rooms kept for the reserve and a split record.
+    /// </summary>
+    private long SpoolHeld => _spool.DiskBytes;
 
-    public ClientStatistics Statistics => _instruments.Snapshot(_spool.Bytes, _spool.Count);
+    /// <summary>The client's numbers; the <c>.damaged</c> files are counted again (a listing of the directory) when there are any.</summary>
+    public ClientStatistics Statistics
+    {
+        get
+        {
+            _spool.RecountDamaged();
+            return _instruments.Snapshot(_spool.Bytes, _spool.Count) with
+            {
+                SpoolDiskBytes = _spool.DiskBytes,
+                DamagedBytes = _spool.DamagedBytes,
+                DamagedFiles = _spool.DamagedFiles,
+                SplitRecordBytes = _spool.SplitBytes,
+            };
+        }
+    }
 
     /// <summary>Starts sending spooled batches (the recovered ones first) and cutting batches on time.</summary>
     public void Start()
@@ -189,14 +208,15 @@ public sealed class EventPipelineClient : IAsyncDisposable
                     return;
                 }
 
-                else if (_spool.RecountDamaged())
+                else if (_spool.RecountDamaged() || _spool.ReleaseAcknowledged())
                 {
-                    // An operator removed .damaged files: their room is free again.
+                    // An operator removed .damaged files, or every batch of the live segment is acknowledged and it went:
+                    // their room is free again.
                     continue;
                 }
                 else if (_options.WhenSpoolFull == SpoolFullMode.Fail)
                 {
-                    throw new SpoolFullException(string.Create(CultureInfo.InvariantCulture, $"The spool holds {_spool.Bytes} bytes of unacknowledged batches, {_spool.DamagedBytes} of .damaged files (damaged records kept for inspection: removing them frees their room) and {_batch.Bytes} in the batch being filled; {bytes} more would pass MaxSpoolBytes ({_options.MaxSpoolBytes}). Nothing of this call was taken."))
+                    throw new SpoolFullException(string.Create(CultureInfo.InvariantCulture, $"The spool's files take {_spool.DiskBytes} bytes ({_spool.Bytes} of unacknowledged batches, {_spool.DamagedBytes} of .damaged files (damaged records kept for inspection: removing them frees their room), {DiskSpool.KeptRoomBytes} kept for the reserve and a split record, the rest acknowledged batches whose segment is still in use) and {_batch.Bytes} are in the batch being filled; {bytes} more would pass MaxSpoolBytes ({_options.MaxSpoolBytes}). Nothing of this call was taken."))
                     {
                         MaxSpoolBytes = _options.MaxSpoolBytes,
                     };
@@ -531,7 +551,11 @@ public sealed class EventPipelineClient : IAsyncDisposable
             ClientLog.Splitting(_logger, part.Key, part.EventCount, part.Body.Length, events.Count / 2, events.Count - (events.Count / 2));
             try
             {
-                _spool.MarkSplit(spooled, place);
+                if (_spool.MarkSplit(spooled, place) is { } full)
+                {
+                    // Past 4,096 parts of one batch: sent all the same; a restart may send the unrecorded ones whole.
+                    ClientLog.SplitNotRecorded(_logger, part.Key, full);
+                }
             }
             catch (IOException e) when (DiskSpool.IsDiskFull(e))
             {

@@ -35,8 +35,11 @@ public sealed class EventPipelineClientOptions
     public bool Compress { get; set; } = true;
 
     /// <summary>
-    /// Bytes of batches the spool may hold until they are acknowledged, with its <c>.damaged</c> files (kept to half of
-    /// it, the oldest deleted at open); what happens at the bound is <see cref="WhenSpoolFull"/>.
+    /// Bytes the spool directory may hold, with the batch being filled: its batches until acknowledged (and until their
+    /// segment is deleted), its <c>.damaged</c> files (kept to half of it less 128 KiB, the oldest deleted at
+    /// open), and 128 KiB kept for its reserve and the record of a batch split after a 413, used or not. Each file counts
+    /// by its length: the file system rounds each up to its blocks; the head file (20 bytes and the sources' checkpoints)
+    /// is not counted. What happens at the bound is <see cref="WhenSpoolFull"/>.
     /// </summary>
     public long MaxSpoolBytes { get; set; } = 1024L * 1024 * 1024;
 
@@ -86,10 +89,16 @@ public sealed class EventPipelineClientOptions
 
         Range(errors, nameof(MaxBatchEvents), MaxBatchEvents, 1, 1_000_000);
         Range(errors, nameof(MaxBatchBytes), MaxBatchBytes, 1024, 8 * 1024 * 1024);
-        Range(errors, nameof(MaxSpoolBytes), MaxSpoolBytes, 64 * 1024, long.MaxValue);
-        if (MaxSpoolBytes < 2L * MaxBatchBytes)
+        // The spool keeps this much for its reserve and a split record inside the bound (Spool/DiskSpool.KeptRoomBytes).
+        var kept = Spool.DiskSpool.KeptRoomBytes;
+        if (MaxSpoolBytes < 2 * kept)
         {
-            errors.Add($"{nameof(MaxSpoolBytes)} ({MaxSpoolBytes.ToString(CultureInfo.InvariantCulture)}) must hold at least two batches of {nameof(MaxBatchBytes)} ({MaxBatchBytes.ToString(CultureInfo.InvariantCulture)}): one being sent, one being filled.");
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"{nameof(MaxSpoolBytes)} must be at least {2 * kept} (got {MaxSpoolBytes}): twice the {kept} bytes the spool keeps for its reserve and a split record, so a call of half of it fits beside them and the .damaged files."));
+        }
+
+        if (MaxSpoolBytes < (2L * MaxBatchBytes) + kept)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"{nameof(MaxSpoolBytes)} ({MaxSpoolBytes}) must hold at least two batches of {nameof(MaxBatchBytes)} ({MaxBatchBytes}) besides the {kept} bytes the spool keeps for its reserve and a split record: {(2L * MaxBatchBytes) + kept}, one batch being sent, one being filled."));
         }
 
         // The cut loop looks every quarter of it: under 1 ms that tick rounds to nothing and an idle client spins

@@ -24,6 +24,15 @@ public sealed class OptionsValidationTests
     }
 
     [Fact]
+    public void MaxSpoolBytes_UnderTwiceTheRoomKeptForTheReserveAndASplitRecord_IsRefused()
+    {
+        // 64 KiB passed: the reserve file alone took as much beside the batches, so the spool's files took twice the bound.
+        var errors = new EventPipelineClientOptions { Endpoint = new Uri("http://127.0.0.1:5080"), ApiKey = "k", SpoolDirectory = "spool", MaxSpoolBytes = 64 * 1024, MaxBatchBytes = 1024 }.Validate();
+
+        Assert.Contains(errors, static e => e.StartsWith("MaxSpoolBytes must be at least 262144 (got 65536)", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void MaxBatchDelay_UnderAMillisecond_IsRefused()
     {
         // 2 ticks passed: the cut loop's tick (a quarter of it) was 0 and an idle client spun at 87% CPU (finding 8).

@@ -24,7 +24,7 @@ internal sealed class ClientInstruments : IDisposable
     private int _retrying;
     private string? _sendingProblem;
 
-    public ClientInstruments(Func<long> spoolBytes, Func<int> spoolBatches)
+    public ClientInstruments(Func<long> spoolBytes, Func<int> spoolBatches, Func<long> spoolDiskBytes, Func<long> damagedBytes)
     {
         _queued = _meter.CreateCounter<long>("eventpipeline.client.events.queued", "{event}", "Events taken by SendAsync.");
         _acknowledged = _meter.CreateCounter<long>("eventpipeline.client.events.acknowledged", "{event}", "Events the gateway accepted (200).");
@@ -34,6 +34,8 @@ internal sealed class ClientInstruments : IDisposable
         _meter.CreateObservableGauge("eventpipeline.client.batches.in_flight", () => Volatile.Read(ref _inFlight), "{batch}", "Batches being sent.");
         _meter.CreateObservableGauge("eventpipeline.client.spool.bytes", spoolBytes, "By", "Bytes of spooled batches not yet acknowledged.");
         _meter.CreateObservableGauge("eventpipeline.client.spool.batches", spoolBatches, "{batch}", "Spooled batches not yet acknowledged.");
+        _meter.CreateObservableGauge("eventpipeline.client.spool.disk_bytes", spoolDiskBytes, "By", "What counts in MaxSpoolBytes besides the batch being filled: the spool's files and the room kept for its reserve and a split record.");
+        _meter.CreateObservableGauge("eventpipeline.client.spool.damaged_bytes", damagedBytes, "By", "Bytes of the spool's .damaged files, kept for inspection.");
     }
 
     public void Queued(int events)

@@ -37,7 +37,7 @@ internal static partial class ClientLog
     [LoggerMessage(12, LogLevel.Warning, "Batch {Key} ({Events} events, {Bytes} bytes) is over the gateway's body limit (413): sent as two batches of {First} and {Second} events")]
     public static partial void Splitting(ILogger logger, string key, int events, int bytes, int first, int second);
 
-    [LoggerMessage(13, LogLevel.Warning, "Spool file {File} ({Bytes} bytes of damaged records kept for inspection) deleted: .damaged files count in MaxSpoolBytes and are kept to {Limit} bytes, half of it, the oldest deleted first")]
+    [LoggerMessage(13, LogLevel.Warning, "Spool file {File} ({Bytes} bytes of damaged records kept for inspection) deleted: .damaged files count in MaxSpoolBytes and are kept to {Limit} bytes, half of it less the 128 KiB kept for the reserve and a split record, the oldest deleted first")]
     public static partial void DamagedDeleted(ILogger logger, string file, long bytes, long limit);
 
     [LoggerMessage(14, LogLevel.Warning, "Batch {Key}: its split could not be recorded in the spool ({Reason}); its halves are sent all the same. Should the process stop before they are done, it is sent whole at the next start: with the gateway's body limit raised meanwhile, the halves already stored would be stored again")]

@@ -15,6 +15,8 @@ namespace Orleans.EventPipeline.Client.Spool;
 /// (its bytes are moved to a <c>.damaged</c> file and reported), and a torn tail of the newest segment is cut off. One process per directory: a lock file is held while open.
 /// The <c>.damaged</c> files count in the spool's bytes (<see cref="DamagedBytes"/>), kept to a bound by deleting the oldest.
 /// Which parts of a batch were split after a 413 is kept beside it until it is done (<see cref="SpoolSplits"/>).
+/// <see cref="DiskBytes"/> is what the directory holds but for the head, the rooms kept for the reserve and that record
+/// included, so a bound on it bounds the spool's files.
 /// </summary>
 internal sealed class DiskSpool : IDisposable
 {
@@ -29,6 +31,12 @@ internal sealed class DiskSpool : IDisposable
     // ~60 KiB; each head write frees the old head's pages as it renames, so the room lasts until the segments go.
     private const int ReserveBytes = 64 * 1024;
 
+    /// <summary>
+    /// Room counted in <see cref="DiskBytes"/> whether or not it is taken: the reserve's, and the split record's (one at a
+    /// time, the batch being sent's: <see cref="SpoolSplits.RoomBytes"/>), so a spool at its bound still has both.
+    /// </summary>
+    public const long KeptRoomBytes = ReserveBytes + SpoolSplits.RoomBytes;
+
     // ENOSPC and EDQUOT (Linux): the disk or the user's quota is full.
     private const int NoSpace = 28;
     private const int QuotaExceeded = 122;
@@ -38,13 +46,17 @@ internal sealed class DiskSpool : IDisposable
     private readonly FileStream _lock;
     private readonly Lock _gate = new();
     private readonly Queue<SpoolEntry> _pending = new();
-    private readonly List<(string Path, long LastSequence)> _closedSegments = [];
+    private readonly List<(string Path, long LastSequence, long Length)> _closedSegments = [];
     private readonly SpoolSplits _splits;
     private FileStream? _active;
     private long _activeLastSequence = -1;
     private long _nextSequence;
     private long _bytes;
     private long _damagedBytes;
+    private int _damagedFiles;
+
+    // What the segment files hold on disk: acknowledged batches too, until their segment is deleted.
+    private long _segmentsOnDisk;
 
     // False once the reserve was deleted to let a head be written: appends wait (a disk-full wait) until it is back,
     // so they cannot take the room the next head write needs.
@@ -70,6 +82,21 @@ internal sealed class DiskSpool : IDisposable
 
     /// <summary>Bytes of the <c>.damaged</c> files in the directory, as of opening or the last <see cref="RecountDamaged"/>.</summary>
     public long DamagedBytes => Volatile.Read(ref _damagedBytes);
+
+    /// <summary>How many <c>.damaged</c> files <see cref="DamagedBytes"/> counts.</summary>
+    public int DamagedFiles => Volatile.Read(ref _damagedFiles);
+
+    /// <summary>
+    /// The directory's bytes: the segments (acknowledged batches too, until their segment goes), the <c>.damaged</c>
+    /// files, and <see cref="KeptRoomBytes"/> for the reserve and the split record, taken or not. Each file's length: the
+    /// file system rounds each up to its blocks. Not the head (20 bytes and the sources' checkpoints): counted, a call of
+    /// half the bound would never fit beside the kept room in the smallest spool the options allow, and on a full disk
+    /// its write has the reserve's room.
+    /// </summary>
+    public long DiskBytes => Volatile.Read(ref _segmentsOnDisk) + DamagedBytes + ReserveBytes + Math.Max(SpoolSplits.RoomBytes, _splits.Bytes);
+
+    /// <summary>Bytes of the split records on disk now: within <see cref="SpoolSplits.RoomBytes"/>, counted in <see cref="DiskBytes"/> whether used or not (more only from a record an older client wrote).</summary>
+    public long SplitBytes => _splits.Bytes;
 
     /// <summary>The <c>.damaged</c> files opening deleted, oldest first, to keep them within the bound, with their bytes.</summary>
     public IReadOnlyList<(string Path, long Bytes)> DamagedDeleted { get; private set; } = [];
@@ -169,6 +196,7 @@ internal sealed class DiskSpool : IDisposable
             var entry = new SpoolEntry(batch.Sequence, _active.Name, offset, record.Length, batch.EventCount);
             _pending.Enqueue(entry);
             _bytes += record.Length;
+            Volatile.Write(ref _segmentsOnDisk, _segmentsOnDisk + record.Length);
             return entry;
         }
     }
@@ -223,12 +251,26 @@ internal sealed class DiskSpool : IDisposable
     }
 
     /// <summary>Records durably that part <paramref name="place"/> of <paramref name="batch"/> is split: call it before sending any half.</summary>
+    /// <returns>Null when recorded; else why not: its record is at <see cref="SpoolSplits.RoomBytes"/>.</returns>
     /// <exception cref="IOException">Not recorded (<see cref="IsDiskFull"/> when the disk is full).</exception>
-    public void MarkSplit(SpooledBatch batch, ulong place)
+    public string? MarkSplit(SpooledBatch batch, ulong place)
     {
         lock (_gate)
         {
-            _splits.Add(batch, place);
+            return _splits.Add(batch, place);
+        }
+    }
+
+    /// <summary>
+    /// Deletes the live segment when every batch in it is done, so the bytes of acknowledged batches, counted in
+    /// <see cref="DiskBytes"/> until their segment goes, are free; true when it did. The client asks only when the spool
+    /// looks full: the next append makes a new segment, which costs a directory fsync.
+    /// </summary>
+    public bool ReleaseAcknowledged()
+    {
+        lock (_gate)
+        {
+            return DeleteActiveIfDone();
         }
     }
 
@@ -250,6 +292,7 @@ internal sealed class DiskSpool : IDisposable
                 if (_closedSegments[i].LastSequence <= entry.Sequence)
                 {
                     File.Delete(_closedSegments[i].Path);
+                    Volatile.Write(ref _segmentsOnDisk, _segmentsOnDisk - _closedSegments[i].Length);
                     _closedSegments.RemoveAt(i);
                 }
             }
@@ -273,16 +316,21 @@ internal sealed class DiskSpool : IDisposable
         return _reserved;
     }
 
-    /// <summary>Deletes the live segment when the head is past all its batches; the next append rolls a new one.</summary>
-    private void DeleteActiveIfDone()
+    /// <summary>Deletes the live segment when the head is past all its batches (true then); the next append rolls a new one.</summary>
+    private bool DeleteActiveIfDone()
     {
-        if (_active is not null && !_pending.Any(p => p.Segment == _active.Name))
+        if (_active is null || _pending.Any(p => p.Segment == _active.Name))
         {
-            var done = _active.Name;
-            _active.Dispose();
-            _active = null;
-            File.Delete(done);
+            return false;
         }
+
+        var done = _active.Name;
+        var length = _active.Length;
+        _active.Dispose();
+        _active = null;
+        File.Delete(done);
+        Volatile.Write(ref _segmentsOnDisk, _segmentsOnDisk - length);
+        return true;
     }
 
     private bool TryCreateReserve()
@@ -326,7 +374,7 @@ internal sealed class DiskSpool : IDisposable
     {
         if (_active is not null)
         {
-            _closedSegments.Add((_active.Name, _activeLastSequence));
+            _closedSegments.Add((_active.Name, _activeLastSequence, _active.Length));
             _active.Dispose();
             // None until the next is open: a file system out of inodes refuses the create (ENOSPC, the disk-full wait),
             // and the next append tries again instead of writing to the closed one.
@@ -493,7 +541,10 @@ internal sealed class DiskSpool : IDisposable
 
             if (live)
             {
-                _closedSegments.Add((path, intact[^1].Batch.Sequence));
+                // Its length now: without the damaged bytes moved aside, with them when the move failed.
+                var length = new FileInfo(path).Length;
+                _closedSegments.Add((path, intact[^1].Batch.Sequence, length));
+                _segmentsOnDisk += length;
             }
             else if (File.Exists(path))
             {
@@ -521,7 +572,9 @@ internal sealed class DiskSpool : IDisposable
             return false;
         }
 
-        var now = DamagedFiles().Sum(static f => f.Length);
+        var files = ListDamaged();
+        Volatile.Write(ref _damagedFiles, files.Count);
+        var now = files.Sum(static f => f.Length);
         return now < Interlocked.Exchange(ref _damagedBytes, now);
     }
 
@@ -535,7 +588,7 @@ internal sealed class DiskSpool : IDisposable
     /// </summary>
     private void KeepDamagedWithin(List<SpoolDamage> damage)
     {
-        var files = DamagedFiles();
+        var files = ListDamaged();
         var total = files.Sum(static f => f.Length);
         var deleted = new List<(string Path, long Bytes)>();
         foreach (var (file, length) in files.OrderBy(static f => f.File.LastWriteTimeUtc).ThenBy(static f => f.File.Name, StringComparer.Ordinal))
@@ -563,11 +616,12 @@ internal sealed class DiskSpool : IDisposable
         }
 
         _damagedBytes = total;
+        _damagedFiles = files.Count - deleted.Count;
         DamagedDeleted = deleted;
     }
 
     /// <summary>The <c>.damaged</c> files now, with their lengths; one an operator removes meanwhile is left out.</summary>
-    private List<(FileInfo File, long Length)> DamagedFiles()
+    private List<(FileInfo File, long Length)> ListDamaged()
     {
         var files = new List<(FileInfo File, long Length)>();
         foreach (var file in new DirectoryInfo(_directory).EnumerateFiles("*" + DamagedExtension))

@@ -16,13 +16,29 @@ namespace Orleans.EventPipeline.Client.Spool;
 /// An entry is <c>u64 place | u64 XxHash3 of the batch's key and the place</c>, appended and fsync'd before the first half
 /// is sent. A torn or changed entry, or one of another batch, checks out as nothing; a split part's parents were split
 /// too, so they are taken from it. A part not recorded is sent whole, as before this record existed: never an event lost.
+/// A record holds at most <see cref="RoomBytes"/>, the room MaxSpoolBytes keeps for it: only one batch, the one being
+/// sent, is split at a time, and a record of a batch done before a crash is deleted at open before any is sent.
 /// Not thread-safe: <see cref="DiskSpool"/> calls it under its lock.
 /// </remarks>
 internal sealed class SpoolSplits(string directory)
 {
     private const string Extension = ".split";
     private const int EntryBytes = 16;
+
+    /// <summary>
+    /// 4,096 entries: every split a batch of 4,097 events can take, down to single events (a batch of n events has at
+    /// most n - 1 parts to split); a larger batch more only where the gateway refuses parts thousands of times smaller
+    /// than it. Kept inside MaxSpoolBytes whether used or not, so a spool at its bound still has it.
+    /// </summary>
+    public const int RoomBytes = 4096 * EntryBytes;
+
     private readonly Dictionary<long, HashSet<ulong>> _split = [];
+    private readonly Dictionary<long, long> _lengths = [];
+
+    private long _bytes;
+
+    /// <summary>Bytes of the records on disk: one at most once <see cref="Load"/> deleted those of batches done. Read without the lock.</summary>
+    public long Bytes => Volatile.Read(ref _bytes);
 
     /// <summary>Reads the records of the batches in <paramref name="keys"/> (the ones to send, by sequence) and deletes the others' (batches done before a crash let their record go).</summary>
     public void Load(IReadOnlyDictionary<long, Guid> keys)
@@ -63,21 +79,31 @@ internal sealed class SpoolSplits(string directory)
             }
 
             _split[sequence] = places;
+            _lengths[sequence] = bytes.Length - (bytes.Length % EntryBytes);
+            Volatile.Write(ref _bytes, _bytes + _lengths[sequence]);
         }
     }
 
     /// <summary>Whether <paramref name="place"/> of batch <paramref name="sequence"/> was split, in this run or an earlier one.</summary>
     public bool Contains(long sequence, ulong place) => _split.TryGetValue(sequence, out var places) && places.Contains(place);
 
-    /// <summary>Records that <paramref name="place"/> of <paramref name="batch"/> is split; durable when it returns.</summary>
+    /// <summary>Records that <paramref name="place"/> of <paramref name="batch"/> is split; durable when it returns null.</summary>
+    /// <returns>Null when recorded; else why not: the record is at <see cref="RoomBytes"/>, and nothing was written.</returns>
     /// <exception cref="IOException">Not written (the disk may be full); nothing of the entry is left.</exception>
-    public void Add(SpooledBatch batch, ulong place)
+    public string? Add(SpooledBatch batch, ulong place)
     {
+        var had = _lengths.GetValueOrDefault(batch.Sequence);
+        if (had + EntryBytes > RoomBytes)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"its record holds {had / EntryBytes} split parts, the {RoomBytes} bytes MaxSpoolBytes keeps for it");
+        }
+
         Span<byte> entry = stackalloc byte[EntryBytes];
         BinaryPrimitives.WriteUInt64LittleEndian(entry, place);
         BinaryPrimitives.WriteUInt64LittleEndian(entry[8..], Check(batch.IdempotencyKey, place));
         // The directory is fsync'd after the file's first entry of this run (not one of a try that failed: its name may not be durable).
         var first = !_split.ContainsKey(batch.Sequence);
+        long written;
         using (var file = new FileStream(FileOf(batch.Sequence), FileMode.OpenOrCreate, FileAccess.Write, FileShare.None, bufferSize: 0))
         {
             // Entries start at multiples of EntryBytes: part of an entry whose write failed and whose cut failed too (the
@@ -94,6 +120,8 @@ internal sealed class SpoolSplits(string directory)
                 file.SetLength(length);
                 throw;
             }
+
+            written = length + EntryBytes;
         }
 
         if (first)
@@ -107,6 +135,9 @@ internal sealed class SpoolSplits(string directory)
         }
 
         places.Add(place);
+        _lengths[batch.Sequence] = written;
+        Volatile.Write(ref _bytes, _bytes + written - had);
+        return null;
     }
 
     /// <summary>Batch <paramref name="sequence"/> is done: its record goes (one left by a crash goes at the next <see cref="Load"/>).</summary>
@@ -115,6 +146,8 @@ internal sealed class SpoolSplits(string directory)
         if (_split.Remove(sequence))
         {
             File.Delete(FileOf(sequence));
+            _lengths.Remove(sequence, out var length);
+            Volatile.Write(ref _bytes, _bytes - length);
         }
     }
 

@@ -32,7 +32,8 @@ public sealed class DisposeTests(SharedSilo shared, ITestOutputHelper output) : 
     public async Task AProducerBlockedOnAFullSpool_FailsWhenTheClientIsDisposed()
     {
         var options = TestClients.Options(new Uri("http://127.0.0.1:9"), "k", _dir.Path);
-        options.MaxSpoolBytes = 64 * 1024;
+        // The least the options allow: 128 KiB of batches besides the 128 KiB kept for the reserve and a split record.
+        options.MaxSpoolBytes = 256 * 1024;
         options.MaxBatchBytes = 4 * 1024;
         options.Compress = false;
         var client = new EventPipelineClient(options);

@@ -38,6 +38,25 @@ public sealed class SpoolDamagedBytesTests : IDisposable
     }
 
     [Fact]
+    public async Task Statistics_ShowTheDamagedFiles_UntilAnOperatorRemovesThem()
+    {
+        await SpoolAsync(("lost", 1_200_000), ("after", 100));
+        Damage("lost");
+        await using var client = new EventPipelineClient(Options());
+        var saved = Assert.Single(client.Recovery.Damage).SavedTo!;
+
+        // Seen without listing the folder, and counted in what the bound holds.
+        var statistics = client.Statistics;
+        Assert.Equal(new FileInfo(saved).Length, statistics.DamagedBytes);
+        Assert.Equal(1, statistics.DamagedFiles);
+        Assert.True(statistics.SpoolDiskBytes >= statistics.DamagedBytes + statistics.SpooledBytes + (128 * 1024), statistics.ToString());
+
+        File.Delete(saved);
+        Assert.Equal(0, client.Statistics.DamagedBytes);
+        Assert.Equal(0, client.Statistics.DamagedFiles);
+    }
+
+    [Fact]
     public async Task DamagedFilesPastHalfOfMaxSpoolBytes_OldestDeletedAtOpen_NewestKept()
     {
         await SpoolAsync(("first", 1_200_000), ("second", 1_200_000), ("after", 100));

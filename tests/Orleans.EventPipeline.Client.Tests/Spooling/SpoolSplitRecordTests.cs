@@ -139,6 +139,27 @@ public sealed class SpoolSplitRecordTests : IDisposable
         Assert.Empty(Split(again, 1));
     }
 
+    [Fact]
+    public void ARecord_HoldsAtMostTheRoomKeptForIt_ThenSaysWhy()
+    {
+        // A batch split over and over (a gateway or a proxy answering 413 to parts of every size): 4,096 entries fit.
+        using var spool = DiskSpool.Open(_spool.Path, SegmentBytes, long.MaxValue);
+        var batch = Append(spool, 0);
+        for (var place = 1UL; place <= 4096; place++)
+        {
+            Assert.Null(spool.MarkSplit(batch, place));
+        }
+
+        Assert.Equal(SpoolSplits.RoomBytes, spool.SplitBytes);
+        Assert.Contains("4096 split parts", spool.MarkSplit(batch, 4097), StringComparison.Ordinal);
+        Assert.Equal(SpoolSplits.RoomBytes, new FileInfo(Directory.EnumerateFiles(_spool.Path, "*.split").Single()).Length);
+        Assert.False(spool.WasSplit(0, 4097));
+
+        spool.TryPeek(out var entry);
+        spool.Remove(entry, []);
+        Assert.Equal(0, spool.SplitBytes);
+    }
+
     private static SpooledBatch Append(DiskSpool spool, long sequence)
     {
         var batch = new SpooledBatch(sequence, Guid.NewGuid(), 2, false, EventContentType.Ndjson, [], "{\"a\":1}\n{\"b\":2}\n"u8.ToArray());
