@@ -50,9 +50,10 @@ public sealed class SpoolDiskFullTests(SharedSilo shared, ITestOutputHelper outp
     [Fact]
     public async Task SpoolOutOfInodes_ANewSegmentRefused_TheAgentWaits_ThenEverythingArchivedOnce()
     {
-        // Segments of 64 KiB (a spool of 256 KiB) and lines that do not compress: the spool needs new segment files while
-        // the file system can create none. The next append wrote to the segment the refused roll had closed, and the
-        // agent died with a stack trace (helper-104).
+        // Segments of 96 KiB (a spool of 384 KiB: 256 KiB for batches besides the 128 KiB kept for the reserve and a split
+        // record) and lines that do not compress: the spool needs new segment files while the file system can create none.
+        // The next append wrote to the segment the refused roll had closed, and the agent died with a stack trace
+        // (helper-104). At 256 KiB the spool now holds one segment's batches at a time, and deletes it before it rolls.
         const string tenant = "spool-no-inodes";
         var silo = shared.Silo;
         var key = await silo.Api.CreateTenantAsync(tenant);
@@ -61,7 +62,7 @@ public sealed class SpoolDiskFullTests(SharedSilo shared, ITestOutputHelper outp
         using var writer = new LineWriter("i");
         writer.Open(log);
         writer.Write(100);
-        var settings = new Dictionary<string, object> { ["SpoolDirectory"] = Path.Combine(disk.Path, "spool"), ["MaxSpoolBytes"] = 262_144, ["MaxBatchBytes"] = 65_536, ["MaxLineBytes"] = 65_536 };
+        var settings = new Dictionary<string, object> { ["SpoolDirectory"] = Path.Combine(disk.Path, "spool"), ["MaxSpoolBytes"] = 393_216, ["MaxBatchBytes"] = 65_536, ["MaxLineBytes"] = 65_536 };
         await using var agent = AgentProcess.Start(_dir.Path, silo.Url, key, settings, workingDirectory: null, "--file", log, "--format", "json", "--quiet");
         await silo.ArchivedAsync(tenant, 100, TimeSpan.FromSeconds(60));
 
