@@ -27,8 +27,9 @@ internal sealed class SpoolSplits(string directory)
 
     /// <summary>
     /// 4,096 entries: every split a batch of 4,097 events can take, down to single events (a batch of n events has at
-    /// most n - 1 parts to split); a larger batch more only where the gateway refuses parts thousands of times smaller
-    /// than it. Kept inside MaxSpoolBytes whether used or not, so a spool at its bound still has it.
+    /// most n - 1 parts to split); a larger batch more only where the gateway refuses parts over a hundred times smaller
+    /// than it (only parts over its limit are split: at most batch / limit at each halving, of which a batch of 512 MiB of
+    /// 2-byte events has 28). Kept inside MaxSpoolBytes whether used or not, so a spool at its bound still has it.
     /// </summary>
     public const int RoomBytes = 4096 * EntryBytes;
 
