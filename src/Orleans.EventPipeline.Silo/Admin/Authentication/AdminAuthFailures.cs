@@ -9,9 +9,10 @@ namespace Orleans.EventPipeline.Silo.Admin.Authentication;
 /// counted, logged, and, from one client address, refused for a while once too many. The key is at least 16
 /// characters, but nothing makes it random; without this a client could try keys as fast as the silo answers (about
 /// 20 a second here, helper-115) and nothing said so. Per silo: a cluster of n gateways allows n times as many.
-/// A loopback address is counted but never refused: a client on the silo's own machine can read the key from its
-/// settings, and the machine's own tools (the fault harness sends wrong keys on purpose) must not lock it out. Behind
-/// a proxy the address is the client's only with forwarded headers on (<c>ASPNETCORE_FORWARDEDHEADERS_ENABLED</c>).
+/// A loopback client is counted but never refused: a client on the silo's own machine can read the key from its
+/// settings, and the machine's own tools (the fault harness sends wrong keys on purpose) must not lock it out. A
+/// request relayed by a proxy is not such a client (<see cref="LoopbackCaller"/>), and behind a proxy the address is
+/// the client's only with forwarded headers on (<c>ASPNETCORE_FORWARDEDHEADERS_ENABLED</c>).
 /// </summary>
 public sealed partial class AdminAuthFailures(TimeProvider timeProvider, ILogger<AdminAuthFailures> logger)
 {
@@ -102,13 +103,13 @@ public sealed partial class AdminAuthFailures(TimeProvider timeProvider, ILogger
     }
 
     // The address failures are kept under: IPv4 as IPv4 however it came, IPv6 by its /64 (one host holds a whole /64 to
-    // try from); none for a loopback connection (see the class). A loopback address named by X-Forwarded-For is counted:
-    // with forwarded headers on, whoever reaches the port could name 127.0.0.1 to be never refused (helper-121).
+    // try from); none for a client on the silo's own machine (see the class). A loopback address named by X-Forwarded-For
+    // is counted: with forwarded headers on, whoever reaches the port could name 127.0.0.1 to be never refused (helper-121).
     private static IPAddress? Tracked(HttpContext context)
     {
         var address = context.Connection.RemoteIpAddress;
         var plain = address is { IsIPv4MappedToIPv6: true } ? address.MapToIPv4() : address;
-        if (plain is null || (IPAddress.IsLoopback(plain) && !context.Request.Headers.ContainsKey(ForwardedFrom)))
+        if (plain is null || LoopbackCaller.Is(context))
         {
             return null;
         }
@@ -122,9 +123,6 @@ public sealed partial class AdminAuthFailures(TimeProvider timeProvider, ILogger
         bytes.AsSpan(8).Clear();
         return new IPAddress(bytes);
     }
-
-    // Where ASP.NET Core's forwarded-headers middleware keeps the connection's own address once it took the client's from X-Forwarded-For.
-    private const string ForwardedFrom = "X-Original-For";
 
     // Under _gate: drops addresses whose window has ended, and at the cap the oldest.
     private void Forget(DateTimeOffset now)
