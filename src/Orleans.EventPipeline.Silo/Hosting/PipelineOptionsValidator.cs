@@ -60,7 +60,7 @@ internal sealed class PipelineOptionsValidator : IValidateOptions<PipelineOption
         }
 
         failures.AddRange(options.Shippers.Validate(options.SiloPort, options.GatewayPort));
-        failures.AddRange(options.Telemetry.Validate());
+        failures.AddRange(options.Telemetry.Validate(options.AdminApiKey));
         failures.AddRange(ProcessingGrainAssemblies.Validate(options.GrainAssemblies));
         if (!System.Net.IPAddress.TryParse(options.AdvertisedAddress, out _))
         {

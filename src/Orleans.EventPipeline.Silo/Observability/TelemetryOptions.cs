@@ -1,5 +1,6 @@
 using OpenTelemetry.Exporter;
 using Orleans.EventPipeline.Processing;
+using Orleans.EventPipeline.Silo.Hosting;
 
 namespace Orleans.EventPipeline.Silo.Observability;
 
@@ -11,8 +12,18 @@ public sealed class TelemetryOptions
     /// <summary>The largest <see cref="MaxTenantTags"/> accepted: past it one series per tenant and instrument is no longer a bound.</summary>
     public const int MaxTenantTagsLimit = 100_000;
 
+    /// <summary>The shortest <see cref="MetricsKey"/> accepted, as for the admin key.</summary>
+    public const int MinMetricsKeyLength = 16;
+
     /// <summary>Serve <c>GET /metrics</c> (Prometheus text exposition) on the silo's HTTP port (<c>Urls</c>).</summary>
     public bool PrometheusEnabled { get; set; } = true;
+
+    /// <summary>
+    /// The scrape credential of <c>GET /metrics</c>, sent as <c>Authorization: Bearer</c>. Set, every scrape must send it,
+    /// from loopback too; empty, <c>/metrics</c> answers only a client on the silo's own loopback (<see cref="MetricsAccess"/>).
+    /// Its own key, never the admin key: Prometheus holds it, and it opens nothing but the metrics.
+    /// </summary>
+    public string MetricsKey { get; set; } = "";
 
     /// <summary>Distinct tenants reported under their own <c>tenant</c> tag; later ones are reported as <c>_other</c>.</summary>
     public int MaxTenantTags { get; set; } = TenantTag.DefaultCap;
@@ -26,9 +37,25 @@ public sealed class TelemetryOptions
     /// <summary>How <see cref="OtlpEndpoint"/> is spoken to: <c>Grpc</c> (port 4317 by convention) or <c>HttpProtobuf</c> (4318).</summary>
     public OtlpExportProtocol OtlpProtocol { get; set; } = OtlpExportProtocol.Grpc;
 
-    /// <summary>Every wrong setting, each with the fix.</summary>
-    public IEnumerable<string> Validate()
+    /// <summary>Every wrong setting, each with the fix; <paramref name="adminApiKey"/> is <c>Pipeline:AdminApiKey</c>, which <see cref="MetricsKey"/> must not be.</summary>
+    public IEnumerable<string> Validate(string adminApiKey)
     {
+        ArgumentNullException.ThrowIfNull(adminApiKey);
+        const string MetricsKeyPath = SectionName + ":" + nameof(MetricsKey);
+        if (MetricsKey.Length is > 0 and < MinMetricsKeyLength)
+        {
+            yield return $"{MetricsKeyPath} is shorter than {MinMetricsKeyLength} characters: use a long random value (e.g. openssl rand -base64 32), or leave it empty to serve /metrics on loopback only.";
+        }
+        else if (MetricsKey.Length > 0 && MetricsKey.Trim().Length != MetricsKey.Length)
+        {
+            // A bearer token is read trimmed (BearerToken), so such a key could never be sent; the usual cause is a secret file's newline.
+            yield return $"{MetricsKeyPath} begins or ends with white space (a file's newline?): no request can send it; remove it.";
+        }
+        else if (MetricsKey.Length > 0 && MetricsKey == adminApiKey)
+        {
+            yield return $"{MetricsKeyPath} is {PipelineOptions.SectionName}:{nameof(PipelineOptions.AdminApiKey)}: give the scrape its own key, or whatever scrapes /metrics holds the whole admin API.";
+        }
+
         if (MaxTenantTags is < 1 or > MaxTenantTagsLimit)
         {
             yield return $"{SectionName}:MaxTenantTags is {MaxTenantTags}: use 1 to {MaxTenantTagsLimit}; tenants past it are reported under the tenant tag '{TenantTag.Other}'.";

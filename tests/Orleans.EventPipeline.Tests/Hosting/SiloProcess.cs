@@ -82,8 +82,16 @@ internal sealed class SiloProcess : IAsyncDisposable
 
     /// <summary>As <see cref="Start(string, string[])"/>, with more environment variables (HOME, ASPNETCORE_*).</summary>
     public static SiloProcess Start(string dataDirectory, IReadOnlyDictionary<string, string> environment, params string[] extraArguments) =>
+        Start(dataDirectory, httpPort: null, environment, extraArguments);
+
+    /// <summary>
+    /// As <see cref="Start(string, IReadOnlyDictionary{string, string}, string[])"/>, with <see cref="BaseAddress"/> on
+    /// <paramref name="httpPort"/>: a test that sets <c>Urls</c> itself (more addresses than loopback) names that port first.
+    /// </summary>
+    public static SiloProcess Start(string dataDirectory, int? httpPort, IReadOnlyDictionary<string, string> environment, params string[] extraArguments) =>
         Launch(new SiloStart("silo", dataDirectory, AdminKey)
         {
+            HttpPort = httpPort,
             Arguments = extraArguments,
             Environment = new Dictionary<string, string>(environment)
             {

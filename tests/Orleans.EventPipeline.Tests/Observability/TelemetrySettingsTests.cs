@@ -13,13 +13,28 @@ public sealed class TelemetrySettingsTests
     [InlineData(10, "ftp://127.0.0.1", "OtlpEndpoint is 'ftp://127.0.0.1'")]
     public void Validate_WrongValue_NamesTheSetting(int maxTenantTags, string otlpEndpoint, string expected)
     {
-        var failures = new TelemetryOptions { MaxTenantTags = maxTenantTags, OtlpEndpoint = otlpEndpoint }.Validate().ToList();
+        var failures = new TelemetryOptions { MaxTenantTags = maxTenantTags, OtlpEndpoint = otlpEndpoint }.Validate(SiloProcess.AdminKey).ToList();
 
         Assert.Contains(failures, failure => failure.StartsWith("Pipeline:Telemetry:" + expected, StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("short-key", "MetricsKey is shorter than 16 characters")]
+    [InlineData(SiloProcess.AdminKey, "MetricsKey is Pipeline:AdminApiKey")]
+    [InlineData("metrics-key-0123456789\n", "MetricsKey begins or ends with white space")]
+    [InlineData(" metrics-key-0123456789", "MetricsKey begins or ends with white space")]
+    public void Validate_WrongMetricsKey_NamesTheSetting(string metricsKey, string expected)
+    {
+        var failures = new TelemetryOptions { MetricsKey = metricsKey }.Validate(SiloProcess.AdminKey).ToList();
+
+        Assert.StartsWith("Pipeline:Telemetry:" + expected, Assert.Single(failures), StringComparison.Ordinal);
+    }
+
     [Fact]
-    public void Validate_Defaults_Pass() => Assert.Empty(new TelemetryOptions().Validate());
+    public void Validate_Defaults_Pass() => Assert.Empty(new TelemetryOptions().Validate(SiloProcess.AdminKey));
+
+    [Fact]
+    public void Validate_OwnMetricsKey_Passes() => Assert.Empty(new TelemetryOptions { MetricsKey = "metrics-key-0123456789" }.Validate(SiloProcess.AdminKey));
 
     [Fact]
     public async Task Metrics_PrometheusDisabled_NotServed()
