@@ -13,7 +13,7 @@ namespace Orleans.EventPipeline.Deploy.Tests.Kubernetes;
 public sealed partial class IngressRoutingTests
 {
     /// <summary>
-    /// Inside the cluster only: Prometheus' <c>/metrics</c> (no credential, and it names tenants) and the
+    /// Inside the cluster only: Prometheus' <c>/metrics</c> (it names tenants; served only with its scrape key) and the
     /// kubelet's probes. <c>/metrics</c> is served by a startup filter ahead of routing, so it is named here.
     /// </summary>
     private static readonly string[] Internal = ["/metrics", "/healthz", "/readyz"];

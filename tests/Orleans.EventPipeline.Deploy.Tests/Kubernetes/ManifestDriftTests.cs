@@ -281,6 +281,51 @@ public sealed class ManifestDriftTests
         }
     }
 
+    /// <summary>
+    /// <c>/metrics</c> names every tenant, so every silo pod that serves it has a scrape key (<c>Pipeline:Telemetry:MetricsKey</c>)
+    /// from a Secret: one the overlay renders, or one the deploy guide's command creates with it. Without one a pod serves its
+    /// metrics to its own loopback only and Prometheus scrapes nothing; in a ConfigMap or the pod's env the key would be readable
+    /// by everyone who may read the manifests.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Overlays))]
+    public async Task SiloPods_ServingMetrics_HaveAScrapeKeyFromASecret(string overlay)
+    {
+        var objects = await Manifests.ReadAsync(overlay);
+        var guide = File.ReadAllText(Repository.Path("docs", "DEPLOY.md"));
+        var @namespace = Text(objects.SiloDeployments().First()["metadata"]?["namespace"]);
+        Assert.All(objects.OfKind("ConfigMap"), map => Assert.False(
+            map["data"]?.AsObject().ContainsKey(MetricsKeyVariable) ?? false, $"{overlay}: ConfigMap {Name(map)} holds {MetricsKeyVariable}: keep it in a Secret."));
+        foreach (var deployment in objects.SiloDeployments())
+        {
+            var environment = objects.Environment(deployment, "silo");
+            var settings = SiloSettings.Read(environment);
+            if (!settings.Pipeline.Telemetry.PrometheusEnabled)
+            {
+                continue;
+            }
+
+            var container = ContainerOf(deployment, "silo");
+            Assert.False(container["env"]?.AsArray().Any(static v => Text(v?["name"]) == MetricsKeyVariable) ?? false, $"{overlay}/{Name(deployment)} sets {MetricsKeyVariable} in its env: keep it in a Secret.");
+            var external = objects.ExternalSecrets().ToList();
+            if (external.Count == 0)
+            {
+                Assert.False(string.IsNullOrEmpty(settings.Pipeline.Telemetry.MetricsKey), $"{overlay}/{Name(deployment)} serves /metrics with no {MetricsKeyVariable} in its Secret: Prometheus would be refused.");
+                continue;
+            }
+
+            // The Secret is made by the guide's command: it must set the key.
+            var commands = guide.Split('\n').Where(line => external.Any(secret => line.Contains($"kubectl -n {@namespace} create secret generic {secret}", StringComparison.Ordinal))).ToList();
+            Assert.NotEmpty(commands);
+            Assert.True(
+                environment.ContainsKey(MetricsKeyVariable) || commands.Any(static line => line.Contains($"--from-literal={MetricsKeyVariable}=", StringComparison.Ordinal)),
+                $"{overlay}/{Name(deployment)}: no command of docs/DEPLOY.md that creates {string.Join(", ", external)} sets {MetricsKeyVariable}: Prometheus would be refused.");
+        }
+    }
+
+    /// <summary><c>Pipeline:Telemetry:MetricsKey</c> as an environment variable.</summary>
+    private const string MetricsKeyVariable = "Pipeline__Telemetry__MetricsKey";
+
     /// <summary>No admin key of the AKS overlay sits in the repository: it renders no Secret at all.</summary>
     [Fact]
     public async Task AksOverlay_RendersNoSecret()
