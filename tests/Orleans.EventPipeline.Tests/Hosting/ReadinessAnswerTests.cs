@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Orleans.EventPipeline.Silo.Admin.Authentication;
+using Orleans.EventPipeline.Tests.Observability;
 using Orleans.EventPipeline.Tests.Support;
 
 namespace Orleans.EventPipeline.Tests.Hosting;
@@ -40,6 +42,42 @@ public sealed class ReadinessAnswerTests(LocalPipelineFixture pipeline) : IClass
             Assert.DoesNotContain("127.0.0.1", text, StringComparison.Ordinal);
         }
     }
+
+    /// <summary>
+    /// A probe set up with a tenant's ingest key instead of the admin key: the short answer, and no wrong admin key
+    /// counted (before, each poll was one, logged as a warning, and its address was refused the admin API after 10).
+    /// A key that is no tenant's still counts.
+    /// </summary>
+    [Fact]
+    public async Task Readyz_WithATenantsKey_ShortAnswerNotCountedAsAWrongAdminKey_AnyOtherKeyStillCounted()
+    {
+        using var http = new HttpClient { BaseAddress = pipeline.Silo.BaseAddress };
+        var tenantKey = await pipeline.Api.CreateTenantAsync("readyz-probe");
+        var before = Failures(await PrometheusScrape.FetchAsync(pipeline.Silo.BaseAddress));
+
+        var answers = new List<(HttpStatusCode Status, JsonElement Body)>();
+        for (var i = 0; i < AdminAuthFailures.MaxFailures + 2; i++)
+        {
+            answers.Add(await ReadAsync(http, tenantKey));
+        }
+
+        // Then a key that is no tenant's: once the scrape counts it, it holds every count before it (the exporter caches its answer briefly).
+        await ReadAsync(http, "no-tenants-key-nor-the-admin-key");
+        var counted = 0.0;
+        await Poll.UntilAsync(
+            () => (counted = Failures(PrometheusScrape.FetchAsync(pipeline.Silo.BaseAddress).GetAwaiter().GetResult()) - before) >= 1,
+            TimeSpan.FromSeconds(10),
+            () => "the wrong key was never counted");
+
+        Assert.All(answers, static answer =>
+        {
+            Assert.Equal(HttpStatusCode.OK, answer.Status);
+            Assert.All(answer.Body.GetProperty("checks").EnumerateObject(), static c => Assert.Equal(["status"], c.Value.EnumerateObject().Select(static p => p.Name)));
+        });
+        Assert.Equal(1, counted);
+    }
+
+    private static double Failures(PrometheusScrape scrape) => scrape.Sum("eventpipeline_admin_auth_failures_total", ("surface", "api"));
 
     private static async Task<(HttpStatusCode Status, JsonElement Body)> ReadAsync(HttpClient http, string? key)
     {
