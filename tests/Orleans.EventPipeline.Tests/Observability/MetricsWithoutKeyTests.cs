@@ -19,6 +19,11 @@ public sealed class MetricsWithoutKeyTests(MetricsWithoutKeyFixture pipeline) : 
         Assert.Equal("Bearer", challenge);
         Assert.Contains("Pipeline:Telemetry:MetricsKey", body, StringComparison.Ordinal);
         Assert.DoesNotContain(Tenant, body, StringComparison.Ordinal);
+        // An operator whose Prometheus lost every silo after an upgrade learns why from the silo's log.
+        await Support.Poll.UntilAsync(
+            () => pipeline.Silo.Output.Contains("Pipeline:Telemetry:MetricsKey is not set, so only the silo's own loopback is served", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(10),
+            () => "the refused scrape logged with the setting to set");
     }
 
     [Fact]
