@@ -189,14 +189,15 @@ public sealed partial class IdempotentIngestGrain(
     {
         try
         {
+            // The activation stays: a refused client retries after Retry-After, and a retry that finds it costs no read.
             await state.ClearStateAsync();
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
             LogRefusedRoundKept(logger, exception, tenantId);
+            // The next request reads what storage holds (another activation's row, on a conflict).
+            DeactivateOnIdle();
         }
-
-        DeactivateOnIdle();
     }
 
     /// <summary>Forgets the round in memory; the next write stores the new one over it.</summary>
