@@ -23,7 +23,8 @@ namespace Orleans.EventPipeline.Processing.Deduplication;
 /// A flush that persists entries of marked retries also writes their ids and first attempts' starts to
 /// <c>_keyed/{tenant}/{streamKey}~retried/</c>, named as the index objects: a new activation reads that short listing back
 /// (<see cref="ReadRetriesAsync"/>) so the first attempt of a retry archived before a crash, a move or idle collection is
-/// still recognised when it lands later. Retries are rare, so this costs nothing in the steady state.
+/// still recognised when it lands later. Retries are rare (only after an attempt whose outcome is unknown), so this
+/// costs one listing per activation that meets a keyed batch, and a read per record in the window.
 /// </para>
 /// <para>
 /// Each object names the tenant's idempotency window in force when it was persisted and is kept for the longer of
@@ -52,6 +53,9 @@ public sealed class KeyedBatchIndex
     public static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
 
     private const string Extension = ".txt";
+
+    // Retry records a new activation reads at once (ReadRetriesAsync).
+    private const int RetriedReadsAtOnce = 16;
 
     // Entries read back for lookups, by object name; a burst of retries after a crash reads each object once.
     private const int MaxCachedEntries = 100_000;
@@ -194,26 +198,34 @@ public sealed class KeyedBatchIndex
 
         // Names start with the persisting time, zero-padded: ordinal order is the order they were written in.
         objects.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
-        var retries = new List<PersistedRetry>();
-        foreach (var (name, until) in objects)
-        {
-            await using var stream = await _store.OpenReadAsync(name, cancellationToken);
-            if (stream is null)
-            {
-                continue;
-            }
+        // Read side by side: after an outage of the hub many flushes may each have written one (a Blob GET is milliseconds).
+        var read = new List<PersistedRetry>[objects.Count];
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, objects.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = RetriedReadsAtOnce, CancellationToken = cancellationToken },
+            async (i, cancel) => read[i] = await ReadRetriedAsync(objects[i].Name, objects[i].Until, cancel));
+        return [.. read.SelectMany(static retries => retries)];
+    }
 
-            using var reader = new StreamReader(stream, Encoding.UTF8);
-            while (await reader.ReadLineAsync(cancellationToken) is { } line)
+    private async Task<List<PersistedRetry>> ReadRetriedAsync(string name, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        var retries = new List<PersistedRetry>();
+        await using var stream = await _store.OpenReadAsync(name, cancellationToken);
+        if (stream is null)
+        {
+            return retries;
+        }
+
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        while (await reader.ReadLineAsync(cancellationToken) is { } line)
+        {
+            var parts = line.Split(' ');
+            if (parts.Length == 2
+                && Guid.TryParseExact(parts[0], "N", out var batchId)
+                && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var since)
+                && since <= DateTimeOffset.MaxValue.UtcTicks)
             {
-                var parts = line.Split(' ');
-                if (parts.Length == 2
-                    && Guid.TryParseExact(parts[0], "N", out var batchId)
-                    && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var since)
-                    && since <= DateTimeOffset.MaxValue.UtcTicks)
-                {
-                    retries.Add(new PersistedRetry(batchId, new DateTimeOffset(since, TimeSpan.Zero), until));
-                }
+                retries.Add(new PersistedRetry(batchId, new DateTimeOffset(since, TimeSpan.Zero), until));
             }
         }
 
