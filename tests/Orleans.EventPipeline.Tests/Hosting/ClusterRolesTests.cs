@@ -60,6 +60,7 @@ public sealed partial class ClusterRolesTests(ITestOutputHelper output) : IDispo
             first = StartSilo("processor", azurite, eventHubs, "processor-1");
             second = StartSilo("processor", azurite, eventHubs, "processor-2");
             await Task.WhenAll(first.WaitForReadyAsync(StartTimeout), second.WaitForReadyAsync(StartTimeout));
+            await AssertProcessorReadyzTakesAnyBearerAsync(first);
             await AssertServedAgainAsync(gateway, api, first);
             await Poll.UntilAsync(() => Share(first) == 2 && Share(second) == 2, StartTimeout, () => $"partitions split 2/2, saw {Share(first)}/{Share(second)}");
             await AssertRateLimitHeldAcrossProcessorsAsync(api);
@@ -415,6 +416,23 @@ public sealed partial class ClusterRolesTests(ITestOutputHelper output) : IDispo
     {
         var events = await ArchiveCatalog.ReadRangeAsync(store, tenant, started.AddHours(-1), DateTimeOffset.UtcNow.AddHours(1), CancellationToken.None);
         return events.Select(static e => e.EventId).ToList();
+    }
+
+    /// <summary>
+    /// A processor serves <c>/readyz</c> too: a probe sending a tenant's key by mistake gets the short answer, not a 500
+    /// (every role registers the key resolver and the admin scheme); the admin key gets what each check found.
+    /// </summary>
+    private static async Task AssertProcessorReadyzTakesAnyBearerAsync(SiloProcess processor)
+    {
+        using var http = new HttpClient { BaseAddress = processor.BaseAddress };
+        foreach (var (bearer, detailed) in ((string, bool)[])[("a-tenant-key-sent-by-mistake-0123456789", false), (SiloProcess.AdminKey, true)])
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/readyz") { Headers = { Authorization = new("Bearer", bearer) } };
+            using var response = await http.SendAsync(request);
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"/readyz on a processor with a bearer answered {(int)response.StatusCode}: {body}");
+            Assert.True(body.Contains("\"description\"", StringComparison.Ordinal) == detailed, $"/readyz on a processor, details expected {detailed}: {body}");
+        }
     }
 
     private SiloProcess StartSilo(string role, AzuriteNode azurite, EventHubsEmulatorServer eventHubs, string name)
