@@ -62,9 +62,50 @@ internal static class AdminJsonBody
             // System.Text.Json names the .NET type the member is missing from; the client needs the member and what to do.
             var detail = exception.Message.Contains("could not be mapped to any .NET member", StringComparison.Ordinal)
                 ? $"{field} is not a member this API knows, so nothing was changed: check its spelling against the API's reference (/admin/v1/reference)."
-                : $"{field}: {FirstSentence(exception.Message)}";
+                : exception.Message.StartsWith(NotConverted, StringComparison.Ordinal)
+                    ? $"{field} is not {ExpectedForm(typeof(T), exception.Path)}, so nothing was changed."
+                    : $"{field}: {FirstSentence(exception.Message)}";
             return (null, ApiProblem.Result(StatusCodes.Status400BadRequest, "invalid_json", detail));
         }
+    }
+
+    // System.Text.Json's message for a value of the wrong type or form names a .NET type (often the body's own, whose
+    // constructor it was binding): the client needs what the member takes.
+    private const string NotConverted = "The JSON value could not be converted to ";
+
+    /// <summary>What the member at <paramref name="path"/> (<c>$.a.b</c>, <c>$.a[0]</c>) of <paramref name="root"/> takes, in JSON terms.</summary>
+    private static string ExpectedForm(Type root, string? path)
+    {
+        var type = root;
+        foreach (var segment in (path ?? "$").Split('.', StringSplitOptions.RemoveEmptyEntries).Skip(1))
+        {
+            var name = segment.Split('[')[0];
+            var property = type.GetProperty(name, System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.IgnoreCase);
+            if (property is null)
+            {
+                return "of the type the API's reference (/admin/v1/reference) gives for it";
+            }
+
+            type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            if (segment.Contains('[', StringComparison.Ordinal) && type != typeof(string)
+                && type.GetInterfaces().Append(type).FirstOrDefault(static i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IEnumerable<>)) is { } items)
+            {
+                type = Nullable.GetUnderlyingType(items.GetGenericArguments()[0]) ?? items.GetGenericArguments()[0];
+            }
+        }
+
+        return type switch
+        {
+            _ when type.IsEnum => $"one of {string.Join(", ", Enum.GetNames(type).Select(static n => $"\"{JsonNamingPolicy.CamelCase.ConvertName(n)}\""))}",
+            _ when type == typeof(TimeSpan) => "a duration as a string \"[d.]hh:mm:ss\", e.g. \"1.00:00:00\" for a day",
+            _ when type == typeof(bool) => "true or false",
+            _ when type == typeof(string) => "a string",
+            _ when type == typeof(int) || type == typeof(long) => "a whole number",
+            _ when type == typeof(double) || type == typeof(float) || type == typeof(decimal) => "a number",
+            _ when type == typeof(DateTimeOffset) => "a date and time as an ISO 8601 string",
+            _ when typeof(System.Collections.IEnumerable).IsAssignableFrom(type) => "an array",
+            _ => "an object",
+        };
     }
 
     /// <summary>The 415's detail, also for the framework's 415 of a type no admin endpoint declares (text/json).</summary>

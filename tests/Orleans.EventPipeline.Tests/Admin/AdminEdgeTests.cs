@@ -87,6 +87,23 @@ public sealed class AdminEdgeTests(LocalPipelineFixture pipeline) : IClassFixtur
         Assert.Equal(TenantLimits.Default.EventsPerSecond, profile.GetProperty("settings").GetProperty("limits").GetProperty("eventsPerSecond").GetDouble());
     }
 
+    /// <summary>A value of the wrong type or form: the 400 says what the member takes, not which .NET type failed to bind.</summary>
+    [Theory]
+    [InlineData("\"idempotencyWindow\":\"abc\"", "$.idempotencyWindow is not a duration as a string")]
+    [InlineData("\"shardCount\":1.5", "$.shardCount is not a whole number")]
+    [InlineData("\"enabled\":\"yes\"", "$.enabled is not true or false")]
+    [InlineData("\"processing\":{\"normalization\":{\"textFormat\":\"Nope\"}}", "$.processing.normalization.textFormat is not one of \"auto\", \"syslog5424\"")]
+    [InlineData("\"limits\":\"fast\"", "$.limits is not an object")]
+    public async Task Put_ValueOfTheWrongForm_Is400SayingWhatTheMemberTakes(string member, string expected)
+    {
+        await pipeline.Api.CreateTenantAsync("wrong-form");
+
+        using var response = await PutRawAsync("wrong-form", $"{{\"displayName\":\"x\",{member}}}");
+
+        var problem = await IngestErrorTests.AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid_json", expected);
+        Assert.DoesNotContain("Orleans.", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("3")]
     [InlineData("\"cef\"")]
