@@ -65,9 +65,13 @@ internal sealed class SiloProcess : IAsyncDisposable
     /// As <see cref="Start(string, string[])"/>, and ready within the 90 s a cold start on a busy machine can take;
     /// a silo that never gets ready is stopped before the failure is thrown.
     /// </summary>
-    public static async Task<SiloProcess> StartReadyAsync(string dataDirectory, params string[] extraArguments)
+    public static Task<SiloProcess> StartReadyAsync(string dataDirectory, params string[] extraArguments) =>
+        ReadyAsync(Start(dataDirectory, extraArguments));
+
+    /// <summary><paramref name="silo"/> once ready within 90 s; one that never gets ready is stopped before the failure is thrown.</summary>
+    public static async Task<SiloProcess> ReadyAsync(SiloProcess silo)
     {
-        var silo = Start(dataDirectory, extraArguments);
+        ArgumentNullException.ThrowIfNull(silo);
         try
         {
             await silo.WaitForReadyAsync(TimeSpan.FromSeconds(90));

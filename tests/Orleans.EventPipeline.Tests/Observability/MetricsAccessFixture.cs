@@ -32,17 +32,7 @@ public abstract class MetricsAccessFixture : SiloPipelineFixture
         string[] arguments = MetricsKey.Length > 0
             ? [$"--Urls={loopback};{OwnAddress.GetLeftPart(UriPartial.Authority)}", $"--Pipeline:Telemetry:MetricsKey={MetricsKey}"]
             : [$"--Urls={loopback};{OwnAddress.GetLeftPart(UriPartial.Authority)}"];
-        var silo = SiloProcess.Start(dataDirectory, ports[0], new Dictionary<string, string> { ["ASPNETCORE_FORWARDEDHEADERS_ENABLED"] = "true" }, arguments);
-        try
-        {
-            await silo.WaitForReadyAsync(TimeSpan.FromSeconds(90));
-            return silo;
-        }
-        catch
-        {
-            await silo.DisposeAsync();
-            throw;
-        }
+        return await SiloProcess.ReadyAsync(SiloProcess.Start(dataDirectory, ports[0], new Dictionary<string, string> { ["ASPNETCORE_FORWARDEDHEADERS_ENABLED"] = "true" }, arguments));
     }
 
     private protected override async Task AfterStartAsync()
