@@ -195,8 +195,11 @@ public sealed partial class IdempotentIngestGrain(
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
             LogRefusedRoundKept(logger, exception, tenantId);
-            // The next request reads what storage holds (another activation's row, on a conflict).
-            DeactivateOnIdle();
+            if (exception is InconsistentStateException)
+            {
+                // Another activation's row: the next request reads what storage holds. Otherwise memory holds the stored round.
+                DeactivateOnIdle();
+            }
         }
     }
 

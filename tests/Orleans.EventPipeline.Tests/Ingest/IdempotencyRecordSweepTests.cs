@@ -67,10 +67,13 @@ public sealed class IdempotencyRecordSweepTests
         using var disable = await api.PutTenantAsync("paused", new { displayName = "paused", enabled = false });
         Assert.Equal(HttpStatusCode.OK, disable.StatusCode);
 
-        // Refused while the tenant is disabled: the attempt's start is on record and its grain stays active.
+        // Refused while the tenant is disabled, and the store refuses to forget the round (a trigger): the attempt's
+        // start stays on record and its grain stays active, as a round after a 503 does.
+        Execute(data.Path, "CREATE TRIGGER keep_idempotency BEFORE DELETE ON grain_state WHEN OLD.state_name = 'idempotency' BEGIN SELECT RAISE(ABORT, 'injected: idempotency record kept'); END;");
         using var refused = await api.PostAsync(apiKey, Batch, NdJson, idempotencyKey: "retried");
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
         Assert.Equal(["paused/retried"], IdempotencyRecords(data.Path));
+        Execute(data.Path, "DROP TRIGGER keep_idempotency;");
         // An attempt without an answer is kept twice the longest window: its retry must still be marked for the processor.
         Assert.InRange(
             DateTimeOffset.FromUnixTimeMilliseconds(Scalar(data.Path, "SELECT forget_after FROM grain_state WHERE state_name = 'idempotency';")) - DateTimeOffset.UtcNow,
