@@ -10,11 +10,15 @@ namespace Orleans.EventPipeline.Tenants;
 /// <param name="EventsPerSecond">Sustained events per second.</param>
 /// <param name="BytesPerSecond">Sustained request bytes per second (decompressed).</param>
 /// <param name="BurstSeconds">Seconds of the sustained rate a tenant may send at once.</param>
+/// <remarks>
+/// All three are required in JSON: a member left out would read as 0 and be refused as "is 0", naming a value the client
+/// never sent.
+/// </remarks>
 [GenerateSerializer, Immutable]
 public sealed record TenantLimits(
-    [property: Id(0), JsonConverter(typeof(FiniteDoubleJsonConverter))] double EventsPerSecond,
-    [property: Id(1), JsonConverter(typeof(FiniteDoubleJsonConverter))] double BytesPerSecond,
-    [property: Id(2), JsonConverter(typeof(FiniteDoubleJsonConverter))] double BurstSeconds)
+    [property: Id(0), JsonRequired, JsonConverter(typeof(FiniteDoubleJsonConverter))] double EventsPerSecond,
+    [property: Id(1), JsonRequired, JsonConverter(typeof(FiniteDoubleJsonConverter))] double BytesPerSecond,
+    [property: Id(2), JsonRequired, JsonConverter(typeof(FiniteDoubleJsonConverter))] double BurstSeconds)
 {
     /// <summary>
     /// At least one event (byte) per second: below that a bucket refills so slowly that its wait

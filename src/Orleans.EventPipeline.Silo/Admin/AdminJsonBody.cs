@@ -64,7 +64,9 @@ internal static class AdminJsonBody
                 ? $"{field} is not a member this API knows, so nothing was changed: check its spelling against the API's reference (/admin/v1/reference)."
                 : exception.Message.StartsWith(NotConverted, StringComparison.Ordinal)
                     ? $"{field} is not {ExpectedForm(typeof(T), exception.Path)}, so nothing was changed."
-                    : $"{field}: {FirstSentence(exception.Message)}";
+                    : MissingMembers(exception.Message) is { } missing
+                        ? $"{field} is missing {missing}, so nothing was changed: give {RequiredMembers(typeof(T), exception.Path)} together, or leave {field} out for its defaults."
+                        : $"{field}: {FirstSentence(exception.Message)}";
             return (null, ApiProblem.Result(StatusCodes.Status400BadRequest, "invalid_json", detail));
         }
     }
@@ -73,8 +75,27 @@ internal static class AdminJsonBody
     // constructor it was binding): the client needs what the member takes.
     private const string NotConverted = "The JSON value could not be converted to ";
 
-    /// <summary>What the member at <paramref name="path"/> (<c>$.a.b</c>, <c>$.a[0]</c>) of <paramref name="root"/> takes, in JSON terms.</summary>
-    private static string ExpectedForm(Type root, string? path)
+    // System.Text.Json's message for an object without a member its type requires ("... was missing required properties
+    // including: 'a', 'b'.") names the .NET type; the names it quotes are the JSON ones.
+    private const string MissingRequired = "missing required properties including: ";
+
+    /// <summary>The members System.Text.Json found missing, as "a and b"; null for another message.</summary>
+    private static string? MissingMembers(string message)
+    {
+        var at = message.IndexOf(MissingRequired, StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return null;
+        }
+
+        return Listed(FirstSentence(message[(at + MissingRequired.Length)..]).TrimEnd('.').Split(", ").Select(static name => name.Trim('\'')).ToList());
+    }
+
+    /// <summary>"a", "a and b", "a, b and c".</summary>
+    private static string Listed(List<string> names) => names.Count == 1 ? names[0] : string.Join(", ", names[..^1]) + " and " + names[^1];
+
+    /// <summary>The type of the member at <paramref name="path"/> (<c>$.a.b</c>, <c>$.a[0]</c>) of <paramref name="root"/>; null past a member it does not have.</summary>
+    private static Type? TypeAt(Type root, string? path)
     {
         var type = root;
         foreach (var segment in (path ?? "$").Split('.', StringSplitOptions.RemoveEmptyEntries).Skip(1))
@@ -83,7 +104,7 @@ internal static class AdminJsonBody
             var property = type.GetProperty(name, System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.IgnoreCase);
             if (property is null)
             {
-                return "of the type the API's reference (/admin/v1/reference) gives for it";
+                return null;
             }
 
             type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
@@ -92,6 +113,32 @@ internal static class AdminJsonBody
             {
                 type = Nullable.GetUnderlyingType(items.GetGenericArguments()[0]) ?? items.GetGenericArguments()[0];
             }
+        }
+
+        return type;
+    }
+
+    /// <summary>The JSON names of the members the object at <paramref name="path"/> requires, as "a, b and c".</summary>
+    private static string RequiredMembers(Type root, string? path)
+    {
+        var names = (TypeAt(root, path)?.GetProperties() ?? [])
+            .Where(static property => property.IsDefined(typeof(System.Text.Json.Serialization.JsonRequiredAttribute), inherit: true))
+            .Select(static property => JsonNamingPolicy.CamelCase.ConvertName(property.Name))
+            .ToList();
+        return names.Count switch
+        {
+            0 => "every member it requires",
+            1 => names[0],
+            _ => "all of " + Listed(names),
+        };
+    }
+
+    /// <summary>What the member at <paramref name="path"/> of <paramref name="root"/> takes, in JSON terms.</summary>
+    private static string ExpectedForm(Type root, string? path)
+    {
+        if (TypeAt(root, path) is not { } type)
+        {
+            return "of the type the API's reference (/admin/v1/reference) gives for it";
         }
 
         return type switch

@@ -87,6 +87,30 @@ public sealed class AdminEdgeTests(LocalPipelineFixture pipeline) : IClassFixtur
         Assert.Equal(TenantLimits.Default.EventsPerSecond, profile.GetProperty("settings").GetProperty("limits").GetProperty("eventsPerSecond").GetDouble());
     }
 
+    /// <summary>
+    /// A limits object missing a member read the member as 0, and the 400 said "limits.bytesPerSecond is 0" of a value
+    /// the client never sent: it names the members missing and that all three go together.
+    /// </summary>
+    [Theory]
+    [InlineData("{\"eventsPerSecond\":5}", "bytesPerSecond")]
+    [InlineData("{\"eventsPerSecond\":5,\"bytesPerSecond\":1000}", "burstSeconds")]
+    [InlineData("{}", "eventsPerSecond")]
+    public async Task Put_LimitsMissingAMember_Is400NamingTheMissingMember(string limits, string missing)
+    {
+        await pipeline.Api.CreateTenantAsync("limits-missing");
+
+        using var response = await PutRawAsync("limits-missing", $"{{\"displayName\":\"changed\",\"limits\":{limits}}}");
+        using var read = await SendAsync(HttpMethod.Get, "/admin/v1/tenants/limits-missing");
+
+        var problem = await IngestErrorTests.AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid_json", $"$.limits is missing {missing}");
+        var detail = problem.GetProperty("detail").GetString()!;
+        Assert.Contains("give all of eventsPerSecond, bytesPerSecond and burstSeconds together, or leave $.limits out", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("is 0", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("Orleans.", detail, StringComparison.Ordinal);
+        var profile = await ContentTypeIngestTests.ReadJsonAsync(read);
+        Assert.Equal("limits-missing", profile.GetProperty("settings").GetProperty("displayName").GetString());
+    }
+
     /// <summary>A value of the wrong type or form: the 400 says what the member takes, not which .NET type failed to bind.</summary>
     [Theory]
     [InlineData("\"idempotencyWindow\":\"abc\"", "$.idempotencyWindow is not a duration as a string")]
