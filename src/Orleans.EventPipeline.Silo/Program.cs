@@ -6,11 +6,12 @@ if (SiloHelp.Requested(args))
     return 0;
 }
 
+WebApplicationBuilder? builder = null;
 try
 {
     // appsettings.json sits next to the program: started from any other directory (dotnet path/to/the.dll)
     // the default content root, the working directory, would skip it and with it the JSON log format.
-    var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+    builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
     builder.AddPipelineSilo();
 
     var app = builder.Build();
@@ -29,4 +30,10 @@ catch (Exception exception) when (StartupFailure.DataDirectoryRefused(exception)
     // Another silo's directory, or one this user cannot write: a fact about the machine, not a bug to trace.
     await Console.Error.WriteLineAsync("The pipeline did not start: " + refused.Message);
     return StartupFailure.DataDirectoryExitCode;
+}
+catch (Exception exception) when (StartupFailure.PortInUse(exception))
+{
+    // Another program (or silo) on one of its ports: which one, and the settings that move it.
+    await Console.Error.WriteLineAsync(StartupFailure.DescribePortInUse(exception, builder?.Configuration));
+    return StartupFailure.PortInUseExitCode;
 }

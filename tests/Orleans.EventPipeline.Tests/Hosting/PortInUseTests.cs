@@ -1,0 +1,39 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Orleans.EventPipeline.Tests.Hosting;
+
+/// <summary>
+/// A port of the silo's taken by another program (helper-133 ran the README's second-instance command, which left the
+/// OTLP/gRPC port at its default, beside a first silo): the silo aborted with a stack trace and code 134. It exits
+/// with code 78 and one line naming the setting and the port, whichever listener found it taken.
+/// </summary>
+public sealed class PortInUseTests
+{
+    // EX_CONFIG, as for a wrong setting.
+    private const int PortInUseExitCode = 78;
+
+    [Theory]
+    [InlineData("Urls", "(Urls)")]
+    [InlineData("Pipeline:Shippers:OtlpGrpcPort", "(Pipeline:Shippers:OtlpGrpcPort)")]
+    [InlineData("Pipeline:SiloPort", "Pipeline:SiloPort=")]
+    [InlineData("Pipeline:GatewayPort", "Pipeline:GatewayPort=")]
+    [InlineData("Pipeline:Local:EventHubsPort", "Pipeline:Local:EventHubsPort=")]
+    public async Task Start_WithAPortAnotherProgramHolds_Exits78NamingTheSettingAndPort(string setting, string named)
+    {
+        using var data = new TempDirectory();
+        using var other = new TcpListener(IPAddress.Loopback, 0);
+        other.Start();
+        var port = ((IPEndPoint)other.LocalEndpoint).Port;
+        var value = setting == "Urls" ? $"http://127.0.0.1:{port}" : port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        await using var silo = SiloProcess.Start(data.Path, $"--{setting}={value}");
+        var exitCode = await silo.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+        Assert.Equal(PortInUseExitCode, exitCode);
+        var expected = setting == "Urls" || setting.EndsWith("OtlpGrpcPort", StringComparison.Ordinal) ? $"http://127.0.0.1:{port} {named}" : $"{named}{port} is in use";
+        Assert.Contains($"The pipeline did not start: {expected}", silo.Output, StringComparison.Ordinal);
+        Assert.Contains("give this silo other ports", silo.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", silo.Output, StringComparison.Ordinal);
+    }
+}
