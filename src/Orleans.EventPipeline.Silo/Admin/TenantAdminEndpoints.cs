@@ -94,8 +94,16 @@ public static class TenantAdminEndpoints
             return AdminApi.BadTenantId(tenantId);
         }
 
-        var profile = await grains.GetGrain<ITenantGrain>(tenantId).GetProfileAsync();
-        return profile.Exists ? Answer(http, profile) : AdminProblems.TenantNotFound(tenantId);
+        var tenant = grains.GetGrain<ITenantGrain>(tenantId);
+        var profile = await tenant.GetProfileAsync();
+        if (!profile.Exists)
+        {
+            return AdminProblems.TenantNotFound(tenantId);
+        }
+
+        // The profile's keys without when each was last used (kept by each key's grain, which the profile, read on every
+        // shard's activation, does not call): asked of them here, as the keys' list does.
+        return Answer(http, profile with { ApiKeys = await tenant.ListApiKeysAsync() });
     }
 
     private static async Task<IResult> CreateAsync(HttpContext http, IGrainFactory grains, LookupDirectory lookups, CancellationToken cancellationToken)

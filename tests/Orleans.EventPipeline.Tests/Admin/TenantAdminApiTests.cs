@@ -284,6 +284,8 @@ public sealed class TenantAdminApiTests(LocalPipelineFixture pipeline) : IClassF
         using var rotateRevoked = await pipeline.Api.AdminAsync(HttpMethod.Post, $"/admin/v1/tenants/rotate/keys/{oldId}/rotate");
         using var list = await pipeline.Api.AdminAsync(HttpMethod.Get, "/admin/v1/tenants/rotate/keys");
         var listText = await list.Content.ReadAsStringAsync();
+        using var tenant = await pipeline.Api.AdminAsync(HttpMethod.Get, "/admin/v1/tenants/rotate");
+        var tenantText = await tenant.Content.ReadAsStringAsync();
 
         Assert.Equal(HttpStatusCode.Created, rotated.StatusCode);
         Assert.Equal(oldId, answer.GetProperty("replaces").GetString());
@@ -309,6 +311,12 @@ public sealed class TenantAdminApiTests(LocalPipelineFixture pipeline) : IClassF
         Assert.False(freshKey.GetProperty("revoked").GetBoolean());
         Assert.Equal(JsonValueKind.String, freshKey.GetProperty("lastUsedAt").ValueKind);
         Assert.DoesNotContain(keys, static k => k.TryGetProperty("secretHash", out _) || k.TryGetProperty("apiKey", out _));
+        // The tenant's own answer lists its keys as the keys' list does, when each was last used too (it said null, helper-133).
+        var tenantKeys = JsonDocument.Parse(tenantText).RootElement.GetProperty("apiKeys").EnumerateArray().ToList();
+        Assert.Equal(
+            keys.Select(static k => (k.GetProperty("keyId").GetString(), k.GetProperty("lastUsedAt").GetRawText())).Order(),
+            tenantKeys.Select(static k => (k.GetProperty("keyId").GetString(), k.GetProperty("lastUsedAt").GetRawText())).Order());
+        Assert.DoesNotContain(fresh, tenantText, StringComparison.Ordinal);
     }
 
     [Fact]
