@@ -12,8 +12,8 @@ public static class ArchiveCatalog
     // markers the writer leaves in their hours' folders (ArchiveObjectName.SpillName).
     private static readonly TimeSpan Spill = TimeSpan.FromHours(1);
 
-    // 31 days of hourly folders is 744 listings; past that a caller should narrow the range.
-    private static readonly TimeSpan MaxRange = TimeSpan.FromDays(31);
+    /// <summary>The longest range one listing takes: 31 days of hourly folders is 744 listings; past that a caller should narrow the range.</summary>
+    public static readonly TimeSpan MaxRange = TimeSpan.FromDays(31);
 
     /// <summary>
     /// The tenant's objects that may hold events with a time in [<paramref name="from"/>, <paramref name="to"/>), each

@@ -12,7 +12,7 @@ namespace Orleans.EventPipeline.Silo.Admin;
 /// </summary>
 public static class ProcessingAdminEndpoints
 {
-    // A day by default; ArchiveCatalog refuses ranges over 31 days (744 hourly listings).
+    // A day by default; a longer range up to ArchiveCatalog.MaxRange is asked for with from and to.
     private static readonly TimeSpan DefaultRange = TimeSpan.FromDays(1);
 
     // Letters a dead-letters summary lists: 20 unless asked, at most what a tenant can keep.
@@ -63,9 +63,9 @@ public static class ProcessingAdminEndpoints
             return ApiProblem.Result(StatusCodes.Status400BadRequest, "invalid_range", $"from {start:O} is after to {end:O}: give from before to.");
         }
 
-        if (end - start > TimeSpan.FromDays(31))
+        if (end - start > ArchiveCatalog.MaxRange)
         {
-            return ApiProblem.Result(StatusCodes.Status400BadRequest, "range_too_long", $"from {start:O} to {end:O} is longer than 31 days: list it in parts.");
+            return ApiProblem.Result(StatusCodes.Status400BadRequest, "range_too_long", $"from {start:O} to {end:O} is longer than {ArchiveCatalog.MaxRange.TotalDays:0} days: list it in parts.");
         }
 
         var objects = new List<ArchiveObjectInfo>();
