@@ -59,6 +59,7 @@ public sealed class AdminEdgeTests(LocalPipelineFixture pipeline) : IClassFixtur
     [InlineData("from=9999-12-31T23:59:59-14:00", "invalid_time", "from '9999-12-31T23:59:59-14:00' is not a time")]
     [InlineData("from=yesterday", "invalid_time", "from 'yesterday' is not a time")]
     [InlineData("from=2024-06-02T09:00:00Z&to=2024-06-02T08:00:00Z", "invalid_range", "is after to")]
+    [InlineData("from=2024-06-01T00:00:00Z&to=2024-07-02T00:00:01Z", "range_too_long", "is longer than 31 days: list it in parts")]
     public async Task ListArchive_UnusableTimes_Are400NamingTheParameter(string query, string code, string expected)
     {
         await pipeline.Api.CreateTenantAsync("archive-bad-times");
