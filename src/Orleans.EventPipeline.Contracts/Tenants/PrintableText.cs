@@ -38,7 +38,7 @@ public static class PrintableText
     /// <summary>The 400 message for <paramref name="member"/>'s character at <paramref name="at"/> that <see cref="FirstControlCharacter"/> found.</summary>
     public static string ControlCharacterProblem(string member, string text, int at) =>
         string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"{member} has a {Kind(text[at])} (U+{(int)text[at]:X4} at position {at + 1}): use printable text on one line.");
+            $"{member} has {Kind(text[at])} (U+{(int)text[at]:X4} at position {at + 1}): use printable text on one line.");
 
     private static bool IsSeparatorOrDirection(char c) =>
         c is '\u2028' or '\u2029' or '\u061C' or '\u200E' or '\u200F' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069');
@@ -47,10 +47,10 @@ public static class PrintableText
 
     private static string Kind(char c) => c switch
     {
-        _ when char.IsControl(c) => "control character",
-        '\u2028' or '\u2029' => "line separator",
-        _ when char.IsSurrogate(c) => "lone surrogate",
-        _ when IsInvisible(c) => "invisible character",
-        _ => "text-direction character",
+        _ when char.IsControl(c) => "a control character",
+        '\u2028' or '\u2029' => "a line separator",
+        _ when char.IsSurrogate(c) => "a lone surrogate",
+        _ when IsInvisible(c) => "an invisible character",
+        _ => "a text-direction character",
     };
 }

@@ -274,6 +274,7 @@ public sealed class AdminEdgeTests(LocalPipelineFixture pipeline) : IClassFixtur
     [InlineData(3, "\\n", "displayName has a control character (U+000A at position 4)")]
     [InlineData(3, "\\u2028", "displayName has a line separator (U+2028 at position 4)")]
     [InlineData(3, "\\u202e", "displayName has a text-direction character (U+202E at position 4)")]
+    [InlineData(3, "\\u200b", "displayName has an invisible character (U+200B at position 4)")]
     public async Task Put_DisplayNameTooLongOrWithControlCharacters_Is400NamingTheField(int length, string escapedTail, string expected)
     {
         await pipeline.Api.CreateTenantAsync("display-names");

@@ -147,7 +147,7 @@ public sealed class IngestErrorTests(LocalPipelineFixture pipeline) : IClassFixt
     [Theory]
     [InlineData("application/json", "{\"not\":\"an array\"}", null, "must be a JSON array")]
     [InlineData("application/json", "[{\"a\":1}, {\"b\":", null, "not a readable JSON array")]
-    [InlineData("application/x-ndjson", "not gzip at all", "gzip", "not valid gzip")]
+    [InlineData("application/x-ndjson", "not gzip at all", "gzip", "The body is not valid gzip: it does not begin with gzip's header or its compressed data is damaged")]
     [InlineData("application/x-ndjson", "\n\n  \n", null, "no events")]
     public async Task Post_UnreadableBody_Is400(string contentType, string body, string? encoding, string expected)
     {

@@ -274,6 +274,8 @@ public sealed class HecTests(ProcessingPipelineFixture pipeline) : IDisposable
         // nested in it taken for the event's own, so its time and fields were lost).
         using var objectHost = await _hec.PostAsync("/services/collector/event", HecClient.Splunk(key), """{"event":"X","host":{"time":"garbage","event":"inner"},"time":1714564800}""");
         using var arraySourceType = await _hec.PostAsync("/services/collector/event", HecClient.Splunk(key), """{"event":"X","sourcetype":["a","b"]}""");
+        // An event that is no object is named in JSON's words ("startarray" before).
+        using var arrayEvent = await _hec.PostAsync("/services/collector/event", HecClient.Splunk(key), """[{"event":"in an array"}]""");
 
         Assert.Equal((401, 2), Pick(await HecClient.AnswerAsync(noToken)));
         Assert.Equal((403, 4), Pick(await HecClient.AnswerAsync(badToken)));
@@ -295,6 +297,9 @@ public sealed class HecTests(ProcessingPipelineFixture pipeline) : IDisposable
         Assert.Contains("host", objectHostAnswer.ToString(), StringComparison.Ordinal);
         Assert.Contains("is a JSON object; send it as text", objectHostAnswer.ToString(), StringComparison.Ordinal);
         Assert.Equal((400, 6), Pick(await HecClient.AnswerAsync(arraySourceType)));
+        var (arrayEventStatus, arrayEventCode, arrayEventAnswer) = await HecClient.AnswerAsync(arrayEvent);
+        Assert.Equal((400, 6), (arrayEventStatus, arrayEventCode));
+        Assert.Contains("Event 0 is a JSON array, not an object", arrayEventAnswer.ToString(), StringComparison.Ordinal);
 
         // The broken body stored nothing: only the accepted events of the other requests are archived.
         var objects = await ArchiveFiles.WaitForAsync(pipeline.ArchiveDirectory, tenant, static e => e.Count >= 4, TimeSpan.FromSeconds(60));

@@ -7,19 +7,19 @@ public sealed class PrintableTextTests
     // char.IsControl let these through: a name "admin\u202Eyek" shows reversed on the tenants page, U+2028 breaks a line
     // in the pages' scripts and in log viewers that follow Unicode, and a lone surrogate is no character at all.
     [Theory]
-    [InlineData("ab\u2028c", 2, "line separator (U+2028 at position 3)")]
-    [InlineData("ab\u2029c", 2, "line separator (U+2029 at position 3)")]
-    [InlineData("key\u202Eyek", 3, "text-direction character (U+202E at position 4)")]
-    [InlineData("\u2066x\u2069", 0, "text-direction character (U+2066 at position 1)")]
-    [InlineData("x\u200F", 1, "text-direction character (U+200F at position 2)")]
-    [InlineData("a\u0007b", 1, "control character (U+0007 at position 2)")]
-    [InlineData("acme\u200B", 4, "invisible character (U+200B at position 5)")]
-    [InlineData("ac\u2060me", 2, "invisible character (U+2060 at position 3)")]
-    [InlineData("\uFEFFacme", 0, "invisible character (U+FEFF at position 1)")]
+    [InlineData("ab\u2028c", 2, "a line separator (U+2028 at position 3)")]
+    [InlineData("ab\u2029c", 2, "a line separator (U+2029 at position 3)")]
+    [InlineData("key\u202Eyek", 3, "a text-direction character (U+202E at position 4)")]
+    [InlineData("\u2066x\u2069", 0, "a text-direction character (U+2066 at position 1)")]
+    [InlineData("x\u200F", 1, "a text-direction character (U+200F at position 2)")]
+    [InlineData("a\u0007b", 1, "a control character (U+0007 at position 2)")]
+    [InlineData("acme\u200B", 4, "an invisible character (U+200B at position 5)")]
+    [InlineData("ac\u2060me", 2, "an invisible character (U+2060 at position 3)")]
+    [InlineData("\uFEFFacme", 0, "an invisible character (U+FEFF at position 1)")]
     public void Refused_NamedWithItsKindAndPosition(string name, int at, string problem)
     {
         Assert.Equal(at, PrintableText.FirstControlCharacter(name));
-        Assert.Equal($"name has a {problem}: use printable text on one line.", PrintableText.ControlCharacterProblem("name", name, at));
+        Assert.Equal($"name has {problem}: use printable text on one line.", PrintableText.ControlCharacterProblem("name", name, at));
     }
 
     // Built here: xunit's test data turns a lone surrogate in an attribute into U+FFFD.

@@ -117,9 +117,10 @@ public static class RequestBodyReader
         {
             return await source.ReadAsync(destination, cancellationToken);
         }
-        catch (InvalidDataException exception)
+        catch (InvalidDataException)
         {
-            throw IngestProblemException.BadFraming($"The body is not valid {encoding}: {exception.Message}");
+            // .NET's own words ("The archive entry was compressed using an unsupported compression method") are about zip files.
+            throw IngestProblemException.BadFraming($"The body is not valid {encoding}: it does not begin with {encoding}'s header or its compressed data is damaged. Send it compressed as Content-Encoding says, or without Content-Encoding.");
         }
         catch (ZstdException exception)
         {

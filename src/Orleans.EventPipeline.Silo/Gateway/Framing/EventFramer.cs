@@ -339,9 +339,11 @@ public static class EventFramer
         return $"the event is not valid UTF-8: the byte 0x{eventBytes[at]:X2} at byte offset {at} does not begin or continue a UTF-8 character; send UTF-8 text";
     }
 
-    private static string Describe(JsonTokenType token) => token switch
+    /// <summary>A JSON token's kind in a message: "array", "string", "number" (HEC's and this framing's own).</summary>
+    internal static string Describe(JsonTokenType token) => token switch
     {
         JsonTokenType.StartArray => "array",
+        JsonTokenType.StartObject => "object",
         JsonTokenType.String => "string",
         JsonTokenType.Number => "number",
         JsonTokenType.True or JsonTokenType.False => "boolean",

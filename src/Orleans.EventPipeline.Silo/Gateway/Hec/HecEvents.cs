@@ -84,7 +84,7 @@ public sealed class HecEvents : IDisposable
             {
                 if (reader.TokenType != JsonTokenType.StartObject)
                 {
-                    throw new HecBodyException(HecCode.InvalidDataFormat, index, $"Event {index} is a JSON {reader.TokenType.ToString().ToLowerInvariant()}, not an object; send {{\"event\":…}} objects one after another.");
+                    throw new HecBodyException(HecCode.InvalidDataFormat, index, $"Event {index} is a JSON {EventFramer.Describe(reader.TokenType)}, not an object; send {{\"event\":…}} objects one after another.");
                 }
 
                 var start = (int)reader.TokenStartIndex;
