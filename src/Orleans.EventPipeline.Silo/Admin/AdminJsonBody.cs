@@ -36,10 +36,10 @@ internal static class AdminJsonBody
         }
 
         var appOptions = request.HttpContext.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
-        var options = Strict.GetValue(appOptions, static app => new JsonSerializerOptions(app) { UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow });
+        var options = Strict.GetValue(appOptions, static app => new JsonSerializerOptions(app) { UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow, AllowDuplicateProperties = false });
         try
         {
-            using var document = await JsonDocument.ParseAsync(request.Body, new JsonDocumentOptions { AllowTrailingCommas = options.AllowTrailingCommas, CommentHandling = options.ReadCommentHandling, MaxDepth = options.MaxDepth }, cancellationToken);
+            using var document = await JsonDocument.ParseAsync(request.Body, new JsonDocumentOptions { AllowTrailingCommas = options.AllowTrailingCommas, CommentHandling = options.ReadCommentHandling, MaxDepth = options.MaxDepth, AllowDuplicateProperties = false }, cancellationToken);
             if (document.RootElement.ValueKind == JsonValueKind.Object)
             {
                 var nulls = document.RootElement.EnumerateObject()
@@ -64,6 +64,8 @@ internal static class AdminJsonBody
                 ? $"{field} is not a member this API knows, so nothing was changed: check its spelling against the API's reference (/admin/v1/reference)."
                 : exception.Message.StartsWith(NotConverted, StringComparison.Ordinal)
                     ? $"{field} is not {ExpectedForm(typeof(T), exception.Path)}, so nothing was changed."
+                    : Duplicated(exception.Message) is { } duplicated
+                        ? $"{duplicated} is given more than once{(field == "the body" ? "" : " in " + field)}, so nothing was changed: which one a reader takes is its own choice, so give each member once."
                     : MissingMembers(exception.Message) is { } missing
                         ? $"{field} is missing {missing}, so nothing was changed: give {RequiredMembers(typeof(T), exception.Path)} together, or leave {field} out for its defaults."
                         : $"{field}: {FirstSentence(exception.Message)}";
@@ -89,6 +91,17 @@ internal static class AdminJsonBody
         }
 
         return Listed(FirstSentence(message[(at + MissingRequired.Length)..]).TrimEnd('.').Split(", ").Select(static name => name.Trim('\'')).ToList());
+    }
+
+    // System.Text.Json's message for a member given twice in one object begins so, and names it in quotes.
+    private const string DuplicateProperty = "Duplicate property '";
+
+    /// <summary>The member a message says is given twice; null for another message.</summary>
+    private static string? Duplicated(string message)
+    {
+        var at = message.IndexOf(DuplicateProperty, StringComparison.Ordinal);
+        var end = at < 0 ? -1 : message.IndexOf('\'', at + DuplicateProperty.Length);
+        return end < 0 ? null : message[(at + DuplicateProperty.Length)..end];
     }
 
     /// <summary>"a", "a and b", "a, b and c".</summary>

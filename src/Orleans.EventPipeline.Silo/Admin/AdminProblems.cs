@@ -54,6 +54,15 @@ internal static class AdminProblems
                 : $"Tenant '{profile.TenantId}' does not exist, so no version matches If-Match.");
     }
 
+    private static IResult AlreadyExists(HttpContext http, TenantProfile profile)
+    {
+        http.Response.Headers.ETag = TenantEtag.Of(profile);
+        return ApiProblem.Result(
+            StatusCodes.Status412PreconditionFailed,
+            "version_mismatch",
+            $"Tenant '{profile.TenantId}' exists (version {profile.Version}, ETag {TenantEtag.Of(profile)}), and If-None-Match: * creates it only when absent; nothing was changed. To change it, send that ETag in If-Match instead.");
+    }
+
     /// <summary>The problem for an outcome that is not <see cref="TenantChangeOutcome.Done"/>.</summary>
     public static IResult For(HttpContext http, string tenantId, TenantChange change) => change.Outcome switch
     {
@@ -61,6 +70,8 @@ internal static class AdminProblems
         TenantChangeOutcome.NotFound when http.Request.Method == HttpMethods.Put => VersionMismatch(http, change.Profile),
         TenantChangeOutcome.NotFound => TenantNotFound(tenantId),
         TenantChangeOutcome.AlreadyExists when http.Request.Method == HttpMethods.Post => TenantExists(tenantId, change.Profile),
+        // A PUT with If-None-Match: * met a tenant: nothing was read, so "changed since it was read" would be untrue.
+        TenantChangeOutcome.AlreadyExists => AlreadyExists(http, change.Profile),
         TenantChangeOutcome.DataRemovalUnfinished => DataRemovalUnfinished(tenantId),
         _ => VersionMismatch(http, change.Profile),
     };

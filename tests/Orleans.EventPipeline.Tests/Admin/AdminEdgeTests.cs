@@ -89,6 +89,26 @@ public sealed class AdminEdgeTests(LocalPipelineFixture pipeline) : IClassFixtur
     }
 
     /// <summary>
+    /// A member given twice: which one a reader takes is the reader's choice (this API took the last, helper-133), and a
+    /// PUT replaces every setting, so the 400 names it and nothing is stored.
+    /// </summary>
+    [Theory]
+    [InlineData("{\"displayName\":\"x\",\"displayName\":\"y\"}", "displayName")]
+    [InlineData("{\"displayName\":\"x\",\"limits\":{\"eventsPerSecond\":5,\"bytesPerSecond\":1000,\"burstSeconds\":1,\"eventsPerSecond\":500}}", "eventsPerSecond")]
+    public async Task Put_MemberGivenTwice_Is400NamingIt(string body, string member)
+    {
+        await pipeline.Api.CreateTenantAsync("member-twice");
+
+        using var response = await PutRawAsync("member-twice", body);
+        using var read = await SendAsync(HttpMethod.Get, "/admin/v1/tenants/member-twice");
+
+        var problem = await IngestErrorTests.AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid_json", member);
+        Assert.Contains("more than once", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var profile = await ContentTypeIngestTests.ReadJsonAsync(read);
+        Assert.Equal("member-twice", profile.GetProperty("settings").GetProperty("displayName").GetString());
+    }
+
+    /// <summary>
     /// A limits object missing a member read the member as 0, and the 400 said "limits.bytesPerSecond is 0" of a value
     /// the client never sent: it names the members missing and that all three go together.
     /// </summary>

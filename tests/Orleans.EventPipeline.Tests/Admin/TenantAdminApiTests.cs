@@ -67,7 +67,9 @@ public sealed class TenantAdminApiTests(LocalPipelineFixture pipeline) : IClassF
         Assert.Equal("\"2\"", current.Headers.ETag?.Tag);
         await IngestErrorTests.AssertProblemAsync(stale, HttpStatusCode.PreconditionFailed, "version_mismatch", "version 2 now");
         Assert.Equal("\"2\"", stale.Headers.ETag?.Tag);
-        await IngestErrorTests.AssertProblemAsync(createOnly, HttpStatusCode.PreconditionFailed, "version_mismatch", "changed since it was read");
+        // Nothing was read: the answer says the tenant exists and what If-None-Match asked (it said "changed since it was read", helper-133).
+        await IngestErrorTests.AssertProblemAsync(createOnly, HttpStatusCode.PreconditionFailed, "version_mismatch", "Tenant 'etag' exists (version ");
+        await IngestErrorTests.AssertProblemAsync(createOnly, HttpStatusCode.PreconditionFailed, "version_mismatch", "If-None-Match: * creates it only when absent; nothing was changed");
         await IngestErrorTests.AssertProblemAsync(unreadable, HttpStatusCode.BadRequest, "invalid_precondition", "If-Match 'W/\"2\"'");
         await IngestErrorTests.AssertProblemAsync(missing, HttpStatusCode.PreconditionFailed, "version_mismatch", "does not exist");
         Assert.Equal("v2", (await ContentTypeIngestTests.ReadJsonAsync(read)).GetProperty("settings").GetProperty("displayName").GetString());
