@@ -120,6 +120,13 @@ internal static partial class ProblemAnswers
         _ => ReasonPhrases.GetReasonPhrase(status).Replace(' ', '_').Replace("-", "", StringComparison.Ordinal).ToLowerInvariant() is { Length: > 0 } phrase ? phrase : "error",
     };
 
+    // A shipper's wrong path (a HEC client's /services/collector/foo) is pointed at the ingest paths, not only at the admin API's.
+    private static string NotServed(HttpRequest request) =>
+        $"Nothing is served at {request.Method} {request.Path}: "
+        + (request.Path.StartsWithSegments("/admin", StringComparison.OrdinalIgnoreCase)
+            ? "the admin API's paths are in /admin/v1/openapi.json."
+            : "events go to POST /v1/events, POST /v1/logs (OTLP/HTTP) or POST /services/collector/event and /services/collector/raw (Splunk HEC); the admin API's paths are in /admin/v1/openapi.json.");
+
     private static string Detail(ProblemDetailsContext context, int status)
     {
         var request = context.HttpContext.Request;
@@ -129,7 +136,7 @@ internal static partial class ProblemAnswers
             (BadHttpRequestException bad, _) => Unbound(bad.Message),
             (not null, StatusCodes.Status503ServiceUnavailable) => $"A grain of the pipeline did not answer in time (trace {trace}); nothing is known to have changed. Retry.",
             (not null, _) => $"The silo failed on this request (trace {trace}); it is logged there with that trace id. Nothing is known to have changed: read the resource again before retrying.",
-            (null, StatusCodes.Status404NotFound) => $"Nothing is served at {request.Method} {request.Path}: the admin API's paths are in /admin/v1/openapi.json.",
+            (null, StatusCodes.Status404NotFound) => NotServed(request),
             // gRPC's own 415, with no body, to a call on a gRPC method (the OTLP port) that is not application/grpc.
             (null, StatusCodes.Status415UnsupportedMediaType) when context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<Grpc.AspNetCore.Server.GrpcMethodMetadata>() is not null =>
                 $"Content-Type '{request.ContentType}' is not supported on a gRPC method: send application/grpc or application/grpc+proto (OTLP/gRPC; OTLP/HTTP with JSON or protobuf is POST /v1/logs on the HTTP port).",
