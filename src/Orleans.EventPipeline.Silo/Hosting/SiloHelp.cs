@@ -22,9 +22,18 @@ internal static class SiloHelp
             .AppendLine("Usage: Orleans.EventPipeline.Silo [--Section:Setting=value ...]")
             .AppendLine("Settings come from appsettings.json beside the program, environment variables (Pipeline__SiloPort=11112)")
             .AppendLine("and the command line (--Pipeline:SiloPort=11112), the last one winning; --Urls sets the HTTP address.")
-            .AppendLine("What each does: docs/DEPLOY.md and docs/OPERATIONS.md. Exit codes: 0 stopped, 78 a setting is wrong,")
-            .AppendLine("73 a directory is taken or cannot be used.")
+            .AppendLine("What each does: docs/DEPLOY.md and docs/OPERATIONS.md. Exit codes: 0 stopped, 78 a setting is wrong")
+            .AppendLine("or a port is taken, 73 a directory is taken or cannot be used.")
             .AppendLine();
+        // Set by the appsettings.json beside the program rather than by an options class: the HTTP address and the log format.
+        var appSettings = new ConfigurationBuilder().SetBasePath(AppContext.BaseDirectory).AddJsonFile("appsettings.json", optional: true).Build();
+        text.AppendLine("[appsettings.json]");
+        foreach (var name in (string[])["Urls", "Logging:Console:FormatterName"])
+        {
+            text.Append("  --").Append(name).Append('=').AppendLine(Show(appSettings[name]));
+        }
+
+        text.AppendLine();
         foreach (var (path, options) in PipelineOptionsRegistration.Sections)
         {
             text.Append('[').Append(path).AppendLine("]");
@@ -61,8 +70,15 @@ internal static class SiloHelp
             }
 
             text.Append("  --").Append(name).Append('=').AppendLine(Show(value));
+            if (value is Enum)
+            {
+                text.Append("      one of ").AppendLine(string.Join(", ", Enum.GetNames(value.GetType()).Select(Lower)));
+            }
         }
     }
+
+    // As the docs write the names; the binder takes them in any case.
+    private static string Lower(string name) => char.ToLowerInvariant(name[0]) + name[1..];
 
     private static bool IsSection(Type type) =>
         type.IsClass && type != typeof(string) && type != typeof(Uri) && !typeof(IEnumerable).IsAssignableFrom(type);
@@ -75,6 +91,7 @@ internal static class SiloHelp
         bool b => b ? "true" : "false",
         TimeSpan t => t.ToString("c", CultureInfo.InvariantCulture),
         IEnumerable list => list.Cast<object?>().Any() ? string.Join(",", list.Cast<object?>().Select(Show)) + " (a list: :0, :1, ...)" : "(empty list: :0, :1, ...)",
+        Enum e => Lower(e.ToString()),
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString() ?? "",
     };

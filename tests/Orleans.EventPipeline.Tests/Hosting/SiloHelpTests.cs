@@ -16,6 +16,11 @@ public sealed class SiloHelpTests
         Assert.Contains("--Pipeline:Gateway:MaxBodyBytes=10485760", silo.Output, StringComparison.Ordinal);
         Assert.Contains("--Pipeline:Archive:MaxBytes=8388608", silo.Output, StringComparison.Ordinal);
         Assert.Contains("--Pipeline:Warmup:Longest=00:00:30", silo.Output, StringComparison.Ordinal);
+        // An enum as the docs name it, with its other names; the settings appsettings.json gives (helper-133: neither was listed).
+        Assert.Contains("--Pipeline:Role=all", silo.Output, StringComparison.Ordinal);
+        Assert.Contains("one of all, gateway, processor", silo.Output, StringComparison.Ordinal);
+        Assert.Contains("--Urls=http://127.0.0.1:5080", silo.Output, StringComparison.Ordinal);
+        Assert.Contains("--Logging:Console:FormatterName=json", silo.Output, StringComparison.Ordinal);
         Assert.Empty(Directory.EnumerateFileSystemEntries(data.Path));
     }
 
