@@ -101,9 +101,7 @@ public static class TenantAdminEndpoints
             return AdminProblems.TenantNotFound(tenantId);
         }
 
-        // The profile's keys without when each was last used (kept by each key's grain, which the profile, read on every
-        // shard's activation, does not call): asked of them here, as the keys' list does.
-        return Answer(http, profile with { ApiKeys = await tenant.ListApiKeysAsync() });
+        return await AnswerAsync(http, tenant, profile);
     }
 
     private static async Task<IResult> CreateAsync(HttpContext http, IGrainFactory grains, LookupDirectory lookups, CancellationToken cancellationToken)
@@ -158,8 +156,9 @@ public static class TenantAdminEndpoints
             return AdminProblems.InvalidSettings([$"tenantId is '{bodyId}' but the URL names '{tenantId}': omit it, or make them the same."]);
         }
 
-        var change = await grains.GetGrain<ITenantGrain>(tenantId).ConfigureAsync(request.ToSettings(), condition!);
-        return change.Outcome == TenantChangeOutcome.Done ? Answer(http, change.Profile) : AdminProblems.For(http, tenantId, change);
+        var tenant = grains.GetGrain<ITenantGrain>(tenantId);
+        var change = await tenant.ConfigureAsync(request.ToSettings(), condition!);
+        return change.Outcome == TenantChangeOutcome.Done ? await AnswerAsync(http, tenant, change.Profile) : AdminProblems.For(http, tenantId, change);
     }
 
     private static async Task<IResult> SetEnabledAsync(string tenantId, bool enabled, HttpContext http, IGrainFactory grains)
@@ -175,8 +174,9 @@ public static class TenantAdminEndpoints
             return badHeader;
         }
 
-        var change = await grains.GetGrain<ITenantGrain>(tenantId).SetEnabledAsync(enabled, condition!);
-        return change.Outcome == TenantChangeOutcome.Done ? Answer(http, change.Profile) : AdminProblems.For(http, tenantId, change);
+        var tenant = grains.GetGrain<ITenantGrain>(tenantId);
+        var change = await tenant.SetEnabledAsync(enabled, condition!);
+        return change.Outcome == TenantChangeOutcome.Done ? await AnswerAsync(http, tenant, change.Profile) : AdminProblems.For(http, tenantId, change);
     }
 
     private static async Task<IResult> DeleteAsync(string tenantId, string? data, HttpContext http, IGrainFactory grains, IArchiveStore store, ApiKeyResolver keys, CancellationToken cancellationToken)
@@ -211,10 +211,15 @@ public static class TenantAdminEndpoints
         return deleted is not null ? Results.Ok(deleted) : AdminProblems.For(http, tenantId, change);
     }
 
-    private static IResult Answer(HttpContext http, TenantProfile profile)
+    /// <summary>
+    /// The profile with its ETag, each key with when it was last used: that is kept by the key's grain, which the profile
+    /// (read by every shard at activation) does not call, so it is asked for here, as the keys' list does.
+    /// </summary>
+    private static async Task<IResult> AnswerAsync(HttpContext http, ITenantGrain tenant, TenantProfile profile)
     {
+        var keys = await tenant.ListApiKeysAsync();
         http.Response.Headers.ETag = TenantEtag.Of(profile);
-        return Results.Ok(profile);
+        return Results.Ok(profile with { ApiKeys = keys });
     }
 
     /// <summary>The body, checked before the grain stores anything: a setting that fails is never kept.</summary>

@@ -288,6 +288,8 @@ public sealed class TenantAdminApiTests(LocalPipelineFixture pipeline) : IClassF
         var listText = await list.Content.ReadAsStringAsync();
         using var tenant = await pipeline.Api.AdminAsync(HttpMethod.Get, "/admin/v1/tenants/rotate");
         var tenantText = await tenant.Content.ReadAsStringAsync();
+        using var put = await pipeline.Api.AdminAsync(HttpMethod.Put, "/admin/v1/tenants/rotate", "{\"displayName\":\"rotated\"}");
+        var putText = await put.Content.ReadAsStringAsync();
 
         Assert.Equal(HttpStatusCode.Created, rotated.StatusCode);
         Assert.Equal(oldId, answer.GetProperty("replaces").GetString());
@@ -319,6 +321,9 @@ public sealed class TenantAdminApiTests(LocalPipelineFixture pipeline) : IClassF
             keys.Select(static k => (k.GetProperty("keyId").GetString(), k.GetProperty("lastUsedAt").GetRawText())).Order(),
             tenantKeys.Select(static k => (k.GetProperty("keyId").GetString(), k.GetProperty("lastUsedAt").GetRawText())).Order());
         Assert.DoesNotContain(fresh, tenantText, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        var putFreshKey = JsonDocument.Parse(putText).RootElement.GetProperty("apiKeys").EnumerateArray().Single(k => k.GetProperty("keyId").GetString() != oldId);
+        Assert.Equal(JsonValueKind.String, putFreshKey.GetProperty("lastUsedAt").ValueKind);
     }
 
     [Fact]
