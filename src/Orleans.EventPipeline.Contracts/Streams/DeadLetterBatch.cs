@@ -36,6 +36,12 @@ public sealed record DeadLetterBatch(
     /// </summary>
     [Id(6)] public bool Keyed { get; init; }
 
+    /// <summary>
+    /// The data generation of the events the letters are about (<see cref="RawEventBatch.DataGeneration"/>): the
+    /// dead-letter grain drops letters of a generation a delete removed. Null from a writer of an earlier build.
+    /// </summary>
+    [Id(7)] public Guid? DataGeneration { get; init; }
+
     /// <summary>Names this message among all of its batch's: a request's letters may span several messages.</summary>
     public string RepeatKey => $"{BatchId:N}:{(Letters.Count == 0 ? -1 : Letters[0].Index)}";
 }

@@ -33,6 +33,14 @@ public sealed record RawEventBatch(
     /// </summary>
     [Id(9)] public string? TraceParent { get; init; }
 
+    /// <summary>
+    /// The tenant's <see cref="Tenants.TenantProfile.DataGeneration"/> the ingest shard admitted the batch under. A processor
+    /// drops a batch stamped with a generation a delete removed (the tenant grain names those):
+    /// acknowledged before a <c>data=remove</c> delete, its events must not reach the archive after it. Null from an
+    /// ingest shard of an earlier build: handled as before.
+    /// </summary>
+    [Id(10)] public Guid? DataGeneration { get; init; }
+
     /// <summary>The events' bytes, unchanged.</summary>
     public EventFrames Events => new(Frames);
 

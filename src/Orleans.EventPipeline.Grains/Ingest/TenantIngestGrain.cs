@@ -166,6 +166,8 @@ public sealed partial class TenantIngestGrain(
                     Keyed = batch.BatchId is not null,
                     UncertainSince = batch.UncertainSince,
                     TraceParent = traceParent,
+                    // The processors drop the batch should a delete remove this generation's data before they archive it.
+                    DataGeneration = dataGeneration,
                 }));
             }
 
@@ -175,7 +177,7 @@ public sealed partial class TenantIngestGrain(
             {
                 foreach (var letters in DeadLetterCodec.Chunks(batch.Rejected))
                 {
-                    await _deadLetters.OnNextAsync(new DeadLetterBatch(TenantIdValue, batchId, ingestTime, "ingest", letters) { Keyed = batch.BatchId is not null });
+                    await _deadLetters.OnNextAsync(new DeadLetterBatch(TenantIdValue, batchId, ingestTime, "ingest", letters) { Keyed = batch.BatchId is not null, DataGeneration = dataGeneration });
                 }
             }
         }

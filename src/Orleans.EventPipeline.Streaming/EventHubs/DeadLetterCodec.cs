@@ -141,6 +141,11 @@ public static class DeadLetterCodec
             data.Properties[StreamMessageFormat.SourcePartProperty] = source.Part;
         }
 
+        if (batch.DataGeneration is { } generation)
+        {
+            data.Properties[StreamMessageFormat.DataGenerationProperty] = generation.ToString("N");
+        }
+
         return data;
     }
 
@@ -181,6 +186,7 @@ public static class DeadLetterCodec
                     Convert.ToInt32(properties[StreamMessageFormat.SourcePartProperty], System.Globalization.CultureInfo.InvariantCulture))
                 : null,
             Keyed = properties.TryGetValue(StreamMessageFormat.KeyedProperty, out var keyed) && keyed is true,
+            DataGeneration = StreamMessageFormat.ReadDataGeneration(properties),
         };
     }
 }

@@ -33,6 +33,11 @@ public static class RawBatchCodec
             data.Properties[StreamMessageFormat.TraceParentProperty] = traceParent;
         }
 
+        if (batch.DataGeneration is { } generation)
+        {
+            data.Properties[StreamMessageFormat.DataGenerationProperty] = generation.ToString("N");
+        }
+
         return data;
     }
 
@@ -55,6 +60,7 @@ public static class RawBatchCodec
                 ? DateTimeOffset.FromUnixTimeMilliseconds(Convert.ToInt64(since, System.Globalization.CultureInfo.InvariantCulture))
                 : null,
             TraceParent = properties.TryGetValue(StreamMessageFormat.TraceParentProperty, out var traceParent) ? traceParent as string : null,
+            DataGeneration = StreamMessageFormat.ReadDataGeneration(properties),
         };
     }
 }

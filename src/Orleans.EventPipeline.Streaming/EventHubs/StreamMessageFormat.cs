@@ -37,6 +37,18 @@ public static class StreamMessageFormat
     /// <summary>On a raw batch written inside a traced request: the W3C traceparent of the span that wrote it.</summary>
     public const string TraceParentProperty = "ep-traceparent";
 
+    /// <summary>
+    /// On a raw batch and its dead letters: the tenant's data generation the batch was admitted under (32 hex digits). The
+    /// pipeline's processors drop batches of a generation a delete with <c>data=remove</c> took; absent from an earlier build.
+    /// </summary>
+    public const string DataGenerationProperty = "ep-data-generation";
+
+    /// <summary>Reads <see cref="DataGenerationProperty"/>: null when absent, or not a generation this pipeline wrote.</summary>
+    public static Guid? ReadDataGeneration(IDictionary<string, object> properties) =>
+        properties.TryGetValue(DataGenerationProperty, out var value) && value is string text && Guid.TryParseExact(text, "N", out var generation)
+            ? generation
+            : null;
+
     /// <summary>Orleans' own property: the stream namespace the message belongs to.</summary>
     public const string StreamNamespaceProperty = "StreamNamespace";
 }
