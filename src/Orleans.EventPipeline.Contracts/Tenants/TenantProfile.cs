@@ -20,6 +20,30 @@ public sealed record TenantProfile(
     /// part of the admin API's answer.
     /// </summary>
     [Id(7), System.Text.Json.Serialization.JsonIgnore] public Guid? DataGeneration { get; init; }
+
+    /// <summary>
+    /// The generations deletes with <c>data=remove</c> took from this tenant id, newest last (at most
+    /// <see cref="MaxRemovedDataGenerations"/>): batches stamped with one of them were acknowledged before such a delete,
+    /// and the processors drop them instead of archiving them. Generations are not ordered (a tenant created again goes on
+    /// with its tombstone's), so the removed ones are named. Empty from an earlier build. The cluster's own.
+    /// </summary>
+    [Id(8), System.Text.Json.Serialization.JsonIgnore] public IReadOnlyList<Guid> RemovedDataGenerations { get; init; } = [];
+
+    /// <summary>
+    /// The most shards the tenant id has had (also a deleted tenant's, kept in its tombstone), at least its settings' count:
+    /// every shard whose stream may still hold its events. 0 from an earlier build. The cluster's own.
+    /// </summary>
+    [Id(9), System.Text.Json.Serialization.JsonIgnore] public int ShardsUsed { get; init; }
+
+    /// <summary>
+    /// Removed generations a tenant id keeps: a batch of a removed generation is on the raw stream for its processors' lag
+    /// (seconds; at most the hub's retention, after a lost checkpoint), a delete adds two, and 32 covers 16 deletes of the
+    /// same id in that time.
+    /// </summary>
+    public const int MaxRemovedDataGenerations = 32;
+
+    /// <summary>True when a batch stamped <paramref name="generation"/> belongs to data a delete removed.</summary>
+    public bool IsRemoved(Guid? generation) => generation is { } stamped && RemovedDataGenerations.Contains(stamped);
 }
 
 /// <summary>A tenant's API key without its secret.</summary>

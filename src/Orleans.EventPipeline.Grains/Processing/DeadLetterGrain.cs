@@ -51,6 +51,10 @@ public sealed partial class DeadLetterGrain(
     private readonly ProcessingGrainOptions _options = options.Value;
     private readonly ArchiveOptions _archiveOptions = archiveOptions.Value;
 
+    // As the processor keeps them: the generations a delete removed, and the one last found not removed.
+    private IReadOnlyList<Guid> _removedGenerations = [];
+    private Guid? _keptGeneration;
+
     private string Tenant => this.GetPrimaryKeyString();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -275,6 +279,15 @@ public sealed partial class DeadLetterGrain(
             return;
         }
 
+        if (batch.DataGeneration is { } generation && generation != _keptGeneration && await RemovedAsync(generation))
+        {
+            // About events acknowledged before a delete that removed the tenant's data (ForgetAsync), arriving after it:
+            // dropped, not kept for a tenant created again under the id. A redelivery is dropped again.
+            ProcessingGrainInstruments.RecordRemovedByDelete(Tenant, batch.Stage, batch.Letters.Count);
+            LogRemovedLettersDropped(logger, Tenant, batch.Letters.Count, batch.Stage, batch.BatchId);
+            return;
+        }
+
         var s = state.State;
         if (batch.Source is { } source && !source.IsAfter(s.SourceCountedThrough.GetValueOrDefault(source.StreamKey)))
         {
@@ -374,8 +387,39 @@ public sealed partial class DeadLetterGrain(
         return new DeadLetterPastPage(Tenant, objects, null);
     }
 
+    /// <summary>Whether <paramref name="generation"/> is one a delete removed; the tenant grain is asked once per generation not known.</summary>
+    private async Task<bool> RemovedAsync(Guid generation)
+    {
+        if (_removedGenerations.Contains(generation))
+        {
+            return true;
+        }
+
+        await ReadRemovedGenerationsAsync();
+        if (_removedGenerations.Contains(generation))
+        {
+            return true;
+        }
+
+        _keptGeneration = generation;
+        return false;
+    }
+
+    private async Task ReadRemovedGenerationsAsync()
+    {
+        var profile = await GrainFactory.GetGrain<ITenantGrain>(Tenant).GetProfileAsync();
+        _removedGenerations = profile.RemovedDataGenerations;
+        if (profile.IsRemoved(_keptGeneration))
+        {
+            _keptGeneration = null;
+        }
+    }
+
     public async Task<int> ForgetAsync()
     {
+        // The delete called this after its first step named the tenant's generation removed: letters of it still on their
+        // stream (the ingest shards' and the processors' sent before the delete reached them) are dropped when they arrive.
+        await ReadRemovedGenerationsAsync();
         var s = state.State;
         // The kept letters and the past ones, which the tenant's whole dead-letter prefix takes with it.
         var removed = (int)Math.Min(int.MaxValue, s.KeptCount + s.Dropped);
@@ -516,6 +560,9 @@ public sealed partial class DeadLetterGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {TenantId}: {ObjectName}, no longer pointed to, could not be deleted")]
     private static partial void LogDeleteFailed(ILogger logger, Exception exception, string tenantId, string objectName);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Tenant {TenantId}: {Letters} {Stage} dead letters of batch {BatchId} dropped: a delete removed the tenant's data after they were sent")]
+    private static partial void LogRemovedLettersDropped(ILogger logger, string tenantId, int letters, string stage, Guid batchId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Tenant {TenantId} dead-letter replay: {Replayed} passed, {StillFailing} still fail, {NotReplayable} ingest-stage letters kept")]
     private static partial void LogReplayed(ILogger logger, string tenantId, int replayed, int stillFailing, int notReplayable);

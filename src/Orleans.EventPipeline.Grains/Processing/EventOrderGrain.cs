@@ -53,7 +53,7 @@ public sealed partial class EventOrderGrain(
     private DateTimeOffset _settingsReadAt;
     private long _lastPosition = long.MinValue;
     private long _reportedBytes;
-    private readonly PendingPublication _unpublished = new();
+    private PendingPublication _unpublished = new();
 
     private string StreamKey => this.GetPrimaryKeyString();
 
@@ -94,6 +94,25 @@ public sealed partial class EventOrderGrain(
         // A retry after a refused publish adds nothing and sends what is still unpublished.
         await PublishAsync(released);
         ReportBytes();
+    }
+
+    public Task<int> DropAsync()
+    {
+        var dropped = (_buffer?.Count ?? 0) + _unpublished.Count;
+        if (_buffer is not null && _ordering is not null)
+        {
+            // The same window and watermark: what was released stays released for the events after the tenant's next create.
+            _buffer = new ReorderBuffer(_ordering, timeProvider, NormalizedBatchPublisher.EstimatedBytes, serializer, _buffer.Watermark);
+        }
+
+        _unpublished = new PendingPublication();
+        ReportBytes();
+        if (dropped > 0)
+        {
+            LogDropped(logger, StreamKey, dropped);
+        }
+
+        return Task.FromResult(dropped);
     }
 
     /// <summary>Every tick: releases a quiet stream's events; every settings refresh interval, picks up changed settings.</summary>
@@ -202,6 +221,9 @@ public sealed partial class EventOrderGrain(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Order stage {StreamKey} keeps {Count} released events: the ordered stream's queue is full, its subscribers are behind")]
     private static partial void LogOrderedStreamFull(ILogger logger, string streamKey, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Order stage {StreamKey} dropped {Events} events it held, not published: a delete removed the tenant's data")]
+    private static partial void LogDropped(ILogger logger, string streamKey, int events);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Order stage {StreamKey} uses settings version {Version}, lateness window {LatenessWindow}, timer every {Tick}")]
     private static partial void LogSettingsApplied(ILogger logger, string streamKey, long version, TimeSpan latenessWindow, TimeSpan tick);

@@ -11,4 +11,10 @@ public interface IEventOrderGrain : IGrainWithStringKey
     /// publishing what was released; null (a replay) is always added.
     /// </summary>
     Task AddAsync(long? position, IReadOnlyList<NormalizedEvent> events);
+
+    /// <summary>
+    /// Drops what the stage holds and has not published (its reorder buffer, released events waiting for room), for a
+    /// delete that removes the tenant's data; its processor calls it. Returns the events dropped.
+    /// </summary>
+    Task<int> DropAsync();
 }

@@ -44,6 +44,12 @@ public static class ProcessingGrainInstruments
     private static readonly Counter<long> ReleasedEarly = Meter.CreateCounter<long>(
         "eventpipeline.order.released_early", "{event}", "Events the order stage released before their lateness window was over, because the silo's reorder buffers were over Pipeline:Processing:MaxReorderBytes.");
 
+    /// <summary>Name of the counter of events the processing grains dropped because a delete removed their tenant's data.</summary>
+    public const string RemovedByDeleteName = "eventpipeline.processing.removed_by_delete";
+
+    private static readonly Counter<long> RemovedByDelete = Meter.CreateCounter<long>(
+        RemovedByDeleteName, "{event}", "Acknowledged events a processor or dead-letter grain dropped instead of archiving or keeping them: a delete with data=remove removed their tenant's data after they were acknowledged. Asked for, not lost.");
+
     /// <summary>Name of the counter of raw batches refused while the silo's archive buffers were at their budget.</summary>
     public const string ArchiveRefusedName = "eventpipeline.archive.refused";
 
@@ -71,6 +77,9 @@ public static class ProcessingGrainInstruments
 
     internal static void RecordDeadLetters(string tenantId, string stage, int count) =>
         DeadLetters.Add(count, TenantTag.For(tenantId), new KeyValuePair<string, object?>("stage", stage));
+
+    internal static void RecordRemovedByDelete(string tenantId, string stage, int count) =>
+        RemovedByDelete.Add(count, TenantTag.For(tenantId), new KeyValuePair<string, object?>("stage", stage));
 
     internal static void RecordReplayed(string tenantId, int count) =>
         Replayed.Add(count, TenantTag.For(tenantId));

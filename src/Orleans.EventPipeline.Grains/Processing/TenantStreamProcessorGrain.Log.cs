@@ -16,6 +16,12 @@ public sealed partial class TenantStreamProcessorGrain
     [LoggerMessage(Level = LogLevel.Information, Message = "Processor {StreamKey} keeps settings version {Version} over {Newer} until the batches processed under it are archived or dead-lettered: a replay of them after a crash meets the same settings")]
     private static partial void LogSettingsDeferredForReplay(ILogger logger, string streamKey, long version, long newer);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Processor {StreamKey} drops raw sequence {Sequence} (batch {BatchId}, {Events} events) and the rest of its data generation: a delete removed the tenant's data after they were acknowledged")]
+    private static partial void LogRemovedBatchDropped(ILogger logger, string streamKey, long sequence, Guid batchId, int events);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Processor {StreamKey} dropped {Events} buffered events and {Keyed} keyed batch records of a tenant whose data a delete removes, and {Ordered} events of its order stage; archived through raw sequence {ArchivedThrough}")]
+    private static partial void LogRemovedDataDropped(ILogger logger, string streamKey, int events, int keyed, int ordered, long archivedThrough);
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "Archived {ObjectName} through raw sequence {Sequence}")]
     private static partial void LogArchived(ILogger logger, string objectName, long sequence);
 

@@ -90,6 +90,14 @@ public sealed partial class TenantStreamProcessorGrain(
     private RepeatedFailures _failures;
     private bool _refusing;
 
+    // The generations a delete removed, as the tenant grain last named them, and the one generation last found not removed:
+    // a batch stamped with it is taken after one comparison; another generation is looked up (RemovedAsync).
+    private IReadOnlyList<Guid> _removedGenerations = [];
+    private Guid? _keptGeneration;
+
+    // The removed generation whose dropped batches were last logged: one line at Information per generation, not per batch.
+    private Guid? _droppedLogged;
+
     private string StreamKey => this.GetPrimaryKeyString();
 
     /// <summary>The raw stream this grain consumes, made once: each batch asks the holds about it.</summary>
@@ -181,6 +189,21 @@ public sealed partial class TenantStreamProcessorGrain(
             return;
         }
 
+        if (batch.DataGeneration is { } generation && generation != _keptGeneration && await RemovedAsync(generation))
+        {
+            // Acknowledged before a delete that removed the tenant's data, reaching here after it: dropped as the operator
+            // asked, like a foreign batch. It holds nothing back: a replay drops it again, from the tenant grain's record.
+            _lastDelivered = sequence;
+            ProcessingGrainInstruments.RecordRemovedByDelete(Tenant, "archive", batch.Count);
+            if (_droppedLogged != generation)
+            {
+                _droppedLogged = generation;
+                LogRemovedBatchDropped(logger, StreamKey, sequence, batch.BatchId, batch.Count);
+            }
+
+            return;
+        }
+
         if (_writer!.BufferedEvents > 0 && bufferBudget.Held >= bufferBudget.MaxBytes)
         {
             // The silo's buffers are at their budget: write this one before taking more, whatever its size (waiting for
@@ -230,6 +253,68 @@ public sealed partial class TenantStreamProcessorGrain(
             // Settings waited for this batch: the next tick applies them.
             _settingsReadAt = DateTimeOffset.MinValue;
         }
+    }
+
+    /// <summary>
+    /// Whether <paramref name="generation"/>, which is not the one last found kept, is one a delete removed: known from the
+    /// last read of the tenant grain, else read again (once per new generation: a tenant created again after a delete
+    /// sends under a new one, which is then the kept one).
+    /// </summary>
+    private async Task<bool> RemovedAsync(Guid generation)
+    {
+        if (_removedGenerations.Contains(generation))
+        {
+            return true;
+        }
+
+        var profile = await GrainFactory.GetGrain<ITenantGrain>(Tenant).GetProfileAsync();
+        _removedGenerations = profile.RemovedDataGenerations;
+        if (profile.IsRemoved(generation))
+        {
+            return true;
+        }
+
+        _keptGeneration = generation;
+        return false;
+    }
+
+    public async Task<int> DropRemovedDataAsync()
+    {
+        var profile = await GrainFactory.GetGrain<ITenantGrain>(Tenant).GetProfileAsync();
+        _removedGenerations = profile.RemovedDataGenerations;
+        if (profile.IsRemoved(_keptGeneration))
+        {
+            _keptGeneration = null;
+        }
+
+        if (profile is { Exists: true, Settings.Enabled: true } || _writer is null)
+        {
+            // Enabled: a create again overtook the delete, whose next step stops on the changed version; what is buffered
+            // is the new tenant's. The generations are still learned: the old batches are dropped.
+            return 0;
+        }
+
+        // The tenant has been disabled since the delete's first step, and no batch is admitted while it is: every event
+        // held here was acknowledged before, under a generation the delete removes (or unstamped, from an earlier build's
+        // shard, the deleted tenant's all the same). The positions pass them as if archived, recorded before answering, so
+        // that a replay after a crash takes nothing of them either.
+        var events = _writer.Discard();
+        var keyed = _keyed!.DropPending();
+        if (events > 0 || keyed > 0)
+        {
+            _oldestBufferedIngest = null;
+            state.State.ArchivedThrough = Math.Max(state.State.ArchivedThrough, _writer.ArchivedThrough);
+            await SaveStateAsync(CancellationToken.None);
+            bufferBudget.Report(ref _reportedBuffer, _writer.BufferedBytes);
+            ProcessingGrainInstruments.RecordRemovedByDelete(Tenant, "archive", events);
+            // Settings that waited for the buffer (the delete's disable, a create again) apply at the next tick.
+            _settingsReadAt = DateTimeOffset.MinValue;
+        }
+
+        ReleaseCheckpointWhenClean();
+        var ordered = _ordering ? await GrainFactory.GetGrain<IEventOrderGrain>(StreamKey).DropAsync() : 0;
+        LogRemovedDataDropped(logger, StreamKey, events, keyed, ordered, state.State.ArchivedThrough);
+        return events;
     }
 
     private async Task HandleAsync(RawEventBatch batch, long sequence, StreamSequenceToken token)
@@ -416,6 +501,8 @@ public sealed partial class TenantStreamProcessorGrain(
             await _deadLetters!.OnNextAsync(new DeadLetterBatch(Tenant, batch.BatchId, batch.IngestTime, stage, chunk)
             {
                 Source = new DeadLetterSource(StreamKey, sequence, part++),
+                // Its events' generation: letters still on their stream when a delete removes it are dropped there.
+                DataGeneration = batch.DataGeneration,
             });
         }
 
@@ -703,6 +790,9 @@ public sealed partial class TenantStreamProcessorGrain(
     {
         var profile = await GrainFactory.GetGrain<ITenantGrain>(Tenant).GetProfileAsync();
         _settingsReadAt = timeProvider.GetUtcNow();
+        // At activation too: a processor activated after a delete drops the batches of the generations it removed.
+        _removedGenerations = profile.RemovedDataGenerations;
+        _keptGeneration = profile.IsRemoved(profile.DataGeneration) ? null : profile.DataGeneration;
         _idempotencyWindow = profile.Settings?.IdempotencyWindow ?? TenantSettings.DefaultIdempotencyWindow;
         await ApplySettingsAsync(profile);
     }

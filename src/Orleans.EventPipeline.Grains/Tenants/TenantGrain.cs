@@ -171,12 +171,15 @@ public sealed partial class TenantGrain(
         // generation too, which a tenant created again goes on with, unless the data went: answers to Idempotency-Keys
         // about kept events still hold, those about removed ones no longer do (already before a create: a retry meets
         // the deleted tenant's refusal rather than an answer about data that is gone).
+        // The removed generations stay, and with the data removed the one the removal began under goes too: no batch
+        // should carry it (the tenant was disabled with it), but one that does is of the deleted tenant.
         var stored = state.State;
         state.State = new TenantState
         {
             Version = stored.Version,
             DataGeneration = dataRemoved ? Guid.NewGuid() : stored.DataGeneration,
             ShardsUsed = ShardsUsed,
+            RemovedDataGenerations = Removing(stored.RemovedDataGenerations, dataRemoved ? stored.DataGeneration : null),
         };
         try
         {
@@ -330,11 +333,14 @@ public sealed partial class TenantGrain(
     {
         var now = timeProvider.GetUtcNow();
         var s = state.State;
-        var before = (s.Settings, s.CreatedAt, s.UpdatedAt, s.Version, s.ShardsUsed, s.DataGeneration, s.DataRemovalBegunAt);
+        var before = (s.Settings, s.CreatedAt, s.UpdatedAt, s.Version, s.ShardsUsed, s.DataGeneration, s.DataRemovalBegunAt, s.RemovedDataGenerations);
         s.ShardsUsed = Math.Max(ShardsUsed, settings.ShardCount);
         s.Settings = settings;
         s.CreatedAt ??= now;
         s.DataGeneration = beginDataRemoval || before.DataGeneration is null ? Guid.NewGuid() : before.DataGeneration;
+        // The generation the tenant's batches were stamped with is named removed in the same write: from it on, a processor
+        // that reads the profile drops those batches (TenantDeletion then tells the active ones, before it lists the archive).
+        s.RemovedDataGenerations = beginDataRemoval ? Removing(before.RemovedDataGenerations, before.DataGeneration) : before.RemovedDataGenerations;
         s.DataRemovalBegunAt = beginDataRemoval ? before.DataRemovalBegunAt ?? now : before.DataRemovalBegunAt;
         s.UpdatedAt = now;
         s.Version++;
@@ -346,13 +352,33 @@ public sealed partial class TenantGrain(
         {
             // What no store is known to hold is not kept: a generation would differ from the next activation's, and the
             // next change would build on settings the admin was told were not stored.
-            (s.Settings, s.CreatedAt, s.UpdatedAt, s.Version, s.ShardsUsed, s.DataGeneration, s.DataRemovalBegunAt) = before;
+            (s.Settings, s.CreatedAt, s.UpdatedAt, s.Version, s.ShardsUsed, s.DataGeneration, s.DataRemovalBegunAt, s.RemovedDataGenerations) = before;
             throw;
         }
         await Directory.UpsertAsync(Entry());
     }
 
     private TenantChange Done() => new(TenantChangeOutcome.Done, ToProfile());
+
+    /// <summary>
+    /// A new list: <paramref name="removed"/> with <paramref name="generation"/> added last, the oldest beyond
+    /// <see cref="TenantProfile.MaxRemovedDataGenerations"/> dropped. Never changed in place: a failed write puts the old one back.
+    /// </summary>
+    private static List<Guid> Removing(List<Guid>? removed, Guid? generation)
+    {
+        var list = new List<Guid>(removed ?? []);
+        if (generation is { } taken && !list.Contains(taken))
+        {
+            list.Add(taken);
+        }
+
+        if (list.Count > TenantProfile.MaxRemovedDataGenerations)
+        {
+            list.RemoveRange(0, list.Count - TenantProfile.MaxRemovedDataGenerations);
+        }
+
+        return list;
+    }
 
     private TenantDirectoryEntry Entry() => new(Id, state.State.Settings!.DisplayName, state.State.Settings.Enabled, state.State.CreatedAt, state.State.Version);
 
@@ -390,6 +416,8 @@ public sealed partial class TenantGrain(
     {
         ApiKeys = state.State.ApiKeys.ConvertAll(Info),
         DataGeneration = state.State.DataGeneration,
+        RemovedDataGenerations = state.State.RemovedDataGenerations?.ToArray() ?? [],
+        ShardsUsed = ShardsUsed,
     };
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {TenantId} had stored limits out of bounds ({Problems}); they are now {Limits}")]

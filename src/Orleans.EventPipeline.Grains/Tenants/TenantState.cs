@@ -31,6 +31,12 @@ public sealed class TenantState
     /// it finished (the tombstone has none) and for a tenant whose data no delete began to remove.
     /// </summary>
     [Id(7)] public DateTimeOffset? DataRemovalBegunAt { get; set; }
+
+    /// <summary>
+    /// See <see cref="TenantProfile.RemovedDataGenerations"/>; kept in the tombstone and by a tenant created again, so that
+    /// a processor meeting a deleted tenant's batch after the create still knows it for removed.
+    /// </summary>
+    [Id(8)] public List<Guid> RemovedDataGenerations { get; set; } = [];
 }
 
 /// <summary>An API key as kept: the SHA-256 of its secret, never the secret.</summary>

@@ -254,6 +254,28 @@ public sealed partial class ArchiveWriter : IDisposable
         return name;
     }
 
+    /// <summary>
+    /// Drops everything buffered without writing it, as if it had been archived: <see cref="ArchivedThrough"/> moves to the
+    /// last batch buffered, so a replay of those batches adds nothing. For data a delete removed; returns the events dropped.
+    /// </summary>
+    public int Discard()
+    {
+        var events = _lines.Count;
+        if (events == 0)
+        {
+            return 0;
+        }
+
+        ArchivedThrough = Math.Max(ArchivedThrough, _lastSequence);
+        _buffer.Clear();
+        _lines.Clear();
+        Trim();
+        _firstSequence = -1;
+        _existingLast = null;
+        _undo = null;
+        return events;
+    }
+
     /// <summary>Gives back the memory of an empty buffer (a busy stream that went quiet); nothing while events are buffered.</summary>
     public void Trim()
     {

@@ -87,6 +87,19 @@ public sealed class KeyedBatchIndex
     public int PendingCount => _pending.Count;
 
     /// <summary>
+    /// Forgets the entries recorded and not persisted, and those read back: for a tenant whose data a delete removed,
+    /// whose index objects it deletes. Returns the entries that were pending.
+    /// </summary>
+    public int DropPending()
+    {
+        var pending = _pending.Count;
+        _pending.Clear();
+        _read.Clear();
+        _readEntries = 0;
+        return pending;
+    }
+
+    /// <summary>
     /// Records that the events <paramref name="firstIndex"/> .. + <paramref name="count"/> of a keyed batch, at stream
     /// position <paramref name="sequence"/>, were handled; <paramref name="retrySince"/> is the first attempt's start when
     /// the batch was a marked retry, persisted for <see cref="ReadRetriesAsync"/>.

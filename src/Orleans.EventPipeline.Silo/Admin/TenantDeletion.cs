@@ -1,6 +1,7 @@
 using Orleans.EventPipeline.Grains.Processing;
 using Orleans.EventPipeline.Processing.Archive;
 using Orleans.EventPipeline.Processing.Deduplication;
+using Orleans.EventPipeline.Streams;
 using Orleans.EventPipeline.Tenants;
 
 namespace Orleans.EventPipeline.Silo.Admin;
@@ -14,9 +15,9 @@ public enum TenantDataChoice
 
 /// <summary>
 /// Deletes a tenant: it is disabled first (its ingest shards refuse its requests at once, also from a gateway
-/// that still has a key cached), then with <see cref="TenantDataChoice.Remove"/> its archive objects and dead
-/// letters are deleted, then its keys are revoked and its record and listing removed. A failure part way
-/// leaves a disabled tenant that the same DELETE finishes.
+/// that still has a key cached), then with <see cref="TenantDataChoice.Remove"/> its processors drop what they hold
+/// of its data and its archive objects and dead letters are deleted, then its keys are revoked and its record and
+/// listing removed. A failure part way leaves a disabled tenant that the same DELETE finishes.
 /// </summary>
 public static class TenantDeletion
 {
@@ -45,9 +46,16 @@ public static class TenantDeletion
         {
             Func<Task>[] steps =
             [
-                // The dead letters first: a replay runs on their grain one call at a time with this, so one that began
-                // before has written its archive object by now, and one after finds nothing to replay; after the archive's
-                // listing, a replay's object would have stayed behind for a tenant created again under the id (helper-105).
+                // The processors first: the tenant's events acknowledged before the first step may still be on its streams
+                // or in a processor's archive buffer (up to the archive's MaxAge), and would be archived after the listing
+                // below, into a tenant created again under the id (helper-130 measured 22,680). Each drops what it holds,
+                // and from here drops every batch of the generation the first step named removed, as do processors
+                // activated later, which read it from the tenant grain. One that does not answer fails the delete, which
+                // stays unfinished until repeated.
+                () => DropRemovedDataAsync(grains, tenantId, disabled.Profile),
+                // Then the dead letters, before the archive: a replay runs on their grain one call at a time with this, so
+                // one that began before has written its archive object by now, and one after finds nothing to replay; after
+                // the archive's listing, a replay's object would have stayed behind for a tenant created again (helper-105).
                 async () => deadLetters = await grains.GetGrain<IDeadLetterGrain>(tenantId).ForgetAsync(),
                 // Only what the archive writes there (objects and their markers): a local archive directory that holds
                 // another silo's data directory under a tenant's name kept that silo's files there (helper-107 saw them deleted).
@@ -86,6 +94,17 @@ public static class TenantDeletion
         }
 
         return (deleted, new TenantDeleted(tenantId, data == TenantDataChoice.Remove ? "remove" : "keep", deleted.KeysRevoked, archiveObjects, deadLetters));
+    }
+
+    /// <summary>
+    /// Has every stream key the tenant has had drop its data of the removed generations: each shard's processor, which
+    /// tells its order stage. The dead-letter grain learns them in its own step (ForgetAsync).
+    /// </summary>
+    private static async Task DropRemovedDataAsync(IGrainFactory grains, string tenantId, TenantProfile disabled)
+    {
+        var shards = Math.Max(disabled.ShardsUsed, disabled.Settings?.ShardCount ?? 1);
+        await Task.WhenAll(Enumerable.Range(0, shards).Select(shard =>
+            grains.GetGrain<ITenantStreamProcessorGrain>(StreamKeys.ForShard(tenantId, shard)).DropRemovedDataAsync()));
     }
 
     /// <summary>

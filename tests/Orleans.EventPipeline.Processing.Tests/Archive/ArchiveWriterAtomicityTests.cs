@@ -88,6 +88,27 @@ public sealed class ArchiveWriterAtomicityTests : IDisposable
     }
 
     [Fact]
+    public async Task Discard_DropsTheBufferAsIfArchived_SoItsReplayAddsNothingAndLaterBatchesAreArchived()
+    {
+        // A delete that removes the tenant's data: what is buffered is never written, and a replay after a crash must
+        // not bring it back.
+        using var writer = Writer();
+        writer.Add(Events("a", 3), 1);
+        writer.Add(Events("b", 3), 2);
+
+        Assert.Equal(6, writer.Discard());
+        Assert.Equal(0, writer.BufferedEvents);
+        Assert.Equal(2, writer.ArchivedThrough);
+        Assert.Null(await writer.FlushAsync(CancellationToken.None));
+        Assert.False(writer.Add(Events("b", 3), 2));
+        Assert.True(writer.Add(Events("c", 3), 3));
+        await writer.FlushAsync(CancellationToken.None);
+
+        Assert.Equal(["c0", "c1", "c2"], Ids(await Archived()));
+        Assert.Equal(0, writer.Discard());
+    }
+
+    [Fact]
     public async Task Add_StringWithLoneSurrogate_IsWrittenWithReplacementCharacter()
     {
         using var writer = Writer();
