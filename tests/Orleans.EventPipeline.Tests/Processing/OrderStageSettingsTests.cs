@@ -116,6 +116,36 @@ public sealed class OrderStageSettingsTests : IAsyncLifetime, IDisposable
         Assert.Equal(["30s-before"], ReceivedEvents.Of(GatedOrderedSubscriberGrain.LateOf(streamKey)));
     }
 
+    /// <summary>
+    /// A delete that removes the tenant's data has each processor drop what its order stage holds: an event held by an
+    /// hour's window when the delete came is never published, also not once the tenant created again under the id lowers
+    /// the window (which releases what is held within seconds, above); the new tenant's events are.
+    /// </summary>
+    [Fact]
+    public async Task DeleteRemovingData_EventHeldByTheStage_IsNeverPublished_TheTenantCreatedAgainsAre()
+    {
+        var (tenant, streamKey, settings) = await OrderingTenantAsync("removed", TimeSpan.FromHours(1));
+        var stage = Cluster.Client.GetGrain<IEventOrderGrain>(streamKey);
+        await stage.AddAsync(null, [Event(tenant, "held", DateTimeOffset.UtcNow)]);
+        var grain = Cluster.Client.GetGrain<ITenantGrain>(tenant);
+
+        // The delete's steps (TenantDeletion) on the processor side: its first step, the processor's drop, its last step.
+        var begun = await grain.BeginDataRemovalAsync(TenantCondition.None);
+        Assert.Equal(TenantChangeOutcome.Done, begun.Outcome);
+        await Cluster.Client.GetGrain<ITenantStreamProcessorGrain>(streamKey).DropRemovedDataAsync();
+        Assert.Equal(TenantChangeOutcome.Done, (await grain.DeleteAsync(new TenantCondition(IfVersion: begun.Profile.Version), dataRemoved: true)).Outcome);
+        await grain.ConfigureAsync(settings with
+        {
+            Processing = settings.Processing with { Ordering = settings.Processing.Ordering with { LatenessWindow = TimeSpan.FromSeconds(1) } },
+        });
+        var from = ProfileReads(tenant);
+        await Poll.UntilAsync(() => ProfileReads(tenant) > from, TimeSpan.FromSeconds(15), () => $"the order stage of {tenant} to read its settings again");
+        await stage.AddAsync(null, [Event(tenant, "after", DateTimeOffset.UtcNow)]);
+
+        var received = await ReceivedEvents.WaitAsync(streamKey, static r => r.Count >= 1, TimeSpan.FromSeconds(30));
+        Assert.Equal(["after"], received);
+    }
+
     private int ProfileReads(string tenant) => _profileReads.GetValueOrDefault(tenant);
 
     private async Task<(string Tenant, string StreamKey, TenantSettings Settings)> OrderingTenantAsync(string prefix, TimeSpan window)
