@@ -37,13 +37,21 @@ public sealed record TenantProfile(
 
     /// <summary>
     /// Removed generations a tenant id keeps: a batch of a removed generation is on the raw stream for its processors' lag
-    /// (seconds; at most the hub's retention, after a lost checkpoint), a delete adds two, and 32 covers 16 deletes of the
-    /// same id in that time.
+    /// (seconds; at most the hub's retention, after a lost checkpoint), a delete adds one (its repeats none), and 32 covers
+    /// 32 deletes of the same id in that time.
     /// </summary>
     public const int MaxRemovedDataGenerations = 32;
 
+    /// <summary>
+    /// <see cref="RemovedDataGenerations"/>, empty when a tenant grain of an earlier build sent a profile without it: Orleans
+    /// makes a record that has no parameterless constructor without running its initializers, so the member is null then
+    /// (helper-134: a processor's activation threw on it).
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<Guid> RemovedGenerations => RemovedDataGenerations ?? [];
+
     /// <summary>True when a batch stamped <paramref name="generation"/> belongs to data a delete removed.</summary>
-    public bool IsRemoved(Guid? generation) => generation is { } stamped && RemovedDataGenerations.Contains(stamped);
+    public bool IsRemoved(Guid? generation) => generation is { } stamped && RemovedGenerations.Contains(stamped);
 }
 
 /// <summary>A tenant's API key without its secret.</summary>

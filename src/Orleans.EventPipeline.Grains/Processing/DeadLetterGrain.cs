@@ -408,7 +408,7 @@ public sealed partial class DeadLetterGrain(
     private async Task ReadRemovedGenerationsAsync()
     {
         var profile = await GrainFactory.GetGrain<ITenantGrain>(Tenant).GetProfileAsync();
-        _removedGenerations = profile.RemovedDataGenerations;
+        _removedGenerations = profile.RemovedGenerations;
         if (profile.IsRemoved(_keptGeneration))
         {
             _keptGeneration = null;

@@ -11,8 +11,10 @@ public interface ITenantStreamProcessorGrain : IGrainWithStringKey
     /// generations the tenant grain names removed, drops from now on the batches stamped with one of them, and drops what
     /// this stream key holds that was not written yet (its archive buffer, its keyed batches not recorded, the order
     /// stage's buffer), all of it taken before the tenant was disabled. Runs in a turn of its own: no archive write is
-    /// half done meanwhile. Nothing is dropped while the tenant is enabled (a delete overtaken by a create again).
+    /// half done meanwhile. Nothing is dropped unless the tenant is still at <paramref name="removalVersion"/>, the version
+    /// the delete's first step left, and disabled: a call that arrives late, after the delete was overtaken (a create
+    /// again, a later change), finds another version and drops only batches of removed generations.
     /// Returns the events dropped from the archive buffer.
     /// </summary>
-    Task<int> DropRemovedDataAsync();
+    Task<int> DropRemovedDataAsync(long removalVersion);
 }

@@ -268,7 +268,7 @@ public sealed partial class TenantStreamProcessorGrain(
         }
 
         var profile = await GrainFactory.GetGrain<ITenantGrain>(Tenant).GetProfileAsync();
-        _removedGenerations = profile.RemovedDataGenerations;
+        _removedGenerations = profile.RemovedGenerations;
         if (profile.IsRemoved(generation))
         {
             return true;
@@ -278,19 +278,20 @@ public sealed partial class TenantStreamProcessorGrain(
         return false;
     }
 
-    public async Task<int> DropRemovedDataAsync()
+    public async Task<int> DropRemovedDataAsync(long removalVersion)
     {
         var profile = await GrainFactory.GetGrain<ITenantGrain>(Tenant).GetProfileAsync();
-        _removedGenerations = profile.RemovedDataGenerations;
+        _removedGenerations = profile.RemovedGenerations;
         if (profile.IsRemoved(_keptGeneration))
         {
             _keptGeneration = null;
         }
 
-        if (profile is { Exists: true, Settings.Enabled: true } || _writer is null)
+        if (profile.Version != removalVersion || profile is { Exists: true, Settings.Enabled: true } || _writer is null)
         {
-            // Enabled: a create again overtook the delete, whose next step stops on the changed version; what is buffered
-            // is the new tenant's. The generations are still learned: the old batches are dropped.
+            // Another version than the delete's first step left: the delete was overtaken (a create again, a change), and
+            // its own next step stops on the changed version; what is buffered may be a live tenant's (helper-134: a call
+            // arriving late, after a create again and a disable). The generations are still learned: the old batches are dropped.
             return 0;
         }
 
@@ -791,7 +792,7 @@ public sealed partial class TenantStreamProcessorGrain(
         var profile = await GrainFactory.GetGrain<ITenantGrain>(Tenant).GetProfileAsync();
         _settingsReadAt = timeProvider.GetUtcNow();
         // At activation too: a processor activated after a delete drops the batches of the generations it removed.
-        _removedGenerations = profile.RemovedDataGenerations;
+        _removedGenerations = profile.RemovedGenerations;
         _keptGeneration = profile.IsRemoved(profile.DataGeneration) ? null : profile.DataGeneration;
         _idempotencyWindow = profile.Settings?.IdempotencyWindow ?? TenantSettings.DefaultIdempotencyWindow;
         await ApplySettingsAsync(profile);

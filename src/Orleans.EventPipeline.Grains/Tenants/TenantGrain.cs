@@ -171,15 +171,16 @@ public sealed partial class TenantGrain(
         // generation too, which a tenant created again goes on with, unless the data went: answers to Idempotency-Keys
         // about kept events still hold, those about removed ones no longer do (already before a create: a retry meets
         // the deleted tenant's refusal rather than an answer about data that is gone).
-        // The removed generations stay, and with the data removed the one the removal began under goes too: no batch
-        // should carry it (the tenant was disabled with it), but one that does is of the deleted tenant.
+        // The removed generations stay. The one a begun removal made is not added: the tenant was disabled under it, so no
+        // batch carries it, and each entry costs one of the list's MaxRemovedDataGenerations (helper-134). A removal not
+        // begun here (a caller that skipped BeginDataRemovalAsync) adds the generation the tenant's batches carry.
         var stored = state.State;
         state.State = new TenantState
         {
             Version = stored.Version,
             DataGeneration = dataRemoved ? Guid.NewGuid() : stored.DataGeneration,
             ShardsUsed = ShardsUsed,
-            RemovedDataGenerations = Removing(stored.RemovedDataGenerations, dataRemoved ? stored.DataGeneration : null),
+            RemovedDataGenerations = Removing(stored.RemovedDataGenerations, dataRemoved && stored.DataRemovalBegunAt is null ? stored.DataGeneration : null),
         };
         try
         {
@@ -337,10 +338,14 @@ public sealed partial class TenantGrain(
         s.ShardsUsed = Math.Max(ShardsUsed, settings.ShardCount);
         s.Settings = settings;
         s.CreatedAt ??= now;
-        s.DataGeneration = beginDataRemoval || before.DataGeneration is null ? Guid.NewGuid() : before.DataGeneration;
+        // A removal begun once is not begun again by its repeat: the generation it made, under which the tenant is disabled,
+        // is no batch's, and a new one per repeat would push the generation the batches carry off the list of removed ones
+        // after MaxRemovedDataGenerations repeats (helper-134: a delete repeated while a processor did not answer).
+        var beginning = beginDataRemoval && before.DataRemovalBegunAt is null;
+        s.DataGeneration = beginning || before.DataGeneration is null ? Guid.NewGuid() : before.DataGeneration;
         // The generation the tenant's batches were stamped with is named removed in the same write: from it on, a processor
         // that reads the profile drops those batches (TenantDeletion then tells the active ones, before it lists the archive).
-        s.RemovedDataGenerations = beginDataRemoval ? Removing(before.RemovedDataGenerations, before.DataGeneration) : before.RemovedDataGenerations;
+        s.RemovedDataGenerations = beginning ? Removing(before.RemovedDataGenerations, before.DataGeneration) : before.RemovedDataGenerations;
         s.DataRemovalBegunAt = beginDataRemoval ? before.DataRemovalBegunAt ?? now : before.DataRemovalBegunAt;
         s.UpdatedAt = now;
         s.Version++;

@@ -104,7 +104,7 @@ public static class TenantDeletion
     {
         var shards = Math.Max(disabled.ShardsUsed, disabled.Settings?.ShardCount ?? 1);
         await Task.WhenAll(Enumerable.Range(0, shards).Select(shard =>
-            grains.GetGrain<ITenantStreamProcessorGrain>(StreamKeys.ForShard(tenantId, shard)).DropRemovedDataAsync()));
+            grains.GetGrain<ITenantStreamProcessorGrain>(StreamKeys.ForShard(tenantId, shard)).DropRemovedDataAsync(disabled.Version)));
     }
 
     /// <summary>

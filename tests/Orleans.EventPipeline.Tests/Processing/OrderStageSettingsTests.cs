@@ -132,7 +132,7 @@ public sealed class OrderStageSettingsTests : IAsyncLifetime, IDisposable
         // The delete's steps (TenantDeletion) on the processor side: its first step, the processor's drop, its last step.
         var begun = await grain.BeginDataRemovalAsync(TenantCondition.None);
         Assert.Equal(TenantChangeOutcome.Done, begun.Outcome);
-        await Cluster.Client.GetGrain<ITenantStreamProcessorGrain>(streamKey).DropRemovedDataAsync();
+        await Cluster.Client.GetGrain<ITenantStreamProcessorGrain>(streamKey).DropRemovedDataAsync(begun.Profile.Version);
         Assert.Equal(TenantChangeOutcome.Done, (await grain.DeleteAsync(new TenantCondition(IfVersion: begun.Profile.Version), dataRemoved: true)).Outcome);
         await grain.ConfigureAsync(settings with
         {
