@@ -51,9 +51,8 @@ public sealed partial class DeadLetterGrain(
     private readonly ProcessingGrainOptions _options = options.Value;
     private readonly ArchiveOptions _archiveOptions = archiveOptions.Value;
 
-    // As the processor keeps them: the generations a delete removed, and the one last found not removed.
-    private IReadOnlyList<Guid> _removedGenerations = [];
-    private Guid? _keptGeneration;
+    // As the processor keeps them: the generations a delete removed (made at first use: the grain's factory).
+    private RemovedGenerations? _removedGenerations;
 
     private string Tenant => this.GetPrimaryKeyString();
 
@@ -279,7 +278,7 @@ public sealed partial class DeadLetterGrain(
             return;
         }
 
-        if (batch.DataGeneration is { } generation && generation != _keptGeneration && await RemovedAsync(generation))
+        if (await Removed.IsRemovedAsync(batch.DataGeneration))
         {
             // About events acknowledged before a delete that removed the tenant's data (ForgetAsync), arriving after it:
             // dropped, not kept for a tenant created again under the id. A redelivery is dropped again.
@@ -387,39 +386,13 @@ public sealed partial class DeadLetterGrain(
         return new DeadLetterPastPage(Tenant, objects, null);
     }
 
-    /// <summary>Whether <paramref name="generation"/> is one a delete removed; the tenant grain is asked once per generation not known.</summary>
-    private async Task<bool> RemovedAsync(Guid generation)
-    {
-        if (_removedGenerations.Contains(generation))
-        {
-            return true;
-        }
-
-        await ReadRemovedGenerationsAsync();
-        if (_removedGenerations.Contains(generation))
-        {
-            return true;
-        }
-
-        _keptGeneration = generation;
-        return false;
-    }
-
-    private async Task ReadRemovedGenerationsAsync()
-    {
-        var profile = await GrainFactory.GetGrain<ITenantGrain>(Tenant).GetProfileAsync();
-        _removedGenerations = profile.RemovedGenerations;
-        if (profile.IsRemoved(_keptGeneration))
-        {
-            _keptGeneration = null;
-        }
-    }
+    private RemovedGenerations Removed => _removedGenerations ??= new RemovedGenerations(GrainFactory, Tenant);
 
     public async Task<int> ForgetAsync()
     {
         // The delete called this after its first step named the tenant's generation removed: letters of it still on their
         // stream (the ingest shards' and the processors' sent before the delete reached them) are dropped when they arrive.
-        await ReadRemovedGenerationsAsync();
+        await Removed.RefreshAsync();
         var s = state.State;
         // The kept letters and the past ones, which the tenant's whole dead-letter prefix takes with it.
         var removed = (int)Math.Min(int.MaxValue, s.KeptCount + s.Dropped);

@@ -90,10 +90,8 @@ public sealed partial class TenantStreamProcessorGrain(
     private RepeatedFailures _failures;
     private bool _refusing;
 
-    // The generations a delete removed, as the tenant grain last named them, and the one generation last found not removed:
-    // a batch stamped with it is taken after one comparison; another generation is looked up (RemovedAsync).
-    private IReadOnlyList<Guid> _removedGenerations = [];
-    private Guid? _keptGeneration;
+    // The generations a delete removed, as the tenant grain last named them (made at first use: the grain's factory).
+    private RemovedGenerations? _removedGenerations;
 
     // The removed generation whose dropped batches were last logged: one line at Information per generation, not per batch.
     private Guid? _droppedLogged;
@@ -189,15 +187,15 @@ public sealed partial class TenantStreamProcessorGrain(
             return;
         }
 
-        if (batch.DataGeneration is { } generation && generation != _keptGeneration && await RemovedAsync(generation))
+        if (await Removed.IsRemovedAsync(batch.DataGeneration))
         {
             // Acknowledged before a delete that removed the tenant's data, reaching here after it: dropped as the operator
             // asked, like a foreign batch. It holds nothing back: a replay drops it again, from the tenant grain's record.
             _lastDelivered = sequence;
             ProcessingGrainInstruments.RecordRemovedByDelete(Tenant, "archive", batch.Count);
-            if (_droppedLogged != generation)
+            if (_droppedLogged != batch.DataGeneration)
             {
-                _droppedLogged = generation;
+                _droppedLogged = batch.DataGeneration;
                 LogRemovedBatchDropped(logger, StreamKey, sequence, batch.BatchId, batch.Count);
             }
 
@@ -255,38 +253,11 @@ public sealed partial class TenantStreamProcessorGrain(
         }
     }
 
-    /// <summary>
-    /// Whether <paramref name="generation"/>, which is not the one last found kept, is one a delete removed: known from the
-    /// last read of the tenant grain, else read again (once per new generation: a tenant created again after a delete
-    /// sends under a new one, which is then the kept one).
-    /// </summary>
-    private async Task<bool> RemovedAsync(Guid generation)
-    {
-        if (_removedGenerations.Contains(generation))
-        {
-            return true;
-        }
-
-        var profile = await GrainFactory.GetGrain<ITenantGrain>(Tenant).GetProfileAsync();
-        _removedGenerations = profile.RemovedGenerations;
-        if (profile.IsRemoved(generation))
-        {
-            return true;
-        }
-
-        _keptGeneration = generation;
-        return false;
-    }
+    private RemovedGenerations Removed => _removedGenerations ??= new RemovedGenerations(GrainFactory, Tenant);
 
     public async Task<int> DropRemovedDataAsync(long removalVersion)
     {
-        var profile = await GrainFactory.GetGrain<ITenantGrain>(Tenant).GetProfileAsync();
-        _removedGenerations = profile.RemovedGenerations;
-        if (profile.IsRemoved(_keptGeneration))
-        {
-            _keptGeneration = null;
-        }
-
+        var profile = await Removed.RefreshAsync();
         if (profile.Version != removalVersion || profile is { Exists: true, Settings.Enabled: true } || _writer is null)
         {
             // Another version than the delete's first step left: the delete was overtaken (a create again, a change), and
@@ -792,8 +763,7 @@ public sealed partial class TenantStreamProcessorGrain(
         var profile = await GrainFactory.GetGrain<ITenantGrain>(Tenant).GetProfileAsync();
         _settingsReadAt = timeProvider.GetUtcNow();
         // At activation too: a processor activated after a delete drops the batches of the generations it removed.
-        _removedGenerations = profile.RemovedGenerations;
-        _keptGeneration = profile.IsRemoved(profile.DataGeneration) ? null : profile.DataGeneration;
+        Removed.Learn(profile, keepCurrent: true);
         _idempotencyWindow = profile.Settings?.IdempotencyWindow ?? TenantSettings.DefaultIdempotencyWindow;
         await ApplySettingsAsync(profile);
     }
