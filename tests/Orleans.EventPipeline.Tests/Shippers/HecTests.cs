@@ -306,6 +306,48 @@ public sealed class HecTests(ProcessingPipelineFixture pipeline) : IDisposable
         Assert.Equal(["basic", "bearer", "bom", "good"], objects.SelectMany(static o => o.Events).Select(static e => e.Body).Order(StringComparer.Ordinal));
     }
 
+    /// <summary>
+    /// A body none of whose events can be taken is refused as Splunk refuses it, 400 with nothing indexed, and stores
+    /// nothing: before, its events went to the tenant's dead letters under the 400, so a client retrying the refusal
+    /// (or a shipper resending) added them again each time, while the answer said nothing was taken.
+    /// </summary>
+    [Fact]
+    public async Task Event_EveryEventBad_400NamingTheFirst_NoDeadLetter_ARetryNeither()
+    {
+        const string tenant = "hec-all-bad";
+        var key = await pipeline.Api.CreateTenantAsync(tenant);
+        const string allBad = """{"host":"no event"}{"event":""}{"event":"x","fields":{"n":{"x":1}}}""";
+        const string badOfMixed = """{"event":"bad","fields":{"n":{"x":1}}}""";
+
+        using var refused = await _hec.PostAsync("/services/collector/event", HecClient.Splunk(key), allBad);
+        using var retried = await _hec.PostAsync("/services/collector/event", HecClient.Splunk(key), allBad);
+        // A body with a good event and a bad one after them: its letter comes after any of theirs on the tenant's
+        // dead-letter stream, so once it is counted, theirs would be too.
+        using var mixed = await _hec.PostAsync("/services/collector/event", HecClient.Splunk(key), """{"event":"good"}""" + badOfMixed);
+        var summary = await AdminCalls.WaitForAsync(
+            pipeline.Silo.BaseAddress, $"/admin/v1/tenants/{tenant}/deadletters", static json => json.GetProperty("total").GetInt64() >= 1, TimeSpan.FromSeconds(60));
+
+        // The refused bodies left no letter: the mixed body's is the only one.
+        Assert.Equal(1, summary.GetProperty("total").GetInt64());
+        var letter = Assert.Single(summary.GetProperty("recent").EnumerateArray());
+        Assert.Equal(badOfMixed, Encoding.UTF8.GetString(letter.GetProperty("raw").GetBytesFromBase64()));
+
+        foreach (var response in (HttpResponseMessage[])[refused, retried])
+        {
+            var (status, code, answer) = await HecClient.AnswerAsync(response);
+            Assert.Equal((400, 12), (status, code));
+            Assert.Equal(0, answer.GetProperty("invalid-event-number").GetInt32());
+            var detail = answer.GetProperty("detail").GetString();
+            Assert.Contains("None of the 3 events could be taken (the first, event 0: the object has no \"event\" field", detail, StringComparison.Ordinal);
+            Assert.Contains("Nothing was stored, not even a dead letter.", detail, StringComparison.Ordinal);
+            Assert.False(answer.TryGetProperty("ackId", out _));
+        }
+
+        var (mixedStatus, _, mixedAnswer) = await HecClient.AnswerAsync(mixed);
+        Assert.Equal(200, mixedStatus);
+        Assert.Equal(1, Assert.Single(mixedAnswer.GetProperty("rejected").EnumerateArray()).GetProperty("index").GetInt32());
+    }
+
     private static (int, int) Pick((int Status, int Code, System.Text.Json.JsonElement _) answer) => (answer.Status, answer.Code);
 
     /// <summary>A body sent in two parts: the second only after <see cref="Release"/>.</summary>

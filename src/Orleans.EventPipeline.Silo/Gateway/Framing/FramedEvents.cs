@@ -88,7 +88,7 @@ public sealed class FramedEvents(EventKind kind, int bodyLength, int maxEventByt
         if (eventBytes.Length > MaxStoredEventBytes)
         {
             var kept = eventBytes[..OversizeKeptBytes];
-            Rejecting(new DeadLetter(_index, $"the event is {sentBytes} bytes as sent, but {eventBytes.Length} bytes as stored with what its protocol shares between events (such as an OTLP resource); one stored event can be at most {MaxStoredEventBytes} bytes; its first {kept.Length} bytes are kept in the dead letters", kept.ToArray()) { OriginalSize = eventBytes.Length });
+            Rejecting(new DeadLetter(_index, $"the event is {sentBytes} bytes as sent, but {eventBytes.Length} bytes as stored with what its protocol shares between events (such as an OTLP resource); one stored event can be at most {MaxStoredEventBytes} bytes{KeptNote(kept.Length)}", kept.ToArray()) { OriginalSize = eventBytes.Length });
             _index++;
             return;
         }
@@ -116,7 +116,7 @@ public sealed class FramedEvents(EventKind kind, int bodyLength, int maxEventByt
 
         Build(built.Length);
         var kept = built[..Math.Min(built.Length, OversizeKeptBytes)];
-        Rejecting(new DeadLetter(_index, $"the event is {sentBytes} bytes as sent, but more than {MaxStoredEventBytes} bytes as stored with what its protocol shares between events (such as an OTLP resource) and its attributes' flattened names; one stored event can be at most {MaxStoredEventBytes} bytes, and building it stopped there; its first {kept.Length} bytes are kept in the dead letters", kept.ToArray()) { OriginalSize = sentBytes });
+        Rejecting(new DeadLetter(_index, $"the event is {sentBytes} bytes as sent, but more than {MaxStoredEventBytes} bytes as stored with what its protocol shares between events (such as an OTLP resource) and its attributes' flattened names; one stored event can be at most {MaxStoredEventBytes} bytes, and building it stopped there{KeptNote(kept.Length)}", kept.ToArray()) { OriginalSize = sentBytes });
         _index++;
     }
 
@@ -143,10 +143,23 @@ public sealed class FramedEvents(EventKind kind, int bodyLength, int maxEventByt
     private void RejectOversize(ReadOnlySpan<byte> eventBytes, int sentBytes, string measured)
     {
         var kept = eventBytes[..Math.Min(eventBytes.Length, OversizeKeptBytes)];
-        var reason = $"the event is {sentBytes} bytes{measured}; the limit for one event is {maxEventBytes} bytes ({GatewayOptions.SectionName}:{nameof(GatewayOptions.MaxEventBytes)}); its first {kept.Length} bytes are kept in the dead letters";
+        var reason = $"the event is {sentBytes} bytes{measured}; the limit for one event is {maxEventBytes} bytes ({GatewayOptions.SectionName}:{nameof(GatewayOptions.MaxEventBytes)}){KeptNote(kept.Length)}";
         Rejecting(new DeadLetter(_index, reason, kept.ToArray()) { OriginalSize = sentBytes });
         _index++;
     }
+
+    /// <summary>
+    /// The reason of a rejected event for a request refused whole (every event of it rejected), where nothing is kept:
+    /// an oversize event's reason without what it says its dead letter keeps.
+    /// </summary>
+    public static string ReasonWhenNothingKept(DeadLetter letter)
+    {
+        ArgumentNullException.ThrowIfNull(letter);
+        var note = KeptNote(letter.Raw.Length);
+        return letter.OriginalSize is not null && letter.Reason.EndsWith(note, StringComparison.Ordinal) ? letter.Reason[..^note.Length] : letter.Reason;
+    }
+
+    private static string KeptNote(int keptBytes) => $"; its first {keptBytes} bytes are kept in the dead letters";
 
     /// <summary>
     /// Counts <paramref name="bytes"/> more built for the request: each event's envelope is counted when kept or rejected

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Orleans.EventPipeline.Ingest;
 using Orleans.EventPipeline.Silo.Gateway.Body;
+using Orleans.EventPipeline.Silo.Gateway.Framing;
 using Orleans.EventPipeline.Silo.Gateway.Shippers;
 using Orleans.EventPipeline.Silo.Roles;
 
@@ -14,6 +15,9 @@ namespace Orleans.EventPipeline.Silo.Gateway.Hec;
 /// </summary>
 public static class HecEndpoints
 {
+    /// <summary>The code a body of no good event is counted under (as <see cref="IngestInstruments.RefusedOther"/>): it never reaches the grain.</summary>
+    private const string NoEventTakenCode = "no_event_taken";
+
     public static IEndpointRouteBuilder MapHec(this IEndpointRouteBuilder endpoints)
     {
         foreach (var path in (string[])["/services/collector", "/services/collector/event", "/services/collector/event/1.0"])
@@ -85,9 +89,19 @@ public static class HecEndpoints
 
             using (events)
             {
+                if (events.Framed.Count == 0)
+                {
+                    // Every event was refused: answered as Splunk does (400, nothing indexed) before the grain, so nothing
+                    // is stored, not even the dead letters. Stored under a 400, they were written again by every retry of it
+                    // while the answer told the client nothing was taken.
+                    events.Framed.Dispose();
+                    IngestInstruments.RecordRefusedBeforeIngest(tenant, NoEventTakenCode);
+                    return NoEventTaken(events);
+                }
+
                 var result = await ingest.SubmitAsync(tenantKey, events.Framed, bodyLength, idempotencyKey, context.RequestAborted);
-                answered = result.Outcome == IngestOutcome.Stored && !NothingAccepted(result);
-                return Answer(context, result, events.RejectedCodes, ackId);
+                answered = result.Outcome == IngestOutcome.Stored;
+                return Answer(context, result, ackId);
             }
         }
         catch (HecBodyException problem)
@@ -113,14 +127,22 @@ public static class HecEndpoints
         }
     }
 
-    private static IResult Answer(HttpContext context, IngestResult result, IReadOnlyList<HecCode> rejectedCodes, long? ackId)
+    /// <summary>The 400 of a body none of whose events could be taken: the first one's code and reason, and that nothing was stored.</summary>
+    private static IResult NoEventTaken(HecEvents events)
+    {
+        var rejected = events.Framed.Rejected;
+        var first = rejected[0];
+        var reason = FramedEvents.ReasonWhenNothingKept(first).TrimEnd('.');
+        var detail = rejected.Count == 1
+            ? $"Event {first.Index} was refused: {reason}. Nothing was stored, not even a dead letter."
+            : $"None of the {rejected.Count} events could be taken (the first, event {first.Index}: {reason}). Nothing was stored, not even a dead letter.";
+        return HecAnswer.Error(events.RejectedCodes[0], detail, first.Index);
+    }
+
+    private static IResult Answer(HttpContext context, IngestResult result, long? ackId)
     {
         switch (result.Outcome)
         {
-            case IngestOutcome.Stored when NothingAccepted(result):
-                // Nothing accepted: the client must hear why in HEC's terms (the events are in the dead letters).
-                var first = result.Rejected[0];
-                return HecAnswer.Error(rejectedCodes.Count > 0 ? rejectedCodes[0] : HecCode.InvalidDataFormat, first.Reason, first.Index);
             case IngestOutcome.Stored:
                 return HecAnswer.Success(ackId, result.Rejected);
             case IngestOutcome.TenantDisabled:
@@ -135,9 +157,6 @@ public static class HecEndpoints
                 return HecAnswer.Busy(context, result.Detail!, result.RetryAfter);
         }
     }
-
-    /// <summary>A stored batch whose every event was rejected: answered with the first one's error, no ack id.</summary>
-    private static bool NothingAccepted(IngestResult result) => result.Accepted == 0 && result.Rejected.Count > 0;
 
     private static async Task<IResult> AckAsync(HttpContext context, ShipperIngest ingest, HecAckChannels acks)
     {
