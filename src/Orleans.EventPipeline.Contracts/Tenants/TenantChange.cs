@@ -38,8 +38,14 @@ public enum TenantChangeOutcome
 
 /// <summary>The outcome of a tenant change and the profile after it (before it, for a delete).</summary>
 /// <param name="KeysRevoked">Keys a delete revoked; 0 for other changes.</param>
+/// <param name="Created">
+/// A configure that created the tenant (none existed, or only a deleted one's tombstone): the admin API answers its
+/// <c>PUT</c> 201 with the tenant's URL, an update 200. Told by the grain, since only it knows what it found: two
+/// concurrent <c>PUT</c>s that each read "absent" first would both say created. False from a grain of an earlier build.
+/// </param>
 [GenerateSerializer, Immutable]
 public sealed record TenantChange(
     [property: Id(0)] TenantChangeOutcome Outcome,
     [property: Id(1)] TenantProfile Profile,
-    [property: Id(2)] int KeysRevoked = 0);
+    [property: Id(2)] int KeysRevoked = 0,
+    [property: Id(3)] bool Created = false);

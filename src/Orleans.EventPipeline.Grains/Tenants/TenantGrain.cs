@@ -110,9 +110,10 @@ public sealed partial class TenantGrain(
             return refused;
         }
 
+        var creating = !Exists;
         await StoreAsync(settings);
         await ApplyToIngestAsync(settings);
-        return Done();
+        return Done() with { Created = creating };
     }
 
     public async Task<TenantChange> SetEnabledAsync(bool enabled, TenantCondition condition)

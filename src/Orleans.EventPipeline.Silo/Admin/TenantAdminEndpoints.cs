@@ -43,6 +43,7 @@ public static class TenantAdminEndpoints
             .WithDescription("If-Match: \"version\" replaces only that version (412 otherwise); If-Match: * only an existing tenant; If-None-Match: * only creates. Without them the settings are replaced whatever is stored (last write wins).")
             .Accepts<TenantSettingsRequest>("application/json")
             .Produces<TenantProfile>()
+            .Produces<TenantProfile>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed)
             .ProducesProblem(StatusCodes.Status409Conflict);
         group.MapPost("/{tenantId}/disable", static (string tenantId, HttpContext http, IGrainFactory grains) => SetEnabledAsync(tenantId, false, http, grains))
@@ -129,7 +130,7 @@ public static class TenantAdminEndpoints
         }
 
         http.Response.Headers.ETag = TenantEtag.Of(change.Profile);
-        return Results.Created($"{Prefix}/{tenantId}", change.Profile);
+        return Results.Created(TenantUrl(tenantId), change.Profile);
     }
 
     private static async Task<IResult> PutAsync(string tenantId, HttpContext http, IGrainFactory grains, LookupDirectory lookups, CancellationToken cancellationToken)
@@ -158,7 +159,13 @@ public static class TenantAdminEndpoints
 
         var tenant = grains.GetGrain<ITenantGrain>(tenantId);
         var change = await tenant.ConfigureAsync(request.ToSettings(), condition!);
-        return change.Outcome == TenantChangeOutcome.Done ? await AnswerAsync(http, tenant, change.Profile) : AdminProblems.For(http, tenantId, change);
+        if (change.Outcome != TenantChangeOutcome.Done)
+        {
+            return AdminProblems.For(http, tenantId, change);
+        }
+
+        // A PUT that created the tenant says so as a POST does (201 and where it is); one that replaced settings is a 200.
+        return change.Created ? await AnswerAsync(http, tenant, change.Profile, TenantUrl(tenantId)) : await AnswerAsync(http, tenant, change.Profile);
     }
 
     private static async Task<IResult> SetEnabledAsync(string tenantId, bool enabled, HttpContext http, IGrainFactory grains)
@@ -215,12 +222,15 @@ public static class TenantAdminEndpoints
     /// The profile with its ETag, each key with when it was last used: that is kept by the key's grain, which the profile
     /// (read by every shard at activation) does not call, so it is asked for here, as the keys' list does.
     /// </summary>
-    private static async Task<IResult> AnswerAsync(HttpContext http, ITenantGrain tenant, TenantProfile profile)
+    /// <param name="location">The tenant's URL when the call created it: the answer is then 201 with it as <c>Location</c>.</param>
+    private static async Task<IResult> AnswerAsync(HttpContext http, ITenantGrain tenant, TenantProfile profile, string? location = null)
     {
         var keys = await tenant.ListApiKeysAsync();
         http.Response.Headers.ETag = TenantEtag.Of(profile);
-        return Results.Ok(profile with { ApiKeys = keys });
+        return location is null ? Results.Ok(profile with { ApiKeys = keys }) : Results.Created(location, profile with { ApiKeys = keys });
     }
+
+    private static string TenantUrl(string tenantId) => $"{Prefix}/{tenantId}";
 
     /// <summary>The body, checked before the grain stores anything: a setting that fails is never kept.</summary>
     private static async Task<(TenantSettingsRequest? Request, IResult? Problem)> ReadSettingsAsync(HttpContext http, LookupDirectory lookups, CancellationToken cancellationToken)

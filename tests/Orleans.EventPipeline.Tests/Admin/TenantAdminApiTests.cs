@@ -29,6 +29,34 @@ public sealed class TenantAdminApiTests(LocalPipelineFixture pipeline) : IClassF
         Assert.Equal("Create Me", (await ContentTypeIngestTests.ReadJsonAsync(read)).GetProperty("settings").GetProperty("displayName").GetString());
     }
 
+    /// <summary>
+    /// A PUT that creates the tenant answers as the POST that creates one does, 201 with the tenant's URL; one that
+    /// replaces its settings stays 200, without a Location. Before, a creating PUT answered 200, so a client could not
+    /// tell it had made a tenant (a typo in the id) rather than changed the one it meant.
+    /// </summary>
+    [Fact]
+    public async Task Put_ThatCreates_Is201WithItsLocation_OneThatReplaces200_AndAfterADeleteCreatesAgain()
+    {
+        using var created = await pipeline.Api.AdminAsync(HttpMethod.Put, "/admin/v1/tenants/put-creates", "{\"displayName\":\"first\"}");
+        using var read = await pipeline.Api.AdminAsync(HttpMethod.Get, created.Headers.Location?.OriginalString ?? "/admin/v1/tenants/none");
+        using var replaced = await pipeline.Api.AdminAsync(HttpMethod.Put, "/admin/v1/tenants/put-creates", "{\"displayName\":\"second\"}");
+        using var deleted = await pipeline.Api.AdminAsync(HttpMethod.Delete, "/admin/v1/tenants/put-creates?data=keep");
+        using var createdAgain = await pipeline.Api.AdminAsync(HttpMethod.Put, "/admin/v1/tenants/put-creates", "{\"displayName\":\"third\"}", ("If-None-Match", "*"));
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal("/admin/v1/tenants/put-creates", created.Headers.Location?.OriginalString);
+        Assert.Equal("\"1\"", created.Headers.ETag?.Tag);
+        Assert.Equal("first", (await ContentTypeIngestTests.ReadJsonAsync(created)).GetProperty("settings").GetProperty("displayName").GetString());
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, replaced.StatusCode);
+        Assert.Null(replaced.Headers.Location);
+        Assert.Equal("\"2\"", replaced.Headers.ETag?.Tag);
+        Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, createdAgain.StatusCode);
+        Assert.Equal("/admin/v1/tenants/put-creates", createdAgain.Headers.Location?.OriginalString);
+        Assert.Equal("third", (await ContentTypeIngestTests.ReadJsonAsync(createdAgain)).GetProperty("settings").GetProperty("displayName").GetString());
+    }
+
     [Fact]
     public async Task List_PagesInIdOrder_AndFiltersOnIdAndDisplayName()
     {
@@ -146,7 +174,7 @@ public sealed class TenantAdminApiTests(LocalPipelineFixture pipeline) : IClassF
         // Per-source parsing nothing would apply (no request names its source) is refused too, not stored to do nothing.
         await IngestErrorTests.AssertProblemAsync(perSource, HttpStatusCode.BadRequest, "invalid_settings", "no request names its source yet");
         Assert.Equal(HttpStatusCode.NotFound, absent.StatusCode);
-        Assert.Equal(HttpStatusCode.OK, readable.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, readable.StatusCode);
     }
 
     /// <summary>
