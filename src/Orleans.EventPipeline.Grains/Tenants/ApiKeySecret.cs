@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Orleans.EventPipeline.Tenants;
 
 namespace Orleans.EventPipeline.Grains.Tenants;
 
@@ -26,7 +27,8 @@ public static class ApiKeySecret
         return secret[..Math.Min(secret.Length, Prefix.Length + 4)];
     }
 
-    public static string NewKeyId() => "key_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+    /// <summary>An id of the shape <see cref="ApiKeyId"/> describes: the admin API answers any other shape as no key.</summary>
+    public static string NewKeyId() => ApiKeyId.Prefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(ApiKeyId.HexDigits / 2));
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

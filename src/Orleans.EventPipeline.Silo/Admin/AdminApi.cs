@@ -9,5 +9,6 @@ internal static class AdminApi
     public static IResult BadTenantId(string tenantId) => ApiProblem.Result(
         StatusCodes.Status400BadRequest,
         "invalid_tenant_id",
-        $"'{tenantId}' is not a tenant id: use {TenantId.Rule}.");
+        // Quoted bounded: the id is whatever the caller put in the path, of any length.
+        $"{QuotedValue.Of(tenantId)} is not a tenant id: use {TenantId.Rule}.");
 }

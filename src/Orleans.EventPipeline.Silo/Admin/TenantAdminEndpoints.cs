@@ -77,7 +77,7 @@ public static class TenantAdminEndpoints
 
         if (after is not null && !TenantId.IsValid(after))
         {
-            return ApiProblem.Result(StatusCodes.Status400BadRequest, "invalid_page", $"after '{after}' is not a tenant id: pass the previous page's next.");
+            return ApiProblem.Result(StatusCodes.Status400BadRequest, "invalid_page", $"after {QuotedValue.Of(after)} is not a tenant id: pass the previous page's next.");
         }
 
         if (filter?.Length > 200)
@@ -154,7 +154,7 @@ public static class TenantAdminEndpoints
 
         if (request!.TenantId is { } bodyId && bodyId != tenantId)
         {
-            return AdminProblems.InvalidSettings([$"tenantId is '{bodyId}' but the URL names '{tenantId}': omit it, or make them the same."]);
+            return AdminProblems.InvalidSettings([$"tenantId is {QuotedValue.Of(bodyId)} but the URL names '{tenantId}': omit it, or make them the same."]);
         }
 
         var tenant = grains.GetGrain<ITenantGrain>(tenantId);

@@ -52,10 +52,13 @@ internal static class TenantKeyEndpoints
             return problem!;
         }
 
+        if (!ApiKeyId.IsWellFormed(keyId))
+        {
+            return KeyNotFound(tenantId, keyId);
+        }
+
         var keys = await grains.GetGrain<ITenantGrain>(tenantId).ListApiKeysAsync();
-        return keys.FirstOrDefault(key => key.KeyId == keyId) is { } found
-            ? Results.Ok(found)
-            : ApiProblem.Result(StatusCodes.Status404NotFound, "key_not_found", $"Tenant '{tenantId}' has no key '{keyId}'.");
+        return keys.FirstOrDefault(key => key.KeyId == keyId) is { } found ? Results.Ok(found) : KeyNotFound(tenantId, keyId);
     }
 
     private static async Task<IResult> IssueAsync(string tenantId, HttpRequest http, IGrainFactory grains, CancellationToken cancellationToken)
@@ -94,10 +97,13 @@ internal static class TenantKeyEndpoints
             return problem!;
         }
 
+        if (!ApiKeyId.IsWellFormed(keyId))
+        {
+            return KeyNotFound(tenantId, keyId, toRotate: true);
+        }
+
         var key = await grains.GetGrain<ITenantGrain>(tenantId).RotateApiKeyAsync(keyId);
-        return key is null
-            ? ApiProblem.Result(StatusCodes.Status404NotFound, "key_not_found", $"Tenant '{tenantId}' has no active key '{keyId}' to rotate.")
-            : Issued(http, tenantId, key, keyId);
+        return key is null ? KeyNotFound(tenantId, keyId, toRotate: true) : Issued(http, tenantId, key, keyId);
     }
 
     private static async Task<IResult> RevokeAsync(string tenantId, string keyId, IGrainFactory grains, ApiKeyResolver keys)
@@ -107,9 +113,30 @@ internal static class TenantKeyEndpoints
             return AdminApi.BadTenantId(tenantId);
         }
 
+        if (!ApiKeyId.IsWellFormed(keyId))
+        {
+            return KeyNotFound(tenantId, keyId);
+        }
+
         return await keys.RevokingAsync(tenantId, () => grains.GetGrain<ITenantGrain>(tenantId).RevokeApiKeyAsync(keyId))
             ? Results.NoContent()
-            : ApiProblem.Result(StatusCodes.Status404NotFound, "key_not_found", $"Tenant '{tenantId}' has no key '{keyId}'.");
+            : KeyNotFound(tenantId, keyId);
+    }
+
+    /// <summary>
+    /// 404 <c>key_not_found</c>. The id is the caller's, of any length (5,000 characters were echoed whole), so it is quoted
+    /// bounded; one not of a key id's shape names no key of any tenant, and the answer says what a key id looks like.
+    /// A 404 rather than a 400: the id only names a resource, which is not there, as a well-formed unknown id's is not.
+    /// </summary>
+    private static IResult KeyNotFound(string tenantId, string keyId, bool toRotate = false)
+    {
+        var detail = toRotate
+            ? $"Tenant '{tenantId}' has no active key {QuotedValue.Of(keyId)} to rotate"
+            : $"Tenant '{tenantId}' has no key {QuotedValue.Of(keyId)}";
+        return ApiProblem.Result(
+            StatusCodes.Status404NotFound,
+            "key_not_found",
+            ApiKeyId.IsWellFormed(keyId) ? detail + "." : $"{detail}: a key id is {ApiKeyId.Rule}.");
     }
 
     /// <summary>

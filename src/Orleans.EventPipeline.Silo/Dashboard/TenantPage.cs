@@ -160,7 +160,7 @@ internal static class TenantPage
         var key = await grains.GetGrain<ITenantGrain>(tenantId).RotateApiKeyAsync(keyId);
         if (key is null)
         {
-            return await RenderAsync(http, tenantId, new PageState { Notice = Html.Notice("error", $"Key {Html.E(keyId)} is not an active key of this tenant.") });
+            return await RenderAsync(http, tenantId, new PageState { Notice = Html.Notice("error", $"Key {Html.E(QuotedValue.Of(keyId))} is not an active key of this tenant.") });
         }
 
         NewKeyNotice.Keep(http, tenantId, key, keyId);
@@ -179,7 +179,7 @@ internal static class TenantPage
         {
             Notice = revoked
                 ? Html.Notice("ok", $"Key {Html.E(keyId)} revoked: every gateway refuses it with 401 from its next request.")
-                : Html.Notice("error", $"This tenant has no key {Html.E(keyId)}."),
+                : Html.Notice("error", $"This tenant has no key {Html.E(QuotedValue.Of(keyId))}."),
         });
     }
 

@@ -1,5 +1,6 @@
 using System.Text;
 using Orleans.EventPipeline.Silo.Admin;
+using Orleans.EventPipeline.Silo.Gateway;
 using Orleans.EventPipeline.Tenants;
 
 namespace Orleans.EventPipeline.Silo.Dashboard;
@@ -106,7 +107,7 @@ internal static class TenantsPage
         var name = form["displayName"].ToString().Trim();
         if (!TenantId.IsValid(id))
         {
-            return NewTenantPage(http, Html.Notice("error", $"'{Html.E(id)}' is not a tenant id: use {Html.E(TenantId.Rule)}."), (id, name));
+            return NewTenantPage(http, Html.Notice("error", $"{Html.E(QuotedValue.Of(id))} is not a tenant id: use {Html.E(TenantId.Rule)}."), (id, name));
         }
 
         var settings = new TenantSettings(name, Enabled: true);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Orleans.EventPipeline.Silo.Admin.Authentication;
+using Orleans.EventPipeline.Silo.Gateway;
 using Orleans.EventPipeline.Silo.Hosting;
 using Orleans.EventPipeline.Silo.Roles;
 using Orleans.EventPipeline.Tenants;
@@ -54,7 +55,7 @@ public static class UiEndpoints
         var http = context.HttpContext;
         if (http.Request.RouteValues.TryGetValue("tenantId", out var value) && !TenantId.IsValid(value as string))
         {
-            return Html.Page(http, "Not found", Html.Notice("error", $"'{Html.E(value as string)}' is not a tenant id: use {Html.E(TenantId.Rule)}. <a href=\"/ui/\">Back to the tenants</a>."), StatusCodes.Status404NotFound);
+            return Html.Page(http, "Not found", Html.Notice("error", $"{Html.E(QuotedValue.Of(value as string))} is not a tenant id: use {Html.E(TenantId.Rule)}. <a href=\"/ui/\">Back to the tenants</a>."), StatusCodes.Status404NotFound);
         }
 
         return await next(context);

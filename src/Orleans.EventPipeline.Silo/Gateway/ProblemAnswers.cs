@@ -158,7 +158,8 @@ internal static partial class ProblemAnswers
 
         var type = match.Groups["type"].Value.Replace("Nullable<", "", StringComparison.Ordinal).TrimEnd('>');
         var expected = type is "int" or "long" or "short" or "Int32" or "Int64" ? "a whole number" : $"a {type}";
-        return $"{match.Groups["name"].Value} '{match.Groups["value"].Value}' is not {expected}: see /admin/v1/openapi.json for the parameter.";
+        // The value is the caller's, of any length: quoted bounded.
+        return $"{match.Groups["name"].Value} {QuotedValue.Of(match.Groups["value"].Value)} is not {expected}: see /admin/v1/openapi.json for the parameter.";
     }
 
     [System.Text.RegularExpressions.GeneratedRegex("^Failed to bind parameter \"(?<type>.+) (?<name>[A-Za-z0-9_]+)\" from \"(?<value>.*)\"\\.$")]

@@ -343,6 +343,37 @@ public sealed class AdminEdgeTests(LocalPipelineFixture pipeline) : IClassFixtur
         await IngestErrorTests.AssertProblemAsync(missing, HttpStatusCode.NotFound, "key_not_found", "has no key 'key_none'");
     }
 
+    /// <summary>
+    /// A key id, a tenant id or a query value the caller sent is quoted in the answer at most 64 characters long, with
+    /// characters outside printable ASCII escaped; a key id not of a key id's shape is a 404 that says what one looks like.
+    /// Before, each was quoted whole: a 5,000-character key id came back in the 404's detail, and a line break in one
+    /// reached the detail as a line break.
+    /// </summary>
+    [Fact]
+    public async Task OverLongOrMalformedPathValues_AreQuotedAsAShortEscapedPrefix()
+    {
+        await pipeline.Api.CreateTenantAsync("long-key-id");
+        var longKey = "key_" + new string('a', 4_996);
+        var longId = new string('t', 5_000);
+
+        using var get = await SendAsync(HttpMethod.Get, $"/admin/v1/tenants/long-key-id/keys/{longKey}");
+        using var rotate = await SendAsync(HttpMethod.Post, $"/admin/v1/tenants/long-key-id/keys/{longKey}/rotate");
+        using var revoke = await SendAsync(HttpMethod.Delete, "/admin/v1/tenants/long-key-id/keys/key_%0A%E2%80%AEx");
+        using var tenant = await SendAsync(HttpMethod.Get, $"/admin/v1/tenants/{longId}");
+        using var after = await SendAsync(HttpMethod.Get, $"/admin/v1/tenants?after={longId}");
+        using var sequence = await SendAsync(HttpMethod.Get, $"/admin/v1/quarantine/0/{new string('9', 5_000)}");
+
+        var prefix = "'key_" + new string('a', 60) + "…' (5000 characters)";
+        var got = await IngestErrorTests.AssertProblemAsync(get, HttpStatusCode.NotFound, "key_not_found", $"Tenant 'long-key-id' has no key {prefix}: a key id is 'key_' and 12 lower-case hex digits");
+        var rotated = await IngestErrorTests.AssertProblemAsync(rotate, HttpStatusCode.NotFound, "key_not_found", $"has no active key {prefix} to rotate");
+        var revoked = await IngestErrorTests.AssertProblemAsync(revoke, HttpStatusCode.NotFound, "key_not_found", "has no key 'key_\\u000A\\u202Ex'");
+        var badTenant = await IngestErrorTests.AssertProblemAsync(tenant, HttpStatusCode.BadRequest, "invalid_tenant_id", $"'{new string('t', 64)}…' (5000 characters) is not a tenant id");
+        var badAfter = await IngestErrorTests.AssertProblemAsync(after, HttpStatusCode.BadRequest, "invalid_page", "(5000 characters) is not a tenant id");
+        var badSequence = await IngestErrorTests.AssertProblemAsync(sequence, HttpStatusCode.BadRequest, "invalid_request", "(5000 characters) is not a whole number");
+        Assert.All([got, rotated, revoked, badTenant, badAfter, badSequence], static problem => Assert.True(problem.GetProperty("detail").GetString()!.Length < 300, problem.ToString()));
+        Assert.DoesNotContain('\n', revoked.GetProperty("detail").GetString()!);
+    }
+
     [Fact]
     public async Task Put_NonFiniteLimitOnNewTenant_StoresNoTenant()
     {
