@@ -13,6 +13,10 @@ namespace Orleans.EventPipeline.Silo.Admin;
 /// </summary>
 internal static class AdminTime
 {
+    /// <summary>What a time is given as, in words, for the API's 400 and the tenant page's error alike.</summary>
+    public static readonly string Expected = string.Create(
+        CultureInfo.InvariantCulture, $"ISO 8601 such as 2024-06-02T08:00:00Z, from {DateTimeOffset.MinValue:O} to {DateTimeOffset.MaxValue:O} in UTC");
+
     public static bool TryParse(string text, out DateTimeOffset time)
     {
         ArgumentNullException.ThrowIfNull(text);

@@ -95,7 +95,7 @@ public static class ProcessingAdminEndpoints
     private static IResult BadTime(string parameter, string value) => ApiProblem.Result(
         StatusCodes.Status400BadRequest,
         "invalid_time",
-        $"{parameter} {QuotedValue.Of(value)} is not a time: use ISO 8601 such as 2024-06-02T08:00:00Z, from {DateTimeOffset.MinValue:O} to {DateTimeOffset.MaxValue:O} in UTC.");
+        $"{parameter} {QuotedValue.Of(value)} is not a time: use {AdminTime.Expected}.");
 
     private static async Task<IResult> GetDeadLettersAsync(string tenantId, int? recent, IGrainFactory grains)
     {

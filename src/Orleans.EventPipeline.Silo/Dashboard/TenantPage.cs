@@ -31,7 +31,13 @@ internal static class TenantPage
     public static void MapTenantPage(this RouteGroupBuilder ui)
     {
         ui.MapGet("/tenants/{tenantId}", static (string tenantId, string? from, string? to, HttpContext http) =>
-            RenderAsync(http, tenantId, new PageState { From = from, To = to }));
+        {
+            var range = ArchiveRange.Read(from, to, http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow());
+            // A range value that is not a time is said at the top of the page too: the archive section is far below it.
+            return range.Unreadable
+                ? RenderAsync(http, tenantId, new PageState { Range = range, Notice = Html.Notice("error", Html.E(range.Problem!)), Status = StatusCodes.Status400BadRequest })
+                : RenderAsync(http, tenantId, new PageState { Range = range });
+        });
         ui.MapPost("/tenants/{tenantId}/settings", SaveSettingsAsync);
         ui.MapPost("/tenants/{tenantId}/enabled", SetEnabledAsync);
         ui.MapPost("/tenants/{tenantId}/keys", IssueKeyAsync);
@@ -46,8 +52,8 @@ internal static class TenantPage
         public string? Notice { get; init; }
         public SettingsForm? Form { get; init; }
         public Dictionary<string, List<string>>? Errors { get; init; }
-        public string? From { get; init; }
-        public string? To { get; init; }
+        /// <summary>The archive listing's range; null for the default (a page shown after a form).</summary>
+        public ArchiveRange? Range { get; init; }
         public string? KeyNameError { get; init; }
         public int Status { get; init; } = StatusCodes.Status200OK;
     }
@@ -299,7 +305,8 @@ internal static class TenantPage
         body.Append(await KeysSectionAsync(http, tenant, tenantId, state.KeyNameError));
         body.Append(await RecentEventsSectionAsync(services.GetRequiredService<IArchiveStore>(), services.GetRequiredService<TimeProvider>(), tenantId, http.RequestAborted));
         body.Append(await DeadLettersSectionAsync(http, grains, tenantId));
-        body.Append(await ArchiveSectionAsync(services.GetRequiredService<IArchiveStore>(), services.GetRequiredService<TimeProvider>(), tenantId, state, http.RequestAborted));
+        var range = state.Range ?? ArchiveRange.Read(null, null, services.GetRequiredService<TimeProvider>().GetUtcNow());
+        body.Append(await ArchiveSectionAsync(services.GetRequiredService<IArchiveStore>(), tenantId, range, http.RequestAborted));
         body.Append($"""
             <section class="card danger"><h2>Delete</h2>
             <form method="post" action="/ui/tenants/{id}/delete">{Html.Antiforgery(http)}{VersionField(profile.Version)}
@@ -426,16 +433,13 @@ internal static class TenantPage
         return raw.Length > 200 ? text + "…" : text;
     }
 
-    private static async Task<string> ArchiveSectionAsync(IArchiveStore store, TimeProvider time, string tenantId, PageState state, CancellationToken cancellationToken)
+    private static async Task<string> ArchiveSectionAsync(IArchiveStore store, string tenantId, ArchiveRange range, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        var to = Parse(state.To) ?? now;
-        // As the API's default: a `to` in the first day there is (0001-01-01) would step off the calendar.
-        var from = Parse(state.From) ?? ProcessingAdminEndpoints.DefaultStart(to);
+        var (from, to) = (range.From, range.To);
         string listing;
-        if (from > to || to - from > TimeSpan.FromDays(31))
+        if (range.Problem is { } problem)
         {
-            listing = Html.Notice("error", "Choose a range from before to, at most 31 days long.");
+            listing = Html.Notice("error", Html.E(problem));
         }
         else
         {
@@ -461,14 +465,10 @@ internal static class TenantPage
         return $"""
             <section class="card"><h2>Archive</h2>
             <form method="get" action="/ui/tenants/{Html.E(tenantId)}" class="row">
-            <label>From (UTC) <input type="datetime-local" name="from" value="{Local(from)}"></label>
-            <label>To (UTC) <input type="datetime-local" name="to" value="{Local(to)}"></label><button type="submit">List</button></form>
+            <label>From (UTC) <input type="datetime-local" name="from" value="{range.FromField}"></label>
+            <label>To (UTC) <input type="datetime-local" name="to" value="{range.ToField}"></label><button type="submit">List</button></form>
             {listing}</section>
             """;
     }
 
-    private static DateTimeOffset? Parse(string? value) =>
-        value is not null && AdminTime.TryParse(value, out var time) ? time : null;
-
-    private static string Local(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm", CultureInfo.InvariantCulture);
 }

@@ -210,6 +210,39 @@ public sealed partial class DashboardHttpTests(LocalPipelineFixture pipeline) : 
         Assert.Contains("No archive objects in this range.", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A <c>from</c> or <c>to</c> that is not a time is a 400 page naming it and the form a time takes, and lists nothing,
+    /// as the API answers 400; its field is left empty rather than showing the default. Before, it was read as absent: the
+    /// page listed the default range as if it were the one asked for. Valid values, and a cleared (empty) field, still list.
+    /// </summary>
+    [Theory]
+    [InlineData("from=yesterday", "from 'yesterday' is not a time", "from")]
+    [InlineData("from=2024-06-02T08:00:00Z&to=2024-13-45", "to '2024-13-45' is not a time", "to")]
+    [InlineData("from=soon&to=later", "from 'soon' and to 'later' are not times", "to")]
+    public async Task TenantPage_ArchiveRangeValueThatIsNotATime_Is400NamingItAndTheForm_ListsNothing(string query, string named, string emptyField)
+    {
+        await pipeline.Api.CreateTenantAsync("bad-range");
+        using var ui = await UiSession.SignInAsync(pipeline.Silo.BaseAddress, SiloProcess.AdminKey);
+
+        using var bad = await ui.Http.GetAsync($"/ui/tenants/bad-range?{query}");
+        using var valid = await ui.Http.GetAsync("/ui/tenants/bad-range?from=2024-06-02T08:00:00Z&to=2024-06-02T09:30");
+        using var cleared = await ui.Http.GetAsync("/ui/tenants/bad-range?from=&to=");
+
+        var badPage = WebUtility.HtmlDecode(await bad.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains($"Nothing was listed: {named}. Use ISO 8601 such as 2024-06-02T08:00:00Z, from 0001-01-01T00:00:00.0000000+00:00 to 9999-12-31T23:59:59.9999999+00:00 in UTC", badPage, StringComparison.Ordinal);
+        Assert.DoesNotContain("No archive objects in this range.", badPage, StringComparison.Ordinal);
+        Assert.DoesNotContain("<th>Hour</th>", badPage, StringComparison.Ordinal);
+        Assert.Contains($"name=\"{emptyField}\" value=\"\"", badPage, StringComparison.Ordinal);
+        var validPage = WebUtility.HtmlDecode(await valid.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, valid.StatusCode);
+        Assert.Contains("No archive objects in this range.", validPage, StringComparison.Ordinal);
+        Assert.Contains("name=\"from\" value=\"2024-06-02T08:00\"", validPage, StringComparison.Ordinal);
+        Assert.Contains("name=\"to\" value=\"2024-06-02T09:30\"", validPage, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, cleared.StatusCode);
+        Assert.Contains("No archive objects in this range.", await cleared.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     // The delete, disable and enable forms sent no version: a change made after the page was shown was overwritten (data=remove after a PUT).
     [Theory]
     [InlineData("delete", "data=remove", "Not deleted")]
