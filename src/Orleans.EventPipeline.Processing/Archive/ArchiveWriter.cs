@@ -18,7 +18,7 @@ namespace Orleans.EventPipeline.Processing.Archive;
 /// <see cref="ResumeAfter"/> from the checkpoint). A replay then starts where an object written before
 /// the crash may start; the writer finds that object and holds its flush until the replay reaches the
 /// object's last sequence, so it rewrites the same name with the same events instead of cutting the
-/// range differently (the age cut depends on timing). Should it still end elsewhere, the older object of
+/// range differently (the age cut depends on timing). Should it still end later, the shorter object of
 /// the same start is deleted once the new one is durable.
 /// </para>
 /// Not thread-safe: one writer per grain activation.
@@ -359,12 +359,17 @@ public sealed partial class ArchiveWriter : IDisposable
         }
     }
 
+    /// <summary>
+    /// Deletes the objects of the same first sequence that end before <paramref name="written"/>: an unrecorded object a
+    /// replay rebuilt longer. Never a longer one: only a second writer of this key makes one (two activations of a
+    /// processor while a silo's death moves its partition), and the catalog lists only the longest anyway.
+    /// </summary>
     private async Task DeleteSupersededAsync(ArchiveObjectName written, CancellationToken cancellationToken)
     {
         var prefix = ArchiveObjectName.FolderOf(TenantId, written.Hour) + ArchiveObjectName.SequencePrefix(StreamKey, written.FirstSequence);
         await foreach (var existing in _store.ListAsync(prefix, cancellationToken))
         {
-            if (existing != written.Name && ArchiveObjectName.TryParse(existing, out var parsed) && parsed.StreamKey == StreamKey)
+            if (ArchiveObjectName.TryParse(existing, out var parsed) && parsed.StreamKey == StreamKey && parsed.LastSequence < written.LastSequence)
             {
                 await _store.DeleteAsync(existing, cancellationToken);
                 LogSuperseded(_logger, existing, written.Name);

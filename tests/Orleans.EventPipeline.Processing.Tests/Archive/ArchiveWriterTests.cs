@@ -172,6 +172,34 @@ public sealed class ArchiveWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task FlushAsync_TwoWritersOfOneKey_TheShorterObjectLandingLast_LeavesTheLongerOne()
+    {
+        // Two activations of one processor at once (the old one flushing as it deactivates while the new one, on the silo
+        // that now reads the partition, replays the same batches): the old one's shorter object lands after the new
+        // one's longer object. Deleted as "superseded", the longer one took e3 and e4 with it (helper-135).
+        var slow = new TaskCompletionSource();
+        using var old = new ArchiveWriter(new FailingStore(_store) { WriteGate = slow.Task }, "tenant-a", "tenant-a", new ArchiveFlushPolicy(), _time, NullLogger.Instance);
+        using var fresh = Writer();
+        for (var i = 0; i < 3; i++)
+        {
+            old.Add([TestEvents.At(i)], 100 + i);
+        }
+
+        var oldFlush = old.FlushAsync(CancellationToken.None);
+        for (var i = 0; i < 5; i++)
+        {
+            fresh.Add([TestEvents.At(i)], 100 + i);
+        }
+
+        Assert.Equal(104, (await fresh.FlushAsync(CancellationToken.None))?.LastSequence);
+        slow.SetResult();
+        Assert.Equal(102, (await oldFlush)?.LastSequence);
+
+        var archived = await ArchiveCatalog.ReadRangeAsync(_store, "tenant-a", TestEvents.Ingest, TestEvents.Ingest.AddHours(1), CancellationToken.None);
+        Assert.Equal(["e0", "e1", "e2", "e3", "e4"], archived.Select(static e => e.EventId));
+    }
+
+    [Fact]
     public void Add_AnotherTenantsEvent_IsRefusedWholeBatch()
     {
         using var writer = Writer();
@@ -201,8 +229,19 @@ public sealed class ArchiveWriterTests : IDisposable
     {
         public bool FailWrites { get; init; }
 
-        public Task WriteAsync(string name, ReadOnlyMemory<byte> content, CancellationToken cancellationToken) =>
-            FailWrites ? throw new IOException("disk full") : inner.WriteAsync(name, content, cancellationToken);
+        /// <summary>Each write waits for it: a slow store.</summary>
+        public Task WriteGate { get; init; } = Task.CompletedTask;
+
+        public async Task WriteAsync(string name, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+        {
+            await WriteGate;
+            if (FailWrites)
+            {
+                throw new IOException("disk full");
+            }
+
+            await inner.WriteAsync(name, content, cancellationToken);
+        }
 
         public IAsyncEnumerable<string> ListAsync(string prefix, CancellationToken cancellationToken) => inner.ListAsync(prefix, cancellationToken);
 
