@@ -66,6 +66,14 @@ public static class FaultRun
         }
     }
 
+    /// <summary>A load tenant's settings: the defaults, but for the shards and the order stage when asked (a null member is not sent).</summary>
+    private static object LoadTenantSettings(HarnessOptions options, string tenant) => new
+    {
+        displayName = tenant,
+        shardCount = options.Shards,
+        processing = options.Ordering ? new { ordering = new { enabled = true } } : null,
+    };
+
     /// <summary>The emulator's data disk: a tmpfs of its own, so filling it gives the emulator ENOSPC as a full volume would.</summary>
     private static TmpfsMount? MountDataDisk(int megabytes)
     {
@@ -94,7 +102,7 @@ public static class FaultRun
         for (var t = 0; t < options.Tenants; t++)
         {
             var tenant = $"tenant{t}";
-            clients.Add(new TenantClient(tenant, await TenantAdmin.CreateWithKeyAsync(http, silos[0].Url, AdminKey, tenant, new { displayName = tenant }, "fault-harness", cancellationToken), Gateway, http, settings, ledger, counters, time));
+            clients.Add(new TenantClient(tenant, await TenantAdmin.CreateWithKeyAsync(http, silos[0].Url, AdminKey, tenant, LoadTenantSettings(options, tenant), "fault-harness", cancellationToken), Gateway, http, settings, ledger, counters, time));
         }
 
         var hostile = new HostileTraffic(new Random(options.Seed + 1), http, Gateway, AdminKey, await TenantAdmin.CreateWithKeyAsync(http, silos[0].Url, AdminKey, "hostile", new { displayName = "hostile" }, "fault-harness", cancellationToken), emulator.Port, time);

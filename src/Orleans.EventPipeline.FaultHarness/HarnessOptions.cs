@@ -25,6 +25,12 @@ public sealed record HarnessOptions
 
     public int Silos { get; init; } = 1;
 
+    /// <summary>Each load tenant's <c>shardCount</c>; null leaves the tenant's default.</summary>
+    public int? Shards { get; init; }
+
+    /// <summary>Whether the load tenants are created with the order stage on.</summary>
+    public bool Ordering { get; init; }
+
     public int Partitions { get; init; } = 4;
 
     public IReadOnlyList<FaultKind> Faults { get; init; } = Enum.GetValues<FaultKind>();

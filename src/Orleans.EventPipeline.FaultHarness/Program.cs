@@ -22,11 +22,13 @@ var drain = new Option<TimeSpan>("--drain-timeout") { Description = "How long th
 var hostile = new Option<TimeSpan>("--hostile-pace") { Description = "Pause between rounds of bad input to each endpoint (00:00:00: none).", DefaultValueFactory = _ => defaults.HostilePace };
 var disk = new Option<int>("--disk-mb") { Description = "Size of the emulator's tmpfs data disk in MiB.", DefaultValueFactory = _ => defaults.DiskMegabytes };
 var siloSettings = new Option<string[]>("--silo-setting") { Description = "A setting every silo starts with, as Key=Value (repeatable), e.g. Pipeline:StreamCache:MaxRelativeAge=00:00:02.", DefaultValueFactory = _ => [.. defaults.SiloSettings] };
+var shards = new Option<int?>("--shards") { Description = "Each load tenant's shardCount (default: the tenant default)." };
+var ordering = new Option<bool>("--ordering") { Description = "Create the load tenants with the order stage on." };
 var work = new Option<string?>("--work-dir") { Description = "Where logs and data go (default: a new temporary directory)." };
 
 var command = new RootCommand("Runs the pipeline as real processes on loopback, posts with idempotency keys while injecting seeded faults, and checks that every acknowledged event is archived exactly once.")
 {
-    seed, duration, tenants, lanes, batch, rate, badLine, silos, partitions, faults, interval, minimum, recovery, drain, hostile, disk, siloSettings, work,
+    seed, duration, tenants, lanes, batch, rate, badLine, silos, shards, ordering, partitions, faults, interval, minimum, recovery, drain, hostile, disk, siloSettings, work,
 };
 command.SetAction(async (parse, cancellationToken) =>
 {
@@ -50,6 +52,8 @@ command.SetAction(async (parse, cancellationToken) =>
         DiskMegabytes = parse.GetValue(disk),
         SiloSettings = parse.GetValue(siloSettings)!,
         WorkDirectory = parse.GetValue(work),
+        Shards = parse.GetValue(shards),
+        Ordering = parse.GetValue(ordering),
     };
     try
     {

@@ -35,7 +35,7 @@ public sealed record RunReport(
     {
         var text = new StringBuilder();
         void Line(string line) => text.AppendLine(line);
-        Line(string.Create(CultureInfo.InvariantCulture, $"fault harness: seed {Options.Seed}, {Options.Duration.TotalSeconds:N0} s of load, {Options.Tenants} tenants x {Options.LanesPerTenant} lanes, batches of {Options.BatchSize}, {Options.EventsPerSecond:N0} events/s asked, {Options.Silos} silo(s), {Options.Partitions} partitions; took {Elapsed.TotalSeconds:N0} s"));
+        Line(string.Create(CultureInfo.InvariantCulture, $"fault harness: seed {Options.Seed}, {Options.Duration.TotalSeconds:N0} s of load, {Options.Tenants} tenants x {Options.LanesPerTenant} lanes, batches of {Options.BatchSize}, {Options.EventsPerSecond:N0} events/s asked, {Options.Silos} silo(s), {Options.Partitions} partitions, shards {(Options.Shards is { } shards ? shards.ToString(CultureInfo.InvariantCulture) : "default")}, order stage {(Options.Ordering ? "on" : "off")}; took {Elapsed.TotalSeconds:N0} s"));
         Line(string.Create(CultureInfo.InvariantCulture, $"sent {SentEvents:N0} events in batches; answers {string.Join(", ", Answers.Select(static a => $"{a.Key}: {a.Value:N0}"))}; transport failures {TransportFailures:N0}; batches never acknowledged {Unacknowledged}"));
         Line("tenant      acked     archived  lost  duplicates  foreign  stored-without-ack  dead-letters (expected)");
         foreach (var t in Tenants)
