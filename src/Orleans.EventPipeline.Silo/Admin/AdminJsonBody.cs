@@ -170,7 +170,7 @@ internal static class AdminJsonBody
 
     /// <summary>The 415's detail, also for the framework's 415 of a type no admin endpoint declares (text/json).</summary>
     public static string UnsupportedMediaType(string? contentType) =>
-        $"Content-Type '{contentType}' is not supported: send application/json (in UTF-8).";
+        $"Content-Type {QuotedValue.Of(contentType)} is not supported: send application/json (in UTF-8).";
 
     // Only application/json, in UTF-8 (the body is read as UTF-8: another charset's text would be stored garbled):
     // HasJsonContentType also takes every +json type, and application/merge-patch+json asks for a merge, which this

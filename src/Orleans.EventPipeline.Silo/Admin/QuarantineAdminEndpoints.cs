@@ -43,11 +43,21 @@ public static class QuarantineAdminEndpoints
 
     private static async Task<IResult> DownloadAsync(string partition, long sequenceNumber, IArchiveStore store, CancellationToken cancellationToken)
     {
+        if (!IsPartitionId(partition))
+        {
+            // Answered before the store is asked: a 6,000-character partition made a name the local store's file system
+            // refused (a 500), and one quoted whole came back at that length.
+            return ApiProblem.Result(StatusCodes.Status404NotFound, "not_quarantined", $"{QuotedValue.Of(partition)} is not a partition of the hub: its partitions are numbered from 0.");
+        }
+
         var message = await QuarantineStore.ReadAsync(store, QuarantineStore.NameOf(partition, sequenceNumber), cancellationToken);
         return message is null
             ? ApiProblem.Result(StatusCodes.Status404NotFound, "not_quarantined", $"No message {sequenceNumber} of partition '{partition}' is in the quarantine.")
             : Results.File(message.Body.ToArray(), "application/octet-stream", $"partition-{partition}-{sequenceNumber}.bin");
     }
+
+    /// <summary>An Event Hubs partition id: the hub numbers them from 0 (at most 2,048 of them), so digits, a few of them.</summary>
+    private static bool IsPartitionId(string partition) => partition.Length is > 0 and <= 10 && partition.All(char.IsAsciiDigit);
 }
 
 /// <summary>Answer of <c>GET /admin/v1/quarantine</c>: how many messages are kept, and a page of them by partition and sequence number.</summary>

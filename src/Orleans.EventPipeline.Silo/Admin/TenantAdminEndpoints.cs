@@ -205,7 +205,7 @@ public static class TenantAdminEndpoints
             return ApiProblem.Result(
                 StatusCodes.Status400BadRequest,
                 "data_choice_required",
-                $"data is {(data is null ? "missing" : $"'{data}'")}: say what happens to the tenant's data with ?data=keep (its archive objects and dead letters stay in the archive store) or ?data=remove (they are deleted). Either way its keys stop working at once.");
+                $"data is {(data is null ? "missing" : QuotedValue.Of(data))}: say what happens to the tenant's data with ?data=keep (its archive objects and dead letters stay in the archive store) or ?data=remove (they are deleted). Either way its keys stop working at once.");
         }
 
         var (condition, badHeader) = TenantEtag.Condition(http.Request);

@@ -60,5 +60,5 @@ internal static class TenantEtag
     private static IResult Bad(string header, string value, string rule) => Gateway.ApiProblem.Result(
         StatusCodes.Status400BadRequest,
         "invalid_precondition",
-        $"{header} '{value}' cannot be used: {rule}.");
+        $"{header} {Gateway.QuotedValue.Of(value)} cannot be used: {rule}.");
 }

@@ -51,7 +51,7 @@ public static partial class IngestEndpoint
                 tenantId,
                 StatusCodes.Status415UnsupportedMediaType,
                 "unsupported_media_type",
-                $"Content-Type '{context.Request.ContentType}' is not supported; use application/x-ndjson, application/json (an array) or text/plain, in UTF-8.");
+                $"Content-Type {QuotedValue.Of(context.Request.ContentType)} is not supported; use application/x-ndjson, application/json (an array) or text/plain, in UTF-8.");
         }
 
         if (IdempotencyKeyOf(context.Request.Headers["Idempotency-Key"]) is not { } idempotencyKey)

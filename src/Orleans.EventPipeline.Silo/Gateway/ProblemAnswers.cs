@@ -139,7 +139,7 @@ internal static partial class ProblemAnswers
             (null, StatusCodes.Status404NotFound) => NotServed(request),
             // gRPC's own 415, with no body, to a call on a gRPC method (the OTLP port) that is not application/grpc.
             (null, StatusCodes.Status415UnsupportedMediaType) when context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<Grpc.AspNetCore.Server.GrpcMethodMetadata>() is not null =>
-                $"Content-Type '{request.ContentType}' is not supported on a gRPC method: send application/grpc or application/grpc+proto (OTLP/gRPC; OTLP/HTTP with JSON or protobuf is POST /v1/logs on the HTTP port).",
+                $"Content-Type {QuotedValue.Of(request.ContentType)} is not supported on a gRPC method: send application/grpc or application/grpc+proto (OTLP/gRPC; OTLP/HTTP with JSON or protobuf is POST /v1/logs on the HTTP port).",
             // Routing's answer to a body type no endpoint declares; only the admin API's JSON endpoints declare one.
             (null, StatusCodes.Status415UnsupportedMediaType) => Admin.AdminJsonBody.UnsupportedMediaType(request.ContentType),
             (null, StatusCodes.Status405MethodNotAllowed) => MethodNotAllowed(context.HttpContext),

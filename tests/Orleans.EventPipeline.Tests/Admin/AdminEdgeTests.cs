@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using System.Text.Json;
 using Orleans.EventPipeline.Tenants;
 using Orleans.EventPipeline.Tests.Hosting;
 using Orleans.EventPipeline.Tests.Ingest;
@@ -372,6 +373,29 @@ public sealed class AdminEdgeTests(LocalPipelineFixture pipeline) : IClassFixtur
         var badSequence = await IngestErrorTests.AssertProblemAsync(sequence, HttpStatusCode.BadRequest, "invalid_request", "(5000 characters) is not a whole number");
         Assert.All([got, rotated, revoked, badTenant, badAfter, badSequence], static problem => Assert.True(problem.GetProperty("detail").GetString()!.Length < 300, problem.ToString()));
         Assert.DoesNotContain('\n', revoked.GetProperty("detail").GetString()!);
+    }
+
+    [Fact]
+    public async Task CallerValuesInAQuarantinePathQueryOrHeader_AreQuotedBounded_NeverA500()
+    {
+        // helper-137: a 6,000-character quarantine partition was a 500 (the local store's file system refused the name),
+        // and ?data=, If-Match and Content-Type came back whole, line breaks and all.
+        await pipeline.Api.CreateTenantAsync("echo-bounds");
+        var longText = new string('y', 6_000);
+        using var partition = await SendAsync(HttpMethod.Get, $"/admin/v1/quarantine/%0A{longText}/5");
+        using var data = await SendAsync(HttpMethod.Delete, $"/admin/v1/tenants/echo-bounds?data=%0A%E2%80%AE{longText}");
+        using var ifMatch = await pipeline.Api.AdminAsync(HttpMethod.Put, "/admin/v1/tenants/echo-bounds", "{\"displayName\":\"x\"}", ("If-Match", longText));
+        using var contentType = await SendAsync(HttpMethod.Put, "/admin/v1/tenants/echo-bounds", "{\"displayName\":\"x\"}", "text/" + longText);
+
+        JsonElement[] problems =
+        [
+            await IngestErrorTests.AssertProblemAsync(partition, HttpStatusCode.NotFound, "not_quarantined", "(6001 characters) is not a partition of the hub"),
+            await IngestErrorTests.AssertProblemAsync(data, HttpStatusCode.BadRequest, "data_choice_required", "data is '\\u000A\\u202Eyyy"),
+            await IngestErrorTests.AssertProblemAsync(ifMatch, HttpStatusCode.BadRequest, "invalid_precondition", "(6000 characters) cannot be used"),
+            await IngestErrorTests.AssertProblemAsync(contentType, HttpStatusCode.UnsupportedMediaType, "unsupported_media_type", "(6005 characters) is not supported"),
+        ];
+        Assert.All(problems, static problem => Assert.True(problem.GetProperty("detail").GetString()!.Length < 400, problem.ToString()));
+        Assert.All(problems, static problem => Assert.DoesNotContain('\n', problem.GetProperty("detail").GetString()!));
     }
 
     [Fact]

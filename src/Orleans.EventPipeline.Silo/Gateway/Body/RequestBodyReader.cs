@@ -43,7 +43,7 @@ public static class RequestBodyReader
             "" or "identity" => (Stream)wire,
             "gzip" or "x-gzip" => new GZipStream(wire, CompressionMode.Decompress, leaveOpen: true),
             "zstd" => new DecompressionStream(wire, leaveOpen: true),
-            _ => throw IngestProblemException.Unsupported($"Content-Encoding '{encoding}' is not supported; use gzip, zstd or none."),
+            _ => throw IngestProblemException.Unsupported($"Content-Encoding {QuotedValue.Of(encoding)} is not supported; use gzip, zstd or none."),
         };
 
         // The buffer is taken, and charged to the request, before a byte is read.

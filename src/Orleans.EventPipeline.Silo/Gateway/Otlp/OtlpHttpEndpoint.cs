@@ -33,7 +33,7 @@ public static class OtlpHttpEndpoint
         if (json is null)
         {
             return Answer(context, false, new OtlpStatus(Grpc.Core.StatusCode.InvalidArgument, StatusCodes.Status415UnsupportedMediaType,
-                $"Content-Type '{context.Request.ContentType}' is not OTLP: use {ProtobufType} or {JsonType}.", null));
+                $"Content-Type {QuotedValue.Of(context.Request.ContentType)} is not OTLP: use {ProtobufType} or {JsonType}.", null));
         }
 
         if (!ingest.ProcessorActive)
