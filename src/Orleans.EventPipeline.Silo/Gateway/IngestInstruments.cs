@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Orleans.EventPipeline.Ingest;
 using Orleans.EventPipeline.Processing;
+using Orleans.EventPipeline.Streams;
 
 namespace Orleans.EventPipeline.Silo.Gateway;
 
@@ -94,10 +95,26 @@ public static class IngestInstruments
 
         Events.Add(result.Accepted, tenant);
         Bytes.Add(batch.RequestBytes, tenant);
+        RecordRejected(tenant, batch.Rejected);
+    }
+
+    /// <summary>
+    /// Records a request refused whole because none of its events could be taken (HEC's 400): the request by
+    /// <paramref name="code"/> as any refusal before the grain, and its events by why each was refused, as a 200's.
+    /// </summary>
+    internal static void RecordNoEventTaken(string tenantId, string code, IReadOnlyList<DeadLetter> rejected)
+    {
+        RecordRefusedBeforeIngest(tenantId, code);
+        RecordRejected(TenantTag.For(tenantId), rejected);
+    }
+
+    /// <summary>Events refused alone, by reason: too large (their letter keeps the first bytes) or invalid.</summary>
+    private static void RecordRejected(KeyValuePair<string, object?> tenant, IReadOnlyList<DeadLetter> rejected)
+    {
         var tooLarge = 0;
-        foreach (var rejected in batch.Rejected)
+        foreach (var letter in rejected)
         {
-            tooLarge += rejected.OriginalSize is null ? 0 : 1;
+            tooLarge += letter.OriginalSize is null ? 0 : 1;
         }
 
         if (tooLarge > 0)
@@ -105,9 +122,9 @@ public static class IngestInstruments
             Rejected.Add(tooLarge, tenant, new KeyValuePair<string, object?>("reason", TooLarge));
         }
 
-        if (batch.Rejected.Count - tooLarge > 0)
+        if (rejected.Count - tooLarge > 0)
         {
-            Rejected.Add(batch.Rejected.Count - tooLarge, tenant, new KeyValuePair<string, object?>("reason", Invalid));
+            Rejected.Add(rejected.Count - tooLarge, tenant, new KeyValuePair<string, object?>("reason", Invalid));
         }
     }
 

@@ -94,9 +94,10 @@ public static class HecEndpoints
                     // Every event was refused: answered as Splunk does (400, nothing indexed) before the grain, so nothing
                     // is stored, not even the dead letters. Stored under a 400, they were written again by every retry of it
                     // while the answer told the client nothing was taken.
+                    IngestInstruments.RecordNoEventTaken(tenant, NoEventTakenCode, events.Framed.Rejected);
+                    var answer = NoEventTaken(events);
                     events.Framed.Dispose();
-                    IngestInstruments.RecordRefusedBeforeIngest(tenant, NoEventTakenCode);
-                    return NoEventTaken(events);
+                    return answer;
                 }
 
                 var result = await ingest.SubmitAsync(tenantKey, events.Framed, bodyLength, idempotencyKey, context.RequestAborted);
