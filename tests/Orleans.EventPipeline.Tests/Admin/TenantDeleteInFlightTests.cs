@@ -24,20 +24,8 @@ public sealed class TenantDeleteInFlightTests(TenantDeleteInFlightTests.HeldArch
     [Fact]
     public async Task DeleteRemovingData_EventsInTheArchiveBuffer_NeverReachTheArchiveOfTheTenantCreatedAgain()
     {
-        const string tenant = "inflight-remove";
-        var oldKey = await pipeline.Api.CreateTenantAsync(tenant);
-        var oldBatch = await PostAsync(oldKey, "old", OldEvents);
+        var (oldBatch, newBatch, ids) = await DeleteUnderOldEventsAndCreateAgainAsync("inflight-remove", "remove");
 
-        using var deleted = await pipeline.Api.AdminAsync(HttpMethod.Delete, $"/admin/v1/tenants/{tenant}?data=remove");
-        Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
-        var newKey = await pipeline.Api.CreateTenantAsync(tenant);
-        var newBatch = await PostAsync(newKey, "new", NewEvents);
-
-        // The new events are archived after the old ones would have been (one stream, in order): once they are all there,
-        // whatever of the old was going to appear has.
-        var objects = await ArchiveFiles.WaitForAsync(
-            pipeline.ArchiveDirectory, tenant, events => events.Count(e => e.EventId.StartsWith(newBatch, StringComparison.Ordinal)) >= NewEvents, Deadline, Describe);
-        var ids = objects.SelectMany(static o => o.Events).Select(static e => e.EventId).ToList();
         Assert.DoesNotContain(ids, id => id.StartsWith(oldBatch, StringComparison.Ordinal));
         Assert.Equal(NewEvents, ids.Count);
         Assert.Equal(NewEvents, ids.Distinct().Count());
@@ -47,21 +35,32 @@ public sealed class TenantDeleteInFlightTests(TenantDeleteInFlightTests.HeldArch
     [Fact]
     public async Task DeleteKeepingData_EventsInTheArchiveBuffer_AreArchivedAfterIt_OnceEach()
     {
-        const string tenant = "inflight-keep";
+        var (oldBatch, _, ids) = await DeleteUnderOldEventsAndCreateAgainAsync("inflight-keep", "keep");
+
+        Assert.Equal(OldEvents + NewEvents, ids.Count);
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+        Assert.Equal(OldEvents, ids.Count(id => id.StartsWith(oldBatch, StringComparison.Ordinal)));
+    }
+
+    /// <summary>
+    /// Posts old events, deletes the tenant with <paramref name="data"/> while they sit in the archive buffer, creates it
+    /// again and posts new ones; returns both batches' event id prefixes and every event id archived once the new ones are.
+    /// </summary>
+    private async Task<(string OldBatch, string NewBatch, List<string> Ids)> DeleteUnderOldEventsAndCreateAgainAsync(string tenant, string data)
+    {
         var oldKey = await pipeline.Api.CreateTenantAsync(tenant);
         var oldBatch = await PostAsync(oldKey, "old", OldEvents);
 
-        using var deleted = await pipeline.Api.AdminAsync(HttpMethod.Delete, $"/admin/v1/tenants/{tenant}?data=keep");
+        using var deleted = await pipeline.Api.AdminAsync(HttpMethod.Delete, $"/admin/v1/tenants/{tenant}?data={data}");
         Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
         var newKey = await pipeline.Api.CreateTenantAsync(tenant);
         var newBatch = await PostAsync(newKey, "new", NewEvents);
 
+        // The new events are archived after the old ones would have been (one stream, in order): once they are all there,
+        // whatever of the old was going to appear has.
         var objects = await ArchiveFiles.WaitForAsync(
             pipeline.ArchiveDirectory, tenant, events => events.Count(e => e.EventId.StartsWith(newBatch, StringComparison.Ordinal)) >= NewEvents, Deadline, Describe);
-        var ids = objects.SelectMany(static o => o.Events).Select(static e => e.EventId).ToList();
-        Assert.Equal(OldEvents + NewEvents, ids.Count);
-        Assert.Equal(ids.Count, ids.Distinct().Count());
-        Assert.Equal(OldEvents, ids.Count(id => id.StartsWith(oldBatch, StringComparison.Ordinal)));
+        return (oldBatch, newBatch, objects.SelectMany(static o => o.Events).Select(static e => e.EventId).ToList());
     }
 
     /// <summary>Posts <paramref name="count"/> text events; returns the answer's batch id as event ids begin (<c>{id:N}:</c>).</summary>
