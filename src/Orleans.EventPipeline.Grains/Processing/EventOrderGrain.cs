@@ -55,6 +55,9 @@ public sealed partial class EventOrderGrain(
     private long _reportedBytes;
     private PendingPublication _unpublished = new();
 
+    // Which of a run of failed ticks get a warning (the first, a new error, the same once a minute).
+    private RepeatedFailures _failures;
+
     private string StreamKey => this.GetPrimaryKeyString();
 
     private string Tenant => StreamKeys.TenantOf(StreamKey);
@@ -115,8 +118,45 @@ public sealed partial class EventOrderGrain(
         return Task.FromResult(dropped);
     }
 
-    /// <summary>Every tick: releases a quiet stream's events; every settings refresh interval, picks up changed settings.</summary>
+    /// <summary>
+    /// Every tick: releases a quiet stream's events; every settings refresh interval, picks up changed settings. A tick that
+    /// fails (the tenant grain's silo died, the ordered stream refused) is retried by the next one and logged here, through
+    /// <see cref="RepeatedFailures"/>: left to the grain timer, each failed tick was an error line of its own, up to ten a
+    /// second per stream key at the shortest tick.
+    /// </summary>
     private async Task OnTimerAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await TickAsync();
+            if (_failures.Succeeded(out var failed, out var since))
+            {
+                var seconds = (timeProvider.GetUtcNow() - since).TotalSeconds;
+                LogTicksWorkAgain(logger, StreamKey, failed, seconds);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception exception)
+        {
+            if (_failures.Failed(exception, timeProvider.GetUtcNow(), out var unlogged))
+            {
+                LogTickFailed(logger, exception, StreamKey, unlogged, RepeatedFailures.Every.TotalSeconds);
+            }
+        }
+        finally
+        {
+            ReportBytes();
+            if (_unpublished.Count > 0 || _buffer?.Count > 0)
+            {
+                // Idle collection would drop what is held or not yet published: stay until the next tick.
+                DelayDeactivation(_tick + TimeSpan.FromSeconds(1));
+            }
+        }
+    }
+
+    private async Task TickAsync()
     {
         var released = new ReleasedEvents();
         _buffer!.ReleaseIdle(released);
@@ -128,13 +168,6 @@ public sealed partial class EventOrderGrain(
         {
             // The released events wait in _unpublished; the next batch or tick sends them.
             LogOrderedStreamFull(logger, StreamKey, _unpublished.Count);
-        }
-
-        ReportBytes();
-        if (_unpublished.Count > 0 || _buffer.Count > 0)
-        {
-            // Idle collection would drop what is held or not yet published: stay until the next tick.
-            DelayDeactivation(_tick + TimeSpan.FromSeconds(1));
         }
 
         // Half a tick early: a tick that comes a little before the interval is over reads now, not a whole tick later.
@@ -218,6 +251,12 @@ public sealed partial class EventOrderGrain(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Order stage {StreamKey} leaves event {EventId} out of the ordered stream, which cannot carry it ({Reason}); it is archived like every other event")]
     private static partial void LogLeftOut(ILogger logger, Exception exception, string streamKey, string eventId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Order stage {StreamKey} could not release its held events or read its settings; retried on the next tick. {Unlogged} failures went unlogged since the last warning: the same error is logged once every {EverySeconds} s")]
+    private static partial void LogTickFailed(ILogger logger, Exception exception, string streamKey, int unlogged, double everySeconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Order stage {StreamKey} works again after {Failed} failed ticks over {Seconds:F0} s")]
+    private static partial void LogTicksWorkAgain(ILogger logger, string streamKey, int failed, double seconds);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Order stage {StreamKey} keeps {Count} released events: the ordered stream's queue is full, its subscribers are behind")]
     private static partial void LogOrderedStreamFull(ILogger logger, string streamKey, int count);

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Orleans.EventPipeline.Events;
 using Orleans.EventPipeline.Grains.Processing;
 using Orleans.EventPipeline.Streams;
@@ -22,6 +24,10 @@ public sealed class OrderStageSettingsTests : IAsyncLifetime, IDisposable
 
     /// <summary>Profile reads of each tenant grain of this test's cluster, counted as each call comes in.</summary>
     private readonly ConcurrentDictionary<string, int> _profileReads = new();
+
+    /// <summary>Tenants whose profile reads fail, as when the tenant grain's silo has died.</summary>
+    private readonly ConcurrentDictionary<string, bool> _unreachable = new();
+    private readonly CapturedLog _log = new();
     private readonly TempDirectory _archive = new();
     private InProcessTestCluster? _cluster;
 
@@ -34,11 +40,16 @@ public sealed class OrderStageSettingsTests : IAsyncLifetime, IDisposable
         {
             if (context.InterfaceMethod?.DeclaringType == typeof(ITenantGrain) && context.InterfaceMethod.Name == nameof(ITenantGrain.GetProfileAsync))
             {
-                _profileReads.AddOrUpdate(context.TargetId.Key.ToString()!, 1, static (_, n) => n + 1);
+                var tenant = context.TargetId.Key.ToString()!;
+                _profileReads.AddOrUpdate(tenant, 1, static (_, n) => n + 1);
+                if (_unreachable.ContainsKey(tenant))
+                {
+                    throw new InvalidOperationException($"injected: tenant grain {tenant} unreachable");
+                }
             }
 
             return context.Invoke();
-        }));
+        }).Services.AddSingleton<ILoggerProvider>(_log));
 
     /// <summary>
     /// A window of 100 µs set the stage's timer to 100 µs, and each tick read the tenant's profile: one event every 20 s
@@ -144,6 +155,37 @@ public sealed class OrderStageSettingsTests : IAsyncLifetime, IDisposable
 
         var received = await ReceivedEvents.WaitAsync(streamKey, static r => r.Count >= 1, TimeSpan.FromSeconds(30));
         Assert.Equal(["after"], received);
+    }
+
+    /// <summary>
+    /// A tick whose settings read failed went to the grain timer, which logged each one as an error of its own: at the
+    /// shortest tick ten a second per stream key while a tenant grain's silo was down. Now the stage logs the first failure
+    /// and then the same error once a minute, and one line when its ticks work again; the held event still comes out.
+    /// </summary>
+    [Fact]
+    public async Task SettingsReadsFailForSeveralTicks_OneWarning_ThenOneLineWhenTheyWorkAgain()
+    {
+        var (tenant, streamKey, settings) = await OrderingTenantAsync("unreachable", TimeSpan.FromHours(1));
+        var stage = Cluster.Client.GetGrain<IEventOrderGrain>(streamKey);
+        await stage.AddAsync(null, [Event(tenant, "held", DateTimeOffset.UtcNow)]);
+
+        _unreachable[tenant] = true;
+        var from = ProfileReads(tenant);
+        // Four failed ticks, a refresh interval apart (the hour's window ticks at the interval).
+        await Poll.UntilAsync(() => ProfileReads(tenant) >= from + 4, TimeSpan.FromSeconds(30), () => $"4 failed settings reads of tenant {tenant}; {ProfileReads(tenant) - from} came");
+        var warnings = _log.Lines(LogLevel.Warning, $"Order stage {streamKey} could not release");
+        Assert.Single(warnings);
+
+        // Back: the next read applies a lowered window, which releases the held event, and one line says the ticks work again.
+        await Cluster.Client.GetGrain<ITenantGrain>(tenant).ConfigureAsync(settings with
+        {
+            Processing = settings.Processing with { Ordering = settings.Processing.Ordering with { LatenessWindow = TimeSpan.FromSeconds(1) } },
+        });
+        _unreachable.TryRemove(tenant, out _);
+        var received = await ReceivedEvents.WaitAsync(streamKey, static r => r.Count == 1, TimeSpan.FromSeconds(30));
+        Assert.Equal(["held"], received);
+        await Poll.UntilAsync(() => _log.Lines(LogLevel.Information, $"Order stage {streamKey} works again").Count == 1, TimeSpan.FromSeconds(30), () => $"one line saying {streamKey} works again");
+        Assert.Single(_log.Lines(LogLevel.Warning, $"Order stage {streamKey} could not release"));
     }
 
     private int ProfileReads(string tenant) => _profileReads.GetValueOrDefault(tenant);
