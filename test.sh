@@ -48,6 +48,13 @@ if ! command -v chromium >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
 fi
 
+# syslog-ng (Debian's syslog-ng-core and syslog-ng-mod-http): the shipper tests send a file through its http()
+# destination as README.md shows. The tests start their own instance; the system's service need not run.
+if [ ! -x /usr/sbin/syslog-ng ] || ! dpkg -s syslog-ng-mod-http >/dev/null 2>&1; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends syslog-ng-core syslog-ng-mod-http >/dev/null
+fi
+
 dotnet restore Orleans.EventPipeline.sln
 dotnet build Orleans.EventPipeline.sln --no-restore
 

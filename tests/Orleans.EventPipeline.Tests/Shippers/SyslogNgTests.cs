@@ -1,0 +1,134 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using Orleans.EventPipeline.Events;
+using Orleans.EventPipeline.Processing.Normalization;
+using Orleans.EventPipeline.Tests.Observability;
+using Orleans.EventPipeline.Tests.Processing;
+using Orleans.EventPipeline.Tests.Support;
+
+namespace Orleans.EventPipeline.Tests.Shippers;
+
+/// <summary>
+/// The real syslog-ng sending a file's lines to <c>/v1/events</c> through its <c>http()</c> destination, configured as
+/// README.md shows: every line ends in the archive or the dead letters once, hostile lines among them, and a tenant over
+/// its rate (429) only slows the shipper down.
+/// </summary>
+[Collection(ProcessingSiloGroup.Name)]
+public sealed partial class SyslogNgTests(ProcessingPipelineFixture pipeline) : IDisposable
+{
+    private readonly TempDirectory _work = new();
+
+    public void Dispose() => _work.Dispose();
+
+    /// <summary>
+    /// Syslog lines with bytes that are not UTF-8, control characters, a bare carriage return, 20 KiB lines and JSON among
+    /// them, in batches of up to 100: syslog-ng sends a refused batch again and again, so a bad line refusing its batch
+    /// would stop the shipper for good; it must cost only itself (archived or dead-lettered), and no line twice.
+    /// </summary>
+    [Fact]
+    public async Task FileToHttp_HostileLinesAmongThem_EachLineArchivedOrDeadLetteredOnce()
+    {
+        const string tenant = "syslog-ng-file";
+        const int count = 600;
+        var key = await pipeline.Api.CreateTenantAsync(tenant);
+
+        var seen = await ShipAsync(tenant, key, count);
+
+        Assert.All(Enumerable.Range(0, count), i => Assert.True(seen.GetValueOrDefault(Token(i)) == 1, $"{Token(i)} found {seen.GetValueOrDefault(Token(i))} times"));
+        // Each line whole, syslog header and all: the pipeline's parser read it.
+        var archived = (await ArchiveFiles.ReadAsync(pipeline.ArchiveDirectory, tenant)).SelectMany(static o => o.Events);
+        var line = Assert.Single(archived, static e => e.Body.Contains(Token(1), StringComparison.Ordinal));
+        Assert.Equal(SourceFormat.Syslog3164, line.Format);
+        Assert.Equal("web-01", line.Resource[ResourceNames.Host]);
+        Assert.Equal("nginx", line.Resource[ResourceNames.Service]);
+    }
+
+    /// <summary>
+    /// A tenant limited to 100 events/s gets batches of 100 lines: some are answered 429, which stores nothing, and
+    /// syslog-ng sends them again after its <c>time-reopen</c>: each line arrives once.
+    /// </summary>
+    [Fact]
+    public async Task TenantOverItsRate_429sRetried_EachLineArchivedOnce()
+    {
+        const string tenant = "syslog-ng-limited";
+        const int count = 400;
+        var key = await pipeline.Api.CreateTenantAsync(tenant, new { displayName = tenant, enabled = true, limits = new { eventsPerSecond = 100.0, bytesPerSecond = 10_000_000.0, burstSeconds = 1.0 } });
+
+        var seen = await ShipAsync(tenant, key, count);
+
+        Assert.All(Enumerable.Range(0, count), i => Assert.True(seen.GetValueOrDefault(Token(i)) == 1, $"{Token(i)} found {seen.GetValueOrDefault(Token(i))} times"));
+        var scrape = await PrometheusScrape.FetchAsync(pipeline.Silo.BaseAddress);
+        Assert.True(
+            scrape.Sum("eventpipeline_ingest_requests_total", ("tenant", tenant), ("outcome", "rate_limited")) > 0,
+            "the tenant's rate refused some of syslog-ng's requests (429), or the test proves nothing about retrying them");
+    }
+
+    /// <summary>Lines of a real-looking syslog file, line <c>i</c> carrying <see cref="Token"/>(i), every fiftieth of each hostile kind.</summary>
+    private static List<byte[]> Lines(int count) => [.. Enumerable.Range(0, count).Select(static i => (i % 50) switch
+    {
+        7 => [.. Encoding.ASCII.GetBytes($"<134>Nov 30 12:00:00 web-1 app[42]: {Token(i)} bytes that are not UTF-8: "), 0xFF, 0xFE, 0xC3, 0x28, (byte)'!'],
+        13 => Encoding.UTF8.GetBytes($$$"""{"message":"{{{Token(i)}}} looks like JSON","level":"warn","nested":{"a":[1,2,{"b":null}]}}"""),
+        21 => Encoding.UTF8.GetBytes($"<134>Nov 30 12:00:00 web-1 app[42]: {Token(i)} long " + new string('x', 20 * 1024)),
+        33 => Encoding.UTF8.GetBytes($"<134>Nov 30 12:00:00 web-1 app[42]: {Token(i)} control \u0001\u001b[31m red \t tab \r bare return, émoji 🙂"),
+        _ => Encoding.UTF8.GetBytes($"<134>Nov 30 12:00:00 web-{i % 16:D2} nginx[{1000 + (i % 97)}]: 10.0.{i % 256}.{i % 199} - - \"GET /api/items/{i} HTTP/1.1\" 200 {512 + (i % 4096)} {Token(i)}"),
+    })];
+
+    private static string Token(int i) => $"line={i:D6}";
+
+    /// <summary>
+    /// Writes <paramref name="count"/> lines, has syslog-ng send them to <paramref name="tenant"/>, and counts each line's
+    /// token in the archive and the dead letters once all are there.
+    /// </summary>
+    private async Task<Dictionary<string, int>> ShipAsync(string tenant, string key, int count)
+    {
+        var work = Directory.CreateDirectory(Path.Combine(_work.Path, tenant)).FullName;
+        var input = Path.Combine(work, "input.log");
+        await using (var file = File.Create(input))
+        {
+            foreach (var line in Lines(count))
+            {
+                file.Write(line);
+                file.WriteByte((byte)'\n');
+            }
+        }
+
+        await using var syslogNg = SyslogNgRun.Start(work, input, SyslogNgRun.Destination(pipeline.Silo.BaseAddress, key, Path.Combine(work, "buffer")));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
+        while (true)
+        {
+            var seen = await CountTokensAsync(tenant);
+            if (seen.Count >= count)
+            {
+                return seen;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{count - seen.Count} of {count} lines reached neither the archive nor the dead letters within 120 s, e.g. {string.Join(", ", Enumerable.Range(0, count).Select(Token).Where(t => !seen.ContainsKey(t)).Take(5))}. syslog-ng said:\n{syslogNg.Output}");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(500));
+        }
+    }
+
+    /// <summary>How often each token appears in the tenant's archived events and its dead letters (read back from the hub).</summary>
+    private async Task<Dictionary<string, int>> CountTokensAsync(string tenant)
+    {
+        var texts = (await ArchiveFiles.ReadAsync(pipeline.ArchiveDirectory, tenant)).SelectMany(static o => o.Events).Select(static e => e.Body).ToList();
+        var (_, letters) = await StreamReadback.ReadAllAsync(pipeline.Silo.EventHubsConnectionString);
+        texts.AddRange(letters.Where(l => l.Tenant == tenant).Select(static l => Encoding.Latin1.GetString(l.Raw)));
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var text in texts)
+        {
+            foreach (Match token in TokenPattern().Matches(text))
+            {
+                seen[token.Value] = seen.GetValueOrDefault(token.Value) + 1;
+            }
+        }
+
+        return seen;
+    }
+
+    [GeneratedRegex("line=[0-9]{6}")]
+    private static partial Regex TokenPattern();
+}
