@@ -14,7 +14,7 @@ namespace Orleans.EventPipeline.Silo.Admin;
 /// </summary>
 internal static class AdminJsonBody
 {
-    // The app's options with unknown members refused, made once per options instance (one per host).
+    // The app's options with unknown members refused (StrictOf).
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<JsonSerializerOptions, JsonSerializerOptions> Strict = [];
 
     /// <summary>
@@ -35,8 +35,7 @@ internal static class AdminJsonBody
             return (null, ApiProblem.Result(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type", UnsupportedMediaType(request.ContentType)));
         }
 
-        var appOptions = request.HttpContext.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
-        var options = Strict.GetValue(appOptions, static app => new JsonSerializerOptions(app) { UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow, AllowDuplicateProperties = false });
+        var options = StrictOf(request.HttpContext.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions);
         try
         {
             using var document = await JsonDocument.ParseAsync(request.Body, new JsonDocumentOptions { AllowTrailingCommas = options.AllowTrailingCommas, CommentHandling = options.ReadCommentHandling, MaxDepth = options.MaxDepth, AllowDuplicateProperties = false }, cancellationToken);
@@ -58,19 +57,51 @@ internal static class AdminJsonBody
         }
         catch (JsonException exception)
         {
-            var field = string.IsNullOrEmpty(exception.Path) || exception.Path == "$" ? "the body" : exception.Path;
-            // System.Text.Json names the .NET type the member is missing from; the client needs the member and what to do.
-            var detail = exception.Message.Contains("could not be mapped to any .NET member", StringComparison.Ordinal)
-                ? $"{field} is not a member this API knows, so nothing was changed: check its spelling against the API's reference (/admin/v1/reference)."
-                : exception.Message.StartsWith(NotConverted, StringComparison.Ordinal)
-                    ? $"{field} is not {ExpectedForm(typeof(T), exception.Path)}, so nothing was changed."
-                    : Duplicated(exception.Message) is { } duplicated
-                        ? $"{duplicated} is given more than once{(field == "the body" ? "" : " in " + field)}, so nothing was changed: which one a reader takes is its own choice, so give each member once."
-                    : MissingMembers(exception.Message) is { } missing
-                        ? $"{field} is missing {missing}, so nothing was changed: give {RequiredMembers(typeof(T), exception.Path)} together, or leave {field} out for its defaults."
-                        : $"{field}: {FirstSentence(exception.Message)}";
-            return (null, ApiProblem.Result(StatusCodes.Status400BadRequest, "invalid_json", detail));
+            return (null, ApiProblem.Result(StatusCodes.Status400BadRequest, "invalid_json", Describe(exception, typeof(T), "the body")));
         }
+    }
+
+    /// <summary>
+    /// The app's options with unknown members and members given twice refused, made once per options instance (one per
+    /// host): the API's bodies and the dashboard's settings form read JSON with them.
+    /// </summary>
+    public static JsonSerializerOptions StrictOf(JsonSerializerOptions app) =>
+        Strict.GetValue(app, static app => new JsonSerializerOptions(app) { UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow, AllowDuplicateProperties = false });
+
+    /// <summary>
+    /// What is wrong with JSON read as <paramref name="root"/> with <see cref="StrictOf"/>'s options, by member path
+    /// (<paramref name="whole"/> names the document when the error is about all of it).
+    /// </summary>
+    public static string Describe(JsonException exception, Type root, string whole)
+    {
+        var field = string.IsNullOrEmpty(exception.Path) || exception.Path == "$" ? whole : exception.Path;
+        // System.Text.Json names the .NET type the member is missing from; the client needs the member and what to do.
+        return exception.Message.Contains("could not be mapped to any .NET member", StringComparison.Ordinal)
+            ? $"{field} is not a member this API knows, so nothing was changed: check its spelling against the API's reference (/admin/v1/reference)."
+            : NotUtf8(exception)
+                ? $"{field} holds bytes that are not UTF-8, so nothing was changed: send JSON text in UTF-8."
+            : exception.Message.StartsWith(NotConverted, StringComparison.Ordinal)
+                ? $"{field} is not {ExpectedForm(root, exception.Path)}, so nothing was changed."
+                : Duplicated(exception.Message) is { } duplicated
+                    ? $"{duplicated} is given more than once{(field == whole ? "" : " in " + field)}, so nothing was changed: which one a reader takes is its own choice, so give each member once."
+                : MissingMembers(exception.Message) is { } missing
+                    ? $"{field} is missing {missing}, so nothing was changed: give {RequiredMembers(root, exception.Path)} together, or leave {field} out for its defaults."
+                    : $"{field}: {FirstSentence(exception.Message)}";
+    }
+
+    // A string whose bytes are not UTF-8 reads as a value that "could not be converted", its cause the transcoding's
+    // (InvalidOperationException "Cannot transcode invalid UTF-8 JSON text to UTF-16 string", over a DecoderFallbackException).
+    private static bool NotUtf8(Exception exception)
+    {
+        for (var cause = exception.InnerException; cause is not null; cause = cause.InnerException)
+        {
+            if (cause is System.Text.DecoderFallbackException || cause.Message.Contains("invalid UTF-8", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     // System.Text.Json's message for a value of the wrong type or form names a .NET type (often the body's own, whose

@@ -72,11 +72,12 @@ internal sealed record SettingsForm(
         }
 
         // An emptied box or `null` would have saved the defaults, wiping parsers and enrichment unasked:
-        // like the API's null, it is refused, and {} asks for the defaults.
+        // like the API's null, it is refused, and {} asks for the defaults. Read as strictly as the API reads it: a
+        // misspelt member ignored, or a member given twice, would put settings back to their defaults unasked.
         ProcessingSettings? processing = null;
         try
         {
-            processing = JsonSerializer.Deserialize<ProcessingSettings>(string.IsNullOrWhiteSpace(Processing) ? "null" : Processing, json);
+            processing = JsonSerializer.Deserialize<ProcessingSettings>(string.IsNullOrWhiteSpace(Processing) ? "null" : Processing, AdminJsonBody.StrictOf(json));
             if (processing is null)
             {
                 Add(errors, "processing", $"processing is {(string.IsNullOrWhiteSpace(Processing) ? "empty" : "null")}: give the processing settings as JSON, {{}} for the defaults (parse and enrich nothing).");
@@ -84,7 +85,7 @@ internal sealed record SettingsForm(
         }
         catch (JsonException exception)
         {
-            Add(errors, "processing", $"processing is not valid JSON for the processing settings: {exception.Message}");
+            Add(errors, "processing", $"processing is not valid JSON for the processing settings: {AdminJsonBody.Describe(exception, typeof(ProcessingSettings), "the text")}");
         }
 
         if (errors.Count > 0)

@@ -6,8 +6,8 @@ namespace Orleans.EventPipeline.Silo.Dashboard;
 /// <summary>Reads a posted <c>/ui</c> form after checking its anti-forgery token; a form without a valid one changes nothing.</summary>
 internal static class UiForms
 {
-    // Why ReadAsync refused a form that was too large for the form reader's limits, for Refused to say.
-    private static readonly object TooLarge = new();
+    // Why ReadAsync refused a form the form reader could not read (over its limits, or a character a form may not hold), for Refused to say.
+    private static readonly object Unreadable = new();
 
     public static async Task<IFormCollection?> ReadAsync(HttpContext http)
     {
@@ -22,11 +22,12 @@ internal static class UiForms
         }
         catch (AntiforgeryValidationException refused)
         {
-            // The token check reads the form: one over the reader's limits (a value of 4 MiB, 1,024 fields) fails there,
-            // and was answered "token missing or stale", which sends the admin to reload and resend the same form.
-            if (refused.InnerException is InvalidDataException tooLarge)
+            // The token check reads the form: one over the reader's limits (a value of 4 MiB, 1,024 fields) fails there, as
+            // does one with a NUL in a value, and was answered "token missing or stale", which sends the admin to reload and
+            // resend the same form.
+            if (refused.InnerException is InvalidDataException unreadable)
             {
-                http.Items[TooLarge] = tooLarge.Message.TrimEnd('.');
+                http.Items[Unreadable] = unreadable.Message.TrimEnd('.');
             }
 
             return null;
@@ -46,15 +47,23 @@ internal static class UiForms
     public static string BadVersion(string notDone, string? text) =>
         $"{notDone}: the form's version '{text}' is not a version number (1, 2, 3 …): open the page again and resend the form from it.";
 
-    public static IResult Refused(HttpContext http) => http.Items[TooLarge] is string limit
+    public static IResult Refused(HttpContext http) => http.Items[Unreadable] is not string reason
+        ? Html.Page(
+            http,
+            "Form refused",
+            Html.Notice("error", "The form was refused: its anti-forgery token is missing or stale. <a href=\"/ui/\">Open the page again</a> and resend it."),
+            StatusCodes.Status400BadRequest)
+        // The form reader's limits are the ones its messages name ("Form value length limit 4194304 exceeded"); any other
+        // message is about what a field holds ("The form value contains invalid characters": a NUL).
+        : reason.Contains("limit", StringComparison.OrdinalIgnoreCase)
         ? Html.Page(
             http,
             "Form too large",
-            Html.Notice("error", $"The form was refused, nothing changed: it is too large ({Html.E(limit)}). Send smaller settings."),
+            Html.Notice("error", $"The form was refused, nothing changed: it is too large ({Html.E(reason)}). Send smaller settings."),
             StatusCodes.Status413PayloadTooLarge)
         : Html.Page(
             http,
             "Form refused",
-            Html.Notice("error", "The form was refused: its anti-forgery token is missing or stale. <a href=\"/ui/\">Open the page again</a> and resend it."),
+            Html.Notice("error", $"The form was refused, nothing changed: it could not be read ({Html.E(reason)}). A field holds a character a form may not carry, such as a NUL: remove it and send the form again."),
             StatusCodes.Status400BadRequest);
 }

@@ -150,6 +150,29 @@ public sealed class AdminEdgeTests(LocalPipelineFixture pipeline) : IClassFixtur
         Assert.DoesNotContain("Orleans.", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A string whose bytes are not UTF-8 was answered "is not a string" (helper-138), of a value that is one: the 400
+    /// says the bytes are not UTF-8, for a top-level member and for one deep in the processing settings.
+    /// </summary>
+    [Theory]
+    [InlineData("{\"displayName\":\"a\u00FF\u00FEb\"}", "$.displayName holds bytes that are not UTF-8")]
+    [InlineData("{\"displayName\":\"x\",\"processing\":{\"enrichment\":{\"staticFields\":{\"a\":\"\u00C3\"}}}}", "$.processing.enrichment.staticFields.a holds bytes that are not UTF-8")]
+    public async Task Put_StringThatIsNotUtf8_Is400SayingSo(string body, string expected)
+    {
+        await pipeline.Api.CreateTenantAsync("not-utf8");
+        using var http = new HttpClient { BaseAddress = pipeline.Silo.BaseAddress };
+        using var request = new HttpRequestMessage(HttpMethod.Put, "/admin/v1/tenants/not-utf8") { Content = new ByteArrayContent(Encoding.Latin1.GetBytes(body)) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", SiloProcess.AdminKey);
+        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/json");
+
+        using var response = await http.SendAsync(request);
+        using var read = await SendAsync(HttpMethod.Get, "/admin/v1/tenants/not-utf8");
+
+        var problem = await IngestErrorTests.AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid_json", expected);
+        Assert.DoesNotContain("is not a string", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal("not-utf8", (await ContentTypeIngestTests.ReadJsonAsync(read)).GetProperty("settings").GetProperty("displayName").GetString());
+    }
+
     [Theory]
     [InlineData("3")]
     [InlineData("\"cef\"")]

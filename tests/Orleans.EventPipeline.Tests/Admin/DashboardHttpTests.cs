@@ -352,6 +352,49 @@ public sealed partial class DashboardHttpTests(LocalPipelineFixture pipeline) : 
         Assert.Equal(1, stored.GetProperty("version").GetInt64());
     }
 
+    /// <summary>
+    /// The processing box was read leniently where the API refuses (helper-138): a misspelt member was ignored and a member
+    /// given twice took the last, so "Saved" put the static fields and the lateness window back to their defaults unasked.
+    /// Now the form refuses them as the API does, naming the member, and nothing changes.
+    /// </summary>
+    [Theory]
+    [InlineData("""{"enrichment":{"staticFeilds":{"site":"paris"}}}""", "$.enrichment.staticFeilds is not a member this API knows")]
+    [InlineData("""{"ordering":{"enabled":true,"enabled":false}}""", "enabled is given more than once in $.ordering")]
+    public async Task SettingsForm_ProcessingWithAMisspeltOrRepeatedMember_IsRefusedNamingIt_NothingChanges(string processing, string expected)
+    {
+        var tenant = "ui-strict-" + (processing.Contains("Feilds", StringComparison.Ordinal) ? "misspelt" : "repeated");
+        await pipeline.Api.CreateTenantAsync(tenant, new { displayName = tenant, processing = new { enrichment = new { staticFields = new Dictionary<string, string> { ["site"] = "berlin" } } } });
+        var (posted, answer) = await PostSettingsAsync(tenant, new() { ["processing"] = processing });
+        using var read = await pipeline.Api.AdminAsync(HttpMethod.Get, $"/admin/v1/tenants/{tenant}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, posted);
+        Assert.Contains(Html(expected), answer, StringComparison.Ordinal);
+        var stored = await ContentTypeIngestTests.ReadJsonAsync(read);
+        Assert.Equal(1, stored.GetProperty("version").GetInt64());
+        Assert.Equal("berlin", stored.GetProperty("settings").GetProperty("processing").GetProperty("enrichment").GetProperty("staticFields").GetProperty("site").GetString());
+    }
+
+    /// <summary>
+    /// A NUL in any field made the form reader refuse the form, which the page took for a form over its size limits
+    /// (helper-138): "413, it is too large, send smaller settings". Now a 400 saying a field holds a character a form may
+    /// not carry; the tenant is not created.
+    /// </summary>
+    [Fact]
+    public async Task CreateForm_NulInAField_Is400SayingSo_NotTooLarge()
+    {
+        using var ui = await UiSession.SignInAsync(pipeline.Silo.BaseAddress, SiloProcess.AdminKey);
+        var page = await ui.Http.GetStringAsync("/ui/new-tenant");
+
+        using var posted = await PostFormAsync(ui, page, "/ui/tenants", "tenantId=ui-nul-create&displayName=a%00b");
+        var answer = await posted.Content.ReadAsStringAsync();
+        using var read = await pipeline.Api.AdminAsync(HttpMethod.Get, "/admin/v1/tenants/ui-nul-create");
+
+        Assert.Equal(HttpStatusCode.BadRequest, posted.StatusCode);
+        Assert.Contains("it could not be read (The form value contains invalid characters). A field holds a character a form may not carry, such as a NUL", answer, StringComparison.Ordinal);
+        Assert.DoesNotContain("too large", answer, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, read.StatusCode);
+    }
+
     // An emptied processing box, or `null` in it, saved the defaults: parsers and enrichment wiped unasked.
     [Theory]
     [InlineData("", "processing is empty")]
