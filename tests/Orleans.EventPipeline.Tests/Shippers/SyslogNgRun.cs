@@ -38,30 +38,38 @@ internal sealed class SyslogNgRun : IAsyncDisposable
 
     /// <summary>
     /// The destination README.md shows, for <paramref name="key"/>'s tenant: batches of up to 100 lines, a reliable disk
-    /// buffer, a refused batch sent again after 1 s (<c>time-reopen</c>; 60 s by default).
+    /// buffer, a refused batch sent again after 1 s (<c>time-reopen</c>; 60 s by default). <paramref name="body"/> is the
+    /// macro each line is: <c>${MESSAGE}</c> for a file read with <c>flags(no-parse)</c>, <c>${RAWMSG}</c> for a network
+    /// source that keeps the raw message (<see cref="TcpSource"/>).
     /// </summary>
-    public static string Destination(Uri gateway, string key, string bufferDirectory) => $$"""
+    public static string Destination(Uri gateway, string key, string bufferDirectory, string body = "${MESSAGE}") => $$"""
         destination d_eventpipeline {
           http(url("{{new Uri(gateway, "/v1/events")}}") method("POST")
                headers("Authorization: Bearer {{key}}", "Content-Type: text/plain")
-               body("${MESSAGE}") delimiter("\n")
+               body("{{body}}") delimiter("\n")
                batch-lines(100) batch-bytes(1000000) batch-timeout(200)
                time-reopen(1)
                disk-buffer(reliable(yes) disk-buf-size(104857600) mem-buf-size(1048576) dir("{{bufferDirectory}}")));
         };
         """;
 
-    /// <summary>Starts syslog-ng reading <paramref name="inputFile"/> whole, each line as it is (no syslog parsing), into <paramref name="destination"/>.</summary>
-    public static SyslogNgRun Start(string workDirectory, string inputFile, string destination)
+    /// <summary>A file read whole, each line as it is (no syslog parsing): its <c>${MESSAGE}</c>.</summary>
+    public static string FileSource(string inputFile) => $$"""source s_in { file("{{inputFile}}" flags(no-parse) follow-freq(1)); };""";
+
+    /// <summary>Syslog over TCP on loopback, one message per line, each kept as received: its <c>${RAWMSG}</c>.</summary>
+    public static string TcpSource(int port) => $$"""source s_in { network(ip("127.0.0.1") port({{port}}) transport("tcp") flags(store-raw-message)); };""";
+
+    /// <summary>Starts syslog-ng sending what <paramref name="source"/> (named <c>s_in</c>) reads into <paramref name="destination"/>.</summary>
+    public static SyslogNgRun Start(string workDirectory, string source, string destination)
     {
         Directory.CreateDirectory(Path.Combine(workDirectory, "buffer"));
         var configuration = Path.Combine(workDirectory, "syslog-ng.conf");
         File.WriteAllText(configuration, $$"""
             @version: 3.38
             options { stats-level(1); log-msg-size(65536); };
-            source s_file { file("{{inputFile}}" flags(no-parse) follow-freq(1)); };
+            {{source}}
             {{destination}}
-            log { source(s_file); destination(d_eventpipeline); };
+            log { source(s_in); destination(d_eventpipeline); };
             """);
         var start = new ProcessStartInfo(Binary)
         {

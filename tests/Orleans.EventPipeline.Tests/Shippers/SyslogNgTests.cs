@@ -63,6 +63,37 @@ public sealed partial class SyslogNgTests(ProcessingPipelineFixture pipeline) : 
             "the tenant's rate refused some of syslog-ng's requests (429), or the test proves nothing about retrying them");
     }
 
+    /// <summary>
+    /// Syslog over TCP, RFC 3164 and RFC 5424 lines, forwarded as received (<c>${RAWMSG}</c> of a source with
+    /// <c>flags(store-raw-message)</c>, as README.md shows): each is archived once, its header parsed by the pipeline.
+    /// </summary>
+    [Fact]
+    public async Task TcpSyslogSource_RawMessagesForwarded_EachArchivedOnceWithItsHeaderParsed()
+    {
+        const string tenant = "syslog-ng-tcp";
+        const int count = 300;
+        var key = await pipeline.Api.CreateTenantAsync(tenant);
+        var lines = Enumerable.Range(0, count).Select(static i => i % 2 == 0
+            ? $"<134>Nov 30 12:00:00 web-{i % 16:D2} nginx[{1000 + (i % 97)}]: GET /api/items/{i} 200 {Token(i)}"
+            : $"<165>1 2026-11-30T12:00:00.{i % 1000:D3}Z db-{i % 8} postgres 4242 ID47 - checkpoint {Token(i)}").ToList();
+
+        var seen = await ShipAsync(tenant, count, async work =>
+        {
+            var port = FreePort();
+            var syslogNg = SyslogNgRun.Start(work, SyslogNgRun.TcpSource(port), SyslogNgRun.Destination(pipeline.Silo.BaseAddress, key, Path.Combine(work, "buffer"), "${RAWMSG}"));
+            using var client = await ConnectAsync(port, syslogNg);
+            await client.GetStream().WriteAsync(Encoding.UTF8.GetBytes(string.Join('\n', lines) + "\n"));
+            return syslogNg;
+        });
+
+        Assert.All(Enumerable.Range(0, count), i => Assert.True(seen.GetValueOrDefault(Token(i)) == 1, $"{Token(i)} found {seen.GetValueOrDefault(Token(i))} times"));
+        var archived = (await ArchiveFiles.ReadAsync(pipeline.ArchiveDirectory, tenant)).SelectMany(static o => o.Events).ToList();
+        var bsd = Assert.Single(archived, static e => e.Body.Contains(Token(2), StringComparison.Ordinal));
+        Assert.Equal((SourceFormat.Syslog3164, "web-02", "nginx"), (bsd.Format, bsd.Resource[ResourceNames.Host], bsd.Resource[ResourceNames.Service]));
+        var ietf = Assert.Single(archived, static e => e.Body.Contains(Token(3), StringComparison.Ordinal));
+        Assert.Equal((SourceFormat.Syslog5424, "db-3", "postgres"), (ietf.Format, ietf.Resource[ResourceNames.Host], ietf.Resource[ResourceNames.Service]));
+    }
+
     /// <summary>Lines of a real-looking syslog file, line <c>i</c> carrying <see cref="Token"/>(i), every fiftieth of each hostile kind.</summary>
     private static List<byte[]> Lines(int count) => [.. Enumerable.Range(0, count).Select(static i => (i % 50) switch
     {
@@ -75,13 +106,9 @@ public sealed partial class SyslogNgTests(ProcessingPipelineFixture pipeline) : 
 
     private static string Token(int i) => $"line={i:D6}";
 
-    /// <summary>
-    /// Writes <paramref name="count"/> lines, has syslog-ng send them to <paramref name="tenant"/>, and counts each line's
-    /// token in the archive and the dead letters once all are there.
-    /// </summary>
-    private async Task<Dictionary<string, int>> ShipAsync(string tenant, string key, int count)
+    /// <summary>Writes <see cref="Lines"/> to a file and has syslog-ng send them to <paramref name="tenant"/>; see the overload.</summary>
+    private Task<Dictionary<string, int>> ShipAsync(string tenant, string key, int count) => ShipAsync(tenant, count, async work =>
     {
-        var work = Directory.CreateDirectory(Path.Combine(_work.Path, tenant)).FullName;
         var input = Path.Combine(work, "input.log");
         await using (var file = File.Create(input))
         {
@@ -92,7 +119,17 @@ public sealed partial class SyslogNgTests(ProcessingPipelineFixture pipeline) : 
             }
         }
 
-        await using var syslogNg = SyslogNgRun.Start(work, input, SyslogNgRun.Destination(pipeline.Silo.BaseAddress, key, Path.Combine(work, "buffer")));
+        return SyslogNgRun.Start(work, SyslogNgRun.FileSource(input), SyslogNgRun.Destination(pipeline.Silo.BaseAddress, key, Path.Combine(work, "buffer")));
+    });
+
+    /// <summary>
+    /// Starts syslog-ng with <paramref name="start"/> in a folder of the tenant's and feeds it <paramref name="count"/> lines,
+    /// then counts each line's token in the archive and the dead letters once all are there.
+    /// </summary>
+    private async Task<Dictionary<string, int>> ShipAsync(string tenant, int count, Func<string, Task<SyslogNgRun>> start)
+    {
+        var work = Directory.CreateDirectory(Path.Combine(_work.Path, tenant)).FullName;
+        await using var syslogNg = await start(work);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
         while (true)
         {
@@ -108,6 +145,38 @@ public sealed partial class SyslogNgTests(ProcessingPipelineFixture pipeline) : 
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(500));
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Connects to syslog-ng's TCP source once it listens, within 30 s.</summary>
+    private static async Task<System.Net.Sockets.TcpClient> ConnectAsync(int port, SyslogNgRun syslogNg)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            var client = new System.Net.Sockets.TcpClient();
+            try
+            {
+                await client.ConnectAsync(System.Net.IPAddress.Loopback, port);
+                return client;
+            }
+            catch (System.Net.Sockets.SocketException) when (DateTime.UtcNow < deadline)
+            {
+                client.Dispose();
+                await Task.Delay(TimeSpan.FromMilliseconds(100));
+            }
+            catch (System.Net.Sockets.SocketException exception)
+            {
+                client.Dispose();
+                throw new TimeoutException($"syslog-ng did not listen on 127.0.0.1:{port} within 30 s: {exception.Message}. It said:\n{syslogNg.Output}");
+            }
         }
     }
 
