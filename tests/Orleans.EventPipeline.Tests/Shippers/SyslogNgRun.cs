@@ -1,12 +1,14 @@
 using System.Diagnostics;
 using System.Text;
+using System.Text.RegularExpressions;
+using Orleans.EventPipeline.Tests.Observability;
 
 namespace Orleans.EventPipeline.Tests.Shippers;
 
 /// <summary>
 /// The real syslog-ng (Debian's <c>syslog-ng-core</c> and <c>syslog-ng-mod-http</c>, which <c>test.sh</c> installs) run
-/// in the foreground with a configuration of its own: a file read line by line, sent by its <c>http()</c> destination to
-/// <c>/v1/events</c> with the settings README.md shows ("syslog-ng").
+/// in the foreground with the configuration README.md shows ("syslog-ng"), which sends by its <c>http()</c> destination to
+/// <c>/v1/events</c>.
 /// </summary>
 internal sealed class SyslogNgRun : IAsyncDisposable
 {
@@ -15,9 +17,12 @@ internal sealed class SyslogNgRun : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
-    private SyslogNgRun(Process process)
+    private readonly string _workDirectory;
+
+    private SyslogNgRun(Process process, string workDirectory)
     {
         _process = process;
+        _workDirectory = workDirectory;
         process.OutputDataReceived += (_, line) => Append(line.Data);
         process.ErrorDataReceived += (_, line) => Append(line.Data);
         process.BeginOutputReadLine();
@@ -37,39 +42,45 @@ internal sealed class SyslogNgRun : IAsyncDisposable
     }
 
     /// <summary>
-    /// The destination README.md shows, for <paramref name="key"/>'s tenant: batches of up to 100 lines, a reliable disk
-    /// buffer, a refused batch sent again after 1 s (<c>time-reopen</c>; 60 s by default). <paramref name="body"/> is the
-    /// macro each line is: <c>${MESSAGE}</c> for a file read with <c>flags(no-parse)</c>, <c>${RAWMSG}</c> for a network
-    /// source that keeps the raw message (<see cref="TcpSource"/>).
+    /// The configuration README.md shows (its block that defines <c>d_eventpipeline</c>: a TCP source, the destination, the
+    /// log path), for <paramref name="key"/>'s tenant at <paramref name="gateway"/>, its disk buffer in
+    /// <paramref name="bufferDirectory"/>: read from the file, so the tests run what a reader copies.
     /// </summary>
-    public static string Destination(Uri gateway, string key, string bufferDirectory, string body = "${MESSAGE}") => $$"""
-        destination d_eventpipeline {
-          http(url("{{new Uri(gateway, "/v1/events")}}") method("POST")
-               headers("Authorization: Bearer {{key}}", "Content-Type: text/plain")
-               body("{{body}}") delimiter("\n")
-               batch-lines(100) batch-bytes(1000000) batch-timeout(200)
-               time-reopen(1)
-               disk-buffer(reliable(yes) disk-buf-size(104857600) mem-buf-size(1048576) dir("{{bufferDirectory}}")));
-        };
-        """;
+    public static async Task<string> ReadmeConfigurationAsync(Uri gateway, string key, string bufferDirectory)
+    {
+        var readme = await RepositoryFiles.ReadAsync("README.md");
+        var block = Regex.Match(readme, "```\n(?<configuration>source s_net [^`]*destination d_eventpipeline [^`]*)```").Groups["configuration"].Value;
+        Assert.False(string.IsNullOrEmpty(block), "README.md has no syslog-ng configuration block (source s_net, destination d_eventpipeline)");
+        return Swap(Swap(Swap(block, "http://127.0.0.1:5080", gateway.GetLeftPart(UriPartial.Authority)), "<key>", key), "/var/lib/syslog-ng/eventpipeline", bufferDirectory);
+    }
 
-    /// <summary>A file read whole, each line as it is (no syslog parsing): its <c>${MESSAGE}</c>.</summary>
-    public static string FileSource(string inputFile) => $$"""source s_in { file("{{inputFile}}" flags(no-parse) follow-freq(1)); };""";
+    /// <summary><paramref name="text"/> with <paramref name="from"/> replaced, which it must hold: a test that changes README's configuration names what it changes.</summary>
+    public static string Swap(string text, string from, string to)
+    {
+        Assert.True(text.Contains(from, StringComparison.Ordinal), $"the syslog-ng configuration has no '{from}' to replace:\n{text}");
+        return text.Replace(from, to, StringComparison.Ordinal);
+    }
 
-    /// <summary>Syslog over TCP on loopback, one message per line, each kept as received: its <c>${RAWMSG}</c>.</summary>
-    public static string TcpSource(int port) => $$"""source s_in { network(ip("127.0.0.1") port({{port}}) transport("tcp") flags(store-raw-message)); };""";
+    /// <summary>README's source, on loopback at <paramref name="port"/> instead of every address at 514.</summary>
+    public static string OnLoopback(string configuration, int port) =>
+        Swap(Swap(configuration, "network(port(514)", "network(port(514) ip(\"127.0.0.1\")"), "port(514)", $"port({port})");
 
-    /// <summary>Starts syslog-ng sending what <paramref name="source"/> (named <c>s_in</c>) reads into <paramref name="destination"/>.</summary>
-    public static SyslogNgRun Start(string workDirectory, string source, string destination)
+    /// <summary>README's configuration reading <paramref name="inputFile"/> whole instead, each line as it is, in <c>${MESSAGE}</c>, as README says.</summary>
+    public static string FromFile(string configuration, string inputFile) =>
+        Swap(
+            Regex.Replace(configuration, "source s_net \\{[^\n]*\\};", $$"""source s_net { file("{{inputFile}}" flags(no-parse) follow-freq(1)); };"""),
+            "body(\"${RAWMSG}\")",
+            "body(\"${MESSAGE}\")");
+
+    /// <summary>Starts syslog-ng in the foreground with <paramref name="configuration"/>.</summary>
+    public static SyslogNgRun Start(string workDirectory, string configuration)
     {
         Directory.CreateDirectory(Path.Combine(workDirectory, "buffer"));
-        var configuration = Path.Combine(workDirectory, "syslog-ng.conf");
-        File.WriteAllText(configuration, $$"""
+        var file = Path.Combine(workDirectory, "syslog-ng.conf");
+        File.WriteAllText(file, $$"""
             @version: 3.38
             options { stats-level(1); log-msg-size(65536); };
-            {{source}}
-            {{destination}}
-            log { source(s_in); destination(d_eventpipeline); };
+            {{configuration}}
             """);
         var start = new ProcessStartInfo(Binary)
         {
@@ -78,13 +89,33 @@ internal sealed class SyslogNgRun : IAsyncDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (var argument in (string[])["-F", "-e", "--no-caps", "-f", configuration, "-R", Path.Combine(workDirectory, "persist"), "-p", Path.Combine(workDirectory, "pid"), "-c", Path.Combine(workDirectory, "ctl")])
+        foreach (var argument in (string[])["-F", "-e", "--no-caps", "-f", file, "-R", Path.Combine(workDirectory, "persist"), "-p", Path.Combine(workDirectory, "pid"), "-c", Control(workDirectory)])
         {
             start.ArgumentList.Add(argument);
         }
 
-        return new SyslogNgRun(Process.Start(start) ?? throw new InvalidOperationException($"{Binary} did not start."));
+        return new SyslogNgRun(Process.Start(start) ?? throw new InvalidOperationException($"{Binary} did not start."), workDirectory);
     }
+
+    /// <summary>What <c>syslog-ng-ctl stats</c> counts for the destination: <paramref name="counter"/> (<c>dropped</c>, <c>written</c>, <c>queued</c>) summed over its queues.</summary>
+    public async Task<long> DestinationCountAsync(string counter)
+    {
+        var stats = new ProcessStartInfo("/usr/sbin/syslog-ng-ctl") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in (string[])["stats", "-c", Control(_workDirectory)])
+        {
+            stats.ArgumentList.Add(argument);
+        }
+
+        using var ctl = Process.Start(stats)!;
+        var text = await ctl.StandardOutput.ReadToEndAsync();
+        await ctl.WaitForExitAsync();
+        return text.Split('\n')
+            .Select(static line => line.Split(';'))
+            .Where(fields => fields.Length >= 6 && fields[0] == "dst.http" && fields[^2] == counter)
+            .Sum(static fields => long.Parse(fields[^1], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    private static string Control(string workDirectory) => Path.Combine(workDirectory, "ctl");
 
     public async ValueTask DisposeAsync()
     {

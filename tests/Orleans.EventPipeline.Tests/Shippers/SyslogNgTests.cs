@@ -64,6 +64,50 @@ public sealed partial class SyslogNgTests(ProcessingPipelineFixture pipeline) : 
     }
 
     /// <summary>
+    /// A tenant refusing everything (disabled: 403) while about 10 MB of lines wait, more than the 4 MiB buffer holds: with
+    /// README's <c>flags(flow-control)</c> syslog-ng stops reading the file while its destination cannot send instead of
+    /// filling the buffer and dropping new lines (helper-139 saw 3,437 of 400,000 dropped without it), and once the tenant
+    /// is enabled again every line arrives once.
+    /// </summary>
+    [Fact]
+    public async Task TenantRefusingWhileMoreThanTheBufferWaits_FlowControl_NoLineDropped()
+    {
+        const string tenant = "syslog-ng-backlog";
+        const int count = 20_000;
+        var key = await pipeline.Api.CreateTenantAsync(tenant);
+        using (var disabled = await pipeline.Api.PutTenantAsync(tenant, new { displayName = tenant, enabled = false }))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, disabled.StatusCode);
+        }
+
+        var seen = await ShipAsync(
+            tenant,
+            key,
+            count,
+            // A buffer of 4 MiB in all, which the lines overflow: its memory part still above the source's window of 100 of
+            // the largest lines here (20 KiB), as README asks; at 64 KiB syslog-ng dropped a line with flow control on.
+            static configuration => SyslogNgRun.Swap(SyslogNgRun.Swap(configuration, "disk-buf-size(104857600)", "disk-buf-size(1048576)"), "mem-buf-size(8388608)", "mem-buf-size(3145728)"),
+            async syslogNg =>
+            {
+                // Refused three times, 2 s apart (time-reopen): long enough for syslog-ng to read the whole file into a
+                // buffer without flow control, and overflow it. Then the tenant takes events again.
+                var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+                while ((await PrometheusScrape.FetchAsync(pipeline.Silo.BaseAddress)).Sum("eventpipeline_ingest_requests_total", ("tenant", tenant)) < 3)
+                {
+                    Assert.True(DateTime.UtcNow < deadline, $"syslog-ng's requests were not refused three times within 60 s. It said:\n{syslogNg.Output}");
+                    await Task.Delay(TimeSpan.FromMilliseconds(200));
+                }
+
+                var dropped = await syslogNg.DestinationCountAsync("dropped");
+                Assert.True(dropped == 0, $"syslog-ng dropped {dropped} lines while the tenant refused them. It said:\n{syslogNg.Output}");
+                using var enabled = await pipeline.Api.PutTenantAsync(tenant, new { displayName = tenant, enabled = true });
+                Assert.Equal(System.Net.HttpStatusCode.OK, enabled.StatusCode);
+            });
+
+        Assert.All(Enumerable.Range(0, count), i => Assert.True(seen.GetValueOrDefault(Token(i)) == 1, $"{Token(i)} found {seen.GetValueOrDefault(Token(i))} times"));
+    }
+
+    /// <summary>
     /// Syslog over TCP, RFC 3164 and RFC 5424 lines, forwarded as received (<c>${RAWMSG}</c> of a source with
     /// <c>flags(store-raw-message)</c>, as README.md shows): each is archived once, its header parsed by the pipeline.
     /// </summary>
@@ -80,7 +124,8 @@ public sealed partial class SyslogNgTests(ProcessingPipelineFixture pipeline) : 
         var seen = await ShipAsync(tenant, count, async work =>
         {
             var port = FreePort();
-            var syslogNg = SyslogNgRun.Start(work, SyslogNgRun.TcpSource(port), SyslogNgRun.Destination(pipeline.Silo.BaseAddress, key, Path.Combine(work, "buffer"), "${RAWMSG}"));
+            var configuration = SyslogNgRun.OnLoopback(await SyslogNgRun.ReadmeConfigurationAsync(pipeline.Silo.BaseAddress, key, Path.Combine(work, "buffer")), port);
+            var syslogNg = SyslogNgRun.Start(work, configuration);
             using var client = await ConnectAsync(port, syslogNg);
             await client.GetStream().WriteAsync(Encoding.UTF8.GetBytes(string.Join('\n', lines) + "\n"));
             return syslogNg;
@@ -106,8 +151,11 @@ public sealed partial class SyslogNgTests(ProcessingPipelineFixture pipeline) : 
 
     private static string Token(int i) => $"line={i:D6}";
 
-    /// <summary>Writes <see cref="Lines"/> to a file and has syslog-ng send them to <paramref name="tenant"/>; see the overload.</summary>
-    private Task<Dictionary<string, int>> ShipAsync(string tenant, string key, int count) => ShipAsync(tenant, count, async work =>
+    /// <summary>
+    /// Writes <see cref="Lines"/> to a file and has syslog-ng send them to <paramref name="tenant"/> with README's configuration
+    /// reading that file (<paramref name="change"/> changes it further); see the overload.
+    /// </summary>
+    private Task<Dictionary<string, int>> ShipAsync(string tenant, string key, int count, Func<string, string>? change = null, Func<SyslogNgRun, Task>? started = null) => ShipAsync(tenant, count, async work =>
     {
         var input = Path.Combine(work, "input.log");
         await using (var file = File.Create(input))
@@ -119,7 +167,14 @@ public sealed partial class SyslogNgTests(ProcessingPipelineFixture pipeline) : 
             }
         }
 
-        return SyslogNgRun.Start(work, SyslogNgRun.FileSource(input), SyslogNgRun.Destination(pipeline.Silo.BaseAddress, key, Path.Combine(work, "buffer")));
+        var configuration = SyslogNgRun.FromFile(await SyslogNgRun.ReadmeConfigurationAsync(pipeline.Silo.BaseAddress, key, Path.Combine(work, "buffer")), input);
+        var syslogNg = SyslogNgRun.Start(work, change is null ? configuration : change(configuration));
+        if (started is not null)
+        {
+            await started(syslogNg);
+        }
+
+        return syslogNg;
     });
 
     /// <summary>
