@@ -48,9 +48,16 @@ if ! command -v chromium >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
 fi
 
-# syslog-ng (Debian's syslog-ng-core and syslog-ng-mod-http): the shipper tests send a file through its http()
-# destination as README.md shows. The tests start their own instance; the system's service need not run.
+# syslog-ng (Debian's syslog-ng-core and syslog-ng-mod-http): the shipper tests run README.md's configuration with an
+# instance of their own, in the foreground; they do not use the system's service, which the package may start. The
+# package replaces any other system log daemon (it conflicts with rsyslog): on a machine that runs one, this stops and
+# says so rather than remove it unasked.
 if [ ! -x /usr/sbin/syslog-ng ] || ! dpkg -s syslog-ng-mod-http >/dev/null 2>&1; then
+  if [ ! -x /usr/sbin/syslog-ng ] && other="$(dpkg-query -W -f '${Package} ${Provides} ${db:Status-Status}\n' 2>/dev/null | awk '/system-log-daemon/ && $NF == "installed" { print $1 }')" && [ -n "$other" ]; then
+    echo "test.sh: the syslog-ng tests need Debian's syslog-ng-core and syslog-ng-mod-http, which would replace the installed $other;" >&2
+    echo "install them yourself (apt-get install syslog-ng-core syslog-ng-mod-http) or run the tests in a container." >&2
+    exit 1
+  fi
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends syslog-ng-core syslog-ng-mod-http >/dev/null
 fi

@@ -78,30 +78,39 @@ internal static class AdminJsonBody
         // System.Text.Json names the .NET type the member is missing from; the client needs the member and what to do.
         return exception.Message.Contains("could not be mapped to any .NET member", StringComparison.Ordinal)
             ? $"{field} is not a member this API knows, so nothing was changed: check its spelling against the API's reference (/admin/v1/reference)."
-            : NotUtf8(exception)
-                ? $"{field} holds bytes that are not UTF-8, so nothing was changed: send JSON text in UTF-8."
+            : NotUnicode(exception) is { } encoding
+                ? encoding == "UTF-16"
+                    ? $"{field} holds a lone surrogate (an escape \\uD800-\\uDFFF without its pair), which is not text, so nothing was changed."
+                    : $"{field} holds bytes that are not UTF-8, so nothing was changed: send JSON text in UTF-8."
             : exception.Message.StartsWith(NotConverted, StringComparison.Ordinal)
                 ? $"{field} is not {ExpectedForm(root, exception.Path)}, so nothing was changed."
-                : Duplicated(exception.Message) is { } duplicated
-                    ? $"{duplicated} is given more than once{(field == whole ? "" : " in " + field)}, so nothing was changed: which one a reader takes is its own choice, so give each member once."
+                : exception.Message.Contains("Duplicate propert", StringComparison.Ordinal)
+                    ? $"{Duplicate(exception.Message, field, whole)} is given more than once, so nothing was changed: which one a reader takes is its own choice, so give each member once."
                 : MissingMembers(exception.Message) is { } missing
                     ? $"{field} is missing {missing}, so nothing was changed: give {RequiredMembers(root, exception.Path)} together, or leave {field} out for its defaults."
                     : $"{field}: {FirstSentence(exception.Message)}";
     }
 
     // A string whose bytes are not UTF-8 reads as a value that "could not be converted", its cause the transcoding's
-    // (InvalidOperationException "Cannot transcode invalid UTF-8 JSON text to UTF-16 string", over a DecoderFallbackException).
-    private static bool NotUtf8(Exception exception)
+    // (InvalidOperationException "Cannot transcode invalid UTF-8 JSON text to UTF-16 string"); so does an escaped lone
+    // surrogate ("Cannot read invalid UTF-16 JSON text", "... incomplete UTF-16 JSON text ... missing low surrogate"). The
+    // encoding that failed; null for another cause.
+    private static string? NotUnicode(Exception exception)
     {
         for (var cause = exception.InnerException; cause is not null; cause = cause.InnerException)
         {
+            if (cause.Message.Contains("UTF-16 JSON text", StringComparison.Ordinal))
+            {
+                return "UTF-16";
+            }
+
             if (cause is System.Text.DecoderFallbackException || cause.Message.Contains("invalid UTF-8", StringComparison.OrdinalIgnoreCase))
             {
-                return true;
+                return "UTF-8";
             }
         }
 
-        return false;
+        return null;
     }
 
     // System.Text.Json's message for a value of the wrong type or form names a .NET type (often the body's own, whose
@@ -127,12 +136,19 @@ internal static class AdminJsonBody
     // System.Text.Json's message for a member given twice in one object begins so, and names it in quotes.
     private const string DuplicateProperty = "Duplicate property '";
 
-    /// <summary>The member a message says is given twice; null for another message.</summary>
-    private static string? Duplicated(string message)
+    /// <summary>
+    /// The member given twice, as the answer names it: its path when the error has one that ends in it (a member of an
+    /// object, a key of a map: "Duplicate properties not allowed" names none), else the name the message quotes, in the
+    /// object at <paramref name="field"/>.
+    /// </summary>
+    private static string Duplicate(string message, string field, string whole)
     {
         var at = message.IndexOf(DuplicateProperty, StringComparison.Ordinal);
         var end = at < 0 ? -1 : message.IndexOf('\'', at + DuplicateProperty.Length);
-        return end < 0 ? null : message[(at + DuplicateProperty.Length)..end];
+        var name = end < 0 ? null : message[(at + DuplicateProperty.Length)..end];
+        return name is null || field.EndsWith("." + name, StringComparison.Ordinal) ? field
+            : field == whole ? name
+            : $"{name} in {field}";
     }
 
     /// <summary>"a", "a and b", "a, b and c".</summary>

@@ -54,7 +54,8 @@ internal static class UiForms
             Html.Notice("error", "The form was refused: its anti-forgery token is missing or stale. <a href=\"/ui/\">Open the page again</a> and resend it."),
             StatusCodes.Status400BadRequest)
         // The form reader's limits are the ones its messages name ("Form value length limit 4194304 exceeded"); any other
-        // message is about what a field holds ("The form value contains invalid characters": a NUL).
+        // message is about the form's bytes: what a field holds ("The form value contains invalid characters": a NUL), or a
+        // multipart body cut short or without its boundary.
         : reason.Contains("limit", StringComparison.OrdinalIgnoreCase)
         ? Html.Page(
             http,
@@ -64,6 +65,6 @@ internal static class UiForms
         : Html.Page(
             http,
             "Form refused",
-            Html.Notice("error", $"The form was refused, nothing changed: it could not be read ({Html.E(reason)}). A field holds a character a form may not carry, such as a NUL: remove it and send the form again."),
+            Html.Notice("error", $"The form was refused, nothing changed: it could not be read ({Html.E(reason)}).{(reason.Contains("invalid characters", StringComparison.OrdinalIgnoreCase) ? " A field holds a character a form may not carry, such as a NUL: remove it and send the form again." : " Send it again from the page.")}"),
             StatusCodes.Status400BadRequest);
 }

@@ -152,11 +152,14 @@ public sealed class AdminEdgeTests(LocalPipelineFixture pipeline) : IClassFixtur
 
     /// <summary>
     /// A string whose bytes are not UTF-8 was answered "is not a string" (helper-138), of a value that is one: the 400
-    /// says the bytes are not UTF-8, for a top-level member and for one deep in the processing settings.
+    /// says the bytes are not UTF-8, for a top-level member and for one deep in the processing settings; an escaped lone
+    /// surrogate, that it is one (helper-139).
     /// </summary>
     [Theory]
     [InlineData("{\"displayName\":\"a\u00FF\u00FEb\"}", "$.displayName holds bytes that are not UTF-8")]
     [InlineData("{\"displayName\":\"x\",\"processing\":{\"enrichment\":{\"staticFields\":{\"a\":\"\u00C3\"}}}}", "$.processing.enrichment.staticFields.a holds bytes that are not UTF-8")]
+    [InlineData("{\"displayName\":\"a\\uD800b\"}", "$.displayName holds a lone surrogate")]
+    [InlineData("{\"displayName\":\"x\",\"processing\":{\"enrichment\":{\"staticFields\":{\"a\":\"\\uDC00\"}}}}", "$.processing.enrichment.staticFields.a holds a lone surrogate")]
     public async Task Put_StringThatIsNotUtf8_Is400SayingSo(string body, string expected)
     {
         await pipeline.Api.CreateTenantAsync("not-utf8");

@@ -359,10 +359,11 @@ public sealed partial class DashboardHttpTests(LocalPipelineFixture pipeline) : 
     /// </summary>
     [Theory]
     [InlineData("""{"enrichment":{"staticFeilds":{"site":"paris"}}}""", "$.enrichment.staticFeilds is not a member this API knows")]
-    [InlineData("""{"ordering":{"enabled":true,"enabled":false}}""", "enabled is given more than once in $.ordering")]
+    [InlineData("""{"ordering":{"enabled":true,"enabled":false}}""", "processing is not valid JSON for the processing settings: $.ordering.enabled is given more than once")]
+    [InlineData("""{"enrichment":{"staticFields":{"a":"1","a":"2"}}}""", "processing is not valid JSON for the processing settings: $.enrichment.staticFields.a is given more than once")]
     public async Task SettingsForm_ProcessingWithAMisspeltOrRepeatedMember_IsRefusedNamingIt_NothingChanges(string processing, string expected)
     {
-        var tenant = "ui-strict-" + (processing.Contains("Feilds", StringComparison.Ordinal) ? "misspelt" : "repeated");
+        var tenant = "ui-strict-" + (processing.Contains("Feilds", StringComparison.Ordinal) ? "misspelt" : processing.Contains("ordering", StringComparison.Ordinal) ? "repeated" : "repeated-key");
         await pipeline.Api.CreateTenantAsync(tenant, new { displayName = tenant, processing = new { enrichment = new { staticFields = new Dictionary<string, string> { ["site"] = "berlin" } } } });
         var (posted, answer) = await PostSettingsAsync(tenant, new() { ["processing"] = processing });
         using var read = await pipeline.Api.AdminAsync(HttpMethod.Get, $"/admin/v1/tenants/{tenant}");
@@ -393,6 +394,23 @@ public sealed partial class DashboardHttpTests(LocalPipelineFixture pipeline) : 
         Assert.Contains("it could not be read (The form value contains invalid characters). A field holds a character a form may not carry, such as a NUL", answer, StringComparison.Ordinal);
         Assert.DoesNotContain("too large", answer, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NotFound, read.StatusCode);
+    }
+
+    /// <summary>A multipart form without its boundary cannot be read either: a 400 naming why, without the NUL advice (helper-139).</summary>
+    [Fact]
+    public async Task CreateForm_MultipartWithoutBoundary_Is400NamingWhy()
+    {
+        using var ui = await UiSession.SignInAsync(pipeline.Silo.BaseAddress, SiloProcess.AdminKey);
+        await ui.Http.GetStringAsync("/ui/new-tenant");
+
+        using var content = new StringContent("tenantId=ui-no-boundary", Encoding.UTF8);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("multipart/form-data");
+        using var posted = await ui.Http.PostAsync("/ui/tenants", content);
+        var answer = await posted.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.BadRequest, posted.StatusCode);
+        Assert.Contains("it could not be read (Missing content-type boundary). Send it again from the page.", answer, StringComparison.Ordinal);
+        Assert.DoesNotContain("NUL", answer, StringComparison.Ordinal);
     }
 
     // An emptied processing box, or `null` in it, saved the defaults: parsers and enrichment wiped unasked.
