@@ -121,15 +121,16 @@ public sealed partial class SyslogNgTests(ProcessingPipelineFixture pipeline) : 
             ? $"<134>Nov 30 12:00:00 web-{i % 16:D2} nginx[{1000 + (i % 97)}]: GET /api/items/{i} 200 {Token(i)}"
             : $"<165>1 2026-11-30T12:00:00.{i % 1000:D3}Z db-{i % 8} postgres 4242 ID47 - checkpoint {Token(i)}").ToList();
 
-        var seen = await ShipAsync(tenant, count, async work =>
-        {
-            var port = FreePort();
-            var configuration = SyslogNgRun.OnLoopback(await SyslogNgRun.ReadmeConfigurationAsync(pipeline.Silo.BaseAddress, key, Path.Combine(work, "buffer")), port);
-            var syslogNg = SyslogNgRun.Start(work, configuration);
-            using var client = await ConnectAsync(port, syslogNg);
-            await client.GetStream().WriteAsync(Encoding.UTF8.GetBytes(string.Join('\n', lines) + "\n"));
-            return syslogNg;
-        });
+        var port = FreePort();
+        var seen = await ShipAsync(
+            tenant,
+            count,
+            async work => SyslogNgRun.OnLoopback(await SyslogNgRun.ReadmeConfigurationAsync(pipeline.Silo.BaseAddress, key, Path.Combine(work, "buffer")), port),
+            async syslogNg =>
+            {
+                using var client = await ConnectAsync(port, syslogNg);
+                await client.GetStream().WriteAsync(Encoding.UTF8.GetBytes(string.Join('\n', lines) + "\n"));
+            });
 
         Assert.All(Enumerable.Range(0, count), i => Assert.True(seen.GetValueOrDefault(Token(i)) == 1, $"{Token(i)} found {seen.GetValueOrDefault(Token(i))} times"));
         var archived = (await ArchiveFiles.ReadAsync(pipeline.ArchiveDirectory, tenant)).SelectMany(static o => o.Events).ToList();
@@ -155,36 +156,41 @@ public sealed partial class SyslogNgTests(ProcessingPipelineFixture pipeline) : 
     /// Writes <see cref="Lines"/> to a file and has syslog-ng send them to <paramref name="tenant"/> with README's configuration
     /// reading that file (<paramref name="change"/> changes it further); see the overload.
     /// </summary>
-    private Task<Dictionary<string, int>> ShipAsync(string tenant, string key, int count, Func<string, string>? change = null, Func<SyslogNgRun, Task>? started = null) => ShipAsync(tenant, count, async work =>
-    {
-        var input = Path.Combine(work, "input.log");
-        await using (var file = File.Create(input))
+    private Task<Dictionary<string, int>> ShipAsync(string tenant, string key, int count, Func<string, string>? change = null, Func<SyslogNgRun, Task>? started = null) => ShipAsync(
+        tenant,
+        count,
+        async work =>
         {
-            foreach (var line in Lines(count))
+            var input = Path.Combine(work, "input.log");
+            await using (var file = File.Create(input))
             {
-                file.Write(line);
-                file.WriteByte((byte)'\n');
+                foreach (var line in Lines(count))
+                {
+                    file.Write(line);
+                    file.WriteByte((byte)'\n');
+                }
             }
-        }
 
-        var configuration = SyslogNgRun.FromFile(await SyslogNgRun.ReadmeConfigurationAsync(pipeline.Silo.BaseAddress, key, Path.Combine(work, "buffer")), input);
-        var syslogNg = SyslogNgRun.Start(work, change is null ? configuration : change(configuration));
+            var configuration = SyslogNgRun.FromFile(await SyslogNgRun.ReadmeConfigurationAsync(pipeline.Silo.BaseAddress, key, Path.Combine(work, "buffer")), input);
+            return change is null ? configuration : change(configuration);
+        },
+        started);
+
+    /// <summary>
+    /// Runs syslog-ng with the configuration <paramref name="configure"/> makes in a folder of the tenant's, does
+    /// <paramref name="started"/> with it (feeds it lines, say), then counts each line's token in the archive and the dead
+    /// letters once <paramref name="count"/> are there. syslog-ng is stopped however this ends.
+    /// </summary>
+    private async Task<Dictionary<string, int>> ShipAsync(string tenant, int count, Func<string, Task<string>> configure, Func<SyslogNgRun, Task>? started)
+    {
+        var work = Directory.CreateDirectory(Path.Combine(_work.Path, tenant)).FullName;
+        var configuration = await configure(work);
+        await using var syslogNg = SyslogNgRun.Start(work, configuration);
         if (started is not null)
         {
             await started(syslogNg);
         }
 
-        return syslogNg;
-    });
-
-    /// <summary>
-    /// Starts syslog-ng with <paramref name="start"/> in a folder of the tenant's and feeds it <paramref name="count"/> lines,
-    /// then counts each line's token in the archive and the dead letters once all are there.
-    /// </summary>
-    private async Task<Dictionary<string, int>> ShipAsync(string tenant, int count, Func<string, Task<SyslogNgRun>> start)
-    {
-        var work = Directory.CreateDirectory(Path.Combine(_work.Path, tenant)).FullName;
-        await using var syslogNg = await start(work);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
         while (true)
         {
