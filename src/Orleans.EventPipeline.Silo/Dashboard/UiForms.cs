@@ -6,7 +6,8 @@ namespace Orleans.EventPipeline.Silo.Dashboard;
 /// <summary>Reads a posted <c>/ui</c> form after checking its anti-forgery token; a form without a valid one changes nothing.</summary>
 internal static class UiForms
 {
-    // Why ReadAsync refused a form the form reader could not read (over its limits, or a character a form may not hold), for Refused to say.
+    // Why ReadAsync refused a form the form reader could not read (over its limits, a character a form may not hold, a broken
+    // multipart body), for Refused to say.
     private static readonly object Unreadable = new();
 
     public static async Task<IFormCollection?> ReadAsync(HttpContext http)
