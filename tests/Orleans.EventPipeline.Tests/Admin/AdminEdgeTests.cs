@@ -163,12 +163,8 @@ public sealed class AdminEdgeTests(LocalPipelineFixture pipeline) : IClassFixtur
     public async Task Put_StringThatIsNotUtf8_Is400SayingSo(string body, string expected)
     {
         await pipeline.Api.CreateTenantAsync("not-utf8");
-        using var http = new HttpClient { BaseAddress = pipeline.Silo.BaseAddress };
-        using var request = new HttpRequestMessage(HttpMethod.Put, "/admin/v1/tenants/not-utf8") { Content = new ByteArrayContent(Encoding.Latin1.GetBytes(body)) };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", SiloProcess.AdminKey);
-        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/json");
 
-        using var response = await http.SendAsync(request);
+        using var response = await SendAsync(HttpMethod.Put, "/admin/v1/tenants/not-utf8", Encoding.Latin1.GetBytes(body));
         using var read = await SendAsync(HttpMethod.Get, "/admin/v1/tenants/not-utf8");
 
         var problem = await IngestErrorTests.AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid_json", expected);
@@ -517,14 +513,18 @@ public sealed class AdminEdgeTests(LocalPipelineFixture pipeline) : IClassFixtur
 
     private Task<HttpResponseMessage> PutRawAsync(string escapedId, string json) => SendAsync(HttpMethod.Put, $"/admin/v1/tenants/{escapedId}", json);
 
-    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? json = null, string mediaType = "application/json")
+    private Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? json = null, string mediaType = "application/json") =>
+        SendAsync(method, path, json is null ? null : Encoding.UTF8.GetBytes(json), mediaType);
+
+    /// <summary>An admin request with the admin key and <paramref name="body"/> as it is, bytes that are not UTF-8 too.</summary>
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, byte[]? body, string mediaType = "application/json")
     {
         using var http = new HttpClient { BaseAddress = pipeline.Silo.BaseAddress };
         using var request = new HttpRequestMessage(method, path);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", SiloProcess.AdminKey);
-        if (json is not null)
+        if (body is not null)
         {
-            request.Content = new StringContent(json, Encoding.UTF8);
+            request.Content = new ByteArrayContent(body);
             request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(mediaType);
         }
 
