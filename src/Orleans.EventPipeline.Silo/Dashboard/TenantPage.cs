@@ -163,10 +163,10 @@ internal static class TenantPage
             return UiForms.Refused(http);
         }
 
-        var key = await grains.GetGrain<ITenantGrain>(tenantId).RotateApiKeyAsync(keyId);
+        var key = ApiKeyId.IsWellFormed(keyId) ? await grains.GetGrain<ITenantGrain>(tenantId).RotateApiKeyAsync(keyId) : null;
         if (key is null)
         {
-            return await RenderAsync(http, tenantId, new PageState { Notice = Html.Notice("error", $"Key {Html.E(QuotedValue.Of(keyId))} is not an active key of this tenant.") });
+            return await KeyNotFoundAsync(http, tenantId, keyId, $"Key {QuotedValue.Of(keyId)} is not an active key of this tenant");
         }
 
         NewKeyNotice.Keep(http, tenantId, key, keyId);
@@ -180,14 +180,25 @@ internal static class TenantPage
             return UiForms.Refused(http);
         }
 
-        var revoked = await http.RequestServices.GetRequiredService<ApiKeyResolver>().RevokingAsync(tenantId, () => grains.GetGrain<ITenantGrain>(tenantId).RevokeApiKeyAsync(keyId));
-        return await RenderAsync(http, tenantId, new PageState
+        if (!ApiKeyId.IsWellFormed(keyId)
+            || !await http.RequestServices.GetRequiredService<ApiKeyResolver>().RevokingAsync(tenantId, () => grains.GetGrain<ITenantGrain>(tenantId).RevokeApiKeyAsync(keyId)))
         {
-            Notice = revoked
-                ? Html.Notice("ok", $"Key {Html.E(keyId)} revoked: every gateway refuses it with 401 from its next request.")
-                : Html.Notice("error", $"This tenant has no key {Html.E(QuotedValue.Of(keyId))}."),
-        });
+            return await KeyNotFoundAsync(http, tenantId, keyId, $"This tenant has no key {QuotedValue.Of(keyId)}");
+        }
+
+        return await RenderAsync(http, tenantId, new PageState { Notice = Html.Notice("ok", $"Key {Html.E(keyId)} revoked: every gateway refuses it with 401 from its next request.") });
     }
+
+    /// <summary>
+    /// The tenant's page with a 404 notice, as the admin API answers <c>key_not_found</c>: an id not of a key id's shape
+    /// (a hand-made or truncated URL) names no key, is answered without asking a grain, and the notice says what one looks like.
+    /// </summary>
+    private static Task<IResult> KeyNotFoundAsync(HttpContext http, string tenantId, string keyId, string detail) =>
+        RenderAsync(http, tenantId, new PageState
+        {
+            Notice = Html.Notice("error", Html.E(ApiKeyId.IsWellFormed(keyId) ? detail + "." : $"{detail}: a key id is {ApiKeyId.Rule}.")),
+            Status = StatusCodes.Status404NotFound,
+        });
 
     private static async Task<IResult> ReplayAsync(string tenantId, HttpContext http, IGrainFactory grains)
     {

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
+using Orleans.EventPipeline.Tenants;
 using Orleans.EventPipeline.Tests.Hosting;
 using Orleans.EventPipeline.Tests.Ingest;
 using Orleans.EventPipeline.Tests.Observability;
@@ -491,6 +492,38 @@ public sealed partial class DashboardHttpTests(LocalPipelineFixture pipeline) : 
         Assert.Equal(HttpStatusCode.OK, own.StatusCode);
         Assert.Contains("code class=\"secret\"", await own.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.True(own.Headers.CacheControl?.NoStore, $"the page with the secret answered Cache-Control: {own.Headers.CacheControl}");
+    }
+
+    /// <summary>
+    /// The rotate and revoke forms answer an id that names no key as the admin API does: 404, and for an id not of a key id's
+    /// shape (a hand-made URL) a notice saying what one looks like. They answered 200 with "no key", and the malformed id
+    /// went to the tenant grain; the tenant's real key is untouched by either.
+    /// </summary>
+    [Fact]
+    public async Task RotateAndRevokeForms_AnIdThatNamesNoKey_404NamingAKeyIdsShape_TheRealKeyUntouched()
+    {
+        await pipeline.Api.CreateTenantAsync("ui-key-shape");
+        var real = await SingleKeyIdAsync("ui-key-shape");
+        using var ui = await UiSession.SignInAsync(pipeline.Silo.BaseAddress, SiloProcess.AdminKey);
+        var page = await ui.Http.GetStringAsync("/ui/tenants/ui-key-shape");
+
+        foreach (var action in new[] { "rotate", "revoke" })
+        {
+            using var malformed = await PostFormAsync(ui, page, $"/ui/tenants/ui-key-shape/keys/{real.ToUpperInvariant()}/{action}", "");
+            using var unknown = await PostFormAsync(ui, page, $"/ui/tenants/ui-key-shape/keys/key_000000000000/{action}", "");
+            var malformedPage = await malformed.Content.ReadAsStringAsync();
+            var unknownPage = await unknown.Content.ReadAsStringAsync();
+
+            Assert.Equal(HttpStatusCode.NotFound, malformed.StatusCode);
+            Assert.Contains(Html($"a key id is {ApiKeyId.Rule}."), malformedPage, StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+            Assert.Contains(Html("'key_000000000000'"), unknownPage, StringComparison.Ordinal);
+            Assert.DoesNotContain("a key id is", unknownPage, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(real, await SingleKeyIdAsync("ui-key-shape"));
+        using var list = await pipeline.Api.AdminAsync(HttpMethod.Get, "/admin/v1/tenants/ui-key-shape/keys");
+        Assert.False((await ContentTypeIngestTests.ReadJsonAsync(list)).GetProperty("keys")[0].GetProperty("revoked").GetBoolean());
     }
 
     /// <summary>Posts the settings form as the page shows it, with <paramref name="changes"/> typed over its fields.</summary>
