@@ -70,6 +70,8 @@ internal static class SignInPages
             return UiForms.Refused(http);
         }
 
+        // Ended for every gateway before the cookie is deleted: a copy of it must not outlive the sign-out.
+        await AdminSessions.EndAsync(http);
         await http.SignOutAsync(AdminPolicies.CookieScheme);
         return Results.Redirect(AdminPolicies.SignInPath);
     }

@@ -13,6 +13,9 @@ public static class AdminCredential
     /// <summary>Claim of a <c>/ui</c> sign-in: when the key was typed (Unix milliseconds), which renewing the cookie does not change.</summary>
     public const string SignedInClaim = "eventpipeline:signed-in";
 
+    /// <summary>Claim of a <c>/ui</c> sign-in: its random session id, which sign-out ends for every copy of the cookie (<see cref="AdminSessions"/>).</summary>
+    public const string SessionClaim = "eventpipeline:session";
+
     public static bool IsConfigured(string configured) => !string.IsNullOrEmpty(configured);
 
     /// <summary>Constant time in the presented value's content: both sides are hashed to 32 bytes first, so neither the length nor the first wrong byte shows.</summary>
@@ -36,6 +39,7 @@ public static class AdminCredential
         if (signedIn is { } at)
         {
             claims.Add(new Claim(SignedInClaim, at.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            claims.Add(new Claim(SessionClaim, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))));
         }
 
         return new ClaimsPrincipal(new ClaimsIdentity(claims, scheme));

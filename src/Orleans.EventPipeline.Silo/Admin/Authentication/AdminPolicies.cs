@@ -1,6 +1,4 @@
 using Microsoft.AspNetCore.Authentication.Cookies;
-using Microsoft.Extensions.Options;
-using Orleans.EventPipeline.Silo.Hosting;
 
 namespace Orleans.EventPipeline.Silo.Admin.Authentication;
 
@@ -67,22 +65,7 @@ public static class AdminPolicies
                 options.SlidingExpiration = true;
                 options.LoginPath = SignInPath;
                 options.AccessDeniedPath = SignInPath;
-                options.Events.OnValidatePrincipal = static context =>
-                {
-                    // A cookie signed in with a key that is no longer the admin key is no longer valid, nor one signed in
-                    // longer ago than the session limit (or before the sign-in time was kept: it signs in again once).
-                    var services = context.HttpContext.RequestServices;
-                    var pipeline = services.GetRequiredService<IOptions<PipelineOptions>>().Value;
-                    if (!AdminCredential.IsConfigured(pipeline.AdminApiKey)
-                        || context.Principal?.FindFirst(AdminCredential.KeyClaim)?.Value != AdminCredential.Fingerprint(pipeline.AdminApiKey)
-                        || !long.TryParse(context.Principal.FindFirst(AdminCredential.SignedInClaim)?.Value, System.Globalization.CultureInfo.InvariantCulture, out var signedIn)
-                        || services.GetRequiredService<TimeProvider>().GetUtcNow() - DateTimeOffset.FromUnixTimeMilliseconds(signedIn) >= pipeline.AdminSessionLimit)
-                    {
-                        context.RejectPrincipal();
-                    }
-
-                    return Task.CompletedTask;
-                };
+                options.Events.OnValidatePrincipal = AdminSessions.ValidateAsync;
             })
             .AddPolicyScheme(DashboardScheme, null, static options =>
                 options.ForwardDefaultSelector = static context =>
