@@ -48,15 +48,32 @@ internal static class StartupFailure
         }
 
         var what = taken.Count > 0 ? string.Join(" and ", taken) : "one of its ports";
-        return $"The pipeline did not start: {what} is in use by another program (`ss -ltnp` names it). Stop that program, or give this silo other ports: "
+        return $"The pipeline did not start: {what} {(taken.Count > 1 ? "are" : "is")} in use by another program (`ss -ltnp` names it). Stop that program, or give this silo other ports: "
             + $"--Urls, --{PipelineOptions.SectionName}:SiloPort, --{PipelineOptions.SectionName}:GatewayPort, --{PipelineOptions.SectionName}:Shippers:OtlpGrpcPort and, in local mode, --{PipelineOptions.SectionName}:Local:EventHubsPort (--help gives their defaults).";
+    }
+
+    /// <summary>
+    /// Before a local-mode start: stops it, as <see cref="PortInUse"/>, when another program holds a port Orleans' listeners
+    /// or the embedded emulator would bind. They bind with SO_REUSEPORT (.NET's ReuseAddress on Linux), so a second silo
+    /// given the same ports did not fail: it listened beside the first, the kernel split the connections between the two,
+    /// and each archived some of the other's events (twice, with the first's) while events it acknowledged went unread
+    /// (helper-140). Kestrel's ports (Urls, OTLP/gRPC) fail their own bind, and azure mode's silo binds its pod's address.
+    /// </summary>
+    public static void ThrowIfPortsTaken(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        if (ListeningPorts(configuration).Any(static port => port.SharedByItsListener && !IsFree(port.Port)))
+        {
+            throw new SocketException((int)SocketError.AddressAlreadyInUse);
+        }
     }
 
     // How Kestrel's exception begins; the address follows.
     private const string BindFailure = "Failed to bind to address ";
 
     // The ports Orleans and the emulator bind, from the settings as bound (defaults included); none when they do not bind.
-    private static IEnumerable<(string Setting, int Port)> ListeningPorts(IConfiguration configuration)
+    // SharedByItsListener: a port whose listener would bind beside another's on loopback (local mode's Orleans and emulator).
+    private static IEnumerable<(string Setting, int Port, bool SharedByItsListener)> ListeningPorts(IConfiguration configuration)
     {
         PipelineOptions options;
         try
@@ -68,14 +85,22 @@ internal static class StartupFailure
             return [];
         }
 
+        var local = options.Mode == PipelineMode.Local;
         return
         [
-            ($"{PipelineOptions.SectionName}:SiloPort", options.SiloPort),
-            ($"{PipelineOptions.SectionName}:GatewayPort", options.GatewayPort),
-            ($"{PipelineOptions.SectionName}:Shippers:OtlpGrpcPort", options.Shippers.OtlpGrpcPort),
-            .. options.Mode == PipelineMode.Local ? [($"{PipelineOptions.SectionName}:Local:EventHubsPort", options.Local.EventHubsPort)] : Array.Empty<(string, int)>(),
+            ($"{PipelineOptions.SectionName}:SiloPort", options.SiloPort, local),
+            ($"{PipelineOptions.SectionName}:GatewayPort", options.GatewayPort, local),
+            ($"{PipelineOptions.SectionName}:Shippers:OtlpGrpcPort", options.Shippers.OtlpGrpcPort, false),
+            .. local ? [($"{PipelineOptions.SectionName}:Local:EventHubsPort", options.Local.EventHubsPort, true)] : Array.Empty<(string, int, bool)>(),
         ];
     }
+
+    // SOL_SOCKET and SO_REUSEADDR: <asm-generic/socket.h> on Linux, <sys/socket.h> on macOS. Windows needs neither: a
+    // closed connection does not hold its port there.
+    private const int LinuxSolSocket = 1;
+    private const int LinuxSoReuseAddr = 2;
+    private const int BsdSolSocket = 0xffff;
+    private const int BsdSoReuseAddr = 4;
 
     private static bool IsFree(int port)
     {
@@ -86,9 +111,19 @@ internal static class StartupFailure
 
         try
         {
-            // As the listeners bind (.NET sets SO_REUSEADDR on Linux): a port of this silo's closed connections is free.
+            // SO_REUSEADDR alone: a port that holds only an earlier run's closed connections (TIME_WAIT) is free, and one a
+            // listener holds is not, whatever it set. Not .NET's ReuseAddress, which on Linux and macOS adds SO_REUSEPORT:
+            // with it the probe bound beside another silo's listener, which sets it too, and called the port free.
             using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            probe.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            if (OperatingSystem.IsLinux())
+            {
+                probe.SetRawSocketOption(LinuxSolSocket, LinuxSoReuseAddr, BitConverter.GetBytes(1));
+            }
+            else if (OperatingSystem.IsMacOS())
+            {
+                probe.SetRawSocketOption(BsdSolSocket, BsdSoReuseAddr, BitConverter.GetBytes(1));
+            }
+
             probe.Bind(new IPEndPoint(IPAddress.Loopback, port));
             return true;
         }

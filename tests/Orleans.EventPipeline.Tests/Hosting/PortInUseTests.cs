@@ -13,6 +13,9 @@ public sealed class PortInUseTests
     // EX_CONFIG, as for a wrong setting.
     private const int PortInUseExitCode = 78;
 
+    // The ports whose listeners bind with SO_REUSEPORT, in the order the answer names them.
+    private static readonly string[] SharedPorts = ["Pipeline:SiloPort", "Pipeline:GatewayPort", "Pipeline:Local:EventHubsPort"];
+
     [Theory]
     [InlineData("Urls", "(Urls)")]
     [InlineData("Pipeline:Shippers:OtlpGrpcPort", "(Pipeline:Shippers:OtlpGrpcPort)")]
@@ -36,4 +39,44 @@ public sealed class PortInUseTests
         Assert.Contains("give this silo other ports", silo.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("Unhandled exception", silo.Output, StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// Ports held as another silo holds them: Orleans' listeners and the embedded emulator bind with .NET's ReuseAddress,
+    /// which on Linux is SO_REUSEPORT too, so a second local silo given a running one's ports did not fail its binds. It
+    /// started beside it, the two shared each port, and each archived some of the other's events while some it
+    /// acknowledged were never read (helper-140). The start now stops, naming every such port.
+    /// </summary>
+    [Fact]
+    public async Task Start_WithPortsAnotherSiloHolds_Exits78NamingEachOne()
+    {
+        using var data = new TempDirectory();
+        var held = SharedPorts
+            .Select(static setting => (Setting: setting, Socket: ListenAsASiloDoes()))
+            .ToList();
+        try
+        {
+            await using var silo = SiloProcess.Start(data.Path, [.. held.Select(static h => $"--{h.Setting}={Port(h.Socket)}")]);
+            var exitCode = await silo.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+            Assert.Equal(PortInUseExitCode, exitCode);
+            var named = string.Join(" and ", held.Select(static h => $"{h.Setting}={Port(h.Socket)}"));
+            Assert.Contains($"The pipeline did not start: {named} are in use by another program", silo.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain("Unhandled exception", silo.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            held.ForEach(static h => h.Socket.Dispose());
+        }
+    }
+
+    private static Socket ListenAsASiloDoes()
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        socket.Listen();
+        return socket;
+    }
+
+    private static int Port(Socket socket) => ((IPEndPoint)socket.LocalEndPoint!).Port;
 }
