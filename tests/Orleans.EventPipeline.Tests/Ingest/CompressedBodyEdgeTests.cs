@@ -46,6 +46,24 @@ public sealed class CompressedBodyEdgeTests(LocalPipelineFixture pipeline) : ICl
         await AssertNothingStoredAsync(tenant);
     }
 
+    /// <summary>
+    /// A compressed body sent without its Content-Encoding (curl's --data-binary of a .gz file): each of its "events" was
+    /// refused as not UTF-8 under a 200, and kept as a dead letter of compressed bytes, again at every retry.
+    /// </summary>
+    [Theory]
+    [InlineData("gzip")]
+    [InlineData("zstd")]
+    public async Task Post_CompressedBodyWithoutContentEncoding_Is400NamingTheEncodingAndStoresNothing(string encoding)
+    {
+        var tenant = $"unsaid-{encoding}";
+        var key = await pipeline.Api.CreateTenantAsync(tenant);
+
+        using var response = await pipeline.Api.PostAsync(key, ContentTypeIngestTests.Compress(Lines, encoding), "application/x-ndjson");
+
+        await IngestErrorTests.AssertProblemAsync(response, HttpStatusCode.BadRequest, "bad_framing", $"no Content-Encoding: {encoding}");
+        await AssertNothingStoredAsync(tenant);
+    }
+
     [Fact]
     public async Task Post_ConcatenatedGzipMembers_AreOneWholeBody()
     {

@@ -80,6 +80,26 @@ public sealed class HecTests(ProcessingPipelineFixture pipeline) : IDisposable
         Assert.Equal(["and again", "from curl"], objects.SelectMany(static o => o.Events).Select(static e => e.Body).Order(StringComparer.Ordinal));
     }
 
+    /// <summary>A gzipped body without Content-Encoding: code 6 named a JSON parser's complaint about byte 0x1F; it names the header.</summary>
+    [Theory]
+    [InlineData("/services/collector")]
+    [InlineData("/services/collector/raw")]
+    public async Task GzipBodyWithoutContentEncoding_Code6NamingTheHeader(string path)
+    {
+        var key = await pipeline.Api.CreateTenantAsync($"hec-unsaid-{path.Length}");
+        using var compressed = new MemoryStream();
+        await using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            await gzip.WriteAsync("""{"event":"zipped"}"""u8.ToArray());
+        }
+
+        using var response = await _hec.PostAsync(path, HecClient.Splunk(key), new ByteArrayContent(compressed.ToArray()), "application/json");
+        var (status, code, body) = await HecClient.AnswerAsync(response);
+
+        Assert.Equal((400, 6), (status, code));
+        Assert.Contains("no Content-Encoding: gzip", body.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Raw_LinesWithQueryMetadataAndQueryToken_ArchivedOnePerLine()
     {
