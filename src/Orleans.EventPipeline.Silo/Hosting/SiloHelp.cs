@@ -22,7 +22,7 @@ internal static class SiloHelp
             .AppendLine("Usage: Orleans.EventPipeline.Silo [--Section:Setting=value ...]")
             .AppendLine("Settings come from appsettings.json beside the program, environment variables (Pipeline__SiloPort=11112)")
             .AppendLine("and the command line (--Pipeline:SiloPort=11112), the last one winning; --Urls sets the HTTP address.")
-            .AppendLine("What each does: docs/DEPLOY.md and docs/OPERATIONS.md. Exit codes: 0 stopped, 78 a setting is wrong")
+            .AppendLine("What each does: README.md, section Configuration. Exit codes: 0 stopped, 78 a setting is wrong")
             .AppendLine("or a port is taken, 73 a directory is taken or cannot be used.")
             .AppendLine();
         // Set by the appsettings.json beside the program rather than by an options class: the HTTP address and the log format.
