@@ -12,20 +12,46 @@ namespace Orleans.EventPipeline.Silo.Hosting;
 /// </summary>
 internal static class ProcessingGrainAssemblies
 {
-    /// <summary>Every path that is not an existing .dll, each with the fix.</summary>
+    /// <summary>
+    /// Every path that is not a .NET assembly, each with the fix. A folder was answered "does not exist"; a file that is
+    /// not an assembly (a native library, a text file named .dll) passed, and the load aborted the start with a stack trace
+    /// (code 134, helper-141).
+    /// </summary>
     public static IEnumerable<string> Validate(IReadOnlyList<string> paths)
     {
         for (var i = 0; i < paths.Count; i++)
         {
             var path = paths[i];
-            if (string.IsNullOrWhiteSpace(path) || !File.Exists(path))
+            var setting = $"Pipeline:GrainAssemblies:{i} '{path}'";
+            if (!string.IsNullOrWhiteSpace(path) && Directory.Exists(path))
             {
-                yield return $"Pipeline:GrainAssemblies:{i} '{path}' does not exist: give the path of a built grain assembly (.dll), e.g. bin/Release/net10.0/MyGrains.dll.";
+                yield return $"{setting} is a folder: give the built grain assembly in it (.dll), e.g. bin/Release/net10.0/MyGrains.dll.";
+            }
+            else if (string.IsNullOrWhiteSpace(path) || !File.Exists(path))
+            {
+                yield return $"{setting} does not exist: give the path of a built grain assembly (.dll), e.g. bin/Release/net10.0/MyGrains.dll.";
             }
             else if (!path.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
             {
-                yield return $"Pipeline:GrainAssemblies:{i} '{path}' is not a .dll: give the assembly, not its project or folder.";
+                yield return $"{setting} is not a .dll: give the assembly, not its project.";
             }
+            else if (NotAnAssembly(path) is { } reason)
+            {
+                yield return $"{setting} is not a .NET assembly ({reason}): give the grain assembly your project builds, not a native library or another file.";
+            }
+        }
+    }
+
+    private static string? NotAnAssembly(string path)
+    {
+        try
+        {
+            _ = AssemblyName.GetAssemblyName(path);
+            return null;
+        }
+        catch (Exception exception) when (exception is BadImageFormatException or FileLoadException or IOException or UnauthorizedAccessException)
+        {
+            return exception.Message.TrimEnd('.');
         }
     }
 

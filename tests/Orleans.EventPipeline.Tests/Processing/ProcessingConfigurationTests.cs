@@ -17,9 +17,14 @@ public sealed class ProcessingConfigurationTests
     [InlineData("--Pipeline:Processing:RetainedDeadLetters=-1", "Pipeline:Processing:RetainedDeadLetters -1 is out of range")]
     [InlineData("--Pipeline:GrainAssemblies:0=/no/such/Grains.dll", "Pipeline:GrainAssemblies:0 '/no/such/Grains.dll' does not exist")]
     [InlineData("--Pipeline:Archive:Containr=x", "'Containr'")]
+    [InlineData("--Pipeline:GrainAssemblies:0={data}", "is a folder: give the built grain assembly in it")]
+    [InlineData("--Pipeline:GrainAssemblies:0={data}/junk.dll", "/junk.dll' is not a .NET assembly (")]
     public async Task Start_BadProcessingSetting_ExitsWithConfigurationErrorNamingIt(string argument, string expected)
     {
         using var data = new TempDirectory();
+        // A file named .dll that is not an assembly (helper-141: the load aborted the start with code 134), and the data folder itself.
+        await File.WriteAllTextAsync(Path.Combine(data.Path, "junk.dll"), "x\n");
+        argument = argument.Replace("{data}", data.Path, StringComparison.Ordinal);
         await using var silo = SiloProcess.Start(data.Path, argument);
 
         var exitCode = await silo.WaitForExitAsync(TimeSpan.FromSeconds(60));
