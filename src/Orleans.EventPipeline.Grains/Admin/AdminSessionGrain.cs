@@ -18,12 +18,28 @@ public sealed class AdminSessionState
 public sealed class AdminSessionGrain(
     [PersistentState("adminsession", PipelineStorage.Tenants)] IPersistentState<AdminSessionState> state) : Grain, IAdminSessionGrain
 {
+    /// <summary>
+    /// Ended only once stored: a write that fails leaves the session as it was, in memory too, so the sign-out can be
+    /// tried again with the same cookie. Marked first and kept after a failed write, it read as ended until the
+    /// activation was collected or the silo restarted, then the cookie worked again, while the page that could retry
+    /// the sign-out already refused it (helper-142).
+    /// </summary>
     public async Task EndAsync()
     {
-        if (!state.State.Ended)
+        if (state.State.Ended)
         {
-            state.State.Ended = true;
+            return;
+        }
+
+        state.State.Ended = true;
+        try
+        {
             await state.WriteStateAsync();
+        }
+        catch
+        {
+            state.State.Ended = false;
+            throw;
         }
     }
 

@@ -9,7 +9,7 @@ namespace Orleans.EventPipeline.Silo.Dashboard;
 /// <c>/ui/signin</c> and <c>/ui/signout</c>: the admin key, typed once, becomes an HttpOnly, SameSite=Strict
 /// cookie (Secure over TLS) holding a signed principal, never the key (<see cref="AdminPolicies"/>).
 /// </summary>
-internal static class SignInPages
+internal static partial class SignInPages
 {
     public static void MapSignIn(this IEndpointRouteBuilder endpoints)
     {
@@ -70,11 +70,25 @@ internal static class SignInPages
             return UiForms.Refused(http);
         }
 
-        // Ended for every gateway before the cookie is deleted: a copy of it must not outlive the sign-out.
-        await AdminSessions.EndAsync(http);
+        // Ended for every gateway before the cookie is deleted: a copy of it must not outlive the sign-out. When that
+        // is not stored, the browser stays signed in and is told so, to sign out again: deleting its cookie would leave
+        // every copy working with no page left to end them from.
+        try
+        {
+            await AdminSessions.EndAsync(http);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            LogSignOutNotStored(http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SignInPages)), exception);
+            return Html.Page(http, "Not signed out", Html.Notice("error", "You are still signed in: the sign-out could not be stored (the grain store did not answer), so this session's cookie would still work elsewhere. Sign out again in a moment."), StatusCodes.Status503ServiceUnavailable);
+        }
+
         await http.SignOutAsync(AdminPolicies.CookieScheme);
         return Results.Redirect(AdminPolicies.SignInPath);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A /ui sign-out was not stored; the session stays signed in")]
+    private static partial void LogSignOutNotStored(ILogger logger, Exception exception);
 
     // Only our own pages: a sign-in link must not be able to send the admin on to another site. Printable ASCII only,
     // as a browser sends a path: a CR, LF or "é" cannot go in a Location header, and threw there (a 500 after the

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using Orleans.EventPipeline.Tests.Hosting;
+using Orleans.EventPipeline.Tests.Support;
 
 namespace Orleans.EventPipeline.Tests.Admin;
 
@@ -65,8 +66,7 @@ public sealed class AdminSessionTests
         using var other = await UiSession.SignInAsync(first.BaseAddress, SiloProcess.AdminKey);
         var copy = CookieHeader(signedOut, first.BaseAddress);
 
-        var page = await signedOut.Http.GetStringAsync("/ui/");
-        using var signOut = await signedOut.Http.PostAsync("/ui/signout", new FormUrlEncodedContent(new Dictionary<string, string> { ["__af"] = UiSession.TokenOf(page) }));
+        using var signOut = await signedOut.Http.PostAsync("/ui/signout", SignOutForm(await signedOut.Http.GetStringAsync("/ui/")));
         Assert.Equal(HttpStatusCode.Redirect, signOut.StatusCode);
         Assert.Equal("/ui/signin", signOut.Headers.Location?.OriginalString);
 
@@ -85,6 +85,54 @@ public sealed class AdminSessionTests
         using var afterRestart = await otherAfter.Http.GetAsync("/ui/");
         Assert.True(afterRestart.StatusCode == HttpStatusCode.OK, $"the session not signed out answered {(int)afterRestart.StatusCode} {afterRestart.Headers.Location} after the restart");
     }
+
+    /// <summary>
+    /// A sign-out the grain store does not take (its write lock held past the store's 30 s busy timeout): the page says
+    /// the browser is still signed in, and it is, so signing out again ends the session. The session was marked ended in
+    /// memory before the write, so the failed sign-out refused the browser's cookie (no page left to sign out from) while
+    /// nothing was stored, and every copy worked again once the activation was collected or the silo restarted (helper-142).
+    /// </summary>
+    [Fact]
+    public async Task SignOut_TheStoreRefusesIt_StillSignedInAndSaidSo_SigningOutAgainEndsIt()
+    {
+        using var data = new TempDirectory();
+        await using var silo = await SiloProcess.StartReadyAsync(data.Path);
+        using var ui = await UiSession.SignInAsync(silo.BaseAddress, SiloProcess.AdminKey);
+        var copy = CookieHeader(ui, silo.BaseAddress);
+        var page = await ui.Http.GetStringAsync("/ui/");
+
+        HttpStatusCode refusedStatus;
+        string refusedPage;
+        using (var store = SiloGrainStore.Open(data.Path))
+        {
+            using (var hold = store.CreateCommand())
+            {
+                hold.CommandText = "BEGIN IMMEDIATE";
+                await hold.ExecuteNonQueryAsync();
+            }
+
+            using var refused = await ui.Http.PostAsync("/ui/signout", SignOutForm(page));
+            (refusedStatus, refusedPage) = (refused.StatusCode, await refused.Content.ReadAsStringAsync());
+            // The grain's write has failed, not only the call's wait, before the store is let go.
+            await Poll.UntilAsync(
+                () => silo.Output.Contains("adminsession", StringComparison.Ordinal) && silo.Output.Contains("WriteStateAsync", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(60),
+                () => "the session's failed write was never logged");
+        }
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refusedStatus);
+        Assert.Contains("You are still signed in", refusedPage, StringComparison.Ordinal);
+        using (var stillIn = await ui.Http.GetAsync("/ui/"))
+        {
+            Assert.Equal(HttpStatusCode.OK, stillIn.StatusCode);
+        }
+
+        using var signOut = await ui.Http.PostAsync("/ui/signout", SignOutForm(await ui.Http.GetStringAsync("/ui/")));
+        Assert.Equal(HttpStatusCode.Redirect, signOut.StatusCode);
+        await AssertRefusedAsync(silo.BaseAddress, copy, "/ui/");
+    }
+
+    private static FormUrlEncodedContent SignOutForm(string page) => new(new Dictionary<string, string> { ["__af"] = UiSession.TokenOf(page) });
 
     /// <summary>The sign-in and anti-forgery cookies of <paramref name="session"/>, as a Cookie header another client can send.</summary>
     private static string CookieHeader(UiSession session, Uri silo) =>
