@@ -13,7 +13,6 @@ try
     // the default content root, the working directory, would skip it and with it the JSON log format.
     builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
     builder.AddPipelineSilo();
-    StartupFailure.ThrowIfPortsTaken(builder.Configuration);
 
     var app = builder.Build();
     app.MapPipeline();

@@ -115,13 +115,17 @@ public static class PipelineSiloExtensions
             // The first hosted service the host builds: the directory is this silo's before the silo, the emulator,
             // the grain database or the archive open anything under it.
             builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService>(_ => DataDirectoryLock.Take(dataDirectory, "Pipeline:DataDirectory")));
+            var locks = 1;
             var archiveRoot = ProcessingExtensions.LocalArchiveRoot(settings.Archive, dataDirectory);
             if (!DirectoryContainment.Contains(archiveRoot, dataDirectory))
             {
                 // Another silo's archive (by default in its data directory) would be replaced. An archive that is or holds
                 // the data directory is refused by ArchiveLocationValidator instead.
-                builder.Services.Insert(1, ServiceDescriptor.Singleton<IHostedService>(_ => DataDirectoryLock.Take(archiveRoot, "Pipeline:Archive:Directory", dataDirectory)));
+                builder.Services.Insert(locks++, ServiceDescriptor.Singleton<IHostedService>(_ => DataDirectoryLock.Take(archiveRoot, "Pipeline:Archive:Directory", dataDirectory)));
             }
+
+            // Right after the locks, before Orleans and the emulator bind: a directory another silo holds is said first.
+            builder.Services.Insert(locks, ServiceDescriptor.Singleton<IHostedService>(services => ListeningPortsCheck.Run(services.GetRequiredService<IConfiguration>())));
         }
 
         return builder;

@@ -8,13 +8,22 @@ public sealed class DataDirectoryLockTests
     // EX_CONFIG.
     private const int ConfigurationExitCode = 78;
 
-    [Fact]
-    public async Task Start_OnTheDataDirectoryOfARunningSilo_ExitsNamingItBeforeItsSiloStarts_AndTheFirstKeepsServing()
+    /// <summary>
+    /// Also with the first's Orleans and emulator ports (the same command run twice): the directory is named, not the ports,
+    /// which the port check before the silo's start named as another program's until it came after the lock (helper-142).
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Start_OnTheDataDirectoryOfARunningSilo_ExitsNamingItBeforeItsSiloStarts_AndTheFirstKeepsServing(bool samePorts)
     {
         using var data = new TempDirectory();
-        await using var first = await SiloProcess.StartReadyAsync(data.Path);
+        string[] ports = samePorts
+            ? [.. OrleansAndEmulatorPorts.Zip(FreePorts(OrleansAndEmulatorPorts.Length), static (setting, port) => $"--Pipeline:{setting}={port}")]
+            : [];
+        await using var first = await SiloProcess.StartReadyAsync(data.Path, ports);
 
-        await using var second = SiloProcess.Start(data.Path);
+        await using var second = SiloProcess.Start(data.Path, ports);
         var exitCode = await second.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
         // Before the fix the emulator's partition log refused it from inside a hosted service: SIGABRT (134), after
@@ -129,5 +138,17 @@ public sealed class DataDirectoryLockTests
         Assert.Contains($"Pipeline:Archive:Directory '{archive}' is or holds Pipeline:DataDirectory '{data}'", silo.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("Started silo", silo.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", silo.Output, StringComparison.Ordinal);
+    }
+
+    private static readonly string[] OrleansAndEmulatorPorts = ["SiloPort", "GatewayPort", "Local:EventHubsPort"];
+
+    /// <summary>Ports free now, each from a listener of its own let go at once.</summary>
+    private static List<int> FreePorts(int count)
+    {
+        var listeners = Enumerable.Range(0, count).Select(static _ => new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0)).ToList();
+        listeners.ForEach(static l => l.Start());
+        var ports = listeners.Select(static l => ((System.Net.IPEndPoint)l.LocalEndpoint).Port).ToList();
+        listeners.ForEach(static l => l.Stop());
+        return ports;
     }
 }
