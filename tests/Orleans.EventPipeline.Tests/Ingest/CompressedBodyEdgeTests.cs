@@ -64,6 +64,25 @@ public sealed class CompressedBodyEdgeTests(LocalPipelineFixture pipeline) : ICl
         await AssertNothingStoredAsync(tenant);
     }
 
+    /// <summary>
+    /// A text body whose first line is binary that begins as gzip does (a forwarded GELF datagram) and does not decompress:
+    /// that line is refused alone and the good lines after it are taken. The magic bytes alone refused the whole batch,
+    /// and a shipper drops a batch answered 400 (helper-142).
+    /// </summary>
+    [Fact]
+    public async Task Post_TextWhoseFirstLineBeginsAsGzipButIsNot_ThatLineRefusedAlone()
+    {
+        var key = await pipeline.Api.CreateTenantAsync("gzip-lookalike");
+        byte[] body = [0x1F, 0x8B, 0x08, .. " binary datagram\nvalid line one\nvalid line two\n"u8];
+
+        using var response = await pipeline.Api.PostAsync(key, body, "text/plain");
+
+        var answer = await ContentTypeIngestTests.ReadJsonAsync(response);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(2, answer.GetProperty("accepted").GetInt32());
+        Assert.Equal(0, Assert.Single(answer.GetProperty("rejected").EnumerateArray()).GetProperty("index").GetInt32());
+    }
+
     [Fact]
     public async Task Post_ConcatenatedGzipMembers_AreOneWholeBody()
     {

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.IO.Hashing;
+using System.Runtime.InteropServices;
 using Orleans.EventPipeline.Silo.Gateway.Framing;
 using Orleans.EventPipeline.Silo.Gateway.Memory;
 using ZstdSharp;
@@ -73,7 +74,7 @@ public static class RequestBodyReader
             {
                 await EnsureWholeAsync(wire, buffer.Memory, encoding, cancellationToken);
             }
-            else if (CompressedWithoutSaying(buffer.Memory.Span) is { } compressed)
+            else if (CompressedWithoutSaying(buffer.Memory) is { } compressed)
             {
                 throw IngestProblemException.BadFraming($"The body is {compressed} data (it begins with {compressed}'s magic number), but the request has no Content-Encoding: {compressed}. Send it with that header, or uncompressed.");
             }
@@ -88,16 +89,37 @@ public static class RequestBodyReader
     }
 
     /// <summary>
-    /// The encoding a body sent as is was compressed with, by its first bytes: gzip's 1F 8B and method 08, zstd's frame
-    /// magic 28 B5 2F FD. No text event begins with either (8B and B5 never begin a UTF-8 character), and an OTLP
-    /// protobuf export begins with neither (1F is wire type 7, which does not exist; 28 would be a field 5 the message
-    /// does not have), so such a body was a client's missing header. Its events were refused one by one as not UTF-8
-    /// and kept as dead letters of compressed bytes, under a 200 (helper-140).
+    /// The encoding a body sent as is was compressed with: it begins with gzip's 1F 8B and method 08 or zstd's frame magic
+    /// 28 B5 2F FD, and its first byte decompresses. No text event begins with either (8B and B5 never begin a UTF-8
+    /// character), and an OTLP protobuf export begins with neither (1F is wire type 7, which does not exist; 28 would be a
+    /// field 5 the message does not have), so such a body was a client's missing header: its events were refused one by
+    /// one as not UTF-8 and kept as dead letters of compressed bytes, under a 200 (helper-140). The magic alone also
+    /// refused a batch whose first line was binary that begins so (a forwarded GELF datagram) with the good lines after
+    /// it (helper-142): a body that does not decompress is read as events, that line refused alone.
     /// </summary>
-    private static string? CompressedWithoutSaying(ReadOnlySpan<byte> body) =>
-        body.StartsWith((ReadOnlySpan<byte>)[0x1F, 0x8B, 0x08]) ? "gzip"
-        : body.StartsWith((ReadOnlySpan<byte>)[0x28, 0xB5, 0x2F, 0xFD]) ? "zstd"
-        : null;
+    private static string? CompressedWithoutSaying(ReadOnlyMemory<byte> body)
+    {
+        var span = body.Span;
+        var encoding = span.StartsWith((ReadOnlySpan<byte>)[0x1F, 0x8B, 0x08]) ? "gzip"
+            : span.StartsWith((ReadOnlySpan<byte>)[0x28, 0xB5, 0x2F, 0xFD]) ? "zstd"
+            : null;
+        if (encoding is null)
+        {
+            return null;
+        }
+
+        var bytes = MemoryMarshal.TryGetArray(body, out var segment) ? segment : new ArraySegment<byte>(body.ToArray());
+        using var input = new MemoryStream(bytes.Array!, bytes.Offset, bytes.Count, writable: false);
+        using Stream decoder = encoding == "gzip" ? new GZipStream(input, CompressionMode.Decompress) : new DecompressionStream(input);
+        try
+        {
+            return decoder.Read(stackalloc byte[1]) > 0 ? encoding : null;
+        }
+        catch (Exception exception) when (exception is InvalidDataException or ZstdException or EndOfStreamException)
+        {
+            return null;
+        }
+    }
 
     // The declared size plus one byte, so the read that finds the end needs no larger buffer.
     private static int InitialCapacity(HttpRequest request, GatewayOptions options) =>
