@@ -74,7 +74,7 @@ public static class RequestBodyReader
             {
                 await EnsureWholeAsync(wire, buffer.Memory, encoding, cancellationToken);
             }
-            else if (CompressedWithoutSaying(buffer.Memory) is { } compressed)
+            else if (CompressedWithoutSaying(buffer.Memory, limit) is { } compressed)
             {
                 throw IngestProblemException.BadFraming($"The body is {compressed} data (it begins with {compressed}'s magic number), but the request has no Content-Encoding: {compressed}. Send it with that header, or uncompressed.");
             }
@@ -90,14 +90,15 @@ public static class RequestBodyReader
 
     /// <summary>
     /// The encoding a body sent as is was compressed with: it begins with gzip's 1F 8B and method 08 or zstd's frame magic
-    /// 28 B5 2F FD, and its first byte decompresses. No text event begins with either (8B and B5 never begin a UTF-8
-    /// character), and an OTLP protobuf export begins with neither (1F is wire type 7, which does not exist; 28 would be a
-    /// field 5 the message does not have), so such a body was a client's missing header: its events were refused one by
-    /// one as not UTF-8 and kept as dead letters of compressed bytes, under a 200 (helper-140). The magic alone also
-    /// refused a batch whose first line was binary that begins so (a forwarded GELF datagram) with the good lines after
-    /// it (helper-142): a body that does not decompress is read as events, that line refused alone.
+    /// 28 B5 2F FD, and it is that format from its first byte to its last: one gzip member whose trailer names the CRC-32
+    /// and length of what came out, or zstd frames to the end. Such a body was a client's missing header: its "events"
+    /// were refused one by one as not UTF-8 and kept as dead letters of compressed bytes, under a 200 (helper-140). A body
+    /// that only begins so (a first line of binary, a forwarded gzip-compressed GELF datagram, with text after it) is read
+    /// as events, that line refused alone: the magic alone, and then its first byte decompressing, refused such a whole
+    /// batch (helper-142, helper-143). Decompressed here only to be counted, at most <paramref name="limit"/> bytes, as a
+    /// body sent with the header would be; beyond that it is a compressed body whatever its end.
     /// </summary>
-    private static string? CompressedWithoutSaying(ReadOnlyMemory<byte> body)
+    private static string? CompressedWithoutSaying(ReadOnlyMemory<byte> body, long limit)
     {
         var span = body.Span;
         var encoding = span.StartsWith((ReadOnlySpan<byte>)[0x1F, 0x8B, 0x08]) ? "gzip"
@@ -111,14 +112,33 @@ public static class RequestBodyReader
         var bytes = MemoryMarshal.TryGetArray(body, out var segment) ? segment : new ArraySegment<byte>(body.ToArray());
         using var input = new MemoryStream(bytes.Array!, bytes.Offset, bytes.Count, writable: false);
         using Stream decoder = encoding == "gzip" ? new GZipStream(input, CompressionMode.Decompress) : new DecompressionStream(input);
+        var crc = new Crc32();
+        var sink = new byte[16 * 1024];
+        long length = 0;
         try
         {
-            return decoder.Read(stackalloc byte[1]) > 0 ? encoding : null;
+            int read;
+            while ((read = decoder.Read(sink)) > 0)
+            {
+                length += read;
+                if (length > limit)
+                {
+                    return encoding;
+                }
+
+                crc.Append(sink.AsSpan(0, read));
+            }
         }
         catch (Exception exception) when (exception is InvalidDataException or ZstdException or EndOfStreamException)
         {
             return null;
         }
+
+        // .NET's gzip reader stops silently inside a member and skips what follows one (GzipTrailer): whole only when
+        // the body's last bytes are the trailer of all that came out.
+        return encoding == "zstd" || GzipTrailer.Read(span) is { } trailer && trailer.Crc == crc.GetCurrentHashAsUInt32() && trailer.Length == (uint)length
+            ? encoding
+            : null;
     }
 
     // The declared size plus one byte, so the read that finds the end needs no larger buffer.
