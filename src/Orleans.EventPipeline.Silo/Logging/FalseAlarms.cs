@@ -28,11 +28,12 @@ public static class FalseAlarms
             return level == LogLevel.Error && exception is null && Property(state, HealthCheckNameProperty) is Health.WarmupHealthCheck.Name;
         }
 
-        // "Hosting failed to start" with the data directory refused: the program says so in one line and exits 73
-        // (Program.cs); the host's copy would add the exception's stack trace to an operator's mistake.
+        // "Hosting failed to start" with the data directory refused, or a port another program holds
+        // (ListeningPortsCheck, a hosted service): the program says so in one line and exits 73 or 78 (Program.cs); the
+        // host's copy would add the exception's stack trace to an operator's mistake.
         if (category == HostCategory)
         {
-            return exception is not null && Hosting.StartupFailure.DataDirectoryRefused(exception) is not null;
+            return exception is not null && (Hosting.StartupFailure.DataDirectoryRefused(exception) is not null || Hosting.StartupFailure.PortInUse(exception));
         }
 
         if (level != LogLevel.Warning)
