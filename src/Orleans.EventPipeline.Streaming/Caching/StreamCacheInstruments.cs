@@ -71,6 +71,9 @@ public static class StreamCacheInstruments
     /// <summary>Starts <paramref name="partition"/>'s hold counter at 0 (a receiver's cache guard was created for it).</summary>
     internal static void StartHolds(string partition) => Holds.Add(0, PartitionTag(partition));
 
+    /// <summary>Starts <paramref name="queue"/>'s refusal counter at 0 (its queue grain activated, on the silo whose refusals it counts).</summary>
+    internal static void StartDerivedRefused(string queue) => DerivedRefused.Add(0, PartitionTag(queue));
+
     /// <summary>Starts <paramref name="partition"/>'s wake counter at 0 (an Event Hubs receiver opened it; the derived streams' receivers do not wake).</summary>
     internal static void StartWakes(string partition) => Wakes.Add(0, PartitionTag(partition));
 

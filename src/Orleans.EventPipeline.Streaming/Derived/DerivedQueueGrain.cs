@@ -39,6 +39,13 @@ public sealed class DerivedQueueGrain(IOptions<DerivedStreamOptions> options, Ti
     // Starts at the clock so a queue activated again after a crash numbers after its previous activation.
     private long _nextSequence = time.GetUtcNow().UtcTicks;
 
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // So that the alert on refusals (increase() over a window) sees the first one.
+        StreamCacheInstruments.StartDerivedRefused(this.GetPrimaryKeyString());
+        return base.OnActivateAsync(cancellationToken);
+    }
+
     public async Task Enqueue(DerivedMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);

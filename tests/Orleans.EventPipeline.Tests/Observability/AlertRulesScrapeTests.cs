@@ -17,10 +17,12 @@ public sealed class AlertRulesScrapeTests(MetricsPipelineFixture pipeline)
 
         Assert.True(named.Count >= 10, $"the rules name {named.Count} metrics");
         // Counters of rare events (a hold, a quarantined message, a wake) start at 0 per partition when a receiver opens it,
-        // so they are here although the fixture's traffic causes neither, and increase() sees the first one.
+        // and a derived queue's refusals when its grain activates, so they are here although the fixture's traffic causes
+        // none, and increase() sees the first one.
         Assert.Contains(PrometheusCounterName(StreamCacheInstruments.HoldsName), named);
         Assert.Contains(PrometheusCounterName(StreamCacheInstruments.QuarantinedName), named);
         Assert.Contains(PrometheusCounterName(StreamCacheInstruments.WakesName), named);
+        Assert.Contains(PrometheusCounterName(StreamCacheInstruments.DerivedRefusedName), named);
         Assert.All(named, name => Assert.True(scraped.Contains(name), $"alerts.yml names {name}, which the scrape does not show"));
     }
 
