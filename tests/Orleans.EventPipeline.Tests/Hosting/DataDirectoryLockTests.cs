@@ -1,3 +1,5 @@
+using Orleans.EventPipeline.EventHubsEmulator.Hosting;
+
 namespace Orleans.EventPipeline.Tests.Hosting;
 
 public sealed class DataDirectoryLockTests
@@ -19,7 +21,7 @@ public sealed class DataDirectoryLockTests
     {
         using var data = new TempDirectory();
         string[] ports = samePorts
-            ? [.. OrleansAndEmulatorPorts.Zip(FreePorts(OrleansAndEmulatorPorts.Length), static (setting, port) => $"--Pipeline:{setting}={port}")]
+            ? [.. OrleansAndEmulatorPorts.Zip(FreeTcpPorts.Pick(OrleansAndEmulatorPorts.Length), static (setting, port) => $"--Pipeline:{setting}={port}")]
             : [];
         await using var first = await SiloProcess.StartReadyAsync(data.Path, ports);
 
@@ -141,14 +143,4 @@ public sealed class DataDirectoryLockTests
     }
 
     private static readonly string[] OrleansAndEmulatorPorts = ["SiloPort", "GatewayPort", "Local:EventHubsPort"];
-
-    /// <summary>Ports free now, each from a listener of its own let go at once.</summary>
-    private static List<int> FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(static _ => new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0)).ToList();
-        listeners.ForEach(static l => l.Start());
-        var ports = listeners.Select(static l => ((System.Net.IPEndPoint)l.LocalEndpoint).Port).ToList();
-        listeners.ForEach(static l => l.Stop());
-        return ports;
-    }
 }

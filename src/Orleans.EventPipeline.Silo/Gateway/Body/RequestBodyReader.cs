@@ -42,8 +42,7 @@ public static class RequestBodyReader
         await using var source = encoding switch
         {
             "" or "identity" => (Stream)wire,
-            "gzip" or "x-gzip" => new GZipStream(wire, CompressionMode.Decompress, leaveOpen: true),
-            "zstd" => new DecompressionStream(wire, leaveOpen: true),
+            "gzip" or "x-gzip" or "zstd" => Decompressing(wire, encoding),
             _ => throw IngestProblemException.Unsupported($"Content-Encoding {QuotedValue.Of(encoding)} is not supported; use gzip, zstd or none."),
         };
 
@@ -111,7 +110,7 @@ public static class RequestBodyReader
 
         var bytes = MemoryMarshal.TryGetArray(body, out var segment) ? segment : new ArraySegment<byte>(body.ToArray());
         using var input = new MemoryStream(bytes.Array!, bytes.Offset, bytes.Count, writable: false);
-        using Stream decoder = encoding == "gzip" ? new GZipStream(input, CompressionMode.Decompress) : new DecompressionStream(input);
+        using var decoder = Decompressing(input, encoding);
         var crc = new Crc32();
         var sink = new byte[16 * 1024];
         long length = 0;
@@ -140,6 +139,10 @@ public static class RequestBodyReader
             ? encoding
             : null;
     }
+
+    /// <summary>The decompressor of <paramref name="encoding"/> (gzip, x-gzip or zstd) over <paramref name="compressed"/>, left open.</summary>
+    private static Stream Decompressing(Stream compressed, string encoding) =>
+        encoding == "zstd" ? new DecompressionStream(compressed, leaveOpen: true) : new GZipStream(compressed, CompressionMode.Decompress, leaveOpen: true);
 
     // The declared size plus one byte, so the read that finds the end needs no larger buffer.
     private static int InitialCapacity(HttpRequest request, GatewayOptions options) =>
